@@ -1,0 +1,215 @@
+package io.csbs.backup;
+
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.immutables.value.Value;
+
+/**
+ * One backup of the backup list: an immutable, validated record.
+ *
+ * <p>A backup always satisfies the rules of the CSBS API and of the lifecycle: a progress exactly
+ * while its state is intermediate, a failure whenever it is in Error, at most 10 tags with unique
+ * keys, a policy id only on automatic backups, times that do not precede its creation. A builder
+ * whose values break a rule throws an {@link InvalidValueException} naming the field and the rule;
+ * no half-built backup exists.
+ *
+ * <p>Changes of state go through {@link io.csbs.lifecycle.Lifecycle}, which returns a new backup with
+ * a higher {@link #version()}.
+ *
+ * <pre>{@code
+ * Backup backup = Backup.builder()
+ *     .id("7b99acfd-18c3-4f26-9d39-b4ebd2ea3e12")
+ *     .name("autobk_a61d")
+ *     .projectId("project-1")
+ *     .server(Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-ggao", "eu-de-02"))
+ *     .status(BackupStatus.AVAILABLE)
+ *     .trigger(BackupTrigger.AUTOMATIC)
+ *     .policyId("policy-daily")
+ *     .sizeMb(146184)
+ *     .createdAt(Instant.parse("2018-08-14T07:53:15.663766Z"))
+ *     .finishedAt(Instant.parse("2018-08-14T08:31:08.720800Z"))
+ *     .addTags(Tag.of("env", "prod"))
+ *     .build();
+ * }</pre>
+ */
+@Value.Immutable
+public abstract class Backup {
+  /** At most this many tags on one backup. */
+  public static final int MAX_TAGS = 10;
+
+  Backup() {}
+
+  /** The backup id; non-blank, at most 64 chars. */
+  public abstract String id();
+
+  /** The name: 1 to 255 letters, digits, {@code _} or {@code -}. */
+  public abstract String name();
+
+  /** An optional description of at most 255 chars. */
+  public abstract Optional<String> description();
+
+  /** The project (tenant) that owns the backup; non-blank, at most 64 chars. */
+  public abstract String projectId();
+
+  /** The backed-up server. */
+  public abstract Server server();
+
+  /** The state. */
+  public abstract BackupStatus status();
+
+  /** The progress of the running job; present exactly when the state is intermediate. */
+  public abstract Optional<Progress> progress();
+
+  /** Common (the default) or enhanced. */
+  @Value.Default
+  public BackupType type() {
+    return BackupType.COMMON;
+  }
+
+  /** Manual (the default) or automatic. */
+  @Value.Default
+  public BackupTrigger trigger() {
+    return BackupTrigger.MANUAL;
+  }
+
+  /** The backup policy that started an automatic backup, if known. */
+  public abstract Optional<String> policyId();
+
+  /** The capacity the backup uses, in MB as the API reports it; not negative. */
+  public abstract long sizeMb();
+
+  /** When the backup job started. */
+  public abstract Instant createdAt();
+
+  /** When the backup last changed; {@link #createdAt()} by default. */
+  @Value.Default
+  public Instant updatedAt() {
+    return createdAt();
+  }
+
+  /** When the backup job finished, once it has. */
+  public abstract Optional<Instant> finishedAt();
+
+  /** Why the last job failed; present whenever the state is Error. */
+  public abstract Optional<Failure> failure();
+
+  /** The tags, at most 10 with unique keys, in the order given. */
+  public abstract List<Tag> tags();
+
+  /** Increases with every change, for optimistic concurrency; 1 by default, at least 1. */
+  @Value.Default
+  public long version() {
+    return 1;
+  }
+
+  /** The operations a user may start on this backup now, given its state and type. */
+  public final Set<Operation> allowedOperations() {
+    return status().allowedOperations(type());
+  }
+
+  /** Whether {@code operation} may be started on this backup now. */
+  public final boolean allows(Operation operation) {
+    return allowedOperations().contains(operation);
+  }
+
+  /** The value of the tag with {@code key}, if the backup has one. */
+  public final Optional<String> tagValue(String key) {
+    for (Tag tag : tags()) {
+      if (tag.key().equals(key)) {
+        return Optional.of(tag.value());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A builder; see the class documentation for an example. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Builds a {@link Backup}. Required: id, name, projectId, server, status, sizeMb, createdAt; and
+   * a progress for an intermediate state, a failure for Error.
+   */
+  public static final class Builder extends ImmutableBackup.Builder {
+    Builder() {}
+  }
+
+  @Value.Check
+  void check() {
+    Rules.requireId("id", id());
+    Rules.requireWord("name", name(), 1, Rules.MAX_NAME_LENGTH);
+    if (description().isPresent() && description().get().length() > Rules.MAX_DESCRIPTION_LENGTH) {
+      throw new InvalidValueException(
+          "description", description().get(), "must be at most " + Rules.MAX_DESCRIPTION_LENGTH + " chars");
+    }
+    Rules.requireId("project id", projectId());
+    checkState();
+    if (policyId().isPresent()) {
+      if (trigger() != BackupTrigger.AUTOMATIC) {
+        throw new InvalidValueException("policy id", policyId().get(), "is only allowed on automatic backups");
+      }
+      Rules.requireId("policy id", policyId().get());
+    }
+    if (sizeMb() < 0) {
+      throw new InvalidValueException("size", sizeMb(), "must not be negative");
+    }
+    if (updatedAt().isBefore(createdAt())) {
+      throw new InvalidValueException("updated at", updatedAt(), "must not be before created at " + createdAt());
+    }
+    if (finishedAt().isPresent() && finishedAt().get().isBefore(createdAt())) {
+      throw new InvalidValueException(
+          "finished at", finishedAt().get(), "must not be before created at " + createdAt());
+    }
+    checkTags();
+    if (version() < 1) {
+      throw new InvalidValueException("version", version(), "must be at least 1");
+    }
+  }
+
+  private void checkState() {
+    BackupStatus status = status();
+    if (status.isIntermediate() != progress().isPresent()) {
+      throw new InvalidValueException(
+          "progress",
+          progress().orElse(null),
+          status.isIntermediate()
+              ? "is required while " + status + " (an intermediate state)"
+              : "is only allowed in an intermediate state, not " + status);
+    }
+    if (status == BackupStatus.ERROR && failure().isEmpty()) {
+      throw new InvalidValueException("failure", null, "is required in state Error");
+    }
+    if (failure().isPresent() && status != BackupStatus.ERROR && status != BackupStatus.DELETING) {
+      throw new InvalidValueException(
+          "failure", failure().get(), "is only kept in Error, or while an Error backup is deleted; state is " + status);
+    }
+  }
+
+  private void checkTags() {
+    List<Tag> tags = tags();
+    if (tags.size() > MAX_TAGS) {
+      throw new InvalidValueException("tags", tags, "must be at most " + MAX_TAGS + " tags");
+    }
+    if (tags.size() > 1) {
+      Set<String> keys = new HashSet<>();
+      for (Tag tag : tags) {
+        if (!keys.add(tag.key())) {
+          throw new InvalidValueException("tags", tags, "must have unique keys; '" + tag.key() + "' repeats");
+        }
+      }
+    }
+  }
+
+  /** A short form for logs: id, name, state, progress and version. */
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder("Backup{").append(id()).append(' ').append(name())
+        .append(' ').append(status());
+    progress().ifPresent(p -> text.append(' ').append(p.percent()).append('%'));
+    return text.append(" v").append(version()).append('}').toString();
+  }
+}

@@ -1,0 +1,61 @@
+package io.csbs.backup;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Thrown when a value, a parameter or a query breaks one of the library's rules.
+ *
+ * <p>The message names the field (or parameter), the rejected value and the rule, for example
+ * {@code name 'my backup' is invalid: must be 1 to 255 letters, digits, '_' or '-'}. The same facts
+ * are available to code through {@link #field()} and {@link #rule()}. Whatever raised it changed
+ * nothing: no value was built and no catalog was modified.
+ *
+ * <pre>{@code
+ * try {
+ *   Tag.of("env", "prod env");
+ * } catch (InvalidValueException e) {
+ *   e.field(); // "tag value"
+ * }
+ * }</pre>
+ */
+public class InvalidValueException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+  private static final int MAX_SHOWN_VALUE_LENGTH = 80;
+
+  private final String field;
+  private final String rule;
+
+  /**
+   * Creates an exception for {@code field}, whose {@code value} breaks {@code rule}.
+   *
+   * @param field the name of the field or parameter, as a user would write it
+   * @param value the rejected value; may be {@code null}
+   * @param rule what the field accepts, phrased to follow "must" or a similar verb
+   */
+  public InvalidValueException(String field, Object value, String rule) {
+    super(field + " " + show(value) + " is invalid: " + rule);
+    this.field = requireNonNull(field, "field");
+    this.rule = requireNonNull(rule, "rule");
+  }
+
+  /** The field or parameter that was rejected. */
+  public String field() {
+    return field;
+  }
+
+  /** The rule that the value broke. */
+  public String rule() {
+    return rule;
+  }
+
+  private static String show(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    String text = String.valueOf(value);
+    if (text.length() > MAX_SHOWN_VALUE_LENGTH) {
+      text = text.substring(0, MAX_SHOWN_VALUE_LENGTH) + "...(" + text.length() + " chars)";
+    }
+    return value instanceof CharSequence ? "'" + text + "'" : text;
+  }
+}

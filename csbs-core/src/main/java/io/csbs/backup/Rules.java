@@ -1,0 +1,60 @@
+package io.csbs.backup;
+
+/** The field rules shared by the value types; one place so that every message reads the same. */
+final class Rules {
+  static final int MAX_ID_LENGTH = 64;
+  static final int MAX_NAME_LENGTH = 255;
+  static final int MAX_DESCRIPTION_LENGTH = 255;
+
+  private Rules() {}
+
+  static String requireId(String field, String value) {
+    if (value.isBlank() || value.length() > MAX_ID_LENGTH) {
+      throw new InvalidValueException(field, value, "must be non-blank and at most " + MAX_ID_LENGTH + " chars");
+    }
+    return value;
+  }
+
+  static String requireText(String field, String value, int maxLength) {
+    if (value.isBlank() || value.length() > maxLength) {
+      throw new InvalidValueException(field, value, "must be non-blank and at most " + maxLength + " chars");
+    }
+    return value;
+  }
+
+  /**
+   * The CSBS rule for names, tag keys and tag values: letters (any script), digits, '_' and '-'.
+   */
+  static String requireWord(String field, String value, int minLength, int maxLength) {
+    int length = value.length();
+    if (length < minLength || length > maxLength || !isWord(value)) {
+      String size = minLength == maxLength ? "exactly " + minLength : minLength + " to " + maxLength;
+      throw new InvalidValueException(field, value, "must be " + size + " letters, digits, '_' or '-'");
+    }
+    return value;
+  }
+
+  static boolean isWord(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '_' || c == '-' || (c < 128 ? isAsciiLetterOrDigit(c) : isOtherLetterOrDigit(value, i))) {
+        continue;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean isAsciiLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
+  private static boolean isOtherLetterOrDigit(String value, int index) {
+    char c = value.charAt(index);
+    if (Character.isLowSurrogate(c)) {
+      // judged together with its high surrogate
+      return index > 0 && Character.isHighSurrogate(value.charAt(index - 1));
+    }
+    return Character.isLetterOrDigit(value.codePointAt(index));
+  }
+}

@@ -1,0 +1,61 @@
+package io.csbs.lifecycle;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.BackupStatus;
+import java.util.List;
+
+/**
+ * Thrown when a transition is not allowed from the backup's current state: an operation on a busy
+ * backup, a restore of an Error backup, an instant restore of a common backup, a progress report on
+ * a stable backup, and so on. The message says the state, the refused transition and what the state
+ * allows; the backup is unchanged.
+ *
+ * <pre>{@code
+ * try {
+ *   Lifecycle.restore(creatingBackup, now);
+ * } catch (IllegalTransitionException e) {
+ *   e.status();    // Creating
+ *   e.attempted(); // "restore"
+ *   e.allowed();   // [progress, complete, fail]
+ * }
+ * }</pre>
+ */
+public final class IllegalTransitionException extends IllegalStateException {
+  private static final long serialVersionUID = 1L;
+
+  private final String backupId;
+  private final BackupStatus status;
+  private final String attempted;
+  private final List<String> allowed;
+
+  IllegalTransitionException(String backupId, BackupStatus status, String attempted, List<String> allowed, String why) {
+    super("backup " + backupId + " is " + status + ": " + attempted + " is refused"
+        + (why.isEmpty() ? "" : " (" + why + ")")
+        + "; " + status + " allows " + (allowed.isEmpty() ? "nothing" : String.join(", ", allowed)));
+    this.backupId = requireNonNull(backupId);
+    this.status = requireNonNull(status);
+    this.attempted = requireNonNull(attempted);
+    this.allowed = List.copyOf(allowed);
+  }
+
+  /** The id of the backup that refused the transition. */
+  public String backupId() {
+    return backupId;
+  }
+
+  /** The state the backup is in. */
+  public BackupStatus status() {
+    return status;
+  }
+
+  /** The refused transition: {@code restore}, {@code instant restore}, {@code delete}, {@code progress}, {@code complete} or {@code fail}. */
+  public String attempted() {
+    return attempted;
+  }
+
+  /** The transitions the backup allows in its state, named the same way. */
+  public List<String> allowed() {
+    return allowed;
+  }
+}

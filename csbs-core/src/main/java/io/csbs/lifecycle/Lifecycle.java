@@ -1,0 +1,203 @@
+package io.csbs.lifecycle;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Operation;
+import io.csbs.backup.Progress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The transitions of the backup lifecycle, as pure functions.
+ *
+ * <pre>
+ *   (backup job)  Creating  --complete--> Available --restore / instant restore--> Restoring
+ *                    |                     ^   |                                      |
+ *                   fail                   |   +--complete-----------------------------+
+ *                    v                     |                                          fail
+ *                  Error <-----------------+--------------------------------------<---+
+ *   Available or Error --delete--> Deleting --complete--> (gone)     Deleting --fail--> Error
+ * </pre>
+ *
+ * <p>Each function takes a backup and the instant of the change, and returns the next backup with
+ * {@code version + 1} and {@code updatedAt = now}, or throws; the input is never changed. A user's
+ * operation ({@link Operation}) starts a job and so enters an intermediate state with progress 0; a
+ * running job reports {@linkplain #reportProgress progress}, then {@linkplain #complete completes} or
+ * {@linkplain #fail fails}. A busy backup (intermediate state) refuses every operation.
+ *
+ * <pre>{@code
+ * Backup restoring = Lifecycle.restore(available, now);
+ * Backup halfway = Lifecycle.reportProgress(restoring, 50, now.plusSeconds(30));
+ * Backup done = Lifecycle.complete(halfway, now.plusSeconds(60)).orElseThrow(); // Available again
+ * }</pre>
+ *
+ * @throws IllegalTransitionException (from every function) if the current state does not allow it
+ * @throws InvalidValueException (from every function) if {@code now} is before the backup's last change
+ */
+public final class Lifecycle {
+  private static final List<String> JOB_EVENTS = List.of("progress", "complete", "fail");
+
+  private Lifecycle() {}
+
+  /** Starts a restore of an Available backup: the backup becomes Restoring with progress 0. */
+  public static Backup restore(Backup backup, Instant now) {
+    return start(backup, Operation.RESTORE, now);
+  }
+
+  /** Starts an Instant Restore of an Available enhanced backup: the backup becomes Restoring. */
+  public static Backup instantRestore(Backup backup, Instant now) {
+    return start(backup, Operation.INSTANT_RESTORE, now);
+  }
+
+  /** Starts deleting an Available or Error backup: it becomes Deleting with progress 0. */
+  public static Backup delete(Backup backup, Instant now) {
+    return start(backup, Operation.DELETE, now);
+  }
+
+  /**
+   * Starts {@code operation} on {@code backup}, which must {@linkplain Backup#allows allow} it. A
+   * failure is kept while an Error backup is deleted, so the reason stays visible until it is gone.
+   */
+  public static Backup start(Backup backup, Operation operation, Instant now) {
+    requireNonNull(operation, "operation");
+    checkTime(backup, now);
+    if (!backup.allows(operation)) {
+      String why = backup.status().isIntermediate()
+          ? "the backup is busy until its " + jobName(backup) + " job ends"
+          : operation == Operation.INSTANT_RESTORE && backup.status() == BackupStatus.AVAILABLE
+              ? "only enhanced backups support Instant Restore, this one is " + backup.type()
+              : "";
+      throw refused(backup, operation.toString(), why);
+    }
+    Backup.Builder next = next(backup, now)
+        .status(BackupStatus.of(operation.job()))
+        .progress(Progress.of(0, now));
+    if (operation.job() == JobType.DELETE) {
+      backup.failure().ifPresent(next::failure);
+    }
+    return next.build();
+  }
+
+  /**
+   * Reports the progress of the running job. The percentage never goes down within a phase; the
+   * same percentage again changes nothing and returns {@code backup} itself, so that the progress
+   * time keeps telling how long the job has been stuck.
+   *
+   * @throws InvalidValueException naming {@code progress} if {@code percent} is outside 0 to 100 or
+   *     below the current progress
+   */
+  public static Backup reportProgress(Backup backup, int percent, Instant now) {
+    checkTime(backup, now);
+    Progress current = runningProgress(backup, "progress");
+    if (percent < current.percent() || percent > 100) {
+      throw new InvalidValueException(
+          "progress", percent, "must be " + current.percent() + " to 100: progress never goes down within a phase");
+    }
+    if (percent == current.percent()) {
+      return backup;
+    }
+    return next(backup, now).status(backup.status()).progress(Progress.of(percent, now)).build();
+  }
+
+  /**
+   * Completes the running job, which ends the phase: Creating and Restoring become Available (a
+   * completed backup job also sets {@code finishedAt}); a completed deletion means the backup is gone,
+   * and the result is empty.
+   */
+  public static Optional<Backup> complete(Backup backup, Instant now) {
+    checkTime(backup, now);
+    runningProgress(backup, "complete");
+    switch (backup.status()) {
+      case DELETING:
+        return Optional.empty();
+      case CREATING:
+        return Optional.of(next(backup, now).status(BackupStatus.AVAILABLE).finishedAt(now).build());
+      default:
+        return Optional.of(next(backup, now).status(BackupStatus.AVAILABLE).build());
+    }
+  }
+
+  /**
+   * Fails the running job: the backup goes to Error with a {@link Failure} naming the job, the reason
+   * and the time.
+   *
+   * @throws InvalidValueException naming {@code failure reason} if the reason is blank or too long
+   */
+  public static Backup fail(Backup backup, String reason, Instant now) {
+    checkTime(backup, now);
+    runningProgress(backup, "fail");
+    JobType job = backup.status().job().orElseThrow();
+    Failure failure = Failure.of(job, reason, now);
+    Backup.Builder next = next(backup, now).status(BackupStatus.ERROR).failure(failure);
+    if (job == JobType.BACKUP) {
+      next.finishedAt(now);
+    }
+    return next.build();
+  }
+
+  /**
+   * The names of the transitions {@code backup} allows now, as {@link Transition#toString()} gives
+   * them: its operations when stable, its job's events when intermediate.
+   */
+  public static List<String> allowedTransitions(Backup backup) {
+    if (backup.status().isIntermediate()) {
+      return JOB_EVENTS;
+    }
+    List<String> names = new ArrayList<>();
+    for (Operation operation : backup.allowedOperations()) {
+      names.add(operation.toString());
+    }
+    return names;
+  }
+
+  /**
+   * A copy of {@code backup} for its next version: everything kept but the state-dependent fields
+   * (status, progress, failure), which each transition sets.
+   */
+  private static Backup.Builder next(Backup backup, Instant now) {
+    Backup.Builder next = Backup.builder()
+        .id(backup.id())
+        .name(backup.name())
+        .description(backup.description())
+        .projectId(backup.projectId())
+        .server(backup.server())
+        .type(backup.type())
+        .trigger(backup.trigger())
+        .policyId(backup.policyId())
+        .sizeMb(backup.sizeMb())
+        .createdAt(backup.createdAt())
+        .updatedAt(now)
+        .finishedAt(backup.finishedAt())
+        .tags(backup.tags())
+        .version(backup.version() + 1);
+    return next;
+  }
+
+  private static Progress runningProgress(Backup backup, String attempted) {
+    return backup.progress().orElseThrow(() -> refused(backup, attempted, "no job is running"));
+  }
+
+  private static IllegalTransitionException refused(Backup backup, String attempted, String why) {
+    return new IllegalTransitionException(backup.id(), backup.status(), attempted, allowedTransitions(backup), why);
+  }
+
+  private static String jobName(Backup backup) {
+    return backup.status().job().map(job -> job.name().toLowerCase(java.util.Locale.ROOT)).orElse("");
+  }
+
+  private static void checkTime(Backup backup, Instant now) {
+    requireNonNull(backup, "backup");
+    requireNonNull(now, "now");
+    if (now.isBefore(backup.updatedAt())) {
+      throw new InvalidValueException(
+          "now", now, "must not be before the backup's last change at " + backup.updatedAt());
+    }
+  }
+}

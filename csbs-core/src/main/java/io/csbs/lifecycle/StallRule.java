@@ -1,0 +1,72 @@
+package io.csbs.lifecycle;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Progress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * When a running job counts as stalled: "if the progress bar remains unchanged for a long time, an
+ * exception has occurred". A backup is stalled when it is in an intermediate state and its progress
+ * has not changed for longer than the {@link #threshold()}; at exactly the threshold it is not yet.
+ * Stalled is judged from the progress time and a clock; it is not a state.
+ *
+ * <pre>{@code
+ * StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(10));
+ * rule.isStalled(backup, clock);
+ * StallRule.DEFAULT.threshold(); // PT30M
+ * }</pre>
+ *
+ * @param threshold how long a progress may stay unchanged; positive
+ */
+public record StallRule(Duration threshold) {
+  /** The default threshold: 30 minutes without a change of progress. */
+  public static final Duration DEFAULT_THRESHOLD = Duration.ofMinutes(30);
+
+  /** The rule with the {@link #DEFAULT_THRESHOLD}. */
+  public static final StallRule DEFAULT = new StallRule(DEFAULT_THRESHOLD);
+
+  /**
+   * @throws InvalidValueException naming {@code stall threshold} unless it is positive
+   */
+  public StallRule {
+    requireNonNull(threshold, "threshold");
+    if (threshold.isNegative() || threshold.isZero()) {
+      throw new InvalidValueException("stall threshold", threshold, "must be positive");
+    }
+  }
+
+  /** The rule with the given threshold. */
+  public static StallRule ofThreshold(Duration threshold) {
+    return new StallRule(threshold);
+  }
+
+  /** Whether {@code backup} is stalled at {@code now}. */
+  public boolean isStalled(Backup backup, Instant now) {
+    Optional<Progress> progress = backup.progress();
+    return progress.isPresent() && isStalled(progress.get().changedAt(), now);
+  }
+
+  /** Whether {@code backup} is stalled at the clock's current instant. */
+  public boolean isStalled(Backup backup, Clock clock) {
+    return isStalled(backup, clock.instant());
+  }
+
+  /** Whether a progress last changed at {@code changedAt} is stalled at {@code now}. */
+  public boolean isStalled(Instant changedAt, Instant now) {
+    return changedAt.isBefore(stalledIfChangedBefore(now));
+  }
+
+  /**
+   * The latest progress time that is stalled at {@code now}: a running backup is stalled exactly when
+   * its progress changed before this instant. Indexes use it to turn the rule into a time range.
+   */
+  public Instant stalledIfChangedBefore(Instant now) {
+    return now.minus(threshold);
+  }
+}
