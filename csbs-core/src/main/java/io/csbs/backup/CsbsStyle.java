@@ -11,9 +11,9 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
  * The one Immutables style of the project, applied to the whole package in {@code package-info.java}.
  *
  * <p>Generated {@code Immutable*} classes stay package-private: users reach them only through the
- * {@code of(...)} and {@code builder()} factories on the abstract types. Builders are not strict,
- * because the lifecycle derives each next state from the previous one with {@code from(previous)},
- * which strict builders do not offer, and that copy costs one validation instead of one per changed field.
+ * {@code of(...)} and {@code builder()} factories on the abstract types. Builders are strict: setting
+ * an attribute twice is a mistake and throws. No {@code with*} copy methods: the lifecycle builds each
+ * next state in one builder pass, so a transition costs one validation, not one per changed field.
  */
 @Target({ElementType.PACKAGE, ElementType.TYPE})
 @Retention(RetentionPolicy.CLASS)
@@ -21,5 +21,5 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
     visibility = ImplementationVisibility.PACKAGE,
     overshadowImplementation = true,
     defaults = @Value.Immutable(copy = false),
-    strictBuilder = false)
+    strictBuilder = true)
 @interface CsbsStyle {}

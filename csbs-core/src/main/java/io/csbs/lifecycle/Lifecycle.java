@@ -162,7 +162,7 @@ public final class Lifecycle {
    * (status, progress, failure), which each transition sets.
    */
   private static Backup.Builder next(Backup backup, Instant now) {
-    Backup.Builder next = Backup.builder()
+    return Backup.builder()
         .id(backup.id())
         .name(backup.name())
         .description(backup.description())
@@ -175,9 +175,8 @@ public final class Lifecycle {
         .createdAt(backup.createdAt())
         .updatedAt(now)
         .finishedAt(backup.finishedAt())
-        .tags(backup.tags())
+        .addAllTags(backup.tags())
         .version(backup.version() + 1);
-    return next;
   }
 
   private static Progress runningProgress(Backup backup, String attempted) {
