@@ -76,7 +76,7 @@ public final class Lifecycle {
               : "";
       throw refused(backup, operation.toString(), why);
     }
-    Backup.Builder next = next(backup, now)
+    Backup.Builder next = next(backup, now, backup.finishedAt())
         .status(BackupStatus.of(operation.job()))
         .progress(Progress.of(0, now));
     if (operation.job() == JobType.DELETE) {
@@ -103,7 +103,7 @@ public final class Lifecycle {
     if (percent == current.percent()) {
       return backup;
     }
-    return next(backup, now).status(backup.status()).progress(Progress.of(percent, now)).build();
+    return next(backup, now, backup.finishedAt()).status(backup.status()).progress(Progress.of(percent, now)).build();
   }
 
   /**
@@ -118,9 +118,9 @@ public final class Lifecycle {
       case DELETING:
         return Optional.empty();
       case CREATING:
-        return Optional.of(next(backup, now).status(BackupStatus.AVAILABLE).finishedAt(now).build());
+        return Optional.of(next(backup, now, Optional.of(now)).status(BackupStatus.AVAILABLE).build());
       default:
-        return Optional.of(next(backup, now).status(BackupStatus.AVAILABLE).build());
+        return Optional.of(next(backup, now, backup.finishedAt()).status(BackupStatus.AVAILABLE).build());
     }
   }
 
@@ -135,11 +135,9 @@ public final class Lifecycle {
     runningProgress(backup, "fail");
     JobType job = backup.status().job().orElseThrow();
     Failure failure = Failure.of(job, reason, now);
-    Backup.Builder next = next(backup, now).status(BackupStatus.ERROR).failure(failure);
-    if (job == JobType.BACKUP) {
-      next.finishedAt(now);
-    }
-    return next.build();
+    // a failed backup job has finished too: finishedAt tells when it gave up
+    Optional<Instant> finishedAt = job == JobType.BACKUP ? Optional.of(now) : backup.finishedAt();
+    return next(backup, now, finishedAt).status(BackupStatus.ERROR).failure(failure).build();
   }
 
   /**
@@ -159,9 +157,9 @@ public final class Lifecycle {
 
   /**
    * A copy of {@code backup} for its next version: everything kept but the state-dependent fields
-   * (status, progress, failure), which each transition sets.
+   * (status, progress, failure), which each transition sets, and {@code finishedAt}, given.
    */
-  private static Backup.Builder next(Backup backup, Instant now) {
+  private static Backup.Builder next(Backup backup, Instant now, Optional<Instant> finishedAt) {
     return Backup.builder()
         .id(backup.id())
         .name(backup.name())
@@ -174,7 +172,7 @@ public final class Lifecycle {
         .sizeMb(backup.sizeMb())
         .createdAt(backup.createdAt())
         .updatedAt(now)
-        .finishedAt(backup.finishedAt())
+        .finishedAt(finishedAt)
         .addAllTags(backup.tags())
         .version(backup.version() + 1);
   }

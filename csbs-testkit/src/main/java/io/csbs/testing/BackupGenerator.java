@@ -1,0 +1,353 @@
+package io.csbs.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+
+/**
+ * Seeded generator of realistic backups: the same seed and options always give the same backups.
+ *
+ * <p>The shape follows a real backup list: a few projects; servers whose popularity follows a Zipf
+ * law (a few servers have most backups); three automatic backups ({@code autobk_xxxx}, with a policy
+ * id) for each manual one ({@code manualbk_xxxx}); about 90% Available, 3% Error, the rest in a
+ * running job whose backups are recent and whose progress is sometimes stalled; sizes spread
+ * log-normally around 40 GB; tags drawn from a limited vocabulary, set per server so that backups of
+ * one server share them, from none to ten. Servers and tags are shared objects, so a million
+ * backups fit in a modest heap.
+ *
+ * <pre>{@code
+ * BackupGenerator generator = BackupGenerator.builder().seed(42).projects(3).servers(500).build();
+ * List<Backup> backups = generator.backups(10_000);
+ * Backup one = BackupGenerator.withSeed(7).next();
+ * }</pre>
+ *
+ * <p>Not thread-safe: use one generator per thread.
+ */
+public final class BackupGenerator {
+  /** Tag keys and the values each may take, the vocabulary of generated tags. */
+  private static final String[][] TAG_VOCABULARY = {
+    {"env", "prod", "staging", "dev", "test", "qa"},
+    {"app", "shop", "billing", "search", "auth", "crm", "erp", "wiki", "mail", "cms", "api", "etl"},
+    {"team", "core", "payments", "platform", "data", "web", "mobile", "infra", "security"},
+    {"owner", "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"},
+    {"cost-center", "cc-100", "cc-200", "cc-300", "cc-400", "cc-500", "cc-600"},
+    {"tier", "gold", "silver", "bronze"},
+    {"os", "linux", "windows"},
+    {"backup-class", "daily", "weekly", "monthly"},
+    {"db", "mysql", "postgres", "redis", "mongo", "none"},
+    {"region-role", "primary", "secondary"},
+    {"compliance", "pci", "gdpr", "sox", "none"},
+    {"lifecycle", "keep-30d", "keep-90d", "keep-1y", "keep-forever"},
+    {"service", "frontend", "backend", "batch", "cache", "queue", "gateway"},
+    {"customer", "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne"},
+    {"version", "v1", "v2", "v3"},
+  };
+  private static final String[] NAME_WORDS = {
+    "web", "db", "app", "cache", "mq", "api", "batch", "gw", "search", "auth", "etl", "mail"
+  };
+  private static final String[] FAILURE_REASONS = {
+    "snapshot of volume timed out", "agent not reachable", "insufficient backup capacity",
+    "target disk detached", "storage service returned 503"
+  };
+
+  private final SplittableRandom random;
+  private final int projects;
+  private final Instant end;
+  private final Duration span;
+  private final Server[] servers;
+  private final String[] serverProjects;
+  private final Tag[][] serverTags;
+  private final double[] serverCumulativeWeights;
+  private final String[][] policyIds;
+
+  private BackupGenerator(Builder options) {
+    this.random = new SplittableRandom(options.seed);
+    this.projects = options.projects;
+    this.end = options.end;
+    this.span = options.span;
+    this.policyIds = new String[projects][];
+    for (int p = 0; p < projects; p++) {
+      policyIds[p] = new String[5];
+      for (int i = 0; i < policyIds[p].length; i++) {
+        policyIds[p][i] = uuid();
+      }
+    }
+    this.servers = new Server[options.servers];
+    this.serverProjects = new String[options.servers];
+    this.serverTags = new Tag[options.servers][];
+    this.serverCumulativeWeights = new double[options.servers];
+    Tag[][] tags = tagVocabulary();
+    double total = 0;
+    for (int s = 0; s < servers.length; s++) {
+      int project = random.nextInt(projects);
+      serverProjects[s] = projectId(project);
+      servers[s] = Server.of(
+          uuid(),
+          "ecs-" + NAME_WORDS[random.nextInt(NAME_WORDS.length)] + "-" + String.format("%04d", s),
+          "eu-de-0" + (1 + random.nextInt(3)));
+      serverTags[s] = serverTagSet(tags);
+      total += 1.0 / (s + 1); // Zipf, exponent 1: server s gets a share proportional to 1/(s+1)
+      serverCumulativeWeights[s] = total;
+    }
+  }
+
+  /** A generator with the given seed and the default options. */
+  public static BackupGenerator withSeed(long seed) {
+    return builder().seed(seed).build();
+  }
+
+  /** A builder of generators; every option has a default, stated on its setter. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The id of the {@code index}-th project (from 0): {@code project-0}, {@code project-1}, ... */
+  public static String projectId(int index) {
+    return "project-" + index;
+  }
+
+  /** The ids of this generator's projects. */
+  public List<String> projectIds() {
+    List<String> ids = new ArrayList<>();
+    for (int p = 0; p < projects; p++) {
+      ids.add(projectId(p));
+    }
+    return ids;
+  }
+
+  /** The instant generated creation times end before. */
+  public Instant end() {
+    return end;
+  }
+
+  /** {@code count} new backups. */
+  public List<Backup> backups(int count) {
+    List<Backup> backups = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      backups.add(next());
+    }
+    return backups;
+  }
+
+  /** One new backup. */
+  public Backup next() {
+    int s = pickServer();
+    String projectId = serverProjects[s];
+    BackupStatus status = pickStatus();
+    boolean automatic = random.nextInt(4) != 0;
+    long spanSeconds = span.getSeconds();
+    Instant createdAt;
+    if (status == BackupStatus.CREATING) {
+      createdAt = end.minusSeconds(1 + random.nextLong(Math.min(spanSeconds, 6 * 3600)));
+    } else {
+      createdAt = end.minusSeconds(1 + random.nextLong(spanSeconds));
+    }
+    Instant updatedAt = createdAt.plusSeconds(random.nextLong(1 + Duration.between(createdAt, end).getSeconds()));
+    Backup.Builder backup = Backup.builder()
+        .id(uuid())
+        .name((automatic ? "autobk_" : "manualbk_") + hex4())
+        .projectId(projectId)
+        .server(servers[s])
+        .status(status)
+        .type(random.nextInt(5) == 0 ? BackupType.ENHANCED : BackupType.COMMON)
+        .trigger(automatic ? BackupTrigger.AUTOMATIC : BackupTrigger.MANUAL)
+        .sizeMb(sizeMb())
+        .createdAt(createdAt)
+        .updatedAt(updatedAt)
+        .addTags(serverTags[s]);
+    if (automatic) {
+      String[] policies = policyIds[Integer.parseInt(projectId.substring("project-".length()))];
+      backup.policyId(policies[random.nextInt(policies.length)]);
+    }
+    if (random.nextInt(10) == 0) {
+      backup.description("backup of " + servers[s].name());
+    }
+    if (status == BackupStatus.AVAILABLE || status == BackupStatus.RESTORING || status == BackupStatus.DELETING) {
+      backup.finishedAt(createdAt.plusSeconds(Math.min(
+          Duration.between(createdAt, updatedAt).getSeconds(), 600 + random.nextInt(3600))));
+    }
+    if (status.isIntermediate()) {
+      // a tenth of running jobs stalled: their progress last changed long before the end
+      long sinceChange = random.nextInt(10) == 0 ? 3600 + random.nextInt(6 * 3600) : random.nextInt(600);
+      Instant changedAt = max(updatedAt, end.minusSeconds(sinceChange));
+      backup.progress(Progress.of(random.nextInt(100), changedAt));
+    }
+    if (status == BackupStatus.ERROR) {
+      JobType job = random.nextInt(4) == 0 ? JobType.RESTORE : JobType.BACKUP;
+      backup.failure(Failure.of(job, FAILURE_REASONS[random.nextInt(FAILURE_REASONS.length)], updatedAt));
+    }
+    return backup.build();
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private int pickServer() {
+    double target = random.nextDouble() * serverCumulativeWeights[serverCumulativeWeights.length - 1];
+    int low = 0;
+    int high = serverCumulativeWeights.length - 1;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (serverCumulativeWeights[mid] < target) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
+  }
+
+  private BackupStatus pickStatus() {
+    int roll = random.nextInt(100);
+    if (roll < 90) {
+      return BackupStatus.AVAILABLE;
+    } else if (roll < 93) {
+      return BackupStatus.ERROR;
+    } else if (roll < 96) {
+      return BackupStatus.CREATING;
+    } else if (roll < 98) {
+      return BackupStatus.RESTORING;
+    }
+    return BackupStatus.DELETING;
+  }
+
+  /** Log-normal around 40 GB, between 1 GB and 16 TB, in MB. */
+  private long sizeMb() {
+    double gaussian = nextGaussian();
+    double mb = 40_960 * Math.exp(gaussian);
+    return Math.max(1024, Math.min(16L * 1024 * 1024, Math.round(mb)));
+  }
+
+  private double nextGaussian() {
+    // Box-Muller: SplittableRandom has no nextGaussian on Java 17
+    double u = 1.0 - random.nextDouble();
+    double v = random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  private Tag[][] tagVocabulary() {
+    Tag[][] tags = new Tag[TAG_VOCABULARY.length][];
+    for (int k = 0; k < TAG_VOCABULARY.length; k++) {
+      String[] keyAndValues = TAG_VOCABULARY[k];
+      tags[k] = new Tag[keyAndValues.length - 1];
+      for (int v = 1; v < keyAndValues.length; v++) {
+        tags[k][v - 1] = Tag.of(keyAndValues[0], keyAndValues[v]);
+      }
+    }
+    return tags;
+  }
+
+  /** 0 to 10 tags with distinct keys, most often 2 to 5; earlier keys and values are more common. */
+  private Tag[] serverTagSet(Tag[][] vocabulary) {
+    int[] countWeights = {8, 10, 18, 20, 16, 12, 6, 4, 3, 2, 1};
+    int count = weighted(countWeights);
+    List<Tag> chosen = new ArrayList<>(count);
+    boolean[] usedKey = new boolean[vocabulary.length];
+    while (chosen.size() < count) {
+      int key = Math.min(vocabulary.length - 1, (int) (Math.abs(nextGaussian()) * vocabulary.length / 2.5));
+      if (usedKey[key]) {
+        continue;
+      }
+      usedKey[key] = true;
+      Tag[] values = vocabulary[key];
+      int value = Math.min(values.length - 1, (int) (Math.abs(nextGaussian()) * values.length / 2.0));
+      chosen.add(values[value]);
+    }
+    return chosen.toArray(new Tag[0]);
+  }
+
+  private int weighted(int[] weights) {
+    int total = 0;
+    for (int w : weights) {
+      total += w;
+    }
+    int roll = random.nextInt(total);
+    for (int i = 0; i < weights.length; i++) {
+      roll -= weights[i];
+      if (roll < 0) {
+        return i;
+      }
+    }
+    return weights.length - 1;
+  }
+
+  private String uuid() {
+    long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(most, least).toString();
+  }
+
+  private String hex4() {
+    return String.format("%04x", random.nextInt(0x10000));
+  }
+
+  /** Options of a {@link BackupGenerator}. */
+  public static final class Builder {
+    private long seed = 0;
+    private int projects = 1;
+    private int servers = 1000;
+    private Instant end = FakeClock.DEFAULT_START;
+    private Duration span = Duration.ofDays(365);
+
+    private Builder() {}
+
+    /** The seed; 0 by default. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** How many projects own the backups ({@code project-0}, ...); 1 by default. */
+    public Builder projects(int projects) {
+      if (projects < 1) {
+        throw new IllegalArgumentException("projects " + projects + " is invalid: must be at least 1");
+      }
+      this.projects = projects;
+      return this;
+    }
+
+    /** How many servers are backed up; 1000 by default. */
+    public Builder servers(int servers) {
+      if (servers < 1) {
+        throw new IllegalArgumentException("servers " + servers + " is invalid: must be at least 1");
+      }
+      this.servers = servers;
+      return this;
+    }
+
+    /**
+     * Backups are created within {@code span} before {@code end}; by default the 365 days before
+     * {@link FakeClock#DEFAULT_START}, so that a {@link FakeClock#create()} stands at the end.
+     */
+    public Builder window(Instant end, Duration span) {
+      requireNonNull(end, "end");
+      requireNonNull(span, "span");
+      if (span.getSeconds() < 1) {
+        throw new IllegalArgumentException("span " + span + " is invalid: must be at least one second");
+      }
+      this.end = end;
+      this.span = span;
+      return this;
+    }
+
+    /** The generator. */
+    public BackupGenerator build() {
+      return new BackupGenerator(this);
+    }
+  }
+}

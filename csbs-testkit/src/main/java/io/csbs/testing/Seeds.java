@@ -1,0 +1,54 @@
+package io.csbs.testing;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
+
+/**
+ * Seeds for random tests: a fresh seed each run, or the one given by the system property
+ * {@value #PROPERTY} to replay a failure; a failure always reports the seed that caused it.
+ *
+ * <pre>{@code
+ * @RepeatedTest(100)
+ * void indexedAnswersEqualAScan() {
+ *   Seeds.run(Seeds.pick(), seed -> {
+ *     List<Backup> backups = BackupGenerator.withSeed(seed).backups(500);
+ *     ...
+ *   });
+ * }
+ * // replay: mvn verify -Dcsbs.seed=-4242
+ * }</pre>
+ */
+public final class Seeds {
+  /** The system property that fixes the seed of every random test, to replay a failure. */
+  public static final String PROPERTY = "csbs.seed";
+
+  private Seeds() {}
+
+  /** The seed named by {@value #PROPERTY} if it is set, else a random one. */
+  public static long pick() {
+    String fixed = System.getProperty(PROPERTY);
+    if (fixed != null && !fixed.isBlank()) {
+      try {
+        return Long.parseLong(fixed.strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "system property " + PROPERTY + " '" + fixed + "' is invalid: must be a long", e);
+      }
+    }
+    return ThreadLocalRandom.current().nextLong();
+  }
+
+  /**
+   * Runs {@code body} with {@code seed}. If it fails, the failure is rethrown as an {@link
+   * AssertionError} whose message starts with the seed and the command to replay it, with the
+   * original failure as its cause.
+   */
+  public static void run(long seed, LongConsumer body) {
+    try {
+      body.accept(seed);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError(
+          "failed with seed " + seed + " (replay with -D" + PROPERTY + "=" + seed + "): " + e.getMessage(), e);
+    }
+  }
+}
