@@ -141,8 +141,9 @@ public final class Lifecycle {
   }
 
   /**
-   * The names of the transitions {@code backup} allows now, as {@link Transition#toString()} gives
-   * them: its operations when stable, its job's events when intermediate.
+   * The names of the transitions {@code backup} allows now: its operations ({@code restore},
+   * {@code instant restore}, {@code delete}) when stable, its job's events ({@code progress},
+   * {@code complete}, {@code fail}) when intermediate.
    */
   public static List<String> allowedTransitions(Backup backup) {
     if (backup.status().isIntermediate()) {
