@@ -1,0 +1,106 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * A store of backups, scoped by project, that answers the backup list's searches.
+ *
+ * <p>Every read and write names a project; nothing of another project is ever returned, counted or
+ * hinted at (a backup of another project is "not found"). The all-projects view exists only as the
+ * separate {@link #queryAllProjects} and {@link #countAllProjects}.
+ *
+ * <p>Implementations are safe for concurrent readers and writers: a query sees one consistent state,
+ * never half of a change; each change is atomic and names the version it is based on, so that no
+ * update is lost; a refused change (any exception) leaves the catalog exactly as it was.
+ *
+ * <pre>{@code
+ * BackupCatalog catalog = Catalogs.indexed(clock);
+ * catalog.add(backup);
+ * Backup restoring = catalog.apply("project-1", backup.id(), backup.version(), Transition.restore()).orElseThrow();
+ * Page page = catalog.query("project-1", Query.builder().where(Predicates.status(RESTORING)).limit(20).build());
+ * }</pre>
+ *
+ * <p>The testkit's {@code ReferenceCatalog} is a plain scan implementation, and its contract tests
+ * check any implementation against this documentation.
+ */
+public interface BackupCatalog {
+  /**
+   * Adds a backup to its project.
+   *
+   * @throws DuplicateBackupException if the project already has a backup with that id
+   */
+  void add(Backup backup);
+
+  /**
+   * Adds backups, all or none: if one is refused, none is added.
+   *
+   * @throws DuplicateBackupException if one's id exists already in its project, or repeats in {@code backups}
+   */
+  void addAll(Collection<Backup> backups);
+
+  /**
+   * Applies a lifecycle transition to a stored backup, at the catalog's clock's instant.
+   *
+   * @param expectedVersion the version the change is based on: the backup's current version
+   * @return the backup after the change; empty when the change removed it (a completed deletion)
+   * @throws BackupNotFoundException if the project has no backup {@code backupId}
+   * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
+   * @throws IllegalTransitionException if the backup's state does not allow the transition
+   * @throws InvalidValueException if a value of the transition is invalid
+   */
+  Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition);
+
+  /**
+   * Removes a backup from the catalog outright, whatever its state (an administrative removal; a
+   * normal deletion goes through {@link Transition#delete()} and completes).
+   *
+   * @throws BackupNotFoundException if the project has no backup {@code backupId}
+   * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
+   */
+  void remove(String projectId, String backupId, long expectedVersion);
+
+  /** The backup {@code backupId} of the project, if it has one. */
+  Optional<Backup> find(String projectId, String backupId);
+
+  /**
+   * The backup {@code backupId} of the project: the details view.
+   *
+   * @throws BackupNotFoundException if the project has no such backup
+   */
+  default Backup get(String projectId, String backupId) {
+    return find(projectId, backupId).orElseThrow(() -> new BackupNotFoundException(projectId, backupId));
+  }
+
+  /**
+   * One page of the project's backups matching the query, with the total number of matches.
+   *
+   * @throws InvalidValueException naming {@code marker} if the marker is not the id of a backup of
+   *     the project
+   */
+  Page query(String projectId, Query query);
+
+  /** How many of the project's backups match {@code predicate}; materializes no backup. */
+  long count(String projectId, BackupPredicate predicate);
+
+  /** The existing tag keys of the project's backups, with their values. */
+  TagCatalogue tagCatalogue(String projectId);
+
+  /**
+   * A page over every project's backups: the explicit all-projects view, for operators only.
+   *
+   * @throws InvalidValueException naming {@code marker} if the marker is not the id of a backup
+   */
+  Page queryAllProjects(Query query);
+
+  /** How many backups of all projects match {@code predicate}. */
+  long countAllProjects(BackupPredicate predicate);
+}

@@ -1,0 +1,45 @@
+package io.csbs.catalog;
+
+/**
+ * Thrown when a change names a version of a backup that is no longer its current one: someone else
+ * changed it first. Nothing was changed; read the backup again and retry.
+ *
+ * <pre>{@code
+ * try {
+ *   catalog.apply("project-1", id, staleVersion, Transition.delete());
+ * } catch (VersionConflictException e) {
+ *   e.currentVersion(); // the version to base a retry on
+ * }
+ * }</pre>
+ */
+public final class VersionConflictException extends IllegalStateException {
+  private static final long serialVersionUID = 1L;
+
+  private final String backupId;
+  private final long expectedVersion;
+  private final long currentVersion;
+
+  /** For a change of {@code backupId} based on {@code expectedVersion} while it is at {@code currentVersion}. */
+  public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
+    super("backup " + backupId + " is at version " + currentVersion + ", the change was based on version "
+        + expectedVersion + ": read it again and retry");
+    this.backupId = backupId;
+    this.expectedVersion = expectedVersion;
+    this.currentVersion = currentVersion;
+  }
+
+  /** The backup whose change was refused. */
+  public String backupId() {
+    return backupId;
+  }
+
+  /** The version the change was based on. */
+  public long expectedVersion() {
+    return expectedVersion;
+  }
+
+  /** The backup's current version. */
+  public long currentVersion() {
+    return currentVersion;
+  }
+}

@@ -1,0 +1,346 @@
+package io.csbs.query;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.lifecycle.StallRule;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A search criterion over backups, or a tree of them combined with and, or and not. Built with
+ * {@link Predicates}; a tree is a value with equals, hashCode and a readable toString, normalized
+ * when built (nested ands flattened, {@code not(not(p))} is {@code p}, and so on).
+ *
+ * <p>{@link #test(Backup, Instant, StallRule)} evaluates it on one backup: the plain reference that
+ * every indexed answer equals. Criteria relative to the present (the last 7 days, stalled) read
+ * {@code now}; a catalog takes it from its clock once per query.
+ *
+ * <pre>{@code
+ * BackupPredicate p = Predicates.and(
+ *     Predicates.status(BackupStatus.AVAILABLE),
+ *     Predicates.createdWithinLast(Duration.ofDays(7)),
+ *     Predicates.tag("env", "prod"));
+ * p.toString();                          // (status = Available AND created within last 7 days AND tag env=prod)
+ * p.test(backup, clock.instant(), StallRule.DEFAULT);
+ * }</pre>
+ */
+public sealed interface BackupPredicate
+    permits All, None, StatusIn, CreatedIn, CreatedWithinLast, NameContains, ServerNameContains, BackupIdIs,
+        AttributeIs, HasTag, Stalled, And, Or, Not {
+
+  /** Whether {@code backup} matches at {@code now}, with {@code stallRule} judging stalled jobs. */
+  boolean test(Backup backup, Instant now, StallRule stallRule);
+
+  /** Whether {@code backup} matches at the clock's instant, with the default stall rule. */
+  default boolean test(Backup backup, Clock clock) {
+    return test(backup, clock.instant(), StallRule.DEFAULT);
+  }
+
+  /** Calls the {@code visitor} method for this node. */
+  <R> R accept(PredicateVisitor<R> visitor);
+}
+
+/** See {@link Predicates#all()}. */
+enum All implements BackupPredicate {
+  INSTANCE;
+
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return true;
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.all();
+  }
+
+  @Override
+  public String toString() {
+    return "all";
+  }
+}
+
+/** See {@link Predicates#none()}. */
+enum None implements BackupPredicate {
+  INSTANCE;
+
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return false;
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.none();
+  }
+
+  @Override
+  public String toString() {
+    return "none";
+  }
+}
+
+record StatusIn(Set<BackupStatus> statuses) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return statuses.contains(backup.status());
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.status(statuses);
+  }
+
+  @Override
+  public String toString() {
+    return statuses.size() == 1 ? "status = " + statuses.iterator().next() : "status in " + statuses;
+  }
+}
+
+record CreatedIn(TimeRange range) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return range.contains(backup.createdAt());
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.createdIn(range);
+  }
+
+  @Override
+  public String toString() {
+    return "created in " + range;
+  }
+}
+
+record CreatedWithinLast(Duration window) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    Instant created = backup.createdAt();
+    return !created.isBefore(now.minus(window)) && !created.isAfter(now);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.createdWithinLast(window);
+  }
+
+  @Override
+  public String toString() {
+    return "created within last " + Predicates.describe(window);
+  }
+}
+
+/** Holds the text lower-cased once, so that a scan does not lower-case it per backup. */
+record NameContains(String text, String lowerCase) implements BackupPredicate {
+  NameContains(String text) {
+    this(text, text.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return backup.name().toLowerCase(Locale.ROOT).contains(lowerCase);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.nameContains(text);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof NameContains && ((NameContains) other).text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "name contains \"" + text + "\"";
+  }
+}
+
+record ServerNameContains(String text, String lowerCase) implements BackupPredicate {
+  ServerNameContains(String text) {
+    this(text, text.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return backup.server().name().toLowerCase(Locale.ROOT).contains(lowerCase);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.serverNameContains(text);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof ServerNameContains && ((ServerNameContains) other).text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 + text.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "server name contains \"" + text + "\"";
+  }
+}
+
+record BackupIdIs(String id) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return backup.id().equals(id);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.backupId(id);
+  }
+
+  @Override
+  public String toString() {
+    return "id = \"" + id + "\"";
+  }
+}
+
+record AttributeIs(Attribute attribute, String value) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return value.equals(attribute.valueOf(backup));
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.attribute(attribute, value);
+  }
+
+  @Override
+  public String toString() {
+    return attribute + " = \"" + value + "\"";
+  }
+}
+
+/** Values are kept sorted and distinct, so that equal criteria are equal values. */
+record HasTag(String key, List<String> values) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    String actual = backup.tagValue(key).orElse(null);
+    return actual != null && matchesValue(values, actual);
+  }
+
+  static boolean matchesValue(List<String> patterns, String actual) {
+    if (patterns.isEmpty()) {
+      return true;
+    }
+    for (String pattern : patterns) {
+      if (pattern.startsWith("*") ? actual.contains(pattern.substring(1)) : actual.equals(pattern)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.tag(key, values);
+  }
+
+  @Override
+  public String toString() {
+    return "tag " + key + (values.isEmpty() ? "" : "=" + String.join("|", values));
+  }
+}
+
+enum Stalled implements BackupPredicate {
+  INSTANCE;
+
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return stallRule.isStalled(backup, now);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.stalled();
+  }
+
+  @Override
+  public String toString() {
+    return "stalled";
+  }
+}
+
+record And(List<BackupPredicate> operands) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    for (BackupPredicate operand : operands) {
+      if (!operand.test(backup, now, stallRule)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.and(operands);
+  }
+
+  @Override
+  public String toString() {
+    return operands.stream().map(Object::toString).collect(Collectors.joining(" AND ", "(", ")"));
+  }
+}
+
+record Or(List<BackupPredicate> operands) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    for (BackupPredicate operand : operands) {
+      if (operand.test(backup, now, stallRule)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.or(operands);
+  }
+
+  @Override
+  public String toString() {
+    return operands.stream().map(Object::toString).collect(Collectors.joining(" OR ", "(", ")"));
+  }
+}
+
+record Not(BackupPredicate operand) implements BackupPredicate {
+  @Override
+  public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    return !operand.test(backup, now, stallRule);
+  }
+
+  @Override
+  public <R> R accept(PredicateVisitor<R> visitor) {
+    return visitor.not(operand);
+  }
+
+  @Override
+  public String toString() {
+    return "NOT " + operand;
+  }
+}

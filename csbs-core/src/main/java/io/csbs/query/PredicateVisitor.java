@@ -1,0 +1,66 @@
+package io.csbs.query;
+
+import io.csbs.backup.BackupStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Takes a {@link BackupPredicate} apart, one method per kind of node: how an index planner, a
+ * translation to another query language or a printer reads a tree without depending on its classes.
+ *
+ * <pre>{@code
+ * int leaves = predicate.accept(new PredicateVisitor.Default<Integer>(1) {
+ *   public Integer and(List<BackupPredicate> operands) { return operands.stream().mapToInt(p -> p.accept(this)).sum(); }
+ *   ...
+ * });
+ * }</pre>
+ *
+ * @param <R> what a visit returns
+ */
+public interface PredicateVisitor<R> {
+  /** Every backup. */
+  R all();
+
+  /** No backup. */
+  R none();
+
+  /** Backups in one of {@code statuses} (two to four of the five; one or five become other nodes). */
+  R status(Set<BackupStatus> statuses);
+
+  /** Backups created within {@code range}. */
+  R createdIn(TimeRange range);
+
+  /** Backups created within {@code window} before the evaluation's now, up to now. */
+  R createdWithinLast(Duration window);
+
+  /** Backups whose name contains {@code text}, ignoring case. */
+  R nameContains(String text);
+
+  /** Backups whose server's name contains {@code text}, ignoring case. */
+  R serverNameContains(String text);
+
+  /** The backup with id {@code id}. */
+  R backupId(String id);
+
+  /** Backups whose {@code attribute} equals {@code value}. */
+  R attribute(Attribute attribute, String value);
+
+  /**
+   * Backups with a tag {@code key} whose value matches one of {@code values}: an exact value, or
+   * {@code *text} for a value containing {@code text}; an empty list means any value.
+   */
+  R tag(String key, List<String> values);
+
+  /** Backups in an intermediate state whose progress has not changed for longer than the stall threshold. */
+  R stalled();
+
+  /** Backups matching every operand (at least two). */
+  R and(List<BackupPredicate> operands);
+
+  /** Backups matching at least one operand (at least two). */
+  R or(List<BackupPredicate> operands);
+
+  /** Backups not matching {@code operand}. */
+  R not(BackupPredicate operand);
+}

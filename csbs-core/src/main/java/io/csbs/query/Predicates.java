@@ -1,0 +1,334 @@
+package io.csbs.query;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Tag;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The static DSL that builds every {@link BackupPredicate}: one method per criterion of the console
+ * and the CSBS API, and {@link #and}, {@link #or}, {@link #not} to combine them.
+ *
+ * <pre>{@code
+ * import static io.csbs.query.Predicates.*;
+ *
+ * BackupPredicate stuckJobsInZone2 = and(stalled(), attribute(Attribute.AVAILABILITY_ZONE, "eu-de-02"));
+ * BackupPredicate recentProdOrStaging = and(
+ *     createdWithinLast(Duration.ofDays(7)),
+ *     or(tag("env", "prod"), tag("env", "staging")));
+ * }</pre>
+ *
+ * <p>Trees are normalized as they are built, so that equal criteria are equal values: nested ands
+ * and ors are flattened and deduplicated, {@code all()} disappears from an and and {@code none()}
+ * from an or, an and with {@code none()} is {@code none()}, {@code not(not(p))} is {@code p}, and a
+ * status criterion with every state is {@code all()}. Every method validates its arguments and throws
+ * an {@link InvalidValueException} naming the criterion and the rule.
+ */
+public final class Predicates {
+  /** The most values one tag criterion may list, as the CSBS tag API allows. */
+  public static final int MAX_TAG_VALUES = 10;
+  /** The longest keyword text. */
+  public static final int MAX_KEYWORD_LENGTH = 255;
+
+  private Predicates() {}
+
+  /** Every backup: the "All statuses" of the console, and the empty search. */
+  public static BackupPredicate all() {
+    return All.INSTANCE;
+  }
+
+  /** No backup. */
+  public static BackupPredicate none() {
+    return None.INSTANCE;
+  }
+
+  /** Backups in {@code status} or one of {@code more}. */
+  public static BackupPredicate status(BackupStatus status, BackupStatus... more) {
+    EnumSet<BackupStatus> statuses = EnumSet.of(requireNonNull(status, "status"));
+    statuses.addAll(Arrays.asList(more));
+    return status(statuses);
+  }
+
+  /**
+   * Backups in one of {@code statuses}; all five is {@link #all()}.
+   *
+   * @throws InvalidValueException naming {@code status} if {@code statuses} is empty
+   */
+  public static BackupPredicate status(Collection<BackupStatus> statuses) {
+    if (statuses.isEmpty()) {
+      throw new InvalidValueException("status", statuses, "must name at least one state");
+    }
+    EnumSet<BackupStatus> set = EnumSet.copyOf(statuses);
+    if (set.size() == BackupStatus.values().length) {
+      return all();
+    }
+    return new StatusIn(Collections.unmodifiableSet(set));
+  }
+
+  /** Backups created within {@code range}; the unbounded range is {@link #all()}. */
+  public static BackupPredicate createdIn(TimeRange range) {
+    requireNonNull(range, "range");
+    return range.equals(TimeRange.all()) ? all() : new CreatedIn(range);
+  }
+
+  /** Backups created from {@code from} to {@code to}, both inclusive. */
+  public static BackupPredicate createdBetween(Instant from, Instant to) {
+    return createdIn(TimeRange.between(from, to));
+  }
+
+  /**
+   * Backups created within {@code window} before now, up to now: the console's "last 7 days" is
+   * {@code createdWithinLast(Duration.ofDays(7))}. Now is the evaluation's instant (a catalog's clock).
+   *
+   * @throws InvalidValueException naming {@code time window} unless it is positive
+   */
+  public static BackupPredicate createdWithinLast(Duration window) {
+    requireNonNull(window, "window");
+    if (window.isNegative() || window.isZero()) {
+      throw new InvalidValueException("time window", window, "must be positive");
+    }
+    return new CreatedWithinLast(window);
+  }
+
+  /**
+   * The console's keyword search in {@code field}: names match case-insensitively anywhere, IDs
+   * exactly.
+   *
+   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than 255 chars
+   */
+  public static BackupPredicate keyword(KeywordField field, String text) {
+    requireNonNull(field, "field");
+    switch (field) {
+      case SERVER_NAME:
+        return serverNameContains(text);
+      case SERVER_ID:
+        return attribute(Attribute.SERVER_ID, text);
+      case BACKUP_NAME:
+        return nameContains(text);
+      default:
+        return backupId(text);
+    }
+  }
+
+  /** Backups whose name contains {@code text}, ignoring case. */
+  public static BackupPredicate nameContains(String text) {
+    return new NameContains(checkKeyword(text));
+  }
+
+  /** Backups whose server's name contains {@code text}, ignoring case. */
+  public static BackupPredicate serverNameContains(String text) {
+    return new ServerNameContains(checkKeyword(text));
+  }
+
+  /** The backup with id {@code id}. */
+  public static BackupPredicate backupId(String id) {
+    return new BackupIdIs(checkKeyword(id));
+  }
+
+  /** Backups of the server with id {@code serverId}. */
+  public static BackupPredicate serverId(String serverId) {
+    return attribute(Attribute.SERVER_ID, serverId);
+  }
+
+  /** Backups whose server is in availability zone {@code zone}. */
+  public static BackupPredicate availabilityZone(String zone) {
+    return attribute(Attribute.AVAILABILITY_ZONE, zone);
+  }
+
+  /** Backups of the resource type {@code resourceType}, for example {@code OS::Nova::Server}. */
+  public static BackupPredicate resourceType(String resourceType) {
+    return attribute(Attribute.RESOURCE_TYPE, resourceType);
+  }
+
+  /** Backups made by the policy {@code policyId}. */
+  public static BackupPredicate policyId(String policyId) {
+    return attribute(Attribute.POLICY_ID, policyId);
+  }
+
+  /** Backups of {@code type}. */
+  public static BackupPredicate type(BackupType type) {
+    return attribute(Attribute.BACKUP_TYPE, requireNonNull(type, "type").name());
+  }
+
+  /** Backups started by {@code trigger}: manual or automatic. */
+  public static BackupPredicate trigger(BackupTrigger trigger) {
+    return attribute(Attribute.TRIGGER, requireNonNull(trigger, "trigger").name());
+  }
+
+  /**
+   * Backups whose {@code attribute} equals {@code value} exactly.
+   *
+   * @throws InvalidValueException naming the attribute if {@code value} is blank, too long, or not a
+   *     constant of {@link BackupType} or {@link BackupTrigger} for those attributes
+   */
+  public static BackupPredicate attribute(Attribute attribute, String value) {
+    requireNonNull(attribute, "attribute");
+    requireNonNull(value, "value");
+    if (value.isBlank() || value.length() > MAX_KEYWORD_LENGTH) {
+      throw new InvalidValueException(attribute.toString(), value, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " chars");
+    }
+    if (attribute == Attribute.BACKUP_TYPE) {
+      checkConstant(attribute, value, BackupType.values());
+    } else if (attribute == Attribute.TRIGGER) {
+      checkConstant(attribute, value, BackupTrigger.values());
+    }
+    return new AttributeIs(attribute, value);
+  }
+
+  /**
+   * Backups with the tag {@code key=value} exactly: one pair of the console's tag search.
+   *
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if it breaks the tag rules
+   */
+  public static BackupPredicate tag(String key, String value) {
+    return tag(key, List.of(requireNonNull(value, "value")));
+  }
+
+  /** Backups with a tag {@code key}, whatever its value. */
+  public static BackupPredicate tagKey(String key) {
+    return tag(key, List.of());
+  }
+
+  /**
+   * The API's tag criterion: backups with a tag {@code key} whose value matches one of {@code values};
+   * a value beginning with {@code *} matches the rest of it anywhere in the tag's value; no values
+   * means any value. Keys and values are trimmed.
+   *
+   * @throws InvalidValueException naming {@code tag key}, {@code tag value} or {@code tag values} if a
+   *     key or value breaks the tag rules or there are more than 10 values
+   */
+  public static BackupPredicate tag(String key, Collection<String> values) {
+    String checkedKey = Tag.checkKey(requireNonNull(key, "key"));
+    if (values.size() > MAX_TAG_VALUES) {
+      throw new InvalidValueException("tag values", values, "must be at most " + MAX_TAG_VALUES + " for key " + checkedKey);
+    }
+    TreeSet<String> patterns = new TreeSet<>();
+    for (String value : values) {
+      String trimmed = requireNonNull(value, "tag value").strip();
+      if (trimmed.startsWith("*")) {
+        patterns.add("*" + Tag.checkValue(trimmed.substring(1)));
+      } else {
+        patterns.add(Tag.checkValue(trimmed));
+      }
+    }
+    if (patterns.contains("*")) {
+      patterns.clear(); // "*" alone matches every value
+    }
+    return new HasTag(checkedKey, List.copyOf(patterns));
+  }
+
+  /**
+   * Backups whose running job is stalled: an intermediate state whose progress has not changed for
+   * longer than the stall threshold (a catalog's {@link io.csbs.lifecycle.StallRule}).
+   */
+  public static BackupPredicate stalled() {
+    return Stalled.INSTANCE;
+  }
+
+  /** Backups matching every operand; {@code and()} of nothing is {@link #all()}. */
+  public static BackupPredicate and(BackupPredicate... operands) {
+    return and(Arrays.asList(operands));
+  }
+
+  /** Backups matching every operand; an empty list is {@link #all()}. */
+  public static BackupPredicate and(List<BackupPredicate> operands) {
+    Set<BackupPredicate> flat = new LinkedHashSet<>();
+    for (BackupPredicate operand : operands) {
+      requireNonNull(operand, "operand");
+      if (operand instanceof None) {
+        return none();
+      } else if (operand instanceof And) {
+        flat.addAll(((And) operand).operands());
+      } else if (!(operand instanceof All)) {
+        flat.add(operand);
+      }
+    }
+    if (flat.isEmpty()) {
+      return all();
+    }
+    return flat.size() == 1 ? flat.iterator().next() : new And(List.copyOf(flat));
+  }
+
+  /** Backups matching at least one operand; {@code or()} of nothing is {@link #none()}. */
+  public static BackupPredicate or(BackupPredicate... operands) {
+    return or(Arrays.asList(operands));
+  }
+
+  /** Backups matching at least one operand; an empty list is {@link #none()}. */
+  public static BackupPredicate or(List<BackupPredicate> operands) {
+    Set<BackupPredicate> flat = new LinkedHashSet<>();
+    for (BackupPredicate operand : operands) {
+      requireNonNull(operand, "operand");
+      if (operand instanceof All) {
+        return all();
+      } else if (operand instanceof Or) {
+        flat.addAll(((Or) operand).operands());
+      } else if (!(operand instanceof None)) {
+        flat.add(operand);
+      }
+    }
+    if (flat.isEmpty()) {
+      return none();
+    }
+    return flat.size() == 1 ? flat.iterator().next() : new Or(List.copyOf(flat));
+  }
+
+  /** Backups not matching {@code operand}. */
+  public static BackupPredicate not(BackupPredicate operand) {
+    requireNonNull(operand, "operand");
+    if (operand instanceof Not) {
+      return ((Not) operand).operand();
+    } else if (operand instanceof All) {
+      return none();
+    } else if (operand instanceof None) {
+      return all();
+    } else if (operand instanceof StatusIn) {
+      EnumSet<BackupStatus> others = EnumSet.complementOf(EnumSet.copyOf(((StatusIn) operand).statuses()));
+      return status(others);
+    }
+    return new Not(operand);
+  }
+
+  static String describe(Duration window) {
+    if (window.toDays() > 0 && window.equals(Duration.ofDays(window.toDays()))) {
+      return window.toDays() + (window.toDays() == 1 ? " day" : " days");
+    }
+    if (window.toHours() > 0 && window.equals(Duration.ofHours(window.toHours()))) {
+      return window.toHours() + (window.toHours() == 1 ? " hour" : " hours");
+    }
+    return window.toString();
+  }
+
+  private static String checkKeyword(String text) {
+    requireNonNull(text, "keyword");
+    if (text.isBlank() || text.length() > MAX_KEYWORD_LENGTH) {
+      throw new InvalidValueException("keyword", text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " chars");
+    }
+    return text;
+  }
+
+  private static void checkConstant(Attribute attribute, String value, Enum<?>[] constants) {
+    List<String> names = new ArrayList<>();
+    for (Enum<?> constant : constants) {
+      if (constant.name().equals(value)) {
+        return;
+      }
+      names.add(constant.name());
+    }
+    throw new InvalidValueException(attribute.toString(), value, "must be one of " + names);
+  }
+}

@@ -1,0 +1,150 @@
+package io.csbs.query;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The order of a backup list: one or more {@link SortKey}s, ties broken by id so that the order is
+ * total. The id tie-break runs in the direction of the first key, so that the default order (newest
+ * first) is exactly the reverse of (created at, id) ascending.
+ *
+ * <pre>{@code
+ * Sort.DEFAULT;                                     // created_at:desc
+ * Sort.parse("created_at:desc,name:asc");           // the API's form
+ * Sort.by(SortKey.asc(SortField.NAME)).comparator();
+ * }</pre>
+ */
+public final class Sort {
+  /** Newest first: {@code created_at:desc}, the console's and the API's default. */
+  public static final Sort DEFAULT = new Sort(List.of(SortKey.desc(SortField.CREATED_AT)));
+
+  private static final String ACCEPTED_FIELDS =
+      Arrays.stream(SortField.values()).map(SortField::apiName).collect(Collectors.joining(", "));
+
+  private final List<SortKey> keys;
+  private final Comparator<Backup> comparator;
+
+  private Sort(List<SortKey> keys) {
+    this.keys = List.copyOf(keys);
+    Comparator<Backup> order = null;
+    boolean hasId = false;
+    for (SortKey key : this.keys) {
+      Comparator<Backup> one = key.ascending() ? key.field().ascending() : key.field().ascending().reversed();
+      order = order == null ? one : order.thenComparing(one);
+      hasId |= key.field() == SortField.ID;
+    }
+    if (!hasId) {
+      Comparator<Backup> byId = SortField.ID.ascending();
+      order = order.thenComparing(this.keys.get(0).ascending() ? byId : byId.reversed());
+    }
+    this.comparator = order;
+  }
+
+  /**
+   * A sort by {@code first}, then {@code more}.
+   *
+   * @throws InvalidValueException naming {@code sort} if a field appears twice
+   */
+  public static Sort by(SortKey first, SortKey... more) {
+    List<SortKey> keys = new ArrayList<>();
+    keys.add(requireNonNull(first, "first"));
+    keys.addAll(Arrays.asList(more));
+    return by(keys);
+  }
+
+  /**
+   * A sort by {@code keys}, in order.
+   *
+   * @throws InvalidValueException naming {@code sort} if it is empty or a field appears twice
+   */
+  public static Sort by(List<SortKey> keys) {
+    if (keys.isEmpty()) {
+      throw new InvalidValueException("sort", keys, "must have at least one key");
+    }
+    Set<SortField> seen = EnumSet.noneOf(SortField.class);
+    for (SortKey key : keys) {
+      if (!seen.add(requireNonNull(key, "sort key").field())) {
+        throw new InvalidValueException("sort", keys, "must name each field once; " + key.field().apiName() + " repeats");
+      }
+    }
+    return keys.equals(DEFAULT.keys) ? DEFAULT : new Sort(keys);
+  }
+
+  /**
+   * Parses the API's form: comma-separated {@code field[:asc|:desc]}, the direction {@code desc} by
+   * default, for example {@code created_at:desc,name:asc}.
+   *
+   * @throws InvalidValueException naming {@code sort} with the fields and directions it accepts
+   */
+  public static Sort parse(String text) {
+    requireNonNull(text, "sort");
+    List<SortKey> keys = new ArrayList<>();
+    for (String part : text.split(",", -1)) {
+      String[] fieldAndDirection = part.strip().split(":", -1);
+      if (fieldAndDirection.length > 2) {
+        throw badSort(text);
+      }
+      SortField field = null;
+      for (SortField candidate : SortField.values()) {
+        if (candidate.apiName().equals(fieldAndDirection[0].strip())) {
+          field = candidate;
+        }
+      }
+      if (field == null) {
+        throw badSort(text);
+      }
+      String direction = fieldAndDirection.length == 2 ? fieldAndDirection[1].strip().toLowerCase(Locale.ROOT) : "desc";
+      if (!direction.equals("asc") && !direction.equals("desc")) {
+        throw badSort(text);
+      }
+      keys.add(new SortKey(field, direction.equals("asc")));
+    }
+    return by(keys);
+  }
+
+  private static InvalidValueException badSort(String text) {
+    return new InvalidValueException("sort", text,
+        "must be comma-separated field[:asc|:desc] with fields " + ACCEPTED_FIELDS);
+  }
+
+  /** The keys, without the implicit id tie-break. */
+  public List<SortKey> keys() {
+    return keys;
+  }
+
+  /** Whether this is {@link #DEFAULT}, newest first. */
+  public boolean isDefault() {
+    return keys.equals(DEFAULT.keys);
+  }
+
+  /** The total order this sort defines, including the id tie-break. */
+  public Comparator<Backup> comparator() {
+    return comparator;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Sort && ((Sort) other).keys.equals(keys);
+  }
+
+  @Override
+  public int hashCode() {
+    return keys.hashCode();
+  }
+
+  /** The API's form, {@code created_at:desc,name:asc}. */
+  @Override
+  public String toString() {
+    return keys.stream().map(SortKey::toString).collect(Collectors.joining(","));
+  }
+}

@@ -1,0 +1,42 @@
+package io.csbs.query;
+
+import io.csbs.backup.Backup;
+import java.util.Comparator;
+
+/**
+ * What a backup list can be sorted by, with the API's names ({@code created_at}, {@code updated_at},
+ * {@code name}, {@code status}, {@code id}).
+ *
+ * <pre>{@code
+ * Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.NAME));
+ * }</pre>
+ */
+public enum SortField {
+  /** Creation time. */
+  CREATED_AT("created_at", Comparator.comparing(Backup::createdAt)),
+  /** Time of the last change. */
+  UPDATED_AT("updated_at", Comparator.comparing(Backup::updatedAt)),
+  /** Name, compared char by char (so upper case sorts before lower case). */
+  NAME("name", Comparator.comparing(Backup::name)),
+  /** State, in the order Available, Creating, Restoring, Deleting, Error. */
+  STATUS("status", Comparator.comparing(Backup::status)),
+  /** Backup id, compared char by char. */
+  ID("id", Comparator.comparing(Backup::id));
+
+  private final String apiName;
+  private final Comparator<Backup> ascending;
+
+  SortField(String apiName, Comparator<Backup> ascending) {
+    this.apiName = apiName;
+    this.ascending = ascending;
+  }
+
+  /** The field as the API's {@code sort} parameter names it. */
+  public String apiName() {
+    return apiName;
+  }
+
+  Comparator<Backup> ascending() {
+    return ascending;
+  }
+}

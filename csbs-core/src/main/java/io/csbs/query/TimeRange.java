@@ -1,0 +1,140 @@
+package io.csbs.query;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.InvalidValueException;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A range of instants, each bound optional and either inclusive or exclusive; the time segment of a
+ * search. A range is never empty by construction: an inverted range is refused.
+ *
+ * <pre>{@code
+ * TimeRange.between(start, end);   // start <= t <= end
+ * TimeRange.from(start);           // start <= t
+ * TimeRange.before(end);           // t < end
+ * TimeRange.of(start, true, end, false); // start <= t < end
+ * }</pre>
+ */
+public final class TimeRange {
+  private static final TimeRange ALL = new TimeRange(null, true, null, true);
+
+  private final Instant from;
+  private final boolean fromInclusive;
+  private final Instant to;
+  private final boolean toInclusive;
+
+  private TimeRange(Instant from, boolean fromInclusive, Instant to, boolean toInclusive) {
+    this.from = from;
+    this.fromInclusive = fromInclusive;
+    this.to = to;
+    this.toInclusive = toInclusive;
+  }
+
+  /**
+   * A range with optional bounds ({@code null} for none).
+   *
+   * @throws InvalidValueException naming {@code time range} if {@code from} is after {@code to}, or
+   *     equal to it with an exclusive bound (an empty range)
+   */
+  public static TimeRange of(Instant from, boolean fromInclusive, Instant to, boolean toInclusive) {
+    if (from != null && to != null) {
+      int order = from.compareTo(to);
+      if (order > 0 || (order == 0 && !(fromInclusive && toInclusive))) {
+        throw new InvalidValueException(
+            "time range", describe(from, fromInclusive, to, toInclusive),
+            "start must be before end (or equal to it with both bounds inclusive)");
+      }
+    }
+    return new TimeRange(from, fromInclusive, to, toInclusive);
+  }
+
+  /** From {@code from} to {@code to}, both inclusive. */
+  public static TimeRange between(Instant from, Instant to) {
+    return of(requireNonNull(from, "from"), true, requireNonNull(to, "to"), true);
+  }
+
+  /** From {@code from} on, inclusive. */
+  public static TimeRange from(Instant from) {
+    return of(requireNonNull(from, "from"), true, null, true);
+  }
+
+  /** Before {@code to}, exclusive. */
+  public static TimeRange before(Instant to) {
+    return of(null, true, requireNonNull(to, "to"), false);
+  }
+
+  /** Up to {@code to}, inclusive. */
+  public static TimeRange until(Instant to) {
+    return of(null, true, requireNonNull(to, "to"), true);
+  }
+
+  /** The range without bounds. */
+  public static TimeRange all() {
+    return ALL;
+  }
+
+  /** The lower bound, if any. */
+  public Optional<Instant> start() {
+    return Optional.ofNullable(from);
+  }
+
+  /** Whether the lower bound is inclusive (true when there is none). */
+  public boolean startInclusive() {
+    return fromInclusive;
+  }
+
+  /** The upper bound, if any. */
+  public Optional<Instant> end() {
+    return Optional.ofNullable(to);
+  }
+
+  /** Whether the upper bound is inclusive (true when there is none). */
+  public boolean endInclusive() {
+    return toInclusive;
+  }
+
+  /** Whether {@code instant} lies in the range. */
+  public boolean contains(Instant instant) {
+    if (from != null) {
+      int order = instant.compareTo(from);
+      if (order < 0 || (order == 0 && !fromInclusive)) {
+        return false;
+      }
+    }
+    if (to != null) {
+      int order = instant.compareTo(to);
+      return order < 0 || (order == 0 && toInclusive);
+    }
+    return true;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    if (!(other instanceof TimeRange)) {
+      return false;
+    }
+    TimeRange that = (TimeRange) other;
+    return Objects.equals(from, that.from) && Objects.equals(to, that.to)
+        && (from == null || fromInclusive == that.fromInclusive)
+        && (to == null || toInclusive == that.toInclusive);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(from, to, from != null && fromInclusive, to != null && toInclusive);
+  }
+
+  /** Interval notation: {@code [2026-01-01T00:00:00Z, 2026-02-01T00:00:00Z)}, {@code (-inf, ...]}. */
+  @Override
+  public String toString() {
+    return describe(from, fromInclusive, to, toInclusive);
+  }
+
+  private static String describe(Instant from, boolean fromInclusive, Instant to, boolean toInclusive) {
+    return (from == null ? "(-inf" : (fromInclusive ? "[" : "(") + from) + ", "
+        + (to == null ? "+inf)" : to + (toInclusive ? "]" : ")"));
+  }
+}
