@@ -25,7 +25,7 @@ public interface PredicateVisitor<R> {
   /** No backup. */
   R none();
 
-  /** Backups in one of {@code statuses} (two to four of the five; one or five become other nodes). */
+  /** Backups in one of {@code statuses} (one to four of the five; all five become {@link #all()}). */
   R status(Set<BackupStatus> statuses);
 
   /** Backups created within {@code range}. */

@@ -112,6 +112,7 @@ public final class Predicates {
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
+    checkKeyword(text); // before the switch, so that every field names "keyword" (server id would name itself)
     switch (field) {
       case SERVER_NAME:
         return serverNameContains(text);
