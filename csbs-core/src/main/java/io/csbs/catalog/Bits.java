@@ -1,0 +1,97 @@
+package io.csbs.catalog;
+
+import java.util.Arrays;
+
+/** Helpers on dense bitmaps of row positions held in {@code long[]} words, bit {@code p} of word {@code p >>> 6}. */
+final class Bits {
+  private Bits() {}
+
+  static int wordsFor(int bits) {
+    return (bits + 63) >>> 6;
+  }
+
+  static long[] ensure(long[] words, int bit) {
+    int needed = (bit >>> 6) + 1;
+    if (needed <= words.length) {
+      return words;
+    }
+    return Arrays.copyOf(words, Math.max(needed, words.length + (words.length >>> 1) + 16));
+  }
+
+  static boolean get(long[] words, int bit) {
+    int word = bit >>> 6;
+    return word < words.length && (words[word] & (1L << bit)) != 0;
+  }
+
+  static void set(long[] words, int bit) {
+    words[bit >>> 6] |= 1L << bit;
+  }
+
+  static void clear(long[] words, int bit) {
+    int word = bit >>> 6;
+    if (word < words.length) {
+      words[word] &= ~(1L << bit);
+    }
+  }
+
+  /** Sets bits {@code [from, to)}. */
+  static void setRange(long[] words, int from, int to) {
+    if (from >= to) {
+      return;
+    }
+    int firstWord = from >>> 6;
+    int lastWord = (to - 1) >>> 6;
+    long firstMask = -1L << from;
+    long lastMask = -1L >>> -to;
+    if (firstWord == lastWord) {
+      words[firstWord] |= firstMask & lastMask;
+      return;
+    }
+    words[firstWord] |= firstMask;
+    for (int w = firstWord + 1; w < lastWord; w++) {
+      words[w] = -1L;
+    }
+    words[lastWord] |= lastMask;
+  }
+
+
+  /** The highest set bit at or below {@code bit} within words {@code [fromWord, ...)}, or -1. */
+  static int previousSetBit(long[] words, int bit, int fromWord) {
+    if (bit < 0) {
+      return -1;
+    }
+    int word = bit >>> 6;
+    if (word >= words.length) {
+      word = words.length - 1;
+      bit = (word << 6) + 63;
+    }
+    long bits = words[word] & (-1L >>> (63 - (bit & 63)));
+    while (true) {
+      if (bits != 0) {
+        return (word << 6) + 63 - Long.numberOfLeadingZeros(bits);
+      }
+      if (--word < fromWord) {
+        return -1;
+      }
+      bits = words[word];
+    }
+  }
+
+  /** The lowest set bit at or above {@code bit} within words {@code [..., toWord)}, or -1. */
+  static int nextSetBit(long[] words, int bit, int toWord) {
+    int word = bit >>> 6;
+    if (word >= toWord) {
+      return -1;
+    }
+    long bits = words[word] & (-1L << bit);
+    while (true) {
+      if (bits != 0) {
+        return (word << 6) + Long.numberOfTrailingZeros(bits);
+      }
+      if (++word >= toWord) {
+        return -1;
+      }
+      bits = words[word];
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.csbs.catalog;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.lifecycle.StallRule;
+import java.time.Clock;
+
+/**
+ * Makes the library's indexed, concurrent {@link BackupCatalog}.
+ *
+ * <pre>{@code
+ * BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
+ * BackupCatalog strict = Catalogs.builder()
+ *     .clock(clock)                                           // default: Clock.systemUTC()
+ *     .stallRule(StallRule.ofThreshold(Duration.ofMinutes(10))) // default: StallRule.DEFAULT (30 min)
+ *     .build();
+ * }</pre>
+ *
+ * <p>The clock gives the instant of every change the catalog applies and the "now" of every query
+ * (relative time windows, stalled jobs), read once per query.
+ */
+public final class Catalogs {
+  private Catalogs() {}
+
+  /** An empty indexed catalog on {@code clock}, with the default stall rule. */
+  public static BackupCatalog indexed(Clock clock) {
+    return builder().clock(clock).build();
+  }
+
+  /** A builder of indexed catalogs; every option is optional. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options of an indexed catalog; each may be set once. */
+  public static final class Builder {
+    private Clock clock;
+    private StallRule stallRule;
+
+    private Builder() {}
+
+    /**
+     * The clock of changes and queries; {@code Clock.systemUTC()} by default.
+     *
+     * @throws IllegalStateException if the clock was set already
+     */
+    public Builder clock(Clock clock) {
+      if (this.clock != null) {
+        throw new IllegalStateException("clock was already set to " + this.clock);
+      }
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * When a running job counts as stalled; {@link StallRule#DEFAULT} by default.
+     *
+     * @throws IllegalStateException if the rule was set already
+     */
+    public Builder stallRule(StallRule stallRule) {
+      if (this.stallRule != null) {
+        throw new IllegalStateException("stall rule was already set to " + this.stallRule);
+      }
+      this.stallRule = requireNonNull(stallRule, "stallRule");
+      return this;
+    }
+
+    /** A new, empty catalog. */
+    public BackupCatalog build() {
+      return new IndexedCatalog(
+          clock != null ? clock : Clock.systemUTC(), stallRule != null ? stallRule : StallRule.DEFAULT);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package io.csbs.catalog;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The indexed {@link BackupCatalog}: one {@link ProjectShard} per project, each with its own
+ * read-write lock, so that projects never share a structure (nor a lock) and a query reads one
+ * consistent state of its project.
+ */
+final class IndexedCatalog implements BackupCatalog {
+  private final ConcurrentHashMap<String, ProjectShard> shards = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final StallRule stallRule;
+
+  IndexedCatalog(Clock clock, StallRule stallRule) {
+    this.clock = requireNonNull(clock, "clock");
+    this.stallRule = requireNonNull(stallRule, "stallRule");
+  }
+
+  @Override
+  public void add(Backup backup) {
+    requireNonNull(backup, "backup");
+    ProjectShard shard = shards.computeIfAbsent(backup.projectId(), ProjectShard::new);
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      if (shard.positionOf(backup.id()) >= 0) {
+        throw new DuplicateBackupException(backup.projectId(), backup.id());
+      }
+      shard.add(backup);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void addAll(Collection<Backup> backups) {
+    Map<String, List<Backup>> byProject = new TreeMap<>();
+    for (Backup backup : backups) {
+      requireNonNull(backup, "backup");
+      byProject.computeIfAbsent(backup.projectId(), p -> new ArrayList<>()).add(backup);
+    }
+    List<ProjectShard> locked = new ArrayList<>();
+    try {
+      for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
+        ProjectShard shard = shards.computeIfAbsent(projectId, ProjectShard::new);
+        shard.lock.writeLock().lock();
+        locked.add(shard);
+      }
+      for (ProjectShard shard : locked) {
+        Set<String> seen = new HashSet<>();
+        for (Backup backup : byProject.get(shard.projectId)) {
+          if (!seen.add(backup.id()) || shard.positionOf(backup.id()) >= 0) {
+            throw new DuplicateBackupException(shard.projectId, backup.id());
+          }
+        }
+      }
+      for (ProjectShard shard : locked) {
+        shard.addBatch(byProject.get(shard.projectId));
+      }
+    } finally {
+      for (ProjectShard shard : locked) {
+        shard.lock.writeLock().unlock();
+      }
+    }
+  }
+
+  @Override
+  public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+    requireNonNull(transition, "transition");
+    ProjectShard shard = existingShard(projectId, backupId);
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      int position = currentPosition(shard, backupId, expectedVersion);
+      Optional<Backup> next = transition.applyTo(shard.row(position), clock.instant());
+      if (next.isPresent()) {
+        shard.replace(position, next.get());
+      } else {
+        shard.remove(position);
+      }
+      return next;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void remove(String projectId, String backupId, long expectedVersion) {
+    ProjectShard shard = existingShard(projectId, backupId);
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      shard.remove(currentPosition(shard, backupId, expectedVersion));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<Backup> find(String projectId, String backupId) {
+    requireNonNull(backupId, "backupId");
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      return Optional.empty();
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      int position = shard.positionOf(backupId);
+      return position < 0 ? Optional.empty() : Optional.of(shard.row(position));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Page query(String projectId, Query query) {
+    requireNonNull(query, "query");
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      if (query.marker().isPresent()) {
+        throw unknownMarker(query.marker().get(), "a backup of project " + projectId);
+      }
+      return new Page(List.of(), 0, false);
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      Pager.After after = null;
+      if (query.marker().isPresent()) {
+        int markerPosition = shard.positionOf(query.marker().get());
+        if (markerPosition < 0) {
+          throw unknownMarker(query.marker().get(), "a backup of project " + projectId);
+        }
+        after = new Pager.After(shard.row(markerPosition), false);
+      }
+      MatchSet matches = Planner.matches(shard, query.predicate(), clock.instant(), stallRule);
+      List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
+      return page(backups, matches.cardinality(), query.limit());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long count(String projectId, BackupPredicate predicate) {
+    requireNonNull(predicate, "predicate");
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      return 0;
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      return Planner.matches(shard, predicate, clock.instant(), stallRule).cardinality();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public TagCatalogue tagCatalogue(String projectId) {
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      return TagCatalogue.empty();
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      return shard.tagCatalogue();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Page queryAllProjects(Query query) {
+    requireNonNull(query, "query");
+    List<ProjectShard> locked = lockAllForReading();
+    try {
+      Backup marker = null;
+      if (query.marker().isPresent()) {
+        marker = uniqueBackup(locked, query.marker().get());
+      }
+      Instant now = clock.instant();
+      long total = 0;
+      long wanted = Math.min(Integer.MAX_VALUE - 1, query.offset() + query.limit() + 1);
+      Comparator<Backup> order = query.sort().comparator().thenComparing(Backup::projectId);
+      List<Backup> candidates = new ArrayList<>();
+      for (ProjectShard shard : locked) {
+        MatchSet matches = Planner.matches(shard, query.predicate(), now, stallRule);
+        total += matches.cardinality();
+        Pager.After after = marker == null ? null
+            : new Pager.After(marker, shard.projectId.compareTo(marker.projectId()) > 0);
+        candidates.addAll(Pager.read(shard, matches, query.sort(), after, 0, (int) wanted));
+      }
+      candidates.sort(order);
+      int from = (int) Math.min(candidates.size(), query.offset());
+      return page(candidates.subList(from, candidates.size()), total, query.limit());
+    } finally {
+      unlockAll(locked);
+    }
+  }
+
+  @Override
+  public long countAllProjects(BackupPredicate predicate) {
+    requireNonNull(predicate, "predicate");
+    List<ProjectShard> locked = lockAllForReading();
+    try {
+      Instant now = clock.instant();
+      long total = 0;
+      for (ProjectShard shard : locked) {
+        total += Planner.matches(shard, predicate, now, stallRule).cardinality();
+      }
+      return total;
+    } finally {
+      unlockAll(locked);
+    }
+  }
+
+  /** The page from up to {@code limit + 1} ordered backups: the extra one only says more follow. */
+  private static Page page(List<Backup> ordered, long total, int limit) {
+    boolean more = ordered.size() > limit;
+    return new Page(more ? ordered.subList(0, limit) : ordered, total, more);
+  }
+
+  private Backup uniqueBackup(List<ProjectShard> shards, String id) {
+    Backup found = null;
+    for (ProjectShard shard : shards) {
+      int position = shard.positionOf(id);
+      if (position >= 0) {
+        if (found != null) {
+          throw new InvalidValueException("marker", id,
+              "is ambiguous across projects (the id exists in several): use an offset");
+        }
+        found = shard.row(position);
+      }
+    }
+    if (found == null) {
+      throw unknownMarker(id, "a backup");
+    }
+    return found;
+  }
+
+  private List<ProjectShard> lockAllForReading() {
+    List<ProjectShard> all = new ArrayList<>(shards.values());
+    all.sort(Comparator.comparing(shard -> shard.projectId));
+    List<ProjectShard> locked = new ArrayList<>(all.size());
+    try {
+      for (ProjectShard shard : all) {
+        shard.lock.readLock().lock();
+        locked.add(shard);
+      }
+    } catch (RuntimeException | Error e) {
+      unlockAll(locked);
+      throw e;
+    }
+    return locked;
+  }
+
+  private static void unlockAll(List<ProjectShard> locked) {
+    for (ProjectShard shard : locked) {
+      shard.lock.readLock().unlock();
+    }
+  }
+
+  private ProjectShard existingShard(String projectId, String backupId) {
+    requireNonNull(backupId, "backupId");
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      throw new BackupNotFoundException(projectId, backupId);
+    }
+    return shard;
+  }
+
+  /** The position of {@code backupId} in {@code shard}, checked to be at {@code expectedVersion}. */
+  private static int currentPosition(ProjectShard shard, String backupId, long expectedVersion) {
+    int position = shard.positionOf(backupId);
+    if (position < 0) {
+      throw new BackupNotFoundException(shard.projectId, backupId);
+    }
+    long current = shard.row(position).version();
+    if (current != expectedVersion) {
+      throw new VersionConflictException(backupId, expectedVersion, current);
+    }
+    return position;
+  }
+
+  private static String requireProject(String projectId) {
+    requireNonNull(projectId, "projectId");
+    if (projectId.isBlank()) {
+      throw new InvalidValueException("project id", projectId, "must be non-blank");
+    }
+    return projectId;
+  }
+
+  private static InvalidValueException unknownMarker(String marker, String what) {
+    return new InvalidValueException("marker", marker, "must be the id of " + what);
+  }
+}

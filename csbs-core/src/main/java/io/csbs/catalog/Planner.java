@@ -1,0 +1,441 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.query.Attribute;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.PredicateVisitor;
+import io.csbs.query.TimeRange;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a predicate tree into a plan over one shard's indexes, and runs it to the exact set of
+ * matching row positions.
+ *
+ * <p>Every node can do two things: <em>materialize</em> its matches from the indexes, and
+ * <em>test</em> one row exactly. An and materializes its most selective operand first (the lowest
+ * estimate) and then, like Lucene's conjunctions, either intersects the next operand's set or, when
+ * the running result is much smaller than that operand, tests each remaining row against it instead;
+ * a not subtracts its operand. Time segments become ranges of positions (the rows are in creation
+ * order), so that every operation after them costs the segment, not the catalog. The plan runs with
+ * the caller holding the shard's read lock.
+ */
+final class Planner implements PredicateVisitor<Planner.Node> {
+  /** Testing a row costs about this many times a word operation of a set intersection. */
+  private static final int TEST_COST = 8;
+
+  private final ProjectShard shard;
+  private final Instant now;
+  private final StallRule stallRule;
+
+  private Planner(ProjectShard shard, Instant now, StallRule stallRule) {
+    this.shard = shard;
+    this.now = now;
+    this.stallRule = stallRule;
+  }
+
+  /** The positions of the live rows of {@code shard} that match {@code predicate} at {@code now}. */
+  static MatchSet matches(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
+    return predicate.accept(new Planner(shard, now, stallRule)).materialize();
+  }
+
+  /** One node of a plan. */
+  abstract static class Node {
+    /** An upper bound of the matches, to order the operands of an and. */
+    abstract long estimate();
+
+    /** The exact matching live positions. */
+    abstract MatchSet materialize();
+
+    /** Whether the live row at {@code position} matches. */
+    abstract boolean test(int position);
+  }
+
+  @Override
+  public Node all() {
+    return new Node() {
+      @Override
+      long estimate() {
+        return shard.liveCount();
+      }
+
+      @Override
+      MatchSet materialize() {
+        return shard.liveSet();
+      }
+
+      @Override
+      boolean test(int position) {
+        return shard.isLive(position);
+      }
+    };
+  }
+
+  @Override
+  public Node none() {
+    return new Node() {
+      @Override
+      long estimate() {
+        return 0;
+      }
+
+      @Override
+      MatchSet materialize() {
+        return MatchSet.EMPTY;
+      }
+
+      @Override
+      boolean test(int position) {
+        return false;
+      }
+    };
+  }
+
+  @Override
+  public Node status(Set<BackupStatus> statuses) {
+    return new Node() {
+      @Override
+      long estimate() {
+        long total = 0;
+        for (BackupStatus status : statuses) {
+          total += shard.statusCount(status);
+        }
+        return total;
+      }
+
+      @Override
+      MatchSet materialize() {
+        MatchSet result = MatchSet.EMPTY;
+        for (BackupStatus status : statuses) {
+          result = result.or(shard.statusSet(status));
+        }
+        return result;
+      }
+
+      @Override
+      boolean test(int position) {
+        for (BackupStatus status : statuses) {
+          if (shard.hasStatus(position, status)) {
+            return true;
+          }
+        }
+        return false;
+      }
+    };
+  }
+
+  @Override
+  public Node createdIn(TimeRange range) {
+    return new RangeNode(range);
+  }
+
+  @Override
+  public Node createdWithinLast(Duration window) {
+    return new RangeNode(TimeRange.between(now.minus(window), now));
+  }
+
+  /** A time segment: a range of sorted positions, plus the tail rows that fall in it. */
+  private final class RangeNode extends Node {
+    private final TimeRange range;
+    private final int low;
+    private final int high;
+
+    RangeNode(TimeRange range) {
+      this.range = range;
+      this.low = range.start().map(start -> shard.lowerBound(start, !range.startInclusive())).orElse(0);
+      this.high = range.end().map(end -> shard.lowerBound(end, range.endInclusive())).orElse(shard.sortedCount());
+    }
+
+    @Override
+    long estimate() {
+      return Math.max(0, high - low) + (shard.size() - shard.sortedCount());
+    }
+
+    @Override
+    MatchSet materialize() {
+      int end = shard.size() > shard.sortedCount() ? shard.size() : high;
+      if (low >= end) {
+        return MatchSet.EMPTY;
+      }
+      int fromWord = low >>> 6;
+      long[] words = new long[Bits.wordsFor(end) - fromWord];
+      int base = fromWord << 6;
+      if (low < high) {
+        Bits.setRange(words, low - base, high - base);
+      }
+      for (int position = shard.sortedCount(); position < shard.size(); position++) {
+        if (range.contains(shard.row(position).createdAt())) {
+          Bits.set(words, position - base);
+        }
+      }
+      return MatchSet.window(words, fromWord).and(shard.liveSet());
+    }
+
+    @Override
+    boolean test(int position) {
+      return shard.isLive(position) && range.contains(shard.row(position).createdAt());
+    }
+  }
+
+  @Override
+  public Node nameContains(String text) {
+    return new TextNode(shard.names(), text, Backup::name);
+  }
+
+  @Override
+  public Node serverNameContains(String text) {
+    return new TextNode(shard.serverNames(), text, backup -> backup.server().name());
+  }
+
+  private final class TextNode extends Node {
+    private final TextIndex index;
+    private final String lowerCase;
+    private final java.util.function.Function<Backup, String> field;
+
+    TextNode(TextIndex index, String text, java.util.function.Function<Backup, String> field) {
+      this.index = index;
+      this.lowerCase = text.toLowerCase(Locale.ROOT);
+      this.field = field;
+    }
+
+    @Override
+    long estimate() {
+      return index.estimate(lowerCase, shard.size());
+    }
+
+    @Override
+    MatchSet materialize() {
+      return index.containing(lowerCase, shard.size());
+    }
+
+    @Override
+    boolean test(int position) {
+      return shard.isLive(position)
+          && field.apply(shard.row(position)).toLowerCase(Locale.ROOT).contains(lowerCase);
+    }
+  }
+
+  @Override
+  public Node backupId(String id) {
+    int position = shard.positionOf(id);
+    return new Node() {
+      @Override
+      long estimate() {
+        return position < 0 ? 0 : 1;
+      }
+
+      @Override
+      MatchSet materialize() {
+        return position < 0 ? MatchSet.EMPTY : MatchSet.sparse(new int[] {position}, 1);
+      }
+
+      @Override
+      boolean test(int candidate) {
+        return candidate == position;
+      }
+    };
+  }
+
+  @Override
+  public Node attribute(Attribute attribute, String value) {
+    return postingsNode(shard.attributePostings(attribute, value));
+  }
+
+  private Node postingsNode(Postings postings) {
+    return new Node() {
+      @Override
+      long estimate() {
+        return postings == null ? 0 : postings.count();
+      }
+
+      @Override
+      MatchSet materialize() {
+        return MatchSet.of(postings);
+      }
+
+      @Override
+      boolean test(int position) {
+        return postings != null && postings.contains(position);
+      }
+    };
+  }
+
+  @Override
+  public Node tag(String key, List<String> values) {
+    if (values.isEmpty()) {
+      return postingsNode(shard.tagKeyPostings(key));
+    }
+    List<Postings> matching = new ArrayList<>();
+    Map<String, Postings> existing = shard.tagValuePostings(key);
+    for (String pattern : values) {
+      if (pattern.startsWith("*")) {
+        String part = pattern.substring(1);
+        existing.forEach((value, postings) -> {
+          if (value.contains(part) && !matching.contains(postings)) {
+            matching.add(postings);
+          }
+        });
+      } else {
+        Postings postings = existing.get(pattern);
+        if (postings != null && !matching.contains(postings)) {
+          matching.add(postings);
+        }
+      }
+    }
+    if (matching.size() == 1) {
+      return postingsNode(matching.get(0));
+    }
+    List<Node> operands = new ArrayList<>();
+    for (Postings postings : matching) {
+      operands.add(postingsNode(postings));
+    }
+    return new OrNode(operands);
+  }
+
+  @Override
+  public Node stalled() {
+    Node running = status(Set.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING));
+    return new Node() {
+      @Override
+      long estimate() {
+        return running.estimate();
+      }
+
+      @Override
+      MatchSet materialize() {
+        return running.materialize().filter(this::test);
+      }
+
+      @Override
+      boolean test(int position) {
+        return shard.isLive(position) && stallRule.isStalled(shard.row(position), now);
+      }
+    };
+  }
+
+  @Override
+  public Node and(List<BackupPredicate> operands) {
+    List<Node> nodes = new ArrayList<>();
+    for (BackupPredicate operand : operands) {
+      nodes.add(operand.accept(this));
+    }
+    nodes.sort(Comparator.comparingLong(Node::estimate));
+    return new Node() {
+      @Override
+      long estimate() {
+        return nodes.get(0).estimate();
+      }
+
+      @Override
+      MatchSet materialize() {
+        MatchSet result = nodes.get(0).materialize();
+        for (int i = 1; i < nodes.size() && !result.isEmpty(); i++) {
+          Node next = nodes.get(i);
+          long matches = result.cardinality();
+          if (next instanceof NotNode) {
+            Node inner = ((NotNode) next).operand;
+            result = matches * TEST_COST < inner.estimate()
+                ? result.filter(position -> !inner.test(position))
+                : result.andNot(inner.materialize());
+          } else if (matches * TEST_COST < next.estimate()) {
+            result = result.filter(next::test);
+          } else {
+            result = result.and(next.materialize());
+          }
+        }
+        return result;
+      }
+
+      @Override
+      boolean test(int position) {
+        for (Node node : nodes) {
+          if (!node.test(position)) {
+            return false;
+          }
+        }
+        return true;
+      }
+    };
+  }
+
+  @Override
+  public Node or(List<BackupPredicate> operands) {
+    List<Node> nodes = new ArrayList<>();
+    for (BackupPredicate operand : operands) {
+      nodes.add(operand.accept(this));
+    }
+    return new OrNode(nodes);
+  }
+
+  private static final class OrNode extends Node {
+    private final List<Node> operands;
+
+    OrNode(List<Node> operands) {
+      this.operands = operands;
+    }
+
+    @Override
+    long estimate() {
+      long total = 0;
+      for (Node operand : operands) {
+        total += operand.estimate();
+      }
+      return total;
+    }
+
+    @Override
+    MatchSet materialize() {
+      MatchSet result = MatchSet.EMPTY;
+      for (Node operand : operands) {
+        result = result.or(operand.materialize());
+      }
+      return result;
+    }
+
+    @Override
+    boolean test(int position) {
+      for (Node operand : operands) {
+        if (operand.test(position)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  @Override
+  public Node not(BackupPredicate operand) {
+    return new NotNode(operand.accept(this));
+  }
+
+  private final class NotNode extends Node {
+    private final Node operand;
+
+    NotNode(Node operand) {
+      this.operand = operand;
+    }
+
+    @Override
+    long estimate() {
+      return shard.liveCount();
+    }
+
+    @Override
+    MatchSet materialize() {
+      return shard.liveSet().andNot(operand.materialize());
+    }
+
+    @Override
+    boolean test(int position) {
+      return shard.isLive(position) && !operand.test(position);
+    }
+  }
+}
