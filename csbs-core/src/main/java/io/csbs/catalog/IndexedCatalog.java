@@ -34,15 +34,27 @@ final class IndexedCatalog implements BackupCatalog {
   private final Clock clock;
   private final StallRule stallRule;
 
+  private final int minRebuildSlack;
+
   IndexedCatalog(Clock clock, StallRule stallRule) {
+    this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK);
+  }
+
+  /** A catalog whose shards rebuild past {@code minRebuildSlack} out-of-order or removed rows. */
+  IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack) {
     this.clock = requireNonNull(clock, "clock");
     this.stallRule = requireNonNull(stallRule, "stallRule");
+    this.minRebuildSlack = minRebuildSlack;
+  }
+
+  private ProjectShard shardFor(String projectId) {
+    return shards.computeIfAbsent(projectId, p -> new ProjectShard(p, minRebuildSlack));
   }
 
   @Override
   public void add(Backup backup) {
     requireNonNull(backup, "backup");
-    ProjectShard shard = shards.computeIfAbsent(backup.projectId(), ProjectShard::new);
+    ProjectShard shard = shardFor(backup.projectId());
     Lock lock = shard.lock.writeLock();
     lock.lock();
     try {
@@ -65,7 +77,7 @@ final class IndexedCatalog implements BackupCatalog {
     List<ProjectShard> locked = new ArrayList<>();
     try {
       for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
-        ProjectShard shard = shards.computeIfAbsent(projectId, ProjectShard::new);
+        ProjectShard shard = shardFor(projectId);
         shard.lock.writeLock().lock();
         locked.add(shard);
       }

@@ -39,9 +39,10 @@ final class ProjectShard {
   private static final BackupStatus[] STATUSES = BackupStatus.values();
   private static final Attribute[] ATTRIBUTES = Attribute.values();
   /** A tail or removed rows beyond this many, and a fraction of the rows, trigger a rebuild. */
-  private static final int MIN_REBUILD_SLACK = 1024;
+  static final int MIN_REBUILD_SLACK = 1024;
 
   final String projectId;
+  private final int minRebuildSlack;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   private Backup[] rows = new Backup[16];
@@ -61,7 +62,13 @@ final class ProjectShard {
   private boolean deferRebuild;
 
   ProjectShard(String projectId) {
+    this(projectId, MIN_REBUILD_SLACK);
+  }
+
+  /** A shard that rebuilds past {@code minRebuildSlack} tail or removed rows; tests make it small. */
+  ProjectShard(String projectId, int minRebuildSlack) {
     this.projectId = projectId;
+    this.minRebuildSlack = minRebuildSlack;
     for (Attribute attribute : ATTRIBUTES) {
       attributes.put(attribute, new HashMap<>());
     }
@@ -260,8 +267,7 @@ final class ProjectShard {
     }
     int tail = size - sortedCount;
     int dead = size - liveCount;
-    int slack = Math.max(MIN_REBUILD_SLACK, size / 16);
-    if (tail > Math.max(MIN_REBUILD_SLACK, size / 64) || dead > slack) {
+    if (tail > Math.max(minRebuildSlack, size / 64) || dead > Math.max(minRebuildSlack, size / 16)) {
       rebuild();
     }
   }
