@@ -1,0 +1,1227 @@
+package io.csbs.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import io.csbs.query.TagCatalogue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link BackupCatalog} as JUnit 5 tests: extend it and make your implementation,
+ * and every test runs against it.
+ *
+ * <pre>{@code
+ * class MyCatalogContractTest extends BackupCatalogContract {
+ *   @Override
+ *   protected BackupCatalog newCatalog(FakeClock clock) {
+ *     return new MyCatalog(clock);
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>What it checks: adding, finding and the details view; duplicate ids refused and {@code addAll}
+ * all-or-nothing; transitions that bump the version, and refusals (a stale version, an illegal or
+ * invalid transition, an unknown backup) that leave the catalog exactly as it was; a completed
+ * deletion and an outright removal; tenancy (another project's backup is "not found" and never
+ * listed, counted or catalogued); paging by offset and by marker through every match exactly once in
+ * the sort order, also while backups come and go between pages; unknown markers refused; counts equal
+ * totals; the tag catalogue; stalled jobs and relative windows following the clock; concurrent
+ * writers that lose no update and readers that never see half of a change. Last, the differential
+ * property: on random catalogs (from {@link BackupGenerator}), random changes and random queries
+ * (from {@link QueryGenerator}), every page, total, count and tag catalogue equals the answer of the
+ * plain scan {@link ReferenceCatalog}, also when walking every page by marker.
+ *
+ * <p>Random tests print their seed when they fail; replay one with {@code -Dcsbs.seed=N} (see
+ * {@link Seeds}). The whole contract takes a few seconds on the reference implementation.
+ *
+ * <p>The catalog judges stalled jobs with {@link #stallRule()}: override it if your catalog does not
+ * use {@link StallRule#DEFAULT}.
+ */
+public abstract class BackupCatalogContract {
+  /** The project most tests work in. */
+  protected static final String PROJECT = "project-a";
+  /** Another tenant, whose data must never show in {@link #PROJECT}. */
+  protected static final String OTHER_PROJECT = "project-b";
+
+  /** Where the clock of every test starts; fixture backups are created before it. */
+  private static final Instant NOW = FakeClock.DEFAULT_START;
+  private static final int PAGING_FIXTURE_SIZE = 40;
+  private static final List<Sort> SORTS = List.of(
+      Sort.DEFAULT,
+      Sort.by(SortKey.asc(SortField.NAME)),
+      Sort.by(SortKey.desc(SortField.NAME), SortKey.asc(SortField.CREATED_AT)),
+      Sort.by(SortKey.asc(SortField.STATUS)),
+      Sort.by(SortKey.desc(SortField.UPDATED_AT)),
+      Sort.by(SortKey.desc(SortField.ID)),
+      Sort.by(SortKey.desc(SortField.STATUS), SortKey.asc(SortField.NAME), SortKey.desc(SortField.CREATED_AT)));
+
+  /** Random catalogs a run checks against the reference. */
+  private static final int DIFFERENTIAL_RUNS = 20;
+  private static final int MAX_GENERATED_BACKUPS = 300;
+  private static final int ROUNDS = 4;
+  private static final int MAX_CHANGES_PER_ROUND = 30;
+  private static final int QUERIES_PER_PROJECT = 8;
+  private static final int MAX_WALKED_PAGES = 15;
+
+  private FakeClock clock;
+  private BackupCatalog catalog;
+
+  /** A new, empty catalog of the implementation under test, on {@code clock}. */
+  protected abstract BackupCatalog newCatalog(FakeClock clock);
+
+  /** The stall rule of the catalogs {@link #newCatalog} makes; {@link StallRule#DEFAULT} unless overridden. */
+  protected StallRule stallRule() {
+    return StallRule.DEFAULT;
+  }
+
+  @BeforeEach
+  void newCatalogOnAFakeClock() {
+    clock = FakeClock.at(NOW);
+    catalog = newCatalog(clock);
+    assertNotNull(catalog, "newCatalog returned null");
+  }
+
+  // ---------------------------------------------------------------- adding, finding, details
+
+  @Test
+  public void findsAnAddedBackupInItsProject() {
+    Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
+    catalog.add(backup);
+
+    assertEquals(Optional.of(backup), catalog.find(PROJECT, "b-1"));
+    assertEquals(backup, catalog.get(PROJECT, "b-1"));
+    assertEquals(1, catalog.count(PROJECT, Predicates.all()));
+  }
+
+  @Test
+  public void findsNothingForAnUnknownIdAndGetSaysNotFound() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "b-2"));
+    BackupNotFoundException e = assertThrows(BackupNotFoundException.class, () -> catalog.get(PROJECT, "b-2"));
+    assertEquals(PROJECT, e.projectId());
+    assertEquals("b-2", e.backupId());
+  }
+
+  @Test
+  public void refusesADuplicateIdAndKeepsTheFirstBackup() {
+    Backup first = available(PROJECT, "b-1", Duration.ofDays(2));
+    catalog.add(first);
+    State before = state();
+
+    Backup second = available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod"));
+    DuplicateBackupException e = assertThrows(DuplicateBackupException.class, () -> catalog.add(second));
+
+    assertEquals("b-1", e.backupId());
+    assertEquals(before, state(), "a refused add must leave the catalog as it was");
+  }
+
+  @Test
+  public void addAllAddsEveryBackup() {
+    List<Backup> backups = List.of(
+        available(PROJECT, "b-1", Duration.ofDays(3)),
+        available(PROJECT, "b-2", Duration.ofDays(2)),
+        available(OTHER_PROJECT, "b-3", Duration.ofDays(1)));
+
+    catalog.addAll(backups);
+
+    assertEquals(List.of("b-2", "b-1"), catalog.query(PROJECT, Query.all()).ids());
+    assertEquals(List.of("b-3"), catalog.query(OTHER_PROJECT, Query.all()).ids());
+  }
+
+  @Test
+  public void addAllAddsNothingWhenOneIdExistsAlready() {
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(5)));
+    State before = state();
+    List<Backup> batch = List.of(
+        available(PROJECT, "b-1", Duration.ofDays(3), Tag.of("env", "prod")),
+        available(PROJECT, "b-2", Duration.ofDays(2)),
+        available(OTHER_PROJECT, "b-3", Duration.ofDays(1)));
+
+    DuplicateBackupException e = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
+
+    assertEquals("b-2", e.backupId());
+    assertEquals(before, state(), "addAll must add none when one is refused");
+  }
+
+  @Test
+  public void addAllAddsNothingWhenAnIdRepeatsInTheBatch() {
+    List<Backup> batch = List.of(
+        available(PROJECT, "b-1", Duration.ofDays(3)),
+        available(PROJECT, "b-2", Duration.ofDays(2)),
+        available(PROJECT, "b-1", Duration.ofDays(1)));
+
+    assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
+
+    assertEquals(State.EMPTY, state(), "addAll must add none when an id repeats in the batch");
+  }
+
+  @Test
+  public void keepsTheSameIdInTwoProjectsAsTwoBackups() {
+    Backup mine = available(PROJECT, "shared-id", Duration.ofDays(2), Tag.of("env", "prod"));
+    Backup theirs = available(OTHER_PROJECT, "shared-id", Duration.ofDays(1), Tag.of("env", "dev"));
+    catalog.addAll(List.of(mine, theirs));
+
+    Backup restoring = catalog.apply(PROJECT, "shared-id", 1, Transition.restore()).orElseThrow();
+    assertEquals(BackupStatus.RESTORING, restoring.status());
+    assertEquals(Optional.of(theirs), catalog.find(OTHER_PROJECT, "shared-id"), "a change in one project touched another");
+
+    catalog.remove(OTHER_PROJECT, "shared-id", 1);
+    assertEquals(Optional.of(restoring), catalog.find(PROJECT, "shared-id"), "a removal in one project touched another");
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("prod"))), catalog.tagCatalogue(PROJECT));
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  @Test
+  public void applyStoresAndReturnsTheNextVersion() {
+    Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
+    catalog.add(backup);
+    clock.advance(Duration.ofMinutes(5));
+
+    Backup restoring = catalog.apply(PROJECT, "b-1", 1, Transition.restore()).orElseThrow();
+
+    assertEquals(BackupStatus.RESTORING, restoring.status());
+    assertEquals(2, restoring.version());
+    assertEquals(clock.instant(), restoring.updatedAt(), "a change is dated by the catalog's clock");
+    assertEquals(Progress.of(0, clock.instant()), restoring.progress().orElseThrow());
+    assertEquals(restoring, catalog.get(PROJECT, "b-1"));
+    assertEquals(1, catalog.count(PROJECT, Predicates.status(BackupStatus.RESTORING)));
+    assertEquals(0, catalog.count(PROJECT, Predicates.status(BackupStatus.AVAILABLE)));
+
+    Backup done = catalog.apply(PROJECT, "b-1", 2, Transition.complete()).orElseThrow();
+    assertEquals(BackupStatus.AVAILABLE, done.status());
+    assertEquals(3, done.version());
+    assertEquals(done, catalog.get(PROJECT, "b-1"));
+  }
+
+  @Test
+  public void refusesAChangeBasedOnAStaleVersionAndKeepsTheBackup() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.apply(PROJECT, "b-1", 1, Transition.restore());
+    State before = state();
+
+    VersionConflictException e = assertThrows(
+        VersionConflictException.class, () -> catalog.apply(PROJECT, "b-1", 1, Transition.complete()));
+
+    assertEquals("b-1", e.backupId());
+    assertEquals(1, e.expectedVersion());
+    assertEquals(2, e.currentVersion(), "the conflict must name the current version to retry on");
+    assertEquals(before, state(), "a refused change must leave the catalog as it was");
+  }
+
+  @Test
+  public void refusesAChangeBasedOnAFutureVersion() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    State before = state();
+
+    VersionConflictException e = assertThrows(
+        VersionConflictException.class, () -> catalog.apply(PROJECT, "b-1", 2, Transition.delete()));
+
+    assertEquals(1, e.currentVersion());
+    assertEquals(before, state());
+  }
+
+  @Test
+  public void refusesAnIllegalTransitionAndKeepsTheBackup() {
+    catalog.add(running(PROJECT, "busy", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    catalog.add(available(PROJECT, "common", Duration.ofDays(1)));
+    State before = state();
+
+    IllegalTransitionException busy = assertThrows(
+        IllegalTransitionException.class, () -> catalog.apply(PROJECT, "busy", 1, Transition.restore()));
+    assertEquals(BackupStatus.CREATING, busy.status());
+    assertThrows(IllegalTransitionException.class, () -> catalog.apply(PROJECT, "common", 1, Transition.instantRestore()));
+    assertThrows(IllegalTransitionException.class, () -> catalog.apply(PROJECT, "common", 1, Transition.complete()));
+
+    assertEquals(before, state(), "a refused transition must leave the catalog as it was");
+  }
+
+  @Test
+  public void refusesAnInvalidTransitionValueAndKeepsTheBackup() {
+    catalog.add(running(PROJECT, "busy", BackupStatus.RESTORING, NOW.minusSeconds(60)));
+    State before = state();
+
+    InvalidValueException lower = assertThrows(
+        InvalidValueException.class, () -> catalog.apply(PROJECT, "busy", 1, Transition.reportProgress(5)));
+    assertEquals("progress", lower.field());
+    assertThrows(InvalidValueException.class, () -> catalog.apply(PROJECT, "busy", 1, Transition.fail(" ")));
+
+    assertEquals(before, state(), "a refused transition must leave the catalog as it was");
+  }
+
+  @Test
+  public void completedDeletionRemovesTheBackupAndFreesItsId() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod")));
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(2)));
+
+    Backup deleting = catalog.apply(PROJECT, "b-1", 1, Transition.delete()).orElseThrow();
+    assertEquals(BackupStatus.DELETING, deleting.status());
+    Optional<Backup> gone = catalog.apply(PROJECT, "b-1", 2, Transition.complete());
+
+    assertEquals(Optional.empty(), gone, "a completed deletion returns no backup");
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "b-1"));
+    assertEquals(List.of("b-2"), catalog.query(PROJECT, Query.all()).ids());
+    assertEquals(1, catalog.count(PROJECT, Predicates.all()));
+    assertEquals(0, catalog.count(PROJECT, Predicates.tagKey("env")));
+    assertEquals(TagCatalogue.empty(), catalog.tagCatalogue(PROJECT));
+    assertThrows(BackupNotFoundException.class, () -> catalog.apply(PROJECT, "b-1", 3, Transition.restore()));
+
+    Backup again = available(PROJECT, "b-1", Duration.ofHours(1));
+    catalog.add(again);
+    assertEquals(again, catalog.get(PROJECT, "b-1"), "the id of a removed backup may be used again");
+  }
+
+  @Test
+  public void failedDeletionKeepsTheBackupInError() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.apply(PROJECT, "b-1", 1, Transition.delete());
+
+    Backup failed = catalog.apply(PROJECT, "b-1", 2, Transition.fail("storage service returned 503")).orElseThrow();
+
+    assertEquals(BackupStatus.ERROR, failed.status());
+    assertEquals(JobType.DELETE, failed.failure().orElseThrow().job());
+    assertEquals(List.of("b-1"), catalog.query(PROJECT, Query.where(Predicates.status(BackupStatus.ERROR))).ids());
+  }
+
+  @Test
+  public void removeTakesABackupOutWhateverItsState() {
+    catalog.add(running(PROJECT, "busy", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(1)));
+
+    catalog.remove(PROJECT, "busy", 1);
+
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "busy"));
+    assertEquals(List.of("b-2"), catalog.query(PROJECT, Query.all()).ids());
+    assertEquals(0, catalog.count(PROJECT, Predicates.status(BackupStatus.CREATING)));
+  }
+
+  @Test
+  public void removeRefusesAStaleVersionAndAnUnknownBackup() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.apply(PROJECT, "b-1", 1, Transition.restore());
+    State before = state();
+
+    VersionConflictException stale =
+        assertThrows(VersionConflictException.class, () -> catalog.remove(PROJECT, "b-1", 1));
+    assertEquals(2, stale.currentVersion());
+    assertThrows(BackupNotFoundException.class, () -> catalog.remove(PROJECT, "b-9", 1));
+    assertThrows(BackupNotFoundException.class, () -> catalog.apply(PROJECT, "b-9", 1, Transition.restore()));
+
+    assertEquals(before, state(), "a refused removal must leave the catalog as it was");
+  }
+
+  // ---------------------------------------------------------------- tenancy
+
+  @Test
+  public void anotherProjectsBackupIsNotFound() {
+    catalog.add(available(PROJECT, "mine", Duration.ofDays(1)));
+    State before = state();
+
+    assertEquals(Optional.empty(), catalog.find(OTHER_PROJECT, "mine"));
+    List<RuntimeException> refusals = List.of(
+        assertThrows(BackupNotFoundException.class, () -> catalog.get(OTHER_PROJECT, "mine")),
+        assertThrows(BackupNotFoundException.class, () -> catalog.apply(OTHER_PROJECT, "mine", 1, Transition.delete())),
+        assertThrows(BackupNotFoundException.class, () -> catalog.apply(OTHER_PROJECT, "mine", 7, Transition.delete())),
+        assertThrows(BackupNotFoundException.class, () -> catalog.remove(OTHER_PROJECT, "mine", 1)),
+        assertThrows(BackupNotFoundException.class, () -> catalog.remove(OTHER_PROJECT, "mine", 7)));
+
+    for (RuntimeException refusal : refusals) {
+      assertEquals(OTHER_PROJECT, ((BackupNotFoundException) refusal).projectId());
+      assertFalse(refusal.getMessage().contains(PROJECT), "a message hints at another project: " + refusal.getMessage());
+    }
+    assertEquals(before, state());
+  }
+
+  @Test
+  public void anotherProjectsBackupsAreNeverListedCountedOrCatalogued() {
+    catalog.addAll(List.of(
+        available(PROJECT, "mine-1", Duration.ofDays(1), Tag.of("env", "prod"), Tag.of("app", "shop")),
+        running(PROJECT, "mine-2", BackupStatus.CREATING, NOW.minus(Duration.ofDays(1))),
+        available(OTHER_PROJECT, "theirs", Duration.ofDays(2), Tag.of("env", "dev"))));
+
+    assertEquals(List.of("theirs"), catalog.query(OTHER_PROJECT, Query.all()).ids());
+    assertEquals(1, catalog.query(OTHER_PROJECT, Query.all()).total());
+    assertEquals(1, catalog.count(OTHER_PROJECT, Predicates.all()));
+    assertEquals(0, catalog.count(OTHER_PROJECT, Predicates.tag("env", "prod")));
+    assertEquals(0, catalog.count(OTHER_PROJECT, Predicates.tagKey("app")));
+    assertEquals(0, catalog.count(OTHER_PROJECT, Predicates.backupId("mine-1")));
+    assertEquals(0, catalog.count(OTHER_PROJECT, Predicates.stalled()));
+    assertEquals(0, catalog.count(OTHER_PROJECT, Predicates.status(BackupStatus.CREATING)));
+    assertEquals(0, catalog.query(OTHER_PROJECT, Query.where(Predicates.nameContains("mine"))).total());
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("dev"))), catalog.tagCatalogue(OTHER_PROJECT));
+    assertEquals(0, catalog.count("project-without-backups", Predicates.all()));
+    assertEquals(TagCatalogue.empty(), catalog.tagCatalogue("project-without-backups"));
+
+    InvalidValueException marker = assertThrows(InvalidValueException.class,
+        () -> catalog.query(OTHER_PROJECT, Query.builder().marker("mine-1").build()));
+    assertEquals("marker", marker.field());
+    assertFalse(marker.getMessage().contains(PROJECT), "a message hints at another project: " + marker.getMessage());
+  }
+
+  @Test
+  public void allProjectsViewSpansEveryProject() {
+    catalog.addAll(List.of(
+        available(PROJECT, "a-1", Duration.ofDays(1), Tag.of("env", "prod")),
+        available(PROJECT, "a-2", Duration.ofDays(3)),
+        available(OTHER_PROJECT, "b-1", Duration.ofDays(2), Tag.of("env", "prod")),
+        running("project-c", "c-1", BackupStatus.DELETING, NOW.minusSeconds(10))));
+
+    assertEquals(4, catalog.countAllProjects(Predicates.all()));
+    assertEquals(2, catalog.countAllProjects(Predicates.tag("env", "prod")));
+    Page first = catalog.queryAllProjects(Query.builder().sort(Sort.by(SortKey.asc(SortField.ID))).limit(3).build());
+    assertEquals(List.of("a-1", "a-2", "b-1"), first.ids());
+    assertEquals(4, first.total());
+    assertTrue(first.hasMore());
+    Page second = catalog.queryAllProjects(
+        Query.builder().sort(Sort.by(SortKey.asc(SortField.ID))).limit(3).marker("b-1").build());
+    assertEquals(List.of("c-1"), second.ids());
+    assertFalse(second.hasMore());
+    assertEquals(List.of("c-1", "a-1", "b-1", "a-2"), catalog.queryAllProjects(Query.all()).ids());
+  }
+
+  // ---------------------------------------------------------------- paging
+
+  @Test
+  public void pagingByOffsetVisitsEveryMatchOnceInSortOrder() {
+    List<Backup> backups = pagingFixture();
+    catalog.addAll(backups);
+    for (Sort sort : SORTS) {
+      for (BackupPredicate predicate : pagingPredicates()) {
+        List<Backup> expected = sorted(backups, predicate, sort);
+        for (int limit : new int[] {1, 3, 7, 1000}) {
+          List<Backup> walked = new ArrayList<>();
+          for (int offset = 0; ; offset += limit) {
+            Query query = Query.builder().where(predicate).sort(sort).limit(limit).offset(offset).build();
+            Page page = catalog.query(PROJECT, query);
+            assertEquals(expected.size(), page.total(), "total of " + query);
+            assertEquals(ids(expected.subList(offset, Math.min(expected.size(), offset + limit))), page.ids(), query.toString());
+            assertEquals(offset + limit < expected.size(), page.hasMore(), "hasMore of " + query);
+            walked.addAll(page.backups());
+            if (!page.hasMore()) {
+              break;
+            }
+          }
+          assertEquals(expected, walked, "where " + predicate + ", sort " + sort + ", limit " + limit);
+        }
+      }
+    }
+  }
+
+  @Test
+  public void pagingByMarkerVisitsEveryMatchOnceInSortOrder() {
+    List<Backup> backups = pagingFixture();
+    catalog.addAll(backups);
+    for (Sort sort : SORTS) {
+      for (BackupPredicate predicate : pagingPredicates()) {
+        List<Backup> expected = sorted(backups, predicate, sort);
+        for (int limit : new int[] {1, 3, 7, 1000}) {
+          Query query = Query.builder().where(predicate).sort(sort).limit(limit).build();
+          List<Backup> walked = new ArrayList<>();
+          for (int pages = 0; pages <= expected.size(); pages++) {
+            Page page = catalog.query(PROJECT, query);
+            assertEquals(expected.size(), page.total(), "total of " + query);
+            int from = walked.size();
+            assertEquals(ids(expected.subList(from, Math.min(expected.size(), from + limit))), page.ids(), query.toString());
+            walked.addAll(page.backups());
+            if (page.nextMarker().isEmpty()) {
+              break;
+            }
+            query = query.after(page.nextMarker().get());
+          }
+          assertEquals(expected, walked, "where " + predicate + ", sort " + sort + ", limit " + limit);
+        }
+      }
+    }
+  }
+
+  @Test
+  public void markerNeedNotMatchThePredicate() {
+    List<Backup> backups = pagingFixture();
+    catalog.addAll(backups);
+    Sort byName = Sort.by(SortKey.asc(SortField.NAME));
+    BackupPredicate available = Predicates.status(BackupStatus.AVAILABLE);
+    List<Backup> all = sorted(backups, Predicates.all(), byName);
+    Backup marker = all.stream().filter(b -> b.status() != BackupStatus.AVAILABLE).skip(1).findFirst().orElseThrow();
+    List<Backup> after = all.subList(all.indexOf(marker) + 1, all.size()).stream()
+        .filter(b -> b.status() == BackupStatus.AVAILABLE)
+        .collect(Collectors.toList());
+
+    Page page = catalog.query(PROJECT, Query.builder().where(available).sort(byName).limit(1000).marker(marker.id()).build());
+
+    assertEquals(ids(after), page.ids());
+    assertEquals(sorted(backups, available, byName).size(), page.total(), "the total counts every match, not the rest");
+  }
+
+  @Test
+  public void refusesAMarkerThatIsNotABackupOfTheProject() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(2)));
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofDays(3)));
+    catalog.remove(PROJECT, "b-2", 1);
+
+    for (String marker : List.of("no-such-backup", "theirs", "b-2")) {
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> catalog.query(PROJECT, Query.builder().limit(10).marker(marker).build()), "marker " + marker);
+      assertEquals("marker", e.field(), e.getMessage());
+    }
+  }
+
+  @Test
+  public void offsetPastTheEndGivesAnEmptyPageWithTheTotal() {
+    catalog.addAll(pagingFixture());
+
+    Page page = catalog.query(PROJECT, Query.builder().limit(10).offset(PAGING_FIXTURE_SIZE + 5).build());
+
+    assertEquals(List.of(), page.ids());
+    assertEquals(PAGING_FIXTURE_SIZE, page.total());
+    assertFalse(page.hasMore());
+  }
+
+  @Test
+  public void markerPagingStaysStableWhenBackupsComeAndGoBetweenPages() {
+    List<Backup> shadow = new ArrayList<>(pagingFixture());
+    catalog.addAll(shadow);
+    Sort sort = Sort.DEFAULT;
+    int limit = 4;
+    Query query = Query.builder().sort(sort).limit(limit).build();
+    List<Backup> walked = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(7);
+    int added = 0;
+    for (int pageNumber = 0; pageNumber < 100; pageNumber++) {
+      Page page = catalog.query(PROJECT, query);
+      List<Backup> expected = sorted(shadow, Predicates.all(), sort);
+      int from = query.marker().isEmpty() ? 0 : expected.indexOf(find(shadow, query.marker().get())) + 1;
+      assertEquals(ids(expected.subList(from, Math.min(expected.size(), from + limit))), page.ids(),
+          "page " + pageNumber + " after " + query.marker().orElse("the start"));
+      assertEquals(expected.size(), page.total());
+      walked.addAll(page.backups());
+      if (page.nextMarker().isEmpty()) {
+        break;
+      }
+      String marker = page.nextMarker().get();
+      // between pages: one backup removed, one changed and two added, one sorting before the marker and one after
+      Backup victim = shadow.get(random.nextInt(shadow.size()));
+      if (!victim.id().equals(marker)) {
+        catalog.remove(PROJECT, victim.id(), victim.version());
+        shadow.remove(victim);
+      }
+      Backup changed = shadow.get(random.nextInt(shadow.size()));
+      if (changed.status() == BackupStatus.AVAILABLE) {
+        Backup restoring = catalog.apply(PROJECT, changed.id(), changed.version(), Transition.restore()).orElseThrow();
+        shadow.set(shadow.indexOf(changed), restoring);
+      }
+      Backup newer = available(PROJECT, "new-" + added++, Duration.ofMinutes(pageNumber + 1));
+      Backup older = available(PROJECT, "new-" + added++, Duration.ofDays(400 + pageNumber));
+      catalog.add(newer);
+      catalog.add(older);
+      shadow.add(newer);
+      shadow.add(older);
+      query = query.after(marker);
+    }
+    Set<String> seen = new HashSet<>();
+    for (Backup backup : walked) {
+      assertTrue(seen.add(backup.id()), "walked twice over " + backup.id());
+    }
+    assertTrue(walked.stream().anyMatch(b -> b.id().startsWith("new-")), "backups added after the marker must appear");
+  }
+
+  @Test
+  public void countEqualsTheTotalOfTheQuery() {
+    catalog.addAll(pagingFixture());
+    for (BackupPredicate predicate : pagingPredicates()) {
+      Page page = catalog.query(PROJECT, Query.builder().where(predicate).limit(1).build());
+      assertEquals(page.total(), catalog.count(PROJECT, predicate), predicate.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- tag catalogue
+
+  @Test
+  public void tagCatalogueListsTheProjectsKeysWithTheirValues() {
+    catalog.addAll(List.of(
+        available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod"), Tag.of("app", "shop")),
+        available(PROJECT, "b-2", Duration.ofDays(2), Tag.of("env", "dev"), Tag.of("empty", "")),
+        available(PROJECT, "b-3", Duration.ofDays(3), Tag.of("env", "prod")),
+        available(PROJECT, "b-4", Duration.ofDays(4))));
+
+    TagCatalogue expected = TagCatalogue.of(Map.of(
+        "app", List.of("shop"), "empty", List.of(""), "env", List.of("dev", "prod")));
+    assertEquals(expected, catalog.tagCatalogue(PROJECT));
+  }
+
+  @Test
+  public void tagCatalogueForgetsAValueWhenItsLastBackupGoes() {
+    catalog.addAll(List.of(
+        available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod"), Tag.of("app", "shop")),
+        available(PROJECT, "b-2", Duration.ofDays(2), Tag.of("env", "dev")),
+        available(PROJECT, "b-3", Duration.ofDays(3), Tag.of("env", "prod"))));
+
+    catalog.remove(PROJECT, "b-1", 1);
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("dev", "prod"))), catalog.tagCatalogue(PROJECT));
+
+    catalog.apply(PROJECT, "b-2", 1, Transition.delete());
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("dev", "prod"))), catalog.tagCatalogue(PROJECT),
+        "a backup being deleted still exists");
+    catalog.apply(PROJECT, "b-2", 2, Transition.complete());
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("prod"))), catalog.tagCatalogue(PROJECT));
+  }
+
+  // ---------------------------------------------------------------- the clock
+
+  @Test
+  public void stalledFollowsTheClock() {
+    Duration threshold = stallRule().threshold();
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW));
+    catalog.add(available(PROJECT, "idle", Duration.ofDays(30)));
+    Query stalled = Query.where(Predicates.stalled());
+
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a job whose progress just changed is not stalled");
+    clock.advance(threshold);
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "at exactly the threshold a job is not yet stalled");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(1, catalog.count(PROJECT, Predicates.stalled()));
+    assertEquals(List.of("job"), catalog.query(PROJECT, stalled).ids());
+    assertEquals(List.of("idle"), catalog.query(PROJECT, Query.where(Predicates.not(Predicates.stalled()))).ids());
+
+    catalog.apply(PROJECT, "job", 1, Transition.reportProgress(60));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a progress report ends the stall");
+    clock.advance(threshold.plusSeconds(1));
+    assertEquals(List.of("job"), catalog.query(PROJECT, stalled).ids());
+    catalog.apply(PROJECT, "job", 2, Transition.complete());
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a stable backup is never stalled");
+  }
+
+  @Test
+  public void createdWithinLastFollowsTheClock() {
+    catalog.add(available(PROJECT, "recent", Duration.ofDays(6)));
+    catalog.add(available(PROJECT, "old", Duration.ofDays(30)));
+    BackupPredicate lastWeek = Predicates.createdWithinLast(Duration.ofDays(7));
+
+    assertEquals(List.of("recent"), catalog.query(PROJECT, Query.where(lastWeek)).ids());
+    clock.advance(Duration.ofDays(1));
+    assertEquals(1, catalog.count(PROJECT, lastWeek), "at exactly 7 days the window still holds it");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(0, catalog.count(PROJECT, lastWeek));
+    assertEquals(List.of(), catalog.query(PROJECT, Query.where(lastWeek)).ids());
+  }
+
+  // ---------------------------------------------------------------- concurrency
+
+  @Test
+  public void concurrentChangesFromOneVersionLetExactlyOneWin() throws Exception {
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    int threads = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Callable<Boolean>> attempts = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      attempts.add(() -> {
+        start.await();
+        try {
+          catalog.apply(PROJECT, "job", 1, Transition.reportProgress(50));
+          return true;
+        } catch (VersionConflictException e) {
+          return false;
+        }
+      });
+    }
+
+    List<Boolean> won = runConcurrently(attempts, start);
+
+    assertEquals(1, won.stream().filter(w -> w).count(), "exactly one change based on version 1 may win: " + won);
+    assertEquals(2, catalog.get(PROJECT, "job").version());
+  }
+
+  @Test
+  public void concurrentAddsOfOneIdLetExactlyOneWin() throws Exception {
+    int threads = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Callable<Boolean>> attempts = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Backup backup = available(PROJECT, "contested", Duration.ofDays(i + 1));
+      attempts.add(() -> {
+        start.await();
+        try {
+          catalog.add(backup);
+          return true;
+        } catch (DuplicateBackupException e) {
+          return false;
+        }
+      });
+    }
+
+    List<Boolean> won = runConcurrently(attempts, start);
+
+    assertEquals(1, won.stream().filter(w -> w).count(), "exactly one add of an id may win: " + won);
+    assertEquals(1, catalog.count(PROJECT, Predicates.all()));
+  }
+
+  @Test
+  public void concurrentWritersThatRetryOnConflictLoseNoUpdate() throws Exception {
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    int threads = 4;
+    int stepsEach = 20;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Callable<Boolean>> writers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      writers.add(() -> {
+        start.await();
+        for (int done = 0, attempts = 0; done < stepsEach; attempts++) {
+          if (attempts > 100_000) {
+            return false;
+          }
+          Backup current = catalog.get(PROJECT, "job");
+          int percent = current.progress().orElseThrow().percent() + 1;
+          try {
+            catalog.apply(PROJECT, "job", current.version(), Transition.reportProgress(percent));
+            done++;
+          } catch (VersionConflictException e) {
+            // someone else was first: read again and retry
+          }
+        }
+        return true;
+      });
+    }
+
+    List<Boolean> finished = runConcurrently(writers, start);
+
+    assertEquals(List.of(true, true, true, true), finished, "a writer could not get its changes through");
+    Backup job = catalog.get(PROJECT, "job");
+    assertEquals(10 + threads * stepsEach, job.progress().orElseThrow().percent(), "an update was lost");
+    assertEquals(1 + threads * stepsEach, job.version());
+  }
+
+  @Test
+  public void queriesNeverSeeHalfOfAChange() throws Exception {
+    int size = 100;
+    for (int i = 0; i < size; i++) {
+      catalog.add(available(PROJECT, String.format("b-%03d", i), Duration.ofHours(i + 1), Tag.of("env", "prod")));
+    }
+    int writers = 2;
+    AtomicInteger writing = new AtomicInteger(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    BackupPredicate availableOrRestoring = Predicates.status(BackupStatus.AVAILABLE, BackupStatus.RESTORING);
+    BackupPredicate restoring = Predicates.status(BackupStatus.RESTORING);
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      tasks.add(() -> {
+        start.await();
+        try {
+          SplittableRandom random = new SplittableRandom(writer);
+          for (int i = 0; i < 300; i++) {
+            String id = String.format("b-%03d", random.nextInt(size));
+            Backup current = catalog.get(PROJECT, id);
+            Transition next = current.status() == BackupStatus.AVAILABLE ? Transition.restore() : Transition.complete();
+            try {
+              catalog.apply(PROJECT, id, current.version(), next);
+            } catch (VersionConflictException e) {
+              // the other writer was first
+            }
+          }
+          return true;
+        } finally {
+          writing.decrementAndGet();
+        }
+      });
+    }
+    tasks.add(() -> {
+      start.await();
+      int reads = 0;
+      while (writing.get() > 0 || reads < 10) {
+        Page all = catalog.query(PROJECT, Query.builder().where(availableOrRestoring).limit(1000).build());
+        assertEquals(size, all.total(), "a query saw a backup in no state or in two");
+        assertEquals(size, new HashSet<>(all.ids()).size(), "a query saw a backup twice or not at all");
+        Page running = catalog.query(PROJECT, Query.builder().where(restoring).limit(1000).build());
+        for (Backup backup : running.backups()) {
+          assertEquals(BackupStatus.RESTORING, backup.status(), "a page holds a backup that does not match");
+        }
+        assertEquals(running.backups().size(), running.total());
+        assertEquals(size, catalog.count(PROJECT, Predicates.tag("env", "prod")));
+        reads++;
+      }
+      return true;
+    });
+
+    assertEquals(List.of(true, true, true), runConcurrently(tasks, start));
+  }
+
+  // ---------------------------------------------------------------- differential property
+
+  /**
+   * Random catalogs, random changes and random queries: every answer equals the plain scan's.
+   * Replay a failure with {@code -Dcsbs.seed=N}.
+   */
+  @RepeatedTest(DIFFERENTIAL_RUNS)
+  public void answersEqualThePlainScanOnRandomCatalogs() {
+    Seeds.run(Seeds.pick(), this::checkAgainstReference);
+  }
+
+  /** One run of the differential property with {@code seed}; a fresh catalog and clock. */
+  void checkAgainstReference(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    BackupGenerator generator = BackupGenerator.builder()
+        .seed(random.nextLong())
+        .projects(1 + random.nextInt(3))
+        .servers(1 + random.nextInt(40))
+        .build();
+    FakeClock clock = FakeClock.at(generator.end());
+    BackupCatalog catalog = newCatalog(clock);
+    ReferenceCatalog reference = ReferenceCatalog.create(clock, stallRule());
+    Differential run = new Differential(random, generator, clock, catalog, reference);
+
+    List<Backup> initial = generator.backups(random.nextInt(MAX_GENERATED_BACKUPS + 1));
+    run.known.addAll(initial);
+    if (random.nextBoolean()) {
+      run.same("addAll of " + initial.size(), () -> run(() -> reference.addAll(initial)), () -> run(() -> catalog.addAll(initial)));
+    } else {
+      for (Backup backup : initial) {
+        run.same("add " + backup, () -> run(() -> reference.add(backup)), () -> run(() -> catalog.add(backup)));
+      }
+    }
+    List<String> projects = new ArrayList<>(generator.projectIds());
+    projects.add("project-without-backups");
+    Map<String, QueryGenerator> queries = new TreeMap<>();
+    for (String project : projects) {
+      List<Backup> own = initial.stream().filter(b -> b.projectId().equals(project)).collect(Collectors.toList());
+      queries.put(project, QueryGenerator.create(random.nextLong(), own));
+    }
+    QueryGenerator allProjects = QueryGenerator.create(random.nextLong(), initial);
+
+    for (int round = 0; round < ROUNDS; round++) {
+      run.round = round;
+      if (round > 0) {
+        int changes = random.nextInt(MAX_CHANGES_PER_ROUND + 1);
+        for (int i = 0; i < changes; i++) {
+          run.change();
+        }
+      }
+      for (String project : projects) {
+        assertEquals(reference.tagCatalogue(project), catalog.tagCatalogue(project),
+            run.context("tag catalogue of " + project));
+        for (int i = 0; i < QUERIES_PER_PROJECT; i++) {
+          run.compare(project, queries.get(project).nextQuery(), random.nextInt(4) == 0);
+        }
+      }
+      for (int i = 0; i < 3; i++) {
+        run.compare(null, allProjects.nextQuery(), random.nextInt(4) == 0);
+      }
+    }
+  }
+
+  /** The state of one differential run: both catalogs, the shared clock, every backup generated. */
+  private static final class Differential {
+    final SplittableRandom random;
+    final BackupGenerator generator;
+    final FakeClock clock;
+    final BackupCatalog catalog;
+    final ReferenceCatalog reference;
+    final List<Backup> known = new ArrayList<>();
+    int round;
+
+    Differential(SplittableRandom random, BackupGenerator generator, FakeClock clock, BackupCatalog catalog,
+        ReferenceCatalog reference) {
+      this.random = random;
+      this.generator = generator;
+      this.clock = clock;
+      this.catalog = catalog;
+      this.reference = reference;
+    }
+
+    String context(String what) {
+      return "round " + round + " at " + clock.instant() + ", " + reference + ": " + what;
+    }
+
+    /** Both catalogs do the same thing: the same result, or the same kind of refusal. */
+    void same(String what, Supplier<Object> expected, Supplier<Object> actual) {
+      assertSameOutcome(outcome(expected), outcome(actual), context(what));
+    }
+
+    void change() {
+      int kind = random.nextInt(20);
+      if (kind < 2) {
+        Backup backup = random.nextInt(4) == 0 && !known.isEmpty() ? pick(known) : fresh();
+        same("add " + backup.id(), () -> run(() -> reference.add(backup)), () -> run(() -> catalog.add(backup)));
+      } else if (kind < 3) {
+        List<Backup> batch = new ArrayList<>();
+        int size = 1 + random.nextInt(5);
+        for (int i = 0; i < size; i++) {
+          batch.add(fresh());
+        }
+        if (random.nextInt(3) == 0) {
+          batch.add(random.nextInt(batch.size() + 1), random.nextBoolean() ? pick(known) : pick(batch));
+        }
+        same("addAll " + ids(batch), () -> run(() -> reference.addAll(batch)), () -> run(() -> catalog.addAll(batch)));
+      } else if (kind < 5) {
+        Backup target = target();
+        long version = version(target);
+        String project = random.nextInt(8) == 0 ? otherProject(target) : target.projectId();
+        same("remove " + target.id() + " v" + version + " in " + project,
+            () -> run(() -> reference.remove(project, target.id(), version)),
+            () -> run(() -> catalog.remove(project, target.id(), version)));
+      } else if (kind < 7) {
+        clock.advance(random.nextInt(4) == 0 ? Duration.ofSeconds(random.nextInt(60)) : Duration.ofMinutes(random.nextInt(120)));
+      } else {
+        Backup target = target();
+        long version = version(target);
+        String project = random.nextInt(12) == 0 ? otherProject(target) : target.projectId();
+        Transition transition = transition(reference.find(target.projectId(), target.id()).orElse(target));
+        same("apply " + transition + " to " + target.id() + " v" + version + " in " + project,
+            () -> reference.apply(project, target.id(), version, transition),
+            () -> catalog.apply(project, target.id(), version, transition));
+      }
+      if (random.nextInt(4) == 0) {
+        Backup target = target();
+        assertEquals(reference.find(target.projectId(), target.id()), catalog.find(target.projectId(), target.id()),
+            context("find " + target.id()));
+      }
+    }
+
+    private Backup fresh() {
+      Backup backup = generator.next();
+      known.add(backup);
+      return backup;
+    }
+
+    /** A known backup; half of the time one whose job runs, so that jobs progress, end and fail. */
+    private Backup target() {
+      if (random.nextBoolean()) {
+        List<Backup> running = reference.queryAllProjects(Query.builder()
+            .where(Predicates.status(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING))
+            .limit(Query.MAX_LIMIT)
+            .build()).backups();
+        if (!running.isEmpty()) {
+          return pick(running);
+        }
+      }
+      return known.isEmpty() ? generator.next() : pick(known);
+    }
+
+    /** The current version, now and then a stale or future one. */
+    private long version(Backup target) {
+      long current = reference.find(target.projectId(), target.id()).map(Backup::version).orElse(1L);
+      int roll = random.nextInt(12);
+      return roll == 0 ? current + 1 : roll == 1 && current > 1 ? current - 1 : current;
+    }
+
+    /** A project other than the backup's. */
+    private String otherProject(Backup backup) {
+      List<String> others = new ArrayList<>(generator.projectIds());
+      others.remove(backup.projectId());
+      others.add("project-without-backups");
+      return pick(others);
+    }
+
+    private Transition transition(Backup backup) {
+      int roll = random.nextInt(10);
+      if (backup.status().isIntermediate() ? roll >= 9 : roll < 8) {
+        switch (random.nextInt(3)) {
+          case 0:
+            return Transition.restore();
+          case 1:
+            return Transition.instantRestore();
+          default:
+            return Transition.delete();
+        }
+      }
+      int percent = backup.progress().map(Progress::percent).orElse(0);
+      switch (random.nextInt(6)) {
+        case 0:
+          return Transition.complete();
+        case 1:
+          return Transition.fail("injected failure");
+        case 2:
+          return Transition.reportProgress(percent - 1 - random.nextInt(3)); // refused: never goes down
+        default:
+          return Transition.reportProgress(Math.min(100, percent + random.nextInt(30)));
+      }
+    }
+
+    /** Compares one query, its count and, if {@code walk}, every page by marker; project null for all. */
+    void compare(String project, Query query, boolean walk) {
+      String what = (project == null ? "all projects" : project) + ", " + query;
+      same(what, () -> query(reference, project, query), () -> query(catalog, project, query));
+      assertEquals(count(reference, project, query.predicate()), count(catalog, project, query.predicate()),
+          context("count of " + what));
+      if (!walk) {
+        return;
+      }
+      long total = count(reference, project, query.predicate());
+      int limit = (int) Math.min(Query.MAX_LIMIT, Math.max(query.limit(), (total + MAX_WALKED_PAGES - 1) / MAX_WALKED_PAGES));
+      Query page = query.toBuilder().marker(null).offset(0).limit(limit).build();
+      List<Backup> walked = new ArrayList<>();
+      for (int n = 0; n <= total; n++) {
+        Page expected = query(reference, project, page);
+        Page actual = query(catalog, project, page);
+        assertSameOutcome(expected, actual, context("page " + n + " walking by marker, " + (project == null ? "all projects" : project) + ", " + page));
+        walked.addAll(actual.backups());
+        if (expected.nextMarker().isEmpty()) {
+          break;
+        }
+        page = page.after(expected.nextMarker().get());
+      }
+      assertEquals(total, walked.size(), context("walking by marker visits every match once, " + what));
+    }
+
+    private static Page query(BackupCatalog catalog, String project, Query query) {
+      return project == null ? catalog.queryAllProjects(query) : catalog.query(project, query);
+    }
+
+    private static long count(BackupCatalog catalog, String project, BackupPredicate predicate) {
+      return project == null ? catalog.countAllProjects(predicate) : catalog.count(project, predicate);
+    }
+
+    private <T> T pick(List<T> values) {
+      return values.get(random.nextInt(values.size()));
+    }
+  }
+
+  private static Object run(Runnable action) {
+    action.run();
+    return "done";
+  }
+
+  private static Object outcome(Supplier<Object> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  /** Equal results, or refusals of the same kind with the same facts (field, current version, state). */
+  private static void assertSameOutcome(Object expected, Object actual, String context) {
+    if (expected instanceof RuntimeException) {
+      RuntimeException refusal = (RuntimeException) expected;
+      if (!(actual instanceof RuntimeException) || actual.getClass() != expected.getClass()) {
+        fail(context + ": expected " + refusal + " but got " + describe(actual), actual instanceof Throwable ? (Throwable) actual : null);
+      }
+      if (refusal instanceof InvalidValueException) {
+        assertEquals(((InvalidValueException) refusal).field(), ((InvalidValueException) actual).field(), context);
+      } else if (refusal instanceof VersionConflictException) {
+        assertEquals(((VersionConflictException) refusal).currentVersion(), ((VersionConflictException) actual).currentVersion(), context);
+      } else if (refusal instanceof IllegalTransitionException) {
+        assertEquals(((IllegalTransitionException) refusal).status(), ((IllegalTransitionException) actual).status(), context);
+      }
+      return;
+    }
+    if (actual instanceof RuntimeException) {
+      fail(context + ": expected " + describe(expected) + " but got " + actual, (Throwable) actual);
+    }
+    if (!expected.equals(actual)) {
+      fail(context + ":\nexpected " + describe(expected) + "\nbut got  " + describe(actual));
+    }
+  }
+
+  private static String describe(Object outcome) {
+    if (outcome instanceof Page) {
+      Page page = (Page) outcome;
+      return "Page{" + page.backups().size() + " of " + page.total() + (page.hasMore() ? ", more" : "") + ": " + page.backups() + "}";
+    }
+    return String.valueOf(outcome);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Everything a reader of {@link #PROJECT} and {@link #OTHER_PROJECT} can see. */
+  private static final class State {
+    static final State EMPTY = new State(List.of(), List.of(), TagCatalogue.empty(), TagCatalogue.empty());
+
+    final List<Backup> mine;
+    final List<Backup> theirs;
+    final TagCatalogue myTags;
+    final TagCatalogue theirTags;
+
+    State(List<Backup> mine, List<Backup> theirs, TagCatalogue myTags, TagCatalogue theirTags) {
+      this.mine = mine;
+      this.theirs = theirs;
+      this.myTags = myTags;
+      this.theirTags = theirTags;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof State && ((State) other).mine.equals(mine) && ((State) other).theirs.equals(theirs)
+          && ((State) other).myTags.equals(myTags) && ((State) other).theirTags.equals(theirTags);
+    }
+
+    @Override
+    public int hashCode() {
+      return mine.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return PROJECT + " " + mine + " " + myTags + ", " + OTHER_PROJECT + " " + theirs + " " + theirTags;
+    }
+  }
+
+  private State state() {
+    return new State(everything(PROJECT), everything(OTHER_PROJECT), catalog.tagCatalogue(PROJECT), catalog.tagCatalogue(OTHER_PROJECT));
+  }
+
+  private List<Backup> everything(String project) {
+    Page page = catalog.query(project, Query.builder().sort(Sort.by(SortKey.asc(SortField.ID))).limit(Query.MAX_LIMIT).build());
+    assertFalse(page.hasMore(), "fixture too large");
+    assertEquals(page.total(), catalog.count(project, Predicates.all()), "count and total of every backup differ");
+    return page.backups();
+  }
+
+  private List<Boolean> runConcurrently(List<Callable<Boolean>> tasks, CountDownLatch start) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    try {
+      List<Future<Boolean>> futures = new ArrayList<>();
+      for (Callable<Boolean> task : tasks) {
+        futures.add(pool.submit(task));
+      }
+      start.countDown();
+      List<Boolean> results = new ArrayList<>();
+      for (Future<Boolean> future : futures) {
+        try {
+          results.add(future.get(30, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof AssertionError) {
+            throw (AssertionError) e.getCause();
+          }
+          throw new AssertionError("a concurrent task failed: " + e.getCause(), e.getCause());
+        }
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * 40 backups of {@link #PROJECT} whose sort keys tie often (7 names, 13 creation times, every
+   * state), so that the id tie-break decides much of the order; ids are not in creation order.
+   */
+  private static List<Backup> pagingFixture() {
+    List<Backup> backups = new ArrayList<>();
+    BackupStatus[] states = BackupStatus.values();
+    for (int i = 0; i < PAGING_FIXTURE_SIZE; i++) {
+      String id = String.format("p-%02d", (i * 17) % PAGING_FIXTURE_SIZE);
+      Instant created = NOW.minus(Duration.ofHours(1 + i % 13));
+      Instant updated = created.plusSeconds(60L * (i % 5));
+      BackupStatus status = i % 3 == 0 ? states[i % states.length] : BackupStatus.AVAILABLE;
+      Backup.Builder backup = Backup.builder()
+          .id(id)
+          .name((i % 2 == 0 ? "autobk_" : "manualbk_") + (i % 7))
+          .projectId(PROJECT)
+          .server(Server.of("server-" + (i % 4), "ecs-web-" + (i % 4), "eu-de-01"))
+          .status(status)
+          .sizeMb(1024L * (1 + i))
+          .createdAt(created)
+          .updatedAt(updated);
+      if (i % 4 == 0) {
+        backup.addTags(Tag.of("env", i % 8 == 0 ? "prod" : "dev"));
+      }
+      if (status.isIntermediate()) {
+        backup.progress(Progress.of(10, updated));
+      }
+      if (status == BackupStatus.ERROR) {
+        backup.failure(Failure.of(JobType.BACKUP, "agent not reachable", updated));
+      }
+      backups.add(backup.build());
+    }
+    return backups;
+  }
+
+  private static List<BackupPredicate> pagingPredicates() {
+    return List.of(
+        Predicates.all(),
+        Predicates.status(BackupStatus.AVAILABLE),
+        Predicates.or(Predicates.nameContains("BK_3"), Predicates.tag("env", "prod")),
+        Predicates.not(Predicates.status(BackupStatus.AVAILABLE)));
+  }
+
+  private List<Backup> sorted(List<Backup> backups, BackupPredicate predicate, Sort sort) {
+    return backups.stream()
+        .filter(b -> predicate.test(b, clock.instant(), stallRule()))
+        .sorted(sort.comparator())
+        .collect(Collectors.toList());
+  }
+
+  private static Backup find(List<Backup> backups, String id) {
+    return backups.stream().filter(b -> b.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  private static List<String> ids(List<Backup> backups) {
+    return backups.stream().map(Backup::id).collect(Collectors.toList());
+  }
+
+  private static Backup.Builder base(String project, String id, Instant created) {
+    return Backup.builder()
+        .id(id)
+        .name("manualbk_" + id)
+        .projectId(project)
+        .server(Server.of("server-" + id, "ecs-" + id, "eu-de-01"))
+        .type(BackupType.COMMON)
+        .sizeMb(1024)
+        .createdAt(created);
+  }
+
+  /** An Available common backup created {@code age} before the clock's start. */
+  private static Backup available(String project, String id, Duration age, Tag... tags) {
+    Instant created = NOW.minus(age);
+    return base(project, id, created).status(BackupStatus.AVAILABLE).finishedAt(created).addTags(tags).build();
+  }
+
+  /** A backup in intermediate {@code status} at 10%, whose progress last changed at {@code changedAt}. */
+  private static Backup running(String project, String id, BackupStatus status, Instant changedAt) {
+    return base(project, id, changedAt.minus(Duration.ofHours(1)))
+        .status(status)
+        .updatedAt(changedAt)
+        .progress(Progress.of(10, changedAt))
+        .build();
+  }
+}

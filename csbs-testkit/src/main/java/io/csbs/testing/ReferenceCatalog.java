@@ -1,0 +1,299 @@
+package io.csbs.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A plain, obviously correct {@link BackupCatalog}: every query scans every backup of the project,
+ * evaluates the predicate on each, sorts the matches and cuts out the page. It is the oracle of
+ * differential tests (an indexed catalog must answer exactly as it does) and a simple fake for users'
+ * unit tests that need a catalog with a few hundred backups.
+ *
+ * <pre>{@code
+ * FakeClock clock = FakeClock.create();
+ * ReferenceCatalog reference = ReferenceCatalog.create(clock);
+ * reference.addAll(BackupGenerator.withSeed(42).backups(500));
+ * Page expected = reference.query("project-0", query);
+ * assertEquals(expected, myCatalog.query("project-0", query));
+ * }</pre>
+ *
+ * <p>How it answers, which is what {@link BackupCatalog} promises:
+ *
+ * <ul>
+ *   <li>A query takes the clock's instant once and evaluates the predicate with it and the catalog's
+ *       {@link StallRule} ({@link StallRule#DEFAULT} unless given), so relative windows and stalled
+ *       jobs follow the clock.
+ *   <li>The matches are sorted by {@code query.sort().comparator()}. An offset skips that many of
+ *       them; a marker must be the id of a backup of the project that exists now (it need not match
+ *       the predicate), and the page continues with the matches strictly after that backup's current
+ *       value in the sort order. The page reports the total number of matches and whether more follow.
+ *   <li>{@link #apply} checks that the backup exists in the project, then its version, then applies
+ *       the transition at the clock's instant; a completed deletion removes the backup. Any refusal
+ *       leaves the catalog unchanged.
+ *   <li>The all-projects view orders by the sort, then by project id; its marker must be the id of a
+ *       backup of exactly one project.
+ * </ul>
+ *
+ * <p>Thread-safe: every method holds the catalog's one lock, so each call sees and makes one
+ * consistent state. It is meant for correctness, not speed: a query costs a scan and a sort.
+ */
+public final class ReferenceCatalog implements BackupCatalog {
+  private final Clock clock;
+  private final StallRule stallRule;
+  /** Guarded by {@code this}. Project id to its backups by id; a project without backups has no entry. */
+  private final Map<String, LinkedHashMap<String, Backup>> projects = new HashMap<>();
+
+  private ReferenceCatalog(Clock clock, StallRule stallRule) {
+    this.clock = requireNonNull(clock, "clock");
+    this.stallRule = requireNonNull(stallRule, "stallRule");
+  }
+
+  /** An empty catalog on {@code clock}, with the default stall rule. */
+  public static ReferenceCatalog create(Clock clock) {
+    return create(clock, StallRule.DEFAULT);
+  }
+
+  /** An empty catalog on {@code clock}, judging stalled jobs with {@code stallRule}. */
+  public static ReferenceCatalog create(Clock clock, StallRule stallRule) {
+    return new ReferenceCatalog(clock, stallRule);
+  }
+
+  /** The clock that dates changes and gives queries their "now". */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The rule that judges the {@link io.csbs.query.Predicates#stalled() stalled} criterion. */
+  public StallRule stallRule() {
+    return stallRule;
+  }
+
+  @Override
+  public synchronized void add(Backup backup) {
+    requireNonNull(backup, "backup");
+    if (backupsOf(backup.projectId()).containsKey(backup.id())) {
+      throw new DuplicateBackupException(backup.projectId(), backup.id());
+    }
+    projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
+  }
+
+  @Override
+  public synchronized void addAll(Collection<Backup> backups) {
+    requireNonNull(backups, "backups");
+    Map<String, Set<String>> batchIds = new HashMap<>();
+    for (Backup backup : backups) {
+      requireNonNull(backup, "backup");
+      boolean newInBatch = batchIds.computeIfAbsent(backup.projectId(), p -> new HashSet<>()).add(backup.id());
+      if (!newInBatch || backupsOf(backup.projectId()).containsKey(backup.id())) {
+        throw new DuplicateBackupException(backup.projectId(), backup.id());
+      }
+    }
+    for (Backup backup : backups) {
+      projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
+    }
+  }
+
+  @Override
+  public synchronized Optional<Backup> apply(
+      String projectId, String backupId, long expectedVersion, Transition transition) {
+    requireNonNull(transition, "transition");
+    Backup current = current(projectId, backupId, expectedVersion);
+    Optional<Backup> next = transition.applyTo(current, clock.instant());
+    if (next.isPresent()) {
+      projects.get(projectId).put(backupId, next.get());
+    } else {
+      delete(projectId, backupId);
+    }
+    return next;
+  }
+
+  @Override
+  public synchronized void remove(String projectId, String backupId, long expectedVersion) {
+    current(projectId, backupId, expectedVersion);
+    delete(projectId, backupId);
+  }
+
+  @Override
+  public synchronized Optional<Backup> find(String projectId, String backupId) {
+    requireNonNull(backupId, "backupId");
+    return Optional.ofNullable(backupsOf(projectId).get(backupId));
+  }
+
+  @Override
+  public synchronized Page query(String projectId, Query query) {
+    requireNonNull(query, "query");
+    Map<String, Backup> backups = backupsOf(projectId);
+    Comparator<Backup> order = query.sort().comparator();
+    List<Backup> matches = matches(backups.values(), query.predicate(), order);
+    Backup marker = null;
+    if (query.marker().isPresent()) {
+      marker = backups.get(query.marker().get());
+      if (marker == null) {
+        throw new InvalidValueException(
+            "marker", query.marker().get(), "must be the id of a backup of project " + projectId);
+      }
+    }
+    return page(matches, order, marker, query);
+  }
+
+  @Override
+  public synchronized long count(String projectId, BackupPredicate predicate) {
+    requireNonNull(predicate, "predicate");
+    return countMatches(backupsOf(projectId).values(), predicate, clock.instant());
+  }
+
+  @Override
+  public synchronized TagCatalogue tagCatalogue(String projectId) {
+    Map<String, Set<String>> valuesByKey = new TreeMap<>();
+    for (Backup backup : backupsOf(projectId).values()) {
+      for (Tag tag : backup.tags()) {
+        valuesByKey.computeIfAbsent(tag.key(), k -> new TreeSet<>()).add(tag.value());
+      }
+    }
+    return valuesByKey.isEmpty() ? TagCatalogue.empty() : TagCatalogue.of(valuesByKey);
+  }
+
+  @Override
+  public synchronized Page queryAllProjects(Query query) {
+    requireNonNull(query, "query");
+    List<Backup> all = new ArrayList<>();
+    projects.values().forEach(backups -> all.addAll(backups.values()));
+    Comparator<Backup> order = query.sort().comparator().thenComparing(Backup::projectId);
+    List<Backup> matches = matches(all, query.predicate(), order);
+    Backup marker = null;
+    if (query.marker().isPresent()) {
+      String id = query.marker().get();
+      List<Backup> named = new ArrayList<>();
+      for (Map<String, Backup> backups : projects.values()) {
+        Backup backup = backups.get(id);
+        if (backup != null) {
+          named.add(backup);
+        }
+      }
+      if (named.isEmpty()) {
+        throw new InvalidValueException("marker", id, "must be the id of a backup");
+      }
+      if (named.size() > 1) {
+        throw new InvalidValueException(
+            "marker", id, "must be the id of exactly one backup; this id is ambiguous across projects");
+      }
+      marker = named.get(0);
+    }
+    return page(matches, order, marker, query);
+  }
+
+  @Override
+  public synchronized long countAllProjects(BackupPredicate predicate) {
+    requireNonNull(predicate, "predicate");
+    Instant now = clock.instant();
+    long count = 0;
+    for (Map<String, Backup> backups : projects.values()) {
+      count += countMatches(backups.values(), predicate, now);
+    }
+    return count;
+  }
+
+  /** {@code ReferenceCatalog{3 projects, 1200 backups, stall threshold PT30M}}. */
+  @Override
+  public synchronized String toString() {
+    int size = 0;
+    for (Map<String, Backup> backups : projects.values()) {
+      size += backups.size();
+    }
+    return "ReferenceCatalog{" + projects.size() + " projects, " + size + " backups, stall threshold "
+        + stallRule.threshold() + "}";
+  }
+
+  /** The backups of {@code projectId}; empty (and not stored) for a project without any. */
+  private Map<String, Backup> backupsOf(String projectId) {
+    requireNonNull(projectId, "projectId");
+    Map<String, Backup> backups = projects.get(projectId);
+    return backups == null ? Map.of() : backups;
+  }
+
+  /** The stored backup, after checking that it exists in the project and has {@code expectedVersion}. */
+  private Backup current(String projectId, String backupId, long expectedVersion) {
+    requireNonNull(backupId, "backupId");
+    Backup current = backupsOf(projectId).get(backupId);
+    if (current == null) {
+      throw new BackupNotFoundException(projectId, backupId);
+    }
+    if (current.version() != expectedVersion) {
+      throw new VersionConflictException(backupId, expectedVersion, current.version());
+    }
+    return current;
+  }
+
+  private void delete(String projectId, String backupId) {
+    Map<String, Backup> backups = projects.get(projectId);
+    backups.remove(backupId);
+    if (backups.isEmpty()) {
+      projects.remove(projectId);
+    }
+  }
+
+  /** Every backup that matches at the clock's one instant, sorted. */
+  private List<Backup> matches(Collection<Backup> backups, BackupPredicate predicate, Comparator<Backup> order) {
+    Instant now = clock.instant();
+    List<Backup> matches = new ArrayList<>();
+    for (Backup backup : backups) {
+      if (predicate.test(backup, now, stallRule)) {
+        matches.add(backup);
+      }
+    }
+    matches.sort(order);
+    return matches;
+  }
+
+  private long countMatches(Collection<Backup> backups, BackupPredicate predicate, Instant now) {
+    long count = 0;
+    for (Backup backup : backups) {
+      if (predicate.test(backup, now, stallRule)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The page of sorted {@code matches} after {@code marker} (if not null) or else after the offset. */
+  private static Page page(List<Backup> matches, Comparator<Backup> order, Backup marker, Query query) {
+    int from;
+    if (marker != null) {
+      from = 0;
+      while (from < matches.size() && order.compare(matches.get(from), marker) <= 0) {
+        from++;
+      }
+    } else {
+      from = (int) Math.min(query.offset(), matches.size());
+    }
+    int to = Math.min(matches.size(), from + query.limit());
+    return new Page(matches.subList(from, to), matches.size(), to < matches.size());
+  }
+}
