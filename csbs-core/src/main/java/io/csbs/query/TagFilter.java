@@ -44,9 +44,9 @@ import java.util.TreeSet;
  *       match: {@code NOT (k1 OR k2 ...)}.
  * </ul>
  *
- * <p>Within one key: an empty value list means any value; a value beginning with {@code *} matches
- * the rest of it anywhere in the tag's value; the other values match exactly; any one value is
- * enough. Keys and values are trimmed; a value repeated for one key counts once. Each group holds at
+ * <p>Within one key: an empty value list means any value, and so does {@code *} alone; a value
+ * beginning with {@code *} matches the rest of it anywhere in the tag's value; the other values match
+ * exactly; any one value is enough. Keys and values are trimmed; a value repeated for one key counts once. Each group holds at
  * most {@value #MAX_KEYS} keys, each key at most {@value #MAX_VALUES} values, and a key appears at
  * most once a group. An unused group is no criterion; the groups and {@code matches} are ANDed.
  *
