@@ -1,0 +1,213 @@
+package io.csbs.testing;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract catches broken catalogs: each test breaks one promise of a correct catalog and checks
+ * that the contract's tests fail on it, so that a passing contract means something.
+ */
+class BackupCatalogContractSelfTest {
+  /** How many seeds the differential property may need to notice a bug. */
+  private static final int SEEDS = 30;
+
+  @Test
+  void differentialPropertyCatchesAMarkerPageThatRepeatsTheMarker() {
+    assertDifferentialFails(clock -> new Forwarding(clock) {
+      @Override
+      public Page query(String projectId, Query query) {
+        if (query.marker().isEmpty()) {
+          return delegate.query(projectId, query);
+        }
+        // off by one: the page starts at the marker instead of after it
+        Query everything = query.toBuilder().marker(null).offset(0).limit(Query.MAX_LIMIT).build();
+        List<Backup> matches = delegate.query(projectId, everything).backups();
+        int at = matches.stream().map(Backup::id).toList().indexOf(query.marker().get());
+        return at < 0 ? delegate.query(projectId, query) : delegate.query(projectId, query.toBuilder().marker(null).offset(at).build());
+      }
+    });
+  }
+
+  @Test
+  void differentialPropertyCatchesAnotherStallThreshold() {
+    assertDifferentialFails(clock -> ReferenceCatalog.create(clock, StallRule.ofThreshold(Duration.ofMinutes(20))));
+  }
+
+  @Test
+  void differentialPropertyCatchesATotalOfOnlyThePage() {
+    assertDifferentialFails(clock -> new Forwarding(clock) {
+      @Override
+      public Page query(String projectId, Query query) {
+        Page page = delegate.query(projectId, query);
+        return new Page(page.backups(), page.backups().size(), page.hasMore());
+      }
+    });
+  }
+
+  @Test
+  void differentialPropertyCatchesAQueryThatIgnoresTheSecondSortKey() {
+    assertDifferentialFails(clock -> new Forwarding(clock) {
+      @Override
+      public Page query(String projectId, Query query) {
+        io.csbs.query.Sort first = io.csbs.query.Sort.by(query.sort().keys().get(0));
+        return delegate.query(projectId, query.toBuilder().sort(first).build());
+      }
+    });
+  }
+
+  @Test
+  void differentialPropertyCatchesAFrozenClock() {
+    assertDifferentialFails(clock -> new Forwarding(FakeClock.at(clock.instant())));
+  }
+
+  @Test
+  void differentialPropertyCatchesAnUnknownMarkerTakenAsTheStart() {
+    assertDifferentialFails(clock -> new Forwarding(clock) {
+      @Override
+      public Page query(String projectId, Query query) {
+        if (query.marker().isPresent() && delegate.find(projectId, query.marker().get()).isEmpty()) {
+          return delegate.query(projectId, query.toBuilder().marker(null).build());
+        }
+        return delegate.query(projectId, query);
+      }
+    });
+  }
+
+  @Test
+  void contractCatchesACountThatLeaksOtherProjects() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public long count(String projectId, BackupPredicate predicate) {
+        return delegate.countAllProjects(predicate);
+      }
+    }, BackupCatalogContract::anotherProjectsBackupsAreNeverListedCountedOrCatalogued);
+  }
+
+  @Test
+  void contractCatchesAChangeBasedOnAStaleVersion() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+        long current = delegate.find(projectId, backupId).map(Backup::version).orElse(expectedVersion);
+        return delegate.apply(projectId, backupId, current, transition);
+      }
+    }, BackupCatalogContract::refusesAChangeBasedOnAStaleVersionAndKeepsTheBackup);
+  }
+
+  @Test
+  void contractCatchesAnAddAllThatKeepsPartOfARefusedBatch() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public void addAll(Collection<Backup> backups) {
+        backups.forEach(delegate::add);
+      }
+    }, BackupCatalogContract::addAllAddsNothingWhenOneIdExistsAlready);
+  }
+
+  @Test
+  void contractCatchesAnUnsynchronizedCatalog() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+        // check, then act, without holding a lock in between
+        Backup current = delegate.get(projectId, backupId);
+        if (current.version() != expectedVersion) {
+          return delegate.apply(projectId, backupId, expectedVersion, transition);
+        }
+        try {
+          Thread.sleep(1); // widen the window so that the race shows
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return transition.applyTo(current, clock.instant()).map(next -> {
+          delegate.remove(projectId, backupId, delegate.get(projectId, backupId).version());
+          delegate.add(next);
+          return next;
+        });
+      }
+    }, BackupCatalogContract::concurrentWritersThatRetryOnConflictLoseNoUpdate);
+  }
+
+  @Test
+  void contractCatchesAStalledCriterionThatIgnoresTheClock() {
+    assertTestFails(clock -> new Forwarding(FakeClock.at(clock.instant())),
+        BackupCatalogContract::stalledFollowsTheClock);
+  }
+
+  private interface ContractTest {
+    void run(BackupCatalogContract contract) throws Exception;
+  }
+
+  private static BackupCatalogContract contract(Function<FakeClock, BackupCatalog> factory) {
+    BackupCatalogContract contract = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return factory.apply(clock);
+      }
+    };
+    contract.newCatalogOnAFakeClock();
+    return contract;
+  }
+
+  private static void assertTestFails(Function<FakeClock, BackupCatalog> broken, ContractTest test) {
+    BackupCatalogContract contract = contract(broken);
+    assertThrows(AssertionError.class, () -> test.run(contract), "the contract passed a broken catalog");
+  }
+
+  private static void assertDifferentialFails(Function<FakeClock, BackupCatalog> broken) {
+    BackupCatalogContract contract = contract(broken);
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      try {
+        contract.checkAgainstReference(seed);
+      } catch (AssertionError expected) {
+        return;
+      }
+    }
+    fail("the differential property passed a broken catalog on " + SEEDS + " seeds");
+  }
+
+  /** A reference catalog that a test breaks by overriding one method. */
+  private static class Forwarding implements BackupCatalog {
+    final FakeClock clock;
+    final ReferenceCatalog delegate;
+
+    Forwarding(FakeClock clock) {
+      this.clock = clock;
+      this.delegate = ReferenceCatalog.create(clock);
+    }
+
+    @Override public void add(Backup backup) { delegate.add(backup); }
+    @Override public void addAll(Collection<Backup> backups) { delegate.addAll(backups); }
+
+    @Override
+    public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+      return delegate.apply(projectId, backupId, expectedVersion, transition);
+    }
+
+    @Override public void remove(String projectId, String backupId, long expectedVersion) {
+      delegate.remove(projectId, backupId, expectedVersion);
+    }
+
+    @Override public Optional<Backup> find(String projectId, String backupId) { return delegate.find(projectId, backupId); }
+    @Override public Page query(String projectId, Query query) { return delegate.query(projectId, query); }
+    @Override public long count(String projectId, BackupPredicate predicate) { return delegate.count(projectId, predicate); }
+    @Override public TagCatalogue tagCatalogue(String projectId) { return delegate.tagCatalogue(projectId); }
+    @Override public Page queryAllProjects(Query query) { return delegate.queryAllProjects(query); }
+    @Override public long countAllProjects(BackupPredicate predicate) { return delegate.countAllProjects(predicate); }
+  }
+}
