@@ -1,0 +1,56 @@
+package io.csbs.benchmarks;
+
+import io.csbs.backup.Backup;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Query;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The small facade the benchmarks drive, so that csbs, a plain scan and CQEngine answer the same
+ * backup-list searches in one run (see {@link Engine} for the implementations).
+ *
+ * <pre>{@code
+ * BacklistEngine engine = Engine.CQENGINE_INDEX_ORDERING.create(now);
+ * engine.load(backups);
+ * BacklistEngine.Hits hits = engine.page("project-0", Query.builder().where(p).limit(20).build());
+ * long n = engine.count("project-0", p);
+ * }</pre>
+ *
+ * <p>Every implementation evaluates relative time windows and stalled jobs at the fixed {@code now}
+ * it was created with, with the default stall rule, and orders pages like {@link
+ * io.csbs.query.Sort#comparator()} (ties broken by id).
+ */
+public interface BacklistEngine {
+  /** Adds {@code backups} (of any projects) to the empty engine. */
+  void load(List<Backup> backups);
+
+  /**
+   * One page of the project's backups matching {@code query}: its predicate, sort, limit and marker
+   * or offset, with the total number of matches.
+   *
+   * @throws IllegalArgumentException if the query's marker is not the id of a backup of the project
+   */
+  Hits page(String projectId, Query query);
+
+  /** How many of the project's backups match {@code predicate}. */
+  long count(String projectId, BackupPredicate predicate);
+
+  /**
+   * A page of matches in order, and how many match in all.
+   *
+   * @param backups the page, in the query's order
+   * @param total all matches of the query's predicate, not only the page's
+   */
+  record Hits(List<Backup> backups, long total) {
+    /** The ids of the page, in order. */
+    public List<String> ids() {
+      return backups.stream().map(Backup::id).collect(Collectors.toList());
+    }
+
+    @Override
+    public String toString() {
+      return "Hits{" + backups.size() + " of " + total + ": " + ids() + "}";
+    }
+  }
+}

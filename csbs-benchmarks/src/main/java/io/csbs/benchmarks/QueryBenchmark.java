@@ -1,0 +1,69 @@
+package io.csbs.benchmarks;
+
+import io.csbs.query.Query;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One page of the backup list per console search ({@link Scenario}): csbs, the plain scan and
+ * CQEngine with and without index ordering, side by side on the same backups of one project.
+ *
+ * <p>The trial's setup loads the engine, then checks that its page (ids in order) and total equal
+ * the plain scan's for the scenario, and fails the benchmark with an {@link IllegalStateException}
+ * otherwise.
+ *
+ * <p>Run (all sizes, engines and scenarios; long):
+ * {@code java -jar csbs-benchmarks/target/benchmarks.jar QueryBenchmark}
+ * <br>A reduced matrix:
+ * {@code java -jar csbs-benchmarks/target/benchmarks.jar QueryBenchmark -p backups=1000000 -f 1 -wi 2 -i 3 -w 1s -r 1s}
+ * <br>One scenario: {@code ... QueryBenchmark -p scenario=TAGS_2 -p engine=CSBS,CQENGINE_INDEX_ORDERING}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms8g", "-Xmx8g"})
+public class QueryBenchmark {
+  /** How many backups the project has. */
+  @Param({"10000", "100000", "1000000"})
+  int backups;
+
+  /** Which implementation answers. */
+  @Param
+  Engine engine;
+
+  /** Which console search. */
+  @Param
+  Scenario scenario;
+
+  private Workload workload;
+  private BacklistEngine backlist;
+  private Query query;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    workload = Workload.of(backups);
+    query = scenario.query(workload);
+    backlist = engine.create(workload.now);
+    backlist.load(workload.backups);
+    Checks.samePageAsScan(workload, engine, backlist, scenario.name(), query);
+  }
+
+  /** The page and its total. */
+  @Benchmark
+  public BacklistEngine.Hits page() {
+    return backlist.page(workload.projectId, query);
+  }
+}

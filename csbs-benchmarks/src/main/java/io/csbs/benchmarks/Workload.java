@@ -1,0 +1,142 @@
+package io.csbs.benchmarks;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.Tag;
+import io.csbs.query.Sort;
+import io.csbs.testing.BackupGenerator;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The data of the query benchmarks: {@code size} backups of one project from the testkit's
+ * generator (seed {@value #SEED}, one server per 50 backups), the fixed "now" (the generator's end),
+ * and the values each {@link Scenario} searches for, all picked from the data itself so that every
+ * search has a realistic selectivity and the same seed gives the same picks.
+ */
+final class Workload {
+  static final long SEED = 42;
+  /** The rows before the deep page: the marker is the id of the 10000th backup, newest first. */
+  static final int DEEP_ROWS = 10_000;
+  /** The console's page size. */
+  static final int PAGE = 20;
+
+  private static Workload last;
+
+  final int size;
+  final List<Backup> backups;
+  final Instant now;
+  final String projectId;
+  /** The tags of the first backup with the most tags: ten when one has ten. */
+  final List<Tag> manyTags;
+  /** The most frequent tag (key=value). */
+  final Tag commonTag;
+  /** Two frequent tags (of different keys when such a pair exists) that no backup has together. */
+  final Tag[] disjointTags;
+  /** Part of a backup name, upper case: the four hex digits of {@code autobk_xxxx}. */
+  final String nameKeyword;
+  /** Part of a server name, upper case: {@code WEB-0042} of {@code ecs-web-0042}. */
+  final String serverNameKeyword;
+  final String serverId;
+  final String backupId;
+  /** The id of the {@value #DEEP_ROWS}th backup newest first (fewer on small lists). */
+  final String deepMarker;
+  /** The offset of page 500 ({@code 9980}; less on small lists). */
+  final long deepOffset;
+
+  private Workload(int size) {
+    this.size = size;
+    BackupGenerator generator = BackupGenerator.builder()
+        .seed(SEED).projects(1).servers(Math.max(10, size / 50)).build();
+    this.backups = List.copyOf(generator.backups(size));
+    this.now = generator.end();
+    this.projectId = BackupGenerator.projectId(0);
+
+    Backup tagged = backups.get(0);
+    Map<Tag, Integer> frequency = new HashMap<>();
+    Set<List<Tag>> tagSets = new HashSet<>();
+    for (Backup backup : backups) {
+      if (backup.tags().size() > tagged.tags().size()) {
+        tagged = backup;
+      }
+      for (Tag tag : backup.tags()) {
+        frequency.merge(tag, 1, Integer::sum);
+      }
+      tagSets.add(backup.tags());
+    }
+    this.manyTags = tagged.tags();
+    List<Tag> byFrequency = new ArrayList<>(frequency.keySet());
+    byFrequency.sort(Comparator.comparing((Tag t) -> -frequency.get(t)).thenComparing(Tag::toString));
+    this.commonTag = byFrequency.get(0);
+    this.disjointTags = disjointPair(byFrequency, tagSets);
+
+    Backup forName = backups.get(size / 4);
+    this.nameKeyword = forName.name().substring(forName.name().indexOf('_') + 1).toUpperCase(Locale.ROOT);
+    String serverName = backups.get(size * 3 / 4).server().name();
+    this.serverNameKeyword = serverName.substring(serverName.indexOf('-') + 1).toUpperCase(Locale.ROOT);
+    this.serverId = backups.get(size / 3).server().id();
+    this.backupId = backups.get(size / 2).id();
+
+    Backup[] newestFirst = backups.toArray(new Backup[0]);
+    java.util.Arrays.sort(newestFirst, Sort.DEFAULT.comparator());
+    this.deepMarker = newestFirst[Math.max(1, Math.min(DEEP_ROWS, size - PAGE)) - 1].id();
+    this.deepOffset = Math.max(0, Math.min(DEEP_ROWS - PAGE, size - PAGE));
+  }
+
+  /** The workload of {@code size} backups; the last one is kept, so that trials of one size share it. */
+  static synchronized Workload of(int size) {
+    if (last == null || last.size != size) {
+      last = null; // let the previous one go before building the next
+      last = new Workload(size);
+    }
+    return last;
+  }
+
+  /** The first {@code n} of {@link #manyTags} (all of them if it has fewer). */
+  List<Tag> tags(int n) {
+    return manyTags.subList(0, Math.min(n, manyTags.size()));
+  }
+
+  private static Tag[] disjointPair(List<Tag> byFrequency, Set<List<Tag>> tagSets) {
+    Set<List<Tag>> together = new HashSet<>();
+    for (List<Tag> tags : tagSets) {
+      for (Tag a : tags) {
+        for (Tag b : tags) {
+          together.add(List.of(a, b));
+        }
+      }
+    }
+    for (int i = 0; i < byFrequency.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        Tag a = byFrequency.get(j);
+        Tag b = byFrequency.get(i);
+        if (!a.key().equals(b.key()) && !together.contains(List.of(a, b))) {
+          return new Tag[] {a, b};
+        }
+      }
+    }
+    // no such pair: two values of one key never meet (keys are unique on a backup)
+    for (int i = 0; i < byFrequency.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (byFrequency.get(j).key().equals(byFrequency.get(i).key())) {
+          return new Tag[] {byFrequency.get(j), byFrequency.get(i)};
+        }
+      }
+    }
+    throw new IllegalStateException("no two tags that never co-occur in " + byFrequency);
+  }
+
+  @Override
+  public String toString() {
+    return "Workload{" + size + " backups, now " + now + ", many tags " + manyTags + ", common tag " + commonTag
+        + ", disjoint " + List.of(disjointTags) + ", name ~" + nameKeyword + ", server name ~" + serverNameKeyword
+        + ", server id " + serverId + ", backup id " + backupId + ", marker " + deepMarker + ", offset "
+        + deepOffset + "}";
+  }
+}
