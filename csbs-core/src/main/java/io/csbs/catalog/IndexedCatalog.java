@@ -82,8 +82,9 @@ final class IndexedCatalog implements BackupCatalog {
         locked.add(shard);
       }
       for (ProjectShard shard : locked) {
-        Set<String> seen = new HashSet<>();
-        for (Backup backup : byProject.get(shard.projectId)) {
+        List<Backup> batch = byProject.get(shard.projectId);
+        Set<String> seen = new HashSet<>(batch.size() * 2);
+        for (Backup backup : batch) {
           if (!seen.add(backup.id()) || shard.positionOf(backup.id()) >= 0) {
             throw new DuplicateBackupException(shard.projectId, backup.id());
           }

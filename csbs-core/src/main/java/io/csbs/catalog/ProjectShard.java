@@ -249,7 +249,7 @@ final class ProjectShard {
   /** Adds many backups at once, in creation order, and rebuilds once at the end if needed. */
   void addBatch(List<Backup> backups) {
     Backup[] sorted = backups.toArray(new Backup[0]);
-    Arrays.sort(sorted, ROW_ORDER);
+    RowSort.sort(sorted, 0, sorted.length);
     deferRebuild = true;
     try {
       for (Backup backup : sorted) {
@@ -287,7 +287,7 @@ final class ProjectShard {
         ordered[n++] = rows[position];
       }
     }
-    Arrays.sort(ordered, sortedLive, n, ROW_ORDER);
+    RowSort.sort(ordered, sortedLive, n);
     Backup[] merged = mergeOrdered(ordered, sortedLive, n);
     clear(merged.length);
     deferRebuild = true;

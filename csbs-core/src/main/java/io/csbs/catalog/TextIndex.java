@@ -18,8 +18,12 @@ final class TextIndex {
   private String[] lowerCase = new String[16];
   private Postings[] postings = new Postings[16];
   private int entries;
-  /** Trigram (three chars packed in a long) to the ascending ids of the entries that contain it. */
-  private final Map<Long, int[]> entriesByTrigram = new HashMap<>();
+  /**
+   * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as
+   * {@code [count, id, id, ...]}. Distinct trigrams may share a hash: a list is a superset of the
+   * entries, which a search checks exactly anyway.
+   */
+  private final Map<Integer, int[]> entriesByTrigram = new HashMap<>();
 
   void add(String value, int position, int rows) {
     Integer entry = entryByValue.get(value);
@@ -143,13 +147,8 @@ final class TextIndex {
     lowerCase[entry] = lower;
     postings[entry] = new Postings();
     entryByValue.put(value, entry);
-    long previous = -1;
     for (int i = 0; i + 3 <= lower.length(); i++) {
-      long key = trigram(lower, i);
-      if (key == previous) {
-        continue;
-      }
-      previous = key;
+      int key = trigram(lower, i);
       int[] list = entriesByTrigram.get(key);
       if (list == null) {
         list = new int[] {0, 0, 0};
@@ -165,7 +164,9 @@ final class TextIndex {
     return entry;
   }
 
-  private static long trigram(String text, int at) {
-    return ((long) text.charAt(at) << 32) | ((long) text.charAt(at + 1) << 16) | text.charAt(at + 2);
+  /** A well-spread hash of the three chars at {@code at}. */
+  private static int trigram(String text, int at) {
+    int h = text.charAt(at) * 0x9E3779B1 + text.charAt(at + 1) * 0x85EBCA77 + text.charAt(at + 2) * 0xC2B2AE3D;
+    return h ^ (h >>> 15);
   }
 }
