@@ -1,0 +1,107 @@
+package io.csbs.benchmarks;
+
+import com.googlecode.cqengine.ConcurrentIndexedCollection;
+import com.googlecode.cqengine.IndexedCollection;
+import com.googlecode.cqengine.index.Index;
+import com.googlecode.cqengine.index.hash.HashIndex;
+import com.googlecode.cqengine.index.navigable.NavigableIndex;
+import com.googlecode.cqengine.index.unique.UniqueIndex;
+import io.csbs.backup.Backup;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.query.Attribute;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reports the heap each engine takes per backup, for the same backups as the query benchmarks:
+ * the records alone (the {@code List<Backup>}), csbs's catalog over them, and CQEngine's collection
+ * (its object store, then each index). Approximate: used heap as the {@link MemoryMXBean} reports it
+ * after several {@code System.gc()} calls, before and after building each structure over the same
+ * records, which stay reachable throughout; run it alone on a quiet JVM.
+ *
+ * <p>Run: {@code java -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.MemoryReport 1000000}
+ */
+public final class MemoryReport {
+  private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+  private MemoryReport() {}
+
+  /** Prints the report for {@code args[0]} backups (1,000,000 by default). */
+  public static void main(String[] args) {
+    int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+    System.out.printf(Locale.ROOT, "Heap per backup, %,d backups of one project (seed %d), %s %s, max heap %,d MB%n",
+        size, Workload.SEED, System.getProperty("java.vm.name"), System.getProperty("java.version"),
+        Runtime.getRuntime().maxMemory() >> 20);
+    long empty = usedAfterGc();
+    List<Backup> backups = Workload.of(size).backups;
+    long records = usedAfterGc() - empty;
+    print("records alone (List<Backup> and the workload's picks)", records, size);
+
+    long before = usedAfterGc();
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(Workload.of(size).now, ZoneOffset.UTC));
+    catalog.addAll(backups);
+    long csbs = usedAfterGc() - before;
+    print("csbs catalog (Catalogs.indexed, all its indexes)", csbs, size);
+    reachable(catalog);
+    catalog = null;
+
+    before = usedAfterGc();
+    IndexedCollection<Backup> collection = new ConcurrentIndexedCollection<>();
+    collection.addAll(backups);
+    long store = usedAfterGc() - before;
+    print("CQEngine collection, no index (its object store)", store, size);
+    long three = 0;
+    three += addIndex(collection, "  + hash index on status", HashIndex.onAttribute(CqEngine.STATUS), size);
+    three += addIndex(collection, "  + navigable index on creation time", NavigableIndex.onAttribute(CqEngine.CREATED_AT), size);
+    three += addIndex(collection, "  + hash index on tags (key=value)", HashIndex.onAttribute(CqEngine.TAGS), size);
+    print("CQEngine's three indexes (status, creation time, tags)", three, size);
+    long more = 0;
+    more += addIndex(collection, "  + hash index on server id",
+        HashIndex.onAttribute(CqEngine.ATTRIBUTES.get(Attribute.SERVER_ID)), size);
+    more += addIndex(collection, "  + unique index on id", UniqueIndex.onAttribute(CqEngine.ID), size);
+    print("CQEngine as benchmarked (store and five indexes)", store + three + more, size);
+    reachable(collection);
+    System.out.println("Approximate: used heap after System.gc(), deltas over the same records; "
+        + "compressed oops, G1 unless set otherwise.");
+  }
+
+  private static long addIndex(IndexedCollection<Backup> collection, String label, Index<Backup> index, int size) {
+    long before = usedAfterGc();
+    collection.addIndex(index);
+    long bytes = usedAfterGc() - before;
+    print(label, bytes, size);
+    return bytes;
+  }
+
+  private static void print(String label, long bytes, int size) {
+    System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", label, bytes >> 10, bytes / (double) size);
+  }
+
+  /** The used heap once several full collections have settled it. */
+  static long usedAfterGc() {
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      used = Math.min(used, MEMORY.getHeapMemoryUsage().getUsed());
+    }
+    return used;
+  }
+
+  private static volatile Object sink;
+
+  /** Keeps {@code structure} reachable up to here, so that the measurement before included it. */
+  private static void reachable(Object structure) {
+    sink = structure;
+    sink = null;
+  }
+}
