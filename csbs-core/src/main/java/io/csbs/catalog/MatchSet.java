@@ -22,31 +22,34 @@ final class MatchSet {
   /** Sparse: sorted positions in {@code [0, length)}. */
   private final int[] ints;
   private final int length;
+  /** Whether {@link #words} were allocated for this set alone, so that an and may write into them. */
+  private final boolean owned;
   private int cardinality = -1;
 
-  private MatchSet(long[] words, int base, int fromWord, int toWord, int[] ints, int length) {
+  private MatchSet(long[] words, int base, int fromWord, int toWord, int[] ints, int length, boolean owned) {
     this.words = words;
     this.base = base;
     this.fromWord = fromWord;
     this.toWord = toWord;
     this.ints = ints;
     this.length = length;
+    this.owned = owned;
   }
 
   /** A dense set over an index's bitmap (word 0 at index 0), limited to {@code [fromWord, toWord)}. */
   static MatchSet shared(long[] words, int fromWord, int toWord) {
     int to = Math.min(toWord, words.length);
     int from = Math.min(fromWord, to);
-    return new MatchSet(words, 0, from, to, null, 0);
+    return new MatchSet(words, 0, from, to, null, 0, false);
   }
 
   /** A dense set owning {@code words}, whose index 0 is word {@code fromWord}. */
   static MatchSet window(long[] words, int fromWord) {
-    return new MatchSet(words, fromWord, fromWord, fromWord + words.length, null, 0);
+    return new MatchSet(words, fromWord, fromWord, fromWord + words.length, null, 0, true);
   }
 
   static MatchSet sparse(int[] ints, int length) {
-    MatchSet set = new MatchSet(null, 0, 0, 0, ints, length);
+    MatchSet set = new MatchSet(null, 0, 0, 0, ints, length, false);
     set.cardinality = length;
     return set;
   }
@@ -80,7 +83,19 @@ final class MatchSet {
   }
 
   boolean isEmpty() {
-    return isDense() ? cardinality() == 0 : length == 0;
+    if (!isDense()) {
+      return length == 0;
+    }
+    if (cardinality >= 0) {
+      return cardinality == 0;
+    }
+    for (int w = fromWord; w < toWord; w++) {
+      if (words[w - base] != 0) {
+        return false;
+      }
+    }
+    cardinality = 0;
+    return true;
   }
 
   private long word(int w) {
@@ -147,6 +162,99 @@ final class MatchSet {
     return -1;
   }
 
+  /** The positions of this set in {@code [from, to)}. */
+  MatchSet restrict(int from, int to) {
+    if (from >= to) {
+      return EMPTY;
+    }
+    if (!isDense()) {
+      int start = lowerIndex(from);
+      int end = lowerIndex(to);
+      if (start == 0 && end == length) {
+        return this;
+      }
+      return sparse(Arrays.copyOfRange(ints, start, end), end - start);
+    }
+    int first = Math.max(fromWord, from >>> 6);
+    int last = Math.min(toWord, Bits.wordsFor(to));
+    if (first >= last) {
+      return EMPTY;
+    }
+    long[] window = new long[last - first];
+    for (int w = first; w < last; w++) {
+      window[w - first] = words[w - base];
+    }
+    if ((from >>> 6) == first) {
+      window[0] &= -1L << from;
+    }
+    if (Bits.wordsFor(to) == last && (to & 63) != 0) {
+      window[last - 1 - first] &= -1L >>> -to;
+    }
+    return window(window, first);
+  }
+
+  /** The index of the first sparse position not below {@code position}. */
+  private int lowerIndex(int position) {
+    int at = Arrays.binarySearch(ints, 0, length, position);
+    return at >= 0 ? at : -at - 1;
+  }
+
+  /**
+   * The match that comes {@code skip} matches after the largest match at or below {@code position},
+   * walking down: the start of a page after skipping an offset, counted a word at a time. -1 if none.
+   */
+  int previousSkipping(int position, long skip) {
+    if (position < 0) {
+      return -1;
+    }
+    if (!isDense()) {
+      int at = Arrays.binarySearch(ints, 0, length, position);
+      long index = (at >= 0 ? at : -at - 2) - skip;
+      return index >= 0 ? ints[(int) index] : -1;
+    }
+    int w = Math.min(position >>> 6, toWord - 1);
+    long bits = w == position >>> 6 ? word(w) & (-1L >>> (63 - (position & 63))) : word(w);
+    long remaining = skip;
+    while (w >= fromWord) {
+      int count = Long.bitCount(bits);
+      if (remaining < count) {
+        for (long i = 0; i < remaining; i++) {
+          bits &= ~Long.highestOneBit(bits);
+        }
+        return (w << 6) + 63 - Long.numberOfLeadingZeros(bits);
+      }
+      remaining -= count;
+      w--;
+      bits = word(w);
+    }
+    return -1;
+  }
+
+  /** Like {@link #previousSkipping}, walking up from {@code position}. */
+  int nextSkipping(int position, long skip) {
+    if (!isDense()) {
+      long index = lowerIndex(Math.max(0, position)) + skip;
+      return index < length ? ints[(int) index] : -1;
+    }
+    int start = Math.max(0, position);
+    int w = Math.max(start >>> 6, fromWord);
+    long bits = w == start >>> 6 ? word(w) & (-1L << start) : word(w);
+    long remaining = skip;
+    while (w < toWord) {
+      int count = Long.bitCount(bits);
+      if (remaining < count) {
+        for (long i = 0; i < remaining; i++) {
+          bits &= bits - 1;
+        }
+        return (w << 6) + Long.numberOfTrailingZeros(bits);
+      }
+      remaining -= count;
+      w++;
+      bits = word(w);
+    }
+    return -1;
+  }
+
   /** The positions of this set that {@code keep} accepts, as a new sparse set. */
   MatchSet filter(IntPredicate keep) {
     if (!isDense()) {
@@ -179,16 +287,32 @@ final class MatchSet {
 
   /** This set and {@code other}. */
   MatchSet and(MatchSet other) {
-    if (!isDense()) {
-      return filter(other::contains);
+    if (!isDense() && !other.isDense()) {
+      return length <= other.length ? filter(other::contains) : other.filter(this::contains);
     }
-    if (!other.isDense()) {
-      return other.filter(this::contains);
+    if (!isDense() || !other.isDense()) {
+      MatchSet sparse = isDense() ? other : this;
+      MatchSet dense = isDense() ? this : other;
+      // a bit test a match, or a word-wise and over the dense window: whichever reads less
+      if (sparse.length < dense.toWord - dense.fromWord) {
+        return sparse.filter(dense::contains);
+      }
+      return sparse.toDense().and(dense);
     }
     int from = Math.max(fromWord, other.fromWord);
     int to = Math.min(toWord, other.toWord);
     if (from >= to) {
       return EMPTY;
+    }
+    if (owned) {
+      // this set is a plan's intermediate result: narrow it in place instead of allocating
+      for (int w = fromWord; w < from; w++) {
+        words[w - base] = 0;
+      }
+      for (int w = from; w < to; w++) {
+        words[w - base] &= other.words[w - other.base];
+      }
+      return new MatchSet(words, base, from, to, null, 0, true);
     }
     long[] result = new long[to - from];
     for (int w = from; w < to; w++) {
@@ -210,6 +334,18 @@ final class MatchSet {
     }
     int from = Math.min(firstWord(), other.firstWord());
     int to = Math.max(endWord(), other.endWord());
+    if (owned && from >= base && to <= base + words.length) {
+      // an intermediate result whose buffer spans both: or into it
+      for (int w = toWord; w < to; w++) {
+        words[w - base] = 0;
+      }
+      for (int w = from; w < fromWord; w++) {
+        words[w - base] = 0;
+      }
+      MatchSet widened = new MatchSet(words, base, Math.min(from, fromWord), Math.max(to, toWord), null, 0, true);
+      other.orInto(words, base);
+      return widened;
+    }
     long[] result = new long[to - from];
     orInto(result, from);
     other.orInto(result, from);
@@ -226,6 +362,14 @@ final class MatchSet {
       result[w - fromWord] = words[w - base] & ~other.word(w);
     }
     return window(result, fromWord);
+  }
+
+  /** This sparse set as an owned dense window. */
+  private MatchSet toDense() {
+    int from = firstWord();
+    long[] window = new long[endWord() - from];
+    orInto(window, from);
+    return window(window, from);
   }
 
   private int firstWord() {

@@ -74,10 +74,20 @@ final class Pager {
         cursor = after.tieIncluded() ? notBefore : afterIt;
       }
     }
-    int position = nextInWalk(set, cursor, descending, sorted);
+    long skipped = 0;
+    int position;
+    if (tail.isEmpty() && skip > 0) {
+      // nothing to merge: skip the offset a word at a time
+      position = descending ? set.previousSkipping(Math.min(cursor, sorted - 1), skip) : set.nextSkipping(cursor, skip);
+      if (!descending && position >= sorted) {
+        position = -1;
+      }
+      skipped = skip;
+    } else {
+      position = nextInWalk(set, cursor, descending, sorted);
+    }
     int t = 0;
     List<Backup> page = new ArrayList<>(Math.min(limit, 1024));
-    long skipped = 0;
     while (page.size() < limit) {
       Backup fromRows = position >= 0 ? shard.row(position) : null;
       Backup fromTail = t < tail.size() ? tail.get(t) : null;

@@ -57,11 +57,24 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
     /** Whether the live row at {@code position} matches. */
     abstract boolean test(int position);
+
+    /**
+     * Whether {@link #materialize()} only hands out an index's own set (no work), so that an and
+     * intersects it word by word (or by lookups for a sparse result) rather than testing rows.
+     */
+    boolean isShared() {
+      return false;
+    }
   }
 
   @Override
   public Node all() {
     return new Node() {
+      @Override
+      boolean isShared() {
+        return true;
+      }
+
       @Override
       long estimate() {
         return shard.liveCount();
@@ -101,11 +114,17 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   @Override
   public Node status(Set<BackupStatus> statuses) {
+    BackupStatus[] wanted = statuses.toArray(new BackupStatus[0]);
     return new Node() {
+      @Override
+      boolean isShared() {
+        return wanted.length == 1;
+      }
+
       @Override
       long estimate() {
         long total = 0;
-        for (BackupStatus status : statuses) {
+        for (BackupStatus status : wanted) {
           total += shard.statusCount(status);
         }
         return total;
@@ -114,7 +133,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       @Override
       MatchSet materialize() {
         MatchSet result = MatchSet.EMPTY;
-        for (BackupStatus status : statuses) {
+        for (BackupStatus status : wanted) {
           result = result.or(shard.statusSet(status));
         }
         return result;
@@ -122,7 +141,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       boolean test(int position) {
-        for (BackupStatus status : statuses) {
+        for (BackupStatus status : wanted) {
           if (shard.hasStatus(position, status)) {
             return true;
           }
@@ -252,6 +271,11 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   private Node postingsNode(Postings postings) {
     return new Node() {
       @Override
+      boolean isShared() {
+        return true;
+      }
+
+      @Override
       long estimate() {
         return postings == null ? 0 : postings.count();
       }
@@ -302,68 +326,130 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   @Override
   public Node stalled() {
-    Node running = status(Set.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING));
+    Instant cutoff = stallRule.stalledIfChangedBefore(now);
+    RunningJobs running = shard.running();
     return new Node() {
       @Override
       long estimate() {
-        return running.estimate();
+        return running.size();
       }
 
       @Override
       MatchSet materialize() {
-        return running.materialize().filter(this::test);
+        return running.changedBefore(cutoff);
       }
 
       @Override
       boolean test(int position) {
-        return shard.isLive(position) && stallRule.isStalled(shard.row(position), now);
+        return running.changedBefore(position, cutoff);
       }
     };
   }
 
   @Override
   public Node and(List<BackupPredicate> operands) {
-    List<Node> nodes = new ArrayList<>();
+    List<RangeNode> ranges = new ArrayList<>();
+    List<Node> others = new ArrayList<>();
     for (BackupPredicate operand : operands) {
-      nodes.add(operand.accept(this));
+      Node node = operand.accept(this);
+      if (node instanceof RangeNode) {
+        ranges.add((RangeNode) node);
+      } else {
+        others.add(node);
+      }
     }
-    nodes.sort(Comparator.comparingLong(Node::estimate));
-    return new Node() {
-      @Override
-      long estimate() {
-        return nodes.get(0).estimate();
-      }
+    others.sort(Comparator.comparingLong(Node::estimate));
+    return new AndNode(ranges, others);
+  }
 
-      @Override
-      MatchSet materialize() {
-        MatchSet result = nodes.get(0).materialize();
-        for (int i = 1; i < nodes.size() && !result.isEmpty(); i++) {
-          Node next = nodes.get(i);
-          long matches = result.cardinality();
-          if (next instanceof NotNode) {
-            Node inner = ((NotNode) next).operand;
-            result = matches * TEST_COST < inner.estimate()
-                ? result.filter(position -> !inner.test(position))
-                : result.andNot(inner.materialize());
-          } else if (matches * TEST_COST < next.estimate()) {
-            result = result.filter(next::test);
-          } else {
-            result = result.and(next.materialize());
-          }
-        }
-        return result;
-      }
+  /**
+   * A conjunction. Its time segments narrow every other operand to one window of positions; the
+   * most selective of the others drives, and each next operand is either intersected (a word-wise
+   * and over the window, or a filter of a sparse result) or, when the result is much smaller than
+   * what the operand would materialize, tested row by row.
+   */
+  private final class AndNode extends Node {
+    private final List<RangeNode> ranges;
+    private final List<Node> others;
+    private final int low;
+    private final int high;
 
-      @Override
-      boolean test(int position) {
-        for (Node node : nodes) {
-          if (!node.test(position)) {
-            return false;
-          }
-        }
-        return true;
+    AndNode(List<RangeNode> ranges, List<Node> others) {
+      this.ranges = ranges;
+      this.others = others;
+      int low = 0;
+      int high = shard.sortedCount();
+      for (RangeNode range : ranges) {
+        low = Math.max(low, range.low);
+        high = Math.min(high, range.high);
       }
-    };
+      this.low = low;
+      this.high = high;
+    }
+
+    @Override
+    long estimate() {
+      long tail = shard.size() - shard.sortedCount();
+      long window = ranges.isEmpty() ? Long.MAX_VALUE : Math.max(0, high - low) + tail;
+      return others.isEmpty() ? window : Math.min(window, others.get(0).estimate());
+    }
+
+    @Override
+    MatchSet materialize() {
+      if (others.isEmpty()) {
+        return ranges.size() == 1 ? ranges.get(0).materialize() : inWindow(shard.liveSet());
+      }
+      MatchSet result = inWindow(others.get(0).materialize());
+      for (int i = 1; i < others.size() && !result.isEmpty(); i++) {
+        Node next = others.get(i);
+        if (next instanceof NotNode) {
+          Node inner = ((NotNode) next).operand;
+          result = !inner.isShared() && result.cardinality() * TEST_COST < inner.estimate()
+              ? result.filter(position -> !inner.test(position))
+              : result.andNot(inner.materialize());
+        } else if (next.isShared() || result.cardinality() * TEST_COST >= next.estimate()) {
+          result = result.and(next.materialize());
+        } else {
+          result = result.filter(next::test);
+        }
+      }
+      return result;
+    }
+
+    /** {@code set} narrowed to the time segments: the sorted window, and the tail rows inside them. */
+    private MatchSet inWindow(MatchSet set) {
+      if (ranges.isEmpty()) {
+        return set;
+      }
+      int sorted = shard.sortedCount();
+      if (shard.size() == sorted) {
+        return set.restrict(low, high);
+      }
+      MatchSet tail = set.restrict(sorted, shard.size()).filter(this::inRanges);
+      return set.restrict(low, high).or(tail);
+    }
+
+    private boolean inRanges(int position) {
+      for (RangeNode range : ranges) {
+        if (!range.test(position)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    boolean test(int position) {
+      if (!inRanges(position)) {
+        return false;
+      }
+      for (Node node : others) {
+        if (!node.test(position)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   @Override

@@ -56,6 +56,7 @@ final class ProjectShard {
   private final EnumMap<Attribute, Map<String, Postings>> attributes = new EnumMap<>(Attribute.class);
   private final Map<String, Map<String, Postings>> tagValues = new HashMap<>();
   private final Map<String, Postings> tagKeys = new HashMap<>();
+  private final RunningJobs running = new RunningJobs();
   private TextIndex names = new TextIndex();
   private TextIndex serverNames = new TextIndex();
   /** Set while a batch is added, so that the rebuild waits for its end. */
@@ -136,6 +137,11 @@ final class ProjectShard {
     return names;
   }
 
+  /** The running jobs and when their progress last changed. */
+  RunningJobs running() {
+    return running;
+  }
+
   TextIndex serverNames() {
     return serverNames;
   }
@@ -210,6 +216,7 @@ final class ProjectShard {
     Bits.set(live, position);
     liveCount++;
     setStatus(position, backup.status());
+    trackProgress(position, backup);
     indexFields(position, backup);
     ids.put(backup.id(), position);
     maybeRebuild();
@@ -227,6 +234,10 @@ final class ProjectShard {
       clearStatus(position, previous.status());
       setStatus(position, next.status());
     }
+    if (!previous.progress().equals(next.progress())) {
+      running.remove(position);
+      trackProgress(position, next);
+    }
     if (!sameIndexedFields(previous, next)) {
       unindexFields(position, previous);
       rows[position] = next;
@@ -242,6 +253,7 @@ final class ProjectShard {
     Bits.clear(live, position);
     liveCount--;
     clearStatus(position, backup.status());
+    running.remove(position);
     unindexFields(position, backup);
     maybeRebuild();
   }
@@ -328,6 +340,7 @@ final class ProjectShard {
       statusCounts[s] = 0;
     }
     ids.clear();
+    running.clear();
     for (Map<String, Postings> index : attributes.values()) {
       index.clear();
     }
@@ -342,6 +355,12 @@ final class ProjectShard {
     statusBits[s] = Bits.ensure(statusBits[s], position);
     Bits.set(statusBits[s], position);
     statusCounts[s]++;
+  }
+
+  private void trackProgress(int position, Backup backup) {
+    if (backup.progress().isPresent()) {
+      running.put(position, backup.progress().get().changedAt());
+    }
   }
 
   private void clearStatus(int position, BackupStatus status) {
