@@ -9,10 +9,19 @@ import io.csbs.backup.BackupTrigger;
 import io.csbs.backup.BackupType;
 import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
 import io.csbs.lifecycle.Lifecycle;
 import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.KeywordField;
+import io.csbs.query.Page;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The README's quick start, kept compiling and passing. Change both together. */
@@ -44,5 +53,42 @@ class QuickStartTest {
     assertTrue(stalled);
     assertEquals(BackupStatus.AVAILABLE, restored.status());
     assertEquals(4, restored.version());
+  }
+
+  @Test
+  void consoleSearch() {
+    Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    Server web = Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-web-01", "eu-de-02");
+    Server db = Server.of("0c5b1a9e-2f9d-4a57-9d3b-7d1f4c2a9b10", "ecs-db-01", "eu-de-01");
+    // --- README console search: begin
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(now, ZoneOffset.UTC));
+    for (int day = 1; day <= 30; day++) {
+      catalog.add(Backup.builder()
+          .id("backup-" + day)
+          .name("autobk_" + day)
+          .projectId("project-1")
+          .server(day % 2 == 0 ? web : db)
+          .status(BackupStatus.AVAILABLE)
+          .sizeMb(40_960)
+          .createdAt(now.minus(Duration.ofDays(day)))
+          .addTags(Tag.of("env", day % 3 == 0 ? "test" : "prod"))
+          .build());
+    }
+    Backup oldest = catalog.get("project-1", "backup-30");
+    catalog.apply("project-1", oldest.id(), oldest.version(), Transition.delete());  // now Deleting
+
+    ConsoleSearch search = ConsoleSearch.empty()
+        .withStatus(BackupStatus.AVAILABLE)
+        .withLastDays(7)
+        .withKeyword(KeywordField.SERVER_NAME, "WEB")   // names match case-insensitively
+        .withTag("env", "prod");                         // must exist among the project's tags
+    Page page = catalog.query("project-1", search.toQuery(catalog.tagCatalogue("project-1"), 20));
+    page.ids();    // [backup-2, backup-4]: newest first
+    page.total();  // 2
+    // --- README console search: end
+
+    assertEquals(List.of("backup-2", "backup-4"), page.ids());
+    assertEquals(2, page.total());
+    assertEquals(BackupStatus.DELETING, catalog.get("project-1", "backup-30").status());
   }
 }

@@ -21,5 +21,8 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
     visibility = ImplementationVisibility.PACKAGE,
     overshadowImplementation = true,
     defaults = @Value.Immutable(copy = false),
-    strictBuilder = true)
+    strictBuilder = true,
+    // no @Generated on the generated classes: its annotation type is not on users' class path, and
+    // javac warns about it wherever a user calls a builder
+    allowedClasspathAnnotations = {Override.class})
 @interface CsbsStyle {}

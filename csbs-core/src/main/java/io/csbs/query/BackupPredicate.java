@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  *     Predicates.status(BackupStatus.AVAILABLE),
  *     Predicates.createdWithinLast(Duration.ofDays(7)),
  *     Predicates.tag("env", "prod"));
- * p.toString();                          // (status = Available AND created within last 7 days AND tag env=prod)
+ * p.toString();  // (created within last 7 days AND status = Available AND tag env=prod)
  * p.test(backup, clock.instant(), StallRule.DEFAULT);
  * }</pre>
  */
@@ -137,15 +137,15 @@ record CreatedWithinLast(Duration window) implements BackupPredicate {
   }
 }
 
-/** Holds the text lower-cased once, so that a scan does not lower-case it per backup. */
-record NameContains(String text, String lowerCase) implements BackupPredicate {
-  NameContains(String text) {
-    this(text, text.toLowerCase(Locale.ROOT));
+/** The text is lower-cased when built: matching ignores case, so "Web" and "web" are one criterion. */
+record NameContains(String text) implements BackupPredicate {
+  NameContains {
+    text = text.toLowerCase(Locale.ROOT);
   }
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
-    return backup.name().toLowerCase(Locale.ROOT).contains(lowerCase);
+    return backup.name().toLowerCase(Locale.ROOT).contains(text);
   }
 
   @Override
@@ -154,44 +154,24 @@ record NameContains(String text, String lowerCase) implements BackupPredicate {
   }
 
   @Override
-  public boolean equals(Object other) {
-    return other instanceof NameContains && ((NameContains) other).text.equals(text);
-  }
-
-  @Override
-  public int hashCode() {
-    return text.hashCode();
-  }
-
-  @Override
   public String toString() {
     return "name contains \"" + text + "\"";
   }
 }
 
-record ServerNameContains(String text, String lowerCase) implements BackupPredicate {
-  ServerNameContains(String text) {
-    this(text, text.toLowerCase(Locale.ROOT));
+record ServerNameContains(String text) implements BackupPredicate {
+  ServerNameContains {
+    text = text.toLowerCase(Locale.ROOT);
   }
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
-    return backup.server().name().toLowerCase(Locale.ROOT).contains(lowerCase);
+    return backup.server().name().toLowerCase(Locale.ROOT).contains(text);
   }
 
   @Override
   public <R> R accept(PredicateVisitor<R> visitor) {
     return visitor.serverNameContains(text);
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof ServerNameContains && ((ServerNameContains) other).text.equals(text);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 + text.hashCode();
   }
 
   @Override

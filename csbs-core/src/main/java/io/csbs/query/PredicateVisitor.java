@@ -10,10 +10,17 @@ import java.util.Set;
  * translation to another query language or a printer reads a tree without depending on its classes.
  *
  * <pre>{@code
- * int leaves = predicate.accept(new PredicateVisitor.Default<Integer>(1) {
- *   public Integer and(List<BackupPredicate> operands) { return operands.stream().mapToInt(p -> p.accept(this)).sum(); }
- *   ...
- * });
+ * // how many leaves a tree has
+ * class LeafCount implements PredicateVisitor<Integer> {
+ *   public Integer and(List<BackupPredicate> operands) { return sum(operands); }
+ *   public Integer or(List<BackupPredicate> operands) { return sum(operands); }
+ *   public Integer not(BackupPredicate operand) { return operand.accept(this); }
+ *   public Integer status(Set<BackupStatus> statuses) { return 1; }
+ *   // ... 1 for every other leaf
+ *   private int sum(List<BackupPredicate> operands) {
+ *     return operands.stream().mapToInt(p -> p.accept(this)).sum();
+ *   }
+ * }
  * }</pre>
  *
  * @param <R> what a visit returns

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +33,9 @@ import java.util.TreeSet;
  *     or(tag("env", "prod"), tag("env", "staging")));
  * }</pre>
  *
- * <p>Trees are normalized as they are built, so that equal criteria are equal values: nested ands
+ * <p>Trees are normalized as they are built, so that equal criteria are equal values: the operands
+ * of an and or an or are kept in one canonical order (by their text), whatever the order given; names
+ * to search are lower-cased (matching ignores case); nested ands
  * and ors are flattened and deduplicated, {@code all()} disappears from an and and {@code none()}
  * from an or, an and with {@code none()} is {@code none()}, {@code not(not(p))} is {@code p}, and a
  * status criterion with every state is {@code all()}. Every method validates its arguments and throws
@@ -43,6 +46,8 @@ public final class Predicates {
   public static final int MAX_TAG_VALUES = 10;
   /** The longest keyword text. */
   public static final int MAX_KEYWORD_LENGTH = 255;
+  /** The longest relative time window: 100 years of days. */
+  public static final Duration MAX_WINDOW = Duration.ofDays(36_500);
 
   private Predicates() {}
 
@@ -98,8 +103,8 @@ public final class Predicates {
    */
   public static BackupPredicate createdWithinLast(Duration window) {
     requireNonNull(window, "window");
-    if (window.isNegative() || window.isZero()) {
-      throw new InvalidValueException("time window", window, "must be positive");
+    if (window.isNegative() || window.isZero() || window.compareTo(MAX_WINDOW) > 0) {
+      throw new InvalidValueException("time window", window, "must be positive and at most " + MAX_WINDOW.toDays() + " days");
     }
     return new CreatedWithinLast(window);
   }
@@ -214,7 +219,7 @@ public final class Predicates {
    */
   public static BackupPredicate tag(String key, Collection<String> values) {
     String checkedKey = Tag.checkKey(requireNonNull(key, "key"));
-    if (values.size() > MAX_TAG_VALUES) {
+    if (new java.util.HashSet<>(values).size() > MAX_TAG_VALUES) {
       throw new InvalidValueException("tag values", values, "must be at most " + MAX_TAG_VALUES + " for key " + checkedKey);
     }
     TreeSet<String> patterns = new TreeSet<>();
@@ -261,7 +266,7 @@ public final class Predicates {
     if (flat.isEmpty()) {
       return all();
     }
-    return flat.size() == 1 ? flat.iterator().next() : new And(List.copyOf(flat));
+    return flat.size() == 1 ? flat.iterator().next() : new And(canonical(flat));
   }
 
   /** Backups matching at least one operand; {@code or()} of nothing is {@link #none()}. */
@@ -285,7 +290,7 @@ public final class Predicates {
     if (flat.isEmpty()) {
       return none();
     }
-    return flat.size() == 1 ? flat.iterator().next() : new Or(List.copyOf(flat));
+    return flat.size() == 1 ? flat.iterator().next() : new Or(canonical(flat));
   }
 
   /** Backups not matching {@code operand}. */
@@ -302,6 +307,13 @@ public final class Predicates {
       return status(others);
     }
     return new Not(operand);
+  }
+
+  /** The operands of an and or an or in one order whatever the order given, so that and(a, b) equals and(b, a). */
+  private static List<BackupPredicate> canonical(Set<BackupPredicate> operands) {
+    List<BackupPredicate> sorted = new ArrayList<>(operands);
+    sorted.sort(Comparator.comparing(BackupPredicate::toString));
+    return List.copyOf(sorted);
   }
 
   static String describe(Duration window) {

@@ -48,7 +48,8 @@ public final class TimeRange {
             "start must be before end (or equal to it with both bounds inclusive)");
       }
     }
-    return new TimeRange(from, fromInclusive, to, toInclusive);
+    // a missing bound is "inclusive", so that equal ranges have equal accessors
+    return new TimeRange(from, from == null || fromInclusive, to, to == null || toInclusive);
   }
 
   /** From {@code from} to {@code to}, both inclusive. */

@@ -76,7 +76,7 @@ class PredicatesTest {
   @Test
   void andKeepsNestedOrsAsOperands() {
     BackupPredicate tree = and(AVAILABLE, or(PROD, WEB));
-    assertEquals("(status = Available AND (tag env=prod OR server name contains \"web\"))", tree.toString());
+    assertEquals("((server name contains \"web\" OR tag env=prod) AND status = Available)", tree.toString());
   }
 
   @Test
@@ -113,8 +113,14 @@ class PredicatesTest {
   }
 
   @Test
-  void andKeepsTheOrderOfItsOperands() {
-    assertNotEquals(and(AVAILABLE, PROD), and(PROD, AVAILABLE));
+  void andIsTheSameValueWhateverTheOrderOfItsOperands() {
+    assertEquals(and(AVAILABLE, PROD), and(PROD, AVAILABLE));
+    assertEquals(and(AVAILABLE, PROD).toString(), and(PROD, AVAILABLE).toString());
+  }
+
+  @Test
+  void orIsTheSameValueWhateverTheOrderOfItsOperands() {
+    assertEquals(or(AVAILABLE, PROD, WEB), or(WEB, PROD, AVAILABLE));
   }
 
   @Test
@@ -318,14 +324,21 @@ class PredicatesTest {
   void treesWithDifferentLeavesDiffer() {
     assertNotEquals(and(AVAILABLE, PROD), and(AVAILABLE, Predicates.tag("env", "dev")));
     assertNotEquals(Predicates.nameContains("web"), Predicates.serverNameContains("web"));
-    assertNotEquals(Predicates.nameContains("Web"), Predicates.nameContains("web"));
+    assertNotEquals(Predicates.nameContains("web"), Predicates.nameContains("web-1"));
     assertNotEquals(and(AVAILABLE, PROD), or(AVAILABLE, PROD));
+  }
+
+  @Test
+  void namesDifferingOnlyInCaseAreOneCriterion() {
+    assertEquals(Predicates.nameContains("Web"), Predicates.nameContains("web"));
+    assertEquals(Predicates.serverNameContains("WEB"), Predicates.serverNameContains("web"));
+    assertEquals("name contains \"web\"", Predicates.nameContains("WeB").toString());
   }
 
   @Test
   void toStringOfTheJavadocExample() {
     BackupPredicate p = and(AVAILABLE, Predicates.createdWithinLast(Duration.ofDays(7)), PROD);
-    assertEquals("(status = Available AND created within last 7 days AND tag env=prod)", p.toString());
+    assertEquals("(created within last 7 days AND status = Available AND tag env=prod)", p.toString());
   }
 
   @Test
@@ -345,7 +358,7 @@ class PredicatesTest {
     assertEquals("tag env", Predicates.tagKey("env").toString());
     assertEquals("stalled", Predicates.stalled().toString());
     assertEquals("NOT tag env=prod", not(PROD).toString());
-    assertEquals("(tag env=prod OR name contains \"auto\")", or(PROD, AUTO).toString());
+    assertEquals("(name contains \"auto\" OR tag env=prod)", or(PROD, AUTO).toString());
   }
 
   // ---- evaluation of each leaf
@@ -562,8 +575,8 @@ class PredicatesTest {
         not(Predicates.tag("env", List.of("dev", "*test"))),
         not(Predicates.stalled()));
     assertEquals(
-        "and[status[Available, Error], createdIn[[2026-11-24T10:00:00Z, +inf)], within[PT168H], "
-            + "or[name[auto], serverName[web], id[b1], server id[s1]], not[tag[env, [*test, dev]]], not[stalled]]",
+        "and[or[id[b1], name[auto], server id[s1], serverName[web]], not[stalled], not[tag[env, [*test, dev]]], "
+            + "createdIn[[2026-11-24T10:00:00Z, +inf)], within[PT168H], status[Available, Error]]",
         tree.accept(new Printer()).text);
     assertEquals("all", all().accept(new Printer()).text);
     assertEquals("none", none().accept(new Printer()).text);

