@@ -29,6 +29,12 @@ import java.util.Optional;
  * Page page = catalog.query("project-1", Query.builder().where(Predicates.status(RESTORING)).limit(20).build());
  * }</pre>
  *
+ * <p>Paging: a marker continues strictly after the marker backup's current place in the order (if
+ * its sorted value changed since the previous page, the page follows its new place). A change is
+ * checked in this order: the backup exists in the project, its version is the expected one (a
+ * {@link VersionConflictException} comes before any lifecycle refusal), then the transition.
+ * Names match ignoring case as {@code toLowerCase(Locale.ROOT)} compares them.
+ *
  * <p>The testkit's {@code ReferenceCatalog} is a plain scan implementation, and its contract tests
  * check any implementation against this documentation.
  */
@@ -95,9 +101,12 @@ public interface BackupCatalog {
   TagCatalogue tagCatalogue(String projectId);
 
   /**
-   * A page over every project's backups: the explicit all-projects view, for operators only.
+   * A page over every project's backups: the explicit all-projects view, for operators only. Backups
+   * that are equal in the sort order (the same id in two projects) are ordered by project id. Ids are
+   * unique only within a project, so a marker whose id exists in several projects is refused: page by
+   * offset then.
    *
-   * @throws InvalidValueException naming {@code marker} if the marker is not the id of a backup
+   * @throws InvalidValueException naming {@code marker} if the marker is not the id of exactly one backup
    */
   Page queryAllProjects(Query query);
 
