@@ -8,6 +8,11 @@ import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
 import io.csbs.query.TagCatalogue;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
 import java.util.Collection;
 import java.util.Optional;
 
@@ -40,9 +45,10 @@ import java.util.Optional;
  */
 public interface BackupCatalog {
   /**
-   * Adds a backup to its project.
+   * Adds a backup to its project: a new backup job (Creating), or an existing backup being loaded.
    *
    * @throws DuplicateBackupException if the project already has a backup with that id
+   * @throws QuotaExceededException if the backup would take the project beyond one of its quotas
    */
   void add(Backup backup);
 
@@ -50,6 +56,7 @@ public interface BackupCatalog {
    * Adds backups, all or none: if one is refused, none is added.
    *
    * @throws DuplicateBackupException if one's id exists already in its project, or repeats in {@code backups}
+   * @throws QuotaExceededException if the backups would take a project beyond one of its quotas
    */
   void addAll(Collection<Backup> backups);
 
@@ -112,4 +119,17 @@ public interface BackupCatalog {
 
   /** How many backups of all projects match {@code predicate}. */
   long countAllProjects(BackupPredicate predicate);
+
+  /**
+   * The project's space usage: its total and a page of its servers, largest first, counting the
+   * backups that match the query's predicate (every backup in every state by default; see {@link
+   * io.csbs.usage}).
+   */
+  UsageReport usage(String projectId, UsageQuery query);
+
+  /** Sets the project's quotas; {@link Quota#NONE} removes them. Backups already there stay. */
+  void setQuota(String projectId, Quota quota);
+
+  /** The project's quotas with their use. */
+  QuotaUsage quotaUsage(String projectId);
 }

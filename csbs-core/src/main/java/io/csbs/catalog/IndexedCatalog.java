@@ -10,6 +10,10 @@ import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
 import io.csbs.query.TagCatalogue;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,6 +65,7 @@ final class IndexedCatalog implements BackupCatalog {
       if (shard.positionOf(backup.id()) >= 0) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
+      shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
       shard.add(backup);
     } finally {
       lock.unlock();
@@ -84,11 +89,14 @@ final class IndexedCatalog implements BackupCatalog {
       for (ProjectShard shard : locked) {
         List<Backup> batch = byProject.get(shard.projectId);
         Set<String> seen = new HashSet<>(batch.size() * 2);
+        long batchMb = 0;
         for (Backup backup : batch) {
           if (!seen.add(backup.id()) || shard.positionOf(backup.id()) >= 0) {
             throw new DuplicateBackupException(shard.projectId, backup.id());
           }
+          batchMb += backup.sizeMb();
         }
+        shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), batch.size(), batchMb);
       }
       for (ProjectShard shard : locked) {
         shard.addBatch(byProject.get(shard.projectId));
@@ -254,6 +262,58 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
+  @Override
+  public UsageReport usage(String projectId, UsageQuery query) {
+    requireNonNull(query, "query");
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      return new UsageReport(0, 0, 0, List.of());
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      if (query.where().equals(io.csbs.query.Predicates.all())) {
+        return shard.usage().report(query.offset(), query.limit(), shard::serverName);
+      }
+      MatchSet matches = Planner.matches(shard, query.where(), clock.instant(), stallRule);
+      List<Backup> counted = new ArrayList<>(matches.cardinality());
+      for (int position = matches.next(0); position >= 0; position = matches.next(position + 1)) {
+        counted.add(shard.row(position));
+      }
+      return UsageIndex.sum(counted, query.offset(), query.limit());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void setQuota(String projectId, Quota quota) {
+    requireNonNull(quota, "quota");
+    ProjectShard shard = shardFor(requireProject(projectId));
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      shard.setQuota(quota);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public QuotaUsage quotaUsage(String projectId) {
+    ProjectShard shard = shards.get(requireProject(projectId));
+    if (shard == null) {
+      return new QuotaUsage(Quota.NONE, 0, 0);
+    }
+    Lock lock = shard.lock.readLock();
+    lock.lock();
+    try {
+      return new QuotaUsage(shard.quota(), shard.usage().backups(), shard.usage().sizeMb());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The page from up to {@code limit + 1} ordered backups: the extra one only says more follow. */
   private static Page page(List<Backup> ordered, long total, int limit) {
     boolean more = ordered.size() > limit;
@@ -266,8 +326,8 @@ final class IndexedCatalog implements BackupCatalog {
       int position = shard.positionOf(id);
       if (position >= 0) {
         if (found != null) {
-          throw new InvalidValueException("marker", id,
-              "is ambiguous across projects (the id exists in several): use an offset");
+          throw new InvalidValueException(
+              "marker", id, "must be the id of exactly one backup; this id is ambiguous across projects");
         }
         found = shard.row(position);
       }

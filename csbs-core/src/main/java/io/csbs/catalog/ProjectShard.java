@@ -57,6 +57,8 @@ final class ProjectShard {
   private final Map<String, Map<String, Postings>> tagValues = new HashMap<>();
   private final Map<String, Postings> tagKeys = new HashMap<>();
   private final RunningJobs running = new RunningJobs();
+  private final UsageIndex usage = new UsageIndex();
+  private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   private TextIndex names = new TextIndex();
   private TextIndex serverNames = new TextIndex();
   /** Set while a batch is added, so that the rebuild waits for its end. */
@@ -135,6 +137,35 @@ final class ProjectShard {
 
   TextIndex names() {
     return names;
+  }
+
+  UsageIndex usage() {
+    return usage;
+  }
+
+  io.csbs.usage.Quota quota() {
+    return quota;
+  }
+
+  void setQuota(io.csbs.usage.Quota quota) {
+    this.quota = quota;
+  }
+
+  /** The server's name on its newest live backup (rows are in creation order, but for the tail). */
+  String serverName(String serverId) {
+    Postings postings = attributes.get(Attribute.SERVER_ID).get(serverId);
+    MatchSet rowsOfServer = MatchSet.of(postings);
+    Backup newest = null;
+    int sortedNewest = rowsOfServer.previous(sortedCount - 1);
+    if (sortedNewest >= 0) {
+      newest = rows[sortedNewest];
+    }
+    for (int position = rowsOfServer.next(sortedCount); position >= 0; position = rowsOfServer.next(position + 1)) {
+      if (newest == null || ROW_ORDER.compare(rows[position], newest) > 0) {
+        newest = rows[position];
+      }
+    }
+    return newest == null ? serverId : newest.server().name();
   }
 
   /** The running jobs and when their progress last changed. */
@@ -216,6 +247,7 @@ final class ProjectShard {
     Bits.set(live, position);
     liveCount++;
     setStatus(position, backup.status());
+    usage.add(backup);
     trackProgress(position, backup);
     indexFields(position, backup);
     ids.put(backup.id(), position);
@@ -233,6 +265,10 @@ final class ProjectShard {
     if (previous.status() != next.status()) {
       clearStatus(position, previous.status());
       setStatus(position, next.status());
+    }
+    if (previous.sizeMb() != next.sizeMb() || !previous.server().id().equals(next.server().id())) {
+      usage.remove(previous);
+      usage.add(next);
     }
     if (!previous.progress().equals(next.progress())) {
       running.remove(position);
@@ -253,6 +289,7 @@ final class ProjectShard {
     Bits.clear(live, position);
     liveCount--;
     clearStatus(position, backup.status());
+    usage.remove(backup);
     running.remove(position);
     unindexFields(position, backup);
     maybeRebuild();
@@ -341,6 +378,7 @@ final class ProjectShard {
     }
     ids.clear();
     running.clear();
+    usage.clear();
     for (Map<String, Postings> index : attributes.values()) {
       index.clear();
     }

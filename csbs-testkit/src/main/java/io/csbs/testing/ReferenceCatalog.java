@@ -15,6 +15,11 @@ import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
 import io.csbs.query.TagCatalogue;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,6 +74,8 @@ public final class ReferenceCatalog implements BackupCatalog {
   private final StallRule stallRule;
   /** Guarded by {@code this}. Project id to its backups by id; a project without backups has no entry. */
   private final Map<String, LinkedHashMap<String, Backup>> projects = new HashMap<>();
+  /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
+  private final Map<String, Quota> quotas = new HashMap<>();
 
   private ReferenceCatalog(Clock clock, StallRule stallRule) {
     this.clock = requireNonNull(clock, "clock");
@@ -101,6 +108,7 @@ public final class ReferenceCatalog implements BackupCatalog {
     if (backupsOf(backup.projectId()).containsKey(backup.id())) {
       throw new DuplicateBackupException(backup.projectId(), backup.id());
     }
+    checkQuota(backup.projectId(), 1, backup.sizeMb());
     projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
   }
 
@@ -115,6 +123,13 @@ public final class ReferenceCatalog implements BackupCatalog {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
     }
+    Map<String, long[]> added = new TreeMap<>();
+    for (Backup backup : backups) {
+      long[] countAndMb = added.computeIfAbsent(backup.projectId(), p -> new long[2]);
+      countAndMb[0]++;
+      countAndMb[1] += backup.sizeMb();
+    }
+    added.forEach((projectId, countAndMb) -> checkQuota(projectId, countAndMb[0], countAndMb[1]));
     for (Backup backup : backups) {
       projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
     }
@@ -218,6 +233,58 @@ public final class ReferenceCatalog implements BackupCatalog {
       count += countMatches(backups.values(), predicate, now);
     }
     return count;
+  }
+
+  /**
+   * Sums the matching backups of the project by server: largest size first, then more backups, then
+   * server id; a server is named as its newest (created at, then id) counted backup names it.
+   */
+  @Override
+  public synchronized UsageReport usage(String projectId, UsageQuery query) {
+    requireNonNull(query, "query");
+    Instant now = clock.instant();
+    Map<String, List<Backup>> byServer = new HashMap<>();
+    long backups = 0;
+    long sizeMb = 0;
+    for (Backup backup : backupsOf(projectId).values()) {
+      if (query.where().test(backup, now, stallRule)) {
+        byServer.computeIfAbsent(backup.server().id(), s -> new ArrayList<>()).add(backup);
+        backups++;
+        sizeMb += backup.sizeMb();
+      }
+    }
+    List<ServerUsage> servers = new ArrayList<>();
+    byServer.forEach((serverId, counted) -> {
+      long size = counted.stream().mapToLong(Backup::sizeMb).sum();
+      Backup newest = counted.stream()
+          .max(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id)).orElseThrow();
+      servers.add(new ServerUsage(serverId, newest.server().name(), counted.size(), size));
+    });
+    servers.sort(Comparator.comparingLong((ServerUsage u) -> -u.sizeMb())
+        .thenComparingLong(u -> -u.backups())
+        .thenComparing(ServerUsage::serverId));
+    int from = (int) Math.min(servers.size(), query.offset());
+    List<ServerUsage> page = servers.subList(from, Math.min(servers.size(), from + query.limit()));
+    return new UsageReport(backups, sizeMb, servers.size(), page);
+  }
+
+  @Override
+  public synchronized void setQuota(String projectId, Quota quota) {
+    requireNonNull(projectId, "projectId");
+    quotas.put(projectId, requireNonNull(quota, "quota"));
+  }
+
+  @Override
+  public synchronized QuotaUsage quotaUsage(String projectId) {
+    Collection<Backup> backups = backupsOf(projectId).values();
+    return new QuotaUsage(quotas.getOrDefault(projectId, Quota.NONE), backups.size(),
+        backups.stream().mapToLong(Backup::sizeMb).sum());
+  }
+
+  private void checkQuota(String projectId, long moreBackups, long moreMb) {
+    Collection<Backup> backups = backupsOf(projectId).values();
+    long sizeMb = backups.stream().mapToLong(Backup::sizeMb).sum();
+    quotas.getOrDefault(projectId, Quota.NONE).checkRoomFor(backups.size(), sizeMb, moreBackups, moreMb);
   }
 
   /** {@code ReferenceCatalog{3 projects, 1200 backups, stall threshold PT30M}}. */

@@ -13,6 +13,9 @@ import io.csbs.testing.FakeClock;
 import io.csbs.testing.QueryGenerator;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.testing.Seeds;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.UsageQuery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,6 +73,11 @@ class IndexedCatalogDifferentialTest {
         assertEquals(reference.countAllProjects(predicate), indexed.countAllProjects(predicate), context + " count all " + predicate);
       } else if (action == 5) {
         assertEquals(reference.tagCatalogue(project), indexed.tagCatalogue(project), context);
+        UsageQuery usage = random.nextBoolean()
+            ? UsageQuery.firstServers(1 + random.nextInt(30))
+            : UsageQuery.of(queries.nextPredicate(), random.nextInt(5), 1 + random.nextInt(30));
+        assertEquals(reference.usage(project, usage), indexed.usage(project, usage), context + " " + usage);
+        assertEquals(reference.quotaUsage(project), indexed.quotaUsage(project), context);
         Query query = queries.nextQuery();
         same(() -> reference.queryAllProjects(query), () -> indexed.queryAllProjects(query), context + " all " + query);
       } else if (action < 9 && !known.isEmpty()) {
@@ -88,6 +96,12 @@ class IndexedCatalogDifferentialTest {
           same(() -> { reference.remove(where, target.id(), base); return null; },
               () -> { indexed.remove(where, target.id(), base); return null; }, context + " remove " + target);
         }
+      } else if (random.nextInt(4) == 0) {
+        QuotaUsage used = reference.quotaUsage(project);
+        Quota quota = random.nextBoolean() ? Quota.NONE
+            : Quota.of(used.backupsUsed() + random.nextInt(3), used.sizeMbUsed() / 1024 + random.nextInt(200));
+        reference.setQuota(project, quota);
+        indexed.setQuota(project, quota);
       } else {
         Backup fresh = generator.next();
         same(() -> { reference.add(fresh); return null; }, () -> { indexed.add(fresh); return null; }, context + " add");

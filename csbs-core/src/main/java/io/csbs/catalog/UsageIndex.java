@@ -1,0 +1,126 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Backup;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageReport;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * A project's space usage kept current with every change: per server the number of backups and
+ * their size, in a map and in a set ordered largest first, and the project's totals. A change costs
+ * a map lookup and a re-placement in the ordered set (logarithmic in the number of servers); a report
+ * reads the first servers of the set. Every live backup counts, whatever its state.
+ */
+final class UsageIndex {
+  /** Largest capacity first, then more backups, then server id: a total order. */
+  static final Comparator<Total> LARGEST_FIRST = Comparator.comparingLong((Total t) -> -t.sizeMb)
+      .thenComparingLong(t -> -t.backups)
+      .thenComparing(t -> t.serverId);
+
+  /** One server's running totals. */
+  static final class Total {
+    final String serverId;
+    long backups;
+    long sizeMb;
+
+    Total(String serverId) {
+      this.serverId = serverId;
+    }
+  }
+
+  private final Map<String, Total> byServer = new HashMap<>();
+  private final TreeSet<Total> largestFirst = new TreeSet<>(LARGEST_FIRST);
+  private long backups;
+  private long sizeMb;
+
+  long backups() {
+    return backups;
+  }
+
+  long sizeMb() {
+    return sizeMb;
+  }
+
+  void add(Backup backup) {
+    change(backup.server().id(), 1, backup.sizeMb());
+  }
+
+  void remove(Backup backup) {
+    change(backup.server().id(), -1, -backup.sizeMb());
+  }
+
+  void clear() {
+    byServer.clear();
+    largestFirst.clear();
+    backups = 0;
+    sizeMb = 0;
+  }
+
+  private void change(String serverId, long backupsDelta, long sizeDelta) {
+    Total total = byServer.get(serverId);
+    if (total == null) {
+      total = new Total(serverId);
+      byServer.put(serverId, total);
+    } else {
+      largestFirst.remove(total);
+    }
+    total.backups += backupsDelta;
+    total.sizeMb += sizeDelta;
+    if (total.backups == 0) {
+      byServer.remove(serverId);
+    } else {
+      largestFirst.add(total);
+    }
+    backups += backupsDelta;
+    sizeMb += sizeDelta;
+  }
+
+  /** The report of every live backup; {@code nameOf} gives a server's name from its id. */
+  UsageReport report(long offset, int limit, Function<String, String> nameOf) {
+    List<ServerUsage> page = new ArrayList<>(Math.min(limit, largestFirst.size()));
+    Iterator<Total> totals = largestFirst.iterator();
+    for (long skipped = 0; skipped < offset && totals.hasNext(); skipped++) {
+      totals.next();
+    }
+    while (page.size() < limit && totals.hasNext()) {
+      Total total = totals.next();
+      page.add(new ServerUsage(total.serverId, nameOf.apply(total.serverId), total.backups, total.sizeMb));
+    }
+    return new UsageReport(backups, sizeMb, byServer.size(), page);
+  }
+
+  /**
+   * The report of some backups, summed when asked: {@code counted} in any order; a server is named
+   * as its newest counted backup names it.
+   */
+  static UsageReport sum(Iterable<Backup> counted, long offset, int limit) {
+    Map<String, Total> byServer = new HashMap<>();
+    Map<String, Backup> newest = new HashMap<>();
+    long backups = 0;
+    long sizeMb = 0;
+    for (Backup backup : counted) {
+      String serverId = backup.server().id();
+      Total total = byServer.computeIfAbsent(serverId, Total::new);
+      total.backups++;
+      total.sizeMb += backup.sizeMb();
+      newest.merge(serverId, backup, (a, b) -> ProjectShard.ROW_ORDER.compare(a, b) >= 0 ? a : b);
+      backups++;
+      sizeMb += backup.sizeMb();
+    }
+    List<Total> ordered = new ArrayList<>(byServer.values());
+    ordered.sort(LARGEST_FIRST);
+    List<ServerUsage> page = new ArrayList<>();
+    for (long i = offset; i < ordered.size() && page.size() < limit; i++) {
+      Total total = ordered.get((int) i);
+      page.add(new ServerUsage(total.serverId, newest.get(total.serverId).server().name(), total.backups, total.sizeMb));
+    }
+    return new UsageReport(backups, sizeMb, byServer.size(), page);
+  }
+}

@@ -1,0 +1,15 @@
+package io.csbs.usage;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/** MB to GB as the usage dialog shows it: MB / 1024, rounded half up to two decimals. */
+final class Capacity {
+  private static final BigDecimal MB_PER_GB = BigDecimal.valueOf(1024);
+
+  private Capacity() {}
+
+  static BigDecimal gb(long mb) {
+    return BigDecimal.valueOf(mb).divide(MB_PER_GB, 2, RoundingMode.HALF_UP);
+  }
+}

@@ -1,0 +1,35 @@
+package io.csbs.usage;
+
+import static java.util.Objects.requireNonNull;
+
+import java.math.BigDecimal;
+
+/**
+ * The space one server's backups take: one line of the console's storage space usage dialog.
+ *
+ * <pre>{@code
+ * ServerUsage line = report.servers().get(0);
+ * line.serverName();  // "ecs-web-01"
+ * line.backups();     // 12
+ * line.capacityGb();  // 1712.50
+ * }</pre>
+ *
+ * @param serverId the server's id
+ * @param serverName the server's name (as its latest counted backup names it)
+ * @param backups how many of its backups count
+ * @param sizeMb their total size in MB
+ */
+public record ServerUsage(String serverId, String serverName, long backups, long sizeMb) {
+  public ServerUsage {
+    requireNonNull(serverId, "serverId");
+    requireNonNull(serverName, "serverName");
+    if (backups < 0 || sizeMb < 0) {
+      throw new IllegalArgumentException("backups " + backups + " and size " + sizeMb + " must not be negative");
+    }
+  }
+
+  /** The total capacity in GB: MB / 1024, rounded half up to two decimals. */
+  public BigDecimal capacityGb() {
+    return Capacity.gb(sizeMb);
+  }
+}

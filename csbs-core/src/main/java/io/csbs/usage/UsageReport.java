@@ -1,0 +1,33 @@
+package io.csbs.usage;
+
+import static java.util.Objects.requireNonNull;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * A project's space usage: its total, and a page of its servers, largest capacity first (ties: more
+ * backups first, then by server id).
+ *
+ * <pre>{@code
+ * UsageReport report = catalog.usage("project-1", UsageQuery.firstServers(20));
+ * report.capacityGb();   // the used storage of the project, in GB
+ * report.servers();      // the 20 servers with the most capacity
+ * report.serverCount();  // how many servers have backups
+ * }</pre>
+ *
+ * @param backups how many backups count, in all
+ * @param sizeMb their total size in MB
+ * @param serverCount how many servers have counted backups
+ * @param servers the requested page of servers, largest first
+ */
+public record UsageReport(long backups, long sizeMb, long serverCount, List<ServerUsage> servers) {
+  public UsageReport {
+    servers = List.copyOf(requireNonNull(servers, "servers"));
+  }
+
+  /** The project's used storage in GB: MB / 1024, rounded half up to two decimals. */
+  public BigDecimal capacityGb() {
+    return Capacity.gb(sizeMb);
+  }
+}
