@@ -31,6 +31,12 @@ import io.csbs.query.Sort;
 import io.csbs.query.SortField;
 import io.csbs.query.SortKey;
 import io.csbs.query.TagCatalogue;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,6 +139,91 @@ public abstract class BackupCatalogContract {
     clock = FakeClock.at(NOW);
     catalog = newCatalog(clock);
     assertNotNull(catalog, "newCatalog returned null");
+  }
+
+  // ---------------------------------------------------------------- space usage and quotas
+
+  @Test
+  public void usageCountsEveryStateUntilADeletionCompletes() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(2)));
+    catalog.add(running(PROJECT, "b-2", BackupStatus.CREATING, NOW));
+    assertEquals(2, catalog.usage(PROJECT, UsageQuery.firstServers(10)).backups());
+
+    Backup deleting = catalog.apply(PROJECT, "b-1", 1, Transition.delete()).orElseThrow();
+    UsageReport whileDeleting = catalog.usage(PROJECT, UsageQuery.firstServers(10));
+    assertEquals(2, whileDeleting.backups(), "a backup being deleted still takes space");
+    assertEquals(2048, whileDeleting.sizeMb());
+
+    catalog.apply(PROJECT, "b-1", deleting.version(), Transition.complete());
+    UsageReport after = catalog.usage(PROJECT, UsageQuery.firstServers(10));
+    assertEquals(1, after.backups());
+    assertEquals(1024, after.sizeMb());
+    assertEquals(List.of(new ServerUsage("server-b-2", "ecs-b-2", 1, 1024)), after.servers());
+  }
+
+  @Test
+  public void usageListsServersLargestFirstAndPages() {
+    catalog.add(sized(PROJECT, "small", 100));
+    catalog.add(sized(PROJECT, "big", 5000));
+    catalog.add(sized(PROJECT, "middle", 2000));
+
+    UsageReport first = catalog.usage(PROJECT, UsageQuery.firstServers(2));
+    assertEquals(3, first.serverCount());
+    assertEquals(7100, first.sizeMb());
+    assertEquals(List.of("server-big", "server-middle"),
+        first.servers().stream().map(ServerUsage::serverId).collect(Collectors.toList()));
+    UsageReport rest = catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 2, 5));
+    assertEquals(List.of(new ServerUsage("server-small", "ecs-small", 1, 100)), rest.servers());
+  }
+
+  private static Backup sized(String project, String id, long sizeMb) {
+    Instant created = NOW.minus(Duration.ofDays(1));
+    return Backup.builder().id(id).name("manualbk_" + id).projectId(project)
+        .server(Server.of("server-" + id, "ecs-" + id, "eu-de-01"))
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(created).build();
+  }
+
+  @Test
+  public void usageRestrictedByAPredicateCountsOnlyItsMatches() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod")));
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(1)));
+    UsageReport prod = catalog.usage(PROJECT, UsageQuery.of(Predicates.tag("env", "prod"), 0, 10));
+    assertEquals(1, prod.backups());
+    assertEquals("server-b-1", prod.servers().get(0).serverId());
+  }
+
+  @Test
+  public void anotherProjectsBackupsNeverCountInUsageOrQuota() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.add(available(OTHER_PROJECT, "b-2", Duration.ofDays(1)));
+    catalog.add(available(OTHER_PROJECT, "b-3", Duration.ofDays(1)));
+    assertEquals(1, catalog.usage(PROJECT, UsageQuery.firstServers(10)).backups());
+    assertEquals(1, catalog.quotaUsage(PROJECT).backupsUsed());
+    catalog.setQuota(PROJECT, Quota.of(2, Quota.UNLIMITED));
+    catalog.add(available(PROJECT, "b-4", Duration.ofDays(1)));  // the other project's two do not count
+  }
+
+  @Test
+  public void refusesABackupBeyondAQuotaAndKeepsTheCatalog() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.setQuota(PROJECT, Quota.of(1, Quota.UNLIMITED));
+    State before = state();
+    UsageReport usageBefore = catalog.usage(PROJECT, UsageQuery.firstServers(10));
+
+    QuotaExceededException count = assertThrows(QuotaExceededException.class,
+        () -> catalog.add(available(PROJECT, "b-2", Duration.ofDays(1))));
+    assertEquals("backups", count.quota());
+    assertThrows(QuotaExceededException.class,
+        () -> catalog.addAll(List.of(available(PROJECT, "b-3", Duration.ofDays(1)))));
+
+    catalog.setQuota(PROJECT, Quota.of(Quota.UNLIMITED, 1));  // 1 GB: b-1 uses 1024 MB of it
+    QuotaExceededException capacity = assertThrows(QuotaExceededException.class,
+        () -> catalog.add(available(PROJECT, "b-4", Duration.ofDays(1))));
+    assertEquals("backup_capacity", capacity.quota());
+
+    assertEquals(before, state(), "a refused add must leave the catalog as it was");
+    assertEquals(usageBefore, catalog.usage(PROJECT, UsageQuery.firstServers(10)));
+    assertEquals(new QuotaUsage(Quota.of(Quota.UNLIMITED, 1), 1, 1024), catalog.quotaUsage(PROJECT));
   }
 
   // ---------------------------------------------------------------- adding, finding, details

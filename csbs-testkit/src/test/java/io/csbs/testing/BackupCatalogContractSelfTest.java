@@ -205,6 +205,11 @@ class BackupCatalogContractSelfTest {
 
     @Override public Optional<Backup> find(String projectId, String backupId) { return delegate.find(projectId, backupId); }
     @Override public Page query(String projectId, Query query) { return delegate.query(projectId, query); }
+    @Override public io.csbs.usage.UsageReport usage(String projectId, io.csbs.usage.UsageQuery query) {
+      return delegate.usage(projectId, query);
+    }
+    @Override public void setQuota(String projectId, io.csbs.usage.Quota quota) { delegate.setQuota(projectId, quota); }
+    @Override public io.csbs.usage.QuotaUsage quotaUsage(String projectId) { return delegate.quotaUsage(projectId); }
     @Override public long count(String projectId, BackupPredicate predicate) { return delegate.count(projectId, predicate); }
     @Override public TagCatalogue tagCatalogue(String projectId) { return delegate.tagCatalogue(projectId); }
     @Override public Page queryAllProjects(Query query) { return delegate.queryAllProjects(query); }
