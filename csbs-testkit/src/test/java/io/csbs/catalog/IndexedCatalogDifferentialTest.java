@@ -116,6 +116,37 @@ class IndexedCatalogDifferentialTest {
     }
   }
 
+  /** A batch large enough that the shard builds its indexes on two threads, and rebuilds of that size. */
+  @RepeatedTest(2)
+  void largeBatchesAnswerLikeAPlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).servers(500).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1024);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock);
+      List<Backup> backups = generator.backups(40_000);
+      indexed.addAll(backups);
+      reference.addAll(backups);
+      // removals past the rebuild slack make the shard rebuild with a parallel batch too
+      for (int i = 0; i < 3000; i++) {
+        Backup gone = backups.get(random.nextInt(backups.size()));
+        if (reference.find(gone.projectId(), gone.id()).isPresent()) {
+          reference.remove(gone.projectId(), gone.id(), gone.version());
+          indexed.remove(gone.projectId(), gone.id(), gone.version());
+        }
+      }
+      QueryGenerator queries = QueryGenerator.create(seed, backups);
+      String project = BackupGenerator.projectId(0);
+      for (int i = 0; i < 40; i++) {
+        Query query = queries.nextQuery();
+        same(() -> reference.query(project, query), () -> indexed.query(project, query), "query " + query);
+      }
+      assertEquals(reference.tagCatalogue(project), indexed.tagCatalogue(project));
+      assertEquals(reference.usage(project, UsageQuery.firstServers(50)), indexed.usage(project, UsageQuery.firstServers(50)));
+    });
+  }
+
   private static void walkAllPagesByMarker(ReferenceCatalog reference, IndexedCatalog indexed, String project, QueryGenerator queries) {
     Query query = queries.nextQuery().toBuilder().offset(0).marker(null).limit(7).build();
     for (int pages = 0; pages < 200; pages++) {
