@@ -211,7 +211,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   @Override
   public Node serverNameContains(String text) {
-    return new TextNode(shard.serverNames(), text, backup -> backup.server().name());
+    return new TextNode(shard.servers(), text, backup -> backup.server().name());
   }
 
   private final class TextNode extends Node {
@@ -265,7 +265,36 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   @Override
   public Node attribute(Attribute attribute, String value) {
+    if (attribute == Attribute.SERVER_ID) {
+      return serverNode(value);
+    }
     return postingsNode(shard.attributePostings(attribute, value));
+  }
+
+  /** The rows of a server: the union of its (id, name) entries, one in practice. */
+  private Node serverNode(String serverId) {
+    TextIndex servers = shard.servers();
+    return new Node() {
+      @Override
+      boolean isShared() {
+        return true;
+      }
+
+      @Override
+      long estimate() {
+        return servers.groupCount(serverId);
+      }
+
+      @Override
+      MatchSet materialize() {
+        return servers.group(serverId, shard.size());
+      }
+
+      @Override
+      boolean test(int position) {
+        return servers.groupContains(serverId, position);
+      }
+    };
   }
 
   private Node postingsNode(Postings postings) {

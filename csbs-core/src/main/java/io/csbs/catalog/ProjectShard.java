@@ -39,7 +39,9 @@ final class ProjectShard {
   static final Comparator<Backup> ROW_ORDER = Comparator.comparing(Backup::createdAt).thenComparing(Backup::id);
 
   private static final BackupStatus[] STATUSES = BackupStatus.values();
-  private static final Attribute[] ATTRIBUTES = Attribute.values();
+  /** Server ids are indexed with the server names, in {@link #servers}; the other attributes here. */
+  private static final Attribute[] ATTRIBUTES_BESIDE_SERVER = java.util.EnumSet.complementOf(
+      java.util.EnumSet.of(Attribute.SERVER_ID)).toArray(new Attribute[0]);
   /** A tail or removed rows beyond this many, and a fraction of the rows, trigger a rebuild. */
   static final int MIN_REBUILD_SLACK = 1024;
 
@@ -62,7 +64,8 @@ final class ProjectShard {
   private final UsageIndex usage = new UsageIndex();
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   private TextIndex names = new TextIndex();
-  private TextIndex serverNames = new TextIndex();
+  /** Server names, grouped by server id: answers both server id and server name searches. */
+  private TextIndex servers = new TextIndex();
   /** Batches at least this large build their text indexes on a second core. */
   private static final int PARALLEL_BATCH = 16_384;
 
@@ -74,7 +77,7 @@ final class ProjectShard {
   ProjectShard(String projectId, int minRebuildSlack) {
     this.projectId = projectId;
     this.minRebuildSlack = minRebuildSlack;
-    for (Attribute attribute : ATTRIBUTES) {
+    for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       attributes.put(attribute, new HashMap<>());
     }
   }
@@ -155,16 +158,17 @@ final class ProjectShard {
 
   /** The server's name on its newest live backup (rows are in creation order, but for the tail). */
   String serverName(String serverId) {
-    Postings postings = attributes.get(Attribute.SERVER_ID).get(serverId);
-    MatchSet rowsOfServer = MatchSet.of(postings);
     Backup newest = null;
-    int sortedNewest = rowsOfServer.previous(sortedCount - 1);
-    if (sortedNewest >= 0) {
-      newest = rows[sortedNewest];
-    }
-    for (int position = rowsOfServer.next(sortedCount); position >= 0; position = rowsOfServer.next(position + 1)) {
-      if (newest == null || ROW_ORDER.compare(rows[position], newest) > 0) {
-        newest = rows[position];
+    for (Postings postings : servers.groupPostings(serverId)) {
+      MatchSet rowsOfServer = MatchSet.of(postings);
+      int sortedNewest = rowsOfServer.previous(sortedCount - 1);
+      if (sortedNewest >= 0 && (newest == null || ROW_ORDER.compare(rows[sortedNewest], newest) > 0)) {
+        newest = rows[sortedNewest];
+      }
+      for (int position = rowsOfServer.next(sortedCount); position >= 0; position = rowsOfServer.next(position + 1)) {
+        if (newest == null || ROW_ORDER.compare(rows[position], newest) > 0) {
+          newest = rows[position];
+        }
       }
     }
     return newest == null ? serverId : newest.server().name();
@@ -175,8 +179,8 @@ final class ProjectShard {
     return running;
   }
 
-  TextIndex serverNames() {
-    return serverNames;
+  TextIndex servers() {
+    return servers;
   }
 
   /**
@@ -317,7 +321,7 @@ final class ProjectShard {
       running.remove(position);
       trackProgress(position, next);
     }
-    if (!sameIndexedFields(previous, next)) {
+    if (!sameIndexedFields(previous, next)) {  // never for lifecycle transitions
       unindexFields(position, previous);
       rows[position] = next;
       indexFields(position, next);
@@ -411,7 +415,7 @@ final class ProjectShard {
     tagValues.clear();
     tagKeys.clear();
     names = new TextIndex();
-    serverNames = new TextIndex();
+    servers = new TextIndex();
   }
 
   private void setStatus(int position, BackupStatus status) {
@@ -444,7 +448,7 @@ final class ProjectShard {
 
   private void indexAttributesAndTags(int position, Backup backup) {
     int rowsInUse = size;
-    for (Attribute attribute : ATTRIBUTES) {
+    for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       String value = attribute.valueOf(backup);
       if (value != null) {
         attributes.get(attribute).computeIfAbsent(value, v -> new Postings()).add(position, rowsInUse);
@@ -458,12 +462,12 @@ final class ProjectShard {
   }
 
   private void indexTexts(int position, Backup backup) {
-    names.add(backup.name(), position, size);
-    serverNames.add(backup.server().name(), position, size);
+    names.add(null, backup.name(), position, size);
+    servers.add(backup.server().id(), backup.server().name(), position, size);
   }
 
   private void unindexFields(int position, Backup backup) {
-    for (Attribute attribute : ATTRIBUTES) {
+    for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       String value = attribute.valueOf(backup);
       if (value != null) {
         Postings postings = attributes.get(attribute).get(value);
@@ -482,8 +486,8 @@ final class ProjectShard {
         valuePostings.remove(position);
       }
     }
-    names.remove(backup.name(), position);
-    serverNames.remove(backup.server().name(), position);
+    names.remove(null, backup.name(), position);
+    servers.remove(backup.server().id(), backup.server().name(), position);
   }
 
   /** Live backups in row order, for tests of the shard's own consistency. */

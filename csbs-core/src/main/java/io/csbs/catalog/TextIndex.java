@@ -6,18 +6,29 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A substring index over the distinct values of one text field (backup names, server names): each
- * distinct value is an entry with the postings of its rows, and a trigram index over the
- * lower-cased entries finds the entries containing a text without reading every value. A search
- * reads the entries of the needle's rarest trigram and checks each exactly, then unions the postings
- * of those that contain it. Real backup lists repeat names ({@code autobk_xxxx}) and servers, so
- * there are far fewer entries than rows.
+ * A substring index over the distinct values of one text field: each distinct value is an entry with
+ * the postings of its rows, and a trigram index over the lower-cased entries finds the entries
+ * containing a text without reading every value. A search reads the entries of the needle's rarest
+ * trigram and checks each exactly, then unions the postings of those that contain it. Real backup
+ * lists repeat names ({@code autobk_xxxx}) and servers, so there are far fewer entries than rows.
+ *
+ * <p>Entries may belong to a group: server names are grouped by server id, an entry per (id, name),
+ * so that the same postings answer both "server id is" (the union of the group's entries, one in
+ * practice) and "server name contains", and no row is indexed twice. Entries are found through an
+ * open-addressing table of entry numbers rather than a map of boxed numbers, for the memory.
  */
 final class TextIndex {
-  private final Map<String, Integer> entryByValue = new HashMap<>();
+  private static final int[] NO_ENTRIES = {0};
+
+  private String[] groups = new String[16];
+  private String[] texts = new String[16];
   private String[] lowerCase = new String[16];
   private Postings[] postings = new Postings[16];
   private int entries;
+  /** Open addressing: entry number + 1, or 0 for an empty slot. */
+  private int[] slots = new int[32];
+  /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
+  private final Map<String, int[]> entriesByGroup = new HashMap<>();
   /**
    * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as
    * {@code [count, id, id, ...]}. Distinct trigrams may share a hash: a list is a superset of the
@@ -25,68 +36,81 @@ final class TextIndex {
    */
   private final Map<Integer, int[]> entriesByTrigram = new HashMap<>();
 
-  void add(String value, int position, int rows) {
-    Integer entry = entryByValue.get(value);
-    if (entry == null) {
-      entry = newEntry(value);
+  /** Indexes row {@code position} under {@code text} in {@code group} (null for none). */
+  void add(String group, String text, int position, int rows) {
+    int entry = find(group, text);
+    if (entry < 0) {
+      entry = newEntry(group, text);
     }
     postings[entry].add(position, rows);
   }
 
-  void remove(String value, int position) {
-    Integer entry = entryByValue.get(value);
-    if (entry != null) {
+  void remove(String group, String text, int position) {
+    int entry = find(group, text);
+    if (entry >= 0) {
       postings[entry].remove(position);
     }
   }
 
-  /** The rows whose value contains {@code needle}, ignoring case; {@code needle} is lower case already. */
+  /** The rows of the group's entries. */
+  MatchSet group(String group, int rows) {
+    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    if (members[0] == 1) {
+      return MatchSet.of(postings[members[1]]);
+    }
+    return union(members, members[0], rows, true);
+  }
+
+  /** How many rows the group's entries hold. */
+  long groupCount(String group) {
+    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    long total = 0;
+    for (int i = 1; i <= members[0]; i++) {
+      total += postings[members[i]].count();
+    }
+    return total;
+  }
+
+  /** Whether row {@code position} is in the group. */
+  boolean groupContains(String group, int position) {
+    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    for (int i = 1; i <= members[0]; i++) {
+      if (postings[members[i]].contains(position)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The postings of the group's entries, to find its newest row. */
+  Postings[] groupPostings(String group) {
+    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    Postings[] result = new Postings[members[0]];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = postings[members[i + 1]];
+    }
+    return result;
+  }
+
+  /** The rows whose value contains {@code lowerNeedle} (lower case already), ignoring case. */
   MatchSet containing(String lowerNeedle, int rows) {
-    MatchSet result = MatchSet.EMPTY;
     int[] candidates = candidates(lowerNeedle);
     int count = candidates == null ? entries : candidates[0];
-    long total = 0;
-    int[] matched = new int[Math.min(count, 1024)];
+    int[] matched = new int[Math.min(count, 1024) + 1];
     int matches = 0;
     for (int i = 0; i < count; i++) {
       int entry = candidates == null ? i : candidates[i + 1];
       if (postings[entry].count() > 0 && lowerCase[entry].contains(lowerNeedle)) {
-        if (matches == matched.length) {
-          matched = Arrays.copyOf(matched, matches * 2);
+        if (matches + 1 == matched.length) {
+          matched = Arrays.copyOf(matched, matched.length * 2);
         }
-        matched[matches++] = entry;
-        total += postings[entry].count();
+        matched[++matches] = entry;
       }
-    }
-    if (matches == 0) {
-      return result;
     }
     if (matches == 1) {
-      return MatchSet.of(postings[matched[0]]);
+      return MatchSet.of(postings[matched[1]]);
     }
-    if (total * Postings.DENSE_RATIO > rows) {
-      long[] words = new long[Bits.wordsFor(rows)];
-      for (int i = 0; i < matches; i++) {
-        orInto(postings[matched[i]], words);
-      }
-      return MatchSet.window(words, 0);
-    }
-    int[] positions = new int[(int) total];
-    int n = 0;
-    for (int i = 0; i < matches; i++) {
-      Postings p = postings[matched[i]];
-      if (p.isDense()) {
-        for (int position = Bits.nextSetBit(p.dense(), 0, p.dense().length); position >= 0;
-            position = Bits.nextSetBit(p.dense(), position + 1, p.dense().length)) {
-          positions[n++] = position;
-        }
-      } else {
-        System.arraycopy(p.sparse(), 0, positions, n, p.count());
-        n += p.count();
-      }
-    }
-    Arrays.sort(positions, 0, n);
-    return MatchSet.sparse(positions, n);
+    return union(matched, matches, rows, false);
   }
 
   /** An upper bound of the rows {@link #containing} returns, without reading postings. */
@@ -100,6 +124,40 @@ final class TextIndex {
       total += postings[candidates[i]].count();
     }
     return Math.min(total, rows);
+  }
+
+  /** The union of the postings of {@code list[1..count]}; sorted first when they may overlap. */
+  private MatchSet union(int[] list, int count, int rows, boolean disjoint) {
+    long total = 0;
+    for (int i = 1; i <= count; i++) {
+      total += postings[list[i]].count();
+    }
+    if (total == 0) {
+      return MatchSet.EMPTY;
+    }
+    if (total * Postings.DENSE_RATIO > rows) {
+      long[] words = new long[Bits.wordsFor(rows)];
+      for (int i = 1; i <= count; i++) {
+        orInto(postings[list[i]], words);
+      }
+      return MatchSet.window(words, 0);
+    }
+    int[] positions = new int[(int) total];
+    int n = 0;
+    for (int i = 1; i <= count; i++) {
+      Postings p = postings[list[i]];
+      if (p.isDense()) {
+        for (int position = Bits.nextSetBit(p.dense(), 0, p.dense().length); position >= 0;
+            position = Bits.nextSetBit(p.dense(), position + 1, p.dense().length)) {
+          positions[n++] = position;
+        }
+      } else {
+        System.arraycopy(p.sparse(), 0, positions, n, p.count());
+        n += p.count();
+      }
+    }
+    Arrays.sort(positions, 0, n);
+    return MatchSet.sparse(positions, n);
   }
 
   private static void orInto(Postings p, long[] words) {
@@ -128,7 +186,7 @@ final class TextIndex {
     for (int i = 0; i + 3 <= lowerNeedle.length(); i++) {
       int[] list = entriesByTrigram.get(trigram(lowerNeedle, i));
       if (list == null) {
-        return new int[] {0};
+        return NO_ENTRIES;
       }
       if (best == null || list[0] < best[0]) {
         best = list;
@@ -137,31 +195,83 @@ final class TextIndex {
     return best;
   }
 
-  private int newEntry(String value) {
+  private int find(String group, String text) {
+    int mask = slots.length - 1;
+    for (int slot = hash(group, text) & mask; ; slot = (slot + 1) & mask) {
+      int entry = slots[slot] - 1;
+      if (entry < 0) {
+        return -1;
+      }
+      if (texts[entry].equals(text) && (group == null ? groups[entry] == null : group.equals(groups[entry]))) {
+        return entry;
+      }
+    }
+  }
+
+  private int newEntry(String group, String text) {
     int entry = entries++;
     if (entry == postings.length) {
-      postings = Arrays.copyOf(postings, entry * 2);
-      lowerCase = Arrays.copyOf(lowerCase, entry * 2);
+      int capacity = entry * 2;
+      groups = Arrays.copyOf(groups, capacity);
+      texts = Arrays.copyOf(texts, capacity);
+      postings = Arrays.copyOf(postings, capacity);
+      lowerCase = Arrays.copyOf(lowerCase, capacity);
     }
-    String lower = value.toLowerCase(Locale.ROOT);
+    groups[entry] = group;
+    texts[entry] = text;
+    String lower = text.toLowerCase(Locale.ROOT);
     lowerCase[entry] = lower;
     postings[entry] = new Postings();
-    entryByValue.put(value, entry);
+    if (entries * 2 > slots.length) {
+      rehash(slots.length * 2);
+    } else {
+      insert(entry);
+    }
+    if (group != null) {
+      entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
+    }
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
       int[] list = entriesByTrigram.get(key);
-      if (list == null) {
-        list = new int[] {0, 0, 0};
-      } else if (list[list[0]] == entry) {
+      if (list != null && list[list[0]] == entry) {
         continue; // the same trigram twice in one value
       }
-      if (list[0] + 1 == list.length) {
-        list = Arrays.copyOf(list, list.length * 2);
-      }
-      list[++list[0]] = entry;
-      entriesByTrigram.put(key, list);
+      entriesByTrigram.put(key, appendTo(list, entry));
     }
     return entry;
+  }
+
+  /** {@code list} ({@code [count, ids...]}, or null for none) with {@code entry} appended. */
+  private static int[] appendTo(int[] list, int entry) {
+    if (list == null) {
+      list = new int[] {0, 0, 0};
+    } else if (list[0] + 1 == list.length) {
+      list = Arrays.copyOf(list, list.length * 2);
+    }
+    list[++list[0]] = entry;
+    return list;
+  }
+
+  private void rehash(int capacity) {
+    slots = new int[capacity];
+    for (int entry = 0; entry < entries; entry++) {
+      insert(entry);
+    }
+  }
+
+  private void insert(int entry) {
+    int mask = slots.length - 1;
+    int slot = hash(groups[entry], texts[entry]) & mask;
+    while (slots[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    slots[slot] = entry + 1;
+  }
+
+  private static int hash(String group, String text) {
+    int h = text.hashCode() * 31 + (group == null ? 0 : group.hashCode());
+    h *= 0x9E3779B1;
+    return h ^ (h >>> 16);
   }
 
   /** A well-spread hash of the three chars at {@code at}. */
