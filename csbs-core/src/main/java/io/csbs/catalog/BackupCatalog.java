@@ -132,4 +132,13 @@ public interface BackupCatalog {
 
   /** The project's quotas with their use. */
   QuotaUsage quotaUsage(String projectId);
+
+  /**
+   * Delivers every change committed from now on to {@code subscriber}, in commit order, each once,
+   * never from two threads at once: to persist the catalog or publish events. Changes are delivered
+   * after they are committed (and visible to queries), on the thread of a writer; a slow subscriber
+   * slows that writer, so hand long work to a queue. A subscriber that throws is logged and keeps its
+   * subscription; the catalog is unaffected.
+   */
+  Subscription subscribe(java.util.function.Consumer<Change> subscriber);
 }

@@ -39,6 +39,7 @@ final class IndexedCatalog implements BackupCatalog {
   private final StallRule stallRule;
 
   private final int minRebuildSlack;
+  private final ChangeLog changes = new ChangeLog();
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
     this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK);
@@ -67,9 +68,11 @@ final class IndexedCatalog implements BackupCatalog {
       }
       shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
       shard.add(backup);
+      changes.record(backup.projectId(), backup.id(), null, backup, null);
     } finally {
       lock.unlock();
     }
+    changes.deliver();
   }
 
   @Override
@@ -100,12 +103,16 @@ final class IndexedCatalog implements BackupCatalog {
       }
       for (ProjectShard shard : locked) {
         shard.addBatch(byProject.get(shard.projectId));
+        for (Backup backup : byProject.get(shard.projectId)) {
+          changes.record(backup.projectId(), backup.id(), null, backup, null);
+        }
       }
     } finally {
       for (ProjectShard shard : locked) {
         shard.lock.writeLock().unlock();
       }
     }
+    changes.deliver();
   }
 
   @Override
@@ -116,15 +123,21 @@ final class IndexedCatalog implements BackupCatalog {
     lock.lock();
     try {
       int position = currentPosition(shard, backupId, expectedVersion);
-      Optional<Backup> next = transition.applyTo(shard.row(position), clock.instant());
+      Backup before = shard.row(position);
+      Optional<Backup> next = transition.applyTo(before, clock.instant());
       if (next.isPresent()) {
+        if (next.get() == before) {
+          return next; // the same progress again: nothing changed, nothing to tell
+        }
         shard.replace(position, next.get());
       } else {
         shard.remove(position);
       }
+      changes.record(projectId, backupId, before, next.orElse(null), transition);
       return next;
     } finally {
       lock.unlock();
+      changes.deliver();
     }
   }
 
@@ -134,10 +147,19 @@ final class IndexedCatalog implements BackupCatalog {
     Lock lock = shard.lock.writeLock();
     lock.lock();
     try {
-      shard.remove(currentPosition(shard, backupId, expectedVersion));
+      int position = currentPosition(shard, backupId, expectedVersion);
+      Backup before = shard.row(position);
+      shard.remove(position);
+      changes.record(projectId, backupId, before, null, null);
     } finally {
       lock.unlock();
+      changes.deliver();
     }
+  }
+
+  @Override
+  public Subscription subscribe(java.util.function.Consumer<Change> subscriber) {
+    return changes.subscribe(requireNonNull(subscriber, "subscriber"));
   }
 
   @Override

@@ -18,6 +18,8 @@ import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.Subscription;
 import io.csbs.catalog.DuplicateBackupException;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.IllegalTransitionException;
@@ -40,6 +42,7 @@ import io.csbs.usage.UsageReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +142,125 @@ public abstract class BackupCatalogContract {
     clock = FakeClock.at(NOW);
     catalog = newCatalog(clock);
     assertNotNull(catalog, "newCatalog returned null");
+  }
+
+  // ---------------------------------------------------------------- observing changes
+
+  @Test
+  public void subscribersSeeEveryCommittedChangeOnceInCommitOrder() {
+    List<Change> seen = new ArrayList<>();
+    catalog.subscribe(seen::add);
+    Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
+    catalog.add(backup);
+    catalog.addAll(List.of(available(PROJECT, "b-2", Duration.ofDays(2)), available(OTHER_PROJECT, "b-3", Duration.ofDays(3))));
+    Backup restoring = catalog.apply(PROJECT, "b-1", 1, Transition.restore()).orElseThrow();
+    assertThrows(VersionConflictException.class, () -> catalog.apply(PROJECT, "b-1", 1, Transition.complete()));
+    assertThrows(IllegalTransitionException.class, () -> catalog.apply(PROJECT, "b-2", 1, Transition.complete()));
+    catalog.remove(OTHER_PROJECT, "b-3", 1);
+
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seen.stream().map(Change::sequence).collect(Collectors.toList()),
+        "refused changes are not delivered; committed ones are numbered without gaps");
+    assertEquals(Optional.of(backup), seen.get(0).after());
+    assertTrue(seen.get(0).isAdded());
+    assertEquals(Set.of("b-2", "b-3"), Set.of(seen.get(1).backupId(), seen.get(2).backupId()));
+    assertEquals(Optional.of(backup), seen.get(3).before());
+    assertEquals(Optional.of(restoring), seen.get(3).after());
+    assertEquals(Optional.of(Transition.restore()), seen.get(3).transition());
+    assertTrue(seen.get(4).isRemoved());
+    assertEquals(OTHER_PROJECT, seen.get(4).projectId());
+  }
+
+  @Test
+  public void aCompletedDeletionIsDeliveredAsARemoval() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    List<Change> seen = new ArrayList<>();
+    catalog.subscribe(seen::add);
+    Backup deleting = catalog.apply(PROJECT, "b-1", 1, Transition.delete()).orElseThrow();
+    catalog.apply(PROJECT, "b-1", deleting.version(), Transition.complete());
+
+    assertEquals(2, seen.size());
+    assertTrue(seen.get(1).isRemoved());
+    assertEquals(Optional.of(deleting), seen.get(1).before());
+    assertEquals(Optional.of(Transition.complete()), seen.get(1).transition());
+  }
+
+  @Test
+  public void aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers() {
+    List<Change> seen = new ArrayList<>();
+    catalog.subscribe(change -> {
+      throw new IllegalStateException("subscriber bug");
+    });
+    catalog.subscribe(seen::add);
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    catalog.apply(PROJECT, "b-1", 1, Transition.restore());
+
+    assertEquals(2, seen.size());
+    assertEquals(BackupStatus.RESTORING, catalog.get(PROJECT, "b-1").status());
+    assertEquals(2, catalog.get(PROJECT, "b-1").version());
+  }
+
+  @Test
+  public void aCancelledSubscriptionReceivesNothingMore() {
+    List<Change> seen = new ArrayList<>();
+    Subscription subscription = catalog.subscribe(seen::add);
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    subscription.cancel();
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(1)));
+
+    assertEquals(1, seen.size());
+  }
+
+  @Test
+  public void concurrentWritersChangesArriveInOrderOneAtATimeAndReplayToTheCatalog() throws Exception {
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger inside = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean overlapped = new java.util.concurrent.atomic.AtomicBoolean();
+    catalog.subscribe(change -> {
+      if (inside.incrementAndGet() > 1) {
+        overlapped.set(true);
+      }
+      seen.add(change);
+      inside.decrementAndGet();
+    });
+    int writers = 4;
+    int perWriter = 150;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      String project = w % 2 == 0 ? PROJECT : OTHER_PROJECT;
+      String prefix = "w" + w + "-";
+      tasks.add(() -> {
+        start.await();
+        for (int i = 0; i < perWriter; i++) {
+          String id = prefix + i;
+          catalog.add(available(project, id, Duration.ofMinutes(i + 1)));
+          Backup deleting = catalog.apply(project, id, 1, Transition.delete()).orElseThrow();
+          if (i % 3 == 0) {
+            catalog.apply(project, id, deleting.version(), Transition.complete());
+          }
+        }
+        return true;
+      });
+    }
+    runConcurrently(tasks, start);
+
+    assertFalse(overlapped.get(), "a subscriber was called by two threads at once");
+    List<Change> changes = new ArrayList<>(seen);
+    for (int i = 0; i < changes.size(); i++) {
+      assertEquals(i + 1, changes.get(i).sequence(), "changes out of order or missing");
+    }
+    Map<String, Backup> replayed = new java.util.HashMap<>();
+    for (Change change : changes) {
+      String key = change.projectId() + "/" + change.backupId();
+      assertEquals(Optional.ofNullable(replayed.get(key)), change.before(), "change " + change + " skips a version");
+      change.after().ifPresentOrElse(after -> replayed.put(key, after), () -> replayed.remove(key));
+    }
+    List<Backup> live = new ArrayList<>(everything(PROJECT));
+    live.addAll(everything(OTHER_PROJECT));
+    assertEquals(replayed.size(), live.size());
+    for (Backup backup : live) {
+      assertEquals(backup, replayed.get(backup.projectId() + "/" + backup.id()));
+    }
   }
 
   // ---------------------------------------------------------------- space usage and quotas

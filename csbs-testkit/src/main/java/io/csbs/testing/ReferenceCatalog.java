@@ -7,7 +7,9 @@ import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Tag;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Change;
 import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.Subscription;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
@@ -34,6 +36,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A plain, obviously correct {@link BackupCatalog}: every query scans every backup of the project,
@@ -74,6 +78,10 @@ public final class ReferenceCatalog implements BackupCatalog {
   private final StallRule stallRule;
   /** Guarded by {@code this}. Project id to its backups by id; a project without backups has no entry. */
   private final Map<String, LinkedHashMap<String, Backup>> projects = new HashMap<>();
+  /** Subscribers of committed changes, called in commit order with the catalog's lock held. */
+  private final List<Consumer<Change>> subscribers = new CopyOnWriteArrayList<>();
+  /** Guarded by {@code this}. The number of the last change delivered. */
+  private long sequence;
   /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
   private final Map<String, Quota> quotas = new HashMap<>();
 
@@ -110,6 +118,7 @@ public final class ReferenceCatalog implements BackupCatalog {
     }
     checkQuota(backup.projectId(), 1, backup.sizeMb());
     projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
+    publish(backup.projectId(), backup.id(), null, backup, null);
   }
 
   @Override
@@ -133,6 +142,9 @@ public final class ReferenceCatalog implements BackupCatalog {
     for (Backup backup : backups) {
       projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
     }
+    for (Backup backup : backups) {
+      publish(backup.projectId(), backup.id(), null, backup, null);
+    }
   }
 
   @Override
@@ -142,17 +154,46 @@ public final class ReferenceCatalog implements BackupCatalog {
     Backup current = current(projectId, backupId, expectedVersion);
     Optional<Backup> next = transition.applyTo(current, clock.instant());
     if (next.isPresent()) {
+      if (next.get() == current) {
+        return next; // the same progress again: nothing changed
+      }
       projects.get(projectId).put(backupId, next.get());
     } else {
       delete(projectId, backupId);
     }
+    publish(projectId, backupId, current, next.orElse(null), transition);
     return next;
   }
 
   @Override
   public synchronized void remove(String projectId, String backupId, long expectedVersion) {
-    current(projectId, backupId, expectedVersion);
+    Backup current = current(projectId, backupId, expectedVersion);
     delete(projectId, backupId);
+    publish(projectId, backupId, current, null, null);
+  }
+
+  /** Delivers changes synchronously, under the catalog's lock, so in commit order and once each. */
+  @Override
+  public Subscription subscribe(Consumer<Change> subscriber) {
+    requireNonNull(subscriber, "subscriber");
+    subscribers.add(subscriber);
+    return () -> subscribers.remove(subscriber);
+  }
+
+  private void publish(String projectId, String backupId, Backup before, Backup after, Transition transition) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    Change change = new Change(++sequence, projectId, backupId,
+        Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition));
+    for (Consumer<Change> subscriber : subscribers) {
+      try {
+        subscriber.accept(change);
+      } catch (RuntimeException e) {
+        System.getLogger(ReferenceCatalog.class.getName())
+            .log(System.Logger.Level.WARNING, "subscriber failed on change " + change, e);
+      }
+    }
   }
 
   @Override

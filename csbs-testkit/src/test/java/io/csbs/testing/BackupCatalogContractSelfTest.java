@@ -210,6 +210,9 @@ class BackupCatalogContractSelfTest {
     }
     @Override public void setQuota(String projectId, io.csbs.usage.Quota quota) { delegate.setQuota(projectId, quota); }
     @Override public io.csbs.usage.QuotaUsage quotaUsage(String projectId) { return delegate.quotaUsage(projectId); }
+    @Override public io.csbs.catalog.Subscription subscribe(java.util.function.Consumer<io.csbs.catalog.Change> s) {
+      return delegate.subscribe(s);
+    }
     @Override public long count(String projectId, BackupPredicate predicate) { return delegate.count(projectId, predicate); }
     @Override public TagCatalogue tagCatalogue(String projectId) { return delegate.tagCatalogue(projectId); }
     @Override public Page queryAllProjects(Query query) { return delegate.queryAllProjects(query); }

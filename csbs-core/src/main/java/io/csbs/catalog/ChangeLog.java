@@ -1,0 +1,78 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Backup;
+import io.csbs.lifecycle.Transition;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Numbers the committed changes of a catalog and hands them to its subscribers in that order, each
+ * once. A writer records its change while it still holds its project's lock, so that the numbers
+ * follow the commit order of each backup; it delivers after releasing it. Delivery is done by
+ * whichever writer finds no delivery running: it drains every recorded change, in order, so that a
+ * subscriber never sees change n + 1 before change n and is never called by two threads at once. A
+ * subscriber that throws is reported and keeps its subscription; the catalog is unaffected, since
+ * its changes were committed before delivery.
+ */
+final class ChangeLog {
+  private static final System.Logger LOG = System.getLogger(ChangeLog.class.getName());
+
+  private final CopyOnWriteArrayList<Consumer<Change>> subscribers = new CopyOnWriteArrayList<>();
+  private final Object recording = new Object();
+  private final ArrayDeque<Change> pending = new ArrayDeque<>();
+  private final ReentrantLock delivering = new ReentrantLock();
+  private long sequence;
+
+  Subscription subscribe(Consumer<Change> subscriber) {
+    subscribers.add(subscriber);
+    return () -> subscribers.remove(subscriber);
+  }
+
+  /** Records a committed change; called with the project's write lock held. */
+  void record(String projectId, String backupId, Backup before, Backup after, Transition transition) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    synchronized (recording) {
+      pending.add(new Change(++sequence, projectId, backupId,
+          Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
+    }
+  }
+
+  /** Delivers the recorded changes unless another thread is at it; called after the lock is released. */
+  void deliver() {
+    while (hasPending() && delivering.tryLock()) {
+      try {
+        Change change;
+        while ((change = next()) != null) {
+          for (Consumer<Change> subscriber : subscribers) {
+            try {
+              subscriber.accept(change);
+            } catch (RuntimeException e) {
+              LOG.log(Level.WARNING, "subscriber " + subscriber + " failed on change " + change, e);
+            }
+          }
+        }
+      } finally {
+        delivering.unlock();
+      }
+      // a change recorded after the last poll and before the unlock is drained by the next turn
+    }
+  }
+
+  private boolean hasPending() {
+    synchronized (recording) {
+      return !pending.isEmpty();
+    }
+  }
+
+  private Change next() {
+    synchronized (recording) {
+      return pending.poll();
+    }
+  }
+}
