@@ -8,6 +8,7 @@ import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
+import io.csbs.query.Predicates;
 import io.csbs.query.Query;
 import io.csbs.query.TagCatalogue;
 import io.csbs.usage.Quota;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Function;
 
 /**
  * The indexed {@link BackupCatalog}: one {@link ProjectShard} per project, each with its own
@@ -40,6 +42,8 @@ final class IndexedCatalog implements BackupCatalog {
 
   private final int minRebuildSlack;
   private final ChangeLog changes = new ChangeLog();
+  /** What a project without backups reads as; never written. */
+  private final ProjectShard noBackups = new ProjectShard("");
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
     this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK);
@@ -165,33 +169,16 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public Optional<Backup> find(String projectId, String backupId) {
     requireNonNull(backupId, "backupId");
-    ProjectShard shard = shards.get(requireProject(projectId));
-    if (shard == null) {
-      return Optional.empty();
-    }
-    Lock lock = shard.lock.readLock();
-    lock.lock();
-    try {
+    return read(projectId, shard -> {
       int position = shard.positionOf(backupId);
       return position < 0 ? Optional.empty() : Optional.of(shard.row(position));
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public Page query(String projectId, Query query) {
     requireNonNull(query, "query");
-    ProjectShard shard = shards.get(requireProject(projectId));
-    if (shard == null) {
-      if (query.marker().isPresent()) {
-        throw unknownMarker(query.marker().get(), "a backup of project " + projectId);
-      }
-      return new Page(List.of(), 0, false);
-    }
-    Lock lock = shard.lock.readLock();
-    lock.lock();
-    try {
+    return read(projectId, shard -> {
       Pager.After after = null;
       if (query.marker().isPresent()) {
         int markerPosition = shard.positionOf(query.marker().get());
@@ -203,40 +190,18 @@ final class IndexedCatalog implements BackupCatalog {
       MatchSet matches = Planner.matches(shard, query.predicate(), clock.instant(), stallRule);
       List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
       return page(backups, matches.cardinality(), query.limit());
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public long count(String projectId, BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
-    ProjectShard shard = shards.get(requireProject(projectId));
-    if (shard == null) {
-      return 0;
-    }
-    Lock lock = shard.lock.readLock();
-    lock.lock();
-    try {
-      return Planner.matches(shard, predicate, clock.instant(), stallRule).cardinality();
-    } finally {
-      lock.unlock();
-    }
+    return read(projectId, shard -> (long) Planner.matches(shard, predicate, clock.instant(), stallRule).cardinality());
   }
 
   @Override
   public TagCatalogue tagCatalogue(String projectId) {
-    ProjectShard shard = shards.get(requireProject(projectId));
-    if (shard == null) {
-      return TagCatalogue.empty();
-    }
-    Lock lock = shard.lock.readLock();
-    lock.lock();
-    try {
-      return shard.tagCatalogue();
-    } finally {
-      lock.unlock();
-    }
+    return read(projectId, ProjectShard::tagCatalogue);
   }
 
   @Override
@@ -287,14 +252,8 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public UsageReport usage(String projectId, UsageQuery query) {
     requireNonNull(query, "query");
-    ProjectShard shard = shards.get(requireProject(projectId));
-    if (shard == null) {
-      return new UsageReport(0, 0, 0, List.of());
-    }
-    Lock lock = shard.lock.readLock();
-    lock.lock();
-    try {
-      if (query.where().equals(io.csbs.query.Predicates.all())) {
+    return read(projectId, shard -> {
+      if (query.where().equals(Predicates.all())) {
         return shard.usage().report(query.offset(), query.limit(), shard::serverName);
       }
       MatchSet matches = Planner.matches(shard, query.where(), clock.instant(), stallRule);
@@ -303,9 +262,7 @@ final class IndexedCatalog implements BackupCatalog {
         counted.add(shard.row(position));
       }
       return UsageIndex.sum(counted, query.offset(), query.limit());
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
@@ -323,14 +280,22 @@ final class IndexedCatalog implements BackupCatalog {
 
   @Override
   public QuotaUsage quotaUsage(String projectId) {
+    return read(projectId, shard -> new QuotaUsage(shard.quota(), shard.usage().backups(), shard.usage().sizeMb()));
+  }
+
+  /**
+   * Runs {@code read} on the project's shard under its read lock; a project without a shard reads as
+   * an empty one, so that every read answers the same way for it without creating anything.
+   */
+  private <T> T read(String projectId, Function<ProjectShard, T> read) {
     ProjectShard shard = shards.get(requireProject(projectId));
     if (shard == null) {
-      return new QuotaUsage(Quota.NONE, 0, 0);
+      return read.apply(noBackups);
     }
     Lock lock = shard.lock.readLock();
     lock.lock();
     try {
-      return new QuotaUsage(shard.quota(), shard.usage().backups(), shard.usage().sizeMb());
+      return read.apply(shard);
     } finally {
       lock.unlock();
     }
