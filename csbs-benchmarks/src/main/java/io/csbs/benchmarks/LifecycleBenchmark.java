@@ -2,7 +2,7 @@ package io.csbs.benchmarks;
 
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
-import io.csbs.lifecycle.Lifecycle;
+import io.csbs.lifecycle.Transition;
 import io.csbs.testing.BackupGenerator;
 import java.time.Instant;
 import java.util.List;
@@ -66,21 +66,25 @@ public class LifecycleBenchmark {
    * Deleting -progress x4-> fail -> Error (so that no backup disappears); Creating completes.
    */
   static Backup step(Backup backup, Instant now) {
-    BackupStatus status = backup.status();
-    switch (status) {
+    return nextTransition(backup).applyTo(backup, now).orElseThrow();
+  }
+
+  /** The next transition of {@code backup} in the cycle of {@link #step}. */
+  static Transition nextTransition(Backup backup) {
+    switch (backup.status()) {
       case AVAILABLE:
-        return Lifecycle.restore(backup, now);
+        return Transition.restore();
       case ERROR:
-        return Lifecycle.delete(backup, now);
+        return Transition.delete();
       default:
         int percent = backup.progress().orElseThrow().percent();
         if (percent < 100) {
-          return Lifecycle.reportProgress(backup, Math.min(100, percent + 25), now);
+          return Transition.reportProgress(Math.min(100, percent + 25));
         }
-        if (status == BackupStatus.DELETING) {
-          return Lifecycle.fail(backup, "benchmark: keep the backup", now);
-        }
-        return Lifecycle.complete(backup, now).orElseThrow();
+        return backup.status() == BackupStatus.DELETING ? KEEP_IT : Transition.complete();
     }
   }
+
+  /** Fails a deletion, so that no backup disappears from the cycle. */
+  private static final Transition KEEP_IT = Transition.fail("benchmark: keep the backup");
 }

@@ -1,0 +1,85 @@
+package io.csbs.benchmarks;
+
+import io.csbs.backup.Backup;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.lifecycle.Transition;
+import io.csbs.testing.BackupGenerator;
+import io.csbs.testing.FakeClock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Changes per second through a csbs catalog of {@code backups} backups, index maintenance included:
+ * {@code transition} applies the next step of a lifecycle cycle to the next backup, round robin (the
+ * same cycle as {@link LifecycleBenchmark}, which measures the pure transitions without a catalog);
+ * {@code addAndRemove} adds a new backup and removes it again, the changes that move the usage
+ * totals and every field index.
+ *
+ * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CatalogChangeBenchmark -p backups=1000000}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+public class CatalogChangeBenchmark {
+  /** How many backups the catalog holds. */
+  @Param({"100000", "1000000"})
+  int backups;
+
+  private FakeClock clock;
+  private BackupCatalog catalog;
+  private Backup[] current;
+  private int cursor;
+  private List<Backup> extra;
+  private int extraCursor;
+
+  @Setup(Level.Trial)
+  public void load() {
+    BackupGenerator generator = BackupGenerator.builder().seed(42).servers(Math.max(10, backups / 50)).build();
+    List<Backup> list = generator.backups(backups);
+    clock = FakeClock.at(generator.end());
+    catalog = Catalogs.indexed(clock);
+    catalog.addAll(list);
+    current = list.toArray(new Backup[0]);
+    extra = generator.backups(10_000);
+  }
+
+  /** One lifecycle transition of one stored backup, through the catalog (version check, indexes). */
+  @Benchmark
+  public Backup transition() {
+    int i = cursor;
+    cursor = i + 1 == current.length ? 0 : i + 1;
+    clock.advance(Duration.ofMillis(1));
+    Backup backup = current[i];
+    Transition transition = LifecycleBenchmark.nextTransition(backup);
+    Backup stored = catalog.apply(backup.projectId(), backup.id(), backup.version(), transition).orElseThrow();
+    current[i] = stored;
+    return stored;
+  }
+
+  /** Adds a new backup and removes it: every index and the usage totals change twice. */
+  @Benchmark
+  public long addAndRemove() {
+    Backup backup = extra.get(extraCursor);
+    extraCursor = extraCursor + 1 == extra.size() ? 0 : extraCursor + 1;
+    catalog.add(backup);
+    catalog.remove(backup.projectId(), backup.id(), backup.version());
+    return backup.version();
+  }
+}
