@@ -151,6 +151,9 @@ public final class InvalidInputs {
     for (String pair : bad) {
       excluded.add(pair.substring(0, pair.indexOf('=')));
     }
+    if (excluded.contains("offset")) {
+      excluded.add("marker"); // a marker with an offset is a mistake of its own, and reported first
+    }
     List<String> candidates = new ArrayList<>();
     for (String parameter : ListQueryString.PARAMETERS) {
       if (!excluded.contains(parameter) && !parameter.equals("end_time") && !parameter.equals("offset")) {
