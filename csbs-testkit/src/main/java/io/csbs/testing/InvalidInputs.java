@@ -534,8 +534,8 @@ public final class InvalidInputs {
    *
    * <pre>{@code
    * InvalidInputs.Case bad = InvalidInputs.withSeed(1).listQueryStrings().get(0);
-   * bad.input();          // "sort=name:asc&colour=k3x"
-   * bad.expectedField();  // Optional[colour]
+   * bad.input();          // an unknown parameter among valid ones, e.g. "sort=name:asc&colour=k3x"
+   * bad.expectedField();  // Optional[colour], that parameter
    * bad.assertRefused();  // passes: ListQueryString.parse refuses it naming "colour"
    * }</pre>
    */
