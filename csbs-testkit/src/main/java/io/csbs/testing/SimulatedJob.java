@@ -36,7 +36,8 @@ public final class SimulatedJob {
     FAILED,
     /**
      * Ended because another writer removed the backup or moved it out of the job's state (for example
-     * a watchdog that failed the stalled job); the runner leaves the backup as that writer left it.
+     * a watchdog that failed the stalled job); the runner leaves the backup as that writer left it. The
+     * runner notices at the job's next change, or at the end of an {@link SimulatedJobs#advance}.
      */
     INTERRUPTED;
 

@@ -50,10 +50,12 @@ import java.util.UUID;
  *
  * <p>Other writers: if a change is refused because another writer changed the backup (a {@link
  * VersionConflictException}), the runner reads the backup again. If it is gone, or no longer in the
- * job's state (say a watchdog failed the stalled job), the job ends as {@link
+ * job's state (say a watchdog failed a stuck job), the job ends as {@link
  * SimulatedJob.State#INTERRUPTED} and the backup stays as the other writer left it; if another writer
  * reported a higher progress, the runner keeps it; otherwise it retries once on the current version,
- * and a second refusal propagates.
+ * and a second refusal propagates. At the end of each {@code advance} the runner also reads the
+ * backup of every unfinished job, so that a stalled job, which makes no change, ends as interrupted
+ * too once another writer has removed its backup or moved it out of the job's state.
  *
  * <p>The catalog must use the same clock as the runner, or changes would be dated before the
  * backup's last change. Move time with {@link #advance}: if the test moves the clock itself, the jobs
@@ -246,6 +248,24 @@ public final class SimulatedJobs {
       step(next);
     }
     moveClockTo(target);
+    noticeOtherWriters();
+  }
+
+  /**
+   * Ends the unfinished jobs whose backup another writer removed or moved out of the job's state, so
+   * that a stalled job, which makes no change that would notice it, shows it too.
+   */
+  private void noticeOtherWriters() {
+    for (SimulatedJob job : jobs) {
+      if (!job.isDone()) {
+        Optional<Backup> current = catalog.find(job.projectId(), job.backupId());
+        if (current.isEmpty()) {
+          job.interrupt(clock.instant(), "the backup was removed by another writer");
+        } else if (current.get().status() != job.runningStatus()) {
+          job.interrupt(clock.instant(), "another writer changed the backup to " + current.get());
+        }
+      }
+    }
   }
 
   /**

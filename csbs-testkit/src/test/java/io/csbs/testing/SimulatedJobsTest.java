@@ -364,7 +364,7 @@ class SimulatedJobsTest {
 
   @ParameterizedTest
   @EnumSource(Kind.class)
-  void aJobWhoseBackupAnotherWriterFailedEndsInterruptedAndLeavesTheirChange(Kind kind) {
+  void aStalledJobWhoseBackupAnotherWriterFailedEndsInterruptedAtTheNextAdvanceAndLeavesTheirChange(Kind kind) {
     setUp(kind);
     SimulatedJob job = jobs.startBackup(PROJECT, WEB, JobPlan.DEFAULT.stallingAt(20));
     jobs.advance(Duration.ofMinutes(45));
@@ -372,13 +372,30 @@ class SimulatedJobsTest {
     Backup stalled = catalog.query(PROJECT, Query.where(Predicates.stalled())).backups().get(0);
     Backup failed = catalog.apply(PROJECT, stalled.id(), stalled.version(), Transition.fail("stalled for 30 minutes"))
         .orElseThrow();
+    assertEquals(SimulatedJob.State.STALLED, job.state(), "not noticed before the next advance");
 
-    jobs.resume(job);
-    jobs.advance(Duration.ofMinutes(10));
+    jobs.advance(Duration.ZERO);
     assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
     assertTrue(job.isDone());
+    assertEquals(Optional.of(START.plus(Duration.ofMinutes(45))), job.endedAt());
     assertEquals(failed, backupOf(job));
     assertTrue(job.toString().contains("another writer"), job.toString());
+    assertThrows(IllegalStateException.class, () -> jobs.resume(job));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void aRunningJobWhoseBackupAnotherWriterCompletedEndsInterruptedAtItsNextChange(Kind kind) {
+    setUp(kind);
+    SimulatedJob job = jobs.startBackup(PROJECT, WEB, JobPlan.DEFAULT);
+    jobs.advance(Duration.ofSeconds(90));
+    Backup available = catalog.apply(PROJECT, job.backupId(), backupOf(job).version(), Transition.complete())
+        .orElseThrow();
+
+    jobs.advance(Duration.ofSeconds(30));
+    assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
+    assertEquals(Optional.of(START.plus(Duration.ofMinutes(2))), job.endedAt());
+    assertEquals(available, backupOf(job));
   }
 
   @ParameterizedTest
