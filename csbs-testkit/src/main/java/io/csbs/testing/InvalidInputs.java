@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Tag;
 import io.csbs.query.Attribute;
 import io.csbs.query.ConsoleSearch;
 import io.csbs.query.KeywordField;
@@ -34,8 +35,9 @@ import java.util.TreeSet;
  * Seeded generator of invalid search inputs, each paired with what the library must say about it:
  * the exception and, for an {@link InvalidValueException}, the {@linkplain InvalidValueException#field()
  * field} it names. Every method returns one case for each kind of mistake it covers, with its values
- * drawn at random (and, for a query string, among random valid parameters in random order); the same
- * seed always gives the same cases.
+ * drawn at random (and, for a query string, among random valid parameters in random order); half of
+ * the time a limit is broken by the smallest margin (a limit of 1001, 11 values, a 37-char tag key).
+ * The same seed always gives the same cases.
  *
  * <pre>{@code
  * InvalidInputs invalid = InvalidInputs.withSeed(seed);
@@ -129,9 +131,9 @@ public final class InvalidInputs {
     cases.add(queryString("start_time after end_time", "start_time",
         List.of("start_time=" + apiTime(start), "end_time=" + apiTime(end)), "start_time", "end_time"));
     cases.add(queryString("limit 0", "limit", List.of("limit=0")));
-    cases.add(queryString("limit above 1000", "limit", List.of("limit=" + random.nextInt(1001, 100_000))));
+    cases.add(queryString("limit above 1000", "limit", List.of("limit=" + edge(Query.MAX_LIMIT + 1, 100_000))));
     cases.add(queryString("limit not a whole number", "limit", List.of("limit=" + pick(NOT_NUMBERS))));
-    cases.add(queryString("negative offset", "offset", List.of("offset=-" + random.nextInt(1, 1000))));
+    cases.add(queryString("negative offset", "offset", List.of("offset=-" + edge(1, 1000))));
     cases.add(queryString("marker together with offset", "marker",
         List.of("marker=" + uuid(), "offset=" + random.nextInt(1, 100)), "marker", "offset"));
     cases.add(queryString("unknown status", "status", List.of("status=" + pick(BAD_STATUSES))));
@@ -230,10 +232,10 @@ public final class InvalidInputs {
     String blank = pick(new String[] {"", " ", "   ", "\t", "\n "});
     cases.add(code("blank keyword", "Predicates.keyword(" + field + ", " + quote(blank) + ")", "keyword",
         () -> Predicates.keyword(field, blank)));
-    String long256 = word(256, 300);
-    cases.add(code("keyword over 255 chars", "Predicates.nameContains(<" + long256.length() + " chars>)", "keyword",
-        () -> Predicates.nameContains(long256)));
-    List<String> values = distinctWords(random.nextInt(11, 16));
+    String tooLongKeyword = word(edge(Predicates.MAX_KEYWORD_LENGTH + 1, 300));
+    cases.add(code("keyword over 255 chars", "Predicates.nameContains(<" + tooLongKeyword.length() + " chars>)", "keyword",
+        () -> Predicates.nameContains(tooLongKeyword)));
+    List<String> values = distinctWords(edge(Predicates.MAX_TAG_VALUES + 1, 15));
     String key = tagKey();
     cases.add(code(values.size() + " values for one tag key", "Predicates.tag(" + quote(key) + ", " + values + ")",
         "tag values", () -> Predicates.tag(key, values)));
@@ -244,10 +246,10 @@ public final class InvalidInputs {
     cases.add(code("tag value with a bad character", "Predicates.tag(\"env\", " + quote(badValue) + ")", "tag value",
         () -> Predicates.tag("env", badValue)));
     cases.add(code("blank tag key", "Predicates.tagKey(" + quote(blank) + ")", "tag key", () -> Predicates.tagKey(blank)));
-    String longKey = word(37, 60);
+    String longKey = word(edge(Tag.MAX_KEY_LENGTH + 1, 60));
     cases.add(code("tag key over 36 chars", "Predicates.tagKey(<" + longKey.length() + " chars>)", "tag key",
         () -> Predicates.tagKey(longKey)));
-    String longValue = word(44, 80);
+    String longValue = word(edge(Tag.MAX_VALUE_LENGTH + 1, 80));
     cases.add(code("tag value over 43 chars", "Predicates.tag(\"env\", <" + longValue.length() + " chars>)", "tag value",
         () -> Predicates.tag("env", longValue)));
     Duration nonPositive = random.nextBoolean() ? Duration.ZERO : Duration.ofSeconds(-random.nextInt(1, 1_000_000));
@@ -278,11 +280,11 @@ public final class InvalidInputs {
    */
   public List<Case> queries() {
     List<Case> cases = new ArrayList<>();
-    int low = -random.nextInt(0, 1000);
+    int low = -edge(0, 1000);
     cases.add(code("limit below 1", "Query.builder().limit(" + low + ")", "limit", () -> Query.builder().limit(low)));
-    int high = random.nextInt(Query.MAX_LIMIT + 1, 1_000_000);
+    int high = edge(Query.MAX_LIMIT + 1, 1_000_000);
     cases.add(code("limit above 1000", "Query.builder().limit(" + high + ")", "limit", () -> Query.builder().limit(high)));
-    long offset = -random.nextLong(1, Long.MAX_VALUE);
+    long offset = random.nextBoolean() ? -1 : -random.nextLong(1, Long.MAX_VALUE);
     cases.add(code("negative offset", "Query.builder().offset(" + offset + ")", "offset",
         () -> Query.builder().offset(offset)));
     String blank = pick(new String[] {"", " ", "\t"});
@@ -333,7 +335,7 @@ public final class InvalidInputs {
         () -> ConsoleSearch.empty().withKeyword(field, blank)));
     cases.add(code("no status", "ConsoleSearch.empty().withStatuses([])", "status",
         () -> ConsoleSearch.empty().withStatuses(List.of())));
-    int limit = random.nextBoolean() ? -random.nextInt(0, 100) : random.nextInt(Query.MAX_LIMIT + 1, 5000);
+    int limit = random.nextBoolean() ? -edge(0, 100) : edge(Query.MAX_LIMIT + 1, 5000);
     cases.add(code("page limit out of range", "ConsoleSearch.empty().toQuery(" + existing + ", " + limit + ")", "limit",
         () -> ConsoleSearch.empty().toQuery(existing, limit)));
     return cases;
@@ -385,7 +387,7 @@ public final class InvalidInputs {
           addToGroup(filter, repeatedGroup, key, List.of("b"));
         }));
     String valuesGroup = pick(TAG_FILTER_GROUPS);
-    List<String> values = distinctWords(random.nextInt(TagFilter.MAX_VALUES + 1, 20));
+    List<String> values = distinctWords(edge(TagFilter.MAX_VALUES + 1, 20));
     cases.add(code(values.size() + " values for one key in " + valuesGroup,
         "TagFilter.builder()." + valuesGroup + "(\"env\", " + values + ")", valuesGroup,
         () -> addToGroup(TagFilter.builder(), valuesGroup, "env", values)));
@@ -400,10 +402,10 @@ public final class InvalidInputs {
     String blank = pick(new String[] {"", " ", "\t"});
     cases.add(code("matches with a blank value", "TagFilter.builder().matches(\"resource_name\", " + quote(blank) + ")",
         "matches", () -> TagFilter.builder().matches(TagFilter.RESOURCE_NAME, blank)));
-    int limit = random.nextBoolean() ? -random.nextInt(0, 100) : random.nextInt(Query.MAX_LIMIT + 1, 5000);
+    int limit = random.nextBoolean() ? -edge(0, 100) : edge(Query.MAX_LIMIT + 1, 5000);
     cases.add(code("limit out of range", "TagFilter.builder().limit(" + limit + ")", "limit",
         () -> TagFilter.builder().limit(limit)));
-    long offset = -random.nextLong(1, 1_000_000);
+    long offset = -edge(1, 1_000_000);
     cases.add(code("negative offset", "TagFilter.builder().offset(" + offset + ")", "offset",
         () -> TagFilter.builder().offset(offset)));
     String action = pick(new String[] {"delete", "list", "FILTERS", "sum", ""});
@@ -497,9 +499,18 @@ public final class InvalidInputs {
     return shuffled;
   }
 
+  /** Half of the time {@code edge}, the first value that breaks a limit; else up to {@code max}. */
+  private int edge(int edge, int max) {
+    return random.nextBoolean() ? edge : random.nextInt(edge, max + 1);
+  }
+
   /** {@code min} to {@code max} letters, digits, {@code _} or {@code -}. */
   private String word(int min, int max) {
-    int length = random.nextInt(min, max + 1);
+    return word(random.nextInt(min, max + 1));
+  }
+
+  /** {@code length} letters, digits, {@code _} or {@code -}. */
+  private String word(int length) {
     StringBuilder word = new StringBuilder(length);
     for (int i = 0; i < length; i++) {
       word.append(WORD_CHARS.charAt(random.nextInt(WORD_CHARS.length())));

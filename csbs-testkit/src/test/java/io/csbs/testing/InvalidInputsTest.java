@@ -57,6 +57,19 @@ class InvalidInputsTest {
   }
 
   @Test
+  void limitsAreOftenBrokenByTheSmallestMargin() {
+    Set<String> inputs = new HashSet<>();
+    for (long seed = 0; seed < 20; seed++) {
+      InvalidInputs.withSeed(seed).all().forEach(bad -> inputs.add(bad.input()));
+    }
+    assertTrue(inputs.stream().anyMatch(q -> q.matches("(.*&)?\\??limit=1001(&.*)?")), "limit=1001");
+    assertTrue(inputs.contains("Query.builder().limit(1001)"), "Query limit 1001");
+    assertTrue(inputs.contains("Query.builder().limit(0)"), "Query limit 0");
+    assertTrue(inputs.contains("Query.builder().offset(-1)"), "Query offset -1");
+    assertTrue(inputs.contains("Predicates.tagKey(<37 chars>)"), "a key of 37 chars");
+  }
+
+  @Test
   void queryStringCasesHoldTheRawQueryStringAmongValidParameters() {
     List<String> raw = InvalidInputs.withSeed(3).listQueryStrings().stream()
         .map(InvalidInputs.Case::input).collect(Collectors.toList());
