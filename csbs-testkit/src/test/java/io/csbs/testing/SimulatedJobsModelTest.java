@@ -35,7 +35,7 @@ class SimulatedJobsModelTest {
   private static final int QUERIES_PER_PROJECT = 4;
   private static final Duration LONGEST_ADVANCE = Duration.ofMinutes(40);
 
-  @RepeatedTest(60)
+  @RepeatedTest(100)
   void indexedCatalogAnswersAsTheReferenceWhileJobsRun() {
     Seeds.run(Seeds.pick(), this::runSchedule);
   }
