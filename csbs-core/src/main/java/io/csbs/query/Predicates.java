@@ -219,9 +219,6 @@ public final class Predicates {
    */
   public static BackupPredicate tag(String key, Collection<String> values) {
     String checkedKey = Tag.checkKey(requireNonNull(key, "key"));
-    if (new java.util.HashSet<>(values).size() > MAX_TAG_VALUES) {
-      throw new InvalidValueException("tag values", values, "must be at most " + MAX_TAG_VALUES + " for key " + checkedKey);
-    }
     TreeSet<String> patterns = new TreeSet<>();
     for (String value : values) {
       String trimmed = requireNonNull(value, "tag value").strip();
@@ -230,6 +227,9 @@ public final class Predicates {
       } else {
         patterns.add(Tag.checkValue(trimmed));
       }
+    }
+    if (patterns.size() > MAX_TAG_VALUES) {
+      throw new InvalidValueException("tag values", values, "must be at most " + MAX_TAG_VALUES + " values (distinct, once trimmed) for key " + checkedKey);
     }
     if (patterns.contains("*")) {
       patterns.clear(); // "*" alone matches every value

@@ -407,14 +407,15 @@ public final class TagFilter {
         throw new InvalidValueException(
             group, checkedKey, "must have at most " + MAX_KEYS + " keys; it has " + keys.keySet() + " already");
       }
-      if (values.size() > MAX_VALUES) {
-        throw new InvalidValueException(
-            group, values, "must have at most " + MAX_VALUES + " values a key; " + checkedKey + " has " + values.size());
-      }
       TreeSet<String> normalized = new TreeSet<>();
       for (String value : values) {
         String trimmed = requireNonNull(value, "value").strip();
         normalized.add(trimmed.startsWith("*") ? "*" + trimmed.substring(1).strip() : trimmed);
+      }
+      // counted as Predicates.tag counts them: distinct values once trimmed
+      if (normalized.size() > MAX_VALUES) {
+        throw new InvalidValueException(group, values,
+            "must have at most " + MAX_VALUES + " values a key (distinct, once trimmed); " + checkedKey + " has " + normalized.size());
       }
       Predicates.tag(checkedKey, normalized); // validates the values
       if (normalized.contains("*")) {
