@@ -187,7 +187,7 @@ final class IndexedCatalog implements BackupCatalog {
         }
         after = new Pager.After(shard.row(markerPosition), false);
       }
-      MatchSet matches = Planner.matches(shard, query.predicate(), clock.instant(), stallRule);
+      Positions matches = Planner.matches(shard, query.predicate(), clock.instant(), stallRule);
       List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
       return page(backups, matches.cardinality(), query.limit());
     });
@@ -219,7 +219,7 @@ final class IndexedCatalog implements BackupCatalog {
       Comparator<Backup> order = query.sort().comparator().thenComparing(Backup::projectId);
       List<Backup> candidates = new ArrayList<>();
       for (ProjectShard shard : locked) {
-        MatchSet matches = Planner.matches(shard, query.predicate(), now, stallRule);
+        Positions matches = Planner.matches(shard, query.predicate(), now, stallRule);
         total += matches.cardinality();
         Pager.After after = marker == null ? null
             : new Pager.After(marker, shard.projectId.compareTo(marker.projectId()) > 0);
@@ -256,7 +256,7 @@ final class IndexedCatalog implements BackupCatalog {
       if (query.where().equals(Predicates.all())) {
         return shard.usage().report(query.offset(), query.limit(), shard::serverName);
       }
-      MatchSet matches = Planner.matches(shard, query.where(), clock.instant(), stallRule);
+      Positions matches = Planner.matches(shard, query.where(), clock.instant(), stallRule);
       List<Backup> counted = new ArrayList<>(matches.cardinality());
       for (int position = matches.next(0); position >= 0; position = matches.next(position + 1)) {
         counted.add(shard.row(position));

@@ -10,7 +10,7 @@ import java.util.function.IntPredicate;
  * operations on a narrow window (a time segment) cost the window, not the catalog. Dense sets may
  * share the words of an index (never written then); operations return new sets.
  */
-final class MatchSet {
+final class MatchSet implements Positions {
   private static final int[] NO_INTS = new int[0];
   static final MatchSet EMPTY = sparse(NO_INTS, 0);
 
@@ -71,7 +71,8 @@ final class MatchSet {
     return words != null;
   }
 
-  int cardinality() {
+  @Override
+  public int cardinality() {
     if (cardinality < 0) {
       int count = 0;
       for (int w = fromWord; w < toWord; w++) {
@@ -82,7 +83,8 @@ final class MatchSet {
     return cardinality;
   }
 
-  boolean isEmpty() {
+  @Override
+  public boolean isEmpty() {
     if (!isDense()) {
       return length == 0;
     }
@@ -110,7 +112,8 @@ final class MatchSet {
   }
 
   /** The largest position at or below {@code position}, or -1. */
-  int previous(int position) {
+  @Override
+  public int previous(int position) {
     if (position < 0) {
       return -1;
     }
@@ -138,7 +141,8 @@ final class MatchSet {
   }
 
   /** The smallest position at or above {@code position}, or -1. */
-  int next(int position) {
+  @Override
+  public int next(int position) {
     if (!isDense()) {
       int at = Arrays.binarySearch(ints, 0, length, Math.max(0, position));
       int index = at >= 0 ? at : -at - 1;
@@ -203,7 +207,8 @@ final class MatchSet {
    * The match that comes {@code skip} matches after the largest match at or below {@code position},
    * walking down: the start of a page after skipping an offset, counted a word at a time. -1 if none.
    */
-  int previousSkipping(int position, long skip) {
+  @Override
+  public int previousSkipping(int position, long skip) {
     if (position < 0) {
       return -1;
     }
@@ -231,7 +236,8 @@ final class MatchSet {
   }
 
   /** Like {@link #previousSkipping}, walking up from {@code position}. */
-  int nextSkipping(int position, long skip) {
+  @Override
+  public int nextSkipping(int position, long skip) {
     if (!isDense()) {
       long index = lowerIndex(Math.max(0, position)) + skip;
       return index < length ? ints[(int) index] : -1;
@@ -288,13 +294,14 @@ final class MatchSet {
   /** This set and {@code other}. */
   MatchSet and(MatchSet other) {
     if (!isDense() && !other.isDense()) {
-      return length <= other.length ? filter(other::contains) : other.filter(this::contains);
+      return intersectSorted(this, other);
     }
     if (!isDense() || !other.isDense()) {
       MatchSet sparse = isDense() ? other : this;
       MatchSet dense = isDense() ? this : other;
-      // a bit test a match, or a word-wise and over the dense window: whichever reads less
-      if (sparse.length < dense.toWord - dense.fromWord) {
+      // a bit test a match, or a scatter and a word-wise and over the dense window: a bit test is
+      // cheap, so the and only wins when the sparse side is several times the window
+      if (sparse.length < 4L * (dense.toWord - dense.fromWord)) {
         return sparse.filter(dense::contains);
       }
       return sparse.toDense().and(dense);
@@ -309,16 +316,26 @@ final class MatchSet {
       for (int w = fromWord; w < from; w++) {
         words[w - base] = 0;
       }
+      int count = 0;
       for (int w = from; w < to; w++) {
-        words[w - base] &= other.words[w - other.base];
+        long word = words[w - base] & other.words[w - other.base];
+        words[w - base] = word;
+        count += Long.bitCount(word);
       }
-      return new MatchSet(words, base, from, to, null, 0, true);
+      MatchSet narrowed = new MatchSet(words, base, from, to, null, 0, true);
+      narrowed.cardinality = count;
+      return narrowed;
     }
     long[] result = new long[to - from];
+    int count = 0;
     for (int w = from; w < to; w++) {
-      result[w - from] = words[w - base] & other.words[w - other.base];
+      long word = words[w - base] & other.words[w - other.base];
+      result[w - from] = word;
+      count += Long.bitCount(word);
     }
-    return window(result, from);
+    MatchSet intersection = window(result, from);
+    intersection.cardinality = count;
+    return intersection;
   }
 
   /** This set or {@code other}. */
@@ -362,6 +379,59 @@ final class MatchSet {
       result[w - fromWord] = words[w - base] & ~other.word(w);
     }
     return window(result, fromWord);
+  }
+
+  /**
+   * Two sorted position arrays intersected by a galloping merge: each side leaps over the other's
+   * gaps, so the cost follows the smaller side and the gaps, not a binary search from scratch per
+   * position. Tags of one server are correlated, and a conjunction of them keeps large sparse results
+   * for several steps; this keeps each step linear.
+   */
+  private static MatchSet intersectSorted(MatchSet x, MatchSet y) {
+    int[] a = x.ints;
+    int[] b = y.ints;
+    int aLength = x.length;
+    int bLength = y.length;
+    int[] result = new int[Math.min(aLength, bLength)];
+    int n = 0;
+    int i = 0;
+    int j = 0;
+    while (i < aLength && j < bLength) {
+      int av = a[i];
+      int bv = b[j];
+      if (av == bv) {
+        result[n++] = av;
+        i++;
+        j++;
+      } else if (av < bv) {
+        i = gallop(a, i + 1, aLength, bv);
+      } else {
+        j = gallop(b, j + 1, bLength, av);
+      }
+    }
+    return sparse(result, n);
+  }
+
+  /** The first index in {@code [from, to)} whose value is at least {@code target}, or {@code to}. */
+  private static int gallop(int[] values, int from, int to, int target) {
+    int step = 1;
+    int low = from;
+    int high = from;
+    while (high < to && values[high] < target) {
+      low = high + 1;
+      high = from + step;
+      step <<= 1;
+    }
+    high = Math.min(high, to);
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (values[mid] < target) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
   }
 
   /** This sparse set as an owned dense window. */

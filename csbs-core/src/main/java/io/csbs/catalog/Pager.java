@@ -29,7 +29,7 @@ final class Pager {
    * Up to {@code limit} matches of {@code set} in {@code sort}'s order, after skipping {@code skip},
    * all strictly after {@code after} (null for none).
    */
-  static List<Backup> read(ProjectShard shard, MatchSet set, Sort sort, After after, long skip, int limit) {
+  static List<Backup> read(ProjectShard shard, Positions set, Sort sort, After after, long skip, int limit) {
     if (limit <= 0 || set.isEmpty()) {
       return List.of();
     }
@@ -49,7 +49,7 @@ final class Pager {
   }
 
   private static List<Backup> readInRowOrder(
-      ProjectShard shard, MatchSet set, boolean descending, After after, long skip, int limit) {
+      ProjectShard shard, Positions set, boolean descending, After after, long skip, int limit) {
     Comparator<Backup> order = descending ? ProjectShard.ROW_ORDER.reversed() : ProjectShard.ROW_ORDER;
     int sorted = shard.sortedCount();
     List<Backup> tail = new ArrayList<>();
@@ -110,7 +110,7 @@ final class Pager {
     return page;
   }
 
-  private static int nextInWalk(MatchSet set, int from, boolean descending, int sorted) {
+  private static int nextInWalk(Positions set, int from, boolean descending, int sorted) {
     if (descending) {
       return set.previous(Math.min(from, sorted - 1));
     }
@@ -122,7 +122,7 @@ final class Pager {
   }
 
   private static List<Backup> readWithHeap(
-      ProjectShard shard, MatchSet set, Comparator<Backup> order, After after, long skip, int limit) {
+      ProjectShard shard, Positions set, Comparator<Backup> order, After after, long skip, int limit) {
     long wanted = skip + limit;
     if (wanted > Integer.MAX_VALUE - 1) {
       wanted = Integer.MAX_VALUE - 1;

@@ -43,8 +43,8 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   }
 
   /** The positions of the live rows of {@code shard} that match {@code predicate} at {@code now}. */
-  static MatchSet matches(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
-    return predicate.accept(new Planner(shard, now, stallRule)).materialize();
+  static Positions matches(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
+    return predicate.accept(new Planner(shard, now, stallRule)).positions();
   }
 
   /** One node of a plan. */
@@ -58,11 +58,21 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     /** Whether the live row at {@code position} matches. */
     abstract boolean test(int position);
 
+    /** The matches for a page and a count: materialized, unless a node can do with less. */
+    Positions positions() {
+      return materialize();
+    }
+
     /**
      * Whether {@link #materialize()} only hands out an index's own set (no work), so that an and
      * intersects it word by word (or by lookups for a sparse result) rather than testing rows.
      */
     boolean isShared() {
+      return false;
+    }
+
+    /** Whether {@link #materialize()} hands out an index bitmap, so that a row is tested by one bit. */
+    boolean isBitmap() {
       return false;
     }
   }
@@ -72,6 +82,11 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     return new Node() {
       @Override
       boolean isShared() {
+        return true;
+      }
+
+      @Override
+      boolean isBitmap() {
         return true;
       }
 
@@ -119,6 +134,24 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       @Override
       boolean isShared() {
         return wanted.length == 1;
+      }
+
+      @Override
+      boolean isBitmap() {
+        return wanted.length == 1;
+      }
+
+      @Override
+      Positions positions() {
+        if (wanted.length == 1) {
+          return materialize();
+        }
+        // states are disjoint: count by their counters, walk the page over their bitmaps
+        MatchSet[] sets = new MatchSet[wanted.length];
+        for (int i = 0; i < wanted.length; i++) {
+          sets[i] = shard.statusSet(wanted[i]);
+        }
+        return Positions.disjointUnion(sets, (int) estimate());
       }
 
       @Override
@@ -305,6 +338,11 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       }
 
       @Override
+      boolean isBitmap() {
+        return postings != null && postings.isDense();
+      }
+
+      @Override
       long estimate() {
         return postings == null ? 0 : postings.count();
       }
@@ -388,6 +426,14 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       }
     }
     others.sort(Comparator.comparingLong(Node::estimate));
+    if (others.size() > 2) {
+      // the most selective operand drives; then bitmaps, a bit test a row, before sorted arrays,
+      // which are merged: correlated tags keep results large for several steps, and bit tests shrink
+      // them far cheaper than merges
+      Node driver = others.remove(0);
+      others.sort(Comparator.comparing((Node node) -> !node.isBitmap()).thenComparingLong(Node::estimate));
+      others.add(0, driver);
+    }
     return new AndNode(ranges, others);
   }
 
