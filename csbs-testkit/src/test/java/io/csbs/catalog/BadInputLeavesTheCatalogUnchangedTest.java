@@ -22,6 +22,7 @@ import io.csbs.query.TagCatalogue;
 import io.csbs.query.TimeRange;
 import io.csbs.testing.BackupGenerator;
 import io.csbs.testing.FakeClock;
+import io.csbs.testing.InvalidInputs;
 import io.csbs.usage.Quota;
 import io.csbs.usage.QuotaExceededException;
 import io.csbs.usage.QuotaUsage;
@@ -66,6 +67,16 @@ class BadInputLeavesTheCatalogUnchangedTest {
         assertTrue(e.getMessage().startsWith(c.field()), e.getMessage());
       }
       assertEquals(before, snapshot(), "the catalog changed after: " + c.name());
+    }));
+  }
+
+  /** The testkit's catalogue of invalid search inputs, each refused as declared, the catalog untouched. */
+  @TestFactory
+  Stream<DynamicTest> everyInvalidSearchInputOfTheTestkitIsRefusedAndChangesNothing() {
+    return InvalidInputs.withSeed(11).all().stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+      Snapshot before = snapshot();
+      c.assertRefused();
+      assertEquals(before, snapshot(), "the catalog changed after: " + c.description());
     }));
   }
 
