@@ -46,6 +46,17 @@ final class IdIndex {
     size++;
   }
 
+  /** Makes room for {@code expected} ids in all, so that a bulk load does not rehash on the way. */
+  void ensureCapacity(int expected) {
+    int capacity = table.length;
+    while (expected * 2L > capacity) {
+      capacity *= 2;
+    }
+    if (capacity > table.length) {
+      resize(capacity);
+    }
+  }
+
   /** Removes {@code id}, shifting back the entries of its probe run so that lookups stay correct. */
   void remove(String id) {
     int mask = table.length - 1;

@@ -249,6 +249,12 @@ final class ProjectShard {
 
   /** Places {@code backup} in a new row with its status, usage, progress and id; not its field indexes. */
   private int appendRow(Backup backup) {
+    int position = appendRowWithoutUsage(backup);
+    usage.add(backup);
+    return position;
+  }
+
+  private int appendRowWithoutUsage(Backup backup) {
     if (size == rows.length) {
       rows = Arrays.copyOf(rows, size + (size >>> 1) + 16);
     }
@@ -261,7 +267,6 @@ final class ProjectShard {
     Bits.set(live, position);
     liveCount++;
     setStatus(position, backup.status());
-    usage.add(backup);
     trackProgress(position, backup);
     ids.put(backup.id(), position);
     return position;
@@ -279,10 +284,12 @@ final class ProjectShard {
       rows = Arrays.copyOf(rows, size + backups.length + ((size + backups.length) >>> 3));
     }
     int first = size;
+    ids.ensureCapacity(size + backups.length);
     for (Backup backup : backups) {
-      appendRow(backup);
+      appendRowWithoutUsage(backup);
     }
     int end = size;
+    usage.addAll(rows, first, end);
     if (end - first < PARALLEL_BATCH) {
       for (int position = first; position < end; position++) {
         indexAttributesAndTags(position, rows[position]);

@@ -56,6 +56,28 @@ final class UsageIndex {
     change(backup.server().id(), -1, -backup.sizeMb());
   }
 
+  /**
+   * Adds many backups at once: totals first, then the largest-first order rebuilt once, instead of
+   * re-placing a server in the order for each of its backups.
+   */
+  void addAll(Backup[] backups, int from, int to) {
+    for (int i = from; i < to; i++) {
+      Backup backup = backups[i];
+      Total total = byServer.get(backup.server().id());
+      if (total == null) {
+        total = new Total(backup.server().id());
+        byServer.put(total.serverId, total);
+      }
+      // totals change under the ordered set's feet here: it is rebuilt from scratch below
+      total.backups++;
+      total.sizeMb += backup.sizeMb();
+      this.backups++;
+      this.sizeMb += backup.sizeMb();
+    }
+    largestFirst.clear();
+    largestFirst.addAll(byServer.values());
+  }
+
   void clear() {
     byServer.clear();
     largestFirst.clear();
