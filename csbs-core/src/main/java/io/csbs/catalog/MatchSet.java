@@ -43,6 +43,13 @@ final class MatchSet implements Positions {
     return new MatchSet(words, 0, from, to, null, 0, false);
   }
 
+  /** Like {@link #shared(long[], int, int)}, whose number of positions the index counts already. */
+  static MatchSet shared(long[] words, int fromWord, int toWord, int cardinality) {
+    MatchSet set = shared(words, fromWord, toWord);
+    set.cardinality = cardinality;
+    return set;
+  }
+
   /** A dense set owning {@code words}, whose index 0 is word {@code fromWord}. */
   static MatchSet window(long[] words, int fromWord) {
     return new MatchSet(words, fromWord, fromWord, fromWord + words.length, null, 0, true);

@@ -109,13 +109,14 @@ final class ProjectShard {
     return ids.get(id);
   }
 
+  /** The live rows; counted by the shard, so a total of every backup reads no bitmap. */
   MatchSet liveSet() {
-    MatchSet set = MatchSet.shared(live, 0, Bits.wordsFor(size));
-    return set;
+    return MatchSet.shared(live, 0, Bits.wordsFor(size), liveCount);
   }
 
+  /** The rows in {@code status}; counted by the shard, like {@link #liveSet()}. */
   MatchSet statusSet(BackupStatus status) {
-    return MatchSet.shared(statusBits[status.ordinal()], 0, Bits.wordsFor(size));
+    return MatchSet.shared(statusBits[status.ordinal()], 0, Bits.wordsFor(size), statusCounts[status.ordinal()]);
   }
 
   int statusCount(BackupStatus status) {
