@@ -54,29 +54,6 @@ final class Bits {
     words[lastWord] |= lastMask;
   }
 
-
-  /** The highest set bit at or below {@code bit} within words {@code [fromWord, ...)}, or -1. */
-  static int previousSetBit(long[] words, int bit, int fromWord) {
-    if (bit < 0) {
-      return -1;
-    }
-    int word = bit >>> 6;
-    if (word >= words.length) {
-      word = words.length - 1;
-      bit = (word << 6) + 63;
-    }
-    long bits = words[word] & (-1L >>> (63 - (bit & 63)));
-    while (true) {
-      if (bits != 0) {
-        return (word << 6) + 63 - Long.numberOfLeadingZeros(bits);
-      }
-      if (--word < fromWord) {
-        return -1;
-      }
-      bits = words[word];
-    }
-  }
-
   /** The lowest set bit at or above {@code bit} within words {@code [..., toWord)}, or -1. */
   static int nextSetBit(long[] words, int bit, int toWord) {
     int word = bit >>> 6;

@@ -19,10 +19,6 @@ final class IdIndex {
     this.idAt = idAt;
   }
 
-  int size() {
-    return size;
-  }
-
   /** The position of {@code id}, or -1. */
   int get(String id) {
     int mask = table.length - 1;
@@ -89,10 +85,6 @@ final class IdIndex {
   void clear() {
     table = newTable(16);
     size = 0;
-  }
-
-  long bytes() {
-    return 16 + 4L * table.length;
   }
 
   private void insert(String id, int position) {

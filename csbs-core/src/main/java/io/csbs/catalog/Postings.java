@@ -95,8 +95,4 @@ final class Postings {
     sparse = NO_INTS;
   }
 
-  /** Bytes held, for the memory report. */
-  long bytes() {
-    return 16 + (dense != null ? 16 + 8L * dense.length : 16 + 4L * sparse.length);
-  }
 }

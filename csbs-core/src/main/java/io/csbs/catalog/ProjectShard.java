@@ -5,7 +5,6 @@ import io.csbs.backup.BackupStatus;
 import io.csbs.backup.Tag;
 import io.csbs.query.Attribute;
 import io.csbs.query.TagCatalogue;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -496,16 +495,5 @@ final class ProjectShard {
     }
     names.remove(null, backup.name(), position);
     servers.remove(backup.server().id(), backup.server().name(), position);
-  }
-
-  /** Live backups in row order, for tests of the shard's own consistency. */
-  List<Backup> liveRows() {
-    List<Backup> result = new ArrayList<>(liveCount);
-    for (int position = 0; position < size; position++) {
-      if (Bits.get(live, position)) {
-        result.add(rows[position]);
-      }
-    }
-    return result;
   }
 }
