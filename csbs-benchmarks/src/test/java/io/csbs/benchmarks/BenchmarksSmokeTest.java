@@ -20,7 +20,7 @@ class BenchmarksSmokeTest {
   @Test
   void everyBenchmarkRunsAtTheSmallestSize() throws RunnerException {
     Options options = new OptionsBuilder()
-        .include("io\\.csbs\\.benchmarks\\..*")
+        .include("io\\.csbs\\..*")
         .param("backups", "1000")
         .forks(0)
         .warmupIterations(0)

@@ -12,6 +12,8 @@ import java.util.function.IntPredicate;
  */
 final class MatchSet implements Positions {
   private static final int[] NO_INTS = new int[0];
+  /** Sorted arrays of about the same size beyond this many positions intersect through a bitmap. */
+  private static final int MERGE_LIMIT = 2048;
   static final MatchSet EMPTY = sparse(NO_INTS, 0);
 
   /** Dense: the words of the window; null when sparse. */
@@ -309,7 +311,7 @@ final class MatchSet implements Positions {
       // a bit test a match, or a scatter and a word-wise and over the dense window: a bit test is
       // cheap, so the and only wins when the sparse side is several times the window
       if (sparse.length < 4L * (dense.toWord - dense.fromWord)) {
-        return sparse.filter(dense::contains);
+        return sparse.keepIn(dense);
       }
       return sparse.toDense().and(dense);
     }
@@ -395,6 +397,13 @@ final class MatchSet implements Positions {
    * for several steps; this keeps each step linear.
    */
   private static MatchSet intersectSorted(MatchSet x, MatchSet y) {
+    MatchSet small = x.length <= y.length ? x : y;
+    MatchSet large = small == x ? y : x;
+    if (small.length > MERGE_LIMIT && large.length < 8L * small.length) {
+      // sizes alike and large: a merge mispredicts a branch nearly every step, while scattering
+      // one side into a bitmap and testing the other runs straight through
+      return small.keepIn(large.toDense());
+    }
     int[] a = x.ints;
     int[] b = y.ints;
     int aLength = x.length;
@@ -439,6 +448,26 @@ final class MatchSet implements Positions {
       }
     }
     return low;
+  }
+
+  /** The positions of this sparse set that the dense set {@code dense} holds: one bit test each. */
+  private MatchSet keepIn(MatchSet dense) {
+    int[] kept = new int[length];
+    int count = 0;
+    long[] bits = dense.words;
+    int base = dense.base;
+    int from = dense.fromWord;
+    int to = dense.toWord;
+    for (int i = 0; i < length; i++) {
+      int position = ints[i];
+      int w = position >>> 6;
+      if (w >= from && w < to) {
+        // no branch on the bit: a bitmap of common values makes it a coin toss the CPU mispredicts
+        kept[count] = position;
+        count += (int) ((bits[w - base] >>> position) & 1L);
+      }
+    }
+    return sparse(kept, count);
   }
 
   /** This sparse set as an owned dense window. */
