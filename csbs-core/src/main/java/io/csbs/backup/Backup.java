@@ -1,7 +1,6 @@
 package io.csbs.backup;
 
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -194,11 +193,12 @@ public abstract class Backup {
     if (tags.size() > MAX_TAGS) {
       throw new InvalidValueException("tags", tags, "must be at most " + MAX_TAGS + " tags");
     }
-    if (tags.size() > 1) {
-      Set<String> keys = new HashSet<>();
-      for (Tag tag : tags) {
-        if (!keys.add(tag.key())) {
-          throw new InvalidValueException("tags", tags, "must have unique keys; '" + tag.key() + "' repeats");
+    // at most 10 tags: pairwise comparison, no set to allocate on every transition
+    for (int i = 1; i < tags.size(); i++) {
+      String key = tags.get(i).key();
+      for (int j = 0; j < i; j++) {
+        if (tags.get(j).key().equals(key)) {
+          throw new InvalidValueException("tags", tags, "must have unique keys; '" + key + "' repeats");
         }
       }
     }

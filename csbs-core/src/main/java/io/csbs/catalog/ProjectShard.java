@@ -325,8 +325,11 @@ final class ProjectShard {
       usage.add(next);
     }
     if (!previous.progress().equals(next.progress())) {
-      running.remove(position);
-      trackProgress(position, next);
+      if (next.progress().isPresent()) {
+        running.put(position, next.progress().get().changedAt());  // replaces the previous time
+      } else {
+        running.remove(position);
+      }
     }
     if (!sameIndexedFields(previous, next)) {  // never for lifecycle transitions
       unindexFields(position, previous);
