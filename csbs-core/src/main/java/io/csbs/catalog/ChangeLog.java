@@ -26,6 +26,8 @@ final class ChangeLog {
   private final ArrayDeque<Change> pending = new ArrayDeque<>();
   private final ReentrantLock delivering = new ReentrantLock();
   private long sequence;
+  /** The size of {@link #pending}, readable without the lock: most writes have nothing to deliver. */
+  private volatile int pendingCount;
 
   Subscription subscribe(Consumer<Change> subscriber) {
     subscribers.add(subscriber);
@@ -40,6 +42,7 @@ final class ChangeLog {
     synchronized (recording) {
       pending.add(new Change(++sequence, projectId, backupId,
           Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
+      pendingCount = pending.size();
     }
   }
 
@@ -65,14 +68,14 @@ final class ChangeLog {
   }
 
   private boolean hasPending() {
-    synchronized (recording) {
-      return !pending.isEmpty();
-    }
+    return pendingCount > 0;
   }
 
   private Change next() {
     synchronized (recording) {
-      return pending.poll();
+      Change change = pending.poll();
+      pendingCount = pending.size();
+      return change;
     }
   }
 }
