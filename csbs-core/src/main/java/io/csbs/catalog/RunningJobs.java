@@ -5,16 +5,18 @@ import java.util.Arrays;
 
 /**
  * The rows in an intermediate state with the instant their progress last changed: an open-addressing
- * table from position to that instant, so that a search for stalled jobs reads a few compact arrays
+ * table from position to that instant, so that a search for stalled jobs reads one compact array
  * instead of following every running backup's progress object. Running jobs are a small part of a
  * catalog, so the table stays small.
+ *
+ * <p>A slot is two adjacent longs, {@code (position + 1) << 32 | nanos} and the epoch second, so that
+ * a progress report (a lookup and a write) touches one cache line; 0 marks an empty slot.
  */
 final class RunningJobs {
-  private static final int EMPTY = -1;
+  private static final int EMPTY = 0;
 
-  private int[] positions = emptyTable(16);
-  private long[] seconds = new long[16];
-  private int[] nanos = new int[16];
+  /** Two longs a slot; the number of slots is a power of two. */
+  private long[] slots = new long[2 * 16];
   private int size;
 
   int size() {
@@ -23,59 +25,56 @@ final class RunningJobs {
 
   void put(int position, Instant changedAt) {
     int slot = find(position);
-    if (positions[slot] == EMPTY) {
-      if ((size + 1) * 2 > positions.length) {
-        resize(positions.length * 2);
+    if (slots[slot] == EMPTY) {
+      if ((size + 1) * 2 > capacity()) {
+        resize(capacity() * 2);
         slot = find(position);
       }
-      positions[slot] = position;
       size++;
     }
-    seconds[slot] = changedAt.getEpochSecond();
-    nanos[slot] = changedAt.getNano();
+    slots[slot] = key(position) | changedAt.getNano();
+    slots[slot + 1] = changedAt.getEpochSecond();
   }
 
   void remove(int position) {
     int slot = find(position);
-    if (positions[slot] == EMPTY) {
+    if (slots[slot] == EMPTY) {
       return;
     }
-    positions[slot] = EMPTY;
+    slots[slot] = EMPTY;
     size--;
-    int mask = positions.length - 1;
-    for (int next = (slot + 1) & mask; positions[next] != EMPTY; next = (next + 1) & mask) {
-      int home = home(positions[next], mask);
+    int mask = slots.length - 1;
+    for (int next = (slot + 2) & mask; slots[next] != EMPTY; next = (next + 2) & mask) {
+      int home = home(positionIn(slots[next]), mask);
+      // move the entry back into the hole unless its home lies cyclically in (slot, next]
       boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
       if (!homeBetween) {
-        positions[slot] = positions[next];
-        seconds[slot] = seconds[next];
-        nanos[slot] = nanos[next];
-        positions[next] = EMPTY;
+        slots[slot] = slots[next];
+        slots[slot + 1] = slots[next + 1];
+        slots[next] = EMPTY;
         slot = next;
       }
     }
   }
 
   void clear() {
-    positions = emptyTable(16);
-    seconds = new long[16];
-    nanos = new int[16];
+    slots = new long[2 * 16];
     size = 0;
   }
 
   /** Whether the running job at {@code position} last changed before {@code cutoff}. */
   boolean changedBefore(int position, Instant cutoff) {
     int slot = find(position);
-    return positions[slot] != EMPTY && before(slot, cutoff);
+    return slots[slot] != EMPTY && before(slot, cutoff);
   }
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
     int[] found = new int[size];
     int count = 0;
-    for (int slot = 0; slot < positions.length; slot++) {
-      if (positions[slot] != EMPTY && before(slot, cutoff)) {
-        found[count++] = positions[slot];
+    for (int slot = 0; slot < slots.length; slot += 2) {
+      if (slots[slot] != EMPTY && before(slot, cutoff)) {
+        found[count++] = positionIn(slots[slot]);
       }
     }
     Arrays.sort(found, 0, count);
@@ -83,43 +82,48 @@ final class RunningJobs {
   }
 
   private boolean before(int slot, Instant cutoff) {
+    long seconds = slots[slot + 1];
     long cutoffSeconds = cutoff.getEpochSecond();
-    return seconds[slot] < cutoffSeconds || (seconds[slot] == cutoffSeconds && nanos[slot] < cutoff.getNano());
+    return seconds < cutoffSeconds || (seconds == cutoffSeconds && (int) slots[slot] < cutoff.getNano());
   }
 
+  /** The slot (an even index) holding {@code position}, or the empty slot where it would go. */
   private int find(int position) {
-    int mask = positions.length - 1;
+    int mask = slots.length - 1;
+    long key = key(position);
     int slot = home(position, mask);
-    while (positions[slot] != EMPTY && positions[slot] != position) {
-      slot = (slot + 1) & mask;
+    while (slots[slot] != EMPTY && (slots[slot] & 0xFFFF_FFFF_0000_0000L) != key) {
+      slot = (slot + 2) & mask;
     }
     return slot;
   }
 
+  private int capacity() {
+    return slots.length / 2;
+  }
+
   private void resize(int capacity) {
-    int[] oldPositions = positions;
-    long[] oldSeconds = seconds;
-    int[] oldNanos = nanos;
-    positions = emptyTable(capacity);
-    seconds = new long[capacity];
-    nanos = new int[capacity];
-    for (int slot = 0; slot < oldPositions.length; slot++) {
-      if (oldPositions[slot] != EMPTY) {
-        int to = find(oldPositions[slot]);
-        positions[to] = oldPositions[slot];
-        seconds[to] = oldSeconds[slot];
-        nanos[to] = oldNanos[slot];
+    long[] old = slots;
+    slots = new long[2 * capacity];
+    for (int slot = 0; slot < old.length; slot += 2) {
+      if (old[slot] != EMPTY) {
+        int to = find(positionIn(old[slot]));
+        slots[to] = old[slot];
+        slots[to + 1] = old[slot + 1];
       }
     }
   }
 
-  private static int home(int position, int mask) {
-    return (position * 0x9E3779B1 >>> 7) & mask;
+  private static long key(int position) {
+    return (long) (position + 1) << 32;
   }
 
-  private static int[] emptyTable(int capacity) {
-    int[] table = new int[capacity];
-    Arrays.fill(table, EMPTY);
-    return table;
+  private static int positionIn(long first) {
+    return (int) (first >>> 32) - 1;
+  }
+
+  /** The home slot of {@code position}: an even index below {@code mask}. */
+  private static int home(int position, int mask) {
+    return (position * 0x9E3779B1 >>> 7) << 1 & mask;
   }
 }

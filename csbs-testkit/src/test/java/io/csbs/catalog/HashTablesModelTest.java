@@ -1,0 +1,132 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.csbs.testing.Seeds;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The catalog's two open-addressing tables, {@link IdIndex} and {@link RunningJobs}, against a
+ * {@link HashMap} under random puts and removes: positions of every width (so that the id index
+ * widens its position field while full), ids whose hashes collide, and removals that shift probe
+ * runs back. Replay with {@code -Dcsbs.seed=N}.
+ */
+class HashTablesModelTest {
+
+  @RepeatedTest(20)
+  void idIndexAnswersLikeAMap() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int maxPosition = 1 << (4 + random.nextInt(20));
+      String[] idAt = new String[maxPosition + 1];
+      IdIndex index = new IdIndex(position -> idAt[position]);
+      Map<String, Integer> model = new HashMap<>();
+      List<String> known = new ArrayList<>();
+      for (int step = 0; step < 3000; step++) {
+        if (model.isEmpty() || random.nextInt(3) > 0) {
+          String id = randomId(random);
+          if (model.containsKey(id)) {
+            continue;
+          }
+          int position = random.nextInt(maxPosition + 1);
+          if (idAt[position] != null) {
+            continue;
+          }
+          idAt[position] = id;
+          index.put(id, position);
+          model.put(id, position);
+          known.add(id);
+        } else {
+          String id = known.get(random.nextInt(known.size()));
+          Integer position = model.remove(id);
+          index.remove(id);
+          if (position != null) {
+            idAt[position] = null;
+          }
+        }
+        String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
+        assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
+      }
+      for (String id : known) {
+        assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
+      }
+    });
+  }
+
+  /** "Aa" and "BB" have the same {@code String.hashCode}, so ids built of them collide in whole. */
+  private static String randomId(SplittableRandom random) {
+    StringBuilder id = new StringBuilder();
+    int parts = 1 + random.nextInt(4);
+    for (int i = 0; i < parts; i++) {
+      id.append(random.nextBoolean() ? "Aa" : "BB");
+    }
+    if (random.nextInt(4) > 0) {
+      id.append('-').append(random.nextInt(5000));
+    }
+    return id.toString();
+  }
+
+  @Test
+  void idIndexKeepsPositionsWhenTheyOutgrowTheirField() {
+    String[] idAt = new String[1 << 21];
+    IdIndex index = new IdIndex(position -> idAt[position]);
+    for (int i = 0; i < 200; i++) {
+      int position = i * 10_000;
+      idAt[position] = "b-" + i;
+      index.put("b-" + i, position);
+    }
+    for (int i = 0; i < 200; i++) {
+      assertEquals(i * 10_000, index.get("b-" + i));
+    }
+    assertEquals(-1, index.get("b-200"));
+  }
+
+  @RepeatedTest(20)
+  void runningJobsAnswerLikeAMap() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int positions = 1 + random.nextInt(5000);
+      RunningJobs running = new RunningJobs();
+      Map<Integer, Instant> model = new HashMap<>();
+      Instant base = Instant.parse("2026-01-01T00:00:00Z");
+      for (int step = 0; step < 4000; step++) {
+        int position = random.nextInt(positions);
+        if (random.nextInt(3) > 0) {
+          Instant at = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
+          running.put(position, at);
+          model.put(position, at);
+        } else {
+          running.remove(position);
+          model.remove(position);
+        }
+        assertEquals(model.size(), running.size(), "size");
+        Instant cutoff = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
+        int probe = random.nextInt(positions);
+        boolean expected = model.containsKey(probe) && model.get(probe).isBefore(cutoff);
+        assertEquals(expected, running.changedBefore(probe, cutoff), () -> "position " + probe + " before " + cutoff);
+        if (step % 500 == 0) {
+          List<Integer> stalled = new ArrayList<>();
+          model.forEach((p, at) -> {
+            if (at.isBefore(cutoff)) {
+              stalled.add(p);
+            }
+          });
+          stalled.sort(null);
+          MatchSet found = running.changedBefore(cutoff);
+          List<Integer> actual = new ArrayList<>();
+          for (int p = found.next(0); p >= 0; p = found.next(p + 1)) {
+            actual.add(p);
+          }
+          assertEquals(stalled, actual, "stalled positions");
+        }
+      }
+    });
+  }
+}
