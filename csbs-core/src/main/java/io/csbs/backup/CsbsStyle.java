@@ -22,6 +22,7 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
     overshadowImplementation = true,
     defaults = @Value.Immutable(copy = false),
     strictBuilder = true,
+    allParameters = true,
     // no @Generated on the generated classes: its annotation type is not on users' class path, and
     // javac warns about it wherever a user calls a builder
     allowedClasspathAnnotations = {Override.class})

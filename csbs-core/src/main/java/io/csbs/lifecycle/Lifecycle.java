@@ -76,13 +76,9 @@ public final class Lifecycle {
               : "";
       throw refused(backup, operation.toString(), why);
     }
-    Backup.Builder next = next(backup, now, backup.finishedAt())
-        .status(BackupStatus.of(operation.job()))
-        .progress(Progress.of(0, now));
-    if (operation.job() == JobType.DELETE) {
-      backup.failure().ifPresent(next::failure);
-    }
-    return next.build();
+    Optional<Failure> kept = operation.job() == JobType.DELETE ? backup.failure() : Optional.empty();
+    return backup.nextVersion(
+        BackupStatus.of(operation.job()), Optional.of(Progress.of(0, now)), kept, now, backup.finishedAt());
   }
 
   /**
@@ -103,7 +99,9 @@ public final class Lifecycle {
     if (percent == current.percent()) {
       return backup;
     }
-    return next(backup, now, backup.finishedAt()).status(backup.status()).progress(Progress.of(percent, now)).build();
+    // the failure of an Error backup being deleted stays, as it does when the deletion starts
+    return backup.nextVersion(
+        backup.status(), Optional.of(Progress.of(percent, now)), backup.failure(), now, backup.finishedAt());
   }
 
   /**
@@ -118,9 +116,9 @@ public final class Lifecycle {
       case DELETING:
         return Optional.empty();
       case CREATING:
-        return Optional.of(next(backup, now, Optional.of(now)).status(BackupStatus.AVAILABLE).build());
+        return Optional.of(available(backup, now, Optional.of(now)));
       default:
-        return Optional.of(next(backup, now, backup.finishedAt()).status(BackupStatus.AVAILABLE).build());
+        return Optional.of(available(backup, now, backup.finishedAt()));
     }
   }
 
@@ -137,7 +135,7 @@ public final class Lifecycle {
     Failure failure = Failure.of(job, reason, now);
     // a failed backup job has finished too: finishedAt tells when it gave up
     Optional<Instant> finishedAt = job == JobType.BACKUP ? Optional.of(now) : backup.finishedAt();
-    return next(backup, now, finishedAt).status(BackupStatus.ERROR).failure(failure).build();
+    return backup.nextVersion(BackupStatus.ERROR, Optional.empty(), Optional.of(failure), now, finishedAt);
   }
 
   /**
@@ -156,26 +154,8 @@ public final class Lifecycle {
     return names;
   }
 
-  /**
-   * A copy of {@code backup} for its next version: everything kept but the state-dependent fields
-   * (status, progress, failure), which each transition sets, and {@code finishedAt}, given.
-   */
-  private static Backup.Builder next(Backup backup, Instant now, Optional<Instant> finishedAt) {
-    return Backup.builder()
-        .id(backup.id())
-        .name(backup.name())
-        .description(backup.description())
-        .projectId(backup.projectId())
-        .server(backup.server())
-        .type(backup.type())
-        .trigger(backup.trigger())
-        .policyId(backup.policyId())
-        .sizeMb(backup.sizeMb())
-        .createdAt(backup.createdAt())
-        .updatedAt(now)
-        .finishedAt(finishedAt)
-        .addAllTags(backup.tags())
-        .version(backup.version() + 1);
+  private static Backup available(Backup backup, Instant now, Optional<Instant> finishedAt) {
+    return backup.nextVersion(BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), now, finishedAt);
   }
 
   private static Progress runningProgress(Backup backup, String attempted) {

@@ -319,4 +319,74 @@ class BackupTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, withoutId::build);
     assertTrue(e.getMessage().contains("id"), e.getMessage());
   }
+
+  // ---- nextVersion
+
+  @Test
+  void nextVersionKeepsTheRecordSharesItsTagsAndSetsTheNewState() {
+    Backup backup = available().sizeMb(2048).tags(Tag.of("env", "prod"), Tag.of("app", "erp")).build();
+    Instant now = CREATED.plusSeconds(600);
+
+    Backup next = backup.nextVersion(
+        BackupStatus.DELETING, Optional.of(Progress.of(0, now)), Optional.empty(), now, Optional.empty());
+
+    assertEquals(BackupStatus.DELETING, next.status());
+    assertEquals(Optional.of(Progress.of(0, now)), next.progress());
+    assertEquals(now, next.updatedAt());
+    assertEquals(2, next.version());
+    assertEquals(backup.id(), next.id());
+    assertEquals(backup.name(), next.name());
+    assertEquals(backup.sizeMb(), next.sizeMb());
+    assertEquals(backup.createdAt(), next.createdAt());
+    assertTrue(backup.tags() == next.tags(), "the tag list is shared, not copied");
+  }
+
+  @Test
+  void nextVersionRefusesAnIntermediateStateWithoutProgress() {
+    Backup backup = available().build();
+
+    assertInvalid("progress", "is required while", () -> backup.nextVersion(
+        BackupStatus.RESTORING, Optional.empty(), Optional.empty(), CREATED, Optional.empty()));
+  }
+
+  @Test
+  void nextVersionRefusesErrorWithoutFailure() {
+    Backup backup = available().build();
+
+    assertInvalid("failure", "is required in state Error", () -> backup.nextVersion(
+        BackupStatus.ERROR, Optional.empty(), Optional.empty(), CREATED, Optional.empty()));
+  }
+
+  @Test
+  void nextVersionRefusesAnUpdateBeforeTheCreation() {
+    Backup backup = available().build();
+
+    assertInvalid("updated at", "must not be before created at", () -> backup.nextVersion(
+        BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), CREATED.minusSeconds(1), Optional.empty()));
+  }
+
+  @Test
+  void nextVersionRefusesAFinishBeforeTheCreation() {
+    Backup backup = available().build();
+
+    assertInvalid("finished at", "must not be before created at", () -> backup.nextVersion(
+        BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), CREATED, Optional.of(CREATED.minusSeconds(1))));
+  }
+
+  @Test
+  void nextVersionRefusesToOverflowTheVersion() {
+    Backup backup = available().version(Long.MAX_VALUE).build();
+
+    assertInvalid("version", "at least 1", () -> backup.nextVersion(
+        BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), CREATED, Optional.empty()));
+  }
+
+  @Test
+  void nextVersionNamesAMissingArgument() {
+    Backup backup = available().build();
+
+    NullPointerException e = assertThrows(NullPointerException.class, () -> backup.nextVersion(
+        BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), null, Optional.empty()));
+    assertEquals("updatedAt", e.getMessage());
+  }
 }

@@ -128,6 +128,14 @@ class LifecycleTest {
   }
 
   @Test
+  void progressOfDeletingAFormerErrorBackupKeepsItsFailure() {
+    Backup next = Lifecycle.reportProgress(Lifecycle.delete(error(), NOW), 40, NOW.plusSeconds(5));
+
+    assertEquals(Optional.of(Progress.of(40, NOW.plusSeconds(5))), next.progress());
+    assertEquals(Optional.of(BACKUP_FAILURE), next.failure());
+  }
+
+  @Test
   void completeOfADeletingBackupMeansTheBackupIsGone() {
     assertEquals(Optional.empty(), Lifecycle.complete(deleting(), NOW));
   }
