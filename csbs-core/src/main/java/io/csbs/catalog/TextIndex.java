@@ -19,6 +19,8 @@ import java.util.Map;
  */
 final class TextIndex {
   private static final int[] NO_ENTRIES = {0};
+  /** Stands for every entry, when a needle is too short for the trigram lists to narrow it. */
+  private static final byte[] ALL_ENTRIES = new byte[0];
 
   private String[] groups = new String[16];
   private String[] texts = new String[16];
@@ -30,11 +32,11 @@ final class TextIndex {
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
   private final Map<String, int[]> entriesByGroup = new HashMap<>();
   /**
-   * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as
-   * {@code [count, id, id, ...]}. Distinct trigrams may share a hash: a list is a superset of the
-   * entries, which a search checks exactly anyway.
+   * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as a
+   * {@link GapList}. Distinct trigrams may share a hash: a list is a superset of the entries, which a
+   * search checks exactly anyway.
    */
-  private final Map<Integer, int[]> entriesByTrigram = new HashMap<>();
+  private final Map<Integer, byte[]> entriesByTrigram = new HashMap<>();
 
   /** Indexes row {@code position} under {@code text} in {@code group} (null for none). */
   void add(String group, String text, int position, int rows) {
@@ -94,12 +96,13 @@ final class TextIndex {
 
   /** The rows whose value contains {@code lowerNeedle} (lower case already), ignoring case. */
   MatchSet containing(String lowerNeedle, int rows) {
-    int[] candidates = candidates(lowerNeedle);
-    int count = candidates == null ? entries : candidates[0];
+    byte[] candidates = candidates(lowerNeedle);
+    int count = candidates == ALL_ENTRIES ? entries : GapList.count(candidates);
+    GapList.Reader reader = candidates == ALL_ENTRIES ? null : new GapList.Reader(candidates);
     int[] matched = new int[Math.min(count, 1024) + 1];
     int matches = 0;
     for (int i = 0; i < count; i++) {
-      int entry = candidates == null ? i : candidates[i + 1];
+      int entry = reader == null ? i : reader.next();
       if (postings[entry].count() > 0 && lowerCase[entry].contains(lowerNeedle)) {
         if (matches + 1 == matched.length) {
           matched = Arrays.copyOf(matched, matched.length * 2);
@@ -115,13 +118,14 @@ final class TextIndex {
 
   /** An upper bound of the rows {@link #containing} returns, without reading postings. */
   long estimate(String lowerNeedle, int rows) {
-    int[] candidates = candidates(lowerNeedle);
-    if (candidates == null) {
+    byte[] candidates = candidates(lowerNeedle);
+    if (candidates == ALL_ENTRIES) {
       return rows;
     }
     long total = 0;
-    for (int i = 1; i <= candidates[0]; i++) {
-      total += postings[candidates[i]].count();
+    GapList.Reader reader = new GapList.Reader(candidates);
+    for (int i = GapList.count(candidates); i > 0; i--) {
+      total += postings[reader.next()].count();
     }
     return Math.min(total, rows);
   }
@@ -175,20 +179,20 @@ final class TextIndex {
   }
 
   /**
-   * The entries of the needle's rarest trigram, as {@code [count, id, id, ...]}, or null when the
+   * The entries of the needle's rarest trigram (null for none), or {@link #ALL_ENTRIES} when the
    * needle is shorter than a trigram and every entry is a candidate.
    */
-  private int[] candidates(String lowerNeedle) {
+  private byte[] candidates(String lowerNeedle) {
     if (lowerNeedle.length() < 3) {
-      return null;
+      return ALL_ENTRIES;
     }
-    int[] best = null;
+    byte[] best = null;
     for (int i = 0; i + 3 <= lowerNeedle.length(); i++) {
-      int[] list = entriesByTrigram.get(trigram(lowerNeedle, i));
+      byte[] list = entriesByTrigram.get(trigram(lowerNeedle, i));
       if (list == null) {
-        return NO_ENTRIES;
+        return null;
       }
-      if (best == null || list[0] < best[0]) {
+      if (best == null || GapList.count(list) < GapList.count(best)) {
         best = list;
       }
     }
@@ -232,11 +236,14 @@ final class TextIndex {
     }
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
-      int[] list = entriesByTrigram.get(key);
-      if (list != null && list[list[0]] == entry) {
+      byte[] list = entriesByTrigram.get(key);
+      if (list != null && GapList.last(list) == entry) {
         continue; // the same trigram twice in one value
       }
-      entriesByTrigram.put(key, appendTo(list, entry));
+      byte[] appended = GapList.append(list, entry);
+      if (appended != list) {
+        entriesByTrigram.put(key, appended);
+      }
     }
     return entry;
   }
