@@ -4,7 +4,9 @@ import java.util.function.IntFunction;
 
 /**
  * Backup id to row position, as an open-addressing hash table (linear probing) of one {@code int} per
- * slot: 8 bytes a backup at most, against about 60 for a {@code HashMap<String, Integer>}.
+ * slot, filled up to 3/4: about 6 bytes a backup after a bulk load, against about 60 for a {@code
+ * HashMap<String, Integer>}. The table need not be a power of two long: a hash picks its slot by
+ * scaling (the high bits of {@code hash * capacity}), so a bulk load sizes it for its rows.
  *
  * <p>Keys are not stored; a probe compares the id of the row at the stored position. That comparison
  * costs several cache misses on a large catalog (the row, the backup, its id and the id's bytes), so
@@ -19,7 +21,10 @@ final class IdIndex {
   private final IntFunction<String> idAt;
   private int[] table = new int[16];
   private int size;
-  /** A slot holds {@code fingerprint << positionBits | position + 1}; 0 is an empty slot. */
+  /**
+   * A slot holds {@code fingerprint << positionBits | position + 1}, 0 for an empty slot. The
+   * fingerprint is the hash's low bits, the slot comes from its high bits, so the two are apart.
+   */
   private int positionBits = MIN_POSITION_BITS;
 
   IdIndex(IntFunction<String> idAt) {
@@ -29,9 +34,8 @@ final class IdIndex {
   /** The position of {@code id}, or -1. */
   int get(String id) {
     int hash = spread(id.hashCode());
-    int fingerprint = hash >>> positionBits;
-    int mask = table.length - 1;
-    for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
+    int fingerprint = fingerprint(hash);
+    for (int slot = home(hash); ; slot = nextSlot(slot)) {
       int entry = table[slot];
       if (entry == EMPTY) {
         return -1;
@@ -48,7 +52,7 @@ final class IdIndex {
   /** Maps {@code id} (absent) to {@code position}. */
   void put(String id, int position) {
     ensurePositionFits(position);
-    if ((size + 1) * 2 > table.length) {
+    if ((size + 1) * 4L > table.length * 3L) {
       resize(table.length * 2);
     }
     insert(spread(id.hashCode()), position);
@@ -61,21 +65,16 @@ final class IdIndex {
    */
   void ensureCapacity(int expected) {
     ensurePositionFits(expected);
-    int capacity = table.length;
-    while (expected * 2L > capacity) {
-      capacity *= 2;
-    }
-    if (capacity > table.length) {
-      resize(capacity);
+    if (expected * 4L > table.length * 3L) {
+      resize((int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
     }
   }
 
   /** Removes {@code id}, shifting back the entries of its probe run so that lookups stay correct. */
   void remove(String id) {
     int hash = spread(id.hashCode());
-    int fingerprint = hash >>> positionBits;
-    int mask = table.length - 1;
-    int slot = hash & mask;
+    int fingerprint = fingerprint(hash);
+    int slot = home(hash);
     while (true) {
       int entry = table[slot];
       if (entry == EMPTY) {
@@ -84,13 +83,13 @@ final class IdIndex {
       if (entry >>> positionBits == fingerprint && idAt.apply(positionOf(entry)).equals(id)) {
         break;
       }
-      slot = (slot + 1) & mask;
+      slot = nextSlot(slot);
     }
     table[slot] = EMPTY;
     size--;
-    for (int next = (slot + 1) & mask; table[next] != EMPTY; next = (next + 1) & mask) {
+    for (int next = nextSlot(slot); table[next] != EMPTY; next = nextSlot(next)) {
       int entry = table[next];
-      int home = spread(idAt.apply(positionOf(entry)).hashCode()) & mask;
+      int home = home(spread(idAt.apply(positionOf(entry)).hashCode()));
       // move the entry back into the hole unless its home lies cyclically in (slot, next]
       boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
       if (!homeBetween) {
@@ -112,17 +111,29 @@ final class IdIndex {
   }
 
   private void insert(int hash, int position) {
-    int mask = table.length - 1;
-    int slot = hash & mask;
+    int slot = home(hash);
     while (table[slot] != EMPTY) {
-      slot = (slot + 1) & mask;
+      slot = nextSlot(slot);
     }
-    table[slot] = (hash >>> positionBits) << positionBits | (position + 1);
+    table[slot] = fingerprint(hash) << positionBits | (position + 1);
+  }
+
+  /** The slot a hash starts probing at: its high bits scaled to the table, no power of two needed. */
+  private int home(int hash) {
+    return (int) (((hash & 0xFFFF_FFFFL) * table.length) >>> 32);
+  }
+
+  private int nextSlot(int slot) {
+    return slot + 1 == table.length ? 0 : slot + 1;
+  }
+
+  private int fingerprint(int hash) {
+    return hash & (-1 >>> positionBits);
   }
 
   /**
    * Widens the position field when {@code position + 1} no longer fits. The fingerprints lose their
-   * lowest bits, which keeps them the high bits of each hash, so no id is read to re-encode them.
+   * highest bits, which keeps them the low bits of each hash, so no id is read to re-encode them.
    */
   private void ensurePositionFits(int position) {
     int needed = Math.max(MIN_POSITION_BITS, 32 - Integer.numberOfLeadingZeros(position + 1));
@@ -131,11 +142,11 @@ final class IdIndex {
     }
     int oldBits = positionBits;
     int oldMask = (1 << oldBits) - 1;
-    int widen = needed - oldBits;
+    int fingerprintMask = -1 >>> needed;
     for (int slot = 0; slot < table.length; slot++) {
       int entry = table[slot];
       if (entry != EMPTY) {
-        int fingerprint = (entry >>> oldBits) >>> widen;
+        int fingerprint = (entry >>> oldBits) & fingerprintMask;
         table[slot] = fingerprint << needed | (entry & oldMask);
       }
     }

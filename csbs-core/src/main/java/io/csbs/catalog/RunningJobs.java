@@ -26,7 +26,7 @@ final class RunningJobs {
   void put(int position, Instant changedAt) {
     int slot = find(position);
     if (slots[slot] == EMPTY) {
-      if ((size + 1) * 2 > capacity()) {
+      if ((size + 1) * 4L > capacity() * 3L) {  // at most 3/4 full: short probe runs, little slack
         resize(capacity() * 2);
         slot = find(position);
       }
