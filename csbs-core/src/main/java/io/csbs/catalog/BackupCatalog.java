@@ -108,6 +108,27 @@ public interface BackupCatalog {
   TagCatalogue tagCatalogue(String projectId);
 
   /**
+   * Runs {@code reads} on one state of the project and returns what it returns: every call on the
+   * {@link ProjectView} it is given answers from the same backups at the same instant (the "now" of
+   * relative time windows and stalled jobs), with no change committed in between. Use it when several
+   * answers must agree, such as a page with the usage and tag catalogue beside it; each single call on
+   * the catalog is consistent on its own already.
+   *
+   * <p>Changes to the project wait until {@code reads} returns, so keep it short. Inside {@code
+   * reads} the calling thread may read the same project (through the view or the catalog) but not
+   * change any project, nor read another project: either could deadlock against other threads, so
+   * the catalog refuses both with an {@link IllegalStateException}.
+   *
+   * <pre>{@code
+   * ConsolePage page = catalog.read("project-1", view -> new ConsolePage(
+   *     view.query(query), view.tagCatalogue(), view.usage(UsageQuery.firstServers(20))));
+   * }</pre>
+   *
+   * @throws InvalidValueException naming {@code project id} if it is blank
+   */
+  <T> T read(String projectId, java.util.function.Function<? super ProjectView, ? extends T> reads);
+
+  /**
    * A page over every project's backups: the explicit all-projects view, for operators only. Backups
    * that are equal in the sort order (the same id in two projects) are ordered by project id. Ids are
    * unique only within a project, so a marker whose id exists in several projects is refused: page by

@@ -42,6 +42,10 @@ final class IndexedCatalog implements BackupCatalog {
 
   private final int minRebuildSlack;
   private final ChangeLog changes = new ChangeLog();
+  /** How many {@link #read} calls are running, so that other calls skip {@link #reading} while none is. */
+  private final java.util.concurrent.atomic.AtomicInteger consistentReads = new java.util.concurrent.atomic.AtomicInteger();
+  /** The project the current thread is inside {@link #read} of, or null. */
+  private final ThreadLocal<String> reading = new ThreadLocal<>();
   /** What a project without backups reads as; never written. */
   private final ProjectShard noBackups = new ProjectShard("");
 
@@ -63,6 +67,7 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public void add(Backup backup) {
     requireNonNull(backup, "backup");
+    refuseChangesInsideRead();
     ProjectShard shard = shardFor(backup.projectId());
     Lock lock = shard.lock.writeLock();
     lock.lock();
@@ -81,6 +86,7 @@ final class IndexedCatalog implements BackupCatalog {
 
   @Override
   public void addAll(Collection<Backup> backups) {
+    refuseChangesInsideRead();
     Map<String, List<Backup>> byProject = new TreeMap<>();
     for (Backup backup : backups) {
       requireNonNull(backup, "backup");
@@ -122,6 +128,7 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
     requireNonNull(transition, "transition");
+    refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
     lock.lock();
@@ -147,6 +154,7 @@ final class IndexedCatalog implements BackupCatalog {
 
   @Override
   public void remove(String projectId, String backupId, long expectedVersion) {
+    refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
     lock.lock();
@@ -169,39 +177,155 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public Optional<Backup> find(String projectId, String backupId) {
     requireNonNull(backupId, "backupId");
-    return read(projectId, shard -> {
-      int position = shard.positionOf(backupId);
-      return position < 0 ? Optional.empty() : Optional.of(shard.row(position));
-    });
+    return readShard(projectId, shard -> find(shard, backupId));
   }
 
   @Override
   public Page query(String projectId, Query query) {
     requireNonNull(query, "query");
-    return read(projectId, shard -> {
-      Pager.After after = null;
-      if (query.marker().isPresent()) {
-        int markerPosition = shard.positionOf(query.marker().get());
-        if (markerPosition < 0) {
-          throw unknownMarker(query.marker().get(), "a backup of project " + projectId);
-        }
-        after = new Pager.After(shard.row(markerPosition), false);
-      }
-      Positions matches = Planner.matches(shard, query.predicate(), clock.instant(), stallRule);
-      List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
-      return page(backups, matches.cardinality(), query.limit());
-    });
+    return readShard(projectId, shard -> query(shard, query, clock.instant()));
   }
 
   @Override
   public long count(String projectId, BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
-    return read(projectId, shard -> (long) Planner.matches(shard, predicate, clock.instant(), stallRule).cardinality());
+    return readShard(projectId, shard -> count(shard, predicate, clock.instant()));
   }
 
   @Override
   public TagCatalogue tagCatalogue(String projectId) {
-    return read(projectId, ProjectShard::tagCatalogue);
+    return readShard(projectId, ProjectShard::tagCatalogue);
+  }
+
+  @Override
+  public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+    requireNonNull(reads, "reads");
+    return readShard(projectId, shard -> {
+      String outer = reading.get();
+      View view = new View(shard, projectId, clock.instant());
+      consistentReads.incrementAndGet();
+      reading.set(projectId);
+      try {
+        return reads.apply(view);
+      } finally {
+        view.close();
+        reading.set(outer);
+        consistentReads.decrementAndGet();
+      }
+    });
+  }
+
+  private Optional<Backup> find(ProjectShard shard, String backupId) {
+    int position = shard.positionOf(backupId);
+    return position < 0 ? Optional.empty() : Optional.of(shard.row(position));
+  }
+
+  private Page query(ProjectShard shard, Query query, Instant now) {
+    Pager.After after = null;
+    if (query.marker().isPresent()) {
+      int markerPosition = shard.positionOf(query.marker().get());
+      if (markerPosition < 0) {
+        throw unknownMarker(query.marker().get(), "a backup of project " + shard.projectId);
+      }
+      after = new Pager.After(shard.row(markerPosition), false);
+    }
+    Positions matches = Planner.matches(shard, query.predicate(), now, stallRule);
+    List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
+    return page(backups, matches.cardinality(), query.limit());
+  }
+
+  private long count(ProjectShard shard, BackupPredicate predicate, Instant now) {
+    return Planner.matches(shard, predicate, now, stallRule).cardinality();
+  }
+
+  private UsageReport usage(ProjectShard shard, UsageQuery query, Instant now) {
+    if (query.where().equals(Predicates.all())) {
+      return shard.usage().report(query.offset(), query.limit(), shard::serverName);
+    }
+    Positions matches = Planner.matches(shard, query.where(), now, stallRule);
+    List<Backup> counted = new ArrayList<>(matches.cardinality());
+    for (int position = matches.next(0); position >= 0; position = matches.next(position + 1)) {
+      counted.add(shard.row(position));
+    }
+    return UsageIndex.sum(counted, query.offset(), query.limit());
+  }
+
+  private static QuotaUsage quotaUsage(ProjectShard shard) {
+    return new QuotaUsage(shard.quota(), shard.usage().backups(), shard.usage().sizeMb());
+  }
+
+  /**
+   * A {@link ProjectView} over a shard whose read lock the creating thread holds; usable on that
+   * thread until {@link #read} closes it, because only then does the lock guard what it reads.
+   */
+  private final class View implements ProjectView {
+    private final ProjectShard shard;
+    private final String projectId;
+    private final Instant now;
+    private final Thread owner = Thread.currentThread();
+    private boolean open = true;
+
+    View(ProjectShard shard, String projectId, Instant now) {
+      this.shard = shard;
+      this.projectId = projectId;
+      this.now = now;
+    }
+
+    void close() {
+      open = false;
+    }
+
+    private ProjectShard shard() {
+      if (!open || Thread.currentThread() != owner) {
+        throw new IllegalStateException("this view of project " + projectId
+            + " works only inside read(...), on the thread that called it");
+      }
+      return shard;
+    }
+
+    @Override
+    public String projectId() {
+      return projectId;
+    }
+
+    @Override
+    public Optional<Backup> find(String backupId) {
+      requireNonNull(backupId, "backupId");
+      return IndexedCatalog.this.find(shard(), backupId);
+    }
+
+    @Override
+    public Page query(Query query) {
+      requireNonNull(query, "query");
+      return IndexedCatalog.this.query(shard(), query, now);
+    }
+
+    @Override
+    public long count(BackupPredicate predicate) {
+      requireNonNull(predicate, "predicate");
+      return IndexedCatalog.this.count(shard(), predicate, now);
+    }
+
+    @Override
+    public TagCatalogue tagCatalogue() {
+      return shard().tagCatalogue();
+    }
+
+    @Override
+    public UsageReport usage(UsageQuery query) {
+      requireNonNull(query, "query");
+      return IndexedCatalog.this.usage(shard(), query, now);
+    }
+
+    @Override
+    public QuotaUsage quotaUsage() {
+      return IndexedCatalog.quotaUsage(shard());
+    }
+
+    @Override
+    public String toString() {
+      return "ProjectView{" + projectId + " at " + now + (open ? "" : ", closed") + "}";
+    }
   }
 
   @Override
@@ -252,22 +376,13 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public UsageReport usage(String projectId, UsageQuery query) {
     requireNonNull(query, "query");
-    return read(projectId, shard -> {
-      if (query.where().equals(Predicates.all())) {
-        return shard.usage().report(query.offset(), query.limit(), shard::serverName);
-      }
-      Positions matches = Planner.matches(shard, query.where(), clock.instant(), stallRule);
-      List<Backup> counted = new ArrayList<>(matches.cardinality());
-      for (int position = matches.next(0); position >= 0; position = matches.next(position + 1)) {
-        counted.add(shard.row(position));
-      }
-      return UsageIndex.sum(counted, query.offset(), query.limit());
-    });
+    return readShard(projectId, shard -> usage(shard, query, clock.instant()));
   }
 
   @Override
   public void setQuota(String projectId, Quota quota) {
     requireNonNull(quota, "quota");
+    refuseChangesInsideRead();
     ProjectShard shard = shardFor(requireProject(projectId));
     Lock lock = shard.lock.writeLock();
     lock.lock();
@@ -280,15 +395,17 @@ final class IndexedCatalog implements BackupCatalog {
 
   @Override
   public QuotaUsage quotaUsage(String projectId) {
-    return read(projectId, shard -> new QuotaUsage(shard.quota(), shard.usage().backups(), shard.usage().sizeMb()));
+    return readShard(projectId, IndexedCatalog::quotaUsage);
   }
 
   /**
    * Runs {@code read} on the project's shard under its read lock; a project without a shard reads as
    * an empty one, so that every read answers the same way for it without creating anything.
    */
-  private <T> T read(String projectId, Function<ProjectShard, T> read) {
-    ProjectShard shard = shards.get(requireProject(projectId));
+  private <T> T readShard(String projectId, Function<ProjectShard, T> read) {
+    requireProject(projectId);
+    refuseOtherProjectInsideRead(projectId);
+    ProjectShard shard = shards.get(projectId);
     if (shard == null) {
       return read.apply(noBackups);
     }
@@ -326,6 +443,7 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   private List<ProjectShard> lockAllForReading() {
+    refuseOtherProjectInsideRead(null);
     List<ProjectShard> all = new ArrayList<>(shards.values());
     all.sort(Comparator.comparing(shard -> shard.projectId));
     List<ProjectShard> locked = new ArrayList<>(all.size());
@@ -344,6 +462,29 @@ final class IndexedCatalog implements BackupCatalog {
   private static void unlockAll(List<ProjectShard> locked) {
     for (ProjectShard shard : locked) {
       shard.lock.readLock().unlock();
+    }
+  }
+
+  /** Inside {@link #read} this thread holds a read lock; taking a write lock could deadlock. */
+  private void refuseChangesInsideRead() {
+    if (consistentReads.get() > 0 && reading.get() != null) {
+      throw new IllegalStateException(
+          "changes are refused inside read(" + reading.get() + ", ...): make them after it returns");
+    }
+  }
+
+  /**
+   * Inside {@link #read} this thread holds its project's read lock; waiting for another project's lock
+   * could deadlock with a thread doing the reverse while a writer queues. {@code projectId} null
+   * stands for all projects.
+   */
+  private void refuseOtherProjectInsideRead(String projectId) {
+    if (consistentReads.get() > 0) {
+      String current = reading.get();
+      if (current != null && !current.equals(projectId)) {
+        throw new IllegalStateException("inside read(" + current + ", ...) only project " + current
+            + " can be read, not " + (projectId == null ? "all projects" : projectId));
+      }
     }
   }
 

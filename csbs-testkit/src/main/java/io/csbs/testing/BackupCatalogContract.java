@@ -19,6 +19,7 @@ import io.csbs.backup.Tag;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
+import io.csbs.catalog.ProjectView;
 import io.csbs.catalog.Subscription;
 import io.csbs.catalog.DuplicateBackupException;
 import io.csbs.catalog.VersionConflictException;
@@ -1011,6 +1012,224 @@ public abstract class BackupCatalogContract {
     });
 
     assertEquals(List.of(true, true, true), runConcurrently(tasks, start));
+  }
+
+  // ---------------------------------------------------------------- consistent reads
+
+  @Test
+  public void aReadAnswersLikeTheCatalog() {
+    catalog.addAll(pagingFixture());
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofHours(2), Tag.of("env", "secret")));
+    catalog.setQuota(PROJECT, Quota.of(100, -1));
+    Query query = Query.builder().where(Predicates.status(BackupStatus.AVAILABLE)).limit(7).build();
+    UsageQuery usage = UsageQuery.firstServers(5);
+
+    List<Object> inside = catalog.read(PROJECT, view -> List.of(view.projectId(), view.find("p-03"),
+        view.find("theirs"), view.query(query), view.count(Predicates.all()), view.tagCatalogue(),
+        view.usage(usage), view.quotaUsage()));
+
+    assertEquals(List.of(PROJECT, catalog.find(PROJECT, "p-03"), Optional.empty(), catalog.query(PROJECT, query),
+        catalog.count(PROJECT, Predicates.all()), catalog.tagCatalogue(PROJECT), catalog.usage(PROJECT, usage),
+        catalog.quotaUsage(PROJECT)), inside);
+  }
+
+  @Test
+  public void aReadOfAProjectWithoutBackupsSeesNothing() {
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofHours(2)));
+
+    long count = catalog.read("project-empty", view -> view.count(Predicates.all()));
+
+    assertEquals(0, count);
+  }
+
+  @Test
+  public void aReadEvaluatesRelativeTimesAtOneInstant() {
+    catalog.add(available(PROJECT, "nearly-a-week-old", Duration.ofDays(7).minusSeconds(30)));
+    BackupPredicate lastWeek = Predicates.createdWithinLast(Duration.ofDays(7));
+
+    List<Long> counts = catalog.read(PROJECT, view -> {
+      long before = view.count(lastWeek);
+      clock.advance(Duration.ofMinutes(1));
+      return List.of(before, view.count(lastWeek));
+    });
+
+    assertEquals(List.of(1L, 1L), counts, "the clock moved inside one read");
+    assertEquals(0, catalog.count(PROJECT, lastWeek), "after the read, the clock's instant counts again");
+  }
+
+  @Test
+  public void changesInsideAReadAreRefusedAndChangeNothing() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofHours(1)));
+    State before = state();
+    Backup another = available(PROJECT, "b-2", Duration.ofHours(2));
+    Backup elsewhere = available(OTHER_PROJECT, "b-3", Duration.ofHours(3));
+    List<Runnable> changes = List.of(
+        () -> catalog.add(another),
+        () -> catalog.add(elsewhere),
+        () -> catalog.addAll(List.of(another)),
+        () -> catalog.apply(PROJECT, "b-1", 1, Transition.delete()),
+        () -> catalog.remove(PROJECT, "b-1", 1),
+        () -> catalog.setQuota(PROJECT, Quota.of(1, 1)));
+
+    for (Runnable change : changes) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> catalog.read(PROJECT, view -> {
+            change.run();
+            return null;
+          }));
+      assertTrue(e.getMessage().contains("inside read(" + PROJECT), e.getMessage());
+    }
+
+    assertEquals(before, state());
+    assertEquals(Quota.NONE, catalog.quotaUsage(PROJECT).quota());
+  }
+
+  @Test
+  public void insideAReadOnlyItsProjectCanBeRead() {
+    catalog.add(available(PROJECT, "mine", Duration.ofHours(1)));
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofHours(1)));
+    Query all = Query.builder().build();
+
+    catalog.read(PROJECT, view -> {
+      assertEquals(1, catalog.count(PROJECT, Predicates.all()), "the catalog itself, same project");
+      long nested = catalog.read(PROJECT, inner -> inner.count(Predicates.all()));
+      assertEquals(1, nested, "a nested read");
+      assertThrows(IllegalStateException.class, () -> catalog.query(OTHER_PROJECT, all));
+      assertThrows(IllegalStateException.class, () -> catalog.count(OTHER_PROJECT, Predicates.all()));
+      assertThrows(IllegalStateException.class, () -> catalog.read(OTHER_PROJECT, inner -> 0));
+      assertThrows(IllegalStateException.class, () -> catalog.queryAllProjects(all));
+      assertThrows(IllegalStateException.class, () -> catalog.countAllProjects(Predicates.all()));
+      return null;
+    });
+
+    assertEquals(1, catalog.count(OTHER_PROJECT, Predicates.all()), "after the read, every project again");
+  }
+
+  @Test
+  public void aViewWorksOnlyInsideItsReadOnItsThread() throws Exception {
+    catalog.add(available(PROJECT, "mine", Duration.ofHours(1)));
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      ProjectView kept = catalog.read(PROJECT, view -> {
+        Future<?> elsewhere = other.submit(() -> view.count(Predicates.all()));
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> elsewhere.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalStateException, "another thread used the view: " + e.getCause());
+        return view;
+      });
+
+      assertThrows(IllegalStateException.class, () -> kept.count(Predicates.all()));
+      assertThrows(IllegalStateException.class, () -> kept.query(Query.builder().build()));
+      assertEquals(PROJECT, kept.projectId());
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  @Test
+  public void aFailingReadLeavesTheCatalogUsable() {
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> catalog.read(PROJECT, view -> {
+      throw new IllegalArgumentException("the reader's own mistake");
+    }));
+    assertEquals("the reader's own mistake", e.getMessage());
+
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> catalog.apply(PROJECT, "job", 1, Transition.reportProgress(50)), "the read left its lock held");
+    assertEquals(2, catalog.get(PROJECT, "job").version());
+  }
+
+  @Test
+  public void aReadRefusesABlankProject() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> catalog.read(" ", view -> 0));
+    assertEquals("project id", e.field());
+    assertThrows(NullPointerException.class, () -> catalog.read(PROJECT, null));
+  }
+
+  @Test
+  public void aChangeWaitsUntilTheReadReturns() throws Exception {
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      Future<Backup> change = catalog.read(PROJECT, view -> {
+        Future<Backup> started = writer.submit(
+            () -> catalog.apply(PROJECT, "job", 1, Transition.reportProgress(50)).orElseThrow());
+        try {
+          started.get(200, TimeUnit.MILLISECONDS);
+          fail("a change was committed inside a read");
+        } catch (java.util.concurrent.TimeoutException expected) {
+          // the writer waits for the read
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+          throw new AssertionError(e);
+        }
+        assertEquals(1, view.find("job").orElseThrow().version(), "the read saw the waiting change");
+        return started;
+      });
+
+      assertEquals(2, change.get(10, TimeUnit.SECONDS).version());
+    } finally {
+      writer.shutdownNow();
+    }
+  }
+
+  @Test
+  public void readsAgreeWithThemselvesWhileWritersChangeStates() throws Exception {
+    int size = 60;
+    for (int i = 0; i < size; i++) {
+      catalog.add(Backup.builder().id(String.format("b-%03d", i)).name("bk").projectId(PROJECT)
+          .server(Server.of("server-" + (i % 4), "ecs-" + (i % 4), "eu-de-01"))
+          .status(BackupStatus.AVAILABLE).sizeMb(100 + i).createdAt(NOW.minus(Duration.ofHours(i + 1))).build());
+    }
+    AtomicInteger writing = new AtomicInteger(1);
+    CountDownLatch start = new CountDownLatch(1);
+    BackupPredicate available = Predicates.status(BackupStatus.AVAILABLE);
+    BackupPredicate busy = Predicates.status(BackupStatus.RESTORING, BackupStatus.DELETING);
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    tasks.add(() -> {
+      start.await();
+      try {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 600; i++) {
+          String id = String.format("b-%03d", random.nextInt(size));
+          Backup current = catalog.get(PROJECT, id);
+          Transition next = current.status() != BackupStatus.AVAILABLE ? Transition.fail("stopped")
+              : random.nextBoolean() ? Transition.restore() : Transition.delete();
+          if (current.status() == BackupStatus.ERROR) {
+            next = Transition.delete();
+          } else if (current.status() == BackupStatus.RESTORING) {
+            next = Transition.complete();
+          }
+          catalog.apply(PROJECT, id, current.version(), next);
+        }
+        return true;
+      } finally {
+        writing.decrementAndGet();
+      }
+    });
+    tasks.add(() -> {
+      start.await();
+      int reads = 0;
+      while (writing.get() > 0 || reads < 10) {
+        catalog.read(PROJECT, view -> {
+          long all = view.count(Predicates.all());
+          long error = view.count(Predicates.status(BackupStatus.ERROR));
+          assertEquals(all, view.count(available) + view.count(busy) + error, "a backup in no state or in two");
+          Page page = view.query(Query.builder().limit(Query.MAX_LIMIT).build());
+          UsageReport usage = view.usage(UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
+          assertEquals(page.total(), usage.backups(), "usage counts other backups than the query");
+          assertEquals(page.backups().stream().mapToLong(Backup::sizeMb).sum(), usage.sizeMb(),
+              "usage differs from the sum of the sizes the query returns");
+          UsageReport ofAvailable = view.usage(UsageQuery.of(available, 0, UsageQuery.MAX_LIMIT));
+          assertEquals(view.count(available), ofAvailable.backups(), "usage of a state and its count differ");
+          return null;
+        });
+        reads++;
+      }
+      return true;
+    });
+
+    assertEquals(List.of(true, true), runConcurrently(tasks, start));
   }
 
   // ---------------------------------------------------------------- differential property

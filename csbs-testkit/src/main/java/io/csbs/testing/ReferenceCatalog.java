@@ -9,6 +9,7 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
 import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectView;
 import io.csbs.catalog.Subscription;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.StallRule;
@@ -38,6 +39,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A plain, obviously correct {@link BackupCatalog}: every query scans every backup of the project,
@@ -84,6 +87,10 @@ public final class ReferenceCatalog implements BackupCatalog {
   private long sequence;
   /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
   private final Map<String, Quota> quotas = new HashMap<>();
+  /** Guarded by {@code this}. The project being read by {@link #read}, or null. */
+  private String readingProject;
+  /** Guarded by {@code this}. The one instant of the running {@link #read}, or null. */
+  private Instant readingNow;
 
   private ReferenceCatalog(Clock clock, StallRule stallRule) {
     this.clock = requireNonNull(clock, "clock");
@@ -112,6 +119,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void add(Backup backup) {
+    refuseChangesInsideRead();
     requireNonNull(backup, "backup");
     if (backupsOf(backup.projectId()).containsKey(backup.id())) {
       throw new DuplicateBackupException(backup.projectId(), backup.id());
@@ -123,6 +131,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void addAll(Collection<Backup> backups) {
+    refuseChangesInsideRead();
     requireNonNull(backups, "backups");
     Map<String, Set<String>> batchIds = new HashMap<>();
     for (Backup backup : backups) {
@@ -150,6 +159,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public synchronized Optional<Backup> apply(
       String projectId, String backupId, long expectedVersion, Transition transition) {
+    refuseChangesInsideRead();
     requireNonNull(transition, "transition");
     Backup current = current(projectId, backupId, expectedVersion);
     Optional<Backup> next = transition.applyTo(current, clock.instant());
@@ -167,6 +177,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void remove(String projectId, String backupId, long expectedVersion) {
+    refuseChangesInsideRead();
     Backup current = current(projectId, backupId, expectedVersion);
     delete(projectId, backupId);
     publish(projectId, backupId, current, null, null);
@@ -222,7 +233,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public synchronized long count(String projectId, BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
-    return countMatches(backupsOf(projectId).values(), predicate, clock.instant());
+    return countMatches(backupsOf(projectId).values(), predicate, now());
   }
 
   @Override
@@ -236,9 +247,100 @@ public final class ReferenceCatalog implements BackupCatalog {
     return valuesByKey.isEmpty() ? TagCatalogue.empty() : TagCatalogue.of(valuesByKey);
   }
 
+  /**
+   * Runs {@code reads} holding the catalog's lock, with the clock's instant taken once for every call
+   * on the view; changes and reads of other projects from inside are refused, as the interface says.
+   */
+  @Override
+  public synchronized <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+    requireNonNull(projectId, "projectId");
+    requireNonNull(reads, "reads");
+    if (projectId.isBlank()) {
+      throw new InvalidValueException("project id", projectId, "must be non-blank");
+    }
+    refuseOtherProjectInsideRead(projectId);
+    String outerProject = readingProject;
+    Instant outerNow = readingNow;
+    Instant now = outerNow != null ? outerNow : clock.instant();
+    Thread owner = Thread.currentThread();
+    boolean[] open = {true};
+    Supplier<ReferenceCatalog> catalog = () -> {
+      if (!open[0] || Thread.currentThread() != owner) {
+        throw new IllegalStateException("this view of project " + projectId
+            + " works only inside read(...), on the thread that called it");
+      }
+      return this;
+    };
+    ProjectView view = new ProjectView() {
+      @Override
+      public String projectId() {
+        return projectId;
+      }
+
+      @Override
+      public Optional<Backup> find(String backupId) {
+        return catalog.get().find(projectId, backupId);
+      }
+
+      @Override
+      public Page query(Query query) {
+        return catalog.get().query(projectId, query);
+      }
+
+      @Override
+      public long count(BackupPredicate predicate) {
+        return catalog.get().count(projectId, predicate);
+      }
+
+      @Override
+      public TagCatalogue tagCatalogue() {
+        return catalog.get().tagCatalogue(projectId);
+      }
+
+      @Override
+      public UsageReport usage(UsageQuery query) {
+        return catalog.get().usage(projectId, query);
+      }
+
+      @Override
+      public QuotaUsage quotaUsage() {
+        return catalog.get().quotaUsage(projectId);
+      }
+    };
+    readingProject = projectId;
+    readingNow = now;
+    try {
+      return reads.apply(view);
+    } finally {
+      open[0] = false;
+      readingProject = outerProject;
+      readingNow = outerNow;
+    }
+  }
+
+  /** The instant a read evaluates relative times at: the running {@link #read}'s, else the clock's. */
+  private Instant now() {
+    return readingNow != null ? readingNow : clock.instant();
+  }
+
+  private void refuseChangesInsideRead() {
+    if (readingProject != null) {
+      throw new IllegalStateException(
+          "changes are refused inside read(" + readingProject + ", ...): make them after it returns");
+    }
+  }
+
+  private void refuseOtherProjectInsideRead(String projectId) {
+    if (readingProject != null && !readingProject.equals(projectId)) {
+      throw new IllegalStateException("inside read(" + readingProject + ", ...) only project " + readingProject
+          + " can be read, not " + (projectId == null ? "all projects" : projectId));
+    }
+  }
+
   @Override
   public synchronized Page queryAllProjects(Query query) {
     requireNonNull(query, "query");
+    refuseOtherProjectInsideRead(null);
     List<Backup> all = new ArrayList<>();
     projects.values().forEach(backups -> all.addAll(backups.values()));
     Comparator<Backup> order = query.sort().comparator().thenComparing(Backup::projectId);
@@ -268,7 +370,8 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public synchronized long countAllProjects(BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
-    Instant now = clock.instant();
+    refuseOtherProjectInsideRead(null);
+    Instant now = now();
     long count = 0;
     for (Map<String, Backup> backups : projects.values()) {
       count += countMatches(backups.values(), predicate, now);
@@ -283,7 +386,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public synchronized UsageReport usage(String projectId, UsageQuery query) {
     requireNonNull(query, "query");
-    Instant now = clock.instant();
+    Instant now = now();
     Map<String, List<Backup>> byServer = new HashMap<>();
     long backups = 0;
     long sizeMb = 0;
@@ -311,6 +414,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void setQuota(String projectId, Quota quota) {
+    refuseChangesInsideRead();
     requireNonNull(projectId, "projectId");
     quotas.put(projectId, requireNonNull(quota, "quota"));
   }
@@ -342,6 +446,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   /** The backups of {@code projectId}; empty (and not stored) for a project without any. */
   private Map<String, Backup> backupsOf(String projectId) {
     requireNonNull(projectId, "projectId");
+    refuseOtherProjectInsideRead(projectId);
     Map<String, Backup> backups = projects.get(projectId);
     return backups == null ? Map.of() : backups;
   }
@@ -369,7 +474,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   /** Every backup that matches at the clock's one instant, sorted. */
   private List<Backup> matches(Collection<Backup> backups, BackupPredicate predicate, Comparator<Backup> order) {
-    Instant now = clock.instant();
+    Instant now = now();
     List<Backup> matches = new ArrayList<>();
     for (Backup backup : backups) {
       if (predicate.test(backup, now, stallRule)) {

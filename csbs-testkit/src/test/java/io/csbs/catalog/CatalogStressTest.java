@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Writers apply random valid and invalid changes while readers query, for a bounded time. Readers
  * check what one read must show (a page in order with no repeats, a total that covers it, usage that
- * sums up); at the end the catalog must equal the replay of the changes it delivered, and answer
+ * sums up), and what several reads of one {@link BackupCatalog#read} state must agree on (every
+ * backup in exactly one state, usage equal to what the list and the search return); at the end the catalog must equal the replay of the changes it delivered, and answer
  * every query like a plain scan of that replay. Replay with {@code -Dcsbs.seed=N}.
  */
 class CatalogStressTest {
@@ -116,6 +117,10 @@ class CatalogStressTest {
           Query query = queries.nextQuery().toBuilder().marker(null).offset(0).build();
           checkPage(query, catalog.query(project, query));
           checkUsage(catalog.usage(project, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)));
+          catalog.read(project, view -> {
+            checkOneState(view, query);
+            return null;
+          });
         }
         return null;
       })));
@@ -181,6 +186,29 @@ class CatalogStressTest {
         assertTrue(query.sort().comparator().compare(page.backups().get(i - 1), backup) < 0, "page out of order: " + page);
       }
     }
+  }
+
+  /**
+   * What several reads of one state must agree on: every backup in exactly one state, a query's
+   * matches with the usage restricted by its predicate, and the whole list with the project's usage.
+   */
+  private static void checkOneState(ProjectView view, Query query) {
+    long all = view.count(Predicates.all());
+    long byState = 0;
+    for (BackupStatus status : BackupStatus.values()) {
+      byState += view.count(Predicates.status(status));
+    }
+    assertEquals(all, byState, "a backup in no state or in two");
+    Page everything = view.query(Query.builder().limit(Query.MAX_LIMIT).build());
+    UsageReport usage = view.usage(UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
+    assertEquals(everything.total(), usage.backups(), "usage counts other backups than the list");
+    if (!everything.hasMore()) {
+      assertEquals(everything.backups().stream().mapToLong(Backup::sizeMb).sum(), usage.sizeMb(),
+          "usage differs from the sum of the listed sizes");
+    }
+    UsageReport matching = view.usage(UsageQuery.of(query.predicate(), 0, UsageQuery.MAX_LIMIT));
+    assertEquals(view.count(query.predicate()), matching.backups(), "usage of a search and its count differ");
+    assertEquals(view.query(query).total(), matching.backups(), "usage of a search and its total differ");
   }
 
   /** One usage report sums up: its servers add to its totals. */

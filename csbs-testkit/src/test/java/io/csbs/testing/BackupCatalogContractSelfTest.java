@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.csbs.backup.Backup;
 import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.ProjectView;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
@@ -215,6 +216,11 @@ class BackupCatalogContractSelfTest {
     }
     @Override public long count(String projectId, BackupPredicate predicate) { return delegate.count(projectId, predicate); }
     @Override public TagCatalogue tagCatalogue(String projectId) { return delegate.tagCatalogue(projectId); }
+
+    @Override
+    public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+      return delegate.read(projectId, reads);
+    }
     @Override public Page queryAllProjects(Query query) { return delegate.queryAllProjects(query); }
     @Override public long countAllProjects(BackupPredicate predicate) { return delegate.countAllProjects(predicate); }
   }
