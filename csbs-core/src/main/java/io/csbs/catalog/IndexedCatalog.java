@@ -183,7 +183,7 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public Page query(String projectId, Query query) {
     requireNonNull(query, "query");
-    return readShard(projectId, shard -> query(shard, query, clock.instant()));
+    return readShard(projectId, shard -> query(shard, projectId, query, clock.instant()));
   }
 
   @Override
@@ -220,12 +220,13 @@ final class IndexedCatalog implements BackupCatalog {
     return position < 0 ? Optional.empty() : Optional.of(shard.row(position));
   }
 
-  private Page query(ProjectShard shard, Query query, Instant now) {
+  /** {@code projectId} names the project in a refusal; an absent project's shard has no name. */
+  private Page query(ProjectShard shard, String projectId, Query query, Instant now) {
     Pager.After after = null;
     if (query.marker().isPresent()) {
       int markerPosition = shard.positionOf(query.marker().get());
       if (markerPosition < 0) {
-        throw unknownMarker(query.marker().get(), "a backup of project " + shard.projectId);
+        throw unknownMarker(query.marker().get(), "a backup of project " + projectId);
       }
       after = new Pager.After(shard.row(markerPosition), false);
     }
@@ -297,7 +298,7 @@ final class IndexedCatalog implements BackupCatalog {
     @Override
     public Page query(Query query) {
       requireNonNull(query, "query");
-      return IndexedCatalog.this.query(shard(), query, now);
+      return IndexedCatalog.this.query(shard(), projectId, query, now);
     }
 
     @Override
