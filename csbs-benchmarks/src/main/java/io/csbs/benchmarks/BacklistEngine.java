@@ -1,9 +1,13 @@
 package io.csbs.benchmarks;
 
 import io.csbs.backup.Backup;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.Query;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -20,6 +24,10 @@ import java.util.stream.Collectors;
  * <p>Every implementation evaluates relative time windows and stalled jobs at the fixed {@code now}
  * it was created with, with the default stall rule, and orders pages like {@link
  * io.csbs.query.Sort#comparator()} (ties broken by id).
+ *
+ * <p>{@link #apply} and {@link #find} exist for {@link ReadsDuringWritesBenchmark}, where one thread
+ * changes backups while another queries; only the engines that can be changed beside concurrent
+ * readers implement {@code apply} (the plain scan does not).
  */
 public interface BacklistEngine {
   /** Adds {@code backups} (of any projects) to the empty engine. */
@@ -35,6 +43,21 @@ public interface BacklistEngine {
 
   /** How many of the project's backups match {@code predicate}. */
   long count(String projectId, BackupPredicate predicate);
+
+  /**
+   * Applies a lifecycle transition to a stored backup at the engine's {@code now}, as {@link
+   * io.csbs.catalog.BackupCatalog#apply} does, while other threads may query.
+   *
+   * @param expectedVersion the version the change is based on: the backup's current version
+   * @return the backup after the change; empty when the change removed it (a completed deletion)
+   * @throws BackupNotFoundException if the project has no backup {@code backupId}
+   * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
+   * @throws UnsupportedOperationException if the engine cannot change beside concurrent readers
+   */
+  Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition);
+
+  /** The stored backup {@code backupId} of the project, if it has one: the version to retry a change on. */
+  Optional<Backup> find(String projectId, String backupId);
 
   /**
    * A page of matches in order, and how many match in all.

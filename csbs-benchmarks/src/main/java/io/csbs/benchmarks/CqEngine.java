@@ -38,7 +38,10 @@ import com.googlecode.cqengine.resultset.ResultSet;
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
 import io.csbs.query.Attribute;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.PredicateVisitor;
@@ -57,6 +60,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -71,6 +75,14 @@ import java.util.Set;
  * attribute that evaluates the csbs leaf. Order: creation time, then id, in the sort's direction.
  * The total is a second retrieval of the same query without ordering, the way a CQEngine user gets a
  * count (sizing the ordered result set would sort again).
+ *
+ * <p>A change ({@link #apply}) is what a CQEngine user does for a new state: look the backup up by
+ * its id (unique index), compare its version, compute the next version with the csbs transition,
+ * then {@code update(remove the old, add the new)} on the {@code ConcurrentIndexedCollection}. That
+ * collection is safe for concurrent readers and writers but has no isolation: a query running
+ * during the update may see neither version or both (its {@code TransactionalIndexedCollection}
+ * would isolate them, at a cost not measured here). The version check and the update are two steps,
+ * so two writers of one backup need a lock of their own; the benchmarks run one writer.
  */
 final class CqEngine implements BacklistEngine {
   static final SimpleAttribute<Backup, String> ID = simple(String.class, "id", Backup::id);
@@ -186,6 +198,34 @@ final class CqEngine implements BacklistEngine {
   public long count(String projectId, BackupPredicate predicate) {
     IndexedCollection<Backup> collection = byProject.get(projectId);
     return collection == null ? 0 : size(collection, translate(predicate));
+  }
+
+  @Override
+  public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+    IndexedCollection<Backup> collection = byProject.get(projectId);
+    Backup stored = collection == null ? null : byId(collection, backupId);
+    if (stored == null) {
+      throw new BackupNotFoundException(projectId, backupId);
+    }
+    if (stored.version() != expectedVersion) {
+      throw new VersionConflictException(backupId, expectedVersion, stored.version());
+    }
+    Optional<Backup> next = transition.applyTo(stored, now);
+    // remove before add: the unique index on the id refuses a second backup with the same id
+    collection.update(List.of(stored), next.map(List::of).orElse(List.of()));
+    return next;
+  }
+
+  @Override
+  public Optional<Backup> find(String projectId, String backupId) {
+    IndexedCollection<Backup> collection = byProject.get(projectId);
+    return Optional.ofNullable(collection == null ? null : byId(collection, backupId));
+  }
+
+  private static Backup byId(IndexedCollection<Backup> collection, String backupId) {
+    try (ResultSet<Backup> found = collection.retrieve(equal(ID, backupId))) {
+      return found.isEmpty() ? null : found.uniqueResult();
+    }
   }
 
   private static long size(IndexedCollection<Backup> collection, com.googlecode.cqengine.query.Query<Backup> where) {

@@ -2,10 +2,12 @@ package io.csbs.benchmarks;
 
 import io.csbs.backup.Backup;
 import io.csbs.catalog.BackupCatalog;
+import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
 import java.util.List;
+import java.util.Optional;
 
 /** {@link Engine#CSBS}: the library's indexed catalog, through its public API only. */
 final class CsbsEngine implements BacklistEngine {
@@ -29,5 +31,15 @@ final class CsbsEngine implements BacklistEngine {
   @Override
   public long count(String projectId, BackupPredicate predicate) {
     return catalog.count(projectId, predicate);
+  }
+
+  @Override
+  public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+    return catalog.apply(projectId, backupId, expectedVersion, transition);
+  }
+
+  @Override
+  public Optional<Backup> find(String projectId, String backupId) {
+    return catalog.find(projectId, backupId);
   }
 }
