@@ -33,11 +33,35 @@ final class Pager {
     if (limit <= 0 || set.isEmpty()) {
       return List.of();
     }
+    if (set instanceof MatchSet && !((MatchSet) set).isDense() && set.cardinality() <= FEW) {
+      return readFew(shard, set, sort.comparator(), after, skip, limit);
+    }
     List<SortKey> keys = sort.keys();
     if (keys.size() == 1 && keys.get(0).field() == SortField.CREATED_AT) {
       return readInRowOrder(shard, set, !keys.get(0).ascending(), after, skip, limit);
     }
     return readWithHeap(shard, set, sort.comparator(), after, skip, limit);
+  }
+
+  /** Matches this few (an id, a rare name) are sorted outright: a walk or a heap costs more to set up. */
+  private static final int FEW = 8;
+
+  private static List<Backup> readFew(
+      ProjectShard shard, Positions set, Comparator<Backup> order, After after, long skip, int limit) {
+    if (set.cardinality() == 1) {  // a backup id: an immutable list of one, which Page keeps as it is
+      Backup only = shard.row(set.next(0));
+      return skip == 0 && eligible(order, only, after) ? List.of(only) : List.of();
+    }
+    List<Backup> found = new ArrayList<>(FEW);
+    for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
+      Backup backup = shard.row(position);
+      if (eligible(order, backup, after)) {
+        found.add(backup);
+      }
+    }
+    found.sort(order);
+    int from = (int) Math.min(skip, found.size());
+    return found.subList(from, Math.min(found.size(), from + limit));
   }
 
   private static boolean eligible(Comparator<Backup> order, Backup backup, After after) {
