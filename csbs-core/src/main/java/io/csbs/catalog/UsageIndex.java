@@ -25,7 +25,7 @@ final class UsageIndex {
       .thenComparing(t -> t.serverId);
 
   /** One server's running totals. */
-  static final class Total {
+  static class Total {
     final String serverId;
     long backups;
     long sizeMb;
@@ -123,16 +123,17 @@ final class UsageIndex {
    * as its newest counted backup names it.
    */
   static UsageReport sum(Iterable<Backup> counted, long offset, int limit) {
-    Map<String, Total> byServer = new HashMap<>();
-    Map<String, Backup> newest = new HashMap<>();
+    // one map lookup a row: the newest backup of each server rides along with its total
+    Map<String, Newest> byServer = new HashMap<>();
     long backups = 0;
     long sizeMb = 0;
     for (Backup backup : counted) {
-      String serverId = backup.server().id();
-      Total total = byServer.computeIfAbsent(serverId, Total::new);
+      Newest total = byServer.computeIfAbsent(backup.server().id(), Newest::new);
       total.backups++;
       total.sizeMb += backup.sizeMb();
-      newest.merge(serverId, backup, (a, b) -> ProjectShard.ROW_ORDER.compare(a, b) >= 0 ? a : b);
+      if (total.newest == null || ProjectShard.ROW_ORDER.compare(backup, total.newest) > 0) {
+        total.newest = backup;
+      }
       backups++;
       sizeMb += backup.sizeMb();
     }
@@ -140,9 +141,18 @@ final class UsageIndex {
     ordered.sort(LARGEST_FIRST);
     List<ServerUsage> page = new ArrayList<>();
     for (long i = offset; i < ordered.size() && page.size() < limit; i++) {
-      Total total = ordered.get((int) i);
-      page.add(new ServerUsage(total.serverId, newest.get(total.serverId).server().name(), total.backups, total.sizeMb));
+      Newest total = (Newest) ordered.get((int) i);
+      page.add(new ServerUsage(total.serverId, total.newest.server().name(), total.backups, total.sizeMb));
     }
     return new UsageReport(backups, sizeMb, byServer.size(), page);
+  }
+
+  /** A server's total in a summed report, with the newest backup counted, which names the server. */
+  private static final class Newest extends Total {
+    Backup newest;
+
+    Newest(String serverId) {
+      super(serverId);
+    }
   }
 }
