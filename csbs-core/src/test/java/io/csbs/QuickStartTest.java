@@ -17,6 +17,9 @@ import io.csbs.lifecycle.Transition;
 import io.csbs.query.ConsoleSearch;
 import io.csbs.query.KeywordField;
 import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +90,15 @@ class QuickStartTest {
     page.total();  // 2
     // --- README console search: end
 
+    // --- README consistent read: begin
+    Query query = search.toQuery(catalog.tagCatalogue("project-1"), 20);
+    List<Object> console = catalog.read("project-1", view -> List.of(
+        view.query(query), view.tagCatalogue(), view.usage(UsageQuery.firstServers(20))));
+    // --- README consistent read: end
+
+    assertEquals(page, console.get(0));
+    assertEquals(catalog.tagCatalogue("project-1"), console.get(1));
+    assertEquals(30 * 40_960L, ((UsageReport) console.get(2)).sizeMb(), "every state counts, Deleting too");
     assertEquals(List.of("backup-2", "backup-4"), page.ids());
     assertEquals(2, page.total());
     assertEquals(BackupStatus.DELETING, catalog.get("project-1", "backup-30").status());
