@@ -993,23 +993,17 @@ public abstract class BackupCatalogContract {
         }
       });
     }
-    tasks.add(() -> {
-      start.await();
-      int reads = 0;
-      while (writing.get() > 0 || reads < 10) {
-        Page all = catalog.query(PROJECT, Query.builder().where(availableOrRestoring).limit(1000).build());
-        assertEquals(size, all.total(), "a query saw a backup in no state or in two");
-        assertEquals(size, new HashSet<>(all.ids()).size(), "a query saw a backup twice or not at all");
-        Page running = catalog.query(PROJECT, Query.builder().where(restoring).limit(1000).build());
-        for (Backup backup : running.backups()) {
-          assertEquals(BackupStatus.RESTORING, backup.status(), "a page holds a backup that does not match");
-        }
-        assertEquals(running.backups().size(), running.total());
-        assertEquals(size, catalog.count(PROJECT, Predicates.tag("env", "prod")));
-        reads++;
+    tasks.add(readWhileWriting(writing, start, () -> {
+      Page all = catalog.query(PROJECT, Query.builder().where(availableOrRestoring).limit(1000).build());
+      assertEquals(size, all.total(), "a query saw a backup in no state or in two");
+      assertEquals(size, new HashSet<>(all.ids()).size(), "a query saw a backup twice or not at all");
+      Page running = catalog.query(PROJECT, Query.builder().where(restoring).limit(1000).build());
+      for (Backup backup : running.backups()) {
+        assertEquals(BackupStatus.RESTORING, backup.status(), "a page holds a backup that does not match");
       }
-      return true;
-    });
+      assertEquals(running.backups().size(), running.total());
+      assertEquals(size, catalog.count(PROJECT, Predicates.tag("env", "prod")));
+    }));
 
     assertEquals(List.of(true, true, true), runConcurrently(tasks, start));
   }
@@ -1207,27 +1201,21 @@ public abstract class BackupCatalogContract {
         writing.decrementAndGet();
       }
     });
-    tasks.add(() -> {
-      start.await();
-      int reads = 0;
-      while (writing.get() > 0 || reads < 10) {
-        catalog.read(PROJECT, view -> {
-          long all = view.count(Predicates.all());
-          long error = view.count(Predicates.status(BackupStatus.ERROR));
-          assertEquals(all, view.count(available) + view.count(busy) + error, "a backup in no state or in two");
-          Page page = view.query(Query.builder().limit(Query.MAX_LIMIT).build());
-          UsageReport usage = view.usage(UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
-          assertEquals(page.total(), usage.backups(), "usage counts other backups than the query");
-          assertEquals(page.backups().stream().mapToLong(Backup::sizeMb).sum(), usage.sizeMb(),
-              "usage differs from the sum of the sizes the query returns");
-          UsageReport ofAvailable = view.usage(UsageQuery.of(available, 0, UsageQuery.MAX_LIMIT));
-          assertEquals(view.count(available), ofAvailable.backups(), "usage of a state and its count differ");
-          return null;
-        });
-        reads++;
-      }
-      return true;
-    });
+    tasks.add(readWhileWriting(writing, start, () -> {
+      catalog.read(PROJECT, view -> {
+        long all = view.count(Predicates.all());
+        long error = view.count(Predicates.status(BackupStatus.ERROR));
+        assertEquals(all, view.count(available) + view.count(busy) + error, "a backup in no state or in two");
+        Page page = view.query(Query.builder().limit(Query.MAX_LIMIT).build());
+        UsageReport usage = view.usage(UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
+        assertEquals(page.total(), usage.backups(), "usage counts other backups than the query");
+        assertEquals(page.backups().stream().mapToLong(Backup::sizeMb).sum(), usage.sizeMb(),
+            "usage differs from the sum of the sizes the query returns");
+        UsageReport ofAvailable = view.usage(UsageQuery.of(available, 0, UsageQuery.MAX_LIMIT));
+        assertEquals(view.count(available), ofAvailable.backups(), "usage of a state and its count differ");
+        return null;
+      });
+    }));
 
     assertEquals(List.of(true, true), runConcurrently(tasks, start));
   }
@@ -1599,6 +1587,19 @@ public abstract class BackupCatalogContract {
     assertFalse(page.hasMore(), "fixture too large");
     assertEquals(page.total(), catalog.count(project, Predicates.all()), "count and total of every backup differ");
     return page.backups();
+  }
+
+  /** A task that repeats {@code read} while any writer runs, and at least 10 times. */
+  private static Callable<Boolean> readWhileWriting(AtomicInteger writing, CountDownLatch start, Runnable read) {
+    return () -> {
+      start.await();
+      int reads = 0;
+      while (writing.get() > 0 || reads < 10) {
+        read.run();
+        reads++;
+      }
+      return true;
+    };
   }
 
   private List<Boolean> runConcurrently(List<Callable<Boolean>> tasks, CountDownLatch start) throws Exception {
