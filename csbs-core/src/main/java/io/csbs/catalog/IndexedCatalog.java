@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Function;
 
@@ -43,7 +44,7 @@ final class IndexedCatalog implements BackupCatalog {
   private final int minRebuildSlack;
   private final ChangeLog changes = new ChangeLog();
   /** How many {@link #read} calls are running, so that other calls skip {@link #reading} while none is. */
-  private final java.util.concurrent.atomic.AtomicInteger consistentReads = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger consistentReads = new AtomicInteger();
   /** The project the current thread is inside {@link #read} of, or null. */
   private final ThreadLocal<String> reading = new ThreadLocal<>();
   /** What a project without backups reads as; never written. */
@@ -209,7 +210,11 @@ final class IndexedCatalog implements BackupCatalog {
         return reads.apply(view);
       } finally {
         view.close();
-        reading.set(outer);
+        if (outer == null) {
+          reading.remove();  // leaves nothing behind in pooled threads
+        } else {
+          reading.set(outer);
+        }
         consistentReads.decrementAndGet();
       }
     });
