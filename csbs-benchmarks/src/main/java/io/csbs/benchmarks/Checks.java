@@ -11,6 +11,19 @@ final class Checks {
   private Checks() {}
 
   /**
+   * A new {@code engine} loaded with the workload's backups, checked to answer {@code query} as the
+   * scan does: the trial setup of every page benchmark.
+   *
+   * @throws IllegalStateException if the answers differ
+   */
+  static BacklistEngine loadedAndChecked(Workload workload, Engine engine, String scenario, Query query) {
+    BacklistEngine backlist = engine.create(workload.now);
+    backlist.load(workload.backups);
+    samePageAsScan(workload, engine, backlist, scenario, query);
+    return backlist;
+  }
+
+  /**
    * Fails unless {@code backlist} answers {@code query} with the scan's page (ids in order) and total.
    *
    * @throws IllegalStateException if the answers differ

@@ -61,9 +61,7 @@ public class QueryBenchmark {
   public void setUp() {
     workload = Workload.of(backups);
     query = scenario.query(workload);
-    backlist = engine.create(workload.now);
-    backlist.load(workload.backups);
-    Checks.samePageAsScan(workload, engine, backlist, scenario.name(), query);
+    backlist = Checks.loadedAndChecked(workload, engine, scenario.name(), query);
   }
 
   /** The page and its total. */

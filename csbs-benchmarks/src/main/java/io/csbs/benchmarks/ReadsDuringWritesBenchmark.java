@@ -117,9 +117,7 @@ public class ReadsDuringWritesBenchmark {
   public void setUp() {
     workload = Workload.of(backups);
     query = scenario.query(workload);
-    backlist = engine.create(workload.now);
-    backlist.load(workload.backups);
-    Checks.samePageAsScan(workload, engine, backlist, scenario.name(), query);
+    backlist = Checks.loadedAndChecked(workload, engine, scenario.name(), query);
     current = workload.backups.toArray(new Backup[0]);
     cursor = 0;
     transitions = 0;
