@@ -114,7 +114,9 @@ public interface BackupCatalog {
    * answers must agree, such as a page with the usage and tag catalogue beside it; each single call on
    * the catalog is consistent on its own already.
    *
-   * <p>Changes to the project wait until {@code reads} returns, so keep it short. Inside {@code
+   * <p>The view does not see changes committed while {@code reads} runs. In the in-memory catalog
+   * ({@link Catalogs#indexed}) changes to the project wait until {@code reads} returns, so keep it
+   * short. Inside {@code
    * reads} the calling thread may read the same project (through the view or the catalog) but not
    * change any project, nor read another project: either could deadlock against other threads, so
    * the catalog refuses both with an {@link IllegalStateException}.
@@ -155,11 +157,99 @@ public interface BackupCatalog {
   QuotaUsage quotaUsage(String projectId);
 
   /**
-   * Delivers every change committed from now on to {@code subscriber}, in commit order, each once,
-   * never from two threads at once: to persist the catalog or publish events. Changes are delivered
-   * after they are committed (and visible to queries), on the thread of a writer; a slow subscriber
-   * slows that writer, so hand long work to a queue. A subscriber that throws is logged and keeps its
-   * subscription; the catalog is unaffected.
+   * Delivers every change committed from now on to {@code subscriber}, in commit order, never from
+   * two threads at once: to persist the catalog or publish events. Each {@link Change} carries its
+   * project's {@linkplain Change#sequence() sequence}, so the changes of one project arrive numbered
+   * 1, 2, 3, ... (from where the subscription starts) without gaps; changes of different projects
+   * may interleave in any way.
+   *
+   * <p>The in-memory catalog ({@link Catalogs#indexed}) delivers synchronously, each change once:
+   * after it is committed (and visible to queries), on the thread of a writer; a slow subscriber slows
+   * that writer, so hand long work to a queue. Implementations backed by a durable feed (a change
+   * table a poller reads) deliver asynchronously, in order per project, and <em>at least once</em>:
+   * after a failure a change may come again. Make subscribers idempotent, for example by ignoring a
+   * sequence of a project they already handled:
+   *
+   * <pre>{@code
+   * Map<String, Long> handled = new HashMap<>();   // project id to the last sequence handled
+   * catalog.subscribe(change -> {
+   *   if (change.sequence() <= handled.getOrDefault(change.projectId(), 0L)) {
+   *     return;   // delivered again
+   *   }
+   *   replica.replay(change);
+   *   handled.put(change.projectId(), change.sequence());
+   * });
+   * }</pre>
+   *
+   * <p>A subscriber that throws is logged and keeps its subscription; the catalog is unaffected.
    */
   Subscription subscribe(java.util.function.Consumer<Change> subscriber);
+
+  /**
+   * The sequence of the project's last committed change: 0 before its first. Every committed change
+   * of the project (an {@link #add}, each backup of an {@link #addAll}, an {@link #apply} that changed
+   * something, a {@link #remove}, a {@link #replay}) raises it by exactly one; refusals, {@link
+   * #setQuota}, reads and an {@code apply} that changes nothing (the same progress again) do not.
+   * Each project counts its own changes.
+   *
+   * <pre>{@code
+   * catalog.sequence("project-1");                     // 0
+   * catalog.add(backup);                               // project-1's change 1
+   * catalog.addAll(List.of(second, third));            // changes 2 and 3
+   * catalog.apply("project-1", backup.id(), 1, Transition.restore());   // change 4
+   * catalog.sequence("project-1");                     // 4
+   * catalog.sequence("project-2");                     // 0
+   * }</pre>
+   *
+   * @throws InvalidValueException naming {@code project id} if it is blank
+   */
+  long sequence(String projectId);
+
+  /**
+   * Installs a change that was decided and committed elsewhere (by the database a replica follows,
+   * or another catalog whose subscriber forwards its changes), exactly as committed: {@code
+   * change.after()} becomes the stored backup (or the backup is removed when {@code after} is empty),
+   * with its version, times and everything; no transition is re-derived and no clock is read; quotas
+   * are not checked (the source already decided). Atomic: a refused change leaves the catalog exactly
+   * as it was. The change is delivered to this catalog's subscribers with its own sequence.
+   *
+   * <p>Checked in this order: the sequence (already installed, or one missing), then whether the
+   * backup exists (or is new), then its version.
+   *
+   * <pre>{@code
+   * BackupCatalog replica = Catalogs.indexed(clock);
+   * primary.subscribe(replica::replay);     // the replica follows the primary, project by project
+   * primary.add(backup);                    // replica.find("project-1", backup.id()) is equal
+   * replica.replay(sameChangeAgain);        // false: already installed, nothing happens
+   * }</pre>
+   *
+   * @return true if installed; false if {@code change.sequence() <= sequence(change.projectId())}:
+   *     the change is already installed and nothing happens (so an at-least-once feed can be replayed
+   *     safely)
+   * @throws IllegalStateException if {@code change.sequence() > sequence(change.projectId()) + 1}: a
+   *     change is missing; the message names the project, its sequence and the change's sequence
+   * @throws DuplicateBackupException if the change adds (before is empty) a backup whose id the
+   *     project already has
+   * @throws BackupNotFoundException if the change has a before but the project has no such backup
+   * @throws VersionConflictException if the stored backup's version is not {@code
+   *     change.before().get().version()} (expected: the before's version; current: the stored one)
+   */
+  boolean replay(Change change);
+
+  /**
+   * Loads a project held elsewhere into this catalog, where the project has no backups and sequence
+   * 0: its backups as they are (versions kept), its quota, and its change sequence, so that {@link
+   * #replay} continues with change {@code snapshot.sequence() + 1}. Subscribers are not told (a
+   * snapshot is where a feed starts). All or nothing.
+   *
+   * <pre>{@code
+   * replica.load(new ProjectSnapshot("project-1", 1042, quota, backups));
+   * replica.sequence("project-1");   // 1042
+   * replica.replay(change1042);      // false: the snapshot has it
+   * replica.replay(change1043);      // true
+   * }</pre>
+   *
+   * @throws IllegalStateException if the project already has backups or a sequence above 0 here
+   */
+  void load(ProjectSnapshot snapshot);
 }

@@ -21,12 +21,23 @@ import java.util.Optional;
  * });
  * }</pre>
  *
- * @param sequence the change's place in the catalog's commit order: 1, 2, 3, ... without gaps
+ * <p>Changes are numbered per project: {@code sequence} is the change's place in its project's
+ * commit order, so the changes of one project are 1, 2, 3, ... without gaps, while another project
+ * numbers its own changes from 1 as well ({@link BackupCatalog#sequence} is the last one). A
+ * database that distributes projects (Citus) numbers them the same way, so a change can be {@linkplain
+ * BackupCatalog#replay replayed} into another catalog and a subscriber that may see a change twice
+ * recognizes it by its project and sequence.
+ *
+ * @param sequence the change's place in its project's commit order: 1, 2, 3, ... without gaps
+ *     within the project
  * @param projectId the project of the backup
  * @param backupId the backup's id
  * @param before the backup before the change; empty when it was added
  * @param after the backup after the change; empty when it was removed
  * @param transition the lifecycle transition that made the change, if one did
+ * @throws IllegalArgumentException if {@code sequence} is below 1, if the change has neither a
+ *     backup before nor after it, or if the backup before or after it has another project id or
+ *     backup id than the change
  */
 public record Change(
     long sequence,
@@ -44,6 +55,22 @@ public record Change(
     if (before.isEmpty() && after.isEmpty()) {
       throw new IllegalArgumentException("a change has a backup before or after it");
     }
+    if (sequence < 1) {
+      throw new IllegalArgumentException("sequence " + sequence + " is invalid: must be at least 1");
+    }
+    before.ifPresent(backup -> requireSameBackup("before", backup, projectId, backupId));
+    after.ifPresent(backup -> requireSameBackup("after", backup, projectId, backupId));
+  }
+
+  private static void requireSameBackup(String which, Backup backup, String projectId, String backupId) {
+    if (!backup.projectId().equals(projectId)) {
+      throw new IllegalArgumentException("the backup " + which + " the change is of project " + backup.projectId()
+          + ", but the change is of project " + projectId);
+    }
+    if (!backup.id().equals(backupId)) {
+      throw new IllegalArgumentException("the backup " + which + " the change has id " + backup.id()
+          + ", but the change is of backup " + backupId);
+    }
   }
 
   /** Whether the change added the backup. */
@@ -56,7 +83,7 @@ public record Change(
     return after.isEmpty();
   }
 
-  /** {@code #12 project-1/7b99...: restore, v3 -> v4}. */
+  /** {@code #12 project-1/7b99...: restore, v3 -> v4}, where 12 is the project's sequence. */
   @Override
   public String toString() {
     String what = isAdded() ? "added" : isRemoved() ? "removed" : "changed";

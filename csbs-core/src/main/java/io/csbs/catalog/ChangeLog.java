@@ -10,13 +10,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * Numbers the committed changes of a catalog and hands them to its subscribers in that order, each
- * once. A writer records its change while it still holds its project's lock, so that the numbers
- * follow the commit order of each backup; it delivers after releasing it. Delivery is done by
- * whichever writer finds no delivery running: it drains every recorded change, in order, so that a
- * subscriber never sees change n + 1 before change n and is never called by two threads at once. A
- * subscriber that throws is reported and keeps its subscription; the catalog is unaffected, since
- * its changes were committed before delivery.
+ * Hands the committed changes of a catalog to its subscribers in commit order, each once. A writer
+ * records its change, numbered with its project's sequence, while it still holds its project's lock,
+ * so that the order of the records follows the commit order of each project; it delivers after
+ * releasing it. Delivery is done by whichever writer finds no delivery running: it drains every
+ * recorded change, in order, so that a subscriber never sees a change before one recorded earlier
+ * and is never called by two threads at once. A subscriber that throws is reported and keeps its
+ * subscription; the catalog is unaffected, since its changes were committed before delivery.
  */
 final class ChangeLog {
   private static final System.Logger LOG = System.getLogger(ChangeLog.class.getName());
@@ -25,7 +25,6 @@ final class ChangeLog {
   private final Object recording = new Object();
   private final ArrayDeque<Change> pending = new ArrayDeque<>();
   private final ReentrantLock delivering = new ReentrantLock();
-  private long sequence;
   /** The size of {@link #pending}, readable without the lock: most writes have nothing to deliver. */
   private volatile int pendingCount;
 
@@ -34,14 +33,25 @@ final class ChangeLog {
     return () -> subscribers.remove(subscriber);
   }
 
-  /** Records a committed change; called with the project's write lock held. */
-  void record(String projectId, String backupId, Backup before, Backup after, Transition transition) {
+  /**
+   * Records a committed change numbered {@code sequence} in its project; called with the project's
+   * write lock held.
+   */
+  void record(long sequence, String projectId, String backupId, Backup before, Backup after, Transition transition) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    record(new Change(sequence, projectId, backupId,
+        Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
+  }
+
+  /** Records a committed change as it is; called with the project's write lock held. */
+  void record(Change change) {
     if (subscribers.isEmpty()) {
       return;
     }
     synchronized (recording) {
-      pending.add(new Change(++sequence, projectId, backupId,
-          Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
+      pending.add(change);
       pendingCount = pending.size();
     }
   }

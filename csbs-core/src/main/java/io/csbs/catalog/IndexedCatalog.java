@@ -78,7 +78,7 @@ final class IndexedCatalog implements BackupCatalog {
       }
       shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
       shard.add(backup);
-      changes.record(backup.projectId(), backup.id(), null, backup, null);
+      changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
     } finally {
       lock.unlock();
     }
@@ -115,7 +115,7 @@ final class IndexedCatalog implements BackupCatalog {
       for (ProjectShard shard : locked) {
         shard.addBatch(byProject.get(shard.projectId));
         for (Backup backup : byProject.get(shard.projectId)) {
-          changes.record(backup.projectId(), backup.id(), null, backup, null);
+          changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
         }
       }
     } finally {
@@ -145,7 +145,7 @@ final class IndexedCatalog implements BackupCatalog {
       } else {
         shard.remove(position);
       }
-      changes.record(projectId, backupId, before, next.orElse(null), transition);
+      changes.record(shard.nextSequence(), projectId, backupId, before, next.orElse(null), transition);
       return next;
     } finally {
       lock.unlock();
@@ -163,11 +163,84 @@ final class IndexedCatalog implements BackupCatalog {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
       shard.remove(position);
-      changes.record(projectId, backupId, before, null, null);
+      changes.record(shard.nextSequence(), projectId, backupId, before, null, null);
     } finally {
       lock.unlock();
       changes.deliver();
     }
+  }
+
+  @Override
+  public boolean replay(Change change) {
+    requireNonNull(change, "change");
+    refuseChangesInsideRead();
+    ProjectShard shard = shardFor(change.projectId());
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      long current = shard.sequence();
+      if (change.sequence() <= current) {
+        return false; // installed already
+      }
+      if (change.sequence() > current + 1) {
+        throw new IllegalStateException("project " + change.projectId() + " is at change " + current
+            + ", so change " + change.sequence() + " cannot be replayed: changes " + (current + 1)
+            + (change.sequence() - 1 > current + 1 ? " to " + (change.sequence() - 1) : "") + " are missing");
+      }
+      int position = shard.positionOf(change.backupId());
+      if (change.before().isEmpty()) {
+        if (position >= 0) {
+          throw new DuplicateBackupException(change.projectId(), change.backupId());
+        }
+        shard.add(change.after().orElseThrow());
+      } else {
+        if (position < 0) {
+          throw new BackupNotFoundException(change.projectId(), change.backupId());
+        }
+        long expected = change.before().get().version();
+        long stored = shard.row(position).version();
+        if (stored != expected) {
+          throw new VersionConflictException(change.backupId(), expected, stored);
+        }
+        if (change.after().isPresent()) {
+          shard.replace(position, change.after().get());
+        } else {
+          shard.remove(position);
+        }
+      }
+      shard.nextSequence();
+      changes.record(change);
+      return true;
+    } finally {
+      lock.unlock();
+      changes.deliver();
+    }
+  }
+
+  @Override
+  public void load(ProjectSnapshot snapshot) {
+    requireNonNull(snapshot, "snapshot");
+    refuseChangesInsideRead();
+    ProjectShard shard = shardFor(snapshot.projectId());
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      if (shard.liveCount() > 0 || shard.sequence() > 0) {
+        throw new IllegalStateException("project " + snapshot.projectId() + " has " + shard.liveCount()
+            + " backups and is at change " + shard.sequence()
+            + " here: a snapshot loads only into a project without backups at change 0");
+      }
+      shard.addBatch(snapshot.backups());
+      shard.setQuota(snapshot.quota());
+      shard.setSequence(snapshot.sequence());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long sequence(String projectId) {
+    return readShard(projectId, ProjectShard::sequence);
   }
 
   @Override
@@ -326,6 +399,11 @@ final class IndexedCatalog implements BackupCatalog {
     @Override
     public QuotaUsage quotaUsage() {
       return IndexedCatalog.quotaUsage(shard());
+    }
+
+    @Override
+    public long sequence() {
+      return shard().sequence();
     }
 
     @Override

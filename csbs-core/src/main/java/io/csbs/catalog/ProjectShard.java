@@ -62,6 +62,8 @@ final class ProjectShard {
   private final RunningJobs running = new RunningJobs();
   private final UsageIndex usage = new UsageIndex();
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
+  /** The sequence of the project's last committed change; raised under the write lock. */
+  private long sequence;
   private TextIndex names = new TextIndex();
   /** Server names, grouped by server id: answers both server id and server name searches. */
   private TextIndex servers = new TextIndex();
@@ -154,6 +156,21 @@ final class ProjectShard {
 
   void setQuota(io.csbs.usage.Quota quota) {
     this.quota = quota;
+  }
+
+  /** The sequence of the project's last committed change: 0 before its first. */
+  long sequence() {
+    return sequence;
+  }
+
+  /** Raises the sequence for a change being committed and returns the change's sequence. */
+  long nextSequence() {
+    return ++sequence;
+  }
+
+  /** Sets the sequence of a loaded project. */
+  void setSequence(long sequence) {
+    this.sequence = sequence;
   }
 
   /** The server's name on its newest live backup (rows are in creation order, but for the tail). */

@@ -47,4 +47,17 @@ public interface ProjectView {
 
   /** The project's quotas with their use. */
   QuotaUsage quotaUsage();
+
+  /**
+   * The sequence of the project's last change committed in the state the view reads: what {@link
+   * BackupCatalog#sequence} returns for the project at that state, 0 before its first change.
+   *
+   * <pre>{@code
+   * Page page = catalog.read("project-1", view -> {
+   *   cache.put(view.sequence(), view.query(query));   // the page is the state after that change
+   *   ...
+   * });
+   * }</pre>
+   */
+  long sequence();
 }
