@@ -184,8 +184,10 @@ final class IndexedCatalog implements BackupCatalog {
       }
       if (change.sequence() > current + 1) {
         throw new IllegalStateException("project " + change.projectId() + " is at change " + current
-            + ", so change " + change.sequence() + " cannot be replayed: changes " + (current + 1)
-            + (change.sequence() - 1 > current + 1 ? " to " + (change.sequence() - 1) : "") + " are missing");
+            + ", so change " + change.sequence() + " cannot be replayed: "
+            + (change.sequence() - 1 > current + 1
+                ? "changes " + (current + 1) + " to " + (change.sequence() - 1) + " are missing"
+                : "change " + (current + 1) + " is missing"));
       }
       int position = shard.positionOf(change.backupId());
       if (change.before().isEmpty()) {
