@@ -22,6 +22,7 @@ import io.csbs.catalog.Change;
 import io.csbs.catalog.ProjectView;
 import io.csbs.catalog.Subscription;
 import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.lifecycle.StallRule;
@@ -84,7 +85,11 @@ import org.junit.jupiter.api.Test;
  * listed, counted or catalogued); paging by offset and by marker through every match exactly once in
  * the sort order, also while backups come and go between pages; unknown markers refused; counts equal
  * totals; the tag catalogue; stalled jobs and relative windows following the clock; concurrent
- * writers that lose no update and readers that never see half of a change. Last, the differential
+ * writers that lose no update and readers that never see half of a change; change sequences counted
+ * per project, {@code replay} of every change into another catalog giving equal answers (and its
+ * refusals), {@code load} of a project's snapshot. Subscribers may be called asynchronously (as by a
+ * poller of a change table): the tests wait up to 10 seconds for deliveries, and check the order of
+ * each project's changes, not how projects interleave. Last, the differential
  * property: on random catalogs (from {@link BackupGenerator}), random changes and random queries
  * (from {@link QueryGenerator}), every page, total, count and tag catalogue equals the answer of the
  * plain scan {@link ReferenceCatalog}, also when walking every page by marker.
@@ -149,45 +154,57 @@ public abstract class BackupCatalogContract {
 
   @Test
   public void subscribersSeeEveryCommittedChangeOnceInCommitOrder() {
-    List<Change> seen = new ArrayList<>();
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     catalog.subscribe(seen::add);
     Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
+    Backup second = available(PROJECT, "b-2", Duration.ofDays(2));
+    Backup third = available(OTHER_PROJECT, "b-3", Duration.ofDays(3));
     catalog.add(backup);
-    catalog.addAll(List.of(available(PROJECT, "b-2", Duration.ofDays(2)), available(OTHER_PROJECT, "b-3", Duration.ofDays(3))));
+    catalog.addAll(List.of(second, third));
     Backup restoring = catalog.apply(PROJECT, "b-1", 1, Transition.restore()).orElseThrow();
     assertThrows(VersionConflictException.class, () -> catalog.apply(PROJECT, "b-1", 1, Transition.complete()));
     assertThrows(IllegalTransitionException.class, () -> catalog.apply(PROJECT, "b-2", 1, Transition.complete()));
     catalog.remove(OTHER_PROJECT, "b-3", 1);
 
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seen.stream().map(Change::sequence).collect(Collectors.toList()),
-        "refused changes are not delivered; committed ones are numbered without gaps");
-    assertEquals(Optional.of(backup), seen.get(0).after());
-    assertTrue(seen.get(0).isAdded());
-    assertEquals(Set.of("b-2", "b-3"), Set.of(seen.get(1).backupId(), seen.get(2).backupId()));
-    assertEquals(Optional.of(backup), seen.get(3).before());
-    assertEquals(Optional.of(restoring), seen.get(3).after());
-    assertEquals(Optional.of(Transition.restore()), seen.get(3).transition());
-    assertTrue(seen.get(4).isRemoved());
-    assertEquals(OTHER_PROJECT, seen.get(4).projectId());
+    List<Change> all = awaitSize(seen, 5);
+    assertEquals(5, all.size(), "refused changes are not delivered; committed ones once each: " + all);
+    List<Change> mine = ofProject(all, PROJECT);
+    List<Change> theirs = ofProject(all, OTHER_PROJECT);
+    assertEquals(List.of(1L, 2L, 3L), sequences(mine),
+        "each project numbers its committed changes in commit order without gaps: " + all);
+    assertEquals(List.of(1L, 2L), sequences(theirs),
+        "each project numbers its committed changes in commit order without gaps: " + all);
+    assertEquals(Optional.of(backup), mine.get(0).after());
+    assertTrue(mine.get(0).isAdded());
+    assertEquals(Optional.of(second), mine.get(1).after());
+    assertTrue(mine.get(1).isAdded());
+    assertEquals(Optional.of(backup), mine.get(2).before());
+    assertEquals(Optional.of(restoring), mine.get(2).after());
+    assertEquals(Optional.of(Transition.restore()), mine.get(2).transition());
+    assertEquals(Optional.of(third), theirs.get(0).after());
+    assertTrue(theirs.get(0).isAdded());
+    assertTrue(theirs.get(1).isRemoved());
+    assertEquals(Optional.of(third), theirs.get(1).before());
   }
 
   @Test
   public void aCompletedDeletionIsDeliveredAsARemoval() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
-    List<Change> seen = new ArrayList<>();
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     catalog.subscribe(seen::add);
     Backup deleting = catalog.apply(PROJECT, "b-1", 1, Transition.delete()).orElseThrow();
     catalog.apply(PROJECT, "b-1", deleting.version(), Transition.complete());
 
-    assertEquals(2, seen.size());
-    assertTrue(seen.get(1).isRemoved());
-    assertEquals(Optional.of(deleting), seen.get(1).before());
-    assertEquals(Optional.of(Transition.complete()), seen.get(1).transition());
+    List<Change> delivered = awaitSize(seen, 2);
+    assertEquals(2, delivered.size(), "delivered: " + delivered);
+    assertTrue(delivered.get(1).isRemoved());
+    assertEquals(Optional.of(deleting), delivered.get(1).before());
+    assertEquals(Optional.of(Transition.complete()), delivered.get(1).transition());
   }
 
   @Test
   public void aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers() {
-    List<Change> seen = new ArrayList<>();
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     catalog.subscribe(change -> {
       throw new IllegalStateException("subscriber bug");
     });
@@ -195,20 +212,29 @@ public abstract class BackupCatalogContract {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
     catalog.apply(PROJECT, "b-1", 1, Transition.restore());
 
-    assertEquals(2, seen.size());
+    assertEquals(2, awaitSize(seen, 2).size());
     assertEquals(BackupStatus.RESTORING, catalog.get(PROJECT, "b-1").status());
     assertEquals(2, catalog.get(PROJECT, "b-1").version());
   }
 
   @Test
   public void aCancelledSubscriptionReceivesNothingMore() {
-    List<Change> seen = new ArrayList<>();
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     Subscription subscription = catalog.subscribe(seen::add);
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    awaitSize(seen, 1);
     subscription.cancel();
     catalog.add(available(PROJECT, "b-2", Duration.ofDays(1)));
+    // a later change reaching another subscriber shows that b-2 has been delivered by now
+    List<Change> witness = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(witness::add);
+    catalog.add(available(PROJECT, "b-3", Duration.ofDays(1)));
+    await(() -> "b-3 delivered to another subscriber; it got " + copy(witness),
+        () -> copy(witness).stream().anyMatch(change -> change.backupId().equals("b-3")));
 
-    assertEquals(1, seen.size());
+    List<Change> delivered = copy(seen);
+    assertEquals(1, delivered.size(), "a cancelled subscriber received " + delivered);
+    assertEquals("b-1", delivered.get(0).backupId());
   }
 
   @Test
@@ -244,11 +270,17 @@ public abstract class BackupCatalogContract {
       });
     }
     runConcurrently(tasks, start);
+    int committed = writers * (perWriter + perWriter + (perWriter + 2) / 3); // adds, deletes, completions
 
+    List<Change> changes = awaitSize(seen, committed);
+    assertEquals(committed, changes.size(), "changes delivered more than once");
     assertFalse(overlapped.get(), "a subscriber was called by two threads at once");
-    List<Change> changes = new ArrayList<>(seen);
-    for (int i = 0; i < changes.size(); i++) {
-      assertEquals(i + 1, changes.get(i).sequence(), "changes out of order or missing");
+    for (String project : List.of(PROJECT, OTHER_PROJECT)) {
+      List<Change> ofProject = ofProject(changes, project);
+      for (int i = 0; i < ofProject.size(); i++) {
+        assertEquals(i + 1, ofProject.get(i).sequence(), "changes of " + project + " out of order or missing");
+      }
+      assertEquals(ofProject.size(), catalog.sequence(project), "sequence of " + project);
     }
     Map<String, Backup> replayed = new java.util.HashMap<>();
     for (Change change : changes) {
@@ -262,6 +294,244 @@ public abstract class BackupCatalogContract {
     for (Backup backup : live) {
       assertEquals(backup, replayed.get(backup.projectId() + "/" + backup.id()));
     }
+  }
+
+  // ---------------------------------------------------------------- change sequences, replay and load
+
+  @Test
+  public void sequenceCountsTheCommittedChangesOfEachProject() {
+    assertEquals(0, catalog.sequence("project-without-changes"));
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> catalog.sequence(" ")).field());
+
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    assertEquals(1, catalog.sequence(PROJECT));
+    assertEquals(0, catalog.sequence(OTHER_PROJECT), "another project's change");
+    catalog.addAll(List.of(available(PROJECT, "b-2", Duration.ofDays(2)), available(PROJECT, "b-3", Duration.ofDays(3)),
+        available(OTHER_PROJECT, "b-4", Duration.ofDays(4))));
+    assertEquals(3, catalog.sequence(PROJECT), "each backup of an addAll is a change of its project");
+    assertEquals(1, catalog.sequence(OTHER_PROJECT), "each backup of an addAll is a change of its project");
+
+    assertThrows(DuplicateBackupException.class, () -> catalog.add(available(PROJECT, "b-1", Duration.ofDays(5))));
+    assertThrows(DuplicateBackupException.class, () -> catalog.addAll(List.of(
+        available(PROJECT, "b-5", Duration.ofDays(5)), available(PROJECT, "b-1", Duration.ofDays(5)))));
+    assertThrows(VersionConflictException.class, () -> catalog.apply(PROJECT, "b-1", 2, Transition.restore()));
+    assertThrows(IllegalTransitionException.class, () -> catalog.apply(PROJECT, "b-1", 1, Transition.complete()));
+    assertThrows(BackupNotFoundException.class, () -> catalog.remove(PROJECT, "missing", 1));
+    catalog.setQuota(PROJECT, Quota.of(4, 1000));
+    assertThrows(QuotaExceededException.class, () -> catalog.addAll(List.of(
+        available(PROJECT, "b-5", Duration.ofDays(5)), available(PROJECT, "b-6", Duration.ofDays(6)))));
+    catalog.setQuota(PROJECT, Quota.NONE);
+    catalog.query(PROJECT, Query.builder().build());
+    assertEquals(3, catalog.sequence(PROJECT), "refusals, quotas and reads are no changes");
+
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    Backup halfway = catalog.apply(PROJECT, "job", 1, Transition.reportProgress(50)).orElseThrow();
+    assertEquals(5, catalog.sequence(PROJECT));
+    catalog.apply(PROJECT, "job", halfway.version(), Transition.reportProgress(50));
+    assertEquals(halfway, catalog.get(PROJECT, "job"));
+    assertEquals(5, catalog.sequence(PROJECT), "the same progress again changes nothing");
+    catalog.apply(PROJECT, "b-1", 1, Transition.restore());
+    catalog.remove(PROJECT, "b-2", 1);
+    Backup deleting = catalog.apply(PROJECT, "b-3", 1, Transition.delete()).orElseThrow();
+    catalog.apply(PROJECT, "b-3", deleting.version(), Transition.complete());
+    assertEquals(9, catalog.sequence(PROJECT));
+    assertEquals(1, catalog.sequence(OTHER_PROJECT), "another project's changes");
+    catalog.remove(OTHER_PROJECT, "b-4", 1);
+    assertEquals(2, catalog.sequence(OTHER_PROJECT), "a project without backups keeps its sequence");
+    assertEquals(9, catalog.sequence(PROJECT));
+
+    long inside = catalog.read(PROJECT, view -> {
+      assertEquals(catalog.sequence(PROJECT), view.sequence(), "the view and the catalog inside the read");
+      return view.sequence();
+    });
+    assertEquals(9, inside);
+    long other = catalog.read(OTHER_PROJECT, ProjectView::sequence);
+    assertEquals(2, other);
+    long none = catalog.read("project-without-changes", ProjectView::sequence);
+    assertEquals(0, none);
+  }
+
+  @Test
+  public void replayingEveryChangeIntoAnotherCatalogMakesItEqual() {
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(seen::add);
+    changeEveryWay();
+    int committed = (int) (catalog.sequence(PROJECT) + catalog.sequence(OTHER_PROJECT));
+    List<Change> changes = awaitSize(seen, committed);
+    Set<String> ids = changes.stream().map(Change::backupId).collect(Collectors.toCollection(java.util.TreeSet::new));
+
+    // another catalog whose clock is ten years away: a replay that read it would show
+    BackupCatalog replica = newCatalog(FakeClock.at(NOW.plus(Duration.ofDays(3650))));
+    List<Change> redelivered = Collections.synchronizedList(new ArrayList<>());
+    replica.subscribe(redelivered::add);
+    for (Change change : changes) {
+      assertTrue(replica.replay(change), "replay of " + change);
+    }
+    assertSameProjects(catalog, replica, ids, "after replaying every change");
+    List<Change> again = awaitSize(redelivered, committed);
+    for (String project : List.of(PROJECT, OTHER_PROJECT)) {
+      assertEquals(ofProject(changes, project), ofProject(again, project),
+          "the replica delivers what it installed, with the same sequences");
+    }
+
+    for (Change change : changes) {
+      assertFalse(replica.replay(change), "a change installed already: " + change);
+    }
+    assertSameProjects(catalog, replica, ids, "after replaying every change again");
+  }
+
+  @Test
+  public void replayRefusesAMissingChangeAndAChangeThatDoesNotFitAndChangesNothing() {
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(seen::add);
+    changeEveryWay();
+    int committed = (int) (catalog.sequence(PROJECT) + catalog.sequence(OTHER_PROJECT));
+    List<Change> changes = awaitSize(seen, committed);
+    Set<String> ids = changes.stream().map(Change::backupId).collect(Collectors.toCollection(java.util.TreeSet::new));
+    ids.add("r-new");
+    BackupCatalog replica = newCatalog(FakeClock.at(NOW.minus(Duration.ofDays(3650))));
+    changes.forEach(replica::replay);
+    assertSameProjects(catalog, replica, ids, "after replaying every change");
+    long next = replica.sequence(PROJECT) + 1;
+    Backup fresh = available(PROJECT, "r-new", Duration.ofHours(1));
+
+    Change gap = new Change(next + 1, PROJECT, "r-new", Optional.empty(), Optional.of(fresh), Optional.empty());
+    IllegalStateException missing = assertThrows(IllegalStateException.class, () -> replica.replay(gap));
+    assertFalse(missing instanceof DuplicateBackupException || missing instanceof VersionConflictException,
+        "a gap refused as " + missing);
+    assertTrue(missing.getMessage().contains(PROJECT) && missing.getMessage().contains(String.valueOf(next - 1))
+        && missing.getMessage().contains(String.valueOf(next + 1)),
+        "the message names the project, its sequence and the change's: " + missing.getMessage());
+    assertSameProjects(catalog, replica, ids, "after a refused gap");
+
+    Change restore = changes.stream()
+        .filter(c -> c.projectId().equals(PROJECT) && c.transition().equals(Optional.of(Transition.restore())))
+        .findFirst().orElseThrow();
+    long stored = replica.get(PROJECT, restore.backupId()).version();
+    VersionConflictException conflict = assertThrows(VersionConflictException.class, () -> replica.replay(
+        new Change(next, PROJECT, restore.backupId(), restore.before(), restore.after(), restore.transition())));
+    assertEquals(restore.before().orElseThrow().version(), conflict.expectedVersion());
+    assertEquals(stored, conflict.currentVersion());
+    assertSameProjects(catalog, replica, ids, "after a refused version conflict");
+
+    Backup existing = replica.get(PROJECT, restore.backupId());
+    assertThrows(DuplicateBackupException.class, () -> replica.replay(
+        new Change(next, PROJECT, existing.id(), Optional.empty(), Optional.of(existing), Optional.empty())));
+    assertSameProjects(catalog, replica, ids, "after a refused duplicate");
+
+    Change removal = changes.stream().filter(c -> c.projectId().equals(PROJECT) && c.isRemoved())
+        .findFirst().orElseThrow();
+    assertThrows(BackupNotFoundException.class, () -> replica.replay(
+        new Change(next, PROJECT, removal.backupId(), removal.before(), Optional.empty(), Optional.empty())));
+    assertSameProjects(catalog, replica, ids, "after a refused change of a missing backup");
+
+    // refusals took no number; quotas are the source's business
+    replica.setQuota(PROJECT, Quota.of(1, 1));
+    assertTrue(replica.replay(new Change(next, PROJECT, "r-new", Optional.empty(), Optional.of(fresh), Optional.empty())));
+    assertEquals(next, replica.sequence(PROJECT));
+    assertEquals(Optional.of(fresh), replica.find(PROJECT, "r-new"));
+  }
+
+  @Test
+  public void aLoadedSnapshotContinuesWithTheNextChange() {
+    FakeClock sourceClock = FakeClock.at(NOW);
+    BackupCatalog source = newCatalog(sourceClock);
+    List<Change> fed = Collections.synchronizedList(new ArrayList<>());
+    source.subscribe(fed::add);
+    source.add(available(PROJECT, "s-1", Duration.ofDays(3), Tag.of("env", "prod")));
+    source.add(running(PROJECT, "s-job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    source.add(available(PROJECT, "s-2", Duration.ofDays(2), Tag.of("env", "dev")));
+    sourceClock.advance(Duration.ofMinutes(1));
+    Backup restoring = source.apply(PROJECT, "s-1", 1, Transition.restore()).orElseThrow();
+    source.apply(PROJECT, "s-job", 1, Transition.reportProgress(30));
+    source.remove(PROJECT, "s-2", 1);
+    long at = source.sequence(PROJECT);
+    List<Backup> backups = everything(source, PROJECT);
+    Quota quota = Quota.of(50, 500);
+    ProjectSnapshot snapshot = new ProjectSnapshot(PROJECT, at, quota, backups);
+
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofDays(1)));
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(seen::add);
+    catalog.load(snapshot);
+
+    assertEquals(at, catalog.sequence(PROJECT));
+    assertEquals(backups, everything(PROJECT), "the backups as they are, versions kept");
+    for (Backup backup : backups) {
+      assertEquals(Optional.of(backup), catalog.find(PROJECT, backup.id()));
+    }
+    assertEquals(quota, catalog.quotaUsage(PROJECT).quota());
+    assertEquals(source.usage(PROJECT, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)),
+        catalog.usage(PROJECT, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)));
+    assertEquals(source.tagCatalogue(PROJECT), catalog.tagCatalogue(PROJECT));
+    assertEquals(source.count(PROJECT, Predicates.status(BackupStatus.RESTORING)),
+        catalog.count(PROJECT, Predicates.status(BackupStatus.RESTORING)));
+    assertEquals(1, catalog.sequence(OTHER_PROJECT), "another project");
+    assertEquals(List.of(available(OTHER_PROJECT, "theirs", Duration.ofDays(1))), everything(OTHER_PROJECT));
+
+    sourceClock.advance(Duration.ofMinutes(1));
+    source.apply(PROJECT, "s-1", restoring.version(), Transition.complete());
+    List<Change> feed = awaitSize(fed, (int) at + 1);
+    Change last = feed.stream().filter(c -> c.sequence() == at).findFirst().orElseThrow();
+    Change next = feed.stream().filter(c -> c.sequence() == at + 1).findFirst().orElseThrow();
+    assertFalse(catalog.replay(last), "the snapshot has change " + at);
+    assertTrue(catalog.replay(next), "the change after the snapshot");
+    assertEquals(at + 1, catalog.sequence(PROJECT));
+    assertEquals(source.get(PROJECT, "s-1"), catalog.get(PROJECT, "s-1"));
+    assertEquals(everything(source, PROJECT), everything(PROJECT));
+
+    // the replayed change is the first delivered: the load told the subscribers nothing
+    List<Change> delivered = awaitSize(seen, 1);
+    assertEquals(List.of(next), delivered, "subscribers got something from the load");
+  }
+
+  @Test
+  public void loadIsRefusedWhereTheProjectHasBackupsOrChangesAndChangesNothing() {
+    catalog.add(available(PROJECT, "mine", Duration.ofDays(1)));
+    catalog.add(available(OTHER_PROJECT, "gone", Duration.ofDays(1)));
+    catalog.remove(OTHER_PROJECT, "gone", 1);
+    catalog.setQuota(OTHER_PROJECT, Quota.of(7, 7));
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(seen::add);
+    State before = state();
+
+    assertThrows(IllegalStateException.class, () -> catalog.load(new ProjectSnapshot(PROJECT, 0, Quota.of(1, 1),
+        List.of(available(PROJECT, "loaded", Duration.ofDays(2))))), "a project with backups");
+    assertThrows(IllegalStateException.class, () -> catalog.load(new ProjectSnapshot(OTHER_PROJECT, 5, Quota.of(1, 1),
+        List.of(available(OTHER_PROJECT, "loaded", Duration.ofDays(2))))), "a project at sequence 2");
+
+    assertEquals(before, state());
+    assertEquals(1, catalog.sequence(PROJECT));
+    assertEquals(2, catalog.sequence(OTHER_PROJECT));
+    assertEquals(Quota.NONE, catalog.quotaUsage(PROJECT).quota());
+    assertEquals(Quota.of(7, 7), catalog.quotaUsage(OTHER_PROJECT).quota());
+    catalog.add(available(PROJECT, "marker", Duration.ofDays(3)));
+    assertEquals(List.of("marker"), awaitSize(seen, 1).stream().map(Change::backupId).collect(Collectors.toList()),
+        "a refused load delivered something");
+  }
+
+  @Test
+  public void replayAndLoadInsideAReadAreRefused() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofHours(1)));
+    State before = state();
+    Change change = new Change(2, PROJECT, "b-2", Optional.empty(),
+        Optional.of(available(PROJECT, "b-2", Duration.ofHours(2))), Optional.empty());
+    ProjectSnapshot snapshot = new ProjectSnapshot(OTHER_PROJECT, 3, Quota.NONE,
+        List.of(available(OTHER_PROJECT, "b-3", Duration.ofHours(3))));
+    List<Runnable> changes = List.of(() -> catalog.replay(change), () -> catalog.load(snapshot));
+
+    for (Runnable refused : changes) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> catalog.read(PROJECT, view -> {
+            refused.run();
+            return null;
+          }));
+      assertTrue(e.getMessage().contains("inside read(" + PROJECT), e.getMessage());
+    }
+
+    assertEquals(before, state());
+    assertEquals(1, catalog.sequence(PROJECT));
+    assertEquals(0, catalog.sequence(OTHER_PROJECT));
   }
 
   // ---------------------------------------------------------------- space usage and quotas
@@ -1142,26 +1412,30 @@ public abstract class BackupCatalogContract {
   }
 
   @Test
-  public void aChangeWaitsUntilTheReadReturns() throws Exception {
+  public void aReadDoesNotSeeChangesCommittedDuringIt() throws Exception {
     catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
     ExecutorService writer = Executors.newSingleThreadExecutor();
     try {
       Future<Backup> change = catalog.read(PROJECT, view -> {
+        long sequence = view.sequence();
         Future<Backup> started = writer.submit(
             () -> catalog.apply(PROJECT, "job", 1, Transition.reportProgress(50)).orElseThrow());
         try {
-          started.get(200, TimeUnit.MILLISECONDS);
-          fail("a change was committed inside a read");
-        } catch (java.util.concurrent.TimeoutException expected) {
-          // the writer waits for the read
+          started.get(200, TimeUnit.MILLISECONDS);  // the writer commits meanwhile, or waits for the read
+        } catch (java.util.concurrent.TimeoutException waiting) {
+          // the writer waits for the read: allowed
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-          throw new AssertionError(e);
+          throw new AssertionError("the change failed", e);
         }
-        assertEquals(1, view.find("job").orElseThrow().version(), "the read saw the waiting change");
+        assertEquals(1, view.find("job").orElseThrow().version(), "the read saw a change committed during it");
+        assertEquals(List.of(1L), view.query(Query.builder().build()).backups().stream()
+            .map(Backup::version).collect(Collectors.toList()), "the read saw a change committed during it");
+        assertEquals(sequence, view.sequence(), "the read saw a change committed during it");
         return started;
       });
 
       assertEquals(2, change.get(10, TimeUnit.SECONDS).version());
+      assertEquals(2, catalog.get(PROJECT, "job").version());
     } finally {
       writer.shutdownNow();
     }
@@ -1282,6 +1556,7 @@ public abstract class BackupCatalogContract {
       for (String project : projects) {
         assertEquals(reference.tagCatalogue(project), catalog.tagCatalogue(project),
             run.context("tag catalogue of " + project));
+        assertEquals(reference.sequence(project), catalog.sequence(project), run.context("sequence of " + project));
         for (int i = 0; i < QUERIES_PER_PROJECT; i++) {
           run.compare(project, queries.get(project).nextQuery(), random.nextInt(4) == 0);
         }
@@ -1583,10 +1858,112 @@ public abstract class BackupCatalogContract {
   }
 
   private List<Backup> everything(String project) {
+    return everything(catalog, project);
+  }
+
+  private static List<Backup> everything(BackupCatalog catalog, String project) {
     Page page = catalog.query(project, Query.builder().sort(Sort.by(SortKey.asc(SortField.ID))).limit(Query.MAX_LIMIT).build());
     assertFalse(page.hasMore(), "fixture too large");
     assertEquals(page.total(), catalog.count(project, Predicates.all()), "count and total of every backup differ");
     return page.backups();
+  }
+
+  /**
+   * Adds, a batch over both projects, transitions of every kind (restore, progress, complete, fail,
+   * delete and its completion) and an outright removal, with the clock moving in between.
+   */
+  private void changeEveryWay() {
+    catalog.add(available(PROJECT, "r-1", Duration.ofDays(10), Tag.of("env", "prod")));
+    catalog.addAll(List.of(
+        available(PROJECT, "r-2", Duration.ofDays(9), Tag.of("env", "dev")),
+        available(PROJECT, "r-3", Duration.ofDays(8)),
+        available(OTHER_PROJECT, "r-1", Duration.ofDays(7), Tag.of("env", "prod")),
+        running(PROJECT, "r-job", BackupStatus.CREATING, NOW.minusSeconds(600))));
+    clock.advance(Duration.ofMinutes(1));
+    Backup r1 = catalog.apply(PROJECT, "r-1", 1, Transition.restore()).orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    r1 = catalog.apply(PROJECT, "r-1", r1.version(), Transition.reportProgress(40)).orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    catalog.apply(PROJECT, "r-1", r1.version(), Transition.complete());
+    Backup job = catalog.apply(PROJECT, "r-job", 1, Transition.reportProgress(70)).orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    catalog.apply(PROJECT, "r-job", job.version(), Transition.fail("agent not reachable"));
+    Backup r2 = catalog.apply(PROJECT, "r-2", 1, Transition.delete()).orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    catalog.apply(PROJECT, "r-2", r2.version(), Transition.complete());
+    catalog.remove(PROJECT, "r-3", 1);
+    Backup other = catalog.apply(OTHER_PROJECT, "r-1", 1, Transition.delete()).orElseThrow();
+    clock.advance(Duration.ofMinutes(1));
+    catalog.apply(OTHER_PROJECT, "r-1", other.version(), Transition.reportProgress(30));
+    catalog.add(available(OTHER_PROJECT, "r-4", Duration.ofDays(2)));
+  }
+
+  /**
+   * {@code replica} answers like {@code source} in both projects: finds of {@code ids}, every backup
+   * in two orders, counts by state, usage, tag catalogue and sequence.
+   */
+  private void assertSameProjects(BackupCatalog source, BackupCatalog replica, Set<String> ids, String when) {
+    for (String project : List.of(PROJECT, OTHER_PROJECT)) {
+      String what = when + ", " + project;
+      for (String id : ids) {
+        assertEquals(source.find(project, id), replica.find(project, id), what + ": find " + id);
+      }
+      assertEquals(everything(source, project), everything(replica, project), what);
+      Query newestFirst = Query.builder().limit(Query.MAX_LIMIT).build();
+      assertEquals(source.query(project, newestFirst), replica.query(project, newestFirst), what);
+      for (BackupStatus status : BackupStatus.values()) {
+        assertEquals(source.count(project, Predicates.status(status)), replica.count(project, Predicates.status(status)),
+            what + ": count of " + status);
+      }
+      assertEquals(source.usage(project, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)),
+          replica.usage(project, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)), what + ": usage");
+      assertEquals(source.tagCatalogue(project), replica.tagCatalogue(project), what + ": tag catalogue");
+      assertEquals(source.sequence(project), replica.sequence(project), what + ": sequence");
+    }
+  }
+
+  /** How long the contract waits for a delivery: subscribers may be called asynchronously. */
+  private static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(10);
+
+  /** Polls until {@code condition} holds; fails saying {@code what} after {@link #DELIVERY_DEADLINE}. */
+  private static void await(Supplier<String> what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + DELIVERY_DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("waited " + DELIVERY_DEADLINE.toSeconds() + " s for " + what.get());
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for " + what.get(), e);
+      }
+    }
+  }
+
+  /**
+   * Waits until a subscriber has added at least {@code n} changes to {@code changes} (a synchronized
+   * list) and returns a copy of them.
+   */
+  private static List<Change> awaitSize(List<Change> changes, int n) {
+    await(() -> n + " changes delivered; got " + copy(changes), () -> changes.size() >= n);
+    return copy(changes);
+  }
+
+  /** A copy of a synchronized list, taken under its lock. */
+  private static List<Change> copy(List<Change> changes) {
+    synchronized (changes) {
+      return new ArrayList<>(changes);
+    }
+  }
+
+  /** The changes of {@code project}, in the order they were delivered. */
+  private static List<Change> ofProject(List<Change> changes, String project) {
+    return changes.stream().filter(change -> change.projectId().equals(project)).collect(Collectors.toList());
+  }
+
+  private static List<Long> sequences(List<Change> changes) {
+    return changes.stream().map(Change::sequence).collect(Collectors.toList());
   }
 
   /** A task that repeats {@code read} while any writer runs, and at least 10 times. */

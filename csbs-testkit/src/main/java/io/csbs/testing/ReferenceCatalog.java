@@ -9,6 +9,7 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
 import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.catalog.ProjectView;
 import io.csbs.catalog.Subscription;
 import io.csbs.catalog.VersionConflictException;
@@ -71,6 +72,9 @@ import java.util.function.Supplier;
  *       leaves the catalog unchanged.
  *   <li>The all-projects view orders by the sort, then by project id; its marker must be the id of a
  *       backup of exactly one project.
+ *   <li>Each project counts its committed changes ({@link #sequence}); {@link #replay} installs a
+ *       change's {@code after} as it is, after checking the sequence, then the backup's existence,
+ *       then its version; {@link #load} installs a snapshot into a project without backups at 0.
  * </ul>
  *
  * <p>Thread-safe: every method holds the catalog's one lock, so each call sees and makes one
@@ -83,8 +87,8 @@ public final class ReferenceCatalog implements BackupCatalog {
   private final Map<String, LinkedHashMap<String, Backup>> projects = new HashMap<>();
   /** Subscribers of committed changes, called in commit order with the catalog's lock held. */
   private final List<Consumer<Change>> subscribers = new CopyOnWriteArrayList<>();
-  /** Guarded by {@code this}. The number of the last change delivered. */
-  private long sequence;
+  /** Guarded by {@code this}. Project id to the sequence of its last committed change; absent means 0. */
+  private final Map<String, Long> sequences = new HashMap<>();
   /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
   private final Map<String, Quota> quotas = new HashMap<>();
   /** Guarded by {@code this}. The project being read by {@link #read}, or null. */
@@ -191,12 +195,15 @@ public final class ReferenceCatalog implements BackupCatalog {
     return () -> subscribers.remove(subscriber);
   }
 
+  /** Numbers a committed change with its project's next sequence and delivers it. */
   private void publish(String projectId, String backupId, Backup before, Backup after, Transition transition) {
-    if (subscribers.isEmpty()) {
-      return;
-    }
-    Change change = new Change(++sequence, projectId, backupId,
-        Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition));
+    long sequence = sequences.getOrDefault(projectId, 0L) + 1;
+    sequences.put(projectId, sequence);
+    deliver(new Change(sequence, projectId, backupId,
+        Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
+  }
+
+  private void deliver(Change change) {
     for (Consumer<Change> subscriber : subscribers) {
       try {
         subscriber.accept(change);
@@ -205,6 +212,67 @@ public final class ReferenceCatalog implements BackupCatalog {
             .log(System.Logger.Level.WARNING, "subscriber failed on change " + change, e);
       }
     }
+  }
+
+  @Override
+  public synchronized long sequence(String projectId) {
+    requireProject(projectId);
+    refuseOtherProjectInsideRead(projectId);
+    return sequences.getOrDefault(projectId, 0L);
+  }
+
+  /** Checks the sequence, then the backup, then its version; installs {@code after} as it is. */
+  @Override
+  public synchronized boolean replay(Change change) {
+    refuseChangesInsideRead();
+    requireNonNull(change, "change");
+    String projectId = change.projectId();
+    long current = sequences.getOrDefault(projectId, 0L);
+    if (change.sequence() <= current) {
+      return false;
+    }
+    if (change.sequence() > current + 1) {
+      throw new IllegalStateException("project " + projectId + " is at change " + current + ", so change "
+          + change.sequence() + " cannot be replayed: a change before it is missing");
+    }
+    Backup stored = backupsOf(projectId).get(change.backupId());
+    if (change.before().isEmpty()) {
+      if (stored != null) {
+        throw new DuplicateBackupException(projectId, change.backupId());
+      }
+    } else {
+      if (stored == null) {
+        throw new BackupNotFoundException(projectId, change.backupId());
+      }
+      if (stored.version() != change.before().get().version()) {
+        throw new VersionConflictException(change.backupId(), change.before().get().version(), stored.version());
+      }
+    }
+    if (change.after().isPresent()) {
+      projects.computeIfAbsent(projectId, p -> new LinkedHashMap<>()).put(change.backupId(), change.after().get());
+    } else {
+      delete(projectId, change.backupId());
+    }
+    sequences.put(projectId, change.sequence());
+    deliver(change);
+    return true;
+  }
+
+  @Override
+  public synchronized void load(ProjectSnapshot snapshot) {
+    refuseChangesInsideRead();
+    requireNonNull(snapshot, "snapshot");
+    String projectId = snapshot.projectId();
+    if (!backupsOf(projectId).isEmpty() || sequences.getOrDefault(projectId, 0L) > 0) {
+      throw new IllegalStateException("project " + projectId + " has " + backupsOf(projectId).size()
+          + " backups and is at change " + sequences.getOrDefault(projectId, 0L)
+          + " here: a snapshot loads only into a project without backups at change 0");
+    }
+    for (Backup backup : snapshot.backups()) {
+      projects.computeIfAbsent(projectId, p -> new LinkedHashMap<>()).put(backup.id(), backup);
+    }
+    quotas.put(projectId, snapshot.quota());
+    sequences.put(projectId, snapshot.sequence());
   }
 
   @Override
@@ -253,11 +321,8 @@ public final class ReferenceCatalog implements BackupCatalog {
    */
   @Override
   public synchronized <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
-    requireNonNull(projectId, "projectId");
+    requireProject(projectId);
     requireNonNull(reads, "reads");
-    if (projectId.isBlank()) {
-      throw new InvalidValueException("project id", projectId, "must be non-blank");
-    }
     refuseOtherProjectInsideRead(projectId);
     String outerProject = readingProject;
     Instant outerNow = readingNow;
@@ -306,6 +371,11 @@ public final class ReferenceCatalog implements BackupCatalog {
       public QuotaUsage quotaUsage() {
         return catalog.get().quotaUsage(projectId);
       }
+
+      @Override
+      public long sequence() {
+        return catalog.get().sequence(projectId);
+      }
     };
     readingProject = projectId;
     readingNow = now;
@@ -321,6 +391,13 @@ public final class ReferenceCatalog implements BackupCatalog {
   /** The instant a read evaluates relative times at: the running {@link #read}'s, else the clock's. */
   private Instant now() {
     return readingNow != null ? readingNow : clock.instant();
+  }
+
+  private static void requireProject(String projectId) {
+    requireNonNull(projectId, "projectId");
+    if (projectId.isBlank()) {
+      throw new InvalidValueException("project id", projectId, "must be non-blank");
+    }
   }
 
   private void refuseChangesInsideRead() {

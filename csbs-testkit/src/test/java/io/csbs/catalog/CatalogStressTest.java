@@ -142,9 +142,14 @@ class CatalogStressTest {
     }
 
     // the end: the delivered changes, replayed on the initial state, are the catalog
-    long sequence = 0;
+    // each project numbers its changes; the subscription started after the initial backups
+    Map<String, Long> sequences = new HashMap<>();
+    for (Backup backup : initial) {
+      sequences.merge(backup.projectId(), 1L, Long::sum);
+    }
     for (Change change : delivered) {
-      assertEquals(++sequence, change.sequence(), "changes delivered out of order or lost");
+      long expected = sequences.merge(change.projectId(), 1L, Long::sum);
+      assertEquals(expected, change.sequence(), "changes of " + change.projectId() + " delivered out of order or lost");
       String key = change.projectId() + "/" + change.backupId();
       assertEquals(replayed.get(key), change.before().orElse(null), "change " + change + " skips a version");
       if (change.after().isPresent()) {
@@ -157,6 +162,7 @@ class CatalogStressTest {
     reference.addAll(replayed.values());
     QueryGenerator queries = QueryGenerator.create(seed, new ArrayList<>(replayed.values()));
     for (String project : generator.projectIds()) {
+      assertEquals(sequences.getOrDefault(project, 0L), catalog.sequence(project), "sequence of " + project);
       assertEquals(reference.count(project, Predicates.all()), catalog.count(project, Predicates.all()), project);
       long byStatus = 0;
       for (BackupStatus status : BackupStatus.values()) {

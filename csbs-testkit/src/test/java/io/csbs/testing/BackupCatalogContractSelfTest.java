@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.csbs.backup.Backup;
 import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.catalog.ProjectView;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
@@ -150,6 +152,172 @@ class BackupCatalogContractSelfTest {
         BackupCatalogContract::stalledFollowsTheClock);
   }
 
+  // ---- per-project sequences, replay, load, and subscribers called asynchronously
+
+  @Test
+  void contractCatchesASequenceSharedByEveryProject() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public long sequence(String projectId) {
+        delegate.sequence(projectId);  // checks the project id
+        return delegate.sequence("project-a") + delegate.sequence("project-b");
+      }
+    }, BackupCatalogContract::sequenceCountsTheCommittedChangesOfEachProject);
+  }
+
+  @Test
+  void contractCatchesAViewThatReadsNoSequence() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+        return delegate.read(projectId, view -> reads.apply(new ForwardingView(view) {
+          @Override
+          public long sequence() {
+            return 0;
+          }
+        }));
+      }
+    }, BackupCatalogContract::sequenceCountsTheCommittedChangesOfEachProject);
+  }
+
+  @Test
+  void contractCatchesAReplayThatAppliesTheTransitionAtItsOwnClock() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public boolean replay(Change change) {
+        if (change.sequence() != delegate.sequence(change.projectId()) + 1
+            || change.before().isEmpty() || change.transition().isEmpty()) {
+          return delegate.replay(change);
+        }
+        delegate.apply(change.projectId(), change.backupId(), change.before().get().version(), change.transition().get());
+        return true;
+      }
+    }, BackupCatalogContract::replayingEveryChangeIntoAnotherCatalogMakesItEqual);
+  }
+
+  @Test
+  void contractCatchesAReplayThatInstallsAChangeAgain() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public boolean replay(Change change) {
+        return delegate.replay(change) || delegate.sequence(change.projectId()) >= change.sequence();
+      }
+    }, BackupCatalogContract::replayingEveryChangeIntoAnotherCatalogMakesItEqual);
+  }
+
+  @Test
+  void contractCatchesAReplayThatSkipsAGap() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public boolean replay(Change change) {
+        long next = delegate.sequence(change.projectId()) + 1;
+        if (change.sequence() > next) {
+          change = new Change(next, change.projectId(), change.backupId(), change.before(), change.after(),
+              change.transition());
+        }
+        return delegate.replay(change);
+      }
+    }, BackupCatalogContract::replayRefusesAMissingChangeAndAChangeThatDoesNotFitAndChangesNothing);
+  }
+
+  @Test
+  void contractCatchesALoadThatForgetsTheSequence() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public void load(ProjectSnapshot snapshot) {
+        delegate.load(new ProjectSnapshot(snapshot.projectId(), 0, snapshot.quota(), snapshot.backups()));
+      }
+    }, BackupCatalogContract::aLoadedSnapshotContinuesWithTheNextChange);
+  }
+
+  @Test
+  void contractCatchesALoadThatTellsSubscribers() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      private final List<java.util.function.Consumer<Change>> subscribers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+      @Override
+      public io.csbs.catalog.Subscription subscribe(java.util.function.Consumer<Change> subscriber) {
+        subscribers.add(subscriber);
+        return delegate.subscribe(subscriber);
+      }
+
+      @Override
+      public void load(ProjectSnapshot snapshot) {
+        delegate.load(snapshot);
+        long sequence = snapshot.sequence();
+        for (Backup backup : snapshot.backups()) {  // announced as if added
+          Change added = new Change(sequence, snapshot.projectId(), backup.id(), Optional.empty(), Optional.of(backup),
+              Optional.empty());
+          subscribers.forEach(subscriber -> subscriber.accept(added));
+        }
+      }
+    }, BackupCatalogContract::aLoadedSnapshotContinuesWithTheNextChange);
+  }
+
+  @Test
+  void contractCatchesALoadThatMergesIntoAProjectWithBackups() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public void load(ProjectSnapshot snapshot) {
+        if (delegate.sequence(snapshot.projectId()) > 0) {
+          delegate.addAll(snapshot.backups());
+        } else {
+          delegate.load(snapshot);
+        }
+      }
+    }, BackupCatalogContract::loadIsRefusedWhereTheProjectHasBackupsOrChangesAndChangesNothing);
+  }
+
+  @Test
+  void contractCatchesAViewThatSeesChangesCommittedDuringTheRead() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+        Forwarding catalog = this;
+        return reads.apply(new ProjectView() {  // no one state: each call reads the catalog as it is now
+          @Override public String projectId() { return projectId; }
+          @Override public Optional<Backup> find(String backupId) { return catalog.find(projectId, backupId); }
+          @Override public Page query(Query query) { return catalog.query(projectId, query); }
+          @Override public long count(BackupPredicate predicate) { return catalog.count(projectId, predicate); }
+          @Override public TagCatalogue tagCatalogue() { return catalog.tagCatalogue(projectId); }
+          @Override public io.csbs.usage.UsageReport usage(io.csbs.usage.UsageQuery query) {
+            return catalog.usage(projectId, query);
+          }
+          @Override public io.csbs.usage.QuotaUsage quotaUsage() { return catalog.quotaUsage(projectId); }
+          @Override public long sequence() { return catalog.sequence(projectId); }
+        });
+      }
+    }, BackupCatalogContract::aReadDoesNotSeeChangesCommittedDuringIt);
+  }
+
+  /** The tests of subscriptions pass on a catalog that delivers later, on a thread of its own. */
+  @Test
+  void subscriptionTestsPassOnACatalogThatDeliversAsynchronously() throws Exception {
+    List<ContractTest> tests = List.of(
+        BackupCatalogContract::subscribersSeeEveryCommittedChangeOnceInCommitOrder,
+        BackupCatalogContract::aCompletedDeletionIsDeliveredAsARemoval,
+        BackupCatalogContract::aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers,
+        BackupCatalogContract::aCancelledSubscriptionReceivesNothingMore,
+        BackupCatalogContract::concurrentWritersChangesArriveInOrderOneAtATimeAndReplayToTheCatalog,
+        BackupCatalogContract::replayingEveryChangeIntoAnotherCatalogMakesItEqual,
+        BackupCatalogContract::replayRefusesAMissingChangeAndAChangeThatDoesNotFitAndChangesNothing,
+        BackupCatalogContract::aLoadedSnapshotContinuesWithTheNextChange,
+        BackupCatalogContract::loadIsRefusedWhereTheProjectHasBackupsOrChangesAndChangesNothing);
+    for (ContractTest test : tests) {
+      test.run(contract(Delayed::new));
+    }
+  }
+
+  /** The same contract tests fail on it if they do not wait for the deliveries. */
+  @Test
+  void aDelayedDeliveryIsNotSeenWithoutWaiting() {
+    Delayed catalog = new Delayed(FakeClock.create());
+    List<Change> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    catalog.subscribe(seen::add);
+    catalog.add(BackupGenerator.withSeed(1).next());
+    org.junit.jupiter.api.Assertions.assertEquals(0, seen.size(), "the delivery came before the add returned");
+  }
+
   private interface ContractTest {
     void run(BackupCatalogContract contract) throws Exception;
   }
@@ -180,6 +348,62 @@ class BackupCatalogContractSelfTest {
       }
     }
     fail("the differential property passed a broken catalog on " + SEEDS + " seeds");
+  }
+
+  /**
+   * A reference catalog whose subscribers are called later, one change at a time, on a thread of
+   * its own, as a poller of a change table would call them.
+   */
+  private static final class Delayed extends Forwarding {
+    private final java.util.concurrent.ExecutorService poller = java.util.concurrent.Executors.newSingleThreadExecutor(
+        task -> {
+          Thread thread = new Thread(task, "delayed-deliveries");
+          thread.setDaemon(true);
+          return thread;
+        });
+
+    Delayed(FakeClock clock) {
+      super(clock);
+    }
+
+    @Override
+    public io.csbs.catalog.Subscription subscribe(java.util.function.Consumer<Change> subscriber) {
+      java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+      io.csbs.catalog.Subscription inner = delegate.subscribe(change -> poller.execute(() -> {
+        try {
+          Thread.sleep(1);
+          if (!cancelled.get()) {
+            subscriber.accept(change);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          // logged by a real implementation; the catalog and other subscribers go on
+        }
+      }));
+      return () -> {
+        cancelled.set(true);
+        inner.cancel();
+      };
+    }
+  }
+
+  /** A view that forwards every call; a test overrides one. */
+  private static class ForwardingView implements ProjectView {
+    private final ProjectView view;
+
+    ForwardingView(ProjectView view) {
+      this.view = view;
+    }
+
+    @Override public String projectId() { return view.projectId(); }
+    @Override public Optional<Backup> find(String backupId) { return view.find(backupId); }
+    @Override public Page query(Query query) { return view.query(query); }
+    @Override public long count(BackupPredicate predicate) { return view.count(predicate); }
+    @Override public TagCatalogue tagCatalogue() { return view.tagCatalogue(); }
+    @Override public io.csbs.usage.UsageReport usage(io.csbs.usage.UsageQuery query) { return view.usage(query); }
+    @Override public io.csbs.usage.QuotaUsage quotaUsage() { return view.quotaUsage(); }
+    @Override public long sequence() { return view.sequence(); }
   }
 
   /** A reference catalog that a test breaks by overriding one method. */
@@ -223,5 +447,8 @@ class BackupCatalogContractSelfTest {
     }
     @Override public Page queryAllProjects(Query query) { return delegate.queryAllProjects(query); }
     @Override public long countAllProjects(BackupPredicate predicate) { return delegate.countAllProjects(predicate); }
+    @Override public long sequence(String projectId) { return delegate.sequence(projectId); }
+    @Override public boolean replay(Change change) { return delegate.replay(change); }
+    @Override public void load(ProjectSnapshot snapshot) { delegate.load(snapshot); }
   }
 }
