@@ -6,7 +6,9 @@
  * is ever returned, counted or hinted at. Changes go through the {@link io.csbs.lifecycle.Lifecycle}
  * and name the version they are based on; a refused change leaves the catalog exactly as it was.
  * Committed changes can be observed in commit order with {@link
- * io.csbs.catalog.BackupCatalog#subscribe}.
+ * io.csbs.catalog.BackupCatalog#subscribe}, each numbered within its project; a replica installs
+ * them with {@link io.csbs.catalog.BackupCatalog#replay}, starting from a {@link
+ * io.csbs.catalog.ProjectSnapshot} it {@linkplain io.csbs.catalog.BackupCatalog#load loads}.
  *
  * <p>Inside (package-private): each project is a shard with one read-write lock. Its rows are kept
  * in creation order, so the default list (newest first) is a backward walk and a time segment a
