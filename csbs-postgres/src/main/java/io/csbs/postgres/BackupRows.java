@@ -1,0 +1,351 @@
+package io.csbs.postgres;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How a {@link Backup} is stored: as a row of {@code csbs_backup} (one column a field, so that
+ * indexes and a DBA can read it) and, in the change feed, in a compact binary form that keeps every
+ * field exactly.
+ */
+final class BackupRows {
+  /** The columns of {@code csbs_backup}, in the order {@link #bind} sets and {@link #read} reads them. */
+  static final String COLUMNS = "project_id, id, name, name_lower, description, server_id, server_name, "
+      + "server_name_lower, resource_type, availability_zone, status, progress, progress_at, backup_type, "
+      + "backup_trigger, policy_id, size_mb, created_at, updated_at, finished_at, failed_job, failure_reason, "
+      + "failed_at, tags, tag_keys, version";
+  static final int COLUMN_COUNT = 26;
+
+  /** The earliest and latest instants PostgreSQL's timestamptz holds (4713 BC, 294276 AD). */
+  private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
+  private static final BackupStatus[] STATUSES = BackupStatus.values();
+  private static final byte CODEC_VERSION = 1;
+
+  private BackupRows() {}
+
+  /**
+   * Refuses a backup that PostgreSQL cannot hold exactly: a time finer than a microsecond or outside
+   * its range, or text with a NUL char or half of a surrogate pair (which the driver would alter).
+   */
+  static void checkStorable(Backup backup) {
+    storableTime("created at", backup.createdAt());
+    storableTime("updated at", backup.updatedAt());
+    backup.finishedAt().ifPresent(t -> storableTime("finished at", t));
+    backup.progress().ifPresent(p -> storableTime("progress changed at", p.changedAt()));
+    backup.failure().ifPresent(f -> storableTime("failed at", f.failedAt()));
+    storableText("id", backup.id());
+    storableText("project id", backup.projectId());
+    backup.description().ifPresent(d -> storableText("description", d));
+    storableText("server id", backup.server().id());
+    storableText("server name", backup.server().name());
+    storableText("resource type", backup.server().resourceType());
+    storableText("availability zone", backup.server().availabilityZone());
+    backup.policyId().ifPresent(p -> storableText("policy id", p));
+    backup.failure().ifPresent(f -> storableText("failure reason", f.reason()));
+  }
+
+  static void storableTime(String field, Instant instant) {
+    if (instant.getNano() % 1000 != 0) {
+      throw new InvalidValueException(field, instant, "must be a whole number of microseconds: PostgreSQL keeps no finer time");
+    }
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw new InvalidValueException(field, instant, "must be between " + EARLIEST + " and " + LATEST + " to be stored in PostgreSQL");
+    }
+  }
+
+  static String storableText(String field, String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        throw new InvalidValueException(field, text.replace('\0', '?'), "must not contain a NUL char: PostgreSQL text cannot hold it");
+      }
+      if (Character.isSurrogate(c)) {
+        boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+        if (!paired) {
+          throw new InvalidValueException(field, text, "must not contain half of a surrogate pair: it is not valid UTF-8");
+        }
+        i++;
+      }
+    }
+    return text;
+  }
+
+  /** The instant as the driver binds a timestamptz. */
+  static OffsetDateTime timestamp(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  /** {@code instant} cut to the microsecond: the time of a change, as the database keeps it. */
+  static Instant toMicros(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /** Sets the {@link #COLUMN_COUNT} parameters from {@code first} on to the backup's columns. */
+  static void bind(PreparedStatement statement, int first, Backup backup) throws SQLException {
+    Connection connection = statement.getConnection();
+    int i = first;
+    statement.setString(i++, backup.projectId());
+    statement.setString(i++, backup.id());
+    statement.setString(i++, backup.name());
+    statement.setString(i++, backup.name().toLowerCase(Locale.ROOT));
+    statement.setString(i++, backup.description().orElse(null));
+    Server server = backup.server();
+    statement.setString(i++, server.id());
+    statement.setString(i++, server.name());
+    statement.setString(i++, server.name().toLowerCase(Locale.ROOT));
+    statement.setString(i++, server.resourceType());
+    statement.setString(i++, server.availabilityZone());
+    i = bindState(statement, i, backup);
+    statement.setString(i++, backup.type().name());
+    statement.setString(i++, backup.trigger().name());
+    statement.setString(i++, backup.policyId().orElse(null));
+    statement.setLong(i++, backup.sizeMb());
+    statement.setObject(i++, timestamp(backup.createdAt()));
+    statement.setObject(i++, timestamp(backup.updatedAt()));
+    statement.setObject(i++, timestamp(backup.finishedAt().orElse(null)));
+    i = bindFailure(statement, i, backup);
+    List<Tag> tags = backup.tags();
+    String[] pairs = new String[tags.size()];
+    String[] keys = new String[tags.size()];
+    for (int t = 0; t < pairs.length; t++) {
+      pairs[t] = tagText(tags.get(t).key(), tags.get(t).value());
+      keys[t] = tags.get(t).key();
+    }
+    statement.setArray(i++, connection.createArrayOf("text", pairs));
+    statement.setArray(i++, connection.createArrayOf("text", keys));
+    statement.setLong(i, backup.version());
+  }
+
+  /** Sets status, progress and progress_at; returns the next parameter index. */
+  static int bindState(PreparedStatement statement, int i, Backup backup) throws SQLException {
+    statement.setShort(i++, (short) backup.status().ordinal());
+    Optional<Progress> progress = backup.progress();
+    if (progress.isPresent()) {
+      statement.setShort(i++, (short) progress.get().percent());
+      statement.setObject(i++, timestamp(progress.get().changedAt()));
+    } else {
+      statement.setNull(i++, Types.SMALLINT);
+      statement.setObject(i++, null, Types.TIMESTAMP_WITH_TIMEZONE);
+    }
+    return i;
+  }
+
+  /** Sets failed_job, failure_reason and failed_at; returns the next parameter index. */
+  static int bindFailure(PreparedStatement statement, int i, Backup backup) throws SQLException {
+    Optional<Failure> failure = backup.failure();
+    statement.setString(i++, failure.map(f -> f.job().name()).orElse(null));
+    statement.setString(i++, failure.map(Failure::reason).orElse(null));
+    statement.setObject(i++, timestamp(failure.map(Failure::failedAt).orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+    return i;
+  }
+
+  /** A tag as the {@code tags} column holds it; keys have no {@code =}, so the first one splits. */
+  static String tagText(String key, String value) {
+    return key + "=" + value;
+  }
+
+  /** The backup of the row's {@link #COLUMN_COUNT} columns from {@code first} on. */
+  static Backup read(ResultSet row, int first) throws SQLException {
+    int i = first;
+    Backup.Builder backup = Backup.builder();
+    backup.projectId(row.getString(i++));
+    backup.id(row.getString(i++));
+    backup.name(row.getString(i++));
+    i++; // name_lower
+    backup.description(Optional.ofNullable(row.getString(i++)));
+    String serverId = row.getString(i++);
+    String serverName = row.getString(i++);
+    i++; // server_name_lower
+    backup.server(Server.builder().id(serverId).name(serverName).resourceType(row.getString(i++))
+        .availabilityZone(row.getString(i++)).build());
+    backup.status(STATUSES[row.getShort(i++)]);
+    short percent = row.getShort(i++);
+    boolean running = !row.wasNull();
+    Instant progressAt = instant(row, i++);
+    if (running) {
+      backup.progress(Progress.of(percent, progressAt));
+    }
+    backup.type(BackupType.valueOf(row.getString(i++)));
+    backup.trigger(BackupTrigger.valueOf(row.getString(i++)));
+    backup.policyId(Optional.ofNullable(row.getString(i++)));
+    backup.sizeMb(row.getLong(i++));
+    backup.createdAt(instant(row, i++));
+    backup.updatedAt(instant(row, i++));
+    backup.finishedAt(Optional.ofNullable(instant(row, i++)));
+    String failedJob = row.getString(i++);
+    String reason = row.getString(i++);
+    Instant failedAt = instant(row, i++);
+    if (failedJob != null) {
+      backup.failure(Failure.of(JobType.valueOf(failedJob), reason, failedAt));
+    }
+    Array tags = row.getArray(i++);
+    i++; // tag_keys
+    if (tags != null) {
+      for (Object pair : (Object[]) tags.getArray()) {
+        String text = (String) pair;
+        int split = text.indexOf('=');
+        backup.addTags(Tag.of(text.substring(0, split), text.substring(split + 1)));
+      }
+    }
+    backup.version(row.getLong(i));
+    return backup.build();
+  }
+
+  static Instant instant(ResultSet row, int column) throws SQLException {
+    OffsetDateTime time = row.getObject(column, OffsetDateTime.class);
+    return time == null ? null : time.toInstant();
+  }
+
+  // ---------------------------------------------------------------- the change feed's binary form
+
+  /** The backup in the change feed's binary form: every field, exactly; null for null. */
+  static byte[] encode(Backup backup) {
+    if (backup == null) {
+      return null;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(CODEC_VERSION);
+      out.writeUTF(backup.id());
+      out.writeUTF(backup.name());
+      writeOptional(out, backup.description());
+      out.writeUTF(backup.projectId());
+      out.writeUTF(backup.server().id());
+      out.writeUTF(backup.server().name());
+      out.writeUTF(backup.server().resourceType());
+      out.writeUTF(backup.server().availabilityZone());
+      out.writeByte(backup.status().ordinal());
+      out.writeBoolean(backup.progress().isPresent());
+      if (backup.progress().isPresent()) {
+        out.writeByte(backup.progress().get().percent());
+        writeInstant(out, backup.progress().get().changedAt());
+      }
+      out.writeByte(backup.type().ordinal());
+      out.writeByte(backup.trigger().ordinal());
+      writeOptional(out, backup.policyId());
+      out.writeLong(backup.sizeMb());
+      writeInstant(out, backup.createdAt());
+      writeInstant(out, backup.updatedAt());
+      out.writeBoolean(backup.finishedAt().isPresent());
+      if (backup.finishedAt().isPresent()) {
+        writeInstant(out, backup.finishedAt().get());
+      }
+      out.writeBoolean(backup.failure().isPresent());
+      if (backup.failure().isPresent()) {
+        Failure failure = backup.failure().get();
+        out.writeByte(failure.job().ordinal());
+        out.writeUTF(failure.reason());
+        writeInstant(out, failure.failedAt());
+      }
+      out.writeByte(backup.tags().size());
+      for (Tag tag : backup.tags()) {
+        out.writeUTF(tag.key());
+        out.writeUTF(tag.value());
+      }
+      out.writeLong(backup.version());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The backup of {@link #encode}'s bytes; null for null. */
+  static Backup decode(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      byte version = in.readByte();
+      if (version != CODEC_VERSION) {
+        throw new IllegalStateException("a change of the feed has binary form " + version
+            + ", this library reads " + CODEC_VERSION + ": upgrade the library");
+      }
+      Backup.Builder backup = Backup.builder();
+      backup.id(in.readUTF());
+      backup.name(in.readUTF());
+      backup.description(readOptional(in));
+      backup.projectId(in.readUTF());
+      backup.server(Server.builder().id(in.readUTF()).name(in.readUTF()).resourceType(in.readUTF())
+          .availabilityZone(in.readUTF()).build());
+      backup.status(STATUSES[in.readByte()]);
+      if (in.readBoolean()) {
+        int percent = in.readByte();
+        backup.progress(Progress.of(percent, readInstant(in)));
+      }
+      backup.type(BackupType.values()[in.readByte()]);
+      backup.trigger(BackupTrigger.values()[in.readByte()]);
+      backup.policyId(readOptional(in));
+      backup.sizeMb(in.readLong());
+      backup.createdAt(readInstant(in));
+      backup.updatedAt(readInstant(in));
+      if (in.readBoolean()) {
+        backup.finishedAt(readInstant(in));
+      }
+      if (in.readBoolean()) {
+        JobType job = JobType.values()[in.readByte()];
+        String reason = in.readUTF();
+        backup.failure(Failure.of(job, reason, readInstant(in)));
+      }
+      int tags = in.readByte();
+      List<Tag> list = new ArrayList<>(tags);
+      for (int t = 0; t < tags; t++) {
+        list.add(Tag.of(in.readUTF(), in.readUTF()));
+      }
+      backup.addAllTags(list);
+      backup.version(in.readLong());
+      return backup.build();
+    } catch (IOException e) {
+      throw new IllegalStateException("a change of the feed is damaged: " + e, e);
+    }
+  }
+
+  private static void writeOptional(DataOutputStream out, Optional<String> value) throws IOException {
+    out.writeBoolean(value.isPresent());
+    if (value.isPresent()) {
+      out.writeUTF(value.get());
+    }
+  }
+
+  private static Optional<String> readOptional(DataInputStream in) throws IOException {
+    return in.readBoolean() ? Optional.of(in.readUTF()) : Optional.empty();
+  }
+
+  private static void writeInstant(DataOutputStream out, Instant instant) throws IOException {
+    out.writeLong(instant.getEpochSecond());
+    out.writeInt(instant.getNano());
+  }
+
+  private static Instant readInstant(DataInputStream in) throws IOException {
+    long seconds = in.readLong();
+    return Instant.ofEpochSecond(seconds, in.readInt());
+  }
+}

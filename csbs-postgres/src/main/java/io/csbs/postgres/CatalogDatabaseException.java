@@ -1,0 +1,87 @@
+package io.csbs.postgres;
+
+import java.sql.SQLException;
+
+/**
+ * Thrown when the database of a {@link PostgresCatalog} fails: the connection is lost or refused, a
+ * statement times out or is cancelled, a transaction is chosen as the victim of a serialization
+ * failure or a deadlock, the server shuts down. The message says what the catalog was doing, and
+ * the cause is the driver's {@link SQLException} with its SQLState.
+ *
+ * <p>Nothing is ever half-written: every change is one transaction, so it either committed whole
+ * or not at all. {@link #isRetryable()} says whether the same call may succeed when tried again
+ * (a transient fault). A read is always safe to retry. A change is safe to retry too, because each
+ * names the version it is based on: if the failed attempt did commit (the connection broke during
+ * the commit, so the answer was lost), the retry is refused with a {@code VersionConflictException}
+ * or a {@code DuplicateBackupException}, and reading the backup tells where it stands.
+ *
+ * <pre>{@code
+ * try {
+ *   catalog.apply("project-1", id, version, Transition.delete());
+ * } catch (CatalogDatabaseException e) {
+ *   if (e.isRetryable()) {
+ *     // back off, read the backup again, and retry on its current version
+ *   }
+ * }
+ * }</pre>
+ */
+public class CatalogDatabaseException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final String sqlState;
+  private final boolean retryable;
+
+  /** A failure while doing {@code what}, caused by {@code cause}. */
+  public CatalogDatabaseException(String what, SQLException cause) {
+    super(message(what, cause), cause);
+    this.sqlState = cause.getSQLState();
+    this.retryable = isTransient(sqlState);
+  }
+
+  /** A failure with a message of its own, not from the driver. */
+  protected CatalogDatabaseException(String message, String sqlState, boolean retryable) {
+    super(message);
+    this.sqlState = sqlState;
+    this.retryable = retryable;
+  }
+
+  static CatalogDatabaseException of(String what, SQLException cause) {
+    return new CatalogDatabaseException(what, cause);
+  }
+
+  /** The SQLState of the driver's exception (for example {@code 08006}, connection failure), or null. */
+  public String sqlState() {
+    return sqlState;
+  }
+
+  /**
+   * Whether the failure is transient: a lost or refused connection (class 08), a serialization
+   * failure or deadlock (40001, 40P01), a cancelled or timed-out statement (57014), a server
+   * shutting down or out of connections (57P01 to 57P03, 53300). The same call may then succeed.
+   */
+  public boolean isRetryable() {
+    return retryable;
+  }
+
+  private static boolean isTransient(String state) {
+    if (state == null) {
+      return false;
+    }
+    return state.startsWith("08") || state.equals("40001") || state.equals("40P01") || state.equals("57014")
+        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("53300");
+  }
+
+  private static String message(String what, SQLException cause) {
+    String state = cause.getSQLState();
+    String kind = state == null ? "database error"
+        : state.startsWith("08") ? "connection lost or refused"
+        : state.equals("40001") ? "serialization failure"
+        : state.equals("40P01") ? "deadlock"
+        : state.equals("57014") ? "statement cancelled or timed out"
+        : state.startsWith("57P") ? "server shutting down"
+        : state.equals("53300") ? "too many connections"
+        : "database error";
+    return "PostgreSQL catalog could not " + what + ": " + kind + " (SQLState " + state + "): " + cause.getMessage()
+        + (isTransient(state) ? "; nothing was half-written, and the call may be retried" : "");
+  }
+}

@@ -1,0 +1,71 @@
+package io.csbs.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Listens to the database's change notifications ({@code LISTEN csbs_change}) on a connection of
+ * its own and wakes the feed readers and replicas of this process when another instance commits a
+ * change. Only a wake-up: notifications are lost while the connection is down, so readers poll too.
+ */
+final class ChangeListener {
+  private static final System.Logger LOG = System.getLogger(ChangeListener.class.getName());
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final DataSource dataSource;
+  private final Runnable wake;
+  private final Thread thread;
+  private volatile boolean stopped;
+
+  ChangeListener(DataSource dataSource, Runnable wake) {
+    this.dataSource = dataSource;
+    this.wake = wake;
+    this.thread = new Thread(this::run, "csbs-listen-" + THREADS.incrementAndGet());
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void stop() {
+    stopped = true;
+    thread.interrupt();
+  }
+
+  private void run() {
+    long pauseMillis = 100;
+    while (!stopped) {
+      try (Connection listening = dataSource.getConnection()) {
+        PGConnection postgres = listening.unwrap(PGConnection.class);
+        try (Statement statement = listening.createStatement()) {
+          statement.execute("LISTEN " + PostgresCatalog.CHANNEL);
+        }
+        pauseMillis = 100;
+        wake.run();   // changes may have come while nobody listened
+        while (!stopped) {
+          PGNotification[] notifications = postgres.getNotifications(500);
+          if (notifications != null && notifications.length > 0) {
+            wake.run();
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (stopped) {
+          return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "change notifications: connection lost; readers poll meanwhile", e);
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        pauseMillis = Math.min(10_000, pauseMillis * 2);
+      }
+    }
+  }
+}

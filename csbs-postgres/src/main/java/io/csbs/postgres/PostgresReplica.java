@@ -1,0 +1,374 @@
+package io.csbs.postgres;
+
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.ProjectView;
+import io.csbs.catalog.Subscription;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * An in-memory csbs catalog that follows a {@link PostgresCatalog}: it loads a consistent snapshot of
+ * every project, then applies the database's change feed in order, project by project, so that
+ * every instance of a service answers the console's searches at in-memory speed while the database
+ * keeps the truth.
+ *
+ * <pre>{@code
+ * PostgresCatalog database = PostgresCatalog.create(dataSource, clock);
+ * try (PostgresReplica replica = PostgresReplica.start(database)) {
+ *   replica.apply("project-1", id, version, Transition.delete());  // written to the database, then applied here
+ *   Page page = replica.query("project-1", query);                  // answered from memory, sees the change
+ * }
+ * }</pre>
+ *
+ * <p><b>Reads</b> answer from memory, like {@link Catalogs#indexed}: a replica is at most a poll
+ * interval behind the database (less when notifications wake it), and never shows half of a change.
+ * Each project's {@link #sequence} says which change it has reached.
+ *
+ * <p><b>Writes</b> go to the database, with its checks, quotas and refusals; then the replica
+ * catches up with the project before returning, so that the writer reads its own write. A change
+ * made elsewhere (another instance, another replica) arrives by the feed; to read it at once, call
+ * {@link #awaitSequence} with the sequence of that change, or {@link #catchUp}.
+ *
+ * <p>{@link #subscribe} delivers the changes as the replica applies them, numbered as the
+ * database numbered them. A replica that stopped ({@link #close}) is not resumed: start a new one,
+ * which loads the database's current state.
+ */
+public final class PostgresReplica implements BackupCatalog, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(PostgresReplica.class.getName());
+  private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final int BATCH = 1000;
+
+  private final PostgresCatalog database;
+  private final BackupCatalog memory;
+  /** One lock a project: its snapshot load and its catch-up never run twice at once. */
+  private final ConcurrentHashMap<String, Object> projectLocks = new ConcurrentHashMap<>();
+  /** The version of each project's quota applied here; a quota only replaces an older one. */
+  private final ConcurrentHashMap<String, Long> quotaVersions = new ConcurrentHashMap<>();
+  private final ThreadLocal<String> reading = new ThreadLocal<>();
+  private final Object signal = new Object();
+  private final Runnable waker = this::wake;
+  private final Thread follower;
+  private boolean woken;
+  private volatile boolean closed;
+
+  private PostgresReplica(PostgresCatalog database) {
+    this.database = database;
+    this.memory = Catalogs.builder().clock(database.clock()).stallRule(database.stallRule()).build();
+    this.follower = new Thread(this::follow, "csbs-replica-" + THREADS.incrementAndGet());
+    this.follower.setDaemon(true);
+  }
+
+  /**
+   * A replica of {@code database}, loaded before this returns (each project from one snapshot) and
+   * following the change feed from then on, on a thread of its own.
+   *
+   * @throws CatalogDatabaseException if the database cannot be read
+   */
+  public static PostgresReplica start(PostgresCatalog database) {
+    requireNonNull(database, "database");
+    PostgresReplica replica = new PostgresReplica(database);
+    for (PostgresCatalog.ProjectState project : database.projects()) {
+      replica.sync(project);
+    }
+    database.addWaker(replica.waker);
+    replica.follower.start();
+    return replica;
+  }
+
+  /**
+   * Waits until the replica has applied the project's change {@code sequence} (catching up at once
+   * rather than at the next poll), or until {@code timeout} passes.
+   *
+   * <pre>{@code
+   * long written = database.sequence("project-1");         // after a change made elsewhere
+   * replica.awaitSequence("project-1", written, Duration.ofSeconds(1));
+   * }</pre>
+   *
+   * @return whether the replica reached {@code sequence}
+   */
+  public boolean awaitSequence(String projectId, long sequence, Duration timeout) {
+    PostgresCatalog.requireProject(projectId);
+    requireNonNull(timeout, "timeout");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (memory.sequence(projectId) < sequence) {
+      catchUp(projectId);
+      if (memory.sequence(projectId) >= sequence) {
+        break;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      synchronized (signal) {
+        try {
+          signal.wait(5);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return memory.sequence(projectId) >= sequence;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Applies every change the database has committed for the project so far, and its quota.
+   *
+   * @return the project's sequence the replica reached
+   */
+  public long catchUp(String projectId) {
+    PostgresCatalog.requireProject(projectId);
+    PostgresCatalog.ProjectState project = database.project(projectId);
+    if (project != null) {
+      sync(project);
+    }
+    return memory.sequence(projectId);
+  }
+
+  /** Stops following the database; reads go on answering from the state reached. */
+  @Override
+  public void close() {
+    closed = true;
+    database.removeWaker(waker);
+    wake();
+  }
+
+  // ---------------------------------------------------------------- following
+
+  private void follow() {
+    while (!closed) {
+      try {
+        for (PostgresCatalog.ProjectState project : database.projects()) {
+          if (closed) {
+            return;
+          }
+          sync(project);
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "replica: cannot follow the database; retrying", e);
+      }
+      synchronized (signal) {
+        if (!woken && !closed) {
+          try {
+            signal.wait(database.pollInterval().toMillis());
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        woken = false;
+      }
+    }
+  }
+
+  private void wake() {
+    synchronized (signal) {
+      woken = true;
+      signal.notifyAll();
+    }
+  }
+
+  /** Brings one project up to {@code head}: a snapshot if the replica has nothing of it, else the feed. */
+  private void sync(PostgresCatalog.ProjectState head) {
+    String projectId = head.projectId();
+    synchronized (projectLocks.computeIfAbsent(projectId, p -> new Object())) {
+      long mine = memory.sequence(projectId);
+      boolean unknown = mine == 0 && memory.count(projectId, Predicates.all()) == 0;
+      if (unknown && (head.lastSequence() > 0 || head.backups() > 0)) {
+        // a snapshot, not the feed from change 1: a project loaded from a snapshot has no earlier changes
+        PostgresCatalog.ProjectState before = database.project(projectId);
+        ProjectSnapshot snapshot = database.snapshot(projectId);
+        memory.load(snapshot);
+        if (before != null) {
+          quota(projectId, snapshot.quota(), before.quotaVersion());
+        }
+      }
+      while (memory.sequence(projectId) < head.lastSequence()) {
+        long position = memory.sequence(projectId);
+        List<Change> changes = database.changes(projectId, position, BATCH);
+        if (changes.isEmpty()) {
+          break;
+        }
+        if (changes.get(0).sequence() != position + 1) {
+          throw new IllegalStateException("replica cannot follow project " + projectId + ": changes "
+              + (position + 1) + " to " + (changes.get(0).sequence() - 1) + " are not in the feed");
+        }
+        for (Change change : changes) {
+          memory.replay(change);
+        }
+      }
+      quota(projectId, head.quota(), head.quotaVersion());
+    }
+  }
+
+  /** Applies a quota read at {@code version} unless a newer one is applied already. */
+  private void quota(String projectId, Quota quota, long version) {
+    Long applied = quotaVersions.get(projectId);
+    if (applied == null || version > applied) {
+      if (!memory.quotaUsage(projectId).quota().equals(quota)) {
+        memory.setQuota(projectId, quota);
+      }
+      quotaVersions.put(projectId, version);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes: to the database, then here
+
+  @Override
+  public void add(Backup backup) {
+    refuseChangesInsideRead();
+    database.add(backup);
+    catchUp(backup.projectId());
+  }
+
+  @Override
+  public void addAll(Collection<Backup> backups) {
+    refuseChangesInsideRead();
+    database.addAll(backups);
+    TreeSet<String> projects = new TreeSet<>();
+    for (Backup backup : backups) {
+      projects.add(backup.projectId());
+    }
+    for (String projectId : projects) {
+      catchUp(projectId);
+    }
+  }
+
+  @Override
+  public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+    refuseChangesInsideRead();
+    Optional<Backup> next = database.apply(projectId, backupId, expectedVersion, transition);
+    catchUp(projectId);
+    return next;
+  }
+
+  @Override
+  public void remove(String projectId, String backupId, long expectedVersion) {
+    refuseChangesInsideRead();
+    database.remove(projectId, backupId, expectedVersion);
+    catchUp(projectId);
+  }
+
+  @Override
+  public boolean replay(Change change) {
+    refuseChangesInsideRead();
+    boolean replayed = database.replay(change);
+    catchUp(change.projectId());
+    return replayed;
+  }
+
+  @Override
+  public void load(ProjectSnapshot snapshot) {
+    refuseChangesInsideRead();
+    database.load(snapshot);
+    catchUp(snapshot.projectId());
+  }
+
+  @Override
+  public void setQuota(String projectId, Quota quota) {
+    refuseChangesInsideRead();
+    database.setQuota(projectId, quota);
+    catchUp(projectId);
+  }
+
+  private void refuseChangesInsideRead() {
+    String inside = reading.get();
+    if (inside != null) {
+      throw new IllegalStateException("changes are refused inside read(" + inside + ", ...): make them after it returns");
+    }
+  }
+
+  // ---------------------------------------------------------------- reads: from memory
+
+  @Override
+  public Optional<Backup> find(String projectId, String backupId) {
+    return memory.find(projectId, backupId);
+  }
+
+  @Override
+  public Page query(String projectId, Query query) {
+    return memory.query(projectId, query);
+  }
+
+  @Override
+  public long count(String projectId, BackupPredicate predicate) {
+    return memory.count(projectId, predicate);
+  }
+
+  @Override
+  public TagCatalogue tagCatalogue(String projectId) {
+    return memory.tagCatalogue(projectId);
+  }
+
+  @Override
+  public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+    String outer = reading.get();
+    reading.set(projectId);
+    try {
+      return memory.read(projectId, reads);
+    } finally {
+      if (outer == null) {
+        reading.remove();
+      } else {
+        reading.set(outer);
+      }
+    }
+  }
+
+  @Override
+  public Page queryAllProjects(Query query) {
+    return memory.queryAllProjects(query);
+  }
+
+  @Override
+  public long countAllProjects(BackupPredicate predicate) {
+    return memory.countAllProjects(predicate);
+  }
+
+  @Override
+  public UsageReport usage(String projectId, UsageQuery query) {
+    return memory.usage(projectId, query);
+  }
+
+  @Override
+  public QuotaUsage quotaUsage(String projectId) {
+    return memory.quotaUsage(projectId);
+  }
+
+  @Override
+  public long sequence(String projectId) {
+    return memory.sequence(projectId);
+  }
+
+  /** Delivers the changes the replica applies, in order within each project, numbered by the database. */
+  @Override
+  public Subscription subscribe(Consumer<Change> subscriber) {
+    return memory.subscribe(subscriber);
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresReplica{of " + database + (closed ? ", closed" : "") + "}";
+  }
+}

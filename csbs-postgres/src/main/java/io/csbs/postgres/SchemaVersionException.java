@@ -1,0 +1,52 @@
+package io.csbs.postgres;
+
+/**
+ * Thrown when the database's csbs schema is not the version this library reads and writes: none at
+ * all (call {@link Schema#migrate}), an older one (call {@link Schema#migrate} to upgrade), or a
+ * newer one written by a later release of the library (upgrade the library). Nothing was read or
+ * written. Not retryable.
+ *
+ * <pre>{@code
+ * try {
+ *   catalog.count("project-1", Predicates.all());
+ * } catch (SchemaVersionException e) {
+ *   e.databaseVersion();   // 0: the schema was never created
+ * }
+ * }</pre>
+ */
+public final class SchemaVersionException extends CatalogDatabaseException {
+  private static final long serialVersionUID = 1L;
+
+  private final int databaseVersion;
+  private final int libraryVersion;
+
+  /** The database is at {@code databaseVersion}; the library needs {@code libraryVersion}. */
+  public SchemaVersionException(int databaseVersion, int libraryVersion) {
+    super(message(databaseVersion, libraryVersion), null, false);
+    this.databaseVersion = databaseVersion;
+    this.libraryVersion = libraryVersion;
+  }
+
+  /** The schema version of the database; 0 when it has none. */
+  public int databaseVersion() {
+    return databaseVersion;
+  }
+
+  /** The schema version this library needs. */
+  public int libraryVersion() {
+    return libraryVersion;
+  }
+
+  private static String message(int database, int library) {
+    if (database == 0) {
+      return "the database has no csbs schema (this library needs version " + library
+          + "): create it with Schema.migrate(dataSource)";
+    }
+    if (database < library) {
+      return "the database has csbs schema version " + database + ", this library needs version " + library
+          + ": upgrade it with Schema.migrate(dataSource)";
+    }
+    return "the database has csbs schema version " + database + ", newer than version " + library
+        + " of this library: upgrade the library";
+  }
+}
