@@ -91,7 +91,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     requireNonNull(database, "database");
     PostgresReplica replica = new PostgresReplica(database);
     for (PostgresCatalog.ProjectState project : database.projects()) {
-      replica.sync(project);
+      replica.sync(project, true);
     }
     database.addWaker(replica.waker);
     replica.follower.start();
@@ -142,7 +142,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     PostgresCatalog.requireProject(projectId);
     PostgresCatalog.ProjectState project = database.project(projectId);
     if (project != null) {
-      sync(project);
+      sync(project, false);
     }
     return memory.sequence(projectId);
   }
@@ -164,7 +164,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
           if (closed) {
             return;
           }
-          sync(project);
+          sync(project, false);
         }
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "replica: cannot follow the database; retrying", e);
@@ -189,19 +189,26 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     }
   }
 
-  /** Brings one project up to {@code head}: a snapshot if the replica has nothing of it, else the feed. */
-  private void sync(PostgresCatalog.ProjectState head) {
+  /**
+   * Brings one project up to {@code head}. A project the replica does not hold yet is loaded from a
+   * snapshot when the replica starts, or when the feed lacks its first changes (a project loaded from
+   * a snapshot in the database); otherwise every change comes from the feed, so that subscribers see
+   * each one.
+   */
+  private void sync(PostgresCatalog.ProjectState head, boolean starting) {
     String projectId = head.projectId();
     synchronized (projectLocks.computeIfAbsent(projectId, p -> new Object())) {
       long mine = memory.sequence(projectId);
       boolean unknown = mine == 0 && memory.count(projectId, Predicates.all()) == 0;
       if (unknown && (head.lastSequence() > 0 || head.backups() > 0)) {
-        // a snapshot, not the feed from change 1: a project loaded from a snapshot has no earlier changes
-        PostgresCatalog.ProjectState before = database.project(projectId);
-        ProjectSnapshot snapshot = database.snapshot(projectId);
-        memory.load(snapshot);
-        if (before != null) {
-          quota(projectId, snapshot.quota(), before.quotaVersion());
+        List<Change> first = starting ? List.of() : database.changes(projectId, 0, 1);
+        if (first.isEmpty() || first.get(0).sequence() != 1) {
+          PostgresCatalog.ProjectState before = database.project(projectId);
+          ProjectSnapshot snapshot = database.snapshot(projectId);
+          memory.load(snapshot);
+          if (before != null) {
+            quota(projectId, snapshot.quota(), before.quotaVersion());
+          }
         }
       }
       while (memory.sequence(projectId) < head.lastSequence()) {

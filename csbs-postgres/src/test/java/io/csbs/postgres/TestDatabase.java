@@ -1,5 +1,7 @@
 package io.csbs.postgres;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,8 +44,14 @@ final class TestDatabase {
     // the stores share one pg_trgm, in public, on each one's search path
     execute(admin, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public");
     execute(admin, "CREATE SCHEMA IF NOT EXISTS " + schema);
-    PGSimpleDataSource store = plain();
-    store.setCurrentSchema(schema + ",public");   // pg_trgm's operator classes live in public
+    PGSimpleDataSource physical = plain();
+    physical.setCurrentSchema(schema + ",public");   // pg_trgm's operator classes live in public
+    HikariConfig pool = new HikariConfig();
+    pool.setDataSource(physical);
+    pool.setPoolName(schema);
+    pool.setMaximumPoolSize(16);
+    pool.setMinimumIdle(2);
+    HikariDataSource store = new HikariDataSource(pool);
     Schema.migrate(store);
     if (citus) {
       Schema.distribute(store);
