@@ -43,6 +43,12 @@ final class BackupRows {
       + "backup_trigger, policy_id, size_mb, created_at, updated_at, finished_at, failed_job, failure_reason, "
       + "failed_at, tags, tag_keys, version";
   static final int COLUMN_COUNT = 26;
+  /**
+   * The columns after the key ({@code project_id, id}), which an update sets: Citus refuses an
+   * update that sets the distribution column, even to its own value.
+   */
+  static final String FIELD_COLUMNS = COLUMNS.substring("project_id, id, ".length());
+  static final int FIELD_COUNT = COLUMN_COUNT - 2;
 
   /** The earliest and latest instants PostgreSQL's timestamptz holds (4713 BC, 294276 AD). */
   private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
@@ -111,10 +117,15 @@ final class BackupRows {
 
   /** Sets the {@link #COLUMN_COUNT} parameters from {@code first} on to the backup's columns. */
   static void bind(PreparedStatement statement, int first, Backup backup) throws SQLException {
+    statement.setString(first, backup.projectId());
+    statement.setString(first + 1, backup.id());
+    bindFields(statement, first + 2, backup);
+  }
+
+  /** Sets the {@link #FIELD_COUNT} parameters from {@code first} on to the backup's {@link #FIELD_COLUMNS}. */
+  static void bindFields(PreparedStatement statement, int first, Backup backup) throws SQLException {
     Connection connection = statement.getConnection();
     int i = first;
-    statement.setString(i++, backup.projectId());
-    statement.setString(i++, backup.id());
     statement.setString(i++, backup.name());
     statement.setString(i++, backup.name().toLowerCase(Locale.ROOT));
     statement.setString(i++, backup.description().orElse(null));

@@ -437,13 +437,13 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     if (rowChanges) {
       String sql = after == null
           ? "DELETE FROM csbs_backup WHERE project_id = ? AND id = ? AND version = ?"
-          : "UPDATE csbs_backup SET (" + BackupRows.COLUMNS + ") = " + placeholders(BackupRows.COLUMN_COUNT)
+          : "UPDATE csbs_backup SET (" + BackupRows.FIELD_COLUMNS + ") = " + placeholders(BackupRows.FIELD_COUNT)
               + " WHERE project_id = ? AND id = ? AND version = ?";
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         int next = 1;
         if (after != null) {
-          BackupRows.bind(statement, 1, after);
-          next += BackupRows.COLUMN_COUNT;
+          BackupRows.bindFields(statement, 1, after);
+          next += BackupRows.FIELD_COUNT;
         }
         statement.setString(next, projectId);
         statement.setString(next + 1, any.id());
@@ -1282,9 +1282,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         } catch (SQLException | RuntimeException | Error e) {
           rollbackQuietly(connection);
           throw e;
-        } finally {
-          connection.setAutoCommit(true);
         }
+        connection.setAutoCommit(true);
         wakeAll();
         return result;
       } catch (SQLException e) {
@@ -1294,6 +1293,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         }
         throw CatalogDatabaseException.of(what, e);
       } finally {
+        // a connection left in a transaction is rolled back and reset by the pool, or closed
         closeQuietly(connection);
       }
     }
