@@ -1,0 +1,142 @@
+package io.csbs.postgres;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * A data source whose connection really dies at a chosen step: when armed with {@code n}, the n-th
+ * statement execution or commit after arming first has its server session terminated from another
+ * connection ({@code pg_terminate_backend}), as a crashed server, a killed backend or a lost network
+ * would end it, so that the call in progress fails with the driver's own exception.
+ */
+final class FailingDataSource implements DataSource {
+  private final DataSource target;
+  private final AtomicInteger countdown = new AtomicInteger(-1);
+
+  FailingDataSource(DataSource target) {
+    this.target = target;
+  }
+
+  /** The {@code step}-th execution or commit from now kills its connection; 0 disarms. */
+  void failAt(int step) {
+    countdown.set(step <= 0 ? -1 : step);
+  }
+
+  /** Whether the armed failure has happened. */
+  boolean fired() {
+    return countdown.get() == 0;
+  }
+
+  @Override
+  public Connection getConnection() throws SQLException {
+    return wrap(target.getConnection());
+  }
+
+  @Override
+  public Connection getConnection(String user, String password) throws SQLException {
+    return wrap(target.getConnection(user, password));
+  }
+
+  private Connection wrap(Connection real) {
+    InvocationHandler handler = (proxy, method, args) -> {
+      String name = method.getName();
+      if (name.equals("commit")) {
+        step(real);
+      }
+      Object result = invoke(real, method, args);
+      if (result instanceof PreparedStatement) {
+        return statement(real, (PreparedStatement) result, PreparedStatement.class);
+      }
+      if (result instanceof Statement) {
+        return statement(real, (Statement) result, Statement.class);
+      }
+      return result;
+    };
+    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class}, handler);
+  }
+
+  private <T extends Statement> T statement(Connection real, T statement, Class<T> type) {
+    InvocationHandler handler = (proxy, method, args) -> {
+      if (method.getName().startsWith("execute")) {
+        step(real);
+      }
+      return invoke(statement, method, args);
+    };
+    return type.cast(Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type}, handler));
+  }
+
+  /** At the armed step, ends the connection's server session from another one, and waits until it is gone. */
+  private void step(Connection real) throws SQLException {
+    if (countdown.get() > 0 && countdown.decrementAndGet() == 0) {
+      int pid = real.unwrap(PGConnection.class).getBackendPID();
+      try (Connection admin = TestDatabase.plain().getConnection(); Statement kill = admin.createStatement()) {
+        kill.execute("SELECT pg_terminate_backend(" + pid + ")");
+        for (int wait = 0; wait < 500; wait++) {
+          try (ResultSet alive = kill.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
+            alive.next();
+            if (alive.getLong(1) == 0) {
+              return;
+            }
+          }
+          Thread.onSpinWait();
+        }
+      }
+    }
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  @Override
+  public PrintWriter getLogWriter() throws SQLException {
+    return target.getLogWriter();
+  }
+
+  @Override
+  public void setLogWriter(PrintWriter out) throws SQLException {
+    target.setLogWriter(out);
+  }
+
+  @Override
+  public void setLoginTimeout(int seconds) throws SQLException {
+    target.setLoginTimeout(seconds);
+  }
+
+  @Override
+  public int getLoginTimeout() throws SQLException {
+    return target.getLoginTimeout();
+  }
+
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    return target.getParentLogger();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) throws SQLException {
+    return target.unwrap(type);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> type) throws SQLException {
+    return target.isWrapperFor(type);
+  }
+}
