@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.IllegalTransitionException;
@@ -142,8 +143,8 @@ class ReplicaTest {
                 through.apply(current.projectId(), current.id(), current.version(),
                     current.status() == BackupStatus.ERROR || random.nextBoolean() ? Transition.delete() : Transition.restore());
               }
-            } catch (VersionConflictException | IllegalTransitionException e) {
-              // another writer was first: fine, the next change reads again
+            } catch (VersionConflictException | IllegalTransitionException | BackupNotFoundException e) {
+              // another writer was first (changed or removed it): fine, the next change reads again
             }
           }
           return null;
