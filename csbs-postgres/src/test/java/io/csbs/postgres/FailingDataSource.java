@@ -22,9 +22,11 @@ import org.postgresql.PGConnection;
  * connection ({@code pg_terminate_backend}), as a crashed server, a killed backend or a lost network
  * would end it, so that the call in progress fails with the driver's own exception.
  */
-final class FailingDataSource implements DataSource {
+class FailingDataSource implements DataSource {
   private final DataSource target;
   private final AtomicInteger countdown = new AtomicInteger(-1);
+  /** The SQLState to refuse the armed step with, or null to kill the connection there. */
+  private volatile String refusal;
 
   FailingDataSource(DataSource target) {
     this.target = target;
@@ -32,7 +34,17 @@ final class FailingDataSource implements DataSource {
 
   /** The {@code step}-th execution or commit from now kills its connection; 0 disarms. */
   void failAt(int step) {
+    refusal = null;
     countdown.set(step <= 0 ? -1 : step);
+  }
+
+  /**
+   * The {@code step}-th execution or commit from now is refused by the "server" with {@code
+   * sqlState} (a serialization failure 40001, a deadlock 40P01) while the connection lives on.
+   */
+  void refuseAt(int step, String sqlState) {
+    refusal = sqlState;
+    countdown.set(step);
   }
 
   /** Whether the armed failure has happened. */
@@ -81,6 +93,9 @@ final class FailingDataSource implements DataSource {
   /** At the armed step, ends the connection's server session from another one, and waits until it is gone. */
   private void step(Connection real) throws SQLException {
     if (countdown.get() > 0 && countdown.decrementAndGet() == 0) {
+      if (refusal != null) {
+        throw new SQLException("ERROR: could not serialize access (injected)", refusal);
+      }
       int pid = real.unwrap(PGConnection.class).getBackendPID();
       try (Connection admin = TestDatabase.plain().getConnection(); Statement kill = admin.createStatement()) {
         kill.execute("SELECT pg_terminate_backend(" + pid + ")");

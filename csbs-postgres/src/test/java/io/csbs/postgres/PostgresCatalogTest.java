@@ -188,6 +188,45 @@ class PostgresCatalogTest {
   }
 
   @Test
+  void aSerializationFailureOrDeadlockIsRetriedAndTheChangeCommitsOnce() {
+    FailingDataSource failing = new FailingDataSource(store);
+    PostgresCatalog flaky = PostgresCatalog.create(failing, clock);
+    catalog.add(backup("b1", "web", Duration.ofHours(1)));
+    flaky.count(PROJECT, Predicates.all());   // the schema check, before the refusals
+    for (String state : List.of("40001", "40P01")) {
+      for (int step = 1; step <= 4; step++) {
+        Backup current = catalog.get(PROJECT, "b1");
+        long sequence = catalog.sequence(PROJECT);
+        failing.refuseAt(step, state);
+        Transition next = current.status() == BackupStatus.AVAILABLE ? Transition.restore() : Transition.complete();
+        Backup after = flaky.apply(PROJECT, "b1", current.version(), next).orElseThrow();
+        assertTrue(failing.fired(), "the refusal was injected at step " + step);
+        assertEquals(current.version() + 1, after.version());
+        assertEquals(sequence + 1, catalog.sequence(PROJECT), "committed once, after the retry");
+      }
+    }
+    // a refusal on every attempt reaches the caller, retryable
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    FailingDataSource always = new FailingDataSource(store) {
+      @Override
+      public Connection getConnection() throws SQLException {
+        if (armed.get()) {
+          refuseAt(1, "40001");
+        }
+        return super.getConnection();
+      }
+    };
+    PostgresCatalog unlucky = PostgresCatalog.create(always, clock);
+    long version = unlucky.get(PROJECT, "b1").version();   // the schema check, before the refusals
+    armed.set(true);
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+        () -> unlucky.apply(PROJECT, "b1", version, Transition.restore()));
+    assertEquals("40001", e.sqlState());
+    assertTrue(e.isRetryable());
+    assertTrue(e.getMessage().contains("serialization failure"), e.getMessage());
+  }
+
+  @Test
   void aStatementTimeoutIsRetryableAndChangesNothing() throws SQLException {
     catalog.add(backup("b1", "web", Duration.ofHours(1)));
     PGSimpleDataSource impatient = TestDatabase.plain();
