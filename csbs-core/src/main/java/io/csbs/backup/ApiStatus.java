@@ -15,13 +15,21 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public enum ApiStatus {
+  /** A backup job is queued: the backup is Creating. */
   WAITING_PROTECT(BackupStatus.CREATING),
+  /** A backup job runs: the backup is Creating. */
   PROTECTING(BackupStatus.CREATING),
+  /** The backup can be restored or deleted: Available. */
   AVAILABLE(BackupStatus.AVAILABLE),
+  /** A restore job is queued: the backup is Restoring. */
   WAITING_RESTORE(BackupStatus.RESTORING),
+  /** A restore job runs: the backup is Restoring. */
   RESTORING(BackupStatus.RESTORING),
+  /** The last job failed: Error. */
   ERROR(BackupStatus.ERROR),
+  /** A delete job is queued: the backup is Deleting. */
   WAITING_DELETE(BackupStatus.DELETING),
+  /** A delete job runs: the backup is Deleting. */
   DELETING(BackupStatus.DELETING),
   /** The backup was deleted: it is no longer in the backup list. */
   DELETED(null);
@@ -35,12 +43,12 @@ public enum ApiStatus {
     this.state = state;
   }
 
-  /** The state this raw status maps to; empty for {@link #DELETED}, whose backup is gone. */
+  /** {@return the state this raw status maps to; empty for {@link #DELETED}, whose backup is gone} */
   public Optional<BackupStatus> state() {
     return Optional.ofNullable(state);
   }
 
-  /** The status as the API writes it, for example {@code waiting_protect}. */
+  /** {@return the status as the API writes it, for example {@code waiting_protect}} */
   public String apiName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -48,6 +56,8 @@ public enum ApiStatus {
   /**
    * The raw status named {@code text} exactly as the API writes it (lower case).
    *
+   * @param text the raw status, for example {@code waiting_protect}
+   * @return the raw status
    * @throws InvalidValueException naming {@code status} if {@code text} is none of the nine
    */
   public static ApiStatus parse(String text) {
@@ -59,7 +69,12 @@ public enum ApiStatus {
     throw new InvalidValueException("status", text, "must be one of " + ACCEPTED);
   }
 
-  /** The raw status the API reports for a backup in {@code state}, for a job that is running. */
+  /**
+   * {@return the raw status the API reports for a backup in {@code state}, for a job that is
+   *     running}
+   *
+   * @param state a state of the library
+   */
   public static ApiStatus of(BackupStatus state) {
     return parse(state.apiName());
   }

@@ -43,80 +43,104 @@ public abstract class Backup {
 
   Backup() {}
 
-  /** The backup id; non-blank, at most 64 chars. */
+  /** {@return the backup id; non-blank, at most 64 chars} */
   public abstract String id();
 
-  /** The name: 1 to 255 letters, digits, {@code _} or {@code -}. */
+  /** {@return the name: 1 to 255 letters, digits, {@code _} or {@code -}} */
   public abstract String name();
 
-  /** An optional description of at most 255 chars. */
+  /** {@return an optional description of at most 255 chars} */
   public abstract Optional<String> description();
 
-  /** The project (tenant) that owns the backup; non-blank, at most 64 chars. */
+  /** {@return the project (tenant) that owns the backup; non-blank, at most 64 chars} */
   public abstract String projectId();
 
-  /** The backed-up server. */
+  /** {@return the backed-up server} */
   public abstract Server server();
 
-  /** The state. */
+  /** {@return the state} */
   public abstract BackupStatus status();
 
-  /** The progress of the running job; present exactly when the state is intermediate. */
+  /** {@return the progress of the running job; present exactly when the state is intermediate} */
   public abstract Optional<Progress> progress();
 
-  /** Common (the default) or enhanced. */
+  /**
+   * Common (the default) or enhanced.
+   *
+   * @return the type
+   */
   @Value.Default
   public BackupType type() {
     return BackupType.COMMON;
   }
 
-  /** Manual (the default) or automatic. */
+  /**
+   * Manual (the default) or automatic.
+   *
+   * @return the trigger
+   */
   @Value.Default
   public BackupTrigger trigger() {
     return BackupTrigger.MANUAL;
   }
 
-  /** The backup policy that started an automatic backup, if known. */
+  /** {@return the backup policy that started an automatic backup, if known} */
   public abstract Optional<String> policyId();
 
-  /** The capacity the backup uses, in MB as the API reports it; not negative. */
+  /** {@return the capacity the backup uses, in MB as the API reports it; not negative} */
   public abstract long sizeMb();
 
-  /** When the backup job started. */
+  /** {@return when the backup job started} */
   public abstract Instant createdAt();
 
-  /** When the backup last changed; {@link #createdAt()} by default. */
+  /** {@return when the backup last changed; {@link #createdAt()} by default} */
   @Value.Default
   public Instant updatedAt() {
     return createdAt();
   }
 
-  /** When the backup job finished, once it has. */
+  /** {@return when the backup job finished, once it has} */
   public abstract Optional<Instant> finishedAt();
 
-  /** Why the last job failed; present whenever the state is Error. */
+  /**
+   * Why the last job failed; present whenever the state is Error.
+   *
+   * @return the failure of the last job, if it failed
+   */
   public abstract Optional<Failure> failure();
 
-  /** The tags, at most 10 with unique keys, in the order given. */
+  /** {@return the tags, at most 10 with unique keys, in the order given} */
   public abstract List<Tag> tags();
 
-  /** Increases with every change, for optimistic concurrency; 1 by default, at least 1. */
+  /**
+   * Increases with every change, for optimistic concurrency; 1 by default, at least 1.
+   *
+   * @return the version, at least 1
+   */
   @Value.Default
   public long version() {
     return 1;
   }
 
-  /** The operations a user may start on this backup now, given its state and type. */
+  /** {@return the operations a user may start on this backup now, given its state and type} */
   public final Set<Operation> allowedOperations() {
     return status().allowedOperations(type());
   }
 
-  /** Whether {@code operation} may be started on this backup now. */
+  /**
+   * {@return whether {@code operation} may be started on this backup now}
+   *
+   * @param operation an operation a user may start
+   */
   public final boolean allows(Operation operation) {
     return allowedOperations().contains(operation);
   }
 
-  /** The value of the tag with {@code key}, if the backup has one. */
+  /**
+   * {@return the value of the tag with {@code key}, if the backup has one}
+   *
+   * @param key a tag key, compared exactly
+   */
   public final Optional<String> tagValue(String key) {
     for (Tag tag : tags()) {
       if (tag.key().equals(key)) {
@@ -126,7 +150,7 @@ public abstract class Backup {
     return Optional.empty();
   }
 
-  /** A builder; see the class documentation for an example. */
+  /** {@return a builder; see the class documentation for an example} */
   public static Builder builder() {
     return new Builder();
   }
@@ -169,6 +193,12 @@ public abstract class Backup {
    *     BackupStatus.DELETING, Optional.of(Progress.of(0, now)), Optional.empty(), now, available.finishedAt());
    * }</pre>
    *
+   * @param status the next state
+   * @param progress the next progress: present exactly when {@code status} is intermediate
+   * @param failure the next failure: present whenever {@code status} is Error
+   * @param updatedAt when the change happens; not before the creation
+   * @param finishedAt when the last job finished, if one has
+   * @return the backup in its next state, with {@code version + 1}
    * @throws InvalidValueException naming the field and the rule it breaks
    */
   public final Backup nextVersion(

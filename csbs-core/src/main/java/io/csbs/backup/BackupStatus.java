@@ -46,17 +46,17 @@ public enum BackupStatus {
     this.apiName = apiName;
   }
 
-  /** Whether this is an intermediate state: a job runs, the backup has a progress and is busy. */
+  /** {@return whether this is an intermediate state: a job runs, the backup has a progress and is busy} */
   public boolean isIntermediate() {
     return intermediate;
   }
 
-  /** Whether this is a stable state (Available or Error). */
+  /** {@return whether this is a stable state (Available or Error)} */
   public boolean isStable() {
     return !intermediate;
   }
 
-  /** The job that runs in this state; empty for the stable states. */
+  /** {@return the job that runs in this state; empty for the stable states} */
   public Optional<JobType> job() {
     return Optional.ofNullable(job);
   }
@@ -65,6 +65,7 @@ public enum BackupStatus {
    * The operations a backup of the given type allows in this state: none while busy, only delete
    * in Error, and restore, delete and (for enhanced backups) instant restore when Available.
    *
+   * @param type the backup type, which decides whether Instant Restore is allowed
    * @return an unmodifiable set, in {@link Operation} order
    */
   public Set<Operation> allowedOperations(BackupType type) {
@@ -80,6 +81,9 @@ public enum BackupStatus {
 
   /**
    * The state of an intermediate job, for example {@code RESTORING} for {@link JobType#RESTORE}.
+   *
+   * @param job the job that runs
+   * @return the intermediate state in which {@code job} runs
    */
   public static BackupStatus of(JobType job) {
     switch (job) {

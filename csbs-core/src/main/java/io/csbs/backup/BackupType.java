@@ -13,7 +13,7 @@ public enum BackupType {
   /** An enhanced backup, which supports Instant Restore. */
   ENHANCED;
 
-  /** Whether backups of this type can be restored with {@link Operation#INSTANT_RESTORE}. */
+  /** {@return whether backups of this type can be restored with {@link Operation#INSTANT_RESTORE}} */
   public boolean supportsInstantRestore() {
     return this == ENHANCED;
   }

@@ -17,21 +17,25 @@ public abstract class Failure {
 
   Failure() {}
 
-  /** The job that failed. */
+  /** {@return the job that failed} */
   @Value.Parameter
   public abstract JobType job();
 
-  /** The reason, as reported by the job; non-blank, at most 1024 chars. */
+  /** {@return the reason, as reported by the job; non-blank, at most 1024 chars} */
   @Value.Parameter
   public abstract String reason();
 
-  /** When the job failed. */
+  /** {@return when the job failed} */
   @Value.Parameter
   public abstract Instant failedAt();
 
   /**
    * A failure of {@code job} for {@code reason} at {@code failedAt}.
    *
+   * @param job the job that failed
+   * @param reason the reason the job reported
+   * @param failedAt when the job failed
+   * @return the failure
    * @throws InvalidValueException naming {@code failure reason} if the reason is blank or too long
    */
   public static Failure of(JobType job, String reason, Instant failedAt) {

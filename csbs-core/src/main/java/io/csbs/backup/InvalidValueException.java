@@ -22,7 +22,9 @@ public class InvalidValueException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   private static final int MAX_SHOWN_VALUE_LENGTH = 80;
 
+  /** The name of the rejected field or parameter. */
   private final String field;
+  /** What the field accepts. */
   private final String rule;
 
   /**
@@ -38,12 +40,12 @@ public class InvalidValueException extends IllegalArgumentException {
     this.rule = requireNonNull(rule, "rule");
   }
 
-  /** The field or parameter that was rejected. */
+  /** {@return the field or parameter that was rejected} */
   public String field() {
     return field;
   }
 
-  /** The rule that the value broke. */
+  /** {@return the rule that the value broke} */
   public String rule() {
     return rule;
   }

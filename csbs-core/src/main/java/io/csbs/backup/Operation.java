@@ -24,7 +24,7 @@ public enum Operation {
     this.job = job;
   }
 
-  /** The job this operation starts. */
+  /** {@return the job this operation starts} */
   public JobType job() {
     return job;
   }

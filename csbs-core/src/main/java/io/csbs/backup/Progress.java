@@ -15,17 +15,24 @@ import org.immutables.value.Value;
 public abstract class Progress {
   Progress() {}
 
-  /** Percent done, 0 to 100. */
+  /**
+   * Percent done, 0 to 100.
+   *
+   * @return the percentage done
+   */
   @Value.Parameter
   public abstract int percent();
 
-  /** When the percentage last changed (or the job started). */
+  /** {@return when the percentage last changed (or the job started)} */
   @Value.Parameter
   public abstract Instant changedAt();
 
   /**
    * A progress of {@code percent} that last changed at {@code changedAt}.
    *
+   * @param percent the percentage done, 0 to 100
+   * @param changedAt when the percentage last changed
+   * @return the progress
    * @throws InvalidValueException naming {@code progress} unless {@code percent} is 0 to 100
    */
   public static Progress of(int percent, Instant changedAt) {

@@ -17,27 +17,37 @@ public abstract class Server {
 
   Server() {}
 
-  /** The server (resource) id; non-blank, at most 64 chars. */
+  /** {@return the server (resource) id; non-blank, at most 64 chars} */
   public abstract String id();
 
-  /** The server's name; non-blank, at most 255 chars. */
+  /** {@return the server's name; non-blank, at most 255 chars} */
   public abstract String name();
 
-  /** The resource type; {@value #NOVA_SERVER} by default. */
+  /** {@return the resource type; {@value #NOVA_SERVER} by default} */
   @Value.Default
   public String resourceType() {
     return NOVA_SERVER;
   }
 
-  /** The availability zone of the server, for example {@code eu-de-02}; non-blank, at most 64 chars. */
+  /**
+   * The availability zone of the server, for example {@code eu-de-02}; non-blank, at most 64 chars.
+   *
+   * @return the availability zone
+   */
   public abstract String availabilityZone();
 
-  /** An ECS ({@value #NOVA_SERVER}) with the given id, name and availability zone. */
+  /**
+   * {@return an ECS ({@value #NOVA_SERVER}) with the given id, name and availability zone}
+   *
+   * @param id the server id
+   * @param name the server name
+   * @param availabilityZone the availability zone, for example {@code eu-de-02}
+   */
   public static Server of(String id, String name, String availabilityZone) {
     return builder().id(id).name(name).availabilityZone(availabilityZone).build();
   }
 
-  /** A builder, for a resource type other than the default. */
+  /** {@return a builder, for a resource type other than the default} */
   public static Builder builder() {
     return new Builder();
   }

@@ -20,18 +20,22 @@ public abstract class Tag implements Comparable<Tag> {
 
   Tag() {}
 
-  /** The key, trimmed. */
+  /** {@return the key, trimmed} */
   @Value.Parameter
   public abstract String key();
 
-  /** The value, trimmed; may be empty. */
+  /** {@return the value, trimmed; may be empty} */
   @Value.Parameter
   public abstract String value();
 
   /**
    * A tag with the trimmed {@code key} and {@code value}.
    *
-   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if it breaks the rules
+   * @param key the key; surrounding spaces are trimmed
+   * @param value the value, maybe empty; surrounding spaces are trimmed
+   * @return the tag
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if it breaks the
+   *     rules
    */
   public static Tag of(String key, String value) {
     return ImmutableTag.of(key, value);
@@ -40,6 +44,7 @@ public abstract class Tag implements Comparable<Tag> {
   /**
    * Checks a tag key against the API's rules, trimmed, without making a tag; used by searches.
    *
+   * @param key the key to check
    * @return the trimmed key
    * @throws InvalidValueException naming {@code tag key} if it breaks the rules
    */
@@ -50,6 +55,7 @@ public abstract class Tag implements Comparable<Tag> {
   /**
    * Checks a tag value against the API's rules, trimmed, without making a tag.
    *
+   * @param value the value to check
    * @return the trimmed value
    * @throws InvalidValueException naming {@code tag value} if it breaks the rules
    */

@@ -47,6 +47,7 @@ public interface BackupCatalog {
   /**
    * Adds a backup to its project: a new backup job (Creating), or an existing backup being loaded.
    *
+   * @param backup the backup, of the project it names
    * @throws DuplicateBackupException if the project already has a backup with that id
    * @throws QuotaExceededException if the backup would take the project beyond one of its quotas
    */
@@ -55,7 +56,9 @@ public interface BackupCatalog {
   /**
    * Adds backups, all or none: if one is refused, none is added.
    *
-   * @throws DuplicateBackupException if one's id exists already in its project, or repeats in {@code backups}
+   * @param backups the backups, of one or more projects
+   * @throws DuplicateBackupException if one's id exists already in its project, or repeats in
+   *     {@code backups}
    * @throws QuotaExceededException if the backups would take a project beyond one of its quotas
    */
   void addAll(Collection<Backup> backups);
@@ -63,7 +66,10 @@ public interface BackupCatalog {
   /**
    * Applies a lifecycle transition to a stored backup, at the catalog's clock's instant.
    *
+   * @param projectId the project of the backup
+   * @param backupId the backup to change
    * @param expectedVersion the version the change is based on: the backup's current version
+   * @param transition the lifecycle step to take
    * @return the backup after the change; empty when the change removed it (a completed deletion)
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
@@ -76,17 +82,28 @@ public interface BackupCatalog {
    * Removes a backup from the catalog outright, whatever its state (an administrative removal; a
    * normal deletion goes through {@link Transition#delete()} and completes).
    *
+   * @param projectId the project of the backup
+   * @param backupId the backup to remove
+   * @param expectedVersion the version the removal is based on: the backup's current version
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
    */
   void remove(String projectId, String backupId, long expectedVersion);
 
-  /** The backup {@code backupId} of the project, if it has one. */
+  /**
+   * {@return the backup {@code backupId} of the project, if it has one}
+   *
+   * @param projectId the project searched
+   * @param backupId the id of the backup
+   */
   Optional<Backup> find(String projectId, String backupId);
 
   /**
    * The backup {@code backupId} of the project: the details view.
    *
+   * @param projectId the project searched
+   * @param backupId the id of the backup
+   * @return the backup
    * @throws BackupNotFoundException if the project has no such backup
    */
   default Backup get(String projectId, String backupId) {
@@ -96,15 +113,27 @@ public interface BackupCatalog {
   /**
    * One page of the project's backups matching the query, with the total number of matches.
    *
+   * @param projectId the project whose backups are searched
+   * @param query the criteria, order and page
+   * @return the page and the total number of matches
    * @throws InvalidValueException naming {@code marker} if the marker is not the id of a backup of
    *     the project
    */
   Page query(String projectId, Query query);
 
-  /** How many of the project's backups match {@code predicate}; materializes no backup. */
+  /**
+   * {@return how many of the project's backups match {@code predicate}; materializes no backup}
+   *
+   * @param projectId the project whose backups are counted
+   * @param predicate the criteria
+   */
   long count(String projectId, BackupPredicate predicate);
 
-  /** The existing tag keys of the project's backups, with their values. */
+  /**
+   * {@return the existing tag keys of the project's backups, with their values}
+   *
+   * @param projectId the project
+   */
   TagCatalogue tagCatalogue(String projectId);
 
   /**
@@ -126,6 +155,10 @@ public interface BackupCatalog {
    *     view.query(query), view.tagCatalogue(), view.usage(UsageQuery.firstServers(20))));
    * }</pre>
    *
+   * @param <T> the type of the answer
+   * @param projectId the project read
+   * @param reads the reads, given a view of one state of the project
+   * @return what {@code reads} returns
    * @throws InvalidValueException naming {@code project id} if it is blank
    */
   <T> T read(String projectId, java.util.function.Function<? super ProjectView, ? extends T> reads);
@@ -136,24 +169,44 @@ public interface BackupCatalog {
    * unique only within a project, so a marker whose id exists in several projects is refused: page by
    * offset then.
    *
-   * @throws InvalidValueException naming {@code marker} if the marker is not the id of exactly one backup
+   * @param query the criteria, order and page
+   * @return the page and the total number of matches in all projects
+   * @throws InvalidValueException naming {@code marker} if the marker is not the id of exactly one
+   *     backup
    */
   Page queryAllProjects(Query query);
 
-  /** How many backups of all projects match {@code predicate}. */
+  /**
+   * {@return how many backups of all projects match {@code predicate}}
+   *
+   * @param predicate the criteria
+   */
   long countAllProjects(BackupPredicate predicate);
 
   /**
    * The project's space usage: its total and a page of its servers, largest first, counting the
    * backups that match the query's predicate (every backup in every state by default; see {@link
    * io.csbs.usage}).
+   *
+   * @param projectId the project
+   * @param query which backups count, and the page of servers
+   * @return the usage report
    */
   UsageReport usage(String projectId, UsageQuery query);
 
-  /** Sets the project's quotas; {@link Quota#NONE} removes them. Backups already there stay. */
+  /**
+   * Sets the project's quotas; {@link Quota#NONE} removes them. Backups already there stay.
+   *
+   * @param projectId the project
+   * @param quota the new quotas
+   */
   void setQuota(String projectId, Quota quota);
 
-  /** The project's quotas with their use. */
+  /**
+   * {@return the project's quotas with their use}
+   *
+   * @param projectId the project
+   */
   QuotaUsage quotaUsage(String projectId);
 
   /**
@@ -182,6 +235,9 @@ public interface BackupCatalog {
    * }</pre>
    *
    * <p>A subscriber that throws is logged and keeps its subscription; the catalog is unaffected.
+   *
+   * @param subscriber the receiver of the changes
+   * @return the subscription, to cancel it
    */
   Subscription subscribe(java.util.function.Consumer<Change> subscriber);
 
@@ -201,6 +257,8 @@ public interface BackupCatalog {
    * catalog.sequence("project-2");                     // 0
    * }</pre>
    *
+   * @param projectId the project
+   * @return the sequence of its last committed change; 0 before its first
    * @throws InvalidValueException naming {@code project id} if it is blank
    */
   long sequence(String projectId);
@@ -223,11 +281,12 @@ public interface BackupCatalog {
    * replica.replay(sameChangeAgain);        // false: already installed, nothing happens
    * }</pre>
    *
+   * @param change the change as committed elsewhere
    * @return true if installed; false if {@code change.sequence() <= sequence(change.projectId())}:
-   *     the change is already installed and nothing happens (so an at-least-once feed can be replayed
-   *     safely)
-   * @throws IllegalStateException if {@code change.sequence() > sequence(change.projectId()) + 1}: a
-   *     change is missing; the message names the project, its sequence and the change's sequence
+   *     the change is already installed and nothing happens (so an at-least-once feed can be
+   *     replayed safely)
+   * @throws IllegalStateException if {@code change.sequence() > sequence(change.projectId()) + 1}:
+   *     a change is missing; the message names the project, its sequence and the change's sequence
    * @throws DuplicateBackupException if the change adds (before is empty) a backup whose id the
    *     project already has
    * @throws BackupNotFoundException if the change has a before but the project has no such backup
@@ -249,6 +308,7 @@ public interface BackupCatalog {
    * replica.replay(change1043);      // true
    * }</pre>
    *
+   * @param snapshot the project: backups, quota and sequence
    * @throws IllegalStateException if the project already has backups or a sequence above 0 here
    */
   void load(ProjectSnapshot snapshot);

@@ -11,22 +11,29 @@ package io.csbs.catalog;
 public final class BackupNotFoundException extends java.util.NoSuchElementException {
   private static final long serialVersionUID = 1L;
 
+  /** The project that was searched. */
   private final String projectId;
+  /** The id that was not found. */
   private final String backupId;
 
-  /** For the backup {@code backupId} looked up in {@code projectId}. */
+  /**
+   * An exception for the backup {@code backupId} looked up in {@code projectId}.
+   *
+   * @param projectId the project that was searched
+   * @param backupId the id that was not found
+   */
   public BackupNotFoundException(String projectId, String backupId) {
     super("backup " + backupId + " not found in project " + projectId);
     this.projectId = projectId;
     this.backupId = backupId;
   }
 
-  /** The project that was searched. */
+  /** {@return the project that was searched} */
   public String projectId() {
     return projectId;
   }
 
-  /** The id that was not found. */
+  /** {@return the id that was not found} */
   public String backupId() {
     return backupId;
   }

@@ -22,12 +22,16 @@ import java.time.Clock;
 public final class Catalogs {
   private Catalogs() {}
 
-  /** An empty indexed catalog on {@code clock}, with the default stall rule. */
+  /**
+   * {@return an empty indexed catalog on {@code clock}, with the default stall rule}
+   *
+   * @param clock the clock of changes and of relative searches
+   */
   public static BackupCatalog indexed(Clock clock) {
     return builder().clock(clock).build();
   }
 
-  /** A builder of indexed catalogs; every option is optional. */
+  /** {@return a builder of indexed catalogs; every option is optional} */
   public static Builder builder() {
     return new Builder();
   }
@@ -40,8 +44,10 @@ public final class Catalogs {
     private Builder() {}
 
     /**
-     * The clock of changes and queries; {@code Clock.systemUTC()} by default.
+     * Sets the clock of changes and queries; {@code Clock.systemUTC()} by default.
      *
+     * @param clock the clock that dates changes and anchors relative time windows
+     * @return this builder
      * @throws IllegalStateException if the clock was set already
      */
     public Builder clock(Clock clock) {
@@ -53,8 +59,10 @@ public final class Catalogs {
     }
 
     /**
-     * When a running job counts as stalled; {@link StallRule#DEFAULT} by default.
+     * Sets when a running job counts as stalled; {@link StallRule#DEFAULT} by default.
      *
+     * @param stallRule the rule that judges the {@code stalled} criterion
+     * @return this builder
      * @throws IllegalStateException if the rule was set already
      */
     public Builder stallRule(StallRule stallRule) {
@@ -65,7 +73,7 @@ public final class Catalogs {
       return this;
     }
 
-    /** A new, empty catalog. */
+    /** {@return a new, empty catalog} */
     public BackupCatalog build() {
       return new IndexedCatalog(
           clock != null ? clock : Clock.systemUTC(), stallRule != null ? stallRule : StallRule.DEFAULT);

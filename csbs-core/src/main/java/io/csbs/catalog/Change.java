@@ -35,9 +35,6 @@ import java.util.Optional;
  * @param before the backup before the change; empty when it was added
  * @param after the backup after the change; empty when it was removed
  * @param transition the lifecycle transition that made the change, if one did
- * @throws IllegalArgumentException if {@code sequence} is below 1, if the change has neither a
- *     backup before nor after it, or if the backup before or after it has another project id or
- *     backup id than the change
  */
 public record Change(
     long sequence,
@@ -46,6 +43,19 @@ public record Change(
     Optional<Backup> before,
     Optional<Backup> after,
     Optional<Transition> transition) {
+  /**
+   * Checks that the parts make one change.
+   *
+   * @param sequence the change's place in its project's commit order, at least 1
+   * @param projectId the project of the backup
+   * @param backupId the backup's id
+   * @param before the backup before the change; empty when it was added
+   * @param after the backup after the change; empty when it was removed
+   * @param transition the lifecycle transition that made the change, if one did
+   * @throws IllegalArgumentException if {@code sequence} is below 1, if the change has neither a
+   *     backup before nor after it, or if the backup before or after it has another project id or
+   *     backup id than the change
+   */
   public Change {
     requireNonNull(projectId, "projectId");
     requireNonNull(backupId, "backupId");
@@ -73,12 +83,12 @@ public record Change(
     }
   }
 
-  /** Whether the change added the backup. */
+  /** {@return whether the change added the backup} */
   public boolean isAdded() {
     return before.isEmpty();
   }
 
-  /** Whether the change removed the backup. */
+  /** {@return whether the change removed the backup} */
   public boolean isRemoved() {
     return after.isEmpty();
   }

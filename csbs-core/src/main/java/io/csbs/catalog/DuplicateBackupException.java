@@ -12,15 +12,21 @@ package io.csbs.catalog;
 public final class DuplicateBackupException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /** The id that exists already. */
   private final String backupId;
 
-  /** For {@code backupId}, already in {@code projectId}. */
+  /**
+   * An exception for {@code backupId}, already in {@code projectId}.
+   *
+   * @param projectId the project that has the backup
+   * @param backupId the id that exists already
+   */
   public DuplicateBackupException(String projectId, String backupId) {
     super("backup " + backupId + " already exists in project " + projectId);
     this.backupId = backupId;
   }
 
-  /** The id that exists already. */
+  /** {@return the id that exists already} */
   public String backupId() {
     return backupId;
   }

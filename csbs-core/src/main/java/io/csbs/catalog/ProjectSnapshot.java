@@ -27,11 +27,19 @@ import java.util.Set;
  * @param sequence the sequence of the project's last change the snapshot includes; 0 before its first
  * @param quota the project's quotas ({@link Quota#NONE} for none)
  * @param backups the project's backups, each of the project and with a unique id; copied
- * @throws InvalidValueException naming {@code project id} if it is null or blank, {@code sequence} if
- *     it is negative, or {@code backups} if a backup is of another project
- * @throws DuplicateBackupException if two backups have the same id
  */
 public record ProjectSnapshot(String projectId, long sequence, Quota quota, List<Backup> backups) {
+  /**
+   * Checks the snapshot and copies the list of backups.
+   *
+   * @param projectId the project; non-blank
+   * @param sequence the sequence of the project's last change the snapshot includes; 0 before its first
+   * @param quota the project's quotas ({@link Quota#NONE} for none)
+   * @param backups the project's backups, each of the project and with a unique id
+   * @throws InvalidValueException naming {@code project id} if it is null or blank, {@code sequence} if
+   *     it is negative, or {@code backups} if a backup is of another project
+   * @throws DuplicateBackupException if two backups have the same id
+   */
   public ProjectSnapshot {
     if (projectId == null || projectId.isBlank()) {
       throw new InvalidValueException("project id", projectId, "must be non-blank");

@@ -27,25 +27,41 @@ import java.util.Optional;
  * }</pre>
  */
 public interface ProjectView {
-  /** The project this view reads. */
+  /** {@return the project this view reads} */
   String projectId();
 
-  /** The backup with {@code backupId}, if the project has it. */
+  /**
+   * {@return the backup with {@code backupId}, if the project has it}
+   *
+   * @param backupId the id of the backup
+   */
   Optional<Backup> find(String backupId);
 
-  /** A page of the project's backups; see {@link BackupCatalog#query}. */
+  /**
+   * {@return a page of the project's backups; see {@link BackupCatalog#query}}
+   *
+   * @param query the criteria, order and page
+   */
   Page query(Query query);
 
-  /** How many of the project's backups match {@code predicate}. */
+  /**
+   * {@return how many of the project's backups match {@code predicate}}
+   *
+   * @param predicate the criteria
+   */
   long count(BackupPredicate predicate);
 
-  /** The existing tag keys of the project's backups, with their values. */
+  /** {@return the existing tag keys of the project's backups, with their values} */
   TagCatalogue tagCatalogue();
 
-  /** The project's space usage; see {@link BackupCatalog#usage}. */
+  /**
+   * {@return the project's space usage; see {@link BackupCatalog#usage}}
+   *
+   * @param query which backups count, and the page of servers
+   */
   UsageReport usage(UsageQuery query);
 
-  /** The project's quotas with their use. */
+  /** {@return the project's quotas with their use} */
   QuotaUsage quotaUsage();
 
   /**
@@ -58,6 +74,8 @@ public interface ProjectView {
    *   ...
    * });
    * }</pre>
+   *
+   * @return the sequence of the state the view reads
    */
   long sequence();
 }

@@ -15,11 +15,21 @@ package io.csbs.catalog;
 public final class VersionConflictException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /** The backup whose change was refused. */
   private final String backupId;
+  /** The version the change was based on. */
   private final long expectedVersion;
+  /** The backup's version when the change was refused. */
   private final long currentVersion;
 
-  /** For a change of {@code backupId} based on {@code expectedVersion} while it is at {@code currentVersion}. */
+  /**
+   * An exception for a change of {@code backupId} based on {@code expectedVersion} while it is at
+   *     {@code currentVersion}.
+   *
+   * @param backupId the backup whose change was refused
+   * @param expectedVersion the version the change was based on
+   * @param currentVersion the backup's current version
+   */
   public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
     super("backup " + backupId + " is at version " + currentVersion + ", the change was based on version "
         + expectedVersion + ": read it again and retry");
@@ -28,17 +38,17 @@ public final class VersionConflictException extends IllegalStateException {
     this.currentVersion = currentVersion;
   }
 
-  /** The backup whose change was refused. */
+  /** {@return the backup whose change was refused} */
   public String backupId() {
     return backupId;
   }
 
-  /** The version the change was based on. */
+  /** {@return the version the change was based on} */
   public long expectedVersion() {
     return expectedVersion;
   }
 
-  /** The backup's current version. */
+  /** {@return the backup's current version} */
   public long currentVersion() {
     return currentVersion;
   }

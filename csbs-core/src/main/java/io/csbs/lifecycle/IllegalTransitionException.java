@@ -24,9 +24,13 @@ import java.util.List;
 public final class IllegalTransitionException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /** The id of the backup that refused the transition. */
   private final String backupId;
+  /** The state the backup is in. */
   private final BackupStatus status;
+  /** The name of the refused transition. */
   private final String attempted;
+  /** The names of the transitions the state allows. */
   private final List<String> allowed;
 
   IllegalTransitionException(String backupId, BackupStatus status, String attempted, List<String> allowed, String why) {
@@ -39,22 +43,27 @@ public final class IllegalTransitionException extends IllegalStateException {
     this.allowed = List.copyOf(allowed);
   }
 
-  /** The id of the backup that refused the transition. */
+  /** {@return the id of the backup that refused the transition} */
   public String backupId() {
     return backupId;
   }
 
-  /** The state the backup is in. */
+  /** {@return the state the backup is in} */
   public BackupStatus status() {
     return status;
   }
 
-  /** The refused transition: {@code restore}, {@code instant restore}, {@code delete}, {@code progress}, {@code complete} or {@code fail}. */
+  /**
+   * The refused transition: {@code restore}, {@code instant restore}, {@code delete}, {@code
+   *     progress}, {@code complete} or {@code fail}.
+   *
+   * @return the name of the refused transition
+   */
   public String attempted() {
     return attempted;
   }
 
-  /** The transitions the backup allows in its state, named the same way. */
+  /** {@return the transitions the backup allows in its state, named the same way} */
   public List<String> allowed() {
     return allowed;
   }

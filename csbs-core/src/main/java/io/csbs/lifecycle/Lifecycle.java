@@ -22,7 +22,7 @@ import java.util.Optional;
  *                    |                     ^   |                                      |
  *                   fail                   |   +--complete-----------------------------+
  *                    v                     |                                          fail
- *                  Error <-----------------+--------------------------------------<---+
+ *                  Error &lt;-----------------+--------------------------------------&lt;---+
  *   Available or Error --delete--> Deleting --complete--> (gone)     Deleting --fail--> Error
  * </pre>
  *
@@ -38,25 +38,49 @@ import java.util.Optional;
  * Backup done = Lifecycle.complete(halfway, now.plusSeconds(60)).orElseThrow(); // Available again
  * }</pre>
  *
- * @throws IllegalTransitionException (from every function) if the current state does not allow it
- * @throws InvalidValueException (from every function) if {@code now} is before the backup's last change
+ * <p>Every transition throws {@link IllegalTransitionException} if the current state does not allow
+ * it, and {@link InvalidValueException} if {@code now} is before the backup's last change.
  */
 public final class Lifecycle {
   private static final List<String> JOB_EVENTS = List.of("progress", "complete", "fail");
 
   private Lifecycle() {}
 
-  /** Starts a restore of an Available backup: the backup becomes Restoring with progress 0. */
+  /**
+   * Starts a restore of an Available backup: the backup becomes Restoring with progress 0.
+   *
+   * @param backup the backup, which is not changed
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup, Restoring
+   * @throws IllegalTransitionException if the backup's state does not allow it
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
+   */
   public static Backup restore(Backup backup, Instant now) {
     return start(backup, Operation.RESTORE, now);
   }
 
-  /** Starts an Instant Restore of an Available enhanced backup: the backup becomes Restoring. */
+  /**
+   * Starts an Instant Restore of an Available enhanced backup: the backup becomes Restoring.
+   *
+   * @param backup the backup, which is not changed
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup, Restoring
+   * @throws IllegalTransitionException if the backup is not Available or not enhanced
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
+   */
   public static Backup instantRestore(Backup backup, Instant now) {
     return start(backup, Operation.INSTANT_RESTORE, now);
   }
 
-  /** Starts deleting an Available or Error backup: it becomes Deleting with progress 0. */
+  /**
+   * Starts deleting an Available or Error backup: it becomes Deleting with progress 0.
+   *
+   * @param backup the backup, which is not changed
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup, Deleting
+   * @throws IllegalTransitionException if the backup's state does not allow it
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
+   */
   public static Backup delete(Backup backup, Instant now) {
     return start(backup, Operation.DELETE, now);
   }
@@ -64,6 +88,13 @@ public final class Lifecycle {
   /**
    * Starts {@code operation} on {@code backup}, which must {@linkplain Backup#allows allow} it. A
    * failure is kept while an Error backup is deleted, so the reason stays visible until it is gone.
+   *
+   * @param backup the backup, which is not changed
+   * @param operation the operation a user starts
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup in the intermediate state of the operation's job, with progress 0
+   * @throws IllegalTransitionException if the backup does not allow the operation now
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
    */
   public static Backup start(Backup backup, Operation operation, Instant now) {
     requireNonNull(operation, "operation");
@@ -86,8 +117,14 @@ public final class Lifecycle {
    * same percentage again changes nothing and returns {@code backup} itself, so that the progress
    * time keeps telling how long the job has been stuck.
    *
+   * @param backup the backup, which is not changed
+   * @param percent the job's percentage done, 0 to 100
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup with the new progress, or {@code backup} itself for the same percentage
    * @throws InvalidValueException naming {@code progress} if {@code percent} is outside 0 to 100 or
    *     below the current progress
+   * @throws IllegalTransitionException if no job is running
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
    */
   public static Backup reportProgress(Backup backup, int percent, Instant now) {
     checkTime(backup, now);
@@ -108,6 +145,12 @@ public final class Lifecycle {
    * Completes the running job, which ends the phase: Creating and Restoring become Available (a
    * completed backup job also sets {@code finishedAt}); a completed deletion means the backup is gone,
    * and the result is empty.
+   *
+   * @param backup the backup, which is not changed
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup, Available; empty after a deletion
+   * @throws IllegalTransitionException if no job is running
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
    */
   public static Optional<Backup> complete(Backup backup, Instant now) {
     checkTime(backup, now);
@@ -126,7 +169,13 @@ public final class Lifecycle {
    * Fails the running job: the backup goes to Error with a {@link Failure} naming the job, the reason
    * and the time.
    *
+   * @param backup the backup, which is not changed
+   * @param reason why the job failed, as the job reports it
+   * @param now the instant of the change; not before the backup's last change
+   * @return the backup, Error
    * @throws InvalidValueException naming {@code failure reason} if the reason is blank or too long
+   * @throws IllegalTransitionException if no job is running
+   * @throws InvalidValueException naming {@code now} if it is before the backup's last change
    */
   public static Backup fail(Backup backup, String reason, Instant now) {
     checkTime(backup, now);
@@ -142,6 +191,9 @@ public final class Lifecycle {
    * The names of the transitions {@code backup} allows now: its operations ({@code restore},
    * {@code instant restore}, {@code delete}) when stable, its job's events ({@code progress},
    * {@code complete}, {@code fail}) when intermediate.
+   *
+   * @param backup the backup
+   * @return the names, in a fixed order; empty when nothing is allowed
    */
   public static List<String> allowedTransitions(Backup backup) {
     if (backup.status().isIntermediate()) {

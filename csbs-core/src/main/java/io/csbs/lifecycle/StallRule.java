@@ -32,6 +32,9 @@ public record StallRule(Duration threshold) {
   public static final StallRule DEFAULT = new StallRule(DEFAULT_THRESHOLD);
 
   /**
+   * Checks the threshold.
+   *
+   * @param threshold how long a progress may stay unchanged; positive
    * @throws InvalidValueException naming {@code stall threshold} unless it is positive
    */
   public StallRule {
@@ -41,23 +44,43 @@ public record StallRule(Duration threshold) {
     }
   }
 
-  /** The rule with the given threshold. */
+  /**
+   * {@return the rule with the given threshold}
+   *
+   * @param threshold how long a progress may stay unchanged; positive
+   * @throws InvalidValueException naming {@code stall threshold} unless it is positive
+   */
   public static StallRule ofThreshold(Duration threshold) {
     return new StallRule(threshold);
   }
 
-  /** Whether {@code backup} is stalled at {@code now}. */
+  /**
+   * {@return whether {@code backup} is stalled at {@code now}}
+   *
+   * @param backup the backup; only a running job can be stalled
+   * @param now the instant of the judgement
+   */
   public boolean isStalled(Backup backup, Instant now) {
     Optional<Progress> progress = backup.progress();
     return progress.isPresent() && isStalled(progress.get().changedAt(), now);
   }
 
-  /** Whether {@code backup} is stalled at the clock's current instant. */
+  /**
+   * {@return whether {@code backup} is stalled at the clock's current instant}
+   *
+   * @param backup the backup; only a running job can be stalled
+   * @param clock the clock that gives the instant of the judgement
+   */
   public boolean isStalled(Backup backup, Clock clock) {
     return isStalled(backup, clock.instant());
   }
 
-  /** Whether a progress last changed at {@code changedAt} is stalled at {@code now}. */
+  /**
+   * {@return whether a progress last changed at {@code changedAt} is stalled at {@code now}}
+   *
+   * @param changedAt when the progress last changed
+   * @param now the instant of the judgement
+   */
   public boolean isStalled(Instant changedAt, Instant now) {
     return changedAt.isBefore(stalledIfChangedBefore(now));
   }
@@ -65,6 +88,9 @@ public record StallRule(Duration threshold) {
   /**
    * The latest progress time that is stalled at {@code now}: a running backup is stalled exactly when
    * its progress changed before this instant. Indexes use it to turn the rule into a time range.
+   *
+   * @param now the instant of the judgement
+   * @return {@code now} minus the threshold
    */
   public Instant stalledIfChangedBefore(Instant now) {
     return now.minus(threshold);

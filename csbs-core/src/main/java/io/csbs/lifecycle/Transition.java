@@ -24,27 +24,47 @@ public sealed interface Transition
    * The backup after this transition at {@code now}; empty when the backup is gone (a completed
    * deletion). Never changes {@code backup}.
    *
+   * @param backup the backup, which is not changed
+   * @param now the instant of the change; not before the backup's last change
+   * @return the next backup, or empty if the backup is gone
    * @throws IllegalTransitionException if the backup's state does not allow this transition
    * @throws io.csbs.backup.InvalidValueException if a value of the transition is invalid
    */
   Optional<Backup> applyTo(Backup backup, Instant now);
 
-  /** Start a restore. */
+  /**
+   * Start a restore.
+   *
+   * @return the transition
+   */
   static Transition restore() {
     return Start.RESTORE;
   }
 
-  /** Start an Instant Restore (enhanced backups only). */
+  /**
+   * Start an Instant Restore (enhanced backups only).
+   *
+   * @return the transition
+   */
   static Transition instantRestore() {
     return Start.INSTANT_RESTORE;
   }
 
-  /** Start deleting. */
+  /**
+   * Start deleting.
+   *
+   * @return the transition
+   */
   static Transition delete() {
     return Start.DELETE;
   }
 
-  /** Start {@code operation}. */
+  /**
+   * Start {@code operation}.
+   *
+   * @param operation the operation a user starts
+   * @return the transition
+   */
   static Transition start(Operation operation) {
     switch (operation) {
       case RESTORE:
@@ -56,17 +76,31 @@ public sealed interface Transition
     }
   }
 
-  /** Report the running job's progress. */
+  /**
+   * Report the running job's progress.
+   *
+   * @param percent the job's percentage done, 0 to 100; checked when applied
+   * @return the transition
+   */
   static Transition reportProgress(int percent) {
     return new ReportProgress(percent);
   }
 
-  /** Complete the running job. */
+  /**
+   * Complete the running job.
+   *
+   * @return the transition
+   */
   static Transition complete() {
     return Complete.INSTANCE;
   }
 
-  /** Fail the running job for {@code reason}. */
+  /**
+   * Fail the running job for {@code reason}.
+   *
+   * @param reason why the job failed; checked when applied
+   * @return the transition
+   */
   static Transition fail(String reason) {
     return new Fail(reason);
   }
@@ -83,7 +117,7 @@ public sealed interface Transition
       this.operation = operation;
     }
 
-    /** The operation started. */
+    /** {@return the operation started} */
     public Operation operation() {
       return operation;
     }
@@ -99,7 +133,11 @@ public sealed interface Transition
     }
   }
 
-  /** A progress report of the running job. */
+  /**
+   * A progress report of the running job.
+   *
+   * @param percent the job's percentage done
+   */
   record ReportProgress(int percent) implements Transition {
     @Override
     public Optional<Backup> applyTo(Backup backup, Instant now) {
@@ -129,8 +167,17 @@ public sealed interface Transition
     }
   }
 
-  /** The failure of the running job. */
+  /**
+   * The failure of the running job.
+   *
+   * @param reason why the job failed
+   */
   record Fail(String reason) implements Transition {
+    /**
+     * Checks that there is a reason.
+     *
+     * @param reason why the job failed; not null
+     */
     public Fail {
       requireNonNull(reason, "reason");
     }

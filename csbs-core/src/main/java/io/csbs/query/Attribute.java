@@ -32,7 +32,11 @@ public enum Attribute {
     this.label = label;
   }
 
-  /** The attribute's value on {@code backup}; {@code null} when it has none (a policy id). */
+  /**
+   * {@return the attribute's value on {@code backup}; {@code null} when it has none (a policy id)}
+   *
+   * @param backup the backup
+   */
   public String valueOf(Backup backup) {
     switch (this) {
       case SERVER_ID:

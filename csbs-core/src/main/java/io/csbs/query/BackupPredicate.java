@@ -33,15 +33,33 @@ public sealed interface BackupPredicate
     permits All, None, StatusIn, CreatedIn, CreatedWithinLast, NameContains, ServerNameContains, BackupIdIs,
         AttributeIs, HasTag, Stalled, And, Or, Not {
 
-  /** Whether {@code backup} matches at {@code now}, with {@code stallRule} judging stalled jobs. */
+  /**
+   * {@return whether {@code backup} matches at {@code now}, with {@code stallRule} judging stalled
+   *     jobs}
+   *
+   * @param backup the backup
+   * @param now the instant relative time windows and stalled jobs are judged at
+   * @param stallRule the rule that judges stalled jobs
+   */
   boolean test(Backup backup, Instant now, StallRule stallRule);
 
-  /** Whether {@code backup} matches at the clock's instant, with the default stall rule. */
+  /**
+   * {@return whether {@code backup} matches at the clock's instant, with the default stall rule}
+   *
+   * @param backup the backup
+   * @param clock the clock that gives the instant
+   */
   default boolean test(Backup backup, Clock clock) {
     return test(backup, clock.instant(), StallRule.DEFAULT);
   }
 
-  /** Calls the {@code visitor} method for this node. */
+  /**
+   * Calls the {@code visitor} method for this node.
+   *
+   * @param <R> the type of the visitor's result
+   * @param visitor the visitor
+   * @return what the visitor method returns
+   */
   <R> R accept(PredicateVisitor<R> visitor);
 }
 

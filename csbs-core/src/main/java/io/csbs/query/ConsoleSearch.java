@@ -91,14 +91,19 @@ public final class ConsoleSearch {
     this.tags = tags;
   }
 
-  /** The search with no criteria: all statuses, any time, no keyword, no tags. */
+  /** {@return the search with no criteria: all statuses, any time, no keyword, no tags} */
   public static ConsoleSearch empty() {
     return EMPTY;
   }
 
   // ---- status
 
-  /** This search, limited to backups in {@code status} or one of {@code more}. */
+  /**
+   * {@return this search, limited to backups in {@code status} or one of {@code more}}
+   *
+   * @param status a state
+   * @param more more states
+   */
   public ConsoleSearch withStatus(BackupStatus status, BackupStatus... more) {
     EnumSet<BackupStatus> chosen = EnumSet.of(requireNonNull(status, "status"));
     for (BackupStatus other : more) {
@@ -110,6 +115,8 @@ public final class ConsoleSearch {
   /**
    * This search, limited to backups in one of {@code statuses}; all five is "All statuses".
    *
+   * @param statuses the states; not empty
+   * @return the new search; this one is not changed
    * @throws InvalidValueException naming {@code status} if {@code statuses} is empty
    */
   public ConsoleSearch withStatuses(Collection<BackupStatus> statuses) {
@@ -127,7 +134,7 @@ public final class ConsoleSearch {
     return new ConsoleSearch(value, timeRange, window, keywordField, keywordText, tags);
   }
 
-  /** This search with "All statuses", the default. */
+  /** {@return this search with "All statuses", the default} */
   public ConsoleSearch withAllStatuses() {
     return new ConsoleSearch(ALL_STATUSES, timeRange, window, keywordField, keywordText, tags);
   }
@@ -137,6 +144,9 @@ public final class ConsoleSearch {
   /**
    * This search, limited to backups created within {@code range}; it replaces any time segment. The
    * unbounded range {@link TimeRange#all()} is the same as no time segment.
+   *
+   * @param range the range of creation times
+   * @return the new search; this one is not changed
    */
   public ConsoleSearch withTimeRange(TimeRange range) {
     requireNonNull(range, "range");
@@ -148,6 +158,8 @@ public final class ConsoleSearch {
    * This search, limited to backups created in the last {@code days} days up to the catalog's now;
    * it replaces any time segment.
    *
+   * @param days how many days back from now; positive
+   * @return the new search; this one is not changed
    * @throws InvalidValueException naming {@code time window} unless {@code days} is positive
    */
   public ConsoleSearch withLastDays(int days) {
@@ -158,6 +170,8 @@ public final class ConsoleSearch {
    * This search, limited to backups created within {@code window} before the catalog's now, up to
    * now; it replaces any time segment.
    *
+   * @param window how far back from now; positive
+   * @return the new search; this one is not changed
    * @throws InvalidValueException naming {@code time window} unless {@code window} is positive
    */
   public ConsoleSearch withCreatedWithinLast(Duration window) {
@@ -165,7 +179,7 @@ public final class ConsoleSearch {
     return new ConsoleSearch(statuses, null, window, keywordField, keywordText, tags);
   }
 
-  /** This search without a time segment, the default. */
+  /** {@return this search without a time segment, the default} */
   public ConsoleSearch withoutTimeSegment() {
     return new ConsoleSearch(statuses, null, null, keywordField, keywordText, tags);
   }
@@ -176,7 +190,11 @@ public final class ConsoleSearch {
    * This search, limited to backups whose {@code field} matches {@code text} (surrounding spaces
    * removed): names contain it ignoring case, ids equal it. It replaces any keyword.
    *
-   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than 255 chars
+   * @param field the field searched
+   * @param text the keyword
+   * @return the new search; this one is not changed
+   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than
+   *     255 chars
    */
   public ConsoleSearch withKeyword(KeywordField field, String text) {
     requireNonNull(field, "field");
@@ -185,7 +203,7 @@ public final class ConsoleSearch {
     return new ConsoleSearch(statuses, timeRange, window, field, stripped, tags);
   }
 
-  /** This search without a keyword, the default. */
+  /** {@return this search without a keyword, the default} */
   public ConsoleSearch withoutKeyword() {
     return new ConsoleSearch(statuses, timeRange, window, null, null, tags);
   }
@@ -197,8 +215,11 @@ public final class ConsoleSearch {
    * pair already, this search itself. Whether the key and value exist is checked by {@link
    * #toPredicate(TagCatalogue)}.
    *
-   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if the pair breaks the
-   *     tag rules, or naming {@code tags} if the search holds {@value #MAX_TAGS} pairs already
+   * @param key the tag key
+   * @param value the tag value
+   * @return the new search, or this one if it holds the pair already
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if the pair breaks
+   *     the tag rules, or naming {@code tags} if the search holds {@value #MAX_TAGS} pairs already
    */
   public ConsoleSearch withTag(String key, String value) {
     Tag tag = Tag.of(requireNonNull(key, "key"), requireNonNull(value, "value"));
@@ -214,7 +235,13 @@ public final class ConsoleSearch {
     return new ConsoleSearch(statuses, timeRange, window, keywordField, keywordText, List.copyOf(more));
   }
 
-  /** This search without the tag pair {@code key=value} (trimmed); itself if it does not hold it. */
+  /**
+   * {@return this search without the tag pair {@code key=value} (trimmed); itself if it does not
+   *     hold it}
+   *
+   * @param key the tag key
+   * @param value the tag value
+   */
   public ConsoleSearch withoutTag(String key, String value) {
     Tag tag = Tag.of(requireNonNull(key, "key"), requireNonNull(value, "value"));
     if (!tags.contains(tag)) {
@@ -225,51 +252,51 @@ public final class ConsoleSearch {
     return new ConsoleSearch(statuses, timeRange, window, keywordField, keywordText, List.copyOf(fewer));
   }
 
-  /** This search without tag pairs, the default. */
+  /** {@return this search without tag pairs, the default} */
   public ConsoleSearch withoutTags() {
     return new ConsoleSearch(statuses, timeRange, window, keywordField, keywordText, List.of());
   }
 
   // ---- reset
 
-  /** The console's Reset: a search with every criterion cleared, equal to {@link #empty()}. */
+  /** {@return the console's Reset: a search with every criterion cleared, equal to {@link #empty()}} */
   public ConsoleSearch reset() {
     return EMPTY;
   }
 
   // ---- accessors
 
-  /** The chosen states; all five for "All statuses". */
+  /** {@return the chosen states; all five for "All statuses"} */
   public Set<BackupStatus> statuses() {
     return statuses;
   }
 
-  /** Whether the status filter is "All statuses". */
+  /** {@return whether the status filter is "All statuses"} */
   public boolean allStatuses() {
     return statuses.size() == BackupStatus.values().length;
   }
 
-  /** The time segment as a range of creation times, if one is set. */
+  /** {@return the time segment as a range of creation times, if one is set} */
   public Optional<TimeRange> timeRange() {
     return Optional.ofNullable(timeRange);
   }
 
-  /** The time segment as a window before now (the last 7 days), if one is set. */
+  /** {@return the time segment as a window before now (the last 7 days), if one is set} */
   public Optional<Duration> createdWithinLast() {
     return Optional.ofNullable(window);
   }
 
-  /** The field the keyword is searched in, if a keyword is set. */
+  /** {@return the field the keyword is searched in, if a keyword is set} */
   public Optional<KeywordField> keywordField() {
     return Optional.ofNullable(keywordField);
   }
 
-  /** The keyword, without surrounding spaces, if one is set. */
+  /** {@return the keyword, without surrounding spaces, if one is set} */
   public Optional<String> keyword() {
     return Optional.ofNullable(keywordText);
   }
 
-  /** The tag pairs, in the order added; at most {@value #MAX_TAGS}. */
+  /** {@return the tag pairs, in the order added; at most {@value #MAX_TAGS}} */
   public List<Tag> tags() {
     return tags;
   }
@@ -280,8 +307,10 @@ public final class ConsoleSearch {
    * The predicate of this search: every criterion set, ANDed; {@link Predicates#all()} when none is.
    *
    * @param existing the tag keys and values of the project's backups, which the tag pairs must use
-   * @throws InvalidValueException naming {@code tag key} or {@code tag value} for the first pair whose
-   *     key, or whose value for its key, is not in {@code existing}; the message lists what exists
+   * @return the predicate
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} for the first pair
+   *     whose key, or whose value for its key, is not in {@code existing}; the message lists what
+   *     exists
    */
   public BackupPredicate toPredicate(TagCatalogue existing) {
     requireNonNull(existing, "existing");
@@ -309,8 +338,11 @@ public final class ConsoleSearch {
    * The first page of this search, newest first ({@link Sort#DEFAULT}), of at most {@code limit}
    * backups.
    *
-   * @throws InvalidValueException as {@link #toPredicate(TagCatalogue)} does, or naming {@code limit}
-   *     unless it is 1 to 1000
+   * @param existing the tag keys and values of the project's backups, which the tag pairs must use
+   * @param limit the most backups in the page, 1 to 1000
+   * @return the query of the first page
+   * @throws InvalidValueException as {@link #toPredicate(TagCatalogue)} does, or naming {@code
+   *     limit} unless it is 1 to 1000
    */
   public Query toQuery(TagCatalogue existing, int limit) {
     return Query.builder().where(toPredicate(existing)).limit(limit).build();

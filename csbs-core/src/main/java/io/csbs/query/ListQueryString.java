@@ -94,6 +94,9 @@ public final class ListQueryString {
    * ({@code +} is a space), with or without a leading {@code ?}. Empty pairs ({@code a=1&&b=2}, a
    * trailing {@code &}) are skipped; the empty string is {@link Query#all()}.
    *
+   * @param rawQueryString the query string of a list request, for example {@code
+   *     status=available&limit=50}
+   * @return the query
    * @throws InvalidValueException naming the parameter that is unknown, repeated, empty, not
    *     percent-encoded correctly or bad; or naming {@code query string} for a pair without a name
    */
@@ -123,6 +126,8 @@ public final class ListQueryString {
    * The query of parameters already decoded, each name with the values given for it, as a servlet's
    * {@code getParameterMap()} has them.
    *
+   * @param parameters each parameter name with its values
+   * @return the query
    * @throws InvalidValueException naming the parameter that is unknown, has no value or several, an
    *     empty value or a bad one; or naming {@code query string} for an empty name
    */

@@ -21,6 +21,14 @@ import java.util.Optional;
  * @param hasMore whether more matches follow this page
  */
 public record Page(List<Backup> backups, long total, boolean hasMore) {
+  /**
+   * Checks the page and copies its backups.
+   *
+   * @param backups the backups of the page, in order
+   * @param total how many backups match the query's predicate in all
+   * @param hasMore whether more matches follow this page
+   * @throws IllegalArgumentException if {@code total} is below the number of backups of the page
+   */
   public Page {
     backups = List.copyOf(requireNonNull(backups, "backups"));
     if (total < backups.size()) {
@@ -28,12 +36,12 @@ public record Page(List<Backup> backups, long total, boolean hasMore) {
     }
   }
 
-  /** The marker for the next page: the id of this page's last backup, while more matches follow. */
+  /** {@return the marker for the next page: the id of this page's last backup, while more matches follow} */
   public Optional<String> nextMarker() {
     return hasMore && !backups.isEmpty() ? Optional.of(backups.get(backups.size() - 1).id()) : Optional.empty();
   }
 
-  /** The ids of the page's backups, in order; handy in tests and logs. */
+  /** {@return the ids of the page's backups, in order; handy in tests and logs} */
   public List<String> ids() {
     return backups.stream().map(Backup::id).collect(java.util.stream.Collectors.toUnmodifiableList());
   }

@@ -51,17 +51,22 @@ public final class Predicates {
 
   private Predicates() {}
 
-  /** Every backup: the "All statuses" of the console, and the empty search. */
+  /** {@return a predicate of every backup: the "All statuses" of the console, and the empty search} */
   public static BackupPredicate all() {
     return All.INSTANCE;
   }
 
-  /** No backup. */
+  /** {@return a predicate of no backup} */
   public static BackupPredicate none() {
     return None.INSTANCE;
   }
 
-  /** Backups in {@code status} or one of {@code more}. */
+  /**
+   * {@return a predicate of the backups in {@code status} or one of {@code more}}
+   *
+   * @param status a state
+   * @param more more states
+   */
   public static BackupPredicate status(BackupStatus status, BackupStatus... more) {
     EnumSet<BackupStatus> statuses = EnumSet.of(requireNonNull(status, "status"));
     statuses.addAll(Arrays.asList(more));
@@ -71,6 +76,8 @@ public final class Predicates {
   /**
    * Backups in one of {@code statuses}; all five is {@link #all()}.
    *
+   * @param statuses the states; not empty
+   * @return the predicate
    * @throws InvalidValueException naming {@code status} if {@code statuses} is empty
    */
   public static BackupPredicate status(Collection<BackupStatus> statuses) {
@@ -84,13 +91,23 @@ public final class Predicates {
     return new StatusIn(Collections.unmodifiableSet(set));
   }
 
-  /** Backups created within {@code range}; the unbounded range is {@link #all()}. */
+  /**
+   * {@return a predicate of the backups created within {@code range}; the unbounded range is {@link
+   *     #all()}}
+   *
+   * @param range the range of creation times
+   */
   public static BackupPredicate createdIn(TimeRange range) {
     requireNonNull(range, "range");
     return range.equals(TimeRange.all()) ? all() : new CreatedIn(range);
   }
 
-  /** Backups created from {@code from} to {@code to}, both inclusive. */
+  /**
+   * {@return a predicate of the backups created from {@code from} to {@code to}, both inclusive}
+   *
+   * @param from the earliest creation time
+   * @param to the latest creation time
+   */
   public static BackupPredicate createdBetween(Instant from, Instant to) {
     return createdIn(TimeRange.between(from, to));
   }
@@ -99,6 +116,8 @@ public final class Predicates {
    * Backups created within {@code window} before now, up to now: the console's "last 7 days" is
    * {@code createdWithinLast(Duration.ofDays(7))}. Now is the evaluation's instant (a catalog's clock).
    *
+   * @param window how far back from now; positive
+   * @return the predicate
    * @throws InvalidValueException naming {@code time window} unless it is positive
    */
   public static BackupPredicate createdWithinLast(Duration window) {
@@ -113,7 +132,11 @@ public final class Predicates {
    * The console's keyword search in {@code field}: names match case-insensitively anywhere, IDs
    * exactly.
    *
-   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than 255 chars
+   * @param field the field searched
+   * @param text the keyword
+   * @return the predicate
+   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than
+   *     255 chars
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
@@ -130,47 +153,84 @@ public final class Predicates {
     }
   }
 
-  /** Backups whose name contains {@code text}, ignoring case. */
+  /**
+   * {@return a predicate of the backups whose name contains {@code text}, ignoring case}
+   *
+   * @param text the part of the name looked for
+   */
   public static BackupPredicate nameContains(String text) {
     return new NameContains(checkKeyword(text));
   }
 
-  /** Backups whose server's name contains {@code text}, ignoring case. */
+  /**
+   * {@return a predicate of the backups whose server's name contains {@code text}, ignoring case}
+   *
+   * @param text the part of the server's name looked for
+   */
   public static BackupPredicate serverNameContains(String text) {
     return new ServerNameContains(checkKeyword(text));
   }
 
-  /** The backup with id {@code id}. */
+  /**
+   * {@return a predicate of the backup with id {@code id}}
+   *
+   * @param id the backup id, compared exactly
+   */
   public static BackupPredicate backupId(String id) {
     return new BackupIdIs(checkKeyword(id));
   }
 
-  /** Backups of the server with id {@code serverId}. */
+  /**
+   * {@return a predicate of the backups of the server with id {@code serverId}}
+   *
+   * @param serverId the server id, compared exactly
+   */
   public static BackupPredicate serverId(String serverId) {
     return attribute(Attribute.SERVER_ID, serverId);
   }
 
-  /** Backups whose server is in availability zone {@code zone}. */
+  /**
+   * {@return a predicate of the backups whose server is in availability zone {@code zone}}
+   *
+   * @param zone the availability zone, for example {@code eu-de-02}
+   */
   public static BackupPredicate availabilityZone(String zone) {
     return attribute(Attribute.AVAILABILITY_ZONE, zone);
   }
 
-  /** Backups of the resource type {@code resourceType}, for example {@code OS::Nova::Server}. */
+  /**
+   * {@return a predicate of the backups of the resource type {@code resourceType}, for example
+   *     {@code OS::Nova::Server}}
+   *
+   * @param resourceType the resource type, compared exactly
+   */
   public static BackupPredicate resourceType(String resourceType) {
     return attribute(Attribute.RESOURCE_TYPE, resourceType);
   }
 
-  /** Backups made by the policy {@code policyId}. */
+  /**
+   * {@return a predicate of the backups made by the policy {@code policyId}}
+   *
+   * @param policyId the policy id, compared exactly
+   */
   public static BackupPredicate policyId(String policyId) {
     return attribute(Attribute.POLICY_ID, policyId);
   }
 
-  /** Backups of {@code type}. */
+  /**
+   * {@return a predicate of the backups of {@code type}}
+   *
+   * @param type common or enhanced
+   */
   public static BackupPredicate type(BackupType type) {
     return attribute(Attribute.BACKUP_TYPE, requireNonNull(type, "type").name());
   }
 
-  /** Backups started by {@code trigger}: manual or automatic. */
+  /**
+   * {@return a predicate of the backups started by {@code trigger}: manual or automatic}
+   *
+   * @param trigger manual or automatic
+   */
   public static BackupPredicate trigger(BackupTrigger trigger) {
     return attribute(Attribute.TRIGGER, requireNonNull(trigger, "trigger").name());
   }
@@ -178,8 +238,11 @@ public final class Predicates {
   /**
    * Backups whose {@code attribute} equals {@code value} exactly.
    *
-   * @throws InvalidValueException naming the attribute if {@code value} is blank, too long, or not a
-   *     constant of {@link BackupType} or {@link BackupTrigger} for those attributes
+   * @param attribute the attribute compared
+   * @param value its value, as text
+   * @return the predicate
+   * @throws InvalidValueException naming the attribute if {@code value} is blank, too long, or not
+   *     a constant of {@link BackupType} or {@link BackupTrigger} for those attributes
    */
   public static BackupPredicate attribute(Attribute attribute, String value) {
     requireNonNull(attribute, "attribute");
@@ -198,13 +261,21 @@ public final class Predicates {
   /**
    * Backups with the tag {@code key=value} exactly: one pair of the console's tag search.
    *
-   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if it breaks the tag rules
+   * @param key the tag key
+   * @param value the tag value
+   * @return the predicate
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if it breaks the tag
+   *     rules
    */
   public static BackupPredicate tag(String key, String value) {
     return tag(key, List.of(requireNonNull(value, "value")));
   }
 
-  /** Backups with a tag {@code key}, whatever its value. */
+  /**
+   * {@return a predicate of the backups with a tag {@code key}, whatever its value}
+   *
+   * @param key the tag key
+   */
   public static BackupPredicate tagKey(String key) {
     return tag(key, List.of());
   }
@@ -214,8 +285,11 @@ public final class Predicates {
    * a value beginning with {@code *} matches the rest of it anywhere in the tag's value; no values
    * means any value. Keys and values are trimmed.
    *
-   * @throws InvalidValueException naming {@code tag key}, {@code tag value} or {@code tag values} if a
-   *     key or value breaks the tag rules or there are more than 10 values
+   * @param key the tag key
+   * @param values the values, at most 10, any of which may match; empty for any value
+   * @return the predicate
+   * @throws InvalidValueException naming {@code tag key}, {@code tag value} or {@code tag values}
+   *     if a key or value breaks the tag rules or there are more than 10 values
    */
   public static BackupPredicate tag(String key, Collection<String> values) {
     String checkedKey = Tag.checkKey(requireNonNull(key, "key"));
@@ -240,17 +314,28 @@ public final class Predicates {
   /**
    * Backups whose running job is stalled: an intermediate state whose progress has not changed for
    * longer than the stall threshold (a catalog's {@link io.csbs.lifecycle.StallRule}).
+   *
+   * @return the predicate
    */
   public static BackupPredicate stalled() {
     return Stalled.INSTANCE;
   }
 
-  /** Backups matching every operand; {@code and()} of nothing is {@link #all()}. */
+  /**
+   * {@return a predicate of the backups matching every operand; {@code and()} of nothing is {@link
+   *     #all()}}
+   *
+   * @param operands the predicates that must all match
+   */
   public static BackupPredicate and(BackupPredicate... operands) {
     return and(Arrays.asList(operands));
   }
 
-  /** Backups matching every operand; an empty list is {@link #all()}. */
+  /**
+   * {@return a predicate of the backups matching every operand; an empty list is {@link #all()}}
+   *
+   * @param operands the predicates that must all match
+   */
   public static BackupPredicate and(List<BackupPredicate> operands) {
     Set<BackupPredicate> flat = new LinkedHashSet<>();
     for (BackupPredicate operand : operands) {
@@ -269,12 +354,22 @@ public final class Predicates {
     return flat.size() == 1 ? flat.iterator().next() : new And(canonical(flat));
   }
 
-  /** Backups matching at least one operand; {@code or()} of nothing is {@link #none()}. */
+  /**
+   * {@return a predicate of the backups matching at least one operand; {@code or()} of nothing is
+   *     {@link #none()}}
+   *
+   * @param operands the predicates of which one must match
+   */
   public static BackupPredicate or(BackupPredicate... operands) {
     return or(Arrays.asList(operands));
   }
 
-  /** Backups matching at least one operand; an empty list is {@link #none()}. */
+  /**
+   * {@return a predicate of the backups matching at least one operand; an empty list is {@link
+   *     #none()}}
+   *
+   * @param operands the predicates of which one must match
+   */
   public static BackupPredicate or(List<BackupPredicate> operands) {
     Set<BackupPredicate> flat = new LinkedHashSet<>();
     for (BackupPredicate operand : operands) {
@@ -293,7 +388,11 @@ public final class Predicates {
     return flat.size() == 1 ? flat.iterator().next() : new Or(canonical(flat));
   }
 
-  /** Backups not matching {@code operand}. */
+  /**
+   * {@return a predicate of the backups not matching {@code operand}}
+   *
+   * @param operand the predicate that must not match
+   */
   public static BackupPredicate not(BackupPredicate operand) {
     requireNonNull(operand, "operand");
     if (operand instanceof Not) {

@@ -45,52 +45,60 @@ public final class Query {
     this.offset = offset;
   }
 
-  /** Every backup, newest first, the first {@value #DEFAULT_LIMIT}. */
+  /** {@return every backup, newest first, the first {@value #DEFAULT_LIMIT}} */
   public static Query all() {
     return ALL;
   }
 
-  /** The first page of {@code predicate}, newest first, with the default limit. */
+  /**
+   * {@return the first page of {@code predicate}, newest first, with the default limit}
+   *
+   * @param predicate the criteria
+   */
   public static Query where(BackupPredicate predicate) {
     return builder().where(predicate).build();
   }
 
-  /** A builder with the defaults. */
+  /** {@return a builder with the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The criteria. */
+  /** {@return the criteria} */
   public BackupPredicate predicate() {
     return predicate;
   }
 
-  /** The order. */
+  /** {@return the order} */
   public Sort sort() {
     return sort;
   }
 
-  /** The most backups a page holds, 1 to 1000. */
+  /** {@return the most backups a page holds, 1 to 1000} */
   public int limit() {
     return limit;
   }
 
-  /** The id of the backup the page continues after, if paging by marker. */
+  /** {@return the id of the backup the page continues after, if paging by marker} */
   public Optional<String> marker() {
     return Optional.ofNullable(marker);
   }
 
-  /** How many matches to skip before the page; 0 when paging by marker. */
+  /** {@return how many matches to skip before the page; 0 when paging by marker} */
   public long offset() {
     return offset;
   }
 
-  /** The same query, continuing after the backup with id {@code marker} (and no offset). */
+  /**
+   * {@return the same query, continuing after the backup with id {@code marker} (and no offset)}
+   *
+   * @param marker the id of the last backup of the previous page
+   */
   public Query after(String marker) {
     return new Builder().from(this).offset(0).marker(marker).build();
   }
 
-  /** A builder holding this query's values. */
+  /** {@return a builder holding this query's values} */
   public Builder toBuilder() {
     return new Builder().from(this);
   }
@@ -136,21 +144,33 @@ public final class Query {
       return this;
     }
 
-    /** The criteria; every backup by default. */
+    /**
+     * Sets the criteria; every backup by default.
+     *
+     * @param predicate the criteria the backups of the page match
+     * @return this builder
+     */
     public Builder where(BackupPredicate predicate) {
       this.predicate = requireNonNull(predicate, "predicate");
       return this;
     }
 
-    /** The order; {@link Sort#DEFAULT} (newest first) by default. */
+    /**
+     * Sets the order; {@link Sort#DEFAULT} (newest first) by default.
+     *
+     * @param sort the order of the matches
+     * @return this builder
+     */
     public Builder sort(Sort sort) {
       this.sort = requireNonNull(sort, "sort");
       return this;
     }
 
     /**
-     * The most backups a page holds; {@value #DEFAULT_LIMIT} by default.
+     * Sets the most backups a page holds; {@value #DEFAULT_LIMIT} by default.
      *
+     * @param limit the most backups in a page, 1 to 1000
+     * @return this builder
      * @throws InvalidValueException naming {@code limit} unless it is 1 to 1000
      */
     public Builder limit(int limit) {
@@ -162,8 +182,10 @@ public final class Query {
     }
 
     /**
-     * Continue after the backup with id {@code marker}; {@code null} to start from the first.
+     * Continues after the backup with id {@code marker}; {@code null} to start from the first.
      *
+     * @param marker the id of the last backup of the previous page, or {@code null}
+     * @return this builder
      * @throws InvalidValueException naming {@code marker} if it is blank
      */
     public Builder marker(String marker) {
@@ -175,8 +197,10 @@ public final class Query {
     }
 
     /**
-     * Skip {@code offset} matches; 0 by default.
+     * Skips {@code offset} matches; 0 by default.
      *
+     * @param offset how many matches to skip before the page
+     * @return this builder
      * @throws InvalidValueException naming {@code offset} if it is negative
      */
     public Builder offset(long offset) {
@@ -188,8 +212,9 @@ public final class Query {
     }
 
     /**
-     * The query.
+     * Builds the query.
      *
+     * @return the query
      * @throws InvalidValueException naming {@code marker} if both a marker and an offset are set
      */
     public Query build() {

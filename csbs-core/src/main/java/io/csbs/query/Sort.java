@@ -53,6 +53,9 @@ public final class Sort {
   /**
    * A sort by {@code first}, then {@code more}.
    *
+   * @param first the first key
+   * @param more the keys that break its ties, in order
+   * @return the sort, with the id tie-break last
    * @throws InvalidValueException naming {@code sort} if a field appears twice
    */
   public static Sort by(SortKey first, SortKey... more) {
@@ -65,6 +68,8 @@ public final class Sort {
   /**
    * A sort by {@code keys}, in order.
    *
+   * @param keys the keys, in order; not empty
+   * @return the sort, with the id tie-break last
    * @throws InvalidValueException naming {@code sort} if it is empty or a field appears twice
    */
   public static Sort by(List<SortKey> keys) {
@@ -84,6 +89,8 @@ public final class Sort {
    * Parses the API's form: comma-separated {@code field[:asc|:desc]}, the direction {@code desc} by
    * default, for example {@code created_at:desc,name:asc}.
    *
+   * @param text the API's {@code sort} parameter
+   * @return the sort
    * @throws InvalidValueException naming {@code sort} with the fields and directions it accepts
    */
   public static Sort parse(String text) {
@@ -117,17 +124,17 @@ public final class Sort {
         "must be comma-separated field[:asc|:desc] with fields " + ACCEPTED_FIELDS);
   }
 
-  /** The keys, without the implicit id tie-break. */
+  /** {@return the keys, without the implicit id tie-break} */
   public List<SortKey> keys() {
     return keys;
   }
 
-  /** Whether this is {@link #DEFAULT}, newest first. */
+  /** {@return whether this is {@link #DEFAULT}, newest first} */
   public boolean isDefault() {
     return keys.equals(DEFAULT.keys);
   }
 
-  /** The total order this sort defines, including the id tie-break. */
+  /** {@return the total order this sort defines, including the id tie-break} */
   public Comparator<Backup> comparator() {
     return comparator;
   }

@@ -31,7 +31,7 @@ public enum SortField {
     this.ascending = ascending;
   }
 
-  /** The field as the API's {@code sort} parameter names it. */
+  /** {@return the field as the API's {@code sort} parameter names it} */
   public String apiName() {
     return apiName;
   }

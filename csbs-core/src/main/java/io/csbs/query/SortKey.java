@@ -13,16 +13,32 @@ import static java.util.Objects.requireNonNull;
  * @param ascending true for ascending, false for descending
  */
 public record SortKey(SortField field, boolean ascending) {
+  /**
+   * Checks that the field is given.
+   *
+   * @param field the field
+   * @param ascending true for ascending, false for descending
+   */
   public SortKey {
     requireNonNull(field, "field");
   }
 
-  /** {@code field}, ascending. */
+  /**
+   * {@code field}, ascending.
+   *
+   * @param field the field
+   * @return the key sorting {@code field} ascending
+   */
   public static SortKey asc(SortField field) {
     return new SortKey(field, true);
   }
 
-  /** {@code field}, descending. */
+  /**
+   * {@code field}, descending.
+   *
+   * @param field the field
+   * @return the key sorting {@code field} descending
+   */
   public static SortKey desc(SortField field) {
     return new SortKey(field, false);
   }

@@ -30,12 +30,16 @@ public final class TagCatalogue {
     this.valuesByKey = valuesByKey;
   }
 
-  /** The catalogue with no tags. */
+  /** {@return the catalogue with no tags} */
   public static TagCatalogue empty() {
     return EMPTY;
   }
 
-  /** A catalogue of the given keys and values; copied. */
+  /**
+   * {@return a catalogue of the given keys and values; copied}
+   *
+   * @param valuesByKey each tag key with its values
+   */
   public static TagCatalogue of(Map<String, ? extends java.util.Collection<String>> valuesByKey) {
     NavigableMap<String, NavigableSet<String>> copy = new TreeMap<>();
     valuesByKey.forEach((key, values) ->
@@ -43,28 +47,41 @@ public final class TagCatalogue {
     return new TagCatalogue(Collections.unmodifiableNavigableMap(copy));
   }
 
-  /** The existing keys, sorted. */
+  /** {@return the existing keys, sorted} */
   public NavigableSet<String> keys() {
     return valuesByKey.navigableKeySet();
   }
 
-  /** The existing values of {@code key}, sorted; empty for a key that does not exist. */
+  /**
+   * {@return the existing values of {@code key}, sorted; empty for a key that does not exist}
+   *
+   * @param key the tag key
+   */
   public NavigableSet<String> values(String key) {
     NavigableSet<String> values = valuesByKey.get(key);
     return values == null ? Collections.emptyNavigableSet() : values;
   }
 
-  /** Whether some backup has a tag with {@code key}. */
+  /**
+   * {@return whether some backup has a tag with {@code key}}
+   *
+   * @param key the tag key
+   */
   public boolean containsKey(String key) {
     return valuesByKey.containsKey(key);
   }
 
-  /** Whether some backup has the tag {@code key=value}. */
+  /**
+   * {@return whether some backup has the tag {@code key=value}}
+   *
+   * @param key the tag key
+   * @param value the tag value
+   */
   public boolean contains(String key, String value) {
     return values(key).contains(value);
   }
 
-  /** Every key with its values. */
+  /** {@return every key with its values} */
   public NavigableMap<String, NavigableSet<String>> asMap() {
     return valuesByKey;
   }

@@ -80,7 +80,7 @@ public final class TagFilter {
     /** Count the matches: {@code "count"}. */
     COUNT;
 
-    /** The action as the API writes it: {@code filter} or {@code count}. */
+    /** {@return the action as the API writes it: {@code filter} or {@code count}} */
     public String apiName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -88,7 +88,10 @@ public final class TagFilter {
     /**
      * The action named {@code text} as the API writes it.
      *
-     * @throws InvalidValueException naming {@code action} unless it is {@code filter} or {@code count}
+     * @param text {@code filter} or {@code count}
+     * @return the action
+     * @throws InvalidValueException naming {@code action} unless it is {@code filter} or {@code
+     *     count}
      */
     public static Action parse(String text) {
       for (Action action : values()) {
@@ -125,52 +128,61 @@ public final class TagFilter {
     this.offset = builder.offset == null ? 0 : builder.offset;
   }
 
-  /** A builder with the defaults: no criteria, action filter, limit 1000, offset 0. */
+  /** {@return a builder with the defaults: no criteria, action filter, limit 1000, offset 0} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The {@code tags} group: each key, sorted, with its values; an empty list means any value. */
+  /** {@return the {@code tags} group: each key, sorted, with its values; an empty list means any value} */
   public SortedMap<String, List<String>> tags() {
     return tags;
   }
 
-  /** The {@code tags_any} group. */
+  /** {@return the {@code tags_any} group} */
   public SortedMap<String, List<String>> tagsAny() {
     return tagsAny;
   }
 
-  /** The {@code not_tags} group. */
+  /** {@return the {@code not_tags} group} */
   public SortedMap<String, List<String>> notTags() {
     return notTags;
   }
 
-  /** The {@code not_tags_any} group. */
+  /** {@return the {@code not_tags_any} group} */
   public SortedMap<String, List<String>> notTagsAny() {
     return notTagsAny;
   }
 
-  /** The {@code matches} criteria: at most one, with key {@code resource_name}. */
+  /** {@return the {@code matches} criteria: at most one, with key {@code resource_name}} */
   public Map<String, String> matches() {
     return nameMatch == null ? Map.of() : Map.of(RESOURCE_NAME, nameMatch);
   }
 
-  /** Filter (the default) or count. */
+  /**
+   * Filter (the default) or count.
+   *
+   * @return the action
+   */
   public Action action() {
     return action;
   }
 
-  /** The most backups a page holds, 1 to 1000; {@value Query#DEFAULT_LIMIT} by default. */
+  /** {@return the most backups a page holds, 1 to 1000; {@value Query#DEFAULT_LIMIT} by default} */
   public int limit() {
     return limit;
   }
 
-  /** How many matches a page skips; 0 by default. */
+  /** {@return how many matches a page skips; 0 by default} */
   public long offset() {
     return offset;
   }
 
-  /** The criteria: the four groups and {@code matches}, ANDed; {@link Predicates#all()} if none is set. */
+  /**
+   * The criteria: the four groups and {@code matches}, ANDed; {@link Predicates#all()} if none is
+   *     set.
+   *
+   * @return the predicate of the criteria
+   */
   public BackupPredicate toPredicate() {
     List<BackupPredicate> criteria = new ArrayList<>();
     if (!tags.isEmpty()) {
@@ -191,7 +203,7 @@ public final class TagFilter {
     return Predicates.and(criteria);
   }
 
-  /** A page of the matches: {@link #toPredicate()}, newest first, with this limit and offset. */
+  /** {@return a page of the matches: {@link #toPredicate()}, newest first, with this limit and offset} */
   public Query toQuery() {
     return Query.builder().where(toPredicate()).limit(limit).offset(offset).build();
   }
@@ -265,15 +277,26 @@ public final class TagFilter {
      * Adds {@code key} to the {@code tags} group: the backup must have a tag {@code key} with one of
      * {@code values} (any value if there are none).
      *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
      * @throws InvalidValueException naming {@code tags} if the group has {@value #MAX_KEYS} keys
-     *     already or holds {@code key} already, or if there are more than {@value #MAX_VALUES} values;
-     *     naming {@code tag key} or {@code tag value} if one breaks the tag rules
+     *     already or holds {@code key} already, or if there are more than {@value #MAX_VALUES}
+     *     values; naming {@code tag key} or {@code tag value} if one breaks the tag rules
      */
     public Builder tags(String key, String... values) {
       return add(TAGS, tags, key, Arrays.asList(values));
     }
 
-    /** As {@link #tags(String, String...)}, with the values in a collection. */
+    /**
+     * As {@link #tags(String, String...)}, with the values in a collection.
+     *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
+     */
     public Builder tags(String key, Collection<String> values) {
       return add(TAGS, tags, key, values);
     }
@@ -282,13 +305,24 @@ public final class TagFilter {
      * Adds {@code key} to the {@code tags_any} group: the backup must match at least one of the
      * group's keys.
      *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
      * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code tags_any}
      */
     public Builder tagsAny(String key, String... values) {
       return add(TAGS_ANY, tagsAny, key, Arrays.asList(values));
     }
 
-    /** As {@link #tagsAny(String, String...)}, with the values in a collection. */
+    /**
+     * As {@link #tagsAny(String, String...)}, with the values in a collection.
+     *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
+     */
     public Builder tagsAny(String key, Collection<String> values) {
       return add(TAGS_ANY, tagsAny, key, values);
     }
@@ -297,13 +331,24 @@ public final class TagFilter {
      * Adds {@code key} to the {@code not_tags} group: backups matching every key of the group are
      * excluded.
      *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
      * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code not_tags}
      */
     public Builder notTags(String key, String... values) {
       return add(NOT_TAGS, notTags, key, Arrays.asList(values));
     }
 
-    /** As {@link #notTags(String, String...)}, with the values in a collection. */
+    /**
+     * As {@link #notTags(String, String...)}, with the values in a collection.
+     *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
+     */
     public Builder notTags(String key, Collection<String> values) {
       return add(NOT_TAGS, notTags, key, values);
     }
@@ -312,13 +357,25 @@ public final class TagFilter {
      * Adds {@code key} to the {@code not_tags_any} group: backups matching any key of the group are
      * excluded.
      *
-     * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code not_tags_any}
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
+     * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code
+     *     not_tags_any}
      */
     public Builder notTagsAny(String key, String... values) {
       return add(NOT_TAGS_ANY, notTagsAny, key, Arrays.asList(values));
     }
 
-    /** As {@link #notTagsAny(String, String...)}, with the values in a collection. */
+    /**
+     * As {@link #notTagsAny(String, String...)}, with the values in a collection.
+     *
+     * @param key the tag key
+     * @param values the values, at most {@value #MAX_VALUES}, any of which may match; none for any
+     *     value
+     * @return this builder
+     */
     public Builder notTagsAny(String key, Collection<String> values) {
       return add(NOT_TAGS_ANY, notTagsAny, key, values);
     }
@@ -327,8 +384,11 @@ public final class TagFilter {
      * Adds a {@code matches} criterion: with key {@code resource_name}, the backup's name must contain
      * {@code value}, ignoring case.
      *
-     * @throws InvalidValueException naming {@code matches} if {@code key} is not {@code resource_name},
-     *     was given already, or {@code value} is blank or longer than 255 chars
+     * @param key {@code resource_name}, the only key the API has
+     * @param value the part of the name looked for
+     * @return this builder
+     * @throws InvalidValueException naming {@code matches} if {@code key} is not {@code
+     *     resource_name}, was given already, or {@code value} is blank or longer than 255 chars
      */
     public Builder matches(String key, String value) {
       requireNonNull(key, "key");
@@ -350,8 +410,10 @@ public final class TagFilter {
     }
 
     /**
-     * Filter (the default) or count.
+     * Sets the action: filter (the default) or count.
      *
+     * @param action filter or count
+     * @return this builder
      * @throws IllegalStateException if the action was set already
      */
     public Builder action(Action action) {
@@ -362,8 +424,10 @@ public final class TagFilter {
     }
 
     /**
-     * The most backups a page holds; {@value Query#DEFAULT_LIMIT} by default.
+     * Sets the most backups a page holds; {@value Query#DEFAULT_LIMIT} by default.
      *
+     * @param limit the most backups in a page, 1 to 1000
+     * @return this builder
      * @throws InvalidValueException naming {@code limit} unless it is 1 to 1000
      * @throws IllegalStateException if the limit was set already
      */
@@ -377,8 +441,10 @@ public final class TagFilter {
     }
 
     /**
-     * How many matches to skip; 0 by default.
+     * Sets how many matches to skip; 0 by default.
      *
+     * @param offset how many matches to skip
+     * @return this builder
      * @throws InvalidValueException naming {@code offset} if it is negative
      * @throws IllegalStateException if the offset was set already
      */
@@ -391,7 +457,7 @@ public final class TagFilter {
       return this;
     }
 
-    /** The filter. */
+    /** {@return the filter} */
     public TagFilter build() {
       return new TagFilter(this);
     }

@@ -36,6 +36,11 @@ public final class TimeRange {
   /**
    * A range with optional bounds ({@code null} for none).
    *
+   * @param from the lower bound, or {@code null}
+   * @param fromInclusive whether the lower bound is in the range
+   * @param to the upper bound, or {@code null}
+   * @param toInclusive whether the upper bound is in the range
+   * @return the range
    * @throws InvalidValueException naming {@code time range} if {@code from} is after {@code to}, or
    *     equal to it with an exclusive bound (an empty range)
    */
@@ -52,52 +57,78 @@ public final class TimeRange {
     return new TimeRange(from, from == null || fromInclusive, to, to == null || toInclusive);
   }
 
-  /** From {@code from} to {@code to}, both inclusive. */
+  /**
+   * From {@code from} to {@code to}, both inclusive.
+   *
+   * @param from the lower bound, inclusive
+   * @param to the upper bound, inclusive
+   * @return the range
+   * @throws InvalidValueException naming {@code time range} if {@code from} is after {@code to}
+   */
   public static TimeRange between(Instant from, Instant to) {
     return of(requireNonNull(from, "from"), true, requireNonNull(to, "to"), true);
   }
 
-  /** From {@code from} on, inclusive. */
+  /**
+   * From {@code from} on, inclusive.
+   *
+   * @param from the lower bound, inclusive
+   * @return the range
+   */
   public static TimeRange from(Instant from) {
     return of(requireNonNull(from, "from"), true, null, true);
   }
 
-  /** Before {@code to}, exclusive. */
+  /**
+   * Before {@code to}, exclusive.
+   *
+   * @param to the upper bound, exclusive
+   * @return the range
+   */
   public static TimeRange before(Instant to) {
     return of(null, true, requireNonNull(to, "to"), false);
   }
 
-  /** Up to {@code to}, inclusive. */
+  /**
+   * Up to {@code to}, inclusive.
+   *
+   * @param to the upper bound, inclusive
+   * @return the range
+   */
   public static TimeRange until(Instant to) {
     return of(null, true, requireNonNull(to, "to"), true);
   }
 
-  /** The range without bounds. */
+  /** {@return the range without bounds} */
   public static TimeRange all() {
     return ALL;
   }
 
-  /** The lower bound, if any. */
+  /** {@return the lower bound, if any} */
   public Optional<Instant> start() {
     return Optional.ofNullable(from);
   }
 
-  /** Whether the lower bound is inclusive (true when there is none). */
+  /** {@return whether the lower bound is inclusive (true when there is none)} */
   public boolean startInclusive() {
     return fromInclusive;
   }
 
-  /** The upper bound, if any. */
+  /** {@return the upper bound, if any} */
   public Optional<Instant> end() {
     return Optional.ofNullable(to);
   }
 
-  /** Whether the upper bound is inclusive (true when there is none). */
+  /** {@return whether the upper bound is inclusive (true when there is none)} */
   public boolean endInclusive() {
     return toInclusive;
   }
 
-  /** Whether {@code instant} lies in the range. */
+  /**
+   * {@return whether {@code instant} lies in the range}
+   *
+   * @param instant the instant
+   */
   public boolean contains(Instant instant) {
     if (from != null) {
       int order = instant.compareTo(from);

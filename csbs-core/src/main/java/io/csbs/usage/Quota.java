@@ -22,6 +22,10 @@ public record Quota(long maxBackups, long maxCapacityGb) {
   public static final Quota NONE = new Quota(UNLIMITED, UNLIMITED);
 
   /**
+   * Checks the limits.
+   *
+   * @param maxBackups the most backups, or -1
+   * @param maxCapacityGb the most capacity in GB, or -1
    * @throws InvalidValueException naming {@code backups} or {@code backup_capacity} if a limit is
    *     below -1
    */
@@ -34,7 +38,15 @@ public record Quota(long maxBackups, long maxCapacityGb) {
     }
   }
 
-  /** At most {@code maxBackups} backups and {@code maxCapacityGb} GB; -1 for no limit. */
+  /**
+   * Quotas of at most {@code maxBackups} backups and {@code maxCapacityGb} GB; -1 for no limit.
+   *
+   * @param maxBackups the most backups, or -1
+   * @param maxCapacityGb the most capacity in GB, or -1
+   * @return the quotas
+   * @throws InvalidValueException naming {@code backups} or {@code backup_capacity} if a limit is
+   *     below -1
+   */
   public static Quota of(long maxBackups, long maxCapacityGb) {
     return new Quota(maxBackups, maxCapacityGb);
   }
@@ -43,6 +55,10 @@ public record Quota(long maxBackups, long maxCapacityGb) {
    * Checks that a project using {@code backups} backups and {@code sizeMb} MB may take {@code
    * moreBackups} more backups of {@code moreMb} MB in all.
    *
+   * @param backups how many backups the project has
+   * @param sizeMb their total size in MB
+   * @param moreBackups how many backups are to be added
+   * @param moreMb their total size in MB
    * @throws QuotaExceededException naming the quota that would be exceeded
    */
   public void checkRoomFor(long backups, long sizeMb, long moreBackups, long moreMb) {

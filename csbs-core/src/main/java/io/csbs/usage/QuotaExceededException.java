@@ -12,6 +12,7 @@ package io.csbs.usage;
 public final class QuotaExceededException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /** The quota that would be exceeded, as the API names it. */
   private final String quota;
 
   QuotaExceededException(String quota, String limit, String used, String asked) {
@@ -19,7 +20,7 @@ public final class QuotaExceededException extends IllegalStateException {
     this.quota = quota;
   }
 
-  /** The quota that would be exceeded: {@code backups} or {@code backup_capacity}. */
+  /** {@return the quota that would be exceeded: {@code backups} or {@code backup_capacity}} */
   public String quota() {
     return quota;
   }

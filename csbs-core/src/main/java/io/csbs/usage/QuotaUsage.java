@@ -20,23 +20,30 @@ import java.util.OptionalLong;
  * @param sizeMbUsed their total size in MB
  */
 public record QuotaUsage(Quota quota, long backupsUsed, long sizeMbUsed) {
+  /**
+   * Checks that the quotas are given.
+   *
+   * @param quota the quotas
+   * @param backupsUsed how many backups the project has
+   * @param sizeMbUsed their total size in MB
+   */
   public QuotaUsage {
     requireNonNull(quota, "quota");
   }
 
-  /** The capacity used, in GB (MB / 1024, rounded half up to two decimals). */
+  /** {@return the capacity used, in GB (MB / 1024, rounded half up to two decimals)} */
   public BigDecimal capacityUsedGb() {
     return Capacity.gb(sizeMbUsed);
   }
 
-  /** How many more backups fit; empty when unlimited; 0 when at or over the quota. */
+  /** {@return how many more backups fit; empty when unlimited; 0 when at or over the quota} */
   public OptionalLong backupsRemaining() {
     return quota.maxBackups() == Quota.UNLIMITED
         ? OptionalLong.empty()
         : OptionalLong.of(Math.max(0, quota.maxBackups() - backupsUsed));
   }
 
-  /** How much capacity remains in MB; empty when unlimited; 0 when at or over the quota. */
+  /** {@return how much capacity remains in MB; empty when unlimited; 0 when at or over the quota} */
   public OptionalLong capacityRemainingMb() {
     return quota.maxCapacityGb() == Quota.UNLIMITED
         ? OptionalLong.empty()

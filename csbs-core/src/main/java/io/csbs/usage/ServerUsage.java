@@ -20,6 +20,15 @@ import java.math.BigDecimal;
  * @param sizeMb their total size in MB
  */
 public record ServerUsage(String serverId, String serverName, long backups, long sizeMb) {
+  /**
+   * Checks the line.
+   *
+   * @param serverId the server's id
+   * @param serverName the server's name
+   * @param backups how many of its backups count
+   * @param sizeMb their total size in MB
+   * @throws IllegalArgumentException if {@code backups} or {@code sizeMb} is negative
+   */
   public ServerUsage {
     requireNonNull(serverId, "serverId");
     requireNonNull(serverName, "serverName");
@@ -28,7 +37,7 @@ public record ServerUsage(String serverId, String serverName, long backups, long
     }
   }
 
-  /** The total capacity in GB: MB / 1024, rounded half up to two decimals. */
+  /** {@return the total capacity in GB: MB / 1024, rounded half up to two decimals} */
   public BigDecimal capacityGb() {
     return Capacity.gb(sizeMb);
   }

@@ -27,6 +27,11 @@ public record UsageQuery(BackupPredicate where, long offset, int limit) {
   public static final int MAX_LIMIT = 1000;
 
   /**
+   * Checks the page.
+   *
+   * @param where which backups count
+   * @param offset how many servers to skip, largest first
+   * @param limit the most servers in the page, 1 to 1000
    * @throws InvalidValueException naming {@code offset} or {@code limit} if out of range
    */
   public UsageQuery {
@@ -39,12 +44,26 @@ public record UsageQuery(BackupPredicate where, long offset, int limit) {
     }
   }
 
-  /** Every backup counts; the first {@code limit} servers. */
+  /**
+   * The usage dialog: every backup counts, and the page holds the largest servers.
+   *
+   * @param limit how many servers, largest first, 1 to 1000
+   * @return the query of the first {@code limit} servers
+   * @throws InvalidValueException naming {@code limit} if out of range
+   */
   public static UsageQuery firstServers(int limit) {
     return new UsageQuery(Predicates.all(), 0, limit);
   }
 
-  /** The backups matching {@code where} count; a page of servers. */
+  /**
+   * The usage of the backups matching {@code where}, and a page of servers.
+   *
+   * @param where which backups count
+   * @param offset how many servers to skip, largest first
+   * @param limit the most servers in the page, 1 to 1000
+   * @return the query
+   * @throws InvalidValueException naming {@code offset} or {@code limit} if out of range
+   */
   public static UsageQuery of(BackupPredicate where, long offset, int limit) {
     return new UsageQuery(where, offset, limit);
   }

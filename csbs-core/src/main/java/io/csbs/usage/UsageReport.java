@@ -22,11 +22,19 @@ import java.util.List;
  * @param servers the requested page of servers, largest first
  */
 public record UsageReport(long backups, long sizeMb, long serverCount, List<ServerUsage> servers) {
+  /**
+   * Makes a report; the list of servers is copied.
+   *
+   * @param backups how many backups count, in all
+   * @param sizeMb their total size in MB
+   * @param serverCount how many servers have counted backups
+   * @param servers the requested page of servers, largest first
+   */
   public UsageReport {
     servers = List.copyOf(requireNonNull(servers, "servers"));
   }
 
-  /** The project's used storage in GB: MB / 1024, rounded half up to two decimals. */
+  /** {@return the project's used storage in GB: MB / 1024, rounded half up to two decimals} */
   public BigDecimal capacityGb() {
     return Capacity.gb(sizeMb);
   }
