@@ -71,7 +71,7 @@ public enum ApiStatus {
 
   /**
    * {@return the raw status the API reports for a backup in {@code state}, for a job that is
-   *     running}
+   * running}
    *
    * @param state a state of the library
    */

@@ -24,7 +24,7 @@ public final class VersionConflictException extends IllegalStateException {
 
   /**
    * An exception for a change of {@code backupId} based on {@code expectedVersion} while it is at
-   *     {@code currentVersion}.
+   * {@code currentVersion}.
    *
    * @param backupId the backup whose change was refused
    * @param expectedVersion the version the change was based on

@@ -55,7 +55,7 @@ public final class IllegalTransitionException extends IllegalStateException {
 
   /**
    * The refused transition: {@code restore}, {@code instant restore}, {@code delete}, {@code
-   *     progress}, {@code complete} or {@code fail}.
+   * progress}, {@code complete} or {@code fail}.
    *
    * @return the name of the refused transition
    */

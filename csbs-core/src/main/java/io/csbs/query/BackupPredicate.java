@@ -35,7 +35,7 @@ public sealed interface BackupPredicate
 
   /**
    * {@return whether {@code backup} matches at {@code now}, with {@code stallRule} judging stalled
-   *     jobs}
+   * jobs}
    *
    * @param backup the backup
    * @param now the instant relative time windows and stalled jobs are judged at

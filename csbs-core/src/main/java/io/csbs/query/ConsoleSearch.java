@@ -237,7 +237,7 @@ public final class ConsoleSearch {
 
   /**
    * {@return this search without the tag pair {@code key=value} (trimmed); itself if it does not
-   *     hold it}
+   * hold it}
    *
    * @param key the tag key
    * @param value the tag value

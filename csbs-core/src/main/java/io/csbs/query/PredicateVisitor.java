@@ -109,7 +109,7 @@ public interface PredicateVisitor<R> {
 
   /**
    * Backups in an intermediate state whose progress has not changed for longer than the stall
-   *     threshold.
+   * threshold.
    *
    * @return the result for this node
    */

@@ -93,7 +93,7 @@ public final class Predicates {
 
   /**
    * {@return a predicate of the backups created within {@code range}; the unbounded range is {@link
-   *     #all()}}
+   * #all()}}
    *
    * @param range the range of creation times
    */
@@ -200,7 +200,7 @@ public final class Predicates {
 
   /**
    * {@return a predicate of the backups of the resource type {@code resourceType}, for example
-   *     {@code OS::Nova::Server}}
+   * {@code OS::Nova::Server}}
    *
    * @param resourceType the resource type, compared exactly
    */
@@ -323,7 +323,7 @@ public final class Predicates {
 
   /**
    * {@return a predicate of the backups matching every operand; {@code and()} of nothing is {@link
-   *     #all()}}
+   * #all()}}
    *
    * @param operands the predicates that must all match
    */
@@ -356,7 +356,7 @@ public final class Predicates {
 
   /**
    * {@return a predicate of the backups matching at least one operand; {@code or()} of nothing is
-   *     {@link #none()}}
+   * {@link #none()}}
    *
    * @param operands the predicates of which one must match
    */
@@ -366,7 +366,7 @@ public final class Predicates {
 
   /**
    * {@return a predicate of the backups matching at least one operand; an empty list is {@link
-   *     #none()}}
+   * #none()}}
    *
    * @param operands the predicates of which one must match
    */

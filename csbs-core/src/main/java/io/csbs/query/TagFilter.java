@@ -179,7 +179,7 @@ public final class TagFilter {
 
   /**
    * The criteria: the four groups and {@code matches}, ANDed; {@link Predicates#all()} if none is
-   *     set.
+   * set.
    *
    * @return the predicate of the criteria
    */
