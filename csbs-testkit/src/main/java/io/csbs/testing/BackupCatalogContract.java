@@ -135,10 +135,19 @@ public abstract class BackupCatalogContract {
   private FakeClock clock;
   private BackupCatalog catalog;
 
-  /** A new, empty catalog of the implementation under test, on {@code clock}. */
+  /**
+   * {@return a new, empty catalog of the implementation under test, on {@code clock}}
+   *
+   * @param clock the clock the catalog must read for every change and query
+   */
   protected abstract BackupCatalog newCatalog(FakeClock clock);
 
-  /** The stall rule of the catalogs {@link #newCatalog} makes; {@link StallRule#DEFAULT} unless overridden. */
+  /**
+   * The stall rule of the catalogs {@link #newCatalog} makes; {@link StallRule#DEFAULT} unless
+   * overridden.
+   *
+   * @return the stall rule the catalog under test uses
+   */
   protected StallRule stallRule() {
     return StallRule.DEFAULT;
   }
@@ -152,6 +161,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- observing changes
 
+  /** Checks that subscribers see every committed change once, in commit order. */
   @Test
   public void subscribersSeeEveryCommittedChangeOnceInCommitOrder() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -187,6 +197,7 @@ public abstract class BackupCatalogContract {
     assertEquals(Optional.of(third), theirs.get(1).before());
   }
 
+  /** Checks that a completed deletion is delivered as a removal. */
   @Test
   public void aCompletedDeletionIsDeliveredAsARemoval() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -202,6 +213,7 @@ public abstract class BackupCatalogContract {
     assertEquals(Optional.of(Transition.complete()), delivered.get(1).transition());
   }
 
+  /** Checks that a failing subscriber neither corrupts the catalog nor stops others. */
   @Test
   public void aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -217,6 +229,7 @@ public abstract class BackupCatalogContract {
     assertEquals(2, catalog.get(PROJECT, "b-1").version());
   }
 
+  /** Checks that a cancelled subscription receives nothing more. */
   @Test
   public void aCancelledSubscriptionReceivesNothingMore() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -237,6 +250,12 @@ public abstract class BackupCatalogContract {
     assertEquals("b-1", delivered.get(0).backupId());
   }
 
+  /**
+   * Checks that concurrent writers' changes arrive in order, one at a time, and replay to the
+   * catalog.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void concurrentWritersChangesArriveInOrderOneAtATimeAndReplayToTheCatalog() throws Exception {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -298,6 +317,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- change sequences, replay and load
 
+  /** Checks that {@code sequence} counts the committed changes of each project. */
   @Test
   public void sequenceCountsTheCommittedChangesOfEachProject() {
     assertEquals(0, catalog.sequence("project-without-changes"));
@@ -351,6 +371,7 @@ public abstract class BackupCatalogContract {
     assertEquals(0, none);
   }
 
+  /** Checks that replaying every change into another catalog makes it equal. */
   @Test
   public void replayingEveryChangeIntoAnotherCatalogMakesItEqual() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -380,6 +401,10 @@ public abstract class BackupCatalogContract {
     assertSameProjects(catalog, replica, ids, "after replaying every change again");
   }
 
+  /**
+   * Checks that {@code replay} refuses a missing change and a change that does not fit, and changes
+   * nothing.
+   */
   @Test
   public void replayRefusesAMissingChangeAndAChangeThatDoesNotFitAndChangesNothing() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
@@ -432,6 +457,7 @@ public abstract class BackupCatalogContract {
     assertEquals(Optional.of(fresh), replica.find(PROJECT, "r-new"));
   }
 
+  /** Checks that a loaded snapshot continues with the next change. */
   @Test
   public void aLoadedSnapshotContinuesWithTheNextChange() {
     FakeClock sourceClock = FakeClock.at(NOW);
@@ -485,6 +511,10 @@ public abstract class BackupCatalogContract {
     assertEquals(List.of(next), delivered, "subscribers got something from the load");
   }
 
+  /**
+   * Checks that {@code load} is refused where the project has backups or changes, and changes
+   * nothing.
+   */
   @Test
   public void loadIsRefusedWhereTheProjectHasBackupsOrChangesAndChangesNothing() {
     catalog.add(available(PROJECT, "mine", Duration.ofDays(1)));
@@ -510,6 +540,7 @@ public abstract class BackupCatalogContract {
         "a refused load delivered something");
   }
 
+  /** Checks that {@code replay} and {@code load} inside a read are refused. */
   @Test
   public void replayAndLoadInsideAReadAreRefused() {
     catalog.add(available(PROJECT, "b-1", Duration.ofHours(1)));
@@ -536,6 +567,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- space usage and quotas
 
+  /** Checks that usage counts every state until a deletion completes. */
   @Test
   public void usageCountsEveryStateUntilADeletionCompletes() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(2)));
@@ -554,6 +586,7 @@ public abstract class BackupCatalogContract {
     assertEquals(List.of(new ServerUsage("server-b-2", "ecs-b-2", 1, 1024)), after.servers());
   }
 
+  /** Checks that usage lists servers largest first and pages. */
   @Test
   public void usageListsServersLargestFirstAndPages() {
     catalog.add(sized(PROJECT, "small", 100));
@@ -576,6 +609,7 @@ public abstract class BackupCatalogContract {
         .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(created).build();
   }
 
+  /** Checks that usage restricted by a predicate counts only its matches. */
   @Test
   public void usageRestrictedByAPredicateCountsOnlyItsMatches() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod")));
@@ -585,6 +619,7 @@ public abstract class BackupCatalogContract {
     assertEquals("server-b-1", prod.servers().get(0).serverId());
   }
 
+  /** Checks that another project's backups never count in usage or quota. */
   @Test
   public void anotherProjectsBackupsNeverCountInUsageOrQuota() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -596,6 +631,7 @@ public abstract class BackupCatalogContract {
     catalog.add(available(PROJECT, "b-4", Duration.ofDays(1)));  // the other project's two do not count
   }
 
+  /** Checks that the catalog refuses a backup beyond a quota and keeps the catalog as it was. */
   @Test
   public void refusesABackupBeyondAQuotaAndKeepsTheCatalog() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -621,6 +657,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- adding, finding, details
 
+  /** Checks that the catalog finds an added backup in its project. */
   @Test
   public void findsAnAddedBackupInItsProject() {
     Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
@@ -631,6 +668,7 @@ public abstract class BackupCatalogContract {
     assertEquals(1, catalog.count(PROJECT, Predicates.all()));
   }
 
+  /** Checks that the catalog finds nothing for an unknown id and {@code get} says not found. */
   @Test
   public void findsNothingForAnUnknownIdAndGetSaysNotFound() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -641,6 +679,7 @@ public abstract class BackupCatalogContract {
     assertEquals("b-2", e.backupId());
   }
 
+  /** Checks that the catalog refuses a duplicate id and keeps the first backup. */
   @Test
   public void refusesADuplicateIdAndKeepsTheFirstBackup() {
     Backup first = available(PROJECT, "b-1", Duration.ofDays(2));
@@ -654,6 +693,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "a refused add must leave the catalog as it was");
   }
 
+  /** Checks that {@code addAll} adds every backup. */
   @Test
   public void addAllAddsEveryBackup() {
     List<Backup> backups = List.of(
@@ -667,6 +707,7 @@ public abstract class BackupCatalogContract {
     assertEquals(List.of("b-3"), catalog.query(OTHER_PROJECT, Query.all()).ids());
   }
 
+  /** Checks that {@code addAll} adds nothing when one id exists already. */
   @Test
   public void addAllAddsNothingWhenOneIdExistsAlready() {
     catalog.add(available(PROJECT, "b-2", Duration.ofDays(5)));
@@ -682,6 +723,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "addAll must add none when one is refused");
   }
 
+  /** Checks that {@code addAll} adds nothing when an id repeats in the batch. */
   @Test
   public void addAllAddsNothingWhenAnIdRepeatsInTheBatch() {
     List<Backup> batch = List.of(
@@ -694,6 +736,7 @@ public abstract class BackupCatalogContract {
     assertEquals(State.EMPTY, state(), "addAll must add none when an id repeats in the batch");
   }
 
+  /** Checks that the catalog keeps the same id in two projects as two backups. */
   @Test
   public void keepsTheSameIdInTwoProjectsAsTwoBackups() {
     Backup mine = available(PROJECT, "shared-id", Duration.ofDays(2), Tag.of("env", "prod"));
@@ -711,6 +754,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- changes
 
+  /** Checks that {@code apply} stores and returns the next version. */
   @Test
   public void applyStoresAndReturnsTheNextVersion() {
     Backup backup = available(PROJECT, "b-1", Duration.ofDays(1));
@@ -733,6 +777,7 @@ public abstract class BackupCatalogContract {
     assertEquals(done, catalog.get(PROJECT, "b-1"));
   }
 
+  /** Checks that the catalog refuses a change based on a stale version and keeps the backup. */
   @Test
   public void refusesAChangeBasedOnAStaleVersionAndKeepsTheBackup() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -748,6 +793,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "a refused change must leave the catalog as it was");
   }
 
+  /** Checks that the catalog refuses a change based on a future version. */
   @Test
   public void refusesAChangeBasedOnAFutureVersion() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -760,6 +806,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state());
   }
 
+  /** Checks that the catalog refuses an illegal transition and keeps the backup. */
   @Test
   public void refusesAnIllegalTransitionAndKeepsTheBackup() {
     catalog.add(running(PROJECT, "busy", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -775,6 +822,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "a refused transition must leave the catalog as it was");
   }
 
+  /** Checks that the catalog refuses an invalid transition value and keeps the backup. */
   @Test
   public void refusesAnInvalidTransitionValueAndKeepsTheBackup() {
     catalog.add(running(PROJECT, "busy", BackupStatus.RESTORING, NOW.minusSeconds(60)));
@@ -788,6 +836,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "a refused transition must leave the catalog as it was");
   }
 
+  /** Checks that a completed deletion removes the backup and frees its id. */
   @Test
   public void completedDeletionRemovesTheBackupAndFreesItsId() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod")));
@@ -810,6 +859,7 @@ public abstract class BackupCatalogContract {
     assertEquals(again, catalog.get(PROJECT, "b-1"), "the id of a removed backup may be used again");
   }
 
+  /** Checks that a failed deletion keeps the backup, in Error. */
   @Test
   public void failedDeletionKeepsTheBackupInError() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -822,6 +872,7 @@ public abstract class BackupCatalogContract {
     assertEquals(List.of("b-1"), catalog.query(PROJECT, Query.where(Predicates.status(BackupStatus.ERROR))).ids());
   }
 
+  /** Checks that {@code remove} takes a backup out whatever its state. */
   @Test
   public void removeTakesABackupOutWhateverItsState() {
     catalog.add(running(PROJECT, "busy", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -834,6 +885,7 @@ public abstract class BackupCatalogContract {
     assertEquals(0, catalog.count(PROJECT, Predicates.status(BackupStatus.CREATING)));
   }
 
+  /** Checks that {@code remove} refuses a stale version and an unknown backup. */
   @Test
   public void removeRefusesAStaleVersionAndAnUnknownBackup() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -851,6 +903,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- tenancy
 
+  /** Checks that another project's backup is not found. */
   @Test
   public void anotherProjectsBackupIsNotFound() {
     catalog.add(available(PROJECT, "mine", Duration.ofDays(1)));
@@ -871,6 +924,7 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state());
   }
 
+  /** Checks that another project's backups are never listed, counted or catalogued. */
   @Test
   public void anotherProjectsBackupsAreNeverListedCountedOrCatalogued() {
     catalog.addAll(List.of(
@@ -897,6 +951,7 @@ public abstract class BackupCatalogContract {
     assertFalse(marker.getMessage().contains(PROJECT), "a message hints at another project: " + marker.getMessage());
   }
 
+  /** Checks that the all-projects view spans every project. */
   @Test
   public void allProjectsViewSpansEveryProject() {
     catalog.addAll(List.of(
@@ -920,6 +975,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- paging
 
+  /** Checks that paging by offset visits every match once in sort order. */
   @Test
   public void pagingByOffsetVisitsEveryMatchOnceInSortOrder() {
     List<Backup> backups = pagingFixture();
@@ -946,6 +1002,7 @@ public abstract class BackupCatalogContract {
     }
   }
 
+  /** Checks that paging by marker visits every match once in sort order. */
   @Test
   public void pagingByMarkerVisitsEveryMatchOnceInSortOrder() {
     List<Backup> backups = pagingFixture();
@@ -973,6 +1030,7 @@ public abstract class BackupCatalogContract {
     }
   }
 
+  /** Checks that the marker need not match the predicate. */
   @Test
   public void markerNeedNotMatchThePredicate() {
     List<Backup> backups = pagingFixture();
@@ -991,6 +1049,7 @@ public abstract class BackupCatalogContract {
     assertEquals(sorted(backups, available, byName).size(), page.total(), "the total counts every match, not the rest");
   }
 
+  /** Checks that the catalog refuses a marker that is not a backup of the project. */
   @Test
   public void refusesAMarkerThatIsNotABackupOfTheProject() {
     catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
@@ -1005,6 +1064,7 @@ public abstract class BackupCatalogContract {
     }
   }
 
+  /** Checks that an offset past the end gives an empty page with the total. */
   @Test
   public void offsetPastTheEndGivesAnEmptyPageWithTheTotal() {
     catalog.addAll(pagingFixture());
@@ -1016,6 +1076,7 @@ public abstract class BackupCatalogContract {
     assertFalse(page.hasMore());
   }
 
+  /** Checks that paging by marker stays stable when backups come and go between pages. */
   @Test
   public void markerPagingStaysStableWhenBackupsComeAndGoBetweenPages() {
     List<Backup> shadow = new ArrayList<>(pagingFixture());
@@ -1064,6 +1125,7 @@ public abstract class BackupCatalogContract {
     assertTrue(walked.stream().anyMatch(b -> b.id().startsWith("new-")), "backups added after the marker must appear");
   }
 
+  /** Checks that {@code count} equals the total of the query. */
   @Test
   public void countEqualsTheTotalOfTheQuery() {
     catalog.addAll(pagingFixture());
@@ -1075,6 +1137,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- tag catalogue
 
+  /** Checks that the tag catalogue lists the project's keys with their values. */
   @Test
   public void tagCatalogueListsTheProjectsKeysWithTheirValues() {
     catalog.addAll(List.of(
@@ -1088,6 +1151,7 @@ public abstract class BackupCatalogContract {
     assertEquals(expected, catalog.tagCatalogue(PROJECT));
   }
 
+  /** Checks that the tag catalogue forgets a value when its last backup goes. */
   @Test
   public void tagCatalogueForgetsAValueWhenItsLastBackupGoes() {
     catalog.addAll(List.of(
@@ -1107,6 +1171,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- the clock
 
+  /** Checks that the {@code stalled} criterion follows the clock. */
   @Test
   public void stalledFollowsTheClock() {
     Duration threshold = stallRule().threshold();
@@ -1130,6 +1195,7 @@ public abstract class BackupCatalogContract {
     assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a stable backup is never stalled");
   }
 
+  /** Checks that {@code createdWithinLast} follows the clock. */
   @Test
   public void createdWithinLastFollowsTheClock() {
     catalog.add(available(PROJECT, "recent", Duration.ofDays(6)));
@@ -1146,6 +1212,11 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- concurrency
 
+  /**
+   * Checks that concurrent changes from one version let exactly one win.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void concurrentChangesFromOneVersionLetExactlyOneWin() throws Exception {
     catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -1170,6 +1241,11 @@ public abstract class BackupCatalogContract {
     assertEquals(2, catalog.get(PROJECT, "job").version());
   }
 
+  /**
+   * Checks that concurrent adds of one id let exactly one win.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void concurrentAddsOfOneIdLetExactlyOneWin() throws Exception {
     int threads = 4;
@@ -1194,6 +1270,11 @@ public abstract class BackupCatalogContract {
     assertEquals(1, catalog.count(PROJECT, Predicates.all()));
   }
 
+  /**
+   * Checks that concurrent writers that retry on conflict lose no update.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void concurrentWritersThatRetryOnConflictLoseNoUpdate() throws Exception {
     catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -1229,6 +1310,11 @@ public abstract class BackupCatalogContract {
     assertEquals(1 + threads * stepsEach, job.version());
   }
 
+  /**
+   * Checks that queries never see half of a change.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void queriesNeverSeeHalfOfAChange() throws Exception {
     int size = 100;
@@ -1280,6 +1366,7 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- consistent reads
 
+  /** Checks that a read answers like the catalog. */
   @Test
   public void aReadAnswersLikeTheCatalog() {
     catalog.addAll(pagingFixture());
@@ -1297,6 +1384,7 @@ public abstract class BackupCatalogContract {
         catalog.quotaUsage(PROJECT)), inside);
   }
 
+  /** Checks that a read of a project without backups sees nothing. */
   @Test
   public void aReadOfAProjectWithoutBackupsSeesNothing() {
     catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofHours(2)));
@@ -1306,6 +1394,7 @@ public abstract class BackupCatalogContract {
     assertEquals(0, count);
   }
 
+  /** Checks that a read evaluates relative times at one instant. */
   @Test
   public void aReadEvaluatesRelativeTimesAtOneInstant() {
     catalog.add(available(PROJECT, "nearly-a-week-old", Duration.ofDays(7).minusSeconds(30)));
@@ -1321,6 +1410,7 @@ public abstract class BackupCatalogContract {
     assertEquals(0, catalog.count(PROJECT, lastWeek), "after the read, the clock's instant counts again");
   }
 
+  /** Checks that changes inside a read are refused and change nothing. */
   @Test
   public void changesInsideAReadAreRefusedAndChangeNothing() {
     catalog.add(available(PROJECT, "b-1", Duration.ofHours(1)));
@@ -1348,6 +1438,7 @@ public abstract class BackupCatalogContract {
     assertEquals(Quota.NONE, catalog.quotaUsage(PROJECT).quota());
   }
 
+  /** Checks that inside a read only its project can be read. */
   @Test
   public void insideAReadOnlyItsProjectCanBeRead() {
     catalog.add(available(PROJECT, "mine", Duration.ofHours(1)));
@@ -1369,6 +1460,11 @@ public abstract class BackupCatalogContract {
     assertEquals(1, catalog.count(OTHER_PROJECT, Predicates.all()), "after the read, every project again");
   }
 
+  /**
+   * Checks that a view works only inside its read on its thread.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void aViewWorksOnlyInsideItsReadOnItsThread() throws Exception {
     catalog.add(available(PROJECT, "mine", Duration.ofHours(1)));
@@ -1390,6 +1486,7 @@ public abstract class BackupCatalogContract {
     }
   }
 
+  /** Checks that a failing read leaves the catalog usable. */
   @Test
   public void aFailingReadLeavesTheCatalogUsable() {
     catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -1404,6 +1501,7 @@ public abstract class BackupCatalogContract {
     assertEquals(2, catalog.get(PROJECT, "job").version());
   }
 
+  /** Checks that a read refuses a blank project. */
   @Test
   public void aReadRefusesABlankProject() {
     InvalidValueException e = assertThrows(InvalidValueException.class, () -> catalog.read(" ", view -> 0));
@@ -1411,6 +1509,11 @@ public abstract class BackupCatalogContract {
     assertThrows(NullPointerException.class, () -> catalog.read(PROJECT, null));
   }
 
+  /**
+   * Checks that a read does not see changes committed during it.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void aReadDoesNotSeeChangesCommittedDuringIt() throws Exception {
     catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
@@ -1441,6 +1544,11 @@ public abstract class BackupCatalogContract {
     }
   }
 
+  /**
+   * Checks that reads agree with themselves while writers change states.
+   *
+   * @throws Exception if a thread of the test is interrupted or fails unexpectedly
+   */
   @Test
   public void readsAgreeWithThemselvesWhileWritersChangeStates() throws Exception {
     int size = 60;

@@ -105,22 +105,31 @@ public final class BackupGenerator {
     }
   }
 
-  /** A generator with the given seed and the default options. */
+  /**
+   * {@return a generator with the given seed and the default options}
+   *
+   * @param seed the seed of the generator's random numbers
+   */
   public static BackupGenerator withSeed(long seed) {
     return builder().seed(seed).build();
   }
 
-  /** A builder of generators; every option has a default, stated on its setter. */
+  /** {@return a builder of generators; every option has a default, stated on its setter} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The id of the {@code index}-th project (from 0): {@code project-0}, {@code project-1}, ... */
+  /**
+   * {@return the id of the {@code index}-th project (from 0): {@code project-0}, {@code project-1},
+   * ...}
+   *
+   * @param index the project's place, from 0
+   */
   public static String projectId(int index) {
     return "project-" + index;
   }
 
-  /** The ids of this generator's projects. */
+  /** {@return the ids of this generator's projects} */
   public List<String> projectIds() {
     List<String> ids = new ArrayList<>();
     for (int p = 0; p < projects; p++) {
@@ -129,12 +138,17 @@ public final class BackupGenerator {
     return ids;
   }
 
-  /** The instant generated creation times end before. */
+  /** {@return the instant generated creation times end before} */
   public Instant end() {
     return end;
   }
 
-  /** {@code count} new backups. */
+  /**
+   * {@code count} new backups.
+   *
+   * @param count how many backups
+   * @return the backups, in the order generated
+   */
   public List<Backup> backups(int count) {
     List<Backup> backups = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -143,7 +157,7 @@ public final class BackupGenerator {
     return backups;
   }
 
-  /** One new backup. */
+  /** {@return one new backup} */
   public Backup next() {
     int s = pickServer();
     String projectId = serverProjects[s];
@@ -306,13 +320,23 @@ public final class BackupGenerator {
 
     private Builder() {}
 
-    /** The seed; 0 by default. */
+    /**
+     * Sets the seed; 0 by default.
+     *
+     * @param seed the seed of the generator's random numbers: the same seed gives the same backups
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** How many projects own the backups ({@code project-0}, ...); 1 by default. */
+    /**
+     * Sets how many projects own the backups ({@code project-0}, ...); 1 by default.
+     *
+     * @param projects the number of projects, at least 1
+     * @return this builder
+     */
     public Builder projects(int projects) {
       if (projects < 1) {
         throw new IllegalArgumentException("projects " + projects + " is invalid: must be at least 1");
@@ -321,7 +345,12 @@ public final class BackupGenerator {
       return this;
     }
 
-    /** How many servers are backed up; 1000 by default. */
+    /**
+     * Sets how many servers are backed up; 1000 by default.
+     *
+     * @param servers the number of servers, at least 1
+     * @return this builder
+     */
     public Builder servers(int servers) {
       if (servers < 1) {
         throw new IllegalArgumentException("servers " + servers + " is invalid: must be at least 1");
@@ -333,6 +362,10 @@ public final class BackupGenerator {
     /**
      * Backups are created within {@code span} before {@code end}; by default the 365 days before
      * {@link FakeClock#DEFAULT_START}, so that a {@link FakeClock#create()} stands at the end.
+     *
+     * @param end the instant creation times end before
+     * @param span how far before {@code end} they may be
+     * @return this builder
      */
     public Builder window(Instant end, Duration span) {
       requireNonNull(end, "end");
@@ -345,7 +378,7 @@ public final class BackupGenerator {
       return this;
     }
 
-    /** The generator. */
+    /** {@return the generator} */
     public BackupGenerator build() {
       return new BackupGenerator(this);
     }

@@ -34,12 +34,16 @@ public final class FakeClock extends Clock {
     this.zone = zone;
   }
 
-  /** A clock at {@link #DEFAULT_START}. */
+  /** {@return a clock at {@link #DEFAULT_START}} */
   public static FakeClock create() {
     return at(DEFAULT_START);
   }
 
-  /** A clock at {@code start}. */
+  /**
+   * {@return a clock at {@code start}}
+   *
+   * @param start the clock's first instant
+   */
   public static FakeClock at(Instant start) {
     return new FakeClock(new AtomicReference<>(requireNonNull(start, "start")), ZoneOffset.UTC);
   }
@@ -63,6 +67,7 @@ public final class FakeClock extends Clock {
   /**
    * Moves the clock forward by {@code duration}.
    *
+   * @param duration how far to move; not negative
    * @return the new instant
    * @throws IllegalArgumentException if {@code duration} is negative
    */
@@ -74,7 +79,11 @@ public final class FakeClock extends Clock {
     return now.updateAndGet(instant -> instant.plus(duration));
   }
 
-  /** Sets the clock to {@code instant}, forward or back. */
+  /**
+   * Sets the clock to {@code instant}, forward or back.
+   *
+   * @param instant the clock's new instant
+   */
   public void set(Instant instant) {
     now.set(requireNonNull(instant, "instant"));
   }

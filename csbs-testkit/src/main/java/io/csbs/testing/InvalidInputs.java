@@ -86,12 +86,16 @@ public final class InvalidInputs {
     this.random = new SplittableRandom(seed);
   }
 
-  /** A generator with {@code seed}. */
+  /**
+   * {@return a generator with {@code seed}}
+   *
+   * @param seed the seed that picks the bad values
+   */
   public static InvalidInputs withSeed(long seed) {
     return new InvalidInputs(seed);
   }
 
-  /** The cases of every method below, in the order they are documented. */
+  /** {@return the cases of every method below, in the order they are documented} */
   public List<Case> all() {
     List<Case> cases = new ArrayList<>();
     cases.addAll(listQueryStrings());
@@ -112,6 +116,8 @@ public final class InvalidInputs {
    * parameter; a repeated one; an empty value; a malformed {@code start_time} or {@code end_time}; a
    * start after the end; a limit of 0, above 1000 or not a number; a negative offset; a marker with an
    * offset; an unknown status; a bad sort; a blank name; bad percent-encoding; a pair without a name.
+   *
+   * @return the cases
    */
   public List<Case> listQueryStrings() {
     List<Case> cases = new ArrayList<>();
@@ -225,6 +231,8 @@ public final class InvalidInputs {
    * tag key; a tag key or value with a character outside letters, digits, {@code _} and {@code -}; a
    * blank tag key; a key over 36 chars; a value over 43 chars; a window that is zero or negative, or
    * over 100 years; no status; a blank attribute; a type or trigger that is not one.
+   *
+   * @return the cases
    */
   public List<Case> predicates() {
     List<Case> cases = new ArrayList<>();
@@ -277,6 +285,8 @@ public final class InvalidInputs {
   /**
    * Bad values of the {@link Query} builder: a limit below 1 or above 1000, a negative offset, a blank
    * marker, a marker with an offset.
+   *
+   * @return the cases
    */
   public List<Case> queries() {
     List<Case> cases = new ArrayList<>();
@@ -304,6 +314,8 @@ public final class InvalidInputs {
    * Bad uses of the console's search form: an 11th tag pair; a tag key, or a value of an existing key,
    * that the project's {@link TagCatalogue} does not hold (checked by {@code toPredicate}); a last-days
    * window of 0 or less; a blank keyword; no status; a page limit out of range.
+   *
+   * @return the cases
    */
   public List<Case> consoleSearches() {
     List<Case> cases = new ArrayList<>();
@@ -366,6 +378,8 @@ public final class InvalidInputs {
    * group, 11 values for a key, a key with a bad character, {@code matches} with another key than
    * {@code resource_name} or a blank value, a limit out of range, a negative offset, an unknown action;
    * and the limit set twice, a programming error ({@link IllegalStateException}, no field).
+   *
+   * @return the cases
    */
   public List<Case> tagFilters() {
     List<Case> cases = new ArrayList<>();
@@ -439,6 +453,8 @@ public final class InvalidInputs {
   /**
    * Empty ranges, refused by {@link TimeRange}: a start after the end, whatever the bounds; equal
    * bounds with one of them exclusive.
+   *
+   * @return the cases
    */
   public List<Case> timeRanges() {
     List<Case> cases = new ArrayList<>();
@@ -461,6 +477,8 @@ public final class InvalidInputs {
   /**
    * Bad sorts: texts {@link Sort#parse} refuses (an unknown field, a bad direction, too many colons, a
    * field twice, an empty key), and {@link Sort#by(List)} of no keys.
+   *
+   * @return the cases
    */
   public List<Case> sorts() {
     List<Case> cases = new ArrayList<>();
@@ -569,7 +587,7 @@ public final class InvalidInputs {
       this.action = requireNonNull(action, "action");
     }
 
-    /** What is wrong with the input, for example {@code limit above 1000}. */
+    /** {@return what is wrong with the input, for example {@code limit above 1000}} */
     public String description() {
       return description;
     }
@@ -577,22 +595,28 @@ public final class InvalidInputs {
     /**
      * The input as a user gives it: for a list query string the raw string, to feed your own HTTP
      * layer; otherwise the library call, written as Java, for messages.
+     *
+     * @return the input, as text
      */
     public String input() {
       return input;
     }
 
-    /** The exception the library must throw. */
+    /** {@return the exception the library must throw} */
     public Class<? extends RuntimeException> expectedException() {
       return expectedException;
     }
 
-    /** The field the {@link InvalidValueException} must name; empty for other exceptions. */
+    /** {@return the field the {@link InvalidValueException} must name; empty for other exceptions} */
     public Optional<String> expectedField() {
       return Optional.ofNullable(expectedField);
     }
 
-    /** Gives the input to the library; it must throw as declared. */
+    /**
+     * The call that gives the input to the library; it must throw as declared.
+     *
+     * @return the call that must throw
+     */
     public Runnable action() {
       return action;
     }

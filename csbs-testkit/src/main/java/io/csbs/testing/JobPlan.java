@@ -60,7 +60,10 @@ public final class JobPlan {
   /**
    * A job that takes {@code duration}, reports every {@link #DEFAULT_REPORT_INTERVAL} and succeeds.
    *
-   * @throws IllegalArgumentException unless {@code duration} is positive and at most {@link #MAX_DURATION}
+   * @param duration how long the job runs
+   * @return the plan
+   * @throws IllegalArgumentException unless {@code duration} is positive and at most {@link
+   *     #MAX_DURATION}
    */
   public static JobPlan taking(Duration duration) {
     return new JobPlan(checkDuration("duration", duration), DEFAULT_REPORT_INTERVAL, -1, null, -1);
@@ -69,7 +72,10 @@ public final class JobPlan {
   /**
    * This plan with a progress report every {@code interval}.
    *
-   * @throws IllegalArgumentException unless {@code interval} is positive and at most {@link #MAX_DURATION}
+   * @param interval the time between two progress reports
+   * @return the new plan; this one is not changed
+   * @throws IllegalArgumentException unless {@code interval} is positive and at most {@link
+   *     #MAX_DURATION}
    */
   public JobPlan reportingEvery(Duration interval) {
     return new JobPlan(duration, checkDuration("report interval", interval), failAtPercent, failureReason, stallAtPercent);
@@ -80,6 +86,9 @@ public final class JobPlan {
    * failure of the job for {@code reason}. 0 fails at the first {@link SimulatedJobs#advance}; 100
    * fails instead of completing.
    *
+   * @param percent the progress at which the job fails, 0 to 100
+   * @param reason the reason of the failure
+   * @return the new plan; this one is not changed
    * @throws IllegalArgumentException unless {@code percent} is 0 to 100
    * @throws InvalidValueException naming {@code failure reason} if the reason is blank or too long
    */
@@ -94,6 +103,8 @@ public final class JobPlan {
    * This plan, stalling at {@code percent}: the job reports exactly that progress when it gets there,
    * then nothing more until resumed. 0 stalls from the start.
    *
+   * @param percent the progress at which the job stalls, 0 to 100
+   * @return the new plan; this one is not changed
    * @throws IllegalArgumentException unless {@code percent} is 0 to 100
    */
   public JobPlan stallingAt(int percent) {
@@ -101,27 +112,31 @@ public final class JobPlan {
     return new JobPlan(duration, reportInterval, failAtPercent, failureReason, percent);
   }
 
-  /** How long the job takes to complete. */
+  /** {@return how long the job takes to complete} */
   public Duration duration() {
     return duration;
   }
 
-  /** How often the job reports its progress. */
+  /** {@return how often the job reports its progress} */
   public Duration reportInterval() {
     return reportInterval;
   }
 
-  /** The percent at which the job fails, if it is planned to. */
+  /** {@return the percent at which the job fails, if it is planned to} */
   public OptionalInt failAtPercent() {
     return failAtPercent < 0 ? OptionalInt.empty() : OptionalInt.of(failAtPercent);
   }
 
-  /** Why the job fails, if it is planned to. */
+  /**
+   * Why the job fails, if it is planned to.
+   *
+   * @return the reason of the planned failure; empty if the job succeeds
+   */
   public Optional<String> failureReason() {
     return Optional.ofNullable(failureReason);
   }
 
-  /** The percent at which the job stops reporting, if it is planned to. */
+  /** {@return the percent at which the job stops reporting, if it is planned to} */
   public OptionalInt stallAtPercent() {
     return stallAtPercent < 0 ? OptionalInt.empty() : OptionalInt.of(stallAtPercent);
   }

@@ -119,12 +119,16 @@ public final class QueryGenerator {
   /**
    * A generator with {@code seed} whose criteria draw their values from {@code backups} (copied; may
    * be empty, then every value is made up).
+   *
+   * @param seed the seed of the generator's random numbers
+   * @param backups the backups whose values the criteria use
+   * @return the generator
    */
   public static QueryGenerator create(long seed, List<Backup> backups) {
     return new QueryGenerator(seed, requireNonNull(backups, "backups"));
   }
 
-  /** A random criterion: a leaf, or a tree of and, or and not at most {@value #MAX_DEPTH} deep. */
+  /** {@return a random criterion: a leaf, or a tree of and, or and not at most {@value #MAX_DEPTH} deep} */
   public BackupPredicate nextPredicate() {
     return predicate(0);
   }
@@ -132,6 +136,8 @@ public final class QueryGenerator {
   /**
    * A random query: {@link #nextPredicate()}, {@link #nextSort()}, a limit of 1 to 50 (sometimes up
    * to 1000), and a third of the time each an offset or a marker (the id of one of the backups).
+   *
+   * @return the query
    */
   public Query nextQuery() {
     Query.Builder query = Query.builder().where(nextPredicate()).sort(nextSort()).limit(nextLimit());
@@ -145,7 +151,12 @@ public final class QueryGenerator {
     return query.build();
   }
 
-  /** A random sort: the default half of the time, else one to three distinct keys, random directions. */
+  /**
+   * A random sort: the default half of the time, else one to three distinct keys, random
+   * directions.
+   *
+   * @return the sort
+   */
   public Sort nextSort() {
     if (random.nextBoolean()) {
       return Sort.DEFAULT;

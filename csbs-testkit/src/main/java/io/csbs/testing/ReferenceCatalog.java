@@ -101,22 +101,31 @@ public final class ReferenceCatalog implements BackupCatalog {
     this.stallRule = requireNonNull(stallRule, "stallRule");
   }
 
-  /** An empty catalog on {@code clock}, with the default stall rule. */
+  /**
+   * {@return an empty catalog on {@code clock}, with the default stall rule}
+   *
+   * @param clock the clock of changes and of relative searches
+   */
   public static ReferenceCatalog create(Clock clock) {
     return create(clock, StallRule.DEFAULT);
   }
 
-  /** An empty catalog on {@code clock}, judging stalled jobs with {@code stallRule}. */
+  /**
+   * {@return an empty catalog on {@code clock}, judging stalled jobs with {@code stallRule}}
+   *
+   * @param clock the clock of changes and of relative searches
+   * @param stallRule the rule that judges stalled jobs
+   */
   public static ReferenceCatalog create(Clock clock, StallRule stallRule) {
     return new ReferenceCatalog(clock, stallRule);
   }
 
-  /** The clock that dates changes and gives queries their "now". */
+  /** {@return the clock that dates changes and gives queries their "now"} */
   public Clock clock() {
     return clock;
   }
 
-  /** The rule that judges the {@link io.csbs.query.Predicates#stalled() stalled} criterion. */
+  /** {@return the rule that judges the {@link io.csbs.query.Predicates#stalled() stalled} criterion} */
   public StallRule stallRule() {
     return stallRule;
   }

@@ -24,7 +24,7 @@ public final class Seeds {
 
   private Seeds() {}
 
-  /** The seed named by {@value #PROPERTY} if it is set, else a random one. */
+  /** {@return the seed named by {@value #PROPERTY} if it is set, else a random one} */
   public static long pick() {
     String fixed = System.getProperty(PROPERTY);
     if (fixed != null && !fixed.isBlank()) {
@@ -42,6 +42,9 @@ public final class Seeds {
    * Runs {@code body} with {@code seed}. If it fails, the failure is rethrown as an {@link
    * AssertionError} whose message starts with the seed and the command to replay it, with the
    * original failure as its cause.
+   *
+   * @param seed the seed of this run
+   * @param body the test, given the seed
    */
   public static void run(long seed, LongConsumer body) {
     try {

@@ -41,7 +41,7 @@ public final class SimulatedJob {
      */
     INTERRUPTED;
 
-    /** Whether a job in this state has ended for good. */
+    /** {@return whether a job in this state has ended for good} */
     public boolean isFinal() {
       return this == SUCCEEDED || this == FAILED || this == INTERRUPTED;
     }
@@ -88,32 +88,36 @@ public final class SimulatedJob {
     schedule();
   }
 
-  /** The project of the job's backup. */
+  /** {@return the project of the job's backup} */
   public String projectId() {
     return projectId;
   }
 
-  /** The id of the job's backup; for a backup job, the new backup. */
+  /** {@return the id of the job's backup; for a backup job, the new backup} */
   public String backupId() {
     return backupId;
   }
 
-  /** Backup, restore (normal or instant) or delete. */
+  /**
+   * Backup, restore (normal or instant) or delete.
+   *
+   * @return the job type
+   */
   public JobType type() {
     return type;
   }
 
-  /** How the job runs. */
+  /** {@return how the job runs} */
   public JobPlan plan() {
     return plan;
   }
 
-  /** Where the job is. */
+  /** {@return where the job is} */
   public State state() {
     return state;
   }
 
-  /** Whether the job has ended: succeeded, failed or interrupted. A stalled job has not. */
+  /** {@return whether the job has ended: succeeded, failed or interrupted. A stalled job has not} */
   public boolean isDone() {
     return state.isFinal();
   }
@@ -121,17 +125,19 @@ public final class SimulatedJob {
   /**
    * The last progress the job reported to the catalog (its starting progress, usually 0, before the
    * first report). Completing is not a report: a job that succeeded shows its last report before it.
+   *
+   * @return the percentage, 0 to 100
    */
   public int lastReportedPercent() {
     return lastReportedPercent;
   }
 
-  /** When the job started. */
+  /** {@return when the job started} */
   public Instant startedAt() {
     return startedAt;
   }
 
-  /** When the job ended, once it has. */
+  /** {@return when the job ended, once it has} */
   public Optional<Instant> endedAt() {
     return Optional.ofNullable(endedAt);
   }

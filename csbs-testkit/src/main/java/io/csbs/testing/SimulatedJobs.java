@@ -79,19 +79,41 @@ public final class SimulatedJobs {
     this.random = new SplittableRandom(seed);
   }
 
-  /** A runner of jobs on {@code catalog}, which must read {@code clock}; seed 0 for generated values. */
+  /**
+   * A runner of jobs on {@code catalog}, which must read {@code clock}; seed 0 for generated
+   *     values.
+   *
+   * @param catalog the catalog the jobs change
+   * @param clock the clock the catalog reads, which the runner advances
+   * @return the runner
+   */
   public static SimulatedJobs create(BackupCatalog catalog, FakeClock clock) {
     return create(catalog, clock, 0);
   }
 
-  /** A runner of jobs on {@code catalog}, which must read {@code clock}; generated values from {@code seed}. */
+  /**
+   * A runner of jobs on {@code catalog}, which must read {@code clock}; generated values from
+   * {@code seed}.
+   *
+   * @param catalog the catalog the jobs change
+   * @param clock the clock the catalog reads, which the runner advances
+   * @param seed the seed of the generated values
+   * @return the runner
+   */
   public static SimulatedJobs create(BackupCatalog catalog, FakeClock clock, long seed) {
     return new SimulatedJobs(catalog, clock, seed);
   }
 
   // ---- starting jobs
 
-  /** Starts a backup job of {@code server} with {@link JobPlan#DEFAULT}; see {@link #startBackup(String, Server, JobPlan)}. */
+  /**
+   * Starts a backup job of {@code server} with {@link JobPlan#DEFAULT}; see {@link
+   * #startBackup(String, Server, JobPlan)}.
+   *
+   * @param projectId the project of the new backup
+   * @param server the backed-up server
+   * @return the job, to advance and inspect
+   */
   public SimulatedJob startBackup(String projectId, Server server) {
     return startBackup(projectId, server, JobPlan.DEFAULT);
   }
@@ -102,6 +124,10 @@ public final class SimulatedJobs {
    * spread log-normally around 40 GB, enhanced one time in five. To choose the values, build the
    * backup and use {@link #startBackup(Backup, JobPlan)}.
    *
+   * @param projectId the project of the new backup
+   * @param server the backed-up server
+   * @param plan how the job runs: its duration, reports, failure or stall
+   * @return the job, to advance and inspect
    * @throws io.csbs.usage.QuotaExceededException if the backup would exceed a quota of the project
    */
   public SimulatedJob startBackup(String projectId, Server server, JobPlan plan) {
@@ -127,7 +153,11 @@ public final class SimulatedJobs {
    * Starts the backup job of {@code creating}, a new backup in Creating: adds it to the catalog, and
    * runs the job from its progress.
    *
-   * @throws IllegalArgumentException if the backup is not Creating, or last changed after the clock's now
+   * @param creating the new backup, Creating
+   * @param plan how the job runs: its duration, reports, failure or stall
+   * @return the job, to advance and inspect
+   * @throws IllegalArgumentException if the backup is not Creating, or last changed after the
+   *     clock's now
    * @throws io.csbs.catalog.DuplicateBackupException if its project has a backup with its id
    * @throws io.csbs.usage.QuotaExceededException if the backup would exceed a quota of the project
    */
@@ -147,7 +177,13 @@ public final class SimulatedJobs {
         creating.progress().orElseThrow().percent(), creating.version()));
   }
 
-  /** Starts a restore of an Available backup with {@link JobPlan#DEFAULT}. */
+  /**
+   * Starts a restore of an Available backup with {@link JobPlan#DEFAULT}.
+   *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @return the job, to advance and inspect
+   */
   public SimulatedJob startRestore(String projectId, String backupId) {
     return startRestore(projectId, backupId, JobPlan.DEFAULT);
   }
@@ -156,6 +192,10 @@ public final class SimulatedJobs {
    * Starts a restore of an Available backup: it becomes Restoring with progress 0, and Available
    * again when the job completes.
    *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @param plan how the job runs: its duration, reports, failure or stall
+   * @return the job, to advance and inspect
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws io.csbs.lifecycle.IllegalTransitionException if the backup does not allow a restore now
    */
@@ -163,7 +203,13 @@ public final class SimulatedJobs {
     return start(projectId, backupId, Operation.RESTORE, plan);
   }
 
-  /** Starts an Instant Restore of an Available enhanced backup with {@link JobPlan#DEFAULT}. */
+  /**
+   * Starts an Instant Restore of an Available enhanced backup with {@link JobPlan#DEFAULT}.
+   *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @return the job, to advance and inspect
+   */
   public SimulatedJob startInstantRestore(String projectId, String backupId) {
     return startInstantRestore(projectId, backupId, JobPlan.DEFAULT);
   }
@@ -171,6 +217,10 @@ public final class SimulatedJobs {
   /**
    * Starts an Instant Restore of an Available enhanced backup, which runs as a restore does.
    *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @param plan how the job runs: its duration, reports, failure or stall
+   * @return the job, to advance and inspect
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws io.csbs.lifecycle.IllegalTransitionException if the backup does not allow an instant
    *     restore now (it is busy, in Error, or common)
@@ -179,7 +229,13 @@ public final class SimulatedJobs {
     return start(projectId, backupId, Operation.INSTANT_RESTORE, plan);
   }
 
-  /** Starts deleting an Available or Error backup with {@link JobPlan#DEFAULT}. */
+  /**
+   * Starts deleting an Available or Error backup with {@link JobPlan#DEFAULT}.
+   *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @return the job, to advance and inspect
+   */
   public SimulatedJob startDelete(String projectId, String backupId) {
     return startDelete(projectId, backupId, JobPlan.DEFAULT);
   }
@@ -188,6 +244,10 @@ public final class SimulatedJobs {
    * Starts deleting an Available or Error backup: it becomes Deleting with progress 0, and is removed
    * from the catalog when the job completes.
    *
+   * @param projectId the project of the backup
+   * @param backupId the backup
+   * @param plan how the job runs: its duration, reports, failure or stall
+   * @return the job, to advance and inspect
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws io.csbs.lifecycle.IllegalTransitionException if the backup does not allow a delete now
    */
@@ -223,9 +283,10 @@ public final class SimulatedJobs {
    * it at its own instant: progress reports, completions, planned failures and stalls. A zero
    * duration makes the changes due now, such as a failure planned at 0%.
    *
+   * @param duration how far to move the clock; not negative
    * @throws IllegalArgumentException if {@code duration} is negative
-   * @throws VersionConflictException if another writer changed a job's backup twice while the runner
-   *     retried (see the class documentation)
+   * @throws VersionConflictException if another writer changed a job's backup twice while the
+   *     runner retried (see the class documentation)
    */
   public void advance(Duration duration) {
     requireNonNull(duration, "duration");
@@ -273,6 +334,7 @@ public final class SimulatedJobs {
    * clock's now: its next report comes when its next report interval of work ends, and it needs the
    * rest of its duration to complete. It does not stall again.
    *
+   * @param job the stalled job
    * @throws IllegalArgumentException if {@code job} is not one of this runner's
    * @throws IllegalStateException if {@code job} is not stalled
    */
@@ -287,7 +349,7 @@ public final class SimulatedJobs {
     job.resume(clock.instant());
   }
 
-  /** Every job this runner started, in the order started, done or not. */
+  /** {@return every job this runner started, in the order started, done or not} */
   public List<SimulatedJob> jobs() {
     return List.copyOf(jobs);
   }
