@@ -28,17 +28,30 @@ import java.sql.SQLException;
 public class CatalogDatabaseException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The SQLState of the failure, or null. */
   private final String sqlState;
+  /** Whether the same call may succeed. */
   private final boolean retryable;
 
-  /** A failure while doing {@code what}, caused by {@code cause}. */
+  /**
+   * A failure while doing {@code what}, caused by {@code cause}.
+   *
+   * @param what what the catalog was doing, for the message
+   * @param cause the driver's exception, whose SQLState is kept
+   */
   public CatalogDatabaseException(String what, SQLException cause) {
     super(message(what, cause), cause);
     this.sqlState = cause.getSQLState();
     this.retryable = isTransient(sqlState);
   }
 
-  /** A failure with a message of its own, not from the driver. */
+  /**
+   * A failure with a message of its own, not from the driver.
+   *
+   * @param message the message
+   * @param sqlState the SQLState, or null
+   * @param retryable whether the same call may succeed
+   */
   protected CatalogDatabaseException(String message, String sqlState, boolean retryable) {
     super(message);
     this.sqlState = sqlState;
@@ -49,7 +62,12 @@ public class CatalogDatabaseException extends RuntimeException {
     return new CatalogDatabaseException(what, cause);
   }
 
-  /** The SQLState of the driver's exception (for example {@code 08006}, connection failure), or null. */
+  /**
+   * The SQLState of the driver's exception (for example {@code 08006}, connection failure), or
+   * null.
+   *
+   * @return the SQLState, or null
+   */
   public String sqlState() {
     return sqlState;
   }
@@ -58,6 +76,8 @@ public class CatalogDatabaseException extends RuntimeException {
    * Whether the failure is transient: a lost or refused connection (class 08), a serialization
    * failure or deadlock (40001, 40P01), a cancelled or timed-out statement (57014), a server
    * shutting down or out of connections (57P01 to 57P03, 53300). The same call may then succeed.
+   *
+   * @return whether a retry may succeed
    */
   public boolean isRetryable() {
     return retryable;

@@ -118,12 +118,21 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     this.pollInterval = builder.pollInterval != null ? builder.pollInterval : Duration.ofMillis(250);
   }
 
-  /** A catalog on {@code dataSource} with {@code clock} and the default options. */
+  /**
+   * {@return a catalog on {@code dataSource} with {@code clock} and the default options}
+   *
+   * @param dataSource the database, migrated with {@link Schema#migrate}
+   * @param clock the clock of changes and of relative searches
+   */
   public static PostgresCatalog create(DataSource dataSource, Clock clock) {
     return builder(dataSource).clock(clock).build();
   }
 
-  /** A builder of a catalog on {@code dataSource}; every option is optional. */
+  /**
+   * {@return a builder of a catalog on {@code dataSource}; every option is optional}
+   *
+   * @param dataSource the database, migrated with {@link Schema#migrate}
+   */
   public static Builder builder(DataSource dataSource) {
     return new Builder(requireNonNull(dataSource, "dataSource"));
   }
@@ -149,13 +158,23 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       this.dataSource = dataSource;
     }
 
-    /** The clock of changes and of relative searches; {@code Clock.systemUTC()} by default. */
+    /**
+     * Sets the clock of changes and of relative searches; {@code Clock.systemUTC()} by default.
+     *
+     * @param clock the clock that dates changes and anchors relative time windows
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
       return this;
     }
 
-    /** When a running job counts as stalled; {@link StallRule#DEFAULT} by default. */
+    /**
+     * Sets when a running job counts as stalled; {@link StallRule#DEFAULT} by default.
+     *
+     * @param stallRule the rule that judges the {@code stalled} criterion
+     * @return this builder
+     */
     public Builder stallRule(StallRule stallRule) {
       this.stallRule = requireNonNull(stallRule, "stallRule");
       return this;
@@ -166,6 +185,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
      * longest delay of a change made by another instance while notifications are lost; 250 ms by
      * default.
      *
+     * @param pollInterval the time between two looks at the feed
+     * @return this builder
      * @throws InvalidValueException naming {@code poll interval} unless it is 1 ms to 1 hour
      */
     public Builder pollInterval(Duration pollInterval) {
@@ -177,7 +198,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       return this;
     }
 
-    /** The catalog; it checks the schema version on first use, not here. */
+    /** {@return the catalog; it checks the schema version on first use, not here} */
     public PostgresCatalog build() {
       return new PostgresCatalog(this);
     }
@@ -1042,6 +1063,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * }
    * }</pre>
    *
+   * @param projectId the project
+   * @param afterSequence the last sequence the consumer has; 0 for the whole feed
+   * @param limit the most changes returned, 1 to 10,000
+   * @return the changes, in sequence order; empty when there are none after {@code afterSequence}
    * @throws InvalidValueException naming {@code limit} unless it is 1 to 10,000, or {@code after
    *     sequence} if it is negative
    */
@@ -1104,6 +1129,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * Map<String, Long> handled = store.lastSequences();   // persisted with what the consumer wrote
    * Subscription s = catalog.subscribe(handled, change -> store.apply(change));
    * }</pre>
+   *
+   * @param after each project with the last sequence the consumer handled
+   * @param subscriber the receiver of the changes
+   * @return the subscription, to cancel it
    */
   public Subscription subscribe(Map<String, Long> after, Consumer<Change> subscriber) {
     requireNonNull(after, "after");

@@ -85,6 +85,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * A replica of {@code database}, loaded before this returns (each project from one snapshot) and
    * following the change feed from then on, on a thread of its own.
    *
+   * @param database the catalog the replica follows and writes through
+   * @return the replica, loaded
    * @throws CatalogDatabaseException if the database cannot be read
    */
   public static PostgresReplica start(PostgresCatalog database) {
@@ -107,6 +109,9 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * replica.awaitSequence("project-1", written, Duration.ofSeconds(1));
    * }</pre>
    *
+   * @param projectId the project
+   * @param sequence the change the replica must have applied
+   * @param timeout how long to wait at most
    * @return whether the replica reached {@code sequence}
    */
   public boolean awaitSequence(String projectId, long sequence, Duration timeout) {
@@ -136,6 +141,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   /**
    * Applies every change the database has committed for the project so far, and its quota.
    *
+   * @param projectId the project
    * @return the project's sequence the replica reached
    */
   public long catchUp(String projectId) {

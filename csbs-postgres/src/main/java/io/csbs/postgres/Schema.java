@@ -46,6 +46,7 @@ public final class Schema {
    * nothing on a database already there. Each version is applied in one transaction: a failure
    * leaves the database at the previous version.
    *
+   * @param dataSource the database
    * @return the version the database was at before (0 for none)
    * @throws SchemaVersionException if the database is at a newer version than this library knows
    * @throws CatalogDatabaseException if a statement fails
@@ -90,6 +91,8 @@ public final class Schema {
   /**
    * The schema version of the database: 0 when it has no csbs schema.
    *
+   * @param dataSource the database
+   * @return the version, 0 for none
    * @throws CatalogDatabaseException if the database cannot be read
    */
   public static int version(DataSource dataSource) {
@@ -106,6 +109,7 @@ public final class Schema {
    * the statements of one project run on one worker; does nothing for tables already distributed.
    * Call it after {@link #migrate}, before the tables fill up (Citus copies existing rows).
    *
+   * @param dataSource the Citus coordinator
    * @throws CatalogDatabaseException if the database is not Citus or refuses
    */
   public static void distribute(DataSource dataSource) {
@@ -131,6 +135,8 @@ public final class Schema {
   /**
    * The SQL of schema version {@code version}, as {@link #migrate} runs it.
    *
+   * @param version a schema version, 1 to {@link #CURRENT_VERSION}
+   * @return the SQL script
    * @throws IllegalArgumentException if this library has no such version
    */
   public static String script(int version) {

@@ -17,22 +17,30 @@ package io.csbs.postgres;
 public final class SchemaVersionException extends CatalogDatabaseException {
   private static final long serialVersionUID = 1L;
 
+  /** The schema version of the database. */
   private final int databaseVersion;
+  /** The schema version this library needs. */
   private final int libraryVersion;
 
-  /** The database is at {@code databaseVersion}; the library needs {@code libraryVersion}. */
+  /**
+   * An exception for a database at {@code databaseVersion} where the library needs {@code
+   * libraryVersion}.
+   *
+   * @param databaseVersion the schema version of the database; 0 when it has none
+   * @param libraryVersion the schema version this library needs
+   */
   public SchemaVersionException(int databaseVersion, int libraryVersion) {
     super(message(databaseVersion, libraryVersion), null, false);
     this.databaseVersion = databaseVersion;
     this.libraryVersion = libraryVersion;
   }
 
-  /** The schema version of the database; 0 when it has none. */
+  /** {@return the schema version of the database; 0 when it has none} */
   public int databaseVersion() {
     return databaseVersion;
   }
 
-  /** The schema version this library needs. */
+  /** {@return the schema version this library needs} */
   public int libraryVersion() {
     return libraryVersion;
   }
