@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * changes backups while another queries; only the engines that can be changed beside concurrent
  * readers implement {@code apply} (the plain scan does not).
  */
-public interface BacklistEngine {
+public interface BacklistEngine extends AutoCloseable {
   /** Adds {@code backups} (of any projects) to the empty engine. */
   void load(List<Backup> backups);
 
@@ -58,6 +58,10 @@ public interface BacklistEngine {
 
   /** The stored backup {@code backupId} of the project, if it has one: the version to retry a change on. */
   Optional<Backup> find(String projectId, String backupId);
+
+  /** Releases what the engine holds outside the heap (connections, threads); a no-op for most. */
+  @Override
+  default void close() {}
 
   /**
    * A page of matches in order, and how many match in all.

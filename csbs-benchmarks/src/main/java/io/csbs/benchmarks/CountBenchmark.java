@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -70,5 +71,11 @@ public class CountBenchmark {
   @Benchmark
   public long count() {
     return backlist.count(workload.projectId, predicate);
+  }
+
+  /** Closes the engine: the PostgreSQL engines hold connections and a replica's thread. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    backlist.close();
   }
 }

@@ -47,6 +47,24 @@ public enum Engine {
     public BacklistEngine create(Instant now) {
       return new CqEngine(now, true);
     }
+  },
+
+  /**
+   * csbs's {@code PostgresCatalog} on PostgreSQL (a HikariCP pool; see {@link BenchDatabase} for the
+   * database): every page and count is one SQL statement.
+   */
+  POSTGRES {
+    @Override
+    public BacklistEngine create(Instant now) {
+      return new PostgresEngine(now, false);
+    }
+  },
+  /** A {@code PostgresReplica} of that catalog: loaded from the database, answering from memory. */
+  POSTGRES_REPLICA {
+    @Override
+    public BacklistEngine create(Instant now) {
+      return new PostgresEngine(now, true);
+    }
   };
 
   /** A new, empty engine whose "now" (relative windows, stalled jobs) is {@code now}. */

@@ -37,8 +37,8 @@ public class LoadBenchmark {
   @Param({"10000", "100000", "1000000"})
   int backups;
 
-  /** Which implementation loads them. */
-  @Param
+  /** Which implementation loads them (the in-memory ones; ReplicaStartBenchmark loads a replica from PostgreSQL). */
+  @Param({"CSBS", "SCAN", "CQENGINE", "CQENGINE_INDEX_ORDERING"})
   Engine engine;
 
   private Workload workload;

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -68,5 +69,11 @@ public class QueryBenchmark {
   @Benchmark
   public BacklistEngine.Hits page() {
     return backlist.page(workload.projectId, query);
+  }
+
+  /** Closes the engine: the PostgreSQL engines hold connections and a replica's thread. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    backlist.close();
   }
 }
