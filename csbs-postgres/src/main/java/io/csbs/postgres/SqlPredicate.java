@@ -222,8 +222,17 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
     }
   }
 
+  /**
+   * The server id of a predicate that is exactly one server id (a value a backup can hold), else
+   * null: its number of matches is the server's row of {@code csbs_server_usage}, which counts the
+   * server's live backups in every state.
+   */
+  static String serverId(BackupPredicate predicate) {
+    return predicate.accept(new ServerIdOf());
+  }
+
   /** Finds a counter of {@code csbs_project} for a predicate of states alone. */
-  private static final class CounterOf implements PredicateVisitor<String> {
+  private static final class CounterOf extends NullUnlessOverridden {
     private static final String[] COLUMNS = {"pr.available", "pr.creating", "pr.restoring", "pr.deleting", "pr.error"};
 
     @Override
@@ -243,6 +252,32 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
         sum.append(sum.length() == 1 ? "" : " + ").append(COLUMNS[status.ordinal()]);
       }
       return sum.append(")").toString();
+    }
+  }
+
+  /** Finds the server id of a predicate of one server id alone. */
+  private static final class ServerIdOf extends NullUnlessOverridden {
+    @Override
+    public String attribute(Attribute attribute, String value) {
+      return attribute == Attribute.SERVER_ID && storable(value) ? value : null;
+    }
+  }
+
+  /** Answers null for every predicate but those a subclass overrides. */
+  private abstract static class NullUnlessOverridden implements PredicateVisitor<String> {
+    @Override
+    public String all() {
+      return null;
+    }
+
+    @Override
+    public String none() {
+      return null;
+    }
+
+    @Override
+    public String status(Set<BackupStatus> statuses) {
+      return null;
     }
 
     @Override

@@ -22,7 +22,8 @@ final class SqlSearch {
 
   /**
    * The total of matches: from the project's counters when the predicate is every backup or some
-   * states, else an exact count. {@code projectId} null for all projects.
+   * states, from the usage of the server when it is one server id, else an exact count. {@code
+   * projectId} null for all projects.
    */
   static Sql total(String projectId, BackupPredicate predicate, Instant now, StallRule stallRule) {
     String counter = SqlPredicate.counter(predicate);
@@ -33,6 +34,15 @@ final class SqlSearch {
         total.append(" WHERE pr.project_id = ").param(projectId);
       }
       return total.append(")");
+    }
+    String serverId = SqlPredicate.serverId(predicate);
+    if (serverId != null) {
+      // kept by every change like the project's counters: no count of the server's backups
+      total.append("(SELECT coalesce(sum(u.backups), 0) FROM csbs_server_usage u WHERE ");
+      if (projectId != null) {
+        total.append("u.project_id = ").param(projectId).append(" AND ");
+      }
+      return total.append("u.server_id = ").param(serverId).append(")");
     }
     total.append("(SELECT count(*) FROM csbs_backup b WHERE ");
     if (projectId != null) {
@@ -62,7 +72,7 @@ final class SqlSearch {
         .append(prefixed("p.", BackupRows.COLUMNS))
         .append(" FROM (SELECT ").append(total(projectId, query.predicate(), now, stallRule)).append(" AS total) t")
         .append(" LEFT JOIN LATERAL (SELECT ").append(prefixed("b.", BackupRows.COLUMNS))
-        .append(" FROM csbs_backup b").append(marker ? " CROSS JOIN m" : "").append(" WHERE ");
+        .append(" FROM csbs_backup b WHERE ");
     if (projectId != null) {
       sql.append("b.project_id = ").param(projectId).append(" AND ");
     }
@@ -112,22 +122,37 @@ final class SqlSearch {
   /**
    * Rows strictly after the marker {@code m} in the order: one row comparison when every key runs
    * the same way (an index range), else the expanded form {@code k1 > m1 OR (k1 = m1 AND k2 < m2) ...}.
+   *
+   * <p>The marker's values are scalar subqueries of {@code m}, computed once before the scan, not
+   * columns of a join with it: so the row comparison is a condition of the index scan, which starts
+   * at the marker. Joined, it was a filter of a scan from the first row: a page after the 10,000th
+   * backup read 10,020 rows (22 ms at 1M backups). When {@code m} has no row, or several (an id
+   * ambiguous across projects), the caller refuses the page whatever it holds.
    */
   private static String after(List<Key> keys) {
     boolean oneDirection = keys.stream().allMatch(k -> k.ascending() == keys.get(0).ascending());
     if (oneDirection) {
-      return "(" + columns("b.", keys) + ") " + (keys.get(0).ascending() ? ">" : "<") + " (" + columns("m.", keys) + ")";
+      StringBuilder marker = new StringBuilder();
+      for (Key key : keys) {
+        marker.append(marker.length() == 0 ? "" : ", ").append(markerValue(key));
+      }
+      return "(" + columns("b.", keys) + ") " + (keys.get(0).ascending() ? ">" : "<") + " (" + marker + ")";
     }
     StringBuilder or = new StringBuilder("(");
     for (int i = 0; i < keys.size(); i++) {
       or.append(i == 0 ? "" : " OR ").append("(");
       for (int j = 0; j < i; j++) {
-        or.append("b.").append(keys.get(j).column()).append(" = m.").append(keys.get(j).column()).append(" AND ");
+        or.append("b.").append(keys.get(j).column()).append(" = ").append(markerValue(keys.get(j))).append(" AND ");
       }
       Key key = keys.get(i);
-      or.append("b.").append(key.column()).append(key.ascending() ? " > " : " < ").append("m.").append(key.column()).append(")");
+      or.append("b.").append(key.column()).append(key.ascending() ? " > " : " < ").append(markerValue(key)).append(")");
     }
     return or.append(")").toString();
+  }
+
+  /** The marker's value of {@code key}: null when {@code m} is empty. */
+  private static String markerValue(Key key) {
+    return "(SELECT m." + key.column() + " FROM m LIMIT 1)";
   }
 
   private static String order(String prefix, List<Key> keys) {
