@@ -2,6 +2,9 @@ package io.csbs.backup;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
+
 /**
  * Thrown when a value, a parameter or a query breaks one of the library's rules.
  *
@@ -17,8 +20,11 @@ import static java.util.Objects.requireNonNull;
  *   e.field(); // "tag value"
  * }
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#INVALID_VALUE} ({@code CSBS.9001}, the CSBS
+ * API's code for parameters that fail its checks).
  */
-public class InvalidValueException extends IllegalArgumentException {
+public class InvalidValueException extends IllegalArgumentException implements CsbsError {
   private static final long serialVersionUID = 1L;
   private static final int MAX_SHOWN_VALUE_LENGTH = 80;
 
@@ -48,6 +54,12 @@ public class InvalidValueException extends IllegalArgumentException {
   /** {@return the rule that the value broke} */
   public String rule() {
     return rule;
+  }
+
+  /** {@return {@link ErrorCode#INVALID_VALUE}} */
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.INVALID_VALUE;
   }
 
   private static String show(Object value) {

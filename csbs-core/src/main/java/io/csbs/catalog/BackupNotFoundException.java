@@ -1,5 +1,8 @@
 package io.csbs.catalog;
 
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
+
 /**
  * Thrown when a project has no backup with the given id; a backup of another project is "not
  * found" too, so that nothing hints at other tenants.
@@ -7,8 +10,10 @@ package io.csbs.catalog;
  * <pre>{@code
  * catalog.get("project-1", "no-such-id"); // BackupNotFoundException: backup no-such-id not found in project project-1
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#BACKUP_NOT_FOUND}.
  */
-public final class BackupNotFoundException extends java.util.NoSuchElementException {
+public final class BackupNotFoundException extends java.util.NoSuchElementException implements CsbsError {
   private static final long serialVersionUID = 1L;
 
   /** The project that was searched. */
@@ -36,5 +41,11 @@ public final class BackupNotFoundException extends java.util.NoSuchElementExcept
   /** {@return the id that was not found} */
   public String backupId() {
     return backupId;
+  }
+
+  /** {@return {@link ErrorCode#BACKUP_NOT_FOUND}} */
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.BACKUP_NOT_FOUND;
   }
 }

@@ -1,5 +1,8 @@
 package io.csbs.catalog;
 
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
+
 /**
  * Thrown when a change names a version of a backup that is no longer its current one: someone else
  * changed it first. Nothing was changed; read the backup again and retry.
@@ -11,8 +14,10 @@ package io.csbs.catalog;
  *   e.currentVersion(); // the version to base a retry on
  * }
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#VERSION_CONFLICT}.
  */
-public final class VersionConflictException extends IllegalStateException {
+public final class VersionConflictException extends IllegalStateException implements CsbsError {
   private static final long serialVersionUID = 1L;
 
   /** The backup whose change was refused. */
@@ -51,5 +56,11 @@ public final class VersionConflictException extends IllegalStateException {
   /** {@return the backup's current version} */
   public long currentVersion() {
     return currentVersion;
+  }
+
+  /** {@return {@link ErrorCode#VERSION_CONFLICT}} */
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.VERSION_CONFLICT;
   }
 }

@@ -2,6 +2,8 @@ package io.csbs.lifecycle;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
 import io.csbs.backup.BackupStatus;
 import java.util.List;
 
@@ -20,8 +22,12 @@ import java.util.List;
  *   e.allowed();   // [progress, complete, fail]
  * }
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#BACKUP_BUSY} while a job runs on the backup (an
+ * intermediate state: the operation may be allowed once the job ends), else {@link
+ * ErrorCode#TRANSITION_NOT_ALLOWED}.
  */
-public final class IllegalTransitionException extends IllegalStateException {
+public final class IllegalTransitionException extends IllegalStateException implements CsbsError {
   private static final long serialVersionUID = 1L;
 
   /** The id of the backup that refused the transition. */
@@ -66,5 +72,16 @@ public final class IllegalTransitionException extends IllegalStateException {
   /** {@return the transitions the backup allows in its state, named the same way} */
   public List<String> allowed() {
     return allowed;
+  }
+
+  /**
+   * {@link ErrorCode#BACKUP_BUSY} if the backup is in an intermediate state (a job runs on it), else
+   * {@link ErrorCode#TRANSITION_NOT_ALLOWED}.
+   *
+   * @return the code of this refusal
+   */
+  @Override
+  public ErrorCode code() {
+    return status.isIntermediate() ? ErrorCode.BACKUP_BUSY : ErrorCode.TRANSITION_NOT_ALLOWED;
   }
 }

@@ -1,5 +1,7 @@
 package io.csbs.postgres;
 
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
 import java.sql.SQLException;
 
 /**
@@ -24,8 +26,10 @@ import java.sql.SQLException;
  *   }
  * }
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#DATABASE_FAILURE}.
  */
-public class CatalogDatabaseException extends RuntimeException {
+public class CatalogDatabaseException extends RuntimeException implements CsbsError {
   private static final long serialVersionUID = 1L;
 
   /** The SQLState of the failure, or null. */
@@ -81,6 +85,12 @@ public class CatalogDatabaseException extends RuntimeException {
    */
   public boolean isRetryable() {
     return retryable;
+  }
+
+  /** {@return {@link ErrorCode#DATABASE_FAILURE}} */
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.DATABASE_FAILURE;
   }
 
   private static boolean isTransient(String state) {

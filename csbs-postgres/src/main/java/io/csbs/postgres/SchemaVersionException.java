@@ -1,5 +1,7 @@
 package io.csbs.postgres;
 
+import io.csbs.ErrorCode;
+
 /**
  * Thrown when the database's csbs schema is not the version this library reads and writes: none at
  * all (call {@link Schema#migrate}), an older one (call {@link Schema#migrate} to upgrade), or a
@@ -13,6 +15,8 @@ package io.csbs.postgres;
  *   e.databaseVersion();   // 0: the schema was never created
  * }
  * }</pre>
+ *
+ * <p>Its {@linkplain #code() code} is {@link ErrorCode#SCHEMA_VERSION_MISMATCH}.
  */
 public final class SchemaVersionException extends CatalogDatabaseException {
   private static final long serialVersionUID = 1L;
@@ -43,6 +47,12 @@ public final class SchemaVersionException extends CatalogDatabaseException {
   /** {@return the schema version this library needs} */
   public int libraryVersion() {
     return libraryVersion;
+  }
+
+  /** {@return {@link ErrorCode#SCHEMA_VERSION_MISMATCH}} */
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.SCHEMA_VERSION_MISMATCH;
   }
 
   private static String message(int database, int library) {

@@ -1,0 +1,49 @@
+package io.csbs;
+
+/**
+ * An error raised by csbs, with a stable {@link ErrorCode} a service can map to its own answer (an
+ * HTTP status, an API error body, a metric).
+ *
+ * <p>Every exception the library throws for a refused value or change implements this interface,
+ * while keeping the JDK supertype it always had, so that code catching {@code
+ * IllegalArgumentException}, {@code IllegalStateException} or {@code NoSuchElementException} keeps
+ * working:
+ *
+ * <ul>
+ *   <li>{@link io.csbs.backup.InvalidValueException} (an {@code IllegalArgumentException});
+ *   <li>{@link io.csbs.lifecycle.IllegalTransitionException}, {@link
+ *       io.csbs.catalog.VersionConflictException}, {@link io.csbs.catalog.DuplicateBackupException}
+ *       and {@link io.csbs.usage.QuotaExceededException} (each an {@code IllegalStateException});
+ *   <li>{@link io.csbs.catalog.BackupNotFoundException} (a {@code NoSuchElementException});
+ *   <li>in csbs-postgres, {@code CatalogDatabaseException} and {@code SchemaVersionException} (each a
+ *       {@code RuntimeException}).
+ * </ul>
+ *
+ * <p>A common abstract exception class would have had to replace those JDK supertypes. An interface
+ * cannot be named in a {@code catch} clause, so a service catches {@code RuntimeException} once, at
+ * its edge, and asks:
+ *
+ * <pre>{@code
+ * try {
+ *   catalog.apply(projectId, backupId, version, Transition.restore());
+ * } catch (RuntimeException e) {
+ *   if (!(e instanceof CsbsError error)) {
+ *     throw e;                                   // a bug, not a refusal
+ *   }
+ *   return errorResponse(error.code().code(), e.getMessage());   // for example "CSBS.LIB.BACKUP_BUSY"
+ * }
+ * }</pre>
+ *
+ * <p>Programming errors are not {@code CsbsError}s: a null argument ({@code NullPointerException}), a
+ * builder field set twice, a change made inside {@code read} or from a subscriber ({@code
+ * IllegalStateException}).
+ */
+public interface CsbsError {
+  /**
+   * The stable code of this kind of error; it does not change between releases of the library,
+   * while messages may.
+   *
+   * @return the code
+   */
+  ErrorCode code();
+}

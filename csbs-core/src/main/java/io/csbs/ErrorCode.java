@@ -1,0 +1,87 @@
+package io.csbs;
+
+/**
+ * The stable codes of the library's errors ({@link CsbsError#code()}).
+ *
+ * <p>Where the CSBS API documents an error code for the same failure, {@link #code()} is that code
+ * (see "Error Codes" in the CSBS API reference): only {@link #INVALID_VALUE} has one, {@code
+ * CSBS.9001}, which the API returns when a request's parameters fail its checks. The API documents
+ * no code of its own for the other kinds (its table covers policies, servers, parameters and
+ * system errors, not the state of a backup in a list), so they have the library's own codes, of the
+ * form {@code CSBS.LIB.NAME}; they never collide with the API's numbered codes, and a service that
+ * answers with the API's codes picks its own answer for them.
+ *
+ * <pre>{@code
+ * switch (error.code()) {
+ *   case BACKUP_NOT_FOUND -> 404;
+ *   case VERSION_CONFLICT, DUPLICATE_BACKUP, BACKUP_BUSY -> 409;
+ *   case DATABASE_FAILURE, SCHEMA_VERSION_MISMATCH -> 503;
+ *   default -> 400;
+ * }
+ * }</pre>
+ */
+public enum ErrorCode {
+  /**
+   * {@code CSBS.9001}, the API's code for a parameter that fails its checks: a value, a parameter
+   * or a query that breaks one of the library's rules ({@link io.csbs.backup.InvalidValueException}).
+   */
+  INVALID_VALUE("CSBS.9001"),
+  /**
+   * {@code CSBS.LIB.BACKUP_BUSY}: an operation refused because a job is running on the backup
+   * (Creating, Restoring or Deleting); it may be allowed once the job ends ({@link
+   * io.csbs.lifecycle.IllegalTransitionException} in an intermediate state).
+   */
+  BACKUP_BUSY("CSBS.LIB.BACKUP_BUSY"),
+  /**
+   * {@code CSBS.LIB.TRANSITION_NOT_ALLOWED}: a transition the backup's stable state does not allow,
+   * such as restoring an Error backup or an instant restore of a common backup ({@link
+   * io.csbs.lifecycle.IllegalTransitionException} in a stable state).
+   */
+  TRANSITION_NOT_ALLOWED("CSBS.LIB.TRANSITION_NOT_ALLOWED"),
+  /**
+   * {@code CSBS.LIB.VERSION_CONFLICT}: a change based on a version that is no longer the backup's
+   * current one; read it again and retry ({@link io.csbs.catalog.VersionConflictException}).
+   */
+  VERSION_CONFLICT("CSBS.LIB.VERSION_CONFLICT"),
+  /**
+   * {@code CSBS.LIB.BACKUP_NOT_FOUND}: the project has no backup with the id ({@link
+   * io.csbs.catalog.BackupNotFoundException}).
+   */
+  BACKUP_NOT_FOUND("CSBS.LIB.BACKUP_NOT_FOUND"),
+  /**
+   * {@code CSBS.LIB.DUPLICATE_BACKUP}: the project has a backup with the id already, or the id
+   * repeats in one batch ({@link io.csbs.catalog.DuplicateBackupException}).
+   */
+  DUPLICATE_BACKUP("CSBS.LIB.DUPLICATE_BACKUP"),
+  /**
+   * {@code CSBS.LIB.QUOTA_EXCEEDED}: a new backup would take its project beyond a quota ({@link
+   * io.csbs.usage.QuotaExceededException}).
+   */
+  QUOTA_EXCEEDED("CSBS.LIB.QUOTA_EXCEEDED"),
+  /**
+   * {@code CSBS.LIB.DATABASE_FAILURE}: the database of a durable catalog failed (csbs-postgres's
+   * {@code CatalogDatabaseException}); whether a retry may succeed is the exception's to say.
+   */
+  DATABASE_FAILURE("CSBS.LIB.DATABASE_FAILURE"),
+  /**
+   * {@code CSBS.LIB.SCHEMA_VERSION_MISMATCH}: the database's csbs schema is not the version the
+   * library needs (csbs-postgres's {@code SchemaVersionException}).
+   */
+  SCHEMA_VERSION_MISMATCH("CSBS.LIB.SCHEMA_VERSION_MISMATCH");
+
+  private final String code;
+
+  ErrorCode(String code) {
+    this.code = code;
+  }
+
+  /**
+   * The code as text: the CSBS API's code where it has one (for example {@code CSBS.9001}), else
+   * {@code CSBS.LIB.} and the constant's name (for example {@code CSBS.LIB.VERSION_CONFLICT}).
+   *
+   * @return the code as text
+   */
+  public String code() {
+    return code;
+  }
+}
