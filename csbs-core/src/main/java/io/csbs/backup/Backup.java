@@ -3,6 +3,7 @@ package io.csbs.backup;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -36,10 +37,16 @@ import org.immutables.value.Value;
  *     .build();
  * }</pre>
  */
-@Value.Immutable
+@Value.Immutable(builder = false, copy = false)
 public abstract class Backup {
   /** At most this many tags on one backup. */
   public static final int MAX_TAGS = 10;
+
+  /**
+   * The largest size of one backup, in MB: 2^30 MB (1 PiB), far beyond any server's disks, and small
+   * enough that 2^31 backups of this size sum to 2^61 MB: no sum of a project's sizes overflows.
+   */
+  public static final long MAX_SIZE_MB = 1L << 30;
 
   Backup() {}
 
@@ -87,7 +94,7 @@ public abstract class Backup {
   /** {@return the backup policy that started an automatic backup, if known} */
   public abstract Optional<String> policyId();
 
-  /** {@return the capacity the backup uses, in MB as the API reports it; not negative} */
+  /** {@return the capacity the backup uses, in MB as the API reports it: 0 to {@link #MAX_SIZE_MB}} */
   public abstract long sizeMb();
 
   /** {@return when the backup job started} */
@@ -156,24 +163,480 @@ public abstract class Backup {
   }
 
   /**
-   * Builds a {@link Backup}. Required: id, name, projectId, server, status, sizeMb, createdAt; and
-   * a progress for an intermediate state, a failure for Error.
+   * A builder holding every field of this backup, its version included, to make a changed copy: set
+   * the fields to change and build. Each field may be set once more on it; {@link Builder#build()}
+   * checks the copy as it checks any backup. Changes of state belong to {@link
+   * io.csbs.lifecycle.Lifecycle}; this is for corrections and for tests.
+   *
+   * <pre>{@code
+   * Backup renamed = backup.toBuilder().name("weekly_db").build();
+   * Backup untagged = backup.toBuilder().tags(List.of()).build();
+   * }</pre>
+   *
+   * @return a builder with this backup's fields
    */
-  public static final class Builder extends ImmutableBackup.Builder {
+  public final Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Builds a {@link Backup}. Required: {@link #id id}, {@link #name name}, {@link #projectId
+   * projectId}, {@link #server server}, {@link #status status}, {@link #sizeMb sizeMb} and {@link
+   * #createdAt createdAt}; and a {@link #progress(Progress) progress} in an intermediate state, a
+   * {@link #failure(Failure) failure} in Error.
+   *
+   * <p>Each field is set once: setting it again is a mistake and throws an {@link
+   * IllegalStateException} naming the field (on a builder from {@link Backup#toBuilder()}, each field
+   * may be set once more). Tags accumulate with {@link #addTags} and {@link #addAllTags}, or are
+   * replaced at once with {@link #tags}. Null is refused with a {@link NullPointerException} naming
+   * the parameter. The rules of the values are checked by {@link #build()}, which throws an {@link
+   * InvalidValueException} naming the field and the rule.
+   */
+  public static final class Builder {
+    private static final int ID = 1;
+    private static final int NAME = 1 << 1;
+    private static final int DESCRIPTION = 1 << 2;
+    private static final int PROJECT_ID = 1 << 3;
+    private static final int SERVER = 1 << 4;
+    private static final int STATUS = 1 << 5;
+    private static final int PROGRESS = 1 << 6;
+    private static final int TYPE = 1 << 7;
+    private static final int TRIGGER = 1 << 8;
+    private static final int POLICY_ID = 1 << 9;
+    private static final int SIZE_MB = 1 << 10;
+    private static final int CREATED_AT = 1 << 11;
+    private static final int UPDATED_AT = 1 << 12;
+    private static final int FINISHED_AT = 1 << 13;
+    private static final int FAILURE = 1 << 14;
+    private static final int TAGS = 1 << 15;
+    private static final int VERSION = 1 << 16;
+    private static final int REQUIRED = ID | NAME | PROJECT_ID | SERVER | STATUS | SIZE_MB | CREATED_AT;
+
+    /** The fields set on this builder, each at most once. */
+    private int set;
+    /** The fields that have a value: those set, and every field of a {@link Backup#toBuilder()} copy. */
+    private int present;
+
+    private String id;
+    private String name;
+    private Optional<String> description = Optional.empty();
+    private String projectId;
+    private Server server;
+    private BackupStatus status;
+    private Optional<Progress> progress = Optional.empty();
+    private BackupType type = BackupType.COMMON;
+    private BackupTrigger trigger = BackupTrigger.MANUAL;
+    private Optional<String> policyId = Optional.empty();
+    private long sizeMb;
+    private Instant createdAt;
+    /** Null for the default, the creation time. */
+    private Instant updatedAt;
+    private Optional<Instant> finishedAt = Optional.empty();
+    private Optional<Failure> failure = Optional.empty();
+    /** The backup's own immutable list until a tag is added; then a copy. */
+    private List<Tag> tags = List.of();
+    private long version = 1;
+
     Builder() {}
+
+    Builder(Backup backup) {
+      id = backup.id();
+      name = backup.name();
+      description = backup.description();
+      projectId = backup.projectId();
+      server = backup.server();
+      status = backup.status();
+      progress = backup.progress();
+      type = backup.type();
+      trigger = backup.trigger();
+      policyId = backup.policyId();
+      sizeMb = backup.sizeMb();
+      createdAt = backup.createdAt();
+      updatedAt = backup.updatedAt();
+      finishedAt = backup.finishedAt();
+      failure = backup.failure();
+      tags = backup.tags();
+      version = backup.version();
+      present = REQUIRED;
+    }
+
+    /**
+     * Sets the backup id: non-blank, at most 64 chars.
+     *
+     * @param id the backup id
+     * @return this builder
+     * @throws IllegalStateException if the id was set already
+     */
+    public Builder id(String id) {
+      requireNonNull(id, "id");
+      mark(ID, "id", this.id);
+      this.id = id;
+      return this;
+    }
+
+    /**
+     * Sets the name: 1 to 255 letters, digits, {@code _} or {@code -}.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws IllegalStateException if the name was set already
+     */
+    public Builder name(String name) {
+      requireNonNull(name, "name");
+      mark(NAME, "name", this.name);
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the description, at most 255 chars; none by default.
+     *
+     * @param description the description
+     * @return this builder
+     * @throws IllegalStateException if the description was set already
+     */
+    public Builder description(String description) {
+      return description(Optional.of(requireNonNull(description, "description")));
+    }
+
+    /**
+     * Sets the description, or none; none by default.
+     *
+     * @param description the description, or empty for none
+     * @return this builder
+     * @throws IllegalStateException if the description was set already
+     */
+    public Builder description(Optional<String> description) {
+      requireNonNull(description, "description");
+      mark(DESCRIPTION, "description", this.description.orElse(null));
+      this.description = description;
+      return this;
+    }
+
+    /**
+     * Sets the project (tenant) that owns the backup: non-blank, at most 64 chars.
+     *
+     * @param projectId the project id
+     * @return this builder
+     * @throws IllegalStateException if the project id was set already
+     */
+    public Builder projectId(String projectId) {
+      requireNonNull(projectId, "projectId");
+      mark(PROJECT_ID, "projectId", this.projectId);
+      this.projectId = projectId;
+      return this;
+    }
+
+    /**
+     * Sets the backed-up server.
+     *
+     * @param server the server
+     * @return this builder
+     * @throws IllegalStateException if the server was set already
+     */
+    public Builder server(Server server) {
+      requireNonNull(server, "server");
+      mark(SERVER, "server", this.server);
+      this.server = server;
+      return this;
+    }
+
+    /**
+     * Sets the state; an intermediate state needs a {@linkplain #progress(Progress) progress}, Error
+     * a {@linkplain #failure(Failure) failure}.
+     *
+     * @param status the state
+     * @return this builder
+     * @throws IllegalStateException if the state was set already
+     */
+    public Builder status(BackupStatus status) {
+      requireNonNull(status, "status");
+      mark(STATUS, "status", this.status);
+      this.status = status;
+      return this;
+    }
+
+    /**
+     * Sets the progress of the running job: required exactly while the state is intermediate.
+     *
+     * @param progress the progress
+     * @return this builder
+     * @throws IllegalStateException if the progress was set already
+     */
+    public Builder progress(Progress progress) {
+      return progress(Optional.of(requireNonNull(progress, "progress")));
+    }
+
+    /**
+     * Sets the progress of the running job, or none; none by default.
+     *
+     * @param progress the progress, or empty for none (a stable state)
+     * @return this builder
+     * @throws IllegalStateException if the progress was set already
+     */
+    public Builder progress(Optional<? extends Progress> progress) {
+      requireNonNull(progress, "progress");
+      mark(PROGRESS, "progress", this.progress.orElse(null));
+      this.progress = Optional.ofNullable(progress.orElse(null));
+      return this;
+    }
+
+    /**
+     * Sets the type; {@link BackupType#COMMON} by default.
+     *
+     * @param type common or enhanced
+     * @return this builder
+     * @throws IllegalStateException if the type was set already
+     */
+    public Builder type(BackupType type) {
+      requireNonNull(type, "type");
+      mark(TYPE, "type", this.type);
+      this.type = type;
+      return this;
+    }
+
+    /**
+     * Sets the trigger; {@link BackupTrigger#MANUAL} by default.
+     *
+     * @param trigger manual or automatic
+     * @return this builder
+     * @throws IllegalStateException if the trigger was set already
+     */
+    public Builder trigger(BackupTrigger trigger) {
+      requireNonNull(trigger, "trigger");
+      mark(TRIGGER, "trigger", this.trigger);
+      this.trigger = trigger;
+      return this;
+    }
+
+    /**
+     * Sets the backup policy that started the backup: only on automatic backups; non-blank, at most
+     * 64 chars.
+     *
+     * @param policyId the policy id
+     * @return this builder
+     * @throws IllegalStateException if the policy id was set already
+     */
+    public Builder policyId(String policyId) {
+      return policyId(Optional.of(requireNonNull(policyId, "policyId")));
+    }
+
+    /**
+     * Sets the backup policy that started the backup, or none; none by default.
+     *
+     * @param policyId the policy id, or empty for none
+     * @return this builder
+     * @throws IllegalStateException if the policy id was set already
+     */
+    public Builder policyId(Optional<String> policyId) {
+      requireNonNull(policyId, "policyId");
+      mark(POLICY_ID, "policyId", this.policyId.orElse(null));
+      this.policyId = policyId;
+      return this;
+    }
+
+    /**
+     * Sets the capacity the backup uses, in MB: 0 to {@link Backup#MAX_SIZE_MB}.
+     *
+     * @param sizeMb the size in MB
+     * @return this builder
+     * @throws IllegalStateException if the size was set already
+     */
+    public Builder sizeMb(long sizeMb) {
+      mark(SIZE_MB, "sizeMb", this.sizeMb);
+      this.sizeMb = sizeMb;
+      return this;
+    }
+
+    /**
+     * Sets when the backup job started.
+     *
+     * @param createdAt the creation time
+     * @return this builder
+     * @throws IllegalStateException if the creation time was set already
+     */
+    public Builder createdAt(Instant createdAt) {
+      requireNonNull(createdAt, "createdAt");
+      mark(CREATED_AT, "createdAt", this.createdAt);
+      this.createdAt = createdAt;
+      return this;
+    }
+
+    /**
+     * Sets when the backup last changed, not before its creation; the creation time by default.
+     *
+     * @param updatedAt the time of the last change
+     * @return this builder
+     * @throws IllegalStateException if the update time was set already
+     */
+    public Builder updatedAt(Instant updatedAt) {
+      requireNonNull(updatedAt, "updatedAt");
+      mark(UPDATED_AT, "updatedAt", this.updatedAt);
+      this.updatedAt = updatedAt;
+      return this;
+    }
+
+    /**
+     * Sets when the backup job finished, not before the creation.
+     *
+     * @param finishedAt the time the job finished
+     * @return this builder
+     * @throws IllegalStateException if the finish time was set already
+     */
+    public Builder finishedAt(Instant finishedAt) {
+      return finishedAt(Optional.of(requireNonNull(finishedAt, "finishedAt")));
+    }
+
+    /**
+     * Sets when the backup job finished, or none; none by default.
+     *
+     * @param finishedAt the time the job finished, or empty while it has not
+     * @return this builder
+     * @throws IllegalStateException if the finish time was set already
+     */
+    public Builder finishedAt(Optional<? extends Instant> finishedAt) {
+      requireNonNull(finishedAt, "finishedAt");
+      mark(FINISHED_AT, "finishedAt", this.finishedAt.orElse(null));
+      this.finishedAt = Optional.ofNullable(finishedAt.orElse(null));
+      return this;
+    }
+
+    /**
+     * Sets why the last job failed: required in Error, kept while an Error backup is deleted.
+     *
+     * @param failure the failure
+     * @return this builder
+     * @throws IllegalStateException if the failure was set already
+     */
+    public Builder failure(Failure failure) {
+      return failure(Optional.of(requireNonNull(failure, "failure")));
+    }
+
+    /**
+     * Sets why the last job failed, or none; none by default.
+     *
+     * @param failure the failure, or empty for none
+     * @return this builder
+     * @throws IllegalStateException if the failure was set already
+     */
+    public Builder failure(Optional<? extends Failure> failure) {
+      requireNonNull(failure, "failure");
+      mark(FAILURE, "failure", this.failure.orElse(null));
+      this.failure = Optional.ofNullable(failure.orElse(null));
+      return this;
+    }
+
+    /**
+     * Adds tags after those already given; at most {@value Backup#MAX_TAGS} in all, with unique keys.
+     *
+     * @param tags the tags to add, in order
+     * @return this builder
+     */
+    public Builder addTags(Tag... tags) {
+      requireNonNull(tags, "tags");
+      return addAllTags(java.util.Arrays.asList(tags));
+    }
+
+    /**
+     * Adds tags after those already given; at most {@value Backup#MAX_TAGS} in all, with unique keys.
+     *
+     * @param tags the tags to add, in order
+     * @return this builder
+     */
+    public Builder addAllTags(Iterable<? extends Tag> tags) {
+      List<Tag> added = copyTags(tags);
+      if (!(this.tags instanceof ArrayList)) {
+        this.tags = new ArrayList<>(this.tags);
+      }
+      this.tags.addAll(added);
+      return this;
+    }
+
+    /**
+     * Replaces the tags: on a builder from {@link Backup#toBuilder()}, the copy's tags are these.
+     *
+     * @param tags the tags, in order; at most {@value Backup#MAX_TAGS}, with unique keys
+     * @return this builder
+     * @throws IllegalStateException if tags were set or added on this builder already
+     */
+    public Builder tags(Iterable<? extends Tag> tags) {
+      List<Tag> replacement = copyTags(tags);
+      if ((set & TAGS) != 0 || this.tags instanceof ArrayList) {
+        throw new IllegalStateException("tags were already set or added to " + this.tags
+            + ": replace the tags of a backup builder once, before adding any");
+      }
+      set |= TAGS;
+      this.tags = replacement;
+      return this;
+    }
+
+    /**
+     * Sets the version, at least 1; 1 by default (a new backup).
+     *
+     * @param version the version
+     * @return this builder
+     * @throws IllegalStateException if the version was set already
+     */
+    public Builder version(long version) {
+      mark(VERSION, "version", this.version);
+      this.version = version;
+      return this;
+    }
 
     /**
      * Builds the backup and checks every rule.
      *
+     * @return the backup
      * @throws InvalidValueException naming the field and the rule it breaks
      * @throws IllegalStateException naming the required fields that were not set
      */
-    @Override
     public Backup build() {
-      Backup backup = super.build();
+      if ((present & REQUIRED) != REQUIRED) {
+        throw new IllegalStateException("a backup needs " + missing() + ": set them before build()");
+      }
+      Backup backup = ImmutableBackup.of(id, name, description, projectId, server, status, progress, type, trigger,
+          policyId, sizeMb, createdAt, updatedAt != null ? updatedAt : createdAt, finishedAt, failure, tags, version);
       backup.checkRecord();
       backup.checkStateAndTimes();
       return backup;
+    }
+
+    /** Notes that {@code field} is set, refusing a second time; {@code current} is its value, for the message. */
+    private void mark(int field, String name, Object current) {
+      if ((set & field) != 0) {
+        throw new IllegalStateException(name + " was already set to " + current
+            + ": set each field of a backup builder once");
+      }
+      set |= field;
+      present |= field;
+    }
+
+    private String missing() {
+      List<String> missing = new ArrayList<>();
+      String[] names = {"id", "name", "projectId", "server", "status", "sizeMb", "createdAt"};
+      int[] fields = {ID, NAME, PROJECT_ID, SERVER, STATUS, SIZE_MB, CREATED_AT};
+      for (int i = 0; i < fields.length; i++) {
+        if ((present & fields[i]) == 0) {
+          missing.add(names[i]);
+        }
+      }
+      return String.join(", ", missing);
+    }
+
+    private static List<Tag> copyTags(Iterable<? extends Tag> tags) {
+      requireNonNull(tags, "tags");
+      List<Tag> copy = new ArrayList<>();
+      for (Tag tag : tags) {
+        copy.add(requireNonNull(tag, "tags[" + copy.size() + "]"));
+      }
+      return copy;
+    }
+
+    /** {@code Backup.Builder{id=b-1, status=Available, ...}}: the fields that have a value. */
+    @Override
+    public String toString() {
+      return "Backup.Builder{id=" + id + ", name=" + name + ", projectId=" + projectId + ", status=" + status
+          + ", version=" + version + "}";
     }
   }
 
@@ -244,8 +707,8 @@ public abstract class Backup {
       }
       Rules.requireId("policy id", policyId().get());
     }
-    if (sizeMb() < 0) {
-      throw new InvalidValueException("size", sizeMb(), "must not be negative");
+    if (sizeMb() < 0 || sizeMb() > MAX_SIZE_MB) {
+      throw new InvalidValueException("size", sizeMb(), "must be 0 to " + MAX_SIZE_MB + " MB (2^30 MB, 1 PiB)");
     }
     checkTags();
   }

@@ -225,7 +225,14 @@ class BackupTest {
 
   @Test
   void rejectsNegativeSize() {
-    assertInvalid("size", "must not be negative", () -> available().sizeMb(-1).build());
+    assertInvalid("size", "must be 0 to 1073741824 MB", () -> available().sizeMb(-1).build());
+  }
+
+  @Test
+  void boundsTheSizeSoThatNoSumOfAProjectsSizesOverflows() {
+    assertEquals(Backup.MAX_SIZE_MB, available().sizeMb(Backup.MAX_SIZE_MB).build().sizeMb());
+    assertInvalid("size", "must be 0 to " + Backup.MAX_SIZE_MB + " MB", () -> available().sizeMb(Backup.MAX_SIZE_MB + 1).build());
+    assertInvalid("size", "1 PiB", () -> available().sizeMb(Long.MAX_VALUE / 2 + 1).build());
   }
 
   // ---- times
