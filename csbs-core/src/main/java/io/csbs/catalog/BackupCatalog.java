@@ -48,7 +48,8 @@ public interface BackupCatalog {
    * Adds a backup to its project: a new backup job (Creating), or an existing backup being loaded.
    *
    * @param backup the backup, of the project it names
-   * @throws DuplicateBackupException if the project already has a backup with that id
+   * @throws DuplicateBackupException if the project already has a backup with that id (checked
+   *     first)
    * @throws QuotaExceededException if the backup would take the project beyond one of its quotas
    */
   void add(Backup backup);
@@ -56,10 +57,15 @@ public interface BackupCatalog {
   /**
    * Adds backups, all or none: if one is refused, none is added.
    *
+   * <p>Checked project by project in project id order, each project's backups in the order given:
+   * first that no id exists in its project or repeats in {@code backups} (the first such backup is
+   * refused), then the quotas of every project.
+   *
    * @param backups the backups, of one or more projects
-   * @throws DuplicateBackupException if one's id exists already in its project, or repeats in
-   *     {@code backups}
-   * @throws QuotaExceededException if the backups would take a project beyond one of its quotas
+   * @throws DuplicateBackupException naming the project and the id, if the id exists already in its
+   *     project, or repeats in {@code backups} ({@link DuplicateBackupException#inBatch()})
+   * @throws QuotaExceededException naming the project and the quota, if the backups would take a
+   *     project beyond one of its quotas
    */
   void addAll(Collection<Backup> backups);
 

@@ -76,7 +76,7 @@ final class IndexedCatalog implements BackupCatalog {
       if (shard.positionOf(backup.id()) >= 0) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
-      shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
+      shard.quota().checkRoomFor(backup.projectId(), shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
       shard.add(backup);
       changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
     } finally {
@@ -87,6 +87,7 @@ final class IndexedCatalog implements BackupCatalog {
 
   @Override
   public void addAll(Collection<Backup> backups) {
+    requireNonNull(backups, "backups");
     refuseChangesInsideRead();
     Map<String, List<Backup>> byProject = new TreeMap<>();
     for (Backup backup : backups) {
@@ -103,14 +104,22 @@ final class IndexedCatalog implements BackupCatalog {
       for (ProjectShard shard : locked) {
         List<Backup> batch = byProject.get(shard.projectId);
         Set<String> seen = new HashSet<>(batch.size() * 2);
-        long batchMb = 0;
         for (Backup backup : batch) {
-          if (!seen.add(backup.id()) || shard.positionOf(backup.id()) >= 0) {
+          if (shard.positionOf(backup.id()) >= 0) {
             throw new DuplicateBackupException(shard.projectId, backup.id());
           }
+          if (!seen.add(backup.id())) {
+            throw new DuplicateBackupException(shard.projectId, backup.id(), true);
+          }
+        }
+      }
+      for (ProjectShard shard : locked) {  // quotas once no project has a duplicate
+        long batchMb = 0;
+        for (Backup backup : byProject.get(shard.projectId)) {
           batchMb += backup.sizeMb();
         }
-        shard.quota().checkRoomFor(shard.usage().backups(), shard.usage().sizeMb(), batch.size(), batchMb);
+        shard.quota().checkRoomFor(shard.projectId, shard.usage().backups(), shard.usage().sizeMb(),
+            byProject.get(shard.projectId).size(), batchMb);
       }
       for (ProjectShard shard : locked) {
         shard.addBatch(byProject.get(shard.projectId));

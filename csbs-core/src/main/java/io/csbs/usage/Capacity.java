@@ -12,4 +12,9 @@ final class Capacity {
   static BigDecimal gb(long mb) {
     return BigDecimal.valueOf(mb).divide(MB_PER_GB, 2, RoundingMode.HALF_UP);
   }
+
+  /** {@code 512 MB} below 1 GB, where GB would round to nothing; {@code 99.50 GB (101888 MB)} from 1 GB on. */
+  static String text(long mb) {
+    return mb < 1024 ? mb + " MB" : gb(mb) + " GB (" + mb + " MB)";
+  }
 }

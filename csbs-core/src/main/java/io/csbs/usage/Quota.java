@@ -1,5 +1,8 @@
 package io.csbs.usage;
 
+import static java.util.Objects.requireNonNull;
+
+import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
 
 /**
@@ -11,12 +14,22 @@ import io.csbs.backup.InvalidValueException;
  * Quota.NONE;                                            // unlimited
  * }</pre>
  *
+ * <p>The capacity is at most {@link #MAX_CAPACITY_GB} (2^51 GB): what 2^31 backups of the largest
+ * size ({@link Backup#MAX_SIZE_MB}, 2^30 MB) take, so that the limit in MB and every sum of a
+ * project's sizes fit in a {@code long} with room to spare.
+ *
  * @param maxBackups the most backups, or -1
  * @param maxCapacityGb the most capacity in GB, or -1
  */
 public record Quota(long maxBackups, long maxCapacityGb) {
   /** The value of a quota without limit, as in the API. */
   public static final long UNLIMITED = -1;
+
+  /**
+   * The largest capacity quota, in GB: 2^51 GB (2^61 MB), what 2^31 backups of {@link
+   * Backup#MAX_SIZE_MB} take.
+   */
+  public static final long MAX_CAPACITY_GB = 1L << 51;
 
   /** No limit on either. */
   public static final Quota NONE = new Quota(UNLIMITED, UNLIMITED);
@@ -26,15 +39,16 @@ public record Quota(long maxBackups, long maxCapacityGb) {
    *
    * @param maxBackups the most backups, or -1
    * @param maxCapacityGb the most capacity in GB, or -1
-   * @throws InvalidValueException naming {@code backups} or {@code backup_capacity} if a limit is
-   *     below -1
+   * @throws InvalidValueException naming {@code backups} if its limit is below -1, or {@code
+   *     backup_capacity} if its limit is below -1 or above {@link #MAX_CAPACITY_GB}
    */
   public Quota {
     if (maxBackups < UNLIMITED) {
       throw new InvalidValueException("backups", maxBackups, "must be -1 (unlimited) or at least 0");
     }
-    if (maxCapacityGb < UNLIMITED) {
-      throw new InvalidValueException("backup_capacity", maxCapacityGb, "must be -1 (unlimited) or at least 0 GB");
+    if (maxCapacityGb < UNLIMITED || maxCapacityGb > MAX_CAPACITY_GB) {
+      throw new InvalidValueException("backup_capacity", maxCapacityGb,
+          "must be -1 (unlimited) or 0 to " + MAX_CAPACITY_GB + " GB (2^51)");
     }
   }
 
@@ -44,30 +58,34 @@ public record Quota(long maxBackups, long maxCapacityGb) {
    * @param maxBackups the most backups, or -1
    * @param maxCapacityGb the most capacity in GB, or -1
    * @return the quotas
-   * @throws InvalidValueException naming {@code backups} or {@code backup_capacity} if a limit is
-   *     below -1
+   * @throws InvalidValueException naming {@code backups} if its limit is below -1, or {@code
+   *     backup_capacity} if its limit is below -1 or above {@link #MAX_CAPACITY_GB}
    */
   public static Quota of(long maxBackups, long maxCapacityGb) {
     return new Quota(maxBackups, maxCapacityGb);
   }
 
   /**
-   * Checks that a project using {@code backups} backups and {@code sizeMb} MB may take {@code
-   * moreBackups} more backups of {@code moreMb} MB in all.
+   * Checks that project {@code projectId}, using {@code backups} backups and {@code sizeMb} MB, may
+   * take {@code moreBackups} more backups of {@code moreMb} MB in all.
    *
+   * @param projectId the project, named by the refusal
    * @param backups how many backups the project has
    * @param sizeMb their total size in MB
    * @param moreBackups how many backups are to be added
    * @param moreMb their total size in MB
-   * @throws QuotaExceededException naming the quota that would be exceeded
+   * @throws QuotaExceededException naming the project and the quota that would be exceeded
    */
-  public void checkRoomFor(long backups, long sizeMb, long moreBackups, long moreMb) {
-    if (maxBackups != UNLIMITED && backups + moreBackups > maxBackups) {
-      throw new QuotaExceededException("backups", maxBackups + " backups", backups + " backups", moreBackups + " more");
+  public void checkRoomFor(String projectId, long backups, long sizeMb, long moreBackups, long moreMb) {
+    requireNonNull(projectId, "projectId");
+    // compared by subtraction: no sum of the arguments can overflow
+    if (maxBackups != UNLIMITED && moreBackups > maxBackups - backups) {
+      throw new QuotaExceededException(projectId, "backups", maxBackups + " backups", backups + " backups",
+          moreBackups + " more");
     }
-    if (maxCapacityGb != UNLIMITED && sizeMb + moreMb > maxCapacityGb * 1024) {
-      throw new QuotaExceededException("backup_capacity", maxCapacityGb + " GB", Capacity.gb(sizeMb) + " GB",
-          Capacity.gb(moreMb) + " GB more");
+    if (maxCapacityGb != UNLIMITED && moreMb > maxCapacityGb * 1024 - sizeMb) {
+      throw new QuotaExceededException(projectId, "backup_capacity", maxCapacityGb + " GB", Capacity.text(sizeMb),
+          Capacity.text(moreMb) + " more");
     }
   }
 }

@@ -23,7 +23,7 @@ class UsageValuesTest {
 
   @Test
   void quotaOfMinusOneIsUnlimited() {
-    assertDoesNotThrow(() -> Quota.NONE.checkRoomFor(Long.MAX_VALUE / 2, Long.MAX_VALUE / 4, 1, 1));
+    assertDoesNotThrow(() -> Quota.NONE.checkRoomFor("p", Long.MAX_VALUE / 2, Long.MAX_VALUE / 4, 1, 1));
     assertEquals(OptionalLong.empty(), new QuotaUsage(Quota.NONE, 5, 5).backupsRemaining());
     assertEquals(OptionalLong.empty(), new QuotaUsage(Quota.NONE, 5, 5).capacityRemainingMb());
   }
@@ -39,21 +39,46 @@ class UsageValuesTest {
   @Test
   void refusesTheBackupBeyondTheCountQuotaNamingItsLimitAndUse() {
     Quota quota = Quota.of(3, Quota.UNLIMITED);
-    assertDoesNotThrow(() -> quota.checkRoomFor(2, 0, 1, 0));
-    QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> quota.checkRoomFor(3, 0, 1, 0));
+    assertDoesNotThrow(() -> quota.checkRoomFor("p", 2, 0, 1, 0));
+    QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> quota.checkRoomFor("p", 3, 0, 1, 0));
     assertEquals("backups", e.quota());
     assertTrue(e.getMessage().contains("limit 3 backups"), e.getMessage());
     assertTrue(e.getMessage().contains("used 3 backups"), e.getMessage());
+    assertTrue(e.getMessage().contains("of project p"), e.getMessage());
   }
 
   @Test
   void refusesTheBackupBeyondTheCapacityQuota() {
     Quota quota = Quota.of(Quota.UNLIMITED, 1);
-    assertDoesNotThrow(() -> quota.checkRoomFor(0, 1000, 1, 24)); // exactly 1 GB
-    QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> quota.checkRoomFor(0, 1000, 1, 25));
+    assertDoesNotThrow(() -> quota.checkRoomFor("p", 0, 1000, 1, 24)); // exactly 1 GB
+    QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> quota.checkRoomFor("q", 0, 1000, 1, 25));
     assertEquals("backup_capacity", e.quota());
-    assertTrue(e.getMessage().contains("limit 1 GB"), e.getMessage());
-    assertTrue(e.getMessage().contains("used 0.98 GB"), e.getMessage());
+    assertEquals("q", e.projectId());
+    assertEquals(io.csbs.ErrorCode.QUOTA_EXCEEDED, e.code());
+    assertEquals("quota backup_capacity of project q (limit 1 GB) is exceeded: used 1000 MB, asked 25 MB more",
+        e.getMessage());
+  }
+
+  @Test
+  void aSmallBackupOverAFullQuotaSaysMegabytesNotZeroGigabytes() {
+    QuotaExceededException e = assertThrows(QuotaExceededException.class,
+        () -> Quota.of(Quota.UNLIMITED, 1).checkRoomFor("q", 1, 1024, 1, 1));
+    assertEquals("quota backup_capacity of project q (limit 1 GB) is exceeded: used 1.00 GB (1024 MB), asked 1 MB more",
+        e.getMessage());
+  }
+
+  @Test
+  void boundsTheCapacityQuotaSoThatItsMegabytesFitInALong() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> Quota.of(-1, Long.MAX_VALUE));
+    assertEquals("backup_capacity", e.field());
+    assertTrue(e.rule().contains(String.valueOf(Quota.MAX_CAPACITY_GB)), e.rule());
+    assertThrows(InvalidValueException.class, () -> Quota.of(-1, Quota.MAX_CAPACITY_GB + 1));
+    Quota largest = Quota.of(-1, Quota.MAX_CAPACITY_GB);
+    // 2^31 backups of the largest size fit exactly, and nothing overflows on the way
+    long most = (1L << 31) * io.csbs.backup.Backup.MAX_SIZE_MB;
+    assertDoesNotThrow(() -> largest.checkRoomFor("q", 1L << 30, most / 2, 1L << 30, most / 2));
+    assertThrows(QuotaExceededException.class, () -> largest.checkRoomFor("q", 1L << 30, most / 2, 1, most / 2 + 1));
+    assertEquals(OptionalLong.of(most), new QuotaUsage(largest, 0, 0).capacityRemainingMb());
   }
 
   @Test

@@ -227,7 +227,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       if (!insertIfAbsent(connection, backup)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
-      project.quota.checkRoomFor(project.backups, project.sizeMb, 1, backup.sizeMb());
+      project.quota.checkRoomFor(backup.projectId(), project.backups, project.sizeMb, 1, backup.sizeMb());
       install(connection, project, null, backup, null, project.lastSequence + 1, false);
       return null;
     });
@@ -252,11 +252,14 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         ProjectRow project = lockProject(connection, batch.getKey(), true);
         locked.put(batch.getKey(), project);
         refuseDuplicates(connection, batch.getKey(), batch.getValue());
+      }
+      for (Map.Entry<String, List<Backup>> batch : byProject.entrySet()) {  // quotas once no project has a duplicate
+        ProjectRow project = locked.get(batch.getKey());
         long batchMb = 0;
         for (Backup backup : batch.getValue()) {
           batchMb += backup.sizeMb();
         }
-        project.quota.checkRoomFor(project.backups, project.sizeMb, batch.getValue().size(), batchMb);
+        project.quota.checkRoomFor(batch.getKey(), project.backups, project.sizeMb, batch.getValue().size(), batchMb);
       }
       for (Map.Entry<String, List<Backup>> batch : byProject.entrySet()) {
         insertBatch(connection, locked.get(batch.getKey()), batch.getValue(), false);
@@ -510,8 +513,11 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     Set<String> existing = existingIds(connection, projectId, ids);
     Set<String> seen = new HashSet<>();
     for (Backup backup : batch) {
-      if (!seen.add(backup.id()) || existing.contains(backup.id())) {
+      if (existing.contains(backup.id())) {
         return new DuplicateBackupException(projectId, backup.id());
+      }
+      if (!seen.add(backup.id())) {
+        return new DuplicateBackupException(projectId, backup.id(), true);
       }
     }
     throw new IllegalStateException("no duplicate in the batch");

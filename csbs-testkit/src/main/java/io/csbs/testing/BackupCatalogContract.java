@@ -649,6 +649,10 @@ public abstract class BackupCatalogContract {
     QuotaExceededException capacity = assertThrows(QuotaExceededException.class,
         () -> catalog.add(available(PROJECT, "b-4", Duration.ofDays(1))));
     assertEquals("backup_capacity", capacity.quota());
+    assertEquals(PROJECT, capacity.projectId());
+    QuotaExceededException small = assertThrows(QuotaExceededException.class,
+        () -> catalog.add(sized(PROJECT, "b-5", 1)));
+    assertTrue(small.getMessage().contains("asked 1 MB more"), "1 MB is not 0.00 GB: " + small.getMessage());
 
     assertEquals(before, state(), "a refused add must leave the catalog as it was");
     assertEquals(usageBefore, catalog.usage(PROJECT, UsageQuery.firstServers(10)));
@@ -720,6 +724,9 @@ public abstract class BackupCatalogContract {
     DuplicateBackupException e = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
 
     assertEquals("b-2", e.backupId());
+    assertEquals(PROJECT, e.projectId());
+    assertFalse(e.inBatch(), "b-2 exists in the project: " + e.getMessage());
+    assertTrue(e.getMessage().contains("already exists in project " + PROJECT), e.getMessage());
     assertEquals(before, state(), "addAll must add none when one is refused");
   }
 
@@ -731,9 +738,45 @@ public abstract class BackupCatalogContract {
         available(PROJECT, "b-2", Duration.ofDays(2)),
         available(PROJECT, "b-1", Duration.ofDays(1)));
 
-    assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
+    DuplicateBackupException e = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
 
+    assertEquals("b-1", e.backupId());
+    assertEquals(PROJECT, e.projectId());
+    assertTrue(e.inBatch(), "b-1 repeats in the batch, the project has no b-1: " + e.getMessage());
+    assertTrue(e.getMessage().contains("repeats in the batch"), e.getMessage());
     assertEquals(State.EMPTY, state(), "addAll must add none when an id repeats in the batch");
+  }
+
+  /**
+   * Checks that a batch is checked project by project in project id order, duplicates of every
+   * project before any quota, and that a refusal names its project.
+   */
+  @Test
+  public void aRefusedBatchNamesTheProjectAndDuplicatesComeBeforeQuotas() {
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofDays(9)));
+    catalog.setQuota(OTHER_PROJECT, Quota.of(2, Quota.UNLIMITED));
+    catalog.setQuota(PROJECT, Quota.of(1, Quota.UNLIMITED));
+    State before = state();
+
+    QuotaExceededException quota = assertThrows(QuotaExceededException.class, () -> catalog.addAll(List.of(
+        available(OTHER_PROJECT, "b-1", Duration.ofDays(1)),
+        available(OTHER_PROJECT, "b-2", Duration.ofDays(2)),
+        available(PROJECT, "b-3", Duration.ofDays(3)))));
+    assertEquals(OTHER_PROJECT, quota.projectId(), "only " + OTHER_PROJECT + " goes beyond its quota");
+    assertEquals("backups", quota.quota());
+    assertTrue(quota.getMessage().contains(OTHER_PROJECT), quota.getMessage());
+
+    DuplicateBackupException duplicate = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(List.of(
+        available(PROJECT, "b-1", Duration.ofDays(1)),
+        available(PROJECT, "b-2", Duration.ofDays(2)),
+        available(OTHER_PROJECT, "b-3", Duration.ofDays(3)),
+        available(OTHER_PROJECT, "theirs", Duration.ofDays(4)))));
+    assertEquals(OTHER_PROJECT, duplicate.projectId(), "a duplicate in any project comes before a quota");
+    assertEquals("theirs", duplicate.backupId());
+
+    assertEquals(before, state(), "a refused batch must add nothing");
+    assertEquals(1, catalog.sequence(OTHER_PROJECT));
+    assertEquals(0, catalog.sequence(PROJECT));
   }
 
   /** Checks that the catalog keeps the same id in two projects as two backups. */
@@ -1894,7 +1937,10 @@ public abstract class BackupCatalogContract {
     }
   }
 
-  /** Equal results, or refusals of the same kind with the same facts (field, current version, state). */
+  /**
+   * Equal results, or refusals of the same kind with the same facts (field, current version, state,
+   * project and id of a duplicate and whether it repeats in the batch, project and quota exceeded).
+   */
   private static void assertSameOutcome(Object expected, Object actual, String context) {
     if (expected instanceof RuntimeException) {
       RuntimeException refusal = (RuntimeException) expected;
@@ -1907,6 +1953,19 @@ public abstract class BackupCatalogContract {
         assertEquals(((VersionConflictException) refusal).currentVersion(), ((VersionConflictException) actual).currentVersion(), context);
       } else if (refusal instanceof IllegalTransitionException) {
         assertEquals(((IllegalTransitionException) refusal).status(), ((IllegalTransitionException) actual).status(), context);
+      } else if (refusal instanceof DuplicateBackupException) {
+        DuplicateBackupException expectedDuplicate = (DuplicateBackupException) refusal;
+        DuplicateBackupException actualDuplicate = (DuplicateBackupException) actual;
+        assertEquals(expectedDuplicate.projectId() + "/" + expectedDuplicate.backupId() + " in batch "
+                + expectedDuplicate.inBatch(),
+            actualDuplicate.projectId() + "/" + actualDuplicate.backupId() + " in batch " + actualDuplicate.inBatch(),
+            context);
+      } else if (refusal instanceof QuotaExceededException) {
+        assertEquals(((QuotaExceededException) refusal).projectId() + " " + ((QuotaExceededException) refusal).quota(),
+            ((QuotaExceededException) actual).projectId() + " " + ((QuotaExceededException) actual).quota(), context);
+      } else if (refusal instanceof BackupNotFoundException) {
+        assertEquals(((BackupNotFoundException) refusal).projectId(), ((BackupNotFoundException) actual).projectId(),
+            context);
       }
       return;
     }

@@ -146,21 +146,25 @@ public final class ReferenceCatalog implements BackupCatalog {
   public synchronized void addAll(Collection<Backup> backups) {
     refuseChangesInsideRead();
     requireNonNull(backups, "backups");
-    Map<String, Set<String>> batchIds = new HashMap<>();
+    // project by project in id order, each in batch order: every duplicate first, then the quotas
+    Map<String, List<Backup>> byProject = new TreeMap<>();
     for (Backup backup : backups) {
       requireNonNull(backup, "backup");
-      boolean newInBatch = batchIds.computeIfAbsent(backup.projectId(), p -> new HashSet<>()).add(backup.id());
-      if (!newInBatch || backupsOf(backup.projectId()).containsKey(backup.id())) {
-        throw new DuplicateBackupException(backup.projectId(), backup.id());
+      byProject.computeIfAbsent(backup.projectId(), p -> new ArrayList<>()).add(backup);
+    }
+    byProject.forEach((projectId, batch) -> {
+      Set<String> seen = new HashSet<>();
+      for (Backup backup : batch) {
+        if (backupsOf(projectId).containsKey(backup.id())) {
+          throw new DuplicateBackupException(projectId, backup.id());
+        }
+        if (!seen.add(backup.id())) {
+          throw new DuplicateBackupException(projectId, backup.id(), true);
+        }
       }
-    }
-    Map<String, long[]> added = new TreeMap<>();
-    for (Backup backup : backups) {
-      long[] countAndMb = added.computeIfAbsent(backup.projectId(), p -> new long[2]);
-      countAndMb[0]++;
-      countAndMb[1] += backup.sizeMb();
-    }
-    added.forEach((projectId, countAndMb) -> checkQuota(projectId, countAndMb[0], countAndMb[1]));
+    });
+    byProject.forEach((projectId, batch) ->
+        checkQuota(projectId, batch.size(), batch.stream().mapToLong(Backup::sizeMb).sum()));
     for (Backup backup : backups) {
       projects.computeIfAbsent(backup.projectId(), p -> new LinkedHashMap<>()).put(backup.id(), backup);
     }
@@ -515,7 +519,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   private void checkQuota(String projectId, long moreBackups, long moreMb) {
     Collection<Backup> backups = backupsOf(projectId).values();
     long sizeMb = backups.stream().mapToLong(Backup::sizeMb).sum();
-    quotas.getOrDefault(projectId, Quota.NONE).checkRoomFor(backups.size(), sizeMb, moreBackups, moreMb);
+    quotas.getOrDefault(projectId, Quota.NONE).checkRoomFor(projectId, backups.size(), sizeMb, moreBackups, moreMb);
   }
 
   /** {@code ReferenceCatalog{3 projects, 1200 backups, stall threshold PT30M}}. */
