@@ -240,6 +240,12 @@ public interface BackupCatalog {
    * });
    * }</pre>
    *
+   * <p>A subscriber may change the catalog; each subscriber still sees each project's changes in
+   * sequence order. The in-memory catalog delivers a change made from inside a delivery after the
+   * change being delivered has reached every subscriber, on the same thread (the subscriber's call
+   * returns before its own change is delivered); a catalog with its own delivery threads takes it as
+   * it takes any writer's.
+   *
    * <p>A subscriber that throws is logged and keeps its subscription; the catalog is unaffected.
    *
    * @param subscriber the receiver of the changes

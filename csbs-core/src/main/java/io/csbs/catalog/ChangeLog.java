@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  * recorded change, in order, so that a subscriber never sees a change before one recorded earlier
  * and is never called by two threads at once. A subscriber that throws is reported and keeps its
  * subscription; the catalog is unaffected, since its changes were committed before delivery.
+ *
+ * <p>A change a subscriber makes while it is being delivered a change is recorded like any other and
+ * delivered by the drain already running on its thread, after the current change has reached every
+ * subscriber: never nested inside that delivery, where the subscribers not yet called would see it
+ * before the change that came first.
  */
 final class ChangeLog {
   private static final System.Logger LOG = System.getLogger(ChangeLog.class.getName());
@@ -58,6 +63,9 @@ final class ChangeLog {
 
   /** Delivers the recorded changes unless another thread is at it; called after the lock is released. */
   void deliver() {
+    if (delivering.isHeldByCurrentThread()) {
+      return;  // a change made by a subscriber: the drain running on this thread delivers it next, in order
+    }
     while (hasPending() && delivering.tryLock()) {
       try {
         Change change;

@@ -15,7 +15,8 @@ import java.math.BigDecimal;
  * }</pre>
  *
  * @param serverId the server's id
- * @param serverName the server's name (as its latest counted backup names it)
+ * @param serverName the server's name, as its newest counted backup names it (the latest created;
+ *     among backups created at the same instant, the one with the greatest id)
  * @param backups how many of its backups count
  * @param sizeMb their total size in MB
  */

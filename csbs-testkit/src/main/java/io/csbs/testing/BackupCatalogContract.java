@@ -619,6 +619,112 @@ public abstract class BackupCatalogContract {
     assertEquals("server-b-1", prod.servers().get(0).serverId());
   }
 
+  /**
+   * Checks that a usage line names its server as the newest counted backup of the server names it
+   * (the latest created; the greatest id among equal times), whatever order the backups came in.
+   */
+  @Test
+  public void aUsageLineNamesItsServerAsTheNewestCountedBackupDoes() {
+    Instant created = NOW.minus(Duration.ofDays(10));
+    Server renamedLast = Server.of("server-1", "ecs-newest", "eu-de-01");
+    catalog.add(named(PROJECT, "b-mid", Server.of("server-1", "ecs-middle", "eu-de-01"), created.plusSeconds(60),
+        Tag.of("env", "prod")));
+    catalog.add(named(PROJECT, "b-new", renamedLast, created.plusSeconds(120)));
+    catalog.add(named(PROJECT, "b-old", Server.of("server-1", "ecs-oldest", "eu-de-01"), created, Tag.of("env", "prod")));
+    catalog.add(named(PROJECT, "b-tie-a", Server.of("server-2", "ecs-tie-a", "eu-de-01"), created));
+    catalog.add(named(PROJECT, "b-tie-b", Server.of("server-2", "ecs-tie-b", "eu-de-01"), created));
+
+    assertEquals(List.of("ecs-newest", "ecs-tie-b"), serverNames(catalog.usage(PROJECT, UsageQuery.firstServers(10))),
+        "every backup counts: the newest of server-1 is b-new; of server-2, equal times, the greater id b-tie-b");
+    assertEquals(List.of("ecs-middle"),
+        serverNames(catalog.usage(PROJECT, UsageQuery.of(Predicates.tag("env", "prod"), 0, 10))),
+        "only tagged backups count: the newest counted is b-mid");
+    catalog.remove(PROJECT, "b-new", 1);
+    assertEquals(List.of("ecs-middle", "ecs-tie-b"), serverNames(catalog.usage(PROJECT, UsageQuery.firstServers(10))),
+        "once b-new is gone, b-mid is the newest of server-1");
+  }
+
+  private static Backup named(String project, String id, Server server, Instant created, Tag... tags) {
+    return Backup.builder().id(id).name("manualbk_" + id).projectId(project).server(server)
+        .status(BackupStatus.AVAILABLE).sizeMb(server.id().equals("server-1") ? 3000 : 1000).createdAt(created)
+        .addTags(tags).build();
+  }
+
+  private static List<String> serverNames(UsageReport report) {
+    return report.servers().stream().map(ServerUsage::serverName).collect(Collectors.toList());
+  }
+
+  /**
+   * Checks that no refusal of any kind changes a quota, the space usage or a sequence of either
+   * project.
+   */
+  @Test
+  public void refusalsLeaveQuotasUsageAndSequencesAsTheyWere() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(2), Tag.of("env", "prod")));
+    catalog.add(running(PROJECT, "job", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    catalog.add(available(OTHER_PROJECT, "b-2", Duration.ofDays(1)));
+    catalog.setQuota(PROJECT, Quota.of(2, 100));
+    catalog.setQuota(OTHER_PROJECT, Quota.of(10, 2));
+    State before = state();
+    List<Runnable> refused = List.of(
+        () -> catalog.apply(PROJECT, "b-1", 7, Transition.restore()),
+        () -> catalog.apply(PROJECT, "job", 1, Transition.restore()),
+        () -> catalog.apply(PROJECT, "b-1", 1, Transition.complete()),
+        () -> catalog.apply(PROJECT, "job", 1, Transition.reportProgress(5)),
+        () -> catalog.apply(PROJECT, "missing", 1, Transition.delete()),
+        () -> catalog.apply(OTHER_PROJECT, "b-1", 1, Transition.delete()),
+        () -> catalog.remove(PROJECT, "b-1", 2),
+        () -> catalog.remove(OTHER_PROJECT, "job", 1),
+        () -> catalog.add(available(PROJECT, "b-1", Duration.ofDays(3))),
+        () -> catalog.add(available(PROJECT, "b-3", Duration.ofDays(3))),
+        () -> catalog.add(sized(OTHER_PROJECT, "b-4", 2048)),
+        () -> catalog.addAll(List.of(available(OTHER_PROJECT, "b-5", Duration.ofDays(1)),
+            available(PROJECT, "b-6", Duration.ofDays(1)))),
+        () -> catalog.addAll(List.of(available(OTHER_PROJECT, "b-7", Duration.ofDays(1)),
+            available(OTHER_PROJECT, "b-7", Duration.ofDays(2)))),
+        () -> catalog.replay(new Change(9, PROJECT, "b-8", Optional.empty(),
+            Optional.of(available(PROJECT, "b-8", Duration.ofDays(1))), Optional.empty())),
+        () -> catalog.load(new ProjectSnapshot(OTHER_PROJECT, 0, Quota.NONE, List.of())));
+
+    for (int i = 0; i < refused.size(); i++) {
+      assertThrows(RuntimeException.class, refused.get(i)::run, "refusal " + i + " was accepted");
+      assertEquals(before, state(), "refusal " + i + " changed the catalog");
+    }
+  }
+
+  // ---------------------------------------------------------------- subscribers that change the catalog
+
+  /**
+   * Checks that a change a subscriber makes while it is delivered a change reaches every subscriber
+   * in its project's sequence order.
+   */
+  @Test
+  public void aChangeMadeByASubscriberReachesEverySubscriberInSequenceOrder() {
+    List<Change> first = Collections.synchronizedList(new ArrayList<>());
+    List<Change> second = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean reacted = new java.util.concurrent.atomic.AtomicBoolean();
+    catalog.subscribe(change -> {
+      first.add(change);
+      if (change.backupId().equals("b-1") && reacted.compareAndSet(false, true)) {
+        catalog.add(available(PROJECT, "b-2", Duration.ofDays(2)));  // from inside the delivery of b-1
+      }
+    });
+    catalog.subscribe(second::add);
+
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    await(() -> "the subscriber's change committed", () -> catalog.find(PROJECT, "b-2").isPresent());
+    catalog.add(available(PROJECT, "b-3", Duration.ofDays(3)));
+
+    for (List<Change> seen : List.of(first, second)) {
+      List<Change> delivered = awaitSize(seen, 3);
+      assertEquals(List.of(1L, 2L, 3L), sequences(ofProject(delivered, PROJECT)),
+          "each subscriber sees the project's changes in sequence order: " + delivered);
+      assertEquals(List.of("b-1", "b-2", "b-3"),
+          delivered.stream().map(Change::backupId).collect(Collectors.toList()));
+    }
+    assertEquals(3, catalog.sequence(PROJECT));
+  }
+
   /** Checks that another project's backups never count in usage or quota. */
   @Test
   public void anotherProjectsBackupsNeverCountInUsageOrQuota() {
@@ -645,7 +751,10 @@ public abstract class BackupCatalogContract {
     assertThrows(QuotaExceededException.class,
         () -> catalog.addAll(List.of(available(PROJECT, "b-3", Duration.ofDays(1)))));
 
+    assertEquals(before, state(), "a refused add must leave the catalog as it was");
+
     catalog.setQuota(PROJECT, Quota.of(Quota.UNLIMITED, 1));  // 1 GB: b-1 uses 1024 MB of it
+    before = state();
     QuotaExceededException capacity = assertThrows(QuotaExceededException.class,
         () -> catalog.add(available(PROJECT, "b-4", Duration.ofDays(1))));
     assertEquals("backup_capacity", capacity.quota());
@@ -1987,26 +2096,35 @@ public abstract class BackupCatalogContract {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Everything a reader of {@link #PROJECT} and {@link #OTHER_PROJECT} can see. */
+  /**
+   * Everything a reader of {@link #PROJECT} and {@link #OTHER_PROJECT} can see: backups, tag
+   * catalogues, quotas with their use, space usage and sequences.
+   */
   private static final class State {
-    static final State EMPTY = new State(List.of(), List.of(), TagCatalogue.empty(), TagCatalogue.empty());
+    static final State EMPTY = new State(List.of(), List.of(), TagCatalogue.empty(), TagCatalogue.empty(),
+        List.of(new QuotaUsage(Quota.NONE, 0, 0), new QuotaUsage(Quota.NONE, 0, 0),
+            new UsageReport(0, 0, 0, List.of()), new UsageReport(0, 0, 0, List.of()), 0L, 0L));
 
     final List<Backup> mine;
     final List<Backup> theirs;
     final TagCatalogue myTags;
     final TagCatalogue theirTags;
+    /** Both projects' quota usage, usage reports and sequences. */
+    final List<Object> accounts;
 
-    State(List<Backup> mine, List<Backup> theirs, TagCatalogue myTags, TagCatalogue theirTags) {
+    State(List<Backup> mine, List<Backup> theirs, TagCatalogue myTags, TagCatalogue theirTags, List<Object> accounts) {
       this.mine = mine;
       this.theirs = theirs;
       this.myTags = myTags;
       this.theirTags = theirTags;
+      this.accounts = accounts;
     }
 
     @Override
     public boolean equals(Object other) {
       return other instanceof State && ((State) other).mine.equals(mine) && ((State) other).theirs.equals(theirs)
-          && ((State) other).myTags.equals(myTags) && ((State) other).theirTags.equals(theirTags);
+          && ((State) other).myTags.equals(myTags) && ((State) other).theirTags.equals(theirTags)
+          && ((State) other).accounts.equals(accounts);
     }
 
     @Override
@@ -2016,12 +2134,17 @@ public abstract class BackupCatalogContract {
 
     @Override
     public String toString() {
-      return PROJECT + " " + mine + " " + myTags + ", " + OTHER_PROJECT + " " + theirs + " " + theirTags;
+      return PROJECT + " " + mine + " " + myTags + ", " + OTHER_PROJECT + " " + theirs + " " + theirTags
+          + "; quotas, usage and sequences " + accounts;
     }
   }
 
   private State state() {
-    return new State(everything(PROJECT), everything(OTHER_PROJECT), catalog.tagCatalogue(PROJECT), catalog.tagCatalogue(OTHER_PROJECT));
+    UsageQuery every = UsageQuery.firstServers(UsageQuery.MAX_LIMIT);
+    return new State(everything(PROJECT), everything(OTHER_PROJECT), catalog.tagCatalogue(PROJECT),
+        catalog.tagCatalogue(OTHER_PROJECT), List.of(catalog.quotaUsage(PROJECT), catalog.quotaUsage(OTHER_PROJECT),
+            catalog.usage(PROJECT, every), catalog.usage(OTHER_PROJECT, every), catalog.sequence(PROJECT),
+            catalog.sequence(OTHER_PROJECT)));
   }
 
   private List<Backup> everything(String project) {

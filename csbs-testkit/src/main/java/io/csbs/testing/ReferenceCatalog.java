@@ -91,6 +91,10 @@ public final class ReferenceCatalog implements BackupCatalog {
   private final Map<String, Long> sequences = new HashMap<>();
   /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
   private final Map<String, Quota> quotas = new HashMap<>();
+  /** Guarded by {@code this}. Committed changes not yet delivered to every subscriber, in commit order. */
+  private final java.util.ArrayDeque<Change> undelivered = new java.util.ArrayDeque<>();
+  /** Guarded by {@code this}. Whether changes are being delivered (further up this thread). */
+  private boolean delivering;
   /** Guarded by {@code this}. The project being read by {@link #read}, or null. */
   private String readingProject;
   /** Guarded by {@code this}. The one instant of the running {@link #read}, or null. */
@@ -216,14 +220,31 @@ public final class ReferenceCatalog implements BackupCatalog {
         Optional.ofNullable(before), Optional.ofNullable(after), Optional.ofNullable(transition)));
   }
 
+  /**
+   * Delivers {@code change} to every subscriber, after the changes before it. A change a subscriber
+   * makes while being delivered one (on this thread, holding the lock) waits until the current change
+   * has reached every subscriber, so that each sees every project's changes in sequence order.
+   */
   private void deliver(Change change) {
-    for (Consumer<Change> subscriber : subscribers) {
-      try {
-        subscriber.accept(change);
-      } catch (RuntimeException e) {
-        System.getLogger(ReferenceCatalog.class.getName())
-            .log(System.Logger.Level.WARNING, "subscriber failed on change " + change, e);
+    undelivered.add(change);
+    if (delivering) {
+      return;  // made by a subscriber: the loop below, further up this thread, delivers it next
+    }
+    delivering = true;
+    try {
+      Change next;
+      while ((next = undelivered.poll()) != null) {
+        for (Consumer<Change> subscriber : subscribers) {
+          try {
+            subscriber.accept(next);
+          } catch (RuntimeException e) {
+            System.getLogger(ReferenceCatalog.class.getName())
+                .log(System.Logger.Level.WARNING, "subscriber failed on change " + next, e);
+          }
+        }
       }
+    } finally {
+      delivering = false;
     }
   }
 

@@ -152,6 +152,41 @@ class BackupCatalogContractSelfTest {
         BackupCatalogContract::stalledFollowsTheClock);
   }
 
+  @Test
+  void contractCatchesARefusedChangeThatWipesTheQuota() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+        try {
+          return delegate.apply(projectId, backupId, expectedVersion, transition);
+        } catch (RuntimeException refused) {
+          delegate.setQuota(projectId, io.csbs.usage.Quota.NONE);  // a cleanup that forgets what it reset
+          throw refused;
+        }
+      }
+    }, BackupCatalogContract::refusalsLeaveQuotasUsageAndSequencesAsTheyWere);
+  }
+
+  @Test
+  void contractCatchesUsageLinesNamedAsTheOldestBackupNamesTheServer() {
+    assertTestFails(clock -> new Forwarding(clock) {
+      @Override
+      public io.csbs.usage.UsageReport usage(String projectId, io.csbs.usage.UsageQuery query) {
+        io.csbs.usage.UsageReport report = delegate.usage(projectId, query);
+        List<Backup> counted = delegate.query(projectId,
+            Query.builder().where(query.where()).limit(Query.MAX_LIMIT).build()).backups();
+        java.util.Comparator<Backup> oldestFirst =
+            java.util.Comparator.comparing(Backup::createdAt).thenComparing(Backup::id);
+        List<io.csbs.usage.ServerUsage> renamed = report.servers().stream()
+            .map(line -> new io.csbs.usage.ServerUsage(line.serverId(), counted.stream()
+                .filter(backup -> backup.server().id().equals(line.serverId()))
+                .min(oldestFirst).orElseThrow().server().name(), line.backups(), line.sizeMb()))
+            .toList();
+        return new io.csbs.usage.UsageReport(report.backups(), report.sizeMb(), report.serverCount(), renamed);
+      }
+    }, BackupCatalogContract::aUsageLineNamesItsServerAsTheNewestCountedBackupDoes);
+  }
+
   // ---- per-project sequences, replay, load, and subscribers called asynchronously
 
   @Test
