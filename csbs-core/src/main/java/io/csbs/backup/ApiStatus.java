@@ -61,6 +61,7 @@ public enum ApiStatus {
    * @throws InvalidValueException naming {@code status} if {@code text} is none of the nine
    */
   public static ApiStatus parse(String text) {
+    java.util.Objects.requireNonNull(text, "text");
     for (ApiStatus status : values()) {
       if (status.apiName().equals(text)) {
         return status;

@@ -140,6 +140,7 @@ public abstract class Backup {
    * @param operation an operation a user may start
    */
   public final boolean allows(Operation operation) {
+    requireNonNull(operation, "operation");
     return allowedOperations().contains(operation);
   }
 
@@ -149,6 +150,7 @@ public abstract class Backup {
    * @param key a tag key, compared exactly
    */
   public final Optional<String> tagValue(String key) {
+    requireNonNull(key, "key");
     for (Tag tag : tags()) {
       if (tag.key().equals(key)) {
         return Optional.of(tag.value());

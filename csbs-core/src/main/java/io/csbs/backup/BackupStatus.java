@@ -69,6 +69,7 @@ public enum BackupStatus {
    * @return an unmodifiable set, in {@link Operation} order
    */
   public Set<Operation> allowedOperations(BackupType type) {
+    java.util.Objects.requireNonNull(type, "type");
     switch (this) {
       case AVAILABLE:
         return type.supportsInstantRestore() ? ENHANCED_AVAILABLE : COMMON_AVAILABLE;

@@ -29,8 +29,8 @@ public final class BackupNotFoundException extends java.util.NoSuchElementExcept
    */
   public BackupNotFoundException(String projectId, String backupId) {
     super("backup " + backupId + " not found in project " + projectId);
-    this.projectId = projectId;
-    this.backupId = backupId;
+    this.projectId = java.util.Objects.requireNonNull(projectId, "projectId");
+    this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
   }
 
   /** {@return the project that was searched} */

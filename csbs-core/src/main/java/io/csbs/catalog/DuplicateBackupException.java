@@ -47,8 +47,8 @@ public final class DuplicateBackupException extends IllegalStateException implem
   public DuplicateBackupException(String projectId, String backupId, boolean inBatch) {
     super("backup " + backupId + (inBatch ? " repeats in the batch for project " : " already exists in project ")
         + projectId);
-    this.projectId = projectId;
-    this.backupId = backupId;
+    this.projectId = java.util.Objects.requireNonNull(projectId, "projectId");
+    this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
     this.inBatch = inBatch;
   }
 

@@ -36,12 +36,13 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
    * @param sequence the sequence of the project's last change the snapshot includes; 0 before its first
    * @param quota the project's quotas ({@link Quota#NONE} for none)
    * @param backups the project's backups, each of the project and with a unique id
-   * @throws InvalidValueException naming {@code project id} if it is null or blank, {@code sequence} if
+   * @throws InvalidValueException naming {@code project id} if it is blank, {@code sequence} if
    *     it is negative, or {@code backups} if a backup is of another project
    * @throws DuplicateBackupException if two backups have the same id
    */
   public ProjectSnapshot {
-    if (projectId == null || projectId.isBlank()) {
+    requireNonNull(projectId, "projectId");
+    if (projectId.isBlank()) {
       throw new InvalidValueException("project id", projectId, "must be non-blank");
     }
     if (sequence < 0) {

@@ -38,7 +38,7 @@ public final class VersionConflictException extends IllegalStateException implem
   public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
     super("backup " + backupId + " is at version " + currentVersion + ", the change was based on version "
         + expectedVersion + ": read it again and retry");
-    this.backupId = backupId;
+    this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
     this.expectedVersion = expectedVersion;
     this.currentVersion = currentVersion;
   }

@@ -178,6 +178,7 @@ public final class Lifecycle {
    * @throws InvalidValueException naming {@code now} if it is before the backup's last change
    */
   public static Backup fail(Backup backup, String reason, Instant now) {
+    java.util.Objects.requireNonNull(reason, "reason");
     checkTime(backup, now);
     runningProgress(backup, "fail");
     JobType job = backup.status().job().orElseThrow();

@@ -61,6 +61,7 @@ public record StallRule(Duration threshold) {
    * @param now the instant of the judgement
    */
   public boolean isStalled(Backup backup, Instant now) {
+    java.util.Objects.requireNonNull(now, "now");
     Optional<Progress> progress = backup.progress();
     return progress.isPresent() && isStalled(progress.get().changedAt(), now);
   }
@@ -72,6 +73,8 @@ public record StallRule(Duration threshold) {
    * @param clock the clock that gives the instant of the judgement
    */
   public boolean isStalled(Backup backup, Clock clock) {
+    java.util.Objects.requireNonNull(backup, "backup");
+    java.util.Objects.requireNonNull(clock, "clock");
     return isStalled(backup, clock.instant());
   }
 

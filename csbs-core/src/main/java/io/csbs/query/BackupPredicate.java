@@ -50,6 +50,7 @@ public sealed interface BackupPredicate
    * @param clock the clock that gives the instant
    */
   default boolean test(Backup backup, Clock clock) {
+    java.util.Objects.requireNonNull(clock, "clock");
     return test(backup, clock.instant(), StallRule.DEFAULT);
   }
 
@@ -69,6 +70,7 @@ enum All implements BackupPredicate {
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return true;
   }
 
@@ -89,6 +91,7 @@ enum None implements BackupPredicate {
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return false;
   }
 
@@ -106,6 +109,7 @@ enum None implements BackupPredicate {
 record StatusIn(Set<BackupStatus> statuses) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return statuses.contains(backup.status());
   }
 
@@ -123,6 +127,7 @@ record StatusIn(Set<BackupStatus> statuses) implements BackupPredicate {
 record CreatedIn(TimeRange range) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return range.contains(backup.createdAt());
   }
 
@@ -140,6 +145,7 @@ record CreatedIn(TimeRange range) implements BackupPredicate {
 record CreatedWithinLast(Duration window) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     Instant created = backup.createdAt();
     return !created.isBefore(now.minus(window)) && !created.isAfter(now);
   }
@@ -163,6 +169,7 @@ record NameContains(String text) implements BackupPredicate {
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return backup.name().toLowerCase(Locale.ROOT).contains(text);
   }
 
@@ -184,6 +191,7 @@ record ServerNameContains(String text) implements BackupPredicate {
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return backup.server().name().toLowerCase(Locale.ROOT).contains(text);
   }
 
@@ -201,6 +209,7 @@ record ServerNameContains(String text) implements BackupPredicate {
 record BackupIdIs(String id) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return backup.id().equals(id);
   }
 
@@ -218,6 +227,7 @@ record BackupIdIs(String id) implements BackupPredicate {
 record AttributeIs(Attribute attribute, String value) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return value.equals(attribute.valueOf(backup));
   }
 
@@ -236,6 +246,7 @@ record AttributeIs(Attribute attribute, String value) implements BackupPredicate
 record HasTag(String key, List<String> values) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     String actual = backup.tagValue(key).orElse(null);
     return actual != null && matchesValue(values, actual);
   }
@@ -268,6 +279,7 @@ enum Stalled implements BackupPredicate {
 
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return stallRule.isStalled(backup, now);
   }
 
@@ -285,6 +297,7 @@ enum Stalled implements BackupPredicate {
 record And(List<BackupPredicate> operands) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     for (BackupPredicate operand : operands) {
       if (!operand.test(backup, now, stallRule)) {
         return false;
@@ -307,6 +320,7 @@ record And(List<BackupPredicate> operands) implements BackupPredicate {
 record Or(List<BackupPredicate> operands) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     for (BackupPredicate operand : operands) {
       if (operand.test(backup, now, stallRule)) {
         return true;
@@ -329,6 +343,7 @@ record Or(List<BackupPredicate> operands) implements BackupPredicate {
 record Not(BackupPredicate operand) implements BackupPredicate {
   @Override
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
+    PredicateArguments.require(backup, now, stallRule);
     return !operand.test(backup, now, stallRule);
   }
 
@@ -340,5 +355,16 @@ record Not(BackupPredicate operand) implements BackupPredicate {
   @Override
   public String toString() {
     return "NOT " + operand;
+  }
+}
+
+/** The null checks of {@link BackupPredicate#test}, the same in every kind of predicate. */
+final class PredicateArguments {
+  private PredicateArguments() {}
+
+  static void require(Backup backup, Instant now, StallRule stallRule) {
+    java.util.Objects.requireNonNull(backup, "backup");
+    java.util.Objects.requireNonNull(now, "now");
+    java.util.Objects.requireNonNull(stallRule, "stallRule");
   }
 }

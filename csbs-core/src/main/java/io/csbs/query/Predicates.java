@@ -69,7 +69,7 @@ public final class Predicates {
    */
   public static BackupPredicate status(BackupStatus status, BackupStatus... more) {
     EnumSet<BackupStatus> statuses = EnumSet.of(requireNonNull(status, "status"));
-    statuses.addAll(Arrays.asList(more));
+    statuses.addAll(requireElements(more, "more"));
     return status(statuses);
   }
 
@@ -81,6 +81,7 @@ public final class Predicates {
    * @throws InvalidValueException naming {@code status} if {@code statuses} is empty
    */
   public static BackupPredicate status(Collection<BackupStatus> statuses) {
+    requireElements(statuses, "statuses");
     if (statuses.isEmpty()) {
       throw new InvalidValueException("status", statuses, "must name at least one state");
     }
@@ -328,7 +329,7 @@ public final class Predicates {
    * @param operands the predicates that must all match
    */
   public static BackupPredicate and(BackupPredicate... operands) {
-    return and(Arrays.asList(operands));
+    return and(requireElements(operands, "operands"));
   }
 
   /**
@@ -337,6 +338,7 @@ public final class Predicates {
    * @param operands the predicates that must all match
    */
   public static BackupPredicate and(List<BackupPredicate> operands) {
+    requireElements(operands, "operands");
     Set<BackupPredicate> flat = new LinkedHashSet<>();
     for (BackupPredicate operand : operands) {
       requireNonNull(operand, "operand");
@@ -361,7 +363,7 @@ public final class Predicates {
    * @param operands the predicates of which one must match
    */
   public static BackupPredicate or(BackupPredicate... operands) {
-    return or(Arrays.asList(operands));
+    return or(requireElements(operands, "operands"));
   }
 
   /**
@@ -371,6 +373,7 @@ public final class Predicates {
    * @param operands the predicates of which one must match
    */
   public static BackupPredicate or(List<BackupPredicate> operands) {
+    requireElements(operands, "operands");
     Set<BackupPredicate> flat = new LinkedHashSet<>();
     for (BackupPredicate operand : operands) {
       requireNonNull(operand, "operand");
@@ -442,5 +445,20 @@ public final class Predicates {
       names.add(constant.name());
     }
     throw new InvalidValueException(attribute.toString(), value, "must be one of " + names);
+  }
+
+  /** {@code values}, refused if it or one of its elements is null, naming {@code name} or {@code name[i]}. */
+  static <T> List<T> requireElements(T[] values, String name) {
+    return requireElements(Arrays.asList(requireNonNull(values, name)), name);
+  }
+
+  /** {@code values}, refused if it or one of its elements is null, naming {@code name} or {@code name[i]}. */
+  static <T, C extends Collection<T>> C requireElements(C values, String name) {
+    requireNonNull(values, name);
+    int i = 0;
+    for (T value : values) {
+      requireNonNull(value, name + "[" + i++ + "]");
+    }
+    return values;
   }
 }

@@ -95,6 +95,7 @@ public final class Query {
    * @param marker the id of the last backup of the previous page
    */
   public Query after(String marker) {
+    java.util.Objects.requireNonNull(marker, "marker");
     return new Builder().from(this).offset(0).marker(marker).build();
   }
 

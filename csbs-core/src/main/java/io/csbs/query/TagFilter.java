@@ -94,6 +94,7 @@ public final class TagFilter {
      *     count}
      */
     public static Action parse(String text) {
+      java.util.Objects.requireNonNull(text, "text");
       for (Action action : values()) {
         if (action.apiName().equals(text)) {
           return action;

@@ -130,6 +130,7 @@ public final class TimeRange {
    * @param instant the instant
    */
   public boolean contains(Instant instant) {
+    java.util.Objects.requireNonNull(instant, "instant");
     if (from != null) {
       int order = instant.compareTo(from);
       if (order < 0 || (order == 0 && !fromInclusive)) {

@@ -74,8 +74,8 @@ class ChangeAndSnapshotTest {
     List<Backup> one = List.of(backup("project-a", "b-1"));
     assertEquals("project id", assertThrows(InvalidValueException.class,
         () -> new ProjectSnapshot(" ", 1, Quota.NONE, List.of())).field());
-    assertEquals("project id", assertThrows(InvalidValueException.class,
-        () -> new ProjectSnapshot(null, 1, Quota.NONE, List.of())).field());
+    assertEquals("projectId", assertThrows(NullPointerException.class,
+        () -> new ProjectSnapshot(null, 1, Quota.NONE, List.of())).getMessage());
     assertEquals("sequence", assertThrows(InvalidValueException.class,
         () -> new ProjectSnapshot("project-a", -1, Quota.NONE, one)).field());
     assertThrows(NullPointerException.class, () -> new ProjectSnapshot("project-a", 1, null, one));
