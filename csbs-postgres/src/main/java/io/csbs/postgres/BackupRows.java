@@ -47,6 +47,13 @@ final class BackupRows {
    * The columns after the key ({@code project_id, id}), which an update sets: Citus refuses an
    * update that sets the distribution column, even to its own value.
    */
+  /**
+   * The columns a backup is read from, in the order {@link #read} reads them: every column but the
+   * lower-cased names and the tag keys, which only searches use.
+   */
+  static final String READ_COLUMNS = "project_id, id, name, description, server_id, server_name, resource_type, "
+      + "availability_zone, status, progress, progress_at, backup_type, backup_trigger, policy_id, size_mb, created_at, "
+      + "updated_at, finished_at, failed_job, failure_reason, failed_at, tags, version";
   static final String FIELD_COLUMNS = COLUMNS.substring("project_id, id, ".length());
   static final int FIELD_COUNT = COLUMN_COUNT - 2;
 
@@ -184,50 +191,72 @@ final class BackupRows {
     return key + "=" + value;
   }
 
-  /** The backup of the row's {@link #COLUMN_COUNT} columns from {@code first} on. */
+  /** The backup of the row's {@link #READ_COLUMNS} from {@code first} on. */
   static Backup read(ResultSet row, int first) throws SQLException {
+    return build(raw(row, first));
+  }
+
+  /**
+   * The values of the row's {@link #READ_COLUMNS} from {@code first} on, as the driver decodes
+   * them, for {@link #build} to make a backup of, on another thread if need be.
+   */
+  static Object[] raw(ResultSet row, int first) throws SQLException {
+    Object[] values = new Object[23];
     int i = first;
-    Backup.Builder backup = Backup.builder();
-    backup.projectId(row.getString(i++));
-    backup.id(row.getString(i++));
-    backup.name(row.getString(i++));
-    i++; // name_lower
-    backup.description(Optional.ofNullable(row.getString(i++)));
-    String serverId = row.getString(i++);
-    String serverName = row.getString(i++);
-    i++; // server_name_lower
-    backup.server(Server.builder().id(serverId).name(serverName).resourceType(row.getString(i++))
-        .availabilityZone(row.getString(i++)).build());
-    backup.status(STATUSES[row.getShort(i++)]);
+    for (int v = 0; v < 8; v++) {      // project .. availability zone
+      values[v] = row.getString(i++);
+    }
+    values[8] = row.getShort(i++);     // status
     short percent = row.getShort(i++);
-    boolean running = !row.wasNull();
-    Instant progressAt = instant(row, i++);
-    if (running) {
-      backup.progress(Progress.of(percent, progressAt));
+    values[9] = row.wasNull() ? null : percent;
+    values[10] = instant(row, i++);   // progress_at
+    for (int v = 11; v < 14; v++) {    // type, trigger, policy id
+      values[v] = row.getString(i++);
     }
-    backup.type(BackupType.valueOf(row.getString(i++)));
-    backup.trigger(BackupTrigger.valueOf(row.getString(i++)));
-    backup.policyId(Optional.ofNullable(row.getString(i++)));
-    backup.sizeMb(row.getLong(i++));
-    backup.createdAt(instant(row, i++));
-    backup.updatedAt(instant(row, i++));
-    backup.finishedAt(Optional.ofNullable(instant(row, i++)));
-    String failedJob = row.getString(i++);
-    String reason = row.getString(i++);
-    Instant failedAt = instant(row, i++);
-    if (failedJob != null) {
-      backup.failure(Failure.of(JobType.valueOf(failedJob), reason, failedAt));
+    values[14] = row.getLong(i++);     // size
+    for (int v = 15; v < 18; v++) {    // created, updated, finished
+      values[v] = instant(row, i++);
     }
+    values[18] = row.getString(i++);   // failed job
+    values[19] = row.getString(i++);   // failure reason
+    values[20] = instant(row, i++);   // failed at
     Array tags = row.getArray(i++);
-    i++; // tag_keys
-    if (tags != null) {
-      for (Object pair : (Object[]) tags.getArray()) {
+    values[21] = tags == null ? null : tags.getArray();
+    values[22] = row.getLong(i);       // version
+    return values;
+  }
+
+  /** The backup of a row's {@link #raw} values. */
+  static Backup build(Object[] values) {
+    Backup.Builder backup = Backup.builder();
+    backup.projectId((String) values[0]);
+    backup.id((String) values[1]);
+    backup.name((String) values[2]);
+    backup.description(Optional.ofNullable((String) values[3]));
+    backup.server(Server.builder().id((String) values[4]).name((String) values[5]).resourceType((String) values[6])
+        .availabilityZone((String) values[7]).build());
+    backup.status(STATUSES[(Short) values[8]]);
+    if (values[9] != null) {
+      backup.progress(Progress.of((Short) values[9], (Instant) values[10]));
+    }
+    backup.type(BackupType.valueOf((String) values[11]));
+    backup.trigger(BackupTrigger.valueOf((String) values[12]));
+    backup.policyId(Optional.ofNullable((String) values[13]));
+    backup.sizeMb((Long) values[14]);
+    backup.createdAt((Instant) values[15]);
+    backup.updatedAt((Instant) values[16]);
+    backup.finishedAt(Optional.ofNullable((Instant) values[17]));
+    if (values[18] != null) {
+      backup.failure(Failure.of(JobType.valueOf((String) values[18]), (String) values[19], (Instant) values[20]));
+    }
+    if (values[21] != null) {
+      for (Object pair : (Object[]) values[21]) {
         String text = (String) pair;
         int split = text.indexOf('=');
         backup.addTags(Tag.of(text.substring(0, split), text.substring(split + 1)));
       }
     }
-    backup.version(row.getLong(i));
+    backup.version((Long) values[22]);
     return backup.build();
   }
 

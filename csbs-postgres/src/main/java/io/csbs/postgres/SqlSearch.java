@@ -53,7 +53,7 @@ final class SqlSearch {
 
   /**
    * A page of {@code query}, read as rows of: the total, how many backups the marker names (the
-   * page is valid only if exactly one), then the {@link BackupRows#COLUMNS} of one backup of the
+   * page is valid only if exactly one), then the {@link BackupRows#READ_COLUMNS} of one backup of the
    * page (all null when the page is empty), in the page's order, at most {@code limit + 1} of them.
    * {@code projectId} null for all projects.
    */
@@ -69,9 +69,9 @@ final class SqlSearch {
       sql.append("b.id = ").param(query.marker().get()).append(") ");
     }
     sql.append("SELECT t.total, ").append(marker ? "(SELECT count(*) FROM m)" : "1").append(", ")
-        .append(prefixed("p.", BackupRows.COLUMNS))
+        .append(prefixed("p.", BackupRows.READ_COLUMNS))
         .append(" FROM (SELECT ").append(total(projectId, query.predicate(), now, stallRule)).append(" AS total) t")
-        .append(" LEFT JOIN LATERAL (SELECT ").append(prefixed("b.", BackupRows.COLUMNS))
+        .append(" LEFT JOIN LATERAL (SELECT ").append(prefixed("b.", BackupRows.READ_COLUMNS))
         .append(" FROM csbs_backup b WHERE ");
     if (projectId != null) {
       sql.append("b.project_id = ").param(projectId).append(" AND ");
@@ -80,7 +80,11 @@ final class SqlSearch {
     if (marker) {
       sql.append(" AND ").append(after(keys));
     }
-    sql.append(" ORDER BY ").append(order("b.", keys))
+    // where the total is counted anyway and the matches come from an inverted index, the page is
+    // sorted from the matches: its cost is bounded by the count's, never by the table's size
+    boolean fromMatches = SqlPredicate.counter(query.predicate()) == null
+        && SqlPredicate.serverId(query.predicate()) == null && SqlPredicate.needsInvertedIndex(query.predicate());
+    sql.append(" ORDER BY ").append(fromMatches ? unindexedOrder(keys) : order("b.", keys))
         .append(" LIMIT ").param(query.limit() + 1)
         .append(" OFFSET ").param(query.offset())
         .append(") p ON TRUE ORDER BY ").append(order("p.", keys));
@@ -162,6 +166,25 @@ final class SqlSearch {
           .append(key.ascending() ? " ASC" : " DESC");
     }
     return order.toString();
+  }
+
+  /** The order of {@code keys} with the first as an expression no index gives, so the planner sorts. */
+  private static String unindexedOrder(List<Key> keys) {
+    Key first = keys.get(0);
+    String expression;
+    switch (first.column()) {
+      case "created_at":
+      case "updated_at":
+        expression = "(b." + first.column() + " + interval '0 seconds')";
+        break;
+      case "status":
+        expression = "(b.status + 0)";
+        break;
+      default:
+        expression = "(b." + first.column() + " || '')";   // keeps the column's collation "C"
+    }
+    String rest = order("b.", keys.subList(1, keys.size()));
+    return expression + (first.ascending() ? " ASC" : " DESC") + (rest.isEmpty() ? "" : ", " + rest);
   }
 
   private static String columns(String prefix, List<Key> keys) {
