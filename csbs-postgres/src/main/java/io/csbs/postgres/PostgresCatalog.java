@@ -79,7 +79,8 @@ import org.postgresql.PGStatement;
  * <p><b>Reads.</b> A page and its total come from one statement, hence one snapshot; {@link #read}
  * is one read-only {@code REPEATABLE READ} transaction, so its answers agree although writers go
  * on (they do not wait for it). The totals of every backup and of some states come from the
- * project's counters; other totals are exact counts. Names match ignoring case as {@code
+ * project's counters, the total of one server id from its usage row; other totals are exact
+ * counts. Names match ignoring case as {@code
  * toLowerCase(Locale.ROOT)} does, and names and ids sort char by char ({@code COLLATE "C"}), as the
  * in-memory catalog does for every name of the Basic Multilingual Plane.
  *
@@ -923,7 +924,41 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   }
 
   private Page queryIn(Connection connection, String projectId, Query query, Instant now) throws SQLException {
-    Sql sql = SqlSearch.page(projectId, query, now, stallRule);
+    if (!SqlSearch.decidedByTotal(query)) {
+      return pageIn(connection, projectId, query, SqlSearch.page(projectId, query, now, stallRule));
+    }
+    // the total first, then the page with the plan that fits it, from one snapshot
+    return inSnapshot(connection, () -> {
+      long total = countIn(connection, projectId, query.predicate(), now);
+      return pageIn(connection, projectId, query, SqlSearch.page(projectId, query, now, stallRule, total));
+    });
+  }
+
+  /**
+   * Runs {@code work} in one read-only {@code REPEATABLE READ} transaction on {@code connection},
+   * or as it is when the connection is in a transaction already (inside {@link #read}).
+   */
+  private static <T> T inSnapshot(Connection connection, SqlSupplier<T> work) throws SQLException {
+    if (!connection.getAutoCommit()) {
+      return work.get();
+    }
+    int isolation = connection.getTransactionIsolation();
+    connection.setAutoCommit(false);
+    connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    connection.setReadOnly(true);
+    try {
+      T result = work.get();
+      connection.commit();
+      return result;
+    } finally {
+      connection.rollback();
+      connection.setReadOnly(false);
+      connection.setTransactionIsolation(isolation);
+      connection.setAutoCommit(true);
+    }
+  }
+
+  private Page pageIn(Connection connection, String projectId, Query query, Sql sql) throws SQLException {
     try (PreparedStatement statement = sql.prepare(connection, true); ResultSet rows = statement.executeQuery()) {
       List<Backup> backups = new ArrayList<>();
       long total = 0;
@@ -1353,6 +1388,11 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   @FunctionalInterface
   interface SqlWork<T> {
     T run(Connection connection) throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface SqlSupplier<T> {
+    T get() throws SQLException;
   }
 
   @FunctionalInterface
