@@ -1250,52 +1250,36 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * {@code REPEATABLE READ} transaction that names only this project (on Citus, one worker).
    */
   ProjectSnapshot snapshot(String projectId) {
-    Connection connection = connect("read a snapshot of project " + projectId);
-    try {
-      connection.setAutoCommit(false);
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      connection.setReadOnly(true);
-      try {
-        long sequence = 0;
-        Quota quota = Quota.NONE;
-        try (PreparedStatement statement = connection.prepareStatement(
-            "SELECT last_sequence, max_backups, max_capacity_gb FROM csbs_project WHERE project_id = ?")) {
-          statement.setString(1, projectId);
-          try (ResultSet row = statement.executeQuery()) {
-            if (row.next()) {
-              sequence = row.getLong(1);
-              quota = Quota.of(row.getLong(2), row.getLong(3));
-            }
+    return withConnection("read a snapshot of project " + projectId, connection -> inSnapshot(connection, () -> {
+      long sequence = 0;
+      Quota quota = Quota.NONE;
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT last_sequence, max_backups, max_capacity_gb FROM csbs_project WHERE project_id = ?")) {
+        statement.setString(1, projectId);
+        try (ResultSet row = statement.executeQuery()) {
+          if (row.next()) {
+            sequence = row.getLong(1);
+            quota = Quota.of(row.getLong(2), row.getLong(3));
           }
         }
-        List<Backup> backups = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-            "SELECT " + BackupRows.READ_COLUMNS + " FROM csbs_backup WHERE project_id = ?")) {
-          // in table order (a sequential scan); the in-memory catalog sorts what it loads
-          statement.setFetchSize(SNAPSHOT_BATCH);  // streamed: a million rows need not fit in the driver at once
-          if (statement.isWrapperFor(PGStatement.class)) {
-            // server-prepared from the first execution, so that rows come in binary: times and arrays
-            // decode without parsing text (a million rows load faster)
-            statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
-          }
-          statement.setString(1, projectId);
-          try (ResultSet rows = statement.executeQuery()) {
-            readInParallel(rows, backups);
-          }
-        }
-        connection.commit();
-        return new ProjectSnapshot(projectId, sequence, quota, backups);
-      } finally {
-        connection.rollback();
-        connection.setReadOnly(false);
-        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        connection.setAutoCommit(true);
       }
-    } catch (SQLException e) {
-      throw CatalogDatabaseException.of("read a snapshot of project " + projectId, e);
-    } finally {
-      closeQuietly(connection);
-    }
+      List<Backup> backups = new ArrayList<>();
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT " + BackupRows.READ_COLUMNS + " FROM csbs_backup WHERE project_id = ?")) {
+        // in table order (a sequential scan); the in-memory catalog sorts what it loads
+        statement.setFetchSize(SNAPSHOT_BATCH);  // streamed: a million rows need not fit in the driver at once
+        if (statement.isWrapperFor(PGStatement.class)) {
+          // server-prepared from the first execution, so that rows come in binary: times and arrays
+          // decode without parsing text (a million rows load faster)
+          statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
+        }
+        statement.setString(1, projectId);
+        try (ResultSet rows = statement.executeQuery()) {
+          readInParallel(rows, backups);
+        }
+      }
+      return new ProjectSnapshot(projectId, sequence, quota, backups);
+    }));
   }
 
   private static final int SNAPSHOT_BATCH = 10_000;
