@@ -551,14 +551,7 @@ public abstract class BackupCatalogContract {
         List.of(available(OTHER_PROJECT, "b-3", Duration.ofHours(3))));
     List<Runnable> changes = List.of(() -> catalog.replay(change), () -> catalog.load(snapshot));
 
-    for (Runnable refused : changes) {
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> catalog.read(PROJECT, view -> {
-            refused.run();
-            return null;
-          }));
-      assertTrue(e.getMessage().contains("inside read(" + PROJECT), e.getMessage());
-    }
+    assertRefusedInsideARead(changes);
 
     assertEquals(before, state());
     assertEquals(1, catalog.sequence(PROJECT));
@@ -600,6 +593,18 @@ public abstract class BackupCatalogContract {
         first.servers().stream().map(ServerUsage::serverId).collect(Collectors.toList()));
     UsageReport rest = catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 2, 5));
     assertEquals(List.of(new ServerUsage("server-small", "ecs-small", 1, 100)), rest.servers());
+  }
+
+  /** Each change, made inside a read of {@link #PROJECT}, is refused saying so. */
+  private void assertRefusedInsideARead(List<Runnable> changes) {
+    for (Runnable change : changes) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> catalog.read(PROJECT, view -> {
+            change.run();
+            return null;
+          }));
+      assertTrue(e.getMessage().contains("inside read(" + PROJECT), e.getMessage());
+    }
   }
 
   private static Backup sized(String project, String id, long sizeMb) {
@@ -1577,14 +1582,7 @@ public abstract class BackupCatalogContract {
         () -> catalog.remove(PROJECT, "b-1", 1),
         () -> catalog.setQuota(PROJECT, Quota.of(1, 1)));
 
-    for (Runnable change : changes) {
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> catalog.read(PROJECT, view -> {
-            change.run();
-            return null;
-          }));
-      assertTrue(e.getMessage().contains("inside read(" + PROJECT), e.getMessage());
-    }
+    assertRefusedInsideARead(changes);
 
     assertEquals(before, state());
     assertEquals(Quota.NONE, catalog.quotaUsage(PROJECT).quota());
