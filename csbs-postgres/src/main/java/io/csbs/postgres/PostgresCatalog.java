@@ -794,40 +794,17 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         view.close();
       }
     }
-    Connection connection = connect("read project " + projectId);
-    boolean ended = false;
-    try {
-      int isolation = connection.getTransactionIsolation();
-      connection.setAutoCommit(false);
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      connection.setReadOnly(true);
+    return withConnection("read project " + projectId, connection -> inSnapshot(connection, () -> {
       ReadContext context = new ReadContext(projectId, connection, clock.instant());
       View view = new View(context);
       reading.set(context);
       try {
-        T result = reads.apply(view);
-        connection.commit();
-        return result;
+        return reads.apply(view);
       } finally {
         reading.remove();
         view.close();
-        try {
-          connection.rollback();   // nothing to undo: ends the transaction if reads threw
-          connection.setReadOnly(false);
-          connection.setTransactionIsolation(isolation);
-          connection.setAutoCommit(true);
-        } finally {
-          ended = true;
-          connection.close();
-        }
       }
-    } catch (SQLException e) {
-      throw CatalogDatabaseException.of("read project " + projectId, e);
-    } finally {
-      if (!ended) {
-        closeQuietly(connection);
-      }
-    }
+    }));
   }
 
   /** The state of a {@link #read}: its project, its transaction and its instant. */

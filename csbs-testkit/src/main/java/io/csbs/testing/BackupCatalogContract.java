@@ -371,14 +371,19 @@ public abstract class BackupCatalogContract {
     assertEquals(0, none);
   }
 
-  /** Checks that replaying every change into another catalog makes it equal. */
-  @Test
-  public void replayingEveryChangeIntoAnotherCatalogMakesItEqual() {
+  /** Every change of {@link #changeEveryWay}, as a subscriber received them. */
+  private List<Change> changedEveryWay() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     catalog.subscribe(seen::add);
     changeEveryWay();
+    return awaitSize(seen, (int) (catalog.sequence(PROJECT) + catalog.sequence(OTHER_PROJECT)));
+  }
+
+  /** Checks that replaying every change into another catalog makes it equal. */
+  @Test
+  public void replayingEveryChangeIntoAnotherCatalogMakesItEqual() {
+    List<Change> changes = changedEveryWay();
     int committed = (int) (catalog.sequence(PROJECT) + catalog.sequence(OTHER_PROJECT));
-    List<Change> changes = awaitSize(seen, committed);
     Set<String> ids = changes.stream().map(Change::backupId).collect(Collectors.toCollection(java.util.TreeSet::new));
 
     // another catalog whose clock is ten years away: a replay that read it would show
@@ -407,11 +412,7 @@ public abstract class BackupCatalogContract {
    */
   @Test
   public void replayRefusesAMissingChangeAndAChangeThatDoesNotFitAndChangesNothing() {
-    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
-    catalog.subscribe(seen::add);
-    changeEveryWay();
-    int committed = (int) (catalog.sequence(PROJECT) + catalog.sequence(OTHER_PROJECT));
-    List<Change> changes = awaitSize(seen, committed);
+    List<Change> changes = changedEveryWay();
     Set<String> ids = changes.stream().map(Change::backupId).collect(Collectors.toCollection(java.util.TreeSet::new));
     ids.add("r-new");
     BackupCatalog replica = newCatalog(FakeClock.at(NOW.minus(Duration.ofDays(3650))));
