@@ -114,14 +114,16 @@ class ReplicaTest {
   private static void runWriters(long seed, PostgresCatalog database, PostgresReplica replica, List<Backup> initial,
       BackupGenerator generator, Runnable midway) {
     ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
-    List<Backup> fresh = Collections.synchronizedList(new ArrayList<>(generator.backups(WRITERS * 20)));
+    // taken by one writer each: poll, not a check then a remove, which two writers could race
+    java.util.concurrent.ConcurrentLinkedDeque<Backup> fresh =
+        new java.util.concurrent.ConcurrentLinkedDeque<>(generator.backups(WRITERS * 20));
     try {
       List<Future<?>> writers = new ArrayList<>();
       for (int w = 0; w < WRITERS; w++) {
         BackupCatalog through = w == 0 ? replica : database;   // a replica's writes go to the database too
         SplittableRandom random = new SplittableRandom(seed + w);
         writers.add(pool.submit(() -> {
-          for (int i = 0; i < CHANGES_PER_WRITER; i++) {
+          for (int i = 0; i < CHANGES_PER_WRITER && !Thread.currentThread().isInterrupted(); i++) {
             if (i == CHANGES_PER_WRITER / 2 && random.nextInt(WRITERS) == 0) {
               midway.run();
             }
@@ -129,8 +131,9 @@ class ReplicaTest {
             Backup current = database.find(target.projectId(), target.id()).orElse(null);
             try {
               if (current == null || random.nextInt(10) == 0) {
-                if (!fresh.isEmpty()) {
-                  through.add(fresh.remove(fresh.size() - 1));
+                Backup next = fresh.pollLast();
+                if (next != null) {
+                  through.add(next);
                 }
               } else if (current.status().isIntermediate()) {
                 int percent = current.progress().orElseThrow().percent();
@@ -158,6 +161,12 @@ class ReplicaTest {
       throw new AssertionError("a writer failed", e);
     } finally {
       pool.shutdownNow();
+      try {
+        // no writer may outlive the test and write into the next one's store
+        pool.awaitTermination(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
