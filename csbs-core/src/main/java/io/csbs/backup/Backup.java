@@ -597,7 +597,9 @@ public abstract class Backup {
         throw new IllegalStateException("a backup needs " + missing() + ": set them before build()");
       }
       Backup backup = ImmutableBackup.of(id, name, description, projectId, server, status, progress, type, trigger,
-          policyId, sizeMb, createdAt, updatedAt != null ? updatedAt : createdAt, finishedAt, failure, tags, version);
+          policyId, sizeMb, createdAt, updatedAt != null ? updatedAt : createdAt, finishedAt, failure,
+          List.copyOf(tags),  // the same list when untouched since toBuilder(); later versions share it
+          version);
       backup.checkRecord();
       backup.checkStateAndTimes();
       return backup;
@@ -688,7 +690,7 @@ public abstract class Backup {
         requireNonNull(updatedAt, "updatedAt"),
         requireNonNull(finishedAt, "finishedAt"),
         requireNonNull(failure, "failure"),
-        tags(),  // an ImmutableList, which the copy keeps as it is
+        tags(),  // unmodifiable since the builder, so shared, not copied
         version() + 1);
     next.checkStateAndTimes();
     return next;

@@ -14,6 +14,8 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
  * {@code of(...)} and {@code builder()} factories on the abstract types. Builders are strict: setting
  * an attribute twice is a mistake and throws. No {@code with*} copy methods: the lifecycle builds each
  * next state in one builder pass, so a transition costs one validation, not one per changed field.
+ * JDK-only code: the generated classes use {@code java.util} collections, so csbs-core has no
+ * runtime dependency at all (Guava was on users' path for three generated classes only).
  */
 @Target({ElementType.PACKAGE, ElementType.TYPE})
 @Retention(RetentionPolicy.CLASS)
@@ -23,6 +25,10 @@ import org.immutables.value.Value.Style.ImplementationVisibility;
     defaults = @Value.Immutable(copy = false),
     strictBuilder = true,
     allParameters = true,
+    jdkOnly = true,
+    // Optional and List attributes are plain values: Backup's own builder makes its tag list
+    // unmodifiable once, and every later version shares that list instead of copying it
+    builtinContainerAttributes = false,
     // no @Generated on the generated classes: its annotation type is not on users' class path, and
     // javac warns about it wherever a user calls a builder
     allowedClasspathAnnotations = {Override.class})
