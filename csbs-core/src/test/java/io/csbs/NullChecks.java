@@ -27,6 +27,8 @@ import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.module.ModuleReader;
+import java.lang.module.ResolvedModule;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Member;
 import java.lang.reflect.Method;
@@ -39,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Checks with Guava's {@link NullPointerTester} that the public API refuses null: every public static
@@ -108,8 +111,7 @@ public final class NullChecks {
     List<String> failures = new ArrayList<>();
     List<Class<?>> tested = new ArrayList<>();
     try {
-      for (ClassPath.ClassInfo info : ClassPath.from(NullChecks.class.getClassLoader()).getTopLevelClasses(packageName)) {
-        Class<?> type = info.load();
+      for (Class<?> type : topLevelClasses(packageName)) {
         if (Modifier.isPublic(type.getModifiers()) && !isTestClass(type)) {
           checkType(tester, type, skipped, tested, failures);
         }
@@ -131,6 +133,43 @@ public final class NullChecks {
       throw new AssertionError(failures.size() + " members accept null:\n" + String.join("\n", failures));
     }
     return tested;
+  }
+
+  /**
+   * The top-level classes of {@code packageName}: read from its module when the tests run on the
+   * module path (Surefire's default for a module with a {@code module-info}), where Guava's {@code
+   * ClassPath} sees nothing, and from the class path otherwise.
+   */
+  private static List<Class<?>> topLevelClasses(String packageName) throws IOException {
+    ClassLoader loader = NullChecks.class.getClassLoader();
+    Optional<ResolvedModule> module = ModuleLayer.boot().configuration().modules().stream()
+        .filter(candidate -> candidate.reference().descriptor().packages().contains(packageName))
+        .findFirst();
+    List<Class<?>> classes = new ArrayList<>();
+    if (module.isEmpty()) {
+      for (ClassPath.ClassInfo info : ClassPath.from(loader).getTopLevelClasses(packageName)) {
+        classes.add(info.load());
+      }
+      return classes;
+    }
+    String directory = packageName.replace('.', '/') + "/";
+    List<String> names;
+    try (ModuleReader reader = module.get().reference().open(); Stream<String> resources = reader.list()) {
+      names = resources
+          .filter(name -> name.startsWith(directory) && name.endsWith(".class"))
+          .map(name -> name.substring(directory.length(), name.length() - ".class".length()))
+          .filter(name -> !name.contains("/") && !name.contains("$") && !name.equals("package-info"))
+          .sorted()
+          .toList();
+    }
+    for (String name : names) {
+      try {
+        classes.add(Class.forName(packageName + "." + name, false, loader));
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return classes;
   }
 
   private static void checkType(NullPointerTester tester, Class<?> type, Set<Member> skipped, List<Class<?>> tested,
