@@ -42,9 +42,11 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
    *
    * @param what what the catalog was doing, for the message
    * @param cause the driver's exception, whose SQLState is kept
+   * @throws NullPointerException if {@code what} or {@code cause} is null
    */
   public CatalogDatabaseException(String what, SQLException cause) {
-    super(message(what, cause), cause);
+    super(message(java.util.Objects.requireNonNull(what, "what"), java.util.Objects.requireNonNull(cause, "cause")),
+        cause);
     this.sqlState = cause.getSQLState();
     this.retryable = isTransient(sqlState);
   }
