@@ -27,7 +27,10 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The README's quick start, kept compiling and passing. Change both together. */
+/**
+ * The README's quick start, kept compiling and passing; {@link ReadmeTest} checks that the README shows
+ * each marked block and these imports verbatim. Change both together.
+ */
 class QuickStartTest {
   @Test
   void quickStart() {
@@ -61,9 +64,9 @@ class QuickStartTest {
   @Test
   void consoleSearch() {
     Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    // --- README console search: begin
     Server web = Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-web-01", "eu-de-02");
     Server db = Server.of("0c5b1a9e-2f9d-4a57-9d3b-7d1f4c2a9b10", "ecs-db-01", "eu-de-01");
-    // --- README console search: begin
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(now, ZoneOffset.UTC));
     for (int day = 1; day <= 30; day++) {
       catalog.add(Backup.builder()
