@@ -77,7 +77,16 @@ public enum ApiStatus {
    * @param state a state of the library
    */
   public static ApiStatus of(BackupStatus state) {
-    return parse(state.apiName());
+    return RUNNING[state.ordinal()];
+  }
+
+  /** The running form of each state, by ordinal: a transition looks it up without parsing. */
+  private static final ApiStatus[] RUNNING =
+      Arrays.stream(BackupStatus.values()).map(state -> parse(state.apiName())).toArray(ApiStatus[]::new);
+
+  /** {@return whether this is a queued job's status: {@code waiting_protect}, {@code waiting_restore}, {@code waiting_delete}} */
+  public boolean isQueued() {
+    return this == WAITING_PROTECT || this == WAITING_RESTORE || this == WAITING_DELETE;
   }
 
   @Override

@@ -129,6 +129,26 @@ public abstract class Backup {
     return 1;
   }
 
+  /**
+   * The raw status of the CSBS API, which says more than the state: {@code waiting_protect} (queued)
+   * or {@code protecting} (running) are both Creating. It always maps to {@link #status()}; by
+   * default it is the state's running form ({@code protecting}, {@code restoring}, {@code deleting},
+   * or {@code available}, {@code error}). The lifecycle sets the running form when the state changes,
+   * and moves a queued status to the running one with the first progress above 0%.
+   *
+   * @return the raw status; never {@link ApiStatus#DELETED}, which no backup in a list has
+   */
+  public abstract ApiStatus apiStatus();
+
+  /**
+   * The details the API reports and the console shows on expanding a row, searched by nothing: the
+   * backup record id, the server's metadata, and the job figures; {@link BackupDetails#NONE} by
+   * default.
+   *
+   * @return the details
+   */
+  public abstract BackupDetails details();
+
   /** {@return the operations a user may start on this backup now, given its state and type} */
   public final Set<Operation> allowedOperations() {
     return status().allowedOperations(type());
@@ -212,6 +232,8 @@ public abstract class Backup {
     private static final int FAILURE = 1 << 14;
     private static final int TAGS = 1 << 15;
     private static final int VERSION = 1 << 16;
+    private static final int API_STATUS = 1 << 17;
+    private static final int DETAILS = 1 << 18;
     private static final int REQUIRED = ID | NAME | PROJECT_ID | SERVER | STATUS | SIZE_MB | CREATED_AT;
 
     /** The fields set on this builder, each at most once. */
@@ -238,6 +260,9 @@ public abstract class Backup {
     /** The backup's own immutable list until a tag is added; then a copy. */
     private List<Tag> tags = List.of();
     private long version = 1;
+    /** Null for the default: the running form of the state. */
+    private ApiStatus apiStatus;
+    private BackupDetails details = BackupDetails.NONE;
 
     Builder() {}
 
@@ -259,6 +284,8 @@ public abstract class Backup {
       failure = backup.failure();
       tags = backup.tags();
       version = backup.version();
+      apiStatus = backup.apiStatus();
+      details = backup.details();
       present = REQUIRED;
     }
 
@@ -586,6 +613,40 @@ public abstract class Backup {
     }
 
     /**
+     * Sets the raw status of the API; by default the running form of the {@link #status state}
+     * ({@code protecting} for Creating). It must map to the state: {@code waiting_protect} or {@code
+     * protecting} for Creating, and so on.
+     *
+     * <pre>{@code
+     * builder.status(BackupStatus.CREATING).apiStatus(ApiStatus.WAITING_PROTECT);
+     * }</pre>
+     *
+     * @param apiStatus the raw status
+     * @return this builder
+     * @throws IllegalStateException if the raw status was set already
+     */
+    public Builder apiStatus(ApiStatus apiStatus) {
+      requireNonNull(apiStatus, "apiStatus");
+      mark(API_STATUS, "apiStatus", this.apiStatus);
+      this.apiStatus = apiStatus;
+      return this;
+    }
+
+    /**
+     * Sets the details the API reports; {@link BackupDetails#NONE} by default.
+     *
+     * @param details the details
+     * @return this builder
+     * @throws IllegalStateException if the details were set already
+     */
+    public Builder details(BackupDetails details) {
+      requireNonNull(details, "details");
+      mark(DETAILS, "details", this.details);
+      this.details = details;
+      return this;
+    }
+
+    /**
      * Builds the backup and checks every rule.
      *
      * @return the backup
@@ -599,10 +660,24 @@ public abstract class Backup {
       Backup backup = ImmutableBackup.of(id, name, description, projectId, server, status, progress, type, trigger,
           policyId, sizeMb, createdAt, updatedAt != null ? updatedAt : createdAt, finishedAt, failure,
           List.copyOf(tags),  // the same list when untouched since toBuilder(); later versions share it
-          version);
+          version, rawStatus(), details);
       backup.checkRecord();
       backup.checkStateAndTimes();
       return backup;
+    }
+
+    /**
+     * The raw status to build with: the one set; else the copied one if it still maps to the state
+     * (a copy whose state was changed takes the new state's running form); else the running form.
+     */
+    private ApiStatus rawStatus() {
+      if (apiStatus == null || status == null) {
+        return status == null ? null : ApiStatus.of(status);
+      }
+      if ((set & API_STATUS) == 0 && !apiStatus.state().equals(Optional.of(status))) {
+        return ApiStatus.of(status);
+      }
+      return apiStatus;
     }
 
     /** Notes that {@code field} is set, refusing a second time; {@code current} is its value, for the message. */
@@ -691,9 +766,23 @@ public abstract class Backup {
         requireNonNull(finishedAt, "finishedAt"),
         requireNonNull(failure, "failure"),
         tags(),  // unmodifiable since the builder, so shared, not copied
-        version() + 1);
+        version() + 1,
+        nextApiStatus(status, progress),
+        details());
     next.checkStateAndTimes();
     return next;
+  }
+
+  /** The raw status of the next version: see {@link #apiStatus()}. */
+  private ApiStatus nextApiStatus(BackupStatus nextStatus, Optional<Progress> nextProgress) {
+    if (nextStatus != status()) {
+      return ApiStatus.of(nextStatus);
+    }
+    ApiStatus raw = apiStatus();
+    if (raw.isQueued() && nextProgress.isPresent() && nextProgress.get().percent() > 0) {
+      return ApiStatus.of(nextStatus);
+    }
+    return raw;
   }
 
   /** The rules on what stays the same from version to version: identity, names, size and tags. */
@@ -741,6 +830,11 @@ public abstract class Backup {
           status.isIntermediate()
               ? "is required while " + status + " (an intermediate state)"
               : "is only allowed in an intermediate state, not " + status);
+    }
+    if (!apiStatus().state().equals(Optional.of(status))) {
+      throw new InvalidValueException("api status", apiStatus(), apiStatus() == ApiStatus.DELETED
+          ? "is for a backup that is gone, not one in the list"
+          : "must map to the state " + status + "; " + apiStatus() + " is " + apiStatus().state().get());
     }
     if (status == BackupStatus.ERROR && failure().isEmpty()) {
       throw new InvalidValueException("failure", null, "is required in state Error");

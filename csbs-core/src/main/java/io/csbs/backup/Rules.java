@@ -22,6 +22,22 @@ final class Rules {
     return value;
   }
 
+  /** Text that may be empty ("not known", as the API writes it) and is at most {@code maxLength} chars. */
+  static String requireAtMost(String field, String value, int maxLength) {
+    if (value.length() > maxLength) {
+      throw new InvalidValueException(field, value, "must be at most " + maxLength + " chars");
+    }
+    return value;
+  }
+
+  /** A count or amount within {@code [min, max]}. */
+  static long requireRange(String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new InvalidValueException(field, value, "must be " + min + " to " + max);
+    }
+    return value;
+  }
+
   /**
    * The CSBS rule for names, tag keys and tag values: letters (any script), digits, '_' and '-'.
    */

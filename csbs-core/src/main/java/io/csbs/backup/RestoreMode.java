@@ -1,0 +1,43 @@
+package io.csbs.backup;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How a backup can be restored: the API's {@code extend_info.supported_restore_mode}.
+ *
+ * <pre>{@code
+ * RestoreMode.parse("backup");   // BACKUP
+ * RestoreMode.BACKUP.apiName();  // "backup"
+ * }</pre>
+ */
+public enum RestoreMode {
+  /** Restoration is not supported. */
+  NA,
+  /** Data is restored from snapshots of the server's disks. */
+  SNAPSHOT,
+  /** Data is restored from backups of the server's disks; the default. */
+  BACKUP;
+
+  /** {@return the mode as the API writes it: {@code na}, {@code snapshot} or {@code backup}} */
+  public String apiName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The mode named {@code text} as the API writes it.
+   *
+   * @param text {@code na}, {@code snapshot} or {@code backup}
+   * @return the mode
+   * @throws InvalidValueException naming {@code supported_restore_mode} if {@code text} is none of them
+   */
+  public static RestoreMode parse(String text) {
+    Objects.requireNonNull(text, "text");
+    for (RestoreMode mode : values()) {
+      if (mode.apiName().equals(text)) {
+        return mode;
+      }
+    }
+    throw new InvalidValueException("supported_restore_mode", text, "must be one of na, snapshot, backup");
+  }
+}
