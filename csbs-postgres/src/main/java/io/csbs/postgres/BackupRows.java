@@ -1,15 +1,21 @@
 package io.csbs.postgres;
 
+import io.csbs.backup.ApiStatus;
 import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.BackupTrigger;
 import io.csbs.backup.BackupType;
+import io.csbs.backup.CopyStatus;
+import io.csbs.backup.FailCode;
 import io.csbs.backup.Failure;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.JobType;
 import io.csbs.backup.Progress;
+import io.csbs.backup.RestoreMode;
 import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
+import io.csbs.backup.VmMetadata;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -41,8 +47,8 @@ final class BackupRows {
   static final String COLUMNS = "project_id, id, name, name_lower, description, server_id, server_name, "
       + "server_name_lower, resource_type, availability_zone, status, progress, progress_at, backup_type, "
       + "backup_trigger, policy_id, size_mb, created_at, updated_at, finished_at, failed_job, failure_reason, "
-      + "failed_at, tags, tag_keys, version";
-  static final int COLUMN_COUNT = 26;
+      + "failed_at, tags, tag_keys, version, api_status, details";
+  static final int COLUMN_COUNT = 28;
   /**
    * The columns after the key ({@code project_id, id}), which an update sets: Citus refuses an
    * update that sets the distribution column, even to its own value.
@@ -53,7 +59,7 @@ final class BackupRows {
    */
   static final String READ_COLUMNS = "project_id, id, name, description, server_id, server_name, resource_type, "
       + "availability_zone, status, progress, progress_at, backup_type, backup_trigger, policy_id, size_mb, created_at, "
-      + "updated_at, finished_at, failed_job, failure_reason, failed_at, tags, version";
+      + "updated_at, finished_at, failed_job, failure_reason, failed_at, tags, version, api_status, details";
   static final String FIELD_COLUMNS = COLUMNS.substring("project_id, id, ".length());
   static final int FIELD_COUNT = COLUMN_COUNT - 2;
 
@@ -61,7 +67,10 @@ final class BackupRows {
   private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
   private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
   private static final BackupStatus[] STATUSES = BackupStatus.values();
-  private static final byte CODEC_VERSION = 1;
+  /** The binary form of the feed's backups: 2 adds the raw status and the details; 1 is still read. */
+  private static final byte CODEC_VERSION = 2;
+  private static final ApiStatus[] API_STATUSES = ApiStatus.values();
+  private static final byte DETAILS_VERSION = 1;
 
   private BackupRows() {}
 
@@ -160,7 +169,14 @@ final class BackupRows {
     }
     statement.setArray(i++, connection.createArrayOf("text", pairs));
     statement.setArray(i++, connection.createArrayOf("text", keys));
-    statement.setLong(i, backup.version());
+    statement.setLong(i++, backup.version());
+    statement.setString(i++, storedApiStatus(backup));
+    statement.setBytes(i, encodeDetails(backup.details()));
+  }
+
+  /** The raw status as the api_status column keeps it: null for the state's running form. */
+  static String storedApiStatus(Backup backup) {
+    return backup.apiStatus() == ApiStatus.of(backup.status()) ? null : backup.apiStatus().apiName();
   }
 
   /** Sets status, progress and progress_at; returns the next parameter index. */
@@ -201,7 +217,7 @@ final class BackupRows {
    * them, for {@link #build} to make a backup of, on another thread if need be.
    */
   static Object[] raw(ResultSet row, int first) throws SQLException {
-    Object[] values = new Object[23];
+    Object[] values = new Object[25];
     int i = first;
     for (int v = 0; v < 8; v++) {      // project .. availability zone
       values[v] = row.getString(i++);
@@ -222,7 +238,9 @@ final class BackupRows {
     values[20] = instant(row, i++);   // failed at
     Array tags = row.getArray(i++);
     values[21] = tags == null ? null : tags.getArray();
-    values[22] = row.getLong(i);       // version
+    values[22] = row.getLong(i++);     // version
+    values[23] = row.getString(i++);   // api status
+    values[24] = row.getBytes(i);      // details
     return values;
   }
 
@@ -257,6 +275,10 @@ final class BackupRows {
       }
     }
     backup.version((Long) values[22]);
+    if (values[23] != null) {
+      backup.apiStatus(ApiStatus.parse((String) values[23]));
+    }
+    backup.details(decodeDetails((byte[]) values[24]));
     return backup.build();
   }
 
@@ -312,6 +334,8 @@ final class BackupRows {
         out.writeUTF(tag.value());
       }
       out.writeLong(backup.version());
+      out.writeByte(backup.apiStatus().ordinal());
+      writeDetails(out, backup.details());
     } catch (IOException e) {
       throw new UncheckedIOException(e);  // a byte array does not fail
     }
@@ -325,7 +349,7 @@ final class BackupRows {
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte version = in.readByte();
-      if (version != CODEC_VERSION) {
+      if (version != 1 && version != CODEC_VERSION) {
         throw new IllegalStateException("a change of the feed has binary form " + version
             + ", this library reads " + CODEC_VERSION + ": upgrade the library");
       }
@@ -362,10 +386,84 @@ final class BackupRows {
       }
       backup.addAllTags(list);
       backup.version(in.readLong());
+      if (version >= 2) {
+        backup.apiStatus(API_STATUSES[in.readByte()]);
+        backup.details(readDetails(in));
+      }
       return backup.build();
     } catch (IOException e) {
       throw new IllegalStateException("a change of the feed is damaged: " + e, e);
     }
+  }
+
+  /** The details as the details column keeps them: null for {@link BackupDetails#NONE}. */
+  static byte[] encodeDetails(BackupDetails details) {
+    if (details.equals(BackupDetails.NONE)) {
+      return null;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writeDetails(out, details);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The details of {@link #encodeDetails}'s bytes; {@link BackupDetails#NONE} for null. */
+  static BackupDetails decodeDetails(byte[] bytes) {
+    if (bytes == null) {
+      return BackupDetails.NONE;
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      return readDetails(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("the details of a backup are damaged: " + e, e);
+    }
+  }
+
+  private static void writeDetails(DataOutputStream out, BackupDetails details) throws IOException {
+    out.writeByte(DETAILS_VERSION);
+    writeOptional(out, details.checkpointId());
+    VmMetadata vm = details.vm();
+    out.writeUTF(vm.regionName());
+    out.writeUTF(vm.cloudServiceType());
+    out.writeInt(vm.diskGb());
+    out.writeUTF(vm.imageType());
+    out.writeInt(vm.ramMb());
+    out.writeInt(vm.vcpus());
+    out.writeUTF(vm.eip());
+    out.writeUTF(vm.privateIp());
+    out.writeBoolean(details.incremental());
+    out.writeByte(details.restoreMode().ordinal());
+    out.writeByte(details.copyStatus().ordinal());
+    out.writeByte(details.spaceSavingRatio());
+    out.writeLong(details.averageSpeedKbps());
+    out.writeBoolean(details.failCode().isPresent());
+    if (details.failCode().isPresent()) {
+      out.writeLong(details.failCode().get().code());
+      out.writeUTF(details.failCode().get().description());
+    }
+  }
+
+  private static BackupDetails readDetails(DataInputStream in) throws IOException {
+    byte version = in.readByte();
+    if (version != DETAILS_VERSION) {
+      throw new IllegalStateException("backup details have binary form " + version + ", this library reads "
+          + DETAILS_VERSION + ": upgrade the library");
+    }
+    Optional<String> checkpointId = readOptional(in);
+    VmMetadata vm = new VmMetadata(in.readUTF(), in.readUTF(), in.readInt(), in.readUTF(), in.readInt(), in.readInt(),
+        in.readUTF(), in.readUTF());
+    boolean incremental = in.readBoolean();
+    RestoreMode restoreMode = RestoreMode.values()[in.readByte()];
+    CopyStatus copyStatus = CopyStatus.values()[in.readByte()];
+    int spaceSavingRatio = in.readByte();
+    long averageSpeedKbps = in.readLong();
+    Optional<FailCode> failCode = in.readBoolean() ? Optional.of(new FailCode(in.readLong(), in.readUTF())) : Optional.empty();
+    BackupDetails details = new BackupDetails(checkpointId, vm.equals(VmMetadata.NONE) ? VmMetadata.NONE : vm,
+        incremental, restoreMode, copyStatus, spaceSavingRatio, averageSpeedKbps, failCode);
+    return details.equals(BackupDetails.NONE) ? BackupDetails.NONE : details;
   }
 
   private static void writeOptional(DataOutputStream out, Optional<String> value) throws IOException {

@@ -33,7 +33,7 @@ import javax.sql.DataSource;
  */
 public final class Schema {
   /** The schema version this library reads and writes. */
-  public static final int CURRENT_VERSION = 1;
+  public static final int CURRENT_VERSION = 2;
 
   /** The tables distributed by project_id on Citus, the first one the others are colocated with. */
   private static final List<String> DISTRIBUTED_TABLES =
@@ -167,6 +167,7 @@ public final class Schema {
   private static List<String> scriptNames() {
     List<String> names = new ArrayList<>();
     names.add("V1__catalog.sql");
+    names.add("V2__api_details.sql");
     return names;
   }
 
