@@ -2,15 +2,21 @@ package io.csbs.testing;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.backup.ApiStatus;
 import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.BackupTrigger;
 import io.csbs.backup.BackupType;
+import io.csbs.backup.CopyStatus;
+import io.csbs.backup.FailCode;
 import io.csbs.backup.Failure;
 import io.csbs.backup.JobType;
 import io.csbs.backup.Progress;
+import io.csbs.backup.RestoreMode;
 import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
+import io.csbs.backup.VmMetadata;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,12 +65,18 @@ public final class BackupGenerator {
   private static final String[] NAME_WORDS = {
     "web", "db", "app", "cache", "mq", "api", "batch", "gw", "search", "auth", "etl", "mail"
   };
+  private static final String[] IMAGE_TYPES = {"gold", "private", "market", ""};
   private static final String[] FAILURE_REASONS = {
     "snapshot of volume timed out", "agent not reachable", "insufficient backup capacity",
     "target disk detached", "storage service returned 503"
   };
 
   private final SplittableRandom random;
+  /**
+   * Draws the raw statuses and the API details; a stream of its own, so that every other field of
+   * a seed's backups stays what it was before the generator made details.
+   */
+  private final SplittableRandom detailsRandom;
   private final int projects;
   private final Instant end;
   private final Duration span;
@@ -76,6 +88,7 @@ public final class BackupGenerator {
 
   private BackupGenerator(Builder options) {
     this.random = new SplittableRandom(options.seed);
+    this.detailsRandom = new SplittableRandom(options.seed ^ 0x5BD1E9955BD1E995L);
     this.projects = options.projects;
     this.end = options.end;
     this.span = options.span;
@@ -198,13 +211,64 @@ public final class BackupGenerator {
       // a tenth of running jobs stalled: their progress last changed long before the end
       long sinceChange = random.nextInt(10) == 0 ? 3600 + random.nextInt(6 * 3600) : random.nextInt(600);
       Instant changedAt = max(updatedAt, end.minusSeconds(sinceChange));
-      backup.progress(Progress.of(random.nextInt(100), changedAt));
+      int percent = random.nextInt(100);
+      backup.progress(Progress.of(percent, changedAt));
+      if (percent < 5 && detailsRandom.nextBoolean()) {
+        backup.apiStatus(queued(status));   // a job not started yet
+      }
     }
     if (status == BackupStatus.ERROR) {
       JobType job = random.nextInt(4) == 0 ? JobType.RESTORE : JobType.BACKUP;
       backup.failure(Failure.of(job, FAILURE_REASONS[random.nextInt(FAILURE_REASONS.length)], updatedAt));
     }
+    if (detailsRandom.nextInt(10) < 7) {
+      backup.details(details(s, status));
+    }
     return backup.build();
+  }
+
+  private static ApiStatus queued(BackupStatus status) {
+    switch (status) {
+      case CREATING:
+        return ApiStatus.WAITING_PROTECT;
+      case RESTORING:
+        return ApiStatus.WAITING_RESTORE;
+      default:
+        return ApiStatus.WAITING_DELETE;
+    }
+  }
+
+  /** Details as the API reports them for a backup of server {@code s}: most backups have some. */
+  private BackupDetails details(int s, BackupStatus status) {
+    SplittableRandom r = detailsRandom;
+    BackupDetails.Builder details = BackupDetails.builder()
+        .checkpointId(new UUID(r.nextLong(), r.nextLong()).toString())
+        .incremental(r.nextInt(5) != 0)
+        .spaceSavingRatio(r.nextInt(101))
+        .averageSpeedKbps(r.nextInt(200_000));
+    if (r.nextInt(4) != 0) {
+      int flavor = s % 4;
+      details.vm(VmMetadata.builder()
+          .regionName("eu-de")
+          .cloudServiceType("server")
+          .diskGb(40 << (flavor % 3))
+          .imageType(IMAGE_TYPES[s % IMAGE_TYPES.length])
+          .ramMb(2048 << flavor)
+          .vcpus(1 << flavor)
+          .eip(r.nextInt(3) == 0 ? "80.158." + (s / 250 % 250) + "." + (s % 250 + 1) : "")
+          .privateIp("192.168." + (s / 250 % 250) + "." + (s % 250 + 1))
+          .build());
+    }
+    if (r.nextInt(20) == 0) {
+      details.restoreMode(r.nextBoolean() ? RestoreMode.SNAPSHOT : RestoreMode.NA);
+    }
+    if (r.nextInt(10) == 0) {
+      details.copyStatus(CopyStatus.values()[1 + r.nextInt(CopyStatus.values().length - 1)]);
+    }
+    if (status == BackupStatus.ERROR && r.nextBoolean()) {
+      details.failCode(new FailCode(64000 + r.nextInt(100), FAILURE_REASONS[r.nextInt(FAILURE_REASONS.length)]));
+    }
+    return details.build();
   }
 
   private static Instant max(Instant a, Instant b) {
