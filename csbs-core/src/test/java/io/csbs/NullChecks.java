@@ -71,6 +71,8 @@ public final class NullChecks {
         .setDefault(Backup.class, backup)
         .setDefault(BackupStatus.class, BackupStatus.AVAILABLE)
         .setDefault(Transition.class, Transition.restore())
+        .setDefault(io.csbs.backup.TagUpdate.class, io.csbs.backup.TagUpdate.create(Tag.of("env", "prod")))
+        .setDefault(io.csbs.backup.TagUpdate.Match.class, io.csbs.backup.TagUpdate.Match.key("env"))
         .setDefault(StallRule.class, StallRule.DEFAULT)
         .setDefault(BackupPredicate.class, Predicates.all())
         .setDefault(Query.class, Query.all())

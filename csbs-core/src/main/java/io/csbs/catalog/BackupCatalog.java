@@ -2,6 +2,7 @@ package io.csbs.catalog;
 
 import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.TagUpdate;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
@@ -83,6 +84,29 @@ public interface BackupCatalog {
    * @throws InvalidValueException if a value of the transition is invalid
    */
   Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition);
+
+  /**
+   * Changes a stored backup's tags in place, in any state, as one versioned change: the next
+   * version has the new tags and is updated at the catalog's clock's instant; the tag catalogue and
+   * the tag searches follow at once. An update that leaves the tags as they are changes nothing and
+   * returns the backup as it is (no new version, no change for subscribers).
+   *
+   * <pre>{@code
+   * Backup tagged = catalog.updateTags("project-1", "b-1", 3, TagUpdate.create(Tag.of("env", "prod")));
+   * tagged.version();  // 4
+   * }</pre>
+   *
+   * @param projectId the project of the backup
+   * @param backupId the backup to change
+   * @param expectedVersion the version the change is based on: the backup's current version
+   * @param update the tags to create or delete
+   * @return the backup after the change
+   * @throws BackupNotFoundException if the project has no backup {@code backupId}
+   * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
+   * @throws InvalidValueException naming {@code tags} if the backup would have more than {@value
+   *     Backup#MAX_TAGS} tags
+   */
+  Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update);
 
   /**
    * Removes a backup from the catalog outright, whatever its state (an administrative removal; a

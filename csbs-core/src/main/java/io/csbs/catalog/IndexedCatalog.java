@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.TagUpdate;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
@@ -155,6 +156,29 @@ final class IndexedCatalog implements BackupCatalog {
         shard.remove(position);
       }
       changes.record(shard.nextSequence(), projectId, backupId, before, next.orElse(null), transition);
+      return next;
+    } finally {
+      lock.unlock();
+      changes.deliver();
+    }
+  }
+
+  @Override
+  public Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+    requireNonNull(update, "update");
+    refuseChangesInsideRead();
+    ProjectShard shard = existingShard(projectId, backupId);
+    Lock lock = shard.lock.writeLock();
+    lock.lock();
+    try {
+      int position = currentPosition(shard, backupId, expectedVersion);
+      Backup before = shard.row(position);
+      Backup next = update.applyTo(before, clock.instant());
+      if (next == before) {
+        return before;  // the tags stay as they are: nothing changed, nothing to tell
+      }
+      shard.replace(position, next);
+      changes.record(shard.nextSequence(), projectId, backupId, before, next, null);
       return next;
     } finally {
       lock.unlock();

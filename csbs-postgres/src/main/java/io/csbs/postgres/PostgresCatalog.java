@@ -6,6 +6,7 @@ import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
@@ -282,13 +283,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     requireNonNull(transition, "transition");
     return write("apply " + transition + " to backup " + backupId + " of project " + projectId, connection -> {
       ProjectRow project = lockProject(connection, projectId, false);
-      Backup before = project == null ? null : select(connection, projectId, backupId);
-      if (before == null) {
-        throw new BackupNotFoundException(projectId, backupId);
-      }
-      if (before.version() != expectedVersion) {
-        throw new VersionConflictException(backupId, expectedVersion, before.version());
-      }
+      Backup before = lockedCurrent(connection, project, projectId, backupId, expectedVersion);
       Optional<Backup> next = transition.applyTo(before, BackupRows.toMicros(clock.instant()));
       if (next.isPresent() && next.get() == before) {
         return next;  // the same progress again: nothing changed, nothing to record
@@ -300,18 +295,44 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   }
 
   @Override
+  public Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+    requireProject(projectId);
+    requireNonNull(backupId, "backupId");
+    requireNonNull(update, "update");
+    return write("update the tags of backup " + backupId + " of project " + projectId + " (" + update + ")",
+        connection -> {
+          ProjectRow project = lockProject(connection, projectId, false);
+          Backup before = lockedCurrent(connection, project, projectId, backupId, expectedVersion);
+          Backup next = update.applyTo(before, BackupRows.toMicros(clock.instant()));
+          if (next == before) {
+            return before;  // the tags stay as they are: nothing changed, nothing to record
+          }
+          BackupRows.checkStorable(next);
+          install(connection, project, before, next, null, project.lastSequence + 1, true);
+          return next;
+        });
+  }
+
+  /** The backup {@code backupId} at {@code expectedVersion}, read under the project's lock. */
+  private static Backup lockedCurrent(Connection connection, ProjectRow project, String projectId, String backupId,
+      long expectedVersion) throws SQLException {
+    Backup current = project == null ? null : select(connection, projectId, backupId);
+    if (current == null) {
+      throw new BackupNotFoundException(projectId, backupId);
+    }
+    if (current.version() != expectedVersion) {
+      throw new VersionConflictException(backupId, expectedVersion, current.version());
+    }
+    return current;
+  }
+
+  @Override
   public void remove(String projectId, String backupId, long expectedVersion) {
     requireProject(projectId);
     requireNonNull(backupId, "backupId");
     write("remove backup " + backupId + " of project " + projectId, connection -> {
       ProjectRow project = lockProject(connection, projectId, false);
-      Backup before = project == null ? null : select(connection, projectId, backupId);
-      if (before == null) {
-        throw new BackupNotFoundException(projectId, backupId);
-      }
-      if (before.version() != expectedVersion) {
-        throw new VersionConflictException(backupId, expectedVersion, before.version());
-      }
+      Backup before = lockedCurrent(connection, project, projectId, backupId, expectedVersion);
       install(connection, project, before, null, null, project.lastSequence + 1, true);
       return null;
     });

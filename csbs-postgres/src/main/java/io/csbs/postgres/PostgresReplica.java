@@ -3,6 +3,7 @@ package io.csbs.postgres;
 import static java.util.Objects.requireNonNull;
 
 import io.csbs.backup.Backup;
+import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.catalog.Change;
@@ -272,6 +273,14 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
     refuseChangesInsideRead();
     Optional<Backup> next = database.apply(projectId, backupId, expectedVersion, transition);
+    catchUp(projectId);
+    return next;
+  }
+
+  @Override
+  public Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+    refuseChangesInsideRead();
+    Backup next = database.updateTags(projectId, backupId, expectedVersion, update);
     catchUp(projectId);
     return next;
   }

@@ -16,6 +16,7 @@ import io.csbs.backup.JobType;
 import io.csbs.backup.Progress;
 import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
@@ -46,6 +47,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -933,6 +935,104 @@ public abstract class BackupCatalogContract {
     assertEquals(BackupStatus.AVAILABLE, done.status());
     assertEquals(3, done.version());
     assertEquals(done, catalog.get(PROJECT, "b-1"));
+  }
+
+  /**
+   * Checks that a tag update changes the backup in place as one version: values of existing keys
+   * replaced where they are, new keys after them, the tag catalogue and the tag searches current at
+   * once, and one change delivered with the backup before and after it and no transition.
+   */
+  @Test
+  public void updateTagsChangesTheBackupInPlaceAsOneVersion() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod"), Tag.of("app", "erp")));
+    catalog.add(available(PROJECT, "b-2", Duration.ofDays(2), Tag.of("app", "erp")));
+    List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(seen::add);
+    clock.advance(Duration.ofMinutes(5));
+    Backup before = catalog.get(PROJECT, "b-1");
+
+    Backup tagged = catalog.updateTags(PROJECT, "b-1", 1,
+        TagUpdate.create(Tag.of("env", "test"), Tag.of("owner", "alice")));
+
+    assertEquals(List.of(Tag.of("env", "test"), Tag.of("app", "erp"), Tag.of("owner", "alice")), tagged.tags());
+    assertEquals(2, tagged.version());
+    assertEquals(clock.instant(), tagged.updatedAt(), "a change is dated by the catalog's clock");
+    assertEquals(before.toBuilder().tags(tagged.tags()).updatedAt(clock.instant()).version(2).build(), tagged,
+        "nothing but the tags, the update time and the version changes");
+    assertEquals(tagged, catalog.get(PROJECT, "b-1"));
+    assertEquals(List.of("b-1"), catalog.query(PROJECT, Query.where(Predicates.tag("owner", "alice"))).ids());
+    assertEquals(List.of(), catalog.query(PROJECT, Query.where(Predicates.tag("env", "prod"))).ids());
+    TagCatalogue tags = catalog.tagCatalogue(PROJECT);
+    assertEquals(Set.of("test"), tags.values("env"), "env=prod is gone from the catalogue with its last backup");
+    assertEquals(Set.of("alice"), tags.values("owner"));
+
+    Backup untagged = catalog.updateTags(PROJECT, "b-1", 2,
+        TagUpdate.delete(TagUpdate.Match.key("owner"), TagUpdate.Match.of("env", "staging"), TagUpdate.Match.key("none")));
+    assertEquals(List.of(Tag.of("env", "test"), Tag.of("app", "erp")), untagged.tags(),
+        "a match with a value removes only the tag with that value; a missing tag is no error");
+    assertEquals(3, untagged.version());
+    assertEquals(Set.of(), catalog.tagCatalogue(PROJECT).values("owner"));
+
+    List<Change> delivered = awaitSize(seen, 2);
+    assertEquals(2, delivered.size(), "delivered: " + delivered);
+    assertEquals(Optional.of(before), delivered.get(0).before());
+    assertEquals(Optional.of(tagged), delivered.get(0).after());
+    assertEquals(Optional.empty(), delivered.get(0).transition(), "a tag update is no lifecycle transition");
+    assertEquals(4, catalog.sequence(PROJECT), "two adds and two tag updates");
+  }
+
+  /**
+   * Checks that a tag update that leaves the tags as they are changes nothing, and that tags change
+   * in every state, a busy one included.
+   */
+  @Test
+  public void aTagUpdateThatChangesNothingMakesNoVersionAndBusyBackupsTakeTags() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), Tag.of("env", "prod")));
+    catalog.add(running(PROJECT, "busy", BackupStatus.CREATING, NOW.minusSeconds(60)));
+    long sequence = catalog.sequence(PROJECT);
+    State before = state();
+
+    Backup same = catalog.updateTags(PROJECT, "b-1", 1, TagUpdate.create(Tag.of("env", "prod")));
+    Backup stillSame = catalog.updateTags(PROJECT, "b-1", 1, TagUpdate.delete(TagUpdate.Match.of("env", "dev")));
+
+    assertEquals(1, same.version());
+    assertEquals(1, stillSame.version());
+    assertEquals(before, state(), "an update that changes no tag changes nothing");
+    assertEquals(sequence, catalog.sequence(PROJECT), "and is not a change");
+
+    Backup busy = catalog.updateTags(PROJECT, "busy", 1, TagUpdate.create(Tag.of("env", "prod")));
+    assertEquals(BackupStatus.CREATING, busy.status());
+    assertEquals(List.of(Tag.of("env", "prod")), busy.tags());
+    assertEquals(2, catalog.count(PROJECT, Predicates.tag("env", "prod")));
+  }
+
+  /**
+   * Checks that a tag update beyond ten tags, on a stale version, of an unknown backup or of another
+   * project's backup is refused and leaves the catalog as it was.
+   */
+  @Test
+  public void refusedTagUpdatesLeaveTheCatalogAsItWas() {
+    List<Tag> nine = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      nine.add(Tag.of("k" + i, "v"));
+    }
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1), nine.toArray(new Tag[0])));
+    catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofDays(1)));
+    State before = state();
+
+    InvalidValueException tooMany = assertThrows(InvalidValueException.class,
+        () -> catalog.updateTags(PROJECT, "b-1", 1, TagUpdate.create(Tag.of("a", "1"), Tag.of("b", "2"))));
+    assertEquals("tags", tooMany.field());
+    assertThrows(VersionConflictException.class,
+        () -> catalog.updateTags(PROJECT, "b-1", 2, TagUpdate.create(Tag.of("a", "1"))));
+    assertThrows(BackupNotFoundException.class,
+        () -> catalog.updateTags(PROJECT, "nope", 1, TagUpdate.create(Tag.of("a", "1"))));
+    assertThrows(BackupNotFoundException.class,
+        () -> catalog.updateTags(PROJECT, "theirs", 1, TagUpdate.create(Tag.of("a", "1"))));
+
+    assertEquals(before, state(), "a refused tag update must leave the catalog as it was");
+    Backup tenth = catalog.updateTags(PROJECT, "b-1", 1, TagUpdate.create(Tag.of("k0", "w"), Tag.of("a", "1")));
+    assertEquals(10, tenth.tags().size(), "a replaced value and one new key make ten");
   }
 
   /** Checks that the catalog refuses a change based on a stale version and keeps the backup. */
@@ -1885,6 +1985,14 @@ public abstract class BackupCatalogContract {
             () -> run(() -> catalog.remove(project, target.id(), version)));
       } else if (kind < 7) {
         clock.advance(random.nextInt(4) == 0 ? Duration.ofSeconds(random.nextInt(60)) : Duration.ofMinutes(random.nextInt(120)));
+      } else if (kind < 8) {
+        Backup target = target();
+        long version = version(target);
+        String project = random.nextInt(12) == 0 ? otherProject(target) : target.projectId();
+        TagUpdate update = tagUpdate(reference.find(target.projectId(), target.id()).orElse(target));
+        same("update tags " + update + " of " + target.id() + " v" + version + " in " + project,
+            () -> reference.updateTags(project, target.id(), version, update),
+            () -> catalog.updateTags(project, target.id(), version, update));
       } else {
         Backup target = target();
         long version = version(target);
@@ -1934,6 +2042,28 @@ public abstract class BackupCatalogContract {
       others.remove(backup.projectId());
       others.add("project-extra");
       return pick(others);
+    }
+
+    /** Creates tags other backups have (now and then beyond ten in all), or deletes some of the backup's. */
+    private TagUpdate tagUpdate(Backup backup) {
+      if (!backup.tags().isEmpty() && random.nextBoolean()) {
+        List<TagUpdate.Match> matches = new ArrayList<>();
+        for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+          Tag tag = pick(backup.tags());
+          int roll = random.nextInt(4);
+          matches.add(roll == 0 ? TagUpdate.Match.key("missing-" + i)
+              : roll == 1 ? TagUpdate.Match.of(tag.key(), tag.value() + "x")
+              : roll == 2 ? TagUpdate.Match.of(tag.key(), tag.value()) : TagUpdate.Match.key(tag.key()));
+        }
+        return TagUpdate.delete(matches);
+      }
+      Map<String, Tag> byKey = new LinkedHashMap<>();
+      for (int i = 0, n = 1 + random.nextInt(random.nextInt(6) == 0 ? 10 : 3); i < n; i++) {
+        List<Tag> source = known.isEmpty() ? List.of() : pick(known).tags();
+        Tag tag = source.isEmpty() ? Tag.of("k" + random.nextInt(20), "v" + random.nextInt(3)) : pick(source);
+        byKey.putIfAbsent(tag.key(), tag);
+      }
+      return TagUpdate.create(new ArrayList<>(byKey.values()));
     }
 
     private Transition transition(Backup backup) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Change;
@@ -193,6 +194,20 @@ public final class ReferenceCatalog implements BackupCatalog {
       delete(projectId, backupId);
     }
     publish(projectId, backupId, current, next.orElse(null), transition);
+    return next;
+  }
+
+  @Override
+  public synchronized Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+    refuseChangesInsideRead();
+    requireNonNull(update, "update");
+    Backup current = current(projectId, backupId, expectedVersion);
+    Backup next = update.applyTo(current, clock.instant());
+    if (next == current) {
+      return current; // the tags stay as they are: nothing changed
+    }
+    projects.get(projectId).put(backupId, next);
+    publish(projectId, backupId, current, next, null);
     return next;
   }
 

@@ -459,6 +459,11 @@ class BackupCatalogContractSelfTest {
       return delegate.apply(projectId, backupId, expectedVersion, transition);
     }
 
+    @Override
+    public Backup updateTags(String projectId, String backupId, long expectedVersion, io.csbs.backup.TagUpdate update) {
+      return delegate.updateTags(projectId, backupId, expectedVersion, update);
+    }
+
     @Override public void remove(String projectId, String backupId, long expectedVersion) {
       delegate.remove(projectId, backupId, expectedVersion);
     }

@@ -4,6 +4,7 @@ import com.google.common.testing.NullPointerTester;
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
 import io.csbs.catalog.Change;
 import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.lifecycle.StallRule;
@@ -35,6 +36,8 @@ class NullsTest {
         .setDefault(Clock.class, FakeClock.at(NOW))
         .setDefault(Backup.class, backup)
         .setDefault(Transition.class, Transition.restore())
+        .setDefault(io.csbs.backup.TagUpdate.class, io.csbs.backup.TagUpdate.create(Tag.of("env", "prod")))
+        .setDefault(io.csbs.backup.TagUpdate.Match.class, io.csbs.backup.TagUpdate.Match.key("env"))
         .setDefault(StallRule.class, StallRule.DEFAULT)
         .setDefault(BackupPredicate.class, Predicates.all())
         .setDefault(Query.class, Query.all())
