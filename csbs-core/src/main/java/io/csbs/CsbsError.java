@@ -30,7 +30,7 @@ package io.csbs;
  *   if (!(e instanceof CsbsError error)) {
  *     throw e;                                   // a bug, not a refusal
  *   }
- *   return errorResponse(error.code().code(), e.getMessage());   // for example "CSBS.LIB.BACKUP_BUSY"
+ *   return errorResponse(error.code().code(), e.getMessage());   // for example "CSBS.2003", the backup is busy
  * }
  * }</pre>
  *

@@ -3,20 +3,21 @@ package io.csbs;
 /**
  * The stable codes of the library's errors ({@link CsbsError#code()}).
  *
- * <p>Where the CSBS API documents an error code for the same failure, {@link #code()} is that code
- * (see "Error Codes" in the CSBS API reference): only {@link #INVALID_VALUE} has one, {@code
- * CSBS.9001}, which the API returns when a request's parameters fail its checks. The API documents
- * no code of its own for the other kinds (its table covers policies, servers, parameters and
- * system errors, not the state of a backup in a list), so they have the library's own codes, of the
- * form {@code CSBS.LIB.NAME}; they never collide with the API's numbered codes, and a service that
- * answers with the API's codes picks its own answer for them.
+ * <p>Where the CSBS API documents an error code for the same failure (the table "Error Codes" of the
+ * CSBS API reference), {@link #code()} is that code: {@code CSBS.9001} for a parameter that fails
+ * its checks, {@code CSBS.2003} ("item in executing") for an operation on a backup whose job runs,
+ * {@code CSBS.3001} ("Checkpoint_item (%s) is not found") for an unknown backup, and {@code
+ * CSBS.9006} ("Quota exceeded for resources") for a quota. The API has no code of its own for the
+ * other kinds, which have the library's own codes, of the form {@code CSBS.LIB.NAME}: they never
+ * collide with the API's numbered codes, and a service that answers with the API's codes picks its
+ * own answer for them.
  *
  * <pre>{@code
  * switch (error.code()) {
  *   case BACKUP_NOT_FOUND -> 404;
- *   case VERSION_CONFLICT, DUPLICATE_BACKUP, BACKUP_BUSY -> 409;
+ *   case VERSION_CONFLICT, DUPLICATE_BACKUP -> 409;
  *   case DATABASE_FAILURE, SCHEMA_VERSION_MISMATCH -> 503;
- *   default -> 400;
+ *   default -> 400;   // BACKUP_BUSY too: the API answers CSBS.2003 with 400
  * }
  * }</pre>
  */
@@ -27,11 +28,11 @@ public enum ErrorCode {
    */
   INVALID_VALUE("CSBS.9001"),
   /**
-   * {@code CSBS.LIB.BACKUP_BUSY}: an operation refused because a job is running on the backup
-   * (Creating, Restoring or Deleting); it may be allowed once the job ends ({@link
+   * {@code CSBS.2003}, the API's "item in executing": an operation refused because a job is running
+   * on the backup (Creating, Restoring or Deleting); it may be allowed once the job ends ({@link
    * io.csbs.lifecycle.IllegalTransitionException} in an intermediate state).
    */
-  BACKUP_BUSY("CSBS.LIB.BACKUP_BUSY"),
+  BACKUP_BUSY("CSBS.2003"),
   /**
    * {@code CSBS.LIB.TRANSITION_NOT_ALLOWED}: a transition the backup's stable state does not allow,
    * such as restoring an Error backup or an instant restore of a common backup ({@link
@@ -44,20 +45,20 @@ public enum ErrorCode {
    */
   VERSION_CONFLICT("CSBS.LIB.VERSION_CONFLICT"),
   /**
-   * {@code CSBS.LIB.BACKUP_NOT_FOUND}: the project has no backup with the id ({@link
-   * io.csbs.catalog.BackupNotFoundException}).
+   * {@code CSBS.3001}, the API's "Checkpoint_item (%s) is not found": the project has no backup
+   * with the id ({@link io.csbs.catalog.BackupNotFoundException}).
    */
-  BACKUP_NOT_FOUND("CSBS.LIB.BACKUP_NOT_FOUND"),
+  BACKUP_NOT_FOUND("CSBS.3001"),
   /**
    * {@code CSBS.LIB.DUPLICATE_BACKUP}: the project has a backup with the id already, or the id
    * repeats in one batch ({@link io.csbs.catalog.DuplicateBackupException}).
    */
   DUPLICATE_BACKUP("CSBS.LIB.DUPLICATE_BACKUP"),
   /**
-   * {@code CSBS.LIB.QUOTA_EXCEEDED}: a new backup would take its project beyond a quota ({@link
-   * io.csbs.usage.QuotaExceededException}).
+   * {@code CSBS.9006}, the API's "Quota exceeded for resources": a new backup would take its project
+   * beyond a quota ({@link io.csbs.usage.QuotaExceededException}).
    */
-  QUOTA_EXCEEDED("CSBS.LIB.QUOTA_EXCEEDED"),
+  QUOTA_EXCEEDED("CSBS.9006"),
   /**
    * {@code CSBS.LIB.DATABASE_FAILURE}: the database of a durable catalog failed (csbs-postgres's
    * {@code CatalogDatabaseException}); whether a retry may succeed is the exception's to say.

@@ -61,6 +61,9 @@ class ErrorCodeTest {
   @Test
   void apiCodesAreTheApisAndTheLibrarysOwnAreMarkedAndUnique() {
     assertEquals("CSBS.9001", ErrorCode.INVALID_VALUE.code());
+    assertEquals("CSBS.2003", ErrorCode.BACKUP_BUSY.code(), "the API's 'item in executing'");
+    assertEquals("CSBS.3001", ErrorCode.BACKUP_NOT_FOUND.code(), "the API's 'Checkpoint_item (%s) is not found'");
+    assertEquals("CSBS.9006", ErrorCode.QUOTA_EXCEEDED.code(), "the API's 'Quota exceeded for resources'");
     assertEquals("CSBS.LIB.VERSION_CONFLICT", ErrorCode.VERSION_CONFLICT.code());
     Set<String> codes = new HashSet<>();
     for (ErrorCode code : ErrorCode.values()) {
