@@ -6,6 +6,7 @@ import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Tag;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
+import io.csbs.json.CsbsJson;
 import io.csbs.postgres.Schema;
 import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
@@ -22,8 +23,8 @@ import java.util.List;
 
 /**
  * Uses each published module from the module path: a generated catalog (csbs.testkit), searched
- * and checked against the reference scan (csbs.core), an error code, and the PostgreSQL schema
- * script, a resource inside csbs.postgres. Prints one line per step; exits with 1 when an answer is
+ * and checked against the reference scan (csbs.core), an error code, a backup through the API's JSON
+ * (csbs.json, on Jackson's module), and the PostgreSQL schema script, a resource inside csbs.postgres. Prints one line per step; exits with 1 when an answer is
  * wrong, and the JVM exits with 1 on any linkage error.
  */
 public final class ModularConsumer {
@@ -63,6 +64,11 @@ public final class ModularConsumer {
       CsbsError error = e;
       System.out.println("refused: " + error.code().code());
     }
+
+    CsbsJson json = CsbsJson.create();
+    Backup first = indexed.backups().get(0);
+    check(json.readCheckpointItem(json.checkpointItem(first), project).equals(first), "a backup survives its JSON");
+    System.out.println("json: " + json.count(indexed.total()));
 
     String script = Schema.script(Schema.CURRENT_VERSION);
     check(script.contains("csbs_backup"), "the schema script is readable from the module");

@@ -36,6 +36,7 @@ class ModularConsumerTest {
     assertEquals(0, process.exitValue(), "exit code; output:\n" + output);
     assertTrue(output.contains("modular consumer: ok"), output);
     assertTrue(output.contains("refused: CSBS.9001"), output);
+    assertTrue(output.contains("json: {\"count\":"), output);
   }
 
   @Test
@@ -47,7 +48,7 @@ class ModularConsumerTest {
   void jdepsFindsEveryDependencyOfThePublishedModules() {
     ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
     List<String> args = new ArrayList<>(List.of("--module-path", RUNTIME_PATH + File.pathSeparator + ANNOTATIONS_PATH,
-        "--multi-release", "17", "--check", "csbs.core,csbs.testkit,csbs.postgres"));
+        "--multi-release", "17", "--check", "csbs.core,csbs.testkit,csbs.postgres,csbs.json"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),

@@ -1,0 +1,223 @@
+package io.csbs.json;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.csbs.backup.ApiStatus;
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.CopyStatus;
+import io.csbs.backup.FailCode;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.RestoreMode;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.VmMetadata;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One backup as the API's {@code checkpoint_item}, both ways. See {@link CsbsJson} for the mapping
+ * of each field and for the four keys csbs adds to {@code extend_info} so that nothing is lost.
+ */
+final class CheckpointItems {
+  /** The failure reason of an Error backup whose JSON reports none. */
+  static final String NO_REASON = "no reason reported";
+
+  private CheckpointItems() {}
+
+  static void write(JsonGenerator json, Backup backup) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", backup.id());
+    json.writeStringField("name", backup.name());
+    if (backup.description().isPresent()) {
+      json.writeStringField("description", backup.description().get());
+    }
+    if (backup.details().checkpointId().isPresent()) {
+      json.writeStringField("checkpoint_id", backup.details().checkpointId().get());
+    }
+    json.writeStringField("status", backup.apiStatus().apiName());
+    json.writeStringField("resource_id", backup.server().id());
+    json.writeStringField("resource_type", backup.server().resourceType());
+    json.writeStringField("created_at", Times.format(backup.createdAt()));
+    json.writeStringField("updated_at", Times.format(backup.updatedAt()));
+    writeBackupData(json, backup.details().vm());
+    writeExtendInfo(json, backup);
+    writeTags(json, "tags", backup.tags());
+    json.writeEndObject();
+  }
+
+  private static void writeBackupData(JsonGenerator json, VmMetadata vm) throws IOException {
+    json.writeObjectFieldStart("backup_data");
+    json.writeStringField("__openstack_region_name", vm.regionName());
+    json.writeStringField("cloudservicetype", vm.cloudServiceType());
+    json.writeNumberField("disk", vm.diskGb());
+    json.writeStringField("imagetype", vm.imageType());
+    json.writeNumberField("ram", vm.ramMb());
+    json.writeNumberField("vcpus", vm.vcpus());
+    json.writeStringField("eip", vm.eip());
+    json.writeStringField("private_ip", vm.privateIp());
+    json.writeEndObject();
+  }
+
+  private static void writeExtendInfo(JsonGenerator json, Backup backup) throws IOException {
+    BackupDetails details = backup.details();
+    Optional<Failure> failure = backup.failure();
+    json.writeObjectFieldStart("extend_info");
+    json.writeBooleanField("auto_trigger", backup.trigger() == BackupTrigger.AUTOMATIC);
+    json.writeNumberField("average_speed", details.averageSpeedKbps());
+    json.writeStringField("copy_from", "");
+    json.writeStringField("copy_status", details.copyStatus().apiName());
+    json.writeObjectFieldStart("fail_code");
+    if (details.failCode().isPresent()) {
+      json.writeNumberField("Code", details.failCode().get().code());
+      json.writeStringField("Description", details.failCode().get().description());
+    }
+    json.writeEndObject();
+    json.writeStringField("fail_op", failure.map(f -> f.job().name().toLowerCase(Locale.ROOT)).orElse(""));
+    json.writeStringField("fail_reason", failure.map(Failure::reason).orElse(""));
+    json.writeStringField("image_type", "backup");
+    json.writeBooleanField("incremental", details.incremental());
+    json.writeNumberField("progress", backup.progress().map(Progress::percent)
+        .orElse(backup.status() == BackupStatus.AVAILABLE ? 100 : 0));
+    json.writeStringField("resource_az", backup.server().availabilityZone());
+    json.writeStringField("resource_name", backup.server().name());
+    json.writeStringField("resource_type", backup.server().resourceType());
+    json.writeNumberField("size", backup.sizeMb());
+    json.writeNumberField("space_saving_ratio", details.spaceSavingRatio());
+    if (backup.finishedAt().isPresent()) {
+      json.writeStringField("finished_at", Times.format(backup.finishedAt().get()));
+    }
+    json.writeStringField("supported_restore_mode", details.restoreMode().apiName());
+    json.writeBooleanField("support_lld", backup.type() == BackupType.ENHANCED);
+    json.writeStringField("hypervisor_type", "QEMU");
+    // csbs's own keys: what the API's item lacks and a backup has
+    if (backup.policyId().isPresent()) {
+      json.writeStringField("policy_id", backup.policyId().get());
+    }
+    if (backup.progress().isPresent()) {
+      json.writeStringField("progress_updated_at", Times.format(backup.progress().get().changedAt()));
+    }
+    if (failure.isPresent()) {
+      json.writeStringField("failed_at", Times.format(failure.get().failedAt()));
+    }
+    json.writeNumberField("version", backup.version());
+    json.writeEndObject();
+  }
+
+  static void writeTags(JsonGenerator json, String name, List<Tag> tags) throws IOException {
+    json.writeArrayFieldStart(name);
+    for (Tag tag : tags) {
+      json.writeStartObject();
+      json.writeStringField("key", tag.key());
+      json.writeStringField("value", tag.value());
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+  }
+
+  static Backup read(Node item, String projectId) {
+    ApiStatus apiStatus = ApiStatus.parse(item.text("status"));
+    if (apiStatus == ApiStatus.DELETED) {
+      throw new InvalidValueException(item.path() + ".status", "deleted", "names a backup that is gone: "
+          + "a backup of the list is waiting_protect, protecting, available, waiting_restore, restoring, error, "
+          + "waiting_delete or deleting");
+    }
+    BackupStatus status = apiStatus.state().orElseThrow();
+    Node extend = item.optionalObject("extend_info").orElse(Node.object(item.path() + ".extend_info", java.util.Map.of()));
+    Instant createdAt = item.time("created_at");
+    Instant updatedAt = item.optionalTime("updated_at").orElse(createdAt);
+    String resourceType = extend.text("resource_type", item.text("resource_type", Server.NOVA_SERVER));
+    Backup.Builder backup = Backup.builder()
+        .id(item.text("id"))
+        .name(item.text("name"))
+        .projectId(projectId)
+        .server(Server.builder()
+            .id(item.text("resource_id"))
+            .name(extend.text("resource_name"))
+            .resourceType(resourceType.isEmpty() ? Server.NOVA_SERVER : resourceType)
+            .availabilityZone(extend.text("resource_az"))
+            .build())
+        .status(status)
+        .apiStatus(apiStatus)
+        .type(extend.bool("support_lld", false) ? BackupType.ENHANCED : BackupType.COMMON)
+        .trigger(extend.bool("auto_trigger", false) ? BackupTrigger.AUTOMATIC : BackupTrigger.MANUAL)
+        .sizeMb(extend.integer("size", 0, Backup.MAX_SIZE_MB, 0))
+        .createdAt(createdAt)
+        .updatedAt(updatedAt)
+        .version(extend.integer("version", 1, Long.MAX_VALUE, 1))
+        .details(details(item, extend));
+    if (item.has("description")) {
+      backup.description(item.text("description"));
+    }
+    extend.optionalText("policy_id").ifPresent(backup::policyId);
+    extend.optionalTime("finished_at").ifPresent(backup::finishedAt);
+    if (status.isIntermediate()) {
+      int percent = (int) extend.integer("progress", 0, 100, 0);
+      backup.progress(Progress.of(percent, extend.optionalTime("progress_updated_at").orElse(updatedAt)));
+    }
+    Optional<String> reason = extend.optionalText("fail_reason");
+    if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && reason.isPresent())) {
+      backup.failure(Failure.of(job(extend), reason.orElse(NO_REASON),
+          extend.optionalTime("failed_at").orElse(updatedAt)));
+    }
+    List<Object> tags = item.list("tags");
+    for (int i = 0; i < tags.size(); i++) {
+      Node tag = item.element("tags", tags, i);
+      backup.addTags(Tag.of(tag.text("key"), tag.text("value", "")));
+    }
+    return backup.build();
+  }
+
+  private static JobType job(Node extend) {
+    String op = extend.text("fail_op", "");
+    switch (op) {
+      case "":
+      case "backup":
+        return JobType.BACKUP;
+      case "restore":
+        return JobType.RESTORE;
+      case "delete":
+        return JobType.DELETE;
+      default:
+        throw new InvalidValueException(extend.path() + ".fail_op", op, "must be backup, restore or delete");
+    }
+  }
+
+  private static BackupDetails details(Node item, Node extend) {
+    BackupDetails.Builder details = BackupDetails.builder()
+        .incremental(extend.bool("incremental", false))
+        .spaceSavingRatio((int) extend.integer("space_saving_ratio", 0, 100, 0))
+        .averageSpeedKbps(extend.integer("average_speed", 0, Long.MAX_VALUE, 0));
+    item.optionalText("checkpoint_id").ifPresent(details::checkpointId);
+    extend.optionalText("copy_status").map(CopyStatus::parse).ifPresent(details::copyStatus);
+    extend.optionalText("supported_restore_mode").map(RestoreMode::parse).ifPresent(details::restoreMode);
+    Optional<Node> failCode = extend.optionalObject("fail_code");
+    if (failCode.isPresent() && failCode.get().has("Code")) {
+      details.failCode(new FailCode(failCode.get().integer("Code", Long.MIN_VALUE, Long.MAX_VALUE),
+          failCode.get().text("Description", "")));
+    }
+    Optional<Node> data = item.optionalObject("backup_data");
+    if (data.isPresent()) {
+      Node vm = data.get();
+      details.vm(VmMetadata.builder()
+          .regionName(vm.text("__openstack_region_name", ""))
+          .cloudServiceType(vm.text("cloudservicetype", ""))
+          .diskGb((int) vm.integer("disk", 0, Integer.MAX_VALUE, 0))
+          .imageType(vm.text("imagetype", ""))
+          .ramMb((int) vm.integer("ram", 0, Integer.MAX_VALUE, 0))
+          .vcpus((int) vm.integer("vcpus", 0, Integer.MAX_VALUE, 0))
+          .eip(vm.text("eip", ""))
+          .privateIp(vm.text("private_ip", ""))
+          .build());
+    }
+    return details.build();
+  }
+}

@@ -1,0 +1,498 @@
+package io.csbs.json;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.csbs.CsbsError;
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.query.Page;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TagFilter;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageReport;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * The JSON of the CSBS v1 API, read and written exactly: backups ({@code checkpoint_item}), list
+ * and count responses, the tag catalogue, the tag query and its answer, tag changes, quotas, storage
+ * usage and error bodies. Immutable and thread-safe: one instance serves a whole service.
+ *
+ * <pre>{@code
+ * CsbsJson json = CsbsJson.create();
+ * String body = json.checkpointItems(catalog.query(project, query), URI.create(request.uri()));
+ * Backup backup = json.readCheckpointItem(body, "project-1");
+ * TagFilter filter = json.readTagFilter(requestBody);          // POST .../resource_instances/action
+ * }</pre>
+ *
+ * <h2>A backup as {@code checkpoint_item}</h2>
+ *
+ * <p>{@code id}, {@code name}, {@code description} (when the backup has one), {@code checkpoint_id}
+ * (when known), {@code status} (the raw status, {@link Backup#apiStatus()}), {@code resource_id},
+ * {@code resource_type}, {@code created_at}, {@code updated_at}, {@code tags}; {@code backup_data}
+ * from {@link io.csbs.backup.VmMetadata}; and in {@code extend_info}: {@code auto_trigger} (the
+ * trigger), {@code support_lld} (true for an enhanced backup), {@code progress} (the job's percent;
+ * 100 for Available, 0 for Error), {@code fail_op} and {@code fail_reason} (the failure, or empty),
+ * {@code fail_code}, {@code resource_az}, {@code resource_name}, {@code size} (MB), {@code
+ * finished_at}, {@code incremental}, {@code copy_status}, {@code space_saving_ratio}, {@code
+ * average_speed}, {@code supported_restore_mode}, and the fixed {@code copy_from} (empty), {@code
+ * image_type} ({@code backup}) and {@code hypervisor_type} ({@code QEMU}).
+ *
+ * <p>The API's item has no place for four things a backup has, so csbs adds four keys to {@code
+ * extend_info}, which clients of the API ignore: {@code policy_id}, {@code progress_updated_at} (when
+ * the progress last changed, which stall detection needs), {@code failed_at} and {@code version}
+ * (for optimistic concurrency). With them, writing a backup and reading it back gives an equal
+ * backup. The project is not in the item (the API takes it from the path), so readers name it.
+ *
+ * <p>Reading accepts the API's own bodies: the four keys are optional (the version is then 1, the
+ * times of the progress and the failure the update time); numbers may be JSON strings of digits;
+ * {@code copy_status}, {@code supported_restore_mode}, {@code finished_at} and {@code fail_reason}
+ * may be empty; unknown keys ({@code volume_backups}, {@code os_images_data}, {@code taskid}, ...)
+ * are ignored; an Error backup without a reason gets {@code "no reason reported"}. A key that
+ * repeats in an object, a value of the wrong type, or a value that breaks a rule of the backup is
+ * refused with an {@link InvalidValueException} naming the key's path ({@code
+ * checkpoint_item.extend_info.progress}).
+ *
+ * <p>Times are UTC without a zone, with microseconds: {@code 2017-04-18T01:21:52.701973} (a finer
+ * time keeps the digits it needs, up to nine). Readers also accept a trailing {@code Z}.
+ */
+public final class CsbsJson {
+  private final JsonFactory factory;
+
+  private CsbsJson(JsonFactory factory) {
+    this.factory = factory;
+  }
+
+  /** {@return a reader and writer of the API's JSON} */
+  public static CsbsJson create() {
+    return new CsbsJson(JsonFactory.builder().build());
+  }
+
+  // ---------------------------------------------------------------- backups
+
+  /**
+   * The details response of one backup, {@code {"checkpoint_item": {...}}}.
+   *
+   * @param backup the backup
+   * @return the JSON
+   */
+  public String checkpointItem(Backup backup) {
+    requireNonNull(backup, "backup");
+    return write(json -> {
+      json.writeFieldName("checkpoint_item");
+      CheckpointItems.write(json, backup);
+    });
+  }
+
+  /**
+   * The list response of a page: {@code {"checkpoint_items": [...]}}, and when more backups follow,
+   * {@code "checkpoint_items_links": [{"href": ..., "rel": "next"}]}, whose {@code href} is {@code
+   * request} with {@code marker} set to the page's last backup (and any {@code offset} removed).
+   *
+   * <pre>{@code
+   * json.checkpointItems(page, URI.create("/v1/p1/checkpoint_items?status=available&limit=20"));
+   * // ..."href":"/v1/p1/checkpoint_items?status=available&limit=20&marker=<id of the 20th>","rel":"next"
+   * }</pre>
+   *
+   * @param page the page
+   * @param request the URI of the list request the page answers
+   * @return the JSON
+   */
+  public String checkpointItems(Page page, URI request) {
+    requireNonNull(page, "page");
+    requireNonNull(request, "request");
+    return write(json -> {
+      json.writeArrayFieldStart("checkpoint_items");
+      for (Backup backup : page.backups()) {
+        CheckpointItems.write(json, backup);
+      }
+      json.writeEndArray();
+      Optional<String> marker = page.nextMarker();
+      if (marker.isPresent()) {
+        json.writeArrayFieldStart("checkpoint_items_links");
+        json.writeStartObject();
+        json.writeStringField("href", nextHref(request, marker.get()));
+        json.writeStringField("rel", "next");
+        json.writeEndObject();
+        json.writeEndArray();
+      }
+    });
+  }
+
+  /**
+   * The count response, {@code {"count": 42}}.
+   *
+   * @param count the number of backups
+   * @return the JSON
+   */
+  public String count(long count) {
+    return write(json -> json.writeNumberField("count", count));
+  }
+
+  /**
+   * The backup of a details response ({@code {"checkpoint_item": {...}}}) or of a bare item.
+   *
+   * @param json the JSON
+   * @param projectId the project the backup belongs to (the API's path names it)
+   * @return the backup
+   * @throws InvalidValueException naming the key's path if the JSON or a value is invalid
+   */
+  public Backup readCheckpointItem(String json, String projectId) {
+    requireNonNull(json, "json");
+    requireNonNull(projectId, "projectId");
+    Node body = Node.parse(factory, json);
+    return CheckpointItems.read(body.has("checkpoint_item") ? body.object("checkpoint_item") : body, projectId);
+  }
+
+  /**
+   * The backups of a list response, in its order.
+   *
+   * @param json the JSON, {@code {"checkpoint_items": [...]}}
+   * @param projectId the project the backups belong to
+   * @return the backups
+   * @throws InvalidValueException naming the key's path if the JSON or a value is invalid
+   */
+  public List<Backup> readCheckpointItems(String json, String projectId) {
+    requireNonNull(json, "json");
+    requireNonNull(projectId, "projectId");
+    Node body = Node.parse(factory, json);
+    List<Object> items = body.list("checkpoint_items");
+    List<Backup> backups = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      backups.add(CheckpointItems.read(body.element("checkpoint_items", items, i), projectId));
+    }
+    return backups;
+  }
+
+  /**
+   * The marker of a list response's {@code next} link, if it has one.
+   *
+   * @param json the JSON of a list response
+   * @return the value of {@code marker} in the next link's {@code href}
+   * @throws InvalidValueException naming the key's path if the JSON is invalid
+   */
+  public Optional<String> readNextMarker(String json) {
+    requireNonNull(json, "json");
+    Node body = Node.parse(factory, json);
+    List<Object> links = body.list("checkpoint_items_links");
+    for (int i = 0; i < links.size(); i++) {
+      Node link = body.element("checkpoint_items_links", links, i);
+      if (link.text("rel", "").equals("next")) {
+        String query = Optional.ofNullable(URI.create(link.text("href")).getRawQuery()).orElse("");
+        for (String parameter : query.split("&")) {
+          if (parameter.startsWith("marker=")) {
+            return Optional.of(java.net.URLDecoder.decode(parameter.substring("marker=".length()), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The number of a count response, {@code {"count": 42}}.
+   *
+   * @param json the JSON
+   * @return the count
+   * @throws InvalidValueException naming {@code count} if it is missing or not a whole number of 0 or more
+   */
+  public long readCount(String json) {
+    requireNonNull(json, "json");
+    return Node.parse(factory, json).integer("count", 0, Long.MAX_VALUE);
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  /**
+   * The project's tag catalogue, {@code {"tags": [{"key": "env", "values": ["prod", "test"]}]}},
+   * keys and values sorted.
+   *
+   * @param tags the tag catalogue
+   * @return the JSON
+   */
+  public String tagCatalogue(TagCatalogue tags) {
+    requireNonNull(tags, "tags");
+    return write(json -> {
+      json.writeArrayFieldStart("tags");
+      for (String key : tags.keys()) {
+        json.writeStartObject();
+        json.writeStringField("key", key);
+        json.writeArrayFieldStart("values");
+        for (String value : tags.values(key)) {
+          json.writeString(value);
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+    });
+  }
+
+  /**
+   * The body of the tag query, {@code POST /v1/{project_id}/csbs_backup/resource_instances/action}:
+   * {@code tags}, {@code tags_any}, {@code not_tags}, {@code not_tags_any} (lists of {@code {"key",
+   * "values"}}), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
+   * {@code limit} and {@code offset} (numbers or, as the API's examples write them, strings).
+   *
+   * @param json the JSON
+   * @return the filter
+   * @throws InvalidValueException naming the key's path or the filter's rule if the JSON is invalid
+   */
+  public TagFilter readTagFilter(String json) {
+    requireNonNull(json, "json");
+    Node body = Node.parse(factory, json);
+    TagFilter.Builder filter = TagFilter.builder();
+    readGroup(body, "tags", filter::tags);
+    readGroup(body, "tags_any", filter::tagsAny);
+    readGroup(body, "not_tags", filter::notTags);
+    readGroup(body, "not_tags_any", filter::notTagsAny);
+    List<Object> matches = body.list("matches");
+    for (int i = 0; i < matches.size(); i++) {
+      Node match = body.element("matches", matches, i);
+      filter.matches(match.text("key"), match.text("value"));
+    }
+    filter.action(TagFilter.Action.parse(body.text("action")));
+    if (body.has("limit")) {
+      filter.limit((int) body.integer("limit", Integer.MIN_VALUE, Integer.MAX_VALUE));
+    }
+    if (body.has("offset")) {
+      filter.offset(body.integer("offset", Long.MIN_VALUE, Long.MAX_VALUE));
+    }
+    return filter.build();
+  }
+
+  private static void readGroup(Node body, String name, BiConsumer<String, List<String>> add) {
+    List<Object> group = body.list(name);
+    for (int i = 0; i < group.size(); i++) {
+      Node entry = body.element(name, group, i);
+      List<Object> raw = entry.list("values");
+      List<String> values = new ArrayList<>(raw.size());
+      for (int v = 0; v < raw.size(); v++) {
+        if (!(raw.get(v) instanceof String)) {
+          throw new InvalidValueException(entry.path() + ".values[" + v + "]", raw.get(v), "must be a JSON string");
+        }
+        values.add((String) raw.get(v));
+      }
+      add.accept(entry.text("key"), values);
+    }
+  }
+
+  /**
+   * The answer of a tag query with action {@code filter}: {@code {"resources": [{"resource_id",
+   * "resource_name", "resource_detail": {checkpoint_item}, "tags"}], "total_count": N}}.
+   *
+   * @param page the page of matches, with its total
+   * @return the JSON
+   */
+  public String tagQueryResult(Page page) {
+    requireNonNull(page, "page");
+    return write(json -> {
+      json.writeArrayFieldStart("resources");
+      for (Backup backup : page.backups()) {
+        json.writeStartObject();
+        json.writeStringField("resource_id", backup.id());
+        json.writeStringField("resource_name", backup.name());
+        json.writeFieldName("resource_detail");
+        CheckpointItems.write(json, backup);
+        CheckpointItems.writeTags(json, "tags", backup.tags());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeNumberField("total_count", page.total());
+    });
+  }
+
+  /**
+   * The answer of a tag query with action {@code count}, {@code {"total_count": N}}.
+   *
+   * @param count the number of matches
+   * @return the JSON
+   */
+  public String tagQueryCount(long count) {
+    return write(json -> json.writeNumberField("total_count", count));
+  }
+
+  /**
+   * The body of {@code POST .../tags/action}: {@code {"action": "create", "tags": [{"key",
+   * "value"}]}} or {@code {"action": "delete", "tags": [{"key"}, {"key", "value"}]}}.
+   *
+   * @param json the JSON
+   * @return the update
+   * @throws InvalidValueException naming the key's path or the rule if the JSON is invalid
+   */
+  public TagUpdate readTagUpdate(String json) {
+    requireNonNull(json, "json");
+    Node body = Node.parse(factory, json);
+    TagUpdate.Action action = TagUpdate.Action.parse(body.text("action"));
+    List<Object> tags = body.list("tags");
+    if (action == TagUpdate.Action.CREATE) {
+      List<Tag> created = new ArrayList<>();
+      for (int i = 0; i < tags.size(); i++) {
+        Node tag = body.element("tags", tags, i);
+        created.add(Tag.of(tag.text("key"), tag.text("value")));
+      }
+      return TagUpdate.create(created);
+    }
+    List<TagUpdate.Match> matches = new ArrayList<>();
+    for (int i = 0; i < tags.size(); i++) {
+      Node tag = body.element("tags", tags, i);
+      matches.add(tag.has("value") ? TagUpdate.Match.of(tag.text("key"), tag.text("value"))
+          : TagUpdate.Match.key(tag.text("key")));
+    }
+    return TagUpdate.delete(matches);
+  }
+
+  /**
+   * The body of {@code POST .../tags}, which adds one tag (or sets its value): {@code {"tag":
+   * {"key": "env", "value": "prod"}}}.
+   *
+   * @param json the JSON
+   * @return the update that creates the tag
+   * @throws InvalidValueException naming the key's path or the tag's rule if the JSON is invalid
+   */
+  public TagUpdate readTag(String json) {
+    requireNonNull(json, "json");
+    Node tag = Node.parse(factory, json).object("tag");
+    return TagUpdate.create(Tag.of(tag.text("key"), tag.text("value")));
+  }
+
+  // ---------------------------------------------------------------- quotas, usage, errors
+
+  /**
+   * The quota response: {@code {"quotas": {"resources": [{"type": "backups", "quota", "used"},
+   * {"type": "backup_capacity", "unit": "GB", "quota", "used"}]}}}; -1 is no limit, and the capacity
+   * used is in GB with two decimals, as the usage dialog shows it.
+   *
+   * @param usage the project's quotas and what it uses
+   * @return the JSON
+   */
+  public String quotas(QuotaUsage usage) {
+    requireNonNull(usage, "usage");
+    return write(json -> {
+      json.writeObjectFieldStart("quotas");
+      json.writeArrayFieldStart("resources");
+      json.writeStartObject();
+      json.writeStringField("type", "backups");
+      json.writeNumberField("quota", usage.quota().maxBackups());
+      json.writeNumberField("used", usage.backupsUsed());
+      json.writeEndObject();
+      json.writeStartObject();
+      json.writeStringField("type", "backup_capacity");
+      json.writeStringField("unit", "GB");
+      json.writeNumberField("quota", usage.quota().maxCapacityGb());
+      json.writeNumberField("used", usage.capacityUsedGb());
+      json.writeEndObject();
+      json.writeEndArray();
+      json.writeEndObject();
+    });
+  }
+
+  /**
+   * Storage usage per server in CBR's shape: {@code {"storage_usage": [{"resource_id",
+   * "resource_name", "resource_type", "backup_count", "backup_size"}], "resource_count": N}}, the
+   * servers of the report in its order (largest first), {@code backup_size} in MB as the API's sizes
+   * are, and {@code resource_count} the number of servers with backups.
+   *
+   * @param report the usage report
+   * @return the JSON
+   */
+  public String storageUsage(UsageReport report) {
+    requireNonNull(report, "report");
+    return write(json -> {
+      json.writeArrayFieldStart("storage_usage");
+      for (ServerUsage server : report.servers()) {
+        json.writeStartObject();
+        json.writeStringField("resource_id", server.serverId());
+        json.writeStringField("resource_name", server.serverName());
+        json.writeStringField("resource_type", io.csbs.backup.Server.NOVA_SERVER);
+        json.writeNumberField("backup_count", server.backups());
+        json.writeNumberField("backup_size", server.sizeMb());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeNumberField("resource_count", report.serverCount());
+    });
+  }
+
+  /**
+   * The API's error body, {@code {"error_code": "CSBS.2003", "error_msg": "..."}}, for a refusal
+   * of the library: its {@link io.csbs.ErrorCode} and its message.
+   *
+   * @param error the refusal, an exception of the library
+   * @return the JSON
+   */
+  public String error(CsbsError error) {
+    requireNonNull(error, "error");
+    String message = error instanceof Throwable ? String.valueOf(((Throwable) error).getMessage()) : error.toString();
+    return error(error.code().code(), message);
+  }
+
+  /**
+   * An error body with the given code and message, {@code {"error_code": ..., "error_msg": ...}}.
+   *
+   * @param code the code, for example {@code CSBS.9001}
+   * @param message the message
+   * @return the JSON
+   */
+  public String error(String code, String message) {
+    requireNonNull(code, "code");
+    requireNonNull(message, "message");
+    return write(json -> {
+      json.writeStringField("error_code", code);
+      json.writeStringField("error_msg", message);
+    });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private interface Members {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  /** One JSON object with the members {@code members} writes. */
+  private String write(Members members) {
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator json = factory.createGenerator(out)) {
+      json.writeStartObject();
+      members.write(json);
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);  // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  /** {@code request} with {@code marker} set to {@code marker} and without {@code offset}. */
+  static String nextHref(URI request, String marker) {
+    String query = request.getRawQuery();
+    StringBuilder kept = new StringBuilder();
+    if (query != null) {
+      for (String parameter : query.split("&")) {
+        if (parameter.isEmpty() || parameter.startsWith("marker=") || parameter.equals("marker")
+            || parameter.startsWith("offset=") || parameter.equals("offset")) {
+          continue;
+        }
+        kept.append(kept.length() == 0 ? "" : "&").append(parameter);
+      }
+    }
+    kept.append(kept.length() == 0 ? "" : "&").append("marker=").append(URLEncoder.encode(marker, StandardCharsets.UTF_8));
+    String base = request.toString();
+    int cut = base.indexOf('?');
+    int hash = base.indexOf('#');
+    String path = cut >= 0 ? base.substring(0, cut) : hash >= 0 ? base.substring(0, hash) : base;
+    return path + "?" + kept;
+  }
+}
