@@ -3,7 +3,6 @@ package io.csbs.backup;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The nine raw statuses of the CSBS API and the state each one maps to.
@@ -34,9 +33,6 @@ public enum ApiStatus {
   /** The backup was deleted: it is no longer in the backup list. */
   DELETED(null);
 
-  private static final String ACCEPTED =
-      Arrays.stream(values()).map(ApiStatus::apiName).collect(Collectors.joining(", "));
-
   private final BackupStatus state;
 
   ApiStatus(BackupStatus state) {
@@ -61,13 +57,7 @@ public enum ApiStatus {
    * @throws InvalidValueException naming {@code status} if {@code text} is none of the nine
    */
   public static ApiStatus parse(String text) {
-    java.util.Objects.requireNonNull(text, "text");
-    for (ApiStatus status : values()) {
-      if (status.apiName().equals(text)) {
-        return status;
-      }
-    }
-    throw new InvalidValueException("status", text, "must be one of " + ACCEPTED);
+    return Rules.apiConstant("status", text, values());
   }
 
   /**

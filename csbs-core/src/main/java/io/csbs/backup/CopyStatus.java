@@ -1,7 +1,6 @@
 package io.csbs.backup;
 
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * Where the replication of a backup to another region stands: the API's {@code
@@ -37,12 +36,6 @@ public enum CopyStatus {
    * @throws InvalidValueException naming {@code copy_status} if {@code text} is none of them
    */
   public static CopyStatus parse(String text) {
-    Objects.requireNonNull(text, "text");
-    for (CopyStatus status : values()) {
-      if (status.apiName().equals(text)) {
-        return status;
-      }
-    }
-    throw new InvalidValueException("copy_status", text, "must be one of na, waiting_copy, copying, success, fail");
+    return Rules.apiConstant("copy_status", text, values());
   }
 }

@@ -1,7 +1,6 @@
 package io.csbs.backup;
 
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * How a backup can be restored: the API's {@code extend_info.supported_restore_mode}.
@@ -32,12 +31,6 @@ public enum RestoreMode {
    * @throws InvalidValueException naming {@code supported_restore_mode} if {@code text} is none of them
    */
   public static RestoreMode parse(String text) {
-    Objects.requireNonNull(text, "text");
-    for (RestoreMode mode : values()) {
-      if (mode.apiName().equals(text)) {
-        return mode;
-      }
-    }
-    throw new InvalidValueException("supported_restore_mode", text, "must be one of na, snapshot, backup");
+    return Rules.apiConstant("supported_restore_mode", text, values());
   }
 }

@@ -30,6 +30,24 @@ final class Rules {
     return value;
   }
 
+  /**
+   * The constant of {@code values} whose name, lower-cased, is {@code text}: how the API writes its
+   * enumerations ({@code waiting_protect}, {@code na}, {@code create}).
+   */
+  static <E extends Enum<E>> E apiConstant(String field, String text, E[] values) {
+    java.util.Objects.requireNonNull(text, "text");
+    for (E value : values) {
+      if (value.name().toLowerCase(java.util.Locale.ROOT).equals(text)) {
+        return value;
+      }
+    }
+    StringBuilder accepted = new StringBuilder();
+    for (E value : values) {
+      accepted.append(accepted.length() == 0 ? "" : ", ").append(value.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    throw new InvalidValueException(field, text, "must be one of " + accepted);
+  }
+
   /** A count or amount within {@code [min, max]}. */
   static long requireRange(String field, long value, long min, long max) {
     if (value < min || value > max) {

@@ -61,13 +61,7 @@ public final class TagUpdate {
      * @throws InvalidValueException naming {@code action} if {@code text} is neither
      */
     public static Action parse(String text) {
-      requireNonNull(text, "text");
-      for (Action action : values()) {
-        if (action.apiName().equals(text)) {
-          return action;
-        }
-      }
-      throw new InvalidValueException("action", text, "must be create or delete");
+      return Rules.apiConstant("action", text, values());
     }
   }
 
