@@ -1,0 +1,388 @@
+package io.csbs.server;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.csbs.CsbsError;
+import io.csbs.ErrorCode;
+import io.csbs.backup.Backup;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.json.CsbsJson;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.ListQueryString;
+import io.csbs.query.Predicates;
+import io.csbs.query.TagFilter;
+import io.csbs.usage.UsageQuery;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The endpoints of {@link CsbsServer}: routes {@code /v1/{project_id}/...} to the catalog, and every
+ * answer and refusal to the API's JSON.
+ */
+final class Api implements HttpHandler {
+  private static final System.Logger LOG = System.getLogger(CsbsServer.class.getName());
+  private static final String JSON_TYPE = "application/json; charset=utf-8";
+  /** The largest request body read: a tag query or a restore is a few hundred bytes. */
+  static final int MAX_BODY = 1 << 20;
+  /** How many times a change is tried on the backup's current version while other writers change it. */
+  static final int ATTEMPTS = 5;
+
+  /** The list's filters, which the count takes; the rest of the list's parameters page and sort. */
+  private static final List<String> FILTERS = ListQueryString.PARAMETERS.stream()
+      .filter(name -> !List.of("sort", "limit", "marker", "offset").contains(name))
+      .toList();
+
+  private final BackupCatalog catalog;
+  private final CsbsJson json = CsbsJson.create();
+  private final JsonFactory factory = JsonFactory.builder().build();
+  private final List<Route> routes = List.of(
+      new Route("GET", "checkpoint_items", this::list),
+      new Route("GET", "checkpoint_items/count", this::count),
+      new Route("GET", "checkpoint_items/*", this::details),
+      new Route("GET", "csbs_backup/tags", this::tagCatalogue),
+      new Route("POST", "csbs_backup/resource_instances/action", this::tagQuery),
+      new Route("POST", "csbs_backup/*/tags", this::addTag),
+      new Route("POST", "csbs_backup/*/tags/action", this::changeTags),
+      new Route("DELETE", "csbs_backup/*/tags/*", this::deleteTag),
+      new Route("GET", "quotas", this::quotas),
+      new Route("GET", "storage_usage", this::storageUsage),
+      new Route("POST", "restores", this::restore),
+      new Route("DELETE", "providers/*/checkpoints/*", this::delete));
+
+  Api(BackupCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    Response response;
+    try {
+      response = route(exchange);
+    } catch (RuntimeException e) {
+      response = refusal(e);
+    }
+    try {
+      respond(exchange, response);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** What a route answers: a status, a JSON body or none (204), and an {@code Allow} header for 405. */
+  record Response(int status, String body, String allow) {
+    static Response ok(String body) {
+      return new Response(200, body, null);
+    }
+
+    static final Response NO_CONTENT = new Response(204, null, null);
+  }
+
+  /** One call: its project, the values of the route's {@code *} segments, and the exchange. */
+  record Call(String projectId, List<String> values, HttpExchange exchange) {
+    String value(int index) {
+      return values.get(index);
+    }
+
+    String rawQuery() {
+      return exchange.getRequestURI().getRawQuery();
+    }
+  }
+
+  /** A method on a path under {@code /v1/{project_id}/}, whose {@code *} segments are values. */
+  record Route(String method, String path, Function<Call, Response> handler) {
+    /** The values of the {@code *} segments if {@code segments} is this route's path, else null. */
+    List<String> match(List<String> segments) {
+      String[] pattern = path.split("/");
+      if (pattern.length != segments.size()) {
+        return null;
+      }
+      List<String> values = new ArrayList<>();
+      for (int i = 0; i < pattern.length; i++) {
+        if (pattern[i].equals("*")) {
+          values.add(segments.get(i));
+        } else if (!pattern[i].equals(segments.get(i))) {
+          return null;
+        }
+      }
+      return values;
+    }
+  }
+
+  private Response route(HttpExchange exchange) {
+    String rawPath = exchange.getRequestURI().getRawPath();
+    String[] raw = rawPath.split("/", -1);
+    if (raw.length < 4 || !raw[0].isEmpty() || !raw[1].equals("v1")) {
+      throw ApiError.unknownPath(rawPath);
+    }
+    List<String> segments = new ArrayList<>();
+    for (int i = 2; i < raw.length; i++) {
+      if (raw[i].isEmpty()) {
+        throw ApiError.unknownPath(rawPath);
+      }
+      segments.add(Parameters.decode("path", raw[i].replace("+", "%2B")));
+    }
+    String projectId = segments.remove(0);
+    String method = exchange.getRequestMethod();
+    TreeSet<String> allowed = new TreeSet<>();
+    for (Route route : routes) {
+      List<String> values = route.match(segments);
+      if (values == null) {
+        continue;
+      }
+      if (route.method().equals(method)) {
+        return route.handler().apply(new Call(projectId, values, exchange));
+      }
+      allowed.add(route.method());
+    }
+    if (allowed.isEmpty()) {
+      throw ApiError.unknownPath(rawPath);
+    }
+    return new Response(405, json.error("CSBS.LIB.METHOD_NOT_ALLOWED",
+        "method " + method + " is not allowed on " + rawPath + "; it allows " + String.join(", ", allowed)),
+        String.join(", ", allowed));
+  }
+
+  // ---------------------------------------------------------------- backups
+
+  private Response list(Call call) {
+    String rawQuery = call.rawQuery();
+    return Response.ok(json.checkpointItems(
+        catalog.query(call.projectId(), ListQueryString.parse(rawQuery == null ? "" : rawQuery)),
+        requestUri(call.exchange())));
+  }
+
+  private Response count(Call call) {
+    String rawQuery = call.rawQuery();
+    Parameters.parse(rawQuery, "the backup count", FILTERS);
+    return Response.ok(json.count(catalog.count(call.projectId(),
+        ListQueryString.parse(rawQuery == null ? "" : rawQuery).predicate())));
+  }
+
+  private Response details(Call call) {
+    noParameters(call, "a backup's details");
+    return Response.ok(json.checkpointItem(catalog.get(call.projectId(), call.value(0))));
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  private Response tagCatalogue(Call call) {
+    noParameters(call, "the tag catalogue");
+    return Response.ok(json.tagCatalogue(catalog.tagCatalogue(call.projectId())));
+  }
+
+  private Response tagQuery(Call call) {
+    noParameters(call, "the tag query");
+    TagFilter filter = json.readTagFilter(body(call));
+    if (filter.action() == TagFilter.Action.COUNT) {
+      return Response.ok(json.tagQueryCount(catalog.count(call.projectId(), filter.toPredicate())));
+    }
+    return Response.ok(json.tagQueryResult(catalog.query(call.projectId(), filter.toQuery())));
+  }
+
+  private Response addTag(Call call) {
+    noParameters(call, "adding a tag");
+    TagUpdate update = json.readTag(body(call));
+    updateTags(call, backup -> update);
+    return Response.NO_CONTENT;
+  }
+
+  private Response changeTags(Call call) {
+    noParameters(call, "a tag change");
+    TagUpdate update = json.readTagUpdate(body(call));
+    updateTags(call, backup -> update);
+    return Response.NO_CONTENT;
+  }
+
+  private Response deleteTag(Call call) {
+    noParameters(call, "removing a tag");
+    String key = call.value(1).strip();
+    TagUpdate update = TagUpdate.delete(TagUpdate.Match.key(key));
+    updateTags(call, backup -> {
+      if (backup.tags().stream().noneMatch(tag -> tag.key().equals(key))) {
+        throw new ApiError(404, ApiError.TAG_NOT_FOUND,
+            "The backup tag does not exist: backup " + backup.id() + " has no tag with key '" + key + "'");
+      }
+      return update;
+    });
+    return Response.NO_CONTENT;
+  }
+
+  /** Applies the update {@code decide} makes of the backup's current version; too many tags is {@code CSBS.7000}. */
+  private void updateTags(Call call, Function<Backup, TagUpdate> decide) {
+    String projectId = call.projectId();
+    String backupId = call.value(0);
+    changeCurrent(projectId, backupId, backup -> {
+      try {
+        return catalog.updateTags(projectId, backupId, backup.version(), decide.apply(backup));
+      } catch (InvalidValueException e) {
+        // updateTags refuses only a backup that would have more than Backup.MAX_TAGS tags
+        throw e.field().equals("tags") ? new ApiError(400, ApiError.TOO_MANY_TAGS, e.getMessage()) : e;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- quotas and usage
+
+  private Response quotas(Call call) {
+    noParameters(call, "the quotas");
+    return Response.ok(json.quotas(catalog.quotaUsage(call.projectId())));
+  }
+
+  private Response storageUsage(Call call) {
+    Map<String, String> parameters = Parameters.parse(call.rawQuery(), "the storage usage", List.of("limit", "offset"));
+    int limit = (int) Parameters.number(parameters, "limit", 1, UsageQuery.MAX_LIMIT, UsageQuery.MAX_LIMIT);
+    long offset = Parameters.number(parameters, "offset", 0, Long.MAX_VALUE / 2, 0);
+    return Response.ok(json.storageUsage(
+        catalog.usage(call.projectId(), UsageQuery.of(Predicates.all(), offset, limit))));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private Response restore(Call call) {
+    noParameters(call, "a restore");
+    Restore restore = Restore.read(factory, body(call));
+    checkProvider("restore.provider_id", restore.providerId());
+    String projectId = call.projectId();
+    String backupId = restore.checkpointItemId();
+    changeCurrent(projectId, backupId, backup -> {
+      checkCheckpoint(backup, restore.checkpointId());
+      try {
+        return catalog.apply(projectId, backupId, backup.version(), Transition.restore());
+      } catch (IllegalTransitionException e) {
+        throw ApiError.ofRestore(e);
+      }
+    });
+    return Response.ok(restore.answer(factory, UUID.randomUUID().toString(), projectId));
+  }
+
+  private Response delete(Call call) {
+    checkProvider("provider_id", call.value(0));
+    Map<String, String> parameters =
+        Parameters.parse(call.rawQuery(), "deleting a backup", List.of("checkpoint_items"));
+    String backupId = parameters.get("checkpoint_items");
+    if (backupId == null) {
+      throw new InvalidValueException("checkpoint_items", "",
+          "is required: name the backup to delete (this server does not delete a whole checkpoint)");
+    }
+    String projectId = call.projectId();
+    changeCurrent(projectId, backupId, backup -> {
+      checkCheckpoint(backup, call.value(1));
+      return catalog.apply(projectId, backupId, backup.version(), Transition.delete());
+    });
+    return Response.ok("{}");
+  }
+
+  private static void checkProvider(String field, String providerId) {
+    if (!providerId.equals(CsbsServer.PROVIDER_ID)) {
+      throw new InvalidValueException(field, providerId, "provider invalid: must be CSBS's, " + CsbsServer.PROVIDER_ID);
+    }
+  }
+
+  /** A backup of another checkpoint than the one named is not found there. */
+  private static void checkCheckpoint(Backup backup, String checkpointId) {
+    Optional<String> own = backup.details().checkpointId();
+    if (own.isPresent() && !own.get().equals(checkpointId)) {
+      throw new ApiError(404, ErrorCode.BACKUP_NOT_FOUND.code(),
+          "Checkpoint_item (" + backup.id() + ") is not found in checkpoint " + checkpointId + ".");
+    }
+  }
+
+  /**
+   * Runs {@code change} on the backup's current version, again on a version conflict (another writer
+   * changed it in between), up to {@value #ATTEMPTS} times.
+   */
+  private <T> T changeCurrent(String projectId, String backupId, Function<Backup, T> change) {
+    for (int attempt = 1; ; attempt++) {
+      Backup current = catalog.get(projectId, backupId);
+      try {
+        return change.apply(current);
+      } catch (VersionConflictException e) {
+        if (attempt == ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private static void noParameters(Call call, String endpoint) {
+    Parameters.parse(call.rawQuery(), endpoint, List.of());
+  }
+
+  /** The request body as UTF-8 text, refused above {@value #MAX_BODY} bytes. */
+  private static String body(Call call) {
+    try (InputStream in = call.exchange().getRequestBody()) {
+      byte[] bytes = in.readNBytes(MAX_BODY + 1);
+      if (bytes.length > MAX_BODY) {
+        throw new ApiError(413, "CSBS.LIB.BODY_TOO_LARGE", "body is larger than " + MAX_BODY + " bytes");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The request as the client named it: on its {@code Host}, for the list's next link. */
+  private static URI requestUri(HttpExchange exchange) {
+    String host = exchange.getRequestHeaders().getFirst("Host");
+    if (host == null || host.isBlank()) {
+      host = exchange.getLocalAddress().getAddress().getHostAddress() + ":" + exchange.getLocalAddress().getPort();
+    }
+    URI request = exchange.getRequestURI();
+    return URI.create("http://" + host + request.getRawPath()
+        + (request.getRawQuery() == null ? "" : "?" + request.getRawQuery()));
+  }
+
+  private Response refusal(RuntimeException e) {
+    if (e instanceof ApiError) {
+      ApiError error = (ApiError) e;
+      return new Response(error.status(), json.error(error.code(), error.getMessage()), null);
+    }
+    if (e instanceof CsbsError) {
+      CsbsError error = (CsbsError) e;
+      if (error instanceof BackupNotFoundException) {
+        // the API's message, naming the id only: whether another project has it is not hinted at
+        return new Response(404, json.error(error.code().code(),
+            "Checkpoint_item (" + ((BackupNotFoundException) error).backupId() + ") is not found."), null);
+      }
+      return new Response(ApiError.status(error), json.error(error), null);
+    }
+    LOG.log(System.Logger.Level.WARNING, "csbs-server: a call failed", e);
+    return new Response(500, json.error(ApiError.INTERNAL, "request failed: an internal error"), null);
+  }
+
+  private static void respond(HttpExchange exchange, Response response) throws IOException {
+    if (response.allow() != null) {
+      exchange.getResponseHeaders().set("Allow", response.allow());
+    }
+    if (response.body() == null) {
+      exchange.sendResponseHeaders(response.status(), -1);
+      return;
+    }
+    byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", JSON_TYPE);
+    exchange.sendResponseHeaders(response.status(), bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

@@ -1,0 +1,288 @@
+package io.csbs.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.net.httpserver.HttpServer;
+import io.csbs.catalog.BackupCatalog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A reference server of the CSBS v1 API on a {@link BackupCatalog}, on the JDK's own HTTP server
+ * ({@code com.sun.net.httpserver}): what a backup service's edge answers, for a console, a client's
+ * tests, or a service to read and copy. Every call is scoped to the project of its path; the bodies
+ * are those of {@link io.csbs.json.CsbsJson}, as {@code application/json; charset=utf-8}.
+ *
+ * <pre>{@code
+ * BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
+ * try (CsbsServer server = CsbsServer.builder(catalog).build().start()) {
+ *   URI list = server.uri().resolve("v1/project-1/checkpoint_items?status=available&limit=20");
+ *   // GET list: {"checkpoint_items": [...], "checkpoint_items_links": [{"href": ..., "rel": "next"}]}
+ * }
+ * }</pre>
+ *
+ * <h2>Endpoints</h2>
+ *
+ * <table>
+ *   <caption>Endpoints, under {@code /v1/{project_id}}</caption>
+ *   <tr><th>call</th><th>answer</th></tr>
+ *   <tr><td>{@code GET /checkpoint_items?...}</td><td>200, a page of the project's backups: every
+ *       parameter of {@link io.csbs.query.ListQueryString}; the {@code next} link carries the page's
+ *       last backup as {@code marker} (an absolute URI on the request's {@code Host})</td></tr>
+ *   <tr><td>{@code GET /checkpoint_items/count?...}</td><td>200, {@code {"count": N}}: the list's
+ *       filters; {@code sort}, {@code limit}, {@code marker} and {@code offset} are refused, as the API
+ *       has no such parameters for a count</td></tr>
+ *   <tr><td>{@code GET /checkpoint_items/{id}}</td><td>200, {@code {"checkpoint_item": {...}}}; a
+ *       backup the project does not have: 404, {@code CSBS.3001} (also when another project has it).
+ *       The path {@code .../checkpoint_items/count} is the count, whatever the backup ids are</td></tr>
+ *   <tr><td>{@code GET /csbs_backup/tags}</td><td>200, the project's tag catalogue</td></tr>
+ *   <tr><td>{@code POST /csbs_backup/resource_instances/action}</td><td>200, the tag query: {@code
+ *       filter} a page of matches with their total, {@code count} their number</td></tr>
+ *   <tr><td>{@code POST /csbs_backup/{id}/tags}</td><td>204: adds one tag, or sets the value of the
+ *       key ({@code {"tag": {"key", "value"}}})</td></tr>
+ *   <tr><td>{@code POST /csbs_backup/{id}/tags/action}</td><td>204: {@code create} or {@code delete}
+ *       tags; deleting tags the backup does not have is no error, as the API documents</td></tr>
+ *   <tr><td>{@code DELETE /csbs_backup/{id}/tags/{key}}</td><td>204; a key the backup has no tag of:
+ *       404, {@code CSBS.7001}</td></tr>
+ *   <tr><td>{@code GET /quotas}</td><td>200, the quotas with what the project uses</td></tr>
+ *   <tr><td>{@code GET /storage_usage?limit=&offset=}</td><td>200, usage per server, largest first
+ *       (CBR's shape); {@code limit} 1 to 1000, 1000 by default; {@code offset} 0 by default</td></tr>
+ *   <tr><td>{@code POST /restores}</td><td>200: starts a restore of the backup {@code
+ *       restore.parameters.checkpoint_item_id}, the API's body and answer (see below)</td></tr>
+ *   <tr><td>{@code DELETE /providers/{provider_id}/checkpoints/{checkpoint_id}?checkpoint_items={id}}</td>
+ *       <td>200, {@code {}}: starts deleting the backup {@code id}</td></tr>
+ * </table>
+ *
+ * <p>Tag changes and lifecycle operations apply to the backup's current version, read just before;
+ * the HTTP API has no version, so when another writer changes the backup in between, the call reads
+ * it again and retries, up to 5 times (then 409, {@code CSBS.LIB.VERSION_CONFLICT}).
+ *
+ * <h2>Restore and delete</h2>
+ *
+ * <p>The restore body is the API's: {@code {"restore": {"provider_id", "checkpoint_id",
+ * "parameters": {"checkpoint_item_id", "power_on", "targets": {"server_id", "volumes"}}}}}. The
+ * provider must be CSBS's, {@value #PROVIDER_ID} (else 400, {@code CSBS.9001}, naming {@code
+ * restore.provider_id}); {@code checkpoint_id} and {@code checkpoint_item_id} are required; {@code
+ * power_on} (a boolean) and {@code targets} (an object) are optional here and echoed back unchecked, the
+ * catalog knowing no servers to restore to. The answer is {@code {"restore": {"id", "checkpoint_id",
+ * "parameters", "project_id", "provider_id", "resources_reason", "resources_status", "status":
+ * "in_progress"}}}, with a new random {@code id} (the catalog keeps no restore tasks). A delete names
+ * one backup in {@code checkpoint_items} (deleting a whole checkpoint without it is refused naming
+ * {@code checkpoint_items}: the catalog does not search by checkpoint). In both, a backup whose
+ * {@code checkpoint_id} is known and is not the one named is not found (404, {@code CSBS.3001}).
+ *
+ * <p>A backup whose job runs (Creating, Restoring, Deleting) is refused with 400 and {@code
+ * CSBS.2003}, the API's "item in executing"; a restore of an Error backup with 400 and {@code
+ * CSBS.4000}, the API's "checkpoint item not available".
+ *
+ * <h2>Errors</h2>
+ *
+ * <p>Every error has the API's body, {@code {"error_code": ..., "error_msg": ...}}: a bad parameter or
+ * body 400, {@code CSBS.9001}, its message naming the parameter (a body that is not JSON names {@code
+ * body}); a tag change that would leave more than 10 tags 400, {@code CSBS.7000}; a quota 400, {@code
+ * CSBS.9006}. Where the API has no code the server uses its own: an unknown path 404, {@code
+ * CSBS.LIB.UNKNOWN_PATH}; a method the path does not serve 405, {@code CSBS.LIB.METHOD_NOT_ALLOWED}, with
+ * an {@code Allow} header; a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE}; a failing database
+ * 503, {@code CSBS.LIB.DATABASE_FAILURE}; anything unexpected 500, {@code CSBS.9999} (the API's "system
+ * internal error"; the cause is logged, not returned).
+ *
+ * <p>No authentication: the server is a reference and a test double, bound to 127.0.0.1 unless told
+ * otherwise. Thread-safe; {@link #close()} stops it.
+ */
+public final class CsbsServer implements AutoCloseable {
+  /** The provider id of CSBS in the API's paths and bodies (the API's fixed value for servers). */
+  public static final String PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da";
+
+  private final HttpServer server;
+  private final ExecutorService ownExecutor;
+  private final URI uri;
+  private final AtomicInteger state = new AtomicInteger(); // 0 built, 1 started, 2 closed
+
+  private CsbsServer(Builder options) {
+    InetSocketAddress address = new InetSocketAddress(options.address, options.port);
+    try {
+      this.server = HttpServer.create(address, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind " + address + ": " + e.getMessage(), e);
+    }
+    this.server.createContext("/", new Api(options.catalog));
+    if (options.executor == null) {
+      this.ownExecutor = Executors.newFixedThreadPool(
+          Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemonThreads());
+      this.server.setExecutor(ownExecutor);
+    } else {
+      this.ownExecutor = null;
+      this.server.setExecutor(options.executor);
+    }
+    InetSocketAddress bound = server.getAddress();
+    String host = bound.getAddress().getHostAddress();
+    this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
+  }
+
+  /**
+   * A builder of a server of {@code catalog}; every other option has a default, stated on its setter.
+   *
+   * @param catalog the catalog to serve
+   * @return the builder
+   */
+  public static Builder builder(BackupCatalog catalog) {
+    return new Builder(requireNonNull(catalog, "catalog"));
+  }
+
+  /**
+   * Starts serving requests.
+   *
+   * @return this server
+   * @throws IllegalStateException if it was started or closed already
+   */
+  public CsbsServer start() {
+    if (!state.compareAndSet(0, 1)) {
+      throw new IllegalStateException("server at " + uri + " was started or closed already: start it once");
+    }
+    server.start();
+    return this;
+  }
+
+  /** {@return the port the server listens on: the one asked for, or the free one chosen for port 0} */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** {@return the server's base URI, for example {@code http://127.0.0.1:41723/}; the API is under {@code v1/}} */
+  public URI uri() {
+    return uri;
+  }
+
+  /**
+   * Stops the server at once: the port is released, calls in progress are cut off, and the executor
+   * the server made is shut down (an executor given to the builder is not). Closing again does
+   * nothing.
+   */
+  @Override
+  public void close() {
+    int was = state.getAndSet(2);
+    if (was == 2) {
+      return;
+    }
+    server.stop(0);
+    if (ownExecutor != null) {
+      ownExecutor.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CsbsServer{" + uri + "}";
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, "csbs-server-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /**
+   * Options of a {@link CsbsServer}; each set at most once.
+   *
+   * <pre>{@code
+   * CsbsServer server = CsbsServer.builder(catalog)
+   *     .address(InetAddress.getLoopbackAddress())   // the default
+   *     .port(8080)                                   // 0, any free port, by default
+   *     .executor(Executors.newFixedThreadPool(16))
+   *     .build()
+   *     .start();
+   * }</pre>
+   */
+  public static final class Builder {
+    private final BackupCatalog catalog;
+    private InetAddress address;
+    private int port = -1;
+    private Executor executor;
+
+    private Builder(BackupCatalog catalog) {
+      this.catalog = catalog;
+    }
+
+    /**
+     * Sets the address to listen on; 127.0.0.1 by default. The server has no authentication: bind it
+     * to another address only where every client may read and change every project.
+     *
+     * @param address the local address
+     * @return this builder
+     * @throws IllegalStateException if the address was set already
+     */
+    public Builder address(InetAddress address) {
+      requireNonNull(address, "address");
+      if (this.address != null) {
+        throw new IllegalStateException("address was already set to " + this.address + ": set it once");
+      }
+      this.address = address;
+      return this;
+    }
+
+    /**
+     * Sets the port to listen on; 0 by default, which takes any free port ({@link CsbsServer#port()}
+     * says which).
+     *
+     * @param port 0 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if the port is out of range
+     * @throws IllegalStateException if the port was set already
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port " + port + " is invalid: must be 0 to 65535");
+      }
+      if (this.port != -1) {
+        throw new IllegalStateException("port was already set to " + this.port + ": set it once");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs the calls; by default a pool of daemon threads, twice the number of
+     * processors and at least 4, which {@link CsbsServer#close()} shuts down. An executor given here
+     * belongs to the caller, who shuts it down.
+     *
+     * @param executor the executor of the calls
+     * @return this builder
+     * @throws IllegalStateException if the executor was set already
+     */
+    public Builder executor(Executor executor) {
+      requireNonNull(executor, "executor");
+      if (this.executor != null) {
+        throw new IllegalStateException("executor was already set to " + this.executor + ": set it once");
+      }
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * The server, bound to its address and port but not serving yet: call {@link CsbsServer#start()}.
+     *
+     * @return the server
+     * @throws UncheckedIOException if the address and port cannot be bound (a port in use)
+     */
+    public CsbsServer build() {
+      if (address == null) {
+        address = InetAddress.getLoopbackAddress();
+      }
+      if (port == -1) {
+        port = 0;
+      }
+      return new CsbsServer(this);
+    }
+  }
+}

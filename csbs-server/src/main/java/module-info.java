@@ -1,0 +1,20 @@
+/**
+ * csbs-server: a reference server of the CSBS v1 API on a csbs catalog ({@link io.csbs.server.CsbsServer}),
+ * on the JDK's own HTTP server.
+ *
+ * <pre>{@code
+ * module com.example.backups.server {
+ *   requires csbs.server;   // reads csbs.core and csbs.json too
+ * }
+ * }</pre>
+ */
+module csbs.server {
+  requires transitive csbs.core;
+  requires transitive csbs.json;
+  requires com.fasterxml.jackson.core;
+  requires jdk.httpserver;
+  // the generated catalog of the runnable jar's main class only; not needed to embed the server
+  requires static csbs.testkit;
+
+  exports io.csbs.server;
+}
