@@ -41,7 +41,7 @@ final class Api implements HttpHandler {
   /** The largest request body read: a tag query or a restore is a few hundred bytes. */
   static final int MAX_BODY = 1 << 20;
   /** How many times a change is tried on the backup's current version while other writers change it. */
-  static final int ATTEMPTS = 5;
+  static final int ATTEMPTS = 10;
 
   /** The list's filters, which the count takes; the rest of the list's parameters page and sort. */
   private static final List<String> FILTERS = ListQueryString.PARAMETERS.stream()

@@ -63,7 +63,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Tag changes and lifecycle operations apply to the backup's current version, read just before;
  * the HTTP API has no version, so when another writer changes the backup in between, the call reads
- * it again and retries, up to 5 times (then 409, {@code CSBS.LIB.VERSION_CONFLICT}).
+ * it again and retries, up to 10 times (then 409, {@code CSBS.LIB.VERSION_CONFLICT}).
  *
  * <h2>Restore and delete</h2>
  *
@@ -95,11 +95,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * internal error"; the cause is logged, not returned).
  *
  * <p>No authentication: the server is a reference and a test double, bound to 127.0.0.1 unless told
- * otherwise. Thread-safe; {@link #close()} stops it.
+ * otherwise. Thread-safe; {@link #close()} stops it. Building the first server sets the system
+ * property {@code sun.net.httpserver.nodelay} to {@code true} unless it is set already: the JDK's
+ * server otherwise waits for the client's delayed ACK, about 40 ms, before the body of each answer.
+ * It affects every {@code com.sun.net.httpserver} server of the JVM that starts afterwards.
  */
 public final class CsbsServer implements AutoCloseable {
   /** The provider id of CSBS in the API's paths and bodies (the API's fixed value for servers). */
   public static final String PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da";
+
+  /**
+   * The JDK server's switch for {@code TCP_NODELAY}, off by default: its answers go out as headers,
+   * then body, and Nagle's algorithm held the body until the client's delayed ACK, 40 ms a call.
+   */
+  private static final String NODELAY = "sun.net.httpserver.nodelay";
 
   private final HttpServer server;
   private final ExecutorService ownExecutor;
@@ -107,6 +116,9 @@ public final class CsbsServer implements AutoCloseable {
   private final AtomicInteger state = new AtomicInteger(); // 0 built, 1 started, 2 closed
 
   private CsbsServer(Builder options) {
+    if (System.getProperty(NODELAY) == null) {
+      System.setProperty(NODELAY, "true");
+    }
     InetSocketAddress address = new InetSocketAddress(options.address, options.port);
     try {
       this.server = HttpServer.create(address, 0);
