@@ -90,9 +90,8 @@ final class Main {
         .window(now, Duration.ofDays(365))
         .build();
     BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
-    for (long left = backups; left > 0; left -= 100_000) {
-      catalog.addAll(generator.backups((int) Math.min(left, 100_000)));
-    }
+    // one batch: the catalog indexes a batch at once, and 1M backups in 100k batches took 6 times longer
+    catalog.addAll(generator.backups((int) backups));
     CsbsServer server = CsbsServer.builder(catalog).port((int) port).build().start();
     out.printf(Locale.ROOT, "csbs-server: %,d generated backups (seed %d) in %s, ready in %.1f s%n",
         backups, seed, String.join(", ", generator.projectIds()), (System.nanoTime() - started) / 1e9);
