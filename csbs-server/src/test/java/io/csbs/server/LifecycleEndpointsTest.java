@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
-import io.csbs.catalog.BackupCatalog;
-import io.csbs.catalog.Catalogs;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.lifecycle.Lifecycle;
 import io.csbs.lifecycle.Transition;
@@ -15,13 +13,11 @@ import io.csbs.json.CsbsJson;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
 import io.csbs.testing.BackupGenerator;
-import io.csbs.testing.FakeClock;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Restore and delete: the API's bodies, answers and refusals, and the catalog's state after them. */
 class LifecycleEndpointsTest {
@@ -30,29 +26,14 @@ class LifecycleEndpointsTest {
   private static final String OTHER = BackupGenerator.projectId(1);
   private static final String PROVIDER = CsbsServer.PROVIDER_ID;
 
-  private static FakeClock clock;
-  private static BackupCatalog catalog;
-  private static CsbsServer server;
-  private static Client client;
+  @RegisterExtension
+  static final ServedCatalog SERVED = new ServedCatalog(5, 1500);
+
   private static int next;
-
-  @BeforeAll
-  static void start() {
-    clock = FakeClock.create();
-    catalog = Catalogs.indexed(clock);
-    catalog.addAll(BackupGenerator.builder().seed(5).projects(2).servers(40).build().backups(1500));
-    server = CsbsServer.builder(catalog).build().start();
-    client = new Client(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
 
   /** A backup in {@code status} that no other test of the class has used. */
   private static Backup fresh(String project, BackupStatus status) {
-    return catalog.query(project, Query.builder().where(Predicates.status(status)).offset(next++).limit(1).build())
+    return SERVED.catalog.query(project, Query.builder().where(Predicates.status(status)).offset(next++).limit(1).build())
         .backups().get(0);
   }
 
@@ -77,7 +58,7 @@ class LifecycleEndpointsTest {
   @Test
   void aRestoreStartsRestoringAndAnswersTheApisBody() {
     Backup backup = fresh(PROJECT, BackupStatus.AVAILABLE);
-    Client.Reply reply = client.post(restores(), restoreBody(backup));
+    Client.Reply reply = SERVED.client.post(restores(), restoreBody(backup));
     Matcher id = Pattern.compile("^\\{\"restore\":\\{\"id\":\"([0-9a-f-]{36})\"").matcher(reply.body());
     assertTrue(id.find(), reply.body());
     assertReply(200, "{\"restore\":{\"id\":\"" + id.group(1) + "\",\"checkpoint_id\":\"" + checkpoint(backup) + "\","
@@ -85,7 +66,7 @@ class LifecycleEndpointsTest {
         + "\"targets\":{\"server_id\":\"" + backup.server().id() + "\",\"volumes\":[{\"backup_id\":\"b1\",\"volume_id\":\"v1\"}]}},"
         + "\"project_id\":\"" + PROJECT + "\",\"provider_id\":\"" + PROVIDER + "\",\"resources_reason\":{},\"resources_status\":{},"
         + "\"status\":\"in_progress\"}}", reply);
-    assertEquals(Lifecycle.restore(backup, clock.instant()), catalog.get(PROJECT, backup.id()));
+    assertEquals(Lifecycle.restore(backup, SERVED.clock.instant()), SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   @Test
@@ -94,8 +75,8 @@ class LifecycleEndpointsTest {
       Backup backup = fresh(PROJECT, busy);
       String expected = JSON.error(refusal(backup, Transition.restore()));
       assertTrue(expected.startsWith("{\"error_code\":\"CSBS.2003\""), expected);
-      assertReply(400, expected, client.post(restores(), restoreBody(backup)));
-      assertEquals(backup, catalog.get(PROJECT, backup.id()));
+      assertReply(400, expected, SERVED.client.post(restores(), restoreBody(backup)));
+      assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
     }
   }
 
@@ -103,8 +84,8 @@ class LifecycleEndpointsTest {
   void aRestoreOfAnErrorBackupIs400CheckpointItemNotAvailable() {
     Backup backup = fresh(PROJECT, BackupStatus.ERROR);
     assertReply(400, JSON.error("CSBS.4000", refusal(backup, Transition.restore()).getMessage()),
-        client.post(restores(), restoreBody(backup)));
-    assertEquals(backup, catalog.get(PROJECT, backup.id()));
+        SERVED.client.post(restores(), restoreBody(backup)));
+    assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   @Test
@@ -121,11 +102,11 @@ class LifecycleEndpointsTest {
     assertRefused("restore.parameters.checkpoint_item_id", good.replace("\"" + backup.id() + "\"", "42"));
     assertRefused("restore.parameters.power_on", good.replace("true", "\"yes\""));
     assertRefused("restore.parameters.targets", good.replace("\"targets\": {", "\"targets\": [{").replace("}]}}}}", "}]}]}}}"));
-    assertEquals(backup, catalog.get(PROJECT, backup.id()));
+    assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   private static void assertRefused(String field, String body) {
-    Client.Reply reply = client.post(restores(), body);
+    Client.Reply reply = SERVED.client.post(restores(), body);
     assertEquals(400, reply.status(), body + ": " + reply.body());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"" + field + " "), body + ": " + reply.body());
   }
@@ -134,64 +115,64 @@ class LifecycleEndpointsTest {
   void aRestoreOfAnotherProjectsBackupIsNotFound() {
     Backup others = fresh(OTHER, BackupStatus.AVAILABLE);
     assertReply(404, "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (" + others.id() + ") is not found.\"}",
-        client.post(restores(), restoreBody(others)));
-    assertEquals(others, catalog.get(OTHER, others.id()));
+        SERVED.client.post(restores(), restoreBody(others)));
+    assertEquals(others, SERVED.catalog.get(OTHER, others.id()));
   }
 
   @Test
   void aBackupOfAnotherCheckpointIsNotFoundThere() {
-    Backup backup = catalog.query(PROJECT, Query.where(Predicates.status(BackupStatus.AVAILABLE)).toBuilder().limit(1000).build())
+    Backup backup = SERVED.catalog.query(PROJECT, Query.where(Predicates.status(BackupStatus.AVAILABLE)).toBuilder().limit(1000).build())
         .backups().stream().filter(b -> b.details().checkpointId().isPresent()).skip(next++).findFirst().orElseThrow();
     String elsewhere = "/v1/" + PROJECT + "/providers/" + PROVIDER + "/checkpoints/other-checkpoint?checkpoint_items=" + backup.id();
     assertReply(404, "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (" + backup.id()
-        + ") is not found in checkpoint other-checkpoint.\"}", client.delete(elsewhere));
-    assertEquals(404, client.post(restores(), restoreBody(backup).replace(checkpoint(backup), "other-checkpoint")).status());
-    assertEquals(backup, catalog.get(PROJECT, backup.id()));
+        + ") is not found in checkpoint other-checkpoint.\"}", SERVED.client.delete(elsewhere));
+    assertEquals(404, SERVED.client.post(restores(), restoreBody(backup).replace(checkpoint(backup), "other-checkpoint")).status());
+    assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   @Test
   void aDeleteStartsDeletingAndAnswersAnEmptyObject() {
     for (BackupStatus stable : List.of(BackupStatus.AVAILABLE, BackupStatus.ERROR)) {
       Backup backup = fresh(PROJECT, stable);
-      assertReply(200, "{}", client.delete(deletion(backup)));
-      assertEquals(Lifecycle.delete(backup, clock.instant()), catalog.get(PROJECT, backup.id()));
+      assertReply(200, "{}", SERVED.client.delete(deletion(backup)));
+      assertEquals(Lifecycle.delete(backup, SERVED.clock.instant()), SERVED.catalog.get(PROJECT, backup.id()));
     }
   }
 
   @Test
   void aDeleteOfABusyBackupIs400ItemInExecuting() {
     Backup backup = fresh(PROJECT, BackupStatus.CREATING);
-    assertReply(400, JSON.error(refusal(backup, Transition.delete())), client.delete(deletion(backup)));
-    assertEquals(backup, catalog.get(PROJECT, backup.id()));
+    assertReply(400, JSON.error(refusal(backup, Transition.delete())), SERVED.client.delete(deletion(backup)));
+    assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   @Test
   void aDeleteNeedsTheBackupAndCsbssProvider() {
     Backup backup = fresh(PROJECT, BackupStatus.AVAILABLE);
     String checkpoint = "/v1/" + PROJECT + "/providers/" + PROVIDER + "/checkpoints/" + checkpoint(backup);
-    Client.Reply whole = client.delete(checkpoint);
+    Client.Reply whole = SERVED.client.delete(checkpoint);
     assertEquals(400, whole.status());
     assertTrue(whole.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"checkpoint_items '' is invalid: is required"), whole.body());
-    Client.Reply provider = client.delete(deletion(backup).replace(PROVIDER, "other"));
+    Client.Reply provider = SERVED.client.delete(deletion(backup).replace(PROVIDER, "other"));
     assertEquals(400, provider.status());
     assertTrue(provider.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"provider_id 'other' is invalid: provider invalid"), provider.body());
-    Client.Reply unknown = client.delete(deletion(backup) + "&force=true");
+    Client.Reply unknown = SERVED.client.delete(deletion(backup) + "&force=true");
     assertEquals(400, unknown.status());
     assertTrue(unknown.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"force 'true' is invalid: is not a parameter"), unknown.body());
-    assertEquals(backup, catalog.get(PROJECT, backup.id()));
+    assertEquals(backup, SERVED.catalog.get(PROJECT, backup.id()));
   }
 
   @Test
   void aDeleteOfAnotherProjectsBackupIsNotFound() {
     Backup others = fresh(OTHER, BackupStatus.AVAILABLE);
     assertReply(404, "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (" + others.id() + ") is not found.\"}",
-        client.delete(deletion(others)));
-    assertEquals(others, catalog.get(OTHER, others.id()));
+        SERVED.client.delete(deletion(others)));
+    assertEquals(others, SERVED.catalog.get(OTHER, others.id()));
   }
 
   private static IllegalTransitionException refusal(Backup backup, Transition transition) {
     try {
-      transition.applyTo(backup, clock.instant());
+      transition.applyTo(backup, SERVED.clock.instant());
     } catch (IllegalTransitionException e) {
       return e;
     }

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.csbs.CsbsError;
 import io.csbs.backup.ApiStatus;
 import io.csbs.backup.Backup;
-import io.csbs.catalog.BackupCatalog;
-import io.csbs.catalog.Catalogs;
 import io.csbs.json.CsbsJson;
 import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
 import io.csbs.testing.BackupGenerator;
-import io.csbs.testing.FakeClock;
 import io.csbs.testing.InvalidInputs;
 import io.csbs.testing.QueryGenerator;
 import io.csbs.testing.Seeds;
@@ -26,9 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The list, count and details against the catalog's own answers, on random query strings of the
@@ -41,23 +38,14 @@ class ListEndpointsTest {
   private static final DateTimeFormatter API_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS", Locale.ROOT);
   private static final int QUERIES = 150;
 
-  private static BackupCatalog catalog;
+  @RegisterExtension
+  static final ServedCatalog SERVED = new ServedCatalog(14, 2000);
+
   private static List<Backup> backups;
-  private static CsbsServer server;
-  private static Client client;
 
   @BeforeAll
-  static void start() {
-    catalog = Catalogs.indexed(FakeClock.create());
-    catalog.addAll(BackupGenerator.builder().seed(14).projects(2).servers(40).build().backups(2000));
-    backups = catalog.query(PROJECT, io.csbs.query.Query.builder().limit(1000).build()).backups();
-    server = CsbsServer.builder(catalog).build().start();
-    client = new Client(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  static void projectBackups() {
+    backups = SERVED.catalog.query(PROJECT, io.csbs.query.Query.builder().limit(1000).build()).backups();
   }
 
   @Test
@@ -69,14 +57,14 @@ class ListEndpointsTest {
       for (int i = 0; i < QUERIES; i++) {
         String query = listQuery(random, sorts, true);
         String path = "/v1/" + PROJECT + "/checkpoint_items" + (query.isEmpty() ? "" : "?" + query);
-        Page page = catalog.query(PROJECT, ListQueryString.parse(query));
-        String expected = JSON.checkpointItems(page, client.uri(path));
-        assertReply(200, expected, client.get(path));
+        Page page = SERVED.catalog.query(PROJECT, ListQueryString.parse(query));
+        String expected = JSON.checkpointItems(page, SERVED.client.uri(path));
+        assertReply(200, expected, SERVED.client.get(path));
         if (JSON.readNextMarker(expected).isPresent()) {
           withNext++;
-          String nextPath = client.uri(path).getRawPath() + "?" + nextQuery(expected);
-          Page nextPage = catalog.query(PROJECT, ListQueryString.parse(nextQuery(expected)));
-          assertReply(200, JSON.checkpointItems(nextPage, client.uri(nextPath)), client.get(nextPath));
+          String nextPath = SERVED.client.uri(path).getRawPath() + "?" + nextQuery(expected);
+          Page nextPage = SERVED.catalog.query(PROJECT, ListQueryString.parse(nextQuery(expected)));
+          assertReply(200, JSON.checkpointItems(nextPage, SERVED.client.uri(nextPath)), SERVED.client.get(nextPath));
         }
       }
       assertTrue(withNext > 0, "some pages have a next page");
@@ -88,14 +76,14 @@ class ListEndpointsTest {
     String path = "/v1/" + PROJECT + "/checkpoint_items?status=available&sort=name:asc&limit=97";
     List<String> walked = new ArrayList<>();
     for (int pages = 0; path != null; pages++) {
-      Client.Reply reply = client.get(path);
+      Client.Reply reply = SERVED.client.get(path);
       assertEquals(200, reply.status());
       JSON.readCheckpointItems(reply.body(), PROJECT).forEach(backup -> walked.add(backup.id()));
-      path = JSON.readNextMarker(reply.body()).isPresent() ? client.uri("/").relativize(
+      path = JSON.readNextMarker(reply.body()).isPresent() ? SERVED.client.uri("/").relativize(
           java.net.URI.create(nextHref(reply.body()))).toString() : null;
       assertTrue(pages < 100);
     }
-    assertEquals(catalog.query(PROJECT, ListQueryString.parse("status=available&sort=name:asc&limit=1000")).ids(), walked);
+    assertEquals(SERVED.catalog.query(PROJECT, ListQueryString.parse("status=available&sort=name:asc&limit=1000")).ids(), walked);
   }
 
   @Test
@@ -106,8 +94,8 @@ class ListEndpointsTest {
       for (int i = 0; i < QUERIES; i++) {
         String query = listQuery(random, sorts, false);
         String path = "/v1/" + PROJECT + "/checkpoint_items/count" + (query.isEmpty() ? "" : "?" + query);
-        long count = catalog.count(PROJECT, ListQueryString.parse(query).predicate());
-        assertReply(200, JSON.count(count), client.get(path));
+        long count = SERVED.catalog.count(PROJECT, ListQueryString.parse(query).predicate());
+        assertReply(200, JSON.count(count), SERVED.client.get(path));
       }
     });
   }
@@ -115,7 +103,7 @@ class ListEndpointsTest {
   @Test
   void aCountRefusesTheListsPagingParameters() {
     for (String paging : List.of("sort=name", "limit=5", "marker=" + backups.get(0).id(), "offset=3")) {
-      Client.Reply reply = client.get("/v1/" + PROJECT + "/checkpoint_items/count?status=available&" + paging);
+      Client.Reply reply = SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/count?status=available&" + paging);
       String name = paging.substring(0, paging.indexOf('='));
       assertEquals(400, reply.status(), paging);
       assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"" + name + " '"), reply.body());
@@ -131,7 +119,7 @@ class ListEndpointsTest {
         for (InvalidInputs.Case bad : InvalidInputs.withSeed(seed + round).listQueryStrings()) {
           String path = "/v1/" + PROJECT + "/checkpoint_items?" + bad.input();
           try {
-            client.uri(path);
+            SERVED.client.uri(path);
           } catch (IllegalArgumentException e) {
             continue; // bad percent-encoding: the JDK's client sends no such URI (and the JDK's server answers 400 itself)
           }
@@ -142,7 +130,7 @@ class ListEndpointsTest {
           } catch (RuntimeException e) {
             expected = JSON.error((CsbsError) e);
           }
-          Client.Reply reply = client.get(path);
+          Client.Reply reply = SERVED.client.get(path);
           assertReply(400, expected, reply);
           assertTrue(reply.body().contains("\"error_msg\":\"" + bad.expectedField().orElseThrow() + " "), bad + ": " + reply.body());
           sent++;
@@ -154,7 +142,7 @@ class ListEndpointsTest {
 
   @Test
   void anUnknownMarkerIs400NamingMarker() {
-    Client.Reply reply = client.get("/v1/" + PROJECT + "/checkpoint_items?marker=no-such-backup");
+    Client.Reply reply = SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items?marker=no-such-backup");
     assertEquals(400, reply.status());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"marker 'no-such-backup'"), reply.body());
   }
@@ -162,27 +150,27 @@ class ListEndpointsTest {
   @Test
   void detailsAreTheCatalogsBackup() {
     for (Backup backup : backups.subList(0, 50)) {
-      assertReply(200, JSON.checkpointItem(catalog.get(PROJECT, backup.id())),
-          client.get("/v1/" + PROJECT + "/checkpoint_items/" + backup.id()));
+      assertReply(200, JSON.checkpointItem(SERVED.catalog.get(PROJECT, backup.id())),
+          SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/" + backup.id()));
     }
   }
 
   @Test
   void aBackupOfAnotherProjectIsNotFoundJustAsAnUnknownOne() {
-    Backup others = catalog.query(OTHER, io.csbs.query.Query.builder().limit(1).build()).backups().get(0);
+    Backup others = SERVED.catalog.query(OTHER, io.csbs.query.Query.builder().limit(1).build()).backups().get(0);
     assertReply(404, "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (" + others.id() + ") is not found.\"}",
-        client.get("/v1/" + PROJECT + "/checkpoint_items/" + others.id()));
+        SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/" + others.id()));
     assertReply(404, "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (unknown-id) is not found.\"}",
-        client.get("/v1/" + PROJECT + "/checkpoint_items/unknown-id"));
-    String list = client.get("/v1/" + PROJECT + "/checkpoint_items?checkpoint_id=" + others.id()).body();
+        SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/unknown-id"));
+    String list = SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items?checkpoint_id=" + others.id()).body();
     assertEquals("{\"checkpoint_items\":[]}", list);
-    assertReply(200, "{\"count\":0}", client.get("/v1/" + PROJECT + "/checkpoint_items/count?checkpoint_id=" + others.id()));
+    assertReply(200, "{\"count\":0}", SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/count?checkpoint_id=" + others.id()));
   }
 
   @Test
   void aProjectWithoutBackupsHasAnEmptyList() {
-    assertReply(200, "{\"checkpoint_items\":[]}", client.get("/v1/nobody/checkpoint_items"));
-    assertReply(200, "{\"count\":0}", client.get("/v1/nobody/checkpoint_items/count"));
+    assertReply(200, "{\"checkpoint_items\":[]}", SERVED.client.get("/v1/nobody/checkpoint_items"));
+    assertReply(200, "{\"count\":0}", SERVED.client.get("/v1/nobody/checkpoint_items/count"));
   }
 
   // ---------------------------------------------------------------- random list query strings

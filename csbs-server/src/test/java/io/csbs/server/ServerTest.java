@@ -23,54 +23,44 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Quotas, storage usage, routing and the server's own life: builder, start, close, main. */
 class ServerTest {
   private static final CsbsJson JSON = CsbsJson.create();
   private static final String PROJECT = BackupGenerator.projectId(0);
 
-  private static BackupCatalog catalog;
-  private static CsbsServer server;
-  private static Client client;
+  @RegisterExtension
+  static final ServedCatalog SERVED = new ServedCatalog(9, 1500);
 
   @BeforeAll
-  static void start() {
-    catalog = Catalogs.indexed(FakeClock.create());
-    catalog.addAll(BackupGenerator.builder().seed(9).projects(2).servers(60).build().backups(1500));
-    catalog.setQuota(PROJECT, Quota.of(5000, 100_000));
-    server = CsbsServer.builder(catalog).build().start();
-    client = new Client(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  static void quota() {
+    SERVED.catalog.setQuota(PROJECT, Quota.of(5000, 100_000));
   }
 
   @Test
   void quotasAreTheProjectsWithWhatItUses() {
-    assertReply(200, JSON.quotas(catalog.quotaUsage(PROJECT)), client.get("/v1/" + PROJECT + "/quotas"));
-    assertTrue(client.get("/v1/" + PROJECT + "/quotas").body().contains("{\"type\":\"backups\",\"quota\":5000,"));
-    assertReply(200, JSON.quotas(catalog.quotaUsage("nobody")), client.get("/v1/nobody/quotas"));
+    assertReply(200, JSON.quotas(SERVED.catalog.quotaUsage(PROJECT)), SERVED.client.get("/v1/" + PROJECT + "/quotas"));
+    assertTrue(SERVED.client.get("/v1/" + PROJECT + "/quotas").body().contains("{\"type\":\"backups\",\"quota\":5000,"));
+    assertReply(200, JSON.quotas(SERVED.catalog.quotaUsage("nobody")), SERVED.client.get("/v1/nobody/quotas"));
   }
 
   @Test
   void storageUsageIsTheCatalogsReportPageByPage() {
     String path = "/v1/" + PROJECT + "/storage_usage";
-    assertReply(200, JSON.storageUsage(catalog.usage(PROJECT, UsageQuery.firstServers(1000))), client.get(path));
-    assertReply(200, JSON.storageUsage(catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 5, 7))),
-        client.get(path + "?offset=5&limit=7"));
-    assertReply(200, JSON.storageUsage(catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 0, 1))), client.get(path + "?limit=1"));
+    assertReply(200, JSON.storageUsage(SERVED.catalog.usage(PROJECT, UsageQuery.firstServers(1000))), SERVED.client.get(path));
+    assertReply(200, JSON.storageUsage(SERVED.catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 5, 7))),
+        SERVED.client.get(path + "?offset=5&limit=7"));
+    assertReply(200, JSON.storageUsage(SERVED.catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 0, 1))), SERVED.client.get(path + "?limit=1"));
   }
 
   @Test
   void badStorageUsageParametersAre400NamingThem() {
     String path = "/v1/" + PROJECT + "/storage_usage?";
     for (String bad : new String[] {"limit=0", "limit=1001", "limit=x", "offset=-1", "limit=", "limit=2&limit=3", "sort=name"}) {
-      Client.Reply reply = client.get(path + bad);
+      Client.Reply reply = SERVED.client.get(path + bad);
       assertEquals(400, reply.status(), bad);
       String name = bad.substring(0, bad.indexOf('='));
       assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"" + name + " '"), bad + ": " + reply.body());
@@ -79,7 +69,7 @@ class ServerTest {
 
   @Test
   void parametersOfEndpointsThatTakeNoneAre400() {
-    Client.Reply reply = client.get("/v1/" + PROJECT + "/quotas?all_tenants=true");
+    Client.Reply reply = SERVED.client.get("/v1/" + PROJECT + "/quotas?all_tenants=true");
     assertReply(400, "{\"error_code\":\"CSBS.9001\",\"error_msg\":\"all_tenants 'true' is invalid: is not a parameter of "
         + "the quotas, which takes none\"}", reply);
   }
@@ -89,27 +79,27 @@ class ServerTest {
     for (String path : new String[] {"/", "/v1", "/v1/" + PROJECT, "/v2/" + PROJECT + "/checkpoint_items",
         "/v1/" + PROJECT + "/checkpoint_items/a/b", "/v1/" + PROJECT + "/checkpoint_items/", "/v1//checkpoint_items",
         "/v1/" + PROJECT + "/backups"}) {
-      Client.Reply reply = client.get(path);
-      assertReply(404, JSON.error("CSBS.LIB.UNKNOWN_PATH", "path " + client.uri(path).getRawPath() + " is not an endpoint of this server"), reply);
+      Client.Reply reply = SERVED.client.get(path);
+      assertReply(404, JSON.error("CSBS.LIB.UNKNOWN_PATH", "path " + SERVED.client.uri(path).getRawPath() + " is not an endpoint of this server"), reply);
     }
   }
 
   @Test
   void aMethodThePathDoesNotServeIs405WithAllow() {
-    Client.Reply put = client.send("PUT", "/v1/" + PROJECT + "/checkpoint_items", "{}");
+    Client.Reply put = SERVED.client.send("PUT", "/v1/" + PROJECT + "/checkpoint_items", "{}");
     assertReply(405, JSON.error("CSBS.LIB.METHOD_NOT_ALLOWED",
         "method PUT is not allowed on /v1/" + PROJECT + "/checkpoint_items; it allows GET"), put);
     assertEquals("GET", put.header("Allow"));
-    Client.Reply get = client.get("/v1/" + PROJECT + "/csbs_backup/b-1/tags/action");
+    Client.Reply get = SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/b-1/tags/action");
     assertEquals(405, get.status());
     assertEquals("DELETE, POST", get.header("Allow"));
-    assertEquals(405, client.post("/v1/" + PROJECT + "/quotas", "{}").status());
-    assertEquals(405, client.delete("/v1/" + PROJECT + "/restores").status());
+    assertEquals(405, SERVED.client.post("/v1/" + PROJECT + "/quotas", "{}").status());
+    assertEquals(405, SERVED.client.delete("/v1/" + PROJECT + "/restores").status());
   }
 
   @Test
   void aBodyOverOneMebibyteIs413() {
-    Client.Reply reply = client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action",
+    Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action",
         "{\"action\": \"count\", \"x\": \"" + "a".repeat(Api.MAX_BODY) + "\"}");
     assertEquals(413, reply.status());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.LIB.BODY_TOO_LARGE\""), reply.body());
@@ -130,7 +120,7 @@ class ServerTest {
     // regression: without TCP_NODELAY each answer's body waited about 40 ms for the headers' ACK
     long start = System.nanoTime();
     for (int i = 0; i < 100; i++) {
-      assertEquals(200, client.get("/v1/" + PROJECT + "/checkpoint_items/count").status());
+      assertEquals(200, SERVED.client.get("/v1/" + PROJECT + "/checkpoint_items/count").status());
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
     assertTrue(millis < 3000, "100 calls took " + millis + " ms");
@@ -140,14 +130,14 @@ class ServerTest {
 
   @Test
   void theServerListensOn127001AndAFreePortByDefault() {
-    assertEquals("127.0.0.1", server.uri().getHost());
-    assertTrue(server.port() > 0);
-    assertEquals("http://127.0.0.1:" + server.port() + "/", server.uri().toString());
+    assertEquals("127.0.0.1", SERVED.server.uri().getHost());
+    assertTrue(SERVED.server.port() > 0);
+    assertEquals("http://127.0.0.1:" + SERVED.server.port() + "/", SERVED.server.uri().toString());
   }
 
   @Test
   void aClosedServerReleasesItsPort() throws IOException {
-    CsbsServer closing = CsbsServer.builder(catalog).build().start();
+    CsbsServer closing = CsbsServer.builder(SERVED.catalog).build().start();
     int port = closing.port();
     closing.close();
     closing.close();
@@ -160,7 +150,7 @@ class ServerTest {
 
   @Test
   void aServerIsStartedOnce() {
-    try (CsbsServer once = CsbsServer.builder(catalog).build()) {
+    try (CsbsServer once = CsbsServer.builder(SERVED.catalog).build()) {
       once.start();
       assertThrows(IllegalStateException.class, once::start);
     }
@@ -170,18 +160,18 @@ class ServerTest {
   void aPortInUseIsRefusedNamingIt() throws IOException {
     try (ServerSocket taken = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       UncheckedIOException e = assertThrows(UncheckedIOException.class,
-          () -> CsbsServer.builder(catalog).port(taken.getLocalPort()).build());
+          () -> CsbsServer.builder(SERVED.catalog).port(taken.getLocalPort()).build());
       assertTrue(e.getMessage().contains(":" + taken.getLocalPort()), e.getMessage());
     }
   }
 
   @Test
   void builderOptionsAreSetOnceAndChecked() {
-    CsbsServer.Builder builder = CsbsServer.builder(catalog).port(0).address(InetAddress.getLoopbackAddress());
+    CsbsServer.Builder builder = CsbsServer.builder(SERVED.catalog).port(0).address(InetAddress.getLoopbackAddress());
     assertThrows(IllegalStateException.class, () -> builder.port(1));
     assertThrows(IllegalStateException.class, () -> builder.address(InetAddress.getLoopbackAddress()));
-    assertThrows(IllegalArgumentException.class, () -> CsbsServer.builder(catalog).port(65_536));
-    assertThrows(IllegalArgumentException.class, () -> CsbsServer.builder(catalog).port(-1));
+    assertThrows(IllegalArgumentException.class, () -> CsbsServer.builder(SERVED.catalog).port(65_536));
+    assertThrows(IllegalArgumentException.class, () -> CsbsServer.builder(SERVED.catalog).port(-1));
     assertThrows(NullPointerException.class, () -> CsbsServer.builder(null));
   }
 
@@ -189,7 +179,7 @@ class ServerTest {
   void aGivenExecutorRunsTheCallsAndIsNotShutDown() {
     ExecutorService executor = Executors.newSingleThreadExecutor();
     try {
-      try (CsbsServer own = CsbsServer.builder(catalog).executor(executor).build().start()) {
+      try (CsbsServer own = CsbsServer.builder(SERVED.catalog).executor(executor).build().start()) {
         assertEquals(200, new Client(own).get("/v1/" + PROJECT + "/quotas").status());
       }
       assertTrue(!executor.isShutdown());

@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.csbs.backup.Backup;
 import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
-import io.csbs.catalog.BackupCatalog;
-import io.csbs.catalog.Catalogs;
 import io.csbs.json.CsbsJson;
 import io.csbs.query.Query;
 import io.csbs.query.TagFilter;
 import io.csbs.testing.BackupGenerator;
-import io.csbs.testing.FakeClock;
 import io.csbs.testing.Seeds;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,63 +19,49 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The tag catalogue, the tag query and tag changes, against the catalog. */
+/** The tag catalogue, the tag query and tag changes, against the SERVED.catalog. */
 class TagEndpointsTest {
   private static final CsbsJson JSON = CsbsJson.create();
   private static final String PROJECT = BackupGenerator.projectId(0);
   private static final String OTHER = BackupGenerator.projectId(1);
 
-  private static BackupCatalog catalog;
-  private static CsbsServer server;
-  private static Client client;
+  @RegisterExtension
+  static final ServedCatalog SERVED = new ServedCatalog(3, 1500);
+
   private static int next;
-
-  @BeforeAll
-  static void start() {
-    catalog = Catalogs.indexed(FakeClock.create());
-    catalog.addAll(BackupGenerator.builder().seed(3).projects(2).servers(40).build().backups(1500));
-    server = CsbsServer.builder(catalog).build().start();
-    client = new Client(server);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
 
   /** A backup of the project that no other test of the class has used, with exactly {@code tags}. */
   private static Backup fresh(List<Tag> tags) {
-    Backup backup = catalog.query(PROJECT, Query.builder().offset(next++).limit(1).build()).backups().get(0);
+    Backup backup = SERVED.catalog.query(PROJECT, Query.builder().offset(next++).limit(1).build()).backups().get(0);
     if (!backup.tags().isEmpty()) {
       List<TagUpdate.Match> all = new ArrayList<>();
       backup.tags().forEach(tag -> all.add(TagUpdate.Match.key(tag.key())));
-      backup = catalog.updateTags(PROJECT, backup.id(), backup.version(), TagUpdate.delete(all));
+      backup = SERVED.catalog.updateTags(PROJECT, backup.id(), backup.version(), TagUpdate.delete(all));
     }
-    return tags.isEmpty() ? backup : catalog.updateTags(PROJECT, backup.id(), backup.version(), TagUpdate.create(tags));
+    return tags.isEmpty() ? backup : SERVED.catalog.updateTags(PROJECT, backup.id(), backup.version(), TagUpdate.create(tags));
   }
 
   private static Backup current(Backup backup) {
-    return catalog.get(PROJECT, backup.id());
+    return SERVED.catalog.get(PROJECT, backup.id());
   }
 
   @Test
   void theTagCatalogueIsTheProjects() {
-    assertReply(200, JSON.tagCatalogue(catalog.tagCatalogue(PROJECT)), client.get("/v1/" + PROJECT + "/csbs_backup/tags"));
-    assertReply(200, "{\"tags\":[]}", client.get("/v1/nobody/csbs_backup/tags"));
+    assertReply(200, JSON.tagCatalogue(SERVED.catalog.tagCatalogue(PROJECT)), SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/tags"));
+    assertReply(200, "{\"tags\":[]}", SERVED.client.get("/v1/nobody/csbs_backup/tags"));
   }
 
   @Test
   void aTagQueryIsTheCatalogsAnswer() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      List<String> keys = new ArrayList<>(catalog.tagCatalogue(PROJECT).keys());
+      List<String> keys = new ArrayList<>(SERVED.catalog.tagCatalogue(PROJECT).keys());
       for (int i = 0; i < 60; i++) {
         String key = keys.get(random.nextInt(keys.size()));
-        List<String> values = new ArrayList<>(catalog.tagCatalogue(PROJECT).values(key));
+        List<String> values = new ArrayList<>(SERVED.catalog.tagCatalogue(PROJECT).values(key));
         String value = values.get(random.nextInt(values.size()));
         String group = List.of("tags", "tags_any", "not_tags", "not_tags_any").get(random.nextInt(4));
         String action = random.nextBoolean() ? "filter" : "count";
@@ -87,20 +70,20 @@ class TagEndpointsTest {
             + "\", \"offset\": \"" + random.nextInt(50) + "\"}";
         TagFilter filter = JSON.readTagFilter(body);
         String expected = action.equals("count")
-            ? JSON.tagQueryCount(catalog.count(PROJECT, filter.toPredicate()))
-            : JSON.tagQueryResult(catalog.query(PROJECT, filter.toQuery()));
-        assertReply(200, expected, client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action", body));
+            ? JSON.tagQueryCount(SERVED.catalog.count(PROJECT, filter.toPredicate()))
+            : JSON.tagQueryResult(SERVED.catalog.query(PROJECT, filter.toQuery()));
+        assertReply(200, expected, SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action", body));
       }
     });
   }
 
   @Test
   void aBadTagQueryIs400NamingTheKey() {
-    Client.Reply reply = client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action",
+    Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action",
         "{\"action\": \"filter\", \"tags\": [{\"key\": \"env\", \"values\": [3]}]}");
     assertEquals(400, reply.status());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"tags[0].values[0] "), reply.body());
-    Client.Reply notJson = client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action", "tags=env");
+    Client.Reply notJson = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/resource_instances/action", "tags=env");
     assertEquals(400, notJson.status());
     assertTrue(notJson.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"body "), notJson.body());
   }
@@ -108,17 +91,17 @@ class TagEndpointsTest {
   @Test
   void addingATagSetsItAndTheCatalogueHasIt() {
     Backup backup = fresh(List.of(Tag.of("env", "prod")));
-    Client.Reply reply = client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
+    Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
         "{\"tag\": {\"key\": \"rare-key\", \"value\": \"rare-value\"}}");
     assertEquals(204, reply.status());
     assertEquals("", reply.body());
     Backup tagged = current(backup);
     assertEquals(List.of(Tag.of("env", "prod"), Tag.of("rare-key", "rare-value")), tagged.tags());
     assertEquals(backup.version() + 1, tagged.version());
-    assertTrue(catalog.tagCatalogue(PROJECT).contains("rare-key", "rare-value"));
-    assertTrue(client.get("/v1/" + PROJECT + "/csbs_backup/tags").body().contains("{\"key\":\"rare-key\",\"values\":[\"rare-value\"]}"));
+    assertTrue(SERVED.catalog.tagCatalogue(PROJECT).contains("rare-key", "rare-value"));
+    assertTrue(SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/tags").body().contains("{\"key\":\"rare-key\",\"values\":[\"rare-value\"]}"));
 
-    assertEquals(204, client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
+    assertEquals(204, SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
         "{\"tag\": {\"key\": \"env\", \"value\": \"test\"}}").status());
     assertEquals(List.of(Tag.of("env", "test"), Tag.of("rare-key", "rare-value")), current(backup).tags());
   }
@@ -127,10 +110,10 @@ class TagEndpointsTest {
   void aBatchCreatesAndDeletesTags() {
     Backup backup = fresh(List.of(Tag.of("env", "prod"), Tag.of("app", "shop")));
     String path = "/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action";
-    assertEquals(204, client.post(path,
+    assertEquals(204, SERVED.client.post(path,
         "{\"action\": \"create\", \"tags\": [{\"key\": \"team\", \"value\": \"web\"}, {\"key\": \"env\", \"value\": \"qa\"}]}").status());
     assertEquals(List.of(Tag.of("env", "qa"), Tag.of("app", "shop"), Tag.of("team", "web")), current(backup).tags());
-    assertEquals(204, client.post(path,
+    assertEquals(204, SERVED.client.post(path,
         "{\"action\": \"delete\", \"tags\": [{\"key\": \"app\"}, {\"key\": \"team\", \"value\": \"other\"}, {\"key\": \"nope\"}]}").status());
     assertEquals(List.of(Tag.of("env", "qa"), Tag.of("team", "web")), current(backup).tags());
   }
@@ -139,19 +122,19 @@ class TagEndpointsTest {
   void deletingATagRemovesItAndAMissingTagIs404() {
     Backup backup = fresh(List.of(Tag.of("env", "prod"), Tag.of("app", "shop")));
     String path = "/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/";
-    Client.Reply deleted = client.delete(path + "app");
+    Client.Reply deleted = SERVED.client.delete(path + "app");
     assertEquals(204, deleted.status());
     assertNull(deleted.header("Content-Type"));
     assertEquals(List.of(Tag.of("env", "prod")), current(backup).tags());
     assertReply(404, "{\"error_code\":\"CSBS.7001\",\"error_msg\":\"The backup tag does not exist: backup " + backup.id()
-        + " has no tag with key 'app'\"}", client.delete(path + "app"));
+        + " has no tag with key 'app'\"}", SERVED.client.delete(path + "app"));
     assertEquals(List.of(Tag.of("env", "prod")), current(backup).tags());
   }
 
   @Test
   void aKeyNamedActionIsDeletedByDelete() {
     Backup backup = fresh(List.of(Tag.of("action", "x")));
-    assertEquals(204, client.delete("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action").status());
+    assertEquals(204, SERVED.client.delete("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action").status());
     assertEquals(List.of(), current(backup).tags());
   }
 
@@ -162,7 +145,7 @@ class TagEndpointsTest {
       ten.add(Tag.of("k" + i, "v"));
     }
     Backup backup = fresh(ten);
-    Client.Reply reply = client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
+    Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
         "{\"tag\": {\"key\": \"k10\", \"value\": \"v\"}}");
     assertEquals(400, reply.status());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.7000\",\"error_msg\":\"tags "), reply.body());
@@ -172,11 +155,11 @@ class TagEndpointsTest {
   @Test
   void aBadTagIs400NamingIt() {
     Backup backup = fresh(List.of());
-    Client.Reply reply = client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
+    Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
         "{\"tag\": {\"key\": \"env\", \"value\": \"prod env\"}}");
     assertEquals(400, reply.status());
     assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"tag value 'prod env' is invalid"), reply.body());
-    Client.Reply action = client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action",
+    Client.Reply action = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action",
         "{\"action\": \"replace\", \"tags\": [{\"key\": \"env\", \"value\": \"prod\"}]}");
     assertEquals(400, action.status());
     assertTrue(action.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"action 'replace'"), action.body());
@@ -185,13 +168,13 @@ class TagEndpointsTest {
 
   @Test
   void theTagsOfAnotherProjectsBackupAreNotFound() {
-    Backup others = catalog.query(OTHER, Query.builder().limit(1).build()).backups().get(0);
+    Backup others = SERVED.catalog.query(OTHER, Query.builder().limit(1).build()).backups().get(0);
     String base = "/v1/" + PROJECT + "/csbs_backup/" + others.id();
     String notFound = "{\"error_code\":\"CSBS.3001\",\"error_msg\":\"Checkpoint_item (" + others.id() + ") is not found.\"}";
-    assertReply(404, notFound, client.post(base + "/tags", "{\"tag\": {\"key\": \"env\", \"value\": \"prod\"}}"));
-    assertReply(404, notFound, client.post(base + "/tags/action", "{\"action\": \"delete\", \"tags\": [{\"key\": \"env\"}]}"));
-    assertReply(404, notFound, client.delete(base + "/tags/env"));
-    assertEquals(others, catalog.get(OTHER, others.id()));
+    assertReply(404, notFound, SERVED.client.post(base + "/tags", "{\"tag\": {\"key\": \"env\", \"value\": \"prod\"}}"));
+    assertReply(404, notFound, SERVED.client.post(base + "/tags/action", "{\"action\": \"delete\", \"tags\": [{\"key\": \"env\"}]}"));
+    assertReply(404, notFound, SERVED.client.delete(base + "/tags/env"));
+    assertEquals(others, SERVED.catalog.get(OTHER, others.id()));
   }
 
   @Test
@@ -203,7 +186,7 @@ class TagEndpointsTest {
       for (int i = 0; i < 8; i++) {
         String body = "{\"tag\": {\"key\": \"writer-" + i + "\", \"value\": \"v\"}}";
         replies.add(CompletableFuture.supplyAsync(
-            () -> client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags", body), threads));
+            () -> SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags", body), threads));
       }
       for (CompletableFuture<Client.Reply> reply : replies) {
         assertEquals(204, reply.get().status(), reply.get().body());
