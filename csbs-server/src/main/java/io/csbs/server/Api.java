@@ -49,6 +49,7 @@ final class Api implements HttpHandler {
       .toList();
 
   private final BackupCatalog catalog;
+  private final URI base;
   private final CsbsJson json = CsbsJson.create();
   private final JsonFactory factory = JsonFactory.builder().build();
   private final List<Route> routes = List.of(
@@ -65,8 +66,14 @@ final class Api implements HttpHandler {
       new Route("POST", "restores", this::restore),
       new Route("DELETE", "providers/*/checkpoints/*", this::delete));
 
-  Api(BackupCatalog catalog) {
+  /**
+   * The endpoints on {@code catalog}.
+   *
+   * @param base the server's own URI, {@code http://127.0.0.1:41723/}
+   */
+  Api(BackupCatalog catalog, URI base) {
     this.catalog = catalog;
+    this.base = base;
   }
 
   @Override
@@ -341,15 +348,22 @@ final class Api implements HttpHandler {
     }
   }
 
-  /** The request as the client named it: on its {@code Host}, for the list's next link. */
-  private static URI requestUri(HttpExchange exchange) {
-    String host = exchange.getRequestHeaders().getFirst("Host");
-    if (host == null || host.isBlank()) {
-      host = exchange.getLocalAddress().getAddress().getHostAddress() + ":" + exchange.getLocalAddress().getPort();
-    }
+  /** A {@code Host} header that names a host and port, nothing else. */
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+])(:[0-9]{1,5})?");
+
+  /**
+   * The request as the client named it, for the list's next link: on its {@code Host}, or on the
+   * server's own address when the header is missing or is not a host and port.
+   */
+  private URI requestUri(HttpExchange exchange) {
     URI request = exchange.getRequestURI();
-    return URI.create("http://" + host + request.getRawPath()
-        + (request.getRawQuery() == null ? "" : "?" + request.getRawQuery()));
+    String pathAndQuery = request.getRawPath() + (request.getRawQuery() == null ? "" : "?" + request.getRawQuery());
+    String host = exchange.getRequestHeaders().getFirst("Host");
+    if (host == null || !HOST.matcher(host).matches()) {
+      return base.resolve(pathAndQuery.substring(1));
+    }
+    return URI.create("http://" + host + pathAndQuery);
   }
 
   private Response refusal(RuntimeException e) {

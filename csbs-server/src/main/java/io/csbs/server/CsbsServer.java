@@ -92,7 +92,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.LIB.UNKNOWN_PATH}; a method the path does not serve 405, {@code CSBS.LIB.METHOD_NOT_ALLOWED}, with
  * an {@code Allow} header; a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE}; a failing database
  * 503, {@code CSBS.LIB.DATABASE_FAILURE}; anything unexpected 500, {@code CSBS.9999} (the API's "system
- * internal error"; the cause is logged, not returned).
+ * internal error"; the cause is logged, not returned). One refusal is not the server's: a request
+ * line whose target is not a URI (a query with {@code %zz}) is answered 400 by the JDK's HTTP server
+ * itself, with a small HTML body, before any handler runs.
  *
  * <p>No authentication: the server is a reference and a test double, bound to 127.0.0.1 unless told
  * otherwise. Thread-safe; {@link #close()} stops it. Building the first server sets the system
@@ -125,7 +127,6 @@ public final class CsbsServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind " + address + ": " + e.getMessage(), e);
     }
-    this.server.createContext("/", new Api(options.catalog));
     if (options.executor == null) {
       this.ownExecutor = Executors.newFixedThreadPool(
           Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemonThreads());
@@ -137,6 +138,7 @@ public final class CsbsServer implements AutoCloseable {
     InetSocketAddress bound = server.getAddress();
     String host = bound.getAddress().getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
+    this.server.createContext("/", new Api(options.catalog, uri));
   }
 
   /**
