@@ -14,8 +14,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code java -jar csbs-server-<version>.jar [--backups N] [--projects K] [--port P] [--seed S]}: serves
  * a generated catalog ({@link BackupGenerator}; 1,000,000 backups in 3 projects by default, created in
- * the year before now) on 127.0.0.1 and prints its URL; Ctrl-C stops it. Needs csbs-testkit on the
- * class path, which the runnable jar's {@code lib/} has.
+ * the year before now) on 127.0.0.1 and prints its URL; Ctrl-C stops it. Needs csbs-testkit, which
+ * the runnable jar's {@code lib/} has; on the module path, {@code java -p csbs-server.jar:lib
+ * --add-modules csbs.testkit -m csbs.server/io.csbs.server.Main}.
  */
 final class Main {
   static final String USAGE = "usage: java -jar csbs-server.jar [--backups N] [--projects K] [--port P] [--seed S]\n"
@@ -34,6 +35,12 @@ final class Main {
       System.err.println(e.getMessage());
       System.err.println(USAGE);
       System.exit(2);
+      return;
+    } catch (NoClassDefFoundError e) {
+      // on the module path csbs.testkit is read only if asked: it is an optional dependency
+      System.err.println("csbs-server: the generated catalog needs csbs-testkit (" + e.getMessage() + "); on the"
+          + " module path add --add-modules csbs.testkit");
+      System.exit(1);
       return;
     } catch (java.io.UncheckedIOException e) {
       System.err.println("csbs-server: " + e.getMessage() + " (another port: --port P, or --port 0 for any free one)");
