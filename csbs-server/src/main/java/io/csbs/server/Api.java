@@ -1,12 +1,14 @@
 package io.csbs.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.csbs.CsbsError;
 import io.csbs.ErrorCode;
 import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
@@ -21,6 +23,8 @@ import io.csbs.usage.UsageQuery;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,6 +34,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The endpoints of {@link CsbsServer}: routes {@code /v1/{project_id}/...} to the catalog, and every
@@ -58,6 +63,7 @@ final class Api implements HttpHandler {
       new Route("GET", "checkpoint_items/*", this::details),
       new Route("GET", "csbs_backup/tags", this::tagCatalogue),
       new Route("POST", "csbs_backup/resource_instances/action", this::tagQuery),
+      new Route("GET", "csbs_backup/*/tags", this::tagsOfBackup),
       new Route("POST", "csbs_backup/*/tags", this::addTag),
       new Route("POST", "csbs_backup/*/tags/action", this::changeTags),
       new Route("DELETE", "csbs_backup/*/tags/*", this::deleteTag),
@@ -204,6 +210,28 @@ final class Api implements HttpHandler {
     return Response.ok(json.tagQueryResult(catalog.query(call.projectId(), filter.toQuery())));
   }
 
+  /** {@code {"tags": [{"key": ..., "value": ...}]}}, the backup's tags in their order (csbs-json writes them only inside an item). */
+  private Response tagsOfBackup(Call call) {
+    noParameters(call, "a backup's tags");
+    Backup backup = catalog.get(call.projectId(), call.value(0));
+    StringWriter out = new StringWriter(64 + 48 * backup.tags().size());
+    try (JsonGenerator tags = factory.createGenerator(out)) {
+      tags.writeStartObject();
+      tags.writeArrayFieldStart("tags");
+      for (Tag tag : backup.tags()) {
+        tags.writeStartObject();
+        tags.writeStringField("key", tag.key());
+        tags.writeStringField("value", tag.value());
+        tags.writeEndObject();
+      }
+      tags.writeEndArray();
+      tags.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return Response.ok(out.toString());
+  }
+
   private Response addTag(Call call) {
     noParameters(call, "adding a tag");
     TagUpdate update = json.readTag(body(call));
@@ -344,13 +372,13 @@ final class Api implements HttpHandler {
       }
       return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
   /** A {@code Host} header that names a host and port, nothing else. */
-  private static final java.util.regex.Pattern HOST =
-      java.util.regex.Pattern.compile("([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+])(:[0-9]{1,5})?");
+  private static final Pattern HOST =
+      Pattern.compile("([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+])(:[0-9]{1,5})?");
 
   /**
    * The request as the client named it, for the list's next link: on its {@code Host}, or on the

@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code GET /csbs_backup/tags}</td><td>200, the project's tag catalogue</td></tr>
  *   <tr><td>{@code POST /csbs_backup/resource_instances/action}</td><td>200, the tag query: {@code
  *       filter} a page of matches with their total, {@code count} their number</td></tr>
+ *   <tr><td>{@code GET /csbs_backup/{id}/tags}</td><td>200, the backup's tags, {@code {"tags":
+ *       [{"key", "value"}]}}</td></tr>
  *   <tr><td>{@code POST /csbs_backup/{id}/tags}</td><td>204: adds one tag, or sets the value of the
  *       key ({@code {"tag": {"key", "value"}}})</td></tr>
  *   <tr><td>{@code POST /csbs_backup/{id}/tags/action}</td><td>204: {@code create} or {@code delete}

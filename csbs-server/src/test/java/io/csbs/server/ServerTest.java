@@ -93,6 +93,7 @@ class ServerTest {
     Client.Reply get = SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/b-1/tags/action");
     assertEquals(405, get.status());
     assertEquals("DELETE, POST", get.header("Allow"));
+    assertEquals("GET, POST", SERVED.client.send("PUT", "/v1/" + PROJECT + "/csbs_backup/b-1/tags", "{}").header("Allow"));
     assertEquals(405, SERVED.client.post("/v1/" + PROJECT + "/quotas", "{}").status());
     assertEquals(405, SERVED.client.delete("/v1/" + PROJECT + "/restores").status());
   }

@@ -107,6 +107,17 @@ class TagEndpointsTest {
   }
 
   @Test
+  void aBackupsTagsAreItsTagsInOrder() {
+    Backup backup = fresh(List.of(Tag.of("team", "web"), Tag.of("env", "prod")));
+    String path = "/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags";
+    assertReply(200, "{\"tags\":[{\"key\":\"team\",\"value\":\"web\"},{\"key\":\"env\",\"value\":\"prod\"}]}",
+        SERVED.client.get(path));
+    assertReply(200, "{\"tags\":[]}", SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/" + fresh(List.of()).id() + "/tags"));
+    Backup others = SERVED.catalog.query(OTHER, Query.builder().limit(1).build()).backups().get(0);
+    assertEquals(404, SERVED.client.get("/v1/" + PROJECT + "/csbs_backup/" + others.id() + "/tags").status());
+  }
+
+  @Test
   void aBatchCreatesAndDeletesTags() {
     Backup backup = fresh(List.of(Tag.of("env", "prod"), Tag.of("app", "shop")));
     String path = "/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action";
