@@ -2,5 +2,7 @@
 module io.csbs.example.modular {
   requires csbs.postgres;
   requires csbs.json;
+  requires csbs.server;
+  requires java.net.http;
   requires csbs.testkit;
 }

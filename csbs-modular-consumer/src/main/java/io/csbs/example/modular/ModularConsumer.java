@@ -8,6 +8,7 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.json.CsbsJson;
 import io.csbs.postgres.Schema;
+import io.csbs.server.CsbsServer;
 import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
@@ -15,6 +16,11 @@ import io.csbs.testing.BackupGenerator;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.usage.UsageQuery;
 import io.csbs.usage.UsageReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +30,7 @@ import java.util.List;
 /**
  * Uses each published module from the module path: a generated catalog (csbs.testkit), searched
  * and checked against the reference scan (csbs.core), an error code, a backup through the API's JSON
- * (csbs.json, on Jackson's module), and the PostgreSQL schema script, a resource inside csbs.postgres. Prints one line per step; exits with 1 when an answer is
+ * (csbs.json, on Jackson's module), a count through the API on a server (csbs.server), and the PostgreSQL schema script, a resource inside csbs.postgres. Prints one line per step; exits with 1 when an answer is
  * wrong, and the JVM exits with 1 on any linkage error.
  */
 public final class ModularConsumer {
@@ -69,6 +75,19 @@ public final class ModularConsumer {
     Backup first = indexed.backups().get(0);
     check(json.readCheckpointItem(json.checkpointItem(first), project).equals(first), "a backup survives its JSON");
     System.out.println("json: " + json.count(indexed.total()));
+
+    try (CsbsServer server = CsbsServer.builder(catalog).build().start()) {
+      HttpResponse<String> count = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          server.uri().resolve("v1/" + project + "/checkpoint_items/count?status=available")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      check(count.statusCode() == 200 && json.readCount(count.body()) == indexed.total(), "the server counts as the catalog");
+      System.out.println("server: " + count.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
 
     String script = Schema.script(Schema.CURRENT_VERSION);
     check(script.contains("csbs_backup"), "the schema script is readable from the module");

@@ -37,6 +37,7 @@ class ModularConsumerTest {
     assertTrue(output.contains("modular consumer: ok"), output);
     assertTrue(output.contains("refused: CSBS.9001"), output);
     assertTrue(output.contains("json: {\"count\":"), output);
+    assertTrue(output.contains("server: {\"count\":"), output);
   }
 
   @Test
@@ -48,7 +49,7 @@ class ModularConsumerTest {
   void jdepsFindsEveryDependencyOfThePublishedModules() {
     ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
     List<String> args = new ArrayList<>(List.of("--module-path", RUNTIME_PATH + File.pathSeparator + ANNOTATIONS_PATH,
-        "--multi-release", "17", "--check", "csbs.core,csbs.testkit,csbs.postgres,csbs.json"));
+        "--multi-release", "17", "--check", "csbs.core,csbs.testkit,csbs.postgres,csbs.json,csbs.server"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
