@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code transition} applies the next step of a lifecycle cycle to the next backup, round robin (the
  * same cycle as {@link LifecycleBenchmark}, which measures the pure transitions without a catalog);
  * {@code addAndRemove} adds a new backup and removes it again, the changes that move the usage
- * totals and every field index.
+ * totals and every field index; {@code addLateAndRemove} does the same with a backup older than the
+ * newest (an import, a record that came in late), which joins the rows out of creation order.
  *
  * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CatalogChangeBenchmark -p backups=1000000}
  */
@@ -48,6 +49,8 @@ public class CatalogChangeBenchmark {
   private int cursor;
   private List<Backup> extra;
   private int extraCursor;
+  private Backup[] late;
+  private int lateCursor;
 
   @Setup(Level.Trial)
   public void load() {
@@ -58,6 +61,12 @@ public class CatalogChangeBenchmark {
     catalog.addAll(list);
     current = list.toArray(new Backup[0]);
     extra = generator.backups(10_000);
+    java.util.Random random = new java.util.Random(42);
+    late = new Backup[10_000];
+    for (int i = 0; i < late.length; i++) {
+      // the creation time of a random stored backup, a new id: a backup that arrives late
+      late[i] = list.get(random.nextInt(list.size())).toBuilder().id("late-" + i).build();
+    }
   }
 
   /** One lifecycle transition of one stored backup, through the catalog (version check, indexes). */
@@ -78,6 +87,16 @@ public class CatalogChangeBenchmark {
   public long addAndRemove() {
     Backup backup = extra.get(extraCursor);
     extraCursor = extraCursor + 1 == extra.size() ? 0 : extraCursor + 1;
+    catalog.add(backup);
+    catalog.remove(backup.projectId(), backup.id(), backup.version());
+    return backup.version();
+  }
+
+  /** Adds a backup older than the newest and removes it: an out-of-order add and a removal. */
+  @Benchmark
+  public long addLateAndRemove() {
+    Backup backup = late[lateCursor];
+    lateCursor = lateCursor + 1 == late.length ? 0 : lateCursor + 1;
     catalog.add(backup);
     catalog.remove(backup.projectId(), backup.id(), backup.version());
     return backup.version();

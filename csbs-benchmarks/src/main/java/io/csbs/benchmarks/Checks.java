@@ -18,7 +18,7 @@ final class Checks {
    */
   static BacklistEngine loadedAndChecked(Workload workload, Engine engine, String scenario, Query query) {
     BacklistEngine backlist = engine.create(workload.now);
-    backlist.load(workload.backups);
+    workload.loadInto(engine, backlist);
     samePageAsScan(workload, engine, backlist, scenario, query);
     return backlist;
   }

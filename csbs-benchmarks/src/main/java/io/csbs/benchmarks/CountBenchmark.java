@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CountBenchmark}
  * <br>A reduced matrix:
- * {@code java -jar csbs-benchmarks/target/benchmarks.jar CountBenchmark -p backups=1000000 -p engine=CSBS,SCAN,CQENGINE -f 1 -wi 2 -i 3 -w 1s -r 1s}
+ * {@code java -jar csbs-benchmarks/target/benchmarks.jar CountBenchmark -p backups=1000000 -p layout=LATE_5PCT -p engine=CSBS,SCAN,CQENGINE -f 1 -wi 2 -i 3 -w 1s -r 1s}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,6 +42,10 @@ public class CountBenchmark {
   /** How many backups the project has. */
   @Param({"10000", "100000", "1000000"})
   int backups;
+
+  /** How the backups arrive: in creation order, 5% late one by one, or with mostly distinct names. */
+  @Param
+  Layout layout;
 
   /** Which implementation counts. */
   @Param
@@ -60,10 +64,10 @@ public class CountBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    workload = Workload.of(backups);
+    workload = Workload.of(backups, layout);
     predicate = scenario.predicate(workload);
     backlist = engine.create(workload.now);
-    backlist.load(workload.backups);
+    workload.loadInto(engine, backlist);
     Checks.sameCountAsScan(workload, engine, backlist, scenario.name(), predicate);
   }
 

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run (all sizes, engines and scenarios; long):
  * {@code java -jar csbs-benchmarks/target/benchmarks.jar QueryBenchmark}
  * <br>A reduced matrix:
- * {@code java -jar csbs-benchmarks/target/benchmarks.jar QueryBenchmark -p backups=1000000 -f 1 -wi 2 -i 3 -w 1s -r 1s}
+ * {@code java -jar csbs-benchmarks/target/benchmarks.jar QueryBenchmark -p backups=1000000 -p layout=LATE_5PCT -f 1 -wi 2 -i 3 -w 1s -r 1s}
  * <br>One scenario: {@code ... QueryBenchmark -p scenario=TAGS_2 -p engine=CSBS,CQENGINE_INDEX_ORDERING}
  */
 @State(Scope.Benchmark)
@@ -45,6 +45,10 @@ public class QueryBenchmark {
   /** How many backups the project has. */
   @Param({"10000", "100000", "1000000"})
   int backups;
+
+  /** How the backups arrive: in creation order, 5% late one by one, or with mostly distinct names. */
+  @Param
+  Layout layout;
 
   /** Which implementation answers. */
   @Param
@@ -60,7 +64,7 @@ public class QueryBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    workload = Workload.of(backups);
+    workload = Workload.of(backups, layout);
     query = scenario.query(workload);
     backlist = Checks.loadedAndChecked(workload, engine, scenario.name(), query);
   }

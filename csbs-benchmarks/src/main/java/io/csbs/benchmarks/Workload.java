@@ -30,6 +30,8 @@ final class Workload {
   private static Workload last;
 
   final int size;
+  final Layout layout;
+  /** The backups in the order they reach the engine. */
   final List<Backup> backups;
   final Instant now;
   final String projectId;
@@ -50,18 +52,21 @@ final class Workload {
   /** The offset of page 500 ({@code 9980}; less on small lists). */
   final long deepOffset;
 
-  private Workload(int size) {
+  private Workload(int size, Layout layout) {
     this.size = size;
+    this.layout = layout;
     BackupGenerator generator = BackupGenerator.builder()
         .seed(SEED).projects(1).servers(Math.max(10, size / 50)).build();
-    this.backups = List.copyOf(generator.backups(size));
+    List<Backup> inCreationOrder = List.copyOf(layout == Layout.DISTINCT_NAMES
+        ? arrange(generator.backups(size), layout) : generator.backups(size));
+    this.backups = layout == Layout.LATE_5PCT ? List.copyOf(arrange(inCreationOrder, layout)) : inCreationOrder;
     this.now = generator.end();
     this.projectId = BackupGenerator.projectId(0);
 
-    Backup tagged = backups.get(0);
+    Backup tagged = inCreationOrder.get(0);
     Map<Tag, Integer> frequency = new HashMap<>();
     Set<List<Tag>> tagSets = new HashSet<>();
-    for (Backup backup : backups) {
+    for (Backup backup : inCreationOrder) {
       if (backup.tags().size() > tagged.tags().size()) {
         tagged = backup;
       }
@@ -76,26 +81,94 @@ final class Workload {
     this.commonTag = byFrequency.get(0);
     this.disjointTags = disjointPair(byFrequency, tagSets);
 
-    Backup forName = backups.get(size / 4);
-    this.nameKeyword = forName.name().substring(forName.name().indexOf('_') + 1).toUpperCase(Locale.ROOT);
-    String serverName = backups.get(size * 3 / 4).server().name();
+    Backup forName = inCreationOrder.get(size / 4);
+    String hex = forName.name().substring(forName.name().indexOf('_') + 1);
+    this.nameKeyword = (hex.indexOf('-') < 0 ? hex : hex.substring(0, hex.indexOf('-'))).toUpperCase(Locale.ROOT);
+    String serverName = inCreationOrder.get(size * 3 / 4).server().name();
     this.serverNameKeyword = serverName.substring(serverName.indexOf('-') + 1).toUpperCase(Locale.ROOT);
-    this.serverId = backups.get(size / 3).server().id();
-    this.backupId = backups.get(size / 2).id();
+    this.serverId = inCreationOrder.get(size / 3).server().id();
+    this.backupId = inCreationOrder.get(size / 2).id();
 
-    Backup[] newestFirst = backups.toArray(new Backup[0]);
+    Backup[] newestFirst = inCreationOrder.toArray(new Backup[0]);
     java.util.Arrays.sort(newestFirst, Sort.DEFAULT.comparator());
     this.deepMarker = newestFirst[Math.max(1, Math.min(DEEP_ROWS, size - PAGE)) - 1].id();
     this.deepOffset = Math.max(0, Math.min(DEEP_ROWS - PAGE, size - PAGE));
   }
 
-  /** The workload of {@code size} backups; the last one is kept, so that trials of one size share it. */
-  static synchronized Workload of(int size) {
-    if (last == null || last.size != size) {
+  /** The workload of {@code size} backups in creation order. */
+  static Workload of(int size) {
+    return of(size, Layout.IN_ORDER);
+  }
+
+  /**
+   * The workload of {@code size} backups in {@code layout}; the last one is kept, so that trials of
+   * one size and layout share it.
+   */
+  static synchronized Workload of(int size, Layout layout) {
+    if (last == null || last.size != size || last.layout != layout) {
       last = null; // let the previous one go before building the next
-      last = new Workload(size);
+      last = new Workload(size, layout);
     }
     return last;
+  }
+
+  /**
+   * Loads the backups into an empty {@code backlist} of {@code engine} as the layout says: csbs gets
+   * the late layout's backups one by one, in their order of arrival; the baselines, whose indexes do
+   * not depend on the order, and the PostgreSQL engines, which load once, get them at once.
+   */
+  void loadInto(Engine engine, BacklistEngine backlist) {
+    if (layout == Layout.LATE_5PCT && engine == Engine.CSBS) {
+      for (Backup backup : backups) {
+        backlist.load(List.of(backup));
+      }
+    } else {
+      backlist.load(backups);
+    }
+  }
+
+  /** The generator's backups (in creation order) as {@code layout} has them arrive. */
+  private static List<Backup> arrange(List<Backup> generated, Layout layout) {
+    java.util.Random random = new java.util.Random(SEED + layout.ordinal());
+    switch (layout) {
+      case IN_ORDER:
+        return generated;
+      case DISTINCT_NAMES: {
+        List<Backup> renamed = new ArrayList<>(generated.size());
+        for (Backup backup : generated) {
+          renamed.add(random.nextInt(10) == 0 ? backup
+              : backup.toBuilder().name(backup.name() + "-" + String.format("%08x", random.nextInt())).build());
+        }
+        return renamed;
+      }
+      case LATE_5PCT: {
+        // each late backup arrives after up to a tenth of the list of newer ones
+        int n = generated.size();
+        List<List<Backup>> arrivingAfter = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          arrivingAfter.add(null);
+        }
+        List<Backup> arrivals = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          Backup backup = generated.get(i);
+          if (random.nextInt(20) == 0) {
+            int at = Math.min(n - 1, i + 1 + random.nextInt(Math.max(1, n / 10)));
+            if (arrivingAfter.get(at) == null) {
+              arrivingAfter.set(at, new ArrayList<>(1));
+            }
+            arrivingAfter.get(at).add(backup);
+          } else {
+            arrivals.add(backup);
+          }
+          if (arrivingAfter.get(i) != null) {
+            arrivals.addAll(arrivingAfter.get(i));
+          }
+        }
+        return arrivals;
+      }
+      default:
+        throw new AssertionError(layout);
+    }
   }
 
   /** The first {@code n} of {@link #manyTags} (all of them if it has fewer). */
@@ -137,6 +210,6 @@ final class Workload {
     return "Workload{" + size + " backups, now " + now + ", many tags " + manyTags + ", common tag " + commonTag
         + ", disjoint " + List.of(disjointTags) + ", name ~" + nameKeyword + ", server name ~" + serverNameKeyword
         + ", server id " + serverId + ", backup id " + backupId + ", marker " + deepMarker + ", offset "
-        + deepOffset + "}";
+        + deepOffset + ", " + layout + "}";
   }
 }
