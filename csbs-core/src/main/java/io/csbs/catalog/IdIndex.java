@@ -18,7 +18,7 @@ final class IdIndex {
   private static final int EMPTY = 0;
   private static final int MIN_POSITION_BITS = 4;
 
-  private final IntFunction<String> idAt;
+  private IntFunction<String> idAt;
   private int[] table = new int[16];
   private int size;
   /**
@@ -28,6 +28,11 @@ final class IdIndex {
   private int positionBits = MIN_POSITION_BITS;
 
   IdIndex(IntFunction<String> idAt) {
+    this.idAt = idAt;
+  }
+
+  /** Reads ids through {@code idAt} from now on: the shard that adopts this index reads its own rows. */
+  void rebind(IntFunction<String> idAt) {
     this.idAt = idAt;
   }
 

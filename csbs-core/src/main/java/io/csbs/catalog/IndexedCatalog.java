@@ -43,6 +43,8 @@ final class IndexedCatalog implements BackupCatalog {
   private final StallRule stallRule;
 
   private final int minRebuildSlack;
+  /** Runs the shards' reorganisations: a background thread, or the changing thread in tests. */
+  private final java.util.concurrent.Executor reorganiser;
   private final ChangeLog changes = new ChangeLog();
   /** How many {@link #read} calls are running, so that other calls skip {@link #reading} while none is. */
   private final AtomicInteger consistentReads = new AtomicInteger();
@@ -52,14 +54,40 @@ final class IndexedCatalog implements BackupCatalog {
   private final ProjectShard noBackups = new ProjectShard("");
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
-    this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK);
+    this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND);
   }
 
-  /** A catalog whose shards rebuild past {@code minRebuildSlack} out-of-order or removed rows. */
+  /**
+   * A catalog whose shards reorganise past {@code minRebuildSlack} out-of-order or removed rows, on
+   * the thread whose change made it due, once that change is committed and its locks released: the
+   * same answers at every step, whatever the timing, for tests.
+   */
   IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack) {
+    this(clock, stallRule, minRebuildSlack, Runnable::run);
+  }
+
+  /** A catalog whose shards reorganise past {@code minRebuildSlack} rows, on {@code reorganiser}. */
+  IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack, java.util.concurrent.Executor reorganiser) {
     this.clock = requireNonNull(clock, "clock");
     this.stallRule = requireNonNull(stallRule, "stallRule");
     this.minRebuildSlack = minRebuildSlack;
+    this.reorganiser = requireNonNull(reorganiser, "reorganiser");
+  }
+
+  /** Starts the shard's reorganisation if one is due and none runs; the caller holds no lock. */
+  private void reorganiseIfDue(ProjectShard shard) {
+    if (shard.claimReorganisation()) {
+      reorganiser.execute(shard::reorganise);
+    }
+  }
+
+  /** Takes {@code lock} of {@code shard}, counting the wait when it was not free at once. */
+  private static void lock(ProjectShard shard, Lock lock) {
+    if (!lock.tryLock()) {
+      long start = System.nanoTime();
+      lock.lock();
+      shard.stats.waitedForLock(System.nanoTime() - start);
+    }
   }
 
   private ProjectShard shardFor(String projectId) {
@@ -72,7 +100,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(backup.projectId());
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       if (shard.positionOf(backup.id()) >= 0) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
@@ -84,6 +112,7 @@ final class IndexedCatalog implements BackupCatalog {
       lock.unlock();
     }
     changes.deliver();
+    reorganiseIfDue(shard);
   }
 
   @Override
@@ -99,7 +128,7 @@ final class IndexedCatalog implements BackupCatalog {
     try {
       for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
         ProjectShard shard = shardFor(projectId);
-        shard.lock.writeLock().lock();
+        lock(shard, shard.lock.writeLock());
         locked.add(shard);
       }
       for (ProjectShard shard : locked) {
@@ -134,6 +163,9 @@ final class IndexedCatalog implements BackupCatalog {
       }
     }
     changes.deliver();
+    for (ProjectShard shard : locked) {
+      reorganiseIfDue(shard);
+    }
   }
 
   @Override
@@ -142,7 +174,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
@@ -160,6 +192,7 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       lock.unlock();
       changes.deliver();
+      reorganiseIfDue(shard);
     }
   }
 
@@ -191,7 +224,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
@@ -200,6 +233,7 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       lock.unlock();
       changes.deliver();
+      reorganiseIfDue(shard);
     }
   }
 
@@ -209,7 +243,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(change.projectId());
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       long current = shard.sequence();
       if (change.sequence() <= current) {
@@ -249,6 +283,7 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       lock.unlock();
       changes.deliver();
+      reorganiseIfDue(shard);
     }
   }
 
@@ -258,7 +293,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(snapshot.projectId());
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       if (shard.liveCount() > 0 || shard.sequence() > 0) {
         throw new IllegalStateException("project " + snapshot.projectId() + " has " + shard.liveCount()
@@ -271,6 +306,7 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       lock.unlock();
     }
+    reorganiseIfDue(shard);
   }
 
   @Override
@@ -504,7 +540,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(requireProject(projectId));
     Lock lock = shard.lock.writeLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       shard.setQuota(quota);
     } finally {
@@ -529,7 +565,7 @@ final class IndexedCatalog implements BackupCatalog {
       return read.apply(noBackups);
     }
     Lock lock = shard.lock.readLock();
-    lock.lock();
+    lock(shard, lock);
     try {
       return read.apply(shard);
     } finally {
@@ -568,7 +604,7 @@ final class IndexedCatalog implements BackupCatalog {
     List<ProjectShard> locked = new ArrayList<>(all.size());
     try {
       for (ProjectShard shard : all) {
-        shard.lock.readLock().lock();
+        lock(shard, shard.lock.readLock());
         locked.add(shard);
       }
     } catch (RuntimeException | Error e) {

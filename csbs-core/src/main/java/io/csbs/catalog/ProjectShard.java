@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ForkJoinPool;
@@ -48,19 +49,32 @@ final class ProjectShard {
   private final int minRebuildSlack;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
+  // The rows and their indexes: a reorganisation replaces them all at once (adopt)
   private Backup[] rows = new Backup[16];
   private int size;
   private int sortedCount;
   private int liveCount;
   private long[] live = new long[1];
-  private final long[][] statusBits = new long[STATUSES.length][1];
-  private final int[] statusCounts = new int[STATUSES.length];
-  private final IdIndex ids = new IdIndex(position -> rows[position].id());
-  private final EnumMap<Attribute, Map<String, Postings>> attributes = new EnumMap<>(Attribute.class);
-  private final Map<String, Map<String, Postings>> tagValues = new HashMap<>();
-  private final Map<String, Postings> tagKeys = new HashMap<>();
-  private final RunningJobs running = new RunningJobs();
-  private final UsageIndex usage = new UsageIndex();
+  private long[][] statusBits = new long[STATUSES.length][1];
+  private int[] statusCounts = new int[STATUSES.length];
+  private IdIndex ids = new IdIndex(this::idAt);
+  private EnumMap<Attribute, Map<String, Postings>> attributes = new EnumMap<>(Attribute.class);
+  private Map<String, Map<String, Postings>> tagValues = new HashMap<>();
+  private Map<String, Postings> tagKeys = new HashMap<>();
+  private RunningJobs running = new RunningJobs();
+  private UsageIndex usage = new UsageIndex();
+  /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
+  private TailOrder tail = new TailOrder();
+  /** Reads rows for {@link #tail}; bound to this shard, whichever arrays it holds. */
+  private final java.util.function.IntFunction<Backup> rowAt = position -> rows[position];
+
+  // Reorganisation: see reorganise()
+  /** The ids changed since a reorganisation began copying the rows; null when none runs. */
+  private Set<String> changedDuringReorganisation;
+  /** Set (under the write lock) by the change that made a reorganisation due; cleared when one starts. */
+  private volatile boolean reorganisationDue;
+  private final java.util.concurrent.atomic.AtomicBoolean reorganising = new java.util.concurrent.atomic.AtomicBoolean();
+  final ShardStats stats = new ShardStats();
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
   private long sequence;
@@ -258,10 +272,61 @@ final class ProjectShard {
 
   /** Adds a backup whose id is not in the shard. */
   void add(Backup backup) {
-    int position = appendRow(backup);
-    indexAttributesAndTags(position, backup);
-    indexTexts(position, backup);
-    maybeRebuild();
+    changed(backup.id());
+    if (size > sortedCount && newerThanSorted(backup)) {
+      // the tail holds rows: the first tail position becomes the end of the sorted rows, its row (if
+      // live) moves to a new position at the end, so that the tail keeps only late backups
+      int freed = sortedCount;
+      if (Bits.get(live, freed)) {
+        relocate(freed, size);
+      }
+      sortedCount++;
+      place(freed, backup);
+      usage.add(backup);
+    } else {
+      int position = appendRow(backup);
+      indexAttributesAndTags(position, backup);
+      indexTexts(position, backup);
+    }
+    noteIfReorganisationDue();
+  }
+
+  private boolean newerThanSorted(Backup backup) {
+    return sortedCount == 0 || compareRows(rows[sortedCount - 1], backup) < 0;
+  }
+
+  /** Moves the live row at {@code from} to the new position {@code to == size}: every index follows it. */
+  private void relocate(int from, int to) {
+    Backup backup = rows[from];
+    ensureRowCapacity(to + 1);
+    size = to + 1;
+    ids.remove(backup.id());
+    Bits.clear(live, from);
+    liveCount--;
+    clearStatus(from, backup.status());
+    running.remove(from);
+    unindexFields(from, backup);
+    tail.move(from, to, backup, rowAt);
+    changed(backup.id());
+    place(to, backup);
+  }
+
+  /** Puts {@code backup} at the free {@code position}: row, live, status, progress, id, field indexes; not usage. */
+  private void place(int position, Backup backup) {
+    rows[position] = backup;
+    live = Bits.ensure(live, position);
+    Bits.set(live, position);
+    liveCount++;
+    setStatus(position, backup.status());
+    trackProgress(position, backup);
+    ids.put(backup.id(), position);
+    indexFields(position, backup);
+  }
+
+  private void ensureRowCapacity(int capacity) {
+    if (capacity > rows.length) {
+      rows = Arrays.copyOf(rows, Math.max(capacity, rows.length + (rows.length >>> 1) + 16));
+    }
   }
 
   /** Places {@code backup} in a new row with its status, usage, progress and id; not its field indexes. */
@@ -272,13 +337,13 @@ final class ProjectShard {
   }
 
   private int appendRowWithoutUsage(Backup backup) {
-    if (size == rows.length) {
-      rows = Arrays.copyOf(rows, size + (size >>> 1) + 16);
-    }
+    ensureRowCapacity(size + 1);
     int position = size++;
     rows[position] = backup;
-    if (sortedCount == position && (position == 0 || ROW_ORDER.compare(rows[position - 1], backup) < 0)) {
+    if (sortedCount == position && newerThanSorted(backup)) {
       sortedCount++;
+    } else {
+      tail.insert(position, backup, rowAt);
     }
     live = Bits.ensure(live, position);
     Bits.set(live, position);
@@ -293,13 +358,11 @@ final class ProjectShard {
    * Appends many backups, already in row order after the current rows or not, and indexes them. The
    * text indexes and the other field indexes are disjoint structures, so a second core builds the
    * text indexes while this thread builds the rest; a bulk load of a million backups takes about half
-   * the time it would on one core. Callers hold the write lock, so no reader sees the structures
-   * being built.
+   * the time it would on one core. Callers hold the write lock (or own the shard alone, while a
+   * reorganisation builds it), so no reader sees the structures being built.
    */
   private void appendAll(Backup[] backups) {
-    if (size + backups.length > rows.length) {
-      rows = Arrays.copyOf(rows, size + backups.length + ((size + backups.length) >>> 3));
-    }
+    ensureRowCapacity(size + backups.length + ((size + backups.length) >>> 3));
     int first = size;
     ids.ensureCapacity(size + backups.length);
     for (Backup backup : backups) {
@@ -333,6 +396,7 @@ final class ProjectShard {
       add(next);
       return;
     }
+    changed(next.id());
     if (previous.status() != next.status()) {
       clearStatus(position, previous.status());
       setStatus(position, next.status());
@@ -359,6 +423,10 @@ final class ProjectShard {
   /** Removes the live backup at {@code position}. */
   void remove(int position) {
     Backup backup = rows[position];
+    changed(backup.id());
+    if (position >= sortedCount) {
+      tail.remove(position, backup, rowAt);
+    }
     ids.remove(backup.id());
     Bits.clear(live, position);
     liveCount--;
@@ -366,83 +434,231 @@ final class ProjectShard {
     usage.remove(backup);
     running.remove(position);
     unindexFields(position, backup);
-    maybeRebuild();
+    noteIfReorganisationDue();
   }
 
-  /** Adds many backups at once, in creation order, and rebuilds once at the end if needed. */
+  /**
+   * Adds many backups at once: sorted, then appended in one pass while the shard has no tail (the
+   * bulk load), else one by one, so that backups newer than the sorted rows extend them.
+   */
   void addBatch(List<Backup> backups) {
     Backup[] sorted = backups.toArray(new Backup[0]);
     RowSort.sort(sorted, 0, sorted.length);
-    appendAll(sorted);
-    maybeRebuild();
+    if (size == sortedCount) {
+      if (changedDuringReorganisation != null) {
+        for (Backup backup : sorted) {
+          changed(backup.id());
+        }
+      }
+      appendAll(sorted);
+      noteIfReorganisationDue();
+    } else {
+      for (Backup backup : sorted) {
+        add(backup);
+      }
+    }
   }
 
-  private void maybeRebuild() {
-    int tail = size - sortedCount;
+  /** Remembers a changed id while a reorganisation copies the rows, so that it catches the change up. */
+  private void changed(String id) {
+    if (changedDuringReorganisation != null) {
+      changedDuringReorganisation.add(id);
+    }
+  }
+
+  private void noteIfReorganisationDue() {
+    int tailRows = size - sortedCount;
     int dead = size - liveCount;
-    if (tail > Math.max(minRebuildSlack, size / 64) || dead > Math.max(minRebuildSlack, size / 16)) {
-      rebuild();
+    if (tailRows > Math.max(minRebuildSlack, size / 64) || dead > Math.max(minRebuildSlack, size / 16)) {
+      reorganisationDue = true;
     }
   }
 
-  /** Lays the live rows out again in creation order and indexes them afresh. */
-  private void rebuild() {
-    Backup[] ordered = new Backup[liveCount];
-    int n = 0;
-    for (int position = 0; position < sortedCount; position++) {
-      if (Bits.get(live, position)) {
-        ordered[n++] = rows[position];
+  // ---- reorganisation: beside the readers
+
+  /**
+   * Claims the shard's next reorganisation if one is due and none runs: then the caller must run
+   * {@link #reorganise()} (on another thread, or after releasing every lock).
+   */
+  boolean claimReorganisation() {
+    return reorganisationDue && reorganising.compareAndSet(false, true);
+  }
+
+  /**
+   * Lays the live rows out again in creation order, without a tail or removed rows, beside the
+   * readers and writers, and swaps the result in; the caller holds no lock of the shard and has
+   * {@linkplain #claimReorganisation() claimed} it.
+   *
+   * <ol>
+   *   <li>Under the write lock, for an instant: the shard starts remembering the ids that change.
+   *   <li>Under the read lock, a slice of {@value #COPY_SLICE} rows at a time: the live rows are
+   *       copied (readers go on, writers wait at most a slice).
+   *   <li>Without a lock: the copy is sorted and indexed into a new shard that only this thread sees.
+   *   <li>Rounds of catching up: under the write lock, for an instant, the remembered ids are taken;
+   *       under the read lock, a slice at a time, their current rows are read; without a lock, they
+   *       are applied to the new shard. Each round is shorter than the one before.
+   *   <li>Under the write lock, once at most {@value #FINAL_CATCH_UP} ids remain: they are applied
+   *       and the new rows and indexes replace the old ones, all at once.
+   * </ol>
+   *
+   * <p>Readers hold the read lock for a whole query, so each sees the old state or the new one, never
+   * a mix; the new state holds exactly the live backups of the old one at the swap.
+   */
+  void reorganise() {
+    long started = System.nanoTime();
+    try {
+      int end;
+      lock.writeLock().lock();
+      try {
+        reorganisationDue = false;
+        changedDuringReorganisation = new java.util.HashSet<>();
+        end = size;
+      } finally {
+        lock.writeLock().unlock();
+      }
+      List<Backup> copy = new java.util.ArrayList<>(liveCountUnderReadLock());
+      for (int from = 0; from < end; from += COPY_SLICE) {
+        lock.readLock().lock();
+        try {
+          for (int position = from; position < Math.min(end, from + COPY_SLICE); position++) {
+            // rows changed meanwhile are caught up below, by id: none is copied twice
+            if (Bits.get(live, position) && !changedDuringReorganisation.contains(rows[position].id())) {
+              copy.add(rows[position]);
+            }
+          }
+        } finally {
+          lock.readLock().unlock();
+        }
+      }
+      ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
+      built.addBatch(copy);
+      copy = null;
+      long swapHold;
+      for (int round = 0; ; round++) {
+        Set<String> changedIds;
+        lock.writeLock().lock();
+        try {
+          changedIds = changedDuringReorganisation;
+          if (changedIds.size() <= FINAL_CATCH_UP || round >= MAX_CATCH_UP_ROUNDS) {
+            long holding = System.nanoTime();
+            catchUp(built, changedIds);
+            adopt(built);
+            changedDuringReorganisation = null;
+            noteIfReorganisationDue();
+            swapHold = System.nanoTime() - holding;
+            break;
+          }
+          changedDuringReorganisation = new java.util.HashSet<>();
+        } finally {
+          lock.writeLock().unlock();
+        }
+        catchUpBesideWriters(built, changedIds);
+      }
+      stats.reorganised(System.nanoTime() - started, swapHold);
+    } catch (RuntimeException | Error e) {
+      lock.writeLock().lock();
+      try {
+        changedDuringReorganisation = null;  // the old state stays, complete and current
+      } finally {
+        lock.writeLock().unlock();
+      }
+      throw e;
+    } finally {
+      reorganising.set(false);
+    }
+  }
+
+  /** Copying reads this many rows under one hold of the read lock. */
+  static final int COPY_SLICE = 16_384;
+  /** The last round of catching up, under the write lock, applies at most this many changed ids. */
+  static final int FINAL_CATCH_UP = 128;
+  private static final int MAX_CATCH_UP_ROUNDS = 64;
+
+  private int liveCountUnderReadLock() {
+    lock.readLock().lock();
+    try {
+      return liveCount;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Applies the current rows of {@code changedIds} to {@code built}, reading them a slice at a time. */
+  private void catchUpBesideWriters(ProjectShard built, Set<String> changedIds) {
+    String[] ids = changedIds.toArray(new String[0]);
+    Backup[] current = new Backup[ids.length];
+    for (int from = 0; from < ids.length; from += COPY_SLICE) {
+      lock.readLock().lock();
+      try {
+        for (int i = from; i < Math.min(ids.length, from + COPY_SLICE); i++) {
+          int position = positionOf(ids[i]);
+          current[i] = position < 0 ? null : rows[position];
+        }
+      } finally {
+        lock.readLock().unlock();
       }
     }
-    int sortedLive = n;
-    for (int position = sortedCount; position < size; position++) {
-      if (Bits.get(live, position)) {
-        ordered[n++] = rows[position];
+    for (int i = 0; i < ids.length; i++) {
+      built.install(ids[i], current[i]);
+    }
+  }
+
+  /** Applies the current rows of {@code changedIds} to {@code built}; the caller holds the write lock. */
+  private void catchUp(ProjectShard built, Set<String> changedIds) {
+    for (String id : changedIds) {
+      int position = positionOf(id);
+      built.install(id, position < 0 ? null : rows[position]);
+    }
+  }
+
+  /** Makes the row of {@code id} be {@code current} (null: no row), in a shard under construction. */
+  private void install(String id, Backup current) {
+    int position = positionOf(id);
+    if (position >= 0) {
+      Backup stored = rows[position];
+      if (stored == current) {
+        return;
       }
+      if (current != null && stored.createdAt().equals(current.createdAt())) {
+        replace(position, current);
+        return;
+      }
+      remove(position);
     }
-    RowSort.sort(ordered, sortedLive, n);
-    Backup[] merged = mergeOrdered(ordered, sortedLive, n);
-    clear(merged.length);
-    appendAll(merged);
+    if (current != null) {
+      add(current);
+    }
   }
 
-  private static Backup[] mergeOrdered(Backup[] ordered, int split, int end) {
-    Backup[] merged = new Backup[end];
-    int i = 0;
-    int j = split;
-    int n = 0;
-    while (i < split && j < end) {
-      merged[n++] = ROW_ORDER.compare(ordered[i], ordered[j]) <= 0 ? ordered[i++] : ordered[j++];
-    }
-    while (i < split) {
-      merged[n++] = ordered[i++];
-    }
-    while (j < end) {
-      merged[n++] = ordered[j++];
-    }
-    return merged;
+  /** Takes the rows and indexes of {@code built}, which nothing else references. */
+  private void adopt(ProjectShard built) {
+    rows = built.rows;
+    size = built.size;
+    sortedCount = built.sortedCount;
+    liveCount = built.liveCount;
+    live = built.live;
+    statusBits = built.statusBits;
+    statusCounts = built.statusCounts;
+    ids = built.ids;
+    ids.rebind(this::idAt);
+    attributes = built.attributes;
+    tagValues = built.tagValues;
+    tagKeys = built.tagKeys;
+    running = built.running;
+    usage = built.usage;
+    names = built.names;
+    servers = built.servers;
+    tail = built.tail;
   }
 
-  private void clear(int capacity) {
-    rows = new Backup[Math.max(16, capacity + (capacity >>> 3))];
-    size = 0;
-    sortedCount = 0;
-    liveCount = 0;
-    live = new long[Bits.wordsFor(capacity) + 1];
-    for (int s = 0; s < statusBits.length; s++) {
-      statusBits[s] = new long[1];
-      statusCounts[s] = 0;
-    }
-    ids.clear();
-    running.clear();
-    usage.clear();
-    for (Map<String, Postings> index : attributes.values()) {
-      index.clear();
-    }
-    tagValues.clear();
-    tagKeys.clear();
-    names = new TextIndex();
-    servers = new TextIndex();
+  private String idAt(int position) {
+    return rows[position].id();
+  }
+
+  /** The row order, {@link #ROW_ORDER}, without the comparator's indirections. */
+  static int compareRows(Backup a, Backup b) {
+    int order = a.createdAt().compareTo(b.createdAt());
+    return order != 0 ? order : a.id().compareTo(b.id());
   }
 
   private void setStatus(int position, BackupStatus status) {

@@ -1,0 +1,29 @@
+package io.csbs.catalog;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where shards reorganise by default: one daemon thread for every catalog of the process, started on
+ * the first reorganisation and ended after a minute without one. One thread leaves the other core
+ * to the readers and writers; a reorganisation holds no lock while it sorts and indexes, so it may
+ * take its time.
+ */
+final class Reorganiser {
+  static final Executor BACKGROUND = newBackground();
+
+  private Reorganiser() {}
+
+  private static Executor newBackground() {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        task -> {
+          Thread thread = new Thread(task, "csbs-reorganiser");
+          thread.setDaemon(true);
+          return thread;
+        });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
+}
