@@ -113,7 +113,32 @@ final class MatchSet implements Positions {
     return w >= fromWord && w < toWord ? words[w - base] : 0L;
   }
 
-  boolean contains(int position) {
+  @Override
+  public int countIn(int from, int to) {
+    if (from >= to) {
+      return 0;
+    }
+    if (!isDense()) {
+      return lowerIndex(to) - lowerIndex(Math.max(0, from));
+    }
+    int first = Math.max(fromWord, from >>> 6);
+    int last = Math.min(toWord - 1, (to - 1) >>> 6);
+    int count = 0;
+    for (int w = first; w <= last; w++) {
+      long bits = words[w - base];
+      if (w == from >>> 6) {
+        bits &= -1L << from;
+      }
+      if (w == (to - 1) >>> 6) {
+        bits &= -1L >>> (63 - ((to - 1) & 63));
+      }
+      count += Long.bitCount(bits);
+    }
+    return count;
+  }
+
+  @Override
+  public boolean contains(int position) {
     if (isDense()) {
       return (word(position >>> 6) & (1L << position)) != 0;
     }

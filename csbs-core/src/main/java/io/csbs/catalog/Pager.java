@@ -74,16 +74,9 @@ final class Pager {
 
   private static List<Backup> readInRowOrder(
       ProjectShard shard, Positions set, boolean descending, After after, long skip, int limit) {
-    Comparator<Backup> order = descending ? ProjectShard.ROW_ORDER.reversed() : ProjectShard.ROW_ORDER;
+    Comparator<Backup> order = descending ? NEWEST_FIRST : OLDEST_FIRST;
     int sorted = shard.sortedCount();
-    List<Backup> tail = new ArrayList<>();
-    for (int position = set.next(sorted); position >= 0; position = set.next(position + 1)) {
-      Backup backup = shard.row(position);
-      if (eligible(order, backup, after)) {
-        tail.add(backup);
-      }
-    }
-    tail.sort(order);
+    TailStream tail = TailStream.of(shard, set, descending, after, skip + limit);
 
     // the first sorted position in the walk
     int cursor;
@@ -98,40 +91,211 @@ final class Pager {
         cursor = after.tieIncluded() ? notBefore : afterIt;
       }
     }
-    long skipped = 0;
     int position;
-    if (tail.isEmpty() && skip > 0) {
-      // nothing to merge: skip the offset a word at a time
-      position = descending ? set.previousSkipping(Math.min(cursor, sorted - 1), skip) : set.nextSkipping(cursor, skip);
-      if (!descending && position >= sorted) {
-        position = -1;
-      }
-      skipped = skip;
-    } else {
+    if (skip == 0) {
       position = nextInWalk(set, cursor, descending, sorted);
+    } else if (tail.peek() == null) {
+      position = skipSorted(set, cursor, skip, descending, sorted);
+    } else {
+      position = skipMerged(shard, set, tail, cursor, skip, descending, sorted);
     }
-    int t = 0;
     List<Backup> page = new ArrayList<>(Math.min(limit, 1024));
     while (page.size() < limit) {
       Backup fromRows = position >= 0 ? shard.row(position) : null;
-      Backup fromTail = t < tail.size() ? tail.get(t) : null;
-      Backup next;
+      Backup fromTail = tail.peek();
       if (fromRows == null && fromTail == null) {
         break;
       } else if (fromTail == null || (fromRows != null && order.compare(fromRows, fromTail) < 0)) {
-        next = fromRows;
+        page.add(fromRows);
         position = nextInWalk(set, descending ? position - 1 : position + 1, descending, sorted);
       } else {
-        next = fromTail;
-        t++;
-      }
-      if (skipped < skip) {
-        skipped++;
-      } else {
-        page.add(next);
+        page.add(fromTail);
+        tail.advance();
       }
     }
     return page;
+  }
+
+  private static final Comparator<Backup> OLDEST_FIRST = ProjectShard::compareRows;
+  private static final Comparator<Backup> NEWEST_FIRST = (a, b) -> ProjectShard.compareRows(b, a);
+
+  /** The sorted match {@code skip} matches into the walk from {@code cursor}, a word at a time; or -1. */
+  private static int skipSorted(Positions set, int cursor, long skip, boolean descending, int sorted) {
+    if (descending) {
+      return set.previousSkipping(Math.min(cursor, sorted - 1), skip);
+    }
+    int position = set.nextSkipping(cursor, skip);
+    return position >= sorted ? -1 : position;
+  }
+
+  /**
+   * Skips {@code skip} matches of the merged walk, advancing {@code tail} past the tail matches
+   * skipped, and returns the next sorted match of the walk. Between two tail matches the sorted
+   * matches are counted a word at a time, so an offset costs the tail matches before it, not the
+   * offset.
+   */
+  private static int skipMerged(
+      ProjectShard shard, Positions set, TailStream tail, int cursor, long skip, boolean descending, int sorted) {
+    long remaining = skip;
+    int walk = descending ? Math.min(cursor, sorted - 1) : Math.max(cursor, 0);
+    while (true) {
+      Backup next = tail.peek();
+      if (next == null) {
+        return remaining == 0 ? nextInWalk(set, walk, descending, sorted)
+            : skipSorted(set, walk, remaining, descending, sorted);
+      }
+      // the sorted matches that come before the next tail match in the walk
+      int boundary;
+      int before;
+      if (descending) {
+        boundary = shard.firstAfterGallopingDown(next, walk + 1);
+        before = set.countIn(boundary, walk + 1);
+      } else {
+        boundary = shard.firstAfterGallopingUp(next, walk);
+        before = set.countIn(walk, boundary);
+      }
+      if (before > remaining) {
+        return skipSorted(set, walk, remaining, descending, sorted);
+      }
+      remaining -= before;
+      walk = descending ? boundary - 1 : boundary;
+      if (remaining == 0) {
+        return nextInWalk(set, walk, descending, sorted);
+      }
+      tail.advance();
+      remaining--;
+    }
+  }
+
+  /**
+   * The tail matches eligible after the marker, in the walk's order. Either walks the tail's order
+   * testing each row against the set (cheap when matches are common there), or collects the set's
+   * tail positions and orders them with a heap (cheap when they are few): whichever costs less for
+   * this set.
+   */
+  private static final class TailStream {
+    private static final TailStream NONE = new TailStream(null, null, null, true, TailOrder.END, null, 0);
+
+    private final ProjectShard shard;
+    private final Positions set;
+    private final TailOrder order;
+    private final boolean descending;
+    private long cursor;
+    /** The collected matches as a heap of the walk's order, or null when walking {@link #order}. */
+    private final Backup[] heap;
+    private int heapSize;
+
+    private TailStream(ProjectShard shard, Positions set, TailOrder order, boolean descending, long cursor,
+        Backup[] heap, int heapSize) {
+      this.shard = shard;
+      this.set = set;
+      this.order = order;
+      this.descending = descending;
+      this.cursor = cursor;
+      this.heap = heap;
+      this.heapSize = heapSize;
+    }
+
+    static TailStream of(ProjectShard shard, Positions set, boolean descending, After after, long wanted) {
+      TailOrder order = shard.tail();
+      int tailRows = order.size();
+      if (tailRows == 0) {
+        return NONE;
+      }
+      int sorted = shard.sortedCount();
+      int matches = set.countIn(sorted, shard.size());
+      if (matches == 0) {
+        return NONE;
+      }
+      // cost of walking: tail rows tested until enough matches; of collecting: the matches, then a heap
+      boolean dense = !(set instanceof MatchSet) || ((MatchSet) set).isDense();
+      double perTest = dense ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, set.cardinality()));
+      double walkCost = Math.min(tailRows, (Math.min(matches, wanted) + 1) * (double) tailRows / matches) * perTest;
+      double collectCost = (dense ? tailRows / 32.0 : 0) + 4.0 * matches
+          + 4.0 * Math.min(matches, wanted) * (32 - Integer.numberOfLeadingZeros(matches));
+      if (collectCost < walkCost) {
+        return collected(shard, set, descending, after, matches);
+      }
+      long start;
+      if (after == null) {
+        start = descending ? order.last() : order.first();
+      } else {
+        Backup marker = after.backup();
+        boolean tie = after.tieIncluded();
+        // descending: the last row before the marker (or at it); ascending: the first after it (or at it)
+        long notBefore = order.firstNotBefore(
+            row -> descending == tie ? ProjectShard.compareRows(row, marker) <= 0 : ProjectShard.compareRows(row, marker) < 0,
+            shard.rowAt());
+        if (descending) {
+          start = notBefore == TailOrder.END ? order.last() : order.previous(notBefore);
+        } else {
+          start = notBefore;
+        }
+      }
+      TailStream stream = new TailStream(shard, set, order, descending, start, null, 0);
+      stream.skipMisses();
+      return stream;
+    }
+
+    private static TailStream collected(ProjectShard shard, Positions set, boolean descending, After after, int matches) {
+      Comparator<Backup> walk = descending ? NEWEST_FIRST : OLDEST_FIRST;
+      Backup[] heap = new Backup[matches];
+      int n = 0;
+      for (int position = set.next(shard.sortedCount()); position >= 0; position = set.next(position + 1)) {
+        Backup backup = shard.row(position);
+        if (eligible(walk, backup, after)) {
+          heap[n++] = backup;
+        }
+      }
+      for (int i = n / 2 - 1; i >= 0; i--) {
+        siftDown(heap, i, n, walk);
+      }
+      return new TailStream(shard, set, null, descending, TailOrder.END, heap, n);
+    }
+
+    /** The next tail match of the walk, or null. */
+    Backup peek() {
+      if (heap != null) {
+        return heapSize == 0 ? null : heap[0];
+      }
+      return cursor == TailOrder.END ? null : shard.row(order.at(cursor));
+    }
+
+    void advance() {
+      if (heap != null) {
+        heap[0] = heap[--heapSize];
+        heap[heapSize] = null;
+        siftDown(heap, 0, heapSize, descending ? NEWEST_FIRST : OLDEST_FIRST);
+        return;
+      }
+      cursor = descending ? order.previous(cursor) : order.next(cursor);
+      skipMisses();
+    }
+
+    private void skipMisses() {
+      while (cursor != TailOrder.END && !set.contains(order.at(cursor))) {
+        cursor = descending ? order.previous(cursor) : order.next(cursor);
+      }
+    }
+
+    private static void siftDown(Backup[] heap, int at, int size, Comparator<Backup> walk) {
+      Backup moving = heap[at];
+      while (true) {
+        int child = 2 * at + 1;
+        if (child >= size) {
+          break;
+        }
+        if (child + 1 < size && walk.compare(heap[child + 1], heap[child]) < 0) {
+          child++;
+        }
+        if (walk.compare(heap[child], moving) >= 0) {
+          break;
+        }
+        heap[at] = heap[child];
+        at = child;
+      }
+      heap[at] = moving;
+    }
   }
 
   private static int nextInWalk(Positions set, int from, boolean descending, int sorted) {

@@ -199,6 +199,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     private final TimeRange range;
     private final int low;
     private final int high;
+    private MatchSet tailPart;
 
     RangeNode(TimeRange range) {
       this.range = range;
@@ -213,7 +214,8 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
     @Override
     MatchSet materialize() {
-      int end = shard.size() > shard.sortedCount() ? shard.size() : high;
+      MatchSet late = tailPart();
+      int end = late.isEmpty() ? high : shard.size();
       if (low >= end) {
         return MatchSet.EMPTY;
       }
@@ -223,18 +225,57 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       if (low < high) {
         Bits.setRange(words, low - base, high - base);
       }
-      for (int position = shard.sortedCount(); position < shard.size(); position++) {
-        if (range.contains(shard.row(position).createdAt())) {
-          Bits.set(words, position - base);
-        }
+      for (int position = late.next(0); position >= 0; position = late.next(position + 1)) {
+        Bits.set(words, position - base);
       }
       return MatchSet.window(words, fromWord).and(shard.liveSet());
+    }
+
+    /**
+     * The live tail rows created in the range: a stretch of the tail's order, found by binary search,
+     * so that it costs the rows in the range, not the tail.
+     */
+    MatchSet tailPart() {
+      if (tailPart == null) {
+        tailPart = tailRowsIn(range);
+      }
+      return tailPart;
     }
 
     @Override
     boolean test(int position) {
       return shard.isLive(position) && range.contains(shard.row(position).createdAt());
     }
+  }
+
+  /** The live tail rows created in {@code range}, as a sparse set. */
+  private MatchSet tailRowsIn(TimeRange range) {
+    TailOrder tail = shard.tail();
+    if (tail.size() == 0) {
+      return MatchSet.EMPTY;
+    }
+    long cursor = range.start().isEmpty() ? tail.first()
+        : tail.firstNotBefore(row -> {
+          int order = row.createdAt().compareTo(range.start().get());
+          return order < 0 || (order == 0 && !range.startInclusive());
+        }, shard.rowAt());
+    int[] positions = new int[16];
+    int n = 0;
+    for (; cursor != TailOrder.END; cursor = tail.next(cursor)) {
+      int position = tail.at(cursor);
+      if (range.end().isPresent()) {
+        int order = shard.row(position).createdAt().compareTo(range.end().get());
+        if (order > 0 || (order == 0 && !range.endInclusive())) {
+          break;
+        }
+      }
+      if (n == positions.length) {
+        positions = java.util.Arrays.copyOf(positions, n * 2);
+      }
+      positions[n++] = position;
+    }
+    java.util.Arrays.sort(positions, 0, n);
+    return MatchSet.sparse(positions, n);
   }
 
   @Override
@@ -496,12 +537,15 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       if (ranges.isEmpty()) {
         return set;
       }
-      int sorted = shard.sortedCount();
-      if (shard.size() == sorted) {
+      if (shard.tail().size() == 0) {
         return set.restrict(low, high);
       }
-      MatchSet tail = set.restrict(sorted, shard.size()).filter(this::inRanges);
-      return set.restrict(low, high).or(tail);
+      MatchSet late = ranges.get(0).tailPart();
+      for (int i = 1; i < ranges.size() && !late.isEmpty(); i++) {
+        late = late.and(ranges.get(i).tailPart());
+      }
+      MatchSet inOrder = set.restrict(low, high);
+      return late.isEmpty() ? inOrder : inOrder.or(late.and(set));
     }
 
     private boolean inRanges(int position) {

@@ -11,6 +11,12 @@ interface Positions {
 
   boolean isEmpty();
 
+  /** Whether {@code position} is one of the positions. */
+  boolean contains(int position);
+
+  /** How many positions lie in {@code [from, to)}. */
+  int countIn(int from, int to);
+
   /** The largest position at or below {@code position}, or -1. */
   int previous(int position);
 
@@ -34,6 +40,25 @@ interface Positions {
       @Override
       public boolean isEmpty() {
         return cardinality == 0;
+      }
+
+      @Override
+      public boolean contains(int position) {
+        for (MatchSet set : sets) {
+          if (set.contains(position)) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public int countIn(int from, int to) {
+        int count = 0;
+        for (MatchSet set : sets) {
+          count += set.countIn(from, to);
+        }
+        return count;
       }
 
       @Override

@@ -258,6 +258,67 @@ final class ProjectShard {
     return low;
   }
 
+  /** The live tail rows in row order. */
+  TailOrder tail() {
+    return tail;
+  }
+
+  /** Reads a row by position, for {@link TailOrder}'s searches. */
+  java.util.function.IntFunction<Backup> rowAt() {
+    return rowAt;
+  }
+
+  /**
+   * The first sorted position in {@code [0, upTo]} from which every sorted row up to {@code upTo}
+   * comes after {@code backup}, knowing that the rows from {@code upTo} on do: found by galloping down
+   * from {@code upTo}, so that it costs the distance, not the catalog.
+   */
+  int firstAfterGallopingDown(Backup backup, int upTo) {
+    int high = Math.min(upTo, sortedCount);
+    int step = 1;
+    int low = high - 1;
+    while (low >= 0 && compareRows(rows[low], backup) > 0) {
+      high = low;
+      low = high - step;
+      step <<= 1;
+    }
+    low = Math.max(low, 0);
+    while (low < high) {  // rows[high..] come after; find the first in [low, high) that does
+      int mid = (low + high) >>> 1;
+      if (compareRows(rows[mid], backup) > 0) {
+        high = mid;
+      } else {
+        low = mid + 1;
+      }
+    }
+    return high;
+  }
+
+  /**
+   * The first sorted position at or above {@code from} whose row comes after {@code backup}, knowing
+   * that the rows below {@code from} do not: found by galloping up from {@code from}.
+   */
+  int firstAfterGallopingUp(Backup backup, int from) {
+    int low = Math.max(0, from);
+    int step = 1;
+    int high = low;
+    while (high < sortedCount && compareRows(rows[high], backup) < 0) {
+      low = high + 1;
+      high = low + step;
+      step <<= 1;
+    }
+    high = Math.min(high, sortedCount);
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (compareRows(rows[mid], backup) < 0) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
+  }
+
   TagCatalogue tagCatalogue() {
     Map<String, TreeSet<String>> existing = new TreeMap<>();
     tagValues.forEach((key, values) -> values.forEach((value, postings) -> {
