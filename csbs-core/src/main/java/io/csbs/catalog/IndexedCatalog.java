@@ -74,6 +74,12 @@ final class IndexedCatalog implements BackupCatalog {
     this.reorganiser = requireNonNull(reorganiser, "reorganiser");
   }
 
+  /** How many reorganisations the project's shard has completed; 0 for a project without one. */
+  long reorganisations(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : shard.stats.reorganisations();
+  }
+
   /** Starts the shard's reorganisation if one is due and none runs; the caller holds no lock. */
   private void reorganiseIfDue(ProjectShard shard) {
     if (shard.claimReorganisation()) {

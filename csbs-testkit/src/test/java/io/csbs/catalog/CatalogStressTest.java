@@ -50,13 +50,25 @@ class CatalogStressTest {
 
   @Test
   void concurrentReadersAndWritersKeepEveryInvariant() throws Exception {
-    Seeds.run(Seeds.pick(), this::stress);
+    Seeds.run(Seeds.pick(), seed -> stress(seed, Catalogs::indexed));
   }
 
-  private void stress(long seed) {
+  /** The same with a shard reorganising after every few out-of-order or removed rows, beside it all. */
+  @Test
+  void invariantsHoldWhileReorganisationsRunBesideReadersAndWriters() throws Exception {
+    ExecutorService reorganiser = Executors.newSingleThreadExecutor();
+    try {
+      Seeds.run(Seeds.pick(), seed -> stress(seed,
+          clock -> new IndexedCatalog(clock, io.csbs.lifecycle.StallRule.DEFAULT, 4, reorganiser)));
+    } finally {
+      reorganiser.shutdown();
+    }
+  }
+
+  private void stress(long seed, java.util.function.Function<FakeClock, BackupCatalog> catalogs) {
     BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(3).servers(60).build();
     FakeClock clock = FakeClock.at(generator.end());
-    BackupCatalog catalog = Catalogs.indexed(clock);
+    BackupCatalog catalog = catalogs.apply(clock);
     List<Backup> initial = generator.backups(3000);
     catalog.addAll(initial);
     Map<String, Backup> replayed = new HashMap<>();
