@@ -348,4 +348,24 @@ public interface BackupCatalog {
    * @throws IllegalStateException if the project already has backups or a sequence above 0 here
    */
   void load(ProjectSnapshot snapshot);
+
+  /**
+   * A snapshot of what the catalog counts about a project: its backups, the estimated heap of its
+   * indexes, its reorganisations and the holds of and waits for its lock. The in-memory catalog
+   * ({@link Catalogs#indexed}) keeps these counts; a project it does not know reads as empty.
+   *
+   * <pre>{@code
+   * ProjectStats stats = catalog.stats("project-1");
+   * stats.backups();               // 1_000_000
+   * stats.indexBytesPerBackup();   // about 60
+   * stats.longestSwap();           // the longest pause a reorganisation caused
+   * }</pre>
+   *
+   * @param projectId the project
+   * @return the project's statistics now
+   * @throws UnsupportedOperationException if the implementation keeps no statistics (the default)
+   */
+  default ProjectStats stats(String projectId) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no statistics");
+  }
 }

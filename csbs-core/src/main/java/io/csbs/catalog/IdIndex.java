@@ -36,6 +36,11 @@ final class IdIndex {
     this.idAt = idAt;
   }
 
+  /** About the bytes the table takes on the heap. */
+  long estimatedBytes() {
+    return 32 + 16 + 4L * table.length;
+  }
+
   /** The position of {@code id}, or -1. */
   int get(String id) {
     int hash = spread(id.hashCode());

@@ -17,6 +17,7 @@ import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import io.csbs.usage.UsageReport;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -74,6 +75,17 @@ final class IndexedCatalog implements BackupCatalog {
     this.reorganiser = requireNonNull(reorganiser, "reorganiser");
   }
 
+  @Override
+  public ProjectStats stats(String projectId) {
+    return readShard(projectId, shard -> {
+      ShardStats counts = shard.stats;
+      return new ProjectStats(projectId, shard.liveCount(), shard.estimatedIndexBytes(), counts.reorganisations(),
+          Duration.ofNanos(counts.reorganisationNanos()), Duration.ofNanos(counts.longestReorganisationNanos()),
+          Duration.ofNanos(counts.longestSwapNanos()), Duration.ofNanos(counts.longestChangeHoldNanos()),
+          counts.lockWaits(), Duration.ofNanos(counts.lockWaitNanos()));
+    });
+  }
+
   /** How many reorganisations the project's shard has completed; 0 for a project without one. */
   long reorganisations(String projectId) {
     ProjectShard shard = shards.get(projectId);
@@ -107,6 +119,7 @@ final class IndexedCatalog implements BackupCatalog {
     ProjectShard shard = shardFor(backup.projectId());
     Lock lock = shard.lock.writeLock();
     lock(shard, lock);
+    long held = System.nanoTime();
     try {
       if (shard.positionOf(backup.id()) >= 0) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
@@ -115,6 +128,7 @@ final class IndexedCatalog implements BackupCatalog {
       shard.add(backup);
       changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
     } finally {
+      shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
     }
     changes.deliver();
@@ -181,6 +195,7 @@ final class IndexedCatalog implements BackupCatalog {
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
     lock(shard, lock);
+    long held = System.nanoTime();
     try {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
@@ -196,6 +211,7 @@ final class IndexedCatalog implements BackupCatalog {
       changes.record(shard.nextSequence(), projectId, backupId, before, next.orElse(null), transition);
       return next;
     } finally {
+      shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
       changes.deliver();
       reorganiseIfDue(shard);
@@ -231,12 +247,14 @@ final class IndexedCatalog implements BackupCatalog {
     ProjectShard shard = existingShard(projectId, backupId);
     Lock lock = shard.lock.writeLock();
     lock(shard, lock);
+    long held = System.nanoTime();
     try {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
       shard.remove(position);
       changes.record(shard.nextSequence(), projectId, backupId, before, null, null);
     } finally {
+      shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
       changes.deliver();
       reorganiseIfDue(shard);
@@ -250,6 +268,7 @@ final class IndexedCatalog implements BackupCatalog {
     ProjectShard shard = shardFor(change.projectId());
     Lock lock = shard.lock.writeLock();
     lock(shard, lock);
+    long held = System.nanoTime();
     try {
       long current = shard.sequence();
       if (change.sequence() <= current) {
@@ -287,6 +306,7 @@ final class IndexedCatalog implements BackupCatalog {
       changes.record(change);
       return true;
     } finally {
+      shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
       changes.deliver();
       reorganiseIfDue(shard);

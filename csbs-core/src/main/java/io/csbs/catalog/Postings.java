@@ -36,6 +36,11 @@ final class Postings {
     return dense;
   }
 
+  /** About the bytes this list takes on the heap: its array and its object. */
+  long estimatedBytes() {
+    return 32 + (dense != null ? 16 + 8L * dense.length : 16 + 4L * sparse.length);
+  }
+
   boolean contains(int position) {
     if (dense != null) {
       return Bits.get(dense, position);

@@ -25,10 +25,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Each backup has a row position. Rows {@code [0, sortedCount)} are in creation order, (created
  * at, id) ascending, so that the default list (newest first) is a backward walk over positions and a
  * time segment is a range of positions found by binary search; new backups are the newest and
- * simply extend that order. A backup that arrives out of order goes to the tail {@code [sortedCount,
- * size)}, which a query sorts apart (it is small) and merges in; when the tail or the removed rows
- * grow past a fraction of the rows, the shard is rebuilt in order. A removed row keeps its backup
- * (so that binary searches still read its creation time) but leaves every index.
+ * simply extend that order. A backup that arrives late (older than the newest sorted row) goes to
+ * the tail {@code [sortedCount, size)}, whose live rows {@link TailOrder} keeps in row order, so that
+ * a query walks the tail in order beside the sorted rows (a merge of two ordered runs that costs the
+ * page, not the tail). A backup newer than the sorted rows extends them even while a tail exists:
+ * the tail's first row moves to a new position at the end, so the tail holds only late backups, 5%
+ * of them when 5% arrive late, not everything added after the first late one. A removed row keeps
+ * its backup (so that binary searches still read its creation time) but leaves every index.
+ *
+ * <p>When the tail or the removed rows grow past a fraction of the rows, the shard {@linkplain
+ * #reorganise() reorganises} the way Lucene merges segments: a new shard is built in order from a
+ * copy of the live rows, beside the readers (who keep reading this state) and the writers (whose
+ * changes meanwhile are caught up by id), and swapped in under the write lock with a bounded amount
+ * of work left. Of the two designs the issue allowed, this one was chosen over positions with gaps
+ * (an order key with room for inserts): gaps would make every bitmap of the shard sparser for good
+ * and still need a renumbering pass when a gap fills, and a query's cost would follow the key space,
+ * not the rows, while a tail kept in order costs a query only the tail rows it reads.
  *
  * <p>Indexes map each indexed value to the {@link Postings} of its rows: status (dense bitmaps),
  * the attributes of {@link Attribute}, tag key=value and tag key, and {@link TextIndex}es for
@@ -42,7 +54,7 @@ final class ProjectShard {
   /** Server ids are indexed with the server names, in {@link #servers}; the other attributes here. */
   private static final Attribute[] ATTRIBUTES_BESIDE_SERVER = java.util.EnumSet.complementOf(
       java.util.EnumSet.of(Attribute.SERVER_ID)).toArray(new Attribute[0]);
-  /** A tail or removed rows beyond this many, and a fraction of the rows, trigger a rebuild. */
+  /** A tail or removed rows beyond this many, and a fraction of the rows, make a reorganisation due. */
   static final int MIN_REBUILD_SLACK = 1024;
 
   final String projectId;
@@ -256,6 +268,38 @@ final class ProjectShard {
       }
     }
     return low;
+  }
+
+  /**
+   * About the bytes the shard's rows and indexes take on the heap, not counting the backups
+   * themselves: the row array, bitmaps, id table, postings of every indexed value, text indexes,
+   * running jobs and the tail's order. An estimate from the structures' sizes (object headers and
+   * map nodes approximated), computed on demand in a pass over the indexed values, not the rows.
+   */
+  long estimatedIndexBytes() {
+    long bytes = 16 + 4L * rows.length + 16 + 8L * live.length;
+    for (long[] bits : statusBits) {
+      bytes += 16 + 8L * bits.length;
+    }
+    bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
+    bytes += names.estimatedBytes() + servers.estimatedBytes();
+    for (Map<String, Postings> index : attributes.values()) {
+      bytes += postingsBytes(index);
+    }
+    for (Map<String, Postings> values : tagValues.values()) {
+      bytes += postingsBytes(values) + 48;
+    }
+    bytes += postingsBytes(tagKeys);
+    bytes += usage.estimatedBytes();
+    return bytes;
+  }
+
+  private static long postingsBytes(Map<String, Postings> index) {
+    long bytes = 48 + 4L * index.size() * 2;  // the map and its table
+    for (Postings postings : index.values()) {
+      bytes += 32 + postings.estimatedBytes();  // a node and the postings
+    }
+    return bytes;
   }
 
   /** The live tail rows in row order. */

@@ -19,6 +19,11 @@ final class RunningJobs {
   private long[] slots = new long[2 * 16];
   private int size;
 
+  /** About the bytes the table takes on the heap. */
+  long estimatedBytes() {
+    return 32 + 16 + 8L * slots.length;
+  }
+
   int size() {
     return size;
   }

@@ -13,6 +13,8 @@ final class ShardStats {
   private long reorganisationNanos;
   private long longestReorganisationNanos;
   private long longestSwapNanos;
+  /** Written under the shard's write lock only, so a plain maximum suffices. */
+  private volatile long longestChangeHoldNanos;
   private final LongAdder lockWaits = new LongAdder();
   private final LongAdder lockWaitNanos = new LongAdder();
 
@@ -21,6 +23,17 @@ final class ShardStats {
     reorganisationNanos += nanos;
     longestReorganisationNanos = Math.max(longestReorganisationNanos, nanos);
     longestSwapNanos = Math.max(longestSwapNanos, swapNanos);
+  }
+
+  /** A single change held the write lock for {@code nanos}; the caller still holds it. */
+  void heldForChange(long nanos) {
+    if (nanos > longestChangeHoldNanos) {
+      longestChangeHoldNanos = nanos;
+    }
+  }
+
+  long longestChangeHoldNanos() {
+    return longestChangeHoldNanos;
   }
 
   void waitedForLock(long nanos) {

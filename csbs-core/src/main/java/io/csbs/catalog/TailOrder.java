@@ -33,6 +33,15 @@ final class TailOrder {
   private int blockCount;
   private int size;
 
+  /** About the bytes the list takes on the heap. */
+  long estimatedBytes() {
+    long bytes = 48 + 16 + 4L * blocks.length + 16 + 4L * lengths.length;
+    for (int b = 0; b < blockCount; b++) {
+      bytes += 16 + 4L * blocks[b].length;
+    }
+    return bytes;
+  }
+
   int size() {
     return size;
   }

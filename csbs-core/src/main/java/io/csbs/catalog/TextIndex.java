@@ -38,6 +38,27 @@ final class TextIndex {
    */
   private final Map<Integer, byte[]> entriesByTrigram = new HashMap<>();
 
+  /**
+   * About the bytes the index takes on the heap: its tables, the postings and lower-cased copy of
+   * each entry (the texts themselves are the backups' strings), the trigram lists and the groups.
+   */
+  long estimatedBytes() {
+    long bytes = 64 + 16 * 4 + 4L * (groups.length + texts.length + lowerCase.length + postings.length + slots.length);
+    for (int entry = 0; entry < entries; entry++) {
+      bytes += postings[entry].estimatedBytes();
+      if (lowerCase[entry] != texts[entry]) {
+        bytes += 40 + lowerCase[entry].length();
+      }
+    }
+    for (byte[] list : entriesByTrigram.values()) {
+      bytes += 16 + list.length + 48;  // the array, the map's node and boxed key
+    }
+    for (int[] members : entriesByGroup.values()) {
+      bytes += 16 + 4L * members.length + 48;
+    }
+    return bytes;
+  }
+
   /** Indexes row {@code position} under {@code text} in {@code group} (null for none). */
   void add(String group, String text, int position, int rows) {
     int entry = find(group, text);
