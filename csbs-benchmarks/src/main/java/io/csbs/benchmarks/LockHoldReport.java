@@ -1,0 +1,92 @@
+package io.csbs.benchmarks;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.ProjectStats;
+import io.csbs.lifecycle.Transition;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The longest hold of a project's lock by one change, and by the swap that ends a reorganisation,
+ * under a mix of changes on a large catalog: the catalog's own {@link ProjectStats}. Loads {@code
+ * args[0]} backups in creation order, then makes {@code args[1]} changes, one by one: 40% backups
+ * added late (the creation time of a stored one, a new id), 20% new backups, 20% lifecycle
+ * transitions, 20% removals; reorganisations run beside on the catalog's background thread. Prints
+ * the statistics, the changes a second, and how long the reorganisations took.
+ *
+ * <p>Run: {@code java -Xmx12g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.LockHoldReport 5000000 1000000}
+ */
+public final class LockHoldReport {
+  private LockHoldReport() {}
+
+  /** Prints the report for {@code args[0]} backups (1,000,000) and {@code args[1]} changes (500,000). */
+  public static void main(String[] args) throws InterruptedException {
+    int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+    int changes = args.length > 1 ? Integer.parseInt(args[1].replace("_", "")) : 500_000;
+    Workload workload = Workload.of(size);
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(workload.now, ZoneOffset.UTC));
+    long loading = System.nanoTime();
+    catalog.addAll(workload.backups);
+    System.out.printf(Locale.ROOT, "loaded %,d backups in %.2f s%n", size, (System.nanoTime() - loading) / 1e9);
+    String project = workload.projectId;
+    Random random = new Random(42);
+    List<Backup> stored = new ArrayList<>(workload.backups);
+    io.csbs.testing.BackupGenerator fresh = io.csbs.testing.BackupGenerator.builder().seed(7).projects(1)
+        .servers(Math.max(10, size / 50)).window(workload.now.plus(java.time.Duration.ofDays(30)), java.time.Duration.ofDays(29))
+        .build();
+    long start = System.nanoTime();
+    int made = 0;
+    for (int i = 0; i < changes; i++) {
+      int kind = random.nextInt(10);
+      if (kind < 4) {
+        Backup late = stored.get(random.nextInt(stored.size())).toBuilder().id("late-" + i).version(1).build();
+        catalog.add(late);
+        stored.add(late);
+      } else if (kind < 6) {
+        Backup backup = fresh.next();
+        catalog.add(backup);
+        stored.add(backup);
+      } else {
+        int at = random.nextInt(stored.size());
+        Backup target = stored.get(at);
+        Backup current = catalog.find(project, target.id()).orElse(null);
+        if (current == null) {
+          continue;
+        }
+        if (kind < 8 && current.status() == BackupStatus.AVAILABLE) {
+          catalog.apply(project, current.id(), current.version(), Transition.restore()).ifPresent(b -> stored.set(at, b));
+        } else if (kind < 8 && current.status() == BackupStatus.RESTORING) {
+          catalog.apply(project, current.id(), current.version(), Transition.complete()).ifPresent(b -> stored.set(at, b));
+        } else {
+          catalog.remove(project, current.id(), current.version());
+          stored.set(at, stored.get(stored.size() - 1));
+          stored.remove(stored.size() - 1);
+        }
+      }
+      made++;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(Locale.ROOT, "%,d changes in %.2f s: %,.0f a second%n", made, seconds, made / seconds);
+    for (int wait = 0; wait < 600; wait++) {  // let the last reorganisation finish
+      Thread.sleep(100);
+      if (catalog.stats(project).reorganisations() > 0 && wait > 50) {
+        break;
+      }
+    }
+    ProjectStats stats = catalog.stats(project);
+    System.out.println(stats);
+    System.out.printf(Locale.ROOT,
+        "longest change hold %.3f ms, longest swap %.3f ms, %d reorganisations, %.2f s on average, longest %.2f s,"
+            + " %.1f B of index a backup%n",
+        stats.longestChangeHold().toNanos() / 1e6, stats.longestSwap().toNanos() / 1e6, stats.reorganisations(),
+        stats.reorganisations() == 0 ? 0 : stats.reorganisationTime().toNanos() / 1e9 / stats.reorganisations(),
+        stats.longestReorganisation().toNanos() / 1e9, stats.indexBytesPerBackup());
+  }
+}
