@@ -36,6 +36,11 @@ final class IdIndex {
     this.idAt = idAt;
   }
 
+  /** Whether {@code more} ids would make the table grow (a rehash that reads every row's id). */
+  boolean growsWithin(int more) {
+    return (size + more) * 4L > table.length * 3L;
+  }
+
   /** About the bytes the table takes on the heap. */
   long estimatedBytes() {
     return 32 + 16 + 4L * table.length;

@@ -577,6 +577,21 @@ final class ProjectShard {
     if (tailRows > Math.max(minRebuildSlack, size / 64) || dead > Math.max(minRebuildSlack, size / 16)) {
       reorganisationDue = true;
     }
+    // a large shard grows its row array and id table beside the readers too: copying them under the
+    // write lock would hold it for milliseconds (a rehash of the ids of 5M rows, for about 100 ms)
+    int headroom = size / 16;
+    if (size >= GROW_BESIDE && (size + headroom > rows.length || ids.growsWithin(headroom))) {
+      reorganisationDue = true;
+    }
+  }
+
+  /** Shards of at least this many rows grow by reorganising, beside the readers. */
+  static final int GROW_BESIDE = 65_536;
+
+  /** Makes room for {@code rows} rows without growing the row array or the id table. */
+  private void reserve(int capacity) {
+    ensureRowCapacity(capacity);
+    ids.ensureCapacity(capacity);
   }
 
   // ---- reorganisation: beside the readers
@@ -636,6 +651,7 @@ final class ProjectShard {
         }
       }
       ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
+      built.reserve(copy.size() + copy.size() / 4 + 1024);  // room to grow for a while beside the readers
       built.addBatch(copy);
       copy = null;
       long swapHold;
