@@ -580,13 +580,17 @@ final class ProjectShard {
     // a large shard grows its row array and id table beside the readers too: copying them under the
     // write lock would hold it for milliseconds (a rehash of the ids of 5M rows, for about 100 ms)
     int headroom = size / 16;
-    if (size >= GROW_BESIDE && (size + headroom > rows.length || ids.growsWithin(headroom))) {
+    if (size >= GROWS_BESIDE_PER_SLACK * minRebuildSlack
+        && (size + headroom > rows.length || ids.growsWithin(headroom))) {
       reorganisationDue = true;
     }
   }
 
-  /** Shards of at least this many rows grow by reorganising, beside the readers. */
-  static final int GROW_BESIDE = 65_536;
+  /**
+   * Shards of at least this many times the rebuild slack (64k rows by default; a few hundred in
+   * tests, so that they grow this way too) grow by reorganising, beside the readers.
+   */
+  static final int GROWS_BESIDE_PER_SLACK = 64;
 
   /** Makes room for {@code rows} rows without growing the row array or the id table. */
   private void reserve(int capacity) {
