@@ -24,7 +24,8 @@ import java.util.Locale;
  * after several {@code System.gc()} calls, before and after building each structure over the same
  * records, which stay reachable throughout; run it alone on a quiet JVM.
  *
- * <p>Run: {@code java -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.MemoryReport 1000000}
+ * <p>Run: {@code java -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.MemoryReport 1000000 DISTINCT_NAMES}
+ * (the second argument, a {@link Layout}, is {@code IN_ORDER} by default)
  */
 public final class MemoryReport {
   private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
@@ -34,19 +35,23 @@ public final class MemoryReport {
   /** Prints the report for {@code args[0]} backups (1,000,000 by default). */
   public static void main(String[] args) {
     int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+    Layout layout = args.length > 1 ? Layout.valueOf(args[1]) : Layout.IN_ORDER;
     System.out.printf(Locale.ROOT, "Heap per backup, %,d backups of one project (seed %d), %s %s, max heap %,d MB%n",
         size, Workload.SEED, System.getProperty("java.vm.name"), System.getProperty("java.version"),
         Runtime.getRuntime().maxMemory() >> 20);
     long empty = usedAfterGc();
-    List<Backup> backups = Workload.of(size).backups;
+    List<Backup> backups = Workload.of(size, layout).backups;
     long records = usedAfterGc() - empty;
     print("records alone (List<Backup> and the workload's picks)", records, size);
 
     long before = usedAfterGc();
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(Workload.of(size).now, ZoneOffset.UTC));
-    catalog.addAll(backups);
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(Workload.of(size, layout).now, ZoneOffset.UTC));
+    Workload.of(size, layout).loadInto(Engine.CSBS, new CsbsEngine(catalog));
     long csbs = usedAfterGc() - before;
-    print("csbs catalog (Catalogs.indexed, all its indexes)", csbs, size);
+    print("csbs catalog (Catalogs.indexed, all its indexes), " + layout, csbs, size);
+    System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its own estimate (stats().estimatedIndexBytes())",
+        catalog.stats(Workload.of(size, layout).projectId).estimatedIndexBytes() >> 10,
+        catalog.stats(Workload.of(size, layout).projectId).indexBytesPerBackup());
     reachable(catalog);
     catalog = null;
 
