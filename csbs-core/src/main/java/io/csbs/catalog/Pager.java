@@ -138,12 +138,14 @@ final class Pager {
       ProjectShard shard, Positions set, TailStream tail, int cursor, long skip, boolean descending, int sorted) {
     long remaining = skip;
     int walk = descending ? Math.min(cursor, sorted - 1) : Math.max(cursor, 0);
-    // whole chunks of tail matches first: one search of the sorted rows a chunk, not one a match
+    // whole chunks of tail matches first, each twice the one before while they fit, then halves
+    // (a binary search over the tail matches): one search of the sorted rows a chunk, not a match
+    int chunk = SKIP_CHUNK;
     while (tail.walking()) {
       long saved = tail.save();
       Backup lastOfChunk = null;
       int n = 0;
-      while (n < SKIP_CHUNK && tail.peek() != null) {
+      while (n < chunk && tail.peek() != null) {
         lastOfChunk = tail.peek();
         tail.advance();
         n++;
@@ -155,14 +157,19 @@ final class Pager {
           : shard.firstAfterGallopingUp(lastOfChunk, walk);
       int before = descending ? set.countIn(boundary, walk + 1) : set.countIn(walk, boundary);
       if (before + n > remaining) {
-        tail.restore(saved);  // the page starts inside this chunk: match by match below
-        break;
+        tail.restore(saved);  // the page starts inside this chunk: halve it, then match by match below
+        if (n == 1) {
+          break;
+        }
+        chunk = n / 2;
+        continue;
       }
       remaining -= before + n;
       walk = descending ? boundary - 1 : boundary;
       if (remaining == 0) {
         return nextInWalk(set, walk, descending, sorted);
       }
+      chunk = Math.min(chunk * 2, 1 << 16);
     }
     while (true) {
       Backup next = tail.peek();
@@ -193,7 +200,7 @@ final class Pager {
     }
   }
 
-  /** Tail matches skipped at once when an offset passes them all. */
+  /** Tail matches skipped at once, at first, when an offset passes them all. */
   private static final int SKIP_CHUNK = 64;
 
   /**
