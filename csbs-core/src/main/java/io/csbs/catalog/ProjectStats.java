@@ -53,6 +53,16 @@ public record ProjectStats(
   /**
    * Checks that nothing is null or negative.
    *
+   * @param projectId the project
+   * @param backups how many backups the project has
+   * @param estimatedIndexBytes about the bytes of heap the project's rows and indexes take
+   * @param reorganisations how many reorganisations of the project have completed
+   * @param reorganisationTime how long they took in all
+   * @param longestReorganisation the longest of them
+   * @param longestSwap the longest hold of the project's write lock by the swap that ends one
+   * @param longestChangeHold the longest hold of the project's write lock by one change
+   * @param lockWaits how many times a read or a change waited for the project's lock
+   * @param lockWaitTime how long they waited in all
    * @throws IllegalArgumentException if a count or a duration is negative
    */
   public ProjectStats {
