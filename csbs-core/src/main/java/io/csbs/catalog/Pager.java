@@ -116,7 +116,7 @@ final class Pager {
     return page;
   }
 
-  private static final Comparator<Backup> OLDEST_FIRST = ProjectShard::compareRows;
+  private static final Comparator<Backup> OLDEST_FIRST = ProjectShard.ROW_ORDER;
   private static final Comparator<Backup> NEWEST_FIRST = (a, b) -> ProjectShard.compareRows(b, a);
 
   /** The sorted match {@code skip} matches into the walk from {@code cursor}, a word at a time; or -1. */

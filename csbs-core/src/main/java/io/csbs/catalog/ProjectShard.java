@@ -48,7 +48,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class ProjectShard {
   /** The row order: creation time, then id; the default sort is its reverse. */
-  static final Comparator<Backup> ROW_ORDER = Comparator.comparing(Backup::createdAt).thenComparing(Backup::id);
+  static final Comparator<Backup> ROW_ORDER = ProjectShard::compareRows;
 
   private static final BackupStatus[] STATUSES = BackupStatus.values();
   /** Server ids are indexed with the server names, in {@link #servers}; the other attributes here. */
@@ -418,6 +418,12 @@ final class ProjectShard {
 
   /** Puts {@code backup} at the free {@code position}: row, live, status, progress, id, field indexes; not usage. */
   private void place(int position, Backup backup) {
+    occupy(position, backup);
+    indexFields(position, backup);
+  }
+
+  /** Puts {@code backup} at the free {@code position}: row, live, status, progress and id. */
+  private void occupy(int position, Backup backup) {
     rows[position] = backup;
     live = Bits.ensure(live, position);
     Bits.set(live, position);
@@ -425,7 +431,6 @@ final class ProjectShard {
     setStatus(position, backup.status());
     trackProgress(position, backup);
     ids.put(backup.id(), position);
-    indexFields(position, backup);
   }
 
   private void ensureRowCapacity(int capacity) {
@@ -444,18 +449,12 @@ final class ProjectShard {
   private int appendRowWithoutUsage(Backup backup) {
     ensureRowCapacity(size + 1);
     int position = size++;
-    rows[position] = backup;
     if (sortedCount == position && newerThanSorted(backup)) {
       sortedCount++;
     } else {
       tail.insert(position, backup, rowAt);
     }
-    live = Bits.ensure(live, position);
-    Bits.set(live, position);
-    liveCount++;
-    setStatus(position, backup.status());
-    trackProgress(position, backup);
-    ids.put(backup.id(), position);
+    occupy(position, backup);
     return position;
   }
 
@@ -780,7 +779,7 @@ final class ProjectShard {
     return rows[position].id();
   }
 
-  /** The row order, {@link #ROW_ORDER}, without the comparator's indirections. */
+  /** The row order: creation time, then id. */
   static int compareRows(Backup a, Backup b) {
     int order = a.createdAt().compareTo(b.createdAt());
     return order != 0 ? order : a.id().compareTo(b.id());
