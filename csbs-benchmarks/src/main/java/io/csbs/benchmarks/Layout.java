@@ -1,9 +1,9 @@
 package io.csbs.benchmarks;
 
 /**
- * How the benchmark's backups reach the engine, chosen by a JMH {@code @Param}: the testkit's
- * generator adds backups in creation order with repeated names, and real catalogs are not always
- * like that. Every layout holds the same number of backups of one project, picked by the same seed.
+ * How the benchmark's backups reach the engine, chosen by a JMH {@code @Param}: the benchmarks load
+ * the testkit's generator's backups at once, sorted in creation order, with repeated names, and
+ * real catalogs are not always like that. Every layout holds the same number of backups of one project, picked by the same seed.
  *
  * <pre>{@code
  * Workload w = Workload.of(100_000, Layout.LATE_5PCT);
@@ -11,7 +11,7 @@ package io.csbs.benchmarks;
  * }</pre>
  */
 public enum Layout {
-  /** The generator's backups, added at once in creation order. */
+  /** The generator's backups, added at once ({@code addAll} puts them in creation order). */
   IN_ORDER,
   /**
    * The same backups added one by one, 5% of them late: each late backup arrives after up to a tenth
@@ -23,5 +23,10 @@ public enum Layout {
    * The generator's backups with mostly distinct names (nine in ten get a unique suffix, {@code
    * autobk_1a2b-5f3e9c01}), added at once in creation order: the text index holds an entry a backup.
    */
-  DISTINCT_NAMES
+  DISTINCT_NAMES,
+  /**
+   * The generator's backups added one by one in the order it makes them, which is random in time:
+   * every add but a few is out of order (an import of another system's catalog, id by id).
+   */
+  RANDOM_ORDER
 }

@@ -57,16 +57,19 @@ final class Workload {
     this.layout = layout;
     BackupGenerator generator = BackupGenerator.builder()
         .seed(SEED).projects(1).servers(Math.max(10, size / 50)).build();
-    List<Backup> inCreationOrder = List.copyOf(layout == Layout.DISTINCT_NAMES
+    List<Backup> generated = List.copyOf(layout == Layout.DISTINCT_NAMES
         ? arrange(generator.backups(size), layout) : generator.backups(size));
-    this.backups = layout == Layout.LATE_5PCT ? List.copyOf(arrange(inCreationOrder, layout)) : inCreationOrder;
+    // the generator's order is random in time (addAll sorts it); the late layout starts from creation order
+    List<Backup> sorted = new ArrayList<>(generated);
+    sorted.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    this.backups = layout == Layout.LATE_5PCT ? List.copyOf(arrange(sorted, layout)) : generated;
     this.now = generator.end();
     this.projectId = BackupGenerator.projectId(0);
 
-    Backup tagged = inCreationOrder.get(0);
+    Backup tagged = generated.get(0);
     Map<Tag, Integer> frequency = new HashMap<>();
     Set<List<Tag>> tagSets = new HashSet<>();
-    for (Backup backup : inCreationOrder) {
+    for (Backup backup : generated) {
       if (backup.tags().size() > tagged.tags().size()) {
         tagged = backup;
       }
@@ -81,15 +84,15 @@ final class Workload {
     this.commonTag = byFrequency.get(0);
     this.disjointTags = disjointPair(byFrequency, tagSets);
 
-    Backup forName = inCreationOrder.get(size / 4);
+    Backup forName = generated.get(size / 4);
     String hex = forName.name().substring(forName.name().indexOf('_') + 1);
     this.nameKeyword = (hex.indexOf('-') < 0 ? hex : hex.substring(0, hex.indexOf('-'))).toUpperCase(Locale.ROOT);
-    String serverName = inCreationOrder.get(size * 3 / 4).server().name();
+    String serverName = generated.get(size * 3 / 4).server().name();
     this.serverNameKeyword = serverName.substring(serverName.indexOf('-') + 1).toUpperCase(Locale.ROOT);
-    this.serverId = inCreationOrder.get(size / 3).server().id();
-    this.backupId = inCreationOrder.get(size / 2).id();
+    this.serverId = generated.get(size / 3).server().id();
+    this.backupId = generated.get(size / 2).id();
 
-    Backup[] newestFirst = inCreationOrder.toArray(new Backup[0]);
+    Backup[] newestFirst = generated.toArray(new Backup[0]);
     java.util.Arrays.sort(newestFirst, Sort.DEFAULT.comparator());
     this.deepMarker = newestFirst[Math.max(1, Math.min(DEEP_ROWS, size - PAGE)) - 1].id();
     this.deepOffset = Math.max(0, Math.min(DEEP_ROWS - PAGE, size - PAGE));
@@ -114,11 +117,11 @@ final class Workload {
 
   /**
    * Loads the backups into an empty {@code backlist} of {@code engine} as the layout says: csbs gets
-   * the late layout's backups one by one, in their order of arrival; the baselines, whose indexes do
+   * the late and random layouts' backups one by one, in their order of arrival; the baselines, whose indexes do
    * not depend on the order, and the PostgreSQL engines, which load once, get them at once.
    */
   void loadInto(Engine engine, BacklistEngine backlist) {
-    if (layout == Layout.LATE_5PCT && engine == Engine.CSBS) {
+    if ((layout == Layout.LATE_5PCT || layout == Layout.RANDOM_ORDER) && engine == Engine.CSBS) {
       for (Backup backup : backups) {
         backlist.load(List.of(backup));
       }
@@ -132,6 +135,7 @@ final class Workload {
     java.util.Random random = new java.util.Random(SEED + layout.ordinal());
     switch (layout) {
       case IN_ORDER:
+      case RANDOM_ORDER:
         return generated;
       case DISTINCT_NAMES: {
         List<Backup> renamed = new ArrayList<>(generated.size());

@@ -722,16 +722,34 @@ final class ProjectShard {
         lock.readLock().unlock();
       }
     }
-    for (int i = 0; i < ids.length; i++) {
-      built.install(ids[i], current[i]);
-    }
+    built.installAll(ids, current);
   }
 
   /** Applies the current rows of {@code changedIds} to {@code built}; the caller holds the write lock. */
   private void catchUp(ProjectShard built, Set<String> changedIds) {
-    for (String id : changedIds) {
-      int position = positionOf(id);
-      built.install(id, position < 0 ? null : rows[position]);
+    String[] ids = changedIds.toArray(new String[0]);
+    Backup[] current = new Backup[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      int position = positionOf(ids[i]);
+      current[i] = position < 0 ? null : rows[position];
+    }
+    built.installAll(ids, current);
+  }
+
+  /**
+   * Makes the row of each {@code ids[i]} be {@code current[i]} (null: no row), in a shard under
+   * construction: removals first, then the rows in row order, so that backups added in creation
+   * order while the shard was built extend its sorted rows rather than its tail.
+   */
+  private void installAll(String[] ids, Backup[] current) {
+    Integer[] order = new Integer[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> current[a] == null ? (current[b] == null ? 0 : -1)
+        : current[b] == null ? 1 : compareRows(current[a], current[b]));
+    for (int i : order) {
+      install(ids[i], current[i]);
     }
   }
 
