@@ -573,7 +573,8 @@ final class ProjectShard {
   private void noteIfReorganisationDue() {
     int tailRows = size - sortedCount;
     int dead = size - liveCount;
-    if (tailRows > Math.max(minRebuildSlack, size / 64) || dead > Math.max(minRebuildSlack, size / 16)) {
+    // a query walks the tail's matches it passes (a deep offset passes them all): keep it short
+    if (tailRows > Math.max(minRebuildSlack, size / 256) || dead > Math.max(minRebuildSlack, size / 16)) {
       reorganisationDue = true;
     }
     // a large shard grows its row array and id table beside the readers too: copying them under the
