@@ -31,7 +31,9 @@ public final class LockHoldReport {
     int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
     int changes = args.length > 1 ? Integer.parseInt(args[1].replace("_", "")) : 500_000;
     Workload workload = Workload.of(size);
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(workload.now, ZoneOffset.UTC));
+    // a clock after every backup the report adds, so that transitions of them are in order in time
+    Clock clock = Clock.fixed(workload.now.plus(java.time.Duration.ofDays(31)), ZoneOffset.UTC);
+    BackupCatalog catalog = Catalogs.indexed(clock);
     long loading = System.nanoTime();
     catalog.addAll(workload.backups);
     System.out.printf(Locale.ROOT, "loaded %,d backups in %.2f s%n", size, (System.nanoTime() - loading) / 1e9);
