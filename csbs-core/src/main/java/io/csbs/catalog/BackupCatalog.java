@@ -366,6 +366,7 @@ public interface BackupCatalog {
    * @throws UnsupportedOperationException if the implementation keeps no statistics (the default)
    */
   default ProjectStats stats(String projectId) {
+    java.util.Objects.requireNonNull(projectId, "projectId");
     throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no statistics");
   }
 }
