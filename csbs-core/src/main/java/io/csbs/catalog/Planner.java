@@ -199,7 +199,6 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     private final TimeRange range;
     private final int low;
     private final int high;
-    private MatchSet tailPart;
 
     RangeNode(TimeRange range) {
       this.range = range;
@@ -236,10 +235,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
      * so that it costs the rows in the range, not the tail.
      */
     MatchSet tailPart() {
-      if (tailPart == null) {
-        tailPart = tailRowsIn(range);
-      }
-      return tailPart;
+      return tailRowsIn(range);  // a new set each time: an and may narrow it in place
     }
 
     @Override
@@ -248,7 +244,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     }
   }
 
-  /** The live tail rows created in {@code range}, as a sparse set. */
+  /** The live tail rows created in {@code range}, as a bitmap over the tail's positions. */
   private MatchSet tailRowsIn(TimeRange range) {
     TailOrder tail = shard.tail();
     if (tail.size() == 0) {
@@ -259,8 +255,11 @@ final class Planner implements PredicateVisitor<Planner.Node> {
           int order = row.createdAt().compareTo(range.start().get());
           return order < 0 || (order == 0 && !range.startInclusive());
         }, shard.rowAt());
-    int[] positions = new int[16];
-    int n = 0;
+    // a bitmap over the tail's positions: set a bit a row, no sort of the positions
+    int fromWord = shard.sortedCount() >>> 6;
+    long[] words = new long[Bits.wordsFor(shard.size()) - fromWord];
+    int base = fromWord << 6;
+    boolean any = false;
     for (; cursor != TailOrder.END; cursor = tail.next(cursor)) {
       int position = tail.at(cursor);
       if (range.end().isPresent()) {
@@ -269,13 +268,10 @@ final class Planner implements PredicateVisitor<Planner.Node> {
           break;
         }
       }
-      if (n == positions.length) {
-        positions = java.util.Arrays.copyOf(positions, n * 2);
-      }
-      positions[n++] = position;
+      Bits.set(words, position - base);
+      any = true;
     }
-    java.util.Arrays.sort(positions, 0, n);
-    return MatchSet.sparse(positions, n);
+    return any ? MatchSet.window(words, fromWord) : MatchSet.EMPTY;
   }
 
   @Override
