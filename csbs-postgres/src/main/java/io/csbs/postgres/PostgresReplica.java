@@ -8,6 +8,7 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.catalog.Change;
 import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.ProjectStats;
 import io.csbs.catalog.ProjectView;
 import io.csbs.catalog.Subscription;
 import io.csbs.lifecycle.Transition;
@@ -341,6 +342,12 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   @Override
   public TagCatalogue tagCatalogue(String projectId) {
     return memory.tagCatalogue(projectId);
+  }
+
+  /** The statistics of the replica's in-memory catalog: its indexes, reorganisations and lock. */
+  @Override
+  public ProjectStats stats(String projectId) {
+    return memory.stats(projectId);
   }
 
   @Override

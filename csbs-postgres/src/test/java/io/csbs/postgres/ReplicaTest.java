@@ -2,6 +2,7 @@ package io.csbs.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
@@ -175,6 +176,22 @@ class ReplicaTest {
       return List.of(catalog.query(project, query), catalog.count(project, query.predicate()));
     } catch (RuntimeException e) {
       return e.getClass().getName();
+    }
+  }
+
+  @Test
+  void aReplicaReportsTheStatisticsOfItsMemoryAndTheDatabaseCatalogKeepsNone() {
+    DataSource store = TestDatabase.dataSource(0);
+    TestDatabase.truncate(store);
+    BackupGenerator generator = BackupGenerator.builder().seed(6).projects(1).build();
+    try (PostgresCatalog database = PostgresCatalog.create(store, FakeClock.at(generator.end()))) {
+      String project = generator.projectIds().get(0);
+      database.addAll(generator.backups(50));
+      try (PostgresReplica replica = PostgresReplica.start(database)) {
+        assertEquals(50, replica.stats(project).backups());
+        assertTrue(replica.stats(project).estimatedIndexBytes() > 0);
+      }
+      assertThrows(UnsupportedOperationException.class, () -> database.stats(project));
     }
   }
 
