@@ -15,6 +15,10 @@ module csbs.server {
   requires jdk.httpserver;
   // the generated catalog of the runnable jar's main class only; not needed to embed the server
   requires static csbs.testkit;
+  // the runnable jar's --jdbc-url only: a PostgreSQL catalog through a replica
+  requires static csbs.postgres;
+  requires static org.postgresql.jdbc;
+  requires static java.naming;   // the driver's PGSimpleDataSource is javax.naming.Referenceable
 
   exports io.csbs.server;
 }

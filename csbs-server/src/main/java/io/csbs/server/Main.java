@@ -2,14 +2,22 @@ package io.csbs.server;
 
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
+import io.csbs.postgres.CatalogDatabaseException;
+import io.csbs.postgres.PostgresCatalog;
+import io.csbs.postgres.PostgresReplica;
+import io.csbs.postgres.Schema;
+import io.csbs.query.Predicates;
 import io.csbs.testing.BackupGenerator;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * {@code java -jar csbs-server-<version>.jar [--backups N] [--projects K] [--port P] [--seed S]}: serves
@@ -17,18 +25,27 @@ import java.util.concurrent.CountDownLatch;
  * the year before now) on 127.0.0.1 and prints its URL; Ctrl-C stops it. Needs csbs-testkit, which
  * the runnable jar's {@code lib/} has; on the module path, {@code java -p csbs-server.jar:lib
  * --add-modules csbs.testkit -m csbs.server/io.csbs.server.Main}.
+ *
+ * <p>{@code --jdbc-url URL [--migrate]} serves a PostgreSQL (or Citus) catalog instead, through a
+ * {@link PostgresReplica} that loads it and follows its change feed: reads from memory, writes to
+ * the database. {@code --migrate} first creates or upgrades the schema ({@link Schema#migrate});
+ * without it, a database at another schema version is refused. Needs csbs-postgres, which {@code lib/}
+ * has too.
  */
 final class Main {
   static final String USAGE = "usage: java -jar csbs-server.jar [--backups N] [--projects K] [--port P] [--seed S]\n"
+      + "       java -jar csbs-server.jar --jdbc-url URL [--migrate] [--port P]\n"
       + "  --backups   backups to generate, 0 to 100000000 (default 1000000)\n"
       + "  --projects  projects they belong to, project-0, project-1, ... (default 3)\n"
       + "  --port      port on 127.0.0.1, 0 for any free one (default 8080)\n"
-      + "  --seed      seed of the generated backups (default 0)";
+      + "  --seed      seed of the generated backups (default 0)\n"
+      + "  --jdbc-url  serve the csbs catalog of this PostgreSQL database instead, through a replica\n"
+      + "  --migrate   with --jdbc-url: create or upgrade the csbs schema first";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
-    CsbsServer server;
+    Running server;
     try {
       server = start(args, System.out);
     } catch (IllegalArgumentException e) {
@@ -38,12 +55,16 @@ final class Main {
       return;
     } catch (NoClassDefFoundError e) {
       // on the module path csbs.testkit is read only if asked: it is an optional dependency
-      System.err.println("csbs-server: the generated catalog needs csbs-testkit (" + e.getMessage() + "); on the"
-          + " module path add --add-modules csbs.testkit");
+      System.err.println("csbs-server: the generated catalog needs csbs-testkit, a database csbs-postgres ("
+          + e.getMessage() + "); on the module path add --add-modules csbs.testkit (or csbs.postgres,java.naming)");
       System.exit(1);
       return;
     } catch (java.io.UncheckedIOException e) {
       System.err.println("csbs-server: " + e.getMessage() + " (another port: --port P, or --port 0 for any free one)");
+      System.exit(1);
+      return;
+    } catch (CatalogDatabaseException e) {
+      System.err.println("csbs-server: " + e.getMessage());
       System.exit(1);
       return;
     }
@@ -55,18 +76,57 @@ final class Main {
     stopped.await();
   }
 
+  /** The server and the catalogs it serves, closed together: server first, then the catalogs. */
+  static final class Running implements AutoCloseable {
+    private final CsbsServer server;
+    private final List<AutoCloseable> catalogs;
+
+    Running(CsbsServer server, List<AutoCloseable> catalogs) {
+      this.server = server;
+      this.catalogs = catalogs;
+    }
+
+    CsbsServer server() {
+      return server;
+    }
+
+    @Override
+    public void close() {
+      server.close();
+      RuntimeException failure = null;
+      for (int i = catalogs.size() - 1; i >= 0; i--) {
+        try {
+          catalogs.get(i).close();
+        } catch (Exception e) {
+          failure = failure == null ? new IllegalStateException("closing the served catalog failed", e) : failure;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
   /**
-   * Generates the catalog, starts the server on it and prints what it serves.
+   * Generates the catalog, or opens the database's, starts the server on it and prints what it serves.
    *
    * @throws IllegalArgumentException with a message for the user if an argument is bad
    */
-  static CsbsServer start(String[] args, PrintStream out) {
+  static Running start(String[] args, PrintStream out) {
     long backups = 1_000_000;
     long projects = 3;
     long port = 8080;
     long seed = 0;
+    String jdbcUrl = null;
+    boolean migrate = false;
+    List<String> generatorOptions = new ArrayList<>();
     for (int i = 0; i < args.length; i += 2) {
       String name = args[i];
+      if (name.equals("--migrate")) {
+        migrate = true;
+        i--;  // a flag: no value follows
+        continue;
+      }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(name + " needs a value");
       }
@@ -74,19 +134,34 @@ final class Main {
       switch (name) {
         case "--backups":
           backups = number(name, value, 0, 100_000_000);
+          generatorOptions.add(name);
           break;
         case "--projects":
           projects = number(name, value, 1, 1000);
+          generatorOptions.add(name);
           break;
         case "--port":
           port = number(name, value, 0, 65_535);
           break;
         case "--seed":
           seed = number(name, value, Long.MIN_VALUE, Long.MAX_VALUE);
+          generatorOptions.add(name);
+          break;
+        case "--jdbc-url":
+          jdbcUrl = value;
           break;
         default:
           throw new IllegalArgumentException("unknown option " + name);
       }
+    }
+    if (jdbcUrl != null) {
+      if (!generatorOptions.isEmpty()) {
+        throw new IllegalArgumentException(generatorOptions.get(0) + " is for the generated catalog: not with --jdbc-url");
+      }
+      return serveDatabase(jdbcUrl, migrate, (int) port, out);
+    }
+    if (migrate) {
+      throw new IllegalArgumentException("--migrate needs --jdbc-url");
     }
     long started = System.nanoTime();
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -102,11 +177,55 @@ final class Main {
     CsbsServer server = CsbsServer.builder(catalog).port((int) port).build().start();
     out.printf(Locale.ROOT, "csbs-server: %,d generated backups (seed %d) in %s, ready in %.1f s%n",
         backups, seed, String.join(", ", generator.projectIds()), (System.nanoTime() - started) / 1e9);
+    printExamples(server, BackupGenerator.projectId(0), out);
+    return new Running(server, List.of());
+  }
+
+  /** A replica of the database's catalog, served; the database and the replica close with the server. */
+  private static Running serveDatabase(String jdbcUrl, boolean migrate, int port, PrintStream out) {
+    long started = System.nanoTime();
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    try {
+      dataSource.setURL(jdbcUrl);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--jdbc-url " + withoutQuery(jdbcUrl) + " is invalid: " + e.getMessage(), e);
+    }
+    if (migrate) {
+      Schema.migrate(dataSource);
+    }
+    PostgresCatalog database = PostgresCatalog.create(dataSource, Clock.systemUTC());
+    PostgresReplica replica;
+    try {
+      replica = PostgresReplica.start(database);
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+    CsbsServer server;
+    try {
+      server = CsbsServer.builder(replica).port(port).build().start();
+    } catch (RuntimeException e) {
+      replica.close();
+      database.close();
+      throw e;
+    }
+    out.printf(Locale.ROOT, "csbs-server: the csbs catalog of %s, %,d backups loaded into a replica, ready in %.1f s%n",
+        withoutQuery(jdbcUrl), replica.countAllProjects(Predicates.all()), (System.nanoTime() - started) / 1e9);
+    printExamples(server, "{project_id}", out);
+    return new Running(server, List.of(database, replica));
+  }
+
+  private static void printExamples(CsbsServer server, String project, PrintStream out) {
     out.println("serving " + server.uri() + "v1/{project_id}/... ; for example");
-    out.println("  " + server.uri() + "v1/" + BackupGenerator.projectId(0) + "/checkpoint_items?status=available&limit=20");
-    out.println("  " + server.uri() + "v1/" + BackupGenerator.projectId(0) + "/checkpoint_items/count");
+    out.println("  " + server.uri() + "v1/" + project + "/checkpoint_items?status=available&limit=20");
+    out.println("  " + server.uri() + "v1/" + project + "/checkpoint_items/count");
     out.println("Ctrl-C stops it.");
-    return server;
+  }
+
+  /** The URL without its query, which may hold a password. */
+  private static String withoutQuery(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query);
   }
 
   private static long number(String name, String value, long min, long max) {

@@ -192,8 +192,9 @@ class ServerTest {
   @Test
   void mainServesAGeneratedCatalogAndPrintsItsUrl() {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    try (CsbsServer main = Main.start(new String[] {"--backups", "3000", "--projects", "2", "--port", "0", "--seed", "7"},
+    try (Main.Running running = Main.start(new String[] {"--backups", "3000", "--projects", "2", "--port", "0", "--seed", "7"},
         new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+      CsbsServer main = running.server();
       String out = printed.toString(StandardCharsets.UTF_8);
       assertTrue(out.startsWith("csbs-server: 3,000 generated backups (seed 7) in project-0, project-1, ready in "), out);
       assertTrue(out.contains("serving " + main.uri() + "v1/{project_id}/..."), out);
@@ -215,5 +216,10 @@ class ServerTest {
         assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--size", "1"}, out)).getMessage());
     assertEquals("--port needs a value",
         assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port"}, out)).getMessage());
+    assertEquals("--migrate needs --jdbc-url",
+        assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--migrate"}, out)).getMessage());
+    assertEquals("--backups is for the generated catalog: not with --jdbc-url",
+        assertThrows(IllegalArgumentException.class,
+            () -> Main.start(new String[] {"--jdbc-url", "jdbc:postgresql://127.0.0.1:1/x", "--backups", "5"}, out)).getMessage());
   }
 }
