@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The indexed {@link BackupCatalog}: one {@link ProjectShard} per project, each with its own
@@ -105,6 +106,24 @@ final class IndexedCatalog implements BackupCatalog {
       long start = System.nanoTime();
       lock.lock();
       shard.stats.waitedForLock(System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then
+   * delivers the changes it recorded and starts a reorganisation if one is due.
+   */
+  private <T> T changeUnderLock(ProjectShard shard, Supplier<T> change) {
+    Lock lock = shard.lock.writeLock();
+    lock(shard, lock);
+    long held = System.nanoTime();
+    try {
+      return change.get();
+    } finally {
+      shard.stats.heldForChange(System.nanoTime() - held);
+      lock.unlock();
+      changes.deliver();
+      reorganiseIfDue(shard);
     }
   }
 
@@ -193,10 +212,7 @@ final class IndexedCatalog implements BackupCatalog {
     requireNonNull(transition, "transition");
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
-    Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
-    long held = System.nanoTime();
-    try {
+    return changeUnderLock(shard, () -> {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
       Optional<Backup> next = transition.applyTo(before, clock.instant());
@@ -210,12 +226,7 @@ final class IndexedCatalog implements BackupCatalog {
       }
       changes.record(shard.nextSequence(), projectId, backupId, before, next.orElse(null), transition);
       return next;
-    } finally {
-      shard.stats.heldForChange(System.nanoTime() - held);
-      lock.unlock();
-      changes.deliver();
-      reorganiseIfDue(shard);
-    }
+    });
   }
 
   @Override
@@ -223,9 +234,7 @@ final class IndexedCatalog implements BackupCatalog {
     requireNonNull(update, "update");
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
-    Lock lock = shard.lock.writeLock();
-    lock.lock();
-    try {
+    return changeUnderLock(shard, () -> {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
       Backup next = update.applyTo(before, clock.instant());
@@ -235,30 +244,20 @@ final class IndexedCatalog implements BackupCatalog {
       shard.replace(position, next);
       changes.record(shard.nextSequence(), projectId, backupId, before, next, null);
       return next;
-    } finally {
-      lock.unlock();
-      changes.deliver();
-    }
+    });
   }
 
   @Override
   public void remove(String projectId, String backupId, long expectedVersion) {
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
-    Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
-    long held = System.nanoTime();
-    try {
+    changeUnderLock(shard, () -> {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
       shard.remove(position);
       changes.record(shard.nextSequence(), projectId, backupId, before, null, null);
-    } finally {
-      shard.stats.heldForChange(System.nanoTime() - held);
-      lock.unlock();
-      changes.deliver();
-      reorganiseIfDue(shard);
-    }
+      return null;
+    });
   }
 
   @Override
