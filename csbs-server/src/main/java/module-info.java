@@ -11,7 +11,6 @@
 module csbs.server {
   requires transitive csbs.core;
   requires transitive csbs.json;
-  requires com.fasterxml.jackson.core;
   requires jdk.httpserver;
   // the generated catalog of the runnable jar's main class only; not needed to embed the server
   requires static csbs.testkit;

@@ -242,6 +242,18 @@ public final class CsbsJson {
   }
 
   /**
+   * The tags of one backup, as {@code GET .../csbs_backup/{id}/tags} answers: {@code {"tags":
+   * [{"key": "env", "value": "prod"}]}}, in the backup's order.
+   *
+   * @param tags the backup's tags
+   * @return the JSON
+   */
+  public String tags(List<Tag> tags) {
+    requireNonNull(tags, "tags");
+    return write(json -> CheckpointItems.writeTags(json, "tags", tags));
+  }
+
+  /**
    * The body of the tag query, {@code POST /v1/{project_id}/csbs_backup/resource_instances/action}:
    * {@code tags}, {@code tags_any}, {@code not_tags}, {@code not_tags_any} (lists of {@code {"key",
    * "values"}}), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
@@ -367,6 +379,87 @@ public final class CsbsJson {
     requireNonNull(json, "json");
     Node tag = Node.parse(factory, json).object("tag");
     return TagUpdate.create(Tag.of(tag.text("key"), tag.text("value")));
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  /**
+   * The body of the restore call, {@code POST /v1/{project_id}/restores}: the provider, the
+   * checkpoint and, in {@code parameters}, the backup ({@code checkpoint_item_id}), and {@code
+   * power_on}, {@code targets} and {@code restore_target} if given; other keys are ignored.
+   *
+   * @param json the JSON
+   * @return the request
+   * @throws InvalidValueException naming {@code body} if it is not one JSON object, or the key's path
+   *     ({@code restore.parameters.checkpoint_item_id}) if it is missing, blank or of the wrong type
+   */
+  public RestoreRequest readRestore(String json) {
+    requireNonNull(json, "json");
+    Node restore = Node.parse(factory, json).object("restore");
+    Node parameters = restore.object("parameters");
+    Optional<String> targets = Optional.empty();
+    if (parameters.has("targets")) {
+      Node target = parameters.object("targets");
+      targets = Optional.of(write(out -> target.writeMembers(out)));
+    }
+    return new RestoreRequest(
+        nonBlank(restore, "provider_id"),
+        nonBlank(restore, "checkpoint_id"),
+        nonBlank(parameters, "checkpoint_item_id"),
+        parameters.has("power_on") ? Optional.of(parameters.bool("power_on", false)) : Optional.empty(),
+        targets,
+        restore.has("restore_target") ? Optional.of(nonBlank(restore, "restore_target")) : Optional.empty());
+  }
+
+  private static String nonBlank(Node node, String key) {
+    String text = node.text(key);
+    if (text.isBlank()) {
+      throw new InvalidValueException(node.path().equals("body") ? key : node.path() + "." + key, text,
+          "must be a non-blank JSON string");
+    }
+    return text;
+  }
+
+  /**
+   * The answer of an accepted restore: {@code {"restore": {"id", "checkpoint_id", "parameters",
+   * "project_id", "provider_id", "resources_reason": {}, "resources_status": {}, "restore_target"?,
+   * "status": "in_progress"}}}.
+   *
+   * @param restore the request
+   * @param restoreId the id given to the restore
+   * @param projectId the project
+   * @return the JSON
+   */
+  public String restoreAccepted(RestoreRequest restore, String restoreId, String projectId) {
+    requireNonNull(restore, "restore");
+    requireNonNull(restoreId, "restoreId");
+    requireNonNull(projectId, "projectId");
+    return write(json -> {
+      json.writeObjectFieldStart("restore");
+      json.writeStringField("id", restoreId);
+      json.writeStringField("checkpoint_id", restore.checkpointId());
+      json.writeObjectFieldStart("parameters");
+      json.writeStringField("checkpoint_item_id", restore.checkpointItemId());
+      if (restore.powerOn().isPresent()) {
+        json.writeBooleanField("power_on", restore.powerOn().get());
+      }
+      if (restore.targetsJson().isPresent()) {
+        json.writeFieldName("targets");
+        json.writeRawValue(restore.targetsJson().get());
+      }
+      json.writeEndObject();
+      json.writeStringField("project_id", projectId);
+      json.writeStringField("provider_id", restore.providerId());
+      json.writeObjectFieldStart("resources_reason");
+      json.writeEndObject();
+      json.writeObjectFieldStart("resources_status");
+      json.writeEndObject();
+      if (restore.restoreTarget().isPresent()) {
+        json.writeStringField("restore_target", restore.restoreTarget().get());
+      }
+      json.writeStringField("status", "in_progress");
+      json.writeEndObject();
+    });
   }
 
   // ---------------------------------------------------------------- quotas, usage, errors

@@ -1,6 +1,7 @@
 package io.csbs.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -203,6 +204,40 @@ final class Node {
   /** The time member {@code key}; empty when absent, null or the empty string. */
   Optional<Instant> optionalTime(String key) {
     return optionalText(key).map(text -> Times.parse(pathOf(key), text));
+  }
+
+  /** Writes this object's members, as they were read, into the object {@code json} is writing. */
+  void writeMembers(JsonGenerator json) throws IOException {
+    for (Map.Entry<String, Object> member : members.entrySet()) {
+      json.writeFieldName(member.getKey());
+      writeValue(json, member.getValue());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void writeValue(JsonGenerator json, Object value) throws IOException {
+    if (value instanceof Map) {
+      json.writeStartObject();
+      for (Map.Entry<String, Object> member : ((Map<String, Object>) value).entrySet()) {
+        json.writeFieldName(member.getKey());
+        writeValue(json, member.getValue());
+      }
+      json.writeEndObject();
+    } else if (value instanceof List) {
+      json.writeStartArray();
+      for (Object element : (List<Object>) value) {
+        writeValue(json, element);
+      }
+      json.writeEndArray();
+    } else if (value instanceof String) {
+      json.writeString((String) value);
+    } else if (value instanceof BigDecimal) {
+      json.writeNumber((BigDecimal) value);
+    } else if (value instanceof Boolean) {
+      json.writeBoolean((Boolean) value);
+    } else {
+      json.writeNull();
+    }
   }
 
   private Object required(String key) {

@@ -30,8 +30,11 @@ class NullsTest {
         .setDefault(TagCatalogue.class, TagCatalogue.empty())
         .setDefault(QuotaUsage.class, new QuotaUsage(Quota.NONE, 0, 0))
         .setDefault(UsageReport.class, new UsageReport(0, 0, 0, List.of()))
-        .setDefault(CsbsError.class, new InvalidValueException("f", 1, "must be 2"));
+        .setDefault(CsbsError.class, new InvalidValueException("f", 1, "must be 2"))
+        .setDefault(RestoreRequest.class, new RestoreRequest("p", "c", "b-1", java.util.Optional.empty(),
+            java.util.Optional.empty(), java.util.Optional.empty()));
     tester.testAllPublicStaticMethods(CsbsJson.class);
     tester.testAllPublicInstanceMethods(CsbsJson.create());
+    tester.testAllPublicConstructors(RestoreRequest.class);
   }
 }

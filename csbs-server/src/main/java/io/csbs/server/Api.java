@@ -1,19 +1,17 @@
 package io.csbs.server;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.csbs.CsbsError;
 import io.csbs.ErrorCode;
 import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
-import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.json.CsbsJson;
+import io.csbs.json.RestoreRequest;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.ListQueryString;
@@ -23,7 +21,6 @@ import io.csbs.usage.UsageQuery;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +53,6 @@ final class Api implements HttpHandler {
   private final BackupCatalog catalog;
   private final URI base;
   private final CsbsJson json = CsbsJson.create();
-  private final JsonFactory factory = JsonFactory.builder().build();
   private final List<Route> routes = List.of(
       new Route("GET", "checkpoint_items", this::list),
       new Route("GET", "checkpoint_items/count", this::count),
@@ -210,26 +206,10 @@ final class Api implements HttpHandler {
     return Response.ok(json.tagQueryResult(catalog.query(call.projectId(), filter.toQuery())));
   }
 
-  /** {@code {"tags": [{"key": ..., "value": ...}]}}, the backup's tags in their order (csbs-json writes them only inside an item). */
+  /** {@code {"tags": [{"key": ..., "value": ...}]}}, the backup's tags in their order. */
   private Response tagsOfBackup(Call call) {
     noParameters(call, "a backup's tags");
-    Backup backup = catalog.get(call.projectId(), call.value(0));
-    StringWriter out = new StringWriter(64 + 48 * backup.tags().size());
-    try (JsonGenerator tags = factory.createGenerator(out)) {
-      tags.writeStartObject();
-      tags.writeArrayFieldStart("tags");
-      for (Tag tag : backup.tags()) {
-        tags.writeStartObject();
-        tags.writeStringField("key", tag.key());
-        tags.writeStringField("value", tag.value());
-        tags.writeEndObject();
-      }
-      tags.writeEndArray();
-      tags.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does not fail
-    }
-    return Response.ok(out.toString());
+    return Response.ok(json.tags(catalog.get(call.projectId(), call.value(0)).tags()));
   }
 
   private Response addTag(Call call) {
@@ -293,7 +273,7 @@ final class Api implements HttpHandler {
 
   private Response restore(Call call) {
     noParameters(call, "a restore");
-    Restore restore = Restore.read(factory, body(call));
+    RestoreRequest restore = json.readRestore(body(call));
     checkProvider("restore.provider_id", restore.providerId());
     String projectId = call.projectId();
     String backupId = restore.checkpointItemId();
@@ -305,7 +285,7 @@ final class Api implements HttpHandler {
         throw ApiError.ofRestore(e);
       }
     });
-    return Response.ok(restore.answer(factory, UUID.randomUUID().toString(), projectId));
+    return Response.ok(json.restoreAccepted(restore, UUID.randomUUID().toString(), projectId));
   }
 
   private Response delete(Call call) {
