@@ -4,11 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpServer;
 import io.csbs.catalog.BackupCatalog;
+import io.csbs.lifecycle.StallRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -141,6 +143,7 @@ public final class CsbsServer implements AutoCloseable {
     String host = bound.getAddress().getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
     this.server.createContext("/", new Api(options.catalog, uri));
+    this.server.createContext("/console", new Console(options.clock, options.stallRule));
   }
 
   /**
@@ -225,6 +228,8 @@ public final class CsbsServer implements AutoCloseable {
     private InetAddress address;
     private int port = -1;
     private Executor executor;
+    private Clock clock;
+    private StallRule stallRule;
 
     private Builder(BackupCatalog catalog) {
       this.catalog = catalog;
@@ -286,6 +291,41 @@ public final class CsbsServer implements AutoCloseable {
     }
 
     /**
+     * Sets the clock the console page judges stalled jobs by; {@link Clock#systemUTC()} by default.
+     * Give the catalog's own clock, so that the page marks what {@link io.csbs.query.Predicates#stalled()}
+     * finds. The API's answers do not depend on it.
+     *
+     * @param clock the catalog's clock
+     * @return this builder
+     * @throws IllegalStateException if the clock was set already
+     */
+    public Builder clock(Clock clock) {
+      requireNonNull(clock, "clock");
+      if (this.clock != null) {
+        throw new IllegalStateException("clock was already set to " + this.clock + ": set it once");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Sets when the console page marks a running job as stalled; {@link StallRule#DEFAULT} (30
+     * minutes without progress) by default. Give the catalog's own rule.
+     *
+     * @param stallRule the catalog's stall rule
+     * @return this builder
+     * @throws IllegalStateException if the rule was set already
+     */
+    public Builder stallRule(StallRule stallRule) {
+      requireNonNull(stallRule, "stallRule");
+      if (this.stallRule != null) {
+        throw new IllegalStateException("stallRule was already set to " + this.stallRule + ": set it once");
+      }
+      this.stallRule = stallRule;
+      return this;
+    }
+
+    /**
      * The server, bound to its address and port but not serving yet: call {@link CsbsServer#start()}.
      *
      * @return the server
@@ -297,6 +337,12 @@ public final class CsbsServer implements AutoCloseable {
       }
       if (port == -1) {
         port = 0;
+      }
+      if (clock == null) {
+        clock = Clock.systemUTC();
+      }
+      if (stallRule == null) {
+        stallRule = StallRule.DEFAULT;
       }
       return new CsbsServer(this);
     }

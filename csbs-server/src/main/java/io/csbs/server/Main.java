@@ -216,6 +216,8 @@ final class Main {
   }
 
   private static void printExamples(CsbsServer server, String project, PrintStream out) {
+    out.println("console: " + server.uri() + "console/"
+        + (project.startsWith("{") ? " (enter a project id)" : "?project=" + project));
     out.println("serving " + server.uri() + "v1/{project_id}/... ; for example");
     out.println("  " + server.uri() + "v1/" + project + "/checkpoint_items?status=available&limit=20");
     out.println("  " + server.uri() + "v1/" + project + "/checkpoint_items/count");

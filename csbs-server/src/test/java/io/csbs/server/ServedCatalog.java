@@ -32,7 +32,7 @@ final class ServedCatalog implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) {
     catalog.addAll(BackupGenerator.builder().seed(seed).projects(2).servers(40).build().backups(backups));
-    server = CsbsServer.builder(catalog).build().start();
+    server = CsbsServer.builder(catalog).clock(clock).build().start();
     client = new Client(server);
   }
 

@@ -76,12 +76,40 @@ class ServerTest {
 
   @Test
   void anUnknownPathIs404WithTheApisBody() {
-    for (String path : new String[] {"/", "/v1", "/v1/" + PROJECT, "/v2/" + PROJECT + "/checkpoint_items",
+    for (String path : new String[] {"/v1", "/v1/" + PROJECT, "/v2/" + PROJECT + "/checkpoint_items",
         "/v1/" + PROJECT + "/checkpoint_items/a/b", "/v1/" + PROJECT + "/checkpoint_items/", "/v1//checkpoint_items",
         "/v1/" + PROJECT + "/backups"}) {
       Client.Reply reply = SERVED.client.get(path);
       assertReply(404, JSON.error("CSBS.LIB.UNKNOWN_PATH", "path " + SERVED.client.uri(path).getRawPath() + " is not an endpoint of this server"), reply);
     }
+  }
+
+  @Test
+  void theServersAddressLeadsToTheConsolePage() {
+    Client.Reply root = SERVED.client.get("/");
+    assertEquals(302, root.status());
+    assertEquals("/console/", root.header("Location"));
+    assertEquals("/console/", SERVED.client.get("/console").header("Location"));
+    assertEquals(404, SERVED.client.post("/", "{}").status(), "only GET / is the console");
+  }
+
+  @Test
+  void theConsoleIsItsThreeFilesAndTheServersSettings() {
+    Client.Reply page = SERVED.client.get("/console/");
+    assertEquals(200, page.status());
+    assertEquals("text/html; charset=utf-8", page.header("Content-Type"));
+    assertTrue(page.body().contains("<script src=\"console.js\" defer></script>"), page.body());
+    assertEquals("text/javascript; charset=utf-8", SERVED.client.get("/console/console.js").header("Content-Type"));
+    assertEquals("text/css; charset=utf-8", SERVED.client.get("/console/console.css").header("Content-Type"));
+    assertReply(200, "{\"now\":\"" + SERVED.clock.instant() + "\",\"stall_threshold_ms\":1800000}",
+        SERVED.client.get("/console/settings.json"));
+    for (String missing : new String[] {"/console/console.java", "/console/../v1/x", "/console/io/csbs/server/Api.class",
+        "/console/index.html", "/consoles"}) {
+      assertEquals(404, SERVED.client.get(missing).status(), missing);
+    }
+    Client.Reply post = SERVED.client.post("/console/", "{}");
+    assertEquals(405, post.status());
+    assertEquals("GET, HEAD", post.header("Allow"));
   }
 
   @Test
