@@ -87,6 +87,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.2003}, the API's "item in executing"; a restore of an Error backup with 400 and {@code
  * CSBS.4000}, the API's "checkpoint item not available".
  *
+ * <h2>The console page</h2>
+ *
+ * <p>{@code GET /console/?project={project_id}} is the console's Backups page ({@code GET /} leads
+ * there): plain HTML, CSS and JavaScript from the jar ({@code /console/console.css}, {@code
+ * /console/console.js}) that call the endpoints above. Its filters are the list's parameters (status,
+ * {@code start_time} and {@code end_time}, and one of {@code name}, {@code checkpoint_id}, {@code
+ * resource_name}, {@code resource_id}); Search by Tag uses the tag query instead, with the pairs added
+ * (at most 10, each among the project's tag catalogue) as its {@code tags}, and then takes no other
+ * filter. It marks a Creating, Restoring or Deleting backup stalled when its {@code progress_updated_at}
+ * is older than the {@linkplain Builder#stallRule stall rule}'s threshold at the {@linkplain
+ * Builder#clock clock}'s instant, both of which it reads from {@code GET /console/settings.json}
+ * ({@code {"now": "2026-11-30T17:02:11Z", "stall_threshold_ms": 1800000}}). Other paths under {@code
+ * /console/} are 404, other methods 405; these answers are plain text, not the API's error body.
+ *
  * <h2>Errors</h2>
  *
  * <p>Every error has the API's body, {@code {"error_code": ..., "error_msg": ...}}: a bad parameter or
