@@ -570,11 +570,8 @@ function wire() {
   });
   $('status-filter').addEventListener('change', firstPage);
   $('time-filter').addEventListener('change', () => {
-    const custom = $('time-filter').value === 'custom';
-    $('custom-time').hidden = !custom;
-    if (!custom) {
-      firstPage();
-    }
+    $('custom-time').hidden = $('time-filter').value !== 'custom';
+    firstPage(); // a custom segment without dates is all time until they are given
   });
   $('time-from').addEventListener('change', firstPage);
   $('time-to').addEventListener('change', firstPage);

@@ -168,8 +168,9 @@ class ConsolePageTest {
       loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
       assertShows(Predicates.createdBetween(now.minus(Duration.ofDays(days)), now));
     }
-    new Select(element("time-filter")).selectByValue("custom");
+    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
     assertTrue(element("time-from").isDisplayed());
+    assertShows(Predicates.all());
     loaded(() -> setValue("time-from", "2025-10-01T00:00:00"));
     assertShows(Predicates.createdIn(io.csbs.query.TimeRange.from(Instant.parse("2025-10-01T00:00:00Z"))));
     loaded(() -> setValue("time-to", "2025-11-15T12:30:00"));
@@ -178,7 +179,7 @@ class ConsolePageTest {
 
   @Test
   void aRefusedSearchShowsTheApisMessage() {
-    new Select(element("time-filter")).selectByValue("custom");
+    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
     loaded(() -> setValue("time-from", "2025-12-01T00:00:00"));
     loaded(() -> setValue("time-to", "2025-11-01T00:00:00"));
     assertTrue(rows().isEmpty());
