@@ -3,6 +3,8 @@ package io.csbs.json;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.csbs.CsbsError;
 import io.csbs.backup.Backup;
@@ -16,7 +18,6 @@ import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.ServerUsage;
 import io.csbs.usage.UsageReport;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -557,15 +558,22 @@ public final class CsbsJson {
 
   /** One JSON object with the members {@code members} writes. */
   private String write(Members members) {
-    StringWriter out = new StringWriter(256);
-    try (JsonGenerator json = factory.createGenerator(out)) {
-      json.writeStartObject();
-      members.write(json);
-      json.writeEndObject();
+    // Jackson's own writer of strings (as ObjectMapper.writeValueAsString uses): recycled segments, no
+    // locking, where a StringWriter's StringBuffer took a fifth of the time of writing a list page
+    BufferRecycler buffers = factory._getBufferRecycler();
+    try {
+      SegmentedStringWriter out = new SegmentedStringWriter(buffers);
+      try (JsonGenerator json = factory.createGenerator(out)) {
+        json.writeStartObject();
+        members.write(json);
+        json.writeEndObject();
+      }
+      return out.getAndClear();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);  // a StringWriter does not fail
+      throw new UncheckedIOException(e);  // a writer of strings does not fail
+    } finally {
+      buffers.releaseToPool();
     }
-    return out.toString();
   }
 
   /** {@code request} with {@code marker} set to {@code marker} and without {@code offset}. */

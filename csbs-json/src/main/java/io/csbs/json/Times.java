@@ -15,7 +15,8 @@ import java.time.temporal.ChronoField;
  * that nothing is lost; reading accepts 0 to 9 digits and an optional {@code Z}.
  */
 final class Times {
-  private static final DateTimeFormatter WRITE = new DateTimeFormatterBuilder()
+  /** The rules of the API's times; {@link #format} writes years 1000 to 9999 by hand, the same way. */
+  static final DateTimeFormatter WRITE = new DateTimeFormatterBuilder()
       .append(DateTimeFormatter.ISO_LOCAL_DATE)
       .appendLiteral('T')
       .appendValue(ChronoField.HOUR_OF_DAY, 2)
@@ -29,7 +30,39 @@ final class Times {
   private Times() {}
 
   static String format(Instant instant) {
-    return WRITE.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+    LocalDateTime time = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    int year = time.getYear();
+    if (year < 1000 || year > 9999) {
+      return WRITE.format(time); // signs and wider years: the formatter's rules
+    }
+    // by hand, as the formatter writes it: a list page writes 60 to 80 times, and the formatter was a
+    // tenth of the server's time
+    char[] text = new char[29];
+    digits(text, 0, year, 4);
+    text[4] = '-';
+    digits(text, 5, time.getMonthValue(), 2);
+    text[7] = '-';
+    digits(text, 8, time.getDayOfMonth(), 2);
+    text[10] = 'T';
+    digits(text, 11, time.getHour(), 2);
+    text[13] = ':';
+    digits(text, 14, time.getMinute(), 2);
+    text[16] = ':';
+    digits(text, 17, time.getSecond(), 2);
+    text[19] = '.';
+    digits(text, 20, time.getNano(), 9);
+    int end = 29;
+    while (end > 26 && text[end - 1] == '0') { // at least microseconds, more digits only where needed
+      end--;
+    }
+    return new String(text, 0, end);
+  }
+
+  private static void digits(char[] text, int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; i--) {
+      text[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
   }
 
   static Instant parse(String field, String text) {
