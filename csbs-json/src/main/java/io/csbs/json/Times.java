@@ -30,7 +30,8 @@ final class Times {
   private Times() {}
 
   static String format(Instant instant) {
-    LocalDateTime time = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    // ofEpochSecond: ofInstant builds the offset's ZoneRules on every call
+    LocalDateTime time = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), instant.getNano(), ZoneOffset.UTC);
     int year = time.getYear();
     if (year < 1000 || year > 9999) {
       return WRITE.format(time); // signs and wider years: the formatter's rules
