@@ -519,19 +519,15 @@ final class IndexedCatalog implements BackupCatalog {
       }
       Instant now = clock.instant();
       long total = 0;
-      long wanted = Math.min(Integer.MAX_VALUE - 1, query.offset() + query.limit() + 1);
-      Comparator<Backup> order = query.sort().comparator().thenComparing(Backup::projectId);
-      List<Backup> candidates = new ArrayList<>();
+      List<Positions> matches = new ArrayList<>(locked.size());
       for (ProjectShard shard : locked) {
-        Positions matches = Planner.matches(shard, query.predicate(), now, stallRule);
-        total += matches.cardinality();
-        Pager.After after = marker == null ? null
-            : new Pager.After(marker, shard.projectId.compareTo(marker.projectId()) > 0);
-        candidates.addAll(Pager.read(shard, matches, query.sort(), after, 0, (int) wanted));
+        Positions projectMatches = Planner.matches(shard, query.predicate(), now, stallRule);
+        total += projectMatches.cardinality();
+        matches.add(projectMatches);
       }
-      candidates.sort(order);
-      int from = (int) Math.min(candidates.size(), query.offset());
-      return page(candidates.subList(from, candidates.size()), total, query.limit());
+      // one more than the page, to know whether another follows
+      List<Backup> ordered = ProjectMerge.read(locked, matches, query.sort(), marker, query.offset(), query.limit() + 1);
+      return page(ordered, total, query.limit());
     } finally {
       unlockAll(locked);
     }
