@@ -74,8 +74,8 @@ public class AllProjectsBenchmark {
     availableOnly = Predicates.status(BackupStatus.AVAILABLE);
     firstPage = Query.builder().limit(PAGE).build();
     available = Query.builder().where(availableOnly).limit(PAGE).build();
-    Page deep = catalog.queryAllProjects(Query.builder().limit(Math.min(DEEP, backups / 2)).build());
-    afterMarker = Query.builder().marker(deep.backups().get(deep.backups().size() - 1).id()).limit(PAGE).build();
+    Page deep = catalog.queryAllProjects(Query.builder().offset(Math.min(DEEP, backups / 2) - 1).limit(1).build());
+    afterMarker = Query.builder().marker(deep.backups().get(0).id()).limit(PAGE).build();
     byOffset = Query.builder().offset(Math.min(DEEP - PAGE, backups / 2)).limit(PAGE).build();
     byName = Query.builder().sort(Sort.parse("name:asc")).limit(PAGE).build();
 
