@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -41,6 +42,8 @@ import java.util.function.Supplier;
  */
 final class IndexedCatalog implements BackupCatalog {
   private final ConcurrentHashMap<String, ProjectShard> shards = new ConcurrentHashMap<>();
+  /** {@link #shardsInProjectOrder()}'s last answer. */
+  private volatile ProjectShard[] shardsInProjectOrder = new ProjectShard[0];
   private final Clock clock;
   private final StallRule stallRule;
 
@@ -124,6 +127,24 @@ final class IndexedCatalog implements BackupCatalog {
       lock.unlock();
       changes.deliver();
       reorganiseIfDue(shard);
+    }
+  }
+
+  /**
+   * Every shard in project id order, the order the all-projects view locks and merges them in; sorted
+   * again only when a project has got its shard since (shards are never dropped, so the same number
+   * is the same set). Sorting 1,000 shards for every page took a third of a count over all projects.
+   */
+  private ProjectShard[] shardsInProjectOrder() {
+    ProjectShard[] sorted = shardsInProjectOrder;
+    if (sorted.length == shards.size()) {
+      return sorted;
+    }
+    synchronized (shards) {
+      ProjectShard[] all = shards.values().toArray(new ProjectShard[0]);
+      Arrays.sort(all, Comparator.comparing(shard -> shard.projectId));
+      shardsInProjectOrder = all;
+      return all;
     }
   }
 
@@ -620,9 +641,8 @@ final class IndexedCatalog implements BackupCatalog {
 
   private List<ProjectShard> lockAllForReading() {
     refuseOtherProjectInsideRead(null);
-    List<ProjectShard> all = new ArrayList<>(shards.values());
-    all.sort(Comparator.comparing(shard -> shard.projectId));
-    List<ProjectShard> locked = new ArrayList<>(all.size());
+    ProjectShard[] all = shardsInProjectOrder();
+    List<ProjectShard> locked = new ArrayList<>(all.length);
     try {
       for (ProjectShard shard : all) {
         lock(shard, shard.lock.readLock());
