@@ -5,7 +5,6 @@ import io.csbs.query.Sort;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * The all-projects view's page: each project's matches read in the sort's order a few at a time, and
@@ -32,8 +31,7 @@ final class ProjectMerge {
       long skip, int limit) {
     Comparator<Backup> order = sort.comparator().thenComparing(Backup::projectId);
     long wanted = skip > Long.MAX_VALUE - limit ? Long.MAX_VALUE : skip + limit;
-    PriorityQueue<Cursor> heads = new PriorityQueue<>(Math.max(1, shards.size()),
-        (a, b) -> order.compare(a.head(), b.head()));
+    List<Cursor> cursors = new ArrayList<>();
     for (int i = 0; i < shards.size(); i++) {
       if (matches.get(i).isEmpty()) {
         continue;
@@ -44,23 +42,80 @@ final class ProjectMerge {
           : new Pager.After(marker, shard.projectId.compareTo(marker.projectId()) > 0);
       Cursor cursor = new Cursor(shard, matches.get(i), sort, wanted);
       if (cursor.fill(after)) {
-        heads.add(cursor);
+        cursors.add(cursor);
       }
     }
+    Heap heads = new Heap(cursors, order);
     List<Backup> page = new ArrayList<>(Math.min(limit, 1024));
     long skipped = 0;
     while (page.size() < limit && !heads.isEmpty()) {
-      Cursor cursor = heads.poll();
+      Cursor first = heads.first();
       if (skipped < skip) {
         skipped++;
       } else {
-        page.add(cursor.head());
+        page.add(first.head());
       }
-      if (cursor.advance()) {
-        heads.add(cursor);
-      }
+      heads.firstMoved(first.advance());
     }
     return page;
+  }
+
+  /**
+   * A binary heap of the cursors by their heads, the least first: built in linear time (most
+   * projects give a page nothing, so building it is most of the work), and the first cursor sifted
+   * down in place after it moves, one descent a backup instead of a removal and an insertion.
+   */
+  private static final class Heap {
+    private final Cursor[] cursors;
+    private final Comparator<Backup> order;
+    private int size;
+
+    Heap(List<Cursor> cursors, Comparator<Backup> order) {
+      this.cursors = cursors.toArray(new Cursor[0]);
+      this.order = order;
+      this.size = this.cursors.length;
+      for (int i = size / 2 - 1; i >= 0; i--) {
+        siftDown(i);
+      }
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    Cursor first() {
+      return cursors[0];
+    }
+
+    /** The first cursor moved to its next backup, or has none left. */
+    void firstMoved(boolean hasMore) {
+      if (!hasMore) {
+        cursors[0] = cursors[--size];
+        cursors[size] = null;
+      }
+      if (size > 0) {
+        siftDown(0);
+      }
+    }
+
+    private void siftDown(int at) {
+      Cursor moving = cursors[at];
+      while (true) {
+        int child = 2 * at + 1;
+        if (child >= size) {
+          break;
+        }
+        if (child + 1 < size && order.compare(cursors[child + 1].head(), cursors[child].head()) < 0) {
+          child++;
+        }
+        if (order.compare(cursors[child].head(), moving.head()) >= 0) {
+          break;
+        }
+        cursors[at] = cursors[child];
+        at = child;
+      }
+      cursors[at] = moving;
+    }
   }
 
   /** One project's matches in order: the batch read last and the place in it. */
