@@ -1,6 +1,6 @@
 package io.csbs.catalog;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.csbs.catalog.IndexedCatalogDifferentialTest.same;
 
 import io.csbs.backup.Backup;
 import io.csbs.lifecycle.StallRule;
@@ -16,7 +16,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
@@ -78,24 +77,5 @@ class AllProjectsDifferentialTest {
             : first.toBuilder().offset((long) (page + 1) * first.limit()).build();
       }
     }
-  }
-
-  /** The same page or the same refusal; the page, or null after a refusal. */
-  private static Page same(Supplier<Page> expected, Supplier<Page> actual, String context) {
-    Page want;
-    try {
-      want = expected.get();
-    } catch (RuntimeException e) {
-      try {
-        Page got = actual.get();
-        throw new AssertionError(context + ": expected " + e + " but got " + got);
-      } catch (RuntimeException a) {
-        assertEquals(e.getClass(), a.getClass(), context + ": " + a.getMessage());
-        assertEquals(e.getMessage(), a.getMessage(), context);
-        return null;
-      }
-    }
-    assertEquals(want, actual.get(), context);
-    return want;
   }
 }

@@ -172,7 +172,11 @@ class IndexedCatalogDifferentialTest {
   }
 
   /** Both calls return equal results, or both throw the same exception type with the same message. */
-  private static <T> void same(Supplier<T> expected, Supplier<T> actual, String context) {
+  /**
+   * The same answer, or the same refusal (class and message); the answer, or null after a refusal.
+   * Shared with {@link AllProjectsDifferentialTest}.
+   */
+  static <T> T same(Supplier<T> expected, Supplier<T> actual, String context) {
     T want;
     try {
       want = expected.get();
@@ -183,9 +187,10 @@ class IndexedCatalogDifferentialTest {
       } catch (RuntimeException a) {
         assertEquals(e.getClass(), a.getClass(), context + ": " + a.getMessage());
         assertEquals(e.getMessage(), a.getMessage(), context);
-        return;
+        return null;
       }
     }
     assertEquals(want, actual.get(), context);
+    return want;
   }
 }
