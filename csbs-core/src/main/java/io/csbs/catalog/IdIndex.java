@@ -13,19 +13,33 @@ import java.util.function.IntFunction;
  * each slot also keeps a fingerprint: the high bits of the id's hash, in the bits the position does
  * not need. A probe whose fingerprint differs skips the row at once, which leaves about one row read
  * per lookup in 2,000 mismatching slots at a million rows, and fewer the smaller the catalog.
+ *
+ * <p>The table grows (and widens its position field) incrementally, so that no single change pays
+ * for rehashing every id: a rehash must read each row's id, cache misses each, about 2 s at 5M rows
+ * under the shard's write lock. Growing starts a new, larger table beside the old one; new ids go to
+ * the new table, and every later put or remove moves the next {@value #MIGRATE_SLOTS} slots of the
+ * old table into it, so the old one is drained long before the new one fills (it holds at most
+ * half the slots of the new one, which fills after 3/8 of its slots more puts). Lookups read the new
+ * table, then the old. The old table is never written but for tombstones: its slots below the
+ * migration cursor count as moved (a probe passes them, since they still link its probe runs), and
+ * an id removed before it moved leaves a tombstone there, so that no probe run of the old table is
+ * ever cut.
  */
 final class IdIndex {
   private static final int EMPTY = 0;
   private static final int MIN_POSITION_BITS = 4;
+  /** Old slots moved into the new table by each put or remove while a table grows. */
+  static final int MIGRATE_SLOTS = 8;
 
   private IntFunction<String> idAt;
-  private int[] table = new int[16];
-  private int size;
-  /**
-   * A slot holds {@code fingerprint << positionBits | position + 1}, 0 for an empty slot. The
-   * fingerprint is the hash's low bits, the slot comes from its high bits, so the two are apart.
-   */
-  private int positionBits = MIN_POSITION_BITS;
+  /** Where ids are put: the only table, or the new one while the old drains. */
+  private Table current = new Table(16, MIN_POSITION_BITS);
+  /** The table being drained into {@link #current}, or null. */
+  private Table old;
+  /** Slots of {@link #old} below this have moved. */
+  private int migrated;
+  /** Ids in {@link #old} at or above {@link #migrated}, tombstones excluded. */
+  private int oldLive;
 
   IdIndex(IntFunction<String> idAt) {
     this.idAt = idAt;
@@ -36,146 +50,243 @@ final class IdIndex {
     this.idAt = idAt;
   }
 
-  /** Whether {@code more} ids would make the table grow (a rehash that reads every row's id). */
-  boolean growsWithin(int more) {
-    return (size + more) * 4L > table.length * 3L;
+  /** How many ids the index holds. */
+  int size() {
+    return current.size + oldLive;
   }
 
-  /** About the bytes the table takes on the heap. */
+  /** Whether a table is being drained into a larger one. */
+  boolean migrating() {
+    return old != null;
+  }
+
+  /** About the bytes the tables take on the heap. */
   long estimatedBytes() {
-    return 32 + 16 + 4L * table.length;
+    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes());
   }
 
   /** The position of {@code id}, or -1. */
   int get(String id) {
     int hash = spread(id.hashCode());
-    int fingerprint = fingerprint(hash);
-    for (int slot = home(hash); ; slot = nextSlot(slot)) {
-      int entry = table[slot];
-      if (entry == EMPTY) {
-        return -1;
-      }
-      if (entry >>> positionBits == fingerprint) {
-        int position = positionOf(entry);
-        if (idAt.apply(position).equals(id)) {
-          return position;
-        }
+    int slot = current.find(hash, id, idAt, 0);
+    if (slot >= 0) {
+      return current.positionOf(current.slots[slot]);
+    }
+    if (old != null) {
+      slot = old.find(hash, id, idAt, migrated);
+      if (slot >= 0) {
+        return old.positionOf(old.slots[slot]);
       }
     }
+    return -1;
   }
 
   /** Maps {@code id} (absent) to {@code position}. */
   void put(String id, int position) {
-    ensurePositionFits(position);
-    if ((size + 1) * 4L > table.length * 3L) {
-      resize(table.length * 2);
+    migrateSome();
+    int needed = positionBitsFor(position);
+    if (needed > current.positionBits) {
+      grow(current.slots.length, needed);
     }
-    insert(spread(id.hashCode()), position);
-    size++;
+    if ((current.size + 1) * 4L > current.slots.length * 3L) {
+      grow(capacityFor(size() + 1), current.positionBits);
+    }
+    current.insert(spread(id.hashCode()), position);
+    current.size++;
   }
 
   /**
-   * Makes room for {@code expected} ids at positions below {@code expected}, so that a bulk load
-   * neither rehashes nor widens the positions on the way.
+   * Makes room for {@code expected} ids at positions below {@code expected} at once, when that is
+   * much more than the index holds (a bulk load, sized so that it neither rehashes nor widens on the
+   * way); a few more ids than it holds grow the table incrementally instead, as single puts do.
    */
   void ensureCapacity(int expected) {
-    ensurePositionFits(expected);
-    if (expected * 4L > table.length * 3L) {
-      resize((int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
+    if (expected <= 2L * size() + 64) {
+      return;
+    }
+    finishMigration();
+    int bits = Math.max(current.positionBits, positionBitsFor(expected));
+    if (expected * 4L > current.slots.length * 3L || bits > current.positionBits) {
+      int capacity = Math.max(current.slots.length,
+          (int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
+      Table grown = new Table(capacity, bits);
+      current.moveAllInto(grown, idAt, 0);
+      current = grown;
     }
   }
 
-  /** Removes {@code id}, shifting back the entries of its probe run so that lookups stay correct. */
+  /** Removes {@code id}, if present. */
   void remove(String id) {
+    migrateSome();
     int hash = spread(id.hashCode());
-    int fingerprint = fingerprint(hash);
-    int slot = home(hash);
-    while (true) {
-      int entry = table[slot];
-      if (entry == EMPTY) {
-        return;
-      }
-      if (entry >>> positionBits == fingerprint && idAt.apply(positionOf(entry)).equals(id)) {
-        break;
-      }
-      slot = nextSlot(slot);
+    int slot = current.find(hash, id, idAt, 0);
+    if (slot >= 0) {
+      current.removeAt(slot, idAt);
+      return;
     }
-    table[slot] = EMPTY;
-    size--;
-    for (int next = nextSlot(slot); table[next] != EMPTY; next = nextSlot(next)) {
-      int entry = table[next];
-      int home = home(spread(idAt.apply(positionOf(entry)).hashCode()));
-      // move the entry back into the hole unless its home lies cyclically in (slot, next]
-      boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
-      if (!homeBetween) {
-        table[slot] = entry;
-        table[next] = EMPTY;
-        slot = next;
+    if (old != null) {
+      slot = old.find(hash, id, idAt, migrated);
+      if (slot >= 0) {
+        old.slots[slot] = old.tombstone();
+        oldLive--;
       }
     }
-  }
-
-  void clear() {
-    table = new int[16];
-    size = 0;
-    positionBits = MIN_POSITION_BITS;
-  }
-
-  private int positionOf(int entry) {
-    return (entry & ((1 << positionBits) - 1)) - 1;
-  }
-
-  private void insert(int hash, int position) {
-    int slot = home(hash);
-    while (table[slot] != EMPTY) {
-      slot = nextSlot(slot);
-    }
-    table[slot] = fingerprint(hash) << positionBits | (position + 1);
-  }
-
-  /** The slot a hash starts probing at: its high bits scaled to the table, no power of two needed. */
-  private int home(int hash) {
-    return (int) (((hash & 0xFFFF_FFFFL) * table.length) >>> 32);
-  }
-
-  private int nextSlot(int slot) {
-    return slot + 1 == table.length ? 0 : slot + 1;
-  }
-
-  private int fingerprint(int hash) {
-    return hash & (-1 >>> positionBits);
   }
 
   /**
-   * Widens the position field when {@code position + 1} no longer fits. The fingerprints lose their
-   * highest bits, which keeps them the low bits of each hash, so no id is read to re-encode them.
+   * Starts draining the current table into a new one of {@code capacity} slots and {@code bits} of
+   * position; a drain still running is finished first (only when ids or positions grow far faster
+   * than the puts that drain it, as in a test's sparse positions).
    */
-  private void ensurePositionFits(int position) {
-    int needed = Math.max(MIN_POSITION_BITS, 32 - Integer.numberOfLeadingZeros(position + 1));
-    if (needed <= positionBits) {
-      return;
+  private void grow(int capacity, int bits) {
+    finishMigration();
+    old = current;
+    oldLive = old.size;
+    migrated = 0;
+    current = new Table(Math.max(capacity, 16), bits);
+    if (oldLive == 0) {
+      old = null;
     }
-    int oldBits = positionBits;
-    int oldMask = (1 << oldBits) - 1;
-    int fingerprintMask = -1 >>> needed;
-    for (int slot = 0; slot < table.length; slot++) {
-      int entry = table[slot];
-      if (entry != EMPTY) {
-        int fingerprint = (entry >>> oldBits) & fingerprintMask;
-        table[slot] = fingerprint << needed | (entry & oldMask);
-      }
-    }
-    positionBits = needed;
   }
 
-  private void resize(int capacity) {
-    int[] old = table;
-    table = new int[capacity];
-    for (int entry : old) {
-      if (entry != EMPTY) {
-        int position = positionOf(entry);
-        insert(spread(idAt.apply(position).hashCode()), position);
+  /** Moves the next {@value #MIGRATE_SLOTS} slots of the old table, if one drains. */
+  private void migrateSome() {
+    if (old == null) {
+      return;
+    }
+    int end = Math.min(old.slots.length, migrated + MIGRATE_SLOTS);
+    migrate(end);
+  }
+
+  private void finishMigration() {
+    if (old != null) {
+      migrate(old.slots.length);
+    }
+  }
+
+  private void migrate(int end) {
+    int[] slots = old.slots;
+    for (int slot = migrated; slot < end; slot++) {
+      int entry = slots[slot];
+      if (entry != EMPTY && !old.isTombstone(entry)) {
+        int position = old.positionOf(entry);
+        current.insert(spread(idAt.apply(position).hashCode()), position);
+        current.size++;
+        oldLive--;
       }
+    }
+    migrated = end;
+    if (end == slots.length) {
+      old = null;
+      oldLive = 0;
+      migrated = 0;
+    }
+  }
+
+  /** Slots for {@code ids} ids at 3/8 full, so that the table takes many puts before it grows again. */
+  private static int capacityFor(int ids) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, ids * 8L / 3));
+  }
+
+  private static int positionBitsFor(int position) {
+    return Math.max(MIN_POSITION_BITS, 32 - Integer.numberOfLeadingZeros(position + 1));
+  }
+
+  /** One table: slots of {@code fingerprint << positionBits | position + 1}, 0 for an empty slot. */
+  private static final class Table {
+    final int[] slots;
+    /**
+     * The fingerprint is the hash's low bits, the slot comes from its high bits, so the two are
+     * apart; the position field is at least as wide as the largest position stored.
+     */
+    final int positionBits;
+    int size;
+
+    Table(int capacity, int positionBits) {
+      this.slots = new int[capacity];
+      this.positionBits = positionBits;
+    }
+
+    long estimatedBytes() {
+      return 32 + 16 + 4L * slots.length;
+    }
+
+    /** The slot of {@code id}, or -1; slots below {@code movedBelow} count as moved, not found. */
+    int find(int hash, String id, IntFunction<String> idAt, int movedBelow) {
+      int fingerprint = fingerprint(hash);
+      for (int slot = home(hash); ; slot = nextSlot(slot)) {
+        int entry = slots[slot];
+        if (entry == EMPTY) {
+          return -1;
+        }
+        if (entry >>> positionBits == fingerprint && slot >= movedBelow && !isTombstone(entry)
+            && idAt.apply(positionOf(entry)).equals(id)) {
+          return slot;
+        }
+      }
+    }
+
+    void insert(int hash, int position) {
+      int slot = home(hash);
+      while (slots[slot] != EMPTY) {
+        slot = nextSlot(slot);
+      }
+      slots[slot] = fingerprint(hash) << positionBits | (position + 1);
+    }
+
+    /** Empties {@code slot}, shifting back the entries of its probe run so that lookups stay correct. */
+    void removeAt(int slot, IntFunction<String> idAt) {
+      slots[slot] = EMPTY;
+      size--;
+      for (int next = nextSlot(slot); slots[next] != EMPTY; next = nextSlot(next)) {
+        int entry = slots[next];
+        int home = home(spread(idAt.apply(positionOf(entry)).hashCode()));
+        // move the entry back into the hole unless its home lies cyclically in (slot, next]
+        boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
+        if (!homeBetween) {
+          slots[slot] = entry;
+          slots[next] = EMPTY;
+          slot = next;
+        }
+      }
+    }
+
+    /** Inserts every id at or above slot {@code from} into {@code into}. */
+    void moveAllInto(Table into, IntFunction<String> idAt, int from) {
+      for (int slot = from; slot < slots.length; slot++) {
+        int entry = slots[slot];
+        if (entry != EMPTY && !isTombstone(entry)) {
+          int position = positionOf(entry);
+          into.insert(spread(idAt.apply(position).hashCode()), position);
+          into.size++;
+        }
+      }
+    }
+
+    int positionOf(int entry) {
+      return (entry & ((1 << positionBits) - 1)) - 1;
+    }
+
+    /** A removed id of a draining table: not empty (probe runs go on), but no position. */
+    int tombstone() {
+      return -1 << positionBits;
+    }
+
+    boolean isTombstone(int entry) {
+      return (entry & ((1 << positionBits) - 1)) == 0;
+    }
+
+    /** The slot a hash starts probing at: its high bits scaled to the table, no power of two needed. */
+    int home(int hash) {
+      return (int) (((hash & 0xFFFF_FFFFL) * slots.length) >>> 32);
+    }
+
+    int nextSlot(int slot) {
+      return slot + 1 == slots.length ? 0 : slot + 1;
+    }
+
+    int fingerprint(int hash) {
+      return hash & (-1 >>> positionBits);
     }
   }
 

@@ -62,7 +62,7 @@ final class ProjectShard {
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   // The rows and their indexes: a reorganisation replaces them all at once (adopt)
-  private Backup[] rows = new Backup[16];
+  private RowArray rows = new RowArray();
   private int size;
   private int sortedCount;
   private int liveCount;
@@ -78,7 +78,7 @@ final class ProjectShard {
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
   private TailOrder tail = new TailOrder();
   /** Reads rows for {@link #tail}; bound to this shard, whichever arrays it holds. */
-  private final java.util.function.IntFunction<Backup> rowAt = position -> rows[position];
+  private final java.util.function.IntFunction<Backup> rowAt = position -> rows.get(position);
 
   // Reorganisation: see reorganise()
   /** The ids changed since a reorganisation began copying the rows; null when none runs. */
@@ -124,7 +124,7 @@ final class ProjectShard {
   }
 
   Backup row(int position) {
-    return rows[position];
+    return rows.get(position);
   }
 
   boolean isLive(int position) {
@@ -205,12 +205,12 @@ final class ProjectShard {
     for (Postings postings : servers.groupPostings(serverId)) {
       MatchSet rowsOfServer = MatchSet.of(postings);
       int sortedNewest = rowsOfServer.previous(sortedCount - 1);
-      if (sortedNewest >= 0 && (newest == null || ROW_ORDER.compare(rows[sortedNewest], newest) > 0)) {
-        newest = rows[sortedNewest];
+      if (sortedNewest >= 0 && (newest == null || ROW_ORDER.compare(rows.get(sortedNewest), newest) > 0)) {
+        newest = rows.get(sortedNewest);
       }
       for (int position = rowsOfServer.next(sortedCount); position >= 0; position = rowsOfServer.next(position + 1)) {
-        if (newest == null || ROW_ORDER.compare(rows[position], newest) > 0) {
-          newest = rows[position];
+        if (newest == null || ROW_ORDER.compare(rows.get(position), newest) > 0) {
+          newest = rows.get(position);
         }
       }
     }
@@ -235,7 +235,7 @@ final class ProjectShard {
     int high = sortedCount;
     while (low < high) {
       int mid = (low + high) >>> 1;
-      int order = rows[mid].createdAt().compareTo(bound);
+      int order = rows.get(mid).createdAt().compareTo(bound);
       if (order < 0 || (strictlyAbove && order == 0)) {
         low = mid + 1;
       } else {
@@ -260,7 +260,7 @@ final class ProjectShard {
     int high = sortedCount;
     while (low < high) {
       int mid = (low + high) >>> 1;
-      int order = ROW_ORDER.compare(rows[mid], backup);
+      int order = ROW_ORDER.compare(rows.get(mid), backup);
       if (order < 0 || (strictlyAfter && order == 0)) {
         low = mid + 1;
       } else {
@@ -277,7 +277,7 @@ final class ProjectShard {
    * map nodes approximated), computed on demand in a pass over the indexed values, not the rows.
    */
   long estimatedIndexBytes() {
-    long bytes = 16 + 4L * rows.length + 16 + 8L * live.length;
+    long bytes = rows.estimatedBytes() + 16 + 8L * live.length;
     for (long[] bits : statusBits) {
       bytes += 16 + 8L * bits.length;
     }
@@ -321,15 +321,15 @@ final class ProjectShard {
     int high = Math.min(upTo, sortedCount);
     int step = 1;
     int low = high - 1;
-    while (low >= 0 && compareRows(rows[low], backup) > 0) {
+    while (low >= 0 && compareRows(rows.get(low), backup) > 0) {
       high = low;
       low = high - step;
       step <<= 1;
     }
     low = Math.max(low, 0);
-    while (low < high) {  // rows[high..] come after; find the first in [low, high) that does
+    while (low < high) {  // the rows from high on come after; find the first in [low, high) that does
       int mid = (low + high) >>> 1;
-      if (compareRows(rows[mid], backup) > 0) {
+      if (compareRows(rows.get(mid), backup) > 0) {
         high = mid;
       } else {
         low = mid + 1;
@@ -346,7 +346,7 @@ final class ProjectShard {
     int low = Math.max(0, from);
     int step = 1;
     int high = low;
-    while (high < sortedCount && compareRows(rows[high], backup) < 0) {
+    while (high < sortedCount && compareRows(rows.get(high), backup) < 0) {
       low = high + 1;
       high = low + step;
       step <<= 1;
@@ -354,7 +354,7 @@ final class ProjectShard {
     high = Math.min(high, sortedCount);
     while (low < high) {
       int mid = (low + high) >>> 1;
-      if (compareRows(rows[mid], backup) < 0) {
+      if (compareRows(rows.get(mid), backup) < 0) {
         low = mid + 1;
       } else {
         high = mid;
@@ -397,12 +397,12 @@ final class ProjectShard {
   }
 
   private boolean newerThanSorted(Backup backup) {
-    return sortedCount == 0 || compareRows(rows[sortedCount - 1], backup) < 0;
+    return sortedCount == 0 || compareRows(rows.get(sortedCount - 1), backup) < 0;
   }
 
   /** Moves the live row at {@code from} to the new position {@code to == size}: every index follows it. */
   private void relocate(int from, int to) {
-    Backup backup = rows[from];
+    Backup backup = rows.get(from);
     ensureRowCapacity(to + 1);
     size = to + 1;
     ids.remove(backup.id());
@@ -424,7 +424,7 @@ final class ProjectShard {
 
   /** Puts {@code backup} at the free {@code position}: row, live, status, progress and id. */
   private void occupy(int position, Backup backup) {
-    rows[position] = backup;
+    rows.set(position, backup);
     live = Bits.ensure(live, position);
     Bits.set(live, position);
     liveCount++;
@@ -434,9 +434,7 @@ final class ProjectShard {
   }
 
   private void ensureRowCapacity(int capacity) {
-    if (capacity > rows.length) {
-      rows = Arrays.copyOf(rows, Math.max(capacity, rows.length + (rows.length >>> 1) + 16));
-    }
+    rows.ensureCapacity(capacity);
   }
 
   /** Places {@code backup} in a new row with its status, usage, progress and id; not its field indexes. */
@@ -473,28 +471,28 @@ final class ProjectShard {
       appendRowWithoutUsage(backup);
     }
     int end = size;
-    usage.addAll(rows, first, end);
+    usage.addAll(backups, 0, backups.length);
     if (end - first < PARALLEL_BATCH) {
       for (int position = first; position < end; position++) {
-        indexAttributesAndTags(position, rows[position]);
-        indexTexts(position, rows[position]);
+        indexAttributesAndTags(position, rows.get(position));
+        indexTexts(position, rows.get(position));
       }
       return;
     }
     ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
       for (int position = first; position < end; position++) {
-        indexTexts(position, rows[position]);
+        indexTexts(position, rows.get(position));
       }
     });
     for (int position = first; position < end; position++) {
-      indexAttributesAndTags(position, rows[position]);
+      indexAttributesAndTags(position, rows.get(position));
     }
     texts.join();
   }
 
   /** Replaces the live backup at {@code position} by its next version {@code next} (same id). */
   void replace(int position, Backup next) {
-    Backup previous = rows[position];
+    Backup previous = rows.get(position);
     if (!previous.createdAt().equals(next.createdAt())) {
       remove(position);
       add(next);
@@ -518,15 +516,15 @@ final class ProjectShard {
     }
     if (!sameIndexedFields(previous, next)) {  // never for lifecycle transitions
       unindexFields(position, previous);
-      rows[position] = next;
+      rows.set(position, next);
       indexFields(position, next);
     }
-    rows[position] = next;
+    rows.set(position, next);
   }
 
   /** Removes the live backup at {@code position}. */
   void remove(int position) {
-    Backup backup = rows[position];
+    Backup backup = rows.get(position);
     changed(backup.id());
     if (position >= sortedCount) {
       tail.remove(position, backup, rowAt);
@@ -577,20 +575,9 @@ final class ProjectShard {
     if (tailRows > Math.max(minRebuildSlack, size / 256) || dead > Math.max(minRebuildSlack, size / 16)) {
       reorganisationDue = true;
     }
-    // a large shard grows its row array and id table beside the readers too: copying them under the
-    // write lock would hold it for milliseconds (a rehash of the ids of 5M rows, for about 100 ms)
-    int headroom = size / 16;
-    if (size >= GROWS_BESIDE_PER_SLACK * minRebuildSlack
-        && (size + headroom > rows.length || ids.growsWithin(headroom))) {
-      reorganisationDue = true;
-    }
+    // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
+    // write lock (RowArray, IdIndex), so growing needs no reorganisation
   }
-
-  /**
-   * Shards of at least this many times the rebuild slack (64k rows by default; a few hundred in
-   * tests, so that they grow this way too) grow by reorganising, beside the readers.
-   */
-  static final int GROWS_BESIDE_PER_SLACK = 64;
 
   /** Makes room for {@code rows} rows without growing the row array or the id table. */
   private void reserve(int capacity) {
@@ -646,8 +633,8 @@ final class ProjectShard {
         try {
           for (int position = from; position < Math.min(end, from + COPY_SLICE); position++) {
             // rows changed meanwhile are caught up below, by id: none is copied twice
-            if (Bits.get(live, position) && !changedDuringReorganisation.contains(rows[position].id())) {
-              copy.add(rows[position]);
+            if (Bits.get(live, position) && !changedDuringReorganisation.contains(rows.get(position).id())) {
+              copy.add(rows.get(position));
             }
           }
         } finally {
@@ -717,7 +704,7 @@ final class ProjectShard {
       try {
         for (int i = from; i < Math.min(ids.length, from + COPY_SLICE); i++) {
           int position = positionOf(ids[i]);
-          current[i] = position < 0 ? null : rows[position];
+          current[i] = position < 0 ? null : rows.get(position);
         }
       } finally {
         lock.readLock().unlock();
@@ -732,7 +719,7 @@ final class ProjectShard {
     Backup[] current = new Backup[ids.length];
     for (int i = 0; i < ids.length; i++) {
       int position = positionOf(ids[i]);
-      current[i] = position < 0 ? null : rows[position];
+      current[i] = position < 0 ? null : rows.get(position);
     }
     built.installAll(ids, current);
   }
@@ -758,7 +745,7 @@ final class ProjectShard {
   private void install(String id, Backup current) {
     int position = positionOf(id);
     if (position >= 0) {
-      Backup stored = rows[position];
+      Backup stored = rows.get(position);
       if (stored == current) {
         return;
       }
@@ -795,7 +782,7 @@ final class ProjectShard {
   }
 
   private String idAt(int position) {
-    return rows[position].id();
+    return rows.get(position).id();
   }
 
   /** The row order: creation time, then id. */

@@ -1,0 +1,166 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.testing.BackupGenerator;
+import io.csbs.testing.Seeds;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The structures that grow without a pause: {@link RowArray} (chunks instead of one copied array)
+ * against a list, across chunk boundaries; {@link IdIndex} (a table drained into a larger one a
+ * slice a change) against a map, with lookups, puts and removals while a drain runs, positions that
+ * widen during one, and bulk reservations in the middle of one. Replay with {@code -Dcsbs.seed=N}.
+ */
+class IncrementalGrowthTest {
+  private static final List<Backup> SAMPLE = BackupGenerator.builder().seed(5).projects(1).build().backups(64);
+
+  @RepeatedTest(10)
+  void rowArrayHoldsWhatAListHoldsAcrossChunks() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      RowArray rows = new RowArray();
+      List<Backup> model = new ArrayList<>();
+      int target = RowArray.CHUNK * (1 + random.nextInt(4)) + random.nextInt(RowArray.CHUNK);
+      while (model.size() < target) {
+        // grow by one (a single add) or by a batch that may span several chunks
+        int more = random.nextInt(8) == 0 ? 1 + random.nextInt(RowArray.CHUNK * 2) : 1;
+        int size = Math.min(target, model.size() + more);
+        rows.ensureCapacity(size);
+        assertTrue(rows.capacity() >= size, "capacity " + rows.capacity() + " for " + size);
+        while (model.size() < size) {
+          Backup backup = SAMPLE.get(random.nextInt(SAMPLE.size()));
+          rows.set(model.size(), backup);
+          model.add(backup);
+        }
+        int overwrite = random.nextInt(model.size());
+        Backup replacement = SAMPLE.get(random.nextInt(SAMPLE.size()));
+        rows.set(overwrite, replacement);
+        model.set(overwrite, replacement);
+      }
+      for (int position = 0; position < model.size(); position++) {
+        assertSame(model.get(position), rows.get(position), "row " + position);
+      }
+      int from = random.nextInt(model.size());
+      int to = from + random.nextInt(model.size() - from + 1);
+      Backup[] copied = new Backup[to - from];
+      rows.copyTo(from, to, copied);
+      for (int i = 0; i < copied.length; i++) {
+        assertSame(model.get(from + i), copied[i], "copied row " + (from + i));
+      }
+    });
+  }
+
+  @Test
+  void rowArrayGrowsTheFirstChunkThenAddsChunks() {
+    RowArray rows = new RowArray();
+    rows.ensureCapacity(100);
+    assertTrue(rows.capacity() >= 100 && rows.capacity() < RowArray.CHUNK, "a small project keeps a small array");
+    rows.set(99, SAMPLE.get(0));
+    rows.ensureCapacity(RowArray.CHUNK + 1);
+    assertEquals(2 * RowArray.CHUNK, rows.capacity());
+    assertSame(SAMPLE.get(0), rows.get(99), "rows survive the first chunk's growth");
+    rows.set(RowArray.CHUNK, SAMPLE.get(1));
+    assertSame(SAMPLE.get(1), rows.get(RowArray.CHUNK));
+    assertNull(rows.get(RowArray.CHUNK - 1));
+  }
+
+  @RepeatedTest(20)
+  void idIndexAnswersLikeAMapWhileItsTableDrainsIntoALargerOne() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int maxPosition = 1 << (10 + random.nextInt(10));
+      String[] idAt = new String[maxPosition + 1];
+      IdIndex index = new IdIndex(position -> idAt[position]);
+      Map<String, Integer> model = new HashMap<>();
+      List<String> known = new ArrayList<>();
+      int nextPosition = 0;
+      int lookupsWhileDraining = 0;
+      for (int step = 0; step < 30_000; step++) {
+        int action = random.nextInt(10);
+        if (model.isEmpty() || action < 6) {
+          // mostly the next position (as a shard appends), sometimes a free one anywhere
+          int position = random.nextInt(4) > 0 && nextPosition <= maxPosition ? nextPosition++ : random.nextInt(maxPosition + 1);
+          if (idAt[position] != null) {
+            continue;
+          }
+          String id = "b-" + seed + "-" + step;
+          idAt[position] = id;
+          index.put(id, position);
+          model.put(id, position);
+          known.add(id);
+        } else if (action < 9) {
+          String id = known.get(random.nextInt(known.size()));
+          Integer position = model.remove(id);
+          index.remove(id);
+          if (position != null) {
+            idAt[position] = null;
+          }
+        } else if (random.nextInt(50) == 0) {
+          // a bulk reservation in the middle of whatever runs
+          index.ensureCapacity(model.size() * (1 + random.nextInt(4)));
+        }
+        if (index.migrating()) {
+          lookupsWhileDraining++;
+        }
+        String probe = !known.isEmpty() && random.nextBoolean() ? known.get(random.nextInt(known.size())) : "absent-" + step;
+        assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
+        assertEquals(model.size(), index.size(), "size");
+      }
+      for (String id : known) {
+        assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
+      }
+      assertTrue(lookupsWhileDraining > 0, "no lookup ran while a table drained");
+    });
+  }
+
+  @Test
+  void idIndexRemovesAnIdThatHasNotMovedYetWithoutCuttingProbeRuns() {
+    // ids whose hashes collide share one probe run; removing one from the draining table must not
+    // hide the others behind it
+    String[] idAt = new String[4096];
+    IdIndex index = new IdIndex(position -> idAt[position]);
+    List<String> colliding = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      StringBuilder id = new StringBuilder();
+      for (int bit = 0; bit < 4; bit++) {
+        id.append((i >>> bit & 1) == 0 ? "Aa" : "BB");  // "Aa" and "BB" have the same hash code
+      }
+      colliding.add(id.toString());
+    }
+    int position = 0;
+    for (String id : colliding) {
+      idAt[position] = id;
+      index.put(id, position++);
+    }
+    while (!index.migrating()) {
+      String id = "filler-" + position;
+      idAt[position] = id;
+      index.put(id, position++);
+    }
+    assertTrue(index.migrating());
+    index.remove(colliding.get(0));
+    for (int i = 1; i < colliding.size(); i++) {
+      assertEquals(i, index.get(colliding.get(i)), colliding.get(i));
+    }
+    assertEquals(-1, index.get(colliding.get(0)));
+    for (int i = 0; i < 1000; i++) {  // drain the rest
+      String id = "more-" + position;
+      idAt[position] = id;
+      index.put(id, position++);
+    }
+    for (int i = 1; i < colliding.size(); i++) {
+      assertEquals(i, index.get(colliding.get(i)), colliding.get(i));
+    }
+  }
+}
