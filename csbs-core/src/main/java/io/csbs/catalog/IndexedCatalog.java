@@ -113,12 +113,24 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
+   * Takes {@code shard}'s write lock for a change, first waiting while a reorganisation's last
+   * catch-up holds writers off; that wait counts as a lock wait.
+   */
+  private static void lockForChange(ProjectShard shard) {
+    long gated = shard.awaitWriterGate();
+    if (gated > 0) {
+      shard.stats.waitedForLock(gated);
+    }
+    lock(shard, shard.lock.writeLock());
+  }
+
+  /**
    * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then
    * delivers the changes it recorded and starts a reorganisation if one is due.
    */
   private <T> T changeUnderLock(ProjectShard shard, Supplier<T> change) {
     Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
+    lockForChange(shard);
     long held = System.nanoTime();
     try {
       return change.get();
@@ -158,7 +170,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(backup.projectId());
     Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
+    lockForChange(shard);
     long held = System.nanoTime();
     try {
       if (shard.positionOf(backup.id()) >= 0) {
@@ -188,7 +200,7 @@ final class IndexedCatalog implements BackupCatalog {
     try {
       for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
         ProjectShard shard = shardFor(projectId);
-        lock(shard, shard.lock.writeLock());
+        lockForChange(shard);
         locked.add(shard);
       }
       for (ProjectShard shard : locked) {
@@ -287,7 +299,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(change.projectId());
     Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
+    lockForChange(shard);
     long held = System.nanoTime();
     try {
       long current = shard.sequence();
@@ -339,7 +351,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(snapshot.projectId());
     Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
+    lockForChange(shard);
     try {
       if (shard.liveCount() > 0 || shard.sequence() > 0) {
         throw new IllegalStateException("project " + snapshot.projectId() + " has " + shard.liveCount()
@@ -582,7 +594,7 @@ final class IndexedCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(requireProject(projectId));
     Lock lock = shard.lock.writeLock();
-    lock(shard, lock);
+    lockForChange(shard);
     try {
       shard.setQuota(quota);
     } finally {

@@ -86,6 +86,9 @@ final class ProjectShard {
   /** Set (under the write lock) by the change that made a reorganisation due; cleared when one starts. */
   private volatile boolean reorganisationDue;
   private final java.util.concurrent.atomic.AtomicBoolean reorganising = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Set while a reorganisation's last rounds of catching up hold writers off; see awaitWriterGate(). */
+  private volatile boolean writersHeldOff;
+  private final Object writerGate = new Object();
   final ShardStats stats = new ShardStats();
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
@@ -607,7 +610,11 @@ final class ProjectShard {
    *   <li>Without a lock: the copy is sorted and indexed into a new shard that only this thread sees.
    *   <li>Rounds of catching up: under the write lock, for an instant, the remembered ids are taken;
    *       under the read lock, a slice at a time, their current rows are read; without a lock, they
-   *       are applied to the new shard. Each round is shorter than the one before.
+   *       are applied to the new shard. Each round is shorter than the one before, as long as the
+   *       rounds apply changes faster than writers make them; once at most {@value
+   *       #HOLD_WRITERS_OFF_BELOW} ids remain (or after {@value #HOLD_WRITERS_OFF_AFTER_ROUNDS}
+   *       rounds), writers wait at a gate, outside the lock, until the swap, so that the rounds
+   *       shrink to a few ids whatever the writers do.
    *   <li>Under the write lock, once at most {@value #FINAL_CATCH_UP} ids remain: they are applied
    *       and the new rows and indexes replace the old ones, all at once.
    * </ol>
@@ -664,6 +671,13 @@ final class ProjectShard {
         } finally {
           lock.writeLock().unlock();
         }
+        // writers that change rows about as fast as the rounds apply them would keep the rounds from
+        // shrinking to a few ids: once few remain (or after many rounds, when writers outpace the
+        // rounds), writers wait (not holding the lock; readers go on) for the last rounds, which then
+        // apply only what remained
+        if (changedIds.size() <= HOLD_WRITERS_OFF_BELOW || round >= HOLD_WRITERS_OFF_AFTER_ROUNDS) {
+          holdWritersOff();
+        }
         catchUpBesideWriters(built, changedIds);
       }
       stats.reorganised(System.nanoTime() - started, swapHold);
@@ -676,15 +690,69 @@ final class ProjectShard {
       }
       throw e;
     } finally {
+      letWritersIn();
       reorganising.set(false);
     }
   }
 
+  /** Makes the writers of this shard wait at {@link #awaitWriterGate()} until {@link #letWritersIn()}. */
+  private void holdWritersOff() {
+    writersHeldOff = true;
+  }
+
+  private void letWritersIn() {
+    if (writersHeldOff) {
+      synchronized (writerGate) {
+        writersHeldOff = false;
+        writerGate.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits, before a change takes the write lock, while a reorganisation's last catch-up holds writers
+   * off (never while the caller holds this shard's lock); returns the nanoseconds waited, 0 if none.
+   * A writer that passes just before the gate closes is caught up by the next round, as any other.
+   */
+  long awaitWriterGate() {
+    if (!writersHeldOff) {
+      return 0;
+    }
+    long start = System.nanoTime();
+    boolean interrupted = false;
+    synchronized (writerGate) {
+      while (writersHeldOff) {
+        try {
+          writerGate.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;  // a change is not interruptible: wait on, then restore the status
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return Math.max(1, System.nanoTime() - start);
+  }
+
   /** Copying reads this many rows under one hold of the read lock. */
   static final int COPY_SLICE = 16_384;
-  /** The last round of catching up, under the write lock, applies at most this many changed ids. */
-  static final int FINAL_CATCH_UP = 128;
-  private static final int MAX_CATCH_UP_ROUNDS = 64;
+  /**
+   * Catching up looks this many ids up under one hold of the read lock: a lookup is a few cache
+   * misses, so a slice keeps writers waiting well under a millisecond.
+   */
+  static final int CATCH_UP_SLICE = 2_048;
+  /**
+   * The last round of catching up, under the write lock, applies at most this many changed ids: a
+   * few microseconds each, so that the swap holds the lock well under a millisecond.
+   */
+  static final int FINAL_CATCH_UP = 32;
+  /** Writers wait for the last rounds once at most this many ids remain (milliseconds of catching up). */
+  static final int HOLD_WRITERS_OFF_BELOW = 1024;
+  /** ... or after this many rounds, however many remain. */
+  static final int HOLD_WRITERS_OFF_AFTER_ROUNDS = 16;
+  /** Never reached while writers are held off (each round then applies only what the last left). */
+  private static final int MAX_CATCH_UP_ROUNDS = 1024;
 
   private int liveCountUnderReadLock() {
     lock.readLock().lock();
@@ -699,10 +767,10 @@ final class ProjectShard {
   private void catchUpBesideWriters(ProjectShard built, Set<String> changedIds) {
     String[] ids = changedIds.toArray(new String[0]);
     Backup[] current = new Backup[ids.length];
-    for (int from = 0; from < ids.length; from += COPY_SLICE) {
+    for (int from = 0; from < ids.length; from += CATCH_UP_SLICE) {
       lock.readLock().lock();
       try {
-        for (int i = from; i < Math.min(ids.length, from + COPY_SLICE); i++) {
+        for (int i = from; i < Math.min(ids.length, from + CATCH_UP_SLICE); i++) {
           int position = positionOf(ids[i]);
           current[i] = position < 0 ? null : rows.get(position);
         }
