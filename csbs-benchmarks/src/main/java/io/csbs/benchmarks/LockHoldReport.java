@@ -19,12 +19,23 @@ import java.util.Random;
  * args[0]} backups in creation order, then makes {@code args[1]} changes, one by one: 40% backups
  * added late (the creation time of a stored one, a new id), 20% new backups, 20% lifecycle
  * transitions, 20% removals; reorganisations run beside on the catalog's background thread. Prints
- * the statistics, the changes a second, and how long the reorganisations took.
+ * the statistics, the changes a second, and how long the reorganisations took; and, measured around
+ * each call, its longest wall time and the longest CPU time of the changing thread: a hold of the
+ * lock counts the GC pauses and the time the thread spent off the CPU (another process, on a shared
+ * machine) while it held the lock, its CPU time only the work the change did.
  *
  * <p>Run: {@code java -Xmx12g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.LockHoldReport 5000000 1000000}
  */
 public final class LockHoldReport {
   private LockHoldReport() {}
+
+  private static long gcMillis() {
+    long total = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
+  }
 
   /** Prints the report for {@code args[0]} backups (1,000,000) and {@code args[1]} changes (500,000). */
   public static void main(String[] args) throws InterruptedException {
@@ -43,10 +54,18 @@ public final class LockHoldReport {
     io.csbs.testing.BackupGenerator fresh = io.csbs.testing.BackupGenerator.builder().seed(7).projects(1)
         .servers(Math.max(10, size / 50)).window(workload.now.plus(java.time.Duration.ofDays(30)), java.time.Duration.ofDays(29))
         .build();
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long gcBefore = gcMillis();
     long start = System.nanoTime();
     int made = 0;
+    long longestWall = 0;
+    long longestCpu = 0;
+    int overWall = 0;
+    int overCpu = 0;
     for (int i = 0; i < changes; i++) {
       int kind = random.nextInt(10);
+      long wallStart = System.nanoTime();
+      long cpuStart = threads.getCurrentThreadCpuTime();
       if (kind < 4) {
         Backup late = stored.get(random.nextInt(stored.size())).toBuilder().id("late-" + i).version(1).build();
         catalog.add(late);
@@ -62,6 +81,8 @@ public final class LockHoldReport {
         if (current == null) {
           continue;
         }
+        wallStart = System.nanoTime();  // the lookup above is a read, not part of the change
+        cpuStart = threads.getCurrentThreadCpuTime();
         if (kind < 8 && current.status() == BackupStatus.AVAILABLE) {
           catalog.apply(project, current.id(), current.version(), Transition.restore()).ifPresent(b -> stored.set(at, b));
         } else if (kind < 8 && current.status() == BackupStatus.RESTORING) {
@@ -72,10 +93,22 @@ public final class LockHoldReport {
           stored.remove(stored.size() - 1);
         }
       }
+      long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
+      long wall = System.nanoTime() - wallStart;
+      longestWall = Math.max(longestWall, wall);
+      longestCpu = Math.max(longestCpu, cpu);
+      overWall += wall > 1_000_000 ? 1 : 0;
+      overCpu += cpu > 1_000_000 ? 1 : 0;
       made++;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "%,d changes in %.2f s: %,.0f a second%n", made, seconds, made / seconds);
+    // a change's wall time includes GC pauses and time off the CPU (other processes on a shared
+    // machine); the changing thread's CPU time does not: it is the work the change itself did
+    System.out.printf(Locale.ROOT,
+        "one change, as the caller sees it: longest %.3f ms of wall time (%d over 1 ms), longest %.3f ms of"
+            + " the thread's CPU time (%d over 1 ms); GC during the changes: %d ms in all%n",
+        longestWall / 1e6, overWall, longestCpu / 1e6, overCpu, gcMillis() - gcBefore);
     for (int wait = 0; wait < 600; wait++) {  // let the last reorganisation finish
       Thread.sleep(100);
       if (catalog.stats(project).reorganisations() > 0 && wait > 50) {
