@@ -70,12 +70,12 @@ final class IdIndex {
     int hash = spread(id.hashCode());
     int slot = current.find(hash, id, idAt, 0);
     if (slot >= 0) {
-      return current.positionOf(current.slots[slot]);
+      return current.positionOf(current.get(slot));
     }
     if (old != null) {
       slot = old.find(hash, id, idAt, migrated);
       if (slot >= 0) {
-        return old.positionOf(old.slots[slot]);
+        return old.positionOf(old.get(slot));
       }
     }
     return -1;
@@ -86,9 +86,9 @@ final class IdIndex {
     migrateSome();
     int needed = positionBitsFor(position);
     if (needed > current.positionBits) {
-      grow(current.slots.length, needed);
+      grow(current.capacity, needed);
     }
-    if ((current.size + 1) * 4L > current.slots.length * 3L) {
+    if ((current.size + 1) * 4L > current.capacity * 3L) {
       grow(capacityFor(size() + 1), current.positionBits);
     }
     current.insert(spread(id.hashCode()), position);
@@ -106,8 +106,8 @@ final class IdIndex {
     }
     finishMigration();
     int bits = Math.max(current.positionBits, positionBitsFor(expected));
-    if (expected * 4L > current.slots.length * 3L || bits > current.positionBits) {
-      int capacity = Math.max(current.slots.length,
+    if (expected * 4L > current.capacity * 3L || bits > current.positionBits) {
+      int capacity = Math.max(current.capacity,
           (int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
       Table grown = new Table(capacity, bits);
       current.moveAllInto(grown, idAt, 0);
@@ -127,7 +127,7 @@ final class IdIndex {
     if (old != null) {
       slot = old.find(hash, id, idAt, migrated);
       if (slot >= 0) {
-        old.slots[slot] = old.tombstone();
+        old.set(slot, old.tombstone());
         oldLive--;
       }
     }
@@ -154,20 +154,19 @@ final class IdIndex {
     if (old == null) {
       return;
     }
-    int end = Math.min(old.slots.length, migrated + MIGRATE_SLOTS);
+    int end = Math.min(old.capacity, migrated + MIGRATE_SLOTS);
     migrate(end);
   }
 
   private void finishMigration() {
     if (old != null) {
-      migrate(old.slots.length);
+      migrate(old.capacity);
     }
   }
 
   private void migrate(int end) {
-    int[] slots = old.slots;
     for (int slot = migrated; slot < end; slot++) {
-      int entry = slots[slot];
+      int entry = old.get(slot);
       if (entry != EMPTY && !old.isTombstone(entry)) {
         int position = old.positionOf(entry);
         current.insert(spread(idAt.apply(position).hashCode()), position);
@@ -176,7 +175,7 @@ final class IdIndex {
       }
     }
     migrated = end;
-    if (end == slots.length) {
+    if (end == old.capacity) {
       old = null;
       oldLive = 0;
       migrated = 0;
@@ -192,9 +191,19 @@ final class IdIndex {
     return Math.max(MIN_POSITION_BITS, 32 - Integer.numberOfLeadingZeros(position + 1));
   }
 
-  /** One table: slots of {@code fingerprint << positionBits | position + 1}, 0 for an empty slot. */
+  /**
+   * One table: slots of {@code fingerprint << positionBits | position + 1}, 0 for an empty slot, in
+   * pages of {@value #PAGE} slots that a large table allocates as they are first written: a new
+   * table of 5M ids' slots, zeroed at once, would cost milliseconds (57 MB) under the write lock,
+   * a page costs microseconds, and a table being filled by a drain allocates its pages over many
+   * changes. A page never written reads as empty slots.
+   */
   private static final class Table {
-    final int[] slots;
+    static final int PAGE_BITS = 14;
+    static final int PAGE = 1 << PAGE_BITS;
+
+    final int[][] pages;
+    final int capacity;
     /**
      * The fingerprint is the hash's low bits, the slot comes from its high bits, so the two are
      * apart; the position field is at least as wide as the largest position stored.
@@ -203,19 +212,41 @@ final class IdIndex {
     int size;
 
     Table(int capacity, int positionBits) {
-      this.slots = new int[capacity];
+      this.capacity = capacity;
       this.positionBits = positionBits;
+      this.pages = new int[(capacity + PAGE - 1) >>> PAGE_BITS][];
+      if (capacity < PAGE) {
+        pages[0] = new int[capacity];
+      }
+    }
+
+    int get(int slot) {
+      int[] page = pages[slot >>> PAGE_BITS];
+      return page == null ? EMPTY : page[slot & (PAGE - 1)];
+    }
+
+    void set(int slot, int entry) {
+      int[] page = pages[slot >>> PAGE_BITS];
+      if (page == null) {
+        page = new int[PAGE];
+        pages[slot >>> PAGE_BITS] = page;
+      }
+      page[slot & (PAGE - 1)] = entry;
     }
 
     long estimatedBytes() {
-      return 32 + 16 + 4L * slots.length;
+      long bytes = 48 + 16 + 4L * pages.length;
+      for (int[] page : pages) {
+        bytes += page == null ? 0 : 16 + 4L * page.length;
+      }
+      return bytes;
     }
 
     /** The slot of {@code id}, or -1; slots below {@code movedBelow} count as moved, not found. */
     int find(int hash, String id, IntFunction<String> idAt, int movedBelow) {
       int fingerprint = fingerprint(hash);
       for (int slot = home(hash); ; slot = nextSlot(slot)) {
-        int entry = slots[slot];
+        int entry = get(slot);
         if (entry == EMPTY) {
           return -1;
         }
@@ -228,24 +259,24 @@ final class IdIndex {
 
     void insert(int hash, int position) {
       int slot = home(hash);
-      while (slots[slot] != EMPTY) {
+      while (get(slot) != EMPTY) {
         slot = nextSlot(slot);
       }
-      slots[slot] = fingerprint(hash) << positionBits | (position + 1);
+      set(slot, fingerprint(hash) << positionBits | (position + 1));
     }
 
     /** Empties {@code slot}, shifting back the entries of its probe run so that lookups stay correct. */
     void removeAt(int slot, IntFunction<String> idAt) {
-      slots[slot] = EMPTY;
+      set(slot, EMPTY);
       size--;
-      for (int next = nextSlot(slot); slots[next] != EMPTY; next = nextSlot(next)) {
-        int entry = slots[next];
+      for (int next = nextSlot(slot); get(next) != EMPTY; next = nextSlot(next)) {
+        int entry = get(next);
         int home = home(spread(idAt.apply(positionOf(entry)).hashCode()));
         // move the entry back into the hole unless its home lies cyclically in (slot, next]
         boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
         if (!homeBetween) {
-          slots[slot] = entry;
-          slots[next] = EMPTY;
+          set(slot, entry);
+          set(next, EMPTY);
           slot = next;
         }
       }
@@ -253,8 +284,8 @@ final class IdIndex {
 
     /** Inserts every id at or above slot {@code from} into {@code into}. */
     void moveAllInto(Table into, IntFunction<String> idAt, int from) {
-      for (int slot = from; slot < slots.length; slot++) {
-        int entry = slots[slot];
+      for (int slot = from; slot < capacity; slot++) {
+        int entry = get(slot);
         if (entry != EMPTY && !isTombstone(entry)) {
           int position = positionOf(entry);
           into.insert(spread(idAt.apply(position).hashCode()), position);
@@ -278,11 +309,11 @@ final class IdIndex {
 
     /** The slot a hash starts probing at: its high bits scaled to the table, no power of two needed. */
     int home(int hash) {
-      return (int) (((hash & 0xFFFF_FFFFL) * slots.length) >>> 32);
+      return (int) (((hash & 0xFFFF_FFFFL) * capacity) >>> 32);
     }
 
     int nextSlot(int slot) {
-      return slot + 1 == slots.length ? 0 : slot + 1;
+      return slot + 1 == capacity ? 0 : slot + 1;
     }
 
     int fingerprint(int hash) {
