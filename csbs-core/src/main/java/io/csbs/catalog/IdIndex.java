@@ -86,7 +86,9 @@ final class IdIndex {
     migrateSome();
     int needed = positionBitsFor(position);
     if (needed > current.positionBits) {
-      grow(current.capacity, needed);
+      // as roomy as a growth would make it: a table as full as the old one would fill during the
+      // drain, and growing then would have to finish the drain at once
+      grow(Math.max(current.capacity, capacityFor(size() + 1)), needed);
     }
     if ((current.size + 1) * 4L > current.capacity * 3L) {
       grow(capacityFor(size() + 1), current.positionBits);
