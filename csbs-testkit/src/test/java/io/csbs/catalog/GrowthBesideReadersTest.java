@@ -16,6 +16,7 @@ import io.csbs.testing.FakeClock;
 import io.csbs.testing.QueryGenerator;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.testing.Seeds;
+import io.csbs.usage.UsageQuery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -134,6 +135,8 @@ class GrowthBesideReadersTest {
   private static void compare(ReferenceCatalog reference, IndexedCatalog indexed, String project,
       QueryGenerator queries, SplittableRandom random, String context) {
     assertEquals(reference.count(project, Predicates.all()), indexed.count(project, Predicates.all()), context);
+    assertEquals(reference.usage(project, UsageQuery.firstServers(50)), indexed.usage(project, UsageQuery.firstServers(50)),
+        context + ": usage");
     for (int i = 0; i < 10; i++) {
       Query query = queries.nextQuery();
       if (random.nextInt(4) == 0 && query.marker().isEmpty()) {
