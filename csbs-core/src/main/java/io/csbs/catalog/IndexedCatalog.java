@@ -96,6 +96,12 @@ final class IndexedCatalog implements BackupCatalog {
     return shard == null ? 0 : shard.stats.reorganisations();
   }
 
+  /** How many row positions the project's shard uses, live or removed; 0 for a project without one. */
+  int positions(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : readShard(projectId, ProjectShard::size);
+  }
+
   /** Starts the shard's reorganisation if one is due and none runs; the caller holds no lock. */
   private void reorganiseIfDue(ProjectShard shard) {
     if (shard.claimReorganisation()) {

@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * page, not the tail). A backup newer than the sorted rows extends them even while a tail exists:
  * the tail's first row moves to a new position at the end, so the tail holds only late backups, 5%
  * of them when 5% arrive late, not everything added after the first late one. A removed row keeps
- * its backup (so that binary searches still read its creation time) but leaves every index.
+ * its backup (so that binary searches still read its creation time) but leaves every index; a
+ * removed tail row's position is taken again by a later late backup.
  *
  * <p>When the tail or the removed rows grow past a fraction of the rows, the shard {@linkplain
  * #reorganise() reorganises} the way Lucene merges segments: a new shard is built in order from a
@@ -77,6 +78,13 @@ final class ProjectShard {
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
   private TailOrder tail = new TailOrder();
+  /**
+   * Dead tail positions a late backup may take again, as a stack; a position whose bit in {@link
+   * #freeTailBits} is clear was taken by the sorted rows since, and is skipped.
+   */
+  private int[] freeTail = new int[8];
+  private int freeTailCount;
+  private long[] freeTailBits = new long[1];
   /** Reads rows for {@link #tail}; bound to this shard, whichever arrays it holds. */
   private final java.util.function.IntFunction<Backup> rowAt = position -> rows.get(position);
 
@@ -285,6 +293,7 @@ final class ProjectShard {
       bytes += 16 + 8L * bits.length;
     }
     bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
+    bytes += 16 + 4L * freeTail.length + 16 + 8L * freeTailBits.length;
     bytes += names.estimatedBytes() + servers.estimatedBytes();
     for (Map<String, Postings> index : attributes.values()) {
       bytes += postingsBytes(index);
@@ -386,7 +395,9 @@ final class ProjectShard {
       // live) moves to a new position at the end, so that the tail keeps only late backups
       int freed = sortedCount;
       if (Bits.get(live, freed)) {
-        relocate(freed, size);
+        relocate(freed);
+      } else {
+        Bits.clear(freeTailBits, freed);  // a free tail position no more: the sorted rows take it
       }
       sortedCount++;
       place(freed, backup);
@@ -403,11 +414,18 @@ final class ProjectShard {
     return sortedCount == 0 || compareRows(rows.get(sortedCount - 1), backup) < 0;
   }
 
-  /** Moves the live row at {@code from} to the new position {@code to == size}: every index follows it. */
-  private void relocate(int from, int to) {
+  /**
+   * Moves the live tail row at {@code from} to a free tail position, or a new one at the end: every
+   * index follows it.
+   */
+  private void relocate(int from) {
     Backup backup = rows.get(from);
-    ensureRowCapacity(to + 1);
-    size = to + 1;
+    int to = takeFreeTailPosition();
+    if (to < 0) {
+      to = size;
+      ensureRowCapacity(to + 1);
+      size = to + 1;
+    }
     ids.remove(backup.id());
     Bits.clear(live, from);
     liveCount--;
@@ -448,15 +466,48 @@ final class ProjectShard {
   }
 
   private int appendRowWithoutUsage(Backup backup) {
-    ensureRowCapacity(size + 1);
-    int position = size++;
-    if (sortedCount == position && newerThanSorted(backup)) {
+    int position;
+    if (size == sortedCount && newerThanSorted(backup)) {
+      ensureRowCapacity(size + 1);
+      position = size++;
       sortedCount++;
     } else {
+      position = takeFreeTailPosition();
+      if (position < 0) {
+        ensureRowCapacity(size + 1);
+        position = size++;
+      }
       tail.insert(position, backup, rowAt);
     }
     occupy(position, backup);
     return position;
+  }
+
+  /**
+   * Remembers the dead tail position {@code position} for a later late backup. Tail positions need
+   * no order (the tail's order is {@link TailOrder}'s), so a late backup may take one again: a shard
+   * whose late backups come and go (imports, then retention) keeps its tail and removed rows as they
+   * were, rather than growing them until a reorganisation.
+   */
+  private void freeTailPosition(int position) {
+    if (freeTailCount == freeTail.length) {
+      freeTail = Arrays.copyOf(freeTail, freeTailCount * 2);
+    }
+    freeTail[freeTailCount++] = position;
+    freeTailBits = Bits.ensure(freeTailBits, position);
+    Bits.set(freeTailBits, position);
+  }
+
+  /** A dead tail position to take again, or -1; skips those the sorted rows took since they were freed. */
+  private int takeFreeTailPosition() {
+    while (freeTailCount > 0) {
+      int position = freeTail[--freeTailCount];
+      if (Bits.get(freeTailBits, position)) {
+        Bits.clear(freeTailBits, position);
+        return position;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -539,6 +590,9 @@ final class ProjectShard {
     usage.remove(backup);
     running.remove(position);
     unindexFields(position, backup);
+    if (position >= sortedCount) {
+      freeTailPosition(position);
+    }
     noteIfReorganisationDue();
   }
 
@@ -847,6 +901,9 @@ final class ProjectShard {
     names = built.names;
     servers = built.servers;
     tail = built.tail;
+    freeTail = built.freeTail;
+    freeTailCount = built.freeTailCount;
+    freeTailBits = built.freeTailBits;
   }
 
   private String idAt(int position) {
