@@ -32,6 +32,8 @@ final class IdIndex {
   static final int MIGRATE_SLOTS = 8;
 
   private IntFunction<String> idAt;
+  /** The group of the key at a position, for keys that are (group, text) pairs; null for plain ids. */
+  private final IntFunction<String> groupAt;
   /** Where ids are put: the only table, or the new one while the old drains. */
   private Table current = new Table(16, MIN_POSITION_BITS);
   /** The table being drained into {@link #current}, or null. */
@@ -42,7 +44,16 @@ final class IdIndex {
   private int oldLive;
 
   IdIndex(IntFunction<String> idAt) {
-    this.idAt = idAt;
+    this(idAt, null);
+  }
+
+  /**
+   * An index of keys that are (group, text) pairs: {@code keyAt} gives the text at a position,
+   * {@code groupAt} its group (null for none). {@link TextIndex} finds its entries with it.
+   */
+  IdIndex(IntFunction<String> keyAt, IntFunction<String> groupAt) {
+    this.idAt = keyAt;
+    this.groupAt = groupAt;
   }
 
   /** Reads ids through {@code idAt} from now on: the shard that adopts this index reads its own rows. */
@@ -67,13 +78,18 @@ final class IdIndex {
 
   /** The position of {@code id}, or -1. */
   int get(String id) {
-    int hash = spread(id.hashCode());
-    int slot = current.find(hash, id, idAt, 0);
+    return get(null, id);
+  }
+
+  /** The position of the key ({@code group}, {@code id}), or -1; {@code group} null for plain ids. */
+  int get(String group, String id) {
+    int hash = hash(group, id);
+    int slot = current.find(hash, group, id, this, 0);
     if (slot >= 0) {
       return current.positionOf(current.get(slot));
     }
     if (old != null) {
-      slot = old.find(hash, id, idAt, migrated);
+      slot = old.find(hash, group, id, this, migrated);
       if (slot >= 0) {
         return old.positionOf(old.get(slot));
       }
@@ -83,6 +99,11 @@ final class IdIndex {
 
   /** Maps {@code id} (absent) to {@code position}. */
   void put(String id, int position) {
+    put(null, id, position);
+  }
+
+  /** Maps the key ({@code group}, {@code id}) (absent) to {@code position}. */
+  void put(String group, String id, int position) {
     migrateSome();
     int needed = positionBitsFor(position);
     if (needed > current.positionBits) {
@@ -93,7 +114,7 @@ final class IdIndex {
     if ((current.size + 1) * 4L > current.capacity * 3L) {
       grow(capacityFor(size() + 1), current.positionBits);
     }
-    current.insert(spread(id.hashCode()), position);
+    current.insert(hash(group, id), position);
     current.size++;
   }
 
@@ -112,7 +133,7 @@ final class IdIndex {
       int capacity = Math.max(current.capacity,
           (int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
       Table grown = new Table(capacity, bits);
-      current.moveAllInto(grown, idAt, 0);
+      current.moveAllInto(grown, this, 0);
       current = grown;
     }
   }
@@ -120,14 +141,14 @@ final class IdIndex {
   /** Removes {@code id}, if present. */
   void remove(String id) {
     migrateSome();
-    int hash = spread(id.hashCode());
-    int slot = current.find(hash, id, idAt, 0);
+    int hash = hash(null, id);
+    int slot = current.find(hash, null, id, this, 0);
     if (slot >= 0) {
-      current.removeAt(slot, idAt);
+      current.removeAt(slot, this);
       return;
     }
     if (old != null) {
-      slot = old.find(hash, id, idAt, migrated);
+      slot = old.find(hash, null, id, this, migrated);
       if (slot >= 0) {
         old.set(slot, old.tombstone());
         oldLive--;
@@ -171,7 +192,7 @@ final class IdIndex {
       int entry = old.get(slot);
       if (entry != EMPTY && !old.isTombstone(entry)) {
         int position = old.positionOf(entry);
-        current.insert(spread(idAt.apply(position).hashCode()), position);
+        current.insert(hashAt(position), position);
         current.size++;
         oldLive--;
       }
@@ -245,7 +266,7 @@ final class IdIndex {
     }
 
     /** The slot of {@code id}, or -1; slots below {@code movedBelow} count as moved, not found. */
-    int find(int hash, String id, IntFunction<String> idAt, int movedBelow) {
+    int find(int hash, String group, String id, IdIndex keys, int movedBelow) {
       int fingerprint = fingerprint(hash);
       for (int slot = home(hash); ; slot = nextSlot(slot)) {
         int entry = get(slot);
@@ -253,7 +274,7 @@ final class IdIndex {
           return -1;
         }
         if (entry >>> positionBits == fingerprint && slot >= movedBelow && !isTombstone(entry)
-            && idAt.apply(positionOf(entry)).equals(id)) {
+            && keys.matches(positionOf(entry), group, id)) {
           return slot;
         }
       }
@@ -268,12 +289,12 @@ final class IdIndex {
     }
 
     /** Empties {@code slot}, shifting back the entries of its probe run so that lookups stay correct. */
-    void removeAt(int slot, IntFunction<String> idAt) {
+    void removeAt(int slot, IdIndex keys) {
       set(slot, EMPTY);
       size--;
       for (int next = nextSlot(slot); get(next) != EMPTY; next = nextSlot(next)) {
         int entry = get(next);
-        int home = home(spread(idAt.apply(positionOf(entry)).hashCode()));
+        int home = home(keys.hashAt(positionOf(entry)));
         // move the entry back into the hole unless its home lies cyclically in (slot, next]
         boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
         if (!homeBetween) {
@@ -285,12 +306,12 @@ final class IdIndex {
     }
 
     /** Inserts every id at or above slot {@code from} into {@code into}. */
-    void moveAllInto(Table into, IntFunction<String> idAt, int from) {
+    void moveAllInto(Table into, IdIndex keys, int from) {
       for (int slot = from; slot < capacity; slot++) {
         int entry = get(slot);
         if (entry != EMPTY && !isTombstone(entry)) {
           int position = positionOf(entry);
-          into.insert(spread(idAt.apply(position).hashCode()), position);
+          into.insert(keys.hashAt(position), position);
           into.size++;
         }
       }
@@ -321,6 +342,22 @@ final class IdIndex {
     int fingerprint(int hash) {
       return hash & (-1 >>> positionBits);
     }
+  }
+
+  /** Whether the key at {@code position} is ({@code group}, {@code id}). */
+  private boolean matches(int position, String group, String id) {
+    if (!idAt.apply(position).equals(id)) {
+      return false;
+    }
+    return groupAt == null || java.util.Objects.equals(groupAt.apply(position), group);
+  }
+
+  private int hashAt(int position) {
+    return hash(groupAt == null ? null : groupAt.apply(position), idAt.apply(position));
+  }
+
+  private static int hash(String group, String id) {
+    return spread(group == null ? id.hashCode() : id.hashCode() * 31 + group.hashCode());
   }
 
   /** Mixes all bits of the hash into the low ones that pick the slot (Murmur3's finalizer). */

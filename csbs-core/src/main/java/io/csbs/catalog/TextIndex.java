@@ -15,20 +15,24 @@ import java.util.Map;
  * <p>Entries may belong to a group: server names are grouped by server id, an entry per (id, name),
  * so that the same postings answer both "server id is" (the union of the group's entries, one in
  * practice) and "server name contains", and no row is indexed twice. Entries are found through an
- * open-addressing table of entry numbers rather than a map of boxed numbers, for the memory.
+ * {@link IdIndex} keyed by (group, text), a table of entry numbers rather than a map of boxed
+ * numbers, for the memory; like the entries themselves (in {@link ChunkedArray}s) it grows a slice
+ * at a time, so that a new entry costs microseconds also when names are mostly distinct and the
+ * entries number millions (a rehash of them all read every entry's text and group).
  */
 final class TextIndex {
   private static final int[] NO_ENTRIES = {0};
   /** Stands for every entry, when a needle is too short for the trigram lists to narrow it. */
   private static final byte[] ALL_ENTRIES = new byte[0];
 
-  private String[] groups = new String[16];
-  private String[] texts = new String[16];
-  private String[] lowerCase = new String[16];
-  private Postings[] postings = new Postings[16];
+  // in chunks, and found through an IdIndex, so that a new entry never copies or rehashes them all
+  private final ChunkedArray<String> groups = new ChunkedArray<>();
+  private final ChunkedArray<String> texts = new ChunkedArray<>();
+  private final ChunkedArray<String> lowerCase = new ChunkedArray<>();
+  private final ChunkedArray<Postings> postings = new ChunkedArray<>();
   private int entries;
-  /** Open addressing: entry number + 1, or 0 for an empty slot. */
-  private int[] slots = new int[32];
+  /** (group, text) to entry number. */
+  private final IdIndex slots = new IdIndex(texts::get, groups::get);
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
   private final Map<String, int[]> entriesByGroup = new HashMap<>();
   /**
@@ -43,11 +47,11 @@ final class TextIndex {
    * each entry (the texts themselves are the backups' strings), the trigram lists and the groups.
    */
   long estimatedBytes() {
-    long bytes = 64 + 16 * 4 + 4L * (groups.length + texts.length + lowerCase.length + postings.length + slots.length);
+    long bytes = 64 + 16 * 4 + 4L * 4 * postings.capacity() + slots.estimatedBytes();
     for (int entry = 0; entry < entries; entry++) {
-      bytes += postings[entry].estimatedBytes();
-      if (lowerCase[entry] != texts[entry]) {
-        bytes += 40 + lowerCase[entry].length();
+      bytes += postings.get(entry).estimatedBytes();
+      if (lowerCase.get(entry) != texts.get(entry)) {
+        bytes += 40 + lowerCase.get(entry).length();
       }
     }
     for (byte[] list : entriesByTrigram.values()) {
@@ -65,13 +69,13 @@ final class TextIndex {
     if (entry < 0) {
       entry = newEntry(group, text);
     }
-    postings[entry].add(position, rows);
+    postings.get(entry).add(position, rows);
   }
 
   void remove(String group, String text, int position) {
     int entry = find(group, text);
     if (entry >= 0) {
-      postings[entry].remove(position);
+      postings.get(entry).remove(position);
     }
   }
 
@@ -79,7 +83,7 @@ final class TextIndex {
   MatchSet group(String group, int rows) {
     int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
     if (members[0] == 1) {
-      return MatchSet.of(postings[members[1]]);
+      return MatchSet.of(postings.get(members[1]));
     }
     return union(members, members[0], rows, true);
   }
@@ -89,7 +93,7 @@ final class TextIndex {
     int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
     long total = 0;
     for (int i = 1; i <= members[0]; i++) {
-      total += postings[members[i]].count();
+      total += postings.get(members[i]).count();
     }
     return total;
   }
@@ -98,7 +102,7 @@ final class TextIndex {
   boolean groupContains(String group, int position) {
     int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
     for (int i = 1; i <= members[0]; i++) {
-      if (postings[members[i]].contains(position)) {
+      if (postings.get(members[i]).contains(position)) {
         return true;
       }
     }
@@ -110,7 +114,7 @@ final class TextIndex {
     int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
     Postings[] result = new Postings[members[0]];
     for (int i = 0; i < result.length; i++) {
-      result[i] = postings[members[i + 1]];
+      result[i] = postings.get(members[i + 1]);
     }
     return result;
   }
@@ -124,7 +128,7 @@ final class TextIndex {
     int matches = 0;
     for (int i = 0; i < count; i++) {
       int entry = reader == null ? i : reader.next();
-      if (postings[entry].count() > 0 && lowerCase[entry].contains(lowerNeedle)) {
+      if (postings.get(entry).count() > 0 && lowerCase.get(entry).contains(lowerNeedle)) {
         if (matches + 1 == matched.length) {
           matched = Arrays.copyOf(matched, matched.length * 2);
         }
@@ -132,7 +136,7 @@ final class TextIndex {
       }
     }
     if (matches == 1) {
-      return MatchSet.of(postings[matched[1]]);
+      return MatchSet.of(postings.get(matched[1]));
     }
     return union(matched, matches, rows, false);
   }
@@ -146,7 +150,7 @@ final class TextIndex {
     long total = 0;
     GapList.Reader reader = new GapList.Reader(candidates);
     for (int i = GapList.count(candidates); i > 0; i--) {
-      total += postings[reader.next()].count();
+      total += postings.get(reader.next()).count();
     }
     return Math.min(total, rows);
   }
@@ -155,7 +159,7 @@ final class TextIndex {
   private MatchSet union(int[] list, int count, int rows, boolean disjoint) {
     long total = 0;
     for (int i = 1; i <= count; i++) {
-      total += postings[list[i]].count();
+      total += postings.get(list[i]).count();
     }
     if (total == 0) {
       return MatchSet.EMPTY;
@@ -163,14 +167,14 @@ final class TextIndex {
     if (total * Postings.DENSE_RATIO > rows) {
       long[] words = new long[Bits.wordsFor(rows)];
       for (int i = 1; i <= count; i++) {
-        orInto(postings[list[i]], words);
+        orInto(postings.get(list[i]), words);
       }
       return MatchSet.window(words, 0);
     }
     int[] positions = new int[(int) total];
     int n = 0;
     for (int i = 1; i <= count; i++) {
-      Postings p = postings[list[i]];
+      Postings p = postings.get(list[i]);
       if (p.isDense()) {
         for (int position = Bits.nextSetBit(p.dense(), 0, p.dense().length); position >= 0;
             position = Bits.nextSetBit(p.dense(), position + 1, p.dense().length)) {
@@ -221,37 +225,17 @@ final class TextIndex {
   }
 
   private int find(String group, String text) {
-    int mask = slots.length - 1;
-    for (int slot = hash(group, text) & mask; ; slot = (slot + 1) & mask) {
-      int entry = slots[slot] - 1;
-      if (entry < 0) {
-        return -1;
-      }
-      if (texts[entry].equals(text) && (group == null ? groups[entry] == null : group.equals(groups[entry]))) {
-        return entry;
-      }
-    }
+    return slots.get(group, text);
   }
 
   private int newEntry(String group, String text) {
     int entry = entries++;
-    if (entry == postings.length) {
-      int capacity = entry * 2;
-      groups = Arrays.copyOf(groups, capacity);
-      texts = Arrays.copyOf(texts, capacity);
-      postings = Arrays.copyOf(postings, capacity);
-      lowerCase = Arrays.copyOf(lowerCase, capacity);
-    }
-    groups[entry] = group;
-    texts[entry] = text;
+    groups.set(entry, group);
+    texts.set(entry, text);
     String lower = text.toLowerCase(Locale.ROOT);
-    lowerCase[entry] = lower;
-    postings[entry] = new Postings();
-    if (entries * 2 > slots.length) {
-      rehash(slots.length * 2);
-    } else {
-      insert(entry);
-    }
+    lowerCase.set(entry, lower);
+    postings.set(entry, new Postings());
+    slots.put(group, text, entry);
     if (group != null) {
       entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
     }
@@ -278,28 +262,6 @@ final class TextIndex {
     }
     list[++list[0]] = entry;
     return list;
-  }
-
-  private void rehash(int capacity) {
-    slots = new int[capacity];
-    for (int entry = 0; entry < entries; entry++) {
-      insert(entry);
-    }
-  }
-
-  private void insert(int entry) {
-    int mask = slots.length - 1;
-    int slot = hash(groups[entry], texts[entry]) & mask;
-    while (slots[slot] != 0) {
-      slot = (slot + 1) & mask;
-    }
-    slots[slot] = entry + 1;
-  }
-
-  private static int hash(String group, String text) {
-    int h = text.hashCode() * 31 + (group == null ? 0 : group.hashCode());
-    h *= 0x9E3779B1;
-    return h ^ (h >>> 16);
   }
 
   /** A well-spread hash of the three chars at {@code at}. */

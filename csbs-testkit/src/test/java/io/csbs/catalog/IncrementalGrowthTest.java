@@ -163,4 +163,56 @@ class IncrementalGrowthTest {
       assertEquals(i, index.get(colliding.get(i)), colliding.get(i));
     }
   }
+
+  @RepeatedTest(5)
+  void chunkedArrayHoldsWhatAListHoldsAcrossChunks() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      ChunkedArray<String> array = new ChunkedArray<>();
+      List<String> model = new ArrayList<>();
+      int target = ChunkedArray.CHUNK * (1 + random.nextInt(3)) + random.nextInt(ChunkedArray.CHUNK);
+      for (int i = 0; i < target; i++) {
+        String value = "v" + random.nextInt(1000);
+        array.set(i, value);
+        model.add(value);
+        if (random.nextInt(100) == 0) {
+          int at = random.nextInt(model.size());
+          array.set(at, "overwritten");
+          model.set(at, "overwritten");
+        }
+      }
+      for (int i = 0; i < model.size(); i++) {
+        assertEquals(model.get(i), array.get(i), "index " + i);
+      }
+    });
+  }
+
+  @RepeatedTest(10)
+  void idIndexTellsGroupedKeysApartWhileItGrows() {
+    // the text index's use: keys are (group, text) pairs, the same text in several groups, a null
+    // group for ungrouped texts
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      List<String> groups = new ArrayList<>();
+      List<String> texts = new ArrayList<>();
+      IdIndex index = new IdIndex(texts::get, groups::get);
+      Map<String, Integer> model = new HashMap<>();
+      for (int step = 0; step < 20_000; step++) {
+        String group = random.nextInt(5) == 0 ? null : "server-" + random.nextInt(2000);
+        String text = "name-" + random.nextInt(3000);
+        String key = group + "/" + text;
+        if (!model.containsKey(key)) {
+          int entry = texts.size();
+          groups.add(group);
+          texts.add(text);
+          index.put(group, text, entry);
+          model.put(key, entry);
+        }
+        String probeGroup = random.nextInt(5) == 0 ? null : "server-" + random.nextInt(2000);
+        String probeText = "name-" + random.nextInt(3000);
+        assertEquals(model.getOrDefault(probeGroup + "/" + probeText, -1), index.get(probeGroup, probeText),
+            probeGroup + "/" + probeText);
+      }
+    });
+  }
 }
