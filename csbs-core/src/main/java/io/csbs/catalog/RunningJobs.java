@@ -11,115 +11,143 @@ import java.util.Arrays;
  *
  * <p>A slot is two adjacent longs, {@code (position + 1) << 32 | nanos} and the epoch second, so that
  * a progress report (a lookup and a write) touches one cache line; 0 marks an empty slot.
+ *
+ * <p>Like {@link IdIndex}, the table grows without a pause: a larger table is started beside the old
+ * one, in pages allocated as first written, and every later put or remove moves the next {@value
+ * #MIGRATE_SLOTS} slots of the old one into it. (A catalog of 5M backups with a few percent running
+ * holds a few hundred thousand jobs: rehashing them at once, into a table zeroed at once, held the
+ * write lock for milliseconds.) Lookups read the new table, then the old one's slots not yet moved;
+ * a job removed before it moved leaves a tombstone, so that no probe run of the old table is cut.
  */
 final class RunningJobs {
-  private static final int EMPTY = 0;
+  private static final long EMPTY = 0;
+  /** A removed job of a draining table: not empty, and no position (position + 1 never reaches it). */
+  private static final long TOMBSTONE = 0xFFFF_FFFF_0000_0000L;
+  /** Old slots moved into the new table by each put or remove while a table grows. */
+  static final int MIGRATE_SLOTS = 8;
 
-  /** Two longs a slot; the number of slots is a power of two. */
-  private long[] slots = new long[2 * 16];
-  private int size;
+  private Table current = new Table(16);
+  /** The table being drained into {@link #current}, or null. */
+  private Table old;
+  /** Slots of {@link #old} below this have moved. */
+  private int migrated;
+  /** Jobs in {@link #old} at or above {@link #migrated}. */
+  private int oldLive;
 
-  /** About the bytes the table takes on the heap. */
+  /** About the bytes the tables take on the heap. */
   long estimatedBytes() {
-    return 32 + 16 + 8L * slots.length;
+    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes());
   }
 
   int size() {
-    return size;
+    return current.size + oldLive;
   }
 
   void put(int position, Instant changedAt) {
-    int slot = find(position);
-    if (slots[slot] == EMPTY) {
-      if ((size + 1) * 4L > capacity() * 3L) {  // at most 3/4 full: short probe runs, little slack
-        resize(capacity() * 2);
-        slot = find(position);
+    migrateSome();
+    int slot = current.find(position);
+    if (current.key(slot) == EMPTY) {
+      removeFromOld(position);
+      if ((current.size + 1) * 4L > current.capacity * 3L) {  // at most 3/4 full: short probe runs
+        grow();
+        slot = current.find(position);
       }
-      size++;
+      current.size++;
     }
-    slots[slot] = key(position) | changedAt.getNano();
-    slots[slot + 1] = changedAt.getEpochSecond();
+    current.set(slot, keyOf(position) | changedAt.getNano(), changedAt.getEpochSecond());
   }
 
   void remove(int position) {
-    int slot = find(position);
-    if (slots[slot] == EMPTY) {
-      return;
-    }
-    slots[slot] = EMPTY;
-    size--;
-    int mask = slots.length - 1;
-    for (int next = (slot + 2) & mask; slots[next] != EMPTY; next = (next + 2) & mask) {
-      int home = home(positionIn(slots[next]), mask);
-      // move the entry back into the hole unless its home lies cyclically in (slot, next]
-      boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
-      if (!homeBetween) {
-        slots[slot] = slots[next];
-        slots[slot + 1] = slots[next + 1];
-        slots[next] = EMPTY;
-        slot = next;
-      }
+    migrateSome();
+    int slot = current.find(position);
+    if (current.key(slot) != EMPTY) {
+      current.removeAt(slot);
+    } else {
+      removeFromOld(position);
     }
   }
 
   void clear() {
-    slots = new long[2 * 16];
-    size = 0;
+    current = new Table(16);
+    old = null;
+    migrated = 0;
+    oldLive = 0;
   }
 
   /** Whether the running job at {@code position} last changed before {@code cutoff}. */
   boolean changedBefore(int position, Instant cutoff) {
-    int slot = find(position);
-    return slots[slot] != EMPTY && before(slot, cutoff);
+    int slot = current.find(position);
+    if (current.key(slot) != EMPTY) {
+      return current.before(slot, cutoff);
+    }
+    if (old != null) {
+      slot = old.findUnmoved(position, migrated);
+      return slot >= 0 && old.before(slot, cutoff);
+    }
+    return false;
   }
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = new int[size];
-    int count = 0;
-    for (int slot = 0; slot < slots.length; slot += 2) {
-      if (slots[slot] != EMPTY && before(slot, cutoff)) {
-        found[count++] = positionIn(slots[slot]);
-      }
+    int[] found = new int[size()];
+    int count = current.collectBefore(cutoff, 0, found, 0);
+    if (old != null) {
+      count = old.collectBefore(cutoff, migrated, found, count);
     }
     Arrays.sort(found, 0, count);
     return MatchSet.sparse(found, count);
   }
 
-  private boolean before(int slot, Instant cutoff) {
-    long seconds = slots[slot + 1];
-    long cutoffSeconds = cutoff.getEpochSecond();
-    return seconds < cutoffSeconds || (seconds == cutoffSeconds && (int) slots[slot] < cutoff.getNano());
-  }
-
-  /** The slot (an even index) holding {@code position}, or the empty slot where it would go. */
-  private int find(int position) {
-    int mask = slots.length - 1;
-    long key = key(position);
-    int slot = home(position, mask);
-    while (slots[slot] != EMPTY && (slots[slot] & 0xFFFF_FFFF_0000_0000L) != key) {
-      slot = (slot + 2) & mask;
-    }
-    return slot;
-  }
-
-  private int capacity() {
-    return slots.length / 2;
-  }
-
-  private void resize(int capacity) {
-    long[] old = slots;
-    slots = new long[2 * capacity];
-    for (int slot = 0; slot < old.length; slot += 2) {
-      if (old[slot] != EMPTY) {
-        int to = find(positionIn(old[slot]));
-        slots[to] = old[slot];
-        slots[to + 1] = old[slot + 1];
+  private void removeFromOld(int position) {
+    if (old != null) {
+      int slot = old.findUnmoved(position, migrated);
+      if (slot >= 0) {
+        old.set(slot, TOMBSTONE, 0);
+        oldLive--;
       }
     }
   }
 
-  private static long key(int position) {
+  /** Starts draining the current table into one twice its size; a drain still running ends first. */
+  private void grow() {
+    finishMigration();
+    old = current;
+    oldLive = old.size;
+    migrated = 0;
+    current = new Table(old.capacity * 2);
+  }
+
+  private void migrateSome() {
+    if (old != null) {
+      migrate(Math.min(old.capacity, migrated + MIGRATE_SLOTS));
+    }
+  }
+
+  private void finishMigration() {
+    if (old != null) {
+      migrate(old.capacity);
+    }
+  }
+
+  private void migrate(int end) {
+    for (int slot = migrated; slot < end; slot++) {
+      long key = old.key(slot);
+      if (key != EMPTY && key != TOMBSTONE) {
+        int to = current.find(positionIn(key));
+        current.set(to, key, old.seconds(slot));
+        current.size++;
+        oldLive--;
+      }
+    }
+    migrated = end;
+    if (end == old.capacity) {
+      old = null;
+      oldLive = 0;
+      migrated = 0;
+    }
+  }
+
+  private static long keyOf(int position) {
     return (long) (position + 1) << 32;
   }
 
@@ -127,8 +155,108 @@ final class RunningJobs {
     return (int) (first >>> 32) - 1;
   }
 
-  /** The home slot of {@code position}: an even index below {@code mask}. */
-  private static int home(int position, int mask) {
-    return (position * 0x9E3779B1 >>> 7) << 1 & mask;
+  /**
+   * One table of a power of two slots, two longs each, in pages of {@value #PAGE} slots that a large
+   * table allocates as they are first written; a page never written reads as empty slots.
+   */
+  private static final class Table {
+    static final int PAGE_BITS = 13;
+    static final int PAGE = 1 << PAGE_BITS;
+
+    final long[][] pages;
+    final int capacity;
+    int size;
+
+    Table(int capacity) {
+      this.capacity = capacity;
+      this.pages = new long[Math.max(1, capacity >>> PAGE_BITS)][];
+      if (capacity < PAGE) {
+        pages[0] = new long[2 * capacity];
+      }
+    }
+
+    long estimatedBytes() {
+      long bytes = 32 + 16 + 4L * pages.length;
+      for (long[] page : pages) {
+        bytes += page == null ? 0 : 16 + 8L * page.length;
+      }
+      return bytes;
+    }
+
+    long key(int slot) {
+      long[] page = pages[slot >>> PAGE_BITS];
+      return page == null ? EMPTY : page[(slot & (PAGE - 1)) << 1];
+    }
+
+    long seconds(int slot) {
+      return pages[slot >>> PAGE_BITS][((slot & (PAGE - 1)) << 1) + 1];
+    }
+
+    void set(int slot, long key, long seconds) {
+      long[] page = pages[slot >>> PAGE_BITS];
+      if (page == null) {
+        page = new long[2 * PAGE];
+        pages[slot >>> PAGE_BITS] = page;
+      }
+      int at = (slot & (PAGE - 1)) << 1;
+      page[at] = key;
+      page[at + 1] = seconds;
+    }
+
+    /** The slot holding {@code position}, or the empty slot where it would go (tombstones are passed). */
+    int find(int position) {
+      long key = keyOf(position);
+      int slot = home(position);
+      for (long stored = key(slot); stored != EMPTY && (stored & 0xFFFF_FFFF_0000_0000L) != key;
+          stored = key(slot)) {
+        slot = (slot + 1) & (capacity - 1);
+      }
+      return slot;
+    }
+
+    /** The slot at or above {@code movedBelow} holding {@code position}, or -1. */
+    int findUnmoved(int position, int movedBelow) {
+      int slot = find(position);
+      return key(slot) != EMPTY && slot >= movedBelow ? slot : -1;
+    }
+
+    /** Empties {@code slot}, shifting back the entries of its probe run so that lookups stay correct. */
+    void removeAt(int slot) {
+      set(slot, EMPTY, 0);
+      size--;
+      int mask = capacity - 1;
+      for (int next = (slot + 1) & mask; key(next) != EMPTY; next = (next + 1) & mask) {
+        int home = home(positionIn(key(next)));
+        // move the entry back into the hole unless its home lies cyclically in (slot, next]
+        boolean homeBetween = slot <= next ? (home > slot && home <= next) : (home > slot || home <= next);
+        if (!homeBetween) {
+          set(slot, key(next), seconds(next));
+          set(next, EMPTY, 0);
+          slot = next;
+        }
+      }
+    }
+
+    boolean before(int slot, Instant cutoff) {
+      long seconds = seconds(slot);
+      long cutoffSeconds = cutoff.getEpochSecond();
+      return seconds < cutoffSeconds || (seconds == cutoffSeconds && (int) key(slot) < cutoff.getNano());
+    }
+
+    /** Adds to {@code found} from {@code count} the positions at or above slot {@code from} changed before {@code cutoff}. */
+    int collectBefore(Instant cutoff, int from, int[] found, int count) {
+      for (int slot = from; slot < capacity; slot++) {
+        long key = key(slot);
+        if (key != EMPTY && key != TOMBSTONE && before(slot, cutoff)) {
+          found[count++] = positionIn(key);
+        }
+      }
+      return count;
+    }
+
+    /** The home slot of {@code position}. */
+    int home(int position) {
+      return (position * 0x9E3779B1 >>> 7) & (capacity - 1);
+    }
   }
 }
