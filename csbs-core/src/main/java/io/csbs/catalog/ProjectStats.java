@@ -36,7 +36,8 @@ import java.time.Duration;
  *     reorganisation (applying the changes made meanwhile that remain, then the swap itself)
  * @param longestChangeHold the longest hold of the project's write lock by one change (an add, a
  *     transition, a removal or a replayed change; not a batch, whose hold grows with its size)
- * @param lockWaits how many times a read or a change waited for the project's lock
+ * @param lockWaits how many times a read or a change waited for the project's lock (a change also
+ *     while a reorganisation's last catch-up holds writers off)
  * @param lockWaitTime how long they waited in all
  */
 public record ProjectStats(
@@ -61,7 +62,8 @@ public record ProjectStats(
    * @param longestReorganisation the longest of them
    * @param longestSwap the longest hold of the project's write lock by the swap that ends one
    * @param longestChangeHold the longest hold of the project's write lock by one change
-   * @param lockWaits how many times a read or a change waited for the project's lock
+   * @param lockWaits how many times a read or a change waited for the project's lock (a change also
+   *     while a reorganisation's last catch-up holds writers off)
    * @param lockWaitTime how long they waited in all
    * @throws IllegalArgumentException if a count or a duration is negative
    */
