@@ -402,7 +402,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       return postingsNode(shard.tagKeyPostings(key));
     }
     List<Postings> matching = new ArrayList<>();
-    Map<String, Postings> existing = shard.tagValuePostings(key);
+    GrowingMap<Postings> existing = shard.tagValuePostings(key);
     for (String pattern : values) {
       if (pattern.startsWith("*")) {
         String part = pattern.substring(1);

@@ -55,6 +55,8 @@ final class ProjectShard {
   /** Server ids are indexed with the server names, in {@link #servers}; the other attributes here. */
   private static final Attribute[] ATTRIBUTES_BESIDE_SERVER = java.util.EnumSet.complementOf(
       java.util.EnumSet.of(Attribute.SERVER_ID)).toArray(new Attribute[0]);
+  /** The values of a tag no backup has: never written. */
+  private static final GrowingMap<Postings> NO_VALUES = new GrowingMap<>();
   /** A tail or removed rows beyond this many, and a fraction of the rows, make a reorganisation due. */
   static final int MIN_REBUILD_SLACK = 1024;
 
@@ -71,9 +73,11 @@ final class ProjectShard {
   private long[][] statusBits = new long[STATUSES.length][1];
   private int[] statusCounts = new int[STATUSES.length];
   private IdIndex ids = new IdIndex(this::idAt);
-  private EnumMap<Attribute, Map<String, Postings>> attributes = new EnumMap<>(Attribute.class);
-  private Map<String, Map<String, Postings>> tagValues = new HashMap<>();
-  private Map<String, Postings> tagKeys = new HashMap<>();
+  // GrowingMaps, not HashMaps: a value may take hundreds of thousands of forms (tag values, policy
+  // ids), and a HashMap that doubles rehashes them all under the write lock
+  private EnumMap<Attribute, GrowingMap<Postings>> attributes = new EnumMap<>(Attribute.class);
+  private GrowingMap<GrowingMap<Postings>> tagValues = new GrowingMap<>();
+  private GrowingMap<Postings> tagKeys = new GrowingMap<>();
   private RunningJobs running = new RunningJobs();
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
@@ -116,7 +120,7 @@ final class ProjectShard {
     this.projectId = projectId;
     this.minRebuildSlack = minRebuildSlack;
     for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
-      attributes.put(attribute, new HashMap<>());
+      attributes.put(attribute, new GrowingMap<>());
     }
   }
 
@@ -174,9 +178,9 @@ final class ProjectShard {
   }
 
   /** The values of tag {@code key} with their postings; empty if no backup has the key. */
-  Map<String, Postings> tagValuePostings(String key) {
-    Map<String, Postings> values = tagValues.get(key);
-    return values == null ? Map.of() : values;
+  GrowingMap<Postings> tagValuePostings(String key) {
+    GrowingMap<Postings> values = tagValues.get(key);
+    return values == null ? NO_VALUES : values;
   }
 
   TextIndex names() {
@@ -295,23 +299,21 @@ final class ProjectShard {
     bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
     bytes += 16 + 4L * freeTail.length + 16 + 8L * freeTailBits.length;
     bytes += names.estimatedBytes() + servers.estimatedBytes();
-    for (Map<String, Postings> index : attributes.values()) {
+    for (GrowingMap<Postings> index : attributes.values()) {
       bytes += postingsBytes(index);
     }
-    for (Map<String, Postings> values : tagValues.values()) {
-      bytes += postingsBytes(values) + 48;
-    }
+    long[] values = {0};
+    tagValues.forEach((key, byValue) -> values[0] += postingsBytes(byValue) + 48);
+    bytes += values[0] + tagValues.estimatedBytes();
     bytes += postingsBytes(tagKeys);
     bytes += usage.estimatedBytes();
     return bytes;
   }
 
-  private static long postingsBytes(Map<String, Postings> index) {
-    long bytes = 48 + 4L * index.size() * 2;  // the map and its table
-    for (Postings postings : index.values()) {
-      bytes += 32 + postings.estimatedBytes();  // a node and the postings
-    }
-    return bytes;
+  private static long postingsBytes(GrowingMap<Postings> index) {
+    long[] bytes = {index.estimatedBytes()};
+    index.forEach((value, postings) -> bytes[0] += postings.estimatedBytes());
+    return bytes[0];
   }
 
   /** The live tail rows in row order. */
@@ -954,7 +956,7 @@ final class ProjectShard {
     }
     for (Tag tag : backup.tags()) {
       tagKeys.computeIfAbsent(tag.key(), k -> new Postings()).add(position, rowsInUse);
-      tagValues.computeIfAbsent(tag.key(), k -> new HashMap<>())
+      tagValues.computeIfAbsent(tag.key(), k -> new GrowingMap<>())
           .computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
     }
   }

@@ -34,7 +34,7 @@ final class TextIndex {
   /** (group, text) to entry number. */
   private final IdIndex slots = new IdIndex(texts::get, groups::get);
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
-  private final Map<String, int[]> entriesByGroup = new HashMap<>();
+  private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
    * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as a
    * {@link GapList}. Distinct trigrams may share a hash: a list is a superset of the entries, which a
@@ -57,9 +57,10 @@ final class TextIndex {
     for (byte[] list : entriesByTrigram.values()) {
       bytes += 16 + list.length + 48;  // the array, the map's node and boxed key
     }
-    for (int[] members : entriesByGroup.values()) {
-      bytes += 16 + 4L * members.length + 48;
-    }
+    bytes += entriesByGroup.estimatedBytes();
+    long[] members = {0};
+    entriesByGroup.forEach((group, entries) -> members[0] += 16 + 4L * entries.length);
+    bytes += members[0];
     return bytes;
   }
 
@@ -79,9 +80,14 @@ final class TextIndex {
     }
   }
 
+  private int[] groupEntries(String group) {
+    int[] members = group == null ? null : entriesByGroup.get(group);
+    return members == null ? NO_ENTRIES : members;
+  }
+
   /** The rows of the group's entries. */
   MatchSet group(String group, int rows) {
-    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    int[] members = groupEntries(group);
     if (members[0] == 1) {
       return MatchSet.of(postings.get(members[1]));
     }
@@ -90,7 +96,7 @@ final class TextIndex {
 
   /** How many rows the group's entries hold. */
   long groupCount(String group) {
-    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    int[] members = groupEntries(group);
     long total = 0;
     for (int i = 1; i <= members[0]; i++) {
       total += postings.get(members[i]).count();
@@ -100,7 +106,7 @@ final class TextIndex {
 
   /** Whether row {@code position} is in the group. */
   boolean groupContains(String group, int position) {
-    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    int[] members = groupEntries(group);
     for (int i = 1; i <= members[0]; i++) {
       if (postings.get(members[i]).contains(position)) {
         return true;
@@ -111,7 +117,7 @@ final class TextIndex {
 
   /** The postings of the group's entries, to find its newest row. */
   Postings[] groupPostings(String group) {
-    int[] members = entriesByGroup.getOrDefault(group, NO_ENTRIES);
+    int[] members = groupEntries(group);
     Postings[] result = new Postings[members[0]];
     for (int i = 0; i < result.length; i++) {
       result[i] = postings.get(members[i + 1]);

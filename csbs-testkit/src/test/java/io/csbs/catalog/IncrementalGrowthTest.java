@@ -257,4 +257,33 @@ class IncrementalGrowthTest {
       }
     });
   }
+
+  @RepeatedTest(10)
+  void growingMapAnswersLikeAHashMap() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      GrowingMap<Integer> map = new GrowingMap<>();
+      Map<String, Integer> model = new HashMap<>();
+      int keys = 100 + random.nextInt(40_000);
+      for (int step = 0; step < 60_000; step++) {
+        String key = "server-" + random.nextInt(keys);
+        int action = random.nextInt(10);
+        if (action < 5) {
+          map.put(key, step);
+          model.put(key, step);
+        } else if (action < 7) {
+          int value = step;
+          assertEquals(model.computeIfAbsent(key, k -> value), map.computeIfAbsent(key, k -> value), key);
+        } else {
+          assertEquals(model.remove(key), map.remove(key), "removed " + key);
+        }
+        String probe = "server-" + random.nextInt(keys);
+        assertEquals(model.get(probe), map.get(probe), probe);
+        assertEquals(model.size(), map.size(), "size");
+      }
+      Map<String, Integer> seen = new HashMap<>();
+      map.forEach((key, value) -> assertEquals(null, seen.put(key, value), "twice: " + key));
+      assertEquals(model, seen);
+    });
+  }
 }
