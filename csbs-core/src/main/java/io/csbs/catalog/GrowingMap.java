@@ -19,7 +19,7 @@ import java.util.function.Function;
 final class GrowingMap<V> {
   private final ChunkedArray<String> keys = new ChunkedArray<>();
   private final ChunkedArray<V> values = new ChunkedArray<>();
-  private final IdIndex index = new IdIndex(keys::get);
+  private final IdIndex index = new IdIndex(keys.reader());
   /** Slots of removed keys, to take again. */
   private int[] free = new int[4];
   private int freeCount;

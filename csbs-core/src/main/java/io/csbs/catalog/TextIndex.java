@@ -32,7 +32,7 @@ final class TextIndex {
   private final ChunkedArray<Postings> postings = new ChunkedArray<>();
   private int entries;
   /** (group, text) to entry number. */
-  private final IdIndex slots = new IdIndex(texts::get, groups::get);
+  private final IdIndex slots = new IdIndex(texts.reader(), groups.reader());
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
   private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
