@@ -83,13 +83,12 @@ final class Pager {
     if (after == null) {
       cursor = descending ? sorted - 1 : 0;
     } else {
-      int notBefore = shard.firstSortedNotBefore(after.backup());
-      int afterIt = shard.firstSortedAfter(after.backup());
-      if (descending) {
-        cursor = (after.tieIncluded() ? afterIt : notBefore) - 1;
-      } else {
-        cursor = after.tieIncluded() ? notBefore : afterIt;
-      }
+      // one binary search, the bound the walk starts from: newest first it ends before the first row
+      // not before the marker (after it, when the marker's ties are included); oldest first it starts
+      // there (at the first row after it, when they are not). The all-projects view seeks every project.
+      boolean fromNotBefore = descending != after.tieIncluded();
+      int bound = fromNotBefore ? shard.firstSortedNotBefore(after.backup()) : shard.firstSortedAfter(after.backup());
+      cursor = descending ? bound - 1 : bound;
     }
     int position;
     if (skip == 0) {
