@@ -92,41 +92,51 @@ class HashTablesModelTest {
   void runningJobsAnswerLikeAMap() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      int positions = 1 + random.nextInt(5000);
-      RunningJobs running = new RunningJobs();
-      Map<Integer, Instant> model = new HashMap<>();
-      Instant base = Instant.parse("2026-01-01T00:00:00Z");
-      for (int step = 0; step < 4000; step++) {
-        int position = random.nextInt(positions);
-        if (random.nextInt(3) > 0) {
-          Instant at = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
-          running.put(position, at);
-          model.put(position, at);
-        } else {
-          running.remove(position);
-          model.remove(position);
-        }
-        assertEquals(model.size(), running.size(), "size");
-        Instant cutoff = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
-        int probe = random.nextInt(positions);
-        boolean expected = model.containsKey(probe) && model.get(probe).isBefore(cutoff);
-        assertEquals(expected, running.changedBefore(probe, cutoff), () -> "position " + probe + " before " + cutoff);
-        if (step % 500 == 0) {
-          List<Integer> stalled = new ArrayList<>();
-          model.forEach((p, at) -> {
-            if (at.isBefore(cutoff)) {
-              stalled.add(p);
-            }
-          });
-          stalled.sort(null);
-          MatchSet found = running.changedBefore(cutoff);
-          List<Integer> actual = new ArrayList<>();
-          for (int p = found.next(0); p >= 0; p = found.next(p + 1)) {
-            actual.add(p);
-          }
-          assertEquals(stalled, actual, "stalled positions");
-        }
-      }
+      checkRunningJobsAgainstAMap(random, 1 + random.nextInt(5000), 4000, 3, 500);
     });
+  }
+
+  /**
+   * Random puts and removals (one in {@code removeOneIn}) on {@link RunningJobs} and on a map beside
+   * it, over {@code positions} positions: after each step the size and one position's "changed before
+   * a cutoff" agree, and every {@code fullCheckEvery} steps the whole set changed before it. Shared
+   * with {@link IncrementalGrowthTest}, which runs it on tables of several pages.
+   */
+  static void checkRunningJobsAgainstAMap(SplittableRandom random, int positions, int steps, int removeOneIn,
+      int fullCheckEvery) {
+    RunningJobs running = new RunningJobs();
+    Map<Integer, Instant> model = new HashMap<>();
+    Instant base = Instant.parse("2026-01-01T00:00:00Z");
+    for (int step = 0; step < steps; step++) {
+      int position = random.nextInt(positions);
+      if (random.nextInt(removeOneIn) > 0) {
+        Instant at = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
+        running.put(position, at);
+        model.put(position, at);
+      } else {
+        running.remove(position);
+        model.remove(position);
+      }
+      assertEquals(model.size(), running.size(), "size");
+      Instant cutoff = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
+      int probe = random.nextInt(positions);
+      boolean expected = model.containsKey(probe) && model.get(probe).isBefore(cutoff);
+      assertEquals(expected, running.changedBefore(probe, cutoff), () -> "position " + probe + " before " + cutoff);
+      if (step % fullCheckEvery == 0) {
+        List<Integer> stalled = new ArrayList<>();
+        model.forEach((p, at) -> {
+          if (at.isBefore(cutoff)) {
+            stalled.add(p);
+          }
+        });
+        stalled.sort(null);
+        MatchSet found = running.changedBefore(cutoff);
+        List<Integer> actual = new ArrayList<>();
+        for (int p = found.next(0); p >= 0; p = found.next(p + 1)) {
+          actual.add(p);
+        }
+        assertEquals(stalled, actual, "stalled positions");
+      }
+    }
   }
 }

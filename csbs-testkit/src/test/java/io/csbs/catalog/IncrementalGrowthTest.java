@@ -220,41 +220,8 @@ class IncrementalGrowthTest {
   void runningJobsAnswerLikeAMapWhileTheirTableDrainsIntoALargerOne() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      int positions = 20_000 + random.nextInt(40_000);  // tables of several pages
-      RunningJobs running = new RunningJobs();
-      Map<Integer, java.time.Instant> model = new HashMap<>();
-      java.time.Instant base = java.time.Instant.parse("2026-01-01T00:00:00Z");
-      for (int step = 0; step < 60_000; step++) {
-        int position = random.nextInt(positions);
-        if (random.nextInt(4) > 0) {
-          java.time.Instant at = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
-          running.put(position, at);
-          model.put(position, at);
-        } else {
-          running.remove(position);
-          model.remove(position);
-        }
-        assertEquals(model.size(), running.size(), "size");
-        java.time.Instant cutoff = base.plusSeconds(random.nextInt(100));
-        int probe = random.nextInt(positions);
-        assertEquals(model.containsKey(probe) && model.get(probe).isBefore(cutoff), running.changedBefore(probe, cutoff),
-            "position " + probe);
-        if (step % 5000 == 0) {
-          List<Integer> expected = new ArrayList<>();
-          model.forEach((p, at) -> {
-            if (at.isBefore(cutoff)) {
-              expected.add(p);
-            }
-          });
-          expected.sort(null);
-          MatchSet stalled = running.changedBefore(cutoff);
-          List<Integer> actual = new ArrayList<>();
-          for (int p = stalled.next(0); p >= 0; p = stalled.next(p + 1)) {
-            actual.add(p);
-          }
-          assertEquals(expected, actual, "changed before " + cutoff);
-        }
-      }
+      // tables of several pages
+      HashTablesModelTest.checkRunningJobsAgainstAMap(random, 20_000 + random.nextInt(40_000), 60_000, 4, 5000);
     });
   }
 
