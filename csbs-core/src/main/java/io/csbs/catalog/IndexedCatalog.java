@@ -630,6 +630,9 @@ final class IndexedCatalog implements BackupCatalog {
       return read.apply(shard);
     } finally {
       lock.unlock();
+      if (reading.get() == null) {  // inside read(), the thread still holds the read lock
+        reorganiseIfDue(shard);  // the reads may have paid for the tail enough (noteTailRead)
+      }
     }
   }
 
@@ -673,9 +676,12 @@ final class IndexedCatalog implements BackupCatalog {
     return locked;
   }
 
-  private static void unlockAll(List<ProjectShard> locked) {
+  private void unlockAll(List<ProjectShard> locked) {
     for (ProjectShard shard : locked) {
       shard.lock.readLock().unlock();
+    }
+    for (ProjectShard shard : locked) {
+      reorganiseIfDue(shard);  // the reads may have paid for a tail enough (noteTailRead)
     }
   }
 

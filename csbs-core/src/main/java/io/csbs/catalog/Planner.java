@@ -44,6 +44,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   /** The positions of the live rows of {@code shard} that match {@code predicate} at {@code now}. */
   static Positions matches(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
+    shard.noteTailRead();  // the caller starts a reorganisation this makes due, after releasing the lock
     return predicate.accept(new Planner(shard, now, stallRule)).positions();
   }
 

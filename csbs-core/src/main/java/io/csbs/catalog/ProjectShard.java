@@ -95,8 +95,16 @@ final class ProjectShard {
   // Reorganisation: see reorganise()
   /** The ids changed since a reorganisation began copying the rows; null when none runs. */
   private Set<String> changedDuringReorganisation;
-  /** Set (under the write lock) by the change that made a reorganisation due; cleared when one starts. */
+  /**
+   * Set by the change that made a reorganisation due (under the write lock), or by the read that
+   * found the reads had paid for the tail as much as a reorganisation costs; cleared when one starts.
+   */
   private volatile boolean reorganisationDue;
+  /**
+   * The tail rows the reads of this state could pass, summed over the reads since the last
+   * reorganisation began: see {@link #noteTailRead()}.
+   */
+  private final java.util.concurrent.atomic.AtomicLong tailReadCost = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean reorganising = new java.util.concurrent.atomic.AtomicBoolean();
   /** Set while a reorganisation's last rounds of catching up hold writers off; see awaitWriterGate(). */
   private volatile boolean writersHeldOff;
@@ -638,6 +646,38 @@ final class ProjectShard {
     // write lock (RowArray, IdIndex), so growing needs no reorganisation
   }
 
+  /**
+   * Counts a read of this state (the caller holds the read lock) and returns whether it made a
+   * reorganisation due: the caller then {@linkplain #claimReorganisation() claims} it after releasing
+   * the lock.
+   *
+   * <p>A reorganisation due by the changes alone may leave a tail of up to {@code size / 256} rows
+   * for good, once the changes stop (an import of old backups that ends), and every read that passes
+   * the tail pays for it: at 1M backups, thousands of rows a query. So the reads pay into a budget,
+   * the tail's length each (an upper bound of what one read walks), and once they have paid {@value
+   * #TAIL_READS_PER_ROW} per live row (per row of the minimum slack, if more), about what a reorganisation costs (a microsecond or two a row,
+   * against a few nanoseconds a tail row passed), a reorganisation is due: a catalog read far more
+   * than written converges to the layout of one loaded in order, one written far more than read
+   * reorganises only when its changes say so.
+   */
+  boolean noteTailRead() {
+    int tailRows = size - sortedCount;
+    if (tailRows == 0 || reorganisationDue || reorganising.get()) {
+      return false;  // one is due or runs already: it removes the tail
+    }
+    // a shard with a large slack (tests that watch the tail) reorganises for its reads as rarely
+    long budget = (long) TAIL_READS_PER_ROW * Math.max(liveCount, minRebuildSlack);
+    long paid = tailReadCost.addAndGet(tailRows);
+    if (paid - tailRows < budget && paid >= budget) {
+      reorganisationDue = true;  // only the read that crossed the budget: the others see it set
+      return true;
+    }
+    return false;
+  }
+
+  /** Tail rows the reads may pass, per live row, before they make a reorganisation due. */
+  static final int TAIL_READS_PER_ROW = 64;
+
   /** Makes room for {@code rows} rows without growing the row array or the id table. */
   private void reserve(int capacity) {
     ensureRowCapacity(capacity);
@@ -685,6 +725,7 @@ final class ProjectShard {
       lock.writeLock().lock();
       try {
         reorganisationDue = false;
+        tailReadCost.set(0);
         changedDuringReorganisation = new java.util.HashSet<>();
         end = size;
       } finally {
@@ -718,6 +759,7 @@ final class ProjectShard {
             long holding = System.nanoTime();
             catchUp(built, changedIds);
             adopt(built);
+            tailReadCost.set(0);  // the reads paid for the old tail
             changedDuringReorganisation = null;
             noteIfReorganisationDue();
             swapHold = System.nanoTime() - holding;

@@ -14,7 +14,10 @@ import java.time.Duration;
  *
  * <p>A reorganisation lays a project's rows out again in creation order, without the backups that
  * arrived late or the removed ones, beside the readers: it runs on a background thread, and the
- * readers keep reading the previous state until the new one is swapped in.
+ * readers keep reading the previous state until the new one is swapped in. One becomes due when the
+ * late or removed backups pass a fraction of the project's, or when the searches have spent about as
+ * much on the late backups as a reorganisation costs (a catalog searched far more than written
+ * settles into the layout of one loaded in creation order).
  *
  * <pre>{@code
  * ProjectStats stats = catalog.stats("project-1");
