@@ -5,9 +5,10 @@ import java.util.Arrays;
 
 /**
  * The rows in an intermediate state with the instant their progress last changed: an open-addressing
- * table from position to that instant, so that a search for stalled jobs reads one compact array
- * instead of following every running backup's progress object. Running jobs are a small part of a
- * catalog, so the table stays small.
+ * table from position to that instant, so that testing a row for a stall reads one compact array
+ * instead of following the backup's progress object, and the same jobs in {@link ProgressTimes}, in
+ * the order of that instant, so that the stalled ones are counted and listed without reading the
+ * others. Running jobs are a small part of a catalog, so both stay small.
  *
  * <p>A slot is two adjacent longs, {@code (position + 1) << 32 | nanos} and the epoch second, so that
  * a progress report (a lookup and a write) touches one cache line; 0 marks an empty slot.
@@ -33,10 +34,12 @@ final class RunningJobs {
   private int migrated;
   /** Jobs in {@link #old} at or above {@link #migrated}. */
   private int oldLive;
+  /** The same jobs in the order of their change: the stalled ones are a prefix. */
+  private final ProgressTimes times = new ProgressTimes();
 
   /** About the bytes the tables take on the heap. */
   long estimatedBytes() {
-    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes());
+    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes()) + times.estimatedBytes();
   }
 
   int size() {
@@ -53,14 +56,18 @@ final class RunningJobs {
         slot = current.find(position);
       }
       current.size++;
+    } else {
+      times.remove(current.seconds(slot), current.nanos(slot), position);
     }
     current.set(slot, keyOf(position) | changedAt.getNano(), changedAt.getEpochSecond());
+    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position);
   }
 
   void remove(int position) {
     migrateSome();
     int slot = current.find(position);
     if (current.key(slot) != EMPTY) {
+      times.remove(current.seconds(slot), current.nanos(slot), position);
       current.removeAt(slot);
     } else {
       removeFromOld(position);
@@ -72,6 +79,7 @@ final class RunningJobs {
     old = null;
     migrated = 0;
     oldLive = 0;
+    times.clear();
   }
 
   /** Whether the running job at {@code position} last changed before {@code cutoff}. */
@@ -89,19 +97,21 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = new int[size()];
-    int count = current.collectBefore(cutoff, 0, found, 0);
-    if (old != null) {
-      count = old.collectBefore(cutoff, migrated, found, count);
-    }
-    Arrays.sort(found, 0, count);
-    return MatchSet.sparse(found, count);
+    int[] found = times.positionsBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    Arrays.sort(found);
+    return MatchSet.sparse(found, found.length);
+  }
+
+  /** How many running jobs last changed before {@code cutoff}: a binary search, not a read of them all. */
+  int countChangedBefore(Instant cutoff) {
+    return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
   }
 
   private void removeFromOld(int position) {
     if (old != null) {
       int slot = old.findUnmoved(position, migrated);
       if (slot >= 0) {
+        times.remove(old.seconds(slot), old.nanos(slot), position);
         old.set(slot, TOMBSTONE, 0);
         oldLive--;
       }
@@ -188,6 +198,10 @@ final class RunningJobs {
       return page == null ? EMPTY : page[(slot & (PAGE - 1)) << 1];
     }
 
+    int nanos(int slot) {
+      return (int) key(slot);  // the low half of the first long
+    }
+
     long seconds(int slot) {
       return pages[slot >>> PAGE_BITS][((slot & (PAGE - 1)) << 1) + 1];
     }
@@ -241,17 +255,6 @@ final class RunningJobs {
       long seconds = seconds(slot);
       long cutoffSeconds = cutoff.getEpochSecond();
       return seconds < cutoffSeconds || (seconds == cutoffSeconds && (int) key(slot) < cutoff.getNano());
-    }
-
-    /** Adds to {@code found} from {@code count} the positions at or above slot {@code from} changed before {@code cutoff}. */
-    int collectBefore(Instant cutoff, int from, int[] found, int count) {
-      for (int slot = from; slot < capacity; slot++) {
-        long key = key(slot);
-        if (key != EMPTY && key != TOMBSTONE && before(slot, cutoff)) {
-          found[count++] = positionIn(key);
-        }
-      }
-      return count;
     }
 
     /** The home slot of {@code position}. */
