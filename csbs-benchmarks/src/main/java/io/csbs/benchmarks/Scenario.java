@@ -4,6 +4,7 @@ import static io.csbs.query.Predicates.all;
 import static io.csbs.query.Predicates.and;
 import static io.csbs.query.Predicates.createdWithinLast;
 import static io.csbs.query.Predicates.keyword;
+import static io.csbs.query.Predicates.stalled;
 import static io.csbs.query.Predicates.status;
 import static io.csbs.query.Predicates.tag;
 
@@ -12,6 +13,9 @@ import io.csbs.backup.Tag;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.KeywordField;
 import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +121,26 @@ public enum Scenario {
     @Override
     BackupPredicate predicate(Workload w) {
       return keyword(KeywordField.BACKUP_ID, w.backupId);
+    }
+  },
+  /** Running jobs whose progress has not changed for the stall rule's 30 minutes. */
+  STALLED {
+    @Override
+    BackupPredicate predicate(Workload w) {
+      return stalled();
+    }
+  },
+  /** All statuses, sorted by backup name (then id, newest first on ties), the first page. */
+  NAME_SORT {
+    @Override
+    BackupPredicate predicate(Workload w) {
+      return all();
+    }
+
+    @Override
+    Query query(Workload w) {
+      return Query.builder().limit(Workload.PAGE)
+          .sort(Sort.by(SortKey.asc(SortField.NAME), SortKey.desc(SortField.CREATED_AT))).build();
     }
   },
   /** All statuses, the page after the 10000th backup, by marker. */
