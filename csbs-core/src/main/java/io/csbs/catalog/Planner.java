@@ -256,25 +256,17 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     if (tail.size() == 0) {
       return MatchSet.EMPTY;
     }
-    long cursor = range.start().isEmpty() ? tail.first()
-        : tail.firstNotBefore(row -> {
-          int order = row.createdAt().compareTo(range.start().get());
-          return order < 0 || (order == 0 && !range.startInclusive());
-        }, shard.rowAt());
+    long cursor = range.start().isEmpty() ? tail.first() : tail.firstFrom(range.start().get(), range.startInclusive());
     // a bitmap over the tail's positions: set a bit a row, no sort of the positions
     int fromWord = shard.sortedCount() >>> 6;
     long[] words = new long[Bits.wordsFor(shard.size()) - fromWord];
     int base = fromWord << 6;
     boolean any = false;
     for (; cursor != TailOrder.END; cursor = tail.next(cursor)) {
-      int position = tail.at(cursor);
-      if (range.end().isPresent()) {
-        int order = shard.row(position).createdAt().compareTo(range.end().get());
-        if (order > 0 || (order == 0 && !range.endInclusive())) {
-          break;
-        }
+      if (range.end().isPresent() && tail.createdAfter(cursor, range.end().get(), !range.endInclusive())) {
+        break;
       }
-      Bits.set(words, position - base);
+      Bits.set(words, tail.at(cursor) - base);
       any = true;
     }
     return any ? MatchSet.window(words, fromWord) : MatchSet.EMPTY;

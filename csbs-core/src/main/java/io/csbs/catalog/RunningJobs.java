@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * The rows in an intermediate state with the instant their progress last changed: an open-addressing
  * table from position to that instant, so that testing a row for a stall reads one compact array
- * instead of following the backup's progress object, and the same jobs in {@link ProgressTimes}, in
+ * instead of following the backup's progress object, and the same jobs in a {@link TimeOrder}, in
  * the order of that instant, so that the stalled ones are counted and listed without reading the
  * others. Running jobs are a small part of a catalog, so both stay small.
  *
@@ -34,8 +34,8 @@ final class RunningJobs {
   private int migrated;
   /** Jobs in {@link #old} at or above {@link #migrated}. */
   private int oldLive;
-  /** The same jobs in the order of their change: the stalled ones are a prefix. */
-  private final ProgressTimes times = new ProgressTimes();
+  /** The same jobs in the order of their change, then position: the stalled ones are a prefix. */
+  private final TimeOrder times = new TimeOrder();
 
   /** About the bytes the tables take on the heap. */
   long estimatedBytes() {
@@ -57,17 +57,17 @@ final class RunningJobs {
       }
       current.size++;
     } else {
-      times.remove(current.seconds(slot), current.nanos(slot), position);
+      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
     }
     current.set(slot, keyOf(position) | changedAt.getNano(), changedAt.getEpochSecond());
-    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position);
+    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position, byPosition(position));
   }
 
   void remove(int position) {
     migrateSome();
     int slot = current.find(position);
     if (current.key(slot) != EMPTY) {
-      times.remove(current.seconds(slot), current.nanos(slot), position);
+      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
       current.removeAt(slot);
     } else {
       removeFromOld(position);
@@ -97,7 +97,7 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = times.positionsBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    int[] found = times.firstValues(countChangedBefore(cutoff));
     Arrays.sort(found);
     return MatchSet.sparse(found, found.length);
   }
@@ -107,11 +107,16 @@ final class RunningJobs {
     return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
   }
 
+  /** Among jobs that changed at the same instant, the order of positions. */
+  private static TimeOrder.Tie byPosition(int position) {
+    return stored -> Integer.compare(stored, position);
+  }
+
   private void removeFromOld(int position) {
     if (old != null) {
       int slot = old.findUnmoved(position, migrated);
       if (slot >= 0) {
-        times.remove(old.seconds(slot), old.nanos(slot), position);
+        times.remove(old.seconds(slot), old.nanos(slot), position, byPosition(position));
         old.set(slot, TOMBSTONE, 0);
         oldLive--;
       }

@@ -1,16 +1,18 @@
 package io.csbs.catalog;
 
 import io.csbs.backup.Backup;
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
  * The live rows of a shard's out-of-order tail (positions {@code [sortedCount, size)}), listed in row
  * order (created at, then id), so that a query walks them in order beside the sorted rows instead of
- * sorting them. The list is cut into blocks of at most {@value #BLOCK} positions: an insertion moves
- * at most a block and the block table, whatever the length of the tail, so that a late backup costs
- * microseconds even in a tail of a hundred thousand rows while a reorganisation runs.
+ * sorting them. The positions are kept in a {@link TimeOrder} with their creation times beside them:
+ * an insertion moves at most a block and the block table, whatever the length of the tail, so that a
+ * late backup costs microseconds even in a tail of a hundred thousand rows while a reorganisation
+ * runs, and a time segment finds its stretch of the tail, and walks it, without reading a row (the
+ * row's id is read only to order backups created at the same instant).
  *
  * <p>A cursor into the list is a {@code long}: the block in the high half, the index in it in the low
  * half; {@link #END} stands for none.
@@ -25,85 +27,45 @@ import java.util.function.Predicate;
  */
 final class TailOrder {
   /** No entry: past either end. */
-  static final long END = -1L;
-  private static final int BLOCK = 512;
+  static final long END = TimeOrder.END;
 
-  private int[][] blocks = new int[4][];
-  private int[] lengths = new int[4];
-  private int blockCount;
-  private int size;
+  private final TimeOrder order = new TimeOrder();
 
   /** About the bytes the list takes on the heap. */
   long estimatedBytes() {
-    long bytes = 48 + 16 + 4L * blocks.length + 16 + 4L * lengths.length;
-    for (int b = 0; b < blockCount; b++) {
-      bytes += 16 + 4L * blocks[b].length;
-    }
-    return bytes;
+    return 16 + order.estimatedBytes();
   }
 
   int size() {
-    return size;
+    return order.size();
   }
 
   void clear() {
-    blocks = new int[4][];
-    lengths = new int[4];
-    blockCount = 0;
-    size = 0;
+    order.clear();
   }
 
   /** Adds {@code position}, whose row is {@code row}; {@code rowAt} reads the rows of the others. */
   void insert(int position, Backup row, IntFunction<Backup> rowAt) {
-    if (blockCount == 0) {
-      blocks[0] = new int[16];
-      lengths[0] = 0;
-      blockCount = 1;
-    }
-    long at = firstNotBefore(other -> ProjectShard.compareRows(other, row) < 0, rowAt);
-    int b;
-    int i;
-    if (at == END) {
-      b = blockCount - 1;
-      i = lengths[b];
-    } else {
-      b = (int) (at >>> 32);
-      i = (int) at;
-    }
-    insertAt(b, i, position);
+    Instant created = row.createdAt();
+    order.insert(created.getEpochSecond(), created.getNano(), position, idTie(row, rowAt));
   }
 
   /** Removes {@code position}, whose row is {@code row}. */
   void remove(int position, Backup row, IntFunction<Backup> rowAt) {
-    long at = locate(position, row, rowAt);
-    int b = (int) (at >>> 32);
-    int i = (int) at;
-    int[] block = blocks[b];
-    System.arraycopy(block, i + 1, block, i, lengths[b] - i - 1);
-    lengths[b]--;
-    size--;
-    if (lengths[b] == 0) {
-      System.arraycopy(blocks, b + 1, blocks, b, blockCount - b - 1);
-      System.arraycopy(lengths, b + 1, lengths, b, blockCount - b - 1);
-      blockCount--;
-      blocks[blockCount] = null;
-    }
+    Instant created = row.createdAt();
+    order.remove(created.getEpochSecond(), created.getNano(), position, idTie(row, rowAt));
   }
 
   /** Records that {@code row} moved from {@code from} to {@code to}: its place in the order is the same. */
   void move(int from, int to, Backup row, IntFunction<Backup> rowAt) {
-    long at = locate(from, row, rowAt);
-    blocks[(int) (at >>> 32)][(int) at] = to;
+    Instant created = row.createdAt();
+    order.replace(created.getEpochSecond(), created.getNano(), from, to, idTie(row, rowAt));
   }
 
-  private long locate(int position, Backup row, IntFunction<Backup> rowAt) {
-    long at = firstNotBefore(other -> ProjectShard.compareRows(other, row) < 0, rowAt);
-    for (; at != END; at = next(at)) {
-      if (at(at) == position) {
-        return at;
-      }
-    }
-    throw new IllegalStateException("position " + position + " is not in the tail order");
+  /** Among rows created at the same instant, the order of ids. */
+  private static TimeOrder.Tie idTie(Backup row, IntFunction<Backup> rowAt) {
+    String id = row.id();
+    return stored -> rowAt.apply(stored).id().compareTo(id);
   }
 
   /**
@@ -111,104 +73,47 @@ final class TailOrder {
    * order; {@link #END} if it accepts them all.
    */
   long firstNotBefore(Predicate<Backup> before, IntFunction<Backup> rowAt) {
-    // the last block whose first row is before: the answer is in it or starts the next one
-    int low = 0;
-    int high = blockCount;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      if (before.test(rowAt.apply(blocks[mid][0]))) {
-        low = mid + 1;
+    return order.firstNotBefore(position -> before.test(rowAt.apply(position)));
+  }
+
+  /** The first entry created at {@code instant} or after it ({@code inclusive}), or only after it; or {@link #END}. */
+  long firstFrom(Instant instant, boolean inclusive) {
+    long second = instant.getEpochSecond();
+    int nano = instant.getNano();
+    if (!inclusive) {  // the first instant after it
+      if (nano == 999_999_999) {
+        second++;
+        nano = 0;
       } else {
-        high = mid;
+        nano++;
       }
     }
-    if (low == 0) {
-      return blockCount == 0 ? END : 0L;
-    }
-    int b = low - 1;
-    int[] block = blocks[b];
-    int from = 1;
-    int to = lengths[b];
-    while (from < to) {
-      int mid = (from + to) >>> 1;
-      if (before.test(rowAt.apply(block[mid]))) {
-        from = mid + 1;
-      } else {
-        to = mid;
-      }
-    }
-    if (from < lengths[b]) {
-      return cursor(b, from);
-    }
-    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+    return order.seek(second, nano, null);
+  }
+
+  /** Whether the row at {@code cursor} was created after {@code instant}, or at it when {@code orAt}. */
+  boolean createdAfter(long cursor, Instant instant, boolean orAt) {
+    return order.isAfter(cursor, instant.getEpochSecond(), instant.getNano(), orAt);
   }
 
   long first() {
-    return size == 0 ? END : 0L;
+    return order.first();
   }
 
   long last() {
-    return size == 0 ? END : cursor(blockCount - 1, lengths[blockCount - 1] - 1);
+    return order.last();
   }
 
   long next(long cursor) {
-    int b = (int) (cursor >>> 32);
-    int i = (int) cursor + 1;
-    if (i < lengths[b]) {
-      return cursor(b, i);
-    }
-    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+    return order.next(cursor);
   }
 
   long previous(long cursor) {
-    int b = (int) (cursor >>> 32);
-    int i = (int) cursor - 1;
-    if (i >= 0) {
-      return cursor(b, i);
-    }
-    return b > 0 ? cursor(b - 1, lengths[b - 1] - 1) : END;
+    return order.previous(cursor);
   }
 
   /** The position at {@code cursor}. */
   int at(long cursor) {
-    return blocks[(int) (cursor >>> 32)][(int) cursor];
-  }
-
-  private static long cursor(int block, int index) {
-    return ((long) block << 32) | index;
-  }
-
-  private void insertAt(int b, int i, int position) {
-    int[] block = blocks[b];
-    int length = lengths[b];
-    if (length == BLOCK) {
-      // split in halves, then insert into the half that holds index i
-      int half = BLOCK / 2;
-      int[] upper = Arrays.copyOfRange(block, half, BLOCK + BLOCK / 4);
-      if (blockCount == blocks.length) {
-        blocks = Arrays.copyOf(blocks, blockCount * 2);
-        lengths = Arrays.copyOf(lengths, blockCount * 2);
-      }
-      System.arraycopy(blocks, b + 1, blocks, b + 2, blockCount - b - 1);
-      System.arraycopy(lengths, b + 1, lengths, b + 2, blockCount - b - 1);
-      blocks[b + 1] = upper;
-      lengths[b + 1] = BLOCK - half;
-      lengths[b] = half;
-      blockCount++;
-      if (i > half) {
-        insertAt(b + 1, i - half, position);
-      } else {
-        insertAt(b, i, position);
-      }
-      return;
-    }
-    if (length == block.length) {
-      block = Arrays.copyOf(block, Math.min(BLOCK, length * 2));
-      blocks[b] = block;
-    }
-    System.arraycopy(block, i, block, i + 1, length - i);
-    block[i] = position;
-    lengths[b] = length + 1;
-    size++;
+    return order.at(cursor);
   }
 }

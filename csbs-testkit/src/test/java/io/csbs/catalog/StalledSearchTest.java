@@ -29,7 +29,7 @@ import org.junit.jupiter.api.RepeatedTest;
  * The stalled search on catalogs where running jobs are many, so that a page walks the running rows
  * testing each ({@code Positions.filtered}) as well as listing the stalled ones: its pages, walks by
  * offset and marker, counts and combinations equal the plain scan's while progress reports, job
- * ends, removals and late adds change the jobs; and {@link ProgressTimes}, the order of the jobs'
+ * ends, removals and late adds change the jobs; and {@link TimeOrder}, the order of the jobs'
  * changes that counts them, equals a sorted set under random changes. Replay with {@code -Dcsbs.seed=N}.
  */
 class StalledSearchTest {
@@ -153,48 +153,83 @@ class StalledSearchTest {
   }
 
   @RepeatedTest(10)
-  void progressTimesCountAndListLikeASortedSet() {
+  void timeOrderCountsListsAndWalksLikeASortedSet() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      ProgressTimes times = new ProgressTimes();
+      TimeOrder times = new TimeOrder();
       Comparator<long[]> order = Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1])
           .thenComparingLong(e -> e[2]);
       TreeSet<long[]> model = new TreeSet<>(order);
       List<long[]> present = new ArrayList<>();
       int steps = 2000 + random.nextInt(8000);
-      int seconds = 1 + random.nextInt(50);  // few seconds: many ties, broken by nano and position
+      int seconds = 1 + random.nextInt(50);  // few seconds: many ties, broken by nano and value
       for (int step = 0; step < steps; step++) {
-        if (present.isEmpty() || random.nextInt(3) > 0) {
-          long[] entry = {random.nextInt(seconds), random.nextInt(3), step};
-          times.insert(entry[0], (int) entry[1], (int) entry[2]);
+        int action = random.nextInt(6);
+        if (present.isEmpty() || action < 4) {
+          int value = step;
+          long[] entry = {random.nextInt(seconds), random.nextInt(3), value};
+          times.insert(entry[0], (int) entry[1], value, stored -> Integer.compare(stored, value));
           model.add(entry);
           present.add(entry);
-        } else {
+        } else if (action < 5) {
           long[] entry = present.remove(random.nextInt(present.size()));
-          times.remove(entry[0], (int) entry[1], (int) entry[2]);
+          times.remove(entry[0], (int) entry[1], (int) entry[2], stored -> Long.compare(stored, entry[2]));
           model.remove(entry);
+        } else {
+          // a new value in the same place (a tail row moved to another position): keeps its order
+          // only if the tie-break agrees, so move to a value between its neighbours' in the model
+          long[] entry = present.get(random.nextInt(present.size()));
+          long[] lower = model.lower(entry);
+          long[] higher = model.higher(entry);
+          boolean sameInstantBelow = lower != null && lower[0] == entry[0] && lower[1] == entry[1];
+          boolean sameInstantAbove = higher != null && higher[0] == entry[0] && higher[1] == entry[1];
+          if (!sameInstantBelow && !sameInstantAbove) {
+            long to = -1 - step;
+            times.replace(entry[0], (int) entry[1], (int) entry[2], (int) to, stored -> Long.compare(stored, entry[2]));
+            model.remove(entry);
+            long[] moved = {entry[0], entry[1], to};
+            model.add(moved);
+            present.set(present.indexOf(entry), moved);
+          }
         }
         if (step % 97 == 0 || step == steps - 1) {
-          assertEquals(model.size(), times.size());
+          String at = "step " + step;
+          assertEquals(model.size(), times.size(), at);
+          List<Long> inOrder = new ArrayList<>();
+          model.forEach(entry -> inOrder.add(entry[2]));
+          List<Long> walked = new ArrayList<>();
+          for (long c = times.first(); c != TimeOrder.END; c = times.next(c)) {
+            walked.add((long) times.at(c));
+          }
+          assertEquals(inOrder, walked, at + ": forward");
+          List<Long> back = new ArrayList<>();
+          for (long c = times.last(); c != TimeOrder.END; c = times.previous(c)) {
+            back.add(0, (long) times.at(c));
+          }
+          assertEquals(inOrder, back, at + ": backward");
           long second = random.nextInt(seconds + 1);
           int nano = random.nextInt(4);
-          long[] cutoff = {second, nano, Integer.MIN_VALUE};
-          var before = model.headSet(cutoff, false);
-          assertEquals(before.size(), times.countBefore(second, nano), "step " + step);
+          var before = model.headSet(new long[] {second, nano, Long.MIN_VALUE}, false);
+          assertEquals(before.size(), times.countBefore(second, nano), at);
           List<Long> expected = new ArrayList<>();
           before.forEach(entry -> expected.add(entry[2]));
           List<Long> listed = new ArrayList<>();
-          for (int position : times.positionsBefore(second, nano)) {
-            listed.add((long) position);
+          for (int value : times.firstValues(before.size())) {
+            listed.add((long) value);
           }
-          listed.sort(null);
-          expected.sort(null);
-          assertEquals(expected, listed, "step " + step);
+          assertEquals(expected, listed, at);
+          long seek = times.seek(second, nano, null);
+          if (before.size() == model.size()) {
+            assertEquals(TimeOrder.END, seek, at);
+          } else {
+            long[] first = model.ceiling(new long[] {second, nano, Long.MIN_VALUE});
+            assertEquals(first[2], times.at(seek), at + ": seek");
+            assertEquals(first[0] > second || first[1] > nano, times.isAfter(seek, second, nano, false), at);
+            assertTrue(times.isAfter(seek, second, nano, true), at);
+          }
         }
       }
-      long[] absent = {seconds + 5, 0, 1};
-      assertThrows(IllegalStateException.class, () -> times.remove(absent[0], 0, 1));
-      assertTrue(times.size() == model.size());
+      assertThrows(IllegalStateException.class, () -> times.remove(seconds + 5, 0, 1, stored -> 0));
     });
   }
 }

@@ -1,0 +1,338 @@
+package io.csbs.catalog;
+
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * Int values (row positions) kept in the order of an instant each (epoch second, then nano), then of
+ * a tie-break the caller gives, in blocks of at most {@value #BLOCK} entries, each three parallel
+ * primitive arrays: an insertion or removal moves at most a block and the block table, whatever the
+ * number of entries, and a search by instant reads only these arrays (no row, no {@code Instant}).
+ * {@link TailOrder} keeps the tail's rows in it by creation time; {@link RunningJobs} the running
+ * jobs by the instant of their last progress, so that the stalled ones are a prefix.
+ *
+ * <p>A cursor is a {@code long}: the block in the high half, the index in it in the low half;
+ * {@link #END} stands for none.
+ *
+ * <pre>{@code
+ * TimeOrder order = new TimeOrder();
+ * order.insert(at.getEpochSecond(), at.getNano(), position, stored -> Integer.compare(stored, position));
+ * int before = order.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+ * for (long c = order.last(); c != TimeOrder.END; c = order.previous(c)) {
+ *   int value = order.at(c);  // from the latest instant to the earliest
+ * }
+ * }</pre>
+ */
+final class TimeOrder {
+  /** No entry: past either end. */
+  static final long END = -1L;
+  private static final int BLOCK = 512;
+
+  /** Orders a stored value against the one searched for, when their instants are equal. */
+  @FunctionalInterface
+  interface Tie {
+    /** Negative, zero or positive as {@code stored} comes before, at or after the value searched for. */
+    int compare(int stored);
+  }
+
+  private long[][] seconds = new long[4][];
+  private int[][] nanos = new int[4][];
+  private int[][] values = new int[4][];
+  private int[] lengths = new int[4];
+  private int blockCount;
+  private int size;
+
+  int size() {
+    return size;
+  }
+
+  /** About the bytes the blocks take on the heap. */
+  long estimatedBytes() {
+    long bytes = 48 + 4 * (16 + 4L * lengths.length);
+    for (int b = 0; b < blockCount; b++) {
+      bytes += 3 * 16 + 16L * seconds[b].length;
+    }
+    return bytes;
+  }
+
+  void clear() {
+    seconds = new long[4][];
+    nanos = new int[4][];
+    values = new int[4][];
+    lengths = new int[4];
+    blockCount = 0;
+    size = 0;
+  }
+
+  /** Adds {@code value} at ({@code second}, {@code nano}), after the stored values {@code tie} puts before it. */
+  void insert(long second, int nano, int value, Tie tie) {
+    if (blockCount == 0) {
+      seconds[0] = new long[16];
+      nanos[0] = new int[16];
+      values[0] = new int[16];
+      lengths[0] = 0;
+      blockCount = 1;
+    }
+    long at = seek(second, nano, tie);
+    if (at == END) {
+      insertAt(blockCount - 1, lengths[blockCount - 1], second, nano, value);
+    } else {
+      insertAt(block(at), index(at), second, nano, value);
+    }
+  }
+
+  /**
+   * Removes {@code value}, stored at ({@code second}, {@code nano}); {@code tie} finds the first
+   * stored value it might be among those of that instant.
+   *
+   * @throws IllegalStateException if it is not there
+   */
+  void remove(long second, int nano, int value, Tie tie) {
+    long at = locate(second, nano, value, tie);
+    int b = block(at);
+    int i = index(at);
+    int length = lengths[b];
+    System.arraycopy(seconds[b], i + 1, seconds[b], i, length - i - 1);
+    System.arraycopy(nanos[b], i + 1, nanos[b], i, length - i - 1);
+    System.arraycopy(values[b], i + 1, values[b], i, length - i - 1);
+    lengths[b] = length - 1;
+    size--;
+    if (lengths[b] == 0 && blockCount > 1) {
+      shiftBlocks(b + 1, -1);
+      blockCount--;
+      seconds[blockCount] = null;
+      nanos[blockCount] = null;
+      values[blockCount] = null;
+    }
+  }
+
+  /** Stores {@code to} in place of {@code from}, stored at ({@code second}, {@code nano}): the same place in the order. */
+  void replace(long second, int nano, int from, int to, Tie tie) {
+    long at = locate(second, nano, from, tie);
+    values[block(at)][index(at)] = to;
+  }
+
+  private long locate(long second, int nano, int value, Tie tie) {
+    for (long at = seek(second, nano, tie); at != END; at = next(at)) {
+      int b = block(at);
+      int i = index(at);
+      if (seconds[b][i] != second || nanos[b][i] != nano) {
+        break;
+      }
+      if (values[b][i] == value) {
+        return at;
+      }
+    }
+    throw new IllegalStateException("no value " + value + " at " + second + "s " + nano + "ns in the order");
+  }
+
+  /**
+   * The first entry not before ({@code second}, {@code nano}) and, at that instant, not before what
+   * {@code tie} orders (null: the instant's first entry); {@link #END} if none.
+   */
+  long seek(long second, int nano, Tie tie) {
+    // the last block whose first entry is before the key: the answer is in it or starts the next one
+    int low = 0;
+    int high = blockCount;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (lengths[mid] > 0 && compare(mid, 0, second, nano, tie) < 0) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    if (low == 0) {
+      return blockCount == 0 || lengths[0] == 0 ? END : 0L;
+    }
+    int b = low - 1;
+    int from = 1;
+    int to = lengths[b];
+    while (from < to) {
+      int mid = (from + to) >>> 1;
+      if (compare(b, mid, second, nano, tie) < 0) {
+        from = mid + 1;
+      } else {
+        to = mid;
+      }
+    }
+    if (from < lengths[b]) {
+      return cursor(b, from);
+    }
+    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+  }
+
+  /** The first entry whose value {@code before} rejects, the values it accepts being a prefix of the order. */
+  long firstNotBefore(IntPredicate before) {
+    int low = 0;
+    int high = blockCount;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (lengths[mid] > 0 && before.test(values[mid][0])) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    if (low == 0) {
+      return blockCount == 0 || lengths[0] == 0 ? END : 0L;
+    }
+    int b = low - 1;
+    int from = 1;
+    int to = lengths[b];
+    while (from < to) {
+      int mid = (from + to) >>> 1;
+      if (before.test(values[b][mid])) {
+        from = mid + 1;
+      } else {
+        to = mid;
+      }
+    }
+    if (from < lengths[b]) {
+      return cursor(b, from);
+    }
+    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+  }
+
+  /** How many entries lie strictly before ({@code second}, {@code nano}). */
+  int countBefore(long second, int nano) {
+    long at = seek(second, nano, null);
+    if (at == END) {
+      return size;
+    }
+    int count = index(at);
+    for (int b = 0; b < block(at); b++) {
+      count += lengths[b];
+    }
+    return count;
+  }
+
+  /** The values of the first {@code count} entries, in order. */
+  int[] firstValues(int count) {
+    int[] found = new int[count];
+    int n = 0;
+    for (int b = 0; b < blockCount && n < count; b++) {
+      int take = Math.min(lengths[b], count - n);
+      System.arraycopy(values[b], 0, found, n, take);
+      n += take;
+    }
+    return found;
+  }
+
+  /** Whether the entry at {@code cursor} lies after ({@code second}, {@code nano}), or at it when {@code orAt}. */
+  boolean isAfter(long cursor, long second, int nano, boolean orAt) {
+    int b = block(cursor);
+    int i = index(cursor);
+    int order = seconds[b][i] != second ? Long.compare(seconds[b][i], second) : Integer.compare(nanos[b][i], nano);
+    return order > 0 || (orAt && order == 0);
+  }
+
+  long first() {
+    return size == 0 ? END : 0L;
+  }
+
+  long last() {
+    return size == 0 ? END : cursor(blockCount - 1, lengths[blockCount - 1] - 1);
+  }
+
+  long next(long cursor) {
+    int b = block(cursor);
+    int i = index(cursor) + 1;
+    if (i < lengths[b]) {
+      return cursor(b, i);
+    }
+    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+  }
+
+  long previous(long cursor) {
+    int b = block(cursor);
+    int i = index(cursor) - 1;
+    if (i >= 0) {
+      return cursor(b, i);
+    }
+    return b > 0 ? cursor(b - 1, lengths[b - 1] - 1) : END;
+  }
+
+  /** The value at {@code cursor}. */
+  int at(long cursor) {
+    return values[block(cursor)][index(cursor)];
+  }
+
+  private int compare(int b, int i, long second, int nano, Tie tie) {
+    if (seconds[b][i] != second) {
+      return Long.compare(seconds[b][i], second);
+    }
+    if (nanos[b][i] != nano) {
+      return Integer.compare(nanos[b][i], nano);
+    }
+    return tie == null ? 0 : tie.compare(values[b][i]);
+  }
+
+  private static int block(long cursor) {
+    return (int) (cursor >>> 32);
+  }
+
+  private static int index(long cursor) {
+    return (int) cursor;
+  }
+
+  private static long cursor(int block, int index) {
+    return ((long) block << 32) | index;
+  }
+
+  private void insertAt(int b, int i, long second, int nano, int value) {
+    int length = lengths[b];
+    if (length == BLOCK) {
+      splitBlock(b);
+      int half = lengths[b];
+      if (i > half) {
+        insertAt(b + 1, i - half, second, nano, value);
+      } else {
+        insertAt(b, i, second, nano, value);
+      }
+      return;
+    }
+    if (length == seconds[b].length) {
+      int capacity = Math.min(BLOCK, length * 2);
+      seconds[b] = Arrays.copyOf(seconds[b], capacity);
+      nanos[b] = Arrays.copyOf(nanos[b], capacity);
+      values[b] = Arrays.copyOf(values[b], capacity);
+    }
+    System.arraycopy(seconds[b], i, seconds[b], i + 1, length - i);
+    System.arraycopy(nanos[b], i, nanos[b], i + 1, length - i);
+    System.arraycopy(values[b], i, values[b], i + 1, length - i);
+    seconds[b][i] = second;
+    nanos[b][i] = nano;
+    values[b][i] = value;
+    lengths[b] = length + 1;
+    size++;
+  }
+
+  /** Moves the upper half of full block {@code b} into a new block after it. */
+  private void splitBlock(int b) {
+    if (blockCount == lengths.length) {
+      seconds = Arrays.copyOf(seconds, blockCount * 2);
+      nanos = Arrays.copyOf(nanos, blockCount * 2);
+      values = Arrays.copyOf(values, blockCount * 2);
+      lengths = Arrays.copyOf(lengths, blockCount * 2);
+    }
+    int half = BLOCK / 2;
+    int capacity = BLOCK - half + BLOCK / 4;
+    shiftBlocks(b + 1, 1);
+    blockCount++;
+    seconds[b + 1] = Arrays.copyOfRange(seconds[b], half, half + capacity);
+    nanos[b + 1] = Arrays.copyOfRange(nanos[b], half, half + capacity);
+    values[b + 1] = Arrays.copyOfRange(values[b], half, half + capacity);
+    lengths[b + 1] = BLOCK - half;
+    lengths[b] = half;
+  }
+
+  /** Moves blocks {@code [from, blockCount)} by {@code by} places in the block table. */
+  private void shiftBlocks(int from, int by) {
+    int count = blockCount - from;
+    System.arraycopy(seconds, from, seconds, from + by, count);
+    System.arraycopy(nanos, from, nanos, from + by, count);
+    System.arraycopy(values, from, values, from + by, count);
+    System.arraycopy(lengths, from, lengths, from + by, count);
+  }
+}
