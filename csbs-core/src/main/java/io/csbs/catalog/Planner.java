@@ -31,11 +31,6 @@ import java.util.Set;
 final class Planner implements PredicateVisitor<Planner.Node> {
   /** Testing a row costs about this many times a word operation of a set intersection. */
   private static final int TEST_COST = 8;
-  /** The intermediate states: the rows of running jobs. */
-  private static final BackupStatus[] INTERMEDIATE = java.util.Arrays.stream(BackupStatus.values())
-      .filter(BackupStatus::isIntermediate).toArray(BackupStatus[]::new);
-  /** The matches a page reads, about (a page of 20 and one more), to choose how to walk a set. */
-  private static final int STALLED_PAGE_GUESS = 32;
 
   private final ProjectShard shard;
   private final Instant now;
@@ -434,25 +429,6 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       @Override
       long estimate() {
         return running.countChangedBefore(cutoff);  // exact, and a binary search
-      }
-
-      @Override
-      Positions positions() {
-        int stalled = running.countChangedBefore(cutoff);
-        // a page walks the running rows newest first, testing each: about a page's worth times
-        // running / stalled tests, against listing the stalled ones and sorting them; whichever is less
-        double walk = STALLED_PAGE_GUESS * (double) running.size() / Math.max(1, stalled) * TEST_COST;
-        double collect = stalled * (1.0 + 32 - Integer.numberOfLeadingZeros(Math.max(1, stalled)));
-        if (stalled == 0 || collect <= walk) {
-          return materialize();
-        }
-        MatchSet[] runningRows = new MatchSet[INTERMEDIATE.length];
-        for (int i = 0; i < INTERMEDIATE.length; i++) {
-          runningRows[i] = shard.statusSet(INTERMEDIATE[i]);
-        }
-        // a running job is exactly a row in an intermediate state (a backup has a progress exactly then)
-        return Positions.filtered(Positions.disjointUnion(runningRows, running.size()),
-            position -> running.changedBefore(position, cutoff), stalled);
       }
 
       @Override

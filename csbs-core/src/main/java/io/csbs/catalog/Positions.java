@@ -29,50 +29,6 @@ interface Positions {
   /** Like {@link #previousSkipping}, walking up from {@code position}. */
   int nextSkipping(int position, long skip);
 
-  /**
-   * The positions of {@code candidates} that pass {@code test}, {@code cardinality} of them, tested
-   * as a walk reaches them: for a page of a set whose count is known without testing (stalled jobs),
-   * when the set is common among the candidates.
-   */
-  static Positions filtered(Positions candidates, java.util.function.IntPredicate test, int cardinality) {
-    return new Walked(cardinality) {
-      @Override
-      public boolean contains(int position) {
-        return candidates.contains(position) && test.test(position);
-      }
-
-      @Override
-      public int countIn(int from, int to) {
-        int count = 0;
-        for (int at = candidates.next(from); at >= 0 && at < to; at = candidates.next(at + 1)) {
-          if (test.test(at)) {
-            count++;
-          }
-        }
-        return count;
-      }
-
-      @Override
-      public int previous(int position) {
-        int at = candidates.previous(position);
-        while (at >= 0 && !test.test(at)) {
-          at = candidates.previous(at - 1);
-        }
-        return at;
-      }
-
-      @Override
-      public int next(int position) {
-        int at = candidates.next(position);
-        while (at >= 0 && !test.test(at)) {
-          at = candidates.next(at + 1);
-        }
-        return at;
-      }
-
-    };
-  }
-
   /** A lazy union of sets that share no position, whose total is {@code cardinality}. */
   static Positions disjointUnion(MatchSet[] sets, int cardinality) {
     return new Walked(cardinality) {

@@ -1,7 +1,6 @@
 package io.csbs.catalog;
 
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * The rows in an intermediate state with the instant their progress last changed: an open-addressing
@@ -98,7 +97,7 @@ final class RunningJobs {
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
     int[] found = times.firstValues(countChangedBefore(cutoff));
-    Arrays.sort(found);
+    IntSort.sort(found);
     return MatchSet.sparse(found, found.length);
   }
 

@@ -26,10 +26,10 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
- * The stalled search on catalogs where running jobs are many, so that a page walks the running rows
- * testing each ({@code Positions.filtered}) as well as listing the stalled ones: its pages, walks by
- * offset and marker, counts and combinations equal the plain scan's while progress reports, job
- * ends, removals and late adds change the jobs; and {@link TimeOrder}, the order of the jobs'
+ * The stalled search on catalogs where running jobs are many and a stalled one is any of them, old
+ * or new: its pages, walks by offset and marker, counts and combinations equal the plain scan's while
+ * progress reports, job ends, removals and late adds change the jobs (the stalled ones are counted
+ * and listed from the order of their last change, {@link RunningJobs}); and {@link TimeOrder}, the order of the jobs'
  * changes that counts them, equals a sorted set under random changes. Replay with {@code -Dcsbs.seed=N}.
  */
 class StalledSearchTest {
