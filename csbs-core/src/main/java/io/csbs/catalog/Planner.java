@@ -432,6 +432,17 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       }
 
       @Override
+      Positions positions() {
+        // a page newest first reads a few of them: selected, not sorted (DescendingSelection)
+        int[] stalled = running.positionsChangedBefore(cutoff);
+        if (stalled.length < DescendingSelection.BATCH) {
+          IntSort.sort(stalled);
+          return MatchSet.sparse(stalled, stalled.length);
+        }
+        return new DescendingSelection(stalled);
+      }
+
+      @Override
       MatchSet materialize() {
         return running.changedBefore(cutoff);
       }

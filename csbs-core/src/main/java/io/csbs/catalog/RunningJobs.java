@@ -96,9 +96,14 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = times.firstValues(countChangedBefore(cutoff));
+    int[] found = positionsChangedBefore(cutoff);
     IntSort.sort(found);
     return MatchSet.sparse(found, found.length);
+  }
+
+  /** The positions of the running jobs whose progress last changed before {@code cutoff}, in no order. */
+  int[] positionsChangedBefore(Instant cutoff) {
+    return times.firstValues(countChangedBefore(cutoff));
   }
 
   /** How many running jobs last changed before {@code cutoff}: a binary search, not a read of them all. */

@@ -1,0 +1,64 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.csbs.testing.Seeds;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * {@link DescendingSelection} answers like the sorted set of its positions: walks down by {@code
+ * previous} (one or several batches, then the sorted fallback), skips, and any other call in between.
+ * Replay with {@code -Dcsbs.seed=N}.
+ */
+class DescendingSelectionTest {
+
+  @RepeatedTest(30)
+  void answersLikeTheSortedSet() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int n = random.nextInt(4) == 0 ? random.nextInt(70) : random.nextInt(5000);
+      int bound = Math.max(1, n * (1 + random.nextInt(20)));
+      int[] values = IntStream.generate(() -> random.nextInt(bound)).distinct().limit(Math.min(n, bound)).toArray();
+      int[] sortedValues = values.clone();
+      Arrays.sort(sortedValues);
+      MatchSet expected = MatchSet.sparse(sortedValues, sortedValues.length);
+      DescendingSelection selection = new DescendingSelection(values.clone());
+      assertEquals(sortedValues.length, selection.cardinality());
+      // a walk down, as a page newest first reads: from above every value, or from inside
+      int at = random.nextBoolean() ? Integer.MAX_VALUE - 1 : random.nextInt(bound + 1);
+      int steps = random.nextInt(4) == 0 ? 1000 : random.nextInt(200);
+      for (int step = 0; step < steps && at >= 0; step++) {
+        String where = "seed " + seed + " step " + step + " at " + at;
+        int got;
+        int want;
+        if (random.nextInt(5) == 0) {
+          long skip = random.nextInt(10);
+          got = selection.previousSkipping(at, skip);
+          want = expected.previousSkipping(at, skip);
+        } else {
+          got = selection.previous(at);
+          want = expected.previous(at);
+        }
+        assertEquals(want, got, where);
+        at = got - 1 - (random.nextInt(3) == 0 ? random.nextInt(50) : 0);
+      }
+      // then anything
+      for (int step = 0; step < 50; step++) {
+        int position = random.nextInt(bound + 2) - 1;
+        switch (random.nextInt(4)) {
+          case 0 -> assertEquals(expected.previous(position), selection.previous(position));
+          case 1 -> assertEquals(expected.next(Math.max(0, position)), selection.next(Math.max(0, position)));
+          case 2 -> assertEquals(expected.contains(Math.max(0, position)), selection.contains(Math.max(0, position)));
+          default -> {
+            int from = Math.max(0, position);
+            int to = from + random.nextInt(bound + 1);
+            assertEquals(expected.countIn(from, to), selection.countIn(from, to));
+          }
+        }
+      }
+    });
+  }
+}
