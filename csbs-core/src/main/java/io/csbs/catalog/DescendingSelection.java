@@ -1,6 +1,7 @@
 package io.csbs.catalog;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Positions given in no order (the stalled jobs, in the order their progress last changed), read
@@ -11,8 +12,11 @@ import java.util.Arrays;
  * a count of a range, a test, a deep page that needs more than {@value #PASSES} batches) sorts them
  * once and reads the sorted array.
  *
+ * <p>The positions are read where they are (the blocks of a {@link TimeOrder}), not copied, until a
+ * sort needs them in an array of their own.
+ *
  * <pre>{@code
- * Positions stalled = new DescendingSelection(new int[] {40, 7, 99, 12});
+ * Positions stalled = DescendingSelection.of(new int[] {40, 7, 99, 12});
  * stalled.previous(Integer.MAX_VALUE);   // 99
  * stalled.previous(98);                  // 40
  * }</pre>
@@ -21,7 +25,9 @@ final class DescendingSelection extends Positions.Walked {
   static final int BATCH = 64;
   private static final int PASSES = 2;
 
-  private final int[] values;
+  /** Where the values are, in blocks: each pass reads them all. */
+  private final java.util.function.Consumer<TimeOrder.BlockAction> blocks;
+  private final java.util.function.Supplier<int[]> copy;
   /** All the values sorted, once anything but a descending walk is asked; null before. */
   private MatchSet sorted;
   /** The current batch, descending, and where the walk is in it. */
@@ -34,10 +40,27 @@ final class DescendingSelection extends Positions.Walked {
   /** The last position {@link #previous} was asked for: a later call must ask for less. */
   private long lastAsked = Long.MAX_VALUE;
 
+  // the batch being selected by a pass
+  private int selected;
+  private int smallest;
+
+  private DescendingSelection(int count, java.util.function.Consumer<TimeOrder.BlockAction> blocks,
+      java.util.function.Supplier<int[]> copy) {
+    super(count);
+    this.blocks = blocks;
+    this.copy = copy;
+  }
+
   /** Over {@code values}, distinct non-negative positions, which it keeps (and may reorder). */
-  DescendingSelection(int[] values) {
-    super(values.length);
-    this.values = values;
+  static DescendingSelection of(int[] values) {
+    return new DescendingSelection(values.length, action -> action.accept(values, values.length, Integer.MAX_VALUE),
+        () -> values);
+  }
+
+  /** Over the values of the first {@code count} entries of {@code order}, distinct non-negative positions. */
+  static DescendingSelection firstOf(TimeOrder order, int count) {
+    return new DescendingSelection(count, action -> order.forEachBlockOfFirst(count, action),
+        () -> order.firstValues(count));
   }
 
   @Override
@@ -69,30 +92,52 @@ final class DescendingSelection extends Positions.Walked {
   /** Selects the {@value #BATCH} largest values below {@code bound}, descending, in one pass. */
   private void nextBatch(long bound) {
     passes++;
-    int size = 0;
-    int smallest = Integer.MAX_VALUE;  // of the batch while full: a value must beat it to enter
-    for (int value : values) {
-      if (value >= bound || (size == BATCH && value <= smallest)) {
+    selected = 0;
+    smallest = Integer.MAX_VALUE;  // of the batch while full: a value must beat it to enter
+    // the blocks with the largest values first: once the batch is full, a block whose largest value
+    // does not beat its smallest is skipped, and with it every later one (positions of jobs that
+    // changed at about the same time are close, so few blocks are read)
+    List<int[]> arrays = new ArrayList<>();
+    List<long[]> lengthAndMax = new ArrayList<>();
+    blocks.accept((block, length, max) -> {
+      lengthAndMax.add(new long[] {(long) max << 32 | arrays.size(), length});
+      arrays.add(block);
+    });
+    lengthAndMax.sort((a, b) -> Long.compare(b[0], a[0]));
+    for (long[] entry : lengthAndMax) {
+      int max = (int) (entry[0] >> 32);
+      if (selected == BATCH && max <= smallest) {
+        break;
+      }
+      offer(arrays.get((int) entry[0]), (int) entry[1], bound);
+    }
+    batchSize = selected;
+    batchIndex = 0;
+    below = selected < BATCH ? 0 : batch[BATCH - 1];
+  }
+
+  private void offer(int[] block, int length, long bound) {
+    for (int i = 0; i < length; i++) {
+      int value = block[i];
+      if (value >= bound || (selected == BATCH && value <= smallest)) {
         continue;
       }
       // insert into the descending batch, dropping its smallest when full
-      int at = size == BATCH ? BATCH - 1 : size++;
+      int at = selected == BATCH ? BATCH - 1 : selected++;
       while (at > 0 && batch[at - 1] < value) {
         batch[at] = batch[at - 1];
         at--;
       }
       batch[at] = value;
-      if (size == BATCH) {
+      if (selected == BATCH) {
         smallest = batch[BATCH - 1];
       }
     }
-    batchSize = size;
-    batchIndex = 0;
-    below = size < BATCH ? 0 : batch[BATCH - 1];
   }
 
   private MatchSet sorted() {
     if (sorted == null) {
+      int[] values = copy.get();
       IntSort.sort(values);
       sorted = MatchSet.sparse(values, values.length);
     }

@@ -433,13 +433,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       Positions positions() {
-        // a page newest first reads a few of them: selected, not sorted (DescendingSelection)
-        int[] stalled = running.positionsChangedBefore(cutoff);
-        if (stalled.length < DescendingSelection.BATCH) {
-          IntSort.sort(stalled);
-          return MatchSet.sparse(stalled, stalled.length);
-        }
-        return new DescendingSelection(stalled);
+        return running.positionsChangedBefore(cutoff);  // a page reads a few of them: not sorted
       }
 
       @Override

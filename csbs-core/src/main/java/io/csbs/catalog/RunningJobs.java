@@ -96,14 +96,22 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = positionsChangedBefore(cutoff);
+    int[] found = times.firstValues(countChangedBefore(cutoff));
     IntSort.sort(found);
     return MatchSet.sparse(found, found.length);
   }
 
-  /** The positions of the running jobs whose progress last changed before {@code cutoff}, in no order. */
-  int[] positionsChangedBefore(Instant cutoff) {
-    return times.firstValues(countChangedBefore(cutoff));
+  /**
+   * The positions of the running jobs whose progress last changed before {@code cutoff}, for a page
+   * newest first: read where they are, sorted only if the page needs more than a few (valid while
+   * the caller holds the lock it holds now).
+   */
+  Positions positionsChangedBefore(Instant cutoff) {
+    int count = countChangedBefore(cutoff);
+    if (count < DescendingSelection.BATCH) {
+      return changedBefore(cutoff);
+    }
+    return DescendingSelection.firstOf(times, count);
   }
 
   /** How many running jobs last changed before {@code cutoff}: a binary search, not a read of them all. */

@@ -39,6 +39,8 @@ final class TimeOrder {
   private int[][] nanos = new int[4][];
   private int[][] values = new int[4][];
   private int[] lengths = new int[4];
+  /** The largest value of each block: a search for the largest values skips the blocks below them. */
+  private int[] maxima = new int[4];
   private int blockCount;
   private int size;
 
@@ -48,7 +50,7 @@ final class TimeOrder {
 
   /** About the bytes the blocks take on the heap. */
   long estimatedBytes() {
-    long bytes = 48 + 4 * (16 + 4L * lengths.length);
+    long bytes = 48 + 5 * (16 + 4L * lengths.length);
     for (int b = 0; b < blockCount; b++) {
       bytes += 3 * 16 + 16L * seconds[b].length;
     }
@@ -60,6 +62,7 @@ final class TimeOrder {
     nanos = new int[4][];
     values = new int[4][];
     lengths = new int[4];
+    maxima = new int[4];
     blockCount = 0;
     size = 0;
   }
@@ -97,6 +100,9 @@ final class TimeOrder {
     System.arraycopy(values[b], i + 1, values[b], i, length - i - 1);
     lengths[b] = length - 1;
     size--;
+    if (maxima[b] == value) {
+      maxima[b] = maximum(b);
+    }
     if (lengths[b] == 0 && blockCount > 1) {
       shiftBlocks(b + 1, -1);
       blockCount--;
@@ -110,6 +116,7 @@ final class TimeOrder {
   void replace(long second, int nano, int from, int to, Tie tie) {
     long at = locate(second, nano, from, tie);
     values[block(at)][index(at)] = to;
+    maxima[block(at)] = maximum(block(at));
   }
 
   private long locate(long second, int nano, int value, Tie tie) {
@@ -207,15 +214,33 @@ final class TimeOrder {
     return count;
   }
 
+  /**
+   * Gives {@code action} the values of the first {@code count} entries, block by block: an array, the
+   * length used, and an upper bound of those values (the block's largest).
+   */
+  void forEachBlockOfFirst(int count, BlockAction action) {
+    int left = count;
+    for (int b = 0; b < blockCount && left > 0; b++) {
+      int take = Math.min(lengths[b], left);
+      action.accept(values[b], take, maxima[b]);
+      left -= take;
+    }
+  }
+
+  /** Reads the values {@code block[0, length)} of one block, all at most {@code max}; must not keep the array. */
+  @FunctionalInterface
+  interface BlockAction {
+    void accept(int[] block, int length, int max);
+  }
+
   /** The values of the first {@code count} entries, in order. */
   int[] firstValues(int count) {
     int[] found = new int[count];
-    int n = 0;
-    for (int b = 0; b < blockCount && n < count; b++) {
-      int take = Math.min(lengths[b], count - n);
-      System.arraycopy(values[b], 0, found, n, take);
-      n += take;
-    }
+    int[] n = {0};
+    forEachBlockOfFirst(count, (block, length, max) -> {
+      System.arraycopy(block, 0, found, n[0], length);
+      n[0] += length;
+    });
     return found;
   }
 
@@ -305,6 +330,7 @@ final class TimeOrder {
     nanos[b][i] = nano;
     values[b][i] = value;
     lengths[b] = length + 1;
+    maxima[b] = length == 0 ? value : Math.max(maxima[b], value);
     size++;
   }
 
@@ -315,6 +341,7 @@ final class TimeOrder {
       nanos = Arrays.copyOf(nanos, blockCount * 2);
       values = Arrays.copyOf(values, blockCount * 2);
       lengths = Arrays.copyOf(lengths, blockCount * 2);
+      maxima = Arrays.copyOf(maxima, blockCount * 2);
     }
     int half = BLOCK / 2;
     int capacity = BLOCK - half + BLOCK / 4;
@@ -325,6 +352,8 @@ final class TimeOrder {
     values[b + 1] = Arrays.copyOfRange(values[b], half, half + capacity);
     lengths[b + 1] = BLOCK - half;
     lengths[b] = half;
+    maxima[b] = maximum(b);
+    maxima[b + 1] = maximum(b + 1);
   }
 
   /** Moves blocks {@code [from, blockCount)} by {@code by} places in the block table. */
@@ -334,5 +363,14 @@ final class TimeOrder {
     System.arraycopy(nanos, from, nanos, from + by, count);
     System.arraycopy(values, from, values, from + by, count);
     System.arraycopy(lengths, from, lengths, from + by, count);
+    System.arraycopy(maxima, from, maxima, from + by, count);
+  }
+
+  private int maximum(int b) {
+    int max = Integer.MIN_VALUE;
+    for (int i = 0; i < lengths[b]; i++) {
+      max = Math.max(max, values[b][i]);
+    }
+    return max;
   }
 }

@@ -25,7 +25,7 @@ class DescendingSelectionTest {
       int[] sortedValues = values.clone();
       Arrays.sort(sortedValues);
       MatchSet expected = MatchSet.sparse(sortedValues, sortedValues.length);
-      DescendingSelection selection = new DescendingSelection(values.clone());
+      DescendingSelection selection = DescendingSelection.of(values.clone());
       assertEquals(sortedValues.length, selection.cardinality());
       // a walk down, as a page newest first reads: from above every value, or from inside
       int at = random.nextBoolean() ? Integer.MAX_VALUE - 1 : random.nextInt(bound + 1);

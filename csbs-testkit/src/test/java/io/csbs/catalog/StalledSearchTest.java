@@ -207,6 +207,13 @@ class StalledSearchTest {
             back.add(0, (long) times.at(c));
           }
           assertEquals(inOrder, back, at + ": backward");
+          times.forEachBlockOfFirst(times.size(), (block, length, max) -> {
+            int largest = Integer.MIN_VALUE;
+            for (int i = 0; i < length; i++) {
+              largest = Math.max(largest, block[i]);
+            }
+            assertEquals(largest, max, at + ": a block's largest value");
+          });
           long second = random.nextInt(seconds + 1);
           int nano = random.nextInt(4);
           var before = model.headSet(new long[] {second, nano, Long.MIN_VALUE}, false);
