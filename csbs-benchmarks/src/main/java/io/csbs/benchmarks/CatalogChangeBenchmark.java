@@ -28,7 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * same cycle as {@link LifecycleBenchmark}, which measures the pure transitions without a catalog);
  * {@code addAndRemove} adds a new backup and removes it again, the changes that move the usage
  * totals and every field index; {@code addLateAndRemove} does the same with a backup older than the
- * newest (an import, a record that came in late), which joins the rows out of creation order.
+ * newest (an import, a record that came in late), which joins the rows out of creation order;
+ * {@code addLate} only adds such backups, each with a new id, so that the catalog grows by them all
+ * through the trial (an import of another system's backups), the tail and the reorganisations it
+ * brings included; its time includes making the backup ({@code toBuilder().id(...).build()}).
  *
  * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CatalogChangeBenchmark -p backups=1000000}
  */
@@ -51,6 +54,9 @@ public class CatalogChangeBenchmark {
   private int extraCursor;
   private Backup[] late;
   private int lateCursor;
+  private Backup[] stored;
+  private java.util.SplittableRandom importRandom;
+  private long imported;
 
   @Setup(Level.Trial)
   public void load() {
@@ -67,6 +73,9 @@ public class CatalogChangeBenchmark {
       // the creation time of a random stored backup, a new id: a backup that arrives late
       late[i] = list.get(random.nextInt(list.size())).toBuilder().id("late-" + i).build();
     }
+    stored = list.toArray(new Backup[0]);
+    importRandom = new java.util.SplittableRandom(42);
+    imported = 0;
   }
 
   /** One lifecycle transition of one stored backup, through the catalog (version check, indexes). */
@@ -100,5 +109,13 @@ public class CatalogChangeBenchmark {
     catalog.add(backup);
     catalog.remove(backup.projectId(), backup.id(), backup.version());
     return backup.version();
+  }
+
+  /** Adds a backup with the creation time of a random stored one and a new id: the catalog grows by each. */
+  @Benchmark
+  public Backup addLate() {
+    Backup backup = stored[importRandom.nextInt(stored.length)].toBuilder().id("import-" + imported++).build();
+    catalog.add(backup);
+    return backup;
   }
 }
