@@ -138,44 +138,27 @@ final class TimeOrder {
    * {@code tie} orders (null: the instant's first entry); {@link #END} if none.
    */
   long seek(long second, int nano, Tie tie) {
-    // the last block whose first entry is before the key: the answer is in it or starts the next one
-    int low = 0;
-    int high = blockCount;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      if (lengths[mid] > 0 && compare(mid, 0, second, nano, tie) < 0) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    if (low == 0) {
-      return blockCount == 0 || lengths[0] == 0 ? END : 0L;
-    }
-    int b = low - 1;
-    int from = 1;
-    int to = lengths[b];
-    while (from < to) {
-      int mid = (from + to) >>> 1;
-      if (compare(b, mid, second, nano, tie) < 0) {
-        from = mid + 1;
-      } else {
-        to = mid;
-      }
-    }
-    if (from < lengths[b]) {
-      return cursor(b, from);
-    }
-    return b + 1 < blockCount ? cursor(b + 1, 0) : END;
+    return firstEntryNotBefore((b, i) -> compare(b, i, second, nano, tie) < 0);
   }
 
   /** The first entry whose value {@code before} rejects, the values it accepts being a prefix of the order. */
   long firstNotBefore(IntPredicate before) {
+    return firstEntryNotBefore((b, i) -> before.test(values[b][i]));
+  }
+
+  /** Whether the entry at index {@code i} of block {@code b} comes before what a search looks for. */
+  @FunctionalInterface
+  private interface EntryBefore {
+    boolean test(int b, int i);
+  }
+
+  private long firstEntryNotBefore(EntryBefore before) {
+    // the last block whose first entry is before: the answer is in it or starts the next one
     int low = 0;
     int high = blockCount;
     while (low < high) {
       int mid = (low + high) >>> 1;
-      if (lengths[mid] > 0 && before.test(values[mid][0])) {
+      if (lengths[mid] > 0 && before.test(mid, 0)) {
         low = mid + 1;
       } else {
         high = mid;
@@ -189,7 +172,7 @@ final class TimeOrder {
     int to = lengths[b];
     while (from < to) {
       int mid = (from + to) >>> 1;
-      if (before.test(values[b][mid])) {
+      if (before.test(b, mid)) {
         from = mid + 1;
       } else {
         to = mid;
