@@ -8,9 +8,11 @@ import java.util.List;
  * the way a first page reads them, from the largest down, without sorting them all: each {@link
  * #previous} is served from a batch of the next {@value #BATCH} largest positions, which one pass
  * over the positions selects. A page of 20 newest first costs one pass, tens of microseconds for
- * tens of thousands of positions, where sorting them cost hundreds. Anything else (a walk upwards,
- * a count of a range, a test, a deep page that needs more than {@value #PASSES} batches) sorts them
- * once and reads the sorted array.
+ * tens of thousands of positions, where sorting them cost hundreds. A test of one position asks the
+ * predicate that chose them, and a count of a range counts in a pass (a page beside a shard's late
+ * rows asks both, for the late rows only); anything else (a walk upwards, a deep page that needs more
+ * than {@value #PASSES} batches, more than {@value #PASSES} counts) sorts them once and reads the
+ * sorted array.
  *
  * <p>The positions are read where they are (the blocks of a {@link TimeOrder}), not copied, until a
  * sort needs them in an array of their own.
@@ -28,6 +30,9 @@ final class DescendingSelection extends Positions.Walked {
   /** Where the values are, in blocks: each pass reads them all. */
   private final java.util.function.Consumer<TimeOrder.BlockAction> blocks;
   private final java.util.function.Supplier<int[]> copy;
+  /** Whether a position is one of them, without the array; null to use the sorted array. */
+  private final java.util.function.IntPredicate member;
+  private int counts;
   /** All the values sorted, once anything but a descending walk is asked; null before. */
   private MatchSet sorted;
   /** The current batch, descending, and where the walk is in it. */
@@ -45,22 +50,26 @@ final class DescendingSelection extends Positions.Walked {
   private int smallest;
 
   private DescendingSelection(int count, java.util.function.Consumer<TimeOrder.BlockAction> blocks,
-      java.util.function.Supplier<int[]> copy) {
+      java.util.function.Supplier<int[]> copy, java.util.function.IntPredicate member) {
     super(count);
     this.blocks = blocks;
     this.copy = copy;
+    this.member = member;
   }
 
   /** Over {@code values}, distinct non-negative positions, which it keeps (and may reorder). */
   static DescendingSelection of(int[] values) {
     return new DescendingSelection(values.length, action -> action.accept(values, values.length, Integer.MAX_VALUE),
-        () -> values);
+        () -> values, null);
   }
 
-  /** Over the values of the first {@code count} entries of {@code order}, distinct non-negative positions. */
-  static DescendingSelection firstOf(TimeOrder order, int count) {
+  /**
+   * Over the values of the first {@code count} entries of {@code order}, distinct non-negative
+   * positions, which {@code member} tells apart from every other position.
+   */
+  static DescendingSelection firstOf(TimeOrder order, int count, java.util.function.IntPredicate member) {
     return new DescendingSelection(count, action -> order.forEachBlockOfFirst(count, action),
-        () -> order.firstValues(count));
+        () -> order.firstValues(count), member);
   }
 
   @Override
@@ -146,12 +155,26 @@ final class DescendingSelection extends Positions.Walked {
 
   @Override
   public boolean contains(int position) {
-    return sorted().contains(position);
+    return member != null && sorted == null ? member.test(position) : sorted().contains(position);
   }
 
   @Override
   public int countIn(int from, int to) {
-    return sorted().countIn(from, to);
+    if (sorted != null || ++counts > PASSES) {
+      return sorted().countIn(from, to);
+    }
+    int[] count = {0};
+    blocks.accept((block, length, max) -> {
+      if (max >= from) {
+        for (int i = 0; i < length; i++) {
+          int value = block[i];
+          if (value >= from && value < to) {
+            count[0]++;
+          }
+        }
+      }
+    });
+    return count[0];
   }
 
   @Override

@@ -111,7 +111,7 @@ final class RunningJobs {
     if (count < DescendingSelection.BATCH) {
       return changedBefore(cutoff);
     }
-    return DescendingSelection.firstOf(times, count);
+    return DescendingSelection.firstOf(times, count, position -> changedBefore(position, cutoff));
   }
 
   /** How many running jobs last changed before {@code cutoff}: a binary search, not a read of them all. */

@@ -25,8 +25,30 @@ class DescendingSelectionTest {
       int[] sortedValues = values.clone();
       Arrays.sort(sortedValues);
       MatchSet expected = MatchSet.sparse(sortedValues, sortedValues.length);
-      DescendingSelection selection = DescendingSelection.of(values.clone());
+      DescendingSelection selection;
+      if (random.nextBoolean()) {
+        selection = DescendingSelection.of(values.clone());
+      } else {
+        // from a change order's blocks, in the order of random instants, told apart by a set
+        TimeOrder order = new TimeOrder();
+        for (int value : values) {
+          order.insert(random.nextInt(100), random.nextInt(3), value, stored -> Integer.compare(stored, value));
+        }
+        java.util.Set<Integer> members = new java.util.HashSet<>();
+        for (int value : values) {
+          members.add(value);
+        }
+        selection = DescendingSelection.firstOf(order, values.length, members::contains);
+      }
       assertEquals(sortedValues.length, selection.cardinality());
+      if (random.nextBoolean() && sortedValues.length > 0) {
+        // counts of a range by a pass, as a page beside late rows asks, bounds at values
+        for (int i = 0; i < 2; i++) {
+          int a = sortedValues[random.nextInt(sortedValues.length)];
+          int b = sortedValues[random.nextInt(sortedValues.length)];
+          assertEquals(expected.countIn(Math.min(a, b), Math.max(a, b)), selection.countIn(Math.min(a, b), Math.max(a, b)));
+        }
+      }
       // a walk down, as a page newest first reads: from above every value, or from inside
       int at = random.nextBoolean() ? Integer.MAX_VALUE - 1 : random.nextInt(bound + 1);
       int steps = random.nextInt(4) == 0 ? 1000 : random.nextInt(200);
@@ -47,6 +69,7 @@ class DescendingSelectionTest {
       }
       // then anything
       for (int step = 0; step < 50; step++) {
+        // counts and tests first answer without sorting, then from the sorted array
         int position = random.nextInt(bound + 2) - 1;
         switch (random.nextInt(4)) {
           case 0 -> assertEquals(expected.previous(position), selection.previous(position));
@@ -54,7 +77,11 @@ class DescendingSelectionTest {
           case 2 -> assertEquals(expected.contains(Math.max(0, position)), selection.contains(Math.max(0, position)));
           default -> {
             int from = Math.max(0, position);
-            int to = from + random.nextInt(bound + 1);
+            // bounds at a value half the time: an off-by-one at either end shows
+            int to = sortedValues.length > 0 && random.nextBoolean()
+                ? sortedValues[random.nextInt(sortedValues.length)] : from + random.nextInt(bound + 1);
+            from = sortedValues.length > 0 && random.nextBoolean()
+                ? Math.min(to, sortedValues[random.nextInt(sortedValues.length)]) : from;
             assertEquals(expected.countIn(from, to), selection.countIn(from, to));
           }
         }
