@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * An ascending list of non-negative ints packed into a {@code byte[]}: a header (count, last value,
  * bytes in use), then the gap from each value to the one before as a varint (7 bits a byte). The
- * text indexes keep, for each trigram, the ascending numbers of the entries containing it; the gaps
- * are small, so most take one or two bytes instead of four, and a million backup names cost a few
+ * text indexes keep, for each trigram, the ascending numbers of the blocks of entries containing it;
+ * the gaps are small, so most take one byte instead of four, and a million backup names cost a few
  * MB of lists rather than tens.
  *
  * <pre>{@code
@@ -52,7 +52,9 @@ final class GapList {
     }
     int used = readInt(list, USED);
     if (used + 5 > list.length) {
-      list = Arrays.copyOf(list, list.length + Math.max(8, (list.length - HEADER) >>> 1));
+      // by an eighth: the lists of a million distinct names are most of the text index's bytes, and
+      // the room a list leaves unused is at most an eighth of it; the copies stay cheap, O(1) a value
+      list = Arrays.copyOf(list, list.length + Math.max(8, (list.length - HEADER) >>> 3));
     }
     for (int gap = value - last; ; gap >>>= 7) {
       if (gap < 0x80) {

@@ -114,9 +114,9 @@ final class ProjectShard {
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
   private long sequence;
-  private TextIndex names = new TextIndex();
+  private TextIndex names = new TextIndex(false);
   /** Server names, grouped by server id: answers both server id and server name searches. */
-  private TextIndex servers = new TextIndex();
+  private TextIndex servers = new TextIndex(true);
   /** Batches at least this large build their text indexes on a second core. */
   private static final int PARALLEL_BATCH = 16_384;
 
@@ -226,8 +226,7 @@ final class ProjectShard {
   /** The server's name on its newest live backup (rows are in creation order, but for the tail). */
   String serverName(String serverId) {
     Backup newest = null;
-    for (Postings postings : servers.groupPostings(serverId)) {
-      MatchSet rowsOfServer = MatchSet.of(postings);
+    for (MatchSet rowsOfServer : servers.groupRows(serverId)) {
       int sortedNewest = rowsOfServer.previous(sortedCount - 1);
       if (sortedNewest >= 0 && (newest == null || ROW_ORDER.compare(rows.get(sortedNewest), newest) > 0)) {
         newest = rows.get(sortedNewest);

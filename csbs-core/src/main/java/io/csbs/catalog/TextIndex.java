@@ -7,13 +7,15 @@ import java.util.Map;
 
 /**
  * A substring index over the distinct values of one text field: each distinct value is an entry with
- * the postings of its rows, and a trigram index over the lower-cased entries finds the entries
- * containing a text without reading every value. A search reads the entries of the needle's rarest
- * trigram and checks each exactly, then unions the postings of those that contain it. Real backup
- * lists repeat names ({@code autobk_xxxx}) and servers, so there are far fewer entries than rows.
+ * the rows that carry it, and a trigram index over the lower-cased entries finds the entries
+ * containing a text without reading every value. A search reads the candidates of the needle's
+ * rarest trigrams and checks each exactly, then unions the rows of those that contain it. Real
+ * backup lists repeat names ({@code autobk_xxxx}) and servers, so there are far fewer entries than
+ * rows; but a list may also name every backup differently, an entry a row, so an entry is kept
+ * small: see {@link #rows} and {@link #blocksByTrigram}.
  *
  * <p>Entries may belong to a group: server names are grouped by server id, an entry per (id, name),
- * so that the same postings answer both "server id is" (the union of the group's entries, one in
+ * so that the same rows answer both "server id is" (the union of the group's entries, one in
  * practice) and "server name contains", and no row is indexed twice. Entries are found through an
  * {@link IdIndex} keyed by (group, text), a table of entry numbers rather than a map of boxed
  * numbers, for the memory; like the entries themselves (in {@link ChunkedArray}s) it grows a slice
@@ -21,40 +23,78 @@ import java.util.Map;
  * entries number millions (a rehash of them all read every entry's text and group).
  */
 final class TextIndex {
+  /**
+   * The trigram lists name blocks of {@value #BLOCK} consecutive entries, not entries: with mostly
+   * distinct names a rare trigram's entries lie hundreds apart, two bytes a gap, and a block's gaps
+   * fit one byte, with up to eight times fewer of them for a common trigram. A search checks the
+   * entries of a candidate block exactly, as it checks a candidate entry, and narrows the blocks by
+   * a second trigram first (see {@link Candidates}).
+   */
+  static final int BLOCK_BITS = 3;
+  static final int BLOCK = 1 << BLOCK_BITS;
+  /** An entry's {@link #rows} when it holds no row. */
+  private static final int NO_ROWS = -1;
+  /**
+   * A second trigram's list narrows the candidates while it is at most this many times longer than
+   * the rarest: decoding it costs less than checking the entries it rules out.
+   */
+  private static final int NARROWING_RATIO = 16;
   private static final int[] NO_ENTRIES = {0};
-  /** Stands for every entry, when a needle is too short for the trigram lists to narrow it. */
-  private static final byte[] ALL_ENTRIES = new byte[0];
 
-  // in chunks, and found through an IdIndex, so that a new entry never copies or rehashes them all
-  private final ChunkedArray<String> groups = new ChunkedArray<>();
+  /** The group of each entry; null for an index without groups (backup names), which saves a slot. */
+  private final ChunkedArray<String> groups;
   private final ChunkedArray<String> texts = new ChunkedArray<>();
+  /**
+   * The lower-cased text of an entry whose text has upper case; null (and mostly no chunk at all) for
+   * the others, whose text is its own lower case: backup and server names are mostly lower case.
+   */
   private final ChunkedArray<String> lowerCase = new ChunkedArray<>();
-  private final ChunkedArray<Postings> postings = new ChunkedArray<>();
+  /**
+   * The rows of each entry: the position of its only row ({@code >= 0}), {@link #NO_ROWS}, or {@code
+   * -2 - i} for the {@link Postings} {@code multi[i]} once a second row came. With distinct names most
+   * entries hold one row, and four bytes here replace a postings object and its array (about 56).
+   * An entry that drops back to one row keeps its postings: entries with several rows are few, and a
+   * reorganisation builds the index afresh.
+   */
+  private final ChunkedInts rows = new ChunkedInts();
+  private final ChunkedArray<Postings> multi = new ChunkedArray<>();
+  private int multiCount;
   private int entries;
   /** (group, text) to entry number. */
-  private final IdIndex slots = new IdIndex(texts.reader(), groups.reader());
+  private final IdIndex slots;
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
   private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
-   * Trigram hash to the ascending ids of the entries that contain a trigram with that hash, as a
-   * {@link GapList}. Distinct trigrams may share a hash: a list is a superset of the entries, which a
-   * search checks exactly anyway.
+   * Trigram hash to the ascending numbers of the {@linkplain #BLOCK blocks} of the entries that
+   * contain a trigram with that hash, as a {@link GapList}. Distinct trigrams may share a hash: a list
+   * is a superset of the blocks, whose entries a search checks exactly anyway.
    */
-  private final Map<Integer, byte[]> entriesByTrigram = new HashMap<>();
+  private final Map<Integer, byte[]> blocksByTrigram = new HashMap<>();
+
+  /** An index whose entries have a group ({@link #add} with a non-null group) or none. */
+  TextIndex(boolean grouped) {
+    groups = grouped ? new ChunkedArray<>() : null;
+    slots = new IdIndex(texts.reader(), grouped ? groups.reader() : null);
+  }
 
   /**
-   * About the bytes the index takes on the heap: its tables, the postings and lower-cased copy of
-   * each entry (the texts themselves are the backups' strings), the trigram lists and the groups.
+   * About the bytes the index takes on the heap: its tables, the rows of each entry and lower-cased
+   * copy of those with upper case (the texts themselves are the backups' strings), the trigram lists
+   * and the groups.
    */
   long estimatedBytes() {
-    long bytes = 64 + 16 * 4 + 4L * 4 * postings.capacity() + slots.estimatedBytes();
+    long bytes = 96 + texts.estimatedBytes() + lowerCase.estimatedBytes() + rows.estimatedBytes()
+        + multi.estimatedBytes() + (groups == null ? 0 : groups.estimatedBytes()) + slots.estimatedBytes();
+    for (int i = 0; i < multiCount; i++) {
+      bytes += multi.get(i).estimatedBytes();
+    }
     for (int entry = 0; entry < entries; entry++) {
-      bytes += postings.get(entry).estimatedBytes();
-      if (lowerCase.get(entry) != texts.get(entry)) {
-        bytes += 40 + lowerCase.get(entry).length();
+      String lower = lowerCase.peek(entry);
+      if (lower != null) {
+        bytes += 40 + lower.length();
       }
     }
-    for (byte[] list : entriesByTrigram.values()) {
+    for (byte[] list : blocksByTrigram.values()) {
       bytes += 16 + list.length + 48;  // the array, the map's node and boxed key
     }
     bytes += entriesByGroup.estimatedBytes();
@@ -65,19 +105,53 @@ final class TextIndex {
   }
 
   /** Indexes row {@code position} under {@code text} in {@code group} (null for none). */
-  void add(String group, String text, int position, int rows) {
+  void add(String group, String text, int position, int rowsInUse) {
     int entry = find(group, text);
     if (entry < 0) {
       entry = newEntry(group, text);
     }
-    postings.get(entry).add(position, rows);
+    int held = rows.get(entry);
+    if (held == NO_ROWS) {
+      rows.set(entry, position);
+    } else if (held >= 0) {
+      if (held != position) {
+        Postings postings = new Postings();
+        postings.add(held, rowsInUse);
+        postings.add(position, rowsInUse);
+        multi.set(multiCount, postings);
+        rows.set(entry, -2 - multiCount++);
+      }
+    } else {
+      multi.get(-2 - held).add(position, rowsInUse);
+    }
   }
 
   void remove(String group, String text, int position) {
     int entry = find(group, text);
-    if (entry >= 0) {
-      postings.get(entry).remove(position);
+    if (entry < 0) {
+      return;
     }
+    int held = rows.get(entry);
+    if (held == position) {
+      rows.set(entry, NO_ROWS);
+    } else if (held < NO_ROWS) {
+      multi.get(-2 - held).remove(position);
+    }
+  }
+
+  /** How many rows {@code entry} holds. */
+  private int count(int entry) {
+    int held = rows.get(entry);
+    return held >= 0 ? 1 : held == NO_ROWS ? 0 : multi.get(-2 - held).count();
+  }
+
+  /** The rows of {@code entry}; its postings shared when it has several. */
+  private MatchSet rowsOf(int entry) {
+    int held = rows.get(entry);
+    if (held >= 0) {
+      return MatchSet.sparse(new int[] {held}, 1);
+    }
+    return held == NO_ROWS ? MatchSet.EMPTY : MatchSet.of(multi.get(-2 - held));
   }
 
   private int[] groupEntries(String group) {
@@ -86,12 +160,12 @@ final class TextIndex {
   }
 
   /** The rows of the group's entries. */
-  MatchSet group(String group, int rows) {
+  MatchSet group(String group, int rowsInUse) {
     int[] members = groupEntries(group);
     if (members[0] == 1) {
-      return MatchSet.of(postings.get(members[1]));
+      return rowsOf(members[1]);
     }
-    return union(members, members[0], rows, true);
+    return union(members, members[0], rowsInUse);
   }
 
   /** How many rows the group's entries hold. */
@@ -99,7 +173,7 @@ final class TextIndex {
     int[] members = groupEntries(group);
     long total = 0;
     for (int i = 1; i <= members[0]; i++) {
-      total += postings.get(members[i]).count();
+      total += count(members[i]);
     }
     return total;
   }
@@ -108,79 +182,98 @@ final class TextIndex {
   boolean groupContains(String group, int position) {
     int[] members = groupEntries(group);
     for (int i = 1; i <= members[0]; i++) {
-      if (postings.get(members[i]).contains(position)) {
+      int held = rows.get(members[i]);
+      if (held == position || held < NO_ROWS && multi.get(-2 - held).contains(position)) {
         return true;
       }
     }
     return false;
   }
 
-  /** The postings of the group's entries, to find its newest row. */
-  Postings[] groupPostings(String group) {
+  /** The rows of each of the group's entries, to find its newest row. */
+  MatchSet[] groupRows(String group) {
     int[] members = groupEntries(group);
-    Postings[] result = new Postings[members[0]];
+    MatchSet[] result = new MatchSet[members[0]];
     for (int i = 0; i < result.length; i++) {
-      result[i] = postings.get(members[i + 1]);
+      result[i] = rowsOf(members[i + 1]);
     }
     return result;
   }
 
   /** The rows whose value contains {@code lowerNeedle} (lower case already), ignoring case. */
-  MatchSet containing(String lowerNeedle, int rows) {
-    byte[] candidates = candidates(lowerNeedle);
-    int count = candidates == ALL_ENTRIES ? entries : GapList.count(candidates);
-    GapList.Reader reader = candidates == ALL_ENTRIES ? null : new GapList.Reader(candidates);
-    int[] matched = new int[Math.min(count, 1024) + 1];
+  MatchSet containing(String lowerNeedle, int rowsInUse) {
+    Candidates candidates = candidates(lowerNeedle);
+    int[] matched = new int[16];
     int matches = 0;
-    for (int i = 0; i < count; i++) {
-      int entry = reader == null ? i : reader.next();
-      if (postings.get(entry).count() > 0 && lowerCase.get(entry).contains(lowerNeedle)) {
-        if (matches + 1 == matched.length) {
-          matched = Arrays.copyOf(matched, matched.length * 2);
+    for (int block = candidates.next(); block >= 0; block = candidates.next()) {
+      int end = candidates.all ? entries : Math.min(entries, (block + 1) << BLOCK_BITS);
+      for (int entry = candidates.all ? 0 : block << BLOCK_BITS; entry < end; entry++) {
+        if (rows.get(entry) != NO_ROWS && lowerCaseOf(entry).contains(lowerNeedle) && count(entry) > 0) {
+          if (matches + 1 == matched.length) {
+            matched = Arrays.copyOf(matched, matched.length * 2);
+          }
+          matched[++matches] = entry;
         }
-        matched[++matches] = entry;
       }
     }
     if (matches == 1) {
-      return MatchSet.of(postings.get(matched[1]));
+      return rowsOf(matched[1]);
     }
-    return union(matched, matches, rows, false);
+    return union(matched, matches, rowsInUse);
   }
 
-  /** An upper bound of the rows {@link #containing} returns, without reading postings. */
-  long estimate(String lowerNeedle, int rows) {
-    byte[] candidates = candidates(lowerNeedle);
-    if (candidates == ALL_ENTRIES) {
-      return rows;
+  /** An upper bound of the rows {@link #containing} returns, without reading the texts. */
+  long estimate(String lowerNeedle, int rowsInUse) {
+    Candidates candidates = candidates(lowerNeedle);
+    if (candidates.all) {
+      return rowsInUse;
     }
     long total = 0;
-    GapList.Reader reader = new GapList.Reader(candidates);
-    for (int i = GapList.count(candidates); i > 0; i--) {
-      total += postings.get(reader.next()).count();
+    for (int block = candidates.next(); block >= 0; block = candidates.next()) {
+      for (int entry = block << BLOCK_BITS, end = Math.min(entries, entry + BLOCK); entry < end; entry++) {
+        total += count(entry);
+      }
     }
-    return Math.min(total, rows);
+    return Math.min(total, rowsInUse);
   }
 
-  /** The union of the postings of {@code list[1..count]}; sorted first when they may overlap. */
-  private MatchSet union(int[] list, int count, int rows, boolean disjoint) {
+  private String lowerCaseOf(int entry) {
+    String lower = lowerCase.peek(entry);
+    return lower != null ? lower : texts.get(entry);
+  }
+
+  /** The union of the rows of entries {@code list[1..count]}, sorted. */
+  private MatchSet union(int[] list, int count, int rowsInUse) {
     long total = 0;
     for (int i = 1; i <= count; i++) {
-      total += postings.get(list[i]).count();
+      total += count(list[i]);
     }
     if (total == 0) {
       return MatchSet.EMPTY;
     }
-    if (total * Postings.DENSE_RATIO > rows) {
-      long[] words = new long[Bits.wordsFor(rows)];
+    if (total * Postings.DENSE_RATIO > rowsInUse) {
+      long[] words = new long[Bits.wordsFor(rowsInUse)];
       for (int i = 1; i <= count; i++) {
-        orInto(postings.get(list[i]), words);
+        int held = rows.get(list[i]);
+        if (held >= 0) {
+          Bits.set(words, held);
+        } else if (held != NO_ROWS) {
+          orInto(multi.get(-2 - held), words);
+        }
       }
       return MatchSet.window(words, 0);
     }
     int[] positions = new int[(int) total];
     int n = 0;
     for (int i = 1; i <= count; i++) {
-      Postings p = postings.get(list[i]);
+      int held = rows.get(list[i]);
+      if (held >= 0) {
+        positions[n++] = held;
+        continue;
+      } else if (held == NO_ROWS) {
+        continue;
+      }
+      Postings p = multi.get(-2 - held);
       if (p.isDense()) {
         for (int position = Bits.nextSetBit(p.dense(), 0, p.dense().length); position >= 0;
             position = Bits.nextSetBit(p.dense(), position + 1, p.dense().length)) {
@@ -210,24 +303,84 @@ final class TextIndex {
   }
 
   /**
-   * The entries of the needle's rarest trigram (null for none), or {@link #ALL_ENTRIES} when the
-   * needle is shorter than a trigram and every entry is a candidate.
+   * The blocks that may hold entries containing a needle, ascending: those of its rarest trigram's
+   * list that are also in the second rarest's, when that list is short enough to read (at most
+   * {@value #NARROWING_RATIO} times longer). Two rare trigrams of a needle seldom share a block by
+   * chance, so the blocks left are mostly those of real matches; or, when the needle is shorter than
+   * a trigram, every entry at once ({@link #all}, a single "block").
    */
-  private byte[] candidates(String lowerNeedle) {
+  private static final class Candidates {
+    static final Candidates NONE = new Candidates(null, null, false);
+
+    final boolean all;
+    private GapList.Reader driver;
+    private int left;
+    private GapList.Reader narrowing;
+    private int narrowingLeft;
+    private int narrowingBlock = -1;
+
+    Candidates(byte[] rarest, byte[] second, boolean all) {
+      this.all = all;
+      if (all) {
+        left = 1;
+      } else if (rarest != null) {
+        driver = new GapList.Reader(rarest);
+        left = GapList.count(rarest);
+        if (second != null && GapList.count(second) <= (long) NARROWING_RATIO * left) {
+          narrowing = new GapList.Reader(second);
+          narrowingLeft = GapList.count(second);
+        }
+      }
+    }
+
+    /** The next block, or -1 at the end. */
+    int next() {
+      while (left > 0) {
+        left--;
+        if (all) {
+          return 0;
+        }
+        int block = driver.next();
+        if (narrowing == null) {
+          return block;
+        }
+        while (narrowingBlock < block && narrowingLeft > 0) {
+          narrowingBlock = narrowing.next();
+          narrowingLeft--;
+        }
+        if (narrowingBlock == block) {
+          return block;
+        }
+        if (narrowingBlock < block) {
+          left = 0;  // the narrowing list ended below this block: no later block is in it
+        }
+      }
+      return -1;
+    }
+  }
+
+  private Candidates candidates(String lowerNeedle) {
     if (lowerNeedle.length() < 3) {
-      return ALL_ENTRIES;
+      return new Candidates(null, null, true);
     }
-    byte[] best = null;
+    byte[] rarest = null;
+    byte[] second = null;
     for (int i = 0; i + 3 <= lowerNeedle.length(); i++) {
-      byte[] list = entriesByTrigram.get(trigram(lowerNeedle, i));
+      byte[] list = blocksByTrigram.get(trigram(lowerNeedle, i));
       if (list == null) {
-        return null;
+        return Candidates.NONE;
       }
-      if (best == null || GapList.count(list) < GapList.count(best)) {
-        best = list;
+      if (list == rarest || list == second) {
+        continue;  // the same trigram twice in the needle
+      }
+      if (rarest == null || GapList.count(list) < GapList.count(rarest)) {
+        second = rarest;
+        rarest = list;
+      } else if (second == null || GapList.count(list) < GapList.count(second)) {
+        second = list;
       }
     }
-    return best;
+    return new Candidates(rarest, second, false);
   }
 
   private int find(String group, String text) {
@@ -235,25 +388,34 @@ final class TextIndex {
   }
 
   private int newEntry(String group, String text) {
+    if ((group != null) != (groups != null)) {
+      throw new IllegalArgumentException("group " + group + " in an index " + (groups != null ? "with" : "without")
+          + " groups");
+    }
     int entry = entries++;
-    groups.set(entry, group);
+    if (groups != null) {
+      groups.set(entry, group);
+    }
     texts.set(entry, text);
     String lower = text.toLowerCase(Locale.ROOT);
-    lowerCase.set(entry, lower);
-    postings.set(entry, new Postings());
+    if (!lower.equals(text)) {
+      lowerCase.set(entry, lower);
+    }
+    rows.set(entry, NO_ROWS);
     slots.put(group, text, entry);
     if (group != null) {
       entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
     }
+    int block = entry >>> BLOCK_BITS;
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
-      byte[] list = entriesByTrigram.get(key);
-      if (list != null && GapList.last(list) == entry) {
-        continue; // the same trigram twice in one value
+      byte[] list = blocksByTrigram.get(key);
+      if (list != null && GapList.last(list) == block) {
+        continue; // the same trigram twice in one value, or in an earlier entry of the block
       }
-      byte[] appended = GapList.append(list, entry);
+      byte[] appended = GapList.append(list, block);
       if (appended != list) {
-        entriesByTrigram.put(key, appended);
+        blocksByTrigram.put(key, appended);
       }
     }
     return entry;

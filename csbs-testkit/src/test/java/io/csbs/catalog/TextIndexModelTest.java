@@ -1,0 +1,167 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.testing.Seeds;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TextIndex} answers as a scan of a plain map from (group, text) to rows does, while entries
+ * go from one row (kept inline) to several (postings) and back to none, texts have upper case or
+ * not, one group holds several texts, and the entries cross chunk and trigram-block boundaries.
+ */
+class TextIndexModelTest {
+  private static final String[] WORDS = {"autobk_", "manualbk_", "AUTO", "db-", "Web", "ΟΔΟΣ", "İstanbul", "straße",
+      "x", "ab", "ba", "ecs-web-00"};
+
+  @RepeatedTest(40)
+  void answersAsAScanOfTheRowsDoes() {
+    Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), 1 + new SplittableRandom(seed).nextInt(3000)));
+  }
+
+  @RepeatedTest(3)
+  void answersAsAScanAcrossChunksOfEntries() {
+    Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), ChunkedArray.CHUNK + 5000));
+  }
+
+  private static void check(SplittableRandom random, int steps) {
+    boolean grouped = random.nextBoolean();
+    TextIndex index = new TextIndex(grouped);
+    // the rows' current (group, text), null for a row not indexed
+    List<String[]> rows = new ArrayList<>();
+    int distinctPool = 1 + random.nextInt(steps);  // few texts: entries of many rows; many: mostly one
+    for (int step = 0; step < steps; step++) {
+      int action = random.nextInt(10);
+      if (action < 6 || rows.isEmpty()) {
+        String[] key = {grouped ? "g" + random.nextInt(1 + distinctPool / 20) : null, text(random, distinctPool)};
+        int position;
+        if (random.nextInt(8) == 0 && !rows.isEmpty()) {
+          position = random.nextInt(rows.size());  // a freed position taken again, or a late row
+          if (rows.get(position) != null) {
+            index.remove(rows.get(position)[0], rows.get(position)[1], position);
+          }
+          rows.set(position, key);
+        } else {
+          position = rows.size();
+          rows.add(key);
+        }
+        index.add(key[0], key[1], position, rows.size());
+      } else {
+        int position = random.nextInt(rows.size());
+        String[] key = rows.get(position);
+        if (key != null) {
+          index.remove(key[0], key[1], position);
+          rows.set(position, null);
+        } else {
+          index.remove(grouped ? "g0" : null, "never-added", position);  // absent: no change
+        }
+      }
+      if (random.nextInt(Math.max(1, steps / 40)) == 0 || step == steps - 1) {
+        compare(index, rows, random, grouped);
+      }
+    }
+  }
+
+  private static String text(SplittableRandom random, int pool) {
+    int n = random.nextInt(pool);
+    String word = WORDS[n % WORDS.length];
+    return random.nextInt(4) == 0 ? word + n : word + Integer.toHexString(n * 2654435761L > 0 ? n : -n);
+  }
+
+  private static void compare(TextIndex index, List<String[]> rows, SplittableRandom random, boolean grouped) {
+    List<String> needles = new ArrayList<>(List.of("", "a", "ab", "aut", "AUTO".toLowerCase(Locale.ROOT), "web-0",
+        "οδοσ", "i̇stanbul", "straße", "zzz", "_1", "bk_"));
+    for (int i = 0; i < 10; i++) {
+      String[] key = rows.get(random.nextInt(rows.size()));
+      if (key != null) {
+        String lower = key[1].toLowerCase(Locale.ROOT);
+        int from = random.nextInt(lower.length());
+        needles.add(lower.substring(from, Math.min(lower.length(), from + 1 + random.nextInt(6))));
+        needles.add(lower);
+      }
+    }
+    for (String needle : needles) {
+      TreeSet<Integer> expected = new TreeSet<>();
+      for (int position = 0; position < rows.size(); position++) {
+        String[] key = rows.get(position);
+        if (key != null && key[1].toLowerCase(Locale.ROOT).contains(needle)) {
+          expected.add(position);
+        }
+      }
+      assertEquals(expected, positions(index.containing(needle, rows.size())), "containing " + needle);
+      assertTrue(index.estimate(needle, rows.size()) >= expected.size(), "estimate of " + needle);
+    }
+    if (grouped) {
+      Map<String, TreeSet<Integer>> byGroup = new HashMap<>();
+      for (int position = 0; position < rows.size(); position++) {
+        String[] key = rows.get(position);
+        if (key != null) {
+          byGroup.computeIfAbsent(key[0], g -> new TreeSet<>()).add(position);
+        }
+      }
+      for (int g = 0; g < 5; g++) {
+        String group = "g" + g;
+        TreeSet<Integer> expected = byGroup.getOrDefault(group, new TreeSet<>());
+        assertEquals(expected, positions(index.group(group, rows.size())), "group " + group);
+        assertEquals(expected.size(), index.groupCount(group), "count of group " + group);
+        TreeSet<Integer> fromParts = new TreeSet<>();
+        for (MatchSet part : index.groupRows(group)) {
+          fromParts.addAll(positions(part));
+        }
+        assertEquals(expected, fromParts, "rows of the entries of group " + group);
+        for (int i = 0; i < 20; i++) {
+          int position = random.nextInt(rows.size());
+          assertEquals(expected.contains(position), index.groupContains(group, position),
+              "group " + group + " contains " + position);
+        }
+      }
+    }
+  }
+
+  @Test
+  void anEntryGoesFromOneRowToSeveralAndBackToNone() {
+    for (boolean grouped : new boolean[] {false, true}) {
+      String group = grouped ? "srv-1" : null;
+      TextIndex index = new TextIndex(grouped);
+      index.add(group, "Mixed-Case_Name", 7, 8);
+      assertEquals(List.of(7), List.copyOf(positions(index.containing("case_n", 8))));
+      index.add(group, "Mixed-Case_Name", 3, 8);  // a second, earlier row: postings
+      index.add(group, "Mixed-Case_Name", 3, 8);  // the same row again: no change
+      assertEquals(List.of(3, 7), List.copyOf(positions(index.containing("mixed", 8))));
+      index.remove(group, "Mixed-Case_Name", 7);
+      assertEquals(List.of(3), List.copyOf(positions(index.containing("mixed", 8))));
+      index.remove(group, "Mixed-Case_Name", 3);
+      assertEquals(List.of(), List.copyOf(positions(index.containing("mixed", 8))));
+      assertEquals(0, index.estimate("mixed", 8));
+      index.add(group, "lower", 5, 8);
+      index.remove(group, "lower", 4);  // not its row: no change
+      assertEquals(List.of(5), List.copyOf(positions(index.containing("low", 8))));
+      index.remove(group, "lower", 5);  // its only row
+      assertEquals(List.of(), List.copyOf(positions(index.containing("low", 8))));
+      index.add(group, "lower", 6, 8);
+      assertEquals(List.of(6), List.copyOf(positions(index.containing("lower", 8))));
+      if (grouped) {
+        index.add(group, "renamed", 2, 8);  // the server's second name: two entries, one group
+        assertEquals(List.of(2, 6), List.copyOf(positions(index.group(group, 8))));
+        assertEquals(2, index.groupCount(group));
+      }
+    }
+  }
+
+  private static TreeSet<Integer> positions(MatchSet set) {
+    TreeSet<Integer> positions = new TreeSet<>();
+    for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
+      positions.add(position);
+    }
+    return positions;
+  }
+}
