@@ -52,9 +52,10 @@ final class GapList {
     }
     int used = readInt(list, USED);
     if (used + 5 > list.length) {
-      // by an eighth: the lists of a million distinct names are most of the text index's bytes, and
-      // the room a list leaves unused is at most an eighth of it; the copies stay cheap, O(1) a value
-      list = Arrays.copyOf(list, list.length + Math.max(8, (list.length - HEADER) >>> 3));
+      // by a sixteenth: the lists of a million distinct names are most of the text index's bytes,
+      // and the room a list leaves unused is at most a sixteenth of it; the copies stay cheap, O(1)
+      // a value, and short (a list that grows long becomes a bitmap in the text index)
+      list = Arrays.copyOf(list, list.length + Math.max(8, (list.length - HEADER) >>> 4));
     }
     for (int gap = value - last; ; gap >>>= 7) {
       if (gap < 0x80) {

@@ -69,7 +69,8 @@ final class Postings {
       return;
     }
     if (count == sparse.length) {
-      sparse = Arrays.copyOf(sparse, Math.max(4, count + (count >>> 1) + 1));
+      // by a quarter: half the unused room of growing by half, for two copies more a position
+      sparse = Arrays.copyOf(sparse, Math.max(4, count + (count >>> 2) + 1));
     }
     System.arraycopy(sparse, insertAt, sparse, insertAt + 1, count - insertAt);
     sparse[insertAt] = position;

@@ -66,10 +66,13 @@ final class TextIndex {
   private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
    * Trigram hash to the ascending numbers of the {@linkplain #BLOCK blocks} of the entries that
-   * contain a trigram with that hash, as a {@link GapList}. Distinct trigrams may share a hash: a list
-   * is a superset of the blocks, whose entries a search checks exactly anyway.
+   * contain a trigram with that hash: a {@link GapList} ({@code byte[]}) while the trigram is rare, a
+   * bitmap of blocks once that is smaller ({@code long[]}, word 0 the count, block {@code b} at bit
+   * {@code 64 + b}): a trigram of every name ({@code aut}) or of one in 16 names ({@code k_1})
+   * costs a bit a block rather than a byte. Distinct trigrams may share a hash: a list is a superset
+   * of the blocks, whose entries a search checks exactly anyway.
    */
-  private final Map<Integer, byte[]> blocksByTrigram = new HashMap<>();
+  private final Map<Integer, Object> blocksByTrigram = new HashMap<>();
 
   /** An index whose entries have a group ({@link #add} with a non-null group) or none. */
   TextIndex(boolean grouped) {
@@ -94,8 +97,9 @@ final class TextIndex {
         bytes += 40 + lower.length();
       }
     }
-    for (byte[] list : blocksByTrigram.values()) {
-      bytes += 16 + list.length + 48;  // the array, the map's node and boxed key
+    for (Object list : blocksByTrigram.values()) {
+      // the array, the map's node and boxed key
+      bytes += 16 + (list instanceof long[] ? 8L * ((long[]) list).length : ((byte[]) list).length) + 48;
     }
     bytes += entriesByGroup.estimatedBytes();
     long[] members = {0};
@@ -304,79 +308,113 @@ final class TextIndex {
 
   /**
    * The blocks that may hold entries containing a needle, ascending: those of its rarest trigram's
-   * list that are also in the second rarest's, when that list is short enough to read (at most
-   * {@value #NARROWING_RATIO} times longer). Two rare trigrams of a needle seldom share a block by
-   * chance, so the blocks left are mostly those of real matches; or, when the needle is shorter than
-   * a trigram, every entry at once ({@link #all}, a single "block").
+   * list that are also in the second rarest's, when that one is a bitmap or a list short enough to
+   * read (at most {@value #NARROWING_RATIO} times longer). Two rare trigrams of a needle seldom share
+   * a block by chance, so the blocks left are mostly those of real matches; or, when the needle is
+   * shorter than a trigram, every entry at once ({@link #all}, a single "block").
    */
   private static final class Candidates {
     static final Candidates NONE = new Candidates(null, null, false);
 
     final boolean all;
-    private GapList.Reader driver;
-    private int left;
-    private GapList.Reader narrowing;
-    private int narrowingLeft;
+    private final Cursor driver;
+    private final Object narrowing;
+    private Cursor narrowingCursor;
     private int narrowingBlock = -1;
 
-    Candidates(byte[] rarest, byte[] second, boolean all) {
+    Candidates(Object rarest, Object second, boolean all) {
       this.all = all;
-      if (all) {
-        left = 1;
-      } else if (rarest != null) {
-        driver = new GapList.Reader(rarest);
-        left = GapList.count(rarest);
-        if (second != null && GapList.count(second) <= (long) NARROWING_RATIO * left) {
-          narrowing = new GapList.Reader(second);
-          narrowingLeft = GapList.count(second);
-        }
+      driver = all ? null : new Cursor(rarest);
+      narrowing = second instanceof long[]
+          || second != null && count(second) <= (long) NARROWING_RATIO * count(rarest) ? second : null;
+      if (narrowing instanceof byte[]) {
+        narrowingCursor = new Cursor(narrowing);
       }
     }
 
+    private boolean allTaken;
+
     /** The next block, or -1 at the end. */
     int next() {
-      while (left > 0) {
-        left--;
-        if (all) {
-          return 0;
-        }
-        int block = driver.next();
+      if (all) {
+        boolean first = !allTaken;
+        allTaken = true;
+        return first ? 0 : -1;
+      }
+      for (int block = driver.next(); block >= 0; block = driver.next()) {
         if (narrowing == null) {
           return block;
         }
-        while (narrowingBlock < block && narrowingLeft > 0) {
-          narrowingBlock = narrowing.next();
-          narrowingLeft--;
+        if (narrowingCursor == null) {
+          if (Bits.get((long[]) narrowing, 64 + block)) {
+            return block;
+          }
+          continue;
+        }
+        while (narrowingBlock < block) {
+          narrowingBlock = narrowingCursor.next();
+          if (narrowingBlock < 0) {
+            return -1;  // the narrowing list ended below this block: no later block is in it
+          }
         }
         if (narrowingBlock == block) {
           return block;
-        }
-        if (narrowingBlock < block) {
-          left = 0;  // the narrowing list ended below this block: no later block is in it
         }
       }
       return -1;
     }
   }
 
+  /** Reads the blocks of a trigram's list or bitmap (or none, for null) in ascending order. */
+  private static final class Cursor {
+    private final long[] bits;
+    private final GapList.Reader gaps;
+    private int left;
+    private int bit = 63;
+
+    Cursor(Object list) {
+      bits = list instanceof long[] ? (long[]) list : null;
+      gaps = list instanceof byte[] ? new GapList.Reader((byte[]) list) : null;
+      left = count(list);
+    }
+
+    /** The next block, or -1 at the end. */
+    int next() {
+      if (left == 0) {
+        return -1;
+      }
+      left--;
+      if (gaps != null) {
+        return gaps.next();
+      }
+      bit = Bits.nextSetBit(bits, bit + 1, bits.length);
+      return bit - 64;
+    }
+  }
+
+  /** How many blocks a trigram's list or bitmap holds; 0 for null. */
+  private static int count(Object list) {
+    return list instanceof long[] ? (int) ((long[]) list)[0] : GapList.count((byte[]) list);
+  }
+
   private Candidates candidates(String lowerNeedle) {
     if (lowerNeedle.length() < 3) {
       return new Candidates(null, null, true);
     }
-    byte[] rarest = null;
-    byte[] second = null;
+    Object rarest = null;
+    Object second = null;
     for (int i = 0; i + 3 <= lowerNeedle.length(); i++) {
-      byte[] list = blocksByTrigram.get(trigram(lowerNeedle, i));
+      Object list = blocksByTrigram.get(trigram(lowerNeedle, i));
       if (list == null) {
         return Candidates.NONE;
       }
       if (list == rarest || list == second) {
         continue;  // the same trigram twice in the needle
       }
-      if (rarest == null || GapList.count(list) < GapList.count(rarest)) {
+      if (rarest == null || count(list) < count(rarest)) {
         second = rarest;
         rarest = list;
-      } else if (second == null || GapList.count(list) < GapList.count(second)) {
+      } else if (second == null || count(list) < count(second)) {
         second = list;
       }
     }
@@ -409,16 +447,43 @@ final class TextIndex {
     int block = entry >>> BLOCK_BITS;
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
-      byte[] list = blocksByTrigram.get(key);
-      if (list != null && GapList.last(list) == block) {
-        continue; // the same trigram twice in one value, or in an earlier entry of the block
-      }
-      byte[] appended = GapList.append(list, block);
+      Object list = blocksByTrigram.get(key);
+      Object appended = list instanceof long[] ? setBlock((long[]) list, block) : appendBlock((byte[]) list, block);
       if (appended != list) {
         blocksByTrigram.put(key, appended);
       }
     }
     return entry;
+  }
+
+  /** {@code list} with {@code block} (not below its last) added; as a bitmap once that is smaller. */
+  private static Object appendBlock(byte[] list, int block) {
+    if (list != null && GapList.last(list) == block) {
+      return list;  // the same trigram twice in one value, or in an earlier entry of the block
+    }
+    byte[] appended = GapList.append(list, block);
+    // a bitmap takes (block + 64) / 8 bytes, the list its length: converting decodes a list no
+    // longer than that bitmap, a few kB for a million entries
+    if (appended.length > 64 && appended.length * 8L > block + 128) {
+      long[] bits = new long[Bits.wordsFor(64 + block + 1)];
+      GapList.Reader reader = new GapList.Reader(appended);
+      for (int i = GapList.count(appended); i > 0; i--) {
+        Bits.set(bits, 64 + reader.next());
+      }
+      bits[0] = GapList.count(appended);
+      return bits;
+    }
+    return appended;
+  }
+
+  /** {@code bits} (a bitmap of blocks, word 0 its count) with {@code block} set; a larger copy if needed. */
+  private static long[] setBlock(long[] bits, int block) {
+    bits = Bits.ensure(bits, 64 + block);
+    if (!Bits.get(bits, 64 + block)) {
+      Bits.set(bits, 64 + block);
+      bits[0]++;
+    }
+    return bits;
   }
 
   /** {@code list} ({@code [count, ids...]}, or null for none) with {@code entry} appended. */
