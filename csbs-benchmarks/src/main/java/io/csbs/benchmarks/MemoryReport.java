@@ -22,7 +22,8 @@ import java.util.Locale;
  * the records alone (the {@code List<Backup>}), csbs's catalog over them, and CQEngine's collection
  * (its object store, then each index). Approximate: used heap as the {@link MemoryMXBean} reports it
  * after several {@code System.gc()} calls, before and after building each structure over the same
- * records, which stay reachable throughout; run it alone on a quiet JVM.
+ * records, which stay reachable throughout, csbs's once its heap is steady (a reorganisation that
+ * the load made due has finished); run it alone on a quiet JVM.
  *
  * <p>Run: {@code java -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.MemoryReport 1000000 DISTINCT_NAMES}
  * (the second argument, a {@link Layout}, is {@code IN_ORDER} by default)
@@ -47,6 +48,7 @@ public final class MemoryReport {
     long before = usedAfterGc();
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(Workload.of(size, layout).now, ZoneOffset.UTC));
     Workload.of(size, layout).loadInto(Engine.CSBS, new CsbsEngine(catalog));
+    settle(catalog, Workload.of(size, layout).projectId);
     long csbs = usedAfterGc() - before;
     print("csbs catalog (Catalogs.indexed, all its indexes), " + layout, csbs, size);
     System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its own estimate (stats().estimatedIndexBytes())",
@@ -74,6 +76,37 @@ public final class MemoryReport {
     System.out.println("Approximate: used heap after System.gc(), deltas over the same records; "
         + "compressed oops, G1 unless set otherwise.");
   }
+
+  /**
+   * Waits (at most five minutes) until the project's used heap is steady: two measures
+   * {@value #STEADY_SECONDS} s apart within 1% of each other, with no reorganisation completed between
+   * them. Backups added one by one ({@code LATE_5PCT}) make a reorganisation due, and while it runs
+   * in the background (up to tens of seconds on a busy machine) it holds a second copy of the rows
+   * and indexes, which the report would count as the catalog's: 20 to 60 B a backup more, varying
+   * from run to run.
+   */
+  private static void settle(BackupCatalog catalog, String projectId) {
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    long reorganisations = catalog.stats(projectId).reorganisations();
+    long used = usedAfterGc();
+    while (System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(STEADY_SECONDS * 1000L);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      long nowReorganisations = catalog.stats(projectId).reorganisations();
+      long nowUsed = usedAfterGc();
+      if (nowReorganisations == reorganisations && Math.abs(nowUsed - used) * 100 <= used) {
+        return;
+      }
+      reorganisations = nowReorganisations;
+      used = nowUsed;
+    }
+  }
+
+  private static final int STEADY_SECONDS = 5;
 
   private static long addIndex(IndexedCollection<Backup> collection, String label, Index<Backup> index, int size) {
     long before = usedAfterGc();
