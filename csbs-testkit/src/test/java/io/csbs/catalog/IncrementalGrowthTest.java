@@ -187,6 +187,47 @@ class IncrementalGrowthTest {
     });
   }
 
+  @RepeatedTest(5)
+  void chunkedIntsHoldWhatAListHoldsAcrossChunks() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      ChunkedInts array = new ChunkedInts();
+      List<Integer> model = new ArrayList<>();
+      int target = ChunkedInts.CHUNK * (1 + random.nextInt(3)) + random.nextInt(ChunkedInts.CHUNK);
+      for (int i = 0; i < target; i++) {
+        int value = random.nextInt();
+        array.set(i, value);
+        model.add(value);
+        if (random.nextInt(100) == 0) {
+          int at = random.nextInt(model.size());
+          array.set(at, -7);
+          model.set(at, -7);
+        }
+      }
+      for (int i = 0; i < model.size(); i++) {
+        assertEquals((int) model.get(i), array.get(i), "index " + i);
+      }
+    });
+  }
+
+  @RepeatedTest(5)
+  void chunkedArrayWrittenHereAndThereReadsNullElsewhere() {
+    // the text index's lower-case copies: chunks allocated only where written
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      ChunkedArray<String> array = new ChunkedArray<>();
+      Map<Integer, String> model = new HashMap<>();
+      for (int i = 0; i < 50; i++) {
+        int at = random.nextInt(4 * ChunkedArray.CHUNK);
+        array.set(at, "v" + at);
+        model.put(at, "v" + at);
+      }
+      for (int at = 0; at < 5 * ChunkedArray.CHUNK; at++) {
+        assertEquals(model.get(at), array.peek(at), "index " + at);
+      }
+    });
+  }
+
   @RepeatedTest(10)
   void idIndexTellsGroupedKeysApartWhileItGrows() {
     // the text index's use: keys are (group, text) pairs, the same text in several groups, a null

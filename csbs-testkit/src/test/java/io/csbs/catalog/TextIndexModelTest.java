@@ -25,20 +25,24 @@ class TextIndexModelTest {
 
   @RepeatedTest(40)
   void answersAsAScanOfTheRowsDoes() {
-    Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), 1 + new SplittableRandom(seed).nextInt(3000)));
+    Seeds.run(Seeds.pick(), seed -> {
+      int steps = 1 + new SplittableRandom(seed).nextInt(3000);
+      check(new SplittableRandom(seed), steps, 1 + new SplittableRandom(seed + 1).nextInt(steps));
+    });
   }
 
   @RepeatedTest(3)
   void answersAsAScanAcrossChunksOfEntries() {
-    Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), ChunkedArray.CHUNK + 5000));
+    // texts mostly distinct: more entries than a chunk holds
+    Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), 2 * ChunkedArray.CHUNK + 5000, 1 << 20));
   }
 
-  private static void check(SplittableRandom random, int steps) {
+  /** {@code steps} random adds and removals of texts from a pool of {@code distinctPool}. */
+  private static void check(SplittableRandom random, int steps, int distinctPool) {
     boolean grouped = random.nextBoolean();
     TextIndex index = new TextIndex(grouped);
     // the rows' current (group, text), null for a row not indexed
     List<String[]> rows = new ArrayList<>();
-    int distinctPool = 1 + random.nextInt(steps);  // few texts: entries of many rows; many: mostly one
     for (int step = 0; step < steps; step++) {
       int action = random.nextInt(10);
       if (action < 6 || rows.isEmpty()) {
