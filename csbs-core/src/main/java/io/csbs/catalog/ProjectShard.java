@@ -114,9 +114,9 @@ final class ProjectShard {
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
   private long sequence;
-  private TextIndex names = new TextIndex(false);
+  private TextIndex names = new TextIndex(false, TextIndex.MANY_ENTRIES_BLOCK);
   /** Server names, grouped by server id: answers both server id and server name searches. */
-  private TextIndex servers = new TextIndex(true);
+  private TextIndex servers = new TextIndex(true, 1);
   /** Batches at least this large build their text indexes on a second core. */
   private static final int PARALLEL_BATCH = 16_384;
 

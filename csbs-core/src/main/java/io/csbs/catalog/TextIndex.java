@@ -18,20 +18,20 @@ import java.util.Map;
  * so that the same rows answer both "server id is" (the union of the group's entries, one in
  * practice) and "server name contains", and no row is indexed twice. Entries are found through an
  * {@link IdIndex} keyed by (group, text), a table of entry numbers rather than a map of boxed
- * numbers, for the memory; like the entries themselves (in {@link ChunkedArray}s) it grows a slice
+ * numbers, for the memory; like the entries themselves (in chunked arrays) it grows a slice
  * at a time, so that a new entry costs microseconds also when names are mostly distinct and the
  * entries number millions (a rehash of them all read every entry's text and group).
  */
 final class TextIndex {
   /**
-   * The trigram lists name blocks of {@value #BLOCK} consecutive entries, not entries: with mostly
-   * distinct names a rare trigram's entries lie hundreds apart, two bytes a gap, and a block's gaps
-   * fit one byte, with up to eight times fewer of them for a common trigram. A search checks the
-   * entries of a candidate block exactly, as it checks a candidate entry, and narrows the blocks by
-   * a second trigram first (see {@link Candidates}).
+   * The block of an index of many entries (backup names): its trigram lists name blocks of {@value
+   * #MANY_ENTRIES_BLOCK} consecutive entries, not entries. With mostly distinct names a rare
+   * trigram's entries lie hundreds apart, two bytes a gap, and a block's gaps fit one byte, with up
+   * to eight times fewer of them for a common trigram. A search checks the entries of a candidate
+   * block exactly, as it checks a candidate entry, and narrows the blocks by a second trigram first
+   * (see {@link Candidates}).
    */
-  static final int BLOCK_BITS = 3;
-  static final int BLOCK = 1 << BLOCK_BITS;
+  static final int MANY_ENTRIES_BLOCK = 8;
   /** An entry's {@link #rows} when it holds no row. */
   private static final int NO_ROWS = -1;
   /**
@@ -41,6 +41,8 @@ final class TextIndex {
   private static final int NARROWING_RATIO = 16;
   private static final int[] NO_ENTRIES = {0};
 
+  /** Log2 of the entries a block: 3 for {@link #MANY_ENTRIES_BLOCK}, 0 for a block an entry. */
+  private final int blockBits;
   /** The group of each entry; null for an index without groups (backup names), which saves a slot. */
   private final ChunkedArray<String> groups;
   private final ChunkedArray<String> texts = new ChunkedArray<>();
@@ -65,7 +67,7 @@ final class TextIndex {
   /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
   private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
-   * Trigram hash to the ascending numbers of the {@linkplain #BLOCK blocks} of the entries that
+   * Trigram hash to the ascending numbers of the {@linkplain #blockBits blocks} of the entries that
    * contain a trigram with that hash: a {@link GapList} ({@code byte[]}) while the trigram is rare, a
    * bitmap of blocks once that is smaller ({@code long[]}, word 0 the count, block {@code b} at bit
    * {@code 64 + b}): a trigram of every name ({@code aut}) or of one in 16 names ({@code k_1})
@@ -74,8 +76,17 @@ final class TextIndex {
    */
   private final Map<Integer, Object> blocksByTrigram = new HashMap<>();
 
-  /** An index whose entries have a group ({@link #add} with a non-null group) or none. */
-  TextIndex(boolean grouped) {
+  /**
+   * An index whose entries have a group ({@link #add} with a non-null group) or none, and whose
+   * trigram lists name blocks of {@code block} entries (a power of two): {@link #MANY_ENTRIES_BLOCK}
+   * for backup names, 1 for server names, which are few (a server has tens of backups), so that
+   * their lists are small anyway and a search reads only the entries that have its trigrams.
+   */
+  TextIndex(boolean grouped, int block) {
+    if (Integer.bitCount(block) != 1) {
+      throw new IllegalArgumentException("block " + block + " is not a power of two");
+    }
+    blockBits = Integer.numberOfTrailingZeros(block);
     groups = grouped ? new ChunkedArray<>() : null;
     slots = new IdIndex(texts.reader(), grouped ? groups.reader() : null);
   }
@@ -210,8 +221,8 @@ final class TextIndex {
     int[] matched = new int[16];
     int matches = 0;
     for (int block = candidates.next(); block >= 0; block = candidates.next()) {
-      int end = candidates.all ? entries : Math.min(entries, (block + 1) << BLOCK_BITS);
-      for (int entry = candidates.all ? 0 : block << BLOCK_BITS; entry < end; entry++) {
+      int end = candidates.all ? entries : Math.min(entries, (block + 1) << blockBits);
+      for (int entry = candidates.all ? 0 : block << blockBits; entry < end; entry++) {
         if (rows.get(entry) != NO_ROWS && lowerCaseOf(entry).contains(lowerNeedle) && count(entry) > 0) {
           if (matches + 1 == matched.length) {
             matched = Arrays.copyOf(matched, matched.length * 2);
@@ -234,7 +245,7 @@ final class TextIndex {
     }
     long total = 0;
     for (int block = candidates.next(); block >= 0; block = candidates.next()) {
-      for (int entry = block << BLOCK_BITS, end = Math.min(entries, entry + BLOCK); entry < end; entry++) {
+      for (int entry = block << blockBits, end = Math.min(entries, (block + 1) << blockBits); entry < end; entry++) {
         total += count(entry);
       }
     }
@@ -444,7 +455,7 @@ final class TextIndex {
     if (group != null) {
       entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
     }
-    int block = entry >>> BLOCK_BITS;
+    int block = entry >>> blockBits;
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
       Object list = blocksByTrigram.get(key);

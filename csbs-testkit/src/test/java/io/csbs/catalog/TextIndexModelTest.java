@@ -37,10 +37,10 @@ class TextIndexModelTest {
     Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), 2 * ChunkedArray.CHUNK + 5000, 1 << 20));
   }
 
-  /** {@code steps} random adds and removals of texts from a pool of {@code distinctPool}. */
+  /** {@code steps} random adds and removals of texts from a pool of {@code distinctPool}; blocks of 1 to 8. */
   private static void check(SplittableRandom random, int steps, int distinctPool) {
     boolean grouped = random.nextBoolean();
-    TextIndex index = new TextIndex(grouped);
+    TextIndex index = new TextIndex(grouped, 1 << random.nextInt(4));
     // the rows' current (group, text), null for a row not indexed
     List<String[]> rows = new ArrayList<>();
     for (int step = 0; step < steps; step++) {
@@ -135,7 +135,7 @@ class TextIndexModelTest {
   void anEntryGoesFromOneRowToSeveralAndBackToNone() {
     for (boolean grouped : new boolean[] {false, true}) {
       String group = grouped ? "srv-1" : null;
-      TextIndex index = new TextIndex(grouped);
+      TextIndex index = new TextIndex(grouped, grouped ? 1 : TextIndex.MANY_ENTRIES_BLOCK);  // as the shard has them
       index.add(group, "Mixed-Case_Name", 7, 8);
       assertEquals(List.of(7), List.copyOf(positions(index.containing("case_n", 8))));
       index.add(group, "Mixed-Case_Name", 3, 8);  // a second, earlier row: postings
