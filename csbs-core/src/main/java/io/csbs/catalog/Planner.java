@@ -361,32 +361,53 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   }
 
   private Node postingsNode(Postings postings) {
-    return new Node() {
-      @Override
-      boolean isShared() {
-        return true;
-      }
+    return new PostingsNode(postings);
+  }
 
-      @Override
-      boolean isBitmap() {
-        return postings != null && postings.isDense();
-      }
+  /** The rows of one indexed value: its postings, shared. */
+  private static class PostingsNode extends Node {
+    final Postings postings;
 
-      @Override
-      long estimate() {
-        return postings == null ? 0 : postings.count();
-      }
+    PostingsNode(Postings postings) {
+      this.postings = postings;
+    }
 
-      @Override
-      MatchSet materialize() {
-        return MatchSet.of(postings);
-      }
+    @Override
+    boolean isShared() {
+      return true;
+    }
 
-      @Override
-      boolean test(int position) {
-        return postings != null && postings.contains(position);
-      }
-    };
+    @Override
+    boolean isBitmap() {
+      return postings != null && postings.isDense();
+    }
+
+    @Override
+    long estimate() {
+      return postings == null ? 0 : postings.count();
+    }
+
+    @Override
+    MatchSet materialize() {
+      return MatchSet.of(postings);
+    }
+
+    @Override
+    boolean test(int position) {
+      return postings != null && postings.contains(position);
+    }
+  }
+
+  /** The rows with one tag key=value: an and of two or more may answer from the tag sets instead. */
+  private static final class TagValueNode extends PostingsNode {
+    final String key;
+    final String value;
+
+    TagValueNode(String key, String value, Postings postings) {
+      super(postings);
+      this.key = key;
+      this.value = value;
+    }
   }
 
   @Override
@@ -394,8 +415,11 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     if (values.isEmpty()) {
       return postingsNode(shard.tagKeyPostings(key));
     }
-    List<Postings> matching = new ArrayList<>();
     GrowingMap<Postings> existing = shard.tagValuePostings(key);
+    if (values.size() == 1 && !values.get(0).startsWith("*")) {
+      return new TagValueNode(key, values.get(0), existing.get(values.get(0)));
+    }
+    List<Postings> matching = new ArrayList<>();
     for (String pattern : values) {
       if (pattern.startsWith("*")) {
         String part = pattern.substring(1);
@@ -460,6 +484,10 @@ final class Planner implements PredicateVisitor<Planner.Node> {
         others.add(node);
       }
     }
+    others = withTagSets(others, ranges.isEmpty());
+    if (ranges.isEmpty() && others.size() == 1 && others.get(0) instanceof TagSetsNode) {
+      return others.get(0);  // walked lazily for a page, counted by the sets' counts
+    }
     others.sort(Comparator.comparingLong(Node::estimate));
     if (others.size() > 2) {
       // the most selective operand drives; then bitmaps, a bit test a row, before sorted arrays,
@@ -470,6 +498,171 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       others.add(0, driver);
     }
     return new AndNode(ranges, others);
+  }
+
+  /**
+   * {@code operands} with their tag=value criteria, when there are two distinct pairs or more,
+   * replaced by the rows of the tag sets that hold them all (see {@link TagSets}): the intersection
+   * of the pairs' short lists of set ids, whose rows are the exact answer. Kept as they are when those
+   * sets are so many that uniting their rows would cost more than intersecting the tags' rows as
+   * before (the tags' own rows are few, or the answer is a large share of the catalog).
+   */
+  private List<Node> withTagSets(List<Node> operands, boolean noRanges) {
+    List<TagValueNode> leaves = new ArrayList<>();
+    List<Node> rest = new ArrayList<>();
+    for (Node node : operands) {
+      if (node instanceof TagValueNode) {
+        leaves.add((TagValueNode) node);
+      } else {
+        rest.add(node);
+      }
+    }
+    if (leaves.size() < 2) {
+      return operands;
+    }
+    List<TagValueNode> distinct = new ArrayList<>();
+    for (TagValueNode leaf : leaves) {
+      if (distinct.stream().noneMatch(seen -> seen.key.equals(leaf.key) && seen.value.equals(leaf.value))) {
+        distinct.add(leaf);  // the same criterion twice counts once
+      }
+    }
+    if (distinct.size() < 2) {
+      return operands;
+    }
+    TagSets tagSets = shard.tagSets();
+    List<Postings> setLists = new ArrayList<>();
+    long fewestRows = Long.MAX_VALUE;
+    for (TagValueNode leaf : distinct) {
+      fewestRows = Math.min(fewestRows, leaf.estimate());
+      Postings sets = tagSets.setsWith(leaf.key, leaf.value);
+      if (sets == null) {
+        // no set of two tags or more has this pair, and a row with fewer cannot match two pairs
+        setLists.clear();
+        break;
+      }
+      setLists.add(sets);
+    }
+    TagSets.TagSet[] matching = new TagSets.TagSet[8];
+    int count = 0;
+    long rows = 0;
+    if (!setLists.isEmpty()) {
+      setLists.sort(Comparator.comparingInt(Postings::count));
+      MatchSet ids = MatchSet.of(setLists.get(0));
+      for (int i = 1; i < setLists.size() && !ids.isEmpty(); i++) {
+        ids = ids.and(MatchSet.of(setLists.get(i)));
+      }
+      // intersecting the tags' rows costs about the fewest rows (a bit test each) or a word-wise and
+      // over the catalog, per pair after the first; a page of the sets alone costs a lookup a set,
+      // and an and with other criteria the union of the sets' rows besides
+      long intersecting = (distinct.size() - 1) * Math.min(fewestRows, Bits.wordsFor(shard.size()));
+      boolean walked = noRanges && rest.isEmpty();
+      for (int id = ids.next(0); id >= 0; id = ids.next(id + 1)) {
+        TagSets.TagSet set = tagSets.set(id);
+        if (count == matching.length) {
+          matching = java.util.Arrays.copyOf(matching, count * 2);
+        }
+        matching[count++] = set;
+        rows += set.rows.count();
+        long uniting = SET_COST * (long) count + (walked ? 0 : unionCost(rows));
+        if (uniting > intersecting) {
+          return operands;
+        }
+      }
+    }
+    rest.add(new TagSetsNode(java.util.Arrays.copyOf(matching, count), (int) rows, leaves));
+    return rest;
+  }
+
+  /** Each tag set of an answer costs about this many word operations: a lookup, a binary search. */
+  private static final int SET_COST = 16;
+
+  /** About the word operations of uniting {@code rows} rows of tag sets: sorted, or set in a bitmap. */
+  private long unionCost(long rows) {
+    return Math.min(rows * (64 - Long.numberOfLeadingZeros(rows)), Bits.wordsFor(shard.size()) + rows);
+  }
+
+  /** The rows of the tag sets that hold every tag of a conjunction: disjoint, so counted by theirs. */
+  private final class TagSetsNode extends Node {
+    private final TagSets.TagSet[] sets;
+    private final int rows;
+    private final List<TagValueNode> leaves;
+
+    TagSetsNode(TagSets.TagSet[] sets, int rows, List<TagValueNode> leaves) {
+      this.sets = sets;
+      this.rows = rows;
+      this.leaves = leaves;
+    }
+
+    @Override
+    long estimate() {
+      return rows;  // exact
+    }
+
+    @Override
+    Positions positions() {
+      if (sets.length <= 1) {
+        return materialize();
+      }
+      MatchSet[] each = new MatchSet[sets.length];
+      for (int i = 0; i < sets.length; i++) {
+        each[i] = MatchSet.of(sets[i].rows);
+      }
+      return Positions.disjointUnion(each, rows);
+    }
+
+    @Override
+    MatchSet materialize() {
+      if (sets.length == 1) {
+        return MatchSet.of(sets[0].rows);
+      }
+      if (rows == 0) {
+        return MatchSet.EMPTY;
+      }
+      if (unionCost(rows) < (long) rows * (64 - Long.numberOfLeadingZeros(rows))) {  // a bitmap beats a sort
+        long[] words = new long[Bits.wordsFor(shard.size())];
+        for (TagSets.TagSet set : sets) {
+          Postings postings = set.rows;
+          if (postings.isDense()) {
+            long[] dense = postings.dense();
+            for (int w = 0; w < Math.min(words.length, dense.length); w++) {
+              words[w] |= dense[w];
+            }
+          } else {
+            int[] positions = postings.sparse();
+            for (int i = 0; i < postings.count(); i++) {
+              Bits.set(words, positions[i]);
+            }
+          }
+        }
+        return MatchSet.shared(words, 0, words.length, rows);
+      }
+      int[] all = new int[rows];
+      int at = 0;
+      for (TagSets.TagSet set : sets) {
+        Postings postings = set.rows;
+        if (postings.isDense()) {
+          MatchSet dense = MatchSet.of(postings);
+          for (int position = dense.next(0); position >= 0; position = dense.next(position + 1)) {
+            all[at++] = position;
+          }
+        } else {
+          System.arraycopy(postings.sparse(), 0, all, at, postings.count());
+          at += postings.count();
+        }
+      }
+      java.util.Arrays.sort(all);
+      return MatchSet.sparse(all, rows);
+    }
+
+    @Override
+    boolean test(int position) {
+      for (TagValueNode leaf : leaves) {
+        if (!leaf.test(position)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /**

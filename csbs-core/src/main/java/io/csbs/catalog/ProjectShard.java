@@ -46,7 +46,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Indexes map each indexed value to the {@link Postings} of its rows: status (dense bitmaps),
  * the attributes of {@link Attribute}, tag key=value and tag key, and {@link TextIndex}es for
- * backup names and server names; {@link IdIndex} maps ids to positions.
+ * backup names and server names; {@link TagSets} keeps the distinct tag sets of the rows, for
+ * conjunctions of tags; {@link IdIndex} maps ids to positions.
  */
 final class ProjectShard {
   /** The row order: creation time, then id; the default sort is its reverse. */
@@ -79,6 +80,7 @@ final class ProjectShard {
   private EnumMap<Attribute, GrowingMap<Postings>> attributes = new EnumMap<>(Attribute.class);
   private GrowingMap<GrowingMap<Postings>> tagValues = new GrowingMap<>();
   private GrowingMap<Postings> tagKeys = new GrowingMap<>();
+  private TagSets tagSets = new TagSets();
   private RunningJobs running = new RunningJobs();
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
@@ -184,6 +186,11 @@ final class ProjectShard {
 
   Postings tagKeyPostings(String key) {
     return tagKeys.get(key);
+  }
+
+  /** The distinct tag sets of the live rows, for conjunctions of tag=value criteria. */
+  TagSets tagSets() {
+    return tagSets;
   }
 
   /** The values of tag {@code key} with their postings; empty if no backup has the key. */
@@ -314,6 +321,7 @@ final class ProjectShard {
     tagValues.forEach((key, byValue) -> values[0] += postingsBytes(byValue) + 48);
     bytes += values[0] + tagValues.estimatedBytes();
     bytes += postingsBytes(tagKeys);
+    bytes += tagSets.estimatedBytes();
     bytes += usage.estimatedBytes();
     return bytes;
   }
@@ -940,6 +948,7 @@ final class ProjectShard {
     attributes = built.attributes;
     tagValues = built.tagValues;
     tagKeys = built.tagKeys;
+    tagSets = built.tagSets;
     running = built.running;
     usage = built.usage;
     names = built.names;
@@ -1001,6 +1010,7 @@ final class ProjectShard {
       tagValues.computeIfAbsent(tag.key(), k -> new GrowingMap<>())
           .computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
     }
+    tagSets.add(position, backup.tags(), rowsInUse);
   }
 
   private void indexTexts(int position, Backup backup) {
@@ -1028,6 +1038,7 @@ final class ProjectShard {
         valuePostings.remove(position);
       }
     }
+    tagSets.remove(position, backup.tags());
     names.remove(null, backup.name(), position);
     servers.remove(backup.server().id(), backup.server().name(), position);
   }

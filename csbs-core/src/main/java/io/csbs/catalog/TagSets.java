@@ -1,0 +1,152 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Tag;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The distinct tag sets of a shard's live rows, for conjunctions of tag=value criteria. Backups share
+ * whole tag sets (a server's tags are set on each of its backups), so a shard of a million rows has a
+ * few thousand distinct sets: each gets an id and the {@link Postings} of its rows, and each tag
+ * key=value keeps the {@link Postings} of the ids of the sets that contain it. The sets with every
+ * tag of a conjunction are the intersection of those short lists; their rows, disjoint since a row
+ * has one tag set, are the exact answer, however common each tag is on its own.
+ *
+ * <p>Only sets of two tags or more are kept: a conjunction of two distinct tag=value pairs or more
+ * never matches a row with fewer, and rows with one tag or none would cost their 4 bytes for nothing.
+ * Set ids of sets that lost their last row are taken again, so that the id lists stay as short as
+ * the sets live now. Maps that may grow large are {@link GrowingMap}s and {@link ChunkedArray}s: a
+ * catalog whose tag sets are mostly distinct grows them a slice at a time under the write lock.
+ */
+final class TagSets {
+  /** One distinct tag set: its id and its live rows. */
+  static final class TagSet {
+    final int id;
+    final Postings rows = new Postings();
+
+    TagSet(int id) {
+      this.id = id;
+    }
+  }
+
+  /** Canonical tags (sorted by key, {@code k=v,k=v}) to set. */
+  private final GrowingMap<TagSet> byTags = new GrowingMap<>();
+  private final ChunkedArray<TagSet> byId = new ChunkedArray<>();
+  /** {@code key=value} to the ids of the sets that contain it. */
+  private final GrowingMap<Postings> setsWithTag = new GrowingMap<>();
+  private int[] freeIds = new int[4];
+  private int freeCount;
+  /** Ids in use or freed: {@code [0, idLimit)}. */
+  private int idLimit;
+  /**
+   * The set of the last tags list added, and that list: a bulk load adds the backups of a server
+   * one after the other, so that most adds find their set without building its canonical key.
+   */
+  private List<Tag> lastTags;
+  private TagSet lastSet;
+
+  /** How many distinct sets (of two tags or more) the live rows have. */
+  int size() {
+    return byTags.size();
+  }
+
+  /** Ids of sets are below this. */
+  int idLimit() {
+    return idLimit;
+  }
+
+  /** The set with id {@code id}. */
+  TagSet set(int id) {
+    return byId.get(id);
+  }
+
+  /** The ids of the sets that contain {@code key=value}, or null if none does. */
+  Postings setsWith(String key, String value) {
+    return setsWithTag.get(pair(key, value));
+  }
+
+  /** Adds the row at {@code position} with {@code tags}; {@code rows} is the shard's rows in use. */
+  void add(int position, List<Tag> tags, int rows) {
+    if (tags.size() < 2) {
+      return;
+    }
+    TagSet set;
+    if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
+      set = lastSet;
+    } else {
+      set = byTags.computeIfAbsent(canonical(tags), k -> newSet(tags));
+      lastTags = tags;
+      lastSet = set;
+    }
+    set.rows.add(position, rows);
+  }
+
+  /** Removes the row at {@code position}, whose tags are {@code tags}. */
+  void remove(int position, List<Tag> tags) {
+    if (tags.size() < 2) {
+      return;
+    }
+    TagSet set = lastSet != null && (tags == lastTags || tags.equals(lastTags)) ? lastSet : byTags.get(canonical(tags));
+    if (set == null) {
+      return;
+    }
+    set.rows.remove(position);
+    if (set.rows.count() == 0) {
+      // a set without rows leaves every list, and its id is taken again
+      byTags.remove(canonical(tags));
+      byId.set(set.id, null);
+      for (Tag tag : tags) {
+        Postings ids = setsWithTag.get(pair(tag.key(), tag.value()));
+        ids.remove(set.id);
+        if (ids.count() == 0) {
+          setsWithTag.remove(pair(tag.key(), tag.value()));
+        }
+      }
+      if (freeCount == freeIds.length) {
+        freeIds = Arrays.copyOf(freeIds, freeCount * 2);
+      }
+      freeIds[freeCount++] = set.id;
+      if (set == lastSet) {
+        lastSet = null;
+        lastTags = null;
+      }
+    }
+  }
+
+  /** About the bytes of the sets, their rows and the id lists on the heap. */
+  long estimatedBytes() {
+    long[] bytes = {64 + byTags.estimatedBytes() + 8L * byId.capacity() + setsWithTag.estimatedBytes()
+        + 16 + 4L * freeIds.length};
+    byTags.forEach((key, set) -> bytes[0] += 24 + 40 + key.length() + set.rows.estimatedBytes());
+    setsWithTag.forEach((key, ids) -> bytes[0] += 40 + key.length() + ids.estimatedBytes());
+    return bytes[0];
+  }
+
+  private TagSet newSet(List<Tag> tags) {
+    int id = freeCount > 0 ? freeIds[--freeCount] : idLimit++;
+    TagSet set = new TagSet(id);
+    byId.set(id, set);
+    for (Tag tag : tags) {
+      setsWithTag.computeIfAbsent(pair(tag.key(), tag.value()), k -> new Postings()).add(id, idLimit);
+    }
+    return set;
+  }
+
+  private static String pair(String key, String value) {
+    return key + '=' + value;  // keys hold no '=' (letters, digits, '_', '-')
+  }
+
+  /** The tags sorted by key (unique on a backup), as {@code k=v,k=v}: one key a set. */
+  private static String canonical(List<Tag> tags) {
+    Tag[] sorted = tags.toArray(new Tag[0]);
+    Arrays.sort(sorted);
+    StringBuilder key = new StringBuilder(16 * sorted.length);
+    for (Tag tag : sorted) {
+      if (key.length() > 0) {
+        key.append(',');
+      }
+      key.append(tag.key()).append('=').append(tag.value());
+    }
+    return key.toString();
+  }
+}
