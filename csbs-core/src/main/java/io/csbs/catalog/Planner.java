@@ -24,7 +24,9 @@ import java.util.Set;
  * <em>test</em> one row exactly. An and materializes its most selective operand first (the lowest
  * estimate) and then, like Lucene's conjunctions, either intersects the next operand's set or, when
  * the running result is much smaller than that operand, tests each remaining row against it instead;
- * a not subtracts its operand. Time segments become ranges of positions (the rows are in creation
+ * a not subtracts its operand. Two tag=value operands or more of an and are answered together,
+ * when that is cheaper, by the shard's distinct tag sets that hold them all ({@link TagSets}), whose
+ * rows are the answer. Time segments become ranges of positions (the rows are in creation
  * order), so that every operation after them costs the segment, not the catalog. The plan runs with
  * the caller holding the shard's read lock.
  */

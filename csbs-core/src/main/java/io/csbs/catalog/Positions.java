@@ -2,8 +2,9 @@ package io.csbs.catalog;
 
 /**
  * The matching row positions of a query, as the pager walks them and a count reads them. Usually a
- * materialized {@link MatchSet}; a union of disjoint index sets (several states) is walked lazily
- * instead, since its count is the sum of theirs and a page reads only a few of its positions.
+ * materialized {@link MatchSet}; a union of disjoint index sets (several states, or tag sets) is
+ * walked lazily instead, since its count is the sum of theirs and a page reads only a few of its
+ * positions.
  */
 interface Positions {
   /** How many positions. */
