@@ -528,10 +528,10 @@ final class Planner implements PredicateVisitor<Planner.Node> {
         distinct.add(leaf);  // the same criterion twice counts once
       }
     }
-    if (distinct.size() < 2) {
+    TagSets tagSets = shard.tagSets();
+    if (distinct.size() < 2 || !tagSets.enabled()) {
       return operands;
     }
-    TagSets tagSets = shard.tagSets();
     List<Postings> setLists = new ArrayList<>();
     long fewestRows = Long.MAX_VALUE;
     for (TagValueNode leaf : distinct) {

@@ -754,6 +754,9 @@ final class ProjectShard {
         }
       }
       ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
+      if (!tagSets.enabled()) {
+        built.tagSets.disable();  // this shard's sets proved mostly distinct: the new one skips them
+      }
       built.reserve(copy.size() + copy.size() / 4 + 1024);  // room to grow for a while beside the readers
       built.addBatch(copy);
       copy = null;

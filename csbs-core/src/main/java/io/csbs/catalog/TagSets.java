@@ -17,6 +17,13 @@ import java.util.List;
  * Set ids of sets that lost their last row are taken again, so that the id lists stay as short as
  * the sets live now. Maps that may grow large are {@link GrowingMap}s and {@link ChunkedArray}s: a
  * catalog whose tag sets are mostly distinct grows them a slice at a time under the write lock.
+ *
+ * <p>Where tag sets are mostly distinct (a tag whose value is unique to each backup), the sets would
+ * cost a canonical key, a set and id-list entries a row, about 150 to 200 bytes, to answer no faster
+ * than the tags' own rows: once there are more than {@value #MIN_SETS} sets and fewer than {@value
+ * #ROWS_PER_SET} rows a set on average, the index {@linkplain #enabled() turns itself off} for good,
+ * drops what it holds, and the planner intersects the tags' rows as it did before it existed. A
+ * reorganised shard starts from the decision of the one it replaces.
  */
 final class TagSets {
   /** One distinct tag set: its id and its live rows. */
@@ -30,10 +37,10 @@ final class TagSets {
   }
 
   /** Canonical tags (sorted by key, {@code k=v,k=v}) to set. */
-  private final GrowingMap<TagSet> byTags = new GrowingMap<>();
-  private final ChunkedArray<TagSet> byId = new ChunkedArray<>();
+  private GrowingMap<TagSet> byTags = new GrowingMap<>();
+  private ChunkedArray<TagSet> byId = new ChunkedArray<>();
   /** {@code key=value} to the ids of the sets that contain it. */
-  private final GrowingMap<Postings> setsWithTag = new GrowingMap<>();
+  private GrowingMap<Postings> setsWithTag = new GrowingMap<>();
   private int[] freeIds = new int[4];
   private int freeCount;
   /** Ids in use or freed: {@code [0, idLimit)}. */
@@ -44,6 +51,33 @@ final class TagSets {
    */
   private List<Tag> lastTags;
   private TagSet lastSet;
+  /** Rows of two tags or more in the sets. */
+  private long rowsInSets;
+  private boolean enabled = true;
+
+  /** Past this many sets, the index may turn itself off. */
+  static final int MIN_SETS = 4096;
+  /** Fewer rows than this a set, on average, past {@link #MIN_SETS} sets, turn the index off. */
+  static final int ROWS_PER_SET = 32;
+
+  /** Whether the index answers: false once its sets proved mostly distinct (see the class comment). */
+  boolean enabled() {
+    return enabled;
+  }
+
+  /** Turns the index off for good and lets go of what it holds. */
+  void disable() {
+    enabled = false;
+    byTags = new GrowingMap<>();
+    byId = new ChunkedArray<>();
+    setsWithTag = new GrowingMap<>();
+    freeIds = new int[0];
+    freeCount = 0;
+    idLimit = 0;
+    lastTags = null;
+    lastSet = null;
+    rowsInSets = 0;
+  }
 
   /** How many distinct sets (of two tags or more) the live rows have. */
   int size() {
@@ -67,7 +101,7 @@ final class TagSets {
 
   /** Adds the row at {@code position} with {@code tags}; {@code rows} is the shard's rows in use. */
   void add(int position, List<Tag> tags, int rows) {
-    if (tags.size() < 2) {
+    if (!enabled || tags.size() < 2) {
       return;
     }
     TagSet set;
@@ -79,11 +113,15 @@ final class TagSets {
       lastSet = set;
     }
     set.rows.add(position, rows);
+    rowsInSets++;
+    if (byTags.size() > MIN_SETS && byTags.size() * (long) ROWS_PER_SET > rowsInSets) {
+      disable();
+    }
   }
 
   /** Removes the row at {@code position}, whose tags are {@code tags}. */
   void remove(int position, List<Tag> tags) {
-    if (tags.size() < 2) {
+    if (!enabled || tags.size() < 2) {
       return;
     }
     TagSet set = lastSet != null && (tags == lastTags || tags.equals(lastTags)) ? lastSet : byTags.get(canonical(tags));
@@ -91,6 +129,7 @@ final class TagSets {
       return;
     }
     set.rows.remove(position);
+    rowsInSets--;
     if (set.rows.count() == 0) {
       // a set without rows leaves every list, and its id is taken again
       byTags.remove(canonical(tags));
