@@ -623,18 +623,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       if (unionCost(rows) < (long) rows * (64 - Long.numberOfLeadingZeros(rows))) {  // a bitmap beats a sort
         long[] words = new long[Bits.wordsFor(shard.size())];
         for (TagSets.TagSet set : sets) {
-          Postings postings = set.rows;
-          if (postings.isDense()) {
-            long[] dense = postings.dense();
-            for (int w = 0; w < Math.min(words.length, dense.length); w++) {
-              words[w] |= dense[w];
-            }
-          } else {
-            int[] positions = postings.sparse();
-            for (int i = 0; i < postings.count(); i++) {
-              Bits.set(words, positions[i]);
-            }
-          }
+          set.rows.orInto(words);
         }
         return MatchSet.shared(words, 0, words.length, rows);
       }

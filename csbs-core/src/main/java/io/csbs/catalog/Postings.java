@@ -31,6 +31,21 @@ final class Postings {
     return sparse;
   }
 
+  /** Sets the bits of these rows in {@code words}, which covers every row (a dense tail past it is left out). */
+  void orInto(long[] words) {
+    if (isDense()) {
+      long[] dense = dense();
+      for (int w = 0; w < Math.min(dense.length, words.length); w++) {
+        words[w] |= dense[w];
+      }
+    } else {
+      int[] sparse = sparse();
+      for (int i = 0; i < count(); i++) {
+        Bits.set(words, sparse[i]);
+      }
+    }
+  }
+
   /** The bitmap while {@link #isDense()}; may be longer than the rows. */
   long[] dense() {
     return dense;

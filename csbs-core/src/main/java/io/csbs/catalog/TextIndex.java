@@ -273,7 +273,7 @@ final class TextIndex {
         if (held >= 0) {
           Bits.set(words, held);
         } else if (held != NO_ROWS) {
-          orInto(multi.get(-2 - held), words);
+          multi.get(-2 - held).orInto(words);
         }
       }
       return MatchSet.window(words, 0);
@@ -303,19 +303,6 @@ final class TextIndex {
     return MatchSet.sparse(positions, n);
   }
 
-  private static void orInto(Postings p, long[] words) {
-    if (p.isDense()) {
-      long[] dense = p.dense();
-      for (int w = 0; w < Math.min(dense.length, words.length); w++) {
-        words[w] |= dense[w];
-      }
-    } else {
-      int[] sparse = p.sparse();
-      for (int i = 0; i < p.count(); i++) {
-        Bits.set(words, sparse[i]);
-      }
-    }
-  }
 
   /**
    * The blocks that may hold entries containing a needle, ascending: those of its rarest trigram's
