@@ -96,6 +96,12 @@ final class IndexedCatalog implements BackupCatalog {
     return shard == null ? 0 : shard.stats.reorganisations();
   }
 
+  /** Whether the project's shard keeps its names in order, for sorts by name (tests: the walk by name ran). */
+  boolean keepsNameOrder(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard != null && shard.names().order() != null;
+  }
+
   /** How many row positions the project's shard uses, live or removed; 0 for a project without one. */
   int positions(String projectId) {
     ProjectShard shard = shards.get(projectId);

@@ -5,7 +5,6 @@ import io.csbs.query.Sort;
 import io.csbs.query.SortField;
 import io.csbs.query.SortKey;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -13,8 +12,9 @@ import java.util.PriorityQueue;
 /**
  * Reads matches of one shard in a query's order. The creation-time orders (newest first, the
  * default, and oldest first) walk the row positions, which are in that order already, and stop as
- * soon as the page is full: the first page of any search never sorts the matches. Other orders keep
- * the best rows in a bounded heap, one pass over the matches.
+ * soon as the page is full: the first page of any search never sorts the matches. A sort by name
+ * walks the distinct names in order ({@link EntryOrder}) and sorts only each name's rows. Other
+ * orders keep the best rows in a bounded heap, one pass over the matches.
  */
 final class Pager {
   private Pager() {}
@@ -40,7 +40,130 @@ final class Pager {
     if (keys.size() == 1 && keys.get(0).field() == SortField.CREATED_AT) {
       return readInRowOrder(shard, set, !keys.get(0).ascending(), after, skip, limit);
     }
+    if (keys.get(0).field() == SortField.NAME) {
+      List<Backup> byName = readByName(shard, set, sort, after, skip, limit);
+      if (byName != null) {
+        return byName;
+      }
+    }
     return readWithHeap(shard, set, sort.comparator(), after, skip, limit);
+  }
+
+  /** A walk by name may visit at least this many names before it gives way to the heap. */
+  private static final int NAME_WALK_MIN_BUDGET = 256;
+
+  /**
+   * A sort by name: walks the distinct names in order ({@link EntryOrder}) from the marker's, and
+   * takes each name's matching rows in the sort's order, until the page is full; a name whose
+   * matches all fall in the offset is skipped by their count. Returns null, for the heap to answer,
+   * when the shard keeps no order of its names yet (it asks for one: {@link
+   * ProjectShard#wantNameOrder()}), or when the walk has visited more names than half the matches
+   * (matches few or bunched among the last names): then reading every match costs less, and the walk
+   * gives way after costing at most half of that.
+   */
+  private static List<Backup> readByName(ProjectShard shard, Positions set, Sort sort, After after, long skip, int limit) {
+    TextIndex names = shard.names();
+    EntryOrder order = names.order();
+    if (order == null) {
+      shard.wantNameOrder();
+      return null;
+    }
+    List<SortKey> keys = sort.keys();
+    boolean ascending = keys.get(0).ascending();
+    Comparator<Backup> full = sort.comparator();
+    // (name, created at) in one direction, ties by id in the same: within a name, the row order
+    boolean rowOrderWithinName = keys.size() == 2 && keys.get(1).field() == SortField.CREATED_AT
+        && keys.get(1).ascending() == ascending;
+    String markerName = after == null ? null : after.backup().name();
+    long cursor;
+    if (markerName == null) {
+      cursor = ascending ? order.first() : order.last();
+    } else {
+      cursor = ascending ? order.ceiling(markerName, true) : order.floor(markerName, true);
+    }
+    long budget = Math.max(NAME_WALK_MIN_BUDGET, set.cardinality() / 2);
+    List<Backup> page = new ArrayList<>(Math.min(limit, 1024));
+    long toSkip = skip;
+    for (boolean first = true; cursor != EntryOrder.END && page.size() < limit;
+        cursor = ascending ? order.next(cursor) : order.previous(cursor), first = false) {
+      if (--budget < 0) {
+        return null;
+      }
+      int entry = order.at(cursor);
+      // only the first name walked can be the marker's: the others are all past it
+      After within = first && markerName != null && names.text(entry).equals(markerName) ? after : null;
+      int only = names.onlyRow(entry);
+      if (only >= 0) {  // most names, when names are mostly distinct: a test, no set
+        if (set.contains(only)) {
+          Backup backup = shard.row(only);
+          if (within == null || eligible(full, backup, within)) {
+            if (toSkip > 0) {
+              toSkip--;
+            } else {
+              page.add(backup);
+            }
+          }
+        }
+        continue;
+      }
+      int held = names.count(entry);
+      if (held == 0) {
+        continue;
+      }
+      MatchSet group = names.entryRows(entry);
+      MatchSet matches = held <= 32 || !(set instanceof MatchSet) ? group.filter(set::contains) : group.and((MatchSet) set);
+      int count = matches.cardinality();
+      budget -= count / 4;  // reading a name's rows costs about what reading them into the heap would
+      if (count == 0) {
+        continue;
+      }
+      if (within == null && count <= toSkip) {
+        toSkip -= count;
+        continue;
+      }
+      int wanted = limit - page.size();
+      if (rowOrderWithinName && count > FEW && (within == null || toSkip == 0)) {
+        // the page needs more matches than the offset left, or starts after the marker: all of the
+        // offset is skipped in this name
+        page.addAll(readInRowOrder(shard, matches, !ascending, within, toSkip, wanted));
+        toSkip = 0;
+      } else {
+        toSkip = addInOrder(shard, matches, full, within, toSkip, wanted, page);
+      }
+    }
+    return page;
+  }
+
+  /**
+   * Adds to {@code page} up to {@code wanted} of {@code set}'s matches after {@code after} (null for
+   * all), in {@code order}, after skipping {@code skip} of them; returns the skip left (when the
+   * matches after {@code after} are no more than {@code skip}).
+   */
+  private static long addInOrder(
+      ProjectShard shard, Positions set, Comparator<Backup> order, After after, long skip, int wanted, List<Backup> page) {
+    int capacity = (int) Math.min(Integer.MAX_VALUE - 1, skip + wanted);
+    PriorityQueue<Backup> worstFirst = new PriorityQueue<>(Math.min(capacity, 1024) + 1, order.reversed());
+    long eligibleCount = 0;
+    for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
+      Backup backup = shard.row(position);
+      if (!eligible(order, backup, after)) {
+        continue;
+      }
+      eligibleCount++;
+      if (worstFirst.size() < capacity) {
+        worstFirst.add(backup);
+      } else if (order.compare(backup, worstFirst.peek()) < 0) {
+        worstFirst.poll();
+        worstFirst.add(backup);
+      }
+    }
+    if (eligibleCount <= skip) {
+      return skip - eligibleCount;
+    }
+    List<Backup> best = new ArrayList<>(worstFirst);
+    best.sort(order);
+    page.addAll(best.subList((int) skip, Math.min(best.size(), (int) skip + wanted)));
+    return 0;
   }
 
   /** Matches this few (an id, a rare name) are sorted outright: a walk or a heap costs more to set up. */
@@ -357,31 +480,11 @@ final class Pager {
     return position < sorted ? position : -1;
   }
 
+  /** One pass over the matches, keeping the best {@code skip + limit} in a bounded heap. */
   private static List<Backup> readWithHeap(
       ProjectShard shard, Positions set, Comparator<Backup> order, After after, long skip, int limit) {
-    long wanted = skip + limit;
-    if (wanted > Integer.MAX_VALUE - 1) {
-      wanted = Integer.MAX_VALUE - 1;
-    }
-    int capacity = (int) wanted;
-    PriorityQueue<Backup> worstFirst = new PriorityQueue<>(Math.min(capacity, 1024) + 1, order.reversed());
-    for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
-      Backup backup = shard.row(position);
-      if (!eligible(order, backup, after)) {
-        continue;
-      }
-      if (worstFirst.size() < capacity) {
-        worstFirst.add(backup);
-      } else if (order.compare(backup, worstFirst.peek()) < 0) {
-        worstFirst.poll();
-        worstFirst.add(backup);
-      }
-    }
-    List<Backup> best = new ArrayList<>(worstFirst);
-    best.sort(order);
-    if (skip >= best.size()) {
-      return Collections.emptyList();
-    }
-    return best.subList((int) skip, Math.min(best.size(), (int) skip + limit));
+    List<Backup> page = new ArrayList<>(Math.min(limit, 1024));
+    addInOrder(shard, set, order, after, skip, limit, page);
+    return page;
   }
 }

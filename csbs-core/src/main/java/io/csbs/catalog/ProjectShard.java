@@ -109,6 +109,8 @@ final class ProjectShard {
    */
   private final java.util.concurrent.atomic.AtomicLong tailReadCost = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean reorganising = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Set by the first sort by name: reorganisations then build the order of the names ({@link #wantNameOrder()}). */
+  private volatile boolean nameOrderWanted;
   /** Set while a reorganisation's last rounds of catching up hold writers off; see awaitWriterGate(). */
   private volatile boolean writersHeldOff;
   private final Object writerGate = new Object();
@@ -683,6 +685,22 @@ final class ProjectShard {
     return false;
   }
 
+  /**
+   * Called by a sort by name that found no order of the names ({@link TextIndex#order()}): from now
+   * on this shard keeps one, and a reorganisation is due to build it beside the readers (sorting a
+   * million distinct names takes about a second, too long to hold the read lock, which holds the
+   * writers off). Meanwhile sorts by name read every match, as before. Returns whether it made a
+   * reorganisation due; the caller claims it after releasing the lock.
+   */
+  boolean wantNameOrder() {
+    nameOrderWanted = true;
+    if (reorganisationDue || reorganising.get()) {
+      return false;  // the running one may have built its names without the order: the next read asks again
+    }
+    reorganisationDue = true;
+    return true;
+  }
+
   /** Tail rows the reads may pass, per live row, before they make a reorganisation due. */
   static final int TAIL_READS_PER_ROW = 64;
 
@@ -760,6 +778,9 @@ final class ProjectShard {
       built.reserve(copy.size() + copy.size() / 4 + 1024);  // room to grow for a while beside the readers
       built.addBatch(copy);
       copy = null;
+      if (nameOrderWanted) {
+        built.names.buildOrder();  // without a lock: only this thread sees the new shard
+      }
       long swapHold;
       for (int round = 0; ; round++) {
         Set<String> changedIds;

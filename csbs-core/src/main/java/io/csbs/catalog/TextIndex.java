@@ -75,6 +75,12 @@ final class TextIndex {
    * of the blocks, whose entries a search checks exactly anyway.
    */
   private final Map<Integer, Object> blocksByTrigram = new HashMap<>();
+  /**
+   * The entries in the order of their texts, for sorts by name; null until {@link #buildOrder()}:
+   * four bytes a distinct name that only a project sorted by name pays for. Kept by {@link #add}
+   * once built.
+   */
+  private EntryOrder order;
 
   /**
    * An index whose entries have a group ({@link #add} with a non-null group) or none, and whose
@@ -107,6 +113,9 @@ final class TextIndex {
       if (lower != null) {
         bytes += 40 + lower.length();
       }
+    }
+    if (order != null) {
+      bytes += order.estimatedBytes();
     }
     for (Object list : blocksByTrigram.values()) {
       // the array, the map's node and boxed key
@@ -154,8 +163,42 @@ final class TextIndex {
     }
   }
 
+  /**
+   * Sorts the entries by their text, once: from then on {@link #order()} holds every entry, new
+   * ones included. Only for an index without groups, whose texts are distinct.
+   */
+  void buildOrder() {
+    if (groups != null) {
+      throw new IllegalStateException("an index with groups has no order of its texts");
+    }
+    if (order == null) {
+      order = EntryOrder.sorted(entries, texts.reader());
+    }
+  }
+
+  /** The entries in the order of their texts, or null before {@link #buildOrder()}. */
+  EntryOrder order() {
+    return order;
+  }
+
+  /** The text of {@code entry}. */
+  String text(int entry) {
+    return texts.get(entry);
+  }
+
+  /** The position of the only row of {@code entry}, or -1 if it holds none or several. */
+  int onlyRow(int entry) {
+    int held = rows.get(entry);
+    return held >= 0 ? held : -1;
+  }
+
+  /** The rows of {@code entry} (shared with the index: not to be changed). */
+  MatchSet entryRows(int entry) {
+    return rowsOf(entry);
+  }
+
   /** How many rows {@code entry} holds. */
-  private int count(int entry) {
+  int count(int entry) {
     int held = rows.get(entry);
     return held >= 0 ? 1 : held == NO_ROWS ? 0 : multi.get(-2 - held).count();
   }
@@ -439,6 +482,9 @@ final class TextIndex {
     }
     rows.set(entry, NO_ROWS);
     slots.put(group, text, entry);
+    if (order != null) {
+      order.insert(entry);
+    }
     if (group != null) {
       entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
     }

@@ -1,0 +1,243 @@
+package io.csbs.catalog;
+
+import java.util.Arrays;
+import java.util.function.IntFunction;
+
+/**
+ * The entries of an ungrouped {@link TextIndex} (backup names) in the order of their texts, compared
+ * char by char as {@link io.csbs.query.SortField#NAME} sorts: a sort by name walks the distinct names
+ * in order and reads each one's rows, and stops when the page is full, instead of reading every
+ * match into a heap. Entry numbers are kept in blocks of at most {@value #BLOCK}, so a new name is
+ * placed by two binary searches (over the blocks' first texts, then in one block) and moves at most
+ * a block. Texts are distinct in an ungrouped index, so the order is total.
+ *
+ * <p>A cursor is a {@code long}: the block in the high half, the index in it in the low half; {@link
+ * #END} stands for none.
+ *
+ * <pre>{@code
+ * EntryOrder order = EntryOrder.sorted(entries, texts::get);
+ * for (long c = order.ceiling("autobk_b", true); c != EntryOrder.END; c = order.next(c)) {
+ *   int entry = order.at(c);  // the names from "autobk_b" on, in order
+ * }
+ * }</pre>
+ */
+final class EntryOrder {
+  /** No entry: past either end. */
+  static final long END = -1L;
+  static final int BLOCK = 512;
+  /** Blocks built at once are filled this far, so that the first names added do not split them at once. */
+  private static final int FILL = BLOCK * 3 / 4;
+
+  private final IntFunction<String> textOf;
+  private int[][] blocks;
+  private int[] lengths;
+  private int blockCount;
+  private int size;
+
+  private EntryOrder(IntFunction<String> textOf, int[][] blocks, int[] lengths, int blockCount, int size) {
+    this.textOf = textOf;
+    this.blocks = blocks;
+    this.lengths = lengths;
+    this.blockCount = blockCount;
+    this.size = size;
+  }
+
+  /** Entries {@code 0 .. entries - 1} in the order of {@code textOf}, sorted at once. */
+  static EntryOrder sorted(int entries, IntFunction<String> textOf) {
+    String[] texts = new String[entries];
+    int[] order = new int[entries];
+    for (int entry = 0; entry < entries; entry++) {
+      texts[entry] = textOf.apply(entry);
+      order[entry] = entry;
+    }
+    // a merge sort of entry numbers by their texts: stable, and no boxed numbers for a million names
+    mergeSort(order, new int[entries], 0, entries, texts);
+    int blockCount = Math.max(1, (entries + FILL - 1) / FILL);
+    int[][] blocks = new int[Math.max(4, blockCount)][];
+    int[] lengths = new int[blocks.length];
+    for (int b = 0; b < blockCount; b++) {
+      int from = b * FILL;
+      int length = Math.min(FILL, entries - from);
+      blocks[b] = Arrays.copyOfRange(order, from, from + Math.max(length, 16));
+      lengths[b] = length;
+    }
+    return new EntryOrder(textOf, blocks, lengths, blockCount, entries);
+  }
+
+  private static void mergeSort(int[] values, int[] scratch, int from, int to, String[] texts) {
+    if (to - from <= 16) {
+      for (int i = from + 1; i < to; i++) {
+        int moving = values[i];
+        int j = i - 1;
+        while (j >= from && texts[values[j]].compareTo(texts[moving]) > 0) {
+          values[j + 1] = values[j];
+          j--;
+        }
+        values[j + 1] = moving;
+      }
+      return;
+    }
+    int middle = (from + to) >>> 1;
+    mergeSort(values, scratch, from, middle, texts);
+    mergeSort(values, scratch, middle, to, texts);
+    if (texts[values[middle - 1]].compareTo(texts[values[middle]]) <= 0) {
+      return;  // already in order: names added in order stay cheap to sort
+    }
+    System.arraycopy(values, from, scratch, from, to - from);
+    int left = from;
+    int right = middle;
+    for (int i = from; i < to; i++) {
+      if (right >= to || left < middle && texts[scratch[left]].compareTo(texts[scratch[right]]) <= 0) {
+        values[i] = scratch[left++];
+      } else {
+        values[i] = scratch[right++];
+      }
+    }
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** About the bytes the blocks take on the heap. */
+  long estimatedBytes() {
+    long bytes = 48 + 2 * (16 + 8L * blocks.length);
+    for (int b = 0; b < blockCount; b++) {
+      bytes += 16 + 4L * blocks[b].length;
+    }
+    return bytes;
+  }
+
+  /** Places a new entry, whose text no entry has, at its place in the order. */
+  void insert(int entry) {
+    String text = textOf.apply(entry);
+    int block = blockOf(text);
+    int index = indexAfter(block, text, true);
+    if (lengths[block] == BLOCK) {
+      split(block);
+      if (index > lengths[block]) {
+        index -= lengths[block];
+        block++;
+      }
+    }
+    int[] values = blocks[block];
+    if (lengths[block] == values.length) {
+      values = blocks[block] = Arrays.copyOf(values, Math.min(BLOCK, values.length * 2));
+    }
+    System.arraycopy(values, index, values, index + 1, lengths[block] - index);
+    values[index] = entry;
+    lengths[block]++;
+    size++;
+  }
+
+  /** The entry at a cursor. */
+  int at(long cursor) {
+    return blocks[(int) (cursor >>> 32)][(int) cursor];
+  }
+
+  /** The first entry's cursor, or {@link #END}. */
+  long first() {
+    return size == 0 ? END : forward(0, 0);
+  }
+
+  /** The last entry's cursor, or {@link #END}. */
+  long last() {
+    return size == 0 ? END : backward(blockCount - 1, lengths[blockCount - 1] - 1);
+  }
+
+  long next(long cursor) {
+    return forward((int) (cursor >>> 32), (int) cursor + 1);
+  }
+
+  long previous(long cursor) {
+    return backward((int) (cursor >>> 32), (int) cursor - 1);
+  }
+
+  /** The first entry whose text is after {@code text} (or equal to it, when {@code inclusive}), or {@link #END}. */
+  long ceiling(String text, boolean inclusive) {
+    if (size == 0) {
+      return END;
+    }
+    int block = blockOf(text);
+    return forward(block, indexAfter(block, text, !inclusive));
+  }
+
+  /** The last entry whose text is before {@code text} (or equal to it, when {@code inclusive}), or {@link #END}. */
+  long floor(String text, boolean inclusive) {
+    if (size == 0) {
+      return END;
+    }
+    int block = blockOf(text);
+    return backward(block, indexAfter(block, text, inclusive) - 1);
+  }
+
+  /** The cursor of index {@code index} of {@code block}, or of the next entry if past its end. */
+  private long forward(int block, int index) {
+    while (block < blockCount && index >= lengths[block]) {
+      block++;
+      index = 0;
+    }
+    return block < blockCount ? (long) block << 32 | index : END;
+  }
+
+  /** The cursor of index {@code index} of {@code block}, or of the entry before it if below 0. */
+  private long backward(int block, int index) {
+    while (block >= 0 && index < 0) {
+      block--;
+      index = block >= 0 ? lengths[block] - 1 : -1;
+    }
+    return block >= 0 ? (long) block << 32 | index : END;
+  }
+
+  /** The last block whose first text is at or before {@code text}; the first block if none is. */
+  private int blockOf(String text) {
+    int low = 1;
+    int high = blockCount - 1;
+    int found = 0;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      // an empty block (only the first may be empty, in an empty order) has no first text
+      if (lengths[middle] > 0 && textOf.apply(blocks[middle][0]).compareTo(text) <= 0) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The index in {@code block} of the first entry whose text is after {@code text}, or at it when
+   * {@code atIncluded} is false: the entries before the index are before {@code text} (or at it).
+   */
+  private int indexAfter(int block, String text, boolean atIncluded) {
+    int[] values = blocks[block];
+    int low = 0;
+    int high = lengths[block];
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      int comparison = textOf.apply(values[middle]).compareTo(text);
+      if (comparison < 0 || comparison == 0 && atIncluded) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
+  private void split(int block) {
+    if (blockCount == blocks.length) {
+      blocks = Arrays.copyOf(blocks, blockCount * 2);
+      lengths = Arrays.copyOf(lengths, blockCount * 2);
+    }
+    System.arraycopy(blocks, block + 1, blocks, block + 2, blockCount - block - 1);
+    System.arraycopy(lengths, block + 1, lengths, block + 2, blockCount - block - 1);
+    int half = lengths[block] / 2;
+    blocks[block + 1] = Arrays.copyOfRange(blocks[block], half, half + BLOCK);
+    lengths[block + 1] = lengths[block] - half;
+    lengths[block] = half;
+    blockCount++;
+  }
+}
