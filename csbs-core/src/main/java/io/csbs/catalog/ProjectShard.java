@@ -118,7 +118,11 @@ final class ProjectShard {
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
   private long sequence;
-  private TextIndex names = new TextIndex(false, TextIndex.MANY_ENTRIES_BLOCK);
+  /**
+   * Backup names; an entry reads its name from one of its rows (bound to this shard's row array,
+   * which a reorganisation replaces together with this index).
+   */
+  private TextIndex names = new TextIndex(false, TextIndex.MANY_ENTRIES_BLOCK, namesOf(rows));
   /** Server names, grouped by server id: answers both server id and server name searches. */
   private TextIndex servers = new TextIndex(true, 1);
   /** Batches at least this large build their text indexes on a second core. */
@@ -337,6 +341,10 @@ final class ProjectShard {
   /** The live tail rows in row order. */
   TailOrder tail() {
     return tail;
+  }
+
+  private static java.util.function.IntFunction<String> namesOf(RowArray rows) {
+    return position -> rows.get(position).name();
   }
 
   /** Reads a row by position, for {@link TailOrder}'s searches. */

@@ -45,7 +45,17 @@ final class TextIndex {
   private final int blockBits;
   /** The group of each entry; null for an index without groups (backup names), which saves a slot. */
   private final ChunkedArray<String> groups;
+  /**
+   * The text of each entry; with {@link #textOfRow}, only of an entry left without rows (the others
+   * read their text from a row: see {@link #text(int)}).
+   */
   private final ChunkedArray<String> texts = new ChunkedArray<>();
+  /**
+   * The indexed text of the row at a position, or null: backup names are read from the rows instead
+   * of being kept a second time per entry, four bytes an entry that, with mostly distinct names, is
+   * four bytes a backup.
+   */
+  private final java.util.function.IntFunction<String> textOfRow;
   /**
    * The lower-cased text of an entry whose text has upper case; null (and mostly no chunk at all) for
    * the others, whose text is its own lower case: backup and server names are mostly lower case.
@@ -89,12 +99,22 @@ final class TextIndex {
    * their lists are small anyway and a search reads only the entries that have its trigrams.
    */
   TextIndex(boolean grouped, int block) {
+    this(grouped, block, null);
+  }
+
+  /**
+   * Like {@link #TextIndex(boolean, int)}, for an index whose text of a row at a position {@code
+   * textOfRow} reads (from the rows, which stay at their positions while indexed there): then an
+   * entry with rows keeps no reference to its text.
+   */
+  TextIndex(boolean grouped, int block, java.util.function.IntFunction<String> textOfRow) {
     if (Integer.bitCount(block) != 1) {
       throw new IllegalArgumentException("block " + block + " is not a power of two");
     }
     blockBits = Integer.numberOfTrailingZeros(block);
     groups = grouped ? new ChunkedArray<>() : null;
-    slots = new IdIndex(texts.reader(), grouped ? groups.reader() : null);
+    this.textOfRow = textOfRow;
+    slots = new IdIndex(this::text, grouped ? groups.reader() : null);
   }
 
   /**
@@ -132,7 +152,8 @@ final class TextIndex {
   void add(String group, String text, int position, int rowsInUse) {
     int entry = find(group, text);
     if (entry < 0) {
-      entry = newEntry(group, text);
+      newEntry(group, text, position);
+      return;
     }
     int held = rows.get(entry);
     if (held == NO_ROWS) {
@@ -157,9 +178,21 @@ final class TextIndex {
     }
     int held = rows.get(entry);
     if (held == position) {
+      keepText(entry, text);
       rows.set(entry, NO_ROWS);
     } else if (held < NO_ROWS) {
-      multi.get(-2 - held).remove(position);
+      Postings postings = multi.get(-2 - held);
+      if (postings.count() == 1 && postings.contains(position)) {
+        keepText(entry, text);
+      }
+      postings.remove(position);
+    }
+  }
+
+  /** Keeps the text of an entry about to lose its last row, which its text was read from. */
+  private void keepText(int entry, String text) {
+    if (textOfRow != null) {
+      texts.set(entry, text);
     }
   }
 
@@ -172,7 +205,7 @@ final class TextIndex {
       throw new IllegalStateException("an index with groups has no order of its texts");
     }
     if (order == null) {
-      order = EntryOrder.sorted(entries, texts.reader());
+      order = EntryOrder.sorted(entries, this::text);
     }
   }
 
@@ -181,9 +214,20 @@ final class TextIndex {
     return order;
   }
 
-  /** The text of {@code entry}. */
+  /** The text of {@code entry}: read from one of its rows, if the index reads texts from rows and it has one. */
   String text(int entry) {
-    return texts.get(entry);
+    if (textOfRow != null) {
+      int held = rows.get(entry);
+      if (held >= 0) {
+        return textOfRow.apply(held);
+      } else if (held != NO_ROWS) {
+        int first = multi.get(-2 - held).first();
+        if (first >= 0) {
+          return textOfRow.apply(first);
+        }
+      }
+    }
+    return texts.peek(entry);
   }
 
   /** The position of the only row of {@code entry}, or -1 if it holds none or several. */
@@ -297,7 +341,7 @@ final class TextIndex {
 
   private String lowerCaseOf(int entry) {
     String lower = lowerCase.peek(entry);
-    return lower != null ? lower : texts.get(entry);
+    return lower != null ? lower : text(entry);
   }
 
   /** The union of the rows of entries {@code list[1..count]}, sorted. */
@@ -466,7 +510,8 @@ final class TextIndex {
     return slots.get(group, text);
   }
 
-  private int newEntry(String group, String text) {
+  /** A new entry for {@code text} in {@code group}, holding the row at {@code position}. */
+  private int newEntry(String group, String text, int position) {
     if ((group != null) != (groups != null)) {
       throw new IllegalArgumentException("group " + group + " in an index " + (groups != null ? "with" : "without")
           + " groups");
@@ -475,12 +520,14 @@ final class TextIndex {
     if (groups != null) {
       groups.set(entry, group);
     }
-    texts.set(entry, text);
+    if (textOfRow == null) {
+      texts.set(entry, text);
+    }
     String lower = text.toLowerCase(Locale.ROOT);
     if (!lower.equals(text)) {
       lowerCase.set(entry, lower);
     }
-    rows.set(entry, NO_ROWS);
+    rows.set(entry, position);  // before the entry is looked up by its text, which its row gives
     slots.put(group, text, entry);
     if (order != null) {
       order.insert(entry);

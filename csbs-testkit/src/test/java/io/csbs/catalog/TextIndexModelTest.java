@@ -40,10 +40,19 @@ class TextIndexModelTest {
   /** {@code steps} random adds and removals of texts from a pool of {@code distinctPool}; blocks of 1 to 8. */
   private static void check(SplittableRandom random, int steps, int distinctPool) {
     boolean grouped = random.nextBoolean();
-    TextIndex index = new TextIndex(grouped, 1 << random.nextInt(4));
     // the rows' current (group, text), null for a row not indexed
     List<String[]> rows = new ArrayList<>();
+    // an index of backup names reads an entry's text from its rows, as the shard's does
+    boolean textsFromRows = !grouped && random.nextBoolean();
+    TextIndex index = textsFromRows ? new TextIndex(false, 1 << random.nextInt(4), position -> rows.get(position)[1])
+        : new TextIndex(grouped, 1 << random.nextInt(4));
+    // every text ever added, which the order of an index without groups holds from when it is built
+    TreeSet<String> added = new TreeSet<>();
+    int buildOrderAt = grouped ? -1 : random.nextInt(steps + 1);
     for (int step = 0; step < steps; step++) {
+      if (step == buildOrderAt) {
+        index.buildOrder();
+      }
       int action = random.nextInt(10);
       if (action < 6 || rows.isEmpty()) {
         String[] key = {grouped ? "g" + random.nextInt(1 + distinctPool / 20) : null, text(random, distinctPool)};
@@ -59,6 +68,7 @@ class TextIndexModelTest {
           rows.add(key);
         }
         index.add(key[0], key[1], position, rows.size());
+        added.add(key[1]);
       } else {
         int position = random.nextInt(rows.size());
         String[] key = rows.get(position);
@@ -71,6 +81,42 @@ class TextIndexModelTest {
       }
       if (random.nextInt(Math.max(1, steps / 40)) == 0 || step == steps - 1) {
         compare(index, rows, random, grouped);
+        compareOrder(index, added, random);
+      }
+    }
+  }
+
+  /** The order of the texts, once built, against a sorted set of every text added. */
+  private static void compareOrder(TextIndex index, TreeSet<String> added, SplittableRandom random) {
+    EntryOrder order = index.order();
+    if (order == null) {
+      return;
+    }
+    List<String> walked = new ArrayList<>();
+    for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
+      walked.add(index.text(order.at(c)));
+    }
+    assertEquals(new ArrayList<>(added), walked, "the order of the texts");
+    List<String> backwards = new ArrayList<>();
+    for (long c = order.last(); c != EntryOrder.END; c = order.previous(c)) {
+      backwards.add(index.text(order.at(c)));
+    }
+    assertEquals(new ArrayList<>(added.descendingSet()), backwards, "the order of the texts, backwards");
+    List<String> probes = new ArrayList<>(List.of("", "a", "zzzz", "autobk_", "Web"));
+    for (int i = 0; i < 5 && !added.isEmpty(); i++) {
+      String text = walked.get(random.nextInt(walked.size()));
+      probes.add(text);
+      probes.add(text + "0");
+      probes.add(text.substring(0, text.length() - 1));
+    }
+    for (String probe : probes) {
+      for (boolean inclusive : new boolean[] {true, false}) {
+        String ceiling = inclusive ? added.ceiling(probe) : added.higher(probe);
+        long c = order.ceiling(probe, inclusive);
+        assertEquals(ceiling, c == EntryOrder.END ? null : index.text(order.at(c)), "ceiling " + probe + " " + inclusive);
+        String floor = inclusive ? added.floor(probe) : added.lower(probe);
+        c = order.floor(probe, inclusive);
+        assertEquals(floor, c == EntryOrder.END ? null : index.text(order.at(c)), "floor " + probe + " " + inclusive);
       }
     }
   }
