@@ -25,8 +25,11 @@ final class EntryOrder {
   /** No entry: past either end. */
   static final long END = -1L;
   static final int BLOCK = 512;
-  /** Blocks built at once are filled this far, so that the first names added do not split them at once. */
-  private static final int FILL = BLOCK * 3 / 4;
+  /**
+   * Blocks built at once are full and exactly sized (four bytes a name): a name added later splits
+   * its block in two halves, with room for the next ones, a copy of at most a block.
+   */
+  private static final int FILL = BLOCK;
 
   private final IntFunction<String> textOf;
   private int[][] blocks;
@@ -58,7 +61,7 @@ final class EntryOrder {
     for (int b = 0; b < blockCount; b++) {
       int from = b * FILL;
       int length = Math.min(FILL, entries - from);
-      blocks[b] = Arrays.copyOfRange(order, from, from + Math.max(length, 16));
+      blocks[b] = Arrays.copyOfRange(order, from, from + Math.max(length, 16));  // exact, but never tiny
       lengths[b] = length;
     }
     return new EntryOrder(textOf, blocks, lengths, blockCount, entries);
