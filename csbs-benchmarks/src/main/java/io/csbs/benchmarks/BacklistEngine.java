@@ -25,9 +25,9 @@ import java.util.stream.Collectors;
  * it was created with, with the default stall rule, and orders pages like {@link
  * io.csbs.query.Sort#comparator()} (ties broken by id).
  *
- * <p>{@link #apply} and {@link #find} exist for {@link ReadsDuringWritesBenchmark}, where one thread
- * changes backups while another queries; only the engines that can be changed beside concurrent
- * readers implement {@code apply} (the plain scan does not).
+ * <p>{@link #apply}, {@link #find}, {@link #add} and {@link #remove} exist for {@link
+ * ReadsDuringWritesBenchmark}, where one thread changes backups while another queries; only the
+ * engines that can be changed beside concurrent readers implement them (the plain scan does not).
  */
 public interface BacklistEngine extends AutoCloseable {
   /** Adds {@code backups} (of any projects) to the empty engine. */
@@ -58,6 +58,24 @@ public interface BacklistEngine extends AutoCloseable {
 
   /** The stored backup {@code backupId} of the project, if it has one: the version to retry a change on. */
   Optional<Backup> find(String projectId, String backupId);
+
+  /**
+   * Adds one backup, whose id the project does not have, while other threads may query.
+   *
+   * @throws UnsupportedOperationException if the engine cannot change beside concurrent readers
+   */
+  default void add(Backup backup) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change beside concurrent readers");
+  }
+
+  /**
+   * Removes a stored backup at its current version, while other threads may query.
+   *
+   * @throws UnsupportedOperationException if the engine cannot change beside concurrent readers
+   */
+  default void remove(String projectId, String backupId, long expectedVersion) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change beside concurrent readers");
+  }
 
   /** Releases what the engine holds outside the heap (connections, threads); a no-op for most. */
   @Override

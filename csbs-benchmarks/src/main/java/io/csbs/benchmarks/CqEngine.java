@@ -222,6 +222,30 @@ final class CqEngine implements BacklistEngine {
     return Optional.ofNullable(collection == null ? null : byId(collection, backupId));
   }
 
+  /** Adds a backup: a unique-index check of its id, then {@code add}. */
+  @Override
+  public void add(Backup backup) {
+    IndexedCollection<Backup> collection = byProject.computeIfAbsent(backup.projectId(), p -> newCollection());
+    if (byId(collection, backup.id()) != null) {
+      throw new io.csbs.catalog.DuplicateBackupException(backup.projectId(), backup.id());
+    }
+    collection.add(backup);
+  }
+
+  /** Removes a backup: a lookup by id, a version check, then {@code remove}. */
+  @Override
+  public void remove(String projectId, String backupId, long expectedVersion) {
+    IndexedCollection<Backup> collection = byProject.get(projectId);
+    Backup stored = collection == null ? null : byId(collection, backupId);
+    if (stored == null) {
+      throw new BackupNotFoundException(projectId, backupId);
+    }
+    if (stored.version() != expectedVersion) {
+      throw new VersionConflictException(backupId, expectedVersion, stored.version());
+    }
+    collection.remove(stored);
+  }
+
   private static Backup byId(IndexedCollection<Backup> collection, String backupId) {
     try (ResultSet<Backup> found = collection.retrieve(equal(ID, backupId))) {
       return found.isEmpty() ? null : found.uniqueResult();

@@ -42,4 +42,14 @@ final class CsbsEngine implements BacklistEngine {
   public Optional<Backup> find(String projectId, String backupId) {
     return catalog.find(projectId, backupId);
   }
+
+  @Override
+  public void add(Backup backup) {
+    catalog.add(backup);
+  }
+
+  @Override
+  public void remove(String projectId, String backupId, long expectedVersion) {
+    catalog.remove(projectId, backupId, expectedVersion);
+  }
 }

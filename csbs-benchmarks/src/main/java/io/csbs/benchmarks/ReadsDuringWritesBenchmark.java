@@ -3,7 +3,13 @@ package io.csbs.benchmarks;
 import io.csbs.backup.Backup;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.query.Query;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -112,6 +118,18 @@ public class ReadsDuringWritesBenchmark {
   private Backup[] current;
   private int cursor;
   private long transitions;
+  /** The importer's backups, a slot each: the one it added last, or null once it removed it. */
+  private Backup[] imports;
+  private int importCursor;
+  private long imported;
+  private SplittableRandom importRandom;
+  /** The stored backups, oldest first: the order a retention job deletes them in. */
+  private Backup[] oldestFirst;
+  /** How many of {@link #oldestFirst} the deleter has removed (or, once all are back, 0). */
+  private int deleted;
+  /** How many of the removed ones it has added back, while {@link #deleted} is the retention's batch. */
+  private int restored;
+  private long deletions;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -121,26 +139,56 @@ public class ReadsDuringWritesBenchmark {
     current = workload.backups.toArray(new Backup[0]);
     cursor = 0;
     transitions = 0;
+    imports = new Backup[Math.max(1, backups / 10)];
+    importCursor = 0;
+    imported = 0;
+    importRandom = new SplittableRandom(42);
+    oldestFirst = current.clone();
+    Arrays.sort(oldestFirst, Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    deleted = 0;
+    restored = 0;
+    deletions = 0;
   }
 
   /** Fails unless the engine, now that the writer stopped, answers as a scan of the writer's view. */
   @TearDown(Level.Trial)
   public void checkAfterWrites() {
-    if (transitions == 0) {
+    if (transitions == 0 && imported == 0 && deletions == 0) {
       return;
     }
     ScanEngine scan = new ScanEngine(workload.now);
-    scan.load(Arrays.asList(current));
+    scan.load(writersView());
     BacklistEngine.Hits expected = scan.page(workload.projectId, query);
     BacklistEngine.Hits actual = backlist.page(workload.projectId, query);
     if (!actual.ids().equals(expected.ids()) || actual.total() != expected.total()
         || !actual.backups().equals(expected.backups())) {
       throw new IllegalStateException(engine + " differs from the scan of the writer's view on " + scenario
-          + " after " + transitions + " transitions at " + backups + " backups: expected " + expected + ", got "
-          + actual);
+          + " after " + writes() + " at " + backups + " backups: expected " + expected + ", got " + actual);
     }
-    System.out.println("# after " + transitions + " transitions, " + engine + " agrees with the scan on "
-        + scenario + ": " + expected.total() + " of " + backups + " match");
+    System.out.println("# after " + writes() + ", " + engine + " agrees with the scan on " + scenario + ": "
+        + expected.total() + " match");
+  }
+
+  private String writes() {
+    return transitions + " transitions, " + imported + " imports, " + deletions + " deletions";
+  }
+
+  /** The backups the catalog holds by the writer's account, whichever writer ran. */
+  private List<Backup> writersView() {
+    List<Backup> view = new ArrayList<>(Arrays.asList(current));
+    for (Backup backup : imports) {
+      if (backup != null) {
+        view.add(backup);
+      }
+    }
+    if (deleted > restored) {  // the retention's batch not added back yet
+      Set<String> gone = new HashSet<>();
+      for (int i = restored; i < deleted; i++) {
+        gone.add(oldestFirst[i].id());
+      }
+      view.removeIf(backup -> gone.contains(backup.id()));
+    }
+    return view;
   }
 
   /** The query, no writer: the baseline. */
@@ -180,5 +228,72 @@ public class ReadsDuringWritesBenchmark {
         backup = backlist.find(backup.projectId(), backup.id()).orElseThrow();
       }
     }
+  }
+
+  /** The same query while {@link #importOrRemove} imports old backups and removes them again. */
+  @Benchmark
+  @Group("withImporter")
+  @GroupThreads(1)
+  public BacklistEngine.Hits queryWithImporter() {
+    return backlist.page(workload.projectId, query);
+  }
+
+  /**
+   * The importer: adds a backup with a new id and the creation time of a random stored one (a backup
+   * of another system imported id by id, which arrives out of creation order), into the next of
+   * {@code backups / 10} slots; when the slot holds one it added a round before, it removes that one
+   * instead. So the catalog grows by a tenth and shrinks back, round after round, all of it out of
+   * order: late adds, and removals of late rows.
+   */
+  @Benchmark
+  @Group("withImporter")
+  @GroupThreads(1)
+  public Backup importOrRemove() {
+    int slot = importCursor;
+    importCursor = slot + 1 == imports.length ? 0 : slot + 1;
+    Backup present = imports[slot];
+    if (present != null) {
+      backlist.remove(present.projectId(), present.id(), present.version());
+      imports[slot] = null;
+      return present;
+    }
+    Backup template = current[importRandom.nextInt(current.length)];
+    Backup late = template.toBuilder().id("import-" + imported++).build();
+    backlist.add(late);
+    imports[slot] = late;
+    return late;
+  }
+
+  /** The same query while {@link #deleteOrRestore} deletes the oldest backups and adds them back. */
+  @Benchmark
+  @Group("withDeleter")
+  @GroupThreads(1)
+  public BacklistEngine.Hits queryWithDeleter() {
+    return backlist.page(workload.projectId, query);
+  }
+
+  /**
+   * The deleter: a retention job that removes the oldest backups one by one, a tenth of the catalog,
+   * then adds them back one by one (older than every stored backup: out of order), so that the
+   * catalog does not empty over a trial, and starts over.
+   */
+  @Benchmark
+  @Group("withDeleter")
+  @GroupThreads(1)
+  public Backup deleteOrRestore() {
+    int batch = Math.max(1, backups / 10);
+    if (deleted < batch && restored == 0) {
+      Backup oldest = oldestFirst[deleted++];
+      backlist.remove(oldest.projectId(), oldest.id(), oldest.version());
+      deletions++;
+      return oldest;
+    }
+    Backup back = oldestFirst[restored++];
+    backlist.add(back);
+    if (restored == deleted) {
+      deleted = 0;
+      restored = 0;
+    }
+    return back;
   }
 }
