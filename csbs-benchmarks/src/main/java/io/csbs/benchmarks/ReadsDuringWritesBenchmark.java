@@ -28,22 +28,32 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Query latency percentiles while another thread applies lifecycle transitions to the same backups,
- * against the same queries with no writer: does a console search slow down, or stall, while jobs
- * report their progress?
+ * Query latency percentiles while another thread changes the same catalog, against the same queries
+ * with no writer: does a console search slow down, or stall, while jobs report their progress, while
+ * old backups are imported, while a retention job deletes?
  *
- * <p>Two JMH groups, in {@link Mode#SampleTime} (JMH samples each call's time and prints p0.50 to
+ * <p>Four JMH groups, in {@link Mode#SampleTime} (JMH samples each call's time and prints p0.50 to
  * p1.0, in µs):
  *
  * <ul>
  *   <li>{@code alone}: one reader thread, {@code queryAlone}, on a catalog no one changes;
  *   <li>{@code withWriter}: one reader thread, {@code queryWithWriter}, the same query, and one writer
- *       thread, {@code transition}, on the same catalog.
+ *       thread, {@code transition}, on the same catalog (lifecycle transitions);
+ *   <li>{@code withImporter}: the reader ({@code queryWithImporter}) beside {@code importOrRemove},
+ *       which adds backups out of creation order and removes them again a round later;
+ *   <li>{@code withDeleter}: the reader ({@code queryWithDeleter}) beside {@code deleteOrRestore}, a
+ *       retention job removing the oldest backups, then adding them back (out of order).
  * </ul>
+ *
+ * <p>The importer and the deleter change the catalog a tenth of its size a round, flat out; both
+ * keep its size within 10% of {@code backups}, so that a trial measures the same catalog from start
+ * to end. Their removals and late adds make the csbs catalog reorganise in the background: the
+ * readers' high percentiles show what those cost them.
  *
  * <p>The query latency is on the lines {@code alone} and {@code alone:p0.50} ... {@code alone:p1.00}
  * (the group has only the reader, so JMH prints no {@code alone:queryAlone}), and {@code
- * withWriter:queryWithWriter} and {@code withWriter:queryWithWriter:p0.50} ... The plain {@code
+ * withWriter:queryWithWriter} and {@code withWriter:queryWithWriter:p0.50} ... (likewise {@code
+ * withImporter:queryWithImporter} and {@code withDeleter:queryWithDeleter}). The plain {@code
  * withWriter} and {@code withWriter:p0.50} ... lines are JMH's aggregate of both threads' samples,
  * reader and writer mixed: ignore them. {@code withWriter:transition} is the writer's time per change
  * while the reader runs (its throughput beside a reader is 1 over its mean).
@@ -86,11 +96,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Both threads need a core each: on a 2-core machine anything else running shows in the results.
  * The fork pre-touches its 8 GB heap, as {@link QueryBenchmark}'s does. A full run at 1M (2 engines,
- * 5 scenarios, 2 groups: 20 forks of 8 s measured) should take about 10 minutes; that is an estimate
- * from the query benchmarks' setup times at 1M (each fork generates and loads the backups, CQEngine's
- * load alone about 7 s), not a timed run.
+ * 5 scenarios, 4 groups: 40 forks of 8 s measured, each loading the backups) takes about 20 to 30
+ * minutes; pick groups with a regular expression, as in the second command.
  *
- * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar ReadsDuringWritesBenchmark -p backups=1000000}
+ * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar ReadsDuringWritesBenchmark -p backups=1000000},
+ * or {@code java -jar csbs-benchmarks/target/benchmarks.jar 'ReadsDuringWritesBenchmark.(alone|withImporter|withDeleter)' -p engine=CSBS}
  */
 @State(Scope.Group)
 @BenchmarkMode(Mode.SampleTime)
