@@ -202,6 +202,15 @@ final class CqEngine implements BacklistEngine {
 
   @Override
   public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+    Backup stored = stored(projectId, backupId, expectedVersion);
+    Optional<Backup> next = transition.applyTo(stored, now);
+    // remove before add: the unique index on the id refuses a second backup with the same id
+    byProject.get(projectId).update(List.of(stored), next.map(List::of).orElse(List.of()));
+    return next;
+  }
+
+  /** The stored backup at {@code expectedVersion}, found by its id (the unique index), as a change needs it. */
+  private Backup stored(String projectId, String backupId, long expectedVersion) {
     IndexedCollection<Backup> collection = byProject.get(projectId);
     Backup stored = collection == null ? null : byId(collection, backupId);
     if (stored == null) {
@@ -210,10 +219,7 @@ final class CqEngine implements BacklistEngine {
     if (stored.version() != expectedVersion) {
       throw new VersionConflictException(backupId, expectedVersion, stored.version());
     }
-    Optional<Backup> next = transition.applyTo(stored, now);
-    // remove before add: the unique index on the id refuses a second backup with the same id
-    collection.update(List.of(stored), next.map(List::of).orElse(List.of()));
-    return next;
+    return stored;
   }
 
   @Override
@@ -235,15 +241,7 @@ final class CqEngine implements BacklistEngine {
   /** Removes a backup: a lookup by id, a version check, then {@code remove}. */
   @Override
   public void remove(String projectId, String backupId, long expectedVersion) {
-    IndexedCollection<Backup> collection = byProject.get(projectId);
-    Backup stored = collection == null ? null : byId(collection, backupId);
-    if (stored == null) {
-      throw new BackupNotFoundException(projectId, backupId);
-    }
-    if (stored.version() != expectedVersion) {
-      throw new VersionConflictException(backupId, expectedVersion, stored.version());
-    }
-    collection.remove(stored);
+    byProject.get(projectId).remove(stored(projectId, backupId, expectedVersion));
   }
 
   private static Backup byId(IndexedCollection<Backup> collection, String backupId) {
