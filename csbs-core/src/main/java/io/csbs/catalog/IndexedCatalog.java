@@ -50,6 +50,9 @@ final class IndexedCatalog implements BackupCatalog {
   private final int minRebuildSlack;
   /** Runs the shards' reorganisations: a background thread, or the changing thread in tests. */
   private final java.util.concurrent.Executor reorganiser;
+  /** The shards' pause after a reorganisation, and the time it is measured in: see ProjectShard.WRITERS_PAUSE. */
+  private final int pauseFactor;
+  private final java.util.function.LongSupplier nanoTime;
   private final ChangeLog changes = new ChangeLog();
   /** How many {@link #read} calls are running, so that other calls skip {@link #reading} while none is. */
   private final AtomicInteger consistentReads = new AtomicInteger();
@@ -59,7 +62,8 @@ final class IndexedCatalog implements BackupCatalog {
   private final ProjectShard noBackups = new ProjectShard("");
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
-    this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND);
+    this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND, ProjectShard.WRITERS_PAUSE,
+        System::nanoTime);
   }
 
   /**
@@ -71,12 +75,27 @@ final class IndexedCatalog implements BackupCatalog {
     this(clock, stallRule, minRebuildSlack, Runnable::run);
   }
 
-  /** A catalog whose shards reorganise past {@code minRebuildSlack} rows, on {@code reorganiser}. */
+  /**
+   * A catalog whose shards reorganise past {@code minRebuildSlack} rows, on {@code reorganiser}, as
+   * soon as one is due (no {@linkplain ProjectShard#WRITERS_PAUSE pause} after the last).
+   */
   IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack, java.util.concurrent.Executor reorganiser) {
+    this(clock, stallRule, minRebuildSlack, reorganiser, 0, System::nanoTime);
+  }
+
+  /**
+   * A catalog whose shards reorganise past {@code minRebuildSlack} rows, on {@code reorganiser}, and
+   * after a reorganisation let their tail grow for {@code pauseFactor} times as long as it took, by
+   * {@code nanoTime}, before the changes alone make another due ({@link ProjectShard#WRITERS_PAUSE}).
+   */
+  IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack, java.util.concurrent.Executor reorganiser,
+      int pauseFactor, java.util.function.LongSupplier nanoTime) {
     this.clock = requireNonNull(clock, "clock");
     this.stallRule = requireNonNull(stallRule, "stallRule");
     this.minRebuildSlack = minRebuildSlack;
     this.reorganiser = requireNonNull(reorganiser, "reorganiser");
+    this.pauseFactor = pauseFactor;
+    this.nanoTime = requireNonNull(nanoTime, "nanoTime");
   }
 
   @Override
@@ -106,6 +125,12 @@ final class IndexedCatalog implements BackupCatalog {
   int positions(String projectId) {
     ProjectShard shard = shards.get(projectId);
     return shard == null ? 0 : readShard(projectId, ProjectShard::size);
+  }
+
+  /** How many rows the project's shard holds out of order, in its tail; 0 for a project without one. */
+  int tailRows(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : readShard(projectId, s -> s.size() - s.sortedCount());
   }
 
   /** Starts the shard's reorganisation if one is due and none runs; the caller holds no lock. */
@@ -173,7 +198,7 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   private ProjectShard shardFor(String projectId) {
-    return shards.computeIfAbsent(projectId, p -> new ProjectShard(p, minRebuildSlack));
+    return shards.computeIfAbsent(projectId, p -> new ProjectShard(p, minRebuildSlack, pauseFactor, nanoTime));
   }
 
   @Override

@@ -64,6 +64,18 @@ final class ProjectShard {
 
   final String projectId;
   private final int minRebuildSlack;
+  /**
+   * How many times as long as the last reorganisation took the shard waits, after it, before the
+   * changes alone make another due for the tail: 0, never (see {@link #WRITERS_PAUSE}).
+   */
+  private final int pauseFactor;
+  /** The time the pause is measured in: {@link System#nanoTime()}, or a test's. */
+  private final java.util.function.LongSupplier nanoTime;
+  /**
+   * When the pause after the last reorganisation ends, in {@link #nanoTime}: from then on a tail past
+   * the slack makes one due again. Written by the swap, under the write lock; read by changes and reads.
+   */
+  private volatile long tailTriggerOpensAt;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   // The rows and their indexes: a reorganisation replaces them all at once (adopt)
@@ -134,8 +146,20 @@ final class ProjectShard {
 
   /** A shard that rebuilds past {@code minRebuildSlack} tail or removed rows; tests make it small. */
   ProjectShard(String projectId, int minRebuildSlack) {
+    this(projectId, minRebuildSlack, 0, System::nanoTime);
+  }
+
+  /**
+   * A shard that rebuilds past {@code minRebuildSlack} tail or removed rows and, after a
+   * reorganisation, lets a tail grow past that slack for {@code pauseFactor} times as long as the
+   * reorganisation took, by {@code nanoTime}, before the changes alone make another due.
+   */
+  ProjectShard(String projectId, int minRebuildSlack, int pauseFactor, java.util.function.LongSupplier nanoTime) {
     this.projectId = projectId;
     this.minRebuildSlack = minRebuildSlack;
+    this.pauseFactor = pauseFactor;
+    this.nanoTime = nanoTime;
+    this.tailTriggerOpensAt = nanoTime.getAsLong();
     for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       attributes.put(attribute, new GrowingMap<>());
     }
@@ -629,6 +653,8 @@ final class ProjectShard {
    * bulk load), else one by one, so that backups newer than the sorted rows extend them.
    */
   void addBatch(List<Backup> backups) {
+    boolean empty = size == 0;
+    long began = empty ? nanoTime.getAsLong() : 0;
     Backup[] sorted = backups.toArray(new Backup[0]);
     RowSort.sort(sorted, 0, sorted.length);
     if (size == sortedCount) {
@@ -638,6 +664,9 @@ final class ProjectShard {
         }
       }
       appendAll(sorted);
+      if (empty) {
+        pauseAfterLayingOut(began);  // a bulk load lays the rows out as a reorganisation would
+      }
       noteIfReorganisationDue();
     } else {
       for (Backup backup : sorted) {
@@ -656,8 +685,9 @@ final class ProjectShard {
   private void noteIfReorganisationDue() {
     int tailRows = size - sortedCount;
     int dead = size - liveCount;
-    // a query walks the tail's matches it passes (a deep offset passes them all): keep it short
-    if (tailRows > Math.max(minRebuildSlack, size / 256) || dead > Math.max(minRebuildSlack, size / 16)) {
+    // a query walks the tail's matches it passes (a deep offset passes them all): keep it short, but
+    // not by reorganising back to back while late backups pour in (see WRITERS_PAUSE)
+    if ((tailRows > tailSlack() && tailTriggerOpen()) || dead > Math.max(minRebuildSlack, size / 16)) {
       reorganisationDue = true;
     }
     // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
@@ -669,8 +699,9 @@ final class ProjectShard {
    * reorganisation due: the caller then {@linkplain #claimReorganisation() claims} it after releasing
    * the lock.
    *
-   * <p>A reorganisation due by the changes alone may leave a tail of up to {@code size / 256} rows
-   * for good, once the changes stop (an import of old backups that ends), and every read that passes
+   * <p>The changes alone may leave a tail of up to {@code size / 256} rows for good, once they stop
+   * (an import of old backups that ends; a longer tail, left by the {@linkplain #WRITERS_PAUSE pause}
+   * after a reorganisation, makes one due at the first read after the pause), and every read that passes
    * the tail pays for it: at 1M backups, thousands of rows a query. So the reads pay into a budget,
    * the tail's length each (an upper bound of what one read walks), and once they have paid {@value
    * #TAIL_READS_PER_ROW} per live row (per row of the minimum slack, if more), about what a reorganisation costs (a microsecond or two a row,
@@ -682,6 +713,12 @@ final class ProjectShard {
     int tailRows = size - sortedCount;
     if (tailRows == 0 || reorganisationDue || reorganising.get()) {
       return false;  // one is due or runs already: it removes the tail
+    }
+    if (tailRows > tailSlack() && tailTriggerOpen()) {
+      // the changes made one due during the pause after the last and then stopped: the first read
+      // after the pause starts it, rather than paying for the tail up to the budget
+      reorganisationDue = true;
+      return true;
     }
     // a shard with a large slack (tests that watch the tail) reorganises for its reads as rarely
     long budget = (long) TAIL_READS_PER_ROW * Math.max(liveCount, minRebuildSlack);
@@ -711,6 +748,42 @@ final class ProjectShard {
 
   /** Tail rows the reads may pass, per live row, before they make a reorganisation due. */
   static final int TAIL_READS_PER_ROW = 64;
+
+  /** The tail rows past which the changes make a reorganisation due, once the pause is over. */
+  private int tailSlack() {
+    return Math.max(minRebuildSlack, size / 256);
+  }
+
+  /**
+   * Starts the pause after the rows were laid out in order from {@code began} (by {@link #nanoTime})
+   * to now, by a reorganisation or a bulk load into the empty shard: {@link #WRITERS_PAUSE}.
+   */
+  private void pauseAfterLayingOut(long began) {
+    long ended = nanoTime.getAsLong();
+    tailTriggerOpensAt = ended + pauseFactor * (ended - began);
+  }
+
+  /** Whether the pause after the last reorganisation is over (there is none when the factor is 0). */
+  private boolean tailTriggerOpen() {
+    return pauseFactor == 0 || nanoTime.getAsLong() - tailTriggerOpensAt >= 0;
+  }
+
+  /**
+   * The pause of the catalog's shards: after a reorganisation, a tail past the slack makes another
+   * due only after three times as long as that one took, so that reorganisations the late backups
+   * alone make due take at most a quarter of the time; after a bulk load into an empty shard (which
+   * lays the rows out as a reorganisation does, and costs about as much), three times the load's. A reorganisation relays every row (about a
+   * microsecond or two a row, seconds at 1M on a busy machine) and every change made while it runs
+   * is applied twice, once to the rows and once, catching up, to the new shard; an import of late
+   * backups at 1M made one due every 3,900 adds, so they ran back to back on the second core, each
+   * ending with a tail of the late backups it had caught up, and the writer got a third of its speed.
+   * Writes gain nothing from a reorganisation (a late add costs the same in a tail of any length);
+   * searches do, and they pay for the tail they pass ({@link #noteTailRead()}), so a searched
+   * catalog still reorganises as soon as its searches have paid for it; the pause only stops the
+   * changes alone from reorganising more often than their rate and the reorganisation's cost warrant.
+   * Removed rows are not paced: they hold memory.
+   */
+  static final int WRITERS_PAUSE = 3;
 
   /** Makes room for {@code rows} rows without growing the row array or the id table. */
   private void reserve(int capacity) {
@@ -754,6 +827,7 @@ final class ProjectShard {
    */
   void reorganise() {
     long started = System.nanoTime();
+    long began = nanoTime.getAsLong();
     try {
       int end;
       lock.writeLock().lock();
@@ -801,6 +875,7 @@ final class ProjectShard {
             adopt(built);
             tailReadCost.set(0);  // the reads paid for the old tail
             changedDuringReorganisation = null;
+            pauseAfterLayingOut(began);
             noteIfReorganisationDue();
             swapHold = System.nanoTime() - holding;
             break;
