@@ -34,7 +34,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * its backup (so that binary searches still read its creation time) but leaves every index; a
  * removed tail row's position is taken again by a later late backup.
  *
- * <p>When the tail or the removed rows grow past a fraction of the rows, or the searches have paid
+ * <p>When the tail or the removed rows grow past a fraction of the rows (the tail only once the
+ * {@linkplain #WRITERS_PAUSE pause} after the last reorganisation is over), or the searches have paid
  * for the tail about what a reorganisation costs ({@link #noteTailRead()}), the shard {@linkplain
  * #reorganise() reorganises} the way Lucene merges segments: a new shard is built in order from a
  * copy of the live rows, beside the readers (who keep reading this state) and the writers (whose
