@@ -110,7 +110,7 @@ final class Pager {
       if (held == 0) {
         continue;
       }
-      MatchSet group = names.entryRows(entry);
+      MatchSet group = names.rowsOf(entry);
       MatchSet matches = held <= 32 || !(set instanceof MatchSet) ? group.filter(set::contains) : group.and((MatchSet) set);
       int count = matches.cardinality();
       budget -= count / 4;  // reading a name's rows costs about what reading them into the heap would

@@ -236,19 +236,14 @@ final class TextIndex {
     return held >= 0 ? held : -1;
   }
 
-  /** The rows of {@code entry} (shared with the index: not to be changed). */
-  MatchSet entryRows(int entry) {
-    return rowsOf(entry);
-  }
-
   /** How many rows {@code entry} holds. */
   int count(int entry) {
     int held = rows.get(entry);
     return held >= 0 ? 1 : held == NO_ROWS ? 0 : multi.get(-2 - held).count();
   }
 
-  /** The rows of {@code entry}; its postings shared when it has several. */
-  private MatchSet rowsOf(int entry) {
+  /** The rows of {@code entry}; its postings shared when it has several (not to be changed). */
+  MatchSet rowsOf(int entry) {
     int held = rows.get(entry);
     if (held >= 0) {
       return MatchSet.sparse(new int[] {held}, 1);
