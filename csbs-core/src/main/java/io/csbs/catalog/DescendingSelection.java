@@ -181,4 +181,22 @@ final class DescendingSelection extends Positions.Walked {
   public int next(int position) {
     return sorted().next(position);
   }
+
+  /** In one pass over the values where they are, unless they were sorted already. */
+  @Override
+  public void forEachFrom(int from, java.util.function.IntConsumer action) {
+    if (sorted != null) {
+      sorted.forEachFrom(from, action);
+      return;
+    }
+    blocks.accept((block, length, max) -> {
+      if (max >= from) {
+        for (int i = 0; i < length; i++) {
+          if (block[i] >= from) {
+            action.accept(block[i]);
+          }
+        }
+      }
+    });
+  }
 }

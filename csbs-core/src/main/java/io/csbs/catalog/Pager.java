@@ -398,17 +398,17 @@ final class Pager {
     private static TailStream collected(ProjectShard shard, Positions set, boolean descending, After after, int matches) {
       Comparator<Backup> walk = descending ? NEWEST_FIRST : OLDEST_FIRST;
       Backup[] heap = new Backup[matches];
-      int n = 0;
-      for (int position = set.next(shard.sortedCount()); position >= 0; position = set.next(position + 1)) {
+      int[] n = {0};
+      set.forEachFrom(shard.sortedCount(), position -> {
         Backup backup = shard.row(position);
         if (eligible(walk, backup, after)) {
-          heap[n++] = backup;
+          heap[n[0]++] = backup;
         }
+      });
+      for (int i = n[0] / 2 - 1; i >= 0; i--) {
+        siftDown(heap, i, n[0], walk);
       }
-      for (int i = n / 2 - 1; i >= 0; i--) {
-        siftDown(heap, i, n, walk);
-      }
-      return new TailStream(shard, set, null, descending, TailOrder.END, heap, n);
+      return new TailStream(shard, set, null, descending, TailOrder.END, heap, n[0]);
     }
 
     /** Whether the stream walks the tail's order, so that {@link #save} and {@link #restore} work. */

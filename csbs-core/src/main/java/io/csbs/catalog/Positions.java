@@ -24,6 +24,17 @@ interface Positions {
   /** The smallest position at or above {@code position}, or -1. */
   int next(int position);
 
+  /**
+   * Gives {@code action} each position at or above {@code from}, in any order: for a caller that
+   * orders them itself (the pager's heap of a shard's late rows), so that a set kept unsorted need
+   * not sort them all.
+   */
+  default void forEachFrom(int from, java.util.function.IntConsumer action) {
+    for (int position = next(from); position >= 0; position = next(position + 1)) {
+      action.accept(position);
+    }
+  }
+
   /** The position {@code skip} positions after the largest at or below {@code position}, walking down; or -1. */
   int previousSkipping(int position, long skip);
 

@@ -41,6 +41,11 @@ class DescendingSelectionTest {
         selection = DescendingSelection.firstOf(order, values.length, members::contains);
       }
       assertEquals(sortedValues.length, selection.cardinality());
+      if (random.nextBoolean()) {
+        // the positions from a bound, in any order, as the pager's heap of late rows collects them:
+        // before any sort (a pass over the blocks), bound at a value half the time
+        assertFromBound(expected, selection, sortedValues, bound, random, seed);
+      }
       if (random.nextBoolean() && sortedValues.length > 0) {
         // counts of a range by a pass, as a page beside late rows asks, bounds at values
         for (int i = 0; i < 2; i++) {
@@ -71,7 +76,8 @@ class DescendingSelectionTest {
       for (int step = 0; step < 50; step++) {
         // counts and tests first answer without sorting, then from the sorted array
         int position = random.nextInt(bound + 2) - 1;
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(5)) {
+          case 4 -> assertFromBound(expected, selection, sortedValues, bound, random, seed);
           case 0 -> assertEquals(expected.previous(position), selection.previous(position));
           case 1 -> assertEquals(expected.next(Math.max(0, position)), selection.next(Math.max(0, position)));
           case 2 -> assertEquals(expected.contains(Math.max(0, position)), selection.contains(Math.max(0, position)));
@@ -87,5 +93,17 @@ class DescendingSelectionTest {
         }
       }
     });
+  }
+
+  private static void assertFromBound(MatchSet expected, DescendingSelection selection, int[] sortedValues, int bound,
+      SplittableRandom random, long seed) {
+    int from = sortedValues.length > 0 && random.nextBoolean()
+        ? sortedValues[random.nextInt(sortedValues.length)] : random.nextInt(bound + 1);
+    java.util.List<Integer> want = new java.util.ArrayList<>();
+    expected.forEachFrom(from, want::add);
+    java.util.List<Integer> got = new java.util.ArrayList<>();
+    selection.forEachFrom(from, got::add);
+    got.sort(null);
+    assertEquals(want, got, "seed " + seed + " from " + from);
   }
 }
