@@ -53,6 +53,8 @@ final class IndexedCatalog implements BackupCatalog {
   /** The shards' pause after a reorganisation, and the time it is measured in: see ProjectShard.WRITERS_PAUSE. */
   private final int pauseFactor;
   private final java.util.function.LongSupplier nanoTime;
+  /** Whether a shard's tail left past the slack during a pause is looked at again when the pause ends. */
+  private final boolean wakesAtEndOfPause;
   private final ChangeLog changes = new ChangeLog();
   /** How many {@link #read} calls are running, so that other calls skip {@link #reading} while none is. */
   private final AtomicInteger consistentReads = new AtomicInteger();
@@ -63,7 +65,7 @@ final class IndexedCatalog implements BackupCatalog {
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
     this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND, ProjectShard.WRITERS_PAUSE,
-        System::nanoTime);
+        System::nanoTime, true);
   }
 
   /**
@@ -90,6 +92,18 @@ final class IndexedCatalog implements BackupCatalog {
    */
   IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack, java.util.concurrent.Executor reorganiser,
       int pauseFactor, java.util.function.LongSupplier nanoTime) {
+    this(clock, stallRule, minRebuildSlack, reorganiser, pauseFactor, nanoTime, false);
+  }
+
+  /**
+   * Like the constructor above; {@code wakesAtEndOfPause}: whether a shard whose changes stopped
+   * during a pause, past the slack, looks again when the pause ends, on its own (after that long in
+   * real time: only for {@code nanoTime} of {@link System#nanoTime()}; a test that moves its own time
+   * reads or changes the catalog instead).
+   */
+  IndexedCatalog(Clock clock, StallRule stallRule, int minRebuildSlack, java.util.concurrent.Executor reorganiser,
+      int pauseFactor, java.util.function.LongSupplier nanoTime, boolean wakesAtEndOfPause) {
+    this.wakesAtEndOfPause = wakesAtEndOfPause;
     this.clock = requireNonNull(clock, "clock");
     this.stallRule = requireNonNull(stallRule, "stallRule");
     this.minRebuildSlack = minRebuildSlack;
@@ -133,10 +147,25 @@ final class IndexedCatalog implements BackupCatalog {
     return shard == null ? 0 : readShard(projectId, s -> s.size() - s.sortedCount());
   }
 
-  /** Starts the shard's reorganisation if one is due and none runs; the caller holds no lock. */
+  /**
+   * Starts the shard's reorganisation if one is due and none runs; else, when only the pause after
+   * the last one keeps the changes' tail from making one due, arranges to look again when it ends.
+   * The caller holds no lock.
+   */
   private void reorganiseIfDue(ProjectShard shard) {
     if (shard.claimReorganisation()) {
       reorganiser.execute(shard::reorganise);
+      return;
+    }
+    long untilEndOfPause = wakesAtEndOfPause ? shard.arrangeWakeUpAtEndOfPause() : -1;
+    if (untilEndOfPause > 0) {
+      // the JDK's shared delay thread hands the wake-up to the reorganiser's executor
+      java.util.concurrent.CompletableFuture.delayedExecutor(untilEndOfPause, java.util.concurrent.TimeUnit.NANOSECONDS,
+          reorganiser).execute(() -> {
+            if (shard.noteEndOfPause()) {
+              reorganiseIfDue(shard);
+            }
+          });
     }
   }
 

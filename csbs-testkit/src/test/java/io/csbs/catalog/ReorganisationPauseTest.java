@@ -122,6 +122,38 @@ class ReorganisationPauseTest {
   }
 
   /**
+   * Changes that stop during the pause (the end of an import) leave a tail past the slack, which
+   * neither a change nor a read is left to reorganise: the shard looks again when the pause ends, on
+   * its own. Real time and the catalog's background reorganiser; the project is not read meanwhile
+   * (the test's reads of its tail and stats do not pay for the tail).
+   */
+  @org.junit.jupiter.api.Test
+  void aTailLeftWhenTheChangesStopDuringThePauseIsReorganisedWhenItEnds() throws InterruptedException {
+    BackupGenerator generator = BackupGenerator.builder().seed(7).projects(1).servers(20).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
+        ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+    String project = BackupGenerator.projectId(0);
+    List<Backup> initial = generator.backups(50_000);
+    indexed.addAll(initial);  // the bulk load starts a pause three times as long as it took
+    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
+    List<Backup> older = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    int late = 4 * Math.max(SLACK, initial.size() / 256);
+    for (int i = 0; i < late; i++) {
+      indexed.add(older.get(i * 7 % older.size()).toBuilder().id("late-" + i).version(1).build());
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(indexed.stats(project).reorganisations() == 0
+        && indexed.tailRows(project) == late, "the late adds outlasted the load's pause on this machine");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (indexed.tailRows(project) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, indexed.tailRows(project), "the tail outlived the pause with nothing to reorganise it");
+    assertEquals(1, indexed.stats(project).reorganisations());
+    assertEquals(initial.size() + late, indexed.positions(project));
+  }
+
+  /**
    * Late and new backups and removals in a random mix while the ticker jumps at random,
    * so that reorganisations start at changes, at reads, or not at all for a while: every answer is
    * the plain scan's, and a tail past the slack after the pause never outlives the next change.
