@@ -135,6 +135,12 @@ final class IndexedCatalog implements BackupCatalog {
     return shard != null && shard.names().order() != null;
   }
 
+  /** Whether the project's shard answers tag conjunctions by its distinct tag sets (tests: the guard did not turn them off). */
+  boolean usesTagSets(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard != null && readShard(projectId, s -> s.tagSets().enabled());
+  }
+
   /** How many row positions the project's shard uses, live or removed; 0 for a project without one. */
   int positions(String projectId) {
     ProjectShard shard = shards.get(projectId);

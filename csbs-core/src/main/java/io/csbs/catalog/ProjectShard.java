@@ -579,6 +579,16 @@ final class ProjectShard {
     }
     int end = size;
     usage.addAll(backups, 0, backups.length);
+    tagSets.startBatch();
+    try {
+      indexAll(first, end);
+    } finally {
+      tagSets.endBatch(liveCount);
+    }
+  }
+
+  /** Indexes the fields of the new rows {@code [first, end)}: see {@link #appendAll}. */
+  private void indexAll(int first, int end) {
     if (end - first < PARALLEL_BATCH) {
       for (int position = first; position < end; position++) {
         indexAttributesAndTags(position, rows.get(position));
@@ -890,8 +900,9 @@ final class ProjectShard {
         }
       }
       ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
-      if (!tagSets.enabled()) {
-        built.tagSets.disable();  // this shard's sets proved mostly distinct: the new one skips them
+      if (!tagSets.enabled() && 2 * tagSets.disabledAtRows() > copy.size()) {
+        // this shard's sets proved mostly distinct, on about as many rows: the new one skips them
+        built.tagSets.disable(tagSets.disabledAtRows());
       }
       built.reserve(copy.size() + copy.size() / 4 + 1024);  // room to grow for a while beside the readers
       built.addBatch(copy);

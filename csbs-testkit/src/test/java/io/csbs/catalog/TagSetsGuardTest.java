@@ -44,6 +44,55 @@ class TagSetsGuardTest {
     assertTrue(bytes / n < 200, bytes / n + " B a backup");
   }
 
+  /**
+   * Servers whose tag sets are distinct, each with many backups, in creation order: one backup of
+   * each server after another, so that every prefix of the load looks mostly distinct. A bulk load
+   * decides on all its rows and keeps the sets; backups added one by one turn them off early, and a
+   * reorganisation once the shard has grown to twice that tries them again and keeps them.
+   */
+  @Test
+  void sharedSetsThatLookDistinctWhileLoadingStayOn() {
+    int servers = TagSets.MIN_SETS + 500;
+    int rounds = TagSets.ROWS_PER_SET + 8;
+    java.time.Instant start = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    List<Backup> backups = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      for (int s = 0; s < servers; s++) {
+        backups.add(Backup.builder().id("b-" + round + "-" + s).name("autobk_" + s).projectId("project-a")
+            .server(io.csbs.backup.Server.of("server-" + s, "ecs-" + s, "eu-de-01"))
+            .status(io.csbs.backup.BackupStatus.AVAILABLE).sizeMb(10)
+            .createdAt(start.plusSeconds(round * 86_400L + s)).updatedAt(start.plusSeconds(round * 86_400L + s))
+            .tags(List.of(Tag.of("env", "prod"), Tag.of("svc", "s" + s))).build());
+      }
+    }
+    FakeClock clock = FakeClock.at(start.plusSeconds(rounds * 86_400L));
+    ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+    reference.addAll(backups);
+    Query query = Query.builder().where(Predicates.and(Predicates.tag("env", "prod"), Predicates.tag("svc", "s7")))
+        .limit(20).build();
+
+    IndexedCatalog loaded = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
+    loaded.addAll(backups);
+    assertTrue(loaded.usesTagSets("project-a"), "a bulk load turned the tag sets off on a prefix of its rows");
+    assertEquals(reference.query("project-a", query), loaded.query("project-a", query));
+
+    IndexedCatalog oneByOne = new IndexedCatalog(clock, StallRule.DEFAULT, 64);
+    for (Backup backup : backups) {
+      oneByOne.add(backup);
+    }
+    assertFalse(oneByOne.usesTagSets("project-a"), "one by one, the first round looks mostly distinct");
+    // removals past the slack make a reorganisation due, which runs on this thread
+    // (the retention of the oldest three rounds: more than a sixteenth of the rows)
+    for (int i = 0; i < 3 * servers; i++) {
+      Backup gone = backups.get(i);
+      oneByOne.remove("project-a", gone.id(), gone.version());
+      reference.remove("project-a", gone.id(), gone.version());
+    }
+    assertTrue(oneByOne.stats("project-a").reorganisations() > 0, "no reorganisation");
+    assertTrue(oneByOne.usesTagSets("project-a"), "the reorganisation of a shard many times larger kept the sets off");
+    assertEquals(reference.query("project-a", query), oneByOne.query("project-a", query));
+  }
+
   @Test
   void theIndexTurnsItselfOffPastTheBoundAndIgnoresLaterChanges() {
     TagSets sets = new TagSets();
