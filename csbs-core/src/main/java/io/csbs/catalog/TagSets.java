@@ -102,7 +102,7 @@ final class TagSets {
     return byTags.size() > MIN_SETS && byTags.size() * (long) ROWS_PER_SET > rowsInSets;
   }
 
-  /** Turns the index off for good and lets go of what it holds; {@code rows}: the shard's rows in use. */
+  /** Turns this shard's index off and lets go of what it holds; {@code rows}: the shard's rows in use. */
   void disable(long rows) {
     enabled = false;
     disabledAtRows = Math.max(1, rows);
