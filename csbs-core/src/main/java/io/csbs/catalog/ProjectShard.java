@@ -748,6 +748,16 @@ final class ProjectShard {
    * writers off). Meanwhile sorts by name read every match, as before. Returns whether it made a
    * reorganisation due; the caller claims it after releasing the lock.
    */
+  /**
+   * Called by a sort by name that found (or built, for a few names: {@link TextIndex#buildSmallOrder})
+   * the order of the names: a reorganisation keeps one too. Any lock.
+   */
+  void keepNameOrder() {
+    if (!nameOrderWanted) {
+      nameOrderWanted = true;
+    }
+  }
+
   boolean wantNameOrder() {
     nameOrderWanted = true;
     if (reorganisationDue || reorganising.get()) {

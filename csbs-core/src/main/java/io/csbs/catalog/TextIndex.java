@@ -88,9 +88,9 @@ final class TextIndex {
   /**
    * The entries in the order of their texts, for sorts by name; null until {@link #buildOrder()}:
    * four bytes a distinct name that only a project sorted by name pays for. Kept by {@link #add}
-   * once built.
+   * once built. Volatile: a reader may build it under the read lock ({@link #buildSmallOrder}).
    */
-  private EntryOrder order;
+  private volatile EntryOrder order;
 
   /**
    * An index whose entries have a group ({@link #add} with a non-null group) or none, and whose
@@ -200,13 +200,31 @@ final class TextIndex {
    * Sorts the entries by their text, once: from then on {@link #order()} holds every entry, new
    * ones included. Only for an index without groups, whose texts are distinct.
    */
-  void buildOrder() {
+  synchronized void buildOrder() {
     if (groups != null) {
       throw new IllegalStateException("an index with groups has no order of its texts");
     }
     if (order == null) {
       order = EntryOrder.sorted(entries, this::text);
     }
+  }
+
+  /** Indexes of at most this many entries may sort them under a read lock: well under a millisecond. */
+  static final int SMALL_ORDER = 4_096;
+
+  /**
+   * {@link #buildOrder()} for a reader, under the shard's read lock, if the index has at most {@value
+   * #SMALL_ORDER} entries; returns the order, or null for a larger index (a reorganisation builds
+   * that one, beside the readers). Readers may call it at once: the first builds (synchronized), the
+   * others wait for it and read the same order; a writer, which holds the write lock, sees it built.
+   */
+  EntryOrder buildSmallOrder() {
+    EntryOrder built = order;
+    if (built != null || entries > SMALL_ORDER) {
+      return built;
+    }
+    buildOrder();
+    return order;
   }
 
   /** The entries in the order of their texts, or null before {@link #buildOrder()}. */

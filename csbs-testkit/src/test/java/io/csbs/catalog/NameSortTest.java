@@ -61,8 +61,9 @@ class NameSortTest {
         reference.add(backup);
       }
       String at = "seed " + seed + ", names of kind " + kind;
-      // the first sort by name asks for the order of the names; the reorganisation that builds it
-      // runs once that read is done (these catalogs reorganise on the caller's thread)
+      // the first sort by name sorts a few names at once, or asks for the order of many; the
+      // reorganisation that builds it runs once that read is done (these catalogs reorganise on the
+      // caller's thread)
       check(indexed, reference, project, random, at + ", before the order");
       assertTrue(indexed.keepsNameOrder(project), at + ": a sort by name made the shard keep its names in order");
       for (int round = 0; round < 6; round++) {
@@ -72,6 +73,37 @@ class NameSortTest {
       check(indexed, reference, project, random, at + ", at the end");
       assertTrue(indexed.keepsNameOrder(project), at + ": the order survives reorganisations");
     });
+  }
+
+  /**
+   * More distinct names than a reader sorts at once ({@link TextIndex#SMALL_ORDER}): the first sort
+   * by name answers by the heap and asks a reorganisation for the order; later ones walk it.
+   */
+  @Test
+  void manyNamesGetTheirOrderFromAReorganisation() {
+    BackupGenerator generator = BackupGenerator.builder().seed(5).projects(1).servers(40).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 64);
+    ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+    String project = BackupGenerator.projectId(0);
+    List<Backup> backups = new ArrayList<>();
+    for (Backup backup : generator.backups(TextIndex.SMALL_ORDER + 300)) {
+      backups.add(backup.toBuilder().name("n-" + Integer.toString(backup.id().hashCode(), 36) + "-" + backups.size() % 7)
+          .build());
+    }
+    indexed.addAll(backups);
+    reference.addAll(backups);
+    long before = indexed.stats(project).reorganisations();
+    Query byName = Query.builder().sort(Sort.by(SortKey.desc(SortField.NAME))).limit(20).build();
+    assertEquals(reference.query(project, byName), indexed.query(project, byName), "by the heap");
+    assertTrue(indexed.keepsNameOrder(project), "no order after the reorganisation the sort asked for");
+    assertEquals(before + 1, indexed.stats(project).reorganisations(), "the order was not a reorganisation's");
+    for (Sort sort : sorts()) {
+      for (int offset : new int[] {0, 19, 2_000, TextIndex.SMALL_ORDER + 290}) {
+        Query query = Query.builder().sort(sort).limit(20).offset(offset).build();
+        assertEquals(reference.query(project, query), indexed.query(project, query), query.toString());
+      }
+    }
   }
 
   /** One name, none, a column of sorted names: the edges of the walk. */
