@@ -31,7 +31,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * newest (an import, a record that came in late), which joins the rows out of creation order;
  * {@code addLate} only adds such backups, each with a new id, so that the catalog grows by them all
  * through the trial (an import of another system's backups), the tail and the reorganisations it
- * brings included; its time includes making the backup ({@code toBuilder().id(...).build()}).
+ * brings included: the catalog is not at {@code backups} but grows from it (at 1M, to 3M or 4M by the
+ * end of a trial); {@code importAndRetire} adds the same late backups and removes one, so that the
+ * catalog stays at its size throughout: its score is pairs a second, one add and one removal each
+ * (twice as many changes). What it removes is {@link Retirement#retire}: {@code OLDEST}, the backup
+ * added longest ago (the oldest of the bulk load first, then the earliest imports), an import beside
+ * a retention job, whose removed sorted rows make reorganisations due (exactly {@code backups}
+ * backups throughout); {@code IMPORTS}, the import made longest ago, after 5% of {@code backups}
+ * imported before the trial (a tail of 5% throughout, whose positions the imports take again: no
+ * reorganisation; {@code backups} plus 5%).
+ *
+ * <p>The late backups of {@code addLate} and {@code importAndRetire} are made before each
+ * measurement iteration ({@link Imports}, {@value Imports#POOL} of them, more than either makes in an
+ * iteration of a few seconds on this machine), so that the time measured is the catalog's, not the
+ * making of the backup ({@code toBuilder().id(...).build()}, its checks included: 10% to 15% of a
+ * late add's time when it was measured with it). An iteration that uses up the pool (a longer
+ * {@code -r}, a faster machine) makes the rest as it goes, measured with the add.
  *
  * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CatalogChangeBenchmark -p backups=1000000}
  */
@@ -55,8 +70,6 @@ public class CatalogChangeBenchmark {
   private Backup[] late;
   private int lateCursor;
   private Backup[] stored;
-  private java.util.SplittableRandom importRandom;
-  private long imported;
 
   @Setup(Level.Trial)
   public void load() {
@@ -74,8 +87,72 @@ public class CatalogChangeBenchmark {
       late[i] = list.get(random.nextInt(list.size())).toBuilder().id("late-" + i).build();
     }
     stored = list.toArray(new Backup[0]);
-    importRandom = new java.util.SplittableRandom(42);
-    imported = 0;
+  }
+
+  /** What {@code importAndRetire} removes, and the backups it may remove in the order they were added. */
+  @State(Scope.Thread)
+  public static class Retirement {
+    /** {@code OLDEST}: the backup added longest ago; {@code IMPORTS}: the import made longest ago. */
+    @Param({"OLDEST", "IMPORTS"})
+    String retire;
+    /** The backups to remove, oldest added first. */
+    private java.util.ArrayDeque<Backup> addedOrder;
+
+    @Setup(Level.Trial)
+    public void prepare(CatalogChangeBenchmark benchmark) {
+      if (retire.equals("OLDEST")) {
+        addedOrder = new java.util.ArrayDeque<>(java.util.Arrays.asList(benchmark.stored));
+        return;
+      }
+      addedOrder = new java.util.ArrayDeque<>();
+      java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+      for (int i = 0; i < benchmark.backups / 20; i++) {
+        Backup late = benchmark.stored[random.nextInt(benchmark.stored.length)].toBuilder().id("early-import-" + i).build();
+        benchmark.catalog.add(late);
+        addedOrder.addLast(late);
+      }
+    }
+  }
+
+  /**
+   * Late backups with new ids, made before each iteration: the creation time (and the other fields)
+   * of a random stored backup, a new id. When an iteration takes more than {@value #POOL}, the rest
+   * are made one by one as they are taken, inside the measured call.
+   */
+  @State(Scope.Thread)
+  public static class Imports {
+    /** Late backups made ahead of an iteration: about 150 MB. */
+    static final int POOL = 1 << 20;
+    private final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    private Backup[] stored;
+    /** Ids made so far, over the trial: the next id's number, so that no id comes twice. */
+    private long made;
+    private Backup[] pool = new Backup[0];
+    private int next;
+
+    @Setup(Level.Iteration)
+    public void fill(CatalogChangeBenchmark benchmark) {
+      stored = benchmark.stored;
+      pool = new Backup[POOL];
+      for (int i = 0; i < pool.length; i++) {
+        pool[i] = make();
+      }
+      next = 0;
+    }
+
+    /** The next late backup: from the pool, or made now once the pool is used up. */
+    Backup next() {
+      if (next < pool.length) {
+        Backup backup = pool[next];
+        pool[next++] = null;  // the catalog holds it from now on; the pool need not
+        return backup;
+      }
+      return make();
+    }
+
+    private Backup make() {
+      return stored[random.nextInt(stored.length)].toBuilder().id("import-" + made++).build();
+    }
   }
 
   /** One lifecycle transition of one stored backup, through the catalog (version check, indexes). */
@@ -111,11 +188,28 @@ public class CatalogChangeBenchmark {
     return backup.version();
   }
 
-  /** Adds a backup with the creation time of a random stored one and a new id: the catalog grows by each. */
+  /**
+   * Adds a backup with the creation time of a random stored one and a new id, made before the
+   * iteration: the catalog grows by each.
+   */
   @Benchmark
-  public Backup addLate() {
-    Backup backup = stored[importRandom.nextInt(stored.length)].toBuilder().id("import-" + imported++).build();
+  public Backup addLate(Imports imports) {
+    Backup backup = imports.next();
     catalog.add(backup);
     return backup;
+  }
+
+  /**
+   * Adds a late backup as {@link #addLate} does and removes the one {@link Retirement#retire} names:
+   * the catalog stays at its size. One call is a pair of changes.
+   */
+  @Benchmark
+  public Backup importAndRetire(Imports imports, Retirement retirement) {
+    Backup backup = imports.next();
+    catalog.add(backup);
+    retirement.addedOrder.addLast(backup);
+    Backup oldest = retirement.addedOrder.pollFirst();
+    catalog.remove(oldest.projectId(), oldest.id(), oldest.version());
+    return oldest;
   }
 }
