@@ -1,0 +1,93 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.csbs.testing.Seeds;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * {@link TimeOrder} against a sorted set of (second, nano, value) under random insertions and
+ * removals, over enough entries for tens of blocks, with many entries at one instant (ordered by
+ * value, the tie) and removals of blocks' first entries: seeks and counts by instant, with and without
+ * the tie, agree with the set, and so does a walk of every entry. The block table's copy of each
+ * block's first instant, which a seek searches, must follow every insertion, removal, split and
+ * shift. Replay with {@code -Dcsbs.seed=N}.
+ */
+class TimeOrderModelTest {
+  private record Entry(long second, int nano, int value) implements Comparable<Entry> {
+    @Override
+    public int compareTo(Entry other) {
+      int order = Long.compare(second, other.second);
+      if (order == 0) {
+        order = Integer.compare(nano, other.nano);
+      }
+      return order != 0 ? order : Integer.compare(value, other.value);
+    }
+  }
+
+  @RepeatedTest(10)
+  void seeksAndWalksAnswerLikeASortedSet() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      TimeOrder order = new TimeOrder();
+      TreeSet<Entry> model = new TreeSet<>();
+      List<Entry> stored = new ArrayList<>();
+      Map<Integer, Entry> entries = new HashMap<>();
+      // few distinct seconds and nanos: many entries share an instant, so the tie decides
+      int seconds = 1 + random.nextInt(2000);
+      int steps = 20_000 + random.nextInt(20_000);
+      int nextValue = 0;
+      for (int step = 0; step < steps; step++) {
+        if (stored.isEmpty() || random.nextInt(3) > 0) {
+          Entry entry = new Entry(random.nextInt(seconds), random.nextInt(3), nextValue++);
+          order.insert(entry.second(), entry.nano(), entry.value(), byValue(entry.value()));
+          model.add(entry);
+          stored.add(entry);
+          entries.put(entry.value(), entry);
+        } else {
+          // often a block's first entry: the smallest entry of the set, or one at the same instant
+          Entry entry = random.nextInt(4) == 0 ? model.first() : stored.get(random.nextInt(stored.size()));
+          order.remove(entry.second(), entry.nano(), entry.value(), byValue(entry.value()));
+          model.remove(entry);
+          stored.remove(entry);
+        }
+        assertEquals(model.size(), order.size(), "size");
+        long second = random.nextInt(seconds + 1) - (random.nextInt(10) == 0 ? 1 : 0);
+        int nano = random.nextInt(3);
+        Entry probe = new Entry(second, nano, random.nextInt(nextValue + 1));
+        assertEquals(model.ceiling(new Entry(second, nano, Integer.MIN_VALUE)), entryAt(order, order.seek(second, nano, null), entries),
+            () -> "first entry at or after " + second + "s " + nano + "ns");
+        assertEquals(model.ceiling(probe), entryAt(order, order.seek(second, nano, byValue(probe.value())), entries),
+            () -> "first entry at or after " + probe);
+        if (step % 64 == 0) {  // a head set counts by walking it
+          assertEquals(model.headSet(new Entry(second, nano, Integer.MIN_VALUE)).size(), order.countBefore(second, nano),
+              "count before");
+        }
+        if (step % 2000 == 0) {
+          Iterator<Entry> expected = model.iterator();
+          for (long c = order.first(); c != TimeOrder.END; c = order.next(c)) {
+            assertEquals(expected.next(), entryAt(order, c, entries), "walk");
+          }
+          assertFalse(expected.hasNext(), "walk ends with the set");
+        }
+      }
+    });
+  }
+
+  private static TimeOrder.Tie byValue(int value) {
+    return stored -> Integer.compare(stored, value);
+  }
+
+  /** The entry at {@code cursor}, or null at {@link TimeOrder#END}: values are unique, so a value names its entry. */
+  private static Entry entryAt(TimeOrder order, long cursor, Map<Integer, Entry> byValue) {
+    return cursor == TimeOrder.END ? null : byValue.get(order.at(cursor));
+  }
+}
