@@ -275,11 +275,21 @@ final class IndexedCatalog implements BackupCatalog {
     lockForChange(shard);
     long held = System.nanoTime();
     try {
-      if (shard.positionOf(backup.id()) >= 0) {
+      try {
+        shard.quota().checkRoomFor(backup.projectId(), shard.usage().backups(), shard.usage().sizeMb(), 1,
+            backup.sizeMb());
+      } catch (io.csbs.usage.QuotaExceededException e) {
+        // a duplicate id is reported before a full quota, as it always was
+        if (shard.positionOf(backup.id()) >= 0) {
+          throw new DuplicateBackupException(backup.projectId(), backup.id());
+        }
+        throw e;
+      }
+      // the duplicate check and the id's insertion are one probe of the id table: nothing changes
+      // before a duplicate is refused
+      if (!shard.addIfAbsent(backup)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
-      shard.quota().checkRoomFor(backup.projectId(), shard.usage().backups(), shard.usage().sizeMb(), 1, backup.sizeMb());
-      shard.add(backup);
       changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
     } finally {
       shard.stats.heldForChange(System.nanoTime() - held);

@@ -440,6 +440,31 @@ final class ProjectShard {
 
   // ---- writes: callers hold the write lock
 
+  /**
+   * Adds {@code backup} unless its id is in the shard: then returns false, with nothing changed. A
+   * late backup (and a new one while no tail exists) checks its id and puts it in one probe of the
+   * id table ({@link IdIndex#putIfAbsent}), at the position it is about to take; a new backup while
+   * a tail exists moves a tail row first, which changes the id table, so it looks its id up before.
+   */
+  boolean addIfAbsent(Backup backup) {
+    if (size > sortedCount && newerThanSorted(backup)) {
+      if (ids.get(backup.id()) >= 0) {
+        return false;
+      }
+      add(backup);
+      return true;
+    }
+    int position = appendRowIfAbsent(backup);
+    if (position < 0) {
+      return false;
+    }
+    changed(backup.id());
+    indexAttributesAndTags(position, backup);
+    indexTexts(position, backup);
+    noteIfReorganisationDue();
+    return true;
+  }
+
   /** Adds a backup whose id is not in the shard. */
   void add(Backup backup) {
     changed(backup.id());
@@ -498,13 +523,18 @@ final class ProjectShard {
 
   /** Puts {@code backup} at the free {@code position}: row, live, status, progress and id. */
   private void occupy(int position, Backup backup) {
+    fill(position, backup);
+    ids.put(backup.id(), position);
+  }
+
+  /** Puts {@code backup} at the free {@code position}: row, live, status and progress; not the id. */
+  private void fill(int position, Backup backup) {
     rows.set(position, backup);
     live = Bits.ensure(live, position);
     Bits.set(live, position);
     liveCount++;
     setStatus(position, backup.status());
     trackProgress(position, backup);
-    ids.put(backup.id(), position);
   }
 
   private void ensureRowCapacity(int capacity) {
@@ -534,6 +564,55 @@ final class ProjectShard {
     }
     occupy(position, backup);
     return position;
+  }
+
+  /**
+   * Like {@link #appendRow}, for a backup whose id may be in the shard: the position it would take is
+   * found first (changing nothing), then its id is put there if absent ({@link IdIndex#putIfAbsent});
+   * returns -1, with nothing changed, if it was present. The row is stored at once, before any other
+   * use of the id table reads the key at that position.
+   */
+  private int appendRowIfAbsent(Backup backup) {
+    boolean extendsSorted = size == sortedCount && newerThanSorted(backup);
+    int position = extendsSorted ? size : peekFreeTailPosition();
+    boolean takesFreePosition = !extendsSorted && position >= 0;
+    if (position < 0) {
+      position = size;
+    }
+    if (ids.putIfAbsent(backup.id(), position) >= 0) {
+      return -1;
+    }
+    if (takesFreePosition) {
+      takeFreeTailPosition();  // the one peeked at
+    } else {
+      ensureRowCapacity(size + 1);
+      size++;
+      if (extendsSorted) {
+        sortedCount++;
+      }
+    }
+    fill(position, backup);
+    if (!extendsSorted) {
+      tail.insert(position, backup, rowAt);
+    }
+    usage.add(backup);
+    return position;
+  }
+
+  /**
+   * The dead tail position {@link #takeFreeTailPosition()} would take, without taking it, or -1.
+   * Positions the sorted rows took since they were freed are dropped from the stack on the way, as
+   * that method would: the positions a late backup may take stay the same.
+   */
+  private int peekFreeTailPosition() {
+    while (freeTailCount > 0) {
+      int position = freeTail[freeTailCount - 1];
+      if (Bits.get(freeTailBits, position)) {
+        return position;
+      }
+      freeTailCount--;
+    }
+    return -1;
   }
 
   /**

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * The structures that grow without a pause: {@link RowArray} (chunks instead of one copied array)
  * against a list, across chunk boundaries; {@link IdIndex} (a table drained into a larger one a
  * slice a change) against a map, with lookups, puts and removals while a drain runs, positions that
- * widen during one, and bulk reservations in the middle of one. Replay with {@code -Dcsbs.seed=N}.
+ * widen during one, and bulk reservations in the middle of one; ids put by {@link IdIndex#putIfAbsent}
+ * (one probe) beside plain puts, and duplicates refused by it, while a drain runs too. Replay with {@code -Dcsbs.seed=N}.
  */
 class IncrementalGrowthTest {
   private static final List<Backup> SAMPLE = BackupGenerator.builder().seed(5).projects(1).build().backups(64);
@@ -86,6 +87,7 @@ class IncrementalGrowthTest {
       List<String> known = new ArrayList<>();
       int nextPosition = 0;
       int lookupsWhileDraining = 0;
+      int duplicatesWhileDraining = 0;
       for (int step = 0; step < 30_000; step++) {
         int action = random.nextInt(10);
         if (model.isEmpty() || action < 6) {
@@ -95,10 +97,27 @@ class IncrementalGrowthTest {
             continue;
           }
           String id = "b-" + seed + "-" + step;
-          idAt[position] = id;
-          index.put(id, position);
+          if (random.nextBoolean()) {
+            // as a shard's add: the id is absent, put in one probe; the row is stored just after
+            assertEquals(-1, index.putIfAbsent(id, position), () -> "putIfAbsent of the new " + id);
+            idAt[position] = id;
+          } else {
+            idAt[position] = id;
+            index.put(id, position);
+          }
           model.put(id, position);
           known.add(id);
+        } else if (action < 7) {
+          // a duplicate, refused with its position, whether it has moved to the new table or not
+          String id = known.get(random.nextInt(known.size()));
+          Integer position = model.get(id);
+          if (position != null) {
+            if (index.migrating()) {
+              duplicatesWhileDraining++;
+            }
+            int free = nextPosition <= maxPosition && idAt[nextPosition] == null ? nextPosition : maxPosition + 1;
+            assertEquals(position, index.putIfAbsent(id, free), () -> "putIfAbsent of the present " + id);
+          }
         } else if (action < 9) {
           String id = known.get(random.nextInt(known.size()));
           Integer position = model.remove(id);
@@ -121,6 +140,7 @@ class IncrementalGrowthTest {
         assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
       }
       assertTrue(lookupsWhileDraining > 0, "no lookup ran while a table drained");
+      assertTrue(duplicatesWhileDraining > 0, "no duplicate was refused while a table drained");
     });
   }
 
