@@ -122,7 +122,7 @@ public class CatalogChangeBenchmark {
   @State(Scope.Thread)
   public static class Imports {
     /** Late backups made ahead of an iteration: about 150 MB. */
-    static final int POOL = 1 << 20;
+    public static final int POOL = 1 << 20;
     private final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
     private Backup[] stored;
     /** Ids made so far, over the trial: the next id's number, so that no id comes twice. */
