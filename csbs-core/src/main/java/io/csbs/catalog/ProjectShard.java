@@ -454,10 +454,11 @@ final class ProjectShard {
       add(backup);
       return true;
     }
-    int position = appendRowIfAbsent(backup);
+    int position = newRow(backup, true);
     if (position < 0) {
       return false;
     }
+    usage.add(backup);
     changed(backup.id());
     indexAttributesAndTags(position, backup);
     indexTexts(position, backup);
@@ -543,43 +544,28 @@ final class ProjectShard {
 
   /** Places {@code backup} in a new row with its status, usage, progress and id; not its field indexes. */
   private int appendRow(Backup backup) {
-    int position = appendRowWithoutUsage(backup);
+    int position = newRow(backup, false);
     usage.add(backup);
     return position;
   }
 
-  private int appendRowWithoutUsage(Backup backup) {
-    int position;
-    if (size == sortedCount && newerThanSorted(backup)) {
-      ensureRowCapacity(size + 1);
-      position = size++;
-      sortedCount++;
-    } else {
-      position = takeFreeTailPosition();
-      if (position < 0) {
-        ensureRowCapacity(size + 1);
-        position = size++;
-      }
-      tail.insert(position, backup, rowAt);
-    }
-    occupy(position, backup);
-    return position;
-  }
-
   /**
-   * Like {@link #appendRow}, for a backup whose id may be in the shard: the position it would take is
-   * found first (changing nothing), then its id is put there if absent ({@link IdIndex#putIfAbsent});
-   * returns -1, with nothing changed, if it was present. The row is stored at once, before any other
-   * use of the id table reads the key at that position.
+   * Puts {@code backup} in a new row: at the end of the sorted rows when it is newer than all of them
+   * and no tail exists, else in the tail (a freed tail position, or a new one at the end); its row,
+   * live bit, status, progress, id and place in the tail's order, not its usage or field indexes. The
+   * position is worked out before anything changes, so that with {@code ifAbsent} the id's check and
+   * insertion are one probe of the id table ({@link IdIndex#putIfAbsent}) and an id already in the
+   * shard returns -1 with nothing changed; the row is stored at once, before any other use of the id
+   * table reads the key at that position.
    */
-  private int appendRowIfAbsent(Backup backup) {
+  private int newRow(Backup backup, boolean ifAbsent) {
     boolean extendsSorted = size == sortedCount && newerThanSorted(backup);
     int position = extendsSorted ? size : peekFreeTailPosition();
     boolean takesFreePosition = !extendsSorted && position >= 0;
     if (position < 0) {
       position = size;
     }
-    if (ids.putIfAbsent(backup.id(), position) >= 0) {
+    if (ifAbsent && ids.putIfAbsent(backup.id(), position) >= 0) {
       return -1;
     }
     if (takesFreePosition) {
@@ -592,10 +578,12 @@ final class ProjectShard {
       }
     }
     fill(position, backup);
+    if (!ifAbsent) {
+      ids.put(backup.id(), position);
+    }
     if (!extendsSorted) {
       tail.insert(position, backup, rowAt);
     }
-    usage.add(backup);
     return position;
   }
 
@@ -654,7 +642,7 @@ final class ProjectShard {
     int first = size;
     ids.ensureCapacity(size + backups.length);
     for (Backup backup : backups) {
-      appendRowWithoutUsage(backup);
+      newRow(backup, false);
     }
     int end = size;
     usage.addAll(backups, 0, backups.length);
@@ -821,22 +809,23 @@ final class ProjectShard {
   }
 
   /**
-   * Called by a sort by name that found no order of the names ({@link TextIndex#order()}): from now
+   * Called by a sort by name that found (or built, for a few names: {@link TextIndex#buildSmallOrder})
+   * the order of the names: a reorganisation keeps one too. Any lock.
+   */
+  void keepNameOrder() {
+    if (!nameOrderWanted) {  // every sort by name calls it: read the volatile, write it once
+      nameOrderWanted = true;
+    }
+  }
+
+  /**
+   * Called by a sort by name that found no order of the names ({@link TextIndex#order()}) and too
+   * many of them to sort at once ({@link TextIndex#buildSmallOrder()}): from now
    * on this shard keeps one, and a reorganisation is due to build it beside the readers (sorting a
    * million distinct names takes about a second, too long to hold the read lock, which holds the
    * writers off). Meanwhile sorts by name read every match, as before. Returns whether it made a
    * reorganisation due; the caller claims it after releasing the lock.
    */
-  /**
-   * Called by a sort by name that found (or built, for a few names: {@link TextIndex#buildSmallOrder})
-   * the order of the names: a reorganisation keeps one too. Any lock.
-   */
-  void keepNameOrder() {
-    if (!nameOrderWanted) {
-      nameOrderWanted = true;
-    }
-  }
-
   boolean wantNameOrder() {
     nameOrderWanted = true;
     if (reorganisationDue || reorganising.get()) {
