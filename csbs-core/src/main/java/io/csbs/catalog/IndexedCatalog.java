@@ -138,19 +138,39 @@ final class IndexedCatalog implements BackupCatalog {
   /** Whether the project's shard answers tag conjunctions by its distinct tag sets (tests: the guard did not turn them off). */
   boolean usesTagSets(String projectId) {
     ProjectShard shard = shards.get(projectId);
-    return shard != null && readShard(projectId, s -> s.tagSets().enabled());
+    return shard != null && inspect(shard, s -> s.tagSets().enabled());
   }
 
   /** How many row positions the project's shard uses, live or removed; 0 for a project without one. */
   int positions(String projectId) {
     ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : readShard(projectId, ProjectShard::size);
+    return shard == null ? 0 : inspect(shard, ProjectShard::size);
   }
 
   /** How many rows the project's shard holds out of order, in its tail; 0 for a project without one. */
   int tailRows(String projectId) {
     ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : readShard(projectId, s -> s.size() - s.sortedCount());
+    return shard == null ? 0 : inspect(shard, s -> s.size() - s.sortedCount());
+  }
+
+  /**
+   * Reads the shard under its read lock for a test, and unlike a read of the catalog does not look
+   * whether a reorganisation is due after it: a test that waits for the catalog to reorganise on its
+   * own must not be the one that makes it.
+   */
+  private <T> T inspect(ProjectShard shard, Function<ProjectShard, T> read) {
+    shard.lock.readLock().lock();
+    try {
+      return read.apply(shard);
+    } finally {
+      shard.lock.readLock().unlock();
+    }
+  }
+
+  /** Whether the project's shard is being reorganised now; false for a project without one. */
+  boolean reorganising(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard != null && shard.reorganising();
   }
 
   /**
@@ -160,7 +180,12 @@ final class IndexedCatalog implements BackupCatalog {
    */
   private void reorganiseIfDue(ProjectShard shard) {
     if (shard.claimReorganisation()) {
-      reorganiser.execute(shard::reorganise);
+      reorganiser.execute(() -> {
+        shard.reorganise();
+        // the changes it caught up may have left a tail (or removed rows) that its swap made due or
+        // that waits for its pause to end, with no later change to look again: look now
+        reorganiseIfDue(shard);
+      });
       return;
     }
     long untilEndOfPause = wakesAtEndOfPause ? shard.arrangeWakeUpAtEndOfPause() : -1;
@@ -168,9 +193,10 @@ final class IndexedCatalog implements BackupCatalog {
       // the JDK's shared delay thread hands the wake-up to the reorganiser's executor
       java.util.concurrent.CompletableFuture.delayedExecutor(untilEndOfPause, java.util.concurrent.TimeUnit.NANOSECONDS,
           reorganiser).execute(() -> {
-            if (shard.noteEndOfPause()) {
-              reorganiseIfDue(shard);
-            }
+            shard.noteEndOfPause();
+            // claims what it made due; or, when a reorganisation ran meanwhile and started a new pause
+            // (this task may have waited behind it on the reorganiser), arranges a wake-up at its end
+            reorganiseIfDue(shard);
           });
     }
   }

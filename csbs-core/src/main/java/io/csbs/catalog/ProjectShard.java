@@ -856,15 +856,14 @@ final class ProjectShard {
   /**
    * The wake-up {@link #arrangeWakeUpAtEndOfPause()} arranged: makes a reorganisation due if the
    * changes left a tail past the slack and the pause is over (a change or a read may have made one
-   * due meanwhile), and returns whether it did; the caller claims it. Any lock or none.
+   * due meanwhile); the caller then claims one if due, or arranges the next wake-up. Any lock or none.
    */
-  boolean noteEndOfPause() {
+  void noteEndOfPause() {
     wakeUpArranged.set(false);
     if (reorganisationDue || reorganising.get() || size - sortedCount <= tailSlack() || !tailTriggerOpen()) {
-      return false;
+      return;
     }
     reorganisationDue = true;
-    return true;
   }
 
   /** Whether a wake-up at the end of the pause is arranged and has not run yet. */
@@ -923,6 +922,11 @@ final class ProjectShard {
    */
   boolean claimReorganisation() {
     return reorganisationDue && reorganising.compareAndSet(false, true);
+  }
+
+  /** Whether a reorganisation is claimed and has not ended. Any lock or none. */
+  boolean reorganising() {
+    return reorganising.get();
   }
 
   /**
@@ -1001,6 +1005,8 @@ final class ProjectShard {
             tailReadCost.set(0);  // the reads paid for the old tail
             changedDuringReorganisation = null;
             pauseAfterLayingOut(began);
+            // changes meanwhile may have found the old state's tail due: decide again on the new one
+            reorganisationDue = false;
             noteIfReorganisationDue();
             swapHold = System.nanoTime() - holding;
             break;

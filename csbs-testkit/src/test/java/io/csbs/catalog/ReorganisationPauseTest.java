@@ -142,7 +142,7 @@ class ReorganisationPauseTest {
     for (int i = 0; i < late; i++) {
       indexed.add(older.get(i * 7 % older.size()).toBuilder().id("late-" + i).version(1).build());
     }
-    org.junit.jupiter.api.Assumptions.assumeTrue(indexed.stats(project).reorganisations() == 0
+    org.junit.jupiter.api.Assumptions.assumeTrue(indexed.reorganisations(project) == 0
         && indexed.tailRows(project) == late, "the late adds outlasted the load's pause on this machine");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (indexed.tailRows(project) > 0 && System.nanoTime() < deadline) {
@@ -151,6 +151,74 @@ class ReorganisationPauseTest {
     assertEquals(0, indexed.tailRows(project), "the tail outlived the pause with nothing to reorganise it");
     assertEquals(1, indexed.stats(project).reorganisations());
     assertEquals(initial.size() + late, indexed.positions(project));
+  }
+
+  /**
+   * Late adds that go on while a reorganisation runs and stop before it ends: it catches them up into
+   * the new state's tail, past the slack, and its own swap starts the pause, during which no change
+   * is left to arrange a wake-up. The reorganisation looks again when it ends and arranges it: the
+   * tail is gone once the pause is over. Here the late adds start once the load's pause is over, so
+   * that no wake-up is arranged before the reorganisation.
+   */
+  @org.junit.jupiter.api.Test
+  void aTailCaughtUpByAReorganisationIsReorganisedWhenItsPauseEnds() throws InterruptedException {
+    lateAddsDuringAReorganisationLeaveNoTail(true);
+  }
+
+  /**
+   * As above, but the late adds start during the load's pause and arrange a wake-up at its end, which
+   * waits on the reorganiser behind the reorganisation they then start: that wake-up finds a new
+   * pause and arranges one at its end.
+   */
+  @org.junit.jupiter.api.Test
+  void aWakeUpThatFindsANewPauseWaitsForItsEnd() throws InterruptedException {
+    lateAddsDuringAReorganisationLeaveNoTail(false);
+  }
+
+  private void lateAddsDuringAReorganisationLeaveNoTail(boolean afterTheLoadsPause) throws InterruptedException {
+    BackupGenerator generator = BackupGenerator.builder().seed(11).projects(1).servers(50).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
+        ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+    String project = BackupGenerator.projectId(0);
+    List<Backup> initial = generator.backups(40_000);
+    long loading = System.nanoTime();
+    indexed.addAll(initial);
+    if (afterTheLoadsPause) {  // the pause lasts WRITERS_PAUSE times the load
+      Thread.sleep(Duration.ofNanos((ProjectShard.WRITERS_PAUSE + 1) * (System.nanoTime() - loading)).toMillis() + 50);
+    }
+    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
+    List<Backup> older = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    // late adds until one starts a reorganisation; then more while it runs
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int added = 0;
+    while (indexed.reorganisations(project) == 0 && !indexed.reorganising(project) && System.nanoTime() < deadline) {
+      indexed.add(older.get(added * 7 % older.size()).toBuilder().id("late-" + added).version(1).build());
+      added++;
+    }
+    int duringReorganisation = 4 * Math.max(SLACK, indexed.positions(project) / 256);  // 4 slacks at the swap
+    for (int i = 0; i < duringReorganisation; i++) {
+      indexed.add(older.get(added * 7 % older.size()).toBuilder().id("late-" + added).version(1).build());
+      added++;
+    }
+    // the last add returned before the swap: no change came after the reorganisation to look again
+    org.junit.jupiter.api.Assumptions.assumeTrue(indexed.reorganising(project),
+        "the reorganisation ended before the late adds on this machine");
+    while (indexed.reorganising(project)) {
+      Thread.sleep(1);
+    }
+    int tailAfterSwap = indexed.tailRows(project);  // hooks that do not look for a reorganisation
+    assertEquals(1, indexed.reorganisations(project));
+    // adds made after the claim but before the reorganisation began its copy are laid out by it
+    org.junit.jupiter.api.Assumptions.assumeTrue(tailAfterSwap > Math.max(SLACK, indexed.positions(project) / 256),
+        "the adds during the reorganisation left a tail within the slack: " + tailAfterSwap + " of " + duringReorganisation);
+    while (indexed.tailRows(project) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, indexed.tailRows(project),
+        "the tail a reorganisation caught up outlived its pause: " + tailAfterSwap + " rows at the swap");
+    assertEquals(2, indexed.reorganisations(project));
+    assertEquals(initial.size() + added, indexed.positions(project));
   }
 
   /**
