@@ -986,7 +986,9 @@ final class ProjectShard {
         // this shard's sets proved mostly distinct, on about as many rows: the new one skips them
         built.tagSets.disable(tagSets.disabledAtRows());
       }
-      built.reserve(copy.size() + copy.size() / 4 + 1024);  // room to grow for a while beside the readers
+      // room for the copy alone: the row array grows a chunk and the id table a slice at a time as
+      // rows come, so headroom would only hold memory (a quarter more cost 2.5 bytes a backup)
+      built.reserve(copy.size() + 1024);
       built.addBatch(copy);
       copy = null;
       if (nameOrderWanted) {
