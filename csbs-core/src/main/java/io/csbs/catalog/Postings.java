@@ -46,14 +46,6 @@ final class Postings {
     }
   }
 
-  /** The smallest position, or -1 when there is none. */
-  int first() {
-    if (count() == 0) {
-      return -1;
-    }
-    return isDense() ? Bits.nextSetBit(dense(), 0, dense().length) : sparse()[0];
-  }
-
   /** The bitmap while {@link #isDense()}; may be longer than the rows. */
   long[] dense() {
     return dense;
