@@ -46,8 +46,8 @@ final class TextIndex {
   /** The group of each entry; null for an index without groups (backup names), which saves a slot. */
   private final ChunkedArray<String> groups;
   /**
-   * The text of each entry; with {@link #textOfRow}, only of an entry left without rows (the others
-   * read their text from a row: see {@link #text(int)}).
+   * The text of each entry; with {@link #textOfRow}, only of an entry of one row left without it
+   * (the others read their text from their row, or from {@link #multiTexts}: see {@link #text(int)}).
    */
   private final ChunkedArray<String> texts = new ChunkedArray<>();
   /**
@@ -191,15 +191,11 @@ final class TextIndex {
       keepText(entry, text);
       rows.set(entry, NO_ROWS);
     } else if (held < NO_ROWS) {
-      Postings postings = multi.get(-2 - held);
-      if (postings.count() == 1 && postings.contains(position)) {
-        keepText(entry, text);
-      }
-      postings.remove(position);
+      multi.get(-2 - held).remove(position);  // its text stays in multiTexts
     }
   }
 
-  /** Keeps the text of an entry about to lose its last row, which its text was read from. */
+  /** Keeps the text of an entry of one row about to lose it, which its text was read from. */
   private void keepText(int entry, String text) {
     if (textOfRow != null) {
       texts.set(entry, text);
