@@ -652,6 +652,27 @@ final class ProjectShard {
     } finally {
       tagSets.endBatch(liveCount);
     }
+    if (first == 0) {
+      trimPostings();
+    }
+  }
+
+  /**
+   * Lets go of the room the sparse lists keep to grow, about an eighth of their positions (a byte a
+   * backup at 1M): after a batch that built the whole shard (a bulk load into an empty project, a
+   * reorganisation), whose lists will mostly not grow again; an add into a list trimmed this way
+   * copies it once. Not after a batch into a shard that has rows: that would copy every list under
+   * the write lock for a few new rows.
+   */
+  private void trimPostings() {
+    for (GrowingMap<Postings> index : attributes.values()) {
+      index.forEach((value, postings) -> postings.trim());
+    }
+    tagValues.forEach((key, byValue) -> byValue.forEach((value, postings) -> postings.trim()));
+    tagKeys.forEach((key, postings) -> postings.trim());
+    tagSets.trim();
+    names.trim();
+    servers.trim();
   }
 
   /** Indexes the fields of the new rows {@code [first, end)}: see {@link #appendAll}. */

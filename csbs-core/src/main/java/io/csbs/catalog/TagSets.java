@@ -190,6 +190,12 @@ final class TagSets {
     }
   }
 
+  /** Lets go of the room each list keeps to grow ({@link Postings#trim()}). */
+  void trim() {
+    byTags.forEach((key, set) -> set.rows.trim());
+    setsWithTag.forEach((key, ids) -> ids.trim());
+  }
+
   /** About the bytes of the sets, their rows and the id lists on the heap. */
   long estimatedBytes() {
     long[] bytes = {64 + byTags.estimatedBytes() + 8L * byId.capacity() + setsWithTag.estimatedBytes()

@@ -195,6 +195,13 @@ final class TextIndex {
     }
   }
 
+  /** Lets go of the room the postings of entries of several rows keep to grow ({@link Postings#trim()}). */
+  void trim() {
+    for (int i = 0; i < multiCount; i++) {
+      multi.get(i).trim();
+    }
+  }
+
   /** Keeps the text of an entry of one row about to lose it, which its text was read from. */
   private void keepText(int entry, String text) {
     if (textOfRow != null) {
