@@ -130,14 +130,11 @@ class ReorganisationPauseTest {
   @org.junit.jupiter.api.Test
   void aTailLeftWhenTheChangesStopDuringThePauseIsReorganisedWhenItEnds() throws InterruptedException {
     BackupGenerator generator = BackupGenerator.builder().seed(7).projects(1).servers(20).build();
-    FakeClock clock = FakeClock.at(generator.end());
-    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
-        ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+    IndexedCatalog indexed = onRealTime(generator);
     String project = BackupGenerator.projectId(0);
     List<Backup> initial = generator.backups(50_000);
     indexed.addAll(initial);  // the bulk load starts a pause three times as long as it took
-    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
-    List<Backup> older = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    List<Backup> older = olderThanNewest(initial);
     int late = 4 * Math.max(SLACK, initial.size() / 256);
     for (int i = 0; i < late; i++) {
       indexed.add(older.get(i * 7 % older.size()).toBuilder().id("late-" + i).version(1).build());
@@ -175,11 +172,21 @@ class ReorganisationPauseTest {
     lateAddsDuringAReorganisationLeaveNoTail(false);
   }
 
+  /** A catalog on real time, with the background reorganiser, the catalog's pause and its wake-ups. */
+  private static IndexedCatalog onRealTime(BackupGenerator generator) {
+    return new IndexedCatalog(FakeClock.at(generator.end()), StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
+        ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+  }
+
+  /** The backups older than the newest of {@code backups}: once they are loaded, copies of these are late. */
+  private static List<Backup> olderThanNewest(List<Backup> backups) {
+    Instant newest = backups.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
+    return backups.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+  }
+
   private void lateAddsDuringAReorganisationLeaveNoTail(boolean afterTheLoadsPause) throws InterruptedException {
     BackupGenerator generator = BackupGenerator.builder().seed(11).projects(1).servers(50).build();
-    FakeClock clock = FakeClock.at(generator.end());
-    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
-        ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+    IndexedCatalog indexed = onRealTime(generator);
     String project = BackupGenerator.projectId(0);
     List<Backup> initial = generator.backups(40_000);
     long loading = System.nanoTime();
@@ -187,8 +194,7 @@ class ReorganisationPauseTest {
     if (afterTheLoadsPause) {  // the pause lasts WRITERS_PAUSE times the load
       Thread.sleep(Duration.ofNanos((ProjectShard.WRITERS_PAUSE + 1) * (System.nanoTime() - loading)).toMillis() + 50);
     }
-    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
-    List<Backup> older = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    List<Backup> older = olderThanNewest(initial);
     // late adds until one starts a reorganisation; then more while it runs
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     int added = 0;
