@@ -167,6 +167,12 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
+  /** Whether a reorganisation of the project's shard has begun, past its claim: changes from now on are caught up. */
+  boolean recordingChanges(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard != null && inspect(shard, ProjectShard::recordingChanges);
+  }
+
   /** Whether the project's shard is being reorganised now; false for a project without one. */
   boolean reorganising(String projectId) {
     ProjectShard shard = shards.get(projectId);

@@ -945,6 +945,11 @@ final class ProjectShard {
     return reorganisationDue && reorganising.compareAndSet(false, true);
   }
 
+  /** Whether a reorganisation has started remembering the ids that change (tests); under a lock of the shard. */
+  boolean recordingChanges() {
+    return changedDuringReorganisation != null;
+  }
+
   /** Whether a reorganisation is claimed and has not ended. Any lock or none. */
   boolean reorganising() {
     return reorganising.get();

@@ -16,7 +16,8 @@ final class Reorganiser {
 
   private Reorganiser() {}
 
-  private static Executor newBackground() {
+  /** A reorganiser like {@link #BACKGROUND}, of its own (tests whose timing another catalog's work would upset). */
+  static Executor newBackground() {
     ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         task -> {
           Thread thread = new Thread(task, "csbs-reorganiser");

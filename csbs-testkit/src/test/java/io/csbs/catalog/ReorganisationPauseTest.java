@@ -172,9 +172,13 @@ class ReorganisationPauseTest {
     lateAddsDuringAReorganisationLeaveNoTail(false);
   }
 
-  /** A catalog on real time, with the background reorganiser, the catalog's pause and its wake-ups. */
+  /**
+   * A catalog on real time, with a background reorganiser of its own (the shared one may still be
+   * busy with an earlier test's catalog, which would hold this one's reorganisation back while the
+   * test's late adds, meant to come during it, all come before it), the catalog's pause and wake-ups.
+   */
   private static IndexedCatalog onRealTime(BackupGenerator generator) {
-    return new IndexedCatalog(FakeClock.at(generator.end()), StallRule.DEFAULT, SLACK, Reorganiser.BACKGROUND,
+    return new IndexedCatalog(FakeClock.at(generator.end()), StallRule.DEFAULT, SLACK, Reorganiser.newBackground(),
         ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
   }
 
@@ -202,6 +206,9 @@ class ReorganisationPauseTest {
       indexed.add(older.get(added * 7 % older.size()).toBuilder().id("late-" + added).version(1).build());
       added++;
     }
+    while (indexed.reorganising(project) && !indexed.recordingChanges(project)) {
+      Thread.onSpinWait();  // claimed, not begun: adds now would be laid out with the rest
+    }
     int duringReorganisation = 4 * Math.max(SLACK, indexed.positions(project) / 256);  // 4 slacks at the swap
     for (int i = 0; i < duringReorganisation; i++) {
       indexed.add(older.get(added * 7 % older.size()).toBuilder().id("late-" + added).version(1).build());
@@ -215,7 +222,6 @@ class ReorganisationPauseTest {
     }
     int tailAfterSwap = indexed.tailRows(project);  // hooks that do not look for a reorganisation
     assertEquals(1, indexed.reorganisations(project));
-    // adds made after the claim but before the reorganisation began its copy are laid out by it
     org.junit.jupiter.api.Assumptions.assumeTrue(tailAfterSwap > Math.max(SLACK, indexed.positions(project) / 256),
         "the adds during the reorganisation left a tail within the slack: " + tailAfterSwap + " of " + duringReorganisation);
     while (indexed.tailRows(project) > 0 && System.nanoTime() < deadline) {
