@@ -454,22 +454,13 @@ final class ProjectShard {
       add(backup);
       return true;
     }
-    int position = newRow(backup, true);
-    if (position < 0) {
-      return false;
-    }
-    usage.add(backup);
-    changed(backup.id());
-    indexAttributesAndTags(position, backup);
-    indexTexts(position, backup);
-    noteIfReorganisationDue();
-    return true;
+    return appendNew(backup, true);
   }
 
   /** Adds a backup whose id is not in the shard. */
   void add(Backup backup) {
-    changed(backup.id());
     if (size > sortedCount && newerThanSorted(backup)) {
+      changed(backup.id());
       // the tail holds rows: the first tail position becomes the end of the sorted rows, its row (if
       // live) moves to a new position at the end, so that the tail keeps only late backups
       int freed = sortedCount;
@@ -481,12 +472,26 @@ final class ProjectShard {
       sortedCount++;
       place(freed, backup);
       usage.add(backup);
+      noteIfReorganisationDue();
     } else {
-      int position = appendRow(backup);
-      indexAttributesAndTags(position, backup);
-      indexTexts(position, backup);
+      appendNew(backup, false);
     }
+  }
+
+  /**
+   * Adds {@code backup} in a new row ({@link #newRow}) with its usage and field indexes; with {@code
+   * ifAbsent}, returns false with nothing changed when its id is in the shard.
+   */
+  private boolean appendNew(Backup backup, boolean ifAbsent) {
+    int position = newRow(backup, ifAbsent);
+    if (position < 0) {
+      return false;
+    }
+    changed(backup.id());
+    usage.add(backup);
+    indexFields(position, backup);
     noteIfReorganisationDue();
+    return true;
   }
 
   private boolean newerThanSorted(Backup backup) {
@@ -542,13 +547,6 @@ final class ProjectShard {
     rows.ensureCapacity(capacity);
   }
 
-  /** Places {@code backup} in a new row with its status, usage, progress and id; not its field indexes. */
-  private int appendRow(Backup backup) {
-    int position = newRow(backup, false);
-    usage.add(backup);
-    return position;
-  }
-
   /**
    * Puts {@code backup} in a new row: at the end of the sorted rows when it is newer than all of them
    * and no tail exists, else in the tail (a freed tail position, or a new one at the end); its row,
@@ -577,9 +575,10 @@ final class ProjectShard {
         sortedCount++;
       }
     }
-    fill(position, backup);
-    if (!ifAbsent) {
-      ids.put(backup.id(), position);
+    if (ifAbsent) {
+      fill(position, backup);  // the id is in the table already
+    } else {
+      occupy(position, backup);
     }
     if (!extendsSorted) {
       tail.insert(position, backup, rowAt);

@@ -353,8 +353,7 @@ final class TimeOrder {
     maxima[b] = length == 0 ? value : Math.max(maxima[b], value);
     size++;
     if (i == 0) {
-      firstSeconds[b] = second;
-      firstNanos[b] = nano;
+      noteFirst(b);
     }
   }
 
