@@ -4,7 +4,7 @@ import java.util.function.IntFunction;
 
 /**
  * Backup id to row position, as an open-addressing hash table (linear probing) of one {@code int} per
- * slot, filled up to 3/4: about 6 bytes a backup after a bulk load, against about 60 for a {@code
+ * slot, filled up to 7/8: about 5 bytes a backup after a bulk load, against about 60 for a {@code
  * HashMap<String, Integer>}. The table need not be a power of two long: a hash picks its slot by
  * scaling (the high bits of {@code hash * capacity}), so a bulk load sizes it for its rows.
  *
@@ -12,14 +12,14 @@ import java.util.function.IntFunction;
  * costs several cache misses on a large catalog (the row, the backup, its id and the id's bytes), so
  * each slot also keeps a fingerprint: the high bits of the id's hash, in the bits the position does
  * not need. A probe whose fingerprint differs skips the row at once, which leaves about one row read
- * per lookup in 2,000 mismatching slots at a million rows, and fewer the smaller the catalog.
+ * per 4,000 mismatching slots at a million rows, and fewer the smaller the catalog.
  *
  * <p>The table grows (and widens its position field) incrementally, so that no single change pays
  * for rehashing every id: a rehash must read each row's id, cache misses each, about 2 s at 5M rows
  * under the shard's write lock. Growing starts a new, larger table beside the old one; new ids go to
  * the new table, and every later put or remove moves the next {@value #MIGRATE_SLOTS} slots of the
- * old table into it, so the old one is drained long before the new one fills (it holds at most
- * half the slots of the new one, which fills after 3/8 of its slots more puts). Lookups read the new
+ * old table into it, so the old one is drained long before the new one fills (it has 3/7 of the
+ * slots of the new one, which fills after half its slots more puts). Lookups read the new
  * table, then the old. The old table is never written but for tombstones: its slots below the
  * migration cursor count as moved (a probe passes them, since they still link its probe runs), and
  * an id removed before it moved leaves a tombstone there, so that no probe run of the old table is
@@ -111,7 +111,7 @@ final class IdIndex {
       // drain, and growing then would have to finish the drain at once
       grow(Math.max(current.capacity, capacityFor(size() + 1)), needed);
     }
-    if ((current.size + 1) * 4L > current.capacity * 3L) {
+    if (!fits(current.size + 1, current.capacity)) {
       grow(capacityFor(size() + 1), current.positionBits);
     }
     current.insert(hash(group, id), position);
@@ -143,7 +143,7 @@ final class IdIndex {
       }
     }
     if (old == null && positionBitsFor(position) <= current.positionBits
-        && (current.size + 1) * 4L <= current.capacity * 3L) {
+        && fits(current.size + 1, current.capacity)) {
       current.set(-2 - slot, current.fingerprint(hash) << current.positionBits | (position + 1));
       current.size++;
     } else {
@@ -163,13 +163,32 @@ final class IdIndex {
     }
     finishMigration();
     int bits = Math.max(current.positionBits, positionBitsFor(expected));
-    if (expected * 4L > current.capacity * 3L || bits > current.positionBits) {
+    if (!fits(expected, current.capacity) || bits > current.positionBits) {
       int capacity = Math.max(current.capacity,
-          (int) Math.min(Integer.MAX_VALUE - 8, expected * 10L / 7));  // 70% full once loaded
+          (int) Math.min(Integer.MAX_VALUE - 8, expected * 6L / 5));  // 5/6 full once loaded
       Table grown = new Table(capacity, bits);
       current.moveAllInto(grown, this, 0);
       current = grown;
     }
+  }
+
+  /**
+   * Lets go of the slots a table grown by single puts keeps spare: 3/8 to 7/8 of them are in use
+   * between two growths, a byte and a half an id on average. Refills the keys into a table 5/6 full,
+   * as a bulk load sizes it, unless that saves less than an eighth of the slots. Reads every key (a
+   * rehash, about 0.3 s for a million distinct backup names, read through their rows): for a batch
+   * that built a whole shard, whose index grew entry by entry (the entries of a {@link TextIndex} are
+   * not known ahead), not for a change under the write lock.
+   */
+  void compact() {
+    finishMigration();
+    int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, current.size * 6L / 5));
+    if (capacity * 8L > current.capacity * 7L) {
+      return;
+    }
+    Table compacted = new Table(capacity, current.positionBits);
+    current.moveAllInto(compacted, this, 0);
+    current = compacted;
   }
 
   /** Removes {@code id}, if present. */
@@ -237,6 +256,17 @@ final class IdIndex {
       oldLive = 0;
       migrated = 0;
     }
+  }
+
+  /**
+   * Whether {@code ids} ids fit a table of {@code capacity} slots: at most 7/8 full. The fingerprints
+   * make a long probe run cheap (a mismatching slot is skipped without reading its row, and 16
+   * slots share a cache line), so the table can be fuller than linear probing usually allows: a
+   * bulk load fills it to 5/6 (4.8 bytes an id, 5.7 at 70%), where a missing id's run is about
+   * 18 slots, two cache lines, and a present id's about 3.5.
+   */
+  private static boolean fits(long ids, int capacity) {
+    return ids * 8 <= capacity * 7L;
   }
 
   /** Slots for {@code ids} ids at 3/8 full, so that the table takes many puts before it grows again. */

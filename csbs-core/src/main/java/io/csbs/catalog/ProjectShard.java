@@ -647,7 +647,7 @@ final class ProjectShard {
     usage.addAll(backups, 0, backups.length);
     tagSets.startBatch();
     try {
-      indexAll(first, end);
+      indexAll(first, end, first == 0);
     } finally {
       tagSets.endBatch(liveCount);
     }
@@ -661,7 +661,7 @@ final class ProjectShard {
    * backup at 1M): after a batch that built the whole shard (a bulk load into an empty project, a
    * reorganisation), whose lists will mostly not grow again; an add into a list trimmed this way
    * copies it once. Not after a batch into a shard that has rows: that would copy every list under
-   * the write lock for a few new rows.
+   * the write lock for a few new rows. (The text indexes trim themselves: see {@link #indexAll}.)
    */
   private void trimPostings() {
     for (GrowingMap<Postings> index : attributes.values()) {
@@ -670,23 +670,28 @@ final class ProjectShard {
     tagValues.forEach((key, byValue) -> byValue.forEach((value, postings) -> postings.trim()));
     tagKeys.forEach((key, postings) -> postings.trim());
     tagSets.trim();
-    names.trim();
-    servers.trim();
   }
 
-  /** Indexes the fields of the new rows {@code [first, end)}: see {@link #appendAll}. */
-  private void indexAll(int first, int end) {
+  /**
+   * Indexes the fields of the new rows {@code [first, end)}: see {@link #appendAll}. After a batch that
+   * built the whole shard, the text indexes let go of their spare room ({@link TextIndex#trim()}) on
+   * the thread that built them: compacting a million distinct names' table rehashes them, beside
+   * the other indexes' build rather than after it.
+   */
+  private void indexAll(int first, int end, boolean wholeShard) {
     if (end - first < PARALLEL_BATCH) {
       for (int position = first; position < end; position++) {
         indexAttributesAndTags(position, rows.get(position));
         indexTexts(position, rows.get(position));
       }
+      trimTexts(wholeShard);
       return;
     }
     ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
       for (int position = first; position < end; position++) {
         indexTexts(position, rows.get(position));
       }
+      trimTexts(wholeShard);
     });
     for (int position = first; position < end; position++) {
       indexAttributesAndTags(position, rows.get(position));
@@ -1276,6 +1281,13 @@ final class ProjectShard {
           .computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
     }
     tagSets.add(position, backup.tags(), rowsInUse);
+  }
+
+  private void trimTexts(boolean wholeShard) {
+    if (wholeShard) {
+      names.trim();
+      servers.trim();
+    }
   }
 
   private void indexTexts(int position, Backup backup) {

@@ -195,11 +195,15 @@ final class TextIndex {
     }
   }
 
-  /** Lets go of the room the postings of entries of several rows keep to grow ({@link Postings#trim()}). */
+  /**
+   * Lets go of the room the postings of entries of several rows keep to grow ({@link Postings#trim()}),
+   * and of the spare slots of the table of entries ({@link IdIndex#compact()}).
+   */
   void trim() {
     for (int i = 0; i < multiCount; i++) {
       multi.get(i).trim();
     }
+    slots.compact();
   }
 
   /** Keeps the text of an entry of one row about to lose it, which its text was read from. */

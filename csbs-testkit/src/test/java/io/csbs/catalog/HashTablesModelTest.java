@@ -1,6 +1,7 @@
 package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.testing.Seeds;
 import java.time.Instant;
@@ -51,6 +52,9 @@ class HashTablesModelTest {
             idAt[position] = null;
           }
         }
+        if (random.nextInt(100) == 0) {
+          index.compact();  // mid-drain too: it finishes the drain first
+        }
         String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
         assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
       }
@@ -58,6 +62,35 @@ class HashTablesModelTest {
         assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
       }
     });
+  }
+
+  @Test
+  void compactingLetsGoOfSpareSlotsAndKeepsEveryId() {
+    int ids = 40_000;
+    String[] idAt = new String[ids + 1000];
+    IdIndex index = new IdIndex(position -> idAt[position]);
+    for (int position = 0; position < ids; position++) {
+      idAt[position] = "backup-" + position;
+      index.put(idAt[position], position);
+    }
+    long grown = index.estimatedBytes();
+    index.compact();
+    long compacted = index.estimatedBytes();
+    // grown by doubling, the table is 3/8 to 7/8 full; compacted, 5/6 full: 4.8 bytes an id
+    assertTrue(compacted <= 5L * ids + 4096, () -> compacted + " bytes after compacting " + ids + " ids");
+    assertTrue(compacted <= grown, () -> compacted + " bytes after compacting, " + grown + " before");
+    for (int position = 0; position < ids; position++) {
+      assertEquals(position, index.get(idAt[position]));
+    }
+    // still takes puts (growing again) and removes
+    for (int position = ids; position < ids + 1000; position++) {
+      idAt[position] = "backup-" + position;
+      index.put(idAt[position], position);
+    }
+    index.remove("backup-7");
+    assertEquals(-1, index.get("backup-7"));
+    assertEquals(ids + 999, index.get("backup-" + (ids + 999)));
+    assertEquals(ids + 999, index.size());
   }
 
   /** "Aa" and "BB" have the same {@code String.hashCode}, so ids built of them collide in whole. */
