@@ -97,16 +97,6 @@ final class IdIndex {
     return -1;
   }
 
-  /**
-   * The positions of the keys of {@code group}, as {@code [count, position, ...]} (the array may be
-   * longer than {@code count + 1}), in no particular order: the keys of a group share a probe run.
-   */
-  int[] positionsOfGroup(String group) {
-    int hash = hash(group, null);
-    int[] found = current.collectGroup(hash, group, this, 0, new int[] {0, 0});
-    return old == null ? found : old.collectGroup(hash, group, this, migrated, found);
-  }
-
   /** Maps {@code id} (absent) to {@code position}. */
   void put(String id, int position) {
     put(null, id, position);
@@ -371,28 +361,6 @@ final class IdIndex {
       }
     }
 
-    /**
-     * Appends to {@code found} ({@code [count, position, ...]}) the positions of the keys of {@code
-     * group} in the probe run of its hash, slots below {@code movedBelow} excepted; returns it, or a
-     * longer copy.
-     */
-    int[] collectGroup(int hash, String group, IdIndex keys, int movedBelow, int[] found) {
-      int fingerprint = fingerprint(hash);
-      for (int slot = home(hash); ; slot = nextSlot(slot)) {
-        int entry = get(slot);
-        if (entry == EMPTY) {
-          return found;
-        }
-        if (entry >>> positionBits == fingerprint && slot >= movedBelow && !isTombstone(entry)
-            && group.equals(keys.groupAt.apply(positionOf(entry)))) {
-          if (found[0] + 1 == found.length) {
-            found = java.util.Arrays.copyOf(found, found.length * 2);
-          }
-          found[++found[0]] = positionOf(entry);
-        }
-      }
-    }
-
     void insert(int hash, int position) {
       int slot = home(hash);
       while (get(slot) != EMPTY) {
@@ -469,13 +437,8 @@ final class IdIndex {
     return hash(groupAt == null ? null : groupAt.apply(position), idAt.apply(position));
   }
 
-  /**
-   * A key's hash: a (group, text) key's is its group's alone, so that the keys of a group share one
-   * probe run and {@link #positionsOfGroup} finds them all there, without a map of groups to their
-   * keys (a server's name changes seldom: a group has one key or a few).
-   */
   private static int hash(String group, String id) {
-    return spread(group == null ? id.hashCode() : group.hashCode());
+    return spread(group == null ? id.hashCode() : id.hashCode() * 31 + group.hashCode());
   }
 
   /** Mixes all bits of the hash into the low ones that pick the slot (Murmur3's finalizer). */

@@ -339,7 +339,6 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   /** The rows of a server: the union of its (id, name) entries, one in practice. */
   private Node serverNode(String serverId) {
     TextIndex servers = shard.servers();
-    int[] entries = servers.groupEntries(serverId);  // once a query, not once a row tested
     return new Node() {
       @Override
       boolean isShared() {
@@ -348,17 +347,17 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       long estimate() {
-        return servers.groupCount(entries);
+        return servers.groupCount(serverId);
       }
 
       @Override
       MatchSet materialize() {
-        return servers.group(entries, shard.size());
+        return servers.group(serverId, shard.size());
       }
 
       @Override
       boolean test(int position) {
-        return servers.groupContains(entries, position);
+        return servers.groupContains(serverId, position);
       }
     };
   }

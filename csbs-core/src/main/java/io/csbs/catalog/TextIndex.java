@@ -81,6 +81,8 @@ final class TextIndex {
   private int entries;
   /** (group, text) to entry number. */
   private final IdIndex slots;
+  /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
+  private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
   /**
    * Trigram hash to the ascending numbers of the {@linkplain #blockBits blocks} of the entries that
    * contain a trigram with that hash: a {@link GapList} ({@code byte[]}) while the trigram is rare, a
@@ -146,6 +148,10 @@ final class TextIndex {
       // the array, the map's node and boxed key
       bytes += 16 + (list instanceof long[] ? 8L * ((long[]) list).length : ((byte[]) list).length) + 48;
     }
+    bytes += entriesByGroup.estimatedBytes();
+    long[] members = {0};
+    entriesByGroup.forEach((group, entries) -> members[0] += 16 + 4L * entries.length);
+    bytes += members[0];
     return bytes;
   }
 
@@ -277,24 +283,23 @@ final class TextIndex {
     return held == NO_ROWS ? MatchSet.EMPTY : MatchSet.of(multi.get(-2 - held));
   }
 
-  /**
-   * The entries of {@code group} as {@code [count, entry, ...]} (found where the table of entries
-   * keeps them: a group's entries share a probe run), for the calls below; none for null.
-   */
-  int[] groupEntries(String group) {
-    return group == null ? NO_ENTRIES : slots.positionsOfGroup(group);
+  private int[] groupEntries(String group) {
+    int[] members = group == null ? null : entriesByGroup.get(group);
+    return members == null ? NO_ENTRIES : members;
   }
 
-  /** The rows of the group's entries {@code members} (of {@link #groupEntries}). */
-  MatchSet group(int[] members, int rowsInUse) {
+  /** The rows of the group's entries. */
+  MatchSet group(String group, int rowsInUse) {
+    int[] members = groupEntries(group);
     if (members[0] == 1) {
       return rowsOf(members[1]);
     }
     return union(members, members[0], rowsInUse);
   }
 
-  /** How many rows the group's entries {@code members} hold. */
-  long groupCount(int[] members) {
+  /** How many rows the group's entries hold. */
+  long groupCount(String group) {
+    int[] members = groupEntries(group);
     long total = 0;
     for (int i = 1; i <= members[0]; i++) {
       total += count(members[i]);
@@ -302,8 +307,9 @@ final class TextIndex {
     return total;
   }
 
-  /** Whether row {@code position} is in one of the group's entries {@code members}. */
-  boolean groupContains(int[] members, int position) {
+  /** Whether row {@code position} is in the group. */
+  boolean groupContains(String group, int position) {
+    int[] members = groupEntries(group);
     for (int i = 1; i <= members[0]; i++) {
       int held = rows.get(members[i]);
       if (held == position || held < NO_ROWS && multi.get(-2 - held).contains(position)) {
@@ -553,6 +559,9 @@ final class TextIndex {
     if (order != null) {
       order.insert(entry);
     }
+    if (group != null) {
+      entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
+    }
     int block = entry >>> blockBits;
     for (int i = 0; i + 3 <= lower.length(); i++) {
       int key = trigram(lower, i);
@@ -596,6 +605,16 @@ final class TextIndex {
   }
 
   /** {@code list} ({@code [count, ids...]}, or null for none) with {@code entry} appended. */
+  private static int[] appendTo(int[] list, int entry) {
+    if (list == null) {
+      list = new int[] {0, 0, 0};
+    } else if (list[0] + 1 == list.length) {
+      list = Arrays.copyOf(list, list.length * 2);
+    }
+    list[++list[0]] = entry;
+    return list;
+  }
+
   /** A well-spread hash of the three chars at {@code at}. */
   private static int trigram(String text, int at) {
     int h = text.charAt(at) * 0x9E3779B1 + text.charAt(at + 1) * 0x85EBCA77 + text.charAt(at + 2) * 0xC2B2AE3D;
