@@ -339,6 +339,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   /** The rows of a server: the union of its (id, name) entries, one in practice. */
   private Node serverNode(String serverId) {
     TextIndex servers = shard.servers();
+    int[] entries = servers.groupEntries(serverId);  // once a query, not once a row tested
     return new Node() {
       @Override
       boolean isShared() {
@@ -347,17 +348,17 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       long estimate() {
-        return servers.groupCount(serverId);
+        return servers.groupCount(entries);
       }
 
       @Override
       MatchSet materialize() {
-        return servers.group(serverId, shard.size());
+        return servers.group(entries, shard.size());
       }
 
       @Override
       boolean test(int position) {
-        return servers.groupContains(serverId, position);
+        return servers.groupContains(entries, position);
       }
     };
   }

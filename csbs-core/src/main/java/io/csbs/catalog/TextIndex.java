@@ -81,8 +81,15 @@ final class TextIndex {
   private int entries;
   /** (group, text) to entry number. */
   private final IdIndex slots;
-  /** Group to its entries as {@code [count, id, id, ...]}; only for grouped entries. */
-  private final GrowingMap<int[]> entriesByGroup = new GrowingMap<>();
+  /**
+   * Group to its first entry (found by the group of the entry at a position); null for an index
+   * without groups. With {@link #nextInGroup}, the entries of a group, for "server id is": about 9
+   * bytes a group, where a map of groups to lists of entries took about 55 (a byte a backup at 50
+   * backups a server).
+   */
+  private final IdIndex groupHeads;
+  /** The next entry of the same group after each entry, or -1: a chain from its group's head. */
+  private final ChunkedInts nextInGroup = new ChunkedInts();
   /**
    * Trigram hash to the ascending numbers of the {@linkplain #blockBits blocks} of the entries that
    * contain a trigram with that hash: a {@link GapList} ({@code byte[]}) while the trigram is rare, a
@@ -122,6 +129,7 @@ final class TextIndex {
     groups = grouped ? new ChunkedArray<>() : null;
     this.textOfRow = textOfRow;
     slots = new IdIndex(this::text, grouped ? groups.reader() : null);
+    groupHeads = grouped ? new IdIndex(groups.reader()) : null;
   }
 
   /**
@@ -131,7 +139,8 @@ final class TextIndex {
    */
   long estimatedBytes() {
     long bytes = 96 + texts.estimatedBytes() + lowerCase.estimatedBytes() + rows.estimatedBytes()
-        + multi.estimatedBytes() + multiTexts.estimatedBytes() + (groups == null ? 0 : groups.estimatedBytes()) + slots.estimatedBytes();
+        + multi.estimatedBytes() + multiTexts.estimatedBytes() + (groups == null ? 0 : groups.estimatedBytes() + groupHeads.estimatedBytes() + nextInGroup.estimatedBytes())
+        + slots.estimatedBytes();
     for (int i = 0; i < multiCount; i++) {
       bytes += multi.get(i).estimatedBytes();
     }
@@ -148,10 +157,6 @@ final class TextIndex {
       // the array, the map's node and boxed key
       bytes += 16 + (list instanceof long[] ? 8L * ((long[]) list).length : ((byte[]) list).length) + 48;
     }
-    bytes += entriesByGroup.estimatedBytes();
-    long[] members = {0};
-    entriesByGroup.forEach((group, entries) -> members[0] += 16 + 4L * entries.length);
-    bytes += members[0];
     return bytes;
   }
 
@@ -204,6 +209,9 @@ final class TextIndex {
       multi.get(i).trim();
     }
     slots.compact();
+    if (groupHeads != null) {
+      groupHeads.compact();
+    }
   }
 
   /** Keeps the text of an entry of one row about to lose it, which its text was read from. */
@@ -283,23 +291,35 @@ final class TextIndex {
     return held == NO_ROWS ? MatchSet.EMPTY : MatchSet.of(multi.get(-2 - held));
   }
 
-  private int[] groupEntries(String group) {
-    int[] members = group == null ? null : entriesByGroup.get(group);
-    return members == null ? NO_ENTRIES : members;
+  /**
+   * The entries of {@code group} as {@code [count, entry, ...]}, for the calls below; none for null
+   * or a group without entries.
+   */
+  int[] groupEntries(String group) {
+    int head = group == null || groupHeads == null ? -1 : groupHeads.get(group);
+    if (head < 0) {
+      return NO_ENTRIES;
+    }
+    int[] members = {0, 0};
+    for (int entry = head; entry >= 0; entry = nextInGroup.get(entry)) {
+      if (members[0] + 1 == members.length) {
+        members = Arrays.copyOf(members, members.length * 2);
+      }
+      members[++members[0]] = entry;
+    }
+    return members;
   }
 
-  /** The rows of the group's entries. */
-  MatchSet group(String group, int rowsInUse) {
-    int[] members = groupEntries(group);
+  /** The rows of the group's entries {@code members} (of {@link #groupEntries}). */
+  MatchSet group(int[] members, int rowsInUse) {
     if (members[0] == 1) {
       return rowsOf(members[1]);
     }
     return union(members, members[0], rowsInUse);
   }
 
-  /** How many rows the group's entries hold. */
-  long groupCount(String group) {
-    int[] members = groupEntries(group);
+  /** How many rows the group's entries {@code members} hold. */
+  long groupCount(int[] members) {
     long total = 0;
     for (int i = 1; i <= members[0]; i++) {
       total += count(members[i]);
@@ -307,9 +327,8 @@ final class TextIndex {
     return total;
   }
 
-  /** Whether row {@code position} is in the group. */
-  boolean groupContains(String group, int position) {
-    int[] members = groupEntries(group);
+  /** Whether row {@code position} is in one of the group's entries {@code members}. */
+  boolean groupContains(int[] members, int position) {
     for (int i = 1; i <= members[0]; i++) {
       int held = rows.get(members[i]);
       if (held == position || held < NO_ROWS && multi.get(-2 - held).contains(position)) {
@@ -546,6 +565,14 @@ final class TextIndex {
     int entry = entries++;
     if (groups != null) {
       groups.set(entry, group);
+      int head = groupHeads.get(group);
+      if (head < 0) {
+        nextInGroup.set(entry, -1);
+        groupHeads.put(group, entry);
+      } else {  // second in the chain: the head stays put
+        nextInGroup.set(entry, nextInGroup.get(head));
+        nextInGroup.set(head, entry);
+      }
     }
     if (textOfRow == null) {
       texts.set(entry, text);
@@ -558,9 +585,6 @@ final class TextIndex {
     slots.put(group, text, entry);
     if (order != null) {
       order.insert(entry);
-    }
-    if (group != null) {
-      entriesByGroup.put(group, appendTo(entriesByGroup.get(group), entry));
     }
     int block = entry >>> blockBits;
     for (int i = 0; i + 3 <= lower.length(); i++) {
@@ -605,16 +629,6 @@ final class TextIndex {
   }
 
   /** {@code list} ({@code [count, ids...]}, or null for none) with {@code entry} appended. */
-  private static int[] appendTo(int[] list, int entry) {
-    if (list == null) {
-      list = new int[] {0, 0, 0};
-    } else if (list[0] + 1 == list.length) {
-      list = Arrays.copyOf(list, list.length * 2);
-    }
-    list[++list[0]] = entry;
-    return list;
-  }
-
   /** A well-spread hash of the three chars at {@code at}. */
   private static int trigram(String text, int at) {
     int h = text.charAt(at) * 0x9E3779B1 + text.charAt(at + 1) * 0x85EBCA77 + text.charAt(at + 2) * 0xC2B2AE3D;

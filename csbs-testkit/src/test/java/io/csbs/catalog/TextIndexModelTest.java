@@ -161,8 +161,8 @@ class TextIndexModelTest {
       for (int g = 0; g < 5; g++) {
         String group = "g" + g;
         TreeSet<Integer> expected = byGroup.getOrDefault(group, new TreeSet<>());
-        assertEquals(expected, positions(index.group(group, rows.size())), "group " + group);
-        assertEquals(expected.size(), index.groupCount(group), "count of group " + group);
+        assertEquals(expected, positions(index.group(index.groupEntries(group), rows.size())), "group " + group);
+        assertEquals(expected.size(), index.groupCount(index.groupEntries(group)), "count of group " + group);
         TreeSet<Integer> fromParts = new TreeSet<>();
         for (MatchSet part : index.groupRows(group)) {
           fromParts.addAll(positions(part));
@@ -170,7 +170,7 @@ class TextIndexModelTest {
         assertEquals(expected, fromParts, "rows of the entries of group " + group);
         for (int i = 0; i < 20; i++) {
           int position = random.nextInt(rows.size());
-          assertEquals(expected.contains(position), index.groupContains(group, position),
+          assertEquals(expected.contains(position), index.groupContains(index.groupEntries(group), position),
               "group " + group + " contains " + position);
         }
       }
@@ -201,8 +201,8 @@ class TextIndexModelTest {
       assertEquals(List.of(6), List.copyOf(positions(index.containing("lower", 8))));
       if (grouped) {
         index.add(group, "renamed", 2, 8);  // the server's second name: two entries, one group
-        assertEquals(List.of(2, 6), List.copyOf(positions(index.group(group, 8))));
-        assertEquals(2, index.groupCount(group));
+        assertEquals(List.of(2, 6), List.copyOf(positions(index.group(index.groupEntries(group), 8))));
+        assertEquals(2, index.groupCount(index.groupEntries(group)));
       }
     }
   }
