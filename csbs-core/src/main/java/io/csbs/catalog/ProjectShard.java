@@ -637,7 +637,7 @@ final class ProjectShard {
    * reorganisation builds it), so no reader sees the structures being built.
    */
   private void appendAll(Backup[] backups) {
-    ensureRowCapacity(size + backups.length + ((size + backups.length) >>> 3));
+    ensureRowCapacity(size + backups.length);  // chunked: later rows add a chunk, no copy, so no room kept ahead
     int first = size;
     ids.ensureCapacity(size + backups.length);
     for (Backup backup : backups) {
