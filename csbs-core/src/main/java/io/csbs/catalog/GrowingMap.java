@@ -37,6 +37,14 @@ final class GrowingMap<V> {
     return slot < 0 ? null : values.get(slot);
   }
 
+  /**
+   * The slot of {@code key}, or -1: a small number, the same for as long as the key stays in the map,
+   * which a removed key's successor may take again.
+   */
+  int slot(String key) {
+    return index.get(key);
+  }
+
   /** The value of {@code key}, made by {@code make} and put first if there is none. */
   V computeIfAbsent(String key, Function<String, V> make) {
     int slot = index.get(key);

@@ -38,7 +38,7 @@ final class TagSets {
     }
   }
 
-  /** Canonical tags (sorted by key, {@code k=v,k=v}) to set. */
+  /** A set's key (see {@link #key}) to the set. */
   private GrowingMap<TagSet> byTags = new GrowingMap<>();
   private ChunkedArray<TagSet> byId = new ChunkedArray<>();
   /** {@code key=value} to the ids of the sets that contain it. */
@@ -49,7 +49,7 @@ final class TagSets {
   private int idLimit;
   /**
    * The set of the last tags list added, and that list: a bulk load adds the backups of a server
-   * one after the other, so that most adds find their set without building its canonical key.
+   * one after the other, so that most adds find their set without building its key.
    */
   private List<Tag> lastTags;
   private TagSet lastSet;
@@ -146,7 +146,11 @@ final class TagSets {
     if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
       set = lastSet;
     } else {
-      set = byTags.computeIfAbsent(canonical(tags), k -> newSet(tags));
+      String key = key(tags);
+      set = key == null ? null : byTags.get(key);
+      if (set == null) {
+        set = newSet(tags);
+      }
       lastTags = tags;
       lastSet = set;
     }
@@ -162,15 +166,21 @@ final class TagSets {
     if (!enabled || tags.size() < 2) {
       return;
     }
-    TagSet set = lastSet != null && (tags == lastTags || tags.equals(lastTags)) ? lastSet : byTags.get(canonical(tags));
+    TagSet set;
+    if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
+      set = lastSet;
+    } else {
+      String key = key(tags);  // null: a tag no set has
+      set = key == null ? null : byTags.get(key);
+    }
     if (set == null) {
       return;
     }
     set.rows.remove(position);
     rowsInSets--;
     if (set.rows.count() == 0) {
-      // a set without rows leaves every list, and its id is taken again
-      byTags.remove(canonical(tags));
+      // a set without rows leaves every list (its key first, made of its tags' slots), and its id is taken again
+      byTags.remove(key(tags));
       byId.set(set.id, null);
       for (Tag tag : tags) {
         Postings ids = setsWithTag.get(pair(tag.key(), tag.value()));
@@ -200,7 +210,7 @@ final class TagSets {
   long estimatedBytes() {
     long[] bytes = {64 + byTags.estimatedBytes() + 8L * byId.capacity() + setsWithTag.estimatedBytes()
         + 16 + 4L * freeIds.length};
-    byTags.forEach((key, set) -> bytes[0] += 24 + 40 + key.length() + set.rows.estimatedBytes());
+    byTags.forEach((key, set) -> bytes[0] += 24 + 40 + 2L * key.length() + set.rows.estimatedBytes());
     setsWithTag.forEach((key, ids) -> bytes[0] += 40 + key.length() + ids.estimatedBytes());
     return bytes[0];
   }
@@ -212,6 +222,7 @@ final class TagSets {
     for (Tag tag : tags) {
       setsWithTag.computeIfAbsent(pair(tag.key(), tag.value()), k -> new Postings()).add(id, idLimit);
     }
+    byTags.put(key(tags), set);
     return set;
   }
 
@@ -219,17 +230,27 @@ final class TagSets {
     return key + '=' + value;  // keys hold no '=' (letters, digits, '_', '-')
   }
 
-  /** The tags sorted by key (unique on a backup), as {@code k=v,k=v}: one key a set. */
-  private static String canonical(List<Tag> tags) {
-    Tag[] sorted = tags.toArray(new Tag[0]);
-    Arrays.sort(sorted);
-    StringBuilder key = new StringBuilder(16 * sorted.length);
-    for (Tag tag : sorted) {
-      if (key.length() > 0) {
-        key.append(',');
+  /**
+   * The key of a set of tags, or null when one of them is in no set: the slots of its {@code
+   * key=value} pairs in {@link #setsWithTag}, sorted (so the order of the tags does not matter), two
+   * chars each. A slot stays its pair's while a set has the pair, so a key names one set of tags; a
+   * few bytes a tag where the tags spelt out ({@code k=v,k=v}) took a hundred bytes a set, 0.6 bytes a
+   * backup at a million backups of 14,000 sets.
+   */
+  private String key(List<Tag> tags) {
+    int[] slots = new int[tags.size()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = setsWithTag.slot(pair(tags.get(i).key(), tags.get(i).value()));
+      if (slots[i] < 0) {
+        return null;
       }
-      key.append(tag.key()).append('=').append(tag.value());
     }
-    return key.toString();
+    Arrays.sort(slots);
+    char[] key = new char[2 * slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      key[2 * i] = (char) (slots[i] >>> 16);
+      key[2 * i + 1] = (char) slots[i];
+    }
+    return new String(key);
   }
 }
