@@ -670,6 +670,7 @@ final class ProjectShard {
     tagValues.forEach((key, byValue) -> byValue.forEach((value, postings) -> postings.trim()));
     tagKeys.forEach((key, postings) -> postings.trim());
     tagSets.trim();
+    running.trim();
   }
 
   /**

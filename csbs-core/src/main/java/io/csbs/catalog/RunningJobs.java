@@ -73,6 +73,11 @@ final class RunningJobs {
     }
   }
 
+  /** Packs the order of the jobs' instants ({@link TimeOrder#trim()}), after a batch that built a whole shard. */
+  void trim() {
+    times.trim();
+  }
+
   void clear() {
     current = new Table(16);
     old = null;
