@@ -18,6 +18,15 @@ final class Bits {
     return Arrays.copyOf(words, Math.max(needed, words.length + (words.length >>> 1) + 16));
   }
 
+  /**
+   * {@code words}, or a copy of its first {@link #wordsFor}{@code (bits)} words when it is longer:
+   * lets go of the room {@link #ensure} keeps to grow (up to half again).
+   */
+  static long[] trim(long[] words, int bits) {
+    int needed = wordsFor(bits);
+    return words.length > needed ? Arrays.copyOf(words, needed) : words;
+  }
+
   static boolean get(long[] words, int bit) {
     int word = bit >>> 6;
     return word < words.length && (words[word] & (1L << bit)) != 0;

@@ -661,7 +661,9 @@ final class ProjectShard {
    * backup at 1M): after a batch that built the whole shard (a bulk load into an empty project, a
    * reorganisation), whose lists will mostly not grow again; an add into a list trimmed this way
    * copies it once. Not after a batch into a shard that has rows: that would copy every list under
-   * the write lock for a few new rows. (The text indexes trim themselves: see {@link #indexAll}.)
+   * the write lock for a few new rows. The running jobs' order and the live and status bitmaps (up to
+   * half again as long as the rows) let go of their room too. (The text indexes trim themselves: see
+   * {@link #indexAll}.)
    */
   private void trimPostings() {
     for (GrowingMap<Postings> index : attributes.values()) {
@@ -671,6 +673,10 @@ final class ProjectShard {
     tagKeys.forEach((key, postings) -> postings.trim());
     tagSets.trim();
     running.trim();
+    live = Bits.trim(live, size);
+    for (int s = 0; s < statusBits.length; s++) {
+      statusBits[s] = Bits.trim(statusBits[s], size);
+    }
   }
 
   /**
