@@ -122,12 +122,17 @@ final class EntryOrder {
 
   /** Repacks {@code block} {@code width} bits a number, with room for {@code room} numbers. */
   private void repack(int block, int width, int room) {
-    long[] packed = new long[wordsFor(room, width)];
-    for (int i = 0; i < lengths[block]; i++) {
-      put(packed, width, i, get(blocks[block], widths[block], i));
-    }
-    blocks[block] = packed;
+    blocks[block] = copy(block, 0, lengths[block], width, room);
     widths[block] = width;
+  }
+
+  /** Numbers {@code [from, to)} of {@code block}, packed {@code width} bits each into room for {@code room}. */
+  private long[] copy(int block, int from, int to, int width, int room) {
+    long[] packed = new long[wordsFor(room, width)];
+    for (int i = from; i < to; i++) {
+      put(packed, width, i - from, get(blocks[block], widths[block], i));
+    }
+    return packed;
   }
 
   private static void mergeSort(int[] values, int[] scratch, int from, int to, String[] texts) {
@@ -310,13 +315,8 @@ final class EntryOrder {
     System.arraycopy(widths, block + 1, widths, block + 2, blockCount - block - 1);
     System.arraycopy(lengths, block + 1, lengths, block + 2, blockCount - block - 1);
     int half = lengths[block] / 2;
-    int width = widths[block];
-    long[] upper = new long[wordsFor(BLOCK, width)];
-    for (int i = half; i < lengths[block]; i++) {
-      put(upper, width, i - half, get(blocks[block], width, i));
-    }
-    blocks[block + 1] = upper;
-    widths[block + 1] = width;
+    blocks[block + 1] = copy(block, half, lengths[block], widths[block], BLOCK);
+    widths[block + 1] = widths[block];
     lengths[block + 1] = lengths[block] - half;
     lengths[block] = half;
     blockCount++;

@@ -652,7 +652,7 @@ final class ProjectShard {
       tagSets.endBatch(liveCount);
     }
     if (first == 0) {
-      trimPostings();
+      trimRoom();
     }
   }
 
@@ -665,7 +665,7 @@ final class ProjectShard {
    * half again as long as the rows) let go of their room too. (The text indexes trim themselves: see
    * {@link #indexAll}.)
    */
-  private void trimPostings() {
+  private void trimRoom() {
     for (GrowingMap<Postings> index : attributes.values()) {
       index.forEach((value, postings) -> postings.trim());
     }

@@ -167,10 +167,11 @@ final class TagSets {
       return;
     }
     TagSet set;
+    String key = null;
     if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
       set = lastSet;
     } else {
-      String key = key(tags);  // null: a tag no set has
+      key = key(tags);  // null: a tag no set has
       set = key == null ? null : byTags.get(key);
     }
     if (set == null) {
@@ -180,7 +181,7 @@ final class TagSets {
     rowsInSets--;
     if (set.rows.count() == 0) {
       // a set without rows leaves every list (its key first, made of its tags' slots), and its id is taken again
-      byTags.remove(key(tags));
+      byTags.remove(key != null ? key : key(tags));
       byId.set(set.id, null);
       for (Tag tag : tags) {
         Postings ids = setsWithTag.get(pair(tag.key(), tag.value()));

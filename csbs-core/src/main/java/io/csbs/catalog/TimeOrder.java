@@ -74,6 +74,10 @@ final class TimeOrder {
    * splits a full block, a copy of half a block.
    */
   void trim() {
+    if (size == 0) {
+      clear();
+      return;
+    }
     int blocks = Math.max(1, (size + BLOCK - 1) / BLOCK);
     long[][] packedSeconds = new long[Math.max(4, blocks)][];
     int[][] packedNanos = new int[packedSeconds.length][];
@@ -98,10 +102,6 @@ final class TimeOrder {
           at = 0;
         }
       }
-    }
-    if (size == 0) {
-      clear();
-      return;
     }
     seconds = packedSeconds;
     nanos = packedNanos;
