@@ -42,9 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * reorganisation; {@code backups} plus 5%).
  *
  * <p>The late backups of {@code addLate} and {@code importAndRetire} are made before each
- * measurement iteration ({@link Imports}, {@value Imports#POOL} of them, more than either makes in an
- * iteration of a few seconds on this machine), so that the time measured is the catalog's, not the
- * making of the backup ({@code toBuilder().id(...).build()}, its checks included: 10% to 15% of a
+ * measurement iteration ({@link Imports}, half again as many as the last iteration took), so that
+ * the time measured is the catalog's, not the making of the backup ({@code toBuilder().id(...).build()}, its checks included: 10% to 15% of a
  * late add's time when it was measured with it). An iteration that uses up the pool (a longer
  * {@code -r}, a faster machine) makes the rest as it goes, measured with the add.
  *
@@ -126,32 +125,43 @@ public class CatalogChangeBenchmark {
 
   /**
    * Late backups with new ids, made before each iteration: the creation time (and the other fields)
-   * of a random stored backup, a new id. When an iteration takes more than {@value #POOL}, the rest
+   * of a random stored backup, a new id. The pool holds half again as many as the last iteration
+   * took ({@value #FIRST_POOL} before the first): every backup in it survives the young collections
+   * of the iteration that follows, which copy it as they would a backup a service's request made and
+   * the catalog kept, so a pool much larger than what is taken makes those collections copy backups
+   * the iteration never adds (a fixed pool of a million, about 150 MB, made 200 ms pauses in 2 s
+   * iterations that took 90,000 of it). When an iteration takes more than the pool holds, the rest
    * are made one by one as they are taken, inside the measured call.
    */
   @State(Scope.Thread)
   public static class Imports {
-    /** Late backups made ahead of an iteration: about 150 MB. */
-    public static final int POOL = 1 << 20;
+    /** The pool before the first iteration, when no iteration has said how many it takes. */
+    public static final int FIRST_POOL = 1 << 17;
     private final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
     private Backup[] stored;
     /** Ids made so far, over the trial: the next id's number, so that no id comes twice. */
     private long made;
     private Backup[] pool = new Backup[0];
     private int next;
+    /** Backups taken in the current iteration, from the pool or made as taken. */
+    private int taken;
 
     @Setup(Level.Iteration)
     public void fill(CatalogChangeBenchmark benchmark) {
       stored = benchmark.stored;
-      pool = new Backup[POOL];
+      int size = taken == 0 ? FIRST_POOL : taken + taken / 2;
+      pool = null;  // the last iteration's rest is garbage before the new pool is made
+      pool = new Backup[size];
       for (int i = 0; i < pool.length; i++) {
         pool[i] = make();
       }
       next = 0;
+      taken = 0;
     }
 
     /** The next late backup: from the pool, or made now once the pool is used up. */
     Backup next() {
+      taken++;
       if (next < pool.length) {
         Backup backup = pool[next];
         pool[next++] = null;  // the catalog holds it from now on; the pool need not
