@@ -193,15 +193,20 @@ final class IdIndex {
 
   /** Removes {@code id}, if present. */
   void remove(String id) {
+    remove(null, id);
+  }
+
+  /** Removes the key ({@code group}, {@code id}), if present; {@code group} null for plain ids. */
+  void remove(String group, String id) {
     migrateSome();
-    int hash = hash(null, id);
-    int slot = current.find(hash, null, id, this, 0);
+    int hash = hash(group, id);
+    int slot = current.find(hash, group, id, this, 0);
     if (slot >= 0) {
       current.removeAt(slot, this);
       return;
     }
     if (old != null) {
-      slot = old.find(hash, null, id, this, migrated);
+      slot = old.find(hash, group, id, this, migrated);
       if (slot >= 0) {
         old.set(slot, old.tombstone());
         oldLive--;

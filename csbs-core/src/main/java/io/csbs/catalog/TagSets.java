@@ -41,8 +41,8 @@ final class TagSets {
   /** A set's key (see {@link #key}) to the set. */
   private GrowingMap<TagSet> byTags = new GrowingMap<>();
   private ChunkedArray<TagSet> byId = new ChunkedArray<>();
-  /** {@code key=value} to the ids of the sets that contain it. */
-  private GrowingMap<Postings> setsWithTag = new GrowingMap<>();
+  /** A tag's (key, value) to the ids of the sets that contain it. */
+  private GrowingMap<Postings> setsWithTag = GrowingMap.pairs();
   private int[] freeIds = new int[4];
   private int freeCount;
   /** Ids in use or freed: {@code [0, idLimit)}. */
@@ -108,7 +108,7 @@ final class TagSets {
     disabledAtRows = Math.max(1, rows);
     byTags = new GrowingMap<>();
     byId = new ChunkedArray<>();
-    setsWithTag = new GrowingMap<>();
+    setsWithTag = GrowingMap.pairs();
     freeIds = new int[0];
     freeCount = 0;
     idLimit = 0;
@@ -134,7 +134,7 @@ final class TagSets {
 
   /** The ids of the sets that contain {@code key=value}, or null if none does. */
   Postings setsWith(String key, String value) {
-    return setsWithTag.get(pair(key, value));
+    return setsWithTag.get(key, value);
   }
 
   /** Adds the row at {@code position} with {@code tags}; {@code rows} is the shard's rows in use. */
@@ -184,10 +184,10 @@ final class TagSets {
       byTags.remove(key != null ? key : key(tags));
       byId.set(set.id, null);
       for (Tag tag : tags) {
-        Postings ids = setsWithTag.get(pair(tag.key(), tag.value()));
+        Postings ids = setsWithTag.get(tag.key(), tag.value());
         ids.remove(set.id);
         if (ids.count() == 0) {
-          setsWithTag.remove(pair(tag.key(), tag.value()));
+          setsWithTag.remove(tag.key(), tag.value());
         }
       }
       if (freeCount == freeIds.length) {
@@ -212,7 +212,7 @@ final class TagSets {
     long[] bytes = {64 + byTags.estimatedBytes() + 8L * byId.capacity() + setsWithTag.estimatedBytes()
         + 16 + 4L * freeIds.length};
     byTags.forEach((key, set) -> bytes[0] += 24 + 40 + 2L * key.length() + set.rows.estimatedBytes());
-    setsWithTag.forEach((key, ids) -> bytes[0] += 40 + key.length() + ids.estimatedBytes());
+    setsWithTag.forEach((value, ids) -> bytes[0] += ids.estimatedBytes());  // the strings are the rows' tags
     return bytes[0];
   }
 
@@ -221,19 +221,15 @@ final class TagSets {
     TagSet set = new TagSet(id);
     byId.set(id, set);
     for (Tag tag : tags) {
-      setsWithTag.computeIfAbsent(pair(tag.key(), tag.value()), k -> new Postings()).add(id, idLimit);
+      setsWithTag.computeIfAbsent(tag.key(), tag.value(), Postings::new).add(id, idLimit);
     }
     byTags.put(key(tags), set);
     return set;
   }
 
-  private static String pair(String key, String value) {
-    return key + '=' + value;  // keys hold no '=' (letters, digits, '_', '-')
-  }
-
   /**
-   * The key of a set of tags, or null when one of them is in no set: the slots of its {@code
-   * key=value} pairs in {@link #setsWithTag}, sorted (so the order of the tags does not matter), two
+   * The key of a set of tags, or null when one of them is in no set: the slots of its tags'
+   * (key, value) pairs in {@link #setsWithTag}, sorted (so the order of the tags does not matter), two
    * chars each. A slot stays its pair's while a set has the pair, so a key names one set of tags; a
    * few bytes a tag where the tags spelt out ({@code k=v,k=v}) took a hundred bytes a set, 0.6 bytes a
    * backup at a million backups of 14,000 sets.
@@ -241,7 +237,7 @@ final class TagSets {
   private String key(List<Tag> tags) {
     int[] slots = new int[tags.size()];
     for (int i = 0; i < slots.length; i++) {
-      slots[i] = setsWithTag.slot(pair(tags.get(i).key(), tags.get(i).value()));
+      slots[i] = setsWithTag.slot(tags.get(i).key(), tags.get(i).value());
       if (slots[i] < 0) {
         return null;
       }

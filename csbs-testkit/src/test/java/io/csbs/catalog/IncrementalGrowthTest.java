@@ -322,4 +322,53 @@ class IncrementalGrowthTest {
       assertEquals(model, seen);
     });
   }
+
+  /**
+   * A map of pairs answers like a {@code HashMap} keyed by the two strings, its slots included (stable
+   * while a pair stays, never shared by two pairs): strings that would join into the same {@code
+   * key=value} ({@code a=b} and {@code c}; {@code a} and {@code b=c}) are different pairs.
+   */
+  @Test
+  void growingMapOfPairsAnswersLikeAHashMap() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      GrowingMap<Integer> map = GrowingMap.pairs();
+      Map<List<String>, Integer> model = new HashMap<>();
+      Map<List<String>, Integer> slots = new HashMap<>();
+      int values = 2 + random.nextInt(20_000);
+      for (int step = 0; step < 60_000; step++) {
+        List<String> pair = randomPair(random, values);
+        int value = step;
+        if (random.nextInt(10) < 6) {
+          assertEquals(model.computeIfAbsent(pair, k -> value),
+              map.computeIfAbsent(pair.get(0), pair.get(1), () -> value), pair.toString());
+          int slot = map.slot(pair.get(0), pair.get(1));
+          Integer before = slots.putIfAbsent(pair, slot);
+          assertEquals(before == null ? slot : before, slot, "slot of " + pair + " moved");
+        } else {
+          assertEquals(model.remove(pair), map.remove(pair.get(0), pair.get(1)), "removed " + pair);
+          slots.remove(pair);
+          assertEquals(-1, map.slot(pair.get(0), pair.get(1)), "slot of removed " + pair);
+        }
+        List<String> probe = randomPair(random, values);
+        assertEquals(model.get(probe), map.get(probe.get(0), probe.get(1)), probe.toString());
+        assertEquals(model.size(), map.size(), "size");
+      }
+      assertEquals(slots.size(), new java.util.HashSet<>(slots.values()).size(), "two pairs share a slot");
+    });
+  }
+
+  /** A tag-like pair: a few keys, values that may hold the separator a joined key would use. */
+  private static List<String> randomPair(SplittableRandom random, int values) {
+    int key = random.nextInt(4);
+    int value = random.nextInt(values);
+    switch (random.nextInt(3)) {
+      case 0:
+        return List.of("k" + key + "=v", String.valueOf(value));
+      case 1:
+        return List.of("k" + key, "v=" + value);
+      default:
+        return List.of("k" + key, "v" + value);
+    }
+  }
 }
