@@ -43,9 +43,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The late backups of {@code addLate} and {@code importAndRetire} are made before each
  * measurement iteration ({@link Imports}, half again as many as the last iteration took), so that
- * the time measured is the catalog's, not the making of the backup ({@code toBuilder().id(...).build()}, its checks included: 10% to 15% of a
- * late add's time when it was measured with it). An iteration that uses up the pool (a longer
- * {@code -r}, a faster machine) makes the rest as it goes, measured with the add.
+ * the time measured is the catalog's, not the making of the backup ({@code
+ * toBuilder().id(...).build()}, its checks included: 10% to 15% of a late add's time when it was
+ * measured with it). An iteration that uses up the pool (a faster one than the last) makes the rest
+ * as it goes, measured with the add.
  *
  * <p>Run: {@code java -jar csbs-benchmarks/target/benchmarks.jar CatalogChangeBenchmark -p backups=1000000}
  */
