@@ -91,8 +91,8 @@ final class ProjectShard {
   // GrowingMaps, not HashMaps: a value may take hundreds of thousands of forms (tag values, policy
   // ids), and a HashMap that doubles rehashes them all under the write lock
   private EnumMap<Attribute, GrowingMap<Postings>> attributes = new EnumMap<>(Attribute.class);
-  private GrowingMap<GrowingMap<Postings>> tagValues = new GrowingMap<>();
-  private GrowingMap<Postings> tagKeys = new GrowingMap<>();
+  /** Each tag key's rows and its values' rows: one lookup of the key a tag, where two maps took two. */
+  private GrowingMap<TagKey> tags = new GrowingMap<>();
   private TagSets tagSets = new TagSets();
   private RunningJobs running = new RunningJobs();
   private UsageIndex usage = new UsageIndex();
@@ -216,7 +216,8 @@ final class ProjectShard {
   }
 
   Postings tagKeyPostings(String key) {
-    return tagKeys.get(key);
+    TagKey tagKey = tags.get(key);
+    return tagKey == null ? null : tagKey.rows;
   }
 
   /** The distinct tag sets of the live rows, for conjunctions of tag=value criteria. */
@@ -226,8 +227,8 @@ final class ProjectShard {
 
   /** The values of tag {@code key} with their postings; empty if no backup has the key. */
   GrowingMap<Postings> tagValuePostings(String key) {
-    GrowingMap<Postings> values = tagValues.get(key);
-    return values == null ? NO_VALUES : values;
+    TagKey tagKey = tags.get(key);
+    return tagKey == null ? NO_VALUES : tagKey.values;
   }
 
   TextIndex names() {
@@ -348,10 +349,9 @@ final class ProjectShard {
     for (GrowingMap<Postings> index : attributes.values()) {
       bytes += postingsBytes(index);
     }
-    long[] values = {0};
-    tagValues.forEach((key, byValue) -> values[0] += postingsBytes(byValue) + 48);
-    bytes += values[0] + tagValues.estimatedBytes();
-    bytes += postingsBytes(tagKeys);
+    long[] tagBytes = {tags.estimatedBytes()};
+    tags.forEach((key, tagKey) -> tagBytes[0] += 24 + tagKey.rows.estimatedBytes() + postingsBytes(tagKey.values));
+    bytes += tagBytes[0];
     bytes += tagSets.estimatedBytes();
     bytes += usage.estimatedBytes();
     return bytes;
@@ -430,7 +430,7 @@ final class ProjectShard {
 
   TagCatalogue tagCatalogue() {
     Map<String, TreeSet<String>> existing = new TreeMap<>();
-    tagValues.forEach((key, values) -> values.forEach((value, postings) -> {
+    tags.forEach((key, tagKey) -> tagKey.values.forEach((value, postings) -> {
       if (postings.count() > 0) {
         existing.computeIfAbsent(key, k -> new TreeSet<>()).add(value);
       }
@@ -669,8 +669,10 @@ final class ProjectShard {
     for (GrowingMap<Postings> index : attributes.values()) {
       index.forEach((value, postings) -> postings.trim());
     }
-    tagValues.forEach((key, byValue) -> byValue.forEach((value, postings) -> postings.trim()));
-    tagKeys.forEach((key, postings) -> postings.trim());
+    tags.forEach((key, tagKey) -> {
+      tagKey.rows.trim();
+      tagKey.values.forEach((value, postings) -> postings.trim());
+    });
     tagSets.trim();
     running.trim();
     live = Bits.trim(live, size);
@@ -1223,8 +1225,7 @@ final class ProjectShard {
     ids = built.ids;
     ids.rebind(this::idAt);
     attributes = built.attributes;
-    tagValues = built.tagValues;
-    tagKeys = built.tagKeys;
+    tags = built.tags;
     tagSets = built.tagSets;
     running = built.running;
     usage = built.usage;
@@ -1283,9 +1284,9 @@ final class ProjectShard {
       }
     }
     for (Tag tag : backup.tags()) {
-      tagKeys.computeIfAbsent(tag.key(), k -> new Postings()).add(position, rowsInUse);
-      tagValues.computeIfAbsent(tag.key(), k -> new GrowingMap<>())
-          .computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
+      TagKey tagKey = tags.computeIfAbsent(tag.key(), k -> new TagKey());
+      tagKey.rows.add(position, rowsInUse);
+      tagKey.values.computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
     }
     tagSets.add(position, backup.tags(), rowsInUse);
   }
@@ -1313,17 +1314,23 @@ final class ProjectShard {
       }
     }
     for (Tag tag : backup.tags()) {
-      Postings keyPostings = tagKeys.get(tag.key());
-      if (keyPostings != null) {
-        keyPostings.remove(position);
-      }
-      Postings valuePostings = tagValuePostings(tag.key()).get(tag.value());
-      if (valuePostings != null) {
-        valuePostings.remove(position);
+      TagKey tagKey = tags.get(tag.key());
+      if (tagKey != null) {
+        tagKey.rows.remove(position);
+        Postings valuePostings = tagKey.values.get(tag.value());
+        if (valuePostings != null) {
+          valuePostings.remove(position);
+        }
       }
     }
     tagSets.remove(position, backup.tags());
     names.remove(null, backup.name(), position);
     servers.remove(backup.server().id(), backup.server().name(), position);
+  }
+
+  /** A tag key's postings: the rows with the key, and each value's rows. */
+  private static final class TagKey {
+    final Postings rows = new Postings();
+    final GrowingMap<Postings> values = new GrowingMap<>();
   }
 }
