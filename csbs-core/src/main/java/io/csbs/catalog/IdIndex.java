@@ -481,7 +481,7 @@ final class IdIndex {
     }
 
     int fingerprint(int hash) {
-      return fingerprintShift == 32 ? 0 : hash & (-1 >>> fingerprintShift);
+      return hash & (-1 >>> fingerprintShift);
     }
   }
 
