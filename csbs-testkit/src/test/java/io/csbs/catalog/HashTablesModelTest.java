@@ -64,6 +64,54 @@ class HashTablesModelTest {
     });
   }
 
+  /**
+   * Positions of 25 to 31 bits leave the slot few bits beside them: from 3 distance bits and 4 of
+   * fingerprint down to none of distance and one of fingerprint. Lookups, removals (whose shifts
+   * trust a recorded distance only below the largest it can hold) and puts in one probe still answer
+   * like a map.
+   */
+  @RepeatedTest(10)
+  void idIndexAnswersLikeAMapWithWidePositions() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int maxPosition = (1 << (24 + random.nextInt(7))) - 1;
+      Map<Integer, String> idAt = new HashMap<>();
+      IdIndex index = new IdIndex(idAt::get);
+      Map<String, Integer> model = new HashMap<>();
+      List<String> known = new ArrayList<>();
+      for (int step = 0; step < 4000; step++) {
+        if (model.isEmpty() || random.nextInt(3) > 0) {
+          String id = randomId(random);
+          int position = random.nextInt(maxPosition + 1);
+          if (idAt.containsKey(position)) {
+            continue;
+          }
+          Integer present = model.get(id);
+          int found = index.putIfAbsent(id, position);
+          assertEquals(present == null ? -1 : present, found, () -> "put of " + id);
+          if (present == null) {
+            idAt.put(position, id);  // the index reads the key only at later calls
+            model.put(id, position);
+            known.add(id);
+          }
+        } else {
+          String id = known.get(random.nextInt(known.size()));
+          Integer position = model.remove(id);
+          index.remove(id);
+          if (position != null) {
+            idAt.remove(position);
+          }
+        }
+        String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
+        assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
+        assertEquals(model.size(), index.size(), "size");
+      }
+      for (String id : known) {
+        assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
+      }
+    });
+  }
+
   @Test
   void compactingLetsGoOfSpareSlotsAndKeepsEveryId() {
     int ids = 40_000;
