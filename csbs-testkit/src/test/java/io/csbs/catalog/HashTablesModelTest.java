@@ -26,42 +26,69 @@ class HashTablesModelTest {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
       int maxPosition = 1 << (4 + random.nextInt(20));
-      String[] idAt = new String[maxPosition + 1];
-      IdIndex index = new IdIndex(position -> idAt[position]);
-      Map<String, Integer> model = new HashMap<>();
-      List<String> known = new ArrayList<>();
+      IdIndexModel tables = new IdIndexModel();
       for (int step = 0; step < 3000; step++) {
-        if (model.isEmpty() || random.nextInt(3) > 0) {
+        if (tables.model.isEmpty() || random.nextInt(3) > 0) {
           String id = randomId(random);
-          if (model.containsKey(id)) {
+          if (tables.model.containsKey(id)) {
             continue;
           }
           int position = random.nextInt(maxPosition + 1);
-          if (idAt[position] != null) {
+          if (tables.idAt.containsKey(position)) {
             continue;
           }
-          idAt[position] = id;
-          index.put(id, position);
-          model.put(id, position);
-          known.add(id);
+          tables.idAt.put(position, id);
+          tables.index.put(id, position);
+          tables.added(id, position);
         } else {
-          String id = known.get(random.nextInt(known.size()));
-          Integer position = model.remove(id);
-          index.remove(id);
-          if (position != null) {
-            idAt[position] = null;
-          }
+          tables.removeAKnownId(random);
         }
         if (random.nextInt(100) == 0) {
-          index.compact();  // mid-drain too: it finishes the drain first
+          tables.index.compact();  // mid-drain too: it finishes the drain first
         }
-        String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
-        assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
+        tables.assertAProbe(random);
       }
+      tables.assertEveryKnownId();
+    });
+  }
+
+  /**
+   * An {@link IdIndex} over the keys of a map of positions, the map it must answer like, and the ids
+   * put so far (removed ones included, as probes): what the model tests of the index share.
+   */
+  private static final class IdIndexModel {
+    final Map<Integer, String> idAt = new HashMap<>();
+    final IdIndex index = new IdIndex(idAt::get);
+    final Map<String, Integer> model = new HashMap<>();
+    final List<String> known = new ArrayList<>();
+
+    /** Records {@code id}, put in the index at {@code position}, in the model. */
+    void added(String id, int position) {
+      model.put(id, position);
+      known.add(id);
+    }
+
+    /** Removes an id put before (perhaps removed already) from the index, the model and the keys. */
+    void removeAKnownId(SplittableRandom random) {
+      String id = known.get(random.nextInt(known.size()));
+      Integer position = model.remove(id);
+      index.remove(id);
+      if (position != null) {
+        idAt.remove(position);
+      }
+    }
+
+    /** Looks a known id or a random one up in both. */
+    void assertAProbe(SplittableRandom random) {
+      String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
+      assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
+    }
+
+    void assertEveryKnownId() {
       for (String id : known) {
         assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
       }
-    });
+    }
   }
 
   /**
@@ -75,40 +102,28 @@ class HashTablesModelTest {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
       int maxPosition = (1 << (24 + random.nextInt(7))) - 1;
-      Map<Integer, String> idAt = new HashMap<>();
-      IdIndex index = new IdIndex(idAt::get);
-      Map<String, Integer> model = new HashMap<>();
-      List<String> known = new ArrayList<>();
+      IdIndexModel tables = new IdIndexModel();
       for (int step = 0; step < 4000; step++) {
-        if (model.isEmpty() || random.nextInt(3) > 0) {
+        if (tables.model.isEmpty() || random.nextInt(3) > 0) {
           String id = randomId(random);
           int position = random.nextInt(maxPosition + 1);
-          if (idAt.containsKey(position)) {
+          if (tables.idAt.containsKey(position)) {
             continue;
           }
-          Integer present = model.get(id);
-          int found = index.putIfAbsent(id, position);
+          Integer present = tables.model.get(id);
+          int found = tables.index.putIfAbsent(id, position);
           assertEquals(present == null ? -1 : present, found, () -> "put of " + id);
           if (present == null) {
-            idAt.put(position, id);  // the index reads the key only at later calls
-            model.put(id, position);
-            known.add(id);
+            tables.idAt.put(position, id);  // the index reads the key only at later calls
+            tables.added(id, position);
           }
         } else {
-          String id = known.get(random.nextInt(known.size()));
-          Integer position = model.remove(id);
-          index.remove(id);
-          if (position != null) {
-            idAt.remove(position);
-          }
+          tables.removeAKnownId(random);
         }
-        String probe = random.nextBoolean() && !known.isEmpty() ? known.get(random.nextInt(known.size())) : randomId(random);
-        assertEquals(model.getOrDefault(probe, -1), index.get(probe), () -> "position of " + probe);
-        assertEquals(model.size(), index.size(), "size");
+        tables.assertAProbe(random);
+        assertEquals(tables.model.size(), tables.index.size(), "size");
       }
-      for (String id : known) {
-        assertEquals(model.getOrDefault(id, -1), index.get(id), () -> "position of " + id);
-      }
+      tables.assertEveryKnownId();
     });
   }
 
