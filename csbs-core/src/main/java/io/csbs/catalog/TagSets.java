@@ -149,7 +149,7 @@ final class TagSets {
       String key = key(tags);
       set = key == null ? null : byTags.get(key);
       if (set == null) {
-        set = newSet(tags);
+        set = newSet(tags, key);
       }
       lastTags = tags;
       lastSet = set;
@@ -216,14 +216,18 @@ final class TagSets {
     return bytes[0];
   }
 
-  private TagSet newSet(List<Tag> tags) {
+  /**
+   * A new set of {@code tags}, in every list; {@code key} is its key if every tag was in a set
+   * already (its pairs' slots do not change), null if one was not (the key is made once they are in).
+   */
+  private TagSet newSet(List<Tag> tags, String key) {
     int id = freeCount > 0 ? freeIds[--freeCount] : idLimit++;
     TagSet set = new TagSet(id);
     byId.set(id, set);
     for (Tag tag : tags) {
       setsWithTag.computeIfAbsent(tag.key(), tag.value(), Postings::new).add(id, idLimit);
     }
-    byTags.put(key(tags), set);
+    byTags.put(key != null ? key : key(tags), set);
     return set;
   }
 
