@@ -30,9 +30,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * a query walks the tail in order beside the sorted rows (a merge of two ordered runs that costs the
  * page, not the tail). A backup newer than the sorted rows extends them even while a tail exists:
  * the tail's first row moves to a new position at the end, so the tail holds only late backups, 5%
- * of them when 5% arrive late, not everything added after the first late one. A removed row keeps
- * its backup (so that binary searches still read its creation time) but leaves every index; a
- * removed tail row's position is taken again by a later late backup.
+ * of them when 5% arrive late, not everything added after the first late one. A removed row leaves
+ * every index and lets go of its backup (binary searches of the sorted rows probe live rows only);
+ * a removed tail row's position is taken again by a later late backup. Removed rows at either end
+ * of the sorted rows cost less still: the newest leave the sorted rows (a backup added and removed
+ * leaves no trace), the oldest form a dead prefix that searches skip and whose row chunks are let go
+ * (a retention job that removes the oldest backups makes no reorganisation due until the prefix
+ * holds half the positions).
  *
  * <p>When the tail or the removed rows grow past a fraction of the rows (the tail only once the
  * {@linkplain #WRITERS_PAUSE pause} after the last reorganisation is over), or the searches have paid
@@ -83,6 +87,14 @@ final class ProjectShard {
   private RowArray rows = new RowArray();
   private int size;
   private int sortedCount;
+  /**
+   * The sorted positions below this one are all dead (the oldest backups, removed: a retention job),
+   * and their row chunks are let go ({@link RowArray#releaseBelow}) but for the one holding {@code
+   * firstLive - 1} (the newest sorted row, when every sorted row is dead); binary searches start
+   * here. Such a dead prefix costs the searches nothing (the live and status sets start at its
+   * end), so it makes a reorganisation due only past half the positions.
+   */
+  private int firstLive;
   private int liveCount;
   private long[] live = new long[1];
   private long[][] statusBits = new long[STATUSES.length][1];
@@ -195,12 +207,12 @@ final class ProjectShard {
 
   /** The live rows; counted by the shard, so a total of every backup reads no bitmap. */
   MatchSet liveSet() {
-    return MatchSet.shared(live, 0, Bits.wordsFor(size), liveCount);
+    return MatchSet.shared(live, firstLive >>> 6, Bits.wordsFor(size), liveCount);
   }
 
   /** The rows in {@code status}; counted by the shard, like {@link #liveSet()}. */
   MatchSet statusSet(BackupStatus status) {
-    return MatchSet.shared(statusBits[status.ordinal()], 0, Bits.wordsFor(size), statusCounts[status.ordinal()]);
+    return MatchSet.shared(statusBits[status.ordinal()], firstLive >>> 6, Bits.wordsFor(size), statusCounts[status.ordinal()]);
   }
 
   int statusCount(BackupStatus status) {
@@ -293,18 +305,10 @@ final class ProjectShard {
    * it, when {@code strictlyAbove}); {@link #sortedCount()} if none.
    */
   int lowerBound(java.time.Instant bound, boolean strictlyAbove) {
-    int low = 0;
-    int high = sortedCount;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      int order = rows.get(mid).createdAt().compareTo(bound);
-      if (order < 0 || (strictlyAbove && order == 0)) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    return low;
+    return firstLiveNotBefore(firstLive, sortedCount, row -> {
+      int order = row.createdAt().compareTo(bound);
+      return order < 0 || (strictlyAbove && order == 0);
+    });
   }
 
   /** The first sorted position whose row comes after {@code backup} in {@link #ROW_ORDER}. */
@@ -318,18 +322,10 @@ final class ProjectShard {
   }
 
   private int firstSorted(Backup backup, boolean strictlyAfter) {
-    int low = 0;
-    int high = sortedCount;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      int order = ROW_ORDER.compare(rows.get(mid), backup);
-      if (order < 0 || (strictlyAfter && order == 0)) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    return low;
+    return firstLiveNotBefore(firstLive, sortedCount, row -> {
+      int order = compareRows(row, backup);
+      return order < 0 || (strictlyAfter && order == 0);
+    });
   }
 
   /**
@@ -386,21 +382,17 @@ final class ProjectShard {
     int high = Math.min(upTo, sortedCount);
     int step = 1;
     int low = high - 1;
-    while (low >= 0 && compareRows(rows.get(low), backup) > 0) {
-      high = low;
+    while (low >= firstLive) {
+      int probe = liveSortedIn(low, high);
+      if (probe >= 0 && compareRows(rows.get(probe), backup) <= 0) {
+        low = probe + 1;  // the live rows up to the probe do not come after
+        break;
+      }
+      high = low;  // every live row from low on comes after
       low = high - step;
       step <<= 1;
     }
-    low = Math.max(low, 0);
-    while (low < high) {  // the rows from high on come after; find the first in [low, high) that does
-      int mid = (low + high) >>> 1;
-      if (compareRows(rows.get(mid), backup) > 0) {
-        high = mid;
-      } else {
-        low = mid + 1;
-      }
-    }
-    return high;
+    return firstLiveNotBefore(Math.max(low, firstLive), high, row -> compareRows(row, backup) <= 0);
   }
 
   /**
@@ -408,21 +400,47 @@ final class ProjectShard {
    * that the rows below {@code from} do not: found by galloping up from {@code from}.
    */
   int firstAfterGallopingUp(Backup backup, int from) {
-    int low = Math.max(0, from);
+    int low = Math.max(firstLive, from);
     int step = 1;
     int high = low;
-    while (high < sortedCount && compareRows(rows.get(high), backup) < 0) {
-      low = high + 1;
+    while (high < sortedCount) {
+      int probe = liveSortedIn(high, sortedCount);
+      if (probe < 0 || compareRows(rows.get(probe), backup) >= 0) {
+        high = probe < 0 ? sortedCount : probe;
+        break;
+      }
+      low = probe + 1;  // the live rows up to the probe come before
       high = low + step;
       step <<= 1;
     }
     high = Math.min(high, sortedCount);
+    return firstLiveNotBefore(low, high, row -> compareRows(row, backup) < 0);
+  }
+
+  /** The first live sorted position in {@code [from, to)}, or -1. */
+  private int liveSortedIn(int from, int to) {
+    if (from >= to) {
+      return -1;
+    }
+    int found = Bits.nextSetBit(live, from, Bits.wordsFor(to));
+    return found < to ? found : -1;
+  }
+
+  /**
+   * The first position in {@code [low, high)} from which no live sorted row is {@code before}, where
+   * every live row below {@code low} is and none from {@code high} on is: a binary search that reads
+   * live rows only (a removed sorted row holds no backup, see {@link #sortedRowDied}), probing the
+   * first live row at or above each midpoint. Positions of removed rows hold no match of any search,
+   * so an answer among them is as good as the live answer after them.
+   */
+  private int firstLiveNotBefore(int low, int high, java.util.function.Predicate<Backup> before) {
     while (low < high) {
       int mid = (low + high) >>> 1;
-      if (compareRows(rows.get(mid), backup) < 0) {
-        low = mid + 1;
+      int probe = liveSortedIn(mid, high);
+      if (probe >= 0 && before.test(rows.get(probe))) {
+        low = probe + 1;
       } else {
-        high = mid;
+        high = mid;  // the live rows from mid on are not before (none, or the probe's on)
       }
     }
     return low;
@@ -756,8 +774,42 @@ final class ProjectShard {
     unindexFields(position, backup);
     if (position >= sortedCount) {
       freeTailPosition(position);
+    } else {
+      sortedRowDied(position);
     }
     noteIfReorganisationDue();
+  }
+
+  /**
+   * After the removal of the sorted row at {@code position}, which already left every index: its
+   * backup is let go (the searches of the sorted rows read live rows only), so that removed rows
+   * cost a few bytes of position each, not a backup. Removed rows at the start of the sorted rows
+   * (the oldest, removed by a retention job) form the dead prefix below {@link #firstLive}, whose
+   * row chunks are let go too; removed rows at the end (the newest, removed soon after their add)
+   * leave the sorted rows, for the tail's free positions or, without a tail, out of the rows, so
+   * that a backup added and removed again leaves the shard as it was. The newest sorted row is
+   * always live but when every sorted row is removed: then it keeps its backup, which a new backup
+   * is compared with ({@link #newerThanSorted}).
+   */
+  private void sortedRowDied(int position) {
+    if (position == firstLive) {
+      int next = liveSortedIn(position + 1, sortedCount);
+      firstLive = next < 0 ? sortedCount : next;
+      rows.releaseBelow(firstLive - 1);
+    }
+    // firstLive is live or the end of the sorted rows: the loop stops above it
+    while (sortedCount > firstLive && !Bits.get(live, sortedCount - 1)) {
+      int last = --sortedCount;
+      rows.set(last, null);
+      if (size == last + 1) {
+        size = last;
+      } else {
+        freeTailPosition(last);
+      }
+    }
+    if (position < sortedCount - 1) {
+      rows.set(position, null);
+    }
   }
 
   /**
@@ -796,10 +848,14 @@ final class ProjectShard {
 
   private void noteIfReorganisationDue() {
     int tailRows = size - sortedCount;
-    int dead = size - liveCount;
+    int holes = size - liveCount - firstLive;
     // a query walks the tail's matches it passes (a deep offset passes them all): keep it short, but
-    // not by reorganising back to back while late backups pour in (see WRITERS_PAUSE)
-    if ((tailRows > tailSlack() && tailTriggerOpen()) || dead > Math.max(minRebuildSlack, size / 16)) {
+    // not by reorganising back to back while late backups pour in (see WRITERS_PAUSE). Removed rows
+    // hold no backup (sortedRowDied), only their positions in the bitmaps, which sparser words cost
+    // the searches that scan them: a quarter of the positions, or half in the dead prefix, which
+    // every search skips
+    if ((tailRows > tailSlack() && tailTriggerOpen()) || holes > Math.max(minRebuildSlack, size / 4)
+        || firstLive > Math.max(minRebuildSlack, size / 2)) {
       reorganisationDue = true;
     }
     // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
@@ -938,7 +994,7 @@ final class ProjectShard {
    * searches do, and they pay for the tail they pass ({@link #noteTailRead()}), so a searched
    * catalog still reorganises as soon as its searches have paid for it; the pause only stops the
    * changes alone from reorganising more often than their rate and the reorganisation's cost warrant.
-   * Removed rows are not paced: they hold memory.
+   * Removed rows are not paced: they hold positions.
    */
   static final int WRITERS_PAUSE = 3;
 
@@ -1218,6 +1274,7 @@ final class ProjectShard {
     rows = built.rows;
     size = built.size;
     sortedCount = built.sortedCount;
+    firstLive = built.firstLive;
     liveCount = built.liveCount;
     live = built.live;
     statusBits = built.statusBits;

@@ -28,6 +28,8 @@ final class RowArray {
   private Backup[][] chunks = {new Backup[16]};
   /** Rows that fit without growing: every chunk full but the first while it is the only one. */
   private int capacity = 16;
+  /** The leading chunks let go of ({@link #releaseBelow}): reading a row of one fails. */
+  private int released;
 
   Backup get(int position) {
     return chunks[position >>> CHUNK_BITS][position & MASK];
@@ -61,9 +63,23 @@ final class RowArray {
     }
   }
 
+  /**
+   * Lets go of the full chunks whose rows all lie below {@code position}, and of the rows they hold:
+   * for the removed oldest rows of a shard (a retention job), whose positions stay dead until a
+   * reorganisation lays the rows out again. Reading a released row fails; callers read none below
+   * {@code position} from then on.
+   */
+  void releaseBelow(int position) {
+    int below = capacity < CHUNK ? 0 : Math.min(position >>> CHUNK_BITS, capacity >>> CHUNK_BITS);
+    for (; released < below; released++) {
+      chunks[released] = null;
+    }
+  }
+
   /** About the bytes the directory and chunks take on the heap (references of 4 bytes). */
   long estimatedBytes() {
-    return 16 + 16 + 4L * chunks.length + (long) ((capacity + CHUNK - 1) >>> CHUNK_BITS) * 16 + 4L * capacity;
+    int held = Math.max(0, capacity - (released << CHUNK_BITS));
+    return 16 + 16 + 4L * chunks.length + (long) ((held + CHUNK - 1) >>> CHUNK_BITS) * 16 + 4L * held;
   }
 
   /** Copies rows {@code [from, to)} into {@code into} from index 0. */

@@ -53,7 +53,7 @@ class TagSetsGuardTest {
   @Test
   void sharedSetsThatLookDistinctWhileLoadingStayOn() {
     int servers = TagSets.MIN_SETS + 500;
-    int rounds = TagSets.ROWS_PER_SET + 8;
+    int rounds = 2 * TagSets.ROWS_PER_SET;
     java.time.Instant start = java.time.Instant.parse("2026-01-01T00:00:00Z");
     List<Backup> backups = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
@@ -81,9 +81,11 @@ class TagSetsGuardTest {
       oneByOne.add(backup);
     }
     assertFalse(oneByOne.usesTagSets("project-a"), "one by one, the first round looks mostly distinct");
-    // removals past the slack make a reorganisation due, which runs on this thread
-    // (the retention of the oldest three rounds: more than a sixteenth of the rows)
-    for (int i = 0; i < 3 * servers; i++) {
+    // removals past the slack make a reorganisation due, which runs on this thread (every round
+    // after the first up to more than a quarter of the rows: holes; the oldest rows alone would
+    // form a dead prefix, which waits for half the rows), and leave each set more than
+    // ROWS_PER_SET rows
+    for (int i = servers; i < (rounds / 4 + 2) * servers; i++) {
       Backup gone = backups.get(i);
       oneByOne.remove("project-a", gone.id(), gone.version());
       reference.remove("project-a", gone.id(), gone.version());

@@ -1,0 +1,202 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import io.csbs.testing.BackupGenerator;
+import io.csbs.testing.FakeClock;
+import io.csbs.testing.QueryGenerator;
+import io.csbs.testing.ReferenceCatalog;
+import io.csbs.testing.Seeds;
+import io.csbs.usage.UsageQuery;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Removed rows at either end of the sorted rows: a retention job that removes the oldest backups in
+ * runs (their rows form a dead prefix, whose row chunks the shard lets go), beside new backups, some
+ * of them removed again soon after (they leave the sorted rows), late ones and a few other removals.
+ * Shards of several row chunks, so that every search runs with released rows below the live ones;
+ * every page, total, count and usage report stays the plain scan's; the dead prefix makes no
+ * reorganisation due until it holds half the positions, and one once it does. Replay with {@code
+ * -Dcsbs.seed=N}.
+ */
+class RetentionTest {
+  private static final String PROJECT = BackupGenerator.projectId(0);
+
+  @RepeatedTest(3)
+  void retentionOfTheOldestAnswersLikeAScanAndReorganisesOnlyPastHalf() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, ProjectShard.MIN_REBUILD_SLACK);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      List<Backup> initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + random.nextInt(RowArray.CHUNK)));
+      indexed.addAll(initial);
+      reference.addAll(initial);
+      initial.sort(ProjectShard.ROW_ORDER);
+      ArrayDeque<Backup> oldestFirst = new ArrayDeque<>(initial);
+      QueryGenerator queries = QueryGenerator.create(seed, initial);
+      // the first sort by name makes the one reorganisation that builds the order of the names
+      Query byName = Query.builder().sort(Sort.by(SortKey.asc(SortField.NAME))).limit(50).build();
+      assertEquals(reference.query(PROJECT, byName), indexed.query(PROJECT, byName));
+      long reorganisations = indexed.reorganisations(PROJECT);
+      int late = 0;
+      int retired = 0;
+      // well below half the positions: no reorganisation (the few late and random removals stay
+      // below the slack of the tail and of the holes)
+      while (retired < initial.size() * 2 / 5) {
+        String at = "after " + retired + " retired of " + initial.size();
+        retired += retire(oldestFirst, 200 + random.nextInt(4000), indexed, reference);
+        for (int i = random.nextInt(20); i > 0; i--) {
+          Backup fresh = generator.next();
+          indexed.add(fresh);
+          reference.add(fresh);
+        }
+        // short-lived backups: the first may move a tail row or take a new tail position, the next
+        // ones take what it left, so that the positions stop growing
+        int positions = -1;
+        for (int i = random.nextInt(4); i > 0; i--) {
+          Backup fresh = generator.next();
+          indexed.add(fresh);
+          reference.add(fresh);
+          remove(fresh, indexed, reference);
+          if (positions >= 0) {
+            assertEquals(positions, indexed.positions(PROJECT), at + ": positions after an add and its removal");
+          }
+          positions = indexed.positions(PROJECT);
+        }
+        if (late < 300) {
+          for (int i = random.nextInt(30); i > 0; i--, late++) {
+            Backup stored = initial.get(random.nextInt(initial.size()));
+            Backup backup = stored.toBuilder().id("late-" + late).version(1).build();
+            indexed.add(backup);
+            reference.add(backup);
+          }
+        }
+        for (int i = random.nextInt(10); i > 0; i--) {
+          remove(initial.get(random.nextInt(initial.size())), indexed, reference);
+        }
+        compare(random, queries, indexed, reference, at);
+      }
+      assertEquals(reorganisations, indexed.reorganisations(PROJECT), "a dead prefix below half the positions reorganised");
+      walkByMarker(queries, indexed, reference, "before the reorganisation");
+      // past half: the prefix makes a reorganisation due, which lays the live rows out from position 0
+      while (!oldestFirst.isEmpty() && indexed.reorganisations(PROJECT) == reorganisations) {
+        retire(oldestFirst, 1000, indexed, reference);
+      }
+      assertEquals(reorganisations + 1, indexed.reorganisations(PROJECT),
+          "a dead prefix past half the positions did not reorganise");
+      // laid out from position 0; the rest of the run that made it due removed up to 999 more
+      long live = reference.count(PROJECT, io.csbs.query.Predicates.all());
+      assertTrue(indexed.positions(PROJECT) < live + 1000,
+          "positions after the reorganisation: " + indexed.positions(PROJECT) + " for " + live + " backups");
+      compare(random, queries, indexed, reference, "after the reorganisation");
+      walkByMarker(queries, indexed, reference, "after the reorganisation");
+    });
+  }
+
+  /** Every sorted row removed, oldest first, then new backups: the newest dead row is the one kept. */
+  @Test
+  void aShardWhoseSortedRowsAllDiedTakesNewAndLateBackups() {
+    BackupGenerator generator = BackupGenerator.builder().seed(7).projects(1).servers(10).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
+    ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+    List<Backup> initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + 100));
+    indexed.addAll(initial);
+    reference.addAll(initial);
+    initial.sort(ProjectShard.ROW_ORDER);
+    retire(new ArrayDeque<>(initial), initial.size(), indexed, reference);
+    assertEquals(0, indexed.count(PROJECT, io.csbs.query.Predicates.all()));
+    // older than every removed row (the tail), then newer (the sorted rows)
+    Backup old = initial.get(5).toBuilder().id("late-old").version(1).build();
+    indexed.add(old);
+    reference.add(old);
+    List<Backup> fresh = generator.backups(50);
+    indexed.addAll(fresh);
+    reference.addAll(fresh);
+    QueryGenerator queries = QueryGenerator.create(7, fresh);
+    compare(new SplittableRandom(7), queries, indexed, reference, "after every sorted row died");
+    walkByMarker(queries, indexed, reference, "after every sorted row died");
+  }
+
+  /** Removes up to {@code count} of the oldest backups still stored; returns how many it took. */
+  private static int retire(ArrayDeque<Backup> oldestFirst, int count, IndexedCatalog indexed, ReferenceCatalog reference) {
+    int taken = 0;
+    for (; taken < count && !oldestFirst.isEmpty(); taken++) {
+      remove(oldestFirst.pollFirst(), indexed, reference);
+    }
+    return taken;
+  }
+
+  private static void remove(Backup backup, IndexedCatalog indexed, ReferenceCatalog reference) {
+    Optional<Backup> current = reference.find(PROJECT, backup.id());
+    if (current.isPresent()) {
+      reference.remove(PROJECT, backup.id(), current.get().version());
+      indexed.remove(PROJECT, backup.id(), current.get().version());
+    }
+  }
+
+  private static void compare(SplittableRandom random, QueryGenerator queries, IndexedCatalog indexed,
+      ReferenceCatalog reference, String at) {
+    int live = (int) reference.count(PROJECT, io.csbs.query.Predicates.all());
+    for (int i = 0; i < 12; i++) {
+      Query query = queries.nextQuery();
+      if (i % 4 == 0 && query.marker().isEmpty()) {
+        query = query.toBuilder().offset(random.nextInt(live + 1)).build();
+      }
+      Query asked = query;
+      same(() -> reference.query(PROJECT, asked), () -> indexed.query(PROJECT, asked), at + ": " + query);
+    }
+    for (int i = 0; i < 4; i++) {
+      BackupPredicate predicate = queries.nextPredicate();
+      assertEquals(reference.count(PROJECT, predicate), indexed.count(PROJECT, predicate), at + ": count " + predicate);
+    }
+    assertEquals(reference.usage(PROJECT, UsageQuery.firstServers(50)), indexed.usage(PROJECT, UsageQuery.firstServers(50)),
+        at + ": usage");
+  }
+
+  /** Equal answers, or the same exception (a marker whose backup the retention removed). */
+  private static <T> void same(Supplier<T> expected, Supplier<T> actual, String at) {
+    T want;
+    try {
+      want = expected.get();
+    } catch (RuntimeException e) {
+      RuntimeException got = assertThrows(RuntimeException.class, actual::get, at);
+      assertEquals(e.getClass(), got.getClass(), at + ": " + got.getMessage());
+      assertEquals(e.getMessage(), got.getMessage(), at);
+      return;
+    }
+    assertEquals(want, actual.get(), at);
+  }
+
+  private static void walkByMarker(QueryGenerator queries, IndexedCatalog indexed, ReferenceCatalog reference,
+      String at) {
+    Query query = queries.nextQuery().toBuilder().offset(0).marker(null).limit(1000).build();
+    for (int pages = 0; pages < 100; pages++) {
+      Page expected = reference.query(PROJECT, query);
+      assertEquals(expected, indexed.query(PROJECT, query), at + ", page " + pages + " of " + query);
+      if (expected.nextMarker().isEmpty()) {
+        return;
+      }
+      query = query.after(expected.nextMarker().get());
+    }
+  }
+}
