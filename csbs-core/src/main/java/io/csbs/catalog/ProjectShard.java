@@ -792,6 +792,9 @@ final class ProjectShard {
    * is compared with ({@link #newerThanSorted}).
    */
   private void sortedRowDied(int position) {
+    if (position < sortedCount - 1) {
+      rows.set(position, null);  // before its chunk may be released below
+    }
     if (position == firstLive) {
       int next = liveSortedIn(position + 1, sortedCount);
       firstLive = next < 0 ? sortedCount : next;
@@ -806,9 +809,6 @@ final class ProjectShard {
       } else {
         freeTailPosition(last);
       }
-    }
-    if (position < sortedCount - 1) {
-      rows.set(position, null);
     }
   }
 

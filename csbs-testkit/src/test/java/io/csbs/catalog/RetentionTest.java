@@ -63,7 +63,7 @@ class RetentionTest {
       // below the slack of the tail and of the holes)
       while (retired < initial.size() * 2 / 5) {
         String at = "after " + retired + " retired of " + initial.size();
-        retired += retire(oldestFirst, 200 + random.nextInt(4000), indexed, reference);
+        retired += retire(oldestFirst, 200 + random.nextInt(initial.size() / 8), indexed, reference, random);
         for (int i = random.nextInt(20); i > 0; i--) {
           Backup fresh = generator.next();
           indexed.add(fresh);
@@ -99,7 +99,7 @@ class RetentionTest {
       walkByMarker(queries, indexed, reference, "before the reorganisation");
       // past half: the prefix makes a reorganisation due, which lays the live rows out from position 0
       while (!oldestFirst.isEmpty() && indexed.reorganisations(PROJECT) == reorganisations) {
-        retire(oldestFirst, 1000, indexed, reference);
+        retire(oldestFirst, 1000, indexed, reference, random);
       }
       assertEquals(reorganisations + 1, indexed.reorganisations(PROJECT),
           "a dead prefix past half the positions did not reorganise");
@@ -123,7 +123,7 @@ class RetentionTest {
     indexed.addAll(initial);
     reference.addAll(initial);
     initial.sort(ProjectShard.ROW_ORDER);
-    retire(new ArrayDeque<>(initial), initial.size(), indexed, reference);
+    retire(new ArrayDeque<>(initial), initial.size(), indexed, reference, new SplittableRandom(7));
     assertEquals(0, indexed.count(PROJECT, io.csbs.query.Predicates.all()));
     // older than every removed row (the tail), then newer (the sorted rows)
     Backup old = initial.get(5).toBuilder().id("late-old").version(1).build();
@@ -138,12 +138,22 @@ class RetentionTest {
   }
 
   /** Removes up to {@code count} of the oldest backups still stored; returns how many it took. */
-  private static int retire(ArrayDeque<Backup> oldestFirst, int count, IndexedCatalog indexed, ReferenceCatalog reference) {
-    int taken = 0;
-    for (; taken < count && !oldestFirst.isEmpty(); taken++) {
-      remove(oldestFirst.pollFirst(), indexed, reference);
+  /**
+   * Removes up to {@code count} of the oldest backups still stored, in a random order (a job that
+   * deletes what is past its age in id order): removed rows ahead of the first live one, so that
+   * its removal moves the prefix's end over them, across row chunks. Returns how many it took.
+   */
+  private static int retire(ArrayDeque<Backup> oldestFirst, int count, IndexedCatalog indexed,
+      ReferenceCatalog reference, SplittableRandom random) {
+    List<Backup> run = new ArrayList<>();
+    while (run.size() < count && !oldestFirst.isEmpty()) {
+      run.add(oldestFirst.pollFirst());
     }
-    return taken;
+    java.util.Collections.shuffle(run, new java.util.Random(random.nextLong()));
+    for (Backup backup : run) {
+      remove(backup, indexed, reference);
+    }
+    return run.size();
   }
 
   private static void remove(Backup backup, IndexedCatalog indexed, ReferenceCatalog reference) {
