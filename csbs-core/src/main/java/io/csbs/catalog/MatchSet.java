@@ -65,11 +65,19 @@ final class MatchSet implements Positions {
 
   /** The positions of {@code postings}, shared. */
   static MatchSet of(Postings postings) {
+    return of(postings, 0);
+  }
+
+  /**
+   * The positions of {@code postings}, shared, none of them below word {@code fromWord} (a shard's
+   * dead prefix): a dense list's words below it are left out of every scan.
+   */
+  static MatchSet of(Postings postings, int fromWord) {
     if (postings == null || postings.count() == 0) {
       return EMPTY;
     }
     if (postings.isDense()) {
-      MatchSet set = shared(postings.dense(), 0, postings.dense().length);
+      MatchSet set = shared(postings.dense(), fromWord, postings.dense().length);
       set.cardinality = postings.count();
       return set;
     }

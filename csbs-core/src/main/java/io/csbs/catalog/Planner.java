@@ -368,7 +368,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   }
 
   /** The rows of one indexed value: its postings, shared. */
-  private static class PostingsNode extends Node {
+  private class PostingsNode extends Node {
     final Postings postings;
 
     PostingsNode(Postings postings) {
@@ -392,7 +392,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
     @Override
     MatchSet materialize() {
-      return MatchSet.of(postings);
+      return shard.setOf(postings);
     }
 
     @Override
@@ -402,7 +402,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   }
 
   /** The rows with one tag key=value: an and of two or more may answer from the tag sets instead. */
-  private static final class TagValueNode extends PostingsNode {
+  private final class TagValueNode extends PostingsNode {
     final String key;
     final String value;
 
@@ -608,7 +608,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       }
       MatchSet[] each = new MatchSet[sets.length];
       for (int i = 0; i < sets.length; i++) {
-        each[i] = MatchSet.of(sets[i].rows);
+        each[i] = shard.setOf(sets[i].rows);
       }
       return Positions.disjointUnion(each, rows);
     }
@@ -616,7 +616,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     @Override
     MatchSet materialize() {
       if (sets.length == 1) {
-        return MatchSet.of(sets[0].rows);
+        return shard.setOf(sets[0].rows);
       }
       if (rows == 0) {
         return MatchSet.EMPTY;
@@ -633,7 +633,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       for (TagSets.TagSet set : sets) {
         Postings postings = set.rows;
         if (postings.isDense()) {
-          MatchSet dense = MatchSet.of(postings);
+          MatchSet dense = shard.setOf(postings);
           for (int position = dense.next(0); position >= 0; position = dense.next(position + 1)) {
             all[at++] = position;
           }

@@ -215,6 +215,11 @@ final class ProjectShard {
     return MatchSet.shared(statusBits[status.ordinal()], firstLive >>> 6, Bits.wordsFor(size), statusCounts[status.ordinal()]);
   }
 
+  /** The rows of {@code postings} (an index of this shard's), without the words of the dead prefix. */
+  MatchSet setOf(Postings postings) {
+    return MatchSet.of(postings, firstLive >>> 6);
+  }
+
   int statusCount(BackupStatus status) {
     return statusCounts[status.ordinal()];
   }
