@@ -35,14 +35,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * end of a trial); {@code importAndRetire} adds the same late backups and removes one, so that the
  * catalog stays at its size throughout: its score is pairs a second, one add and one removal each
  * (twice as many changes). What it removes is {@link Retirement#retire}: {@code OLDEST}, the backup
- * added longest ago (the oldest of the bulk load first, then the earliest imports), an import beside
- * a retention job, whose removed sorted rows make reorganisations due (exactly {@code backups}
- * backups throughout); {@code IMPORTS}, the import made longest ago, after 5% of {@code backups}
- * imported before the trial (a tail of 5% throughout, whose positions the imports take again: no
- * reorganisation; {@code backups} plus 5%).
+ * added longest ago (the bulk load's in the order the generator made them, at random creation
+ * times, then the earliest imports), an import beside a clean-up that leaves removed rows all over
+ * the sorted ones (exactly {@code backups} backups throughout); {@code IMPORTS}, the import made
+ * longest ago, after 5% of {@code backups} imported before the trial (a tail of 5% throughout,
+ * whose positions the imports take again: no reorganisation; {@code backups} plus 5%). {@code
+ * addAndRetireOldest} adds a new backup (newer than every other) and removes the oldest created: a
+ * retention job beside the day's backups, pairs a second, the catalog at its size.
  *
- * <p>The late backups of {@code addLate} and {@code importAndRetire} are made before each
- * measurement iteration ({@link Imports}, half again as many as the last iteration took), so that
+ * <p>The late backups of {@code addLate} and {@code importAndRetire} and the new ones of {@code
+ * addAndRetireOldest} are made before each measurement iteration ({@link Imports}, {@link
+ * Arrivals}: half again as many as the last iteration took), so that
  * the time measured is the catalog's, not the making of the backup ({@code
  * toBuilder().id(...).build()}, its checks included: 10% to 15% of a late add's time when it was
  * measured with it). An iteration that uses up the pool (a faster one than the last) makes the rest
@@ -69,7 +72,10 @@ public class CatalogChangeBenchmark {
   private int extraCursor;
   private Backup[] late;
   private int lateCursor;
+  /** The stored backups in the order they were made (random creation times). */
   private Backup[] stored;
+  /** The stored backups, oldest created first (the catalog's row order). */
+  private Backup[] byCreation;
 
   @Setup(Level.Trial)
   public void load() {
@@ -87,6 +93,8 @@ public class CatalogChangeBenchmark {
       late[i] = list.get(random.nextInt(list.size())).toBuilder().id("late-" + i).build();
     }
     stored = list.toArray(new Backup[0]);
+    byCreation = stored.clone();
+    java.util.Arrays.sort(byCreation, java.util.Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
   }
 
   /** What {@code importAndRetire} removes, and the backups it may remove in the order they were added. */
@@ -125,30 +133,29 @@ public class CatalogChangeBenchmark {
   }
 
   /**
-   * Late backups with new ids, made before each iteration: the creation time (and the other fields)
-   * of a random stored backup, a new id. The pool holds half again as many as the last iteration
-   * took ({@value #FIRST_POOL} before the first): every backup in it survives the young collections
-   * of the iteration that follows, which copy it as they would a backup a service's request made and
-   * the catalog kept, so a pool much larger than what is taken makes those collections copy backups
-   * the iteration never adds (a fixed pool of a million, about 150 MB, made 200 ms pauses in 2 s
-   * iterations that took 90,000 of it). When an iteration takes more than the pool holds, the rest
-   * are made one by one as they are taken, inside the measured call.
+   * Backups with new ids, made before each iteration ({@link #make()}). The pool holds half again as
+   * many as the last iteration took ({@value #FIRST_POOL} before the first): every backup in it
+   * survives the young collections of the iteration that follows, which copy it as they would a
+   * backup a service's request made and the catalog kept, so a pool much larger than what is taken
+   * makes those collections copy backups the iteration never adds (a fixed pool of a million, about
+   * 150 MB, made 200 ms pauses in 2 s iterations that took 90,000 of it). When an iteration takes
+   * more than the pool holds, the rest are made one by one as they are taken, inside the measured
+   * call.
    */
-  @State(Scope.Thread)
-  public static class Imports {
+  abstract static class Pool {
     /** The pool before the first iteration, when no iteration has said how many it takes. */
     public static final int FIRST_POOL = 1 << 17;
-    private final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
-    private Backup[] stored;
+    final java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    Backup[] stored;
     /** Ids made so far, over the trial: the next id's number, so that no id comes twice. */
-    private long made;
+    long made;
     private Backup[] pool = new Backup[0];
     private int next;
     /** Backups taken in the current iteration, from the pool or made as taken. */
     private int taken;
 
-    @Setup(Level.Iteration)
-    public void fill(CatalogChangeBenchmark benchmark) {
+    /** Makes the pool of the next iteration; called by the subclass's iteration setup. */
+    void refill(CatalogChangeBenchmark benchmark) {
       stored = benchmark.stored;
       int size = taken == 0 ? FIRST_POOL : taken + taken / 2;
       pool = null;  // the last iteration's rest is garbage before the new pool is made
@@ -160,7 +167,7 @@ public class CatalogChangeBenchmark {
       taken = 0;
     }
 
-    /** The next late backup: from the pool, or made now once the pool is used up. */
+    /** The next backup: from the pool, or made now once the pool is used up. */
     Backup next() {
       taken++;
       if (next < pool.length) {
@@ -171,8 +178,60 @@ public class CatalogChangeBenchmark {
       return make();
     }
 
-    private Backup make() {
+    abstract Backup make();
+  }
+
+  /** Late backups: the creation time (and the other fields) of a random stored backup, a new id. */
+  @State(Scope.Thread)
+  public static class Imports extends Pool {
+    @Setup(Level.Iteration)
+    public void fill(CatalogChangeBenchmark benchmark) {
+      refill(benchmark);
+    }
+
+    @Override
+    Backup make() {
       return stored[random.nextInt(stored.length)].toBuilder().id("import-" + made++).build();
+    }
+  }
+
+  /**
+   * New backups, each newer than every backup made before it: the fields of a random stored backup
+   * without a running job, a new id, and created (and updated, and finished if it was) a millisecond
+   * after the last, from the newest stored backup on.
+   */
+  @State(Scope.Thread)
+  public static class Arrivals extends Pool {
+    private java.time.Instant last;
+
+    @Setup(Level.Iteration)
+    public void fill(CatalogChangeBenchmark benchmark) {
+      if (last == null) {
+        last = benchmark.byCreation[benchmark.byCreation.length - 1].createdAt();
+      }
+      refill(benchmark);
+    }
+
+    @Override
+    Backup make() {
+      Backup template = stored[random.nextInt(stored.length)];
+      while (template.progress().isPresent()) {  // a running job's progress has times of its own
+        template = stored[random.nextInt(stored.length)];
+      }
+      last = last.plusMillis(1);
+      return template.toBuilder().id("new-" + made++).createdAt(last).updatedAt(last)
+          .finishedAt(template.finishedAt().map(finished -> last)).build();
+    }
+  }
+
+  /** The backups {@code addAndRetireOldest} may remove, oldest created first; null until its first call. */
+  @State(Scope.Thread)
+  public static class Oldest {
+    private java.util.ArrayDeque<Backup> first;
+
+    @Setup(Level.Trial)
+    public void reset() {
+      first = null;
     }
   }
 
@@ -235,5 +294,23 @@ public class CatalogChangeBenchmark {
     Backup oldest = retirement.addedOrder.pollFirst();
     catalog.remove(oldest.projectId(), oldest.id(), oldest.version());
     return oldest;
+  }
+
+  /**
+   * Adds a new backup, newer than every stored one ({@link Arrivals}), and removes the oldest
+   * created: the backups of the day beside a retention job that deletes the oldest, the catalog at
+   * its size and in creation order throughout. One call is a pair of changes.
+   */
+  @Benchmark
+  public Backup addAndRetireOldest(Arrivals arrivals, Oldest oldest) {
+    if (oldest.first == null) {
+      oldest.first = new java.util.ArrayDeque<>(java.util.Arrays.asList(byCreation));
+    }
+    Backup backup = arrivals.next();
+    catalog.add(backup);
+    oldest.first.addLast(backup);
+    Backup gone = oldest.first.pollFirst();
+    catalog.remove(gone.projectId(), gone.id(), gone.version());
+    return gone;
   }
 }
