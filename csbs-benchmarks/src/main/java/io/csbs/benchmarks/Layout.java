@@ -28,5 +28,12 @@ public enum Layout {
    * The generator's backups added one by one in the order it makes them, which is random in time:
    * every add but a few is out of order (an import of another system's catalog, id by id).
    */
-  RANDOM_ORDER
+  RANDOM_ORDER,
+  /**
+   * The generator's backups and half as many again older ones (the year before), added at once; then
+   * the older ones removed one by one, oldest first (a retention job). The csbs catalog keeps their
+   * positions as a dead prefix, a third of its positions, which no reorganisation lays out again
+   * before it reaches half; the baselines get the same live backups at once.
+   */
+  RETAINED
 }

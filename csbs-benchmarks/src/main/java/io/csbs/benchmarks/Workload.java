@@ -33,6 +33,11 @@ final class Workload {
   final Layout layout;
   /** The backups in the order they reach the engine. */
   final List<Backup> backups;
+  /**
+   * {@link Layout#RETAINED}: the older backups csbs loads with {@link #backups} and then removes,
+   * oldest first; empty in the other layouts.
+   */
+  final List<Backup> retired;
   final Instant now;
   final String projectId;
   /** The tags of the first backup with the most tags: ten when one has ten. */
@@ -65,6 +70,16 @@ final class Workload {
     this.backups = layout == Layout.LATE_5PCT ? List.copyOf(arrange(sorted, layout)) : generated;
     this.now = generator.end();
     this.projectId = BackupGenerator.projectId(0);
+    if (layout == Layout.RETAINED) {
+      // the year before the generator's (365 days by default), of other servers of the same project
+      List<Backup> older = new ArrayList<>(BackupGenerator.builder().seed(SEED + 1).projects(1)
+          .servers(Math.max(10, size / 50)).window(now.minus(java.time.Duration.ofDays(366)), java.time.Duration.ofDays(365))
+          .build().backups(size / 2));
+      older.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+      this.retired = List.copyOf(older);
+    } else {
+      this.retired = List.of();
+    }
 
     Backup tagged = generated.get(0);
     Map<Tag, Integer> frequency = new HashMap<>();
@@ -117,13 +132,21 @@ final class Workload {
 
   /**
    * Loads the backups into an empty {@code backlist} of {@code engine} as the layout says: csbs gets
-   * the late and random layouts' backups one by one, in their order of arrival; the baselines, whose indexes do
-   * not depend on the order, and the PostgreSQL engines, which load once, get them at once.
+   * the late and random layouts' backups one by one, in their order of arrival, and the retained
+   * layout's older backups with the others, then their removals; the baselines, whose indexes do
+   * not depend on the order, and the PostgreSQL engines, which load once, get the live backups at once.
    */
   void loadInto(Engine engine, BacklistEngine backlist) {
     if ((layout == Layout.LATE_5PCT || layout == Layout.RANDOM_ORDER) && engine == Engine.CSBS) {
       for (Backup backup : backups) {
         backlist.load(List.of(backup));
+      }
+    } else if (layout == Layout.RETAINED && engine == Engine.CSBS) {
+      List<Backup> all = new ArrayList<>(retired);
+      all.addAll(backups);
+      backlist.load(all);
+      for (Backup backup : retired) {
+        backlist.remove(backup.projectId(), backup.id(), backup.version());
       }
     } else {
       backlist.load(backups);
