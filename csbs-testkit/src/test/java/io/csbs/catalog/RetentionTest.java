@@ -112,6 +112,66 @@ class RetentionTest {
     });
   }
 
+  /**
+   * Retention while reorganisations run on a thread of their own (a small slack, and late backups,
+   * make them due again and again): each builds a new shard from a copy and catches up the changes
+   * made meanwhile, removals of the oldest among them, on a shard of several row chunks. Answers
+   * stay the plain scan's, and no reorganisation fails (a failed one leaves the old state, whose
+   * answers would still be right, so the failures are collected from the reorganiser's thread).
+   */
+  @RepeatedTest(2)
+  void retentionBesideReorganisationsOnAThreadOfTheirOwn() throws InterruptedException {
+    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.Executor reorganiser = task -> thread.execute(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        failures.add(e);
+        throw e;
+      }
+    });
+    try {
+      Seeds.run(Seeds.pick(), seed -> {
+        SplittableRandom random = new SplittableRandom(seed);
+        BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
+        FakeClock clock = FakeClock.at(generator.end());
+        IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 64, reorganiser);
+        ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+        List<Backup> initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + random.nextInt(RowArray.CHUNK)));
+        indexed.addAll(initial);
+        reference.addAll(initial);
+        initial.sort(ProjectShard.ROW_ORDER);
+        ArrayDeque<Backup> oldestFirst = new ArrayDeque<>(initial);
+        QueryGenerator queries = QueryGenerator.create(seed, initial);
+        int late = 0;
+        while (oldestFirst.size() > initial.size() / 5) {
+          String at = oldestFirst.size() + " of " + initial.size() + " left to retire";
+          retire(oldestFirst, 200 + random.nextInt(initial.size() / 8), indexed, reference, random);
+          for (int i = random.nextInt(200); i > 0; i--, late++) {
+            Backup stored = initial.get(random.nextInt(initial.size()));
+            Backup backup = stored.toBuilder().id("late-" + late).version(1).build();
+            indexed.add(backup);
+            reference.add(backup);
+          }
+          for (int i = random.nextInt(50); i > 0; i--) {
+            Backup fresh = generator.next();
+            indexed.add(fresh);
+            reference.add(fresh);
+          }
+          compare(random, queries, indexed, reference, at);
+          assertTrue(failures.isEmpty(), at + ": a reorganisation failed: " + failures);
+        }
+        walkByMarker(queries, indexed, reference, "at the end");
+        assertTrue(indexed.reorganisations(PROJECT) > 0, "no reorganisation ran");
+      });
+    } finally {
+      thread.shutdown();
+      assertTrue(thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    assertTrue(failures.isEmpty(), "a reorganisation failed: " + failures);
+  }
+
   /** Every sorted row removed, oldest first, then new backups: the newest dead row is the one kept. */
   @Test
   void aShardWhoseSortedRowsAllDiedTakesNewAndLateBackups() {
