@@ -61,9 +61,11 @@ class RetentionTest {
       int retired = 0;
       // well below half the positions: no reorganisation (the few late and random removals stay
       // below the slack of the tail and of the holes)
-      while (retired < initial.size() * 2 / 5) {
+      int limit = initial.size() * 2 / 5;
+      while (retired < limit) {
         String at = "after " + retired + " retired of " + initial.size();
-        retired += retire(oldestFirst, 200 + random.nextInt(initial.size() / 8), indexed, reference, random);
+        int run = Math.min(limit - retired, 200 + random.nextInt(initial.size() / 8));
+        retired += retire(oldestFirst, run, indexed, reference, random);
         for (int i = random.nextInt(20); i > 0; i--) {
           Backup fresh = generator.next();
           indexed.add(fresh);
