@@ -92,18 +92,27 @@ final class Postings {
     count++;
   }
 
+  /**
+   * Removes {@code position}. A list left empty lets go of its array: the values of backups a
+   * retention job removed (a server, a tag, a policy that no live backup has any more) would
+   * otherwise keep a bitmap over every position, or their longest list, until a reorganisation.
+   */
   void remove(int position) {
     if (dense != null) {
       if (Bits.get(dense, position)) {
         Bits.clear(dense, position);
         count--;
       }
-      return;
+    } else {
+      int at = Arrays.binarySearch(sparse, 0, count, position);
+      if (at >= 0) {
+        System.arraycopy(sparse, at + 1, sparse, at, count - at - 1);
+        count--;
+      }
     }
-    int at = Arrays.binarySearch(sparse, 0, count, position);
-    if (at >= 0) {
-      System.arraycopy(sparse, at + 1, sparse, at, count - at - 1);
-      count--;
+    if (count == 0) {
+      dense = null;
+      sparse = NO_INTS;
     }
   }
 

@@ -1,0 +1,73 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.testing.Seeds;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * {@link Postings} against a {@code TreeSet}: adds and removals at random positions, sparse and
+ * dense, emptied and filled again (a value whose backups a retention job removed, then a new
+ * backup with it). Every count, membership and set of positions is the model's, and an emptied list
+ * holds no array. Replay with {@code -Dcsbs.seed=N}.
+ */
+class PostingsModelTest {
+
+  @RepeatedTest(20)
+  void postingsAnswerLikeASortedSetThroughEmptyingAndRefilling() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      Postings postings = new Postings();
+      TreeSet<Integer> model = new TreeSet<>();
+      int rows = 64 + random.nextInt(4096);
+      for (int round = 0; round < 6; round++) {
+        // fill: sparse while rare, dense once past a thirty-second of the rows
+        int adds = random.nextInt(rows / 4 + 1);
+        for (int i = 0; i < adds; i++) {
+          int position = random.nextInt(rows);
+          postings.add(position, rows);
+          model.add(position);
+        }
+        check(postings, model, rows, "round " + round + " filled");
+        // empty it, or most of it, in a random order
+        boolean toEmpty = random.nextBoolean();
+        Integer[] present = model.toArray(new Integer[0]);
+        for (int i = present.length - 1; i > 0; i--) {
+          int j = random.nextInt(i + 1);
+          Integer swap = present[i];
+          present[i] = present[j];
+          present[j] = swap;
+        }
+        int removals = toEmpty ? present.length : random.nextInt(present.length + 1);
+        for (int i = 0; i < removals; i++) {
+          postings.remove(present[i]);
+          model.remove(present[i]);
+          postings.remove(present[i]);  // absent now: no change
+        }
+        check(postings, model, rows, "round " + round + " emptied " + toEmpty);
+        if (model.isEmpty()) {
+          assertFalse(postings.isDense(), "an empty list keeps a bitmap");
+          assertEquals(0, postings.sparse().length, "an empty list keeps an array");
+        }
+      }
+    });
+  }
+
+  private static void check(Postings postings, TreeSet<Integer> model, int rows, String at) {
+    assertEquals(model.size(), postings.count(), at + ": count");
+    MatchSet set = MatchSet.of(postings);
+    TreeSet<Integer> found = new TreeSet<>();
+    for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
+      found.add(position);
+    }
+    assertEquals(model, found, at + ": positions");
+    for (int position = 0; position < rows; position++) {
+      assertEquals(model.contains(position), postings.contains(position), at + ": contains " + position);
+    }
+    assertTrue(postings.estimatedBytes() > 0, at);
+  }
+}
