@@ -288,12 +288,7 @@ public class CatalogChangeBenchmark {
     if (retirement.addedOrder == null) {
       retirement.prepare(this);
     }
-    Backup backup = imports.next();
-    catalog.add(backup);
-    retirement.addedOrder.addLast(backup);
-    Backup oldest = retirement.addedOrder.pollFirst();
-    catalog.remove(oldest.projectId(), oldest.id(), oldest.version());
-    return oldest;
+    return addThenRemoveFirst(imports.next(), retirement.addedOrder);
   }
 
   /**
@@ -306,10 +301,14 @@ public class CatalogChangeBenchmark {
     if (oldest.first == null) {
       oldest.first = new java.util.ArrayDeque<>(java.util.Arrays.asList(byCreation));
     }
-    Backup backup = arrivals.next();
+    return addThenRemoveFirst(arrivals.next(), oldest.first);
+  }
+
+  /** Adds {@code backup}, queues it last in {@code order} and removes the first queued: one pair. */
+  private Backup addThenRemoveFirst(Backup backup, java.util.ArrayDeque<Backup> order) {
     catalog.add(backup);
-    oldest.first.addLast(backup);
-    Backup gone = oldest.first.pollFirst();
+    order.addLast(backup);
+    Backup gone = order.pollFirst();
     catalog.remove(gone.projectId(), gone.id(), gone.version());
     return gone;
   }

@@ -43,14 +43,11 @@ class RetentionTest {
   void retentionOfTheOldestAnswersLikeAScanAndReorganisesOnlyPastHalf() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
-      FakeClock clock = FakeClock.at(generator.end());
-      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, ProjectShard.MIN_REBUILD_SLACK);
-      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-      List<Backup> initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + random.nextInt(RowArray.CHUNK)));
-      indexed.addAll(initial);
-      reference.addAll(initial);
-      initial.sort(ProjectShard.ROW_ORDER);
+      Start start = new Start(seed, random, clock -> new IndexedCatalog(clock, StallRule.DEFAULT, ProjectShard.MIN_REBUILD_SLACK));
+      BackupGenerator generator = start.generator;
+      IndexedCatalog indexed = start.indexed;
+      ReferenceCatalog reference = start.reference;
+      List<Backup> initial = start.initial;
       ArrayDeque<Backup> oldestFirst = new ArrayDeque<>(initial);
       QueryGenerator queries = QueryGenerator.create(seed, initial);
       // the first sort by name makes the one reorganisation that builds the order of the names
@@ -85,12 +82,7 @@ class RetentionTest {
           positions = indexed.positions(PROJECT);
         }
         if (late < 300) {
-          for (int i = random.nextInt(30); i > 0; i--, late++) {
-            Backup stored = initial.get(random.nextInt(initial.size()));
-            Backup backup = stored.toBuilder().id("late-" + late).version(1).build();
-            indexed.add(backup);
-            reference.add(backup);
-          }
+          late += addLate(random.nextInt(30), late, initial, indexed, reference, random);
         }
         for (int i = random.nextInt(10); i > 0; i--) {
           remove(initial.get(random.nextInt(initial.size())), indexed, reference);
@@ -136,26 +128,18 @@ class RetentionTest {
     try {
       Seeds.run(Seeds.pick(), seed -> {
         SplittableRandom random = new SplittableRandom(seed);
-        BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
-        FakeClock clock = FakeClock.at(generator.end());
-        IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 64, reorganiser);
-        ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-        List<Backup> initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + random.nextInt(RowArray.CHUNK)));
-        indexed.addAll(initial);
-        reference.addAll(initial);
-        initial.sort(ProjectShard.ROW_ORDER);
+        Start start = new Start(seed, random, clock -> new IndexedCatalog(clock, StallRule.DEFAULT, 64, reorganiser));
+        BackupGenerator generator = start.generator;
+        IndexedCatalog indexed = start.indexed;
+        ReferenceCatalog reference = start.reference;
+        List<Backup> initial = start.initial;
         ArrayDeque<Backup> oldestFirst = new ArrayDeque<>(initial);
         QueryGenerator queries = QueryGenerator.create(seed, initial);
         int late = 0;
         while (oldestFirst.size() > initial.size() / 5) {
           String at = oldestFirst.size() + " of " + initial.size() + " left to retire";
           retire(oldestFirst, 200 + random.nextInt(initial.size() / 8), indexed, reference, random);
-          for (int i = random.nextInt(200); i > 0; i--, late++) {
-            Backup stored = initial.get(random.nextInt(initial.size()));
-            Backup backup = stored.toBuilder().id("late-" + late).version(1).build();
-            indexed.add(backup);
-            reference.add(backup);
-          }
+          late += addLate(random.nextInt(200), late, initial, indexed, reference, random);
           for (int i = random.nextInt(50); i > 0; i--) {
             Backup fresh = generator.next();
             indexed.add(fresh);
@@ -243,6 +227,39 @@ class RetentionTest {
     }
     assertEquals(reference.usage(PROJECT, UsageQuery.firstServers(50)), indexed.usage(PROJECT, UsageQuery.firstServers(50)),
         at + ": usage");
+  }
+
+  /** Both catalogs loaded with two to three row chunks of a seed's backups, and those backups oldest first. */
+  private static final class Start {
+    final BackupGenerator generator;
+    final IndexedCatalog indexed;
+    final ReferenceCatalog reference;
+    final List<Backup> initial;
+
+    Start(long seed, SplittableRandom random, java.util.function.Function<FakeClock, IndexedCatalog> catalogs) {
+      generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      indexed = catalogs.apply(clock);
+      reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      initial = new ArrayList<>(generator.backups(2 * RowArray.CHUNK + random.nextInt(RowArray.CHUNK)));
+      indexed.addAll(initial);
+      reference.addAll(initial);
+      initial.sort(ProjectShard.ROW_ORDER);
+    }
+  }
+
+  /**
+   * Adds {@code count} late backups (a stored backup's creation time and fields, ids {@code
+   * late-<first>} on) to both catalogs; returns {@code count}.
+   */
+  private static int addLate(int count, int first, List<Backup> stored, IndexedCatalog indexed,
+      ReferenceCatalog reference, SplittableRandom random) {
+    for (int i = 0; i < count; i++) {
+      Backup backup = stored.get(random.nextInt(stored.size())).toBuilder().id("late-" + (first + i)).version(1).build();
+      indexed.add(backup);
+      reference.add(backup);
+    }
+    return count;
   }
 
   /** Equal answers, or the same exception (a marker whose backup the retention removed). */
