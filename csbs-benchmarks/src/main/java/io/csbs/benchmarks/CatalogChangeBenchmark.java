@@ -94,7 +94,7 @@ public class CatalogChangeBenchmark {
     }
     stored = list.toArray(new Backup[0]);
     byCreation = stored.clone();
-    java.util.Arrays.sort(byCreation, java.util.Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    java.util.Arrays.sort(byCreation, Workload.CREATION_ORDER);
   }
 
   /** What {@code importAndRetire} removes, and the backups it may remove in the order they were added. */

@@ -5,7 +5,6 @@ import io.csbs.catalog.VersionConflictException;
 import io.csbs.query.Query;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -154,7 +153,7 @@ public class ReadsDuringWritesBenchmark {
     imported = 0;
     importRandom = new SplittableRandom(42);
     oldestFirst = current.clone();
-    Arrays.sort(oldestFirst, Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    Arrays.sort(oldestFirst, Workload.CREATION_ORDER);
     deleted = 0;
     restored = 0;
     deletions = 0;

@@ -29,6 +29,9 @@ final class Workload {
 
   private static Workload last;
 
+  /** The catalog's row order: creation time, then id (the default list is its reverse). */
+  static final Comparator<Backup> CREATION_ORDER = Comparator.comparing(Backup::createdAt).thenComparing(Backup::id);
+
   final int size;
   final Layout layout;
   /** The backups in the order they reach the engine. */
@@ -66,7 +69,7 @@ final class Workload {
         ? arrange(generator.backups(size), layout) : generator.backups(size));
     // the generator's order is random in time (addAll sorts it); the late layout starts from creation order
     List<Backup> sorted = new ArrayList<>(generated);
-    sorted.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    sorted.sort(CREATION_ORDER);
     this.backups = layout == Layout.LATE_5PCT ? List.copyOf(arrange(sorted, layout)) : generated;
     this.now = generator.end();
     this.projectId = BackupGenerator.projectId(0);
@@ -75,7 +78,7 @@ final class Workload {
       List<Backup> older = new ArrayList<>(BackupGenerator.builder().seed(SEED + 1).projects(1)
           .servers(Math.max(10, size / 50)).window(now.minus(java.time.Duration.ofDays(366)), java.time.Duration.ofDays(365))
           .build().backups(size / 2));
-      older.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+      older.sort(CREATION_ORDER);
       this.retired = List.copyOf(older);
     } else {
       this.retired = List.of();

@@ -207,17 +207,22 @@ final class ProjectShard {
 
   /** The live rows; counted by the shard, so a total of every backup reads no bitmap. */
   MatchSet liveSet() {
-    return MatchSet.shared(live, firstLive >>> 6, Bits.wordsFor(size), liveCount);
+    return MatchSet.shared(live, firstLiveWord(), Bits.wordsFor(size), liveCount);
   }
 
   /** The rows in {@code status}; counted by the shard, like {@link #liveSet()}. */
   MatchSet statusSet(BackupStatus status) {
-    return MatchSet.shared(statusBits[status.ordinal()], firstLive >>> 6, Bits.wordsFor(size), statusCounts[status.ordinal()]);
+    return MatchSet.shared(statusBits[status.ordinal()], firstLiveWord(), Bits.wordsFor(size), statusCounts[status.ordinal()]);
+  }
+
+  /** The first bitmap word a live row may be in: the words below hold the dead prefix only. */
+  private int firstLiveWord() {
+    return firstLive >>> 6;
   }
 
   /** The rows of {@code postings} (an index of this shard's), without the words of the dead prefix. */
   MatchSet setOf(Postings postings) {
-    return MatchSet.of(postings, firstLive >>> 6);
+    return MatchSet.of(postings, firstLiveWord());
   }
 
   int statusCount(BackupStatus status) {
