@@ -40,9 +40,14 @@ final class MatchSet implements Positions {
 
   /** A dense set over an index's bitmap (word 0 at index 0), limited to {@code [fromWord, toWord)}. */
   static MatchSet shared(long[] words, int fromWord, int toWord) {
-    int to = Math.min(toWord, words.length);
-    int from = Math.min(fromWord, to);
-    return new MatchSet(words, 0, from, to, null, 0, false);
+    return sharedWindow(words, 0, fromWord, toWord);
+  }
+
+  /** A dense set over an index's bitmap whose index 0 is word {@code base}, limited to {@code [fromWord, toWord)}. */
+  static MatchSet sharedWindow(long[] words, int base, int fromWord, int toWord) {
+    int to = Math.min(toWord, base + words.length);
+    int from = Math.min(Math.max(fromWord, base), to);
+    return new MatchSet(words, base, from, to, null, 0, false);
   }
 
   /** Like {@link #shared(long[], int, int)}, whose number of positions the index counts already. */
@@ -77,7 +82,8 @@ final class MatchSet implements Positions {
       return EMPTY;
     }
     if (postings.isDense()) {
-      MatchSet set = shared(postings.dense(), fromWord, postings.dense().length);
+      long[] words = postings.dense();
+      MatchSet set = sharedWindow(words, postings.denseBase(), fromWord, postings.denseBase() + words.length);
       set.cardinality = postings.count();
       return set;
     }

@@ -631,16 +631,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       int[] all = new int[rows];
       int at = 0;
       for (TagSets.TagSet set : sets) {
-        Postings postings = set.rows;
-        if (postings.isDense()) {
-          MatchSet dense = shard.setOf(postings);
-          for (int position = dense.next(0); position >= 0; position = dense.next(position + 1)) {
-            all[at++] = position;
-          }
-        } else {
-          System.arraycopy(postings.sparse(), 0, all, at, postings.count());
-          at += postings.count();
-        }
+        at += set.rows.copyTo(all, at);
       }
       java.util.Arrays.sort(all);
       return MatchSet.sparse(all, rows);

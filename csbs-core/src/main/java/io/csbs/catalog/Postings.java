@@ -8,14 +8,25 @@ import java.util.Arrays;
  * more than one row in {@value #DENSE_RATIO}, where the bitmap becomes the smaller of the two. Rows
  * are appended in position order, so adding is an append; removal is rare (a backup removed or
  * re-tagged) and may shift.
+ *
+ * <p>A bitmap starts at the word of its first position ({@link #denseBase()}) and lets go of its
+ * leading words once they are all zero and an eighth of it: a retention job that removes the oldest
+ * backups clears the bitmaps from the front, and a value whose first backup came late needs no
+ * words for the rows before it.
  */
 final class Postings {
   /** A value on more than 1/32 of the rows is kept as a bitmap: 1 bit a row beats 32 bits a match. */
   static final int DENSE_RATIO = 32;
+  /** Leading zero words a bitmap keeps rather than copy itself to drop them (and at most an eighth of it). */
+  private static final int KEPT_ZERO_WORDS = 64;
   private static final int[] NO_INTS = new int[0];
 
   private int[] sparse = NO_INTS;
   private long[] dense;
+  /** The word of row positions {@code dense[0]} holds. */
+  private int denseBase;
+  /** How many of the bitmap's first words are zero (none while it starts at its first position's word). */
+  private int zeroWords;
   private int count;
 
   int count() {
@@ -34,21 +45,41 @@ final class Postings {
   /** Sets the bits of these rows in {@code words}, which covers every row (a dense tail past it is left out). */
   void orInto(long[] words) {
     if (isDense()) {
-      long[] dense = dense();
-      for (int w = 0; w < Math.min(dense.length, words.length); w++) {
-        words[w] |= dense[w];
+      for (int i = 0; i < Math.min(dense.length, words.length - denseBase); i++) {
+        words[denseBase + i] |= dense[i];
       }
     } else {
-      int[] sparse = sparse();
-      for (int i = 0; i < count(); i++) {
+      for (int i = 0; i < count; i++) {
         Bits.set(words, sparse[i]);
       }
     }
   }
 
-  /** The bitmap while {@link #isDense()}; may be longer than the rows. */
+  /** Writes the positions in ascending order into {@code target} from index {@code at}; returns how many. */
+  int copyTo(int[] target, int at) {
+    if (!isDense()) {
+      System.arraycopy(sparse, 0, target, at, count);
+      return count;
+    }
+    int n = at;
+    for (int i = 0; i < dense.length; i++) {
+      long bits = dense[i];
+      while (bits != 0) {
+        target[n++] = ((denseBase + i) << 6) + Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1;
+      }
+    }
+    return n - at;
+  }
+
+  /** The bitmap while {@link #isDense()}, whose index 0 is word {@link #denseBase()}; may be longer than the rows. */
   long[] dense() {
     return dense;
+  }
+
+  /** The word of row positions that {@link #dense()}{@code [0]} holds. */
+  int denseBase() {
+    return denseBase;
   }
 
   /** About the bytes this list takes on the heap: its array and its object. */
@@ -58,7 +89,8 @@ final class Postings {
 
   boolean contains(int position) {
     if (dense != null) {
-      return Bits.get(dense, position);
+      int word = (position >>> 6) - denseBase;
+      return word >= 0 && word < dense.length && (dense[word] & (1L << position)) != 0;
     }
     return Arrays.binarySearch(sparse, 0, count, position) >= 0;
   }
@@ -66,9 +98,10 @@ final class Postings {
   /** Adds {@code position}; {@code rows} is the number of positions in use, for the dense threshold. */
   void add(int position, int rows) {
     if (dense != null) {
-      dense = Bits.ensure(dense, position);
-      if (!Bits.get(dense, position)) {
-        Bits.set(dense, position);
+      int word = wordFor(position);
+      if ((dense[word] & (1L << position)) == 0) {
+        dense[word] |= 1L << position;
+        zeroWords = Math.min(zeroWords, word);
         count++;
       }
       return;
@@ -99,9 +132,13 @@ final class Postings {
    */
   void remove(int position) {
     if (dense != null) {
-      if (Bits.get(dense, position)) {
-        Bits.clear(dense, position);
+      int word = (position >>> 6) - denseBase;
+      if (word >= 0 && word < dense.length && (dense[word] & (1L << position)) != 0) {
+        dense[word] &= ~(1L << position);
         count--;
+        if (word == zeroWords && dense[word] == 0 && count > 0) {
+          dropLeadingZeroWords();
+        }
       }
     } else {
       int at = Arrays.binarySearch(sparse, 0, count, position);
@@ -112,6 +149,8 @@ final class Postings {
     }
     if (count == 0) {
       dense = null;
+      denseBase = 0;
+      zeroWords = 0;
       sparse = NO_INTS;
     }
   }
@@ -126,12 +165,47 @@ final class Postings {
     }
   }
 
+  /**
+   * The index in {@link #dense} of {@code position}'s word, grown to hold it: by half again at the
+   * end (rows are appended), or to exactly the word at the front (a late row below the first word).
+   */
+  private int wordFor(int position) {
+    int word = (position >>> 6) - denseBase;
+    if (word < 0) {
+      long[] grown = new long[dense.length - word];
+      System.arraycopy(dense, 0, grown, -word, dense.length);
+      dense = grown;
+      denseBase += word;
+      zeroWords -= word;
+      return 0;
+    }
+    if (word >= dense.length) {
+      dense = Arrays.copyOf(dense, Math.max(word + 1, dense.length + (dense.length >>> 1) + 16));
+    }
+    return word;
+  }
+
+  /** Counts the zero words the front of the bitmap grew by; lets go of them past an eighth of it. */
+  private void dropLeadingZeroWords() {
+    while (dense[zeroWords] == 0) {
+      zeroWords++;  // the list is not empty: a word ahead is not zero
+    }
+    if (zeroWords >= KEPT_ZERO_WORDS && zeroWords * 8L >= dense.length) {
+      dense = Arrays.copyOfRange(dense, zeroWords, dense.length);
+      denseBase += zeroWords;
+      zeroWords = 0;
+    }
+  }
+
   private void toDense(int rows) {
-    long[] words = new long[Bits.wordsFor(Math.max(rows, 64)) + 1];
+    int first = sparse[0] >>> 6;
+    long[] words = new long[Math.max(Bits.wordsFor(Math.max(rows, 64)) + 1 - first, (sparse[count - 1] >>> 6) + 1 - first)];
     for (int i = 0; i < count; i++) {
-      Bits.set(words, sparse[i]);
+      words[(sparse[i] >>> 6) - first] |= 1L << sparse[i];
     }
     dense = words;
+    denseBase = first;
+    zeroWords = 0;
     sparse = NO_INTS;
   }
 

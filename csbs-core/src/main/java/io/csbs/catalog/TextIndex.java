@@ -421,16 +421,7 @@ final class TextIndex {
       } else if (held == NO_ROWS) {
         continue;
       }
-      Postings p = multi.get(-2 - held);
-      if (p.isDense()) {
-        for (int position = Bits.nextSetBit(p.dense(), 0, p.dense().length); position >= 0;
-            position = Bits.nextSetBit(p.dense(), position + 1, p.dense().length)) {
-          positions[n++] = position;
-        }
-      } else {
-        System.arraycopy(p.sparse(), 0, positions, n, p.count());
-        n += p.count();
-      }
+      n += multi.get(-2 - held).copyTo(positions, n);
     }
     Arrays.sort(positions, 0, n);
     return MatchSet.sparse(positions, n);

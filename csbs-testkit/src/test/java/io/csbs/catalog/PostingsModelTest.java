@@ -33,10 +33,10 @@ class PostingsModelTest {
           model.add(position);
         }
         check(postings, model, rows, "round " + round + " filled");
-        // empty it, or most of it, in a random order
+        // empty it, or most of it, in a random order or oldest first (a retention job)
         boolean toEmpty = random.nextBoolean();
         Integer[] present = model.toArray(new Integer[0]);
-        for (int i = present.length - 1; i > 0; i--) {
+        for (int i = random.nextInt(3) == 0 ? 0 : present.length - 1; i > 0; i--) {
           int j = random.nextInt(i + 1);
           Integer swap = present[i];
           present[i] = present[j];
@@ -54,6 +54,45 @@ class PostingsModelTest {
           assertEquals(0, postings.sparse().length, "an empty list keeps an array");
         }
       }
+    });
+  }
+
+  /**
+   * A bitmap cleared from the front (the oldest backups retired) lets go of its leading words, and
+   * takes rows below its first word again (a late backup).
+   */
+  @RepeatedTest(5)
+  void aBitmapClearedFromTheFrontShrinksAndGrowsBackAtTheFront() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      Postings postings = new Postings();
+      TreeSet<Integer> model = new TreeSet<>();
+      int rows = 50_000 + random.nextInt(100_000);
+      for (int position = 0; position < rows; position++) {
+        if (random.nextInt(4) == 0) {
+          postings.add(position, position + 1);
+          model.add(position);
+        }
+      }
+      assertTrue(postings.isDense(), "a quarter of the rows is dense");
+      long full = postings.estimatedBytes();
+      int retired = rows * 3 / 4 + random.nextInt(rows / 8);
+      while (!model.isEmpty() && model.first() < retired) {
+        postings.remove(model.pollFirst());
+      }
+      check(postings, model, rows, "retired below " + retired);
+      // it keeps fewer than 64 zero words at its front, or fewer than an eighth of its words
+      int leadingZeroWords = (model.first() >>> 6) - postings.denseBase();
+      assertTrue(leadingZeroWords < 64 || leadingZeroWords * 8L < postings.dense().length,
+          leadingZeroWords + " zero words kept at the front of " + postings.dense().length);
+      assertTrue(postings.estimatedBytes() < full,
+          "bitmap of " + postings.estimatedBytes() + " bytes after retiring three quarters of " + full);
+      for (int i = 0; i < 200; i++) {
+        int late = random.nextInt(rows);
+        postings.add(late, rows);
+        model.add(late);
+      }
+      check(postings, model, rows, "late rows added");
     });
   }
 
