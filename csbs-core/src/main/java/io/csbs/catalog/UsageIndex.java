@@ -54,6 +54,8 @@ final class UsageIndex {
   private final TreeSet<Total> largestFirst = new TreeSet<>(AS_PLACED);
   /** The servers whose totals changed since they were placed in {@link #largestFirst}. */
   private final List<Total> moved = new ArrayList<>();
+  /** How many totals in {@link #moved} are retired (no backups left): dropped from it past a quarter. */
+  private int retiredInMoved;
   private long backups;
   private long sizeMb;
 
@@ -101,6 +103,7 @@ final class UsageIndex {
       total.moved = false;
     }
     moved.clear();
+    retiredInMoved = 0;
     byServer.forEach((serverId, total) -> {
       total.placedBackups = total.backups;
       total.placedSizeMb = total.sizeMb;
@@ -116,15 +119,33 @@ final class UsageIndex {
     }
     total.backups += backupsDelta;
     total.sizeMb += sizeDelta;
+    backups += backupsDelta;
+    sizeMb += sizeDelta;
     if (total.backups == 0) {
-      byServer.remove(serverId);  // leaves the ordered set when it is next re-placed
-    }
-    if (!total.moved) {
+      retire(total);
+    } else if (!total.moved) {
       total.moved = true;
       moved.add(total);
     }
-    backups += backupsDelta;
-    sizeMb += sizeDelta;
+  }
+
+  /**
+   * Lets go of the total of a server left without backups now rather than at the next report: a
+   * retention job removes the servers of the oldest backups by the thousand, and a service that
+   * never asks for a report would keep their totals (about 100 bytes a server) until the next
+   * reorganisation. Changes hold the write lock: no report reads the ordered set meanwhile.
+   */
+  private void retire(Total total) {
+    byServer.remove(total.serverId);
+    if (total.placedBackups > 0) {
+      largestFirst.remove(total);  // found by the totals it was placed with
+      total.placedBackups = 0;
+    }
+    if (total.moved && ++retiredInMoved > Math.max(1024, moved.size() / 4)) {
+      // a retired total is never changed again (a new backup of its server makes a new one)
+      moved.removeIf(t -> t.backups == 0);
+      retiredInMoved = 0;
+    }
   }
 
   /** Re-places the servers whose totals changed in the ordered set; before every read of it. */
@@ -141,6 +162,7 @@ final class UsageIndex {
       total.moved = false;
     }
     moved.clear();
+    retiredInMoved = 0;
   }
 
   /** The report of every live backup; {@code nameOf} gives a server's name from its id. */
