@@ -22,12 +22,23 @@ final class Postings {
   private static final int[] NO_INTS = new int[0];
 
   private int[] sparse = NO_INTS;
-  private long[] dense;
-  /** The word of row positions {@code dense[0]} holds. */
-  private int denseBase;
-  /** How many of the bitmap's first words are zero (none while it starts at its first position's word). */
-  private int zeroWords;
+  /** The bitmap once dense: in an object of its own, so that the many sparse lists carry no field of it. */
+  private Bitmap dense;
   private int count;
+
+  /** A dense list's words. */
+  private static final class Bitmap {
+    long[] words;
+    /** The word of row positions {@code words[0]} holds. */
+    int base;
+    /** How many of the first words are zero (none while it starts at its first position's word). */
+    int zeroWords;
+
+    Bitmap(long[] words, int base) {
+      this.words = words;
+      this.base = base;
+    }
+  }
 
   int count() {
     return count;
@@ -45,8 +56,10 @@ final class Postings {
   /** Sets the bits of these rows in {@code words}, which covers every row (a dense tail past it is left out). */
   void orInto(long[] words) {
     if (isDense()) {
-      for (int i = 0; i < Math.min(dense.length, words.length - denseBase); i++) {
-        words[denseBase + i] |= dense[i];
+      long[] own = dense.words;
+      int base = dense.base;
+      for (int i = 0; i < Math.min(own.length, words.length - base); i++) {
+        words[base + i] |= own[i];
       }
     } else {
       for (int i = 0; i < count; i++) {
@@ -61,11 +74,12 @@ final class Postings {
       System.arraycopy(sparse, 0, target, at, count);
       return count;
     }
+    long[] words = dense.words;
     int n = at;
-    for (int i = 0; i < dense.length; i++) {
-      long bits = dense[i];
+    for (int i = 0; i < words.length; i++) {
+      long bits = words[i];
       while (bits != 0) {
-        target[n++] = ((denseBase + i) << 6) + Long.numberOfTrailingZeros(bits);
+        target[n++] = ((dense.base + i) << 6) + Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
       }
     }
@@ -74,23 +88,23 @@ final class Postings {
 
   /** The bitmap while {@link #isDense()}, whose index 0 is word {@link #denseBase()}; may be longer than the rows. */
   long[] dense() {
-    return dense;
+    return dense.words;
   }
 
   /** The word of row positions that {@link #dense()}{@code [0]} holds. */
   int denseBase() {
-    return denseBase;
+    return dense.base;
   }
 
-  /** About the bytes this list takes on the heap: its array and its object. */
+  /** About the bytes this list takes on the heap: its array and its object(s). */
   long estimatedBytes() {
-    return 32 + (dense != null ? 16 + 8L * dense.length : 16 + 4L * sparse.length);
+    return 32 + (dense != null ? 24 + 16 + 8L * dense.words.length : 16 + 4L * sparse.length);
   }
 
   boolean contains(int position) {
     if (dense != null) {
-      int word = (position >>> 6) - denseBase;
-      return word >= 0 && word < dense.length && (dense[word] & (1L << position)) != 0;
+      int word = (position >>> 6) - dense.base;
+      return word >= 0 && word < dense.words.length && (dense.words[word] & (1L << position)) != 0;
     }
     return Arrays.binarySearch(sparse, 0, count, position) >= 0;
   }
@@ -99,9 +113,10 @@ final class Postings {
   void add(int position, int rows) {
     if (dense != null) {
       int word = wordFor(position);
-      if ((dense[word] & (1L << position)) == 0) {
-        dense[word] |= 1L << position;
-        zeroWords = Math.min(zeroWords, word);
+      long[] words = dense.words;
+      if ((words[word] & (1L << position)) == 0) {
+        words[word] |= 1L << position;
+        dense.zeroWords = Math.min(dense.zeroWords, word);
         count++;
       }
       return;
@@ -132,11 +147,12 @@ final class Postings {
    */
   void remove(int position) {
     if (dense != null) {
-      int word = (position >>> 6) - denseBase;
-      if (word >= 0 && word < dense.length && (dense[word] & (1L << position)) != 0) {
-        dense[word] &= ~(1L << position);
+      long[] words = dense.words;
+      int word = (position >>> 6) - dense.base;
+      if (word >= 0 && word < words.length && (words[word] & (1L << position)) != 0) {
+        words[word] &= ~(1L << position);
         count--;
-        if (word == zeroWords && dense[word] == 0 && count > 0) {
+        if (word == dense.zeroWords && words[word] == 0 && count > 0) {
           dropLeadingZeroWords();
         }
       }
@@ -149,8 +165,6 @@ final class Postings {
     }
     if (count == 0) {
       dense = null;
-      denseBase = 0;
-      zeroWords = 0;
       sparse = NO_INTS;
     }
   }
@@ -166,35 +180,39 @@ final class Postings {
   }
 
   /**
-   * The index in {@link #dense} of {@code position}'s word, grown to hold it: by half again at the
-   * end (rows are appended), or to exactly the word at the front (a late row below the first word).
+   * The index in the bitmap of {@code position}'s word, grown to hold it: by half again at the end
+   * (rows are appended), or to exactly the word at the front (a late row below the first word).
    */
   private int wordFor(int position) {
-    int word = (position >>> 6) - denseBase;
+    long[] words = dense.words;
+    int word = (position >>> 6) - dense.base;
     if (word < 0) {
-      long[] grown = new long[dense.length - word];
-      System.arraycopy(dense, 0, grown, -word, dense.length);
-      dense = grown;
-      denseBase += word;
-      zeroWords -= word;
+      long[] grown = new long[words.length - word];
+      System.arraycopy(words, 0, grown, -word, words.length);
+      dense.words = grown;
+      dense.base += word;
+      dense.zeroWords -= word;
       return 0;
     }
-    if (word >= dense.length) {
-      dense = Arrays.copyOf(dense, Math.max(word + 1, dense.length + (dense.length >>> 1) + 16));
+    if (word >= words.length) {
+      dense.words = Arrays.copyOf(words, Math.max(word + 1, words.length + (words.length >>> 1) + 16));
     }
     return word;
   }
 
   /** Counts the zero words the front of the bitmap grew by; lets go of them past an eighth of it. */
   private void dropLeadingZeroWords() {
-    while (dense[zeroWords] == 0) {
+    long[] words = dense.words;
+    int zeroWords = dense.zeroWords;
+    while (words[zeroWords] == 0) {
       zeroWords++;  // the list is not empty: a word ahead is not zero
     }
-    if (zeroWords >= KEPT_ZERO_WORDS && zeroWords * 8L >= dense.length) {
-      dense = Arrays.copyOfRange(dense, zeroWords, dense.length);
-      denseBase += zeroWords;
+    if (zeroWords >= KEPT_ZERO_WORDS && zeroWords * 8L >= words.length) {
+      dense.words = Arrays.copyOfRange(words, zeroWords, words.length);
+      dense.base += zeroWords;
       zeroWords = 0;
     }
+    dense.zeroWords = zeroWords;
   }
 
   private void toDense(int rows) {
@@ -203,10 +221,7 @@ final class Postings {
     for (int i = 0; i < count; i++) {
       words[(sparse[i] >>> 6) - first] |= 1L << sparse[i];
     }
-    dense = words;
-    denseBase = first;
-    zeroWords = 0;
+    dense = new Bitmap(words, first);
     sparse = NO_INTS;
   }
-
 }
