@@ -54,13 +54,19 @@ final class EntryOrder {
     this.size = size;
   }
 
-  /** Entries {@code 0 .. entries - 1} in the order of {@code textOf}, sorted at once. */
-  static EntryOrder sorted(int entries, IntFunction<String> textOf) {
-    String[] texts = new String[entries];
-    int[] order = new int[entries];
-    for (int entry = 0; entry < entries; entry++) {
+  /**
+   * Entries {@code 0 .. entries - 1} in the order of {@code textOf}, sorted at once; those without a
+   * text (null: entries an index let go of) are left out.
+   */
+  static EntryOrder sorted(int numbers, IntFunction<String> textOf) {
+    String[] texts = new String[numbers];
+    int[] order = new int[numbers];
+    int entries = 0;
+    for (int entry = 0; entry < numbers; entry++) {
       texts[entry] = textOf.apply(entry);
-      order[entry] = entry;
+      if (texts[entry] != null) {
+        order[entries++] = entry;
+      }
     }
     // a merge sort of entry numbers by their texts: stable, and no boxed numbers for a million names
     mergeSort(order, new int[entries], 0, entries, texts);
@@ -68,7 +74,7 @@ final class EntryOrder {
     long[][] blocks = new long[Math.max(4, blockCount)][];
     int[] widths = new int[blocks.length];
     int[] lengths = new int[blocks.length];
-    int width = widthOf(entries - 1);
+    int width = widthOf(numbers - 1);
     for (int b = 0; b < blockCount; b++) {
       int from = b * FILL;
       int length = Math.min(FILL, entries - from);

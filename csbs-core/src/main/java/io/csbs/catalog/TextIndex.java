@@ -193,8 +193,12 @@ final class TextIndex {
     }
     int held = rows.get(entry);
     if (held == position) {
-      keepText(entry, text);
-      rows.set(entry, NO_ROWS);
+      if (groups == null && order == null) {
+        forget(entry, text);
+      } else {
+        keepText(entry, text);
+        rows.set(entry, NO_ROWS);
+      }
     } else if (held < NO_ROWS) {
       multi.get(-2 - held).remove(position);  // its text stays in multiTexts
     }
@@ -214,6 +218,27 @@ final class TextIndex {
     }
   }
 
+  /**
+   * Lets go of an entry of one row about to lose it, in an index without groups and before any sort
+   * by name: out of the table of texts (while its row, which gives its text, is still there), its
+   * text and lower case dropped. With mostly distinct names, each backup a retention job removed
+   * kept its name (a string, about 60 bytes) until a reorganisation. The entry's number stays
+   * unused (the trigram lists may still name its block: a search checks a block's entries, and
+   * skips those without rows), and the name, if it comes again, takes a new entry. Entries of
+   * several rows are few and keep their text; an index in the order of its texts keeps every
+   * entry's text, which the order compares.
+   */
+  private void forget(int entry, String text) {
+    slots.remove(null, text);
+    rows.set(entry, NO_ROWS);
+    if (texts.peek(entry) != null) {
+      texts.set(entry, null);
+    }
+    if (lowerCase.peek(entry) != null) {
+      lowerCase.set(entry, null);  // a chunk of the lower cases is allocated only where one is set
+    }
+  }
+
   /** Keeps the text of an entry of one row about to lose it, which its text was read from. */
   private void keepText(int entry, String text) {
     if (textOfRow != null) {
@@ -223,7 +248,8 @@ final class TextIndex {
 
   /**
    * Sorts the entries by their text, once: from then on {@link #order()} holds every entry, new
-   * ones included. Only for an index without groups, whose texts are distinct.
+   * ones included, but those forgotten before (see {@link #forget}). Only for an index without
+   * groups, whose texts are distinct.
    */
   synchronized void buildOrder() {
     if (groups != null) {

@@ -46,12 +46,24 @@ class TextIndexModelTest {
     boolean textsFromRows = !grouped && random.nextBoolean();
     TextIndex index = textsFromRows ? new TextIndex(false, 1 << random.nextInt(4), position -> rows.get(position)[1])
         : new TextIndex(grouped, 1 << random.nextInt(4));
-    // every text ever added, which the order of an index without groups holds from when it is built
+    // the texts the index holds an entry of, which the order of an index without groups holds from
+    // when it is built: every text added, but that before the order an entry of one row that lost it
+    // is let go of (an entry once of several rows keeps its text)
     TreeSet<String> added = new TreeSet<>();
+    Map<String, Integer> rowsOfText = new HashMap<>();
+    java.util.Set<String> severalRows = new java.util.HashSet<>();
+    boolean[] ordered = {false};
+    java.util.function.Consumer<String[]> removeText = key -> {
+      int left = rowsOfText.merge(key[1], -1, Integer::sum);
+      if (left == 0 && !grouped && !ordered[0] && !severalRows.contains(key[1])) {
+        added.remove(key[1]);
+      }
+    };
     int buildOrderAt = grouped ? -1 : random.nextInt(steps + 1);
     for (int step = 0; step < steps; step++) {
       if (step == buildOrderAt) {
         index.buildOrder();
+        ordered[0] = true;
       }
       int action = random.nextInt(10);
       if (action < 6 || rows.isEmpty()) {
@@ -61,6 +73,7 @@ class TextIndexModelTest {
           position = random.nextInt(rows.size());  // a freed position taken again, or a late row
           if (rows.get(position) != null) {
             index.remove(rows.get(position)[0], rows.get(position)[1], position);
+            removeText.accept(rows.get(position));
           }
           rows.set(position, key);
         } else {
@@ -68,12 +81,20 @@ class TextIndexModelTest {
           rows.add(key);
         }
         index.add(key[0], key[1], position, rows.size());
-        added.add(key[1]);
+        if (rowsOfText.merge(key[1], 1, Integer::sum) > 1) {
+          severalRows.add(key[1]);
+        }
+        if (!added.contains(key[1])) {
+          severalRows.remove(key[1]);  // a new entry
+          added.add(key[1]);
+          rowsOfText.put(key[1], 1);
+        }
       } else {
         int position = random.nextInt(rows.size());
         String[] key = rows.get(position);
         if (key != null) {
           index.remove(key[0], key[1], position);
+          removeText.accept(key);
           rows.set(position, null);
         } else {
           index.remove(grouped ? "g0" : null, "never-added", position);  // absent: no change
