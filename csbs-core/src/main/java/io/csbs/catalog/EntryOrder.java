@@ -211,6 +211,33 @@ final class EntryOrder {
     size++;
   }
 
+  /**
+   * Takes out {@code entry}, whose text is {@code text} (still readable, like every other entry's,
+   * while it is taken out). A block left empty leaves the order; blocks are not merged (a
+   * reorganisation builds the order afresh).
+   */
+  void remove(int entry, String text) {
+    int block = blockOf(text);
+    int index = indexAfter(block, text, false);
+    if (index >= lengths[block] || at(block, index) != entry) {
+      throw new IllegalStateException("entry " + entry + " is not in the order at its text");
+    }
+    long[] words = blocks[block];
+    int width = widths[block];
+    for (int i = index + 1; i < lengths[block]; i++) {
+      put(words, width, i - 1, get(words, width, i));
+    }
+    lengths[block]--;
+    size--;
+    if (lengths[block] == 0 && blockCount > 1) {
+      System.arraycopy(blocks, block + 1, blocks, block, blockCount - block - 1);
+      System.arraycopy(widths, block + 1, widths, block, blockCount - block - 1);
+      System.arraycopy(lengths, block + 1, lengths, block, blockCount - block - 1);
+      blockCount--;
+      blocks[blockCount] = null;
+    }
+  }
+
   /** The entry at a cursor. */
   int at(long cursor) {
     return at((int) (cursor >>> 32), (int) cursor);

@@ -193,7 +193,7 @@ final class TextIndex {
     }
     int held = rows.get(entry);
     if (held == position) {
-      if (groups == null && order == null) {
+      if (groups == null) {
         forget(entry, text);
       } else {
         keepText(entry, text);
@@ -219,16 +219,18 @@ final class TextIndex {
   }
 
   /**
-   * Lets go of an entry of one row about to lose it, in an index without groups and before any sort
-   * by name: out of the table of texts (while its row, which gives its text, is still there), its
-   * text and lower case dropped. With mostly distinct names, each backup a retention job removed
-   * kept its name (a string, about 60 bytes) until a reorganisation. The entry's number stays
-   * unused (the trigram lists may still name its block: a search checks a block's entries, and
-   * skips those without rows), and the name, if it comes again, takes a new entry. Entries of
-   * several rows are few and keep their text; an index in the order of its texts keeps every
-   * entry's text, which the order compares.
+   * Lets go of an entry of one row about to lose it, in an index without groups: out of the order of
+   * texts, if built, and out of the table of texts (while its row, which gives its text, is still
+   * there), its text and lower case dropped. With mostly distinct names, each backup a retention job
+   * removed kept its name (a string, about 60 bytes) until a reorganisation. The entry's number
+   * stays unused (the trigram lists may still name its block: a search checks a block's entries,
+   * and skips those without rows), and the name, if it comes again, takes a new entry. Entries of
+   * several rows are few and keep their text.
    */
   private void forget(int entry, String text) {
+    if (order != null) {
+      order.remove(entry, text);
+    }
     slots.remove(null, text);
     rows.set(entry, NO_ROWS);
     if (texts.peek(entry) != null) {
@@ -248,8 +250,8 @@ final class TextIndex {
 
   /**
    * Sorts the entries by their text, once: from then on {@link #order()} holds every entry, new
-   * ones included, but those forgotten before (see {@link #forget}). Only for an index without
-   * groups, whose texts are distinct.
+   * ones included, but those let go of (see {@link #forget}). Only for an index without groups,
+   * whose texts are distinct.
    */
   synchronized void buildOrder() {
     if (groups != null) {

@@ -1,0 +1,88 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.csbs.testing.Seeds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * {@link EntryOrder} against a {@code TreeMap} of texts: built at once, then entries inserted and
+ * taken out at random or oldest name first, across many blocks, until blocks empty (and leave the
+ * order) and the order is empty; then filled again. Every walk, both ways, and every ceiling and
+ * floor is the model's. Replay with {@code -Dcsbs.seed=N}.
+ */
+class EntryOrderModelTest {
+
+  @RepeatedTest(10)
+  void insertionsAndRemovalsKeepTheOrderOfTheTexts() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      List<String> texts = new ArrayList<>();  // entry number to text
+      TreeMap<String, Integer> model = new TreeMap<>();
+      int initial = random.nextInt(3 * EntryOrder.BLOCK);
+      for (int i = 0; i < initial; i++) {
+        newText(random, texts, model);
+      }
+      EntryOrder order = EntryOrder.sorted(texts.size(), texts::get);
+      for (int round = 0; round < 4; round++) {
+        int adds = random.nextInt(4 * EntryOrder.BLOCK);
+        for (int i = 0; i < adds; i++) {
+          order.insert(newText(random, texts, model));
+        }
+        check(order, texts, model, random, "round " + round + " filled");
+        // take out most or all, at random or the first names first (blocks empty from the front)
+        boolean firstFirst = random.nextBoolean();
+        int removals = random.nextInt(3) == 0 ? model.size() : random.nextInt(model.size() + 1);
+        for (int i = 0; i < removals; i++) {
+          String text = firstFirst ? model.firstKey() : randomKey(random, model);
+          order.remove(model.remove(text), text);
+        }
+        check(order, texts, model, random, "round " + round + " emptied, first first " + firstFirst);
+      }
+    });
+  }
+
+  private static int newText(SplittableRandom random, List<String> texts, TreeMap<String, Integer> model) {
+    String text;
+    do {
+      text = "autobk_" + Integer.toHexString(random.nextInt(1 << 20));
+    } while (model.containsKey(text));
+    texts.add(text);
+    model.put(text, texts.size() - 1);
+    return texts.size() - 1;
+  }
+
+  private static String randomKey(SplittableRandom random, TreeMap<String, Integer> model) {
+    String probe = "autobk_" + Integer.toHexString(random.nextInt(1 << 20));
+    String key = model.ceilingKey(probe);
+    return key != null ? key : model.firstKey();
+  }
+
+  private static void check(EntryOrder order, List<String> texts, TreeMap<String, Integer> model,
+      SplittableRandom random, String at) {
+    List<Integer> walked = new ArrayList<>();
+    for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
+      walked.add(order.at(c));
+    }
+    assertEquals(new ArrayList<>(model.values()), walked, at + ": walked");
+    List<Integer> backwards = new ArrayList<>();
+    for (long c = order.last(); c != EntryOrder.END; c = order.previous(c)) {
+      backwards.add(order.at(c));
+    }
+    assertEquals(new ArrayList<>(model.descendingMap().values()), backwards, at + ": walked backwards");
+    for (int i = 0; i < 50; i++) {
+      String probe = "autobk_" + Integer.toHexString(random.nextInt(1 << 20));
+      boolean inclusive = random.nextBoolean();
+      var ceiling = inclusive ? model.ceilingEntry(probe) : model.higherEntry(probe);
+      long c = order.ceiling(probe, inclusive);
+      assertEquals(ceiling == null ? null : ceiling.getValue(), c == EntryOrder.END ? null : order.at(c), at + ": ceiling " + probe);
+      var floor = inclusive ? model.floorEntry(probe) : model.lowerEntry(probe);
+      c = order.floor(probe, inclusive);
+      assertEquals(floor == null ? null : floor.getValue(), c == EntryOrder.END ? null : order.at(c), at + ": floor " + probe);
+    }
+  }
+}
