@@ -82,8 +82,10 @@ final class MatchSet implements Positions {
       return EMPTY;
     }
     if (postings.isDense()) {
+      // the list's words from index 1 on (index 0 is its header): index i is word base - 1 + i
       long[] words = postings.dense();
-      MatchSet set = sharedWindow(words, postings.denseBase(), fromWord, postings.denseBase() + words.length);
+      int base = postings.denseBase();
+      MatchSet set = sharedWindow(words, base - 1, Math.max(fromWord, base), base - 1 + words.length);
       set.cardinality = postings.count();
       return set;
     }

@@ -12,7 +12,10 @@ import java.util.Arrays;
  * <p>A bitmap starts at the word of its first position ({@link #denseBase()}) and lets go of its
  * leading words once they are all zero and an eighth of it: a retention job that removes the oldest
  * backups clears the bitmaps from the front, and a value whose first backup came late needs no
- * words for the rows before it.
+ * words for the rows before it. The bitmap's first long is a header that holds where it starts and
+ * how many of its first words are zero, so that neither takes a field of the (mostly sparse) lists
+ * nor an object of its own: the header shares the array's first cache line with its length, which
+ * every access reads for the bounds check anyway.
  */
 final class Postings {
   /** A value on more than 1/32 of the rows is kept as a bitmap: 1 bit a row beats 32 bits a match. */
@@ -22,22 +25,25 @@ final class Postings {
   private static final int[] NO_INTS = new int[0];
 
   private int[] sparse = NO_INTS;
-  /** The bitmap once dense: in an object of its own, so that the many sparse lists carry no field of it. */
-  private Bitmap dense;
+  /**
+   * Once dense: {@code dense[0]} is the header, the word of row positions {@code dense[1]} holds
+   * ({@link #base}) in its high half and how many of the words from {@code dense[1]} on are zero in
+   * its low half ({@link #zeroWords}; none while it starts at its first position's word); the words
+   * follow.
+   */
+  private long[] dense;
   private int count;
 
-  /** A dense list's words. */
-  private static final class Bitmap {
-    long[] words;
-    /** The word of row positions {@code words[0]} holds. */
-    int base;
-    /** How many of the first words are zero (none while it starts at its first position's word). */
-    int zeroWords;
+  private static int base(long[] dense) {
+    return (int) (dense[0] >>> 32);
+  }
 
-    Bitmap(long[] words, int base) {
-      this.words = words;
-      this.base = base;
-    }
+  private static int zeroWords(long[] dense) {
+    return (int) dense[0];
+  }
+
+  private static void setHeader(long[] dense, int base, int zeroWords) {
+    dense[0] = (long) base << 32 | zeroWords;
   }
 
   int count() {
@@ -56,10 +62,9 @@ final class Postings {
   /** Sets the bits of these rows in {@code words}, which covers every row (a dense tail past it is left out). */
   void orInto(long[] words) {
     if (isDense()) {
-      long[] own = dense.words;
-      int base = dense.base;
-      for (int i = 0; i < Math.min(own.length, words.length - base); i++) {
-        words[base + i] |= own[i];
+      int base = base(dense);
+      for (int i = 1; i < Math.min(dense.length, words.length - base + 1); i++) {
+        words[base + i - 1] |= dense[i];
       }
     } else {
       for (int i = 0; i < count; i++) {
@@ -74,37 +79,40 @@ final class Postings {
       System.arraycopy(sparse, 0, target, at, count);
       return count;
     }
-    long[] words = dense.words;
+    int first = (base(dense) - 1) << 6;  // the position of bit 0 of dense[0]
     int n = at;
-    for (int i = 0; i < words.length; i++) {
-      long bits = words[i];
+    for (int i = 1; i < dense.length; i++) {
+      long bits = dense[i];
       while (bits != 0) {
-        target[n++] = ((dense.base + i) << 6) + Long.numberOfTrailingZeros(bits);
+        target[n++] = first + (i << 6) + Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
       }
     }
     return n - at;
   }
 
-  /** The bitmap while {@link #isDense()}, whose index 0 is word {@link #denseBase()}; may be longer than the rows. */
+  /**
+   * The bitmap while {@link #isDense()}: index {@code i >= 1} holds word {@code denseBase() - 1 + i}
+   * of row positions (index 0 is a header, not bits); may be longer than the rows.
+   */
   long[] dense() {
-    return dense.words;
+    return dense;
   }
 
-  /** The word of row positions that {@link #dense()}{@code [0]} holds. */
+  /** The word of row positions that {@link #dense()}{@code [1]} holds. */
   int denseBase() {
-    return dense.base;
+    return base(dense);
   }
 
-  /** About the bytes this list takes on the heap: its array and its object(s). */
+  /** About the bytes this list takes on the heap: its array and its object. */
   long estimatedBytes() {
-    return 32 + (dense != null ? 24 + 16 + 8L * dense.words.length : 16 + 4L * sparse.length);
+    return 32 + (dense != null ? 16 + 8L * dense.length : 16 + 4L * sparse.length);
   }
 
   boolean contains(int position) {
     if (dense != null) {
-      int word = (position >>> 6) - dense.base;
-      return word >= 0 && word < dense.words.length && (dense.words[word] & (1L << position)) != 0;
+      int index = (position >>> 6) - base(dense) + 1;
+      return index >= 1 && index < dense.length && (dense[index] & (1L << position)) != 0;
     }
     return Arrays.binarySearch(sparse, 0, count, position) >= 0;
   }
@@ -112,11 +120,12 @@ final class Postings {
   /** Adds {@code position}; {@code rows} is the number of positions in use, for the dense threshold. */
   void add(int position, int rows) {
     if (dense != null) {
-      int word = wordFor(position);
-      long[] words = dense.words;
-      if ((words[word] & (1L << position)) == 0) {
-        words[word] |= 1L << position;
-        dense.zeroWords = Math.min(dense.zeroWords, word);
+      int index = indexFor(position);
+      if ((dense[index] & (1L << position)) == 0) {
+        dense[index] |= 1L << position;
+        if (index - 1 < zeroWords(dense)) {
+          setHeader(dense, base(dense), index - 1);
+        }
         count++;
       }
       return;
@@ -147,12 +156,11 @@ final class Postings {
    */
   void remove(int position) {
     if (dense != null) {
-      long[] words = dense.words;
-      int word = (position >>> 6) - dense.base;
-      if (word >= 0 && word < words.length && (words[word] & (1L << position)) != 0) {
-        words[word] &= ~(1L << position);
+      int index = (position >>> 6) - base(dense) + 1;
+      if (index >= 1 && index < dense.length && (dense[index] & (1L << position)) != 0) {
+        dense[index] &= ~(1L << position);
         count--;
-        if (word == dense.zeroWords && words[word] == 0 && count > 0) {
+        if (dense[index] == 0 && index - 1 == zeroWords(dense) && count > 0) {
           dropLeadingZeroWords();
         }
       }
@@ -183,45 +191,46 @@ final class Postings {
    * The index in the bitmap of {@code position}'s word, grown to hold it: by half again at the end
    * (rows are appended), or to exactly the word at the front (a late row below the first word).
    */
-  private int wordFor(int position) {
-    long[] words = dense.words;
-    int word = (position >>> 6) - dense.base;
-    if (word < 0) {
-      long[] grown = new long[words.length - word];
-      System.arraycopy(words, 0, grown, -word, words.length);
-      dense.words = grown;
-      dense.base += word;
-      dense.zeroWords -= word;
-      return 0;
+  private int indexFor(int position) {
+    int base = base(dense);
+    int index = (position >>> 6) - base + 1;
+    if (index < 1) {
+      int grow = 1 - index;
+      long[] grown = new long[dense.length + grow];
+      System.arraycopy(dense, 1, grown, 1 + grow, dense.length - 1);
+      setHeader(grown, base - grow, zeroWords(dense) + grow);
+      dense = grown;
+      return 1;
     }
-    if (word >= words.length) {
-      dense.words = Arrays.copyOf(words, Math.max(word + 1, words.length + (words.length >>> 1) + 16));
+    if (index >= dense.length) {
+      dense = Arrays.copyOf(dense, Math.max(index + 1, dense.length + (dense.length >>> 1) + 16));
     }
-    return word;
+    return index;
   }
 
   /** Counts the zero words the front of the bitmap grew by; lets go of them past an eighth of it. */
   private void dropLeadingZeroWords() {
-    long[] words = dense.words;
-    int zeroWords = dense.zeroWords;
-    while (words[zeroWords] == 0) {
+    int zeroWords = zeroWords(dense);
+    while (dense[1 + zeroWords] == 0) {
       zeroWords++;  // the list is not empty: a word ahead is not zero
     }
-    if (zeroWords >= KEPT_ZERO_WORDS && zeroWords * 8L >= words.length) {
-      dense.words = Arrays.copyOfRange(words, zeroWords, words.length);
-      dense.base += zeroWords;
+    int base = base(dense);
+    if (zeroWords >= KEPT_ZERO_WORDS && zeroWords * 8L >= dense.length) {
+      dense = Arrays.copyOfRange(dense, zeroWords, dense.length);  // the header's slot, then the words kept
+      base += zeroWords;
       zeroWords = 0;
     }
-    dense.zeroWords = zeroWords;
+    setHeader(dense, base, zeroWords);
   }
 
   private void toDense(int rows) {
     int first = sparse[0] >>> 6;
-    long[] words = new long[Math.max(Bits.wordsFor(Math.max(rows, 64)) + 1 - first, (sparse[count - 1] >>> 6) + 1 - first)];
+    long[] words = new long[1 + Math.max(Bits.wordsFor(Math.max(rows, 64)) + 1 - first, (sparse[count - 1] >>> 6) + 1 - first)];
     for (int i = 0; i < count; i++) {
-      words[(sparse[i] >>> 6) - first] |= 1L << sparse[i];
+      words[1 + (sparse[i] >>> 6) - first] |= 1L << sparse[i];
     }
-    dense = new Bitmap(words, first);
+    setHeader(words, first, 0);
+    dense = words;
     sparse = NO_INTS;
   }
 }
