@@ -40,19 +40,24 @@ final class MatchSet implements Positions {
 
   /** A dense set over an index's bitmap (word 0 at index 0), limited to {@code [fromWord, toWord)}. */
   static MatchSet shared(long[] words, int fromWord, int toWord) {
-    return sharedWindow(words, 0, fromWord, toWord);
-  }
-
-  /** A dense set over an index's bitmap whose index 0 is word {@code base}, limited to {@code [fromWord, toWord)}. */
-  static MatchSet sharedWindow(long[] words, int base, int fromWord, int toWord) {
-    int to = Math.min(toWord, base + words.length);
-    int from = Math.min(Math.max(fromWord, base), to);
-    return new MatchSet(words, base, from, to, null, 0, false);
+    int to = Math.min(toWord, words.length);
+    int from = Math.min(fromWord, to);
+    return new MatchSet(words, 0, from, to, null, 0, false);
   }
 
   /** Like {@link #shared(long[], int, int)}, whose number of positions the index counts already. */
   static MatchSet shared(long[] words, int fromWord, int toWord, int cardinality) {
-    MatchSet set = shared(words, fromWord, toWord);
+    return sharedWindow(words, 0, fromWord, toWord, cardinality);
+  }
+
+  /**
+   * A dense set over an index's bitmap whose index 0 is word {@code base}, limited to {@code
+   * [fromWord, toWord)}, whose number of positions the index counts already.
+   */
+  static MatchSet sharedWindow(long[] words, int base, int fromWord, int toWord, int cardinality) {
+    int to = Math.min(toWord, base + words.length);
+    int from = Math.min(Math.max(fromWord, base), to);
+    MatchSet set = new MatchSet(words, base, from, to, null, 0, false);
     set.cardinality = cardinality;
     return set;
   }
@@ -78,18 +83,7 @@ final class MatchSet implements Positions {
    * dead prefix): a dense list's words below it are left out of every scan.
    */
   static MatchSet of(Postings postings, int fromWord) {
-    if (postings == null || postings.count() == 0) {
-      return EMPTY;
-    }
-    if (postings.isDense()) {
-      // the list's words from index 1 on (index 0 is its header): index i is word base - 1 + i
-      long[] words = postings.dense();
-      int base = postings.denseBase();
-      MatchSet set = sharedWindow(words, base - 1, Math.max(fromWord, base), base - 1 + words.length);
-      set.cardinality = postings.count();
-      return set;
-    }
-    return sparse(postings.sparse(), postings.count());
+    return postings == null ? EMPTY : postings.toSet(fromWord);
   }
 
   boolean isDense() {

@@ -92,6 +92,22 @@ final class Postings {
   }
 
   /**
+   * These positions as a set sharing this list's array (not to be changed), none of them below word
+   * {@code fromWord} (a shard's dead prefix): a bitmap's words below it are left out of every scan.
+   */
+  MatchSet toSet(int fromWord) {
+    if (count == 0) {
+      return MatchSet.EMPTY;
+    }
+    if (dense == null) {
+      return MatchSet.sparse(sparse, count);
+    }
+    // index i of the array holds word base - 1 + i: the window leaves out index 0, the header
+    int base = base(dense);
+    return MatchSet.sharedWindow(dense, base - 1, Math.max(fromWord, base), base - 1 + dense.length, count);
+  }
+
+  /**
    * The bitmap while {@link #isDense()}: index {@code i >= 1} holds word {@code denseBase() - 1 + i}
    * of row positions (index 0 is a header, not bits); may be longer than the rows.
    */
@@ -109,9 +125,14 @@ final class Postings {
     return 32 + (dense != null ? 16 + 8L * dense.length : 16 + 4L * sparse.length);
   }
 
+  /** The index in {@link #dense} of {@code position}'s word: below 1 or past the end when outside it. */
+  private int indexOf(int position) {
+    return (position >>> 6) - base(dense) + 1;
+  }
+
   boolean contains(int position) {
     if (dense != null) {
-      int index = (position >>> 6) - base(dense) + 1;
+      int index = indexOf(position);
       return index >= 1 && index < dense.length && (dense[index] & (1L << position)) != 0;
     }
     return Arrays.binarySearch(sparse, 0, count, position) >= 0;
@@ -156,7 +177,7 @@ final class Postings {
    */
   void remove(int position) {
     if (dense != null) {
-      int index = (position >>> 6) - base(dense) + 1;
+      int index = indexOf(position);
       if (index >= 1 && index < dense.length && (dense[index] & (1L << position)) != 0) {
         dense[index] &= ~(1L << position);
         count--;
@@ -192,13 +213,12 @@ final class Postings {
    * (rows are appended), or to exactly the word at the front (a late row below the first word).
    */
   private int indexFor(int position) {
-    int base = base(dense);
-    int index = (position >>> 6) - base + 1;
+    int index = indexOf(position);
     if (index < 1) {
       int grow = 1 - index;
       long[] grown = new long[dense.length + grow];
       System.arraycopy(dense, 1, grown, 1 + grow, dense.length - 1);
-      setHeader(grown, base - grow, zeroWords(dense) + grow);
+      setHeader(grown, base(dense) - grow, zeroWords(dense) + grow);
       dense = grown;
       return 1;
     }
