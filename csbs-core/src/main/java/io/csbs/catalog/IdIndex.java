@@ -111,12 +111,13 @@ final class IdIndex {
     migrateSome();
     int needed = positionBitsFor(position);
     if (needed > current.positionBits) {
-      // as roomy as a growth would make it: a table as full as the old one would fill during the
-      // drain, and growing then would have to finish the drain at once
-      grow(Math.max(current.capacity, capacityFor(size() + 1)), needed);
+      // as many slots if the drain leaves room (it moves the ids while the new table takes an eighth
+      // of its slots more: a table as full as the old one would fill during the drain, and growing
+      // then would have to finish the drain at once), else twice as many
+      grow(roomyDuringDrain(size() + 1, current.capacity) ? current.capacity : doubled(current.capacity), needed);
     }
     if (!fits(current.size + 1, current.capacity)) {
-      grow(capacityFor(size() + 1), current.positionBits);
+      grow(doubled(current.capacity), current.positionBits);
     }
     current.insert(hash(group, id), position);
     current.size++;
@@ -228,7 +229,7 @@ final class IdIndex {
     old = current;
     oldLive = old.size;
     migrated = 0;
-    current = new Table(Math.max(capacity, 16), bits);
+    current = old.grown(Math.max(capacity, 16), bits);
     if (oldLive == 0) {
       old = null;
     }
@@ -250,11 +251,14 @@ final class IdIndex {
   }
 
   private void migrate(int end) {
+    boolean derived = current.derivedFrom(old);
     for (int slot = migrated; slot < end; slot++) {
       int entry = old.get(slot);
       if (entry != EMPTY && !old.isTombstone(entry)) {
         int position = old.positionOf(entry);
-        current.insert(hashAt(position), position);
+        if (!derived || !current.insertDerived(old, slot, entry)) {
+          current.insert(hashAt(position), position);
+        }
         current.size++;
         oldLive--;
       }
@@ -278,9 +282,21 @@ final class IdIndex {
     return ids * 8 <= capacity * 7L;
   }
 
-  /** Slots for {@code ids} ids at 3/8 full, so that the table takes many puts before it grows again. */
-  private static int capacityFor(int ids) {
-    return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, ids * 8L / 3));
+  /**
+   * Whether a new table of {@code capacity} slots that holds no id yet stays within {@link #fits}
+   * while a table of as many slots holding {@code ids} drains into it: at most 5/8 full, since the
+   * drain moves them over {@code capacity / }{@value #MIGRATE_SLOTS} puts.
+   */
+  private static boolean roomyDuringDrain(long ids, int capacity) {
+    return ids * 8 <= capacity * 5L;
+  }
+
+  /**
+   * Twice the slots: a grown table is then 7/16 full, and each id's slot in it follows from its slot
+   * and fingerprint in the old one (see {@link Table#insertDerived}), without reading its key.
+   */
+  private static int doubled(int capacity) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * capacity);
   }
 
   private static int positionBitsFor(int position) {
@@ -288,8 +304,9 @@ final class IdIndex {
   }
 
   /**
-   * One table: slots of {@code fingerprint, distance, position + 1} (from the high bits to the low),
-   * 0 for an empty slot, in
+   * One table: slots of {@code fingerprint, distance, position + 1} (from the high bits to the low,
+   * with unused zero bits between the first two when the fingerprint is narrower than the room the
+   * others leave), 0 for an empty slot, in
    * pages of {@value #PAGE} slots that a large table allocates as they are first written: a new
    * table of 5M ids' slots, zeroed at once, would cost milliseconds (57 MB) under the write lock,
    * a page costs microseconds, and a table being filled by a drain allocates its pages over many
@@ -299,12 +316,16 @@ final class IdIndex {
     static final int PAGE_BITS = 14;
     static final int PAGE = 1 << PAGE_BITS;
 
+    /**
+     * The narrowest fingerprint a table grown without reading keys takes; one that would be
+     * narrower reads every key instead (tables of very wide positions, whose room for a
+     * fingerprint is narrower than this anyway, always do).
+     */
+    static final int MIN_DERIVED_FINGERPRINT_BITS = 4;
+
     final int[][] pages;
     final int capacity;
-    /**
-     * The fingerprint is the hash's low bits, the slot comes from its high bits, so the two are
-     * apart; the position field is at least as wide as the largest position stored.
-     */
+    /** The position field is at least as wide as the largest position stored. */
     final int positionBits;
     /**
      * The largest distance from its home an entry records exactly; a farther one records this. Half
@@ -312,20 +333,93 @@ final class IdIndex {
      * slots of their home.
      */
     private final int farDistance;
-    /** Where the fingerprint starts: above the position and the distance. */
+    /**
+     * How wide the fingerprint is: the bits the position and the distance leave, or fewer in a
+     * table grown without reading keys (see {@link #grown}).
+     */
+    private final int fingerprintBits;
+    /** Where the fingerprint starts: it takes the top {@link #fingerprintBits} bits. */
     private final int fingerprintShift;
     int size;
 
     Table(int capacity, int positionBits) {
+      this(capacity, positionBits, Integer.MAX_VALUE);
+    }
+
+    private Table(int capacity, int positionBits, int fingerprintBitsAtMost) {
       this.capacity = capacity;
       this.positionBits = positionBits;
-      int distanceBits = Math.min(4, (32 - positionBits) / 2);
+      int distanceBits = distanceBits(positionBits);
       this.farDistance = (1 << distanceBits) - 1;
-      this.fingerprintShift = positionBits + distanceBits;  // below 32: positions take 31 bits at most
+      // at least one bit: positions take 31 bits at most
+      this.fingerprintBits = Math.min(fingerprintBitsAtMost, 32 - positionBits - distanceBits);
+      this.fingerprintShift = 32 - fingerprintBits;
       this.pages = new int[(capacity + PAGE - 1) >>> PAGE_BITS][];
       if (capacity < PAGE) {
         pages[0] = new int[capacity];
       }
+    }
+
+    /**
+     * A new, empty table of {@code capacity} slots and {@code positionBits} of position for this
+     * one's ids to drain into. A key's home slot and fingerprint are the bits of {@code hash *
+     * capacity} at and below bit 32 (see {@link #home}), so with as many slots, or twice as many,
+     * they follow from the old slot's: the same home and fingerprint, or twice the home plus the
+     * fingerprint's top bit, and the fingerprint's other bits. Such a table takes a fingerprint no
+     * wider than the old one leaves it (one bit narrower after a doubling), so that the drain reads
+     * no key but those of entries {@link #farDistance} or farther from their home, whose home the
+     * entry does not tell: a few percent of them at 7/8 full. Reading every key costs three cache
+     * misses an id on a large shard (the row, the backup, the id), the better part of a table's
+     * growth. A table of any other size, or whose fingerprint would be narrower than {@value
+     * #MIN_DERIVED_FINGERPRINT_BITS} bits, takes the full fingerprint and reads every key.
+     */
+    Table grown(int capacity, int positionBits) {
+      int derivable = capacity == this.capacity ? fingerprintBits
+          : capacity == 2L * this.capacity ? fingerprintBits - 1 : 0;
+      int room = 32 - positionBits - distanceBits(positionBits);
+      // the old fingerprint leaves at least the room this table has, or enough of it
+      return derivable >= Math.min(room, MIN_DERIVED_FINGERPRINT_BITS)
+          ? new Table(capacity, positionBits, derivable)
+          : new Table(capacity, positionBits);
+    }
+
+    /** Half the bits the position leaves, at most 4 (see {@link #farDistance}). */
+    private static int distanceBits(int positionBits) {
+      return Math.min(4, (32 - positionBits) / 2);
+    }
+
+    /** Whether this table's keys' homes and fingerprints follow from their slots in {@code old}. */
+    boolean derivedFrom(Table old) {
+      return (capacity == old.capacity && fingerprintBits <= old.fingerprintBits)
+          || (capacity == 2L * old.capacity && fingerprintBits <= old.fingerprintBits - 1);
+    }
+
+    /**
+     * Inserts the id of {@code entry}, at {@code slot} of {@code old}, from what the entry records
+     * (see {@link #grown}); false, inserting nothing, if the entry is too far from its home to tell
+     * where that is.
+     */
+    boolean insertDerived(Table old, int slot, int entry) {
+      int recorded = old.distanceOf(entry);
+      if (recorded == old.farDistance) {
+        return false;
+      }
+      int oldHome = slot - recorded < 0 ? slot - recorded + old.capacity : slot - recorded;
+      int oldFingerprint = entry >>> old.fingerprintShift;
+      int home;
+      int below;  // the old fingerprint's bits that are the new one's top bits, and how many
+      int belowBits;
+      if (capacity == old.capacity) {
+        home = oldHome;
+        below = oldFingerprint;
+        belowBits = old.fingerprintBits;
+      } else {
+        belowBits = old.fingerprintBits - 1;
+        home = 2 * oldHome + (oldFingerprint >>> belowBits);
+        below = oldFingerprint & ((1 << belowBits) - 1);
+      }
+      insertAt(home, below >>> (belowBits - fingerprintBits), old.positionOf(entry));
+      return true;
     }
 
     int get(int slot) {
@@ -394,11 +488,15 @@ final class IdIndex {
     }
 
     void insert(int hash, int position) {
-      int slot = home(hash);
+      insertAt(home(hash), fingerprint(hash), position);
+    }
+
+    private void insertAt(int home, int fingerprint, int position) {
+      int slot = home;
       while (get(slot) != EMPTY) {
         slot = nextSlot(slot);
       }
-      putAt(slot, hash, position);
+      set(slot, entry(fingerprint, distance(home, slot), position));
     }
 
     /** Stores the key of {@code hash} at {@code position} in the empty {@code slot} of its probe run. */
@@ -471,7 +569,10 @@ final class IdIndex {
       return (entry & ((1 << positionBits) - 1)) == 0;
     }
 
-    /** The slot a hash starts probing at: its high bits scaled to the table, no power of two needed. */
+    /**
+     * The slot a hash starts probing at: its high bits scaled to the table, no power of two needed:
+     * the integer part of {@code hash * capacity / 2^32}.
+     */
     int home(int hash) {
       return (int) (((hash & 0xFFFF_FFFFL) * capacity) >>> 32);
     }
@@ -480,8 +581,12 @@ final class IdIndex {
       return slot + 1 == capacity ? 0 : slot + 1;
     }
 
+    /**
+     * The top bits of the fraction that {@link #home} drops: independent of the home among the keys
+     * of one home, and the next bit of the home in a table of twice the slots (see {@link #grown}).
+     */
     int fingerprint(int hash) {
-      return hash & (-1 >>> fingerprintShift);
+      return (int) ((hash & 0xFFFF_FFFFL) * capacity) >>> fingerprintShift;
     }
   }
 
