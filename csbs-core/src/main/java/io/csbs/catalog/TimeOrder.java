@@ -5,22 +5,25 @@ import java.util.function.IntPredicate;
 
 /**
  * Int values (row positions) kept in the order of an instant each (epoch second, then nano), then of
- * a tie-break the caller gives, in blocks of at most {@value #BLOCK} entries, each three parallel
- * primitive arrays: an insertion or removal moves at most a block and the block table, whatever the
+ * a key (an {@code int}, unsigned) and last of a tie-break the caller gives, in blocks of at most
+ * {@value #BLOCK} entries, each three parallel primitive arrays (the nano and the key share a
+ * {@code long}): an insertion or removal moves at most a block and the block table, whatever the
  * number of entries, and a search by instant reads only these arrays (no row, no {@code Instant}).
  * The instant of each block's first entry is also kept in two arrays of the block table, so that a
  * search finds its block in them (a few kilobytes, in cache) rather than reading the first entry of
  * a block at each step of the search: with a tail of millions of late rows that read was a cache
  * miss a step, thirteen of them, and a sixth of the time of a late add.
- * {@link TailOrder} keeps the tail's rows in it by creation time; {@link RunningJobs} the running
- * jobs by the instant of their last progress, so that the stalled ones are a prefix.
+ * {@link TailOrder} keeps the tail's rows in it by creation time, keyed by the first characters of
+ * their ids (the tie reads a row's id, cache misses, only when those are equal); {@link RunningJobs}
+ * the running jobs by the instant of their last progress, keyed by position (no tie), so that the
+ * stalled ones are a prefix.
  *
  * <p>A cursor is a {@code long}: the block in the high half, the index in it in the low half;
  * {@link #END} stands for none.
  *
  * <pre>{@code
  * TimeOrder order = new TimeOrder();
- * order.insert(at.getEpochSecond(), at.getNano(), position, stored -> Integer.compare(stored, position));
+ * order.insert(at.getEpochSecond(), at.getNano(), position, position, null);  // the key alone orders
  * int before = order.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
  * for (long c = order.last(); c != TimeOrder.END; c = order.previous(c)) {
  *   int value = order.at(c);  // from the latest instant to the earliest
@@ -31,8 +34,10 @@ final class TimeOrder {
   /** No entry: past either end. */
   static final long END = -1L;
   private static final int BLOCK = 512;
+  /** Entries of one instant and key a removal looks through before it seeks with the tie. */
+  private static final int LOCATE_WITHOUT_TIE = 8;
 
-  /** Orders a stored value against the one searched for, when their instants are equal. */
+  /** Orders a stored value against the one searched for, when their instants and keys are equal. */
   @FunctionalInterface
   interface Tie {
     /** Negative, zero or positive as {@code stored} comes before, at or after the value searched for. */
@@ -40,17 +45,18 @@ final class TimeOrder {
   }
 
   private long[][] seconds = new long[4][];
-  private int[][] nanos = new int[4][];
+  /** The nano in the high half, the key in the low: one signed compare orders both (nanos are below 2^30). */
+  private long[][] nanoKeys = new long[4][];
   private int[][] values = new int[4][];
   private int[] lengths = new int[4];
   /** The largest value of each block: a search for the largest values skips the blocks below them. */
   private int[] maxima = new int[4];
   /**
-   * The instant of each block's first entry ({@code seconds[b][0]}, {@code nanos[b][0]}), for the
-   * search among blocks; kept by every change to a block's first entry.
+   * The instant and key of each block's first entry ({@code seconds[b][0]}, {@code nanoKeys[b][0]}),
+   * for the search among blocks; kept by every change to a block's first entry.
    */
   private long[] firstSeconds = new long[4];
-  private int[] firstNanos = new int[4];
+  private long[] firstNanoKeys = new long[4];
   private int blockCount;
   private int size;
 
@@ -60,16 +66,16 @@ final class TimeOrder {
 
   /** About the bytes the blocks take on the heap. */
   long estimatedBytes() {
-    long bytes = 48 + 6 * (16 + 4L * lengths.length) + 16 + 8L * lengths.length;
+    long bytes = 48 + 5 * (16 + 4L * lengths.length) + 2 * (16 + 8L * lengths.length);
     for (int b = 0; b < blockCount; b++) {
-      bytes += 3 * 16 + 16L * seconds[b].length;
+      bytes += 3 * 16 + 20L * seconds[b].length;
     }
     return bytes;
   }
 
   /**
    * Packs the entries into full blocks of exact size: blocks filled by inserts in random order are
-   * three quarters full and keep room for a quarter more (about 7 bytes an entry of 16). For an
+   * three quarters full and keep room for a quarter more (about 9 bytes an entry of 20). For an
    * order that will mostly not grow again (after a batch that built a whole shard); a later insert
    * splits a full block, a copy of half a block.
    */
@@ -80,7 +86,7 @@ final class TimeOrder {
     }
     int blocks = Math.max(1, (size + BLOCK - 1) / BLOCK);
     long[][] packedSeconds = new long[Math.max(4, blocks)][];
-    int[][] packedNanos = new int[packedSeconds.length][];
+    long[][] packedNanoKeys = new long[packedSeconds.length][];
     int[][] packedValues = new int[packedSeconds.length][];
     int[] packedLengths = new int[packedSeconds.length];
     int to = 0;
@@ -90,11 +96,11 @@ final class TimeOrder {
         if (packedSeconds[to] == null) {
           int length = Math.max(16, Math.min(BLOCK, size - to * BLOCK));
           packedSeconds[to] = new long[length];
-          packedNanos[to] = new int[length];
+          packedNanoKeys[to] = new long[length];
           packedValues[to] = new int[length];
         }
         packedSeconds[to][at] = seconds[b][i];
-        packedNanos[to][at] = nanos[b][i];
+        packedNanoKeys[to][at] = nanoKeys[b][i];
         packedValues[to][at] = values[b][i];
         packedLengths[to] = ++at;
         if (at == BLOCK) {
@@ -104,13 +110,13 @@ final class TimeOrder {
       }
     }
     seconds = packedSeconds;
-    nanos = packedNanos;
+    nanoKeys = packedNanoKeys;
     values = packedValues;
     lengths = packedLengths;
     blockCount = blocks;
     maxima = new int[packedSeconds.length];
     firstSeconds = new long[packedSeconds.length];
-    firstNanos = new int[packedSeconds.length];
+    firstNanoKeys = new long[packedSeconds.length];
     for (int b = 0; b < blockCount; b++) {
       maxima[b] = maximum(b);
       noteFirst(b);
@@ -119,46 +125,61 @@ final class TimeOrder {
 
   void clear() {
     seconds = new long[4][];
-    nanos = new int[4][];
+    nanoKeys = new long[4][];
     values = new int[4][];
     lengths = new int[4];
     maxima = new int[4];
     firstSeconds = new long[4];
-    firstNanos = new int[4];
+    firstNanoKeys = new long[4];
     blockCount = 0;
     size = 0;
   }
 
-  /** Adds {@code value} at ({@code second}, {@code nano}), after the stored values {@code tie} puts before it. */
+  /** Adds {@code value} at ({@code second}, {@code nano}) with key 0, after the stored values {@code tie} puts before it. */
   void insert(long second, int nano, int value, Tie tie) {
+    insert(second, nano, 0, value, tie);
+  }
+
+  /**
+   * Adds {@code value} at ({@code second}, {@code nano}) with {@code key}, after the stored values of
+   * that instant whose key is lower (unsigned), and after those of its key that {@code tie} puts
+   * before it (null: after every one of its key).
+   */
+  void insert(long second, int nano, int key, int value, Tie tie) {
     if (blockCount == 0) {
       seconds[0] = new long[16];
-      nanos[0] = new int[16];
+      nanoKeys[0] = new long[16];
       values[0] = new int[16];
       lengths[0] = 0;
       blockCount = 1;
     }
-    long at = seek(second, nano, tie);
+    long nanoKey = nanoKey(nano, key);
+    long at = tie == null ? seekAfter(second, nanoKey) : seekNanoKey(second, nanoKey, tie);
     if (at == END) {
-      insertAt(blockCount - 1, lengths[blockCount - 1], second, nano, value);
+      insertAt(blockCount - 1, lengths[blockCount - 1], second, nanoKey, value);
     } else {
-      insertAt(block(at), index(at), second, nano, value);
+      insertAt(block(at), index(at), second, nanoKey, value);
     }
   }
 
+  /** {@link #remove(long, int, int, int, Tie)} of a value stored with key 0. */
+  void remove(long second, int nano, int value, Tie tie) {
+    remove(second, nano, 0, value, tie);
+  }
+
   /**
-   * Removes {@code value}, stored at ({@code second}, {@code nano}); {@code tie} finds the first
-   * stored value it might be among those of that instant.
+   * Removes {@code value}, stored at ({@code second}, {@code nano}) with {@code key}; {@code tie}
+   * finds the first stored value it might be among those of that instant and key (null: the first).
    *
    * @throws IllegalStateException if it is not there
    */
-  void remove(long second, int nano, int value, Tie tie) {
-    long at = locate(second, nano, value, tie);
+  void remove(long second, int nano, int key, int value, Tie tie) {
+    long at = locate(second, nanoKey(nano, key), value, tie);
     int b = block(at);
     int i = index(at);
     int length = lengths[b];
     System.arraycopy(seconds[b], i + 1, seconds[b], i, length - i - 1);
-    System.arraycopy(nanos[b], i + 1, nanos[b], i, length - i - 1);
+    System.arraycopy(nanoKeys[b], i + 1, nanoKeys[b], i, length - i - 1);
     System.arraycopy(values[b], i + 1, values[b], i, length - i - 1);
     lengths[b] = length - 1;
     size--;
@@ -172,39 +193,80 @@ final class TimeOrder {
       shiftBlocks(b + 1, -1);
       blockCount--;
       seconds[blockCount] = null;
-      nanos[blockCount] = null;
+      nanoKeys[blockCount] = null;
       values[blockCount] = null;
     }
   }
 
-  /** Stores {@code to} in place of {@code from}, stored at ({@code second}, {@code nano}): the same place in the order. */
-  void replace(long second, int nano, int from, int to, Tie tie) {
-    long at = locate(second, nano, from, tie);
+  /**
+   * Stores {@code to} in place of {@code from}, stored at ({@code second}, {@code nano}) with {@code
+   * key}: the same place in the order.
+   */
+  void replace(long second, int nano, int key, int from, int to, Tie tie) {
+    long at = locate(second, nanoKey(nano, key), from, tie);
     values[block(at)][index(at)] = to;
     maxima[block(at)] = maximum(block(at));
   }
 
-  private long locate(long second, int nano, int value, Tie tie) {
-    for (long at = seek(second, nano, tie); at != END; at = next(at)) {
+  /**
+   * The entry of {@code value} at ({@code second}, {@code nanoKey}): among the first few entries of
+   * that instant and key (most often the only one: no tie is called, and a tie of the tail reads a
+   * row even to find its own entry), else from where {@code tie} seeks it.
+   */
+  private long locate(long second, long nanoKey, int value, Tie tie) {
+    long at = seekNanoKey(second, nanoKey, null);
+    for (int passed = 0; at != END && (tie == null || passed < LOCATE_WITHOUT_TIE); at = next(at), passed++) {
       int b = block(at);
       int i = index(at);
-      if (seconds[b][i] != second || nanos[b][i] != nano) {
+      if (seconds[b][i] != second || nanoKeys[b][i] != nanoKey) {
+        at = END;
         break;
       }
       if (values[b][i] == value) {
         return at;
       }
     }
-    throw new IllegalStateException("no value " + value + " at " + second + "s " + nano + "ns in the order");
+    for (at = at == END ? END : seekNanoKey(second, nanoKey, tie); at != END; at = next(at)) {
+      int b = block(at);
+      int i = index(at);
+      if (seconds[b][i] != second || nanoKeys[b][i] != nanoKey) {
+        break;
+      }
+      if (values[b][i] == value) {
+        return at;
+      }
+    }
+    throw new IllegalStateException("no value " + value + " at " + second + "s " + (nanoKey >>> 32) + "ns, key "
+        + (int) nanoKey + " in the order");
   }
 
   /**
    * The first entry not before ({@code second}, {@code nano}) and, at that instant, not before what
-   * {@code tie} orders (null: the instant's first entry); {@link #END} if none.
+   * {@code tie} orders among the entries of key 0 (null: the instant's first entry); {@link #END} if none.
    */
   long seek(long second, int nano, Tie tie) {
-    return firstEntryNotBefore(b -> compareFirst(b, second, nano, tie) < 0,
-        (b, i) -> compare(b, i, second, nano, tie) < 0);
+    return seekNanoKey(second, nanoKey(nano, 0), tie);
+  }
+
+  /**
+   * The first entry not before ({@code second}, {@code nano}), then {@code key} (unsigned), and, among
+   * the entries of that instant and key, not before what {@code tie} orders (null: the first); {@link
+   * #END} if none.
+   */
+  long seek(long second, int nano, int key, Tie tie) {
+    return seekNanoKey(second, nanoKey(nano, key), tie);
+  }
+
+  /** The first entry not before ({@code second}, {@code nanoKey}) and what {@code tie} orders. */
+  private long seekNanoKey(long second, long nanoKey, Tie tie) {
+    return firstEntryNotBefore(b -> compareFirst(b, second, nanoKey, tie) < 0,
+        (b, i) -> compare(b, i, second, nanoKey, tie) < 0);
+  }
+
+  /** The first entry after every entry at ({@code second}, {@code nanoKey}) and before. */
+  private long seekAfter(long second, long nanoKey) {
+    return firstEntryNotBefore(b -> compareFirst(b, second, nanoKey, null) <= 0,
+        (b, i) -> compare(b, i, second, nanoKey, null) <= 0);
   }
 
   /** The first entry whose value {@code before} rejects, the values it accepts being a prefix of the order. */
@@ -301,7 +363,8 @@ final class TimeOrder {
   boolean isAfter(long cursor, long second, int nano, boolean orAt) {
     int b = block(cursor);
     int i = index(cursor);
-    int order = seconds[b][i] != second ? Long.compare(seconds[b][i], second) : Integer.compare(nanos[b][i], nano);
+    int order = seconds[b][i] != second ? Long.compare(seconds[b][i], second)
+        : Integer.compare((int) (nanoKeys[b][i] >>> 32), nano);
     return order > 0 || (orAt && order == 0);
   }
 
@@ -337,30 +400,35 @@ final class TimeOrder {
   }
 
   /** {@link #compare} of block {@code b}'s first entry, from the block table: the tie alone reads the block. */
-  private int compareFirst(int b, long second, int nano, Tie tie) {
+  private int compareFirst(int b, long second, long nanoKey, Tie tie) {
     if (firstSeconds[b] != second) {
       return Long.compare(firstSeconds[b], second);
     }
-    if (firstNanos[b] != nano) {
-      return Integer.compare(firstNanos[b], nano);
+    if (firstNanoKeys[b] != nanoKey) {
+      return Long.compare(firstNanoKeys[b], nanoKey);
     }
     return tie == null ? 0 : tie.compare(values[b][0]);
   }
 
-  /** Copies the instant of block {@code b}'s first entry into the block table. */
+  /** Copies the instant and key of block {@code b}'s first entry into the block table. */
   private void noteFirst(int b) {
     firstSeconds[b] = seconds[b][0];
-    firstNanos[b] = nanos[b][0];
+    firstNanoKeys[b] = nanoKeys[b][0];
   }
 
-  private int compare(int b, int i, long second, int nano, Tie tie) {
+  private int compare(int b, int i, long second, long nanoKey, Tie tie) {
     if (seconds[b][i] != second) {
       return Long.compare(seconds[b][i], second);
     }
-    if (nanos[b][i] != nano) {
-      return Integer.compare(nanos[b][i], nano);
+    if (nanoKeys[b][i] != nanoKey) {
+      return Long.compare(nanoKeys[b][i], nanoKey);
     }
     return tie == null ? 0 : tie.compare(values[b][i]);
+  }
+
+  /** The nano (below 2^30) and the key, unsigned, in one {@code long} whose signed order is theirs. */
+  private static long nanoKey(int nano, int key) {
+    return (long) nano << 32 | (key & 0xFFFF_FFFFL);
   }
 
   private static int block(long cursor) {
@@ -375,29 +443,29 @@ final class TimeOrder {
     return ((long) block << 32) | index;
   }
 
-  private void insertAt(int b, int i, long second, int nano, int value) {
+  private void insertAt(int b, int i, long second, long nanoKey, int value) {
     int length = lengths[b];
     if (length == BLOCK) {
       splitBlock(b);
       int half = lengths[b];
       if (i > half) {
-        insertAt(b + 1, i - half, second, nano, value);
+        insertAt(b + 1, i - half, second, nanoKey, value);
       } else {
-        insertAt(b, i, second, nano, value);
+        insertAt(b, i, second, nanoKey, value);
       }
       return;
     }
     if (length == seconds[b].length) {
       int capacity = Math.min(BLOCK, length * 2);
       seconds[b] = Arrays.copyOf(seconds[b], capacity);
-      nanos[b] = Arrays.copyOf(nanos[b], capacity);
+      nanoKeys[b] = Arrays.copyOf(nanoKeys[b], capacity);
       values[b] = Arrays.copyOf(values[b], capacity);
     }
     System.arraycopy(seconds[b], i, seconds[b], i + 1, length - i);
-    System.arraycopy(nanos[b], i, nanos[b], i + 1, length - i);
+    System.arraycopy(nanoKeys[b], i, nanoKeys[b], i + 1, length - i);
     System.arraycopy(values[b], i, values[b], i + 1, length - i);
     seconds[b][i] = second;
-    nanos[b][i] = nano;
+    nanoKeys[b][i] = nanoKey;
     values[b][i] = value;
     lengths[b] = length + 1;
     maxima[b] = length == 0 ? value : Math.max(maxima[b], value);
@@ -411,19 +479,19 @@ final class TimeOrder {
   private void splitBlock(int b) {
     if (blockCount == lengths.length) {
       seconds = Arrays.copyOf(seconds, blockCount * 2);
-      nanos = Arrays.copyOf(nanos, blockCount * 2);
+      nanoKeys = Arrays.copyOf(nanoKeys, blockCount * 2);
       values = Arrays.copyOf(values, blockCount * 2);
       lengths = Arrays.copyOf(lengths, blockCount * 2);
       maxima = Arrays.copyOf(maxima, blockCount * 2);
       firstSeconds = Arrays.copyOf(firstSeconds, blockCount * 2);
-      firstNanos = Arrays.copyOf(firstNanos, blockCount * 2);
+      firstNanoKeys = Arrays.copyOf(firstNanoKeys, blockCount * 2);
     }
     int half = BLOCK / 2;
     int capacity = BLOCK - half + BLOCK / 4;
     shiftBlocks(b + 1, 1);
     blockCount++;
     seconds[b + 1] = Arrays.copyOfRange(seconds[b], half, half + capacity);
-    nanos[b + 1] = Arrays.copyOfRange(nanos[b], half, half + capacity);
+    nanoKeys[b + 1] = Arrays.copyOfRange(nanoKeys[b], half, half + capacity);
     values[b + 1] = Arrays.copyOfRange(values[b], half, half + capacity);
     lengths[b + 1] = BLOCK - half;
     lengths[b] = half;
@@ -436,12 +504,12 @@ final class TimeOrder {
   private void shiftBlocks(int from, int by) {
     int count = blockCount - from;
     System.arraycopy(seconds, from, seconds, from + by, count);
-    System.arraycopy(nanos, from, nanos, from + by, count);
+    System.arraycopy(nanoKeys, from, nanoKeys, from + by, count);
     System.arraycopy(values, from, values, from + by, count);
     System.arraycopy(lengths, from, lengths, from + by, count);
     System.arraycopy(maxima, from, maxima, from + by, count);
     System.arraycopy(firstSeconds, from, firstSeconds, from + by, count);
-    System.arraycopy(firstNanos, from, firstNanos, from + by, count);
+    System.arraycopy(firstNanoKeys, from, firstNanoKeys, from + by, count);
   }
 
   private int maximum(int b) {

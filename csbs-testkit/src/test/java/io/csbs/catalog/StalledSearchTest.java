@@ -185,7 +185,7 @@ class StalledSearchTest {
           boolean sameInstantAbove = higher != null && higher[0] == entry[0] && higher[1] == entry[1];
           if (!sameInstantBelow && !sameInstantAbove) {
             long to = -1 - step;
-            times.replace(entry[0], (int) entry[1], (int) entry[2], (int) to, stored -> Long.compare(stored, entry[2]));
+            times.replace(entry[0], (int) entry[1], 0, (int) entry[2], (int) to, stored -> Long.compare(stored, entry[2]));
             model.remove(entry);
             long[] moved = {entry[0], entry[1], to};
             model.add(moved);

@@ -14,24 +14,32 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
- * {@link TimeOrder} against a sorted set of (second, nano, value) under random insertions and
- * removals, over enough entries for tens of blocks, with many entries at one instant (ordered by
- * value, the tie) and removals of blocks' first entries: seeks and counts by instant, with and without
- * the tie, agree with the set, and so does a walk of every entry. The block table's copy of each
+ * {@link TimeOrder} against a sorted set of (second, nano, key, value) under random insertions and
+ * removals, over enough entries for tens of blocks, with many entries at one instant and key (ordered
+ * by value, the tie), keys that are negative as ints (the order takes them unsigned), and removals of
+ * blocks' first entries: seeks and counts by instant, with and without the key and the tie, agree
+ * with the set, and so does a walk of every entry. Inserts without a tie go after their key's
+ * entries, which, values growing, is the value's order too. The block table's copy of each
  * block's first instant, which a seek searches, must follow every insertion, removal, split and
  * shift. Replay with {@code -Dcsbs.seed=N}.
  */
 class TimeOrderModelTest {
-  private record Entry(long second, int nano, int value) implements Comparable<Entry> {
+  private record Entry(long second, int nano, int key, int value) implements Comparable<Entry> {
     @Override
     public int compareTo(Entry other) {
       int order = Long.compare(second, other.second);
       if (order == 0) {
         order = Integer.compare(nano, other.nano);
       }
+      if (order == 0) {
+        order = Integer.compareUnsigned(key, other.key);
+      }
       return order != 0 ? order : Integer.compare(value, other.value);
     }
   }
+
+  /** Few keys, two of them negative as ints: many entries share an instant and a key. */
+  private static final int[] KEYS = {0, 1, 7, Integer.MIN_VALUE, -1};
 
   @RepeatedTest(10)
   void seeksAndWalksAnswerLikeASortedSet() {
@@ -47,15 +55,17 @@ class TimeOrderModelTest {
       int nextValue = 0;
       for (int step = 0; step < steps; step++) {
         if (stored.isEmpty() || random.nextInt(3) > 0) {
-          Entry entry = new Entry(random.nextInt(seconds), random.nextInt(3), nextValue++);
-          order.insert(entry.second(), entry.nano(), entry.value(), byValue(entry.value()));
+          Entry entry = new Entry(random.nextInt(seconds), random.nextInt(3), KEYS[random.nextInt(KEYS.length)], nextValue++);
+          order.insert(entry.second(), entry.nano(), entry.key(), entry.value(),
+              random.nextBoolean() ? byValue(entry.value()) : null);
           model.add(entry);
           stored.add(entry);
           entries.put(entry.value(), entry);
         } else {
           // often a block's first entry: the smallest entry of the set, or one at the same instant
           Entry entry = random.nextInt(4) == 0 ? model.first() : stored.get(random.nextInt(stored.size()));
-          order.remove(entry.second(), entry.nano(), entry.value(), byValue(entry.value()));
+          order.remove(entry.second(), entry.nano(), entry.key(), entry.value(),
+              random.nextBoolean() ? byValue(entry.value()) : null);
           model.remove(entry);
           stored.remove(entry);
         }
@@ -65,13 +75,16 @@ class TimeOrderModelTest {
         assertEquals(model.size(), order.size(), "size");
         long second = random.nextInt(seconds + 1) - (random.nextInt(10) == 0 ? 1 : 0);
         int nano = random.nextInt(3);
-        Entry probe = new Entry(second, nano, random.nextInt(nextValue + 1));
-        assertEquals(model.ceiling(new Entry(second, nano, Integer.MIN_VALUE)), entryAt(order, order.seek(second, nano, null), entries),
+        Entry probe = new Entry(second, nano, KEYS[random.nextInt(KEYS.length)], random.nextInt(nextValue + 1));
+        assertEquals(model.ceiling(new Entry(second, nano, 0, Integer.MIN_VALUE)), entryAt(order, order.seek(second, nano, null), entries),
             () -> "first entry at or after " + second + "s " + nano + "ns");
-        assertEquals(model.ceiling(probe), entryAt(order, order.seek(second, nano, byValue(probe.value())), entries),
+        assertEquals(model.ceiling(new Entry(second, nano, probe.key(), Integer.MIN_VALUE)),
+            entryAt(order, order.seek(second, nano, probe.key(), null), entries),
+            () -> "first entry at or after " + second + "s " + nano + "ns, key " + probe.key());
+        assertEquals(model.ceiling(probe), entryAt(order, order.seek(second, nano, probe.key(), byValue(probe.value())), entries),
             () -> "first entry at or after " + probe);
         if (step % 64 == 0) {  // a head set counts by walking it
-          assertEquals(model.headSet(new Entry(second, nano, Integer.MIN_VALUE)).size(), order.countBefore(second, nano),
+          assertEquals(model.headSet(new Entry(second, nano, 0, Integer.MIN_VALUE)).size(), order.countBefore(second, nano),
               "count before");
         }
         if (step % 2000 == 0) {
