@@ -37,7 +37,7 @@ final class EntryOrder {
    */
   private static final int FILL = BLOCK;
 
-  private final IntFunction<String> textOf;
+  private IntFunction<String> textOf;
   /** Each block's entry numbers, {@link #widths} bits each, packed little-end first in longs. */
   private long[][] blocks;
   private int[] widths;
@@ -86,6 +86,14 @@ final class EntryOrder {
       lengths[b] = length;
     }
     return new EntryOrder(textOf, blocks, widths, lengths, blockCount, entries);
+  }
+
+  /**
+   * Reads the entries' texts through {@code textOf} from now on: an order built from texts read
+   * ahead (a build beside the writers) hands over to the index's own once they agree.
+   */
+  void rebind(IntFunction<String> textOf) {
+    this.textOf = textOf;
   }
 
   /** The bits an entry number up to {@code largest} needs: at least one. */
