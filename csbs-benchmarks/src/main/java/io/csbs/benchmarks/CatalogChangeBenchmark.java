@@ -181,9 +181,18 @@ public class CatalogChangeBenchmark {
     abstract Backup make();
   }
 
-  /** Late backups: the creation time (and the other fields) of a random stored backup, a new id. */
+  /**
+   * Late backups: the creation time (and the other fields) of a random stored backup, a new id. Two
+   * imports of one stored backup's time tie in the tail's order, which then orders them by id:
+   * {@code importIds} says what those ids look like, {@code UUID} (random UUIDs, as the generator's
+   * and most services' ids: the tail's order tells them apart by their first characters) or {@code
+   * PREFIXED} ({@code import-N}: a common prefix, so that every tie reads the rows' ids).
+   */
   @State(Scope.Thread)
   public static class Imports extends Pool {
+    @Param({"UUID", "PREFIXED"})
+    String importIds;
+
     @Setup(Level.Iteration)
     public void fill(CatalogChangeBenchmark benchmark) {
       refill(benchmark);
@@ -191,7 +200,10 @@ public class CatalogChangeBenchmark {
 
     @Override
     Backup make() {
-      return stored[random.nextInt(stored.length)].toBuilder().id("import-" + made++).build();
+      long n = made++;
+      // the counter in the low half keeps the UUIDs distinct
+      String id = importIds.equals("UUID") ? new java.util.UUID(random.nextLong(), n).toString() : "import-" + n;
+      return stored[random.nextInt(stored.length)].toBuilder().id(id).build();
     }
   }
 

@@ -20,9 +20,12 @@ import java.util.SplittableRandom;
  * other threads and processes, GC pauses, waits at a reorganisation's writer gate), the adds per
  * second of that thread's CPU time (what one free core would do), and the reorganisations completed.
  * A JMH trial of {@code addLate} lasts about as long as the pause after the bulk load; this shows
- * the reorganisations that come after it.
+ * the reorganisations that come after it. {@code args[2]}, {@code PREFIXED} (the default: {@code
+ * import-N}) or {@code UUID}, says what the new ids look like, as {@code CatalogChangeBenchmark}'s
+ * {@code importIds} does. The last line gives the adds over the whole run per second of the adding
+ * thread's CPU time: the steadiest figure of the report to compare two builds by.
  *
- * <p>Run: {@code java -Xms8g -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.LateImportReport 1000000 60}
+ * <p>Run: {@code java -Xms8g -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.LateImportReport 1000000 60 UUID}
  */
 public final class LateImportReport {
   private LateImportReport() {}
@@ -30,6 +33,7 @@ public final class LateImportReport {
   public static void main(String[] args) {
     int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+    boolean uuids = args.length > 2 && args[2].equals("UUID");
     BackupGenerator generator = BackupGenerator.builder().seed(42).servers(Math.max(10, size / 50)).build();
     List<Backup> list = generator.backups(size);
     BackupCatalog catalog = Catalogs.indexed(FakeClock.at(generator.end()));
@@ -40,6 +44,7 @@ public final class LateImportReport {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long imported = 0;
     long allAdds = 0;
+    double allCpu = 0;
     for (int second = 0; second < seconds; second++) {
       long start = System.nanoTime();
       long cpuStart = threads.getCurrentThreadCpuTime();
@@ -47,20 +52,24 @@ public final class LateImportReport {
       long reorganisationsBefore = catalog.stats(project).reorganisations();
       while (System.nanoTime() - start < 1_000_000_000L) {
         for (int i = 0; i < 256; i++) {
-          catalog.add(stored[random.nextInt(stored.length)].toBuilder().id("import-" + imported++).build());
+          long n = imported++;
+          // the counter in the low half keeps the UUIDs distinct
+          String id = uuids ? new java.util.UUID(random.nextLong(), n).toString() : "import-" + n;
+          catalog.add(stored[random.nextInt(stored.length)].toBuilder().id(id).build());
         }
       }
       double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
       double wall = (System.nanoTime() - start) / 1e9;
       long adds = imported - addsBefore;
       allAdds += adds;
+      allCpu += cpu;
       ProjectStats stats = catalog.stats(project);
       System.out.printf(Locale.ROOT, "second %3d: %,9.0f adds/s, adder on a CPU %3.0f%%, %,9.0f adds a CPU second,"
               + " %d reorganisations completed (%d in all, %,d backups)%n", second, adds / wall, 100 * cpu / wall,
           adds / cpu, stats.reorganisations() - reorganisationsBefore, stats.reorganisations(), stats.backups());
     }
     ProjectStats stats = catalog.stats(project);
-    System.out.printf(Locale.ROOT, "%,d late adds in %d s: %,.0f a second; %s%n", allAdds, seconds,
-        (double) allAdds / seconds, stats);
+    System.out.printf(Locale.ROOT, "%,d late adds in %d s: %,.0f a second, %,.0f a CPU second of the adder; %s%n",
+        allAdds, seconds, (double) allAdds / seconds, allAdds / allCpu, stats);
   }
 }
