@@ -56,17 +56,17 @@ final class RunningJobs {
       }
       current.size++;
     } else {
-      times.remove(current.seconds(slot), current.nanos(slot), position, position, null);
+      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
     }
     current.set(slot, keyOf(position) | changedAt.getNano(), changedAt.getEpochSecond());
-    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position, position, null);  // keyed by position: no tie
+    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position, byPosition(position));
   }
 
   void remove(int position) {
     migrateSome();
     int slot = current.find(position);
     if (current.key(slot) != EMPTY) {
-      times.remove(current.seconds(slot), current.nanos(slot), position, position, null);
+      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
       current.removeAt(slot);
     } else {
       removeFromOld(position);
@@ -124,11 +124,16 @@ final class RunningJobs {
     return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
   }
 
+  /** Among jobs that changed at the same instant, the order of positions. */
+  private static TimeOrder.Tie byPosition(int position) {
+    return stored -> Integer.compare(stored, position);
+  }
+
   private void removeFromOld(int position) {
     if (old != null) {
       int slot = old.findUnmoved(position, migrated);
       if (slot >= 0) {
-        times.remove(old.seconds(slot), old.nanos(slot), position, position, null);
+        times.remove(old.seconds(slot), old.nanos(slot), position, byPosition(position));
         old.set(slot, TOMBSTONE, 0);
         oldLive--;
       }

@@ -29,7 +29,7 @@ final class TailOrder {
   /** No entry: past either end. */
   static final long END = TimeOrder.END;
 
-  private final TimeOrder order = new TimeOrder();
+  private final TimeOrder order = new TimeOrder(true);  // keyed by idKey
 
   /** About the bytes the list takes on the heap. */
   long estimatedBytes() {

@@ -4,26 +4,26 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * Int values (row positions) kept in the order of an instant each (epoch second, then nano), then of
- * a key (an {@code int}, unsigned) and last of a tie-break the caller gives, in blocks of at most
- * {@value #BLOCK} entries, each three parallel primitive arrays (the nano and the key share a
- * {@code long}): an insertion or removal moves at most a block and the block table, whatever the
+ * Int values (row positions) kept in the order of an instant each (epoch second, then nano), then, in
+ * an order {@linkplain #TimeOrder(boolean) with keys}, of an {@code int} key (unsigned), then of a
+ * tie-break the caller gives, in blocks of at most {@value #BLOCK} entries, each three (four with
+ * keys) parallel primitive arrays: an insertion or removal moves at most a block and the block table, whatever the
  * number of entries, and a search by instant reads only these arrays (no row, no {@code Instant}).
  * The instant of each block's first entry is also kept in two arrays of the block table, so that a
  * search finds its block in them (a few kilobytes, in cache) rather than reading the first entry of
  * a block at each step of the search: with a tail of millions of late rows that read was a cache
  * miss a step, thirteen of them, and a sixth of the time of a late add.
  * {@link TailOrder} keeps the tail's rows in it by creation time, keyed by the first characters of
- * their ids (the tie reads a row's id, cache misses, only when those are equal); {@link RunningJobs}
- * the running jobs by the instant of their last progress, keyed by position (no tie), so that the
- * stalled ones are a prefix.
+ * their ids (its tie reads a row's id, cache misses, only where those are equal); {@link
+ * RunningJobs} the running jobs by the instant of their last progress, without keys (its tie compares
+ * positions, which the order holds), so that the stalled ones are a prefix.
  *
  * <p>A cursor is a {@code long}: the block in the high half, the index in it in the low half;
  * {@link #END} stands for none.
  *
  * <pre>{@code
  * TimeOrder order = new TimeOrder();
- * order.insert(at.getEpochSecond(), at.getNano(), position, position, null);  // the key alone orders
+ * order.insert(at.getEpochSecond(), at.getNano(), position, stored -> Integer.compare(stored, position));
  * int before = order.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
  * for (long c = order.last(); c != TimeOrder.END; c = order.previous(c)) {
  *   int value = order.at(c);  // from the latest instant to the earliest
@@ -37,7 +37,7 @@ final class TimeOrder {
   /** Entries of one instant and key a removal looks through before it seeks with the tie. */
   private static final int LOCATE_WITHOUT_TIE = 8;
 
-  /** Orders a stored value against the one searched for, when their instants and keys are equal. */
+  /** Orders a stored value against the one searched for, when their instants (and keys) are equal. */
   @FunctionalInterface
   interface Tie {
     /** Negative, zero or positive as {@code stored} comes before, at or after the value searched for. */
@@ -45,20 +45,36 @@ final class TimeOrder {
   }
 
   private long[][] seconds = new long[4][];
-  /** The nano in the high half, the key in the low: one signed compare orders both (nanos are below 2^30). */
-  private long[][] nanoKeys = new long[4][];
+  private int[][] nanos = new int[4][];
   private int[][] values = new int[4][];
+  /** Each entry's key, in an order with keys; null in one without (four bytes an entry it does not need). */
+  private int[][] keys;
   private int[] lengths = new int[4];
   /** The largest value of each block: a search for the largest values skips the blocks below them. */
   private int[] maxima = new int[4];
   /**
-   * The instant and key of each block's first entry ({@code seconds[b][0]}, {@code nanoKeys[b][0]}),
-   * for the search among blocks; kept by every change to a block's first entry.
+   * The instant of each block's first entry ({@code seconds[b][0]}, {@code nanos[b][0]}), for the
+   * search among blocks; kept by every change to a block's first entry.
    */
   private long[] firstSeconds = new long[4];
-  private long[] firstNanoKeys = new long[4];
+  private int[] firstNanos = new int[4];
+  /** The key of each block's first entry, in an order with keys. */
+  private int[] firstKeys;
   private int blockCount;
   private int size;
+
+  /** An order without keys: entries of one instant are ordered by the tie alone. */
+  TimeOrder() {
+    this(false);
+  }
+
+  /** An order with keys ({@code true}: entries of one instant are ordered by their key, then the tie), or without. */
+  TimeOrder(boolean keyed) {
+    if (keyed) {
+      keys = new int[4][];
+      firstKeys = new int[4];
+    }
+  }
 
   int size() {
     return size;
@@ -66,16 +82,17 @@ final class TimeOrder {
 
   /** About the bytes the blocks take on the heap. */
   long estimatedBytes() {
-    long bytes = 48 + 5 * (16 + 4L * lengths.length) + 2 * (16 + 8L * lengths.length);
+    int arrays = keys == null ? 3 : 4;
+    long bytes = 48 + (arrays + 3) * (16 + 4L * lengths.length) + 16 + 8L * lengths.length;
     for (int b = 0; b < blockCount; b++) {
-      bytes += 3 * 16 + 20L * seconds[b].length;
+      bytes += arrays * 16 + (4L * arrays + 4) * seconds[b].length;
     }
     return bytes;
   }
 
   /**
    * Packs the entries into full blocks of exact size: blocks filled by inserts in random order are
-   * three quarters full and keep room for a quarter more (about 9 bytes an entry of 20). For an
+   * three quarters full and keep room for a quarter more (about 7 bytes an entry of 16). For an
    * order that will mostly not grow again (after a batch that built a whole shard); a later insert
    * splits a full block, a copy of half a block.
    */
@@ -86,8 +103,9 @@ final class TimeOrder {
     }
     int blocks = Math.max(1, (size + BLOCK - 1) / BLOCK);
     long[][] packedSeconds = new long[Math.max(4, blocks)][];
-    long[][] packedNanoKeys = new long[packedSeconds.length][];
+    int[][] packedNanos = new int[packedSeconds.length][];
     int[][] packedValues = new int[packedSeconds.length][];
+    int[][] packedKeys = keys == null ? null : new int[packedSeconds.length][];
     int[] packedLengths = new int[packedSeconds.length];
     int to = 0;
     int at = 0;
@@ -96,12 +114,18 @@ final class TimeOrder {
         if (packedSeconds[to] == null) {
           int length = Math.max(16, Math.min(BLOCK, size - to * BLOCK));
           packedSeconds[to] = new long[length];
-          packedNanoKeys[to] = new long[length];
+          packedNanos[to] = new int[length];
           packedValues[to] = new int[length];
+          if (packedKeys != null) {
+            packedKeys[to] = new int[length];
+          }
         }
         packedSeconds[to][at] = seconds[b][i];
-        packedNanoKeys[to][at] = nanoKeys[b][i];
+        packedNanos[to][at] = nanos[b][i];
         packedValues[to][at] = values[b][i];
+        if (packedKeys != null) {
+          packedKeys[to][at] = keys[b][i];
+        }
         packedLengths[to] = ++at;
         if (at == BLOCK) {
           to++;
@@ -110,13 +134,15 @@ final class TimeOrder {
       }
     }
     seconds = packedSeconds;
-    nanoKeys = packedNanoKeys;
+    nanos = packedNanos;
     values = packedValues;
+    keys = packedKeys;
     lengths = packedLengths;
     blockCount = blocks;
     maxima = new int[packedSeconds.length];
     firstSeconds = new long[packedSeconds.length];
-    firstNanoKeys = new long[packedSeconds.length];
+    firstNanos = new int[packedSeconds.length];
+    firstKeys = keys == null ? null : new int[packedSeconds.length];
     for (int b = 0; b < blockCount; b++) {
       maxima[b] = maximum(b);
       noteFirst(b);
@@ -125,62 +151,71 @@ final class TimeOrder {
 
   void clear() {
     seconds = new long[4][];
-    nanoKeys = new long[4][];
+    nanos = new int[4][];
     values = new int[4][];
     lengths = new int[4];
     maxima = new int[4];
     firstSeconds = new long[4];
-    firstNanoKeys = new long[4];
+    firstNanos = new int[4];
+    if (keys != null) {
+      keys = new int[4][];
+      firstKeys = new int[4];
+    }
     blockCount = 0;
     size = 0;
   }
 
-  /** Adds {@code value} at ({@code second}, {@code nano}) with key 0, after the stored values {@code tie} puts before it. */
+  /** Adds {@code value} at ({@code second}, {@code nano}), after the stored values {@code tie} puts before it; without keys. */
   void insert(long second, int nano, int value, Tie tie) {
     insert(second, nano, 0, value, tie);
   }
 
   /**
-   * Adds {@code value} at ({@code second}, {@code nano}) with {@code key}, after the stored values of
-   * that instant whose key is lower (unsigned), and after those of its key that {@code tie} puts
-   * before it (null: after every one of its key).
+   * Adds {@code value} at ({@code second}, {@code nano}) with {@code key} (0 in an order without
+   * keys), after the stored values of that instant whose key is lower (unsigned), and after those of
+   * its key that {@code tie} puts before it.
    */
   void insert(long second, int nano, int key, int value, Tie tie) {
     if (blockCount == 0) {
       seconds[0] = new long[16];
-      nanoKeys[0] = new long[16];
+      nanos[0] = new int[16];
       values[0] = new int[16];
+      if (keys != null) {
+        keys[0] = new int[16];
+      }
       lengths[0] = 0;
       blockCount = 1;
     }
-    long nanoKey = nanoKey(nano, key);
-    long at = tie == null ? seekAfter(second, nanoKey) : seekNanoKey(second, nanoKey, tie);
+    long at = seek(second, nano, key, tie);
     if (at == END) {
-      insertAt(blockCount - 1, lengths[blockCount - 1], second, nanoKey, value);
+      insertAt(blockCount - 1, lengths[blockCount - 1], second, nano, key, value);
     } else {
-      insertAt(block(at), index(at), second, nanoKey, value);
+      insertAt(block(at), index(at), second, nano, key, value);
     }
   }
 
-  /** {@link #remove(long, int, int, int, Tie)} of a value stored with key 0. */
+  /** {@link #remove(long, int, int, int, Tie)} without keys. */
   void remove(long second, int nano, int value, Tie tie) {
     remove(second, nano, 0, value, tie);
   }
 
   /**
    * Removes {@code value}, stored at ({@code second}, {@code nano}) with {@code key}; {@code tie}
-   * finds the first stored value it might be among those of that instant and key (null: the first).
+   * finds the first stored value it might be among those of that instant and key.
    *
    * @throws IllegalStateException if it is not there
    */
   void remove(long second, int nano, int key, int value, Tie tie) {
-    long at = locate(second, nanoKey(nano, key), value, tie);
+    long at = locate(second, nano, key, value, tie);
     int b = block(at);
     int i = index(at);
     int length = lengths[b];
     System.arraycopy(seconds[b], i + 1, seconds[b], i, length - i - 1);
-    System.arraycopy(nanoKeys[b], i + 1, nanoKeys[b], i, length - i - 1);
+    System.arraycopy(nanos[b], i + 1, nanos[b], i, length - i - 1);
     System.arraycopy(values[b], i + 1, values[b], i, length - i - 1);
+    if (keys != null) {
+      System.arraycopy(keys[b], i + 1, keys[b], i, length - i - 1);
+    }
     lengths[b] = length - 1;
     size--;
     if (i == 0 && length > 1) {
@@ -193,8 +228,11 @@ final class TimeOrder {
       shiftBlocks(b + 1, -1);
       blockCount--;
       seconds[blockCount] = null;
-      nanoKeys[blockCount] = null;
+      nanos[blockCount] = null;
       values[blockCount] = null;
+      if (keys != null) {
+        keys[blockCount] = null;
+      }
     }
   }
 
@@ -203,41 +241,41 @@ final class TimeOrder {
    * key}: the same place in the order.
    */
   void replace(long second, int nano, int key, int from, int to, Tie tie) {
-    long at = locate(second, nanoKey(nano, key), from, tie);
+    long at = locate(second, nano, key, from, tie);
     values[block(at)][index(at)] = to;
     maxima[block(at)] = maximum(block(at));
   }
 
   /**
-   * The entry of {@code value} at ({@code second}, {@code nanoKey}): among the first few entries of
-   * that instant and key (most often the only one: no tie is called, and a tie of the tail reads a
-   * row even to find its own entry), else from where {@code tie} seeks it.
+   * The entry of {@code value} at ({@code second}, {@code nano}, {@code key}): among the first few
+   * entries of that instant and key (most often the only one, in an order with keys: no tie is
+   * called, and the tail's tie reads a row even to find its own entry), else from where {@code tie}
+   * seeks it.
    */
-  private long locate(long second, long nanoKey, int value, Tie tie) {
-    long at = seekNanoKey(second, nanoKey, null);
-    for (int passed = 0; at != END && (tie == null || passed < LOCATE_WITHOUT_TIE); at = next(at), passed++) {
-      int b = block(at);
-      int i = index(at);
-      if (seconds[b][i] != second || nanoKeys[b][i] != nanoKey) {
+  private long locate(long second, int nano, int key, int value, Tie tie) {
+    long at = seek(second, nano, key, null);
+    for (int passed = 0; at != END && passed < LOCATE_WITHOUT_TIE; at = next(at), passed++) {
+      if (!at(at, second, nano, key)) {
         at = END;
         break;
       }
-      if (values[b][i] == value) {
+      if (values[block(at)][index(at)] == value) {
         return at;
       }
     }
-    for (at = at == END ? END : seekNanoKey(second, nanoKey, tie); at != END; at = next(at)) {
-      int b = block(at);
-      int i = index(at);
-      if (seconds[b][i] != second || nanoKeys[b][i] != nanoKey) {
-        break;
-      }
-      if (values[b][i] == value) {
+    for (at = at == END ? END : seek(second, nano, key, tie); at != END && at(at, second, nano, key); at = next(at)) {
+      if (values[block(at)][index(at)] == value) {
         return at;
       }
     }
-    throw new IllegalStateException("no value " + value + " at " + second + "s " + (nanoKey >>> 32) + "ns, key "
-        + (int) nanoKey + " in the order");
+    throw new IllegalStateException("no value " + value + " at " + second + "s " + nano + "ns, key " + key + " in the order");
+  }
+
+  /** Whether the entry at {@code cursor} is at ({@code second}, {@code nano}) with {@code key}. */
+  private boolean at(long cursor, long second, int nano, int key) {
+    int b = block(cursor);
+    int i = index(cursor);
+    return seconds[b][i] == second && nanos[b][i] == nano && (keys == null || keys[b][i] == key);
   }
 
   /**
@@ -245,28 +283,17 @@ final class TimeOrder {
    * {@code tie} orders among the entries of key 0 (null: the instant's first entry); {@link #END} if none.
    */
   long seek(long second, int nano, Tie tie) {
-    return seekNanoKey(second, nanoKey(nano, 0), tie);
+    return seek(second, nano, 0, tie);
   }
 
   /**
-   * The first entry not before ({@code second}, {@code nano}), then {@code key} (unsigned), and, among
-   * the entries of that instant and key, not before what {@code tie} orders (null: the first); {@link
-   * #END} if none.
+   * The first entry not before ({@code second}, {@code nano}), then {@code key} (unsigned; ignored
+   * without keys), and, among the entries of that instant and key, not before what {@code tie}
+   * orders (null: the first of them); {@link #END} if none.
    */
   long seek(long second, int nano, int key, Tie tie) {
-    return seekNanoKey(second, nanoKey(nano, key), tie);
-  }
-
-  /** The first entry not before ({@code second}, {@code nanoKey}) and what {@code tie} orders. */
-  private long seekNanoKey(long second, long nanoKey, Tie tie) {
-    return firstEntryNotBefore(b -> compareFirst(b, second, nanoKey, tie) < 0,
-        (b, i) -> compare(b, i, second, nanoKey, tie) < 0);
-  }
-
-  /** The first entry after every entry at ({@code second}, {@code nanoKey}) and before. */
-  private long seekAfter(long second, long nanoKey) {
-    return firstEntryNotBefore(b -> compareFirst(b, second, nanoKey, null) <= 0,
-        (b, i) -> compare(b, i, second, nanoKey, null) <= 0);
+    return firstEntryNotBefore(b -> compareFirst(b, second, nano, key, tie) < 0,
+        (b, i) -> compare(b, i, second, nano, key, tie) < 0);
   }
 
   /** The first entry whose value {@code before} rejects, the values it accepts being a prefix of the order. */
@@ -363,8 +390,7 @@ final class TimeOrder {
   boolean isAfter(long cursor, long second, int nano, boolean orAt) {
     int b = block(cursor);
     int i = index(cursor);
-    int order = seconds[b][i] != second ? Long.compare(seconds[b][i], second)
-        : Integer.compare((int) (nanoKeys[b][i] >>> 32), nano);
+    int order = seconds[b][i] != second ? Long.compare(seconds[b][i], second) : Integer.compare(nanos[b][i], nano);
     return order > 0 || (orAt && order == 0);
   }
 
@@ -400,35 +426,39 @@ final class TimeOrder {
   }
 
   /** {@link #compare} of block {@code b}'s first entry, from the block table: the tie alone reads the block. */
-  private int compareFirst(int b, long second, long nanoKey, Tie tie) {
+  private int compareFirst(int b, long second, int nano, int key, Tie tie) {
     if (firstSeconds[b] != second) {
       return Long.compare(firstSeconds[b], second);
     }
-    if (firstNanoKeys[b] != nanoKey) {
-      return Long.compare(firstNanoKeys[b], nanoKey);
+    if (firstNanos[b] != nano) {
+      return Integer.compare(firstNanos[b], nano);
+    }
+    if (keys != null && firstKeys[b] != key) {
+      return Integer.compareUnsigned(firstKeys[b], key);
     }
     return tie == null ? 0 : tie.compare(values[b][0]);
   }
 
-  /** Copies the instant and key of block {@code b}'s first entry into the block table. */
+  /** Copies the instant (and key) of block {@code b}'s first entry into the block table. */
   private void noteFirst(int b) {
     firstSeconds[b] = seconds[b][0];
-    firstNanoKeys[b] = nanoKeys[b][0];
+    firstNanos[b] = nanos[b][0];
+    if (keys != null) {
+      firstKeys[b] = keys[b][0];
+    }
   }
 
-  private int compare(int b, int i, long second, long nanoKey, Tie tie) {
+  private int compare(int b, int i, long second, int nano, int key, Tie tie) {
     if (seconds[b][i] != second) {
       return Long.compare(seconds[b][i], second);
     }
-    if (nanoKeys[b][i] != nanoKey) {
-      return Long.compare(nanoKeys[b][i], nanoKey);
+    if (nanos[b][i] != nano) {
+      return Integer.compare(nanos[b][i], nano);
+    }
+    if (keys != null && keys[b][i] != key) {
+      return Integer.compareUnsigned(keys[b][i], key);
     }
     return tie == null ? 0 : tie.compare(values[b][i]);
-  }
-
-  /** The nano (below 2^30) and the key, unsigned, in one {@code long} whose signed order is theirs. */
-  private static long nanoKey(int nano, int key) {
-    return (long) nano << 32 | (key & 0xFFFF_FFFFL);
   }
 
   private static int block(long cursor) {
@@ -443,29 +473,36 @@ final class TimeOrder {
     return ((long) block << 32) | index;
   }
 
-  private void insertAt(int b, int i, long second, long nanoKey, int value) {
+  private void insertAt(int b, int i, long second, int nano, int key, int value) {
     int length = lengths[b];
     if (length == BLOCK) {
       splitBlock(b);
       int half = lengths[b];
       if (i > half) {
-        insertAt(b + 1, i - half, second, nanoKey, value);
+        insertAt(b + 1, i - half, second, nano, key, value);
       } else {
-        insertAt(b, i, second, nanoKey, value);
+        insertAt(b, i, second, nano, key, value);
       }
       return;
     }
     if (length == seconds[b].length) {
       int capacity = Math.min(BLOCK, length * 2);
       seconds[b] = Arrays.copyOf(seconds[b], capacity);
-      nanoKeys[b] = Arrays.copyOf(nanoKeys[b], capacity);
+      nanos[b] = Arrays.copyOf(nanos[b], capacity);
       values[b] = Arrays.copyOf(values[b], capacity);
+      if (keys != null) {
+        keys[b] = Arrays.copyOf(keys[b], capacity);
+      }
     }
     System.arraycopy(seconds[b], i, seconds[b], i + 1, length - i);
-    System.arraycopy(nanoKeys[b], i, nanoKeys[b], i + 1, length - i);
+    System.arraycopy(nanos[b], i, nanos[b], i + 1, length - i);
     System.arraycopy(values[b], i, values[b], i + 1, length - i);
+    if (keys != null) {
+      System.arraycopy(keys[b], i, keys[b], i + 1, length - i);
+      keys[b][i] = key;
+    }
     seconds[b][i] = second;
-    nanoKeys[b][i] = nanoKey;
+    nanos[b][i] = nano;
     values[b][i] = value;
     lengths[b] = length + 1;
     maxima[b] = length == 0 ? value : Math.max(maxima[b], value);
@@ -479,20 +516,27 @@ final class TimeOrder {
   private void splitBlock(int b) {
     if (blockCount == lengths.length) {
       seconds = Arrays.copyOf(seconds, blockCount * 2);
-      nanoKeys = Arrays.copyOf(nanoKeys, blockCount * 2);
+      nanos = Arrays.copyOf(nanos, blockCount * 2);
       values = Arrays.copyOf(values, blockCount * 2);
+      if (keys != null) {
+        keys = Arrays.copyOf(keys, blockCount * 2);
+        firstKeys = Arrays.copyOf(firstKeys, blockCount * 2);
+      }
       lengths = Arrays.copyOf(lengths, blockCount * 2);
       maxima = Arrays.copyOf(maxima, blockCount * 2);
       firstSeconds = Arrays.copyOf(firstSeconds, blockCount * 2);
-      firstNanoKeys = Arrays.copyOf(firstNanoKeys, blockCount * 2);
+      firstNanos = Arrays.copyOf(firstNanos, blockCount * 2);
     }
     int half = BLOCK / 2;
     int capacity = BLOCK - half + BLOCK / 4;
     shiftBlocks(b + 1, 1);
     blockCount++;
     seconds[b + 1] = Arrays.copyOfRange(seconds[b], half, half + capacity);
-    nanoKeys[b + 1] = Arrays.copyOfRange(nanoKeys[b], half, half + capacity);
+    nanos[b + 1] = Arrays.copyOfRange(nanos[b], half, half + capacity);
     values[b + 1] = Arrays.copyOfRange(values[b], half, half + capacity);
+    if (keys != null) {
+      keys[b + 1] = Arrays.copyOfRange(keys[b], half, half + capacity);
+    }
     lengths[b + 1] = BLOCK - half;
     lengths[b] = half;
     maxima[b] = maximum(b);
@@ -504,12 +548,16 @@ final class TimeOrder {
   private void shiftBlocks(int from, int by) {
     int count = blockCount - from;
     System.arraycopy(seconds, from, seconds, from + by, count);
-    System.arraycopy(nanoKeys, from, nanoKeys, from + by, count);
+    System.arraycopy(nanos, from, nanos, from + by, count);
     System.arraycopy(values, from, values, from + by, count);
+    if (keys != null) {
+      System.arraycopy(keys, from, keys, from + by, count);
+      System.arraycopy(firstKeys, from, firstKeys, from + by, count);
+    }
     System.arraycopy(lengths, from, lengths, from + by, count);
     System.arraycopy(maxima, from, maxima, from + by, count);
     System.arraycopy(firstSeconds, from, firstSeconds, from + by, count);
-    System.arraycopy(firstNanoKeys, from, firstNanoKeys, from + by, count);
+    System.arraycopy(firstNanos, from, firstNanos, from + by, count);
   }
 
   private int maximum(int b) {

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.RepeatedTest;
  * removals, over enough entries for tens of blocks, with many entries at one instant and key (ordered
  * by value, the tie), keys that are negative as ints (the order takes them unsigned), and removals of
  * blocks' first entries: seeks and counts by instant, with and without the key and the tie, agree
- * with the set, and so does a walk of every entry. Inserts without a tie go after their key's
- * entries, which, values growing, is the value's order too. The block table's copy of each
+ * with the set, and so does a walk of every entry; an order without keys, against a set whose keys
+ * are all 0. Removals find their entry with the tie or without. The block table's copy of each
  * block's first instant, which a seek searches, must follow every insertion, removal, split and
  * shift. Replay with {@code -Dcsbs.seed=N}.
  */
@@ -45,7 +45,8 @@ class TimeOrderModelTest {
   void seeksAndWalksAnswerLikeASortedSet() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      TimeOrder order = new TimeOrder();
+      boolean keyed = random.nextBoolean();
+      TimeOrder order = new TimeOrder(keyed);
       TreeSet<Entry> model = new TreeSet<>();
       List<Entry> stored = new ArrayList<>();
       Map<Integer, Entry> entries = new HashMap<>();
@@ -55,9 +56,8 @@ class TimeOrderModelTest {
       int nextValue = 0;
       for (int step = 0; step < steps; step++) {
         if (stored.isEmpty() || random.nextInt(3) > 0) {
-          Entry entry = new Entry(random.nextInt(seconds), random.nextInt(3), KEYS[random.nextInt(KEYS.length)], nextValue++);
-          order.insert(entry.second(), entry.nano(), entry.key(), entry.value(),
-              random.nextBoolean() ? byValue(entry.value()) : null);
+          Entry entry = new Entry(random.nextInt(seconds), random.nextInt(3), keyed ? KEYS[random.nextInt(KEYS.length)] : 0, nextValue++);
+          order.insert(entry.second(), entry.nano(), entry.key(), entry.value(), byValue(entry.value()));
           model.add(entry);
           stored.add(entry);
           entries.put(entry.value(), entry);
@@ -75,7 +75,7 @@ class TimeOrderModelTest {
         assertEquals(model.size(), order.size(), "size");
         long second = random.nextInt(seconds + 1) - (random.nextInt(10) == 0 ? 1 : 0);
         int nano = random.nextInt(3);
-        Entry probe = new Entry(second, nano, KEYS[random.nextInt(KEYS.length)], random.nextInt(nextValue + 1));
+        Entry probe = new Entry(second, nano, keyed ? KEYS[random.nextInt(KEYS.length)] : 0, random.nextInt(nextValue + 1));
         assertEquals(model.ceiling(new Entry(second, nano, 0, Integer.MIN_VALUE)), entryAt(order, order.seek(second, nano, null), entries),
             () -> "first entry at or after " + second + "s " + nano + "ns");
         assertEquals(model.ceiling(new Entry(second, nano, probe.key(), Integer.MIN_VALUE)),
