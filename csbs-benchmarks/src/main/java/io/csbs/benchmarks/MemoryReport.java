@@ -58,8 +58,8 @@ public final class MemoryReport {
     System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its own estimate (stats().estimatedIndexBytes())",
         catalog.stats(Workload.of(size, layout).projectId).estimatedIndexBytes() >> 10,
         catalog.stats(Workload.of(size, layout).projectId).indexBytesPerBackup());
-    // the first sort by name makes the project keep its distinct names in order, built by a
-    // reorganisation: four bytes a distinct name more from then on
+    // the first sort by name makes the project keep its distinct names in order, built beside the
+    // readers: 20 bits a distinct name more from then on (at a million names)
     String projectId = Workload.of(size, layout).projectId;
     long unsorted = catalog.stats(projectId).estimatedIndexBytes();
     catalog.query(projectId, Query.builder().sort(Sort.by(SortKey.asc(SortField.NAME))).limit(20).build());
@@ -128,9 +128,10 @@ public final class MemoryReport {
 
   /**
    * Waits (up to five minutes) until the project holds its order of names, which its estimate then
-   * counts: a project of few names builds it during the sort, one of many names in a reorganisation
-   * the sort makes due, which at 5M distinct names outlasts {@link #settle}'s first window (its heap
-   * looks steady while the new state is being built beside the old: 133 B a backup read that way).
+   * counts: a project of few names builds it during the sort, one of many names on the reorganiser's
+   * thread, beside the readers (until session 14, in a whole reorganisation, which at 5M distinct
+   * names outlasted {@link #settle}'s first window: its heap looked steady while the new state was
+   * being built beside the old, 133 B a backup read that way).
    */
   private static void awaitNameOrder(BackupCatalog catalog, String projectId, long unsortedEstimate) {
     long deadline = System.nanoTime() + 300_000_000_000L;
