@@ -22,12 +22,14 @@ import java.util.function.IntFunction;
  * for rehashing every id: a rehash must read each row's id, cache misses each, about 2 s at 5M rows
  * under the shard's write lock. Growing starts a new, larger table beside the old one; new ids go to
  * the new table, and every later put or remove moves the next {@value #MIGRATE_SLOTS} slots of the
- * old table into it, so the old one is drained long before the new one fills (it has 3/7 of the
- * slots of the new one, which fills after half its slots more puts). Lookups read the new
- * table, then the old. The old table is never written but for tombstones: its slots below the
- * migration cursor count as moved (a probe passes them, since they still link its probe runs), and
- * an id removed before it moved leaves a tombstone there, so that no probe run of the old table is
- * ever cut.
+ * old table into it, so the old one is drained long before the new one fills (it has half the
+ * slots of the new one, which fills after 7/16 of its slots more puts). Moving an id needs its
+ * new home and fingerprint, which follow from its old ones for a table of twice the slots (see
+ * {@link Table#grown}): the drain reads the ids of only the few entries too far from their home to
+ * tell where that is. Lookups read the new table, then the old. The old table is never written
+ * but for tombstones: its slots below the migration cursor count as moved (a probe passes them,
+ * since they still link its probe runs), and an id removed before it moved leaves a tombstone
+ * there, so that no probe run of the old table is ever cut.
  */
 final class IdIndex {
   private static final int EMPTY = 0;
@@ -178,9 +180,9 @@ final class IdIndex {
   }
 
   /**
-   * Lets go of the slots a table grown by single puts keeps spare: 3/8 to 7/8 of them are in use
-   * between two growths, a byte and a half an id on average. Refills the keys into a table 5/6 full,
-   * as a bulk load sizes it, unless that saves less than an eighth of the slots. Reads every key (a
+   * Lets go of the slots a table grown by single puts keeps spare: 7/16 to 7/8 of them are in use
+   * between two growths, about a byte and a half an id on average. Refills the keys into a table
+   * 5/6 full, as a bulk load sizes it, unless that saves less than an eighth of the slots. Reads every key (a
    * rehash, about 0.3 s for a million distinct backup names, read through their rows): for a batch
    * that built a whole shard, whose index grew entry by entry (the entries of a {@link TextIndex} are
    * not known ahead), not for a change under the write lock.

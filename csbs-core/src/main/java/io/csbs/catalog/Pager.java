@@ -57,8 +57,8 @@ final class Pager {
    * takes each name's matching rows in the sort's order, until the page is full; a name whose
    * matches all fall in the offset is skipped by their count. Returns null, for the heap to answer,
    * when the shard keeps no order of its names yet (a shard of a few names sorts them at once,
-   * {@link TextIndex#buildSmallOrder()}; a larger one asks a reorganisation for the order: {@link
-   * ProjectShard#wantNameOrder()}), or when the walk has visited more names than half the matches
+   * {@link TextIndex#buildSmallOrder()}; a larger one asks for a build of the order beside the
+   * readers: {@link ProjectShard#wantNameOrder()}), or when the walk has visited more names than half the matches
    * (matches few or bunched among the last names): then reading every match costs less, and the walk
    * gives way after costing at most half of that.
    */

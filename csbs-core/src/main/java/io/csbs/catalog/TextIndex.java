@@ -399,8 +399,8 @@ final class TextIndex {
 
   /**
    * {@link #buildOrder()} for a reader, under the shard's read lock, if the index has at most {@value
-   * #SMALL_ORDER} entries; returns the order, or null for a larger index (a reorganisation builds
-   * that one, beside the readers). Readers may call it at once: the first builds (synchronized), the
+   * #SMALL_ORDER} entries; returns the order, or null for a larger index (built beside the readers,
+   * {@link OrderBuild}, or by a reorganisation). Readers may call it at once: the first builds (synchronized), the
    * others wait for it and read the same order; a writer, which holds the write lock, sees it built.
    */
   EntryOrder buildSmallOrder() {

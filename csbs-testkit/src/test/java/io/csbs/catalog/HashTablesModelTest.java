@@ -139,7 +139,7 @@ class HashTablesModelTest {
     long grown = index.estimatedBytes();
     index.compact();
     long compacted = index.estimatedBytes();
-    // grown by doubling, the table is 3/8 to 7/8 full; compacted, 5/6 full: 4.8 bytes an id
+    // grown by doubling, the table is 7/16 to 7/8 full; compacted, 5/6 full: 4.8 bytes an id
     assertTrue(compacted <= 5L * ids + 4096, () -> compacted + " bytes after compacting " + ids + " ids");
     assertTrue(compacted <= grown, () -> compacted + " bytes after compacting, " + grown + " before");
     for (int position = 0; position < ids; position++) {
