@@ -12,7 +12,8 @@ import java.util.function.Predicate;
  * an insertion moves at most a block and the block table, whatever the length of the tail, so that a
  * late backup costs microseconds even in a tail of a hundred thousand rows while a reorganisation
  * runs, and a time segment finds its stretch of the tail, and walks it, without reading a row (the
- * row's id is read only to order backups created at the same instant).
+ * row's id is read only to order backups created at the same instant whose ids begin alike: see
+ * {@link #idKey}).
  *
  * <p>A cursor into the list is a {@code long}: the block in the high half, the index in it in the low
  * half; {@link #END} stands for none.
