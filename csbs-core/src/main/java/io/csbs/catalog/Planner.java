@@ -247,26 +247,25 @@ final class Planner implements PredicateVisitor<Planner.Node> {
     }
   }
 
-  /** The live tail rows created in {@code range}, as a bitmap over the tail's positions. */
+  /**
+   * The live tail rows created in {@code range}, as a bitmap over the tail's positions: the range's
+   * stretch of the tail's order is found by two searches and its positions set a block at a time
+   * (testing each entry's time against the end cost a late import's searches of 30 days about 0.6
+   * ms at 1M, their tail tens of thousands of rows long).
+   */
   private MatchSet tailRowsIn(TimeRange range) {
     TailOrder tail = shard.tail();
     if (tail.size() == 0) {
       return MatchSet.EMPTY;
     }
-    long cursor = range.start().isEmpty() ? tail.first() : tail.firstFrom(range.start().get(), range.startInclusive());
+    long from = range.start().isEmpty() ? tail.first() : tail.firstFrom(range.start().get(), range.startInclusive());
+    // the first entry past the end: after it (an inclusive end), or at it or after (an exclusive one)
+    long to = range.end().isEmpty() ? TailOrder.END : tail.firstFrom(range.end().get(), !range.endInclusive());
     // a bitmap over the tail's positions: set a bit a row, no sort of the positions
     int fromWord = shard.sortedCount() >>> 6;
     long[] words = new long[Bits.wordsFor(shard.size()) - fromWord];
-    int base = fromWord << 6;
-    boolean any = false;
-    for (; cursor != TailOrder.END; cursor = tail.next(cursor)) {
-      if (range.end().isPresent() && tail.createdAfter(cursor, range.end().get(), !range.endInclusive())) {
-        break;
-      }
-      Bits.set(words, tail.at(cursor) - base);
-      any = true;
-    }
-    return any ? MatchSet.window(words, fromWord) : MatchSet.EMPTY;
+    int set = tail.setBits(from, to, words, fromWord << 6);
+    return set > 0 ? MatchSet.window(words, fromWord) : MatchSet.EMPTY;
   }
 
   @Override

@@ -112,6 +112,15 @@ final class TailOrder {
     return order.seek(second, nano, null);
   }
 
+  /**
+   * Sets the bit {@code position - base} in {@code words} for the position at each cursor from {@code
+   * from} up to {@code to} (excluded; {@link #END}: to the last); returns how many (see {@link
+   * TimeOrder#setBits}).
+   */
+  int setBits(long from, long to, long[] words, int base) {
+    return order.setBits(from, to, words, base);
+  }
+
   /** Whether the row at {@code cursor} was created after {@code instant}, or at it when {@code orAt}. */
   boolean createdAfter(long cursor, Instant instant, boolean orAt) {
     return order.isAfter(cursor, instant.getEpochSecond(), instant.getNano(), orAt);

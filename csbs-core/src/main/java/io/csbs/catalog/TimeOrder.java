@@ -386,6 +386,30 @@ final class TimeOrder {
     return found;
   }
 
+  /**
+   * Sets the bit {@code value - base} in {@code words} for each entry from cursor {@code from} up to
+   * cursor {@code to} (excluded; {@link #END}: to the last entry), a block's values at a time, with no
+   * test of each entry's instant; returns how many. Nothing when {@code from} is {@link #END} or not
+   * before {@code to}.
+   */
+  int setBits(long from, long to, long[] words, int base) {
+    if (from == END || (to != END && to <= from)) {
+      return 0;
+    }
+    int lastBlock = to == END ? blockCount - 1 : block(to);
+    int count = 0;
+    for (int b = block(from), i = index(from); b <= lastBlock; b++, i = 0) {
+      int end = to != END && b == lastBlock ? index(to) : lengths[b];
+      int[] block = values[b];
+      count += Math.max(0, end - i);
+      for (; i < end; i++) {
+        int bit = block[i] - base;
+        words[bit >>> 6] |= 1L << bit;
+      }
+    }
+    return count;
+  }
+
   /** Whether the entry at {@code cursor} lies after ({@code second}, {@code nano}), or at it when {@code orAt}. */
   boolean isAfter(long cursor, long second, int nano, boolean orAt) {
     int b = block(cursor);

@@ -83,6 +83,21 @@ class TimeOrderModelTest {
             () -> "first entry at or after " + second + "s " + nano + "ns, key " + probe.key());
         assertEquals(model.ceiling(probe), entryAt(order, order.seek(second, nano, probe.key(), byValue(probe.value())), entries),
             () -> "first entry at or after " + probe);
+        if (step % 16 == 0) {  // the values between two seeks, set as bits, against a walk between them
+          long from = order.seek(second, nano, null);
+          long second2 = second + random.nextInt(50) - 5;
+          long to = random.nextInt(8) == 0 ? TimeOrder.END : order.seek(second2, random.nextInt(3), null);
+          long[] bits = new long[(nextValue >>> 6) + 1];
+          int set = order.setBits(from, to, bits, 0);
+          long[] walked = new long[bits.length];
+          int count = 0;
+          for (long c = from; c != TimeOrder.END && (to == TimeOrder.END || c < to); c = order.next(c)) {
+            walked[order.at(c) >>> 6] |= 1L << order.at(c);
+            count++;
+          }
+          assertEquals(count, set, "values set between two seeks");
+          org.junit.jupiter.api.Assertions.assertArrayEquals(walked, bits, "bits set between two seeks");
+        }
         if (step % 64 == 0) {  // a head set counts by walking it
           assertEquals(model.headSet(new Entry(second, nano, 0, Integer.MIN_VALUE)).size(), order.countBefore(second, nano),
               "count before");
