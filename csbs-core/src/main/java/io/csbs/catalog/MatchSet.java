@@ -90,6 +90,12 @@ final class MatchSet implements Positions {
     return words != null;
   }
 
+  /** A bit's test in a bitmap; a binary search of the positions in a sorted array. */
+  @Override
+  public double containsCost() {
+    return isDense() ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, cardinality()));
+  }
+
   @Override
   public int cardinality() {
     if (cardinality < 0) {

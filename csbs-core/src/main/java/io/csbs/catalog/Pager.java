@@ -369,7 +369,9 @@ final class Pager {
       }
       // cost of walking: tail rows tested until enough matches; of collecting: the matches, then a heap
       boolean dense = !(set instanceof MatchSet) || ((MatchSet) set).isDense();
-      double perTest = dense ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, set.cardinality()));
+      // a union of tag sets tests each of its sets (a binary search each, for most): walking a long
+      // tail by those tests cost the two-tag search milliseconds beside an import
+      double perTest = set.containsCost();
       double walkCost = Math.min(tailRows, (Math.min(matches, wanted) + 1) * (double) tailRows / matches) * perTest;
       double collectCost = (dense ? tailRows / 32.0 : 0) + 4.0 * matches
           + 4.0 * Math.min(matches, wanted) * (32 - Integer.numberOfLeadingZeros(matches));

@@ -15,6 +15,14 @@ interface Positions {
   /** Whether {@code position} is one of the positions. */
   boolean contains(int position);
 
+  /**
+   * About what one {@link #contains} costs, in tests of a bit: what a plan weighs testing positions
+   * one by one against reading the set's own (the tail's matches, {@code Pager}).
+   */
+  default double containsCost() {
+    return 1;
+  }
+
   /** How many positions lie in {@code [from, to)}. */
   int countIn(int from, int to);
 
@@ -122,6 +130,16 @@ interface Positions {
         }
       }
       return false;
+    }
+
+    /** A test of each set, until one holds the position: at most the sum of their costs. */
+    @Override
+    public double containsCost() {
+      double cost = 0;
+      for (MatchSet set : sets) {
+        cost += set.containsCost();
+      }
+      return cost;
     }
 
     @Override
