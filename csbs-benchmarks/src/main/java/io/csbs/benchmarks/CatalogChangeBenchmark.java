@@ -200,10 +200,16 @@ public class CatalogChangeBenchmark {
 
     @Override
     Backup make() {
-      long n = made++;
-      // the counter in the low half keeps the UUIDs distinct
-      String id = importIds.equals("UUID") ? new java.util.UUID(random.nextLong(), n).toString() : "import-" + n;
+      String id = importId(importIds.equals("UUID"), made++, random);
       return stored[random.nextInt(stored.length)].toBuilder().id(id).build();
+    }
+
+    /**
+     * The id of the {@code n}th import: a random UUID ({@code uuids}; the counter in its low half
+     * keeps them distinct) or {@code import-n}. {@link LateImportReport} makes its ids alike.
+     */
+    static String importId(boolean uuids, long n, java.util.SplittableRandom random) {
+      return uuids ? new java.util.UUID(random.nextLong(), n).toString() : "import-" + n;
     }
   }
 

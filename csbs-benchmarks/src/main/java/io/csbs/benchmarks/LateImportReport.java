@@ -52,9 +52,7 @@ public final class LateImportReport {
       long reorganisationsBefore = catalog.stats(project).reorganisations();
       while (System.nanoTime() - start < 1_000_000_000L) {
         for (int i = 0; i < 256; i++) {
-          long n = imported++;
-          // the counter in the low half keeps the UUIDs distinct
-          String id = uuids ? new java.util.UUID(random.nextLong(), n).toString() : "import-" + n;
+          String id = CatalogChangeBenchmark.Imports.importId(uuids, imported++, random);
           catalog.add(stored[random.nextInt(stored.length)].toBuilder().id(id).build());
         }
       }

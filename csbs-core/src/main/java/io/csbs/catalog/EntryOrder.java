@@ -60,10 +60,21 @@ final class EntryOrder {
    */
   static EntryOrder sorted(int numbers, IntFunction<String> textOf) {
     String[] texts = new String[numbers];
+    for (int entry = 0; entry < numbers; entry++) {
+      texts[entry] = textOf.apply(entry);
+    }
+    return sorted(numbers, texts, textOf);
+  }
+
+  /**
+   * Entries {@code 0 .. numbers - 1} in the order of their {@code texts} (read, not kept: a build
+   * beside the writers sorts the texts it read without copying them), those without one left out;
+   * the order reads texts through {@code textOf} from then on.
+   */
+  static EntryOrder sorted(int numbers, String[] texts, IntFunction<String> textOf) {
     int[] order = new int[numbers];
     int entries = 0;
     for (int entry = 0; entry < numbers; entry++) {
-      texts[entry] = textOf.apply(entry);
       if (texts[entry] != null) {
         order[entries++] = entry;
       }

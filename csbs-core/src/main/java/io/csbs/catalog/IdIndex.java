@@ -48,6 +48,8 @@ final class IdIndex {
   private int migrated;
   /** Ids in {@link #old} at or above {@link #migrated}, tombstones excluded. */
   private int oldLive;
+  /** Whether {@link #current}'s slots follow from {@link #old}'s (see {@link Table#grown}). */
+  private boolean drainDerives;
 
   IdIndex(IntFunction<String> idAt) {
     this(idAt, null);
@@ -232,6 +234,7 @@ final class IdIndex {
     oldLive = old.size;
     migrated = 0;
     current = old.grown(Math.max(capacity, 16), bits);
+    drainDerives = current.derivedFrom(old);
     if (oldLive == 0) {
       old = null;
     }
@@ -253,12 +256,11 @@ final class IdIndex {
   }
 
   private void migrate(int end) {
-    boolean derived = current.derivedFrom(old);
     for (int slot = migrated; slot < end; slot++) {
       int entry = old.get(slot);
       if (entry != EMPTY && !old.isTombstone(entry)) {
         int position = old.positionOf(entry);
-        if (!derived || !current.insertDerived(old, slot, entry)) {
+        if (!drainDerives || !current.insertDerived(old, slot, entry)) {
           current.insert(hashAt(position), position);
         }
         current.size++;

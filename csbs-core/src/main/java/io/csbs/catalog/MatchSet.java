@@ -40,9 +40,7 @@ final class MatchSet implements Positions {
 
   /** A dense set over an index's bitmap (word 0 at index 0), limited to {@code [fromWord, toWord)}. */
   static MatchSet shared(long[] words, int fromWord, int toWord) {
-    int to = Math.min(toWord, words.length);
-    int from = Math.min(fromWord, to);
-    return new MatchSet(words, 0, from, to, null, 0, false);
+    return window(words, 0, fromWord, toWord);
   }
 
   /** Like {@link #shared(long[], int, int)}, whose number of positions the index counts already. */
@@ -55,11 +53,16 @@ final class MatchSet implements Positions {
    * [fromWord, toWord)}, whose number of positions the index counts already.
    */
   static MatchSet sharedWindow(long[] words, int base, int fromWord, int toWord, int cardinality) {
-    int to = Math.min(toWord, base + words.length);
-    int from = Math.min(Math.max(fromWord, base), to);
-    MatchSet set = new MatchSet(words, base, from, to, null, 0, false);
+    MatchSet set = window(words, base, fromWord, toWord);
     set.cardinality = cardinality;
     return set;
+  }
+
+  /** A dense set over {@code words}, whose index 0 is word {@code base}, limited to {@code [fromWord, toWord)} and the array. */
+  private static MatchSet window(long[] words, int base, int fromWord, int toWord) {
+    int to = Math.min(toWord, base + words.length);
+    int from = Math.min(Math.max(fromWord, base), to);
+    return new MatchSet(words, base, from, to, null, 0, false);
   }
 
   /** A dense set owning {@code words}, whose index 0 is word {@code fromWord}. */

@@ -1167,14 +1167,11 @@ final class ProjectShard {
    * order is no longer due, since a reorganisation builds it too.
    */
   private boolean onlyNameOrderDue() {
-    lock.readLock().lock();
-    try {
-      boolean only = nameOrderDue && !reorganisationDue;
-      nameOrderDue = false;
-      return only;
-    } finally {
-      lock.readLock().unlock();
-    }
+    // both flags are volatile, and no reader sets the order due while this claim runs (wantNameOrder
+    // sees it running): no lock needed
+    boolean only = nameOrderDue && !reorganisationDue;
+    nameOrderDue = false;
+    return only;
   }
 
   /**

@@ -321,14 +321,14 @@ final class TextIndex {
 
     /** Reads the texts of entries {@code [from, to)}, below {@link #initialEntries()}; under the read lock. */
     void readTexts(int from, int to) {
-      for (int entry = from; to > entry; entry++) {
+      for (int entry = from; entry < to; entry++) {
         read[entry] = text(entry);
       }
     }
 
     /** Sorts the entries read; no lock (only this build reads what it sorts). */
     void sort() {
-      sorted = EntryOrder.sorted(initial, this::textRead);
+      sorted = EntryOrder.sorted(initial, read, this::textRead);
     }
 
     private String textRead(int entry) {

@@ -7,8 +7,9 @@ import java.util.function.IntPredicate;
  * Int values (row positions) kept in the order of an instant each (epoch second, then nano), then, in
  * an order {@linkplain #TimeOrder(boolean) with keys}, of an {@code int} key (unsigned), then of a
  * tie-break the caller gives, in blocks of at most {@value #BLOCK} entries, each three (four with
- * keys) parallel primitive arrays: an insertion or removal moves at most a block and the block table, whatever the
- * number of entries, and a search by instant reads only these arrays (no row, no {@code Instant}).
+ * keys) parallel primitive arrays: an insertion or removal moves at most a block and the block
+ * table, whatever the number of entries, and a search by instant reads only these arrays (no row,
+ * no {@code Instant}).
  * The instant of each block's first entry is also kept in two arrays of the block table, so that a
  * search finds its block in them (a few kilobytes, in cache) rather than reading the first entry of
  * a block at each step of the search: with a tail of millions of late rows that read was a cache
@@ -253,22 +254,28 @@ final class TimeOrder {
    * seeks it.
    */
   private long locate(long second, int nano, int key, int value, Tie tie) {
-    long at = seek(second, nano, key, null);
-    for (int passed = 0; at != END && passed < LOCATE_WITHOUT_TIE; at = next(at), passed++) {
-      if (!at(at, second, nano, key)) {
-        at = END;
-        break;
-      }
-      if (values[block(at)][index(at)] == value) {
-        return at;
-      }
+    long found = scan(seek(second, nano, key, null), second, nano, key, value,
+        tie == null ? Integer.MAX_VALUE : LOCATE_WITHOUT_TIE);
+    if (found == END && tie != null) {
+      found = scan(seek(second, nano, key, tie), second, nano, key, value, Integer.MAX_VALUE);
     }
-    for (at = at == END ? END : seek(second, nano, key, tie); at != END && at(at, second, nano, key); at = next(at)) {
-      if (values[block(at)][index(at)] == value) {
-        return at;
-      }
+    if (found != END) {
+      return found;
     }
     throw new IllegalStateException("no value " + value + " at " + second + "s " + nano + "ns, key " + key + " in the order");
+  }
+
+  /**
+   * The cursor of {@code value} among at most {@code most} entries from {@code at} on, all at
+   * ({@code second}, {@code nano}) with {@code key}; {@link #END} if not there.
+   */
+  private long scan(long at, long second, int nano, int key, int value, int most) {
+    for (int passed = 0; at != END && passed < most && at(at, second, nano, key); at = next(at), passed++) {
+      if (values[block(at)][index(at)] == value) {
+        return at;
+      }
+    }
+    return END;
   }
 
   /** Whether the entry at {@code cursor} is at ({@code second}, {@code nano}) with {@code key}. */
@@ -403,8 +410,7 @@ final class TimeOrder {
       int[] block = values[b];
       count += Math.max(0, end - i);
       for (; i < end; i++) {
-        int bit = block[i] - base;
-        words[bit >>> 6] |= 1L << bit;
+        Bits.set(words, block[i] - base);
       }
     }
     return count;
