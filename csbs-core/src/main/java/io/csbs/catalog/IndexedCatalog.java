@@ -147,6 +147,24 @@ final class IndexedCatalog implements BackupCatalog {
     return shard == null ? 0 : inspect(shard, ProjectShard::size);
   }
 
+  /** The dead prefix of the project's shard (its first live sorted position); 0 for a project without one. */
+  int deadPrefix(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : inspect(shard, ProjectShard::firstLive);
+  }
+
+  /** The keys the project's shard keeps without a live row ({@link ProjectShard#deadKeys()}); 0 for none. */
+  int deadKeys(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : inspect(shard, ProjectShard::deadKeys);
+  }
+
+  /** The words the live, status and free tail bitmaps of the project's shard hold; 0 for a project without one. */
+  long bitmapWords(String projectId) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? 0 : inspect(shard, ProjectShard::bitmapWords);
+  }
+
   /** How many rows the project's shard holds out of order, in its tail; 0 for a project without one. */
   int tailRows(String projectId) {
     ProjectShard shard = shards.get(projectId);

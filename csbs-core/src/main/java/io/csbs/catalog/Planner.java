@@ -205,7 +205,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
     RangeNode(TimeRange range) {
       this.range = range;
-      this.low = range.start().map(start -> shard.lowerBound(start, !range.startInclusive())).orElse(0);
+      this.low = range.start().map(start -> shard.lowerBound(start, !range.startInclusive())).orElse(shard.firstLive());
       this.high = range.end().map(end -> shard.lowerBound(end, range.endInclusive())).orElse(shard.sortedCount());
     }
 
@@ -291,12 +291,12 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
     @Override
     long estimate() {
-      return index.estimate(lowerCase, shard.size());
+      return index.estimate(lowerCase, shard.positionsInUse());
     }
 
     @Override
     MatchSet materialize() {
-      return index.containing(lowerCase, shard.size());
+      return index.containing(lowerCase, shard.firstLiveWord(), shard.size());
     }
 
     @Override
@@ -352,7 +352,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       MatchSet materialize() {
-        return servers.group(entries, shard.size());
+        return servers.group(entries, shard.firstLiveWord(), shard.size());
       }
 
       @Override
@@ -556,7 +556,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       // intersecting the tags' rows costs about the fewest rows (a bit test each) or a word-wise and
       // over the catalog, per pair after the first; a page of the sets alone costs a lookup a set,
       // and an and with other criteria the union of the sets' rows besides
-      long intersecting = (distinct.size() - 1) * Math.min(fewestRows, Bits.wordsFor(shard.size()));
+      long intersecting = (distinct.size() - 1) * Math.min(fewestRows, wordsInUse());
       boolean walked = noRanges && rest.isEmpty();
       for (int id = ids.next(0); id >= 0; id = ids.next(id + 1)) {
         TagSets.TagSet set = tagSets.set(id);
@@ -580,7 +580,12 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   /** About the word operations of uniting {@code rows} rows of tag sets: sorted, or set in a bitmap. */
   private long unionCost(long rows) {
-    return Math.min(rows * (64 - Long.numberOfLeadingZeros(rows)), Bits.wordsFor(shard.size()) + rows);
+    return Math.min(rows * (64 - Long.numberOfLeadingZeros(rows)), wordsInUse() + rows);
+  }
+
+  /** The words of a bitmap over the shard's positions in use (past its dead prefix). */
+  private int wordsInUse() {
+    return Bits.wordsFor(shard.size()) - shard.firstLiveWord();
   }
 
   /** The rows of the tag sets that hold every tag of a conjunction: disjoint, so counted by theirs. */
@@ -621,11 +626,12 @@ final class Planner implements PredicateVisitor<Planner.Node> {
         return MatchSet.EMPTY;
       }
       if (unionCost(rows) < (long) rows * (64 - Long.numberOfLeadingZeros(rows))) {  // a bitmap beats a sort
-        long[] words = new long[Bits.wordsFor(shard.size())];
+        int fromWord = shard.firstLiveWord();
+        long[] words = new long[Math.max(1, wordsInUse())];
         for (TagSets.TagSet set : sets) {
-          set.rows.orInto(words);
+          set.rows.orInto(words, fromWord);
         }
-        return MatchSet.shared(words, 0, words.length, rows);
+        return MatchSet.sharedWindow(words, fromWord, fromWord, fromWord + words.length, rows);
       }
       int[] all = new int[rows];
       int at = 0;

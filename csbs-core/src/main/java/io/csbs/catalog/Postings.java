@@ -59,16 +59,26 @@ final class Postings {
     return sparse;
   }
 
-  /** Sets the bits of these rows in {@code words}, which covers every row (a dense tail past it is left out). */
-  void orInto(long[] words) {
+  /**
+   * Sets the bits of these rows in {@code words}, whose index {@code i} holds word {@code wordsBase +
+   * i} and which covers every row from that word on (rows below it, a shard's dead prefix, hold none
+   * of these; a dense tail past the end is left out).
+   */
+  void orInto(long[] words, int wordsBase) {
     if (isDense()) {
       int base = base(dense);
-      for (int i = 1; i < Math.min(dense.length, words.length - base + 1); i++) {
-        words[base + i - 1] |= dense[i];
+      // index i of dense holds word base - 1 + i, that is words[base - 1 + i - wordsBase]
+      int from = Math.max(1, wordsBase - base + 1);
+      int to = Math.min(dense.length, words.length + wordsBase - base + 1);
+      for (int i = from; i < to; i++) {
+        words[base - 1 + i - wordsBase] |= dense[i];
       }
     } else {
+      int first = wordsBase << 6;
       for (int i = 0; i < count; i++) {
-        Bits.set(words, sparse[i]);
+        if (sparse[i] >= first) {
+          Bits.set(words, sparse[i] - first);
+        }
       }
     }
   }
@@ -138,7 +148,10 @@ final class Postings {
     return Arrays.binarySearch(sparse, 0, count, position) >= 0;
   }
 
-  /** Adds {@code position}; {@code rows} is the number of positions in use, for the dense threshold. */
+  /**
+   * Adds {@code position}; {@code rows} is the number of positions in use, for the dense threshold: a
+   * shard's positions past its dead prefix, whose words no bitmap keeps.
+   */
   void add(int position, int rows) {
     if (dense != null) {
       int index = indexFor(position);

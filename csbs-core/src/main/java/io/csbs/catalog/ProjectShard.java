@@ -34,9 +34,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * every index and lets go of its backup (binary searches of the sorted rows probe live rows only);
  * a removed tail row's position is taken again by a later late backup. Removed rows at either end
  * of the sorted rows cost less still: the newest leave the sorted rows (a backup added and removed
- * leaves no trace), the oldest form a dead prefix that searches skip and whose row chunks are let go
- * (a retention job that removes the oldest backups makes no reorganisation due until the prefix
- * holds half the positions).
+ * leaves no trace), the oldest form a dead prefix that searches skip and whose row chunks and bitmap
+ * words are let go (a retention job that removes the oldest backups makes no reorganisation due
+ * until the prefix is {@link #DEAD_PREFIX_RATIO} times the positions past it, or the values and
+ * names no live backup has any more outnumber the live backups: {@link #deadKeys()}).
  *
  * <p>When the tail or the removed rows grow past a fraction of the rows (the tail only once the
  * {@linkplain #WRITERS_PAUSE pause} after the last reorganisation is over), or the searches have paid
@@ -66,6 +67,14 @@ final class ProjectShard {
   private static final GrowingMap<Postings> NO_VALUES = new GrowingMap<>();
   /** A tail or removed rows beyond this many, and a fraction of the rows, make a reorganisation due. */
   static final int MIN_REBUILD_SLACK = 1024;
+  /**
+   * A dead prefix (the oldest rows, removed by a retention job) this many times as long as the
+   * positions past it makes a reorganisation due. It costs no memory and no search (see {@link
+   * #firstLive}), but the positions it leaves behind grow the id table's position field, whose every
+   * bit is one fewer of the hash the table keeps to rule out a slot without reading its key (at 1M,
+   * four times the positions cost two of eight bits).
+   */
+  static final int DEAD_PREFIX_RATIO = 3;
 
   final String projectId;
   private final int minRebuildSlack;
@@ -92,12 +101,13 @@ final class ProjectShard {
    * and their row chunks are let go ({@link RowArray#releaseBelow}) but for the one holding {@code
    * firstLive - 1} (the newest sorted row, when every sorted row is dead); binary searches start
    * here. Such a dead prefix costs the searches nothing (the live and status sets start at its
-   * end), so it makes a reorganisation due only past half the positions.
+   * end) and no memory (the bitmaps let go of its words as they grow, {@link PositionBits}), so it
+   * makes a reorganisation due only once it is {@link #DEAD_PREFIX_RATIO} times the positions past it.
    */
   private int firstLive;
   private int liveCount;
-  private long[] live = new long[1];
-  private long[][] statusBits = new long[STATUSES.length][1];
+  private PositionBits live = new PositionBits();
+  private PositionBits[] statusBits = newStatusBits();
   private int[] statusCounts = new int[STATUSES.length];
   private IdIndex ids = new IdIndex(this::idAt);
   // GrowingMaps, not HashMaps: a value may take hundreds of thousands of forms (tag values, policy
@@ -116,7 +126,13 @@ final class ProjectShard {
    */
   private int[] freeTail = new int[8];
   private int freeTailCount;
-  private long[] freeTailBits = new long[1];
+  private PositionBits freeTailBits = new PositionBits();
+  /**
+   * Postings of values (and tag keys) whose rows were all removed: each keeps its key and its object
+   * until a reorganisation builds the indexes afresh; counted, with the text indexes' entries without
+   * rows, by {@link #deadKeys()}.
+   */
+  private int emptiedLists;
   /** Reads rows for {@link #tail}; bound to this shard, whichever arrays it holds. */
   private final java.util.function.IntFunction<Backup> rowAt = position -> rows.get(position);
 
@@ -197,7 +213,7 @@ final class ProjectShard {
   }
 
   boolean isLive(int position) {
-    return Bits.get(live, position);
+    return live.get(position);
   }
 
   /** The position of the live backup {@code id}, or -1. */
@@ -207,17 +223,42 @@ final class ProjectShard {
 
   /** The live rows; counted by the shard, so a total of every backup reads no bitmap. */
   MatchSet liveSet() {
-    return MatchSet.shared(live, firstLiveWord(), Bits.wordsFor(size), liveCount);
+    return live.window(firstLiveWord(), Bits.wordsFor(size), liveCount);
   }
 
   /** The rows in {@code status}; counted by the shard, like {@link #liveSet()}. */
   MatchSet statusSet(BackupStatus status) {
-    return MatchSet.shared(statusBits[status.ordinal()], firstLiveWord(), Bits.wordsFor(size), statusCounts[status.ordinal()]);
+    return statusBits[status.ordinal()].window(firstLiveWord(), Bits.wordsFor(size), statusCounts[status.ordinal()]);
   }
 
-  /** The first bitmap word a live row may be in: the words below hold the dead prefix only. */
-  private int firstLiveWord() {
+  /**
+   * The first bitmap word a live row may be in: the words below hold the dead prefix only, and a
+   * query's own bitmaps start here.
+   */
+  int firstLiveWord() {
     return firstLive >>> 6;
+  }
+
+  /** The first live sorted position, or the end of the sorted rows: every row below it is removed. */
+  int firstLive() {
+    return firstLive;
+  }
+
+  /** The words the live, status and free tail bitmaps hold (tests: the dead prefix holds none). */
+  long bitmapWords() {
+    long words = live.words().length + freeTailBits.words().length;
+    for (PositionBits bits : statusBits) {
+      words += bits.words().length;
+    }
+    return words;
+  }
+
+  /**
+   * The positions past the dead prefix's words: what a query's bitmap of this shard's rows spans, and
+   * what a list of rows weighs a bitmap against ({@link Postings#add}).
+   */
+  int positionsInUse() {
+    return size - (firstLiveWord() << 6);
   }
 
   /** The rows of {@code postings} (an index of this shard's), without the words of the dead prefix. */
@@ -230,7 +271,7 @@ final class ProjectShard {
   }
 
   boolean hasStatus(int position, BackupStatus status) {
-    return Bits.get(statusBits[status.ordinal()], position);
+    return statusBits[status.ordinal()].get(position);
   }
 
   Postings attributePostings(Attribute attribute, String value) {
@@ -345,12 +386,12 @@ final class ProjectShard {
    * map nodes approximated), computed on demand in a pass over the indexed values, not the rows.
    */
   long estimatedIndexBytes() {
-    long bytes = rows.estimatedBytes() + 16 + 8L * live.length;
-    for (long[] bits : statusBits) {
-      bytes += 16 + 8L * bits.length;
+    long bytes = rows.estimatedBytes() + live.estimatedBytes();
+    for (PositionBits bits : statusBits) {
+      bytes += bits.estimatedBytes();
     }
     bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
-    bytes += 16 + 4L * freeTail.length + 16 + 8L * freeTailBits.length;
+    bytes += 16 + 4L * freeTail.length + freeTailBits.estimatedBytes();
     bytes += names.estimatedBytes() + servers.estimatedBytes();
     for (GrowingMap<Postings> index : attributes.values()) {
       bytes += postingsBytes(index);
@@ -432,7 +473,7 @@ final class ProjectShard {
     if (from >= to) {
       return -1;
     }
-    int found = Bits.nextSetBit(live, from, Bits.wordsFor(to));
+    int found = live.nextSetBit(from, Bits.wordsFor(to));
     return found < to ? found : -1;
   }
 
@@ -492,10 +533,10 @@ final class ProjectShard {
       // the tail holds rows: the first tail position becomes the end of the sorted rows, its row (if
       // live) moves to a new position at the end, so that the tail keeps only late backups
       int freed = sortedCount;
-      if (Bits.get(live, freed)) {
+      if (live.get(freed)) {
         relocate(freed);
       } else {
-        Bits.clear(freeTailBits, freed);  // a free tail position no more: the sorted rows take it
+        freeTailBits.clear(freed);  // a free tail position no more: the sorted rows take it
       }
       sortedCount++;
       place(freed, backup);
@@ -539,7 +580,7 @@ final class ProjectShard {
       size = to + 1;
     }
     ids.remove(backup.id());
-    Bits.clear(live, from);
+    live.clear(from);
     liveCount--;
     clearStatus(from, backup.status());
     running.remove(from);
@@ -564,8 +605,7 @@ final class ProjectShard {
   /** Puts {@code backup} at the free {@code position}: row, live, status and progress; not the id. */
   private void fill(int position, Backup backup) {
     rows.set(position, backup);
-    live = Bits.ensure(live, position);
-    Bits.set(live, position);
+    live.set(position, firstLiveWord());
     liveCount++;
     setStatus(position, backup.status());
     trackProgress(position, backup);
@@ -622,7 +662,7 @@ final class ProjectShard {
   private int peekFreeTailPosition() {
     while (freeTailCount > 0) {
       int position = freeTail[freeTailCount - 1];
-      if (Bits.get(freeTailBits, position)) {
+      if (freeTailBits.get(position)) {
         return position;
       }
       freeTailCount--;
@@ -641,16 +681,15 @@ final class ProjectShard {
       freeTail = Arrays.copyOf(freeTail, freeTailCount * 2);
     }
     freeTail[freeTailCount++] = position;
-    freeTailBits = Bits.ensure(freeTailBits, position);
-    Bits.set(freeTailBits, position);
+    freeTailBits.set(position, firstLiveWord());
   }
 
   /** A dead tail position to take again, or -1; skips those the sorted rows took since they were freed. */
   private int takeFreeTailPosition() {
     while (freeTailCount > 0) {
       int position = freeTail[--freeTailCount];
-      if (Bits.get(freeTailBits, position)) {
-        Bits.clear(freeTailBits, position);
+      if (freeTailBits.get(position)) {
+        freeTailBits.clear(position);
         return position;
       }
     }
@@ -703,9 +742,9 @@ final class ProjectShard {
     });
     tagSets.trim();
     running.trim();
-    live = Bits.trim(live, size);
-    for (int s = 0; s < statusBits.length; s++) {
-      statusBits[s] = Bits.trim(statusBits[s], size);
+    live.trim(size, firstLiveWord());
+    for (PositionBits bits : statusBits) {
+      bits.trim(size, firstLiveWord());
     }
   }
 
@@ -776,7 +815,7 @@ final class ProjectShard {
       tail.remove(position, backup, rowAt);
     }
     ids.remove(backup.id());
-    Bits.clear(live, position);
+    live.clear(position);
     liveCount--;
     clearStatus(position, backup.status());
     usage.remove(backup);
@@ -811,7 +850,7 @@ final class ProjectShard {
       rows.releaseBelow(firstLive - 1);
     }
     // firstLive is live or the end of the sorted rows: the loop stops above it
-    while (sortedCount > firstLive && !Bits.get(live, sortedCount - 1)) {
+    while (sortedCount > firstLive && !live.get(sortedCount - 1)) {
       int last = --sortedCount;
       rows.set(last, null);
       if (size == last + 1) {
@@ -858,14 +897,19 @@ final class ProjectShard {
 
   private void noteIfReorganisationDue() {
     int tailRows = size - sortedCount;
-    int holes = size - liveCount - firstLive;
+    int inUse = size - firstLive;
+    int holes = inUse - liveCount;
     // a query walks the tail's matches it passes (a deep offset passes them all): keep it short, but
     // not by reorganising back to back while late backups pour in (see WRITERS_PAUSE). Removed rows
-    // hold no backup (sortedRowDied), only their positions in the bitmaps, which sparser words cost
-    // the searches that scan them: a quarter of the positions, or half in the dead prefix, which
-    // every search skips
-    if ((tailRows > tailSlack() && tailTriggerOpen()) || holes > Math.max(minRebuildSlack, size / 4)
-        || firstLive > Math.max(minRebuildSlack, size / 2)) {
+    // past the dead prefix hold no backup (sortedRowDied), only their positions in the bitmaps, which
+    // sparser words cost the searches that scan them: a quarter of the positions. The dead prefix
+    // costs neither searches nor memory (the bitmaps start past it, its row chunks are let go), only
+    // wider positions in the id table: DEAD_PREFIX_RATIO. The keys no live row has any more (values,
+    // names) do cost memory, as much as a live row's index in the worst case: as many as live rows
+    // at most
+    if ((tailRows > tailSlack() && tailTriggerOpen()) || holes > Math.max(minRebuildSlack, inUse / 4)
+        || firstLive > Math.max(minRebuildSlack, (long) DEAD_PREFIX_RATIO * inUse)
+        || deadKeys() > Math.max(minRebuildSlack, liveCount)) {
       reorganisationDue = true;
     }
     // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
@@ -978,7 +1022,7 @@ final class ProjectShard {
 
   /** The tail rows past which the changes make a reorganisation due, once the pause is over. */
   private int tailSlack() {
-    return Math.max(minRebuildSlack, size / 256);
+    return Math.max(minRebuildSlack, (size - firstLive) / 256);
   }
 
   /**
@@ -1078,23 +1122,25 @@ final class ProjectShard {
     long started = System.nanoTime();
     long began = nanoTime.getAsLong();
     try {
+      int start;
       int end;
       lock.writeLock().lock();
       try {
         reorganisationDue = false;
         tailReadCost.set(0);
         changedDuringReorganisation = new java.util.HashSet<>();
+        start = firstLive;  // the dead prefix may be many times the live rows: never walked
         end = size;
       } finally {
         lock.writeLock().unlock();
       }
       List<Backup> copy = new java.util.ArrayList<>(liveCountUnderReadLock());
-      for (int from = 0; from < end; from += COPY_SLICE) {
+      for (int from = start; from < end; from += COPY_SLICE) {
         lock.readLock().lock();
         try {
           for (int position = from; position < Math.min(end, from + COPY_SLICE); position++) {
             // rows changed meanwhile are caught up below, by id: none is copied twice
-            if (Bits.get(live, position) && !changedDuringReorganisation.contains(rows.get(position).id())) {
+            if (live.get(position) && !changedDuringReorganisation.contains(rows.get(position).id())) {
               copy.add(rows.get(position));
             }
           }
@@ -1397,6 +1443,17 @@ final class ProjectShard {
     freeTail = built.freeTail;
     freeTailCount = built.freeTailCount;
     freeTailBits = built.freeTailBits;
+    emptiedLists = built.emptiedLists;
+  }
+
+  /**
+   * The keys the indexes keep without a live row: postings left empty, names and server entries
+   * without rows. Each costs about what a live row's entry in that index does, so a reorganisation
+   * is due once they outnumber the live rows (a retention job over backups named, or tagged, each
+   * their own way).
+   */
+  int deadKeys() {
+    return emptiedLists + names.deadEntries() + servers.deadEntries();
   }
 
   private String idAt(int position) {
@@ -1409,10 +1466,17 @@ final class ProjectShard {
     return order != 0 ? order : a.id().compareTo(b.id());
   }
 
+  private static PositionBits[] newStatusBits() {
+    PositionBits[] bits = new PositionBits[STATUSES.length];
+    for (int s = 0; s < bits.length; s++) {
+      bits[s] = new PositionBits();
+    }
+    return bits;
+  }
+
   private void setStatus(int position, BackupStatus status) {
     int s = status.ordinal();
-    statusBits[s] = Bits.ensure(statusBits[s], position);
-    Bits.set(statusBits[s], position);
+    statusBits[s].set(position, firstLiveWord());
     statusCounts[s]++;
   }
 
@@ -1423,7 +1487,7 @@ final class ProjectShard {
   }
 
   private void clearStatus(int position, BackupStatus status) {
-    Bits.clear(statusBits[status.ordinal()], position);
+    statusBits[status.ordinal()].clear(position);
     statusCounts[status.ordinal()]--;
   }
 
@@ -1438,17 +1502,22 @@ final class ProjectShard {
   }
 
   private void indexAttributesAndTags(int position, Backup backup) {
-    int rowsInUse = size;
+    int rowsInUse = positionsInUse();
     for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       String value = attribute.valueOf(backup);
       if (value != null) {
-        attributes.get(attribute).computeIfAbsent(value, v -> new Postings()).add(position, rowsInUse);
+        postingsOf(attributes.get(attribute), value).add(position, rowsInUse);
       }
     }
     for (Tag tag : backup.tags()) {
-      TagKey tagKey = tags.computeIfAbsent(tag.key(), k -> new TagKey());
+      TagKey tagKey = tags.get(tag.key());
+      if (tagKey == null) {
+        tagKey = tags.computeIfAbsent(tag.key(), k -> new TagKey());
+      } else if (tagKey.rows.count() == 0) {
+        emptiedLists--;
+      }
       tagKey.rows.add(position, rowsInUse);
-      tagKey.values.computeIfAbsent(tag.value(), v -> new Postings()).add(position, rowsInUse);
+      postingsOf(tagKey.values, tag.value()).add(position, rowsInUse);
     }
     tagSets.add(position, backup.tags(), rowsInUse);
   }
@@ -1461,8 +1530,33 @@ final class ProjectShard {
   }
 
   private void indexTexts(int position, Backup backup) {
-    names.add(null, backup.name(), position, size);
-    servers.add(backup.server().id(), backup.server().name(), position, size);
+    int rowsInUse = positionsInUse();
+    names.add(null, backup.name(), position, rowsInUse);
+    servers.add(backup.server().id(), backup.server().name(), position, rowsInUse);
+  }
+
+  /**
+   * The postings of {@code value} in {@code index}, new if it has none; one that a removal had left
+   * empty is counted as in use again ({@link #emptiedLists}).
+   */
+  private Postings postingsOf(GrowingMap<Postings> index, String value) {
+    Postings postings = index.get(value);
+    if (postings == null) {
+      return index.computeIfAbsent(value, v -> new Postings());
+    }
+    if (postings.count() == 0) {
+      emptiedLists--;
+    }
+    return postings;
+  }
+
+  /** Removes {@code position} from {@code postings}, counting a list it leaves empty ({@link #emptiedLists}). */
+  private void unindex(Postings postings, int position) {
+    int before = postings.count();
+    postings.remove(position);
+    if (before > 0 && postings.count() == 0) {
+      emptiedLists++;
+    }
   }
 
   private void unindexFields(int position, Backup backup) {
@@ -1471,17 +1565,17 @@ final class ProjectShard {
       if (value != null) {
         Postings postings = attributes.get(attribute).get(value);
         if (postings != null) {
-          postings.remove(position);
+          unindex(postings, position);
         }
       }
     }
     for (Tag tag : backup.tags()) {
       TagKey tagKey = tags.get(tag.key());
       if (tagKey != null) {
-        tagKey.rows.remove(position);
+        unindex(tagKey.rows, position);
         Postings valuePostings = tagKey.values.get(tag.value());
         if (valuePostings != null) {
-          valuePostings.remove(position);
+          unindex(valuePostings, position);
         }
       }
     }

@@ -79,6 +79,12 @@ final class TextIndex {
   private final ChunkedArray<String> multiTexts = new ChunkedArray<>();
   private int multiCount;
   private int entries;
+  /**
+   * Entries without rows: let go of (their numbers are not taken again), or kept for their text (an
+   * entry of a group, or of several rows, which the same text takes again). A shard reorganises
+   * once they outnumber its live rows ({@link #deadEntries()}).
+   */
+  private int deadEntries;
   /** (group, text) to entry number. */
   private final IdIndex slots;
   /**
@@ -172,6 +178,7 @@ final class TextIndex {
     int held = rows.get(entry);
     if (held == NO_ROWS) {
       rows.set(entry, position);
+      deadEntries--;
     } else if (held >= 0) {
       if (held != position) {
         Postings postings = new Postings();
@@ -184,7 +191,11 @@ final class TextIndex {
         rows.set(entry, -2 - multiCount++);
       }
     } else {
-      multi.get(-2 - held).add(position, rowsInUse);
+      Postings postings = multi.get(-2 - held);
+      if (postings.count() == 0) {
+        deadEntries--;
+      }
+      postings.add(position, rowsInUse);
     }
   }
 
@@ -201,9 +212,23 @@ final class TextIndex {
         keepText(entry, text);
         rows.set(entry, NO_ROWS);
       }
+      deadEntries++;
     } else if (held < NO_ROWS) {
-      multi.get(-2 - held).remove(position);  // its text stays in multiTexts
+      Postings postings = multi.get(-2 - held);
+      int before = postings.count();
+      postings.remove(position);  // its text stays in multiTexts
+      if (before > 0 && postings.count() == 0) {
+        deadEntries++;
+      }
     }
+  }
+
+  /**
+   * How many entries hold no row: each still costs its slots in the entry arrays and, let go of, its
+   * block's places in the trigram lists, until a reorganisation builds the index afresh.
+   */
+  int deadEntries() {
+    return deadEntries;
   }
 
   /**
@@ -470,12 +495,15 @@ final class TextIndex {
     return members;
   }
 
-  /** The rows of the group's entries {@code members} (of {@link #groupEntries}). */
-  MatchSet group(int[] members, int rowsInUse) {
+  /**
+   * The rows of the group's entries {@code members} (of {@link #groupEntries}), among the positions
+   * in use: from word {@code fromWord} (a shard's first live row's) to {@code end}.
+   */
+  MatchSet group(int[] members, int fromWord, int end) {
     if (members[0] == 1) {
       return rowsOf(members[1]);
     }
-    return union(members, members[0], rowsInUse);
+    return union(members, members[0], fromWord, end);
   }
 
   /** How many rows the group's entries {@code members} hold. */
@@ -508,8 +536,11 @@ final class TextIndex {
     return result;
   }
 
-  /** The rows whose value contains {@code lowerNeedle} (lower case already), ignoring case. */
-  MatchSet containing(String lowerNeedle, int rowsInUse) {
+  /**
+   * The rows whose value contains {@code lowerNeedle} (lower case already), ignoring case, among the
+   * positions in use: from word {@code fromWord} (a shard's first live row's) to {@code endOfRows}.
+   */
+  MatchSet containing(String lowerNeedle, int fromWord, int endOfRows) {
     Candidates candidates = candidates(lowerNeedle);
     int[] matched = new int[16];
     int matches = 0;
@@ -527,10 +558,13 @@ final class TextIndex {
     if (matches == 1) {
       return rowsOf(matched[1]);
     }
-    return union(matched, matches, rowsInUse);
+    return union(matched, matches, fromWord, endOfRows);
   }
 
-  /** An upper bound of the rows {@link #containing} returns, without reading the texts. */
+  /**
+   * An upper bound of the rows {@link #containing} returns, without reading the texts: at most
+   * {@code rowsInUse}.
+   */
   long estimate(String lowerNeedle, int rowsInUse) {
     Candidates candidates = candidates(lowerNeedle);
     if (candidates.all) {
@@ -550,8 +584,8 @@ final class TextIndex {
     return lower != null ? lower : text(entry);
   }
 
-  /** The union of the rows of entries {@code list[1..count]}, sorted. */
-  private MatchSet union(int[] list, int count, int rowsInUse) {
+  /** The union of the rows of entries {@code list[1..count]}, sorted; positions as for {@link #containing}. */
+  private MatchSet union(int[] list, int count, int fromWord, int end) {
     long total = 0;
     for (int i = 1; i <= count; i++) {
       total += count(list[i]);
@@ -559,17 +593,18 @@ final class TextIndex {
     if (total == 0) {
       return MatchSet.EMPTY;
     }
-    if (total * Postings.DENSE_RATIO > rowsInUse) {
-      long[] words = new long[Bits.wordsFor(rowsInUse)];
+    int first = fromWord << 6;
+    if (total * Postings.DENSE_RATIO > end - first) {
+      long[] words = new long[Math.max(1, Bits.wordsFor(end) - fromWord)];
       for (int i = 1; i <= count; i++) {
         int held = rows.get(list[i]);
         if (held >= 0) {
-          Bits.set(words, held);
+          Bits.set(words, held - first);
         } else if (held != NO_ROWS) {
-          multi.get(-2 - held).orInto(words);
+          multi.get(-2 - held).orInto(words, fromWord);
         }
       }
-      return MatchSet.window(words, 0);
+      return MatchSet.window(words, fromWord);
     }
     int[] positions = new int[(int) total];
     int n = 0;

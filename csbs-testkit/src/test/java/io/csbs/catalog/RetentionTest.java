@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
@@ -32,15 +33,17 @@ import org.junit.jupiter.api.Test;
  * runs (their rows form a dead prefix, whose row chunks the shard lets go), beside new backups, some
  * of them removed again soon after (they leave the sorted rows), late ones and a few other removals.
  * Shards of several row chunks, so that every search runs with released rows below the live ones;
- * every page, total, count and usage report stays the plain scan's; the dead prefix makes no
- * reorganisation due until it holds half the positions, and one once it does. Replay with {@code
- * -Dcsbs.seed=N}.
+ * every page, total, count and usage report stays the plain scan's. The dead prefix makes no
+ * reorganisation due until it is {@link ProjectShard#DEAD_PREFIX_RATIO} times the positions past it,
+ * or the names and values without a live backup outnumber the live ones ({@link
+ * ProjectShard#deadKeys()}: the generator's names come again only now and then in a shard of this
+ * size), and one once either does. Replay with {@code -Dcsbs.seed=N}.
  */
 class RetentionTest {
   private static final String PROJECT = BackupGenerator.projectId(0);
 
   @RepeatedTest(3)
-  void retentionOfTheOldestAnswersLikeAScanAndReorganisesOnlyPastHalf() {
+  void retentionOfTheOldestAnswersLikeAScanAndReorganisesOnceDue() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
       Start start = new Start(seed, random, clock -> new IndexedCatalog(clock, StallRule.DEFAULT, ProjectShard.MIN_REBUILD_SLACK));
@@ -57,7 +60,7 @@ class RetentionTest {
       int late = 0;
       int retired = 0;
       // well below half the positions: no reorganisation (the few late and random removals stay
-      // below the slack of the tail and of the holes)
+      // below the slack of the tail and of the holes, the dead keys below the live backups)
       int limit = initial.size() * 2 / 5;
       while (retired < limit) {
         String at = "after " + retired + " retired of " + initial.size();
@@ -89,14 +92,15 @@ class RetentionTest {
         }
         compare(random, queries, indexed, reference, at);
       }
-      assertEquals(reorganisations, indexed.reorganisations(PROJECT), "a dead prefix below half the positions reorganised");
+      assertEquals(reorganisations, indexed.reorganisations(PROJECT), "a dead prefix of two fifths of the positions reorganised");
       walkByMarker(queries, indexed, reference, "before the reorganisation");
-      // past half: the prefix makes a reorganisation due, which lays the live rows out from position 0
+      // the removals go on until the dead keys (or the prefix) make a reorganisation due, which lays
+      // the live rows out from position 0
       while (!oldestFirst.isEmpty() && indexed.reorganisations(PROJECT) == reorganisations) {
         retire(oldestFirst, 1000, indexed, reference, random);
       }
       assertEquals(reorganisations + 1, indexed.reorganisations(PROJECT),
-          "a dead prefix past half the positions did not reorganise");
+          "retention of every backup did not reorganise");
       // laid out from position 0; the rest of the run that made it due removed up to 999 more
       long live = reference.count(PROJECT, io.csbs.query.Predicates.all());
       assertTrue(indexed.positions(PROJECT) < live + 1000,
@@ -160,6 +164,123 @@ class RetentionTest {
       assertTrue(thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
     }
     assertTrue(failures.isEmpty(), "a reorganisation failed: " + failures);
+  }
+
+  /**
+   * A window that slides: each new backup is newer than every stored one, and the oldest is removed,
+   * so that the dead prefix grows by a position a step while the positions in use stay the live
+   * backups. With names, tags and policies that come again (a pool of 256 names), the dead prefix
+   * costs no bitmap words (they start past it, whatever its length) and makes no reorganisation due
+   * until it is {@link ProjectShard#DEAD_PREFIX_RATIO} times the positions past it; then one, which
+   * lays the live rows out from position 0.
+   */
+  @RepeatedTest(2)
+  void aSlidingWindowKeepsItsDeadPrefixForFreeUntilItsRatio() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int window = 8192 + random.nextInt(4096);
+      Slide slide = new Slide(seed, window, (ProjectShard.DEAD_PREFIX_RATIO + 1) * window + 2048,
+          (backup, i) -> backup.toBuilder().name("autobk_" + (i % 256)).build());
+      IndexedCatalog indexed = slide.indexed;
+      int ratio = ProjectShard.DEAD_PREFIX_RATIO;
+      long boundPerBitmap = 2L * Bits.wordsFor(window + 64) + 64;
+      int steps = 0;
+      while (indexed.reorganisations(PROJECT) == 0) {
+        int prefix = indexed.deadPrefix(PROJECT);
+        int inUse = indexed.positions(PROJECT) - prefix;
+        String at = "after " + steps + " steps: prefix " + prefix + ", " + inUse + " positions past it";
+        assertTrue(prefix <= (long) ratio * inUse + 1, at + ": no reorganisation");
+        assertTrue(indexed.bitmapWords(PROJECT) <= (2 + BackupStatus.values().length) * boundPerBitmap,
+            at + ": bitmap words " + indexed.bitmapWords(PROJECT));
+        if (steps % (window / 3) == 0) {
+          compare(random, slide.queries, indexed, slide.reference, at);
+        }
+        assertTrue(slide.step(), at + ": the window ran out before the prefix made a reorganisation due");
+        steps++;
+      }
+      assertTrue(steps >= ratio * window - 1024, "reorganised after only " + steps + " steps of a window of " + window);
+      assertEquals(1, indexed.reorganisations(PROJECT), "reorganisations");
+      assertTrue(indexed.positions(PROJECT) < window + 1024, "positions after the reorganisation: " + indexed.positions(PROJECT));
+      assertEquals(0, indexed.deadPrefix(PROJECT), "the dead prefix after the reorganisation");
+      compare(random, slide.queries, indexed, slide.reference, "after the reorganisation");
+      walkByMarker(slide.queries, indexed, slide.reference, "after the reorganisation");
+    });
+  }
+
+  /**
+   * The same window over backups named each their own way: each removed backup leaves a name entry
+   * without rows, which costs about what a live one does, so a reorganisation is due once they
+   * outnumber the live backups, well before the prefix's ratio; it lets go of them.
+   */
+  @RepeatedTest(2)
+  void aSlidingWindowOfDistinctNamesReorganisesOnceTheirDeadEntriesOutnumberTheLive() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      int window = 8192 + random.nextInt(4096);
+      Slide slide = new Slide(seed, window, 3 * window,
+          (backup, i) -> backup.toBuilder().name("backup-" + i + "-" + backup.name()).build());
+      IndexedCatalog indexed = slide.indexed;
+      int deadKeys = 0;
+      int steps = 0;
+      while (indexed.reorganisations(PROJECT) == 0) {
+        deadKeys = indexed.deadKeys(PROJECT);
+        assertTrue(deadKeys <= window + 1, "after " + steps + " steps: " + deadKeys + " dead keys, no reorganisation");
+        if (steps % (window / 2) == 0) {
+          compare(random, slide.queries, indexed, slide.reference, "after " + steps + " steps");
+        }
+        assertTrue(slide.step(), "after " + steps + " steps: the window ran out before the dead names made a reorganisation due");
+        steps++;
+      }
+      assertTrue(deadKeys >= window - 1, "reorganised with " + deadKeys + " dead keys for " + window + " live backups");
+      assertTrue(steps < 2 * window, "reorganised after " + steps + " steps of a window of " + window);
+      assertTrue(indexed.deadKeys(PROJECT) < 64, "dead keys after the reorganisation: " + indexed.deadKeys(PROJECT));
+      compare(random, slide.queries, indexed, slide.reference, "after the reorganisation");
+      walkByMarker(slide.queries, indexed, slide.reference, "after the reorganisation");
+    });
+  }
+
+  /**
+   * Both catalogs loaded with the oldest {@code window} of {@code total} backups of a seed, in
+   * creation order, each passed through {@code shape} with its index in that order; {@link #step()}
+   * adds the next and removes the oldest stored.
+   */
+  private static final class Slide {
+    final IndexedCatalog indexed;
+    final ReferenceCatalog reference;
+    final QueryGenerator queries;
+    private final List<Backup> backups;
+    private int next;
+    private int oldest;
+
+    Slide(long seed, int window, int total, java.util.function.BiFunction<Backup, Integer, Backup> shape) {
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(40).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      List<Backup> generated = new ArrayList<>(generator.backups(total));
+      generated.sort(ProjectShard.ROW_ORDER);
+      backups = new ArrayList<>(total);
+      for (int i = 0; i < total; i++) {
+        backups.add(shape.apply(generated.get(i), i));
+      }
+      indexed = new IndexedCatalog(clock, StallRule.DEFAULT, ProjectShard.MIN_REBUILD_SLACK);
+      reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      List<Backup> first = backups.subList(0, window);
+      indexed.addAll(first);
+      reference.addAll(first);
+      next = window;
+      queries = QueryGenerator.create(seed, first);
+    }
+
+    /** Adds the next backup and removes the oldest; false once every backup was added. */
+    boolean step() {
+      if (next == backups.size()) {
+        return false;
+      }
+      Backup added = backups.get(next++);
+      indexed.add(added);
+      reference.add(added);
+      remove(backups.get(oldest++), indexed, reference);
+      return true;
+    }
   }
 
   /** Every sorted row removed, oldest first, then new backups: the newest dead row is the one kept. */

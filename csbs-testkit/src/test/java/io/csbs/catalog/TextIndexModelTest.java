@@ -200,7 +200,7 @@ class TextIndexModelTest {
           expected.add(position);
         }
       }
-      assertEquals(expected, positions(index.containing(needle, rows.size())), "containing " + needle);
+      assertEquals(expected, positions(index.containing(needle, 0, rows.size())), "containing " + needle);
       assertTrue(index.estimate(needle, rows.size()) >= expected.size(), "estimate of " + needle);
     }
     if (grouped) {
@@ -214,7 +214,7 @@ class TextIndexModelTest {
       for (int g = 0; g < 5; g++) {
         String group = "g" + g;
         TreeSet<Integer> expected = byGroup.getOrDefault(group, new TreeSet<>());
-        assertEquals(expected, positions(index.group(index.groupEntries(group), rows.size())), "group " + group);
+        assertEquals(expected, positions(index.group(index.groupEntries(group), 0, rows.size())), "group " + group);
         assertEquals(expected.size(), index.groupCount(index.groupEntries(group)), "count of group " + group);
         TreeSet<Integer> fromParts = new TreeSet<>();
         for (MatchSet part : index.groupRows(group)) {
@@ -236,25 +236,25 @@ class TextIndexModelTest {
       String group = grouped ? "srv-1" : null;
       TextIndex index = new TextIndex(grouped, grouped ? 1 : TextIndex.MANY_ENTRIES_BLOCK);  // as the shard has them
       index.add(group, "Mixed-Case_Name", 7, 8);
-      assertEquals(List.of(7), List.copyOf(positions(index.containing("case_n", 8))));
+      assertEquals(List.of(7), List.copyOf(positions(index.containing("case_n", 0, 8))));
       index.add(group, "Mixed-Case_Name", 3, 8);  // a second, earlier row: postings
       index.add(group, "Mixed-Case_Name", 3, 8);  // the same row again: no change
-      assertEquals(List.of(3, 7), List.copyOf(positions(index.containing("mixed", 8))));
+      assertEquals(List.of(3, 7), List.copyOf(positions(index.containing("mixed", 0, 8))));
       index.remove(group, "Mixed-Case_Name", 7);
-      assertEquals(List.of(3), List.copyOf(positions(index.containing("mixed", 8))));
+      assertEquals(List.of(3), List.copyOf(positions(index.containing("mixed", 0, 8))));
       index.remove(group, "Mixed-Case_Name", 3);
-      assertEquals(List.of(), List.copyOf(positions(index.containing("mixed", 8))));
+      assertEquals(List.of(), List.copyOf(positions(index.containing("mixed", 0, 8))));
       assertEquals(0, index.estimate("mixed", 8));
       index.add(group, "lower", 5, 8);
       index.remove(group, "lower", 4);  // not its row: no change
-      assertEquals(List.of(5), List.copyOf(positions(index.containing("low", 8))));
+      assertEquals(List.of(5), List.copyOf(positions(index.containing("low", 0, 8))));
       index.remove(group, "lower", 5);  // its only row
-      assertEquals(List.of(), List.copyOf(positions(index.containing("low", 8))));
+      assertEquals(List.of(), List.copyOf(positions(index.containing("low", 0, 8))));
       index.add(group, "lower", 6, 8);
-      assertEquals(List.of(6), List.copyOf(positions(index.containing("lower", 8))));
+      assertEquals(List.of(6), List.copyOf(positions(index.containing("lower", 0, 8))));
       if (grouped) {
         index.add(group, "renamed", 2, 8);  // the server's second name: two entries, one group
-        assertEquals(List.of(2, 6), List.copyOf(positions(index.group(index.groupEntries(group), 8))));
+        assertEquals(List.of(2, 6), List.copyOf(positions(index.group(index.groupEntries(group), 0, 8))));
         assertEquals(2, index.groupCount(index.groupEntries(group)));
       }
     }
