@@ -248,60 +248,13 @@ final class IndexedCatalog implements BackupCatalog {
     shard.stats.waitedForLock(System.nanoTime() - start);
   }
 
-  /**
-   * Takes {@code shard}'s read lock as {@link #lock} does, and while it waits for it, lets the writers
-   * know ({@link ProjectShard#readersWaiting}): a writer that changes flat out takes the write lock
-   * again a few dozen nanoseconds after it let go of it, before a spinning reader's next try, so
-   * that beside a thread applying transitions a default list of 0.2 µs waited 41 µs at p99 and 0.9
-   * ms at p99.9 (1M, {@code ReadsDuringWritesBenchmark}); a writer now lets a waiting reader in first
-   * ({@link #deferToWaitingReaders}).
-   */
-  private static void lockToRead(ProjectShard shard) {
-    Lock lock = shard.lock.readLock();
-    if (lock.tryLock()) {
-      return;
-    }
-    long start = System.nanoTime();
-    shard.readersWaiting.incrementAndGet();
-    try {
-      if (!spinFor(lock, start)) {
-        lock.lock();
-      }
-    } finally {
-      shard.readersWaiting.decrementAndGet();
-    }
-    shard.stats.waitedForLock(System.nanoTime() - start);
-  }
-
-  /**
-   * Before a change takes {@code shard}'s write lock: while readers wait for the read lock (the last
-   * change held the write lock), waits for them to take it, for up to {@value #DEFER_NANOS} ns, so
-   * that each waiting reader waits for one change at most, not for as many as the writer makes
-   * before a try of the reader lands between two of them. Bounded, so that readers that come one
-   * after the other flat out cannot hold a writer off; the write lock is then taken as before (a
-   * change waits for the readers that hold the read lock, not for those still to come).
-   */
-  private static void deferToWaitingReaders(ProjectShard shard) {
-    if (shard.readersWaiting.get() == 0) {
-      return;
-    }
-    long start = System.nanoTime();
-    do {
-      Thread.onSpinWait();
-    } while (shard.readersWaiting.get() > 0 && System.nanoTime() - start < DEFER_NANOS);
-    shard.stats.waitedForLock(System.nanoTime() - start);
-  }
-
-  /** How long a change lets waiting readers in first, at most: about a parked reader's wake-up. */
-  static final long DEFER_NANOS = 50_000;
-
   /** How long a thread spins for a shard's lock before it parks. */
   static final long SPIN_NANOS = 20_000;
 
   /** Whether {@code lock} was taken while spinning for up to {@link #SPIN_NANOS} from {@code start}. */
   private static boolean spinFor(Lock lock, long start) {
     while (true) {
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 32; i++) {
         Thread.onSpinWait();
       }
       if (lock.tryLock()) {
@@ -314,35 +267,6 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Reads, under {@code shard}'s read lock if it is free at once, what adding {@code added}, or
-   * removing the backup {@code removedId}, will read ({@link ProjectShard#touch}): a change's lookups
-   * are mostly cache misses, and made beside the readers they are cache hits under the write lock,
-   * which holds the readers off for that much less (a search of a microsecond or so waits for the
-   * change that holds the lock). Skipped when a change holds the lock: the readers wait anyway.
-   */
-  private void touchBeforeChange(ProjectShard shard, Backup added, String removedId) {
-    Lock read = shard.lock.readLock();
-    if (!read.tryLock()) {
-      return;
-    }
-    try {
-      if (added != null) {
-        touched += shard.touch(added, -1);
-      } else {
-        int position = shard.positionOf(removedId);
-        if (position >= 0) {
-          touched += shard.touch(shard.row(position), position);
-        }
-      }
-    } finally {
-      read.unlock();
-    }
-  }
-
-  /** What {@link #touchBeforeChange} read, kept so that its reads are not dropped as dead code; racy, never read. */
-  private long touched;
-
-  /**
    * Takes {@code shard}'s write lock for a change, first waiting while a reorganisation's last
    * catch-up holds writers off; that wait counts as a lock wait.
    */
@@ -351,7 +275,6 @@ final class IndexedCatalog implements BackupCatalog {
     if (gated > 0) {
       shard.stats.waitedForLock(gated);
     }
-    deferToWaitingReaders(shard);
     lock(shard, shard.lock.writeLock());
   }
 
@@ -400,7 +323,6 @@ final class IndexedCatalog implements BackupCatalog {
     requireNonNull(backup, "backup");
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(backup.projectId());
-    touchBeforeChange(shard, backup, null);
     Lock lock = shard.lock.writeLock();
     lockForChange(shard);
     long held = System.nanoTime();
@@ -526,7 +448,6 @@ final class IndexedCatalog implements BackupCatalog {
   public void remove(String projectId, String backupId, long expectedVersion) {
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
-    touchBeforeChange(shard, null, backupId);
     changeUnderLock(shard, () -> {
       int position = currentPosition(shard, backupId, expectedVersion);
       Backup before = shard.row(position);
@@ -862,7 +783,7 @@ final class IndexedCatalog implements BackupCatalog {
       return read.apply(noBackups);
     }
     Lock lock = shard.lock.readLock();
-    lockToRead(shard);
+    lock(shard, lock);
     try {
       return read.apply(shard);
     } finally {
@@ -903,7 +824,7 @@ final class IndexedCatalog implements BackupCatalog {
     List<ProjectShard> locked = new ArrayList<>(all.length);
     try {
       for (ProjectShard shard : all) {
-        lockToRead(shard);
+        lock(shard, shard.lock.readLock());
         locked.add(shard);
       }
     } catch (RuntimeException | Error e) {

@@ -91,8 +91,6 @@ final class ProjectShard {
    */
   private volatile long tailTriggerOpensAt;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  /** Readers waiting for {@link #lock}'s read lock; a change lets them in first (IndexedCatalog). */
-  final java.util.concurrent.atomic.AtomicInteger readersWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
   // The rows and their indexes: a reorganisation replaces them all at once (adopt)
   private RowArray rows = new RowArray();
@@ -1535,44 +1533,6 @@ final class ProjectShard {
     int rowsInUse = positionsInUse();
     names.add(null, backup.name(), position, rowsInUse);
     servers.add(backup.server().id(), backup.server().name(), position, rowsInUse);
-  }
-
-  /**
-   * Reads, changing nothing, what a change that adds {@code backup} (position -1), or removes it from
-   * {@code position}, will read: its id's slot, the entries of its name and server, its values' and
-   * tags' postings (for a removal, the words or the part of the array that hold its position), its
-   * server's total, and for a late backup its place in the tail's order. The caller holds the read
-   * lock. A change's lookups are mostly cache misses in a large catalog (a retention pair looks up
-   * about 25 keys: half its time); made first beside the readers, they leave the write lock, which
-   * holds the readers off, the writes and cache hits.
-   * Returns a value of what it read, so that the reads are not dropped as dead code.
-   */
-  long touch(Backup backup, int position) {
-    long read = ids.get(backup.id()) + names.touch(null, backup.name())
-        + servers.touch(backup.server().id(), backup.server().name()) + usage.touch(backup.server().id());
-    for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
-      String value = attribute.valueOf(backup);
-      if (value != null) {
-        read += touch(attributes.get(attribute).get(value), position);
-      }
-    }
-    for (Tag tag : backup.tags()) {
-      TagKey tagKey = tags.get(tag.key());
-      if (tagKey != null) {
-        read += touch(tagKey.rows, position) + touch(tagKey.values.get(tag.value()), position);
-      }
-    }
-    if (position < 0 && tail.size() > 0 && !newerThanSorted(backup)) {
-      read += tail.firstFrom(backup.createdAt(), true);  // where a late backup goes in the tail's order
-    }
-    return read;
-  }
-
-  private static int touch(Postings postings, int position) {
-    if (postings == null) {
-      return 0;
-    }
-    return position >= 0 && postings.contains(position) ? 1 : postings.count();
   }
 
   /**

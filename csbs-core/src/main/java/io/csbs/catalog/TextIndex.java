@@ -199,15 +199,6 @@ final class TextIndex {
     }
   }
 
-  /**
-   * Reads what {@link #add} or {@link #remove} of {@code text} in {@code group} will read (its entry's
-   * slot, text and rows), changing nothing; returns a value read. See {@link ProjectShard#touch}.
-   */
-  int touch(String group, String text) {
-    int entry = find(group, text);
-    return entry < 0 ? 0 : rows.get(entry);
-  }
-
   void remove(String group, String text, int position) {
     int entry = find(group, text);
     if (entry < 0) {

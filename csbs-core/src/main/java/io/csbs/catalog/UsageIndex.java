@@ -76,12 +76,6 @@ final class UsageIndex {
     change(backup.server().id(), 1, backup.sizeMb());
   }
 
-  /** Reads the total of {@code serverId} that {@link #add} or {@link #remove} will change; returns a value read. */
-  long touch(String serverId) {
-    Total total = byServer.get(serverId);
-    return total == null ? 0 : total.backups;
-  }
-
   void remove(Backup backup) {
     change(backup.server().id(), -1, -backup.sizeMb());
   }
