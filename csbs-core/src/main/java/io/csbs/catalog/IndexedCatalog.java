@@ -143,39 +143,41 @@ final class IndexedCatalog implements BackupCatalog {
 
   /** How many row positions the project's shard uses, live or removed; 0 for a project without one. */
   int positions(String projectId) {
-    ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : inspect(shard, ProjectShard::size);
+    return inspect(projectId, ProjectShard::size, 0);
   }
 
   /** The dead prefix of the project's shard (its first live sorted position); 0 for a project without one. */
   int deadPrefix(String projectId) {
-    ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : inspect(shard, ProjectShard::firstLive);
+    return inspect(projectId, ProjectShard::firstLive, 0);
   }
 
   /** The keys the project's shard keeps without a live row ({@link ProjectShard#deadKeys()}); 0 for none. */
   int deadKeys(String projectId) {
-    ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : inspect(shard, ProjectShard::deadKeys);
+    return inspect(projectId, ProjectShard::deadKeys, 0);
   }
 
   /** The words the live, status and free tail bitmaps of the project's shard hold; 0 for a project without one. */
   long bitmapWords(String projectId) {
-    ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : inspect(shard, ProjectShard::bitmapWords);
+    return inspect(projectId, ProjectShard::bitmapWords, 0L);
   }
 
   /** How many rows the project's shard holds out of order, in its tail; 0 for a project without one. */
   int tailRows(String projectId) {
-    ProjectShard shard = shards.get(projectId);
-    return shard == null ? 0 : inspect(shard, s -> s.size() - s.sortedCount());
+    return inspect(projectId, s -> s.size() - s.sortedCount(), 0);
   }
 
   /**
-   * Reads the shard under its read lock for a test, and unlike a read of the catalog does not look
-   * whether a reorganisation is due after it: a test that waits for the catalog to reorganise on its
-   * own must not be the one that makes it.
+   * Reads the project's shard under its read lock for a test ({@code withoutShard} for a project
+   * without one), and unlike a read of the catalog does not look whether a reorganisation is due
+   * after it: a test that waits for the catalog to reorganise on its own must not be the one that
+   * makes it.
    */
+  private <T> T inspect(String projectId, Function<ProjectShard, T> read, T withoutShard) {
+    ProjectShard shard = shards.get(projectId);
+    return shard == null ? withoutShard : inspect(shard, read);
+  }
+
+  /** {@link #inspect(String, Function, Object)} of a shard at hand. */
   private <T> T inspect(ProjectShard shard, Function<ProjectShard, T> read) {
     shard.lock.readLock().lock();
     try {
