@@ -29,6 +29,12 @@ final class DescendingSelection extends Positions.Walked {
 
   /** Where the values are, in blocks: each pass reads them all. */
   private final java.util.function.Consumer<TimeOrder.BlockAction> blocks;
+  /**
+   * Where the values below {@link #lateFrom} are, in blocks: a pass for values below it reads these
+   * only (the values from it on, a shard's tail rows', are in blocks of their own).
+   */
+  private final java.util.function.Consumer<TimeOrder.BlockAction> blocksBelowLate;
+  private final int lateFrom;
   private final java.util.function.Supplier<int[]> copy;
   /** Whether a position is one of them, without the array; null to use the sorted array. */
   private final java.util.function.IntPredicate member;
@@ -50,17 +56,20 @@ final class DescendingSelection extends Positions.Walked {
   private int smallest;
 
   private DescendingSelection(int count, java.util.function.Consumer<TimeOrder.BlockAction> blocks,
+      java.util.function.Consumer<TimeOrder.BlockAction> blocksBelowLate, int lateFrom,
       java.util.function.Supplier<int[]> copy, java.util.function.IntPredicate member) {
     super(count);
     this.blocks = blocks;
+    this.blocksBelowLate = blocksBelowLate;
+    this.lateFrom = lateFrom;
     this.copy = copy;
     this.member = member;
   }
 
   /** Over {@code values}, distinct non-negative positions, which it keeps (and may reorder). */
   static DescendingSelection of(int[] values) {
-    return new DescendingSelection(values.length, action -> action.accept(values, values.length, Integer.MAX_VALUE),
-        () -> values, null);
+    java.util.function.Consumer<TimeOrder.BlockAction> blocks = action -> action.accept(values, values.length, Integer.MAX_VALUE);
+    return new DescendingSelection(values.length, blocks, blocks, Integer.MAX_VALUE, () -> values, null);
   }
 
   /**
@@ -68,8 +77,26 @@ final class DescendingSelection extends Positions.Walked {
    * positions, which {@code member} tells apart from every other position.
    */
   static DescendingSelection firstOf(TimeOrder order, int count, java.util.function.IntPredicate member) {
-    return new DescendingSelection(count, action -> order.forEachBlockOfFirst(count, action),
-        () -> order.firstValues(count), member);
+    java.util.function.Consumer<TimeOrder.BlockAction> blocks = action -> order.forEachBlockOfFirst(count, action);
+    return new DescendingSelection(count, blocks, blocks, Integer.MAX_VALUE, () -> order.firstValues(count), member);
+  }
+
+  /**
+   * Over the values of the first {@code count} entries of {@code order}, all below {@code lateFrom},
+   * and of the first {@code lateCount} entries of {@code late}, all at or above it (a shard's sorted
+   * rows and its tail), distinct non-negative positions, which {@code member} tells apart from every
+   * other position. A walk below {@code lateFrom} reads {@code order}'s blocks only.
+   */
+  static DescendingSelection firstOf(TimeOrder order, int count, TimeOrder late, int lateCount, int lateFrom,
+      java.util.function.IntPredicate member) {
+    return new DescendingSelection(count + lateCount, action -> {
+      order.forEachBlockOfFirst(count, action);
+      late.forEachBlockOfFirst(lateCount, action);
+    }, action -> order.forEachBlockOfFirst(count, action), lateFrom, () -> {
+      int[] values = java.util.Arrays.copyOf(order.firstValues(count), count + lateCount);
+      System.arraycopy(late.firstValues(lateCount), 0, values, count, lateCount);
+      return values;
+    }, member);
   }
 
   @Override
@@ -108,7 +135,7 @@ final class DescendingSelection extends Positions.Walked {
     // changed at about the same time are close, so few blocks are read)
     List<int[]> arrays = new ArrayList<>();
     List<long[]> lengthAndMax = new ArrayList<>();
-    blocks.accept((block, length, max) -> {
+    (bound <= lateFrom ? blocksBelowLate : blocks).accept((block, length, max) -> {
       lengthAndMax.add(new long[] {(long) max << 32 | arrays.size(), length});
       arrays.add(block);
     });

@@ -459,7 +459,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
       @Override
       Positions positions() {
-        return running.positionsChangedBefore(cutoff);  // a page reads a few of them: not sorted
+        return running.positionsChangedBefore(cutoff, shard.sortedCount());  // a page reads a few of them: not sorted
       }
 
       @Override

@@ -794,7 +794,7 @@ final class ProjectShard {
     }
     if (!previous.progress().equals(next.progress())) {
       if (next.progress().isPresent()) {
-        running.put(position, next.progress().get().changedAt());  // replaces the previous time
+        running.put(position, next.progress().get().changedAt(), position >= sortedCount);  // replaces the previous time
       } else {
         running.remove(position);
       }
@@ -1482,7 +1482,7 @@ final class ProjectShard {
 
   private void trackProgress(int position, Backup backup) {
     if (backup.progress().isPresent()) {
-      running.put(position, backup.progress().get().changedAt());
+      running.put(position, backup.progress().get().changedAt(), position >= sortedCount);
     }
   }
 

@@ -33,19 +33,35 @@ final class RunningJobs {
   private int migrated;
   /** Jobs in {@link #old} at or above {@link #migrated}. */
   private int oldLive;
-  /** The same jobs in the order of their change, then position: the stalled ones are a prefix. */
+  /**
+   * The jobs of the sorted rows in the order of their change, then position: the stalled ones are a
+   * prefix; the tail's jobs in {@link #lateTimes}.
+   */
   private final TimeOrder times = new TimeOrder();
+  /**
+   * The jobs of the shard's tail rows (late backups, at positions past the sorted rows), apart: a
+   * first page walks the sorted rows' stalled jobs from the largest position down, skipping the
+   * blocks of this order whose largest position can no longer enter, and a late job in every block
+   * (a retention job that adds the oldest back, late) left it none to skip. A live row stays in the
+   * tail or in the sorted rows for as long as it lives, so a job never moves between the two.
+   */
+  private final TimeOrder lateTimes = new TimeOrder();
+  /** In a slot's first long, beside the nanoseconds (below 2^30): the job is in {@link #lateTimes}. */
+  private static final long LATE = 1L << 31;
+  private static final long NANOS = 0x7FFF_FFFFL;
 
   /** About the bytes the tables take on the heap. */
   long estimatedBytes() {
-    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes()) + times.estimatedBytes();
+    return 48 + current.estimatedBytes() + (old == null ? 0 : old.estimatedBytes()) + times.estimatedBytes()
+        + lateTimes.estimatedBytes();
   }
 
   int size() {
     return current.size + oldLive;
   }
 
-  void put(int position, Instant changedAt) {
+  /** Records that the job at {@code position}, a tail row's when {@code late}, changed at {@code changedAt}. */
+  void put(int position, Instant changedAt, boolean late) {
     migrateSome();
     int slot = current.find(position);
     if (current.key(slot) == EMPTY) {
@@ -56,17 +72,22 @@ final class RunningJobs {
       }
       current.size++;
     } else {
-      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
+      orderOf(current.key(slot)).remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
     }
-    current.set(slot, keyOf(position) | changedAt.getNano(), changedAt.getEpochSecond());
-    times.insert(changedAt.getEpochSecond(), changedAt.getNano(), position, byPosition(position));
+    current.set(slot, keyOf(position) | (late ? LATE : 0) | changedAt.getNano(), changedAt.getEpochSecond());
+    (late ? lateTimes : times).insert(changedAt.getEpochSecond(), changedAt.getNano(), position, byPosition(position));
+  }
+
+  /** The order that holds the job of the slot whose first long is {@code key}. */
+  private TimeOrder orderOf(long key) {
+    return (key & LATE) != 0 ? lateTimes : times;
   }
 
   void remove(int position) {
     migrateSome();
     int slot = current.find(position);
     if (current.key(slot) != EMPTY) {
-      times.remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
+      orderOf(current.key(slot)).remove(current.seconds(slot), current.nanos(slot), position, byPosition(position));
       current.removeAt(slot);
     } else {
       removeFromOld(position);
@@ -76,6 +97,7 @@ final class RunningJobs {
   /** Packs the order of the jobs' instants ({@link TimeOrder#trim()}), after a batch that built a whole shard. */
   void trim() {
     times.trim();
+    lateTimes.trim();
   }
 
   void clear() {
@@ -84,6 +106,7 @@ final class RunningJobs {
     migrated = 0;
     oldLive = 0;
     times.clear();
+    lateTimes.clear();
   }
 
   /** Whether the running job at {@code position} last changed before {@code cutoff}. */
@@ -101,7 +124,10 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] found = times.firstValues(countChangedBefore(cutoff));
+    int[] sorted = times.firstValues(times.countBefore(cutoff.getEpochSecond(), cutoff.getNano()));
+    int[] late = lateTimes.firstValues(lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano()));
+    int[] found = java.util.Arrays.copyOf(sorted, sorted.length + late.length);
+    System.arraycopy(late, 0, found, sorted.length, late.length);
     IntSort.sort(found);
     return MatchSet.sparse(found, found.length);
   }
@@ -109,19 +135,22 @@ final class RunningJobs {
   /**
    * The positions of the running jobs whose progress last changed before {@code cutoff}, for a page
    * newest first: read where they are, sorted only if the page needs more than a few (valid while
-   * the caller holds the lock it holds now).
+   * the caller holds the lock it holds now). {@code lateFrom}: the shard's first tail position, where
+   * the late jobs' positions start.
    */
-  Positions positionsChangedBefore(Instant cutoff) {
-    int count = countChangedBefore(cutoff);
-    if (count < DescendingSelection.BATCH) {
+  Positions positionsChangedBefore(Instant cutoff, int lateFrom) {
+    int inOrder = times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    int late = lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    if (inOrder + late < DescendingSelection.BATCH) {
       return changedBefore(cutoff);
     }
-    return DescendingSelection.firstOf(times, count, position -> changedBefore(position, cutoff));
+    return DescendingSelection.firstOf(times, inOrder, lateTimes, late, lateFrom, position -> changedBefore(position, cutoff));
   }
 
-  /** How many running jobs last changed before {@code cutoff}: a binary search, not a read of them all. */
+  /** How many running jobs last changed before {@code cutoff}: binary searches, not a read of them all. */
   int countChangedBefore(Instant cutoff) {
-    return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano())
+        + lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
   }
 
   /** Among jobs that changed at the same instant, the order of positions. */
@@ -133,7 +162,7 @@ final class RunningJobs {
     if (old != null) {
       int slot = old.findUnmoved(position, migrated);
       if (slot >= 0) {
-        times.remove(old.seconds(slot), old.nanos(slot), position, byPosition(position));
+        orderOf(old.key(slot)).remove(old.seconds(slot), old.nanos(slot), position, byPosition(position));
         old.set(slot, TOMBSTONE, 0);
         oldLive--;
       }
@@ -221,7 +250,7 @@ final class RunningJobs {
     }
 
     int nanos(int slot) {
-      return (int) key(slot);  // the low half of the first long
+      return (int) (key(slot) & NANOS);  // the low half of the first long, but its late flag
     }
 
     long seconds(int slot) {
@@ -276,7 +305,7 @@ final class RunningJobs {
     boolean before(int slot, Instant cutoff) {
       long seconds = seconds(slot);
       long cutoffSeconds = cutoff.getEpochSecond();
-      return seconds < cutoffSeconds || (seconds == cutoffSeconds && (int) key(slot) < cutoff.getNano());
+      return seconds < cutoffSeconds || (seconds == cutoffSeconds && nanos(slot) < cutoff.getNano());
     }
 
     /** The home slot of {@code position}. */

@@ -195,19 +195,22 @@ class HashTablesModelTest {
   /**
    * Random puts and removals (one in {@code removeOneIn}) on {@link RunningJobs} and on a map beside
    * it, over {@code positions} positions: after each step the size and one position's "changed before
-   * a cutoff" agree, and every {@code fullCheckEvery} steps the whole set changed before it. Shared
+   * a cutoff" agree, and every {@code fullCheckEvery} steps the whole set changed before it, as a set
+   * and as the walk of a first page from the largest position down, from every position and from
+   * below the late ones (positions from a random {@code lateFrom} on are a tail's, kept apart). Shared
    * with {@link IncrementalGrowthTest}, which runs it on tables of several pages.
    */
   static void checkRunningJobsAgainstAMap(SplittableRandom random, int positions, int steps, int removeOneIn,
       int fullCheckEvery) {
     RunningJobs running = new RunningJobs();
     Map<Integer, Instant> model = new HashMap<>();
+    int lateFrom = random.nextInt(positions + 1);
     Instant base = Instant.parse("2026-01-01T00:00:00Z");
     for (int step = 0; step < steps; step++) {
       int position = random.nextInt(positions);
       if (random.nextInt(removeOneIn) > 0) {
         Instant at = base.plusSeconds(random.nextInt(100)).plusNanos(random.nextInt(1_000_000_000));
-        running.put(position, at);
+        running.put(position, at, position >= lateFrom);
         model.put(position, at);
       } else {
         running.remove(position);
@@ -232,6 +235,22 @@ class HashTablesModelTest {
           actual.add(p);
         }
         assertEquals(stalled, actual, "stalled positions");
+        for (int from : new int[] {Integer.MAX_VALUE, lateFrom - 1}) {
+          List<Integer> descending = new ArrayList<>();
+          for (int i = stalled.size() - 1; i >= 0; i--) {
+            if (stalled.get(i) <= from) {
+              descending.add(stalled.get(i));
+            }
+          }
+          Positions walk = running.positionsChangedBefore(cutoff, lateFrom);
+          List<Integer> walked = new ArrayList<>();
+          for (int p = from < 0 ? -1 : walk.previous(from); p >= 0; p = walk.previous(p - 1)) {
+            walked.add(p);
+          }
+          assertEquals(descending, walked, "stalled positions walked down from " + from + ", late from " + lateFrom);
+        }
+        assertEquals((int) stalled.stream().filter(p -> p < lateFrom).count(),
+            running.positionsChangedBefore(cutoff, lateFrom).countIn(0, lateFrom), "stalled positions below the late ones");
       }
     }
   }
