@@ -5,12 +5,13 @@ import java.time.Instant;
 /**
  * The rows in an intermediate state with the instant their progress last changed: an open-addressing
  * table from position to that instant, so that testing a row for a stall reads one compact array
- * instead of following the backup's progress object, and the same jobs in a {@link TimeOrder}, in
- * the order of that instant, so that the stalled ones are counted and listed without reading the
- * others. Running jobs are a small part of a catalog, so both stay small.
+ * instead of following the backup's progress object, and the same jobs in two {@link TimeOrder}s (the
+ * sorted rows' and the tail's), in the order of that instant, so that the stalled ones are counted
+ * and listed without reading the others. Running jobs are a small part of a catalog, so both stay
+ * small.
  *
- * <p>A slot is two adjacent longs, {@code (position + 1) << 32 | nanos} and the epoch second, so that
- * a progress report (a lookup and a write) touches one cache line; 0 marks an empty slot.
+ * <p>A slot is two adjacent longs, {@code (position + 1) << 32 | late << 31 | nanos} and the epoch
+ * second, so that a progress report (a lookup and a write) touches one cache line; 0 marks an empty slot.
  *
  * <p>Like {@link IdIndex}, the table grows without a pause: a larger table is started beside the old
  * one, in pages allocated as first written, and every later put or remove moves the next {@value
