@@ -33,8 +33,7 @@ final class PositionBits {
   }
 
   boolean get(int position) {
-    int index = (position >>> 6) - base;
-    return index >= 0 && index < words.length && (words[index] & (1L << position)) != 0;
+    return Bits.get(words, position - (base << 6));  // below the base: a negative bit, past every word
   }
 
   /**
@@ -43,42 +42,22 @@ final class PositionBits {
    * let go of.
    */
   void set(int position, int keepFromWord) {
-    int word = position >>> 6;
-    int index = word - base;
+    int index = (position >>> 6) - base;
     if (index < 0 || index >= words.length) {
-      grow(word, keepFromWord);
-      index = word - base;
+      grow(position >>> 6, keepFromWord);
     }
-    words[index] |= 1L << position;
+    Bits.set(words, position - (base << 6));
   }
 
   void clear(int position) {
-    int index = (position >>> 6) - base;
-    if (index >= 0 && index < words.length) {
-      words[index] &= ~(1L << position);
-    }
+    Bits.clear(words, position - (base << 6));
   }
 
   /** The lowest set position at or above {@code position} in words below {@code toWord}, or -1. */
   int nextSetBit(int position, int toWord) {
-    int word = position >>> 6;
-    long bits;
-    if (word < base) {
-      word = base;
-      bits = word < toWord && words.length > 0 ? words[0] : 0;
-    } else {
-      bits = word < toWord && word - base < words.length ? words[word - base] & (-1L << position) : 0;
-    }
-    int end = Math.min(toWord, base + words.length);
-    while (true) {
-      if (bits != 0) {
-        return (word << 6) + Long.numberOfTrailingZeros(bits);
-      }
-      if (++word >= end) {
-        return -1;
-      }
-      bits = words[word - base];
-    }
+    int first = base << 6;
+    int found = Bits.nextSetBit(words, Math.max(position, first) - first, Math.min(toWord - base, words.length));
+    return found < 0 ? -1 : found + first;
   }
 
   /** These positions in words {@code [fromWord, toWord)}, which number {@code cardinality}, as a shared set. */

@@ -187,8 +187,10 @@ final class Postings {
    * Removes {@code position}. A list left empty lets go of its array: the values of backups a
    * retention job removed (a server, a tag, a policy that no live backup has any more) would
    * otherwise keep a bitmap over every position, or their longest list, until a reorganisation.
+   * Returns whether this removal left the list empty (its owner counts the keys without rows).
    */
-  void remove(int position) {
+  boolean remove(int position) {
+    int before = count;
     if (dense != null) {
       int index = indexOf(position);
       if (index >= 1 && index < dense.length && (dense[index] & (1L << position)) != 0) {
@@ -209,6 +211,7 @@ final class Postings {
       dense = null;
       sparse = NO_INTS;
     }
+    return before > 0 && count == 0;
   }
 
   /**

@@ -1552,9 +1552,7 @@ final class ProjectShard {
 
   /** Removes {@code position} from {@code postings}, counting a list it leaves empty ({@link #emptiedLists}). */
   private void unindex(Postings postings, int position) {
-    int before = postings.count();
-    postings.remove(position);
-    if (before > 0 && postings.count() == 0) {
+    if (postings.remove(position)) {
       emptiedLists++;
     }
   }

@@ -125,8 +125,8 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] sorted = times.firstValues(times.countBefore(cutoff.getEpochSecond(), cutoff.getNano()));
-    int[] late = lateTimes.firstValues(lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano()));
+    int[] sorted = times.firstValues(countBefore(times, cutoff));
+    int[] late = lateTimes.firstValues(countBefore(lateTimes, cutoff));
     int[] found = java.util.Arrays.copyOf(sorted, sorted.length + late.length);
     System.arraycopy(late, 0, found, sorted.length, late.length);
     IntSort.sort(found);
@@ -140,8 +140,8 @@ final class RunningJobs {
    * the late jobs' positions start.
    */
   Positions positionsChangedBefore(Instant cutoff, int lateFrom) {
-    int inOrder = times.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
-    int late = lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    int inOrder = countBefore(times, cutoff);
+    int late = countBefore(lateTimes, cutoff);
     if (inOrder + late < DescendingSelection.BATCH) {
       return changedBefore(cutoff);
     }
@@ -150,8 +150,11 @@ final class RunningJobs {
 
   /** How many running jobs last changed before {@code cutoff}: binary searches, not a read of them all. */
   int countChangedBefore(Instant cutoff) {
-    return times.countBefore(cutoff.getEpochSecond(), cutoff.getNano())
-        + lateTimes.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
+    return countBefore(times, cutoff) + countBefore(lateTimes, cutoff);
+  }
+
+  private static int countBefore(TimeOrder order, Instant cutoff) {
+    return order.countBefore(cutoff.getEpochSecond(), cutoff.getNano());
   }
 
   /** Among jobs that changed at the same instant, the order of positions. */

@@ -214,10 +214,7 @@ final class TextIndex {
       }
       deadEntries++;
     } else if (held < NO_ROWS) {
-      Postings postings = multi.get(-2 - held);
-      int before = postings.count();
-      postings.remove(position);  // its text stays in multiTexts
-      if (before > 0 && postings.count() == 0) {
+      if (multi.get(-2 - held).remove(position)) {  // its text stays in multiTexts
         deadEntries++;
       }
     }
