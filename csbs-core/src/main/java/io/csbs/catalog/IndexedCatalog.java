@@ -193,6 +193,14 @@ final class IndexedCatalog implements BackupCatalog {
     return shard != null && inspect(shard, ProjectShard::recordingChanges);
   }
 
+  /**
+   * Runs {@code hook} after each slice of the copy of the project's reorganisations, with the first
+   * position the copy has not reached, no lock held (null: none); the project must have a shard.
+   */
+  void betweenCopySlices(String projectId, java.util.function.IntConsumer hook) {
+    shards.get(projectId).betweenCopySlices = hook;
+  }
+
   /** Whether the project's shard is being reorganised now; false for a project without one. */
   boolean reorganising(String projectId) {
     ProjectShard shard = shards.get(projectId);

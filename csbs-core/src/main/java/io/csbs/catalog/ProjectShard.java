@@ -11,12 +11,12 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 
 /**
  * The backups of one project and their indexes. Callers hold {@link #lock}: the read lock to read,
@@ -137,8 +137,13 @@ final class ProjectShard {
   private final java.util.function.IntFunction<Backup> rowAt = position -> rows.get(position);
 
   // Reorganisation: see reorganise()
-  /** The ids changed since a reorganisation began copying the rows; null when none runs. */
-  private Set<String> changedDuringReorganisation;
+  /** The ids changed since a reorganisation began copying the rows (or its last round); null when none runs. */
+  private ChangedIds changedDuringReorganisation;
+  /**
+   * Tests only: run by a reorganisation after each slice of its copy, no lock held, with the first
+   * position the copy has not reached; null otherwise.
+   */
+  volatile IntConsumer betweenCopySlices;
   /**
    * Set by the change that made a reorganisation due (under the write lock), or by the read that
    * found the reads had paid for the tail as much as a reorganisation costs; cleared when one starts.
@@ -604,6 +609,9 @@ final class ProjectShard {
 
   /** Puts {@code backup} at the free {@code position}: row, live, status and progress; not the id. */
   private void fill(int position, Backup backup) {
+    if (changedDuringReorganisation != null) {
+      changedDuringReorganisation.placedAt(position);  // a copy that has not reached it must skip it
+    }
     rows.set(position, backup);
     live.set(position, firstLiveWord());
     liveCount++;
@@ -1128,7 +1136,7 @@ final class ProjectShard {
       try {
         reorganisationDue = false;
         tailReadCost.set(0);
-        changedDuringReorganisation = new java.util.HashSet<>();
+        changedDuringReorganisation = ChangedIds.whileCopying();
         start = firstLive;  // the dead prefix may be many times the live rows: never walked
         end = size;
       } finally {
@@ -1139,13 +1147,18 @@ final class ProjectShard {
         lock.readLock().lock();
         try {
           for (int position = from; position < Math.min(end, from + COPY_SLICE); position++) {
-            // rows changed meanwhile are caught up below, by id: none is copied twice
-            if (live.get(position) && !changedDuringReorganisation.contains(rows.get(position).id())) {
+            // rows put at a position meanwhile (moved, or new) are caught up below, by id: none is
+            // copied twice; a row changed in place may be copied as it is now, the catch-up installs it again
+            if (live.get(position) && !changedDuringReorganisation.placed(position)) {
               copy.add(rows.get(position));
             }
           }
         } finally {
           lock.readLock().unlock();
+        }
+        IntConsumer hook = betweenCopySlices;
+        if (hook != null) {
+          hook.accept(from + COPY_SLICE);
         }
       }
       ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
@@ -1163,11 +1176,11 @@ final class ProjectShard {
       }
       long swapHold;
       for (int round = 0; ; round++) {
-        Set<String> changedIds;
+        ChangedIds changedIds;
         lock.writeLock().lock();
         try {
           changedIds = changedDuringReorganisation;
-          if (changedIds.size() <= FINAL_CATCH_UP || round >= MAX_CATCH_UP_ROUNDS) {
+          if (changedIds.count() <= FINAL_CATCH_UP || round >= MAX_CATCH_UP_ROUNDS) {
             long holding = System.nanoTime();
             catchUp(built, changedIds);
             adopt(built);
@@ -1180,7 +1193,7 @@ final class ProjectShard {
             swapHold = System.nanoTime() - holding;
             break;
           }
-          changedDuringReorganisation = new java.util.HashSet<>();
+          changedDuringReorganisation = ChangedIds.afterCopying();
         } finally {
           lock.writeLock().unlock();
         }
@@ -1188,7 +1201,7 @@ final class ProjectShard {
         // shrinking to a few ids: once few remain (or after many rounds, when writers outpace the
         // rounds), writers wait (not holding the lock; readers go on) for the last rounds, which then
         // apply only what remained
-        if (changedIds.size() <= HOLD_WRITERS_OFF_BELOW || round >= HOLD_WRITERS_OFF_AFTER_ROUNDS) {
+        if (changedIds.count() <= HOLD_WRITERS_OFF_BELOW || round >= HOLD_WRITERS_OFF_AFTER_ROUNDS) {
           holdWritersOff();
         }
         catchUpBesideWriters(built, changedIds);
@@ -1356,8 +1369,8 @@ final class ProjectShard {
   }
 
   /** Applies the current rows of {@code changedIds} to {@code built}, reading them a slice at a time. */
-  private void catchUpBesideWriters(ProjectShard built, Set<String> changedIds) {
-    String[] ids = changedIds.toArray(new String[0]);
+  private void catchUpBesideWriters(ProjectShard built, ChangedIds changedIds) {
+    String[] ids = changedIds.distinct();
     Backup[] current = new Backup[ids.length];
     for (int from = 0; from < ids.length; from += CATCH_UP_SLICE) {
       lock.readLock().lock();
@@ -1374,8 +1387,8 @@ final class ProjectShard {
   }
 
   /** Applies the current rows of {@code changedIds} to {@code built}; the caller holds the write lock. */
-  private void catchUp(ProjectShard built, Set<String> changedIds) {
-    String[] ids = changedIds.toArray(new String[0]);
+  private void catchUp(ProjectShard built, ChangedIds changedIds) {
+    String[] ids = changedIds.distinct();
     Backup[] current = new Backup[ids.length];
     for (int i = 0; i < ids.length; i++) {
       int position = positionOf(ids[i]);
