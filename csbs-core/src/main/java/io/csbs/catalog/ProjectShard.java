@@ -109,7 +109,9 @@ final class ProjectShard {
   private PositionBits live = new PositionBits();
   private PositionBits[] statusBits = newStatusBits();
   private int[] statusCounts = new int[STATUSES.length];
-  private IdIndex ids = new IdIndex(this::idAt);
+  /** Reads a row's id: one function for the shard's life, which the id table it adopts is bound to. */
+  private final java.util.function.IntFunction<String> idOfRow = this::idAt;
+  private IdIndex ids = new IdIndex(idOfRow);
   // GrowingMaps, not HashMaps: a value may take hundreds of thousands of forms (tag values, policy
   // ids), and a HashMap that doubles rehashes them all under the write lock
   private EnumMap<Attribute, GrowingMap<Postings>> attributes = new EnumMap<>(Attribute.class);
@@ -1403,14 +1405,21 @@ final class ProjectShard {
    * order while the shard was built extend its sorted rows rather than its tail.
    */
   private void installAll(String[] ids, Backup[] current) {
-    Integer[] order = new Integer[ids.length];
+    // sorted by the sort every batch uses, not by a comparator made here: a call site's first run
+    // links its lambda (about a millisecond), and the first reorganisation's last round runs this
+    // under the write lock
+    Backup[] rows = new Backup[ids.length];
+    int present = 0;
     for (int i = 0; i < ids.length; i++) {
-      order[i] = i;
+      if (current[i] == null) {
+        install(ids[i], null);
+      } else {
+        rows[present++] = current[i];
+      }
     }
-    Arrays.sort(order, (a, b) -> current[a] == null ? (current[b] == null ? 0 : -1)
-        : current[b] == null ? 1 : compareRows(current[a], current[b]));
-    for (int i : order) {
-      install(ids[i], current[i]);
+    RowSort.sort(rows, 0, present);
+    for (int i = 0; i < present; i++) {
+      install(rows[i].id(), rows[i]);
     }
   }
 
@@ -1444,7 +1453,7 @@ final class ProjectShard {
     statusBits = built.statusBits;
     statusCounts = built.statusCounts;
     ids = built.ids;
-    ids.rebind(this::idAt);
+    ids.rebind(idOfRow);  // not a new method reference: its first run, under the write lock, would link it
     attributes = built.attributes;
     tags = built.tags;
     tagSets = built.tagSets;
