@@ -721,7 +721,6 @@ final class ProjectShard {
       newRow(backup, false);
     }
     int end = size;
-    usage.addAll(backups, 0, backups.length);
     tagSets.startBatch();
     try {
       indexAll(first, end, first == 0);
@@ -759,7 +758,8 @@ final class ProjectShard {
   }
 
   /**
-   * Indexes the fields of the new rows {@code [first, end)}: see {@link #appendAll}. After a batch that
+   * Indexes the fields of the new rows {@code [first, end)} and counts them in the usage totals:
+   * see {@link #appendAll}. After a batch that
    * built the whole shard, the text indexes let go of their spare room ({@link TextIndex#trim()}) on
    * the thread that built them: compacting a million distinct names' table rehashes them, beside
    * the other indexes' build rather than after it.
@@ -769,14 +769,22 @@ final class ProjectShard {
       for (int position = first; position < end; position++) {
         indexAttributesAndTags(position, rows.get(position));
         indexTexts(position, rows.get(position));
+        usage.addToTotals(rows.get(position));
       }
+      usage.placeAll();
       trimTexts(wholeShard);
       return;
     }
+    // the usage totals too, beside the texts: the server's text entry has just read the backup's
+    // server, and this thread had the lighter share (counted on the first, they were an eighth of
+    // a bulk load's time there, mostly cache misses on each backup's server)
     ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
       for (int position = first; position < end; position++) {
-        indexTexts(position, rows.get(position));
+        Backup backup = rows.get(position);
+        indexTexts(position, backup);
+        usage.addToTotals(backup);
       }
+      usage.placeAll();
       trimTexts(wholeShard);
     });
     for (int position = first; position < end; position++) {

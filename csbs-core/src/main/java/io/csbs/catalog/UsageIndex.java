@@ -81,23 +81,36 @@ final class UsageIndex {
   }
 
   /**
-   * Adds many backups at once: totals first, then the largest-first order rebuilt once, instead of
-   * re-placing a server in the order for each of its backups.
+   * Adds many backups at once: {@link #addToTotals} for each, then {@link #placeAll()} once, instead
+   * of re-placing a server in the order for each of its backups.
    */
   void addAll(Backup[] backups, int from, int to) {
     for (int i = from; i < to; i++) {
-      Backup backup = backups[i];
-      Total total = byServer.get(backup.server().id());
-      if (total == null) {
-        total = new Total(backup.server().id());
-        byServer.put(total.serverId, total);
-      }
-      // totals change under the ordered set's feet here: it is rebuilt from scratch below
-      total.backups++;
-      total.sizeMb += backup.sizeMb();
-      this.backups++;
-      this.sizeMb += backup.sizeMb();
+      addToTotals(backups[i]);
     }
+    placeAll();
+  }
+
+  /**
+   * Counts {@code backup} in its server's totals and the project's, leaving the largest-first order
+   * as it was: for a batch, which ends with {@link #placeAll()}. A bulk load calls this in the loop
+   * that indexes the backups' server texts, which reads each backup's server anyway.
+   */
+  void addToTotals(Backup backup) {
+    Total total = byServer.get(backup.server().id());
+    if (total == null) {
+      total = new Total(backup.server().id());
+      byServer.put(total.serverId, total);
+    }
+    // totals change under the ordered set's feet here: placeAll() rebuilds it from scratch
+    total.backups++;
+    total.sizeMb += backup.sizeMb();
+    this.backups++;
+    this.sizeMb += backup.sizeMb();
+  }
+
+  /** Builds the largest-first order again from every server's totals: the end of a batch of {@link #addToTotals}. */
+  void placeAll() {
     largestFirst.clear();
     for (Total total : moved) {
       total.moved = false;

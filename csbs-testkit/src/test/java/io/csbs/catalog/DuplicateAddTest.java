@@ -94,4 +94,45 @@ class DuplicateAddTest {
     assertThrows(QuotaExceededException.class, () -> catalog.add(backups.get(100)));
     assertEquals(100, catalog.count(PROJECT, Predicates.all()));
   }
+
+  /**
+   * A batch's first repeated id, found by {@link IndexedCatalog#firstRepeatedId} (an open-addressing
+   * table of the backups' indexes), against a {@code HashSet}: batches of every size up to a few
+   * thousand, ids repeated or not, and ids of equal hashes ("Aa" and "BB" hash alike, so the ids
+   * made of them collide while they differ), which must be told apart by their text.
+   */
+  @RepeatedTest(5)
+  void theFirstRepeatedIdOfABatchIsTheSetsFirstRefusal() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      Backup template = BackupGenerator.builder().seed(seed).projects(1).build().backups(1).get(0);
+      for (int round = 0; round < 200; round++) {
+        int size = random.nextInt(round < 100 ? 20 : 3000) + 1;
+        boolean colliding = random.nextBoolean();
+        List<Backup> batch = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+          int n = random.nextInt(4) == 0 ? random.nextInt(i + 1) : i;  // a quarter repeat an earlier number, or themselves
+          String id;
+          if (colliding) {
+            StringBuilder text = new StringBuilder("b-");
+            for (int bit = 0; bit < 13; bit++) {
+              text.append((n >>> bit & 1) == 0 ? "Aa" : "BB");  // every such id of 13 pairs has one hash
+            }
+            id = text.toString();
+          } else {
+            id = "b-" + n;
+          }
+          batch.add(template.toBuilder().id(id).build());
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int expected = -1;
+        for (int i = 0; i < batch.size() && expected < 0; i++) {
+          if (!seen.add(batch.get(i).id())) {
+            expected = i;
+          }
+        }
+        assertEquals(expected, IndexedCatalog.firstRepeatedId(batch), "batch of " + size + (colliding ? ", one hash" : ""));
+      }
+    });
+  }
 }
