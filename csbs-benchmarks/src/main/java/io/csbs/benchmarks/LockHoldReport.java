@@ -66,8 +66,8 @@ public final class LockHoldReport {
     int overCpu = 0;
     for (int i = 0; i < changes; i++) {
       int kind = random.nextInt(10);
-      long wallStart = System.nanoTime();
-      long cpuStart = threads.getCurrentThreadCpuTime();
+      long wallStart;
+      long cpuStart;
       if (kind < 6) {
         Backup added = kind < 4 ? stored.get(random.nextInt(stored.size())).toBuilder().id("late-" + i).version(1).build()
             : fresh.next();

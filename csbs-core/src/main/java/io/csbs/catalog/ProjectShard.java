@@ -767,17 +767,18 @@ final class ProjectShard {
   private void indexAll(int first, int end, boolean wholeShard) {
     if (end - first < PARALLEL_BATCH) {
       for (int position = first; position < end; position++) {
-        indexAttributesAndTags(position, rows.get(position));
-        indexTexts(position, rows.get(position));
-        usage.addToTotals(rows.get(position));
+        Backup backup = rows.get(position);
+        indexAttributesAndTags(position, backup);
+        indexTexts(position, backup);
+        usage.addToTotals(backup);
       }
       usage.placeAll();
       trimTexts(wholeShard);
       return;
     }
     // the usage totals too, beside the texts: the server's text entry has just read the backup's
-    // server, and this thread had the lighter share (counted on the first, they were an eighth of
-    // a bulk load's time there, mostly cache misses on each backup's server)
+    // server, so they cost this thread about 3% (counted in a pass of their own on the first thread,
+    // they were an eighth of a bulk load's time there, mostly cache misses on each backup's server)
     ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
       for (int position = first; position < end; position++) {
         Backup backup = rows.get(position);

@@ -125,8 +125,13 @@ final class RunningJobs {
 
   /** The positions of the running jobs whose progress last changed before {@code cutoff}. */
   MatchSet changedBefore(Instant cutoff) {
-    int[] sorted = times.firstValues(countBefore(times, cutoff));
-    int[] late = lateTimes.firstValues(countBefore(lateTimes, cutoff));
+    return firstOfBoth(countBefore(times, cutoff), countBefore(lateTimes, cutoff));
+  }
+
+  /** The first {@code inOrder} positions of {@link #times} and {@code lateCount} of {@link #lateTimes}, sorted. */
+  private MatchSet firstOfBoth(int inOrder, int lateCount) {
+    int[] sorted = times.firstValues(inOrder);
+    int[] late = lateTimes.firstValues(lateCount);
     int[] found = java.util.Arrays.copyOf(sorted, sorted.length + late.length);
     System.arraycopy(late, 0, found, sorted.length, late.length);
     IntSort.sort(found);
@@ -143,7 +148,7 @@ final class RunningJobs {
     int inOrder = countBefore(times, cutoff);
     int late = countBefore(lateTimes, cutoff);
     if (inOrder + late < DescendingSelection.BATCH) {
-      return changedBefore(cutoff);
+      return firstOfBoth(inOrder, late);
     }
     return DescendingSelection.firstOf(times, inOrder, lateTimes, late, lateFrom, position -> changedBefore(position, cutoff));
   }
