@@ -55,7 +55,7 @@ final class TextIndex {
    * of being kept a second time per entry, four bytes an entry that, with mostly distinct names, is
    * four bytes a backup.
    */
-  private final java.util.function.IntFunction<String> textOfRow;
+  private java.util.function.IntFunction<String> textOfRow;
   /**
    * The lower-cased text of an entry whose text has upper case; null (and mostly no chunk at all) for
    * the others, whose text is its own lower case: backup and server names are mostly lower case.
@@ -138,6 +138,18 @@ final class TextIndex {
     this.textOfRow = textOfRow;
     slots = new IdIndex(this::text, grouped ? groups.reader() : null);
     groupHeads = grouped ? new IdIndex(groups.reader()) : null;
+  }
+
+  /**
+   * Reads the texts of rows with {@code textOfRow} from now on (an index made with such a function):
+   * while a shard's rows are being placed beside the index's build, the build reads the batch they
+   * come from. The caller owns the index alone, or holds the write lock.
+   */
+  void readTextsWith(java.util.function.IntFunction<String> textOfRow) {
+    if (this.textOfRow == null) {
+      throw new IllegalStateException("an index that keeps its texts reads none from rows");
+    }
+    this.textOfRow = java.util.Objects.requireNonNull(textOfRow, "textOfRow");
   }
 
   /**

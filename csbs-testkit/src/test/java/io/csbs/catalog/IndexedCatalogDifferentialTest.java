@@ -147,6 +147,56 @@ class IndexedCatalogDifferentialTest {
     });
   }
 
+  /**
+   * A bulk load into an empty project large enough to build its text indexes beside the rows (the
+   * names' index then reads names from the batch, the rows being placed on the other thread), in any
+   * arrival order, with names mostly distinct, some repeated in other cases: then adds of the same
+   * names, removals and a rebuild, each answer the plain scan's.
+   */
+  @RepeatedTest(3)
+  void aLargeLoadOfMostlyDistinctNamesAnswersLikeAPlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(300).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 512);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock);
+      List<Backup> backups = new ArrayList<>();
+      for (Backup backup : generator.backups(17_000 + random.nextInt(20_000))) {
+        int shape = random.nextInt(10);
+        String name = shape < 6 ? backup.name() + "-" + Integer.toHexString(random.nextInt())
+            : shape < 8 ? backup.name().toUpperCase(java.util.Locale.ROOT) : backup.name();
+        backups.add(backup.toBuilder().name(name).build());
+      }
+      Collections.shuffle(backups, new Random(seed));
+      indexed.addAll(backups);
+      reference.addAll(backups);
+      String project = BackupGenerator.projectId(0);
+      QueryGenerator queries = QueryGenerator.create(seed, backups);
+      for (int i = 0; i < 30; i++) {
+        Query query = queries.nextQuery();
+        same(() -> reference.query(project, query), () -> indexed.query(project, query), "query " + query);
+      }
+      // the names' index reads the rows again: new rows with names of loaded ones, and removals
+      for (int i = 0; i < 2_000; i++) {
+        Backup some = backups.get(random.nextInt(backups.size()));
+        if (random.nextBoolean()) {
+          Backup again = some.toBuilder().id("again-" + i).version(1).build();
+          indexed.add(again);
+          reference.add(again);
+        } else if (reference.find(project, some.id()).isPresent()) {
+          reference.remove(project, some.id(), some.version());
+          indexed.remove(project, some.id(), some.version());
+        }
+      }
+      for (int i = 0; i < 30; i++) {
+        Query query = queries.nextQuery();
+        same(() -> reference.query(project, query), () -> indexed.query(project, query), "after changes, query " + query);
+      }
+      assertEquals(reference.usage(project, UsageQuery.firstServers(50)), indexed.usage(project, UsageQuery.firstServers(50)));
+    });
+  }
+
   private static void walkAllPagesByMarker(ReferenceCatalog reference, IndexedCatalog indexed, String project, QueryGenerator queries) {
     Query query = queries.nextQuery().toBuilder().offset(0).marker(null).limit(7).build();
     for (int pages = 0; pages < 200; pages++) {
