@@ -467,7 +467,7 @@ final class IndexedCatalog implements BackupCatalog {
     Current ahead = underReadLock(shard, () -> Current.of(shard, backupId, expectedVersion));
     Optional<Backup> nextAhead = transition.applyTo(ahead.backup, clock.instant());
     return changeUnderLock(shard, () -> {
-      Current current = ahead.stillCurrentIn(shard) ? ahead : Current.of(shard, backupId, expectedVersion);
+      Current current = ahead.again(shard);
       Backup before = current.backup;
       Optional<Backup> next = current == ahead ? nextAhead : transition.applyTo(before, clock.instant());
       if (next.isPresent()) {
@@ -491,7 +491,7 @@ final class IndexedCatalog implements BackupCatalog {
     Current ahead = underReadLock(shard, () -> Current.of(shard, backupId, expectedVersion));
     Backup nextAhead = update.applyTo(ahead.backup, clock.instant());
     return changeUnderLock(shard, () -> {
-      Current current = ahead.stillCurrentIn(shard) ? ahead : Current.of(shard, backupId, expectedVersion);
+      Current current = ahead.again(shard);
       Backup before = current.backup;
       Backup next = current == ahead ? nextAhead : update.applyTo(before, clock.instant());
       if (next == before) {
@@ -509,7 +509,7 @@ final class IndexedCatalog implements BackupCatalog {
     ProjectShard shard = existingShard(projectId, backupId);
     Current ahead = underReadLock(shard, () -> Current.of(shard, backupId, expectedVersion));
     changeUnderLock(shard, () -> {
-      Current current = ahead.stillCurrentIn(shard) ? ahead : Current.of(shard, backupId, expectedVersion);
+      Current current = ahead.again(shard);
       shard.remove(current.position);
       changes.record(shard.nextSequence(), projectId, backupId, current.backup, null, null);
       return null;
@@ -530,8 +530,8 @@ final class IndexedCatalog implements BackupCatalog {
   /**
    * A backup's current version and its row's position, found under a lock of its shard. A change
    * finds it under the read lock, works out what it will do beside the readers, and under the write
-   * lock only checks that the row still holds that very instance ({@link #stillCurrentIn}); if it does
-   * not (a change or a reorganisation came in between), it finds the backup again.
+   * lock only checks that the row still holds that very instance ({@link #again}); if it does not (a
+   * change or a reorganisation came in between), it finds the backup again.
    */
   private static final class Current {
     final int position;
@@ -567,6 +567,14 @@ final class IndexedCatalog implements BackupCatalog {
      */
     boolean stillCurrentIn(ProjectShard shard) {
       return shard.isLive(position) && shard.row(position) == backup;
+    }
+
+    /**
+     * This, if {@linkplain #stillCurrentIn still current} in {@code shard} (the caller holds its write
+     * lock), else the backup found again at the version this one was found at.
+     */
+    Current again(ProjectShard shard) {
+      return stillCurrentIn(shard) ? this : of(shard, backup.id(), backup.version());
     }
   }
 
