@@ -751,15 +751,8 @@ final class ProjectShard {
   private void buildEmpty(Backup[] sorted) {
     int rowsInUse = sorted.length;  // no dead prefix in an empty shard: what positionsInUse() will be
     names.readTextsWith(namesOf(sorted));  // a name's lookup may read an earlier row this thread has not placed yet
-    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
-      for (int position = 0; position < sorted.length; position++) {
-        Backup backup = sorted[position];
-        indexTexts(position, backup, rowsInUse);
-        usage.addToTotals(backup);
-      }
-      usage.placeAll();
-      trimTexts(true);
-    });
+    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(
+        () -> indexTextsAndUsage(index -> sorted[index], 0, sorted.length, rowsInUse, true));
     try {
       for (int index = 0; index < sorted.length; index++) {
         Backup backup = sorted[index];
@@ -826,19 +819,29 @@ final class ProjectShard {
     // the usage totals too, beside the texts: the server's text entry has just read the backup's
     // server, so they cost this thread about 3% (counted in a pass of their own on the first thread,
     // they were an eighth of a bulk load's time there, mostly cache misses on each backup's server)
-    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(() -> {
-      for (int position = first; position < end; position++) {
-        Backup backup = rows.get(position);
-        indexTexts(position, backup);
-        usage.addToTotals(backup);
-      }
-      usage.placeAll();
-      trimTexts(wholeShard);
-    });
+    int rowsInUse = positionsInUse();  // the rows are all placed: it stays the same while they are indexed
+    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(
+        () -> indexTextsAndUsage(rowAt, first, end, rowsInUse, wholeShard));
     for (int position = first; position < end; position++) {
       indexAttributesAndTags(position, rows.get(position));
     }
     texts.join();
+  }
+
+  /**
+   * The second core's share of a large batch: indexes the texts of the backups at positions {@code
+   * [first, end)}, which {@code backupAt} reads, and counts them in the usage totals; then builds the
+   * usage order and, after a batch that built the whole shard, trims the text indexes.
+   */
+  private void indexTextsAndUsage(java.util.function.IntFunction<Backup> backupAt, int first, int end,
+      int rowsInUse, boolean wholeShard) {
+    for (int position = first; position < end; position++) {
+      Backup backup = backupAt.apply(position);
+      indexTexts(position, backup, rowsInUse);
+      usage.addToTotals(backup);
+    }
+    usage.placeAll();
+    trimTexts(wholeShard);
   }
 
   /** Replaces the live backup at {@code position} by its next version {@code next} (same id). */

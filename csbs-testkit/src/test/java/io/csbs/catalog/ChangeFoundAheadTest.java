@@ -1,7 +1,7 @@
 package io.csbs.catalog;
 
+import static io.csbs.catalog.IndexedCatalogDifferentialTest.same;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
@@ -113,20 +113,11 @@ class ChangeFoundAheadTest {
         int at = round;
         // the plain scan: the other change first, as it took the write lock first
         changeBetween(reference, between, target, another.get(), round);
-        Object want;
-        try {
-          want = change(reference, target, transition, round);
-        } catch (RuntimeException refused) {
-          clock.armed.set(() -> changeBetween(indexed, between, target, another.get(), at));
-          RuntimeException got = assertThrows(RuntimeException.class, () -> change(indexed, target, transition, at), context);
-          assertEquals(refused.getClass(), got.getClass(), context);
-          assertEquals(refused.getMessage(), got.getMessage(), context);
-          sameState(reference, indexed, ids, context);
-          continue;
-        }
         clock.armed.set(() -> changeBetween(indexed, between, target, another.get(), at));
-        assertEquals(want, change(indexed, target, transition, round), context);
-        assertEquals(null, clock.armed.get(), context + ": the clock was not read between the steps");
+        Object answer = same(() -> change(reference, target, transition, at), () -> change(indexed, target, transition, at), context);
+        if (answer != null) {
+          assertEquals(null, clock.armed.get(), context + ": the clock was not read between the steps");
+        }
         sameState(reference, indexed, ids, context);
       }
     });

@@ -221,10 +221,9 @@ class IndexedCatalogDifferentialTest {
     }
   }
 
-  /** Both calls return equal results, or both throw the same exception type with the same message. */
   /**
    * The same answer, or the same refusal (class and message); the answer, or null after a refusal.
-   * Shared with {@link AllProjectsDifferentialTest}.
+   * Shared with {@link AllProjectsDifferentialTest} and {@link ChangeFoundAheadTest}.
    */
   static <T> T same(Supplier<T> expected, Supplier<T> actual, String context) {
     T want;
