@@ -38,6 +38,11 @@ final class ChangeLog {
     return () -> subscribers.remove(subscriber);
   }
 
+  /** Whether any subscriber would be handed a change recorded now. */
+  boolean listening() {
+    return !subscribers.isEmpty();
+  }
+
   /**
    * Records a committed change numbered {@code sequence} in its project; called with the project's
    * write lock held.

@@ -375,6 +375,9 @@ final class IndexedCatalog implements BackupCatalog {
       last.backups.add(backup);
       last.sizeMb += backup.sizeMb();
     }
+    for (Batch batch : byProject.values()) {
+      batch.sortAndCheckIds();  // beside the readers and writers: no lock yet
+    }
     List<ProjectShard> locked = new ArrayList<>();
     try {
       for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
@@ -383,17 +386,16 @@ final class IndexedCatalog implements BackupCatalog {
         locked.add(shard);
       }
       for (ProjectShard shard : locked) {
-        List<Backup> batch = byProject.get(shard.projectId).backups;
-        int repeated = firstRepeatedId(batch);
-        if (repeated < 0 && shard.liveCount() == 0) {
+        Batch batch = byProject.get(shard.projectId);
+        if (batch.firstRepeated < 0 && shard.liveCount() == 0) {
           continue;  // no repeat, and no id in the project yet
         }
-        for (int i = 0; i < batch.size(); i++) {
-          String id = batch.get(i).id();
+        for (int i = 0; i < batch.backups.size(); i++) {
+          String id = batch.backups.get(i).id();
           if (shard.positionOf(id) >= 0) {
             throw new DuplicateBackupException(shard.projectId, id);
           }
-          if (i == repeated) {
+          if (i == batch.firstRepeated) {
             throw new DuplicateBackupException(shard.projectId, id, true);
           }
         }
@@ -404,9 +406,16 @@ final class IndexedCatalog implements BackupCatalog {
             batch.backups.size(), batch.sizeMb);
       }
       for (ProjectShard shard : locked) {
-        shard.addBatch(byProject.get(shard.projectId).backups);
-        for (Backup backup : byProject.get(shard.projectId).backups) {
-          changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
+        Batch batch = byProject.get(shard.projectId);
+        shard.addSorted(batch.sorted);
+        if (changes.listening()) {
+          for (Backup backup : batch.backups) {
+            changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
+          }
+        } else {
+          // no change to hand on: the sequence moves on by the batch without reading each backup
+          // again (a pass over a million of them, a cache miss each, was 2% of a bulk load)
+          shard.skipSequences(batch.backups.size());
         }
       }
     } finally {
@@ -420,14 +429,37 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
-  /** The backups of one project in an {@link #addAll}, and their total size. */
+  /**
+   * The backups of one project in an {@link #addAll}, and their total size; then, before any lock,
+   * the same backups in row order and the index of the first whose id an earlier one has.
+   */
   private static final class Batch {
     final String projectId;
     final List<Backup> backups = new ArrayList<>();
     long sizeMb;
+    Backup[] sorted;
+    int firstRepeated;
 
     Batch(String projectId) {
       this.projectId = projectId;
+    }
+
+    /**
+     * Sorts the backups into row order and finds the first repeated id. The two read every backup
+     * and share nothing, and each was about a twentieth of a bulk load's time on the loading thread
+     * alone: a large batch checks its ids on a second core while this thread sorts.
+     */
+    void sortAndCheckIds() {
+      sorted = backups.toArray(new Backup[0]);
+      if (sorted.length < ProjectShard.PARALLEL_BATCH) {
+        firstRepeated = firstRepeatedId(backups);
+        RowSort.sort(sorted, 0, sorted.length);
+        return;
+      }
+      java.util.concurrent.ForkJoinTask<Integer> check =
+          java.util.concurrent.ForkJoinPool.commonPool().submit(() -> firstRepeatedId(backups));
+      RowSort.sort(sorted, 0, sorted.length);
+      firstRepeated = check.join();
     }
   }
 

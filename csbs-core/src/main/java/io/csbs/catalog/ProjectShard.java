@@ -173,8 +173,8 @@ final class ProjectShard {
   private TextIndex names = new TextIndex(false, TextIndex.MANY_ENTRIES_BLOCK, namesOf(rows));
   /** Server names, grouped by server id: answers both server id and server name searches. */
   private TextIndex servers = new TextIndex(true, 1);
-  /** Batches at least this large build their text indexes on a second core. */
-  private static final int PARALLEL_BATCH = 16_384;
+  /** Batches at least this large build their text indexes on a second core (and check their ids beside their sort). */
+  static final int PARALLEL_BATCH = 16_384;
 
   ProjectShard(String projectId) {
     this(projectId, MIN_REBUILD_SLACK);
@@ -325,6 +325,11 @@ final class ProjectShard {
   /** Raises the sequence for a change being committed and returns the change's sequence. */
   long nextSequence() {
     return ++sequence;
+  }
+
+  /** Moves the sequence on by {@code changes} committed changes that no subscriber is handed. */
+  void skipSequences(int changes) {
+    sequence += changes;
   }
 
   /** Sets the sequence of a loaded project. */
@@ -935,10 +940,15 @@ final class ProjectShard {
    * bulk load), else one by one, so that backups newer than the sorted rows extend them.
    */
   void addBatch(List<Backup> backups) {
-    boolean empty = size == 0;
-    long began = empty ? nanoTime.getAsLong() : 0;
     Backup[] sorted = backups.toArray(new Backup[0]);
     RowSort.sort(sorted, 0, sorted.length);
+    addSorted(sorted);
+  }
+
+  /** {@link #addBatch}, of backups sorted in row order already ({@link RowSort}), with no id twice. */
+  void addSorted(Backup[] sorted) {
+    boolean empty = size == 0;
+    long began = empty ? nanoTime.getAsLong() : 0;
     if (size == sortedCount) {
       if (changedDuringReorganisation != null) {
         for (Backup backup : sorted) {

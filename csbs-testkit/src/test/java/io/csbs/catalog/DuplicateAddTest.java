@@ -135,4 +135,100 @@ class DuplicateAddTest {
       }
     });
   }
+
+  /**
+   * A batch large enough to check its ids on a second core beside its sort ({@link
+   * ProjectShard#PARALLEL_BATCH}), of several projects: an id repeated within one project's backups,
+   * or one a project holds already, is refused naming the id the smaller batches would name, and
+   * nothing changes (backups, sequences); without a repeat every backup is added, each project's
+   * sequence moves on by its backups whether or not a subscriber listens, and a subscriber is handed
+   * each added backup once, in each project's sequence order.
+   */
+  @RepeatedTest(2)
+  void aLargeBatchRefusesItsFirstRepeatAndNumbersItsChanges() {
+    Seeds.run(Seeds.pick(), seed -> {
+      for (int kind = 0; kind < 3; kind++) {  // a repeat within the batch, an id held already, none
+        for (boolean listening : new boolean[] {false, true}) {
+          largeBatch(seed, kind, listening);
+        }
+      }
+    });
+  }
+
+  private static void largeBatch(long seed, int kind, boolean listening) {
+    SplittableRandom random = new SplittableRandom(seed * 7 + kind);
+    int projects = 2;
+    List<Backup> loaded = BackupGenerator.builder().seed(seed).projects(projects).build()
+        .backups(1000 + 3 * ProjectShard.PARALLEL_BATCH + random.nextInt(4000));
+    List<Backup> first = loaded.subList(0, 1000);
+    List<Backup> batch = new ArrayList<>(loaded.subList(1000, loaded.size()));
+    java.util.Collections.shuffle(batch, new java.util.Random(seed));
+    Map<String, Long> added = new HashMap<>();
+    for (Backup backup : batch) {
+      added.merge(backup.projectId(), 1L, Long::sum);
+    }
+    for (int p = 0; p < projects; p++) {  // the premise: each project's batch takes the parallel path
+      assertTrue(added.getOrDefault(BackupGenerator.projectId(p), 0L) >= ProjectShard.PARALLEL_BATCH, added.toString());
+    }
+    IndexedCatalog catalog = new IndexedCatalog(FakeClock.create(), StallRule.DEFAULT);
+    List<Change> handed = new ArrayList<>();
+    if (listening) {
+      catalog.subscribe(handed::add);
+    }
+    catalog.addAll(first);
+    Map<String, Long> sequences = new HashMap<>();
+    Map<String, Long> counts = new HashMap<>();
+    for (int p = 0; p < projects; p++) {
+      String project = BackupGenerator.projectId(p);
+      sequences.put(project, catalog.sequence(project));
+      counts.put(project, catalog.count(project, Predicates.all()));
+    }
+    int handedBefore = handed.size();
+    if (kind < 2) {
+      List<Backup> bad = new ArrayList<>(batch);
+      int at = 1 + random.nextInt(bad.size() - 1);
+      Backup victim = bad.get(at);
+      Backup repeated = sameProject(kind == 0 ? bad.subList(0, at) : first, victim.projectId(), random);
+      assertTrue(repeated != null, "no backup of " + victim.projectId() + " to repeat");
+      bad.set(at, victim.toBuilder().id(repeated.id()).build());
+      DuplicateBackupException refused = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(bad));
+      assertEquals(victim.projectId(), refused.projectId());
+      assertEquals(repeated.id(), refused.backupId());  // the batch repeats no other id
+      assertEquals(kind == 0, refused.inBatch());
+      for (int p = 0; p < projects; p++) {
+        String project = BackupGenerator.projectId(p);
+        assertEquals(sequences.get(project), catalog.sequence(project), project);
+        assertEquals(counts.get(project), catalog.count(project, Predicates.all()), project);
+      }
+      assertEquals(handedBefore, handed.size());
+      return;
+    }
+    catalog.addAll(batch);
+    for (int p = 0; p < projects; p++) {
+      String project = BackupGenerator.projectId(p);
+      long more = added.getOrDefault(project, 0L);
+      assertEquals(sequences.get(project) + more, catalog.sequence(project), project);
+      assertEquals(counts.get(project) + more, catalog.count(project, Predicates.all()), project);
+    }
+    if (listening) {
+      assertEquals(batch.size(), handed.size() - handedBefore);
+      Map<String, Long> next = new HashMap<>(sequences);
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (Change change : handed.subList(handedBefore, handed.size())) {
+        assertEquals(next.merge(change.projectId(), 1L, Long::sum), change.sequence(), change.toString());
+        assertTrue(change.isAdded());
+        assertTrue(ids.add(change.backupId()), change.backupId());
+      }
+    }
+  }
+
+  private static Backup sameProject(List<Backup> backups, String projectId, SplittableRandom random) {
+    List<Backup> same = new ArrayList<>();
+    for (Backup backup : backups) {
+      if (backup.projectId().equals(projectId)) {
+        same.add(backup);
+      }
+    }
+    return same.isEmpty() ? null : same.get(random.nextInt(same.size()));
+  }
 }
