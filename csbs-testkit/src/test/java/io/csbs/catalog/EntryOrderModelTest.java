@@ -46,6 +46,57 @@ class EntryOrderModelTest {
     });
   }
 
+  /**
+   * The sort of a build ({@link EntryOrder#sortByText}: keys of 8 Latin-1 chars, or 4 wider ones, a
+   * level) against {@link String#compareTo}: texts sharing long prefixes, of every length around a
+   * level's 4 and 8 chars, with real {@code '\0'} chars (which the keys' padding of a shorter text
+   * equals), chars past Latin-1 and surrogates at any place, the empty text, in sizes on either side
+   * of the insertion and radix thresholds, sorted or shuffled, and entry numbers without a text
+   * left out.
+   */
+  @RepeatedTest(10)
+  void theBuildsSortIsTheOrderOfCompareTo() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int round = 0; round < 40; round++) {
+        int size = random.nextInt(round % 4 == 0 ? 3000 : 300);
+        java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+        String[] prefixes = {"", "autobk_", "autobk_20", "manualbk_", "\0\0", "\u00ff\u00ff", "\u4e2d"};
+        char[] alphabet = {'\0', '\1', 'a', 'b', '_', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ud83d', '\ude00', '\uffff'};
+        int narrow = random.nextInt(3) == 0 ? alphabet.length : 7;  // many rounds stay Latin-1
+        while (distinct.size() < size) {
+          StringBuilder text = new StringBuilder(prefixes[random.nextInt(prefixes.length)]);
+          int length = random.nextInt(20);
+          for (int c = 0; c < length; c++) {
+            text.append(random.nextInt(4) == 0 ? alphabet[random.nextInt(narrow)] : (char) ('a' + random.nextInt(3)));
+          }
+          distinct.add(text.toString());
+        }
+        List<String> texts = new ArrayList<>(distinct);
+        if (random.nextInt(4) == 0) {
+          java.util.Collections.sort(texts);
+        }
+        String[] byEntry = new String[2 * texts.size() + 1];  // room for every entry let go of
+        List<Integer> numbers = new ArrayList<>();
+        int next = 0;
+        for (String text : texts) {
+          if (random.nextInt(8) == 0) {
+            next++;  // an entry let go of: no text
+          }
+          byEntry[next] = text;
+          numbers.add(next++);
+        }
+        numbers.sort((a, b) -> byEntry[a].compareTo(byEntry[b]));
+        EntryOrder order = EntryOrder.sorted(next, byEntry, e -> byEntry[e]);
+        List<Integer> walked = new ArrayList<>();
+        for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
+          walked.add(order.at(c));
+        }
+        assertEquals(numbers, walked, "round " + round + " of " + size + " texts");
+      }
+    });
+  }
+
   private static int newText(SplittableRandom random, List<String> texts, TreeMap<String, Integer> model) {
     String text;
     do {
