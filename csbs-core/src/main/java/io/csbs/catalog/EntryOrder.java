@@ -194,7 +194,7 @@ final class EntryOrder {
       return;
     }
     boolean wide = false;
-    boolean longer = false;  // whether any text goes on past this level's chars
+    boolean reached = false;  // whether any text has a char at this level
     for (int i = from; i < to && !wide; i++) {
       String text = texts[values[i]];
       long key = 0;
@@ -208,12 +208,11 @@ final class EntryOrder {
         key = key << 8 | ch;
       }
       keys[i] = key;
-      longer |= text.length() > depth + 8;
+      reached |= text.length() > depth;
     }
     int step = 8;
     if (wide) {
       step = 4;
-      longer = false;
       for (int i = from; i < to; i++) {
         String text = texts[values[i]];
         long key = 0;
@@ -222,11 +221,11 @@ final class EntryOrder {
           key = key << 16 | (at < text.length() ? text.charAt(at) : 0);
         }
         keys[i] = key;
-        longer |= text.length() > depth + 4;
       }
     }
-    if (!longer) {
-      // every text ends within these chars: a tie pads the shorter with zeros, which a real '\0' equals
+    if (!reached) {
+      // every text ended at an earlier level, where the zeros that pad it tied with real '\0' chars
+      // of another: texts that differ only in how many '\0' they end with, a handful
       insertionByText(values, from, to, texts);
       return;
     }
