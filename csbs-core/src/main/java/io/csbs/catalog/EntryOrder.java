@@ -60,10 +60,61 @@ final class EntryOrder {
    */
   static EntryOrder sorted(int numbers, IntFunction<String> textOf) {
     String[] texts = new String[numbers];
+    Prefixes prefixes = new Prefixes(numbers);
     for (int entry = 0; entry < numbers; entry++) {
       texts[entry] = textOf.apply(entry);
+      prefixes.read(entry, texts[entry]);
     }
-    return sorted(numbers, texts, textOf);
+    return sorted(numbers, texts, prefixes, textOf);
+  }
+
+  /**
+   * The first 16 chars of each text read, as the two keys of the sort's first two levels ({@link
+   * #sortByText}), taken while the text is at hand: those levels then read no text (a string and
+   * its chars, two cache misses, each level, where the texts of millions of names lie far apart).
+   * Void once a text has a char past Latin-1 in them: the sort works its keys out then.
+   */
+  static final class Prefixes {
+    private final long[] first;
+    private final long[] second;
+    private boolean narrow = true;
+
+    Prefixes(int entries) {
+      first = new long[entries];
+      second = new long[entries];
+    }
+
+    /** Takes the keys of {@code entry}'s text (null: none, sorted by nothing). */
+    void read(int entry, String text) {
+      if (text == null || !narrow) {
+        return;
+      }
+      long one = 0;
+      long two = 0;
+      for (int c = 0; c < 16; c++) {
+        int ch = c < text.length() ? text.charAt(c) : 0;
+        if (ch > 0xFF) {
+          narrow = false;
+          return;
+        }
+        if (c < 8) {
+          one = one << 8 | ch;
+        } else {
+          two = two << 8 | ch;
+        }
+      }
+      first[entry] = one;
+      second[entry] = two;
+    }
+
+    /** Whether the keys at {@code depth} were taken: the first two levels, if every text is Latin-1 in its first 16 chars. */
+    private boolean has(int depth) {
+      return narrow && (depth == 0 || depth == 8);
+    }
+
+    private long key(int depth, int entry) {
+      return depth == 0 ? first[entry] : second[entry];
+    }
   }
 
   /**
@@ -72,6 +123,11 @@ final class EntryOrder {
    * the order reads texts through {@code textOf} from then on.
    */
   static EntryOrder sorted(int numbers, String[] texts, IntFunction<String> textOf) {
+    return sorted(numbers, texts, null, textOf);
+  }
+
+  /** {@link #sorted(int, String[], IntFunction)}, with the keys of the texts' first chars taken as they were read (or null). */
+  static EntryOrder sorted(int numbers, String[] texts, Prefixes prefixes, IntFunction<String> textOf) {
     int[] order = new int[numbers];
     int entries = 0;
     for (int entry = 0; entry < numbers; entry++) {
@@ -79,7 +135,7 @@ final class EntryOrder {
         order[entries++] = entry;
       }
     }
-    sortByText(order, entries, texts);
+    sortByText(order, entries, texts, prefixes);
     int blockCount = Math.max(1, (entries + FILL - 1) / FILL);
     long[][] blocks = new long[Math.max(4, blockCount)][];
     int[] widths = new int[blocks.length];
@@ -172,7 +228,7 @@ final class EntryOrder {
    * and goes one level deeper only among texts whose keys tie: a name like {@code
    * autobk_1a2b-0c3d4e5f} takes two or three levels.
    */
-  static void sortByText(int[] values, int count, String[] texts) {
+  static void sortByText(int[] values, int count, String[] texts, Prefixes prefixes) {
     boolean inOrder = true;
     for (int i = 1; i < count && inOrder; i++) {
       inOrder = texts[values[i - 1]].compareTo(texts[values[i]]) < 0;
@@ -180,7 +236,7 @@ final class EntryOrder {
     if (inOrder) {
       return;  // names added in order cost one pass
     }
-    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts);
+    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts, prefixes);
   }
 
   /**
@@ -188,14 +244,22 @@ final class EntryOrder {
    * from {@code depth} on.
    */
   private static void sortLevel(int[] values, long[] keys, int[] valueScratch, long[] keyScratch, int from, int to,
-      int depth, String[] texts) {
+      int depth, String[] texts, Prefixes prefixes) {
     if (to - from <= INSERTION) {
       insertionByText(values, from, to, texts);
       return;
     }
     boolean wide = false;
     boolean reached = false;  // whether any text has a char at this level
-    for (int i = from; i < to && !wide; i++) {
+    if (prefixes != null && prefixes.has(depth)) {
+      for (int i = from; i < to; i++) {
+        keys[i] = prefixes.key(depth, values[i]);
+      }
+      // taken as if a text reached the level: if none did, the keys all tie at 0 and the next level,
+      // which reads the texts, finds out
+      reached = true;
+    }
+    for (int i = reached ? to : from; i < to && !wide; i++) {
       String text = texts[values[i]];
       long key = 0;
       for (int c = 0; c < 8; c++) {
@@ -240,7 +304,7 @@ final class EntryOrder {
         end++;
       }
       if (end - start > 1) {
-        sortLevel(values, keys, valueScratch, keyScratch, start, end, depth + step, texts);
+        sortLevel(values, keys, valueScratch, keyScratch, start, end, depth + step, texts, prefixes);
       }
       start = end;
     }

@@ -335,6 +335,8 @@ final class TextIndex {
     private final int initial;
     /** The text read of each entry; null for none (let go of, or not read yet). */
     private String[] read;
+    /** The keys of the first chars of the texts read, for the sort; let go of once sorted. */
+    private EntryOrder.Prefixes prefixes;
     /** Entries from {@link #initial} on below this were read by catch-ups. */
     private int caughtUp;
     private EntryOrder sorted;
@@ -345,6 +347,7 @@ final class TextIndex {
     private OrderBuild(int initial) {
       this.initial = initial;
       this.read = new String[Math.max(16, initial + initial / 8)];
+      this.prefixes = new EntryOrder.Prefixes(initial);
       this.caughtUp = initial;
     }
 
@@ -357,12 +360,14 @@ final class TextIndex {
     void readTexts(int from, int to) {
       for (int entry = from; entry < to; entry++) {
         read[entry] = text(entry);
+        prefixes.read(entry, read[entry]);
       }
     }
 
     /** Sorts the entries read; no lock (only this build reads what it sorts). */
     void sort() {
-      sorted = EntryOrder.sorted(initial, read, this::textRead);
+      sorted = EntryOrder.sorted(initial, read, prefixes, this::textRead);
+      prefixes = null;
     }
 
     private String textRead(int entry) {

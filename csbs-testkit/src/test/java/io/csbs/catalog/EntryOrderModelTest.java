@@ -48,11 +48,12 @@ class EntryOrderModelTest {
 
   /**
    * The sort of a build ({@link EntryOrder#sortByText}: keys of 8 Latin-1 chars, or 4 wider ones, a
-   * level) against {@link String#compareTo}: texts sharing long prefixes, of every length around a
-   * level's 4 and 8 chars, with real {@code '\0'} chars (which the keys' padding of a shorter text
+   * level; the first two levels' keys taken as the texts are read, when those 16 chars are Latin-1)
+   * against {@link String#compareTo}: texts sharing long prefixes, of every length around a level's
+   * 4, 8 and 16 chars, with real {@code '\0'} chars (which the keys' padding of a shorter text
    * equals), chars past Latin-1 and surrogates at any place, the empty text, in sizes on either side
-   * of the insertion and radix thresholds, sorted or shuffled, and entry numbers without a text
-   * left out.
+   * of the insertion and radix thresholds, sorted or shuffled, and entry numbers without a text left
+   * out.
    */
   @RepeatedTest(10)
   void theBuildsSortIsTheOrderOfCompareTo() {
@@ -65,8 +66,9 @@ class EntryOrderModelTest {
         char[] alphabet = {'\0', '\1', 'a', 'b', '_', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ud83d', '\ude00', '\uffff'};
         int narrow = random.nextInt(3) == 0 ? alphabet.length : 7;  // many rounds stay Latin-1
         while (distinct.size() < size) {
-          StringBuilder text = new StringBuilder(prefixes[random.nextInt(prefixes.length)]);
-          int length = random.nextInt(20);
+          // the last prefix is past Latin-1: only in the rounds whose chars may be
+          StringBuilder text = new StringBuilder(prefixes[random.nextInt(narrow == 7 ? prefixes.length - 1 : prefixes.length)]);
+          int length = random.nextInt(26);
           for (int c = 0; c < length; c++) {
             text.append(random.nextInt(4) == 0 ? alphabet[random.nextInt(narrow)] : (char) ('a' + random.nextInt(3)));
           }
@@ -87,12 +89,16 @@ class EntryOrderModelTest {
           numbers.add(next++);
         }
         numbers.sort((a, b) -> byEntry[a].compareTo(byEntry[b]));
-        EntryOrder order = EntryOrder.sorted(next, byEntry, e -> byEntry[e]);
-        List<Integer> walked = new ArrayList<>();
-        for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
-          walked.add(order.at(c));
+        // the texts read ahead (a build beside the writers), and read by the order itself, which
+        // takes the keys of their first 16 chars as it reads them
+        for (EntryOrder order : List.of(EntryOrder.sorted(next, byEntry, e -> byEntry[e]),
+            EntryOrder.sorted(next, e -> byEntry[e]))) {
+          List<Integer> walked = new ArrayList<>();
+          for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
+            walked.add(order.at(c));
+          }
+          assertEquals(numbers, walked, "round " + round + " of " + size + " texts");
         }
-        assertEquals(numbers, walked, "round " + round + " of " + size + " texts");
       }
     });
   }
