@@ -37,7 +37,7 @@ final class EntryOrder {
    */
   private static final int FILL = BLOCK;
 
-  private IntFunction<String> textOf;
+  private final IntFunction<String> textOf;
   /** Each block's entry numbers, {@link #widths} bits each, packed little-end first in longs. */
   private long[][] blocks;
   private int[] widths;
@@ -74,7 +74,7 @@ final class EntryOrder {
    * its chars, two cache misses, each level, where the texts of millions of names lie far apart).
    * Void once a text has a char past Latin-1 in them: the sort works its keys out then.
    */
-  static final class Prefixes {
+  private static final class Prefixes {
     private final long[] first;
     private final long[] second;
     private boolean narrow = true;
@@ -117,17 +117,8 @@ final class EntryOrder {
     }
   }
 
-  /**
-   * Entries {@code 0 .. numbers - 1} in the order of their {@code texts} (read, not kept: a build
-   * beside the writers sorts the texts it read without copying them), those without one left out;
-   * the order reads texts through {@code textOf} from then on.
-   */
-  static EntryOrder sorted(int numbers, String[] texts, IntFunction<String> textOf) {
-    return sorted(numbers, texts, null, textOf);
-  }
-
-  /** {@link #sorted(int, String[], IntFunction)}, with the keys of the texts' first chars taken as they were read (or null). */
-  static EntryOrder sorted(int numbers, String[] texts, Prefixes prefixes, IntFunction<String> textOf) {
+  /** Entries {@code 0 .. numbers - 1} in the order of their {@code texts} (null: left out), whose first keys {@code prefixes} took. */
+  private static EntryOrder sorted(int numbers, String[] texts, Prefixes prefixes, IntFunction<String> textOf) {
     int[] order = new int[numbers];
     int entries = 0;
     for (int entry = 0; entry < numbers; entry++) {
@@ -152,14 +143,6 @@ final class EntryOrder {
       lengths[b] = length;
     }
     return new EntryOrder(textOf, blocks, widths, lengths, blockCount, entries);
-  }
-
-  /**
-   * Reads the entries' texts through {@code textOf} from now on: an order built from texts read
-   * ahead (a build beside the writers) hands over to the index's own once they agree.
-   */
-  void rebind(IntFunction<String> textOf) {
-    this.textOf = textOf;
   }
 
   /** The bits an entry number up to {@code largest} needs: at least one. */

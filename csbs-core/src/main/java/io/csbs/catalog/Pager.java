@@ -55,20 +55,15 @@ final class Pager {
   /**
    * A sort by name: walks the distinct names in order ({@link EntryOrder}) from the marker's, and
    * takes each name's matching rows in the sort's order, until the page is full; a name whose
-   * matches all fall in the offset is skipped by their count. Returns null, for the heap to answer,
-   * when the shard keeps no order of its names yet (a shard of a few names sorts them at once,
-   * {@link TextIndex#buildSmallOrder()}; a larger one asks for a build of the order beside the
-   * readers: {@link ProjectShard#wantNameOrder()}), or when the walk has visited more names than half the matches
-   * (matches few or bunched among the last names): then reading every match costs less, and the walk
-   * gives way after costing at most half of that.
+   * matches all fall in the offset is skipped by their count. The shard's first sort by name sorts
+   * its names ({@link TextIndex#orderForReaders()}), and the shard keeps the order from then on.
+   * Returns null, for the heap to answer, when the walk has visited more names than half the
+   * matches (matches few or bunched among the last names): then reading every match costs less, and
+   * the walk gives way after costing at most half of that.
    */
   private static List<Backup> readByName(ProjectShard shard, Positions set, Sort sort, After after, long skip, int limit) {
     TextIndex names = shard.names();
-    EntryOrder order = names.buildSmallOrder();
-    if (order == null) {
-      shard.wantNameOrder();
-      return null;
-    }
+    EntryOrder order = names.orderForReaders();
     shard.keepNameOrder();
     List<SortKey> keys = sort.keys();
     boolean ascending = keys.get(0).ascending();

@@ -157,7 +157,7 @@ final class ProjectShard {
    */
   private final java.util.concurrent.atomic.AtomicLong tailReadCost = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean reorganising = new java.util.concurrent.atomic.AtomicBoolean();
-  /** Set by the first sort by name: reorganisations then build the order of the names ({@link #wantNameOrder()}). */
+  /** Set by the first sort by name: reorganisations then build the order of the names too ({@link #keepNameOrder()}). */
   private volatile boolean nameOrderWanted;
   /** Set while a reorganisation's last rounds of catching up hold writers off; see awaitWriterGate(). */
   private volatile boolean writersHeldOff;
@@ -1032,35 +1032,14 @@ final class ProjectShard {
   }
 
   /**
-   * Called by a sort by name that found (or built, for a few names: {@link TextIndex#buildSmallOrder})
-   * the order of the names: a reorganisation keeps one too. Any lock.
+   * Called by a sort by name that found (or built: {@link TextIndex#orderForReaders}) the order of
+   * the names: a reorganisation keeps one too. Any lock.
    */
   void keepNameOrder() {
     if (!nameOrderWanted) {  // every sort by name calls it: read the volatile, write it once
       nameOrderWanted = true;
     }
   }
-
-  /**
-   * Called by a sort by name that found no order of the names ({@link TextIndex#order()}) and too
-   * many of them to sort at once ({@link TextIndex#buildSmallOrder()}): from now on this shard keeps
-   * one, and a build of it is due, beside the readers and writers ({@link #buildNameOrder()}: sorting
-   * a million distinct names takes about a second, too long to hold the read lock, which holds the
-   * writers off), on the reorganiser's thread, as a reorganisation (which builds the order too, when
-   * one is due anyway). Meanwhile sorts by name read every match, as before. Returns whether it made
-   * a build due; the caller claims it ({@link #claimReorganisation()}) after releasing the lock.
-   */
-  boolean wantNameOrder() {
-    nameOrderWanted = true;
-    if (reorganisationDue || reorganising.get() || nameOrderDue) {
-      return false;  // the running one may have built its names without the order: the next read asks again
-    }
-    nameOrderDue = true;
-    return true;
-  }
-
-  /** Set by {@link #wantNameOrder()}: the next claim builds the order of the names, unless a reorganisation is due. */
-  private volatile boolean nameOrderDue;
 
   /**
    * The nanoseconds until the pause ends, when the changes left a tail past the slack that only the
@@ -1144,12 +1123,11 @@ final class ProjectShard {
   // ---- reorganisation: beside the readers
 
   /**
-   * Claims the shard's next reorganisation, or build of the order of its names, if one is due and
-   * none runs: then the caller must run {@link #reorganise()} (on another thread, or after releasing
-   * every lock).
+   * Claims the shard's next reorganisation, if one is due and none runs: then the caller must run
+   * {@link #reorganise()} (on another thread, or after releasing every lock).
    */
   boolean claimReorganisation() {
-    return (reorganisationDue || nameOrderDue) && reorganising.compareAndSet(false, true);
+    return reorganisationDue && reorganising.compareAndSet(false, true);
   }
 
   /** Whether a reorganisation has started remembering the ids that change (tests); under a lock of the shard. */
@@ -1186,18 +1164,8 @@ final class ProjectShard {
    * <p>Readers hold the read lock for a whole query, so each sees the old state or the new one, never
    * a mix; the new state holds exactly the live backups of the old one at the swap.
    *
-   * <p>When only the order of the names is due ({@link #wantNameOrder()}), builds that alone instead
-   * ({@link #buildNameOrder()}).
    */
   void reorganise() {
-    if (onlyNameOrderDue()) {
-      try {
-        buildNameOrder();
-      } finally {
-        reorganising.set(false);
-      }
-      return;
-    }
     long started = System.nanoTime();
     long began = nanoTime.getAsLong();
     try {
@@ -1291,85 +1259,6 @@ final class ProjectShard {
       reorganising.set(false);
     }
   }
-
-  /**
-   * Whether the claimed work is the order of the names alone (no reorganisation due); either way the
-   * order is no longer due, since a reorganisation builds it too.
-   */
-  private boolean onlyNameOrderDue() {
-    // both flags are volatile, and no reader sets the order due while this claim runs (wantNameOrder
-    // sees it running): no lock needed
-    boolean only = nameOrderDue && !reorganisationDue;
-    nameOrderDue = false;
-    return only;
-  }
-
-  /**
-   * Builds the order of the names ({@link TextIndex.OrderBuild}) beside the readers and writers: their
-   * texts read {@value #NAME_READ_SLICE} entries a hold of the read lock, sorted without a lock, the
-   * changes since applied {@value #NAME_CATCH_UP_SLICE} a hold of the read lock (placing a name is a
-   * few binary searches among texts), then the last ones, at most {@value #FINAL_CATCH_UP} (or
-   * whatever is left after {@value #MAX_CATCH_UP_ROUNDS} rounds, if writers make names as fast as
-   * they are placed), and the order installed under the write lock. At 5M backups with mostly
-   * distinct names a whole reorganisation took 15 s to a minute, during which sorts by name read
-   * every match; this takes the sort of the names. Runs claimed as a reorganisation, so that no
-   * reorganisation replaces the index of names meanwhile.
-   */
-  private void buildNameOrder() {
-    TextIndex index;
-    TextIndex.OrderBuild build;
-    lock.writeLock().lock();
-    try {
-      index = names;
-      if (index.order() != null) {
-        return;
-      }
-      build = index.startOrderBuild();
-    } finally {
-      lock.writeLock().unlock();
-    }
-    boolean installed = false;
-    try {
-      for (int from = 0; from < build.initialEntries(); from += NAME_READ_SLICE) {
-        lock.readLock().lock();
-        try {
-          build.readTexts(from, Math.min(build.initialEntries(), from + NAME_READ_SLICE));
-        } finally {
-          lock.readLock().unlock();
-        }
-      }
-      build.sort();
-      for (int round = 0, left = Integer.MAX_VALUE; left > FINAL_CATCH_UP && round < MAX_CATCH_UP_ROUNDS; round++) {
-        lock.readLock().lock();
-        try {
-          left = build.catchUp(NAME_CATCH_UP_SLICE);
-        } finally {
-          lock.readLock().unlock();
-        }
-      }
-      lock.writeLock().lock();
-      try {
-        build.finish();
-        installed = true;
-      } finally {
-        lock.writeLock().unlock();
-      }
-    } finally {
-      if (!installed) {
-        lock.writeLock().lock();
-        try {
-          build.abandon();
-        } finally {
-          lock.writeLock().unlock();
-        }
-      }
-    }
-  }
-
-  /** Names whose texts a build of their order reads under one hold of the read lock: a row read each. */
-  static final int NAME_READ_SLICE = 2_048;
-  /** Changes a build of the order of the names applies under one hold of the read lock: a few microseconds each. */
-  static final int NAME_CATCH_UP_SLICE = 128;
 
   /** Makes the writers of this shard wait at {@link #awaitWriterGate()} until {@link #letWritersIn()}. */
   private void holdWritersOff() {

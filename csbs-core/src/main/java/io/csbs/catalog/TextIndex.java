@@ -108,11 +108,9 @@ final class TextIndex {
   /**
    * The entries in the order of their texts, for sorts by name; null until {@link #buildOrder()}:
    * four bytes a distinct name that only a project sorted by name pays for. Kept by {@link #add}
-   * once built. Volatile: a reader may build it under the read lock ({@link #buildSmallOrder}).
+   * once built. Volatile: a reader may build it under the read lock ({@link #orderForReaders}).
    */
   private volatile EntryOrder order;
-  /** The build of {@link #order} beside the writers under way, or null: see {@link OrderBuild}. */
-  private OrderBuild orderBuild;
 
   /**
    * An index whose entries have a group ({@link #add} with a non-null group) or none, and whose
@@ -266,8 +264,6 @@ final class TextIndex {
   private void forget(int entry, String text) {
     if (order != null) {
       order.remove(entry, text);
-    } else if (orderBuild != null) {
-      orderBuild.forgotten(entry);
     }
     slots.remove(null, text);
     rows.set(entry, NO_ROWS);
@@ -301,150 +297,17 @@ final class TextIndex {
   }
 
   /**
-   * Starts a build of the order of the texts beside the writers (see {@link OrderBuild}); the caller
-   * holds the write lock of the shard. Only for an index without groups.
+   * {@link #buildOrder()} for a reader, under the shard's read lock: the first sort by name of a
+   * project sorts its names there and then. Readers may call it at once: the first builds
+   * (synchronized), the others wait for it and read the same order; a writer, which holds the write
+   * lock, sees it built. At 5M backups with mostly distinct names the build reads every name and
+   * sorts them in about 1.5 to 3 s, about what one sort by name reading every match (the only answer
+   * without the order) takes: the order was once built beside the readers instead, while every sort
+   * by name read every match, each holding the read lock as long, for 6 to 16 s.
    */
-  OrderBuild startOrderBuild() {
-    if (groups != null) {
-      throw new IllegalStateException("an index with groups has no order of its texts");
-    }
-    orderBuild = new OrderBuild(entries);
-    return orderBuild;
-  }
-
-  /**
-   * The order of the texts of an index too large to sort under a lock (millions of distinct names
-   * take seconds), built a step at a time beside the readers and the writers, under the shard's locks
-   * as each step says: {@link #startOrderBuild()} (write lock) notes the entries there are; {@link
-   * #readTexts} (read lock, a slice of them at a time) reads their texts; {@link #sort()} (no lock)
-   * sorts what it read; {@link #catchUp} (read lock, a few changes at a time) places the entries
-   * made since and takes out those let go of since ({@link #forget} notes them), reading the texts
-   * of the new ones; {@link #finish()} (write lock) applies the last changes and installs the order,
-   * which the index keeps from then on. The order under way reads the texts it read, not the
-   * index's: an entry let go of keeps its text here until a catch-up takes it out.
-   *
-   * <pre>{@code
-   * TextIndex.OrderBuild build = names.startOrderBuild();        // write lock
-   * build.readTexts(0, build.initialEntries());                   // read lock, in slices
-   * build.sort();                                                 // no lock
-   * while (build.catchUp(256) > 32) {}                            // read lock each
-   * build.finish();                                               // write lock
-   * }</pre>
-   */
-  final class OrderBuild {
-    private final int initial;
-    /** The text read of each entry; null for none (let go of, or not read yet). */
-    private String[] read;
-    /** The keys of the first chars of the texts read, for the sort; let go of once sorted. */
-    private EntryOrder.Prefixes prefixes;
-    /** Entries from {@link #initial} on below this were read by catch-ups. */
-    private int caughtUp;
-    private EntryOrder sorted;
-    /** Entries let go of since the start, not yet taken out. */
-    private int[] forgotten = new int[16];
-    private int forgottenCount;
-
-    private OrderBuild(int initial) {
-      this.initial = initial;
-      this.read = new String[Math.max(16, initial + initial / 8)];
-      this.prefixes = new EntryOrder.Prefixes(initial);
-      this.caughtUp = initial;
-    }
-
-    /** The entries there were at the start: {@link #readTexts} reads them all before {@link #sort()}. */
-    int initialEntries() {
-      return initial;
-    }
-
-    /** Reads the texts of entries {@code [from, to)}, below {@link #initialEntries()}; under the read lock. */
-    void readTexts(int from, int to) {
-      for (int entry = from; entry < to; entry++) {
-        read[entry] = text(entry);
-        prefixes.read(entry, read[entry]);
-      }
-    }
-
-    /** Sorts the entries read; no lock (only this build reads what it sorts). */
-    void sort() {
-      sorted = EntryOrder.sorted(initial, read, prefixes, this::textRead);
-      prefixes = null;
-    }
-
-    private String textRead(int entry) {
-      return entry < read.length ? read[entry] : null;
-    }
-
-    /** Notes an entry let go of; from {@link #forget}, under the write lock. */
-    private void forgotten(int entry) {
-      if (forgottenCount == forgotten.length) {
-        forgotten = java.util.Arrays.copyOf(forgotten, 2 * forgottenCount);
-      }
-      forgotten[forgottenCount++] = entry;
-    }
-
-    /**
-     * Applies up to {@code most} of the changes since the start, after {@link #sort()}: takes out
-     * entries let go of, then places new ones. Returns how many are left; under the read lock.
-     */
-    int catchUp(int most) {
-      int applied = 0;
-      while (forgottenCount > 0 && applied < most) {
-        int entry = forgotten[--forgottenCount];
-        String text = textRead(entry);
-        if (text != null) {  // else let go of before it was read: never placed
-          sorted.remove(entry, text);
-          read[entry] = null;
-        }
-        applied++;
-      }
-      while (caughtUp < entries && applied < most) {
-        if (caughtUp == read.length) {
-          read = java.util.Arrays.copyOf(read, read.length + read.length / 2);
-        }
-        String text = text(caughtUp);
-        read[caughtUp] = text;
-        if (text != null) {
-          sorted.insert(caughtUp);
-        }
-        caughtUp++;
-        applied++;
-      }
-      return forgottenCount + (entries - caughtUp);
-    }
-
-    /**
-     * Applies the changes left and installs the order (unless one was built meanwhile), which reads
-     * the index's texts from now on; under the write lock.
-     */
-    void finish() {
-      catchUp(Integer.MAX_VALUE);
-      sorted.rebind(TextIndex.this::text);
-      if (order == null) {
-        order = sorted;
-      }
-      orderBuild = null;
-    }
-
-    /** Gives the build up, the index as it was (a step failed); under the write lock. */
-    void abandon() {
-      if (orderBuild == this) {
-        orderBuild = null;
-      }
-    }
-  }
-
-  /** Indexes of at most this many entries may sort them under a read lock: well under a millisecond. */
-  static final int SMALL_ORDER = 4_096;
-
-  /**
-   * {@link #buildOrder()} for a reader, under the shard's read lock, if the index has at most {@value
-   * #SMALL_ORDER} entries; returns the order, or null for a larger index (built beside the readers,
-   * {@link OrderBuild}, or by a reorganisation). Readers may call it at once: the first builds (synchronized), the
-   * others wait for it and read the same order; a writer, which holds the write lock, sees it built.
-   */
-  EntryOrder buildSmallOrder() {
+  EntryOrder orderForReaders() {
     EntryOrder built = order;
-    if (built != null || entries > SMALL_ORDER) {
+    if (built != null) {
       return built;
     }
     buildOrder();

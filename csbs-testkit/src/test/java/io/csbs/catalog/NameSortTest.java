@@ -1,6 +1,7 @@
 package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
@@ -76,118 +77,54 @@ class NameSortTest {
   }
 
   /**
-   * More distinct names than a reader sorts at once ({@link TextIndex#SMALL_ORDER}): the first sort
-   * by name answers by the heap and asks for the order, which is built beside the readers, without a
-   * reorganisation; later ones walk it.
-   */
-  @Test
-  void manyNamesGetTheirOrderBuiltBesideTheReaders() {
-    BackupGenerator generator = BackupGenerator.builder().seed(5).projects(1).servers(40).build();
-    FakeClock clock = FakeClock.at(generator.end());
-    IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 64);
-    ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-    String project = BackupGenerator.projectId(0);
-    List<Backup> backups = new ArrayList<>();
-    for (Backup backup : generator.backups(TextIndex.SMALL_ORDER + 300)) {
-      backups.add(backup.toBuilder().name("n-" + Integer.toString(backup.id().hashCode(), 36) + "-" + backups.size() % 7)
-          .build());
-    }
-    indexed.addAll(backups);
-    reference.addAll(backups);
-    long before = indexed.stats(project).reorganisations();
-    Query byName = Query.builder().sort(Sort.by(SortKey.desc(SortField.NAME))).limit(20).build();
-    assertEquals(reference.query(project, byName), indexed.query(project, byName), "by the heap");
-    assertTrue(indexed.keepsNameOrder(project), "no order after the build the sort asked for");
-    assertEquals(before, indexed.stats(project).reorganisations(), "the order took a whole reorganisation");
-    for (Sort sort : sorts()) {
-      for (int offset : new int[] {0, 19, 2_000, TextIndex.SMALL_ORDER + 290}) {
-        Query query = Query.builder().sort(sort).limit(20).offset(offset).build();
-        assertEquals(reference.query(project, query), indexed.query(project, query), query.toString());
-      }
-    }
-  }
-
-  /**
-   * The order of many distinct names built on a thread of its own while this one adds backups of new
-   * names and removes others (whose names the index lets go of): the build places the names made
-   * and takes out those let go of meanwhile, and once it is installed every sort by name walks it
-   * and equals the scan. Replay with {@code -Dcsbs.seed=N}.
+   * Thousands of distinct names: the first sort by name sorts them there and then, under the read
+   * lock, without a reorganisation, and walks the order; later sorts by name walk it too, while
+   * backups of new names come and others go (whose names the index lets go of), and every answer
+   * equals the scan's. Replay with {@code -Dcsbs.seed=N}.
    */
   @RepeatedTest(3)
-  void theOrderOfNamesBuiltBesideWritersHoldsTheirNames() throws InterruptedException {
-    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
-    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-    java.util.concurrent.Executor builder = task -> thread.execute(() -> {
-      try {
-        task.run();
-      } catch (RuntimeException | Error e) {
-        failures.add(e);
-        throw e;
+  void theFirstSortByNameSortsTheNamesAndTheOrderFollowsTheChanges() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(50).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      // no reorganisation: the changes below stay far under the slack
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      String project = BackupGenerator.projectId(0);
+      List<Backup> stored = new ArrayList<>();
+      for (Backup backup : generator.backups(20_000 + random.nextInt(20_000))) {
+        stored.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + stored.size() % 7).build());
+      }
+      indexed.addAll(stored);
+      reference.addAll(stored);
+      assertFalse(indexed.keepsNameOrder(project), "an order before any sort by name");
+      Query byName = Query.builder().sort(Sort.by(SortKey.desc(SortField.NAME))).limit(20).build();
+      assertEquals(reference.query(project, byName), indexed.query(project, byName), "the first sort by name");
+      assertTrue(indexed.keepsNameOrder(project), "the first sort by name built no order");
+      for (int step = 0; step < 4_000; step++) {
+        if (random.nextBoolean()) {
+          Backup fresh = generator.next().toBuilder().name("n-" + random.nextInt(1 << 30) + "-new-" + step).build();
+          indexed.add(fresh);
+          reference.add(fresh);
+          stored.add(fresh);
+        } else {
+          int i = random.nextInt(stored.size());
+          Backup gone = stored.get(i);
+          stored.set(i, stored.get(stored.size() - 1));
+          stored.remove(stored.size() - 1);
+          indexed.remove(project, gone.id(), gone.version());
+          reference.remove(project, gone.id(), gone.version());
+        }
+      }
+      assertEquals(0, indexed.stats(project).reorganisations(), "a reorganisation ran");
+      for (Sort sort : sorts()) {
+        for (int offset : new int[] {0, 1, 19, 777, stored.size() - 5}) {
+          Query query = Query.builder().sort(sort).limit(20).offset(offset).build();
+          assertEquals(reference.query(project, query), indexed.query(project, query), query.toString());
+        }
       }
     });
-    try {
-      Seeds.run(Seeds.pick(), seed -> {
-        SplittableRandom random = new SplittableRandom(seed);
-        BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(50).build();
-        FakeClock clock = FakeClock.at(generator.end());
-        // no reorganisation: the changes below stay far under the slack, so the build alone runs
-        IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000, builder);
-        ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-        String project = BackupGenerator.projectId(0);
-        List<Backup> stored = new ArrayList<>();
-        for (Backup backup : generator.backups(40_000)) {
-          stored.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + stored.size()).build());
-        }
-        indexed.addAll(stored);
-        reference.addAll(stored);
-        Query byName = Query.builder().sort(Sort.by(SortKey.asc(SortField.NAME))).limit(20).build();
-        assertEquals(reference.query(project, byName), indexed.query(project, byName), "by the heap");
-        int changesBeside = 0;
-        for (int step = 0; step < 200_000 && (step < 2_000 || !indexed.keepsNameOrder(project)); step++) {
-          boolean building = indexed.reorganising(project);
-          if (random.nextBoolean()) {
-            Backup fresh = generator.next();
-            fresh = fresh.toBuilder().name("n-" + random.nextInt(1 << 30) + "-new-" + step).build();
-            indexed.add(fresh);
-            reference.add(fresh);
-            stored.add(fresh);
-          } else {
-            int i = random.nextInt(stored.size());
-            Backup gone = stored.get(i);
-            stored.set(i, stored.get(stored.size() - 1));
-            stored.remove(stored.size() - 1);
-            indexed.remove(project, gone.id(), gone.version());
-            reference.remove(project, gone.id(), gone.version());
-          }
-          if (building) {
-            changesBeside++;
-          }
-        }
-        awaitWhatRuns(thread);  // the build, if it still ran, has ended
-        assertTrue(failures.isEmpty(), "the build failed: " + failures);
-        assertTrue(indexed.keepsNameOrder(project), "no order after the build");
-        assertTrue(changesBeside > 0, "no change while the order was built");
-        assertEquals(0, indexed.stats(project).reorganisations(), "a reorganisation ran");
-        for (Sort sort : sorts()) {
-          for (int offset : new int[] {0, 1, 777, stored.size() - 5}) {
-            Query query = Query.builder().sort(sort).limit(20).offset(offset).build();
-            assertEquals(reference.query(project, query), indexed.query(project, query), query.toString());
-          }
-        }
-      });
-    } finally {
-      thread.shutdown();
-      assertTrue(thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
-    }
-  }
-
-  /** Returns once the tasks {@code thread} was given before have run. */
-  private static void awaitWhatRuns(java.util.concurrent.ExecutorService thread) {
-    try {
-      thread.submit(() -> { }).get(60, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("the builder's thread did not come back", e);
-    }
   }
 
   /** One name, none, a column of sorted names: the edges of the walk. */

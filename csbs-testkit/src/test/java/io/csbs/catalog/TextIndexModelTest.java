@@ -59,35 +59,9 @@ class TextIndexModelTest {
       }
     };
     int buildOrderAt = grouped ? -1 : random.nextInt(steps + 1);
-    // or built a step at a time, beside the adds and removals, as a shard builds it beside its writers
-    boolean buildBeside = random.nextBoolean();
-    TextIndex.OrderBuild build = null;
-    int buildStage = 0;  // 1: reading texts, 2: catching up; then finished
-    int readUpTo = 0;
     for (int step = 0; step < steps; step++) {
       if (step == buildOrderAt) {
-        if (buildBeside) {
-          build = index.startOrderBuild();
-          buildStage = 1;
-        } else {
-          index.buildOrder();
-        }
-      }
-      if (build != null && random.nextInt(4) == 0) {
-        if (buildStage == 1) {
-          int to = Math.min(build.initialEntries(), readUpTo + 1 + random.nextInt(64));
-          build.readTexts(readUpTo, to);
-          readUpTo = to;
-          if (readUpTo == build.initialEntries()) {
-            build.sort();
-            buildStage = 2;
-          }
-        } else if (random.nextInt(8) > 0) {
-          build.catchUp(1 + random.nextInt(16));
-        } else {
-          build.finish();
-          build = null;
-        }
+        index.buildOrder();
       }
       int action = random.nextInt(10);
       if (action < 6 || rows.isEmpty()) {
@@ -123,14 +97,6 @@ class TextIndexModelTest {
         } else {
           index.remove(grouped ? "g0" : null, "never-added", position);  // absent: no change
         }
-      }
-      if (step == steps - 1 && build != null) {  // finish what is under way: the last check sees the order
-        if (buildStage == 1) {
-          build.readTexts(readUpTo, build.initialEntries());
-          build.sort();
-        }
-        build.finish();
-        build = null;
       }
       if (random.nextInt(Math.max(1, steps / 40)) == 0 || step == steps - 1) {
         compare(index, rows, random, grouped);
