@@ -276,6 +276,27 @@ final class EntryOrder {
       insertionByText(values, from, to, texts);
       return;
     }
+    int tie = from + 1;
+    while (tie < to && keys[tie] == keys[from]) {
+      tie++;
+    }
+    if (tie == to) {
+      // every key ties: the texts share these chars, and maybe many more (names of one long stem);
+      // one pass finds how many, where a level a pass would read every text again for each 8
+      String first = texts[values[from]];
+      int shared = first.length();
+      for (int i = from + 1; i < to && shared > depth + step; i++) {
+        String text = texts[values[i]];
+        int limit = Math.min(shared, text.length());
+        int at = depth + step;
+        while (at < limit && text.charAt(at) == first.charAt(at)) {
+          at++;
+        }
+        shared = at;
+      }
+      sortLevel(values, keys, valueScratch, keyScratch, from, to, Math.max(depth + step, shared), texts, prefixes);
+      return;
+    }
     if (to - from >= RADIX) {
       radixByKey(values, keys, valueScratch, keyScratch, from, to);
     } else {

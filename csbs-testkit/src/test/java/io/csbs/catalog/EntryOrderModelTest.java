@@ -50,7 +50,7 @@ class EntryOrderModelTest {
    * The sort of a build ({@link EntryOrder#sortByText}: keys of 8 Latin-1 chars, or 4 wider ones, a
    * level; the first two levels' keys taken as the texts are read, when those 16 chars are Latin-1)
    * against {@link String#compareTo}: texts sharing long prefixes, of every length around a level's
-   * 4, 8 and 16 chars, with real {@code '\0'} chars (which the keys' padding of a shorter text
+   * 4, 8 and 16 chars and stems of dozens that whole levels tie on, with real {@code '\0'} chars (which the keys' padding of a shorter text
    * equals), chars past Latin-1 and surrogates at any place, the empty text, in sizes on either side
    * of the insertion and radix thresholds, sorted or shuffled, and entry numbers without a text left
    * out.
@@ -62,7 +62,8 @@ class EntryOrderModelTest {
       for (int round = 0; round < 40; round++) {
         int size = random.nextInt(round % 4 == 0 ? 3000 : 300);
         java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
-        String[] prefixes = {"", "autobk_", "autobk_20", "manualbk_", "\0\0", "\u00ff\u00ff", "\u4e2d"};
+        String[] prefixes = {"", "autobk_", "autobk_20", "manualbk_", "\0\0", "\u00ff\u00ff",
+            "backup-of-the-production-database-server-", "backup-of-the-production-database-server-\0\0", "\u4e2d"};
         char[] alphabet = {'\0', '\1', 'a', 'b', '_', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ud83d', '\ude00', '\uffff'};
         int narrow = random.nextInt(3) == 0 ? alphabet.length : 7;  // many rounds stay Latin-1
         while (distinct.size() < size) {
