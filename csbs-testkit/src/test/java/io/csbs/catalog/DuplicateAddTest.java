@@ -159,7 +159,7 @@ class DuplicateAddTest {
     SplittableRandom random = new SplittableRandom(seed * 7 + kind);
     int projects = 2;
     List<Backup> loaded = BackupGenerator.builder().seed(seed).projects(projects).build()
-        .backups(1000 + 3 * ProjectShard.PARALLEL_BATCH + random.nextInt(4000));
+        .backups(1000 + 4 * ProjectShard.PARALLEL_BATCH + random.nextInt(4000));  // the generator gives project-0 about a third
     List<Backup> first = loaded.subList(0, 1000);
     List<Backup> batch = new ArrayList<>(loaded.subList(1000, loaded.size()));
     java.util.Collections.shuffle(batch, new java.util.Random(seed));
