@@ -241,21 +241,22 @@ final class EntryOrder {
       // taken as if a text reached the level: if none did, the keys all tie at 0 and the next level,
       // which reads the texts, finds out
       reached = true;
-    }
-    for (int i = reached ? to : from; i < to && !wide; i++) {
-      String text = texts[values[i]];
-      long key = 0;
-      for (int c = 0; c < 8; c++) {
-        int at = depth + c;
-        int ch = at < text.length() ? text.charAt(at) : 0;  // past the end sorts first: a prefix comes before
-        if (ch > 0xFF) {
-          wide = true;
-          break;
+    } else {
+      for (int i = from; i < to && !wide; i++) {
+        String text = texts[values[i]];
+        long key = 0;
+        for (int c = 0; c < 8; c++) {
+          int at = depth + c;
+          int ch = at < text.length() ? text.charAt(at) : 0;  // past the end sorts first: a prefix comes before
+          if (ch > 0xFF) {
+            wide = true;
+            break;
+          }
+          key = key << 8 | ch;
         }
-        key = key << 8 | ch;
+        keys[i] = key;
+        reached |= text.length() > depth;
       }
-      keys[i] = key;
-      reached |= text.length() > depth;
     }
     int step = 8;
     if (wide) {

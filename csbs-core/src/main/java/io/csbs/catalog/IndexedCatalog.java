@@ -451,15 +451,10 @@ final class IndexedCatalog implements BackupCatalog {
      */
     void sortAndCheckIds() {
       sorted = backups.toArray(new Backup[0]);
-      if (sorted.length < ProjectShard.PARALLEL_BATCH) {
-        firstRepeated = firstRepeatedId(backups);
-        RowSort.sort(sorted, 0, sorted.length);
-        return;
-      }
-      java.util.concurrent.ForkJoinTask<Integer> check =
-          java.util.concurrent.ForkJoinPool.commonPool().submit(() -> firstRepeatedId(backups));
+      java.util.concurrent.ForkJoinTask<Integer> check = sorted.length < ProjectShard.PARALLEL_BATCH ? null
+          : java.util.concurrent.ForkJoinPool.commonPool().submit(() -> firstRepeatedId(backups));
       RowSort.sort(sorted, 0, sorted.length);
-      firstRepeated = check.join();
+      firstRepeated = check == null ? firstRepeatedId(backups) : check.join();
     }
   }
 

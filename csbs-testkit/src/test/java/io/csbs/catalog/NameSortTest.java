@@ -92,10 +92,7 @@ class NameSortTest {
       IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
       ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
       String project = BackupGenerator.projectId(0);
-      List<Backup> stored = new ArrayList<>();
-      for (Backup backup : generator.backups(20_000 + random.nextInt(20_000))) {
-        stored.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + stored.size() % 7).build());
-      }
+      List<Backup> stored = distinctlyNamed(generator, random, 20_000 + random.nextInt(20_000), 7);
       indexed.addAll(stored);
       reference.addAll(stored);
       assertFalse(indexed.keepsNameOrder(project), "an order before any sort by name");
@@ -142,10 +139,7 @@ class NameSortTest {
       IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
       ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
       String project = BackupGenerator.projectId(0);
-      List<Backup> stored = new ArrayList<>();
-      for (Backup backup : generator.backups(30_000)) {
-        stored.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + stored.size() % 5).build());
-      }
+      List<Backup> stored = distinctlyNamed(generator, random, 30_000, 5);
       indexed.addAll(stored);
       reference.addAll(stored);
       List<Query> queries = new ArrayList<>();
@@ -193,6 +187,15 @@ class NameSortTest {
         assertEquals(reference.query(project, query), indexed.query(project, query), query.toString());
       }
     });
+  }
+
+  /** {@code count} backups of {@code generator}, named {@code n-<random>-<index mod suffixes>}: mostly distinct names. */
+  private static List<Backup> distinctlyNamed(BackupGenerator generator, SplittableRandom random, int count, int suffixes) {
+    List<Backup> named = new ArrayList<>();
+    for (Backup backup : generator.backups(count)) {
+      named.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + named.size() % suffixes).build());
+    }
+    return named;
   }
 
   /** One name, none, a column of sorted names: the edges of the walk. */
