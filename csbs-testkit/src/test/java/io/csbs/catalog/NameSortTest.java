@@ -85,16 +85,13 @@ class NameSortTest {
   @RepeatedTest(3)
   void theFirstSortByNameSortsTheNamesAndTheOrderFollowsTheChanges() {
     Seeds.run(Seeds.pick(), seed -> {
-      SplittableRandom random = new SplittableRandom(seed);
-      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(50).build();
-      FakeClock clock = FakeClock.at(generator.end());
-      // no reorganisation: the changes below stay far under the slack
-      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
-      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-      String project = BackupGenerator.projectId(0);
-      List<Backup> stored = distinctlyNamed(generator, random, 20_000 + random.nextInt(20_000), 7);
-      indexed.addAll(stored);
-      reference.addAll(stored);
+      DistinctNames loaded = DistinctNames.load(seed, 20_000, 20_000, 7);
+      SplittableRandom random = loaded.random;
+      BackupGenerator generator = loaded.generator;
+      IndexedCatalog indexed = loaded.indexed;
+      ReferenceCatalog reference = loaded.reference;
+      String project = loaded.project;
+      List<Backup> stored = loaded.stored;
       assertFalse(indexed.keepsNameOrder(project), "an order before any sort by name");
       Query byName = Query.builder().sort(Sort.by(SortKey.desc(SortField.NAME))).limit(20).build();
       assertEquals(reference.query(project, byName), indexed.query(project, byName), "the first sort by name");
@@ -133,15 +130,13 @@ class NameSortTest {
   @RepeatedTest(3)
   void firstSortsByNameAtOnceShareOneOrder() {
     Seeds.run(Seeds.pick(), seed -> {
-      SplittableRandom random = new SplittableRandom(seed);
-      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(50).build();
-      FakeClock clock = FakeClock.at(generator.end());
-      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
-      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-      String project = BackupGenerator.projectId(0);
-      List<Backup> stored = distinctlyNamed(generator, random, 30_000, 5);
-      indexed.addAll(stored);
-      reference.addAll(stored);
+      DistinctNames loaded = DistinctNames.load(seed, 30_000, 0, 5);
+      SplittableRandom random = loaded.random;
+      BackupGenerator generator = loaded.generator;
+      IndexedCatalog indexed = loaded.indexed;
+      ReferenceCatalog reference = loaded.reference;
+      String project = loaded.project;
+      List<Backup> stored = loaded.stored;
       List<Query> queries = new ArrayList<>();
       for (Sort sort : sorts()) {
         queries.add(Query.builder().sort(sort).limit(20).offset(random.nextInt(stored.size())).build());
@@ -189,13 +184,38 @@ class NameSortTest {
     });
   }
 
-  /** {@code count} backups of {@code generator}, named {@code n-<random>-<index mod suffixes>}: mostly distinct names. */
-  private static List<Backup> distinctlyNamed(BackupGenerator generator, SplittableRandom random, int count, int suffixes) {
-    List<Backup> named = new ArrayList<>();
-    for (Backup backup : generator.backups(count)) {
-      named.add(backup.toBuilder().name("n-" + random.nextInt(1 << 30) + "-" + named.size() % suffixes).build());
+  /**
+   * A project of {@code least} (plus up to {@code spread} more) backups of mostly distinct names,
+   * {@code n-<random>-<index mod suffixes>}, in an indexed catalog that does not reorganise under
+   * the tests' changes (far under its slack) and in the reference catalog.
+   */
+  private static final class DistinctNames {
+    final SplittableRandom random;
+    final BackupGenerator generator;
+    final IndexedCatalog indexed;
+    final ReferenceCatalog reference;
+    final String project = BackupGenerator.projectId(0);
+    final List<Backup> stored = new ArrayList<>();
+
+    private DistinctNames(long seed) {
+      random = new SplittableRandom(seed);
+      generator = BackupGenerator.builder().seed(seed).projects(1).servers(50).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
+      reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
     }
-    return named;
+
+    static DistinctNames load(long seed, int least, int spread, int suffixes) {
+      DistinctNames loaded = new DistinctNames(seed);
+      int count = least + (spread > 0 ? loaded.random.nextInt(spread) : 0);
+      for (Backup backup : loaded.generator.backups(count)) {
+        loaded.stored.add(backup.toBuilder()
+            .name("n-" + loaded.random.nextInt(1 << 30) + "-" + loaded.stored.size() % suffixes).build());
+      }
+      loaded.indexed.addAll(loaded.stored);
+      loaded.reference.addAll(loaded.stored);
+      return loaded;
+    }
   }
 
   /** One name, none, a column of sorted names: the edges of the walk. */
