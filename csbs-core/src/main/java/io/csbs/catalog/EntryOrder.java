@@ -61,12 +61,49 @@ final class EntryOrder {
   static EntryOrder sorted(int numbers, IntFunction<String> textOf) {
     String[] texts = new String[numbers];
     Prefixes prefixes = new Prefixes(numbers);
-    for (int entry = 0; entry < numbers; entry++) {
-      texts[entry] = textOf.apply(entry);
-      prefixes.read(entry, texts[entry]);
+    if (numbers < PARALLEL) {
+      readTexts(0, numbers, textOf, texts, prefixes);
+    } else {
+      // reading a text is a few dependent cache misses (its row, the backup, the string, its chars)
+      // and most of a build: a second core reads the upper half beside this one. The caller holds
+      // the shard's lock, so nothing changes under either; join() publishes the upper half here
+      int half = numbers >>> 1;
+      java.util.concurrent.ForkJoinTask<?> upper = java.util.concurrent.ForkJoinPool.commonPool().submit(
+          () -> readTexts(half, numbers, textOf, texts, prefixes));
+      readTexts(0, half, textOf, texts, prefixes);
+      upper.join();
     }
     return sorted(numbers, texts, prefixes, textOf);
   }
+
+  /** Builds of at least this many entries read and sort their texts on two threads. */
+  static final int PARALLEL = 1 << 16;
+
+  /** Reads the texts of entries {@code [from, to)} into {@code texts} and their first keys into {@code prefixes}. */
+  private static void readTexts(int from, int to, IntFunction<String> textOf, String[] texts, Prefixes prefixes) {
+    int[] lengths = new int[READ_CHUNK];
+    for (int start = from; start < to; start += READ_CHUNK) {
+      int end = Math.min(to, start + READ_CHUNK);
+      // three passes over a chunk, each a cache miss an entry that depends on no other entry's, so
+      // that the processor has many in flight: the backups (their names), the names and their chars'
+      // arrays (the lengths), then the first chars, from the cache
+      for (int entry = start; entry < end; entry++) {
+        texts[entry] = textOf.apply(entry);
+      }
+      for (int entry = start; entry < end; entry++) {
+        String text = texts[entry];
+        lengths[entry - start] = text == null ? -1 : text.length();
+      }
+      for (int entry = start; entry < end; entry++) {
+        if (lengths[entry - start] >= 0) {
+          prefixes.read(entry, texts[entry]);
+        }
+      }
+    }
+  }
+
+  /** Entries a pass of {@link #readTexts} reads before the next pass: their strings stay in a core's cache. */
+  private static final int READ_CHUNK = 512;
 
   /**
    * The first 16 chars of each text read, as the two keys of the sort's first two levels ({@link
@@ -77,6 +114,10 @@ final class EntryOrder {
   private static final class Prefixes {
     private final long[] first;
     private final long[] second;
+    /**
+     * Cleared (never set) by whichever reading thread meets a wide char; the join that ends a read
+     * on two threads makes either's clearing seen.
+     */
     private boolean narrow = true;
 
     Prefixes(int entries) {
@@ -219,7 +260,7 @@ final class EntryOrder {
     if (inOrder) {
       return;  // names added in order cost one pass
     }
-    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts, prefixes);
+    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts, prefixes, count >= PARALLEL);
   }
 
   /**
@@ -227,7 +268,7 @@ final class EntryOrder {
    * from {@code depth} on.
    */
   private static void sortLevel(int[] values, long[] keys, int[] valueScratch, long[] keyScratch, int from, int to,
-      int depth, String[] texts, Prefixes prefixes) {
+      int depth, String[] texts, Prefixes prefixes, boolean split) {
     if (to - from <= INSERTION) {
       insertionByText(values, from, to, texts);
       return;
@@ -295,7 +336,7 @@ final class EntryOrder {
         }
         shared = at;
       }
-      sortLevel(values, keys, valueScratch, keyScratch, from, to, Math.max(depth + step, shared), texts, prefixes);
+      sortLevel(values, keys, valueScratch, keyScratch, from, to, Math.max(depth + step, shared), texts, prefixes, split);
       return;
     }
     if (to - from >= RADIX) {
@@ -303,16 +344,51 @@ final class EntryOrder {
     } else {
       insertionByKey(values, keys, from, to);
     }
+    int next = depth + step;
+    int middle = split && to - from >= PARALLEL ? groupStartNear((from + to) >>> 1, keys, from, to) : from;
+    if (middle == from) {
+      sortGroups(values, keys, valueScratch, keyScratch, from, to, next, texts, prefixes);
+      return;
+    }
+    // the groups are disjoint ranges of every array here: a second core sorts the upper ones (whose
+    // texts are read again from the third level on, cache misses each)
+    java.util.concurrent.ForkJoinTask<?> upper = java.util.concurrent.ForkJoinPool.commonPool().submit(
+        () -> sortGroups(values, keys, valueScratch, keyScratch, middle, to, next, texts, prefixes));
+    sortGroups(values, keys, valueScratch, keyScratch, from, middle, next, texts, prefixes);
+    upper.join();
+  }
+
+  /** Sorts, by the chars from {@code depth} on, each run of tied keys in {@code [from, to)}, sorted by key. */
+  private static void sortGroups(int[] values, long[] keys, int[] valueScratch, long[] keyScratch, int from, int to,
+      int depth, String[] texts, Prefixes prefixes) {
     for (int start = from; start < to; ) {
       int end = start + 1;
       while (end < to && keys[end] == keys[start]) {
         end++;
       }
       if (end - start > 1) {
-        sortLevel(values, keys, valueScratch, keyScratch, start, end, depth + step, texts, prefixes);
+        sortLevel(values, keys, valueScratch, keyScratch, start, end, depth, texts, prefixes, false);
       }
       start = end;
     }
+  }
+
+  /**
+   * The start of a run of tied keys in the sorted {@code keys[from .. to)}: the first at or after
+   * {@code near}, else the last before it; {@code from} when the range is one run.
+   */
+  private static int groupStartNear(int near, long[] keys, int from, int to) {
+    for (int at = Math.max(near, from + 1); at < to; at++) {
+      if (keys[at] != keys[at - 1]) {
+        return at;
+      }
+    }
+    for (int at = Math.min(near, to - 1); at > from; at--) {
+      if (keys[at] != keys[at - 1]) {
+        return at;
+      }
+    }
+    return from;
   }
 
   private static void insertionByText(int[] values, int from, int to, String[] texts) {

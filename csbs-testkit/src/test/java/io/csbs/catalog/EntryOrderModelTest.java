@@ -60,44 +60,63 @@ class EntryOrderModelTest {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
       for (int round = 0; round < 40; round++) {
-        int size = random.nextInt(round % 4 == 0 ? 3000 : 300);
-        java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
-        String[] prefixes = {"", "autobk_", "autobk_20", "manualbk_", "\0\0", "\u00ff\u00ff",
-            "backup-of-the-production-database-server-", "backup-of-the-production-database-server-\0\0", "\u4e2d"};
-        char[] alphabet = {'\0', '\1', 'a', 'b', '_', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ud83d', '\ude00', '\uffff'};
-        int narrow = random.nextInt(3) == 0 ? alphabet.length : 7;  // many rounds stay Latin-1
-        while (distinct.size() < size) {
-          // the last prefix is past Latin-1: only in the rounds whose chars may be
-          StringBuilder text = new StringBuilder(prefixes[random.nextInt(narrow == 7 ? prefixes.length - 1 : prefixes.length)]);
-          int length = random.nextInt(26);
-          for (int c = 0; c < length; c++) {
-            text.append(random.nextInt(4) == 0 ? alphabet[random.nextInt(narrow)] : (char) ('a' + random.nextInt(3)));
-          }
-          distinct.add(text.toString());
-        }
-        List<String> texts = new ArrayList<>(distinct);
-        if (random.nextInt(4) == 0) {
-          java.util.Collections.sort(texts);
-        }
-        String[] byEntry = new String[2 * texts.size() + 1];  // room for every entry let go of
-        List<Integer> numbers = new ArrayList<>();
-        int next = 0;
-        for (String text : texts) {
-          if (random.nextInt(8) == 0) {
-            next++;  // an entry let go of: no text
-          }
-          byEntry[next] = text;
-          numbers.add(next++);
-        }
-        numbers.sort((a, b) -> byEntry[a].compareTo(byEntry[b]));
-        EntryOrder order = EntryOrder.sorted(next, e -> byEntry[e]);
-        List<Integer> walked = new ArrayList<>();
-        for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
-          walked.add(order.at(c));
-        }
-        assertEquals(numbers, walked, "round " + round + " of " + size + " texts");
+        checkSort(random, random.nextInt(round % 4 == 0 ? 3000 : 300), "round " + round);
       }
     });
+  }
+
+  /**
+   * A build of {@link EntryOrder#PARALLEL} entries or more reads and sorts on two threads (the upper
+   * half of the entries read beside the lower, the upper groups of a level sorted beside the lower):
+   * its order is still that of {@code compareTo}, for texts of the same shapes as above.
+   */
+  @RepeatedTest(3)
+  void aLargeBuildSortsOnTwoThreadsAsOnOne() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int round = 0; round < 2; round++) {
+        checkSort(random, EntryOrder.PARALLEL + random.nextInt(EntryOrder.PARALLEL), "large round " + round);
+      }
+    });
+  }
+
+  /** Builds an order of {@code size} random distinct texts at once and checks it walks them in order. */
+  private static void checkSort(SplittableRandom random, int size, String round) {
+    java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+    String[] prefixes = {"", "autobk_", "autobk_20", "manualbk_", "\0\0", "\u00ff\u00ff",
+        "backup-of-the-production-database-server-", "backup-of-the-production-database-server-\0\0", "\u4e2d"};
+    char[] alphabet = {'\0', '\1', 'a', 'b', '_', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ud83d', '\ude00', '\uffff'};
+    int narrow = random.nextInt(3) == 0 ? alphabet.length : 7;  // many rounds stay Latin-1
+    while (distinct.size() < size) {
+      // the last prefix is past Latin-1: only in the rounds whose chars may be
+      StringBuilder text = new StringBuilder(prefixes[random.nextInt(narrow == 7 ? prefixes.length - 1 : prefixes.length)]);
+      int length = random.nextInt(26);
+      for (int c = 0; c < length; c++) {
+        text.append(random.nextInt(4) == 0 ? alphabet[random.nextInt(narrow)] : (char) ('a' + random.nextInt(3)));
+      }
+      distinct.add(text.toString());
+    }
+    List<String> texts = new ArrayList<>(distinct);
+    if (random.nextInt(4) == 0) {
+      java.util.Collections.sort(texts);
+    }
+    String[] byEntry = new String[2 * texts.size() + 1];  // room for every entry let go of
+    List<Integer> numbers = new ArrayList<>();
+    int next = 0;
+    for (String text : texts) {
+      if (random.nextInt(8) == 0) {
+        next++;  // an entry let go of: no text
+      }
+      byEntry[next] = text;
+      numbers.add(next++);
+    }
+    numbers.sort((a, b) -> byEntry[a].compareTo(byEntry[b]));
+    EntryOrder order = EntryOrder.sorted(next, e -> byEntry[e]);
+    List<Integer> walked = new ArrayList<>();
+    for (long c = order.first(); c != EntryOrder.END; c = order.next(c)) {
+      walked.add(order.at(c));
+    }
+    assertEquals(numbers, walked, round + " of " + size + " texts");
   }
 
   private static int newText(SplittableRandom random, List<String> texts, TreeMap<String, Integer> model) {
