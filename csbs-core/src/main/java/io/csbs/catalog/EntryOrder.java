@@ -66,12 +66,10 @@ final class EntryOrder {
     } else {
       // reading a text is a few dependent cache misses (its row, the backup, the string, its chars)
       // and most of a build: a second core reads the upper half beside this one. The caller holds
-      // the shard's lock, so nothing changes under either; join() publishes the upper half here
+      // the shard's lock, so nothing changes under either
       int half = numbers >>> 1;
-      java.util.concurrent.ForkJoinTask<?> upper = java.util.concurrent.ForkJoinPool.commonPool().submit(
+      SecondCore.run(() -> readTexts(0, half, textOf, texts, prefixes),
           () -> readTexts(half, numbers, textOf, texts, prefixes));
-      readTexts(0, half, textOf, texts, prefixes);
-      upper.join();
     }
     return sorted(numbers, texts, prefixes, textOf);
   }
@@ -352,10 +350,8 @@ final class EntryOrder {
     }
     // the groups are disjoint ranges of every array here: a second core sorts the upper ones (whose
     // texts are read again from the third level on, cache misses each)
-    java.util.concurrent.ForkJoinTask<?> upper = java.util.concurrent.ForkJoinPool.commonPool().submit(
+    SecondCore.run(() -> sortGroups(values, keys, valueScratch, keyScratch, from, middle, next, texts, prefixes),
         () -> sortGroups(values, keys, valueScratch, keyScratch, middle, to, next, texts, prefixes));
-    sortGroups(values, keys, valueScratch, keyScratch, from, middle, next, texts, prefixes);
-    upper.join();
   }
 
   /** Sorts, by the chars from {@code depth} on, each run of tied keys in {@code [from, to)}, sorted by key. */

@@ -451,10 +451,16 @@ final class IndexedCatalog implements BackupCatalog {
      */
     void sortAndCheckIds() {
       sorted = backups.toArray(new Backup[0]);
-      java.util.concurrent.ForkJoinTask<Integer> check = sorted.length < ProjectShard.PARALLEL_BATCH ? null
-          : java.util.concurrent.ForkJoinPool.commonPool().submit(() -> firstRepeatedId(backups));
-      RowSort.sort(sorted, 0, sorted.length);
-      firstRepeated = check == null ? firstRepeatedId(backups) : check.join();
+      Runnable sort = () -> RowSort.sort(sorted, 0, sorted.length);
+      int[] repeated = new int[1];
+      Runnable check = () -> repeated[0] = firstRepeatedId(backups);
+      if (sorted.length < ProjectShard.PARALLEL_BATCH) {
+        sort.run();
+        check.run();
+      } else {
+        SecondCore.run(sort, check);
+      }
+      firstRepeated = repeated[0];
     }
   }
 

@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
@@ -756,24 +754,20 @@ final class ProjectShard {
   private void buildEmpty(Backup[] sorted) {
     int rowsInUse = sorted.length;  // no dead prefix in an empty shard: what positionsInUse() will be
     names.readTextsWith(namesOf(sorted));  // a name's lookup may read an earlier row this thread has not placed yet
-    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(
-        () -> indexTextsAndUsage(index -> sorted[index], 0, sorted.length, rowsInUse, true));
     try {
-      for (int index = 0; index < sorted.length; index++) {
-        Backup backup = sorted[index];
-        int position = newRow(backup, false);
-        if (position != index) {  // the texts were indexed at the array's indexes
-          throw new IllegalStateException("backup " + backup.id() + " of an empty shard's sorted batch at "
-              + position + ", not " + index + ": the batch is not in row order or repeats an id");
+      SecondCore.run(() -> {
+        for (int index = 0; index < sorted.length; index++) {
+          Backup backup = sorted[index];
+          int position = newRow(backup, false);
+          if (position != index) {  // the texts were indexed at the array's indexes
+            throw new IllegalStateException("backup " + backup.id() + " of an empty shard's sorted batch at "
+                + position + ", not " + index + ": the batch is not in row order or repeats an id");
+          }
+          indexAttributesAndTags(position, backup, rowsInUse);
         }
-        indexAttributesAndTags(position, backup, rowsInUse);
-      }
+      }, () -> indexTextsAndUsage(index -> sorted[index], 0, sorted.length, rowsInUse, true));
     } finally {
-      try {
-        texts.join();
-      } finally {
-        names.readTextsWith(namesOf(rows));
-      }
+      names.readTextsWith(namesOf(rows));
     }
   }
 
@@ -825,12 +819,11 @@ final class ProjectShard {
     // server, so they cost this thread about 3% (counted in a pass of their own on the first thread,
     // they were an eighth of a bulk load's time there, mostly cache misses on each backup's server)
     int rowsInUse = positionsInUse();  // the rows are all placed: it stays the same while they are indexed
-    ForkJoinTask<?> texts = ForkJoinPool.commonPool().submit(
-        () -> indexTextsAndUsage(rowAt, first, end, rowsInUse, wholeShard));
-    for (int position = first; position < end; position++) {
-      indexAttributesAndTags(position, rows.get(position));
-    }
-    texts.join();
+    SecondCore.run(() -> {
+      for (int position = first; position < end; position++) {
+        indexAttributesAndTags(position, rows.get(position));
+      }
+    }, () -> indexTextsAndUsage(rowAt, first, end, rowsInUse, wholeShard));
   }
 
   /**
