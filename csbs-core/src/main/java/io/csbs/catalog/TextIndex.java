@@ -301,7 +301,7 @@ final class TextIndex {
    * project sorts its names there and then. Readers may call it at once: the first builds
    * (synchronized), the others wait for it and read the same order; a writer, which holds the write
    * lock, sees it built. At 5M backups with mostly distinct names the build reads every name and
-   * sorts them, on two threads, in about 1.1 to 1.3 s, less than one sort by name reading every match
+   * sorts them, on two threads, in about 1 to 1.5 s, less than one sort by name reading every match
    * (the only answer without the order) takes: the order was once built beside the readers instead, while every sort
    * by name read every match, each holding the read lock as long, for 6 to 16 s.
    */
