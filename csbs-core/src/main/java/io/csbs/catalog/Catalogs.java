@@ -21,10 +21,11 @@ import java.time.Clock;
  *
  * <p>Threads: a catalog reorganises a project's rows on one daemon thread shared by every catalog of
  * the process ({@code csbs-reorganiser}, started when first needed, ended after a minute idle).
- * A large bulk load ({@link BackupCatalog#addAll}), a reorganisation and the first sort by name of a project of many names
- * hand part of their work to the common {@link java.util.concurrent.ForkJoinPool} beside the
- * calling thread, and do it themselves if no pool thread has started it when they are done with
- * theirs: they never wait for the pool, so tasks of the service's own on it may use the catalog.
+ * A large bulk load ({@link BackupCatalog#addAll}), a reorganisation and the first sort by name of
+ * a project of many names hand part of their work to the common {@link
+ * java.util.concurrent.ForkJoinPool} beside the calling thread, and do it themselves if no pool
+ * thread has started it when they are done with theirs: they never wait for the pool, so tasks of
+ * the service's own on it may use the catalog.
  */
 public final class Catalogs {
   private Catalogs() {}

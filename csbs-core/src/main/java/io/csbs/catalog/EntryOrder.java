@@ -258,7 +258,8 @@ final class EntryOrder {
     if (inOrder) {
       return;  // names added in order cost one pass
     }
-    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts, prefixes, count >= PARALLEL);
+    sortLevel(values, new long[count], new int[count], new long[count], 0, count, 0, texts, prefixes,
+        count >= PARALLEL);
   }
 
   /**
@@ -334,7 +335,8 @@ final class EntryOrder {
         }
         shared = at;
       }
-      sortLevel(values, keys, valueScratch, keyScratch, from, to, Math.max(depth + step, shared), texts, prefixes, split);
+      sortLevel(values, keys, valueScratch, keyScratch, from, to, Math.max(depth + step, shared), texts, prefixes,
+          split);
       return;
     }
     if (to - from >= RADIX) {

@@ -302,8 +302,8 @@ final class TextIndex {
    * (synchronized), the others wait for it and read the same order; a writer, which holds the write
    * lock, sees it built. At 5M backups with mostly distinct names the build reads every name and
    * sorts them, on two threads, in about 1 to 1.5 s, less than one sort by name reading every match
-   * (the only answer without the order) takes: the order was once built beside the readers instead, while every sort
-   * by name read every match, each holding the read lock as long, for 6 to 16 s.
+   * (the only answer without the order) takes: the order was once built beside the readers instead,
+   * while every sort by name read every match, each holding the read lock as long, for 6 to 16 s.
    */
   EntryOrder orderForReaders() {
     EntryOrder built = order;
