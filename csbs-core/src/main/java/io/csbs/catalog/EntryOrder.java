@@ -105,9 +105,10 @@ final class EntryOrder {
 
   /**
    * The first 16 chars of each text read, as the two keys of the sort's first two levels ({@link
-   * #sortByText}), taken while the text is at hand: those levels then read no text (a string and
-   * its chars, two cache misses, each level, where the texts of millions of names lie far apart).
-   * Void once a text has a char past Latin-1 in them: the sort works its keys out then.
+   * #sortByText}), taken as the texts are read (from the cache, in a chunk's last pass): those
+   * levels then read no text (a string and its chars, two cache misses, each level, where the texts
+   * of millions of names lie far apart). Void once a text has a char past Latin-1 in them: the sort
+   * works its keys out then.
    */
   private static final class Prefixes {
     private final long[] first;
@@ -250,7 +251,7 @@ final class EntryOrder {
    * and goes one level deeper only among texts whose keys tie: a name like {@code
    * autobk_1a2b-0c3d4e5f} takes two or three levels.
    */
-  static void sortByText(int[] values, int count, String[] texts, Prefixes prefixes) {
+  private static void sortByText(int[] values, int count, String[] texts, Prefixes prefixes) {
     boolean inOrder = true;
     for (int i = 1; i < count && inOrder; i++) {
       inOrder = texts[values[i - 1]].compareTo(texts[values[i]]) < 0;
@@ -274,7 +275,7 @@ final class EntryOrder {
     }
     boolean wide = false;
     boolean reached = false;  // whether any text has a char at this level
-    if (prefixes != null && prefixes.has(depth)) {
+    if (prefixes.has(depth)) {
       for (int i = from; i < to; i++) {
         keys[i] = prefixes.key(depth, values[i]);
       }

@@ -1156,7 +1156,6 @@ final class ProjectShard {
    *
    * <p>Readers hold the read lock for a whole query, so each sees the old state or the new one, never
    * a mix; the new state holds exactly the live backups of the old one at the swap.
-   *
    */
   void reorganise() {
     long started = System.nanoTime();

@@ -62,9 +62,8 @@ class NameSortTest {
         reference.add(backup);
       }
       String at = "seed " + seed + ", names of kind " + kind;
-      // the first sort by name sorts a few names at once, or asks for the order of many; the
-      // reorganisation that builds it runs once that read is done (these catalogs reorganise on the
-      // caller's thread)
+      // the first sort by name sorts the names there and then; the shard keeps the order from then
+      // on, through the reorganisations below (these catalogs reorganise on the caller's thread)
       check(indexed, reference, project, random, at + ", before the order");
       assertTrue(indexed.keepsNameOrder(project), at + ": a sort by name made the shard keep its names in order");
       for (int round = 0; round < 6; round++) {
