@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
@@ -89,6 +90,11 @@ final class ProjectShard {
    */
   private volatile long tailTriggerOpensAt;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /**
+   * The threads waiting for {@link #lock}'s write lock through the catalog, spinning or parked; new
+   * readers let them go first (see {@code IndexedCatalog.lockForReading}).
+   */
+  final AtomicInteger writersWaiting = new AtomicInteger();
 
   // The rows and their indexes: a reorganisation replaces them all at once (adopt)
   private RowArray rows = new RowArray();
@@ -840,6 +846,30 @@ final class ProjectShard {
     }
     usage.placeAll();
     trimTexts(wholeShard);
+  }
+
+  /**
+   * Reads what {@link #replace replace(position, next)} of a lifecycle step will update (the status
+   * bitmaps' words, the running job's slot and places in its order), changing nothing: a transition
+   * calls it under the read lock, beside the readers, so that its hold of the write lock finds them
+   * in the cache. The answer means nothing: it is returned so that the reads are not optimised away.
+   */
+  long readAheadOfReplace(int position, Backup next) {
+    Backup previous = rows.get(position);
+    if (!previous.createdAt().equals(next.createdAt())) {
+      return 0;  // replace removes and adds: not a lifecycle step
+    }
+    long read = 0;
+    if (previous.status() != next.status()) {
+      read += statusBits[previous.status().ordinal()].get(position) ? 1 : 0;
+      read += statusBits[next.status().ordinal()].get(position) ? 2 : 0;
+    }
+    if (!previous.progress().equals(next.progress())) {
+      read += next.progress().isPresent()
+          ? running.readAheadOfPut(position, next.progress().get().changedAt(), position >= sortedCount)
+          : running.readAheadOfRemove(position);
+    }
+    return read;
   }
 
   /** Replaces the live backup at {@code position} by its next version {@code next} (same id). */

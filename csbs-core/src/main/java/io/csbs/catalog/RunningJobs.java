@@ -79,6 +79,36 @@ final class RunningJobs {
     (late ? lateTimes : times).insert(changedAt.getEpochSecond(), changedAt.getNano(), position, byPosition(position));
   }
 
+  /**
+   * Reads what {@link #put put(position, changedAt, late)} will search for, changing nothing: a
+   * transition calls it under the shard's read lock, beside the readers, so that the put under the
+   * write lock finds the job's slot and its old and new places in the order in the cache. Those
+   * searches were cache misses, about three quarters of a transition's hold of the write lock, and
+   * the readers waited for them. The answer means nothing: it is returned so that the reads are not
+   * optimised away.
+   */
+  long readAheadOfPut(int position, Instant changedAt, boolean late) {
+    return readAheadOfRemove(position)
+        + (late ? lateTimes : times).seek(changedAt.getEpochSecond(), changedAt.getNano(), byPosition(position));
+  }
+
+  /** Reads what {@link #remove remove(position)} will search for, changing nothing: see {@link #readAheadOfPut}. */
+  long readAheadOfRemove(int position) {
+    int slot = current.find(position);
+    long key = current.key(slot);
+    if (key == EMPTY && old != null) {
+      Table table = old;
+      slot = table.findUnmoved(position, migrated);
+      return slot < 0 ? 0 : table.key(slot) + locate(table, slot, position);
+    }
+    return key == EMPTY ? slot : key + locate(current, slot, position);
+  }
+
+  /** Where the job in {@code slot} of {@code table} lies in its order. */
+  private long locate(Table table, int slot, int position) {
+    return orderOf(table.key(slot)).locate(table.seconds(slot), table.nanos(slot), position, byPosition(position));
+  }
+
   /** The order that holds the job of the slot whose first long is {@code key}. */
   private TimeOrder orderOf(long key) {
     return (key & LATE) != 0 ? lateTimes : times;

@@ -248,6 +248,16 @@ final class TimeOrder {
   }
 
   /**
+   * The cursor of {@code value} at this instant in an order without keys, found as {@link #remove}
+   * finds it (which reads the same entries).
+   *
+   * @throws IllegalStateException if it is not there
+   */
+  long locate(long second, int nano, int value, Tie tie) {
+    return locate(second, nano, 0, value, tie);
+  }
+
+  /**
    * The entry of {@code value} at ({@code second}, {@code nano}, {@code key}): among the first few
    * entries of that instant and key (most often the only one, in an order with keys: no tie is
    * called, and the tail's tie reads a row even to find its own entry), else from where {@code tie}

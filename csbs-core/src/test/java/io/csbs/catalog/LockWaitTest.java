@@ -8,6 +8,7 @@ import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.Server;
 import io.csbs.lifecycle.StallRule;
+import io.csbs.query.Predicates;
 import io.csbs.query.Query;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,6 +85,50 @@ class LockWaitTest {
     }
     assertEquals(2_500, catalog.stats("project-a").backups());
     assertTrue(searches.get() > 0);
+  }
+
+  @Test
+  void aReaderLetsAWaitingWriterGoFirst() throws Exception {
+    IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 8);
+    catalog.add(backup("b0", 0));
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    Thread longRead = new Thread(() -> catalog.read("project-a", view -> {
+      reading.countDown();
+      await(letGo);
+      return view.sequence();
+    }));
+    longRead.start();
+    reading.await();
+    Thread writer = new Thread(() -> catalog.add(backup("b1", 1)));
+    writer.start();
+    awaitParked(writer);  // spun, then parked behind the long read
+    AtomicLong seen = new AtomicLong(-1);
+    Thread reader = new Thread(() -> seen.set(catalog.count("project-a", Predicates.all())));
+    reader.start();
+    awaitParked(reader);  // a reader that passed the waiting writer would have counted 1 by now
+    letGo.countDown();
+    for (Thread thread : new Thread[] {longRead, writer, reader}) {
+      thread.join(10_000);
+    }
+    assertEquals(2, seen.get(), "the reader came in after the writer that waited before it");
+  }
+
+  /** Waits until {@code thread} parks or ends (a thread that never parks fails the test that expects it to, by its answer). */
+  private static void awaitParked(Thread thread) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (thread.getState() != Thread.State.WAITING && thread.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void sleep(long millis) {
