@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -239,8 +240,8 @@ final class IndexedCatalog implements BackupCatalog {
    * Takes {@code shard}'s read lock, counting the wait when it was not free at once. A change holds
    * a shard's write lock for a microsecond or so and most searches its read lock for less, while a
    * thread that parks is woken tens of microseconds after the lock is free (more on a virtual
-   * machine). So every wait spins first, for up to {@value #SPIN_NANOS} ns, and parks only after
-   * that (see {@link #lockForWriting}).
+   * machine). So a reader's wait spins first, for up to {@value #SPIN_NANOS} ns, and parks only
+   * after that; a writer's, see {@link #lockForWriting}.
    *
    * <p>While a writer waits for the lock ({@link ProjectShard#writersWaiting}), a reader that does
    * not hold the read lock already lets it go first: it spins until no writer waits, which takes
@@ -249,10 +250,10 @@ final class IndexedCatalog implements BackupCatalog {
    * between two searches) made it park; then each reader leaving last paid the parked writer's
    * wake-up, tens of microseconds, and the writer, woken after the next reader came in, parked
    * again: beside transitions at 1M a sub-microsecond search's 90th percentile became 22 µs and the
-   * writer made a few thousand changes a second instead of a hundred thousand. A writer still
-   * waiting after the spin parks in the lock's queue, and the reader then queues behind it ({@code
-   * lock()} does not pass a queued writer), so that a writer waiting for a long search is not starved
-   * by readers coming in (see {@code LockWaitTest}).
+   * writer made a few thousand changes a second instead of a hundred thousand. A reader that waited
+   * {@link #SPIN_NANOS} for a writer goes in with {@code lock()}: past a writer that only spins, but
+   * not past one that has waited so long that it queued (see {@link #lockForWriting} and {@code
+   * LockWaitTest}).
    */
   private static void lockForReading(ProjectShard shard) {
     Lock lock = shard.lock.readLock();
@@ -280,10 +281,16 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Takes {@code shard}'s write lock, counting the wait when it was not free at once: spins for up
-   * to {@link #SPIN_NANOS}, then parks in the lock's queue, counted in {@link
-   * ProjectShard#writersWaiting} all the while so that new readers let it go first (see {@link
-   * #lockForReading}).
+   * Takes {@code shard}'s write lock, counting the wait when it was not free at once. A waiting
+   * writer spins for up to {@link #SPIN_NANOS}, counted in {@link ProjectShard#writersWaiting} so that
+   * new readers let it go first (see {@link #lockForReading}); if the readers inside do not leave in
+   * that time (a long search, or a thread the machine took away), it sleeps, not counted, and tries
+   * again, from {@value #FIRST_PAUSE_NANOS} ns to {@value #LONGEST_PAUSE_NANOS} ns apart. It does not
+   * park in the lock's queue, where the readers would queue behind it and pay its wake-up and theirs
+   * (tens of microseconds each here; {@code ReadsDuringWritesBenchmark}'s p99.9 beside transitions
+   * was 0.7 ms that way), but after {@value #QUEUE_AFTER_NANOS} ns of waiting, so that readers that
+   * keep overlapping cannot starve it: from then on it is counted again, parked in the queue, and new
+   * readers queue behind it.
    */
   private static void lockForWriting(ProjectShard shard) {
     Lock lock = shard.lock.writeLock();
@@ -291,16 +298,32 @@ final class IndexedCatalog implements BackupCatalog {
       return;
     }
     long start = System.nanoTime();
-    shard.writersWaiting.incrementAndGet();
-    try {
-      if (!spinFor(lock, start)) {
-        lock.lock();
+    long pause = FIRST_PAUSE_NANOS;
+    while (true) {
+      shard.writersWaiting.incrementAndGet();
+      try {
+        if (spinFor(lock, System.nanoTime())) {
+          break;
+        }
+        if (System.nanoTime() - start > QUEUE_AFTER_NANOS) {
+          lock.lock();
+          break;
+        }
+      } finally {
+        shard.writersWaiting.decrementAndGet();
       }
-    } finally {
-      shard.writersWaiting.decrementAndGet();
+      LockSupport.parkNanos(pause);
+      pause = Math.min(2 * pause, LONGEST_PAUSE_NANOS);
     }
     shard.stats.waitedForLock(System.nanoTime() - start);
   }
+
+  /** A writer's first sleep after a spin that did not get the write lock. */
+  static final long FIRST_PAUSE_NANOS = 50_000;
+  /** A writer's longest sleep between two spins for the write lock. */
+  static final long LONGEST_PAUSE_NANOS = 1_000_000;
+  /** How long a writer waits, spinning and sleeping, before it parks in the lock's queue. */
+  static final long QUEUE_AFTER_NANOS = 10_000_000;
 
   /** How long a thread spins for a shard's lock before it parks. */
   static final long SPIN_NANOS = 20_000;

@@ -91,8 +91,9 @@ final class ProjectShard {
   private volatile long tailTriggerOpensAt;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /**
-   * The threads waiting for {@link #lock}'s write lock through the catalog, spinning or parked; new
-   * readers let them go first (see {@code IndexedCatalog.lockForReading}).
+   * The threads waiting for {@link #lock}'s write lock through the catalog that spin for it or have
+   * queued for it (not while they sleep between spins); new readers let them go first (see {@code
+   * IndexedCatalog.lockForReading}).
    */
   final AtomicInteger writersWaiting = new AtomicInteger();
 
