@@ -174,11 +174,12 @@ public interface BackupCatalog {
    * the catalog is consistent on its own already.
    *
    * <p>The view does not see changes committed while {@code reads} runs. In the in-memory catalog
-   * ({@link Catalogs#indexed}) changes to the project wait until {@code reads} returns, so keep it
-   * short. Inside {@code
-   * reads} the calling thread may read the same project (through the view or the catalog) but not
-   * change any project, nor read another project: either could deadlock against other threads, so
-   * the catalog refuses both with an {@link IllegalStateException}.
+   * ({@link Catalogs#indexed}) changes to the project wait until {@code reads} returns; a read of
+   * the project that another thread begins while a change waits lets the change go first for up
+   * to 20 µs, and without limit once the change has waited 10 ms. So keep {@code reads} short.
+   * Inside {@code reads} the calling thread may read the same project (through the view or the
+   * catalog) but not change any project, nor read another project: either could deadlock against
+   * other threads, so the catalog refuses both with an {@link IllegalStateException}.
    *
    * <pre>{@code
    * ConsolePage page = catalog.read("project-1", view -> new ConsolePage(
