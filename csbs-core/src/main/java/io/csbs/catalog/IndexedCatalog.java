@@ -261,8 +261,11 @@ final class IndexedCatalog implements BackupCatalog {
       return;
     }
     long start = System.nanoTime();
-    // a thread inside read() already holds the read lock: a writer waits for it, not the reverse
-    boolean behindWriter = shard.lock.getReadHoldCount() == 0 && !writersLeft(shard, start);
+    // a thread inside read() already holds the read lock: a writer waits for it, not the reverse.
+    // The count of writers first: the lock held by a writer with none waiting is the usual case
+    // here, and the hold count is a thread-local lookup
+    boolean behindWriter = shard.writersWaiting.get() > 0 && shard.lock.getReadHoldCount() == 0
+        && !writersLeft(shard, start);
     if (behindWriter || !spinFor(lock, System.nanoTime())) {
       lock.lock();
     }
