@@ -63,6 +63,8 @@ final class IndexedCatalog implements BackupCatalog {
   private final ProjectShard noBackups = new ProjectShard("");
   /** See {@link #runOnceBetweenSteps}; null but in tests. */
   private Runnable betweenSteps;
+  /** See {@link #runOnceBeforeRunningJobMove}; null but in tests. */
+  private Runnable beforeRunningJobMove;
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
     this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND, ProjectShard.WRITERS_PAUSE,
@@ -360,7 +362,8 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then
+   * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then makes
+   * the move of a running job it left behind the lock, if any ({@link ProjectShard#moveRunningJobBehind}),
    * delivers the changes it recorded and starts a reorganisation if one is due.
    */
   private <T> T changeUnderLock(ProjectShard shard, Supplier<T> change) {
@@ -372,6 +375,11 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
+      try {
+        beforeRunningJobMove();
+      } finally {
+        shard.moveRunningJobBehind();
+      }
       changes.deliver();
       reorganiseIfDue(shard);
     }
@@ -571,7 +579,8 @@ final class IndexedCatalog implements BackupCatalog {
     // the lookup and the next version are worked out beside the readers, under the read lock, and
     // what the indexes' update will search for is read there too: the write lock's hold is then the
     // update alone, from the cache (the lookup was a third of the hold, the running job's searches
-    // three quarters of the rest)
+    // three quarters of the rest). The running job's move itself is made after the write lock
+    // (ProjectShard#replace): only searches for stalled jobs wait for it
     Instant now = clock.instant();  // before the lock: a caller's clock may take its time
     Step step = underReadLock(shard, () -> Step.of(shard, backupId, expectedVersion, transition, now));
     betweenSteps();
@@ -583,7 +592,7 @@ final class IndexedCatalog implements BackupCatalog {
         if (next.get() == before) {
           return next; // the same progress again: nothing changed, nothing to tell
         }
-        shard.replace(current.position, next.get());
+        shard.replace(current.position, next.get(), true);
       } else {
         shard.remove(current.position);
       }
@@ -662,6 +671,24 @@ final class IndexedCatalog implements BackupCatalog {
     Runnable hook = betweenSteps;
     if (hook != null) {
       betweenSteps = null;
+      hook.run();
+    }
+  }
+
+  /**
+   * Runs {@code hook} once, on the changing thread with no lock held, after the next transition, tag
+   * update or removal lets go of the write lock and before it makes the move of a running job it
+   * left behind (see {@link ProjectShard#moveRunningJobBehind}); for tests of the searches meanwhile.
+   * Set and used on one thread.
+   */
+  void runOnceBeforeRunningJobMove(Runnable hook) {
+    beforeRunningJobMove = hook;
+  }
+
+  private void beforeRunningJobMove() {
+    Runnable hook = beforeRunningJobMove;
+    if (hook != null) {
+      beforeRunningJobMove = null;
       hook.run();
     }
   }

@@ -124,6 +124,20 @@ final class ProjectShard {
   private GrowingMap<TagKey> tags = new GrowingMap<>();
   private TagSets tagSets = new TagSets();
   private RunningJobs running = new RunningJobs();
+  /**
+   * The thread whose transition moves its running job in {@link #running} after letting go of the
+   * write lock ({@link #replace(int, Backup, boolean)}, {@link #moveRunningJobBehind}); null when no
+   * move is behind. Set only under the write lock, after any earlier move is done; every use of
+   * {@code running} waits for it to be null ({@link #running()}). Searches that do not ask for
+   * stalled jobs (most: the default list, status, tags, names) never look at the running jobs, so
+   * they need not wait for that move: it was three quarters of a transition's hold.
+   */
+  private volatile Thread runningJobBehind;
+  // the move that is behind: made by runningJobBehind, in the running jobs it found
+  private RunningJobs behindIn;
+  private int behindPosition;
+  private java.time.Instant behindChangedAt;  // null: the job stopped running
+  private boolean behindInTail;
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
   private TailOrder tail = new TailOrder();
@@ -359,9 +373,56 @@ final class ProjectShard {
     return newest == null ? serverId : newest.server().name();
   }
 
-  /** The running jobs and when their progress last changed. */
+  /**
+   * The running jobs and when their progress last changed, once the move a transition left behind
+   * its write lock is done; the caller holds a lock of the shard (while it does, no other move can
+   * be left behind: that takes the write lock).
+   */
   RunningJobs running() {
+    Thread behind = runningJobBehind;
+    if (behind != null) {
+      if (behind == Thread.currentThread()) {
+        moveRunningJobBehind();  // its own move, under the write lock again: done now
+      } else {
+        awaitRunningJob();
+      }
+    }
     return running;
+  }
+
+  /** Waits for another thread's move of a running job, spinning first: the move takes a microsecond or so. */
+  private void awaitRunningJob() {
+    long start = System.nanoTime();
+    while (runningJobBehind != null) {
+      if (System.nanoTime() - start < IndexedCatalog.SPIN_NANOS) {
+        Thread.onSpinWait();
+      } else {
+        java.util.concurrent.locks.LockSupport.parkNanos(IndexedCatalog.FIRST_PAUSE_NANOS);  // the mover was taken off its core
+      }
+    }
+    stats.waitedForLock(System.nanoTime() - start);
+  }
+
+  /**
+   * Makes the move of a running job that this thread's transition left behind its write lock (see
+   * {@link #replace(int, Backup, boolean)}); nothing when it left none. The caller has let go of the
+   * write lock, or holds it.
+   */
+  void moveRunningJobBehind() {
+    if (runningJobBehind != Thread.currentThread()) {
+      return;
+    }
+    try {
+      if (behindChangedAt != null) {
+        behindIn.put(behindPosition, behindChangedAt, behindInTail);  // replaces the previous time
+      } else {
+        behindIn.remove(behindPosition);
+      }
+    } finally {
+      behindIn = null;
+      behindChangedAt = null;
+      runningJobBehind = null;  // after the move: a thread that reads null sees it done
+    }
   }
 
   TextIndex servers() {
@@ -407,7 +468,7 @@ final class ProjectShard {
     for (PositionBits bits : statusBits) {
       bytes += bits.estimatedBytes();
     }
-    bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
+    bytes += ids.estimatedBytes() + running().estimatedBytes() + tail.estimatedBytes();
     bytes += 16 + 4L * freeTail.length + freeTailBits.estimatedBytes();
     bytes += names.estimatedBytes() + servers.estimatedBytes();
     for (GrowingMap<Postings> index : attributes.values()) {
@@ -604,7 +665,7 @@ final class ProjectShard {
     live.clear(from);
     liveCount--;
     clearStatus(from, backup.status());
-    running.remove(from);
+    running().remove(from);
     unindexFields(from, backup);
     tail.move(from, to, backup, rowAt);
     changed(backup.id());
@@ -796,7 +857,7 @@ final class ProjectShard {
       tagKey.values.forEach((value, postings) -> postings.trim());
     });
     tagSets.trim();
-    running.trim();
+    running().trim();
     live.trim(size, firstLiveWord());
     for (PositionBits bits : statusBits) {
       bits.trim(size, firstLiveWord());
@@ -867,14 +928,24 @@ final class ProjectShard {
     }
     if (!previous.progress().equals(next.progress())) {
       read += next.progress().isPresent()
-          ? running.readAheadOfPut(position, next.progress().get().changedAt(), position >= sortedCount)
-          : running.readAheadOfRemove(position);
+          ? running().readAheadOfPut(position, next.progress().get().changedAt(), position >= sortedCount)
+          : running().readAheadOfRemove(position);
     }
     return read;
   }
 
   /** Replaces the live backup at {@code position} by its next version {@code next} (same id). */
   void replace(int position, Backup next) {
+    replace(position, next, false);
+  }
+
+  /**
+   * Replaces the live backup at {@code position} by its next version {@code next} (same id); with
+   * {@code leaveRunningJobBehind}, a change of its progress is not made in the running jobs yet: the
+   * caller makes it with {@link #moveRunningJobBehind()} right after it lets go of the write lock,
+   * and until then every use of the running jobs waits for it (see {@link #runningJobBehind}).
+   */
+  void replace(int position, Backup next, boolean leaveRunningJobBehind) {
     Backup previous = rows.get(position);
     if (!previous.createdAt().equals(next.createdAt())) {
       remove(position);
@@ -891,10 +962,18 @@ final class ProjectShard {
       usage.add(next);
     }
     if (!previous.progress().equals(next.progress())) {
-      if (next.progress().isPresent()) {
-        running.put(position, next.progress().get().changedAt(), position >= sortedCount);  // replaces the previous time
+      RunningJobs jobs = running();  // any move left behind by another thread is done first
+      java.time.Instant changedAt = next.progress().isPresent() ? next.progress().get().changedAt() : null;
+      if (leaveRunningJobBehind) {
+        behindIn = jobs;
+        behindPosition = position;
+        behindChangedAt = changedAt;
+        behindInTail = position >= sortedCount;
+        runningJobBehind = Thread.currentThread();
+      } else if (changedAt != null) {
+        jobs.put(position, changedAt, position >= sortedCount);  // replaces the previous time
       } else {
-        running.remove(position);
+        jobs.remove(position);
       }
     }
     if (!sameIndexedFields(previous, next)) {  // never for lifecycle transitions
@@ -917,7 +996,7 @@ final class ProjectShard {
     liveCount--;
     clearStatus(position, backup.status());
     usage.remove(backup);
-    running.remove(position);
+    running().remove(position);
     unindexFields(position, backup);
     if (position >= sortedCount) {
       freeTailPosition(position);
@@ -1438,6 +1517,7 @@ final class ProjectShard {
     attributes = built.attributes;
     tags = built.tags;
     tagSets = built.tagSets;
+    running();  // a move left behind is made in the running jobs it found: let it end before they go
     running = built.running;
     usage = built.usage;
     names = built.names;
@@ -1485,7 +1565,7 @@ final class ProjectShard {
 
   private void trackProgress(int position, Backup backup) {
     if (backup.progress().isPresent()) {
-      running.put(position, backup.progress().get().changedAt(), position >= sortedCount);
+      running().put(position, backup.progress().get().changedAt(), position >= sortedCount);
     }
   }
 
