@@ -63,8 +63,8 @@ final class IndexedCatalog implements BackupCatalog {
   private final ProjectShard noBackups = new ProjectShard("");
   /** See {@link #runOnceBetweenSteps}; null but in tests. */
   private Runnable betweenSteps;
-  /** See {@link #runOnceBeforeRunningJobMove}; null but in tests. */
-  private Runnable beforeRunningJobMove;
+  /** See {@link #runOnceBeforeUpdatesBehind}; null but in tests. */
+  private Runnable beforeUpdatesBehind;
 
   IndexedCatalog(Clock clock, StallRule stallRule) {
     this(clock, stallRule, ProjectShard.MIN_REBUILD_SLACK, Reorganiser.BACKGROUND, ProjectShard.WRITERS_PAUSE,
@@ -300,6 +300,7 @@ final class IndexedCatalog implements BackupCatalog {
   private static void lockForWriting(ProjectShard shard) {
     Lock lock = shard.lock.writeLock();
     if (lock.tryLock()) {
+      shard.awaitUpdatesBehind();
       return;
     }
     long start = System.nanoTime();
@@ -321,6 +322,7 @@ final class IndexedCatalog implements BackupCatalog {
       pause = Math.min(2 * pause, LONGEST_PAUSE_NANOS);
     }
     shard.stats.waitedForLock(System.nanoTime() - start);
+    shard.awaitUpdatesBehind();
   }
 
   /** A writer's first sleep after a spin that did not get the write lock. */
@@ -363,7 +365,7 @@ final class IndexedCatalog implements BackupCatalog {
 
   /**
    * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then makes
-   * the move of a running job it left behind the lock, if any ({@link ProjectShard#moveRunningJobBehind}),
+   * the updates of the indexes it left behind the lock, if any ({@link ProjectShard#makeUpdatesBehind}),
    * delivers the changes it recorded and starts a reorganisation if one is due.
    */
   private <T> T changeUnderLock(ProjectShard shard, Supplier<T> change) {
@@ -375,11 +377,7 @@ final class IndexedCatalog implements BackupCatalog {
     } finally {
       shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
-      try {
-        beforeRunningJobMove();
-      } finally {
-        shard.moveRunningJobBehind();
-      }
+      makeUpdatesBehind(shard);
       changes.deliver();
       reorganiseIfDue(shard);
     }
@@ -428,13 +426,14 @@ final class IndexedCatalog implements BackupCatalog {
       }
       // the duplicate check and the id's insertion are one probe of the id table: nothing changes
       // before a duplicate is refused
-      if (!shard.addIfAbsent(backup)) {
+      if (!shard.addIfAbsent(backup, true)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
       changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
     } finally {
       shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
+      makeUpdatesBehind(shard);
     }
     changes.deliver();
     reorganiseIfDue(shard);
@@ -594,7 +593,7 @@ final class IndexedCatalog implements BackupCatalog {
         }
         shard.replace(current.position, next.get(), true);
       } else {
-        shard.remove(current.position);
+        shard.remove(current.position, true);
       }
       changes.record(shard.nextSequence(), projectId, backupId, before, next.orElse(null), transition);
       return next;
@@ -652,7 +651,7 @@ final class IndexedCatalog implements BackupCatalog {
     betweenSteps();
     changeUnderLock(shard, () -> {
       Current current = ahead.again(shard);
-      shard.remove(current.position);
+      shard.remove(current.position, true);
       changes.record(shard.nextSequence(), projectId, backupId, current.backup, null, null);
       return null;
     });
@@ -676,20 +675,25 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Runs {@code hook} once, on the changing thread with no lock held, after the next transition, tag
-   * update or removal lets go of the write lock and before it makes the move of a running job it
-   * left behind (see {@link ProjectShard#moveRunningJobBehind}); for tests of the searches meanwhile.
+   * Runs {@code hook} once, on the changing thread with no lock held, after the next add, transition,
+   * tag update or removal lets go of the write lock and before it makes the updates of the indexes it
+   * left behind (see {@link ProjectShard#makeUpdatesBehind}); for tests of the searches meanwhile.
    * Set and used on one thread.
    */
-  void runOnceBeforeRunningJobMove(Runnable hook) {
-    beforeRunningJobMove = hook;
+  void runOnceBeforeUpdatesBehind(Runnable hook) {
+    beforeUpdatesBehind = hook;
   }
 
-  private void beforeRunningJobMove() {
-    Runnable hook = beforeRunningJobMove;
-    if (hook != null) {
-      beforeRunningJobMove = null;
-      hook.run();
+  /** Makes the updates of {@code shard}'s indexes this thread's change left behind the write lock, which it let go of. */
+  private void makeUpdatesBehind(ProjectShard shard) {
+    Runnable hook = beforeUpdatesBehind;
+    try {
+      if (hook != null) {
+        beforeUpdatesBehind = null;
+        hook.run();
+      }
+    } finally {
+      shard.makeUpdatesBehind();
     }
   }
 

@@ -53,6 +53,12 @@ import java.util.function.IntConsumer;
  * the attributes of {@link Attribute}, tag key=value and tag key, and {@link TextIndex}es for
  * backup names and server names; {@link TagSets} keeps the distinct tag sets of the rows, for
  * conjunctions of tags; {@link IdIndex} maps ids to positions.
+ *
+ * <p>A single add, removal or transition updates under the write lock what every search reads (the
+ * rows, the live and status bitmaps, the tail's order, the id table, the usage), and the indexes
+ * that only some searches read (the postings of fields and tags, the tag sets, names, servers and
+ * running jobs) right after it lets go of the lock: the searches that read those wait for that
+ * ({@link #updatesBehindBy}), the default list and the searches by status and time only for the hold.
  */
 final class ProjectShard {
   /** The row order: creation time, then id; the default sort is its reverse. */
@@ -125,19 +131,21 @@ final class ProjectShard {
   private TagSets tagSets = new TagSets();
   private RunningJobs running = new RunningJobs();
   /**
-   * The thread whose transition moves its running job in {@link #running} after letting go of the
-   * write lock ({@link #replace(int, Backup, boolean)}, {@link #moveRunningJobBehind}); null when no
-   * move is behind. Set only under the write lock, after any earlier move is done; every use of
-   * {@code running} waits for it to be null ({@link #running()}). Searches that do not ask for
-   * stalled jobs (most: the default list, status, tags, names) never look at the running jobs, so
-   * they need not wait for that move: it was three quarters of a transition's hold.
+   * The thread whose change left updates of the indexes that only some searches read (the postings
+   * of the fields and tags, the tag sets, the names and servers, the running jobs) to make after it
+   * let go of the write lock ({@link #makeUpdatesBehind}); null when none is behind. Set only under
+   * the write lock. Whoever takes the write lock next, and every read of those indexes ({@link
+   * #awaitUpdatesBehind}), waits for them first: a reader that holds the read lock and has waited
+   * sees them made, and no other can be left behind until it lets go (that takes the write lock). The
+   * searches that read none of them (the default list, statuses, times: the rows, the live and status
+   * bitmaps, the tail's order) go on meanwhile: the updates were most of a change's hold (a running
+   * job's move three quarters of a transition's).
    */
-  private volatile Thread runningJobBehind;
-  // the move that is behind: made by runningJobBehind, in the running jobs it found
-  private RunningJobs behindIn;
-  private int behindPosition;
-  private java.time.Instant behindChangedAt;  // null: the job stopped running
-  private boolean behindInTail;
+  private volatile Thread updatesBehindBy;
+  /** The updates left behind, in order; only {@link #updatesBehindBy} reads or writes them. */
+  private final UpdatesBehind behind = new UpdatesBehind();
+  /** Whether {@link #updatesBehindBy} is making them: a read of an index meanwhile must not make them again. */
+  private boolean makingUpdatesBehind;
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
   private TailOrder tail = new TailOrder();
@@ -300,27 +308,34 @@ final class ProjectShard {
     return statusBits[status.ordinal()].get(position);
   }
 
+  // the indexes below may have updates behind the write lock: each read waits for them (updatesBehindBy)
+
   Postings attributePostings(Attribute attribute, String value) {
+    awaitUpdatesBehind();
     return attributes.get(attribute).get(value);
   }
 
   Postings tagKeyPostings(String key) {
+    awaitUpdatesBehind();
     TagKey tagKey = tags.get(key);
     return tagKey == null ? null : tagKey.rows;
   }
 
   /** The distinct tag sets of the live rows, for conjunctions of tag=value criteria. */
   TagSets tagSets() {
+    awaitUpdatesBehind();
     return tagSets;
   }
 
   /** The values of tag {@code key} with their postings; empty if no backup has the key. */
   GrowingMap<Postings> tagValuePostings(String key) {
+    awaitUpdatesBehind();
     TagKey tagKey = tags.get(key);
     return tagKey == null ? NO_VALUES : tagKey.values;
   }
 
   TextIndex names() {
+    awaitUpdatesBehind();
     return names;
   }
 
@@ -358,6 +373,7 @@ final class ProjectShard {
 
   /** The server's name on its newest live backup (rows are in creation order, but for the tail). */
   String serverName(String serverId) {
+    awaitUpdatesBehind();
     Backup newest = null;
     for (MatchSet rowsOfServer : servers.groupRows(serverId)) {
       int sortedNewest = rowsOfServer.previous(sortedCount - 1);
@@ -373,59 +389,125 @@ final class ProjectShard {
     return newest == null ? serverId : newest.server().name();
   }
 
-  /**
-   * The running jobs and when their progress last changed, once the move a transition left behind
-   * its write lock is done; the caller holds a lock of the shard (while it does, no other move can
-   * be left behind: that takes the write lock).
-   */
+  /** The running jobs and when their progress last changed. */
   RunningJobs running() {
-    Thread behind = runningJobBehind;
-    if (behind != null) {
-      if (behind == Thread.currentThread()) {
-        moveRunningJobBehind();  // its own move, under the write lock again: done now
-      } else {
-        awaitRunningJob();
-      }
-    }
+    awaitUpdatesBehind();
     return running;
   }
 
-  /** Waits for another thread's move of a running job, spinning first: the move takes a microsecond or so. */
-  private void awaitRunningJob() {
+  /**
+   * Waits until no update of the indexes is behind the write lock ({@link #updatesBehindBy}),
+   * spinning first (they take a microsecond or a few); when the caller's own are (it holds the write
+   * lock again, or reads between its unlock and {@link #makeUpdatesBehind}), makes them now. Called
+   * by every read of the indexes that may be behind, and by a writer as soon as it has the write lock.
+   */
+  void awaitUpdatesBehind() {
+    Thread by = updatesBehindBy;
+    if (by == null) {
+      return;
+    }
+    if (by == Thread.currentThread()) {
+      if (!makingUpdatesBehind) {
+        makeUpdatesBehind();
+      }
+      return;
+    }
     long start = System.nanoTime();
-    while (runningJobBehind != null) {
+    while (updatesBehindBy != null) {
       if (System.nanoTime() - start < IndexedCatalog.SPIN_NANOS) {
         Thread.onSpinWait();
       } else {
-        java.util.concurrent.locks.LockSupport.parkNanos(IndexedCatalog.FIRST_PAUSE_NANOS);  // the mover was taken off its core
+        java.util.concurrent.locks.LockSupport.parkNanos(IndexedCatalog.FIRST_PAUSE_NANOS);  // the writer was taken off its core
       }
     }
     stats.waitedForLock(System.nanoTime() - start);
   }
 
   /**
-   * Makes the move of a running job that this thread's transition left behind its write lock (see
-   * {@link #replace(int, Backup, boolean)}); nothing when it left none. The caller has let go of the
-   * write lock, or holds it.
+   * Makes the updates of the indexes this thread's change left behind the write lock, in order, and
+   * then looks whether the keys without rows make a reorganisation due (which the change could not
+   * count under the lock); nothing when it left none. The caller has just let go of the write lock.
    */
-  void moveRunningJobBehind() {
-    if (runningJobBehind != Thread.currentThread()) {
+  void makeUpdatesBehind() {
+    if (updatesBehindBy != Thread.currentThread() || makingUpdatesBehind) {
       return;
     }
+    makingUpdatesBehind = true;
     try {
-      if (behindChangedAt != null) {
-        behindIn.put(behindPosition, behindChangedAt, behindInTail);  // replaces the previous time
-      } else {
-        behindIn.remove(behindPosition);
+      for (int i = 0; i < behind.count; i++) {
+        int position = behind.positions[i];
+        Backup backup = behind.backups[i];
+        switch (behind.kinds[i]) {
+          case UpdatesBehind.INDEX_FIELDS:
+            indexAttributesAndTags(position, backup, behind.extras[i]);
+            indexTexts(position, backup, behind.extras[i]);
+            break;
+          case UpdatesBehind.UNINDEX_FIELDS:
+            unindexFields(position, backup, behind.extras[i] != 0);
+            break;
+          case UpdatesBehind.PUT_RUNNING:
+            running.put(position, backup.progress().get().changedAt(), behind.extras[i] != 0);  // replaces the previous time
+            break;
+          default:
+            running.remove(position);
+        }
+      }
+      if (deadKeysDue()) {
+        reorganisationDue = true;
       }
     } finally {
-      behindIn = null;
-      behindChangedAt = null;
-      runningJobBehind = null;  // after the move: a thread that reads null sees it done
+      behind.clear();
+      makingUpdatesBehind = false;
+      updatesBehindBy = null;  // after the updates: a thread that reads null sees them made
+    }
+  }
+
+  /** Leaves an update of the indexes behind the write lock, which the caller holds. */
+  private void leaveBehind(byte kind, int position, Backup backup, int extra) {
+    behind.add(kind, position, backup, extra);
+    if (updatesBehindBy == null) {
+      updatesBehindBy = Thread.currentThread();
+    }
+  }
+
+  /** Updates of a shard's indexes in order: what each is, its position, backup and one more int. */
+  private static final class UpdatesBehind {
+    /** {@link #indexFields}, with the positions in use then. */
+    static final byte INDEX_FIELDS = 0;
+    /** {@link #unindexFields}, with 1 to unindex the name too (0: the change did it). */
+    static final byte UNINDEX_FIELDS = 1;
+    /** The backup's progress time in the running jobs, with 1 for a position in the tail. */
+    static final byte PUT_RUNNING = 2;
+    /** The position out of the running jobs. */
+    static final byte REMOVE_RUNNING = 3;
+
+    byte[] kinds = new byte[4];
+    int[] positions = new int[4];
+    Backup[] backups = new Backup[4];
+    int[] extras = new int[4];
+    int count;
+
+    void add(byte kind, int position, Backup backup, int extra) {
+      if (count == kinds.length) {
+        kinds = Arrays.copyOf(kinds, 2 * count);
+        positions = Arrays.copyOf(positions, 2 * count);
+        backups = Arrays.copyOf(backups, 2 * count);
+        extras = Arrays.copyOf(extras, 2 * count);
+      }
+      kinds[count] = kind;
+      positions[count] = position;
+      backups[count] = backup;
+      extras[count++] = extra;
+    }
+
+    void clear() {
+      Arrays.fill(backups, 0, count, null);  // the backups are not kept alive
+      count = 0;
     }
   }
 
   TextIndex servers() {
+    awaitUpdatesBehind();
     return servers;
   }
 
@@ -464,11 +546,12 @@ final class ProjectShard {
    * map nodes approximated), computed on demand in a pass over the indexed values, not the rows.
    */
   long estimatedIndexBytes() {
+    awaitUpdatesBehind();
     long bytes = rows.estimatedBytes() + live.estimatedBytes();
     for (PositionBits bits : statusBits) {
       bytes += bits.estimatedBytes();
     }
-    bytes += ids.estimatedBytes() + running().estimatedBytes() + tail.estimatedBytes();
+    bytes += ids.estimatedBytes() + running.estimatedBytes() + tail.estimatedBytes();
     bytes += 16 + 4L * freeTail.length + freeTailBits.estimatedBytes();
     bytes += names.estimatedBytes() + servers.estimatedBytes();
     for (GrowingMap<Postings> index : attributes.values()) {
@@ -580,6 +663,7 @@ final class ProjectShard {
   }
 
   TagCatalogue tagCatalogue() {
+    awaitUpdatesBehind();
     Map<String, TreeSet<String>> existing = new TreeMap<>();
     tags.forEach((key, tagKey) -> tagKey.values.forEach((value, postings) -> {
       if (postings.count() > 0) {
@@ -598,6 +682,17 @@ final class ProjectShard {
    * a tail exists moves a tail row first, which changes the id table, so it looks its id up before.
    */
   boolean addIfAbsent(Backup backup) {
+    return addIfAbsent(backup, false);
+  }
+
+  /**
+   * {@link #addIfAbsent(Backup)}; with {@code leaveBehind}, a backup that takes a new row or a free
+   * tail position is put in the indexes of fields, tags and texts after the write lock (see {@link
+   * #updatesBehindBy}): the caller makes that with {@link #makeUpdatesBehind()} right after it lets
+   * go of the lock. (A new backup that moves a tail row does it all at once: the row it moves out
+   * of the way takes another position, which the names' index reads names from.)
+   */
+  boolean addIfAbsent(Backup backup, boolean leaveBehind) {
     if (size > sortedCount && newerThanSorted(backup)) {
       if (ids.get(backup.id()) >= 0) {
         return false;
@@ -605,7 +700,7 @@ final class ProjectShard {
       add(backup);
       return true;
     }
-    return appendNew(backup, true);
+    return appendNew(backup, true, leaveBehind);
   }
 
   /** Adds a backup whose id is not in the shard. */
@@ -625,22 +720,27 @@ final class ProjectShard {
       usage.add(backup);
       noteIfReorganisationDue();
     } else {
-      appendNew(backup, false);
+      appendNew(backup, false, false);
     }
   }
 
   /**
-   * Adds {@code backup} in a new row ({@link #newRow}) with its usage and field indexes; with {@code
-   * ifAbsent}, returns false with nothing changed when its id is in the shard.
+   * Adds {@code backup} in a new row ({@link #newRow}) with its usage and field indexes (those left
+   * behind the write lock with {@code leaveBehind}); with {@code ifAbsent}, returns false with
+   * nothing changed when its id is in the shard.
    */
-  private boolean appendNew(Backup backup, boolean ifAbsent) {
+  private boolean appendNew(Backup backup, boolean ifAbsent, boolean leaveBehind) {
     int position = newRow(backup, ifAbsent);
     if (position < 0) {
       return false;
     }
     changed(backup.id());
     usage.add(backup);
-    indexFields(position, backup);
+    if (leaveBehind) {
+      leaveBehind(UpdatesBehind.INDEX_FIELDS, position, backup, positionsInUse());
+    } else {
+      indexFields(position, backup);
+    }
     noteIfReorganisationDue();
     return true;
   }
@@ -665,8 +765,8 @@ final class ProjectShard {
     live.clear(from);
     liveCount--;
     clearStatus(from, backup.status());
-    running().remove(from);
-    unindexFields(from, backup);
+    running.remove(from);
+    unindexFields(from, backup, true);
     tail.move(from, to, backup, rowAt);
     changed(backup.id());
     place(to, backup);
@@ -857,7 +957,7 @@ final class ProjectShard {
       tagKey.values.forEach((value, postings) -> postings.trim());
     });
     tagSets.trim();
-    running().trim();
+    running.trim();
     live.trim(size, firstLiveWord());
     for (PositionBits bits : statusBits) {
       bits.trim(size, firstLiveWord());
@@ -941,11 +1041,11 @@ final class ProjectShard {
 
   /**
    * Replaces the live backup at {@code position} by its next version {@code next} (same id); with
-   * {@code leaveRunningJobBehind}, a change of its progress is not made in the running jobs yet: the
-   * caller makes it with {@link #moveRunningJobBehind()} right after it lets go of the write lock,
-   * and until then every use of the running jobs waits for it (see {@link #runningJobBehind}).
+   * {@code leaveBehind}, a change of its progress is left behind for the running jobs (see {@link
+   * #updatesBehindBy}): the caller makes it with {@link #makeUpdatesBehind()} right after it lets go
+   * of the write lock.
    */
-  void replace(int position, Backup next, boolean leaveRunningJobBehind) {
+  void replace(int position, Backup next, boolean leaveBehind) {
     Backup previous = rows.get(position);
     if (!previous.createdAt().equals(next.createdAt())) {
       remove(position);
@@ -962,22 +1062,22 @@ final class ProjectShard {
       usage.add(next);
     }
     if (!previous.progress().equals(next.progress())) {
-      RunningJobs jobs = running();  // any move left behind by another thread is done first
-      java.time.Instant changedAt = next.progress().isPresent() ? next.progress().get().changedAt() : null;
-      if (leaveRunningJobBehind) {
-        behindIn = jobs;
-        behindPosition = position;
-        behindChangedAt = changedAt;
-        behindInTail = position >= sortedCount;
-        runningJobBehind = Thread.currentThread();
-      } else if (changedAt != null) {
-        jobs.put(position, changedAt, position >= sortedCount);  // replaces the previous time
+      boolean inTail = position >= sortedCount;
+      if (next.progress().isEmpty()) {
+        if (leaveBehind) {
+          leaveBehind(UpdatesBehind.REMOVE_RUNNING, position, null, 0);
+        } else {
+          running.remove(position);
+        }
+      } else if (leaveBehind) {
+        leaveBehind(UpdatesBehind.PUT_RUNNING, position, next, inTail ? 1 : 0);
       } else {
-        jobs.remove(position);
+        running.put(position, next.progress().get().changedAt(), inTail);  // replaces the previous time
       }
     }
     if (!sameIndexedFields(previous, next)) {  // never for lifecycle transitions
-      unindexFields(position, previous);
+      // not left behind: the name's index reads a name from the row, which changes here
+      unindexFields(position, previous, true);
       rows.set(position, next);
       indexFields(position, next);
     }
@@ -986,9 +1086,21 @@ final class ProjectShard {
 
   /** Removes the live backup at {@code position}. */
   void remove(int position) {
+    remove(position, false);
+  }
+
+  /**
+   * Removes the live backup at {@code position}; with {@code leaveBehind}, its removal from the
+   * indexes of fields, tags, servers and running jobs (and names, for a tail row) is left behind
+   * (see {@link #updatesBehindBy}): the caller makes it with {@link #makeUpdatesBehind()} right after
+   * it lets go of the write lock. The name of a sorted row leaves at once: its row is let go below,
+   * and the names' index reads a name from its row.
+   */
+  void remove(int position, boolean leaveBehind) {
     Backup backup = rows.get(position);
     changed(backup.id());
-    if (position >= sortedCount) {
+    boolean inTail = position >= sortedCount;
+    if (inTail) {
       tail.remove(position, backup, rowAt);
     }
     ids.remove(backup.id());
@@ -996,9 +1108,17 @@ final class ProjectShard {
     liveCount--;
     clearStatus(position, backup.status());
     usage.remove(backup);
-    running().remove(position);
-    unindexFields(position, backup);
-    if (position >= sortedCount) {
+    if (leaveBehind) {
+      leaveBehind(UpdatesBehind.REMOVE_RUNNING, position, null, 0);
+      if (!inTail) {
+        names.remove(null, backup.name(), position);
+      }
+      leaveBehind(UpdatesBehind.UNINDEX_FIELDS, position, backup, inTail ? 1 : 0);
+    } else {
+      running.remove(position);
+      unindexFields(position, backup, true);
+    }
+    if (inTail) {
       freeTailPosition(position);
     } else {
       sortedRowDied(position);
@@ -1091,7 +1211,7 @@ final class ProjectShard {
     // at most
     if ((tailRows > tailSlack() && tailTriggerOpen()) || holes > Math.max(minRebuildSlack, inUse / 4)
         || firstLive > Math.max(minRebuildSlack, (long) DEAD_PREFIX_RATIO * inUse)
-        || deadKeys() > Math.max(minRebuildSlack, liveCount)) {
+        || (updatesBehindBy == null && deadKeysDue())) {  // else counted once the updates are made
       reorganisationDue = true;
     }
     // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
@@ -1275,6 +1395,7 @@ final class ProjectShard {
       int end;
       lock.writeLock().lock();
       try {
+        awaitUpdatesBehind();  // a change's, made in the indexes it found
         reorganisationDue = false;
         tailReadCost.set(0);
         changedDuringReorganisation = ChangedIds.whileCopying();
@@ -1320,6 +1441,7 @@ final class ProjectShard {
         ChangedIds changedIds;
         lock.writeLock().lock();
         try {
+          awaitUpdatesBehind();  // a change's, made in the indexes it found, before they are replaced
           changedIds = changedDuringReorganisation;
           if (changedIds.count() <= FINAL_CATCH_UP || round >= MAX_CATCH_UP_ROUNDS) {
             long holding = System.nanoTime();
@@ -1517,7 +1639,6 @@ final class ProjectShard {
     attributes = built.attributes;
     tags = built.tags;
     tagSets = built.tagSets;
-    running();  // a move left behind is made in the running jobs it found: let it end before they go
     running = built.running;
     usage = built.usage;
     names = built.names;
@@ -1536,7 +1657,13 @@ final class ProjectShard {
    * their own way).
    */
   int deadKeys() {
+    awaitUpdatesBehind();
     return emptiedLists + names.deadEntries() + servers.deadEntries();
+  }
+
+  /** Whether the keys without a live row make a reorganisation due; the caller has made every update behind. */
+  private boolean deadKeysDue() {
+    return emptiedLists + names.deadEntries() + servers.deadEntries() > Math.max(minRebuildSlack, liveCount);
   }
 
   private String idAt(int position) {
@@ -1565,7 +1692,7 @@ final class ProjectShard {
 
   private void trackProgress(int position, Backup backup) {
     if (backup.progress().isPresent()) {
-      running().put(position, backup.progress().get().changedAt(), position >= sortedCount);
+      running.put(position, backup.progress().get().changedAt(), position >= sortedCount);
     }
   }
 
@@ -1646,7 +1773,8 @@ final class ProjectShard {
     }
   }
 
-  private void unindexFields(int position, Backup backup) {
+  /** Takes {@code position} out of the field, tag and text indexes; out of the names' too if {@code name}. */
+  private void unindexFields(int position, Backup backup, boolean name) {
     for (Attribute attribute : ATTRIBUTES_BESIDE_SERVER) {
       String value = attribute.valueOf(backup);
       if (value != null) {
@@ -1667,7 +1795,9 @@ final class ProjectShard {
       }
     }
     tagSets.remove(position, backup.tags());
-    names.remove(null, backup.name(), position);
+    if (name) {
+      names.remove(null, backup.name(), position);
+    }
     servers.remove(backup.server().id(), backup.server().name(), position);
   }
 

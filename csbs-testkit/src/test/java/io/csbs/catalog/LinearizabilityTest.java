@@ -34,11 +34,11 @@ import org.junit.jupiter.api.RepeatedTest;
 
 /**
  * Linearizability of the indexed catalog: threads run a few random operations at once on a small
- * catalog (changes that often conflict, adds of contested ids, finds, counts of a status or of the
- * stalled jobs, pages, usage), each operation's start, end and result are recorded, and a search
- * looks for one sequential order that respects real time (an operation that ended before another
- * started comes first) and in which {@link ReferenceCatalog}, the sequential specification, gives
- * every recorded result. Without such an order, some caller saw a state no sequence of whole
+ * catalog (changes that often conflict, adds of contested ids, finds, counts of a status, a tag, a
+ * name or the stalled jobs, pages, usage), each operation's start, end and result are recorded, and
+ * a search looks for one sequential order that respects real time (an operation that ended before
+ * another started comes first) and in which {@link ReferenceCatalog}, the sequential specification,
+ * gives every recorded result. Without such an order, some caller saw a state no sequence of whole
  * operations leads to.
  *
  * <p>This is the check Lincheck's stress mode makes, written against the testkit's own oracle rather
@@ -158,8 +158,18 @@ class LinearizabilityTest {
       case 4:
         return new Operation(name, "find " + project + "/" + id, catalog -> catalog.find(project, id));
       case 5: {
-        if (random.nextBoolean()) {  // the running jobs' own index, which a transition updates after its lock
-          return new Operation(name, "count stalled in " + project, catalog -> catalog.count(project, Predicates.stalled()));
+        // indexes that a change updates after its lock: the running jobs, the tags' and names' postings
+        switch (random.nextInt(4)) {
+          case 0:
+            return new Operation(name, "count stalled in " + project, catalog -> catalog.count(project, Predicates.stalled()));
+          case 1:
+            return new Operation(name, "count env=prod in " + project,
+                catalog -> catalog.count(project, Predicates.tag("env", "prod")));
+          case 2:
+            return new Operation(name, "count names with b-2 in " + project,
+                catalog -> catalog.count(project, Predicates.nameContains("b-2")));
+          default:
+            break;
         }
         BackupStatus status = BackupStatus.values()[random.nextInt(BackupStatus.values().length)];
         return new Operation(name, "count " + status + " in " + project,
