@@ -32,7 +32,7 @@ class BenchmarksSmokeTest {
         .forks(0)
         .warmupIterations(0)
         .measurementIterations(1)
-        .measurementTime(TimeValue.milliseconds(200))
+        .measurementTime(TimeValue.milliseconds(20))
         .shouldFailOnError(true)
         .build();
     Collection<RunResult> results = new Runner(options).run();

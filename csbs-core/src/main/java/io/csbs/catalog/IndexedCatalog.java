@@ -240,7 +240,8 @@ final class IndexedCatalog implements BackupCatalog {
 
   /**
    * Takes {@code shard}'s read lock, counting the wait when it was not free at once. A change holds
-   * a shard's write lock for a microsecond or so and most searches its read lock for less, while a
+   * a shard's write lock for a few tenths of a microsecond to a few microseconds and most searches
+   * its read lock for about as long, while a
    * thread that parks is woken tens of microseconds after the lock is free (more on a virtual
    * machine). So a reader's wait spins first, for up to {@value #SPIN_NANOS} ns, and parks only
    * after that; a writer's, see {@link #lockForWriting}.
@@ -339,7 +340,7 @@ final class IndexedCatalog implements BackupCatalog {
   private static boolean spinFor(Lock lock, long start) {
     while (true) {
       // tries again every few tens of nanoseconds: a failed tryLock only reads the lock's state, and
-      // the wait past the lock's release (a writer's hold is about a microsecond) is the waiter's loss
+      // the wait past the lock's release (a writer's hold is a microsecond or less) is the waiter's loss
       Thread.onSpinWait();
       Thread.onSpinWait();
       if (lock.tryLock()) {
