@@ -241,10 +241,9 @@ final class IndexedCatalog implements BackupCatalog {
   /**
    * Takes {@code shard}'s read lock, counting the wait when it was not free at once. A change holds
    * a shard's write lock for a few tenths of a microsecond to a few microseconds and most searches
-   * its read lock for about as long, while a
-   * thread that parks is woken tens of microseconds after the lock is free (more on a virtual
-   * machine). So a reader's wait spins first, for up to {@value #SPIN_NANOS} ns, and parks only
-   * after that; a writer's, see {@link #lockForWriting}.
+   * its read lock for about as long, while a thread that parks is woken tens of microseconds after
+   * the lock is free (more on a virtual machine). So a reader's wait spins first, for up to {@value
+   * #SPIN_NANOS} ns, and parks only after that; a writer's, see {@link #lockForWriting}.
    *
    * <p>While a writer waits for the lock ({@link ProjectShard#writersWaiting}), a reader that does
    * not hold the read lock already lets it go first: it spins until no writer waits, which takes

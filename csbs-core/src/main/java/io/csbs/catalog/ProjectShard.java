@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
@@ -417,7 +418,7 @@ final class ProjectShard {
       if (System.nanoTime() - start < IndexedCatalog.SPIN_NANOS) {
         Thread.onSpinWait();
       } else {
-        java.util.concurrent.locks.LockSupport.parkNanos(IndexedCatalog.FIRST_PAUSE_NANOS);  // the writer was taken off its core
+        LockSupport.parkNanos(IndexedCatalog.FIRST_PAUSE_NANOS);  // the writer was taken off its core
       }
     }
     stats.waitedForLock(System.nanoTime() - start);
@@ -1027,9 +1028,10 @@ final class ProjectShard {
       read += statusBits[next.status().ordinal()].get(position) ? 2 : 0;
     }
     if (!previous.progress().equals(next.progress())) {
+      RunningJobs jobs = running();
       read += next.progress().isPresent()
-          ? running().readAheadOfPut(position, next.progress().get().changedAt(), position >= sortedCount)
-          : running().readAheadOfRemove(position);
+          ? jobs.readAheadOfPut(position, next.progress().get().changedAt(), position >= sortedCount)
+          : jobs.readAheadOfRemove(position);
     }
     return read;
   }
@@ -1658,12 +1660,16 @@ final class ProjectShard {
    */
   int deadKeys() {
     awaitUpdatesBehind();
-    return emptiedLists + names.deadEntries() + servers.deadEntries();
+    return deadKeyCount();
   }
 
   /** Whether the keys without a live row make a reorganisation due; the caller has made every update behind. */
   private boolean deadKeysDue() {
-    return emptiedLists + names.deadEntries() + servers.deadEntries() > Math.max(minRebuildSlack, liveCount);
+    return deadKeyCount() > Math.max(minRebuildSlack, liveCount);
+  }
+
+  private int deadKeyCount() {
+    return emptiedLists + names.deadEntries() + servers.deadEntries();
   }
 
   private String idAt(int position) {
