@@ -47,6 +47,14 @@ final class Planner implements PredicateVisitor<Planner.Node> {
   /** The positions of the live rows of {@code shard} that match {@code predicate} at {@code now}. */
   static Positions matches(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
     shard.noteTailRead();  // the caller starts a reorganisation this makes due, after releasing the lock
+    return matchesUnnoted(shard, predicate, now, stallRule);
+  }
+
+  /**
+   * {@link #matches} without paying for the tail: for a read without the lock, whose plan may run on
+   * a mix of states and is thrown away then, and which notes the tail itself once it proved valid.
+   */
+  static Positions matchesUnnoted(ProjectShard shard, BackupPredicate predicate, Instant now, StallRule stallRule) {
     return predicate.accept(new Planner(shard, now, stallRule)).positions();
   }
 

@@ -15,12 +15,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
 /**
  * The backups of one project and their indexes. Callers hold {@link #lock}: the read lock to read,
- * the write lock to change; so a query sees one state, and projects never share a structure.
+ * the write lock to change; so a query sees one state, and projects never share a structure. The
+ * first page in creation order and the counts of every backup or of states also read without it,
+ * and keep what they read only if no writer held the lock meanwhile ({@link ShardLock}, {@link
+ * WithoutLock}): every change to what they read is made under the write lock.
  *
  * <p>Each backup has a row position. Rows {@code [0, sortedCount)} are in creation order, (created
  * at, id) ascending, so that the default list (newest first) is a backward walk over positions and a
@@ -96,7 +98,7 @@ final class ProjectShard {
    * the slack makes one due again. Written by the swap, under the write lock; read by changes and reads.
    */
   private volatile long tailTriggerOpensAt;
-  final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  final ShardLock lock = new ShardLock();
   /**
    * The threads waiting for {@link #lock}'s write lock through the catalog that spin for it or have
    * queued for it (not while they sleep between spins); new readers let them go first (see {@code

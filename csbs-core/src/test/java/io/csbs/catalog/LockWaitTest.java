@@ -104,7 +104,8 @@ class LockWaitTest {
     writer.start();
     awaitParked(writer);  // spun, then parked behind the long read
     AtomicLong seen = new AtomicLong(-1);
-    Thread reader = new Thread(() -> seen.set(catalog.count("project-a", Predicates.all())));
+    // a search that reads under the lock (the first page and counts of all or of states read without it)
+    Thread reader = new Thread(() -> seen.set(catalog.count("project-a", Predicates.nameContains("autobk"))));
     reader.start();
     awaitParked(reader);  // a reader that passed the waiting writer would have counted 1 by now
     letGo.countDown();

@@ -1,0 +1,278 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.Failure;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Server;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first page in creation order and the counts of every backup or of states read without the
+ * project's lock, and keep an answer only if no change came in meanwhile: beside a writer each such
+ * answer is still one state (its total and its page agree), and such a read does not wait for a
+ * change that waits for the lock. In these tests the writer moves the project between states whose
+ * total alone says what the page must be, so that an answer mixing two states fails.
+ */
+class ReadWithoutLockTest {
+  private static final String PROJECT = "project-a";
+  private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final int BASE = 600;
+  private static final int STACK = 4;
+  private static final int PAGE = 6;
+  /** How long the reader reads beside the writer in each test. */
+  private static final long READ_NANOS = 1_500_000_000L;
+
+  @Test
+  void aFirstPageAndCountsDoNotWaitForAChangeThatWaitsForTheLock() throws Exception {
+    IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 8);
+    catalog.add(backup("b0", 0, BackupStatus.AVAILABLE));
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    Thread longRead = new Thread(() -> catalog.read(PROJECT, view -> {
+      reading.countDown();
+      await(letGo);
+      return view.sequence();
+    }));
+    longRead.start();
+    reading.await();
+    Thread writer = new Thread(() -> catalog.add(backup("b1", 1, BackupStatus.AVAILABLE)));
+    writer.start();
+    try {
+      awaitParked(writer);  // spun, slept, then queued behind the long read: a locked read would queue behind it
+      assertTrue(writer.isAlive());
+      // a read under the lock would wait here until the long read ends
+      assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+        Page page = catalog.query(PROJECT, Query.all());
+        assertEquals(1, page.total());
+        assertEquals(List.of("b0"), ids(page));
+        assertEquals(1, catalog.count(PROJECT, Predicates.all()));
+        assertEquals(1, catalog.count(PROJECT, Predicates.status(BackupStatus.AVAILABLE, BackupStatus.ERROR)));
+      });
+      assertTrue(writer.isAlive(), "the reads answered while the change still waited");
+    } finally {
+      letGo.countDown();
+      longRead.join(10_000);
+      writer.join(10_000);
+    }
+    assertEquals(2, catalog.query(PROJECT, Query.all()).total());
+    assertEquals(1, catalog.stats(PROJECT).lockWaits(), "only the writer waited: " + catalog.stats(PROJECT));
+  }
+
+  /**
+   * The writer pushes and pops new backups (the newest, in the sorted rows) and moves old ones
+   * between Available and Restoring; the reader's newest-first pages of every backup and of two
+   * states must each be the page of the total they came with.
+   */
+  @Test
+  void newestFirstPagesBesideNewBackupsAndTransitionsAreEachOneState() throws Exception {
+    IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 8);
+    List<Backup> base = new ArrayList<>();
+    for (int i = 0; i < BASE; i++) {
+      base.add(backup("b" + i, i, i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE));
+    }
+    catalog.addAll(base);
+    int availableOrRestoring = (int) base.stream().filter(b -> b.status() != BackupStatus.ERROR).count();
+    List<String> newestBase = newestFirst(base, b -> true);
+    List<String> newestAvailable = newestFirst(base, b -> b.status() != BackupStatus.ERROR);
+    BackupPredicate twoStates = Predicates.status(BackupStatus.AVAILABLE, BackupStatus.RESTORING);
+
+    checkBeside(catalog, new Runnable() {
+      private int pushed;
+      private boolean popping;
+      private int turn;
+
+      @Override
+      public void run() {
+        if (!popping) {
+          catalog.add(backup("new-" + pushed, BASE + pushed, BackupStatus.AVAILABLE));
+          popping = ++pushed == STACK;
+        } else {
+          pushed--;
+          catalog.remove(PROJECT, "new-" + pushed, 1);
+          popping = pushed > 0;
+        }
+        // an old Available backup starts a restore and completes it: in twoStates throughout
+        Backup old = catalog.find(PROJECT, "b" + (1 + 3 * (turn++ % (BASE / 3)))).orElseThrow();
+        Backup restoring = catalog.apply(PROJECT, old.id(), old.version(), Transition.restore()).orElseThrow();
+        catalog.apply(PROJECT, old.id(), restoring.version(), Transition.complete());
+      }
+    }, () -> {
+      Page all = catalog.query(PROJECT, Query.builder().limit(PAGE).build());
+      assertEquals(expectedNewestFirst(all.total() - BASE, newestBase), ids(all), "total " + all.total());
+      Page states = catalog.query(PROJECT, Query.builder().where(twoStates).limit(PAGE).build());
+      assertEquals(expectedNewestFirst(states.total() - availableOrRestoring, newestAvailable), ids(states),
+          "total " + states.total());
+      for (Backup backup : states.backups()) {
+        assertTrue(backup.status() == BackupStatus.AVAILABLE || backup.status() == BackupStatus.RESTORING, backup::toString);
+      }
+      long count = catalog.count(PROJECT, twoStates);
+      assertTrue(count >= availableOrRestoring && count <= availableOrRestoring + STACK, "count " + count);
+      long restoring = catalog.count(PROJECT, Predicates.status(BackupStatus.RESTORING));
+      assertTrue(restoring <= 1, "restoring " + restoring);
+    });
+  }
+
+  /**
+   * The writer pushes and pops late backups (older than every other: the tail), which makes the
+   * catalog reorganise now and then; the reader's oldest-first pages must each be the page of the
+   * total they came with, and its newest-first pages never change.
+   */
+  @Test
+  void oldestFirstPagesBesideLateBackupsAndReorganisationsAreEachOneState() throws Exception {
+    IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 2);
+    List<Backup> base = new ArrayList<>();
+    for (int i = 0; i < BASE; i++) {
+      base.add(backup("b" + i, i, BackupStatus.AVAILABLE));
+    }
+    catalog.addAll(base);
+    List<String> oldestBase = newestFirst(base, b -> true);
+    java.util.Collections.reverse(oldestBase);
+    List<String> newestBase = newestFirst(base, b -> true).subList(0, PAGE);
+    Query oldestFirst = Query.builder().sort(Sort.by(SortKey.asc(SortField.CREATED_AT))).limit(PAGE).build();
+
+    checkBeside(catalog, new Runnable() {
+      private int pushed;
+      private boolean popping;
+
+      @Override
+      public void run() {
+        if (!popping) {
+          catalog.add(backup("late-" + pushed, -1 - pushed, BackupStatus.AVAILABLE));
+          popping = ++pushed == STACK;
+        } else {
+          pushed--;
+          catalog.remove(PROJECT, "late-" + pushed, 1);
+          popping = pushed > 0;
+        }
+      }
+    }, () -> {
+      Page oldest = catalog.query(PROJECT, oldestFirst);
+      assertEquals(expectedOldestFirst(oldest.total() - BASE, oldestBase), ids(oldest), "total " + oldest.total());
+      Page newest = catalog.query(PROJECT, Query.builder().limit(PAGE).build());
+      assertEquals(newestBase, ids(newest));
+      assertTrue(newest.total() >= BASE && newest.total() <= BASE + STACK, "total " + newest.total());
+    });
+    assertTrue(catalog.reorganisations(PROJECT) > 0, "the late backups made the catalog reorganise meanwhile");
+  }
+
+  /** Runs {@code write} in a loop on another thread while {@code check} runs in a loop here, then checks once more. */
+  private static void checkBeside(IndexedCatalog catalog, Runnable write, Runnable check) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> writerFailed = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          write.run();
+        }
+      } catch (Throwable e) {
+        writerFailed.set(e);
+      }
+    });
+    writer.start();
+    long checks = 0;
+    try {
+      long end = System.nanoTime() + READ_NANOS;
+      while (System.nanoTime() < end && writer.isAlive()) {
+        check.run();
+        checks++;
+      }
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+    if (writerFailed.get() != null) {
+      throw new AssertionError("the writer failed", writerFailed.get());
+    }
+    check.run();
+    assertTrue(checks > 100, "checks " + checks);
+    assertTrue(catalog.stats(PROJECT).backups() >= BASE);
+  }
+
+  /** The first page newest first with {@code pushed} new backups on top of the base's. */
+  private static List<String> expectedNewestFirst(long pushed, List<String> newestBase) {
+    List<String> expected = new ArrayList<>();
+    for (long i = pushed - 1; i >= 0 && expected.size() < PAGE; i--) {
+      expected.add("new-" + i);
+    }
+    for (int i = 0; expected.size() < PAGE; i++) {
+      expected.add(newestBase.get(i));
+    }
+    return expected;
+  }
+
+  /** The first page oldest first with {@code pushed} late backups below the base's. */
+  private static List<String> expectedOldestFirst(long pushed, List<String> oldestBase) {
+    List<String> expected = new ArrayList<>();
+    for (long i = pushed - 1; i >= 0 && expected.size() < PAGE; i--) {
+      expected.add("late-" + i);
+    }
+    for (int i = 0; expected.size() < PAGE; i++) {
+      expected.add(oldestBase.get(i));
+    }
+    return expected;
+  }
+
+  private static List<String> newestFirst(List<Backup> backups, java.util.function.Predicate<Backup> which) {
+    return backups.stream().filter(which).sorted(Sort.DEFAULT.comparator()).map(Backup::id).collect(Collectors.toList());
+  }
+
+  private static List<String> ids(Page page) {
+    return page.backups().stream().map(Backup::id).collect(Collectors.toList());
+  }
+
+  /** Waits until {@code thread} parks in the lock's queue or ends. */
+  private static void awaitParked(Thread thread) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (thread.getState() != Thread.State.WAITING && thread.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Backup backup(String id, long second, BackupStatus status) {
+    Instant created = NOW.minusSeconds(10_000_000).plusSeconds(second);
+    Backup.Builder builder = Backup.builder().id(id).name("autobk_" + id).projectId(PROJECT)
+        .server(Server.of("server-1", "ecs-1", "eu-de-01"))
+        .status(status)
+        .sizeMb(1024)
+        .createdAt(created)
+        .updatedAt(created);
+    if (status == BackupStatus.ERROR) {
+      builder.failure(Failure.of(JobType.BACKUP, "disk full", created));
+    }
+    return builder.build();
+  }
+}
