@@ -116,14 +116,14 @@ class LockWaitTest {
   }
 
   /** Waits until {@code thread} parks or ends (a thread that never parks fails the test that expects it to, by its answer). */
-  private static void awaitParked(Thread thread) throws InterruptedException {
+  static void awaitParked(Thread thread) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (thread.getState() != Thread.State.WAITING && thread.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(1);
     }
   }
 
-  private static void await(CountDownLatch latch) {
+  static void await(CountDownLatch latch) {
     try {
       latch.await();
     } catch (InterruptedException e) {

@@ -55,7 +55,7 @@ class ReadWithoutLockTest {
     CountDownLatch letGo = new CountDownLatch(1);
     Thread longRead = new Thread(() -> catalog.read(PROJECT, view -> {
       reading.countDown();
-      await(letGo);
+      LockWaitTest.await(letGo);
       return view.sequence();
     }));
     longRead.start();
@@ -63,7 +63,7 @@ class ReadWithoutLockTest {
     Thread writer = new Thread(() -> catalog.add(backup("b1", 1, BackupStatus.AVAILABLE)));
     writer.start();
     try {
-      awaitParked(writer);  // spun, slept, then queued behind the long read: a locked read would queue behind it
+      LockWaitTest.awaitParked(writer);  // spun, slept, then queued behind the long read: a locked read would queue behind it
       assertTrue(writer.isAlive());
       // a read under the lock would wait here until the long read ends
       assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
@@ -243,23 +243,6 @@ class ReadWithoutLockTest {
 
   private static List<String> ids(Page page) {
     return page.backups().stream().map(Backup::id).collect(Collectors.toList());
-  }
-
-  /** Waits until {@code thread} parks in the lock's queue or ends. */
-  private static void awaitParked(Thread thread) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (thread.getState() != Thread.State.WAITING && thread.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static Backup backup(String id, long second, BackupStatus status) {
