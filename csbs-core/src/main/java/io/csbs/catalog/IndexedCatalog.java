@@ -981,17 +981,20 @@ final class IndexedCatalog implements BackupCatalog {
       }
       after = new Pager.After(shard.row(markerPosition), false);
     }
-    Positions matches = noteTail
-        ? Planner.matches(shard, query.predicate(), now, stallRule)
-        : Planner.matchesUnnoted(shard, query.predicate(), now, stallRule);
+    Positions matches = matches(shard, query.predicate(), now, noteTail);
     List<Backup> backups = Pager.read(shard, matches, query.sort(), after, query.offset(), query.limit() + 1);
     return page(backups, matches.cardinality(), query.limit());
   }
 
   private long count(ProjectShard shard, BackupPredicate predicate, Instant now, boolean noteTail) {
-    return (noteTail
+    return matches(shard, predicate, now, noteTail).cardinality();
+  }
+
+  /** The plan's matches; paying for the tail passed ({@code noteTail}) unless a read without the lock does that once valid. */
+  private Positions matches(ProjectShard shard, BackupPredicate predicate, Instant now, boolean noteTail) {
+    return noteTail
         ? Planner.matches(shard, predicate, now, stallRule)
-        : Planner.matchesUnnoted(shard, predicate, now, stallRule)).cardinality();
+        : Planner.matchesUnnoted(shard, predicate, now, stallRule);
   }
 
   private UsageReport usage(ProjectShard shard, UsageQuery query, Instant now) {

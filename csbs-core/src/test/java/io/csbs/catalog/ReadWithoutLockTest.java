@@ -123,9 +123,9 @@ class ReadWithoutLockTest {
       }
     }, () -> {
       Page all = catalog.query(PROJECT, Query.builder().limit(PAGE).build());
-      assertEquals(expectedNewestFirst(all.total() - BASE, newestBase), ids(all), "total " + all.total());
+      assertEquals(expectedPage("new-", all.total() - BASE, newestBase), ids(all), "total " + all.total());
       Page states = catalog.query(PROJECT, Query.builder().where(twoStates).limit(PAGE).build());
-      assertEquals(expectedNewestFirst(states.total() - availableOrRestoring, newestAvailable), ids(states),
+      assertEquals(expectedPage("new-", states.total() - availableOrRestoring, newestAvailable), ids(states),
           "total " + states.total());
       for (Backup backup : states.backups()) {
         assertTrue(backup.status() == BackupStatus.AVAILABLE || backup.status() == BackupStatus.RESTORING, backup::toString);
@@ -172,7 +172,7 @@ class ReadWithoutLockTest {
       }
     }, () -> {
       Page oldest = catalog.query(PROJECT, oldestFirst);
-      assertEquals(expectedOldestFirst(oldest.total() - BASE, oldestBase), ids(oldest), "total " + oldest.total());
+      assertEquals(expectedPage("late-", oldest.total() - BASE, oldestBase), ids(oldest), "total " + oldest.total());
       Page newest = catalog.query(PROJECT, Query.builder().limit(PAGE).build());
       assertEquals(newestBase, ids(newest));
       assertTrue(newest.total() >= BASE && newest.total() <= BASE + STACK, "total " + newest.total());
@@ -213,26 +213,17 @@ class ReadWithoutLockTest {
     assertTrue(catalog.stats(PROJECT).backups() >= BASE);
   }
 
-  /** The first page newest first with {@code pushed} new backups on top of the base's. */
-  private static List<String> expectedNewestFirst(long pushed, List<String> newestBase) {
+  /**
+   * The first page with {@code pushed} backups {@code prefix}0 to {@code prefix}(pushed - 1) before the
+   * base's in the page's order, the last pushed first ({@code base} in that order too).
+   */
+  private static List<String> expectedPage(String prefix, long pushed, List<String> base) {
     List<String> expected = new ArrayList<>();
     for (long i = pushed - 1; i >= 0 && expected.size() < PAGE; i--) {
-      expected.add("new-" + i);
+      expected.add(prefix + i);
     }
     for (int i = 0; expected.size() < PAGE; i++) {
-      expected.add(newestBase.get(i));
-    }
-    return expected;
-  }
-
-  /** The first page oldest first with {@code pushed} late backups below the base's. */
-  private static List<String> expectedOldestFirst(long pushed, List<String> oldestBase) {
-    List<String> expected = new ArrayList<>();
-    for (long i = pushed - 1; i >= 0 && expected.size() < PAGE; i--) {
-      expected.add("late-" + i);
-    }
-    for (int i = 0; expected.size() < PAGE; i++) {
-      expected.add(oldestBase.get(i));
+      expected.add(base.get(i));
     }
     return expected;
   }
