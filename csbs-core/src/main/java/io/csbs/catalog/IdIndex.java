@@ -448,13 +448,17 @@ final class IdIndex {
       return bytes;
     }
 
-    /** The slot of {@code id}, or -1; slots below {@code movedBelow} count as moved, not found. */
+    /**
+     * The slot of {@code id}, or -1; slots below {@code movedBelow} count as moved, not found. A table
+     * is never full, so the probe ends at an empty slot; it also ends after every slot, for a read
+     * without the lock, which may see the table while a change shifts its entries.
+     */
     int find(int hash, String group, String id, IdIndex keys, int movedBelow) {
       int fingerprint = fingerprint(hash);
       int distance = 0;
       for (int slot = home(hash); ; slot = nextSlot(slot), distance++) {
         int entry = get(slot);
-        if (entry == EMPTY) {
+        if (entry == EMPTY || distance == capacity) {
           return -1;
         }
         if (sameHomeAndFingerprint(entry, distance, fingerprint) && slot >= movedBelow && !isTombstone(entry)

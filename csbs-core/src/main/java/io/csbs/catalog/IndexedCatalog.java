@@ -874,9 +874,9 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Runs {@code read} on the project's shard without its lock, and returns its answer if no writer
-   * took the lock meanwhile ({@link ShardLock#unchangedSince}); else, or if {@code read} threw (what
-   * it read may have been a mix of two states), tries once more, then returns null for the caller to
+   * Runs {@code read} on the project's shard without its lock, and returns its answer (or throws what
+   * it threw) if no writer took the lock meanwhile ({@link ShardLock#unchangedSince}); else (what it
+   * read may have been a mix of two states) tries once more, then returns null for the caller to
    * read under the lock. Null also for a project without a shard, and when a writer holds the lock
    * for longer than a change ({@value #WITHOUT_LOCK_SPIN_NANOS} ns: a reorganisation's swap, a batch).
    *
@@ -887,7 +887,8 @@ final class IndexedCatalog implements BackupCatalog {
    * change that comes in costs it one more search, not a wait.
    *
    * <p>Only plans that {@link WithoutLock} lets through run here: their loops end whatever they read
-   * (positions that only move one way, arrays' lengths), they allocate no more than the rows, and
+   * (positions that only move one way, searches that narrow a bound, arrays' lengths, a probe of the
+   * id table no longer than the table), they allocate no more than the rows, and
    * they read nothing a change updates after it lets go of the lock ({@link
    * ProjectShard#awaitUpdatesBehind}). What they read is thrown away unless it proved to be one state.
    */
@@ -907,8 +908,11 @@ final class IndexedCatalog implements BackupCatalog {
       T answer;
       try {
         answer = read.apply(shard);
-      } catch (RuntimeException | AssertionError mixedStates) {
-        continue;  // the lock's reading decides whether it was the state or the mix
+      } catch (RuntimeException | AssertionError thrown) {
+        if (lock.unchangedSince(stamp)) {
+          throw thrown;  // thrown by one state, as a read under the lock would (an unknown marker)
+        }
+        continue;  // thrown by a mix of two states
       }
       if (lock.unchangedSince(stamp)) {
         // the read pays for the tail it passed, as one under the lock does: racing a change here (one

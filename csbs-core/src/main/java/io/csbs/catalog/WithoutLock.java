@@ -14,21 +14,28 @@ import java.util.Set;
 
 /**
  * Which reads the catalog may run without the shard's lock and check afterwards ({@code
- * IndexedCatalog.readWithoutLock}): the first page in creation order (newest or oldest first) and the
- * count of every backup, of none, or of some states. Those are the sub-microsecond searches, for which
- * taking the lock cost more than the search beside a writer; their plans read the row array, the
- * live and status bitmaps with their counts, and the tail's order, walk positions one way only and
- * stop at a page, so that a mix of two states (a change coming in) can make them answer wrong or
- * throw, never loop without end or allocate more than the rows, and every such answer is thrown away.
+ * IndexedCatalog.readWithoutLock}): the pages in creation order (newest or oldest first, at any
+ * marker or offset) and the counts of predicates made of every backup, none, states and creation
+ * times, with and, or and not. Those are the searches that cost a microsecond or a few, for which
+ * taking the lock cost as much as the search beside a writer. Their plans read only what a change
+ * updates under the lock: the row array, the live and status bitmaps with their counts, the tail's
+ * order and the id table (a marker). Their loops end whatever they read: binary searches and
+ * gallops that narrow or widen a bound each step, walks of bitmaps and of the tail's blocks that move
+ * one way (a skip by offset goes back only inside a chunk it halves), and a probe of the id table
+ * that stops at an empty slot or after as many slots as the table has. They allocate no more than
+ * the rows. So a mix of two states (a change coming in) can make them answer wrong or throw, never
+ * loop without end, and every such answer is thrown away.
  *
- * <p>Everything else reads under the lock: a marker (a lookup in the id table) or an offset (a skip
- * that goes back and forth in the tail), other sorts (a heap of matches, the names' order, built by
- * the first reader), and every other predicate, whose indexes a change may still be updating after it
- * let go of the lock ({@link ProjectShard#awaitUpdatesBehind}).
+ * <p>Everything else reads under the lock: other sorts (a heap of matches, the names' order, built by
+ * the first reader), and every other predicate, whose indexes (postings of fields and tags, texts,
+ * running jobs) a change may still be updating after it let go of the lock ({@link
+ * ProjectShard#awaitUpdatesBehind}).
  *
  * <pre>{@code
- * WithoutLock.suits(Query.all());                                   // true: the default list
- * WithoutLock.suits(Query.where(Predicates.nameContains("db")));     // false
+ * WithoutLock.suits(Query.all());                                                   // true: the default list
+ * WithoutLock.suits(Query.where(Predicates.and(Predicates.createdWithinLast(Duration.ofDays(7)),
+ *     Predicates.status(BackupStatus.AVAILABLE))));                                 // true
+ * WithoutLock.suits(Query.where(Predicates.nameContains("db")));                     // false
  * }</pre>
  */
 final class WithoutLock implements PredicateVisitor<Boolean> {
@@ -36,15 +43,13 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
 
   private WithoutLock() {}
 
-  /** Whether {@code query} is a first page in creation order of a predicate that {@link #suits(BackupPredicate) suits}. */
+  /** Whether {@code query} is a page in creation order of a predicate that {@link #suits(BackupPredicate) suits}. */
   static boolean suits(Query query) {
     List<SortKey> keys = query.sort().keys();
-    return query.marker().isEmpty() && query.offset() == 0
-        && keys.size() == 1 && keys.get(0).field() == SortField.CREATED_AT
-        && suits(query.predicate());
+    return keys.size() == 1 && keys.get(0).field() == SortField.CREATED_AT && suits(query.predicate());
   }
 
-  /** Whether {@code predicate} is every backup, none, or some states. */
+  /** Whether {@code predicate} is made of every backup, none, states and creation times only. */
   static boolean suits(BackupPredicate predicate) {
     return predicate.accept(PLANS);
   }
@@ -66,12 +71,12 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
 
   @Override
   public Boolean createdIn(TimeRange range) {
-    return false;
+    return true;
   }
 
   @Override
   public Boolean createdWithinLast(Duration window) {
-    return false;
+    return true;
   }
 
   @Override
@@ -106,16 +111,25 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
 
   @Override
   public Boolean and(List<BackupPredicate> operands) {
-    return false;
+    return allSuit(operands);  // no tag criteria among them: the plan's tag-set path is not reached
   }
 
   @Override
   public Boolean or(List<BackupPredicate> operands) {
-    return false;
+    return allSuit(operands);
   }
 
   @Override
   public Boolean not(BackupPredicate operand) {
-    return false;
+    return operand.accept(this);
+  }
+
+  private boolean allSuit(List<BackupPredicate> operands) {
+    for (BackupPredicate operand : operands) {
+      if (!operand.accept(this)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -1,6 +1,8 @@
 package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +20,7 @@ import io.csbs.query.Query;
 import io.csbs.query.Sort;
 import io.csbs.query.SortField;
 import io.csbs.query.SortKey;
+import io.csbs.query.TimeRange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +75,16 @@ class ReadWithoutLockTest {
         assertEquals(List.of("b0"), ids(page));
         assertEquals(1, catalog.count(PROJECT, Predicates.all()));
         assertEquals(1, catalog.count(PROJECT, Predicates.status(BackupStatus.AVAILABLE, BackupStatus.ERROR)));
+        assertEquals(1, catalog.count(PROJECT, Predicates.and(
+            Predicates.createdWithinLast(Duration.ofDays(365)), Predicates.not(Predicates.status(BackupStatus.ERROR)))));
+        Page afterMarker = catalog.query(PROJECT, Query.builder().marker("b0").build());
+        assertEquals(List.of(), ids(afterMarker));
+        assertEquals(1, afterMarker.total());
+        assertEquals(List.of(), ids(catalog.query(PROJECT, Query.builder().offset(1).build())));
+        // the change waiting for the lock adds b1: until it is in, b1 is an unknown marker
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+            () -> catalog.query(PROJECT, Query.builder().marker("b1").build()));
+        assertTrue(unknown.getMessage().contains("b1"), unknown::getMessage);
       });
       assertTrue(writer.isAlive(), "the reads answered while the change still waited");
     } finally {
@@ -150,8 +163,7 @@ class ReadWithoutLockTest {
       base.add(backup("b" + i, i, BackupStatus.AVAILABLE));
     }
     catalog.addAll(base);
-    List<String> oldestBase = newestFirst(base, b -> true);
-    java.util.Collections.reverse(oldestBase);
+    List<String> oldestBase = oldestFirst(base, b -> true);
     List<String> newestBase = newestFirst(base, b -> true).subList(0, PAGE);
     Query oldestFirst = Query.builder().sort(Sort.by(SortKey.asc(SortField.CREATED_AT))).limit(PAGE).build();
 
@@ -178,6 +190,86 @@ class ReadWithoutLockTest {
       assertTrue(newest.total() >= BASE && newest.total() <= BASE + STACK, "total " + newest.total());
     });
     assertTrue(catalog.reorganisations(PROJECT) > 0, "the late backups made the catalog reorganise meanwhile");
+  }
+
+  /**
+   * The writer pushes and pops late backups (older than every other: the tail) and makes the
+   * catalog reorganise now and then; the reader's time windows (alone and with a state), pages after
+   * a marker and pages at an offset, which meet the late backups in the tail or, after a
+   * reorganisation, in the sorted rows, must each be the page of the total they came with.
+   */
+  @Test
+  void timeWindowsMarkersAndOffsetsBesideLateBackupsAndReorganisationsAreEachOneState() throws Exception {
+    IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 2);
+    List<Backup> base = new ArrayList<>();
+    for (int i = 0; i < BASE; i++) {
+      base.add(backup("b" + i, i, i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE));
+    }
+    catalog.addAll(base);
+    int windowEnd = 100;  // seconds: the window holds b0 to b99 and every late backup
+    BackupPredicate window = Predicates.createdIn(TimeRange.of(created(-STACK - 1), true, created(windowEnd), false));
+    BackupPredicate windowNotFailed = Predicates.and(window, Predicates.not(Predicates.status(BackupStatus.ERROR)));
+    List<Backup> inWindow = base.subList(0, windowEnd);
+    List<String> oldestInWindow = oldestFirst(inWindow, b -> true);
+    List<String> oldestNotFailed = oldestFirst(inWindow, b -> b.status() != BackupStatus.ERROR);
+    Sort oldest = Sort.by(SortKey.asc(SortField.CREATED_AT));
+    int offset = 2;
+
+    checkBeside(catalog, new Runnable() {
+      private int pushed;
+      private boolean popping;
+
+      @Override
+      public void run() {
+        if (!popping) {
+          catalog.add(backup("late-" + pushed, -1 - pushed, BackupStatus.AVAILABLE));
+          popping = ++pushed == STACK;
+        } else {
+          pushed--;
+          catalog.remove(PROJECT, "late-" + pushed, 1);
+          popping = pushed > 0;
+        }
+      }
+    }, () -> {
+      Page windowPage = catalog.query(PROJECT, Query.builder().where(window).sort(oldest).limit(PAGE).build());
+      assertEquals(expectedPage("late-", windowPage.total() - windowEnd, oldestInWindow), ids(windowPage),
+          "total " + windowPage.total());
+      Page notFailed = catalog.query(PROJECT, Query.builder().where(windowNotFailed).sort(oldest).limit(PAGE).build());
+      assertEquals(expectedPage("late-", notFailed.total() - oldestNotFailed.size(), oldestNotFailed), ids(notFailed),
+          "total " + notFailed.total());
+      long count = catalog.count(PROJECT, windowNotFailed);
+      assertTrue(count >= oldestNotFailed.size() && count <= oldestNotFailed.size() + STACK, "count " + count);
+      // newest first, after b2 and at the offset of b1: b1, b0, then the late backups, newest first
+      Page afterMarker = catalog.query(PROJECT, Query.builder().marker("b2").limit(PAGE).build());
+      assertEquals(lastOfNewestFirst(afterMarker.total() - BASE), ids(afterMarker), "total " + afterMarker.total());
+      Page atOffset = catalog.query(PROJECT, Query.builder().offset(BASE - 2).limit(PAGE).build());
+      assertEquals(lastOfNewestFirst(atOffset.total() - BASE), ids(atOffset), "total " + atOffset.total());
+      // oldest first past the oldest two: into the late backups or past them
+      Page oldestAtOffset = catalog.query(PROJECT, Query.builder().sort(oldest).offset(offset).limit(PAGE).build());
+      List<String> walk = expectedPage("late-", oldestAtOffset.total() - BASE, oldestFirst(base, b -> true));
+      List<String> longer = new ArrayList<>(walk);
+      longer.addAll(oldestFirst(base, b -> true).subList(PAGE - (int) (oldestAtOffset.total() - BASE), PAGE + offset));
+      assertEquals(longer.subList(offset, offset + PAGE), ids(oldestAtOffset), "total " + oldestAtOffset.total());
+    });
+    assertTrue(catalog.reorganisations(PROJECT) > 0, "the late backups made the catalog reorganise meanwhile");
+  }
+
+  /** Which reads go without the lock: those {@link WithoutLock} lets through, and no other. */
+  @Test
+  void readsOfStatesAndTimesInCreationOrderGoWithoutTheLock() {
+    BackupPredicate week = Predicates.createdWithinLast(Duration.ofDays(7));
+    BackupPredicate available = Predicates.status(BackupStatus.AVAILABLE);
+    assertTrue(WithoutLock.suits(Query.all()));
+    assertTrue(WithoutLock.suits(Query.builder().where(Predicates.and(week, available)).marker("b1").build()));
+    assertTrue(WithoutLock.suits(Query.builder().where(Predicates.or(week, Predicates.not(available)))
+        .sort(Sort.by(SortKey.asc(SortField.CREATED_AT))).offset(40).build()));
+    assertTrue(WithoutLock.suits(Predicates.none()));
+    assertFalse(WithoutLock.suits(Predicates.and(week, Predicates.nameContains("db"))));
+    assertFalse(WithoutLock.suits(Predicates.or(available, Predicates.tag("env", "prod"))));
+    assertFalse(WithoutLock.suits(Predicates.not(Predicates.stalled())));
+    assertFalse(WithoutLock.suits(Query.builder().sort(Sort.by(SortKey.asc(SortField.NAME))).build()));
+    assertFalse(WithoutLock.suits(Query.builder()
+        .sort(Sort.by(SortKey.desc(SortField.CREATED_AT), SortKey.asc(SortField.NAME))).build()));
   }
 
   /** Runs {@code write} in a loop on another thread while {@code check} runs in a loop here, then checks once more. */
@@ -228,6 +320,21 @@ class ReadWithoutLockTest {
     return expected;
   }
 
+  /** The end of the newest-first walk from b1: b1, b0, then {@code late} late backups, newest first. */
+  private static List<String> lastOfNewestFirst(long late) {
+    List<String> expected = new ArrayList<>(List.of("b1", "b0"));
+    for (int i = 0; i < late && expected.size() < PAGE; i++) {
+      expected.add("late-" + i);
+    }
+    return expected;
+  }
+
+  private static List<String> oldestFirst(List<Backup> backups, java.util.function.Predicate<Backup> which) {
+    List<String> ids = newestFirst(backups, which);
+    java.util.Collections.reverse(ids);
+    return ids;
+  }
+
   private static List<String> newestFirst(List<Backup> backups, java.util.function.Predicate<Backup> which) {
     return backups.stream().filter(which).sorted(Sort.DEFAULT.comparator()).map(Backup::id).collect(Collectors.toList());
   }
@@ -236,8 +343,12 @@ class ReadWithoutLockTest {
     return page.backups().stream().map(Backup::id).collect(Collectors.toList());
   }
 
+  private static Instant created(long second) {
+    return NOW.minusSeconds(10_000_000).plusSeconds(second);
+  }
+
   private static Backup backup(String id, long second, BackupStatus status) {
-    Instant created = NOW.minusSeconds(10_000_000).plusSeconds(second);
+    Instant created = created(second);
     Backup.Builder builder = Backup.builder().id(id).name("autobk_" + id).projectId(PROJECT)
         .server(Server.of("server-1", "ecs-1", "eu-de-01"))
         .status(status)
