@@ -176,9 +176,10 @@ public interface BackupCatalog {
    * <p>The view does not see changes committed while {@code reads} runs. In the in-memory catalog
    * ({@link Catalogs#indexed}) changes to the project wait until {@code reads} returns; a read of
    * the project that another thread begins while a change waits lets the change go first for up
-   * to 20 µs, and without limit once the change has waited 10 ms, but for the first page in
-   * creation order and the counts of every backup or of some states, which read without the lock
-   * and see the state before the change. So keep {@code reads} short.
+   * to 20 µs, and without limit once the change has waited 10 ms, but for the pages in creation
+   * order and the counts of searches by state and creation time alone (every backup, states, time
+   * windows, and the and, or and not of those), which read without the lock and see the state
+   * before the change. So keep {@code reads} short.
    * Inside {@code reads} the calling thread may read the same project (through the view or the
    * catalog) but not change any project, nor read another project: either could deadlock against
    * other threads, so the catalog refuses both with an {@link IllegalStateException}.

@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The first page in creation order and the counts of every backup or of states read without the
+ * Pages in creation order and counts of searches by state and creation time read without the
  * project's lock, and keep an answer only if no change came in meanwhile: beside a writer each such
  * answer is still one state (its total and its page agree), and such a read does not wait for a
  * change that waits for the lock. In these tests the writer moves the project between states whose
