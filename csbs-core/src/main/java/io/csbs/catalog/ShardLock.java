@@ -60,6 +60,14 @@ final class ShardLock extends ReentrantReadWriteLock {
   }
 
   /**
+   * How many holds of the write lock began between stamp {@code from}, a {@linkplain #free free}
+   * one, and stamp {@code to}, taken later: counting the one under way at {@code to}, if any.
+   */
+  static long changesSince(long from, long to) {
+    return (to - from + 1) / 2;
+  }
+
+  /**
    * Whether no writer has taken the lock since {@code stamp}, a {@linkplain #free free} one, was
    * taken: then every read between the two saw the state of that moment. The fence keeps those
    * reads before the count's.
