@@ -262,16 +262,11 @@ final class Pager {
     int chunk = SKIP_CHUNK;
     while (tail.walking()) {
       long saved = tail.save();
-      Backup lastOfChunk = null;
-      int n = 0;
-      while (n < chunk && tail.peek() != null) {
-        lastOfChunk = tail.peek();
-        tail.advance();
-        n++;
-      }
+      int n = tail.advanceBy(chunk);
       if (n == 0) {
         break;
       }
+      Backup lastOfChunk = tail.lastPassed();
       int boundary = descending ? shard.firstAfterGallopingDown(lastOfChunk, walk + 1)
           : shard.firstAfterGallopingUp(lastOfChunk, walk);
       int before = descending ? set.countIn(boundary, walk + 1) : set.countIn(walk, boundary);
@@ -336,6 +331,8 @@ final class Pager {
     private final TailOrder order;
     private final boolean descending;
     private long cursor;
+    /** The cursor of the last match {@link #advanceBy} passed. */
+    private long lastPassed = TailOrder.END;
     /** The collected matches as a heap of the walk's order, or null when walking {@link #order}. */
     private final Backup[] heap;
     private int heapSize;
@@ -431,6 +428,26 @@ final class Pager {
       return cursor == TailOrder.END ? null : shard.row(order.at(cursor));
     }
 
+    /**
+     * Advances past up to {@code matches} tail matches of a {@linkplain #walking() walk} and returns
+     * how many it passed; {@link #lastPassed()} then reads the last one's row. Reads no row on the
+     * way: the rows of late backups lie anywhere in memory, a cache miss each.
+     */
+    int advanceBy(int matches) {
+      int n = 0;
+      while (n < matches && cursor != TailOrder.END) {
+        lastPassed = cursor;
+        nextMatch();
+        n++;
+      }
+      return n;
+    }
+
+    /** The row of the last match {@link #advanceBy} passed. */
+    Backup lastPassed() {
+      return shard.row(order.at(lastPassed));
+    }
+
     void advance() {
       if (heap != null) {
         heap[0] = heap[--heapSize];
@@ -438,6 +455,11 @@ final class Pager {
         siftDown(heap, 0, heapSize, descending ? NEWEST_FIRST : OLDEST_FIRST);
         return;
       }
+      nextMatch();
+    }
+
+    /** Moves the walk's cursor to the next tail match. */
+    private void nextMatch() {
       cursor = descending ? order.previous(cursor) : order.next(cursor);
       skipMisses();
     }
