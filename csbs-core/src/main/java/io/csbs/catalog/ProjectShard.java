@@ -1435,11 +1435,8 @@ final class ProjectShard {
       // room for the copy alone: the row array grows a chunk and the id table a slice at a time as
       // rows come, so headroom would only hold memory (a quarter more cost 2.5 bytes a backup)
       built.reserve(copy.size() + 1024);
-      built.addBatch(copy);
+      layOut(built, copy);
       copy = null;
-      if (nameOrderWanted) {
-        built.names.buildOrder();  // without a lock: only this thread sees the new shard
-      }
       long swapHold;
       for (int round = 0; ; round++) {
         ChangedIds changedIds;
@@ -1486,6 +1483,21 @@ final class ProjectShard {
       letWritersIn();
       reorganising.set(false);
     }
+  }
+
+  /**
+   * Builds the empty shard {@code built} from {@code copy}, and the order of its names if a sort by
+   * name wanted one, on this thread alone ({@link SecondCore#alone}): the reorganisation runs beside
+   * the readers and writers and leaves them the other core. Without a lock: only this thread sees the
+   * new shard.
+   */
+  private void layOut(ProjectShard built, List<Backup> copy) {
+    SecondCore.alone(() -> {
+      built.addBatch(copy);
+      if (nameOrderWanted) {
+        built.names.buildOrder();
+      }
+    });
   }
 
   /** Makes the writers of this shard wait at {@link #awaitWriterGate()} until {@link #letWritersIn()}. */

@@ -7,8 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where shards reorganise by default: one daemon thread for every catalog of the process, started on
- * the first reorganisation and ended after a minute without one. One thread leaves the other core
- * to the readers and writers; a reorganisation holds no lock while it sorts and indexes, so it may
+ * the first reorganisation and ended after a minute without one. One thread, whose build hands
+ * nothing to the common pool ({@link SecondCore#alone}), leaves the other core to the readers and
+ * writers; a reorganisation holds no lock while it sorts and indexes, so it may
  * take its time.
  */
 final class Reorganiser {

@@ -18,12 +18,39 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * timed out so). Here whichever thread claims the pool's part first runs it: the pool's thread, if
  * it comes to it before the caller is done with its own; else the caller, after its own.
  *
+ * <p>Work that runs beside the service's own threads (a reorganisation, on its background thread)
+ * runs {@linkplain #alone alone}: both parts on its thread, one after the other, so that it takes
+ * one core and leaves the other to the readers and writers it runs beside.
+ *
  * <pre>{@code
  * SecondCore.run(() -> indexRows(), () -> indexTexts());  // both done when it returns
+ * SecondCore.alone(() -> build());                        // every run inside it on this thread
  * }</pre>
  */
 final class SecondCore {
+  /** Whether {@link #run} runs both parts on the calling thread: inside {@link #alone}. */
+  private static final ThreadLocal<Boolean> ALONE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
   private SecondCore() {}
+
+  /**
+   * Runs {@code work} with every {@link #run} inside it on this thread alone, {@code here} then
+   * {@code beside}. Why: on a machine of two cores a reorganisation that built its texts on the
+   * common pool took both cores for a second or more at 1M, and the threads it runs beside (a writer
+   * importing backups, the searches) lost one of theirs: the writer ran at half its speed.
+   */
+  static void alone(Runnable work) {
+    if (ALONE.get()) {
+      work.run();
+      return;
+    }
+    ALONE.set(Boolean.TRUE);
+    try {
+      work.run();
+    } finally {
+      ALONE.set(Boolean.FALSE);
+    }
+  }
 
   /**
    * Runs {@code here} on this thread and {@code beside} on the common pool at the same time, or
@@ -34,6 +61,11 @@ final class SecondCore {
    * ForkJoinTask#join()} throws it: maybe a copy of its type whose cause it is).
    */
   static void run(Runnable here, Runnable beside) {
+    if (ALONE.get()) {
+      here.run();  // if it throws, beside is not run, as when no pool thread started it
+      beside.run();
+      return;
+    }
     AtomicBoolean claimed = new AtomicBoolean();
     ForkJoinTask<?> task = ForkJoinPool.commonPool().submit(() -> {
       if (claimed.compareAndSet(false, true)) {

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
+import io.csbs.lifecycle.StallRule;
 import io.csbs.query.Predicates;
 import io.csbs.testing.BackupGenerator;
 import io.csbs.testing.FakeClock;
 import io.csbs.testing.ReferenceCatalog;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -134,6 +136,88 @@ class SecondCoreTest {
         assertThrows(IllegalStateException.class, () -> SecondCore.run(() -> { }, () -> {
           throw failure;
         }))));
+  }
+
+  @Test
+  void aloneRunsBothPartsHereOneAfterTheOtherAndEndsWithTheWork() {
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    Thread caller = Thread.currentThread();
+    SecondCore.alone(() -> {
+      SecondCore.run(() -> ran.add("here on " + (Thread.currentThread() == caller)),
+          () -> ran.add("beside on " + (Thread.currentThread() == caller)));
+      SecondCore.alone(() -> { });  // nested: the outer work stays alone after it
+      SecondCore.run(() -> ran.add("here again"), () -> ran.add("beside again on " + (Thread.currentThread() == caller)));
+    });
+    assertEquals(List.of("here on true", "beside on true", "here again", "beside again on true"), ran);
+
+    RuntimeException failure = new IllegalStateException("here");
+    AtomicBoolean besideRan = new AtomicBoolean();
+    assertSame(failure, assertThrows(IllegalStateException.class,
+        () -> SecondCore.alone(() -> SecondCore.run(() -> { throw failure; }, () -> besideRan.set(true)))));
+    assertFalse(besideRan.get(), "beside ran after here failed");
+
+    // after it (even after a failure), the pool's part runs beside again: here waits until it starts
+    CountDownLatch besideStarted = new CountDownLatch(1);
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> SecondCore.run(
+        () -> assertTrue(awaitQuietly(besideStarted), "the pool's part did not start while here ran"),
+        besideStarted::countDown));
+  }
+
+  /**
+   * A reorganisation runs beside the service's threads and must leave them the other core: its
+   * build of a large shard (texts beside rows in a bulk load) hands nothing to the common pool. With
+   * every pool thread held, a part handed to it would stay queued.
+   */
+  @Test
+  void aReorganisationHandsNoWorkToThePool() {
+    FakeClock clock = FakeClock.create();
+    List<Backup> backups = BackupGenerator.builder().seed(12).projects(1).build()
+        .backups(ProjectShard.PARALLEL_BATCH + 2_000);
+    List<Backup> loaded = backups.subList(0, ProjectShard.PARALLEL_BATCH + 1_000);
+    ReferenceCatalog reference = ReferenceCatalog.create(clock);
+    reference.addAll(loaded);
+    // reorganisations run on the thread of the change that makes one due, past a slack of 64 late rows
+    IndexedCatalog catalog = new IndexedCatalog(clock, StallRule.DEFAULT, 64, Runnable::run);
+    catalog.addAll(loaded);
+    ForkJoinPool pool = ForkJoinPool.commonPool();
+    int threads = pool.getParallelism();
+    CountDownLatch started = new CountDownLatch(threads);
+    CountDownLatch release = new CountDownLatch(1);
+    for (int i = 0; i < threads; i++) {
+      pool.execute(() -> {
+        started.countDown();
+        awaitQuietly(release);
+      });
+    }
+    try {
+      assertTrue(awaitQuietly(started), "every pool thread held");
+      long queued = pool.getQueuedSubmissionCount();
+      // the oldest of the rest, added one by one: every one late, older than every row loaded
+      List<Backup> late = new ArrayList<>(backups.subList(loaded.size(), backups.size()));
+      late.sort(java.util.Comparator.comparing(Backup::createdAt));
+      Instant firstLoaded = loaded.stream().map(Backup::createdAt).min(Instant::compareTo).orElseThrow();
+      int added = 0;
+      for (Backup backup : late) {
+        Backup older = backup.toBuilder().createdAt(firstLoaded.minusSeconds(late.size() - added)).build();
+        catalog.add(older);
+        reference.add(older);
+        added++;
+        if (catalog.stats(PROJECT).reorganisations() > 0) {
+          break;
+        }
+      }
+      assertTrue(catalog.stats(PROJECT).reorganisations() > 0, "no reorganisation after " + added + " late adds");
+      assertEquals(queued, pool.getQueuedSubmissionCount(), "work handed to the pool");
+    } finally {
+      release.countDown();
+    }
+    assertEquals(reference.count(PROJECT, Predicates.all()), catalog.count(PROJECT, Predicates.all()), "count");
+    for (String text : List.of("autobk_1", "manual", "a0", "ecs-db")) {
+      assertEquals(reference.count(PROJECT, Predicates.nameContains(text)),
+          catalog.count(PROJECT, Predicates.nameContains(text)), "names containing " + text);
+      assertEquals(reference.count(PROJECT, Predicates.serverNameContains(text)),
+          catalog.count(PROJECT, Predicates.serverNameContains(text)), "server names containing " + text);
+    }
   }
 
   /**
