@@ -104,11 +104,7 @@ class ReadWithoutLockTest {
   @Test
   void newestFirstPagesBesideNewBackupsAndTransitionsAreEachOneState() throws Exception {
     IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 8);
-    List<Backup> base = new ArrayList<>();
-    for (int i = 0; i < BASE; i++) {
-      base.add(backup("b" + i, i, i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE));
-    }
-    catalog.addAll(base);
+    List<Backup> base = load(catalog, true);
     int availableOrRestoring = (int) base.stream().filter(b -> b.status() != BackupStatus.ERROR).count();
     List<String> newestBase = newestFirst(base, b -> true);
     List<String> newestAvailable = newestFirst(base, b -> b.status() != BackupStatus.ERROR);
@@ -158,31 +154,12 @@ class ReadWithoutLockTest {
   @Test
   void oldestFirstPagesBesideLateBackupsAndReorganisationsAreEachOneState() throws Exception {
     IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 2);
-    List<Backup> base = new ArrayList<>();
-    for (int i = 0; i < BASE; i++) {
-      base.add(backup("b" + i, i, BackupStatus.AVAILABLE));
-    }
-    catalog.addAll(base);
+    List<Backup> base = load(catalog, false);
     List<String> oldestBase = oldestFirst(base, b -> true);
     List<String> newestBase = newestFirst(base, b -> true).subList(0, PAGE);
     Query oldestFirst = Query.builder().sort(Sort.by(SortKey.asc(SortField.CREATED_AT))).limit(PAGE).build();
 
-    checkBeside(catalog, new Runnable() {
-      private int pushed;
-      private boolean popping;
-
-      @Override
-      public void run() {
-        if (!popping) {
-          catalog.add(backup("late-" + pushed, -1 - pushed, BackupStatus.AVAILABLE));
-          popping = ++pushed == STACK;
-        } else {
-          pushed--;
-          catalog.remove(PROJECT, "late-" + pushed, 1);
-          popping = pushed > 0;
-        }
-      }
-    }, () -> {
+    checkBeside(catalog, new LateStack(catalog), () -> {
       Page oldest = catalog.query(PROJECT, oldestFirst);
       assertEquals(expectedPage("late-", oldest.total() - BASE, oldestBase), ids(oldest), "total " + oldest.total());
       Page newest = catalog.query(PROJECT, Query.builder().limit(PAGE).build());
@@ -201,11 +178,7 @@ class ReadWithoutLockTest {
   @Test
   void timeWindowsMarkersAndOffsetsBesideLateBackupsAndReorganisationsAreEachOneState() throws Exception {
     IndexedCatalog catalog = new IndexedCatalog(CLOCK, StallRule.DEFAULT, 2);
-    List<Backup> base = new ArrayList<>();
-    for (int i = 0; i < BASE; i++) {
-      base.add(backup("b" + i, i, i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE));
-    }
-    catalog.addAll(base);
+    List<Backup> base = load(catalog, true);
     int windowEnd = 100;  // seconds: the window holds b0 to b99 and every late backup
     BackupPredicate window = Predicates.createdIn(TimeRange.of(created(-STACK - 1), true, created(windowEnd), false));
     BackupPredicate windowNotFailed = Predicates.and(window, Predicates.not(Predicates.status(BackupStatus.ERROR)));
@@ -215,22 +188,7 @@ class ReadWithoutLockTest {
     Sort oldest = Sort.by(SortKey.asc(SortField.CREATED_AT));
     int offset = 2;
 
-    checkBeside(catalog, new Runnable() {
-      private int pushed;
-      private boolean popping;
-
-      @Override
-      public void run() {
-        if (!popping) {
-          catalog.add(backup("late-" + pushed, -1 - pushed, BackupStatus.AVAILABLE));
-          popping = ++pushed == STACK;
-        } else {
-          pushed--;
-          catalog.remove(PROJECT, "late-" + pushed, 1);
-          popping = pushed > 0;
-        }
-      }
-    }, () -> {
+    checkBeside(catalog, new LateStack(catalog), () -> {
       Page windowPage = catalog.query(PROJECT, Query.builder().where(window).sort(oldest).limit(PAGE).build());
       assertEquals(expectedPage("late-", windowPage.total() - windowEnd, oldestInWindow), ids(windowPage),
           "total " + windowPage.total());
@@ -347,6 +305,19 @@ class ReadWithoutLockTest {
     return NOW.minusSeconds(10_000_000).plusSeconds(second);
   }
 
+  /**
+   * Adds {@value #BASE} backups {@code b0}, {@code b1}, ... created a second apart, every third one
+   * failed if {@code everyThirdFailed} (else all available), and returns them.
+   */
+  private static List<Backup> load(BackupCatalog catalog, boolean everyThirdFailed) {
+    List<Backup> base = new ArrayList<>();
+    for (int i = 0; i < BASE; i++) {
+      base.add(backup("b" + i, i, everyThirdFailed && i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE));
+    }
+    catalog.addAll(base);
+    return base;
+  }
+
   private static Backup backup(String id, long second, BackupStatus status) {
     Instant created = created(second);
     Backup.Builder builder = Backup.builder().id(id).name("autobk_" + id).projectId(PROJECT)
@@ -359,5 +330,31 @@ class ReadWithoutLockTest {
       builder.failure(Failure.of(JobType.BACKUP, "disk full", created));
     }
     return builder.build();
+  }
+
+  /**
+   * A writer's step: pushes late backups ({@code late-0}, {@code late-1}, ..., each older than the
+   * last and than every other: the tail) up to {@value #STACK}, then pops them, newest pushed first.
+   */
+  private static final class LateStack implements Runnable {
+    private final BackupCatalog catalog;
+    private int pushed;
+    private boolean popping;
+
+    LateStack(BackupCatalog catalog) {
+      this.catalog = catalog;
+    }
+
+    @Override
+    public void run() {
+      if (!popping) {
+        catalog.add(backup("late-" + pushed, -1 - pushed, BackupStatus.AVAILABLE));
+        popping = ++pushed == STACK;
+      } else {
+        pushed--;
+        catalog.remove(PROJECT, "late-" + pushed, 1);
+        popping = pushed > 0;
+      }
+    }
   }
 }

@@ -180,17 +180,8 @@ class SecondCoreTest {
     IndexedCatalog catalog = new IndexedCatalog(clock, StallRule.DEFAULT, 64, Runnable::run);
     catalog.addAll(loaded);
     ForkJoinPool pool = ForkJoinPool.commonPool();
-    int threads = pool.getParallelism();
-    CountDownLatch started = new CountDownLatch(threads);
-    CountDownLatch release = new CountDownLatch(1);
-    for (int i = 0; i < threads; i++) {
-      pool.execute(() -> {
-        started.countDown();
-        awaitQuietly(release);
-      });
-    }
+    CountDownLatch release = holdEveryPoolThread();
     try {
-      assertTrue(awaitQuietly(started), "every pool thread held");
       long queued = pool.getQueuedSubmissionCount();
       // the oldest of the rest, added one by one: every one late, older than every row loaded
       List<Backup> late = new ArrayList<>(backups.subList(loaded.size(), backups.size()));
@@ -220,11 +211,8 @@ class SecondCoreTest {
     }
   }
 
-  /**
-   * Runs {@code work} (within 60 s) while every thread of the common pool waits on a latch and eight
-   * threads submit empty tasks to the pool.
-   */
-  private static void withEveryPoolThreadHeld(Runnable work) {
+  /** Makes every thread of the common pool wait, once each has started, until the latch it returns is counted down. */
+  private static CountDownLatch holdEveryPoolThread() {
     ForkJoinPool pool = ForkJoinPool.commonPool();
     int threads = pool.getParallelism();
     CountDownLatch started = new CountDownLatch(threads);
@@ -235,10 +223,23 @@ class SecondCoreTest {
         awaitQuietly(release);
       });
     }
+    if (!awaitQuietly(started)) {
+      release.countDown();
+      throw new AssertionError("the pool's threads did not all start");
+    }
+    return release;
+  }
+
+  /**
+   * Runs {@code work} (within 60 s) while every thread of the common pool waits on a latch and eight
+   * threads submit empty tasks to the pool.
+   */
+  private static void withEveryPoolThreadHeld(Runnable work) {
+    ForkJoinPool pool = ForkJoinPool.commonPool();
+    CountDownLatch release = holdEveryPoolThread();
     AtomicBoolean working = new AtomicBoolean(true);
     List<Thread> submitters = new ArrayList<>();
     try {
-      assertTrue(awaitQuietly(started), "every pool thread held");
       for (int i = 0; i < 8; i++) {
         Thread submitter = new Thread(() -> {
           for (int n = 0; n < 20_000 && working.get(); n++) {
