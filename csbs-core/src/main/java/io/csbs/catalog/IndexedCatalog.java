@@ -902,8 +902,14 @@ final class IndexedCatalog implements BackupCatalog {
       return null;
     }
     ShardLock lock = shard.lock;
+    long stamp = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-      long stamp = freeStamp(lock);
+      if (attempt > 0 && ShardLock.changesSince(stamp, lock.stamp()) > 1) {
+        // more than one change came in during the last try: the next would most likely meet one too,
+        // so this search (longer than the changes come) waits for the lock instead of trying again
+        return null;
+      }
+      stamp = freeStamp(lock);
       if (!ShardLock.free(stamp)) {
         return null;
       }
@@ -914,9 +920,6 @@ final class IndexedCatalog implements BackupCatalog {
         if (lock.unchangedSince(stamp)) {
           throw thrown;  // thrown by one state, as a read under the lock would (an unknown marker)
         }
-        if (ShardLock.changesSince(stamp, lock.stamp()) > 1) {
-          return null;  // thrown by a mix of two states, in a read longer than the changes come
-        }
         continue;  // thrown by a mix of two states
       }
       if (lock.unchangedSince(stamp)) {
@@ -926,11 +929,6 @@ final class IndexedCatalog implements BackupCatalog {
           reorganiseIfDue(shard);
         }
         return answer;
-      }
-      if (ShardLock.changesSince(stamp, lock.stamp()) > 1) {
-        // more than one change came in during the read: the next try would most likely meet one too,
-        // so this search (longer than the changes come) waits for the lock instead of trying again
-        return null;
       }
     }
     return null;

@@ -183,9 +183,8 @@ class SecondCoreTest {
     CountDownLatch release = holdEveryPoolThread();
     try {
       long queued = pool.getQueuedSubmissionCount();
-      // the oldest of the rest, added one by one: every one late, older than every row loaded
-      List<Backup> late = new ArrayList<>(backups.subList(loaded.size(), backups.size()));
-      late.sort(java.util.Comparator.comparing(Backup::createdAt));
+      // the rest, added one by one, each made older than every row loaded: every one late
+      List<Backup> late = backups.subList(loaded.size(), backups.size());
       Instant firstLoaded = loaded.stream().map(Backup::createdAt).min(Instant::compareTo).orElseThrow();
       int added = 0;
       for (Backup backup : late) {
