@@ -410,6 +410,13 @@ final class IndexedCatalog implements BackupCatalog {
     requireNonNull(backup, "backup");
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(backup.projectId());
+    // what the add reads is read first under the read lock, beside the searches that read without
+    // it, so that the write lock, which those wait for, is held for the writes (a taken id is refused
+    // here: that is all it reads)
+    if (underReadLock(shard, () -> shard.readAheadForAdd(backup))) {
+      throw new DuplicateBackupException(backup.projectId(), backup.id());
+    }
+    betweenSteps();
     Lock lock = shard.lock.writeLock();
     lockForChange(shard);
     long held = System.nanoTime();
@@ -647,7 +654,11 @@ final class IndexedCatalog implements BackupCatalog {
   public void remove(String projectId, String backupId, long expectedVersion) {
     refuseChangesInsideRead();
     ProjectShard shard = existingShard(projectId, backupId);
-    Current ahead = underReadLock(shard, () -> Current.of(shard, backupId, expectedVersion));
+    Current ahead = underReadLock(shard, () -> {
+      Current found = Current.of(shard, backupId, expectedVersion);
+      shard.readAheadForRemoval(found.position, found.backup);
+      return found;
+    });
     betweenSteps();
     changeUnderLock(shard, () -> {
       Current current = ahead.again(shard);
@@ -658,9 +669,9 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * Runs {@code hook} once, with no lock held, between the two steps of the next transition, tag
-   * update or removal (after the backup was found under the read lock, before the write lock is
-   * taken); for tests of a change that comes in between. Set and used on one thread.
+   * Runs {@code hook} once, with no lock held, between the two steps of the next add, transition, tag
+   * update or removal (after the backup was found, or the add read ahead, under the read lock, before
+   * the write lock is taken); for tests of a change that comes in between. Set and used on one thread.
    */
   void runOnceBetweenSteps(Runnable hook) {
     betweenSteps = hook;

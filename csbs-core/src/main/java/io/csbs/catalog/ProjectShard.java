@@ -182,6 +182,12 @@ final class ProjectShard {
    */
   private volatile boolean reorganisationDue;
   /**
+   * What the last read-ahead found, kept so that the compiler cannot drop its reads as unused; nothing
+   * reads it. Written under the read lock, by any writer: a race on a value no one reads.
+   */
+  @SuppressWarnings("unused")
+  private long readAhead;
+  /**
    * The tail rows the reads of this state could pass, summed over the reads since the last
    * reorganisation began: see {@link #noteTailRead()}.
    */
@@ -251,6 +257,49 @@ final class ProjectShard {
 
   boolean isLive(int position) {
     return live.get(position);
+  }
+
+  /**
+   * Reads what {@link #addIfAbsent(Backup, boolean)} of {@code backup} will read under the write lock,
+   * changing nothing, and returns whether its id is taken: the id table's slots for it, its server's
+   * usage totals, the place of a late backup in the tail's order and the words of the position it
+   * would take. The caller holds the read lock, beside the searches that read without it, so that
+   * the write lock's hold that follows finds those in this core's cache: at 1M backups a late add
+   * held the lock for 1 to 4 us, most of it cache misses, and a search that met the hold waited
+   * that long (see {@link IndexedCatalog#add}). A change in between only costs the read-ahead.
+   */
+  boolean readAheadForAdd(Backup backup) {
+    if (ids.get(backup.id()) >= 0) {
+      return true;
+    }
+    long found = usage.hasTotals(backup.server().id()) ? 1 : 0;
+    if (size > 0 && !(size == sortedCount && newerThanSorted(backup))) {
+      found += tail.readAhead(backup, rowAt);  // a late backup, or a new one that will move a tail row
+      int free = freeTailStillFree();
+      if (free >= 0) {
+        int position = freeTail[free];
+        found += (rows.get(position) == null ? 1 : 0) + (live.get(position) ? 1 : 0)
+            + (statusBits[backup.status().ordinal()].get(position) ? 1 : 0);
+      }
+    }
+    readAhead = found;
+    return false;
+  }
+
+  /**
+   * Reads what {@link #remove(int, boolean)} of the live row at {@code position}, holding {@code
+   * backup}, will read under the write lock, changing nothing (the id's slot the caller found it by):
+   * its server's usage totals, its place in the tail's order or, for a sorted row, its name's entry.
+   * The caller holds the read lock; see {@link #readAheadForAdd}.
+   */
+  void readAheadForRemoval(int position, Backup backup) {
+    long found = usage.hasTotals(backup.server().id()) ? 1 : 0;
+    if (position >= sortedCount) {
+      found += tail.readAhead(backup, rowAt);
+    } else {
+      found += names.contains(null, backup.name()) ? 1 : 0;
+    }
+    readAhead = found;
   }
 
   /** The position of the live backup {@code id}, or -1. */
@@ -848,14 +897,20 @@ final class ProjectShard {
    * that method would: the positions a late backup may take stay the same.
    */
   private int peekFreeTailPosition() {
-    while (freeTailCount > 0) {
-      int position = freeTail[freeTailCount - 1];
-      if (freeTailBits.get(position)) {
-        return position;
-      }
-      freeTailCount--;
+    freeTailCount = freeTailStillFree() + 1;
+    return freeTailCount == 0 ? -1 : freeTail[freeTailCount - 1];
+  }
+
+  /**
+   * The index in {@link #freeTail} of the position {@link #takeFreeTailPosition()} would take, or -1;
+   * changes nothing (so that a read-ahead under the read lock may call it).
+   */
+  private int freeTailStillFree() {
+    int i = freeTailCount - 1;
+    while (i >= 0 && !freeTailBits.get(freeTail[i])) {
+      i--;
     }
-    return -1;
+    return i;
   }
 
   /**

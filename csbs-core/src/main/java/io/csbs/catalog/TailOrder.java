@@ -51,6 +51,15 @@ final class TailOrder {
     order.insert(created.getEpochSecond(), created.getNano(), idKey(row.id()), position, idTie(row, rowAt));
   }
 
+  /**
+   * Where {@code row} goes in the order, or is, as a cursor: reads what {@link #insert} and {@link
+   * #remove} read to find its place, changing nothing (a change's read-ahead, under the read lock).
+   */
+  long readAhead(Backup row, IntFunction<Backup> rowAt) {
+    Instant created = row.createdAt();
+    return order.seek(created.getEpochSecond(), created.getNano(), idKey(row.id()), idTie(row, rowAt));
+  }
+
   /** Removes {@code position}, whose row is {@code row}. */
   void remove(int position, Backup row, IntFunction<Backup> rowAt) {
     Instant created = row.createdAt();

@@ -209,6 +209,11 @@ final class TextIndex {
     }
   }
 
+  /** Whether {@code text} in {@code group} has an entry (with rows or without); changes nothing. */
+  boolean contains(String group, String text) {
+    return find(group, text) >= 0;
+  }
+
   void remove(String group, String text, int position) {
     int entry = find(group, text);
     if (entry < 0) {

@@ -76,6 +76,11 @@ final class UsageIndex {
     change(backup.server().id(), 1, backup.sizeMb());
   }
 
+  /** Whether {@code serverId} has totals (a backup of it is counted); changes nothing. */
+  boolean hasTotals(String serverId) {
+    return byServer.get(serverId) != null;
+  }
+
   void remove(Backup backup) {
     change(backup.server().id(), -1, -backup.sizeMb());
   }

@@ -106,6 +106,104 @@ class ChangeFoundAheadTest {
     });
   }
 
+  private enum AroundAnAdd { SAME_ID, ANOTHER_LATE, ANOTHER_NEW, REMOVE_ANOTHER, NOTHING }
+
+  /**
+   * An add reads ahead under the read lock (its id, its server's totals, its place in the tail, the
+   * free position it would take) and a removal finds its row and reads ahead there too; under the
+   * write lock each works from what it finds then. Here another thread changes the catalog between
+   * the two steps every time: adds the very id the add brings (the add must be refused as a
+   * duplicate, with nothing changed), adds another late backup or one newer than every row (which
+   * takes the tail's first position while a tail exists), or removes another backup (which frees a
+   * position the add may take). Every answer, every backup and the newest-first pages are the plain
+   * scan's given the other change first. Replay with {@code -Dcsbs.seed=N}.
+   */
+  @RepeatedTest(5)
+  void anAddOrARemovalSeesTheChangeInBetween() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      FakeClock clock = FakeClock.create();
+      // reorganises rarely: the tail and its free positions stay for many rounds
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1 << 20);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock);
+      List<Backup> backups = BackupGenerator.builder().seed(seed).projects(1).build().backups(301);
+      Backup newest = backups.remove(300);  // never added as it is: newer than every row
+      List<String> ids = new ArrayList<>();
+      for (Backup backup : backups) {  // one at a time: some late, into the tail
+        indexed.add(backup);
+        reference.add(backup);
+        ids.add(backup.id());
+      }
+      for (int round = 0; round < 400; round++) {
+        Backup template = backups.get(random.nextInt(backups.size()));
+        boolean removal = random.nextInt(3) == 0;
+        Optional<Backup> found = reference.find(PROJECT, ids.get(random.nextInt(ids.size())));
+        Optional<Backup> another = reference.find(PROJECT, ids.get(random.nextInt(ids.size())));
+        if ((removal && found.isEmpty()) || another.isEmpty() || (found.isPresent() && found.get().id().equals(another.get().id()))) {
+          continue;
+        }
+        // the add: a late backup (a stored one's creation time, a new id) or, now and then, one
+        // newer than every row
+        Backup added = (random.nextInt(4) == 0 ? newest.toBuilder().createdAt(newest.createdAt().plusSeconds(round)) : template.toBuilder())
+            .id("late-" + round).build();
+        AroundAnAdd between = AroundAnAdd.values()[random.nextInt(AroundAnAdd.values().length)];
+        String context = "round " + round + ", " + between + (removal ? ", removal of " + found.get().id() : ", add of " + added.id());
+        int at = round;
+        Runnable other = () -> aroundAnAdd(reference, between, added, another.get(), template, newest, at);
+        other.run();  // the plain scan: the other change first, as it took the write lock first
+        AtomicBoolean ran = new AtomicBoolean();
+        indexed.runOnceBetweenSteps(() -> {
+          ran.set(true);
+          onTheOtherThread(() -> aroundAnAdd(indexed, between, added, another.get(), template, newest, at));
+        });
+        same(() -> addOrRemove(reference, removal, found, added), () -> addOrRemove(indexed, removal, found, added), context);
+        assertTrue(ran.get(), context + ": nothing ran between the steps");
+        indexed.runOnceBetweenSteps(null);
+        ids.add(added.id());
+        ids.add("between-" + round);
+        sameState(reference, indexed, ids, context);
+        assertEquals(reference.query(PROJECT, newestFirst(1000)), indexed.query(PROJECT, newestFirst(1000)), context + ": the pages");
+      }
+    });
+  }
+
+  private static io.csbs.query.Query newestFirst(int limit) {
+    return io.csbs.query.Query.builder().limit(limit).build();
+  }
+
+  /** The add or removal whose two steps another change comes between; {@code true} when done. */
+  private static Boolean addOrRemove(BackupCatalog catalog, boolean removal, Optional<Backup> target, Backup added) {
+    if (removal) {
+      catalog.remove(PROJECT, target.get().id(), target.get().version());
+    } else {
+      catalog.add(added);
+    }
+    return true;
+  }
+
+  /** The change another caller makes between the two steps of an add of {@code added} (or a removal). */
+  private static void aroundAnAdd(BackupCatalog catalog, AroundAnAdd between, Backup added, Backup another, Backup template, Backup newest, int round) {
+    switch (between) {
+      case SAME_ID:
+        catalog.add(template.toBuilder().id(added.id()).build());
+        break;
+      case ANOTHER_LATE:
+        catalog.add(template.toBuilder().id("between-" + round).build());
+        break;
+      case ANOTHER_NEW:
+        // newer than every row, the add's too if it is a new one (at newest + round seconds)
+        catalog.add(newest.toBuilder().id("between-" + round).createdAt(newest.createdAt().plusSeconds(round).plusMillis(500)).build());
+        break;
+      case REMOVE_ANOTHER:
+        catalog.remove(PROJECT, another.id(), another.version());
+        break;
+      case NOTHING:
+        break;
+      default:
+        throw new AssertionError(between);
+    }
+  }
+
   /** The change another caller makes between the two steps of {@code target}'s change. */
   private static void changeBetween(BackupCatalog catalog, Between between, Backup target, Backup another, int round) {
     switch (between) {
