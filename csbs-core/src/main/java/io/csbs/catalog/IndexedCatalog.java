@@ -413,7 +413,8 @@ final class IndexedCatalog implements BackupCatalog {
     // what the add reads is read first under the read lock, beside the searches that read without
     // it, so that the write lock, which those wait for, is held for the writes (a taken id is refused
     // here: that is all it reads)
-    if (underReadLock(shard, () -> shard.readAheadForAdd(backup))) {
+    ReadAhead ahead = underReadLock(shard, () -> new ReadAhead(shard.lock.stamp(), shard.readAheadForAdd(backup)));
+    if (ahead.place == ProjectShard.ID_TAKEN) {
       throw new DuplicateBackupException(backup.projectId(), backup.id());
     }
     betweenSteps();
@@ -433,7 +434,10 @@ final class IndexedCatalog implements BackupCatalog {
       }
       // the duplicate check and the id's insertion are one probe of the id table: nothing changes
       // before a duplicate is refused
-      if (!shard.addIfAbsent(backup, true)) {
+      // the place read ahead in the tail's order holds if no other change took the lock in between
+      // (the count turned odd once since, at this hold's start); else the add finds it again
+      long tailPlace = shard.lock.stamp() == ahead.stamp + 1 ? ahead.place : ProjectShard.NO_PLACE;
+      if (!shard.addIfAbsent(backup, true, tailPlace)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
       changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
@@ -725,6 +729,17 @@ final class IndexedCatalog implements BackupCatalog {
    * lock only checks that the row still holds that very instance ({@link #again}); if it does not (a
    * change or a reorganisation came in between), it finds the backup again.
    */
+  /** What an add read ahead under the read lock: the lock's count then and {@link ProjectShard#readAheadForAdd}'s answer. */
+  private static final class ReadAhead {
+    final long stamp;
+    final long place;
+
+    ReadAhead(long stamp, long place) {
+      this.stamp = stamp;
+      this.place = place;
+    }
+  }
+
   private static final class Current {
     final int position;
     final Backup backup;

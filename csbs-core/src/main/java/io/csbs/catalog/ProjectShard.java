@@ -259,31 +259,37 @@ final class ProjectShard {
     return live.get(position);
   }
 
+  /** {@link #readAheadForAdd}'s answer for a backup whose id is taken. */
+  static final long ID_TAKEN = Long.MIN_VALUE;
+  /** {@link #readAheadForAdd}'s answer for a backup that will not join the tail; a place not known. */
+  static final long NO_PLACE = Long.MIN_VALUE + 1;
+
   /**
-   * Reads what {@link #addIfAbsent(Backup, boolean)} of {@code backup} will read under the write lock,
-   * changing nothing, and returns whether its id is taken: the id table's slots for it, its server's
-   * usage totals, the place of a late backup in the tail's order and the words of the position it
-   * would take. The caller holds the read lock, beside the searches that read without it, so that
-   * the write lock's hold that follows finds those in this core's cache: at 1M backups a late add
-   * held the lock for 1 to 4 us, most of it cache misses, and a search that met the hold waited
-   * that long (see {@link IndexedCatalog#add}). A change in between only costs the read-ahead.
+   * Reads what {@link #addIfAbsent(Backup, boolean, long)} of {@code backup} will read under the
+   * write lock, changing nothing: the id table's slots for its id, its server's usage totals, the
+   * place of a late backup in the tail's order and the words of the free position it would take.
+   * Returns {@link #ID_TAKEN} if its id is taken, else the late backup's place in the tail's order
+   * (a {@link TailOrder} cursor, {@link TailOrder#END} included) or {@link #NO_PLACE}: the add may
+   * take that place if no change came in between. The caller holds the read lock, beside the
+   * searches that read without it, so that the write lock's hold that follows finds the rest in
+   * this core's cache: at 1M backups a late add held the lock for 1 to 4 us, most of it cache
+   * misses, and a search that met the hold waited that long (see {@link IndexedCatalog#add}).
    */
-  boolean readAheadForAdd(Backup backup) {
+  long readAheadForAdd(Backup backup) {
     if (ids.get(backup.id()) >= 0) {
-      return true;
+      return ID_TAKEN;
     }
     long found = usage.hasTotals(backup.server().id()) ? 1 : 0;
-    if (size > 0 && !(size == sortedCount && newerThanSorted(backup))) {
-      found += tail.readAhead(backup, rowAt);  // a late backup, or a new one that will move a tail row
-      int free = freeTailStillFree();
-      if (free >= 0) {
-        int position = freeTail[free];
-        found += (rows.get(position) == null ? 1 : 0) + (live.get(position) ? 1 : 0)
-            + (statusBits[backup.status().ordinal()].get(position) ? 1 : 0);
-      }
+    boolean late = !newerThanSorted(backup);
+    long place = late ? tail.readAhead(backup, rowAt) : NO_PLACE;
+    int free = late || size > sortedCount ? freeTailStillFree() : -1;  // a new backup then moves a tail row
+    if (free >= 0) {
+      int position = freeTail[free];
+      found += (rows.get(position) == null ? 1 : 0) + (live.get(position) ? 1 : 0)
+          + (statusBits[backup.status().ordinal()].get(position) ? 1 : 0);
     }
     readAhead = found;
-    return false;
+    return place;
   }
 
   /**
@@ -297,6 +303,7 @@ final class ProjectShard {
     if (position >= sortedCount) {
       found += tail.readAhead(backup, rowAt);
     } else {
+      awaitUpdatesBehind();  // another writer's change may be updating the names after its hold
       found += names.contains(null, backup.name()) ? 1 : 0;
     }
     readAhead = found;
@@ -745,6 +752,14 @@ final class ProjectShard {
    * of the way takes another position, which the names' index reads names from.)
    */
   boolean addIfAbsent(Backup backup, boolean leaveBehind) {
+    return addIfAbsent(backup, leaveBehind, NO_PLACE);
+  }
+
+  /**
+   * {@link #addIfAbsent(Backup, boolean)}; a late backup takes {@code tailPlace} in the tail's order
+   * unless it is {@link #NO_PLACE}: what {@link #readAheadForAdd} answered with no change since.
+   */
+  boolean addIfAbsent(Backup backup, boolean leaveBehind, long tailPlace) {
     if (size > sortedCount && newerThanSorted(backup)) {
       if (ids.get(backup.id()) >= 0) {
         return false;
@@ -752,7 +767,7 @@ final class ProjectShard {
       add(backup);
       return true;
     }
-    return appendNew(backup, true, leaveBehind);
+    return appendNew(backup, true, leaveBehind, tailPlace);
   }
 
   /** Adds a backup whose id is not in the shard. */
@@ -772,7 +787,7 @@ final class ProjectShard {
       usage.add(backup);
       noteIfReorganisationDue();
     } else {
-      appendNew(backup, false, false);
+      appendNew(backup, false, false, NO_PLACE);
     }
   }
 
@@ -781,8 +796,8 @@ final class ProjectShard {
    * behind the write lock with {@code leaveBehind}); with {@code ifAbsent}, returns false with
    * nothing changed when its id is in the shard.
    */
-  private boolean appendNew(Backup backup, boolean ifAbsent, boolean leaveBehind) {
-    int position = newRow(backup, ifAbsent);
+  private boolean appendNew(Backup backup, boolean ifAbsent, boolean leaveBehind, long tailPlace) {
+    int position = newRow(backup, ifAbsent, tailPlace);
     if (position < 0) {
       return false;
     }
@@ -859,9 +874,10 @@ final class ProjectShard {
    * position is worked out before anything changes, so that with {@code ifAbsent} the id's check and
    * insertion are one probe of the id table ({@link IdIndex#putIfAbsent}) and an id already in the
    * shard returns -1 with nothing changed; the row is stored at once, before any other use of the id
-   * table reads the key at that position.
+   * table reads the key at that position. A tail row takes {@code tailPlace} in the tail's order
+   * unless it is {@link #NO_PLACE}.
    */
-  private int newRow(Backup backup, boolean ifAbsent) {
+  private int newRow(Backup backup, boolean ifAbsent, long tailPlace) {
     boolean extendsSorted = size == sortedCount && newerThanSorted(backup);
     int position = extendsSorted ? size : peekFreeTailPosition();
     boolean takesFreePosition = !extendsSorted && position >= 0;
@@ -886,7 +902,11 @@ final class ProjectShard {
       occupy(position, backup);
     }
     if (!extendsSorted) {
-      tail.insert(position, backup, rowAt);
+      if (tailPlace == NO_PLACE) {
+        tail.insert(position, backup, rowAt);
+      } else {
+        tail.insertAt(tailPlace, position, backup);
+      }
     }
     return position;
   }
@@ -956,7 +976,7 @@ final class ProjectShard {
         buildEmpty(backups);
       } else {
         for (Backup backup : backups) {
-          newRow(backup, false);
+          newRow(backup, false, NO_PLACE);
         }
         indexAll(first, size, first == 0);
       }
@@ -984,7 +1004,7 @@ final class ProjectShard {
       SecondCore.run(() -> {
         for (int index = 0; index < sorted.length; index++) {
           Backup backup = sorted[index];
-          int position = newRow(backup, false);
+          int position = newRow(backup, false, NO_PLACE);
           if (position != index) {  // the texts were indexed at the array's indexes
             throw new IllegalStateException("backup " + backup.id() + " of an empty shard's sorted batch at "
                 + position + ", not " + index + ": the batch is not in row order or repeats an id");

@@ -52,12 +52,22 @@ final class TailOrder {
   }
 
   /**
-   * Where {@code row} goes in the order, or is, as a cursor: reads what {@link #insert} and {@link
-   * #remove} read to find its place, changing nothing (a change's read-ahead, under the read lock).
+   * Where {@code row} goes in the order, or is, as a cursor ({@link #END} past the last entry): reads
+   * what {@link #insert} and {@link #remove} read to find its place, changing nothing (a change's
+   * read-ahead, under the read lock).
    */
   long readAhead(Backup row, IntFunction<Backup> rowAt) {
     Instant created = row.createdAt();
     return order.seek(created.getEpochSecond(), created.getNano(), idKey(row.id()), idTie(row, rowAt));
+  }
+
+  /**
+   * {@link #insert}, at {@code place}: what {@link #readAhead} answered for {@code row} with no change
+   * to the order since.
+   */
+  void insertAt(long place, int position, Backup row) {
+    Instant created = row.createdAt();
+    order.insertAtCursor(place, created.getEpochSecond(), created.getNano(), idKey(row.id()), position);
   }
 
   /** Removes {@code position}, whose row is {@code row}. */

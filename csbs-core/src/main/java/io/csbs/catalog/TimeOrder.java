@@ -177,6 +177,14 @@ final class TimeOrder {
    * its key that {@code tie} puts before it.
    */
   void insert(long second, int nano, int key, int value, Tie tie) {
+    insertAtCursor(seek(second, nano, key, tie), second, nano, key, value);
+  }
+
+  /**
+   * {@link #insert(long, int, int, int, Tie)} at {@code at}, what {@link #seek(long, int, int, Tie)}
+   * answered for that entry with no change to the order since (a change that read ahead).
+   */
+  void insertAtCursor(long at, long second, int nano, int key, int value) {
     if (blockCount == 0) {
       seconds[0] = new long[16];
       nanos[0] = new int[16];
@@ -187,7 +195,6 @@ final class TimeOrder {
       lengths[0] = 0;
       blockCount = 1;
     }
-    long at = seek(second, nano, key, tie);
     if (at == END) {
       insertAt(blockCount - 1, lengths[blockCount - 1], second, nano, key, value);
     } else {
