@@ -432,11 +432,11 @@ final class IndexedCatalog implements BackupCatalog {
         }
         throw e;
       }
-      // the duplicate check and the id's insertion are one probe of the id table: nothing changes
-      // before a duplicate is refused
       // the place read ahead in the tail's order holds if no other change took the lock in between
       // (the count turned odd once since, at this hold's start); else the add finds it again
       long tailPlace = shard.lock.stamp() == ahead.stamp + 1 ? ahead.place : ProjectShard.NO_PLACE;
+      // the duplicate check and the id's insertion are one probe of the id table: nothing changes
+      // before a duplicate is refused (an id taken since the read-ahead)
       if (!shard.addIfAbsent(backup, true, tailPlace)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
@@ -723,12 +723,6 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
-  /**
-   * A backup's current version and its row's position, found under a lock of its shard. A change
-   * finds it under the read lock, works out what it will do beside the readers, and under the write
-   * lock only checks that the row still holds that very instance ({@link #again}); if it does not (a
-   * change or a reorganisation came in between), it finds the backup again.
-   */
   /** What an add read ahead under the read lock: the lock's count then and {@link ProjectShard#readAheadForAdd}'s answer. */
   private static final class ReadAhead {
     final long stamp;
@@ -740,6 +734,12 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
+  /**
+   * A backup's current version and its row's position, found under a lock of its shard. A change
+   * finds it under the read lock, works out what it will do beside the readers, and under the write
+   * lock only checks that the row still holds that very instance ({@link #again}); if it does not (a
+   * change or a reorganisation came in between), it finds the backup again.
+   */
   private static final class Current {
     final int position;
     final Backup backup;

@@ -62,6 +62,9 @@ import java.util.function.IntConsumer;
  * that only some searches read (the postings of fields and tags, the tag sets, names, servers and
  * running jobs) right after it lets go of the lock: the searches that read those wait for that
  * ({@link #updatesBehindBy}), the default list and the searches by status and time only for the hold.
+ * Before the hold, under the read lock, the change reads what the hold will read ({@link
+ * #readAheadForAdd}, {@link #readAheadForRemoval}; a transition works out its next version there), so
+ * that the hold finds it in cache.
  */
 final class ProjectShard {
   /** The row order: creation time, then id; the default sort is its reverse. */
