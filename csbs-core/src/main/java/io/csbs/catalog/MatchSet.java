@@ -99,6 +99,11 @@ final class MatchSet implements Positions {
     return isDense() ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, cardinality()));
   }
 
+  /** Whether this set reads {@code bits}' words, as the windows {@link PositionBits#window} makes do. */
+  boolean windowOf(PositionBits bits) {
+    return words != null && words == bits.words();
+  }
+
   @Override
   public int cardinality() {
     if (cardinality < 0) {

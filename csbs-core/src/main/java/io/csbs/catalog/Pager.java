@@ -355,7 +355,9 @@ final class Pager {
         return NONE;
       }
       int sorted = shard.sortedCount();
-      int matches = set.countIn(sorted, shard.size());
+      // every live row matches (the default list): the tail's matches are its rows, which its order
+      // lists, so its words need no count (a tail of 100,000 rows took the first page 1.5 us to count)
+      int matches = shard.isLiveSet(set) ? tailRows : set.countIn(sorted, shard.size());
       if (matches == 0) {
         return NONE;
       }

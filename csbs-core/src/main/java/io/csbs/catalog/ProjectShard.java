@@ -322,6 +322,14 @@ final class ProjectShard {
     return live.window(firstLiveWord(), Bits.wordsFor(size), liveCount);
   }
 
+  /**
+   * Whether {@code set} is {@link #liveSet()} (every live row) of this state: a window of the live bits
+   * as many as the live rows. Then its rows in the tail are the tail's order's entries, uncounted.
+   */
+  boolean isLiveSet(Positions set) {
+    return set instanceof MatchSet && ((MatchSet) set).windowOf(live) && set.cardinality() == liveCount;
+  }
+
   /** The rows in {@code status}; counted by the shard, like {@link #liveSet()}. */
   MatchSet statusSet(BackupStatus status) {
     return statusBits[status.ordinal()].window(firstLiveWord(), Bits.wordsFor(size), statusCounts[status.ordinal()]);
