@@ -750,25 +750,13 @@ final class ProjectShard {
    * late backup (and a new one while no tail exists) checks its id and puts it in one probe of the
    * id table ({@link IdIndex#putIfAbsent}), at the position it is about to take; a new backup while
    * a tail exists moves a tail row first, which changes the id table, so it looks its id up before.
-   */
-  boolean addIfAbsent(Backup backup) {
-    return addIfAbsent(backup, false);
-  }
-
-  /**
-   * {@link #addIfAbsent(Backup)}; with {@code leaveBehind}, a backup that takes a new row or a free
-   * tail position is put in the indexes of fields, tags and texts after the write lock (see {@link
-   * #updatesBehindBy}): the caller makes that with {@link #makeUpdatesBehind()} right after it lets
-   * go of the lock. (A new backup that moves a tail row does it all at once: the row it moves out
-   * of the way takes another position, which the names' index reads names from.)
-   */
-  boolean addIfAbsent(Backup backup, boolean leaveBehind) {
-    return addIfAbsent(backup, leaveBehind, NO_PLACE);
-  }
-
-  /**
-   * {@link #addIfAbsent(Backup, boolean)}; a late backup takes {@code tailPlace} in the tail's order
-   * unless it is {@link #NO_PLACE}: what {@link #readAheadForAdd} answered with no change since.
+   * With {@code leaveBehind}, a backup that takes a new row or a free tail position is put in the
+   * indexes of fields, tags and texts after the write lock (see {@link #updatesBehindBy}): the caller
+   * makes that with {@link #makeUpdatesBehind()} right after it lets go of the lock. (A new backup
+   * that moves a tail row does it all at once: the row it moves out of the way takes another
+   * position, which the names' index reads names from.) A late backup takes {@code tailPlace} in the
+   * tail's order unless it is {@link #NO_PLACE}: what {@link #readAheadForAdd} answered with no
+   * change since.
    */
   boolean addIfAbsent(Backup backup, boolean leaveBehind, long tailPlace) {
     if (size > sortedCount && newerThanSorted(backup)) {
