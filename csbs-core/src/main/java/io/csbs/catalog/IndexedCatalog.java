@@ -164,6 +164,11 @@ final class IndexedCatalog implements BackupCatalog {
     return inspect(projectId, ProjectShard::bitmapWords, 0L);
   }
 
+  /** What of the project's shard's counters disagrees with its bitmaps, or null ({@link ProjectShard#countersAgainstBits()}). */
+  String countersAgainstBits(String projectId) {
+    return inspect(projectId, ProjectShard::countersAgainstBits, null);
+  }
+
   /** How many rows the project's shard holds out of order, in its tail; 0 for a project without one. */
   int tailRows(String projectId) {
     return inspect(projectId, s -> s.size() - s.sortedCount(), 0);

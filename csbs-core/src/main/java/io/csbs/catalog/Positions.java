@@ -122,6 +122,11 @@ interface Positions {
       this.above = new CursorHeap(sets.length);
     }
 
+    /** The sets, not to be changed. */
+    MatchSet[] sets() {
+      return sets;
+    }
+
     @Override
     public boolean contains(int position) {
       for (MatchSet set : sets) {

@@ -1,6 +1,7 @@
 package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
@@ -131,6 +132,8 @@ class LayoutDifferentialTest {
         known.add(fresh);
         clock.advance(Duration.ofMinutes(random.nextInt(120)));
       }
+      String countersWrong = indexed.countersAgainstBits(project);
+      assertNull(countersWrong, () -> at + ": " + countersWrong);
     }
     walkAllPagesByMarker(reference, indexed, project, queries, context);
     if (expectReorganisations) {
