@@ -206,13 +206,14 @@ final class MatchSet implements Positions {
       int index = at >= 0 ? at : -at - 1;
       return index < length ? ints[index] : -1;
     }
-    int w = Math.max(0, position) >>> 6;
+    int start = Math.max(0, position);
+    int w = start >>> 6;
     long bits;
     if (w < fromWord) {
       w = fromWord;
       bits = word(w);
     } else {
-      bits = word(w) & (-1L << position);
+      bits = word(w) & (-1L << start);
     }
     while (w < toWord) {
       if (bits != 0) {
@@ -222,6 +223,38 @@ final class MatchSet implements Positions {
       bits = word(w);
     }
     return -1;
+  }
+
+  /**
+   * Gives {@code action} each position at or above {@code from}, in ascending order: a sorted array
+   * read on from one search, a bitmap a word at a time (not a search or a scan for each position, as
+   * {@link #next} would be).
+   */
+  @Override
+  public void forEachFrom(int from, java.util.function.IntConsumer action) {
+    if (!isDense()) {
+      for (int i = lowerIndex(Math.max(0, from)); i < length; i++) {
+        action.accept(ints[i]);
+      }
+      return;
+    }
+    int start = Math.max(0, from);
+    int w = start >>> 6;
+    long bits;
+    if (w < fromWord) {
+      w = fromWord;
+      bits = word(w);
+    } else {
+      bits = word(w) & (-1L << start);
+    }
+    while (w < toWord) {
+      while (bits != 0) {
+        action.accept((w << 6) + Long.numberOfTrailingZeros(bits));
+        bits &= bits - 1;
+      }
+      w++;
+      bits = word(w);
+    }
   }
 
   /** The positions of this set in {@code [from, to)}. */

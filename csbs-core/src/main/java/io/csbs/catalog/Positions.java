@@ -137,6 +137,14 @@ interface Positions {
       return false;
     }
 
+    /** Each set's positions in turn: no heap, as the order is the caller's (a walk in order costs a heap step each). */
+    @Override
+    public void forEachFrom(int from, java.util.function.IntConsumer action) {
+      for (MatchSet set : sets) {
+        set.forEachFrom(from, action);
+      }
+    }
+
     /** A test of each set, until one holds the position: at most the sum of their costs. */
     @Override
     public double containsCost() {

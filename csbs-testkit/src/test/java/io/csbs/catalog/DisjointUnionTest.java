@@ -10,7 +10,8 @@ import org.junit.jupiter.api.RepeatedTest;
 /**
  * {@link Positions#disjointUnion} answers like the sorted set of all its sets' positions: walks
  * down and up (as pages newest and oldest first read), jumps either way, skips, counts and lookups
- * in any order, over a few sets (states) or hundreds (tag sets), sparse or dense. Replay with
+ * in any order, each position from a point on (a set alone in ascending order), over a few sets
+ * (states) or hundreds (tag sets), sparse or dense. Replay with
  * {@code -Dcsbs.seed=N}.
  */
 class DisjointUnionTest {
@@ -48,7 +49,7 @@ class DisjointUnionTest {
       boolean down = random.nextBoolean();
       for (int step = 0; step < 400; step++) {
         String where = "seed " + seed + " step " + step + " at " + at;
-        int choice = random.nextInt(20);
+        int choice = random.nextInt(21);
         if (choice == 0) {
           at = random.nextInt(bound + 2) - 1;  // a jump either way
         } else if (choice == 1) {
@@ -61,6 +62,18 @@ class DisjointUnionTest {
           int probe = random.nextInt(bound + 1);
           assertEquals(expected.contains(probe), union.contains(probe), where);
         } else if (choice == 4) {
+          int from = random.nextInt(bound + 3) - 1;
+          java.util.List<Integer> got = new java.util.ArrayList<>();
+          union.forEachFrom(from, got::add);
+          got.sort(null);
+          assertEquals(walkUp(expected, from), got, where + " forEachFrom " + from);
+          // one set on its own, in a window that may leave out its first words: ascending, as next gives them
+          int i = random.nextInt(setCount);
+          MatchSet window = MatchSet.of(postings[i], random.nextInt(Math.max(1, bound >>> 6) + 1));
+          java.util.List<Integer> ofOne = new java.util.ArrayList<>();
+          window.forEachFrom(from, ofOne::add);
+          assertEquals(walkUp(window, from), ofOne, where + " set " + i + " forEachFrom " + from);
+        } else if (choice == 5) {
           long skip = random.nextInt(10);
           int got = down ? union.previousSkipping(at, skip) : union.nextSkipping(at, skip);
           int want = down ? expected.previousSkipping(at, skip) : expected.nextSkipping(at, skip);
@@ -75,5 +88,14 @@ class DisjointUnionTest {
         }
       }
     });
+  }
+
+  /** The positions of {@code set} at or above {@code from}, by {@link MatchSet#next}. */
+  private static java.util.List<Integer> walkUp(MatchSet set, int from) {
+    java.util.List<Integer> positions = new java.util.ArrayList<>();
+    for (int position = set.next(from); position >= 0; position = set.next(position + 1)) {
+      positions.add(position);
+    }
+    return positions;
   }
 }
