@@ -290,6 +290,9 @@ final class MatchSet implements Positions {
 
   /** The index of the first sparse position not below {@code position}. */
   private int lowerIndex(int position) {
+    if (length == 0 || ints[length - 1] < position) {
+      return length;  // past the last: the end of a shard's rows, or its tail's start for a set without late rows
+    }
     int at = Arrays.binarySearch(ints, 0, length, position);
     return at >= 0 ? at : -at - 1;
   }

@@ -369,7 +369,7 @@ final class Pager {
       double collectCost = (dense ? tailRows / 32.0 : 0) + 4.0 * matches
           + 4.0 * Math.min(matches, wanted) * (32 - Integer.numberOfLeadingZeros(matches));
       if (collectCost < walkCost) {
-        return collected(shard, set, descending, after, matches);
+        return collected(shard, set, descending, after, matches, wanted);
       }
       long start;
       if (after == null) {
@@ -392,16 +392,43 @@ final class Pager {
       return stream;
     }
 
-    private static TailStream collected(ProjectShard shard, Positions set, boolean descending, After after, int matches) {
+    /**
+     * The set's tail matches eligible after the marker, as a heap of the walk's order. A page takes
+     * at most {@code wanted} of them: when there are more, only the first {@code wanted} of the walk
+     * are kept, in a bounded heap whose top is the last of them, so that each other match costs one
+     * comparison with that top (its row's creation time read once) rather than a place in a heap of
+     * them all (two comparisons each, reading two rows' times: a fifth of a two-tag search's time
+     * beside an import, its tail holding hundreds of matches).
+     */
+    private static TailStream collected(
+        ProjectShard shard, Positions set, boolean descending, After after, int matches, long wanted) {
       Comparator<Backup> walk = descending ? NEWEST_FIRST : OLDEST_FIRST;
-      Backup[] heap = new Backup[matches];
+      int keep = (int) Math.max(1, Math.min(wanted, matches));
+      Backup[] heap = new Backup[keep];
       int[] n = {0};
-      set.forEachFrom(shard.sortedCount(), position -> {
-        Backup backup = shard.row(position);
-        if (eligible(walk, backup, after)) {
-          heap[n[0]++] = backup;
-        }
-      });
+      if (keep == matches) {
+        set.forEachFrom(shard.sortedCount(), position -> {
+          Backup backup = shard.row(position);
+          if (eligible(walk, backup, after)) {
+            heap[n[0]++] = backup;
+          }
+        });
+      } else {
+        Comparator<Backup> lastOnTop = descending ? OLDEST_FIRST : NEWEST_FIRST;
+        set.forEachFrom(shard.sortedCount(), position -> {
+          Backup backup = shard.row(position);
+          if (!eligible(walk, backup, after)) {
+            return;
+          }
+          if (n[0] < keep) {
+            heap[n[0]] = backup;
+            siftUp(heap, n[0]++, lastOnTop);
+          } else if (walk.compare(backup, heap[0]) < 0) {
+            heap[0] = backup;
+            siftDown(heap, 0, keep, lastOnTop);
+          }
+        });
+      }
       for (int i = n[0] / 2 - 1; i >= 0; i--) {
         siftDown(heap, i, n[0], walk);
       }
@@ -469,6 +496,19 @@ final class Pager {
       while (cursor != TailOrder.END && !set.contains(order.at(cursor))) {
         cursor = descending ? order.previous(cursor) : order.next(cursor);
       }
+    }
+
+    private static void siftUp(Backup[] heap, int at, Comparator<Backup> order) {
+      Backup moving = heap[at];
+      while (at > 0) {
+        int parent = (at - 1) / 2;
+        if (order.compare(heap[parent], moving) <= 0) {
+          break;
+        }
+        heap[at] = heap[parent];
+        at = parent;
+      }
+      heap[at] = moving;
     }
 
     private static void siftDown(Backup[] heap, int at, int size, Comparator<Backup> walk) {
