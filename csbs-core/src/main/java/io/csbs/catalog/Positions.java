@@ -54,7 +54,16 @@ interface Positions {
    * or the tag sets that hold every tag of a search.
    */
   static Positions disjointUnion(MatchSet[] sets, int cardinality) {
-    return new DisjointUnion(sets, cardinality);
+    return new DisjointUnion(sets, cardinality, null, Double.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #disjointUnion(MatchSet[], int)}, whose membership {@code member} also decides, at
+   * {@code memberCost} (see {@link #containsCost()}): the tag sets of a search hold a row exactly when
+   * it has each of the search's tags, a test of a few postings where the sets would take a search each.
+   */
+  static Positions disjointUnion(MatchSet[] sets, int cardinality, java.util.function.IntPredicate member, double memberCost) {
+    return new DisjointUnion(sets, cardinality, member, memberCost);
   }
 
   /**
@@ -115,11 +124,19 @@ interface Positions {
     private int belowOf = -1;
     private int aboveOf = -1;
 
-    DisjointUnion(MatchSet[] sets, int cardinality) {
+    /** Decides membership as the sets do, or null; used when cheaper than testing each set. */
+    private final java.util.function.IntPredicate member;
+    private final double memberCost;
+    /** The sum of the sets' costs, once asked. */
+    private double setsCost = -1;
+
+    DisjointUnion(MatchSet[] sets, int cardinality, java.util.function.IntPredicate member, double memberCost) {
       super(cardinality);
       this.sets = sets;
       this.below = new CursorHeap(sets.length);
       this.above = new CursorHeap(sets.length);
+      this.member = member;
+      this.memberCost = memberCost;
     }
 
     /** The sets, not to be changed. */
@@ -129,6 +146,9 @@ interface Positions {
 
     @Override
     public boolean contains(int position) {
+      if (member != null && memberCost < setsCost()) {
+        return member.test(position);
+      }
       for (MatchSet set : sets) {
         if (set.contains(position)) {
           return true;
@@ -145,14 +165,22 @@ interface Positions {
       }
     }
 
-    /** A test of each set, until one holds the position: at most the sum of their costs. */
+    /** The cheaper of the membership test, if any, and a test of each set until one holds the position. */
     @Override
     public double containsCost() {
-      double cost = 0;
-      for (MatchSet set : sets) {
-        cost += set.containsCost();
+      return member == null ? setsCost() : Math.min(memberCost, setsCost());
+    }
+
+    /** A test of each set, until one holds the position: at most the sum of their costs. */
+    private double setsCost() {
+      if (setsCost < 0) {
+        double cost = 0;
+        for (MatchSet set : sets) {
+          cost += set.containsCost();
+        }
+        setsCost = cost;
       }
-      return cost;
+      return setsCost;
     }
 
     @Override

@@ -43,7 +43,10 @@ class DisjointUnionTest {
         sets[i] = MatchSet.of(postings[i]);
       }
       MatchSet expected = MatchSet.sparse(Arrays.copyOf(all, count), count);
-      Positions union = Positions.disjointUnion(sets, count);
+      // a membership test given beside the sets (the tag sets' test of a row's tags) answers as they
+      // do, and decides when cheaper; here the sorted union's own, at a random cost
+      Positions union = random.nextBoolean() ? Positions.disjointUnion(sets, count)
+          : Positions.disjointUnion(sets, count, expected::contains, random.nextInt(3) == 0 ? 1e9 : random.nextInt(4));
       assertEquals(count, union.cardinality());
       int at = random.nextBoolean() ? Integer.MAX_VALUE - 1 : random.nextInt(bound + 2) - 1;
       boolean down = random.nextBoolean();

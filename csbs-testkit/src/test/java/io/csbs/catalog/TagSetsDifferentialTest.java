@@ -9,6 +9,7 @@ import io.csbs.backup.TagUpdate;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
 import io.csbs.query.Sort;
@@ -99,6 +100,73 @@ class TagSetsDifferentialTest {
         }
       }
       check(indexed, reference, project, queries(random, reference, project, values), "seed " + seed + " at the end");
+    });
+  }
+
+  /**
+   * A tail of thousands of late backups that no reorganisation sorts in (the catalog's slack is
+   * larger than the test), whose tags come from a few lists: a page of tag criteria then walks the tail's
+   * order testing each late row's tags (cheaper than a search in each tag set, or a heap of every
+   * late match), and must read what the plain scan does, newest or oldest first, from any offset.
+   */
+  @RepeatedTest(10)
+  void aLongTailOfLateBackupsReadsLikeAPlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      SplittableRandom random = new SplittableRandom(seed);
+      BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(3 + random.nextInt(20)).build();
+      FakeClock clock = FakeClock.at(generator.end());
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 1_000_000);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      String project = BackupGenerator.projectId(0);
+      // tags from a few lists of a small vocabulary: a pair of tags is in several lists (tag sets)
+      List<List<Tag>> lists = new ArrayList<>();
+      for (int i = 5 + random.nextInt(40); i > 0; i--) {
+        lists.add(randomTags(random, 2 + random.nextInt(2)));
+      }
+      List<Backup> initial = new ArrayList<>();
+      for (Backup backup : generator.backups(500 + random.nextInt(1000))) {
+        initial.add(backup.toBuilder().tags(lists.get(random.nextInt(lists.size()))).build());
+      }
+      indexed.addAll(initial);
+      reference.addAll(initial);
+      int late = 1000 + random.nextInt(2000);
+      for (int i = 0; i < late; i++) {
+        Backup copy = initial.get(random.nextInt(initial.size())).toBuilder().id("late-" + i).version(1)
+            .tags(lists.get(random.nextInt(lists.size()))).build();
+        indexed.add(copy);
+        reference.add(copy);
+      }
+      assertEquals(0, indexed.reorganisations(project), "seed " + seed + ": the tail must stay");
+      String at = "seed " + seed + ", " + late + " late";
+      check(indexed, reference, project, queries(random, reference, project, 3), at);
+      // two or three tags of one list, in several lists: pages by offset, then page after page by marker
+      Sort oldestFirst = Sort.by(SortKey.asc(SortField.CREATED_AT));
+      for (int q = 0; q < 30; q++) {
+        List<Tag> tags = new ArrayList<>(lists.get(random.nextInt(lists.size())));
+        if (tags.size() < 2) {
+          continue;
+        }
+        java.util.Collections.shuffle(tags, new java.util.Random(random.nextLong()));
+        List<BackupPredicate> pairs = new ArrayList<>();
+        for (Tag tag : tags.subList(0, Math.min(tags.size(), 2 + random.nextInt(2)))) {
+          pairs.add(Predicates.tag(tag.key(), tag.value()));
+        }
+        Query.Builder builder = Query.builder().where(Predicates.and(pairs)).limit(new int[] {1, 20, 50}[random.nextInt(3)]);
+        if (random.nextBoolean()) {
+          builder.sort(oldestFirst);
+        }
+        Query query = builder.offset(random.nextInt(4) == 0 ? random.nextInt(200) : 0).build();
+        assertEquals(reference.query(project, query), indexed.query(project, query), at + ": " + query);
+        query = query.toBuilder().offset(0).build();
+        for (int pages = 0; pages < 20; pages++) {
+          Page expected = reference.query(project, query);
+          assertEquals(expected, indexed.query(project, query), at + ", page " + pages + " of " + query);
+          if (expected.nextMarker().isEmpty()) {
+            break;
+          }
+          query = query.after(expected.nextMarker().get());
+        }
+      }
     });
   }
 
