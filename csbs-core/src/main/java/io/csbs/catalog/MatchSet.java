@@ -137,6 +137,12 @@ final class MatchSet implements Positions {
     return w >= fromWord && w < toWord ? words[w - base] : 0L;
   }
 
+  /** {@link #word} {@code w} without its positions below {@code start} (a walk up starting there). */
+  private long wordFrom(int w, int start) {
+    long bits = word(w);
+    return w == start >>> 6 ? bits & (-1L << start) : bits;
+  }
+
   @Override
   public int countIn(int from, int to) {
     if (from >= to) {
@@ -207,14 +213,8 @@ final class MatchSet implements Positions {
       return index < length ? ints[index] : -1;
     }
     int start = Math.max(0, position);
-    int w = start >>> 6;
-    long bits;
-    if (w < fromWord) {
-      w = fromWord;
-      bits = word(w);
-    } else {
-      bits = word(w) & (-1L << start);
-    }
+    int w = Math.max(fromWord, start >>> 6);
+    long bits = wordFrom(w, start);
     while (w < toWord) {
       if (bits != 0) {
         return (w << 6) + Long.numberOfTrailingZeros(bits);
@@ -239,14 +239,8 @@ final class MatchSet implements Positions {
       return;
     }
     int start = Math.max(0, from);
-    int w = start >>> 6;
-    long bits;
-    if (w < fromWord) {
-      w = fromWord;
-      bits = word(w);
-    } else {
-      bits = word(w) & (-1L << start);
-    }
+    int w = Math.max(fromWord, start >>> 6);
+    long bits = wordFrom(w, start);
     while (w < toWord) {
       while (bits != 0) {
         action.accept((w << 6) + Long.numberOfTrailingZeros(bits));
