@@ -96,7 +96,12 @@ final class MatchSet implements Positions {
   /** A bit's test in a bitmap; a binary search of the positions in a sorted array. */
   @Override
   public double containsCost() {
-    return isDense() ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, cardinality()));
+    return containsCost(isDense(), cardinality());
+  }
+
+  /** {@link #containsCost()} of a set of {@code count} positions, a bitmap when {@code dense}. */
+  static double containsCost(boolean dense, int count) {
+    return dense ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, count));
   }
 
   /** Whether this set reads {@code bits}' words, as the windows {@link PositionBits#window} makes do. */

@@ -405,33 +405,24 @@ final class Pager {
       Comparator<Backup> walk = descending ? NEWEST_FIRST : OLDEST_FIRST;
       int keep = (int) Math.max(1, Math.min(wanted, matches));
       Backup[] heap = new Backup[keep];
+      Comparator<Backup> lastOnTop = descending ? OLDEST_FIRST : NEWEST_FIRST;
       int[] n = {0};
-      if (keep == matches) {
-        set.forEachFrom(shard.sortedCount(), position -> {
-          Backup backup = shard.row(position);
-          if (eligible(walk, backup, after)) {
-            heap[n[0]++] = backup;
+      set.forEachFrom(shard.sortedCount(), position -> {
+        Backup backup = shard.row(position);
+        if (!eligible(walk, backup, after)) {
+          return;
+        }
+        if (n[0] < keep) {
+          heap[n[0]++] = backup;
+          if (n[0] == keep && keep < matches) {
+            heapify(heap, keep, lastOnTop);  // more may come: the last kept on top, to compare them with
           }
-        });
-      } else {
-        Comparator<Backup> lastOnTop = descending ? OLDEST_FIRST : NEWEST_FIRST;
-        set.forEachFrom(shard.sortedCount(), position -> {
-          Backup backup = shard.row(position);
-          if (!eligible(walk, backup, after)) {
-            return;
-          }
-          if (n[0] < keep) {
-            heap[n[0]] = backup;
-            siftUp(heap, n[0]++, lastOnTop);
-          } else if (walk.compare(backup, heap[0]) < 0) {
-            heap[0] = backup;
-            siftDown(heap, 0, keep, lastOnTop);
-          }
-        });
-      }
-      for (int i = n[0] / 2 - 1; i >= 0; i--) {
-        siftDown(heap, i, n[0], walk);
-      }
+        } else if (walk.compare(backup, heap[0]) < 0) {
+          heap[0] = backup;
+          siftDown(heap, 0, keep, lastOnTop);
+        }
+      });
+      heapify(heap, n[0], walk);
       return new TailStream(shard, set, null, descending, TailOrder.END, heap, n[0]);
     }
 
@@ -498,17 +489,10 @@ final class Pager {
       }
     }
 
-    private static void siftUp(Backup[] heap, int at, Comparator<Backup> order) {
-      Backup moving = heap[at];
-      while (at > 0) {
-        int parent = (at - 1) / 2;
-        if (order.compare(heap[parent], moving) <= 0) {
-          break;
-        }
-        heap[at] = heap[parent];
-        at = parent;
+    private static void heapify(Backup[] heap, int size, Comparator<Backup> order) {
+      for (int i = size / 2 - 1; i >= 0; i--) {
+        siftDown(heap, i, size, order);
       }
-      heap[at] = moving;
     }
 
     private static void siftDown(Backup[] heap, int at, int size, Comparator<Backup> walk) {

@@ -633,7 +633,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
       for (TagValueNode leaf : leaves) {
         Postings postings = leaf.postings;
         if (postings != null) {
-          cost += postings.isDense() ? 1 : 2 + 32 - Integer.numberOfLeadingZeros(Math.max(1, postings.count()));
+          cost += MatchSet.containsCost(postings.isDense(), postings.count());
         }
       }
       return cost;

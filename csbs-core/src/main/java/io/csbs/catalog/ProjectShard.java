@@ -329,45 +329,38 @@ final class ProjectShard {
   }
 
   /**
-   * Whether {@code set} is {@link #liveSet()} (every live row) of this state: a window of the live bits
-   * as many as the live rows. Then its rows in the tail are the tail's order's entries, uncounted.
-   */
-  boolean isLiveSet(Positions set) {
-    return set instanceof MatchSet && ((MatchSet) set).windowOf(live) && set.cardinality() == liveCount;
-  }
-
-  /**
    * How many of {@code set}'s positions are tail rows (from {@link #sortedCount()}): for every live
-   * row or a union of whole states, from the shard's counters; else counted in the set's words.
+   * row, a whole state or a union of whole states, from the shard's counters; else counted in the
+   * set's words.
    */
   int matchesInTail(Positions set) {
-    if (isLiveSet(set)) {
-      return tail.size();  // the tail's order lists its live rows
-    }
     if (set instanceof MatchSet) {
-      int count = tailCountOfState((MatchSet) set);
+      int count = countedTailRows((MatchSet) set);
       if (count >= 0) {
         return count;
       }
     } else if (set instanceof Positions.DisjointUnion) {
       int count = 0;
       for (MatchSet part : ((Positions.DisjointUnion) set).sets()) {
-        int partCount = tailCountOfState(part);
+        int partCount = countedTailRows(part);
         if (partCount < 0) {
-          count = -1;
-          break;
+          return set.countIn(sortedCount, size);
         }
         count += partCount;
       }
-      if (count >= 0) {
-        return count;
-      }
+      return count;
     }
     return set.countIn(sortedCount, size);
   }
 
-  /** The tail rows of {@code set} if it is a whole state's {@link #statusSet}, else -1. */
-  private int tailCountOfState(MatchSet set) {
+  /**
+   * The tail rows of {@code set} if it is {@link #liveSet()} (the tail's order lists them) or a whole
+   * state's {@link #statusSet} of this state (a window of its bits as many as its rows), else -1.
+   */
+  private int countedTailRows(MatchSet set) {
+    if (set.windowOf(live)) {
+      return set.cardinality() == liveCount ? tail.size() : -1;
+    }
     for (int s = 0; s < statusBits.length; s++) {
       if (set.windowOf(statusBits[s])) {
         return set.cardinality() == statusCounts[s] ? tailStatusCounts[s] : -1;
