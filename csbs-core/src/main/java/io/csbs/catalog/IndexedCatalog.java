@@ -407,7 +407,11 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   private ProjectShard shardFor(String projectId) {
-    return shards.computeIfAbsent(projectId, p -> new ProjectShard(p, minRebuildSlack, pauseFactor, nanoTime));
+    // a get first: the shard is almost always there, and computeIfAbsent's lambda (it captures this)
+    // would be made, an allocation, for every change
+    ProjectShard shard = shards.get(projectId);
+    return shard != null ? shard
+        : shards.computeIfAbsent(projectId, p -> new ProjectShard(p, minRebuildSlack, pauseFactor, nanoTime));
   }
 
   @Override
@@ -418,8 +422,19 @@ final class IndexedCatalog implements BackupCatalog {
     // what the add reads is read first under the read lock, beside the searches that read without
     // it, so that the write lock, which those wait for, is held for the writes (a taken id is refused
     // here: that is all it reads)
-    ReadAhead ahead = underReadLock(shard, () -> new ReadAhead(shard.lock.stamp(), shard.readAheadForAdd(backup)));
-    if (ahead.place == ProjectShard.ID_TAKEN) {
+    // (the lock taken here rather than through underReadLock: its lambda and a pair for the answer
+    // were two allocations an add, young garbage that brings G1's pauses closer together)
+    Lock readLock = shard.lock.readLock();
+    lockForReading(shard);
+    long stampAhead;
+    long placeAhead;
+    try {
+      stampAhead = shard.lock.stamp();
+      placeAhead = shard.readAheadForAdd(backup);
+    } finally {
+      readLock.unlock();
+    }
+    if (placeAhead == ProjectShard.ID_TAKEN) {
       throw new DuplicateBackupException(backup.projectId(), backup.id());
     }
     betweenSteps();
@@ -439,7 +454,7 @@ final class IndexedCatalog implements BackupCatalog {
       }
       // the place read ahead in the tail's order holds if no other change took the lock in between
       // (the count turned odd once since, at this hold's start); else the add finds it again
-      long tailPlace = shard.lock.stamp() == ahead.stamp + 1 ? ahead.place : ProjectShard.NO_PLACE;
+      long tailPlace = shard.lock.stamp() == stampAhead + 1 ? placeAhead : ProjectShard.NO_PLACE;
       // the duplicate check and the id's insertion are one probe of the id table: nothing changes
       // before a duplicate is refused (an id taken since the read-ahead)
       if (!shard.addIfAbsent(backup, true, tailPlace)) {
@@ -728,16 +743,6 @@ final class IndexedCatalog implements BackupCatalog {
     }
   }
 
-  /** What an add read ahead under the read lock: the lock's count then and {@link ProjectShard#readAheadForAdd}'s answer. */
-  private static final class ReadAhead {
-    final long stamp;
-    final long place;
-
-    ReadAhead(long stamp, long place) {
-      this.stamp = stamp;
-      this.place = place;
-    }
-  }
 
   /**
    * A backup's current version and its row's position, found under a lock of its shard. A change

@@ -1885,7 +1885,9 @@ final class ProjectShard {
         postingsOf(attributes.get(attribute), value).add(position, rowsInUse);
       }
     }
-    for (Tag tag : backup.tags()) {
+    List<Tag> backupTags = backup.tags();
+    for (int i = 0; i < backupTags.size(); i++) {  // by index: an iterator is an allocation a backup
+      Tag tag = backupTags.get(i);
       TagKey tagKey = tags.get(tag.key());
       if (tagKey == null) {
         tagKey = tags.computeIfAbsent(tag.key(), k -> new TagKey());
@@ -1895,7 +1897,7 @@ final class ProjectShard {
       tagKey.rows.add(position, rowsInUse);
       postingsOf(tagKey.values, tag.value()).add(position, rowsInUse);
     }
-    tagSets.add(position, backup.tags(), rowsInUse);
+    tagSets.add(position, backupTags, rowsInUse);
   }
 
   private void trimTexts(boolean wholeShard) {
@@ -1947,7 +1949,9 @@ final class ProjectShard {
         }
       }
     }
-    for (Tag tag : backup.tags()) {
+    List<Tag> backupTags = backup.tags();
+    for (int i = 0; i < backupTags.size(); i++) {  // by index: an iterator is an allocation a backup
+      Tag tag = backupTags.get(i);
       TagKey tagKey = tags.get(tag.key());
       if (tagKey != null) {
         unindex(tagKey.rows, position);

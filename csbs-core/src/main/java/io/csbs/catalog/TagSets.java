@@ -59,6 +59,13 @@ final class TagSets {
   /** The rows the shard had when the index turned itself off; 0 while it is on. */
   private long disabledAtRows;
   /**
+   * Room for a key's slots and chars, kept from one {@link #key} to the next (two arrays an add
+   * otherwise): the index changes on one thread at a time, the writer under the shard's write lock
+   * or making its updates behind it, or the one building a shard.
+   */
+  private int[] slots = new int[16];
+  private char[] keyChars = new char[32];
+  /**
    * While a batch of rows is added (a bulk load, a reorganisation's build), the index decides whether
    * to turn itself off at the end ({@link #endBatch}), on every row of the batch, not on a prefix:
    * a bulk load in creation order starts with one backup of each server after another, whose sets
@@ -143,7 +150,7 @@ final class TagSets {
       return;
     }
     TagSet set;
-    if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
+    if (lastSet != null && sameTags(tags, lastTags)) {
       set = lastSet;
     } else {
       String key = key(tags);
@@ -168,7 +175,7 @@ final class TagSets {
     }
     TagSet set;
     String key = null;
-    if (lastSet != null && (tags == lastTags || tags.equals(lastTags))) {
+    if (lastSet != null && sameTags(tags, lastTags)) {
       set = lastSet;
     } else {
       key = key(tags);  // null: a tag no set has
@@ -239,19 +246,38 @@ final class TagSets {
    * backup at a million backups of 14,000 sets.
    */
   private String key(List<Tag> tags) {
-    int[] slots = new int[tags.size()];
-    for (int i = 0; i < slots.length; i++) {
+    int count = tags.size();
+    if (slots.length < count) {
+      slots = new int[Math.max(count, 2 * slots.length)];
+      keyChars = new char[2 * slots.length];
+    }
+    for (int i = 0; i < count; i++) {
       slots[i] = setsWithTag.slot(tags.get(i).key(), tags.get(i).value());
       if (slots[i] < 0) {
         return null;
       }
     }
-    Arrays.sort(slots);
-    char[] key = new char[2 * slots.length];
-    for (int i = 0; i < slots.length; i++) {
-      key[2 * i] = (char) (slots[i] >>> 16);
-      key[2 * i + 1] = (char) slots[i];
+    Arrays.sort(slots, 0, count);
+    for (int i = 0; i < count; i++) {
+      keyChars[2 * i] = (char) (slots[i] >>> 16);
+      keyChars[2 * i + 1] = (char) slots[i];
     }
-    return new String(key);
+    return new String(keyChars, 0, 2 * count);
+  }
+
+  /** Whether {@code a} and {@code b} (null: none) hold equal tags in the same order; by index, as an iterator is an allocation. */
+  private static boolean sameTags(List<Tag> a, List<Tag> b) {
+    if (a == b) {
+      return true;
+    }
+    if (b == null || a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).equals(b.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -47,8 +47,7 @@ final class TailOrder {
 
   /** Adds {@code position}, whose row is {@code row}; {@code rowAt} reads the rows of the others. */
   void insert(int position, Backup row, IntFunction<Backup> rowAt) {
-    Instant created = row.createdAt();
-    order.insert(created.getEpochSecond(), created.getNano(), idKey(row.id()), position, idTie(row, rowAt));
+    insertAt(readAhead(row, rowAt), position, row);
   }
 
   /**
@@ -58,7 +57,14 @@ final class TailOrder {
    */
   long readAhead(Backup row, IntFunction<Backup> rowAt) {
     Instant created = row.createdAt();
-    return order.seek(created.getEpochSecond(), created.getNano(), idKey(row.id()), idTie(row, rowAt));
+    long second = created.getEpochSecond();
+    int nano = created.getNano();
+    int key = idKey(row.id());
+    // the first entry of this instant and key, or the entry after where they would be: then the place
+    // whatever the id, and the tie that orders ids (it reads rows, and is made for the call, an
+    // allocation) is made and asked only when entries of this instant and key are there
+    long at = order.seek(second, nano, key, null);
+    return at == END || !order.at(at, second, nano, key) ? at : order.seek(second, nano, key, idTie(row, rowAt));
   }
 
   /**
