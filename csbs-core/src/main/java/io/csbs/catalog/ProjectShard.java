@@ -310,7 +310,7 @@ final class ProjectShard {
   void readAheadForRemoval(int position, Backup backup) {
     long found = usage.hasTotals(backup.server().id()) ? 1 : 0;
     if (position >= sortedCount) {
-      found += tail.readAhead(backup, rowAt);
+      found += tail.readAheadOfRemove(backup);
     } else {
       awaitUpdatesBehind();  // another writer's change may be updating the names after its hold
       found += names.contains(null, backup.name()) ? 1 : 0;

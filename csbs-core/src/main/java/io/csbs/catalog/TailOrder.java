@@ -79,7 +79,23 @@ final class TailOrder {
   /** Removes {@code position}, whose row is {@code row}. */
   void remove(int position, Backup row, IntFunction<Backup> rowAt) {
     Instant created = row.createdAt();
-    order.remove(created.getEpochSecond(), created.getNano(), idKey(row.id()), position, idTie(row, rowAt));
+    long second = created.getEpochSecond();
+    int nano = created.getNano();
+    int key = idKey(row.id());
+    // among the first entries of its instant and key (most often the only one), without a tie, which
+    // is made for the call; else where the tie finds it
+    long at = order.locateWithoutTie(second, nano, key, position);
+    order.removeAt(at != END ? at : order.locate(second, nano, key, position, idTie(row, rowAt)), position);
+  }
+
+  /**
+   * Reads what {@link #remove} of {@code row} reads first, changing nothing: the first entry of its
+   * instant and key (a removal's read-ahead, under the read lock; no tie, which {@link #readAhead}
+   * would call with the row in the order).
+   */
+  long readAheadOfRemove(Backup row) {
+    Instant created = row.createdAt();
+    return order.seek(created.getEpochSecond(), created.getNano(), idKey(row.id()), null);
   }
 
   /** Records that {@code row} moved from {@code from} to {@code to}: its place in the order is the same. */

@@ -214,7 +214,11 @@ final class TimeOrder {
    * @throws IllegalStateException if it is not there
    */
   void remove(long second, int nano, int key, int value, Tie tie) {
-    long at = locate(second, nano, key, value, tie);
+    removeAt(locate(second, nano, key, value, tie), value);
+  }
+
+  /** Removes the entry at {@code at}, which holds {@code value} (as {@link #locate} found it). */
+  void removeAt(long at, int value) {
     int b = block(at);
     int i = index(at);
     int length = lengths[b];
@@ -270,9 +274,9 @@ final class TimeOrder {
    * called, and the tail's tie reads a row even to find its own entry), else from where {@code tie}
    * seeks it.
    */
-  private long locate(long second, int nano, int key, int value, Tie tie) {
-    long found = scan(seek(second, nano, key, null), second, nano, key, value,
-        tie == null ? Integer.MAX_VALUE : LOCATE_WITHOUT_TIE);
+  long locate(long second, int nano, int key, int value, Tie tie) {
+    long found = tie == null ? scan(seek(second, nano, key, null), second, nano, key, value, Integer.MAX_VALUE)
+        : locateWithoutTie(second, nano, key, value);
     if (found == END && tie != null) {
       found = scan(seek(second, nano, key, tie), second, nano, key, value, Integer.MAX_VALUE);
     }
@@ -280,6 +284,14 @@ final class TimeOrder {
       return found;
     }
     throw new IllegalStateException("no value " + value + " at " + second + "s " + nano + "ns, key " + key + " in the order");
+  }
+
+  /**
+   * The cursor of {@code value} among the first few entries at ({@code second}, {@code nano}) with
+   * {@code key}, or {@link #END} if not there (then only a tie finds it: see {@link #locate}).
+   */
+  long locateWithoutTie(long second, int nano, int key, int value) {
+    return scan(seek(second, nano, key, null), second, nano, key, value, LOCATE_WITHOUT_TIE);
   }
 
   /**
