@@ -248,10 +248,12 @@ public final class TagUpdate {
    * {@code backup} with this update applied: one version later, updated at {@code now}.
    *
    * @param backup the backup
-   * @param now when the update happens; not before the backup's creation
+   * @param now when the update happens; not before the backup's last change ({@link Backup#updatedAt()}),
+   *     as for a lifecycle transition, so that a backup's versions are updated in the order of their numbers
    * @return the next version; {@code backup} itself if its tags do not change
    * @throws InvalidValueException naming {@code tags} if a creation would leave more than {@value
-   *     Backup#MAX_TAGS}, or {@code updated at} if {@code now} precedes the creation
+   *     Backup#MAX_TAGS}; {@code updated at} if {@code now} precedes the creation; {@code now} if it
+   *     comes at or after the creation but before the last change
    */
   public Backup applyTo(Backup backup, Instant now) {
     requireNonNull(backup, "backup");
@@ -259,6 +261,10 @@ public final class TagUpdate {
     List<Tag> next = applyTo(backup.tags());
     if (next == backup.tags()) {
       return backup;
+    }
+    // before the creation, the next version's own check names its field (as it always did)
+    if (!now.isBefore(backup.createdAt()) && now.isBefore(backup.updatedAt())) {
+      throw new InvalidValueException("now", now, "must not be before the backup's last change at " + backup.updatedAt());
     }
     return backup.toBuilder().tags(next).updatedAt(now).version(backup.version() + 1).build();
   }

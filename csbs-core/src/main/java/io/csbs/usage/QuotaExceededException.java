@@ -10,8 +10,9 @@ import io.csbs.ErrorCode;
  * MB, larger ones in GB with the exact MB beside.
  *
  * <pre>{@code
+ * // the project holds 101,888 MB of its 100 GB (102,400 MB); backup.sizeMb() is 600
  * catalog.add(backup); // QuotaExceededException: quota backup_capacity of project project-1 (limit 100 GB) is
- *                      // exceeded: used 99.50 GB (101888 MB), asked 1 MB more
+ *                      // exceeded: used 99.50 GB (101888 MB), asked 600 MB more
  * }</pre>
  *
  * <p>Its {@linkplain #code() code} is {@link ErrorCode#QUOTA_EXCEEDED}.

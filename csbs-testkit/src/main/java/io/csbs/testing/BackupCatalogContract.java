@@ -1035,6 +1035,33 @@ public abstract class BackupCatalogContract {
     assertEquals(10, tenth.tags().size(), "a replaced value and one new key make ten");
   }
 
+  /**
+   * Checks that a tag update at a clock before the backup's last change is refused naming {@code now}
+   * (as a transition is), and one before its creation naming {@code updated at}, leaving the catalog
+   * as it was; at the instant of the last change it is taken.
+   */
+  @Test
+  public void tagUpdatesBeforeTheLastChangeAreRefused() {
+    Instant later = NOW.plus(Duration.ofHours(1));
+    catalog.add(base(PROJECT, "changed-later", NOW.minus(Duration.ofDays(1))).status(BackupStatus.AVAILABLE)
+        .finishedAt(NOW.minus(Duration.ofDays(1))).updatedAt(later).build());
+    catalog.add(base(PROJECT, "created-later", later).status(BackupStatus.AVAILABLE).finishedAt(later).build());
+    State before = state();
+
+    InvalidValueException early = assertThrows(InvalidValueException.class,
+        () -> catalog.updateTags(PROJECT, "changed-later", 1, TagUpdate.create(Tag.of("env", "prod"))));
+    assertEquals("now", early.field());
+    InvalidValueException beforeCreation = assertThrows(InvalidValueException.class,
+        () -> catalog.updateTags(PROJECT, "created-later", 1, TagUpdate.create(Tag.of("env", "prod"))));
+    assertEquals("updated at", beforeCreation.field());
+    assertEquals(before, state(), "a refused tag update must leave the catalog as it was");
+
+    clock.set(later);
+    Backup tagged = catalog.updateTags(PROJECT, "changed-later", 1, TagUpdate.create(Tag.of("env", "prod")));
+    assertEquals(later, tagged.updatedAt());
+    assertEquals(2, tagged.version());
+  }
+
   /** Checks that the catalog refuses a change based on a stale version and keeps the backup. */
   @Test
   public void refusesAChangeBasedOnAStaleVersionAndKeepsTheBackup() {
