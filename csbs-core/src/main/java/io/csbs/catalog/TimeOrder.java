@@ -328,34 +328,8 @@ final class TimeOrder {
    * orders (null: the first of them); {@link #END} if none.
    */
   long seek(long second, int nano, int key, Tie tie) {
-    // the search of firstEntryNotBefore written out with the comparisons: its two lambdas capture
-    // the instant, key and tie, two allocations a late add (young garbage), as the calls through
-    // them are not inlined where the search is also given other predicates
-    int low = 0;
-    int high = blockCount;
-    while (low < high) {
-      int mid = (low + high) >>> 1;
-      if (lengths[mid] > 0 && compareFirst(mid, second, nano, key, tie) < 0) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    if (low == 0) {
-      return blockCount == 0 || lengths[0] == 0 ? END : 0L;
-    }
-    int b = low - 1;
-    int from = 1;
-    int to = lengths[b];
-    while (from < to) {
-      int mid = (from + to) >>> 1;
-      if (compare(b, mid, second, nano, key, tie) < 0) {
-        from = mid + 1;
-      } else {
-        to = mid;
-      }
-    }
-    return cursorAtOrAfter(b, from);
+    return firstEntryNotBefore(b -> compareFirst(b, second, nano, key, tie) < 0,
+        (b, i) -> compare(b, i, second, nano, key, tie) < 0);
   }
 
   /** The first entry whose value {@code before} rejects, the values it accepts being a prefix of the order. */
@@ -399,13 +373,8 @@ final class TimeOrder {
         to = mid;
       }
     }
-    return cursorAtOrAfter(b, from);
-  }
-
-  /** The cursor of index {@code i} of block {@code b}, or of the next block's first entry if {@code i} is its length. */
-  private long cursorAtOrAfter(int b, int i) {
-    if (i < lengths[b]) {
-      return cursor(b, i);
+    if (from < lengths[b]) {
+      return cursor(b, from);
     }
     return b + 1 < blockCount ? cursor(b + 1, 0) : END;
   }
