@@ -881,6 +881,21 @@ class NewUserContractTest {
   // ---------------------------------------------------------------------------------------------
   // a loaded catalog for the entry points
 
+  /** One step of a check on a {@link Loaded} catalog: its first project, and that project's backups now. */
+  interface LoadedStep {
+    void run(Loaded l, Random random, String project, List<Backup> backups) throws Exception;
+  }
+
+  /** {@code steps} steps of {@code step} on each of four seeded catalogs of 400 backups in two projects. */
+  static void onLoadedCatalogs(int steps, LoadedStep step) {
+    seeded(4, seed -> {
+      Loaded l = new Loaded(seed, 2, 20, 400);
+      for (int i = 0; i < steps; i++) {
+        step.run(l, l.maker.random, l.project(), l.model.of(l.project()));
+      }
+    });
+  }
+
   static final class Loaded {
     final Maker maker;
     final FakeClock clock = FakeClock.at(NOW);
@@ -912,85 +927,79 @@ class NewUserContractTest {
 
   @Test
   void consoleSearchAgreesWithTheDocumentedForm() {
-    seeded(4, seed -> {
-      Loaded l = new Loaded(seed, 2, 20, 400);
-      Random random = l.maker.random;
-      String project = l.project();
-      for (int i = 0; i < 150; i++) {
-        List<Backup> backups = l.model.of(project);
-        Crits crits = new Crits(l.maker, l.model, l.clock.instant());
-        ConsoleSearch search = ConsoleSearch.empty();
-        List<Predicate<Backup>> mine = new ArrayList<>();
-        if (random.nextBoolean()) {
-          EnumSet<BackupStatus> s = EnumSet.noneOf(BackupStatus.class);
-          int n = 1 + random.nextInt(5);
-          for (int k = 0; k < n; k++) {
-            s.add(BackupStatus.values()[random.nextInt(5)]);
-          }
-          search = search.withStatuses(s);
-          mine.add(b -> s.contains(b.status()));
+    onLoadedCatalogs(150, (l, random, project, backups) -> {
+      Crits crits = new Crits(l.maker, l.model, l.clock.instant());
+      ConsoleSearch search = ConsoleSearch.empty();
+      List<Predicate<Backup>> mine = new ArrayList<>();
+      if (random.nextBoolean()) {
+        EnumSet<BackupStatus> s = EnumSet.noneOf(BackupStatus.class);
+        int n = 1 + random.nextInt(5);
+        for (int k = 0; k < n; k++) {
+          s.add(BackupStatus.values()[random.nextInt(5)]);
         }
-        int time = random.nextInt(3);
-        if (time == 1) {
-          int days = 1 + random.nextInt(30);
-          search = search.withLastDays(days);
-          Instant now = l.clock.instant();
-          mine.add(b -> !b.createdAt().isBefore(now.minus(Duration.ofDays(days))) && !b.createdAt().isAfter(now));
-        } else if (time == 2) {
-          Instant a = crits.boundary();
-          Instant c = crits.boundary();
-          Instant from = a.isBefore(c) ? a : c;
-          Instant to = a.isBefore(c) ? c : a;
-          search = search.withTimeRange(TimeRange.between(from, to));
-          mine.add(b -> !b.createdAt().isBefore(from) && !b.createdAt().isAfter(to));
-        }
-        if (random.nextBoolean() && !backups.isEmpty()) {
-          KeywordField field = KeywordField.values()[random.nextInt(4)];
-          Backup some = l.maker.pick(backups);
-          String text;
-          Predicate<Backup> p;
-          switch (field) {
-            case SERVER_NAME: {
-              String k = crits.keyword(some.server().name()).strip();
-              text = k.isEmpty() ? "e" : k;
-              p = b -> lower(b.server().name()).contains(lower(text));
-              break;
-            }
-            case BACKUP_NAME: {
-              text = crits.keyword(some.name());
-              p = b -> lower(b.name()).contains(lower(text));
-              break;
-            }
-            case SERVER_ID:
-              text = some.server().id();
-              p = b -> b.server().id().equals(text);
-              break;
-            default:
-              text = some.id().strip();
-              p = b -> b.id().equals(text);
-          }
-          search = search.withKeyword(field, "  " + text + " ");
-          mine.add(p);
-        }
-        TagCatalogue existing = l.catalog.tagCatalogue(project);
-        if (random.nextBoolean() && !existing.keys().isEmpty()) {
-          int n = 1 + random.nextInt(3);
-          for (int k = 0; k < n; k++) {
-            String key = l.maker.pick(new ArrayList<>(existing.keys()));
-            String value = l.maker.pick(new ArrayList<>(existing.values(key)));
-            search = search.withTag(" " + key + " ", value);
-            mine.add(b -> b.tagValue(key).equals(Optional.of(value)));
-          }
-        }
-        Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
-        int limit = 1 + random.nextInt(40);
-        Page page = l.catalog.query(project, search.toQuery(existing, limit));
-        assertPage(Oracle.page(backups, all, List.of(SortKey.desc(SortField.CREATED_AT)), limit, null, 0), page,
-            search.toString());
-        assertEquals(backups.stream().filter(all).count(), l.catalog.count(project, search.toPredicate(existing)), search + " count");
-        assertEquals(ConsoleSearch.empty(), search.reset());
-        operate(l.catalog, l.model, l.maker, l.clock);
+        search = search.withStatuses(s);
+        mine.add(b -> s.contains(b.status()));
       }
+      int time = random.nextInt(3);
+      if (time == 1) {
+        int days = 1 + random.nextInt(30);
+        search = search.withLastDays(days);
+        Instant now = l.clock.instant();
+        mine.add(b -> !b.createdAt().isBefore(now.minus(Duration.ofDays(days))) && !b.createdAt().isAfter(now));
+      } else if (time == 2) {
+        Instant a = crits.boundary();
+        Instant c = crits.boundary();
+        Instant from = a.isBefore(c) ? a : c;
+        Instant to = a.isBefore(c) ? c : a;
+        search = search.withTimeRange(TimeRange.between(from, to));
+        mine.add(b -> !b.createdAt().isBefore(from) && !b.createdAt().isAfter(to));
+      }
+      if (random.nextBoolean() && !backups.isEmpty()) {
+        KeywordField field = KeywordField.values()[random.nextInt(4)];
+        Backup some = l.maker.pick(backups);
+        String text;
+        Predicate<Backup> p;
+        switch (field) {
+          case SERVER_NAME: {
+            String k = crits.keyword(some.server().name()).strip();
+            text = k.isEmpty() ? "e" : k;
+            p = b -> lower(b.server().name()).contains(lower(text));
+            break;
+          }
+          case BACKUP_NAME: {
+            text = crits.keyword(some.name());
+            p = b -> lower(b.name()).contains(lower(text));
+            break;
+          }
+          case SERVER_ID:
+            text = some.server().id();
+            p = b -> b.server().id().equals(text);
+            break;
+          default:
+            text = some.id().strip();
+            p = b -> b.id().equals(text);
+        }
+        search = search.withKeyword(field, "  " + text + " ");
+        mine.add(p);
+      }
+      TagCatalogue existing = l.catalog.tagCatalogue(project);
+      if (random.nextBoolean() && !existing.keys().isEmpty()) {
+        int n = 1 + random.nextInt(3);
+        for (int k = 0; k < n; k++) {
+          String key = l.maker.pick(new ArrayList<>(existing.keys()));
+          String value = l.maker.pick(new ArrayList<>(existing.values(key)));
+          search = search.withTag(" " + key + " ", value);
+          mine.add(b -> b.tagValue(key).equals(Optional.of(value)));
+        }
+      }
+      Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
+      int limit = 1 + random.nextInt(40);
+      Page page = l.catalog.query(project, search.toQuery(existing, limit));
+      assertPage(Oracle.page(backups, all, List.of(SortKey.desc(SortField.CREATED_AT)), limit, null, 0), page,
+          search.toString());
+      assertEquals(backups.stream().filter(all).count(), l.catalog.count(project, search.toPredicate(existing)), search + " count");
+      assertEquals(ConsoleSearch.empty(), search.reset());
+      operate(l.catalog, l.model, l.maker, l.clock);
     });
   }
 
@@ -1019,182 +1028,170 @@ class NewUserContractTest {
 
   @Test
   void listQueryStringAgreesWithTheDocumentedParameters() {
-    seeded(4, seed -> {
-      Loaded l = new Loaded(seed, 2, 20, 400);
-      Random random = l.maker.random;
-      String project = l.project();
-      for (int i = 0; i < 200; i++) {
-        List<Backup> backups = l.model.of(project);
-        Crits crits = new Crits(l.maker, l.model, l.clock.instant());
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        List<Predicate<Backup>> mine = new ArrayList<>();
-        Backup some = l.maker.pick(backups);
-        if (random.nextInt(3) == 0) {
-          ApiStatus s = ApiStatus.values()[random.nextInt(ApiStatus.values().length)];
-          params.put("status", List.of(s.apiName()));
-          mine.add(b -> s.state().isPresent() && b.status() == s.state().get());
-        }
-        if (random.nextInt(3) == 0) {
-          String k = crits.keyword(some.name());
-          params.put("name", List.of(k));
-          mine.add(b -> lower(b.name()).contains(lower(k)));
-        }
-        if (random.nextInt(5) == 0) {
-          params.put("resource_id", List.of(some.server().id()));
-          mine.add(b -> b.server().id().equals(some.server().id()));
-        }
-        if (random.nextInt(4) == 0) {
-          String k = crits.keyword(some.server().name());
-          if (!k.isBlank()) {
-            params.put("resource_name", List.of(k));
-            mine.add(b -> lower(b.server().name()).contains(lower(k)));
-          }
-        }
-        if (random.nextInt(8) == 0) {
-          params.put("checkpoint_id", List.of(some.id()));
-          mine.add(b -> b.id().equals(some.id()));
-        }
-        Instant a = crits.boundary();
-        Instant c = crits.boundary();
-        Instant from = a.isBefore(c) ? a : c;
-        Instant to = a.isBefore(c) ? c : a;
-        boolean withStart = random.nextInt(3) == 0 && from.getEpochSecond() > -60_000_000_000L && from.getEpochSecond() < 250_000_000_000L;
-        boolean withEnd = random.nextInt(3) == 0 && to.getEpochSecond() > -60_000_000_000L && to.getEpochSecond() < 250_000_000_000L;
-        if (withStart) {
-          params.put("start_time", List.of(utc(from)));
-          mine.add(b -> !b.createdAt().isBefore(from));
-        }
-        if (withEnd) {
-          params.put("end_time", List.of(utc(to)));
-          mine.add(b -> !b.createdAt().isAfter(to));
-        }
-        if (random.nextInt(5) == 0) {
-          String z = l.maker.pick(ZONES);
-          params.put("az", List.of(z));
-          mine.add(b -> b.server().availabilityZone().equals(z));
-        }
-        if (random.nextInt(6) == 0) {
-          params.put("resource_type", List.of("OS::Cinder::Volume"));
-          mine.add(b -> b.server().resourceType().equals("OS::Cinder::Volume"));
-        }
-        if (random.nextInt(6) == 0) {
-          params.put("policy_id", List.of("policy-1"));
-          mine.add(b -> b.policyId().equals(Optional.of("policy-1")));
-        }
-        List<SortKey> sort = List.of(SortKey.desc(SortField.CREATED_AT));
-        if (random.nextBoolean()) {
-          sort = crits.sort();
-          params.put("sort", List.of(sort.stream().map(k -> random.nextBoolean() && !k.ascending() ? k.field().apiName() : k.toString())
-              .collect(Collectors.joining(","))));
-        }
-        int limit = 1000;
-        if (random.nextBoolean()) {
-          limit = 1 + random.nextInt(50);
-          params.put("limit", List.of(String.valueOf(limit)));
-        }
-        String marker = null;
-        long offset = 0;
-        if (random.nextInt(3) == 0) {
-          marker = l.maker.pick(backups).id();
-          params.put("marker", List.of(marker));
-        } else if (random.nextInt(3) == 0) {
-          offset = random.nextInt(backups.size() + 2);
-          params.put("offset", List.of(String.valueOf(offset)));
-        }
-        Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
-        Page expected = Oracle.page(backups, all, sort, limit, marker, offset);
-        String raw = params.entrySet().stream()
-            .map(e -> java.net.URLEncoder.encode(e.getKey(), java.nio.charset.StandardCharsets.UTF_8) + "="
-                + java.net.URLEncoder.encode(e.getValue().get(0), java.nio.charset.StandardCharsets.UTF_8))
-            .collect(Collectors.joining("&"));
-        boolean loneSurrogate = params.values().stream().flatMap(List::stream)
-            .anyMatch(v -> v.codePoints().anyMatch(cp -> cp >= 0xD800 && cp <= 0xDFFF));
-        Query fromMap = ListQueryString.parse(params);
-        assertPage(expected, l.catalog.query(project, fromMap), "params " + params);
-        if (!loneSurrogate) {  // a lone surrogate cannot be percent-encoded as UTF-8
-          Query fromRaw = ListQueryString.parse((random.nextBoolean() ? "?" : "") + raw);
-          assertEquals(fromMap, fromRaw, raw);
-        }
-        operate(l.catalog, l.model, l.maker, l.clock);
+    onLoadedCatalogs(200, (l, random, project, backups) -> {
+      Crits crits = new Crits(l.maker, l.model, l.clock.instant());
+      Map<String, List<String>> params = new LinkedHashMap<>();
+      List<Predicate<Backup>> mine = new ArrayList<>();
+      Backup some = l.maker.pick(backups);
+      if (random.nextInt(3) == 0) {
+        ApiStatus s = ApiStatus.values()[random.nextInt(ApiStatus.values().length)];
+        params.put("status", List.of(s.apiName()));
+        mine.add(b -> s.state().isPresent() && b.status() == s.state().get());
       }
+      if (random.nextInt(3) == 0) {
+        String k = crits.keyword(some.name());
+        params.put("name", List.of(k));
+        mine.add(b -> lower(b.name()).contains(lower(k)));
+      }
+      if (random.nextInt(5) == 0) {
+        params.put("resource_id", List.of(some.server().id()));
+        mine.add(b -> b.server().id().equals(some.server().id()));
+      }
+      if (random.nextInt(4) == 0) {
+        String k = crits.keyword(some.server().name());
+        if (!k.isBlank()) {
+          params.put("resource_name", List.of(k));
+          mine.add(b -> lower(b.server().name()).contains(lower(k)));
+        }
+      }
+      if (random.nextInt(8) == 0) {
+        params.put("checkpoint_id", List.of(some.id()));
+        mine.add(b -> b.id().equals(some.id()));
+      }
+      Instant a = crits.boundary();
+      Instant c = crits.boundary();
+      Instant from = a.isBefore(c) ? a : c;
+      Instant to = a.isBefore(c) ? c : a;
+      boolean withStart = random.nextInt(3) == 0 && from.getEpochSecond() > -60_000_000_000L && from.getEpochSecond() < 250_000_000_000L;
+      boolean withEnd = random.nextInt(3) == 0 && to.getEpochSecond() > -60_000_000_000L && to.getEpochSecond() < 250_000_000_000L;
+      if (withStart) {
+        params.put("start_time", List.of(utc(from)));
+        mine.add(b -> !b.createdAt().isBefore(from));
+      }
+      if (withEnd) {
+        params.put("end_time", List.of(utc(to)));
+        mine.add(b -> !b.createdAt().isAfter(to));
+      }
+      if (random.nextInt(5) == 0) {
+        String z = l.maker.pick(ZONES);
+        params.put("az", List.of(z));
+        mine.add(b -> b.server().availabilityZone().equals(z));
+      }
+      if (random.nextInt(6) == 0) {
+        params.put("resource_type", List.of("OS::Cinder::Volume"));
+        mine.add(b -> b.server().resourceType().equals("OS::Cinder::Volume"));
+      }
+      if (random.nextInt(6) == 0) {
+        params.put("policy_id", List.of("policy-1"));
+        mine.add(b -> b.policyId().equals(Optional.of("policy-1")));
+      }
+      List<SortKey> sort = List.of(SortKey.desc(SortField.CREATED_AT));
+      if (random.nextBoolean()) {
+        sort = crits.sort();
+        params.put("sort", List.of(sort.stream().map(k -> random.nextBoolean() && !k.ascending() ? k.field().apiName() : k.toString())
+            .collect(Collectors.joining(","))));
+      }
+      int limit = 1000;
+      if (random.nextBoolean()) {
+        limit = 1 + random.nextInt(50);
+        params.put("limit", List.of(String.valueOf(limit)));
+      }
+      String marker = null;
+      long offset = 0;
+      if (random.nextInt(3) == 0) {
+        marker = l.maker.pick(backups).id();
+        params.put("marker", List.of(marker));
+      } else if (random.nextInt(3) == 0) {
+        offset = random.nextInt(backups.size() + 2);
+        params.put("offset", List.of(String.valueOf(offset)));
+      }
+      Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
+      Page expected = Oracle.page(backups, all, sort, limit, marker, offset);
+      String raw = params.entrySet().stream()
+          .map(e -> java.net.URLEncoder.encode(e.getKey(), java.nio.charset.StandardCharsets.UTF_8) + "="
+              + java.net.URLEncoder.encode(e.getValue().get(0), java.nio.charset.StandardCharsets.UTF_8))
+          .collect(Collectors.joining("&"));
+      boolean loneSurrogate = params.values().stream().flatMap(List::stream)
+          .anyMatch(v -> v.codePoints().anyMatch(cp -> cp >= 0xD800 && cp <= 0xDFFF));
+      Query fromMap = ListQueryString.parse(params);
+      assertPage(expected, l.catalog.query(project, fromMap), "params " + params);
+      if (!loneSurrogate) {  // a lone surrogate cannot be percent-encoded as UTF-8
+        Query fromRaw = ListQueryString.parse((random.nextBoolean() ? "?" : "") + raw);
+        assertEquals(fromMap, fromRaw, raw);
+      }
+      operate(l.catalog, l.model, l.maker, l.clock);
     });
   }
 
   @Test
   void tagFilterAgreesWithTheDocumentedGroups() {
-    seeded(4, seed -> {
-      Loaded l = new Loaded(seed, 2, 20, 400);
-      Random random = l.maker.random;
-      String project = l.project();
-      for (int i = 0; i < 200; i++) {
-        List<Backup> backups = l.model.of(project);
-        TagFilter.Builder f = TagFilter.builder();
-        List<Predicate<Backup>> mine = new ArrayList<>();
-        String[] groups = {"tags", "tags_any", "not_tags", "not_tags_any"};
-        for (String group : groups) {
-          if (random.nextInt(3) != 0) {
+    onLoadedCatalogs(200, (l, random, project, backups) -> {
+      TagFilter.Builder f = TagFilter.builder();
+      List<Predicate<Backup>> mine = new ArrayList<>();
+      String[] groups = {"tags", "tags_any", "not_tags", "not_tags_any"};
+      for (String group : groups) {
+        if (random.nextInt(3) != 0) {
+          continue;
+        }
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        int n = 1 + random.nextInt(3);
+        for (int k = 0; k < n; k++) {
+          String key = l.maker.pick(TAG_KEYS);
+          if (keys.containsKey(key)) {
             continue;
           }
-          Map<String, List<String>> keys = new LinkedHashMap<>();
-          int n = 1 + random.nextInt(3);
-          for (int k = 0; k < n; k++) {
-            String key = l.maker.pick(TAG_KEYS);
-            if (keys.containsKey(key)) {
-              continue;
-            }
-            List<String> values = new ArrayList<>();
-            int m = random.nextInt(3);
-            for (int v = 0; v < m; v++) {
-              String value = key.equals("many") ? "v" + random.nextInt(150) : l.maker.pick(TAG_VALUES);
-              int form = random.nextInt(4);
-              values.add(form == 0 ? "*" + value : form == 1 ? " " + value : value);
-            }
-            keys.put(key, values);
-            switch (group) {
-              case "tags":
-                f.tags(key, values);
-                break;
-              case "tags_any":
-                f.tagsAny(key, values);
-                break;
-              case "not_tags":
-                f.notTags(key, values);
-                break;
-              default:
-                f.notTagsAny(key, values);
-            }
+          List<String> values = new ArrayList<>();
+          int m = random.nextInt(3);
+          for (int v = 0; v < m; v++) {
+            String value = key.equals("many") ? "v" + random.nextInt(150) : l.maker.pick(TAG_VALUES);
+            int form = random.nextInt(4);
+            values.add(form == 0 ? "*" + value : form == 1 ? " " + value : value);
           }
-          Predicate<Backup> each = b -> keys.entrySet().stream().allMatch(e -> tagMatches(b, e.getKey(), e.getValue()));
-          Predicate<Backup> any = b -> keys.entrySet().stream().anyMatch(e -> tagMatches(b, e.getKey(), e.getValue()));
+          keys.put(key, values);
           switch (group) {
             case "tags":
-              mine.add(each);
+              f.tags(key, values);
               break;
             case "tags_any":
-              mine.add(any);
+              f.tagsAny(key, values);
               break;
             case "not_tags":
-              mine.add(each.negate());
+              f.notTags(key, values);
               break;
             default:
-              mine.add(any.negate());
+              f.notTagsAny(key, values);
           }
         }
-        if (random.nextInt(3) == 0) {
-          String k = new Crits(l.maker, l.model, l.clock.instant()).keyword(l.maker.pick(backups).name());
-          f.matches("resource_name", k);
-          mine.add(b -> lower(b.name()).contains(lower(k)));
+        Predicate<Backup> each = b -> keys.entrySet().stream().allMatch(e -> tagMatches(b, e.getKey(), e.getValue()));
+        Predicate<Backup> any = b -> keys.entrySet().stream().anyMatch(e -> tagMatches(b, e.getKey(), e.getValue()));
+        switch (group) {
+          case "tags":
+            mine.add(each);
+            break;
+          case "tags_any":
+            mine.add(any);
+            break;
+          case "not_tags":
+            mine.add(each.negate());
+            break;
+          default:
+            mine.add(any.negate());
         }
-        int limit = 1 + random.nextInt(60);
-        long offset = random.nextInt(3) == 0 ? random.nextInt(backups.size() + 1) : 0;
-        f.limit(limit).offset(offset);
-        TagFilter filter = f.build();
-        Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
-        assertPage(Oracle.page(backups, all, List.of(SortKey.desc(SortField.CREATED_AT)), limit, null, offset),
-            l.catalog.query(project, filter.toQuery()), filter.toString());
-        assertEquals(backups.stream().filter(all).count(), l.catalog.count(project, filter.toPredicate()), filter + " count");
-        operate(l.catalog, l.model, l.maker, l.clock);
       }
+      if (random.nextInt(3) == 0) {
+        String k = new Crits(l.maker, l.model, l.clock.instant()).keyword(l.maker.pick(backups).name());
+        f.matches("resource_name", k);
+        mine.add(b -> lower(b.name()).contains(lower(k)));
+      }
+      int limit = 1 + random.nextInt(60);
+      long offset = random.nextInt(3) == 0 ? random.nextInt(backups.size() + 1) : 0;
+      f.limit(limit).offset(offset);
+      TagFilter filter = f.build();
+      Predicate<Backup> all = b -> mine.stream().allMatch(p -> p.test(b));
+      assertPage(Oracle.page(backups, all, List.of(SortKey.desc(SortField.CREATED_AT)), limit, null, offset),
+          l.catalog.query(project, filter.toQuery()), filter.toString());
+      assertEquals(backups.stream().filter(all).count(), l.catalog.count(project, filter.toPredicate()), filter + " count");
+      operate(l.catalog, l.model, l.maker, l.clock);
     });
   }
 
