@@ -126,6 +126,11 @@ final class IndexedCatalog implements BackupCatalog {
     });
   }
 
+  /** The lock of the project's shard (tests: a hold of the write lock as a change makes one). */
+  ShardLock lockOf(String projectId) {
+    return shards.get(projectId).lock;
+  }
+
   /** How many reorganisations the project's shard has completed; 0 for a project without one. */
   long reorganisations(String projectId) {
     ProjectShard shard = shards.get(projectId);
@@ -889,7 +894,9 @@ final class IndexedCatalog implements BackupCatalog {
   public Page query(String projectId, Query query) {
     requireNonNull(query, "query");
     if (WithoutLock.suits(query)) {
-      Page page = readWithoutLock(projectId, shard -> query(shard, projectId, query, clock.instant(), false));
+      Instant now = clock.instant();
+      Page page = readWithoutLock(projectId, shard -> query(shard, projectId, query, now, false),
+          new Question(query, WithoutLock.readsTheClock(query.predicate()) ? now : null));
       if (page != null) {
         return page;
       }
@@ -901,13 +908,25 @@ final class IndexedCatalog implements BackupCatalog {
   public long count(String projectId, BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
     if (WithoutLock.suits(predicate)) {
-      Long count = readWithoutLock(projectId, shard -> count(shard, predicate, clock.instant(), false));
+      Instant now = clock.instant();
+      Long count = readWithoutLock(projectId, shard -> count(shard, predicate, now, false),
+          new Question(predicate, WithoutLock.readsTheClock(predicate) ? now : null));
       if (count != null) {
         return count;
       }
     }
     return readShard(projectId, shard -> count(shard, predicate, clock.instant(), true));
   }
+
+  /**
+   * A search read without the lock: its query (or a count's predicate) and, if its predicate reads
+   * the clock ({@code createdWithinLast}), the instant it was asked at; null if it does not (two askings
+   * of it then have the same answer in one state whenever they come).
+   */
+  record Question(Object search, Instant now) {}
+
+  /** The answer to {@code question} that a read without the lock proved to be that of state {@code stamp} (see {@link #readWithoutLock}). */
+  record ProvenAnswer(long stamp, Question question, Object answer) {}
 
   /**
    * Runs {@code read} on the project's shard without its lock, and returns its answer (or throws what
@@ -929,8 +948,17 @@ final class IndexedCatalog implements BackupCatalog {
    * id table no longer than the table), they allocate no more than the rows, and
    * they read nothing a change updates after it lets go of the lock ({@link
    * ProjectShard#awaitUpdatesBehind}). What they read is thrown away unless it proved to be one state.
+   *
+   * <p>A read that meets a change (a writer holds the lock as it begins, or one came in during its
+   * try) answers at once, without waiting or reading again, if a read of the same {@code question}
+   * proved its answer in the state the project was in as this read began (the state before the
+   * hold, or the one its try began in): that state was the project's during this read, so its
+   * answer is one this read may give, as a read that had come a moment sooner would have. The shard
+   * keeps the first answer proven in each state ({@link ProjectShard#provenAnswer}). Why: beside a
+   * writer, the default list's 99th percentile was these reads (a read of 0.2 us waiting for a hold
+   * of 0.5 to 2 us, or reading twice), 5 to 15 times its 99th percentile alone.
    */
-  private <T> T readWithoutLock(String projectId, Function<ProjectShard, T> read) {
+  private <T> T readWithoutLock(String projectId, Function<ProjectShard, T> read, Question question) {
     requireProject(projectId);
     refuseOtherProjectInsideRead(projectId);
     ProjectShard shard = shards.get(projectId);
@@ -938,12 +966,26 @@ final class IndexedCatalog implements BackupCatalog {
       return null;
     }
     ShardLock lock = shard.lock;
-    long stamp = 0;
+    long stamp = lock.stamp();
+    if (!ShardLock.free(stamp)) {
+      // a writer holds the lock: until it lets go, the state before its hold is the project's
+      T proven = provenAnswer(shard, stamp - 1, question);
+      if (proven != null) {
+        return proven;
+      }
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0 && ShardLock.changesSince(stamp, lock.stamp()) > 1) {
-        // more than one change came in during the last try: the next would most likely meet one too,
-        // so this search (longer than the changes come) waits for the lock instead of trying again
-        return null;
+      if (attempt > 0) {
+        // the state this try began in was the project's when it began: its proven answer is one this read may give
+        T proven = provenAnswer(shard, stamp, question);
+        if (proven != null) {
+          return proven;
+        }
+        if (ShardLock.changesSince(stamp, lock.stamp()) > 1) {
+          // more than one change came in during the last try: the next would most likely meet one too,
+          // so this search (longer than the changes come) waits for the lock instead of trying again
+          return null;
+        }
       }
       stamp = freeStamp(lock);
       if (!ShardLock.free(stamp)) {
@@ -959,6 +1001,12 @@ final class IndexedCatalog implements BackupCatalog {
         continue;  // thrown by a mix of two states
       }
       if (lock.unchangedSince(stamp)) {
+        // the first proven answer of a state is kept for the reads that meet the next change: one write
+        // of the shared field a state, not one a read
+        ProvenAnswer kept = shard.provenAnswer;
+        if (kept == null || kept.stamp() < stamp) {
+          shard.provenAnswer = new ProvenAnswer(stamp, question, answer);
+        }
         // the read pays for the tail it passed, as one under the lock does: racing a change here (one
         // that just ended the tail) can at worst make one reorganisation due that was not, never a wrong answer
         if (shard.noteTailRead() && reading.get() == null) {  // inside read(), the thread holds the read lock
@@ -967,7 +1015,14 @@ final class IndexedCatalog implements BackupCatalog {
         return answer;
       }
     }
-    return null;
+    return provenAnswer(shard, stamp, question);
+  }
+
+  /** The answer to {@code question} a read proved to be state {@code stamp}'s, or null if the shard keeps none. */
+  @SuppressWarnings("unchecked")
+  private static <T> T provenAnswer(ProjectShard shard, long stamp, Question question) {
+    ProvenAnswer kept = shard.provenAnswer;
+    return kept != null && kept.stamp() == stamp && kept.question().equals(question) ? (T) kept.answer() : null;
   }
 
   /** How long a read without the lock waits for a writer to let go of it, spinning, before it takes the lock. */

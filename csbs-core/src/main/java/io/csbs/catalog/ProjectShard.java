@@ -208,6 +208,12 @@ final class ProjectShard {
   private volatile boolean writersHeldOff;
   private final Object writerGate = new Object();
   final ShardStats stats = new ShardStats();
+  /**
+   * The first answer a read without the lock proved in a state of this shard (the lock's stamp then),
+   * for the reads of the same question that meet the change after it (see {@code
+   * IndexedCatalog.readWithoutLock}); an immutable value, published by this volatile write.
+   */
+  volatile IndexedCatalog.ProvenAnswer provenAnswer;
   private io.csbs.usage.Quota quota = io.csbs.usage.Quota.NONE;
   /** The sequence of the project's last committed change; raised under the write lock. */
   private long sequence;

@@ -54,6 +54,96 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
     return predicate.accept(PLANS);
   }
 
+  /**
+   * Whether the answer to {@code predicate}, one that {@linkplain #suits(BackupPredicate) suits}, depends
+   * on the instant it is asked at as well as on the catalog's state: it has a window relative to the
+   * present ({@code createdWithinLast}).
+   */
+  static boolean readsTheClock(BackupPredicate predicate) {
+    return predicate.accept(READS_THE_CLOCK);
+  }
+
+  private static final PredicateVisitor<Boolean> READS_THE_CLOCK = new PredicateVisitor<>() {
+    @Override
+    public Boolean all() {
+      return false;
+    }
+
+    @Override
+    public Boolean none() {
+      return false;
+    }
+
+    @Override
+    public Boolean status(Set<BackupStatus> statuses) {
+      return false;
+    }
+
+    @Override
+    public Boolean createdIn(TimeRange range) {
+      return false;
+    }
+
+    @Override
+    public Boolean createdWithinLast(Duration window) {
+      return true;
+    }
+
+    @Override
+    public Boolean nameContains(String text) {
+      return false;
+    }
+
+    @Override
+    public Boolean serverNameContains(String text) {
+      return false;
+    }
+
+    @Override
+    public Boolean backupId(String id) {
+      return false;
+    }
+
+    @Override
+    public Boolean attribute(Attribute attribute, String value) {
+      return false;
+    }
+
+    @Override
+    public Boolean tag(String key, List<String> values) {
+      return false;
+    }
+
+    @Override
+    public Boolean stalled() {
+      return true;
+    }
+
+    @Override
+    public Boolean and(List<BackupPredicate> operands) {
+      return anyReads(operands);
+    }
+
+    @Override
+    public Boolean or(List<BackupPredicate> operands) {
+      return anyReads(operands);
+    }
+
+    @Override
+    public Boolean not(BackupPredicate operand) {
+      return operand.accept(this);
+    }
+
+    private boolean anyReads(List<BackupPredicate> operands) {
+      for (BackupPredicate operand : operands) {
+        if (operand.accept(this)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  };
+
   @Override
   public Boolean all() {
     return true;

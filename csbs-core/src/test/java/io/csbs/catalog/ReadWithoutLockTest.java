@@ -2,6 +2,7 @@ package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,98 @@ class ReadWithoutLockTest {
     }
     assertEquals(2, catalog.query(PROJECT, Query.all()).total());
     assertEquals(1, catalog.stats(PROJECT).lockWaits(), "only the writer waited: " + catalog.stats(PROJECT));
+  }
+
+  /**
+   * A read that meets a change's hold answers at once from the state before it when a read of the same
+   * question proved that state's answer; another question, a state since changed, or a window
+   * relative to the present asked at another instant wait for the change.
+   */
+  @Test
+  void aReadThatMeetsAHoldAnswersFromTheStateBeforeItWhenProven() throws Exception {
+    Instant[] now = {NOW};
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now[0];
+      }
+    };
+    IndexedCatalog catalog = new IndexedCatalog(clock, StallRule.DEFAULT, 8);
+    catalog.add(backup("b0", 0, BackupStatus.AVAILABLE));
+    catalog.add(backup("b1", 1, BackupStatus.AVAILABLE));
+    Page proven = catalog.query(PROJECT, Query.all());  // the first answer proven in this state
+
+    try (Hold hold = new Hold(catalog.lockOf(PROJECT))) {
+      assertSame(proven, assertTimeoutPreemptively(Duration.ofSeconds(10), () -> catalog.query(PROJECT, Query.all())));
+      hold.assertWaits(() -> catalog.count(PROJECT, Predicates.all()));  // not asked in the state before the hold
+    }
+    assertEquals(2, catalog.query(PROJECT, Query.all()).total());  // proven again, then
+
+    catalog.add(backup("b2", 2, BackupStatus.AVAILABLE));  // a new state, in which nothing was read
+    try (Hold hold = new Hold(catalog.lockOf(PROJECT))) {
+      hold.assertWaits(() -> catalog.query(PROJECT, Query.all()));
+    }
+    assertEquals(3, catalog.query(PROJECT, Query.all()).total());
+
+    catalog.add(backup("b3", 3, BackupStatus.AVAILABLE));
+    Query week = Query.builder().where(Predicates.createdWithinLast(Duration.ofDays(7))).build();
+    Page weekPage = catalog.query(PROJECT, week);
+    try (Hold hold = new Hold(catalog.lockOf(PROJECT))) {
+      assertSame(weekPage, assertTimeoutPreemptively(Duration.ofSeconds(10), () -> catalog.query(PROJECT, week)));
+      now[0] = NOW.plusSeconds(1);  // the window moved: the proven answer was another instant's
+      hold.assertWaits(() -> catalog.query(PROJECT, week));
+    }
+  }
+
+  /** A hold of a shard's write lock by another thread, as a change makes one, until closed. */
+  private static final class Hold implements AutoCloseable {
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch letGo = new CountDownLatch(1);
+    private final Thread holder;
+    private final List<Thread> waiting = new ArrayList<>();
+
+    Hold(ShardLock lock) throws InterruptedException {
+      holder = new Thread(() -> {
+        lock.writeLock().lock();
+        try {
+          held.countDown();
+          LockWaitTest.await(letGo);
+        } finally {
+          lock.writeLock().unlock();
+        }
+      });
+      holder.start();
+      held.await();
+    }
+
+    /** Runs {@code read} on another thread and checks that it waits for the hold (and ends after it). */
+    void assertWaits(Runnable read) throws InterruptedException {
+      Thread reader = new Thread(read);
+      reader.start();
+      waiting.add(reader);
+      reader.join(300);
+      assertTrue(reader.isAlive(), "the read answered during the hold");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      letGo.countDown();
+      holder.join(10_000);
+      for (Thread reader : waiting) {
+        reader.join(10_000);
+        assertFalse(reader.isAlive(), "the read did not end after the hold");
+      }
+    }
   }
 
   /**
