@@ -32,6 +32,8 @@ public class InvalidValueException extends IllegalArgumentException implements C
   private final String field;
   /** What the field accepts. */
   private final String rule;
+  /** The rejected value as the message shows it (quoted if text, shortened if long). */
+  private final String shownValue;
 
   /**
    * Creates an exception for {@code field}, whose {@code value} breaks {@code rule}.
@@ -41,9 +43,35 @@ public class InvalidValueException extends IllegalArgumentException implements C
    * @param rule what the field accepts, phrased to follow "must" or a similar verb
    */
   public InvalidValueException(String field, Object value, String rule) {
-    super(field + " " + show(value) + " is invalid: " + rule);
-    this.field = requireNonNull(field, "field");
-    this.rule = requireNonNull(rule, "rule");
+    this(requireNonNull(field, "field"), show(value), requireNonNull(rule, "rule"), null);
+  }
+
+  private InvalidValueException(String field, String shownValue, String rule, InvalidValueException cause) {
+    super(field + " " + shownValue + " is invalid: " + rule, cause);
+    this.field = field;
+    this.shownValue = shownValue;
+    this.rule = rule;
+  }
+
+  /**
+   * The same refusal (value and rule), naming the field {@code field} instead: for a reader of a
+   * document, whose values the library's rules name by their own names, to name the key that held
+   * the value.
+   *
+   * <pre>{@code
+   * try {
+   *   Tag.of("env", value);
+   * } catch (InvalidValueException e) {
+   *   throw e.renamed("checkpoint_item.tags[1].value");
+   *   // checkpoint_item.tags[1].value 'prod env' is invalid: must be ...
+   * }
+   * }</pre>
+   *
+   * @param field the name to give the field or parameter
+   * @return a new exception of the same value and rule, with this one as its cause
+   */
+  public InvalidValueException renamed(String field) {
+    return new InvalidValueException(requireNonNull(field, "field"), shownValue, rule, this);
   }
 
   /** {@return the field or parameter that was rejected} */

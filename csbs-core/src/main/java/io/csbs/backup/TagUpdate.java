@@ -145,8 +145,12 @@ public final class TagUpdate {
    */
   public static TagUpdate create(List<Tag> tags) {
     List<Tag> copy = copy(tags, "tags");
-    if (copy.isEmpty() || copy.size() > Backup.MAX_TAGS) {
+    if (copy.isEmpty()) {
       throw new InvalidValueException("tags", copy, "must be 1 to " + Backup.MAX_TAGS + " tags to create");
+    }
+    if (copy.size() > Backup.MAX_TAGS) {
+      // the words of every refusal of too many tags (applyTo's too), which a server tells from the others
+      throw new InvalidValueException("tags", copy, "must be at most " + Backup.MAX_TAGS + " tags to create");
     }
     Set<String> keys = new HashSet<>();
     for (Tag tag : copy) {

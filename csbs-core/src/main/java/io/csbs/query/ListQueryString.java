@@ -5,7 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.csbs.backup.ApiStatus;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.InvalidValueException;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -241,9 +242,64 @@ public final class ListQueryString {
 
   private static String decode(String parameter, String encoded, String shown) {
     try {
-      return URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+      return decodeStrictly(encoded);
     } catch (IllegalArgumentException e) {
       throw new InvalidValueException(parameter, shown, "must be percent-encoded: '%' followed by two hex digits");
+    } catch (CharacterCodingException e) {
+      throw new InvalidValueException(parameter, shown, "must be percent-encoded UTF-8: its bytes are no UTF-8 text");
     }
+  }
+
+  /**
+   * A parameter of a request's query string, decoded as {@link #parse(String)} decodes the list's: each
+   * {@code %XX} a byte, a run of them UTF-8, {@code +} a space. For a service's other endpoints, whose
+   * parameters should be refused the same way.
+   *
+   * <pre>{@code
+   * ListQueryString.decodeParameter("offset", "20");            // "20"
+   * ListQueryString.decodeParameter("name", "caf%C3%A9+db");    // "café db"
+   * ListQueryString.decodeParameter("name", "%FF");             // InvalidValueException naming name: no UTF-8
+   * }</pre>
+   *
+   * @param parameter the parameter's name, for the refusal
+   * @param encoded its raw value
+   * @return the decoded value
+   * @throws InvalidValueException naming {@code parameter} if a {@code %} is not followed by two hex
+   *     digits, or the bytes are not UTF-8 (where a lenient decoder would put U+FFFD)
+   */
+  public static String decodeParameter(String parameter, String encoded) {
+    requireNonNull(parameter, "parameter");
+    requireNonNull(encoded, "encoded");
+    return decode(parameter, encoded, encoded);
+  }
+
+  private static String decodeStrictly(String encoded) throws CharacterCodingException {
+    if (encoded.indexOf('%') < 0 && encoded.indexOf('+') < 0) {
+      return encoded;
+    }
+    StringBuilder text = new StringBuilder(encoded.length());
+    int i = 0;
+    while (i < encoded.length()) {
+      char c = encoded.charAt(i);
+      if (c != '%') {
+        text.append(c == '+' ? ' ' : c);
+        i++;
+        continue;
+      }
+      // a run of escapes is one byte sequence: a character's UTF-8 bytes are escaped one by one
+      ByteBuffer bytes = ByteBuffer.allocate(encoded.length() / 3 + 1);
+      while (i < encoded.length() && encoded.charAt(i) == '%') {
+        int high = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
+        int low = high >= 0 ? Character.digit(encoded.charAt(i + 2), 16) : -1;
+        if (low < 0) {
+          throw new IllegalArgumentException("'%' not followed by two hex digits at " + i);
+        }
+        bytes.put((byte) (high << 4 | low));
+        i += 3;
+      }
+      bytes.flip();
+      text.append(StandardCharsets.UTF_8.newDecoder().decode(bytes));  // reports malformed bytes: no U+FFFD
+    }
+    return text.toString();
   }
 }

@@ -8,6 +8,7 @@ import static io.csbs.backup.TestBackups.repeat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,17 @@ import org.junit.jupiter.api.Test;
 class BackupTest {
 
   // ---- a valid backup and its defaults
+
+  @Test
+  void aRefusalRenamedKeepsItsValueAndRuleAndNamesTheNewField() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> Tag.of("env", "prod env"));
+    InvalidValueException renamed = e.renamed("checkpoint_item.tags[1].value");
+    assertEquals("checkpoint_item.tags[1].value", renamed.field());
+    assertEquals(e.rule(), renamed.rule());
+    assertEquals("checkpoint_item.tags[1].value 'prod env' is invalid: " + e.rule(), renamed.getMessage());
+    assertSame(e, renamed.getCause());
+    assertEquals(e.code(), renamed.code());
+  }
 
   @Test
   void buildsAValidBackupWithTheGivenValues() {

@@ -31,6 +31,18 @@ class ListQueryStringTest {
   // ---- the whole string
 
   @Test
+  void percentEncodingThatIsNoUtf8IsRefusedNamingTheParameter() {
+    assertEquals("café db", ListQueryString.decodeParameter("name", "caf%C3%A9+db"));
+    assertEquals("20", ListQueryString.decodeParameter("offset", "20"));
+    assertTrue(ListQueryString.parse("name=caf%C3%A9").predicate().toString().contains("café"));
+    assertInvalid("name", "UTF-8", () -> ListQueryString.parse("name=%FF"));
+    assertInvalid("name", "UTF-8", () -> ListQueryString.parse("name=caf%C3"));
+    assertInvalid("name", "UTF-8", () -> ListQueryString.decodeParameter("name", "%E9"));
+    assertInvalid("name", "two hex digits", () -> ListQueryString.decodeParameter("name", "a%2"));
+    assertInvalid("name", "two hex digits", () -> ListQueryString.decodeParameter("name", "%zz"));
+  }
+
+  @Test
   void emptyStringIsEveryBackupNewestFirst() {
     assertEquals(Query.all(), ListQueryString.parse(""));
   }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -123,7 +124,58 @@ final class CheckpointItems {
     json.writeEndArray();
   }
 
+  /**
+   * The key, under a {@code checkpoint_item}, of the value each field of a backup's rules names (the
+   * rules name {@code server name}; the body holds it at {@code extend_info.resource_name}), so that
+   * a value that breaks a rule is refused naming its key's path, as a value of the wrong type is.
+   * A tag's fields are named at the tag read ({@code tags[1].value}).
+   */
+  private static final Map<String, String> KEY_OF_FIELD = Map.ofEntries(
+      Map.entry("id", "id"),
+      Map.entry("name", "name"),
+      Map.entry("description", "description"),
+      Map.entry("status", "status"),
+      Map.entry("api status", "status"),
+      Map.entry("created at", "created_at"),
+      Map.entry("updated at", "updated_at"),
+      Map.entry("tags", "tags"),
+      Map.entry("server id", "resource_id"),
+      Map.entry("server name", "extend_info.resource_name"),
+      Map.entry("availability zone", "extend_info.resource_az"),
+      Map.entry("resource type", "extend_info.resource_type"),
+      Map.entry("size", "extend_info.size"),
+      Map.entry("version", "extend_info.version"),
+      Map.entry("policy id", "extend_info.policy_id"),
+      Map.entry("finished at", "extend_info.finished_at"),
+      Map.entry("progress", "extend_info.progress"),
+      Map.entry("failure", "extend_info.fail_reason"),
+      Map.entry("failure reason", "extend_info.fail_reason"),
+      Map.entry("checkpoint_id", "checkpoint_id"),
+      Map.entry("copy_status", "extend_info.copy_status"),
+      Map.entry("supported_restore_mode", "extend_info.supported_restore_mode"),
+      Map.entry("space_saving_ratio", "extend_info.space_saving_ratio"),
+      Map.entry("average_speed", "extend_info.average_speed"),
+      Map.entry("fail_code description", "extend_info.fail_code.Description"),
+      Map.entry("__openstack_region_name", "backup_data.__openstack_region_name"),
+      Map.entry("cloudservicetype", "backup_data.cloudservicetype"),
+      Map.entry("disk", "backup_data.disk"),
+      Map.entry("imagetype", "backup_data.imagetype"),
+      Map.entry("ram", "backup_data.ram"),
+      Map.entry("vcpus", "backup_data.vcpus"),
+      Map.entry("eip", "backup_data.eip"),
+      Map.entry("private_ip", "backup_data.private_ip"));
+
   static Backup read(Node item, String projectId) {
+    try {
+      return readFields(item, projectId);
+    } catch (InvalidValueException e) {
+      String key = KEY_OF_FIELD.get(e.field());
+      // else a path already (Node's checks); an item that is the body itself has its keys as paths
+      throw key == null ? e : e.renamed(item.path().equals("body") ? key : item.path() + "." + key);
+    }
+  }
+
+  private static Backup readFields(Node item, String projectId) {
     ApiStatus apiStatus = ApiStatus.parse(item.text("status"));
     if (apiStatus == ApiStatus.DELETED) {
       throw new InvalidValueException(item.path() + ".status", "deleted", "names a backup that is gone: "
@@ -171,7 +223,12 @@ final class CheckpointItems {
     List<Object> tags = item.list("tags");
     for (int i = 0; i < tags.size(); i++) {
       Node tag = item.element("tags", tags, i);
-      backup.addTags(Tag.of(tag.text("key"), tag.text("value", "")));
+      try {
+        backup.addTags(Tag.of(tag.text("key"), tag.text("value", "")));
+      } catch (InvalidValueException e) {
+        String key = e.field().equals("tag key") ? ".key" : e.field().equals("tag value") ? ".value" : null;
+        throw key == null ? e : e.renamed(tag.path() + key);
+      }
     }
     return backup.build();
   }

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The API's times: UTC without a zone and with microseconds, {@code 2017-04-18T01:21:52.701973}.
@@ -27,9 +28,16 @@ final class Times {
       .appendFraction(ChronoField.NANO_OF_SECOND, 6, 9, true)
       .toFormatter();
 
+  /** The first and last seconds a {@code LocalDateTime} holds: an {@code Instant} reaches a year further each way. */
+  private static final long FIRST_LOCAL_SECOND = LocalDateTime.MIN.toEpochSecond(ZoneOffset.UTC);
+  private static final long LAST_LOCAL_SECOND = LocalDateTime.MAX.toEpochSecond(ZoneOffset.UTC);
+
   private Times() {}
 
   static String format(Instant instant) {
+    if (instant.getEpochSecond() < FIRST_LOCAL_SECOND || instant.getEpochSecond() > LAST_LOCAL_SECOND) {
+      return beyondLocalYears(instant);
+    }
     // ofEpochSecond: ofInstant builds the offset's ZoneRules on every call
     LocalDateTime time = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), instant.getNano(), ZoneOffset.UTC);
     int year = time.getYear();
@@ -52,11 +60,29 @@ final class Times {
     digits(text, 17, time.getSecond(), 2);
     text[19] = '.';
     digits(text, 20, time.getNano(), 9);
-    int end = 29;
-    while (end > 26 && text[end - 1] == '0') { // at least microseconds, more digits only where needed
+    return new String(text, 0, fractionEnd(text, 29));
+  }
+
+  /** Where a text whose last nine chars are a fraction's digits ends: at least microseconds, more digits only where needed. */
+  private static int fractionEnd(char[] text, int end) {
+    while (end > text.length - 3 && text[end - 1] == '0') {
       end--;
     }
-    return new String(text, 0, end);
+    return end;
+  }
+
+  /**
+   * An instant of the year 1,000,000,000 or -1,000,000,000 (an {@code Instant}'s last and first), which
+   * no {@code LocalDateTime} holds: written as the wider years are ({@code +1000000000-12-31T23:59:59.999999}),
+   * from the instant's ISO text.
+   */
+  private static String beyondLocalYears(Instant instant) {
+    String seconds = DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    char[] text = new char[seconds.length() - 1 + 10];  // without the Z, with a point and nine digits
+    seconds.getChars(0, seconds.length() - 1, text, 0);
+    text[seconds.length() - 1] = '.';
+    digits(text, seconds.length(), instant.getNano(), 9);
+    return new String(text, 0, fractionEnd(text, text.length));
   }
 
   private static void digits(char[] text, int at, int value, int width) {
@@ -71,6 +97,13 @@ final class Times {
     try {
       return LocalDateTime.parse(local, DateTimeFormatter.ISO_LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
+      if (local.startsWith("+") || local.startsWith("-")) {
+        try {
+          return Instant.parse(local + "Z");  // the years beyond a LocalDateTime's, which an Instant holds
+        } catch (DateTimeParseException beyond) {
+          // refused below, as any other
+        }
+      }
       throw new InvalidValueException(field, text, "must be a UTC time as the API writes it, for example "
           + "2017-04-18T01:21:52.701973");
     }

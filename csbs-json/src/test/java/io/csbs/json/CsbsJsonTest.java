@@ -145,7 +145,7 @@ class CsbsJsonTest {
     assertRefused("created_at", item("available", "").replace("2017-04-15T04:20:37", "yesterday"));
     assertRefused("extend_info.fail_op", item("error", "\"fail_op\": \"copy\""));
     assertRefused("tags[0].key", item("available", "").replace("\"extend_info\"", "\"tags\": [{\"value\": \"x\"}], \"extend_info\""));
-    assertRefused("tag value", item("available", "").replace("\"extend_info\"", "\"tags\": [{\"key\": \"k\", \"value\": \"a b\"}], \"extend_info\""));
+    assertRefused("tags[0].value", item("available", "").replace("\"extend_info\"", "\"tags\": [{\"key\": \"k\", \"value\": \"a b\"}], \"extend_info\""));
     assertRefused("count", "{\"count\": -1}");
   }
 

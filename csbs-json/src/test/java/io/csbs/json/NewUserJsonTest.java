@@ -261,12 +261,11 @@ class NewUserJsonTest {
   }
 
   /**
-   * BUG (csbs-json, Times.format): a backup whose time is Instant.MAX or Instant.MIN (valid backups: the
-   * builder accepts any instant) cannot be written at all: DateTimeException from
-   * LocalDateTime.ofEpochSecond, not the round trip README promises.
+   * A backup whose time is Instant.MAX or Instant.MIN (valid backups: the builder accepts any instant)
+   * is written and read back equal, as README promises (no LocalDateTime holds those years).
    */
   @Test
-  void bugInstantMaxAndMinCannotBeWritten() {
+  void instantMaxAndMinAreWrittenAndReadBack() {
     for (Instant t : new Instant[] {Instant.MAX, Instant.MIN}) {
       Backup backup = at(t);
       assertEquals(backup, JSON.readCheckpointItem(JSON.checkpointItem(backup), "p"), t.toString());
@@ -317,14 +316,12 @@ class NewUserJsonTest {
   }
 
   /**
-   * BUG (csbs-json, CheckpointItems.read): a value that breaks a rule of the backup is refused naming the
-   * core's field ("status", "name", "tag value", "server name", "policy id", "updated at", ...), not the
-   * key's path in the body ("checkpoint_item.status", "checkpoint_items[3].name"), though CsbsJson's
-   * javadoc says: "a value that breaks a rule of the backup is refused with an InvalidValueException
-   * naming the key's path". Only the checks Node makes itself (type, range of numbers) name the path.
+   * A value that breaks a rule of the backup is refused naming the key's path in the body
+   * ({@code checkpoint_item.status}, {@code checkpoint_items[1].name}), as CsbsJson's javadoc says, not
+   * the core's field ({@code status}, {@code server name}, {@code tag value}).
    */
   @Test
-  void bugRuleBreakingValuesDoNotNameTheKeysPath() {
+  void ruleBreakingValuesNameTheKeysPath() {
     String item = item();
     String[][] cases = {
         {"\"status\":\"protecting\"", "\"status\":\"paused\"", "checkpoint_item.status"},

@@ -229,9 +229,22 @@ final class Api implements HttpHandler {
 
   private Response changeTags(Call call) {
     noParameters(call, "a tag change");
-    TagUpdate update = json.readTagUpdate(body(call));
+    TagUpdate update;
+    try {
+      update = json.readTagUpdate(body(call));
+    } catch (InvalidValueException e) {
+      throw tooManyTags(e) ? new ApiError(400, ApiError.TOO_MANY_TAGS, e.getMessage()) : e;  // a creation of 11 or more
+    }
     updateTags(call, backup -> update);
     return Response.NO_CONTENT;
+  }
+
+  /**
+   * Whether {@code e} refuses more than {@value Backup#MAX_TAGS} tags, on a backup or in one creation: the
+   * API's {@code CSBS.7000}; other refusals of the tags (none to create, a key twice) are {@code CSBS.9001}.
+   */
+  private static boolean tooManyTags(InvalidValueException e) {
+    return e.field().equals("tags") && e.rule().startsWith("must be at most " + Backup.MAX_TAGS + " tags");
   }
 
   private Response deleteTag(Call call) {
@@ -256,8 +269,8 @@ final class Api implements HttpHandler {
       try {
         return catalog.updateTags(projectId, backupId, backup.version(), decide.apply(backup));
       } catch (InvalidValueException e) {
-        // updateTags refuses only a backup that would have more than Backup.MAX_TAGS tags
-        throw e.field().equals("tags") ? new ApiError(400, ApiError.TOO_MANY_TAGS, e.getMessage()) : e;
+        // the tags a backup would have (more than Backup.MAX_TAGS), or the catalog's clock before its last change
+        throw tooManyTags(e) ? new ApiError(400, ApiError.TOO_MANY_TAGS, e.getMessage()) : e;
       }
     });
   }

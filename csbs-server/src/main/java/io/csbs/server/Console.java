@@ -26,8 +26,15 @@ final class Console implements HttpHandler {
       "console.js", Asset.of("console.js", "text/javascript; charset=utf-8"));
   private final Clock clock;
   private final StallRule stallRule;
+  /**
+   * What answers the paths this handler's context also gets but that are not the page's
+   * ({@code /consolex}, {@code /console.json}: the JDK's server matches a context by the path's
+   * first characters): the API, whose 404 they are.
+   */
+  private final HttpHandler elsewhere;
 
-  Console(Clock clock, StallRule stallRule) {
+  Console(Clock clock, StallRule stallRule, HttpHandler elsewhere) {
+    this.elsewhere = elsewhere;
     this.clock = clock;
     this.stallRule = stallRule;
   }
@@ -51,11 +58,15 @@ final class Console implements HttpHandler {
     try {
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
-      if (path.equals("/console")) {
+      if (!path.equals("/console") && !path.startsWith(PREFIX)) {
+        elsewhere.handle(exchange);
+        return;
+      }
+      if (path.equals("/console") && (method.equals("GET") || method.equals("HEAD"))) {
         redirect(exchange, PREFIX);
         return;
       }
-      String name = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : path;
+      String name = path.equals("/console") ? "" : path.substring(PREFIX.length());
       Asset asset = name.equals("settings.json") ? settings() : assets.get(name);
       if (asset == null) {
         send(exchange, 404, "text/plain; charset=utf-8", ("no such page: " + path + "\n").getBytes(StandardCharsets.UTF_8));

@@ -156,8 +156,9 @@ public final class CsbsServer implements AutoCloseable {
     InetSocketAddress bound = server.getAddress();
     String host = bound.getAddress().getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
-    this.server.createContext("/", new Api(options.catalog, uri));
-    this.server.createContext("/console", new Console(options.clock, options.stallRule));
+    Api api = new Api(options.catalog, uri);
+    this.server.createContext("/", api);
+    this.server.createContext("/console", new Console(options.clock, options.stallRule, api));
   }
 
   /**

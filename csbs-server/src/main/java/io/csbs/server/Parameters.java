@@ -1,8 +1,7 @@
 package io.csbs.server;
 
 import io.csbs.backup.InvalidValueException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import io.csbs.query.ListQueryString;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,10 +75,6 @@ final class Parameters {
 
   /** A path segment or a query string's name or value, percent-decoded ({@code +} is a space only in a query). */
   static String decode(String field, String encoded) {
-    try {
-      return URLDecoder.decode(encoded, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidValueException(field, encoded, "must be percent-encoded: '%' followed by two hex digits");
-    }
+    return ListQueryString.decodeParameter(field, encoded);  // as the list's parameters are
   }
 }

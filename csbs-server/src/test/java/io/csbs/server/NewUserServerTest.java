@@ -328,13 +328,11 @@ class NewUserServerTest {
   }
 
   /**
-   * BUG (csbs-server, Api.changeTags / CsbsJson.readTagUpdate): a create of 11 tags, a change that
-   * would leave more than 10 tags, is answered 400 CSBS.9001 ("must be 1 to 10 tags to create"), not
-   * CSBS.7000 as CsbsServer's javadoc says ("a tag change that would leave more than 10 tags 400,
-   * CSBS.7000"; CSBS.7000 is the API's "request tags exceed the max allowed count").
+   * A create of 11 tags, a change that would leave more than 10 tags, is 400 CSBS.7000 as CsbsServer's
+   * javadoc says (the API's "request tags exceed the max allowed count"), not CSBS.9001.
    */
   @Test
-  void bugCreatingElevenTagsIsNot7000() {
+  void creatingElevenTagsIs7000() {
     Backup b = catalog.query(PROJECT, Query.builder().limit(1).offset(20).build()).backups().get(0);
     StringBuilder many = new StringBuilder("{\"action\": \"create\", \"tags\": [");
     for (int i = 0; i < 11; i++) {
@@ -344,12 +342,11 @@ class NewUserServerTest {
   }
 
   /**
-   * BUG (minor, csbs-core ListQueryString.decode / csbs-server Parameters.decode): a value whose
-   * percent-encoding is not UTF-8 ({@code name=%C3}, {@code name=%FF}) is not refused as "not
-   * percent-encoded correctly" (ListQueryString's javadoc) but silently decoded to U+FFFD, 200.
+   * A value whose percent-encoding is not UTF-8 ({@code name=%C3}, {@code name=%FF}) is refused as
+   * "not percent-encoded correctly" (ListQueryString's javadoc), not decoded to U+FFFD.
    */
   @Test
-  void bugMalformedUtf8PercentEncodingIsNotRefused() {
+  void malformedUtf8PercentEncodingIsRefused() {
     assertError(400, "CSBS.9001", "name", client.get(v1() + "/checkpoint_items?name=%FF"));
   }
 
@@ -477,13 +474,12 @@ class NewUserServerTest {
   }
 
   /**
-   * BUG? (csbs-server, CsbsServer's contexts): a path that only begins with "/console" but is not
-   * under /console/ ("/consolex", "/console.json") is an unknown path, which README says is 404 with
-   * the API's error body; the JDK's prefix match of the "/console" context hands it to the console,
-   * which answers plain text.
+   * A path that only begins with "/console" but is not under /console/ ("/consolex", "/console.json")
+   * is an unknown path: 404 with the API's error body, as README says (the JDK's server matches the
+   * "/console" context by prefix).
    */
   @Test
-  void bugPathsBeginningWithConsoleAreNotTheApis404() {
+  void pathsBeginningWithConsoleAreTheApis404() {
     for (String path : new String[] {"/consolex", "/console.json", "/console-v1/p/checkpoint_items"}) {
       assertError(404, "CSBS.LIB.UNKNOWN_PATH", null, client.get(path));
     }
