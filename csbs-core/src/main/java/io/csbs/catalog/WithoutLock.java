@@ -9,6 +9,7 @@ import io.csbs.query.SortField;
 import io.csbs.query.SortKey;
 import io.csbs.query.TimeRange;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -38,8 +39,15 @@ import java.util.Set;
  * WithoutLock.suits(Query.where(Predicates.nameContains("db")));                     // false
  * }</pre>
  */
-final class WithoutLock implements PredicateVisitor<Boolean> {
-  private static final WithoutLock PLANS = new WithoutLock();
+final class WithoutLock {
+  /** The kinds of a predicate tree's leaves. */
+  private enum Leaf { ALL, NONE, STATUS, CREATED_IN, CREATED_WITHIN_LAST, NAME, SERVER_NAME, BACKUP_ID, ATTRIBUTE, TAG, STALLED }
+
+  /** Every leaf a plan without the lock reads: no tag criteria among them, so the plan's tag-set path is not reached. */
+  private static final LeavesOf PLANS = new LeavesOf(
+      EnumSet.of(Leaf.ALL, Leaf.NONE, Leaf.STATUS, Leaf.CREATED_IN, Leaf.CREATED_WITHIN_LAST), true);
+  /** A leaf relative to the present. */
+  private static final LeavesOf READS_THE_CLOCK = new LeavesOf(EnumSet.of(Leaf.CREATED_WITHIN_LAST, Leaf.STALLED), false);
 
   private WithoutLock() {}
 
@@ -55,78 +63,86 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
   }
 
   /**
-   * Whether the answer to {@code predicate}, one that {@linkplain #suits(BackupPredicate) suits}, depends
-   * on the instant it is asked at as well as on the catalog's state: it has a window relative to the
-   * present ({@code createdWithinLast}).
+   * Whether the answer to {@code predicate} depends on the instant it is asked at as well as on the
+   * catalog's state: it has a window relative to the present ({@code createdWithinLast}, stalled jobs).
    */
   static boolean readsTheClock(BackupPredicate predicate) {
     return predicate.accept(READS_THE_CLOCK);
   }
 
-  private static final PredicateVisitor<Boolean> READS_THE_CLOCK = new PredicateVisitor<>() {
+  /** Whether every leaf of a tree (or, not {@code every}, any leaf) is of one of {@code kinds}. */
+  private static final class LeavesOf implements PredicateVisitor<Boolean> {
+    private final Set<Leaf> kinds;
+    private final boolean every;
+
+    LeavesOf(Set<Leaf> kinds, boolean every) {
+      this.kinds = kinds;
+      this.every = every;
+    }
+
     @Override
     public Boolean all() {
-      return false;
+      return kinds.contains(Leaf.ALL);
     }
 
     @Override
     public Boolean none() {
-      return false;
+      return kinds.contains(Leaf.NONE);
     }
 
     @Override
     public Boolean status(Set<BackupStatus> statuses) {
-      return false;
+      return kinds.contains(Leaf.STATUS);
     }
 
     @Override
     public Boolean createdIn(TimeRange range) {
-      return false;
+      return kinds.contains(Leaf.CREATED_IN);
     }
 
     @Override
     public Boolean createdWithinLast(Duration window) {
-      return true;
+      return kinds.contains(Leaf.CREATED_WITHIN_LAST);
     }
 
     @Override
     public Boolean nameContains(String text) {
-      return false;
+      return kinds.contains(Leaf.NAME);
     }
 
     @Override
     public Boolean serverNameContains(String text) {
-      return false;
+      return kinds.contains(Leaf.SERVER_NAME);
     }
 
     @Override
     public Boolean backupId(String id) {
-      return false;
+      return kinds.contains(Leaf.BACKUP_ID);
     }
 
     @Override
     public Boolean attribute(Attribute attribute, String value) {
-      return false;
+      return kinds.contains(Leaf.ATTRIBUTE);
     }
 
     @Override
     public Boolean tag(String key, List<String> values) {
-      return false;
+      return kinds.contains(Leaf.TAG);
     }
 
     @Override
     public Boolean stalled() {
-      return true;
+      return kinds.contains(Leaf.STALLED);
     }
 
     @Override
     public Boolean and(List<BackupPredicate> operands) {
-      return anyReads(operands);
+      return ofOperands(operands);
     }
 
     @Override
     public Boolean or(List<BackupPredicate> operands) {
-      return anyReads(operands);
+      return ofOperands(operands);
     }
 
     @Override
@@ -134,92 +150,13 @@ final class WithoutLock implements PredicateVisitor<Boolean> {
       return operand.accept(this);
     }
 
-    private boolean anyReads(List<BackupPredicate> operands) {
+    private boolean ofOperands(List<BackupPredicate> operands) {
       for (BackupPredicate operand : operands) {
-        if (operand.accept(this)) {
-          return true;
+        if (operand.accept(this) != every) {
+          return !every;  // one leaf not of the kinds (every), or one of them (any), decides
         }
       }
-      return false;
+      return every;
     }
-  };
-
-  @Override
-  public Boolean all() {
-    return true;
-  }
-
-  @Override
-  public Boolean none() {
-    return true;
-  }
-
-  @Override
-  public Boolean status(Set<BackupStatus> statuses) {
-    return true;
-  }
-
-  @Override
-  public Boolean createdIn(TimeRange range) {
-    return true;
-  }
-
-  @Override
-  public Boolean createdWithinLast(Duration window) {
-    return true;
-  }
-
-  @Override
-  public Boolean nameContains(String text) {
-    return false;
-  }
-
-  @Override
-  public Boolean serverNameContains(String text) {
-    return false;
-  }
-
-  @Override
-  public Boolean backupId(String id) {
-    return false;
-  }
-
-  @Override
-  public Boolean attribute(Attribute attribute, String value) {
-    return false;
-  }
-
-  @Override
-  public Boolean tag(String key, List<String> values) {
-    return false;
-  }
-
-  @Override
-  public Boolean stalled() {
-    return false;
-  }
-
-  @Override
-  public Boolean and(List<BackupPredicate> operands) {
-    return allSuit(operands);  // no tag criteria among them: the plan's tag-set path is not reached
-  }
-
-  @Override
-  public Boolean or(List<BackupPredicate> operands) {
-    return allSuit(operands);
-  }
-
-  @Override
-  public Boolean not(BackupPredicate operand) {
-    return operand.accept(this);
-  }
-
-  private boolean allSuit(List<BackupPredicate> operands) {
-    for (BackupPredicate operand : operands) {
-      if (!operand.accept(this)) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -321,6 +321,11 @@ class ReadWithoutLockTest {
     assertFalse(WithoutLock.suits(Query.builder().sort(Sort.by(SortKey.asc(SortField.NAME))).build()));
     assertFalse(WithoutLock.suits(Query.builder()
         .sort(Sort.by(SortKey.desc(SortField.CREATED_AT), SortKey.asc(SortField.NAME))).build()));
+    // the answers kept for reads that meet a change are also keyed by the instant where it matters
+    assertTrue(WithoutLock.readsTheClock(week));
+    assertTrue(WithoutLock.readsTheClock(Predicates.or(available, Predicates.not(week))));
+    assertFalse(WithoutLock.readsTheClock(Predicates.and(available, Predicates.createdIn(TimeRange.between(NOW.minusSeconds(60), NOW)))));
+    assertFalse(WithoutLock.readsTheClock(Predicates.all()));
   }
 
   /** Runs {@code write} in a loop on another thread while {@code check} runs in a loop here, then checks once more. */
