@@ -428,7 +428,7 @@ final class IndexedCatalog implements BackupCatalog {
     // it, so that the write lock, which those wait for, is held for the writes (a taken id is refused
     // here: that is all it reads)
     // (the lock taken here rather than through underReadLock: its lambda and a pair for the answer
-    // were two allocations an add, young garbage that brings G1's pauses closer together)
+    // were two allocations an add)
     Lock readLock = shard.lock.readLock();
     lockForReading(shard);
     long stampAhead;
@@ -935,7 +935,8 @@ final class IndexedCatalog implements BackupCatalog {
    * read under the lock, at once if more than one change came in during the read (the search is
    * longer than the time between changes, and a second try would fail as well). Null also for a
    * project without a shard, and when a writer holds the lock for longer than a change ({@value
-   * #WITHOUT_LOCK_SPIN_NANOS} ns: a reorganisation's swap, a batch).
+   * #WITHOUT_LOCK_SPIN_NANOS} ns: a reorganisation's swap, a batch) and the state before its hold
+   * has no proven answer (below).
    *
    * <p>Why: the sub-microsecond searches (the default list, a status) beside a writer spent most of
    * their 99th percentile taking the read lock, not searching: a reader arriving during a change's
@@ -989,7 +990,8 @@ final class IndexedCatalog implements BackupCatalog {
       }
       stamp = freeStamp(lock);
       if (!ShardLock.free(stamp)) {
-        return null;
+        // a hold longer than a change (a swap, a batch): the state before it, if proven, else the lock
+        return provenAnswer(shard, stamp - 1, question);
       }
       T answer;
       try {
