@@ -98,8 +98,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * filter. It marks a Creating, Restoring or Deleting backup stalled when its {@code progress_updated_at}
  * is older than the {@linkplain Builder#stallRule stall rule}'s threshold at the {@linkplain
  * Builder#clock clock}'s instant, both of which it reads from {@code GET /console/settings.json}
- * ({@code {"now": "2026-11-30T17:02:11Z", "stall_threshold_ms": 1800000}}). Other paths under {@code
- * /console/} are 404, other methods 405; these answers are plain text, not the API's error body.
+ * ({@code {"now": "2026-11-30T17:02:11Z", "stall_threshold_ms": 1800000}}). {@code GET /console}
+ * redirects to {@code /console/}. Other paths under {@code /console/} are 404, other methods 405 (on
+ * {@code /console} too); these answers are plain text, not the API's error body. A path that only
+ * begins with {@code /console} ({@code /consolex}) is the API's, an unknown path.
  *
  * <h2>Errors</h2>
  *
