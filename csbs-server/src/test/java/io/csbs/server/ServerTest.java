@@ -110,6 +110,10 @@ class ServerTest {
     Client.Reply post = SERVED.client.post("/console/", "{}");
     assertEquals(405, post.status());
     assertEquals("GET, HEAD", post.header("Allow"));
+    Client.Reply postToConsole = SERVED.client.post("/console", "{}");  // not redirected: a page takes no POST
+    assertEquals(405, postToConsole.status());
+    assertEquals("GET, HEAD", postToConsole.header("Allow"));
+    assertEquals(302, SERVED.client.get("/console").status());
   }
 
   @Test
