@@ -30,7 +30,9 @@ import java.util.UUID;
  * <p>The shape follows a real backup list: a few projects; servers whose popularity follows a Zipf
  * law (a few servers have most backups); three automatic backups ({@code autobk_xxxx}, with a policy
  * id) for each manual one ({@code manualbk_xxxx}); about 90% Available, 3% Error, the rest in a
- * running job whose backups are recent and whose progress is sometimes stalled; sizes spread
+ * running job (Creating backups created in the last six hours, Restoring and Deleting ones of any
+ * age) whose progress is sometimes stalled, the job's last progress being the backup's last change
+ * ({@code updatedAt}), as the lifecycle makes it; sizes spread
  * log-normally around 40 GB; tags drawn from a limited vocabulary, set per server so that backups of
  * one server share them, from none to ten. Servers and tags are shared objects, so a million
  * backups fit in a modest heap.
@@ -106,8 +108,10 @@ public final class BackupGenerator {
     Tag[][] tags = tagVocabulary();
     double total = 0;
     for (int s = 0; s < servers.length; s++) {
-      int project = random.nextInt(projects);
-      serverProjects[s] = projectId(project);
+      int drawn = random.nextInt(projects);
+      // the first servers one to a project, so that every project owns backups when there are at least
+      // as many servers (the draw is made all the same: a seed's other values stay as they were)
+      serverProjects[s] = projectId(s < projects ? s : drawn);
       servers[s] = Server.of(
           uuid(),
           "ecs-" + NAME_WORDS[random.nextInt(NAME_WORDS.length)] + "-" + String.format("%04d", s),
@@ -194,8 +198,8 @@ public final class BackupGenerator {
         .trigger(automatic ? BackupTrigger.AUTOMATIC : BackupTrigger.MANUAL)
         .sizeMb(sizeMb())
         .createdAt(createdAt)
-        .updatedAt(updatedAt)
         .addTags(serverTags[s]);
+    Instant lastChange = updatedAt;  // a running job's is its last progress (below)
     if (automatic) {
       String[] policies = policyIds[Integer.parseInt(projectId.substring("project-".length()))];
       backup.policyId(policies[random.nextInt(policies.length)]);
@@ -213,6 +217,7 @@ public final class BackupGenerator {
       Instant changedAt = max(updatedAt, end.minusSeconds(sinceChange));
       int percent = random.nextInt(100);
       backup.progress(Progress.of(percent, changedAt));
+      lastChange = changedAt;  // a progress report is a change of the backup, as the lifecycle makes it
       if (percent < 5 && detailsRandom.nextBoolean()) {
         backup.apiStatus(queued(status));   // a job not started yet
       }
@@ -224,7 +229,7 @@ public final class BackupGenerator {
     if (detailsRandom.nextInt(10) < 7) {
       backup.details(details(s, status));
     }
-    return backup.build();
+    return backup.updatedAt(lastChange).build();
   }
 
   private static ApiStatus queued(BackupStatus status) {
@@ -396,7 +401,10 @@ public final class BackupGenerator {
     }
 
     /**
-     * Sets how many projects own the backups ({@code project-0}, ...); 1 by default.
+     * Sets how many projects own the backups ({@code project-0}, ...); 1 by default. Each server
+     * belongs to one project: the first {@code projects} servers one each, the others to a project
+     * drawn at random, so that every project owns backups when there are at least as many servers
+     * (and backups enough to reach them: the servers' popularity follows a Zipf law).
      *
      * @param projects the number of projects, at least 1
      * @return this builder
@@ -428,7 +436,8 @@ public final class BackupGenerator {
      * {@link FakeClock#DEFAULT_START}, so that a {@link FakeClock#create()} stands at the end.
      *
      * @param end the instant creation times end before
-     * @param span how far before {@code end} they may be
+     * @param span how far before {@code end} they may be: at least one second, and neither it nor
+     *     eight hours before {@code end} beyond the earliest {@link Instant}
      * @return this builder
      */
     public Builder window(Instant end, Duration span) {
@@ -436,6 +445,13 @@ public final class BackupGenerator {
       requireNonNull(span, "span");
       if (span.getSeconds() < 1) {
         throw new IllegalArgumentException("span " + span + " is invalid: must be at least one second");
+      }
+      try {
+        // the earliest creation time it may draw, and a running job's last progress (up to 7 hours back)
+        end.minusSeconds(Math.max(span.getSeconds(), 8 * 3600)).minusSeconds(1);
+      } catch (java.time.DateTimeException | ArithmeticException e) {
+        throw new IllegalArgumentException("span " + span + " is invalid: must not reach before " + Instant.MIN
+            + " from end " + end);
       }
       this.end = end;
       this.span = span;
