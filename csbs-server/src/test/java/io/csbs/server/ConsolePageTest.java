@@ -196,7 +196,9 @@ class ConsolePageTest {
 
   @Test
   void aKeywordSearchesTheFieldChosen() {
-    Backup sample = CATALOG.query(PROJECT, Query.builder().limit(50).build()).backups().get(37);
+    // among the newest few, so that it stays on the first page whatever share of the backups a fragment
+    // of its name matches (the 37th newest, as it was, fell off it once the generator's data moved)
+    Backup sample = CATALOG.query(PROJECT, Query.builder().limit(50).build()).backups().get(5);
     String nameFragment = sample.name().substring(1, 5).toUpperCase(java.util.Locale.ROOT);
     String serverFragment = sample.server().name().substring(2, 7);
     Map<String, BackupPredicate> searches = new java.util.LinkedHashMap<>();
