@@ -896,7 +896,7 @@ final class IndexedCatalog implements BackupCatalog {
     if (WithoutLock.suits(query)) {
       Instant now = clock.instant();
       Page page = readWithoutLock(projectId, shard -> query(shard, projectId, query, now, false),
-          new Question(query, WithoutLock.readsTheClock(query.predicate()) ? now : null));
+          query, WithoutLock.readsTheClock(query.predicate()) ? now : null);
       if (page != null) {
         return page;
       }
@@ -910,7 +910,7 @@ final class IndexedCatalog implements BackupCatalog {
     if (WithoutLock.suits(predicate)) {
       Instant now = clock.instant();
       Long count = readWithoutLock(projectId, shard -> count(shard, predicate, now, false),
-          new Question(predicate, WithoutLock.readsTheClock(predicate) ? now : null));
+          predicate, WithoutLock.readsTheClock(predicate) ? now : null);
       if (count != null) {
         return count;
       }
@@ -919,14 +919,16 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
-   * A search read without the lock: its query (or a count's predicate) and, if its predicate reads
-   * the clock ({@code createdWithinLast}), the instant it was asked at; null if it does not (two askings
-   * of it then have the same answer in one state whenever they come).
+   * The answer a read without the lock proved to be that of state {@code stamp} (see {@link
+   * #readWithoutLock}) to {@code search}, a query or a count's predicate, asked at {@code now} if its
+   * predicate reads the clock ({@code createdWithinLast}), else null (two askings of it then have the
+   * same answer in one state whenever they come).
    */
-  record Question(Object search, Instant now) {}
-
-  /** The answer to {@code question} that a read without the lock proved to be that of state {@code stamp} (see {@link #readWithoutLock}). */
-  record ProvenAnswer(long stamp, Question question, Object answer) {}
+  record ProvenAnswer(long stamp, Object search, Instant now, Object answer) {
+    boolean answers(long stamp, Object search, Instant now) {
+      return this.stamp == stamp && this.search.equals(search) && java.util.Objects.equals(this.now, now);
+    }
+  }
 
   /**
    * Runs {@code read} on the project's shard without its lock, and returns its answer (or throws what
@@ -951,15 +953,15 @@ final class IndexedCatalog implements BackupCatalog {
    * ProjectShard#awaitUpdatesBehind}). What they read is thrown away unless it proved to be one state.
    *
    * <p>A read that meets a change (a writer holds the lock as it begins, or one came in during its
-   * try) answers at once, without waiting or reading again, if a read of the same {@code question}
-   * proved its answer in the state the project was in as this read began (the state before the
+   * try) answers at once, without waiting or reading again, if a read of the same {@code search}
+   * (at the same {@code now}) proved its answer in the state the project was in as this read began (the state before the
    * hold, or the one its try began in): that state was the project's during this read, so its
    * answer is one this read may give, as a read that had come a moment sooner would have. The shard
    * keeps the first answer proven in each state ({@link ProjectShard#provenAnswer}). Why: beside a
    * writer, the default list's 99th percentile was these reads (a read of 0.2 us waiting for a hold
    * of 0.5 to 2 us, or reading twice), 5 to 15 times its 99th percentile alone.
    */
-  private <T> T readWithoutLock(String projectId, Function<ProjectShard, T> read, Question question) {
+  private <T> T readWithoutLock(String projectId, Function<ProjectShard, T> read, Object search, Instant now) {
     requireProject(projectId);
     refuseOtherProjectInsideRead(projectId);
     ProjectShard shard = shards.get(projectId);
@@ -970,7 +972,7 @@ final class IndexedCatalog implements BackupCatalog {
     long stamp = lock.stamp();
     if (!ShardLock.free(stamp)) {
       // a writer holds the lock: until it lets go, the state before its hold is the project's
-      T proven = provenAnswer(shard, stamp - 1, question);
+      T proven = provenAnswer(shard, stamp - 1, search, now);
       if (proven != null) {
         return proven;
       }
@@ -978,7 +980,7 @@ final class IndexedCatalog implements BackupCatalog {
     for (int attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) {
         // the state this try began in was the project's when it began: its proven answer is one this read may give
-        T proven = provenAnswer(shard, stamp, question);
+        T proven = provenAnswer(shard, stamp, search, now);
         if (proven != null) {
           return proven;
         }
@@ -991,7 +993,7 @@ final class IndexedCatalog implements BackupCatalog {
       stamp = freeStamp(lock);
       if (!ShardLock.free(stamp)) {
         // a hold longer than a change (a swap, a batch): the state before it, if proven, else the lock
-        return provenAnswer(shard, stamp - 1, question);
+        return provenAnswer(shard, stamp - 1, search, now);
       }
       T answer;
       try {
@@ -1007,7 +1009,7 @@ final class IndexedCatalog implements BackupCatalog {
         // of the shared field a state, not one a read
         ProvenAnswer kept = shard.provenAnswer;
         if (kept == null || kept.stamp() < stamp) {
-          shard.provenAnswer = new ProvenAnswer(stamp, question, answer);
+          shard.provenAnswer = new ProvenAnswer(stamp, search, now, answer);
         }
         // the read pays for the tail it passed, as one under the lock does: racing a change here (one
         // that just ended the tail) can at worst make one reorganisation due that was not, never a wrong answer
@@ -1017,14 +1019,14 @@ final class IndexedCatalog implements BackupCatalog {
         return answer;
       }
     }
-    return provenAnswer(shard, stamp, question);
+    return provenAnswer(shard, stamp, search, now);
   }
 
-  /** The answer to {@code question} a read proved to be state {@code stamp}'s, or null if the shard keeps none. */
+  /** The answer to {@code search} (at {@code now}) a read proved to be state {@code stamp}'s, or null if the shard keeps none. */
   @SuppressWarnings("unchecked")
-  private static <T> T provenAnswer(ProjectShard shard, long stamp, Question question) {
+  private static <T> T provenAnswer(ProjectShard shard, long stamp, Object search, Instant now) {
     ProvenAnswer kept = shard.provenAnswer;
-    return kept != null && kept.stamp() == stamp && kept.question().equals(question) ? (T) kept.answer() : null;
+    return kept != null && kept.answers(stamp, search, now) ? (T) kept.answer() : null;
   }
 
   /** How long a read without the lock waits for a writer to let go of it, spinning, before it takes the lock. */

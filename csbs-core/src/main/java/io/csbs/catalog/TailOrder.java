@@ -85,7 +85,7 @@ final class TailOrder {
     // among the first entries of its instant and key (most often the only one), without a tie, which
     // is made for the call; else where the tie finds it
     long at = order.locateWithoutTie(second, nano, key, position);
-    order.removeAt(at != END ? at : order.locate(second, nano, key, position, idTie(row, rowAt)), position);
+    order.removeAt(at != END ? at : order.locateWithTie(second, nano, key, position, idTie(row, rowAt)), position);
   }
 
   /**

@@ -277,9 +277,17 @@ final class TimeOrder {
   long locate(long second, int nano, int key, int value, Tie tie) {
     long found = tie == null ? scan(seek(second, nano, key, null), second, nano, key, value, Integer.MAX_VALUE)
         : locateWithoutTie(second, nano, key, value);
-    if (found == END && tie != null) {
-      found = scan(seek(second, nano, key, tie), second, nano, key, value, Integer.MAX_VALUE);
-    }
+    return found != END ? found : locateWithTie(second, nano, key, value, tie);
+  }
+
+  /**
+   * The entry of {@code value} from where {@code tie} seeks it among the entries of its instant and
+   * key, for a caller that did not find it among the first few ({@link #locateWithoutTie}).
+   *
+   * @throws IllegalStateException if it is not there
+   */
+  long locateWithTie(long second, int nano, int key, int value, Tie tie) {
+    long found = tie == null ? END : scan(seek(second, nano, key, tie), second, nano, key, value, Integer.MAX_VALUE);
     if (found != END) {
       return found;
     }

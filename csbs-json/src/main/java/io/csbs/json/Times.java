@@ -60,11 +60,12 @@ final class Times {
     digits(text, 17, time.getSecond(), 2);
     text[19] = '.';
     digits(text, 20, time.getNano(), 9);
-    return new String(text, 0, fractionEnd(text, 29));
+    return new String(text, 0, fractionEnd(text));
   }
 
   /** Where a text whose last nine chars are a fraction's digits ends: at least microseconds, more digits only where needed. */
-  private static int fractionEnd(char[] text, int end) {
+  private static int fractionEnd(char[] text) {
+    int end = text.length;
     while (end > text.length - 3 && text[end - 1] == '0') {
       end--;
     }
@@ -82,7 +83,7 @@ final class Times {
     seconds.getChars(0, seconds.length() - 1, text, 0);
     text[seconds.length() - 1] = '.';
     digits(text, seconds.length(), instant.getNano(), 9);
-    return new String(text, 0, fractionEnd(text, text.length));
+    return new String(text, 0, fractionEnd(text));
   }
 
   private static void digits(char[] text, int at, int value, int width) {
