@@ -53,7 +53,10 @@ public abstract class Backup {
   /** {@return the backup id; non-blank, at most 64 chars} */
   public abstract String id();
 
-  /** {@return the name: 1 to 255 letters, digits, {@code _} or {@code -}} */
+  /**
+   * {@return the name: 1 to 255 letters (of any script, each counted once), digits, {@code _} or
+   * {@code -}}
+   */
   public abstract String name();
 
   /** {@return an optional description of at most 255 chars} */
@@ -235,6 +238,8 @@ public abstract class Backup {
     private static final int API_STATUS = 1 << 17;
     private static final int DETAILS = 1 << 18;
     private static final int REQUIRED = ID | NAME | PROJECT_ID | SERVER | STATUS | SIZE_MB | CREATED_AT;
+    private static final int ALL = (DETAILS << 1) - 1;
+    private static final String TO_STRING_START = "Backup.Builder{";
 
     /** The fields set on this builder, each at most once. */
     private int set;
@@ -286,7 +291,7 @@ public abstract class Backup {
       version = backup.version();
       apiStatus = backup.apiStatus();
       details = backup.details();
-      present = REQUIRED;
+      present = ALL;  // every field has the copied backup's value
     }
 
     /**
@@ -304,7 +309,8 @@ public abstract class Backup {
     }
 
     /**
-     * Sets the name: 1 to 255 letters, digits, {@code _} or {@code -}.
+     * Sets the name: 1 to 255 letters (of any script, each counted once, one outside the Basic
+     * Multilingual Plane too), digits, {@code _} or {@code -}.
      *
      * @param name the name
      * @return this builder
@@ -711,11 +717,42 @@ public abstract class Backup {
       return copy;
     }
 
-    /** {@code Backup.Builder{id=b-1, status=Available, ...}}: the fields that have a value. */
+    /**
+     * {@code Backup.Builder{id=b-1, status=Available, sizeMb=5}}: the fields that have a value (set
+     * on this builder, or copied by {@link Backup#toBuilder()}, absent optional ones left out), in
+     * the order of the setters.
+     */
     @Override
     public String toString() {
-      return "Backup.Builder{id=" + id + ", name=" + name + ", projectId=" + projectId + ", status=" + status
-          + ", version=" + version + "}";
+      StringBuilder text = new StringBuilder(TO_STRING_START);
+      append(text, ID, "id", id);
+      append(text, NAME, "name", name);
+      append(text, DESCRIPTION, "description", description);
+      append(text, PROJECT_ID, "projectId", projectId);
+      append(text, SERVER, "server", server);
+      append(text, STATUS, "status", status);
+      append(text, PROGRESS, "progress", progress);
+      append(text, TYPE, "type", type);
+      append(text, TRIGGER, "trigger", trigger);
+      append(text, POLICY_ID, "policyId", policyId);
+      append(text, SIZE_MB, "sizeMb", sizeMb);
+      append(text, CREATED_AT, "createdAt", createdAt);
+      append(text, UPDATED_AT, "updatedAt", updatedAt);
+      append(text, FINISHED_AT, "finishedAt", finishedAt);
+      append(text, FAILURE, "failure", failure);
+      append(text, TAGS, "tags", tags);
+      append(text, VERSION, "version", version);
+      append(text, API_STATUS, "apiStatus", apiStatus);
+      append(text, DETAILS, "details", details);
+      return text.append('}').toString();
+    }
+
+    /** Appends {@code name=value} if {@code field} has a value ({@link #present}, not an empty optional). */
+    private void append(StringBuilder text, int field, String name, Object value) {
+      Object shown = value instanceof Optional<?> optional ? optional.orElse(null) : value;
+      if ((present & field) != 0 && shown != null) {
+        text.append(text.length() == TO_STRING_START.length() ? "" : ", ").append(name).append('=').append(shown);
+      }
     }
   }
 

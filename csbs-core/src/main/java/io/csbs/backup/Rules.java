@@ -57,10 +57,14 @@ final class Rules {
   }
 
   /**
-   * The CSBS rule for names, tag keys and tag values: letters (any script), digits, '_' and '-'.
+   * The CSBS rule for names, tag keys and tag values: letters (any script), digits, '_' and '-',
+   * counted as letters: a letter outside the Basic Multilingual Plane (two chars) counts once.
    */
   static String requireWord(String field, String value, int minLength, int maxLength) {
     int length = value.length();
+    if (length > maxLength) {
+      length = value.codePointCount(0, length);  // never more than the chars, so only a long one is counted
+    }
     if (length < minLength || length > maxLength || !isWord(value)) {
       String size = minLength == maxLength ? "exactly " + minLength : minLength + " to " + maxLength;
       throw new InvalidValueException(field, value, "must be " + size + " letters, digits, '_' or '-'");

@@ -4,7 +4,9 @@ import org.immutables.value.Value;
 
 /**
  * A key=value tag on a backup, with the CSBS API's rules: surrounding spaces are trimmed; the key
- * is 1 to 36 and the value 0 to 43 letters, digits, {@code _} or {@code -}.
+ * is 1 to 36 and the value 0 to 43 letters, digits, {@code _} or {@code -} (letters of any script;
+ * each counts once, one outside the Basic Multilingual Plane too, although Java holds it as two
+ * chars).
  *
  * <pre>{@code
  * Tag tag = Tag.of(" env ", "prod");  // env=prod
@@ -13,9 +15,9 @@ import org.immutables.value.Value;
  */
 @Value.Immutable
 public abstract class Tag implements Comparable<Tag> {
-  /** The longest key the API accepts. */
+  /** The longest key the API accepts, in letters (code points). */
   public static final int MAX_KEY_LENGTH = 36;
-  /** The longest value the API accepts. */
+  /** The longest value the API accepts, in letters (code points). */
   public static final int MAX_VALUE_LENGTH = 43;
 
   Tag() {}

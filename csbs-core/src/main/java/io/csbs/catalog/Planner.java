@@ -202,7 +202,7 @@ final class Planner implements PredicateVisitor<Planner.Node> {
 
   @Override
   public Node createdWithinLast(Duration window) {
-    return new RangeNode(TimeRange.between(now.minus(window), now));
+    return new RangeNode(TimeRange.last(window, now));
   }
 
   /** A time segment: a range of sorted positions, plus the tail rows that fall in it. */

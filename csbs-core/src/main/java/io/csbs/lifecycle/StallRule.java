@@ -93,9 +93,15 @@ public record StallRule(Duration threshold) {
    * its progress changed before this instant. Indexes use it to turn the rule into a time range.
    *
    * @param now the instant of the judgement
-   * @return {@code now} minus the threshold
+   * @return {@code now} minus the threshold; {@link Instant#MIN} when that is before it (a threshold
+   *     longer than the time since {@code Instant.MIN}: nothing is stalled)
    */
   public Instant stalledIfChangedBefore(Instant now) {
-    return now.minus(threshold);
+    java.util.Objects.requireNonNull(now, "now");
+    try {
+      return now.minus(threshold);
+    } catch (java.time.DateTimeException | ArithmeticException beforeTheFirstInstant) {
+      return Instant.MIN;  // no progress time is before it: nothing is stalled, as none is before now - threshold
+    }
   }
 }

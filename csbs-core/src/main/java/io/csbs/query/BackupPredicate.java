@@ -147,7 +147,7 @@ record CreatedWithinLast(Duration window) implements BackupPredicate {
   public boolean test(Backup backup, Instant now, StallRule stallRule) {
     PredicateArguments.require(backup, now, stallRule);
     Instant created = backup.createdAt();
-    return !created.isBefore(now.minus(window)) && !created.isAfter(now);
+    return !created.isBefore(TimeRange.windowStart(window, now)) && !created.isAfter(now);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.csbs.query;
 import static java.util.Objects.requireNonNull;
 
 import io.csbs.backup.InvalidValueException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -97,6 +98,39 @@ public final class TimeRange {
    */
   public static TimeRange until(Instant to) {
     return of(null, true, requireNonNull(to, "to"), true);
+  }
+
+  /**
+   * The last {@code window} up to {@code now}, both inclusive: the times {@link
+   * Predicates#createdWithinLast(Duration) createdWithinLast(window)} matches at {@code now}. Its
+   * start is {@code now} minus {@code window}, or {@link Instant#MIN} when that would be before it.
+   *
+   * <pre>{@code
+   * TimeRange.last(Duration.ofDays(7), Instant.parse("2026-11-24T10:00:00Z"));
+   * // [2026-11-17T10:00:00Z, 2026-11-24T10:00:00Z]
+   * }</pre>
+   *
+   * @param window how far back from {@code now}; not negative
+   * @param now the upper bound, inclusive
+   * @return the range
+   * @throws InvalidValueException naming {@code time window} if {@code window} is negative
+   */
+  public static TimeRange last(Duration window, Instant now) {
+    requireNonNull(window, "window");
+    requireNonNull(now, "now");
+    if (window.isNegative()) {
+      throw new InvalidValueException("time window", window, "must not be negative");
+    }
+    return between(windowStart(window, now), now);
+  }
+
+  /** {@code now} minus {@code window} (not negative), or {@link Instant#MIN} when that is before it. */
+  static Instant windowStart(Duration window, Instant now) {
+    try {
+      return now.minus(window);
+    } catch (java.time.DateTimeException | ArithmeticException beforeTheFirstInstant) {
+      return Instant.MIN;  // the window reaches past the first instant: every time up to now is in it
+    }
   }
 
   /** {@return the range without bounds} */

@@ -322,6 +322,17 @@ class BackupTest {
   }
 
   @Test
+  void builderToStringShowsTheFieldsThatHaveAValue() {
+    assertEquals("Backup.Builder{}", Backup.builder().toString());
+    assertEquals("Backup.Builder{id=b-1, status=Available, sizeMb=5}",
+        Backup.builder().sizeMb(5).status(BackupStatus.AVAILABLE).id("b-1").toString());
+    String copy = available().description("weekly").build().toBuilder().toString();
+    assertTrue(copy.startsWith("Backup.Builder{id=7b99acfd-18c3-4f26-9d39-b4ebd2ea3e12, name=manualbk_a61d, "
+        + "description=weekly, projectId=project-1, server="), copy);
+    assertTrue(copy.contains(", sizeMb=") && copy.contains(", version=1") && !copy.contains("progress"), copy);
+  }
+
+  @Test
   void toStringShowsIdNameStateProgressAndVersion() {
     Backup creating = TestBackups.creating().progress(Progress.of(40, CREATED)).version(3).build();
 

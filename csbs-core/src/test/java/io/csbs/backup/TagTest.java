@@ -38,6 +38,18 @@ class TagTest {
   }
 
   @Test
+  void countsALetterOutsideTheBasicMultilingualPlaneOnce() {
+    String bold = new String(Character.toChars(0x1D400));  // MATHEMATICAL BOLD CAPITAL A: a letter, two chars
+    String key = bold.repeat(36);
+    assertEquals(72, key.length());
+    assertEquals(key, Tag.of(key, bold.repeat(43)).key());
+    assertInvalid("tag key", "1 to 36 letters", () -> Tag.of(key + bold, "v"));
+    assertInvalid("tag value", "0 to 43 letters", () -> Tag.of("k", bold.repeat(44)));
+    assertEquals(bold.repeat(255), available().name(bold.repeat(255)).build().name());
+    assertInvalid("name", "1 to 255 letters", () -> available().name(bold.repeat(256)).build());
+  }
+
+  @Test
   void rejectsTagKeyLongerThan36Chars() {
     assertInvalid("tag key", "1 to 36", () -> Tag.of(repeat('k', 37), "v"));
   }

@@ -139,4 +139,28 @@ class TimeRangeTest {
     assertEquals("(-inf, 2026-02-01T00:00:00Z]", TimeRange.until(END).toString());
     assertEquals("(-inf, +inf)", TimeRange.all().toString());
   }
+
+  @Test
+  void lastIsTheWindowUpToNowBothInclusive() {
+    Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    TimeRange week = TimeRange.last(java.time.Duration.ofDays(7), now);
+    assertEquals(TimeRange.between(Instant.parse("2026-11-17T10:00:00Z"), now), week);
+    assertTrue(week.contains(Instant.parse("2026-11-17T10:00:00Z")) && week.contains(now));
+    assertFalse(week.contains(Instant.parse("2026-11-17T09:59:59.999999999Z")) || week.contains(now.plusNanos(1)));
+    assertEquals(TimeRange.between(now, now), TimeRange.last(java.time.Duration.ZERO, now));
+  }
+
+  @Test
+  void lastStartsAtTheFirstInstantWhenTheWindowReachesPastIt() {
+    Instant now = Instant.MIN.plus(java.time.Duration.ofDays(1));
+    assertEquals(TimeRange.between(Instant.MIN, now), TimeRange.last(java.time.Duration.ofDays(2), now));
+    assertEquals(TimeRange.between(Instant.MIN, Instant.MAX), TimeRange.last(java.time.Duration.ofSeconds(Long.MAX_VALUE), Instant.MAX));
+    assertEquals(TimeRange.between(Instant.MIN, Instant.MIN), TimeRange.last(java.time.Duration.ofNanos(1), Instant.MIN));
+  }
+
+  @Test
+  void lastRefusesANegativeWindow() {
+    assertInvalid("time window", "must not be negative",
+        () -> TimeRange.last(java.time.Duration.ofSeconds(-1), Instant.parse("2026-11-24T10:00:00Z")));
+  }
 }

@@ -77,7 +77,7 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
 
   @Override
   public Sql createdWithinLast(Duration window) {
-    return join(List.of(compare("b.created_at", ">=", now.minus(window)), compare("b.created_at", "<=", now)), " AND ");
+    return createdIn(TimeRange.last(window, now));
   }
 
   @Override
