@@ -358,7 +358,8 @@ public interface BackupCatalog {
   /**
    * A snapshot of what the catalog counts about a project: its backups, the estimated heap of its
    * indexes, its reorganisations and the holds of and waits for its lock. The in-memory catalog
-   * ({@link Catalogs#indexed}) keeps these counts; a project it does not know reads as empty.
+   * ({@link Catalogs#indexed}) keeps these counts; a project it does not know reads as empty (no
+   * backups, no index bytes, nothing counted).
    *
    * <pre>{@code
    * ProjectStats stats = catalog.stats("project-1");

@@ -119,7 +119,8 @@ final class IndexedCatalog implements BackupCatalog {
   public ProjectStats stats(String projectId) {
     return readShard(projectId, shard -> {
       ShardStats counts = shard.stats;
-      return new ProjectStats(projectId, shard.liveCount(), shard.estimatedIndexBytes(), counts.reorganisations(),
+      long indexBytes = shard == noBackups ? 0 : shard.estimatedIndexBytes();  // an unknown project holds no heap
+      return new ProjectStats(projectId, shard.liveCount(), indexBytes, counts.reorganisations(),
           Duration.ofNanos(counts.reorganisationNanos()), Duration.ofNanos(counts.longestReorganisationNanos()),
           Duration.ofNanos(counts.longestSwapNanos()), Duration.ofNanos(counts.longestChangeHoldNanos()),
           counts.lockWaits(), Duration.ofNanos(counts.lockWaitNanos()));

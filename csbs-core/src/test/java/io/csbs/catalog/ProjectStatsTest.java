@@ -44,6 +44,7 @@ class ProjectStatsTest {
     assertEquals(0, stats.reorganisations());
     assertEquals(Duration.ZERO, stats.longestChangeHold());
     assertEquals(0.0, stats.indexBytesPerBackup());
+    assertEquals(0, stats.estimatedIndexBytes());  // it holds no heap
   }
 
   @Test
