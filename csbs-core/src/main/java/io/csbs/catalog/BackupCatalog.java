@@ -276,7 +276,8 @@ public interface BackupCatalog {
    * returns before its own change is delivered); a catalog with its own delivery threads takes it as
    * it takes any writer's.
    *
-   * <p>A subscriber that throws is logged and keeps its subscription; the catalog is unaffected.
+   * <p>A subscriber that throws (an exception, or an error such as a failed assertion) is logged and
+   * keeps its subscription; the catalog and the other subscribers are unaffected.
    *
    * @param subscriber the receiver of the changes
    * @return the subscription, to cancel it

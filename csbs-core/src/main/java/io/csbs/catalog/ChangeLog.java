@@ -78,7 +78,9 @@ final class ChangeLog {
           for (Consumer<Change> subscriber : subscribers) {
             try {
               subscriber.accept(change);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+              // an Error too (a failed assertion): thrown on, it reached the writer after its change was
+              // committed, and the subscribers after this one never got the change
               LOG.log(Level.WARNING, "subscriber " + subscriber + " failed on change " + change, e);
             }
           }

@@ -63,9 +63,14 @@ final class BackupRows {
   static final String FIELD_COLUMNS = COLUMNS.substring("project_id, id, ".length());
   static final int FIELD_COUNT = COLUMN_COUNT - 2;
 
-  /** The earliest and latest instants PostgreSQL's timestamptz holds (4713 BC, 294276 AD). */
-  private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
-  private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
+  /**
+   * The earliest instant kept: 1 January 4713 BC. PostgreSQL's timestamptz holds some earlier ones
+   * (from 24 November 4714 BC), but the JDBC driver sends every time before this one as {@code
+   * -infinity}, which read back as another time.
+   */
+  static final Instant EARLIEST = Instant.parse("-4712-01-01T00:00:00Z");
+  /** The latest instant PostgreSQL's timestamptz holds (294276 AD). */
+  static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
   private static final BackupStatus[] STATUSES = BackupStatus.values();
   /** The binary form of the feed's backups: 2 adds the raw status and the details; 1 is still read. */
   private static final byte CODEC_VERSION = 2;
@@ -105,20 +110,56 @@ final class BackupRows {
   }
 
   static String storableText(String field, String text) {
+    switch (unstorable(text)) {
+      case NUL:
+        throw new InvalidValueException(field, text.replace('\0', '?'), "must not contain a NUL char: PostgreSQL text cannot hold it");
+      case HALF_PAIR:
+        throw new InvalidValueException(field, text, "must not contain half of a surrogate pair: it is not valid UTF-8");
+      default:
+        return text;
+    }
+  }
+
+  /** Whether PostgreSQL's text holds {@code text} as it is (see {@link #storableText}). */
+  static boolean isStorable(String text) {
+    return unstorable(text) == Unstorable.NONE;
+  }
+
+  /** Why PostgreSQL's text cannot hold a text, if it cannot. */
+  private enum Unstorable { NONE, NUL, HALF_PAIR }
+
+  private static Unstorable unstorable(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == 0) {
-        throw new InvalidValueException(field, text.replace('\0', '?'), "must not contain a NUL char: PostgreSQL text cannot hold it");
+        return Unstorable.NUL;
       }
       if (Character.isSurrogate(c)) {
         boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
         if (!paired) {
-          throw new InvalidValueException(field, text, "must not contain half of a surrogate pair: it is not valid UTF-8");
+          return Unstorable.HALF_PAIR;
         }
         i++;
       }
     }
-    return text;
+    return Unstorable.NONE;
+  }
+
+  /**
+   * A key no stored project id or backup id equals: longer than any of them (the backup's rules allow
+   * at most 64 chars), and text PostgreSQL holds.
+   */
+  private static final String NO_STORED_KEY = "~".repeat(65);
+
+  /**
+   * {@code key} (a project id, a backup id, a marker) to look up in the database as it is; for a text
+   * PostgreSQL cannot hold (a NUL char, half a surrogate pair), which no stored row can have, a key
+   * that matches no row either. Why: bound as it is, a NUL failed the statement (a database error for
+   * what is simply not found) and the driver sent half a pair as {@code '?'}, which found the project
+   * or backup whose id has a {@code '?'} there.
+   */
+  static String lookupKey(String key) {
+    return key == null || isStorable(key) ? key : NO_STORED_KEY;
   }
 
   /** The instant as the driver binds a timestamptz. */

@@ -102,7 +102,9 @@ final class FeedReader {
         }
         try {
           subscriber.accept(change);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          // an Error too (a failed assertion, a stack overflow): it gets the change again, where it
+          // ended this thread before, and with it the delivery of every later change
           Duration pause = backoff.containsKey(projectId) ? min(backoff.get(projectId).multipliedBy(2), LAST_BACKOFF)
               : FIRST_BACKOFF;
           backoff.put(projectId, pause);

@@ -74,8 +74,11 @@ import org.postgresql.PGStatement;
  * per server, and writes the change to the change feed ({@code csbs_change}), all or nothing. A
  * refused change rolls back whole. The time of a change is the clock's instant cut to the
  * microsecond, which is what PostgreSQL keeps; a backup given with a finer time, with a time
- * outside PostgreSQL's range, or with text PostgreSQL cannot hold (a NUL char) is refused with an
- * {@link InvalidValueException} naming the field.
+ * outside the range kept (1 January 4713 BC to PostgreSQL's end), or with text PostgreSQL cannot hold
+ * (a NUL char, half a surrogate pair) is refused with an {@link InvalidValueException} naming the
+ * field, as is such a project id given to {@link #setQuota}, {@link #load} or {@link #replay}; an id,
+ * project id or marker of that kind given to a read or a change of a stored backup finds nothing, as
+ * any id no backup has.
  *
  * <p><b>Reads.</b> A page and its total come from one statement, hence one snapshot; {@link #read}
  * is one read-only {@code REPEATABLE READ} transaction, so its answers agree although writers go
@@ -341,6 +344,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   @Override
   public boolean replay(Change change) {
     requireNonNull(change, "change");
+    BackupRows.storableText("project id", change.projectId());  // a removal's project too: replay makes its row
     change.after().ifPresent(BackupRows::checkStorable);
     return write("replay change " + change.sequence() + " of project " + change.projectId(), connection -> {
       ProjectRow project = lockProject(connection, change.projectId(), true);
@@ -374,6 +378,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   @Override
   public void load(ProjectSnapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
+    BackupRows.storableText("project id", snapshot.projectId());  // an empty snapshot's too: load makes its row
     for (Backup backup : snapshot.backups()) {
       BackupRows.checkStorable(backup);
     }
@@ -401,6 +406,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   public void setQuota(String projectId, Quota quota) {
     requireProject(projectId);
     requireNonNull(quota, "quota");
+    BackupRows.storableText("project id", projectId);  // the quota makes the project's row
     write("set the quota of project " + projectId, connection -> {
       try (PreparedStatement statement = connection.prepareStatement(
           "INSERT INTO csbs_project (project_id, max_backups, max_capacity_gb, quota_version) VALUES (?, ?, ?, 1) "
@@ -426,7 +432,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         : "SELECT last_sequence, max_backups, max_capacity_gb, backups, size_mb FROM csbs_project "
             + "WHERE project_id = ? FOR UPDATE";
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setString(1, projectId);
+      statement.setString(1, create ? BackupRows.storableText("project id", projectId) : BackupRows.lookupKey(projectId));
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
           return null;
@@ -457,8 +463,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private static Backup select(Connection connection, String projectId, String backupId) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(
         "SELECT " + BackupRows.READ_COLUMNS + " FROM csbs_backup WHERE project_id = ? AND id = ?")) {
-      statement.setString(1, projectId);
-      statement.setString(2, backupId);
+      statement.setString(1, BackupRows.lookupKey(projectId));
+      statement.setString(2, BackupRows.lookupKey(backupId));
       try (ResultSet row = statement.executeQuery()) {
         return row.next() ? BackupRows.read(row, 1) : null;
       }
@@ -994,7 +1000,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     Map<String, List<String>> values = new TreeMap<>();
     try (PreparedStatement statement = connection.prepareStatement(
         "SELECT tag_key, tag_value FROM csbs_tag WHERE project_id = ? AND backups > 0")) {
-      statement.setString(1, projectId);
+      statement.setString(1, BackupRows.lookupKey(projectId));
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           values.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(rows.getString(2));
@@ -1049,7 +1055,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
         + "ORDER BY s.size_mb DESC, s.backups DESC, s.server_id ASC";
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       for (int i = 1; i <= 5; i++) {
-        statement.setString(i, projectId);
+        statement.setString(i, BackupRows.lookupKey(projectId));
       }
       statement.setInt(6, query.limit());
       statement.setLong(7, query.offset());
@@ -1074,7 +1080,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private static QuotaUsage quotaUsageIn(Connection connection, String projectId) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(
         "SELECT max_backups, max_capacity_gb, backups, size_mb FROM csbs_project WHERE project_id = ?")) {
-      statement.setString(1, projectId);
+      statement.setString(1, BackupRows.lookupKey(projectId));
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
           return new QuotaUsage(Quota.NONE, 0, 0);
@@ -1087,7 +1093,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private static long sequenceIn(Connection connection, String projectId) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(
         "SELECT last_sequence FROM csbs_project WHERE project_id = ?")) {
-      statement.setString(1, projectId);
+      statement.setString(1, BackupRows.lookupKey(projectId));
       try (ResultSet row = statement.executeQuery()) {
         return row.next() ? row.getLong(1) : 0;
       }
@@ -1132,7 +1138,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     List<Change> changes = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement("SELECT sequence, backup_id, transition, "
         + "transition_arg, before, after FROM csbs_change WHERE project_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")) {
-      statement.setString(1, projectId);
+      statement.setString(1, BackupRows.lookupKey(projectId));
       statement.setLong(2, afterSequence);
       statement.setInt(3, limit);
       try (ResultSet rows = statement.executeQuery()) {
@@ -1232,12 +1238,32 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     return withConnection("read project " + projectId, connection -> {
       try (PreparedStatement statement = connection.prepareStatement("SELECT project_id, last_sequence, backups, "
           + "max_backups, max_capacity_gb, quota_version FROM csbs_project WHERE project_id = ?")) {
-        statement.setString(1, projectId);
+        statement.setString(1, BackupRows.lookupKey(projectId));
         try (ResultSet rows = statement.executeQuery()) {
           return rows.next()
               ? new ProjectState(rows.getString(1), rows.getLong(2), rows.getLong(3),
                   Quota.of(rows.getLong(4), rows.getLong(5)), rows.getLong(6))
               : null;
+        }
+      }
+    });
+  }
+
+  /**
+   * The backups the project's feed adds, less those it removes, over its changes 1 to {@code
+   * lastSequence}: the project's backups at that change exactly when every one came through the feed
+   * (not when a snapshot was loaded before the feed's first change, at sequence 0).
+   */
+  long feedBalance(String projectId, long lastSequence) {
+    return withConnection("read the feed of project " + projectId, connection -> {
+      try (PreparedStatement statement = connection.prepareStatement("SELECT coalesce(sum(CASE "
+          + "WHEN before IS NULL AND after IS NOT NULL THEN 1 WHEN before IS NOT NULL AND after IS NULL THEN -1 "
+          + "ELSE 0 END), 0) FROM csbs_change WHERE project_id = ? AND sequence <= ?")) {
+        statement.setString(1, BackupRows.lookupKey(projectId));
+        statement.setLong(2, lastSequence);
+        try (ResultSet rows = statement.executeQuery()) {
+          rows.next();
+          return rows.getLong(1);
         }
       }
     });
@@ -1253,7 +1279,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       Quota quota = Quota.NONE;
       try (PreparedStatement statement = connection.prepareStatement(
           "SELECT last_sequence, max_backups, max_capacity_gb FROM csbs_project WHERE project_id = ?")) {
-        statement.setString(1, projectId);
+        statement.setString(1, BackupRows.lookupKey(projectId));
         try (ResultSet row = statement.executeQuery()) {
           if (row.next()) {
             sequence = row.getLong(1);
@@ -1271,7 +1297,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
           // decode without parsing text (a million rows load faster)
           statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
         }
-        statement.setString(1, projectId);
+        statement.setString(1, BackupRows.lookupKey(projectId));
         try (ResultSet rows = statement.executeQuery()) {
           readInParallel(rows, backups);
         }

@@ -199,9 +199,11 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
 
   /**
    * Brings one project up to {@code head}. A project the replica does not hold yet is loaded from a
-   * snapshot when the replica starts, or when the feed lacks its first changes (a project loaded from
-   * a snapshot in the database); otherwise every change comes from the feed, so that subscribers see
-   * each one.
+   * snapshot when the replica starts, or when the feed does not hold all of it: the feed lacks its
+   * first changes, or its changes up to {@code head} do not add up to the backups the project had
+   * then (a project loaded from a snapshot in the database: at a sequence above 0 the feed starts
+   * after it, at 0 it starts at 1 as any project's does); otherwise every change comes from the feed,
+   * so that subscribers see each one.
    */
   private void sync(PostgresCatalog.ProjectState head, boolean starting) {
     String projectId = head.projectId();
@@ -210,7 +212,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
       boolean unknown = mine == 0 && memory.count(projectId, Predicates.all()) == 0;
       if (unknown && (head.lastSequence() > 0 || head.backups() > 0)) {
         List<Change> first = starting ? List.of() : database.changes(projectId, 0, 1);
-        if (first.isEmpty() || first.get(0).sequence() != 1) {
+        if (first.isEmpty() || first.get(0).sequence() != 1
+            || database.feedBalance(projectId, head.lastSequence()) != head.backups()) {
           PostgresCatalog.ProjectState before = database.project(projectId);
           ProjectSnapshot snapshot = database.snapshot(projectId);
           memory.load(snapshot);

@@ -39,6 +39,9 @@ public final class Schema {
   private static final List<String> DISTRIBUTED_TABLES =
       List.of("csbs_project", "csbs_backup", "csbs_change", "csbs_tag", "csbs_server_usage");
 
+  /** The key of the transaction's advisory lock under which the version table is created ('csbs'). */
+  private static final long MIGRATION_LOCK = 0x63736273L;
+
   private Schema() {}
 
   /**
@@ -57,6 +60,9 @@ public final class Schema {
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);
       try (Statement statement = connection.createStatement()) {
+        // the first instances to create the version table take turns too: CREATE TABLE IF NOT EXISTS
+        // run at once by several failed in all but one (the type of the table's rows made twice)
+        statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
         statement.execute("CREATE TABLE IF NOT EXISTS csbs_schema_version ("
             + "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
         // migrations of several instances take turns here; only this table is ever locked so

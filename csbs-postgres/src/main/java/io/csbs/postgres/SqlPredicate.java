@@ -22,10 +22,6 @@ import java.util.Set;
  * does ({@code t < 10.0000005} is {@code t <= 10.000000}), so that the answer stays exact.
  */
 final class SqlPredicate implements PredicateVisitor<Sql> {
-  /** Where stored times end (PostgreSQL's range); a bound beyond is true or false for every backup. */
-  private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
-  private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
-
   private final Instant now;
   private final StallRule stallRule;
 
@@ -127,10 +123,12 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
       if (value.startsWith("*")) {
         String part = value.substring(1);
         if (storable(part)) {
-          // the value part of "key=value" contains the text (strpos of an empty text is 1)
+          // the value part of "key=value" contains the text (strpos of an empty text is 1); left and
+          // substr count letters (code points), not Java's chars
+          int keyLetters = key.codePointCount(0, key.length());
           alternatives.add(new Sql().append("EXISTS (SELECT 1 FROM unnest(b.tags) AS t(pair) WHERE left(t.pair, ")
-              .param(key.length() + 1).append(") = ").param(key + "=").append(" AND strpos(substr(t.pair, ")
-              .param(key.length() + 2).append("), ").param(part).append(") > 0)"));
+              .param(keyLetters + 1).append(") = ").param(key + "=").append(" AND strpos(substr(t.pair, ")
+              .param(keyLetters + 2).append("), ").param(part).append(") > 0)"));
         }
       } else if (storable(value)) {
         exact.add(BackupRows.tagText(key, value));
@@ -194,14 +192,15 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
 
   /**
    * {@code column op instant}, exact although the column holds microseconds and {@code instant}
-   * nanoseconds, and true or false outright for a bound outside what PostgreSQL holds.
+   * nanoseconds, and true or false outright for a bound outside the times stored ({@link
+   * BackupRows#EARLIEST} to {@link BackupRows#LATEST}).
    */
   static Sql compare(String column, String op, Instant instant) {
     boolean below = op.startsWith("<");
-    if (instant.isAfter(LATEST)) {
+    if (instant.isAfter(BackupRows.LATEST)) {
       return new Sql().append(below ? "TRUE" : "FALSE");
     }
-    if (instant.isBefore(EARLIEST)) {
+    if (instant.isBefore(BackupRows.EARLIEST)) {
       return new Sql().append(below ? "FALSE" : "TRUE");
     }
     Instant floor = instant.truncatedTo(ChronoUnit.MICROS);
@@ -214,12 +213,7 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
 
   /** Text that no stored value can contain (a NUL, half a surrogate pair) matches nothing. */
   private static boolean storable(String text) {
-    try {
-      BackupRows.storableText("text", text);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+    return BackupRows.isStorable(text);
   }
 
   /**

@@ -48,7 +48,7 @@ final class SqlSearch {
     if (counter != null) {
       total.append("(SELECT coalesce(sum(" + counter + "), 0) FROM csbs_project pr");
       if (projectId != null) {
-        total.append(" WHERE pr.project_id = ").param(projectId);
+        total.append(" WHERE pr.project_id = ").param(BackupRows.lookupKey(projectId));
       }
       return total.append(")");
     }
@@ -57,13 +57,13 @@ final class SqlSearch {
       // kept by every change like the project's counters: no count of the server's backups
       total.append("(SELECT coalesce(sum(u.backups), 0) FROM csbs_server_usage u WHERE ");
       if (projectId != null) {
-        total.append("u.project_id = ").param(projectId).append(" AND ");
+        total.append("u.project_id = ").param(BackupRows.lookupKey(projectId)).append(" AND ");
       }
       return total.append("u.server_id = ").param(serverId).append(")");
     }
     total.append("(SELECT count(*) FROM csbs_backup b WHERE ");
     if (projectId != null) {
-      total.append("b.project_id = ").param(projectId).append(" AND ");
+      total.append("b.project_id = ").param(BackupRows.lookupKey(projectId)).append(" AND ");
     }
     return total.append(SqlPredicate.compile(predicate, now, stallRule)).append(")");
   }
@@ -92,9 +92,9 @@ final class SqlSearch {
     if (marker) {
       sql.append("WITH m AS (SELECT ").append(columns("b.", keys)).append(" FROM csbs_backup b WHERE ");
       if (projectId != null) {
-        sql.append("b.project_id = ").param(projectId).append(" AND ");
+        sql.append("b.project_id = ").param(BackupRows.lookupKey(projectId)).append(" AND ");
       }
-      sql.append("b.id = ").param(query.marker().get()).append(") ");
+      sql.append("b.id = ").param(BackupRows.lookupKey(query.marker().get())).append(") ");
     }
     sql.append("SELECT t.total, ").append(marker ? "(SELECT count(*) FROM m)" : "1").append(", ")
         .append(prefixed("p.", BackupRows.READ_COLUMNS))
@@ -103,7 +103,7 @@ final class SqlSearch {
         .append(" LEFT JOIN LATERAL (SELECT ").append(prefixed("b.", BackupRows.READ_COLUMNS))
         .append(" FROM csbs_backup b WHERE ");
     if (projectId != null) {
-      sql.append("b.project_id = ").param(projectId).append(" AND ");
+      sql.append("b.project_id = ").param(BackupRows.lookupKey(projectId)).append(" AND ");
     }
     sql.append(SqlPredicate.compile(query.predicate(), now, stallRule));
     if (marker) {

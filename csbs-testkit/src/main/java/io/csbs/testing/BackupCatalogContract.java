@@ -215,11 +215,18 @@ public abstract class BackupCatalogContract {
     assertEquals(Optional.of(Transition.complete()), delivered.get(1).transition());
   }
 
-  /** Checks that a failing subscriber neither corrupts the catalog nor stops others. */
+  /**
+   * Checks that a failing subscriber neither corrupts the catalog nor stops others, whether it throws
+   * an exception or an error (a failed assertion).
+   */
   @Test
   public void aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers() {
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger calls = new AtomicInteger();
     catalog.subscribe(change -> {
+      if (calls.incrementAndGet() % 2 == 0) {
+        throw new AssertionError("subscriber bug");
+      }
       throw new IllegalStateException("subscriber bug");
     });
     catalog.subscribe(seen::add);

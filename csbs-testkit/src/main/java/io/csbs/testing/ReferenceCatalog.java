@@ -252,7 +252,7 @@ public final class ReferenceCatalog implements BackupCatalog {
         for (Consumer<Change> subscriber : subscribers) {
           try {
             subscriber.accept(next);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {  // an Error too: a failed assertion must not stop the others
             System.getLogger(ReferenceCatalog.class.getName())
                 .log(System.Logger.Level.WARNING, "subscriber failed on change " + next, e);
           }
