@@ -1,6 +1,5 @@
 package io.csbs.postgres;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -9,10 +8,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -22,14 +19,13 @@ import org.postgresql.PGConnection;
  * connection ({@code pg_terminate_backend}), as a crashed server, a killed backend or a lost network
  * would end it, so that the call in progress fails with the driver's own exception.
  */
-class FailingDataSource implements DataSource {
-  private final DataSource target;
+class FailingDataSource extends DelegatingDataSource {
   private final AtomicInteger countdown = new AtomicInteger(-1);
   /** The SQLState to refuse the armed step with, or null to kill the connection there. */
   private volatile String refusal;
 
   FailingDataSource(DataSource target) {
-    this.target = target;
+    super(target);
   }
 
   /** The {@code step}-th execution or commit from now kills its connection; 0 disarms. */
@@ -118,40 +114,5 @@ class FailingDataSource implements DataSource {
     } catch (InvocationTargetException e) {
       throw e.getCause();
     }
-  }
-
-  @Override
-  public PrintWriter getLogWriter() throws SQLException {
-    return target.getLogWriter();
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) throws SQLException {
-    target.setLogWriter(out);
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    target.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() throws SQLException {
-    return target.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    return target.getParentLogger();
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> type) throws SQLException {
-    return target.unwrap(type);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> type) throws SQLException {
-    return target.isWrapperFor(type);
   }
 }

@@ -1366,12 +1366,11 @@ class NewUserPostgresTest {
   }
 
   /** A data source that holds the replicas' follower threads back while its gate is closed (test plumbing). */
-  private static final class GatedDataSource implements DataSource {
-    private final DataSource target;
+  private static final class GatedDataSource extends DelegatingDataSource {
     private final java.util.concurrent.CountDownLatch[] gate = {new java.util.concurrent.CountDownLatch(0)};
 
     GatedDataSource(DataSource target) {
-      this.target = target;
+      super(target);
     }
 
     synchronized void close() {
@@ -1396,46 +1395,6 @@ class NewUserPostgresTest {
         }
       }
       return target.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      return getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return target.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      target.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      target.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return target.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return target.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      return target.unwrap(type);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) throws SQLException {
-      return target.isWrapperFor(type);
     }
   }
 
