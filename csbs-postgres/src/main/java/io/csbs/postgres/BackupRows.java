@@ -146,10 +146,10 @@ final class BackupRows {
   }
 
   /**
-   * A key no stored project id or backup id equals: longer than any of them (the backup's rules allow
-   * at most 64 chars), and text PostgreSQL holds.
+   * A key no stored project id or backup id equals: every one is non-blank (a backup's rules, and
+   * every call that makes a project's row refuses a blank project id).
    */
-  private static final String NO_STORED_KEY = "~".repeat(65);
+  private static final String NO_STORED_KEY = "";
 
   /**
    * {@code key} (a project id, a backup id, a marker) to look up in the database as it is; for a text
