@@ -889,6 +889,143 @@ class NewUserServerDeepTest {
     }
   }
 
+  /** CsbsServer DELETE tags/{key}: "a key the backup has no tag of: 404, CSBS.7001", judged on the current version: two deletes of one key, one 204 and one 404. */
+  @Test
+  void twoDeletesOfOneKeyAtOnceOneWins() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 15; round++) {
+        String id = "dd" + round;
+        catalog.add(base(P, id, BackupStatus.AVAILABLE, round).addTags(Tag.of("k", "v"), Tag.of("keep", "")).build());
+        Backup before = current(id);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Client.Reply>> replies = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          replies.add(pool.submit(() -> {
+            go.await();
+            return client.delete(tagsPath(id) + "/k");
+          }));
+        }
+        go.countDown();
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<Client.Reply> f : replies) {
+          Client.Reply reply = f.get();
+          statuses.add(reply.status());
+          if (reply.status() != 204) {
+            assertError(404, "CSBS.7001", null, reply);
+          }
+        }
+        Collections.sort(statuses);
+        assertEquals(List.of(204, 404), statuses);
+        assertEquals(List.of(Tag.of("keep", "")), current(id).tags());
+        assertEquals(before.version() + 1, current(id).version());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** CsbsServer: "Tag changes and lifecycle operations apply to the backup's current version ... retries": a restore racing a tag change, both succeed. */
+  @Test
+  void aRestoreRacingATagChangeBothApply() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 15; round++) {
+        String id = "rt" + round;
+        Backup before = add(P, id, BackupStatus.AVAILABLE, round);
+        CountDownLatch go = new CountDownLatch(1);
+        Future<Client.Reply> restore = pool.submit(() -> {
+          go.await();
+          return client.post(v1() + "/restores", restoreBody("cp", id));
+        });
+        Future<Client.Reply> tag = pool.submit(() -> {
+          go.await();
+          return client.post(tagsPath(id), "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}");
+        });
+        go.countDown();
+        assertEquals(200, restore.get().status(), restore.get().body());
+        assertEquals(204, tag.get().status(), tag.get().body());
+        Backup after = current(id);
+        assertEquals(BackupStatus.RESTORING, after.status());
+        assertEquals(List.of(Tag.of("k", "v")), after.tags());
+        assertEquals(before.version() + 2, after.version());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** CsbsServer: a body is read whatever its framing: a chunked tag body (no Content-Length) is a tag. */
+  @Test
+  void aChunkedBodyIsRead() throws Exception {
+    add("t", BackupStatus.AVAILABLE);
+    byte[] body = "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}".getBytes(StandardCharsets.UTF_8);
+    HttpRequest request = HttpRequest.newBuilder(client.uri(tagsPath("t")))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build();
+    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, response.statusCode(), response.body());
+    assertEquals(List.of(Tag.of("k", "v")), current("t").tags());
+  }
+
+  /** Api#requestUri (via CsbsServer's next link): without a Host header (HTTP/1.0) the next link is on the server's own address. */
+  @Test
+  void withoutHostTheNextLinkIsOnTheServersAddress() {
+    for (int i = 0; i < 3; i++) {
+      add(P, "b" + i, BackupStatus.AVAILABLE, i);
+    }
+    String answer = raw("GET " + v1() + "/checkpoint_items?limit=1 HTTP/1.0\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    assertTrue(answer.contains("\"href\":\"" + server.uri() + v1().substring(1) + "/checkpoint_items?limit=1&marker=b2\""), answer);
+  }
+
+  /** CsbsServer console: settings.json is {"now": the builder's clock, "stall_threshold_ms": the rule's}; other paths 404 and methods 405, plain text. */
+  @Test
+  void consoleSettingsAndRefusals() {
+    try (CsbsServer own = CsbsServer.builder(catalog).clock(Clock.fixed(NOW, ZoneOffset.UTC))
+        .stallRule(io.csbs.lifecycle.StallRule.DEFAULT).build().start()) {
+      Client c = new Client(own);
+      Client.Reply settings = c.get("/console/settings.json");
+      assertEquals(200, settings.status());
+      assertEquals("{\"now\":\"2025-01-01T00:00:00.000001Z\",\"stall_threshold_ms\":1800000}", settings.body());
+      Client.Reply missing = c.get("/console/nothing.js");
+      assertEquals(404, missing.status());
+      assertTrue(missing.header("Content-Type").startsWith("text/plain"), missing.header("Content-Type"));
+      Client.Reply post = c.post("/console/settings.json", "{}");
+      assertEquals(405, post.status());
+      assertTrue(post.header("Content-Type").startsWith("text/plain"), post.header("Content-Type"));
+      Client.Reply postConsole = c.post("/console", "{}");
+      assertEquals(405, postConsole.status());
+    }
+  }
+
+  /** CsbsServer#start: "IllegalStateException if it was started or closed already"; close twice does nothing; Builder: each option once. */
+  @Test
+  void lifecycleAndBuilderRules() {
+    CsbsServer.Builder builder = CsbsServer.builder(catalog).port(0);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> builder.port(0));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CsbsServer.builder(catalog).port(65_536));
+    CsbsServer built = builder.build();
+    built.start();
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, built::start);
+    built.close();
+    built.close();
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, built::start);
+    assertEquals("true", System.getProperty("sun.net.httpserver.nodelay"));
+    // a port in use
+    org.junit.jupiter.api.Assertions.assertThrows(UncheckedIOException.class,
+        () -> CsbsServer.builder(catalog).port(server.port()).build());
+    // an executor given belongs to the caller
+    ExecutorService mine = Executors.newSingleThreadExecutor();
+    try {
+      CsbsServer withMine = CsbsServer.builder(catalog).executor(mine).build().start();
+      assertEquals(200, new Client(withMine).get(v1() + "/quotas").status());
+      withMine.close();
+      assertFalse(mine.isShutdown());
+    } finally {
+      mine.shutdownNow();
+    }
+  }
+
   // ------------------------------------------------------------------ odd paths and projects
 
   /** README: "every call is scoped to that project"; a project outside the BMP with a space, decoded from the path, sees its own backups only. */
