@@ -194,7 +194,7 @@ public final class ConsoleSearch {
    * @param text the keyword
    * @return the new search; this one is not changed
    * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than
-   *     255 chars
+   *     255 characters (code points)
    */
   public ConsoleSearch withKeyword(KeywordField field, String text) {
     requireNonNull(field, "field");

@@ -44,7 +44,10 @@ import java.util.TreeSet;
 public final class Predicates {
   /** The most values one tag criterion may list, as the CSBS tag API allows. */
   public static final int MAX_TAG_VALUES = 10;
-  /** The longest keyword text. */
+  /**
+   * The longest keyword text, in characters (code points: a letter outside the Basic Multilingual
+   * Plane counts once, so that any backup name, up to 255 letters, can be searched for whole).
+   */
   public static final int MAX_KEYWORD_LENGTH = 255;
   /** The longest relative time window: 100 years of days. */
   public static final Duration MAX_WINDOW = Duration.ofDays(36_500);
@@ -137,7 +140,7 @@ public final class Predicates {
    * @param text the keyword
    * @return the predicate
    * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than
-   *     255 chars
+   *     255 characters (code points)
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
@@ -248,8 +251,8 @@ public final class Predicates {
   public static BackupPredicate attribute(Attribute attribute, String value) {
     requireNonNull(attribute, "attribute");
     requireNonNull(value, "value");
-    if (value.isBlank() || value.length() > MAX_KEYWORD_LENGTH) {
-      throw new InvalidValueException(attribute.toString(), value, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " chars");
+    if (value.isBlank() || tooLong(value)) {
+      throw new InvalidValueException(attribute.toString(), value, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
     }
     if (attribute == Attribute.BACKUP_TYPE) {
       checkConstant(attribute, value, BackupType.values());
@@ -430,10 +433,16 @@ public final class Predicates {
 
   private static String checkKeyword(String text) {
     requireNonNull(text, "keyword");
-    if (text.isBlank() || text.length() > MAX_KEYWORD_LENGTH) {
-      throw new InvalidValueException("keyword", text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " chars");
+    if (text.isBlank() || tooLong(text)) {
+      throw new InvalidValueException("keyword", text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
     }
     return text;
+  }
+
+  /** Whether {@code text} has more than {@link #MAX_KEYWORD_LENGTH} characters (code points). */
+  private static boolean tooLong(String text) {
+    // never more code points than chars: only a long text is counted
+    return text.length() > MAX_KEYWORD_LENGTH && text.codePointCount(0, text.length()) > MAX_KEYWORD_LENGTH;
   }
 
   private static void checkConstant(Attribute attribute, String value, Enum<?>[] constants) {

@@ -389,7 +389,8 @@ public final class TagFilter {
      * @param value the part of the name looked for
      * @return this builder
      * @throws InvalidValueException naming {@code matches} if {@code key} is not {@code
-     *     resource_name}, was given already, or {@code value} is blank or longer than 255 chars
+     *     resource_name}, was given already, or {@code value} is blank or longer than 255 characters (code
+     *     points)
      */
     public Builder matches(String key, String value) {
       requireNonNull(key, "key");

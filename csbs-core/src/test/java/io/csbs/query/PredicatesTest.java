@@ -226,6 +226,15 @@ class PredicatesTest {
   }
 
   @Test
+  void aKeywordCountsALetterOutsideTheBasicMultilingualPlaneOnce() {
+    String script = new String(Character.toChars(0x1D49C));  // MATHEMATICAL SCRIPT CAPITAL A, two chars
+    // the longest backup name (255 such letters) can be searched for whole
+    assertTrue(matches(Predicates.nameContains(script.repeat(255)), backup().name(script.repeat(255)).build()));
+    assertInvalid("keyword", "at most 255 characters", () -> Predicates.nameContains(script.repeat(256)));
+    assertInvalid("policy id", "at most 255 characters", () -> Predicates.policyId(script.repeat(256)));
+  }
+
+  @Test
   void keywordOf255CharsIsAccepted() {
     assertEquals("name contains \"" + "a".repeat(255) + "\"", Predicates.nameContains("a".repeat(255)).toString());
   }

@@ -171,19 +171,19 @@ final class CheckpointItems {
     } catch (InvalidValueException e) {
       String key = KEY_OF_FIELD.get(e.field());
       // else a path already (Node's checks); an item that is the body itself has its keys as paths
-      throw key == null ? e : e.renamed(item.path().equals("body") ? key : item.path() + "." + key);
+      throw key == null ? e : e.renamed(item.pathOf(key));
     }
   }
 
   private static Backup readFields(Node item, String projectId) {
     ApiStatus apiStatus = ApiStatus.parse(item.text("status"));
     if (apiStatus == ApiStatus.DELETED) {
-      throw new InvalidValueException(item.path() + ".status", "deleted", "names a backup that is gone: "
+      throw new InvalidValueException(item.pathOf("status"), "deleted", "names a backup that is gone: "
           + "a backup of the list is waiting_protect, protecting, available, waiting_restore, restoring, error, "
           + "waiting_delete or deleting");
     }
     BackupStatus status = apiStatus.state().orElseThrow();
-    Node extend = item.optionalObject("extend_info").orElse(Node.object(item.path() + ".extend_info", java.util.Map.of()));
+    Node extend = item.optionalObject("extend_info").orElse(Node.object(item.pathOf("extend_info"), java.util.Map.of()));
     Instant createdAt = item.time("created_at");
     Instant updatedAt = item.optionalTime("updated_at").orElse(createdAt);
     String resourceType = extend.text("resource_type", item.text("resource_type", Server.NOVA_SERVER));
@@ -244,7 +244,7 @@ final class CheckpointItems {
       case "delete":
         return JobType.DELETE;
       default:
-        throw new InvalidValueException(extend.path() + ".fail_op", op, "must be backup, restore or delete");
+        throw new InvalidValueException(extend.pathOf("fail_op"), op, "must be backup, restore or delete");
     }
   }
 

@@ -11,6 +11,7 @@ import io.csbs.backup.Backup;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
+import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
 import io.csbs.query.TagCatalogue;
 import io.csbs.query.TagFilter;
@@ -415,7 +416,7 @@ public final class CsbsJson {
   private static String nonBlank(Node node, String key) {
     String text = node.text(key);
     if (text.isBlank()) {
-      throw new InvalidValueException(node.path().equals("body") ? key : node.path() + "." + key, text,
+      throw new InvalidValueException(node.pathOf(key), text,
           "must be a non-blank JSON string");
     }
     return text;
@@ -568,12 +569,49 @@ public final class CsbsJson {
         members.write(json);
         json.writeEndObject();
       }
-      return out.getAndClear();
+      return escapeHalfPairs(out.getAndClear());
     } catch (IOException e) {
       throw new UncheckedIOException(e);  // a writer of strings does not fail
     } finally {
       buffers.releaseToPool();
     }
+  }
+
+  /**
+   * {@code json} with each half of a surrogate pair that stands alone written as its escape ({@code
+   * \u005CuD83D}), which JSON allows and reads back as the same char. Jackson writes a string's chars as
+   * they are, and a lone half has no UTF-8 form: written to bytes (as a server sends the text) it
+   * became {@code '?'}, a value other than the one written. Such halves stand only inside strings,
+   * the only place JSON text holds other than ASCII.
+   */
+  static String escapeHalfPairs(String json) {
+    int first = firstHalfPair(json, 0);
+    if (first < 0) {
+      return json;
+    }
+    StringBuilder escaped = new StringBuilder(json.length() + 16).append(json, 0, first);
+    for (int at = first; at >= 0; ) {
+      escaped.append(String.format("\\u%04X", (int) json.charAt(at)));
+      int next = firstHalfPair(json, at + 1);
+      escaped.append(json, at + 1, next < 0 ? json.length() : next);
+      at = next;
+    }
+    return escaped.toString();
+  }
+
+  /** The index of the first char at or after {@code from} that is half of a surrogate pair alone, or -1. */
+  private static int firstHalfPair(String text, int from) {
+    for (int i = from, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;  // a whole pair: one letter outside the Basic Multilingual Plane
+        } else {
+          return i;
+        }
+      }
+    }
+    return -1;
   }
 
   /** {@code request} with {@code marker} set to {@code marker} and without {@code offset}. */
@@ -582,8 +620,8 @@ public final class CsbsJson {
     StringBuilder kept = new StringBuilder();
     if (query != null) {
       for (String parameter : query.split("&")) {
-        if (parameter.isEmpty() || parameter.startsWith("marker=") || parameter.equals("marker")
-            || parameter.startsWith("offset=") || parameter.equals("offset")) {
+        String name = parameterName(parameter);
+        if (parameter.isEmpty() || name.equals("marker") || name.equals("offset")) {
           continue;
         }
         kept.append(kept.length() == 0 ? "" : "&").append(parameter);
@@ -595,5 +633,20 @@ public final class CsbsJson {
     int hash = base.indexOf('#');
     String path = cut >= 0 ? base.substring(0, cut) : hash >= 0 ? base.substring(0, hash) : base;
     return path + "?" + kept;
+  }
+
+  /**
+   * The decoded name of a raw {@code name=value} parameter, as the list's parser reads it ({@code
+   * %6Darker} is {@code marker}); the raw name if it does not decode (the parser refused such a
+   * request, so it names no parameter of the link).
+   */
+  private static String parameterName(String parameter) {
+    int equals = parameter.indexOf('=');
+    String raw = equals < 0 ? parameter : parameter.substring(0, equals);
+    try {
+      return ListQueryString.decodeParameter("parameter name", raw);
+    } catch (InvalidValueException notUtf8) {
+      return raw;
+    }
   }
 }

@@ -104,7 +104,8 @@ final class Node {
     return members.get(key) != null;
   }
 
-  private String pathOf(String key) {
+  /** The path of the member {@code key}: the key alone in the body itself, as a reader names it. */
+  String pathOf(String key) {
     return path.equals("body") ? key : path + "." + key;
   }
 

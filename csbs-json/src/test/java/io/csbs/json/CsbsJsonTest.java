@@ -33,6 +33,7 @@ import io.csbs.usage.Quota;
 import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -77,6 +78,22 @@ class CsbsJsonTest {
     for (Backup version : versions) {
       assertEquals(version, JSON.readCheckpointItem(JSON.checkpointItem(version), "p"), version.toString());
     }
+  }
+
+  @Test
+  void halvesOfSurrogatePairsAloneSurviveUtf8() {
+    // Java strings may hold them (an id, a description, a failure's reason); sent as UTF-8 bytes they
+    // must come back the same, so they are written escaped, and a whole pair as it is
+    Backup backup = Backup.builder().id("b-\uD800").name("autobk_\uD835\uDC9C").description("x\uDC00y\uD83D")
+        .projectId("p").server(Server.of("srv-\uDFFF", "ecs-1", "az1")).status(BackupStatus.AVAILABLE).sizeMb(1)
+        .createdAt(Instant.parse("2026-11-24T10:00:00Z")).build();
+    String json = JSON.checkpointItem(backup);
+    assertTrue(json.contains("b-\\uD800") && json.contains("x\\uDC00y\\uD83D") && json.contains("srv-\\uDFFF"), json);
+    assertTrue(json.contains("autobk_\uD835\uDC9C"), json);  // a whole pair is one letter, written as it is
+    String sent = new String(json.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    assertEquals(backup, JSON.readCheckpointItem(sent, "p"));
+    assertEquals("{\"a\":\"\\uD83D\uD83D\uDE00\"}", CsbsJson.escapeHalfPairs("{\"a\":\"\uD83D\uD83D\uDE00\"}"));
+    assertEquals("\\uDE00", CsbsJson.escapeHalfPairs("\uDE00"));
   }
 
   @Test

@@ -30,7 +30,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -167,7 +166,6 @@ class NewUserJsonDeepTest {
 
   /** CsbsJson: refusals name "the key's path"; for a bare item (no checkpoint_item wrapper) the path is the key itself ("status"). */
   @Test
-  @Disabled("BUG: a bare item with status 'deleted' is refused naming 'body.status' (CheckpointItems#readFields builds item.path()+\".status\"), where every other key of a bare item is named by its own path")
   void aBareDeletedItemNamesStatus() {
     String bare = "{\"status\": \"deleted\", \"id\": \"b\", \"name\": \"n\", \"resource_id\": \"s\", \"created_at\": \"2018-01-01T00:00:00\", "
         + "\"extend_info\": {\"resource_name\": \"ecs\", \"resource_az\": \"az1\"}}";
@@ -176,7 +174,6 @@ class NewUserJsonDeepTest {
 
   /** CsbsJson: a missing key is refused naming its path; a bare item without extend_info names extend_info.resource_name. */
   @Test
-  @Disabled("BUG: a bare item without extend_info is refused naming 'body.extend_info.resource_name' (the stand-in object's path is item.path()+\".extend_info\"), not 'extend_info.resource_name'")
   void aBareItemWithoutExtendInfoNamesTheMissingKey() {
     String bare = "{\"status\": \"available\", \"id\": \"b\", \"name\": \"n\", \"resource_id\": \"s\", \"created_at\": \"2018-01-01T00:00:00\"}";
     assertEquals("extend_info.resource_name", assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(bare, "p")).field());

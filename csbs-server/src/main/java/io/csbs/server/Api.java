@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -389,10 +390,17 @@ final class Api implements HttpHandler {
     URI request = exchange.getRequestURI();
     String pathAndQuery = request.getRawPath() + (request.getRawQuery() == null ? "" : "?" + request.getRawQuery());
     String host = exchange.getRequestHeaders().getFirst("Host");
-    if (host == null || !HOST.matcher(host).matches()) {
-      return base.resolve(pathAndQuery.substring(1));
+    if (host != null && HOST.matcher(host).matches()) {
+      try {
+        URI named = new URI("http://" + host + pathAndQuery);
+        if (named.getHost() != null) {
+          return named;
+        }
+      } catch (URISyntaxException notAHost) {
+        // the pattern's shape without being an address ("[ff]"): as if the header were missing
+      }
     }
-    return URI.create("http://" + host + pathAndQuery);
+    return base.resolve(pathAndQuery.substring(1));
   }
 
   private Response refusal(RuntimeException e) {

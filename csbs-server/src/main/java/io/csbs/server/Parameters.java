@@ -63,14 +63,23 @@ final class Parameters {
     if (text == null) {
       return otherwise;
     }
-    if (text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw new InvalidValueException(name, text, "must be a whole number from " + min + " to " + max);
+    if (text.isEmpty() || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw notANumber(name, text, min, max);
     }
-    long value = Long.parseLong(text);
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException beyondALong) {
+      throw notANumber(name, text, min, max);
+    }
     if (value < min || value > max) {
-      throw new InvalidValueException(name, text, "must be a whole number from " + min + " to " + max);
+      throw notANumber(name, text, min, max);
     }
     return value;
+  }
+
+  private static InvalidValueException notANumber(String name, String text, long min, long max) {
+    return new InvalidValueException(name, text, "must be a whole number from " + min + " to " + max);
   }
 
   /** A path segment or a query string's name or value, percent-decoded ({@code +} is a space only in a query). */

@@ -50,7 +50,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -248,7 +247,6 @@ class NewUserServerDeepTest {
    * an IPv6 literal but is none, and the list must still answer 200.
    */
   @Test
-  @Disabled("BUG: GET list with 'Host: [ff]' (or '[1:2]') is 500 CSBS.9999: Api#requestUri's HOST pattern admits it, URI.create throws")
   void aHostThatLooksLikeAnIpv6LiteralButIsNoneIsNo500() {
     for (int i = 0; i < 3; i++) {
       add(P, "b" + i, BackupStatus.AVAILABLE, i);
@@ -268,7 +266,6 @@ class NewUserServerDeepTest {
    * "%6Darker" is marker: the link must not keep them, or following it is refused.
    */
   @Test
-  @Disabled("BUG: list?%6Fffset=1&limit=2 (or %6Darker=...) answers a next href keeping %6Fffset/%6Darker; following it is 400 (marker with offset / marker twice)")
   void nextLinkOfPercentEncodedNamesCanBeFollowed() {
     for (int i = 0; i < 5; i++) {
       add(P, "b" + i, BackupStatus.AVAILABLE, i);
@@ -287,13 +284,13 @@ class NewUserServerDeepTest {
    * a JSON string escape of a lone surrogate in targets ("\\ud83d") comes back as the same string.
    */
   @Test
-  @Disabled("BUG: restore echoes targets {\"d\": \"\\ud83d\"} as {\"d\": \"?\"}: CsbsJson writes the lone surrogate raw, String#getBytes(UTF_8) in Api#respond makes it '?'")
   void restoreEchoesTargetsUnchanged() {
     add("r", BackupStatus.AVAILABLE);
     Client.Reply r = client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": \"c\", "
         + "\"parameters\": {\"checkpoint_item_id\": \"r\", \"targets\": {\"d\": \"\\ud83d\"}}}}");
     assertEquals(200, r.status(), r.body());
-    assertTrue(r.body().contains("\"targets\":{\"d\":\"\\ud83d\"}"), r.body());
+    // the same string: JSON's hex digits may be either case
+    assertTrue(r.body().toLowerCase(java.util.Locale.ROOT).contains("\"targets\":{\"d\":\"\\ud83d\"}"), r.body());
   }
 
   /** CsbsServer restore: targets echoed back unchecked: numbers of any size and form are kept (as values). */
@@ -314,7 +311,6 @@ class NewUserServerDeepTest {
    * (510 chars) must be searchable by itself; the filter counts chars (Predicates MAX_KEYWORD_LENGTH, 255 chars).
    */
   @Test
-  @Disabled("BUG: list?name=<a valid 255-letter name outside the BMP> is 400 'name ... at most 255 chars': names count letters, the filter counts chars")
   void aValidNameOutsideTheBmpIsSearchableByItself() {
     String name = NON_BMP.repeat(255);
     catalog.add(base(P, "long", BackupStatus.AVAILABLE, 9).build().toBuilder().name(name).build());
@@ -633,7 +629,6 @@ class NewUserServerDeepTest {
    * says offsets up to 4611686018427387903 are valid, so 10^18 must be an empty page, not refused.
    */
   @Test
-  @Disabled("BUG: storage_usage?offset=1000000000000000000 is refused 400 with 'must be a whole number from 0 to 4611686018427387903' (19 digits cut by a length check)")
   void storageUsageOffsetWithinItsOwnStatedRangeIsAccepted() {
     add("u", BackupStatus.AVAILABLE);
     Client.Reply reply = client.get(v1() + "/storage_usage?offset=1000000000000000000");
