@@ -61,7 +61,7 @@ import java.util.function.IntConsumer;
  * rows, the live and status bitmaps, the tail's order, the id table, the usage), and the indexes
  * that only some searches read (the postings of fields and tags, the tag sets, names, servers and
  * running jobs) right after it lets go of the lock: the searches that read those wait for that
- * ({@link #updatesBehindBy}), the default list and the searches by status and time only for the hold.
+ * ({@link UpdatesBehind#by}), the default list and the searches by status and time only for the hold.
  * Before the hold, under the read lock, the change reads what the hold will read ({@link
  * #readAheadForAdd}, {@link #readAheadForRemoval}; a transition works out its next version there), so
  * that the hold finds it in cache.
@@ -143,21 +143,17 @@ final class ProjectShard {
   private TagSets tagSets = new TagSets();
   private RunningJobs running = new RunningJobs();
   /**
-   * The thread whose change left updates of the indexes that only some searches read (the postings
-   * of the fields and tags, the tag sets, the names and servers, the running jobs) to make after it
-   * let go of the write lock ({@link #makeUpdatesBehind}); null when none is behind. Set only under
-   * the write lock. Whoever takes the write lock next, and every read of those indexes ({@link
-   * #awaitUpdatesBehind}), waits for them first: a reader that holds the read lock and has waited
-   * sees them made, and no other can be left behind until it lets go (that takes the write lock). The
-   * searches that read none of them (the default list, statuses, times: the rows, the live and status
-   * bitmaps, the tail's order) go on meanwhile: the updates were most of a change's hold (a running
-   * job's move three quarters of a transition's).
+   * Updates of the indexes that only some searches read (the postings of the fields and tags, the tag
+   * sets, the names and servers, the running jobs) that a change left to make after it let go of the
+   * write lock ({@link #makeUpdatesBehind}), and the thread that owes them ({@link UpdatesBehind#by},
+   * null when none is behind; set only under the write lock). Whoever takes the write lock next, and
+   * every read of those indexes ({@link #awaitUpdatesBehind}), waits for them first: a reader that
+   * holds the read lock and has waited sees them made, and no other can be left behind until it lets
+   * go (that takes the write lock). The searches that read none of them (the default list, statuses,
+   * times: the rows, the live and status bitmaps, the tail's order) go on meanwhile: the updates were
+   * most of a change's hold (a running job's move three quarters of a transition's).
    */
-  private volatile Thread updatesBehindBy;
-  /** The updates left behind, in order; only {@link #updatesBehindBy} reads or writes them. */
   private final UpdatesBehind behind = new UpdatesBehind();
-  /** Whether {@link #updatesBehindBy} is making them: a read of an index meanwhile must not make them again. */
-  private boolean makingUpdatesBehind;
   private UsageIndex usage = new UsageIndex();
   /** The live rows of the tail, {@code [sortedCount, size)}, in row order. */
   private TailOrder tail = new TailOrder();
@@ -445,7 +441,7 @@ final class ProjectShard {
     return statusBits[status.ordinal()].get(position);
   }
 
-  // the indexes below may have updates behind the write lock: each read waits for them (updatesBehindBy)
+  // the indexes below may have updates behind the write lock: each read waits for them (UpdatesBehind.by)
 
   Postings attributePostings(Attribute attribute, String value) {
     awaitUpdatesBehind();
@@ -533,24 +529,24 @@ final class ProjectShard {
   }
 
   /**
-   * Waits until no update of the indexes is behind the write lock ({@link #updatesBehindBy}),
+   * Waits until no update of the indexes is behind the write lock ({@link UpdatesBehind#by}),
    * spinning first (they take a microsecond or a few); when the caller's own are (it holds the write
    * lock again, or reads between its unlock and {@link #makeUpdatesBehind}), makes them now. Called
    * by every read of the indexes that may be behind, and by a writer as soon as it has the write lock.
    */
   void awaitUpdatesBehind() {
-    Thread by = updatesBehindBy;
+    Thread by = behind.by;
     if (by == null) {
       return;
     }
     if (by == Thread.currentThread()) {
-      if (!makingUpdatesBehind) {
+      if (!behind.making) {
         makeUpdatesBehind();
       }
       return;
     }
     long start = System.nanoTime();
-    while (updatesBehindBy != null) {
+    while (behind.by != null) {
       if (System.nanoTime() - start < IndexedCatalog.SPIN_NANOS) {
         Thread.onSpinWait();
       } else {
@@ -566,10 +562,10 @@ final class ProjectShard {
    * count under the lock); nothing when it left none. The caller has just let go of the write lock.
    */
   void makeUpdatesBehind() {
-    if (updatesBehindBy != Thread.currentThread() || makingUpdatesBehind) {
+    if (behind.by != Thread.currentThread() || behind.making) {
       return;
     }
-    makingUpdatesBehind = true;
+    behind.making = true;
     try {
       for (int i = 0; i < behind.count; i++) {
         int position = behind.positions[i];
@@ -594,16 +590,16 @@ final class ProjectShard {
       }
     } finally {
       behind.clear();
-      makingUpdatesBehind = false;
-      updatesBehindBy = null;  // after the updates: a thread that reads null sees them made
+      behind.making = false;
+      behind.by = null;  // after the updates: a thread that reads null sees them made
     }
   }
 
   /** Leaves an update of the indexes behind the write lock, which the caller holds. */
   private void leaveBehind(byte kind, int position, Backup backup, int extra) {
     behind.add(kind, position, backup, extra);
-    if (updatesBehindBy == null) {
-      updatesBehindBy = Thread.currentThread();
+    if (behind.by == null) {
+      behind.by = Thread.currentThread();
     }
   }
 
@@ -618,6 +614,14 @@ final class ProjectShard {
     /** The position out of the running jobs. */
     static final byte REMOVE_RUNNING = 3;
 
+    /**
+     * The thread whose change left them; null when none is behind. Here, not in the shard: a change
+     * writes it (and {@link #making}) after it lets go of the lock, as the reads of the new state
+     * begin, and in the shard object it shared cache lines with the fields those reads need.
+     */
+    volatile Thread by;
+    /** Whether {@link #by} is making them: a read of an index meanwhile must not make them again. */
+    boolean making;
     byte[] kinds = new byte[4];
     int[] positions = new int[4];
     Backup[] backups = new Backup[4];
@@ -818,7 +822,7 @@ final class ProjectShard {
    * id table ({@link IdIndex#putIfAbsent}), at the position it is about to take; a new backup while
    * a tail exists moves a tail row first, which changes the id table, so it looks its id up before.
    * With {@code leaveBehind}, a backup that takes a new row or a free tail position is put in the
-   * indexes of fields, tags and texts after the write lock (see {@link #updatesBehindBy}): the caller
+   * indexes of fields, tags and texts after the write lock (see {@link UpdatesBehind#by}): the caller
    * makes that with {@link #makeUpdatesBehind()} right after it lets go of the lock. (A new backup
    * that moves a tail row does it all at once: the row it moves out of the way takes another
    * position, which the names' index reads names from.) A late backup takes {@code tailPlace} in the
@@ -1187,7 +1191,7 @@ final class ProjectShard {
   /**
    * Replaces the live backup at {@code position} by its next version {@code next} (same id); with
    * {@code leaveBehind}, a change of its progress is left behind for the running jobs (see {@link
-   * #updatesBehindBy}): the caller makes it with {@link #makeUpdatesBehind()} right after it lets go
+   * UpdatesBehind#by}): the caller makes it with {@link #makeUpdatesBehind()} right after it lets go
    * of the write lock.
    */
   void replace(int position, Backup next, boolean leaveBehind) {
@@ -1237,7 +1241,7 @@ final class ProjectShard {
   /**
    * Removes the live backup at {@code position}; with {@code leaveBehind}, its removal from the
    * indexes of fields, tags, servers and running jobs (and names, for a tail row) is left behind
-   * (see {@link #updatesBehindBy}): the caller makes it with {@link #makeUpdatesBehind()} right after
+   * (see {@link UpdatesBehind#by}): the caller makes it with {@link #makeUpdatesBehind()} right after
    * it lets go of the write lock. The name of a sorted row leaves at once: its row is let go below,
    * and the names' index reads a name from its row.
    */
@@ -1356,7 +1360,7 @@ final class ProjectShard {
     // at most
     if ((tailRows > tailSlack() && tailTriggerOpen()) || holes > Math.max(minRebuildSlack, inUse / 4)
         || firstLive > Math.max(minRebuildSlack, (long) DEAD_PREFIX_RATIO * inUse)
-        || (updatesBehindBy == null && deadKeysDue())) {  // else counted once the updates are made
+        || (behind.by == null && deadKeysDue())) {  // else counted once the updates are made
       reorganisationDue = true;
     }
     // the row array, id table and bitmaps grow a chunk, a slice or a small copy at a time under the
