@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -767,37 +768,58 @@ class NewUserServerDeepTest {
 
   // ------------------------------------------------------------------ concurrency
 
-  /** CsbsServer: tag changes apply to the current version; "when another writer changes the backup in between, the call reads it again and retries, up to 10 times". */
-  @Test
-  void twoClientsAddingTagsAtOnceLoseNothing() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
+  /**
+   * The answers of {@code calls}, each run on a thread of its own, all released at once (a latch),
+   * in the order given.
+   */
+  @SafeVarargs
+  private static <T> List<T> atOnce(Callable<T>... calls) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(calls.length);
     try {
-      for (int round = 0; round < 10; round++) {
-        String id = "c" + round;
-        Backup before = add(P, id, BackupStatus.AVAILABLE, round);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<List<Integer>>> done = new ArrayList<>();
-        for (String prefix : new String[] {"a", "b"}) {
-          done.add(pool.submit(() -> {
-            go.await();
-            List<Integer> statuses = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-              statuses.add(client.post(tagsPath(id), "{\"tag\": {\"key\": \"" + prefix + i + "\", \"value\": \"v\"}}").status());
-            }
-            return statuses;
-          }));
-        }
-        go.countDown();
-        for (Future<List<Integer>> f : done) {
-          assertEquals(List.of(204, 204, 204, 204, 204), f.get());
-        }
-        Backup after = current(id);
-        assertEquals(10, after.tags().size(), after.tags().toString());
-        assertEquals(before.version() + 10, after.version());
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<T>> answers = new ArrayList<>();
+      for (Callable<T> call : calls) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return call.call();
+        }));
       }
+      go.countDown();
+      List<T> done = new ArrayList<>();
+      for (Future<T> answer : answers) {
+        done.add(answer.get());
+      }
+      return done;
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** CsbsServer: tag changes apply to the current version; "when another writer changes the backup in between, the call reads it again and retries, up to 10 times". */
+  @Test
+  void twoClientsAddingTagsAtOnceLoseNothing() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String id = "c" + round;
+      Backup before = add(P, id, BackupStatus.AVAILABLE, round);
+      List<List<Integer>> done = atOnce(addingTags(id, "a"), addingTags(id, "b"));
+      for (List<Integer> statuses : done) {
+        assertEquals(List.of(204, 204, 204, 204, 204), statuses);
+      }
+      Backup after = current(id);
+      assertEquals(10, after.tags().size(), after.tags().toString());
+      assertEquals(before.version() + 10, after.version());
+    }
+  }
+
+  /** Adds the tags {@code prefix}0 to {@code prefix}4 to backup {@code id}, one request each; their statuses. */
+  private Callable<List<Integer>> addingTags(String id, String prefix) {
+    return () -> {
+      List<Integer> statuses = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        statuses.add(client.post(tagsPath(id), "{\"tag\": {\"key\": \"" + prefix + i + "\", \"value\": \"v\"}}").status());
+      }
+      return statuses;
+    };
   }
 
   /** CsbsServer: "up to 10 times (then 409, CSBS.LIB.VERSION_CONFLICT)": under many writers each answer is 204 or 409, and the catalog has exactly the 204s. */
@@ -806,147 +828,97 @@ class NewUserServerDeepTest {
     int writers = 8;
     int each = 15;
     Backup before = add("hot", BackupStatus.AVAILABLE);
-    ExecutorService pool = Executors.newFixedThreadPool(writers);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<Map<String, String>>> done = new ArrayList<>();
-      List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
-      for (int t = 0; t < writers; t++) {
-        String key = "k" + t;
-        done.add(pool.submit(() -> {
-          go.await();
-          String last = null;
-          for (int i = 0; i < each; i++) {
-            Client.Reply reply = client.post(tagsPath("hot"), "{\"tag\": {\"key\": \"" + key + "\", \"value\": \"v" + i + "\"}}");
-            statuses.add(reply.status());
-            if (reply.status() == 204) {
-              last = "v" + i;
-            } else {
-              assertError(409, "CSBS.LIB.VERSION_CONFLICT", null, reply);
-            }
+    List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
+    @SuppressWarnings("unchecked")
+    Callable<Map<String, String>>[] calls = new Callable[writers];
+    for (int t = 0; t < writers; t++) {
+      String key = "k" + t;
+      calls[t] = () -> {
+        String last = null;
+        for (int i = 0; i < each; i++) {
+          Client.Reply reply = client.post(tagsPath("hot"), "{\"tag\": {\"key\": \"" + key + "\", \"value\": \"v" + i + "\"}}");
+          statuses.add(reply.status());
+          if (reply.status() == 204) {
+            last = "v" + i;
+          } else {
+            assertError(409, "CSBS.LIB.VERSION_CONFLICT", null, reply);
           }
-          Map<String, String> result = new HashMap<>();
-          if (last != null) {
-            result.put(key, last);
-          }
-          return result;
-        }));
-      }
-      go.countDown();
-      Map<String, String> expected = new HashMap<>();
-      for (Future<Map<String, String>> f : done) {
-        expected.putAll(f.get());
-      }
-      Backup after = current("hot");
-      Map<String, String> actual = new HashMap<>();
-      after.tags().forEach(tag -> actual.put(tag.key(), tag.value()));
-      assertEquals(expected, actual);
-      long ok = statuses.stream().filter(s -> s == 204).count();
-      assertEquals(before.version() + ok, after.version(), statuses.toString());
-    } finally {
-      pool.shutdownNow();
+        }
+        Map<String, String> result = new HashMap<>();
+        if (last != null) {
+          result.put(key, last);
+        }
+        return result;
+      };
     }
+    Map<String, String> expected = new HashMap<>();
+    atOnce(calls).forEach(expected::putAll);
+    Backup after = current("hot");
+    Map<String, String> actual = new HashMap<>();
+    after.tags().forEach(tag -> actual.put(tag.key(), tag.value()));
+    assertEquals(expected, actual);
+    long ok = statuses.stream().filter(s -> s == 204).count();
+    assertEquals(before.version() + ok, after.version(), statuses.toString());
   }
 
   /** CsbsServer: a backup whose job runs is refused 400 CSBS.2003: a restore racing a delete, exactly one wins. */
   @Test
   void aRestoreRacingADeleteExactlyOneWins() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 20; round++) {
-        String id = "race" + round;
-        Backup before = add(P, id, BackupStatus.AVAILABLE, round);
-        CountDownLatch go = new CountDownLatch(1);
-        Future<Client.Reply> restore = pool.submit(() -> {
-          go.await();
-          return client.post(v1() + "/restores", restoreBody("cp", id));
-        });
-        Future<Client.Reply> delete = pool.submit(() -> {
-          go.await();
-          return client.delete(deletePath("cp", id));
-        });
-        go.countDown();
-        Client.Reply r = restore.get();
-        Client.Reply d = delete.get();
-        Backup after = current(id);
-        assertEquals(before.version() + 1, after.version());
-        if (r.status() == 200) {
-          assertError(400, "CSBS.2003", null, d);
-          assertEquals(BackupStatus.RESTORING, after.status());
-        } else {
-          assertError(400, "CSBS.2003", null, r);
-          assertEquals(200, d.status(), d.body());
-          assertEquals(BackupStatus.DELETING, after.status());
-        }
+    for (int round = 0; round < 20; round++) {
+      String id = "race" + round;
+      Backup before = add(P, id, BackupStatus.AVAILABLE, round);
+      List<Client.Reply> replies = atOnce(
+          () -> client.post(v1() + "/restores", restoreBody("cp", id)), () -> client.delete(deletePath("cp", id)));
+      Client.Reply r = replies.get(0);
+      Client.Reply d = replies.get(1);
+      Backup after = current(id);
+      assertEquals(before.version() + 1, after.version());
+      if (r.status() == 200) {
+        assertError(400, "CSBS.2003", null, d);
+        assertEquals(BackupStatus.RESTORING, after.status());
+      } else {
+        assertError(400, "CSBS.2003", null, r);
+        assertEquals(200, d.status(), d.body());
+        assertEquals(BackupStatus.DELETING, after.status());
       }
-    } finally {
-      pool.shutdownNow();
     }
   }
 
   /** CsbsServer DELETE tags/{key}: "a key the backup has no tag of: 404, CSBS.7001", judged on the current version: two deletes of one key, one 204 and one 404. */
   @Test
   void twoDeletesOfOneKeyAtOnceOneWins() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 15; round++) {
-        String id = "dd" + round;
-        catalog.add(base(P, id, BackupStatus.AVAILABLE, round).addTags(Tag.of("k", "v"), Tag.of("keep", "")).build());
-        Backup before = current(id);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Client.Reply>> replies = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-          replies.add(pool.submit(() -> {
-            go.await();
-            return client.delete(tagsPath(id) + "/k");
-          }));
+    for (int round = 0; round < 15; round++) {
+      String id = "dd" + round;
+      catalog.add(base(P, id, BackupStatus.AVAILABLE, round).addTags(Tag.of("k", "v"), Tag.of("keep", "")).build());
+      Backup before = current(id);
+      List<Integer> statuses = new ArrayList<>();
+      for (Client.Reply reply : atOnce(() -> client.delete(tagsPath(id) + "/k"), () -> client.delete(tagsPath(id) + "/k"))) {
+        statuses.add(reply.status());
+        if (reply.status() != 204) {
+          assertError(404, "CSBS.7001", null, reply);
         }
-        go.countDown();
-        List<Integer> statuses = new ArrayList<>();
-        for (Future<Client.Reply> f : replies) {
-          Client.Reply reply = f.get();
-          statuses.add(reply.status());
-          if (reply.status() != 204) {
-            assertError(404, "CSBS.7001", null, reply);
-          }
-        }
-        Collections.sort(statuses);
-        assertEquals(List.of(204, 404), statuses);
-        assertEquals(List.of(Tag.of("keep", "")), current(id).tags());
-        assertEquals(before.version() + 1, current(id).version());
       }
-    } finally {
-      pool.shutdownNow();
+      Collections.sort(statuses);
+      assertEquals(List.of(204, 404), statuses);
+      assertEquals(List.of(Tag.of("keep", "")), current(id).tags());
+      assertEquals(before.version() + 1, current(id).version());
     }
   }
 
   /** CsbsServer: "Tag changes and lifecycle operations apply to the backup's current version ... retries": a restore racing a tag change, both succeed. */
   @Test
   void aRestoreRacingATagChangeBothApply() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 15; round++) {
-        String id = "rt" + round;
-        Backup before = add(P, id, BackupStatus.AVAILABLE, round);
-        CountDownLatch go = new CountDownLatch(1);
-        Future<Client.Reply> restore = pool.submit(() -> {
-          go.await();
-          return client.post(v1() + "/restores", restoreBody("cp", id));
-        });
-        Future<Client.Reply> tag = pool.submit(() -> {
-          go.await();
-          return client.post(tagsPath(id), "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}");
-        });
-        go.countDown();
-        assertEquals(200, restore.get().status(), restore.get().body());
-        assertEquals(204, tag.get().status(), tag.get().body());
-        Backup after = current(id);
-        assertEquals(BackupStatus.RESTORING, after.status());
-        assertEquals(List.of(Tag.of("k", "v")), after.tags());
-        assertEquals(before.version() + 2, after.version());
-      }
-    } finally {
-      pool.shutdownNow();
+    for (int round = 0; round < 15; round++) {
+      String id = "rt" + round;
+      Backup before = add(P, id, BackupStatus.AVAILABLE, round);
+      List<Client.Reply> replies = atOnce(() -> client.post(v1() + "/restores", restoreBody("cp", id)),
+          () -> client.post(tagsPath(id), "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}"));
+      assertEquals(200, replies.get(0).status(), replies.get(0).body());
+      assertEquals(204, replies.get(1).status(), replies.get(1).body());
+      Backup after = current(id);
+      assertEquals(BackupStatus.RESTORING, after.status());
+      assertEquals(List.of(Tag.of("k", "v")), after.tags());
+      assertEquals(before.version() + 2, after.version());
     }
   }
 
