@@ -332,8 +332,8 @@ final class MatchSet implements Positions {
   @Override
   public int nextSkipping(int position, long skip) {
     if (!isDense()) {
-      long index = lowerIndex(Math.max(0, position)) + skip;
-      return index < length ? ints[(int) index] : -1;
+      long index = lowerIndex(Math.max(0, position));
+      return skip < length - index ? ints[(int) (index + skip)] : -1;  // no sum that can overflow: skip may be near Long.MAX_VALUE
     }
     int start = Math.max(0, position);
     int w = Math.max(start >>> 6, fromWord);

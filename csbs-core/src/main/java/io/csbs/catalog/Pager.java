@@ -138,7 +138,7 @@ final class Pager {
    */
   private static long addInOrder(
       ProjectShard shard, Positions set, Comparator<Backup> order, After after, long skip, int wanted, List<Backup> page) {
-    int capacity = (int) Math.min(Integer.MAX_VALUE - 1, skip + wanted);
+    int capacity = (int) Math.min(Integer.MAX_VALUE - 1, plus(skip, wanted));
     PriorityQueue<Backup> worstFirst = new PriorityQueue<>(Math.min(capacity, 1024) + 1, order.reversed());
     long eligibleCount = 0;
     for (int position = set.next(0); position >= 0; position = set.next(position + 1)) {
@@ -161,6 +161,11 @@ final class Pager {
     best.sort(order);
     page.addAll(best.subList((int) skip, Math.min(best.size(), (int) skip + wanted)));
     return 0;
+  }
+
+  /** {@code skip + wanted}, at most {@link Long#MAX_VALUE}: an offset may be as large as that. */
+  static long plus(long skip, int wanted) {
+    return skip > Long.MAX_VALUE - wanted ? Long.MAX_VALUE : skip + wanted;
   }
 
   /** Matches this few (an id, a rare name) are sorted outright: a walk or a heap costs more to set up. */
@@ -196,7 +201,7 @@ final class Pager {
       ProjectShard shard, Positions set, boolean descending, After after, long skip, int limit) {
     Comparator<Backup> order = descending ? NEWEST_FIRST : OLDEST_FIRST;
     int sorted = shard.sortedCount();
-    TailStream tail = TailStream.of(shard, set, descending, after, skip + limit);
+    TailStream tail = TailStream.of(shard, set, descending, after, plus(skip, limit));
 
     // the first sorted position in the walk
     int cursor;

@@ -30,7 +30,7 @@ final class ProjectMerge {
   static List<Backup> read(List<ProjectShard> shards, List<Positions> matches, Sort sort, Backup marker,
       long skip, int limit) {
     Comparator<Backup> order = sort.comparator().thenComparing(Backup::projectId);
-    long wanted = skip > Long.MAX_VALUE - limit ? Long.MAX_VALUE : skip + limit;
+    long wanted = Pager.plus(skip, limit);
     List<Cursor> cursors = new ArrayList<>();
     for (int i = 0; i < shards.size(); i++) {
       if (matches.get(i).isEmpty()) {
