@@ -12,7 +12,6 @@ import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
-import io.csbs.query.Attribute;
 import io.csbs.query.BackupPredicate;
 import io.csbs.query.KeywordField;
 import io.csbs.query.ListQueryString;
@@ -796,6 +795,8 @@ class NewUserPostgresTextTest {
       list.add(Backup.builder().id("x ").name("n").projectId(project).server(Server.of("ṡ", "w", "az"))
           .status(BackupStatus.AVAILABLE).createdAt(t).sizeMb(10).build());
     }
+    list.add(Backup.builder().id("only").name("o").projectId("P").server(Server.of("S", "Web", "az"))
+        .status(BackupStatus.AVAILABLE).createdAt(t).sizeMb(1).build());
     Catalogs4 c = new Catalogs4().load(list);
     List<String> failures = new ArrayList<>();
     for (String project : projects) {
@@ -822,6 +823,12 @@ class NewUserPostgresTextTest {
       }
     }
     check(failures, c, "count all projects", cat -> cat.countAllProjects(Predicates.serverNameContains("wEb")));
+    for (String marker : List.of("x", "x ", "X", "é", "e\u0301", "only", "ONLY", "only ")) {
+      for (String sort : List.of("id:asc", "name:desc", "created_at:desc")) {
+        Query q = Query.builder().sort(Sort.parse(sort)).limit(4).marker(marker).build();
+        check(failures, c, "all projects after " + show(marker) + " " + sort, cat -> cat.queryAllProjects(q));
+      }
+    }
     assertTrue(failures.isEmpty(), seeded(failures));
   }
 
@@ -908,5 +915,114 @@ class NewUserPostgresTextTest {
     assertEquals(1, c.memory.count(P, Predicates.nameContains("\uD801")), "the in-memory answer, as documented");
     assertTrue(failures.isEmpty(), "minimal case: backup named \"\\uD801\\uDC28\" (𐐨), keyword \"\\uD801\":\n"
         + String.join("\n", failures));
+  }
+
+  // README: "PostgresReplica is an in-memory csbs catalog that loads the database and follows its
+  // change feed"; BackupCatalog.updateTags: "the tag catalogue and the tag searches follow at once";
+  // ServerUsage.serverName "as its newest counted backup names it". Random changes (tags created and
+  // deleted with odd keys and values, restores, deletions completed, failures with odd reasons,
+  // removals) made alike on the database and on the in-memory catalogs; once the replica has caught
+  // up, searches, usage (servers whose backups name them in different cases) and tag catalogues agree.
+  @Test
+  void changesWithOddTextAreFollowedAlike() {
+    String[] names = {"Web", "WEB", "web", "wEb\t%", "ẞ", "ß"};
+    List<Backup> data = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      Server s = Server.of("srv" + (i % 4), names[random.nextInt(names.length)], "az");
+      Backup.Builder b = available("c" + i + pick(TEXT_PIECES), word(1, 3), s, NOW.minusSeconds(random.nextInt(5)));
+      if (random.nextBoolean()) {
+        b.addTags(Tag.of(word(1, 1), word(0, 2)));
+      }
+      data.add(b.build());
+    }
+    Map<String, Backup> unique = new LinkedHashMap<>();
+    data.forEach(b -> unique.putIfAbsent(b.id(), b));
+    Catalogs4 c = new Catalogs4().load(new ArrayList<>(unique.values()));
+    List<String> ids = new ArrayList<>(unique.keySet());
+    List<BackupCatalog> writers = List.of(c.memory, c.reference, c.database);
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      String id = ids.get(random.nextInt(ids.size()));
+      int action = random.nextInt(7);
+      String tagKey = word(1, 1);
+      String tagValue = word(0, 2);
+      Map<String, String> answers = new LinkedHashMap<>();
+      for (BackupCatalog w : writers) {
+        answers.put(w == c.memory ? "memory" : w == c.reference ? "reference" : "postgres", answer(() -> {
+          Backup b = w.get(P, id);
+          switch (action) {
+            case 0:
+            case 1:
+              return w.updateTags(P, id, b.version(), TagUpdate.create(Tag.of(tagKey, tagValue))).tags();
+            case 2:
+              return b.tags().isEmpty() ? "none" : w.updateTags(P, id, b.version(),
+                  TagUpdate.delete(TagUpdate.Match.key(b.tags().get(0).key()))).tags();
+            case 3:
+              return w.apply(P, id, b.version(), io.csbs.lifecycle.Transition.restore());
+            case 4:
+              return w.apply(P, id, b.version(), io.csbs.lifecycle.Transition.delete());
+            case 5:
+              return w.apply(P, id, b.version(), b.status() == BackupStatus.AVAILABLE
+                  ? io.csbs.lifecycle.Transition.reportProgress(5) : io.csbs.lifecycle.Transition.complete());
+            default:
+              return w.apply(P, id, b.version(), io.csbs.lifecycle.Transition.fail("100% \\ 'x' \n " + tagKey));
+          }
+        }));
+      }
+      if (new LinkedHashSet<>(answers.values()).size() > 1) {
+        failures.add("change " + action + " of " + show(id) + " -> " + answers);
+      }
+    }
+    long sequence = c.database.sequence(P);
+    assertTrue(c.replica.awaitSequence(P, sequence, Duration.ofSeconds(10)), "replica caught up to " + sequence);
+    check(failures, c, "usage", cat -> cat.usage(P, UsageQuery.firstServers(1000)));
+    check(failures, c, "tag catalogue", cat -> cat.tagCatalogue(P));
+    for (String sort : List.of("created_at:desc", "updated_at:asc", "status:desc,id:asc", "id:desc")) {
+      check(failures, c, "walk " + sort, cat -> walk(cat, Predicates.all(), Sort.parse(sort), 7, true));
+    }
+    List<BackupPredicate> atoms = textPredicates(new ArrayList<>(unique.values()), 150);
+    atoms.add(Predicates.stalled());
+    atoms.add(Predicates.status(BackupStatus.ERROR));
+    for (BackupPredicate p : atoms) {
+      check(failures, c, "count " + p, cat -> cat.count(P, p));
+    }
+    for (int i = 0; i < 10; i++) {
+      UsageQuery u = UsageQuery.of(combine(atoms), 0, 10);
+      check(failures, c, "usage " + u, cat -> cat.usage(P, u));
+    }
+    assertTrue(failures.isEmpty(), seeded(failures));
+  }
+
+  // Query.Builder#offset: "0 or more"; UsageQuery offset "how many servers to skip"; Predicates.keyword
+  // "longer than 255 characters (code points)" is refused, so 255 letters outside the BMP (510 chars),
+  // and 255 letters whose lower case is two chars (İ), are valid keywords. Offsets past the end up to
+  // Long.MAX_VALUE, the longest keywords, a NUL keyword and its negation: the same answers.
+  @Test
+  void extremeOffsetsAndKeywordsAgree() {
+    Server s = Server.of("s", "İ".repeat(255), "az");
+    Catalogs4 c = new Catalogs4().load(List.of(available("a", "𐐀".repeat(255), s, NOW.minusSeconds(1)).build(),
+        available("b", "İ".repeat(255), Server.of("t", "x", "az"), NOW.minusSeconds(2)).build()));
+    List<String> failures = new ArrayList<>();
+    for (long offset : new long[] {1, 2, 3, Integer.MAX_VALUE, 1L << 40, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
+      for (String sort : List.of("created_at:desc", "name:asc", "id:desc")) {
+        Query q = Query.builder().sort(Sort.parse(sort)).limit(1000).offset(offset).build();
+        check(failures, c, "offset " + offset + " " + sort, cat -> cat.query(P, q));
+        Query named = q.toBuilder().where(Predicates.nameContains("İ")).build();
+        check(failures, c, "offset " + offset + " " + named, cat -> cat.query(P, named));
+      }
+      UsageQuery u = UsageQuery.of(Predicates.all(), offset, 1000);
+      check(failures, c, "usage offset " + offset, cat -> cat.usage(P, u));
+      UsageQuery restricted = UsageQuery.of(Predicates.serverNameContains("i"), offset, 1);
+      check(failures, c, "usage " + restricted, cat -> cat.usage(P, restricted));
+    }
+    for (String k : List.of("𐐀".repeat(255), "𐐨".repeat(255), "İ".repeat(255), "i\u0307".repeat(255), "\u0000", "I")) {
+      for (KeywordField f : KeywordField.values()) {
+        check(failures, c, "keyword " + f + " " + show(k.substring(0, Math.min(4, k.length()))) + " x" + k.length(),
+            cat -> cat.count(P, Predicates.keyword(f, k)));
+        check(failures, c, "not keyword " + f + " " + show(k.substring(0, Math.min(4, k.length()))) + " x" + k.length(),
+            cat -> cat.count(P, Predicates.not(Predicates.keyword(f, k))));
+      }
+    }
+    assertTrue(failures.isEmpty(), seeded(failures));
   }
 }
