@@ -140,7 +140,7 @@ public final class Predicates {
    * @param text the keyword
    * @return the predicate
    * @throws InvalidValueException naming {@code keyword} if {@code text} is blank or longer than
-   *     255 characters (code points)
+   *     255 characters (code points), or, for a name, holds half of a surrogate pair alone
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
@@ -161,18 +161,22 @@ public final class Predicates {
    * {@return a predicate of the backups whose name contains {@code text}, ignoring case}
    *
    * @param text the part of the name looked for
+   * @throws InvalidValueException naming {@code keyword} if {@code text} is blank, longer than 255
+   *     characters (code points), or holds half of a surrogate pair alone (half a letter, which no
+   *     catalog on a database can look for)
    */
   public static BackupPredicate nameContains(String text) {
-    return new NameContains(checkKeyword(text));
+    return new NameContains(checkPartOfName(text));
   }
 
   /**
    * {@return a predicate of the backups whose server's name contains {@code text}, ignoring case}
    *
    * @param text the part of the server's name looked for
+   * @throws InvalidValueException naming {@code keyword} as {@link #nameContains} does
    */
   public static BackupPredicate serverNameContains(String text) {
-    return new ServerNameContains(checkKeyword(text));
+    return new ServerNameContains(checkPartOfName(text));
   }
 
   /**
@@ -435,6 +439,24 @@ public final class Predicates {
     requireNonNull(text, "keyword");
     if (text.isBlank() || tooLong(text)) {
       throw new InvalidValueException("keyword", text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
+    }
+    return text;
+  }
+
+  /**
+   * A keyword looked for inside names: also whole letters only. Half of a surrogate pair would match
+   * half of a letter outside the Basic Multilingual Plane in memory, while PostgreSQL, which holds
+   * no such half, matched nothing: the same search answered two ways.
+   */
+  private static String checkPartOfName(String text) {
+    checkKeyword(text);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new InvalidValueException("keyword", text, "must not hold half of a surrogate pair alone (half a letter)");
+      }
     }
     return text;
   }
