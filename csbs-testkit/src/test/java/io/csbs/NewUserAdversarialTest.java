@@ -699,7 +699,7 @@ class NewUserAdversarialTest {
         // remove some of the just-added, and some of the others
         int removals = r.nextInt(n / 2 + 1);
         for (int i = 0; i < removals; i++) {
-          Backup b = r.nextBoolean() ? model.get(burst.get(r.nextInt(burst.size())).id()) : model.pick(r);
+          Backup b = r.nextBoolean() || model.size() == 0 ? model.get(burst.get(r.nextInt(burst.size())).id()) : model.pick(r);
           if (b == null) {
             continue;
           }
@@ -709,7 +709,7 @@ class NewUserAdversarialTest {
         }
         // states back and forth, tags
         int changes = r.nextInt(200);
-        for (int i = 0; i < changes; i++) {
+        for (int i = 0; i < changes && model.size() > 0; i++) {
           Backup b = model.pick(r);
           if (r.nextInt(3) == 0) {
             tagUpdate(catalog, p, model, b, r.nextBoolean() ? TagUpdate.create(Tag.of("env", r.nextBoolean() ? "prod" : "dev"))
@@ -719,7 +719,7 @@ class NewUserAdversarialTest {
           }
         }
         clock.advance(Duration.ofMillis(r.nextInt(3) == 0 ? 0 : r.nextInt(5000)));
-        if (r.nextInt(3) == 0) {
+        if (r.nextInt(3) == 0 && model.size() > 0) {
           checkProject(catalog, p, model, clock, r, List.of(), 6, "check " + checks++ + " at " + model.size());
         }
       }
@@ -1273,6 +1273,15 @@ class NewUserAdversarialTest {
             assertEquals("marker", e.field());
           }
         }
+        // a marker of another project's backup is no backup of this project: refused, naming marker
+        for (int i = 0; i < 20; i++) {
+          Backup elsewhere = all.get(r.nextInt(all.size()));
+          if (!models.get(big1).has(elsewhere.id())) {
+            InvalidValueException e = assertThrows(InvalidValueException.class,
+                () -> catalog.query(big1, Query.all().after(elsewhere.id())), "marker of " + elsewhere.projectId());
+            assertEquals("marker", e.field());
+          }
+        }
         for (String project : List.of(big1, big2, projects.get(r.nextInt(projects.size())))) {
           Model model = models.computeIfAbsent(project, k -> new Model());
           checkProject(catalog, project, model, clock, r, List.of(), 3, "round " + round + " " + project);
@@ -1507,6 +1516,425 @@ class NewUserAdversarialTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // 10. conjunctions of tag pairs over shared and distinct tag sets
+
+  static final String[] SET_KEYS = {"a", "ab", "b", "abc", "a-b", "a_b", "\u043A", "A"};
+  static final String[] SET_VALUES = {"", "b", "bc", "c", "b-c", "x", "B"};
+
+  static List<Tag> tagSet(Random r, int maxTags) {
+    List<String> keys = new ArrayList<>(List.of(SET_KEYS));
+    Collections.shuffle(keys, r); // the same set in any order
+    int n = 2 + r.nextInt(maxTags - 1);
+    List<Tag> tags = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tags.add(Tag.of(keys.get(i), SET_VALUES[r.nextInt(SET_VALUES.length)]));
+    }
+    return tags;
+  }
+
+  /**
+   * Predicates#and of several Predicates#tag key=value criteria (TagFilter "tags": every key must be
+   * present with one of its values), BackupCatalog#updateTags ("the tag searches follow at once"):
+   * backups sharing a few whole tag sets, given in any order, with keys and values that concatenate
+   * alike (a + bc, ab + c; empty values); then thousands of distinct sets (a unique value each), then
+   * those removed and the project doubled with shared sets again; tags changed all along.
+   */
+  @Test
+  void conjunctionsOfTagPairsOverSharedAndDistinctTagSets() {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      String p = "sets";
+      Model model = new Model();
+      Server server = Server.of("s", "s", "eu-de-01");
+      List<List<Tag>> shared = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        shared.add(tagSet(r, 4));
+      }
+      int[] next = {0};
+      java.util.function.IntFunction<List<Backup>> sharedBackups = n -> {
+        List<Backup> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          List<Tag> tags = new ArrayList<>(shared.get(r.nextInt(shared.size())));
+          Collections.shuffle(tags, r);
+          list.add(make(p, "S" + next[0]++, "n" + r.nextInt(3), server, r.nextInt(6) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE,
+              T0.minusSeconds(r.nextInt(50_000)), T0, 1, tags));
+        }
+        return list;
+      };
+      List<Backup> first = sharedBackups.apply(15_000);
+      catalog.addAll(first);
+      first.forEach(model::put);
+      checkConjunctions(catalog, p, model, clock, r, "shared sets");
+      // thousands of distinct sets: a unique value each, added one by one, late
+      List<String> distinct = new ArrayList<>();
+      for (int i = 0; i < 9000; i++) {
+        List<Tag> tags = new ArrayList<>(tagSet(r, 3));
+        tags.add(Tag.of("u", "u" + i));
+        Backup b = make(p, "D" + i, "d", server, BackupStatus.AVAILABLE, T0.minusSeconds(r.nextInt(50_000)), T0, 1, tags);
+        catalog.add(b);
+        model.put(b);
+        distinct.add(b.id());
+      }
+      changeTags(catalog, p, model, clock, r, shared, 1500);
+      checkConjunctions(catalog, p, model, clock, r, "distinct sets");
+      // the distinct ones removed, the project doubled with shared sets, in batches and one by one
+      for (String id : distinct) {
+        Backup b = model.get(id);
+        if (b != null) {
+          catalog.remove(p, id, b.version());
+          model.remove(id);
+        }
+      }
+      checkConjunctions(catalog, p, model, clock, r, "distinct removed");
+      for (int round = 0; round < 3; round++) {
+        List<Backup> more = sharedBackups.apply(12_000);
+        if (round == 1) {
+          more.forEach(catalog::add);
+        } else {
+          catalog.addAll(more);
+        }
+        more.forEach(model::put);
+        changeTags(catalog, p, model, clock, r, shared, 1500);
+        checkConjunctions(catalog, p, model, clock, r, "doubled, round " + round);
+      }
+    });
+  }
+
+  static void changeTags(BackupCatalog catalog, String p, Model model, FakeClock clock, Random r, List<List<Tag>> shared, int n) {
+    clock.advance(Duration.ofSeconds(1));
+    for (int i = 0; i < n; i++) {
+      Backup b = model.pick(r);
+      int kind = r.nextInt(4);
+      TagUpdate u;
+      if (kind == 0) {
+        u = TagUpdate.create(shared.get(r.nextInt(shared.size())));
+      } else if (kind == 1) {
+        u = TagUpdate.create(Tag.of(SET_KEYS[r.nextInt(SET_KEYS.length)], SET_VALUES[r.nextInt(SET_VALUES.length)]));
+      } else if (kind == 2 && !b.tags().isEmpty()) {
+        Tag t = b.tags().get(r.nextInt(b.tags().size()));
+        u = TagUpdate.delete(r.nextBoolean() ? TagUpdate.Match.key(t.key()) : TagUpdate.Match.of(t.key(), t.value()));
+      } else {
+        catalog.remove(p, b.id(), b.version());
+        model.remove(b.id());
+        List<Tag> tags = new ArrayList<>(shared.get(r.nextInt(shared.size())));
+        Collections.shuffle(tags, r);
+        Backup again = make(p, b.id(), b.name(), b.server(), BackupStatus.AVAILABLE, b.createdAt(), T0, 1, tags);
+        catalog.add(again);
+        model.put(again);
+        continue;
+      }
+      tagUpdate(catalog, p, model, b, u, clock.instant());
+    }
+  }
+
+  static void checkConjunctions(BackupCatalog catalog, String p, Model model, FakeClock clock, Random r, String when) {
+    Instant now = clock.instant();
+    for (int i = 0; i < 40; i++) {
+      List<BackupPredicate> pairs = new ArrayList<>();
+      Backup b = model.pick(r);
+      int n = 2 + r.nextInt(3);
+      for (int j = 0; j < n; j++) {
+        if (r.nextInt(3) != 0 && !b.tags().isEmpty()) {
+          Tag t = b.tags().get(r.nextInt(b.tags().size()));
+          pairs.add(Predicates.tag(t.key(), t.value()));
+        } else {
+          pairs.add(Predicates.tag(SET_KEYS[r.nextInt(SET_KEYS.length)], SET_VALUES[r.nextInt(SET_VALUES.length)]));
+        }
+      }
+      if (r.nextInt(3) == 0) {
+        pairs.add(leaf(r, model, now, List.of()));
+      }
+      BackupPredicate where = Predicates.and(pairs);
+      if (r.nextInt(5) == 0) {
+        where = Predicates.not(where);
+      } else if (r.nextInt(5) == 0) {
+        where = Predicates.or(where, Predicates.and(Predicates.tag("a", "b"), Predicates.tag("ab", "c")));
+      }
+      checkQuery(catalog, p, model, where, randomSort(r), now, r, i % 8 == 0, when + " #" + i);
+    }
+    checkUsage(catalog, p, model, Predicates.and(Predicates.tag("a", "bc"), Predicates.tagKey("ab")), now, r, when);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 11. ids and names with one String.hashCode
+
+  /** The {@code 2^blocks} strings of {@code blocks} blocks "Aa" or "BB": all of one String.hashCode. */
+  static List<String> sameHash(int blocks, String prefix) {
+    List<String> out = new ArrayList<>();
+    for (int bits = 0; bits < 1 << blocks; bits++) {
+      StringBuilder s = new StringBuilder(prefix);
+      for (int i = 0; i < blocks; i++) {
+        s.append((bits >> i & 1) == 0 ? "Aa" : "BB");
+      }
+      out.add(s.toString());
+    }
+    return out;
+  }
+
+  /**
+   * BackupCatalog#find, #add ("DuplicateBackupException if the project already has a backup with
+   * that id"), #remove, Predicates#backupId and #nameContains, SortField.NAME and markers: thousands
+   * of ids, and of names, that share one String.hashCode (any hash table of ids or names sees them
+   * collide), added late and in order, removed, added again, through the id table's growth and
+   * reorganisations.
+   */
+  @Test
+  void idsAndNamesOfOneHashCode() {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      String p = "hash";
+      Model model = new Model();
+      Server server = Server.of("s", "s", "eu-de-01");
+      List<String> ids = sameHash(12, "");
+      List<String> names = sameHash(9, "n");
+      Collections.shuffle(ids, r);
+      List<String> out = new ArrayList<>();
+      int at = 0;
+      for (int round = 0; round < 8; round++) {
+        // adds: in bursts and one by one; some ids back after removal
+        int n = 300 + r.nextInt(700);
+        List<Backup> burst = new ArrayList<>();
+        for (int i = 0; i < n && (at < ids.size() || !out.isEmpty()); i++) {
+          String id = at < ids.size() && (out.isEmpty() || r.nextInt(3) != 0) ? ids.get(at++) : out.remove(r.nextInt(out.size()));
+          burst.add(make(p, id, names.get(r.nextInt(names.size())), server, BackupStatus.AVAILABLE,
+              r.nextBoolean() ? T0.minusSeconds(r.nextInt(3)) : clock.instant(), T0, 1, List.of()));
+        }
+        if (r.nextBoolean()) {
+          catalog.addAll(burst);
+        } else {
+          burst.forEach(catalog::add);
+        }
+        burst.forEach(model::put);
+        // every id stored is found, is refused again, and is its own backupId answer
+        for (int i = 0; i < 300; i++) {
+          Backup b = model.pick(r);
+          assertEquals(Optional.of(b), catalog.find(p, b.id()), "round " + round + " find " + b.id());
+          assertThrows(io.csbs.catalog.DuplicateBackupException.class,
+              () -> catalog.add(b.toBuilder().name("again").build()), "round " + round + " again " + b.id());
+          assertEquals(1, catalog.count(p, Predicates.backupId(b.id())), "round " + round + " count id " + b.id());
+        }
+        for (String gone : out) {
+          assertEquals(Optional.empty(), catalog.find(p, gone), "round " + round + " removed " + gone);
+          assertEquals(0, catalog.count(p, Predicates.backupId(gone)), "round " + round + " count removed " + gone);
+        }
+        // removals
+        int m = r.nextInt(model.size() / 2 + 1);
+        for (int i = 0; i < m; i++) {
+          Backup b = model.pick(r);
+          catalog.remove(p, b.id(), b.version());
+          model.remove(b.id());
+          out.add(b.id());
+        }
+        clock.advance(Duration.ofSeconds(1));
+        Instant now = clock.instant();
+        List<BackupPredicate> extras = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          extras.add(Predicates.nameContains(names.get(r.nextInt(names.size()))));
+          extras.add(Predicates.nameContains(names.get(r.nextInt(names.size())).substring(0, 1 + r.nextInt(18)).toLowerCase(Locale.ROOT)));
+          extras.add(Predicates.backupId(ids.get(r.nextInt(ids.size()))));
+        }
+        for (int i = 0; i < 8; i++) {
+          List<SortKey> sort = i % 2 == 0 ? List.of(new SortKey(SortField.NAME, r.nextBoolean())) : randomSort(r);
+          checkQuery(catalog, p, model, tree(r, model, now, extras, 2), sort, now, r, i % 3 == 0, "round " + round + " #" + i);
+        }
+        assertEquals(expectedCatalogue(model.list), catalog.tagCatalogue(p));
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 12. a sliding window: the newest added, the oldest removed
+
+  /**
+   * BackupPredicate#test and the documented orders on a retention-shaped project: each step adds the
+   * newest backups (many at one instant) and removes the oldest ones, so that the removed rows pile
+   * up at the old end, with now and then a late backup; oldest-first pages, offsets near the end,
+   * markers at the oldest backups and windows that slide with the clock.
+   */
+  @Test
+  void aSlidingWindowOfNewestAddedAndOldestRemoved() {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      String p = "window";
+      Model model = new Model();
+      Server[] servers = {Server.of("s1", "one", "eu-de-01"), Server.of("s2", "two", "eu-de-02")};
+      java.util.TreeMap<String, Backup> byAge = new java.util.TreeMap<>();
+      int next = 0;
+      for (int step = 0; step < 60; step++) {
+        clock.advance(Duration.ofMinutes(10));
+        int adds = 500 + r.nextInt(1000);
+        List<Backup> burst = new ArrayList<>();
+        for (int i = 0; i < adds; i++) {
+          Instant created = r.nextInt(50) == 0 && !model.list.isEmpty() ? model.pick(r).createdAt() // late
+              : clock.instant().minusSeconds(r.nextInt(3)); // newest, ties
+          burst.add(make(p, "w" + (next++ % 7) + "-" + next, "n" + r.nextInt(4), servers[r.nextInt(2)],
+              r.nextInt(8) == 0 ? BackupStatus.CREATING : BackupStatus.AVAILABLE, created, clock.instant().minusSeconds(r.nextInt(3600)),
+              r.nextInt(100), List.of()));
+        }
+        if (r.nextBoolean()) {
+          catalog.addAll(burst);
+        } else {
+          burst.forEach(catalog::add);
+        }
+        for (Backup b : burst) {
+          model.put(b);
+          byAge.put(ageKey(b), b);
+        }
+        // retention: the oldest go, keeping about 6000
+        while (model.size() > 6000) {
+          Backup oldest = model.get(byAge.pollFirstEntry().getValue().id());
+          catalog.remove(p, oldest.id(), oldest.version());
+          model.remove(oldest.id());
+        }
+        if (step % 6 == 5) {
+          Instant now = clock.instant();
+          List<BackupPredicate> extras = List.of(Predicates.createdWithinLast(Duration.ofMinutes(10)),
+              Predicates.createdWithinLast(Duration.ofHours(1)), Predicates.createdWithinLast(Duration.ofHours(8)), Predicates.stalled());
+          for (int i = 0; i < 8; i++) {
+            List<SortKey> sort = i % 2 == 0 ? List.of(SortKey.asc(SortField.CREATED_AT)) : randomSort(r);
+            BackupPredicate where = i % 3 == 0 ? Predicates.all() : tree(r, model, now, extras, 2);
+            checkQuery(catalog, p, model, where, sort, now, r, i % 4 == 0, "step " + step + " #" + i);
+            // a marker at the oldest backup, and an offset to the last few
+            Backup oldest = model.get(byAge.firstEntry().getValue().id());
+            Comparator<Backup> order = order(sort);
+            List<Backup> m = matches(model.list, where, now, order);
+            Query q = Query.builder().where(where).sort(Sort.by(sort)).limit(1 + r.nextInt(5)).build();
+            assertPage(after(m, order, oldest, q.limit()), catalog.query(p, q.after(oldest.id())), "step " + step + " after the oldest");
+            long off = Math.max(0, m.size() - 1 - r.nextInt(3));
+            assertPage(slice(m, off, q.limit()), catalog.query(p, q.toBuilder().offset(off).build()), "step " + step + " offset " + off);
+          }
+          checkUsage(catalog, p, model, Predicates.createdWithinLast(Duration.ofHours(2)), now, r, "step " + step);
+        }
+      }
+    });
+  }
+
+  static String ageKey(Backup b) {
+    return String.format("%020d%010d", b.createdAt().getEpochSecond(), b.createdAt().getNano()) + b.id();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 13. the name of a server in the usage, among ties
+
+  /**
+   * ServerUsage#serverName: "as its newest counted backup names it (the latest created; among
+   * backups created at the same instant, the one with the greatest id)", ids compared char by char
+   * (SortField.ID): a fullwidth letter (U+FF41) is greater than a surrogate pair (U+1F600 is
+   * D83D DE00), although its code point is smaller. Checked as the newest backups are removed, added
+   * again, added late, and for a restricted usage.
+   */
+  @Test
+  void aServerIsNamedByItsNewestBackupAmongTiesByCharOrderOfIds() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Model model = new Model();
+    String[] ids = {"\uFF41", "\uD83D\uDE00", "a", "\uFFFF", "\uD800x", "\uFF41\u0000"};
+    Instant[] created = {T0.minusSeconds(5), T0.minusSeconds(5), T0.minusSeconds(5), T0.minusSeconds(9), T0.minusSeconds(5), T0.minusSeconds(5)};
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      all.add(make("p", ids[i], "n", Server.of("s", "name-" + i, "z"), i % 2 == 0 ? BackupStatus.AVAILABLE : BackupStatus.ERROR,
+          created[i], T0, 10 + i, List.of()));
+    }
+    Random r = new Random(1);
+    for (int round = 0; round < 40; round++) {
+      Backup b = all.get(r.nextInt(all.size()));
+      if (model.has(b.id())) {
+        Backup stored = model.get(b.id());
+        catalog.remove("p", stored.id(), stored.version());
+        model.remove(b.id());
+      } else {
+        catalog.add(b);
+        model.put(b);
+      }
+      for (BackupPredicate where : List.of(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE), Predicates.status(BackupStatus.ERROR))) {
+        assertEquals(expectedUsage(model.list, where, T0, 0, 10), catalog.usage("p", UsageQuery.of(where, 0, 10)),
+            "round " + round + " usage of " + where + " with " + model.at.keySet().stream().map(NewUserAdversarialTest::escape).collect(Collectors.toList()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 14. a project searched far more than written
+
+  /**
+   * ProjectStats: a reorganisation also becomes due "when the searches have spent about as much on
+   * the late backups as a reorganisation costs", and "readers keep reading the previous state until
+   * the new one is swapped in". A project with a few hundred late backups, tied with the others, is
+   * only searched, thousands of times, and each answer must stay the scan's before, during and after
+   * the reorganisation the searches make due.
+   */
+  @Test
+  void aProjectSearchedFarMoreThanWrittenAnswersAlikeAcrossTheReorganisationItCauses() {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      String p = "reads";
+      Model model = new Model();
+      Server server = Server.of("s", "s", "eu-de-01");
+      List<Backup> load = new ArrayList<>();
+      for (int i = 0; i < 30_000; i++) {
+        load.add(make(p, "r" + i, "n" + (i % 11), server, i % 9 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE,
+            T0.minusSeconds(30_000 - i / 2), T0, 1, i % 4 == 0 ? List.of(Tag.of("k", "v" + i % 3)) : List.of()));
+      }
+      catalog.addAll(load);
+      load.forEach(model::put);
+      for (int i = 0; i < 700; i++) {
+        Backup old = model.pick(r);
+        Backup late = make(p, old.id() + "-late" + i, old.name(), server, BackupStatus.AVAILABLE, old.createdAt(), T0, 1,
+            r.nextBoolean() ? List.of(Tag.of("k", "v1")) : List.of());
+        catalog.add(late);
+        model.put(late);
+      }
+      Instant now = clock.instant();
+      // a fixed set of searches, their answers computed once
+      List<Query> queries = new ArrayList<>();
+      List<Page> answers = new ArrayList<>();
+      List<Long> counts = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        BackupPredicate where = i % 4 == 0 ? Predicates.all() : tree(r, model, now, List.of(Predicates.tag("k", "v1")), 2);
+        List<SortKey> sort = i % 3 == 0 ? Sort.DEFAULT.keys() : randomSort(r);
+        List<Backup> m = matches(model.list, where, now, order(sort));
+        int limit = randomLimit(r, m.size());
+        long offset = i % 2 == 0 ? 0 : randomOffset(r, m.size(), model.size());
+        Query q = Query.builder().where(where).sort(Sort.by(sort)).limit(limit).offset(offset).build();
+        Backup marker = model.pick(r);
+        if (i % 5 == 1) {
+          queries.add(q.after(marker.id()));
+          answers.add(after(m, order(sort), marker, limit));
+        } else {
+          queries.add(q);
+          answers.add(slice(m, offset, limit));
+        }
+        counts.add((long) m.size());
+      }
+      long before = catalog.stats(p).reorganisations();
+      long deadline = System.nanoTime() + 6_000_000_000L;
+      int asked = 0;
+      while (asked < 4000 || catalog.stats(p).reorganisations() == before && System.nanoTime() < deadline && asked < 200_000) {
+        int i = r.nextInt(queries.size());
+        Query q = queries.get(i);
+        assertPage(answers.get(i), catalog.query(p, q), "search " + asked + ": " + q);
+        if (asked % 7 == 0) {
+          assertEquals(counts.get(i), catalog.count(p, q.predicate()), "count " + asked + ": " + q.predicate());
+        }
+        asked++;
+      }
+      System.out.println("searched " + asked + " times; reorganisations " + before + " -> " + catalog.stats(p).reorganisations());
+      for (int i = 0; i < queries.size(); i++) {
+        assertPage(answers.get(i), catalog.query(p, queries.get(i)), "after " + asked + " searches and "
+            + (catalog.stats(p).reorganisations() - before) + " reorganisations: " + queries.get(i));
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // bugs found
 
   /**
@@ -1517,7 +1945,9 @@ class NewUserAdversarialTest {
    * that is offset + limit = Long.MAX_VALUE; also limit 1000, offset Long.MAX_VALUE - 1000. The
    * catalog throws a NullPointerException (from Pager.addInOrder); offsets Long.MAX_VALUE and
    * Long.MAX_VALUE - limit + 1 answer correctly, and so do the created_at and name orders. The same
-   * through a ProjectView of BackupCatalog#read.
+   * through a ProjectView of BackupCatalog#read, and from the API's list query string
+   * {@code sort=id:asc&limit=1&offset=9223372036854775806} (ListQueryString accepts offsets up to
+   * Long.MAX_VALUE).
    */
   @Disabled("BUG: query with offset + limit == Long.MAX_VALUE in a heap-read order (id, updated_at, status) throws "
       + "NullPointerException; minimal: 1 backup, sort id:asc, limit 1, offset Long.MAX_VALUE-1 -> NPE instead of "
@@ -1535,5 +1965,8 @@ class NewUserAdversarialTest {
         assertPage(new Page(List.of(), 1, false), catalog.read("p", view -> view.query(q)), "view: offset Long.MAX_VALUE - " + limit);
       }
     }
+    // as the API's list query string gives it
+    Query parsed = io.csbs.query.ListQueryString.parse("sort=id:asc&limit=1&offset=9223372036854775806");
+    assertPage(new Page(List.of(), 1, false), catalog.query("p", parsed), "the API's offset=9223372036854775806");
   }
 }
