@@ -678,7 +678,7 @@ class NewUserAdversarialTest {
       String[] names = {"same", "same", "same", "Same", "SAME", "sam\u00E9"};
       List<String> removed = new ArrayList<>();
       int checks = 0;
-      while (model.size() < 40_000) {
+      while (model.size() < 20_000) {
         // a burst of adds: the old ties (late) or the clock's instant (in order), all or one by one
         List<Backup> burst = new ArrayList<>();
         int n = 1 + r.nextInt(r.nextInt(4) == 0 ? 3000 : 300);
@@ -789,7 +789,7 @@ class NewUserAdversarialTest {
       }
       checkNames(catalog, p, model, clock, r, extras, "all the same name");
       int next = 6000;
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < 2; round++) {
         // replace a third by distinct names, late, and re-add some removed ids under other names
         int n = 2500 + r.nextInt(2500);
         for (int i = 0; i < n; i++) {
@@ -913,14 +913,14 @@ class NewUserAdversarialTest {
       Model model = new Model();
       Server[] servers = {Server.of("s1", "one", "eu-de-01"), Server.of("s2", "two", "eu-de-02")};
       List<Backup> load = new ArrayList<>();
-      for (int i = 0; i < 12_000; i++) {
+      for (int i = 0; i < 8_000; i++) {
         load.add(make(p, "t" + i, "n" + (i % 7), servers[i % 2], BackupStatus.AVAILABLE, T0.minusSeconds(r.nextInt(1000)), T0,
             r.nextInt(1000), randomTags(r)));
       }
       catalog.addAll(load);
       load.forEach(model::put);
       int next = load.size();
-      for (int round = 0; round < 8; round++) {
+      for (int round = 0; round < 5; round++) {
         clock.advance(Duration.ofSeconds(1));
         int n = 1500 + r.nextInt(1500);
         for (int i = 0; i < n; i++) {
@@ -1010,7 +1010,7 @@ class NewUserAdversarialTest {
       extras.add(Predicates.stalled());
       extras.add(Predicates.not(Predicates.stalled()));
       int id = 0;
-      for (int round = 0; round < 14; round++) {
+      for (int round = 0; round < 9; round++) {
         // late and in-order adds: running jobs whose progress is at stored instants
         List<Backup> burst = new ArrayList<>();
         int n = 300 + r.nextInt(1200);
@@ -1104,7 +1104,7 @@ class NewUserAdversarialTest {
       load.forEach(model::put);
       int walks = 0;
       int pages = 0;
-      while (walks < 50) {
+      while (walks < 35) {
         walks++;
         Instant now0 = clock.instant();
         BackupPredicate where = r.nextInt(3) == 0 ? Predicates.all() : tree(r, model, now0, List.of(), 1);
@@ -1205,7 +1205,7 @@ class NewUserAdversarialTest {
       int unique = 0;
       List<Backup> load = new ArrayList<>();
       for (String project : projects) {
-        int n = project.equals(big1) || project.equals(big2) ? 15_000 : 1 + r.nextInt(4);
+        int n = project.equals(big1) || project.equals(big2) ? 10_000 : 1 + r.nextInt(4);
         for (int i = 0; i < n; i++) {
           String id = r.nextBoolean() ? "shared-" + i : "u-" + unique++;
           load.add(make(project, id, r.nextBoolean() ? "a" : "b", servers[r.nextInt(2)],
@@ -1310,7 +1310,7 @@ class NewUserAdversarialTest {
       Model model = new Model();
       Server[] servers = {Server.of("s1", "one", "eu-de-01"), Server.of("s2", "two", "eu-de-02"), Server.of("s3", "three", "eu-de-01")};
       List<Backup> load = new ArrayList<>();
-      int n = 70_000;
+      int n = 50_000;
       for (int i = 0; i < n; i++) {
         // in creation order: a second apart, some ties
         Instant created = T0.minusSeconds(2L * n - 2L * i - (i % 7 == 0 ? 1 : 0));
@@ -1339,9 +1339,9 @@ class NewUserAdversarialTest {
         }
         late.forEach(model::put);
         // changes while it reorganises, each few followed by searches
-        long deadline = System.nanoTime() + 4_000_000_000L;
+        long deadline = System.nanoTime() + 3_000_000_000L;
         int steps = 0;
-        while (steps < 30 || catalog.stats(p).reorganisations() == reorganisations && System.nanoTime() < deadline) {
+        while (steps < 20 || catalog.stats(p).reorganisations() == reorganisations && System.nanoTime() < deadline) {
           steps++;
           clock.advance(Duration.ofMillis(r.nextInt(100)));
           for (int i = 0; i < 40; i++) {
@@ -1350,6 +1350,14 @@ class NewUserAdversarialTest {
               case 0:
                 catalog.remove(p, b.id(), b.version());
                 model.remove(b.id());
+                if (r.nextBoolean()) {
+                  // the same id back at once, elsewhere in time and in the name order: a row that moved
+                  Backup again = make(p, b.id(), trickyName(r, true, i), servers[r.nextInt(3)],
+                      r.nextBoolean() ? BackupStatus.AVAILABLE : BackupStatus.DELETING, model.pick(r).createdAt(), clock.instant(), 5,
+                      r.nextBoolean() ? b.tags() : List.of());
+                  catalog.add(again);
+                  model.put(again);
+                }
                 break;
               case 1: {
                 Backup c = make(p, r.nextBoolean() ? b.id() + "x" : "L" + next++, b.name() + "_", servers[r.nextInt(3)],
@@ -1563,13 +1571,13 @@ class NewUserAdversarialTest {
         }
         return list;
       };
-      List<Backup> first = sharedBackups.apply(15_000);
+      List<Backup> first = sharedBackups.apply(10_000);
       catalog.addAll(first);
       first.forEach(model::put);
       checkConjunctions(catalog, p, model, clock, r, "shared sets");
       // thousands of distinct sets: a unique value each, added one by one, late
       List<String> distinct = new ArrayList<>();
-      for (int i = 0; i < 9000; i++) {
+      for (int i = 0; i < 6000; i++) {
         List<Tag> tags = new ArrayList<>(tagSet(r, 3));
         tags.add(Tag.of("u", "u" + i));
         Backup b = make(p, "D" + i, "d", server, BackupStatus.AVAILABLE, T0.minusSeconds(r.nextInt(50_000)), T0, 1, tags);
@@ -1589,7 +1597,7 @@ class NewUserAdversarialTest {
       }
       checkConjunctions(catalog, p, model, clock, r, "distinct removed");
       for (int round = 0; round < 3; round++) {
-        List<Backup> more = sharedBackups.apply(12_000);
+        List<Backup> more = sharedBackups.apply(7_000);
         if (round == 1) {
           more.forEach(catalog::add);
         } else {
@@ -1766,7 +1774,7 @@ class NewUserAdversarialTest {
       Server[] servers = {Server.of("s1", "one", "eu-de-01"), Server.of("s2", "two", "eu-de-02")};
       java.util.TreeMap<String, Backup> byAge = new java.util.TreeMap<>();
       int next = 0;
-      for (int step = 0; step < 60; step++) {
+      for (int step = 0; step < 40; step++) {
         clock.advance(Duration.ofMinutes(10));
         int adds = 500 + r.nextInt(1000);
         List<Backup> burst = new ArrayList<>();
@@ -1879,9 +1887,9 @@ class NewUserAdversarialTest {
       Model model = new Model();
       Server server = Server.of("s", "s", "eu-de-01");
       List<Backup> load = new ArrayList<>();
-      for (int i = 0; i < 30_000; i++) {
+      for (int i = 0; i < 20_000; i++) {
         load.add(make(p, "r" + i, "n" + (i % 11), server, i % 9 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE,
-            T0.minusSeconds(30_000 - i / 2), T0, 1, i % 4 == 0 ? List.of(Tag.of("k", "v" + i % 3)) : List.of()));
+            T0.minusSeconds(20_000 - i / 2), T0, 1, i % 4 == 0 ? List.of(Tag.of("k", "v" + i % 3)) : List.of()));
       }
       catalog.addAll(load);
       load.forEach(model::put);
@@ -1931,6 +1939,99 @@ class NewUserAdversarialTest {
         assertPage(answers.get(i), catalog.query(p, queries.get(i)), "after " + asked + " searches and "
             + (catalog.stats(p).reorganisations() - before) + " reorganisations: " + queries.get(i));
       }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 15. all-projects pages by marker while projects change
+
+  /**
+   * BackupCatalog#queryAllProjects with a marker (the id of exactly one backup), the Paging paragraph
+   * ("strictly after the marker backup's current place in the order") and Query ("even when backups
+   * were added or removed in between"): pages over many small projects and a large one, in every
+   * order, with adds (late, tied), removals and transitions in several projects between the pages.
+   */
+  @Test
+  void allProjectsPagesByMarkerWhileProjectsChange() {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      Map<String, Model> models = new TreeMap<>();
+      List<String> projects = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        projects.add(i % 2 == 0 ? "p" + i : "P" + i);
+      }
+      Ids ids = new Ids();
+      Instant[] ties = {T0.minusSeconds(20), T0.minusSeconds(10), T0.minusSeconds(10).plusNanos(1)};
+      Server server = Server.of("s", "s", "eu-de-01");
+      java.util.function.Function<String, Backup> fresh = project -> make(project, ids.next(), r.nextBoolean() ? "a" : "B", server,
+          r.nextInt(5) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE,
+          r.nextBoolean() ? ties[r.nextInt(ties.length)] : clock.instant(), clock.instant(), 1, List.of());
+      List<Backup> load = new ArrayList<>();
+      for (String project : projects) {
+        int n = project.equals("p0") ? 8000 : r.nextInt(30);
+        for (int i = 0; i < n; i++) {
+          load.add(fresh.apply(project));
+        }
+      }
+      catalog.addAll(load);
+      load.forEach(b -> models.computeIfAbsent(b.projectId(), k -> new Model()).put(b));
+      int pages = 0;
+      for (int walk = 0; walk < 15; walk++) {
+        List<SortKey> sort = randomSort(r);
+        Comparator<Backup> order = order(sort).thenComparing(Backup::projectId, NewUserAdversarialTest::charByChar);
+        BackupPredicate where = r.nextBoolean() ? Predicates.all()
+            : r.nextBoolean() ? Predicates.status(BackupStatus.ERROR) : Predicates.nameContains("b");
+        int limit = 1 + r.nextInt(r.nextBoolean() ? 3 : 300);
+        Query first = Query.builder().where(where).sort(Sort.by(sort)).limit(limit).build();
+        Page page = catalog.queryAllProjects(first);
+        for (int step = 0; step < 30 && page.nextMarker().isPresent(); step++) {
+          String marker = page.nextMarker().get();
+          String markerProject = page.backups().get(page.backups().size() - 1).projectId();
+          clock.advance(Duration.ofMillis(r.nextInt(1000)));
+          int changes = r.nextInt(6) == 0 ? 800 : r.nextInt(15);
+          for (int i = 0; i < changes; i++) {
+            String project = r.nextBoolean() ? "p0" : projects.get(r.nextInt(projects.size()));
+            Model model = models.computeIfAbsent(project, k -> new Model());
+            int kind = r.nextInt(3);
+            if (kind == 0 || model.size() == 0) {
+              Backup b = fresh.apply(project);
+              catalog.add(b);
+              model.put(b);
+            } else {
+              Backup b = model.pick(r);
+              if (b.id().equals(marker)) {
+                continue;
+              }
+              if (kind == 1) {
+                catalog.remove(project, b.id(), b.version());
+                model.remove(b.id());
+              } else {
+                transition(catalog, project, model, b, randomTransition(r), clock.instant());
+              }
+            }
+          }
+          if (r.nextInt(4) == 0 && models.get(markerProject).has(marker)) {
+            // the marker backup itself changes state (and updated at)
+            Model model = models.get(markerProject);
+            transition(catalog, markerProject, model, model.get(marker), randomTransition(r), clock.instant());
+          }
+          Instant now = clock.instant();
+          List<Backup> all = new ArrayList<>();
+          models.values().forEach(m -> all.addAll(m.list));
+          if (!models.get(markerProject).has(marker)) {
+            InvalidValueException e = assertThrows(InvalidValueException.class, () -> catalog.queryAllProjects(first.after(marker)));
+            assertEquals("marker", e.field());
+            break;
+          }
+          page = catalog.queryAllProjects(first.after(marker));
+          pages++;
+          assertPage(after(matches(all, where, now, order), order, models.get(markerProject).get(marker), limit), page,
+              "walk " + walk + " where " + where + " sort " + sort + " limit " + limit + " step " + step + " after " + escape(marker));
+        }
+      }
+      assertTrue(pages > 15, "too few pages: " + pages);
     });
   }
 
