@@ -1934,7 +1934,6 @@ class NewUserAdversarialTest {
         }
         asked++;
       }
-      System.out.println("searched " + asked + " times; reorganisations " + before + " -> " + catalog.stats(p).reorganisations());
       for (int i = 0; i < queries.size(); i++) {
         assertPage(answers.get(i), catalog.query(p, queries.get(i)), "after " + asked + " searches and "
             + (catalog.stats(p).reorganisations() - before) + " reorganisations: " + queries.get(i));
@@ -2069,5 +2068,55 @@ class NewUserAdversarialTest {
     // as the API's list query string gives it
     Query parsed = io.csbs.query.ListQueryString.parse("sort=id:asc&limit=1&offset=9223372036854775806");
     assertPage(new Page(List.of(), 1, false), catalog.query("p", parsed), "the API's offset=9223372036854775806");
+  }
+
+  /**
+   * Backup#name ("1 to 255 letters (of any script, each counted once)"), Predicates#MAX_KEYWORD_LENGTH
+   * (255 code points "so that any backup name ... can be searched for whole") and the BackupCatalog
+   * name matching: names of up to 255 letters, many outside the BMP, with long runs of one letter;
+   * keywords that are whole tails of them, upper-cased too; a walk of every page by name.
+   */
+  @Test
+  void longNamesSearchedByTheirWholeTails() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Model model = new Model();
+    Random r = new Random(3);
+    String[] units = {"a", "A", "\uD801\uDC00", "\uD801\uDC28", "\u0130", "\u03A3", "\u00DF"};
+    for (int i = 0; i < 800; i++) {
+      StringBuilder name = new StringBuilder();
+      int len = 240 + r.nextInt(16);
+      String u = units[r.nextInt(units.length)];
+      for (int j = 0; j < len; j++) {
+        name.append(r.nextInt(20) == 0 ? units[r.nextInt(units.length)] : u);
+      }
+      Backup b = make("p", "x" + i, name.toString(), Server.of("s", "s", "z"), BackupStatus.AVAILABLE, T0.minusSeconds(r.nextInt(100)), T0, 1, List.of());
+      catalog.add(b);
+      model.put(b);
+    }
+    for (int i = 0; i < 30; i++) {
+      String name = model.pick(r).name();
+      int cps = name.codePointCount(0, name.length());
+      int from = name.offsetByCodePoints(0, r.nextInt(cps));
+      String k = name.substring(from);
+      if (r.nextBoolean()) k = k.toUpperCase(Locale.ROOT);
+      if (k.codePointCount(0, k.length()) > 255 || k.isBlank()) continue;
+      BackupPredicate w = Predicates.nameContains(k);
+      List<SortKey> sort = r.nextBoolean() ? List.of(SortKey.asc(SortField.NAME)) : Sort.DEFAULT.keys();
+      List<Backup> m = matches(model.list, w, T0, order(sort));
+      Page page = catalog.query("p", Query.builder().where(w).sort(Sort.by(sort)).limit(1000).build());
+      assertPage(slice(m, 0, 1000), page, "keyword " + escape(k));
+      assertEquals(m.size(), catalog.count("p", w), "count of keyword " + escape(k));
+    }
+    List<SortKey> sort = List.of(SortKey.desc(SortField.NAME));
+    List<Backup> m = matches(model.list, Predicates.all(), T0, order(sort));
+    Query q = Query.builder().sort(Sort.by(sort)).limit(37).build();
+    Page page = catalog.query("p", q);
+    List<String> walked = new ArrayList<>(page.ids());
+    while (page.nextMarker().isPresent()) {
+      page = catalog.query("p", q.after(page.nextMarker().get()));
+      walked.addAll(page.ids());
+    }
+    assertEquals(m.stream().map(Backup::id).collect(Collectors.toList()), walked, "the walk by name, descending");
   }
 }
