@@ -52,7 +52,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -410,6 +409,13 @@ class NewUserAdversarialTest {
   static String substring(Random r, String s) {
     int start = r.nextInt(s.length());
     int end = start + 1 + r.nextInt(Math.min(6, s.length() - start));
+    // whole letters: a keyword holding half of a surrogate pair is refused (Predicates.nameContains)
+    if (start > 0 && Character.isLowSurrogate(s.charAt(start)) && Character.isHighSurrogate(s.charAt(start - 1))) {
+      start--;
+    }
+    if (end < s.length() && Character.isLowSurrogate(s.charAt(end)) && Character.isHighSurrogate(s.charAt(end - 1))) {
+      end++;
+    }
     String k = s.substring(start, end);
     switch (r.nextInt(4)) {
       case 0:
@@ -742,7 +748,7 @@ class NewUserAdversarialTest {
   static final String[] KEYWORDS = {
     "\u0307", "i\u0307", "\u0130", "\u0131", "I", "i", "\u03A3", "\u03C3", "\u03C2", "\u039F\u03A3", "\u03A3_", "\u03A30",
     "\u03A3-", "ss", "SS", "\u00DF", "\u1E9E", "STRA\u1E9EE", "fi", "FI", "\uFB01", "k", "K", "\u212A", "\u03C9", "\u2126",
-    "\u01C5", "dz", "DZ", "\uD801", "\uDC00", "\uDC28", "\uD801\uDC28", "\uD801\uDC00", "\uFF41", "\uFF21", "a", "A",
+    "\u01C5", "dz", "DZ", "\uD801\uDC28", "\uD801\uDC00", "\uFF41", "\uFF21", "a", "A",
     "-0", "_-", "auto"
   };
 
@@ -806,11 +812,13 @@ class NewUserAdversarialTest {
         for (int i = 0; i < 30; i++) {
           String name = model.pick(r).name();
           extras.add(Predicates.nameContains(substring(r, name)));
-          // half of a surrogate pair, when the name has one
+          // half of a surrogate pair, when the name has one: refused, as no database could look for it
           int at = name.indexOf('\uD801');
           if (at >= 0) {
-            extras.add(Predicates.nameContains(name.substring(Math.max(0, at - 1), at + 1)));
-            extras.add(Predicates.nameContains(name.substring(at + 1, Math.min(name.length(), at + 3))));
+            String before = name.substring(Math.max(0, at - 1), at + 1);
+            String after = name.substring(at + 1, Math.min(name.length(), at + 3));
+            assertThrows(InvalidValueException.class, () -> Predicates.nameContains(before));
+            assertThrows(InvalidValueException.class, () -> Predicates.nameContains(after));
           }
         }
         checkNames(catalog, p, model, clock, r, extras, "round " + round);
@@ -2049,9 +2057,6 @@ class NewUserAdversarialTest {
    * {@code sort=id:asc&limit=1&offset=9223372036854775806} (ListQueryString accepts offsets up to
    * Long.MAX_VALUE).
    */
-  @Disabled("BUG: query with offset + limit == Long.MAX_VALUE in a heap-read order (id, updated_at, status) throws "
-      + "NullPointerException; minimal: 1 backup, sort id:asc, limit 1, offset Long.MAX_VALUE-1 -> NPE instead of "
-      + "Page{0 of 1}")
   @Test
   void anOffsetWhoseSumWithTheLimitIsLongMaxIsAnEmptyPage() {
     BackupCatalog catalog = Catalogs.indexed(FakeClock.at(T0));
