@@ -396,6 +396,13 @@ class NewUserContractTest {
     String keyword(String source) {
       int start = random.nextInt(source.length());
       int end = start + 1 + random.nextInt(Math.min(6, source.length() - start));
+      // whole letters: a keyword holding half of a surrogate pair is refused (Predicates.nameContains)
+      if (start > 0 && Character.isLowSurrogate(source.charAt(start)) && Character.isHighSurrogate(source.charAt(start - 1))) {
+        start--;
+      }
+      if (end < source.length() && Character.isLowSurrogate(source.charAt(end)) && Character.isHighSurrogate(source.charAt(end - 1))) {
+        end++;
+      }
       String k = source.substring(start, end);
       switch (random.nextInt(5)) {
         case 0:
