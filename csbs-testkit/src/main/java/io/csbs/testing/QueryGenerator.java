@@ -286,7 +286,7 @@ public final class QueryGenerator {
     } else {
       int start = random.nextInt(text.length());
       int end = start + 1 + random.nextInt(Math.min(8, text.length() - start));
-      part = text.substring(start, end);
+      part = wholeLetters(text, start, end);
     }
     if (part.isBlank()) {
       return randomWord(3);
@@ -357,7 +357,22 @@ public final class QueryGenerator {
     }
     int start = random.nextInt(value.length());
     int end = start + 1 + random.nextInt(value.length() - start);
-    return "*" + value.substring(start, end);
+    return "*" + wholeLetters(value, start, end);
+  }
+
+  /**
+   * {@code text}'s chars from {@code start} to {@code end}, widened so as not to cut a letter outside
+   * the Basic Multilingual Plane (two chars) in half: a keyword or tag value holding half of one is
+   * refused.
+   */
+  private static String wholeLetters(String text, int start, int end) {
+    if (start > 0 && Character.isLowSurrogate(text.charAt(start)) && Character.isHighSurrogate(text.charAt(start - 1))) {
+      start--;
+    }
+    if (end < text.length() && Character.isLowSurrogate(text.charAt(end)) && Character.isHighSurrogate(text.charAt(end - 1))) {
+      end++;
+    }
+    return text.substring(start, end);
   }
 
   private String madeUpId() {

@@ -146,6 +146,26 @@ class QueryGeneratorTest {
   }
 
   @Test
+  void namesAndTagValuesOutsideTheBasicMultilingualPlaneAreCutOnWholeLetters() {
+    // every name, server name and tag value made of letters of two chars each: a cut between the two
+    // halves would be a keyword or tag value that Predicates refuses, and the generator would throw
+    String bold = "\uD835\uDC00";  // MATHEMATICAL BOLD CAPITAL A
+    String script = "\uD835\uDC9C";  // MATHEMATICAL SCRIPT CAPITAL A
+    List<Backup> backups = SAMPLE.stream().limit(50).map(b -> b.toBuilder()
+            .name(bold + script + bold + "_" + script.repeat(3))
+            .server(io.csbs.backup.Server.of(b.server().id(), script + bold + " " + bold, b.server().availabilityZone()))
+            .tags(List.of(io.csbs.backup.Tag.of("k", bold + script + bold)))
+            .build())
+        .collect(Collectors.toList());
+    QueryGenerator generator = QueryGenerator.create(21, backups);
+    Leaves leaves = new Leaves();
+    for (int i = 0; i < 3000; i++) {
+      generator.nextPredicate().accept(leaves);
+    }
+    assertTrue(leaves.nameKeywords.stream().anyMatch(k -> k.contains(script) || k.contains(bold)), "no keyword from the names");
+  }
+
+  @Test
   void queriesVarySortLimitAndPaging() {
     QueryGenerator generator = QueryGenerator.create(8, SAMPLE);
     int defaultSorts = 0;
