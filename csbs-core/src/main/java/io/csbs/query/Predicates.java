@@ -450,13 +450,9 @@ public final class Predicates {
    */
   private static String checkPartOfName(String text) {
     checkKeyword(text);
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new InvalidValueException("keyword", text, "must not hold half of a surrogate pair alone (half a letter)");
-      }
+    // codePoints() joins each whole pair into one code point: what is left in the surrogates' range stands alone
+    if (text.codePoints().anyMatch(cp -> cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE)) {
+      throw new InvalidValueException("keyword", text, "must not hold half of a surrogate pair alone (half a letter)");
     }
     return text;
   }
