@@ -1,5 +1,7 @@
 package io.csbs;
 
+import static io.csbs.SeededRuns.escape;
+import static io.csbs.SeededRuns.seeded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,54 +63,11 @@ import org.junit.jupiter.api.Test;
  * BackupPredicate: "the plain reference that every indexed answer equals") and sorted with the
  * order that the javadoc of Sort and SortField documents, written here.
  *
- * <p>Random tests print their seed on failure; replay with {@code -Dnewuser.seed=N}.
+ * <p>Random tests print their seed on failure; replay with {@code -Dcsbs.seed=N}.
  */
 class NewUserAdversarialTest {
   static final Instant T0 = Instant.parse("2026-06-01T00:00:00Z");
   static final StallRule RULE = StallRule.DEFAULT;
-
-  // ---------------------------------------------------------------------------------------------
-  // seeds
-
-  interface SeededRun {
-    void run(long seed) throws Exception;
-  }
-
-  static void seeded(int runs, SeededRun body) {
-    String fixed = System.getProperty("newuser.seed");
-    if (fixed != null) {
-      runs = 1;
-    }
-    for (int i = 0; i < runs; i++) {
-      long seed = fixed != null ? Long.parseLong(fixed) : new Random().nextLong();
-      try {
-        body.run(seed);
-      } catch (Throwable t) {
-        StackTraceElement[] where = t.getStackTrace();
-        String at = "";
-        for (StackTraceElement e : where) {
-          if (e.getClassName().startsWith(NewUserAdversarialTest.class.getName())) {
-            at = " at line " + e.getLineNumber();
-            break;
-          }
-        }
-        throw new AssertionError("failed with seed " + seed + " (replay: -Dnewuser.seed=" + seed + ")" + at + ": " + escape(String.valueOf(t)), t);
-      }
-    }
-  }
-
-  /** The text with every char outside printable ASCII as a Java escape, so that reports keep it. */
-  static String escape(String text) {
-    StringBuilder s = new StringBuilder();
-    for (char c : text.toCharArray()) {
-      if (c >= 0x20 && c < 0x7F || c == '\n') {
-        s.append(c);
-      } else {
-        s.append(String.format("\\u%04X", (int) c));
-      }
-    }
-    return s.toString();
-  }
 
   // ---------------------------------------------------------------------------------------------
   // the model: a plain list per project
@@ -1870,7 +1829,7 @@ class NewUserAdversarialTest {
       }
       for (BackupPredicate where : List.of(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE), Predicates.status(BackupStatus.ERROR))) {
         assertEquals(expectedUsage(model.list, where, T0, 0, 10), catalog.usage("p", UsageQuery.of(where, 0, 10)),
-            "round " + round + " usage of " + where + " with " + model.at.keySet().stream().map(NewUserAdversarialTest::escape).collect(Collectors.toList()));
+            "round " + round + " usage of " + where + " with " + model.at.keySet().stream().map(SeededRuns::escape).collect(Collectors.toList()));
       }
     }
   }

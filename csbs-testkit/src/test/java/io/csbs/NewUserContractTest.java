@@ -1,5 +1,6 @@
 package io.csbs;
 
+import static io.csbs.SeededRuns.seeded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -84,29 +85,6 @@ import org.junit.jupiter.api.Test;
 class NewUserContractTest {
   static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
   static final StallRule RULE = StallRule.DEFAULT;
-
-  // ---------------------------------------------------------------------------------------------
-  // seeds
-
-  interface SeededRun {
-    void run(long seed) throws Exception;
-  }
-
-  static void seeded(int runs, SeededRun body) {
-    String fixed = System.getProperty("csbs.seed");
-    if (fixed != null) {
-      runs = 1;
-    }
-    for (int i = 0; i < runs; i++) {
-      long seed = fixed != null ? Long.parseLong(fixed) : new Random().nextLong();
-      try {
-        body.run(seed);
-      } catch (Throwable t) {
-        AssertionError e = new AssertionError("failed with seed " + seed + " (replay: -Dcsbs.seed=" + seed + "): " + t, t);
-        throw e;
-      }
-    }
-  }
 
   // ---------------------------------------------------------------------------------------------
   // data maker
