@@ -28,6 +28,11 @@ final class TestDatabase {
 
   private TestDatabase() {}
 
+  /** Whether the database of the stores handed out is a Citus coordinator (read with the first store). */
+  static synchronized boolean citus() {
+    return citus;
+  }
+
   /** Store 0: the catalog most tests use. */
   static DataSource dataSource() {
     return dataSource(0);
