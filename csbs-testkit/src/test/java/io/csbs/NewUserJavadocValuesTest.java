@@ -1106,6 +1106,91 @@ class NewUserJavadocValuesTest {
     assertEquals(new BigDecimal("0.29"), r.capacityGb());
   }
 
+  /** Capacities: "MB / 1024, rounded half up to two decimals" at exact ties (0.125 is 0.13, not 0.12) and exactly beyond a double's precision. */
+  @Test
+  void capacityRoundingAtExactTiesAndHugeSizes() {
+    Map<Long, String> expected = new LinkedHashMap<>();
+    expected.put(128L, "0.13");      // 0.125 exactly
+    expected.put(640L, "0.63");      // 0.625 exactly
+    expected.put(1152L, "1.13");     // 1.125 exactly
+    expected.put(2688L, "2.63");     // 2.625 exactly
+    expected.put(10L, "0.01");       // 0.009765625
+    expected.put((1L << 61) - 600, "2251799813685247.41");
+    expected.put(Long.MAX_VALUE, "9007199254740992.00");
+    for (Map.Entry<Long, String> e : expected.entrySet()) {
+      BigDecimal gb = new BigDecimal(e.getValue());
+      assertEquals(gb, new ServerUsage("s", "n", 1, e.getKey()).capacityGb(), "MB " + e.getKey());
+      assertEquals(gb, new UsageReport(1, e.getKey(), 1, List.of()).capacityGb(), "MB " + e.getKey());
+      assertEquals(gb, new QuotaUsage(Quota.NONE, 1, e.getKey()).capacityUsedGb(), "MB " + e.getKey());
+    }
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.setQuota("p", Quota.of(Quota.UNLIMITED, 2));
+    catalog.add(sized("p", "a", GGAO, NOW, 1152));
+    assertEquals("quota backup_capacity of project p (limit 2 GB) is exceeded: used 1.13 GB (1152 MB), asked 1.13 GB (1152 MB) more",
+        assertThrows(QuotaExceededException.class, () -> catalog.add(sized("p", "b", GGAO, NOW, 1152))).getMessage());
+    assertEquals("quota backup_capacity of project p (limit 2 GB) is exceeded: used 1.13 GB (1152 MB), asked 1023 MB more",
+        assertThrows(QuotaExceededException.class, () -> catalog.add(sized("p", "c", GGAO, NOW, 1023))).getMessage());
+    assertEquals(new BigDecimal("1.13"), catalog.usage("p", UsageQuery.firstServers(1)).capacityGb());
+  }
+
+  /** BackupCatalog#addAll: duplicates are checked "first", "then the quotas of every project"; nothing is added. */
+  @Test
+  void batchDuplicatesAreCheckedBeforeQuotas() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.setQuota("a", Quota.of(1, Quota.UNLIMITED));
+    catalog.add(sized("b", "dup", GGAO, NOW, 1));
+    RuntimeException e = assertThrows(RuntimeException.class,
+        () -> catalog.addAll(List.of(sized("a", "1", GGAO, NOW, 1), sized("a", "2", GGAO, NOW, 1), sized("b", "dup", GGAO, NOW, 1))));
+    assertEquals(ErrorCode.DUPLICATE_BACKUP, ((CsbsError) e).code());
+    assertEquals(0, catalog.sequence("a"));
+    assertEquals(1, catalog.sequence("b"));
+  }
+
+  /** TagUpdate#create: keys are compared exactly, so "Env" does not replace "env"; the backup may have exactly 10 after it. */
+  @Test
+  void tagUpdateKeysCompareExactly() {
+    List<Tag> current = List.of(Tag.of("env", "prod"), Tag.of("ß", "1"));
+    assertEquals(List.of(Tag.of("env", "prod"), Tag.of("ß", "1"), Tag.of("Env", "test"), Tag.of("SS", "2")),
+        TagUpdate.create(Tag.of("Env", "test"), Tag.of("SS", "2")).applyTo(current));
+    assertEquals(List.of(Tag.of("env", "prod")), TagUpdate.delete(TagUpdate.Match.key("ß"), TagUpdate.Match.key("ENV")).applyTo(current));
+    List<Tag> eight = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      eight.add(Tag.of("k" + i, ""));
+    }
+    assertEquals(10, TagUpdate.create(Tag.of("x", ""), Tag.of("y", "")).applyTo(eight).size());
+    field("tags", () -> TagUpdate.create(Tag.of("x", ""), Tag.of("y", ""), Tag.of("z", "")).applyTo(eight));
+    // in any state: a Deleting backup's tags change in place, one version later
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("p", "b").build());
+    clock.advance(Duration.ofSeconds(1));
+    catalog.apply("p", "b", 1, Transition.delete());
+    Backup tagged = catalog.updateTags("p", "b", 2, TagUpdate.create(Tag.of("Env", "x")));
+    assertEquals(BackupStatus.DELETING, tagged.status());
+    assertEquals(3, tagged.version());
+    assertEquals(Optional.of(Progress.of(0, NOW.plusSeconds(1))), tagged.progress());
+  }
+
+  /** IllegalTransitionException: "The message says the state, the refused transition and what the state allows", in the README's form, for each state. */
+  @Test
+  void refusalMessagesSayStateTransitionAndWhatIsAllowed() {
+    Backup available = available("p", "b-1").build();
+    Backup error = Lifecycle.fail(Lifecycle.restore(available, NOW), "x", NOW);
+    assertTrue(assertThrows(IllegalTransitionException.class, () -> Lifecycle.restore(error, NOW)).getMessage()
+        .matches("backup b-1 is Error: restore is refused.*; Error allows delete"));
+    assertTrue(assertThrows(IllegalTransitionException.class, () -> Lifecycle.complete(available, NOW)).getMessage()
+        .matches("backup b-1 is Available: complete is refused.*; Available allows restore, delete"));
+    Backup restoring = Lifecycle.restore(available, NOW);
+    assertTrue(assertThrows(IllegalTransitionException.class, () -> Lifecycle.delete(restoring, NOW)).getMessage()
+        .matches("backup b-1 is Restoring: delete is refused.*; Restoring allows progress, complete, fail"));
+    Backup deleting = Lifecycle.delete(available, NOW);
+    assertTrue(assertThrows(IllegalTransitionException.class, () -> Lifecycle.delete(deleting, NOW)).getMessage()
+        .matches("backup b-1 is Deleting: delete is refused.*; Deleting allows progress, complete, fail"));
+    Backup enhanced = available("p", "b-2").type(BackupType.ENHANCED).build();
+    assertTrue(assertThrows(IllegalTransitionException.class, () -> Lifecycle.reportProgress(enhanced, 5, NOW)).getMessage()
+        .matches("backup b-2 is Available: progress is refused.*; Available allows restore, instant restore, delete"));
+  }
+
   // ================================================================ where the docs are wrong or silent
 
   /** The actual behaviour beside CsbsError's claim that a change "from a subscriber" is a programming error. */
@@ -1186,5 +1271,18 @@ class NewUserJavadocValuesTest {
     assertEquals(expected, catalog.usage("p", UsageQuery.firstServers(10)).servers());
     assertEquals(expected, catalog.usage("p", UsageQuery.of(Predicates.not(Predicates.none()), 0, 10)).servers());
     assertTrue(Tag.of(BOLD_A, "").compareTo(Tag.of(fullwidthA, "")) < 0);
+  }
+
+  /** A backup at the last version, Long.MAX_VALUE, which the builder accepts ("at least 1"). */
+  @Disabled("DOC: Backup#version accepts any version 'at least 1', Long.MAX_VALUE included, and Lifecycle says each function"
+      + " returns the next backup with 'version + 1'; at Long.MAX_VALUE every transition and tag update is refused with an"
+      + " InvalidValueException naming 'version' and showing -9223372036854775808 (the wrapped sum), a value the user never"
+      + " gave: the docs should give the last usable version (or the builder refuse it)")
+  @Test
+  void docTheLastVersionCannotChange() {
+    Backup last = available("p", "b").version(Long.MAX_VALUE).build();
+    InvalidValueException e = field("version", () -> Lifecycle.restore(last, NOW));
+    assertTrue(e.getMessage().startsWith("version -9223372036854775808 is invalid"), e.getMessage());
+    field("version", () -> TagUpdate.create(Tag.of("a", "b")).applyTo(last, NOW));
   }
 }
