@@ -1191,6 +1191,44 @@ class NewUserJavadocValuesTest {
         .matches("backup b-2 is Available: progress is refused.*; Available allows restore, instant restore, delete"));
   }
 
+  /** UsageQuery: a restricted report "is summed over the predicate's matches when asked": stalled jobs by the catalog's clock and rule, at the threshold and just past it. */
+  @Test
+  void usageOfStalledJobsFollowsTheCatalogsClock() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(10))).build();
+    Server web = Server.of("web", "ecs-web", "az");
+    catalog.add(sized("p", "done", web, NOW.minusSeconds(1), 4096));
+    catalog.add(Backup.builder().id("job").name("bk_job").projectId("p").server(web).status(BackupStatus.CREATING)
+        .progress(Progress.of(0, NOW)).sizeMb(0).createdAt(NOW).build());
+    catalog.add(Backup.builder().id("err").name("bk_err").projectId("p").server(Server.of("db", "ecs-db", "az"))
+        .status(BackupStatus.ERROR).failure(Failure.of(JobType.BACKUP, "x", NOW)).sizeMb(2048).createdAt(NOW).build());
+    UsageQuery stalled = UsageQuery.of(Predicates.stalled(), 0, 10);
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage("p", stalled));
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(new UsageReport(1, 0, 1, List.of(new ServerUsage("web", "ecs-web", 1, 0))), catalog.usage("p", stalled));
+    assertEquals(new UsageReport(3, 6144, 2, List.of(new ServerUsage("web", "ecs-web", 2, 4096), new ServerUsage("db", "ecs-db", 1, 2048))),
+        catalog.usage("p", UsageQuery.firstServers(10)));
+    assertEquals(new UsageReport(1, 2048, 1, List.of(new ServerUsage("db", "ecs-db", 1, 2048))),
+        catalog.usage("p", UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 10)));
+    Backup job = catalog.get("p", "job");
+    catalog.apply("p", "job", job.version(), Transition.reportProgress(20));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage("p", stalled));
+  }
+
+  /** Backup equality covers the raw status: a queued and a running Creating backup differ; equal values have equal hashes. */
+  @Test
+  void backupEqualityCoversTheRawStatus() {
+    Backup running = creating("p", "b");
+    Backup queued = running.toBuilder().apiStatus(ApiStatus.WAITING_PROTECT).build();
+    assertNotEquals(running, queued);
+    assertEquals(queued, running.toBuilder().apiStatus(ApiStatus.WAITING_PROTECT).build());
+    assertEquals(queued.hashCode(), running.toBuilder().apiStatus(ApiStatus.WAITING_PROTECT).build().hashCode());
+    assertEquals(running, queued.toBuilder().apiStatus(ApiStatus.PROTECTING).build());
+    assertNotEquals(available("p", "b").description("").build(), available("p", "b").build());
+    assertNotEquals(available("p", "b").createdAt(NOW.plusNanos(1)).updatedAt(NOW.plusNanos(1)).build(), available("p", "b").build());
+  }
+
   // ================================================================ where the docs are wrong or silent
 
   /** The actual behaviour beside CsbsError's claim that a change "from a subscriber" is a programming error. */
