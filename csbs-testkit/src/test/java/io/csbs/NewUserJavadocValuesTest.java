@@ -144,6 +144,49 @@ class NewUserJavadocValuesTest {
         + " Creating allows progress, complete, fail", e.getMessage());
   }
 
+  /** README quick start, the catalog half and the consistent read, as written: the page, and the usage beside it (Deleting still counts). */
+  @Test
+  void readmeConsoleSearchAndUsageInOneRead() {
+    Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    Server web = Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-web-01", "eu-de-02");
+    Server db = Server.of("0c5b1a9e-2f9d-4a57-9d3b-7d1f4c2a9b10", "ecs-db-01", "eu-de-01");
+    BackupCatalog catalog = Catalogs.indexed(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+    for (int day = 1; day <= 30; day++) {
+      catalog.add(Backup.builder()
+          .id("backup-" + day)
+          .name("autobk_" + day)
+          .projectId("project-1")
+          .server(day % 2 == 0 ? web : db)
+          .status(BackupStatus.AVAILABLE)
+          .sizeMb(40_960)
+          .createdAt(now.minus(Duration.ofDays(day)))
+          .addTags(Tag.of("env", day % 3 == 0 ? "test" : "prod"))
+          .build());
+    }
+    Backup oldest = catalog.get("project-1", "backup-30");
+    catalog.apply("project-1", oldest.id(), oldest.version(), Transition.delete());  // now Deleting
+
+    io.csbs.query.ConsoleSearch search = io.csbs.query.ConsoleSearch.empty()
+        .withStatus(BackupStatus.AVAILABLE)
+        .withLastDays(7)
+        .withKeyword(io.csbs.query.KeywordField.SERVER_NAME, "WEB")   // names match case-insensitively
+        .withTag("env", "prod");                         // must exist among the project's tags
+    io.csbs.query.Query query = search.toQuery(catalog.tagCatalogue("project-1"), 20);
+    List<Object> console = catalog.read("project-1", view -> List.of(
+        view.query(query), view.tagCatalogue(), view.usage(UsageQuery.firstServers(20))));
+    io.csbs.query.Page page = (io.csbs.query.Page) console.get(0);
+    assertEquals(List.of("backup-2", "backup-4"), page.ids());
+    assertEquals(2, page.total());
+    UsageReport usage = (UsageReport) console.get(2);
+    // 30 backups of 40,960 MB, the Deleting one included; 15 a server: a tie, so by server id
+    assertEquals(new UsageReport(30, 30 * 40_960L, 2, List.of(
+        new ServerUsage(db.id(), "ecs-db-01", 15, 15 * 40_960L), new ServerUsage(web.id(), "ecs-web-01", 15, 15 * 40_960L))), usage);
+    assertEquals(new BigDecimal("1200.00"), usage.capacityGb());
+    assertEquals(new BigDecimal("600.00"), usage.servers().get(0).capacityGb());
+    assertEquals(usage, catalog.usage("project-1", UsageQuery.firstServers(20)));
+    assertEquals(new QuotaUsage(Quota.NONE, 30, 30 * 40_960L), catalog.quotaUsage("project-1"));
+  }
+
   /** README and Tag's javadoc: Tag.of("env", "prod env") throws, naming "tag value", with the documented message. */
   @Test
   void readmeInvalidTagMessageAndInvalidValueExceptionExample() {
