@@ -659,6 +659,25 @@ class NewUserJavadocValuesTest {
     field("failure", () -> available.nextVersion(BackupStatus.ERROR, Optional.empty(), Optional.empty(), now, Optional.empty()));
   }
 
+  /** Backup.Builder#toString: "Backup.Builder{id=b-1, status=Available, sizeMb=5}: the fields that have a value ..., absent optional ones left out, in the order of the setters". */
+  @Test
+  void builderToStringAsDocumented() {
+    assertEquals("Backup.Builder{id=b-1, status=Available, sizeMb=5}",
+        Backup.builder().id("b-1").status(BackupStatus.AVAILABLE).sizeMb(5).toString());
+    assertEquals("Backup.Builder{id=b-1, status=Available, sizeMb=5}",
+        Backup.builder().sizeMb(5).status(BackupStatus.AVAILABLE).id("b-1").toString());
+    assertEquals("Backup.Builder{}", Backup.builder().toString());
+    String copy = available("p", "b-1").build().toBuilder().toString();
+    for (String shown : List.of("id=b-1", "name=bk_b-1", "projectId=p", "status=Available", "sizeMb=1", "createdAt=" + NOW)) {
+      assertTrue(copy.contains(shown), shown + " in " + copy);
+    }
+    for (String absent : List.of("description", "progress", "policyId", "finishedAt", "failure")) {
+      assertFalse(copy.contains(absent + "="), absent + " in " + copy);
+    }
+    assertTrue(copy.indexOf("id=b-1") < copy.indexOf("name=") && copy.indexOf("name=") < copy.indexOf("projectId=")
+        && copy.indexOf("projectId=") < copy.indexOf("status=") && copy.indexOf("status=") < copy.indexOf("sizeMb="), copy);
+  }
+
   // ================================================================ details, metadata, small values
 
   /** BackupDetails' class example as written, and the builder's example. */
