@@ -35,8 +35,8 @@ package io.csbs;
  * }</pre>
  *
  * <p>Programming errors are not {@code CsbsError}s: a null argument ({@code NullPointerException}), a
- * builder field set twice, a change made inside {@code read} or from a subscriber ({@code
- * IllegalStateException}).
+ * builder field set twice, a change made inside {@code read} ({@code IllegalStateException}). (A
+ * subscriber may change the catalog: see {@code BackupCatalog.subscribe}.)
  */
 public interface CsbsError {
   /**

@@ -55,8 +55,8 @@ public enum ErrorCode {
    */
   DUPLICATE_BACKUP("CSBS.LIB.DUPLICATE_BACKUP"),
   /**
-   * {@code CSBS.9006}, the API's "Quota exceeded for resources": a new backup would take its project
-   * beyond a quota ({@link io.csbs.usage.QuotaExceededException}).
+   * {@code CSBS.9006}, the API's "Quota exceeded for resources": with a new backup its project would
+   * be beyond a quota ({@link io.csbs.usage.QuotaExceededException}).
    */
   QUOTA_EXCEEDED("CSBS.9006"),
   /**

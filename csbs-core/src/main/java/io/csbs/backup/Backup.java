@@ -55,7 +55,7 @@ public abstract class Backup {
 
   /**
    * {@return the name: 1 to 255 letters (of any script, each counted once), digits, {@code _} or
-   * {@code -}}
+   * {@code -}; letters and digits as {@link Character#isLetterOrDigit(int)} judges them}
    */
   public abstract String name();
 
@@ -123,7 +123,9 @@ public abstract class Backup {
   public abstract List<Tag> tags();
 
   /**
-   * Increases with every change, for optimistic concurrency; 1 by default, at least 1.
+   * Increases with every change, for optimistic concurrency; 1 by default, at least 1. A backup at
+   * {@link Long#MAX_VALUE} is valid but cannot change again: every transition and tag update of it is
+   * refused with an {@link InvalidValueException} naming {@code version}.
    *
    * @return the version, at least 1
    */
@@ -310,7 +312,11 @@ public abstract class Backup {
 
     /**
      * Sets the name: 1 to 255 letters (of any script, each counted once, one outside the Basic
-     * Multilingual Plane too), digits, {@code _} or {@code -}.
+     * Multilingual Plane too), digits, {@code _} or {@code -}. Letters and digits are what {@link
+     * Character#isLetterOrDigit(int)} accepts: combining marks are not letters, so a decomposed é
+     * (an e, then the combining acute accent U+0301) is refused (compose it first with {@link
+     * java.text.Normalizer} NFC), and so are words of scripts whose vowel signs are marks
+     * (Devanagari, Thai).
      *
      * @param name the name
      * @return this builder
@@ -803,7 +809,7 @@ public abstract class Backup {
         requireNonNull(finishedAt, "finishedAt"),
         requireNonNull(failure, "failure"),
         tags(),  // unmodifiable since the builder, so shared, not copied
-        version() + 1,
+        followingVersion(),
         nextApiStatus(status, progress),
         details());
     next.checkStateAndTimes();
@@ -820,6 +826,14 @@ public abstract class Backup {
       return ApiStatus.of(nextStatus);
     }
     return raw;
+  }
+
+  /** {@return the version of this backup's next change} */
+  final long followingVersion() {
+    if (version() == Long.MAX_VALUE) {
+      throw new InvalidValueException("version", version(), "is the greatest a version can be: this backup cannot change again");
+    }
+    return version() + 1;
   }
 
   /** The rules on what stays the same from version to version: identity, names, size and tags. */
@@ -852,6 +866,14 @@ public abstract class Backup {
     if (finishedAt().isPresent() && finishedAt().get().isBefore(createdAt())) {
       throw new InvalidValueException(
           "finished at", finishedAt().get(), "must not be before created at " + createdAt());
+    }
+    if (progress().isPresent() && progress().get().changedAt().isBefore(createdAt())) {
+      throw new InvalidValueException(
+          "progress", progress().get(), "must not have changed before created at " + createdAt());
+    }
+    if (failure().isPresent() && failure().get().failedAt().isBefore(createdAt())) {
+      throw new InvalidValueException(
+          "failure", failure().get(), "must not have failed before created at " + createdAt());
     }
     if (version() < 1) {
       throw new InvalidValueException("version", version(), "must be at least 1");

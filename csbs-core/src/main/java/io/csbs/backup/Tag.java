@@ -3,10 +3,14 @@ package io.csbs.backup;
 import org.immutables.value.Value;
 
 /**
- * A key=value tag on a backup, with the CSBS API's rules: surrounding spaces are trimmed; the key
+ * A key=value tag on a backup, with the CSBS API's rules: surrounding white space is trimmed (as
+ * {@link String#strip} does: spaces, tabs, line breaks, the ideographic space; not the no-break
+ * space U+00A0, which is refused like any other character outside the rules); the key
  * is 1 to 36 and the value 0 to 43 letters, digits, {@code _} or {@code -} (letters of any script;
  * each counts once, one outside the Basic Multilingual Plane too, although Java holds it as two
- * chars).
+ * chars). Letters and digits are what {@link Character#isLetterOrDigit(int)} accepts: combining
+ * marks are not, so a decomposed é (an e, then the combining accent U+0301) is refused (NFC
+ * composes it).
  *
  * <pre>{@code
  * Tag tag = Tag.of(" env ", "prod");  // env=prod
@@ -75,7 +79,11 @@ public abstract class Tag implements Comparable<Tag> {
     return this;
   }
 
-  /** Orders by key, then value. */
+  /**
+   * Orders by key, then value, each compared char by char as {@link String#compareTo} does (so a
+   * letter outside the Basic Multilingual Plane, two chars from U+D800, sorts before U+E000 to
+   * U+FFFF).
+   */
   @Override
   public int compareTo(Tag other) {
     int byKey = key().compareTo(other.key());

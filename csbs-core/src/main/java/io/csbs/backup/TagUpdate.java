@@ -270,7 +270,7 @@ public final class TagUpdate {
     if (!now.isBefore(backup.createdAt()) && now.isBefore(backup.updatedAt())) {
       throw new InvalidValueException("now", now, "must not be before the backup's last change at " + backup.updatedAt());
     }
-    return backup.toBuilder().tags(next).updatedAt(now).version(backup.version() + 1).build();
+    return backup.toBuilder().tags(next).updatedAt(now).version(backup.followingVersion()).build();
   }
 
   private static int indexOfKey(List<Tag> tags, String key) {

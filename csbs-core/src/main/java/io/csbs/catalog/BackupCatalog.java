@@ -51,7 +51,8 @@ public interface BackupCatalog {
    * @param backup the backup, of the project it names
    * @throws DuplicateBackupException if the project already has a backup with that id (checked
    *     first)
-   * @throws QuotaExceededException if the backup would take the project beyond one of its quotas
+   * @throws QuotaExceededException if with the backup the project would be beyond one of its
+   *     quotas (even a backup of 0 MB, when a lowered quota left the project beyond it)
    */
   void add(Backup backup);
 
@@ -65,8 +66,8 @@ public interface BackupCatalog {
    * @param backups the backups, of one or more projects
    * @throws DuplicateBackupException naming the project and the id, if the id exists already in its
    *     project, or repeats in {@code backups} ({@link DuplicateBackupException#inBatch()})
-   * @throws QuotaExceededException naming the project and the quota, if the backups would take a
-   *     project beyond one of its quotas
+   * @throws QuotaExceededException naming the project and the quota, if with the backups a project
+   *     would be beyond one of its quotas
    */
   void addAll(Collection<Backup> backups);
 

@@ -241,6 +241,8 @@ public final class ConsoleSearch {
    *
    * @param key the tag key
    * @param value the tag value
+   * @throws InvalidValueException naming {@code tag key} or {@code tag value} if the pair breaks
+   *     the tag rules, as {@link #withTag} does (no search could hold it: the caller has a mistake)
    */
   public ConsoleSearch withoutTag(String key, String value) {
     Tag tag = Tag.of(requireNonNull(key, "key"), requireNonNull(value, "value"));

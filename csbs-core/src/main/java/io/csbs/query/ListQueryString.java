@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * Query query = ListQueryString.parse("status=available&name=auto&sort=created_at:desc&limit=20");
- * // Query{where (status = Available AND name contains "auto"), sort created_at:desc, limit 20}
+ * // Query{where (name contains "auto" AND status = Available), sort created_at:desc, limit 20}
  * Page page = catalog.query(projectId, query);
  *
  * ListQueryString.parse("status=paused");

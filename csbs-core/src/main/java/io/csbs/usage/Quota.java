@@ -67,7 +67,9 @@ public record Quota(long maxBackups, long maxCapacityGb) {
 
   /**
    * Checks that project {@code projectId}, using {@code backups} backups and {@code sizeMb} MB, may
-   * take {@code moreBackups} more backups of {@code moreMb} MB in all.
+   * take {@code moreBackups} more backups of {@code moreMb} MB in all: that with them it would hold
+   * at most the most backups and at most the capacity. A project already beyond a quota (lowered
+   * after its backups came) may take nothing more, not even 0 MB.
    *
    * @param projectId the project, named by the refusal
    * @param backups how many backups the project has

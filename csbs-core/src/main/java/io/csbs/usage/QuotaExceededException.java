@@ -4,10 +4,13 @@ import io.csbs.CsbsError;
 import io.csbs.ErrorCode;
 
 /**
- * Thrown when new backups would take a project beyond one of its quotas; nothing was added. The
- * message names the project, which quota ({@code backups} or {@code backup_capacity}, as the API
- * names them), its limit, the project's use and what was asked; capacities below 1 GB are given in
- * MB, larger ones in GB with the exact MB beside.
+ * Thrown when, with the new backups, a project would be beyond one of its quotas; nothing was
+ * added. A project already beyond a quota that was lowered takes no new backup at all, not even one
+ * of 0 MB, while a project exactly at its capacity still takes a backup of 0 MB. The message names
+ * the project, which quota ({@code backups} or {@code backup_capacity}, as the API names them), its
+ * limit (a number of backups, or whole GB as the quota was set), the project's use and what was
+ * asked; the use and the asked size are given in MB below 1 GB, larger ones in GB with the exact MB
+ * beside.
  *
  * <pre>{@code
  * // the project holds 101,888 MB of its 100 GB (102,400 MB); backup.sizeMb() is 600

@@ -16,7 +16,8 @@ import java.math.BigDecimal;
  *
  * @param serverId the server's id
  * @param serverName the server's name, as its newest counted backup names it (the latest created;
- *     among backups created at the same instant, the one with the greatest id)
+ *     among backups created at the same instant, the one with the greatest id, ids compared char by
+ *     char as {@link String#compareTo} does)
  * @param backups how many of its backups count
  * @param sizeMb their total size in MB
  */

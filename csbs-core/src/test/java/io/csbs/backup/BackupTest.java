@@ -407,7 +407,7 @@ class BackupTest {
   void nextVersionRefusesToOverflowTheVersion() {
     Backup backup = available().version(Long.MAX_VALUE).build();
 
-    assertInvalid("version", "at least 1", () -> backup.nextVersion(
+    assertInvalid("version", "cannot change again", () -> backup.nextVersion(
         BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), CREATED, Optional.empty()));
   }
 
