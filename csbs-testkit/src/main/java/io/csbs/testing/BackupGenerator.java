@@ -447,8 +447,8 @@ public final class BackupGenerator {
         throw new IllegalArgumentException("span " + span + " is invalid: must be at least one second");
       }
       try {
-        // the earliest creation time it may draw, and a running job's last progress (up to 7 hours back)
-        end.minusSeconds(Math.max(span.getSeconds(), 8 * 3600)).minusSeconds(1);
+        // the earliest creation time it may draw (end - span), and a running job's last progress (up to 7 hours back)
+        end.minusSeconds(Math.max(span.getSeconds(), 8 * 3600));
       } catch (java.time.DateTimeException | ArithmeticException e) {
         throw new IllegalArgumentException("span " + span + " is invalid: must not reach before " + Instant.MIN
             + " from end " + end);

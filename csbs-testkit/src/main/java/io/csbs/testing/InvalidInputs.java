@@ -71,9 +71,13 @@ public final class InvalidInputs {
     "2017-04-18T01:21:52.1234567890", "18.04.2017"
   };
   private static final String[] NOT_NUMBERS = {"ten", "1.5", "0x10", "1e3", "%2B5", "99999999999999999999", "5%20"};
-  private static final String[] BAD_SORTS = {
-    "size:asc", "created_at:up", "name:asc:desc", "name,name", "created:desc", "created_at:desc,", ":asc",
-    "name:ASCENDING", ","
+  /** The kinds of bad sort texts {@link #sorts()} covers: the kind, then texts of that kind. */
+  private static final String[][] BAD_SORT_KINDS = {
+    {"unknown field", "size:asc", "created:desc", "Name:asc", "server_name"},
+    {"bad direction", "created_at:up", "name:ASCENDING", "status:", "updated_at:descending"},
+    {"too many colons", "name:asc:desc", "created_at::desc", "id:asc:"},
+    {"a field twice", "name,name", "created_at:desc,created_at:asc", "status,id,status:desc"},
+    {"an empty key", "created_at:desc,", ":asc", ",", "name,,id"}
   };
   private static final String[] BAD_TAG_CHARS = {" ", "=", ".", "/", "!", "*", ":", "@", "+"};
   private static final String[] TAG_FILTER_GROUPS = {"tags", "tags_any", "not_tags", "not_tags_any"};
@@ -143,7 +147,7 @@ public final class InvalidInputs {
     cases.add(queryString("marker together with offset", "marker",
         List.of("marker=" + uuid(), "offset=" + random.nextInt(1, 100)), "marker", "offset"));
     cases.add(queryString("unknown status", "status", List.of("status=" + pick(BAD_STATUSES))));
-    cases.add(queryString("bad sort", "sort", List.of("sort=" + pick(BAD_SORTS))));
+    cases.add(queryString("bad sort", "sort", List.of("sort=" + badSort(pick(BAD_SORT_KINDS)))));
     cases.add(queryString("blank name", "name", List.of("name=" + pick(new String[] {"%20", "+", "%20%20", "%09"}))));
     cases.add(queryString("bad percent-encoding in name", "name", List.of("name=" + word(1, 5) + pick(new String[] {"%zz", "%2", "%"}))));
     cases.add(queryString("a pair without a name", "query string", List.of("=" + word(1, 5))));
@@ -186,7 +190,7 @@ public final class InvalidInputs {
       }
     }
     shuffle(pairs);
-    String raw = (random.nextInt(4) == 0 ? "?" : "") + String.join("&", pairs);
+    String raw = String.join("&", pairs);
     return new Case(description, raw, InvalidValueException.class, field, () -> ListQueryString.parse(raw));
   }
 
@@ -482,13 +486,20 @@ public final class InvalidInputs {
    */
   public List<Case> sorts() {
     List<Case> cases = new ArrayList<>();
-    String text = pick(BAD_SORTS);
-    cases.add(code("bad sort text", "Sort.parse(" + quote(text) + ")", "sort", () -> Sort.parse(text)));
+    for (String[] kind : BAD_SORT_KINDS) {
+      String text = badSort(kind);
+      cases.add(code("bad sort text: " + kind[0], "Sort.parse(" + quote(text) + ")", "sort", () -> Sort.parse(text)));
+    }
     String empty = pick(new String[] {"", " "});
     cases.add(code("empty sort text", "Sort.parse(" + quote(empty) + ")", "sort", () -> Sort.parse(empty)));
     List<SortKey> none = List.of();
     cases.add(code("no sort keys", "Sort.by([])", "sort", () -> Sort.by(none)));
     return cases;
+  }
+
+  /** A text of this kind of {@link #BAD_SORT_KINDS}. */
+  private String badSort(String[] kind) {
+    return kind[random.nextInt(1, kind.length)];
   }
 
   // ---------------------------------------------------------------- values
@@ -540,7 +551,7 @@ public final class InvalidInputs {
     return new java.util.UUID(random.nextLong(), random.nextLong()).toString();
   }
 
-  private String pick(String[] values) {
+  private <T> T pick(T[] values) {
     return values[random.nextInt(values.length)];
   }
 

@@ -2,6 +2,7 @@ package io.csbs.testing;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Seeds for random tests: a fresh seed each run, or the one given by the system property
@@ -39,9 +40,11 @@ public final class Seeds {
   }
 
   /**
-   * Runs {@code body} with {@code seed}. If it fails, the failure is rethrown as an {@link
-   * AssertionError} whose message starts with the seed and the command to replay it, with the
-   * original failure as its cause.
+   * Runs {@code body} with {@code seed}. If it fails (any exception or error it throws, checked
+   * ones thrown sneakily included), the failure is rethrown as an {@link AssertionError} whose
+   * message starts with the seed and the command to replay it, with the original failure as its
+   * cause. An aborted assumption (JUnit's {@code Assumptions.assumeTrue}, any {@link
+   * TestAbortedException}) passes through unchanged, so the test is skipped, not failed.
    *
    * @param seed the seed of this run
    * @param body the test, given the seed
@@ -49,7 +52,9 @@ public final class Seeds {
   public static void run(long seed, LongConsumer body) {
     try {
       body.accept(seed);
-    } catch (AssertionError | RuntimeException e) {
+    } catch (TestAbortedException skipped) {
+      throw skipped;
+    } catch (Throwable e) {
       throw new AssertionError(
           "failed with seed " + seed + " (replay with -D" + PROPERTY + "=" + seed + "): " + e.getMessage(), e);
     }

@@ -1,6 +1,7 @@
 package io.csbs.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,9 @@ class InvalidInputsTest {
         "start_time after end_time", "limit 0", "limit above 1000", "limit not a whole number", "negative offset",
         "marker together with offset", "unknown status", "bad sort", "blank keyword", "tag key over 36 chars",
         "window not positive", "an 11th tag pair", "tag key not in the project", "tag value not in the project",
-        "start after end", "bad sort text", "limit set twice")), descriptions.toString());
+        "start after end", "bad sort text: unknown field", "bad sort text: bad direction",
+        "bad sort text: too many colons", "bad sort text: a field twice", "bad sort text: an empty key",
+        "limit set twice")), descriptions.toString());
     assertTrue(descriptions.stream().anyMatch(d -> d.startsWith("unknown parameter ")), descriptions.toString());
     assertTrue(descriptions.stream().anyMatch(d -> d.matches("parameter \\w+ given twice")), descriptions.toString());
     assertTrue(descriptions.stream().anyMatch(d -> d.matches("1\\d values for one tag key")), descriptions.toString());
@@ -62,7 +65,7 @@ class InvalidInputsTest {
     for (long seed = 0; seed < 20; seed++) {
       InvalidInputs.withSeed(seed).all().forEach(bad -> inputs.add(bad.input()));
     }
-    assertTrue(inputs.stream().anyMatch(q -> q.matches("(.*&)?\\??limit=1001(&.*)?")), "limit=1001");
+    assertTrue(inputs.stream().anyMatch(q -> q.matches("(.*&)?limit=1001(&.*)?")), "limit=1001");
     assertTrue(inputs.contains("Query.builder().limit(1001)"), "Query limit 1001");
     assertTrue(inputs.contains("Query.builder().limit(0)"), "Query limit 0");
     assertTrue(inputs.contains("Query.builder().offset(-1)"), "Query offset -1");
@@ -77,6 +80,26 @@ class InvalidInputsTest {
     for (InvalidInputs.Case bad : InvalidInputs.withSeed(3).listQueryStrings()) {
       InvalidValueException e = assertThrows(InvalidValueException.class, () -> ListQueryString.parse(bad.input()));
       assertEquals(bad.expectedField(), Optional.of(e.field()), bad.toString());
+    }
+  }
+
+  @Test
+  void queryStringsAppendToAPathAfterItsQuestionMark() {
+    for (long seed = 0; seed < 50; seed++) {
+      for (InvalidInputs.Case bad : InvalidInputs.withSeed(seed).listQueryStrings()) {
+        assertFalse(bad.input().startsWith("?"), bad.toString());
+      }
+    }
+  }
+
+  @Test
+  void everySeedGivesOneBadSortOfEachKind() {
+    for (long seed = 0; seed < 50; seed++) {
+      List<String> kinds = InvalidInputs.withSeed(seed).sorts().stream()
+          .map(InvalidInputs.Case::description).collect(Collectors.toList());
+      assertEquals(List.of("bad sort text: unknown field", "bad sort text: bad direction", "bad sort text: too many colons",
+          "bad sort text: a field twice", "bad sort text: an empty key", "empty sort text", "no sort keys"), kinds);
+      InvalidInputs.withSeed(seed).sorts().forEach(InvalidInputs.Case::assertRefused);
     }
   }
 
