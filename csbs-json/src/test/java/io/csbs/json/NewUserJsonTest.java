@@ -146,7 +146,7 @@ class NewUserJsonTest {
     }
     if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && r.nextBoolean())) {
       b.failure(Failure.of(JobType.values()[r.nextInt(3)], nonBlank(r, r.nextInt(10) == 0 ? 1024 : 40),
-          r.nextBoolean() ? updated : time(r)));
+          r.nextBoolean() ? updated : after(r, created)));
     }
     int tags = r.nextInt(4) == 0 ? 0 : r.nextInt(11);
     List<String> keys = new ArrayList<>();
