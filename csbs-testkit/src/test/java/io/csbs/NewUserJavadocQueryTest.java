@@ -1,0 +1,988 @@
+package io.csbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.ProjectView;
+import io.csbs.catalog.Subscription;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Attribute;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.KeywordField;
+import io.csbs.query.ListQueryString;
+import io.csbs.query.Page;
+import io.csbs.query.PredicateVisitor;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TagFilter;
+import io.csbs.query.TimeRange;
+import io.csbs.testing.FakeClock;
+import io.csbs.usage.Quota;
+import io.csbs.usage.UsageQuery;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's reading of the javadoc of io.csbs.query and io.csbs.catalog: every {@code {@code}}
+ * example run as written, and every "returns", "throws", "equals" and "in the order" checked against
+ * hand-made data and a plain scan written from the docs.
+ */
+class NewUserJavadocQueryTest {
+  private static final String P = "project-1";
+  private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
+  private static final Server WEB = Server.of("srv-web", "ecs-WEB-01", "eu-de-02");
+  private static final Server DB = Server.of("srv-db", "ecs-db-01", "eu-de-01");
+
+  // ---------------------------------------------------------------- helpers
+
+  private static Backup.Builder base(String id, String name, Server server, Instant createdAt) {
+    return Backup.builder().id(id).name(name).projectId(P).server(server).sizeMb(100).createdAt(createdAt);
+  }
+
+  private static Backup available(String id, String name, Server server, Instant createdAt, Tag... tags) {
+    return base(id, name, server, createdAt).status(BackupStatus.AVAILABLE).addTags(tags).build();
+  }
+
+  private static Backup inState(String id, String name, Server server, Instant createdAt, BackupStatus status) {
+    Backup.Builder b = base(id, name, server, createdAt).status(status);
+    if (status == BackupStatus.CREATING || status == BackupStatus.RESTORING || status == BackupStatus.DELETING) {
+      b.progress(Progress.of(10, createdAt));
+    } else if (status == BackupStatus.ERROR) {
+      b.failure(Failure.of(JobType.BACKUP, "disk full", createdAt));
+    }
+    return b.build();
+  }
+
+  private static InvalidValueException refused(String field, org.junit.jupiter.api.function.Executable call) {
+    InvalidValueException e = assertThrows(InvalidValueException.class, call);
+    assertEquals(field, e.field(), e.getMessage());
+    return e;
+  }
+
+  /** The default order as documented: newest first, ties by id descending. */
+  private static final Comparator<Backup> NEWEST_FIRST =
+      Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed();
+
+  private static List<String> scan(Collection<Backup> backups, Predicate<Backup> p) {
+    return backups.stream().filter(p).sorted(NEWEST_FIRST).map(Backup::id).collect(Collectors.toList());
+  }
+
+  private static boolean lowerContains(String haystack, String needle) {
+    return haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
+  }
+
+  /** A small project of hand-made backups, in every state, two servers, tags and policies. */
+  private static final class Fixture {
+    final FakeClock clock = FakeClock.at(NOW);
+    final BackupCatalog catalog = Catalogs.indexed(clock);
+    final List<Backup> backups = new ArrayList<>();
+
+    Fixture() {
+      Server other = Server.builder().id("srv-vol").name("Straße-VOL").availabilityZone("eu-de-03")
+          .resourceType("OS::Cinder::Volume").build();
+      add(available("b-01", "autobk_0001", WEB, NOW.minus(Duration.ofDays(1)), Tag.of("env", "prod"), Tag.of("app", "shop")));
+      add(available("b-02", "manualbk_A", DB, NOW.minus(Duration.ofDays(2)), Tag.of("env", "dev")));
+      add(base("b-03", "autobk_0003", WEB, NOW.minus(Duration.ofDays(3))).status(BackupStatus.AVAILABLE)
+          .trigger(BackupTrigger.AUTOMATIC).policyId("policy-daily").type(BackupType.ENHANCED)
+          .addTags(Tag.of("env", "prod"), Tag.of("team", "ops-test")).build());
+      add(inState("b-04", "AUTOBK_0004", DB, NOW.minus(Duration.ofDays(4)), BackupStatus.CREATING));
+      add(inState("b-05", "restore_me", WEB, NOW.minus(Duration.ofDays(5)), BackupStatus.RESTORING));
+      add(inState("b-06", "going", other, NOW.minus(Duration.ofDays(6)), BackupStatus.DELETING));
+      add(inState("b-07", "broken", DB, NOW.minus(Duration.ofDays(7)), BackupStatus.ERROR));
+      // equal creation times: ties by id
+      add(available("b-08", "tie", WEB, NOW.minus(Duration.ofDays(8)), Tag.of("env", "staging")));
+      add(available("b-09", "tie", WEB, NOW.minus(Duration.ofDays(8)), Tag.of("team", "testers")));
+      add(available("b-10", "Zeta", other, NOW.minus(Duration.ofDays(30)).plusMillis(1)));
+      add(base("b-11", "autobk_old", DB, NOW.minus(Duration.ofDays(40))).status(BackupStatus.AVAILABLE)
+          .trigger(BackupTrigger.AUTOMATIC).policyId("policy-weekly").addTags(Tag.of("env", "prod")).build());
+      add(available("b-12", "İSTANBUL", other, NOW.minus(Duration.ofDays(9))));
+    }
+
+    private void add(Backup b) {
+      catalog.add(b);
+      backups.add(b);
+    }
+
+    List<String> ids(Query q) {
+      return catalog.query(P, q).ids();
+    }
+  }
+
+  // ---------------------------------------------------------------- ListQueryString
+
+  @Test
+  @Disabled("DOC: ListQueryString's class javadoc shows parse(\"status=available&name=auto&...\") as "
+      + "Query{where (status = Available AND name contains \"auto\"), ...}, but Predicates' javadoc keeps the operands "
+      + "of an and in one canonical order by their text, and toString prints (name contains \"auto\" AND status = Available)")
+  void listQueryStringClassExampleToStringAsDocumented() {
+    assertEquals("Query{where (status = Available AND name contains \"auto\"), sort created_at:desc, limit 20}",
+        ListQueryString.parse("status=available&name=auto&sort=created_at:desc&limit=20").toString());
+  }
+
+  @Test
+  void listQueryStringClassExampleAsWritten() {
+    Query query = ListQueryString.parse("status=available&name=auto&sort=created_at:desc&limit=20");
+    // the operands in the canonical order Predicates documents (by their text)
+    assertEquals("Query{where (name contains \"auto\" AND status = Available), sort created_at:desc, limit 20}",
+        query.toString());
+    assertEquals(Query.builder().where(Predicates.and(Predicates.status(BackupStatus.AVAILABLE),
+        Predicates.nameContains("auto"))).limit(20).build(), query);
+    Fixture f = new Fixture();
+    Page page = f.catalog.query(P, query);
+    assertEquals(scan(f.backups, b -> b.status() == BackupStatus.AVAILABLE && lowerContains(b.name(), "auto")),
+        page.ids());
+
+    InvalidValueException e = refused("status", () -> ListQueryString.parse("status=paused"));
+    assertTrue(e.getMessage().startsWith("status 'paused' is invalid: must be one of waiting_protect, protecting"),
+        e.getMessage());
+  }
+
+  @Test
+  void listQueryStringEachParameterSelectsWhatItsTableSays() {
+    Fixture f = new Fixture();
+    Map<String, Predicate<Backup>> expected = new LinkedHashMap<>();
+    expected.put("status=protecting", b -> b.status() == BackupStatus.CREATING);
+    expected.put("status=waiting_protect", b -> b.status() == BackupStatus.CREATING);
+    expected.put("status=waiting_restore", b -> b.status() == BackupStatus.RESTORING);
+    expected.put("status=waiting_delete", b -> b.status() == BackupStatus.DELETING);
+    expected.put("status=error", b -> b.status() == BackupStatus.ERROR);
+    expected.put("status=deleted", b -> false);
+    expected.put("name=AUTO", b -> lowerContains(b.name(), "auto"));
+    expected.put("name=istanbul", b -> lowerContains(b.name(), "istanbul"));
+    expected.put("name=%C4%B0stanbul", b -> lowerContains(b.name(), "İstanbul"));
+    expected.put("resource_id=srv-web", b -> b.server().id().equals("srv-web"));
+    expected.put("resource_id=SRV-WEB", b -> false);
+    expected.put("resource_name=web", b -> lowerContains(b.server().name(), "web"));
+    expected.put("resource_name=STRASSE", b -> lowerContains(b.server().name(), "STRASSE"));
+    expected.put("resource_name=stra%C3%9Fe", b -> lowerContains(b.server().name(), "straße"));
+    expected.put("checkpoint_id=b-03", b -> b.id().equals("b-03"));
+    expected.put("az=eu-de-01", b -> b.server().availabilityZone().equals("eu-de-01"));
+    expected.put("resource_type=OS::Cinder::Volume", b -> b.server().resourceType().equals("OS::Cinder::Volume"));
+    expected.put("resource_type=OS%3A%3ANova%3A%3AServer", b -> b.server().resourceType().equals("OS::Nova::Server"));
+    expected.put("policy_id=policy-daily", b -> b.policyId().equals(Optional.of("policy-daily")));
+    Instant start = NOW.minus(Duration.ofDays(8));
+    Instant end = NOW.minus(Duration.ofDays(2));
+    // both bounds inclusive: b-08/b-09 (exactly start) and b-02 (exactly end) are in
+    expected.put("start_time=" + fmt(start) + "&end_time=" + fmt(end),
+        b -> !b.createdAt().isBefore(start) && !b.createdAt().isAfter(end));
+    expected.put("start_time=" + fmt(start), b -> !b.createdAt().isBefore(start));
+    expected.put("end_time=" + fmt(end), b -> !b.createdAt().isAfter(end));
+    expected.put("start_time=" + fmt(end) + "&end_time=" + fmt(end), b -> b.createdAt().equals(end));
+    expected.put("status=available&resource_id=srv-web&name=tie", b -> b.status() == BackupStatus.AVAILABLE
+        && b.server().id().equals("srv-web") && lowerContains(b.name(), "tie"));
+    for (Map.Entry<String, Predicate<Backup>> e : expected.entrySet()) {
+      assertEquals(scan(f.backups, e.getValue()), f.ids(ListQueryString.parse(e.getKey())), e.getKey());
+      assertEquals(f.backups.stream().filter(e.getValue()).count(), f.catalog.query(P, ListQueryString.parse(e.getKey())).total(),
+          e.getKey());
+    }
+  }
+
+  private static String fmt(Instant t) {
+    return t.toString().replace("Z", "");
+  }
+
+  @Test
+  void listQueryStringTimesTakeOneToNineDigitsOfFractionAndNoZone() {
+    assertEquals(ListQueryString.parse("start_time=2017-04-18T01:21:52"),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52.0"));
+    Query nine = ListQueryString.parse("start_time=2017-04-18T01:21:52.123456789");
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2017-04-18T01:21:52.123456789Z"))), nine.predicate());
+    assertEquals(Predicates.createdIn(TimeRange.until(Instant.parse("2017-04-18T01:21:52.701973Z"))),
+        ListQueryString.parse("end_time=2017-04-18T01:21:52.701973").predicate());
+    for (String bad : List.of("2017-04-18T01:21:52Z", "2017-04-18T01:21:52.1234567891", "2017-04-18",
+        "2017-04-18 01:21:52", "2023-02-29T00:00:00", "2017-04-18T24:00:00", "2017-04-18T01:21:52.",
+        "2017-04-18T01:21:52%2B01:00")) {
+      refused("start_time", () -> ListQueryString.parse("start_time=" + bad));
+      refused("end_time", () -> ListQueryString.parse("end_time=" + bad));
+    }
+    refused("start_time", () -> ListQueryString.parse("start_time=2017-04-18T01:21:52.000000001&end_time=2017-04-18T01:21:52"));
+    // equal bounds are not "start after end"
+    ListQueryString.parse("start_time=2017-04-18T01:21:52&end_time=2017-04-18T01:21:52.000");
+  }
+
+  @Test
+  void listQueryStringSyntaxLeadingMarkAndEmptyPairs() {
+    assertEquals(Query.all(), ListQueryString.parse(""));
+    assertEquals(Query.all(), ListQueryString.parse("?"));
+    assertEquals(ListQueryString.parse("status=available&limit=5"), ListQueryString.parse("?status=available&&limit=5&"));
+    assertEquals(ListQueryString.parse("status=available"), ListQueryString.parse("st%61tus=available"));
+    assertEquals(Predicates.nameContains("café"), ListQueryString.parse("name=caf%C3%A9").predicate());
+    assertEquals(Predicates.nameContains("a b"), ListQueryString.parse("name=a+b").predicate());
+    assertEquals(Predicates.nameContains("a+b"), ListQueryString.parse("name=a%2Bb").predicate());
+    assertEquals(Predicates.nameContains("𐐀x"), ListQueryString.parse("name=%F0%90%90%80x").predicate());
+    Query q = ListQueryString.parse("limit=1&offset=0&sort=name:asc");
+    assertEquals(1, q.limit());
+    assertEquals(0, q.offset());
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), q.sort());
+    assertEquals(Optional.of("b-1"), ListQueryString.parse("marker=b-1&limit=1000").marker());
+    assertEquals(Long.MAX_VALUE, ListQueryString.parse("offset=9223372036854775807").offset());
+    assertEquals(Query.DEFAULT_LIMIT, ListQueryString.parse("name=x").limit());
+    assertEquals(Sort.DEFAULT, ListQueryString.parse("name=x").sort());
+  }
+
+  @Test
+  void listQueryStringRefusalsNameTheParameter() {
+    InvalidValueException unknown = refused("foo", () -> ListQueryString.parse("foo=1"));
+    for (String name : ListQueryString.PARAMETERS) {
+      assertTrue(unknown.rule().contains(name), unknown.getMessage());
+    }
+    refused("Status", () -> ListQueryString.parse("Status=available"));
+    refused("status", () -> ListQueryString.parse("status=AVAILABLE"));
+    refused("status", () -> ListQueryString.parse("status=available&status=available"));
+    refused("limit", () -> ListQueryString.parse("limit=1&limit=2"));
+    refused("name", () -> ListQueryString.parse("name="));
+    refused("name", () -> ListQueryString.parse("name"));
+    refused("query string", () -> ListQueryString.parse("=x"));
+    refused("query string", () -> ListQueryString.parse("limit=1&=x"));
+    for (String bad : List.of("0", "1001", "-1", "abc", "+5", "1.0", "1e2", "99999999999999999999", "%31%30%30%31")) {
+      refused("limit", () -> ListQueryString.parse("limit=" + bad));
+    }
+    for (String bad : List.of("-1", "x", "9223372036854775808", "1.5")) {
+      refused("offset", () -> ListQueryString.parse("offset=" + bad));
+    }
+    InvalidValueException both = assertThrows(InvalidValueException.class,
+        () -> ListQueryString.parse("marker=b-1&offset=20"));
+    assertTrue(Set.of("marker", "offset").contains(both.field()), both.getMessage());
+    refused("sort", () -> ListQueryString.parse("sort=size:asc"));
+    refused("sort", () -> ListQueryString.parse("sort=name:up"));
+    refused("name", () -> ListQueryString.parse("name=%FF"));
+    refused("name", () -> ListQueryString.parse("name=%4"));
+    refused("name", () -> ListQueryString.parse("name=%G1"));
+    refused("name", () -> ListQueryString.parse("name=" + "a".repeat(256)));
+    refused("marker", () -> ListQueryString.parse("marker=+"));
+    refused("start_time", () -> ListQueryString.parse("start_time=2017-04-19T00:00:00&end_time=2017-04-18T00:00:00"));
+  }
+
+  @Test
+  void listQueryStringOfAParameterMap() {
+    Map<String, List<String>> ok = new LinkedHashMap<>();
+    ok.put("status", List.of("available"));
+    ok.put("name", List.of("café db"));
+    ok.put("limit", List.of("20"));
+    Query q = ListQueryString.parse(ok);
+    assertEquals(Query.builder().where(Predicates.and(Predicates.status(BackupStatus.AVAILABLE),
+        Predicates.nameContains("café db"))).limit(20).build(), q);
+    assertEquals(Query.all(), ListQueryString.parse(Map.of()));
+    refused("limit", () -> ListQueryString.parse(Map.of("limit", List.of())));
+    refused("limit", () -> ListQueryString.parse(Map.of("limit", List.of("1", "2"))));
+    refused("name", () -> ListQueryString.parse(Map.of("name", List.of(""))));
+    Map<String, List<String>> nullList = new HashMap<>();
+    nullList.put("name", null);
+    refused("name", () -> ListQueryString.parse(nullList));
+    refused("query string", () -> ListQueryString.parse(Map.of("", List.of("x"))));
+    refused("colour", () -> ListQueryString.parse(Map.of("colour", List.of("red"))));
+  }
+
+  @Test
+  void decodeParameterExamplesAsWritten() {
+    assertEquals("20", ListQueryString.decodeParameter("offset", "20"));
+    assertEquals("café db", ListQueryString.decodeParameter("name", "caf%C3%A9+db"));
+    refused("name", () -> ListQueryString.decodeParameter("name", "%FF"));
+    refused("zone", () -> ListQueryString.decodeParameter("zone", "%C3"));       // half a character
+    refused("zone", () -> ListQueryString.decodeParameter("zone", "%ED%A0%80")); // a surrogate's bytes
+    refused("zone", () -> ListQueryString.decodeParameter("zone", "abc%"));
+    assertEquals("%", ListQueryString.decodeParameter("zone", "%25"));
+    assertEquals("", ListQueryString.decodeParameter("zone", ""));
+  }
+
+  // ---------------------------------------------------------------- Query
+
+  @Test
+  void queryDefaultsBuilderRefusalsAndToString() {
+    Query all = Query.all();
+    assertEquals(Predicates.all(), all.predicate());
+    assertEquals(Sort.DEFAULT, all.sort());
+    assertEquals(1000, all.limit());
+    assertEquals(Optional.empty(), all.marker());
+    assertEquals(0, all.offset());
+    assertEquals(all, Query.builder().build());
+    assertEquals(all, Query.where(Predicates.all()));
+
+    refused("limit", () -> Query.builder().limit(0));
+    refused("limit", () -> Query.builder().limit(1001));
+    assertEquals(1000, Query.builder().limit(1000).build().limit());
+    assertEquals(1, Query.builder().limit(1).build().limit());
+    refused("marker", () -> Query.builder().marker(" "));
+    refused("marker", () -> Query.builder().marker(""));
+    refused("offset", () -> Query.builder().offset(-1));
+    refused("marker", () -> Query.builder().marker("b-1").offset(5).build());
+    assertEquals(Optional.empty(), Query.builder().marker("b-1").marker(null).build().marker());
+
+    Query doc = Query.builder()
+        .where(Predicates.and(Predicates.status(BackupStatus.AVAILABLE), Predicates.tag("env", "prod")))
+        .limit(20).marker("x").build();
+    assertEquals("Query{where (status = Available AND tag env=prod), sort created_at:desc, limit 20, after x}",
+        doc.toString());
+
+    Query byOffset = Query.builder().offset(40).limit(20).build();
+    Query next = byOffset.after("b-9");
+    assertEquals(Optional.of("b-9"), next.marker());
+    assertEquals(0, next.offset());
+    assertEquals(20, next.limit());
+    assertEquals(byOffset, byOffset.toBuilder().build());
+    assertEquals(byOffset.hashCode(), byOffset.toBuilder().build().hashCode());
+  }
+
+  @Test
+  void queryClassExampleAsWritten() {
+    Fixture f = new Fixture();
+    Query first = Query.builder()
+        .where(Predicates.status(BackupStatus.AVAILABLE))
+        .sort(Sort.DEFAULT)
+        .limit(2)
+        .build();
+    Page page = f.catalog.query(P, first);
+    Query next = first.after(page.nextMarker().orElseThrow());
+    List<String> expected = scan(f.backups, b -> b.status() == BackupStatus.AVAILABLE);
+    assertEquals(expected.subList(0, 2), page.ids());
+    assertEquals(expected.subList(2, 4), f.catalog.query(P, next).ids());
+  }
+
+  // ---------------------------------------------------------------- Page
+
+  @Test
+  void pageAccessorsAsDocumented() {
+    Backup a = available("a", "n", WEB, NOW);
+    Backup b = available("b", "n", WEB, NOW);
+    List<Backup> source = new ArrayList<>(List.of(a, b));
+    Page more = new Page(source, 5, true);
+    source.clear();
+    assertEquals(List.of(a, b), more.backups());
+    assertEquals(List.of("a", "b"), more.ids());
+    assertEquals(Optional.of("b"), more.nextMarker());
+    assertThrows(UnsupportedOperationException.class, () -> more.backups().add(a));
+    assertThrows(UnsupportedOperationException.class, () -> more.ids().add("c"));
+    assertEquals(Optional.empty(), new Page(List.of(a, b), 2, false).nextMarker());
+    assertEquals(Optional.empty(), new Page(List.of(), 3, true).nextMarker());
+    assertThrows(IllegalArgumentException.class, () -> new Page(List.of(a, b), 1, false));
+    new Page(List.of(), 0, false);
+    assertEquals(new Page(List.of(a), 1, false), new Page(List.of(a), 1, false));
+  }
+
+  @Test
+  void pageClassExampleOnACatalog() {
+    Fixture f = new Fixture();
+    Query query = Query.builder().limit(5).build();
+    Page page = f.catalog.query(P, query);
+    assertEquals(5, page.backups().size());
+    assertEquals(f.backups.size(), page.total());
+    assertTrue(page.hasMore());
+    assertEquals(Optional.of(page.ids().get(4)), page.nextMarker());
+    // the last page: no marker
+    Page last = f.catalog.query(P, query.toBuilder().offset(10).build());
+    assertEquals(2, last.backups().size());
+    assertFalse(last.hasMore());
+    assertEquals(Optional.empty(), last.nextMarker());
+    // an offset past the end: no backups, the total still counts every match
+    Page past = f.catalog.query(P, query.toBuilder().offset(100).build());
+    assertEquals(List.of(), past.backups());
+    assertEquals(f.backups.size(), past.total());
+    assertFalse(past.hasMore());
+    // exactly filled: no more
+    Page exact = f.catalog.query(P, Query.builder().limit(12).build());
+    assertFalse(exact.hasMore());
+    assertEquals(Optional.empty(), exact.nextMarker());
+  }
+
+  // ---------------------------------------------------------------- Sort
+
+  @Test
+  void sortExamplesAndRefusals() {
+    assertEquals("created_at:desc", Sort.DEFAULT.toString());
+    assertEquals("created_at:desc", SortKey.desc(SortField.CREATED_AT).toString());
+    Sort api = Sort.parse("created_at:desc,name:asc");
+    assertEquals("created_at:desc,name:asc", api.toString());
+    assertEquals(List.of(SortKey.desc(SortField.CREATED_AT), SortKey.asc(SortField.NAME)), api.keys());
+    assertEquals(Sort.by(SortKey.desc(SortField.NAME)), Sort.parse("name"));
+    assertEquals(Sort.DEFAULT, Sort.parse("created_at"));
+    assertTrue(Sort.parse("created_at:desc").isDefault());
+    assertTrue(Sort.by(List.of(SortKey.desc(SortField.CREATED_AT))).isDefault());
+    assertFalse(Sort.parse("created_at:asc").isDefault());
+    assertEquals(List.of("created_at", "updated_at", "name", "status", "id"),
+        Arrays.stream(SortField.values()).map(SortField::apiName).collect(Collectors.toList()));
+    Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.NAME));   // SortField's example
+    Sort.by(SortKey.asc(SortField.NAME)).comparator();
+
+    for (String bad : List.of("", "size", "name:up", "name:asc:x", ",", "created_at,", "Name", "created_at:descending")) {
+      InvalidValueException e = refused("sort", () -> Sort.parse(bad));
+      assertTrue(e.getMessage().contains("created_at") && e.getMessage().contains("updated_at"), e.getMessage());
+    }
+    for (String repeated : List.of("name,name", "name:asc,name:desc", "id,created_at,id")) {
+      InvalidValueException e = refused("sort", () -> Sort.parse(repeated));
+      assertTrue(e.getMessage().contains("repeats"), e.getMessage());
+    }
+    refused("sort", () -> Sort.by(List.of()));
+    refused("sort", () -> Sort.by(SortKey.asc(SortField.NAME), SortKey.desc(SortField.NAME)));
+    assertThrows(NullPointerException.class, () -> new SortKey(null, true));
+  }
+
+  @Test
+  void sortComparatorBreaksTiesByIdInTheFirstKeysDirection() {
+    Backup x1 = available("x1", "same", WEB, NOW);
+    Backup x2 = available("x2", "same", WEB, NOW);
+    Backup y = available("y", "Same", WEB, NOW.minusSeconds(1));
+    List<Backup> all = List.of(x1, y, x2);
+    assertEquals(List.of(x2, x1, y), sorted(all, Sort.DEFAULT));
+    assertEquals(List.of(y, x1, x2), sorted(all, Sort.parse("created_at:asc")));
+    // upper case before lower case, char by char
+    assertEquals(List.of(y, x1, x2), sorted(all, Sort.parse("name:asc")));
+    assertEquals(List.of(x2, x1, y), sorted(all, Sort.parse("name:desc")));
+    // second key does not set the tie-break direction
+    assertEquals(List.of(y, x2, x1), sorted(all, Sort.parse("status:desc,name:asc")));
+    // an explicit id key: it is the order
+    assertEquals(List.of(x1, x2, y), sorted(all, Sort.parse("status:desc,id:asc")));
+    // the default is exactly the reverse of (created at, id) ascending
+    List<Backup> asc = new ArrayList<>(all);
+    asc.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+    java.util.Collections.reverse(asc);
+    assertEquals(asc, sorted(all, Sort.DEFAULT));
+    // status order
+    List<Backup> states = new ArrayList<>();
+    for (BackupStatus s : List.of(BackupStatus.ERROR, BackupStatus.DELETING, BackupStatus.RESTORING,
+        BackupStatus.CREATING, BackupStatus.AVAILABLE)) {
+      states.add(inState("s-" + s.ordinal(), "n", WEB, NOW, s));
+    }
+    assertEquals(List.of(BackupStatus.AVAILABLE, BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING,
+            BackupStatus.ERROR),
+        sorted(states, Sort.parse("status:asc")).stream().map(Backup::status).collect(Collectors.toList()));
+  }
+
+  private static List<Backup> sorted(List<Backup> backups, Sort sort) {
+    List<Backup> copy = new ArrayList<>(backups);
+    copy.sort(sort.comparator());
+    return copy;
+  }
+
+  /** My own comparator of a field, from SortField's javadoc. */
+  private static Comparator<Backup> field(SortField f) {
+    switch (f) {
+      case CREATED_AT: return Comparator.comparing(Backup::createdAt);
+      case UPDATED_AT: return Comparator.comparing(Backup::updatedAt);
+      case NAME: return Comparator.comparing(Backup::name);
+      case STATUS: return Comparator.comparing(b -> List.of(BackupStatus.AVAILABLE, BackupStatus.CREATING,
+          BackupStatus.RESTORING, BackupStatus.DELETING, BackupStatus.ERROR).indexOf(b.status()));
+      default: return Comparator.comparing(Backup::id);
+    }
+  }
+
+  private static Comparator<Backup> documentedOrder(List<SortKey> keys) {
+    Comparator<Backup> c = null;
+    for (SortKey k : keys) {
+      Comparator<Backup> one = k.ascending() ? field(k.field()) : field(k.field()).reversed();
+      c = c == null ? one : c.thenComparing(one);
+    }
+    if (keys.stream().noneMatch(k -> k.field() == SortField.ID)) {
+      Comparator<Backup> id = Comparator.comparing(Backup::id);
+      c = c.thenComparing(keys.get(0).ascending() ? id : id.reversed());
+    }
+    return c;
+  }
+
+  @Test
+  void theCatalogSortsAndPagesInTheDocumentedOrder() {
+    Fixture f = new Fixture();
+    // names ordered char by char: a letter outside the BMP (a surrogate pair, 0xD8xx) before a fullwidth letter
+    f.add(available("u-1", "𐐀big", WEB, NOW.minus(Duration.ofDays(11))));
+    f.add(available("u-2", "Ｚfull", WEB, NOW.minus(Duration.ofDays(11))));
+    f.add(available("u-3", "éte", WEB, NOW.minus(Duration.ofDays(11))));
+    f.catalog.apply(P, "b-02", 1, Transition.restore());   // updated_at moves
+    f.clock.advance(Duration.ofMinutes(1));
+    f.catalog.apply(P, "b-01", 1, Transition.delete());
+    List<Backup> current = f.backups.stream().map(b -> f.catalog.get(P, b.id())).collect(Collectors.toList());
+    for (String text : List.of("created_at:desc", "created_at:asc", "updated_at:desc", "updated_at:asc", "name:asc",
+        "name:desc", "status:asc", "status:desc,name:asc", "id:asc", "id:desc", "name:asc,created_at:asc",
+        "status:asc,id:desc")) {
+      Sort sort = Sort.parse(text);
+      List<String> expected = current.stream().sorted(documentedOrder(sort.keys())).map(Backup::id)
+          .collect(Collectors.toList());
+      assertEquals(expected, f.ids(Query.builder().sort(sort).build()), text);
+      // by marker, 4 a page
+      List<String> walked = new ArrayList<>();
+      Query q = Query.builder().sort(sort).limit(4).build();
+      while (true) {
+        Page page = f.catalog.query(P, q);
+        walked.addAll(page.ids());
+        assertEquals(expected.size(), page.total());
+        if (page.nextMarker().isEmpty()) {
+          break;
+        }
+        q = q.after(page.nextMarker().get());
+      }
+      assertEquals(expected, walked, text);
+      // by offset
+      for (int offset = 0; offset <= expected.size(); offset += 3) {
+        assertEquals(expected.subList(offset, Math.min(expected.size(), offset + 3)),
+            f.ids(Query.builder().sort(sort).limit(3).offset(offset).build()), text + " offset " + offset);
+      }
+    }
+  }
+
+  @Test
+  void aMarkerContinuesAfterTheMarkerBackupsNewPlace() {
+    Fixture f = new Fixture();
+    Query byStatus = Query.builder().sort(Sort.parse("status:asc")).limit(3).build();
+    Page first = f.catalog.query(P, byStatus);
+    String marker = first.nextMarker().orElseThrow();
+    Backup m = f.catalog.get(P, marker);
+    assertEquals(BackupStatus.AVAILABLE, m.status());
+    f.catalog.apply(P, marker, m.version(), Transition.restore());   // now Restoring: later in the order
+    List<Backup> current = f.backups.stream().map(b -> f.catalog.get(P, b.id())).collect(Collectors.toList());
+    List<String> order = current.stream().sorted(documentedOrder(byStatus.sort().keys())).map(Backup::id)
+        .collect(Collectors.toList());
+    int at = order.indexOf(marker);
+    assertEquals(order.subList(at + 1, Math.min(order.size(), at + 4)), f.ids(byStatus.after(marker)));
+  }
+
+  @Test
+  void aMarkerThatIsNoBackupOfTheProjectIsRefusedNamingMarker() {
+    Fixture f = new Fixture();
+    f.catalog.add(available("elsewhere", "n", WEB, NOW).toBuilder().projectId("project-2").build());
+    refused("marker", () -> f.catalog.query(P, Query.all().after("elsewhere")));
+    refused("marker", () -> f.catalog.query(P, Query.all().after("no-such-id")));
+    refused("marker", () -> f.catalog.query(P, Query.all().after("B-01")));
+    // the marker need not match the predicate
+    assertEquals(scan(f.backups, b -> b.status() == BackupStatus.AVAILABLE && b.createdAt().isBefore(
+            NOW.minus(Duration.ofDays(4)))),
+        f.ids(Query.where(Predicates.status(BackupStatus.AVAILABLE)).after("b-04")));
+  }
+
+  @Test
+  void allProjectsOrdersTiesByProjectAndRefusesAnAmbiguousMarker() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    Backup shared = available("same-id", "n", WEB, NOW.minusSeconds(5));
+    catalog.add(shared.toBuilder().projectId("project-b").build());
+    catalog.add(shared.toBuilder().projectId("project-a").build());
+    catalog.add(available("only", "n", WEB, NOW.minusSeconds(9)).toBuilder().projectId("project-c").build());
+    Page page = catalog.queryAllProjects(Query.all());
+    assertEquals(List.of("same-id", "same-id", "only"), page.ids());
+    assertEquals(List.of("project-a", "project-b", "project-c"),
+        page.backups().stream().map(Backup::projectId).collect(Collectors.toList()));
+    assertEquals(3, catalog.countAllProjects(Predicates.all()));
+    refused("marker", () -> catalog.queryAllProjects(Query.all().after("same-id")));
+    refused("marker", () -> catalog.queryAllProjects(Query.all().after("nobody")));
+    assertEquals(List.of(), catalog.queryAllProjects(Query.all().after("only")).ids());
+    assertEquals(List.of("only"), catalog.queryAllProjects(Query.builder().offset(2).build()).ids());
+  }
+
+  // ---------------------------------------------------------------- TimeRange
+
+  @Test
+  void timeRangeExamplesBoundsAndRefusals() {
+    Instant start = Instant.parse("2026-01-01T00:00:00Z");
+    Instant end = Instant.parse("2026-02-01T00:00:00Z");
+    Instant mid = Instant.parse("2026-01-15T00:00:00Z");
+    TimeRange between = TimeRange.between(start, end);
+    assertTrue(between.contains(start) && between.contains(end) && between.contains(mid));
+    assertFalse(between.contains(start.minusNanos(1)) || between.contains(end.plusNanos(1)));
+    TimeRange from = TimeRange.from(start);
+    assertTrue(from.contains(start) && from.contains(Instant.MAX));
+    assertFalse(from.contains(start.minusNanos(1)));
+    TimeRange before = TimeRange.before(end);
+    assertFalse(before.contains(end));
+    assertTrue(before.contains(end.minusNanos(1)) && before.contains(Instant.MIN));
+    assertFalse(before.endInclusive());
+    assertTrue(TimeRange.until(end).contains(end));
+    TimeRange halfOpen = TimeRange.of(start, true, end, false);
+    assertTrue(halfOpen.contains(start));
+    assertFalse(halfOpen.contains(end));
+    assertEquals("[2026-01-01T00:00:00Z, 2026-02-01T00:00:00Z)", halfOpen.toString());
+    assertEquals("(-inf, 2026-02-01T00:00:00Z]", TimeRange.until(end).toString());
+    assertEquals(between, TimeRange.of(start, true, end, true));
+    assertEquals(between.hashCode(), TimeRange.of(start, true, end, true).hashCode());
+    assertEquals(Optional.of(start), between.start());
+    assertEquals(Optional.of(end), between.end());
+
+    TimeRange all = TimeRange.all();
+    assertEquals(Optional.empty(), all.start());
+    assertEquals(Optional.empty(), all.end());
+    assertTrue(all.startInclusive() && all.endInclusive());
+    assertTrue(all.contains(Instant.MIN) && all.contains(Instant.MAX));
+    assertTrue(TimeRange.before(end).startInclusive());
+
+    refused("time range", () -> TimeRange.between(end, start));
+    refused("time range", () -> TimeRange.of(end, true, start, true));
+    refused("time range", () -> TimeRange.of(start, false, start, true));
+    refused("time range", () -> TimeRange.of(start, true, start, false));
+    TimeRange point = TimeRange.between(start, start);
+    assertTrue(point.contains(start));
+    assertFalse(point.contains(start.plusNanos(1)));
+  }
+
+  @Test
+  void timeRangeLastExampleAndItsEnds() {
+    assertEquals("[2026-11-17T10:00:00Z, 2026-11-24T10:00:00Z]",
+        TimeRange.last(Duration.ofDays(7), Instant.parse("2026-11-24T10:00:00Z")).toString());
+    assertEquals(TimeRange.between(NOW.minus(Duration.ofDays(7)), NOW), TimeRange.last(Duration.ofDays(7), NOW));
+    TimeRange zero = TimeRange.last(Duration.ZERO, NOW);
+    assertTrue(zero.contains(NOW));
+    assertFalse(zero.contains(NOW.minusNanos(1)));
+    assertEquals(Optional.of(Instant.MIN), TimeRange.last(Duration.ofDays(1), Instant.MIN.plusSeconds(5)).start());
+    assertEquals(Optional.of(Instant.MIN), TimeRange.last(Duration.ofSeconds(Long.MAX_VALUE), NOW).start());
+    assertEquals(Optional.of(Instant.MIN), TimeRange.last(Duration.ofSeconds(5), Instant.MIN.plusSeconds(5)).start());
+    refused("time window", () -> TimeRange.last(Duration.ofNanos(-1), NOW));
+  }
+
+  // ---------------------------------------------------------------- Predicates
+
+  @Test
+  void predicatesJavadocExamplesAndNormalization() {
+    BackupPredicate stuckJobsInZone2 = Predicates.and(Predicates.stalled(),
+        Predicates.attribute(Attribute.AVAILABILITY_ZONE, "eu-de-02"));
+    BackupPredicate recentProdOrStaging = Predicates.and(
+        Predicates.createdWithinLast(Duration.ofDays(7)),
+        Predicates.or(Predicates.tag("env", "prod"), Predicates.tag("env", "staging")));
+    assertNotEquals(stuckJobsInZone2, recentProdOrStaging);
+
+    BackupPredicate p = Predicates.and(
+        Predicates.status(BackupStatus.AVAILABLE),
+        Predicates.createdWithinLast(Duration.ofDays(7)),
+        Predicates.tag("env", "prod"));
+    assertEquals("(created within last 7 days AND status = Available AND tag env=prod)", p.toString());
+    Backup prod = available("b", "n", WEB, NOW.minus(Duration.ofDays(7)), Tag.of("env", "prod"));
+    assertTrue(p.test(prod, NOW, StallRule.DEFAULT));
+    assertFalse(p.test(prod, NOW.plusNanos(1), StallRule.DEFAULT));
+    assertTrue(p.test(prod, FakeClock.at(NOW)));
+
+    BackupPredicate a = Predicates.status(BackupStatus.ERROR);
+    BackupPredicate b = Predicates.nameContains("Web");
+    BackupPredicate c = Predicates.tag("env", "prod");
+    assertEquals(Predicates.and(a, b), Predicates.and(b, a));
+    assertEquals(Predicates.and(a, b).hashCode(), Predicates.and(b, a).hashCode());
+    assertEquals(Predicates.or(a, b, c), Predicates.or(c, Predicates.or(b, a)));
+    assertEquals(Predicates.and(a, b, c), Predicates.and(a, Predicates.and(b, c)));
+    assertEquals(a, Predicates.and(a, a));
+    assertEquals(a, Predicates.or(a, a));
+    assertEquals(a, Predicates.and(Predicates.all(), a));
+    assertEquals(a, Predicates.or(Predicates.none(), a));
+    assertEquals(Predicates.none(), Predicates.and(a, Predicates.none()));
+    assertEquals(a, Predicates.not(Predicates.not(a)));
+    assertEquals(Predicates.all(), Predicates.and());
+    assertEquals(Predicates.none(), Predicates.or());
+    assertEquals(Predicates.all(), Predicates.and(List.of()));
+    assertEquals(Predicates.none(), Predicates.or(List.of()));
+    assertEquals(Predicates.all(), Predicates.status(EnumSet.allOf(BackupStatus.class)));
+    assertEquals(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE, BackupStatus.CREATING,
+        BackupStatus.RESTORING, BackupStatus.DELETING, BackupStatus.ERROR));
+    assertEquals(Predicates.status(BackupStatus.ERROR, BackupStatus.AVAILABLE),
+        Predicates.status(List.of(BackupStatus.AVAILABLE, BackupStatus.ERROR, BackupStatus.ERROR)));
+    assertEquals(Predicates.nameContains("web"), Predicates.nameContains("WEB"));
+    assertEquals(Predicates.serverNameContains("web"), Predicates.serverNameContains("wEb"));
+    assertNotEquals(Predicates.backupId("b-1"), Predicates.backupId("B-1"));
+    assertEquals(Predicates.createdIn(TimeRange.between(NOW, NOW.plusSeconds(1))),
+        Predicates.createdBetween(NOW, NOW.plusSeconds(1)));
+    assertEquals(Predicates.all(), Predicates.createdIn(TimeRange.all()));
+  }
+
+  @Test
+  void predicatesRefuseNamingTheCriterion() {
+    refused("status", () -> Predicates.status(List.of()));
+    refused("time window", () -> Predicates.createdWithinLast(Duration.ZERO));
+    refused("time window", () -> Predicates.createdWithinLast(Duration.ofNanos(-1)));
+    Predicates.createdWithinLast(Duration.ofNanos(1));
+    Predicates.createdWithinLast(Predicates.MAX_WINDOW);
+    refused("time window", () -> Predicates.createdWithinLast(Predicates.MAX_WINDOW.plusNanos(1)));
+    for (KeywordField field : KeywordField.values()) {
+      refused("keyword", () -> Predicates.keyword(field, ""));
+      refused("keyword", () -> Predicates.keyword(field, " \t "));
+      refused("keyword", () -> Predicates.keyword(field, "a".repeat(256)));
+      Predicates.keyword(field, "a".repeat(255));
+      Predicates.keyword(field, "𐐀".repeat(255));   // 510 chars, 255 code points
+      refused("keyword", () -> Predicates.keyword(field, "𐐀".repeat(256)));
+    }
+    refused("keyword", () -> Predicates.nameContains(""));
+    refused("keyword", () -> Predicates.nameContains("a".repeat(256)));
+    refused("keyword", () -> Predicates.nameContains("x\uD801"));
+    refused("keyword", () -> Predicates.nameContains("\uDC00x"));
+    refused("keyword", () -> Predicates.serverNameContains("\uD801"));
+    refused("keyword", () -> Predicates.keyword(KeywordField.BACKUP_NAME, "\uD801"));
+    refused("keyword", () -> Predicates.keyword(KeywordField.SERVER_NAME, "\uDC00"));
+    Predicates.nameContains("𐐀");
+
+    refused("tag key", () -> Predicates.tag("bad key", "v"));
+    refused("tag value", () -> Predicates.tag("env", "prod env"));
+    refused("tag values", () -> Predicates.tag("env",
+        IntStream.range(0, 11).mapToObj(i -> "v" + i).collect(Collectors.toList())));
+    Predicates.tag("env", IntStream.range(0, Predicates.MAX_TAG_VALUES).mapToObj(i -> "v" + i).collect(Collectors.toList()));
+    assertEquals(Predicates.tag("env", List.of("prod")), Predicates.tag(" env ", List.of(" prod ")));
+
+    refused("backup type", () -> Predicates.attribute(Attribute.BACKUP_TYPE, "enhanced"));
+    refused("trigger", () -> Predicates.attribute(Attribute.TRIGGER, "scheduled"));
+    refused("availability zone", () -> Predicates.attribute(Attribute.AVAILABILITY_ZONE, " "));
+    refused("policy id", () -> Predicates.attribute(Attribute.POLICY_ID, ""));
+    Predicates.attribute(Attribute.TRIGGER, "MANUAL");
+  }
+
+  @Test
+  @Disabled("DOC: Predicates.keyword says half of a surrogate pair is refused 'for a name' only, so an id keyword "
+      + "holding one should be accepted (finding nothing, as the README says of such ids given to reads); "
+      + "check which way the library goes")
+  void anIdKeywordHoldingHalfASurrogatePairIsAccepted() {
+    Predicates.keyword(KeywordField.BACKUP_ID, "\uD801");
+    Predicates.keyword(KeywordField.SERVER_ID, "x\uDC00");
+  }
+
+  @Test
+  void attributeValuesAndLabels() {
+    Backup enhanced = base("e", "n", WEB, NOW).status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED)
+        .trigger(BackupTrigger.AUTOMATIC).policyId("pol-1").build();
+    Backup manual = available("m", "n", DB, NOW);
+    assertEquals("ENHANCED", Attribute.BACKUP_TYPE.valueOf(enhanced));
+    assertEquals("COMMON", Attribute.BACKUP_TYPE.valueOf(manual));
+    assertEquals("AUTOMATIC", Attribute.TRIGGER.valueOf(enhanced));
+    assertEquals("MANUAL", Attribute.TRIGGER.valueOf(manual));
+    assertEquals("pol-1", Attribute.POLICY_ID.valueOf(enhanced));
+    assertEquals(null, Attribute.POLICY_ID.valueOf(manual));
+    assertEquals("srv-db", Attribute.SERVER_ID.valueOf(manual));
+    assertEquals("eu-de-01", Attribute.AVAILABILITY_ZONE.valueOf(manual));
+    assertEquals("OS::Nova::Server", Attribute.RESOURCE_TYPE.valueOf(manual));
+    assertEquals("availability zone", Attribute.AVAILABILITY_ZONE.toString());
+    assertEquals(List.of("server id", "availability zone", "resource type", "policy id", "backup type", "trigger"),
+        Arrays.stream(Attribute.values()).map(Attribute::toString).collect(Collectors.toList()));
+  }
+
+  @Test
+  void everyCriterionAnswersOnTheCatalogAsItsJavadocSays() {
+    Fixture f = new Fixture();
+    Instant weekAgo = NOW.minus(Duration.ofDays(7));
+    Map<BackupPredicate, Predicate<Backup>> cases = new LinkedHashMap<>();
+    cases.put(Predicates.all(), b -> true);
+    cases.put(Predicates.none(), b -> false);
+    cases.put(Predicates.attribute(Attribute.POLICY_ID, "policy-daily"), b -> b.policyId().equals(Optional.of("policy-daily")));
+    cases.put(Predicates.policyId("policy-weekly"), b -> b.policyId().equals(Optional.of("policy-weekly")));
+    cases.put(Predicates.not(Predicates.policyId("policy-weekly")), b -> !b.policyId().equals(Optional.of("policy-weekly")));
+    cases.put(Predicates.type(BackupType.ENHANCED), b -> b.type() == BackupType.ENHANCED);
+    cases.put(Predicates.attribute(Attribute.BACKUP_TYPE, "COMMON"), b -> b.type() == BackupType.COMMON);
+    cases.put(Predicates.trigger(BackupTrigger.AUTOMATIC), b -> b.trigger() == BackupTrigger.AUTOMATIC);
+    cases.put(Predicates.attribute(Attribute.TRIGGER, "MANUAL"), b -> b.trigger() == BackupTrigger.MANUAL);
+    cases.put(Predicates.availabilityZone("eu-de-01"), b -> b.server().availabilityZone().equals("eu-de-01"));
+    cases.put(Predicates.availabilityZone("EU-DE-01"), b -> false);
+    cases.put(Predicates.resourceType("OS::Cinder::Volume"), b -> b.server().resourceType().equals("OS::Cinder::Volume"));
+    cases.put(Predicates.serverId("srv-db"), b -> b.server().id().equals("srv-db"));
+    cases.put(Predicates.backupId("b-05"), b -> b.id().equals("b-05"));
+    cases.put(Predicates.backupId("b-0"), b -> false);
+    cases.put(Predicates.tagKey("team"), b -> b.tagValue("team").isPresent());
+    cases.put(Predicates.not(Predicates.tagKey("env")), b -> b.tagValue("env").isEmpty());
+    cases.put(Predicates.tag("team", List.of("*test")), b -> b.tagValue("team").filter(v -> v.contains("test")).isPresent());
+    cases.put(Predicates.tag("team", List.of("*TEST")), b -> false);
+    cases.put(Predicates.tag("env", List.of("*")), b -> b.tagValue("env").isPresent());
+    cases.put(Predicates.tag("env", List.of()), b -> b.tagValue("env").isPresent());
+    cases.put(Predicates.tag("env", List.of("prod", "staging")),
+        b -> b.tagValue("env").filter(v -> v.equals("prod") || v.equals("staging")).isPresent());
+    cases.put(Predicates.tag("env", "pro"), b -> false);
+    cases.put(Predicates.tag("env", "Prod"), b -> false);
+    cases.put(Predicates.createdWithinLast(Duration.ofDays(7)), b -> !b.createdAt().isBefore(weekAgo));
+    cases.put(Predicates.createdWithinLast(Duration.ofDays(30)), b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(30))));
+    cases.put(Predicates.createdIn(TimeRange.before(NOW.minus(Duration.ofDays(8)))),
+        b -> b.createdAt().isBefore(NOW.minus(Duration.ofDays(8))));
+    cases.put(Predicates.createdIn(TimeRange.of(NOW.minus(Duration.ofDays(8)), false, NOW, true)),
+        b -> b.createdAt().isAfter(NOW.minus(Duration.ofDays(8))));
+    cases.put(Predicates.stalled(), b -> b.status().isIntermediate());
+    cases.put(Predicates.keyword(KeywordField.SERVER_ID, "srv-web"), b -> b.server().id().equals("srv-web"));
+    cases.put(Predicates.keyword(KeywordField.SERVER_ID, "SRV-WEB"), b -> false);
+    cases.put(Predicates.keyword(KeywordField.SERVER_ID, "srv"), b -> false);
+    cases.put(Predicates.keyword(KeywordField.BACKUP_ID, "b-1"), b -> false);
+    cases.put(Predicates.keyword(KeywordField.BACKUP_ID, "b-10"), b -> b.id().equals("b-10"));
+    cases.put(Predicates.keyword(KeywordField.BACKUP_NAME, "TIE"), b -> lowerContains(b.name(), "tie"));
+    cases.put(Predicates.keyword(KeywordField.SERVER_NAME, "WEB-0"), b -> lowerContains(b.server().name(), "web-0"));
+    cases.put(Predicates.or(Predicates.status(BackupStatus.ERROR), Predicates.backupId("b-01")),
+        b -> b.status() == BackupStatus.ERROR || b.id().equals("b-01"));
+    cases.put(Predicates.not(Predicates.status(BackupStatus.AVAILABLE)), b -> b.status() != BackupStatus.AVAILABLE);
+    cases.put(Predicates.and(Predicates.not(Predicates.tag("env", "prod")), Predicates.status(BackupStatus.AVAILABLE)),
+        b -> !b.tagValue("env").equals(Optional.of("prod")) && b.status() == BackupStatus.AVAILABLE);
+    for (Map.Entry<BackupPredicate, Predicate<Backup>> e : cases.entrySet()) {
+      List<String> expected = scan(f.backups, e.getValue());
+      assertEquals(expected, f.ids(Query.where(e.getKey())), e.getKey().toString());
+      assertEquals(expected.size(), f.catalog.count(P, e.getKey()), e.getKey().toString());
+      for (Backup b : f.backups) {
+        assertEquals(e.getValue().test(b), e.getKey().test(b, NOW, StallRule.DEFAULT), e.getKey() + " on " + b.id());
+      }
+    }
+  }
+
+  @Test
+  void namesMatchAsToLowerCaseRootComparesThem() {
+    List<String> names = List.of("İSTANBUL", "istanbul", "STRAẞE", "straße", "STRASSE", "ΟΔΟΣ", "οδοσ", "𐐀𐐁",
+        "𐐨𐐩", "ǅemal", "Kelvin", "KELVIN", "ﬃx", "Ω", "ω", "DŽ");
+    List<String> keywords = List.of("i", "İ", "istanbul", "İstanbul", "i̇", "ß", "ẞ", "ss", "SS", "σ", "Σ", "ς", "ΟΣ",
+        "οσ", "𐐀", "𐐨", "k", "K", "ǆ", "ǅ", "Ǆ", "ffi", "ﬃ", "Ω", "ω", "dž", "e");
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      Backup b = available("n-" + i, names.get(i), Server.of("s-" + i, names.get(i), "az"), NOW.minusSeconds(i));
+      catalog.add(b);
+      backups.add(b);
+    }
+    for (String k : keywords) {
+      List<String> byName = scan(backups, b -> lowerContains(b.name(), k));
+      assertEquals(byName, catalog.query(P, Query.where(Predicates.nameContains(k))).ids(), "name " + k);
+      assertEquals(byName, catalog.query(P, Query.where(Predicates.keyword(KeywordField.BACKUP_NAME, k))).ids(), k);
+      List<String> byServer = scan(backups, b -> lowerContains(b.server().name(), k));
+      assertEquals(byServer, catalog.query(P, Query.where(Predicates.serverNameContains(k))).ids(), "server " + k);
+      assertEquals(byServer.size(), catalog.count(P, Predicates.keyword(KeywordField.SERVER_NAME, k)), k);
+    }
+  }
+
+  // ---------------------------------------------------------------- PredicateVisitor
+
+  /** The class javadoc's example, completed with "1 for every other leaf". */
+  static class LeafCount implements PredicateVisitor<Integer> {
+    public Integer and(List<BackupPredicate> operands) { return sum(operands); }
+    public Integer or(List<BackupPredicate> operands) { return sum(operands); }
+    public Integer not(BackupPredicate operand) { return operand.accept(this); }
+    public Integer status(Set<BackupStatus> statuses) { return 1; }
+    public Integer all() { return 1; }
+    public Integer none() { return 1; }
+    public Integer createdIn(TimeRange range) { return 1; }
+    public Integer createdWithinLast(Duration window) { return 1; }
+    public Integer nameContains(String text) { return 1; }
+    public Integer serverNameContains(String text) { return 1; }
+    public Integer backupId(String id) { return 1; }
+    public Integer attribute(Attribute attribute, String value) { return 1; }
+    public Integer tag(String key, List<String> values) { return 1; }
+    public Integer stalled() { return 1; }
+    private int sum(List<BackupPredicate> operands) {
+      return operands.stream().mapToInt(p -> p.accept(this)).sum();
+    }
+  }
+
+  /** Builds the tree again from what the visitor is told, checking the documented shapes. */
+  static class Rebuild implements PredicateVisitor<BackupPredicate> {
+    public BackupPredicate all() { return Predicates.all(); }
+    public BackupPredicate none() { return Predicates.none(); }
+    public BackupPredicate status(Set<BackupStatus> statuses) {
+      assertTrue(statuses.size() >= 1 && statuses.size() <= 4, statuses.toString());
+      return Predicates.status(statuses);
+    }
+    public BackupPredicate createdIn(TimeRange range) { return Predicates.createdIn(range); }
+    public BackupPredicate createdWithinLast(Duration window) { return Predicates.createdWithinLast(window); }
+    public BackupPredicate nameContains(String text) { return Predicates.nameContains(text); }
+    public BackupPredicate serverNameContains(String text) { return Predicates.serverNameContains(text); }
+    public BackupPredicate backupId(String id) { return Predicates.backupId(id); }
+    public BackupPredicate attribute(Attribute attribute, String value) { return Predicates.attribute(attribute, value); }
+    public BackupPredicate tag(String key, List<String> values) { return Predicates.tag(key, values); }
+    public BackupPredicate stalled() { return Predicates.stalled(); }
+    public BackupPredicate and(List<BackupPredicate> operands) {
+      assertTrue(operands.size() >= 2, operands.toString());
+      return Predicates.and(operands.stream().map(p -> p.accept(this)).collect(Collectors.toList()));
+    }
+    public BackupPredicate or(List<BackupPredicate> operands) {
+      assertTrue(operands.size() >= 2, operands.toString());
+      return Predicates.or(operands.stream().map(p -> p.accept(this)).collect(Collectors.toList()));
+    }
+    public BackupPredicate not(BackupPredicate operand) { return Predicates.not(operand.accept(this)); }
+  }
+
+  @Test
+  void predicateVisitorExampleCountsLeavesAndARebuildIsEqual() {
+    LeafCount count = new LeafCount();
+    assertEquals(2, Predicates.and(Predicates.stalled(), Predicates.attribute(Attribute.AVAILABILITY_ZONE, "eu-de-02"))
+        .accept(count));
+    assertEquals(3, Predicates.and(Predicates.createdWithinLast(Duration.ofDays(7)),
+        Predicates.or(Predicates.tag("env", "prod"), Predicates.tag("env", "staging"))).accept(count));
+    assertEquals(1, Predicates.and(Predicates.status(BackupStatus.ERROR)).accept(count));
+    assertEquals(1, Predicates.not(Predicates.not(Predicates.stalled())).accept(count));
+
+    List<BackupPredicate> trees = List.of(Predicates.all(), Predicates.none(),
+        Predicates.status(BackupStatus.ERROR, BackupStatus.CREATING),
+        Predicates.status(EnumSet.complementOf(EnumSet.of(BackupStatus.ERROR))),
+        Predicates.createdIn(TimeRange.of(NOW, false, NOW.plusSeconds(3), true)),
+        Predicates.createdIn(TimeRange.before(NOW)),
+        Predicates.createdWithinLast(Duration.ofHours(5)),
+        Predicates.nameContains("Àb𐐀"), Predicates.serverNameContains("WEB"), Predicates.backupId("B-1"),
+        Predicates.serverId("srv"), Predicates.availabilityZone("eu"), Predicates.resourceType("OS::Nova::Server"),
+        Predicates.policyId("pol"), Predicates.type(BackupType.COMMON), Predicates.trigger(BackupTrigger.MANUAL),
+        Predicates.tag("env", "prod"), Predicates.tagKey("env"), Predicates.tag("env", List.of("*pro", "dev")),
+        Predicates.stalled(),
+        Predicates.keyword(KeywordField.SERVER_ID, "x"), Predicates.keyword(KeywordField.BACKUP_NAME, "Y"),
+        Predicates.not(Predicates.or(Predicates.stalled(), Predicates.and(Predicates.tagKey("a"),
+            Predicates.not(Predicates.nameContains("q")), Predicates.status(BackupStatus.AVAILABLE)))));
+    for (BackupPredicate p : trees) {
+      assertEquals(p, p.accept(new Rebuild()), p.toString());
+    }
+  }
+
+  @Test
+  void theVisitorIsToldWhatEachDslMethodMeans() {
+    // the visitor's own docs: attribute(attribute, value) for equality criteria, tag(key, values) with
+    // an empty list for any value, createdIn for ranges
+    List<String> seen = new ArrayList<>();
+    PredicateVisitor<Void> record = new PredicateVisitor<>() {
+      public Void all() { seen.add("all"); return null; }
+      public Void none() { seen.add("none"); return null; }
+      public Void status(Set<BackupStatus> s) { seen.add("status" + new TreeMap<>(Map.of(0, s))); return null; }
+      public Void createdIn(TimeRange r) { seen.add("createdIn " + r); return null; }
+      public Void createdWithinLast(Duration w) { seen.add("within " + w); return null; }
+      public Void nameContains(String t) { seen.add("name " + t); return null; }
+      public Void serverNameContains(String t) { seen.add("server " + t); return null; }
+      public Void backupId(String id) { seen.add("id " + id); return null; }
+      public Void attribute(Attribute a, String v) { seen.add(a.name() + "=" + v); return null; }
+      public Void tag(String k, List<String> v) { seen.add("tag " + k + v); return null; }
+      public Void stalled() { seen.add("stalled"); return null; }
+      public Void and(List<BackupPredicate> o) { seen.add("and"); return null; }
+      public Void or(List<BackupPredicate> o) { seen.add("or"); return null; }
+      public Void not(BackupPredicate o) { seen.add("not"); return null; }
+    };
+    Predicates.serverId("srv-1").accept(record);
+    Predicates.availabilityZone("eu-de-02").accept(record);
+    Predicates.policyId("pol").accept(record);
+    Predicates.type(BackupType.ENHANCED).accept(record);
+    Predicates.trigger(BackupTrigger.AUTOMATIC).accept(record);
+    Predicates.resourceType("OS::Nova::Server").accept(record);
+    Predicates.tagKey("env").accept(record);
+    Predicates.createdBetween(NOW, NOW).accept(record);
+    Predicates.keyword(KeywordField.BACKUP_ID, "b-1").accept(record);
+    Predicates.keyword(KeywordField.SERVER_NAME, "Web").accept(record);
+    Predicates.nameContains("ÀB").accept(record);
+    assertEquals(List.of("SERVER_ID=srv-1", "AVAILABILITY_ZONE=eu-de-02", "POLICY_ID=pol", "BACKUP_TYPE=ENHANCED",
+        "TRIGGER=AUTOMATIC", "RESOURCE_TYPE=OS::Nova::Server", "tag env[]",
+        "createdIn " + TimeRange.between(NOW, NOW), "id b-1", "server web", "name àb"), seen);
+  }
+
+  //@@PART3@@
+}
