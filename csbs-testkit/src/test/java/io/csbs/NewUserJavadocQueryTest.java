@@ -984,5 +984,394 @@ class NewUserJavadocQueryTest {
         "createdIn " + TimeRange.between(NOW, NOW), "id b-1", "server web", "name àb"), seen);
   }
 
-  //@@PART3@@
+  // ---------------------------------------------------------------- TagCatalogue
+
+  @Test
+  void tagCatalogueClassExampleOnACatalog() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(available("t-1", "n", WEB, NOW, Tag.of("env", "prod"), Tag.of("team", "ops")));
+    catalog.add(available("t-2", "n", WEB, NOW, Tag.of("env", "dev"), Tag.of("app", "shop")));
+    catalog.add(available("t-3", "n", WEB, NOW, Tag.of("env", "prod")));
+    catalog.add(available("t-4", "n", WEB, NOW, Tag.of("zone", "x")).toBuilder().projectId("project-2").build());
+    TagCatalogue tags = catalog.tagCatalogue("project-1");
+    assertEquals(List.of("app", "env", "team"), new ArrayList<>(tags.keys()));
+    assertEquals(List.of("dev", "prod"), new ArrayList<>(tags.values("env")));
+    assertTrue(tags.contains("env", "prod"));
+    assertFalse(tags.contains("env", "staging"));
+    assertFalse(tags.contains("zone", "x"));
+    assertTrue(tags.containsKey("app"));
+    assertFalse(tags.containsKey("zone"));
+    assertEquals(Set.of(), tags.values("zone"));
+    assertEquals(TagCatalogue.of(Map.of("app", List.of("shop"), "env", List.of("prod", "dev"), "team", List.of("ops"))), tags);
+
+    // it follows tag updates and removals: a value no backup has any more is gone
+    Backup t2 = catalog.get(P, "t-2");
+    catalog.updateTags(P, "t-2", t2.version(), TagUpdate.delete(TagUpdate.Match.key("app")));
+    catalog.remove(P, "t-1", 1);
+    TagCatalogue after = catalog.tagCatalogue(P);
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("prod", "dev"))), after);
+    catalog.remove(P, "t-3", 1);
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("dev"))), catalog.tagCatalogue(P));
+    catalog.remove(P, "t-2", catalog.get(P, "t-2").version());
+    assertEquals(TagCatalogue.empty(), catalog.tagCatalogue(P));
+    assertEquals(TagCatalogue.empty(), catalog.tagCatalogue("no-such-project"));
+  }
+
+  @Test
+  void tagCatalogueValues() {
+    Map<String, List<String>> source = new HashMap<>();
+    List<String> envValues = new ArrayList<>(List.of("prod", "dev", "prod"));
+    source.put("env", envValues);
+    source.put("app", List.of("shop"));
+    TagCatalogue tags = TagCatalogue.of(source);
+    envValues.add("zz");
+    source.put("new", List.of("x"));
+    assertEquals("{app=[shop], env=[dev, prod]}", tags.toString());
+    assertEquals(List.of("app", "env"), new ArrayList<>(tags.keys()));
+    assertEquals(List.of("dev", "prod"), new ArrayList<>(tags.asMap().get("env")));
+    assertEquals(TagCatalogue.of(Map.of("env", Set.of("dev", "prod"), "app", Set.of("shop"))), tags);
+    assertEquals(TagCatalogue.of(Map.of("env", Set.of("dev", "prod"), "app", Set.of("shop"))).hashCode(), tags.hashCode());
+    assertNotEquals(TagCatalogue.of(Map.of("env", Set.of("dev"))), tags);
+    assertTrue(TagCatalogue.empty().keys().isEmpty());
+    assertEquals("{}", TagCatalogue.empty().toString());
+    assertEquals(TagCatalogue.empty(), TagCatalogue.of(Map.of()));
+    // sorted char by char
+    TagCatalogue mixed = TagCatalogue.of(Map.of("b", List.of("é", "Z", "a"), "A", List.of("1")));
+    assertEquals(List.of("A", "b"), new ArrayList<>(mixed.keys()));
+    assertEquals(List.of("Z", "a", "é"), new ArrayList<>(mixed.values("b")));
+  }
+
+  @Test
+  void theFixturesTagCatalogueIsTheScanOfItsTags() {
+    Fixture f = new Fixture();
+    Map<String, Set<String>> expected = new TreeMap<>();
+    for (Backup b : f.backups) {
+      for (Tag t : b.tags()) {
+        expected.computeIfAbsent(t.key(), k -> new java.util.TreeSet<>()).add(t.value());
+      }
+    }
+    assertEquals(TagCatalogue.of(expected), f.catalog.tagCatalogue(P));
+    assertEquals(f.catalog.tagCatalogue(P), f.catalog.read(P, ProjectView::tagCatalogue));
+  }
+
+  // ---------------------------------------------------------------- ConsoleSearch
+
+  @Test
+  void consoleSearchClassExampleAsWritten() {
+    Fixture f = new Fixture();
+    BackupCatalog catalog = f.catalog;
+    ConsoleSearch search = ConsoleSearch.empty()
+        .withStatus(BackupStatus.AVAILABLE, BackupStatus.ERROR)
+        .withLastDays(7)
+        .withKeyword(KeywordField.SERVER_NAME, "web")
+        .withTag("env", "prod");
+    Page page = catalog.query("project-1", search.toQuery(catalog.tagCatalogue("project-1"), 20));
+    assertEquals(scan(f.backups, b -> (b.status() == BackupStatus.AVAILABLE || b.status() == BackupStatus.ERROR)
+        && !b.createdAt().isBefore(NOW.minus(Duration.ofDays(7))) && lowerContains(b.server().name(), "web")
+        && b.tagValue("env").equals(Optional.of("prod"))), page.ids());
+    assertEquals(List.of("b-01", "b-03"), page.ids());
+    assertEquals(ConsoleSearch.empty(), search.reset());
+    assertEquals("ConsoleSearch{status in [Available, Error], created within last 7 days, server name \"web\", "
+        + "tags [env=prod]}", search.toString());
+    assertEquals("ConsoleSearch{all}", search.reset().toString());
+    // the README's quick start form: one status
+    assertEquals("ConsoleSearch{status = Available}", ConsoleSearch.empty().withStatus(BackupStatus.AVAILABLE).toString());
+  }
+
+  @Test
+  void consoleSearchDefaultsAndReplacements() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    assertEquals(EnumSet.allOf(BackupStatus.class), empty.statuses());
+    assertTrue(empty.allStatuses());
+    assertEquals(Optional.empty(), empty.timeRange());
+    assertEquals(Optional.empty(), empty.createdWithinLast());
+    assertEquals(Optional.empty(), empty.keywordField());
+    assertEquals(Optional.empty(), empty.keyword());
+    assertEquals(List.of(), empty.tags());
+    assertEquals(Predicates.all(), empty.toPredicate(TagCatalogue.empty()));
+    assertEquals(Query.builder().limit(20).build(), empty.toQuery(TagCatalogue.empty(), 20));
+
+    assertEquals(empty, empty.withStatuses(EnumSet.allOf(BackupStatus.class)));
+    assertEquals(empty, empty.withStatus(BackupStatus.ERROR, BackupStatus.AVAILABLE, BackupStatus.CREATING,
+        BackupStatus.RESTORING, BackupStatus.DELETING));
+    assertEquals(empty, empty.withStatus(BackupStatus.ERROR).withAllStatuses());
+    assertEquals(empty.hashCode(), empty.withStatus(BackupStatus.ERROR).withAllStatuses().hashCode());
+    assertEquals(empty, empty.withTimeRange(TimeRange.all()));
+    assertEquals(empty, empty.withLastDays(3).withoutTimeSegment());
+    assertEquals(empty, empty.withKeyword(KeywordField.BACKUP_ID, "x").withoutKeyword());
+    assertEquals(empty, empty.withTag("env", "prod").withoutTags());
+    assertEquals(empty, empty.withTag("env", "prod").withoutTag("env", "prod"));
+    assertEquals(empty, empty.withStatus(BackupStatus.ERROR).withLastDays(1).withKeyword(KeywordField.BACKUP_NAME, "a")
+        .withTag("a", "b").reset());
+
+    ConsoleSearch week = empty.withLastDays(7);
+    assertEquals(week, empty.withCreatedWithinLast(Duration.ofDays(7)));
+    assertEquals(Optional.of(Duration.ofDays(7)), week.createdWithinLast());
+    TimeRange range = TimeRange.between(NOW.minusSeconds(60), NOW);
+    ConsoleSearch ranged = week.withTimeRange(range);
+    assertEquals(Optional.of(range), ranged.timeRange());
+    assertEquals(Optional.empty(), ranged.createdWithinLast());
+    ConsoleSearch back = ranged.withLastDays(1);
+    assertEquals(Optional.empty(), back.timeRange());
+    assertEquals(Optional.of(Duration.ofDays(1)), back.createdWithinLast());
+    assertEquals(week.toPredicate(TagCatalogue.empty()), Predicates.createdWithinLast(Duration.ofDays(7)));
+
+    ConsoleSearch keyword = empty.withKeyword(KeywordField.BACKUP_NAME, "  Auto\t");
+    assertEquals(Optional.of("Auto"), keyword.keyword());
+    assertEquals(Optional.of(KeywordField.BACKUP_NAME), keyword.keywordField());
+    assertEquals(Predicates.nameContains("auto"), keyword.toPredicate(TagCatalogue.empty()));
+    ConsoleSearch replaced = keyword.withKeyword(KeywordField.SERVER_ID, "srv-db");
+    assertEquals(Optional.of(KeywordField.SERVER_ID), replaced.keywordField());
+    assertEquals(Predicates.serverId("srv-db"), replaced.toPredicate(TagCatalogue.empty()));
+
+    // values: built apart, equal; equal predicates
+    ConsoleSearch one = empty.withStatus(BackupStatus.ERROR).withTag("env", "prod").withKeyword(KeywordField.SERVER_NAME, "x");
+    ConsoleSearch two = empty.withKeyword(KeywordField.SERVER_NAME, " x ").withTag(" env", "prod ").withStatuses(List.of(BackupStatus.ERROR));
+    assertEquals(one, two);
+    assertEquals(one.hashCode(), two.hashCode());
+    TagCatalogue existing = TagCatalogue.of(Map.of("env", List.of("prod")));
+    assertEquals(one.toPredicate(existing), two.toPredicate(existing));
+  }
+
+  @Test
+  void consoleSearchRefusals() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    refused("status", () -> empty.withStatuses(List.of()));
+    refused("time window", () -> empty.withLastDays(0));
+    refused("time window", () -> empty.withLastDays(-7));
+    refused("time window", () -> empty.withCreatedWithinLast(Duration.ZERO));
+    refused("keyword", () -> empty.withKeyword(KeywordField.BACKUP_NAME, "   "));
+    refused("keyword", () -> empty.withKeyword(KeywordField.BACKUP_ID, ""));
+    refused("keyword", () -> empty.withKeyword(KeywordField.SERVER_NAME, "a".repeat(256)));
+    assertEquals(Optional.of("𐐀".repeat(255)), empty.withKeyword(KeywordField.BACKUP_NAME, "  " + "𐐀".repeat(255) + " ").keyword());
+    assertEquals(Optional.of("a".repeat(255)), empty.withKeyword(KeywordField.BACKUP_NAME, " " + "a".repeat(255) + " ").keyword());
+    refused("tag key", () -> empty.withTag("bad key", "v"));
+    refused("tag value", () -> empty.withTag("env", "prod env"));
+    refused("limit", () -> empty.toQuery(TagCatalogue.empty(), 0));
+    refused("limit", () -> empty.toQuery(TagCatalogue.empty(), 1001));
+    assertEquals(1000, empty.toQuery(TagCatalogue.empty(), 1000).limit());
+  }
+
+  @Test
+  void consoleSearchTagPairs() {
+    ConsoleSearch one = ConsoleSearch.empty().withTag(" env ", " prod ");
+    assertEquals(List.of(Tag.of("env", "prod")), one.tags());
+    assertSame(one, one.withTag("env", "prod"));
+    assertSame(one, one.withoutTag("env", "dev"));
+    ConsoleSearch ten = ConsoleSearch.empty();
+    for (int i = 0; i < ConsoleSearch.MAX_TAGS; i++) {
+      ten = ten.withTag("k" + i, "v" + i);
+    }
+    assertEquals(10, ten.tags().size());
+    assertEquals("k0", ten.tags().get(0).key());
+    assertEquals("k9", ten.tags().get(9).key());
+    ConsoleSearch full = ten;
+    assertSame(full, full.withTag("k3", "v3"));   // held already: does not count twice
+    refused("tags", () -> full.withTag("k10", "v10"));
+    refused("tags", () -> full.withTag("k0", "other"));
+    assertEquals(9, full.withoutTag(" k5", "v5 ").tags().size());
+    assertEquals(10, full.withoutTag("k5", "v5").withTag("k10", "v10").tags().size());
+
+    // existence is checked against the catalogue given to toPredicate
+    TagCatalogue existing = TagCatalogue.of(Map.of("env", List.of("prod", "dev", "staging"), "app", List.of("shop"),
+        "team", List.of("ops")));
+    InvalidValueException key = refused("tag key", () -> ConsoleSearch.empty().withTag("owner", "me").toPredicate(existing));
+    assertTrue(key.getMessage().contains("[app, env, team]"), key.getMessage());
+    InvalidValueException value = refused("tag value", () -> ConsoleSearch.empty().withTag("env", "qa").toPredicate(existing));
+    assertTrue(value.getMessage().contains("[dev, prod, staging]"), value.getMessage());
+    refused("tag key", () -> ConsoleSearch.empty().withTag("env", "prod").toPredicate(TagCatalogue.empty()));
+    refused("tag key", () -> ConsoleSearch.empty().withTag("Env", "prod").toPredicate(existing));
+    refused("tag value", () -> ConsoleSearch.empty().withTag("env", "PROD").toPredicate(existing));
+    // the first pair that does not exist is named
+    InvalidValueException first = refused("tag value", () -> ConsoleSearch.empty().withTag("env", "qa")
+        .withTag("owner", "me").toPredicate(existing));
+    assertTrue(first.getMessage().contains("qa"), first.getMessage());
+  }
+
+  @Test
+  void consoleSearchAnswersAsThePlainScan() {
+    Fixture f = new Fixture();
+    TagCatalogue existing = f.catalog.tagCatalogue(P);
+    Map<ConsoleSearch, Predicate<Backup>> cases = new LinkedHashMap<>();
+    ConsoleSearch e = ConsoleSearch.empty();
+    cases.put(e, b -> true);
+    cases.put(e.withStatus(BackupStatus.CREATING, BackupStatus.DELETING),
+        b -> b.status() == BackupStatus.CREATING || b.status() == BackupStatus.DELETING);
+    cases.put(e.withLastDays(1), b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(1))));
+    cases.put(e.withLastDays(30), b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(30))));
+    cases.put(e.withTimeRange(TimeRange.of(NOW.minus(Duration.ofDays(8)), true, NOW.minus(Duration.ofDays(3)), false)),
+        b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(8))) && b.createdAt().isBefore(NOW.minus(Duration.ofDays(3))));
+    cases.put(e.withKeyword(KeywordField.SERVER_ID, "srv-db"), b -> b.server().id().equals("srv-db"));
+    cases.put(e.withKeyword(KeywordField.SERVER_ID, "srv-DB"), b -> false);
+    cases.put(e.withKeyword(KeywordField.BACKUP_ID, " b-07 "), b -> b.id().equals("b-07"));
+    cases.put(e.withKeyword(KeywordField.BACKUP_NAME, "Bk_"), b -> lowerContains(b.name(), "bk_"));
+    cases.put(e.withKeyword(KeywordField.SERVER_NAME, "ẞE"), b -> lowerContains(b.server().name(), "ẞE"));
+    cases.put(e.withTag("env", "prod").withTag("team", "ops-test"),
+        b -> b.tagValue("env").equals(Optional.of("prod")) && b.tagValue("team").equals(Optional.of("ops-test")));
+    cases.put(e.withTag("env", "prod").withTag("env", "dev"), b -> false);
+    cases.put(e.withStatus(BackupStatus.AVAILABLE).withTag("env", "prod").withLastDays(7),
+        b -> b.status() == BackupStatus.AVAILABLE && b.tagValue("env").equals(Optional.of("prod"))
+            && !b.createdAt().isBefore(NOW.minus(Duration.ofDays(7))));
+    for (Map.Entry<ConsoleSearch, Predicate<Backup>> c : cases.entrySet()) {
+      Page page = f.catalog.query(P, c.getKey().toQuery(existing, 1000));
+      assertEquals(scan(f.backups, c.getValue()), page.ids(), c.getKey().toString());
+      assertEquals(page.total(), f.catalog.count(P, c.getKey().toPredicate(existing)));
+    }
+    // the window follows the catalog's clock
+    ConsoleSearch week = e.withLastDays(7);
+    f.clock.advance(Duration.ofDays(1));
+    Instant later = NOW.plus(Duration.ofDays(1));
+    assertEquals(scan(f.backups, b -> !b.createdAt().isBefore(later.minus(Duration.ofDays(7)))),
+        f.ids(week.toQuery(existing, 100)));
+  }
+
+  // ---------------------------------------------------------------- TagFilter
+
+  @Test
+  void tagFilterClassExampleAsWritten() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<Backup> backups = List.of(
+        available("f-1", "autobk_1", WEB, NOW.minusSeconds(1), Tag.of("env", "prod"), Tag.of("app", "shop")),
+        available("f-2", "AUTOBK_2", WEB, NOW.minusSeconds(2), Tag.of("env", "staging"), Tag.of("app", "web"),
+            Tag.of("team", "qa-test")),
+        available("f-3", "manual_3", WEB, NOW.minusSeconds(3), Tag.of("env", "prod"), Tag.of("app", "x")),
+        available("f-4", "xautobkx", WEB, NOW.minusSeconds(4), Tag.of("env", "dev"), Tag.of("app", "x")),
+        available("f-5", "autobk_5", WEB, NOW.minusSeconds(5), Tag.of("env", "prod"), Tag.of("team", "core")),
+        available("f-6", "autobk_6", WEB, NOW.minusSeconds(6), Tag.of("env", "staging"), Tag.of("app", "x"),
+            Tag.of("team", "core")));
+    catalog.addAll(backups);
+    TagFilter filter = TagFilter.builder()
+        .tags("env", "prod", "staging")      // env is prod or staging ...
+        .tags("app")                          // ... and the backup has a tag app, whatever its value
+        .notTagsAny("team", "*test")         // but no team tag whose value contains "test"
+        .matches("resource_name", "autobk")  // and the backup's name contains "autobk", any case
+        .limit(100)
+        .build();
+    Page page = catalog.query("project-1", filter.toQuery());
+    long total = catalog.count("project-1", filter.toPredicate()); // action "count"
+    assertEquals(List.of("f-1", "f-6"), page.ids());
+    assertEquals(2, total);
+    assertEquals("TagFilter{tags {app=[], env=[prod, staging]}, not_tags_any {team=[*test]}, matches "
+        + "resource_name=autobk, action filter, limit 100, offset 0}", filter.toString());
+    assertEquals(TagFilter.Action.FILTER, filter.action());
+    assertEquals(100, filter.limit());
+    assertEquals(0, filter.offset());
+    assertEquals(List.of("app", "env"), new ArrayList<>(filter.tags().keySet()));
+    assertEquals(List.of(), filter.tags().get("app"));
+    assertEquals(List.of("prod", "staging"), filter.tags().get("env"));
+    assertEquals(Map.of("resource_name", "autobk"), filter.matches());
+    assertEquals(Map.of(), filter.tagsAny());
+    assertEquals(Map.of(), filter.notTags());
+    assertEquals(Query.builder().where(filter.toPredicate()).limit(100).build(), filter.toQuery());
+  }
+
+  @Test
+  void tagFilterGroupsAnswerAsTheApiDefinesThem() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<Backup> backups = List.of(
+        available("t1", "Alpha", WEB, NOW.minusSeconds(1), Tag.of("env", "prod"), Tag.of("app", "shop")),
+        available("t2", "beta", WEB, NOW.minusSeconds(2), Tag.of("env", "staging")),
+        available("t3", "gamma", WEB, NOW.minusSeconds(3), Tag.of("env", "dev"), Tag.of("team", "qa-test")),
+        available("t4", "ALPHABET", WEB, NOW.minusSeconds(4), Tag.of("app", "web"), Tag.of("team", "core")),
+        available("t5", "delta", WEB, NOW.minusSeconds(5)),
+        available("t6", "alphé", WEB, NOW.minusSeconds(6), Tag.of("env", "prod"), Tag.of("team", "testing")));
+    catalog.addAll(backups);
+    Map<TagFilter, List<String>> cases = new LinkedHashMap<>();
+    cases.put(TagFilter.builder().build(), List.of("t1", "t2", "t3", "t4", "t5", "t6"));
+    cases.put(TagFilter.builder().tags("env", "prod", "staging").tags("app").build(), List.of("t1"));
+    cases.put(TagFilter.builder().tagsAny("env", "dev").tagsAny("app").build(), List.of("t1", "t3", "t4"));
+    cases.put(TagFilter.builder().notTags("env").notTags("team").build(), List.of("t1", "t2", "t4", "t5"));
+    cases.put(TagFilter.builder().notTagsAny("env").notTagsAny("team").build(), List.of("t5"));
+    cases.put(TagFilter.builder().notTagsAny("team", "*test").build(), List.of("t1", "t2", "t4", "t5"));
+    cases.put(TagFilter.builder().tags("env", "*").build(), List.of("t1", "t2", "t3", "t6"));
+    cases.put(TagFilter.builder().tags("env", "*", "prod").build(), List.of("t1", "t2", "t3", "t6"));
+    cases.put(TagFilter.builder().tags("env", "*ro").build(), List.of("t1", "t6"));
+    cases.put(TagFilter.builder().tags("env", "*RO").build(), List.of());
+    cases.put(TagFilter.builder().tags("env", "pro").build(), List.of());
+    cases.put(TagFilter.builder().tags("team", "*").notTags("team", "core").build(), List.of("t3", "t6"));
+    cases.put(TagFilter.builder().matches("resource_name", "ALPH").build(), List.of("t1", "t4", "t6"));
+    cases.put(TagFilter.builder().matches("resource_name", "ALPHÉ").build(), List.of("t6"));
+    cases.put(TagFilter.builder().tagsAny("team").matches("resource_name", "alpha").build(), List.of("t4"));
+    cases.put(TagFilter.builder().tags("env", List.of("prod", "dev")).notTagsAny("team", List.of("*ing", "core")).build(),
+        List.of("t1", "t3"));
+    for (Map.Entry<TagFilter, List<String>> c : cases.entrySet()) {
+      assertEquals(c.getValue(), catalog.query(P, c.getKey().toQuery()).ids(), c.getKey().toString());
+      assertEquals(c.getValue().size(), catalog.count(P, c.getKey().toPredicate()), c.getKey().toString());
+    }
+    // the page: limit and offset
+    TagFilter paged = TagFilter.builder().tags("env").limit(2).offset(1).build();
+    Page page = catalog.query(P, paged.toQuery());
+    assertEquals(List.of("t2", "t3"), page.ids());
+    assertEquals(4, page.total());
+    // a count ignores the limit and the offset
+    TagFilter count = TagFilter.builder().tags("env").action(TagFilter.Action.COUNT).limit(1).offset(3).build();
+    assertEquals(4, catalog.count(P, count.toPredicate()));
+  }
+
+  @Test
+  void tagFilterValuesAndRefusals() {
+    assertEquals(TagFilter.builder().tags("env", "prod").build(), TagFilter.builder().tags(" env ", " prod ").build());
+    assertEquals(TagFilter.builder().tags("env", "prod").build(), TagFilter.builder().tags("env", "prod", "prod").build());
+    assertEquals(List.of("prod"), TagFilter.builder().tags("env", "prod", " prod").build().tags().get("env"));
+    TagFilter ab = TagFilter.builder().tags("a").tags("b", "1").notTagsAny("c").notTagsAny("d").build();
+    TagFilter ba = TagFilter.builder().notTagsAny("d").tags("b", "1").notTagsAny("c").tags("a").build();
+    assertEquals(ab, ba);
+    assertEquals(ab.hashCode(), ba.hashCode());
+    assertEquals(ab.toPredicate(), ba.toPredicate());
+    TagFilter defaults = TagFilter.builder().build();
+    assertEquals(TagFilter.Action.FILTER, defaults.action());
+    assertEquals(1000, defaults.limit());
+    assertEquals(0, defaults.offset());
+    assertEquals(Predicates.all(), defaults.toPredicate());
+    assertEquals(Query.all(), defaults.toQuery());
+
+    assertEquals(TagFilter.Action.FILTER, TagFilter.Action.parse("filter"));
+    assertEquals(TagFilter.Action.COUNT, TagFilter.Action.parse("count"));
+    assertEquals("count", TagFilter.Action.COUNT.apiName());
+    refused("action", () -> TagFilter.Action.parse("FILTER"));
+    refused("action", () -> TagFilter.Action.parse("list"));
+    refused("action", () -> TagFilter.Action.parse(""));
+
+    String[] ten = IntStream.range(0, 10).mapToObj(i -> "v" + i).toArray(String[]::new);
+    String[] eleven = IntStream.range(0, 11).mapToObj(i -> "v" + i).toArray(String[]::new);
+    TagFilter.builder().tags("env", ten);
+    refused("tags", () -> TagFilter.builder().tags("env", eleven));
+    refused("tags_any", () -> TagFilter.builder().tagsAny("env", eleven));
+    refused("not_tags", () -> TagFilter.builder().notTags("env", eleven));
+    refused("not_tags_any", () -> TagFilter.builder().notTagsAny("env", List.of(eleven)));
+    refused("tags", () -> TagFilter.builder().tags("env").tags("env", "prod"));
+    refused("tags", () -> TagFilter.builder().tags("env").tags(" env"));
+    refused("tags_any", () -> TagFilter.builder().tagsAny("env").tagsAny("env"));
+    refused("not_tags", () -> TagFilter.builder().notTags("env").notTags("env"));
+    refused("not_tags_any", () -> TagFilter.builder().notTagsAny("env").notTagsAny("env"));
+    TagFilter.builder().tags("env").tagsAny("env").notTags("env").notTagsAny("env");   // once a group
+    TagFilter.Builder tenKeys = TagFilter.builder();
+    for (int i = 0; i < TagFilter.MAX_KEYS; i++) {
+      tenKeys.tagsAny("k" + i);
+    }
+    refused("tags_any", () -> tenKeys.tagsAny("k10"));
+    refused("tag key", () -> TagFilter.builder().tags("bad key"));
+    refused("tag value", () -> TagFilter.builder().tags("env", "bad value"));
+    refused("matches", () -> TagFilter.builder().matches("name", "x"));
+    refused("matches", () -> TagFilter.builder().matches("resource_name", " "));
+    refused("matches", () -> TagFilter.builder().matches("resource_name", "a".repeat(256)));
+    TagFilter.builder().matches("resource_name", "𐐀".repeat(255));
+    refused("matches", () -> TagFilter.builder().matches("resource_name", "a").matches("resource_name", "b"));
+    refused("limit", () -> TagFilter.builder().limit(0));
+    refused("limit", () -> TagFilter.builder().limit(1001));
+    refused("offset", () -> TagFilter.builder().offset(-1));
+    assertThrows(IllegalStateException.class, () -> TagFilter.builder().limit(5).limit(6));
+    assertThrows(IllegalStateException.class, () -> TagFilter.builder().offset(5).offset(6));
+    assertThrows(IllegalStateException.class,
+        () -> TagFilter.builder().action(TagFilter.Action.COUNT).action(TagFilter.Action.COUNT));
+  }
+
+  @Test
+  void tagFilterValuesRepeatedForAKeyCountOnceTowardsTheLimit() {
+    // "a value repeated for one key counts once": ten distinct values and a repeat are ten values
+    String[] tenAndARepeat = IntStream.range(0, 11).mapToObj(i -> "v" + Math.min(i, 9)).toArray(String[]::new);
+    assertEquals(10, TagFilter.builder().tags("env", tenAndARepeat).build().tags().get("env").size());
+  }
+
+  //@@PART4@@
 }
