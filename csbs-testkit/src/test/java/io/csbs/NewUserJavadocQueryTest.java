@@ -1373,5 +1373,347 @@ class NewUserJavadocQueryTest {
     assertEquals(10, TagFilter.builder().tags("env", tenAndARepeat).build().tags().get("env").size());
   }
 
-  //@@PART4@@
+  // ---------------------------------------------------------------- catalog: exceptions
+
+  @Test
+  void exceptionExamplesMessagesAndAccessors() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    BackupNotFoundException missing = assertThrows(BackupNotFoundException.class,
+        () -> catalog.get("project-1", "no-such-id"));
+    assertEquals("backup no-such-id not found in project project-1", missing.getMessage());
+    assertEquals("project-1", missing.projectId());
+    assertEquals("no-such-id", missing.backupId());
+    assertEquals(io.csbs.ErrorCode.BACKUP_NOT_FOUND, missing.code());
+    assertTrue(missing instanceof java.util.NoSuchElementException);
+
+    Backup backup = available("b-1", "n", WEB, NOW);
+    catalog.add(backup);
+    DuplicateBackupException again = assertThrows(DuplicateBackupException.class, () -> catalog.add(backup));
+    assertEquals("backup b-1 already exists in project project-1", again.getMessage());
+    assertEquals("project-1", again.projectId());
+    assertEquals("b-1", again.backupId());
+    assertFalse(again.inBatch());
+    assertEquals(io.csbs.ErrorCode.DUPLICATE_BACKUP, again.code());
+    Backup other = available("b-2", "n", WEB, NOW);
+    DuplicateBackupException batch = assertThrows(DuplicateBackupException.class,
+        () -> catalog.addAll(List.of(other, other)));
+    assertEquals("backup b-2 repeats in the batch for project project-1", batch.getMessage());
+    assertTrue(batch.inBatch());
+    assertEquals(Optional.empty(), catalog.find(P, "b-2"));
+    // another project may use the same id; a backup of another project is "not found"
+    catalog.add(backup.toBuilder().projectId("project-2").build());
+    BackupNotFoundException hidden = assertThrows(BackupNotFoundException.class, () -> catalog.get("project-3", "b-1"));
+    assertEquals("backup b-1 not found in project project-3", hidden.getMessage());
+    assertThrows(BackupNotFoundException.class, () -> catalog.apply("project-3", "b-1", 1, Transition.delete()));
+    assertThrows(BackupNotFoundException.class, () -> catalog.remove("project-3", "b-1", 1));
+
+    catalog.apply(P, "b-1", 1, Transition.restore());
+    VersionConflictException stale = assertThrows(VersionConflictException.class,
+        () -> catalog.apply("project-1", "b-1", 1, Transition.delete()));
+    assertEquals("b-1", stale.backupId());
+    assertEquals(1, stale.expectedVersion());
+    assertEquals(2, stale.currentVersion());
+    assertEquals(io.csbs.ErrorCode.VERSION_CONFLICT, stale.code());
+    assertTrue(stale.getMessage().contains("b-1"), stale.getMessage());
+    assertEquals(2, catalog.get(P, "b-1").version());
+    assertEquals(BackupStatus.RESTORING, catalog.get(P, "b-1").status());
+    VersionConflictException ahead = assertThrows(VersionConflictException.class,
+        () -> catalog.remove(P, "b-1", 3));
+    assertEquals(3, ahead.expectedVersion());
+    assertEquals(2, ahead.currentVersion());
+    // the exceptions' own constructors
+    assertEquals("backup x repeats in the batch for project p", new DuplicateBackupException("p", "x", true).getMessage());
+    assertEquals("backup x already exists in project p", new DuplicateBackupException("p", "x").getMessage());
+    assertEquals(7, new VersionConflictException("x", 3, 7).currentVersion());
+  }
+
+  // ---------------------------------------------------------------- catalog: sequence, changes, subscriptions
+
+  @Test
+  void sequenceExampleAsWritten() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    Backup backup = available("s-1", "n", WEB, NOW.minusSeconds(10));
+    Backup second = available("s-2", "n", WEB, NOW.minusSeconds(9));
+    Backup third = available("s-3", "n", WEB, NOW.minusSeconds(8));
+    assertEquals(0, catalog.sequence("project-1"));
+    catalog.add(backup);
+    catalog.addAll(List.of(second, third));
+    catalog.apply("project-1", backup.id(), 1, Transition.restore());
+    assertEquals(4, catalog.sequence("project-1"));
+    assertEquals(0, catalog.sequence("project-2"));
+    refused("project id", () -> catalog.sequence(" "));
+    // refusals, quotas and reads do not count
+    assertThrows(DuplicateBackupException.class, () -> catalog.add(backup));
+    catalog.setQuota(P, Quota.NONE);
+    catalog.query(P, Query.all());
+    assertEquals(4, catalog.sequence(P));
+    assertEquals(4, catalog.read(P, ProjectView::sequence));
+  }
+
+  @Test
+  void subscribersGetChangesWithTheDocumentedContents() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Change> changes = new ArrayList<>();
+    Subscription subscription = catalog.subscribe(changes::add);
+    Backup b1 = available("c-1", "n", WEB, NOW.minusSeconds(10));
+    catalog.add(b1);
+    clock.advance(Duration.ofSeconds(1));
+    Backup restoring = catalog.apply(P, "c-1", 1, Transition.restore()).orElseThrow();
+    catalog.add(available("c-9", "n", WEB, NOW).toBuilder().projectId("project-2").build());
+    Backup tagged = catalog.updateTags(P, "c-1", 2, TagUpdate.create(Tag.of("env", "prod")));
+    Backup same = catalog.updateTags(P, "c-1", 3, TagUpdate.create(Tag.of("env", "prod")));   // no change
+    assertEquals(tagged, same);
+    catalog.remove(P, "c-1", 3);
+
+    assertEquals(5, changes.size(), changes.toString());
+    Change added = changes.get(0);
+    assertEquals(new Change(1, P, "c-1", Optional.empty(), Optional.of(b1), Optional.empty()), added);
+    assertTrue(added.isAdded());
+    assertFalse(added.isRemoved());
+    Change restore = changes.get(1);
+    assertEquals(2, restore.sequence());
+    assertEquals(Optional.of(b1), restore.before());
+    assertEquals(Optional.of(restoring), restore.after());
+    assertEquals(Optional.of(Transition.restore()), restore.transition());
+    assertEquals("#2 project-1/c-1: restore, v1 -> v2", restore.toString());
+    Change other = changes.get(2);
+    assertEquals(1, other.sequence());
+    assertEquals("project-2", other.projectId());
+    Change tags = changes.get(3);
+    assertEquals(3, tags.sequence());
+    assertEquals(Optional.of(restoring), tags.before());
+    assertEquals(Optional.of(tagged), tags.after());
+    assertEquals(Optional.empty(), tags.transition());
+    Change removed = changes.get(4);
+    assertEquals(4, removed.sequence());
+    assertTrue(removed.isRemoved());
+    assertEquals(Optional.of(tagged), removed.before());
+    assertEquals(Optional.empty(), removed.transition());
+    assertEquals(4, catalog.sequence(P));
+
+    subscription.cancel();
+    catalog.add(available("c-2", "n", WEB, NOW));
+    assertEquals(5, changes.size());
+    assertEquals(5, catalog.sequence(P));
+  }
+
+  @Test
+  void aCompletedDeletionIsARemovalWithItsTransition() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<Change> changes = new ArrayList<>();
+    catalog.subscribe(changes::add);
+    catalog.add(available("d-1", "n", WEB, NOW.minusSeconds(5)));
+    catalog.apply(P, "d-1", 1, Transition.delete());
+    Optional<Backup> gone = catalog.apply(P, "d-1", 2, Transition.complete());
+    assertEquals(Optional.empty(), gone);
+    Change last = changes.get(changes.size() - 1);
+    assertTrue(last.isRemoved());
+    assertEquals(Optional.of(Transition.complete()), last.transition());
+    assertEquals(3, last.sequence());
+    assertEquals(Optional.empty(), catalog.find(P, "d-1"));
+  }
+
+  @Test
+  void changeConstructorChecks() {
+    Backup b = available("x", "n", WEB, NOW);
+    assertThrows(IllegalArgumentException.class, () -> new Change(0, P, "x", Optional.empty(), Optional.of(b), Optional.empty()));
+    assertThrows(IllegalArgumentException.class, () -> new Change(1, P, "x", Optional.empty(), Optional.empty(), Optional.empty()));
+    assertThrows(IllegalArgumentException.class, () -> new Change(1, "project-2", "x", Optional.empty(), Optional.of(b), Optional.empty()));
+    assertThrows(IllegalArgumentException.class, () -> new Change(1, P, "y", Optional.of(b), Optional.empty(), Optional.empty()));
+    Change removal = new Change(7, P, "x", Optional.of(b), Optional.empty(), Optional.empty());
+    assertTrue(removal.isRemoved());
+    assertFalse(removal.isAdded());
+  }
+
+  // ---------------------------------------------------------------- catalog: replay, load, snapshots
+
+  @Test
+  void replayAndLoadExamplesAsWritten() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog primary = Catalogs.indexed(clock);
+    BackupCatalog replica = Catalogs.indexed(clock);
+    List<Change> changes = new ArrayList<>();
+    primary.subscribe(changes::add);
+    primary.subscribe(replica::replay);
+    Backup backup = available("r-1", "n", WEB, NOW.minusSeconds(3));
+    primary.add(backup);
+    assertEquals(primary.find("project-1", backup.id()), replica.find("project-1", backup.id()));
+    assertFalse(replica.replay(changes.get(0)));
+    primary.apply(P, "r-1", 1, Transition.restore());
+    assertEquals(primary.get(P, "r-1"), replica.get(P, "r-1"));
+    assertEquals(2, replica.sequence(P));
+
+    // load: a snapshot at change 1042, then the feed continues
+    BackupCatalog loaded = Catalogs.indexed(clock);
+    Backup one = available("l-1", "n", WEB, NOW.minusSeconds(9)).toBuilder().version(5).build();
+    Backup two = available("l-2", "n", DB, NOW.minusSeconds(8));
+    Backup three = available("l-3", "n", DB, NOW.minusSeconds(7), Tag.of("env", "prod"));
+    ProjectSnapshot snapshot = new ProjectSnapshot("project-1", 1042, Quota.of(500, 10_240), List.of(one, two, three));
+    loaded.load(snapshot);
+    assertEquals(1042, loaded.sequence("project-1"));
+    assertEquals(5, loaded.get(P, "l-1").version());
+    assertEquals(Quota.of(500, 10_240), loaded.quotaUsage(P).quota());
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("prod"))), loaded.tagCatalogue(P));
+    Backup oneRestoring = io.csbs.lifecycle.Lifecycle.restore(one, NOW);
+    Change change1042 = new Change(1042, P, "l-1", Optional.of(one), Optional.of(oneRestoring), Optional.of(Transition.restore()));
+    Change change1043 = new Change(1043, P, "l-1", Optional.of(one), Optional.of(oneRestoring), Optional.of(Transition.restore()));
+    assertFalse(loaded.replay(change1042));
+    assertEquals(5, loaded.get(P, "l-1").version());
+    assertTrue(loaded.replay(change1043));
+    assertEquals(oneRestoring, loaded.get(P, "l-1"));
+    assertEquals(1043, loaded.sequence(P));
+    IllegalStateException gap = assertThrows(IllegalStateException.class, () -> loaded.replay(
+        new Change(1045, P, "l-2", Optional.of(two), Optional.empty(), Optional.empty())));
+    assertTrue(gap.getMessage().contains("project-1") && gap.getMessage().contains("1043")
+        && gap.getMessage().contains("1045"), gap.getMessage());
+    assertThrows(IllegalStateException.class, () -> loaded.load(snapshot));
+    // checked in order: sequence, existence, version
+    assertThrows(BackupNotFoundException.class, () -> loaded.replay(
+        new Change(1044, P, "nope", Optional.of(two.toBuilder().id("nope").build()), Optional.empty(), Optional.empty())));
+    assertThrows(DuplicateBackupException.class, () -> loaded.replay(
+        new Change(1044, P, "l-2", Optional.empty(), Optional.of(two), Optional.empty())));
+    VersionConflictException version = assertThrows(VersionConflictException.class, () -> loaded.replay(
+        new Change(1044, P, "l-2", Optional.of(two.toBuilder().version(4).build()), Optional.empty(), Optional.empty())));
+    assertEquals(4, version.expectedVersion());
+    assertEquals(1, version.currentVersion());
+    assertEquals(1043, loaded.sequence(P));
+  }
+
+  @Test
+  void projectSnapshotChecksAndCopies() {
+    Backup a = available("a", "n", WEB, NOW);
+    List<Backup> list = new ArrayList<>(List.of(a));
+    ProjectSnapshot snapshot = new ProjectSnapshot(P, 0, Quota.NONE, list);
+    list.add(available("b", "n", WEB, NOW));
+    assertEquals(List.of(a), snapshot.backups());
+    assertThrows(UnsupportedOperationException.class, () -> snapshot.backups().add(a));
+    refused("project id", () -> new ProjectSnapshot(" ", 0, Quota.NONE, List.of()));
+    refused("project id", () -> new ProjectSnapshot("", 0, Quota.NONE, List.of()));
+    refused("sequence", () -> new ProjectSnapshot(P, -1, Quota.NONE, List.of()));
+    refused("backups", () -> new ProjectSnapshot("project-2", 1, Quota.NONE, List.of(a)));
+    DuplicateBackupException dup = assertThrows(DuplicateBackupException.class,
+        () -> new ProjectSnapshot(P, 1, Quota.NONE, List.of(a, a.toBuilder().name("other").build())));
+    assertEquals("a", dup.backupId());
+    assertEquals(P, dup.projectId());
+    ProjectSnapshot three = new ProjectSnapshot("project-1", 1042, Quota.of(500, 10_240),
+        List.of(a, available("b", "n", WEB, NOW), available("c", "n", WEB, NOW)));
+    assertTrue(three.toString().startsWith("ProjectSnapshot{project-1 at change 1042, 3 backups, Quota[maxBackups=500"),
+        three.toString());
+  }
+
+  // ---------------------------------------------------------------- catalog: read and ProjectView
+
+  @Test
+  void projectViewExamplesAndConsistency() {
+    Fixture f = new Fixture();
+    BackupCatalog catalog = f.catalog;
+    long[] check = catalog.read("project-1", view -> new long[] {
+        view.usage(UsageQuery.firstServers(20)).sizeMb(),
+        view.query(Query.builder().limit(1000).build()).backups().stream().mapToLong(Backup::sizeMb).sum()});
+    assertEquals(check[0], check[1]);
+    assertEquals(f.backups.stream().mapToLong(Backup::sizeMb).sum(), check[0]);
+
+    Query query = ConsoleSearch.empty().withStatus(BackupStatus.AVAILABLE).toQuery(catalog.tagCatalogue(P), 20);
+    List<Object> console = catalog.read("project-1", view -> List.of(
+        view.query(query), view.tagCatalogue(), view.usage(UsageQuery.firstServers(20))));
+    assertEquals(catalog.query(P, query), console.get(0));
+    assertEquals(catalog.tagCatalogue(P), console.get(1));
+    assertEquals(catalog.usage(P, UsageQuery.firstServers(20)), console.get(2));
+
+    ProjectView[] escaped = new ProjectView[1];
+    catalog.read(P, view -> {
+      escaped[0] = view;
+      assertEquals(P, view.projectId());
+      assertEquals(catalog.sequence(P), view.sequence());
+      assertEquals(catalog.find(P, "b-03"), view.find("b-03"));
+      assertEquals(Optional.empty(), view.find("nope"));
+      long all = view.count(Predicates.all());
+      long byState = 0;
+      for (BackupStatus s : BackupStatus.values()) {
+        byState += view.count(Predicates.status(s));
+      }
+      assertEquals(all, byState);
+      assertEquals(catalog.quotaUsage(P), view.quotaUsage());
+      assertEquals(catalog.count(P, Predicates.stalled()), view.count(Predicates.stalled()));
+      // reading the same project through the catalog is allowed; changing or reading another is refused
+      assertEquals(catalog.query(P, Query.all()), view.query(Query.all()));
+      assertThrows(IllegalStateException.class, () -> catalog.add(available("new", "n", WEB, NOW)));
+      assertThrows(IllegalStateException.class, () -> catalog.apply(P, "b-01", 1, Transition.delete()));
+      assertThrows(IllegalStateException.class, () -> catalog.query("project-2", Query.all()));
+      return null;
+    });
+    assertThrows(IllegalStateException.class, () -> escaped[0].query(Query.all()));
+    assertThrows(IllegalStateException.class, () -> escaped[0].count(Predicates.all()));
+    assertEquals(Optional.empty(), catalog.find(P, "new"));
+    assertEquals(1, catalog.get(P, "b-01").version());
+    refused("project id", () -> catalog.read(" ", view -> null));
+  }
+
+  @Test
+  void aViewReadsOneNowForRelativeWindows() {
+    Fixture f = new Fixture();
+    long[] counts = f.catalog.read(P, view -> {
+      long before = view.count(Predicates.createdWithinLast(Duration.ofDays(7)));
+      f.clock.advance(Duration.ofDays(2));
+      long after = view.count(Predicates.createdWithinLast(Duration.ofDays(7)));
+      return new long[] {before, after};
+    });
+    assertEquals(counts[0], counts[1]);
+    assertEquals(f.backups.stream().filter(b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(7)))).count(), counts[0]);
+    // outside the read the catalog reads its clock again
+    assertEquals(f.backups.stream().filter(b -> !b.createdAt().isBefore(NOW.minus(Duration.ofDays(5)))).count(),
+        f.catalog.count(P, Predicates.createdWithinLast(Duration.ofDays(7))));
+  }
+
+  // ---------------------------------------------------------------- catalog: the rest
+
+  @Test
+  void catalogsBuilderAndTheInterfacesExample() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog strict = Catalogs.builder()
+        .clock(clock)
+        .stallRule(StallRule.ofThreshold(Duration.ofMinutes(10)))
+        .build();
+    assertThrows(IllegalStateException.class, () -> Catalogs.builder().clock(clock).clock(clock));
+    assertThrows(IllegalStateException.class,
+        () -> Catalogs.builder().stallRule(StallRule.DEFAULT).stallRule(StallRule.DEFAULT));
+    assertThrows(NullPointerException.class, () -> Catalogs.builder().clock(null));
+    Backup backup = available("i-1", "n", WEB, NOW.minusSeconds(60));
+    strict.add(backup);
+    Backup restoring = strict.apply("project-1", backup.id(), backup.version(), Transition.restore()).orElseThrow();
+    Page page = strict.query("project-1", Query.builder().where(Predicates.status(BackupStatus.RESTORING)).limit(20).build());
+    assertEquals(List.of(restoring), page.backups());
+    assertEquals(NOW, restoring.updatedAt());
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(0, strict.count(P, Predicates.stalled()));
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(1, strict.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void updateTagsExampleAsWritten() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("b-1", "n", WEB, NOW.minusSeconds(60)).toBuilder().version(3).build());
+    List<Change> changes = new ArrayList<>();
+    catalog.subscribe(changes::add);
+    Backup tagged = catalog.updateTags("project-1", "b-1", 3, TagUpdate.create(Tag.of("env", "prod")));
+    assertEquals(4, tagged.version());
+    assertEquals(NOW, tagged.updatedAt());
+    assertEquals(List.of(Tag.of("env", "prod")), tagged.tags());
+    assertEquals(List.of("b-1"), catalog.query(P, Query.where(Predicates.tag("env", "prod"))).ids());
+    assertTrue(catalog.tagCatalogue(P).contains("env", "prod"));
+    long sequence = catalog.sequence(P);
+    Backup unchanged = catalog.updateTags(P, "b-1", 4, TagUpdate.create(Tag.of("env", "prod")));
+    assertEquals(tagged, unchanged);
+    assertEquals(sequence, catalog.sequence(P));
+    assertEquals(1, changes.size());
+    assertThrows(VersionConflictException.class, () -> catalog.updateTags(P, "b-1", 3, TagUpdate.create(Tag.of("a", "b"))));
+    assertThrows(BackupNotFoundException.class, () -> catalog.updateTags(P, "b-2", 1, TagUpdate.create(Tag.of("a", "b"))));
+    // more than 10 tags: refused naming tags, the backup stays as it was
+    List<Tag> eleven = IntStream.range(0, 11).mapToObj(i -> Tag.of("k" + i, "v")).collect(Collectors.toList());
+    refused("tags", () -> catalog.updateTags(P, "b-1", 4, TagUpdate.create(eleven)));
+    assertEquals(tagged, catalog.get(P, "b-1"));
+  }
 }
