@@ -1845,4 +1845,240 @@ class NewUserJavadocQueryTest {
     catalog.load(new ProjectSnapshot("project-fresh", 0, Quota.of(1, 1), List.of()));
     assertEquals(Quota.of(1, 1), catalog.quotaUsage("project-fresh").quota());
   }
+
+  // ---------------------------------------------------------------- a differential run on hand-made data
+
+  private static final List<String> NAMES = List.of("autobk_a1", "AUTOBK_A2", "manualbk", "İSTANBUL", "straße",
+      "STRAẞE", "ΟΔΟΣ", "𐐀𐐁x", "tie", "Tie", "é", "E", "ǅemal", "a_b-c", "ﬃx", "z".repeat(255), "𐐨".repeat(100));
+  private static final List<Server> SERVERS = List.of(WEB, DB,
+      Server.builder().id("srv-vol").name("Straße-VOL").availabilityZone("eu-de-03").resourceType("OS::Cinder::Volume").build(),
+      Server.of("srv-Σ", "ΣΩ-𐐨db", "eu-de-02"));
+  private static final List<String> TAG_KEYS = List.of("env", "app", "team", "Ключ");
+  private static final List<String> TAG_VALUES = List.of("prod", "dev", "prod-eu", "test", "qa-test", "Ω", "");
+
+  private static Instant pick(java.util.Random r, List<Instant> times) {
+    return times.get(r.nextInt(times.size()));
+  }
+
+  private static List<Instant> times() {
+    return List.of(Instant.MIN, Instant.parse("0001-01-01T00:00:00Z"), NOW.minus(Duration.ofDays(30)),
+        NOW.minus(Duration.ofDays(8)), NOW.minus(Duration.ofDays(7)).minusNanos(1), NOW.minus(Duration.ofDays(7)),
+        NOW.minus(Duration.ofDays(1)), NOW.minus(Duration.ofMinutes(30)).minusNanos(1), NOW.minus(Duration.ofMinutes(30)),
+        NOW.minusNanos(1), NOW);
+  }
+
+  private static Backup randomBackup(java.util.Random r, String id, String project) {
+    Instant created = pick(r, times());
+    Server server = SERVERS.get(r.nextInt(SERVERS.size()));
+    BackupStatus status = BackupStatus.values()[r.nextInt(5)];
+    Backup.Builder b = Backup.builder().id(id).name(NAMES.get(r.nextInt(NAMES.size()))).projectId(project)
+        .server(server).sizeMb(r.nextInt(1000)).createdAt(created).status(status)
+        .type(r.nextBoolean() ? BackupType.COMMON : BackupType.ENHANCED);
+    if (r.nextBoolean()) {
+      b.trigger(BackupTrigger.AUTOMATIC);
+      if (r.nextBoolean()) {
+        b.policyId(r.nextBoolean() ? "pol-a" : "pol-b");
+      }
+    }
+    if (status.isIntermediate()) {
+      Instant changed = pick(r, times());
+      b.progress(Progress.of(r.nextInt(100), changed.isBefore(created) ? created : changed));
+    } else if (status == BackupStatus.ERROR) {
+      b.failure(Failure.of(JobType.BACKUP, "failed", created));
+    }
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (int i = r.nextInt(4); i > 0; i--) {
+      tags.put(TAG_KEYS.get(r.nextInt(TAG_KEYS.size())), TAG_VALUES.get(r.nextInt(TAG_VALUES.size())));
+    }
+    tags.forEach((k, v) -> b.addTags(Tag.of(k, v)));
+    return b.build();
+  }
+
+  /** A criterion and what its javadoc says it matches, judged at NOW with the default 30 minutes. */
+  private record Criterion(BackupPredicate predicate, Predicate<Backup> meaning) {}
+
+  private static String randomCase(java.util.Random r, String s) {
+    int choice = r.nextInt(3);
+    return choice == 0 ? s : choice == 1 ? s.toUpperCase(Locale.ROOT) : s.toLowerCase(Locale.ROOT);
+  }
+
+  private static String substring(java.util.Random r, String s) {
+    int[] cps = s.codePoints().toArray();
+    int from = r.nextInt(cps.length);
+    int to = from + 1 + r.nextInt(Math.min(4, cps.length - from));
+    return new String(cps, from, to - from);
+  }
+
+  private static Criterion randomCriterion(java.util.Random r, List<Backup> backups, int depth) {
+    int kind = r.nextInt(depth >= 2 ? 13 : 16);
+    Backup some = backups.get(r.nextInt(backups.size()));
+    switch (kind) {
+      case 0: {
+        EnumSet<BackupStatus> set = EnumSet.noneOf(BackupStatus.class);
+        do {
+          set.add(BackupStatus.values()[r.nextInt(5)]);
+        } while (r.nextInt(3) == 0);
+        return new Criterion(Predicates.status(set), b -> set.contains(b.status()));
+      }
+      case 1: {
+        Instant a = pick(r, times());
+        Instant c = pick(r, times());
+        Instant lo = a.isBefore(c) ? a : c;
+        Instant hi = a.isBefore(c) ? c : a;
+        boolean loIn = r.nextBoolean();
+        boolean hiIn = lo.equals(hi) || r.nextBoolean();
+        loIn = lo.equals(hi) || loIn;
+        Instant from = r.nextInt(4) == 0 ? null : lo;
+        Instant to = r.nextInt(4) == 0 ? null : hi;
+        boolean fi = loIn;
+        boolean ti = hiIn;
+        return new Criterion(Predicates.createdIn(TimeRange.of(from, fi, to, ti)), b ->
+            (from == null || (fi ? !b.createdAt().isBefore(from) : b.createdAt().isAfter(from)))
+                && (to == null || (ti ? !b.createdAt().isAfter(to) : b.createdAt().isBefore(to))));
+      }
+      case 2: {
+        Duration w = List.of(Duration.ofNanos(1), Duration.ofMinutes(30), Duration.ofDays(1), Duration.ofDays(7),
+            Duration.ofDays(30), Predicates.MAX_WINDOW).get(r.nextInt(6));
+        return new Criterion(Predicates.createdWithinLast(w),
+            b -> !b.createdAt().isBefore(NOW.minus(w)) && !b.createdAt().isAfter(NOW));
+      }
+      case 3: {
+        String k = randomCase(r, substring(r, some.name()));
+        return new Criterion(Predicates.nameContains(k), b -> lowerContains(b.name(), k));
+      }
+      case 4: {
+        String k = randomCase(r, substring(r, some.server().name()));
+        return new Criterion(Predicates.serverNameContains(k), b -> lowerContains(b.server().name(), k));
+      }
+      case 5: {
+        String id = r.nextBoolean() ? some.id() : some.id().toUpperCase(Locale.ROOT);
+        return new Criterion(Predicates.backupId(id), b -> b.id().equals(id));
+      }
+      case 6: {
+        Attribute a = Attribute.values()[r.nextInt(Attribute.values().length)];
+        String v = a.valueOf(some) != null ? a.valueOf(some) : "pol-a";
+        return new Criterion(Predicates.attribute(a, v), b -> v.equals(a.valueOf(b)));
+      }
+      case 7: {
+        String key = TAG_KEYS.get(r.nextInt(TAG_KEYS.size()));
+        List<String> values = new ArrayList<>();
+        for (int i = r.nextInt(3); i > 0; i--) {
+          String v = TAG_VALUES.get(r.nextInt(TAG_VALUES.size()));
+          values.add(r.nextInt(3) == 0 ? "*" + (v.isEmpty() ? "" : substring(r, v)) : v);
+        }
+        Predicate<Backup> meaning = b -> b.tagValue(key).filter(tv -> values.isEmpty()
+            || values.stream().anyMatch(v -> v.startsWith("*") ? tv.contains(v.substring(1)) : tv.equals(v))).isPresent();
+        return new Criterion(Predicates.tag(key, values), meaning);
+      }
+      case 8: {
+        String key = TAG_KEYS.get(r.nextInt(TAG_KEYS.size()));
+        String value = TAG_VALUES.get(r.nextInt(TAG_VALUES.size()));
+        return new Criterion(Predicates.tag(key, value), b -> b.tagValue(key).equals(Optional.of(value)));
+      }
+      case 9:
+        return new Criterion(Predicates.stalled(), b -> b.status().isIntermediate()
+            && b.progress().orElseThrow().changedAt().isBefore(NOW.minus(Duration.ofMinutes(30))));
+      case 10: {
+        KeywordField field = KeywordField.values()[r.nextInt(4)];
+        switch (field) {
+          case SERVER_ID: return new Criterion(Predicates.keyword(field, some.server().id()),
+              b -> b.server().id().equals(some.server().id()));
+          case BACKUP_ID: return new Criterion(Predicates.keyword(field, some.id()), b -> b.id().equals(some.id()));
+          case SERVER_NAME: {
+            String k = substring(r, some.server().name());
+            return new Criterion(Predicates.keyword(field, k), b -> lowerContains(b.server().name(), k));
+          }
+          default: {
+            String k = substring(r, some.name());
+            return new Criterion(Predicates.keyword(field, k), b -> lowerContains(b.name(), k));
+          }
+        }
+      }
+      case 11:
+        return new Criterion(Predicates.all(), b -> true);
+      case 12:
+        return new Criterion(Predicates.tagKey(TAG_KEYS.get(0)), b -> b.tagValue(TAG_KEYS.get(0)).isPresent());
+      case 13: {
+        Criterion c = randomCriterion(r, backups, depth + 1);
+        return new Criterion(Predicates.not(c.predicate()), c.meaning().negate());
+      }
+      default: {
+        List<Criterion> parts = new ArrayList<>();
+        for (int i = 2 + r.nextInt(2); i > 0; i--) {
+          parts.add(randomCriterion(r, backups, depth + 1));
+        }
+        List<BackupPredicate> ps = parts.stream().map(Criterion::predicate).collect(Collectors.toList());
+        if (kind == 14) {
+          return new Criterion(Predicates.and(ps), b -> parts.stream().allMatch(c -> c.meaning().test(b)));
+        }
+        return new Criterion(Predicates.or(ps), b -> parts.stream().anyMatch(c -> c.meaning().test(b)));
+      }
+    }
+  }
+
+  @Test
+  void randomSearchesOverHandMadeValuesAnswerAsTheDocumentedMeaning() {
+    List<String> sorts = List.of("created_at:desc", "created_at:asc", "updated_at:desc", "name:asc", "name:desc",
+        "status:asc,created_at:asc", "id:asc", "status:desc,name:asc,created_at:desc");
+    for (long seed = 1; seed <= 40; seed++) {
+      java.util.Random r = new java.util.Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      List<Backup> batch = new ArrayList<>();
+      int n = 10 + r.nextInt(60);
+      for (int i = 0; i < n; i++) {
+        batch.add(randomBackup(r, String.format("d-%03d", i), P));
+      }
+      if (r.nextBoolean()) {
+        catalog.addAll(batch);
+      } else {
+        batch.forEach(catalog::add);
+      }
+      for (int i = 0; i < 5; i++) {
+        catalog.add(randomBackup(r, String.format("d-%03d", i), "project-2"));
+      }
+      // some changes through the catalog: tags, removals (the clock stays at NOW)
+      for (int i = 0; i < n / 4; i++) {
+        Backup b = batch.get(r.nextInt(batch.size()));
+        Optional<Backup> current = catalog.find(P, b.id());
+        if (current.isEmpty()) {
+          continue;
+        }
+        if (r.nextInt(3) == 0) {
+          catalog.remove(P, b.id(), current.get().version());
+        } else if (!current.get().createdAt().isAfter(NOW) && !current.get().updatedAt().isAfter(NOW)) {
+          catalog.updateTags(P, b.id(), current.get().version(), r.nextBoolean()
+              ? TagUpdate.create(Tag.of(TAG_KEYS.get(r.nextInt(4)), TAG_VALUES.get(r.nextInt(TAG_VALUES.size()))))
+              : TagUpdate.delete(TagUpdate.Match.key(TAG_KEYS.get(r.nextInt(4)))));
+        }
+      }
+      List<Backup> current = batch.stream().map(b -> catalog.find(P, b.id())).flatMap(Optional::stream)
+          .collect(Collectors.toList());
+      for (int q = 0; q < 40; q++) {
+        Criterion c = randomCriterion(r, current, 0);
+        Sort sort = Sort.parse(sorts.get(r.nextInt(sorts.size())));
+        List<String> expected = current.stream().filter(c.meaning()).sorted(documentedOrder(sort.keys()))
+            .map(Backup::id).collect(Collectors.toList());
+        String what = "seed " + seed + ": " + c.predicate() + " sorted " + sort;
+        assertEquals(expected.size(), catalog.count(P, c.predicate()), what);
+        int limit = 1 + r.nextInt(7);
+        List<String> walked = new ArrayList<>();
+        Query query = Query.builder().where(c.predicate()).sort(sort).limit(limit).build();
+        for (int guard = 0; guard < 100; guard++) {
+          Page page = catalog.query(P, query);
+          assertEquals(expected.size(), page.total(), what);
+          walked.addAll(page.ids());
+          if (page.nextMarker().isEmpty()) {
+            break;
+          }
+          query = query.after(page.nextMarker().get());
+        }
+        assertEquals(expected, walked, what);
+        int offset = r.nextInt(expected.size() + 2);
+        assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(expected.size(), offset + limit)),
+            catalog.query(P, Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build()).ids(),
+            what + " offset " + offset);
+      }
+    }
+  }
 }
