@@ -2081,4 +2081,48 @@ class NewUserJavadocQueryTest {
       }
     }
   }
+
+  @Test
+  void randomAllProjectsPagesOrderTiesByProjectId() {
+    List<String> sorts = List.of("created_at:desc", "created_at:asc", "name:asc", "status:desc,name:asc", "id:desc");
+    for (long seed = 100; seed < 115; seed++) {
+      java.util.Random r = new java.util.Random(seed);
+      BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+      List<Backup> all = new ArrayList<>();
+      for (String project : List.of("project-b", "project-a", "project-c")) {
+        for (int i = 0; i < 5 + r.nextInt(15); i++) {
+          Backup b = randomBackup(r, String.format("d-%03d", r.nextInt(12) * 10 + i), project);
+          if (all.stream().noneMatch(x -> x.projectId().equals(project) && x.id().equals(b.id()))) {
+            catalog.add(b);
+            all.add(b);
+          }
+        }
+      }
+      for (int q = 0; q < 15; q++) {
+        Criterion c = randomCriterion(r, all, 0);
+        Sort sort = Sort.parse(sorts.get(r.nextInt(sorts.size())));
+        List<String> expected = all.stream().filter(c.meaning())
+            .sorted(documentedOrder(sort.keys()).thenComparing(Backup::projectId))
+            .map(b -> b.projectId() + "/" + b.id()).collect(Collectors.toList());
+        String what = "seed " + seed + ": " + c.predicate() + " sorted " + sort;
+        assertEquals(expected.size(), catalog.countAllProjects(c.predicate()), what);
+        int limit = 1 + r.nextInt(9);
+        List<String> walked = new ArrayList<>();
+        for (int offset = 0; offset < expected.size() + limit; offset += limit) {
+          Page page = catalog.queryAllProjects(Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build());
+          assertEquals(expected.size(), page.total(), what);
+          page.backups().forEach(b -> walked.add(b.projectId() + "/" + b.id()));
+        }
+        assertEquals(expected, walked, what);
+      }
+    }
+  }
+
+  @Test
+  void encodedSeparatorsAreValuesNotSeparators() {
+    assertEquals(Predicates.nameContains("a&b=c"), ListQueryString.parse("name=a%26b%3Dc").predicate());
+    assertEquals(Predicates.nameContains("a=b"), ListQueryString.parse("name=a=b").predicate());
+    refused("na me", () -> ListQueryString.parse("na+me=x"));
+    assertEquals(Predicates.backupId("b 1"), ListQueryString.parse("checkpoint_id=b+1").predicate());
+  }
 }
