@@ -2125,4 +2125,66 @@ class NewUserJavadocQueryTest {
     refused("na me", () -> ListQueryString.parse("na+me=x"));
     assertEquals(Predicates.backupId("b 1"), ListQueryString.parse("checkpoint_id=b+1").predicate());
   }
+
+  @Test
+  void insideReadEveryChangeAndEveryReadOfAnotherProjectIsRefused() {
+    Fixture f = new Fixture();
+    BackupCatalog catalog = f.catalog;
+    catalog.add(available("other", "n", WEB, NOW).toBuilder().projectId("project-2").build());
+    Backup b01 = catalog.get(P, "b-01");
+    Map<String, org.junit.jupiter.api.function.Executable> refusedInside = new LinkedHashMap<>();
+    refusedInside.put("add", () -> catalog.add(available("new", "n", WEB, NOW)));
+    refusedInside.put("addAll", () -> catalog.addAll(List.of(available("new", "n", WEB, NOW))));
+    refusedInside.put("apply", () -> catalog.apply(P, "b-01", 1, Transition.restore()));
+    refusedInside.put("updateTags", () -> catalog.updateTags(P, "b-01", 1, TagUpdate.create(Tag.of("x", "y"))));
+    refusedInside.put("remove", () -> catalog.remove(P, "b-01", 1));
+    refusedInside.put("setQuota", () -> catalog.setQuota(P, Quota.of(100, 100)));
+    refusedInside.put("replay", () -> catalog.replay(new Change(catalog.sequence(P) + 1, P, "b-01", Optional.of(b01),
+        Optional.empty(), Optional.empty())));
+    refusedInside.put("load", () -> catalog.load(new ProjectSnapshot("project-new", 0, Quota.NONE, List.of())));
+    refusedInside.put("add to another project", () -> catalog.add(available("n2", "n", WEB, NOW).toBuilder()
+        .projectId("project-2").build()));
+    refusedInside.put("query another", () -> catalog.query("project-2", Query.all()));
+    refusedInside.put("count another", () -> catalog.count("project-2", Predicates.all()));
+    refusedInside.put("find another", () -> catalog.find("project-2", "other"));
+    refusedInside.put("tagCatalogue another", () -> catalog.tagCatalogue("project-2"));
+    refusedInside.put("usage another", () -> catalog.usage("project-2", UsageQuery.firstServers(10)));
+    refusedInside.put("quotaUsage another", () -> catalog.quotaUsage("project-2"));
+    refusedInside.put("read another", () -> catalog.read("project-2", v -> v.count(Predicates.all())));
+    List<String> notRefused = new ArrayList<>();
+    catalog.read(P, view -> {
+      for (Map.Entry<String, org.junit.jupiter.api.function.Executable> e : refusedInside.entrySet()) {
+        try {
+          e.getValue().execute();
+          notRefused.add(e.getKey());
+        } catch (IllegalStateException expected) {
+          // refused
+        } catch (Throwable t) {
+          notRefused.add(e.getKey() + " threw " + t);
+        }
+      }
+      return null;
+    });
+    assertEquals(List.of(), notRefused);
+    assertEquals(b01, catalog.get(P, "b-01"));
+    assertEquals(Optional.empty(), catalog.find(P, "new"));
+    assertEquals(Quota.NONE, catalog.quotaUsage(P).quota());
+  }
+
+  @Test
+  void aChangeMadeInsideADeliveryComesAfterTheChangeReachedEverySubscriber() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<String> log = new ArrayList<>();
+    catalog.subscribe(change -> {
+      log.add("A#" + change.sequence());
+      if (change.sequence() == 1) {
+        catalog.add(available("second", "n", WEB, NOW));
+        log.add("A's add returned");
+      }
+    });
+    catalog.subscribe(change -> log.add("B#" + change.sequence()));
+    catalog.add(available("first", "n", WEB, NOW));
+    assertEquals(List.of("A#1", "A's add returned", "B#1", "A#2", "B#2"), log);
+    assertEquals(2, catalog.sequence(P));
+  }
 }
