@@ -1868,7 +1868,10 @@ class NewUserJavadocQueryTest {
   }
 
   private static Backup randomBackup(java.util.Random r, String id, String project) {
-    Instant created = pick(r, times());
+    return randomBackup(r, id, project, pick(r, times()));
+  }
+
+  private static Backup randomBackup(java.util.Random r, String id, String project, Instant created) {
     Server server = SERVERS.get(r.nextInt(SERVERS.size()));
     BackupStatus status = BackupStatus.values()[r.nextInt(5)];
     Backup.Builder b = Backup.builder().id(id).name(NAMES.get(r.nextInt(NAMES.size()))).projectId(project)
@@ -2186,5 +2189,66 @@ class NewUserJavadocQueryTest {
     catalog.add(available("first", "n", WEB, NOW));
     assertEquals(List.of("A#1", "A's add returned", "B#1", "A#2", "B#2"), log);
     assertEquals(2, catalog.sequence(P));
+  }
+
+  @Test
+  void aLargeProjectOfTrickyValuesAddedOutOfOrderAnswersAsTheDocumentedMeaning() {
+    java.util.Random r = new java.util.Random(2026);
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> ordered = new ArrayList<>();
+    for (int i = 0; i < 12_000; i++) {
+      // most in creation order from long ago, some at the shared boundary instants
+      Instant created = r.nextInt(10) == 0 ? pick(r, times()) : NOW.minus(Duration.ofMinutes(15_000 - i));
+      Backup b = randomBackup(r, "L-" + i, P, created);
+      String name = b.name();
+      name = name.length() > 200 ? name : name + (r.nextBoolean() ? "" : "_" + Integer.toHexString(r.nextInt(4096)));
+      ordered.add(b.toBuilder().name(name).build());
+    }
+    catalog.addAll(ordered.subList(0, 8_000));
+    List<Backup> late = new ArrayList<>(ordered.subList(8_000, 12_000));
+    java.util.Collections.shuffle(late, r);
+    late.forEach(catalog::add);
+    for (int i = 0; i < 800; i++) {
+      Backup b = ordered.get(r.nextInt(ordered.size()));
+      Optional<Backup> now = catalog.find(P, b.id());
+      if (now.isPresent()) {
+        if (r.nextInt(4) == 0) {
+          catalog.remove(P, b.id(), now.get().version());
+        } else {
+          catalog.updateTags(P, b.id(), now.get().version(),
+              TagUpdate.create(Tag.of(TAG_KEYS.get(r.nextInt(4)), TAG_VALUES.get(r.nextInt(TAG_VALUES.size())))));
+        }
+      }
+    }
+    List<Backup> current = ordered.stream().map(b -> catalog.find(P, b.id())).flatMap(Optional::stream)
+        .collect(Collectors.toList());
+    List<String> sorts = List.of("created_at:desc", "created_at:asc", "name:asc", "status:asc,created_at:desc",
+        "updated_at:desc");
+    for (int q = 0; q < 40; q++) {
+      Criterion c = randomCriterion(r, current, 0);
+      Sort sort = Sort.parse(sorts.get(r.nextInt(sorts.size())));
+      List<String> expected = current.stream().filter(c.meaning()).sorted(documentedOrder(sort.keys()))
+          .map(Backup::id).collect(Collectors.toList());
+      String what = "query " + q + ": " + c.predicate() + " sorted " + sort;
+      assertEquals(expected.size(), catalog.count(P, c.predicate()), what);
+      int limit = 1 + r.nextInt(40);
+      Query query = Query.builder().where(c.predicate()).sort(sort).limit(limit).build();
+      List<String> walked = new ArrayList<>();
+      for (int pages = 0; pages < 4; pages++) {
+        Page page = catalog.query(P, query);
+        assertEquals(expected.size(), page.total(), what);
+        walked.addAll(page.ids());
+        if (page.nextMarker().isEmpty()) {
+          break;
+        }
+        query = query.after(page.nextMarker().get());
+      }
+      assertEquals(expected.subList(0, walked.size()), walked, what);
+      int offset = r.nextInt(expected.size() + 2);
+      assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(expected.size(), offset + limit)),
+          catalog.query(P, Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build()).ids(),
+          what + " offset " + offset);
+    }
   }
 }
