@@ -2251,4 +2251,60 @@ class NewUserJavadocQueryTest {
           what + " offset " + offset);
     }
   }
+
+  @Test
+  void valuesHandedOutCannotBeChanged() {
+    Fixture f = new Fixture();
+    List<String> mutable = new ArrayList<>();
+    TagCatalogue tags = f.catalog.tagCatalogue(P);
+    tryMutate(mutable, "tagCatalogue.keys", () -> tags.keys().remove("env"));
+    tryMutate(mutable, "tagCatalogue.values", () -> tags.values("env").clear());
+    tryMutate(mutable, "tagCatalogue.asMap", () -> tags.asMap().clear());
+    tryMutate(mutable, "tagCatalogue.asMap.values", () -> tags.asMap().get("env").add("zzz"));
+    TagFilter filter = TagFilter.builder().tags("env", "prod").tagsAny("app").build();
+    tryMutate(mutable, "tagFilter.tags", () -> filter.tags().put("x", List.of()));
+    tryMutate(mutable, "tagFilter.tags.values", () -> filter.tags().get("env").add("dev"));
+    tryMutate(mutable, "tagFilter.matches", () -> filter.matches().put("resource_name", "x"));
+    tryMutate(mutable, "consoleSearch.statuses", () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR).statuses().add(BackupStatus.AVAILABLE));
+    tryMutate(mutable, "sort.keys", () -> Sort.DEFAULT.keys().clear());
+    assertEquals(List.of(), mutable);
+  }
+
+  private static void tryMutate(List<String> mutable, String what, Runnable r) {
+    try {
+      r.run();
+      mutable.add(what);
+    } catch (UnsupportedOperationException expected) {
+      // immutable
+    }
+  }
+
+  @Test
+  @Disabled("DOC: TimeRange's class javadoc says 'A range is never empty by construction: an inverted range is "
+      + "refused', but of(t, false, t + 1 ns, false) and before(Instant.MIN) are built and contain no instant "
+      + "(nanosecond instants); of() only refuses from after to, or equal with an exclusive bound")
+  void aRangeThatHoldsNoInstantIsRefusedAsTheClassSays() {
+    refused("time range", () -> TimeRange.of(NOW, false, NOW.plusNanos(1), false));
+    refused("time range", () -> TimeRange.before(Instant.MIN));
+  }
+
+  @Test
+  void rangesThatHoldNoInstantAreBuiltAndMatchNothing() {
+    TimeRange open = TimeRange.of(NOW, false, NOW.plusNanos(1), false);
+    assertFalse(open.contains(NOW) || open.contains(NOW.plusNanos(1)));
+    TimeRange beforeMin = TimeRange.before(Instant.MIN);
+    assertFalse(beforeMin.contains(Instant.MIN));
+    TimeRange afterMax = TimeRange.of(Instant.MAX, false, null, true);
+    assertFalse(afterMax.contains(Instant.MAX));
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(available("min", "n", WEB, Instant.MIN));
+    catalog.add(available("now", "n", WEB, NOW));
+    catalog.add(available("next", "n", WEB, NOW.plusNanos(1)));
+    for (TimeRange empty : List.of(open, beforeMin, afterMax)) {
+      assertEquals(0, catalog.count(P, Predicates.createdIn(empty)), empty.toString());
+      assertEquals(List.of(), catalog.query(P, ConsoleSearch.empty().withTimeRange(empty).toQuery(TagCatalogue.empty(), 10)).ids());
+    }
+    assertEquals(List.of("min"), catalog.query(P, Query.where(Predicates.createdIn(TimeRange.until(Instant.MIN)))).ids());
+  }
+
 }
