@@ -2307,4 +2307,55 @@ class NewUserJavadocQueryTest {
     assertEquals(List.of("min"), catalog.query(P, Query.where(Predicates.createdIn(TimeRange.until(Instant.MIN)))).ids());
   }
 
+
+  @Test
+  void listQueryStringNamesTheParameterForEveryCriterionsRefusal() {
+    refused("name", () -> ListQueryString.parse("name=\uD801"));
+    refused("resource_name", () -> ListQueryString.parse("resource_name=" + "a".repeat(256)));
+    refused("resource_name", () -> ListQueryString.parse("resource_name=x\uDC00"));
+    for (String p : List.of("az", "resource_type", "policy_id", "resource_id", "checkpoint_id")) {
+      refused(p, () -> ListQueryString.parse(p + "=" + "a".repeat(300)));
+      refused(p, () -> ListQueryString.parse(p + "="));
+    }
+    refused("name", () -> ListQueryString.parse(Map.of("name", List.of("a".repeat(256)))));
+  }
+
+  @Test
+  void anEmptyTagValueIsAValueLikeAnyOther() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(available("e-1", "n", WEB, NOW.minusSeconds(1), Tag.of("env", "")));
+    catalog.add(available("e-2", "n", WEB, NOW.minusSeconds(2), Tag.of("env", "prod")));
+    catalog.add(available("e-3", "n", WEB, NOW.minusSeconds(3)));
+    TagCatalogue tags = catalog.tagCatalogue(P);
+    assertEquals(List.of("", "prod"), new ArrayList<>(tags.values("env")));
+    assertTrue(tags.contains("env", ""));
+    assertEquals(List.of("e-1"), catalog.query(P, ConsoleSearch.empty().withTag("env", "").toQuery(tags, 10)).ids());
+    assertEquals(List.of("e-1"), catalog.query(P, ConsoleSearch.empty().withTag("env", "  ").toQuery(tags, 10)).ids());
+    assertEquals(List.of("e-1"), catalog.query(P, Query.where(Predicates.tag("env", ""))).ids());
+    assertEquals(List.of("e-1"), catalog.query(P, Query.where(Predicates.tag("env", List.of("")))).ids());
+    assertEquals(List.of("e-1"), catalog.query(P, TagFilter.builder().tags("env", "").build().toQuery()).ids());
+    assertEquals(List.of("e-1", "e-2"), catalog.query(P, TagFilter.builder().tags("env").build().toQuery()).ids());
+    assertEquals(List.of("e-2", "e-3"), catalog.query(P, TagFilter.builder().notTags("env", "").build().toQuery()).ids());
+  }
+
+  @Test
+  void aBatchOverSeveralProjectsIsNumberedPerProjectInTheOrderGiven() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    List<Change> changes = new ArrayList<>();
+    catalog.subscribe(changes::add);
+    Backup x = available("x", "n", WEB, NOW).toBuilder().projectId("project-2").build();
+    Backup a = available("a", "n", WEB, NOW);
+    Backup b = available("b", "n", WEB, NOW);
+    Backup y = available("y", "n", WEB, NOW).toBuilder().projectId("project-2").build();
+    catalog.addAll(List.of(x, b, a, y));
+    Map<String, List<String>> byProject = new TreeMap<>();
+    for (Change c : changes) {
+      assertTrue(c.isAdded());
+      assertEquals(c.backupId(), c.after().orElseThrow().id());
+      byProject.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.sequence() + ":" + c.backupId());
+    }
+    assertEquals(Map.of("project-1", List.of("1:b", "2:a"), "project-2", List.of("1:x", "2:y")), byProject);
+    assertEquals(2, catalog.sequence("project-1"));
+    assertEquals(2, catalog.sequence("project-2"));
+  }
 }
