@@ -2358,4 +2358,40 @@ class NewUserJavadocQueryTest {
     assertEquals(2, catalog.sequence("project-1"));
     assertEquals(2, catalog.sequence("project-2"));
   }
+
+  @Test
+  void aMarkerMovedToTheFrontOrRemoved() {
+    Fixture f = new Fixture();
+    Query byUpdate = Query.builder().sort(Sort.parse("updated_at:desc")).limit(4).build();
+    Page first = f.catalog.query(P, byUpdate);
+    String marker = first.nextMarker().orElseThrow();
+    f.clock.advance(Duration.ofMinutes(5));
+    Backup m = f.catalog.get(P, marker);
+    f.catalog.updateTags(P, marker, m.version(), TagUpdate.create(Tag.of("moved", "yes")));   // newest update now
+    List<Backup> current = f.backups.stream().map(b -> f.catalog.get(P, b.id())).collect(Collectors.toList());
+    List<String> order = current.stream().sorted(documentedOrder(byUpdate.sort().keys())).map(Backup::id)
+        .collect(Collectors.toList());
+    assertEquals(marker, order.get(0));
+    assertEquals(order.subList(1, 5), f.ids(byUpdate.after(marker)));
+
+    f.catalog.remove(P, marker, f.catalog.get(P, marker).version());
+    refused("marker", () -> f.catalog.query(P, byUpdate.after(marker)));
+  }
+
+  @Test
+  void predicatesOfTheFormsRebuildEqualThroughTheVisitor() {
+    TagCatalogue existing = TagCatalogue.of(Map.of("env", List.of("prod", "dev"), "app", List.of("shop")));
+    List<BackupPredicate> trees = List.of(
+        ConsoleSearch.empty().withStatus(BackupStatus.AVAILABLE, BackupStatus.ERROR).withLastDays(7)
+            .withKeyword(KeywordField.SERVER_NAME, "Web").withTag("env", "prod").withTag("app", "shop").toPredicate(existing),
+        ConsoleSearch.empty().withTimeRange(TimeRange.of(NOW, false, null, true)).withKeyword(KeywordField.BACKUP_ID, "B-1")
+            .toPredicate(existing),
+        TagFilter.builder().tags("env", "prod", "*ev").tagsAny("app").tagsAny("team", "x").notTags("a").notTags("b", "*")
+            .notTagsAny("c", "1", "2").notTagsAny("d").matches("resource_name", "ÀUTO").build().toPredicate(),
+        ListQueryString.parse("status=waiting_delete&name=Auto&resource_id=s&resource_name=W&checkpoint_id=c"
+            + "&start_time=2017-04-18T01:21:52.7&end_time=2018-01-01T00:00:00&az=z&resource_type=t&policy_id=p").predicate());
+    for (BackupPredicate p : trees) {
+      assertEquals(p, p.accept(new Rebuild()), p.toString());
+    }
+  }
 }
