@@ -2419,4 +2419,38 @@ class NewUserJavadocQueryTest {
     refused("backup id", () -> Predicates.backupId(""));
   }
 
+
+  @Test
+  void aMissingBoundIsInclusiveWhateverFlagWasGiven() {
+    TimeRange none = TimeRange.of(null, false, null, false);
+    assertTrue(none.startInclusive());
+    assertTrue(none.endInclusive());
+    assertEquals(TimeRange.all(), none);
+    assertEquals(TimeRange.all().hashCode(), none.hashCode());
+    assertEquals(Predicates.all(), Predicates.createdIn(none));
+    assertEquals(ConsoleSearch.empty(), ConsoleSearch.empty().withTimeRange(none));
+    TimeRange upTo = TimeRange.of(null, false, NOW, true);
+    assertTrue(upTo.startInclusive());
+    assertEquals(TimeRange.until(NOW), upTo);
+    TimeRange from = TimeRange.of(NOW, true, null, false);
+    assertTrue(from.endInclusive());
+    assertEquals(TimeRange.from(NOW), from);
+  }
+
+  @Test
+  @Disabled("DOC: Predicates.createdWithinLast, ConsoleSearch.withLastDays and withCreatedWithinLast document a refusal "
+      + "only 'unless window is positive', but a window beyond Predicates.MAX_WINDOW (36,500 days) is refused as "
+      + "well; only the constant's own javadoc says it is the longest")
+  void aPositiveWindowBeyondMaxWindowIsAcceptedAsTheMethodsSay() {
+    Predicates.createdWithinLast(Predicates.MAX_WINDOW.plusDays(1));
+    ConsoleSearch.empty().withLastDays(36_501);
+  }
+
+  @Test
+  void aWindowBeyondMaxWindowIsRefusedNamingTimeWindow() {
+    refused("time window", () -> Predicates.createdWithinLast(Predicates.MAX_WINDOW.plusDays(1)));
+    refused("time window", () -> ConsoleSearch.empty().withLastDays(36_501));
+    refused("time window", () -> ConsoleSearch.empty().withLastDays(Integer.MAX_VALUE));
+    assertEquals(Optional.of(Duration.ofDays(36_500)), ConsoleSearch.empty().withLastDays(36_500).createdWithinLast());
+  }
 }
