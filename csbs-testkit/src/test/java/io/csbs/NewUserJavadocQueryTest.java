@@ -2453,4 +2453,20 @@ class NewUserJavadocQueryTest {
     refused("time window", () -> ConsoleSearch.empty().withLastDays(Integer.MAX_VALUE));
     assertEquals(Optional.of(Duration.ofDays(36_500)), ConsoleSearch.empty().withLastDays(36_500).createdWithinLast());
   }
+
+  @Test
+  void aViewJudgesStalledJobsAtItsOneNow() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(base("j-1", "n", WEB, NOW.minusSeconds(60)).status(BackupStatus.CREATING)
+        .progress(Progress.of(40, NOW.minus(Duration.ofMinutes(29)))).build());
+    long[] seen = catalog.read(P, view -> {
+      long before = view.count(Predicates.stalled());
+      clock.advance(Duration.ofMinutes(5));   // the job would be stalled now
+      return new long[] {before, view.count(Predicates.stalled()), view.query(Query.where(Predicates.stalled())).total()};
+    });
+    assertEquals(List.of(0L, 0L, 0L), Arrays.stream(seen).boxed().collect(Collectors.toList()));
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+    assertEquals(List.of("j-1"), catalog.query(P, Query.where(Predicates.stalled())).ids());
+  }
 }
