@@ -160,7 +160,8 @@ public final class ConsoleSearch {
    *
    * @param days how many days back from now; positive
    * @return the new search; this one is not changed
-   * @throws InvalidValueException naming {@code time window} unless {@code days} is positive
+   * @throws InvalidValueException naming {@code time window} unless {@code days} is 1 to 36,500
+   *     ({@link Predicates#MAX_WINDOW})
    */
   public ConsoleSearch withLastDays(int days) {
     return withCreatedWithinLast(Duration.ofDays(days));
@@ -172,7 +173,8 @@ public final class ConsoleSearch {
    *
    * @param window how far back from now; positive
    * @return the new search; this one is not changed
-   * @throws InvalidValueException naming {@code time window} unless {@code window} is positive
+   * @throws InvalidValueException naming {@code time window} unless {@code window} is positive and
+   *     at most {@link Predicates#MAX_WINDOW}
    */
   public ConsoleSearch withCreatedWithinLast(Duration window) {
     Predicates.createdWithinLast(window); // validates

@@ -69,7 +69,10 @@ import java.util.function.Consumer;
  * parameter accepts; for an unknown parameter, the names of the parameters above.
  */
 public final class ListQueryString {
-  /** The parameters the list API accepts, in the order a query's criteria are combined. */
+  /**
+   * The parameters the list API accepts, in the order of the table above (the criteria they give
+   * are combined into one AND, whose operands {@link Predicates#and} puts in its own canonical order).
+   */
   public static final List<String> PARAMETERS = List.of(
       "status", "name", "resource_id", "resource_name", "checkpoint_id", "start_time", "end_time",
       "az", "resource_type", "policy_id", "sort", "limit", "marker", "offset");

@@ -122,7 +122,8 @@ public final class Predicates {
    *
    * @param window how far back from now; positive
    * @return the predicate
-   * @throws InvalidValueException naming {@code time window} unless it is positive
+   * @throws InvalidValueException naming {@code time window} unless it is positive and at most
+   *     {@link #MAX_WINDOW}
    */
   public static BackupPredicate createdWithinLast(Duration window) {
     requireNonNull(window, "window");
@@ -144,7 +145,7 @@ public final class Predicates {
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
-    checkKeyword(text); // before the switch, so that every field names "keyword" (server id would name itself)
+    checkKeyword(text); // before the switch, so that every field names "keyword" (server id and backup id would name themselves)
     switch (field) {
       case SERVER_NAME:
         return serverNameContains(text);
@@ -183,9 +184,11 @@ public final class Predicates {
    * {@return a predicate of the backup with id {@code id}}
    *
    * @param id the backup id, compared exactly
+   * @throws InvalidValueException naming {@code backup id} if {@code id} is blank or longer than 255
+   *     characters (code points)
    */
   public static BackupPredicate backupId(String id) {
-    return new BackupIdIs(checkKeyword(id));
+    return new BackupIdIs(checkText("backup id", requireNonNull(id, "id")));
   }
 
   /**
@@ -254,10 +257,7 @@ public final class Predicates {
    */
   public static BackupPredicate attribute(Attribute attribute, String value) {
     requireNonNull(attribute, "attribute");
-    requireNonNull(value, "value");
-    if (value.isBlank() || tooLong(value)) {
-      throw new InvalidValueException(attribute.toString(), value, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
-    }
+    checkText(attribute.toString(), requireNonNull(value, "value"));
     if (attribute == Attribute.BACKUP_TYPE) {
       checkConstant(attribute, value, BackupType.values());
     } else if (attribute == Attribute.TRIGGER) {
@@ -436,9 +436,13 @@ public final class Predicates {
   }
 
   private static String checkKeyword(String text) {
-    requireNonNull(text, "keyword");
+    return checkText("keyword", requireNonNull(text, "keyword"));
+  }
+
+  /** The rule of every text a search compares: not blank, at most 255 letters. */
+  private static String checkText(String field, String text) {
     if (text.isBlank() || tooLong(text)) {
-      throw new InvalidValueException("keyword", text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
+      throw new InvalidValueException(field, text, "must be non-blank and at most " + MAX_KEYWORD_LENGTH + " characters");
     }
     return text;
   }

@@ -91,7 +91,8 @@ public final class Sort {
    *
    * @param text the API's {@code sort} parameter
    * @return the sort
-   * @throws InvalidValueException naming {@code sort} with the fields and directions it accepts
+   * @throws InvalidValueException naming {@code sort}: with the fields and directions it accepts if a
+   *     key is malformed or empty, or the field that repeats if one does
    */
   public static Sort parse(String text) {
     requireNonNull(text, "sort");

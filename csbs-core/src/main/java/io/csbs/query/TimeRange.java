@@ -10,7 +10,9 @@ import java.util.Optional;
 
 /**
  * A range of instants, each bound optional and either inclusive or exclusive; the time segment of a
- * search. A range is never empty by construction: an inverted range is refused.
+ * search. A start after the end is refused, and so are equal bounds with one of them exclusive;
+ * a range may still hold no instant (two instants a nanosecond apart, both exclusive; {@code
+ * before(Instant.MIN)}), and a search over it matches nothing.
  *
  * <pre>{@code
  * TimeRange.between(start, end);   // start <= t <= end
