@@ -22,7 +22,9 @@ import java.util.Optional;
  *
  * <p>Every read and write names a project; nothing of another project is ever returned, counted or
  * hinted at (a backup of another project is "not found"). The all-projects view exists only as the
- * separate {@link #queryAllProjects} and {@link #countAllProjects}.
+ * separate {@link #queryAllProjects} and {@link #countAllProjects}. Every method that names a project
+ * refuses a blank project id with an {@link InvalidValueException} naming {@code project id}, before
+ * anything else.
  *
  * <p>Implementations are safe for concurrent readers and writers: a query sees one consistent state,
  * never half of a change; each change is atomic and names the version it is based on, so that no

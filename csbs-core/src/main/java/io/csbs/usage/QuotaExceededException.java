@@ -5,7 +5,8 @@ import io.csbs.ErrorCode;
 
 /**
  * Thrown when, with the new backups, a project would be beyond one of its quotas; nothing was
- * added. A project already beyond a quota that was lowered takes no new backup at all, not even one
+ * added. The {@code backups} quota is checked first: when both would be exceeded, it is the one
+ * named. A project already beyond a quota that was lowered takes no new backup at all, not even one
  * of 0 MB, while a project exactly at its capacity still takes a backup of 0 MB. The message names
  * the project, which quota ({@code backups} or {@code backup_capacity}, as the API names them), its
  * limit (a number of backups, or whole GB as the quota was set), the project's use and what was
