@@ -894,7 +894,7 @@ class NewUserJavadocTestkitTest {
   /** "sizes spread log-normally around 40 GB; tags ... set per server ... from none to ten"; Zipf servers. */
   @Test
   void sizesTagsAndServerPopularityFollowTheDocumentedShape() {
-    List<Backup> backups = BackupGenerator.builder().seed(2024).servers(1000).build().backups(20_000);
+    List<Backup> backups = BackupGenerator.builder().seed(2024).servers(1000).build().backups(10_000);
     List<Long> sizes = backups.stream().map(Backup::sizeMb).sorted().collect(Collectors.toList());
     long median = sizes.get(sizes.size() / 2);
     assertTrue(median > 35_000 && median < 48_000, "median " + median);
@@ -1217,7 +1217,7 @@ class NewUserJavadocTestkitTest {
   @Test
   void halfOfTheLimitsAreBrokenByTheSmallestMargin() {
     int edge = 0;
-    int runs = 300;
+    int runs = 200;
     for (long seed = 0; seed < runs; seed++) {
       InvalidInputs.Case limit = InvalidInputs.withSeed(seed).listQueryStrings().stream()
           .filter(c -> c.description().equals("limit above 1000")).findFirst().orElseThrow();
@@ -1374,5 +1374,323 @@ class NewUserJavadocTestkitTest {
     loaded.load(new ProjectSnapshot(P, 2, Quota.NONE, List.of(restoring)));
     assertEquals(2, loaded.sequence(P));
     assertThrows(IllegalStateException.class, () -> loaded.load(new ProjectSnapshot(P, 0, Quota.NONE, List.of())));
+  }
+
+  /** "Criteria are trees ... over every kind of leaf", with existing and made-up values. */
+  @Test
+  void criteriaUseEveryKindOfLeafWithExistingAndOtherValues() {
+    List<Backup> backups = BackupGenerator.builder().seed(21).servers(30).build().backups(200);
+    Set<String> ids = backups.stream().map(Backup::id).collect(Collectors.toSet());
+    Set<String> names = backups.stream().map(Backup::name).collect(Collectors.toSet());
+    QueryGenerator generator = QueryGenerator.create(21, backups);
+    Map<String, Integer> kinds = new HashMap<>();
+    int[] seen = new int[5]; // existing id, other id, '*' pattern, key only, range open on one side
+    Set<io.csbs.query.Attribute> attributes = new HashSet<>();
+    for (int i = 0; i < 3000; i++) {
+      collectLeaves(generator.nextPredicate(), (method, args) -> {
+        kinds.merge(method, 1, Integer::sum);
+        switch (method) {
+          case "backupId":
+            seen[ids.contains((String) args[0]) ? 0 : 1]++;
+            break;
+          case "tag": {
+            @SuppressWarnings("unchecked")
+            List<String> values = (List<String>) args[1];
+            seen[2] += values.stream().anyMatch(v -> v.startsWith("*")) ? 1 : 0;
+            seen[3] += values.isEmpty() ? 1 : 0;
+            break;
+          }
+          case "createdIn": {
+            io.csbs.query.TimeRange range = (io.csbs.query.TimeRange) args[0];
+            seen[4] += range.start().isEmpty() != range.end().isEmpty() ? 1 : 0;
+            break;
+          }
+          case "attribute":
+            attributes.add((io.csbs.query.Attribute) args[0]);
+            break;
+          default:
+            break;
+        }
+      });
+    }
+    assertTrue(kinds.keySet().containsAll(Set.of("status", "createdIn", "createdWithinLast", "nameContains",
+        "serverNameContains", "backupId", "attribute", "tag", "stalled")), kinds.toString());
+    assertEquals(Set.of(io.csbs.query.Attribute.values()), attributes);
+    for (int k = 0; k < 5; k++) {
+      assertTrue(seen[k] > 0, "kind " + k + " never drawn: " + java.util.Arrays.toString(seen));
+    }
+  }
+
+  private static void collectLeaves(BackupPredicate predicate, java.util.function.BiConsumer<String, Object[]> leaf) {
+    @SuppressWarnings("unchecked")
+    PredicateVisitor<Void>[] self = new PredicateVisitor[1];
+    self[0] = (PredicateVisitor<Void>) Proxy.newProxyInstance(PredicateVisitor.class.getClassLoader(),
+        new Class<?>[] {PredicateVisitor.class}, (proxy, method, args) -> {
+          switch (method.getName()) {
+            case "and":
+            case "or":
+              for (Object p : (List<?>) args[0]) {
+                ((BackupPredicate) p).accept(self[0]);
+              }
+              return null;
+            case "not":
+              ((BackupPredicate) args[0]).accept(self[0]);
+              return null;
+            case "hashCode":
+              return 0;
+            case "equals":
+              return proxy == args[0];
+            case "toString":
+              return "leaves";
+            default:
+              leaf.accept(method.getName(), args == null ? new Object[0] : args);
+              return null;
+          }
+        });
+    predicate.accept(self[0]);
+  }
+
+  /** "two runners with one seed, started alike on two catalogs, make identical changes": the reference and the indexed catalog. */
+  @Test
+  void oneSeedOnTheReferenceAndOnTheIndexedCatalogMakesIdenticalChanges() {
+    List<List<Change>> runs = new ArrayList<>();
+    List<List<String>> states = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      FakeClock clock = FakeClock.create();
+      BackupCatalog catalog = run == 0 ? ReferenceCatalog.create(clock) : Catalogs.indexed(clock);
+      List<Change> changes = new ArrayList<>();
+      catalog.subscribe(changes::add);
+      catalog.add(available("old", clock.instant().minus(Duration.ofDays(3))));
+      SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 1234);
+      List<SimulatedJob> started = new ArrayList<>();
+      started.add(jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(13)).reportingEvery(Duration.ofSeconds(47))));
+      started.add(jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(10)).reportingEvery(Duration.ofMinutes(3)).stallingAt(50)));
+      started.add(jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(7)).failingAt(33, "snapshot of volume timed out")));
+      started.add(jobs.startRestore(P, "old", JobPlan.taking(Duration.ofMinutes(4))));
+      jobs.advance(Duration.ofMinutes(5));
+      // a coarse plan resumed: next report when its next interval of work ends (6 min of work: 1 minute later)
+      jobs.advance(Duration.ofMinutes(30));
+      jobs.resume(started.get(1));
+      jobs.advance(Duration.ofMinutes(1));
+      assertEquals(60, started.get(1).lastReportedPercent());
+      jobs.advance(Duration.ofMinutes(4).minusNanos(1));
+      assertEquals(SimulatedJob.State.RUNNING, started.get(1).state());
+      jobs.advance(Duration.ofNanos(1));
+      assertEquals(SimulatedJob.State.SUCCEEDED, started.get(1).state());
+      runs.add(changes);
+      states.add(started.stream().map(SimulatedJob::toString).collect(Collectors.toList()));
+    }
+    assertEquals(runs.get(0), runs.get(1));
+    assertEquals(states.get(0), states.get(1));
+    assertTrue(runs.get(0).size() > 20, runs.get(0).size() + " changes");
+  }
+
+  // =============================================================== BackupCatalogContract
+
+  /** A user's own catalog: a thin wrapper delegating to the library's indexed catalog. */
+  static class DelegatingCatalog implements BackupCatalog {
+    final BackupCatalog inner;
+
+    DelegatingCatalog(BackupCatalog inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void add(Backup backup) {
+      inner.add(backup);
+    }
+
+    @Override
+    public void addAll(Collection<Backup> backups) {
+      inner.addAll(backups);
+    }
+
+    @Override
+    public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+      return inner.apply(projectId, backupId, expectedVersion, transition);
+    }
+
+    @Override
+    public Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+      return inner.updateTags(projectId, backupId, expectedVersion, update);
+    }
+
+    @Override
+    public void remove(String projectId, String backupId, long expectedVersion) {
+      inner.remove(projectId, backupId, expectedVersion);
+    }
+
+    @Override
+    public Optional<Backup> find(String projectId, String backupId) {
+      return inner.find(projectId, backupId);
+    }
+
+    @Override
+    public Page query(String projectId, Query query) {
+      return inner.query(projectId, query);
+    }
+
+    @Override
+    public long count(String projectId, BackupPredicate predicate) {
+      return inner.count(projectId, predicate);
+    }
+
+    @Override
+    public TagCatalogue tagCatalogue(String projectId) {
+      return inner.tagCatalogue(projectId);
+    }
+
+    @Override
+    public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+      return inner.read(projectId, reads);
+    }
+
+    @Override
+    public Page queryAllProjects(Query query) {
+      return inner.queryAllProjects(query);
+    }
+
+    @Override
+    public long countAllProjects(BackupPredicate predicate) {
+      return inner.countAllProjects(predicate);
+    }
+
+    @Override
+    public UsageReport usage(String projectId, UsageQuery query) {
+      return inner.usage(projectId, query);
+    }
+
+    @Override
+    public void setQuota(String projectId, Quota quota) {
+      inner.setQuota(projectId, quota);
+    }
+
+    @Override
+    public QuotaUsage quotaUsage(String projectId) {
+      return inner.quotaUsage(projectId);
+    }
+
+    @Override
+    public Subscription subscribe(Consumer<Change> subscriber) {
+      return inner.subscribe(subscriber);
+    }
+
+    @Override
+    public long sequence(String projectId) {
+      return inner.sequence(projectId);
+    }
+
+    @Override
+    public boolean replay(Change change) {
+      return inner.replay(change);
+    }
+
+    @Override
+    public void load(ProjectSnapshot snapshot) {
+      inner.load(snapshot);
+    }
+  }
+
+  /**
+   * The README and the class javadoc: extend the contract and return a new catalog from newCatalog;
+   * here a user's wrapper of the indexed catalog whose stall threshold is 10 minutes, with
+   * stallRule() overridden as "override it if your catalog does not use StallRule.DEFAULT" says.
+   */
+  @Nested
+  class AUsersCatalogWithItsOwnStallRulePassesTheContract extends BackupCatalogContract {
+    @Override
+    protected BackupCatalog newCatalog(FakeClock clock) {
+      return new DelegatingCatalog(Catalogs.builder().clock(clock).stallRule(stallRule()).build());
+    }
+
+    @Override
+    protected StallRule stallRule() {
+      return StallRule.ofThreshold(Duration.ofMinutes(10));
+    }
+  }
+
+  /** The contract fails a catalog that breaks it: it can fail. */
+  @Test
+  void theContractFailsABrokenCatalog() {
+    BackupCatalogContract countsOneTooMany = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return new DelegatingCatalog(Catalogs.indexed(clock)) {
+          @Override
+          public long count(String projectId, BackupPredicate predicate) {
+            return inner.count(projectId, predicate) + 1;
+          }
+        };
+      }
+    };
+    countsOneTooMany.newCatalogOnAFakeClock();
+    assertThrows(AssertionError.class, countsOneTooMany::countEqualsTheTotalOfTheQuery);
+
+    BackupCatalogContract wrongStallRule = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(10))).build();
+      }
+    };
+    wrongStallRule.newCatalogOnAFakeClock();
+    assertThrows(AssertionError.class, wrongStallRule::stalledFollowsTheClock, "stallRule() not overridden");
+
+    BackupCatalogContract leaksTenants = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return new DelegatingCatalog(Catalogs.indexed(clock)) {
+          @Override
+          public long count(String projectId, BackupPredicate predicate) {
+            return inner.countAllProjects(predicate);
+          }
+        };
+      }
+    };
+    leaksTenants.newCatalogOnAFakeClock();
+    assertThrows(AssertionError.class, leaksTenants::anotherProjectsBackupsAreNeverListedCountedOrCatalogued);
+
+    BackupCatalogContract ignoresVersions = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return new DelegatingCatalog(Catalogs.indexed(clock)) {
+          @Override
+          public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
+            return inner.apply(projectId, backupId, inner.get(projectId, backupId).version(), transition);
+          }
+        };
+      }
+    };
+    ignoresVersions.newCatalogOnAFakeClock();
+    assertThrows(Throwable.class, ignoresVersions::refusesAChangeBasedOnAStaleVersionAndKeepsTheBackup);
+  }
+
+  /** The differential property, replayed with one seed, fails a catalog that sorts the wrong way. */
+  @Test
+  void theDifferentialPropertyFailsACatalogThatAnswersDifferentlyAndNamesTheSeed() {
+    BackupCatalogContract reversed = new BackupCatalogContract() {
+      @Override
+      protected BackupCatalog newCatalog(FakeClock clock) {
+        return new DelegatingCatalog(Catalogs.indexed(clock)) {
+          @Override
+          public long count(String projectId, BackupPredicate predicate) {
+            long n = inner.count(projectId, predicate);
+            return n > 3 ? n - 1 : n;
+          }
+        };
+      }
+    };
+    reversed.newCatalogOnAFakeClock();
+    String before = System.getProperty(Seeds.PROPERTY);
+    System.setProperty(Seeds.PROPERTY, "424242");
+    try {
+      AssertionError e = assertThrows(AssertionError.class, reversed::answersEqualThePlainScanOnRandomCatalogs);
+      assertTrue(e.getMessage().contains("-Dcsbs.seed=424242"), e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Seeds.PROPERTY);
+      } else {
+        System.setProperty(Seeds.PROPERTY, before);
+      }
+    }
   }
 }
