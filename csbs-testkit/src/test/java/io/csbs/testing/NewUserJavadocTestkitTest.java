@@ -999,7 +999,7 @@ class NewUserJavadocTestkitTest {
     QueryGenerator queries = QueryGenerator.create(8, BackupGenerator.withSeed(8).backups(200));
     int deepest = 0;
     Set<String> combinators = new HashSet<>();
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 1500; i++) {
       BackupPredicate predicate = queries.nextPredicate();
       int depth = predicate.accept(depthVisitor(combinators));
       assertTrue(depth <= QueryGenerator.MAX_DEPTH, depth + ": " + predicate);
@@ -1085,7 +1085,7 @@ class NewUserJavadocTestkitTest {
     List<Backup> others = BackupGenerator.withSeed(12).backups(100);
     reference.addAll(others);
     catalog.addAll(others);
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 250; i++) {
       Query query = generator.nextQuery();
       assertTrue(query.marker().isEmpty(), query.toString());
       assertEquals(reference.query("project-0", query), catalog.query("project-0", query), query.toString());
@@ -1824,5 +1824,100 @@ class NewUserJavadocTestkitTest {
       assertTrue(sorts.stream().anyMatch(c -> c.input().matches("Sort\\.parse\\(\"[^\"]*:[^\"]*:[^\"]*\"\\)")),
           "too many colons: " + sorts);
     }
+  }
+
+  /** The longest values the rules allow, empty tag values, letters outside the BMP: every criterion is valid, both catalogs agree. */
+  @Test
+  void queriesOverTheLongestAndEmptiestValuesAreValidAndAgree() {
+    Instant now = FakeClock.DEFAULT_START;
+    String longName = "𝒜".repeat(254) + "b";                 // 255 letters, 509 chars
+    String longServerName = "𝒳".repeat(127) + "y";           // 255 chars
+    String longKey = "k".repeat(35) + "é";                     // 36
+    String longValue = "v".repeat(42) + "ß";                   // 43
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Server server = Server.of("s".repeat(63) + (i % 3), i % 2 == 0 ? longServerName : "İ", "eu-de-01");
+      backups.add(Backup.builder()
+          .id(("x".repeat(62) + i).substring(0, Math.min(64, 62 + String.valueOf(i).length())))
+          .name(i % 2 == 0 ? longName : "ǅ" + i)
+          .projectId("project-0")
+          .server(server)
+          .status(BackupStatus.AVAILABLE)
+          .sizeMb(i % 4 == 0 ? Backup.MAX_SIZE_MB : 0)
+          .createdAt(i % 5 == 0 ? now.minusNanos(1) : now.minus(Duration.ofDays(i)))
+          .addTags(Tag.of(longKey, i % 3 == 0 ? "" : longValue), Tag.of("e", i % 2 == 0 ? "" : "𝒜"))
+          .build());
+    }
+    ReferenceCatalog reference = ReferenceCatalog.create(FakeClock.at(now));
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(now));
+    reference.addAll(backups);
+    catalog.addAll(backups);
+    QueryGenerator queries = QueryGenerator.create(-5, backups);
+    for (int i = 0; i < 500; i++) {
+      Query query = queries.nextQuery();
+      assertEquals(reference.query("project-0", query), catalog.query("project-0", query), query.toString());
+    }
+  }
+
+  /**
+   * ReferenceCatalog.usage: "Sums the matching backups of the project by server: largest size first,
+   * then more backups, then server id; a server is named as its newest (created at, then id) counted
+   * backup names it."
+   */
+  @Test
+  void referenceUsageOrdersServersAndNamesThemByTheNewestCountedBackup() {
+    Instant t = Instant.parse("2026-11-24T10:00:00Z");
+    ReferenceCatalog reference = ReferenceCatalog.create(FakeClock.at(t));
+    BiFunctionBackup make = (id, serverId, serverName, sizeMb, createdAt) -> Backup.builder()
+        .id(id).name("bk_" + id).projectId(P).server(Server.of(serverId, serverName, "eu-de-01"))
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(createdAt).build();
+    // s-b: 300 MB in one backup; s-a and s-c: 300 MB in two; s-d: 100 MB
+    List<Backup> six = List.of(
+        make.of("1", "s-b", "bee", 300, t.minusSeconds(50)),
+        make.of("2", "s-c", "cee-old", 150, t.minusSeconds(40)),
+        make.of("3", "s-c", "cee-new", 150, t.minusSeconds(30)),
+        make.of("4", "s-a", "a-z", 100, t.minusSeconds(20)),
+        make.of("5", "s-a", "a-y", 200, t.minusSeconds(20)),   // same time: the greater id names it
+        make.of("6", "s-d", "dee", 100, t.minusSeconds(10)));
+    reference.addAll(six);
+    UsageReport report = reference.usage(P, UsageQuery.firstServers(10));
+    assertEquals(6, report.backups());
+    assertEquals(1000, report.sizeMb());
+    assertEquals(4, report.serverCount());
+    assertEquals(List.of("s-a", "s-c", "s-b", "s-d"),
+        report.servers().stream().map(io.csbs.usage.ServerUsage::serverId).collect(Collectors.toList()));
+    assertEquals(List.of("a-y", "cee-new", "bee", "dee"),
+        report.servers().stream().map(io.csbs.usage.ServerUsage::serverName).collect(Collectors.toList()));
+    // restricted by a predicate, the name comes from the newest COUNTED backup
+    UsageReport old = reference.usage(P, UsageQuery.of(Predicates.not(Predicates.backupId("3")), 0, 10));
+    assertEquals("cee-old", old.servers().stream().filter(u -> u.serverId().equals("s-c")).findFirst().orElseThrow().serverName());
+    assertEquals(List.of("s-a", "s-b", "s-c", "s-d"),   // 300 MB each: more backups first
+        old.servers().stream().map(io.csbs.usage.ServerUsage::serverId).collect(Collectors.toList()));
+    BackupCatalog indexed = Catalogs.indexed(FakeClock.at(t));
+    indexed.addAll(six);
+    assertEquals(report, indexed.usage(P, UsageQuery.firstServers(10)));
+  }
+
+  interface BiFunctionBackup {
+    Backup of(String id, String serverId, String serverName, long sizeMb, Instant createdAt);
+  }
+
+  /** A subscriber that tags a running backup after every transition makes the runner's versions stale: the runner reads again and goes on. */
+  @Test
+  void aSubscriberThatTagsEveryChangeDoesNotStopTheJobs() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.subscribe(change -> change.after().filter(b -> b.status().isIntermediate() && change.transition().isPresent()).ifPresent(b ->
+        catalog.updateTags(b.projectId(), b.id(), b.version(), TagUpdate.create(List.of(Tag.of("seen", "n" + change.sequence()))))));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob backup = jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(5)));
+    SimulatedJob failing = jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(5)).failingAt(50, "x"));
+    SimulatedJob stalling = jobs.startBackup(P, WEB, JobPlan.taking(Duration.ofMinutes(5)).stallingAt(70));
+    jobs.advance(Duration.ofMinutes(10));
+    assertEquals(SimulatedJob.State.SUCCEEDED, backup.state());
+    assertEquals(SimulatedJob.State.FAILED, failing.state());
+    assertEquals(SimulatedJob.State.STALLED, stalling.state());
+    assertEquals(70, catalog.get(P, stalling.backupId()).progress().orElseThrow().percent());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, backup.backupId()).status());
   }
 }
