@@ -1920,4 +1920,66 @@ class NewUserJavadocTestkitTest {
     assertEquals(70, catalog.get(P, stalling.backupId()).progress().orElseThrow().percent());
     assertEquals(BackupStatus.AVAILABLE, catalog.get(P, backup.backupId()).status());
   }
+
+  /** The README's journey: a seeded test fails, prints its seed; the seed given back as -Dcsbs.seed replays the same failure. */
+  @Test
+  void aFailurePrintsItsSeedAndTheSeedReplaysIt() {
+    String before = System.getProperty(Seeds.PROPERTY);
+    try {
+      System.clearProperty(Seeds.PROPERTY);
+      assertNotEquals(Seeds.pick(), Seeds.pick(), "a fresh seed each run");
+      java.util.function.LongConsumer test = seed -> {
+        Backup first = BackupGenerator.builder().seed(seed).projects(2).servers(10).build().next();
+        assertEquals("no such backup", first.id(), "first backup of the run");
+      };
+      AssertionError failure = assertThrows(AssertionError.class, () -> Seeds.run(Seeds.pick(), test));
+      java.util.regex.Matcher printed = java.util.regex.Pattern.compile("-Dcsbs\\.seed=(-?\\d+)").matcher(failure.getMessage());
+      assertTrue(printed.find(), failure.getMessage());
+      System.setProperty(Seeds.PROPERTY, printed.group(1));
+      long replayed = Seeds.pick();
+      assertEquals(Long.parseLong(printed.group(1)), replayed);
+      AssertionError again = assertThrows(AssertionError.class, () -> Seeds.run(Seeds.pick(), test));
+      assertEquals(failure.getMessage(), again.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Seeds.PROPERTY);
+      } else {
+        System.setProperty(Seeds.PROPERTY, before);
+      }
+    }
+  }
+
+  /** projects(k) with fewer servers: only the projects that got a server own backups; projectIds lists all. */
+  @Test
+  void moreProjectsThanServers() {
+    BackupGenerator generator = BackupGenerator.builder().seed(8).projects(5).servers(2).build();
+    assertEquals(List.of("project-0", "project-1", "project-2", "project-3", "project-4"), generator.projectIds());
+    assertEquals(Set.of("project-0", "project-1"),
+        generator.backups(500).stream().map(Backup::projectId).collect(Collectors.toSet()));
+  }
+
+  /** A resumed job "does not stall again", and fails where its plan says, its stall costing no work. */
+  @Test
+  void aResumedJobDoesNotStallAgainAndFailsWhereItsPlanSays() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, WEB, JobPlan.DEFAULT.stallingAt(30).failingAt(60, "agent not reachable"));
+    jobs.advance(Duration.ofHours(1));
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    assertEquals(30, job.lastReportedPercent());
+    jobs.resume(job);
+    Instant resumed = clock.instant();
+    jobs.advance(Duration.ofMinutes(3).minusNanos(1));
+    assertEquals(Progress.of(50, resumed.plus(Duration.ofMinutes(2))), catalog.get(P, job.backupId()).progress().orElseThrow());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.FAILED, job.state());
+    assertEquals(resumed.plus(Duration.ofMinutes(3)), catalog.get(P, job.backupId()).failure().orElseThrow().failedAt());
+
+    SimulatedJob once = jobs.startBackup(P, WEB, JobPlan.DEFAULT.stallingAt(10));
+    jobs.advance(Duration.ofMinutes(2));
+    jobs.resume(once);
+    jobs.advance(Duration.ofMinutes(9));
+    assertEquals(SimulatedJob.State.SUCCEEDED, once.state());
+  }
 }
