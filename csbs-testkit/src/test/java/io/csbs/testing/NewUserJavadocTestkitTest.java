@@ -1982,4 +1982,93 @@ class NewUserJavadocTestkitTest {
     jobs.advance(Duration.ofMinutes(9));
     assertEquals(SimulatedJob.State.SUCCEEDED, once.state());
   }
+
+  /** ReferenceCatalog: ties in the sort are broken by id (Sort's total order), so marker paging visits every tie once. */
+  @Test
+  void referencePagesThroughTiesByMarkerAndOffset() {
+    Instant t = Instant.parse("2026-11-24T10:00:00Z");
+    ReferenceCatalog reference = ReferenceCatalog.create(FakeClock.at(t));
+    List<String> ids = List.of("d", "a", "ǅ", "c", "𝒜", "b", "e");
+    for (String id : ids) {
+      reference.add(available(id, t.minusSeconds(60)));
+    }
+    // default: the reverse of (created at, id) ascending, so ids descending
+    List<String> expected = ids.stream().sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList());
+    List<String> walked = new ArrayList<>();
+    Query query = Query.builder().where(Predicates.all()).limit(2).build();
+    Page page = reference.query(P, query);
+    walked.addAll(page.ids());
+    while (page.hasMore()) {
+      page = reference.query(P, query.after(page.nextMarker().orElseThrow()));
+      walked.addAll(page.ids());
+      assertEquals(7, page.total());
+    }
+    assertEquals(expected, walked);
+    List<String> byOffset = new ArrayList<>();
+    for (int offset = 0; offset < 7; offset += 3) {
+      byOffset.addAll(reference.query(P, Query.builder().where(Predicates.all()).limit(3).offset(offset).build()).ids());
+    }
+    assertEquals(expected, byOffset);
+  }
+
+  /** The all-projects view on the reference equals the indexed catalog's, ids shared by projects included. */
+  @Test
+  void allProjectsViewOfTheReferenceEqualsTheIndexedCatalogs() {
+    Instant t = Instant.parse("2026-11-24T10:00:00Z");
+    ReferenceCatalog reference = ReferenceCatalog.create(FakeClock.at(t));
+    BackupCatalog indexed = Catalogs.indexed(FakeClock.at(t));
+    List<Backup> backups = new ArrayList<>();
+    for (String project : List.of("project-b", "project-a", "project-c")) {
+      for (int i = 0; i < 6; i++) {
+        backups.add(available("id-" + (i % 4), project, t.minusSeconds(60L * (i % 3)), i % 2 == 0 ? BackupType.COMMON : BackupType.ENHANCED));
+        if (backups.stream().filter(b -> b.projectId().equals(project)).map(Backup::id).distinct().count()
+            < backups.stream().filter(b -> b.projectId().equals(project)).count()) {
+          backups.remove(backups.size() - 1);
+        }
+      }
+    }
+    reference.addAll(backups);
+    indexed.addAll(backups);
+    for (Sort sort : List.of(Sort.DEFAULT, Sort.parse("name:asc"), Sort.parse("id:desc"), Sort.parse("created_at:asc,name:desc"))) {
+      for (int offset = 0; offset < 13; offset += 4) {
+        Query query = Query.builder().where(Predicates.all()).sort(sort).limit(4).offset(offset).build();
+        assertEquals(reference.queryAllProjects(query), indexed.queryAllProjects(query), query.toString());
+      }
+    }
+    assertEquals(12, reference.countAllProjects(Predicates.all()));
+    assertEquals(indexed.countAllProjects(Predicates.type(BackupType.ENHANCED)), reference.countAllProjects(Predicates.type(BackupType.ENHANCED)));
+  }
+
+  /** load: "installs a snapshot into a project without backups at 0": a project emptied by removals is at 2, not 0. */
+  @Test
+  void referenceLoadRefusesAProjectWhoseBackupsAreGoneButWhoseSequenceIsNotZero() {
+    FakeClock clock = FakeClock.create();
+    ReferenceCatalog reference = ReferenceCatalog.create(clock);
+    reference.add(available("b-1", clock.instant().minusSeconds(60)));
+    reference.remove(P, "b-1", 1);
+    assertEquals(2, reference.sequence(P));
+    assertEquals(0, reference.count(P, Predicates.all()));
+    Backup other = available("b-2", clock.instant().minusSeconds(30));
+    assertThrows(IllegalStateException.class, () -> reference.load(new ProjectSnapshot(P, 5, Quota.NONE, List.of(other))));
+    assertEquals(Optional.empty(), reference.find(P, "b-2"));
+    assertEquals(2, reference.sequence(P));
+    reference.load(new ProjectSnapshot("project-9", 5, Quota.of(3, Quota.UNLIMITED), List.of(available("b-2", "project-9", clock.instant(), BackupType.COMMON))));
+    assertEquals(5, reference.sequence("project-9"));
+    assertEquals(3, reference.quotaUsage("project-9").quota().maxBackups());
+  }
+
+  /** The default window: "the 365 days before FakeClock.DEFAULT_START, so that a FakeClock.create() stands at the end". */
+  @Test
+  void theDefaultWindowEndsWhereACreatedFakeClockStands() {
+    FakeClock clock = FakeClock.create();
+    List<Backup> backups = BackupGenerator.withSeed(31).backups(3000);
+    for (Backup b : backups) {
+      assertTrue(b.createdAt().isBefore(clock.instant()), b.toString());
+      assertFalse(b.createdAt().isBefore(clock.instant().minus(Duration.ofDays(365))), b.toString());
+      assertFalse(b.updatedAt().isAfter(clock.instant()), b.toString());
+    }
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.addAll(backups);
+    assertEquals(3000, catalog.count("project-0", Predicates.all()));
+  }
 }
