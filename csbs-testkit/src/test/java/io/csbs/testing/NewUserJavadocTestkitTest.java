@@ -1601,13 +1601,15 @@ class NewUserJavadocTestkitTest {
   /**
    * The README and the class javadoc: extend the contract and return a new catalog from newCatalog;
    * here a user's wrapper of the indexed catalog whose stall threshold is 10 minutes, with
-   * stallRule() overridden as "override it if your catalog does not use StallRule.DEFAULT" says.
+   * stallRule() overridden as "override it if your catalog does not use StallRule.DEFAULT" says, and
+   * whose subscribers are called asynchronously by a poller thread, as the class javadoc allows
+   * ("Subscribers may be called asynchronously (as by a poller of a change table)").
    */
   @Nested
-  class AUsersCatalogWithItsOwnStallRulePassesTheContract extends BackupCatalogContract {
+  class AUsersAsyncCatalogWithItsOwnStallRulePassesTheContract extends BackupCatalogContract {
     @Override
     protected BackupCatalog newCatalog(FakeClock clock) {
-      return new DelegatingCatalog(Catalogs.builder().clock(clock).stallRule(stallRule()).build());
+      return new AsyncDeliveringCatalog(Catalogs.builder().clock(clock).stallRule(stallRule()).build());
     }
 
     @Override
@@ -1703,11 +1705,17 @@ class NewUserJavadocTestkitTest {
 
   /** A user's catalog backed by a durable feed delivers asynchronously, on a thread of its own. */
   static class AsyncDeliveringCatalog extends DelegatingCatalog {
-    private final java.util.concurrent.ExecutorService poller = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread thread = new Thread(r, "change-poller");
-      thread.setDaemon(true);
-      return thread;
-    });
+    /** One thread at a time, in queue order; it ends when idle, so that many catalogs leave no threads behind. */
+    private final java.util.concurrent.ThreadPoolExecutor poller = new java.util.concurrent.ThreadPoolExecutor(
+        1, 1, 200, java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread thread = new Thread(r, "change-poller");
+          thread.setDaemon(true);
+          return thread;
+        });
+
+    {
+      poller.allowCoreThreadTimeOut(true);
+    }
     private final List<Consumer<Change>> subscribers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     AsyncDeliveringCatalog(BackupCatalog inner) {
