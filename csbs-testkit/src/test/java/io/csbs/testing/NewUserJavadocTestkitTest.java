@@ -2079,4 +2079,59 @@ class NewUserJavadocTestkitTest {
     catalog.addAll(backups);
     assertEquals(3000, catalog.count("project-0", Predicates.all()));
   }
+
+  /**
+   * startBackup(Backup, plan) "runs the job from its progress": a user starting a job at 60% may read
+   * it as "60% is done, the rest takes 40% of the plan". In fact the plan's whole duration runs from
+   * the start (its progress the share of the duration passed) and the reports below 60% are skipped:
+   * the job completes after the full 10 minutes and first reports at minute 7.
+   */
+  @Test
+  @Disabled("DOC: SimulatedJobs.startBackup(Backup, JobPlan) 'runs the job from its progress' does not say that the"
+      + " plan's whole duration still runs from the start and only reports above the starting progress are made;"
+      + " this test shows the actual behaviour")
+  void aJobStartedAtSixtyPercentStillTakesItsWholeDuration() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    Instant now = clock.instant();
+    Backup creating = Backup.builder().id("b-60").name("manualbk_b60").projectId(P).server(WEB)
+        .status(BackupStatus.CREATING).progress(Progress.of(60, now)).sizeMb(1).createdAt(now.minusSeconds(60)).updatedAt(now)
+        .build();
+    SimulatedJob job = jobs.startBackup(creating, JobPlan.DEFAULT);
+    jobs.advance(Duration.ofMinutes(6));
+    assertEquals(1, catalog.get(P, "b-60").version());
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(70, catalog.get(P, "b-60").progress().orElseThrow().percent());
+    jobs.advance(Duration.ofMinutes(3).minusNanos(1));
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+  }
+
+  /** "creation time ranges ... sometimes open on one side, their bounds often exactly some backup's creation time". */
+  @Test
+  void timeRangeBoundsAreOftenExactlyACreationTime() {
+    List<Backup> backups = BackupGenerator.withSeed(17).backups(200);
+    Set<Instant> created = backups.stream().map(Backup::createdAt).collect(Collectors.toSet());
+    QueryGenerator generator = QueryGenerator.create(17, backups);
+    int[] bounds = new int[3]; // bounds, exact bounds, ranges open on one side
+    for (int i = 0; i < 2000; i++) {
+      collectLeaves(generator.nextPredicate(), (method, args) -> {
+        if (method.equals("createdIn")) {
+          io.csbs.query.TimeRange range = (io.csbs.query.TimeRange) args[0];
+          for (Optional<Instant> bound : List.of(range.start(), range.end())) {
+            if (bound.isPresent()) {
+              bounds[0]++;
+              bounds[1] += created.contains(bound.get()) ? 1 : 0;
+            }
+          }
+          bounds[2] += range.start().isPresent() != range.end().isPresent() ? 1 : 0;
+        }
+      });
+    }
+    assertTrue(bounds[0] > 100, java.util.Arrays.toString(bounds));
+    assertTrue(bounds[1] > bounds[0] / 5, "often exact: " + java.util.Arrays.toString(bounds));
+    assertTrue(bounds[2] > 0, "sometimes open on one side: " + java.util.Arrays.toString(bounds));
+  }
 }
