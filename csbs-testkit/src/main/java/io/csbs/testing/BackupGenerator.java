@@ -163,10 +163,14 @@ public final class BackupGenerator {
   /**
    * {@code count} new backups.
    *
-   * @param count how many backups
+   * @param count how many backups, 0 or more
    * @return the backups, in the order generated
+   * @throws IllegalArgumentException if {@code count} is negative
    */
   public List<Backup> backups(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count " + count + " is invalid: must be 0 or more");
+    }
     List<Backup> backups = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       backups.add(next());

@@ -151,7 +151,10 @@ public final class SimulatedJobs {
 
   /**
    * Starts the backup job of {@code creating}, a new backup in Creating: adds it to the catalog, and
-   * runs the job from its progress.
+   * runs the job from its progress. The plan's times count from the start of the job, whatever its
+   * progress: a job started at 60% with {@link JobPlan#DEFAULT} (10 minutes, a report a minute)
+   * still ends 10 minutes after its start, and makes only the reports above 60% (its first, 70%, at
+   * minute 7).
    *
    * @param creating the new backup, Creating
    * @param plan how the job runs: its duration, reports, failure or stall
