@@ -82,12 +82,16 @@ public record Quota(long maxBackups, long maxCapacityGb) {
     requireNonNull(projectId, "projectId");
     // compared by subtraction: no sum of the arguments can overflow
     if (maxBackups != UNLIMITED && moreBackups > maxBackups - backups) {
-      throw new QuotaExceededException(projectId, "backups", maxBackups + " backups", backups + " backups",
+      throw new QuotaExceededException(projectId, "backups", backupsText(maxBackups), backupsText(backups),
           moreBackups + " more");
     }
     if (maxCapacityGb != UNLIMITED && moreMb > maxCapacityGb * 1024 - sizeMb) {
       throw new QuotaExceededException(projectId, "backup_capacity", maxCapacityGb + " GB", Capacity.text(sizeMb),
           Capacity.text(moreMb) + " more");
     }
+  }
+
+  private static String backupsText(long count) {
+    return count == 1 ? "1 backup" : count + " backups";
   }
 }

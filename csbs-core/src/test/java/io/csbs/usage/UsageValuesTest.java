@@ -45,6 +45,8 @@ class UsageValuesTest {
     assertTrue(e.getMessage().contains("limit 3 backups"), e.getMessage());
     assertTrue(e.getMessage().contains("used 3 backups"), e.getMessage());
     assertTrue(e.getMessage().contains("of project p"), e.getMessage());
+    QuotaExceededException one = assertThrows(QuotaExceededException.class, () -> Quota.of(1, Quota.UNLIMITED).checkRoomFor("p", 1, 0, 1, 0));
+    assertEquals("quota backups of project p (limit 1 backup) is exceeded: used 1 backup, asked 1 more", one.getMessage());
   }
 
   @Test
