@@ -1894,6 +1894,34 @@ class NewUserJavadocQueryTest {
     return new String(cps, from, to - from);
   }
 
+  /**
+   * Checks a search against the backups' documented order: its count, up to {@code maxPages} pages
+   * walked by marker (all of them when the walk ends first), and one page at a random offset.
+   */
+  private static void checkPages(BackupCatalog catalog, List<Backup> current, Criterion c, Sort sort, int limit,
+      int maxPages, java.util.Random r, String what) {
+    List<String> expected = current.stream().filter(c.meaning()).sorted(documentedOrder(sort.keys()))
+        .map(Backup::id).collect(Collectors.toList());
+    assertEquals(expected.size(), catalog.count(P, c.predicate()), what);
+    Query query = Query.builder().where(c.predicate()).sort(sort).limit(limit).build();
+    List<String> walked = new ArrayList<>();
+    boolean ended = false;
+    for (int pages = 0; pages < maxPages && !ended; pages++) {
+      Page page = catalog.query(P, query);
+      assertEquals(expected.size(), page.total(), what);
+      walked.addAll(page.ids());
+      ended = page.nextMarker().isEmpty();
+      if (!ended) {
+        query = query.after(page.nextMarker().get());
+      }
+    }
+    assertEquals(ended ? expected : expected.subList(0, walked.size()), walked, what);
+    int offset = r.nextInt(expected.size() + 2);
+    assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(expected.size(), offset + limit)),
+        catalog.query(P, Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build()).ids(),
+        what + " offset " + offset);
+  }
+
   private static Criterion randomCriterion(java.util.Random r, List<Backup> backups, int depth) {
     int kind = r.nextInt(depth >= 2 ? 13 : 16);
     Backup some = backups.get(r.nextInt(backups.size()));
@@ -2042,27 +2070,7 @@ class NewUserJavadocQueryTest {
       for (int q = 0; q < 40; q++) {
         Criterion c = randomCriterion(r, current, 0);
         Sort sort = Sort.parse(sorts.get(r.nextInt(sorts.size())));
-        List<String> expected = current.stream().filter(c.meaning()).sorted(documentedOrder(sort.keys()))
-            .map(Backup::id).collect(Collectors.toList());
-        String what = "seed " + seed + ": " + c.predicate() + " sorted " + sort;
-        assertEquals(expected.size(), catalog.count(P, c.predicate()), what);
-        int limit = 1 + r.nextInt(7);
-        List<String> walked = new ArrayList<>();
-        Query query = Query.builder().where(c.predicate()).sort(sort).limit(limit).build();
-        for (int guard = 0; guard < 100; guard++) {
-          Page page = catalog.query(P, query);
-          assertEquals(expected.size(), page.total(), what);
-          walked.addAll(page.ids());
-          if (page.nextMarker().isEmpty()) {
-            break;
-          }
-          query = query.after(page.nextMarker().get());
-        }
-        assertEquals(expected, walked, what);
-        int offset = r.nextInt(expected.size() + 2);
-        assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(expected.size(), offset + limit)),
-            catalog.query(P, Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build()).ids(),
-            what + " offset " + offset);
+        checkPages(catalog, current, c, sort, 1 + r.nextInt(7), 100, r, "seed " + seed + ": " + c.predicate() + " sorted " + sort);
       }
     }
   }
@@ -2210,27 +2218,7 @@ class NewUserJavadocQueryTest {
     for (int q = 0; q < 40; q++) {
       Criterion c = randomCriterion(r, current, 0);
       Sort sort = Sort.parse(sorts.get(r.nextInt(sorts.size())));
-      List<String> expected = current.stream().filter(c.meaning()).sorted(documentedOrder(sort.keys()))
-          .map(Backup::id).collect(Collectors.toList());
-      String what = "query " + q + ": " + c.predicate() + " sorted " + sort;
-      assertEquals(expected.size(), catalog.count(P, c.predicate()), what);
-      int limit = 1 + r.nextInt(40);
-      Query query = Query.builder().where(c.predicate()).sort(sort).limit(limit).build();
-      List<String> walked = new ArrayList<>();
-      for (int pages = 0; pages < 4; pages++) {
-        Page page = catalog.query(P, query);
-        assertEquals(expected.size(), page.total(), what);
-        walked.addAll(page.ids());
-        if (page.nextMarker().isEmpty()) {
-          break;
-        }
-        query = query.after(page.nextMarker().get());
-      }
-      assertEquals(expected.subList(0, walked.size()), walked, what);
-      int offset = r.nextInt(expected.size() + 2);
-      assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(expected.size(), offset + limit)),
-          catalog.query(P, Query.builder().where(c.predicate()).sort(sort).limit(limit).offset(offset).build()).ids(),
-          what + " offset " + offset);
+      checkPages(catalog, current, c, sort, 1 + r.nextInt(40), 4, r, "query " + q + ": " + c.predicate() + " sorted " + sort);
     }
   }
 
