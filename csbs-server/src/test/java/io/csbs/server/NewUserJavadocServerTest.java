@@ -1273,4 +1273,221 @@ class NewUserJavadocServerTest {
     assertEquals(204, r.status());
     assertEquals("", r.body());
   }
+
+  // ------------------------------------------------------------------ a catalog that misbehaves
+
+  /** {@code real} with the methods named in {@code overrides} replaced. */
+  static BackupCatalog around(BackupCatalog real, Map<String, java.util.function.Function<Object[], Object>> overrides) {
+    return (BackupCatalog) java.lang.reflect.Proxy.newProxyInstance(BackupCatalog.class.getClassLoader(),
+        new Class<?>[] {BackupCatalog.class}, (proxy, method, args) -> {
+          java.util.function.Function<Object[], Object> override = overrides.get(method.getName());
+          if (override != null) {
+            return override.apply(args);
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void closeCutsOffACallInProgress() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    BackupCatalog slow = around(catalog, Map.of("quotaUsage", args -> {
+      entered.countDown();
+      try {
+        never.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return catalog.quotaUsage((String) args[0]);
+    }));
+    CsbsServer s = CsbsServer.builder(slow).build().start();
+    try {
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> call = HTTP.sendAsync(
+          HttpRequest.newBuilder(s.uri().resolve("v1/p/quotas")).timeout(Duration.ofSeconds(20)).build(),
+          BodyHandlers.ofString());
+      assertTrue(entered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the call reached the catalog");
+      long before = System.nanoTime();
+      s.close();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> call.get(10, java.util.concurrent.TimeUnit.SECONDS), "the call in progress is cut off");
+      assertTrue(e.getCause() instanceof IOException, String.valueOf(e.getCause()));
+      assertTrue(System.nanoTime() - before < 5_000_000_000L, "at once");
+    } finally {
+      never.countDown();
+      s.close();
+    }
+  }
+
+  @Test
+  void aQuotaRefusalIs400With9006() {
+    add(P, "b-1", 1);
+    BackupCatalog full = around(catalog, Map.of("apply", args -> {
+      Quota.of(1, Quota.UNLIMITED).checkRoomFor((String) args[0], 1, 0, 1, 0);
+      throw new AssertionError("the quota should have refused");
+    }));
+    try (CsbsServer s = CsbsServer.builder(full).build().start()) {
+      Reply r = send(s, "POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", ""));
+      assertApiError(400, "CSBS.9006", null, r);
+    }
+  }
+
+  @Test
+  void anUnexpectedFailureIs500With9999AndNoCause() {
+    BackupCatalog broken = around(catalog, Map.of("tagCatalogue", args -> {
+      throw new UnsupportedOperationException("mot de passe: hunter2");
+    }));
+    try (CsbsServer s = CsbsServer.builder(broken).build().start()) {
+      Reply r = send(s, "GET", v1(P) + "/csbs_backup/tags", null);
+      assertApiError(500, "CSBS.9999", null, r);
+      assertFalse(r.body().contains("hunter2"), r.body());
+    }
+  }
+
+  // ------------------------------------------------------------------ paths, methods, parameters
+
+  @Test
+  void allowNamesTheMethodsThePathServes() {
+    add(P, "b-1", 1);
+    Map<String, List<String>> served = Map.of(
+        v1(P) + "/checkpoint_items/b-1", List.of("GET"),
+        v1(P) + "/csbs_backup/b-1/tags", List.of("GET", "POST"),
+        v1(P) + "/csbs_backup/b-1/tags/action", List.of("POST"),
+        v1(P) + "/csbs_backup/b-1/tags/k", List.of("DELETE"),
+        v1(P) + "/csbs_backup/resource_instances/action", List.of("POST"),
+        v1(P) + "/restores", List.of("POST"),
+        v1(P) + "/providers/" + PROVIDER + "/checkpoints/cp", List.of("DELETE"));
+    for (Map.Entry<String, List<String>> e : served.entrySet()) {
+      Reply r = send("PATCH", e.getKey(), "{}");
+      assertApiError(405, "CSBS.LIB.METHOD_NOT_ALLOWED", null, r);
+      List<String> allow = java.util.Arrays.stream(r.header("Allow").split(",")).map(String::strip).sorted().toList();
+      assertTrue(allow.containsAll(e.getValue()), e.getKey() + ": " + allow);
+    }
+  }
+
+  @Test
+  void oddPathsAreNever500() {
+    add(P, "b-1", 1);
+    for (String path : List.of("v1", "v1/", "v1/" + enc(P), "v1/" + enc(P) + "/", "v1/" + enc(P) + "/checkpoint_items/",
+        "v1/" + enc(P) + "/checkpoint_items/b-1/", "v1/" + enc(P) + "/checkpoint_items/b-1/extra",
+        "v1/" + enc(P) + "/csbs_backup", "v1/" + enc(P) + "/csbs_backup/", "v1/" + enc(P) + "/csbs_backup/b-1",
+        "v1/" + enc(P) + "/csbs_backup/b-1/tags/", "v1/" + enc(P) + "/providers/" + PROVIDER + "/checkpoints",
+        "v1/" + enc(P) + "/providers//checkpoints/cp", "v1/" + enc(P) + "/quotas/x", "v1/%F0%9D%92%9C/quotas",
+        "v1/" + enc(P) + "/checkpoint_items?", "v1/" + enc(P) + "/checkpoint_items?&", "v1/" + enc(P) + "/checkpoint_items?limit",
+        "v1/" + enc(P) + "/storage_usage?limit=%F0%9D%92%9C", "v1/" + enc(P) + "/checkpoint_items/%00")) {
+      for (String method : List.of("GET", "POST", "DELETE")) {
+        Reply r = send(method, path, method.equals("POST") ? "{}" : null);
+        assertTrue(r.status() < 500, method + " " + path + ": " + r.status() + " " + r.body());
+        assertTrue(r.status() == 200 || r.status() == 204 || r.body().contains("error_code"),
+            method + " " + path + ": " + r.status() + " " + r.body());
+      }
+    }
+  }
+
+  @Test
+  void everyListParameterThroughTheServer() {
+    Instant t1 = Instant.parse("2026-11-10T00:00:00Z");
+    catalog.add(Backup.builder().id("a").name("Grüße_1").projectId(P).server(Server.of("srv-A", "Web-ß", "az-1"))
+        .status(BackupStatus.AVAILABLE).trigger(BackupTrigger.AUTOMATIC).policyId("pol-1").sizeMb(1).createdAt(t1).build());
+    catalog.add(Backup.builder().id("b").name("other").projectId(P).server(Server.of("srv-B", "db", "az-2"))
+        .status(BackupStatus.CREATING).progress(Progress.of(10, t1.plusSeconds(1))).sizeMb(1)
+        .createdAt(t1.plusSeconds(1)).build());
+    catalog.add(Backup.builder().id("c").name("third").projectId(P).server(Server.of("srv-B", "db", "az-2"))
+        .status(BackupStatus.CREATING).apiStatus(io.csbs.backup.ApiStatus.WAITING_PROTECT).progress(Progress.of(0, t1))
+        .sizeMb(1).createdAt(t1.minusNanos(1000)).build());
+    Map<String, List<String>> expected = new java.util.LinkedHashMap<>();
+    expected.put("status=available", List.of("a"));
+    expected.put("status=protecting", List.of("b", "c"));      // selects the state Creating
+    expected.put("status=waiting_protect", List.of("b", "c"));
+    expected.put("status=deleted", List.of());
+    expected.put("name=" + enc("GRÜSSE"), List.of());         // contains, ignoring case: ß is not SS char by char
+    expected.put("name=" + enc("grüße"), List.of("a"));
+    expected.put("resource_id=srv-B", List.of("b", "c"));
+    expected.put("resource_id=srv-b", List.of());              // equals
+    expected.put("resource_name=" + enc("WEB-ß"), List.of("a"));
+    expected.put("checkpoint_id=b", List.of("b"));
+    expected.put("start_time=2026-11-10T00:00:00&end_time=2026-11-10T00:00:00", List.of("a"));   // both inclusive
+    expected.put("start_time=2026-11-09T23:59:59.999999&end_time=2026-11-10T00:00:00.000000001", List.of("a", "c"));
+    expected.put("start_time=2026-11-10T00:00:00.000001", List.of("b"));
+    expected.put("az=az-2", List.of("b", "c"));
+    expected.put("resource_type=" + enc("OS::Nova::Server"), List.of("b", "a", "c"));
+    expected.put("policy_id=pol-1", List.of("a"));
+    expected.put("sort=created_at:asc", List.of("c", "a", "b"));
+    expected.put("sort=name:asc", List.of("a", "b", "c"));
+    expected.put("limit=1&offset=2", List.of("c"));
+    expected.put("limit=1&marker=a", List.of("c"));
+    for (Map.Entry<String, List<String>> e : expected.entrySet()) {
+      Reply r = get(v1(P) + "/checkpoint_items?" + e.getKey());
+      assertEquals(200, r.status(), e.getKey() + ": " + r.body());
+      assertEquals(e.getValue(), JSON.readCheckpointItems(r.body(), P).stream().map(Backup::id).toList(), e.getKey());
+      if (!e.getKey().contains("sort") && !e.getKey().contains("limit")) {
+        Reply count = get(v1(P) + "/checkpoint_items/count?" + e.getKey());
+        assertEquals(e.getValue().size(), JSON.readCount(count.body()), "count " + e.getKey());
+      }
+    }
+    assertApiError(400, "CSBS.9001", "offset", get(v1(P) + "/checkpoint_items?offset=1&marker=a"));
+    assertApiError(400, "CSBS.9001", "name", get(v1(P) + "/checkpoint_items?name=a&name=b"));
+    assertApiError(400, "CSBS.9001", "name", get(v1(P) + "/checkpoint_items?name="));
+    assertApiError(400, "CSBS.9001", "query string", get(v1(P) + "/checkpoint_items?=x"));
+    assertApiError(400, "CSBS.9001", "limit", get(v1(P) + "/checkpoint_items?limit=1001"));
+    assertEquals(200, get(v1(P) + "/checkpoint_items?limit=1000").status());
+  }
+
+  // ------------------------------------------------------------------ more JSON
+
+  @Test
+  void quotaCapacityIsRoundedHalfUpToTwoDecimals() {
+    String five = JSON.quotas(new QuotaUsage(Quota.NONE, 1, 5)).replace(" ", "");
+    assertTrue(five.contains("\"unit\":\"GB\",\"quota\":-1,\"used\":0.00"), five);   // 0.0049 GB
+    String six = JSON.quotas(new QuotaUsage(Quota.NONE, 1, 6)).replace(" ", "");
+    assertTrue(six.contains("\"used\":0.01"), six);                                    // 0.0059 GB
+    String halves = JSON.quotas(new QuotaUsage(Quota.NONE, 1, 1024 * 3 + 512)).replace(" ", "");
+    assertTrue(halves.contains("\"used\":3.50"), halves);
+  }
+
+  @Test
+  void timesWithAnOffsetAreRefusedNamingTheKey() {
+    Backup b = backup(P, "b-1", 1).build();
+    String item = JSON.checkpointItem(b).replace("\"created_at\":\"2026-11-01T08:01:00.250001\"",
+        "\"created_at\":\"2026-11-01T08:01:00.250001+02:00\"");
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(item, P));
+    assertEquals("checkpoint_item.created_at", e.field(), e.getMessage());
+  }
+
+  @Test
+  void timesWithoutAFractionActualBehaviour() {
+    // the docs say times are written with microseconds; whether a reader takes fewer digits they do not say
+    Backup b = backup(P, "b-1", 1, BackupStatus.AVAILABLE, Instant.parse("2026-11-01T08:01:00Z")).build();
+    String item = JSON.checkpointItem(b).replace("\"2026-11-01T08:01:00.000000\"", "\"2026-11-01T08:01:00\"");
+    assertTrue(item.contains("\"2026-11-01T08:01:00\""), item);
+    assertEquals(b, JSON.readCheckpointItem(item, P));
+  }
+
+  @Disabled("BUG: CsbsJson#readCheckpointItems javadoc '@param json the JSON, {\"checkpoint_items\": [...]}' and "
+      + "'@throws InvalidValueException naming the key's path if the JSON ... is invalid' / a body without "
+      + "checkpoint_items, such as {} or the API's error body {\"error_code\": ..., \"error_msg\": ...}, reads as an "
+      + "empty list, so a client takes an error for an empty page (Node.list returns List.of() for an absent key, "
+      + "csbs-json Node.java:124-128)")
+  @Test
+  void aListBodyWithoutItsKeyNamesIt() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItems("{}", P));
+    assertEquals("checkpoint_items", e.field(), e.getMessage());
+    String error = JSON.error("CSBS.9001", "limit '0' is invalid");
+    InvalidValueException e2 = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItems(error, P));
+    assertEquals("checkpoint_items", e2.field(), e2.getMessage());
+  }
+
+  @Test
+  void aListBodyWithoutItsKeyActualBehaviour() {
+    assertEquals(List.of(), JSON.readCheckpointItems(JSON.error("CSBS.9001", "limit '0' is invalid"), P));
+    InvalidValueException e2 = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem("{", P));
+    assertEquals("body", e2.field(), e2.getMessage());
+    InvalidValueException e3 = assertThrows(InvalidValueException.class,
+        () -> JSON.readCheckpointItems("{\"checkpoint_items\": {}}", P));
+    assertEquals("checkpoint_items", e3.field(), e3.getMessage());
+  }
 }
