@@ -1490,4 +1490,139 @@ class NewUserJavadocServerTest {
         () -> JSON.readCheckpointItems("{\"checkpoint_items\": {}}", P));
     assertEquals("checkpoint_items", e3.field(), e3.getMessage());
   }
+
+  // ------------------------------------------------------------------ the server's bodies are CsbsJson's
+
+  @Test
+  void theServersBodiesAreThoseOfCsbsJson() {
+    Backup b = backup(P, "b-1", 1).addTags(Tag.of("env", "prod"), Tag.of("app", "é")).build();
+    catalog.add(b);
+    add(P, "b-2", 2);
+    assertEquals(JSON.checkpointItem(b), get(v1(P) + "/checkpoint_items/b-1").body());
+    assertEquals(JSON.tags(b.tags()), get(v1(P) + "/csbs_backup/b-1/tags").body());
+    assertEquals(JSON.count(2), get(v1(P) + "/checkpoint_items/count").body());
+    assertEquals(JSON.tagCatalogue(catalog.tagCatalogue(P)), get(v1(P) + "/csbs_backup/tags").body());
+    assertEquals(JSON.storageUsage(catalog.usage(P, io.csbs.usage.UsageQuery.firstServers(1000))),
+        get(v1(P) + "/storage_usage").body());
+    String filterBody = "{\"action\": \"filter\", \"tags\": [{\"key\": \"env\", \"values\": [\"prod\"]}]}";
+    TagFilter filter = JSON.readTagFilter(filterBody);
+    assertEquals(JSON.tagQueryResult(catalog.query(P, filter.toQuery())),
+        send("POST", v1(P) + "/csbs_backup/resource_instances/action", filterBody).body());
+    String list = get(v1(P) + "/checkpoint_items?limit=1").body();
+    assertEquals(JSON.checkpointItems(catalog.query(P, ListQueryString.parse("limit=1")),
+        server.uri().resolve(v1(P) + "/checkpoint_items?limit=1")), list);
+  }
+
+  @Test
+  void theRestoreAnswerIsRestoreAccepted() {
+    add(P, "b-1", 1);
+    String body = "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": \"cp\", "
+        + "\"restore_target\": \"rt\", \"parameters\": {\"checkpoint_item_id\": \"b-1\", \"power_on\": true, "
+        + "\"targets\": {\"server_id\": \"s\", \"volumes\": []}}}}";
+    Reply r = send("POST", v1(P) + "/restores", body);
+    assertEquals(200, r.status(), r.body());
+    Matcher m = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());
+    assertTrue(m.find(), r.body());
+    assertEquals(JSON.restoreAccepted(JSON.readRestore(body), m.group(1), P), r.body());
+    assertTrue(r.body().contains("\"restore_target\":\"rt\""), r.body());
+  }
+
+  @Test
+  void aRestoreStartsAtZeroPercentAtTheCatalogsClock() {
+    add(P, "b-1", 1);
+    assertEquals(200, send("POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", "")).status());
+    Reply details = get(v1(P) + "/checkpoint_items/b-1");
+    String d = details.body().replace(" ", "");
+    assertTrue(d.contains("\"status\":\"restoring\""), d);
+    assertTrue(d.contains("\"progress\":0,") || d.contains("\"progress\":0}"), d);
+    assertTrue(d.contains("\"updated_at\":\"2026-11-30T17:02:11.000000\""), d);
+    assertTrue(d.contains("\"progress_updated_at\":\"2026-11-30T17:02:11.000000\""), d);
+    assertTrue(d.contains("\"version\":2"), d);
+    // a second restore: the job runs
+    assertApiError(400, "CSBS.2003", null, send("POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", "")));
+    assertApiError(400, "CSBS.2003", null, send("DELETE",
+        v1(P) + "/providers/" + PROVIDER + "/checkpoints/cp?checkpoint_items=b-1", null));
+  }
+
+  @Test
+  void errorOfARefusalIsItsCodeAndMessage() {
+    Backup busy = running(P, "b-busy", BackupStatus.CREATING);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> io.csbs.lifecycle.Lifecycle.restore(busy, NOW));
+    io.csbs.CsbsError error = (io.csbs.CsbsError) e;
+    assertEquals("CSBS.2003", error.code().code());
+    assertEquals(JSON.error("CSBS.2003", e.getMessage()), JSON.error(error));
+  }
+
+  @Test
+  void storageUsageIsLargestFirst() {
+    catalog.add(Backup.builder().id("x1").name("x1").projectId(P).server(Server.of("s-small", "petit", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(10).createdAt(T0).build());
+    catalog.add(Backup.builder().id("x2").name("x2").projectId(P).server(Server.of("s-big", "grand", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(30).createdAt(T0).build());
+    catalog.add(Backup.builder().id("x3").name("x3").projectId(P).server(Server.of("s-mid", "moyen", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(15).createdAt(T0).build());
+    catalog.add(Backup.builder().id("x4").name("x4").projectId(P).server(Server.of("s-mid", "moyen", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(10).createdAt(T0).build());
+    String u = get(v1(P) + "/storage_usage").body().replace(" ", "");
+    assertTrue(u.indexOf("s-big") < u.indexOf("s-mid") && u.indexOf("s-mid") < u.indexOf("s-small"), u);
+    assertTrue(u.contains("\"resource_id\":\"s-mid\",\"resource_name\":\"moyen\",\"resource_type\":\"OS::Nova::Server\","
+        + "\"backup_count\":2,\"backup_size\":25"), u);
+    assertTrue(u.endsWith("\"resource_count\":3}"), u);
+  }
+
+  @Test
+  void tagQueryGroupsThroughTheServer() {
+    catalog.add(backup(P, "a", 1).addTags(Tag.of("env", "prod"), Tag.of("team", "qa-test")).build());
+    catalog.add(backup(P, "b", 2).addTags(Tag.of("env", "staging"), Tag.of("app", "x")).build());
+    catalog.add(backup(P, "c", 3).addTags(Tag.of("app", "y")).build());
+    catalog.add(backup(P, "d", 4).build());
+    String path = v1(P) + "/csbs_backup/resource_instances/action";
+    Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    counts.put("\"tags\": [{\"key\": \"env\", \"values\": [\"prod\", \"staging\"]}, {\"key\": \"app\", \"values\": []}]", 1L);
+    counts.put("\"tags_any\": [{\"key\": \"env\", \"values\": [\"prod\"]}, {\"key\": \"app\", \"values\": [\"*\"]}]", 3L);
+    counts.put("\"not_tags\": [{\"key\": \"env\", \"values\": []}, {\"key\": \"app\", \"values\": []}]", 3L);
+    counts.put("\"not_tags_any\": [{\"key\": \"team\", \"values\": [\"*test\"]}]", 3L);
+    counts.put("\"not_tags_any\": [{\"key\": \"env\", \"values\": []}, {\"key\": \"app\", \"values\": []}]", 1L);
+    counts.put("\"tags\": [{\"key\": \" env \", \"values\": [\" prod \"]}]", 1L);   // trimmed
+    counts.put("\"matches\": [{\"key\": \"resource_name\", \"value\": \"SAUVEGARDE\"}]", 4L);
+    for (Map.Entry<String, Long> e : counts.entrySet()) {
+      Reply r = send("POST", path, "{\"action\": \"count\", " + e.getKey() + "}");
+      assertEquals(200, r.status(), e.getKey() + ": " + r.body());
+      assertEquals("{\"total_count\":" + e.getValue() + "}", r.body().replace(" ", ""), e.getKey());
+    }
+    // a count ignores limit and offset
+    Reply r = send("POST", path, "{\"action\": \"count\", \"limit\": 1, \"offset\": 3}");
+    assertEquals("{\"total_count\":4}", r.body().replace(" ", ""));
+  }
+
+  @Test
+  void aTagQueryResultsResourceDetailIsTheCheckpointItem() {
+    Backup b = backup(P, "b-1", 1).addTags(Tag.of("env", "prod")).description("détail").build();
+    catalog.add(b);
+    Reply r = send("POST", v1(P) + "/csbs_backup/resource_instances/action", "{\"action\": \"filter\"}");
+    String body = r.body();
+    int start = body.indexOf("\"resource_detail\":") + "\"resource_detail\":".length();
+    String item = JSON.checkpointItem(b);
+    String bare = item.substring(item.indexOf(':') + 1, item.length() - 1);
+    assertTrue(body.startsWith(bare, start), body);
+    assertEquals(b, JSON.readCheckpointItem(bare, P));
+  }
+
+  @Test
+  void aNextLinkKeepsTheRequestsEncodingAndMarkersWithOddIds() {
+    Server odd = Server.of("srv-odd", "a&b=c é", "az");
+    String oddId = "b&c=d é/x+y";
+    catalog.add(Backup.builder().id(oddId).name("one").projectId(P).server(odd).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(T0.plusSeconds(2)).build());
+    catalog.add(Backup.builder().id("second").name("two").projectId(P).server(odd).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(T0.plusSeconds(1)).build());
+    Reply first = get(v1(P) + "/checkpoint_items?resource_name=" + enc("A&B=C É") + "&limit=1");
+    assertEquals(200, first.status(), first.body());
+    assertEquals(List.of(oddId), JSON.readCheckpointItems(first.body(), P).stream().map(Backup::id).toList());
+    assertEquals(Optional.of(oddId), JSON.readNextMarker(first.body()));
+    String href = nextHref(first.body());
+    Reply second = send("GET", server.uri().relativize(URI.create(href)).toString(), null);
+    assertEquals(200, second.status(), href + ": " + second.body());
+    assertEquals(List.of("second"), JSON.readCheckpointItems(second.body(), P).stream().map(Backup::id).toList(), href);
+  }
 }
