@@ -1712,4 +1712,109 @@ class NewUserJavadocServerTest {
     assertTrue(match.status() == 200 || match.status() == 400, match.status() + " " + match.body());
     assertEquals(List.of(), catalog.get(P, "b-1").tags());
   }
+
+  // ------------------------------------------------------------------ addresses
+
+  @Test
+  void anotherLoopbackAddressIsTheUrisHost() throws Exception {
+    InetAddress other = InetAddress.getByName("127.0.0.2");
+    CsbsServer s;
+    try {
+      s = CsbsServer.builder(catalog).address(other).build().start();
+    } catch (UncheckedIOException e) {
+      Assumptions.abort("127.0.0.2 cannot be bound here: " + e.getMessage());
+      return;
+    }
+    try {
+      assertEquals("127.0.0.2", s.uri().getHost());
+      assertEquals(200, send(s, "GET", "v1/p/quotas", null).status());
+    } finally {
+      s.close();
+    }
+  }
+
+  @Test
+  void theIpv6LoopbackGivesAUsableUri() throws Exception {
+    InetAddress v6 = InetAddress.getByName("::1");
+    CsbsServer s;
+    try {
+      s = CsbsServer.builder(catalog).address(v6).build().start();
+    } catch (UncheckedIOException e) {
+      Assumptions.abort("::1 cannot be bound here: " + e.getMessage());
+      return;
+    }
+    try {
+      assertTrue(s.uri().toString().startsWith("http://["), s.uri().toString());
+      add("p", "b-1", 1);
+      add("p", "b-2", 2);
+      Reply r = send(s, "GET", "v1/p/checkpoint_items?limit=1", null);
+      assertEquals(200, r.status(), r.body());
+      String href = nextHref(r.body());
+      assertTrue(href.startsWith(s.uri().toString()), href + " on " + s.uri());
+      assertEquals(200, send(s, "GET", s.uri().relativize(URI.create(href)).toString(), null).status());
+    } finally {
+      s.close();
+    }
+  }
+
+  @Test
+  void theWildcardAddressUriActualBehaviour() throws Exception {
+    try (CsbsServer s = CsbsServer.builder(catalog).address(InetAddress.getByName("0.0.0.0")).build().start()) {
+      // [0:0:0:0:0:0:0:0] where the JDK binds both stacks; 0.0.0.0 on a machine without IPv6
+      assertTrue(List.of("http://[0:0:0:0:0:0:0:0]:" + s.port() + "/", "http://0.0.0.0:" + s.port() + "/")
+          .contains(s.uri().toString()), s.uri().toString());
+    }
+  }
+
+  // ------------------------------------------------------------------ tag bodies through the reader
+
+  @Test
+  void tagFilterNumbersAndRefusalsNameTheKey() {
+    TagFilter f = JSON.readTagFilter("{\"action\": \"filter\", \"limit\": \"5\", \"offset\": 2}");
+    assertEquals(TagFilter.builder().limit(5).offset(2).build(), f);
+    for (String[] c : new String[][] {{"\"limit\": \"abc\"", "limit"}, {"\"limit\": 0", "limit"},
+        {"\"offset\": -1", "offset"}, {"\"tags\": {}", "tags"}, {"\"tags\": [{\"values\": [\"a\"]}]", "key"}}) {
+      String body = "{\"action\": \"filter\", " + c[0] + "}";
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readTagFilter(body), c[0]);
+      assertTrue(e.field().contains(c[1]) || e.getMessage().contains(c[1]), c[0] + ": " + e.field() + " / " + e.getMessage());
+    }
+  }
+
+  @Test
+  void tagFilterActionIsRequiredActualBehaviour() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readTagFilter("{\"limit\": 5}"));
+    assertEquals("action", e.field(), e.getMessage());
+    InvalidValueException e2 = assertThrows(InvalidValueException.class, () -> JSON.readTagFilter("{\"action\": \"list\"}"));
+    assertEquals("action", e2.field(), e2.getMessage());
+    assertApiError(400, "CSBS.9001", "action", send("POST", v1(P) + "/csbs_backup/resource_instances/action", "{}"));
+  }
+
+  @Disabled("DOC: CsbsJson#readTagFilter javadoc lists action among the keys and TagFilter's javadoc says 'Defaults: ... "
+      + "action filter' / a body without action is refused ('action null is invalid: is required'): say that action is "
+      + "required in the JSON (and which keys are)")
+  @Test
+  void tagFilterWithoutActionIsAFilter() {
+    assertEquals(TagFilter.builder().limit(5).build(), JSON.readTagFilter("{\"limit\": 5}"));
+  }
+
+  @Disabled("DOC: CsbsServer#uri javadoc 'the server's base URI, for example http://127.0.0.1:41723/' / a server bound to "
+      + "0.0.0.0 answers http://[0:0:0:0:0:0:0:0]:port/, neither the address given nor one a client elsewhere can use; "
+      + "say what uri() is for a wildcard address")
+  @Test
+  void theWildcardAddressUriIsTheAddressGiven() throws Exception {
+    try (CsbsServer s = CsbsServer.builder(catalog).address(InetAddress.getByName("0.0.0.0")).build().start()) {
+      assertEquals("0.0.0.0", s.uri().getHost());
+    }
+  }
+
+  @Test
+  void tagUpdateRefusalsNameTheKey() {
+    for (String[] c : new String[][] {{"{\"action\": \"merge\", \"tags\": []}", "action"},
+        {"{\"action\": \"create\"}", "tags"}, {"{\"action\": \"create\", \"tags\": [{\"key\": \"k\"}]}", "value"},
+        {"{}", "tag"}}) {
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> { if (c[0].contains("action")) { JSON.readTagUpdate(c[0]); } else { JSON.readTag(c[0]); } }, c[0]);
+      assertTrue(e.field().contains(c[1]), c[0] + ": " + e.field() + " / " + e.getMessage());
+    }
+  }
 }
