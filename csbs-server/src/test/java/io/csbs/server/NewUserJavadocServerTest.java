@@ -1817,4 +1817,73 @@ class NewUserJavadocServerTest {
       assertTrue(e.field().contains(c[1]), c[0] + ": " + e.field() + " / " + e.getMessage());
     }
   }
+
+  // ------------------------------------------------------------------ more paths
+
+  @Test
+  void otherFilesUnderConsoleAre404InPlainText() {
+    for (String path : List.of("/console/index.html", "/console/Console.css", "/console/console.js/", "/console/x/console.js",
+        "/console/settings.json/x", "/console/settings")) {
+      Reply r = get(path);
+      assertEquals(404, r.status(), path + ": " + r.body());
+      assertTrue(String.valueOf(r.header("Content-Type")).startsWith("text/plain"), path + ": " + r.header("Content-Type"));
+      assertFalse(r.body().contains("error_code"), path + ": " + r.body());
+    }
+    Reply post = send("POST", "/console/", "x");
+    assertTrue(String.valueOf(post.header("Content-Type")).startsWith("text/plain"), post.header("Content-Type"));
+  }
+
+  @Test
+  void theConsolePageTakesAnyProjectAndSettingsIgnoreAQuery() {
+    assertEquals(200, get("/console/?project=" + enc("p/\uD835\uDC9C &x=1")).status());
+    assertEquals(200, get("/console/settings.json?x=1").status());
+    assertEquals(200, get("/console/console.js?v=2").status());
+  }
+
+  @Test
+  void idsAndProjectsWithDotsPercentAndQuestionMarksAreFound() {
+    for (String id : List.of("..", ".", "100%", "a?b", "a#b", "a;b")) {
+      add("p/..", id, 1);
+      Reply r = get("v1/" + enc("p/..") + "/checkpoint_items/" + enc(id).replace(".", "%2E"));
+      assertEquals(200, r.status(), id + ": " + r.body());
+      assertEquals(id, JSON.readCheckpointItem(r.body(), "p/..").id());
+    }
+    Reply list = get("v1/" + enc("p/..") + "/checkpoint_items");
+    assertEquals(6, JSON.readCheckpointItems(list.body(), "p/..").size());
+  }
+
+  @Test
+  void aBodyOverOneMebibyteInBytesIs413EvenWhenItsCharsAreFewer() {
+    add(P, "b-1", 1);
+    String value = "é".repeat(600_000);   // 600,000 chars, 1,200,000 bytes
+    String body = "{\"tag\": {\"key\": \"k\", \"value\": \"" + value + "\"}}";
+    assertApiError(413, "CSBS.LIB.BODY_TOO_LARGE", null, send("POST", v1(P) + "/csbs_backup/b-1/tags", body));
+  }
+
+  @Test
+  void aChunkedBodyOverOneMebibyteIs413() throws Exception {
+    add(P, "b-1", 1);
+    byte[] big = ("{\"tag\": {\"key\": \"k\", \"value\": \"" + "x".repeat(1 << 20) + "\"}}").getBytes(StandardCharsets.UTF_8);
+    HttpRequest request = HttpRequest.newBuilder(server.uri().resolve(v1(P) + "/csbs_backup/b-1/tags"))
+        .POST(BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+        .timeout(Duration.ofSeconds(20)).build();
+    HttpResponse<String> response;
+    try {
+      response = HTTP.send(request, BodyHandlers.ofString());
+    } catch (IOException e) {
+      return;   // the server may stop reading and close: then nothing was changed either
+    } finally {
+      assertEquals(List.of(), catalog.get(P, "b-1").tags());
+    }
+    assertEquals(413, response.statusCode(), response.body());
+    assertTrue(response.body().contains("CSBS.LIB.BODY_TOO_LARGE"), response.body());
+  }
+
+  @Test
+  void otherMethodsOnTheRootAreNo500() {
+    for (String method : List.of("POST", "DELETE", "PUT")) {
+      Reply r = send(method, "/", "{}");
+      assertTrue(r.status() == 404 || r.status() == 405, method + ": " + r.status() + " " + r.body());
+    }
+  }
 }
