@@ -1886,4 +1886,101 @@ class NewUserJavadocServerTest {
       assertTrue(r.status() == 404 || r.status() == 405, method + ": " + r.status() + " " + r.body());
     }
   }
+
+  // ------------------------------------------------------------------ next hrefs of odd requests
+
+  String hrefFor(String request) {
+    Backup b1 = backup("p1", "b-1", 2).build();
+    Page page = new Page(List.of(b1), 5, true);
+    return nextHref(JSON.checkpointItems(page, URI.create(request)));
+  }
+
+  @Test
+  void nextHrefsOfOddRequests() {
+    assertEquals("/v1/p1/checkpoint_items?marker=b-1", hrefFor("/v1/p1/checkpoint_items?"));
+    assertEquals("/v1/p1/checkpoint_items?marker=b-1", hrefFor("/v1/p1/checkpoint_items?marker="));
+    assertEquals("/v1/p1/checkpoint_items?mymarker=1&offset_x=2&marker=b-1",
+        hrefFor("/v1/p1/checkpoint_items?mymarker=1&offset_x=2"));
+    assertEquals("/v1/p1/checkpoint_items?name=a%26b&marker=b-1", hrefFor("/v1/p1/checkpoint_items?name=a%26b&offset=3"));
+    assertEquals("http://h.example:8443/v1/p1/checkpoint_items?limit=1&marker=b-1",
+        hrefFor("http://h.example:8443/v1/p1/checkpoint_items?limit=1"));
+    assertEquals("/v1/p1/checkpoint_items?limit=1&marker=b-1", hrefFor("/v1/p1/checkpoint_items?marker=b-0&limit=1"));
+  }
+
+  @Test
+  void aMarkerWithReservedCharsIsEncodedAndReadBack() {
+    String id = "a&b=c+d é/%";
+    Page page = new Page(List.of(backup("p1", id, 1).build()), 2, true);
+    String body = JSON.checkpointItems(page, URI.create("/v1/p1/checkpoint_items?limit=1"));
+    String href = nextHref(body);
+    assertFalse(href.contains("&b=c"), href);
+    assertEquals(Optional.of(id), JSON.readNextMarker(body));
+    assertEquals(id, ListQueryString.parse(URI.create(href).getRawQuery()).toString().contains(id) ? id
+        : catalogMarkerOf(href), href);
+  }
+
+  static String catalogMarkerOf(String href) {
+    for (String pair : URI.create(href).getRawQuery().split("&")) {
+      if (pair.startsWith("marker=")) {
+        return java.net.URLDecoder.decode(pair.substring("marker=".length()), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ more refusals and empty answers
+
+  @Test
+  void restoreRequiresEachIdAsANonBlankString() {
+    add(P, "b-1", 1);
+    String path = v1(P) + "/restores";
+    assertApiError(400, "CSBS.9001", "checkpoint_id", send("POST", path,
+        "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": \"\", \"parameters\": {\"checkpoint_item_id\": \"b-1\"}}}"));
+    assertApiError(400, "CSBS.9001", "checkpoint_id", send("POST", path,
+        "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": 42, \"parameters\": {\"checkpoint_item_id\": \"b-1\"}}}"));
+    assertApiError(400, "CSBS.9001", "provider_id", send("POST", path,
+        "{\"restore\": {\"provider_id\": 42, \"checkpoint_id\": \"cp\", \"parameters\": {\"checkpoint_item_id\": \"b-1\"}}}"));
+    assertApiError(400, "CSBS.9001", "restore.parameters.checkpoint_item_id", send("POST", path,
+        restoreBody(PROVIDER, "cp", " ", "")));
+    assertApiError(400, "CSBS.9001", "restore", send("POST", path, "{}"));
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "b-1").status());
+  }
+
+  @Test
+  void deleteOfAnUnknownBackupIs3001() {
+    assertApiError(404, "CSBS.3001", null,
+        send("DELETE", v1(P) + "/providers/" + PROVIDER + "/checkpoints/cp?checkpoint_items=nobody", null));
+  }
+
+  @Test
+  void anEmptyProjectHasEmptyUsageAndNoQuota() {
+    assertEquals("{\"storage_usage\":[],\"resource_count\":0}", get(v1("vide") + "/storage_usage").body().replace(" ", ""));
+    assertEquals("{\"quotas\":{\"resources\":[{\"type\":\"backups\",\"quota\":-1,\"used\":0},"
+        + "{\"type\":\"backup_capacity\",\"unit\":\"GB\",\"quota\":-1,\"used\":0.00}]}}",
+        get(v1("vide") + "/quotas").body().replace(" ", ""));
+    assertEquals("{\"tags\":[]}", get(v1("vide") + "/csbs_backup/tags").body().replace(" ", ""));
+    assertEquals("{\"count\":0}", get(v1("vide") + "/checkpoint_items/count").body().replace(" ", ""));
+  }
+
+  @Test
+  void readNextMarkerOfOddBodies() {
+    assertEquals(Optional.empty(), JSON.readNextMarker("{\"checkpoint_items\": []}"));
+    assertEquals(Optional.empty(), JSON.readNextMarker(
+        "{\"checkpoint_items\": [], \"checkpoint_items_links\": [{\"href\": \"/x?marker=a\", \"rel\": \"prev\"}]}"));
+    assertEquals(Optional.of("a b"), JSON.readNextMarker(
+        "{\"checkpoint_items\": [], \"checkpoint_items_links\": [{\"href\": \"/x?limit=1&marker=a%20b\", \"rel\": \"next\"}]}"));
+    InvalidValueException e = assertThrows(InvalidValueException.class,
+        () -> JSON.readNextMarker("{\"checkpoint_items\": [], \"checkpoint_items_links\": \"next\"}"));
+    assertTrue(e.field().startsWith("checkpoint_items_links"), e.field());
+    InvalidValueException e2 = assertThrows(InvalidValueException.class, () -> JSON.readNextMarker("not json"));
+    assertEquals("body", e2.field(), e2.getMessage());
+  }
+
+  @Test
+  void theTagCatalogueIsSortedCharByChar() {
+    catalog.add(backup(P, "b-1", 1).addTags(Tag.of("F", "b"), Tag.of("É", "é"), Tag.of("e", "B")).build());
+    catalog.add(backup(P, "b-2", 2).addTags(Tag.of("F", "a"), Tag.of("e", "a")).build());
+    assertEquals("{\"tags\":[{\"key\":\"F\",\"values\":[\"a\",\"b\"]},{\"key\":\"e\",\"values\":[\"B\",\"a\"]},"
+        + "{\"key\":\"É\",\"values\":[\"é\"]}]}", get(v1(P) + "/csbs_backup/tags").body().replace(" ", ""));
+  }
 }
