@@ -1983,4 +1983,43 @@ class NewUserJavadocServerTest {
     assertEquals("{\"tags\":[{\"key\":\"F\",\"values\":[\"a\",\"b\"]},{\"key\":\"e\",\"values\":[\"B\",\"a\"]},"
         + "{\"key\":\"É\",\"values\":[\"é\"]}]}", get(v1(P) + "/csbs_backup/tags").body().replace(" ", ""));
   }
+
+  @Test
+  void theNextLinkIsOnTheHostTheClientNamed() throws Exception {
+    add(P, "b-1", 1);
+    add(P, "b-2", 2);
+    URI viaName = URI.create("http://localhost:" + server.port() + "/" + v1(P) + "/checkpoint_items?limit=1");
+    HttpResponse<String> r;
+    try {
+      r = HTTP.send(HttpRequest.newBuilder(viaName).build(), BodyHandlers.ofString());
+    } catch (java.net.ConnectException e) {
+      Assumptions.abort("localhost does not reach 127.0.0.1 here");
+      return;
+    }
+    String href = nextHref(r.body());
+    assertTrue(href.startsWith("http://localhost:" + server.port() + "/"), href);
+    assertTrue(href.endsWith("marker=b-2"), href);
+  }
+
+  @Test
+  void tagDeletesOfAnUnknownBackupAre3001AndANonMatchingValueIsNoError() {
+    assertApiError(404, "CSBS.3001", null, send("DELETE", v1(P) + "/csbs_backup/nobody/tags/k", null));
+    assertApiError(404, "CSBS.3001", null, send("POST", v1(P) + "/csbs_backup/nobody/tags/action",
+        "{\"action\": \"delete\", \"tags\": [{\"key\": \"k\"}]}"));
+    catalog.add(backup(P, "b-1", 1).addTags(Tag.of("env", "prod")).build());
+    Reply r = send("POST", v1(P) + "/csbs_backup/b-1/tags/action",
+        "{\"action\": \"delete\", \"tags\": [{\"key\": \"env\", \"value\": \"test\"}]}");
+    assertEquals(204, r.status(), r.body());
+    assertEquals(List.of(Tag.of("env", "prod")), catalog.get(P, "b-1").tags());
+    Reply match = send("POST", v1(P) + "/csbs_backup/b-1/tags/action",
+        "{\"action\": \"delete\", \"tags\": [{\"key\": \"env\", \"value\": \"prod\"}]}");
+    assertEquals(204, match.status(), match.body());
+    assertEquals(List.of(), catalog.get(P, "b-1").tags());
+  }
+
+  @Test
+  void aDeletingBackupWithItsOldFailureRefusesRestoreWith2003() {
+    catalog.add(io.csbs.lifecycle.Lifecycle.delete(error(P, "b-1"), T0.plusSeconds(60)));
+    assertApiError(400, "CSBS.2003", null, send("POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", "")));
+  }
 }
