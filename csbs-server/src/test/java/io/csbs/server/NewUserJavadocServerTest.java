@@ -2022,4 +2022,42 @@ class NewUserJavadocServerTest {
     catalog.add(io.csbs.lifecycle.Lifecycle.delete(error(P, "b-1"), T0.plusSeconds(60)));
     assertApiError(400, "CSBS.2003", null, send("POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", "")));
   }
+
+  @Test
+  void finerTimesKeepTheDigitsTheyNeedUpToNine() {
+    Map<String, String> written = new java.util.LinkedHashMap<>();
+    written.put("2017-04-18T01:21:52.000000100Z", "2017-04-18T01:21:52.0000001");
+    written.put("2017-04-18T01:21:52.000000001Z", "2017-04-18T01:21:52.000000001");
+    written.put("2017-04-18T01:21:52.000001Z", "2017-04-18T01:21:52.000001");
+    written.put("2017-04-18T01:21:52.12345678Z", "2017-04-18T01:21:52.12345678");
+    written.put("2017-04-18T01:21:52.1Z", "2017-04-18T01:21:52.100000");
+    for (Map.Entry<String, String> e : written.entrySet()) {
+      Backup b = backup(P, "b", 1, BackupStatus.AVAILABLE, Instant.parse(e.getKey())).build();
+      String item = JSON.checkpointItem(b);
+      assertTrue(item.contains("\"created_at\":\"" + e.getValue() + "\""), e.getKey() + ": " + item);
+      assertEquals(b, JSON.readCheckpointItem(item, P));
+    }
+  }
+
+  @Test
+  void anApiItemWithoutUpdatedAtIsUpdatedAtItsCreation() {
+    String body = String.format(API_ITEM, "available", "100").replace("\"updated_at\": \"2018-08-14T08:00:00.000001\",", "");
+    Backup b = JSON.readCheckpointItem(body, "p");
+    assertEquals(Instant.parse("2018-08-14T07:53:15.663766Z"), b.updatedAt());
+  }
+
+  @Test
+  void otherResourceTypesAndFailedJobsRoundTrip() {
+    Server volume = Server.builder().id("vol-1").name("disque").availabilityZone("az").resourceType("OS::Cinder::Volume").build();
+    List<Backup> backups = List.of(
+        Backup.builder().id("r").name("r").projectId(P).server(volume).status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0).build(),
+        backup(P, "e-restore", 1, BackupStatus.ERROR, T0).failure(Failure.of(JobType.RESTORE, "cible absente", T0)).build(),
+        backup(P, "e-delete", 1, BackupStatus.ERROR, T0).failure(Failure.of(JobType.DELETE, "x".repeat(Failure.MAX_REASON_LENGTH), T0))
+            .build());
+    for (Backup b : backups) {
+      assertEquals(b, JSON.readCheckpointItem(JSON.checkpointItem(b), P), b.id());
+    }
+    assertTrue(JSON.checkpointItem(backups.get(0)).contains("\"resource_type\":\"OS::Cinder::Volume\""));
+    assertTrue(JSON.checkpointItem(backups.get(1)).contains("\"fail_op\":\"restore\""));
+  }
 }
