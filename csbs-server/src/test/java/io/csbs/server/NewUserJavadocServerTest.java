@@ -2127,4 +2127,38 @@ class NewUserJavadocServerTest {
     assertApiError(404, "CSBS.3001", null, get(v1(P) + "/csbs_backup/" + id + "/tags"));
     assertApiError(404, "CSBS.3001", null, send("POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", id, "")));
   }
+
+  @Test
+  void aRepeatedKeyAnywhereInTheItemNamesItsPath() {
+    Backup b = backup(P, "b-1", 1).addTags(Tag.of("env", "prod")).build();
+    String item = JSON.checkpointItem(b);
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(item.replace("{\"key\":\"env\",", "{\"key\":\"x\",\"key\":\"env\","), "checkpoint_item.tags[0].key");
+    cases.put(item.replace("\"disk\":0", "\"disk\":0,\"disk\":1"), "checkpoint_item.backup_data.disk");
+    cases.put(item.replace("\"name\":\"sauvegarde_1\"", "\"name\":\"sauvegarde_1\",\"name\":\"autre\""),
+        "checkpoint_item.name");
+    cases.put(item.substring(0, item.length() - 1) + ",\"checkpoint_item\":{}}", "checkpoint_item");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      assertNotEquals(item, c.getKey(), "the case was made");
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(c.getKey(), P),
+          c.getValue());
+      assertEquals(c.getValue(), e.field(), e.getMessage());
+    }
+  }
+
+  @Test
+  void aNodelayPropertySetAlreadyIsLeftAsItIs() {
+    String before = System.getProperty("sun.net.httpserver.nodelay");
+    try {
+      System.setProperty("sun.net.httpserver.nodelay", "false");
+      CsbsServer.builder(catalog).build().close();
+      assertEquals("false", System.getProperty("sun.net.httpserver.nodelay"));
+    } finally {
+      if (before == null) {
+        System.clearProperty("sun.net.httpserver.nodelay");
+      } else {
+        System.setProperty("sun.net.httpserver.nodelay", before);
+      }
+    }
+  }
 }
