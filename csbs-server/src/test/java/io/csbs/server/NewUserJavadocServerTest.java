@@ -2161,4 +2161,14 @@ class NewUserJavadocServerTest {
       }
     }
   }
+
+  @Test
+  void storageUsageParametersAreStrict() {
+    assertApiError(400, "CSBS.9001", "limit", get(v1(P) + "/storage_usage?limit="));
+    assertApiError(400, "CSBS.9001", "limit", get(v1(P) + "/storage_usage?limit=5&limit=6"));
+    assertApiError(400, "CSBS.9001", "sort", get(v1(P) + "/storage_usage?sort=size"));
+    assertApiError(400, "CSBS.9001", "offset", get(v1(P) + "/storage_usage?offset=x"));
+    assertApiError(400, "CSBS.9001", "limit", get(v1(P) + "/storage_usage?limit=1.5"));
+    assertEquals(200, get(v1(P) + "/storage_usage?limit=1&offset=0").status());
+  }
 }
