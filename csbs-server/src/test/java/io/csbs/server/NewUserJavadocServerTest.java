@@ -2171,4 +2171,21 @@ class NewUserJavadocServerTest {
     assertApiError(400, "CSBS.9001", "limit", get(v1(P) + "/storage_usage?limit=1.5"));
     assertEquals(200, get(v1(P) + "/storage_usage?limit=1&offset=0").status());
   }
+
+  @Test
+  void loneSurrogatesInBodiesAreEchoedEscapedNotAsQuestionMarks() {
+    add(P, "b-1", 1);
+    Reply refused = send("POST", v1(P) + "/csbs_backup/b-1/tags", "{\"tag\": {\"key\": \"k\\uD800\", \"value\": \"v\"}}");
+    assertEquals(400, refused.status());
+    assertFalse(refused.body().contains("k?"), refused.body());
+    Reply restore = send("POST", v1(P) + "/restores",
+        restoreBody(PROVIDER, "cp", "b-1", ", \"targets\": {\"server_id\": \"s\\uDC00\"}"));
+    assertEquals(200, restore.status(), restore.body());
+    assertFalse(restore.body().contains("s?"), restore.body());
+    assertTrue(restore.body().contains("s\\uDC00") || restore.body().contains("s\\udc00"), restore.body());
+    Backup withReason = backup(P, "b-2", 2, BackupStatus.ERROR, T0)
+        .failure(Failure.of(JobType.BACKUP, "raison \uD83D seule", T0)).build();
+    catalog.add(withReason);
+    assertEquals(withReason, JSON.readCheckpointItem(get(v1(P) + "/checkpoint_items/b-2").body(), P));
+  }
 }
