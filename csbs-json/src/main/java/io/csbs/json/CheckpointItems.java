@@ -211,14 +211,17 @@ final class CheckpointItems {
     }
     extend.optionalText("policy_id").ifPresent(backup::policyId);
     extend.optionalTime("finished_at").ifPresent(backup::finishedAt);
+    // read (so checked) whatever the state, although only some states keep them
+    int percent = (int) extend.integer("progress", 0, 100, 0);
+    Optional<Instant> progressAt = extend.optionalTime("progress_updated_at");
+    JobType job = job(extend);
+    Optional<Instant> failedAt = extend.optionalTime("failed_at");
     if (status.isIntermediate()) {
-      int percent = (int) extend.integer("progress", 0, 100, 0);
-      backup.progress(Progress.of(percent, extend.optionalTime("progress_updated_at").orElse(updatedAt)));
+      backup.progress(Progress.of(percent, progressAt.orElse(updatedAt)));
     }
     Optional<String> reason = extend.optionalText("fail_reason");
     if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && reason.isPresent())) {
-      backup.failure(Failure.of(job(extend), reason.orElse(NO_REASON),
-          extend.optionalTime("failed_at").orElse(updatedAt)));
+      backup.failure(Failure.of(job, reason.orElse(NO_REASON), failedAt.orElse(updatedAt)));
     }
     List<Object> tags = item.list("tags");
     for (int i = 0; i < tags.size(); i++) {

@@ -36,7 +36,7 @@ import java.util.function.BiConsumer;
  * <pre>{@code
  * CsbsJson json = CsbsJson.create();
  * String body = json.checkpointItems(catalog.query(project, query), URI.create(request.uri()));
- * Backup backup = json.readCheckpointItem(body, "project-1");
+ * List<Backup> backups = json.readCheckpointItems(body, "project-1");
  * TagFilter filter = json.readTagFilter(requestBody);          // POST .../resource_instances/action
  * }</pre>
  *
@@ -49,14 +49,15 @@ import java.util.function.BiConsumer;
  * trigger), {@code support_lld} (true for an enhanced backup), {@code progress} (the job's percent;
  * 100 for Available, 0 for Error), {@code fail_op} and {@code fail_reason} (the failure, or empty),
  * {@code fail_code}, {@code resource_az}, {@code resource_name}, {@code size} (MB), {@code
- * finished_at}, {@code incremental}, {@code copy_status}, {@code space_saving_ratio}, {@code
+ * finished_at} (once a job has finished), {@code incremental}, {@code copy_status}, {@code space_saving_ratio}, {@code
  * average_speed}, {@code supported_restore_mode}, and the fixed {@code copy_from} (empty), {@code
  * image_type} ({@code backup}) and {@code hypervisor_type} ({@code QEMU}).
  *
  * <p>The API's item has no place for four things a backup has, so csbs adds four keys to {@code
- * extend_info}, which clients of the API ignore: {@code policy_id}, {@code progress_updated_at} (when
- * the progress last changed, which stall detection needs), {@code failed_at} and {@code version}
- * (for optimistic concurrency). With them, writing a backup and reading it back gives an equal
+ * extend_info}, which clients of the API ignore: {@code policy_id} (when the backup has one), {@code
+ * progress_updated_at} (when the progress last changed, which stall detection needs; with a
+ * progress), {@code failed_at} (with a failure) and {@code version} (always; for optimistic
+ * concurrency). With them, writing a backup and reading it back gives an equal
  * backup. The project is not in the item (the API takes it from the path), so readers name it.
  *
  * <p>Reading accepts the API's own bodies: the four keys are optional (the version is then 1, the
@@ -66,7 +67,8 @@ import java.util.function.BiConsumer;
  * are ignored; an Error backup without a reason gets {@code "no reason reported"}. A key that
  * repeats in an object, a value of the wrong type, or a value that breaks a rule of the backup is
  * refused with an {@link InvalidValueException} naming the key's path ({@code
- * checkpoint_item.extend_info.progress}).
+ * checkpoint_item.extend_info.progress}), whatever the state: a {@code progress} of {@code true} is
+ * refused on an Available backup too, although only intermediate states keep one.
  *
  * <p>Times are UTC without a zone, with microseconds: {@code 2017-04-18T01:21:52.701973} (a finer
  * time keeps the digits it needs, up to nine). Readers also accept a trailing {@code Z}.
@@ -165,13 +167,14 @@ public final class CsbsJson {
    * @param json the JSON, {@code {"checkpoint_items": [...]}}
    * @param projectId the project the backups belong to
    * @return the backups
-   * @throws InvalidValueException naming the key's path if the JSON or a value is invalid
+   * @throws InvalidValueException naming the key's path if the JSON or a value is invalid, or naming
+   *     {@code checkpoint_items} if the body has none (an error body, for example)
    */
   public List<Backup> readCheckpointItems(String json, String projectId) {
     requireNonNull(json, "json");
     requireNonNull(projectId, "projectId");
     Node body = Node.parse(factory, json);
-    List<Object> items = body.list("checkpoint_items");
+    List<Object> items = body.requiredList("checkpoint_items");
     List<Backup> backups = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       backups.add(CheckpointItems.read(body.element("checkpoint_items", items, i), projectId));
@@ -259,7 +262,9 @@ public final class CsbsJson {
    * The body of the tag query, {@code POST /v1/{project_id}/csbs_backup/resource_instances/action}:
    * {@code tags}, {@code tags_any}, {@code not_tags}, {@code not_tags_any} (lists of {@code {"key",
    * "values"}}), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
-   * {@code limit} and {@code offset} (numbers or, as the API's examples write them, strings).
+   * {@code limit} and {@code offset} (numbers or, as the API's examples write them, strings). Only
+   * {@code action} is required ({@code filter} or {@code count}, as the API requires it; {@link
+   * TagFilter}'s default applies to filters built in Java); the others are optional.
    *
    * @param json the JSON
    * @return the filter

@@ -119,6 +119,12 @@ final class Node {
     return has(key) ? Optional.of(object(key)) : Optional.empty();
   }
 
+  /** The array member {@code key}; refused when absent or null. */
+  List<Object> requiredList(String key) {
+    required(key);
+    return list(key);
+  }
+
   /** The array member {@code key}; empty when absent or null. */
   @SuppressWarnings("unchecked")
   List<Object> list(String key) {
@@ -158,13 +164,16 @@ final class Node {
     return has(key) ? text(key) : absent;
   }
 
-  /** A whole number, written as a JSON number or, as some API bodies do, as a string of digits. */
+  /**
+   * A whole number, written as a JSON number or, as some API bodies do, as a string of digits (an
+   * optional minus, then digits only: no sign, space, point or exponent).
+   */
   long integer(String key, long min, long max) {
     Object value = required(key);
     BigDecimal number;
     try {
       number = value instanceof BigDecimal ? (BigDecimal) value
-          : value instanceof String ? new BigDecimal(((String) value).strip()) : null;
+          : value instanceof String && isDigits((String) value) ? new BigDecimal((String) value) : null;
     } catch (NumberFormatException e) {
       number = null;
     }
@@ -181,6 +190,21 @@ final class Node {
       throw new InvalidValueException(pathOf(key), whole, "must be " + min + " to " + max);
     }
     return whole.longValueExact();
+  }
+
+  /** Whether {@code text} is digits, after an optional minus: a number the API writes as a string. */
+  private static boolean isDigits(String text) {
+    int start = text.startsWith("-") ? 1 : 0;
+    if (text.length() == start) {
+      return false;
+    }
+    for (int i = start; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   long integer(String key, long min, long max, long absent) {

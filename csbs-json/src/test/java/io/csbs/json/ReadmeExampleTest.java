@@ -34,7 +34,7 @@ class ReadmeExampleTest {
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(now, ZoneOffset.UTC));
     Server web = Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-web-01", "eu-de-02");
     for (int day = 1; day <= 30; day++) {
-      catalog.add(Backup.builder().id("b-" + day).name("autobk_" + day).projectId("project-1").server(web)
+      catalog.add(Backup.builder().id("backup-" + day).name("autobk_" + day).projectId("project-1").server(web)
           .status(BackupStatus.AVAILABLE).sizeMb(40_960).createdAt(now.minus(Duration.ofDays(day)))
           .addTags(Tag.of("env", "prod")).build());
     }
@@ -43,13 +43,13 @@ class ReadmeExampleTest {
     String rawQuery = "status=available&limit=20";
     String list = json.checkpointItems(catalog.query("project-1", ListQueryString.parse(rawQuery)),
         URI.create("/v1/project-1/checkpoint_items?" + rawQuery));   // with the next link's marker
-    String details = json.checkpointItem(catalog.get("project-1", "b-1"));
+    String details = json.checkpointItem(catalog.get("project-1", "backup-1"));
     Backup same = json.readCheckpointItem(details, "project-1");   // equal to the backup written
     TagFilter filter = json.readTagFilter("{\"action\": \"filter\", \"tags\": [{\"key\": \"env\", \"values\": [\"prod\"]}]}");
     // --- README json example: end
     assertEquals(20, json.readCheckpointItems(list, "project-1").size());
-    assertEquals("b-20", json.readNextMarker(list).orElseThrow());
-    assertEquals(catalog.get("project-1", "b-1"), same);
+    assertEquals("backup-20", json.readNextMarker(list).orElseThrow());
+    assertEquals(catalog.get("project-1", "backup-1"), same);
     assertEquals(30, catalog.count("project-1", filter.toPredicate()));
   }
 

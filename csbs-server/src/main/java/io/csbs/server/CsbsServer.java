@@ -67,7 +67,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Tag changes and lifecycle operations apply to the backup's current version, read just before;
  * the HTTP API has no version, so when another writer changes the backup in between, the call reads
- * it again and retries, up to 10 times (then 409, {@code CSBS.LIB.VERSION_CONFLICT}).
+ * it again and tries again: up to 10 tries in all, the first included (then 409, {@code
+ * CSBS.LIB.VERSION_CONFLICT}).
  *
  * <h2>Restore and delete</h2>
  *
@@ -99,8 +100,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is older than the {@linkplain Builder#stallRule stall rule}'s threshold at the {@linkplain
  * Builder#clock clock}'s instant, both of which it reads from {@code GET /console/settings.json}
  * ({@code {"now": "2026-11-30T17:02:11Z", "stall_threshold_ms": 1800000}}). {@code GET /console}
- * redirects to {@code /console/}. Other paths under {@code /console/} are 404, other methods 405 (on
- * {@code /console} too); these answers are plain text, not the API's error body. A path that only
+ * redirects to {@code /console/}. The console's paths serve {@code GET} and {@code HEAD}; other paths
+ * under {@code /console/} are 404, other methods 405 (on {@code /console} too, with {@code Allow: GET,
+ * HEAD}); these answers are plain text, not the API's error body. A path that only
  * begins with {@code /console} ({@code /consolex}) is the API's, an unknown path.
  *
  * <h2>Errors</h2>
@@ -156,7 +158,9 @@ public final class CsbsServer implements AutoCloseable {
       this.server.setExecutor(options.executor);
     }
     InetSocketAddress bound = server.getAddress();
-    String host = bound.getAddress().getHostAddress();
+    // a wildcard address (0.0.0.0, ::) is no address to send a request to: this machine's clients use loopback
+    String host = (bound.getAddress().isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound.getAddress())
+        .getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
     Api api = new Api(options.catalog, uri);
     this.server.createContext("/", api);
@@ -192,7 +196,12 @@ public final class CsbsServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** {@return the server's base URI, for example {@code http://127.0.0.1:41723/}; the API is under {@code v1/}} */
+  /**
+   * {@return the server's base URI, for example {@code http://127.0.0.1:41723/}; the API is under
+   * {@code v1/}} For a server listening on a wildcard address ({@code 0.0.0.0}, {@code ::}) the URI
+   * names the loopback address, which a client on this machine can use; a client elsewhere uses one
+   * of the machine's own addresses or names.
+   */
   public URI uri() {
     return uri;
   }
@@ -207,6 +216,11 @@ public final class CsbsServer implements AutoCloseable {
     int was = state.getAndSet(2);
     if (was == 2) {
       return;
+    }
+    if (was == 0) {
+      // the JDK server's listening channel is registered with its selector, so closing it frees the
+      // port only once the dispatcher thread selects again: a server never started has none
+      server.start();
     }
     server.stop(0);
     if (ownExecutor != null) {

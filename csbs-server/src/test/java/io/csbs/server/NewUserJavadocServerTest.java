@@ -59,7 +59,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -305,9 +304,6 @@ class NewUserJavadocServerTest {
     }
   }
 
-  @Disabled("BUG: CsbsServer#close javadoc 'Stops the server at once: the port is released' (and Builder#build 'bound "
-      + "... but not serving yet: call start()') / a server built and closed without start() keeps its port bound: "
-      + "a new server on that port fails with 'Address already in use'")
   @Test
   void aBuiltButNeverStartedServerReleasesItsPortOnClose() {
     int port = freePort();
@@ -650,9 +646,6 @@ class NewUserJavadocServerTest {
 
   // ------------------------------------------------------------------ CsbsJson
 
-  @Disabled("DOC: CsbsJson class javadoc example reads the list response it just wrote with readCheckpointItem(body, "
-      + "\"project-1\"), whose javadoc takes a details response or a bare item / a list body is refused "
-      + "(InvalidValueException 'status null is invalid: is required'); the example should call readCheckpointItems")
   @Test
   void csbsJsonClassExampleAsWritten() {
     String project = "project-1";
@@ -660,8 +653,8 @@ class NewUserJavadocServerTest {
     Query query = Query.where(io.csbs.query.Predicates.status(BackupStatus.AVAILABLE));
     URI requestUri = URI.create("/v1/project-1/checkpoint_items?status=available");
     String body = JSON.checkpointItems(catalog.query(project, query), requestUri);
-    Backup backup = JSON.readCheckpointItem(body, "project-1");
-    assertEquals(catalog.get(project, "b-1"), backup);
+    List<Backup> backups = JSON.readCheckpointItems(body, "project-1");
+    assertEquals(List.of(catalog.get(project, "b-1")), backups);
   }
 
   @Test
@@ -747,16 +740,6 @@ class NewUserJavadocServerTest {
     String item = JSON.checkpointItem(b).replace(" ", "");
     assertTrue(item.contains("\"finished_at\":\"2026-11-01T09:00:00.250001\""), item);
     assertEquals(b, JSON.readCheckpointItem(item, P));
-  }
-
-  @Disabled("DOC: CsbsJson class javadoc lists finished_at among the item's keys (description and checkpoint_id are "
-      + "marked 'when the backup has one'/'when known', finished_at is not), and the four csbs keys without a 'when' / "
-      + "the writer leaves out finished_at for a backup that has not finished (the API writes \"\"), "
-      + "progress_updated_at without a progress and failed_at without a failure: say which keys are written only when present")
-  @Test
-  void finishedAtIsAlwaysWritten() {
-    String item = JSON.checkpointItem(backup(P, "b-1", 1).build()).replace(" ", "");
-    assertTrue(item.contains("\"finished_at\":"), item);
   }
 
   @Test
@@ -846,10 +829,6 @@ class NewUserJavadocServerTest {
     assertTrue(error.startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":"), error);
   }
 
-  @Disabled("BUG: CsbsJson class javadoc 'a value of the wrong type, or a value that breaks a rule of the backup is refused "
-      + "with an InvalidValueException naming the key's path (checkpoint_item.extend_info.progress)' / on an available or "
-      + "error item, extend_info.progress (true, \"abc\", 500), progress_updated_at (\"not a time\") and, on an available "
-      + "item, fail_op (42), failed_at are never read, so any value is accepted silently")
   @Test
   void aWrongTypeIsRefusedWhateverTheStatus() {
     for (String[] c : new String[][] {{"available", "true"}, {"available", "\"abc\""}, {"available", "500"}, {"error", "true"}}) {
@@ -865,13 +844,6 @@ class NewUserJavadocServerTest {
     String badOp = String.format(API_ITEM, "available", "100").replace("\"fail_op\": \"\"", "\"fail_op\": 42");
     InvalidValueException e5 = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(badOp, "p"));
     assertEquals("checkpoint_item.extend_info.fail_op", e5.field(), e5.getMessage());
-  }
-
-  @Test
-  void wrongTypesOnStableStatesActualBehaviour() {
-    // what happens today (see the BUG above): the values are ignored
-    assertEquals(BackupStatus.AVAILABLE, JSON.readCheckpointItem(String.format(API_ITEM, "available", "true"), "p").status());
-    assertEquals(BackupStatus.ERROR, JSON.readCheckpointItem(String.format(API_ITEM, "error", "\"abc\""), "p").status());
   }
 
   @Test
@@ -1069,9 +1041,6 @@ class NewUserJavadocServerTest {
     }
   }
 
-  @Disabled("BUG: CsbsJson class javadoc 'numbers may be JSON strings of digits' / any text BigDecimal parses is taken: "
-      + "\"1e3\" is read as 1000, \" 7 \", \"+7\" and \"7.0\" as 7 (Node.integer, csbs-json Node.java:167, "
-      + "new BigDecimal(text.strip()))")
   @Test
   void onlyStringsOfDigitsAreNumbers() {
     for (String notDigits : List.of("\"1e3\"", "\" 7 \"", "\"+7\"", "\"7.0\"")) {
@@ -1079,14 +1048,6 @@ class NewUserJavadocServerTest {
       InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(bad, "p"), notDigits);
       assertEquals("checkpoint_item.extend_info.size", e.field(), e.getMessage());
     }
-  }
-
-  @Test
-  void numberStringsActualBehaviour() {
-    String exp = String.format(API_ITEM, "available", "100").replace("\"size\": \"146184\"", "\"size\": \"1e3\"");
-    assertEquals(1000, JSON.readCheckpointItem(exp, "p").sizeMb());
-    String padded = String.format(API_ITEM, "available", "100").replace("\"size\": \"146184\"", "\"size\": \" 7 \"");
-    assertEquals(7, JSON.readCheckpointItem(padded, "p").sizeMb());
   }
 
   @Test
@@ -1133,15 +1094,6 @@ class NewUserJavadocServerTest {
   }
 
   // ------------------------------------------------------------------ console details
-
-  @Disabled("DOC: CsbsServer class javadoc 'Other paths under /console/ are 404, other methods 405 (on /console too)' / "
-      + "HEAD is served on /console and /console/ (200, Allow: GET, HEAD on a 405), while HEAD on the API's paths is 405: "
-      + "say that the console serves GET and HEAD")
-  @Test
-  void headOnTheConsoleIs405() {
-    assertEquals(405, send("HEAD", "/console/", null).status());
-    assertEquals(405, send("HEAD", "/console", null).status());
-  }
 
   @Test
   void headOnTheConsoleActualBehaviour() {
@@ -1467,11 +1419,6 @@ class NewUserJavadocServerTest {
     assertEquals(b, JSON.readCheckpointItem(item, P));
   }
 
-  @Disabled("BUG: CsbsJson#readCheckpointItems javadoc '@param json the JSON, {\"checkpoint_items\": [...]}' and "
-      + "'@throws InvalidValueException naming the key's path if the JSON ... is invalid' / a body without "
-      + "checkpoint_items, such as {} or the API's error body {\"error_code\": ..., \"error_msg\": ...}, reads as an "
-      + "empty list, so a client takes an error for an empty page (Node.list returns List.of() for an absent key, "
-      + "csbs-json Node.java:124-128)")
   @Test
   void aListBodyWithoutItsKeyNamesIt() {
     InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItems("{}", P));
@@ -1482,8 +1429,7 @@ class NewUserJavadocServerTest {
   }
 
   @Test
-  void aListBodyWithoutItsKeyActualBehaviour() {
-    assertEquals(List.of(), JSON.readCheckpointItems(JSON.error("CSBS.9001", "limit '0' is invalid"), P));
+  void aListBodyWhoseItemsAreNoArrayIsRefused() {
     InvalidValueException e2 = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem("{", P));
     assertEquals("body", e2.field(), e2.getMessage());
     InvalidValueException e3 = assertThrows(InvalidValueException.class,
@@ -1662,18 +1608,6 @@ class NewUserJavadocServerTest {
     }
   }
 
-  @Disabled("DOC: CsbsServer class javadoc 'the call reads it again and retries, up to 10 times (then 409)' / it tries 10 "
-      + "times in all (the first try and 9 retries); say 'tries up to 10 times'")
-  @Test
-  void aCallThatAlwaysConflictsIsRetriedTenTimesAfterItsFirstTry() {
-    add(P, "b-1", 1);
-    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-    try (CsbsServer s = CsbsServer.builder(conflicting(Integer.MAX_VALUE, calls)).build().start()) {
-      send(s, "POST", v1(P) + "/restores", restoreBody(PROVIDER, "cp", "b-1", ""));
-      assertEquals(11, calls.get());
-    }
-  }
-
   @Test
   void aCallThatAlwaysConflictsActualBehaviour() {
     add(P, "b-1", 1);
@@ -1757,15 +1691,6 @@ class NewUserJavadocServerTest {
     }
   }
 
-  @Test
-  void theWildcardAddressUriActualBehaviour() throws Exception {
-    try (CsbsServer s = CsbsServer.builder(catalog).address(InetAddress.getByName("0.0.0.0")).build().start()) {
-      // [0:0:0:0:0:0:0:0] where the JDK binds both stacks; 0.0.0.0 on a machine without IPv6
-      assertTrue(List.of("http://[0:0:0:0:0:0:0:0]:" + s.port() + "/", "http://0.0.0.0:" + s.port() + "/")
-          .contains(s.uri().toString()), s.uri().toString());
-    }
-  }
-
   // ------------------------------------------------------------------ tag bodies through the reader
 
   @Test
@@ -1789,21 +1714,11 @@ class NewUserJavadocServerTest {
     assertApiError(400, "CSBS.9001", "action", send("POST", v1(P) + "/csbs_backup/resource_instances/action", "{}"));
   }
 
-  @Disabled("DOC: CsbsJson#readTagFilter javadoc lists action among the keys and TagFilter's javadoc says 'Defaults: ... "
-      + "action filter' / a body without action is refused ('action null is invalid: is required'): say that action is "
-      + "required in the JSON (and which keys are)")
   @Test
-  void tagFilterWithoutActionIsAFilter() {
-    assertEquals(TagFilter.builder().limit(5).build(), JSON.readTagFilter("{\"limit\": 5}"));
-  }
-
-  @Disabled("DOC: CsbsServer#uri javadoc 'the server's base URI, for example http://127.0.0.1:41723/' / a server bound to "
-      + "0.0.0.0 answers http://[0:0:0:0:0:0:0:0]:port/, neither the address given nor one a client elsewhere can use; "
-      + "say what uri() is for a wildcard address")
-  @Test
-  void theWildcardAddressUriIsTheAddressGiven() throws Exception {
+  void theWildcardAddressUriNamesTheLoopbackAddress() throws Exception {
     try (CsbsServer s = CsbsServer.builder(catalog).address(InetAddress.getByName("0.0.0.0")).build().start()) {
-      assertEquals("0.0.0.0", s.uri().getHost());
+      assertEquals(InetAddress.getLoopbackAddress().getHostAddress(), s.uri().getHost());
+      assertEquals(200, send(s, "GET", "/console/", null).status());
     }
   }
 
@@ -2086,9 +2001,6 @@ class NewUserJavadocServerTest {
     return catalog;
   }
 
-  @Disabled("DOC: README 'The API's JSON: csbs-json' says 'With a catalog as in the quick start:' and then calls "
-      + "catalog.get(\"project-1\", \"b-1\") / the quick start's ids are backup-1 to backup-30, so the example throws "
-      + "BackupNotFoundException (CSBS.3001); it should read backup-1")
   @Test
   void readmeJsonExampleOnTheQuickStartsCatalog() {
     BackupCatalog catalog = quickStartCatalog();
@@ -2096,21 +2008,7 @@ class NewUserJavadocServerTest {
     String rawQuery = "status=available&limit=20";
     String list = json.checkpointItems(catalog.query("project-1", ListQueryString.parse(rawQuery)),
         URI.create("/v1/project-1/checkpoint_items?" + rawQuery));
-    String details = json.checkpointItem(catalog.get("project-1", "b-1"));
-    Backup same = json.readCheckpointItem(details, "project-1");
-    assertEquals(catalog.get("project-1", "b-1"), same);
-    assertNotNull(list);
-  }
-
-  @Test
-  void readmeJsonExampleOnTheQuickStartsCatalogActualBehaviour() {
-    BackupCatalog catalog = quickStartCatalog();
-    CsbsJson json = CsbsJson.create();
-    String rawQuery = "status=available&limit=20";
-    String list = json.checkpointItems(catalog.query("project-1", ListQueryString.parse(rawQuery)),
-        URI.create("/v1/project-1/checkpoint_items?" + rawQuery));
     assertEquals("/v1/project-1/checkpoint_items?status=available&limit=20&marker=backup-20", nextHref(list));
-    assertThrows(io.csbs.catalog.BackupNotFoundException.class, () -> catalog.get("project-1", "b-1"));
     String details = json.checkpointItem(catalog.get("project-1", "backup-1"));
     assertEquals(catalog.get("project-1", "backup-1"), json.readCheckpointItem(details, "project-1"));
     // the Deleting backup round-trips too
