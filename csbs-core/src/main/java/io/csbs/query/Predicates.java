@@ -145,7 +145,8 @@ public final class Predicates {
    */
   public static BackupPredicate keyword(KeywordField field, String text) {
     requireNonNull(field, "field");
-    checkKeyword(text); // before the switch, so that every field names "keyword" (server id and backup id would name themselves)
+    // before the switch, so that every field names "keyword" (server id and backup id would name themselves)
+    checkKeyword(text);
     switch (field) {
       case SERVER_NAME:
         return serverNameContains(text);
