@@ -1,0 +1,799 @@
+package io.csbs.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.ErrorCode;
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.Subscription;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A new user's review of csbs-postgres from its javadoc and the README's section "A durable, shared
+ * catalog": every {@code {@code}} example of PostgresCatalog (and its builder), PostgresReplica,
+ * Schema, SchemaVersionException, CatalogDatabaseException and the package, run with only the set-up
+ * it leaves out, and the claims the earlier reviews (NewUserPostgresTest, NewUserPostgresTextTest) do
+ * not test. Stores 40 to 49 only.
+ */
+class NewUserJavadocPostgresTest {
+  private static final int STORE = 40;
+  private static final int OTHER_STORE = 41;
+  private static final Instant NOW = Instant.parse("2026-11-24T10:00:00.654321Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final Server WEB = Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-ggao", "eu-de-02");
+
+  private DataSource dataSource;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @BeforeEach
+  void emptyStore() {
+    dataSource = TestDatabase.dataSource(STORE);
+    TestDatabase.truncate(dataSource);
+    TestDatabase.truncate(TestDatabase.dataSource(OTHER_STORE));
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+    toClose.clear();
+  }
+
+  private <T extends AutoCloseable> T closing(T closeable) {
+    toClose.add(closeable);
+    return closeable;
+  }
+
+  private PostgresCatalog pg(DataSource ds) {
+    return closing(PostgresCatalog.builder(ds).clock(CLOCK).pollInterval(Duration.ofMillis(20)).build());
+  }
+
+  private static Backup backup(String project, String id, Instant created) {
+    return backup(project, id, created, 1024);
+  }
+
+  private static Backup backup(String project, String id, Instant created, long sizeMb) {
+    return Backup.builder().id(id).name("autobk_" + id).projectId(project).server(WEB)
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(created).build();
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** A schema of its own, without the csbs tables, on the test database. */
+  private static PGSimpleDataSource rawSchema(String prefix) {
+    String schema = prefix + "_" + System.nanoTime();
+    TestDatabase.execute(TestDatabase.plain(), "CREATE SCHEMA " + schema);
+    PGSimpleDataSource fresh = TestDatabase.plain();
+    fresh.setCurrentSchema(schema + ",public");
+    return fresh;
+  }
+
+  private static void drop(PGSimpleDataSource ds) {
+    String schema = ds.getCurrentSchema().split(",")[0];
+    TestDatabase.execute(TestDatabase.plain(), "DROP SCHEMA " + schema + " CASCADE");
+  }
+
+  // ====================================================================== examples
+
+  // package-info and PostgresCatalog's class javadoc: migrate, create, start, add, query.
+  @Test
+  void thePackageAndClassExamplesRunAsWritten() {
+    Schema.migrate(dataSource);
+    PostgresCatalog database = closing(PostgresCatalog.create(dataSource, Clock.systemUTC()));
+    PostgresReplica catalog = closing(PostgresReplica.start(database));
+    Backup backup = backup("project-1", "7b99acfd-18c3-4f26-9d39-b4ebd2ea3e12",
+        Instant.now().truncatedTo(ChronoUnit.MICROS).minus(Duration.ofDays(1)));
+
+    database.add(backup);
+    Page page = database.query("project-1", Query.where(Predicates.status(BackupStatus.AVAILABLE)));
+    assertEquals(List.of(backup.id()), page.ids());
+    assertEquals(1, page.total());
+    // the replica sees a change made through the database by its feed
+    assertTrue(catalog.awaitSequence("project-1", 1, Duration.ofSeconds(5)));
+    assertEquals(backup, catalog.get("project-1", backup.id()));
+  }
+
+  // PostgresReplica's class javadoc: "replica.apply(...) // written to the database, then applied here;
+  // replica.query(...) // answered from memory, sees the change".
+  @Test
+  void theReplicaExampleRunsAsWritten() {
+    PostgresCatalog database = closing(PostgresCatalog.create(dataSource, CLOCK));
+    database.add(backup("project-1", "b1", NOW.minusSeconds(3600)));
+    String id = "b1";
+    long version = 1;
+    Query query = Query.where(Predicates.status(BackupStatus.DELETING));
+    PostgresReplica kept;
+    try (PostgresReplica replica = PostgresReplica.start(database)) {
+      kept = replica;
+      replica.apply("project-1", id, version, Transition.delete());
+      Page page = replica.query("project-1", query);
+      assertEquals(List.of("b1"), page.ids());
+    }
+    assertEquals(BackupStatus.DELETING, database.get("project-1", "b1").status());
+    // "A replica that stopped is not resumed: start a new one, which loads the database's current state."
+    database.add(backup("project-1", "b2", NOW.minusSeconds(60)));
+    try (PostgresReplica fresh = PostgresReplica.start(database)) {
+      assertEquals(2, fresh.count("project-1", Predicates.all()));
+      assertEquals(database.sequence("project-1"), fresh.sequence("project-1"));
+    }
+    // "Stops following the database; reads go on answering from the state reached."
+    assertEquals(1, kept.count("project-1", Predicates.all()));
+  }
+
+  // PostgresCatalog.Builder's example, every option: the stall rule judges the stalled criterion, the
+  // clock anchors relative windows and dates changes.
+  @Test
+  void theBuilderExampleRunsAndItsStallRuleAndClockAreUsed() {
+    Clock clock = CLOCK;
+    PostgresCatalog catalog = closing(PostgresCatalog.builder(dataSource)
+        .clock(clock)                                        // default: Clock.systemUTC()
+        .stallRule(StallRule.ofThreshold(Duration.ofMinutes(10)))  // default: StallRule.DEFAULT
+        .pollInterval(Duration.ofMillis(100))                // default: 250 ms
+        .build());
+    Instant progressed = NOW.minus(Duration.ofMinutes(15));
+    catalog.add(Backup.builder().id("running").name("running").projectId("p").server(WEB)
+        .status(BackupStatus.CREATING).sizeMb(10).createdAt(NOW.minus(Duration.ofHours(1)))
+        .progress(Progress.of(20, progressed)).updatedAt(progressed).build());
+    Instant exactly = NOW.minus(Duration.ofMinutes(10));
+    catalog.add(Backup.builder().id("edge").name("edge").projectId("p").server(WEB)
+        .status(BackupStatus.CREATING).sizeMb(10).createdAt(NOW.minus(Duration.ofHours(1)))
+        .progress(Progress.of(20, exactly)).updatedAt(exactly).build());
+    catalog.add(backup("p", "old", NOW.minus(Duration.ofDays(2))));
+    // 15 minutes without progress: stalled under 10 minutes, not under the default 30; at exactly the
+    // threshold it is not yet (StallRule)
+    assertEquals(List.of("running"), catalog.query("p", Query.where(Predicates.stalled())).ids());
+    PostgresCatalog defaults = closing(PostgresCatalog.create(dataSource, clock));
+    assertEquals(0, defaults.count("p", Predicates.stalled()));
+    // the clock anchors relative windows: the last day at the clock's instant
+    assertEquals(2, catalog.count("p", Predicates.createdWithinLast(Duration.ofDays(1))));
+    PostgresCatalog later = closing(PostgresCatalog.create(dataSource, Clock.fixed(NOW.plus(Duration.ofDays(3)), ZoneOffset.UTC)));
+    assertEquals(0, later.count("p", Predicates.createdWithinLast(Duration.ofDays(1))));
+    // and dates changes, cut to the microsecond
+    Backup deleting = catalog.apply("p", "old", 1, Transition.delete()).orElseThrow();
+    assertEquals(NOW, deleting.updatedAt());
+  }
+
+  // The builder: "every option is optional"; clock "Clock.systemUTC() by default".
+  @Test
+  void aBuilderWithNoOptionDatesChangesByTheSystemClock() {
+    PostgresCatalog catalog = closing(PostgresCatalog.builder(dataSource).build());
+    Instant before = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    catalog.add(backup("p", "a", before.minusSeconds(60)));
+    Backup deleting = catalog.apply("p", "a", 1, Transition.delete()).orElseThrow();
+    Instant after = Instant.now();
+    Instant at = deleting.updatedAt();
+    assertFalse(at.isBefore(before), at + " before " + before);
+    assertFalse(at.isAfter(after), at + " after " + after);
+    assertEquals(0, at.getNano() % 1000, "cut to the microsecond: " + at);
+  }
+
+  // Builder.build: "it checks the schema version on first use, not here"; SchemaVersionException's
+  // example ("e.databaseVersion(); // 0: the schema was never created") and its advice: migrate, then
+  // the catalog works.
+  @Test
+  void aCatalogBuiltBeforeTheSchemaIsRefusedThenWorksOnceMigrated() {
+    PGSimpleDataSource fresh = rawSchema("h29e_raw");
+    try {
+      PostgresCatalog catalog = pg(fresh);   // no exception here
+      try {
+        catalog.count("project-1", Predicates.all());
+        throw new AssertionError("a database without the schema was read");
+      } catch (SchemaVersionException e) {
+        assertEquals(0, e.databaseVersion());   // 0: the schema was never created
+        assertEquals(Schema.CURRENT_VERSION, e.libraryVersion());
+        assertTrue(e.getMessage().contains("Schema.migrate"), e.getMessage());
+      }
+      assertThrows(SchemaVersionException.class, () -> catalog.add(backup("project-1", "a", NOW.minusSeconds(5))));
+      assertEquals(0, Schema.version(fresh), "nothing was written");
+      assertEquals(0, Schema.migrate(fresh));
+      catalog.add(backup("project-1", "a", NOW.minusSeconds(5)));
+      assertEquals(1, catalog.count("project-1", Predicates.all()));
+    } finally {
+      drop(fresh);
+    }
+  }
+
+  // SchemaVersionException: "an older one (call Schema.migrate to upgrade) ... Nothing was read or
+  // written"; a catalog at version 1 writes nothing into the old tables.
+  @Test
+  void aDatabaseAtAnOlderVersionIsNeitherReadNorWritten() {
+    PGSimpleDataSource v1 = rawSchema("h29e_v1");
+    try {
+      TestDatabase.execute(v1, "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+      TestDatabase.execute(v1, Schema.script(1));
+      TestDatabase.execute(v1, "INSERT INTO csbs_schema_version (version) VALUES (1)");
+      PostgresCatalog catalog = pg(v1);
+      SchemaVersionException e = assertThrows(SchemaVersionException.class,
+          () -> catalog.add(backup("project-1", "a", NOW.minusSeconds(5))));
+      assertEquals(1, e.databaseVersion());
+      assertTrue(e.getMessage().contains("migrate"), e.getMessage());
+      assertThrows(SchemaVersionException.class, () -> catalog.setQuota("project-1", Quota.of(5, 5)));
+      assertEquals(1, Schema.migrate(v1));
+      assertEquals(0, catalog.count("project-1", Predicates.all()));
+      assertEquals(0, catalog.sequence("project-1"));
+      assertEquals(Quota.NONE, catalog.quotaUsage("project-1").quota());
+    } finally {
+      drop(v1);
+    }
+  }
+
+  // Schema's example: migrate "does nothing on a database already there" (returns the version before);
+  // script(1) "the DDL of version 1"; script "1 to CURRENT_VERSION".
+  @Test
+  void theSchemaExampleRunsAndMigratingAgainChangesNothing() {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(5)));
+    assertEquals(Schema.CURRENT_VERSION, Schema.migrate(dataSource));      // creates the tables, or upgrades them
+    assertEquals(Schema.CURRENT_VERSION, Schema.version(dataSource));
+    assertEquals(1, catalog.count("project-1", Predicates.all()));
+    assertEquals(1, catalog.sequence("project-1"));
+    String ddl = Schema.script(1);
+    assertTrue(ddl.contains("csbs_change"), "the feed table is csbs_change");
+    assertTrue(ddl.toUpperCase(java.util.Locale.ROOT).contains("CREATE TABLE"));
+    for (int v = 1; v <= Schema.CURRENT_VERSION; v++) {
+      assertFalse(Schema.script(v).isBlank(), "version " + v);
+    }
+    assertThrows(IllegalArgumentException.class, () -> Schema.script(-1));
+    assertThrows(IllegalArgumentException.class, () -> Schema.script(Integer.MAX_VALUE));
+  }
+
+  // SchemaVersionException's public constructor and accessors; "Not retryable"; its code.
+  @Test
+  void aSchemaVersionExceptionSaysBothVersionsAndIsNotRetryable() {
+    SchemaVersionException newer = new SchemaVersionException(7, 2);
+    assertEquals(7, newer.databaseVersion());
+    assertEquals(2, newer.libraryVersion());
+    assertFalse(newer.isRetryable());
+    assertEquals(ErrorCode.SCHEMA_VERSION_MISMATCH, newer.code());
+    assertTrue(newer.getMessage().contains("7") && newer.getMessage().contains("2"), newer.getMessage());
+    assertTrue(newer instanceof CatalogDatabaseException);
+    SchemaVersionException older = new SchemaVersionException(1, 2);
+    assertTrue(older.getMessage().contains("migrate"), older.getMessage());
+  }
+
+  // CatalogDatabaseException(what, cause): "@throws NullPointerException if what or cause is null";
+  // isRetryable's list of states; "the message says what the catalog was doing"; "the cause is the
+  // driver's SQLException with its SQLState".
+  @Test
+  void catalogDatabaseExceptionClassifiesEveryDocumentedState() {
+    Map<String, Boolean> states = new java.util.LinkedHashMap<>();
+    for (String s : List.of("08000", "08003", "08006", "08P01", "40001", "40P01", "57014", "57P01", "57P02", "57P03", "53300")) {
+      states.put(s, true);
+    }
+    for (String s : List.of("23505", "22001", "42P01", "57P04", "53200", "40002", "25006")) {
+      states.put(s, false);
+    }
+    for (Map.Entry<String, Boolean> state : states.entrySet()) {
+      SQLException cause = new SQLException("invented", state.getKey());
+      CatalogDatabaseException e = new CatalogDatabaseException("count the backups of project-1", cause);
+      assertEquals(state.getValue(), e.isRetryable(), state.getKey());
+      assertEquals(state.getKey(), e.sqlState());
+      assertSame(cause, e.getCause());
+      assertEquals(ErrorCode.DATABASE_FAILURE, e.code());
+      assertTrue(e.getMessage().contains("count the backups of project-1"), e.getMessage());
+    }
+    CatalogDatabaseException none = new CatalogDatabaseException("read", new SQLException("no state"));
+    assertEquals(null, none.sqlState());
+    assertFalse(none.isRetryable());
+    assertThrows(NullPointerException.class, () -> new CatalogDatabaseException(null, new SQLException("x", "08006")));
+    assertThrows(NullPointerException.class, () -> new CatalogDatabaseException("read", null));
+  }
+
+  // CatalogDatabaseException's example and its claim: "if the failed attempt did commit (the connection
+  // broke during the commit, so the answer was lost), the retry is refused with a VersionConflictException
+  // or a DuplicateBackupException, and reading the backup tells where it stands"; README: "a lost
+  // connection loses nothing committed".
+  @Test
+  void aCommitWhoseAnswerWasLostIsRefusedOnRetryAndKept() {
+    LosingCommits losing = new LosingCommits(dataSource);
+    PostgresCatalog catalog = pg(losing);
+    Backup a = backup("project-1", "a", NOW.minusSeconds(60));
+    losing.loseNextCommit.set(true);
+    CatalogDatabaseException lostAdd = assertThrows(CatalogDatabaseException.class, () -> catalog.add(a));
+    assertTrue(lostAdd.isRetryable(), lostAdd.getMessage());
+    assertThrows(DuplicateBackupException.class, () -> catalog.add(a));
+    assertEquals(a, catalog.get("project-1", "a"));
+
+    String id = "a";
+    long version = 1;
+    losing.loseNextCommit.set(true);
+    try {
+      catalog.apply("project-1", id, version, Transition.delete());
+      throw new AssertionError("the lost commit was not reported");
+    } catch (CatalogDatabaseException e) {
+      if (e.isRetryable()) {
+        // back off, read the backup again, and retry on its current version
+        assertThrows(VersionConflictException.class, () -> catalog.apply("project-1", id, version, Transition.delete()));
+        Backup now = catalog.get("project-1", id);
+        assertEquals(BackupStatus.DELETING, now.status());
+        assertEquals(2, now.version());
+      } else {
+        throw new AssertionError("a lost connection is retryable: " + e.getMessage());
+      }
+    }
+    List<Change> feed = catalog.changes("project-1", 0, 100);
+    assertEquals(List.of(1L, 2L), feed.stream().map(Change::sequence).toList());
+  }
+
+  // CatalogDatabaseException's example: a transient failure, then the retry on the current version works.
+  @Test
+  void aTransientFailureIsRetriedOnTheCurrentVersion() {
+    LosingCommits flaky = new LosingCommits(dataSource);
+    PostgresCatalog catalog = pg(flaky);
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(60)));
+    flaky.refuseNextConnection.set(true);
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+        () -> catalog.apply("project-1", "a", 1, Transition.delete()));
+    assertTrue(e.isRetryable());
+    assertEquals("08006", e.sqlState());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get("project-1", "a").status(), "nothing half-written");
+    Backup current = catalog.get("project-1", "a");
+    catalog.apply("project-1", "a", current.version(), Transition.delete());
+    assertEquals(BackupStatus.DELETING, catalog.get("project-1", "a").status());
+    assertEquals(2, catalog.sequence("project-1"));
+  }
+
+  // PostgresCatalog.changes's example (a consumer that pulls), its limits and "empty when there are none
+  // after afterSequence".
+  @Test
+  void theChangesExamplePullsTheFeedInOrder() {
+    PostgresCatalog catalog = pg(dataSource);
+    for (int i = 1; i <= 5; i++) {
+      catalog.add(backup("project-1", "b" + i, NOW.minusSeconds(i)));
+    }
+    catalog.apply("project-1", "b1", 1, Transition.delete());
+    PullingStore store = new PullingStore();
+    store.last.put("project-1", 2L);   // it had handled two before
+    long handled = store.lastSequence("project-1");      // kept by the consumer with what it wrote
+    for (Change change : catalog.changes("project-1", handled, 500)) {
+      store.apply(change);                               // then remembers change.sequence()
+    }
+    assertEquals(List.of(3L, 4L, 5L, 6L), store.seen);
+    assertEquals(6L, store.lastSequence("project-1"));
+    assertEquals(List.of(), catalog.changes("project-1", 6, 500));
+    assertEquals(List.of(), catalog.changes("project-1", 600, 1));
+    assertEquals(List.of(1L), catalog.changes("project-1", 0, 1).stream().map(Change::sequence).toList());
+    Change last = catalog.changes("project-1", 5, 10_000).get(0);
+    assertEquals("b1", last.backupId());
+    assertEquals(Optional.of(Transition.delete()), last.transition());
+    assertEquals(List.of(), catalog.changes("project-2", 0, 10));
+  }
+
+  /** A store that keeps what it handled: the consumer of the feed's examples. */
+  static final class PullingStore {
+    final Map<String, Long> last = new ConcurrentHashMap<>();
+    final List<Long> seen = new CopyOnWriteArrayList<>();
+
+    long lastSequence(String project) {
+      return last.getOrDefault(project, 0L);
+    }
+
+    Map<String, Long> lastSequences() {
+      return new HashMap<>(last);
+    }
+
+    void apply(Change change) {
+      if (change.sequence() <= lastSequence(change.projectId())) {
+        return;   // at least once: ignore a sequence already handled
+      }
+      seen.add(change.sequence());
+      last.put(change.projectId(), change.sequence());
+    }
+  }
+
+  // subscribe(Map, Consumer)'s example and README: "a consumer that keeps another store in step resumes
+  // where it stopped, even after a crash".
+  @Test
+  void theResumingSubscriptionExampleLosesNothingAcrossACrash() {
+    PostgresCatalog catalog = pg(dataSource);
+    PullingStore store = new PullingStore();
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    catalog.add(backup("project-2", "a", NOW.minusSeconds(9)));
+    Map<String, Long> handled = store.lastSequences();   // persisted with what the consumer wrote
+    Subscription s = catalog.subscribe(handled, change -> store.apply(change));
+    await(() -> store.lastSequence("project-1") == 1 && store.lastSequence("project-2") == 1, "first changes");
+    s.cancel();   // the consumer stops ("crashes")
+    catalog.add(backup("project-1", "b", NOW.minusSeconds(8)));
+    catalog.apply("project-2", "a", 1, Transition.delete());
+    catalog.add(backup("project-3", "c", NOW.minusSeconds(8)));
+    PostgresCatalog restarted = pg(dataSource);   // another instance, as after a restart
+    Subscription again = restarted.subscribe(store.lastSequences(), change -> store.apply(change));
+    await(() -> store.lastSequence("project-1") == 2 && store.lastSequence("project-2") == 2
+        && store.lastSequence("project-3") == 1, "the changes made while the consumer was down");
+    again.cancel();
+    assertEquals(Map.of("project-1", 2L, "project-2", 2L, "project-3", 1L), store.last);
+  }
+
+  // subscribe(Map, Consumer): "A subscriber that throws is logged and gets the same change again after a
+  // pause ...; other projects go on meanwhile."
+  @Test
+  void aSubscriberThatKeepsRefusingOneProjectDoesNotHoldUpTheOthers() {
+    PostgresCatalog catalog = pg(dataSource);
+    AtomicInteger attempts = new AtomicInteger();
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    Subscription s = closingSubscription(catalog.subscribe(Map.of(), change -> {
+      if (change.projectId().equals("stuck")) {
+        attempts.incrementAndGet();
+        throw new IllegalStateException("the consumer cannot handle this project yet (invented)");
+      }
+      delivered.add(change.projectId() + "#" + change.sequence());
+    }));
+    catalog.add(backup("stuck", "a", NOW.minusSeconds(9)));
+    catalog.add(backup("fine", "a", NOW.minusSeconds(9)));
+    catalog.add(backup("fine", "b", NOW.minusSeconds(8)));
+    await(() -> delivered.size() == 2, "the other project's changes while one keeps failing");
+    assertEquals(List.of("fine#1", "fine#2"), delivered);
+    await(() -> attempts.get() >= 2, "the refused change again");
+    s.cancel();
+  }
+
+  private Subscription closingSubscription(Subscription subscription) {
+    toClose.add(subscription::cancel);
+    return subscription;
+  }
+
+  // subscribe: "one change at a time, on a thread of the subscription", "in order within each project".
+  @Test
+  void aSubscriberGetsOneChangeAtATimeInOrderWithinEachProject() throws Exception {
+    PostgresCatalog catalog = pg(dataSource);
+    AtomicInteger inside = new AtomicInteger();
+    AtomicBoolean overlapped = new AtomicBoolean();
+    Map<String, List<Long>> seen = new ConcurrentHashMap<>();
+    AtomicInteger total = new AtomicInteger();
+    closingSubscription(catalog.subscribe(change -> {
+      if (inside.incrementAndGet() > 1) {
+        overlapped.set(true);
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      seen.computeIfAbsent(change.projectId(), p -> new CopyOnWriteArrayList<>()).add(change.sequence());
+      total.incrementAndGet();
+      inside.decrementAndGet();
+    }));
+    List<Thread> writers = new ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      String project = "project-" + p;
+      PostgresCatalog instance = pg(dataSource);
+      writers.add(new Thread(() -> {
+        for (int i = 0; i < 8; i++) {
+          instance.add(backup(project, "b" + i, NOW.minusSeconds(i)));
+        }
+      }));
+    }
+    writers.forEach(Thread::start);
+    for (Thread w : writers) {
+      w.join();
+    }
+    await(() -> total.get() >= 24, "24 changes");
+    assertFalse(overlapped.get(), "two changes were delivered at once");
+    for (int p = 0; p < 3; p++) {
+      List<Long> got = seen.get("project-" + p);
+      List<Long> distinct = got.stream().distinct().toList();
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), distinct, "project-" + p + ": " + got);
+    }
+  }
+
+  // Change: "1, 2, 3, ... without gaps"; README: "numbered per project without gaps, written by the
+  // transaction that commits the change": a refused change takes no number and writes no row.
+  @Test
+  void refusedChangesTakeNoSequenceAndLeaveTheFeedWithoutGaps() {
+    PostgresCatalog catalog = pg(dataSource);
+    PostgresCatalog other = pg(dataSource);
+    catalog.setQuota("project-1", Quota.of(2, Quota.UNLIMITED));
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    assertThrows(VersionConflictException.class, () -> other.apply("project-1", "a", 2, Transition.delete()));
+    assertThrows(DuplicateBackupException.class, () -> other.add(backup("project-1", "a", NOW.minusSeconds(9))));
+    catalog.apply("project-1", "a", 1, Transition.restore());
+    assertThrows(IllegalTransitionException.class, () -> other.apply("project-1", "a", 2, Transition.delete()));
+    catalog.add(backup("project-1", "b", NOW.minusSeconds(9)));
+    assertThrows(QuotaExceededException.class, () -> other.addAll(List.of(backup("project-1", "c", NOW.minusSeconds(9)))));
+    assertThrows(DuplicateBackupException.class, () -> other.addAll(List.of(backup("project-1", "d", NOW.minusSeconds(9)),
+        backup("project-1", "d", NOW.minusSeconds(8)))));
+    other.apply("project-1", "a", 2, Transition.complete());
+    List<Long> sequences = catalog.changes("project-1", 0, 100).stream().map(Change::sequence).toList();
+    assertEquals(List.of(1L, 2L, 3L, 4L), sequences);
+    assertEquals(4, other.sequence("project-1"));
+    assertEquals(2, catalog.count("project-1", Predicates.all()));
+    assertEquals(2, catalog.quotaUsage("project-1").backupsUsed());
+  }
+
+  // PostgresCatalog: "The catalog holds no connection between calls".
+  @Test
+  void theCatalogHoldsNoConnectionBetweenCalls() {
+    Counting counting = new Counting(dataSource);
+    PostgresCatalog catalog = pg(counting);
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    assertEquals(0, counting.open.get(), "after add");
+    catalog.query("project-1", Query.all());
+    catalog.read("project-1", view -> view.count(Predicates.all()));
+    catalog.changes("project-1", 0, 10);
+    catalog.apply("project-1", "a", 1, Transition.delete());
+    assertThrows(VersionConflictException.class, () -> catalog.apply("project-1", "a", 1, Transition.delete()));
+    assertEquals(0, counting.open.get(), "after reads, a change and a refusal");
+    assertTrue(counting.opened.get() >= 6, "the calls went through the data source: " + counting.opened.get());
+  }
+
+  // PostgresCatalog: "Close it to stop its feed threads"; README: "a restart loses nothing".
+  @Test
+  void aClosedCatalogDeliversNothingMoreAndARestartLosesNothing() throws Exception {
+    PostgresCatalog first = pg(dataSource);
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    first.subscribe(heard::add);
+    first.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    await(() -> heard.size() == 1, "the first change");
+    first.close();
+    PostgresCatalog second = pg(dataSource);
+    second.add(backup("project-1", "b", NOW.minusSeconds(9)));
+    second.apply("project-1", "a", 1, Transition.delete());
+    Thread.sleep(300);
+    assertEquals(1, heard.size(), "a closed catalog's subscriber heard " + heard);
+    PostgresCatalog third = pg(dataSource);
+    assertEquals(3, third.sequence("project-1"));
+    assertEquals(BackupStatus.DELETING, third.get("project-1", "a").status());
+    assertEquals(backup("project-1", "b", NOW.minusSeconds(9)), third.get("project-1", "b"));
+  }
+
+  // README: "every instance of a service shares one truth"; "no update is lost": a change based on a
+  // version another instance already changed is refused; a quota set by one instance binds another,
+  // and its replica.
+  @Test
+  void twoInstancesShareVersionsAndQuotas() {
+    PostgresCatalog one = pg(dataSource);
+    PostgresCatalog two = pg(dataSource);
+    PostgresReplica replicaOfTwo = closing(PostgresReplica.start(two));
+    one.add(backup("project-1", "a", NOW.minusSeconds(9), 2048));
+    Backup readByTwo = two.get("project-1", "a");
+    one.apply("project-1", "a", 1, Transition.restore());
+    VersionConflictException conflict = assertThrows(VersionConflictException.class,
+        () -> two.apply("project-1", "a", readByTwo.version(), Transition.delete()));
+    assertNotNull(conflict.getMessage());
+    assertEquals(BackupStatus.RESTORING, one.get("project-1", "a").status());
+    assertEquals(2, one.sequence("project-1"));
+
+    one.setQuota("project-1", Quota.of(2, 3));   // 2 backups, 3 GB
+    assertEquals(Quota.of(2, 3), two.quotaUsage("project-1").quota());
+    assertThrows(QuotaExceededException.class, () -> two.add(backup("project-1", "big", NOW.minusSeconds(9), 2048)));
+    assertThrows(QuotaExceededException.class, () -> replicaOfTwo.add(backup("project-1", "big", NOW.minusSeconds(9), 2048)));
+    replicaOfTwo.add(backup("project-1", "small", NOW.minusSeconds(9), 1024));
+    assertThrows(QuotaExceededException.class, () -> one.add(backup("project-1", "third", NOW.minusSeconds(9), 1)));
+    assertEquals(2, one.count("project-1", Predicates.all()));
+    assertEquals(3, two.sequence("project-1"));
+  }
+
+  // PostgresReplica.awaitSequence's example: "after a change made elsewhere".
+  @Test
+  void theAwaitSequenceExampleSeesAChangeMadeElsewhere() {
+    PostgresCatalog database = closing(PostgresCatalog.builder(dataSource).clock(CLOCK).pollInterval(Duration.ofHours(1)).build());
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    PostgresCatalog elsewhere = pg(dataSource);
+    elsewhere.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    elsewhere.apply("project-1", "a", 1, Transition.delete());
+    long written = database.sequence("project-1");         // after a change made elsewhere
+    assertEquals(2, written);
+    assertTrue(replica.awaitSequence("project-1", written, Duration.ofSeconds(1)));
+    assertEquals(2, replica.sequence("project-1"));
+    assertEquals(BackupStatus.DELETING, replica.get("project-1", "a").status());
+    assertTrue(replica.awaitSequence("project-1", 1, Duration.ZERO), "a sequence already reached");
+  }
+
+  // PostgresReplica.catchUp: "Applies every change the database has committed for the project so far,
+  // and its quota. @return the project's sequence the replica reached".
+  @Test
+  void catchUpAppliesChangesAndTheQuotaSetElsewhere() {
+    PostgresCatalog database = closing(PostgresCatalog.builder(dataSource).clock(CLOCK).pollInterval(Duration.ofHours(1)).build());
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    PostgresCatalog elsewhere = pg(dataSource);
+    elsewhere.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    elsewhere.add(backup("project-1", "b", NOW.minusSeconds(8)));
+    elsewhere.setQuota("project-1", Quota.of(10, 20));
+    assertEquals(2, replica.catchUp("project-1"));
+    assertEquals(2, replica.count("project-1", Predicates.all()));
+    assertEquals(Quota.of(10, 20), replica.quotaUsage("project-1").quota());
+    assertEquals(0, replica.catchUp("project-none"));
+  }
+
+  // PostgresReplica.subscribe: "Delivers the changes the replica applies, in order within each project,
+  // numbered by the database" - its own writes and those made elsewhere.
+  @Test
+  void aReplicasSubscriberHearsEveryChangeNumberedByTheDatabase() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(replica.subscribe(change -> heard.add(change.projectId() + "#" + change.sequence() + " " + change.backupId())));
+    PostgresCatalog elsewhere = pg(dataSource);
+    replica.add(backup("project-1", "mine", NOW.minusSeconds(9)));
+    elsewhere.add(backup("project-1", "theirs", NOW.minusSeconds(9)));
+    replica.apply("project-1", "mine", 1, Transition.delete());
+    await(() -> heard.size() >= 3, "three changes");
+    assertEquals(List.of("project-1#1 mine", "project-1#2 theirs", "project-1#3 mine"), heard);
+    assertEquals(3, database.changes("project-1", 0, 10).size());
+  }
+
+  // PostgresCatalog: "A refused change rolls back whole": a batch refused by the quota of its second
+  // project leaves the first project as it was too.
+  @Test
+  void aRefusedBatchAcrossProjectsLeavesTheDatabaseAsItWas() {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("project-1", "a", NOW.minusSeconds(9)));
+    catalog.setQuota("project-2", Quota.of(1, Quota.UNLIMITED));
+    assertThrows(QuotaExceededException.class, () -> catalog.addAll(List.of(
+        backup("project-1", "b", NOW.minusSeconds(9)),
+        backup("project-2", "x", NOW.minusSeconds(9)),
+        backup("project-2", "y", NOW.minusSeconds(9)))));
+    assertEquals(1, catalog.count("project-1", Predicates.all()));
+    assertEquals(0, catalog.count("project-2", Predicates.all()));
+    assertEquals(1, catalog.sequence("project-1"));
+    assertEquals(0, catalog.sequence("project-2"));
+    assertEquals(1, catalog.changes("project-1", 0, 10).size());
+    assertEquals(1, catalog.quotaUsage("project-1").backupsUsed());
+    assertEquals(1024, catalog.quotaUsage("project-1").sizeMbUsed());
+    assertEquals(1, catalog.countAllProjects(Predicates.all()));
+  }
+
+  // ====================================================================== data sources
+
+  /** A data source that counts the connections it handed out and those still open. */
+  static final class Counting extends Wrapping {
+    final AtomicInteger open = new AtomicInteger();
+    final AtomicInteger opened = new AtomicInteger();
+
+    Counting(DataSource target) {
+      super(target);
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      Connection real = target.getConnection();
+      opened.incrementAndGet();
+      open.incrementAndGet();
+      AtomicBoolean closed = new AtomicBoolean();
+      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+          (proxy, method, args) -> {
+            if (method.getName().equals("close") && closed.compareAndSet(false, true)) {
+              open.decrementAndGet();
+            }
+            return invoke(real, method, args);
+          });
+    }
+  }
+
+  /** A data source that refuses its next connection, or loses the answer of its next commit, on demand. */
+  static final class LosingCommits extends Wrapping {
+    final AtomicBoolean loseNextCommit = new AtomicBoolean();
+    final AtomicBoolean refuseNextConnection = new AtomicBoolean();
+
+    LosingCommits(DataSource target) {
+      super(target);
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      if (refuseNextConnection.compareAndSet(true, false)) {
+        throw new SQLException("connection refused (invented)", "08006");
+      }
+      Connection real = target.getConnection();
+      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+          (proxy, method, args) -> {
+            Object result = invoke(real, method, args);
+            if (method.getName().equals("commit") && loseNextCommit.compareAndSet(true, false)) {
+              throw new SQLException("connection lost while committing (invented)", "08006");
+            }
+            return result;
+          });
+    }
+  }
+
+  static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  abstract static class Wrapping implements DataSource {
+    final DataSource target;
+
+    Wrapping(DataSource target) {
+      this.target = target;
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      return getConnection();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+      return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {}
+
+    @Override
+    public void setLoginTimeout(int seconds) {}
+
+    @Override
+    public int getLoginTimeout() {
+      return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      throw new SQLFeatureNotSupportedException();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      throw new SQLException("not a wrapper");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) {
+      return false;
+    }
+  }
+}
