@@ -810,6 +810,147 @@ class NewUserJavadocPostgresTest {
     assertEquals(List.of(), wrong);
   }
 
+  private static Backup running(String project, String id, Instant progressAt) {
+    return Backup.builder().id(id).name(id).projectId(project).server(WEB).status(BackupStatus.CREATING).sizeMb(10)
+        .createdAt(progressAt.minus(Duration.ofHours(1))).progress(Progress.of(20, progressAt)).updatedAt(progressAt).build();
+  }
+
+  // PostgresReplica: "Reads answer from memory, like Catalogs#indexed", of the catalog it follows: the
+  // stalled criterion under the database's stall rule, relative windows at the database's clock.
+  @Test
+  void aReplicaJudgesStalledJobsAndWindowsAsItsDatabaseDoes() {
+    PostgresCatalog database = closing(PostgresCatalog.builder(dataSource).clock(CLOCK)
+        .stallRule(StallRule.ofThreshold(Duration.ofMinutes(10))).pollInterval(Duration.ofMillis(20)).build());
+    database.add(running("p", "quiet-15min", NOW.minus(Duration.ofMinutes(15))));
+    database.add(running("p", "quiet-5min", NOW.minus(Duration.ofMinutes(5))));
+    database.add(backup("p", "two-days", NOW.minus(Duration.ofDays(2))));
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    assertEquals(List.of("quiet-15min"), database.query("p", Query.where(Predicates.stalled())).ids());
+    assertEquals(List.of("quiet-15min"), replica.query("p", Query.where(Predicates.stalled())).ids());
+    assertEquals(2, database.count("p", Predicates.createdWithinLast(Duration.ofDays(1))));
+    assertEquals(2, replica.count("p", Predicates.createdWithinLast(Duration.ofDays(1))));
+  }
+
+  // PostgresReplica: "never shows half of a change". A batch made elsewhere is one transaction in the
+  // database (no read of the database sees part of it), but the replica applies it change by change:
+  // its readers see part of the batch (counts such as 269 of 300 were seen), a state the database never
+  // had. Each state seen is whole changes (its count is its sequence), which is what the doc promises;
+  // that an addAll is several changes, shown one by one, is what a user must be told.
+  @Disabled("DOC: PostgresReplica class javadoc 'never shows half of a change': an addAll committed in one transaction "
+      + "is shown part by part on a replica (a read saw 269 of 300 backups), although no read of the database "
+      + "can see part of it; the doc should say a batch is applied change by change")
+  @Test
+  void aReplicaShowsABatchMadeElsewhereChangeByChange() throws Exception {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    PostgresCatalog elsewhere = pg(dataSource);
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      batch.add(backup("p", String.format("b%03d", i), NOW.minusSeconds(i)));
+    }
+    List<String> torn = new CopyOnWriteArrayList<>();
+    java.util.Set<Long> seen = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread reader = new Thread(() -> {
+      while (!stop.get()) {
+        replica.read("p", view -> {
+          long count = view.count(Predicates.all());
+          long total = view.query(Query.all()).total();
+          long sequence = view.sequence();
+          seen.add(count);
+          if (count != sequence || total != count) {
+            torn.add("count " + count + ", total " + total + ", sequence " + sequence);
+          }
+          return null;
+        });
+      }
+    });
+    reader.start();
+    elsewhere.addAll(batch);
+    assertTrue(replica.awaitSequence("p", 300, Duration.ofSeconds(10)));
+    Thread.sleep(20);
+    stop.set(true);
+    reader.join();
+    assertEquals(List.of(), torn);
+    assertTrue(seen.stream().allMatch(n -> n >= 0 && n <= 300), "counts seen: " + seen);
+    assertEquals(300, replica.count("p", Predicates.all()));
+  }
+
+  // PostgresReplica: "at most a poll interval behind the database (less when notifications wake it)";
+  // README: "LISTEN/NOTIFY only wakes readers early": with an hour between polls, a change made by
+  // another instance still arrives early.
+  @Test
+  void aReplicaThatPollsHourlyIsWokenByAnotherInstancesChange() {
+    PostgresCatalog database = closing(PostgresCatalog.builder(dataSource).clock(CLOCK).pollInterval(Duration.ofHours(1)).build());
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(database.subscribe(heard::add));
+    PostgresCatalog elsewhere = closing(PostgresCatalog.builder(dataSource).clock(CLOCK).pollInterval(Duration.ofHours(1)).build());
+    elsewhere.add(backup("p", "a", NOW.minusSeconds(9)));
+    await(() -> replica.find("p", "a").isPresent(), "the replica woken by the notification");
+    await(() -> heard.size() == 1, "the subscriber woken by the notification");
+  }
+
+  // PostgresReplica: "Writes go to the database": quotas, snapshots and replays too.
+  @Test
+  void aReplicasQuotaLoadAndReplayGoToTheDatabase() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    replica.setQuota("p", Quota.of(5, 10));
+    assertEquals(Quota.of(5, 10), database.quotaUsage("p").quota());
+    assertEquals(Quota.of(5, 10), replica.quotaUsage("p").quota());
+    Backup loaded = backup("q", "l", NOW.minusSeconds(60)).toBuilder().version(7).build();
+    replica.load(new io.csbs.catalog.ProjectSnapshot("q", 41, Quota.NONE, List.of(loaded)));
+    assertEquals(loaded, database.get("q", "l"));
+    assertEquals(41, database.sequence("q"));
+    assertEquals(41, replica.sequence("q"));
+    assertEquals(loaded, replica.get("q", "l"));
+    Backup changed = loaded.toBuilder().version(8).name("renamed").build();
+    assertTrue(replica.replay(new Change(42, "q", "l", Optional.of(loaded), Optional.of(changed), Optional.empty())));
+    assertEquals(changed, database.get("q", "l"));
+    assertEquals(changed, replica.get("q", "l"));
+    assertFalse(replica.replay(new Change(42, "q", "l", Optional.of(loaded), Optional.of(changed), Optional.empty())));
+    assertEquals(42, database.sequence("q"));
+  }
+
+  // BackupCatalog.sequence: "an apply that changes nothing (the same progress again) does not" raise
+  // the sequence; PostgresCatalog writes no change for it, and a replica delivers none.
+  @Test
+  void theSameProgressAgainIsNoChange() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    database.add(running("p", "r", NOW.minusSeconds(30)));
+    Backup at40 = database.apply("p", "r", 1, Transition.reportProgress(40)).orElseThrow();
+    assertEquals(2, database.sequence("p"));
+    database.apply("p", "r", at40.version(), Transition.reportProgress(40));
+    assertEquals(2, database.sequence("p"));
+    assertEquals(2, database.changes("p", 0, 10).size());
+    assertEquals(at40, database.get("p", "r"));
+    replica.apply("p", "r", at40.version(), Transition.reportProgress(40));
+    assertEquals(2, replica.sequence("p"));
+    assertEquals(at40, replica.get("p", "r"));
+  }
+
+  // BackupCatalog.read: "Inside reads the calling thread may read the same project ... but not change any
+  // project, nor read another project ... refuses both with an IllegalStateException" - on a replica.
+  @Test
+  void aReplicasReadIsOneStateAndRefusesChangesAndOtherProjects() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    replica.add(backup("p", "a", NOW.minusSeconds(9)));
+    replica.add(backup("p2", "a", NOW.minusSeconds(9)));
+    assertEquals(List.of(1L, 1L, 1L), replica.read("p", view -> List.of(view.count(Predicates.all()),
+        replica.count("p", Predicates.all()), view.sequence())));
+    assertThrows(IllegalStateException.class, () -> replica.read("p", view -> replica.count("p2", Predicates.all())));
+    assertThrows(IllegalStateException.class, () -> replica.read("p", view -> {
+      replica.add(backup("p", "b", NOW.minusSeconds(9)));
+      return null;
+    }));
+    assertEquals(1, database.count("p", Predicates.all()));
+    assertEquals(1, database.sequence("p"));
+    assertEquals(1, replica.stats("p").backups());
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
