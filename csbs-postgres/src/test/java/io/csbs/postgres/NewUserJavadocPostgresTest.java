@@ -951,6 +951,86 @@ class NewUserJavadocPostgresTest {
     assertEquals(1, replica.stats("p").backups());
   }
 
+  /** The store's schema through a plain, unpooled data source, with extra server options. */
+  private static PGSimpleDataSource plainStore(String options) {
+    PGSimpleDataSource plain = TestDatabase.plain();
+    plain.setCurrentSchema("csbs_test_" + STORE + ",public");
+    if (options != null) {
+      plain.setOptions(options);
+    }
+    return plain;
+  }
+
+  // CatalogDatabaseException: "a statement times out or is cancelled ... isRetryable ... a cancelled or
+  // timed-out statement (57014)"; "Nothing is ever half-written"; the retry then succeeds.
+  @Test
+  void aStatementTimeoutIsARetryableFailureThatWritesNothing() throws Exception {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("p", "a", NOW.minusSeconds(9)));
+    PostgresCatalog impatient = pg(plainStore("-c statement_timeout=300"));
+    try (Connection blocker = dataSource.getConnection()) {
+      blocker.setAutoCommit(false);
+      try (java.sql.Statement st = blocker.createStatement()) {
+        st.execute("LOCK TABLE csbs_project IN ACCESS EXCLUSIVE MODE");
+      }
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+          () -> impatient.apply("p", "a", 1, Transition.delete()));
+      assertEquals("57014", e.sqlState(), e.getMessage());
+      assertTrue(e.isRetryable());
+      blocker.rollback();
+    }
+    assertEquals(BackupStatus.AVAILABLE, catalog.get("p", "a").status());
+    assertEquals(1, catalog.sequence("p"));
+    impatient.apply("p", "a", 1, Transition.delete());
+    assertEquals(BackupStatus.DELETING, catalog.get("p", "a").status());
+    assertEquals(2, catalog.changes("p", 0, 10).size());
+  }
+
+  // CatalogDatabaseException: "the server shuts down" / "a lost or refused connection": a connection
+  // ended by the server in the middle of a change is a retryable failure, and nothing is half-written.
+  @Test
+  void aConnectionEndedByTheServerMidChangeIsRetryableAndWritesNothing() throws Exception {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("p", "a", NOW.minusSeconds(9)));
+    PGSimpleDataSource victimSource = plainStore(null);
+    victimSource.setApplicationName("h29e_victim");
+    PostgresCatalog victim = pg(victimSource);
+    try (Connection blocker = dataSource.getConnection()) {
+      blocker.setAutoCommit(false);
+      try (java.sql.Statement st = blocker.createStatement()) {
+        st.execute("LOCK TABLE csbs_project IN ACCESS EXCLUSIVE MODE");
+      }
+      java.util.concurrent.CompletableFuture<Object> attempt = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          victim.add(backup("p", "b", NOW.minusSeconds(9)));
+          return "added";
+        } catch (RuntimeException e) {
+          return e;
+        }
+      });
+      await(() -> {
+        try (Connection c = TestDatabase.plain().getConnection(); java.sql.Statement st = c.createStatement();
+            java.sql.ResultSet rows = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'h29e_victim' AND wait_event_type = 'Lock'")) {
+          rows.next();
+          return rows.getLong(1) > 0;
+        } catch (SQLException e) {
+          throw new AssertionError(e);
+        }
+      }, "the change waiting for the lock");
+      TestDatabase.execute(TestDatabase.plain(),
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'h29e_victim'");
+      Object outcome = attempt.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(outcome instanceof CatalogDatabaseException, String.valueOf(outcome));
+      CatalogDatabaseException e = (CatalogDatabaseException) outcome;
+      assertTrue(e.isRetryable(), e.sqlState() + ": " + e.getMessage());
+      blocker.rollback();
+    }
+    assertEquals(1, catalog.count("p", Predicates.all()));
+    assertEquals(1, catalog.sequence("p"));
+    victim.add(backup("p", "b", NOW.minusSeconds(9)));
+    assertEquals(2, catalog.sequence("p"));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
