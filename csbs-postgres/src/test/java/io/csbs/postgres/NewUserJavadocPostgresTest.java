@@ -1031,6 +1031,118 @@ class NewUserJavadocPostgresTest {
     assertEquals(2, catalog.sequence("p"));
   }
 
+  // PostgresReplica: "a replica is at most a poll interval behind the database": a quota set by another
+  // instance reaches it too (quotaUsage answers from memory), without catchUp.
+  @Test
+  void aQuotaSetElsewhereReachesTheReplica() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    PostgresCatalog elsewhere = pg(dataSource);
+    elsewhere.add(backup("p", "a", NOW.minusSeconds(9)));
+    assertTrue(replica.awaitSequence("p", 1, Duration.ofSeconds(5)));
+    elsewhere.setQuota("p", Quota.of(3, 4));
+    await(() -> replica.quotaUsage("p").quota().equals(Quota.of(3, 4)), "the quota set elsewhere on the replica");
+    elsewhere.setQuota("fresh", Quota.of(1, 1));
+    await(() -> replica.quotaUsage("fresh").quota().equals(Quota.of(1, 1)), "the quota of a project with no backup");
+  }
+
+  // PostgresCatalog.changes: "Changes before a project's loaded snapshot are not in the feed";
+  // subscribe(Map, ...): "a project it does not name is delivered from its first change".
+  @Test
+  void aProjectLoadedFromASnapshotFeedsOnlyItsLaterChanges() {
+    PostgresCatalog database = pg(dataSource);
+    Backup loaded = backup("q", "l", NOW.minusSeconds(60));
+    database.load(new io.csbs.catalog.ProjectSnapshot("q", 41, Quota.NONE, List.of(loaded)));
+    assertEquals(List.of(), database.changes("q", 0, 10));
+    assertEquals(41, database.sequence("q"));
+    database.apply("q", "l", 1, Transition.delete());
+    assertEquals(List.of(42L), database.changes("q", 0, 10).stream().map(Change::sequence).toList());
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(database.subscribe(Map.of(), change -> heard.add(change.sequence())));
+    await(() -> heard.size() >= 1, "the first change after the snapshot");
+    assertEquals(List.of(42L), heard);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    assertEquals(BackupStatus.DELETING, replica.get("q", "l").status());
+    assertEquals(42, replica.sequence("q"));
+  }
+
+  // PostgresReplica.start: "@throws CatalogDatabaseException if the database cannot be read" - one
+  // without the schema (SchemaVersionException is one).
+  @Test
+  void aReplicaOfADatabaseWithoutTheSchemaIsRefused() {
+    PGSimpleDataSource fresh = rawSchema("h29e_noschema");
+    try {
+      PostgresCatalog database = pg(fresh);
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> PostgresReplica.start(database));
+      assertTrue(e instanceof SchemaVersionException, e.toString());
+      PGSimpleDataSource nowhere = new PGSimpleDataSource();
+      nowhere.setURL("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2");
+      CatalogDatabaseException lost = assertThrows(CatalogDatabaseException.class, () -> PostgresReplica.start(pg(nowhere)));
+      assertTrue(lost.isRetryable());
+    } finally {
+      drop(fresh);
+    }
+  }
+
+  // PostgresCatalog: "A page and its total come from one statement, hence one snapshot": while another
+  // instance adds and removes, every page that holds all matches has as many ids as its total.
+  @Test
+  void aPageAndItsTotalAgreeWhileWritersGoOn() throws Exception {
+    PostgresCatalog database = pg(dataSource);
+    PostgresCatalog writer = pg(dataSource);
+    for (int i = 0; i < 20; i++) {
+      database.add(backup("p", "base" + i, NOW.minusSeconds(100 + i)));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    Thread churn = new Thread(() -> {
+      int i = 0;
+      while (!stop.get()) {
+        try {
+          String id = "churn" + i++;
+          writer.add(backup("p", id, NOW.minusSeconds(i % 50)));
+          writer.remove("p", id, 1);
+        } catch (Throwable t) {
+          failures.add(t);
+          return;
+        }
+      }
+    });
+    churn.start();
+    List<String> torn = new ArrayList<>();
+    try {
+      for (int n = 0; n < 150; n++) {
+        Page page = database.query("p", Query.builder().limit(1000).build());
+        if (page.ids().size() != page.total()) {
+          torn.add(page.ids().size() + " ids, total " + page.total());
+        }
+      }
+    } finally {
+      stop.set(true);
+      churn.join();
+    }
+    assertEquals(List.of(), failures);
+    assertEquals(List.of(), torn);
+  }
+
+  // A closed replica: "Stops following the database; reads go on answering from the state reached".
+  // What a write through it does is not said; this checks it still reaches the database.
+  @Test
+  void aWriteThroughAClosedReplica() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = PostgresReplica.start(database);
+    replica.close();
+    Object outcome;
+    try {
+      replica.add(backup("p", "after-close", NOW.minusSeconds(9)));
+      outcome = "written; replica sees it: " + replica.find("p", "after-close").isPresent();
+    } catch (RuntimeException e) {
+      outcome = e;
+    }
+    assertEquals("written; replica sees it: true", String.valueOf(outcome));
+    assertEquals(1, database.sequence("p"));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
