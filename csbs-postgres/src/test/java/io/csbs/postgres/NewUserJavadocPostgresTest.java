@@ -1126,9 +1126,10 @@ class NewUserJavadocPostgresTest {
   }
 
   // A closed replica: "Stops following the database; reads go on answering from the state reached".
-  // What a write through it does is not said; this checks it still reaches the database.
+  // What a write through it does is not said; it still goes to the database and is read back (the
+  // class javadoc: "Writes go to the database ...; then the replica catches up with the project").
   @Test
-  void aWriteThroughAClosedReplica() {
+  void aWriteThroughAClosedReplicaStillGoesToTheDatabase() {
     PostgresCatalog database = pg(dataSource);
     PostgresReplica replica = PostgresReplica.start(database);
     replica.close();
@@ -1141,6 +1142,73 @@ class NewUserJavadocPostgresTest {
     }
     assertEquals("written; replica sees it: true", String.valueOf(outcome));
     assertEquals(1, database.sequence("p"));
+  }
+
+  // PostgresCatalog: "an id, project id or marker of that kind [NUL, half a surrogate pair] given to a
+  // read or a change of a stored backup finds nothing, as any id no backup has", "as is such a project id
+  // given to setQuota, load or replay" refused naming the field - through the feed and a replica too.
+  @Test
+  void projectIdsPostgresqlCannotHoldFindNothingEverywhere() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    database.add(backup("p", "a", NOW.minusSeconds(9)));
+    List<String> wrong = new ArrayList<>();
+    for (String odd : List.of("p\0", "p\uD800", "\uDC00")) {
+      Map<String, java.util.function.Supplier<Object>> reads = new java.util.LinkedHashMap<>();
+      reads.put("changes", () -> database.changes(odd, 0, 10).isEmpty());
+      reads.put("sequence", () -> database.sequence(odd) == 0);
+      reads.put("tagCatalogue", () -> database.tagCatalogue(odd).equals(database.tagCatalogue("nobody")));
+      reads.put("usage", () -> database.usage(odd, io.csbs.usage.UsageQuery.firstServers(5)).equals(
+          database.usage("nobody", io.csbs.usage.UsageQuery.firstServers(5))));
+      reads.put("quotaUsage", () -> database.quotaUsage(odd).equals(database.quotaUsage("nobody")));
+      reads.put("read", () -> database.read(odd, view -> view.count(Predicates.all())) == 0);
+      reads.put("query", () -> database.query(odd, Query.all()).total() == 0);
+      reads.put("updateTags", () -> {
+        try {
+          database.updateTags(odd, "a", 1, io.csbs.backup.TagUpdate.create(io.csbs.backup.Tag.of("k", "v")));
+          return false;
+        } catch (io.csbs.catalog.BackupNotFoundException e) {
+          return true;
+        }
+      });
+      reads.put("replica awaitSequence", () -> !replica.awaitSequence(odd, 1, Duration.ofMillis(50)));
+      reads.put("replica catchUp", () -> replica.catchUp(odd) == 0);
+      reads.put("replica sequence", () -> replica.sequence(odd) == 0);
+      reads.put("subscribe", () -> {
+        Subscription s = database.subscribe(Map.of(odd, 0L), change -> { });
+        s.cancel();
+        return true;
+      });
+      reads.put("setQuota", () -> {
+        try {
+          database.setQuota(odd, Quota.of(1, 1));
+          return false;
+        } catch (InvalidValueException e) {
+          return "project id".equals(e.field());
+        }
+      });
+      reads.put("replica setQuota", () -> {
+        try {
+          replica.setQuota(odd, Quota.of(1, 1));
+          return false;
+        } catch (InvalidValueException e) {
+          return "project id".equals(e.field());
+        }
+      });
+      for (Map.Entry<String, java.util.function.Supplier<Object>> read : reads.entrySet()) {
+        try {
+          Object answer = read.getValue().get();
+          if (!Boolean.TRUE.equals(answer)) {
+            wrong.add(read.getKey() + "(" + odd.codePoints().mapToObj(Integer::toHexString).toList() + "): " + answer);
+          }
+        } catch (RuntimeException e) {
+          wrong.add(read.getKey() + "(" + odd.codePoints().mapToObj(Integer::toHexString).toList() + "): " + e);
+        }
+      }
+    }
+    assertEquals(List.of(), wrong);
+    assertEquals(1, database.sequence("p"));
+    assertEquals(Quota.NONE, database.quotaUsage("p").quota());
   }
 
   // ====================================================================== data sources
