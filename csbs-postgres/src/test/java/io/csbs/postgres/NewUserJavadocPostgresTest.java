@@ -1211,6 +1211,104 @@ class NewUserJavadocPostgresTest {
     assertEquals(Quota.NONE, database.quotaUsage("p").quota());
   }
 
+  // Schema.migrate: "Each version is applied in one transaction: a failure leaves the database at the
+  // previous version"; "@throws CatalogDatabaseException if a statement fails".
+  @Test
+  void aFailedUpgradeLeavesTheDatabaseAtThePreviousVersion() {
+    PGSimpleDataSource v1 = rawSchema("h29e_failing_v2");
+    try {
+      TestDatabase.execute(v1, "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+      TestDatabase.execute(v1, Schema.script(1));
+      TestDatabase.execute(v1, "INSERT INTO csbs_schema_version (version) VALUES (1)");
+      // a column of version 2's name, made by hand: version 2's script cannot add it
+      TestDatabase.execute(v1, "ALTER TABLE csbs_backup ADD COLUMN details text");
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> Schema.migrate(v1));
+      assertFalse(e instanceof SchemaVersionException);
+      assertNotNull(e.sqlState());
+      assertFalse(e.isRetryable(), e.getMessage());
+      assertEquals(1, Schema.version(v1));
+      // the failed version left nothing behind: its other column is not there
+      try (Connection c = v1.getConnection(); java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rows = st.executeQuery("SELECT count(*) FROM information_schema.columns "
+              + "WHERE table_schema = current_schema() AND table_name = 'csbs_backup' AND column_name = 'api_status'")) {
+        rows.next();
+        assertEquals(0, rows.getLong(1));
+      } catch (SQLException sql) {
+        throw new AssertionError(sql);
+      }
+      TestDatabase.execute(v1, "ALTER TABLE csbs_backup DROP COLUMN details");
+      assertEquals(1, Schema.migrate(v1));
+      assertEquals(Schema.CURRENT_VERSION, Schema.version(v1));
+    } finally {
+      drop(v1);
+    }
+  }
+
+  // PostgresReplica: a project loaded from a snapshot by another instance, then changed there, holds
+  // the state (this passes).
+  @Test
+  void aReplicaFollowsAProjectLoadedElsewhereAndChangedThere() {
+    PostgresCatalog database = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    PostgresCatalog elsewhere = pg(dataSource);
+    Backup one = backup("q", "one", NOW.minusSeconds(60));
+    Backup two = backup("q", "two", NOW.minusSeconds(50));
+    elsewhere.load(new io.csbs.catalog.ProjectSnapshot("q", 41, Quota.of(10, 10), List.of(one, two)));
+    elsewhere.apply("q", "one", 1, Transition.delete());
+    assertTrue(replica.awaitSequence("q", 42, Duration.ofSeconds(5)));
+    assertEquals(2, replica.count("q", Predicates.all()));
+    assertEquals(BackupStatus.DELETING, replica.get("q", "one").status());
+    assertEquals(two, replica.get("q", "two"));
+    assertEquals(Quota.of(10, 10), replica.quotaUsage("q").quota());
+  }
+
+  // PostgresReplica.subscribe: "Delivers the changes the replica applies, in order within each project,
+  // numbered by the database"; BackupCatalog.subscribe: "Delivers every change committed from now on";
+  // BackupCatalog.load: "Subscribers are not told (a snapshot is where a feed starts)" - the snapshot
+  // at 41, not change 42 committed after it. When the replica first looks at the project after change
+  // 42 (here: its database's connections held back meanwhile; in production: within one poll, or
+  // while it is busy), it loads the project's current state, change 42 included, and its subscribers
+  // never hear of change 42.
+  @Disabled("BUG: PostgresReplica.subscribe 'delivers the changes the replica applies ... numbered by the database' / "
+      + "a change committed after subscribe, in a project loaded from a snapshot (load at 41) by another instance, is "
+      + "folded into the snapshot the replica loads (PostgresReplica.sync) and never delivered to the replica's subscribers")
+  @Test
+  void aReplicasSubscriberHearsTheFirstChangeAfterASnapshotLoadedElsewhere() {
+    Gate gate = new Gate(dataSource);
+    PostgresCatalog database = pg(gate);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(replica.subscribe(change -> heard.add(change.projectId() + "#" + change.sequence())));
+    PostgresCatalog elsewhere = pg(dataSource);
+    gate.close();   // the replica's database is slow for a moment
+    elsewhere.load(new io.csbs.catalog.ProjectSnapshot("q", 41, Quota.NONE, List.of(backup("q", "one", NOW.minusSeconds(60)))));
+    elsewhere.apply("q", "one", 1, Transition.delete());
+    elsewhere.add(backup("p", "fresh", NOW.minusSeconds(9)));   // a project whose feed starts at 1
+    gate.open();
+    assertTrue(replica.awaitSequence("q", 42, Duration.ofSeconds(5)));
+    assertTrue(replica.awaitSequence("p", 1, Duration.ofSeconds(5)));
+    await(() -> heard.contains("p#1"), "change p#1 on the replica's subscriber");
+    await(() -> heard.contains("q#42"), "change q#42 on the replica's subscriber");
+  }
+
+  // PostgresReplica: "A change made elsewhere (another instance, another replica) arrives by the feed":
+  // two replicas of two instances each read the other's writes after awaitSequence; a version conflict
+  // from the other replica's write.
+  @Test
+  void twoReplicasOfTwoInstancesSeeEachOthersWrites() {
+    PostgresReplica left = closing(PostgresReplica.start(pg(dataSource)));
+    PostgresReplica right = closing(PostgresReplica.start(pg(dataSource)));
+    left.add(backup("p", "a", NOW.minusSeconds(9)));
+    assertTrue(right.awaitSequence("p", 1, Duration.ofSeconds(5)));
+    right.apply("p", "a", 1, Transition.restore());
+    assertThrows(VersionConflictException.class, () -> left.apply("p", "a", 1, Transition.delete()));
+    // the refusal came from the database; the writer's replica then holds the current version
+    assertTrue(left.awaitSequence("p", 2, Duration.ofSeconds(5)));
+    assertEquals(BackupStatus.RESTORING, left.get("p", "a").status());
+    assertEquals(2, left.get("p", "a").version());
+    assertEquals(left.get("p", "a"), right.get("p", "a"));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
@@ -1261,6 +1359,39 @@ class NewUserJavadocPostgresTest {
             }
             return result;
           });
+    }
+  }
+
+  /** A data source whose connections wait while it is closed. */
+  static final class Gate extends Wrapping {
+    private boolean closed;
+
+    Gate(DataSource target) {
+      super(target);
+    }
+
+    synchronized void close() {
+      closed = true;
+    }
+
+    synchronized void open() {
+      closed = false;
+      notifyAll();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      synchronized (this) {
+        while (closed) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", "08006");
+          }
+        }
+      }
+      return target.getConnection();
     }
   }
 
