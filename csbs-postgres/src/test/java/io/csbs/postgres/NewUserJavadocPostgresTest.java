@@ -1380,6 +1380,39 @@ class NewUserJavadocPostgresTest {
     assertEquals(List.of("q#42"), heard.stream().distinct().toList());
   }
 
+  // PostgresCatalog.Builder.pollInterval: "the longest delay of a change made by another instance while
+  // notifications are lost"; README: "LISTEN/NOTIFY only wakes readers early; the table is the feed".
+  // The listening connection is ended by the server: replica and subscriber still follow, by polling.
+  @Test
+  void whenNotificationsAreLostReplicasAndSubscribersStillFollowByPolling() {
+    PGSimpleDataSource named = plainStore(null);
+    named.setApplicationName("h29e_listener");
+    PostgresCatalog database = closing(PostgresCatalog.builder(named).clock(CLOCK).pollInterval(Duration.ofMillis(100)).build());
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(database.subscribe(change -> heard.add(change.projectId() + "#" + change.sequence())));
+    PostgresCatalog elsewhere = pg(dataSource);
+    elsewhere.add(backup("p", "before", NOW.minusSeconds(9)));
+    await(() -> heard.contains("p#1") && replica.find("p", "before").isPresent(), "the first change");
+    await(() -> {
+      try (Connection c = TestDatabase.plain().getConnection(); java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rows = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+              + "WHERE application_name = 'h29e_listener' AND query LIKE 'LISTEN%'")) {
+        rows.next();
+        return rows.getLong(1) > 0;
+      } catch (SQLException e) {
+        throw new AssertionError(e);
+      }
+    }, "the listening connection, ended");
+    for (int i = 0; i < 3; i++) {
+      elsewhere.add(backup("p", "after" + i, NOW.minusSeconds(9)));
+      String expected = "p#" + (i + 2);
+      String id = "after" + i;
+      await(() -> heard.contains(expected) && replica.find("p", id).isPresent(), "change " + expected + " by polling");
+    }
+    assertEquals(4, replica.count("p", Predicates.all()));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
