@@ -1413,6 +1413,97 @@ class NewUserJavadocPostgresTest {
     assertEquals(4, replica.count("p", Predicates.all()));
   }
 
+  // PostgresCatalog: "The time of a change is the clock's instant cut to the microsecond, which is what
+  // PostgreSQL keeps; a backup given ... with a time outside the range kept ... is refused with an
+  // InvalidValueException naming the field". A clock past PostgreSQL's end dates a change out of range.
+  @Test
+  void aChangeDatedByAClockPastTheRangeIsRefusedAndChangesNothing() {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("p", "a", NOW.minusSeconds(9)));
+    PostgresCatalog future = closing(PostgresCatalog.create(dataSource,
+        Clock.fixed(Instant.parse("+294277-01-01T00:00:00Z"), ZoneOffset.UTC)));
+    Object outcome;
+    try {
+      outcome = future.apply("p", "a", 1, Transition.delete());
+    } catch (RuntimeException e) {
+      outcome = e;
+    }
+    assertTrue(outcome instanceof InvalidValueException, String.valueOf(outcome));
+    assertFalse(((InvalidValueException) outcome).field().isBlank());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get("p", "a").status());
+    assertEquals(1, catalog.sequence("p"));
+    PostgresCatalog last = closing(PostgresCatalog.create(dataSource,
+        Clock.fixed(Instant.parse("+294276-12-31T23:59:59.999999999Z"), ZoneOffset.UTC)));
+    Backup deleting = last.apply("p", "a", 1, Transition.delete()).orElseThrow();
+    assertEquals(Instant.parse("+294276-12-31T23:59:59.999999Z"), deleting.updatedAt());
+    assertEquals(deleting, catalog.get("p", "a"));
+  }
+
+  // PostgresCatalog: "The totals of every backup and of some states come from the project's counters, the
+  // total of one server id from its usage row; other totals are exact counts": after every kind of change
+  // (add, batch, transitions, a completed deletion, a failure, remove, replay, load), the counted totals
+  // agree with exact counts, with the in-memory catalog given the same changes, and with a replica.
+  @Test
+  void countersAgreeWithExactCountsAfterEveryKindOfChange() {
+    PostgresCatalog database = pg(dataSource);
+    BackupCatalog memory = io.csbs.catalog.Catalogs.indexed(CLOCK);
+    Server other = Server.of("srv-2", "ecs-db", "eu-de-01");
+    for (BackupCatalog c : List.of(database, memory)) {
+      c.add(backup("p", "a", NOW.minusSeconds(100)));
+      c.addAll(List.of(backup("p", "b", NOW.minusSeconds(90)),
+          backup("p", "c", NOW.minusSeconds(80)).toBuilder().server(other).build(),
+          backup("p", "d", NOW.minusSeconds(70), 0), running("p", "e", NOW.minusSeconds(60))));
+      c.apply("p", "a", 1, Transition.restore());
+      c.apply("p", "b", 1, Transition.delete());
+      c.apply("p", "b", 2, Transition.complete());      // the deletion completes: b is gone
+      c.apply("p", "e", 1, Transition.fail("disk full"));
+      c.remove("p", "d", 1);
+      c.apply("p", "c", 1, Transition.delete());
+    }
+    Backup replayedBefore = database.get("p", "c");
+    Backup replayedAfter = replayedBefore.toBuilder().version(replayedBefore.version() + 1).status(BackupStatus.AVAILABLE)
+        .apiStatus(io.csbs.backup.ApiStatus.AVAILABLE).progress(Optional.empty()).server(WEB).build();
+    Change replayed = new Change(database.sequence("p") + 1, "p", "c", Optional.of(replayedBefore), Optional.of(replayedAfter), Optional.empty());
+    assertTrue(database.replay(replayed));
+    assertTrue(memory.replay(replayed));
+    io.csbs.catalog.ProjectSnapshot snapshot = new io.csbs.catalog.ProjectSnapshot("q", 7, Quota.NONE, List.of(
+        backup("q", "x", NOW.minusSeconds(50)), running("q", "y", NOW.minusSeconds(40)),
+        backup("q", "z", NOW.minusSeconds(30)).toBuilder().server(other).build()));
+    database.load(snapshot);
+    memory.load(snapshot);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<String> wrong = new ArrayList<>();
+    for (String project : List.of("p", "q")) {
+      List<io.csbs.query.BackupPredicate> counted = new ArrayList<>();
+      counted.add(Predicates.all());
+      for (BackupStatus status : BackupStatus.values()) {
+        counted.add(Predicates.status(status));
+      }
+      counted.add(Predicates.status(BackupStatus.AVAILABLE, BackupStatus.ERROR));
+      counted.add(Predicates.serverId(WEB.id()));
+      counted.add(Predicates.serverId(other.id()));
+      for (io.csbs.query.BackupPredicate predicate : counted) {
+        long exact = database.count(project, Predicates.and(predicate, Predicates.createdBetween(Instant.parse("2000-01-01T00:00:00Z"), NOW)));
+        long[] answers = {database.count(project, predicate), database.query(project, Query.where(predicate)).total(),
+            memory.count(project, predicate), replica.count(project, predicate)};
+        for (long answer : answers) {
+          if (answer != exact) {
+            wrong.add(project + " " + predicate + ": exact " + exact + ", answers " + java.util.Arrays.toString(answers));
+            break;
+          }
+        }
+      }
+      if (!database.quotaUsage(project).equals(memory.quotaUsage(project))) {
+        wrong.add(project + " quota usage " + database.quotaUsage(project) + " vs " + memory.quotaUsage(project));
+      }
+      if (!database.usage(project, io.csbs.usage.UsageQuery.firstServers(10)).equals(memory.usage(project, io.csbs.usage.UsageQuery.firstServers(10)))) {
+        wrong.add(project + " usage " + database.usage(project, io.csbs.usage.UsageQuery.firstServers(10)) + " vs "
+            + memory.usage(project, io.csbs.usage.UsageQuery.firstServers(10)));
+      }
+    }
+    assertEquals(List.of(), wrong);
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
