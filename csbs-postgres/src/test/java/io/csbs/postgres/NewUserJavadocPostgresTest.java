@@ -573,6 +573,17 @@ class NewUserJavadocPostgresTest {
     catalog.apply("project-1", "a", 1, Transition.delete());
     assertThrows(VersionConflictException.class, () -> catalog.apply("project-1", "a", 1, Transition.delete()));
     assertEquals(0, counting.open.get(), "after reads, a change and a refusal");
+    // a read whose reads throw: the same exception, and its transaction's connection given back
+    IllegalArgumentException mine = new IllegalArgumentException("the caller's own failure (invented)");
+    assertSame(mine, assertThrows(IllegalArgumentException.class, () -> catalog.read("project-1", view -> {
+      view.count(Predicates.all());
+      throw mine;
+    })));
+    // BackupCatalog.read: "Inside reads the calling thread may read the same project (through the view or
+    // the catalog)": a read inside a read of the same project answers from the same state
+    assertEquals(List.of(1L, 1L), catalog.read("project-1", view -> List.of(view.count(Predicates.all()),
+        catalog.read("project-1", inner -> inner.count(Predicates.all())))));
+    assertEquals(0, counting.open.get(), "after a read that threw and a nested read");
     assertTrue(counting.opened.get() >= 6, "the calls went through the data source: " + counting.opened.get());
   }
 
