@@ -1515,6 +1515,53 @@ class NewUserJavadocPostgresTest {
     assertEquals(List.of(), wrong);
   }
 
+  // Schema: "versioned SQL scripts shipped in this jar (io/csbs/postgres/V1__catalog.sql, ...), which a
+  // DBA can read before anything runs"; script(1): "The SQL of schema version 1, as migrate runs it".
+  @Test
+  void theFirstScriptIsTheOneShippedInTheJar() throws Exception {
+    try (java.io.InputStream in = Schema.class.getResourceAsStream("/io/csbs/postgres/V1__catalog.sql")) {
+      assertNotNull(in, "io/csbs/postgres/V1__catalog.sql is not in the jar");
+      assertEquals(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), Schema.script(1));
+    }
+    assertEquals(2, Schema.CURRENT_VERSION);
+  }
+
+  // PostgresReplica.start: "loaded before this returns (each project from one snapshot)": every project,
+  // its quota and its sequence, at once.
+  @Test
+  void aStartedReplicaHoldsEveryProjectAtOnce() {
+    PostgresCatalog database = pg(dataSource);
+    for (int p = 0; p < 5; p++) {
+      for (int i = 0; i <= p; i++) {
+        database.add(backup("project-" + p, "b" + i, NOW.minusSeconds(i)));
+      }
+      database.setQuota("project-" + p, Quota.of(100 + p, Quota.UNLIMITED));
+    }
+    database.apply("project-4", "b0", 1, Transition.delete());
+    try (PostgresReplica replica = PostgresReplica.start(database)) {
+      for (int p = 0; p < 5; p++) {
+        String project = "project-" + p;
+        assertEquals(p + 1, replica.count(project, Predicates.all()), project);
+        assertEquals(database.sequence(project), replica.sequence(project), project);
+        assertEquals(database.quotaUsage(project), replica.quotaUsage(project), project);
+      }
+      assertEquals(database.countAllProjects(Predicates.all()), replica.countAllProjects(Predicates.all()));
+      assertEquals(BackupStatus.DELETING, replica.get("project-4", "b0").status());
+    }
+  }
+
+  // PostgresCatalog: "Close it to stop its feed threads" - only those: a closed catalog still reads and
+  // writes (it holds no connection between calls).
+  @Test
+  void aClosedCatalogStillReadsAndWrites() {
+    PostgresCatalog catalog = pg(dataSource);
+    catalog.add(backup("p", "a", NOW.minusSeconds(9)));
+    catalog.close();
+    catalog.add(backup("p", "b", NOW.minusSeconds(8)));
+    assertEquals(2, catalog.count("p", Predicates.all()));
+    assertEquals(2, catalog.changes("p", 0, 10).size());
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
