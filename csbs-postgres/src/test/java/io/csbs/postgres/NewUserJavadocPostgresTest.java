@@ -1055,6 +1055,11 @@ class NewUserJavadocPostgresTest {
     await(() -> replica.quotaUsage("p").quota().equals(Quota.of(3, 4)), "the quota set elsewhere on the replica");
     elsewhere.setQuota("fresh", Quota.of(1, 1));
     await(() -> replica.quotaUsage("fresh").quota().equals(Quota.of(1, 1)), "the quota of a project with no backup");
+    elsewhere.setQuota("p", Quota.of(9, 9));
+    elsewhere.setQuota("p", Quota.NONE);   // "Quota.NONE removes them"
+    elsewhere.add(backup("p", "b", NOW.minusSeconds(9)));
+    assertTrue(replica.awaitSequence("p", 2, Duration.ofSeconds(5)));
+    await(() -> replica.quotaUsage("p").quota().equals(Quota.NONE), "the quota removed elsewhere");
   }
 
   // PostgresCatalog.changes: "Changes before a project's loaded snapshot are not in the feed";
@@ -1560,6 +1565,25 @@ class NewUserJavadocPostgresTest {
     catalog.add(backup("p", "b", NOW.minusSeconds(8)));
     assertEquals(2, catalog.count("p", Predicates.all()));
     assertEquals(2, catalog.changes("p", 0, 10).size());
+  }
+
+  // PostgresCatalog: a project id PostgreSQL cannot hold is refused "with an InvalidValueException naming
+  // the field, as is such a project id given to setQuota, load or replay"; nothing is written.
+  @Test
+  void loadAndReplayRefuseAProjectIdPostgresqlCannotHoldNamingIt() {
+    PostgresCatalog database = pg(dataSource);
+    for (String odd : List.of("p\0", "p\uD800", "\uDFFF")) {
+      InvalidValueException load = assertThrows(InvalidValueException.class,
+          () -> database.load(new io.csbs.catalog.ProjectSnapshot(odd, 3, Quota.NONE, List.of())));
+      assertEquals("project id", load.field());
+      Backup b = Backup.builder().id("a").name("a").projectId(odd).server(WEB).status(BackupStatus.AVAILABLE)
+          .sizeMb(1).createdAt(NOW.minusSeconds(9)).build();
+      InvalidValueException replay = assertThrows(InvalidValueException.class,
+          () -> database.replay(new Change(1, odd, "a", Optional.empty(), Optional.of(b), Optional.empty())));
+      assertEquals("project id", replay.field());
+    }
+    assertEquals(0, database.countAllProjects(Predicates.all()));
+    assertEquals(0, database.sequence("p"));
   }
 
   // ====================================================================== data sources
