@@ -1586,6 +1586,43 @@ class NewUserJavadocPostgresTest {
     assertEquals(0, database.sequence("p"));
   }
 
+  // BackupCatalog.subscribe: "A subscriber that throws ... keeps its subscription; the catalog and the
+  // other subscribers are unaffected"; Subscription.cancel "Stops the deliveries to this subscriber" -
+  // also when it cancels itself from inside a delivery.
+  @Test
+  void subscribersAreIndependentAndOneMayCancelItself() throws Exception {
+    PostgresCatalog catalog = pg(dataSource);
+    AtomicInteger refusals = new AtomicInteger();
+    closingSubscription(catalog.subscribe(change -> {
+      refusals.incrementAndGet();
+      throw new IllegalStateException("always refused (invented)");
+    }));
+    List<Long> calm = new CopyOnWriteArrayList<>();
+    closingSubscription(catalog.subscribe(change -> calm.add(change.sequence())));
+    List<Long> once = new CopyOnWriteArrayList<>();
+    Subscription[] self = new Subscription[1];
+    java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+    self[0] = closingSubscription(catalog.subscribe(change -> {
+      try {
+        subscribed.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      once.add(change.sequence());
+      self[0].cancel();
+    }));
+    subscribed.countDown();
+    for (int i = 0; i < 4; i++) {
+      catalog.add(backup("p", "b" + i, NOW.minusSeconds(i)));
+    }
+    await(() -> calm.size() >= 4, "the calm subscriber's four changes");
+    Thread.sleep(200);
+    assertEquals(List.of(1L, 2L, 3L, 4L), calm.stream().distinct().toList());
+    assertEquals(List.of(1L), once);
+    assertTrue(refusals.get() >= 1);
+    assertEquals(4, catalog.sequence("p"));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
