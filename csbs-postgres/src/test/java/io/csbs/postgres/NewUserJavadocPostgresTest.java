@@ -702,6 +702,15 @@ class NewUserJavadocPostgresTest {
     assertEquals(1, catalog.quotaUsage("project-1").backupsUsed());
     assertEquals(1024, catalog.quotaUsage("project-1").sizeMbUsed());
     assertEquals(1, catalog.countAllProjects(Predicates.all()));
+    // a batch whose last backup has text PostgreSQL cannot hold: refused naming the field, nothing added
+    InvalidValueException text = assertThrows(InvalidValueException.class, () -> catalog.addAll(List.of(
+        backup("project-3", "fine", NOW.minusSeconds(9)),
+        backup("project-1", "odd", NOW.minusSeconds(9)).toBuilder().name("half \uD800").build())));
+    assertEquals("name", text.field());
+    assertEquals(1, catalog.countAllProjects(Predicates.all()));
+    assertEquals(0, catalog.sequence("project-3"));
+    assertEquals(List.of(), catalog.changes("project-1", 1, 10));
+    assertEquals(List.of(), catalog.changes("project-1", Long.MAX_VALUE, 10_000));
   }
 
   // Backup's, BackupDetails's, VmMetadata's, FailCode's and Failure's examples, every field at its
@@ -1621,6 +1630,28 @@ class NewUserJavadocPostgresTest {
     assertEquals(List.of(1L), once);
     assertTrue(refusals.get() >= 1);
     assertEquals(4, catalog.sequence("p"));
+  }
+
+  // README: "Times are kept to the microsecond, from 1 January 4713 BC [ISO year -4712]: a backup with ...
+  // an earlier time ... is refused with an InvalidValueException naming the field": the first instant
+  // kept exactly in every time field, the microsecond before it refused.
+  @Test
+  void theFirstMicrosecondOf4713BcIsKeptAndTheOneBeforeRefusedInEveryField() {
+    PostgresCatalog database = pg(dataSource);
+    Instant first = Instant.parse("-4712-01-01T00:00:00Z");
+    Instant before = first.minusNanos(1000);
+    Backup kept = Backup.builder().id("k").name("k").projectId("p").server(WEB).status(BackupStatus.ERROR).sizeMb(1)
+        .createdAt(first).updatedAt(first).finishedAt(first)
+        .failure(io.csbs.backup.Failure.of(io.csbs.backup.JobType.BACKUP, "x", first)).build();
+    database.add(kept);
+    assertEquals(kept, database.get("p", "k"));
+    assertEquals(1, database.count("p", Predicates.createdBetween(first, first)));
+    InvalidValueException created = assertThrows(InvalidValueException.class,
+        () -> database.add(backup("p", "e", before)));
+    assertEquals("created at", created.field());
+    assertEquals(1, database.sequence("p"));
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    assertEquals(kept, replica.get("p", "k"));
   }
 
   // ====================================================================== data sources
