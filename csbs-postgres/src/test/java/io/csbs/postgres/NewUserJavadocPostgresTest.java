@@ -1654,6 +1654,64 @@ class NewUserJavadocPostgresTest {
     assertEquals(kept, replica.get("p", "k"));
   }
 
+  /** A clock that moves on by {@code step} each time it is read. */
+  static final class Ticking extends Clock {
+    private final AtomicInteger reads = new AtomicInteger();
+    private final Instant start;
+    private final Duration step;
+
+    Ticking(Instant start, Duration step) {
+      this.start = start;
+      this.step = step;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return start.plus(step.multipliedBy(reads.getAndIncrement()));
+    }
+  }
+
+  // BackupCatalog.read: "every call on the ProjectView ... answers from the same backups at the same
+  // instant (the "now" of relative time windows and stalled jobs)"; PostgresCatalog: read is one
+  // transaction with "its instant". A clock that moves on by ten minutes at every reading.
+  @Test
+  void aReadAnswersEveryRelativeWindowAtOneInstant() {
+    PostgresCatalog database = closing(PostgresCatalog.builder(dataSource).clock(new Ticking(NOW, Duration.ofMinutes(10)))
+        .stallRule(StallRule.ofThreshold(Duration.ofMinutes(25))).build());
+    for (int i = 0; i < 6; i++) {
+      database.add(backup("p", "b" + i, NOW.minus(Duration.ofMinutes(10L * i + 5))));
+    }
+    database.add(running("p", "r", NOW.minus(Duration.ofMinutes(20))));
+    io.csbs.query.BackupPredicate lastHour = Predicates.createdWithinLast(Duration.ofHours(1));
+    List<Long> answers = database.read("p", view -> List.of(view.count(lastHour), view.count(lastHour),
+        view.query(Query.where(lastHour)).total(), view.count(Predicates.stalled()), view.count(Predicates.stalled()),
+        database.count("p", Predicates.stalled())));
+    assertEquals(answers.get(0), answers.get(1), "windows inside one read: " + answers);
+    assertEquals(answers.get(0), answers.get(2), "window and page total inside one read: " + answers);
+    // outside a read, each call reads the clock anew: the window moves on
+    long first = database.count("p", lastHour);
+    long second = database.count("p", lastHour);
+    assertTrue(second < first, "the ticking clock moved the window: " + first + ", " + second);
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    List<Long> onReplica = replica.read("p", view -> List.of(view.count(lastHour), view.count(lastHour),
+        view.query(Query.where(lastHour)).total(), view.count(Predicates.stalled()), replica.count("p", Predicates.stalled())));
+    assertEquals(onReplica.get(0), onReplica.get(1), "replica: " + onReplica);
+    assertEquals(onReplica.get(0), onReplica.get(2), "replica: " + onReplica);
+    assertEquals(onReplica.get(3), onReplica.get(4), "replica: " + onReplica);
+    assertEquals(answers.get(3), answers.get(4), "stalled inside one read: " + answers);
+    assertEquals(answers.get(3), answers.get(5), "stalled through the catalog inside the read: " + answers);
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
