@@ -1712,6 +1712,41 @@ class NewUserJavadocPostgresTest {
     assertEquals(answers.get(3), answers.get(5), "stalled through the catalog inside the read: " + answers);
   }
 
+  // Quota.checkRoomFor: "A project already beyond a quota (lowered after its backups came) may take nothing
+  // more, not even 0 MB"; BackupCatalog.setQuota: "Backups already there stay" - across two instances,
+  // and a replica; transitions of the backups there go on.
+  @Test
+  void aProjectBeyondALoweredQuotaTakesNothingMoreOnAnyInstance() {
+    PostgresCatalog one = pg(dataSource);
+    PostgresCatalog two = pg(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(two));
+    one.addAll(List.of(backup("p", "a", NOW.minusSeconds(9), 2048), backup("p", "b", NOW.minusSeconds(8), 2048)));
+    one.setQuota("p", Quota.of(5, 3));   // 3 GB, below the 4 GB there
+    assertEquals(2, two.count("p", Predicates.all()));
+    assertThrows(QuotaExceededException.class, () -> two.add(backup("p", "zero", NOW.minusSeconds(7), 0)));
+    assertThrows(QuotaExceededException.class, () -> replica.add(backup("p", "zero", NOW.minusSeconds(7), 0)));
+    assertThrows(QuotaExceededException.class, () -> one.addAll(List.of(backup("p", "zero", NOW.minusSeconds(7), 0))));
+    replica.apply("p", "a", 1, Transition.restore());
+    assertEquals(3, one.sequence("p"));
+    one.remove("p", "b", 1);
+    two.add(backup("p", "fits", NOW.minusSeconds(7), 1024));   // 2 + 1 GB: at the quota
+    assertEquals(5, one.sequence("p"));
+    assertEquals(3072, one.quotaUsage("p").sizeMbUsed());
+  }
+
+  // BackupCatalog.replay installs a change "exactly as committed"; PostgresCatalog refuses a backup with a
+  // finer time "naming the field", and a refused change rolls back whole - on replay as well.
+  @Test
+  void aReplayedChangeWithAFinerTimeIsRefusedNamingTheField() {
+    PostgresCatalog database = pg(dataSource);
+    Backup fine = backup("p", "a", NOW.minusSeconds(9).plusNanos(1));
+    InvalidValueException e = assertThrows(InvalidValueException.class,
+        () -> database.replay(new Change(1, "p", "a", Optional.empty(), Optional.of(fine), Optional.empty())));
+    assertEquals("created at", e.field());
+    assertEquals(0, database.sequence("p"));
+    assertEquals(List.of(), database.changes("p", 0, 10));
+  }
+
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
