@@ -768,7 +768,7 @@ class NewUserJavadocPostgresTest {
   // with an InvalidValueException naming the field". The texts of the details (checkpoint id, VM
   // metadata, fail_code description) are not refused: they are kept exactly (in a binary column), by the
   // database, its feed and a replica. Nothing in the docs says which texts are refused and which kept.
-  @Disabled("DOC: README 'Times and texts' / PostgresCatalog class javadoc say a backup with text PostgreSQL "
+  @Disabled("DOC: README (csbs-postgres section, the bullet on times and texts) / PostgresCatalog class javadoc say a backup with text PostgreSQL "
       + "cannot hold (NUL, half a surrogate pair) is refused naming the field; the texts of details() (checkpoint id, "
       + "VmMetadata, FailCode description) are accepted and kept exactly, while name/description/server name are refused: "
       + "the docs should say which texts are checked")
