@@ -75,8 +75,9 @@ import org.postgresql.PGStatement;
  * refused change rolls back whole. The time of a change is the clock's instant cut to the
  * microsecond, which is what PostgreSQL keeps; a backup given with a finer time, with a time
  * outside the range kept (1 January 4713 BC to PostgreSQL's end), or with text PostgreSQL cannot hold
- * (a NUL char, half a surrogate pair) is refused with an {@link InvalidValueException} naming the
- * field, as is such a project id given to {@link #setQuota}, {@link #load} or {@link #replay}; an id,
+ * (a NUL char, half a surrogate pair) in any text but those of {@link Backup#details()} is refused
+ * with an {@link InvalidValueException} naming the field (the texts of the details are stored
+ * encoded, in one binary column, and kept exactly whatever they hold), as is such a project id given to {@link #setQuota}, {@link #load} or {@link #replay}; an id,
  * project id or marker of that kind given to a read or a change of a stored backup finds nothing, as
  * any id no backup has.
  *

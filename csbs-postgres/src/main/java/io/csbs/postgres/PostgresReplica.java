@@ -22,11 +22,20 @@ import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import io.csbs.usage.UsageReport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -47,7 +56,9 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> answer from memory, like {@link Catalogs#indexed}: a replica is at most a poll
  * interval behind the database (less when notifications wake it), and never shows half of a change.
- * Each project's {@link #sequence} says which change it has reached.
+ * Each project's {@link #sequence} says which change it has reached. A batch ({@link #addAll})
+ * written elsewhere is one transaction in the database but one change a backup in the feed: a
+ * replica may show part of it, a whole change at a time, until it has applied the rest.
  *
  * <p><b>Writes</b> go to the database, with its checks, quotas and refusals; then the replica
  * catches up with the project before returning, so that the writer reads its own write. A change
@@ -55,13 +66,23 @@ import java.util.function.Function;
  * {@link #awaitSequence} with the sequence of that change, or {@link #catchUp}.
  *
  * <p>{@link #subscribe} delivers the changes as the replica applies them, numbered as the
- * database numbered them. A replica that stopped ({@link #close}) is not resumed: start a new one,
+ * database numbered them: every change of the feed committed after the subscription, also in a
+ * project the replica meets only then (one another instance {@linkplain #load loaded}: the replica
+ * loads it as it was before the feed's first change, then replays the feed). A replica that stopped ({@link #close}) is not resumed: start a new one,
  * which loads the database's current state.
  */
 public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PostgresReplica.class.getName());
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final int BATCH = 1000;
+  /** The most changes a replica undoes to deliver the changes of a project it meets after its load elsewhere. */
+  private static final int MOST_UNDONE = 10_000;
+  /** Threads of the catch-ups awaitSequence waits for at most its timeout; idle ones end after a minute. */
+  private static final ExecutorService CATCH_UP_THREADS = Executors.newCachedThreadPool(task -> {
+    Thread thread = new Thread(task, "csbs-replica-catch-up-" + THREADS.incrementAndGet());
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private final PostgresCatalog database;
   private final BackupCatalog memory;
@@ -69,6 +90,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   private final ConcurrentHashMap<String, Object> projectLocks = new ConcurrentHashMap<>();
   /** The version of each project's quota applied here; a quota only replaces an older one. */
   private final ConcurrentHashMap<String, Long> quotaVersions = new ConcurrentHashMap<>();
+  /** Each project's catch-up under way for awaitSequence: its callers wait for one, not one each. */
+  private final ConcurrentHashMap<String, CompletableFuture<Long>> catchUps = new ConcurrentHashMap<>();
   private final ThreadLocal<String> reading = new ThreadLocal<>();
   private final Object signal = new Object();
   private final Runnable waker = this::wake;
@@ -104,7 +127,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
 
   /**
    * Waits until the replica has applied the project's change {@code sequence} (catching up at once
-   * rather than at the next poll), or until {@code timeout} passes.
+   * rather than at the next poll), or until {@code timeout} passes: also when the database is slow to
+   * answer (a lock held on its tables, a slow network), the catch-up then going on in the background.
    *
    * <pre>{@code
    * long written = database.sequence("project-1");         // after a change made elsewhere
@@ -115,17 +139,34 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * @param sequence the change the replica must have applied
    * @param timeout how long to wait at most
    * @return whether the replica reached {@code sequence}
+   * @throws CatalogDatabaseException if the database cannot be read (refusing connections, for
+   *     example) before the timeout passes
    */
   public boolean awaitSequence(String projectId, long sequence, Duration timeout) {
     PostgresCatalog.requireProject(projectId);
     requireNonNull(timeout, "timeout");
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long start = System.nanoTime();
+    long most = saturatedNanos(timeout);
     while (memory.sequence(projectId) < sequence) {
-      catchUp(projectId);
+      // the catch-up reads the database, which may block (a lock, a slow network): it runs on a thread
+      // of its own, so that this caller waits for it no longer than its timeout
+      CompletableFuture<Long> catching = catchUps.computeIfAbsent(projectId,
+          p -> CompletableFuture.supplyAsync(() -> catchUp(p), CATCH_UP_THREADS));
+      catching.whenComplete((reached, failure) -> catchUps.remove(projectId, catching));
+      try {
+        catching.get(Math.max(0, most - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        return memory.sequence(projectId) >= sequence;
+      } catch (ExecutionException e) {
+        throw rethrown(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return memory.sequence(projectId) >= sequence;
+      }
       if (memory.sequence(projectId) >= sequence) {
         break;
       }
-      if (System.nanoTime() - deadline >= 0) {
+      if (System.nanoTime() - start >= most) {
         return false;
       }
       synchronized (signal) {
@@ -140,11 +181,31 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     return true;
   }
 
+  private static long saturatedNanos(Duration timeout) {
+    try {
+      return Math.max(0, timeout.toNanos());
+    } catch (ArithmeticException e) {
+      return timeout.isNegative() ? 0 : Long.MAX_VALUE;
+    }
+  }
+
+  /** The failure of a catch-up, thrown on the caller's thread as it was thrown on the catch-up's. */
+  private static RuntimeException rethrown(Throwable failure) {
+    if (failure instanceof RuntimeException) {
+      return (RuntimeException) failure;
+    }
+    if (failure instanceof Error) {
+      throw (Error) failure;
+    }
+    return new IllegalStateException("the replica's catch-up failed", failure);
+  }
+
   /**
    * Applies every change the database has committed for the project so far, and its quota.
    *
    * @param projectId the project
    * @return the project's sequence the replica reached
+   * @throws CatalogDatabaseException if the database cannot be read
    */
   public long catchUp(String projectId) {
     PostgresCatalog.requireProject(projectId);
@@ -202,8 +263,9 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * snapshot when the replica starts, or when the feed does not hold all of it: the feed lacks its
    * first changes, or its changes up to {@code head} do not add up to the backups the project had
    * then (a project loaded from a snapshot in the database: at a sequence above 0 the feed starts
-   * after it, at 0 it starts at 1 as any project's does); otherwise every change comes from the feed,
-   * so that subscribers see each one.
+   * after it, at 0 it starts at 1 as any project's does); then, unless the replica is starting, the
+   * snapshot is rolled back to just before the feed's first change, which is replayed from there;
+   * otherwise every change comes from the feed; either way subscribers see each one.
    */
   private void sync(PostgresCatalog.ProjectState head, boolean starting) {
     String projectId = head.projectId();
@@ -216,7 +278,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
             || database.feedBalance(projectId, head.lastSequence()) != head.backups()) {
           PostgresCatalog.ProjectState before = database.project(projectId);
           ProjectSnapshot snapshot = database.snapshot(projectId);
-          memory.load(snapshot);
+          // met after it started: subscribers get the feed's changes, replayed from before the first
+          memory.load(first.isEmpty() ? snapshot : beforeFeed(snapshot, first.get(0).sequence()));
           if (before != null) {
             quota(projectId, snapshot.quota(), before.quotaVersion());
           }
@@ -238,6 +301,37 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
       }
       quota(projectId, head.quota(), head.quotaVersion());
     }
+  }
+
+  /**
+   * The project as it was just before the feed's change {@code first}, from {@code snapshot} with
+   * the feed's changes up to the snapshot's undone (each holds its backup before and after it); the
+   * snapshot itself if the feed does not hold each of them as the snapshot has them, or holds more
+   * than {@value #MOST_UNDONE} (then, as when a replica starts, they come folded into the load).
+   */
+  private ProjectSnapshot beforeFeed(ProjectSnapshot snapshot, long first) {
+    long count = snapshot.sequence() - first + 1;
+    if (count <= 0 || count > MOST_UNDONE) {
+      return snapshot;
+    }
+    List<Change> changes = database.changes(snapshot.projectId(), first - 1, (int) count);
+    if (changes.size() != count || changes.get(changes.size() - 1).sequence() != snapshot.sequence()) {
+      return snapshot;
+    }
+    Map<String, Backup> backups = new HashMap<>();
+    for (Backup backup : snapshot.backups()) {
+      backups.put(backup.id(), backup);
+    }
+    for (int i = changes.size() - 1; i >= 0; i--) {
+      Change change = changes.get(i);
+      if (change.after().isPresent() && !change.after().get().equals(backups.remove(change.backupId()))) {
+        return snapshot;
+      }
+      if (change.before().isPresent() && backups.put(change.backupId(), change.before().get()) != null) {
+        return snapshot;
+      }
+    }
+    return new ProjectSnapshot(snapshot.projectId(), first - 1, snapshot.quota(), new ArrayList<>(backups.values()));
   }
 
   /** Applies a quota read at {@code version} unless a newer one is applied already. */

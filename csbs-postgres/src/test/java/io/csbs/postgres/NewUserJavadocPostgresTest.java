@@ -48,10 +48,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -768,10 +768,6 @@ class NewUserJavadocPostgresTest {
   // with an InvalidValueException naming the field". The texts of the details (checkpoint id, VM
   // metadata, fail_code description) are not refused: they are kept exactly (in a binary column), by the
   // database, its feed and a replica. Nothing in the docs says which texts are refused and which kept.
-  @Disabled("DOC: README (csbs-postgres section, the bullet on times and texts) / PostgresCatalog class javadoc say a backup with text PostgreSQL "
-      + "cannot hold (NUL, half a surrogate pair) is refused naming the field; the texts of details() (checkpoint id, "
-      + "VmMetadata, FailCode description) are accepted and kept exactly, while name/description/server name are refused: "
-      + "the docs should say which texts are checked")
   @Test
   void detailsWithNulOrHalfASurrogatePairAreKeptExactly() {
     PostgresCatalog database = pg(dataSource);
@@ -856,9 +852,6 @@ class NewUserJavadocPostgresTest {
   // its readers see part of the batch (counts such as 269 of 300 were seen), a state the database never
   // had. Each state seen is whole changes (its count is its sequence), which is what the doc promises;
   // that an addAll is several changes, shown one by one, is what a user must be told.
-  @Disabled("DOC: PostgresReplica class javadoc 'never shows half of a change': an addAll committed in one transaction "
-      + "is shown part by part on a replica (a read saw 269 of 300 backups), although no read of the database "
-      + "can see part of it; the doc should say a batch is applied change by change")
   @Test
   void aReplicaShowsABatchMadeElsewhereChangeByChange() throws Exception {
     PostgresCatalog database = pg(dataSource);
@@ -1294,9 +1287,6 @@ class NewUserJavadocPostgresTest {
   // 42 (here: its database's connections held back meanwhile; in production: within one poll, or
   // while it is busy), it loads the project's current state, change 42 included, and its subscribers
   // never hear of change 42.
-  @Disabled("BUG: PostgresReplica.subscribe 'delivers the changes the replica applies ... numbered by the database' / "
-      + "a change committed after subscribe, in a project loaded from a snapshot (load at 41) by another instance, is "
-      + "folded into the snapshot the replica loads (PostgresReplica.sync) and never delivered to the replica's subscribers")
   @Test
   void aReplicasSubscriberHearsTheFirstChangeAfterASnapshotLoadedElsewhere() {
     Gate gate = new Gate(dataSource);
@@ -1314,6 +1304,30 @@ class NewUserJavadocPostgresTest {
     assertTrue(replica.awaitSequence("p", 1, Duration.ofSeconds(5)));
     await(() -> heard.contains("p#1"), "change p#1 on the replica's subscriber");
     await(() -> heard.contains("q#42"), "change q#42 on the replica's subscriber");
+  }
+
+  // The same for a project loaded elsewhere at sequence 0 with backups, then changed several times
+  // (a transition, a removal, an add) before the replica meets it: the replica rolls the project back
+  // to the load and replays the three changes, which its subscriber hears in order.
+  @Test
+  void aReplicasSubscriberHearsEveryChangeAfterALoadAtSequenceZeroElsewhere() {
+    Gate gate = new Gate(dataSource);
+    PostgresReplica replica = closing(PostgresReplica.start(pg(gate)));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(replica.subscribe(change -> heard.add(change.projectId() + "#" + change.sequence())));
+    PostgresCatalog elsewhere = pg(dataSource);
+    gate.close();
+    elsewhere.load(new io.csbs.catalog.ProjectSnapshot("r", 0, Quota.NONE,
+        List.of(backup("r", "a", NOW.minusSeconds(60)), backup("r", "b", NOW.minusSeconds(50)))));
+    elsewhere.apply("r", "a", 1, Transition.restore());
+    elsewhere.remove("r", "b", 1);
+    elsewhere.add(backup("r", "c", NOW.minusSeconds(40)));
+    gate.open();
+    assertTrue(replica.awaitSequence("r", 3, Duration.ofSeconds(5)));
+    await(() -> heard.contains("r#3"), "change r#3 on the replica's subscriber");
+    assertEquals(List.of("r#1", "r#2", "r#3"), heard.stream().filter(h -> h.startsWith("r#")).collect(Collectors.toList()));
+    Query all = Query.builder().sort(io.csbs.query.Sort.parse("id:asc")).build();
+    assertEquals(elsewhere.query("r", all).backups(), replica.query("r", all).backups());
   }
 
   // PostgresReplica: "A change made elsewhere (another instance, another replica) arrives by the feed":
@@ -1338,9 +1352,6 @@ class NewUserJavadocPostgresTest {
   // ..., or until timeout passes"; "@param timeout how long to wait at most". While another session
   // holds a lock on the catalog's tables (a DBA's ALTER TABLE, a VACUUM FULL, a long migration), the
   // catch-up awaitSequence runs on the caller's thread waits for the lock, past the timeout.
-  @Disabled("BUG: PostgresReplica.awaitSequence '@param timeout how long to wait at most' / while another session "
-      + "holds a lock on csbs_project, awaitSequence(p, 5, 200 ms) is still waiting after 3 s: it runs catchUp "
-      + "(a blocking database read, no statement timeout) on the caller's thread before it looks at the deadline")
   @Test
   void awaitSequenceWaitsAtMostItsTimeoutWhileATableIsLocked() throws Exception {
     PostgresCatalog database = pg(dataSource);
@@ -1371,8 +1382,6 @@ class NewUserJavadocPostgresTest {
   // PostgresReplica.awaitSequence: "@return whether the replica reached sequence"; no exception is
   // documented. While its database refuses connections it throws the CatalogDatabaseException of the
   // catch-up it runs (catchUp does not document one either).
-  @Disabled("DOC: PostgresReplica.awaitSequence and catchUp document no exception, but while the database refuses "
-      + "connections both throw CatalogDatabaseException (retryable) instead of returning false / the sequence reached")
   @Test
   void awaitSequenceAndCatchUpThrowWhileTheDatabaseIsDown() {
     LosingCommits flaky = new LosingCommits(dataSource);
