@@ -147,6 +147,12 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     requireNonNull(timeout, "timeout");
     long start = System.nanoTime();
     long most = saturatedNanos(timeout);
+    Object projectLock = projectLocks.get(projectId);
+    if (projectLock != null && Thread.holdsLock(projectLock)) {
+      // called back from inside this project's catch-up (by a subscriber): a thread of its own would
+      // wait for this one's lock, so catch up here, as far as the catch-up under way allows
+      return catchUp(projectId) >= sequence;
+    }
     while (memory.sequence(projectId) < sequence) {
       // the catch-up reads the database, which may block (a lock, a slow network): it runs on a thread
       // of its own, so that this caller waits for it no longer than its timeout

@@ -219,4 +219,27 @@ class ReplicaTest {
       assertEquals(2, replica.count(project, Predicates.all()));
     }
   }
+
+  @Test
+  void aSubscriberMayAwaitItsProjectsSequenceWhileTheReplicaDeliversToIt() throws Exception {
+    DataSource store = TestDatabase.dataSource(0);
+    TestDatabase.truncate(store);
+    BackupGenerator generator = BackupGenerator.builder().seed(7).projects(1).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    try (PostgresCatalog database = PostgresCatalog.builder(store).clock(clock).pollInterval(Duration.ofMillis(20)).build();
+        PostgresCatalog elsewhere = PostgresCatalog.create(store, clock);
+        PostgresReplica replica = PostgresReplica.start(database)) {
+      String project = generator.projectIds().get(0);
+      // called back from inside the project's catch-up: it may not wait for a thread that waits for it
+      java.util.concurrent.CompletableFuture<Boolean> awaited = new java.util.concurrent.CompletableFuture<>();
+      replica.subscribe(change -> {
+        if (change.sequence() == 2) {
+          awaited.complete(replica.awaitSequence(project, 3, Duration.ofSeconds(5)));
+        }
+      });
+      elsewhere.addAll(generator.backups(3));
+      assertTrue(awaited.get(10, TimeUnit.SECONDS), "the next change is applied, from the delivering thread");
+      assertTrue(replica.awaitSequence(project, 3, Duration.ofSeconds(10)));
+    }
+  }
 }
