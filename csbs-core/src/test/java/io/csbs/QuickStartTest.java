@@ -86,7 +86,7 @@ class QuickStartTest {
     ConsoleSearch search = ConsoleSearch.empty()
         .withStatus(BackupStatus.AVAILABLE)
         .withLastDays(7)
-        .withKeyword(KeywordField.SERVER_NAME, "WEB")   // names match case-insensitively
+        .withKeyword(KeywordField.SERVER_NAME, "WEB")   // names match ignoring case (toLowerCase(Locale.ROOT))
         .withTag("env", "prod");                         // must exist among the project's tags
     Page page = catalog.query("project-1", search.toQuery(catalog.tagCatalogue("project-1"), 20));
     page.ids();    // [backup-2, backup-4]: newest first

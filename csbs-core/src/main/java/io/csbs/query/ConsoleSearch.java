@@ -45,7 +45,8 @@ import java.util.StringJoiner;
  *   <li>Time segment: either a {@link TimeRange} of creation times, or a window relative to the
  *       catalog's clock such as the last 7 days ({@link Predicates#createdWithinLast}). Setting one
  *       replaces the other.
- *   <li>Keyword: a text searched in one {@link KeywordField}; names match case-insensitively anywhere,
+ *   <li>Keyword: a text searched in one {@link KeywordField}; names match anywhere, ignoring case as
+ *       {@code toLowerCase(Locale.ROOT)} compares them ({@code SS} does not find {@code straße}),
  *       ids exactly. Surrounding spaces of the text are removed.
  *   <li>Tags: 1 to {@value #MAX_TAGS} {@code key=value} pairs (trimmed, in the order added); every pair
  *       must hold, so two pairs with the same key and different values match no backup. Adding a pair

@@ -134,8 +134,8 @@ public final class Predicates {
   }
 
   /**
-   * The console's keyword search in {@code field}: names match case-insensitively anywhere, IDs
-   * exactly.
+   * The console's keyword search in {@code field}: names match anywhere, ignoring case as {@link
+   * #nameContains} does, IDs exactly.
    *
    * @param field the field searched
    * @param text the keyword
@@ -160,7 +160,9 @@ public final class Predicates {
   }
 
   /**
-   * {@return a predicate of the backups whose name contains {@code text}, ignoring case}
+   * {@return a predicate of the backups whose name contains {@code text}, ignoring case: both
+   * lowered with {@code toLowerCase(Locale.ROOT)}, so {@code "Σ"} finds {@code "σ"} but not a final
+   * {@code "ς"}, and {@code "SS"} does not find {@code "ß"}}
    *
    * @param text the part of the name looked for
    * @throws InvalidValueException naming {@code keyword} if {@code text} is blank, longer than 255
