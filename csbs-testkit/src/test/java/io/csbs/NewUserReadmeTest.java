@@ -567,6 +567,15 @@ class NewUserReadmeTest {
     });
     // a marker naming another project's backup is refused, naming marker
     invalid("marker", () -> catalog.query("tenant-a", Query.all().after("only-b")));
+    // one server id in two projects, named differently: each project's usage names it its own way
+    catalog.add(backup("tenant-a", "shared", "autobk_s", Server.of("srv-shared", "alpha", "az-1"), NOW.minusSeconds(1)).build());
+    catalog.add(backup("tenant-b", "shared", "autobk_s", Server.of("srv-shared", "beta", "az-2"), NOW).build());
+    assertEquals(List.of("alpha"), catalog.usage("tenant-a", UsageQuery.firstServers(20)).servers().stream()
+        .filter(u -> u.serverId().equals("srv-shared")).map(u -> u.serverName()).collect(Collectors.toList()));
+    assertEquals(0, catalog.count("tenant-a", Predicates.serverNameContains("beta")));
+    assertEquals(0, catalog.count("tenant-a", Predicates.availabilityZone("az-2")));
+    catalog.remove("tenant-a", "shared", 1);
+    catalog.remove("tenant-b", "shared", 1);
     // a quota of one project does not count the other's backups
     catalog.setQuota("tenant-a", Quota.of(2, Quota.UNLIMITED));
     catalog.add(backup("tenant-a", "second", "autobk_e", DB, NOW).build());
@@ -1322,5 +1331,98 @@ class NewUserReadmeTest {
     Map<String, Set<ModuleDescriptor.Requires.Modifier>> requires = requires(json);
     assertTrue(requires.containsKey("com.fasterxml.jackson.core"), requires.toString());
     assertFalse(requires.get("com.fasterxml.jackson.core").contains(ModuleDescriptor.Requires.Modifier.STATIC));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Benchmarks, "Arrival order" and "Removals": what a user can see of them (stats and answers)
+
+  private static Backup inOrder(int i, int n) {
+    return backup("p", "id-" + i, "daily_" + (i % 10), i % 2 == 0 ? WEB : DB, NOW.minusSeconds(2L * (n - i)))
+        .addTags(Tag.of("k", "v" + (i % 3))).build();
+  }
+
+  private static void sameAnswers(BackupCatalog catalog, ReferenceCatalog scan, String when) {
+    List<Query> queries = List.of(
+        Query.builder().limit(20).build(),
+        Query.builder().limit(20).offset(4321).build(),
+        Query.where(Predicates.tag("k", "v1")).toBuilder().limit(20).build(),
+        Query.where(Predicates.and(Predicates.tag("k", "v1"), Predicates.nameContains("LATE_1"))).toBuilder().limit(20).build(),
+        Query.where(Predicates.nameContains("ily_3")).toBuilder().limit(7).offset(100).build(),
+        Query.builder().sort(Sort.parse("created_at:asc")).limit(20).build(),
+        Query.builder().sort(Sort.parse("name:asc")).limit(20).offset(50).build());
+    for (Query query : queries) {
+      assertEquals(scan.query("p", query), catalog.query("p", query), when + ": " + query);
+    }
+    Page first = catalog.query("p", Query.builder().limit(10).build());
+    Query next = Query.builder().limit(10).build().after(first.nextMarker().orElseThrow());
+    assertEquals(scan.query("p", next), catalog.query("p", next), when + ": after a marker");
+    assertEquals(scan.usage("p", UsageQuery.firstServers(5)), catalog.usage("p", UsageQuery.firstServers(5)), when);
+  }
+
+  @Test
+  void lateBackupsMakeTheSearchesDueAReorganisationAndTheAnswersStayTheScans() throws Exception {
+    int n = 12_000;
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    ReferenceCatalog scan = ReferenceCatalog.create(Clock.fixed(NOW, ZoneOffset.UTC));
+    List<Backup> loaded = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      loaded.add(inOrder(i, n));
+    }
+    catalog.addAll(loaded);
+    scan.addAll(loaded);
+    for (int i = 0; i < 600; i++) {   // 5% late, among older ones
+      Backup late = backup("p", "late-" + i, "late_" + i, DB, NOW.minusSeconds(2L * (n - 20 * i) + 1))
+          .addTags(Tag.of("k", "v1")).build();
+      catalog.add(late);
+      scan.add(late);
+    }
+    sameAnswers(catalog, scan, "with late backups");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (catalog.stats("p").reorganisations() == 0 && System.nanoTime() < deadline) {
+      catalog.query("p", Query.where(Predicates.tag("k", "v1")).toBuilder().limit(20).build());
+      catalog.query("p", Query.where(Predicates.nameContains("late_1")).toBuilder().limit(20).build());
+    }
+    ProjectStats stats = catalog.stats("p");
+    assertTrue(stats.reorganisations() >= 1, "the searches make a reorganisation due: " + stats);
+    assertTrue(stats.longestReorganisation().compareTo(Duration.ZERO) > 0, stats.toString());
+    assertEquals(n + 600, stats.backups());
+    sameAnswers(catalog, scan, "after the reorganisation");
+  }
+
+  @Test
+  void removingTheOldestThirdMakesNoReorganisationDueAndTheAnswersStayTheScans() throws Exception {
+    int n = 12_000;
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    ReferenceCatalog scan = ReferenceCatalog.create(Clock.fixed(NOW, ZoneOffset.UTC));
+    List<Backup> loaded = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      loaded.add(inOrder(i, n));
+    }
+    catalog.addAll(loaded);
+    scan.addAll(loaded);
+    for (int i = 0; i < n / 3; i++) {
+      catalog.remove("p", "id-" + i, 1);
+      scan.remove("p", "id-" + i, 1);
+    }
+    for (int round = 0; round < 20; round++) {
+      sameAnswers(catalog, scan, "a third removed");
+      Thread.sleep(10);
+    }
+    assertEquals(0, catalog.stats("p").reorganisations(),
+        "no reorganisation until the removed are three times the positions past them: " + catalog.stats("p"));
+    assertEquals(n - n / 3, catalog.stats("p").backups());
+    // beyond three times the positions past them, one comes
+    int removed = n / 3;
+    for (; removed < n - 2_400; removed++) {
+      catalog.remove("p", "id-" + removed, 1);
+      scan.remove("p", "id-" + removed, 1);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (catalog.stats("p").reorganisations() == 0 && System.nanoTime() < deadline) {
+      sameAnswers(catalog, scan, "most removed");
+      Thread.sleep(5);
+    }
+    assertTrue(catalog.stats("p").reorganisations() >= 1, catalog.stats("p").toString());
+    sameAnswers(catalog, scan, "after the reorganisation");
   }
 }
