@@ -675,6 +675,22 @@ class NewUserReadmeTest {
     assertEquals(deleted, catalog.get("p", "g"));
     // and a tag must itself be valid
     invalid("tag value", () -> TagUpdate.create(Tag.of("env", "prod env")));
+    invalid("tags", () -> TagUpdate.create(Tag.of("x", "1"), Tag.of("x", "2")));
+    invalid("tags", () -> TagUpdate.create(List.of()));
+    invalid("tags", () -> TagUpdate.delete(List.of()));
+    // each update is one change of the project; one that changes nothing is none
+    long sequence = catalog.sequence("p");
+    Backup same = catalog.updateTags("p", "g", 3, TagUpdate.create(Tag.of("b", "20")));
+    assertEquals(deleted, same);
+    assertEquals(sequence, catalog.sequence("p"));
+    // in any state: a running restore keeps its state and progress
+    Backup restoring = catalog.apply("p", "g", 3, Transition.restore()).orElseThrow();
+    clock.advance(Duration.ofSeconds(1));
+    Backup tagged = catalog.updateTags("p", "g", 4, TagUpdate.create(Tag.of("während", "ja")));
+    assertEquals(BackupStatus.RESTORING, tagged.status());
+    assertEquals(restoring.progress(), tagged.progress());
+    assertEquals(5, tagged.version());
+    assertEquals(sequence + 2, catalog.sequence("p"));
   }
 
   @Test
@@ -1042,6 +1058,48 @@ class NewUserReadmeTest {
       data.readUnsignedShort();
       return data.readUnsignedShort();
     }
+  }
+
+  /** Every class file under a directory or in a jar, with its bytes. */
+  private static Map<String, byte[]> classFiles(Path jarOrDirectory) throws IOException {
+    Map<String, byte[]> classes = new TreeMap<>();
+    if (Files.isDirectory(jarOrDirectory)) {
+      try (var files = Files.walk(jarOrDirectory)) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".class")).collect(Collectors.toList())) {
+          classes.put(jarOrDirectory.relativize(file).toString(), Files.readAllBytes(file));
+        }
+      }
+    } else {
+      try (JarFile jar = new JarFile(jarOrDirectory.toFile())) {
+        for (var entry : java.util.Collections.list(jar.entries())) {
+          if (entry.getName().endsWith(".class")) {
+            try (InputStream in = jar.getInputStream(entry)) {
+              classes.put(entry.getName(), in.readAllBytes());
+            }
+          }
+        }
+      }
+    }
+    return classes;
+  }
+
+  @Test
+  void everyClassFileOfCoreAndTestkitIsBytecodeLevel17AndCoreKeepsImmutablesAnnotationsForToolsOnly() throws Exception {
+    Map<String, byte[]> core = classFiles(location(Backup.class));
+    assertTrue(core.size() > 50, core.keySet().toString());
+    assertTrue(core.containsKey("module-info.class"), "csbs-core is a named module");
+    Map<String, byte[]> all = new TreeMap<>(core);
+    all.putAll(classFiles(location(FakeClock.class)));
+    for (Map.Entry<String, byte[]> entry : all.entrySet()) {
+      byte[] bytes = entry.getValue();
+      int major = ((bytes[6] & 0xff) << 8) | (bytes[7] & 0xff);
+      assertEquals(61, major, entry.getKey());
+    }
+    // the annotations are in the class files (class retention), invisible at run time
+    String backupClass = new String(core.get("io/csbs/backup/Backup.class"), StandardCharsets.ISO_8859_1);
+    assertTrue(backupClass.contains("Lorg/immutables/value/Value$Immutable;"), "Backup.class keeps @Value.Immutable");
+    assertTrue(backupClass.contains("RuntimeInvisibleAnnotations"));
+    assertEquals(0, Backup.class.getAnnotations().length);
   }
 
   @Test
