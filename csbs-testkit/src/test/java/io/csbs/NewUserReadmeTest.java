@@ -1483,4 +1483,94 @@ class NewUserReadmeTest {
     assertTrue(catalog.stats("p").reorganisations() >= 1, catalog.stats("p").toString());
     sameAnswers(catalog, scan, "after the reorganisation");
   }
+
+  @Test
+  void aReadHoldsBackTheWritersOfItsProjectOnly() throws Exception {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(backup("p", "x", "x", DB, NOW).build());
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    boolean otherProjectWrote = catalog.read("p", view -> {
+      Thread writer = new Thread(() -> {
+        try {
+          catalog.add(backup("q", "y", "y", DB, NOW).build());
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      });
+      writer.start();
+      try {
+        writer.join(5000);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      return !writer.isAlive();
+    });
+    assertTrue(otherProjectWrote, "a writer of another project does not wait for the read");
+    assertEquals(null, failure.get());
+    assertEquals(1, catalog.count("q", Predicates.all()));
+  }
+
+  @Test
+  void twoWritersRetryingOnVersionConflictsLoseNoUpdate() throws Exception {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    catalog.add(backup("p", "counter", "zähler", DB, NOW.minusSeconds(1)).addTags(Tag.of("n", "0")).build());
+    int perThread = 300;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    int[] conflicts = new int[2];
+    for (int t = 0; t < 2; t++) {
+      int me = t;
+      threads.add(new Thread(() -> {
+        try {
+          go.await();
+          for (int i = 0; i < perThread; i++) {
+            while (true) {
+              Backup current = catalog.get("p", "counter");
+              int n = Integer.parseInt(current.tags().get(0).value());
+              try {
+                catalog.updateTags("p", "counter", current.version(), TagUpdate.create(Tag.of("n", Integer.toString(n + 1))));
+                break;
+              } catch (VersionConflictException conflict) {
+                conflicts[me]++;
+              }
+            }
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    go.countDown();
+    for (Thread thread : threads) {
+      thread.join(20_000);
+      assertFalse(thread.isAlive());
+    }
+    assertEquals(null, failure.get());
+    Backup last = catalog.get("p", "counter");
+    assertEquals(Integer.toString(2 * perThread), last.tags().get(0).value());
+    assertEquals(1 + 2 * perThread, last.version());
+    assertEquals(1 + 2 * perThread, catalog.sequence("p"));
+  }
+
+  /**
+   * The README says "Every read and write names a project; nothing of another project is ever
+   * returned or counted", and its Benchmarks table measures an "All-projects view". The catalog's
+   * javadoc has the exception: {@code queryAllProjects} and {@code countAllProjects}, for operators,
+   * name no project and return and count every project's backups.
+   */
+  @Disabled("DOC: README 'Quick start' says 'Every read and write names a project; nothing of another project is "
+      + "ever returned or counted' without the exception BackupCatalog's javadoc makes: queryAllProjects and "
+      + "countAllProjects (the 'All-projects view' of the Benchmarks table) name no project and return every project's")
+  @Test
+  void docTheAllProjectsViewNamesNoProject() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(backup("p", "same", "eins", DB, NOW.minusSeconds(1)).build());
+    catalog.add(backup("q", "same", "zwei", DB, NOW.minusSeconds(1)).build());
+    Page all = catalog.queryAllProjects(Query.all());
+    assertEquals(2, all.total());
+    assertEquals(List.of("p", "q"), all.backups().stream().map(Backup::projectId).collect(Collectors.toList()));
+    assertEquals(2, catalog.countAllProjects(Predicates.all()));
+  }
 }
