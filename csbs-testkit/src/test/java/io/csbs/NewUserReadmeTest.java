@@ -495,6 +495,18 @@ class NewUserReadmeTest {
     assertEquals(List.of("1", "2", "3"), page.ids());
     assertEquals(3, page.total());
 
+    // the API's form of the sort, the limit's ends, a marker or an offset
+    assertEquals(Sort.parse("created_at:desc,name:asc"),
+        ListQueryString.parse("sort=created_at:desc,name:asc").sort());
+    assertEquals(1000, ListQueryString.parse("limit=1000").limit());
+    assertEquals(1, ListQueryString.parse("limit=1").limit());
+    invalid("limit", () -> ListQueryString.parse("limit=1001"));
+    invalid("limit", () -> ListQueryString.parse("limit=0"));
+    assertTrue(ListQueryString.parse("marker=abc").marker().isPresent());
+    assertEquals(5, ListQueryString.parse("offset=5").offset());
+    InvalidValueException both = assertThrows(InvalidValueException.class,
+        () -> ListQueryString.parse("marker=abc&offset=5"));
+    assertTrue(Set.of("marker", "offset").contains(both.field()), both.getMessage());
     // the limit is applied: "auto" is not in "autö"; 4 + 25 are available, a page holds 20
     Page available = catalog.query("p", ListQueryString.parse("status=available&limit=20"));
     assertEquals(20, available.backups().size());
@@ -1572,5 +1584,98 @@ class NewUserReadmeTest {
     assertEquals(2, all.total());
     assertEquals(List.of("p", "q"), all.backups().stream().map(Backup::projectId).collect(Collectors.toList()));
     assertEquals(2, catalog.countAllProjects(Predicates.all()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The console's searches on a changing catalog of hand-made names, against the testkit's plain
+  // scan, with a fresh seed each run (replayed with -Dcsbs.seed=N, as the README says)
+
+  private static final String[] NAMES = {"autobk_Äpfel", "ΟΔΟΣ_1", "straße", "STRASSE", "İzmir", "𝔘ber", "ǅemal",
+      "manualbk", "web", "WEB_2", "数据库", "x", "a-b_c"};
+  private static final Server[] SERVERS = {WEB, DB, STRASSE, Server.of("s-4", "ecs-Ωmega", "eu-de-01")};
+  private static final String[][] TAGS = {{"env", "prod"}, {"env", "test"}, {"Env", "prod"}, {"team", ""}, {"ключ", "значение"}};
+  private static final String[] KEYWORDS = {"web", "WËB", "äpfel", "ΟΔΟΣ", "ß", "SS", "i", "𝔘", "ǆ", "_", "-", "ecs", "ω", "x"};
+
+  @Test
+  void randomConsoleSearchesOnAChangingCatalogAnswerAsThePlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      java.util.Random random = new java.util.Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      ReferenceCatalog scan = ReferenceCatalog.create(clock);
+      catalog.subscribe(change -> assertTrue(scan.replay(change), change.toString()));
+      int next = 0;
+      for (int step = 0; step < 1500; step++) {
+        int action = random.nextInt(10);
+        List<Backup> live = scan.query("p", Query.all()).backups();
+        if (action < 4 || live.isEmpty()) {
+          Backup.Builder b = backup("p", "id-" + (next++), NAMES[random.nextInt(NAMES.length)],
+              SERVERS[random.nextInt(SERVERS.length)],
+              clock.instant().minus(Duration.ofHours(random.nextInt(24 * 20))).minusNanos(random.nextInt(3)));
+          String[] tag = TAGS[random.nextInt(TAGS.length)];
+          if (random.nextBoolean()) {
+            b.addTags(Tag.of(tag[0], tag[1]));
+          }
+          catalog.add(b.build());
+        } else {
+          Backup target = live.get(random.nextInt(live.size()));
+          try {
+            if (action == 9) {
+              String[] tag = TAGS[random.nextInt(TAGS.length)];
+              catalog.updateTags("p", target.id(), target.version(), TagUpdate.create(Tag.of(tag[0], tag[1])));
+            } else if (action == 8 && random.nextInt(4) == 0) {
+              catalog.remove("p", target.id(), target.version());
+            } else {
+              Transition t = List.of(Transition.restore(), Transition.delete(), Transition.reportProgress(random.nextInt(101)),
+                  Transition.complete(), Transition.fail("kaputt")).get(random.nextInt(5));
+              catalog.apply("p", target.id(), target.version(), t);
+            }
+          } catch (IllegalTransitionException | InvalidValueException refused) {
+            // a transition the state does not allow, or a progress below the last: nothing changes
+          }
+        }
+        if (random.nextInt(20) == 0) {
+          clock.advance(Duration.ofMinutes(random.nextInt(90)));
+        }
+        if (step % 10 == 0) {
+          TagCatalogue tags = catalog.tagCatalogue("p");
+          assertEquals(scan.tagCatalogue("p"), tags);
+          ConsoleSearch search = ConsoleSearch.empty();
+          if (random.nextBoolean()) {
+            List<BackupStatus> states = new ArrayList<>(List.of(BackupStatus.values()));
+            java.util.Collections.shuffle(states, random);
+            search = search.withStatuses(states.subList(0, 1 + random.nextInt(3)));
+          }
+          switch (random.nextInt(3)) {
+            case 0 -> search = search.withLastDays(1 + random.nextInt(10));
+            case 1 -> search = search.withTimeRange(TimeRange.between(
+                NOW.minus(Duration.ofDays(10 + random.nextInt(10))), NOW.minus(Duration.ofDays(random.nextInt(10)))));
+            default -> { }
+          }
+          if (random.nextBoolean()) {
+            KeywordField field = random.nextBoolean() ? KeywordField.BACKUP_NAME : KeywordField.SERVER_NAME;
+            search = search.withKeyword(field, KEYWORDS[random.nextInt(KEYWORDS.length)]);
+          }
+          if (random.nextInt(3) == 0 && !tags.keys().isEmpty()) {
+            List<String> keys = new ArrayList<>(tags.keys());
+            String key = keys.get(random.nextInt(keys.size()));
+            List<String> values = new ArrayList<>(tags.values(key));
+            search = search.withTag(key, values.get(random.nextInt(values.size())));
+          }
+          int limit = 1 + random.nextInt(25);
+          Query query = search.toQuery(tags, limit);
+          Page page = catalog.query("p", query);
+          assertEquals(scan.query("p", query), page, search.toString());
+          if (page.hasMore()) {
+            Query after = query.after(page.nextMarker().orElseThrow());
+            assertEquals(scan.query("p", after), catalog.query("p", after), search + " after " + page.nextMarker());
+          }
+          assertEquals(scan.count("p", search.toPredicate(tags)), catalog.count("p", search.toPredicate(tags)), search.toString());
+          assertEquals(scan.usage("p", UsageQuery.firstServers(3)), catalog.usage("p", UsageQuery.firstServers(3)));
+          assertEquals(scan.query("p", Query.where(Predicates.stalled())), catalog.query("p", Query.where(Predicates.stalled())));
+        }
+      }
+      assertEquals(scan.sequence("p"), catalog.sequence("p"));
+    });
   }
 }
