@@ -1678,4 +1678,23 @@ class NewUserReadmeTest {
       assertEquals(scan.sequence("p"), catalog.sequence("p"));
     });
   }
+
+  @Test
+  void aTransitionWithAnInvalidValueIsRefusedNamingItAndChangesNothing() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(backup("p", "f", "fehler", DB, NOW.minusSeconds(5)).build());
+    catalog.apply("p", "f", 1, Transition.restore());
+    long sequence = catalog.sequence("p");
+    Backup before = catalog.get("p", "f");
+    invalid("progress", () -> catalog.apply("p", "f", 2, Transition.reportProgress(101)));
+    invalid("progress", () -> catalog.apply("p", "f", 2, Transition.reportProgress(-1)));
+    invalid("failure reason", () -> catalog.apply("p", "f", 2, Transition.fail(" ")));
+    invalid("failure reason", () -> catalog.apply("p", "f", 2, Transition.fail("ä".repeat(1025))));
+    assertEquals(before, catalog.get("p", "f"));
+    assertEquals(sequence, catalog.sequence("p"));
+    assertEquals(100, catalog.apply("p", "f", 2, Transition.reportProgress(100)).orElseThrow().progress().orElseThrow().percent());
+    Backup failed = catalog.apply("p", "f", 3, Transition.fail("ä".repeat(1024))).orElseThrow();
+    assertEquals(1024, failed.failure().orElseThrow().reason().length());
+    assertEquals(BackupStatus.ERROR, failed.status());
+  }
 }
