@@ -1697,4 +1697,95 @@ class NewUserReadmeTest {
     assertEquals(1024, failed.failure().orElseThrow().reason().length());
     assertEquals(BackupStatus.ERROR, failed.status());
   }
+
+  /**
+   * "A replica follows another catalog or a database with replay(change), starting from
+   * load(ProjectSnapshot)", the subscriber ignoring the sequences it has handled: a snapshot of a
+   * primary that a writer changes, taken in one read (its backups page by page, its quota, its sequence).
+   */
+  @Test
+  void aReplicaStartsFromASnapshotTakenInOneReadWhileAWriterRunsAndCatchesUpByReplay() throws Exception {
+    BackupCatalog primary = Catalogs.indexed(Clock.systemUTC());
+    primary.setQuota("p", Quota.of(10_000, Quota.UNLIMITED));
+    List<Backup> loaded = new ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      loaded.add(backup("p", "r-" + i, NAMES[i % NAMES.length], SERVERS[i % SERVERS.length],
+          NOW.minus(Duration.ofDays(400)).plusSeconds(i)).addTags(Tag.of("n", Integer.toString(i % 7))).build());
+    }
+    primary.addAll(loaded);
+    java.util.concurrent.ConcurrentLinkedQueue<Change> feed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    primary.subscribe(feed::add);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      java.util.Random random = new java.util.Random(11);
+      try {
+        for (int i = 0; !stop.get() || i < 200; i++) {
+          Backup b = primary.get("p", "r-" + random.nextInt(2_500));
+          Transition t = b.status() == BackupStatus.AVAILABLE ? Transition.restore()
+              : b.status().isIntermediate() && random.nextBoolean() ? Transition.complete()
+              : b.status().isIntermediate() ? Transition.reportProgress(Math.min(100, b.progress().orElseThrow().percent() + 1))
+              : Transition.delete();
+          primary.apply("p", b.id(), b.version(), t);
+          if (i % 50 == 0) {
+            primary.updateTags("p", b.id(), primary.get("p", b.id()).version(), TagUpdate.create(Tag.of("i", Integer.toString(i))));
+          }
+          if (i % 97 == 0) {
+            primary.add(backup("p", "late-" + i, "late", DB, NOW.minus(Duration.ofDays(500)).plusSeconds(i)).build());
+            if (i >= 194) {
+              String old = "late-" + (i - 194);
+              primary.remove("p", old, primary.get("p", old).version());
+            }
+          }
+        }
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    writer.start();
+    Thread.sleep(50);
+    ProjectSnapshot snapshot = primary.read("p", view -> {
+      List<Backup> backups = new ArrayList<>();
+      Query query = Query.builder().limit(1000).build();
+      while (true) {
+        Page page = view.query(query);
+        backups.addAll(page.backups());
+        if (!page.hasMore()) {
+          break;
+        }
+        query = query.after(page.nextMarker().orElseThrow());
+      }
+      return new ProjectSnapshot("p", primary.sequence("p"), view.quotaUsage().quota(), backups);
+    });
+    Thread.sleep(50);
+    stop.set(true);
+    writer.join(20_000);
+    assertFalse(writer.isAlive());
+    assertEquals(null, failure.get());
+    assertTrue(snapshot.sequence() > 2_500, "the writer ran before the snapshot: " + snapshot.sequence());
+
+    BackupCatalog replica = Catalogs.indexed(FakeClock.at(Instant.EPOCH));
+    replica.load(snapshot);
+    Map<String, Long> handled = new java.util.HashMap<>();
+    long installed = 0;
+    for (Change change : feed) {
+      if (change.sequence() <= handled.getOrDefault(change.projectId(), snapshot.sequence())) {
+        assertFalse(replica.replay(change), "the snapshot holds " + change);
+        continue;
+      }
+      assertTrue(replica.replay(change), change.toString());
+      handled.put(change.projectId(), change.sequence());
+      installed++;
+    }
+    assertEquals(primary.sequence("p") - snapshot.sequence(), installed);
+    assertEquals(primary.sequence("p"), replica.sequence("p"));
+    assertEquals(primary.count("p", Predicates.all()), replica.count("p", Predicates.all()));
+    for (long offset = 0; offset < primary.count("p", Predicates.all()); offset += 1000) {
+      Query page = Query.builder().limit(1000).offset(offset).build();
+      assertEquals(primary.query("p", page), replica.query("p", page), "offset " + offset);
+    }
+    assertEquals(primary.tagCatalogue("p"), replica.tagCatalogue("p"));
+    assertEquals(primary.usage("p", UsageQuery.firstServers(10)), replica.usage("p", UsageQuery.firstServers(10)));
+    assertEquals(primary.quotaUsage("p"), replica.quotaUsage("p"));
+  }
 }
