@@ -836,6 +836,10 @@ class NewUserReadmeTest {
     assertFalse(writer.isAlive());
     assertEquals(null, writerFailure.get());
     assertEquals(2, catalog.count("p", Predicates.all()));
+    // "catalog.stats(project) reports ... lock holds at run time": the writer's wait is counted
+    ProjectStats stats = catalog.stats("p");
+    assertTrue(stats.lockWaits() >= 1, stats.toString());
+    assertTrue(stats.lockWaitTime().compareTo(Duration.ofMillis(250)) >= 0, stats.toString());
   }
 
   @Test
@@ -1787,5 +1791,36 @@ class NewUserReadmeTest {
     assertEquals(primary.tagCatalogue("p"), replica.tagCatalogue("p"));
     assertEquals(primary.usage("p", UsageQuery.firstServers(10)), replica.usage("p", UsageQuery.firstServers(10)));
     assertEquals(primary.quotaUsage("p"), replica.quotaUsage("p"));
+  }
+
+  @Test
+  void ciRunsTheReadmesTestCommandAndInstallsChromiumAsRootOnly() throws IOException {
+    Path run = Path.of("..", ".ci", "run");
+    assumeTrue(Files.isRegularFile(run), "no .ci/run beside this module");
+    List<String> lines = Files.readAllLines(run, StandardCharsets.UTF_8);
+    assertEquals("mvn -B verify", lines.stream().filter(l -> l.startsWith("mvn ")).reduce((a, b) -> b).orElseThrow(),
+        "the last Maven command is the README's");
+    String text = String.join("\n", lines);
+    assertTrue(text.contains("apt-get install -y -q chromium chromium-driver"), text);
+    assertTrue(text.contains("\"$(id -u)\" = 0"), "only as root: " + text);
+    assertTrue(Files.isExecutable(run));
+  }
+
+  @Test
+  void theLifecyclesFiveStatesAndAQueuedRawStatusMovingOnWithItsFirstProgress() {
+    // "the backup lifecycle (Available, Creating, Restoring, Deleting, Error; ...)"
+    assertEquals(List.of("Available", "Creating", "Restoring", "Deleting", "Error"),
+        java.util.Arrays.stream(BackupStatus.values()).map(Object::toString).collect(Collectors.toList()));
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(base("p", "q", "wartend", DB, NOW).sizeMb(0).status(BackupStatus.CREATING)
+        .progress(io.csbs.backup.Progress.of(0, NOW)).apiStatus(ApiStatus.WAITING_PROTECT).build());
+    clock.advance(Duration.ofSeconds(1));
+    Backup running = catalog.apply("p", "q", 1, Transition.reportProgress(1)).orElseThrow();
+    assertEquals(ApiStatus.PROTECTING, running.apiStatus());
+    assertEquals(BackupStatus.CREATING, running.status());
+    Backup done = catalog.apply("p", "q", 2, Transition.complete()).orElseThrow();
+    assertEquals(ApiStatus.AVAILABLE, done.apiStatus());
+    assertEquals("available", done.apiStatus().apiName());
   }
 }
