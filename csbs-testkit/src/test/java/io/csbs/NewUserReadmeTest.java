@@ -1823,4 +1823,91 @@ class NewUserReadmeTest {
     assertEquals(ApiStatus.AVAILABLE, done.apiStatus());
     assertEquals("available", done.apiStatus().apiName());
   }
+
+  /**
+   * The Benchmarks' "Arrival order" and "Removals": a project loaded in order, then changed by one
+   * thread with late backups, removals of the oldest, transitions and tag updates while the
+   * reorganisations those make due run beside it; every answer stays the plain scan's.
+   */
+  @Test
+  void aProjectChangedWhileItsReorganisationsRunAnswersAsThePlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      java.util.Random random = new java.util.Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      ReferenceCatalog scan = ReferenceCatalog.create(clock);
+      catalog.subscribe(change -> assertTrue(scan.replay(change), change.toString()));
+      int n = 10_000;
+      List<Backup> loaded = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        loaded.add(backup("p", "id-" + i, NAMES[random.nextInt(NAMES.length)] + (i % 3 == 0 ? "_" + i : ""),
+            SERVERS[i % SERVERS.length], NOW.minus(Duration.ofDays(40)).plusSeconds(300L * i))
+            .addTags(Tag.of(TAGS[i % TAGS.length][0], TAGS[i % TAGS.length][1])).build());
+      }
+      catalog.addAll(loaded);
+      int oldest = 0;
+      int late = 0;
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
+      int step = 0;
+      while (System.nanoTime() < deadline || catalog.stats("p").reorganisations() == 0 && step < 200_000) {
+        step++;
+        int action = random.nextInt(10);
+        if (action < 3) {
+          Backup b = backup("p", "late-" + (late++), NAMES[random.nextInt(NAMES.length)], SERVERS[random.nextInt(SERVERS.length)],
+              NOW.minus(Duration.ofDays(40)).plusSeconds(random.nextInt(300 * n))).addTags(Tag.of("late", "ja")).build();
+          catalog.add(b);
+        } else if (action < 5 && oldest < n - 100) {
+          String id = "id-" + (oldest++);
+          Optional<Backup> b = catalog.find("p", id);
+          if (b.isPresent()) {
+            catalog.remove("p", id, b.get().version());
+          }
+        } else if (action < 8) {
+          Backup b = catalog.find("p", "id-" + (oldest + random.nextInt(n - oldest))).orElse(null);
+          if (b != null) {
+            try {
+              catalog.apply("p", b.id(), b.version(), List.of(Transition.restore(), Transition.complete(),
+                  Transition.reportProgress(50), Transition.delete()).get(random.nextInt(4)));
+            } catch (IllegalTransitionException | InvalidValueException refused) {
+              // nothing changes
+            }
+          }
+        } else if (action == 8) {
+          Backup b = catalog.find("p", "id-" + (oldest + random.nextInt(n - oldest))).orElse(null);
+          if (b != null) {
+            String[] tag = TAGS[random.nextInt(TAGS.length)];
+            catalog.updateTags("p", b.id(), b.version(), TagUpdate.create(Tag.of(tag[0], tag[1])));
+          }
+        } else {
+          clock.advance(Duration.ofMinutes(random.nextInt(10)));
+        }
+        if (step % 25 == 0) {
+          List<Query> queries = List.of(
+              Query.builder().limit(20).build(),
+              Query.builder().limit(5).offset(random.nextInt(n)).build(),
+              Query.where(Predicates.tag("late", "ja")).toBuilder().limit(10).build(),
+              Query.where(Predicates.and(Predicates.tag("env", "prod"), Predicates.status(BackupStatus.AVAILABLE))).toBuilder().limit(10).build(),
+              Query.where(Predicates.nameContains(KEYWORDS[random.nextInt(KEYWORDS.length)])).toBuilder().limit(10).build(),
+              Query.where(Predicates.stalled()).toBuilder().limit(10).build(),
+              Query.where(Predicates.status(BackupStatus.RESTORING, BackupStatus.DELETING)).toBuilder().limit(10).build(),
+              Query.where(Predicates.createdWithinLast(Duration.ofDays(1 + random.nextInt(40)))).toBuilder().limit(10).build(),
+              Query.builder().sort(Sort.parse(random.nextBoolean() ? "name:asc" : "created_at:asc,name:desc")).limit(10)
+                  .offset(random.nextInt(n)).build());
+          for (Query query : queries) {
+            Page page = catalog.query("p", query);
+            assertEquals(scan.query("p", query), page, "step " + step + ": " + query);
+            if (page.hasMore() && query.offset() == 0) {
+              Query after = query.after(page.nextMarker().orElseThrow());
+              assertEquals(scan.query("p", after), catalog.query("p", after), "step " + step + " after: " + after);
+            }
+          }
+          assertEquals(scan.count("p", Predicates.not(Predicates.tag("late", "ja"))),
+              catalog.count("p", Predicates.not(Predicates.tag("late", "ja"))));
+          assertEquals(scan.usage("p", UsageQuery.firstServers(2)), catalog.usage("p", UsageQuery.firstServers(2)));
+        }
+      }
+      assertTrue(catalog.stats("p").reorganisations() >= 1, catalog.stats("p").toString());
+      assertEquals(scan.tagCatalogue("p"), catalog.tagCatalogue("p"));
+    });
+  }
 }
