@@ -1914,4 +1914,31 @@ class NewUserReadmeTest {
       assertEquals(scan.tagCatalogue("p"), catalog.tagCatalogue("p"));
     });
   }
+
+  @Test
+  void coordinatesCsbsCoresPomDeclaresNoRuntimeDependency() throws Exception {
+    Path core = location(Backup.class);
+    Path pom;
+    if (Files.isDirectory(core)) {
+      pom = core.resolve("../../pom.xml").normalize();
+    } else {
+      String jar = core.getFileName().toString();
+      pom = core.resolveSibling(jar.substring(0, jar.length() - ".jar".length()) + ".pom");
+    }
+    assumeTrue(Files.isRegularFile(pom), "no pom beside " + core);
+    String text = Files.readString(pom, StandardCharsets.UTF_8);
+    assertTrue(text.contains("<artifactId>csbs-core</artifactId>"), pom.toString());
+    String dependencies = text.replaceAll("(?s)<dependencyManagement>.*?</dependencyManagement>", "")
+        .replaceAll("(?s)<build>.*?</build>", "");
+    java.util.regex.Matcher each = java.util.regex.Pattern.compile("(?s)<dependency>(.*?)</dependency>").matcher(dependencies);
+    int count = 0;
+    while (each.find()) {
+      count++;
+      String dependency = each.group(1);
+      assertTrue(dependency.contains("<scope>provided</scope>") || dependency.contains("<scope>test</scope>")
+          || dependency.contains("<optional>true</optional>"), "a runtime dependency of csbs-core: " + dependency);
+    }
+    assertTrue(count >= 1, "Immutables is declared (provided): " + pom);
+    assertTrue(dependencies.contains("org.immutables"), pom.toString());
+  }
 }
