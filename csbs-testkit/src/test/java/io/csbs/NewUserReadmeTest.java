@@ -1022,7 +1022,7 @@ class NewUserReadmeTest {
     assumeTrue(Files.isRegularFile(jar), "csbs-benchmarks is not packaged: " + jar.toAbsolutePath());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", jar.toString(),
-        "io.csbs.benchmarks.ConsoleDemo", "1000", "7").redirectErrorStream(true).start();
+        "io.csbs.benchmarks.ConsoleDemo", "300", "7").redirectErrorStream(true).start();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (InputStream in = process.getInputStream()) {
       in.transferTo(out);
@@ -1030,10 +1030,10 @@ class NewUserReadmeTest {
     assertTrue(process.waitFor(60, TimeUnit.SECONDS));
     String text = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), text);
-    // "ConsoleDemo 100000 7 runs it on 100,000 backups with seed 7": here 1,000 with seed 7
-    assertTrue(text.contains("1,000 generated backups (seed 7"), text);
+    // "ConsoleDemo 100000 7 runs it on 100,000 backups with seed 7": here 300 with seed 7
+    assertTrue(text.contains("300 generated backups (seed 7"), text);
     assertTrue(text.matches("(?s).*\\nsearch +total +newest match +csbs +plain scan +csbs is\\n.*"), text);
-    assertTrue(text.matches("(?s).*\\nAll statuses \\(the list as it opens\\) +1,000 .*"), text);
+    assertTrue(text.matches("(?s).*\\nAll statuses \\(the list as it opens\\) +300 .*"), text);
     // the console's searches: status, time segment, keyword, tags, stalled jobs, a page after a marker
     for (String search : List.of("Status: Error", "Available, created in the last 7 days", "contains", "Tags ",
         "Stalled jobs", "after a marker")) {
@@ -1612,7 +1612,7 @@ class NewUserReadmeTest {
       ReferenceCatalog scan = ReferenceCatalog.create(clock);
       catalog.subscribe(change -> assertTrue(scan.replay(change), change.toString()));
       int next = 0;
-      for (int step = 0; step < 1500; step++) {
+      for (int step = 0; step < 1000; step++) {
         int action = random.nextInt(10);
         List<Backup> live = scan.query("p", Query.all()).backups();
         if (action < 4 || live.isEmpty()) {
