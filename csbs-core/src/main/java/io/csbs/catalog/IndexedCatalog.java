@@ -375,6 +375,63 @@ final class IndexedCatalog implements BackupCatalog {
   }
 
   /**
+   * Takes the write locks of a batch's projects, never holding one while it waits for another: a
+   * batch that held project a while it waited for project p (held by a long {@code read}) kept a's
+   * readers and writers waiting behind that read, and a read of p that waited for a thread reading a
+   * never ended. So it blocks only while it holds nothing: the other locks it takes only when they are
+   * free (after a spin); when one is not, it lets go of all of them and waits for that one first.
+   * Two batches cannot deadlock: neither waits while holding a lock.
+   */
+  private static void lockAllForChange(List<ProjectShard> shards) {
+    if (shards.isEmpty()) {
+      return;
+    }
+    ProjectShard first = shards.get(0);
+    List<ProjectShard> locked = new ArrayList<>(shards.size());
+    try {
+      while (true) {
+        lockForChange(first);
+        locked.add(first);
+        ProjectShard busy = null;
+        for (ProjectShard shard : shards) {
+          if (shard != first) {
+            if (!tryLockForChange(shard)) {
+              busy = shard;
+              break;
+            }
+            locked.add(shard);
+          }
+        }
+        if (busy == null) {
+          return;
+        }
+        releaseWriteLocks(locked);
+        first = busy;
+      }
+    } catch (RuntimeException | Error e) {
+      releaseWriteLocks(locked);
+      throw e;
+    }
+  }
+
+  /** Takes {@code shard}'s write lock for a change if it is free or soon is; never waits longer. */
+  private static boolean tryLockForChange(ProjectShard shard) {
+    Lock lock = shard.lock.writeLock();
+    if (shard.writersHeldOff() || !(lock.tryLock() || spinFor(lock, System.nanoTime()))) {
+      return false;
+    }
+    shard.awaitUpdatesBehind();
+    return true;
+  }
+
+  private static void releaseWriteLocks(List<ProjectShard> locked) {
+    for (ProjectShard shard : locked) {
+      shard.lock.writeLock().unlock();
+    }
+    locked.clear();
+  }
+
+  /**
    * Runs {@code change} under {@code shard}'s write lock, counting the wait and the hold; then makes
    * the updates of the indexes it left behind the lock, if any ({@link ProjectShard#makeUpdatesBehind}),
    * delivers the changes it recorded and starts a reorganisation if one is due.
@@ -495,13 +552,12 @@ final class IndexedCatalog implements BackupCatalog {
     for (Batch batch : byProject.values()) {
       batch.sortAndCheckIds();  // beside the readers and writers: no lock yet
     }
-    List<ProjectShard> locked = new ArrayList<>();
+    List<ProjectShard> locked = new ArrayList<>(byProject.size());  // in project order
+    for (String projectId : byProject.keySet()) {
+      locked.add(shardFor(projectId));
+    }
+    lockAllForChange(locked);
     try {
-      for (String projectId : byProject.keySet()) { // in project order, so that batches never deadlock
-        ProjectShard shard = shardFor(projectId);
-        lockForChange(shard);
-        locked.add(shard);
-      }
       for (ProjectShard shard : locked) {
         Batch batch = byProject.get(shard.projectId);
         if (batch.firstRepeated < 0 && shard.liveCount() == 0) {

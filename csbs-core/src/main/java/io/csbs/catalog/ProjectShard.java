@@ -1659,6 +1659,11 @@ final class ProjectShard {
     }
   }
 
+  /** {@return whether a reorganisation's last catch-up holds writers off now} */
+  boolean writersHeldOff() {
+    return writersHeldOff;
+  }
+
   /**
    * Waits, before a change takes the write lock, while a reorganisation's last catch-up holds writers
    * off (never while the caller holds this shard's lock); returns the nanoseconds waited, 0 if none.
