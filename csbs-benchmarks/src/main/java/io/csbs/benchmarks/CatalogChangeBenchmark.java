@@ -1,6 +1,7 @@
 package io.csbs.benchmarks;
 
 import io.csbs.backup.Backup;
+import io.csbs.backup.Failure;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.lifecycle.Transition;
@@ -238,7 +239,8 @@ public class CatalogChangeBenchmark {
       }
       last = last.plusMillis(1);
       return template.toBuilder().id("new-" + made++).createdAt(last).updatedAt(last)
-          .finishedAt(template.finishedAt().map(finished -> last)).build();
+          .finishedAt(template.finishedAt().map(finished -> last))
+          .failure(template.failure().map(failure -> Failure.of(failure.job(), failure.reason(), last))).build();
     }
   }
 

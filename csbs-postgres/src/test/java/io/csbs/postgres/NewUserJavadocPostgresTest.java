@@ -1,5 +1,6 @@
 package io.csbs.postgres;
 
+import static io.csbs.postgres.NewUserPostgresTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -26,12 +27,10 @@ import io.csbs.query.Predicates;
 import io.csbs.query.Query;
 import io.csbs.usage.Quota;
 import io.csbs.usage.QuotaExceededException;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,8 +45,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -103,20 +100,6 @@ class NewUserJavadocPostgresTest {
   private static Backup backup(String project, String id, Instant created, long sizeMb) {
     return Backup.builder().id(id).name("autobk_" + id).projectId(project).server(WEB)
         .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(created).build();
-  }
-
-  static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
   }
 
   /** A schema of its own, without the csbs tables, on the test database. */
@@ -1759,7 +1742,7 @@ class NewUserJavadocPostgresTest {
   // ====================================================================== data sources
 
   /** A data source that counts the connections it handed out and those still open. */
-  static final class Counting extends Wrapping {
+  static final class Counting extends DelegatingDataSource {
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger opened = new AtomicInteger();
 
@@ -1784,7 +1767,7 @@ class NewUserJavadocPostgresTest {
   }
 
   /** A data source that refuses its next connection, or loses the answer of its next commit, on demand. */
-  static final class LosingCommits extends Wrapping {
+  static final class LosingCommits extends DelegatingDataSource {
     final AtomicBoolean loseNextCommit = new AtomicBoolean();
     final AtomicBoolean refuseNextConnection = new AtomicBoolean();
     final AtomicBoolean down = new AtomicBoolean();
@@ -1811,7 +1794,7 @@ class NewUserJavadocPostgresTest {
   }
 
   /** A data source whose connections wait while it is closed. */
-  static final class Gate extends Wrapping {
+  static final class Gate extends DelegatingDataSource {
     private boolean closed;
 
     Gate(DataSource target) {
@@ -1848,50 +1831,6 @@ class NewUserJavadocPostgresTest {
       return method.invoke(target, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();
-    }
-  }
-
-  abstract static class Wrapping implements DataSource {
-    final DataSource target;
-
-    Wrapping(DataSource target) {
-      this.target = target;
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      return getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
-    public int getLoginTimeout() {
-      return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) {
-      return false;
     }
   }
 }
