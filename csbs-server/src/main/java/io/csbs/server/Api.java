@@ -81,14 +81,6 @@ final class Api implements HttpHandler {
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
-    if (exchange.getRequestURI().getRawPath().equals("/") && exchange.getRequestMethod().equals("GET")) {
-      try {
-        Console.redirect(exchange, Console.PREFIX); // a browser at the server's address gets the console
-      } finally {
-        exchange.close();
-      }
-      return;
-    }
     Response response;
     try {
       response = route(exchange);

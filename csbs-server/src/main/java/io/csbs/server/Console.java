@@ -7,12 +7,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 
 /**
- * The console's Backups page under {@code /console/}: three static files read once from the jar, and
+ * The console's Backups page under {@code /console/} (and {@code /}, which leads there): three static
+ * files read once from the jar, and
  * {@code settings.json}, the server's clock and stall threshold, with which the page marks stalled
  * jobs the way {@link StallRule} does (the list API has no such field, and the browser's clock may
  * differ from the catalog's). Only these four names are served: a path is never mapped to a file.
@@ -33,8 +35,13 @@ final class Console implements HttpHandler {
    */
   private final HttpHandler elsewhere;
 
-  Console(Clock clock, StallRule stallRule, HttpHandler elsewhere) {
+  /** Where {@code GET /} leads: the page, of the builder's console project if it has one. */
+  private final String start;
+
+  Console(Clock clock, StallRule stallRule, String project, HttpHandler elsewhere) {
     this.elsewhere = elsewhere;
+    this.start = project == null ? PREFIX
+        : PREFIX + "?project=" + URLEncoder.encode(project, StandardCharsets.UTF_8).replace("+", "%20");
     this.clock = clock;
     this.stallRule = stallRule;
   }
@@ -58,15 +65,21 @@ final class Console implements HttpHandler {
     try {
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
-      if (!path.equals("/console") && !path.startsWith(PREFIX)) {
+      boolean root = path.equals("/");  // a browser at the server's address gets the console
+      if (!root && !path.equals("/console") && !path.startsWith(PREFIX)) {
         elsewhere.handle(exchange);
         return;
       }
-      if (path.equals("/console") && (method.equals("GET") || method.equals("HEAD"))) {
+      boolean read = method.equals("GET") || method.equals("HEAD");
+      if (root && read) {
+        redirect(exchange, start);
+        return;
+      }
+      if (path.equals("/console") && read) {
         redirect(exchange, PREFIX);
         return;
       }
-      String name = path.equals("/console") ? "" : path.substring(PREFIX.length());
+      String name = root || path.equals("/console") ? "" : path.substring(PREFIX.length());
       Asset asset = name.equals("settings.json") ? settings() : assets.get(name);
       if (asset == null) {
         send(exchange, 404, "text/plain; charset=utf-8", ("no such page: " + path + "\n").getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package io.csbs.server;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpServer;
+import io.csbs.backup.InvalidValueException;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.lifecycle.StallRule;
 import java.io.IOException;
@@ -91,7 +92,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>The console page</h2>
  *
  * <p>{@code GET /console/?project={project_id}} is the console's Backups page ({@code GET /} leads
- * there): plain HTML, CSS and JavaScript from the jar ({@code /console/console.css}, {@code
+ * there: to {@code /console/?project=}{@linkplain Builder#consoleProject the console project} if the
+ * builder names one, else to {@code /console/}, where the page asks for a project id): plain HTML, CSS and JavaScript from the jar ({@code /console/console.css}, {@code
  * /console/console.js}) that call the endpoints above. Its filters are the list's parameters (status,
  * {@code start_time} and {@code end_time}, and one of {@code name}, {@code checkpoint_id}, {@code
  * resource_name}, {@code resource_id}); Search by Tag uses the tag query instead, with the pairs added
@@ -100,9 +102,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is older than the {@linkplain Builder#stallRule stall rule}'s threshold at the {@linkplain
  * Builder#clock clock}'s instant, both of which it reads from {@code GET /console/settings.json}
  * ({@code {"now": "2026-11-30T17:02:11Z", "stall_threshold_ms": 1800000}}). {@code GET /console}
- * redirects to {@code /console/}. The console's paths serve {@code GET} and {@code HEAD}; other paths
- * under {@code /console/} are 404, other methods 405 (on {@code /console} too, with {@code Allow: GET,
- * HEAD}); these answers are plain text, not the API's error body. A path that only
+ * redirects to {@code /console/}. The console's paths ({@code /} included) serve {@code GET} and
+ * {@code HEAD}; other paths under {@code /console/} are 404, other methods 405 (on {@code /console}
+ * and {@code /} too, with {@code Allow: GET, HEAD}); these answers are plain text, not the API's error body. A path that only
  * begins with {@code /console} ({@code /consolex}) is the API's, an unknown path.
  *
  * <h2>Errors</h2>
@@ -163,8 +165,8 @@ public final class CsbsServer implements AutoCloseable {
         .getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
     Api api = new Api(options.catalog, uri);
-    this.server.createContext("/", api);
-    this.server.createContext("/console", new Console(options.clock, options.stallRule, api));
+    // one context: the page's paths (/, /console, /console/...) are the console's, the others the API's
+    this.server.createContext("/", new Console(options.clock, options.stallRule, options.consoleProject, api));
   }
 
   /**
@@ -261,6 +263,7 @@ public final class CsbsServer implements AutoCloseable {
     private Executor executor;
     private Clock clock;
     private StallRule stallRule;
+    private String consoleProject;
 
     private Builder(BackupCatalog catalog) {
       this.catalog = catalog;
@@ -353,6 +356,28 @@ public final class CsbsServer implements AutoCloseable {
         throw new IllegalStateException("stallRule was already set to " + this.stallRule + ": set it once");
       }
       this.stallRule = stallRule;
+      return this;
+    }
+
+    /**
+     * Sets the project whose Backups page a browser at the server's address gets: {@code GET /}
+     * redirects to {@code /console/?project={projectId}}. By default it redirects to {@code
+     * /console/}, where the page asks for a project id. The project need not exist yet.
+     *
+     * @param projectId the project the console opens, not blank
+     * @return this builder
+     * @throws InvalidValueException naming {@code project id} if it is blank
+     * @throws IllegalStateException if the console project was set already
+     */
+    public Builder consoleProject(String projectId) {
+      requireNonNull(projectId, "projectId");
+      if (projectId.isBlank()) {
+        throw new InvalidValueException("project id", projectId, "must be non-blank");
+      }
+      if (this.consoleProject != null) {
+        throw new IllegalStateException("consoleProject was already set to " + this.consoleProject + ": set it once");
+      }
+      this.consoleProject = projectId;
       return this;
     }
 

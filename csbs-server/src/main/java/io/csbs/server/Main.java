@@ -6,9 +6,11 @@ import io.csbs.postgres.CatalogDatabaseException;
 import io.csbs.postgres.PostgresCatalog;
 import io.csbs.postgres.PostgresReplica;
 import io.csbs.postgres.Schema;
+import io.csbs.postgres.SchemaVersionException;
 import io.csbs.query.Predicates;
 import io.csbs.testing.BackupGenerator;
 import java.io.PrintStream;
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -36,11 +39,14 @@ final class Main {
   static final String USAGE = "usage: java -jar csbs-server.jar [--backups N] [--projects K] [--port P] [--seed S]\n"
       + "       java -jar csbs-server.jar --jdbc-url URL [--migrate] [--port P]\n"
       + "  --backups   backups to generate, 0 to 100000000 (default 1000000)\n"
-      + "  --projects  projects they belong to, project-0, project-1, ... (default 3)\n"
-      + "  --port      port on 127.0.0.1, 0 for any free one (default 8080)\n"
-      + "  --seed      seed of the generated backups (default 0)\n"
+      + "  --projects  projects they belong to, 1 to 1000: project-0, project-1, ... (default 3)\n"
+      + "  --port      port on 127.0.0.1, 0 to 65535, 0 for any free one (default 8080)\n"
+      + "  --seed      seed of the generated backups (default 0); their times count back from the start\n"
       + "  --jdbc-url  serve the csbs catalog of this PostgreSQL database instead, through a replica\n"
       + "  --migrate   with --jdbc-url: create or upgrade the csbs schema first";
+
+  private static final Set<String> OPTIONS =
+      Set.of("--backups", "--projects", "--port", "--seed", "--jdbc-url", "--migrate");
 
   private Main() {}
 
@@ -63,7 +69,7 @@ final class Main {
       System.err.println("csbs-server: " + e.getMessage() + " (another port: --port P, or --port 0 for any free one)");
       System.exit(1);
       return;
-    } catch (CatalogDatabaseException e) {
+    } catch (CatalogDatabaseException | StartFailure e) {
       System.err.println("csbs-server: " + e.getMessage());
       System.exit(1);
       return;
@@ -74,6 +80,15 @@ final class Main {
       stopped.countDown();
     }, "csbs-server-stop"));
     stopped.await();
+  }
+
+  /** A failure to start that is not the command line's: said in one line, without a stack trace. */
+  static final class StartFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StartFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** The server and the catalogs it serves, closed together: server first, then the catalogs. */
@@ -122,6 +137,9 @@ final class Main {
     List<String> generatorOptions = new ArrayList<>();
     for (int i = 0; i < args.length; i += 2) {
       String name = args[i];
+      if (!OPTIONS.contains(name)) {  // before its value: "--help" given last is unknown, not valueless
+        throw new IllegalArgumentException("unknown option " + name);
+      }
       if (name.equals("--migrate")) {
         migrate = true;
         i--;  // a flag: no value follows
@@ -172,9 +190,17 @@ final class Main {
         .window(now, Duration.ofDays(365))
         .build();
     BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
-    // one batch: the catalog indexes a batch at once, and 1M backups in 100k batches took 6 times longer
-    catalog.addAll(generator.backups((int) backups));
-    CsbsServer server = CsbsServer.builder(catalog).port((int) port).build().start();
+    try {
+      // one batch: the catalog indexes a batch at once, and 1M backups in 100k batches took 6 times longer
+      catalog.addAll(generator.backups((int) backups));
+    } catch (OutOfMemoryError e) {
+      catalog = null;  // let the collector have it back before anything else runs
+      throw new StartFailure(String.format(Locale.ROOT, "--backups %d do not fit in this JVM's heap of %,d MB:"
+          + " give java a larger -Xmx (1,000,000 backups take about 1.5 GB) or ask for fewer backups",
+          backups, Runtime.getRuntime().maxMemory() >> 20), e);
+    }
+    CsbsServer server = CsbsServer.builder(catalog).port((int) port).consoleProject(BackupGenerator.projectId(0))
+        .build().start();
     out.printf(Locale.ROOT, "csbs-server: %,d generated backups (seed %d) in %s, ready in %.1f s%n",
         backups, seed, String.join(", ", generator.projectIds()), (System.nanoTime() - started) / 1e9);
     printExamples(server, BackupGenerator.projectId(0), out);
@@ -188,7 +214,9 @@ final class Main {
     try {
       dataSource.setURL(jdbcUrl);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--jdbc-url " + withoutQuery(jdbcUrl) + " is invalid: " + e.getMessage(), e);
+      // the driver's message quotes the url, whose query may hold a password
+      throw new IllegalArgumentException("--jdbc-url " + withoutQuery(jdbcUrl) + " is invalid: "
+          + String.valueOf(e.getMessage()).replace(jdbcUrl, withoutQuery(jdbcUrl)));
     }
     if (migrate) {
       Schema.migrate(dataSource);
@@ -197,6 +225,9 @@ final class Main {
     PostgresReplica replica;
     try {
       replica = PostgresReplica.start(database);
+    } catch (SchemaVersionException e) {
+      database.close();
+      throw new StartFailure(e.getMessage() + " (csbs-server does it when given --migrate)", e);
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -231,15 +262,15 @@ final class Main {
   }
 
   private static long number(String name, String value, long min, long max) {
-    long number;
+    BigInteger number;
     try {
-      number = Long.parseLong(value);
+      number = new BigInteger(value);  // a whole number past a long is out of range, not "not a number"
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " " + value + " is invalid: must be a whole number", e);
+      throw new IllegalArgumentException(name + " " + value + " is invalid: must be a whole number");
     }
-    if (number < min || number > max) {
+    if (number.compareTo(BigInteger.valueOf(min)) < 0 || number.compareTo(BigInteger.valueOf(max)) > 0) {
       throw new IllegalArgumentException(name + " " + value + " is invalid: must be " + min + " to " + max);
     }
-    return number;
+    return number.longValueExact();
   }
 }

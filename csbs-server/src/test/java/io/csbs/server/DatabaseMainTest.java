@@ -1,5 +1,6 @@
 package io.csbs.server;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,8 +32,11 @@ class DatabaseMainTest {
     try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start()) {
       String url = postgres.getJdbcUrl("postgres", "postgres");
       PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      assertThrows(SchemaVersionException.class, () -> Main.start(new String[] {"--jdbc-url", url, "--port", "0"}, quiet),
+      Main.StartFailure refused = assertThrows(Main.StartFailure.class,
+          () -> Main.start(new String[] {"--jdbc-url", url, "--port", "0"}, quiet),
           "without --migrate, a database without the schema is refused");
+      assertInstanceOf(SchemaVersionException.class, refused.getCause());
+      assertTrue(refused.getMessage().endsWith("(csbs-server does it when given --migrate)"), refused.getMessage());
 
       ByteArrayOutputStream printed = new ByteArrayOutputStream();
       try (Main.Running running = Main.start(new String[] {"--jdbc-url", url, "--migrate", "--port", "0"},

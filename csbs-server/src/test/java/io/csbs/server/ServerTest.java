@@ -90,7 +90,26 @@ class ServerTest {
     assertEquals(302, root.status());
     assertEquals("/console/", root.header("Location"));
     assertEquals("/console/", SERVED.client.get("/console").header("Location"));
-    assertEquals(404, SERVED.client.post("/", "{}").status(), "only GET / is the console");
+    Client.Reply post = SERVED.client.post("/", "{}");
+    assertEquals(405, post.status(), "/ is the console's: GET and HEAD only");
+    assertEquals("GET, HEAD", post.header("Allow"));
+  }
+
+  @Test
+  void theConsoleProjectIsWhereTheServersAddressLeads() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.create());
+    try (CsbsServer server = CsbsServer.builder(catalog).consoleProject("projet été/1").build().start()) {
+      Client client = new Client(server);
+      for (String method : new String[] {"GET", "HEAD"}) {
+        Client.Reply root = client.send(method, "/", null);
+        assertEquals(302, root.status(), method);
+        assertEquals("/console/?project=projet%20%C3%A9t%C3%A9%2F1", root.header("Location"), method);
+      }
+      assertEquals("/console/", client.get("/console").header("Location"), "/console leads to the page as it did");
+    }
+    assertEquals("project id", assertThrows(io.csbs.backup.InvalidValueException.class,
+        () -> CsbsServer.builder(catalog).consoleProject(" ")).field());
+    assertThrows(IllegalStateException.class, () -> CsbsServer.builder(catalog).consoleProject("a").consoleProject("b"));
   }
 
   @Test
