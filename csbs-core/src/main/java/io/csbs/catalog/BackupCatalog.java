@@ -204,7 +204,8 @@ public interface BackupCatalog {
 
   /**
    * A page over every project's backups: the explicit all-projects view, for operators only. Backups
-   * that are equal in the sort order (the same id in two projects) are ordered by project id. Ids are
+   * that are equal in the sort order (the same id in two projects) are ordered by project id
+   * (compared as the sort compares ids, {@link io.csbs.query.SortField#ID}). Ids are
    * unique only within a project, so a marker whose id exists in several projects is refused: page by
    * offset then.
    *
@@ -374,10 +375,14 @@ public interface BackupCatalog {
    *
    * @param projectId the project
    * @return the project's statistics now
+   * @throws InvalidValueException naming {@code project id} if it is blank (the default too, first)
    * @throws UnsupportedOperationException if the implementation keeps no statistics (the default)
    */
   default ProjectStats stats(String projectId) {
     java.util.Objects.requireNonNull(projectId, "projectId");
+    if (projectId.isBlank()) {  // the class's rule holds for every method, this one's default included
+      throw new InvalidValueException("project id", projectId, "must be non-blank");
+    }
     throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no statistics");
   }
 }

@@ -16,11 +16,15 @@ public enum SortField {
   CREATED_AT("created_at", Comparator.comparing(Backup::createdAt)),
   /** Time of the last change. */
   UPDATED_AT("updated_at", Comparator.comparing(Backup::updatedAt)),
-  /** Name, compared char by char (so upper case sorts before lower case). */
+  /**
+   * Name, compared char by char as {@link String#compareTo} does (so upper case sorts before lower
+   * case). The PostgreSQL catalog compares by code point: the same order, except that a character
+   * above U+FFFF (two chars) sorts after the chars U+E000 to U+FFFF instead of before them.
+   */
   NAME("name", Comparator.comparing(Backup::name)),
   /** State, in the order Available, Creating, Restoring, Deleting, Error. */
   STATUS("status", Comparator.comparing(Backup::status)),
-  /** Backup id, compared char by char. */
+  /** Backup id, compared as {@link #NAME} compares names. */
   ID("id", Comparator.comparing(Backup::id));
 
   private final String apiName;

@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -86,8 +87,11 @@ import org.postgresql.PGStatement;
  * on (they do not wait for it). The totals of every backup and of some states come from the
  * project's counters, the total of one server id from its usage row; other totals are exact
  * counts. Names match ignoring case as {@code
- * toLowerCase(Locale.ROOT)} does, and names and ids sort char by char ({@code COLLATE "C"}), as the
- * in-memory catalog does for every name of the Basic Multilingual Plane.
+ * toLowerCase(Locale.ROOT)} does. Names and ids sort by code point ({@code COLLATE "C"}), and so do
+ * project ids where the all-projects view orders equal backups by them and server ids where
+ * {@link #usage} orders servers of equal use: the in-memory catalog's char-by-char order ({@link
+ * String#compareTo}) for every text of the Basic Multilingual Plane, but a character above U+FFFF
+ * sorts after the chars U+E000 to U+FFFF here, before them in memory.
  *
  * <p><b>Change feed.</b> {@link #subscribe(Consumer)} delivers the changes committed from now on,
  * and {@link #subscribe(Map, Consumer)} resumes after the last change a consumer handled: at least
@@ -1037,10 +1041,17 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     return new UsageReport(backups, sizeMb, servers.size(), page);
   }
 
-  /** Largest capacity first, then more backups, then server id, as the in-memory catalog orders them. */
+  /**
+   * Largest capacity first, then more backups, then server id by code point: the order of the usage
+   * table's {@code ORDER BY} ({@code COLLATE "C"}), so that a usage with and without a predicate agree.
+   */
   private static final Comparator<ServerUsage> LARGEST_FIRST = Comparator.comparingLong((ServerUsage s) -> -s.sizeMb())
       .thenComparingLong(s -> -s.backups())
-      .thenComparing(ServerUsage::serverId);
+      .thenComparing(ServerUsage::serverId, PostgresCatalog::compareCodePoints);
+
+  private static int compareCodePoints(String a, String b) {
+    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+  }
 
   /** The usage of every backup: the project's counters and a page of the usage table, in one statement. */
   private static UsageReport usageOfAll(Connection connection, String projectId, UsageQuery query) throws SQLException {

@@ -181,6 +181,7 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public synchronized Optional<Backup> apply(
       String projectId, String backupId, long expectedVersion, Transition transition) {
+    requireProject(projectId);
     refuseChangesInsideRead();
     requireNonNull(transition, "transition");
     Backup current = current(projectId, backupId, expectedVersion);
@@ -199,6 +200,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
+    requireProject(projectId);
     refuseChangesInsideRead();
     requireNonNull(update, "update");
     Backup current = current(projectId, backupId, expectedVersion);
@@ -213,6 +215,7 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void remove(String projectId, String backupId, long expectedVersion) {
+    requireProject(projectId);
     refuseChangesInsideRead();
     Backup current = current(projectId, backupId, expectedVersion);
     delete(projectId, backupId);
@@ -326,12 +329,14 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized Optional<Backup> find(String projectId, String backupId) {
+    requireProject(projectId);
     requireNonNull(backupId, "backupId");
     return Optional.ofNullable(backupsOf(projectId).get(backupId));
   }
 
   @Override
   public synchronized Page query(String projectId, Query query) {
+    requireProject(projectId);
     requireNonNull(query, "query");
     Map<String, Backup> backups = backupsOf(projectId);
     Comparator<Backup> order = query.sort().comparator();
@@ -349,12 +354,14 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized long count(String projectId, BackupPredicate predicate) {
+    requireProject(projectId);
     requireNonNull(predicate, "predicate");
     return countMatches(backupsOf(projectId).values(), predicate, now());
   }
 
   @Override
   public synchronized TagCatalogue tagCatalogue(String projectId) {
+    requireProject(projectId);
     Map<String, Set<String>> valuesByKey = new TreeMap<>();
     for (Backup backup : backupsOf(projectId).values()) {
       for (Tag tag : backup.tags()) {
@@ -442,6 +449,7 @@ public final class ReferenceCatalog implements BackupCatalog {
     return readingNow != null ? readingNow : clock.instant();
   }
 
+  /** BackupCatalog's rule: every method that names a project refuses a blank one first. */
   private static void requireProject(String projectId) {
     requireNonNull(projectId, "projectId");
     if (projectId.isBlank()) {
@@ -511,6 +519,7 @@ public final class ReferenceCatalog implements BackupCatalog {
    */
   @Override
   public synchronized UsageReport usage(String projectId, UsageQuery query) {
+    requireProject(projectId);
     requireNonNull(query, "query");
     Instant now = now();
     Map<String, List<Backup>> byServer = new HashMap<>();
@@ -540,13 +549,14 @@ public final class ReferenceCatalog implements BackupCatalog {
 
   @Override
   public synchronized void setQuota(String projectId, Quota quota) {
+    requireProject(projectId);
     refuseChangesInsideRead();
-    requireNonNull(projectId, "projectId");
     quotas.put(projectId, requireNonNull(quota, "quota"));
   }
 
   @Override
   public synchronized QuotaUsage quotaUsage(String projectId) {
+    requireProject(projectId);
     Collection<Backup> backups = backupsOf(projectId).values();
     return new QuotaUsage(quotas.getOrDefault(projectId, Quota.NONE), backups.size(),
         backups.stream().mapToLong(Backup::sizeMb).sum());
