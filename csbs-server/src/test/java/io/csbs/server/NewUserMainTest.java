@@ -146,9 +146,14 @@ class NewUserMainTest {
       sum += count;
     }
     assertEquals(2000, sum, "--backups 2000 in all");
-    for (String other : List.of("project-4", "project-10", "project_0", "Project-0")) {
+    for (String other : List.of("project-4", "project-10", "project_0", "Project-0", "a b/\u00fc+%", "\u9879\u76ee-0")) {
+      // what the page asks for a project it is opened on (/console/?project=ID)
       assertEquals(0, count(served, other, ""), other + " has no backup");
       assertEquals(List.of(), list(served, other, "").get("checkpoint_items"), other);
+      assertEquals(List.of(), json(get(served, "/v1/" + encode(other) + "/csbs_backup/tags")).get("tags"), other);
+      assertEquals(List.of(), json(get(served, "/v1/" + encode(other) + "/storage_usage?limit=10&offset=0")).get("storage_usage"), other);
+      assertNotNull(json(get(served, "/v1/" + encode(other) + "/quotas")).get("quotas"), other);
+      assertEquals(200, get(served, "/console/?project=" + encode(other)).status, other);
     }
   }
 
@@ -206,16 +211,20 @@ class NewUserMainTest {
       + " package-private javadoc says 'created in the year before now')")
   @Test
   void sameSeedGivesTheSameCatalog() throws InterruptedException {
-    String first;
+    List<Map<String, Object>> first;
     try (Program a = Program.start("--backups", "300", "--projects", "3", "--seed", "5", "--port", "0")) {
-      first = get(a, "/v1/project-1/checkpoint_items?limit=50").body;
+      first = all(a, "project-1", "");
     }
     Thread.sleep(1100);
-    String second;
+    List<Map<String, Object>> second;
     try (Program b = Program.start("--backups", "300", "--projects", "3", "--seed", "5", "--port", "0")) {
-      second = get(b, "/v1/project-1/checkpoint_items?limit=50").body;
+      second = all(b, "project-1", "");
     }
-    assertEquals(first.replaceAll("http://[^/\"]*", ""), second.replaceAll("http://[^/\"]*", ""));
+    assertEquals(first.size(), second.size());
+    for (int i = 0; i < first.size(); i++) {
+      assertEquals(first.get(i).get("created_at"), second.get(i).get("created_at"), "backup " + first.get(i).get("id"));
+      assertEquals(first.get(i), second.get(i));
+    }
   }
 
   /** The defaults of the usage text: 3 projects, seed 0; another seed gives other backups. */
@@ -440,6 +449,8 @@ class NewUserMainTest {
       assertEquals(1, refused.exit, refused.toString());
       assertTrue(refused.err.startsWith("csbs-server: "), refused.toString());
       assertTrue(refused.err.contains("schema"), refused.toString());
+      assertTrue(refused.err.contains("Schema.migrate(dataSource)"), "names the Java call: " + refused);
+      assertFalse(refused.err.contains("--migrate"), "not the program's option: " + refused);
       assertNoStackTrace(refused);
       assertFalse(refused.toString().contains(secret), refused.toString());
       assertEquals(0, Schema.version(dataSource(fresh)), "nothing was created");
@@ -506,6 +517,18 @@ class NewUserMainTest {
     }
   }
 
+  @Disabled("BUG: README '--migrate creates or upgrades the schema first; without it a database at another schema version is"
+      + " refused': the program's refusal says 'create it with Schema.migrate(dataSource)', a Java call, not its option --migrate")
+  @Test
+  void aDatabaseWithoutTheSchemaIsRefusedNamingTheMigrateOption() throws Exception {
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start()) {
+      Ended refused = Program.run("--jdbc-url", postgres.getJdbcUrl("postgres", "postgres"), "--port", "0");
+      assertEquals(1, refused.exit, refused.toString());
+      assertTrue(refused.err.contains("--migrate"), refused.toString());
+      assertFalse(refused.err.contains("Schema.migrate(dataSource)"), refused.toString());
+    }
+  }
+
   // =================================================================== the console page
 
   @Disabled("BUG: README 'Open http://127.0.0.1:8080/ in a browser for the console's Backups page of project-0':"
@@ -528,18 +551,24 @@ class NewUserMainTest {
     assertTrue(page.header("Content-Type").startsWith("text/html"), page.header("Content-Type"));
   }
 
-  @Disabled("BUG: CsbsServer's javadoc 'GET / leads there' and 'The console's paths serve GET and HEAD':"
-      + " HEAD / is 404 CSBS.LIB.UNKNOWN_PATH while GET / is 302")
+  @Disabled("BUG: CsbsServer's javadoc 'GET / leads there', 'The console's paths serve GET and HEAD', 'other methods 405':"
+      + " HEAD / and POST / are 404 CSBS.LIB.UNKNOWN_PATH while GET / is 302")
   @Test
-  void headOfTheRootAnswersAsGet() {
+  void headOfTheRootAnswersAsGetAndOtherMethodsAre405() {
     Answer head = send("HEAD", served.base, null);
     assertEquals(302, head.status);
     assertEquals("/console/", head.header("Location"));
+    Answer post = send("POST", served.base, "{}");
+    assertEquals(405, post.status, post.body);
+    assertNotNull(post.header("Allow"));
   }
 
   @Test
-  void headOfTheRootIsAnUnknownPath() {
+  void headAndPostOfTheRootAreAnUnknownPath() {
     assertEquals(404, send("HEAD", served.base, null).status);
+    Answer post = send("POST", served.base, "{}");
+    assertEquals(404, post.status, post.body);
+    assertEquals("CSBS.LIB.UNKNOWN_PATH", parse(post.body).get("error_code"));
   }
 
   @Test
@@ -957,6 +986,48 @@ class NewUserMainTest {
     // the other projects are untouched
     assertEquals(0, all(served, "project-0", "").stream()
         .filter(item -> item.get("id").equals(withCheckpoint.get("id"))).count());
+  }
+
+  /** A tag of the user's own, letters of several scripts, added to a backup of project-3: the page's catalogue and search find it. */
+  @Test
+  void aTagOfUnicodeAddedThroughTheApiIsInTheCatalogueAndTheTagSearch() {
+    String project = "project-3";
+    String key = "\u043a\u043b\u044e\u0447_\u952e-\uD835\uDC00";   // Cyrillic, CJK, a letter past the BMP
+    String value = "\u5024-\u00fc_\uD835\uDFD8";
+    Map<String, Object> item = all(served, project, "status=error").get(0);
+    String id = (String) item.get("id");
+    String tags = "/v1/" + project + "/csbs_backup/" + encode(id) + "/tags";
+    int before = ((List<?>) item.get("tags")).size();
+    if (before >= 10) {
+      return;
+    }
+    Answer add = post(served, tags, "{\"tag\": {\"key\": " + quote(key) + ", \"value\": " + quote(value) + "}}");
+    assertEquals(204, add.status, add.body);
+    boolean inCatalogue = false;
+    for (Object entry : (List<?>) json(get(served, "/v1/" + project + "/csbs_backup/tags")).get("tags")) {
+      if (key.equals(((Map<?, ?>) entry).get("key"))) {
+        inCatalogue = true;
+        assertEquals(List.of(value), ((Map<?, ?>) entry).get("values"));
+      }
+    }
+    assertTrue(inCatalogue, "the catalogue has the new key");
+    Answer search = post(served, "/v1/" + project + "/csbs_backup/resource_instances/action",
+        "{\"action\": \"filter\", \"tags\": [{\"key\": " + quote(key) + ", \"values\": [" + quote(value) + "]}], \"limit\": 10, \"offset\": 0}");
+    assertEquals(200, search.status, search.body);
+    Map<String, Object> result = parse(search.body);
+    assertEquals(1L, ((Number) result.get("total_count")).longValue(), search.body);
+    Map<?, ?> detail = (Map<?, ?>) ((Map<?, ?>) ((List<?>) result.get("resources")).get(0)).get("resource_detail");
+    assertEquals(id, detail.get("id"));
+    List<?> detailTags = (List<?>) details(project, item).get("tags");
+    assertEquals(before + 1, detailTags.size());
+    assertTrue(detailTags.contains(Map.of("key", key, "value", value)), detailTags.toString());
+
+    Answer remove = send("DELETE", served.base.resolve(tags.substring(1) + "/" + encode(key)), null);
+    assertEquals(204, remove.status, remove.body);
+    assertEquals(before, ((List<?>) details(project, item).get("tags")).size());
+    Answer again = send("DELETE", served.base.resolve(tags.substring(1) + "/" + encode(key)), null);
+    assertEquals(404, again.status, again.body);
+    assertEquals("CSBS.7001", parse(again.body).get("error_code"));
   }
 
   // =================================================================== helpers
