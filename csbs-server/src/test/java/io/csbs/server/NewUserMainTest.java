@@ -58,6 +58,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -288,6 +289,64 @@ class NewUserMainTest {
     }
   }
 
+  /** The usage's default port, where this machine has it free. */
+  @Test
+  void withoutPortItServesOn8080() throws IOException {
+    try (ServerSocket probe = new ServerSocket(8080, 1, InetAddress.getLoopbackAddress())) {
+      probe.getLocalPort();
+    } catch (IOException taken) {
+      Assumptions.abort("port 8080 is taken on this machine: " + taken);
+    }
+    try (Program program = Program.tryStart("--backups", "10")) {
+      Assumptions.assumeTrue(program.base != null || !program.err().contains("cannot bind"),
+          "port 8080 was taken meanwhile: " + program);
+      assertNotNull(program.base, program.toString());
+      assertEquals(URI.create("http://127.0.0.1:8080/"), program.base);
+      assertTrue(program.out().contains("console: http://127.0.0.1:8080/console/?project=project-0"), program.out());
+      assertEquals(10, count(program, "project-0", "") + count(program, "project-1", "") + count(program, "project-2", ""));
+    }
+  }
+
+  /** The page asks for a list and its count at once; many pages at once get consistent answers. */
+  @Test
+  void manyPagesAtOnceGetTheSameAnswersAsOne() throws Exception {
+    String project = "project-1";
+    Map<String, List<Object>> expected = new LinkedHashMap<>();
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (String filter : List.of("", "status=available", "status=protecting", "status=error", "status=restoring")) {
+      expected.put(filter, all(served, project, filter).stream().limit(20).map(item -> item.get("id")).collect(Collectors.toList()));
+      counts.put(filter, count(served, project, filter));
+    }
+    List<String> filters = new ArrayList<>(expected.keySet());
+    long seed = new Random().nextLong();
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<String>> clients = new ArrayList<>();
+      for (int c = 0; c < 6; c++) {
+        Random random = new Random(seed + c);
+        clients.add(pool.submit(() -> {
+          for (int i = 0; i < 30; i++) {
+            String filter = filters.get(random.nextInt(filters.size()));
+            List<Object> ids = items(list(served, project, (filter.isEmpty() ? "" : filter + "&") + "limit=20")).stream()
+                .map(item -> item.get("id")).collect(Collectors.toList());
+            if (!ids.equals(expected.get(filter))) {
+              return "list " + filter + ": " + ids;
+            }
+            if (count(served, project, filter) != counts.get(filter)) {
+              return "count " + filter;
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<String> client : clients) {
+        assertEquals(null, client.get(2 * WAIT_SECONDS, TimeUnit.SECONDS), "seed " + seed);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // =================================================================== bad command lines
 
   /** A bad command line: the arguments and what its message must name. */
@@ -443,19 +502,42 @@ class NewUserMainTest {
       execute(admin, "CREATE DATABASE fresh", "CREATE DATABASE older", "CREATE DATABASE newer");
       String secret = "Sekr3t-Pa55";
       String fresh = postgres.getJdbcUrl("postgres", "fresh") + "&password=" + secret;
+      // a database at an older version, one at a newer version
+      String older = postgres.getJdbcUrl("postgres", "older");
+      execute(dataSource(older),
+          "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+          Schema.script(1), "INSERT INTO csbs_schema_version (version) VALUES (1)");
+      String newer = postgres.getJdbcUrl("postgres", "newer");
+      Schema.migrate(dataSource(newer));
+      int newerVersion = Schema.CURRENT_VERSION + 40;
+      execute(dataSource(newer), "INSERT INTO csbs_schema_version (version) VALUES (" + newerVersion + ")");
 
-      // without --migrate: no schema is another version, refused
-      Ended refused = Program.run("--jdbc-url", fresh, "--port", "0");
-      assertEquals(1, refused.exit, refused.toString());
-      assertTrue(refused.err.startsWith("csbs-server: "), refused.toString());
-      assertTrue(refused.err.contains("schema"), refused.toString());
-      assertTrue(refused.err.contains("Schema.migrate(dataSource)"), "names the Java call: " + refused);
-      assertFalse(refused.err.contains("--migrate"), "not the program's option: " + refused);
-      assertNoStackTrace(refused);
-      assertFalse(refused.toString().contains(secret), refused.toString());
+      // without --migrate each is at another version: refused; with --migrate a newer one still is
+      List<List<String>> refusals = List.of(
+          List.of("--jdbc-url", fresh, "--port", "0"),
+          List.of("--jdbc-url", older, "--port", "0"),
+          List.of("--jdbc-url", newer, "--port", "0"),
+          List.of("--migrate", "--jdbc-url", newer, "--port", "0"));
+      List<Ended> refused = runAll(refusals);
+      for (int i = 0; i < refusals.size(); i++) {
+        Ended ended = refused.get(i);
+        assertEquals(1, ended.exit, refusals.get(i) + " " + ended);
+        assertTrue(ended.err.startsWith("csbs-server: "), ended.toString());
+        assertTrue(ended.err.contains("schema"), ended.toString());
+        assertNoStackTrace(ended);
+        assertFalse(ended.toString().contains(secret), ended.toString());
+        assertFalse(ended.out.contains("serving"), ended.toString());
+      }
+      assertTrue(refused.get(0).err.contains("Schema.migrate(dataSource)"), "names the Java call: " + refused.get(0));
+      assertFalse(refused.get(0).err.contains("--migrate"), "not the program's option: " + refused.get(0));
+      assertTrue(refused.get(1).err.contains("version 1"), refused.get(1).toString());
+      assertTrue(refused.get(2).err.contains(String.valueOf(newerVersion)), "names the database's version: " + refused.get(2));
+      assertTrue(refused.get(3).err.contains(String.valueOf(newerVersion)), "names the database's version: " + refused.get(3));
       assertEquals(0, Schema.version(dataSource(fresh)), "nothing was created");
+      assertEquals(1, Schema.version(dataSource(older)), "nothing was upgraded");
+      assertEquals(newerVersion, Schema.version(dataSource(newer)));
 
-      // with --migrate: created, served
+      // with --migrate (anywhere on the line): created, or upgraded, then served
       try (Program program = Program.start("--jdbc-url", fresh, "--migrate", "--port", "0")) {
         String out = program.out();
         assertFalse(out.contains(secret) || program.err().contains(secret), out);
@@ -465,8 +547,12 @@ class NewUserMainTest {
         assertEquals(200, get(program, "/console/?project=anything").status);
       }
       assertEquals(Schema.CURRENT_VERSION, Schema.version(dataSource(fresh)));
+      try (Program program = Program.start("--migrate", "--port", "0", "--jdbc-url", older)) {
+        assertEquals(0, count(program, "project-0", ""));
+      }
+      assertEquals(Schema.CURRENT_VERSION, Schema.version(dataSource(older)));
 
-      // another instance writes; a second start without --migrate serves what is there, and writes to it
+      // another instance writes; a start without --migrate serves what is there, and writes to it
       BackupGenerator generator = BackupGenerator.builder().seed(21).projects(2)
           .window(Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60), Duration.ofDays(30)).build();
       List<Backup> backups = generator.backups(120);
@@ -487,35 +573,27 @@ class NewUserMainTest {
               "the write went to the database");
         }
       }
-
-      // a database at an older version: refused without --migrate, upgraded with it
-      String older = postgres.getJdbcUrl("postgres", "older");
-      execute(dataSource(older),
-          "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-          Schema.script(1), "INSERT INTO csbs_schema_version (version) VALUES (1)");
-      Ended olderRefused = Program.run("--jdbc-url", older, "--port", "0");
-      assertEquals(1, olderRefused.exit, olderRefused.toString());
-      assertTrue(olderRefused.err.contains("schema"), olderRefused.toString());
-      assertNoStackTrace(olderRefused);
-      assertEquals(1, Schema.version(dataSource(older)));
-      try (Program program = Program.start("--jdbc-url", older, "--migrate", "--port", "0")) {
-        assertEquals(0, count(program, "project-0", ""));
-      }
-      assertEquals(Schema.CURRENT_VERSION, Schema.version(dataSource(older)));
-
-      // a database at a newer version: refused, even with --migrate
-      String newer = postgres.getJdbcUrl("postgres", "newer");
-      Schema.migrate(dataSource(newer));
-      execute(dataSource(newer), "INSERT INTO csbs_schema_version (version) VALUES (" + (Schema.CURRENT_VERSION + 40) + ")");
-      for (List<String> args : List.of(List.of("--jdbc-url", newer, "--port", "0"),
-          List.of("--jdbc-url", newer, "--migrate", "--port", "0"))) {
-        Ended ended = Program.run(args.toArray(String[]::new));
-        assertEquals(1, ended.exit, ended.toString());
-        assertTrue(ended.err.contains(String.valueOf(Schema.CURRENT_VERSION + 40)), "names the database's version: " + ended);
-        assertNoStackTrace(ended);
-      }
     }
   }
+
+  /** Runs the command lines side by side, three at a time. */
+  private static List<Ended> runAll(List<List<String>> commandLines) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Ended>> runs = new ArrayList<>();
+      for (List<String> args : commandLines) {
+        runs.add(pool.submit(() -> Program.run(args.toArray(String[]::new))));
+      }
+      List<Ended> ended = new ArrayList<>();
+      for (Future<Ended> run : runs) {
+        ended.add(run.get(3 * WAIT_SECONDS, TimeUnit.SECONDS));
+      }
+      return ended;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
 
   @Disabled("BUG: README '--migrate creates or upgrades the schema first; without it a database at another schema version is"
       + " refused': the program's refusal says 'create it with Schema.migrate(dataSource)', a Java call, not its option --migrate")
@@ -1272,10 +1350,28 @@ class NewUserMainTest {
 
     /** Starts the program and waits until it says it serves. */
     static Program start(String... args) {
+      Program program = tryStart(args);
+      if (program.base == null) {
+        fail("the program did not start: " + program);
+      }
+      return program;
+    }
+
+    /** Starts the program and waits until it says it serves or ends; {@link #base} is null if it ended. */
+    static Program tryStart(String... args) {
       Program program = new Program(List.of(args));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
       while (!program.out().contains("Ctrl-C stops it.")) {
-        if (!program.process.isAlive() || System.nanoTime() > deadline) {
+        if (!program.process.isAlive()) {
+          try {
+            program.outPump.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            program.errPump.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return program;
+        }
+        if (System.nanoTime() > deadline) {
           program.close();
           fail("the program did not start: " + program);
         }
