@@ -664,6 +664,22 @@ class NewUserMainTest {
     Answer console = get(served, "/console");
     assertEquals(302, console.status);
     assertEquals("/console/", console.header("Location"));
+    // the javadoc's other answers of the console's paths: plain text 404 and 405, the API's 404 beside them
+    Answer missing = get(served, "/console/index.html");
+    assertEquals(404, missing.status);
+    assertTrue(missing.header("Content-Type").startsWith("text/plain"), missing.header("Content-Type"));
+    for (String path : List.of("console/", "console/console.js", "console/settings.json")) {
+      Answer post = send("POST", served.base.resolve(path), "{}");
+      assertEquals(405, post.status, path);
+      assertEquals("GET, HEAD", post.header("Allow"), path);
+      assertTrue(post.header("Content-Type").startsWith("text/plain"), path);
+    }
+    Answer settingsHead = send("HEAD", served.base.resolve("console/settings.json"), null);
+    assertEquals(200, settingsHead.status);
+    assertEquals("", settingsHead.body);
+    Answer elsewhere = get(served, "/consolex");
+    assertEquals(404, elsewhere.status);
+    assertEquals("CSBS.LIB.UNKNOWN_PATH", parse(elsewhere.body).get("error_code"));
 
     URI page = served.base.resolve("console/?project=project-0");
     String html = get(served, "/console/?project=project-0").body;
