@@ -58,7 +58,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -228,11 +227,29 @@ class NewUserMainTest {
     }
   }
 
-  /** The defaults of the usage text: 3 projects, seed 0; another seed gives other backups. */
+  /**
+   * The defaults of the usage text: 3 projects, seed 0, port 8080 (where this machine has it free, else
+   * {@code --port 0}); another seed gives other backups.
+   */
   @Test
-  void defaultsAreThreeProjectsAndSeedZeroAndAnotherSeedAnotherCatalog() {
+  void defaultsAreThreeProjectsSeedZeroAndPort8080AndAnotherSeedAnotherCatalog() {
     Set<String> seedZero = new HashSet<>();
-    try (Program program = Program.start("--backups", "300", "--port", "0")) {
+    boolean free8080;
+    try (ServerSocket probe = new ServerSocket(8080, 1, InetAddress.getLoopbackAddress())) {
+      free8080 = probe.getLocalPort() == 8080;
+    } catch (IOException taken) {
+      free8080 = false;
+    }
+    Program started = free8080 ? Program.tryStart("--backups", "300") : null;
+    if (started != null && started.base == null && started.err().contains("cannot bind")) {
+      started = null;   // taken meanwhile
+    }
+    try (Program program = started != null ? started : Program.start("--backups", "300", "--port", "0")) {
+      assertNotNull(program.base, program.toString());
+      if (started != null) {
+        assertEquals(URI.create("http://127.0.0.1:8080/"), program.base, "the default port");
+        assertTrue(program.out().contains("console: http://127.0.0.1:8080/console/?project=project-0"), program.out());
+      }
       String out = program.out();
       assertTrue(out.contains("300 generated backups (seed 0) in project-0, project-1, project-2,"), out);
       long sum = 0;
@@ -286,24 +303,6 @@ class NewUserMainTest {
         }
       }
       assertTrue(refused, "the port is free once the program has stopped");
-    }
-  }
-
-  /** The usage's default port, where this machine has it free. */
-  @Test
-  void withoutPortItServesOn8080() throws IOException {
-    try (ServerSocket probe = new ServerSocket(8080, 1, InetAddress.getLoopbackAddress())) {
-      probe.getLocalPort();
-    } catch (IOException taken) {
-      Assumptions.abort("port 8080 is taken on this machine: " + taken);
-    }
-    try (Program program = Program.tryStart("--backups", "10")) {
-      Assumptions.assumeTrue(program.base != null || !program.err().contains("cannot bind"),
-          "port 8080 was taken meanwhile: " + program);
-      assertNotNull(program.base, program.toString());
-      assertEquals(URI.create("http://127.0.0.1:8080/"), program.base);
-      assertTrue(program.out().contains("console: http://127.0.0.1:8080/console/?project=project-0"), program.out());
-      assertEquals(10, count(program, "project-0", "") + count(program, "project-1", "") + count(program, "project-2", ""));
     }
   }
 
@@ -363,17 +362,13 @@ class NewUserMainTest {
         Bad.of("--backups", "--backups", "needs a value"),
         Bad.of("--port 0 --seed", "--seed", "needs a value"),
         Bad.of("--backups abc", "--backups", "abc", "whole number"),
-        Bad.of("--backups 2.5", "--backups", "2.5", "whole number"),
         Bad.of("--backups -1", "--backups", "-1", "0 to 100000000"),
         Bad.of("--backups 100000001", "--backups", "100000001", "0 to 100000000"),
         Bad.of("--projects 0", "--projects", "0", "1 to"),
-        Bad.of("--projects -3", "--projects", "-3", "1 to"),
         Bad.of("--port 65536", "--port", "65536", "0 to 65535"),
-        Bad.of("--port -1", "--port", "-1", "0 to 65535"),
         Bad.of("--port eighty", "--port", "eighty", "whole number"),
         Bad.of("--seed x7", "--seed", "x7", "whole number"),
         Bad.of("--migrate", "--migrate", "--jdbc-url"),
-        Bad.of("--backups 10 --migrate", "--migrate", "--jdbc-url"),
         Bad.of("--jdbc-url jdbc:postgresql://127.0.0.1:1/x --projects 2", "--projects", "--jdbc-url"));
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
@@ -410,13 +405,34 @@ class NewUserMainTest {
     }
   }
 
+  @Disabled("BUG: Main.USAGE '--backups  backups to generate, 0 to 100000000': a count the JVM's heap cannot hold"
+      + " (README: 1,000,000 take 1.5 GB) ends in 'Exception in thread \"main\" java.lang.OutOfMemoryError' and its stack trace,"
+      + " no message naming --backups or the heap")
+  @Test
+  void aCatalogLargerThanTheHeapIsRefusedWithAMessage() {
+    Ended ended = Program.runWithHeap("-Xmx24m", "--backups", "100000000", "--port", "0");
+    assertNotEquals(0, ended.exit);
+    assertTrue(ended.err.contains("--backups"), ended.toString());
+    assertNoStackTrace(ended);
+  }
+
+  @Test
+  void aCatalogLargerThanTheHeapEndsInAnOutOfMemoryErrorStackTrace() {
+    Ended ended = Program.runWithHeap("-Xmx24m", "--backups", "100000000", "--port", "0");
+    assertEquals(1, ended.exit, ended.toString());
+    assertTrue(ended.err.startsWith("Exception in thread \"main\" java.lang.OutOfMemoryError"), ended.toString());
+    assertFalse(ended.out.contains("serving"), ended.toString());
+  }
+
   @Disabled("BUG: an option the program does not know is 'unknown option' (Main.USAGE lists the options);"
-      + " '--help' (or any unknown word given last) is refused as '--help needs a value'")
+      + " '--help', '--port=0' (any unknown word given last) is refused as '--help needs a value'")
   @Test
   void anUnknownOptionGivenLastIsRefusedAsUnknown() {
     Ended ended = Program.run("--help");
     assertNotEquals(0, ended.exit);
     assertTrue(ended.err.startsWith("unknown option --help"), ended.toString());
+    Ended glued = Program.run("--port=0");
+    assertTrue(glued.err.startsWith("unknown option --port=0"), glued.toString());
   }
 
   @Test
@@ -665,6 +681,9 @@ class NewUserMainTest {
     assertEquals(302, console.status);
     assertEquals("/console/", console.header("Location"));
     // the javadoc's other answers of the console's paths: plain text 404 and 405, the API's 404 beside them
+    Answer consoleHead = send("HEAD", served.base.resolve("console"), null);
+    assertEquals(302, consoleHead.status);
+    assertEquals("/console/", consoleHead.header("Location"));
     Answer missing = get(served, "/console/index.html");
     assertEquals(404, missing.status);
     assertTrue(missing.header("Content-Type").startsWith("text/plain"), missing.header("Content-Type"));
@@ -1345,9 +1364,13 @@ class NewUserMainTest {
     URI base;
 
     private Program(List<String> args) {
+      this("-Xmx384m", args);
+    }
+
+    private Program(String heap, List<String> args) {
       this.args = args;
       List<String> command = new ArrayList<>(List.of(
-          Path.java(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          Path.java(), heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-cp", System.getProperty("java.class.path"), "io.csbs.server.Main"));
       command.addAll(args);
       try {
@@ -1406,7 +1429,12 @@ class NewUserMainTest {
 
     /** Runs the program to its end (a bad command line ends it). */
     static Ended run(String... args) {
-      Program program = new Program(List.of(args));
+      return runWithHeap("-Xmx384m", args);
+    }
+
+    /** Runs the program to its end in a JVM of that heap ({@code -Xmx24m}). */
+    static Ended runWithHeap(String heap, String... args) {
+      Program program = new Program(heap, List.of(args));
       try {
         if (!program.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
           program.close();
