@@ -294,6 +294,8 @@ class NewUserMainTest {
       program.interrupt();   // Ctrl-C
       assertTrue(program.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), "Ctrl-C stops it: " + program);
       program.close();
+      Ended ended = program.ended();
+      assertEquals("", ended.err, "a stop prints nothing on stderr: " + ended);
       boolean refused = false;
       for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS); !refused && System.nanoTime() < deadline; ) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -513,7 +515,9 @@ class NewUserMainTest {
 
   @Test
   void jdbcUrlServesTheDatabaseAndMigrateCreatesOrUpgradesTheSchema() throws Exception {
-    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start()) {
+    EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+    boolean running = true;
+    try {
       PGSimpleDataSource admin = dataSource(postgres.getJdbcUrl("postgres", "postgres"));
       execute(admin, "CREATE DATABASE fresh", "CREATE DATABASE older", "CREATE DATABASE newer");
       String secret = "Sekr3t-Pa55";
@@ -579,15 +583,34 @@ class NewUserMainTest {
         try (Program program = Program.start("--jdbc-url", fresh, "--port", "0")) {
           assertTrue(program.out().contains("120 backups"), program.out());
           assertTrue(program.out().contains("console: " + program.base + "console/"), program.out());
+          assertEquals("", program.err(), "a start prints nothing on stderr");
           assertEquals(expected, count(program, project, ""));
-          Map<String, Object> available = first(all(program, project, "status=available"));
-          assertNotNull(available, "an available backup in " + project);
-          String id = (String) available.get("id");
-          Answer restore = post(program, "/v1/" + project + "/restores", restoreBody(available));
+          List<Map<String, Object>> availables = all(program, project, "status=available");
+          assertTrue(availables.size() >= 2, "available backups in " + project);
+          String id = (String) availables.get(0).get("id");
+          Answer restore = post(program, "/v1/" + project + "/restores", restoreBody(availables.get(0)));
           assertEquals(200, restore.status, restore.body);
           assertEquals(io.csbs.backup.BackupStatus.RESTORING, database.get(project, id).status(),
               "the write went to the database");
+          assertEquals("Restoring", STATES.get(obj(json(get(program, "/v1/" + project + "/checkpoint_items/" + id)),
+              "checkpoint_item").get("status")), "the server reads its own write");
+
+          // the database goes away: reads answer from memory, a write is 503 CSBS.LIB.DATABASE_FAILURE
+          database.close();
+          postgres.close();
+          running = false;
+          assertEquals(expected, count(program, project, ""), "reads from memory");
+          Answer down = post(program, "/v1/" + project + "/restores", restoreBody(availables.get(1)));
+          assertEquals(503, down.status, down.body);
+          assertEquals("CSBS.LIB.DATABASE_FAILURE", parse(down.body).get("error_code"), down.body);
+          assertFalse(down.body.contains(secret), down.body);
+          assertEquals("available", obj(json(get(program, "/v1/" + project + "/checkpoint_items/" + availables.get(1).get("id"))),
+              "checkpoint_item").get("status"), "nothing changed");
         }
+      }
+    } finally {
+      if (running) {
+        postgres.close();
       }
     }
   }
@@ -1447,6 +1470,13 @@ class NewUserMainTest {
         throw new IllegalStateException(e);
       }
       return new Ended(program.process.exitValue(), program.out(), program.err());
+    }
+
+    /** What it printed, once it has ended. */
+    Ended ended() throws InterruptedException {
+      outPump.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      errPump.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      return new Ended(process.exitValue(), out(), err());
     }
 
     String out() {
