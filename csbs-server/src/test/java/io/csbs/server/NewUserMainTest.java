@@ -136,6 +136,25 @@ class NewUserMainTest {
     assertEquals("", served.err().strip(), "a start prints nothing on stderr");
   }
 
+  /** Usage: "port on 127.0.0.1": the machine's other addresses do not answer on it. */
+  @Test
+  void itListensOnLoopbackOnly() throws IOException {
+    int port = served.base.getPort();
+    for (java.net.NetworkInterface network : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (InetAddress address : java.util.Collections.list(network.getInetAddresses())) {
+        if (address.isLoopbackAddress() || address.isLinkLocalAddress() || !(address instanceof java.net.Inet4Address)) {
+          continue;
+        }
+        try (Socket socket = new Socket()) {
+          socket.connect(new java.net.InetSocketAddress(address, port), 5000);
+          fail("the server answers on " + address + ":" + port);
+        } catch (ConnectException | java.net.SocketTimeoutException refused) {
+          // not listening there
+        }
+      }
+    }
+  }
+
   @Test
   void projectsOptionMakesProjectZeroToKMinusOneAndNoOther() {
     assertTrue(served.out().contains("project-0, project-1, project-2, project-3"), served.out());
