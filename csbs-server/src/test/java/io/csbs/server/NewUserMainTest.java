@@ -590,6 +590,12 @@ class NewUserMainTest {
         assertEquals(200, get(program, "/console/?project=anything").status);
       }
       assertEquals(Schema.CURRENT_VERSION, Schema.version(dataSource(fresh)));
+      // a port in use, with a database: refused as without one
+      Ended taken = Program.run("--jdbc-url", fresh, "--port", String.valueOf(served.base.getPort()));
+      assertEquals(1, taken.exit, taken.toString());
+      assertTrue(taken.err.contains(String.valueOf(served.base.getPort())) && taken.err.contains("--port"), taken.toString());
+      assertNoStackTrace(taken);
+      assertFalse(taken.toString().contains(secret), taken.toString());
       try (Program program = Program.start("--migrate", "--port", "0", "--jdbc-url", older)) {
         assertEquals(0, count(program, "project-0", ""));
       }
