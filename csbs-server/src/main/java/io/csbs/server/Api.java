@@ -423,6 +423,10 @@ final class Api implements HttpHandler {
     }
     byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", JSON_TYPE);
+    if (exchange.getRequestMethod().equals("HEAD")) {
+      exchange.sendResponseHeaders(response.status(), -1);  // a body on a HEAD: the JDK's server warns on stderr
+      return;
+    }
     exchange.sendResponseHeaders(response.status(), bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);

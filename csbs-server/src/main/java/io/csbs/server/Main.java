@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -135,10 +136,14 @@ final class Main {
     String jdbcUrl = null;
     boolean migrate = false;
     List<String> generatorOptions = new ArrayList<>();
+    Set<String> given = new HashSet<>();
     for (int i = 0; i < args.length; i += 2) {
       String name = args[i];
       if (!OPTIONS.contains(name)) {  // before its value: "--help" given last is unknown, not valueless
         throw new IllegalArgumentException("unknown option " + name);
+      }
+      if (!given.add(name)) {  // as the list API refuses a repeated parameter: which one was meant?
+        throw new IllegalArgumentException(name + " is given twice: give it once");
       }
       if (name.equals("--migrate")) {
         migrate = true;
@@ -183,24 +188,27 @@ final class Main {
     }
     long started = System.nanoTime();
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    BackupGenerator generator = BackupGenerator.builder()
-        .seed(seed)
-        .projects((int) projects)
-        .servers((int) Math.max(10, backups / 50))
-        .window(now, Duration.ofDays(365))
-        .build();
     BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
+    // bound before the backups are made: a port in use is said at once, not after a minute of generating
+    CsbsServer server = CsbsServer.builder(catalog).port((int) port).consoleProject(BackupGenerator.projectId(0))
+        .build();
+    BackupGenerator generator;
     try {
+      generator = BackupGenerator.builder()
+          .seed(seed)
+          .projects((int) projects)
+          .servers((int) Math.max(10, backups / 50))
+          .window(now, Duration.ofDays(365))
+          .build();
       // one batch: the catalog indexes a batch at once, and 1M backups in 100k batches took 6 times longer
       catalog.addAll(generator.backups((int) backups));
     } catch (OutOfMemoryError e) {
-      catalog = null;  // let the collector have it back before anything else runs
+      server.close();
       throw new StartFailure(String.format(Locale.ROOT, "--backups %d do not fit in this JVM's heap of %,d MB:"
           + " give java a larger -Xmx (1,000,000 backups take about 1.5 GB) or ask for fewer backups",
           backups, Runtime.getRuntime().maxMemory() >> 20), e);
     }
-    CsbsServer server = CsbsServer.builder(catalog).port((int) port).consoleProject(BackupGenerator.projectId(0))
-        .build().start();
+    server.start();
     out.printf(Locale.ROOT, "csbs-server: %,d generated backups (seed %d) in %s, ready in %.1f s%n",
         backups, seed, String.join(", ", generator.projectIds()), (System.nanoTime() - started) / 1e9);
     printExamples(server, BackupGenerator.projectId(0), out);
@@ -227,7 +235,10 @@ final class Main {
       replica = PostgresReplica.start(database);
     } catch (SchemaVersionException e) {
       database.close();
-      throw new StartFailure(e.getMessage() + " (csbs-server does it when given --migrate)", e);
+      // the library's advice names its Java call; the program's user has an option for it
+      String message = e.getMessage();
+      throw new StartFailure(message.contains("Schema.migrate(dataSource)")
+          ? message.replace("Schema.migrate(dataSource)", "--migrate") : message + " (--migrate does it)", e);
     } catch (RuntimeException e) {
       database.close();
       throw e;

@@ -36,7 +36,7 @@ class DatabaseMainTest {
           () -> Main.start(new String[] {"--jdbc-url", url, "--port", "0"}, quiet),
           "without --migrate, a database without the schema is refused");
       assertInstanceOf(SchemaVersionException.class, refused.getCause());
-      assertTrue(refused.getMessage().endsWith("(csbs-server does it when given --migrate)"), refused.getMessage());
+      assertTrue(refused.getMessage().endsWith(": create it with --migrate"), refused.getMessage());
 
       ByteArrayOutputStream printed = new ByteArrayOutputStream();
       try (Main.Running running = Main.start(new String[] {"--jdbc-url", url, "--migrate", "--port", "0"},

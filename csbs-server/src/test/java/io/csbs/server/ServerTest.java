@@ -272,5 +272,14 @@ class ServerTest {
     assertEquals("--backups is for the generated catalog: not with --jdbc-url",
         assertThrows(IllegalArgumentException.class,
             () -> Main.start(new String[] {"--jdbc-url", "jdbc:postgresql://127.0.0.1:1/x", "--backups", "5"}, out)).getMessage());
+    assertEquals("--port is given twice: give it once",
+        assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port", "1", "--port", "0"}, out)).getMessage());
+    assertEquals("--migrate is given twice: give it once", assertThrows(IllegalArgumentException.class,
+        () -> Main.start(new String[] {"--migrate", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/x", "--migrate"}, out)).getMessage());
+    assertEquals("unknown option --help",
+        assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port", "0", "--help"}, out)).getMessage());
+    assertEquals("--seed 9223372036854775808 is invalid: must be -9223372036854775808 to 9223372036854775807",
+        assertThrows(IllegalArgumentException.class,
+            () -> Main.start(new String[] {"--seed", "9223372036854775808"}, out)).getMessage());
   }
 }
