@@ -1,0 +1,916 @@
+package io.csbs.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.profile.ProfilerFactory;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.ProfilerConfig;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Every benchmark command the READMEs (and the benchmarks' javadoc) print, checked as a user who
+ * copies it would need it to work, without running any benchmark: the jar's regex matches a
+ * benchmark of {@code META-INF/BenchmarkList}, every {@code -p} names a parameter of every matched
+ * benchmark with values it accepts, every option is JMH's, every profiler exists; the main classes
+ * run with {@code -cp} exist with a main and the arguments they take. Then a sample of the
+ * Benchmarks sections' claims that need no timing.
+ */
+class ReadmeCommandsTest {
+  private static final Path ROOT_README = Path.of("../README.md");
+  private static final Path BENCH_README = Path.of("README.md");
+  private static final Path SOURCES = Path.of("src/main/java");
+
+  /** Words the READMEs use in place of a value, explained in the prose around the command. */
+  private static final Set<String> PLACEHOLDERS =
+      Set.of("...", "S", "L", "N", "ID", "IDS", "LAYOUT", "PLACEHOLDER", "[SCENARIO...]", "GC", "[GC]", "[option]");
+  /** JMH options that take a number. */
+  private static final Set<String> NUMERIC_OPTIONS = Set.of("-f", "-wi", "-i", "-t", "-bs", "-wbs", "-opi", "-wf");
+
+  // ------------------------------------------------------------------------------------------
+  // Extraction
+  // ------------------------------------------------------------------------------------------
+
+  /** A command as printed: where, and its text with line breaks (and {@code \}) joined. */
+  record Snippet(String file, int line, String text) {
+    String where() {
+      return file + ":" + line;
+    }
+  }
+
+  /** {@code java [jvm options] -jar JAR args}. */
+  record JarCommand(Snippet source, String jar, List<String> jvm, List<String> args) {
+    @Override
+    public String toString() {
+      return source.where() + " `" + source.text() + "`";
+    }
+  }
+
+  /** {@code java [jvm options] -cp CP MAIN args}. */
+  record MainCommand(Snippet source, String classpath, String mainClass, List<String> args) {
+    @Override
+    public String toString() {
+      return source.where() + " `" + source.text() + "`";
+    }
+  }
+
+  /** Every code block line and inline code span (line breaks joined) that holds a {@code java} command. */
+  static List<Snippet> readmeSnippets(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    String name = file.normalize().toString();
+    List<Snippet> out = new ArrayList<>();
+    StringBuilder prose = new StringBuilder();
+    List<Integer> lineOf = new ArrayList<>();
+    boolean fence = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String l = lines.get(i);
+      if (l.trim().startsWith("```")) {
+        fence = !fence;
+        prose.append('\n');
+        lineOf.add(i + 1);
+        continue;
+      }
+      if (fence) {
+        String t = l.trim();
+        int first = i;
+        while (t.endsWith("\\") && i + 1 < lines.size()) {
+          i++;
+          t = t.substring(0, t.length() - 1) + " " + lines.get(i).trim();
+        }
+        if (t.matches(".*\\bjava\\s.*")) {
+          out.add(new Snippet(name, first + 1, t));
+        }
+        prose.append('\n');
+        lineOf.add(i + 1);
+      } else {
+        for (int k = 0; k <= l.length(); k++) {
+          lineOf.add(i + 1);
+        }
+        prose.append(l).append('\n');
+      }
+    }
+    Matcher m = Pattern.compile("`([^`]+)`").matcher(prose);
+    while (m.find()) {
+      String t = m.group(1).replaceAll("\\s+", " ").trim();
+      if (t.matches(".*\\bjava\\s.*")) {
+        out.add(new Snippet(name, lineOf.get(m.start()), t));
+      }
+    }
+    return out;
+  }
+
+  /** The {@code {@code java ...}} commands of the benchmarks' javadoc. */
+  static List<Snippet> javadocSnippets() throws IOException {
+    List<Snippet> out = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(SOURCES)) {
+      files = walk.filter(p -> p.toString().endsWith(".java")).sorted().collect(Collectors.toList());
+    }
+    Pattern code = Pattern.compile("\\{@code\\s+(java\\s(?:[^{}]|\\{[^{}]*\\})*)\\}");
+    for (Path file : files) {
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      Matcher m = code.matcher(text);
+      while (m.find()) {
+        String t = m.group(1).replaceAll("\\\\\\s*\\n\\s*\\*", " ").replaceAll("\\n\\s*\\*", " ")
+            .replaceAll("\\s+", " ").trim();
+        int line = 1 + (int) text.substring(0, m.start()).chars().filter(c -> c == '\n').count();
+        out.add(new Snippet(file.toString(), line, t));
+      }
+    }
+    return out;
+  }
+
+  /** Shell-like words: blanks split, '...' and "..." quote. */
+  static List<String> words(String text) {
+    List<String> words = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    boolean inWord = false;
+    char quote = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          word.append(c);
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        inWord = true;
+      } else if (Character.isWhitespace(c)) {
+        if (inWord) {
+          words.add(word.toString());
+          word.setLength(0);
+          inWord = false;
+        }
+      } else {
+        word.append(c);
+        inWord = true;
+      }
+    }
+    if (inWord) {
+      words.add(word.toString());
+    }
+    return words;
+  }
+
+  private static List<Snippet> allSnippets(boolean withJavadoc) throws IOException {
+    List<Snippet> all = new ArrayList<>(readmeSnippets(ROOT_README));
+    all.addAll(readmeSnippets(BENCH_README));
+    if (withJavadoc) {
+      all.addAll(javadocSnippets());
+    }
+    return all;
+  }
+
+  /** Splits every snippet into its {@code java} commands and sorts them into jar and main-class commands. */
+  static void commands(List<Snippet> snippets, List<JarCommand> jars, List<MainCommand> mains) {
+    for (Snippet s : snippets) {
+      String text = s.text().replaceAll("<[^>]*>", "PLACEHOLDER");
+      List<List<String>> segments = new ArrayList<>();
+      List<String> current = new ArrayList<>();
+      for (String w : words(text)) {
+        if (w.equals("&&") || w.equals(";")) {
+          segments.add(current);
+          current = new ArrayList<>();
+        } else {
+          current.add(w);
+        }
+      }
+      segments.add(current);
+      for (List<String> seg : segments) {
+        int java = seg.indexOf("java");
+        if (java < 0) {
+          continue;
+        }
+        List<String> jvm = new ArrayList<>();
+        for (int i = java + 1; i < seg.size(); i++) {
+          String w = seg.get(i);
+          if (w.equals("-jar") && i + 1 < seg.size()) {
+            jars.add(new JarCommand(s, seg.get(i + 1), jvm, List.copyOf(seg.subList(i + 2, seg.size()))));
+            break;
+          } else if ((w.equals("-cp") || w.equals("-classpath")) && i + 2 < seg.size()) {
+            mains.add(new MainCommand(s, seg.get(i + 1), seg.get(i + 2), List.copyOf(seg.subList(i + 3, seg.size()))));
+            break;
+          } else {
+            jvm.add(w);
+          }
+        }
+      }
+    }
+  }
+
+  /** The commands that run the benchmarks jar (any name; the server's jar is not the benchmarks'). */
+  static List<JarCommand> benchmarkJarCommands(boolean withJavadoc) throws IOException {
+    List<JarCommand> jars = new ArrayList<>();
+    commands(allSnippets(withJavadoc), jars, new ArrayList<>());
+    jars.removeIf(c -> c.jar().contains("csbs-server"));
+    return jars;
+  }
+
+  static List<MainCommand> mainCommands(boolean withJavadoc) throws IOException {
+    List<MainCommand> mains = new ArrayList<>();
+    commands(allSnippets(withJavadoc), new ArrayList<>(), mains);
+    return mains;
+  }
+
+  /** The JMH arguments with a placeholder count ({@code -i N}) made a number, as the user would. */
+  static String[] jmhArgs(JarCommand c) {
+    List<String> args = new ArrayList<>(c.args());
+    for (int i = 1; i < args.size(); i++) {
+      if (NUMERIC_OPTIONS.contains(args.get(i - 1)) && PLACEHOLDERS.contains(args.get(i))) {
+        args.set(i, "1");
+      }
+    }
+    return args.toArray(new String[0]);
+  }
+
+  /** The {@code -p name=values} of a command, in order (a name may come twice). */
+  static List<Map.Entry<String, List<String>>> params(JarCommand c) {
+    List<Map.Entry<String, List<String>>> params = new ArrayList<>();
+    List<String> args = c.args();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("-p")) {
+        String nv = args.get(i + 1);
+        int eq = nv.indexOf('=');
+        assertTrue(eq > 0, c + ": -p without name=value: " + nv);
+        params.add(Map.entry(nv.substring(0, eq), List.of(nv.substring(eq + 1).split(","))));
+      }
+    }
+    return params;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The jar's benchmark list, as JMH reads it
+  // ------------------------------------------------------------------------------------------
+
+  private static final OutputFormat SILENT =
+      OutputFormatFactory.createFormatInstance(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          VerboseMode.SILENT);
+
+  static SortedSet<BenchmarkListEntry> matching(List<String> includes) {
+    return BenchmarkList.defaultList().find(SILENT, includes.isEmpty() ? List.of(".*") : includes, List.of());
+  }
+
+  static Map<String, String[]> paramsOf(BenchmarkListEntry e) {
+    return e.getParams().orElse(Collections.emptyMap());
+  }
+
+  /** The {@code @Param} field named {@code name} of a benchmark's class or the states it declares. */
+  static Field paramField(BenchmarkListEntry e, String name) throws ClassNotFoundException {
+    Class<?> user = Class.forName(e.getUserClassQName());
+    List<Class<?>> classes = new ArrayList<>();
+    collect(user, classes);
+    for (Class<?> k : classes) {
+      for (Class<?> c = k; c != null && c != Object.class; c = c.getSuperclass()) {
+        for (Field f : c.getDeclaredFields()) {
+          if (f.getName().equals(name) && f.isAnnotationPresent(Param.class)) {
+            return f;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void collect(Class<?> c, List<Class<?>> into) {
+    into.add(c);
+    for (Class<?> nested : c.getDeclaredClasses()) {
+      collect(nested, into);
+    }
+  }
+
+  /** Why {@code value} is not one {@code field} accepts, or null. */
+  static String refusal(Field field, String value) {
+    Class<?> type = field.getType();
+    try {
+      if (type == int.class || type == Integer.class) {
+        Integer.parseInt(value);
+      } else if (type == long.class || type == Long.class) {
+        Long.parseLong(value);
+      } else if (type.isEnum()) {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Object constant = Enum.valueOf((Class) type, value);
+        assertNotNull(constant);
+      } else if (type == String.class) {
+        List<String> declared = List.of(field.getAnnotation(Param.class).value());
+        if (!declared.isEmpty() && !declared.contains(value)) {
+          return "not one of the documented values " + declared;
+        }
+      }
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.toString();
+    }
+  }
+
+  /** {@code A.(b|c)$} as {@code A.b$, A.c$}; {@code A|B} as {@code A, B}; else the regex itself. */
+  static List<String> alternatives(String regex) {
+    Matcher group = Pattern.compile("^([^()]*)\\(([^()]*)\\)([^()]*)$").matcher(regex);
+    List<String> out = new ArrayList<>();
+    if (group.matches()) {
+      for (String alt : group.group(2).split("\\|")) {
+        out.add(group.group(1) + alt + group.group(3));
+      }
+    } else if (!regex.contains("(")) {
+      out.addAll(List.of(regex.split("\\|")));
+    } else {
+      out.add(regex);
+    }
+    return out;
+  }
+
+  /** Every problem a JMH command has, one a line (empty: it runs as printed). */
+  static List<String> problems(JarCommand c) {
+    List<String> problems = new ArrayList<>();
+    CommandLineOptions options;
+    try {
+      options = new CommandLineOptions(jmhArgs(c));
+    } catch (Exception e) {
+      problems.add(c + ": JMH refuses its options: " + e.getMessage());
+      return problems;
+    }
+    SortedSet<BenchmarkListEntry> matched = matching(options.getIncludes());
+    if (matched.isEmpty()) {
+      problems.add(c + ": the regex " + options.getIncludes() + " matches no benchmark");
+      return problems;
+    }
+    for (String include : options.getIncludes()) {
+      for (String alt : alternatives(include)) {
+        if (matching(List.of(alt)).isEmpty()) {
+          problems.add(c + ": the part '" + alt + "' of the regex '" + include + "' matches no benchmark");
+        }
+      }
+    }
+    for (Map.Entry<String, List<String>> p : params(c)) {
+      for (BenchmarkListEntry e : matched) {
+        if (!paramsOf(e).containsKey(p.getKey())) {
+          problems.add(c + ": -p " + p.getKey() + " is not a parameter of " + e.getUsername()
+              + " (JMH ignores it there), which has " + paramsOf(e).keySet());
+          continue;
+        }
+        Field field;
+        try {
+          field = paramField(e, p.getKey());
+        } catch (ClassNotFoundException ex) {
+          problems.add(c + ": " + ex);
+          continue;
+        }
+        if (field == null) {
+          problems.add(c + ": no @Param field " + p.getKey() + " found for " + e.getUsername());
+          continue;
+        }
+        for (String v : p.getValue()) {
+          if (PLACEHOLDERS.contains(v)) {
+            continue;
+          }
+          String why = refusal(field, v);
+          if (why != null) {
+            problems.add(c + ": -p " + p.getKey() + "=" + v + " is not a value " + e.getUsername() + "'s "
+                + field.getType().getSimpleName() + " " + p.getKey() + " accepts: " + why);
+          }
+        }
+      }
+    }
+    for (ProfilerConfig profiler : options.getProfilers()) {
+      try {
+        ProfilerFactory.getProfilerOrException(profiler);
+      } catch (Exception e) {
+        problems.add(c + ": no profiler " + profiler + ": " + e.getMessage());
+      }
+    }
+    return problems;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The commands
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void theCommandsAreFoundInBothReadmes() throws IOException {
+    List<JarCommand> jars = benchmarkJarCommands(false);
+    List<MainCommand> mains = mainCommands(false);
+    assertTrue(jars.size() > 90, "jar commands found: " + jars.size());
+    assertTrue(jars.stream().anyMatch(c -> c.jar().equals("csbs-benchmarks/target/benchmarks.jar")), jars.toString());
+    assertTrue(jars.stream().anyMatch(c -> c.jar().equals("X.jar")), jars.toString());
+    assertTrue(jars.stream().anyMatch(c -> c.jar().equals("head29.jar")), jars.toString());
+    assertTrue(mains.stream().anyMatch(c -> c.mainClass().equals("io.csbs.benchmarks.ConsoleDemo")
+        && c.source().file().endsWith("README.md") && !c.source().file().contains("benchmarks")), mains.toString());
+    // a command printed over two lines is read whole
+    assertTrue(jars.stream().anyMatch(c -> c.source().line() == 233 && c.args().contains("scenario=DEFAULT_LIST,RARE_STATUS")),
+        jars.toString());
+  }
+
+  @Test
+  void everyCurrentJarCommandOfTheReadmesRunsAsPrinted() throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (JarCommand c : benchmarkJarCommands(false)) {
+      if (c.jar().endsWith("target/benchmarks.jar") || c.jar().equals("benchmarks.jar")) {
+        problems.addAll(problems(c));
+      }
+    }
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  private static final String IGNORED = "(JMH ignores it there)";
+
+  @Test
+  void everyJarCommandOfTheReadmesRunsOnTodaysJar() throws IOException {
+    // every command, the earlier sessions' jars (X.jar, base29.jar, ...) included, on today's benchmark list;
+    // a -p that some matched benchmark lacks is the next tests' (JMH 1.37 ignores it for that benchmark)
+    List<String> problems = new ArrayList<>();
+    for (JarCommand c : benchmarkJarCommands(false)) {
+      problems.addAll(problems(c));
+    }
+    problems.removeIf(p -> p.contains(IGNORED));
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  @Disabled("DOC: csbs-benchmarks/README.md:634 runs 'CatalogChangeBenchmark.(addLate|addAndRetireOldest)$' -p importIds=UUID "
+      + "as if both took it; addAndRetireOldest has no importIds (only backups): JMH silently ignores it there")
+  @Test
+  void everyParameterACommandSetsIsOneOfEveryBenchmarkItMatches() throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (JarCommand c : benchmarkJarCommands(true)) {
+      problems.addAll(problems(c));
+    }
+    problems.removeIf(p -> !p.contains(IGNORED));
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  @Test
+  void theOnlyParameterSetForABenchmarkWithoutItIsImportIdsOfAddAndRetireOldest() throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (JarCommand c : benchmarkJarCommands(true)) {
+      problems.addAll(problems(c));
+    }
+    problems.removeIf(p -> !p.contains(IGNORED));
+    assertEquals(1, problems.size(), String.join("\n", problems));
+    assertTrue(problems.get(0).startsWith("README.md:634 ")
+        && problems.get(0).contains("-p importIds is not a parameter of io.csbs.benchmarks.CatalogChangeBenchmark.addAndRetireOldest"),
+        problems.get(0));
+    // addLate, which the same command runs, takes it with the values the benchmark documents
+    assertEquals(List.of("UUID", "PREFIXED"), List.of(paramsOf(benchmark("CatalogChangeBenchmark.addLate")).get("importIds")));
+    assertFalse(paramsOf(benchmark("CatalogChangeBenchmark.addAndRetireOldest")).containsKey("importIds"));
+  }
+
+  @Test
+  void theCheckerCatchesWhatWouldFail() {
+    // the negative controls of this class's checks: each of these would fail or mislead at run time
+    Snippet s = new Snippet("synthetic", 1, "");
+    Map<String, String> broken = new LinkedHashMap<>();
+    broken.put("NoSuchBenchmark -f 1", "matches no benchmark");
+    broken.put("'QueryBenchmark.(page|pages)$' -f 1", "'QueryBenchmark.pages$'");
+    broken.put("QueryBenchmark -p engine=CSBS,LUCENE", "LUCENE");
+    broken.put("QueryBenchmark -p backups=1M", "1M");
+    broken.put("CountBenchmark -p layout=SORTED", "SORTED");
+    broken.put("'CatalogChangeBenchmark.importAndRetire$' -p retire=NEWEST", "NEWEST");
+    broken.put("LoadBenchmark -p scenario=TAGS_2", IGNORED);
+    broken.put("QueryBenchmark -prof nosuchprofiler", "no profiler");
+    broken.put("QueryBenchmark -wi two", "JMH refuses");
+    broken.put("QueryBenchmark --iterations 2", "JMH refuses");
+    for (Map.Entry<String, String> b : broken.entrySet()) {
+      List<String> problems = problems(new JarCommand(s, "benchmarks.jar", List.of(), words(b.getKey())));
+      assertTrue(problems.stream().anyMatch(p -> p.contains(b.getValue())), b.getKey() + " -> " + problems);
+    }
+    assertEquals(List.of(), problems(new JarCommand(s, "benchmarks.jar", List.of(),
+        words("'QueryBenchmark|CountBenchmark' -p engine=CSBS -p scenario=TAGS_2 -prof gc -bm sample -tu us -f 0 -w 1s"))));
+  }
+
+  @Test
+  void theNarrowingOptionsTheReadmeSuggestsApplyToQueryAndCountBenchmark() {
+    // "Add `-p scenario=TAGS_2 -p engine=CSBS,CQENGINE_INDEX_ORDERING` to narrow a run, `-prof gc` or `-prof stack`"
+    // "add `-p engine=CSBS,SCAN,CQENGINE,CQENGINE_INDEX_ORDERING`"
+    Snippet s = new Snippet("csbs-benchmarks/README.md", 105, "");
+    for (String bench : List.of("QueryBenchmark", "CountBenchmark")) {
+      for (String extra : List.of("-p scenario=TAGS_2 -p engine=CSBS,CQENGINE_INDEX_ORDERING -prof gc",
+          "-p scenario=TAGS_2 -p engine=CSBS,CQENGINE_INDEX_ORDERING -prof stack",
+          "-p engine=CSBS,SCAN,CQENGINE,CQENGINE_INDEX_ORDERING")) {
+        List<String> args = words(bench + " -p backups=100000 -f 1 -wi 1 -i 2 -w 1s -r 1s " + extra);
+        assertEquals(List.of(), problems(new JarCommand(s, "benchmarks.jar", List.of(), args)), bench + " " + extra);
+      }
+    }
+    // "`QueryBenchmark` and `CountBenchmark` run every engine unless `-p engine=` narrows them, the PostgreSQL ones included"
+    assertEquals(names(Engine.values()), List.of(paramsOf(benchmark("QueryBenchmark.page")).get("engine")));
+    assertEquals(names(Engine.values()), List.of(paramsOf(benchmark("CountBenchmark.count")).get("engine")));
+  }
+
+  @Test
+  void everyJarCommandOfTheJavadocRunsAsPrinted() throws IOException {
+    List<String> problems = new ArrayList<>();
+    List<JarCommand> javadoc = new ArrayList<>();
+    commands(javadocSnippets(), javadoc, new ArrayList<>());
+    assertFalse(javadoc.isEmpty());
+    for (JarCommand c : javadoc) {
+      problems.addAll(problems(c));
+    }
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  /** How each committed main class reads its arguments (from its javadoc). */
+  private static final Map<String, List<String>> ARGUMENTS = Map.of(
+      "ConsoleDemo", List.of("int", "long"),
+      "MemoryReport", List.of("int", "Layout"),
+      "LockHoldReport", List.of("int", "int"),
+      "StallProbe", List.of("int", "long"),
+      "ServerLoadReport", List.of("int", "int", "int", "long"),
+      "PrepareDatabase", List.of("int..."),
+      "ExplainReport", List.of("int", "Scenario..."),
+      "LateImportReport", List.of("int", "int", "UUID|PREFIXED"));
+
+  static List<String> mainProblems(MainCommand c) throws IOException {
+    List<String> problems = new ArrayList<>();
+    String main = c.mainClass();
+    Class<?> type;
+    try {
+      type = Class.forName(main.contains(".") ? main : "io.csbs.benchmarks." + main);
+    } catch (ClassNotFoundException e) {
+      boolean ownClasspath = c.classpath().contains(":");
+      List<String> lines = Files.readAllLines(Path.of(c.source().file()), StandardCharsets.UTF_8);
+      String before = String.join(" ", lines.subList(Math.max(0, c.source().line() - 12), c.source().line()));
+      if (!(ownClasspath && before.contains("not committed"))) {
+        problems.add(c + ": no class " + main + " (and the text does not say it is a probe not committed)");
+      }
+      return problems;
+    }
+    try {
+      Method m = type.getMethod("main", String[].class);
+      if (!Modifier.isStatic(m.getModifiers())) {
+        problems.add(c + ": main is not static");
+      }
+    } catch (NoSuchMethodException e) {
+      problems.add(c + ": " + main + " has no public static void main(String[])");
+      return problems;
+    }
+    List<String> kinds = ARGUMENTS.get(type.getSimpleName());
+    if (kinds == null) {
+      problems.add(c + ": a main this test does not know: " + main);
+      return problems;
+    }
+    for (int i = 0; i < c.args().size(); i++) {
+      String arg = c.args().get(i);
+      String kind = i < kinds.size() ? kinds.get(i) : kinds.get(kinds.size() - 1);
+      if (!kind.endsWith("...") && i >= kinds.size()) {
+        problems.add(c + ": " + main + " takes " + kinds.size() + " arguments; extra: " + arg);
+        continue;
+      }
+      kind = kind.replace("...", "");
+      if (PLACEHOLDERS.contains(arg)) {
+        continue;
+      }
+      try {
+        switch (kind) {
+          case "int" -> Integer.parseInt(arg.replace("_", ""));
+          case "long" -> Long.parseLong(arg.replace("_", ""));
+          case "Layout" -> Layout.valueOf(arg);
+          case "Scenario" -> Scenario.valueOf(arg);
+          default -> {
+            if (!List.of(kind.split("\\|")).contains(arg)) {
+              problems.add(c + ": " + arg + " is not one of " + kind);
+            }
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(c + ": argument " + (i + 1) + " '" + arg + "' is not a " + kind + ": " + e.getMessage());
+      }
+    }
+    return problems;
+  }
+
+  @Test
+  void everyMainClassCommandNamesAClassWithAMainAndArgumentsItTakes() throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (MainCommand c : mainCommands(true)) {
+      problems.addAll(mainProblems(c));
+    }
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  @Test
+  void theReadmesFirstCommandConsoleDemoRunsOnASmallCatalogAsTheReadmeSays() throws Exception {
+    // README.md: "`ConsoleDemo 100000 7` runs it on 100,000 backups with seed 7."
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+        "io.csbs.benchmarks.ConsoleDemo", "100000", "7");
+    pb.redirectErrorStream(true);
+    File log = Files.createTempFile("console-demo", ".txt").toFile();
+    log.deleteOnExit();
+    pb.redirectOutput(log);
+    Process process = pb.start();
+    boolean done = process.waitFor(60, TimeUnit.SECONDS);
+    if (!done) {
+      process.destroyForcibly();
+      fail("ConsoleDemo 100000 7 did not end in 60 s: " + Files.readString(log.toPath()));
+    }
+    String out = Files.readString(log.toPath(), StandardCharsets.UTF_8);
+    assertEquals(0, process.exitValue(), out);
+    assertTrue(out.contains("100,000 generated backups (seed 7"), out);
+    assertTrue(out.contains("Every page equals the plain scan's: the same backups, in the same order, with the same total."), out);
+    assertTrue(out.contains("The same as the plain scan's."), out);
+    // the README's header line and its first rows' names
+    assertTrue(out.contains("search") && out.contains("total") && out.contains("newest match") && out.contains("plain scan")
+        && out.contains("csbs is"), out);
+    assertTrue(out.contains("All statuses (the list as it opens)") && out.contains("Status: Error")
+        && out.contains("Available, created in the last 7 days"), out);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The claims of the Benchmarks sections
+  // ------------------------------------------------------------------------------------------
+
+  private static String section(Path file, String heading) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    int start = text.indexOf("\n" + heading + "\n");
+    assertTrue(start >= 0, heading);
+    int end = text.indexOf("\n## ", start + heading.length() + 2);
+    return text.substring(start, end < 0 ? text.length() : end);
+  }
+
+  /** The first column's backticked names of the tables of a section. */
+  private static List<String> tableNames(String section) {
+    List<String> names = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^\\| `([A-Z_0-9]+)` \\|").matcher(section);
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  private static List<String> names(Enum<?>[] values) {
+    return Arrays.stream(values).map(Enum::name).collect(Collectors.toList());
+  }
+
+  @Test
+  void theEnginesTableListsEveryEngine() throws IOException {
+    assertEquals(names(Engine.values()), tableNames(section(BENCH_README, "## The engines")));
+  }
+
+  @Test
+  void theScenariosTableListsEveryScenario() throws IOException {
+    assertEquals(new TreeSet<>(names(Scenario.values())), new TreeSet<>(tableNames(section(BENCH_README, "## Scenarios"))));
+  }
+
+  @Test
+  void theLayoutsTheCommandsNameAreEveryLayout() throws IOException {
+    String commands = section(BENCH_README, "## Commands");
+    Matcher m = Pattern.compile("\\(layout: ([A-Z_0-9, ]+)\\)").matcher(commands);
+    assertTrue(m.find(), commands);
+    assertEquals(names(Layout.values()), List.of(m.group(1).split(",\\s*")));
+    for (Layout layout : Layout.values()) {
+      assertTrue(commands.contains("`" + layout.name() + "`"), "the layout paragraph explains " + layout);
+    }
+  }
+
+  private static BenchmarkListEntry benchmark(String name) {
+    List<BenchmarkListEntry> found = new ArrayList<>();
+    for (BenchmarkListEntry e : matching(List.of(".*"))) {
+      if (e.getUsername().equals("io.csbs.benchmarks." + name) || e.getUsername().endsWith("." + name)) {
+        found.add(e);
+      }
+    }
+    assertEquals(1, found.size(), name + ": " + found);
+    return found.get(0);
+  }
+
+  @Test
+  void theDefaultsOfTheFirstCommandAreTheOnesItsCommentSays() {
+    // "# first page of each scenario, every engine, 10k/100k/1M backups (-Xms8g -Xmx8g, 3x1 s warm-up, 5x1 s)"
+    BenchmarkListEntry page = benchmark("QueryBenchmark.page");
+    assertEquals(List.of("10000", "100000", "1000000"), List.of(paramsOf(page).get("backups")));
+    assertEquals(names(Engine.values()), List.of(paramsOf(page).get("engine")));
+    assertEquals(names(Scenario.values()), List.of(paramsOf(page).get("scenario")));
+    assertEquals(3, page.getWarmupIterations().get());
+    assertEquals(1, page.getWarmupTime().get().convertTo(TimeUnit.SECONDS));
+    assertEquals(5, page.getMeasurementIterations().get());
+    assertEquals(1, page.getMeasurementTime().get().convertTo(TimeUnit.SECONDS));
+    assertTrue(page.getJvmArgsAppend().get().containsAll(List.of("-Xms8g", "-Xmx8g")), page.getJvmArgsAppend().toString());
+  }
+
+  @Test
+  void theCountBenchmarkCountsRareStatusToTagsNoResult() {
+    // "# counts of RARE_STATUS..TAGS_NO_RESULT"
+    List<String> all = names(Scenario.values());
+    List<String> expected = all.subList(all.indexOf("RARE_STATUS"), all.indexOf("TAGS_NO_RESULT") + 1);
+    assertEquals(expected, List.of(paramsOf(benchmark("CountBenchmark.count")).get("scenario")));
+  }
+
+  @Test
+  void theModesAreTheOnesTheReadmeSays() {
+    // "loading N backups into an empty engine, single shot"; "query latency percentiles"; "Sample time";
+    // ReplicaStartBenchmark and ReplicaCatchUpBenchmark "single shot"
+    assertEquals(Mode.SingleShotTime, benchmark("LoadBenchmark.load").getMode());
+    assertEquals(Mode.SingleShotTime, benchmark("ReplicaStartBenchmark.start").getMode());
+    assertEquals(Mode.SingleShotTime, benchmark("ReplicaCatchUpBenchmark.catchUp").getMode());
+    assertEquals(Mode.SampleTime, benchmark("PostgresChangeBenchmark.transition").getMode());
+    assertEquals(Mode.SampleTime, benchmark("PostgresChangeBenchmark.transitionSeenByReplica").getMode());
+    for (BenchmarkListEntry e : matching(List.of("ReadsDuringWritesBenchmark"))) {
+      assertEquals(Mode.SampleTime, e.getMode(), e.getUsername());
+      // "(csbs, CQEngine index ordering)"
+      assertEquals(List.of("CSBS", "CQENGINE_INDEX_ORDERING"), List.of(paramsOf(e).get("engine")), e.getUsername());
+    }
+    // "1,000,000 backups in 1,000 projects"
+    for (BenchmarkListEntry e : matching(List.of("AllProjectsBenchmark"))) {
+      assertEquals(List.of("1000"), List.of(paramsOf(e).get("projects")), e.getUsername());
+    }
+  }
+
+  @Test
+  void everyBenchmarkMethodTheReadmesNameExists() throws IOException {
+    Set<String> known = new HashSet<>();
+    Set<String> classes = new HashSet<>();
+    for (BenchmarkListEntry e : matching(List.of(".*"))) {
+      String user = e.getUsername();
+      String simple = user.substring(user.lastIndexOf('.', user.lastIndexOf('.') - 1) + 1);
+      known.add(simple);
+      classes.add(simple.substring(0, simple.indexOf('.')));
+    }
+    List<String> problems = new ArrayList<>();
+    for (Path file : List.of(ROOT_README, BENCH_README)) {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      for (int i = 0; i < lines.size(); i++) {
+        Matcher m = Pattern.compile("\\b([A-Z][A-Za-z]*Benchmark)(?:\\.([a-z][A-Za-z0-9]*))?\\b").matcher(lines.get(i));
+        while (m.find()) {
+          String klass = m.group(1);
+          if (!classes.contains(klass)) {
+            problems.add(file + ":" + (i + 1) + ": no benchmark class " + klass);
+          } else if (m.group(2) != null && !known.contains(klass + "." + m.group(2)) && !hasMethod(klass, m.group(2))) {
+            problems.add(file + ":" + (i + 1) + ": no benchmark (nor method) " + klass + "." + m.group(2));
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), problems, String.join("\n", problems));
+  }
+
+  private static boolean hasMethod(String klass, String method) {
+    for (String pkg : List.of("io.csbs.benchmarks.", "io.csbs.catalog.")) {
+      try {
+        return Arrays.stream(Class.forName(pkg + klass).getDeclaredMethods()).anyMatch(m -> m.getName().equals(method));
+      } catch (ClassNotFoundException e) {
+        // next package
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void theSmokeTestRunsTheCombinationsTheReadmeCounts() throws IOException {
+    // "(`BenchmarksSmokeTest`: each of the 892 benchmark and parameter combinations ..."
+    Matcher m = Pattern.compile("each of the ([0-9,]+) benchmark and parameter combinations")
+        .matcher(Files.readString(BENCH_README, StandardCharsets.UTF_8));
+    assertTrue(m.find());
+    long documented = Long.parseLong(m.group(1).replace(",", ""));
+    assertEquals(documented, smokeCombinations());
+  }
+
+  /** The combinations the smoke test runs: every benchmark, backups=1000 and changes=50, every other value. */
+  static long smokeCombinations() {
+    long combinations = 0;
+    for (BenchmarkListEntry e : matching(List.of("io\\.csbs\\..*"))) {
+      long product = 1;
+      for (Map.Entry<String, String[]> p : paramsOf(e).entrySet()) {
+        if (!p.getKey().equals("backups") && !p.getKey().equals("changes")) {
+          product *= p.getValue().length;
+        }
+      }
+      combinations += product;
+    }
+    return combinations;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // What each layout means (Layout's javadoc and the README's paragraph), on a small workload
+  // ------------------------------------------------------------------------------------------
+
+  private static final int SIZE = 20_000;
+
+  @Test
+  void everyLayoutHoldsTheSameBackupsOfOneProject() {
+    // Layout: "Every layout holds the same number of backups of one project, picked by the same seed."
+    Set<String> ids = null;
+    for (Layout layout : Layout.values()) {
+      Workload w = Workload.of(SIZE, layout);
+      assertEquals(SIZE, w.backups.size(), layout.toString());
+      assertEquals(Set.of(w.projectId), w.backups.stream().map(Backup::projectId).collect(Collectors.toSet()), layout.toString());
+      Set<String> these = w.backups.stream().map(Backup::id).collect(Collectors.toSet());
+      assertEquals(SIZE, these.size(), layout + ": ids repeat");
+      if (ids == null) {
+        ids = these;
+      } else {
+        assertEquals(ids, these, layout + " holds other backups");
+      }
+    }
+  }
+
+  @Test
+  void late5pctAddsOneInTwentyLateAfterUpToATenthOfNewerOnes() {
+    Workload w = Workload.of(SIZE, Layout.LATE_5PCT);
+    List<Backup> sorted = new ArrayList<>(w.backups);
+    sorted.sort(Workload.CREATION_ORDER);
+    Map<String, Integer> rank = new LinkedHashMap<>();
+    for (int i = 0; i < sorted.size(); i++) {
+      rank.put(sorted.get(i).id(), i);
+    }
+    int late = 0;
+    int maxSeen = -1;
+    for (int i = 0; i < w.backups.size(); i++) {
+      int r = rank.get(w.backups.get(i).id());
+      if (r < maxSeen) {
+        late++;
+        // newer ones that arrived before it: at most a tenth of the list
+        int newerBefore = 0;
+        for (int j = 0; j < i; j++) {
+          if (rank.get(w.backups.get(j).id()) > r) {
+            newerBefore++;
+          }
+        }
+        assertTrue(newerBefore <= SIZE / 10, "a late backup after " + newerBefore + " newer ones");
+      }
+      maxSeen = Math.max(maxSeen, r);
+    }
+    assertTrue(late > SIZE * 0.04 && late < SIZE * 0.06, "late: " + late + " of " + SIZE);
+  }
+
+  @Test
+  void distinctNamesRenamesNineInTen() {
+    Workload w = Workload.of(SIZE, Layout.DISTINCT_NAMES);
+    long renamed = w.backups.stream().filter(b -> b.name().matches(".*-[0-9a-f]{8}")).count();
+    assertTrue(renamed > SIZE * 0.88 && renamed < SIZE * 0.92, "renamed " + renamed + " of " + SIZE);
+    Set<String> distinct = new HashSet<>();
+    w.backups.stream().filter(b -> b.name().matches(".*-[0-9a-f]{8}")).forEach(b -> distinct.add(b.name()));
+    assertTrue(distinct.size() > renamed * 0.99, "renamed names unique: " + distinct.size() + " of " + renamed);
+  }
+
+  @Test
+  void randomOrderAddsAlmostEveryBackupOutOfOrder() {
+    // "every add but a few is out of order"
+    Workload w = Workload.of(SIZE, Layout.RANDOM_ORDER);
+    Instant newest = Instant.MIN;
+    int outOfOrder = 0;
+    for (Backup b : w.backups) {
+      if (b.createdAt().isBefore(newest)) {
+        outOfOrder++;
+      } else {
+        newest = b.createdAt();
+      }
+    }
+    assertTrue(outOfOrder > SIZE - 100, "out of order: " + outOfOrder + " of " + SIZE);
+  }
+
+  @Test
+  void retainedLoadsHalfAsManyAgainOfTheYearBeforeAndRemovesThemOldestFirst() {
+    Workload w = Workload.of(SIZE, Layout.RETAINED);
+    assertEquals(SIZE / 2, w.retired.size());
+    Instant oldestLive = w.backups.stream().map(Backup::createdAt).min(Instant::compareTo).orElseThrow();
+    Instant newestRetired = w.retired.stream().map(Backup::createdAt).max(Instant::compareTo).orElseThrow();
+    assertTrue(newestRetired.isBefore(oldestLive), "the retired backups are older than every live one");
+    Instant oldestRetired = w.retired.stream().map(Backup::createdAt).min(Instant::compareTo).orElseThrow();
+    assertTrue(Duration.between(oldestRetired, w.now).toDays() <= 2 * 366, "the year before: " + oldestRetired);
+    List<Backup> order = new ArrayList<>(w.retired);
+    order.sort(Workload.CREATION_ORDER);
+    assertEquals(order, w.retired, "removed oldest first");
+    Set<String> live = w.backups.stream().map(Backup::id).collect(Collectors.toSet());
+    assertTrue(w.retired.stream().noneMatch(b -> live.contains(b.id())));
+  }
+}
