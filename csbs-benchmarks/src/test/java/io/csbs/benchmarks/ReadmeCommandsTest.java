@@ -1182,4 +1182,81 @@ class ReadmeCommandsTest {
     }
     assertEquals(List.of(), problems, String.join("\n", problems));
   }
+
+  /** An engine that records how the workload reaches it. */
+  static final class Recorder implements BacklistEngine {
+    final List<Integer> loads = new ArrayList<>();
+    final List<Backup> loaded = new ArrayList<>();
+    final List<String> removed = new ArrayList<>();
+
+    @Override
+    public void load(List<Backup> backups) {
+      loads.add(backups.size());
+      loaded.addAll(backups);
+    }
+
+    @Override
+    public void remove(String projectId, String backupId, long expectedVersion) {
+      removed.add(backupId);
+    }
+
+    @Override
+    public Hits page(String projectId, io.csbs.query.Query query) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long count(String projectId, io.csbs.query.BackupPredicate predicate) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.Optional<Backup> apply(String projectId, String backupId, long expectedVersion,
+        io.csbs.lifecycle.Transition transition) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.Optional<Backup> find(String projectId, String backupId) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  @Test
+  void eachLayoutReachesCsbsAsTheReadmeSaysAndTheBaselinesAtOnce() {
+    // "IN_ORDER loads the generator's backups at once (addAll sorts them), LATE_5PCT adds them one by one in creation
+    // order but for 5% ..., DISTINCT_NAMES renames nine in ten uniquely, RANDOM_ORDER adds them one by one in the
+    // generator's order, ..., RETAINED loads them with half as many again of the year before and then removes those
+    // one by one, oldest first ... The baselines (scan, CQEngine, PostgreSQL) are loaded with the live backups at once
+    // whatever the layout"
+    int size = 2_000;
+    for (Layout layout : Layout.values()) {
+      Workload w = Workload.of(size, layout);
+      Recorder csbs = new Recorder();
+      w.loadInto(Engine.CSBS, csbs);
+      switch (layout) {
+        case IN_ORDER, DISTINCT_NAMES -> {
+          assertEquals(List.of(size), csbs.loads, layout.toString());
+          assertEquals(List.of(), csbs.removed, layout.toString());
+        }
+        case LATE_5PCT, RANDOM_ORDER -> {
+          assertEquals(Collections.nCopies(size, 1), csbs.loads, layout.toString());
+          assertEquals(w.backups, csbs.loaded, layout + ": in their order of arrival");
+        }
+        case RETAINED -> {
+          assertEquals(List.of(size + size / 2), csbs.loads, layout.toString());
+          assertEquals(w.retired.stream().map(Backup::id).collect(Collectors.toList()), csbs.removed, "oldest first");
+        }
+        default -> fail(layout.toString());
+      }
+      for (Engine baseline : List.of(Engine.SCAN, Engine.CQENGINE, Engine.CQENGINE_INDEX_ORDERING, Engine.POSTGRES,
+          Engine.POSTGRES_REPLICA)) {
+        Recorder r = new Recorder();
+        w.loadInto(baseline, r);
+        assertEquals(List.of(size), r.loads, layout + " " + baseline);
+        assertEquals(new HashSet<>(w.backups), new HashSet<>(r.loaded), layout + " " + baseline + ": the live backups");
+        assertEquals(List.of(), r.removed, layout + " " + baseline);
+      }
+    }
+  }
 }
