@@ -665,6 +665,12 @@ class ReadmeCommandsTest {
     assertTrue(out.lines().anyMatch(l -> l.matches("search\\s+total\\s+newest match\\s+csbs\\s+plain scan\\s+csbs is")), out);
     assertTrue(out.contains("All statuses (the list as it opens)") && out.contains("Status: Error")
         && out.contains("Available, created in the last 7 days"), out);
+    // "the console's searches (status, time segment, keyword, tags, stalled jobs, a page after a marker) ... and the
+    // space usage dialog"
+    for (String search : List.of("Backup name contains", "Server name contains", "Tags ", "Stalled jobs",
+        "(after a marker)", "Space usage")) {
+      assertTrue(out.contains(search), search + " in " + out);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1346,5 +1352,23 @@ class ReadmeCommandsTest {
       }
     }
     return problems;
+  }
+
+  @Test
+  void everyBenchmarkHasACommandInTheReadmesHowToSections() throws Exception {
+    // README.md: "how to run each one ... [is] in csbs-benchmarks/README.md"; the how-to sections come before "## Results"
+    int results = Files.readAllLines(BENCH_README, StandardCharsets.UTF_8).indexOf("## Results") + 1;
+    assertTrue(results > 0);
+    Set<String> covered = new TreeSet<>();
+    for (JarCommand c : benchmarkJarCommands(false)) {
+      if (c.source().file().equals(BENCH_README.normalize().toString()) && c.source().line() < results) {
+        for (BenchmarkListEntry e : matching(new CommandLineOptions(jmhArgs(c)).getIncludes())) {
+          covered.add(e.getUsername());
+        }
+      }
+    }
+    Set<String> all = matching(List.of(".*")).stream().map(BenchmarkListEntry::getUsername).collect(Collectors.toCollection(TreeSet::new));
+    all.removeAll(covered);
+    assertEquals(Set.of(), all);
   }
 }
