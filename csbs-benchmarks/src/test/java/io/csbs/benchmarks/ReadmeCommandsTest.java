@@ -842,13 +842,19 @@ class ReadmeCommandsTest {
   // ------------------------------------------------------------------------------------------
 
   private static final int SIZE = 10_000;
+  private static final Map<String, Workload> WORKLOADS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** {@link Workload#of(int, Layout)}, kept: it keeps only the last one. */
+  static Workload workload(int size, Layout layout) {
+    return WORKLOADS.computeIfAbsent(size + " " + layout, k -> Workload.of(size, layout));
+  }
 
   @Test
   void everyLayoutHoldsTheSameBackupsOfOneProject() {
     // Layout: "Every layout holds the same number of backups of one project, picked by the same seed."
     Set<String> ids = null;
     for (Layout layout : Layout.values()) {
-      Workload w = Workload.of(SIZE, layout);
+      Workload w = workload(SIZE, layout);
       assertEquals(SIZE, w.backups.size(), layout.toString());
       assertEquals(Set.of(w.projectId), w.backups.stream().map(Backup::projectId).collect(Collectors.toSet()), layout.toString());
       Set<String> these = w.backups.stream().map(Backup::id).collect(Collectors.toSet());
@@ -863,7 +869,7 @@ class ReadmeCommandsTest {
 
   @Test
   void late5pctAddsOneInTwentyLateAfterUpToATenthOfNewerOnes() {
-    Workload w = Workload.of(SIZE, Layout.LATE_5PCT);
+    Workload w = workload(SIZE, Layout.LATE_5PCT);
     List<Backup> sorted = new ArrayList<>(w.backups);
     sorted.sort(Workload.CREATION_ORDER);
     Map<String, Integer> rank = new LinkedHashMap<>();
@@ -892,7 +898,7 @@ class ReadmeCommandsTest {
 
   @Test
   void distinctNamesRenamesNineInTen() {
-    Workload w = Workload.of(SIZE, Layout.DISTINCT_NAMES);
+    Workload w = workload(SIZE, Layout.DISTINCT_NAMES);
     long renamed = w.backups.stream().filter(b -> b.name().matches(".*-[0-9a-f]{8}")).count();
     assertTrue(renamed > SIZE * 0.88 && renamed < SIZE * 0.92, "renamed " + renamed + " of " + SIZE);
     Set<String> distinct = new HashSet<>();
@@ -903,7 +909,7 @@ class ReadmeCommandsTest {
   @Test
   void randomOrderAddsAlmostEveryBackupOutOfOrder() {
     // "every add but a few is out of order"
-    Workload w = Workload.of(SIZE, Layout.RANDOM_ORDER);
+    Workload w = workload(SIZE, Layout.RANDOM_ORDER);
     Instant newest = Instant.MIN;
     int outOfOrder = 0;
     for (Backup b : w.backups) {
@@ -918,7 +924,7 @@ class ReadmeCommandsTest {
 
   @Test
   void retainedLoadsHalfAsManyAgainOfTheYearBeforeAndRemovesThemOldestFirst() {
-    Workload w = Workload.of(SIZE, Layout.RETAINED);
+    Workload w = workload(SIZE, Layout.RETAINED);
     assertEquals(SIZE / 2, w.retired.size());
     Instant oldestLive = w.backups.stream().map(Backup::createdAt).min(Instant::compareTo).orElseThrow();
     Instant newestRetired = w.retired.stream().map(Backup::createdAt).max(Instant::compareTo).orElseThrow();
@@ -1007,7 +1013,7 @@ class ReadmeCommandsTest {
     // upper case", "SERVER_NAME_SUBSTRING | server name contains WEB-0042-like text, upper case", "DEEP_PAGE_MARKER |
     // the page after the 10,000th backup", "DEEP_PAGE_OFFSET | page 500 by offset 9,980"; on 12,000 backups
     int size = 12_000;
-    Workload w = Workload.of(size, Layout.IN_ORDER);
+    Workload w = workload(size, Layout.IN_ORDER);
     assertEquals(10, w.manyTags.size(), w.toString());
     assertEquals(2, w.tags(2).size());
     assertFalse(w.disjointTags[0].key().equals(w.disjointTags[1].key()), w.toString());
@@ -1099,7 +1105,7 @@ class ReadmeCommandsTest {
 
   @Test
   void atTenThousandBackupsTheNameSubstringIsAManualBackupsDigits() {
-    Workload w = Workload.of(10_000, Layout.IN_ORDER);
+    Workload w = workload(10_000, Layout.IN_ORDER);
     assertEquals("1B6B", w.nameKeyword);
     assertTrue(w.backups.stream().anyMatch(b -> b.name().equals("manualbk_1b6b")));
     assertTrue(w.backups.stream().noneMatch(b -> b.name().equals("autobk_1b6b")));
@@ -1235,9 +1241,9 @@ class ReadmeCommandsTest {
     // generator's order, ..., RETAINED loads them with half as many again of the year before and then removes those
     // one by one, oldest first ... The baselines (scan, CQEngine, PostgreSQL) are loaded with the live backups at once
     // whatever the layout"
-    int size = 2_000;
+    int size = SIZE;
     for (Layout layout : Layout.values()) {
-      Workload w = Workload.of(size, layout);
+      Workload w = workload(size, layout);
       Recorder csbs = new Recorder();
       w.loadInto(Engine.CSBS, csbs);
       switch (layout) {
@@ -1271,11 +1277,17 @@ class ReadmeCommandsTest {
   // ------------------------------------------------------------------------------------------
 
   /** The marker's digest of what each layout hands the PostgreSQL engines (their load() argument). */
+  private static final Map<Integer, Map<Layout, String>> DIGESTS = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Map<Layout, String> postgresDigests(int size) {
+    return DIGESTS.computeIfAbsent(size, ReadmeCommandsTest::computeDigests);
+  }
+
+  private static Map<Layout, String> computeDigests(int size) {
     Map<Layout, String> digests = new LinkedHashMap<>();
     for (Layout layout : Layout.values()) {
       Recorder r = new Recorder();
-      Workload.of(size, layout).loadInto(Engine.POSTGRES, r);
+      workload(size, layout).loadInto(Engine.POSTGRES, r);
       digests.put(layout, BenchDatabase.digest(r.loaded));
     }
     return digests;
@@ -1286,22 +1298,22 @@ class ReadmeCommandsTest {
       + "backups in another order, whose marker digest differs, so csbs_bench_<size> is truncated and reloaded (301 s at 1M)")
   @Test
   void aLayoutOfTheSameBackupsInAnotherOrderFindsThePostgresDataSetLoaded() {
-    Map<Layout, String> digests = postgresDigests(2_000);
+    Map<Layout, String> digests = postgresDigests(SIZE);
     assertEquals(digests.get(Layout.IN_ORDER), digests.get(Layout.LATE_5PCT), digests.toString());
   }
 
   @Test
   void theDataSetsMarkerDependsOnTheLayoutsOrderAndNames() {
-    int size = 2_000;
+    int size = SIZE;
     Map<Layout, String> digests = postgresDigests(size);
     // what PrepareDatabase loads: Workload.of(size), the generator's order
-    String prepared = BenchDatabase.digest(Workload.of(size).backups);
+    String prepared = BenchDatabase.digest(workload(size, Layout.IN_ORDER).backups);
     assertEquals(prepared, digests.get(Layout.IN_ORDER));
     assertEquals(prepared, digests.get(Layout.RANDOM_ORDER));
     assertEquals(prepared, digests.get(Layout.RETAINED));
     assertFalse(prepared.equals(digests.get(Layout.DISTINCT_NAMES)), "other names: another data set");
     // the same backups, in arrival order: another digest
-    assertEquals(new HashSet<>(Workload.of(size, Layout.IN_ORDER).backups), new HashSet<>(Workload.of(size, Layout.LATE_5PCT).backups));
+    assertEquals(new HashSet<>(workload(size, Layout.IN_ORDER).backups), new HashSet<>(workload(size, Layout.LATE_5PCT).backups));
     assertFalse(prepared.equals(digests.get(Layout.LATE_5PCT)), "LATE_5PCT: the same set, another order");
   }
 
@@ -1324,8 +1336,8 @@ class ReadmeCommandsTest {
 
   /** The README's commands that run a PostgreSQL engine on a layout whose data is not the prepared data set's. */
   private static List<String> postgresCommandsReloading() throws Exception {
-    Map<Layout, String> digests = postgresDigests(2_000);
-    String prepared = BenchDatabase.digest(Workload.of(2_000).backups);
+    Map<Layout, String> digests = postgresDigests(SIZE);
+    String prepared = BenchDatabase.digest(workload(SIZE, Layout.IN_ORDER).backups);
     List<String> problems = new ArrayList<>();
     for (JarCommand c : benchmarkJarCommands(false)) {
       CommandLineOptions options;
