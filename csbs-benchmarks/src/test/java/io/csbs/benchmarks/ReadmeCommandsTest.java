@@ -1448,4 +1448,47 @@ class ReadmeCommandsTest {
     reorganisationsAfterRemoving(catalog, list, 4_500, 5_500);
     assertTrue(awaitReorganisation(catalog, project) >= 1, "5,500 dead names, 4,500 live: " + catalog.stats(project));
   }
+
+  private static int searchesTheReadmeCounts() throws IOException {
+    Matcher m = Pattern.compile("of each of (\\d+) console searches").matcher(section(ROOT_README, "## Benchmarks"));
+    assertTrue(m.find());
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Disabled("DOC: README.md:463 'First page of 20, with its total, of each of 16 console searches' (csbs 'at least 5,600x "
+      + "faster on each'); QueryBenchmark runs 18 (STALLED and NAME_SORT came after those figures), the README does not say which 16")
+  @Test
+  void theReadmesCountOfConsoleSearchesIsTheBenchmarks() throws IOException {
+    assertEquals(Scenario.values().length, searchesTheReadmeCounts());
+  }
+
+  @Test
+  void theReadmesSixteenSearchesAreTheScenariosButStalledAndNameSort() throws IOException {
+    assertEquals(16, searchesTheReadmeCounts());
+    assertEquals(18, paramsOf(benchmark("QueryBenchmark.page")).get("scenario").length);
+    List<String> older = new ArrayList<>(names(Scenario.values()));
+    older.removeAll(List.of("STALLED", "NAME_SORT"));
+    assertEquals(16, older.size());
+  }
+
+  @Test
+  void catalogStatsReportsAProjectsIndexSizeReorganisationsAndLockHolds() {
+    // README.md, Benchmarks: "`catalog.stats(project)` reports a project's index size, reorganisations and lock holds at
+    // run time"; ProjectStats: "a project it does not know reads as empty (no backups, no index bytes, nothing counted)"
+    Workload w = workload(SIZE, Layout.IN_ORDER);
+    io.csbs.catalog.BackupCatalog catalog = io.csbs.catalog.Catalogs.indexed(io.csbs.testing.FakeClock.at(w.now));
+    io.csbs.catalog.ProjectStats unknown = catalog.stats("no-such-project");
+    assertEquals(0, unknown.backups());
+    assertEquals(0, unknown.estimatedIndexBytes());
+    assertEquals(0, unknown.reorganisations());
+    assertEquals(Duration.ZERO, unknown.longestChangeHold());
+    catalog.addAll(w.backups);
+    Backup first = w.backups.get(0);
+    catalog.apply(first.projectId(), first.id(), first.version(), LifecycleBenchmark.nextTransition(first));
+    io.csbs.catalog.ProjectStats stats = catalog.stats(w.projectId);
+    assertEquals(SIZE, stats.backups());
+    assertTrue(stats.estimatedIndexBytes() > 0, stats.toString());
+    assertTrue(stats.indexBytesPerBackup() > 10 && stats.indexBytesPerBackup() < 1_000, stats.toString());
+    assertFalse(stats.longestChangeHold().isNegative(), stats.toString());
+  }
 }
