@@ -841,7 +841,7 @@ class ReadmeCommandsTest {
   // What each layout means (Layout's javadoc and the README's paragraph), on a small workload
   // ------------------------------------------------------------------------------------------
 
-  private static final int SIZE = 10_000;
+  private static final int SIZE = 5_000;
   private static final Map<String, Workload> WORKLOADS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** {@link Workload#of(int, Layout)}, kept: it keeps only the last one. */
