@@ -1491,4 +1491,24 @@ class ReadmeCommandsTest {
     assertTrue(stats.indexBytesPerBackup() > 10 && stats.indexBytesPerBackup() < 1_000, stats.toString());
     assertFalse(stats.longestChangeHold().isNegative(), stats.toString());
   }
+
+  @Test
+  void stallProbePrintsOneLineAThreadForTheSecondsItIsGiven() throws Exception {
+    // "java -cp ... io.csbs.benchmarks.StallProbe 2 30": args[0] threads spin for args[1] seconds, "each prints the
+    // longest gap ..., how many gaps were over 1 ms and over 10 ms, and the most CPU time"; here 1 thread, 1 second
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = System.out;
+    long start = System.nanoTime();
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      StallProbe.main(new String[] {"1", "1"});
+    } finally {
+      System.setOut(out);
+    }
+    assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(1), "spun its second");
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().collect(Collectors.toList());
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(lines.get(0).matches("longest gap [0-9.]+ ms, gaps over 1 ms \\d+, over 10 ms \\d+, most CPU time between two "
+        + "checks [0-9.]+ ms"), lines.get(0));
+  }
 }
