@@ -1089,7 +1089,7 @@ class ReadmeCommandsTest {
         list.stream().map(Backup::projectId).collect(Collectors.toSet()), "one project: the dialog's");
   }
 
-  @Disabled("DOC: Scenarios table 'NAME_SUBSTRING | backup name contains 4 hex digits of an autobk_xxxx' (and Scenario, "
+  @Disabled("DOC: csbs-benchmarks/README.md:55 'NAME_SUBSTRING | backup name contains 4 hex digits of an autobk_xxxx' (and Scenario, "
       + "Workload javadoc); at 10,000 backups, a QueryBenchmark default size, the digits are manualbk_1b6b's")
   @Test
   void theNameSubstringIsTheDigitsOfAnAutobkNameAtEveryDefaultSize() {
@@ -1293,7 +1293,7 @@ class ReadmeCommandsTest {
     return digests;
   }
 
-  @Disabled("BUG: csbs-benchmarks/README.md:102 'The baselines (scan, CQEngine, PostgreSQL) are loaded with the live backups "
+  @Disabled("BUG: csbs-benchmarks/README.md:102-103 'The baselines (scan, CQEngine, PostgreSQL) are loaded with the live backups "
       + "at once whatever the layout: their indexes do not depend on the order'; LATE_5PCT hands PostgreSQL the same "
       + "backups in another order, whose marker digest differs, so csbs_bench_<size> is truncated and reloaded (301 s at 1M)")
   @Test
@@ -1317,7 +1317,7 @@ class ReadmeCommandsTest {
     assertFalse(prepared.equals(digests.get(Layout.LATE_5PCT)), "LATE_5PCT: the same set, another order");
   }
 
-  @Disabled("DOC: csbs-benchmarks/README.md:116-120 'PrepareDatabase loads both ahead of a run' then runs POSTGRES and "
+  @Disabled("DOC: csbs-benchmarks/README.md:145 'PrepareDatabase loads both ahead of a run'; the commands at :118/:120 run POSTGRES and "
       + "POSTGRES_REPLICA without -p layout: every layout runs, and LATE_5PCT and DISTINCT_NAMES each truncate and reload the "
       + "prepared csbs_bench_1000000 (about 5 minutes each time), which the README does not say")
   @Test
