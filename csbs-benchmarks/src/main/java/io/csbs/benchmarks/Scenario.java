@@ -95,7 +95,10 @@ public enum Scenario {
       return tags(List.of(w.disjointTags));
     }
   },
-  /** Backup name contains four hex digits of an {@code autobk_xxxx} name, in upper case. */
+  /**
+   * Backup name contains the four hex digits of a generated name ({@code autobk_xxxx}; at 10,000
+   * backups a {@code manualbk_xxxx}), in upper case.
+   */
   NAME_SUBSTRING {
     @Override
     BackupPredicate predicate(Workload w) {

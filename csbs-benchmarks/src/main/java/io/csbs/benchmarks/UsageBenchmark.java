@@ -85,7 +85,10 @@ public class UsageBenchmark {
     return catalog.usage(project, UsageQuery.firstServers(20));
   }
 
-  /** The usage of one availability zone (a third of the backups), summed when asked. */
+  /**
+   * The usage of one availability zone (a third of the servers; a sixth of the backups at 10,000, a
+   * quarter at 1,000,000), summed when asked.
+   */
   @Benchmark
   public UsageReport oneZone() {
     return catalog.usage(project, zone);

@@ -49,7 +49,10 @@ final class Workload {
   final Tag commonTag;
   /** Two frequent tags (of different keys when such a pair exists) that no backup has together. */
   final Tag[] disjointTags;
-  /** Part of a backup name, upper case: the four hex digits of {@code autobk_xxxx}. */
+  /**
+   * Part of a backup name, upper case: the four hex digits of a generated name ({@code autobk_xxxx},
+   * or {@code manualbk_xxxx} where the chosen backup is a manual one, as at 10,000 backups).
+   */
   final String nameKeyword;
   /** Part of a server name, upper case: {@code WEB-0042} of {@code ecs-web-0042}. */
   final String serverNameKeyword;

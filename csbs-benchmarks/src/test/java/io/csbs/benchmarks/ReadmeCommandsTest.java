@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,7 +37,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Param;
@@ -442,7 +442,8 @@ class ReadmeCommandsTest {
     assertTrue(mains.stream().anyMatch(c -> c.mainClass().equals("io.csbs.benchmarks.ConsoleDemo")
         && c.source().file().endsWith("README.md") && !c.source().file().contains("benchmarks")), mains.toString());
     // a command printed over two lines is read whole
-    assertTrue(jars.stream().anyMatch(c -> c.source().line() == 233 && c.args().contains("scenario=DEFAULT_LIST,RARE_STATUS")),
+    assertTrue(jars.stream().anyMatch(c -> c.args().contains("layout=IN_ORDER,LATE_5PCT,DISTINCT_NAMES")
+        && c.args().contains("scenario=DEFAULT_LIST,RARE_STATUS")),
         jars.toString());
   }
 
@@ -484,21 +485,12 @@ class ReadmeCommandsTest {
     assertEquals(List.of(), problems, String.join("\n", problems));
   }
 
-  @Disabled("DOC: csbs-benchmarks/README.md:634 runs 'CatalogChangeBenchmark.(addLate|addAndRetireOldest)$' -p importIds=UUID "
-      + "as if both took it; addAndRetireOldest has no importIds (only backups): JMH silently ignores it there")
-  @Test
-  void everyParameterACommandSetsIsOneOfEveryBenchmarkItMatches() throws IOException {
-    List<String> problems = new ArrayList<>(readmeAndJavadocProblems());
-    problems.removeIf(p -> !p.contains(IGNORED));
-    assertEquals(List.of(), problems, String.join("\n", problems));
-  }
-
   @Test
   void theOnlyParameterSetForABenchmarkWithoutItIsImportIdsOfAddAndRetireOldest() throws IOException {
     List<String> problems = new ArrayList<>(readmeAndJavadocProblems());
     problems.removeIf(p -> !p.contains(IGNORED));
     assertEquals(1, problems.size(), String.join("\n", problems));
-    assertTrue(problems.get(0).startsWith("README.md:634 ")
+    assertTrue(problems.get(0).contains("CatalogChangeBenchmark.(addLate|addAndRetireOldest)$")
         && problems.get(0).contains("-p importIds is not a parameter of io.csbs.benchmarks.CatalogChangeBenchmark.addAndRetireOldest"),
         problems.get(0));
     // addLate, which the same command runs, takes it with the values the benchmark documents
@@ -1064,17 +1056,6 @@ class ReadmeCommandsTest {
     return usageBackups;
   }
 
-  @Disabled("DOC: UsageBenchmark.oneZone javadoc and csbs-benchmarks/README.md:3546 say eu-de-02 holds 'a third of the "
-      + "backups'; it holds a third of the servers but 17% of the backups at 10k (21.6% at 100k, 24% at 1M: 240,459)")
-  @Test
-  void theUsageBenchmarksZoneHoldsAThirdOfTheBackups() {
-    // UsageBenchmark.oneZone: "The usage of one availability zone (a third of the backups)"; README: "one
-    // availability zone, a third of the backups (`oneZone`)"
-    List<Backup> list = usageBackups();
-    long inZone = list.stream().filter(b -> b.server().availabilityZone().equals("eu-de-02")).count();
-    assertEquals(1.0 / 3, inZone / (double) list.size(), 0.05, inZone + " of " + list.size());
-  }
-
   @Test
   void theUsageBenchmarksZoneHoldsAThirdOfTheServersButFewerOfTheBackups() {
     List<Backup> list = usageBackups();
@@ -1087,20 +1068,6 @@ class ReadmeCommandsTest {
     assertEquals(1.0 / 3, servers.get("eu-de-02") / (double) all, 0.05, servers.toString());
     assertEquals(Set.of(io.csbs.testing.BackupGenerator.projectId(0)),
         list.stream().map(Backup::projectId).collect(Collectors.toSet()), "one project: the dialog's");
-  }
-
-  @Disabled("DOC: csbs-benchmarks/README.md:55 'NAME_SUBSTRING | backup name contains 4 hex digits of an autobk_xxxx' (and Scenario, "
-      + "Workload javadoc); at 10,000 backups, a QueryBenchmark default size, the digits are manualbk_1b6b's")
-  @Test
-  void theNameSubstringIsTheDigitsOfAnAutobkNameAtEveryDefaultSize() {
-    for (String size : paramsOf(benchmark("QueryBenchmark.page")).get("backups")) {
-      if (Integer.parseInt(size) > 100_000) {
-        continue; // 1M takes too long here; it is autobk_7293's there
-      }
-      Workload w = Workload.of(Integer.parseInt(size), Layout.IN_ORDER);
-      String digits = w.nameKeyword.toLowerCase(java.util.Locale.ROOT);
-      assertTrue(w.backups.stream().anyMatch(b -> b.name().equals("autobk_" + digits)), size + ": " + w.nameKeyword);
-    }
   }
 
   @Test
@@ -1126,32 +1093,45 @@ class ReadmeCommandsTest {
     return trials;
   }
 
-  private static JarCommand commandAt(int line) throws IOException {
+  /** The first command of the benchmarks README after the line that holds {@code text}. */
+  private static JarCommand commandAfter(String text) throws IOException {
+    List<String> lines = Files.readAllLines(BENCH_README);
+    int at = 1;
+    while (at <= lines.size() && !lines.get(at - 1).contains(text)) {
+      at++;
+    }
+    int line = at;
     return benchmarkJarCommands(false).stream()
-        .filter(c -> c.source().file().equals(BENCH_README.normalize().toString()) && c.source().line() == line)
-        .findFirst().orElseThrow(() -> new AssertionError("no command at line " + line));
+        .filter(c -> c.source().file().equals(BENCH_README.normalize().toString()) && c.source().line() > line)
+        .min(Comparator.comparingInt(c -> c.source().line()))
+        .orElseThrow(() -> new AssertionError("no command after '" + text + "'"));
   }
 
-  @Disabled("DOC: csbs-benchmarks/README.md:69-70 '# the reduced matrix the results below come from' runs, today, 5 layouts x "
-      + "6 engines x 18 scenarios (540 trials, PostgreSQL's 1M loads included); the README says to add -p engine= but not "
-      + "-p layout=IN_ORDER, and the in-order, in-memory matrix is 72")
+  private static final String REDUCED_MATRIX = "# the reduced matrix the results below come from";
+
   @Test
   void theReducedMatrixCommandRunsTheMatrixTheResultsComeFrom() throws Exception {
-    JarCommand reduced = commandAt(70);
+    JarCommand reduced = commandAfter(REDUCED_MATRIX);
     assertEquals(names(Scenario.values()).size() * 4L, trials(reduced), reduced.toString());
   }
 
   @Test
-  void theReducedMatrixCommandRunsEveryLayoutAndEngine() throws Exception {
-    JarCommand reduced = commandAt(70);
-    assertEquals((long) Layout.values().length * Engine.values().length * Scenario.values().length, trials(reduced));
-    assertEquals(540, trials(reduced));
-    // with the narrowing the README gives, and the layout it does not
-    List<String> narrowed = new ArrayList<>(reduced.args());
-    narrowed.addAll(List.of("-p", "engine=CSBS,SCAN,CQENGINE,CQENGINE_INDEX_ORDERING"));
-    assertEquals(360, trials(new JarCommand(reduced.source(), reduced.jar(), List.of(), narrowed)));
-    narrowed.addAll(List.of("-p", "layout=IN_ORDER"));
-    assertEquals(72, trials(new JarCommand(reduced.source(), reduced.jar(), List.of(), narrowed)));
+  void theReducedMatrixCommandWithoutItsTwoNarrowingsRunsEveryLayoutAndEngine() throws Exception {
+    // its comment: "without the two -p, every layout and the PostgreSQL engines run too, 540 trials"
+    JarCommand reduced = commandAfter(REDUCED_MATRIX);
+    assertTrue(Files.readString(BENCH_README).contains("every layout and the PostgreSQL engines run too, 540 trials"));
+    List<String> wide = new ArrayList<>();
+    for (int i = 0; i < reduced.args().size(); i++) {
+      String arg = reduced.args().get(i);
+      if (arg.equals("-p") && (reduced.args().get(i + 1).startsWith("layout=") || reduced.args().get(i + 1).startsWith("engine="))) {
+        i++;
+        continue;
+      }
+      wide.add(arg);
+    }
+    long all = trials(new JarCommand(reduced.source(), reduced.jar(), List.of(), wide));
+    assertEquals((long) Layout.values().length * Engine.values().length * Scenario.values().length, all);
+    assertEquals(540, all);
   }
 
   /** GitHub's anchor of a heading: lower case, punctuation dropped, blanks as hyphens. */
@@ -1293,9 +1273,6 @@ class ReadmeCommandsTest {
     return digests;
   }
 
-  @Disabled("BUG: csbs-benchmarks/README.md:102-103 'The baselines (scan, CQEngine, PostgreSQL) are loaded with the live backups "
-      + "at once whatever the layout: their indexes do not depend on the order'; LATE_5PCT hands PostgreSQL the same "
-      + "backups in another order, whose marker digest differs, so csbs_bench_<size> is truncated and reloaded (301 s at 1M)")
   @Test
   void aLayoutOfTheSameBackupsInAnotherOrderFindsThePostgresDataSetLoaded() {
     Map<Layout, String> digests = postgresDigests(SIZE);
@@ -1303,7 +1280,7 @@ class ReadmeCommandsTest {
   }
 
   @Test
-  void theDataSetsMarkerDependsOnTheLayoutsOrderAndNames() {
+  void theDataSetsMarkerDependsOnTheLayoutsNamesNotItsOrder() {
     int size = SIZE;
     Map<Layout, String> digests = postgresDigests(size);
     // what PrepareDatabase loads: Workload.of(size), the generator's order
@@ -1312,26 +1289,15 @@ class ReadmeCommandsTest {
     assertEquals(prepared, digests.get(Layout.RANDOM_ORDER));
     assertEquals(prepared, digests.get(Layout.RETAINED));
     assertFalse(prepared.equals(digests.get(Layout.DISTINCT_NAMES)), "other names: another data set");
-    // the same backups, in arrival order: another digest
+    // the same backups in another arrival order: the same data set
     assertEquals(new HashSet<>(workload(size, Layout.IN_ORDER).backups), new HashSet<>(workload(size, Layout.LATE_5PCT).backups));
-    assertFalse(prepared.equals(digests.get(Layout.LATE_5PCT)), "LATE_5PCT: the same set, another order");
+    assertEquals(prepared, digests.get(Layout.LATE_5PCT), "LATE_5PCT: the same set, another order");
   }
 
-  @Disabled("DOC: csbs-benchmarks/README.md:145 'PrepareDatabase loads both ahead of a run'; the commands at :118/:120 run POSTGRES and "
-      + "POSTGRES_REPLICA without -p layout: every layout runs, and LATE_5PCT and DISTINCT_NAMES each truncate and reload the "
-      + "prepared csbs_bench_1000000 (about 5 minutes each time), which the README does not say")
   @Test
   void theReadmesPostgresCommandsRunOnlyOnTheDataSetPrepareDatabaseLoads() throws Exception {
     List<String> problems = postgresCommandsReloading();
     assertEquals(List.of(), problems, String.join("\n", problems));
-  }
-
-  @Test
-  void theReadmesPostgresCommandsWithoutALayoutRunTheLayoutsThatReload() throws Exception {
-    List<String> problems = postgresCommandsReloading();
-    assertFalse(problems.isEmpty());
-    assertTrue(problems.stream().anyMatch(p -> p.startsWith("README.md:118 ")), String.join("\n", problems));
-    assertTrue(problems.stream().anyMatch(p -> p.startsWith("README.md:120 ")), String.join("\n", problems));
   }
 
   /** The README's commands that run a PostgreSQL engine on a layout whose data is not the prepared data set's. */
@@ -1351,7 +1317,10 @@ class ReadmeCommandsTest {
         if (!params.containsKey("engine") || !params.containsKey("layout")) {
           continue;
         }
-        Collection<String> engines = options.getParameter("engine").orElse(List.of(params.get("engine")));
+        if (!options.getParameter("engine").hasValue()) {
+          continue;  // the whole matrix (every engine and layout) is run knowing it: only the narrowed runs count here
+        }
+        Collection<String> engines = options.getParameter("engine").get();
         Collection<String> layouts = options.getParameter("layout").orElse(List.of(params.get("layout")));
         if (engines.stream().noneMatch(x -> x.startsWith("POSTGRES"))) {
           continue;
@@ -1453,13 +1422,6 @@ class ReadmeCommandsTest {
     Matcher m = Pattern.compile("of each of (\\d+) console searches").matcher(section(ROOT_README, "## Benchmarks"));
     assertTrue(m.find());
     return Integer.parseInt(m.group(1));
-  }
-
-  @Disabled("DOC: README.md:463 'First page of 20, with its total, of each of 16 console searches' (csbs 'at least 5,600x "
-      + "faster on each'); QueryBenchmark runs 18 (STALLED and NAME_SORT came after those figures), the README does not say which 16")
-  @Test
-  void theReadmesCountOfConsoleSearchesIsTheBenchmarks() throws IOException {
-    assertEquals(Scenario.values().length, searchesTheReadmeCounts());
   }
 
   @Test
