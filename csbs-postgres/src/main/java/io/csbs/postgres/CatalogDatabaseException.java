@@ -14,8 +14,9 @@ import java.sql.SQLException;
  * or not at all. {@link #isRetryable()} says whether the same call may succeed when tried again
  * (a transient fault). A read is always safe to retry. A change is safe to retry too, because each
  * names the version it is based on: if the failed attempt did commit (the connection broke during
- * the commit, so the answer was lost), the retry is refused with a {@code VersionConflictException}
- * or a {@code DuplicateBackupException}, and reading the backup tells where it stands.
+ * the commit, so the answer was lost), the retry is refused with a {@code VersionConflictException},
+ * a {@code DuplicateBackupException} (an add) or a {@code BackupNotFoundException} (a removal, or a
+ * deletion that completed), and reading the backup tells where it stands.
  *
  * <pre>{@code
  * try {
@@ -80,8 +81,10 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
 
   /**
    * Whether the failure is transient: a lost or refused connection (class 08), a serialization
-   * failure or deadlock (40001, 40P01), a cancelled or timed-out statement (57014), a server
-   * shutting down or out of connections (57P01 to 57P03, 53300). The same call may then succeed.
+   * failure or deadlock (40001, 40P01), a cancelled or timed-out statement (57014), a lock not
+   * granted in time ({@code lock_timeout}, 55P03), a transaction or idle session ended by its
+   * timeout (25P03, 25P04, 57P05), a server shutting down or out of connections (57P01 to 57P03,
+   * 53300). The same call may then succeed.
    *
    * @return whether a retry may succeed
    */
@@ -99,8 +102,13 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
     if (state == null) {
       return false;
     }
-    return state.startsWith("08") || state.equals("40001") || state.equals("40P01") || state.equals("57014")
-        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("53300");
+    switch (state) {
+      case "40001": case "40P01": case "57014": case "55P03": case "25P03": case "25P04":
+      case "57P01": case "57P02": case "57P03": case "57P05": case "53300":
+        return true;
+      default:
+        return state.startsWith("08");
+    }
   }
 
   private static String message(String what, SQLException cause) {
@@ -110,6 +118,8 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
         : state.equals("40001") ? "serialization failure"
         : state.equals("40P01") ? "deadlock"
         : state.equals("57014") ? "statement cancelled or timed out"
+        : state.equals("55P03") ? "lock not granted in time"
+        : state.equals("25P03") || state.equals("25P04") || state.equals("57P05") ? "transaction or session timed out"
         : state.startsWith("57P") ? "server shutting down"
         : state.equals("53300") ? "too many connections"
         : "database error";

@@ -199,7 +199,9 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     /**
      * How often feed readers and replicas look for changes when no notification woke them: the
      * longest delay of a change made by another instance while notifications are lost; 250 ms by
-     * default.
+     * default. While the database fails, a subscription's feed reader waits longer between tries
+     * (100 ms after the first failure, doubling up to 10 s), so a change made as the database comes
+     * back may reach it up to 10 s later; a replica keeps trying every poll interval.
      *
      * @param pollInterval the time between two looks at the feed
      * @return this builder

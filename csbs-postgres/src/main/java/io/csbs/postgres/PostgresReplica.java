@@ -61,7 +61,10 @@ import java.util.function.Function;
  * replica may show part of it, a whole change at a time, until it has applied the rest.
  *
  * <p><b>Writes</b> go to the database, with its checks, quotas and refusals; then the replica
- * catches up with the project before returning, so that the writer reads its own write. A change
+ * catches up with the project before returning, so that the writer reads its own write. A write
+ * that committed returns, even if the database fails while the
+ * replica reads it back (the write then shows here once the replica reaches the database again);
+ * a write that throws is refused or failed as {@link PostgresCatalog}'s does. A change
  * made elsewhere (another instance, another replica) arrives by the feed; to read it at once, call
  * {@link #awaitSequence} with the sequence of that change, or {@link #catchUp}.
  *
@@ -233,6 +236,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   // ---------------------------------------------------------------- following
 
   private void follow() {
+    boolean failing = false;
     while (!closed) {
       try {
         for (PostgresCatalog.ProjectState project : database.projects()) {
@@ -241,8 +245,15 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
           }
           sync(project, false);
         }
+        if (failing) {
+          failing = false;
+          LOG.log(System.Logger.Level.INFO, "replica: following the database again");
+        }
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "replica: cannot follow the database; retrying", e);
+        // once an outage, not at every poll: a database away for minutes would fill the log
+        LOG.log(failing ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+            "replica: cannot follow the database; retrying every " + database.pollInterval().toMillis() + " ms", e);
+        failing = true;
       }
       synchronized (signal) {
         if (!woken && !closed) {
@@ -353,11 +364,27 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
 
   // ---------------------------------------------------------------- writes: to the database, then here
 
+  /**
+   * Catches up with a project after a write committed in the database. If the database fails now,
+   * the write stands all the same (it is the database's truth: an exception would tell the writer
+   * it did not happen, and a retry would be refused): the replica logs it and applies the change
+   * when it next reaches the database, by the feed.
+   */
+  private void readBack(String projectId) {
+    try {
+      catchUp(projectId);
+    } catch (CatalogDatabaseException e) {
+      LOG.log(System.Logger.Level.WARNING, "replica: a write to " + projectId + " committed, but reading it back failed;"
+          + " it is applied when the replica next reaches the database", e);
+      wake();
+    }
+  }
+
   @Override
   public void add(Backup backup) {
     refuseChangesInsideRead();
     database.add(backup);
-    catchUp(backup.projectId());
+    readBack(backup.projectId());
   }
 
   @Override
@@ -369,7 +396,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
       projects.add(backup.projectId());
     }
     for (String projectId : projects) {
-      catchUp(projectId);
+      readBack(projectId);
     }
   }
 
@@ -377,7 +404,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   public Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition) {
     refuseChangesInsideRead();
     Optional<Backup> next = database.apply(projectId, backupId, expectedVersion, transition);
-    catchUp(projectId);
+    readBack(projectId);
     return next;
   }
 
@@ -385,7 +412,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   public Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update) {
     refuseChangesInsideRead();
     Backup next = database.updateTags(projectId, backupId, expectedVersion, update);
-    catchUp(projectId);
+    readBack(projectId);
     return next;
   }
 
@@ -393,14 +420,14 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   public void remove(String projectId, String backupId, long expectedVersion) {
     refuseChangesInsideRead();
     database.remove(projectId, backupId, expectedVersion);
-    catchUp(projectId);
+    readBack(projectId);
   }
 
   @Override
   public boolean replay(Change change) {
     refuseChangesInsideRead();
     boolean replayed = database.replay(change);
-    catchUp(change.projectId());
+    readBack(change.projectId());
     return replayed;
   }
 
@@ -408,14 +435,14 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   public void load(ProjectSnapshot snapshot) {
     refuseChangesInsideRead();
     database.load(snapshot);
-    catchUp(snapshot.projectId());
+    readBack(snapshot.projectId());
   }
 
   @Override
   public void setQuota(String projectId, Quota quota) {
     refuseChangesInsideRead();
     database.setQuota(projectId, quota);
-    catchUp(projectId);
+    readBack(projectId);
   }
 
   private void refuseChangesInsideRead() {
@@ -493,7 +520,13 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     return memory.sequence(projectId);
   }
 
-  /** Delivers the changes the replica applies, in order within each project, numbered by the database. */
+  /**
+   * Delivers the changes the replica applies, in order within each project, numbered by the
+   * database, as {@link BackupCatalog#subscribe} says: a subscriber that throws is logged and gets
+   * the next change, not the same one again. A consumer that must not miss a change, across its
+   * failures and restarts, follows the database itself: {@link PostgresCatalog#subscribe(java.util.Map,
+   * Consumer)} delivers at least once and resumes after the positions it kept.
+   */
   @Override
   public Subscription subscribe(Consumer<Change> subscriber) {
     return memory.subscribe(subscriber);

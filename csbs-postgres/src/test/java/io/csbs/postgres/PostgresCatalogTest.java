@@ -250,6 +250,22 @@ class PostgresCatalogTest {
   }
 
   @Test
+  void transientStatesAreRetryableAndSaySoOthersAreNot() {
+    for (String state : new String[] {"08006", "08001", "40001", "40P01", "57014", "55P03", "25P03", "25P04", "57P01",
+        "57P05", "53300"}) {
+      CatalogDatabaseException e = new CatalogDatabaseException("count", new java.sql.SQLException("x", state));
+      assertTrue(e.isRetryable(), state);
+      assertTrue(e.getMessage().endsWith("; nothing was half-written, and the call may be retried"), e.getMessage());
+    }
+    for (String state : new String[] {"42501", "23505", "22001", "57P04", "XX000", null}) {
+      CatalogDatabaseException e = new CatalogDatabaseException("count", new java.sql.SQLException("x", state));
+      assertFalse(e.isRetryable(), state);
+    }
+    assertTrue(new CatalogDatabaseException("add", new java.sql.SQLException("x", "55P03")).getMessage()
+        .contains("lock not granted in time (SQLState 55P03)"));
+  }
+
+  @Test
   void aDatabaseWithoutTheSchemaOrWithANewerOneIsRefused() {
     TestDatabase.execute(TestDatabase.plain(), "DROP SCHEMA IF EXISTS csbs_test_empty CASCADE");
     TestDatabase.execute(TestDatabase.plain(), "CREATE SCHEMA csbs_test_empty");
