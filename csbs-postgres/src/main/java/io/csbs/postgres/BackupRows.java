@@ -28,7 +28,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -324,8 +327,29 @@ final class BackupRows {
   }
 
   static Instant instant(ResultSet row, int column) throws SQLException {
-    OffsetDateTime time = row.getObject(column, OffsetDateTime.class);
+    OffsetDateTime time;
+    try {
+      time = row.getObject(column, OffsetDateTime.class);
+    } catch (DateTimeException e) {
+      // the driver's text form of a leap day before Christ ("0001-02-29 ... BC") fails on its way
+      // to ISO years; its binary form, used once a statement has run five times, does not
+      return fromText(row.getString(column));
+    }
     return time == null ? null : time.toInstant();
+  }
+
+  /** An instant of PostgreSQL's ISO text form, {@code 0001-02-29 10:15:30.123456+00 BC}. */
+  static Instant fromText(String text) {
+    boolean beforeChrist = text.endsWith(" BC");
+    String body = beforeChrist ? text.substring(0, text.length() - 3) : text;
+    int space = body.indexOf(' ');
+    String[] date = body.substring(0, space).split("-");
+    String clock = body.substring(space + 1);
+    int sign = Math.max(clock.lastIndexOf('+'), clock.lastIndexOf('-'));
+    int year = Integer.parseInt(date[0]);
+    LocalDate day = LocalDate.of(beforeChrist ? 1 - year : year, Integer.parseInt(date[1]), Integer.parseInt(date[2]));
+    return OffsetDateTime.of(day, LocalTime.parse(clock.substring(0, sign)), ZoneOffset.of(clock.substring(sign)))
+        .toInstant();
   }
 
   // ---------------------------------------------------------------- the change feed's binary form

@@ -83,11 +83,30 @@ final class FeedReader {
       if (project.lastSequence() <= position || (waitUntil != null && now - waitUntil < 0)) {
         continue;
       }
-      deliver(projectId, position);
+      try {
+        deliver(projectId, position);
+      } catch (CatalogDatabaseException e) {
+        throw e;  // the database is away: every project waits, in run()
+      } catch (RuntimeException e) {
+        // a change this version cannot read (a row written by another version, mended by hand):
+        // this project waits and tries again, the others go on
+        Duration pause = pauseProject(projectId);
+        LOG.log(System.Logger.Level.WARNING, "change feed: cannot read the changes of " + projectId
+            + " after " + positions.getOrDefault(projectId, 0L) + "; the other projects go on, it is tried again in " + pause, e);
+      }
       if (cancelled) {
         return;
       }
     }
+  }
+
+  /** Holds the project back, twice as long as last time (up to {@link #LAST_BACKOFF}); returns for how long. */
+  private Duration pauseProject(String projectId) {
+    Duration pause = backoff.containsKey(projectId) ? min(backoff.get(projectId).multipliedBy(2), LAST_BACKOFF)
+        : FIRST_BACKOFF;
+    backoff.put(projectId, pause);
+    retryAfter.put(projectId, System.nanoTime() + pause.toNanos());
+    return pause;
   }
 
   private void deliver(String projectId, long position) {
@@ -105,10 +124,7 @@ final class FeedReader {
         } catch (RuntimeException | Error e) {
           // an Error too (a failed assertion, a stack overflow): it gets the change again, where it
           // ended this thread before, and with it the delivery of every later change
-          Duration pause = backoff.containsKey(projectId) ? min(backoff.get(projectId).multipliedBy(2), LAST_BACKOFF)
-              : FIRST_BACKOFF;
-          backoff.put(projectId, pause);
-          retryAfter.put(projectId, System.nanoTime() + pause.toNanos());
+          Duration pause = pauseProject(projectId);
           LOG.log(System.Logger.Level.WARNING, "subscriber " + subscriber + " failed on change " + change
               + "; it gets it again in " + pause, e);
           return;

@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -237,13 +239,26 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
 
   private void follow() {
     boolean failing = false;
+    Set<String> stuck = new HashSet<>();  // projects whose changes this replica could not apply
     while (!closed) {
       try {
         for (PostgresCatalog.ProjectState project : database.projects()) {
           if (closed) {
             return;
           }
-          sync(project, false);
+          try {
+            sync(project, false);
+            if (stuck.remove(project.projectId())) {
+              LOG.log(System.Logger.Level.INFO, "replica: following project " + project.projectId() + " again");
+            }
+          } catch (CatalogDatabaseException e) {
+            throw e;  // the database is away: every project waits
+          } catch (RuntimeException e) {
+            // a change it cannot read or apply holds up its own project only, logged once
+            LOG.log(stuck.add(project.projectId()) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                "replica: cannot follow project " + project.projectId() + " at its change "
+                    + (memory.sequence(project.projectId()) + 1) + "; the other projects go on", e);
+          }
         }
         if (failing) {
           failing = false;
