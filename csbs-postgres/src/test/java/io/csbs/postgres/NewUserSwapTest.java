@@ -74,7 +74,7 @@ import org.junit.jupiter.api.Test;
  */
 class NewUserSwapTest {
   private static final long BASE_SEED = Long.getLong("csbs.seed", System.nanoTime());
-  private static final int WALKS = Integer.getInteger("csbs.walks", 8);
+  private static final int WALKS = Integer.getInteger("csbs.walks", 6);
   private static final int OPS = Integer.getInteger("csbs.ops", 200);
   /** Stores of this test's own (schemas csbs_test_40 and _41), apart from the other tests'. */
   private static final int STORE = 40;
@@ -186,8 +186,10 @@ class NewUserSwapTest {
   static final String[] NAMES = {"autobk_a61d", "AUTOBK_A61D", "été", "ÉTÉ", "straße", "STRASSE", "Σίσυφος",
       "ΣΊΣΥΦΟΣ", "σας", "ΣΑΣ", "İstanbul", "istanbul", "ı", "I", "𐐀𐐁", "𐐨𐐩", "𝔘_bk", "bk𝔘", "ǅemal",
       "٣٤", "x", "manualbk_01", "a\u00C0", "a𐐀", "Ǆ", "ǆ", "K", "\u212A", "k"};
-  static final String[] TAG_KEYS = {"env", "Env", "ENV", "owner", "ключ", "𐐀k", "k".repeat(36), "é", "É"};
-  static final String[] TAG_VALUES = {"prod", "Prod", "", "тест", "𐐨𐐩", "v".repeat(43), "a_b-c", "É", "é"};
+  static final String[] TAG_KEYS = {"env", "Env", "ENV", "owner", "ключ", "𐐀k", "k".repeat(36), "é", "É",
+      "𐐀".repeat(36), "ǅ", "ß"};
+  static final String[] TAG_VALUES = {"prod", "Prod", "", "тест", "𐐨𐐩", "v".repeat(43), "a_b-c", "É", "é",
+      "𐐨".repeat(43), "SS", "ß"};
   static final Server[] SERVERS = {
       Server.of("f8ddc472-cf00-4384-851e-5f2a68c33762", "ecs-web-01", "eu-de-01"),
       Server.of("0c5b1a9e-2f9d-4a57-9d3b-7d1f4c2a9b10", "ECS-Db-01", "eu-de-02"),
@@ -281,7 +283,28 @@ class NewUserSwapTest {
       return pick(NAMES);
     }
 
+    /** A valid backup; one whose extras (details, raw status, version) the library refuses is made without them. */
     Backup backup(String project, String id) {
+      try {
+        return backup(project, id, true);
+      } catch (InvalidValueException e) {
+        return backup(project, id, false);
+      }
+    }
+
+    io.csbs.backup.BackupDetails details() {
+      return io.csbs.backup.BackupDetails.builder()
+          .checkpointId(pick(new String[] {"ck-1", "ck\u0000nul", "half \uD800 pair", "😀", ""}))
+          .vm(io.csbs.backup.VmMetadata.builder().regionName(random.nextBoolean() ? "eu-de" : "r\u0000")
+              .imageType("😀 image").ramMb(random.nextInt(65536)).vcpus(random.nextInt(64)).diskGb(random.nextInt(4096))
+              .privateIp("10.0.0." + random.nextInt(255)).build())
+          .incremental(random.nextBoolean())
+          .spaceSavingRatio(random.nextInt(101))
+          .averageSpeedKbps(random.nextInt(1_000_000))
+          .build();
+    }
+
+    Backup backup(String project, String id, boolean extras) {
       Instant now = clock.instant();
       Instant created = createdAt();
       Instant later = created.isAfter(now) ? created
@@ -307,10 +330,24 @@ class NewUserSwapTest {
         }
       }
       if (random.nextInt(4) == 0) {
-        builder.description(random.nextBoolean() ? "desc ü 😀 \t line" : "");
+        builder.description(pick(new String[] {"desc ü 😀 \t line", "", "😀".repeat(127) + "x", " ", "\n"}));
       }
       if (status.isIntermediate()) {
-        builder.progress(Progress.of(random.nextInt(101), later));
+        boolean queued = extras && random.nextInt(3) == 0;
+        builder.progress(Progress.of(queued ? 0 : random.nextInt(101), later));
+        if (queued) {
+          builder.apiStatus(status == BackupStatus.CREATING ? io.csbs.backup.ApiStatus.WAITING_PROTECT
+              : status == BackupStatus.RESTORING ? io.csbs.backup.ApiStatus.WAITING_RESTORE
+              : io.csbs.backup.ApiStatus.WAITING_DELETE);
+        }
+      }
+      if (extras && random.nextInt(5) == 0) {
+        builder.details(details());
+      }
+      if (extras && random.nextInt(25) == 0) {
+        builder.version(random.nextBoolean() ? Long.MAX_VALUE : Long.MAX_VALUE - 1 - random.nextInt(3));
+      } else if (extras && random.nextInt(10) == 0) {
+        builder.version(1 + random.nextInt(1_000_000));
       }
       if (status == BackupStatus.ERROR) {
         builder.failure(Failure.of(pick(JobType.values()), "disk ü 😀 failed", later));
@@ -336,7 +373,8 @@ class NewUserSwapTest {
         case 4:
           return Transition.complete();
         case 5:
-          return Transition.fail(random.nextInt(6) == 0 ? " " : random.nextInt(8) == 0 ? "r".repeat(1025) : "failed ü😀");
+          return Transition.fail(random.nextInt(6) == 0 ? " " : random.nextInt(8) == 0 ? "r".repeat(1025)
+              : random.nextInt(8) == 0 ? "r".repeat(1022) + "😀" : "failed ü😀");
         default:
           return Transition.reportProgress(100);
       }
@@ -368,7 +406,16 @@ class NewUserSwapTest {
         case 3: {
           Instant a = createdAt();
           Instant b = createdAt();
-          return Predicates.createdIn(a.isBefore(b) ? TimeRange.between(a, b) : TimeRange.between(b, a));
+          Instant from = a.isBefore(b) ? a : b;
+          Instant to = a.isBefore(b) ? b : a;
+          if (random.nextBoolean()) {
+            return Predicates.createdIn(TimeRange.between(from, to));
+          }
+          // bounds of nanoseconds, inclusive or not, open or not
+          from = from.plusNanos(random.nextInt(3) - 1);
+          to = to.plusNanos(random.nextInt(3) - 1);
+          return Predicates.createdIn(TimeRange.of(random.nextInt(4) == 0 ? null : from, random.nextBoolean(),
+              random.nextInt(4) == 0 ? null : to, random.nextBoolean()));
         }
         case 4:
           return Predicates.keyword(pick(KeywordField.values()), keyword());
