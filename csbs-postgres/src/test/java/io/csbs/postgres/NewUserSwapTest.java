@@ -1046,6 +1046,97 @@ class NewUserSwapTest {
     }
   }
 
+  /**
+   * BackupCatalog.subscribe: "A subscriber may change the catalog; each subscriber still sees each
+   * project's changes in sequence order." A subscriber completes every backup job it hears of; on
+   * every catalog the projects end the same, and a second subscriber hears the same changes in the
+   * same order.
+   */
+  @Test
+  void aSubscriberThatChangesTheCatalogLeadsToTheSameChangesOnEveryCatalog() {
+    FakeClock clock = FakeClock.at(START);
+    List<Side> sides = sides(clock);
+    Map<String, List<String>> troubles = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, ConcurrentLinkedQueue<Change>> second = new LinkedHashMap<>();
+    for (Side side : sides) {
+      side.subscription.cancel();
+      side.heard.clear();
+      side.catalog.subscribe(change -> {
+        Optional<Backup> after = change.after();
+        if (change.isAdded() && after.isPresent() && after.get().status() == BackupStatus.CREATING) {
+          try {
+            side.catalog.apply(change.projectId(), change.backupId(), after.get().version(), Transition.complete());
+          } catch (RuntimeException e) {
+            if (!(e instanceof VersionConflictException)) {   // a durable feed may deliver a change again
+              troubles.computeIfAbsent(side.name, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(e.toString());
+            }
+          }
+        }
+      });
+      ConcurrentLinkedQueue<Change> heard = new ConcurrentLinkedQueue<>();
+      second.put(side.name, heard);
+      side.catalog.subscribe(heard::add);
+    }
+    Random random = new Random(BASE_SEED);
+    List<Backup> jobs = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String project = "job-" + (i % 3);
+      jobs.add(Backup.builder().id("j-" + i).name("autobk_" + i).projectId(project).server(SERVERS[i % SERVERS.length])
+          .status(BackupStatus.CREATING).progress(Progress.of(random.nextInt(100), START.minusSeconds(60)))
+          .sizeMb(100).createdAt(START.minusSeconds(60)).build());
+    }
+    for (Side side : sides) {
+      for (Backup job : jobs.subList(0, 6)) {
+        side.catalog.add(job);
+      }
+      side.catalog.addAll(jobs.subList(6, 12));
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (Side side : sides) {
+      for (String project : List.of("job-0", "job-1", "job-2")) {
+        while (second.get(side.name).stream().filter(c -> c.projectId().equals(project)).mapToLong(Change::sequence)
+            .max().orElse(0) < 8) {
+          assertTrue(System.nanoTime() < deadline, side + ": project " + project + "'s 8 changes not all heard in 30 s: "
+              + second.get(side.name) + "; troubles " + troubles);
+          sleep(10);
+        }
+      }
+    }
+    assertEquals(Map.of(), troubles);
+    Map<String, Object> feeds = new LinkedHashMap<>();
+    for (Side side : sides) {
+      Map<String, List<String>> byProject = new TreeMap<>();
+      Map<String, Long> handled = new java.util.HashMap<>();
+      for (Change change : second.get(side.name)) {
+        if (change.sequence() <= handled.getOrDefault(change.projectId(), 0L)) {
+          continue;
+        }
+        assertEquals(handled.getOrDefault(change.projectId(), 0L) + 1, change.sequence(), side + ": " + change);
+        handled.put(change.projectId(), change.sequence());
+        byProject.computeIfAbsent(change.projectId(), k -> new ArrayList<>()).add(change.toString());
+      }
+      feeds.put(side.name, byProject);
+      for (String project : List.of("job-0", "job-1", "job-2")) {
+        assertEquals(8L, side.catalog.sequence(project), side + " " + project);
+        assertEquals(4L, side.catalog.count(project, Predicates.status(BackupStatus.AVAILABLE)), side + " " + project);
+      }
+    }
+    for (Side side : sides) {
+      for (String project : List.of("job-0", "job-1", "job-2")) {
+        assertEquals(state(side(sides, "indexed"), project), state(side.catalog, project), side + " " + project);
+      }
+    }
+    // the order of the adds and completions may differ (a durable feed completes later), the count of each not
+    for (Side side : sides) {
+      @SuppressWarnings("unchecked")
+      Map<String, List<String>> byProject = (Map<String, List<String>>) feeds.get(side.name);
+      for (List<String> changes : byProject.values()) {
+        assertEquals(4, changes.stream().filter(c -> c.contains("added")).count(), side + ": " + changes);
+        assertEquals(4, changes.stream().filter(c -> c.contains("complete")).count(), side + ": " + changes);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The findings, one test each (the walk goes past them: see known())
 
