@@ -115,20 +115,26 @@ class NewUserSwapTest {
   }
 
   private List<Side> sides(FakeClock clock) {
+    return sides(clock, clock, clock, clock);
+  }
+
+  /** The four catalogs: indexed, reference, postgres, replica, each on its clock. */
+  private List<Side> sides(FakeClock indexedClock, FakeClock referenceClock, FakeClock postgresClock, FakeClock replicaClock) {
+    FakeClock clock = postgresClock;
     DataSource direct = TestDatabase.dataSource(STORE);
     DataSource behindReplica = TestDatabase.dataSource(STORE + 1);
     TestDatabase.truncate(direct);
     TestDatabase.truncate(behindReplica);
     PostgresCatalog postgres = PostgresCatalog.builder(direct).clock(clock).pollInterval(Duration.ofMillis(20)).build();
-    PostgresCatalog database = PostgresCatalog.builder(behindReplica).clock(clock)
+    PostgresCatalog database = PostgresCatalog.builder(behindReplica).clock(replicaClock)
         .pollInterval(Duration.ofMillis(20)).build();
     PostgresReplica replica = PostgresReplica.start(database);
     opened.add(postgres);
     opened.add(database);
     opened.add(replica);
     List<Side> sides = List.of(
-        new Side("indexed", Catalogs.indexed(clock)),
-        new Side("reference", ReferenceCatalog.create(clock)),
+        new Side("indexed", Catalogs.indexed(indexedClock)),
+        new Side("reference", ReferenceCatalog.create(referenceClock)),
         new Side("postgres", postgres),
         new Side("replica", replica));
     for (Side side : sides) {
@@ -1133,6 +1139,71 @@ class NewUserSwapTest {
       for (List<String> changes : byProject.values()) {
         assertEquals(4, changes.stream().filter(c -> c.contains("added")).count(), side + ": " + changes);
         assertEquals(4, changes.stream().filter(c -> c.contains("complete")).count(), side + ": " + changes);
+      }
+    }
+  }
+
+  /**
+   * README, csbs-testkit: SimulatedJobs runs jobs on "a catalog"; its javadoc: "two runners with one
+   * seed, started alike on two catalogs, make identical changes". Four runners on the four catalogs
+   * (each on a clock of its own, as a runner moves its clock) leave the same backups, jobs and
+   * stalled searches at every step.
+   */
+  @Test
+  void simulatedJobsMakeTheSameChangesOnEveryCatalog() {
+    List<FakeClock> clocks = List.of(FakeClock.at(START), FakeClock.at(START), FakeClock.at(START), FakeClock.at(START));
+    List<Side> sides = sides(clocks.get(0), clocks.get(1), clocks.get(2), clocks.get(3));
+    List<io.csbs.testing.SimulatedJobs> runners = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      runners.add(io.csbs.testing.SimulatedJobs.create(sides.get(i).catalog, clocks.get(i), BASE_SEED));
+    }
+    Random random = new Random(BASE_SEED);
+    List<String> projects = List.of("jobs-1", "jobs-ü", "jobs-𐐀");
+    for (int round = 0; round < 12; round++) {
+      int kind = random.nextInt(4);
+      String project = projects.get(random.nextInt(projects.size()));
+      io.csbs.testing.JobPlan plan = io.csbs.testing.JobPlan.taking(Duration.ofMinutes(1 + random.nextInt(90)));
+      if (random.nextInt(4) == 0) {
+        plan = plan.failingAt(random.nextInt(100), "agent ü lost");
+      } else if (random.nextInt(4) == 0) {
+        plan = plan.stallingAt(random.nextInt(100));
+      }
+      Server server = SERVERS[random.nextInt(SERVERS.length)];
+      List<Object> outcomes = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        io.csbs.testing.SimulatedJobs jobs = runners.get(i);
+        BackupCatalog catalog = sides.get(i).catalog;
+        io.csbs.testing.JobPlan thePlan = plan;
+        outcomes.add(outcome(() -> {
+          if (kind == 0 || kind == 1) {
+            return jobs.startBackup(project, server, thePlan).toString();
+          }
+          List<Backup> available = catalog.query(project, Query.builder().where(Predicates.status(BackupStatus.AVAILABLE))
+              .sort(Sort.parse("id:asc")).build()).backups();
+          if (available.isEmpty()) {
+            return "none available";
+          }
+          Backup target = available.get(0);
+          return (kind == 2 ? jobs.startRestore(project, target.id(), thePlan) : jobs.startDelete(project, target.id(), thePlan))
+              .toString();
+        }));
+      }
+      assertEquals(1, new LinkedHashSet<>(outcomes).size(), "round " + round + ": " + outcomes);
+      Duration step = Duration.ofMinutes(random.nextInt(50));
+      for (io.csbs.testing.SimulatedJobs jobs : runners) {
+        jobs.advance(step);
+      }
+      for (String p : projects) {
+        List<Object> expected = state(sides.get(0).catalog, p);
+        Object stalled = sides.get(0).catalog.query(p, Query.where(Predicates.stalled())).ids();
+        for (Side side : sides) {
+          assertEquals(expected, state(side.catalog, p), "round " + round + ", " + side + ", " + p);
+          assertEquals(stalled, side.catalog.query(p, Query.where(Predicates.stalled())).ids(), "round " + round + ", " + side);
+        }
+      }
+      List<String> jobStates = runners.get(0).jobs().stream().map(Object::toString).toList();
+      for (io.csbs.testing.SimulatedJobs jobs : runners) {
+        assertEquals(jobStates, jobs.jobs().stream().map(Object::toString).toList(), "round " + round);
       }
     }
   }
