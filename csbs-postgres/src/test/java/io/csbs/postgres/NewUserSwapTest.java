@@ -74,7 +74,7 @@ import org.junit.jupiter.api.Test;
  */
 class NewUserSwapTest {
   private static final long BASE_SEED = Long.getLong("csbs.seed", System.nanoTime());
-  private static final int WALKS = Integer.getInteger("csbs.walks", 6);
+  private static final int WALKS = Integer.getInteger("csbs.walks", 4);
   private static final int OPS = Integer.getInteger("csbs.ops", 200);
   /** Stores of this test's own (schemas csbs_test_40 and _41), apart from the other tests'. */
   private static final int STORE = 40;
@@ -765,9 +765,47 @@ class NewUserSwapTest {
       } else if (kind < 96) {
         String odd = gen.pick(new String[] {"", " ", "\t", "\u3000", "never-used", "p-0 ", "P-0", "p\u0000", "\uD800"});
         oddProject(odd);
+      } else if (kind < 98) {
+        Query query = query(project);
+        BackupPredicate predicate = gen.predicate(0);
+        String id = existingOrMissingId(project);
+        same("read " + project + " " + query, c -> c.read(project, view -> List.of(outcome(() -> view.query(query)),
+            view.tagCatalogue(), view.usage(UsageQuery.firstServers(3)), view.quotaUsage(), view.sequence(),
+            view.count(predicate), view.find(id), view.projectId())));
       } else {
-        same("read " + project, c -> c.read(project, view -> List.of(view.query(Query.builder().limit(5).build()),
-            view.tagCatalogue(), view.usage(UsageQuery.firstServers(3)), view.quotaUsage(), view.sequence())));
+        pageThrough(project);
+      }
+    }
+
+    /** Every page of a search, by marker and by offset, the same on every side, each match once. */
+    void pageThrough(String project) {
+      BackupPredicate predicate = random.nextInt(3) == 0 ? Predicates.all() : gen.predicate(0);
+      Sort sort = gen.sort();
+      Page all = indexed().query(project, Query.builder().where(predicate).sort(sort).limit(1000).build());
+      int limit = (int) Math.max(1 + random.nextInt(7), all.total() / 12 + 1);   // at most about a dozen pages
+      Query first = Query.builder().where(predicate).sort(sort).limit(limit).build();
+      List<String> byMarker = new ArrayList<>();
+      Query query = first;
+      for (int pages = 0; pages < 200; pages++) {
+        Query theQuery = query;
+        Page page = (Page) same("page through " + project + " " + theQuery, c -> c.query(project, theQuery));
+        byMarker.addAll(page.ids());
+        if (page.nextMarker().isEmpty()) {
+          break;
+        }
+        query = first.after(page.nextMarker().get());
+      }
+      if (!byMarker.equals(all.ids())) {
+        throw failure("paging " + first + " by marker gave " + byMarker + ", not " + all.ids());
+      }
+      List<String> byOffset = new ArrayList<>();
+      for (long offset = 0; offset < all.total() + limit; offset += limit) {
+        Query theQuery = first.toBuilder().offset(offset).build();
+        Page page = (Page) same("page through " + project + " " + theQuery, c -> c.query(project, theQuery));
+        byOffset.addAll(page.ids());
+      }
+      if (!byOffset.equals(all.ids())) {
+        throw failure("paging " + first + " by offset gave " + byOffset + ", not " + all.ids());
       }
     }
 
