@@ -1319,6 +1319,70 @@ class NewUserSwapTest {
     walk.feeds();
   }
 
+  /**
+   * BackupCatalog.replay and load: checked "the sequence (already installed, or one missing), then
+   * whether the backup exists (or is new), then its version"; "quotas are not checked"; a refused
+   * change leaves the catalog as it was; load refuses a project that has backups or a sequence.
+   */
+  @Test
+  void replayAndLoadRefuseAlikeOnEveryCatalog() {
+    Walk walk = new Walk(BASE_SEED + 99);
+    Backup b1 = simple("r", "b1", "n", SERVERS[0], START.minusSeconds(60));
+    Backup b1v5 = b1.toBuilder().version(5).build();
+    Backup b1v6 = b1.toBuilder().version(6).updatedAt(START.minusSeconds(30)).build();
+    Backup bx = simple("r", "bx", "n", SERVERS[1], START.minusSeconds(60));
+    Backup huge = simple("r", "huge", "n", SERVERS[1], START.minusSeconds(60)).toBuilder().sizeMb(Backup.MAX_SIZE_MB).build();
+    List<String> r = List.of("r");
+    walk.write("add b1", r, c -> {
+      c.add(b1);
+      return "ok";
+    });
+    walk.write("setQuota r 1 backup", r, c -> {
+      c.setQuota("r", Quota.of(1, 1));
+      return "ok";
+    });
+    walk.write("replay 1 again", r, c -> c.replay(new Change(1, "r", "b1", Optional.empty(), Optional.of(b1), Optional.empty())));
+    walk.write("replay 3: 2 missing", r, c -> c.replay(new Change(3, "r", "bx", Optional.empty(), Optional.of(bx), Optional.empty())));
+    walk.write("replay 2 adds b1 again", r, c -> c.replay(new Change(2, "r", "b1", Optional.empty(), Optional.of(b1), Optional.empty())));
+    walk.write("replay 2 changes bx", r, c -> c.replay(new Change(2, "r", "bx", Optional.of(bx), Optional.of(bx.toBuilder()
+        .version(2).build()), Optional.empty())));
+    walk.write("replay 2 from v5", r, c -> c.replay(new Change(2, "r", "b1", Optional.of(b1v5), Optional.of(b1v6),
+        Optional.of(Transition.restore()))));
+    walk.write("replay 2 removes bx", r, c -> c.replay(new Change(2, "r", "bx", Optional.of(bx), Optional.empty(), Optional.empty())));
+    walk.write("replay 2 adds huge beyond the quota", r, c -> c.replay(new Change(2, "r", "huge", Optional.empty(),
+        Optional.of(huge), Optional.empty())));
+    walk.write("replay 3 jumps b1 to v6", r, c -> c.replay(new Change(3, "r", "b1", Optional.of(b1), Optional.of(b1v6),
+        Optional.empty())));
+    walk.write("replay 4 removes b1", r, c -> c.replay(new Change(4, "r", "b1", Optional.of(b1v6), Optional.empty(),
+        Optional.of(Transition.complete()))));
+    walk.write("load r, which has a backup", r, c -> {
+      c.load(new io.csbs.catalog.ProjectSnapshot("r", 9, Quota.NONE, List.of(bx.toBuilder().projectId("r").build())));
+      return "ok";
+    });
+    Backup s1 = simple("s", "s1", "n", SERVERS[2], START.minusSeconds(60)).toBuilder().version(7).build();
+    walk.write("load s at 41", List.of("s"), c -> {
+      c.load(new io.csbs.catalog.ProjectSnapshot("s", 41, Quota.of(1, 0), List.of(s1)));
+      return "ok";
+    });
+    walk.write("load s again", List.of("s"), c -> {
+      c.load(new io.csbs.catalog.ProjectSnapshot("s", 0, Quota.NONE, List.of()));
+      return "ok";
+    });
+    walk.write("replay 41 of s", List.of("s"), c -> c.replay(new Change(41, "s", "s1", Optional.empty(), Optional.of(s1),
+        Optional.empty())));
+    walk.write("replay 42 of s", List.of("s"), c -> c.replay(new Change(42, "s", "s2", Optional.empty(),
+        Optional.of(simple("s", "s2", "n", SERVERS[2], START)), Optional.empty())));
+    walk.same("apply to s1 at v7", c -> c.apply("s", "s1", 7, Transition.delete()));
+    walk.same("add to s beyond its loaded quota", c -> {
+      c.add(simple("s", "s3", "n", SERVERS[2], START));
+      return "ok";
+    });
+    walk.projects.add("r");
+    walk.projects.add("s");
+    walk.starts.put("s", 41L);
+    walk.feeds();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The findings, one test each (the walk goes past them: see known())
 
