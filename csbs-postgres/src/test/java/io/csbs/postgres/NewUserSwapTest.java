@@ -201,7 +201,8 @@ class NewUserSwapTest {
       Server.of("0c5b1a9e-2f9d-4a57-9d3b-7d1f4c2a9b10", "ECS-Db-01", "eu-de-02"),
       Server.of("srv-ü", "Ünï Server", "eu-de-02"),
       Server.of("srv-😀", "😀 server ß", "eu-de-03"),
-      Server.of("SRV-ü", "straße", "eu-de-01")};
+      Server.of("SRV-ü", "straße", "eu-de-01"),
+      Server.builder().id("vol-1").name("data volume").availabilityZone("eu-de-01").resourceType("OS::Cinder::Volume").build()};
 
   /** My generator: random backups of a project, valid, at instants PostgreSQL holds. */
   static final class Gen {
@@ -474,7 +475,8 @@ class NewUserSwapTest {
         case 17:
           return Predicates.attribute(pick(Attribute.values()), attributeValue());
         case 18:
-          return random.nextBoolean() ? Predicates.all() : Predicates.resourceType(Server.NOVA_SERVER);
+          return pick(new BackupPredicate[] {Predicates.all(), Predicates.none(), Predicates.resourceType(Server.NOVA_SERVER),
+              Predicates.resourceType("OS::Cinder::Volume"), Predicates.not(Predicates.all())});
         case 19:
           return Predicates.and(predicate(depth + 1), predicate(depth + 1));
         case 20:
@@ -485,7 +487,9 @@ class NewUserSwapTest {
     }
 
     String attributeValue() {
-      switch (random.nextInt(5)) {
+      switch (random.nextInt(6)) {
+        case 5:
+          return "OS::Cinder::Volume";
         case 0:
           return "COMMON";
         case 1:
