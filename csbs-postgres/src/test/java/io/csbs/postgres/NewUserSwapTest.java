@@ -1580,24 +1580,37 @@ class NewUserSwapTest {
       Instant.parse("-0004-02-29T10:00:00.000001Z"),    // 5 BC
       Instant.parse("-1652-02-29T12:00:00Z"));          // 1653 BC
 
+  /**
+   * A data source on this test's PostgreSQL store that opens a new connection for each call, as a
+   * pool does after it replaced its connections: the driver then receives results as text (it asks
+   * for binary results only once a statement has run five times on one connection).
+   */
+  private static DataSource freshConnections() {
+    TestDatabase.dataSource(STORE);   // created and migrated
+    org.postgresql.ds.PGSimpleDataSource fresh = TestDatabase.plain();
+    fresh.setCurrentSchema("csbs_test_" + STORE + ",public");
+    return fresh;
+  }
+
   @Test
   @Disabled("BUG: README 'Times are kept to the microsecond, from 1 January 4713 BC'; PostgresCatalog stores a backup "
-      + "created on 29 February 1 BC (or of any leap year BC) but find, get and every page holding it throw "
-      + "java.time.DateTimeException ('Invalid date February 29 as 1 is not a leap year')")
-  void postgresReadsBackTheTwentyNinthOfFebruaryBeforeChrist() {
-    List<Side> sides = sides(FakeClock.at(START));
-    for (Side side : sides) {
+      + "created on 29 February 1 BC (or of any leap year BC) but, on a connection that has not yet run the statement "
+      + "five times, find, get and every page holding it throw java.time.DateTimeException ('Invalid date February 29 as 1 "
+      + "is not a leap year')")
+  void postgresReadsBackTheTwentyNinthOfFebruaryBeforeChrist() throws Exception {
+    sides(FakeClock.at(START));   // empties the store
+    try (PostgresCatalog postgres = PostgresCatalog.builder(freshConnections()).clock(FakeClock.at(START)).build()) {
       for (int i = 0; i < BC_LEAP_DAYS.size(); i++) {
         Backup backup = simple("bc", "bc-" + i, "n", SERVERS[0], BC_LEAP_DAYS.get(i));
-        side.catalog.add(backup);
-        assertEquals(Optional.of(backup), side.catalog.find("bc", backup.id()), side.name);
+        postgres.add(backup);
+        assertEquals(Optional.of(backup), postgres.find("bc", backup.id()));
       }
-      assertEquals(BC_LEAP_DAYS.size(), side.catalog.query("bc", Query.all()).backups().size(), side.name);
+      assertEquals(BC_LEAP_DAYS.size(), postgres.query("bc", Query.all()).backups().size());
     }
   }
 
   @Test
-  void postgresStoresTheTwentyNinthOfFebruaryBeforeChristButCannotReadItBack() {
+  void postgresStoresTheTwentyNinthOfFebruaryBeforeChristButCannotReadItBackOnAFreshConnection() throws Exception {
     List<Side> sides = sides(FakeClock.at(START));
     Backup leapDay = simple("bc", "bc-1", "n", SERVERS[0], BC_LEAP_DAYS.get(0));
     Backup usual = simple("bc", "bc-2", "n", SERVERS[0], Instant.parse("0000-03-01T00:00:00Z"));
@@ -1609,24 +1622,25 @@ class NewUserSwapTest {
       assertEquals(Optional.of(leapDay), side(sides, name).find("bc", "bc-1"), name);
       assertEquals(List.of("bc-2", "bc-1"), side(sides, name).query("bc", Query.all()).ids(), name);
     }
-    BackupCatalog postgres = side(sides, "postgres");
-    assertEquals(2L, postgres.sequence("bc"), "both were committed");
-    assertEquals(2L, postgres.count("bc", Predicates.all()));
-    assertEquals(Optional.of(usual), postgres.find("bc", "bc-2"));
-    String unreadable = "refused java.time.DateTimeException: Invalid date 'February 29' as '1' is not a leap year";
-    assertEquals(unreadable, outcome(() -> postgres.find("bc", "bc-1")));
-    assertEquals(unreadable, outcome(() -> postgres.query("bc", Query.all())), "the whole list of the project");
-    // its change feed delivers it whole
+    try (PostgresCatalog postgres = PostgresCatalog.builder(freshConnections()).clock(FakeClock.at(START)).build()) {
+      assertEquals(2L, postgres.sequence("bc"), "both were committed");
+      assertEquals(2L, postgres.count("bc", Predicates.all()));
+      assertEquals(Optional.of(usual), postgres.find("bc", "bc-2"));
+      String unreadable = "refused java.time.DateTimeException: Invalid date 'February 29' as '1' is not a leap year";
+      assertEquals(unreadable, outcome(() -> postgres.find("bc", "bc-1")));
+      assertEquals(unreadable, outcome(() -> postgres.query("bc", Query.all())), "the whole list of the project");
+      // a replica that loads the database afresh reads it (its load asks for binary results)
+      try (PostgresReplica fresh = PostgresReplica.start(postgres)) {
+        assertEquals(Optional.of(leapDay), fresh.find("bc", "bc-1"));
+      }
+    }
+    // the pooled catalog's feed delivers it whole
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     Side postgresSide = sides.get(2);
     while (postgresSide.heard.stream().noneMatch(c -> c.after().equals(Optional.of(leapDay)))) {
       assertTrue(System.nanoTime() < deadline, "postgres's feed did not deliver the add in 30 s: " + postgresSide.heard);
       sleep(10);
     }
-    // and the replica that loads the same database afresh reads it
-    PostgresReplica fresh = PostgresReplica.start((PostgresCatalog) postgres);
-    opened.add(fresh);
-    assertEquals(Optional.of(leapDay), fresh.find("bc", "bc-1"));
   }
 
   @Test
