@@ -962,10 +962,16 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       connection.commit();
       return result;
     } finally {
-      connection.rollback();
-      connection.setReadOnly(false);
-      connection.setTransactionIsolation(isolation);
-      connection.setAutoCommit(true);
+      // quietly: on a connection that died in the work, a failing rollback would hide the work's
+      // own failure (a lost connection, retryable) behind the pool's "connection is closed"
+      try {
+        connection.rollback();
+        connection.setReadOnly(false);
+        connection.setTransactionIsolation(isolation);
+        connection.setAutoCommit(true);
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.DEBUG, "resetting a read's connection failed; it is closed next", e);
+      }
     }
   }
 
