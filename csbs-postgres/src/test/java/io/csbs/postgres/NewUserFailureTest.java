@@ -124,8 +124,25 @@ class NewUserFailureTest {
     return ds;
   }
 
+  /** A faulty data source over a pool (Hikari drops the connections that failed). */
   private Faulty faulty() {
-    Faulty f = new Faulty(direct(STORE, null));
+    return faulty(true);
+  }
+
+  /** A faulty data source over a pool, or over unpooled connections (each a server session of its own). */
+  private Faulty faulty(boolean pooled) {
+    if (!pooled) {
+      Faulty f = new Faulty(direct(STORE, null));
+      faulties.add(f);
+      return f;
+    }
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setDataSource(direct(STORE, null));
+    config.setMaximumPoolSize(20);
+    config.setMinimumIdle(0);
+    config.setPoolName("faulty-" + faulties.size());
+    com.zaxxer.hikari.HikariDataSource pool = closing(new com.zaxxer.hikari.HikariDataSource(config));
+    Faulty f = new Faulty(pool);
     faulties.add(f);
     return f;
   }
@@ -168,7 +185,7 @@ class NewUserFailureTest {
   private record Op(String name, Consumer<BackupCatalog> call) {}
 
   private static List<Op> ops() {
-    return ops(600, 700);
+    return ops(520, 510);
   }
 
   /** The changes, with {@code batchSize} backups of P3 in the batch and {@code loadSize} in P4's snapshot. */
@@ -177,7 +194,7 @@ class NewUserFailureTest {
     batch.add(backup(P2, "b-2", 5, 10, Tag.of("team", "red")));
     batch.add(backup(P1, "b-1", 5, 20, Tag.of("env", "prod")));
     batch.add(backup(P1, "b-1b", 6, 30));
-    batch.addAll(many(P3, "m", batchSize));   // 600: more than one insert statement
+    batch.addAll(many(P3, "m", batchSize));   // above 500: more than one insert statement
     Backup replayed = backup(P2, "replayed-ü", 3, 77, Tag.of("env", "qa"));
     return List.of(
         new Op("add", c -> c.add(backup(P2, "新-9", 5, 777, Tag.of("env", "prod"), Tag.of("team", "blue")))),
@@ -200,20 +217,15 @@ class NewUserFailureTest {
     List<Object> s = new ArrayList<>();
     for (String p : PROJECTS) {
       s.add(p);
-      s.add(c.query(p, Query.builder().limit(1000).build()));
-      s.add(c.query(p, Query.builder().where(Predicates.status(BackupStatus.AVAILABLE)).limit(5).build()));
-      s.add(c.count(p, Predicates.all()));
-      s.add(c.count(p, Predicates.status(BackupStatus.DELETING)));
-      s.add(c.tagCatalogue(p));
-      s.add(c.usage(p, UsageQuery.firstServers(100)));
-      s.add(c.quotaUsage(p));
-      s.add(c.sequence(p));
+      // one state of the project: a page, the totals (from the counters), tags, usage, quota, sequence
+      s.addAll(c.read(p, v -> List.of(v.query(Query.builder().limit(1000).build()), v.count(Predicates.all()),
+          v.count(Predicates.status(BackupStatus.DELETING)), v.tagCatalogue(), v.usage(UsageQuery.firstServers(100)),
+          v.quotaUsage(), v.sequence())));
       if (c instanceof PostgresCatalog pg) {
         s.add(feed(pg, p));
       }
     }
-    s.add(c.queryAllProjects(Query.builder().limit(50).build()));
-    s.add(c.countAllProjects(Predicates.all()));
+    s.add(c.queryAllProjects(Query.builder().limit(20).build()));
     return s;
   }
 
@@ -268,10 +280,10 @@ class NewUserFailureTest {
       base(healthy);
       op.call().accept(healthy);
       List<Object> expected = seen(healthy);
+      List<Object> before = seen(observer);   // the same before every attempt, as each failed one wrote nothing
       int failures = 0;
       for (int step = 1; ; step++) {
         assertTrue(step < 300, op.name() + ": never committed");
-        List<Object> before = seen(observer);
         faulty.arm(step, Mode.KILL, null);
         try {
           op.call().accept(flaky);
@@ -485,7 +497,7 @@ class NewUserFailureTest {
   // tried again answers as a healthy one; queries and the feed read too.
   @Test
   void readsKilledMidWayAreRetryableAndTheirRetryAnswersWhole() {
-    Faulty faulty = faulty();
+    Faulty faulty = faulty(false);
     PostgresCatalog flaky = pg(faulty);
     PostgresCatalog observer = pg(store);
     base(observer);
@@ -566,6 +578,63 @@ class NewUserFailureTest {
     return e;
   }
 
+  // README: "A database failure raises CatalogDatabaseException, which says what failed and whether it
+  // is retryable (lost connection, ...)"; PostgresCatalog: "give it a pooled DataSource in production";
+  // CatalogDatabaseException: "A read is always safe to retry". On a HikariCP pool, a read(...) whose
+  // connection is lost before each of its statements in turn is expected to fail retryable each time.
+  @Disabled("BUG: README says a CatalogDatabaseException says whether it is retryable ('lost connection, ...');"
+      + " on a HikariCP pool a read(...) whose connection dies mid-way fails 'database error (SQLState null):"
+      + " Connection is closed', isRetryable() false: the rollback in the read's finally masks the real failure")
+  @Test
+  void aPooledReadWhoseConnectionIsLostIsRetryable() {
+    Map<Integer, CatalogDatabaseException> failures = pooledReadKilledAtEachStep();
+    for (Map.Entry<Integer, CatalogDatabaseException> f : failures.entrySet()) {
+      assertTrue(f.getValue().isRetryable(), "step " + f.getKey() + ": " + f.getValue().getMessage());
+    }
+  }
+
+  // The actual behaviour: the statements inside the read's transaction, killed, give a non-retryable
+  // "Connection is closed" with no SQLState (the pool's answer to the rollback after the loss); the
+  // same read tried again answers.
+  @Test
+  void aPooledReadWhoseConnectionIsLostMidWayIsReportedAsAClosedConnection() {
+    Map<Integer, CatalogDatabaseException> failures = pooledReadKilledAtEachStep();
+    assertTrue(failures.size() >= 3, failures.keySet().toString());
+    long masked = failures.values().stream()
+        .filter(e -> !e.isRetryable() && e.sqlState() == null && e.getMessage().contains("Connection is closed")).count();
+    assertTrue(masked >= 1, failures.toString());
+  }
+
+  /** read(...) on a pooled faulty catalog, killed at each step in turn until it answers: each step's failure. */
+  private Map<Integer, CatalogDatabaseException> pooledReadKilledAtEachStep() {
+    Faulty faulty = faulty(true);
+    PostgresCatalog flaky = pg(faulty);
+    PostgresCatalog observer = pg(store);
+    base(observer);
+    java.util.function.Function<io.csbs.catalog.ProjectView, List<Object>> reads = v -> List.of(v.query(Query.all()),
+        v.tagCatalogue(), v.usage(UsageQuery.firstServers(10)), v.quotaUsage(), v.sequence(), v.count(Predicates.all()));
+    List<Object> expected = observer.read(P1, reads);
+    assertEquals(expected, flaky.read(P1, reads));   // the schema check done
+    Map<Integer, CatalogDatabaseException> failures = new LinkedHashMap<>();
+    for (int step = 1; ; step++) {
+      assertTrue(step < 50);
+      faulty.arm(step, Mode.KILL, null);
+      try {
+        List<Object> answer = flaky.read(P1, reads);
+        assertFalse(faulty.fired(), "the kill at step " + step + " went unreported");
+        assertEquals(expected, answer);
+        break;
+      } catch (CatalogDatabaseException e) {
+        assertTrue(faulty.fired(), e.toString());
+        failures.put(step, e);
+      } finally {
+        faulty.disarm();
+      }
+      assertEquals(expected, flaky.read(P1, reads), "the same read again, step " + step);
+    }
+    return failures;
+  }
+
   // ====================================================================== the replica
 
   // PostgresReplica: "Writes go to the database, with its checks, quotas and refusals; then the replica
@@ -581,18 +650,23 @@ class NewUserFailureTest {
     PostgresCatalog observer = pg(store);
     PostgresCatalog healthy = pg(healthyStore);
     int thrownAfterCommit = 0;
+    Set<String> kinds = Set.of("add", "addAll over three projects", "apply complete deletion", "updateTags", "load");
     for (Op op : ops(4, 5)) {
+      if (!kinds.contains(op.name())) {
+        continue;   // the others are like these: one statement more or less
+      }
       TestDatabase.truncate(store);
       TestDatabase.truncate(healthyStore);
       base(observer);
       base(healthy);
       op.call().accept(healthy);
       List<Object> expected = seen(healthy);
-      PostgresReplica replica = closing(PostgresReplica.start(pg(faulty)));
+      PostgresCatalog replicaDb = pg(faulty);
+      PostgresReplica replica = closing(PostgresReplica.start(replicaDb));
+      List<Object> dbBefore = seen(observer);        // the same before every attempt, as each failed one
+      List<Object> replicaBefore = seen(replica);    // changed nothing
       for (int step = 1; ; step++) {
         assertTrue(step < 300, op.name() + ": never committed");
-        List<Object> dbBefore = seen(observer);
-        List<Object> replicaBefore = seen(replica);
         faulty.arm(step, Mode.KILL, null);
         try {
           op.call().accept(replica);
@@ -615,6 +689,7 @@ class NewUserFailureTest {
       assertEquals(expected, seen(observer), op.name());
       await(() -> withoutFeeds(expected).equals(seen(replica)), op.name() + ": the replica equals the database");
       replica.close();
+      replicaDb.close();   // its listener's connection back to the pool
     }
     System.out.println("replica writes that threw after their commit: " + thrownAfterCommit);
   }
@@ -741,7 +816,7 @@ class NewUserFailureTest {
 
   private static int sequenceOf(List<Object> seen, String project) {
     int at = seen.indexOf(project);
-    return (int) (long) (Long) seen.get(at + 8);
+    return (int) (long) (Long) seen.get(at + 7);
   }
 
   private void closingSubscription(Subscription s) {
@@ -1006,7 +1081,7 @@ class NewUserFailureTest {
   // notifications are lost". After an outage of a few seconds (notifications lost meanwhile), a change
   // made by another instance is expected within a few poll intervals of the database being back.
   @Disabled("DOC: Builder.pollInterval says it is 'the longest delay of a change made by another instance while"
-      + " notifications are lost'; after a 4 s outage a subscription saw such a change 2.4 s later (poll 50 ms):"
+      + " notifications are lost'; after a 3-4 s outage a subscription saw such a change 2.4 s later (poll 50 ms):"
       + " its feed reader backs off up to 10 s after failures")
   @Test
   void afterAnOutageAChangeElsewhereArrivesWithinAFewPollIntervals() {
@@ -1032,7 +1107,7 @@ class NewUserFailureTest {
     List<String> heard = new CopyOnWriteArrayList<>();
     closingSubscription(subscribed.subscribe(c -> heard.add(c.backupId())));
     faulty.goDown();
-    sleep(4_000);   // the readers fail, and wait longer each time
+    sleep(3_000);   // the readers fail, and wait longer each time
     faulty.comeBack();
     long start = System.nanoTime();
     observer.add(backup(P1, "just-after", 1, 1));
@@ -1157,7 +1232,7 @@ class NewUserFailureTest {
               down = true;
               return result;
             }
-            terminate(pid);
+            // the answer is lost on the way back (the session itself lives on, for the pool to reuse)
             throw new SQLException("connection lost while committing (test)", "08006");
           }
           step(owner, pid);
