@@ -327,10 +327,11 @@ class NewUserFailureTest {
   }
 
   @Disabled("DOC: CatalogDatabaseException says a retry after a lost commit 'is refused with a VersionConflictException"
-      + " or a DuplicateBackupException'; a remove or a completed deletion is refused with BackupNotFoundException")
+      + " or a DuplicateBackupException'; a remove or a completed deletion gets BackupNotFoundException, a load"
+      + " IllegalStateException")
   @Test
-  void aRetryOfARemovalWhoseCommitWasLostIsRefusedAsDocumented() {
-    Map<String, Object> outcomes = retriesAfterLostCommits(List.of("remove", "apply complete deletion"));
+  void aRetryOfARemovalOrLoadWhoseCommitWasLostIsRefusedAsDocumented() {
+    Map<String, Object> outcomes = retriesAfterLostCommits(List.of("remove", "apply complete deletion", "load"));
     for (Map.Entry<String, Object> e : outcomes.entrySet()) {
       assertTrue(e.getValue() instanceof VersionConflictException || e.getValue() instanceof DuplicateBackupException,
           e.getKey() + ": " + e.getValue());
