@@ -131,13 +131,17 @@ class NewUserFailureTest {
 
   /** A faulty data source over a pool, or over unpooled connections (each a server session of its own). */
   private Faulty faulty(boolean pooled) {
+    return faulty(pooled, STORE);
+  }
+
+  private Faulty faulty(boolean pooled, int storeNumber) {
     if (!pooled) {
-      Faulty f = new Faulty(direct(STORE, null));
+      Faulty f = new Faulty(direct(storeNumber, null));
       faulties.add(f);
       return f;
     }
     com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
-    config.setDataSource(direct(STORE, null));
+    config.setDataSource(direct(storeNumber, null));
     config.setMaximumPoolSize(20);
     config.setMinimumIdle(0);
     config.setPoolName("faulty-" + faulties.size());
@@ -1024,6 +1028,62 @@ class NewUserFailureTest {
     };
   }
 
+  // BackupCatalog.replay: "so an at-least-once feed can be replayed safely"; PostgresCatalog.subscribe:
+  // "A subscriber that throws gets the same change again later, so nothing committed is lost";
+  // CatalogDatabaseException: a change "either committed whole or not at all". The documented way to
+  // keep another database in step (primary.subscribe(replica::replay)) through a target database that
+  // kills sessions and loses commit answers now and then: the target ends equal to the source, feed
+  // included, whatever the source did (seeded random changes over three projects).
+  @Test
+  void aFeedReplayedIntoAFailingDatabaseEndsEqualToItsSource() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    PostgresCatalog source = pg(store);
+    base(source);
+    Faulty faulty = faulty(true, HEALTHY_STORE);
+    PostgresCatalog target = pg(faulty);
+    target.setQuota(P1, Quota.of(50, Quota.UNLIMITED));   // quotas are not in the feed
+    target.sequence(P1);
+    faulty.chaos(31, 4);
+    closingSubscription(source.subscribe(Map.of(), target::replay));
+    for (int i = 0; i < 20; i++) {
+      String p = List.of(P1, P2, P3).get(random.nextInt(3));
+      List<Backup> current = source.query(p, Query.all()).backups();
+      int kind = current.isEmpty() ? 0 : random.nextInt(5);
+      try {
+        if (kind == 0) {
+          source.add(backup(p, "f-" + i, 1 + random.nextInt(100), random.nextInt(1000), Tag.of("n", "v" + (i % 4))));
+        } else {
+          Backup b = current.get(random.nextInt(current.size()));
+          switch (kind) {
+            case 1 -> source.apply(p, b.id(), b.version(), Transition.delete());
+            case 2 -> source.apply(p, b.id(), b.version(), Transition.complete());
+            case 3 -> source.updateTags(p, b.id(), b.version(), TagUpdate.create(Tag.of("m", "x" + i)));
+            default -> source.remove(p, b.id(), b.version());
+          }
+        }
+      } catch (io.csbs.lifecycle.IllegalTransitionException refused) {
+        // a transition the backup's state does not allow: nothing changes
+      }
+    }
+    for (String p : List.of(P1, P2, P3)) {
+      long head = source.sequence(p);
+      await(() -> sequenceOrZero(target, p) >= head, p + " replayed to " + head + " (seed " + seed + ")");
+    }
+    faulty.chaos(0, 0);
+    assertTrue(faulty.chaosKills.get() + faulty.chaosLosses.get() > 0, "no failure happened (seed " + seed + ")");
+    assertEquals(seen(source), seen(target), "seed " + seed + ", " + faulty.chaosKills + " kills, "
+        + faulty.chaosLosses + " lost commits");
+  }
+
+  private static long sequenceOrZero(PostgresCatalog catalog, String project) {
+    try {
+      return catalog.sequence(project);
+    } catch (CatalogDatabaseException e) {
+      return 0;   // killed by the chaos: ask again
+    }
+  }
+
   // PostgresCatalog: the feed is delivered "from the change table (never from notifications, which are
   // only a wake-up)"; README: "a lost connection ... loses nothing that was committed". The
   // subscription's database goes away (its sessions, the listener's among them, killed; new ones
@@ -1151,6 +1211,18 @@ class NewUserFailureTest {
     private volatile String refusal;
     private volatile boolean down;
     private boolean hanging;
+    /** Every so many statements of any thread kill their session, every so many commits lose their answer; 0: never. */
+    private volatile int killEvery;
+    private volatile int loseEvery;
+    private final AtomicInteger statements = new AtomicInteger();
+    private final AtomicInteger commits = new AtomicInteger();
+    final AtomicInteger chaosKills = new AtomicInteger();
+    final AtomicInteger chaosLosses = new AtomicInteger();
+
+    void chaos(int killEveryStatements, int loseEveryCommits) {
+      killEvery = killEveryStatements;
+      loseEvery = loseEveryCommits;
+    }
 
     Faulty(DataSource target) {
       super(target);
@@ -1225,6 +1297,11 @@ class NewUserFailureTest {
           pids.remove(pid);
           return invoke(real, method, args);
         }
+        if (name.equals("commit") && loseEvery > 0 && commits.incrementAndGet() % loseEvery == 0) {
+          invoke(real, method, args);
+          chaosLosses.incrementAndGet();
+          throw new SQLException("connection lost while committing (test chaos)", "08006");
+        }
         if (name.equals("commit")) {
           Mode m = mode;
           if ((m == Mode.LOSE_COMMIT || m == Mode.DOWN_AFTER_COMMIT) && armed(owner)) {
@@ -1252,6 +1329,10 @@ class NewUserFailureTest {
 
     private <T extends Statement> T statement(T statement, Class<T> type, Thread owner, int pid) {
       InvocationHandler handler = (proxy, method, args) -> {
+        if (method.getName().startsWith("execute") && killEvery > 0 && statements.incrementAndGet() % killEvery == 0) {
+          chaosKills.incrementAndGet();
+          terminate(pid);
+        }
         if (method.getName().startsWith("execute") && mode != Mode.LOSE_COMMIT && mode != Mode.DOWN_AFTER_COMMIT) {
           step(owner, pid);
         }
