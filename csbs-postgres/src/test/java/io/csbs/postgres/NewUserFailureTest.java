@@ -661,6 +661,53 @@ class NewUserFailureTest {
     return failures;
   }
 
+  // CatalogDatabaseException.isRetryable: "a lost or refused connection (class 08), ..., a server
+  // shutting down (57P01 to 57P03)". A pooled session the server ended for idling (idle_session_timeout,
+  // 57P05), handed out again by a pool that does not test its connections: the connection is lost.
+  @Disabled("BUG: isRetryable is documented true for a lost connection; a session ended by idle_session_timeout"
+      + " (57P05) gives 'server shutting down (SQLState 57P05)' with isRetryable() false (57P04/57P05 not listed)")
+  @Test
+  void aSessionEndedForIdlingIsARetryableLostConnection() {
+    CatalogDatabaseException e = idleSessionEnded();
+    assertTrue(e.isRetryable(), e.getMessage());
+  }
+
+  // The actual behaviour: the message calls it a server shutting down, yet the failure is not retryable
+  // (the message has no "may be retried"); the next call, on a new session, works.
+  @Test
+  void aSessionEndedForIdlingIsCalledAShutdownButNotRetryable() {
+    CatalogDatabaseException e = idleSessionEnded();
+    assertEquals("57P05", e.sqlState());
+    assertFalse(e.isRetryable());
+    assertTrue(e.getMessage().contains("server shutting down") && !e.getMessage().contains("may be retried"),
+        e.getMessage());
+  }
+
+  private CatalogDatabaseException idleSessionEnded() {
+    PostgresCatalog observer = pg(store);
+    base(observer);
+    PGSimpleDataSource idle = direct(STORE, "-c idle_session_timeout=300");
+    Connection[] held = new Connection[1];
+    DataSource reusing = new DelegatingDataSource(idle) {   // a pool of one, which never tests its connection
+      @Override
+      public synchronized Connection getConnection() throws SQLException {
+        if (held[0] == null || held[0].isClosed()) {
+          held[0] = target.getConnection();
+        }
+        Connection real = held[0];
+        return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+            (proxy, method, args) -> method.getName().equals("close") ? null : Faulty.invoke(real, method, args));
+      }
+    };
+    PostgresCatalog catalog = pg(reusing);
+    assertEquals(4, catalog.sequence(P1));
+    sleep(900);   // the server ends the idle session
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> catalog.sequence(P1));
+    held[0] = null;
+    assertEquals(4, catalog.sequence(P1), "a new session works");
+    return e;
+  }
+
   // ====================================================================== the replica
 
   // PostgresReplica: "Writes go to the database, with its checks, quotas and refusals; then the replica
@@ -957,7 +1004,7 @@ class NewUserFailureTest {
       long head = observer.sequence(p);
       long first = from.getOrDefault(p, 0L) + 1;
       await(() -> accepted.getOrDefault(p, List.of()).size() >= head - first + 1, p + " (seed " + seed + ")");
-      List<Long> sequences = accepted.get(p).stream().map(Change::sequence).toList();
+      List<Long> sequences = accepted.get(p).stream().map(Change::sequence).distinct().toList();   // at least once
       List<Long> expected = new ArrayList<>();
       for (long s = first; s <= head; s++) {
         expected.add(s);
@@ -1412,7 +1459,7 @@ class NewUserFailureTest {
       }
     }
 
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    static Object invoke(Object target, Method method, Object[] args) throws Throwable {
       try {
         return method.invoke(target, args);
       } catch (InvocationTargetException e) {
