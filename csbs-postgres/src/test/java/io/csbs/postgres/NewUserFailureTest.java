@@ -289,9 +289,10 @@ class NewUserFailureTest {
   // row in the change feed, all or nothing)"; "A database failure raises CatalogDatabaseException,
   // which says what failed and whether it is retryable (lost connection, ...); nothing is ever
   // half-written". Every kind of change, its connection killed before each of its statements and its
-  // commit in turn: retryable, the database exactly as before (as a second catalog sees it); the same
-  // call tried again by the same instance finally commits, the database then exactly as after the
-  // same call on a healthy database.
+  // commit in turn: retryable, the database exactly as before (every row of every table, as a second
+  // connection sees it); the same call tried again by the same instance finally commits, the database
+  // then exactly as after the same call on a healthy database (pages, totals, tags, usage, quotas,
+  // sequences and feeds, as a second catalog sees them).
   @Test
   void everyChangeKilledAtEveryStepLeavesTheDatabaseAsItWasAndItsRetryCommitsOnce() {
     Faulty faulty = faulty();
@@ -610,10 +611,12 @@ class NewUserFailureTest {
   // connection is lost before each of its statements in turn is expected to fail retryable each time.
   @Disabled("BUG: README says a CatalogDatabaseException says whether it is retryable ('lost connection, ...');"
       + " on a HikariCP pool a read(...) whose connection dies mid-way fails 'database error (SQLState null):"
-      + " Connection is closed', isRetryable() false: the rollback in the read's finally masks the real failure")
+      + " Connection is closed', isRetryable() false (PostgresReplica.start's snapshots too): the rollback in the"
+      + " read's finally masks the real failure")
   @Test
   void aPooledReadWhoseConnectionIsLostIsRetryable() {
     Map<Integer, CatalogDatabaseException> failures = pooledReadKilledAtEachStep();
+    failures.putAll(pooledReplicaStartKilledAtEachStep());
     for (Map.Entry<Integer, CatalogDatabaseException> f : failures.entrySet()) {
       assertTrue(f.getValue().isRetryable(), "step " + f.getKey() + ": " + f.getValue().getMessage());
     }
@@ -629,6 +632,38 @@ class NewUserFailureTest {
     long masked = failures.values().stream()
         .filter(e -> !e.isRetryable() && e.sqlState() == null && e.getMessage().contains("Connection is closed")).count();
     assertTrue(masked >= 1, failures.toString());
+    // PostgresReplica.start ("@throws CatalogDatabaseException if the database cannot be read") loads
+    // each project from such a read: the same
+    Map<Integer, CatalogDatabaseException> starts = pooledReplicaStartKilledAtEachStep();
+    assertTrue(starts.values().stream().anyMatch(e -> !e.isRetryable() && e.sqlState() == null), starts.toString());
+  }
+
+  /** PostgresReplica.start on a pooled faulty catalog, killed at each step in turn until it starts (keys from 100). */
+  private Map<Integer, CatalogDatabaseException> pooledReplicaStartKilledAtEachStep() {
+    Faulty faulty = faulty(true);
+    PostgresCatalog db = pg(faulty);
+    PostgresCatalog observer = pg(store);
+    if (observer.sequence(P1) == 0) {
+      base(observer);
+    }
+    db.sequence(P1);   // the schema check done
+    Map<Integer, CatalogDatabaseException> failures = new LinkedHashMap<>();
+    for (int step = 1; ; step++) {
+      assertTrue(step < 50);
+      faulty.arm(step, Mode.KILL, null);
+      try {
+        PostgresReplica replica = closing(PostgresReplica.start(db));
+        assertFalse(faulty.fired(), "the kill at step " + step + " went unreported");
+        assertEquals(withoutFeeds(seen(observer)), seen(replica));
+        break;
+      } catch (CatalogDatabaseException e) {
+        assertTrue(faulty.fired(), e.toString());
+        failures.put(100 + step, e);
+      } finally {
+        faulty.disarm();
+      }
+    }
+    return failures;
   }
 
   /** read(...) on a pooled faulty catalog, killed at each step in turn until it answers: each step's failure. */
