@@ -417,6 +417,37 @@ class NewUserFailureTest {
     return outcomes;
   }
 
+  // CatalogDatabaseException: "a transaction is chosen as the victim of a serialization failure or a
+  // deadlock"; README: "nothing is ever half-written". A batch over three projects whose commit is
+  // refused (40001, 40P01) on every attempt: retryable, nothing written; refused once or twice (the
+  // catalog tries again by itself): committed exactly once.
+  @Test
+  void aBatchWhoseCommitIsRefusedAsASerializationFailureCommitsOnceOrNotAtAll() {
+    Faulty faulty = faulty();
+    PostgresCatalog flaky = pg(faulty);
+    PostgresCatalog observer = pg(store);
+    PostgresCatalog healthy = pg(healthyStore);
+    Op batch = ops(3, 3).get(1);
+    assertEquals("addAll over three projects", batch.name());
+    base(observer);
+    base(healthy);
+    batch.call().accept(healthy);
+    List<Object> expected = seen(healthy);
+    List<String> before = tables(store);
+    flaky.sequence(P1);   // the schema check done
+    for (String state : List.of("40001", "40P01")) {
+      faulty.refuseNextCommits(1000, state);
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> batch.call().accept(flaky));
+      faulty.refuseNextCommits(0, null);
+      assertEquals(state, e.sqlState());
+      assertTrue(e.isRetryable(), e.getMessage());
+      assertEquals(before, tables(store), state + ": something was written");
+    }
+    faulty.refuseNextCommits(2, "40001");
+    batch.call().accept(flaky);
+    assertEquals(expected, seen(observer), "committed once, after two refusals");
+  }
+
   // CatalogDatabaseException.isRetryable: "a cancelled or timed-out statement (57014)"; README: all or
   // nothing. A batch over two projects whose second project's row is locked elsewhere times out after
   // it locked the first: retryable, nothing of either project written, the first project free at once,
@@ -1322,6 +1353,15 @@ class NewUserFailureTest {
     final AtomicInteger chaosKills = new AtomicInteger();
     final AtomicInteger chaosLosses = new AtomicInteger();
 
+    private final AtomicInteger commitsToRefuse = new AtomicInteger();
+    private volatile String commitRefusal;
+
+    /** The next {@code n} commits (of any thread) are refused by the "server" with {@code sqlState}, rolled back. */
+    void refuseNextCommits(int n, String sqlState) {
+      commitRefusal = sqlState;
+      commitsToRefuse.set(n);
+    }
+
     void chaos(int killEveryStatements, int loseEveryCommits) {
       killEvery = killEveryStatements;
       loseEvery = loseEveryCommits;
@@ -1399,6 +1439,11 @@ class NewUserFailureTest {
         if (name.equals("close")) {
           pids.remove(pid);
           return invoke(real, method, args);
+        }
+        if (name.equals("commit") && commitsToRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          real.rollback();
+          throw new SQLException("ERROR: could not serialize access due to read/write dependencies among"
+              + " transactions (test)", commitRefusal);
         }
         if (name.equals("commit") && loseEvery > 0 && commits.incrementAndGet() % loseEvery == 0) {
           invoke(real, method, args);
