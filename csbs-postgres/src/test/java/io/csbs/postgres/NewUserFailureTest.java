@@ -774,6 +774,78 @@ class NewUserFailureTest {
     return e;
   }
 
+  // PostgresReplica: "a replica is at most a poll interval behind the database"; PostgresCatalog.subscribe:
+  // "other projects go on meanwhile" (of a subscriber that keeps failing on one project). One project's
+  // change that this library cannot read (here a feed row in a form it does not know, as one written by
+  // a newer version during a rolling upgrade; the CHANGELOG names rows an earlier version wrote that no
+  // longer read) is expected to hold up that project alone: the other projects' changes still arrive.
+  @Disabled("BUG: PostgresReplica says a replica is 'at most a poll interval behind the database'; one unreadable"
+      + " change of one project (IllegalStateException from the feed) stops the replica and every subscription"
+      + " from following every other project (the changes of P1 and P3 never arrive)")
+  @Test
+  void anUnreadableChangeOfOneProjectHoldsUpNoOtherProject() {
+    Poisoned p = poisonedFeed();
+    try {
+      await(() -> p.heard.contains(P1 + "#5") && p.heard.contains(P3 + "#1"), "the other projects' changes");
+      await(() -> p.replica.sequence(P1) == 5 && p.replica.sequence(P3) == 1, "the replica follows the others");
+    } finally {
+      p.mend.run();
+    }
+  }
+
+  // The actual behaviour, what matters after: once the row reads again, every change arrives, in order,
+  // nothing lost, and the replica equals the database.
+  @Test
+  void onceAnUnreadableChangeIsMendedEveryChangeArrivesAndNothingIsLost() {
+    Poisoned p = poisonedFeed();
+    assertThrows(IllegalStateException.class, () -> p.db.changes(P2, 3, 10), "the change cannot be read");
+    p.mend.run();
+    await(() -> p.heard.containsAll(List.of(P1 + "#5", P2 + "#4", P3 + "#1")), "every change once mended");
+    assertEquals(List.of(P2 + "#4", P1 + "#5", P3 + "#1").stream().sorted().toList(),
+        p.heard.stream().distinct().sorted().toList());
+    await(() -> p.replica.sequence(P1) == 5 && p.replica.sequence(P2) == 4 && p.replica.sequence(P3) == 1,
+        "the replica");
+    assertEquals(withoutFeeds(seen(p.db)), seen(p.replica));
+  }
+
+  private record Poisoned(PostgresCatalog db, PostgresReplica replica, List<String> heard, Runnable mend) {}
+
+  /** P2's change 4 written unreadable (its stored form changed as it is written), then changes of P1 and P3. */
+  private Poisoned poisonedFeed() {
+    PostgresCatalog observer = pg(store);
+    base(observer);
+    PostgresCatalog db = pg(store);
+    PostgresReplica replica = closing(PostgresReplica.start(db));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    closingSubscription(db.subscribe(c -> heard.add(c.projectId() + "#" + c.sequence())));
+    // a trigger changes the form byte of the change of backup 'poison' in the writer's own transaction,
+    // so that no reader ever sees it readable
+    TestDatabase.execute(store, "CREATE OR REPLACE FUNCTION csbs_test_" + STORE + ".poison_change() RETURNS trigger AS $$"
+        + " BEGIN IF NEW.backup_id = 'poison' THEN NEW.after := set_byte(NEW.after, 0, (get_byte(NEW.after, 0) + 100) % 256);"
+        + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+    TestDatabase.execute(store, "DROP TRIGGER IF EXISTS poison_change ON csbs_change");
+    TestDatabase.execute(store, "CREATE TRIGGER poison_change BEFORE INSERT ON csbs_change FOR EACH ROW"
+        + " EXECUTE FUNCTION csbs_test_" + STORE + ".poison_change()");
+    AtomicBoolean mended = new AtomicBoolean();
+    Runnable mend = () -> {
+      if (mended.compareAndSet(false, true)) {
+        TestDatabase.execute(store, "DROP TRIGGER IF EXISTS poison_change ON csbs_change");
+        TestDatabase.execute(store, "UPDATE csbs_change SET after = set_byte(after, 0, (get_byte(after, 0) + 156) % 256)"
+            + " WHERE backup_id = 'poison'");
+      }
+    };
+    toClose.add(mend::run);
+    try {
+      observer.add(backup(P2, "poison", 1, 1));
+      observer.add(backup(P1, "after-poison", 1, 1));
+      observer.add(backup(P3, "after-poison", 1, 1));
+    } catch (RuntimeException e) {
+      mend.run();
+      throw e;
+    }
+    return new Poisoned(db, replica, heard, mend);
+  }
+
   // ====================================================================== the replica
 
   // PostgresReplica: "Writes go to the database, with its checks, quotas and refusals; then the replica
