@@ -16,7 +16,8 @@ import java.sql.SQLException;
  * names the version it is based on: if the failed attempt did commit (the connection broke during
  * the commit, so the answer was lost), the retry is refused with a {@code VersionConflictException},
  * a {@code DuplicateBackupException} (an add) or a {@code BackupNotFoundException} (a removal, or a
- * deletion that completed), and reading the backup tells where it stands.
+ * deletion that completed), a load with an {@code IllegalStateException} (the project has backups),
+ * and reading the backup tells where it stands; a quota set again is simply set.
  *
  * <pre>{@code
  * try {
