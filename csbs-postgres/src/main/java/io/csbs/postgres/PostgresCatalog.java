@@ -1140,6 +1140,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * @return the changes, in sequence order; empty when there are none after {@code afterSequence}
    * @throws InvalidValueException naming {@code limit} unless it is 1 to 10,000, or {@code after
    *     sequence} if it is negative
+   * @throws IllegalStateException if a change in the range was written in a form this version
+   *     cannot read (by a later version of the library: upgrade it); subscriptions and replicas then
+   *     hold up that project only, and try it again
+   * @throws CatalogDatabaseException if the database fails
    */
   public List<Change> changes(String projectId, long afterSequence, int limit) {
     requireProject(projectId);
