@@ -94,6 +94,9 @@ class NewUserHttpEdgesTest {
     if (status.isIntermediate()) {
       b.progress(Progress.of(10, T0.plusSeconds(second)));
     }
+    if (status == BackupStatus.ERROR) {
+      b.failure(io.csbs.backup.Failure.of(io.csbs.backup.JobType.BACKUP, "disk gone", T0.plusSeconds(second)));
+    }
     Backup backup = b.build();
     catalog.add(backup);
     return catalog.get(project, id);
@@ -719,6 +722,101 @@ class NewUserHttpEdgesTest {
         }
       }
       assertEquals(expected, got, "seed " + seed + " project " + project + " query " + query + " limit " + limit);
+    }
+  }
+
+  // ------------------------------------------------------------------ more refusals
+
+  /** CsbsServer: restore's "power_on (a boolean) and targets (an object) are optional here and echoed back unchecked". */
+  @Disabled("DOC: CsbsServer says power_on is 'a boolean' and targets 'an object', echoed back; a JSON null for either is accepted as if absent and silently left out of the echo")
+  @Test
+  void aNullPowerOnOrTargetsIsRefusedNamingIt() {
+    Backup before = add("nl", BackupStatus.AVAILABLE);
+    assertError(400, "CSBS.9001", "power_on", client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"nl\", \"power_on\": null}}}"));
+    assertError(400, "CSBS.9001", "targets", client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"nl\", \"targets\": null}}}"));
+    assertEquals(before, catalog.get(P, "nl"));
+  }
+
+  @Test
+  void aNullPowerOnOrTargetsActualBehaviour() {
+    add("nl", BackupStatus.AVAILABLE);
+    Client.Reply reply = client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"nl\", \"power_on\": null, \"targets\": null}}}");
+    assertEquals(200, reply.status(), reply.body());
+    assertTrue(reply.body().contains("\"parameters\":{\"checkpoint_item_id\":\"nl\"},"), reply.body());
+    assertEquals(BackupStatus.RESTORING, catalog.get(P, "nl").status());
+  }
+
+  /** CsbsServer: restore's checkpoint_id is required (a blank one refused naming it); the delete names it in its path. */
+  @Disabled("BUG: a bad parameter is 400 naming it, and the restore refuses a blank checkpoint_id ('restore.checkpoint_id ... must be a non-blank JSON string'); DELETE .../checkpoints/%20?checkpoint_items=X with a blank checkpoint id starts deleting X")
+  @Test
+  void aDeleteNamingABlankCheckpointIsRefusedNamingIt() {
+    Backup before = add("bc", BackupStatus.AVAILABLE);
+    assertError(400, "CSBS.9001", "checkpoint", client.delete(v1() + "/providers/" + PROVIDER
+        + "/checkpoints/%20?checkpoint_items=bc"));
+    assertEquals(before, catalog.get(P, "bc"));
+  }
+
+  @Test
+  void aDeleteNamingABlankCheckpointActualBehaviour() {
+    add("bc", BackupStatus.AVAILABLE);
+    assertError(400, "CSBS.9001", "restore.checkpoint_id", client.post(v1() + "/restores", restoreBody(" ", "bc")));
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "bc").status());
+    Client.Reply reply = client.delete(v1() + "/providers/" + PROVIDER + "/checkpoints/%20?checkpoint_items=bc");
+    assertEquals(200, reply.status(), reply.body());
+    assertEquals(BackupStatus.DELETING, catalog.get(P, "bc").status());
+  }
+
+  /**
+   * CsbsServer: "a tag change that would leave more than 10 tags 400, CSBS.7000", each change applied to the
+   * backup's current version and retried. Clients adding tags at once never leave more than 10: of two
+   * creations of 2 new tags each on a backup of 8 tags, exactly one is 204, the other 7000.
+   */
+  @Test
+  void clientsAddingTagsAtOnceNeverLeaveMoreThanTen() throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    for (int round = 0; round < 8; round++) {
+      String id = "ten" + round;
+      Backup.Builder b = Backup.builder().id(id).name("ten").projectId(P).server(Server.of("s", "s", "az"))
+          .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0);
+      for (int t = 0; t < 8; t++) {
+        b.addTags(Tag.of("t" + t, "v"));
+      }
+      catalog.add(b.build());
+      int clients = 2 + random.nextInt(3);
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      try {
+        List<Future<Client.Reply>> calls = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+          String body = c % 2 == 0
+              ? "{\"action\": \"create\", \"tags\": [{\"key\": \"c" + c + "a\", \"value\": \"1\"}, {\"key\": \"c" + c + "b\", \"value\": \"1\"}]}"
+              : null;
+          String path = body == null ? tags(id) : tags(id) + "/action";
+          String send = body != null ? body : "{\"tag\": {\"key\": \"c" + c + "\", \"value\": \"1\"}}";
+          calls.add(pool.submit(() -> client.post(path, send)));
+        }
+        int added = 0;
+        for (int c = 0; c < calls.size(); c++) {
+          Client.Reply reply = calls.get(c).get(60, TimeUnit.SECONDS);
+          if (reply.status() == 204) {
+            added += c % 2 == 0 ? 2 : 1;
+          } else {
+            assertError(400, "CSBS.7000", null, reply);
+          }
+        }
+        List<Tag> now = catalog.get(P, id).tags();
+        assertTrue(now.size() <= 10, "seed " + seed + ": " + now);
+        // every 204 left its tags, and a refused call left none
+        long created = now.stream().filter(t -> t.key().startsWith("c")).count();
+        assertEquals(added, created, "seed " + seed + ": " + now);
+        assertTrue(created >= 1, "seed " + seed + ": " + now);
+        assertEquals(8 + created, now.size(), "seed " + seed + ": " + now);
+      } finally {
+        pool.shutdownNow();
+      }
     }
   }
 }
