@@ -819,4 +819,60 @@ class NewUserHttpEdgesTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ huge bodies
+
+  /** A request with a body of {@code size} spaces; the answer, or the IOException's text if none came. */
+  Object sendBig(String method, String path, int size) {
+    HttpRequest request = HttpRequest.newBuilder(client.uri(path))
+        .method(method, HttpRequest.BodyPublishers.ofString(" ".repeat(size))).timeout(Duration.ofSeconds(20)).build();
+    try {
+      HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Client.Reply(response.statusCode(), response.body(), response);
+    } catch (IOException e) {
+      return "no answer: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** CsbsServer: "a body over 1 MiB 413, CSBS.LIB.BODY_TOO_LARGE": the client gets that answer, whatever the body's size. */
+  @Disabled("BUG: CsbsServer says a body over 1 MiB is 413 CSBS.LIB.BODY_TOO_LARGE; with a 16 MiB body the client usually gets no answer at all (connection reset: 'header parser received no bytes' or 'fixed content-length: 88, bytes received: 0'), the server closing with the body unread; bodies the server ignores (GET/DELETE, 200 KB+) lose their answers too")
+  @Test
+  void aHugeBodyIsAnswered413EveryTime() {
+    Backup before = add("big", BackupStatus.AVAILABLE);
+    List<String> wrong = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Object answer = sendBig("POST", tags("big"), 16 << 20);
+      if (!(answer instanceof Client.Reply) || ((Client.Reply) answer).status() != 413
+          || !((Client.Reply) answer).body().startsWith("{\"error_code\":\"CSBS.LIB.BODY_TOO_LARGE\"")) {
+        wrong.add(String.valueOf(answer));
+      }
+      Object ignored = sendBig("GET", v1() + "/quotas", 3 << 20);
+      if (!(ignored instanceof Client.Reply) || ((Client.Reply) ignored).status() != 200) {
+        wrong.add("GET with a body: " + ignored);
+      }
+    }
+    assertEquals(List.of(), wrong);
+    assertEquals(before, catalog.get(P, "big"));
+  }
+
+  /** Actual: the answer is the documented 413 or none at all (never another status); nothing changes. */
+  @Test
+  void aHugeBodyActualBehaviour() {
+    Backup before = add("big", BackupStatus.AVAILABLE);
+    for (int i = 0; i < 3; i++) {
+      Object answer = sendBig("POST", tags("big"), 16 << 20);
+      if (answer instanceof Client.Reply) {
+        assertError(413, "CSBS.LIB.BODY_TOO_LARGE", null, (Client.Reply) answer);
+      } else {
+        assertTrue(answer.toString().startsWith("no answer: "), answer.toString());
+      }
+    }
+    // just over the limit, with the whole body read, the answer always comes
+    Object justOver = sendBig("POST", tags("big"), (1 << 20) + 1);
+    assertError(413, "CSBS.LIB.BODY_TOO_LARGE", null, (Client.Reply) justOver);
+    assertEquals(before, catalog.get(P, "big"));
+  }
 }
