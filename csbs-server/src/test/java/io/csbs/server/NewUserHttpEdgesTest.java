@@ -875,4 +875,66 @@ class NewUserHttpEdgesTest {
     assertError(413, "CSBS.LIB.BODY_TOO_LARGE", null, (Client.Reply) justOver);
     assertEquals(before, catalog.get(P, "big"));
   }
+
+  /** A job that fails while clients restore and delete: restores are 2003 (running) or 4000 (Error), never 200; one delete wins. */
+  @Test
+  void aJobFailingWhileClientsRestoreAndDeleteLetsOnlyADeleteStart() throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    for (int round = 0; round < 5; round++) {
+      String id = "fail" + round;
+      add(id, BackupStatus.CREATING);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<List<Client.Reply>>> calls = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+          boolean restore = c < 2;
+          calls.add(pool.submit(() -> {
+            List<Client.Reply> replies = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+              Client.Reply reply = restore ? client.post(v1() + "/restores", restoreBody("cp", id)) : client.delete(deletePath(id));
+              replies.add(reply);
+              if (reply.status() == 200 || (catalog.get(P, id).status() == BackupStatus.DELETING && i > 3)) {
+                break;
+              }
+            }
+            return replies;
+          }));
+        }
+        Thread.sleep(random.nextInt(20));
+        Backup current = catalog.get(P, id);
+        catalog.apply(P, id, current.version(), Transition.fail("disk gone"));
+        int won = 0;
+        for (int c = 0; c < calls.size(); c++) {
+          for (Client.Reply reply : calls.get(c).get(60, TimeUnit.SECONDS)) {
+            if (reply.status() == 200) {
+              assertTrue(c >= 2, "seed " + seed + ": a restore of a failed job started: " + reply.body());
+              won++;
+            } else if (c < 2 && reply.body().contains("CSBS.4000")) {
+              assertError(400, "CSBS.4000", null, reply);
+            } else {
+              assertError(400, "CSBS.2003", null, reply);
+            }
+          }
+        }
+        assertEquals(1, won, "seed " + seed + " round " + round);
+        assertEquals(BackupStatus.DELETING, catalog.get(P, id).status(), "seed " + seed);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  /** Error bodies are JSON whatever the id echoed: quotes, backslashes, controls, letters outside the BMP. */
+  @Test
+  void errorBodiesEscapeWhatTheyEcho() {
+    for (String id : List.of("a\"b", "a\\b", "line\nbreak", "tab\t", "\u007f", "\uD83D\uDE00", "</script>", "\u2028")) {
+      Client.Reply reply = client.get(v1() + "/checkpoint_items/" + seg(id));
+      assertError(404, "CSBS.3001", null, reply);
+      String escaped = JSON.error("X", id);   // the library's own escaping of the same text
+      String inner = escaped.substring(escaped.indexOf("\"error_msg\":\"") + 13, escaped.length() - 2);
+      assertTrue(reply.body().contains("(" + inner + ")"), id + ": " + reply.body());
+      assertFalse(reply.body().contains("\n"), reply.body());
+    }
+  }
 }
