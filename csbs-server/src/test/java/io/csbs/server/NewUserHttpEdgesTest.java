@@ -972,4 +972,38 @@ class NewUserHttpEdgesTest {
     }
     assertEquals(List.of(404, 404, 400, 400), statuses);
   }
+
+  /** A call refused before its body is read leaves the connection usable: the pipelined calls after it are answered, each once. */
+  @Test
+  void aRefusedCallDoesNotSpoilTheNextOnTheSameConnection() {
+    add("pp", BackupStatus.AVAILABLE);
+    String tagBody = "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}";
+    String restore = restoreBody("cp", "pp");
+    String three = "POST " + v1() + "/restores?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: " + restore.length() + "\r\n\r\n" + restore
+        + "POST " + tags("pp") + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + tagBody.length() + "\r\n\r\n" + tagBody
+        + "GET " + tags("pp") + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    String answers = raw(three);
+    assertTrue(answers.startsWith("HTTP/1.1 400 "), answers);
+    assertTrue(answers.contains("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"x '1' is invalid"), answers);
+    assertTrue(answers.contains("HTTP/1.1 204 "), answers);
+    assertTrue(answers.endsWith("{\"tags\":[{\"key\":\"env\",\"value\":\"prod\"},{\"key\":\"k\",\"value\":\"v\"}]}"), answers);
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "pp").status());
+    assertEquals(2, catalog.get(P, "pp").version());
+  }
+
+  /** '+' is a space in a query and a plus in a path: the delete's checkpoint_items=a+b names "a b", a%2Bb names "a+b". */
+  @Test
+  void plusInTheDeletesQueryIsASpace() {
+    for (String id : List.of("a b", "a+b")) {
+      catalog.add(Backup.builder().id(id).name("plus").projectId(P).server(Server.of("s", "s", "az"))
+          .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0).build());
+    }
+    String base = v1() + "/providers/" + PROVIDER + "/checkpoints/cp?checkpoint_items=";
+    assertEquals(200, client.delete(base + "a+b").status());
+    assertEquals(BackupStatus.DELETING, catalog.get(P, "a b").status());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "a+b").status());
+    assertEquals(200, client.delete(base + "a%2Bb").status());
+    assertEquals(BackupStatus.DELETING, catalog.get(P, "a+b").status());
+    assertError(400, "CSBS.2003", null, client.post(v1() + "/restores", restoreBody("cp", "a+b")));
+  }
 }
