@@ -1064,4 +1064,28 @@ class NewUserHttpEdgesTest {
     }
     return -1;
   }
+
+  /** A refusal names the parameter and its rule: the tag query's limit is 1 to 1000 and its offset 0 or more, whatever the number's size. */
+  @Disabled("BUG: the tag query's limit is 1 to 1000 ('limit 0 is invalid: must be 1 to 1000'), but a limit beyond an int (1E400, 99999999999999999999) is refused 'must be -2147483648 to 2147483647', and an offset of 1e19 'must be -9223372036854775808 to ...' though offsets below 0 are refused: the rule stated is Java's, not the API's")
+  @Test
+  void hugeTagQueryNumbersAreRefusedWithTheApisRule() {
+    for (String limit : List.of("1E400", "99999999999999999999", "-99999999999999999999")) {
+      Client.Reply reply = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"limit\": " + limit + "}");
+      assertError(400, "CSBS.9001", "limit", reply);
+      assertTrue(reply.body().contains("must be 1 to 1000"), reply.body());
+    }
+    Client.Reply offset = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"offset\": 1e19}");
+    assertError(400, "CSBS.9001", "offset", offset);
+    assertFalse(offset.body().contains("-9223372036854775808"), offset.body());
+  }
+
+  @Test
+  void hugeTagQueryNumbersActualBehaviour() {
+    Client.Reply reply = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"limit\": 99999999999999999999}");
+    assertError(400, "CSBS.9001", "limit", reply);
+    assertTrue(reply.body().contains("must be -2147483648 to 2147483647"), reply.body());
+    Client.Reply offset = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"offset\": 1e19}");
+    assertError(400, "CSBS.9001", "offset", offset);
+    assertTrue(offset.body().contains("must be -9223372036854775808 to 9223372036854775807"), offset.body());
+  }
 }
