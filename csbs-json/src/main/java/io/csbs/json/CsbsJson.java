@@ -13,6 +13,7 @@ import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
 import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
+import io.csbs.query.Query;
 import io.csbs.query.TagCatalogue;
 import io.csbs.query.TagFilter;
 import io.csbs.usage.QuotaUsage;
@@ -284,11 +285,12 @@ public final class CsbsJson {
       filter.matches(match.text("key"), match.text("value"));
     }
     filter.action(TagFilter.Action.parse(body.text("action")));
+    // the filter's own ranges, so that a number past Java's says the API's rule
     if (body.has("limit")) {
-      filter.limit((int) body.integer("limit", Integer.MIN_VALUE, Integer.MAX_VALUE));
+      filter.limit((int) body.integer("limit", 1, Query.MAX_LIMIT));
     }
     if (body.has("offset")) {
-      filter.offset(body.integer("offset", Long.MIN_VALUE, Long.MAX_VALUE));
+      filter.offset(body.integer("offset", 0, Long.MAX_VALUE));
     }
     return filter.build();
   }

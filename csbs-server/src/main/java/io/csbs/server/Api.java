@@ -21,9 +21,10 @@ import io.csbs.usage.UsageQuery;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,9 +89,34 @@ final class Api implements HttpHandler {
       response = refusal(e);
     }
     try {
+      drain(exchange);
       respond(exchange, response);
     } finally {
       exchange.close();
+    }
+  }
+
+  /** The most of a request body read past what a call needs, so that its answer reaches the client. */
+  static final int DRAINED = 64 << 20;
+
+  /**
+   * Reads what is left of the request body (up to {@value #DRAINED} bytes) before answering: the
+   * JDK's server closes a connection whose request was not read to its end, and a client still
+   * sending its body (one over the limit, or one a GET carries) then loses the answer too.
+   */
+  static void drain(HttpExchange exchange) {
+    byte[] sink = new byte[8192];
+    try {
+      InputStream in = exchange.getRequestBody();
+      for (long read = 0; read < DRAINED; ) {
+        int n = in.read(sink);
+        if (n < 0) {
+          return;
+        }
+        read += n;
+      }
+    } catch (IOException e) {
+      // a body that cannot be read (a broken chunk): the JDK's server closes the connection
     }
   }
 
@@ -243,13 +269,13 @@ final class Api implements HttpHandler {
   private Response deleteTag(Call call) {
     noParameters(call, "removing a tag");
     String key = call.value(1).strip();
-    TagUpdate update = TagUpdate.delete(TagUpdate.Match.key(key));
     updateTags(call, backup -> {
+      // any key the backup has no tag of is 7001, one no tag could have (blank, too long) too
       if (backup.tags().stream().noneMatch(tag -> tag.key().equals(key))) {
         throw new ApiError(404, ApiError.TAG_NOT_FOUND,
             "The backup tag does not exist: backup " + backup.id() + " has no tag with key '" + key + "'");
       }
-      return update;
+      return TagUpdate.delete(TagUpdate.Match.key(key));
     });
     return Response.NO_CONTENT;
   }
@@ -307,6 +333,9 @@ final class Api implements HttpHandler {
     Map<String, String> parameters =
         Parameters.parse(call.rawQuery(), "deleting a backup", List.of("checkpoint_items"));
     String backupId = parameters.get("checkpoint_items");
+    if (call.value(1).isBlank()) {
+      throw new InvalidValueException("checkpoint_id", call.value(1), "must be non-blank: the checkpoint of the backup");
+    }
     if (backupId == null) {
       throw new InvalidValueException("checkpoint_items", "",
           "is required: name the backup to delete (this server does not delete a whole checkpoint)");
@@ -357,16 +386,26 @@ final class Api implements HttpHandler {
     Parameters.parse(call.rawQuery(), endpoint, List.of());
   }
 
-  /** The request body as UTF-8 text, refused above {@value #MAX_BODY} bytes. */
+  /**
+   * The request body as UTF-8 text, refused above {@value #MAX_BODY} bytes, or naming {@code body}
+   * when its bytes are not UTF-8 or cannot be read (a broken chunk). Left open: {@link #drain}
+   * reads the rest.
+   */
   private static String body(Call call) {
-    try (InputStream in = call.exchange().getRequestBody()) {
-      byte[] bytes = in.readNBytes(MAX_BODY + 1);
-      if (bytes.length > MAX_BODY) {
-        throw new ApiError(413, "CSBS.LIB.BODY_TOO_LARGE", "body is larger than " + MAX_BODY + " bytes");
-      }
-      return new String(bytes, StandardCharsets.UTF_8);
+    byte[] bytes;
+    try {
+      bytes = call.exchange().getRequestBody().readNBytes(MAX_BODY + 1);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new InvalidValueException("body", "(unreadable)", "could not be read: " + e.getMessage());
+    }
+    if (bytes.length > MAX_BODY) {
+      throw new ApiError(413, "CSBS.LIB.BODY_TOO_LARGE", "body is larger than " + MAX_BODY + " bytes");
+    }
+    try {
+      // strict: a byte that is not UTF-8 is refused, not read as U+FFFD into a stored or echoed text
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidValueException("body", "(" + bytes.length + " bytes)", "must be UTF-8 text");
     }
   }
 

@@ -70,6 +70,7 @@ final class Console implements HttpHandler {
         elsewhere.handle(exchange);
         return;
       }
+      Api.drain(exchange);  // a body sent to the page is read, so that its answer reaches the client
       boolean read = method.equals("GET") || method.equals("HEAD");
       if (root && read) {
         redirect(exchange, start);

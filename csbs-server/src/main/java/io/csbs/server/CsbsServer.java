@@ -77,12 +77,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * "parameters": {"checkpoint_item_id", "power_on", "targets": {"server_id", "volumes"}}}}}. The
  * provider must be CSBS's, {@value #PROVIDER_ID} (else 400, {@code CSBS.9001}, naming {@code
  * restore.provider_id}); {@code checkpoint_id} and {@code checkpoint_item_id} are required; {@code
- * power_on} (a boolean) and {@code targets} (an object) are optional here and echoed back unchecked, the
- * catalog knowing no servers to restore to. The answer is {@code {"restore": {"id", "checkpoint_id",
+ * power_on} (a boolean) and {@code targets} (an object) are optional here (a JSON {@code null} is
+ * taken as absent) and echoed back unchecked when given, the catalog knowing no servers to restore to. The answer is {@code {"restore": {"id", "checkpoint_id",
  * "parameters", "project_id", "provider_id", "resources_reason", "resources_status", "status":
  * "in_progress"}}}, with a new random {@code id} (the catalog keeps no restore tasks). A delete names
  * one backup in {@code checkpoint_items} (deleting a whole checkpoint without it is refused naming
- * {@code checkpoint_items}: the catalog does not search by checkpoint). In both, a backup whose
+ * {@code checkpoint_items}: the catalog does not search by checkpoint), and its path a non-blank
+ * {@code checkpoint_id} (else 400 naming it). In both, a backup whose
  * {@code checkpoint_id} is known and is not the one named is not found (404, {@code CSBS.3001}).
  *
  * <p>A backup whose job runs (Creating, Restoring, Deleting) is refused with 400 and {@code
@@ -116,9 +117,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.LIB.UNKNOWN_PATH}; a method the path does not serve 405, {@code CSBS.LIB.METHOD_NOT_ALLOWED}, with
  * an {@code Allow} header; a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE}; a failing database
  * 503, {@code CSBS.LIB.DATABASE_FAILURE}; anything unexpected 500, {@code CSBS.9999} (the API's "system
- * internal error"; the cause is logged, not returned). One refusal is not the server's: a request
- * line whose target is not a URI (a query with {@code %zz}) is answered 400 by the JDK's HTTP server
- * itself, with a small HTML body, before any handler runs.
+ * internal error"; the cause is logged, not returned). A body must be UTF-8 (else 400 naming {@code
+ * body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
+ * runs with a small HTML or plain body: a request line whose target is not a URI (a query with {@code
+ * %zz}) 400; a bad {@code Content-Length}, or one beside {@code Transfer-Encoding}, 400; a target that
+ * does not start with {@code /} ({@code OPTIONS *}) 404.
+ *
+ * <p>Ids in a path are percent-encoded UTF-8, as in a URI ({@code /v1/p/checkpoint_items/b%C3%A9});
+ * the JDK's server reads raw bytes above ASCII in a request line as ISO-8859-1, so an id sent
+ * unencoded is another id (and not found).
  *
  * <p>No authentication: the server is a reference and a test double, bound to 127.0.0.1 unless told
  * otherwise. Thread-safe; {@link #close()} stops it. Building the first server sets the system

@@ -43,7 +43,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -357,7 +356,6 @@ class NewUserHttpEdgesTest {
   }
 
   /** CsbsServer: "a bad parameter or body 400, CSBS.9001, its message naming the parameter (a body that is not JSON names body)"; "anything unexpected 500". */
-  @Disabled("BUG: a malformed chunked body is a bad body (400 CSBS.9001 naming body per CsbsServer javadoc); the server answers 500 CSBS.9999 and logs an UncheckedIOException")
   @Test
   void aMalformedChunkedBodyIs400NamingBody() {
     Backup before = add("mc", BackupStatus.AVAILABLE);
@@ -366,18 +364,6 @@ class NewUserHttpEdgesTest {
       assertEquals(400, rawStatus(answer), answer);
       assertTrue(rawBody(answer).startsWith("{\"error_code\":\"CSBS.9001\""), answer);
       assertTrue(rawBody(answer).contains("body"), answer);
-    }
-    assertEquals(before, catalog.get(P, "mc"));
-  }
-
-  /** Actual: 500 CSBS.9999 on every body endpoint; at least nothing changes. */
-  @Test
-  void aMalformedChunkedBodyActualBehaviour() {
-    Backup before = add("mc", BackupStatus.AVAILABLE);
-    for (String path : List.of(tags("mc"), tags("mc") + "/action", v1() + TAG_QUERY, v1() + "/restores")) {
-      String answer = raw(malformedChunked(path));
-      assertEquals(500, rawStatus(answer), answer);
-      assertEquals("{\"error_code\":\"CSBS.9999\",\"error_msg\":\"request failed: an internal error\"}", rawBody(answer));
     }
     assertEquals(before, catalog.get(P, "mc"));
   }
@@ -433,7 +419,6 @@ class NewUserHttpEdgesTest {
   }
 
   /** README table and CsbsServer: "DELETE .../csbs_backup/{id}/tags/{key}: 204; a key the backup has no tag of: 404, CSBS.7001". */
-  @Disabled("BUG: CsbsServer says a key the backup has no tag of is 404 CSBS.7001 (and 'a b' is); a key of 128+ chars or a blank key is 400 CSBS.9001 'must be 1 to 127 chars to delete', and on an unknown backup it hides the 3001")
   @Test
   void deletingAKeyTooLongOrBlankIs7001LikeAnyKeyTheBackupLacks() {
     Backup before = add("lk", BackupStatus.AVAILABLE);
@@ -442,27 +427,6 @@ class NewUserHttpEdgesTest {
     }
     assertError(404, "CSBS.3001", null, client.delete(tags("nobody") + "/" + seg("k".repeat(128))));
     assertEquals(before, catalog.get(P, "lk"));
-  }
-
-  @Test
-  void deletingAKeyTooLongOrBlankActualBehaviour() {
-    Backup before = add("lk", BackupStatus.AVAILABLE);
-    assertError(404, "CSBS.7001", null, client.delete(tags("lk") + "/" + seg("a b")));
-    assertError(404, "CSBS.7001", null, client.delete(tags("lk") + "/" + seg("k".repeat(127))));
-    for (String key : List.of("k".repeat(128), "\u00e9".repeat(200), " ")) {
-      assertError(400, "CSBS.9001", "to delete", client.delete(tags("lk") + "/" + seg(key)));
-    }
-    assertError(400, "CSBS.9001", "to delete", client.delete(tags("nobody") + "/" + seg("k".repeat(128))));
-    assertEquals(before, catalog.get(P, "lk"));
-  }
-
-  /** CsbsServer's paths name the project; the README's examples percent-encode. Raw UTF-8 in the request target is read as ISO-8859-1. */
-  @Disabled("DOC: README/CsbsServer say every path is /v1/{project_id}/... but not that ids must be percent-encoded; raw UTF-8 in the target is read as ISO-8859-1, so an existing backup 'b\u00e9' answers 404 'Checkpoint_item (b\u00c3\u00a9) is not found'")
-  @Test
-  void rawUtf8IdsInThePathAreFound() {
-    add(P, "b\u00e9", BackupStatus.AVAILABLE, 0);
-    String answer = raw(get("/v1/" + P + "/checkpoint_items/b\u00e9"));
-    assertEquals(200, rawStatus(answer), answer);
   }
 
   @Test
@@ -727,18 +691,6 @@ class NewUserHttpEdgesTest {
 
   // ------------------------------------------------------------------ more refusals
 
-  /** CsbsServer: restore's "power_on (a boolean) and targets (an object) are optional here and echoed back unchecked". */
-  @Disabled("DOC: CsbsServer says power_on is 'a boolean' and targets 'an object', echoed back; a JSON null for either is accepted as if absent and silently left out of the echo")
-  @Test
-  void aNullPowerOnOrTargetsIsRefusedNamingIt() {
-    Backup before = add("nl", BackupStatus.AVAILABLE);
-    assertError(400, "CSBS.9001", "power_on", client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
-        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"nl\", \"power_on\": null}}}"));
-    assertError(400, "CSBS.9001", "targets", client.post(v1() + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
-        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"nl\", \"targets\": null}}}"));
-    assertEquals(before, catalog.get(P, "nl"));
-  }
-
   @Test
   void aNullPowerOnOrTargetsActualBehaviour() {
     add("nl", BackupStatus.AVAILABLE);
@@ -750,23 +702,12 @@ class NewUserHttpEdgesTest {
   }
 
   /** CsbsServer: restore's checkpoint_id is required (a blank one refused naming it); the delete names it in its path. */
-  @Disabled("BUG: a bad parameter is 400 naming it, and the restore refuses a blank checkpoint_id ('restore.checkpoint_id ... must be a non-blank JSON string'); DELETE .../checkpoints/%20?checkpoint_items=X with a blank checkpoint id starts deleting X")
   @Test
   void aDeleteNamingABlankCheckpointIsRefusedNamingIt() {
     Backup before = add("bc", BackupStatus.AVAILABLE);
     assertError(400, "CSBS.9001", "checkpoint", client.delete(v1() + "/providers/" + PROVIDER
         + "/checkpoints/%20?checkpoint_items=bc"));
     assertEquals(before, catalog.get(P, "bc"));
-  }
-
-  @Test
-  void aDeleteNamingABlankCheckpointActualBehaviour() {
-    add("bc", BackupStatus.AVAILABLE);
-    assertError(400, "CSBS.9001", "restore.checkpoint_id", client.post(v1() + "/restores", restoreBody(" ", "bc")));
-    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "bc").status());
-    Client.Reply reply = client.delete(v1() + "/providers/" + PROVIDER + "/checkpoints/%20?checkpoint_items=bc");
-    assertEquals(200, reply.status(), reply.body());
-    assertEquals(BackupStatus.DELETING, catalog.get(P, "bc").status());
   }
 
   /**
@@ -838,7 +779,6 @@ class NewUserHttpEdgesTest {
   }
 
   /** CsbsServer: "a body over 1 MiB 413, CSBS.LIB.BODY_TOO_LARGE": the client gets that answer, whatever the body's size. */
-  @Disabled("BUG: CsbsServer says a body over 1 MiB is 413 CSBS.LIB.BODY_TOO_LARGE; with a 16 MiB body the client usually gets no answer at all (connection reset: 'header parser received no bytes' or 'fixed content-length: 88, bytes received: 0'), the server closing with the body unread; bodies the server ignores (GET/DELETE, 200 KB+) lose their answers too")
   @Test
   void aHugeBodyIsAnswered413EveryTime() {
     Backup before = add("big", BackupStatus.AVAILABLE);
@@ -946,21 +886,6 @@ class NewUserHttpEdgesTest {
         "POST /v1/p/restores HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
   }
 
-  /**
-   * CsbsServer: "Every error has the API's body ... an unknown path 404 CSBS.LIB.UNKNOWN_PATH"; "One refusal is
-   * not the server's: a request line whose target is not a URI (a query with %zz) is answered 400 by the JDK's
-   * HTTP server itself, with a small HTML body".
-   */
-  @Disabled("DOC: CsbsServer names one refusal that is not the server's (a target that is not a URI); OPTIONS *, a target without a leading '/' (404 'No context found for request'), a bad Content-Length and Content-Length with Transfer-Encoding (400) are also answered by the JDK in HTML")
-  @Test
-  void everyOtherOddRequestHasTheApisErrorBody() {
-    for (String request : requestsTheJdkRefusesItself()) {
-      String answer = raw(request);
-      assertTrue(answer.contains("Content-type: application/json; charset=utf-8"), request + " -> " + answer);
-      assertTrue(rawBody(answer).startsWith("{\"error_code\":"), request + " -> " + answer);
-    }
-  }
-
   @Test
   void everyOtherOddRequestActualBehaviour() {
     List<Integer> statuses = new ArrayList<>();
@@ -1022,7 +947,6 @@ class NewUserHttpEdgesTest {
   }
 
   /** CsbsServer: "a body that is not JSON names body"; JSON text is UTF-8, and the server refuses non-UTF-8 percent-encoding naming the parameter. */
-  @Disabled("BUG: a bad body is 400 naming body, and non-UTF-8 percent-encoding is refused ('must be percent-encoded UTF-8'); a body with bytes that are no UTF-8 (0xFF, 0xC3 0x28) is read with U+FFFD in their place: the restore starts and echoes '\\uFFFD'")
   @Test
   void aBodyThatIsNoUtf8IsRefusedNamingBody() {
     Backup before = add("u8", BackupStatus.AVAILABLE);
@@ -1035,27 +959,6 @@ class NewUserHttpEdgesTest {
     assertEquals(before, catalog.get(P, "u8"));
   }
 
-  @Test
-  void aBodyThatIsNoUtf8ActualBehaviour() {
-    add("u8", BackupStatus.AVAILABLE);
-    String answer = raw(restoreWithRawBytes("u8", new byte[] {(byte) 0xFF}));
-    assertEquals(200, rawStatus(answer), answer);
-    assertTrue(rawBody(answer).contains("\"targets\":{\"s\":\"\uFFFD\"}"), answer);
-    assertEquals(BackupStatus.RESTORING, catalog.get(P, "u8").status());
-    // in a tag, the replacement char is then refused as no letter, naming the tag's key: not the body
-    add("u8t", BackupStatus.AVAILABLE);
-    ByteArrayOutputStream request = new ByteArrayOutputStream();
-    byte[] body = "{\"tag\": {\"key\": \"k\uFFFD\", \"value\": \"v\"}}".getBytes(StandardCharsets.UTF_8);
-    byte[] raw = new String(body, StandardCharsets.UTF_8).replace("\uFFFD", "#").getBytes(StandardCharsets.UTF_8);
-    raw[indexOf(raw, (byte) '#')] = (byte) 0xFF;
-    request.writeBytes(("POST " + tags("u8t") + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + raw.length
-        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-    request.writeBytes(raw);
-    String tagAnswer = raw(request.toByteArray());
-    assertEquals(400, rawStatus(tagAnswer), tagAnswer);
-    assertTrue(rawBody(tagAnswer).contains("tag key"), tagAnswer);
-  }
-
   static int indexOf(byte[] bytes, byte b) {
     for (int i = 0; i < bytes.length; i++) {
       if (bytes[i] == b) {
@@ -1066,7 +969,6 @@ class NewUserHttpEdgesTest {
   }
 
   /** A refusal names the parameter and its rule: the tag query's limit is 1 to 1000 and its offset 0 or more, whatever the number's size. */
-  @Disabled("BUG: the tag query's limit is 1 to 1000 ('limit 0 is invalid: must be 1 to 1000'), but a limit beyond an int (1E400, 99999999999999999999) is refused 'must be -2147483648 to 2147483647', and an offset of 1e19 'must be -9223372036854775808 to ...' though offsets below 0 are refused: the rule stated is Java's, not the API's")
   @Test
   void hugeTagQueryNumbersAreRefusedWithTheApisRule() {
     for (String limit : List.of("1E400", "99999999999999999999", "-99999999999999999999")) {
@@ -1079,13 +981,4 @@ class NewUserHttpEdgesTest {
     assertFalse(offset.body().contains("-9223372036854775808"), offset.body());
   }
 
-  @Test
-  void hugeTagQueryNumbersActualBehaviour() {
-    Client.Reply reply = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"limit\": 99999999999999999999}");
-    assertError(400, "CSBS.9001", "limit", reply);
-    assertTrue(reply.body().contains("must be -2147483648 to 2147483647"), reply.body());
-    Client.Reply offset = client.post(v1() + TAG_QUERY, "{\"action\": \"filter\", \"offset\": 1e19}");
-    assertError(400, "CSBS.9001", "offset", offset);
-    assertTrue(offset.body().contains("must be -9223372036854775808 to 9223372036854775807"), offset.body());
-  }
 }
