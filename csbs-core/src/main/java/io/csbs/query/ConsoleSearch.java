@@ -56,8 +56,9 @@ import java.util.StringJoiner;
  *       may change between adding a pair and searching.
  * </ul>
  *
- * <p>Searches are values: equal criteria (tags in the same order) make equal searches, with equal
- * predicates.
+ * <p>Searches are values: equal criteria (tags in the same order, texts as given) make equal searches,
+ * with equal predicates. A keyword differing only in case makes an unequal search with an equal
+ * predicate (names match ignoring case).
  */
 public final class ConsoleSearch {
   /** The most tag pairs a search holds, as the console allows. */
@@ -315,7 +316,7 @@ public final class ConsoleSearch {
    * @return the predicate
    * @throws InvalidValueException naming {@code tag key} or {@code tag value} for the first pair
    *     whose key, or whose value for its key, is not in {@code existing}; the message lists what
-   *     exists
+   *     exists (the first 10 keys or values, then how many there are in all)
    */
   public BackupPredicate toPredicate(TagCatalogue existing) {
     requireNonNull(existing, "existing");

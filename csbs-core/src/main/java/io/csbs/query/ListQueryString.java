@@ -224,20 +224,29 @@ public final class ListQueryString {
     }
   }
 
+  /** The value of an ASCII hex digit, or -1: {@link Character#digit} takes any script's digits too. */
+  private static int hexDigit(char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+        : -1;
+  }
+
   private static long number(String parameter, String text, long min, long max) {
     String rule = max == Long.MAX_VALUE
         ? "must be a whole number, " + min + " or more"
         : "must be a whole number from " + min + " to " + max;
-    if (text.isEmpty() || text.length() > 19 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (text.isEmpty() || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new InvalidValueException(parameter, text, rule);
     }
+    String digits = text.replaceFirst("^0+(?=.)", "");  // 0001 is 1, however many zeros lead
     long value;
     try {
-      value = Long.parseLong(text);
+      value = digits.length() > 19 ? -1 : Long.parseLong(digits);
     } catch (NumberFormatException e) {
-      throw new InvalidValueException(parameter, text, rule);
+      value = -1;  // past a long: out of every range
     }
-    if (value < min || value > max) {
+    if (value < min || value > max) {  // min is never negative: -1 is out of range
       throw new InvalidValueException(parameter, text, rule);
     }
     return value;
@@ -292,8 +301,8 @@ public final class ListQueryString {
       // a run of escapes is one byte sequence: a character's UTF-8 bytes are escaped one by one
       ByteBuffer bytes = ByteBuffer.allocate(encoded.length() / 3 + 1);
       while (i < encoded.length() && encoded.charAt(i) == '%') {
-        int high = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
-        int low = high >= 0 ? Character.digit(encoded.charAt(i + 2), 16) : -1;
+        int high = i + 2 < encoded.length() ? hexDigit(encoded.charAt(i + 1)) : -1;
+        int low = high >= 0 ? hexDigit(encoded.charAt(i + 2)) : -1;
         if (low < 0) {
           throw new IllegalArgumentException("'%' not followed by two hex digits at " + i);
         }

@@ -87,7 +87,9 @@ public final class Sort {
 
   /**
    * Parses the API's form: comma-separated {@code field[:asc|:desc]}, the direction {@code desc} by
-   * default, for example {@code created_at:desc,name:asc}.
+   * default, for example {@code created_at:desc,name:asc}. Spaces around a key, a field or a
+   * direction are ignored, and a direction may be in any case ({@code name : ASC}); a field must be
+   * written as the API names it ({@code Name} is refused).
    *
    * @param text the API's {@code sort} parameter
    * @return the sort

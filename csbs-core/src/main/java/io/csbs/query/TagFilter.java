@@ -56,8 +56,9 @@ import java.util.TreeSet;
  * <p>Defaults: no criteria (every backup), action {@code filter}, limit {@value Query#DEFAULT_LIMIT},
  * offset 0. A count ({@link Action#COUNT}) ignores the limit and the offset, as the API does.
  *
- * <p>Filters are values: equal criteria make equal filters whatever the order in which keys were
- * added, and equal filters make equal predicates.
+ * <p>Filters are values: equal criteria (texts as given) make equal filters whatever the order in
+ * which keys were added, and equal filters make equal predicates. A name match differing only in
+ * case makes an unequal filter with an equal predicate (names match ignoring case).
  */
 public final class TagFilter {
   /** The most keys one group may list. */
