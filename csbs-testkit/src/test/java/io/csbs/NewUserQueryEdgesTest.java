@@ -858,4 +858,108 @@ class NewUserQueryEdgesTest {
       assertEquals(expected.size(), catalog.count("p", ListQueryString.parse(raw).predicate()), raw + at);
     }
   }
+
+  // ------------------------------------------------------------------ extreme instants in a large project
+
+  @Test
+  void aLargeProjectAtTheEndsOfTimeAnswersRangesAndOrdersAsTheScan() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    Instant[] times = {
+      Instant.MIN, Instant.MIN.plusNanos(1), Instant.MIN.plusSeconds(1), Instant.EPOCH.minusNanos(1), Instant.EPOCH,
+      Instant.EPOCH.plusNanos(1), NOW.minusNanos(1), NOW, Instant.MAX.minusSeconds(1), Instant.MAX.minusNanos(1), Instant.MAX,
+    };
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> ids = new ArrayList<>();
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      String project = i % 10 == 0 ? "q" : "p";
+      Backup b = backup(project, "t" + Integer.toString(random.nextInt(1 << 20), 36) + "-" + i, "n" + (i % 7), WEB,
+          times[random.nextInt(times.length)]);
+      batch.add(b);
+      if (project.equals("p")) {
+        ids.add(b.id());
+      }
+    }
+    catalog.addAll(batch);
+    for (int i = 0; i < 200; i++) {
+      String id = ids.get(random.nextInt(ids.size()));
+      Backup b = catalog.get("p", id);
+      if (b.status() == BackupStatus.AVAILABLE && !b.createdAt().isAfter(NOW)) {
+        catalog.apply("p", id, b.version(), random.nextBoolean() ? Transition.delete() : Transition.restore());
+      }
+    }
+    List<Backup> mine = current(catalog, "p", ids);
+    for (int round = 0; round < 30; round++) {
+      Instant a = times[random.nextInt(times.length)];
+      Instant b = times[random.nextInt(times.length)];
+      if (a.isAfter(b)) {
+        Instant t = a;
+        a = b;
+        b = t;
+      }
+      boolean ai = random.nextBoolean();
+      boolean bi = a.equals(b) || random.nextBoolean();
+      ai = a.equals(b) || ai;
+      TimeRange range = TimeRange.of(random.nextInt(5) == 0 ? null : a, ai, random.nextInt(5) == 0 ? null : b, bi);
+      int kind = random.nextInt(3);
+      BackupPredicate p = kind == 0 ? Predicates.createdIn(range)
+          : kind == 1 ? Predicates.and(Predicates.createdIn(range), Predicates.status(BackupStatus.AVAILABLE))
+          : Predicates.or(Predicates.not(Predicates.createdIn(range)), Predicates.status(BackupStatus.DELETING));
+      List<SortKey> keys = random.nextBoolean()
+          ? List.of(new SortKey(SortField.CREATED_AT, random.nextBoolean()))
+          : List.of(new SortKey(SortField.CREATED_AT, random.nextBoolean()), new SortKey(SortField.NAME, random.nextBoolean()));
+      Predicate<Backup> scanned = x -> {
+        boolean inRange = range.contains(x.createdAt());
+        return kind == 0 ? inRange
+            : kind == 1 ? inRange && x.status() == BackupStatus.AVAILABLE
+            : !inRange || x.status() == BackupStatus.DELETING;
+      };
+      List<String> expected = scan(mine, scanned, documentedOrder(keys));
+      assertEquals(expected.size(), catalog.count("p", p), p + at);
+      Query q = Query.builder().where(p).sort(Sort.by(keys)).limit(1 + random.nextInt(1000)).build();
+      checkAllPages(catalog, "p", q, expected, p + " " + keys + at);
+    }
+  }
+
+  @Test
+  void theTagCatalogueFollowsRemovalsAndNeverShowsAnotherProject() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(backup("p", "b1", "x", WEB, NOW, Tag.of("env", "prod"), Tag.of("gone", "soon")));
+    catalog.add(backup("p", "b2", "x", WEB, NOW, Tag.of("env", "dev")));
+    catalog.add(backup("q", "b1", "x", WEB, NOW, Tag.of("secret", "q-only"), Tag.of("env", "q")));
+    assertEquals(List.of("env", "gone"), List.copyOf(catalog.tagCatalogue("p").keys()));
+    assertEquals(List.of("dev", "prod"), List.copyOf(catalog.tagCatalogue("p").values("env")));
+    refused("tag key", () -> ConsoleSearch.empty().withTag("secret", "q-only").toPredicate(catalog.tagCatalogue("p")));
+    InvalidValueException e = refused("tag value",
+        () -> ConsoleSearch.empty().withTag("env", "q").toPredicate(catalog.tagCatalogue("p")));
+    assertFalse(e.getMessage().contains("q-only"), e.getMessage());
+    Backup b1 = catalog.get("p", "b1");
+    catalog.apply("p", "b1", b1.version(), Transition.delete());
+    assertTrue(catalog.tagCatalogue("p").containsKey("gone"), "a Deleting backup still has its tags");
+    catalog.apply("p", "b1", catalog.get("p", "b1").version(), Transition.complete());
+    assertEquals(TagCatalogue.of(Map.of("env", List.of("dev"))), catalog.tagCatalogue("p"));
+    refused("tag key", () -> ConsoleSearch.empty().withTag("gone", "soon").toPredicate(catalog.tagCatalogue("p")));
+    assertEquals(List.of("env", "secret"), List.copyOf(catalog.tagCatalogue("q").keys()));
+    assertEquals(TagCatalogue.empty(), catalog.tagCatalogue("nobody"));
+  }
+
+  @Test
+  void starValuesMatchTheRestAsWrittenCaseAndAll() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(backup("p", "lower", "x", WEB, NOW, Tag.of("team", "core-test")));
+    catalog.add(backup("p", "upper", "x", WEB, NOW.minusSeconds(1), Tag.of("team", "CORE-TEST")));
+    catalog.add(backup("p", "empty", "x", WEB, NOW.minusSeconds(2), Tag.of("team", "")));
+    List<Backup> mine = current(catalog, "p", List.of("lower", "upper", "empty"));
+    for (String pattern : List.of("*test", "*TEST", "*Test", "*-", "*core-test", "*", "test", "core-test", "", "*e")) {
+      String rest = pattern.startsWith("*") ? pattern.substring(1) : null;
+      List<String> expected = scan(mine, b -> {
+        String v = b.tags().stream().filter(t -> t.key().equals("team")).findFirst().orElseThrow().value();
+        return rest == null ? v.equals(pattern) : v.contains(rest);
+      }, documentedOrder(List.of(SortKey.desc(SortField.CREATED_AT))));
+      assertEquals(expected, catalog.query("p", Query.where(Predicates.tag("team", List.of(pattern)))).ids(), pattern);
+    }
+  }
 }
