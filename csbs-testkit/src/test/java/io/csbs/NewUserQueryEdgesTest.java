@@ -962,4 +962,49 @@ class NewUserQueryEdgesTest {
       assertEquals(expected, catalog.query("p", Query.where(Predicates.tag("team", List.of(pattern)))).ids(), pattern);
     }
   }
+
+  @Test
+  void aLargeProjectSortedByNameAndSearchedByKeywordPagesAsTheScan() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    List<Server> servers = new ArrayList<>();
+    for (int s = 0; s < 40; s++) {
+      servers.add(Server.of("srv-" + s, word(random, 1 + random.nextInt(3)), "az"));
+    }
+    for (int i = 0; i < 4000; i++) {
+      String project = i % 8 == 0 ? "q" : "p";
+      Backup b = backup(project, word(random, 1) + i, word(random, 1 + random.nextInt(4)),
+          servers.get(random.nextInt(servers.size())), NOW.minusSeconds(random.nextInt(50)));
+      batch.add(b);
+      if (project.equals("p")) {
+        ids.add(b.id());
+      }
+    }
+    catalog.addAll(batch);
+    List<Backup> mine = current(catalog, "p", ids);
+    for (int round = 0; round < 25; round++) {
+      String k = word(random, 1 + random.nextInt(2));
+      String lowered = k.toLowerCase(Locale.ROOT);
+      boolean server = random.nextBoolean();
+      BackupPredicate p = server ? Predicates.serverNameContains(k) : Predicates.nameContains(k);
+      boolean negated = random.nextBoolean();
+      if (negated) {
+        p = Predicates.not(p);
+      }
+      BackupPredicate query = p;
+      Predicate<Backup> scanned = b -> query.test(b, clock);
+      Predicate<Backup> byDoc = b -> (server ? b.server().name() : b.name()).toLowerCase(Locale.ROOT).contains(lowered);
+      List<SortKey> keys = List.of(new SortKey(random.nextBoolean() ? SortField.NAME : SortField.ID, random.nextBoolean()));
+      List<String> expected = scan(mine, scanned, documentedOrder(keys));
+      List<String> documented = scan(mine, negated ? byDoc.negate() : byDoc, documentedOrder(keys));
+      assertEquals(documented, expected, "test() is the doc's meaning for " + query + at);
+      Query q = Query.builder().where(query).sort(Sort.by(keys)).limit(100 + random.nextInt(901)).build();
+      checkAllPages(catalog, "p", q, expected, query + " " + keys + at);
+    }
+  }
 }
