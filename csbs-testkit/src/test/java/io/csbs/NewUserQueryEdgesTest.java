@@ -1007,4 +1007,67 @@ class NewUserQueryEdgesTest {
       checkAllPages(catalog, "p", q, expected, query + " " + keys + at);
     }
   }
+
+  private static TagCatalogue manyKeys() {
+    Map<String, List<String>> keys = new java.util.TreeMap<>();
+    for (int i = 0; i < 25; i++) {
+      keys.put("key" + (char) ('a' + i), List.of("v" + (char) ('a' + i)));
+    }
+    keys.put("env", new ArrayList<>());
+    for (int i = 0; i < 15; i++) {
+      keys.get("env").add("e" + (char) ('a' + i));
+    }
+    return TagCatalogue.of(keys);
+  }
+
+  @Disabled("DOC: ConsoleSearch.toPredicate: 'the message lists what exists'; with more than 10 keys or values it lists the first 10 and '... (26 in all)'")
+  @Test
+  void aRefusedPairsMessageListsEveryExistingKeyAndValue() {
+    TagCatalogue existing = manyKeys();
+    InvalidValueException key = refused("tag key", () -> ConsoleSearch.empty().withTag("nokey", "v").toPredicate(existing));
+    for (String k : existing.keys()) {
+      assertTrue(key.getMessage().contains(k), k + " in " + key.getMessage());
+    }
+    InvalidValueException value = refused("tag value", () -> ConsoleSearch.empty().withTag("env", "zz").toPredicate(existing));
+    for (String v : existing.values("env")) {
+      assertTrue(value.getMessage().contains(v), v + " in " + value.getMessage());
+    }
+  }
+
+  @Test
+  void aRefusedPairsMessageListsTheFirstTenExistingKeysAndValues() {
+    TagCatalogue existing = manyKeys();
+    InvalidValueException key = refused("tag key", () -> ConsoleSearch.empty().withTag("nokey", "v").toPredicate(existing));
+    assertTrue(key.getMessage().contains("(26 in all)"), key.getMessage());
+    assertFalse(key.getMessage().contains("keyz"), key.getMessage());
+    InvalidValueException value = refused("tag value", () -> ConsoleSearch.empty().withTag("env", "zz").toPredicate(existing));
+    assertTrue(value.getMessage().contains("(15 in all)"), value.getMessage());
+    assertFalse(value.getMessage().contains("eo"), value.getMessage());
+  }
+
+  @Disabled("DOC: TagFilter/ConsoleSearch 'equal criteria make equal filters/searches'; a name match 'AutoBK' vs 'autobk' (the same criterion, ignoring case, equal predicates) makes unequal values")
+  @Test
+  void criteriaEqualIgnoringCaseMakeEqualFiltersAndSearches() {
+    TagFilter upper = TagFilter.builder().matches("resource_name", "AutoBK").build();
+    TagFilter lower = TagFilter.builder().matches("resource_name", "autobk").build();
+    assertEquals(lower.toPredicate(), upper.toPredicate());
+    assertEquals(lower, upper);
+    ConsoleSearch a = ConsoleSearch.empty().withKeyword(KeywordField.SERVER_NAME, "WEB");
+    ConsoleSearch b = ConsoleSearch.empty().withKeyword(KeywordField.SERVER_NAME, "web");
+    assertEquals(a.toPredicate(TagCatalogue.empty()), b.toPredicate(TagCatalogue.empty()));
+    assertEquals(a, b);
+  }
+
+  @Test
+  void filtersAndSearchesDifferingOnlyInTheCaseOfANameAreUnequalWithEqualPredicates() {
+    TagFilter upper = TagFilter.builder().matches("resource_name", "AutoBK").build();
+    TagFilter lower = TagFilter.builder().matches("resource_name", "autobk").build();
+    assertEquals(lower.toPredicate(), upper.toPredicate());
+    assertNotEquals(lower, upper);
+    assertEquals(Map.of("resource_name", "AutoBK"), upper.matches());
+    ConsoleSearch a = ConsoleSearch.empty().withKeyword(KeywordField.SERVER_NAME, "WEB");
+    ConsoleSearch b = ConsoleSearch.empty().withKeyword(KeywordField.SERVER_NAME, "web");
+    assertEquals(a.toPredicate(TagCatalogue.empty()), b.toPredicate(TagCatalogue.empty()));
+    assertNotEquals(a, b);
+  }
 }
