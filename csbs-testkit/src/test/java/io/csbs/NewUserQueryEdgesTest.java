@@ -1070,4 +1070,109 @@ class NewUserQueryEdgesTest {
     assertEquals(a.toPredicate(TagCatalogue.empty()), b.toPredicate(TagCatalogue.empty()));
     assertNotEquals(a, b);
   }
+
+  // ------------------------------------------------------------------ random tag filters vs the API's words
+
+  private static final String[] TAG_KEYS = {"env", "Env", "app", "\uD801\uDC00k", "team", "t-1", "_"};
+  private static final String[] TAG_VALUES = {"", "prod", "Prod", "prod-eu", "eu-prod", "test", "core-test", "\uD801\uDC28", "a\uD801\uDC28b", "-", "_x"};
+
+  /** The doc: empty list or "*" alone, any value; "*rest" the rest anywhere; others exactly; any one enough. */
+  private static boolean keyMatches(Backup b, String key, List<String> values) {
+    for (Tag t : b.tags()) {
+      if (!t.key().equals(key)) {
+        continue;
+      }
+      if (values.isEmpty()) {
+        return true;
+      }
+      for (String raw : values) {
+        String v = raw.strip();
+        if (v.equals("*") || (v.startsWith("*") ? t.value().contains(v.substring(1).strip()) : t.value().equals(v))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void randomTagFiltersOnALargeProjectAnswerAsTheApiDefinesThem() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      String project = i % 6 == 0 ? "q" : "p";
+      List<Tag> tags = new ArrayList<>();
+      for (String key : TAG_KEYS) {
+        if (random.nextInt(3) == 0) {
+          tags.add(Tag.of(key, TAG_VALUES[random.nextInt(TAG_VALUES.length)]));
+        }
+      }
+      Backup b = backup(project, "b" + i, random.nextBoolean() ? "autobk_" + i : "Manual" + i, WEB,
+          NOW.minusSeconds(random.nextInt(1000)), tags.toArray(new Tag[0]));
+      batch.add(b);
+      if (project.equals("p")) {
+        ids.add(b.id());
+      }
+    }
+    catalog.addAll(batch);
+    List<Backup> mine = current(catalog, "p", ids);
+    for (int round = 0; round < 60; round++) {
+      TagFilter.Builder builder = TagFilter.builder();
+      List<Predicate<Backup>> criteria = new ArrayList<>();
+      for (int group = 0; group < 4; group++) {
+        if (random.nextInt(3) != 0) {
+          continue;
+        }
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        int n = 1 + random.nextInt(3);
+        for (int k = 0; k < n; k++) {
+          List<String> values = new ArrayList<>();
+          int m = random.nextInt(4);
+          for (int v = 0; v < m; v++) {
+            String value = TAG_VALUES[random.nextInt(TAG_VALUES.length)];
+            int shape = random.nextInt(4);
+            values.add(shape == 0 ? "*" + value : shape == 1 ? " " + value + "\t" : shape == 2 && !value.isEmpty() ? "* " + value.substring(value.offsetByCodePoints(0, 1)) : value);
+          }
+          keys.putIfAbsent(TAG_KEYS[random.nextInt(TAG_KEYS.length)], values);
+        }
+        final int g = group;
+        keys.forEach((key, values) -> {
+          String spaced = random.nextBoolean() ? " " + key + " " : key;
+          if (g == 0) {
+            builder.tags(spaced, values);
+          } else if (g == 1) {
+            builder.tagsAny(spaced, values);
+          } else if (g == 2) {
+            builder.notTags(spaced, values);
+          } else {
+            builder.notTagsAny(spaced, values);
+          }
+        });
+        Predicate<Backup> each = b -> keys.entrySet().stream().allMatch(e -> keyMatches(b, e.getKey(), e.getValue()));
+        Predicate<Backup> any = b -> keys.entrySet().stream().anyMatch(e -> keyMatches(b, e.getKey(), e.getValue()));
+        criteria.add(g == 0 ? each : g == 1 ? any : g == 2 ? each.negate() : any.negate());
+      }
+      if (random.nextInt(3) == 0) {
+        String part = random.nextBoolean() ? "AUTOBK_1" : "manual";
+        builder.matches("resource_name", part);
+        criteria.add(b -> b.name().toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT)));
+      }
+      int limit = 1 + random.nextInt(1000);
+      long offset = random.nextInt(4) == 0 ? random.nextInt(2600) : 0;
+      TagFilter filter = builder.limit(limit).offset(offset).build();
+      List<String> expected = scan(mine, b -> criteria.stream().allMatch(c -> c.test(b)),
+          documentedOrder(List.of(SortKey.desc(SortField.CREATED_AT))));
+      Page page = catalog.query("p", filter.toQuery());
+      List<String> want = expected.subList((int) Math.min(offset, expected.size()), (int) Math.min(offset + limit, expected.size()));
+      assertEquals(want, page.ids(), filter + at);
+      assertEquals(expected.size(), page.total(), filter + at);
+      assertEquals(offset + limit < expected.size(), page.hasMore(), filter + at);
+      assertEquals(expected.size(), catalog.count("p", filter.toPredicate()), filter + at);
+    }
+  }
 }
