@@ -1175,4 +1175,107 @@ class NewUserQueryEdgesTest {
       assertEquals(expected.size(), catalog.count("p", filter.toPredicate()), filter + at);
     }
   }
+
+  // ------------------------------------------------------------------ name order in a project of many names
+
+  private static final String[] NAME_CHARS = {
+    "a", "b", "A", "Z", "-", "_", "0", "9", "\u00FF", "\u0100", "\u00E9", "\uFF41", "\uFF9C", "\uFFDC",
+    "\uD801\uDC00", "\uD801\uDC28", "\uD835\uDC00", "\u4E00",
+  };
+
+  private static String sortName(Random random, String[] stems) {
+    StringBuilder name = new StringBuilder(stems[random.nextInt(stems.length)]);
+    int more = name.length() == 0 ? 1 + random.nextInt(4) : random.nextInt(4);
+    for (int i = 0; i < more; i++) {
+      name.append(NAME_CHARS[random.nextInt(NAME_CHARS.length)]);
+    }
+    return name.toString();
+  }
+
+  @Test
+  void aProjectOfManyNamesSortsByNameAsStringCompareToThroughLateAddsAndRemovals() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    String[] stems = new String[8];
+    stems[0] = "";
+    for (int i = 1; i < stems.length; i++) {
+      StringBuilder stem = new StringBuilder();
+      int length = new int[] {1, 7, 8, 15, 16, 17, 33}[i - 1];
+      for (int c = 0; c < length; c++) {
+        stem.append(c % 5 == 4 ? NAME_CHARS[random.nextInt(NAME_CHARS.length)] : "s");
+      }
+      stems[i] = stem.toString();
+    }
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 66_000; i++) {
+      Backup b = backup("p", "n" + i, sortName(random, stems), WEB, NOW.minusSeconds(70_000 - i));
+      batch.add(b);
+      ids.add(b.id());
+    }
+    catalog.addAll(batch);
+    checkNameOrder(catalog, ids, random, clock, at + " after the load");
+    // late adds among older ones, and removals
+    for (int i = 0; i < 1500; i++) {
+      Backup b = backup("p", "late" + i, sortName(random, stems), WEB, NOW.minusSeconds(random.nextInt(80_000)));
+      catalog.add(b);
+      ids.add(b.id());
+    }
+    for (int i = 0; i < 800; i++) {
+      String id = ids.get(random.nextInt(ids.size()));
+      Backup b = catalog.find("p", id).orElse(null);
+      if (b != null && b.status() == BackupStatus.AVAILABLE) {
+        catalog.apply("p", id, b.version(), Transition.delete());
+        if (random.nextBoolean()) {
+          catalog.apply("p", id, catalog.get("p", id).version(), Transition.complete());
+        }
+      }
+    }
+    checkNameOrder(catalog, ids, random, clock, at + " after late adds and removals");
+  }
+
+  private static void checkNameOrder(BackupCatalog catalog, List<String> ids, Random random, FakeClock clock, String at) {
+    List<Backup> mine = current(catalog, "p", ids);
+    for (int round = 1; round < 4; round++) {
+      List<SortKey> keys = round < 2
+          ? List.of(new SortKey(SortField.NAME, round == 0))
+          : List.of(new SortKey(SortField.NAME, random.nextBoolean()), new SortKey(SortField.CREATED_AT, random.nextBoolean()));
+      BackupPredicate p = round == 3 ? Predicates.status(BackupStatus.AVAILABLE) : Predicates.all();
+      List<String> expected = scan(mine, b -> p.test(b, clock), documentedOrder(keys));
+      Query q = Query.builder().where(p).sort(Sort.by(keys)).limit(1000).build();
+      List<String> got = new ArrayList<>();
+      Query next = q;
+      for (int page = 0; page < 200; page++) {
+        Page answer = catalog.query("p", next);
+        got.addAll(answer.ids());
+        if (answer.nextMarker().isEmpty()) {
+          break;
+        }
+        next = q.after(answer.nextMarker().get());
+      }
+      if (!expected.equals(got)) {
+        int i = 0;
+        while (i < Math.min(expected.size(), got.size()) && expected.get(i).equals(got.get(i))) {
+          i++;
+        }
+        String e = i < expected.size() ? expected.get(i) + " " + escapeName(catalog.get("p", expected.get(i)).name()) : "end";
+        String g = i < got.size() ? got.get(i) + " " + escapeName(catalog.get("p", got.get(i)).name()) : "end";
+        throw new AssertionError(keys + " " + p + " differs at " + i + ": expected " + e + ", got " + g + at);
+      }
+      for (int k = 0; k < 3; k++) {
+        long offset = random.nextInt(expected.size());
+        assertEquals(expected.subList((int) offset, (int) Math.min(offset + 1000, expected.size())),
+            catalog.query("p", q.toBuilder().offset(offset).build()).ids(), keys + " offset " + offset + at);
+      }
+    }
+  }
+
+  private static String escapeName(String name) {
+    StringBuilder text = new StringBuilder();
+    name.chars().forEach(c -> text.append(c < 128 ? String.valueOf((char) c) : String.format("\\u%04X", c)));
+    return text.toString();
+  }
 }
