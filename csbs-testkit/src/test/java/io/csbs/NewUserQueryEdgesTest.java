@@ -1278,4 +1278,63 @@ class NewUserQueryEdgesTest {
     name.chars().forEach(c -> text.append(c < 128 ? String.valueOf((char) c) : String.format("\\u%04X", c)));
     return text.toString();
   }
+
+  // ------------------------------------------------------------------ ties of creation time among late backups
+
+  private static final String[] ID_CHARS = {
+    "a", "A", "0", "\u007F", "\u00FF", "\u0100", "\u7FFF", "\u8000", "\uD801\uDC00", "\uDBFF\uDFFF", "\uE000",
+    "\uFFFE", "\uFFFF", "\u8000\u0000",
+  };
+
+  @Test
+  void lateBackupsOfOneInstantAreOrderedByIdAsStringCompareTo() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      Backup b = backup("p", "base-" + i, "n", WEB, NOW.minusSeconds(3000 - i));
+      batch.add(b);
+      ids.add(b.id());
+    }
+    catalog.addAll(batch);
+    Instant[] instants = {NOW.minusSeconds(1500), NOW.minusSeconds(10), NOW.minusSeconds(5000)};
+    java.util.Set<String> used = new java.util.HashSet<>(ids);
+    for (int i = 0; i < 1500; i++) {
+      StringBuilder id = new StringBuilder();
+      int length = 1 + random.nextInt(6);
+      for (int c = 0; c < length; c++) {
+        id.append(ID_CHARS[random.nextInt(ID_CHARS.length)]);
+      }
+      if (!used.add(id.toString())) {
+        continue;
+      }
+      catalog.add(backup("p", id.toString(), "n", WEB, instants[random.nextInt(instants.length)]));
+      ids.add(id.toString());
+    }
+    for (int round = 0; round < 3; round++) {
+      List<Backup> mine = current(catalog, "p", ids);
+      for (boolean up : new boolean[] {false, true}) {
+        List<SortKey> keys = List.of(new SortKey(SortField.CREATED_AT, up));
+        List<String> expected = scan(mine, b -> true, documentedOrder(keys));
+        Query q = Query.builder().sort(Sort.by(keys)).limit(1 + random.nextInt(700)).build();
+        checkAllPages(catalog, "p", q, expected, keys + " round " + round + at);
+        List<String> inWindow = scan(mine, b -> b.createdAt().equals(instants[0]), documentedOrder(keys));
+        checkAllPages(catalog, "p", q.toBuilder().where(Predicates.createdBetween(instants[0], instants[0])).build(), inWindow,
+            "one instant " + keys + at);
+      }
+      // remove some of them and add some back
+      for (int i = 0; i < 200; i++) {
+        String id = ids.get(3000 + random.nextInt(ids.size() - 3000));
+        Backup b = catalog.find("p", id).orElse(null);
+        if (b != null) {
+          catalog.apply("p", id, b.version(), Transition.delete());
+          catalog.apply("p", id, catalog.get("p", id).version(), Transition.complete());
+        }
+      }
+    }
+  }
 }
