@@ -1337,4 +1337,99 @@ class NewUserQueryEdgesTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ states and windows with late rows, interleaved with changes
+
+  @Test
+  void statesAndWindowsWithLateRowsAnswerAsTheScanBetweenEveryChange() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    String at = " (seed " + seed + ")";
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      Backup b = backup("p", "in-" + i, "n", WEB, NOW.minusSeconds(4000 - 2L * i));
+      batch.add(b);
+      ids.add(b.id());
+    }
+    catalog.addAll(batch);
+    for (int i = 0; i < 600; i++) {
+      Backup b = backup("p", "late-" + i, "n", WEB, NOW.minusSeconds(random.nextInt(5000)));
+      catalog.add(b);
+      ids.add(b.id());
+    }
+    catalog.add(backup("q", "late-1", "n", WEB, NOW.minusSeconds(1)));
+    BackupStatus[] states = BackupStatus.values();
+    for (int step = 0; step < 400; step++) {
+      // one change
+      String id = ids.get(random.nextInt(ids.size()));
+      Backup b = catalog.find("p", id).orElse(null);
+      clock.advance(Duration.ofMillis(random.nextInt(3000)));
+      if (b == null) {
+        if (random.nextInt(3) == 0) {
+          catalog.add(backup("p", id, "n", WEB, clock.instant().minusSeconds(random.nextInt(6000))));
+        }
+      } else {
+        try {
+          switch (b.status()) {
+            case AVAILABLE:
+              catalog.apply("p", id, b.version(), random.nextBoolean() ? Transition.delete() : Transition.restore());
+              break;
+            case ERROR:
+              catalog.apply("p", id, b.version(), Transition.delete());
+              break;
+            default:
+              catalog.apply("p", id, b.version(), random.nextInt(3) == 0 ? Transition.fail("broken")
+                  : random.nextBoolean() ? Transition.complete() : Transition.reportProgress(1 + random.nextInt(99)));
+          }
+        } catch (RuntimeException refused) {
+          // a transition the lifecycle refuses changes nothing; the scan below reads the catalog's backups
+        }
+      }
+      // questions
+      List<Backup> mine = current(catalog, "p", ids);
+      EnumSetOf chosen = new EnumSetOf(random, states);
+      BackupPredicate p;
+      Predicate<Backup> scanned;
+      int kind = random.nextInt(4);
+      Duration window = Duration.ofSeconds(1 + random.nextInt(5000));
+      Instant now = clock.instant();
+      if (kind == 0) {
+        p = Predicates.status(chosen.set);
+        scanned = x -> chosen.set.contains(x.status());
+      } else if (kind == 1) {
+        p = Predicates.createdWithinLast(window);
+        scanned = x -> !x.createdAt().isBefore(now.minus(window)) && !x.createdAt().isAfter(now);
+      } else if (kind == 2) {
+        p = Predicates.and(Predicates.status(chosen.set), Predicates.not(Predicates.createdWithinLast(window)));
+        scanned = x -> chosen.set.contains(x.status()) && !(!x.createdAt().isBefore(now.minus(window)) && !x.createdAt().isAfter(now));
+      } else {
+        p = Predicates.all();
+        scanned = x -> true;
+      }
+      boolean up = random.nextInt(4) == 0;
+      List<String> expected = scan(mine, scanned, documentedOrder(List.of(new SortKey(SortField.CREATED_AT, up))));
+      Query q = Query.builder().where(p).sort(Sort.by(new SortKey(SortField.CREATED_AT, up))).limit(1 + random.nextInt(30)).build();
+      Page page = catalog.query("p", q);
+      assertEquals(expected.subList(0, Math.min(q.limit(), expected.size())), page.ids(), "step " + step + " " + q + at);
+      assertEquals(expected.size(), page.total(), "step " + step + " " + q + at);
+      assertEquals(expected.size(), catalog.count("p", p), "count step " + step + " " + p + at);
+      // the same question again, unchanged state
+      assertEquals(page, catalog.query("p", q), "again step " + step + at);
+    }
+    assertTrue(catalog.sequence("p") > 2600 + 200, "changes were made: " + catalog.sequence("p") + at);
+  }
+
+  private static final class EnumSetOf {
+    final java.util.EnumSet<BackupStatus> set = java.util.EnumSet.noneOf(BackupStatus.class);
+
+    EnumSetOf(Random random, BackupStatus[] states) {
+      int n = 1 + random.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        set.add(states[random.nextInt(states.length)]);
+      }
+    }
+  }
 }
