@@ -1432,4 +1432,49 @@ class NewUserQueryEdgesTest {
       }
     }
   }
+
+  @Test
+  void hugeOffsetsAndLimitOneUnderEveryKindOfSearch() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      Backup b = backup(i % 3 == 0 ? "q" : "p", "o" + i, i % 2 == 0 ? "Even" + (i % 50) : "odd", WEB,
+          NOW.minusSeconds(i % 2 == 0 ? i : 5000 - i), Tag.of("env", i % 4 == 0 ? "prod" : "dev"));
+      catalog.add(b);
+      if (b.projectId().equals("p")) {
+        ids.add(b.id());
+      }
+    }
+    List<Backup> mine = current(catalog, "p", ids);
+    List<BackupPredicate> predicates = List.of(Predicates.all(), Predicates.tag("env", "prod"), Predicates.nameContains("even"),
+        Predicates.not(Predicates.tag("env", "prod")), Predicates.createdWithinLast(Duration.ofSeconds(600)),
+        Predicates.status(BackupStatus.AVAILABLE));
+    List<Sort> sorts = List.of(Sort.DEFAULT, Sort.parse("name:asc"), Sort.parse("id:desc"), Sort.parse("created_at:asc"),
+        Sort.parse("status:asc,name:desc"), Sort.parse("updated_at:desc"));
+    for (BackupPredicate p : predicates) {
+      for (Sort sort : sorts) {
+        List<String> expected = scan(mine, b -> p.test(b, clock), documentedOrder(sort.keys()));
+        for (long offset : new long[] {0, 1, expected.size() - 1L, expected.size(), expected.size() + 1L,
+            Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, Long.MAX_VALUE - 1000, Long.MAX_VALUE}) {
+          if (offset < 0) {
+            continue;
+          }
+          for (int limit : new int[] {1, 999, 1000}) {
+            Page page = catalog.query("p", Query.builder().where(p).sort(sort).limit(limit).offset(offset).build());
+            int from = (int) Math.min(offset, expected.size());
+            int to = (int) Math.min(Math.min(offset, expected.size()) + (long) limit, expected.size());
+            String what = p + " " + sort + " offset " + offset + " limit " + limit;
+            assertEquals(expected.subList(from, to), page.ids(), what);
+            assertEquals(expected.size(), page.total(), what);
+            assertEquals(offset < expected.size() && offset + limit < expected.size(), page.hasMore(), what);
+          }
+        }
+      }
+    }
+    Page far = catalog.queryAllProjects(Query.builder().offset(Long.MAX_VALUE).build());
+    assertEquals(List.of(), far.ids());
+    assertEquals(1200, far.total());
+    assertFalse(far.hasMore());
+  }
 }
