@@ -103,7 +103,11 @@ public abstract class Backup {
   /** {@return when the backup job started} */
   public abstract Instant createdAt();
 
-  /** {@return when the backup last changed; {@link #createdAt()} by default} */
+  /**
+   * {@return when the backup last changed; {@link #createdAt()} by default} Kept as given: the builder
+   * does not compare it with the progress, failure and finish times; the lifecycle, which moves it
+   * to each change's instant, refuses a change dated before it.
+   */
   @Value.Default
   public Instant updatedAt() {
     return createdAt();
@@ -124,8 +128,10 @@ public abstract class Backup {
 
   /**
    * Increases with every change, for optimistic concurrency; 1 by default, at least 1. A backup at
-   * {@link Long#MAX_VALUE} is valid but cannot change again: every transition and tag update of it is
-   * refused with an {@link InvalidValueException} naming {@code version}.
+   * {@link Long#MAX_VALUE} is valid but cannot change again: every transition and tag update that
+   * would make a new version of it is refused with an {@link InvalidValueException} naming {@code
+   * version}. One that changes nothing (the same progress again, tags as they are) returns the
+   * backup as it is, and a completed deletion, which makes no version but removes it, is accepted.
    *
    * @return the version, at least 1
    */
@@ -590,6 +596,7 @@ public abstract class Backup {
         this.tags = new ArrayList<>(this.tags);
       }
       this.tags.addAll(added);
+      present |= TAGS;  // shown by toString, as every field set on the builder
       return this;
     }
 
@@ -607,6 +614,7 @@ public abstract class Backup {
             + ": replace the tags of a backup builder once, before adding any");
       }
       set |= TAGS;
+      present |= TAGS;
       this.tags = replacement;
       return this;
     }

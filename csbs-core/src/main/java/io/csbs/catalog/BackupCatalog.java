@@ -24,7 +24,8 @@ import java.util.Optional;
  * hinted at (a backup of another project is "not found"). The all-projects view exists only as the
  * separate {@link #queryAllProjects} and {@link #countAllProjects}. Every method that names a project
  * refuses a blank project id with an {@link InvalidValueException} naming {@code project id}, before
- * anything else.
+ * any other check of its arguments' values (a null argument is a {@link NullPointerException}, which
+ * may come first).
  *
  * <p>Implementations are safe for concurrent readers and writers: a query sees one consistent state,
  * never half of a change; each change is atomic and names the version it is based on, so that no

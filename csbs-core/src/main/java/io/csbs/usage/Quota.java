@@ -76,10 +76,17 @@ public record Quota(long maxBackups, long maxCapacityGb) {
    * @param sizeMb their total size in MB
    * @param moreBackups how many backups are to be added
    * @param moreMb their total size in MB
+   * @throws InvalidValueException naming {@code backups}, {@code size mb}, {@code more backups} or
+   *     {@code more mb} if it is negative
    * @throws QuotaExceededException naming the project and the quota that would be exceeded
    */
   public void checkRoomFor(String projectId, long backups, long sizeMb, long moreBackups, long moreMb) {
     requireNonNull(projectId, "projectId");
+    // a negative amount would make room where there is none (a project beyond its quota)
+    Capacity.requireNotNegative("backups", backups);
+    Capacity.requireNotNegative("size mb", sizeMb);
+    Capacity.requireNotNegative("more backups", moreBackups);
+    Capacity.requireNotNegative("more mb", moreMb);
     // compared by subtraction: no sum of the arguments can overflow
     if (maxBackups != UNLIMITED && moreBackups > maxBackups - backups) {
       throw new QuotaExceededException(projectId, "backups", backupsText(maxBackups), backupsText(backups),

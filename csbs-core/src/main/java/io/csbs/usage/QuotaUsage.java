@@ -2,6 +2,7 @@ package io.csbs.usage;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.backup.InvalidValueException;
 import java.math.BigDecimal;
 import java.util.OptionalLong;
 
@@ -26,9 +27,12 @@ public record QuotaUsage(Quota quota, long backupsUsed, long sizeMbUsed) {
    * @param quota the quotas
    * @param backupsUsed how many backups the project has
    * @param sizeMbUsed their total size in MB
+   * @throws InvalidValueException naming {@code backups used} or {@code size mb used} if it is negative
    */
   public QuotaUsage {
     requireNonNull(quota, "quota");
+    Capacity.requireNotNegative("backups used", backupsUsed);
+    Capacity.requireNotNegative("size mb used", sizeMbUsed);
   }
 
   /** {@return the capacity used, in GB (MB / 1024, rounded half up to two decimals)} */

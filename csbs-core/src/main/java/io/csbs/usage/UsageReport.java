@@ -2,12 +2,13 @@ package io.csbs.usage;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.backup.InvalidValueException;
 import java.math.BigDecimal;
 import java.util.List;
 
 /**
- * A project's space usage: its total, and a page of its servers, largest capacity first (ties: more
- * backups first, then by server id, compared char by char as {@link String#compareTo} does; the
+ * A project's space usage: its total, and a page of its servers, largest capacity first (in MB, not
+ * as the rounded GB shown; ties: more backups first, then by server id, compared char by char as {@link String#compareTo} does; the
  * PostgreSQL catalog compares by code point, which differs only for characters above U+FFFF).
  *
  * <pre>{@code
@@ -30,9 +31,14 @@ public record UsageReport(long backups, long sizeMb, long serverCount, List<Serv
    * @param sizeMb their total size in MB
    * @param serverCount how many servers have counted backups
    * @param servers the requested page of servers, largest first
+   * @throws InvalidValueException naming {@code backups}, {@code size mb} or {@code server count} if it
+   *     is negative
    */
   public UsageReport {
     servers = List.copyOf(requireNonNull(servers, "servers"));
+    Capacity.requireNotNegative("backups", backups);
+    Capacity.requireNotNegative("size mb", sizeMb);
+    Capacity.requireNotNegative("server count", serverCount);
   }
 
   /** {@return the project's used storage in GB: MB / 1024, rounded half up to two decimals} */
