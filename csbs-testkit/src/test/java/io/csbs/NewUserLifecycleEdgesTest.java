@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.csbs.ErrorCode;
 import io.csbs.backup.ApiStatus;
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
@@ -243,5 +244,455 @@ class NewUserLifecycleEdgesTest {
             w + ": quota usage");
       }
     }
+  }
+
+  // ---------------------------------------------------------------- targeted edges
+
+  private static Backup running(BackupStatus status, int percent, Instant changedAt, Instant created) {
+    return base("p-1", "b-run", srv("s-1", "web"), 10, created).status(status)
+        .progress(Progress.of(percent, changedAt)).build();
+  }
+
+  @Disabled("DOC: Backup.version() says a backup at Long.MAX_VALUE has 'every transition and tag update of it refused"
+      + " naming version'; the same percentage again (and a tag update that changes nothing) returns the backup itself")
+  @Test
+  void theLastVersionRefusesEvenTheSamePercentageAgain() {
+    Backup b = running(BackupStatus.RESTORING, 40, T0, T0).toBuilder().version(Long.MAX_VALUE).build();
+    InvalidValueException e = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.reportProgress(b, 40, T0.plusSeconds(1)));
+    assertEquals("version", e.field());
+  }
+
+  @Test
+  void theLastVersionReturnsItselfForTheSamePercentage() {
+    Backup b = running(BackupStatus.RESTORING, 40, T0, T0).toBuilder().version(Long.MAX_VALUE).build();
+    assertSame(b, Lifecycle.reportProgress(b, 40, T0.plusSeconds(1)));
+    InvalidValueException e = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.reportProgress(b, 41, T0.plusSeconds(1)));
+    assertEquals("version", e.field());
+    assertTrue(e.getMessage().contains(String.valueOf(Long.MAX_VALUE)), e.getMessage());
+    Backup tagged = available("p-1", "b-1", srv("s-1", "web"), 5, T0).toBuilder().version(Long.MAX_VALUE)
+        .tags(List.of(Tag.of("k", "v"))).build();
+    assertSame(tagged, io.csbs.backup.TagUpdate.create(Tag.of("k", "v")).applyTo(tagged, T0.plusSeconds(1)));
+  }
+
+  @Test
+  void theLastVersionInACatalogIsRefusedAndNothingChanges() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Backup b = available("p-1", "b-1", srv("s-1", "web"), 5, T0).toBuilder().version(Long.MAX_VALUE).build();
+    catalog.add(b);
+    long seq = catalog.sequence("p-1");
+    clock.advance(Duration.ofSeconds(1));
+    for (Transition t : List.of(Transition.restore(), Transition.delete())) {
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> catalog.apply("p-1", "b-1", Long.MAX_VALUE, t));
+      assertEquals("version", e.field());
+    }
+    assertEquals(b, catalog.get("p-1", "b-1"));
+    assertEquals(seq, catalog.sequence("p-1"));
+    // still readable, countable and removable
+    catalog.remove("p-1", "b-1", Long.MAX_VALUE);
+    assertEquals(0, catalog.quotaUsage("p-1").backupsUsed());
+  }
+
+  @Test
+  void everyStateTimesEveryTransition() {
+    Instant now = T0.plusSeconds(60);
+    for (BackupType type : BackupType.values()) {
+      for (BackupStatus status : BackupStatus.values()) {
+        Backup.Builder builder = base("p-1", "b-" + status, srv("s-1", "web"), 1, T0).status(status).type(type);
+        if (status.isIntermediate()) {
+          builder.progress(Progress.of(30, T0));
+        }
+        if (status == BackupStatus.ERROR) {
+          builder.failure(Failure.of(JobType.RESTORE, "x", T0));
+        }
+        Backup b = builder.build();
+        for (Transition t : List.of(Transition.restore(), Transition.instantRestore(), Transition.delete(),
+            Transition.reportProgress(60), Transition.complete(), Transition.fail("lost"))) {
+          String name = t instanceof Transition.Start ? t.toString()
+              : t instanceof Transition.ReportProgress ? "progress" : t == Transition.complete() ? "complete" : "fail";
+          boolean allowed = Lifecycle.allowedTransitions(b).contains(name);
+          String w = type + " " + status + " " + t;
+          if (allowed) {
+            Optional<Backup> next = t.applyTo(b, now);
+            if (next.isPresent()) {
+              assertEquals(b.version() + 1, next.get().version(), w);
+              assertEquals(now, next.get().updatedAt(), w);
+              assertEquals(next.get().status(), next.get().apiStatus().state().orElseThrow(), w);
+            } else {
+              assertEquals(BackupStatus.DELETING, status, w);
+            }
+          } else {
+            IllegalTransitionException e = assertThrows(IllegalTransitionException.class, () -> t.applyTo(b, now), w);
+            assertEquals(status, e.status(), w);
+            assertEquals(name, e.attempted(), w);
+            assertEquals(Lifecycle.allowedTransitions(b), e.allowed(), w);
+            assertEquals(status.isIntermediate() ? ErrorCode.BACKUP_BUSY : ErrorCode.TRANSITION_NOT_ALLOWED,
+                e.code(), w);
+            assertTrue(e.getMessage().startsWith("backup " + b.id() + " is " + status + ": " + name + " is refused"),
+                e.getMessage());
+            assertTrue(e.getMessage().endsWith(status + " allows " + String.join(", ", e.allowed())), e.getMessage());
+          }
+        }
+        // the documented table
+        List<String> expected = status.isIntermediate() ? List.of("progress", "complete", "fail")
+            : status == BackupStatus.ERROR ? List.of("delete")
+            : type == BackupType.ENHANCED ? List.of("restore", "instant restore", "delete")
+            : List.of("restore", "delete");
+        assertEquals(expected, Lifecycle.allowedTransitions(b), type + " " + status);
+      }
+    }
+  }
+
+  @Test
+  void progressAndFailureTimesAtTheEdges() {
+    // a job that started in the same instant as the creation, reported at the creation instant
+    Backup c = running(BackupStatus.CREATING, 0, T0, T0);
+    Backup same = Lifecycle.reportProgress(c, 0, T0);
+    assertSame(c, same);
+    Backup hundred = Lifecycle.reportProgress(c, 100, T0);
+    assertEquals(Progress.of(100, T0), hundred.progress().orElseThrow());
+    assertSame(hundred, Lifecycle.reportProgress(hundred, 100, T0.plusSeconds(5)));
+    InvalidValueException above = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.reportProgress(hundred, 101, T0));
+    assertEquals("progress", above.field());
+    InvalidValueException lower = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.reportProgress(hundred, 99, T0));
+    assertEquals("progress", lower.field());
+    Backup failed = Lifecycle.fail(c, "x".repeat(Failure.MAX_REASON_LENGTH), T0);
+    assertEquals(T0, failed.failure().orElseThrow().failedAt());
+    assertEquals(Optional.of(T0), failed.finishedAt());
+    InvalidValueException tooLong = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.fail(c, "x".repeat(Failure.MAX_REASON_LENGTH + 1), T0));
+    assertEquals("failure reason", tooLong.field());
+    InvalidValueException blank = assertThrows(InvalidValueException.class, () -> Lifecycle.fail(c, " \t", T0));
+    assertEquals("failure reason", blank.field());
+    // the far future
+    Backup far = Lifecycle.reportProgress(c, 1, Instant.MAX);
+    assertEquals(Instant.MAX, far.updatedAt());
+    assertEquals(Optional.of(Instant.MAX), Lifecycle.complete(far, Instant.MAX).orElseThrow().finishedAt());
+    // a now one nanosecond before the last change
+    InvalidValueException early = assertThrows(InvalidValueException.class,
+        () -> Lifecycle.complete(hundred.toBuilder().updatedAt(T0.plusSeconds(1)).build(), T0.plusSeconds(1).minusNanos(1)));
+    assertEquals("now", early.field());
+  }
+
+  @Test
+  void finishedAtFollowsTheJobThatEnds() {
+    Instant t1 = T0.plusSeconds(10);
+    Instant t2 = T0.plusSeconds(20);
+    Backup avail = available("p-1", "b-1", srv("s-1", "web"), 1, T0).toBuilder().finishedAt(T0.plusSeconds(1)).build();
+    Backup restored = Lifecycle.complete(Lifecycle.restore(avail, t1), t2).orElseThrow();
+    assertEquals(Optional.of(T0.plusSeconds(1)), restored.finishedAt(), "a restore does not move finishedAt");
+    Backup failedRestore = Lifecycle.fail(Lifecycle.restore(avail, t1), "r", t2);
+    assertEquals(Optional.of(T0.plusSeconds(1)), failedRestore.finishedAt());
+    assertEquals(JobType.RESTORE, failedRestore.failure().orElseThrow().job());
+    Backup failedDelete = Lifecycle.fail(Lifecycle.delete(failedRestore, t2), "d", t2);
+    assertEquals(JobType.DELETE, failedDelete.failure().orElseThrow().job());
+    assertEquals(Optional.of(T0.plusSeconds(1)), failedDelete.finishedAt());
+    assertEquals(avail.version() + 4, failedDelete.version());
+  }
+
+  @Test
+  void stallThresholdBoundariesOnACatalogWithAMovingClock() {
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofNanos(1_000_000_007L);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    catalog.add(base("p-1", "b-1", srv("s-1", "web"), 7, T0).status(BackupStatus.CREATING)
+        .progress(Progress.of(0, T0)).build());
+    clock.set(T0.plus(threshold));
+    assertEquals(0, catalog.count("p-1", Predicates.stalled()), "exactly at the threshold: not yet");
+    clock.set(T0.plus(threshold).plusNanos(1));
+    assertEquals(1, catalog.count("p-1", Predicates.stalled()), "one ns after");
+    assertEquals(1, catalog.usage("p-1", UsageQuery.of(Predicates.stalled(), 0, 1)).backups());
+    clock.set(T0.plus(threshold).minusNanos(1));
+    assertEquals(0, catalog.count("p-1", Predicates.stalled()), "back one ns before");
+    clock.set(T0.minusSeconds(3600));
+    assertEquals(0, catalog.count("p-1", Predicates.stalled()), "clock before the progress");
+    assertEquals(0, catalog.count("p-1", Predicates.not(Predicates.not(Predicates.stalled()))));
+    // the same percentage again keeps the progress time: the stall keeps counting
+    clock.set(T0.plus(threshold).plusNanos(1));
+    Optional<Backup> same = catalog.apply("p-1", "b-1", 1, Transition.reportProgress(0));
+    assertEquals(1, same.orElseThrow().version());
+    assertEquals(T0, same.orElseThrow().updatedAt());
+    assertEquals(1, catalog.count("p-1", Predicates.stalled()));
+    assertEquals(1, catalog.sequence("p-1"));
+    Backup moved = catalog.apply("p-1", "b-1", 1, Transition.reportProgress(1)).orElseThrow();
+    assertEquals(0, catalog.count("p-1", Predicates.stalled()));
+    assertEquals(clock.instant(), moved.progress().orElseThrow().changedAt());
+    // the clock moving backwards: the change is refused naming now, nothing changes
+    clock.set(clock.instant().minusNanos(1));
+    InvalidValueException e = assertThrows(InvalidValueException.class,
+        () -> catalog.apply("p-1", "b-1", 2, Transition.reportProgress(2)));
+    assertEquals("now", e.field());
+    assertEquals(moved, catalog.get("p-1", "b-1"));
+    assertEquals(2, catalog.sequence("p-1"));
+  }
+
+  @Test
+  void stallRuleValuesAndEdges() {
+    StallRule oneNs = StallRule.ofThreshold(Duration.ofNanos(1));
+    assertTrue(oneNs.isStalled(T0, T0.plusNanos(2)));
+    assertFalse(oneNs.isStalled(T0, T0.plusNanos(1)));
+    assertFalse(oneNs.isStalled(T0, T0.minusSeconds(1)));
+    assertEquals(StallRule.DEFAULT, StallRule.ofThreshold(Duration.ofSeconds(1800)));
+    assertEquals(StallRule.DEFAULT.hashCode(), new StallRule(Duration.ofMinutes(30)).hashCode());
+    for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1))) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> StallRule.ofThreshold(bad));
+      assertEquals("stall threshold", e.field());
+    }
+    Backup avail = available("p-1", "b-1", srv("s-1", "web"), 1, T0);
+    assertFalse(oneNs.isStalled(avail, Instant.MAX));
+    assertEquals(Instant.MIN, StallRule.DEFAULT.stalledIfChangedBefore(Instant.MIN));
+    assertEquals(Instant.MAX.minus(Duration.ofMinutes(30)), StallRule.DEFAULT.stalledIfChangedBefore(Instant.MAX));
+  }
+
+  @Test
+  void quotaBoundariesAsDocumented() {
+    Quota q = Quota.of(2, 1);  // 2 backups, 1 GB = 1024 MB
+    q.checkRoomFor("p", 0, 0, 2, 1024);              // exact fit
+    q.checkRoomFor("p", 1, 1024, 1, 0);               // exactly at capacity: 0 MB still fits
+    QuotaExceededException over = assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 0, 0, 1, 1025));
+    assertEquals("backup_capacity", over.quota());
+    assertEquals("quota backup_capacity of project p (limit 1 GB) is exceeded: used 0 MB, asked 1.00 GB (1025 MB) more",
+        over.getMessage());
+    QuotaExceededException both = assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 2, 1024, 1, 1));
+    assertEquals("backups", both.quota());
+    assertEquals("quota backups of project p (limit 2 backups) is exceeded: used 2 backups, asked 1 more",
+        both.getMessage());
+    QuotaExceededException beyond = assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 1, 1025, 0, 0));
+    assertEquals("backup_capacity", beyond.quota());
+    assertEquals("p", beyond.projectId());
+    assertEquals(ErrorCode.QUOTA_EXCEEDED, beyond.code());
+    Quota one = Quota.of(1, -1);
+    QuotaExceededException single = assertThrows(QuotaExceededException.class, () -> one.checkRoomFor("p", 1, 0, 1, 0));
+    assertTrue(single.getMessage().contains("(limit 1 backup)") && single.getMessage().contains("used 1 backup,"),
+        single.getMessage());
+    // the largest quota and sums
+    Quota max = Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB);
+    max.checkRoomFor("p", Long.MAX_VALUE - 1, Quota.MAX_CAPACITY_GB * 1024 - Backup.MAX_SIZE_MB, 1, Backup.MAX_SIZE_MB);
+    assertThrows(QuotaExceededException.class,
+        () -> max.checkRoomFor("p", 0, Quota.MAX_CAPACITY_GB * 1024 - Backup.MAX_SIZE_MB + 1, 1, Backup.MAX_SIZE_MB));
+    InvalidValueException cap = assertThrows(InvalidValueException.class, () -> Quota.of(0, Quota.MAX_CAPACITY_GB + 1));
+    assertEquals("backup_capacity", cap.field());
+    assertEquals("backups", assertThrows(InvalidValueException.class, () -> Quota.of(-2, 0)).field());
+    assertEquals("backup_capacity", assertThrows(InvalidValueException.class, () -> Quota.of(0, -2)).field());
+    assertEquals(Quota.NONE, Quota.of(-1, -1));
+    assertEquals("Quota[maxBackups=-1, maxCapacityGb=-1]", Quota.NONE.toString());
+  }
+
+  @Test
+  void quotaUsageRemainingAndRounding() {
+    QuotaUsage exact = new QuotaUsage(Quota.of(3, 2), 3, 2048);
+    assertEquals(java.util.OptionalLong.of(0), exact.backupsRemaining());
+    assertEquals(java.util.OptionalLong.of(0), exact.capacityRemainingMb());
+    QuotaUsage over = new QuotaUsage(Quota.of(1, 1), 5, 5000);
+    assertEquals(java.util.OptionalLong.of(0), over.backupsRemaining());
+    assertEquals(java.util.OptionalLong.of(0), over.capacityRemainingMb());
+    QuotaUsage max = new QuotaUsage(Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB), 0, 0);
+    assertEquals(java.util.OptionalLong.of(Long.MAX_VALUE), max.backupsRemaining());
+    assertEquals(java.util.OptionalLong.of(Quota.MAX_CAPACITY_GB * 1024), max.capacityRemainingMb());
+    assertEquals(new java.math.BigDecimal("0.00"), new QuotaUsage(Quota.NONE, 1, 5).capacityUsedGb());
+    assertEquals(new java.math.BigDecimal("0.01"), new QuotaUsage(Quota.NONE, 1, 6).capacityUsedGb());  // 0.00586 up
+    assertEquals(new java.math.BigDecimal("1.00"), new QuotaUsage(Quota.NONE, 1, 1029).capacityUsedGb()); // 1.0049
+    assertEquals(new java.math.BigDecimal("1.01"), new QuotaUsage(Quota.NONE, 1, 1030).capacityUsedGb()); // 1.0059
+  }
+
+  @Test
+  void aCatalogsQuotaAtZeroExactFitOneOverAndLowered() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    String p = "проект-1";
+    catalog.setQuota(p, Quota.of(-1, 0));
+    catalog.add(available(p, "zero", srv("s", "w"), 0, T0));  // exactly at a 0 GB capacity: 0 MB fits
+    assertThrows(QuotaExceededException.class, () -> catalog.add(available(p, "one", srv("s", "w"), 1, T0)));
+    catalog.setQuota(p, Quota.of(4, 1));
+    catalog.add(available(p, "b-1", srv("s", "w"), 1000, T0));
+    catalog.add(available(p, "b-2", srv("s", "w"), 24, T0));    // 1024 MB: exact fit
+    QuotaExceededException e = assertThrows(QuotaExceededException.class,
+        () -> catalog.add(available(p, "b-3", srv("s", "w"), 1, T0)));
+    assertEquals("quota backup_capacity of project " + p + " (limit 1 GB) is exceeded: used 1.00 GB (1024 MB), asked 1 MB more",
+        e.getMessage());
+    catalog.add(available(p, "b-0", srv("s", "w"), 0, T0));     // the fourth backup, 0 MB, at capacity
+    assertEquals("backups", assertThrows(QuotaExceededException.class,
+        () -> catalog.add(available(p, "b-4", srv("s", "w"), 0, T0))).quota());
+    catalog.setQuota(p, Quota.of(1, 0));                        // lowered below use
+    QuotaUsage u = catalog.quotaUsage(p);
+    assertEquals(new QuotaUsage(Quota.of(1, 0), 4, 1024), u);
+    assertEquals(java.util.OptionalLong.of(0), u.backupsRemaining());
+    assertEquals(4, catalog.quotaUsage(p).backupsUsed(), "backups already there stay");
+    // removing down to exactly the quota: a 0 MB backup fits again only if the backups quota allows
+    catalog.setQuota(p, Quota.of(-1, 0));
+    assertThrows(QuotaExceededException.class, () -> catalog.add(available(p, "z", srv("s", "w"), 0, T0)));
+    catalog.remove(p, "b-1", 1);
+    catalog.remove(p, "b-2", 1);
+    catalog.add(available(p, "z", srv("s", "w"), 0, T0));
+    assertEquals(3, catalog.quotaUsage(p).backupsUsed());
+    assertEquals(new QuotaUsage(Quota.of(-1, 0), 3, 0), catalog.quotaUsage(p));
+  }
+
+  @Test
+  void usagePagesAtTheirBounds() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    for (int i = 0; i < 5; i++) {
+      catalog.add(available("p-1", "b-" + i, srv("s-" + i, "web-" + i), 100 * i, T0));
+    }
+    UsageReport far = catalog.usage("p-1", UsageQuery.of(Predicates.all(), Long.MAX_VALUE, UsageQuery.MAX_LIMIT));
+    assertEquals(new UsageReport(5, 1000, 5, List.of()), far);
+    UsageReport farRestricted = catalog.usage("p-1",
+        UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), Long.MAX_VALUE, UsageQuery.MAX_LIMIT));
+    assertEquals(new UsageReport(5, 1000, 5, List.of()), farRestricted);
+    UsageReport last = catalog.usage("p-1", UsageQuery.of(Predicates.all(), 4, 1000));
+    assertEquals(List.of(new ServerUsage("s-0", "web-0", 1, 0)), last.servers());
+    assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage("unknown", UsageQuery.firstServers(1)));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage("p-1", UsageQuery.of(Predicates.none(), 0, 1)));
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("unknown"));
+    assertEquals("limit", assertThrows(InvalidValueException.class, () -> UsageQuery.firstServers(0)).field());
+    assertEquals("limit", assertThrows(InvalidValueException.class, () -> UsageQuery.firstServers(1001)).field());
+    assertEquals("offset", assertThrows(InvalidValueException.class,
+        () -> UsageQuery.of(Predicates.all(), -1, 1)).field());
+    assertEquals(UsageQuery.firstServers(20), UsageQuery.of(Predicates.all(), 0, 20));
+  }
+
+  @Test
+  void usageNamesTheServerAfterTheNewestRemainingBackup() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("p-1", "a", srv("s-1", "old-name"), 1, T0));
+    catalog.add(available("p-1", "b", srv("s-1", "new-name"), 1, T0.plusSeconds(1)));
+    // same instant, greater id as String.compareTo: "\uD835\uDC9E" (U+1D49E) sorts before "\uE000"
+    catalog.add(available("p-1", "\uE000", srv("s-2", "private-use"), 1, T0));
+    catalog.add(available("p-1", "\uD835\uDC9E", srv("s-2", "script-c"), 1, T0));
+    UsageReport r = catalog.usage("p-1", UsageQuery.firstServers(10));
+    assertEquals(List.of(new ServerUsage("s-1", "new-name", 2, 2), new ServerUsage("s-2", "private-use", 2, 2)),
+        r.servers());
+    catalog.remove("p-1", "b", 1);
+    catalog.remove("p-1", "\uE000", 1);
+    r = catalog.usage("p-1", UsageQuery.firstServers(10));
+    assertEquals(List.of(new ServerUsage("s-1", "old-name", 1, 1), new ServerUsage("s-2", "script-c", 1, 1)),
+        r.servers());
+    // a completed deletion of the newest, through the lifecycle
+    catalog.add(available("p-1", "c", srv("s-1", "newest"), 1, T0.plusSeconds(5)));
+    clock.set(T0.plusSeconds(5));
+    assertEquals("newest", catalog.usage("p-1", UsageQuery.firstServers(1)).servers().get(0).serverName());
+    catalog.apply("p-1", "c", 1, Transition.delete());
+    catalog.apply("p-1", "c", 2, Transition.complete());
+    assertEquals(List.of(new ServerUsage("s-1", "old-name", 1, 1), new ServerUsage("s-2", "script-c", 1, 1)),
+        catalog.usage("p-1", UsageQuery.firstServers(10)).servers());
+  }
+
+  @Test
+  void sizesAtZeroAndTheLargestSumExactly() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      batch.add(available("p-1", "b-" + i, srv("s-" + (i % 3), "w"), i % 2 == 0 ? Backup.MAX_SIZE_MB : 0, T0));
+    }
+    catalog.addAll(batch);
+    UsageReport r = catalog.usage("p-1", UsageQuery.firstServers(3));
+    assertEquals(1000 * Backup.MAX_SIZE_MB, r.sizeMb());
+    assertEquals(java.math.BigDecimal.valueOf(1000L * Backup.MAX_SIZE_MB).divide(java.math.BigDecimal.valueOf(1024), 2,
+        java.math.RoundingMode.HALF_UP), r.capacityGb());
+    long sum = r.servers().stream().mapToLong(ServerUsage::sizeMb).sum();
+    assertEquals(r.sizeMb(), sum);
+    assertEquals(1000 * Backup.MAX_SIZE_MB, catalog.quotaUsage("p-1").sizeMbUsed());
+    assertEquals("size", assertThrows(InvalidValueException.class,
+        () -> available("p-1", "x", srv("s", "w"), Backup.MAX_SIZE_MB + 1, T0)).field());
+    assertEquals("size", assertThrows(InvalidValueException.class,
+        () -> available("p-1", "x", srv("s", "w"), Long.MAX_VALUE, T0)).field());
+    assertEquals("size", assertThrows(InvalidValueException.class,
+        () -> available("p-1", "x", srv("s", "w"), -1, T0)).field());
+  }
+
+  @Test
+  void idsNamesAndTagsAtTheirLengthLimits() {
+    String sixtyFour = "i".repeat(64);
+    Backup b = base("p".repeat(64), sixtyFour, srv("s".repeat(64), "n".repeat(255)), 0, T0)
+        .status(BackupStatus.AVAILABLE).build();
+    assertEquals(sixtyFour, b.id());
+    assertEquals("id", assertThrows(InvalidValueException.class, () -> available("p", "i".repeat(65), srv("s", "w"), 0, T0)).field());
+    assertEquals("project id", assertThrows(InvalidValueException.class,
+        () -> available("p".repeat(65), "i", srv("s", "w"), 0, T0)).field());
+    assertEquals("server name", assertThrows(InvalidValueException.class, () -> srv("s", "n".repeat(256))).field());
+    assertEquals("server id", assertThrows(InvalidValueException.class, () -> srv(" ", "n")).field());
+    String letters255 = "\uD835\uDC9E".repeat(255);  // 255 letters, 510 chars
+    assertEquals(letters255, available("p", "i", srv("s", "w"), 0, T0).toBuilder().name(letters255).build().name());
+    assertEquals("name", assertThrows(InvalidValueException.class,
+        () -> available("p", "i", srv("s", "w"), 0, T0).toBuilder().name(letters255 + "a").build()).field());
+    List<Tag> ten = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(Tag.of("κλειδί" + i + "-".repeat(29), "v".repeat(43)));
+    }
+    Backup tagged = available("p", "i", srv("s", "w"), 0, T0).toBuilder().tags(ten).build();
+    assertEquals(ten, tagged.tags());
+    InvalidValueException eleven = assertThrows(InvalidValueException.class,
+        () -> tagged.toBuilder().addTags(Tag.of("k", "")).build());
+    assertEquals("tags", eleven.field());
+    InvalidValueException dup = assertThrows(InvalidValueException.class,
+        () -> available("p", "i", srv("s", "w"), 0, T0).toBuilder().addTags(Tag.of("k", "a"), Tag.of(" k", "b")).build());
+    assertEquals("tags", dup.field());
+  }
+
+  @Test
+  void valueTypesEqualsHashCodeToStringAndToBuilderRoundTrips() {
+    Backup queued = base("p-1", "b-1", srv("s-1", "web"), 3, T0).status(BackupStatus.CREATING)
+        .apiStatus(ApiStatus.WAITING_PROTECT).progress(Progress.of(40, T0)).addTags(Tag.of(" k ", "v"))
+        .version(7).build();
+    Backup copy = queued.toBuilder().build();
+    assertEquals(queued, copy);
+    assertEquals(queued.hashCode(), copy.hashCode());
+    assertEquals(ApiStatus.WAITING_PROTECT, copy.apiStatus());
+    assertEquals("Backup{b-1 " + queued.name() + " Creating 40% v7}", queued.toString());
+    Backup stable = queued.toBuilder().status(BackupStatus.AVAILABLE).progress(Optional.empty()).build();
+    assertEquals(ApiStatus.AVAILABLE, stable.apiStatus());
+    assertEquals(7, stable.version());
+    assertNotEquals(queued, stable);
+    assertEquals(IllegalStateException.class, assertThrows(IllegalStateException.class,
+        () -> queued.toBuilder().version(8).version(9)).getClass());
+    InvalidValueException v0 = assertThrows(InvalidValueException.class, () -> queued.toBuilder().version(0).build());
+    assertEquals("version", v0.field());
+    // a progress of the same percentage keeps the queued raw status; a higher one moves it on
+    assertSame(queued, Lifecycle.reportProgress(queued, 40, T0.plusSeconds(1)));
+    assertEquals(ApiStatus.PROTECTING, Lifecycle.reportProgress(queued, 41, T0.plusSeconds(1)).apiStatus());
+    assertEquals(Tag.of("k", "v"), Tag.of(" k\t", "v "));
+    assertEquals(Tag.of("k", "v").hashCode(), Tag.of(" k\t", "v ").hashCode());
+    assertEquals(Progress.of(0, T0), Progress.of(0, T0));
+    assertEquals(Failure.of(JobType.DELETE, "r", T0), Failure.of(JobType.DELETE, "r", T0));
+    assertEquals(srv("s", "n"), Server.builder().id("s").name("n").availabilityZone("eu-de-01")
+        .resourceType(Server.NOVA_SERVER).build());
+    assertEquals(Transition.reportProgress(40), Transition.reportProgress(40));
+    assertEquals(Transition.fail("é"), Transition.fail("é"));
+    assertEquals(Transition.restore(), Transition.start(io.csbs.backup.Operation.RESTORE));
+    assertEquals("progress -5%", Transition.reportProgress(-5).toString());
+    assertEquals("fail: ", Transition.fail("").toString());
+    assertEquals("instant restore", Transition.instantRestore().toString());
+  }
+
+  @Test
+  void aRefusedTransitionInACatalogNamesItsFieldAndChangesNothing() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(base("p-1", "b-1", srv("s-1", "web"), 3, T0).status(BackupStatus.RESTORING)
+        .progress(Progress.of(50, T0)).build());
+    List<Object> seen = new ArrayList<>();
+    catalog.subscribe(seen::add);
+    Backup before = catalog.get("p-1", "b-1");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals("progress", assertThrows(InvalidValueException.class,
+        () -> catalog.apply("p-1", "b-1", 1, Transition.reportProgress(49))).field());
+    assertEquals("progress", assertThrows(InvalidValueException.class,
+        () -> catalog.apply("p-1", "b-1", 1, Transition.reportProgress(101))).field());
+    assertEquals("failure reason", assertThrows(InvalidValueException.class,
+        () -> catalog.apply("p-1", "b-1", 1, Transition.fail(" "))).field());
+    assertEquals("delete", assertThrows(IllegalTransitionException.class,
+        () -> catalog.apply("p-1", "b-1", 1, Transition.delete())).attempted());
+    assertEquals(before, catalog.apply("p-1", "b-1", 1, Transition.reportProgress(50)).orElseThrow());
+    assertEquals(before, catalog.get("p-1", "b-1"));
+    assertEquals(1, catalog.sequence("p-1"));
+    assertEquals(List.of(), seen);
   }
 }
