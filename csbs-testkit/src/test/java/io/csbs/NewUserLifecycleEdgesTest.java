@@ -239,6 +239,31 @@ class NewUserLifecycleEdgesTest {
         assertEquals(expectedUsage(running, 1, 2), catalog.usage(project, UsageQuery.of(
             Predicates.status(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING), 1, 2)),
             w + ": running usage");
+        List<Backup> notStalled = new ArrayList<>(all);
+        notStalled.removeAll(stalled);
+        List<Backup> stalledOrError = new ArrayList<>();
+        List<Backup> stalledEnhanced = new ArrayList<>();
+        List<Backup> recent = new ArrayList<>();
+        for (Backup b : all) {
+          if (stalled.contains(b) || b.status() == BackupStatus.ERROR) {
+            stalledOrError.add(b);
+          }
+          if (stalled.contains(b) && b.type() == BackupType.ENHANCED) {
+            stalledEnhanced.add(b);
+          }
+          if (!b.createdAt().isBefore(at.minus(Duration.ofMinutes(15))) && !b.createdAt().isAfter(at)) {
+            recent.add(b);
+          }
+        }
+        assertEquals(notStalled.size(), catalog.count(project, Predicates.not(Predicates.stalled())), w + ": not stalled");
+        assertEquals(expectedUsage(stalledOrError, 0, 4), catalog.usage(project, UsageQuery.of(
+            Predicates.or(Predicates.stalled(), Predicates.status(BackupStatus.ERROR)), 0, 4)), w + ": stalled or error");
+        assertEquals(expectedUsage(stalledEnhanced, 0, 1000), catalog.usage(project, UsageQuery.of(
+            Predicates.and(Predicates.type(BackupType.ENHANCED), Predicates.stalled()), 0, 1000)), w + ": stalled enhanced");
+        assertEquals(recent.size(), catalog.count(project, Predicates.createdWithinLast(Duration.ofMinutes(15))),
+            w + ": created within the last 15 minutes");
+        assertEquals(expectedUsage(recent, 0, 1000), catalog.usage(project, UsageQuery.of(
+            Predicates.createdWithinLast(Duration.ofMinutes(15)), 0, 1000)), w + ": recent usage");
         long used = all.stream().mapToLong(Backup::sizeMb).sum();
         assertEquals(new QuotaUsage(quotas.get(project), all.size(), used), catalog.quotaUsage(project),
             w + ": quota usage");
