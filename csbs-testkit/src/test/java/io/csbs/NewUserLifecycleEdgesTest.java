@@ -119,7 +119,8 @@ class NewUserLifecycleEdgesTest {
     String[] projects = {"p-α", "p-b", "p-𝒞"};
     Server[][] servers = new Server[6][];
     for (int s = 0; s < 6; s++) {
-      servers[s] = new Server[] {srv("s-" + s, "web-" + s), srv("s-" + s, "renamed-" + s + "-ü")};
+      String sid = new String[] {"s-0", "\uE000", "\uD835\uDC9E", "ß", "S", "s-5"}[s];
+      servers[s] = new Server[] {srv(sid, "web-" + s), srv(sid, "renamed-" + s + "-ü")};
     }
     Map<String, Map<String, Backup>> model = new TreeMap<>();
     Map<String, Quota> quotas = new HashMap<>();
@@ -194,6 +195,57 @@ class NewUserLifecycleEdgesTest {
           assertTrue(expectedError != null, where + ": " + t + " on " + b + " at " + now + " refused: " + e);
           assertEquals(expectedError.getClass(), e.getClass(), where);
           assertEquals(expectedError.getMessage(), e.getMessage(), where);
+        }
+      } else if (action == 12) {
+        // a batch over several projects: ids first, project by project in id order, then the quotas
+        List<Backup> batch = new ArrayList<>();
+        int n = 1 + r.nextInt(4);
+        for (int k = 0; k < n; k++) {
+          String bp = projects[r.nextInt(projects.length)];
+          String id = r.nextInt(10) == 0 ? "b-" + (next - 1 - r.nextInt(Math.max(1, next))) : "b-" + next++;
+          long size = r.nextInt(5) == 0 ? 0 : r.nextInt(2000);
+          batch.add(available(bp, id, servers[r.nextInt(6)][r.nextInt(2)], size, now.minusSeconds(r.nextInt(900))));
+        }
+        Class<?> expected = null;
+        String expectedProject = null;
+        Map<String, List<Backup>> byProject = new TreeMap<>();
+        for (Backup b : batch) {
+          byProject.computeIfAbsent(b.projectId(), k -> new ArrayList<>()).add(b);
+        }
+        outer:
+        for (Map.Entry<String, List<Backup>> e : byProject.entrySet()) {
+          java.util.Set<String> ids = new java.util.HashSet<>();
+          for (Backup b : e.getValue()) {
+            if (model.get(e.getKey()).containsKey(b.id()) || !ids.add(b.id())) {
+              expected = io.csbs.catalog.DuplicateBackupException.class;
+              expectedProject = e.getKey();
+              break outer;
+            }
+          }
+        }
+        if (expected == null) {
+          for (Map.Entry<String, List<Backup>> e : byProject.entrySet()) {
+            Map<String, Backup> held = model.get(e.getKey());
+            try {
+              quotas.get(e.getKey()).checkRoomFor(e.getKey(), held.size(),
+                  held.values().stream().mapToLong(Backup::sizeMb).sum(), e.getValue().size(),
+                  e.getValue().stream().mapToLong(Backup::sizeMb).sum());
+            } catch (QuotaExceededException q) {
+              expected = QuotaExceededException.class;
+              expectedProject = e.getKey();
+              break;
+            }
+          }
+        }
+        try {
+          catalog.addAll(batch);
+          assertEquals(null, expected, where + ": addAll of " + batch + " should be refused in " + expectedProject);
+          for (Backup b : batch) {
+            model.get(b.projectId()).put(b.id(), b);
+          }
+        } catch (io.csbs.catalog.DuplicateBackupException | QuotaExceededException e) {
+          assertEquals(expected, e.getClass(), where + ": addAll of " + batch + " refused: " + e);
+          assertTrue(e.getMessage().contains("project " + expectedProject), where + ": " + e.getMessage());
         }
       } else if (action == 13 && !backups.isEmpty()) {
         List<Backup> list = new ArrayList<>(backups.values());
