@@ -772,4 +772,29 @@ class NewUserLifecycleEdgesTest {
     assertEquals(1, catalog.sequence("p-1"));
     assertEquals(List.of(), seen);
   }
+
+  @Disabled("BUG: Backup.Builder.toString() shows 'the fields that have a value (set on this builder ...)'; tags set"
+      + " with tags(...) or addTags(...) on a new builder are left out: Backup.Builder{id=b-1, version=3}")
+  @Test
+  void builderTextShowsTagsSetOnIt() {
+    assertEquals("Backup.Builder{id=b-1, tags=[k=v], version=3}",
+        Backup.builder().id("b-1").tags(List.of(Tag.of("k", "v"))).version(3).toString());
+    assertEquals("Backup.Builder{id=b-1, sizeMb=0, tags=[k=v, ключ=значение]}",
+        Backup.builder().id("b-1").addTags(Tag.of("k", "v")).sizeMb(0).addTags(Tag.of("ключ", "значение")).toString());
+  }
+
+  @Test
+  void builderTextLeavesOutTagsSetOnANewBuilder() {
+    assertEquals("Backup.Builder{id=b-1, status=Available, sizeMb=5}",
+        Backup.builder().id("b-1").status(BackupStatus.AVAILABLE).sizeMb(5).toString());
+    assertEquals("Backup.Builder{id=b-1, version=3}",
+        Backup.builder().id("b-1").tags(List.of(Tag.of("k", "v"))).version(3).toString());
+    assertEquals("Backup.Builder{id=b-1, sizeMb=0}",
+        Backup.builder().id("b-1").addTags(Tag.of("k", "v")).sizeMb(0).toString());
+    assertEquals("Backup.Builder{}", Backup.builder().description(Optional.empty()).toString());
+    // a copy shows its tags, the ones it was given
+    Backup b = available("p-1", "b-1", srv("s-1", "web"), 1, T0);
+    assertTrue(b.toBuilder().toString().contains(", tags=[], version=1,"), b.toBuilder().toString());
+    assertTrue(b.toBuilder().addTags(Tag.of("k", "v")).toString().contains(", tags=[k=v], version=1,"));
+  }
 }
