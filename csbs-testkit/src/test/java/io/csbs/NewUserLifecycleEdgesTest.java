@@ -797,4 +797,85 @@ class NewUserLifecycleEdgesTest {
     assertTrue(b.toBuilder().toString().contains(", tags=[], version=1,"), b.toBuilder().toString());
     assertTrue(b.toBuilder().addTags(Tag.of("k", "v")).toString().contains(", tags=[k=v], version=1,"));
   }
+
+  @Test
+  void oneReadsUsageQuotaUseAndCountsAgreeWhileWritersChangeTheProject() throws Exception {
+    long seed = System.nanoTime();
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofSeconds(5))).build();
+    String p = "p-並行";
+    Quota quota = Quota.of(60, 40);
+    catalog.setQuota(p, quota);
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    List<java.util.concurrent.Future<?>> writers = new ArrayList<>();
+    for (int w = 0; w < 2; w++) {
+      int writer = w;
+      writers.add(pool.submit(() -> {
+        Random r = new Random(seed + writer);
+        for (int k = 0; k < 2500; k++) {
+          String id = "w" + writer + "-" + r.nextInt(80);
+          try {
+            Optional<Backup> b = catalog.find(p, id);
+            if (b.isEmpty()) {
+              catalog.add(base(p, id, srv("s-" + r.nextInt(7), "web"), r.nextInt(1500), clock.instant())
+                  .status(BackupStatus.CREATING).progress(Progress.of(0, clock.instant())).build());
+            } else if (r.nextInt(6) == 0) {
+              catalog.remove(p, id, b.get().version());
+            } else {
+              catalog.apply(p, id, b.get().version(), randomTransition(r));
+            }
+          } catch (IllegalTransitionException | InvalidValueException | QuotaExceededException
+              | io.csbs.catalog.VersionConflictException | io.csbs.catalog.BackupNotFoundException expected) {
+            // refusals of a random walk
+          }
+          if (writer == 0 && k % 50 == 0) {
+            clock.advance(Duration.ofSeconds(1));
+          }
+        }
+        return null;
+      }));
+    }
+    List<java.util.concurrent.Future<?>> readers = new ArrayList<>();
+    for (int rd = 0; rd < 2; rd++) {
+      readers.add(pool.submit(() -> {
+        int reads = 0;
+        while (!done.get() || reads < 10) {
+          reads++;
+          catalog.read(p, view -> {
+            UsageReport all = view.usage(UsageQuery.firstServers(1000));
+            QuotaUsage used = view.quotaUsage();
+            long stalled = view.count(Predicates.stalled());
+            UsageReport stalledUsage = view.usage(UsageQuery.of(Predicates.stalled(), 0, 1000));
+            long count = view.count(Predicates.all());
+            String text = all + " " + used + " stalled " + stalled + " " + stalledUsage + " count " + count;
+            if (all.backups() != used.backupsUsed() || all.sizeMb() != used.sizeMbUsed() || count != all.backups()
+                || stalled != stalledUsage.backups()
+                || all.servers().stream().mapToLong(ServerUsage::sizeMb).sum() != all.sizeMb()
+                || all.servers().stream().mapToLong(ServerUsage::backups).sum() != all.backups()
+                || all.serverCount() != all.servers().size()
+                || used.backupsUsed() > quota.maxBackups() || used.sizeMbUsed() > quota.maxCapacityGb() * 1024) {
+              wrong.add(text);
+            }
+            return null;
+          });
+        }
+        return null;
+      }));
+    }
+    try {
+      for (java.util.concurrent.Future<?> f : writers) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      done.set(true);
+      for (java.util.concurrent.Future<?> f : readers) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      done.set(true);
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(), new ArrayList<>(wrong), "seed " + seed);
+  }
 }
