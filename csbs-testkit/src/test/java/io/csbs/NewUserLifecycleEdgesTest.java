@@ -308,6 +308,10 @@ class NewUserLifecycleEdgesTest {
           }
         }
         assertEquals(notStalled.size(), catalog.count(project, Predicates.not(Predicates.stalled())), w + ": not stalled");
+        io.csbs.query.Page page = catalog.query(project,
+            io.csbs.query.Query.builder().where(Predicates.stalled()).limit(1000).build());
+        assertEquals(stalled.size(), page.total(), w + ": stalled page total");
+        assertEquals(new java.util.HashSet<>(stalled), new java.util.HashSet<>(page.backups()), w + ": stalled page");
         assertEquals(expectedUsage(stalledOrError, 0, 4), catalog.usage(project, UsageQuery.of(
             Predicates.or(Predicates.stalled(), Predicates.status(BackupStatus.ERROR)), 0, 4)), w + ": stalled or error");
         assertEquals(expectedUsage(stalledEnhanced, 0, 1000), catalog.usage(project, UsageQuery.of(
