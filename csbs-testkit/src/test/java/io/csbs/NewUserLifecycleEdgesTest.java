@@ -152,6 +152,9 @@ class NewUserLifecycleEdgesTest {
         if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && r.nextBoolean())) {
           builder.failure(Failure.of(JobType.BACKUP, "boom", created));
         }
+        for (int k = r.nextInt(3); k > 0; k--) {
+          builder.addTags(Tag.of("env" + k, r.nextBoolean() ? "prod" : "тест"));
+        }
         Backup b = builder.build();
         Class<?> expected = null;
         if (backups.containsKey(id)) {
@@ -247,6 +250,28 @@ class NewUserLifecycleEdgesTest {
           assertEquals(expected, e.getClass(), where + ": addAll of " + batch + " refused: " + e);
           assertTrue(e.getMessage().contains("project " + expectedProject), where + ": " + e.getMessage());
         }
+      } else if (action == 11 && !backups.isEmpty()) {
+        List<Backup> list = new ArrayList<>(backups.values());
+        Backup b = list.get(r.nextInt(list.size()));
+        io.csbs.backup.TagUpdate u = r.nextBoolean()
+            ? io.csbs.backup.TagUpdate.create(Tag.of("env" + r.nextInt(3), r.nextBoolean() ? "prod" : "тест"))
+            : io.csbs.backup.TagUpdate.delete(io.csbs.backup.TagUpdate.Match.key("env" + r.nextInt(3)));
+        Backup expected = null;
+        RuntimeException expectedError = null;
+        try {
+          expected = u.applyTo(b, now);
+        } catch (InvalidValueException e) {
+          expectedError = e;
+        }
+        try {
+          Backup got = catalog.updateTags(p, b.id(), b.version(), u);
+          assertEquals(null, expectedError, where + ": " + u + " on " + b + " should be refused");
+          assertEquals(expected, got, where + ": " + u + " on " + b);
+          backups.put(b.id(), got);
+        } catch (InvalidValueException e) {
+          assertTrue(expectedError != null, where + ": " + u + " on " + b + " refused: " + e);
+          assertEquals(expectedError.getMessage(), e.getMessage(), where);
+        }
       } else if (action == 13 && !backups.isEmpty()) {
         List<Backup> list = new ArrayList<>(backups.values());
         Backup b = list.get(r.nextInt(list.size()));
@@ -320,6 +345,16 @@ class NewUserLifecycleEdgesTest {
             w + ": created within the last 15 minutes");
         assertEquals(expectedUsage(recent, 0, 1000), catalog.usage(project, UsageQuery.of(
             Predicates.createdWithinLast(Duration.ofMinutes(15)), 0, 1000)), w + ": recent usage");
+        List<Backup> prod = new ArrayList<>();
+        for (Backup b : all) {
+          if (b.tagValue("env1").equals(Optional.of("prod")) && b.status() != BackupStatus.ERROR) {
+            prod.add(b);
+          }
+        }
+        BackupPredicate prodWhere = Predicates.and(Predicates.tag("env1", "prod"),
+            Predicates.not(Predicates.status(BackupStatus.ERROR)));
+        assertEquals(prod.size(), catalog.count(project, prodWhere), w + ": tagged count");
+        assertEquals(expectedUsage(prod, 0, 2), catalog.usage(project, UsageQuery.of(prodWhere, 0, 2)), w + ": tagged usage");
         long used = all.stream().mapToLong(Backup::sizeMb).sum();
         assertEquals(new QuotaUsage(quotas.get(project), all.size(), used), catalog.quotaUsage(project),
             w + ": quota usage");
