@@ -124,6 +124,7 @@ class NewUserLifecycleEdgesTest {
     }
     Map<String, Map<String, Backup>> model = new TreeMap<>();
     Map<String, Quota> quotas = new HashMap<>();
+    Map<String, Long> sequences = new HashMap<>();
     for (String p : projects) {
       model.put(p, new LinkedHashMap<>());
       quotas.put(p, Quota.NONE);
@@ -171,6 +172,7 @@ class NewUserLifecycleEdgesTest {
           catalog.add(b);
           assertEquals(null, expected, where + ": add of " + b + " should be refused");
           backups.put(id, b);
+          sequences.merge(p, 1L, Long::sum);
         } catch (RuntimeException e) {
           assertEquals(expected, e.getClass(), where + ": add of " + b + " refused: " + e);
         }
@@ -189,6 +191,9 @@ class NewUserLifecycleEdgesTest {
           Optional<Backup> got = catalog.apply(p, b.id(), b.version(), t);
           assertEquals(null, expectedError, where + ": " + t + " on " + b + " at " + now + " should be refused");
           assertEquals(expected, got, where + ": " + t + " on " + b);
+          if (got.isEmpty() || got.get().version() != b.version()) {
+            sequences.merge(p, 1L, Long::sum);
+          }
           if (got.isPresent()) {
             backups.put(b.id(), got.get());
           } else {
@@ -245,6 +250,7 @@ class NewUserLifecycleEdgesTest {
           assertEquals(null, expected, where + ": addAll of " + batch + " should be refused in " + expectedProject);
           for (Backup b : batch) {
             model.get(b.projectId()).put(b.id(), b);
+            sequences.merge(b.projectId(), 1L, Long::sum);
           }
         } catch (io.csbs.catalog.DuplicateBackupException | QuotaExceededException e) {
           assertEquals(expected, e.getClass(), where + ": addAll of " + batch + " refused: " + e);
@@ -267,6 +273,9 @@ class NewUserLifecycleEdgesTest {
           Backup got = catalog.updateTags(p, b.id(), b.version(), u);
           assertEquals(null, expectedError, where + ": " + u + " on " + b + " should be refused");
           assertEquals(expected, got, where + ": " + u + " on " + b);
+          if (got.version() != b.version()) {
+            sequences.merge(p, 1L, Long::sum);
+          }
           backups.put(b.id(), got);
         } catch (InvalidValueException e) {
           assertTrue(expectedError != null, where + ": " + u + " on " + b + " refused: " + e);
@@ -277,6 +286,7 @@ class NewUserLifecycleEdgesTest {
         Backup b = list.get(r.nextInt(list.size()));
         catalog.remove(p, b.id(), b.version());
         backups.remove(b.id());
+        sequences.merge(p, 1L, Long::sum);
       } else if (action == 14) {
         Quota q = r.nextInt(3) == 0 ? Quota.NONE
             : Quota.of(r.nextInt(4) == 0 ? -1 : r.nextInt(12), r.nextInt(4) == 0 ? -1 : r.nextInt(3000));
@@ -307,6 +317,7 @@ class NewUserLifecycleEdgesTest {
           }
         }
         String w = where + ", project " + project + " at " + at;
+        assertEquals((long) sequences.getOrDefault(project, 0L), catalog.sequence(project), w + ": sequence");
         assertEquals(stalled.size(), catalog.count(project, Predicates.stalled()), w + ": stalled count");
         assertEquals(expectedUsage(all, 0, 1000), catalog.usage(project, UsageQuery.firstServers(1000)), w + ": usage");
         assertEquals(expectedUsage(all, 2, 3), catalog.usage(project, UsageQuery.of(Predicates.all(), 2, 3)),
