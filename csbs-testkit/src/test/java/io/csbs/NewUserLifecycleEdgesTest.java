@@ -953,4 +953,28 @@ class NewUserLifecycleEdgesTest {
     assertEquals(List.of("s-a", "s-b"), List.of(lines.get(0).serverId(), lines.get(1).serverId()));
     assertEquals(new java.math.BigDecimal("0.00"), lines.get(0).capacityGb());
   }
+
+  @Disabled("DOC: Backup.version() says at Long.MAX_VALUE 'every transition ... is refused with an InvalidValueException"
+      + " naming version'; completing a deletion of such a backup is taken, and the catalog removes it")
+  @Test
+  void theLastVersionRefusesTheCompletionOfADeletion() {
+    Backup deleting = running(BackupStatus.DELETING, 90, T0, T0).toBuilder().version(Long.MAX_VALUE).build();
+    assertEquals("version", assertThrows(InvalidValueException.class,
+        () -> Lifecycle.complete(deleting, T0.plusSeconds(1))).field());
+  }
+
+  @Test
+  void theLastVersionCompletesADeletionAndIsGone() {
+    Backup deleting = running(BackupStatus.DELETING, 90, T0, T0).toBuilder().version(Long.MAX_VALUE).build();
+    assertEquals(Optional.empty(), Lifecycle.complete(deleting, T0.plusSeconds(1)));
+    assertEquals("version", assertThrows(InvalidValueException.class,
+        () -> Lifecycle.fail(deleting, "x", T0.plusSeconds(1))).field());
+    FakeClock clock = FakeClock.at(T0.plusSeconds(1));
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(deleting);
+    assertEquals(Optional.empty(), catalog.apply("p-1", deleting.id(), Long.MAX_VALUE, Transition.complete()));
+    assertEquals(Optional.empty(), catalog.find("p-1", deleting.id()));
+    assertEquals(2, catalog.sequence("p-1"));
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("p-1"));
+  }
 }
