@@ -977,4 +977,34 @@ class NewUserLifecycleEdgesTest {
     assertEquals(2, catalog.sequence("p-1"));
     assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("p-1"));
   }
+
+  /** A Creating backup last changed (updatedAt) at T0, whose progress says it changed a minute later. */
+  private static Backup progressAfterItsLastChange() {
+    return base("p-1", "b-late", srv("s-1", "web"), 1, T0).status(BackupStatus.CREATING)
+        .progress(Progress.of(10, T0.plusSeconds(60))).build();
+  }
+
+  @Disabled("DOC: updatedAt is 'when the backup last changed' and a transition's now must be 'not before the backup's"
+      + " last change'; a backup whose progress changed after its updatedAt is built, and a progress at a now before"
+      + " that progress time is taken: the progress time goes back")
+  @Test
+  void aProgressIsNeverReportedBeforeTheLastChangeOfTheProgress() {
+    Backup b = progressAfterItsLastChange();
+    assertEquals("now", assertThrows(InvalidValueException.class,
+        () -> Lifecycle.reportProgress(b, 20, T0.plusSeconds(1))).field());
+  }
+
+  @Test
+  void aProgressTimeAfterTheLastChangeIsBuiltAndThenMovesBack() {
+    Backup b = progressAfterItsLastChange();
+    assertEquals(T0, b.updatedAt());
+    Backup next = Lifecycle.reportProgress(b, 20, T0.plusSeconds(1));
+    assertEquals(T0.plusSeconds(1), next.progress().orElseThrow().changedAt());
+    assertTrue(next.progress().orElseThrow().changedAt().isBefore(b.progress().orElseThrow().changedAt()));
+    // the same goes for a failure and a finish after the last change
+    Backup error = base("p-1", "b-err", srv("s-1", "web"), 1, T0).status(BackupStatus.ERROR)
+        .failure(Failure.of(JobType.BACKUP, "x", T0.plusSeconds(60))).finishedAt(T0.plusSeconds(90)).build();
+    assertEquals(T0, error.updatedAt());
+    assertEquals(BackupStatus.DELETING, Lifecycle.delete(error, T0.plusSeconds(1)).status());
+  }
 }
