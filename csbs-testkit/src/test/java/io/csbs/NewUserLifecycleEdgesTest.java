@@ -1007,4 +1007,24 @@ class NewUserLifecycleEdgesTest {
     assertEquals(T0, error.updatedAt());
     assertEquals(BackupStatus.DELETING, Lifecycle.delete(error, T0.plusSeconds(1)).status());
   }
+
+  @Test
+  void aTransitionsResultEqualsTheSameBackupBuiltByHand() {
+    Instant now = T0.plusSeconds(30);
+    Backup avail = available("p-1", "b-1", srv("s-1", "web"), 9, T0).toBuilder()
+        .addTags(Tag.of("a", ""), Tag.of("ä", "ö")).finishedAt(T0.plusSeconds(5)).build();
+    Backup restoring = Lifecycle.restore(avail, now);
+    Backup byHand = avail.toBuilder().status(BackupStatus.RESTORING).progress(Progress.of(0, now)).updatedAt(now)
+        .version(2).build();
+    assertEquals(byHand, restoring);
+    assertEquals(byHand.hashCode(), restoring.hashCode());
+    assertEquals(byHand.toString(), restoring.toString());
+    assertEquals("Backup{b-1 " + avail.name() + " Restoring 0% v2}", restoring.toString());
+    Backup failed = Lifecycle.fail(restoring, " spaced reason ", now);
+    assertEquals(" spaced reason ", failed.failure().orElseThrow().reason());
+    assertEquals("restore failed at " + now + ":  spaced reason ", failed.failure().orElseThrow().toString());
+    assertEquals("Backup{b-1 " + avail.name() + " Error v3}", failed.toString());
+    assertEquals(avail.tags(), failed.tags());
+    assertEquals(avail.details(), failed.details());
+  }
 }
