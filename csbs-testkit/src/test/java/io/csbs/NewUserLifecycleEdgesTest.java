@@ -1027,4 +1027,39 @@ class NewUserLifecycleEdgesTest {
     assertEquals(avail.tags(), failed.tags());
     assertEquals(avail.details(), failed.details());
   }
+
+  private static List<org.junit.jupiter.api.function.Executable> blankProjectWithANullArgument(BackupCatalog c) {
+    return List.of(
+        () -> c.apply(" ", "b", 1, null),
+        () -> c.apply(" ", null, 1, Transition.restore()),
+        () -> c.setQuota(" ", null),
+        () -> c.usage(" ", null),
+        () -> c.remove(" ", null, 1),
+        () -> c.updateTags(" ", "b", 1, null),
+        () -> c.count(" ", null));
+  }
+
+  @Disabled("DOC: BackupCatalog: 'Every method that names a project refuses a blank project id with an"
+      + " InvalidValueException naming project id, before anything else'; a null other argument is refused first (NPE)")
+  @Test
+  void aBlankProjectIsRefusedBeforeAnythingElse() {
+    BackupCatalog c = Catalogs.indexed(FakeClock.at(T0));
+    for (org.junit.jupiter.api.function.Executable call : blankProjectWithANullArgument(c)) {
+      assertEquals("project id", assertThrows(InvalidValueException.class, call).field());
+    }
+  }
+
+  @Test
+  void aNullArgumentIsRefusedBeforeABlankProject() {
+    BackupCatalog c = Catalogs.indexed(FakeClock.at(T0));
+    for (org.junit.jupiter.api.function.Executable call : blankProjectWithANullArgument(c)) {
+      assertThrows(NullPointerException.class, call);
+    }
+    assertEquals("project id", assertThrows(InvalidValueException.class,
+        () -> c.apply(" ", "b", 1, Transition.restore())).field());
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> c.setQuota("", Quota.NONE)).field());
+    assertEquals("project id", assertThrows(InvalidValueException.class,
+        () -> c.usage("\t", UsageQuery.firstServers(1))).field());
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> c.quotaUsage(" ")).field());
+  }
 }
