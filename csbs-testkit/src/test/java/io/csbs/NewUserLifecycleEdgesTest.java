@@ -1062,4 +1062,22 @@ class NewUserLifecycleEdgesTest {
         () -> c.usage("\t", UsageQuery.firstServers(1))).field());
     assertEquals("project id", assertThrows(InvalidValueException.class, () -> c.quotaUsage(" ")).field());
   }
+
+  @Disabled("DOC: ServerUsage refuses a negative count or size ('must not be negative'); QuotaUsage and UsageReport,"
+      + " documented as counts and sizes, take them silently: QuotaUsage(Quota.of(1, 1), -1, -5) has 2 backups remaining")
+  @Test
+  void negativeUseIsRefusedByEveryUsageValue() {
+    assertThrows(IllegalArgumentException.class, () -> new ServerUsage("s", "n", -1, 0));
+    assertThrows(IllegalArgumentException.class, () -> new QuotaUsage(Quota.of(1, 1), -1, -5));
+    assertThrows(IllegalArgumentException.class, () -> new UsageReport(-1, -1, -1, List.of()));
+  }
+
+  @Test
+  void onlyServerUsageRefusesNegativeUse() {
+    assertThrows(IllegalArgumentException.class, () -> new ServerUsage("s", "n", 0, -1));
+    QuotaUsage q = new QuotaUsage(Quota.of(1, 1), -1, -5);
+    assertEquals(java.util.OptionalLong.of(2), q.backupsRemaining());
+    assertEquals(java.util.OptionalLong.of(1029), q.capacityRemainingMb());
+    assertEquals(-1, new UsageReport(-1, -1, -1, List.of()).backups());
+  }
 }
