@@ -110,11 +110,21 @@ class NewUserLifecycleEdgesTest {
 
   @Test
   void aRandomRunAgreesWithTheLifecycleStallRuleUsageAndQuotasAtEveryStep() {
+    randomRun(TEN_MIN, Duration.ofSeconds(1), 1500);
+  }
+
+  @Test
+  void aRandomRunAtNanosecondsWithAThreeNanosecondThreshold() {
+    randomRun(Duration.ofNanos(3), Duration.ofNanos(1), 600);
+  }
+
+  private void randomRun(Duration threshold, Duration unit, int steps) {
     long seed = System.nanoTime();
     Random r = new Random(seed);
-    String ctx = "seed " + seed;
+    String ctx = "seed " + seed + ", threshold " + threshold;
     FakeClock clock = FakeClock.at(T0);
-    StallRule rule = StallRule.ofThreshold(TEN_MIN);
+    StallRule rule = StallRule.ofThreshold(threshold);
+    Duration window = unit.multipliedBy(900);
     BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
     String[] projects = {"p-α", "p-b", "p-𝒞"};
     Server[][] servers = new Server[6][];
@@ -130,7 +140,7 @@ class NewUserLifecycleEdgesTest {
       quotas.put(p, Quota.NONE);
     }
     int next = 0;
-    for (int step = 0; step < 1500; step++) {
+    for (int step = 0; step < steps; step++) {
       String where = ctx + ", step " + step;
       String p = projects[r.nextInt(projects.length)];
       Map<String, Backup> backups = model.get(p);
@@ -138,9 +148,9 @@ class NewUserLifecycleEdgesTest {
       Instant now = clock.instant();
       if (action < 6) {
         // a new backup, in any state, sometimes from the clock's future
-        Instant created = now.minus(Duration.ofSeconds(r.nextInt(7200))).plusNanos(r.nextInt(3) - 1);
+        Instant created = now.minus(unit.multipliedBy(r.nextInt(7200))).plusNanos(r.nextInt(3) - 1);
         if (r.nextInt(10) == 0) {
-          created = now.plus(Duration.ofMinutes(r.nextInt(20)));
+          created = now.plus(unit.multipliedBy(r.nextInt(1200)));
         }
         BackupStatus status = BackupStatus.values()[r.nextInt(5)];
         String id = r.nextInt(8) == 0 ? "b-" + (next - 1 - r.nextInt(Math.max(1, next))) : "b-" + next++;
@@ -148,7 +158,7 @@ class NewUserLifecycleEdgesTest {
         Backup.Builder builder = base(p, id, servers[r.nextInt(6)][r.nextInt(2)], size, created)
             .status(status).type(r.nextBoolean() ? BackupType.ENHANCED : BackupType.COMMON);
         if (status.isIntermediate()) {
-          builder.progress(Progress.of(r.nextInt(101), created.plus(Duration.ofSeconds(r.nextInt(1200)))));
+          builder.progress(Progress.of(r.nextInt(101), created.plus(unit.multipliedBy(r.nextInt(1200)))));
         }
         if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && r.nextBoolean())) {
           builder.failure(Failure.of(JobType.BACKUP, "boom", created));
@@ -212,7 +222,7 @@ class NewUserLifecycleEdgesTest {
           String bp = projects[r.nextInt(projects.length)];
           String id = r.nextInt(10) == 0 ? "b-" + (next - 1 - r.nextInt(Math.max(1, next))) : "b-" + next++;
           long size = r.nextInt(5) == 0 ? 0 : r.nextInt(2000);
-          batch.add(available(bp, id, servers[r.nextInt(6)][r.nextInt(2)], size, now.minusSeconds(r.nextInt(900))));
+          batch.add(available(bp, id, servers[r.nextInt(6)][r.nextInt(2)], size, now.minus(unit.multipliedBy(r.nextInt(900)))));
         }
         Class<?> expected = null;
         String expectedProject = null;
@@ -295,11 +305,11 @@ class NewUserLifecycleEdgesTest {
       } else {
         // the clock: a threshold exactly, a nanosecond either side, or backwards
         switch (r.nextInt(6)) {
-          case 0: clock.advance(TEN_MIN); break;
+          case 0: clock.advance(threshold); break;
           case 1: clock.advance(Duration.ofNanos(1)); break;
           case 2: clock.set(now.minusNanos(1)); break;
-          case 3: clock.set(now.minus(Duration.ofMinutes(r.nextInt(15)))); break;
-          default: clock.advance(Duration.ofSeconds(r.nextInt(400))); break;
+          case 3: clock.set(now.minus(threshold.multipliedBy(r.nextInt(3)))); break;
+          default: clock.advance(unit.multipliedBy(r.nextInt(400))); break;
         }
       }
       // every promise, checked at every step
@@ -339,7 +349,7 @@ class NewUserLifecycleEdgesTest {
           if (stalled.contains(b) && b.type() == BackupType.ENHANCED) {
             stalledEnhanced.add(b);
           }
-          if (!b.createdAt().isBefore(at.minus(Duration.ofMinutes(15))) && !b.createdAt().isAfter(at)) {
+          if (!b.createdAt().isBefore(at.minus(window)) && !b.createdAt().isAfter(at)) {
             recent.add(b);
           }
         }
@@ -352,10 +362,10 @@ class NewUserLifecycleEdgesTest {
             Predicates.or(Predicates.stalled(), Predicates.status(BackupStatus.ERROR)), 0, 4)), w + ": stalled or error");
         assertEquals(expectedUsage(stalledEnhanced, 0, 1000), catalog.usage(project, UsageQuery.of(
             Predicates.and(Predicates.type(BackupType.ENHANCED), Predicates.stalled()), 0, 1000)), w + ": stalled enhanced");
-        assertEquals(recent.size(), catalog.count(project, Predicates.createdWithinLast(Duration.ofMinutes(15))),
+        assertEquals(recent.size(), catalog.count(project, Predicates.createdWithinLast(window)),
             w + ": created within the last 15 minutes");
         assertEquals(expectedUsage(recent, 0, 1000), catalog.usage(project, UsageQuery.of(
-            Predicates.createdWithinLast(Duration.ofMinutes(15)), 0, 1000)), w + ": recent usage");
+            Predicates.createdWithinLast(window), 0, 1000)), w + ": recent usage");
         List<Backup> prod = new ArrayList<>();
         for (Backup b : all) {
           if (b.tagValue("env1").equals(Optional.of("prod")) && b.status() != BackupStatus.ERROR) {
