@@ -1090,4 +1090,31 @@ class NewUserLifecycleEdgesTest {
     assertEquals(java.util.OptionalLong.of(1029), q.capacityRemainingMb());
     assertEquals(-1, new UsageReport(-1, -1, -1, List.of()).backups());
   }
+
+  @Test
+  void backupDetailsAtTheirBoundsAndRoundTrips() {
+    io.csbs.backup.BackupDetails none = io.csbs.backup.BackupDetails.builder().spaceSavingRatio(0).build();
+    assertSame(io.csbs.backup.BackupDetails.NONE, none);
+    io.csbs.backup.BackupDetails most = io.csbs.backup.BackupDetails.builder().checkpointId("c".repeat(64))
+        .spaceSavingRatio(100).averageSpeedKbps(Long.MAX_VALUE).incremental(true).build();
+    assertEquals(most, most.toBuilder().build());
+    assertEquals(most.hashCode(), most.toBuilder().build().hashCode());
+    assertSame(io.csbs.backup.BackupDetails.NONE, io.csbs.backup.BackupDetails.builder().incremental(true).build()
+        .toBuilder().incremental(false).build());
+    assertEquals("checkpoint_id", assertThrows(InvalidValueException.class,
+        () -> io.csbs.backup.BackupDetails.builder().checkpointId("c".repeat(65)).build()).field());
+    assertEquals("checkpoint_id", assertThrows(InvalidValueException.class,
+        () -> io.csbs.backup.BackupDetails.builder().checkpointId(" ").build()).field());
+    assertEquals("space_saving_ratio", assertThrows(InvalidValueException.class,
+        () -> io.csbs.backup.BackupDetails.builder().spaceSavingRatio(101).build()).field());
+    assertEquals("space_saving_ratio", assertThrows(InvalidValueException.class,
+        () -> io.csbs.backup.BackupDetails.builder().spaceSavingRatio(-1).build()).field());
+    assertEquals("average_speed", assertThrows(InvalidValueException.class,
+        () -> io.csbs.backup.BackupDetails.builder().averageSpeedKbps(-1).build()).field());
+    // details ride along every transition unchanged
+    Backup b = available("p-1", "b-1", srv("s-1", "web"), 1, T0).toBuilder().details(most).build();
+    Backup deleting = Lifecycle.delete(b, T0.plusSeconds(1));
+    assertSame(most, deleting.details());
+    assertSame(most, Lifecycle.fail(deleting, "x", T0.plusSeconds(2)).details());
+  }
 }
