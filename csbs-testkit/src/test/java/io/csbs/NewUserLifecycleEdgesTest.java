@@ -1117,4 +1117,21 @@ class NewUserLifecycleEdgesTest {
     assertSame(most, deleting.details());
     assertSame(most, Lifecycle.fail(deleting, "x", T0.plusSeconds(2)).details());
   }
+
+  @Disabled("DOC: Quota.checkRoomFor: 'a project already beyond a quota ... may take nothing more, not even 0 MB';"
+      + " a negative moreMb or moreBackups is taken without a word and passes for such a project")
+  @Test
+  void checkRoomForRefusesNegativeAmounts() {
+    Quota q = Quota.of(3, 1);
+    assertThrows(IllegalArgumentException.class, () -> q.checkRoomFor("p", 1, 1029, 0, -10));
+    assertThrows(IllegalArgumentException.class, () -> q.checkRoomFor("p", 0, 0, -1, 0));
+  }
+
+  @Test
+  void checkRoomForTakesNegativeAmounts() {
+    Quota q = Quota.of(3, 1);
+    assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 1, 1029, 0, 0));  // beyond: not even 0 MB
+    q.checkRoomFor("p", 1, 1029, 0, -10);                                                   // but -10 MB passes
+    q.checkRoomFor("p", 0, 0, -1, 0);
+  }
 }
