@@ -95,6 +95,17 @@ class NewUserLifecycleEdgesTest {
     return new UsageReport(counted.size(), size, lines.size(), page);
   }
 
+  /** My reading of the quota docs: which quota a new batch exceeds (backups checked first), or null. */
+  private static String exceeded(Quota q, long backups, long sizeMb, long moreBackups, long moreMb) {
+    if (q.maxBackups() != Quota.UNLIMITED && backups + moreBackups > q.maxBackups()) {
+      return "backups";
+    }
+    if (q.maxCapacityGb() != Quota.UNLIMITED && sizeMb + moreMb > q.maxCapacityGb() * 1024) {
+      return "backup_capacity";
+    }
+    return null;
+  }
+
   private static Transition randomTransition(Random r) {
     switch (r.nextInt(8)) {
       case 0: return Transition.restore();
@@ -154,7 +165,8 @@ class NewUserLifecycleEdgesTest {
         }
         BackupStatus status = BackupStatus.values()[r.nextInt(5)];
         String id = r.nextInt(8) == 0 ? "b-" + (next - 1 - r.nextInt(Math.max(1, next))) : "b-" + next++;
-        long size = r.nextInt(12) == 0 ? Backup.MAX_SIZE_MB : r.nextInt(6) == 0 ? 0 : r.nextInt(3000);
+        long size = r.nextInt(12) == 0 ? Backup.MAX_SIZE_MB : r.nextInt(6) == 0 ? 0
+            : r.nextInt(3) == 0 ? 256L << r.nextInt(3) : r.nextInt(3000);
         Backup.Builder builder = base(p, id, servers[r.nextInt(6)][r.nextInt(2)], size, created)
             .status(status).type(r.nextBoolean() ? BackupType.ENHANCED : BackupType.COMMON);
         if (status.isIntermediate()) {
@@ -168,15 +180,13 @@ class NewUserLifecycleEdgesTest {
         }
         Backup b = builder.build();
         Class<?> expected = null;
+        String quotaName = null;
         if (backups.containsKey(id)) {
           expected = io.csbs.catalog.DuplicateBackupException.class;
         } else {
           long used = backups.values().stream().mapToLong(Backup::sizeMb).sum();
-          try {
-            quotas.get(p).checkRoomFor(p, backups.size(), used, 1, size);
-          } catch (QuotaExceededException e) {
-            expected = QuotaExceededException.class;
-          }
+          quotaName = exceeded(quotas.get(p), backups.size(), used, 1, size);
+          expected = quotaName == null ? null : QuotaExceededException.class;
         }
         try {
           catalog.add(b);
@@ -185,6 +195,10 @@ class NewUserLifecycleEdgesTest {
           sequences.merge(p, 1L, Long::sum);
         } catch (RuntimeException e) {
           assertEquals(expected, e.getClass(), where + ": add of " + b + " refused: " + e);
+          if (e instanceof QuotaExceededException q) {
+            assertEquals(quotaName, q.quota(), where + ": " + e.getMessage());
+            assertEquals(p, q.projectId(), where);
+          }
         }
       } else if (action < 13 && !backups.isEmpty()) {
         List<Backup> list = new ArrayList<>(backups.values());
@@ -244,11 +258,8 @@ class NewUserLifecycleEdgesTest {
         if (expected == null) {
           for (Map.Entry<String, List<Backup>> e : byProject.entrySet()) {
             Map<String, Backup> held = model.get(e.getKey());
-            try {
-              quotas.get(e.getKey()).checkRoomFor(e.getKey(), held.size(),
-                  held.values().stream().mapToLong(Backup::sizeMb).sum(), e.getValue().size(),
-                  e.getValue().stream().mapToLong(Backup::sizeMb).sum());
-            } catch (QuotaExceededException q) {
+            if (exceeded(quotas.get(e.getKey()), held.size(), held.values().stream().mapToLong(Backup::sizeMb).sum(),
+                e.getValue().size(), e.getValue().stream().mapToLong(Backup::sizeMb).sum()) != null) {
               expected = QuotaExceededException.class;
               expectedProject = e.getKey();
               break;
@@ -299,7 +310,8 @@ class NewUserLifecycleEdgesTest {
         sequences.merge(p, 1L, Long::sum);
       } else if (action == 14) {
         Quota q = r.nextInt(3) == 0 ? Quota.NONE
-            : Quota.of(r.nextInt(4) == 0 ? -1 : r.nextInt(12), r.nextInt(4) == 0 ? -1 : r.nextInt(3000));
+            : Quota.of(r.nextInt(4) == 0 ? -1 : r.nextInt(12),
+                r.nextInt(4) == 0 ? -1 : r.nextBoolean() ? r.nextInt(4) : r.nextInt(3000));
         catalog.setQuota(p, q);
         quotas.put(p, q);
       } else {
