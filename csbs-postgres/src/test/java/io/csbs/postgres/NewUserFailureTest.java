@@ -796,9 +796,14 @@ class NewUserFailureTest {
     TestDatabase.execute(store, "CREATE OR REPLACE FUNCTION csbs_test_" + STORE + ".poison_change() RETURNS trigger AS $$"
         + " BEGIN IF NEW.backup_id = 'poison' THEN NEW.after := set_byte(NEW.after, 0, (get_byte(NEW.after, 0) + 100) % 256);"
         + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
-    TestDatabase.execute(store, "DROP TRIGGER IF EXISTS poison_change ON csbs_change");
-    TestDatabase.execute(store, "CREATE TRIGGER poison_change BEFORE INSERT ON csbs_change FOR EACH ROW"
-        + " EXECUTE FUNCTION csbs_test_" + STORE + ".poison_change()");
+    try {
+      TestDatabase.execute(store, "DROP TRIGGER IF EXISTS poison_change ON csbs_change");
+      TestDatabase.execute(store, "CREATE TRIGGER poison_change BEFORE INSERT ON csbs_change FOR EACH ROW"
+          + " EXECUTE FUNCTION csbs_test_" + STORE + ".poison_change()");
+    } catch (IllegalStateException e) {
+      // Citus refuses triggers on its distributed tables: this fixture needs one
+      org.junit.jupiter.api.Assumptions.abort("this database refuses a trigger on csbs_change: " + e.getMessage());
+    }
     AtomicBoolean mended = new AtomicBoolean();
     Runnable mend = () -> {
       if (mended.compareAndSet(false, true)) {
