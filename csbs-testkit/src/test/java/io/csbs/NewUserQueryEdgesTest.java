@@ -29,6 +29,7 @@ import io.csbs.query.TagCatalogue;
 import io.csbs.query.TagFilter;
 import io.csbs.query.TimeRange;
 import io.csbs.testing.FakeClock;
+import io.csbs.testing.Seeds;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -343,7 +344,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void randomKeywordsAcrossCaseFoldingAnswerAsToLowerCaseRootScans() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -634,7 +635,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void everySortFieldBothWaysWithManyTiesAnswersAsTheDocumentedOrder() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -754,7 +755,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void randomListQueryStringsAnswerAsAPlainScan() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -846,7 +847,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void aLargeProjectAtTheEndsOfTimeAnswersRangesAndOrdersAsTheScan() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     Instant[] times = {
@@ -948,7 +949,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void aLargeProjectSortedByNameAndSearchedByKeywordPagesAsTheScan() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -1053,7 +1054,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void randomTagFiltersOnALargeProjectAnswerAsTheApiDefinesThem() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -1150,7 +1151,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void aProjectOfManyNamesSortsByNameAsStringCompareToThroughLateAddsAndRemovals() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     String[] stems = new String[8];
@@ -1244,7 +1245,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void lateBackupsOfOneInstantAreOrderedByIdAsStringCompareTo() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -1298,7 +1299,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void statesAndWindowsWithLateRowsAnswerAsTheScanBetweenEveryChange() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);
@@ -1436,7 +1437,7 @@ class NewUserQueryEdgesTest {
 
   @Test
   void randomConsoleSearchesOnAProjectWithLateRowsAnswerAsTheirDocumentedMeaning() {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     String at = " (seed " + seed + ")";
     FakeClock clock = FakeClock.at(NOW);

@@ -380,10 +380,7 @@ public interface BackupCatalog {
    * @throws UnsupportedOperationException if the implementation keeps no statistics (the default)
    */
   default ProjectStats stats(String projectId) {
-    java.util.Objects.requireNonNull(projectId, "projectId");
-    if (projectId.isBlank()) {  // the class's rule holds for every method, this one's default included
-      throw new InvalidValueException("project id", projectId, "must be non-blank");
-    }
+    IndexedCatalog.requireProject(projectId);  // the class's rule holds for this default too
     throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no statistics");
   }
 }

@@ -1426,7 +1426,7 @@ final class IndexedCatalog implements BackupCatalog {
     return shard;
   }
 
-  private static String requireProject(String projectId) {
+  static String requireProject(String projectId) {
     requireNonNull(projectId, "projectId");
     if (projectId.isBlank()) {
       throw new InvalidValueException("project id", projectId, "must be non-blank");

@@ -239,10 +239,13 @@ public final class ListQueryString {
     if (text.isEmpty() || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new InvalidValueException(parameter, text, rule);
     }
-    String digits = text.replaceFirst("^0+(?=.)", "");  // 0001 is 1, however many zeros lead
+    int first = 0;  // 0001 is 1, however many zeros lead
+    while (first < text.length() - 1 && text.charAt(first) == '0') {
+      first++;
+    }
     long value;
     try {
-      value = digits.length() > 19 ? -1 : Long.parseLong(digits);
+      value = text.length() - first > 19 ? -1 : Long.parseLong(text, first, text.length(), 10);
     } catch (NumberFormatException e) {
       value = -1;  // past a long: out of every range
     }

@@ -35,7 +35,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -1058,7 +1057,16 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       .thenComparing(ServerUsage::serverId, PostgresCatalog::compareCodePoints);
 
   private static int compareCodePoints(String a, String b) {
-    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+    int i = 0;  // the texts agree up to i, so a code point starts at i in both
+    while (i < a.length() && i < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(i);
+      if (x != y) {
+        return Integer.compare(x, y);
+      }
+      i += Character.charCount(x);
+    }
+    return Integer.compare(a.length(), b.length());
   }
 
   /** The usage of every backup: the project's counters and a page of the usage table, in one statement. */

@@ -36,6 +36,7 @@ import io.csbs.query.SortKey;
 import io.csbs.query.TimeRange;
 import io.csbs.testing.FakeClock;
 import io.csbs.testing.ReferenceCatalog;
+import io.csbs.testing.Seeds;
 import io.csbs.usage.Quota;
 import io.csbs.usage.QuotaExceededException;
 import io.csbs.usage.UsageQuery;
@@ -78,7 +79,7 @@ import org.junit.jupiter.api.Test;
  * connection; {@code stats} of a blank project id was not refused naming it on two catalogs.
  */
 class NewUserSwapTest {
-  private static final long BASE_SEED = Long.getLong("csbs.seed", System.nanoTime());
+  private static final long BASE_SEED = Seeds.pick();
   private static final int WALKS = Integer.getInteger("csbs.walks", 4);
   private static final int OPS = Integer.getInteger("csbs.ops", 200);
   /** Stores of this test's own (schemas csbs_test_40 and _41), apart from the other tests'. */

@@ -15,6 +15,7 @@ import io.csbs.catalog.Catalogs;
 import io.csbs.json.CsbsJson;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.ListQueryString;
+import io.csbs.testing.Seeds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -575,7 +576,7 @@ class NewUserHttpEdgesTest {
   /** A job that completes while clients restore and delete: each call is 200 once the backup is Available, else 2003; exactly one wins. */
   @Test
   void aJobCompletingWhileClientsRestoreAndDeleteStartsExactlyOneJob() throws Exception {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     for (int round = 0; round < 6; round++) {
       String id = "race" + round;
@@ -635,7 +636,7 @@ class NewUserHttpEdgesTest {
    */
   @Test
   void theNextLinkFollowedToTheEndIsTheCatalogsWholeList() throws Exception {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     List<String> projects = List.of(P, "p&=+?#", "p-" + "\uD83D\uDE00");
     String[] names = {"a", "A", "b_b", "\u00e9t\u00e9", "a"};
@@ -717,7 +718,7 @@ class NewUserHttpEdgesTest {
    */
   @Test
   void clientsAddingTagsAtOnceNeverLeaveMoreThanTen() throws Exception {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     for (int round = 0; round < 8; round++) {
       String id = "ten" + round;
@@ -819,7 +820,7 @@ class NewUserHttpEdgesTest {
   /** A job that fails while clients restore and delete: restores are 2003 (running) or 4000 (Error), never 200; one delete wins. */
   @Test
   void aJobFailingWhileClientsRestoreAndDeleteLetsOnlyADeleteStart() throws Exception {
-    long seed = System.nanoTime();
+    long seed = Seeds.pick();  // -Dcsbs.seed=N replays a failure
     Random random = new Random(seed);
     for (int round = 0; round < 5; round++) {
       String id = "fail" + round;
