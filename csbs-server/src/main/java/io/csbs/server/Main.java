@@ -44,7 +44,8 @@ final class Main {
       + "  --port      port on 127.0.0.1, 0 to 65535, 0 for any free one (default 8080)\n"
       + "  --seed      seed of the generated backups (default 0); their times count back from the start\n"
       + "  --jdbc-url  serve the csbs catalog of this PostgreSQL database instead, through a replica\n"
-      + "  --migrate   with --jdbc-url: create or upgrade the csbs schema first";
+      + "  --migrate   with --jdbc-url: create or upgrade the csbs schema first\n"
+      + "  --help, -h  print this and exit";
 
   private static final Set<String> OPTIONS =
       Set.of("--backups", "--projects", "--port", "--seed", "--jdbc-url", "--migrate");
@@ -52,6 +53,10 @@ final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (asksForHelp(args)) {  // anywhere on the line, as most programs: the user wants to read, not to start
+      System.out.println(USAGE);
+      return;
+    }
     Running server;
     try {
       server = start(args, System.out);
@@ -81,6 +86,16 @@ final class Main {
       stopped.countDown();
     }, "csbs-server-stop"));
     stopped.await();
+  }
+
+  /** Whether {@code --help} or {@code -h} stands anywhere on the command line. */
+  static boolean asksForHelp(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("--help") || arg.equals("-h")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A failure to start that is not the command line's: said in one line, without a stack trace. */
@@ -139,7 +154,7 @@ final class Main {
     Set<String> given = new HashSet<>();
     for (int i = 0; i < args.length; i += 2) {
       String name = args[i];
-      if (!OPTIONS.contains(name)) {  // before its value: "--help" given last is unknown, not valueless
+      if (!OPTIONS.contains(name)) {  // before its value: "--verbose" given last is unknown, not valueless
         throw new IllegalArgumentException("unknown option " + name);
       }
       if (!given.add(name)) {  // as the list API refuses a repeated parameter: which one was meant?

@@ -417,10 +417,21 @@ class NewUserMainTest {
   }
 
   @Test
+  void helpPrintsTheUsageAndEndsWithoutStarting() {
+    for (String help : List.of("--help", "-h")) {
+      Ended ended = Program.run("--port", "0", help);
+      assertEquals(0, ended.exit, ended.toString());
+      assertEquals(Main.USAGE, ended.out.strip(), ended.toString());
+      assertFalse(ended.out.contains("http://"), ended.toString());
+      assertEquals("", ended.err, ended.toString());
+    }
+  }
+
+  @Test
   void anUnknownOptionGivenLastIsRefusedAsUnknown() {
-    Ended ended = Program.run("--help");
+    Ended ended = Program.run("--verbose");
     assertNotEquals(0, ended.exit);
-    assertTrue(ended.err.startsWith("unknown option --help"), ended.toString());
+    assertTrue(ended.err.startsWith("unknown option --verbose"), ended.toString());
     Ended glued = Program.run("--port=0");
     assertTrue(glued.err.startsWith("unknown option --port=0"), glued.toString());
   }

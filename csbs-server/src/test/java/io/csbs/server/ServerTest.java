@@ -2,6 +2,7 @@ package io.csbs.server;
 
 import static io.csbs.server.Client.assertReply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -276,8 +277,11 @@ class ServerTest {
         assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port", "1", "--port", "0"}, out)).getMessage());
     assertEquals("--migrate is given twice: give it once", assertThrows(IllegalArgumentException.class,
         () -> Main.start(new String[] {"--migrate", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/x", "--migrate"}, out)).getMessage());
-    assertEquals("unknown option --help",
-        assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port", "0", "--help"}, out)).getMessage());
+    assertEquals("unknown option --verbose",
+        assertThrows(IllegalArgumentException.class, () -> Main.start(new String[] {"--port", "0", "--verbose"}, out)).getMessage());
+    assertTrue(Main.asksForHelp(new String[] {"--port", "0", "--help"}));
+    assertTrue(Main.asksForHelp(new String[] {"-h"}));
+    assertFalse(Main.asksForHelp(new String[] {"--port", "0", "--helps"}));
     assertEquals("--seed 9223372036854775808 is invalid: must be -9223372036854775808 to 9223372036854775807",
         assertThrows(IllegalArgumentException.class,
             () -> Main.start(new String[] {"--seed", "9223372036854775808"}, out)).getMessage());
