@@ -1,0 +1,1012 @@
+package io.csbs.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.CopyStatus;
+import io.csbs.backup.FailCode;
+import io.csbs.backup.Failure;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Operation;
+import io.csbs.backup.Progress;
+import io.csbs.backup.RestoreMode;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.VmMetadata;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.KeywordField;
+import io.csbs.query.ListQueryString;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TagFilter;
+import io.csbs.query.TimeRange;
+import io.csbs.testing.FakeClock;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * A new user's review of the console page (README "A reference server: csbs-server", {@link
+ * CsbsServer}'s "The console page"), clicked in Debian's Chromium through Selenium, on a catalog of
+ * its own: odd ids and names (spaces, {@code # & % + / ? ' " <>}, unicode), many tags, every status,
+ * details present and absent, a clock with a fraction of a second. Each page shown is compared with
+ * the catalog's own answer for the same search. Skipped where Chromium or chromedriver is missing.
+ */
+class NewUserConsoleBrowserTest {
+  /** A project id with a space, unicode and URI-special chars: the page must encode it everywhere. */
+  private static final String MAIN = "prj Ü#&%+ 1";
+  /** Backups at the edges of the time segments and of the stall rule. */
+  private static final String EDGE = "edge-project";
+  /** Backups that the lifecycle tests change. */
+  private static final String CHANGED = "changed-Ж";
+  private static final long SEED = 31_4159L;
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  /** The server's clock: a fraction of a second, as a real clock has. */
+  private static final Instant NOW = Instant.parse("2026-03-15T10:20:30.750Z");
+  private static final FakeClock CLOCK = FakeClock.at(NOW);
+  private static final BackupCatalog CATALOG = Catalogs.indexed(CLOCK);
+
+  private static final String[] ID_SUFFIXES = {"", " #x", "&m=1", "%41", "+p", "-ü", "/s", "?q", "'\"", "<i>"};
+  private static final String[] NAMES = {"autobk", "manualbk", "备份", "Ünïcode", "𝔘nicode", "ÉTÉ", "ß", "x-y"};
+  private static final String[] TAG_KEYS = {"env", "環境", "team", "cost-center", "Ключ", "k_1", "app", "owner",
+      "tier", "zone", "ü", "x-y-z"};
+  private static final String[] TAG_VALUES = {"prod", "dev", "測試", "значение", "v-1", "ß", "Prod"};
+  private static final List<Server> SERVERS = List.of(
+      Server.of("srv-1", "web 01", "eu-de-01"),
+      Server.of("srv #2", "<script>window.injected=1</script>", "eu-de-02"),
+      Server.of("srv&3=x", "50% & \"quotes\" 'single' #hash", "eu-de-01"),
+      Server.of("srv%4", "Сервер №5", "eu-de-02"),
+      Server.of("srv+5", "数据库 主", "eu-de-01"),
+      Server.of("сервер-6", "ß-straße", "eu-de-02"),
+      Server.of("srv/7", "api+gateway", "eu-de-01"),
+      Server.of("srv?8", "a  b", "eu-de-02"),
+      Server.of("srv 'q' \"9\"", "emoji 😀 box", "eu-de-01"),
+      Server.of("srv<10>", "x&y=z", "eu-de-02"),
+      Server.of("srv-11", "plain", "eu-de-01"),
+      Server.of("srv-12", "Plain Upper", "eu-de-02"));
+
+  private static CsbsServer server;
+  private static ChromeDriverService service;
+  private static WebDriver driver;
+  private static Path profile;
+  private static String missing;
+
+  @BeforeAll
+  static void startBrowser() throws IOException {
+    File chromium = new File(System.getProperty("csbs.chromium", "/usr/bin/chromium"));
+    File chromedriver = new File(System.getProperty("csbs.chromedriver", "/usr/bin/chromedriver"));
+    if (!chromium.canExecute() || !chromedriver.canExecute()) {
+      missing = "needs Chromium and chromedriver: " + chromium + ", " + chromedriver;
+      System.err.println("NewUserConsoleBrowserTest skipped: " + missing);
+      return;
+    }
+    CATALOG.addAll(mainBackups(new Random(SEED)));
+    CATALOG.addAll(edgeBackups());
+    CATALOG.addAll(changedBackups());
+    server = CsbsServer.builder(CATALOG).clock(CLOCK).build().start();
+    profile = Files.createTempDirectory("csbs-newuser-chromium-");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--window-size=1400,1000", "--user-data-dir=" + profile);
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver).usingAnyFreePort().build();
+    driver = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stopBrowser() throws IOException {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (service != null) {
+      service.stop();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (profile != null) {
+      try (var files = Files.walk(profile)) {
+        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  @BeforeEach
+  void openMain() {
+    Assumptions.assumeTrue(missing == null, missing);
+    open(MAIN);
+  }
+
+  /** No test leaves an uncaught JavaScript error, whatever it clicked. */
+  @AfterEach
+  void noUncaughtError() {
+    if (driver == null) {
+      return;
+    }
+    List<String> uncaught = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .map(LogEntry::getMessage)
+        .filter(message -> message.contains("Uncaught") || message.contains("TypeError")
+            || message.contains("ReferenceError") || message.contains("SyntaxError"))
+        .toList();
+    assertEquals(List.of(), uncaught, "uncaught errors in the browser's console");
+    assertEquals(Boolean.FALSE, js("return window.injected === 1;"), "a server name's <script> ran");
+  }
+
+  // ---------------------------------------------------------------- data
+
+  private static List<Backup> mainBackups(Random random) {
+    List<Backup> backups = new ArrayList<>();
+    BackupStatus[] statuses = BackupStatus.values();
+    for (int i = 0; i < 157; i++) {
+      BackupStatus status = random.nextInt(2) == 0 ? BackupStatus.AVAILABLE : statuses[random.nextInt(statuses.length)];
+      Instant created = NOW.minusSeconds(60 + random.nextInt(40 * 86_400)).minusMillis(random.nextInt(1000));
+      Backup.Builder builder = Backup.builder()
+          .id("b" + i + ID_SUFFIXES[i % ID_SUFFIXES.length])
+          .name(NAMES[i % NAMES.length] + "_" + i)
+          .projectId(MAIN)
+          .server(SERVERS.get(random.nextInt(SERVERS.size())))
+          .status(status)
+          .sizeMb(random.nextInt(500_000))
+          .createdAt(created);
+      if (i % 3 == 0) {
+        builder.trigger(BackupTrigger.AUTOMATIC).policyId("policy-" + (i % 4));
+      }
+      if (status.isIntermediate()) {
+        builder.progress(Progress.of(random.nextInt(101), max(created, NOW.minusSeconds(60L * random.nextInt(90)))));
+      }
+      if (status == BackupStatus.ERROR) {
+        builder.failure(Failure.of(JobType.BACKUP, "disk <b>full</b> & \"odd\"", max(created, NOW.minusSeconds(30))));
+      }
+      if (status == BackupStatus.AVAILABLE && i % 2 == 0) {
+        builder.finishedAt(created.plusSeconds(30));
+      }
+      if (i % 2 == 0) {
+        builder.description("desc <b>bold</b> & \"q\" " + i);
+      }
+      int tags = random.nextInt(Backup.MAX_TAGS + 1);
+      List<String> keys = new ArrayList<>(List.of(TAG_KEYS));
+      java.util.Collections.shuffle(keys, random);
+      for (int t = 0; t < tags; t++) {
+        builder.addTags(Tag.of(keys.get(t), TAG_VALUES[random.nextInt(TAG_VALUES.length)]));
+      }
+      if (i % 4 == 0) {
+        builder.details(fullDetails(i));
+      }
+      backups.add(builder.build());
+    }
+    return backups;
+  }
+
+  private static BackupDetails fullDetails(int i) {
+    return BackupDetails.builder()
+        .checkpointId("cp-" + i)
+        .vm(VmMetadata.builder().regionName("eu-de").cloudServiceType("ecs").diskGb(40).imageType("gold")
+            .ramMb(4096).vcpus(2).eip("80.158.1.2").privateIp("192.168.0.7").build())
+        .incremental(true)
+        .restoreMode(RestoreMode.SNAPSHOT)
+        .copyStatus(CopyStatus.SUCCESS)
+        .spaceSavingRatio(37)
+        .averageSpeedKbps(1234)
+        .failCode(new FailCode(42, "bad <b>thing</b>"))
+        .build();
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  /** Backups just inside and just outside the last 1, 7 and 30 days, and running jobs at the stall threshold. */
+  private static List<Backup> edgeBackups() {
+    List<Backup> backups = new ArrayList<>();
+    Map<String, Instant> times = new LinkedHashMap<>();
+    times.put("just-now", NOW.minusMillis(200));        // created 0.2 s ago: in the last day
+    times.put("now", NOW);                               // created at the clock's instant: in it
+    for (int days : new int[] {1, 7, 30}) {
+      Instant edge = NOW.minus(Duration.ofDays(days));
+      times.put("in-" + days, edge.plusMillis(300));     // 0.3 s inside the segment
+      times.put("at-" + days, edge);                     // its first instant
+      times.put("out-" + days, edge.minusMillis(300));   // 0.3 s before it: outside
+    }
+    int i = 0;
+    for (Map.Entry<String, Instant> time : times.entrySet()) {
+      backups.add(Backup.builder().id(time.getKey()).name("edge_" + time.getKey()).projectId(EDGE)
+          .server(SERVERS.get(i++ % SERVERS.size())).status(BackupStatus.AVAILABLE).sizeMb(1)
+          .createdAt(time.getValue()).build());
+    }
+    Instant created = NOW.minus(Duration.ofDays(2));
+    Duration threshold = Duration.ofMinutes(30);
+    Map<String, Instant> progress = new LinkedHashMap<>();
+    progress.put("stall-exactly", NOW.minus(threshold));                 // not yet stalled
+    progress.put("stall-1ms-over", NOW.minus(threshold).minusMillis(1));  // stalled
+    progress.put("stall-1ms-under", NOW.minus(threshold).plusMillis(1));  // not stalled
+    progress.put("stall-1us-over", NOW.minus(threshold).minusNanos(1000)); // stalled
+    for (Map.Entry<String, Instant> entry : progress.entrySet()) {
+      backups.add(Backup.builder().id(entry.getKey()).name(entry.getKey().replace('-', '_')).projectId(EDGE)
+          .server(SERVERS.get(0)).status(BackupStatus.CREATING).progress(Progress.of(50, entry.getValue()))
+          .sizeMb(1).createdAt(created).build());
+    }
+    // a tag with an empty value: "a tag value 0 to 43" chars (Tag's javadoc)
+    backups.add(Backup.builder().id("empty-value").name("empty_value").projectId(EDGE).server(SERVERS.get(1))
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(created).addTags(Tag.of("flag", "")).build());
+    backups.add(Backup.builder().id("with-value").name("with_value").projectId(EDGE).server(SERVERS.get(1))
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(created).addTags(Tag.of("flag", "on")).build());
+    return backups;
+  }
+
+  private static List<Backup> changedBackups() {
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      backups.add(Backup.builder().id("c" + i + " #&").name("changed_" + i).projectId(CHANGED)
+          .server(SERVERS.get(i)).status(i % 2 == 0 ? BackupStatus.AVAILABLE : BackupStatus.ERROR)
+          .failure(i % 2 == 0 ? java.util.Optional.empty()
+              : java.util.Optional.of(Failure.of(JobType.BACKUP, "broke", NOW.minusSeconds(10))))
+          .sizeMb(10).createdAt(NOW.minusSeconds(3600L * (i + 1))).build());
+    }
+    return backups;
+  }
+
+  // ---------------------------------------------------------------- tests: filter combinations
+
+  /** Status x time segment (all, 1/7/30 days, custom) x keyword field x page size, seeded. */
+  @Test
+  void everyFilterCombinationShowsTheCatalogsPageAndTotal() {
+    long seed = SEED + 1;
+    Random random = new Random(seed);
+    String[] statuses = {"", "available", "protecting", "restoring", "deleting", "error"};
+    String[] segments = {"", "1", "7", "30", "custom"};
+    KeywordField[] fields = {KeywordField.BACKUP_NAME, KeywordField.BACKUP_ID, KeywordField.SERVER_NAME, KeywordField.SERVER_ID};
+    String[] fieldValues = {"name", "checkpoint_id", "resource_name", "resource_id"};
+    List<Backup> all = CATALOG.query(MAIN, Query.builder().limit(1000).build()).backups();
+    for (int round = 0; round < 14; round++) {
+      String context = "seed " + seed + ", round " + round;
+      int pageSize = new int[] {10, 20, 50, 100}[random.nextInt(4)];
+      if (!String.valueOf(pageSize).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
+        loaded(() -> new Select(element("page-size")).selectByValue(String.valueOf(pageSize)));
+      }
+      String status = statuses[random.nextInt(statuses.length)];
+      loadedIfChanged("status-filter", status);
+      String segment = segments[random.nextInt(segments.length)];
+      loadedIfChanged("time-filter", segment);
+      List<BackupPredicate> where = new ArrayList<>();
+      if (!status.isEmpty()) {
+        where.add(Predicates.status(statusOf(status)));
+      }
+      if (segment.equals("custom")) {
+        Instant from = NOW.minus(Duration.ofDays(1 + random.nextInt(20))).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant to = from.plus(Duration.ofDays(1 + random.nextInt(15)));
+        loaded(() -> setValue("time-from", from.toString().substring(0, 19)));
+        loaded(() -> setValue("time-to", to.toString().substring(0, 19)));
+        where.add(Predicates.createdBetween(from, to));
+      } else if (!segment.isEmpty()) {
+        where.add(Predicates.createdBetween(NOW.minus(Duration.ofDays(Integer.parseInt(segment))), NOW));
+      }
+      int field = random.nextInt(5);
+      String keyword = "";
+      if (field < 4) {
+        Backup sample = all.get(random.nextInt(all.size()));
+        keyword = switch (field) {
+          case 0 -> sample.name().substring(0, Math.min(3, sample.name().length()));
+          case 1 -> sample.id();
+          case 2 -> sample.server().name().substring(0, 2);
+          default -> sample.server().id();
+        };
+        where.add(Predicates.keyword(fields[field], keyword.strip()));
+        new Select(element("keyword-field")).selectByValue(fieldValues[field]);
+      }
+      element("keyword").clear();
+      element("keyword").sendKeys(keyword);
+      loaded(() -> element("keyword-search").click());
+      assertShows(MAIN, Predicates.and(where.isEmpty() ? List.of(Predicates.all()) : where), pageSize,
+          context + " " + status + "/" + segment + "/" + keyword);
+    }
+  }
+
+  /** What a user types into the keyword box is searched as typed, encoded, and never becomes markup. */
+  @Test
+  void typedKeywordsAreSentEncodedAndShownAsText() {
+    recordFetches();
+    String[] typed = {"a  b", "数据库 主", "50% &", "\"quotes\" 'single'", "#hash", "<script>", "api+gateway",
+        "x&y=z", "Сервер №", "😀", "ß-STRASSE", "%41", "srv #2", "srv&3=x", "srv?8", "srv/7", "b3%41", "b1 #x"};
+    Map<String, String> fields = Map.of("resource_name", "server name", "resource_id", "server id",
+        "name", "name", "checkpoint_id", "backup id");
+    for (String text : typed) {
+      for (String field : List.of("resource_name", "resource_id", "name", "checkpoint_id")) {
+        new Select(element("keyword-field")).selectByValue(field);
+        element("keyword").clear();
+        element("keyword").sendKeys(text);
+        loaded(() -> element("keyword-search").click());
+        String context = fields.get(field) + " typed [" + text + "]";
+        BackupPredicate where = Predicates.keyword(keywordField(field), text);
+        assertShows(MAIN, where, 10, context);
+        // the list's query string, as the page sent it, is that search
+        String sent = lastFetch("/checkpoint_items?");
+        String raw = URI.create(sent).getRawQuery();
+        Query parsed = ListQueryString.parse(raw);
+        assertEquals(Query.builder().where(where).limit(10).build(), parsed, context + ": sent " + sent);
+        assertEquals(1, ((Number) js("return document.querySelectorAll('script').length;")).intValue(), context);
+      }
+    }
+    // the server names with markup are shown as their text
+    loaded(() -> element("reset").click());
+    loaded(() -> new Select(element("page-size")).selectByValue("100"));
+    String page = element("backup-rows").getText();
+    assertTrue(page.contains("<script>window.injected=1</script>") || !ids().contains("b1 #x"), "markup shown as text");
+  }
+
+  /** A keyword over the API's 255 chars is refused by the API: the page says so, naming the field. */
+  @Test
+  void aRefusedKeywordShowsTheApisMessage() {
+    String tooLong = "x".repeat(Predicates.MAX_KEYWORD_LENGTH + 1);
+    element("keyword").sendKeys(tooLong);
+    loaded(() -> element("keyword-search").click());
+    assertTrue(rows().isEmpty());
+    assertTrue(text("message").contains("name"), text("message"));
+    assertEquals("0", text("total"));
+    // correcting it shows the list again and clears the message
+    element("keyword").clear();
+    element("keyword").sendKeys("autobk");
+    loaded(() -> element("keyword-search").click());
+    assertEquals("", text("message"));
+    assertShows(MAIN, Predicates.nameContains("autobk"), 10, "after the refusal");
+  }
+
+  // ---------------------------------------------------------------- time segments at their edges
+
+  @Disabled("BUG: README 'a time segment (last 1, 7 or 30 days...)': the page truncates now to the second, so a backup "
+      + "created 0.2 s ago (or at now) is not in 'Last 1 day' and one created 1 day + 0.3 s ago is")
+  @Test
+  void aTimeSegmentIsTheLastDaysUpToTheServersNow() {
+    open(EDGE);
+    for (int days : new int[] {1, 7, 30}) {
+      loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
+      assertShows(EDGE, Predicates.createdBetween(NOW.minus(Duration.ofDays(days)), NOW), 100, days + " days");
+      assertTrue(allIds().contains("just-now"), days + " days: " + allIds());
+      assertFalse(allIds().contains("out-" + days), days + " days: " + allIds());
+    }
+  }
+
+  /** What the page does: the segment's ends are the server's now and now - N days, cut to the second. */
+  @Test
+  void aTimeSegmentEndsAtTheServersNowCutToTheSecond() {
+    open(EDGE);
+    recordFetches();
+    selectPageSize(100);
+    Instant second = NOW.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    for (int days : new int[] {1, 7, 30}) {
+      loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
+      assertShows(EDGE, Predicates.createdBetween(second.minus(Duration.ofDays(days)), second), 100, days + " days");
+      assertFalse(allIds().contains("just-now"), "0.2 s ago is after the second the page sends");
+      assertTrue(allIds().contains("out-" + days), "0.3 s before the segment is in its first second");
+      String sent = lastFetch("/checkpoint_items?");
+      assertTrue(sent.contains("end_time=" + second.toString().substring(0, 19).replace(":", "%3A")), sent);
+    }
+  }
+
+  /** A custom range with only one end, and the "To" end alone. */
+  @Test
+  void aCustomRangeWithOneEndIsOpenOnTheOther() {
+    selectPageSize(50);
+    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
+    Instant to = NOW.minus(Duration.ofDays(10)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    loaded(() -> setValue("time-to", to.toString().substring(0, 19)));
+    assertShows(MAIN, Predicates.createdIn(TimeRange.until(to)), 50, "to only");
+    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    assertShows(MAIN, Predicates.and(Predicates.createdIn(TimeRange.until(to)), Predicates.status(BackupStatus.ERROR)), 50,
+        "to only, Error");
+    // a value without seconds, as a datetime-local may give it
+    loaded(() -> setValue("time-to", to.toString().substring(0, 16)));
+    Instant toMinute = to.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    assertShows(MAIN, Predicates.and(Predicates.createdIn(TimeRange.until(toMinute)), Predicates.status(BackupStatus.ERROR)),
+        50, "to a minute, Error");
+  }
+
+  // ---------------------------------------------------------------- stalled marks at the threshold
+
+  @Test
+  void theStalledMarkFollowsTheStallRuleAtItsThreshold() {
+    open(EDGE);
+    loaded(() -> new Select(element("status-filter")).selectByValue("protecting"));
+    Map<String, Boolean> expected = new LinkedHashMap<>();
+    for (WebElement row : rows()) {
+      String id = row.getDomAttribute("data-id");
+      Backup backup = CATALOG.get(EDGE, id);
+      boolean stalled = io.csbs.lifecycle.StallRule.DEFAULT.isStalled(backup, CLOCK);
+      expected.put(id, stalled);
+      assertEquals(stalled, !row.findElements(By.className("stalled")).isEmpty(), id);
+    }
+    assertEquals(Map.of("stall-exactly", false, "stall-1ms-over", true, "stall-1ms-under", false, "stall-1us-over", true),
+        expected);
+  }
+
+  // ---------------------------------------------------------------- pages
+
+  /** Every page size, to the last page and back, equal to the catalog's pages; ids with URI-special chars. */
+  @Test
+  void pagingToTheLastPageAndBackShowsTheCatalogsPages() {
+    long total = CATALOG.count(MAIN, Predicates.all());
+    for (int size : new int[] {10, 20, 50, 100}) {
+      selectPageSize(size);
+      int pages = (int) ((total + size - 1) / size);
+      for (int page = 0; page < pages; page++) {
+        String context = "size " + size + ", page " + (page + 1);
+        assertEquals(page(MAIN, Predicates.all(), (long) page * size, size), ids(), context);
+        assertEquals(String.valueOf(page + 1), text("page-number"), context);
+        assertEquals(String.valueOf(total), text("total"), context);
+        assertEquals(page < pages - 1, element("next").isEnabled(), context);
+        if (page < pages - 1) {
+          loaded(() -> element("next").click());
+        }
+      }
+      for (int page = pages - 1; page > 0; page--) {
+        loaded(() -> element("previous").click());
+        assertEquals(page(MAIN, Predicates.all(), (long) (page - 1) * size, size), ids(), "back, size " + size);
+      }
+      assertFalse(element("previous").isEnabled());
+    }
+  }
+
+  /** A filter changed on page 3 starts again at page 1 of the new search. */
+  @Test
+  void aFilterChangedOnALaterPageStartsAtItsFirstPage() {
+    loaded(() -> element("next").click());
+    loaded(() -> element("next").click());
+    assertEquals("3", text("page-number"));
+    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    assertEquals("1", text("page-number"));
+    assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 10, "status after page 3");
+    loaded(() -> element("next").click());
+    loaded(() -> new Select(element("page-size")).selectByValue("20"));
+    assertEquals("1", text("page-number"));
+    assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 20, "page size after page 2");
+  }
+
+  @Disabled("BUG: README 'pages of 10 to 100' / Next: a double click on Next (two clicks before the answer) shows "
+      + "'Page 3' with the first page's backups: the second click has no marker yet and asks for page 1")
+  @Test
+  void aDoubleClickOnNextShowsTheThirdPage() {
+    int before = loads();
+    js("const next = document.getElementById('next'); next.click(); next.click();");
+    new WebDriverWait(driver, WAIT).until(d -> loads() >= before + 2 && !busy());
+    assertEquals(text("page-number").equals("3") ? page(MAIN, Predicates.all(), 20, 10) : page(MAIN, Predicates.all(), 10, 10),
+        ids(), "page " + text("page-number"));
+  }
+
+  // ---------------------------------------------------------------- search by tag
+
+  /** Unicode keys and values, pairs of one key OR'ed, all pages of the tag search, page size. */
+  @Test
+  void aTagSearchWithUnicodePairsPagesThroughTheCatalogsAnswer() {
+    TagCatalogue catalogue = CATALOG.tagCatalogue(MAIN);
+    element("tag-toggle").click();
+    addTag("環境", "測試");
+    addTag("環境", "значение");
+    addTag("Ключ", "ß");
+    assertEquals(List.of("環境=測試", "環境=значение", "Ключ=ß"), criteria(), text("message"));
+    loaded(() -> element("tag-search").click());
+    TagFilter.Builder filter = TagFilter.builder().tags("環境", "測試", "значение").tags("Ключ", "ß");
+    assertShowsTagSearch(filter, 10, "three pairs");
+
+    // one pair, many matches: every page, then back
+    loaded(() -> element("reset").click());
+    String key = catalogue.keys().stream().max(Comparator.comparingLong(k -> CATALOG.count(MAIN, Predicates.tagKey(k))))
+        .orElseThrow();
+    String value = catalogue.values(key).stream()
+        .max(Comparator.comparingLong(v -> CATALOG.count(MAIN, Predicates.tag(key, v)))).orElseThrow();
+    element("tag-toggle").click();
+    if (!element("tag-panel").isDisplayed()) {
+      element("tag-toggle").click();
+    }
+    addTag(key, value);
+    loaded(() -> element("tag-search").click());
+    TagFilter.Builder one = TagFilter.builder().tags(key, value);
+    long total = CATALOG.count(MAIN, Predicates.tag(key, value));
+    assertTrue(total > 10, key + "=" + value + ": " + total);
+    int pages = (int) ((total + 9) / 10);
+    for (int page = 0; page < pages; page++) {
+      Page expected = CATALOG.query(MAIN, TagFilter.builder().tags(key, value).limit(10).offset(page * 10L).build().toQuery());
+      assertEquals(expected.ids(), ids(), "tag page " + (page + 1));
+      assertEquals(String.valueOf(total), text("total"));
+      assertEquals(page < pages - 1, element("next").isEnabled(), "tag page " + (page + 1));
+      if (page < pages - 1) {
+        loaded(() -> element("next").click());
+      }
+    }
+    loaded(() -> element("previous").click());
+    loaded(() -> new Select(element("page-size")).selectByValue("50"));
+    assertShowsTagSearch(one, 50, "page size 50");
+  }
+
+  /** A row of the tag search shows the same cells as the same backup's row in the list. */
+  @Test
+  void aTagSearchRowReadsAsTheListsRow() {
+    Backup sample = CATALOG.query(MAIN, Query.builder().where(Predicates.tagKey("env")).limit(1).build()).backups().get(0);
+    new Select(element("keyword-field")).selectByValue("checkpoint_id");
+    element("keyword").sendKeys(sample.id());
+    loaded(() -> element("keyword-search").click());
+    String listRow = rows().get(0).getText();
+    loaded(() -> element("reset").click());
+    element("tag-toggle").click();
+    addTag("env", sample.tagValue("env").orElseThrow());
+    loaded(() -> element("tag-search").click());
+    while (!ids().contains(sample.id()) && element("next").isEnabled()) {
+      loaded(() -> element("next").click());
+    }
+    WebElement row = rows().stream().filter(r -> sample.id().equals(r.getDomAttribute("data-id"))).findFirst().orElseThrow();
+    assertEquals(listRow, row.getText());
+  }
+
+  @Disabled("DOC: seed 'enter a tag key and a tag value (must be among existing keys and values)'; Tag allows an empty "
+      + "value (0 to 43 chars) and the catalogue lists it, but the page refuses it: 'Enter a tag key and a tag value.'")
+  @Test
+  void aTagWithAnEmptyValueCanBeSearched() {
+    open(EDGE);
+    element("tag-toggle").click();
+    addTag("flag", "");
+    assertEquals(List.of("flag="), criteria(), text("message"));
+    loaded(() -> element("tag-search").click());
+    assertEquals(List.of("empty-value"), ids());
+  }
+
+  @Test
+  void aTagWithAnEmptyValueIsRefusedByThePage() {
+    open(EDGE);
+    assertTrue(CATALOG.tagCatalogue(EDGE).values("flag").contains(""), "the catalogue has flag=''");
+    element("tag-toggle").click();
+    addTag("flag", "");
+    assertEquals(List.of(), criteria());
+    assertEquals("Enter a tag key and a tag value.", text("message"));
+  }
+
+  /** Ten pairs over several keys: the search is the catalog's AND of keys, OR of one key's values. */
+  @Test
+  void tenPairsOverSeveralKeysAreTheCatalogsAnswer() {
+    TagCatalogue catalogue = CATALOG.tagCatalogue(MAIN);
+    element("tag-toggle").click();
+    TagFilter.Builder filter = TagFilter.builder();
+    int added = 0;
+    for (String key : List.of("env", "team")) {
+      List<String> values = new ArrayList<>(catalogue.values(key)).subList(0, Math.min(5, catalogue.values(key).size()));
+      for (String value : values) {
+        addTag(key, value);
+        added++;
+      }
+      filter.tags(key, values);
+    }
+    assertEquals(added, criteria().size(), text("message"));
+    loaded(() -> element("tag-search").click());
+    assertShowsTagSearch(filter, 10, added + " pairs");
+    assertFalse(element("keyword").isEnabled(), "a tag search takes no keyword");
+    assertFalse(element("time-filter").isEnabled(), "a tag search takes no time");
+  }
+
+  // ---------------------------------------------------------------- details
+
+  @Test
+  void detailsOfABackupWithEveryOptionalFieldPresent() {
+    Backup backup = CATALOG.get(MAIN, "b0");   // automatic, full details, a description, tags maybe
+    WebElement details = expand(MAIN, backup);
+    assertEquals(backup.id(), detail(details, "Backup ID"));
+    assertEquals(backup.name(), detail(details, "Backup name"));
+    assertEquals(backup.description().orElseThrow(), detail(details, "Description"));
+    assertEquals("cp-0", detail(details, "Checkpoint ID"));
+    assertEquals(backup.server().name(), detail(details, "Server name"));
+    assertEquals(backup.server().id(), detail(details, "Server ID"));
+    assertEquals(backup.policyId().orElseThrow(), detail(details, "Policy ID"));
+    assertEquals("Yes", detail(details, "Incremental"));
+    assertEquals("37%", detail(details, "Space saving ratio"));
+    assertEquals("1234", detail(details, "Average speed (KB/s)"));
+    assertEquals("42 bad <b>thing</b>", detail(details, "Fail code"));
+    assertEquals("eu-de", detail(details, "Region"));
+    assertEquals("40", detail(details, "Disk (GB)"));
+    assertEquals("4096", detail(details, "RAM (MB)"));
+    assertEquals("2", detail(details, "vCPUs"));
+    assertEquals("80.158.1.2", detail(details, "EIP"));
+    assertEquals("192.168.0.7", detail(details, "Private IP"));
+    assertEquals(backup.tags().stream().map(t -> t.key() + "=" + t.value()).collect(Collectors.joining(", ")),
+        backup.tags().isEmpty() ? "" : detail(details, "Tags"));
+    assertNoPlaceholder(details);
+  }
+
+  @Test
+  void detailsOfABackupWithEveryOptionalFieldAbsent() {
+    // manual, no details, no description, no tags, no finish, no policy
+    Backup bare = CATALOG.query(MAIN, Query.builder().limit(1000).build()).backups().stream()
+        .filter(b -> b.description().isEmpty() && b.policyId().isEmpty() && b.tags().isEmpty()
+            && b.details().equals(BackupDetails.NONE) && b.finishedAt().isEmpty() && b.status() == BackupStatus.AVAILABLE)
+        .findFirst().orElseThrow(() -> new AssertionError("seed " + SEED + " has no bare backup"));
+    WebElement details = expand(MAIN, bare);
+    assertEquals(bare.id(), detail(details, "Backup ID"));
+    for (String absent : List.of("Description", "Policy ID", "Tags", "Finished", "Checkpoint ID", "Private IP", "EIP",
+        "Disk (GB)", "Fail code", "Failure", "Progress")) {
+      assertTrue(details.findElements(By.cssSelector("div[data-field='" + absent + "']")).isEmpty(),
+          absent + " shown for " + bare + ": " + details.getText());
+    }
+    assertNoPlaceholder(details);
+  }
+
+  @Test
+  void detailsOfRunningAndFailedBackupsShowProgressAndFailure() {
+    Backup failed = CATALOG.query(MAIN, Query.builder().where(Predicates.status(BackupStatus.ERROR)).limit(1).build())
+        .backups().get(0);
+    WebElement details = expand(MAIN, failed);
+    assertEquals("disk <b>full</b> & \"odd\"", detail(details, "Failure"));
+    assertNoPlaceholder(details);
+    Backup running = CATALOG.query(MAIN, Query.builder().where(Predicates.status(BackupStatus.RESTORING)).limit(1).build())
+        .backups().get(0);
+    details = expand(MAIN, running);
+    assertEquals(running.progress().orElseThrow().percent() + "%", detail(details, "Progress"));
+    assertNoPlaceholder(details);
+  }
+
+  // ---------------------------------------------------------------- restore and delete
+
+  /** Restore where Backup.allows(RESTORE), Delete where it allows DELETE: on every backup of the project. */
+  @Test
+  void restoreAndDeleteAreOfferedExactlyWhereTheLifecycleAllowsThem() {
+    selectPageSize(100);
+    int checked = 0;
+    do {
+      for (WebElement row : rows()) {
+        Backup backup = CATALOG.get(MAIN, row.getDomAttribute("data-id"));
+        assertEquals(backup.allows(Operation.RESTORE), row.findElement(By.className("restore")).isEnabled(), backup.toString());
+        assertEquals(backup.allows(Operation.DELETE), row.findElement(By.className("delete")).isEnabled(), backup.toString());
+        checked++;
+      }
+      if (element("next").isEnabled()) {
+        loaded(() -> element("next").click());
+      } else {
+        break;
+      }
+    } while (true);
+    assertEquals(CATALOG.count(MAIN, Predicates.all()), checked);
+  }
+
+  /** A row shown Available whose backup another writer has started a job on: the API's refusal is shown. */
+  @Test
+  void aRestoreRefusedByTheApiShowsItsMessage() {
+    open(CHANGED);
+    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    String id = rows().get(0).getDomAttribute("data-id");
+    Backup backup = CATALOG.get(CHANGED, id);
+    CATALOG.apply(CHANGED, id, backup.version(), Transition.start(Operation.RESTORE));   // someone else restores it
+    rows().get(0).findElement(By.className("restore")).click();
+    driver.switchTo().alert().accept();
+    new WebDriverWait(driver, WAIT).until(d -> !text("message").isEmpty() && !busy());
+    assertFalse(text("message").isBlank());
+    assertFalse(text("message").startsWith("Restoring"), text("message"));
+    assertEquals(BackupStatus.RESTORING, CATALOG.get(CHANGED, id).status());
+  }
+
+  /** Delete of an Error backup whose ids hold # and &: the catalog's backup starts deleting. */
+  @Test
+  void deletingABackupWithOddIdsStartsItsJob() {
+    open(CHANGED);
+    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    String id = rows().get(0).getDomAttribute("data-id");
+    loaded(() -> {
+      rows().get(0).findElement(By.className("delete")).click();
+      driver.switchTo().alert().accept();
+    });
+    waitIdle();
+    assertEquals(BackupStatus.DELETING, CATALOG.get(CHANGED, id).status(), text("message"));
+    assertTrue(text("message").startsWith("Deleting "), text("message"));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** The server stops under the page: each click says so; no blank page, no uncaught error. */
+  @Test
+  void aStoppedServerIsShownToTheUser() {
+    CsbsServer second = CsbsServer.builder(CATALOG).clock(CLOCK).build().start();
+    try {
+      driver.get(second.uri() + "console/?project=" + URLEncoder.encode(MAIN, StandardCharsets.UTF_8));
+      new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+      waitIdle();
+      assertShows(MAIN, Predicates.all(), 10, "before the stop");
+    } finally {
+      second.close();
+    }
+    loaded(() -> element("next").click());
+    assertFalse(text("message").isBlank(), "a message says the list could not load");
+    assertEquals("0", text("total"));
+    WebElement row = driver.findElement(By.cssSelector("#backup-rows tr"));
+    assertNotNull(row);
+    element("usage-open").click();
+    waitIdle();
+    new WebDriverWait(driver, WAIT).until(d -> !text("usage-message").isBlank());
+    element("usage-close").click();
+  }
+
+  // ---------------------------------------------------------------- project, reload, history
+
+  /** A project typed into the form, with a space, unicode and URI-special chars: its backups, and a reload keeps it. */
+  @Test
+  void aProjectTypedIntoTheFormIsOpenedAndKeptOnReload() {
+    open(EDGE);
+    element("project").clear();
+    element("project").sendKeys("  " + MAIN + "  ");
+    loaded(() -> element("project-open").click());
+    waitIdle();
+    assertShows(MAIN, Predicates.all(), 10, "typed project");
+    assertEquals(String.valueOf(CATALOG.quotaUsage(MAIN).backupsUsed()), text("overview-backups"));
+    driver.navigate().refresh();
+    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    waitIdle();
+    assertEquals(MAIN, element("project").getDomProperty("value"));
+    assertShows(MAIN, Predicates.all(), 10, "after reload");
+  }
+
+  /** The page names no URL parameter but project: after a reload the filters shown are the ones applied. */
+  @Test
+  void aReloadShowsFiltersThatMatchTheListShown() {
+    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    loaded(() -> new Select(element("page-size")).selectByValue("20"));
+    driver.navigate().refresh();
+    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    waitIdle();
+    String status = new Select(element("status-filter")).getFirstSelectedOption().getDomAttribute("value");
+    String size = new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value");
+    BackupPredicate where = status.isEmpty() ? Predicates.all() : Predicates.status(statusOf(status));
+    assertShows(MAIN, where, Integer.parseInt(size), "after a reload, filters shown " + status + "/" + size);
+  }
+
+  @Test
+  void backAndForwardShowFiltersThatMatchTheListShown() {
+    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    driver.get(server.uri() + "console/?project=" + URLEncoder.encode(EDGE, StandardCharsets.UTF_8));
+    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    driver.navigate().back();
+    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    waitIdle();
+    assertEquals(MAIN, element("project").getDomProperty("value"));
+    String status = new Select(element("status-filter")).getFirstSelectedOption().getDomAttribute("value");
+    String size = new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value");
+    BackupPredicate where = status.isEmpty() ? Predicates.all() : Predicates.status(statusOf(status));
+    assertShows(MAIN, where, Integer.parseInt(size), "after back, filters shown " + status + "/" + size);
+  }
+
+  // ---------------------------------------------------------------- usage
+
+  @Test
+  void theUsageDialogPagesToTheLastServerWithOddNamesAsText() {
+    UsageReport all = CATALOG.usage(MAIN, UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
+    assertEquals(SERVERS.size(), all.serverCount());
+    element("usage-open").click();
+    new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOf(element("usage-dialog")));
+    waitIdle();
+    List<String> seen = new ArrayList<>(usageRows());
+    assertTrue(element("usage-next").isEnabled());
+    element("usage-next").click();
+    waitIdle();
+    seen.addAll(usageRows());
+    assertFalse(element("usage-next").isEnabled(), "12 servers: 2 pages");
+    assertEquals(all.servers().stream().map(s -> s.serverId() + "|" + s.serverName() + "|" + s.backups() + "|"
+        + s.capacityGb().toPlainString()).toList(), seen);
+    element("usage-previous").click();
+    waitIdle();
+    assertFalse(element("usage-previous").isEnabled());
+    element("usage-close").click();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private static BackupStatus statusOf(String value) {
+    return switch (value) {
+      case "available" -> BackupStatus.AVAILABLE;
+      case "protecting" -> BackupStatus.CREATING;
+      case "restoring" -> BackupStatus.RESTORING;
+      case "deleting" -> BackupStatus.DELETING;
+      default -> BackupStatus.ERROR;
+    };
+  }
+
+  private static KeywordField keywordField(String parameter) {
+    return switch (parameter) {
+      case "name" -> KeywordField.BACKUP_NAME;
+      case "checkpoint_id" -> KeywordField.BACKUP_ID;
+      case "resource_name" -> KeywordField.SERVER_NAME;
+      default -> KeywordField.SERVER_ID;
+    };
+  }
+
+  private static void loadedIfChanged(String select, String value) {
+    if (!value.equals(new Select(element(select)).getFirstSelectedOption().getDomAttribute("value"))) {
+      loaded(() -> new Select(element(select)).selectByValue(value));
+    }
+  }
+
+  private static WebElement expand(String project, Backup backup) {
+    new Select(element("keyword-field")).selectByValue("checkpoint_id");
+    element("keyword").clear();
+    element("keyword").sendKeys(backup.id());
+    loaded(() -> element("keyword-search").click());
+    assertEquals(List.of(backup.id()), ids());
+    rows().get(0).findElement(By.className("expander")).click();
+    return new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOfElementLocated(
+        By.cssSelector("#backup-rows tr.details dl")));
+  }
+
+  private static void assertNoPlaceholder(WebElement details) {
+    for (WebElement value : details.findElements(By.tagName("dd"))) {
+      String text = value.getText();
+      assertFalse(text.contains("undefined") || text.contains("null") || text.contains("NaN") || text.contains("[object"),
+          "a details value reads " + text + ": " + details.getText());
+    }
+  }
+
+  private static void open(String project) {
+    driver.get(server.uri() + "console/?project=" + URLEncoder.encode(project, StandardCharsets.UTF_8));
+    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    waitIdle();
+  }
+
+  private static void loaded(Runnable action) {
+    int before = loads();
+    action.run();
+    new WebDriverWait(driver, WAIT).until(d -> loads() > before && !busy());
+  }
+
+  private static void waitIdle() {
+    new WebDriverWait(driver, WAIT).until(d -> !busy());
+  }
+
+  private static int loads() {
+    String loads = driver.findElement(By.tagName("body")).getDomAttribute("data-loads");
+    return loads == null ? 0 : Integer.parseInt(loads);
+  }
+
+  private static boolean busy() {
+    return "true".equals(driver.findElement(By.tagName("body")).getDomAttribute("data-busy"));
+  }
+
+  private static Object js(String script, Object... arguments) {
+    return ((JavascriptExecutor) driver).executeScript(script, arguments);
+  }
+
+  /** Records the URL of each fetch of the page from now on. */
+  private static void recordFetches() {
+    js("if (!window.__urls) { window.__urls = []; const f = window.fetch;"
+        + " window.fetch = function (u, o) { window.__urls.push(new URL(String(u), location.href).href); return f.apply(this, arguments); }; }");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String lastFetch(String containing) {
+    List<String> urls = (List<String>) js("return window.__urls;");
+    for (int i = urls.size() - 1; i >= 0; i--) {
+      if (urls.get(i).contains(containing)) {
+        return urls.get(i);
+      }
+    }
+    throw new AssertionError("no fetch of " + containing + " in " + urls);
+  }
+
+  private static WebElement element(String id) {
+    return driver.findElement(By.id(id));
+  }
+
+  private static String text(String id) {
+    return element(id).getText();
+  }
+
+  private static void setValue(String id, String value) {
+    js("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));", element(id), value);
+  }
+
+  private static void selectPageSize(int size) {
+    if (!String.valueOf(size).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
+      loaded(() -> new Select(element("page-size")).selectByValue(String.valueOf(size)));
+    }
+  }
+
+  private static List<WebElement> rows() {
+    return driver.findElements(By.cssSelector("#backup-rows tr.backup"));
+  }
+
+  private static List<String> ids() {
+    return rows().stream().map(row -> row.getDomAttribute("data-id")).toList();
+  }
+
+  /** The ids of every page of the list shown, walking Next from the page shown. */
+  private static List<String> allIds() {
+    List<String> seen = new ArrayList<>(ids());
+    while (element("next").isEnabled()) {
+      loaded(() -> element("next").click());
+      seen.addAll(ids());
+    }
+    return seen;
+  }
+
+  private static List<String> page(String project, BackupPredicate where, long offset, int limit) {
+    return CATALOG.query(project, Query.builder().where(where).offset(offset).limit(limit).build()).ids();
+  }
+
+  private static void assertShows(String project, BackupPredicate where, int pageSize, String context) {
+    Page expected = CATALOG.query(project, Query.builder().where(where).limit(pageSize).build());
+    assertEquals(expected.ids(), ids(), context + ": " + where + " / message " + text("message"));
+    assertEquals(String.valueOf(expected.total()), text("total"), context + ": " + where);
+    assertEquals(expected.hasMore(), element("next").isEnabled(), context + ": " + where);
+    assertEquals("", text("message"), context);
+  }
+
+  private static void assertShowsTagSearch(TagFilter.Builder filter, int pageSize, String context) {
+    Page expected = CATALOG.query(MAIN, filter.limit(pageSize).build().toQuery());
+    assertEquals(expected.ids(), ids(), context + ": " + filter.build());
+    assertEquals(String.valueOf(expected.total()), text("total"), context);
+  }
+
+  private static void addTag(String key, String value) {
+    element("tag-key").clear();
+    element("tag-key").sendKeys(key);
+    element("tag-value").clear();
+    element("tag-value").sendKeys(value);
+    element("tag-add").click();
+  }
+
+  private static List<String> criteria() {
+    return driver.findElements(By.cssSelector("#tag-criteria li")).stream()
+        .map(item -> item.getDomAttribute("data-key") + "=" + item.getDomAttribute("data-value")).toList();
+  }
+
+  private static String detail(WebElement details, String field) {
+    return details.findElement(By.cssSelector("div[data-field='" + field + "'] dd")).getText();
+  }
+
+  private static List<String> usageRows() {
+    return driver.findElements(By.cssSelector("#usage-rows tr.server")).stream()
+        .map(row -> row.getDomAttribute("data-id") + "|" + row.findElement(By.cssSelector(".name")).getText() + "|"
+            + row.findElement(By.className("backups")).getText() + "|" + row.findElement(By.className("capacity")).getText())
+        .toList();
+  }
+}
