@@ -478,6 +478,34 @@ class NewUserConsoleBrowserTest {
         expected);
   }
 
+  /**
+   * README: "give the builder the catalog's own (.clock(clock).stallRule(rule))": a server with a 45-minute rule marks
+   * none of the jobs 30 minutes old; its clock with microseconds or nanoseconds (a system clock's) still gives the
+   * time segments.
+   */
+  @Test
+  void theBuildersStallRuleAndAFineClockAreThePagesOwn() {
+    io.csbs.lifecycle.StallRule rule = io.csbs.lifecycle.StallRule.ofThreshold(Duration.ofMinutes(45));
+    for (Instant now : List.of(NOW.plusNanos(123_000), NOW.plusNanos(123_456))) {
+      FakeClock clock = FakeClock.at(now);
+      CsbsServer second = CsbsServer.builder(CATALOG).clock(clock).stallRule(rule).build().start();
+      try {
+        driver.get(second.uri() + "console/?project=" + EDGE);
+        new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+        waitIdle();
+        loaded(() -> new Select(element("status-filter")).selectByValue("protecting"));
+        assertEquals(4, rows().size());
+        assertTrue(driver.findElements(By.className("stalled")).isEmpty(), "45 minutes: none stalled, clock " + now);
+        loaded(() -> new Select(element("status-filter")).selectByValue(""));
+        loaded(() -> new Select(element("time-filter")).selectByValue("7"));
+        Instant second7 = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        assertShows(EDGE, Predicates.createdBetween(second7.minus(Duration.ofDays(7)), second7), 10, "clock " + now);
+      } finally {
+        second.close();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- pages
 
   /** Every page size, to the last page and back, equal to the catalog's pages; ids with URI-special chars. */
