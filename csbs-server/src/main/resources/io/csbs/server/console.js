@@ -11,6 +11,7 @@ const RUNNING = new Set(['Creating', 'Restoring', 'Deleting']);
 const MAX_TAG_PAIRS = 10;
 const PROVIDER_ID = 'fc4d5750-22e7-4798-8a46-f48f62c4c1da';
 const USAGE_PAGE = 10;
+const DAY_MS = 24 * 3600 * 1000;
 
 const view = {
   project: '',
@@ -19,10 +20,12 @@ const view = {
   markers: [null],    // list mode: the marker of each page reached so far
   hasNext: false,
   total: 0,
-  tags: [],           // the tag search's pairs, [{key, value}]; empty: the list with its filters
-  tagMode: false,     // the list shows a tag search
+  tags: [],           // the tag pairs added, [{key, value}]; searched when Search is clicked
+  tagMode: false,     // the controls are set for a tag search (the list filters are disabled)
+  search: null,       // the search the list shows, as asked for; null: take it from the controls at the next load
+  loading: false,     // a load is under way: paging waits for it (a second Next has no marker yet)
   catalogue: [],      // the project's tag catalogue, [{key, values}]
-  settings: {now: Date.now(), stallMs: 30 * 60 * 1000},
+  settings: {now: Date.now(), nowText: new Date().toISOString(), stallMs: 30 * 60 * 1000},
   load: 0,            // the number of the latest load: older answers are dropped
   usagePage: 0,
   usageServers: 0,
@@ -53,7 +56,12 @@ async function api(method, path, body) {
       options.headers['Content-Type'] = 'application/json';
       options.body = JSON.stringify(body);
     }
-    const response = await fetch('/v1/' + encodeURIComponent(view.project) + path, options);
+    let response;
+    try {
+      response = await fetch('/v1/' + encodeURIComponent(view.project) + path, options);
+    } catch (e) {
+      throw new ApiFailure('The server does not answer (' + e.message + '): try again later.');
+    }
     const text = await response.text();
     let json = null;
     try {
@@ -74,7 +82,7 @@ async function api(method, path, body) {
 async function loadSettings() {
   const response = await fetch('settings.json', {cache: 'no-store'});
   const json = await response.json();
-  view.settings = {now: Date.parse(json.now), stallMs: json.stall_threshold_ms};
+  view.settings = {now: Date.parse(json.now), nowText: json.now, stallMs: json.stall_threshold_ms};
 }
 
 // ------------------------------------------------------------------ times
@@ -95,6 +103,18 @@ function formatApiTime(ms) {
   return new Date(ms).toISOString().slice(0, 19);
 }
 
+/**
+ * The API time a number of days before the server's now, to now's own precision: "last 1 day" ends
+ * at now itself, not at its second (a backup made a moment ago is in it, one a moment too old is not).
+ */
+function daysBeforeNow(days) {
+  const parts = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(view.settings.nowText);
+  if (!parts) {  // a clock outside years 0000-9999: to the millisecond
+    return new Date(view.settings.now - days * DAY_MS).toISOString().replace(/Z$/, '');
+  }
+  return formatApiTime(Date.parse(parts[1] + 'Z') - days * DAY_MS) + (parts[2] || '');
+}
+
 /** An API time as the page shows it: "2017-04-18 01:21:52". */
 function showTime(text) {
   return text ? text.slice(0, 19).replace('T', ' ') : '-';
@@ -110,8 +130,13 @@ function customTime(value) {
 
 // ------------------------------------------------------------------ the list
 
-/** The list's query string: its filters, and the page's limit and marker. */
-function listParameters(withPage) {
+/** The search the controls set: the list's filters, or the tag pairs added when the tag search is on. */
+function searchOfControls() {
+  return {tagMode: view.tagMode, filters: listFilters().toString(), tags: view.tags.map((pair) => ({...pair}))};
+}
+
+/** The list's filters as the controls set them. */
+function listFilters() {
   const parameters = new URLSearchParams();
   const status = $('status-filter').value;
   if (status) {
@@ -128,13 +153,19 @@ function listParameters(withPage) {
       parameters.set('end_time', to);
     }
   } else if (segment) {
-    parameters.set('start_time', formatApiTime(view.settings.now - Number(segment) * 24 * 3600 * 1000));
-    parameters.set('end_time', formatApiTime(view.settings.now));
+    parameters.set('start_time', daysBeforeNow(Number(segment)));
+    parameters.set('end_time', daysBeforeNow(0));
   }
   const keyword = $('keyword').value.trim();
   if (keyword) {
     parameters.set($('keyword-field').value, keyword);
   }
+  return parameters;
+}
+
+/** The query string of the search shown: its filters, and the page's limit and marker. */
+function listParameters(withPage) {
+  const parameters = new URLSearchParams(view.search.filters);
   if (withPage) {
     parameters.set('limit', String(view.pageSize));
     const marker = view.markers[view.page];
@@ -148,7 +179,7 @@ function listParameters(withPage) {
 /** The tag query's body: pairs grouped by key, as the API's "tags" (values of one key OR'ed). */
 function tagQueryBody(action) {
   const byKey = new Map();
-  for (const pair of view.tags) {
+  for (const pair of view.search.tags) {
     if (!byKey.has(pair.key)) {
       byKey.set(pair.key, []);
     }
@@ -164,20 +195,35 @@ function tagQueryBody(action) {
   return body;
 }
 
-/** Loads the page of backups the filters and the page number select, with their total. */
+/**
+ * Loads the page of the search shown (or, after a new search, of the controls' search), with its
+ * total; true if it is shown, false if it failed (its message shown) or a newer load replaced it.
+ */
 async function loadList() {
   const load = ++view.load;
+  view.loading = true;
+  $('previous').disabled = true;
+  $('next').disabled = true;
   showMessage('');
   setBusy(1);
+  let shown = false;
   try {
     await loadSettings();
+    if (load !== view.load) {
+      return false;
+    }
+    if (view.search === null) {  // a new search: its time segment counts back from the server's now of this load
+      view.search = searchOfControls();
+    }
     let items;
     let total;
-    if (view.tagMode) {
+    let hasNext;
+    let nextMarker = null;
+    if (view.search.tagMode) {
       const answer = await api('POST', '/csbs_backup/resource_instances/action', tagQueryBody('filter'));
       items = answer.resources.map((resource) => resource.resource_detail);
       total = answer.total_count;
-      view.hasNext = (view.page + 1) * view.pageSize < total;
+      hasNext = (view.page + 1) * view.pageSize < total;
     } else {
       const [page, count] = await Promise.all([
         api('GET', '/checkpoint_items?' + listParameters(true)),
@@ -186,45 +232,52 @@ async function loadList() {
       items = page.checkpoint_items;
       total = count.count;
       const next = (page.checkpoint_items_links || []).find((link) => link.rel === 'next');
-      view.hasNext = Boolean(next);
+      hasNext = Boolean(next);
       if (next) {
-        view.markers[view.page + 1] = new URL(next.href, location.href).searchParams.get('marker');
+        nextMarker = new URL(next.href, location.href).searchParams.get('marker');
       }
     }
-    if (load !== view.load) {
-      return;
+    if (load !== view.load) {  // a newer load owns the view: this answer changes nothing
+      return false;
     }
+    if (nextMarker !== null) {
+      view.markers[view.page + 1] = nextMarker;
+    }
+    view.hasNext = hasNext;
     view.total = total;
     renderRows(items);
+    shown = true;
   } catch (failure) {
     if (load === view.load) {
-      renderRows([]);
+      renderRows([], 'The backups could not be loaded.');
       view.total = 0;
       view.hasNext = false;
       showMessage(failure.message);
     }
   } finally {
     setBusy(-1);
+    if (load === view.load) {
+      view.loading = false;
+      renderPager();
+      document.body.dataset.loads = String(load); // for tests and tools: the list shown is this load's
+    }
   }
-  if (load === view.load) {
-    renderPager();
-    document.body.dataset.loads = String(load); // for tests and tools: the list shown is this load's
-  }
+  return shown;
 }
 
 function renderPager() {
   $('total').textContent = String(view.total);
   $('page-number').textContent = String(view.page + 1);
-  $('previous').disabled = view.page === 0;
-  $('next').disabled = !view.hasNext;
+  $('previous').disabled = view.loading || view.page === 0;
+  $('next').disabled = view.loading || !view.hasNext;
 }
 
-function renderRows(items) {
+function renderRows(items, emptyText = 'No backups found.') {
   const rows = $('backup-rows');
   rows.replaceChildren();
   if (items.length === 0) {
     const row = element('tr', {className: 'empty'});
-    row.append(element('td', {colSpan: 7, textContent: 'No backups found.'}));
+    row.append(element('td', {colSpan: 7, textContent: emptyText}));
     rows.append(row);
     return;
   }
@@ -309,8 +362,9 @@ async function startJob(item, job) {
       await api('DELETE', '/providers/' + PROVIDER_ID + '/checkpoints/' + encodeURIComponent(checkpoint)
           + '?checkpoint_items=' + encodeURIComponent(item.id));
     }
-    await loadList();
-    showMessage((job === 'restore' ? 'Restoring ' : 'Deleting ') + item.name + '.', 'info');
+    if (await loadList()) {  // else the list's own failure stays shown
+      showMessage((job === 'restore' ? 'Restoring ' : 'Deleting ') + item.name + '.', 'info');
+    }
   } catch (failure) {
     showMessage(failure.message);
   }
@@ -416,8 +470,8 @@ function updateTagValues() {
 /** Adds the key and value typed, if the project has that tag: "must be among existing keys and values". */
 function addTagPair() {
   const key = $('tag-key').value.trim();
-  const value = $('tag-value').value.trim();
-  if (!key || !value) {
+  const value = $('tag-value').value.trim();  // may be empty: a tag's value may be
+  if (!key) {
     showMessage('Enter a tag key and a tag value.');
     return;
   }
@@ -524,9 +578,11 @@ function showMessage(text, kind) {
   $('message').className = kind || '';
 }
 
+/** Shows the first page of the search the controls set now. */
 function firstPage() {
   view.page = 0;
   view.markers = [null];
+  view.search = null;
   loadList();
 }
 
@@ -548,7 +604,23 @@ function reset() {
 function openProject(project) {
   view.project = project;
   $('project').value = project;
-  if (!project) {
+  if (!project) {  // nothing of the previous project stays shown, and its answers still coming are dropped
+    view.load++;
+    view.loading = false;
+    view.page = 0;
+    view.markers = [null];
+    view.search = null;
+    view.total = 0;
+    view.hasNext = false;
+    view.tags = [];
+    view.catalogue = [];
+    renderTagCriteria();
+    $('tag-keys').replaceChildren();
+    for (const id of ['overview-backups', 'overview-capacity']) {
+      $(id).textContent = '-';
+    }
+    renderRows([], 'Enter a project id to see its backups.');
+    renderPager();
     showMessage('Enter a project id to see its backups.');
     document.body.dataset.busy = 'false';
     return;
@@ -591,16 +663,18 @@ function wire() {
   $('reset').addEventListener('click', reset);
   $('page-size').addEventListener('change', () => {
     view.pageSize = Number($('page-size').value);
-    firstPage();
+    view.page = 0;  // the same search, from its first page: a keyword typed but not searched stays unsearched
+    view.markers = [null];
+    loadList();
   });
   $('previous').addEventListener('click', () => {
-    if (view.page > 0) {
+    if (!view.loading && view.page > 0) {
       view.page--;
       loadList();
     }
   });
   $('next').addEventListener('click', () => {
-    if (view.hasNext) {
+    if (!view.loading && view.hasNext) {
       view.page++;
       loadList();
     }

@@ -57,7 +57,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -316,7 +315,7 @@ class NewUserConsoleBrowserTest {
     KeywordField[] fields = {KeywordField.BACKUP_NAME, KeywordField.BACKUP_ID, KeywordField.SERVER_NAME, KeywordField.SERVER_ID};
     String[] fieldValues = {"name", "checkpoint_id", "resource_name", "resource_id"};
     List<Backup> all = CATALOG.query(MAIN, Query.builder().limit(1000).build()).backups();
-    for (int round = 0; round < 8; round++) {
+    for (int round = 0; round < 5; round++) {
       String context = "seed " + seed + ", round " + round;
       int pageSize = new int[] {10, 20, 50, 100}[random.nextInt(4)];
       if (!String.valueOf(pageSize).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
@@ -371,7 +370,7 @@ class NewUserConsoleBrowserTest {
     Map<String, String> fields = Map.of("resource_name", "server name", "resource_id", "server id",
         "name", "name", "checkpoint_id", "backup id");
     for (String text : typed) {
-      for (String field : List.of(fieldOrder[index++ % 4], fieldOrder[(index + 1) % 4])) {
+      for (String field : List.of(fieldOrder[index++ % 4])) {  // each text in one field, the fields in turn
         new Select(element("keyword-field")).selectByValue(field);
         type("keyword", text);
         loaded(() -> element("keyword-search").click());
@@ -412,33 +411,15 @@ class NewUserConsoleBrowserTest {
 
   // ---------------------------------------------------------------- time segments at their edges
 
-  @Disabled("BUG: README 'a time segment (last 1, 7 or 30 days...)': the page truncates now to the second, so a backup "
-      + "created 0.2 s ago (or at now) is not in 'Last 1 day' and one created 1 day + 0.3 s ago is")
   @Test
   void aTimeSegmentIsTheLastDaysUpToTheServersNow() {
     open(EDGE);
+    selectPageSize(100);
     for (int days : new int[] {1, 7, 30}) {
       loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
       assertShows(EDGE, Predicates.createdBetween(NOW.minus(Duration.ofDays(days)), NOW), 100, days + " days");
       assertTrue(allIds().contains("just-now"), days + " days: " + allIds());
       assertFalse(allIds().contains("out-" + days), days + " days: " + allIds());
-    }
-  }
-
-  /** What the page does: the segment's ends are the server's now and now - N days, cut to the second. */
-  @Test
-  void aTimeSegmentEndsAtTheServersNowCutToTheSecond() {
-    open(EDGE);
-    recordFetches();
-    selectPageSize(100);
-    Instant second = NOW.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    for (int days : new int[] {1, 7, 30}) {
-      loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
-      assertShows(EDGE, Predicates.createdBetween(second.minus(Duration.ofDays(days)), second), 100, days + " days");
-      assertFalse(allIds().contains("just-now"), "0.2 s ago is after the second the page sends");
-      assertTrue(allIds().contains("out-" + days), "0.3 s before the segment is in its first second");
-      String sent = lastFetch("/checkpoint_items?");
-      assertTrue(sent.contains("end_time=" + second.toString().substring(0, 19).replace(":", "%3A")), sent);
     }
   }
 
@@ -480,8 +461,8 @@ class NewUserConsoleBrowserTest {
 
   /**
    * README: "give the builder the catalog's own (.clock(clock).stallRule(rule))": a server with a 45-minute rule marks
-   * none of the jobs 30 minutes old; its clock with microseconds or nanoseconds (a system clock's) still gives the
-   * time segments.
+   * none of the jobs 30 minutes old; its clock with microseconds or nanoseconds (a system clock's) gives the time
+   * segments to its own precision.
    */
   @Test
   void theBuildersStallRuleAndAFineClockAreThePagesOwn() {
@@ -498,8 +479,7 @@ class NewUserConsoleBrowserTest {
         assertTrue(driver.findElements(By.className("stalled")).isEmpty(), "45 minutes: none stalled, clock " + now);
         loaded(() -> new Select(element("status-filter")).selectByValue(""));
         loaded(() -> new Select(element("time-filter")).selectByValue("7"));
-        Instant second7 = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        assertShows(EDGE, Predicates.createdBetween(second7.minus(Duration.ofDays(7)), second7), 10, "clock " + now);
+        assertShows(EDGE, Predicates.createdBetween(now.minus(Duration.ofDays(7)), now), 10, "clock " + now);
       } finally {
         second.close();
       }
@@ -548,19 +528,16 @@ class NewUserConsoleBrowserTest {
     assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 20, "page size after page 2");
   }
 
-  @Disabled("BUG: README 'pages of 10 to 100' / Next: a double click on Next (two clicks before the answer) shows "
-      + "'Page 3' with the first page's backups: the second click has no marker yet and asks for page 1")
   @Test
   void aDoubleClickOnNextShowsTheThirdPage() {
     int before = loads();
     js("const next = document.getElementById('next'); next.click(); next.click();");
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() >= before + 2 && !busy());
-    assertEquals(text("page-number").equals("3") ? page(MAIN, Predicates.all(), 20, 10) : page(MAIN, Predicates.all(), 10, 10),
-        ids(), "page " + text("page-number") + " (page 1 is " + page(MAIN, Predicates.all(), 0, 10) + ")");
+    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > before && !busy());
+    // Next waits for the page it asked for (it has no marker for the one after): the second click is dropped
+    assertEquals("2", text("page-number"));
+    assertEquals(page(MAIN, Predicates.all(), 10, 10), ids(), "page 1 is " + page(MAIN, Predicates.all(), 0, 10));
   }
 
-  @Disabled("BUG: seed 'Click the check icon to search': a keyword typed but not searched changes the next page: Next "
-      + "shows the typed keyword's backups after the shown search's marker, and its total")
   @Test
   void nextShowsThePageOfTheSearchShownNotOfAKeywordOnlyTyped() {
     long total = CATALOG.count(MAIN, Predicates.all());
@@ -570,20 +547,6 @@ class NewUserConsoleBrowserTest {
     assertEquals(String.valueOf(total), text("total"));
   }
 
-  /** What the page does: the next page is read with the keyword box's text, searched or not, after the old marker. */
-  @Test
-  void nextReadsTheKeywordBoxAsItIsNow() {
-    List<String> first = ids();
-    element("keyword").sendKeys("autobk");   // typed, not searched
-    loaded(() -> element("next").click());
-    assertEquals(String.valueOf(CATALOG.count(MAIN, Predicates.nameContains("autobk"))), text("total"));
-    Page expected = CATALOG.query(MAIN, Query.builder().where(Predicates.nameContains("autobk")).limit(10)
-        .marker(first.get(first.size() - 1)).build());
-    assertEquals(expected.ids(), ids());
-  }
-
-  @Disabled("BUG: CsbsServer javadoc 'Search by Tag uses the tag query instead, with the pairs added': a pair removed (x) "
-      + "without Search still changes Next: page 2 is of the remaining pairs' search, not of the search shown")
   @Test
   void nextAfterRemovingATagPairShowsThePageOfTheSearchShown() {
     element("tag-toggle").click();
@@ -663,8 +626,6 @@ class NewUserConsoleBrowserTest {
     assertEquals(listRow, row.getText());
   }
 
-  @Disabled("DOC: seed 'enter a tag key and a tag value (must be among existing keys and values)'; Tag allows an empty "
-      + "value (0 to 43 chars) and the catalogue lists it, but the page refuses it: 'Enter a tag key and a tag value.'")
   @Test
   void aTagWithAnEmptyValueCanBeSearched() {
     open(EDGE);
@@ -673,16 +634,6 @@ class NewUserConsoleBrowserTest {
     assertEquals(List.of("flag="), criteria(), text("message"));
     loaded(() -> element("tag-search").click());
     assertEquals(List.of("empty-value"), ids());
-  }
-
-  @Test
-  void aTagWithAnEmptyValueIsRefusedByThePage() {
-    open(EDGE);
-    assertTrue(CATALOG.tagCatalogue(EDGE).values("flag").contains(""), "the catalogue has flag=''");
-    element("tag-toggle").click();
-    addTag("flag", "");
-    assertEquals(List.of(), criteria());
-    assertEquals("Enter a tag key and a tag value.", text("message"));
   }
 
   /** Ten pairs over several keys: the search is the catalog's AND of keys, OR of one key's values. */
@@ -900,8 +851,6 @@ class NewUserConsoleBrowserTest {
     element("usage-close").click();
   }
 
-  @Disabled("BUG: a blank project typed into the form says 'Enter a project id to see its backups.' but the previous "
-      + "project's backups stay listed under the blank field, and Next then calls /v1//checkpoint_items")
   @Test
   void aBlankProjectClearsTheList() {
     element("project").clear();
@@ -910,17 +859,6 @@ class NewUserConsoleBrowserTest {
     waitIdle();
     assertEquals("Enter a project id to see its backups.", text("message"));
     assertEquals(List.of(), ids());
-  }
-
-  @Test
-  void aBlankProjectLeavesThePreviousProjectsList() {
-    List<String> before = ids();
-    element("project").clear();
-    element("project").sendKeys("   ");
-    element("project-open").click();
-    waitIdle();
-    assertEquals("Enter a project id to see its backups.", text("message"));
-    assertEquals(before, ids());
   }
 
   // ---------------------------------------------------------------- project, reload, history
