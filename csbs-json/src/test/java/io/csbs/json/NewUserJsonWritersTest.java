@@ -781,9 +781,9 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int round = 0; round < 40; round++) {
+      for (int round = 0; round < 30; round++) {
         String project = nonBlank(r, 64);
-        int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(40);
+        int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(25);
         List<Backup> backups = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           Backup backup = oddBackup(r, project, i);
@@ -907,6 +907,9 @@ class NewUserJsonWritersTest {
         Map<String, Object> q = obj(valid(JSON.quotas(quota)));
         List<Object> res = arr(obj(q.get("quotas")).get("resources"));
         assertEquals("backups", obj(res.get(0)).get("type"));
+        assertEquals(new BigDecimal(max), obj(res.get(0)).get("quota"), "-1 is no limit");
+        assertEquals(new BigDecimal(quota.quota().maxCapacityGb()), obj(res.get(1)).get("quota"));
+        assertEquals("backup_capacity", obj(res.get(1)).get("type"));
         assertEquals("GB", obj(res.get(1)).get("unit"));
         BigDecimal used = (BigDecimal) obj(res.get(1)).get("used");
         assertEquals(2, used.scale(), "two decimals: " + used);
