@@ -1299,6 +1299,73 @@ class NewUserJsonWritersTest {
         "{\"action\":\"create\",\"tags\":[{\"key\":\"a\",\"value\":\"1\"},{\"key\":\"b b\",\"value\":\"1\"}]}")).field());
   }
 
+  // =================================================================== with a catalog
+
+  /**
+   * README's flow on odd backups in several projects: a catalog's pages written by checkpointItems,
+   * each next page requested with the writer's own href (parsed by ListQueryString), read back by
+   * readCheckpointItems: every backup once, equal to the catalog's.
+   */
+  @Test
+  void pagingThroughACatalogWithTheWrittenNextLinksReadsEveryOddBackupOnce() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    try {
+      io.csbs.catalog.BackupCatalog catalog = io.csbs.catalog.Catalogs.indexed(java.time.Clock.systemUTC());
+      Map<String, List<Backup>> byProject = new LinkedHashMap<>();
+      for (String project : List.of("p-\u00e9", "p\ud83d\ude00", "p\"\\", "p 1")) {
+        List<Backup> added = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          Backup backup = oddBackup(r, project, i);
+          if (hasLoneSurrogate(backup.id())) {  // see theNextMarkerOfAnIdWithHalfASurrogatePairIsTheId
+            backup = backup.toBuilder().id(backup.id().replaceAll("[\\ud800-\\udfff]", "s")).build();
+          }
+          catalog.add(backup);
+          added.add(backup);
+        }
+        byProject.put(project, added);
+      }
+      for (Map.Entry<String, List<Backup>> project : byProject.entrySet()) {
+        String request = "/v1/x/checkpoint_items?limit=" + (1 + r.nextInt(7)) + (r.nextBoolean() ? "&offset=0" : "");
+        List<Backup> seen = new ArrayList<>();
+        for (int pages = 0; request != null; pages++) {
+          assertTrue(pages <= 31, "too many pages");
+          URI uri = URI.create(request);
+          String list = JSON.checkpointItems(catalog.query(project.getKey(), io.csbs.query.ListQueryString.parse(uri.getRawQuery())), uri);
+          seen.addAll(JSON.readCheckpointItems(list, project.getKey()));
+          List<Object> links = arr(obj(valid(list)).getOrDefault("checkpoint_items_links", List.of()));
+          request = links.isEmpty() ? null : (String) obj(links.get(0)).get("href");
+          assertEquals(links.isEmpty() ? Optional.empty() : Optional.of(seen.get(seen.size() - 1).id()), JSON.readNextMarker(list));
+        }
+        assertEquals(project.getValue().size(), seen.size());
+        for (Backup backup : seen) {
+          assertEquals(catalog.get(project.getKey(), backup.id()), backup);
+        }
+        assertEquals(new java.util.HashSet<>(project.getValue()), new java.util.HashSet<>(seen));
+      }
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + ": " + escapedJson(String.valueOf(e)), e);
+    }
+  }
+
+  /** RestoreRequest's javadoc example, run: read, applied to a catalog, answered. */
+  @Test
+  void theRestoreRequestExampleRuns() {
+    io.csbs.catalog.BackupCatalog catalog = io.csbs.catalog.Catalogs.indexed(java.time.Clock.systemUTC());
+    Backup backup = bare().build().toBuilder().id("b \"\u00e9\"").projectId("p-1").build();
+    catalog.add(backup);
+    String projectId = "p-1";
+    long version = backup.version();
+    String body = "{\"restore\": {\"provider_id\": \"fc4d5750-22e7-4798-8a46-f48f62c4c1da\", \"checkpoint_id\": \"c\", "
+        + "\"parameters\": {\"checkpoint_item_id\": \"b \\\"\\u00e9\\\"\", \"power_on\": true}}}";
+    RestoreRequest restore = JSON.readRestore(body);
+    Optional<Backup> restoring = catalog.apply(projectId, restore.checkpointItemId(), version, io.csbs.lifecycle.Transition.restore());
+    assertEquals(BackupStatus.RESTORING, restoring.orElseThrow().status());
+    String answer = JSON.restoreAccepted(restore, java.util.UUID.randomUUID().toString(), projectId);
+    Map<String, Object> parameters = obj(obj(obj(valid(answer)).get("restore")).get("parameters"));
+    assertEquals(Map.of("checkpoint_item_id", "b \"\u00e9\"", "power_on", Boolean.TRUE), parameters);
+  }
+
   // =================================================================== thread safety
 
   /** "Immutable, thread-safe: one instance serves a whole service": 8 threads, one instance, the answers of one thread. */
