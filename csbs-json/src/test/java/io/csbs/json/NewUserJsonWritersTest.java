@@ -1120,6 +1120,131 @@ class NewUserJsonWritersTest {
         .server().availabilityZone());
   }
 
+  /** A fully filled backup in each state, for the key-by-key refusals. */
+  static List<Backup> fullBackups() {
+    Instant later = T0.plusSeconds(5);
+    BackupDetails details = new BackupDetails(Optional.of("cp"), new VmMetadata("r", "c", 1, "i", 2, 3, "e", "ip"), true,
+        RestoreMode.SNAPSHOT, CopyStatus.SUCCESS, 5, 6, Optional.of(new FailCode(7, "d")));
+    Backup.Builder available = bare().build().toBuilder().description("d").trigger(BackupTrigger.AUTOMATIC).policyId("pol").finishedAt(later)
+        .addTags(Tag.of("k1", "v1"), Tag.of("k2", "")).details(details).sizeMb(9).version(3);
+    List<Backup> all = new ArrayList<>();
+    all.add(available.build());
+    all.add(available.build().toBuilder().status(BackupStatus.ERROR).failure(Failure.of(JobType.RESTORE, "why", later)).build());
+    all.add(available.build().toBuilder().status(BackupStatus.DELETING).progress(Progress.of(40, later))
+        .failure(Failure.of(JobType.DELETE, "why", later)).build());
+    return all;
+  }
+
+  /**
+   * CsbsJson: "a value of the wrong type ... is refused with an InvalidValueException naming the key's
+   * path": every key a written item holds, in turn given a value of another JSON type, is refused naming
+   * exactly its path (or, for the three fixed keys the reader does not need, ignored).
+   */
+  @Test
+  void everyKeyOfAWrittenItemGivenAWrongTypeIsRefusedNamingItsPath() {
+    List<String> wrong = new ArrayList<>();
+    Set<String> ignored = new java.util.TreeSet<>();
+    for (Backup backup : fullBackups()) {
+      Map<String, Object> body = obj(strict(JSON.checkpointItem(backup)));
+      List<String> paths = new ArrayList<>();
+      collectPaths(body, "", paths);
+      for (String path : paths) {
+        Object wrongValue = wrongTypeFor(get(body, path));
+        Object changed = replaced(body, path, wrongValue);
+        try {
+          Backup read = JSON.readCheckpointItem(escapedJson(changed), "p");
+          ignored.add(path + "=" + escapedJson(wrongValue) + (read.equals(backup) ? "" : " (read as another backup)"));
+        } catch (InvalidValueException e) {
+          if (!e.field().equals(path)) {
+            wrong.add(path + "=" + escapedJson(wrongValue) + " named " + e.field());
+          }
+        } catch (RuntimeException e) {
+          wrong.add(path + "=" + escapedJson(wrongValue) + " threw " + e);
+        }
+      }
+    }
+    assertEquals(List.of(), wrong);
+    assertEquals(Set.of("checkpoint_item.extend_info.copy_from=5", "checkpoint_item.extend_info.hypervisor_type=5",
+        "checkpoint_item.extend_info.image_type=5"), ignored, "only the fixed keys are not read");
+  }
+
+  @SuppressWarnings("unchecked")
+  static void collectPaths(Object value, String path, List<String> out) {
+    if (!path.isEmpty() && !path.equals("checkpoint_item")) {
+      out.add(path);
+    }
+    if (value instanceof Map) {
+      for (Map.Entry<String, Object> m : ((Map<String, Object>) value).entrySet()) {
+        collectPaths(m.getValue(), path.isEmpty() ? m.getKey() : path + "." + m.getKey(), out);
+      }
+    } else if (value instanceof List) {
+      List<Object> list = (List<Object>) value;
+      for (int i = 0; i < list.size(); i++) {
+        collectPaths(list.get(i), path + "[" + i + "]", out);
+      }
+    }
+  }
+
+  static List<Object> steps(String path) {
+    List<Object> steps = new ArrayList<>();
+    for (String part : path.split("\\.")) {
+      int bracket = part.indexOf('[');
+      steps.add(bracket < 0 ? part : part.substring(0, bracket));
+      while (bracket >= 0) {
+        int end = part.indexOf(']', bracket);
+        steps.add(Integer.parseInt(part.substring(bracket + 1, end)));
+        bracket = part.indexOf('[', end);
+      }
+    }
+    return steps;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object get(Object root, String path) {
+    Object at = root;
+    for (Object step : steps(path)) {
+      at = step instanceof Integer ? ((List<Object>) at).get((Integer) step) : ((Map<String, Object>) at).get(step);
+    }
+    return at;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object replaced(Object root, String path, Object value) {
+    return replaced(root, steps(path), 0, value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object replaced(Object at, List<Object> steps, int i, Object value) {
+    if (i == steps.size()) {
+      return value;
+    }
+    Object step = steps.get(i);
+    if (step instanceof Integer) {
+      List<Object> copy = new ArrayList<>((List<Object>) at);
+      copy.set((Integer) step, replaced(copy.get((Integer) step), steps, i + 1, value));
+      return copy;
+    }
+    Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) at);
+    copy.put((String) step, replaced(copy.get(step), steps, i + 1, value));
+    return copy;
+  }
+
+  static Object wrongTypeFor(Object value) {
+    if (value instanceof String) {
+      return new BigDecimal(5);
+    }
+    if (value instanceof BigDecimal) {
+      return "x";
+    }
+    if (value instanceof Boolean) {
+      return "true";
+    }
+    if (value instanceof Map) {
+      return List.of();
+    }
+    return Map.of();
+  }
+
   // =================================================================== findings
 
   /**
