@@ -1168,6 +1168,38 @@ class NewUserJsonWritersTest {
         "checkpoint_item.extend_info.image_type=5"), ignored, "only the fixed keys are not read");
   }
 
+  /**
+   * CsbsJson: "a value that breaks a rule of the backup is refused ... naming the key's path": every
+   * string key given a blank or a 2000-char value and every number key -1 or 10^30, if refused, names
+   * exactly its path (not the core's field name).
+   */
+  @Test
+  void everyKeyOfAWrittenItemBreakingARuleIsRefusedNamingItsPath() {
+    List<String> wrong = new ArrayList<>();
+    for (Backup backup : fullBackups()) {
+      Map<String, Object> body = obj(strict(JSON.checkpointItem(backup)));
+      List<String> paths = new ArrayList<>();
+      collectPaths(body, "", paths);
+      for (String path : paths) {
+        Object value = get(body, path);
+        List<Object> breaking = value instanceof String ? List.of(" ", "x".repeat(2000), "\ud800")
+            : value instanceof BigDecimal ? List.of(new BigDecimal(-1), new BigDecimal("1e30"), "-1") : List.of();
+        for (Object bad : breaking) {
+          try {
+            JSON.readCheckpointItem(escapedJson(replaced(body, path, bad)), "p");
+          } catch (InvalidValueException e) {
+            if (!e.field().equals(path) && !(path.startsWith("checkpoint_item.tags[") && e.field().equals("checkpoint_item.tags"))) {
+              wrong.add(path + "=" + escapedJson(bad).substring(0, Math.min(12, escapedJson(bad).length())) + " named " + e.field());
+            }
+          } catch (RuntimeException e) {
+            wrong.add(path + "=" + bad + " threw " + e);
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), wrong);
+  }
+
   @SuppressWarnings("unchecked")
   static void collectPaths(Object value, String path, List<String> out) {
     if (!path.isEmpty() && !path.equals("checkpoint_item")) {
