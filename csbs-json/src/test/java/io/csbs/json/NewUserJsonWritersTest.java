@@ -1200,6 +1200,58 @@ class NewUserJsonWritersTest {
     assertEquals(List.of(), wrong);
   }
 
+  /**
+   * The other readers' javadoc: "@throws InvalidValueException naming the key's path ... if the JSON is
+   * invalid": each key of a full body of the tag query, the tag changes, one tag and the restore call,
+   * in turn given a value of another JSON type, is refused naming exactly its path.
+   */
+  @Test
+  void everyKeyOfTheOtherBodiesGivenAWrongTypeIsRefusedNamingItsPath() {
+    Map<String, Function<String, Object>> readers = new LinkedHashMap<>();
+    Map<String, String> bodies = new LinkedHashMap<>();
+    bodies.put("readTagFilter", "{\"tags\":[{\"key\":\"k\",\"values\":[\"v\",\"w\"]}],\"tags_any\":[{\"key\":\"k\",\"values\":[\"v\"]}],"
+        + "\"not_tags\":[{\"key\":\"n\",\"values\":[]}],\"not_tags_any\":[{\"key\":\"m\",\"values\":[\"x\"]}],"
+        + "\"matches\":[{\"key\":\"resource_name\",\"value\":\"ecs\"}],\"action\":\"filter\",\"limit\":\"10\",\"offset\":2}");
+    readers.put("readTagFilter", JSON::readTagFilter);
+    bodies.put("readTagUpdate create", "{\"action\":\"create\",\"tags\":[{\"key\":\"a\",\"value\":\"1\"},{\"key\":\"b\",\"value\":\"\"}]}");
+    readers.put("readTagUpdate create", JSON::readTagUpdate);
+    bodies.put("readTagUpdate delete", "{\"action\":\"delete\",\"tags\":[{\"key\":\"a\"},{\"key\":\"b\",\"value\":\"2\"}]}");
+    readers.put("readTagUpdate delete", JSON::readTagUpdate);
+    bodies.put("readTag", "{\"tag\":{\"key\":\"env\",\"value\":\"prod\"}}");
+    readers.put("readTag", JSON::readTag);
+    bodies.put("readRestore", "{\"restore\":{\"provider_id\":\"pr\",\"checkpoint_id\":\"c\",\"restore_target\":\"t\","
+        + "\"parameters\":{\"checkpoint_item_id\":\"b\",\"power_on\":false,\"targets\":{\"server_id\":\"s\"}}}}");
+    readers.put("readRestore", JSON::readRestore);
+    bodies.put("readCount", "{\"count\":3}");
+    readers.put("readCount", JSON::readCount);
+    bodies.put("readNextMarker", "{\"checkpoint_items_links\":[{\"href\":\"/v1/p/checkpoint_items?marker=m\",\"rel\":\"next\"}]}");
+    readers.put("readNextMarker", JSON::readNextMarker);
+    List<String> wrong = new ArrayList<>();
+    for (Map.Entry<String, String> b : bodies.entrySet()) {
+      Map<String, Object> body = obj(strict(b.getValue()));
+      readers.get(b.getKey()).apply(b.getValue());  // the body itself is read
+      List<String> paths = new ArrayList<>();
+      collectPaths(body, "", paths);
+      for (String path : paths) {
+        if (path.startsWith("restore.parameters.targets.")) {
+          continue;  // targets are free JSON
+        }
+        Object bad = wrongTypeFor(get(body, path));
+        try {
+          Object read = readers.get(b.getKey()).apply(escapedJson(replaced(body, path, bad)));
+          wrong.add(b.getKey() + ": " + path + "=" + escapedJson(bad) + " accepted: " + read);
+        } catch (InvalidValueException e) {
+          if (!e.field().equals(path)) {
+            wrong.add(b.getKey() + ": " + path + "=" + escapedJson(bad) + " named " + e.field());
+          }
+        } catch (RuntimeException e) {
+          wrong.add(b.getKey() + ": " + path + "=" + escapedJson(bad) + " threw " + e);
+        }
+      }
+    }
+    assertEquals(List.of(), wrong);
+  }
+
   @SuppressWarnings("unchecked")
   static void collectPaths(Object value, String path, List<String> out) {
     if (!path.isEmpty() && !path.equals("checkpoint_item")) {
@@ -1263,7 +1315,7 @@ class NewUserJsonWritersTest {
 
   static Object wrongTypeFor(Object value) {
     if (value instanceof String) {
-      return new BigDecimal(5);
+      return ((String) value).matches("[0-9]+") ? (Object) Boolean.TRUE : new BigDecimal(5);  // digits stand for a number
     }
     if (value instanceof BigDecimal) {
       return "x";
