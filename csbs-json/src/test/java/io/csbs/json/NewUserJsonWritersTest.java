@@ -1252,6 +1252,30 @@ class NewUserJsonWritersTest {
     assertEquals(List.of(), wrong);
   }
 
+  /** CsbsJson: "numbers may be JSON strings of digits": every number of a written item, as a string, reads the same backup. */
+  @Test
+  void everyNumberOfAWrittenItemMayBeAStringOfDigits() {
+    for (Backup backup : fullBackups()) {
+      Backup extreme = backup.toBuilder().version(Long.MAX_VALUE).sizeMb(Backup.MAX_SIZE_MB)
+          .details(backup.details().toBuilder().failCode(new FailCode(Long.MIN_VALUE, "")).averageSpeedKbps(Long.MAX_VALUE).build())
+          .build();
+      Object body = strict(JSON.checkpointItem(extreme));
+      List<String> paths = new ArrayList<>();
+      collectPaths(body, "", paths);
+      Object all = body;
+      for (String path : paths) {
+        Object value = get(body, path);
+        if (value instanceof BigDecimal) {
+          String digits = ((BigDecimal) value).toPlainString();
+          assertEquals(extreme, JSON.readCheckpointItem(escapedJson(replaced(body, path, digits)), "p"), path);
+          all = replaced(all, path, "0000" + digits.replace("-", "-0"));
+        }
+      }
+      String leadingZeros = escapedJson(all).replace("\"0000-0", "\"-00000");
+      assertEquals(extreme, JSON.readCheckpointItem(leadingZeros, "p"), leadingZeros);
+    }
+  }
+
   @SuppressWarnings("unchecked")
   static void collectPaths(Object value, String path, List<String> out) {
     if (!path.isEmpty() && !path.equals("checkpoint_item")) {
