@@ -1095,14 +1095,42 @@ class NewUserJsonWritersTest {
    * 2 cores), a cheap way to tie up a server's threads. (1e999999999, beyond BigInteger, is refused at once.)
    */
   @Disabled("BUG: CsbsJson 'a value ... that breaks a rule ... is refused': {\"count\": 1e9999999} (and version, size, "
-      + "progress, limit) is expanded to 10^9999999 before the range check: 1e399999 takes ~5 s, 1e9999999 minutes")
+      + "progress, limit) is expanded to 10^9999999 before the range check: 1e399999 ~5 s, 123456789e-9999999 19 s")
   @Test
   void aLargeExponentIsRefusedPromptly() {
     assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
       assertEquals("count", assertThrows(InvalidValueException.class, () -> JSON.readCount("{\"count\": 1e9999999}")).field());
       assertEquals("limit", assertThrows(InvalidValueException.class,
           () -> JSON.readTagFilter("{\"action\": \"filter\", \"limit\": 1e9999999}")).field());
+      // a negative exponent too: 123456789e-9999999 took 19 s here
+      assertEquals("count", assertThrows(InvalidValueException.class, () -> JSON.readCount("{\"count\": 123456789e-9999999}")).field());
     });
+  }
+
+  /**
+   * BUG. CsbsJson:68-71 / readCount's "@throws InvalidValueException naming count if it is missing or not
+   * a whole number": a number whose exponent is beyond an int (1e2147483648, 1e-2147483648) escapes as
+   * Jackson's java.lang.NumberFormatException, which a service's error mapping (CsbsError) does not know.
+   */
+  @Disabled("BUG: CsbsJson readers '@throws InvalidValueException naming ...': {\"count\": 1e2147483648} or 1e-2147483648 "
+      + "(also as size, version, limit) throws a bare java.lang.NumberFormatException, no CsbsError, no key")
+  @Test
+  void anExponentBeyondAnIntIsRefusedNamingTheKey() {
+    for (String n : new String[] {"1e2147483648", "1e-2147483648"}) {
+      assertEquals("count", assertThrows(InvalidValueException.class, () -> JSON.readCount("{\"count\": " + n + "}"), n).field());
+      assertEquals("checkpoint_item.extend_info.size", assertThrows(InvalidValueException.class,
+          () -> JSON.readCheckpointItem(JSON.checkpointItem(bare().build()).replace("\"size\":0", "\"size\":" + n), "p"), n).field());
+    }
+  }
+
+  @Test
+  void actuallyAnExponentBeyondAnIntThrowsANumberFormatException() {
+    for (String n : new String[] {"1e2147483648", "1e-2147483648"}) {
+      RuntimeException e = assertThrows(RuntimeException.class, () -> JSON.readCount("{\"count\": " + n + "}"), n);
+      assertTrue(e instanceof NumberFormatException && !(e instanceof io.csbs.CsbsError), n + ": " + e);
+      e = assertThrows(RuntimeException.class, () -> JSON.readTagFilter("{\"action\": \"count\", \"x\": " + n + "}"), n);
+      assertTrue(e instanceof NumberFormatException, "even under a key no reader needs: " + e);
+    }
   }
 
   @Test
