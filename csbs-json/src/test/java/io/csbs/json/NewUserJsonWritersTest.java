@@ -808,7 +808,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int round = 0; round < 30; round++) {
+      for (int round = 0; round < 20; round++) {
         String project = nonBlank(r, 64);
         int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(25);
         List<Backup> backups = new ArrayList<>();
@@ -1674,6 +1674,47 @@ class NewUserJsonWritersTest {
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError("seed " + seed + ": " + escapedJson(String.valueOf(e)), e);
     }
+  }
+
+  /** checkpointItems' javadoc example: the href keeps the request's parameters and adds the 20th backup's id as marker. */
+  @Test
+  void theCheckpointItemsExampleLinksToTheTwentiethBackup() {
+    List<Backup> twenty = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      twenty.add(bare().build().toBuilder().id("b&" + i + "=\u00e9 #?").build());
+    }
+    String list = JSON.checkpointItems(new Page(twenty, 45, true), URI.create("/v1/p1/checkpoint_items?status=available&limit=20"));
+    assertTrue(list.endsWith("\"checkpoint_items_links\":[{\"href\":\"/v1/p1/checkpoint_items?status=available&limit=20&marker="
+        + java.net.URLEncoder.encode("b&20=\u00e9 #?", StandardCharsets.UTF_8) + "\",\"rel\":\"next\"}]}"), list);
+    assertEquals(Optional.of("b&20=\u00e9 #?"), JSON.readNextMarker(list));
+    String last = JSON.checkpointItems(new Page(twenty, 20, false), URI.create("/v1/p1/checkpoint_items?status=available&limit=20"));
+    assertFalse(last.contains("checkpoint_items_links"), last);
+    assertEquals(Optional.empty(), JSON.readNextMarker(last));
+  }
+
+  /** The API's spellings do not depend on the default locale (a Turkish dotless i in waiting_protect, for one). */
+  @Test
+  void spellingsDoNotDependOnTheDefaultLocale() {
+    java.util.Locale saved = java.util.Locale.getDefault();
+    try {
+      java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+      Backup backup = base(BackupStatus.CREATING, T0).apiStatus(ApiStatus.WAITING_PROTECT).progress(Progress.of(1, T0))
+          .details(BackupDetails.builder().copyStatus(CopyStatus.WAITING_COPY).restoreMode(RestoreMode.SNAPSHOT).build()).build();
+      Map<String, Object> item = itemOf(JSON.checkpointItem(backup));
+      assertEquals("waiting_protect", item.get("status"));
+      assertEquals("waiting_copy", obj(item.get("extend_info")).get("copy_status"));
+      assertEquals(backup, JSON.readCheckpointItem(JSON.checkpointItem(backup), "p"));
+      Backup failed = base(BackupStatus.ERROR, T0).failure(Failure.of(JobType.RESTORE, "I", T0)).build();
+      assertEquals(failed, JSON.readCheckpointItem(JSON.checkpointItem(failed), "p"));
+      assertEquals(TagFilterActionHolder.FILTER, JSON.readTagFilter("{\"action\": \"filter\", \"limit\": \"10\"}").action());
+    } finally {
+      java.util.Locale.setDefault(saved);
+    }
+  }
+
+  /** A short name for the tag query's action. */
+  static final class TagFilterActionHolder {
+    static final io.csbs.query.TagFilter.Action FILTER = io.csbs.query.TagFilter.Action.FILTER;
   }
 
   /** RestoreRequest's javadoc example, run: read, applied to a catalog, answered. */
