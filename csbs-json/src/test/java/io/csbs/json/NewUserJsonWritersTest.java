@@ -666,7 +666,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int i = 0; i < 200; i++) {
+      for (int i = 0; i < 120; i++) {
         Backup backup = oddBackup(r, "p", i);
         Map<String, Object> item = itemOf(JSON.checkpointItem(backup));
         Map<String, Object> extend = obj(item.get("extend_info"));
@@ -808,7 +808,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int round = 0; round < 20; round++) {
+      for (int round = 0; round < 12; round++) {
         String project = nonBlank(r, 64);
         int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(25);
         List<Backup> backups = new ArrayList<>();
@@ -879,7 +879,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int round = 0; round < 200; round++) {
+      for (int round = 0; round < 100; round++) {
         // tag catalogue: keys and values sorted
         Map<String, List<String>> byKey = new LinkedHashMap<>();
         int keys = r.nextInt(5);
@@ -953,7 +953,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     try {
-      for (int i = 0; i < 200; i++) {
+      for (int i = 0; i < 100; i++) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("checkpoint_item_id", nonBlank(r, 40));
         if (r.nextBoolean()) {
@@ -1743,7 +1743,7 @@ class NewUserJsonWritersTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     List<Backup> backups = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 40; i++) {
       backups.add(oddBackup(r, "p", i));
     }
     List<String> expected = new ArrayList<>();
@@ -1757,7 +1757,7 @@ class NewUserJsonWritersTest {
       for (int t = 0; t < 8; t++) {
         final int thread = t;
         results.add(pool.submit(() -> {
-          for (int round = 0; round < 3; round++) {
+          for (int round = 0; round < 2; round++) {
             for (int i = (thread * 7) % backups.size(), n = 0; n < backups.size(); n++, i = (i + 1) % backups.size()) {
               String item = JSON.checkpointItem(backups.get(i));
               if (!item.equals(expected.get(i))) {
