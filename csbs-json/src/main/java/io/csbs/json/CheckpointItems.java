@@ -216,6 +216,9 @@ final class CheckpointItems {
     Optional<Instant> progressAt = extend.optionalTime("progress_updated_at");
     JobType job = job(extend);
     Optional<Instant> failedAt = extend.optionalTime("failed_at");
+    // here, to name their own keys: the backup's rule names the progress and the failure they date
+    notBefore(extend, "progress_updated_at", progressAt, createdAt);
+    notBefore(extend, "failed_at", failedAt, createdAt);
     if (status.isIntermediate()) {
       backup.progress(Progress.of(percent, progressAt.orElse(updatedAt)));
     }
@@ -234,6 +237,13 @@ final class CheckpointItems {
       }
     }
     return backup.build();
+  }
+
+  private static void notBefore(Node extend, String key, Optional<Instant> time, Instant createdAt) {
+    if (time.isPresent() && time.get().isBefore(createdAt)) {
+      throw new InvalidValueException(extend.pathOf(key), Times.format(time.get()),
+          "must not be before created_at " + Times.format(createdAt));
+    }
   }
 
   private static JobType job(Node extend) {

@@ -22,6 +22,7 @@ import io.csbs.usage.UsageReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -69,10 +70,15 @@ import java.util.function.BiConsumer;
  * repeats in an object, a value of the wrong type, or a value that breaks a rule of the backup is
  * refused with an {@link InvalidValueException} naming the key's path ({@code
  * checkpoint_item.extend_info.progress}), whatever the state: a {@code progress} of {@code true} is
- * refused on an Available backup too, although only intermediate states keep one.
+ * refused on an Available backup too, although only intermediate states keep one. A whole number
+ * may also be written with a fraction or an exponent if its value is whole ({@code 100.0}, {@code
+ * 1e2}); any other number, however large its exponent, is refused at once.
  *
  * <p>Times are UTC without a zone, with microseconds: {@code 2017-04-18T01:21:52.701973} (a finer
- * time keeps the digits it needs, up to nine). Readers also accept a trailing {@code Z}.
+ * time keeps the digits it needs, up to nine; a year before 1000 or after 9999 is written as
+ * {@code java.time} writes it, {@code 0999-...}, {@code +10000-...}, {@code -0001-...}). Readers
+ * accept 0 to 9 digits of fraction and a trailing {@code Z}, and nothing looser: seconds are
+ * required, a point needs digits, the {@code T} is upper case, second 60 and hour 24 are refused.
  */
 public final class CsbsJson {
   private final JsonFactory factory;
@@ -105,7 +111,9 @@ public final class CsbsJson {
   /**
    * The list response of a page: {@code {"checkpoint_items": [...]}}, and when more backups follow,
    * {@code "checkpoint_items_links": [{"href": ..., "rel": "next"}]}, whose {@code href} is {@code
-   * request} with {@code marker} set to the page's last backup (and any {@code offset} removed).
+   * request} with {@code marker} set to the page's last backup (and any {@code offset} and fragment
+   * removed). An id holding half of a surrogate pair alone has no UTF-8 form, so no URL can carry
+   * it: its marker is written with {@code %3F} ({@code ?}) in the half's place.
    *
    * <pre>{@code
    * json.checkpointItems(page, URI.create("/v1/p1/checkpoint_items?status=available&limit=20"));
@@ -140,10 +148,12 @@ public final class CsbsJson {
   /**
    * The count response, {@code {"count": 42}}.
    *
-   * @param count the number of backups
+   * @param count the number of backups, 0 or more
    * @return the JSON
+   * @throws InvalidValueException naming {@code count} if it is negative
    */
   public String count(long count) {
+    requireNotNegative("count", count);
     return write(json -> json.writeNumberField("count", count));
   }
 
@@ -159,7 +169,8 @@ public final class CsbsJson {
     requireNonNull(json, "json");
     requireNonNull(projectId, "projectId");
     Node body = Node.parse(factory, json);
-    return CheckpointItems.read(body.has("checkpoint_item") ? body.object("checkpoint_item") : body, projectId);
+    // a null checkpoint_item is refused as itself, not read as a bare item without a status
+    return CheckpointItems.read(body.contains("checkpoint_item") ? body.object("checkpoint_item") : body, projectId);
   }
 
   /**
@@ -197,11 +208,16 @@ public final class CsbsJson {
     for (int i = 0; i < links.size(); i++) {
       Node link = body.element("checkpoint_items_links", links, i);
       if (link.text("rel", "").equals("next")) {
-        String query = Optional.ofNullable(URI.create(link.text("href")).getRawQuery()).orElse("");
-        for (String parameter : query.split("&")) {
-          if (parameter.startsWith("marker=")) {
-            return Optional.of(java.net.URLDecoder.decode(parameter.substring("marker=".length()), StandardCharsets.UTF_8));
+        String href = link.text("href");
+        try {
+          String query = Optional.ofNullable(new URI(href).getRawQuery()).orElse("");
+          for (String parameter : query.split("&")) {
+            if (parameter.startsWith("marker=")) {
+              return Optional.of(ListQueryString.decodeParameter("marker", parameter.substring("marker=".length())));
+            }
           }
+        } catch (URISyntaxException | InvalidValueException e) {
+          throw new InvalidValueException(link.pathOf("href"), href, "must be a URI whose marker is percent-encoded UTF-8");
         }
       }
     }
@@ -307,7 +323,12 @@ public final class CsbsJson {
         }
         values.add((String) raw.get(v));
       }
-      add.accept(entry.text("key"), values);
+      try {
+        add.accept(entry.text("key"), values);
+      } catch (InvalidValueException e) {  // the filter's rules name "tag key" and "tag value": name the entry's key
+        throw e.field().equals("tag key") ? e.renamed(entry.pathOf("key"))
+            : e.field().equals("tag value") ? e.renamed(entry.pathOf("values")) : e;
+      }
     }
   }
 
@@ -339,10 +360,12 @@ public final class CsbsJson {
   /**
    * The answer of a tag query with action {@code count}, {@code {"total_count": N}}.
    *
-   * @param count the number of matches
+   * @param count the number of matches, 0 or more
    * @return the JSON
+   * @throws InvalidValueException naming {@code count} if it is negative
    */
   public String tagQueryCount(long count) {
+    requireNotNegative("count", count);
     return write(json -> json.writeNumberField("total_count", count));
   }
 
@@ -363,15 +386,19 @@ public final class CsbsJson {
       List<Tag> created = new ArrayList<>();
       for (int i = 0; i < tags.size(); i++) {
         Node tag = body.element("tags", tags, i);
-        created.add(Tag.of(tag.text("key"), tag.text("value")));
+        created.add(tagOf(tag));
       }
       return TagUpdate.create(created);
     }
     List<TagUpdate.Match> matches = new ArrayList<>();
     for (int i = 0; i < tags.size(); i++) {
       Node tag = body.element("tags", tags, i);
-      matches.add(tag.has("value") ? TagUpdate.Match.of(tag.text("key"), tag.text("value"))
-          : TagUpdate.Match.key(tag.text("key")));
+      try {
+        matches.add(tag.has("value") ? TagUpdate.Match.of(tag.text("key"), tag.text("value"))
+            : TagUpdate.Match.key(tag.text("key")));
+      } catch (InvalidValueException e) {
+        throw renamedToItsKey(e, tag);
+      }
     }
     return TagUpdate.delete(matches);
   }
@@ -387,7 +414,28 @@ public final class CsbsJson {
   public TagUpdate readTag(String json) {
     requireNonNull(json, "json");
     Node tag = Node.parse(factory, json).object("tag");
-    return TagUpdate.create(Tag.of(tag.text("key"), tag.text("value")));
+    return TagUpdate.create(tagOf(tag));
+  }
+
+  /** The tag of {@code {"key", "value"}}, a refusal naming the key's path ({@code tags[1].value}). */
+  private static Tag tagOf(Node tag) {
+    try {
+      return Tag.of(tag.text("key"), tag.text("value"));
+    } catch (InvalidValueException e) {
+      throw renamedToItsKey(e, tag);
+    }
+  }
+
+  /** A tag's refusal, which names {@code tag key} or {@code tag value}, naming the key of {@code tag} instead. */
+  private static InvalidValueException renamedToItsKey(InvalidValueException e, Node tag) {
+    return e.field().equals("tag key") ? e.renamed(tag.pathOf("key"))
+        : e.field().equals("tag value") ? e.renamed(tag.pathOf("value")) : e;
+  }
+
+  private static void requireNotNegative(String parameter, long count) {
+    if (count < 0) {
+      throw new InvalidValueException(parameter, count, "must not be negative");
+    }
   }
 
   // ---------------------------------------------------------------- restore
@@ -636,10 +684,10 @@ public final class CsbsJson {
     }
     kept.append(kept.length() == 0 ? "" : "&").append("marker=").append(URLEncoder.encode(marker, StandardCharsets.UTF_8));
     String base = request.toString();
-    int cut = base.indexOf('?');
-    int hash = base.indexOf('#');
-    String path = cut >= 0 ? base.substring(0, cut) : hash >= 0 ? base.substring(0, hash) : base;
-    return path + "?" + kept;
+    int hash = base.indexOf('#');  // a '?' after it is the fragment's: the fragment goes, the server never sees it
+    String withoutFragment = hash >= 0 ? base.substring(0, hash) : base;
+    int cut = withoutFragment.indexOf('?');
+    return (cut >= 0 ? withoutFragment.substring(0, cut) : withoutFragment) + "?" + kept;
   }
 
   /**

@@ -9,7 +9,6 @@ import io.csbs.backup.InvalidValueException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +19,7 @@ import java.util.Optional;
 /**
  * A JSON object read from a body, with its path for messages ({@code checkpoint_item.extend_info}),
  * and typed reads of its members that refuse a wrong type with an {@link InvalidValueException}
- * naming the member's path. Values are {@code Map}, {@code List}, {@code String}, {@code BigDecimal},
+ * naming the member's path. Values are {@code Map}, {@code List}, {@code String}, {@link JsonNumber},
  * {@code Boolean} or null, as {@link #parse} reads them.
  */
 final class Node {
@@ -76,7 +75,9 @@ final class Node {
         return parser.getText();
       case VALUE_NUMBER_INT:
       case VALUE_NUMBER_FLOAT:
-        return parser.getDecimalValue();
+        // as text: a value is judged only where a reader needs it (1e2147483648 in an ignored key is no
+        // error), and never expanded (1e9999999 has ten million digits)
+        return new JsonNumber(parser.getText());
       case VALUE_TRUE:
         return Boolean.TRUE;
       case VALUE_FALSE:
@@ -102,6 +103,11 @@ final class Node {
 
   boolean has(String key) {
     return members.get(key) != null;
+  }
+
+  /** Whether the object has the key {@code key}, null or not. */
+  boolean contains(String key) {
+    return members.containsKey(key);
   }
 
   /** The path of the member {@code key}: the key alone in the body itself, as a reader names it. */
@@ -165,31 +171,40 @@ final class Node {
   }
 
   /**
-   * A whole number, written as a JSON number or, as some API bodies do, as a string of digits (an
-   * optional minus, then digits only: no sign, space, point or exponent).
+   * A whole number, written as a JSON number (a fraction or an exponent allowed if the value is
+   * whole: {@code 100.0}, {@code 1e2}) or, as some API bodies do, as a string of digits (an optional
+   * minus, then digits only: no sign, space, point or exponent).
    */
   long integer(String key, long min, long max) {
     Object value = required(key);
+    String text = value instanceof JsonNumber ? ((JsonNumber) value).text()
+        : value instanceof String && isDigits((String) value) ? (String) value : null;
     BigDecimal number;
     try {
-      number = value instanceof BigDecimal ? (BigDecimal) value
-          : value instanceof String && isDigits((String) value) ? new BigDecimal((String) value) : null;
-    } catch (NumberFormatException e) {
+      number = text == null ? null : new BigDecimal(text);
+    } catch (NumberFormatException e) {  // an exponent past an int's
       number = null;
     }
     if (number == null) {
       throw new InvalidValueException(pathOf(key), describe(value), "must be a whole number");
     }
-    BigInteger whole;
-    try {
-      whole = number.toBigIntegerExact();
-    } catch (ArithmeticException e) {
-      throw new InvalidValueException(pathOf(key), number, "must be a whole number");
+    // the range first: comparing reads the exponents, where making the whole number of 1e9999999 took minutes
+    if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(max)) > 0) {
+      throw new InvalidValueException(pathOf(key), text, "must be " + min + " to " + max);
     }
-    if (whole.compareTo(BigInteger.valueOf(min)) < 0 || whole.compareTo(BigInteger.valueOf(max)) > 0) {
-      throw new InvalidValueException(pathOf(key), whole, "must be " + min + " to " + max);
+    BigDecimal whole = number.stripTrailingZeros();  // of at most Jackson's 1,000 digits
+    if (whole.scale() > 0) {
+      throw new InvalidValueException(pathOf(key), text, "must be a whole number");
     }
     return whole.longValueExact();
+  }
+
+  /** A JSON number as it was written. */
+  record JsonNumber(String text) {
+    @Override
+    public String toString() {
+      return text;
+    }
   }
 
   /** Whether {@code text} is digits, after an optional minus: a number the API writes as a string. */
@@ -256,8 +271,8 @@ final class Node {
       json.writeEndArray();
     } else if (value instanceof String) {
       json.writeString((String) value);
-    } else if (value instanceof BigDecimal) {
-      json.writeNumber((BigDecimal) value);
+    } else if (value instanceof JsonNumber) {
+      json.writeNumber(((JsonNumber) value).text());
     } else if (value instanceof Boolean) {
       json.writeBoolean((Boolean) value);
     } else {

@@ -2,6 +2,8 @@ package io.csbs.json;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import io.csbs.backup.InvalidValueException;
 import java.util.Optional;
 
 /**
@@ -19,7 +21,8 @@ import java.util.Optional;
  * @param checkpointId {@code restore.checkpoint_id}
  * @param checkpointItemId {@code restore.parameters.checkpoint_item_id}: the backup to restore
  * @param powerOn {@code restore.parameters.power_on}, if given
- * @param targetsJson {@code restore.parameters.targets}, if given, as the JSON object it was
+ * @param targetsJson {@code restore.parameters.targets}, if given, as the JSON object it was (one
+ *     JSON object: {@link CsbsJson#restoreAccepted} writes it as it is)
  * @param restoreTarget {@code restore.restore_target}, if given
  */
 public record RestoreRequest(
@@ -29,8 +32,10 @@ public record RestoreRequest(
     Optional<Boolean> powerOn,
     Optional<String> targetsJson,
     Optional<String> restoreTarget) {
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
   /**
-   * Checks that nothing is null.
+   * Checks that nothing is null and that {@code targetsJson} is one JSON object.
    *
    * @param providerId {@code restore.provider_id}
    * @param checkpointId {@code restore.checkpoint_id}
@@ -38,6 +43,7 @@ public record RestoreRequest(
    * @param powerOn {@code restore.parameters.power_on}, if given
    * @param targetsJson {@code restore.parameters.targets} as JSON, if given
    * @param restoreTarget {@code restore.restore_target}, if given
+   * @throws InvalidValueException naming {@code targetsJson} if it is not one JSON object
    */
   public RestoreRequest {
     requireNonNull(providerId, "providerId");
@@ -46,5 +52,14 @@ public record RestoreRequest(
     requireNonNull(powerOn, "powerOn");
     requireNonNull(targetsJson, "targetsJson");
     requireNonNull(restoreTarget, "restoreTarget");
+    targetsJson.ifPresent(RestoreRequest::requireOneObject);
+  }
+
+  private static void requireOneObject(String targetsJson) {
+    try {
+      Node.parse(JSON, targetsJson);
+    } catch (InvalidValueException e) {
+      throw e.renamed("targetsJson");
+    }
   }
 }

@@ -3,17 +3,20 @@ package io.csbs.json;
 import io.csbs.backup.InvalidValueException;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.ChronoUnit;
 
 /**
  * The API's times: UTC without a zone and with microseconds, {@code 2017-04-18T01:21:52.701973}.
  * A time finer than a microsecond is written with as many digits as it needs (up to nine), so
- * that nothing is lost; reading accepts 0 to 9 digits and an optional {@code Z}.
+ * that nothing is lost; reading accepts 0 to 9 digits and an optional {@code Z}, and nothing
+ * looser (a time without seconds, a point without digits, a lower-case {@code t}, second 60, hour 24).
  */
 final class Times {
   /** The rules of the API's times; {@link #format} writes years 1000 to 9999 by hand, the same way. */
@@ -27,6 +30,33 @@ final class Times {
       .appendValue(ChronoField.SECOND_OF_MINUTE, 2)
       .appendFraction(ChronoField.NANO_OF_SECOND, 6, 9, true)
       .toFormatter();
+
+  /** What readers accept: {@link #WRITE}'s form with 0 to 9 digits of fraction, strictly. */
+  private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+      .parseCaseSensitive()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE)
+      .appendLiteral('T')
+      .append(strictTimeOfDay())
+      .toFormatter()
+      .withResolverStyle(ResolverStyle.STRICT);
+
+  /** {@code HH:mm:ss}, then a point and 1 to 9 digits or nothing. */
+  private static DateTimeFormatter strictTimeOfDay() {
+    return new DateTimeFormatterBuilder()
+        .parseCaseSensitive()
+        .appendValue(ChronoField.HOUR_OF_DAY, 2)
+        .appendLiteral(':')
+        .appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+        .appendLiteral(':')
+        .appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+        .optionalStart()
+        .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
+        .optionalEnd()
+        .toFormatter()
+        .withResolverStyle(ResolverStyle.STRICT);
+  }
+
+  private static final DateTimeFormatter TIME_OF_DAY = strictTimeOfDay();
 
   /** The first and last seconds a {@code LocalDateTime} holds: an {@code Instant} reaches a year further each way. */
   private static final long FIRST_LOCAL_SECOND = LocalDateTime.MIN.toEpochSecond(ZoneOffset.UTC);
@@ -96,11 +126,15 @@ final class Times {
   static Instant parse(String field, String text) {
     String local = text.endsWith("Z") ? text.substring(0, text.length() - 1) : text;
     try {
-      return LocalDateTime.parse(local, DateTimeFormatter.ISO_LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC);
+      return LocalDateTime.parse(local, READ).toInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
-      if (local.startsWith("+") || local.startsWith("-")) {
+      int t = local.indexOf('T');
+      if ((local.startsWith("+") || local.startsWith("-")) && t > 0) {
         try {
-          return Instant.parse(local + "Z");  // the years beyond a LocalDateTime's, which an Instant holds
+          // the years beyond a LocalDateTime's, which an Instant holds; Instant.parse alone is lenient
+          // (second 60, hour 24), so the time of day is judged by the same rules first
+          TIME_OF_DAY.parse(local.substring(t + 1), LocalTime::from);
+          return Instant.parse(local + "Z");
         } catch (DateTimeParseException beyond) {
           // refused below, as any other
         }
