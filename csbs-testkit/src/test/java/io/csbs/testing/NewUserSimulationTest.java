@@ -1,0 +1,305 @@
+package io.csbs.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Lifecycle;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's black-box review of the job simulation and test helpers of csbs-testkit: odd plans,
+ * the catalog's state after every clock step, stall boundaries, determinism, bounds and refusals,
+ * on the user's own data. Written from the README and the javadoc only.
+ */
+class NewUserSimulationTest {
+  /** A project id with unicode and spaces: ids are any non-blank text. */
+  private static final String PROJECT = "projekt ÿ-日本-7";
+  private static final Server SERVER = Server.of("0f4c1f7a-6c2e-4a55-9d7e-3b8f0c1d2e3f", "ecs-wéb-東京-01", "ap-jp-01");
+  private static final Instant T0 = Instant.parse("2031-07-15T23:59:30.123456789Z");
+
+  private static Backup available(String project, String id, BackupType type, Instant createdAt) {
+    return Backup.builder()
+        .id(id)
+        .name("bk_" + id.replace("-", "_"))
+        .projectId(project)
+        .server(SERVER)
+        .status(BackupStatus.AVAILABLE)
+        .type(type)
+        .trigger(BackupTrigger.MANUAL)
+        .sizeMb(2048)
+        .createdAt(createdAt)
+        .finishedAt(createdAt)
+        .build();
+  }
+
+  private static Backup creating(String project, String id, int percent, Instant at) {
+    return Backup.builder()
+        .id(id)
+        .name("mine_" + id.replace("-", "_"))
+        .projectId(project)
+        .server(SERVER)
+        .status(BackupStatus.CREATING)
+        .progress(Progress.of(percent, at))
+        .type(BackupType.COMMON)
+        .trigger(BackupTrigger.MANUAL)
+        .sizeMb(1)
+        .createdAt(at)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- catalog state after each step
+
+  @Test
+  void aBackupJobOfSevenMinutesShowsItsRoundedDownProgressAndDatesEveryChangeExactly() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 99);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofMinutes(7)));
+    Backup before = catalog.get(PROJECT, job.backupId());
+    assertEquals(BackupStatus.CREATING, before.status());
+    assertEquals(Optional.of(Progress.of(0, T0)), before.progress());
+    assertEquals(T0, before.createdAt());
+    assertEquals(T0, before.updatedAt());
+    assertEquals(Optional.empty(), before.finishedAt());
+    assertEquals(Optional.empty(), before.failure());
+    int[] expected = {14, 28, 42, 57, 71, 85};
+    long version = before.version();
+    for (int minute = 1; minute <= 6; minute++) {
+      jobs.advance(Duration.ofMinutes(1));
+      Instant now = T0.plus(Duration.ofMinutes(minute));
+      assertEquals(now, clock.instant());
+      Backup b = catalog.get(PROJECT, job.backupId());
+      assertEquals(BackupStatus.CREATING, b.status(), "minute " + minute);
+      assertEquals(Optional.of(Progress.of(expected[minute - 1], now)), b.progress(), "minute " + minute);
+      assertEquals(now, b.updatedAt(), "minute " + minute);
+      assertEquals(version + 1, b.version(), "one change a report, minute " + minute);
+      version = b.version();
+      assertEquals(expected[minute - 1], job.lastReportedPercent());
+      assertEquals(SimulatedJob.State.RUNNING, job.state());
+      assertEquals(Optional.empty(), job.endedAt());
+    }
+    jobs.advance(Duration.ofMinutes(1));
+    Instant end = T0.plus(Duration.ofMinutes(7));
+    Backup done = catalog.get(PROJECT, job.backupId());
+    assertEquals(BackupStatus.AVAILABLE, done.status());
+    assertEquals(Optional.empty(), done.progress());
+    assertEquals(end, done.updatedAt());
+    assertEquals(Optional.of(end), done.finishedAt());
+    assertEquals(Optional.empty(), done.failure());
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(Optional.of(end), job.endedAt());
+    assertEquals(85, job.lastReportedPercent(), "completing is not a report");
+    assertEquals(T0, job.startedAt());
+  }
+
+  @Test
+  void advancingByZeroWithNothingDueChangesNothing() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER);
+    jobs.advance(Duration.ofSeconds(30));
+    Backup before = catalog.get(PROJECT, job.backupId());
+    for (int i = 0; i < 5; i++) {
+      jobs.advance(Duration.ZERO);
+    }
+    assertEquals(before, catalog.get(PROJECT, job.backupId()));
+    assertEquals(T0.plusSeconds(30), clock.instant());
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+  }
+
+  @Test
+  void aBackupJobThatFailsRecordsTheFailureFinishTimeAndLastReport() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, -5);
+    String reason = "agent «ß» not reachable — 再試行";
+    // 33% of 20 minutes is reached at 6.6 minutes; the reports before it: 5% a minute up to 30%
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofMinutes(20)).failingAt(33, reason));
+    jobs.advance(Duration.ofMinutes(6));
+    assertEquals(30, catalog.get(PROJECT, job.backupId()).progress().orElseThrow().percent());
+    jobs.advance(Duration.ofSeconds(35));
+    assertEquals(SimulatedJob.State.RUNNING, job.state(), "6 min 35 s: 32.9%, not yet 33%");
+    jobs.advance(Duration.ofSeconds(1));
+    Instant failedAt = T0.plus(Duration.ofSeconds(396));
+    assertEquals(SimulatedJob.State.FAILED, job.state());
+    assertEquals(Optional.of(failedAt), job.endedAt());
+    assertEquals(30, job.lastReportedPercent());
+    Backup b = catalog.get(PROJECT, job.backupId());
+    assertEquals(BackupStatus.ERROR, b.status());
+    assertEquals(Optional.empty(), b.progress());
+    assertEquals(Optional.of(Failure.of(JobType.BACKUP, reason, failedAt)), b.failure());
+    assertEquals(failedAt, b.updatedAt());
+    assertTrue(job.isDone());
+    // no more change however far the clock goes
+    long version = b.version();
+    jobs.advance(Duration.ofDays(30));
+    assertEquals(version, catalog.get(PROJECT, job.backupId()).version());
+  }
+
+  @Test
+  void failedRestoreKeepsTheFinishTimeAndADeleteOfTheErrorBackupKeepsTheReasonUntilItFails() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = ReferenceCatalog.create(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    Instant created = T0.minus(Duration.ofDays(3));
+    catalog.add(available(PROJECT, "b-ünï", BackupType.ENHANCED, created));
+    SimulatedJob restore = jobs.startInstantRestore(PROJECT, "b-ünï",
+        JobPlan.taking(Duration.ofSeconds(10)).reportingEvery(Duration.ofSeconds(1)).failingAt(100, "disk gone"));
+    assertEquals(JobType.RESTORE, restore.type());
+    assertEquals(BackupStatus.RESTORING, catalog.get(PROJECT, "b-ünï").status());
+    jobs.advance(Duration.ofSeconds(10));
+    assertEquals(SimulatedJob.State.FAILED, restore.state());
+    assertEquals(90, restore.lastReportedPercent());
+    Backup error = catalog.get(PROJECT, "b-ünï");
+    assertEquals(BackupStatus.ERROR, error.status());
+    assertEquals(Optional.of(Failure.of(JobType.RESTORE, "disk gone", T0.plusSeconds(10))), error.failure());
+    assertEquals(Optional.of(created), error.finishedAt(), "a failed restore does not change finishedAt");
+
+    SimulatedJob delete = jobs.startDelete(PROJECT, "b-ünï",
+        JobPlan.taking(Duration.ofMinutes(4)).failingAt(50, "bucket locked"));
+    Backup deleting = catalog.get(PROJECT, "b-ünï");
+    assertEquals(BackupStatus.DELETING, deleting.status());
+    assertEquals(error.failure(), deleting.failure(), "the failure stays while the Error backup is deleted");
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(25, catalog.get(PROJECT, "b-ünï").progress().orElseThrow().percent());
+    assertEquals(error.failure(), catalog.get(PROJECT, "b-ünï").failure(), "a report keeps the failure");
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(SimulatedJob.State.FAILED, delete.state());
+    Backup again = catalog.get(PROJECT, "b-ünï");
+    assertEquals(BackupStatus.ERROR, again.status());
+    assertEquals(Optional.of(Failure.of(JobType.DELETE, "bucket locked", T0.plusSeconds(130))), again.failure());
+
+    SimulatedJob second = jobs.startDelete(PROJECT, "b-ünï", JobPlan.taking(Duration.ofNanos(1)));
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, second.state());
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "b-ünï"));
+    assertEquals(List.of(restore, delete, second), jobs.jobs());
+  }
+
+  // ---------------------------------------------------------------- stall boundaries
+
+  @Test
+  void aStallRuleOfOneNanosecondJudgesStalledTwoNanosecondsAfterAReport() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofNanos(1))).build();
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofMinutes(10)));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "just started: changed now");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "exactly the threshold");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(1, catalog.count(PROJECT, Predicates.stalled()));
+    jobs.advance(Duration.ofMinutes(1).minusNanos(2));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a report at this very instant");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "exactly the threshold");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(List.of(job.backupId()), catalog.query(PROJECT, Query.where(Predicates.stalled())).ids());
+  }
+
+  @Test
+  void aJobReportingExactlyAtTheThresholdIsNeverStalledAndOneReportingLessOftenIs() {
+    for (Duration interval : List.of(Duration.ofMinutes(30), Duration.ofMinutes(31))) {
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+      // 40 hours, a report every 30 minutes: each raises the progress (1.25% of the duration)
+      SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofHours(40)).reportingEvery(interval));
+      boolean everStalled = false;
+      for (int step = 0; step < 40 * 60 && !job.isDone(); step++) {
+        jobs.advance(Duration.ofMinutes(1));
+        everStalled |= catalog.count(PROJECT, Predicates.stalled()) > 0;
+        everStalled |= StallRule.DEFAULT.isStalled(catalog.get(PROJECT, job.backupId()), clock);
+      }
+      boolean slower = interval.compareTo(StallRule.DEFAULT_THRESHOLD) > 0;
+      assertEquals(slower, everStalled, "interval " + interval);
+    }
+  }
+
+  @Test
+  void aStalledJobIsJudgedStalledFromItsStallReportNotFromItsStart() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    // 33% of 20 minutes: 6.6 minutes, between two reports
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofMinutes(20)).stallingAt(33));
+    jobs.advance(Duration.ofSeconds(396));
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    assertEquals(Progress.of(33, T0.plusSeconds(396)), catalog.get(PROJECT, job.backupId()).progress().orElseThrow());
+    jobs.advance(Duration.ofMinutes(30));
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "exactly 30 minutes");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(1, catalog.count(PROJECT, Predicates.stalled()));
+    // resumed: the next report comes when the next interval of work ends (minute 7 of work: 35%)
+    jobs.resume(job);
+    Instant resumedAt = clock.instant();
+    jobs.advance(Duration.ofSeconds(23));
+    assertEquals(33, catalog.get(PROJECT, job.backupId()).progress().orElseThrow().percent());
+    jobs.advance(Duration.ofSeconds(1));
+    assertEquals(Progress.of(35, resumedAt.plusSeconds(24)), catalog.get(PROJECT, job.backupId()).progress().orElseThrow());
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()));
+    // it needs the rest of its duration: 20 min - 6.6 min
+    jobs.advance(Duration.ofSeconds(1200 - 396 - 24).minusNanos(1));
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(Optional.of(resumedAt.plusSeconds(1200 - 396)), job.endedAt());
+  }
+
+  @Test
+  void aJobStalledAtHundredCompletesAtTheVeryAdvanceAfterItsResume() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    catalog.add(available(PROJECT, "r-1", BackupType.COMMON, T0));
+    SimulatedJob job = jobs.startRestore(PROJECT, "r-1", JobPlan.taking(Duration.ofMinutes(3)).stallingAt(100));
+    jobs.advance(Duration.ofHours(5));
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    assertEquals(100, catalog.get(PROJECT, "r-1").progress().orElseThrow().percent());
+    jobs.resume(job);
+    jobs.advance(Duration.ZERO);
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(PROJECT, "r-1").status());
+    assertEquals(Optional.of(T0.plus(Duration.ofHours(5))), job.endedAt());
+  }
+}
