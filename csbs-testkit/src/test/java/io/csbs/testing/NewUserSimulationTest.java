@@ -246,8 +246,8 @@ class NewUserSimulationTest {
       // 40 hours, a report every 30 minutes: each raises the progress (1.25% of the duration)
       SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofHours(40)).reportingEvery(interval));
       boolean everStalled = false;
-      for (int step = 0; step < 40 * 60 && !job.isDone(); step++) {
-        jobs.advance(Duration.ofMinutes(1));
+      for (int step = 0; step < 40 * 120 && !job.isDone(); step++) {
+        jobs.advance(Duration.ofSeconds(30));
         everStalled |= catalog.count(PROJECT, Predicates.stalled()) > 0;
         everStalled |= StallRule.DEFAULT.isStalled(catalog.get(PROJECT, job.backupId()), clock);
       }
@@ -301,5 +301,197 @@ class NewUserSimulationTest {
     assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
     assertEquals(BackupStatus.AVAILABLE, catalog.get(PROJECT, "r-1").status());
     assertEquals(Optional.of(T0.plus(Duration.ofHours(5))), job.endedAt());
+  }
+
+  // ---------------------------------------------------------------- refusals change nothing
+
+  @Test
+  @Disabled("BUG: SimulatedJobs javadoc: one seed, runners started alike make identical changes; a startBackup refused"
+      + " for a null plan (or a blank project id) still draws the new backup's generated values, so the runner's next backups differ")
+  void aRefusedStartBackupDoesNotShiftTheGeneratedValues() {
+    SimulatedJobs refusedFirst = SimulatedJobs.create(Catalogs.indexed(FakeClock.at(T0)), FakeClock.at(T0), 17);
+    SimulatedJobs plain = SimulatedJobs.create(Catalogs.indexed(FakeClock.at(T0)), FakeClock.at(T0), 17);
+    assertThrows(NullPointerException.class, () -> refusedFirst.startBackup(PROJECT, SERVER, null));
+    assertThrows(InvalidValueException.class, () -> refusedFirst.startBackup(" ", SERVER, JobPlan.DEFAULT));
+    assertEquals(plain.startBackup(PROJECT, SERVER).backupId(), refusedFirst.startBackup(PROJECT, SERVER).backupId());
+  }
+
+  @Test
+  void actualARefusedStartBackupShiftsTheGeneratedValues() {
+    FakeClock c1 = FakeClock.at(T0);
+    FakeClock c2 = FakeClock.at(T0);
+    SimulatedJobs refusedFirst = SimulatedJobs.create(Catalogs.indexed(c1), c1, 17);
+    SimulatedJobs plain = SimulatedJobs.create(Catalogs.indexed(c2), c2, 17);
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> refusedFirst.startBackup(PROJECT, SERVER, null));
+    assertTrue(String.valueOf(npe.getMessage()).contains("plan"), npe.getMessage());
+    assertEquals(List.of(), refusedFirst.jobs(), "nothing tracked");
+    assertNotEquals(plain.startBackup(PROJECT, SERVER).backupId(), refusedFirst.startBackup(PROJECT, SERVER).backupId());
+  }
+
+  @Test
+  void refusedStartsTrackNoJobAndLeaveTheCatalogAsItWas() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 3);
+    catalog.add(available(PROJECT, "a-1", BackupType.COMMON, T0.minusSeconds(60)));
+    Backup a1 = catalog.get(PROJECT, "a-1");
+    assertThrows(BackupNotFoundException.class, () -> jobs.startRestore(PROJECT, "nope"));
+    assertThrows(BackupNotFoundException.class, () -> jobs.startDelete("other project", "a-1"));
+    IllegalTransitionException common = assertThrows(IllegalTransitionException.class,
+        () -> jobs.startInstantRestore(PROJECT, "a-1"));
+    assertEquals(BackupStatus.AVAILABLE, common.status());
+    assertTrue(common.getMessage().contains("a-1") && common.getMessage().contains("instant restore"), common.getMessage());
+    assertEquals(a1, catalog.get(PROJECT, "a-1"));
+    SimulatedJob restore = jobs.startRestore(PROJECT, "a-1");
+    IllegalTransitionException busy = assertThrows(IllegalTransitionException.class, () -> jobs.startDelete(PROJECT, "a-1"));
+    assertEquals(BackupStatus.RESTORING, busy.status());
+    assertEquals("delete", busy.attempted());
+    assertEquals(List.of("progress", "complete", "fail"), busy.allowed());
+    // a hand-made Creating backup with a taken id, or dated after now
+    assertThrows(DuplicateBackupException.class, () -> jobs.startBackup(creating(PROJECT, "a-1", 0, T0), JobPlan.DEFAULT));
+    IllegalArgumentException later = assertThrows(IllegalArgumentException.class,
+        () -> jobs.startBackup(creating(PROJECT, "c-9", 0, T0.plusNanos(1)), JobPlan.DEFAULT));
+    assertTrue(later.getMessage().contains("c-9"), later.getMessage());
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "c-9"));
+    assertThrows(NullPointerException.class, () -> jobs.startBackup(creating(PROJECT, "c-8", 0, T0), null));
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "c-8"));
+    assertEquals(List.of(restore), jobs.jobs());
+    assertEquals(1, catalog.count(PROJECT, Predicates.all()));
+  }
+
+  // ---------------------------------------------------------------- the clock at its limits
+
+  @Test
+  @Disabled("DOC: FakeClock.advance/SimulatedJobs.advance javadoc: '@throws IllegalArgumentException if duration is negative';"
+      + " a duration past Instant.MAX throws DateTimeException / ArithmeticException, not named anywhere")
+  void advancingBeyondTheLastInstantIsRefusedAsAnIllegalArgument() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minusSeconds(5));
+    assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofSeconds(10)));
+    SimulatedJobs jobs = SimulatedJobs.create(Catalogs.indexed(clock), clock);
+    assertThrows(IllegalArgumentException.class, () -> jobs.advance(Duration.ofSeconds(Long.MAX_VALUE)));
+  }
+
+  @Test
+  void actualAdvancingBeyondTheLastInstantThrowsDateTimeArithmeticAndChangesNothing() {
+    Instant start = Instant.MAX.minusSeconds(5);
+    FakeClock clock = FakeClock.at(start);
+    assertThrows(DateTimeException.class, () -> clock.advance(Duration.ofSeconds(10)));
+    assertEquals(start, clock.instant());
+    assertEquals(Instant.MAX, clock.advance(Duration.ofSeconds(5)));
+    clock.set(start);
+    SimulatedJobs jobs = SimulatedJobs.create(Catalogs.indexed(clock), clock);
+    assertThrows(ArithmeticException.class, () -> jobs.advance(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertThrows(DateTimeException.class, () -> jobs.advance(Duration.ofSeconds(10)));
+    assertEquals(start, clock.instant());
+    jobs.advance(Duration.ofSeconds(5));
+    assertEquals(Instant.MAX, clock.instant());
+  }
+
+  @Test
+  @Disabled("BUG: SimulatedJobs.advance javadoc: moves the clock, making the changes that fall within it; with a job whose"
+      + " next report lies past Instant.MAX, advance(10 s) (nothing due) throws DateTimeException and the clock stays")
+  void aJobWhoseNextChangeLiesBeyondTheLastInstantDoesNotStopShorterAdvances() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minusSeconds(30));
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER); // first report a minute from now: never
+    jobs.advance(Duration.ofSeconds(10));
+    assertEquals(Instant.MAX.minusSeconds(20), clock.instant());
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+  }
+
+  @Test
+  void actualAJobWhoseNextChangeLiesBeyondTheLastInstantStopsEveryAdvance() {
+    Instant start = Instant.MAX.minusSeconds(30);
+    FakeClock clock = FakeClock.at(start);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    jobs.startBackup(PROJECT, SERVER);
+    assertThrows(DateTimeException.class, () -> jobs.advance(Duration.ofSeconds(10)));
+    assertThrows(DateTimeException.class, () -> jobs.advance(Duration.ZERO));
+    assertEquals(start, clock.instant());
+  }
+
+  @Test
+  @Disabled("BUG: FakeClock.set moves 'forward or back' and SimulatedJobs.resume goes on 'at the clock's now'; after the"
+      + " clock is set back before the stall, every later advance throws InvalidValueException (now before the last change) and the runner is wedged")
+  void resumingAfterTheClockWasSetBackDoesNotWedgeTheRunner() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.DEFAULT.stallingAt(40));
+    jobs.advance(Duration.ofMinutes(5));
+    clock.set(T0);
+    jobs.resume(job);
+    jobs.advance(Duration.ofHours(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+  }
+
+  @Test
+  void actualResumingAfterTheClockWasSetBackWedgesTheRunner() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.DEFAULT.stallingAt(40));
+    SimulatedJob other = jobs.startBackup(PROJECT, SERVER, JobPlan.taking(Duration.ofHours(1)));
+    jobs.advance(Duration.ofMinutes(5));
+    clock.set(T0);
+    jobs.resume(job);
+    for (int i = 0; i < 3; i++) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> jobs.advance(Duration.ofHours(1)));
+      assertEquals("now", e.field());
+    }
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    assertEquals(40, catalog.get(PROJECT, job.backupId()).progress().orElseThrow().percent());
+    assertEquals(SimulatedJob.State.RUNNING, other.state(), "the other job is stuck too");
+    assertTrue(clock.instant().isBefore(T0.plus(Duration.ofMinutes(5))), clock.toString());
+  }
+
+  @Test
+  void theClockSetBackWithoutAResumeOnlyDelaysTheJobsOnTheirOwnTimeline() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, JobPlan.DEFAULT);
+    jobs.advance(Duration.ofMinutes(5));
+    clock.set(T0.minus(Duration.ofHours(1)));
+    jobs.advance(Duration.ofMinutes(30));
+    assertEquals(50, catalog.get(PROJECT, job.backupId()).progress().orElseThrow().percent());
+    jobs.advance(Duration.ofMinutes(39));
+    assertEquals(Progress.of(90, T0.plus(Duration.ofMinutes(9))), catalog.get(PROJECT, job.backupId()).progress().orElseThrow());
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(Optional.of(T0.plus(Duration.ofMinutes(10))), job.endedAt());
+  }
+
+  // ---------------------------------------------------------------- fine report intervals
+
+  @Test
+  @Disabled("BUG: JobPlan accepts any positive report interval up to MAX_DURATION; a 1-second plan reporting every"
+      + " nanosecond makes advance step through 10^9 silent intervals (about 2 M/s here): minutes for one simulated second")
+  void aOneSecondPlanReportingEveryNanosecondRunsToItsEndQuickly() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER,
+        JobPlan.taking(Duration.ofSeconds(1)).reportingEvery(Duration.ofNanos(1)));
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> jobs.advance(Duration.ofSeconds(1)));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+  }
+
+  @Test
+  void aFewNanosecondsPlanReportingEveryNanosecondReportsEachRise() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER,
+        JobPlan.taking(Duration.ofNanos(1000)).reportingEvery(Duration.ofNanos(1)));
+    long version = catalog.get(PROJECT, job.backupId()).version();
+    jobs.advance(Duration.ofNanos(999));
+    Backup b = catalog.get(PROJECT, job.backupId());
+    assertEquals(Progress.of(99, T0.plusNanos(990)), b.progress().orElseThrow());
+    assertEquals(version + 99, b.version(), "one change per rise of the progress, none for the others");
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
   }
 }
