@@ -875,4 +875,97 @@ class NewUserSimulationTest {
     InvalidValueException zero = assertThrows(InvalidValueException.class, () -> StallRule.ofThreshold(Duration.ZERO));
     assertEquals("stall threshold", zero.field());
   }
+
+  // ---------------------------------------------------------------- generated values of the runner
+
+  @Test
+  void startedBackupsAreManualUuidNamedAroundFortyGigabytesAndEnhancedOneTimeInFive() {
+    long seed = new Random().nextLong();
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = ReferenceCatalog.create(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, seed);
+    List<Long> sizes = new ArrayList<>();
+    int enhanced = 0;
+    Set<String> ids = new TreeSet<>();
+    for (int i = 0; i < 2000; i++) {
+      SimulatedJob job = jobs.startBackup(i % 2 == 0 ? PROJECT : "other", SERVER, JobPlan.DEFAULT);
+      Backup b = catalog.get(job.projectId(), job.backupId());
+      String it = "seed " + seed + ": " + b;
+      assertTrue(UUID4.matcher(b.id()).matches(), it);
+      assertTrue(ids.add(b.id()), it);
+      assertTrue(b.name().matches("manualbk_[0-9a-f]{4}"), it);
+      assertEquals(BackupTrigger.MANUAL, b.trigger(), it);
+      assertEquals(SERVER, b.server(), it);
+      assertEquals(T0, b.createdAt(), it);
+      assertTrue(b.sizeMb() >= 1024 && b.sizeMb() <= 16L * 1024 * 1024, it);
+      sizes.add(b.sizeMb());
+      enhanced += b.type() == BackupType.ENHANCED ? 1 : 0;
+    }
+    sizes.sort(null);
+    long median = sizes.get(1000);
+    assertTrue(median > 35_000 && median < 47_000, "seed " + seed + ": median " + median);
+    assertTrue(enhanced > 330 && enhanced < 470, "seed " + seed + ": enhanced " + enhanced + " of 2000");
+    assertEquals(2000, jobs.jobs().size());
+  }
+
+  @Test
+  void aFailureReasonIsKeptAsGivenUpToItsLongestAndRefusedOneCharLonger() {
+    String padded = "  " + "é".repeat(Failure.MAX_REASON_LENGTH - 4) + "  ";
+    JobPlan plan = JobPlan.taking(Duration.ofSeconds(2)).failingAt(50, padded);
+    assertEquals(Optional.of(padded), plan.failureReason());
+    InvalidValueException tooLong = assertThrows(InvalidValueException.class,
+        () -> JobPlan.DEFAULT.failingAt(50, padded + "x"));
+    assertEquals("failure reason", tooLong.field());
+    InvalidValueException blank = assertThrows(InvalidValueException.class, () -> JobPlan.DEFAULT.failingAt(50, "\t \n"));
+    assertEquals("failure reason", blank.field());
+    IllegalArgumentException percent = assertThrows(IllegalArgumentException.class, () -> JobPlan.DEFAULT.stallingAt(101));
+    assertTrue(percent.getMessage().contains("percent") && percent.getMessage().contains("101"), percent.getMessage());
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(PROJECT, SERVER, plan);
+    jobs.advance(Duration.ofSeconds(1));
+    assertEquals(Optional.of(Failure.of(JobType.BACKUP, padded, T0.plusSeconds(1))), catalog.get(PROJECT, job.backupId()).failure());
+  }
+
+  @Test
+  void generatedCreatingBackupsRunFromTheirOwnProgressAndAllCompleteAfterTheirDuration() {
+    long seed = new Random().nextLong();
+    List<Backup> generated = BackupGenerator.builder().seed(seed).projects(3).servers(50).build().backups(2500);
+    FakeClock clock = FakeClock.create(); // the generator's default window ends here
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, seed);
+    catalog.addAll(generated.stream().filter(b -> b.status() != BackupStatus.CREATING).toList());
+    Map<SimulatedJob, Backup> started = new HashMap<>();
+    for (Backup b : generated) {
+      if (b.status() == BackupStatus.CREATING) {
+        started.put(jobs.startBackup(b, JobPlan.DEFAULT), b);
+      }
+    }
+    assertTrue(started.size() > 30, "seed " + seed + ": about 3% Creating: " + started.size());
+    for (int minute = 1; minute <= 9; minute++) {
+      jobs.advance(Duration.ofMinutes(1));
+      for (Map.Entry<SimulatedJob, Backup> e : started.entrySet()) {
+        Progress from = e.getValue().progress().orElseThrow();
+        Progress now = catalog.get(e.getKey().projectId(), e.getKey().backupId()).progress().orElseThrow();
+        String it = "seed " + seed + ", minute " + minute + ": " + e.getKey() + " from " + from;
+        if (from.percent() >= 10 * minute) {
+          assertEquals(from, now, it);
+        } else {
+          int firstAbove = from.percent() / 10 + 1; // the first minute whose report is above the start
+          assertEquals(Progress.of(10 * minute, FakeClock.DEFAULT_START.plus(Duration.ofMinutes(minute))), now, it + " (first report at minute " + firstAbove + ")");
+        }
+      }
+    }
+    jobs.advance(Duration.ofMinutes(1));
+    Instant end = FakeClock.DEFAULT_START.plus(Duration.ofMinutes(10));
+    for (SimulatedJob job : started.keySet()) {
+      assertEquals(SimulatedJob.State.SUCCEEDED, job.state(), "seed " + seed + ": " + job);
+      Backup b = catalog.get(job.projectId(), job.backupId());
+      assertEquals(BackupStatus.AVAILABLE, b.status());
+      assertEquals(Optional.of(end), b.finishedAt());
+      assertEquals(started.get(job).tags(), b.tags(), "the generated values stay");
+    }
+    assertEquals(0, catalog.count("project-0", Predicates.status(BackupStatus.CREATING)));
+  }
 }
