@@ -968,4 +968,52 @@ class NewUserSimulationTest {
     }
     assertEquals(0, catalog.count("project-0", Predicates.status(BackupStatus.CREATING)));
   }
+
+  // ---------------------------------------------------------------- queries drawn from whitespace-laden names
+
+  @Test
+  void queriesDrawnFromServerNamesWithOddWhitespaceAreValidAndBothCatalogsAgree() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    String[] serverNames = {"  web  01  ", "\tdb\u00A0primary\n", "x\u2003y", "e\u0301cole \u00e9cole", "a", "ﬀ ß ǅ", " 𝒜 ", "-"};
+    String project = "Ω project";
+    FakeClock clock = FakeClock.at(T0);
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      Server server = Server.of("srv-" + (i % serverNames.length), serverNames[i % serverNames.length], "z-" + (i % 2));
+      BackupStatus status = i % 9 == 0 ? BackupStatus.DELETING : i % 10 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE;
+      Instant created = T0.minusSeconds(random.nextInt(400 * 86_400));
+      Backup.Builder b = Backup.builder()
+          .id("id " + i)
+          .name(i % 3 == 0 ? "é" + i : "bk_" + Integer.toHexString(random.nextInt(1 << 16)))
+          .projectId(project)
+          .server(server)
+          .status(status)
+          .sizeMb(random.nextInt(1 << 20))
+          .createdAt(created)
+          .addTags(Tag.of("k" + (i % 4), i % 5 == 0 ? "" : "v" + (i % 3)));
+      if (status == BackupStatus.DELETING) {
+        Instant changed = created.plusSeconds(random.nextInt(3600));
+        b.progress(Progress.of(random.nextInt(101), changed)).updatedAt(changed);
+      } else if (status == BackupStatus.ERROR) {
+        b.failure(Failure.of(JobType.BACKUP, "x", created));
+      }
+      Backup built = b.build();
+      backups.add(built);
+    }
+    ReferenceCatalog reference = ReferenceCatalog.create(clock);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    reference.addAll(backups);
+    catalog.addAll(backups);
+    QueryGenerator queries = QueryGenerator.create(seed, backups);
+    for (int i = 0; i < 600; i++) {
+      Query query;
+      try {
+        query = queries.nextQuery();
+      } catch (RuntimeException e) {
+        throw new AssertionError("seed " + seed + ", query " + i + ": the generator made an invalid criterion: " + e, e);
+      }
+      assertEquals(reference.query(project, query), catalog.query(project, query), "seed " + seed + ": " + query);
+    }
+  }
 }
