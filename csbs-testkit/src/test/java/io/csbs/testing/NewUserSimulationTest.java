@@ -1016,4 +1016,54 @@ class NewUserSimulationTest {
       assertEquals(reference.query(project, query), catalog.query(project, query), "seed " + seed + ": " + query);
     }
   }
+
+  // ---------------------------------------------------------------- another thread changes the catalog
+
+  @Test
+  void backupsRemovedByAnotherThreadWhileTheJobsRunEndTheirJobsAsInterrupted() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 11);
+    List<SimulatedJob> started = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String id = "t-" + i;
+      catalog.add(available(PROJECT, id, BackupType.COMMON, T0));
+      JobPlan plan = JobPlan.taking(Duration.ofHours(10)).reportingEvery(Duration.ofSeconds(1 + i));
+      started.add(i % 3 == 0 ? jobs.startDelete(PROJECT, id, plan.stallingAt(i % 50)) : jobs.startRestore(PROJECT, id, plan));
+    }
+    List<Throwable> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread remover = new Thread(() -> {
+      for (int i = 59; i >= 0; i--) {
+        String id = "t-" + i;
+        for (int attempt = 0; ; attempt++) {
+          try {
+            catalog.remove(PROJECT, id, catalog.get(PROJECT, id).version());
+            break;
+          } catch (io.csbs.catalog.VersionConflictException retry) {
+            if (attempt > 10_000) {
+              problems.add(retry);
+              return;
+            }
+          } catch (Throwable e) {
+            problems.add(e);
+            return;
+          }
+        }
+      }
+    });
+    remover.start();
+    for (int step = 0; step < 300 && remover.isAlive(); step++) {
+      jobs.advance(Duration.ofSeconds(7));
+    }
+    remover.join(30_000);
+    assertFalse(remover.isAlive(), "the remover hangs");
+    assertEquals(List.of(), problems);
+    jobs.advance(Duration.ZERO);
+    for (SimulatedJob job : started) {
+      assertEquals(SimulatedJob.State.INTERRUPTED, job.state(), job.toString());
+      assertTrue(job.endedAt().isPresent() && !job.endedAt().get().isAfter(clock.instant()), job.toString());
+      assertTrue(job.toString().contains("removed by another writer"), job.toString());
+    }
+    assertEquals(0, catalog.count(PROJECT, Predicates.all()));
+  }
 }
