@@ -1066,4 +1066,54 @@ class NewUserSimulationTest {
     }
     assertEquals(0, catalog.count(PROJECT, Predicates.all()));
   }
+
+  // ---------------------------------------------------------------- order of the changes of many jobs
+
+  @Test
+  void theChangesOfManyJobsComeInTimeOrderAndAtOneInstantInTheOrderTheJobsStarted() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, seed);
+    String[] projects = {"a", "β", "c c", "d"};
+    Map<String, Integer> startOrder = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      String project = projects[random.nextInt(projects.length)];
+      JobPlan plan = JobPlan.taking(Duration.ofMinutes(1 + random.nextInt(12))).reportingEvery(Duration.ofMinutes(1 + random.nextInt(3)));
+      if (random.nextInt(4) == 0) {
+        plan = plan.failingAt(random.nextInt(101), "f" + i);
+      } else if (random.nextInt(4) == 0) {
+        plan = plan.stallingAt(random.nextInt(101));
+      }
+      SimulatedJob job;
+      if (random.nextBoolean()) {
+        job = jobs.startBackup(project, SERVER, plan);
+      } else {
+        catalog.add(available(project, "o-" + i, BackupType.ENHANCED, clock.instant()));
+        job = random.nextBoolean() ? jobs.startDelete(project, "o-" + i, plan) : jobs.startInstantRestore(project, "o-" + i, plan);
+      }
+      startOrder.put(job.projectId() + "/" + job.backupId(), i);
+      if (random.nextInt(5) == 0) {
+        jobs.advance(Duration.ofMinutes(random.nextInt(2)));
+      }
+    }
+    List<long[]> seen = new ArrayList<>(); // {instant nanos since T0, start order}
+    catalog.subscribe(change -> {
+      Instant at = change.after().map(Backup::updatedAt).orElse(clock.instant());
+      seen.add(new long[] {Duration.between(T0, at).toNanos(), startOrder.get(change.projectId() + "/" + change.backupId())});
+    });
+    jobs.advance(Duration.ofMinutes(7));
+    jobs.advance(Duration.ofMinutes(20));
+    assertFalse(seen.isEmpty());
+    for (int i = 1; i < seen.size(); i++) {
+      long[] a = seen.get(i - 1);
+      long[] b = seen.get(i);
+      String where = "seed " + seed + ", change " + i + ": " + java.util.Arrays.toString(a) + " then " + java.util.Arrays.toString(b);
+      assertTrue(a[0] <= b[0], "time order, " + where);
+      if (a[0] == b[0]) {
+        assertTrue(a[1] <= b[1], "start order at one instant, " + where);
+      }
+    }
+  }
 }
