@@ -874,6 +874,16 @@ class NewUserSimulationTest {
     assertFalse(StallRule.DEFAULT.isStalled(done, Instant.MAX), "only a running job can be stalled");
     InvalidValueException zero = assertThrows(InvalidValueException.class, () -> StallRule.ofThreshold(Duration.ZERO));
     assertEquals("stall threshold", zero.field());
+    assertEquals(io.csbs.ErrorCode.BACKUP_BUSY, busy.code(), "a job runs: busy");
+    // an Error backup (here a failed instant restore) allows only a delete; a restore is refused, not busy
+    Backup error = Lifecycle.fail(Lifecycle.instantRestore(done, t.plusSeconds(70)), "gone", t.plusSeconds(71));
+    assertEquals(BackupStatus.ERROR, error.status());
+    assertEquals(JobType.RESTORE, error.failure().orElseThrow().job());
+    assertEquals(List.of("delete"), Lifecycle.allowedTransitions(error));
+    IllegalTransitionException refused = assertThrows(IllegalTransitionException.class, () -> Lifecycle.restore(error, t.plusSeconds(72)));
+    assertEquals(io.csbs.ErrorCode.TRANSITION_NOT_ALLOWED, refused.code());
+    assertEquals(List.of("delete"), refused.allowed());
+    assertTrue(refused.getMessage().contains("restore") && refused.getMessage().contains("delete"), refused.getMessage());
   }
 
   // ---------------------------------------------------------------- generated values of the runner
