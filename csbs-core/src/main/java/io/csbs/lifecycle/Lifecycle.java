@@ -167,7 +167,8 @@ public final class Lifecycle {
 
   /**
    * Fails the running job: the backup goes to Error with a {@link Failure} naming the job, the reason
-   * and the time.
+   * and the time. A failed backup job has finished too: {@code finishedAt} is set to {@code now};
+   * a failed restore or delete keeps the backup's {@code finishedAt}.
    *
    * @param backup the backup, which is not changed
    * @param reason why the job failed, as the job reports it

@@ -229,6 +229,11 @@ public final class BackupGenerator {
     if (status == BackupStatus.ERROR) {
       JobType job = random.nextInt(4) == 0 ? JobType.RESTORE : JobType.BACKUP;
       backup.failure(Failure.of(job, FAILURE_REASONS[random.nextInt(FAILURE_REASONS.length)], updatedAt));
+      // as the lifecycle's fail: a failed backup job finished when it gave up, a failed restore keeps the
+      // finish of the backup it restored (here half an hour after creation at most); no random value
+      // drawn, so every other value of a seed's backups stays as it was
+      backup.finishedAt(job == JobType.BACKUP ? updatedAt
+          : createdAt.plusSeconds(Math.min(Duration.between(createdAt, updatedAt).getSeconds(), 1800)));
     }
     if (detailsRandom.nextInt(10) < 7) {
       backup.details(details(s, status));

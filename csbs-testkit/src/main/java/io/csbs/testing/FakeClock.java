@@ -69,14 +69,26 @@ public final class FakeClock extends Clock {
    *
    * @param duration how far to move; not negative
    * @return the new instant
-   * @throws IllegalArgumentException if {@code duration} is negative
+   * @throws IllegalArgumentException if {@code duration} is negative, or would move the clock past
+   *     {@link Instant#MAX}
    */
   public Instant advance(Duration duration) {
+    requireNonNull(duration, "duration");
+    return now.updateAndGet(instant -> after(instant, duration));
+  }
+
+  /** {@code instant} moved forward by {@code duration}, refusing a negative one or one past {@link Instant#MAX}. */
+  static Instant after(Instant instant, Duration duration) {
     requireNonNull(duration, "duration");
     if (duration.isNegative()) {
       throw new IllegalArgumentException("duration " + duration + " is invalid: must not be negative");
     }
-    return now.updateAndGet(instant -> instant.plus(duration));
+    try {
+      return instant.plus(duration);
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      throw new IllegalArgumentException("duration " + duration + " is invalid: must not move the clock from "
+          + instant + " past " + Instant.MAX, e);
+    }
   }
 
   /**

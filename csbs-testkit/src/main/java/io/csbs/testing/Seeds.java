@@ -1,5 +1,7 @@
 package io.csbs.testing;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
 import org.opentest4j.TestAbortedException;
@@ -48,8 +50,10 @@ public final class Seeds {
    *
    * @param seed the seed of this run
    * @param body the test, given the seed
+   * @throws NullPointerException if {@code body} is null
    */
   public static void run(long seed, LongConsumer body) {
+    requireNonNull(body, "body");  // a mistake of the test's code, not a failure of the seed
     try {
       body.accept(seed);
     } catch (TestAbortedException skipped) {

@@ -83,7 +83,7 @@ public final class SimulatedJob {
     this.lastReportedPercent = percent;
     this.version = version;
     this.workStart = startedAt;
-    this.nextReportWork = plan.reportInterval();
+    this.nextReportWork = nextReportAfter(Duration.ZERO);
     this.stallPending = plan.stallAtPercent().isPresent();
     schedule();
   }
@@ -178,9 +178,13 @@ public final class SimulatedJob {
     return nextEventWork;
   }
 
-  /** The instant of the next event. */
+  /** The instant of the next event; null if it lies past {@link Instant#MAX}, where no clock goes. */
   Instant nextEventAt() {
-    return workStart.plus(nextEventWork);
+    try {
+      return workStart.plus(nextEventWork);
+    } catch (java.time.DateTimeException | ArithmeticException never) {
+      return null;
+    }
   }
 
   /** After a report at the next event's work: the following report is one interval later. */
@@ -213,9 +217,21 @@ public final class SimulatedJob {
     end(State.INTERRUPTED, now);
   }
 
+  /**
+   * The work at the first report after {@code work} that raises the progress: a report that would not
+   * raise it changes nothing, and stepping through them made a 1-second plan reporting every
+   * nanosecond take a billion steps.
+   */
   private Duration nextReportAfter(Duration work) {
     long interval = plan.reportInterval().toNanos();
-    return Duration.ofNanos((work.toNanos() / interval + 1) * interval);
+    long next = (work.toNanos() / interval + 1) * interval;
+    if (lastReportedPercent < 100) {
+      long raising = plan.workAt(lastReportedPercent + 1).toNanos();
+      if (next < raising) {
+        next = (raising + interval - 1) / interval * interval;
+      }
+    }
+    return Duration.ofNanos(next);
   }
 
   /** Picks the earliest of the pending events; on a tie, the one first in {@link Event} order. */

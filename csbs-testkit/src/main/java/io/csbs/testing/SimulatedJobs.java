@@ -55,7 +55,10 @@ import java.util.UUID;
  * reported a higher progress, the runner keeps it; otherwise it retries once on the current version,
  * and a second refusal propagates. At the end of each {@code advance} the runner also reads the
  * backup of every unfinished job, so that a stalled job, which makes no change, ends as interrupted
- * too once another writer has removed its backup or moved it out of the job's state.
+ * too once another writer has removed its backup or moved it out of the job's state. The runner
+ * knows its job by the backup's state only: another writer that ends the job and starts one of the
+ * same kind between two {@code advance} calls (completes the restore and restores again) is not
+ * noticed, and the runner drives that job as its own.
  *
  * <p>The catalog must use the same clock as the runner, or changes would be dated before the
  * backup's last change. Move time with {@link #advance}: if the test moves the clock itself, the jobs
@@ -133,7 +136,12 @@ public final class SimulatedJobs {
   public SimulatedJob startBackup(String projectId, Server server, JobPlan plan) {
     requireNonNull(projectId, "projectId");
     requireNonNull(server, "server");
+    requireNonNull(plan, "plan");
     Instant now = clock.instant();
+    // the arguments judged before the generated values are drawn: a refused start must not shift the
+    // values of the runner's later backups (two runners of one seed would differ)
+    Backup.builder().id("probe").name("probe").projectId(projectId).server(server).status(BackupStatus.CREATING)
+        .progress(Progress.of(0, now)).type(BackupType.COMMON).trigger(BackupTrigger.MANUAL).sizeMb(1024).createdAt(now).build();
     Backup backup = Backup.builder()
         .id(uuid())
         .name("manualbk_" + String.format("%04x", random.nextInt(0x10000)))
@@ -287,28 +295,27 @@ public final class SimulatedJobs {
    * duration makes the changes due now, such as a failure planned at 0%.
    *
    * @param duration how far to move the clock; not negative
-   * @throws IllegalArgumentException if {@code duration} is negative
+   * @throws IllegalArgumentException if {@code duration} is negative, or would move the clock past
+   *     {@link Instant#MAX}
    * @throws VersionConflictException if another writer changed a job's backup twice while the
    *     runner retried (see the class documentation)
    */
   public void advance(Duration duration) {
-    requireNonNull(duration, "duration");
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("duration " + duration + " is invalid: must not be negative");
-    }
-    Instant target = clock.instant().plus(duration);
+    Instant target = FakeClock.after(clock.instant(), duration);
     while (true) {
       SimulatedJob next = null;
+      Instant nextAt = null;
       for (SimulatedJob job : jobs) {
-        if (job.nextEvent() != null && !job.nextEventAt().isAfter(target)
-            && (next == null || job.nextEventAt().isBefore(next.nextEventAt()))) {
+        Instant at = job.nextEvent() == null ? null : job.nextEventAt();  // null too past Instant.MAX: never due
+        if (at != null && !at.isAfter(target) && (next == null || at.isBefore(nextAt))) {
           next = job;
+          nextAt = at;
         }
       }
       if (next == null) {
         break;
       }
-      moveClockTo(next.nextEventAt());
+      moveClockTo(nextAt);
       step(next);
     }
     moveClockTo(target);
@@ -335,7 +342,9 @@ public final class SimulatedJobs {
   /**
    * Lets a {@linkplain SimulatedJob.State#STALLED stalled} job go on from where it stopped, at the
    * clock's now: its next report comes when its next report interval of work ends, and it needs the
-   * rest of its duration to complete. It does not stall again.
+   * rest of its duration to complete. It does not stall again. If the test set the clock back before
+   * the backup's last change, the job goes on from that change instead (no change can be dated
+   * before it).
    *
    * @param job the stalled job
    * @throws IllegalArgumentException if {@code job} is not one of this runner's
@@ -349,7 +358,9 @@ public final class SimulatedJobs {
     if (job.state() != SimulatedJob.State.STALLED) {
       throw new IllegalStateException("job " + job + " cannot resume: it is " + job.state() + ", not STALLED");
     }
-    job.resume(clock.instant());
+    Instant now = clock.instant();
+    Instant lastChange = catalog.find(job.projectId(), job.backupId()).map(Backup::updatedAt).orElse(now);
+    job.resume(lastChange.isAfter(now) ? lastChange : now);
   }
 
   /** {@return every job this runner started, in the order started, done or not} */
