@@ -1,0 +1,647 @@
+package io.csbs.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A new user's review of csbs-postgres under concurrency: several threads writing through two
+ * {@link PostgresCatalog} instances on one database (two service instances) and through {@link
+ * PostgresReplica}s that follow them, on several projects at once, sometimes with every csbs
+ * connection killed ({@code pg_terminate_backend}) at random while it runs. Expectations come from
+ * the README ("A durable, shared catalog") and the javadoc of PostgresCatalog, PostgresReplica,
+ * CatalogDatabaseException and BackupCatalog (thread safety, one state per query, a refused change
+ * leaves all as it was, version checks, quotas, the change feed). Store 83 only.
+ */
+class NewUserConcurrentDbTest {
+  private static final int STORE = 83;
+  /** The application name of the connections the killer ends. */
+  private static final String VICTIM = "h31c-csbs";
+  /** The application name of the connections used to check, never killed. */
+  private static final String CHECKER = "h31c-check";
+  private static final Instant NOW = Instant.parse("2026-12-04T01:00:00.654321Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final List<String> PROJECTS =
+      List.of("proj-α", "项目 2", "p3-\uD83D\uDE00 x", "P4 'quoted\" ü");
+  private static final Duration WAIT = Duration.ofSeconds(45);
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @BeforeEach
+  void empty() {
+    TestDatabase.truncate(TestDatabase.dataSource(STORE));
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    Collections.reverse(toClose);
+    for (AutoCloseable c : toClose) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // closing after a test; nothing to check
+      }
+    }
+    toClose.clear();
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  /** A pool on the store whose connections carry {@code application}, as a service instance's pool would be. */
+  private DataSource pool(String application, int size) {
+    TestDatabase.dataSource(STORE);
+    PGSimpleDataSource ds = TestDatabase.plain();
+    ds.setCurrentSchema("csbs_test_" + STORE + ",public");
+    ds.setApplicationName(application);
+    HikariConfig config = new HikariConfig();
+    config.setDataSource(ds);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    config.setConnectionTimeout(20_000);
+    config.setPoolName(application + "-" + toClose.size());
+    return closing(new HikariDataSource(config));
+  }
+
+  private void cancelling(io.csbs.catalog.Subscription s) {
+    AutoCloseable c = s::cancel;
+    toClose.add(c);
+  }
+
+  private PostgresCatalog catalog(DataSource ds) {
+    return closing(PostgresCatalog.builder(ds).clock(CLOCK).pollInterval(Duration.ofMillis(50)).build());
+  }
+
+  private PostgresReplica replica(PostgresCatalog db) {
+    return closing(PostgresReplica.start(db));
+  }
+
+  /** Ends the server sessions of the victims' connections; {@code fraction} of them, at random. */
+  private static int kill(Random random, double fraction) {
+    int killed = 0;
+    try (Connection admin = TestDatabase.plain().getConnection(); Statement st = admin.createStatement()) {
+      List<Integer> pids = new ArrayList<>();
+      try (var rows = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name = '" + VICTIM + "'")) {
+        while (rows.next()) {
+          pids.add(rows.getInt(1));
+        }
+      }
+      for (int pid : pids) {
+        if (random.nextDouble() < fraction) {
+          st.execute("SELECT pg_terminate_backend(" + pid + ")");
+          killed++;
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return killed;
+  }
+
+  // ====================================================================== data
+
+  private static Server server(int i) {
+    return Server.of("srv-" + i + "-ç", "ecs-" + i, "eu-de-0" + (1 + i % 3));
+  }
+
+  private static Backup backup(String project, String id, long sizeMb, int minutesAgo, Tag... tags) {
+    return Backup.builder().id(id).name("autobk_" + id).projectId(project).server(server(Math.abs(id.hashCode()) % 5))
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(NOW.minusSeconds(60L * minutesAgo + 1))
+        .tags(List.of(tags)).build();
+  }
+
+  private static final List<String> TAG_KEYS = List.of("env", "ключ", "team", "k-\uD83D\uDE80", "app", "z");
+
+  private static Transition randomTransition(Random r) {
+    switch (r.nextInt(6)) {
+      case 0:
+        return Transition.restore();
+      case 1:
+        return Transition.delete();
+      case 2:
+        return Transition.complete();
+      case 3:
+        return Transition.reportProgress(r.nextInt(101));
+      case 4:
+        return Transition.fail("disk ✗ " + r.nextInt(3));
+      default:
+        return Transition.complete();
+    }
+  }
+
+  private static TagUpdate randomTagUpdate(Random r) {
+    String key = TAG_KEYS.get(r.nextInt(TAG_KEYS.size()));
+    return r.nextInt(3) == 0 ? TagUpdate.delete(TagUpdate.Match.key(key))
+        : TagUpdate.create(Tag.of(key, "v" + r.nextInt(3) + "é"));
+  }
+
+  // ====================================================================== the model of what succeeded
+
+  /** What the walk's writers know: per project, the backups after every change that succeeded, and how many changes committed. */
+  private static final class Model {
+    final Map<String, Map<String, Backup>> backups = new ConcurrentHashMap<>();
+    final Map<String, AtomicLong> commits = new ConcurrentHashMap<>();
+    final List<String> problems = new CopyOnWriteArrayList<>();
+    final AtomicInteger ambiguous = new AtomicInteger();
+    final AtomicInteger retryableSeen = new AtomicInteger();
+
+    Model() {
+      for (String p : PROJECTS) {
+        backups.put(p, new ConcurrentHashMap<>());
+        commits.put(p, new AtomicLong());
+      }
+    }
+
+    void committed(String project, String id, Optional<Backup> after) {
+      if (after.isPresent()) {
+        backups.get(project).put(id, after.get());
+      } else {
+        backups.get(project).remove(id);
+      }
+      commits.get(project).incrementAndGet();
+    }
+  }
+
+  /** One writer thread of the walk: it owns the ids it adds, so only it changes them. */
+  private final class Writer implements Callable<Void> {
+    final int number;
+    final long seed;
+    final Random random;
+    final Model model;
+    final List<BackupCatalog> targets;
+    final PostgresCatalog checker;
+    final int ops;
+    final int quota;
+    final Map<String, List<String>> mine = new HashMap<>();
+    int added;
+
+    Writer(int number, long seed, Model model, List<BackupCatalog> targets, PostgresCatalog checker, int ops, int quota) {
+      this.number = number;
+      this.seed = seed;
+      this.random = new Random(seed);
+      this.model = model;
+      this.targets = targets;
+      this.checker = checker;
+      this.ops = ops;
+      this.quota = quota;
+      for (String p : PROJECTS) {
+        mine.put(p, new ArrayList<>());
+      }
+    }
+
+    @Override
+    public Void call() {
+      for (int i = 0; i < ops; i++) {
+        String p = PROJECTS.get(random.nextInt(PROJECTS.size()));
+        int t = random.nextInt(targets.size());
+        BackupCatalog target = targets.get(t);
+        List<String> ids = mine.get(p);
+        int kind = random.nextInt(10);
+        String what = "writer " + number + " (seed " + seed + ") op " + i + " on target " + t + " project " + p;
+        try {
+          if (ids.isEmpty() || kind < 3) {
+            add(target, p, what);
+          } else {
+            String id = ids.get(random.nextInt(ids.size()));
+            Backup before = model.backups.get(p).get(id);
+            if (kind < 7) {
+              transition(target, p, before, randomTransition(random), what);
+            } else if (kind < 9) {
+              tags(target, p, before, randomTagUpdate(random), what);
+            } else {
+              remove(target, p, before, what);
+            }
+          }
+        } catch (RuntimeException | AssertionError e) {
+          model.problems.add(what + ": unexpected " + e);
+        }
+      }
+      return null;
+    }
+
+    private void add(BackupCatalog target, String p, String what) {
+      String id = "w" + number + "-" + (added++) + "-\u00e9\u4e2d";
+      Backup b = backup(p, id, random.nextInt(5000), random.nextInt(10_000),
+          random.nextBoolean() ? new Tag[] {Tag.of("env", "prod")} : new Tag[0]);
+      try {
+        target.add(b);
+        model.committed(p, id, Optional.of(b));
+        mine.get(p).add(id);
+      } catch (QuotaExceededException e) {
+        Optional<Backup> now = findSurely(p, id);
+        if (now.isPresent()) {
+          model.problems.add(what + ": add refused by quota (" + e.getMessage() + ") but the backup is there");
+        }
+        if (quota < 0) {
+          model.problems.add(what + ": quota refusal without a quota: " + e);
+        }
+      } catch (CatalogDatabaseException e) {
+        ambiguous(e, what);
+        Optional<Backup> now = findSurely(p, id);
+        if (now.isPresent()) {
+          if (!now.get().equals(b)) {
+            model.problems.add(what + ": add failed (" + e + ") and left " + now.get() + " instead of " + b);
+          }
+          model.committed(p, id, now);
+          mine.get(p).add(id);
+        }
+      }
+    }
+
+    private void transition(BackupCatalog target, String p, Backup before, Transition tr, String what) {
+      Optional<Backup> predicted;
+      Class<? extends RuntimeException> refusal = null;
+      try {
+        predicted = tr.applyTo(before, NOW);
+      } catch (RuntimeException e) {
+        predicted = null;
+        refusal = e.getClass();
+      }
+      String call = what + ": apply " + tr + " to " + before.id() + " v" + before.version() + " (" + before.status() + ")";
+      try {
+        Optional<Backup> result = target.apply(p, before.id(), before.version(), tr);
+        if (refusal != null) {
+          model.problems.add(call + ": expected " + refusal.getSimpleName() + ", got " + result);
+          return;
+        }
+        if (!result.equals(predicted)) {
+          model.problems.add(call + ": returned " + result + ", Transition.applyTo gives " + predicted);
+        }
+        if (!predicted.equals(Optional.of(before))) {
+          model.committed(p, before.id(), result);
+          if (result.isEmpty()) {
+            mine.get(p).remove(before.id());
+          }
+        }
+      } catch (CatalogDatabaseException e) {
+        ambiguous(e, call);
+        Optional<Backup> now = findSurely(p, before.id());
+        if (now.equals(Optional.of(before))) {
+          return;   // not committed
+        }
+        if (refusal == null && now.equals(predicted)) {
+          model.committed(p, before.id(), now);
+          if (now.isEmpty()) {
+            mine.get(p).remove(before.id());
+          }
+          return;
+        }
+        model.problems.add(call + ": failed (" + e + ") and left " + now + ": neither before nor " + predicted);
+      } catch (RuntimeException e) {
+        if (refusal == null || !refusal.isInstance(e)) {
+          model.problems.add(call + ": expected " + (refusal == null ? predicted : refusal.getSimpleName()) + ", got " + e);
+        }
+      }
+    }
+
+    private void tags(BackupCatalog target, String p, Backup before, TagUpdate update, String what) {
+      Backup predicted = update.applyTo(before, NOW);
+      String call = what + ": updateTags " + update + " of " + before.id() + " v" + before.version();
+      try {
+        Backup result = target.updateTags(p, before.id(), before.version(), update);
+        if (!result.equals(predicted)) {
+          model.problems.add(call + ": returned " + result + ", TagUpdate.applyTo gives " + predicted);
+        }
+        if (!predicted.equals(before)) {
+          model.committed(p, before.id(), Optional.of(result));
+        }
+      } catch (CatalogDatabaseException e) {
+        ambiguous(e, call);
+        Optional<Backup> now = findSurely(p, before.id());
+        if (now.equals(Optional.of(before))) {
+          return;
+        }
+        if (now.equals(Optional.of(predicted))) {
+          model.committed(p, before.id(), now);
+          return;
+        }
+        model.problems.add(call + ": failed (" + e + ") and left " + now + ": neither before nor " + predicted);
+      }
+    }
+
+    private void remove(BackupCatalog target, String p, Backup before, String what) {
+      String call = what + ": remove " + before.id() + " v" + before.version();
+      try {
+        target.remove(p, before.id(), before.version());
+        model.committed(p, before.id(), Optional.empty());
+        mine.get(p).remove(before.id());
+      } catch (CatalogDatabaseException e) {
+        ambiguous(e, call);
+        Optional<Backup> now = findSurely(p, before.id());
+        if (now.equals(Optional.of(before))) {
+          return;
+        }
+        if (now.isEmpty()) {
+          model.committed(p, before.id(), Optional.empty());
+          mine.get(p).remove(before.id());
+          return;
+        }
+        model.problems.add(call + ": failed (" + e + ") and left " + now);
+      }
+    }
+
+    private void ambiguous(CatalogDatabaseException e, String what) {
+      model.ambiguous.incrementAndGet();
+      if (e.isRetryable()) {
+        model.retryableSeen.incrementAndGet();
+      } else {
+        model.problems.add(what + ": a killed connection gave a CatalogDatabaseException that is not retryable: " + e
+            + " (SQLState " + e.sqlState() + ")");
+      }
+    }
+
+    /** The backup as the database has it now, read through connections that are never killed. */
+    private Optional<Backup> findSurely(String p, String id) {
+      return checker.find(p, id);
+    }
+  }
+
+  // ====================================================================== subscribers
+
+  /** Records what a subscriber gets, per project, in arrival order. */
+  private static final class Recorder {
+    final Map<String, List<Change>> got = new ConcurrentHashMap<>();
+
+    void accept(Change c) {
+      got.computeIfAbsent(c.projectId(), k -> Collections.synchronizedList(new ArrayList<>())).add(c);
+    }
+
+    List<Change> of(String p) {
+      List<Change> l = got.get(p);
+      if (l == null) {
+        return List.of();
+      }
+      synchronized (l) {
+        return new ArrayList<>(l);
+      }
+    }
+
+    /** The highest sequence received for {@code p}. */
+    long highest(String p) {
+      return of(p).stream().mapToLong(Change::sequence).max().orElse(0);
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        fail("waited " + WAIT.toSeconds() + " s for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  // ====================================================================== checks after a walk
+
+  private static Map<String, Backup> all(BackupCatalog c, String p) {
+    Page page = c.query(p, Query.builder().limit(Query.MAX_LIMIT).build());
+    assertTrue(!page.hasMore(), "small catalogs fit in one page");
+    Map<String, Backup> m = new TreeMap<>();
+    for (Backup b : page.backups()) {
+      m.put(b.id(), b);
+    }
+    assertEquals(page.backups().size(), page.total(), "a page and its total from one state: " + c);
+    return m;
+  }
+
+  private void checkAgainstModel(String label, Model model, PostgresCatalog checker, List<PostgresCatalog> databases,
+      List<PostgresReplica> replicas, List<Recorder> feedSubscribers, List<Recorder> replicaSubscribers) {
+    for (String p : PROJECTS) {
+      Map<String, Backup> expected = new TreeMap<>(model.backups.get(p));
+      long sequence = model.commits.get(p).get();
+      String where = label + ", project " + p;
+      // the database: state, sequence, feed
+      assertEquals(sequence, checker.sequence(p), where + ": the database's sequence is the number of committed changes");
+      assertEquals(expected, all(checker, p), where + ": the database holds what the successful changes made");
+      List<Change> feed = checker.changes(p, 0, 10_000);
+      Map<String, Backup> folded = new TreeMap<>();
+      for (int i = 0; i < feed.size(); i++) {
+        Change c = feed.get(i);
+        assertEquals(i + 1, c.sequence(), where + ": the feed is numbered without gaps");
+        assertEquals(Optional.ofNullable(folded.get(c.backupId())), c.before(), where + ": change " + c.sequence()
+            + "'s before is the backup as the previous change left it");
+        if (c.after().isPresent()) {
+          folded.put(c.backupId(), c.after().get());
+        } else {
+          folded.remove(c.backupId());
+        }
+      }
+      assertEquals(sequence, feed.size(), where + ": the feed has every committed change");
+      assertEquals(expected, folded, where + ": the feed adds up to the database's backups");
+      for (PostgresCatalog db : databases) {
+        assertEquals(expected, all(db, p), where + ": every catalog instance agrees");
+        assertEquals(sequence, db.sequence(p), where);
+        assertEquals(expected.size(), db.count(p, Predicates.all()), where + ": count");
+      }
+      for (PostgresReplica r : replicas) {
+        assertTrue(r.awaitSequence(p, sequence, WAIT), where + ": replica " + r + " reaches sequence " + sequence);
+        assertEquals(sequence, r.sequence(p), where);
+        assertEquals(expected, all(r, p), where + ": every replica agrees after awaitSequence");
+        assertEquals(checker.quotaUsage(p), r.quotaUsage(p), where + ": quota usage of a replica");
+        assertEquals(checker.tagCatalogue(p), r.tagCatalogue(p), where + ": tag catalogue of a replica");
+      }
+      for (Recorder s : feedSubscribers) {
+        await(where + ": a subscriber of PostgresCatalog.subscribe gets change " + sequence,
+            () -> s.highest(p) >= sequence);
+        // at least once, in order within the project: a change comes again only after the ones before it
+        long last = 0;
+        Map<Long, Change> distinct = new TreeMap<>();
+        for (Change c : s.of(p)) {
+          assertTrue(c.sequence() <= last + 1, where + ": in order within the project, no gap: got " + c.sequence()
+              + " after " + last);
+          last = Math.max(last, c.sequence());
+          Change earlier = distinct.putIfAbsent(c.sequence(), c);
+          if (earlier != null) {
+            assertEquals(earlier, c, where + ": a change delivered again is the same change");
+          }
+        }
+        assertEquals(feed, new ArrayList<>(distinct.values()), where + ": the subscriber got every change of the feed");
+      }
+      for (Recorder s : replicaSubscribers) {
+        await(where + ": a replica's subscriber gets change " + sequence, () -> s.highest(p) >= sequence);
+        assertEquals(feed, s.of(p), where + ": a replica's subscriber gets every change once, in order");
+      }
+    }
+  }
+
+  /** Runs {@code writers} and, while they run, {@code alongside}; fails on a hang. */
+  private static void run(List<? extends Callable<Void>> writers, Runnable alongside, AtomicBoolean stop)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(writers.size() + 1);
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (Callable<Void> w : writers) {
+        futures.add(pool.submit(w));
+      }
+      Future<?> side = alongside == null ? null : pool.submit(alongside);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      for (Future<Void> f : futures) {
+        try {
+          f.get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          fail("the writers hang: not done within 60 s");
+        }
+      }
+      stop.set(true);
+      if (side != null) {
+        side.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      stop.set(true);
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The walk of {@code writerCount} writers through two instances and two replicas; {@code kills} whether connections die meanwhile. */
+  private void walk(long seed, int writerCount, int ops, boolean kills) throws Exception {
+    PostgresCatalog checker = catalog(pool(CHECKER, 4));
+    PostgresCatalog a = catalog(pool(VICTIM, 6));
+    PostgresCatalog b = catalog(pool(VICTIM, 6));
+    int quota = 12;
+    for (String p : PROJECTS) {
+      checker.setQuota(p, Quota.of(quota, Quota.UNLIMITED));
+    }
+    PostgresReplica ra = replica(a);
+    PostgresReplica rb = replica(b);
+    Recorder subA = new Recorder();
+    Recorder subB = new Recorder();
+    Recorder subRa = new Recorder();
+    Recorder subRb = new Recorder();
+    cancelling(a.subscribe(subA::accept));
+    cancelling(b.subscribe(subB::accept));
+    cancelling(ra.subscribe(subRa::accept));
+    cancelling(rb.subscribe(subRb::accept));
+
+    Model model = new Model();
+    List<BackupCatalog> targets = List.of(a, b, ra, rb);
+    List<Writer> writers = new ArrayList<>();
+    for (int w = 0; w < writerCount; w++) {
+      writers.add(new Writer(w, seed * 31 + w, model, targets, checker, ops, quota));
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger killed = new AtomicInteger();
+    List<String> readerProblems = new CopyOnWriteArrayList<>();
+    Random sideRandom = new Random(seed ^ 0x5DEECE66DL);
+    Runnable alongside = () -> {
+      while (!stop.get()) {
+        try {
+          if (kills && sideRandom.nextInt(3) == 0) {
+            killed.addAndGet(kill(sideRandom, sideRandom.nextBoolean() ? 1.0 : 0.3));
+          } else {
+            // readers: one state per read, and the quota is never overrun
+            String p = PROJECTS.get(sideRandom.nextInt(PROJECTS.size()));
+            BackupCatalog c = List.of(checker, ra, rb).get(sideRandom.nextInt(3));
+            c.read(p, v -> {
+              long total = v.count(Predicates.all());
+              long byStatus = 0;
+              for (BackupStatus s : BackupStatus.values()) {
+                byStatus += v.count(Predicates.status(s));
+              }
+              Page page = v.query(Query.builder().limit(Query.MAX_LIMIT).build());
+              if (total != byStatus || total != page.total() || page.backups().size() != total) {
+                readerProblems.add(c + " " + p + ": one read's answers disagree: total " + total + ", by status "
+                    + byStatus + ", page total " + page.total() + ", page size " + page.backups().size());
+              }
+              if (total > quota) {
+                readerProblems.add(c + " " + p + ": " + total + " backups with a quota of " + quota);
+              }
+              return null;
+            });
+          }
+          Thread.sleep(5 + sideRandom.nextInt(40));
+        } catch (InterruptedException e) {
+          return;
+        } catch (CatalogDatabaseException e) {
+          // a replica read never fails; a checker read is never killed
+          readerProblems.add("a read failed: " + e);
+        }
+      }
+    };
+    run(writers, alongside, stop);
+    String label = "seed " + seed + (kills ? ", " + killed + " sessions killed" : "");
+    assertEquals(List.of(), model.problems, label + ": every change did what the docs say");
+    assertEquals(List.of(), readerProblems, label + ": reads alongside");
+    if (!kills) {
+      assertEquals(0, model.ambiguous.get(), label + ": no database failure without kills");
+    }
+    PostgresReplica late = replica(checker);
+    checkAgainstModel(label, model, checker, List.of(a, b), List.of(ra, rb, late), List.of(subA, subB),
+        List.of(subRa, subRb));
+    System.out.println("NewUserConcurrentDbTest walk " + label + ": commits " + model.commits + ", ambiguous "
+        + model.ambiguous);
+  }
+
+  // ====================================================================== the walks
+
+  @Test
+  void fourWritersThroughTwoInstancesAndTwoReplicasAgreeWithWhatSucceeded() throws Exception {
+    walk(20261204L, 4, 60, false);
+  }
+
+  @Test
+  void writersWhileEveryCsbsConnectionIsKilledAtRandomLoseNothingCommitted() throws Exception {
+    walk(4201L, 4, 50, true);
+  }
+}
