@@ -165,7 +165,7 @@ class NewUserConcurrentDbTest {
         .tags(List.of(tags)).build();
   }
 
-  private static final List<String> TAG_KEYS = List.of("env", "ключ", "team", "k-\uD83D\uDE80", "app", "z");
+  private static final List<String> TAG_KEYS = List.of("env", "ключ", "team", "k_9ü", "app", "z");
 
   private static Transition randomTransition(Random r) {
     switch (r.nextInt(6)) {
