@@ -644,4 +644,309 @@ class NewUserConcurrentDbTest {
   void writersWhileEveryCsbsConnectionIsKilledAtRandomLoseNothingCommitted() throws Exception {
     walk(4201L, 4, 50, true);
   }
+
+  // ====================================================================== two writers racing
+
+  /** The outcome of one side of a race: what it returned, or what it threw. */
+  private record Outcome(Object value, Throwable thrown) {
+    boolean ok() {
+      return thrown == null;
+    }
+
+    @Override
+    public String toString() {
+      return ok() ? "returned " + value : "threw " + thrown;
+    }
+  }
+
+  /** Runs both calls at once (released together), each on a thread of its own; fails on a hang of 30 s. */
+  private static List<Outcome> race(Callable<?> first, Callable<?> second) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch ready = new CountDownLatch(2);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Outcome>> futures = new ArrayList<>();
+      for (Callable<?> call : List.of(first, second)) {
+        futures.add(pool.submit(() -> {
+          ready.countDown();
+          go.await();
+          try {
+            return new Outcome(call.call(), null);
+          } catch (Throwable t) {
+            return new Outcome(null, t);
+          }
+        }));
+      }
+      assertTrue(ready.await(30, TimeUnit.SECONDS), "both racers ready");
+      go.countDown();
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<Outcome> f : futures) {
+        try {
+          outcomes.add(f.get(30, TimeUnit.SECONDS));
+        } catch (TimeoutException e) {
+          fail("a racer hangs for 30 s");
+        }
+      }
+      return outcomes;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Two service instances on one database (a, b) and a replica of each (ra, rb). */
+  private final class Two {
+    final PostgresCatalog checker = catalog(pool(CHECKER, 4));
+    final PostgresCatalog a = catalog(pool(VICTIM, 4));
+    final PostgresCatalog b = catalog(pool(VICTIM, 4));
+    final PostgresReplica ra = replica(a);
+    final PostgresReplica rb = replica(b);
+
+    /** The pairs of writers that race: the two instances, and the two replicas. */
+    List<List<BackupCatalog>> pairs() {
+      return List.of(List.of(a, b), List.of(ra, rb));
+    }
+
+    String name(BackupCatalog c) {
+      return c == a ? "instance A" : c == b ? "instance B" : c == ra ? "replica of A" : "replica of B";
+    }
+  }
+
+  private static Outcome winner(List<Outcome> o) {
+    return o.get(0).ok() ? o.get(0) : o.get(1);
+  }
+
+  private static Outcome loser(List<Outcome> o) {
+    return o.get(0).ok() ? o.get(1) : o.get(0);
+  }
+
+  @Test
+  void theSameTransitionFromTwoWritersCommitsOnceAndTheOtherGetsAVersionConflict() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    String id = "race-ü-1";
+    two.checker.add(backup(p, id, 10, 5));
+    long version = 1;
+    long sequence = two.checker.sequence(p);
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int round = 0; round < 8; round++) {
+        long v = version;
+        Transition tr = round % 2 == 0 ? Transition.restore() : Transition.delete();
+        List<Outcome> o = race(() -> pair.get(0).apply(p, id, v, tr), () -> pair.get(1).apply(p, id, v, tr));
+        String where = two.name(pair.get(0)) + " and " + two.name(pair.get(1)) + ", round " + round + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one wins");
+        Throwable lost = loser(o).thrown();
+        assertTrue(lost instanceof VersionConflictException, where + ": the loser gets a VersionConflictException");
+        VersionConflictException conflict = (VersionConflictException) lost;
+        assertEquals(v, conflict.expectedVersion(), where);
+        assertEquals(v + 1, conflict.currentVersion(), where);
+        assertEquals(id, conflict.backupId(), where);
+        assertEquals(Optional.of(v + 1), ((Optional<?>) winner(o).value()).map(x -> ((Backup) x).version()), where);
+        assertEquals(sequence + 1, two.checker.sequence(p), where + ": one change committed");
+        // back to Available (or added again after a completed deletion) for the next round
+        Optional<Backup> done = two.checker.apply(p, id, v + 1, Transition.complete());
+        if (done.isEmpty()) {
+          two.checker.add(backup(p, id, 10, 5));
+          version = 1;
+        } else {
+          version = done.get().version();
+        }
+        sequence = two.checker.sequence(p);
+      }
+    }
+    checkFeedFolds(two, p);
+  }
+
+  /** The feed adds up to the state, and replicas reach it. */
+  private void checkFeedFolds(Two two, String p) {
+    List<Change> feed = two.checker.changes(p, 0, 10_000);
+    Map<String, Backup> folded = new TreeMap<>();
+    for (int i = 0; i < feed.size(); i++) {
+      Change c = feed.get(i);
+      assertEquals(i + 1, c.sequence(), p + ": no gap in the feed");
+      assertEquals(Optional.ofNullable(folded.get(c.backupId())), c.before(), p + ": change " + c.sequence()
+          + " is based on the previous one: no lost update");
+      c.after().ifPresentOrElse(x -> folded.put(c.backupId(), x), () -> folded.remove(c.backupId()));
+    }
+    assertEquals(folded, all(two.checker, p));
+    for (PostgresReplica r : List.of(two.ra, two.rb)) {
+      assertTrue(r.awaitSequence(p, feed.size(), WAIT));
+      assertEquals(folded, all(r, p), p + ": replica " + r);
+    }
+  }
+
+  @Test
+  void addingTheSameIdFromTwoWritersAddsItOnceAndTheOtherIsADuplicate() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(1);
+    int round = 0;
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int i = 0; i < 8; i++, round++) {
+        String id = "dup-" + round + "-日本";
+        Backup first = backup(p, id, 10, 5, Tag.of("from", "first"));
+        Backup second = backup(p, id, 20, 6, Tag.of("from", "second"));
+        long sequence = two.checker.sequence(p);
+        List<Outcome> o = race(() -> {
+          pair.get(0).add(first);
+          return first;
+        }, () -> {
+          pair.get(1).add(second);
+          return second;
+        });
+        String where = two.name(pair.get(0)) + " and " + two.name(pair.get(1)) + ", " + id + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one adds");
+        Throwable lost = loser(o).thrown();
+        assertTrue(lost instanceof DuplicateBackupException, where + ": the other is a DuplicateBackupException");
+        assertEquals(p, ((DuplicateBackupException) lost).projectId(), where);
+        assertEquals(id, ((DuplicateBackupException) lost).backupId(), where);
+        assertEquals(winner(o).value(), two.checker.get(p, id), where + ": the winner's backup is stored, whole");
+        assertEquals(sequence + 1, two.checker.sequence(p), where + ": one change");
+      }
+    }
+    checkFeedFolds(two, p);
+  }
+
+  @Test
+  void removingWhileAnotherWriterTransitionsEndsOneWayOrTheOtherAsDocumented() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(2);
+    int round = 0;
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int i = 0; i < 10; i++, round++) {
+        String id = "rm-" + round;
+        Backup b = backup(p, id, 10, 5);
+        two.checker.add(b);
+        long sequence = two.checker.sequence(p);
+        boolean flip = i % 2 == 0;
+        BackupCatalog remover = pair.get(flip ? 0 : 1);
+        BackupCatalog transitioner = pair.get(flip ? 1 : 0);
+        List<Outcome> o = race(() -> {
+          remover.remove(p, id, 1);
+          return "removed";
+        }, () -> transitioner.apply(p, id, 1, Transition.restore()));
+        String where = two.name(remover) + " removes, " + two.name(transitioner) + " restores " + id + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one wins");
+        if (o.get(0).ok()) {
+          assertTrue(o.get(1).thrown() instanceof BackupNotFoundException,
+              where + ": a transition of a removed backup is BackupNotFoundException (the backup is checked first)");
+          assertEquals(Optional.empty(), two.checker.find(p, id), where);
+        } else {
+          assertTrue(o.get(0).thrown() instanceof VersionConflictException,
+              where + ": a removal based on the version before the transition is a VersionConflictException");
+          assertEquals(BackupStatus.RESTORING, two.checker.get(p, id).status(), where);
+        }
+        assertEquals(sequence + 1, two.checker.sequence(p), where + ": one change");
+      }
+    }
+    checkFeedFolds(two, p);
+  }
+
+  @Test
+  void aTagUpdateRacingATransitionOnTheSameVersionNeverLosesEither() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(3);
+    int round = 0;
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int i = 0; i < 8; i++, round++) {
+        String id = "tag-" + round;
+        two.checker.add(backup(p, id, 10, 5, Tag.of("env", "dev")));
+        List<Outcome> o = race(() -> pair.get(0).updateTags(p, id, 1, TagUpdate.create(Tag.of("env", "prod"))),
+            () -> pair.get(1).apply(p, id, 1, Transition.restore()));
+        String where = round + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one wins");
+        assertTrue(loser(o).thrown() instanceof VersionConflictException, where);
+        Backup now = two.checker.get(p, id);
+        assertEquals(2, now.version(), where);
+        if (o.get(0).ok()) {
+          assertEquals(Optional.of("prod"), now.tagValue("env"), where);
+          assertEquals(BackupStatus.AVAILABLE, now.status(), where);
+        } else {
+          assertEquals(Optional.of("dev"), now.tagValue("env"), where);
+          assertEquals(BackupStatus.RESTORING, now.status(), where);
+        }
+      }
+    }
+    checkFeedFolds(two, p);
+  }
+
+  @Test
+  void twoAddsThatEachFitTheBackupQuotaButNotTogetherNeverBothSucceed() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    int round = 0;
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int i = 0; i < 8; i++, round++) {
+        long count = two.checker.count(p, Predicates.all());
+        two.checker.setQuota(p, Quota.of(count + 1, Quota.UNLIMITED));
+        if (pair.get(0) instanceof PostgresReplica) {
+          assertTrue(((PostgresReplica) pair.get(0)).awaitSequence(p, two.checker.sequence(p), WAIT));
+        }
+        Backup x = backup(p, "qx-" + round, 1, 3);
+        Backup y = backup(p, "qy-" + round, 1, 4);
+        List<Outcome> o = race(() -> {
+          pair.get(0).add(x);
+          return x;
+        }, () -> {
+          pair.get(1).add(y);
+          return y;
+        });
+        String where = "quota of " + (count + 1) + " backups, " + two.name(pair.get(0)) + " and "
+            + two.name(pair.get(1)) + ", round " + round + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one add fits");
+        assertTrue(loser(o).thrown() instanceof QuotaExceededException, where + ": the other is a QuotaExceededException");
+        assertEquals(count + 1, two.checker.count(p, Predicates.all()), where);
+      }
+    }
+  }
+
+  @Test
+  void twoAddsThatEachFitTheCapacityQuotaButNotTogetherNeverBothSucceed() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(1);
+    two.checker.setQuota(p, Quota.of(Quota.UNLIMITED, 1));   // 1 GB
+    int round = 0;
+    for (List<BackupCatalog> pair : two.pairs()) {
+      for (int i = 0; i < 8; i++, round++) {
+        Backup x = backup(p, "cx-" + round, 600, 3);
+        Backup y = backup(p, "cy-" + round, 600, 4);
+        List<Outcome> o = race(() -> {
+          pair.get(0).add(x);
+          return x;
+        }, () -> {
+          pair.get(1).add(y);
+          return y;
+        });
+        String where = "1 GB quota, two adds of 600 MB, round " + round + ": " + o;
+        assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one add fits");
+        assertTrue(loser(o).thrown() instanceof QuotaExceededException, where);
+        Backup won = (Backup) winner(o).value();
+        assertEquals(1, two.checker.count(p, Predicates.all()), where);
+        two.checker.remove(p, won.id(), 1);
+      }
+    }
+  }
+
+  @Test
+  void batchesOverTwoProjectsInOppositeOrdersFromTwoInstancesBothCommitWhole() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    String q = PROJECTS.get(2);
+    for (int round = 0; round < 10; round++) {
+      List<Backup> forward = List.of(backup(p, "f-" + round, 1, 1), backup(q, "f-" + round, 1, 1));
+      List<Backup> backward = List.of(backup(q, "g-" + round, 1, 1), backup(p, "g-" + round, 1, 1));
+      List<Outcome> o = race(() -> {
+        two.a.addAll(forward);
+        return "forward";
+      }, () -> {
+        two.b.addAll(backward);
+        return "backward";
+      });
+      String where = "round " + round + ": " + o;
+      assertTrue(o.get(0).ok() && o.get(1).ok(), where + ": both batches commit (checked project by project in "
+          + "project id order, so neither waits for the other in a cycle)");
+    }
+    assertEquals(20, two.checker.count(p, Predicates.all()));
+    assertEquals(20, two.checker.count(q, Predicates.all()));
+    checkFeedFolds(two, p);
+    checkFeedFolds(two, q);
+  }
 }
