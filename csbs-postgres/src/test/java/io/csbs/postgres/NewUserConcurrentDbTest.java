@@ -227,6 +227,7 @@ class NewUserConcurrentDbTest {
     final PostgresCatalog checker;
     final int ops;
     final int quota;
+    boolean readYourWrites;
     final Map<String, List<String>> mine = new HashMap<>();
     int added;
 
@@ -254,7 +255,9 @@ class NewUserConcurrentDbTest {
         int kind = random.nextInt(10);
         String what = "writer " + number + " (seed " + seed + ") op " + i + " on target " + t + " project " + p;
         try {
-          if (ids.isEmpty() || kind < 3) {
+          if (kind == 0 && random.nextInt(3) == 0) {
+            addAll(target, what);
+          } else if (ids.isEmpty() || kind < 3) {
             add(target, p, what);
           } else {
             String id = ids.get(random.nextInt(ids.size()));
@@ -274,6 +277,63 @@ class NewUserConcurrentDbTest {
       return null;
     }
 
+    /** A batch of two or three new backups over one or two projects: all or nothing. */
+    private void addAll(BackupCatalog target, String what) {
+      List<Backup> batch = new ArrayList<>();
+      int n = 2 + random.nextInt(2);
+      for (int k = 0; k < n; k++) {
+        String p = PROJECTS.get(random.nextInt(PROJECTS.size()));
+        batch.add(backup(p, "w" + number + "-" + (added++) + "-batch", random.nextInt(3000), random.nextInt(10_000)));
+      }
+      String call = what + ": addAll of " + batch.size();
+      try {
+        target.addAll(batch);
+        for (Backup b : batch) {
+          model.committed(b.projectId(), b.id(), Optional.of(b));
+          mine.get(b.projectId()).add(b.id());
+        }
+        readYourWrite(target, batch.get(0).projectId(), batch.get(0).id(), Optional.of(batch.get(0)), call);
+      } catch (QuotaExceededException e) {
+        for (Backup b : batch) {
+          if (findSurely(b.projectId(), b.id()).isPresent()) {
+            model.problems.add(call + ": refused by quota (" + e.getMessage() + ") but " + b.id() + " is there");
+          }
+        }
+      } catch (CatalogDatabaseException e) {
+        ambiguous(e, call);
+        int there = 0;
+        for (Backup b : batch) {
+          Optional<Backup> now = findSurely(b.projectId(), b.id());
+          if (now.isPresent()) {
+            there++;
+            if (!now.get().equals(b)) {
+              model.problems.add(call + ": left " + now.get() + " instead of " + b);
+            }
+          }
+        }
+        if (there == batch.size()) {
+          for (Backup b : batch) {
+            model.committed(b.projectId(), b.id(), Optional.of(b));
+            mine.get(b.projectId()).add(b.id());
+          }
+        } else if (there != 0) {
+          model.problems.add(call + ": failed (" + e + ") and left " + there + " of its " + batch.size()
+              + " backups: half-written");
+        }
+      }
+    }
+
+    /** A write through a replica is visible to the writer when the call returns (without kills). */
+    private void readYourWrite(BackupCatalog target, String p, String id, Optional<Backup> expected, String call) {
+      if (readYourWrites && target instanceof PostgresReplica) {
+        Optional<Backup> seen = target.find(p, id);
+        if (!seen.equals(expected)) {
+          model.problems.add(call + ": the replica written through shows " + seen + " right after the call returned, not "
+              + expected);
+        }
+      }
+    }
+
     private void add(BackupCatalog target, String p, String what) {
       String id = "w" + number + "-" + (added++) + "-\u00e9\u4e2d";
       Backup b = backup(p, id, random.nextInt(5000), random.nextInt(10_000),
@@ -282,6 +342,7 @@ class NewUserConcurrentDbTest {
         target.add(b);
         model.committed(p, id, Optional.of(b));
         mine.get(p).add(id);
+        readYourWrite(target, p, id, Optional.of(b), what + ": add " + id);
       } catch (QuotaExceededException e) {
         Optional<Backup> now = findSurely(p, id);
         if (now.isPresent()) {
@@ -322,6 +383,7 @@ class NewUserConcurrentDbTest {
         if (!result.equals(predicted)) {
           model.problems.add(call + ": returned " + result + ", Transition.applyTo gives " + predicted);
         }
+        readYourWrite(target, p, before.id(), predicted, call);
         if (!predicted.equals(Optional.of(before))) {
           model.committed(p, before.id(), result);
           if (result.isEmpty()) {
@@ -357,6 +419,7 @@ class NewUserConcurrentDbTest {
         if (!result.equals(predicted)) {
           model.problems.add(call + ": returned " + result + ", TagUpdate.applyTo gives " + predicted);
         }
+        readYourWrite(target, p, before.id(), Optional.of(predicted), call);
         if (!predicted.equals(before)) {
           model.committed(p, before.id(), Optional.of(result));
         }
@@ -378,6 +441,7 @@ class NewUserConcurrentDbTest {
       String call = what + ": remove " + before.id() + " v" + before.version();
       try {
         target.remove(p, before.id(), before.version());
+        readYourWrite(target, p, before.id(), Optional.empty(), call);
         model.committed(p, before.id(), Optional.empty());
         mine.get(p).remove(before.id());
       } catch (CatalogDatabaseException e) {
@@ -576,10 +640,37 @@ class NewUserConcurrentDbTest {
 
     Model model = new Model();
     List<BackupCatalog> targets = List.of(a, b, ra, rb);
-    List<Writer> writers = new ArrayList<>();
+    List<Callable<Void>> writers = new ArrayList<>();
     for (int w = 0; w < writerCount; w++) {
-      writers.add(new Writer(w, seed * 31 + w, model, targets, checker, ops, quota));
+      Writer writer = new Writer(w, seed * 31 + w, model, targets, checker, ops, quota);
+      writer.readYourWrites = !kills;
+      writers.add(writer);
     }
+    // a third service instance that starts mid-way: a replica and a subscriber of its own
+    PostgresCatalog c = catalog(pool(VICTIM, 4));
+    Recorder subC = new Recorder();
+    Recorder subRc = new Recorder();
+    Map<String, Long> subscribedAt = new ConcurrentHashMap<>();
+    Map<String, Long> replicaSubscribedAt = new ConcurrentHashMap<>();
+    PostgresReplica[] rc = new PostgresReplica[1];
+    List<String> lateProblems = new CopyOnWriteArrayList<>();
+    writers.add(() -> {
+      Thread.sleep(300);
+      for (int attempt = 0; rc[0] == null; attempt++) {
+        try {
+          rc[0] = PostgresReplica.start(c);
+        } catch (CatalogDatabaseException e) {
+          if (!kills || !e.isRetryable() || attempt > 50) {
+            lateProblems.add("starting a replica mid-way: " + e);
+            return null;
+          }
+          Thread.sleep(50);
+        }
+      }
+      subscribe(rc[0], subRc, replicaSubscribedAt, checker);
+      subscribe(c, subC, subscribedAt, checker);
+      return null;
+    });
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger killed = new AtomicInteger();
     List<String> readerProblems = new CopyOnWriteArrayList<>();
@@ -592,8 +683,8 @@ class NewUserConcurrentDbTest {
           } else {
             // readers: one state per read, and the quota is never overrun
             String p = PROJECTS.get(sideRandom.nextInt(PROJECTS.size()));
-            BackupCatalog c = List.of(checker, ra, rb).get(sideRandom.nextInt(3));
-            c.read(p, v -> {
+            BackupCatalog reader = List.of(checker, ra, rb).get(sideRandom.nextInt(3));
+            reader.read(p, v -> {
               long total = v.count(Predicates.all());
               long byStatus = 0;
               for (BackupStatus s : BackupStatus.values()) {
@@ -601,11 +692,11 @@ class NewUserConcurrentDbTest {
               }
               Page page = v.query(Query.builder().limit(Query.MAX_LIMIT).build());
               if (total != byStatus || total != page.total() || page.backups().size() != total) {
-                readerProblems.add(c + " " + p + ": one read's answers disagree: total " + total + ", by status "
+                readerProblems.add(reader + " " + p + ": one read's answers disagree: total " + total + ", by status "
                     + byStatus + ", page total " + page.total() + ", page size " + page.backups().size());
               }
               if (total > quota) {
-                readerProblems.add(c + " " + p + ": " + total + " backups with a quota of " + quota);
+                readerProblems.add(reader + " " + p + ": " + total + " backups with a quota of " + quota);
               }
               return null;
             });
@@ -619,7 +710,14 @@ class NewUserConcurrentDbTest {
         }
       }
     };
-    run(writers, alongside, stop);
+    try {
+      run(writers, alongside, stop);
+    } finally {
+      if (rc[0] != null) {
+        closing(rc[0]);
+      }
+    }
+    assertEquals(List.of(), lateProblems, "seed " + seed);
     String label = "seed " + seed + (kills ? ", " + killed + " sessions killed" : "");
     assertEquals(List.of(), model.problems, label + ": every change did what the docs say");
     assertEquals(List.of(), readerProblems, label + ": reads alongside");
@@ -627,10 +725,49 @@ class NewUserConcurrentDbTest {
       assertEquals(0, model.ambiguous.get(), label + ": no database failure without kills");
     }
     PostgresReplica late = replica(checker);
-    checkAgainstModel(label, model, checker, List.of(a, b), List.of(ra, rb, late), List.of(subA, subB),
+    checkAgainstModel(label, model, checker, List.of(a, b, c), List.of(ra, rb, late, rc[0]), List.of(subA, subB),
         List.of(subRa, subRb));
+    for (String p : PROJECTS) {
+      long sequence = model.commits.get(p).get();
+      List<Change> feed = checker.changes(p, 0, 10_000);
+      String where = label + ", project " + p;
+      // PostgresCatalog.subscribe mid-way: every change committed after it returned, at least once, in order
+      long from = subscribedAt.get(p);
+      await(where + ": the mid-way subscriber gets change " + sequence, () -> subC.highest(p) >= sequence);
+      List<Change> got = subC.of(p);
+      long last = got.isEmpty() ? from : got.get(0).sequence() - 1;
+      assertTrue(last <= from, where + ": the mid-way subscriber of PostgresCatalog (subscribed at " + from
+          + ") starts at " + (last + 1) + ": it missed changes committed after it subscribed");
+      Map<Long, Change> distinct = new TreeMap<>();
+      for (Change ch : got) {
+        assertTrue(ch.sequence() <= last + 1, where + ": mid-way subscriber: in order, no gap: " + ch.sequence()
+            + " after " + last);
+        last = Math.max(last, ch.sequence());
+        distinct.putIfAbsent(ch.sequence(), ch);
+      }
+      for (Change ch : feed.subList((int) from, feed.size())) {
+        assertEquals(ch, distinct.get(ch.sequence()), where + ": mid-way subscriber got change " + ch.sequence());
+      }
+      // a replica started mid-way: its subscriber gets every change once, in order, from where it subscribed
+      long rfrom = replicaSubscribedAt.get(p);
+      await(where + ": the mid-way replica's subscriber gets change " + sequence, () -> subRc.highest(p) >= sequence);
+      List<Change> rgot = subRc.of(p);
+      long first = rgot.isEmpty() ? rfrom + 1 : rgot.get(0).sequence();
+      assertTrue(first <= rfrom + 1, where + ": the mid-way replica's subscriber (subscribed at " + rfrom
+          + ") starts at " + first);
+      assertEquals(feed.subList((int) first - 1, feed.size()), rgot,
+          where + ": the mid-way replica's subscriber gets each change once, in order");
+    }
     System.out.println("NewUserConcurrentDbTest walk " + label + ": commits " + model.commits + ", ambiguous "
         + model.ambiguous);
+  }
+
+  /** Subscribes {@code recorder} and notes each project's sequence in the database once the call returned. */
+  private static void subscribe(BackupCatalog catalog, Recorder recorder, Map<String, Long> at, PostgresCatalog checker) {
+    catalog.subscribe(recorder::accept);
+    for (String p : PROJECTS) {
+      at.put(p, checker.sequence(p));
+    }
   }
 
   // ====================================================================== the walks
