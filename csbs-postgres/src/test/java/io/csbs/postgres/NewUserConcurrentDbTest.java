@@ -674,6 +674,7 @@ class NewUserConcurrentDbTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger killed = new AtomicInteger();
     List<String> readerProblems = new CopyOnWriteArrayList<>();
+    List<Object[]> snapshots = new CopyOnWriteArrayList<>();
     Random sideRandom = new Random(seed ^ 0x5DEECE66DL);
     Runnable alongside = () -> {
       while (!stop.get()) {
@@ -694,6 +695,9 @@ class NewUserConcurrentDbTest {
               if (total != byStatus || total != page.total() || page.backups().size() != total) {
                 readerProblems.add(reader + " " + p + ": one read's answers disagree: total " + total + ", by status "
                     + byStatus + ", page total " + page.total() + ", page size " + page.backups().size());
+              }
+              if (reader != checker || sideRandom.nextInt(2) == 0) {
+                snapshots.add(new Object[] {reader, p, v.sequence(), page});
               }
               if (total > quota) {
                 readerProblems.add(reader + " " + p + ": " + total + " backups with a quota of " + quota);
@@ -721,6 +725,21 @@ class NewUserConcurrentDbTest {
     String label = "seed " + seed + (kills ? ", " + killed + " sessions killed" : "");
     assertEquals(List.of(), model.problems, label + ": every change did what the docs say");
     assertEquals(List.of(), readerProblems, label + ": reads alongside");
+    // each read(...) saw one state: its page is what the feed adds up to at the view's sequence
+    for (Object[] snap : snapshots) {
+      String p = (String) snap[1];
+      long at = (Long) snap[2];
+      Map<String, Backup> folded = new TreeMap<>();
+      for (Change ch : at == 0 ? List.<Change>of() : checker.changes(p, 0, (int) at)) {
+        ch.after().ifPresentOrElse(x -> folded.put(ch.backupId(), x), () -> folded.remove(ch.backupId()));
+      }
+      Map<String, Backup> seen = new TreeMap<>();
+      for (Backup x : ((Page) snap[3]).backups()) {
+        seen.put(x.id(), x);
+      }
+      assertEquals(folded, seen, label + ": a read(...) of " + snap[0] + " on " + p + " at sequence " + at
+          + " shows the state after that change");
+    }
     if (!kills) {
       assertEquals(0, model.ambiguous.get(), label + ": no database failure without kills");
     }
@@ -763,8 +782,19 @@ class NewUserConcurrentDbTest {
   }
 
   /** Subscribes {@code recorder} and notes each project's sequence in the database once the call returned. */
-  private static void subscribe(BackupCatalog catalog, Recorder recorder, Map<String, Long> at, PostgresCatalog checker) {
-    catalog.subscribe(recorder::accept);
+  private static void subscribe(BackupCatalog catalog, Recorder recorder, Map<String, Long> at, PostgresCatalog checker)
+      throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        catalog.subscribe(recorder::accept);   // PostgresCatalog's reads the projects' heads: it may fail, retryable
+        break;
+      } catch (CatalogDatabaseException e) {
+        if (!e.isRetryable() || attempt > 50) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
     for (String p : PROJECTS) {
       at.put(p, checker.sequence(p));
     }
@@ -774,12 +804,12 @@ class NewUserConcurrentDbTest {
 
   @Test
   void fourWritersThroughTwoInstancesAndTwoReplicasAgreeWithWhatSucceeded() throws Exception {
-    walk(20261204L, 4, 60, false);
+    walk(Long.getLong("h31c.seed", 20261204L), 4, Integer.getInteger("h31c.ops", 60), false);
   }
 
   @Test
   void writersWhileEveryCsbsConnectionIsKilledAtRandomLoseNothingCommitted() throws Exception {
-    walk(4201L, 4, 50, true);
+    walk(Long.getLong("h31c.seed", 4201L), 4, Integer.getInteger("h31c.ops", 50), true);
   }
 
   // ====================================================================== two writers racing
@@ -1085,5 +1115,89 @@ class NewUserConcurrentDbTest {
     assertEquals(20, two.checker.count(q, Predicates.all()));
     checkFeedFolds(two, p);
     checkFeedFolds(two, q);
+  }
+
+  // ====================================================================== replicas following other instances
+
+  @Test
+  void aQuotaSetThroughAnotherInstanceReachesAReplica() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(3);
+    two.a.add(backup(p, "q-1", 10, 1));
+    assertTrue(two.rb.awaitSequence(p, 1, WAIT));
+    two.a.setQuota(p, Quota.of(7, 3));
+    assertEquals(Quota.of(7, 3), two.checker.quotaUsage(p).quota());
+    two.rb.catchUp(p);
+    assertEquals(two.checker.quotaUsage(p), two.rb.quotaUsage(p),
+        "catchUp applies \"every change the database has committed for the project so far, and its quota\"");
+    two.b.setQuota(p, Quota.NONE);
+    await("the replica of A follows a quota set through B", () -> two.ra.quotaUsage(p).equals(two.checker.quotaUsage(p)));
+  }
+
+  @Test
+  void aReplicaBehindTheDatabaseWritesOnTheDatabasesVersionAndShowsTheWriteWhenItReturns() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(2);
+    for (int i = 0; i < 10; i++) {
+      String id = "behind-" + i + "-ö";
+      two.a.add(backup(p, id, 10, 1));
+      // straight after, without waiting: replica B may not have seen the add; its write goes to the database
+      Backup restoring = two.rb.apply(p, id, 1, Transition.restore()).orElseThrow();
+      assertEquals(Optional.of(restoring), two.rb.find(p, id), "round " + i + ": the writer reads its own write");
+      Backup tagged = two.a.updateTags(p, id, 2, TagUpdate.create(Tag.of("env", "x" + i)));
+      VersionConflictException stale = null;
+      try {
+        two.rb.apply(p, id, 2, Transition.complete());   // version 2 is what replica B may still hold
+        fail("round " + i + ": a change based on version 2 after the database reached 3");
+      } catch (VersionConflictException e) {
+        stale = e;
+      }
+      assertEquals(2, stale.expectedVersion(), "round " + i);
+      assertEquals(3, stale.currentVersion(), "round " + i + ": the current version is the database's");
+      two.rb.remove(p, id, tagged.version());
+      assertEquals(Optional.empty(), two.rb.find(p, id), "round " + i);
+      assertEquals(Optional.empty(), two.checker.find(p, id), "round " + i);
+    }
+    checkFeedFolds(two, p);
+  }
+
+  @Test
+  void aProjectLoadedThroughOneInstanceWhileAnotherWritesReachesEveryReplicaAndItsSubscribersOnce() throws Exception {
+    Two two = new Two();
+    Recorder fromA = new Recorder();
+    Recorder fromB = new Recorder();
+    cancelling(two.ra.subscribe(fromA::accept));
+    cancelling(two.rb.subscribe(fromB::accept));
+    String p = "loaded ✓ " + PROJECTS.get(1);
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      backups.add(backup(p, "l-" + i, i, i + 1, Tag.of("env", i % 2 == 0 ? "prod" : "dev")));
+    }
+    two.a.load(new io.csbs.catalog.ProjectSnapshot(p, 41, Quota.NONE, backups));
+    // instance B writes to it at once, from two threads, while the replicas discover it
+    List<Outcome> o = race(() -> {
+      for (int i = 0; i < 10; i++) {
+        two.b.apply(p, "l-" + i, 1, Transition.restore());
+      }
+      return null;
+    }, () -> {
+      for (int i = 10; i < 20; i++) {
+        two.b.remove(p, "l-" + i, 1);
+      }
+      return null;
+    });
+    assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
+    assertEquals(61, two.checker.sequence(p));
+    List<Change> feed = two.checker.changes(p, 0, 10_000);
+    assertEquals(20, feed.size(), "the feed starts after the snapshot");
+    assertEquals(42, feed.get(0).sequence());
+    for (PostgresReplica r : List.of(two.ra, two.rb, replica(two.checker))) {
+      assertTrue(r.awaitSequence(p, 61, WAIT), r.toString());
+      assertEquals(all(two.checker, p), all(r, p), r + " holds the loaded project as the database does");
+    }
+    for (Recorder s : List.of(fromA, fromB)) {
+      await("a replica's subscriber gets change 61 of the loaded project", () -> s.highest(p) >= 61);
+      assertEquals(feed, s.of(p), "a replica's subscriber gets each change of the feed after the load once, in order");
+    }
   }
 }
