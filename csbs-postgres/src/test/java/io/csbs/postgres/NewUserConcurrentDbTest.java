@@ -1200,4 +1200,106 @@ class NewUserConcurrentDbTest {
       assertEquals(feed, s.of(p), "a replica's subscriber gets each change of the feed after the load once, in order");
     }
   }
+
+  // ====================================================================== the first change of a new project, from two instances
+
+  @Test
+  void twoInstancesAddingTheFirstBackupsOfANewProjectAtOnceBothCommit() throws Exception {
+    Two two = new Two();
+    for (int round = 0; round < 12; round++) {
+      String p = "new-" + round + "-ñ";
+      Backup x = backup(p, "x", 1, 1, Tag.of("env", "a"));
+      Backup y = backup(p, "y", 2, 2, Tag.of("env", "b"));
+      List<BackupCatalog> pair = two.pairs().get(round % 2);
+      List<Outcome> o = race(() -> {
+        pair.get(0).add(x);
+        return x;
+      }, () -> {
+        pair.get(1).add(y);
+        return y;
+      });
+      String where = two.name(pair.get(0)) + " and " + two.name(pair.get(1)) + " add the first backups of " + p + ": " + o;
+      assertTrue(o.get(0).ok() && o.get(1).ok(), where + ": two adds of different ids both commit");
+      assertEquals(2, two.checker.sequence(p), where);
+      assertEquals(Map.of("x", x, "y", y), all(two.checker, p), where);
+    }
+  }
+
+  @Test
+  void aQuotaAndAnAddOnANewProjectFromTwoInstancesAtOnceBothTakeEffect() throws Exception {
+    Two two = new Two();
+    for (int round = 0; round < 12; round++) {
+      String p = "quota-new-" + round;
+      Backup x = backup(p, "x", 1, 1);
+      List<Outcome> o = race(() -> {
+        two.a.setQuota(p, Quota.of(5, 5));
+        return null;
+      }, () -> {
+        two.b.add(x);
+        return x;
+      });
+      String where = "round " + round + ": " + o;
+      assertTrue(o.get(0).ok() && o.get(1).ok(), where + ": a quota set and an add that fits it both succeed");
+      assertEquals(Quota.of(5, 5), two.checker.quotaUsage(p).quota(), where);
+      assertEquals(1, two.checker.quotaUsage(p).backupsUsed(), where);
+      assertEquals(1, two.checker.sequence(p), where);
+    }
+  }
+
+  @Test
+  void twoInstancesLoadingTheSameNewProjectAtOnceLoadItOnceAndTheOtherIsRefused() throws Exception {
+    Two two = new Two();
+    for (int round = 0; round < 10; round++) {
+      String p = "load-race-" + round;
+      io.csbs.catalog.ProjectSnapshot first = new io.csbs.catalog.ProjectSnapshot(p, 7, Quota.NONE,
+          List.of(backup(p, "one", 1, 1)));
+      io.csbs.catalog.ProjectSnapshot second = new io.csbs.catalog.ProjectSnapshot(p, 9, Quota.of(3, 3),
+          List.of(backup(p, "two", 2, 2), backup(p, "three", 3, 3)));
+      List<Outcome> o = race(() -> {
+        two.a.load(first);
+        return first;
+      }, () -> {
+        two.b.load(second);
+        return second;
+      });
+      String where = "round " + round + ": " + o;
+      assertEquals(1, o.stream().filter(Outcome::ok).count(), where + ": exactly one load");
+      assertTrue(loser(o).thrown() instanceof IllegalStateException
+          && !(loser(o).thrown() instanceof CatalogDatabaseException),
+          where + ": the other is refused with an IllegalStateException (the project has backups)");
+      io.csbs.catalog.ProjectSnapshot won = (io.csbs.catalog.ProjectSnapshot) winner(o).value();
+      assertEquals(won.sequence(), two.checker.sequence(p), where);
+      assertEquals(won.backups().size(), two.checker.count(p, Predicates.all()), where);
+      assertEquals(won.quota(), two.checker.quotaUsage(p).quota(), where);
+    }
+  }
+
+  @Test
+  void aLoadRacingAnAddOnANewProjectEndsAsOneOrTheOtherCameFirst() throws Exception {
+    Two two = new Two();
+    for (int round = 0; round < 10; round++) {
+      String p = "load-add-" + round;
+      io.csbs.catalog.ProjectSnapshot snapshot = new io.csbs.catalog.ProjectSnapshot(p, 5, Quota.NONE,
+          List.of(backup(p, "loaded", 1, 1)));
+      Backup added = backup(p, "added", 2, 2);
+      List<Outcome> o = race(() -> {
+        two.a.load(snapshot);
+        return "loaded";
+      }, () -> {
+        two.b.add(added);
+        return "added";
+      });
+      String where = "round " + round + ": " + o;
+      assertTrue(o.get(1).ok(), where + ": the add commits, before or after the load");
+      if (o.get(0).ok()) {
+        assertEquals(6, two.checker.sequence(p), where + ": the load first, then the add as change 6");
+        assertEquals(2, two.checker.count(p, Predicates.all()), where);
+      } else {
+        assertTrue(o.get(0).thrown() instanceof IllegalStateException
+            && !(o.get(0).thrown() instanceof CatalogDatabaseException), where + ": a load after the add is refused");
+        assertEquals(1, two.checker.sequence(p), where);
+        assertEquals(1, two.checker.count(p, Predicates.all()), where);
+      }
+    }
+  }
 }
