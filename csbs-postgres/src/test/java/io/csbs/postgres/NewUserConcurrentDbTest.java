@@ -480,9 +480,25 @@ class NewUserConcurrentDbTest {
   /** Records what a subscriber gets, per project, in arrival order. */
   private static final class Recorder {
     final Map<String, List<Change>> got = new ConcurrentHashMap<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger overlaps = new AtomicInteger();
+    volatile String overlap;
 
     void accept(Change c) {
-      got.computeIfAbsent(c.projectId(), k -> Collections.synchronizedList(new ArrayList<>())).add(c);
+      if (inFlight.incrementAndGet() > 1) {
+        overlaps.incrementAndGet();
+        overlap = "change " + c.projectId() + "#" + c.sequence() + " delivered on " + Thread.currentThread().getName()
+            + " while another delivery was under way";
+      }
+      try {
+        got.computeIfAbsent(c.projectId(), k -> Collections.synchronizedList(new ArrayList<>())).add(c);
+        long until = System.nanoTime() + 20_000;   // widen the window a concurrent delivery would hit
+        while (System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+      } finally {
+        inFlight.decrementAndGet();
+      }
     }
 
     List<Change> of(String p) {
@@ -582,7 +598,12 @@ class NewUserConcurrentDbTest {
         }
         assertEquals(feed, new ArrayList<>(distinct.values()), where + ": the subscriber got every change of the feed");
       }
+      for (Recorder s : feedSubscribers) {
+        assertEquals(0, s.overlaps.get(), where + ": PostgresCatalog delivers \"one change at a time\": " + s.overlap);
+      }
       for (Recorder s : replicaSubscribers) {
+        assertEquals(0, s.overlaps.get(), where + ": a replica's subscriber is called \"never from two threads at "
+            + "once\" (BackupCatalog.subscribe): " + s.overlap);
         await(where + ": a replica's subscriber gets change " + sequence, () -> s.highest(p) >= sequence);
         assertEquals(feed, s.of(p), where + ": a replica's subscriber gets every change once, in order");
       }
@@ -1301,5 +1322,58 @@ class NewUserConcurrentDbTest {
         assertEquals(1, two.checker.count(p, Predicates.all()), where);
       }
     }
+  }
+
+  // ====================================================================== two instances, two clocks
+
+  /** Instance "ahead" reads a clock 1.5 s ahead of instance "behind": two machines of one service. */
+  private List<PostgresCatalog> skewedInstances() {
+    PostgresCatalog ahead = closing(PostgresCatalog.builder(pool(VICTIM, 3))
+        .clock(Clock.offset(CLOCK, Duration.ofMillis(1500))).pollInterval(Duration.ofMillis(50)).build());
+    PostgresCatalog behind = catalog(pool(VICTIM, 3));
+    return List.of(ahead, behind);
+  }
+
+  @org.junit.jupiter.api.Disabled("DOC: BackupCatalog.apply (BackupCatalog.java:78-89) and README 'every instance of a"
+      + " service shares one truth' name no refusal for the clock; an instance whose clock is behind the one that made"
+      + " the last change is refused with InvalidValueException naming 'now'")
+  @Test
+  void anInstanceWhoseClockIsBehindAppliesTransitionsToABackupAnotherInstanceJustChanged() {
+    List<PostgresCatalog> two = skewedInstances();
+    String p = PROJECTS.get(0);
+    two.get(1).add(backup(p, "skew-1", 10, 1));
+    Backup restoring = two.get(0).apply(p, "skew-1", 1, Transition.restore()).orElseThrow();
+    // the documented refusals of apply are: not found, version conflict, illegal transition, invalid transition value
+    Optional<Backup> done = two.get(1).apply(p, "skew-1", restoring.version(), Transition.complete());
+    assertEquals(BackupStatus.AVAILABLE, done.orElseThrow().status());
+  }
+
+  @Test
+  void anInstanceWhoseClockIsBehindIsRefusedNamingNowAndChangesNothing() {
+    List<PostgresCatalog> two = skewedInstances();
+    PostgresCatalog checker = catalog(pool(CHECKER, 2));
+    String p = PROJECTS.get(0);
+    two.get(1).add(backup(p, "skew-1", 10, 1));
+    Backup restoring = two.get(0).apply(p, "skew-1", 1, Transition.restore()).orElseThrow();
+    long sequence = checker.sequence(p);
+    for (Transition t : List.of(Transition.complete(), Transition.reportProgress(40), Transition.fail("x"))) {
+      try {
+        two.get(1).apply(p, "skew-1", restoring.version(), t);
+        fail(t + " through the instance whose clock is behind");
+      } catch (io.csbs.backup.InvalidValueException e) {
+        assertEquals("now", e.field(), t + ": " + e.getMessage());
+      }
+    }
+    try {
+      two.get(1).updateTags(p, "skew-1", restoring.version(), TagUpdate.create(Tag.of("env", "x")));
+      fail("a tag update through the instance whose clock is behind");
+    } catch (io.csbs.backup.InvalidValueException e) {
+      assertEquals("now", e.field(), "as updateTags' javadoc says: " + e.getMessage());
+    }
+    assertEquals(restoring, checker.get(p, "skew-1"), "nothing changed");
+    assertEquals(sequence, checker.sequence(p), "nothing changed");
+    // a removal reads no clock: it goes through
+    two.get(1).remove(p, "skew-1", restoring.version());
+    assertEquals(Optional.empty(), checker.find(p, "skew-1"));
   }
 }
