@@ -1376,4 +1376,81 @@ class NewUserConcurrentDbTest {
     two.get(1).remove(p, "skew-1", restoring.version());
     assertEquals(Optional.empty(), checker.find(p, "skew-1"));
   }
+
+  // ====================================================================== subscribers that write, quotas racing
+
+  @Test
+  void subscribersOfBothReplicasThatCompleteEveryRestoreRaceAndEachRestoreCompletesOnce() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(1);
+    List<String> problems = new CopyOnWriteArrayList<>();
+    AtomicInteger completions = new AtomicInteger();
+    AtomicInteger conflicts = new AtomicInteger();
+    for (PostgresReplica r : List.of(two.ra, two.rb)) {
+      cancelling(r.subscribe(change -> {
+        Optional<Backup> after = change.after();
+        if (!change.projectId().equals(p) || after.isEmpty() || after.get().status() != BackupStatus.RESTORING) {
+          return;
+        }
+        try {
+          r.apply(p, change.backupId(), after.get().version(), Transition.complete());
+          completions.incrementAndGet();
+        } catch (VersionConflictException | BackupNotFoundException e) {
+          conflicts.incrementAndGet();   // the other replica's subscriber (or a writer) was first
+        } catch (RuntimeException | Error e) {
+          problems.add(r + " completing " + change.backupId() + ": " + e);
+        }
+      }));
+    }
+    int n = 20;
+    for (int i = 0; i < n; i++) {
+      two.checker.add(backup(p, "job-" + i, 1, 1));
+    }
+    List<Outcome> o = race(() -> {
+      for (int i = 0; i < n; i += 2) {
+        two.a.apply(p, "job-" + i, 1, Transition.restore());
+      }
+      return null;
+    }, () -> {
+      for (int i = 1; i < n; i += 2) {
+        two.b.apply(p, "job-" + i, 1, Transition.restore());
+      }
+      return null;
+    });
+    assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
+    await("every restore completed by a replica's subscriber",
+        () -> two.checker.count(p, Predicates.status(BackupStatus.AVAILABLE)) == n);
+    assertEquals(List.of(), problems);
+    assertEquals(n, completions.get(), "each restore completed once (" + conflicts + " conflicts)");
+    assertEquals(3L * n, two.checker.sequence(p), "an add, a restore and one completion a backup");
+    for (int i = 0; i < n; i++) {
+      assertEquals(3, two.checker.get(p, "job-" + i).version());
+    }
+    checkFeedFolds(two, p);
+  }
+
+  @Test
+  void quotasSetAtOnceThroughTwoReplicasEndTheSameEverywhere() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(2);
+    two.checker.add(backup(p, "q", 1, 1));
+    for (int round = 0; round < 10; round++) {
+      Quota qa = Quota.of(100 + round, 7);
+      Quota qb = Quota.of(200 + round, 9);
+      List<Outcome> o = race(() -> {
+        two.ra.setQuota(p, qa);
+        return qa;
+      }, () -> {
+        two.rb.setQuota(p, qb);
+        return qb;
+      });
+      assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
+      Quota last = two.checker.quotaUsage(p).quota();
+      assertTrue(last.equals(qa) || last.equals(qb), "round " + round + ": " + last);
+      for (PostgresReplica r : List.of(two.ra, two.rb)) {
+        r.catchUp(p);
+        assertEquals(last, r.quotaUsage(p).quota(), "round " + round + ": " + r + " after catchUp has the database's quota");
+      }
+    }
+  }
 }
