@@ -825,12 +825,12 @@ class NewUserConcurrentDbTest {
 
   @Test
   void fourWritersThroughTwoInstancesAndTwoReplicasAgreeWithWhatSucceeded() throws Exception {
-    walk(Long.getLong("h31c.seed", 20261204L), 4, Integer.getInteger("h31c.ops", 60), false);
+    walk(Long.getLong("h31c.seed", 20261204L), 4, Integer.getInteger("h31c.ops", 100), false);
   }
 
   @Test
   void writersWhileEveryCsbsConnectionIsKilledAtRandomLoseNothingCommitted() throws Exception {
-    walk(Long.getLong("h31c.seed", 4201L), 4, Integer.getInteger("h31c.ops", 50), true);
+    walk(Long.getLong("h31c.seed", 4201L), 4, Integer.getInteger("h31c.ops", 100), true);
   }
 
   // ====================================================================== two writers racing
@@ -1451,6 +1451,89 @@ class NewUserConcurrentDbTest {
         r.catchUp(p);
         assertEquals(last, r.quotaUsage(p).quota(), "round " + round + ": " + r + " after catchUp has the database's quota");
       }
+    }
+  }
+
+  // ====================================================================== a long read beside writers
+
+  @Test
+  void writersOfTheSameAndAnotherInstanceDoNotWaitForALongReadWhichKeepsItsState() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(3);
+    for (int i = 0; i < 5; i++) {
+      two.checker.add(backup(p, "r-" + i, 10 + i, 1 + i));
+    }
+    ExecutorService writers = Executors.newFixedThreadPool(2);
+    try {
+      List<Object> inside = two.a.read(p, view -> {
+        Page before = view.query(Query.all());
+        long sequenceBefore = view.sequence();
+        try {
+          // while the read is open: a writer on another thread of the SAME instance, and one of the other instance
+          Future<?> same = writers.submit(() -> {
+            for (int i = 0; i < 5; i += 2) {
+              two.a.apply(p, "r-" + i, 1, Transition.restore());
+            }
+            two.a.add(backup(p, "r-new-a", 1, 1));
+            return null;
+          });
+          Future<?> other = writers.submit(() -> {
+            for (int i = 1; i < 5; i += 2) {
+              two.b.remove(p, "r-" + i, 1);
+            }
+            two.b.add(backup(p, "r-new-b", 1, 1));
+            return null;
+          });
+          same.get(30, TimeUnit.SECONDS);
+          other.get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          fail("a writer waited 30 s for an open read(...): \"writers go on (they do not wait for it)\"");
+        } catch (Exception e) {
+          throw new AssertionError("a writer beside an open read failed", e);
+        }
+        return List.of(before, sequenceBefore, view.query(Query.all()), view.sequence(), view.count(Predicates.all()));
+      });
+      assertEquals(inside.get(0), inside.get(2), "the view keeps its state while writers commit");
+      assertEquals(inside.get(1), inside.get(3), "the view's sequence stays");
+      assertEquals(5L, inside.get(4), "the view's count stays");
+      assertEquals(5L + 3 + 1 + 2 + 1, two.checker.sequence(p), "the writes committed");
+    } finally {
+      writers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWriteThroughAReplicaFromAnotherThreadWhileItsReadIsOpenIsNotRefusedAndLandsAfterIt() throws Exception {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    two.ra.add(backup(p, "rr-1", 10, 1));
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      Future<Optional<Backup>>[] pending = new Future[1];
+      Page seen = two.ra.read(p, view -> {
+        pending[0] = writer.submit(() -> two.ra.apply(p, "rr-1", 1, Transition.restore()));
+        try {
+          Thread.sleep(300);   // the write may commit in the database meanwhile; the view does not show it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return view.query(Query.all());
+      });
+      assertEquals(BackupStatus.AVAILABLE, seen.backups().get(0).status(), "the view does not see the write");
+      Optional<Backup> written;
+      try {
+        written = pending[0].get(30, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        fail("a write through the replica hangs for 30 s after the read returned");
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        fail("a write from another thread while a read of the replica was open was refused: only the reading thread "
+            + "may not change: " + e.getCause());
+        return;
+      }
+      assertEquals(written, two.ra.find(p, "rr-1"), "the writer reads its own write when it returns");
+    } finally {
+      writer.shutdownNow();
     }
   }
 }
