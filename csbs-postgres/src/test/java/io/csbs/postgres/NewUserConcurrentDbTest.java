@@ -580,6 +580,12 @@ class NewUserConcurrentDbTest {
         assertEquals(expected, all(r, p), where + ": every replica agrees after awaitSequence");
         assertEquals(checker.quotaUsage(p), r.quotaUsage(p), where + ": quota usage of a replica");
         assertEquals(checker.tagCatalogue(p), r.tagCatalogue(p), where + ": tag catalogue of a replica");
+        assertEquals(checker.usage(p, io.csbs.usage.UsageQuery.firstServers(100)),
+            r.usage(p, io.csbs.usage.UsageQuery.firstServers(100)), where + ": usage (the database's counters) of a replica");
+        for (BackupStatus st : BackupStatus.values()) {
+          assertEquals(checker.count(p, Predicates.status(st)), r.count(p, Predicates.status(st)),
+              where + ": count of " + st + " (the database's counters) on a replica");
+        }
       }
       for (Recorder s : feedSubscribers) {
         await(where + ": a subscriber of PostgresCatalog.subscribe gets change " + sequence,
@@ -706,6 +712,13 @@ class NewUserConcurrentDbTest {
             // readers: one state per read, and the quota is never overrun
             String p = PROJECTS.get(sideRandom.nextInt(PROJECTS.size()));
             BackupCatalog reader = List.of(checker, ra, rb).get(sideRandom.nextInt(3));
+            if (sideRandom.nextInt(4) == 0) {
+              Page everyProject = reader.queryAllProjects(Query.builder().limit(Query.MAX_LIMIT).build());
+              if (!everyProject.hasMore() && everyProject.total() != everyProject.backups().size()) {
+                readerProblems.add(reader + ": the all-projects page of " + everyProject.backups().size()
+                    + " backups has a total of " + everyProject.total());
+              }
+            }
             reader.read(p, v -> {
               long total = v.count(Predicates.all());
               long byStatus = 0;
