@@ -1549,4 +1549,35 @@ class NewUserConcurrentDbTest {
       writer.shutdownNow();
     }
   }
+
+  // ====================================================================== a closed replica
+
+  @org.junit.jupiter.api.Disabled("DOC: PostgresReplica.close (PostgresReplica.java:231) 'Stops following the database;"
+      + " reads go on answering from the state reached' and class javadoc 'A replica that stopped is not resumed': a"
+      + " closed replica still writes to the database, and awaitSequence/catchUp bring it past that state")
+  @Test
+  void aClosedReplicaAnswersFromTheStateItReached() {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    two.ra.add(backup(p, "closed-1", 10, 1));
+    two.ra.close();
+    two.b.add(backup(p, "closed-2", 10, 1));
+    two.ra.awaitSequence(p, two.checker.sequence(p), Duration.ofSeconds(2));
+    assertEquals(Optional.empty(), two.ra.find(p, "closed-2"), "reads answer from the state reached at close");
+    assertEquals(1, two.ra.sequence(p));
+  }
+
+  @Test
+  void aClosedReplicaStillWritesThroughAndCatchesUpWhenAsked() {
+    Two two = new Two();
+    String p = PROJECTS.get(0);
+    two.ra.add(backup(p, "closed-1", 10, 1));
+    two.ra.close();
+    two.ra.add(backup(p, "closed-0", 10, 1));   // neither refused nor kept out of the database
+    assertTrue(two.checker.find(p, "closed-0").isPresent());
+    two.b.add(backup(p, "closed-2", 10, 1));
+    assertTrue(two.ra.awaitSequence(p, two.checker.sequence(p), WAIT), "awaitSequence still catches up");
+    assertTrue(two.ra.find(p, "closed-2").isPresent());
+    assertEquals(3, two.ra.sequence(p));
+  }
 }
