@@ -1580,4 +1580,94 @@ class NewUserConcurrentDbTest {
     assertTrue(two.ra.find(p, "closed-2").isPresent());
     assertEquals(3, two.ra.sequence(p));
   }
+
+  // ====================================================================== connections held between calls
+
+  /** The server sessions of {@code application}, and what each runs or ran last. */
+  private static List<String> sessions(String application) {
+    List<String> found = new ArrayList<>();
+    try (Connection admin = TestDatabase.plain().getConnection(); Statement st = admin.createStatement();
+        var rows = st.executeQuery("SELECT state || ': ' || query FROM pg_stat_activity WHERE application_name = '"
+            + application + "'")) {
+      while (rows.next()) {
+        found.add(rows.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return found;
+  }
+
+  /** An unpooled data source: every connection the catalog holds is a server session of {@code application}. */
+  private static DataSource unpooled(String application) {
+    TestDatabase.dataSource(STORE);
+    PGSimpleDataSource ds = TestDatabase.plain();
+    ds.setCurrentSchema("csbs_test_" + STORE + ",public");
+    ds.setApplicationName(application);
+    return ds;
+  }
+
+  @org.junit.jupiter.api.Disabled("DOC: PostgresCatalog javadoc (PostgresCatalog.java:105) 'The catalog holds no"
+      + " connection between calls': once subscribed to (or followed by a replica) it holds one for LISTEN until closed,"
+      + " even after every subscription is cancelled")
+  @Test
+  void aCatalogHoldsNoConnectionBetweenCallsAfterASubscriptionIsCancelled() throws Exception {
+    String application = "h31c-held-1";
+    PostgresCatalog db = catalog(unpooled(application));
+    db.sequence(PROJECTS.get(0));
+    db.subscribe(change -> { }).cancel();
+    Thread.sleep(1000);
+    assertEquals(List.of(), sessions(application), "no connection held between calls");
+  }
+
+  @Test
+  void aSubscribedCatalogHoldsAListeningConnectionUntilClosedWhichAPoolOfOneCannotSpare() throws Exception {
+    String application = "h31c-held-2";
+    PostgresCatalog db = catalog(unpooled(application));
+    db.sequence(PROJECTS.get(0));
+    assertEquals(List.of(), sessions(application), "no subscription: nothing held");
+    db.subscribe(change -> { }).cancel();
+    await("the LISTEN connection", () -> sessions(application).stream().anyMatch(q -> q.contains("LISTEN")));
+    Thread.sleep(300);
+    assertTrue(sessions(application).stream().anyMatch(q -> q.contains("LISTEN")),
+        "still held after the subscription was cancelled: " + sessions(application));
+    db.close();
+    await("the LISTEN connection closed with the catalog", () -> sessions(application).isEmpty());
+
+    // so a pool of one connection, which "holds no connection between calls" would allow, starves the catalog
+    TestDatabase.dataSource(STORE);
+    PGSimpleDataSource ds = TestDatabase.plain();
+    ds.setCurrentSchema("csbs_test_" + STORE + ",public");
+    HikariConfig config = new HikariConfig();
+    config.setDataSource(ds);
+    config.setMaximumPoolSize(1);
+    config.setConnectionTimeout(1000);
+    config.setPoolName("h31c-one");
+    HikariDataSource one = closing(new HikariDataSource(config));
+    PostgresCatalog starved = catalog(one);
+    starved.sequence(PROJECTS.get(0));
+    starved.subscribe(change -> { });
+    await("the listener takes the pool's only connection", () -> one.getHikariPoolMXBean().getActiveConnections() == 1
+        && one.getHikariPoolMXBean().getIdleConnections() == 0);
+    Thread.sleep(300);
+    CatalogDatabaseException e = org.junit.jupiter.api.Assertions.assertThrows(CatalogDatabaseException.class,
+        () -> starved.sequence(PROJECTS.get(0)), "the listener holds the pool's only connection");
+    System.out.println("pool of one: " + e.getMessage() + " retryable " + e.isRetryable());
+  }
+
+  @Test
+  void awaitingASequenceOfAProjectAnotherInstanceIsCreatingReturnsOnceItIsReached() throws Exception {
+    Two two = new Two();
+    String p = "awaited ✓ " + PROJECTS.get(2);
+    List<Outcome> o = race(() -> two.ra.awaitSequence(p, 3, WAIT), () -> {
+      Thread.sleep(200);
+      for (int i = 0; i < 3; i++) {
+        two.b.add(backup(p, "aw-" + i, 1, 1));
+      }
+      return null;
+    });
+    assertTrue(o.get(1).ok(), o.toString());
+    assertEquals(Boolean.TRUE, o.get(0).value(), "awaitSequence of a project made meanwhile: " + o);
+    assertEquals(3, two.ra.count(p, Predicates.all()));
+  }
 }
