@@ -1195,44 +1195,144 @@ class NewUserConcurrentDbTest {
     checkFeedFolds(two, p);
   }
 
-  @Test
-  void aProjectLoadedThroughOneInstanceWhileAnotherWritesReachesEveryReplicaAndItsSubscribersOnce() throws Exception {
-    Two two = new Two();
+  /**
+   * Instance A loads a new project (a snapshot at change 41) and instance B changes it at once from two threads, while
+   * both replicas follow with a subscriber each; {@code rounds} such projects. Each replica ends equal to the database;
+   * returns, per round and subscriber, what the subscriber got beside the feed, as text.
+   */
+  private List<String> loadWhileWriting(Two two, int rounds) throws Exception {
     Recorder fromA = new Recorder();
     Recorder fromB = new Recorder();
     cancelling(two.ra.subscribe(fromA::accept));
     cancelling(two.rb.subscribe(fromB::accept));
-    String p = "loaded ✓ " + PROJECTS.get(1);
-    List<Backup> backups = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
-      backups.add(backup(p, "l-" + i, i, i + 1, Tag.of("env", i % 2 == 0 ? "prod" : "dev")));
-    }
-    two.a.load(new io.csbs.catalog.ProjectSnapshot(p, 41, Quota.NONE, backups));
-    // instance B writes to it at once, from two threads, while the replicas discover it
-    List<Outcome> o = race(() -> {
-      for (int i = 0; i < 10; i++) {
-        two.b.apply(p, "l-" + i, 1, Transition.restore());
+    List<String> missed = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      String p = "loaded ✓ " + round + " " + PROJECTS.get(1);
+      List<Backup> backups = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        backups.add(backup(p, "l-" + i, i, i + 1, Tag.of("env", i % 2 == 0 ? "prod" : "dev")));
       }
-      return null;
-    }, () -> {
-      for (int i = 10; i < 20; i++) {
-        two.b.remove(p, "l-" + i, 1);
+      two.a.load(new io.csbs.catalog.ProjectSnapshot(p, 41, Quota.NONE, backups));
+      List<Outcome> o = race(() -> {
+        for (int i = 0; i < 10; i++) {
+          two.b.apply(p, "l-" + i, 1, Transition.restore());
+        }
+        return null;
+      }, () -> {
+        for (int i = 10; i < 20; i++) {
+          two.b.remove(p, "l-" + i, 1);
+        }
+        return null;
+      });
+      assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
+      assertEquals(61, two.checker.sequence(p));
+      List<Change> feed = two.checker.changes(p, 0, 10_000);
+      assertEquals(20, feed.size(), "the feed starts after the snapshot");
+      assertEquals(42, feed.get(0).sequence());
+      for (PostgresReplica r : List.of(two.ra, two.rb)) {
+        assertTrue(r.awaitSequence(p, 61, WAIT), r.toString());
+        assertEquals(all(two.checker, p), all(r, p), r + " holds the loaded project as the database does");
       }
-      return null;
-    });
-    assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
-    assertEquals(61, two.checker.sequence(p));
-    List<Change> feed = two.checker.changes(p, 0, 10_000);
-    assertEquals(20, feed.size(), "the feed starts after the snapshot");
-    assertEquals(42, feed.get(0).sequence());
-    for (PostgresReplica r : List.of(two.ra, two.rb, replica(two.checker))) {
-      assertTrue(r.awaitSequence(p, 61, WAIT), r.toString());
-      assertEquals(all(two.checker, p), all(r, p), r + " holds the loaded project as the database does");
+      for (Recorder s : List.of(fromA, fromB)) {
+        await("a replica's subscriber gets change 61 of " + p, () -> s.highest(p) >= 61);
+        List<Change> got = s.of(p);
+        // whatever it got is a tail of the feed, each change once, in order, up to the last
+        assertEquals(feed.subList(feed.size() - got.size(), feed.size()), got, p + ": a tail of the feed, once, in order");
+        if (got.size() != feed.size()) {
+          missed.add(p + " (" + (s == fromA ? "replica of A" : "replica of B") + "): got changes "
+              + got.get(0).sequence() + " to 61 only, not 42 to 61");
+        }
+      }
     }
-    for (Recorder s : List.of(fromA, fromB)) {
-      await("a replica's subscriber gets change 61 of the loaded project", () -> s.highest(p) >= 61);
-      assertEquals(feed, s.of(p), "a replica's subscriber gets each change of the feed after the load once, in order");
+    return missed;
+  }
+
+  /**
+   * A data source that runs {@code hook} once, when armed, as a connection prepares the statement that reads one
+   * project's head ({@code ... FROM csbs_project WHERE project_id = ?}): there, another instance commits a change,
+   * deterministically between a replica's look at the feed and its snapshot of a project it meets.
+   */
+  private static final class HookedDataSource extends DelegatingDataSource {
+    final AtomicBoolean armed = new AtomicBoolean();
+    final AtomicBoolean fired = new AtomicBoolean();
+    volatile Runnable hook;
+
+    HookedDataSource(DataSource target) {
+      super(target);
     }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      Connection real = target.getConnection();
+      return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+            if (method.getName().equals("prepareStatement") && args != null && args[0] instanceof String sql
+                && sql.startsWith("SELECT project_id, last_sequence, backups,") && sql.contains("WHERE project_id = ?")
+                && armed.compareAndSet(true, false)) {
+              hook.run();
+              fired.set(true);
+            }
+            try {
+              return method.invoke(real, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+  }
+
+  /**
+   * A project loaded elsewhere (a snapshot at change 41) that a replica meets while another instance commits change 42
+   * between the replica's look at the feed (empty) and its snapshot: what the replica's subscriber got of it.
+   */
+  private List<Change> loadMetWhileAChangeCommits(String p) throws Exception {
+    PostgresCatalog checker = catalog(pool(CHECKER, 3));
+    HookedDataSource hooked = new HookedDataSource(pool(VICTIM, 4));
+    PostgresCatalog a = catalog(hooked);
+    PostgresCatalog b = catalog(pool(VICTIM, 4));
+    PostgresReplica ra = replica(a);
+    Recorder got = new Recorder();
+    cancelling(ra.subscribe(got::accept));
+    hooked.hook = () -> b.apply(p, "l-0", 1, Transition.restore());
+    hooked.armed.set(true);
+    checker.load(new io.csbs.catalog.ProjectSnapshot(p, 41, Quota.NONE,
+        List.of(backup(p, "l-0", 1, 1), backup(p, "l-1", 2, 2))));
+    await("the replica meets the loaded project", () -> ra.sequence(p) >= 41);
+    assertTrue(hooked.fired.get(), "the change was committed as the replica read the project's head");
+    assertTrue(ra.awaitSequence(p, 42, WAIT));
+    assertEquals(all(checker, p), all(ra, p), "the replica holds the project as the database does");
+    b.apply(p, "l-1", 1, Transition.delete());   // change 43, after the replica holds the project
+    assertTrue(ra.awaitSequence(p, 43, WAIT));
+    await("the replica's subscriber gets change 43", () -> got.highest(p) >= 43);
+    return got.of(p);
+  }
+
+  @org.junit.jupiter.api.Disabled("BUG: PostgresReplica javadoc (PostgresReplica.java:73-76) 'subscribe delivers ... every"
+      + " change of the feed committed after the subscription, also in a project the replica meets only then (one another"
+      + " instance loaded ...)': a change committed while the replica meets the loaded project is folded into its"
+      + " snapshot and never reaches its subscribers")
+  @Test
+  void aReplicaSubscriberGetsEveryChangeOfAProjectLoadedElsewhereEvenOneCommittedAsTheReplicaMeetsIt() throws Exception {
+    String p = "met while changing ✓";
+    List<Change> got = loadMetWhileAChangeCommits(p);
+    assertEquals(List.of(42L, 43L), got.stream().map(Change::sequence).toList(),
+        "changes 42 and 43 were committed after the subscription");
+  }
+
+  @Test
+  void aReplicaSubscriberMissesAChangeOfAProjectLoadedElsewhereCommittedAsTheReplicaMeetsIt() throws Exception {
+    String p = "met while changing ✓";
+    List<Change> got = loadMetWhileAChangeCommits(p);
+    assertEquals(List.of(43L), got.stream().map(Change::sequence).toList(),
+        "change 42 came folded into the replica's load of the project; its subscriber never got it");
+  }
+
+  @org.junit.jupiter.api.Disabled("BUG: PostgresReplica javadoc (PostgresReplica.java:73-76): the same, by chance: instance"
+      + " B writing at once to a project instance A just loaded; some replica subscribers miss its first changes (run"
+      + " repeatedly)")
+  @Test
+  void aProjectLoadedThroughOneInstanceWhileAnotherWritesReachesEveryReplicaSubscriberWhole() throws Exception {
+    assertEquals(List.of(), loadWhileWriting(new Two(), 15), "changes committed after the subscription but never delivered");
   }
 
   // ====================================================================== the first change of a new project, from two instances
