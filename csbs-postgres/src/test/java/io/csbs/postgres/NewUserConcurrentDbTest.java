@@ -1464,7 +1464,7 @@ class NewUserConcurrentDbTest {
     return List.of(ahead, behind);
   }
 
-  @org.junit.jupiter.api.Disabled("DOC: BackupCatalog.apply (BackupCatalog.java:78-89) and README 'every instance of a"
+  @org.junit.jupiter.api.Disabled("DOC: BackupCatalog.apply (BackupCatalog.java:78-89) and README.md:163 'every instance of a"
       + " service shares one truth' name no refusal for the clock; an instance whose clock is behind the one that made"
       + " the last change is refused with InvalidValueException naming 'now'")
   @Test
@@ -1669,7 +1669,7 @@ class NewUserConcurrentDbTest {
 
   // ====================================================================== a closed replica
 
-  @org.junit.jupiter.api.Disabled("DOC: PostgresReplica.close (PostgresReplica.java:231) 'Stops following the database;"
+  @org.junit.jupiter.api.Disabled("DOC: PostgresReplica.close (PostgresReplica.java:230) 'Stops following the database;"
       + " reads go on answering from the state reached' and class javadoc 'A replica that stopped is not resumed': a"
       + " closed replica still writes to the database, and awaitSequence/catchUp bring it past that state")
   @Test
@@ -1724,7 +1724,7 @@ class NewUserConcurrentDbTest {
     return ds;
   }
 
-  @org.junit.jupiter.api.Disabled("DOC: PostgresCatalog javadoc (PostgresCatalog.java:105) 'The catalog holds no"
+  @org.junit.jupiter.api.Disabled("DOC: PostgresCatalog javadoc (PostgresCatalog.java:104-105) 'The catalog holds no"
       + " connection between calls': once subscribed to (or followed by a replica) it holds one for LISTEN until closed,"
       + " even after every subscription is cancelled")
   @Test
@@ -1812,7 +1812,7 @@ class NewUserConcurrentDbTest {
     return failure;
   }
 
-  @org.junit.jupiter.api.Disabled("BUG: README 'CatalogDatabaseException, which says ... whether it is retryable (lost"
+  @org.junit.jupiter.api.Disabled("BUG: README.md:215-216 'CatalogDatabaseException, which says ... whether it is retryable (lost"
       + " connection, timeout, ...)': a pool's connection timeout (SQLTransientConnectionException, SQLState null) is"
       + " isRetryable() false, 'database error (SQLState null)', though the same call then succeeds")
   @Test
