@@ -95,7 +95,7 @@ class NewUserStatsTest {
       tags.add(Tag.of("k" + i, "v" + r.nextInt(5)));
     }
     return Backup.builder().id(id).name(name).projectId(project).server(SERVERS[r.nextInt(SERVERS.length)])
-        .status(r.nextInt(5) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE)
+        .status(BackupStatus.AVAILABLE)
         .sizeMb(r.nextInt(100_000)).createdAt(created).addTags(tags.toArray(new Tag[0])).build();
   }
 
@@ -330,5 +330,141 @@ class NewUserStatsTest {
     assertEquals(" ", new ProjectStats(" ", 0, 0, 0, z, z, z, z, 0, z).projectId());
     assertEquals(1, new ProjectStats("p", 0, 0, 1, z, Duration.ofSeconds(5), z, z, 0, z).reorganisations());
     assertEquals(0, new ProjectStats("p", 0, 0, 0, Duration.ofSeconds(5), z, z, z, 0, z).reorganisations());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the backups count, exact after every change and every refusal
+
+  @Test
+  void theBackupsCountIsExactAfterEveryChangeAndRefusalInAnyArrivalOrder() {
+    seeded(3, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      List<String> projects = List.of("p-\u00e9t\u00e9", "P-1", "project/\u4e2d\u6587");
+      Map<String, Map<String, Backup>> model = new HashMap<>();
+      for (String p : projects) {
+        model.put(p, new LinkedHashMap<>());
+      }
+      int next = 0;
+      for (int step = 0; step < 1500; step++) {
+        String p = projects.get(r.nextInt(projects.size()));
+        Map<String, Backup> mine = model.get(p);
+        List<String> ids = new ArrayList<>(mine.keySet());
+        String pick = ids.isEmpty() ? null : ids.get(r.nextInt(ids.size()));
+        Map<String, ProjectStats> before = new HashMap<>();
+        for (String q : projects) {
+          before.put(q, catalog.stats(q));
+        }
+        boolean refused = false;
+        int op = r.nextInt(12);
+        String what = "step " + step + " op " + op + " on " + p;
+        try {
+          switch (op) {
+            case 0, 1, 2 -> { // a single add, late by up to a year, or newest
+              Instant created = r.nextBoolean() ? NOW.minusSeconds(r.nextInt(31_536_000)) : NOW.minusMillis(next);
+              Backup b = odd(p, "id-" + next++, created, r);
+              catalog.add(b);
+              mine.put(b.id(), b);
+            }
+            case 3 -> { // a batch over several projects, in any order
+              List<Backup> batch = new ArrayList<>();
+              int n = 1 + r.nextInt(60);
+              for (int i = 0; i < n; i++) {
+                String q = projects.get(r.nextInt(projects.size()));
+                batch.add(odd(q, "id-" + next++, NOW.minusSeconds(r.nextInt(1_000_000)), r));
+              }
+              catalog.addAll(batch);
+              for (Backup b : batch) {
+                model.get(b.projectId()).put(b.id(), b);
+              }
+            }
+            case 4 -> { // a batch refused for a duplicate, its other backups new
+              if (pick == null) {
+                continue;
+              }
+              List<Backup> batch = new ArrayList<>();
+              for (int i = 0; i < 5; i++) {
+                batch.add(odd(projects.get(r.nextInt(projects.size())), "id-" + next++, NOW.minusSeconds(r.nextInt(1_000_000)), r));
+              }
+              batch.add(r.nextInt(batch.size() + 1), odd(p, pick, NOW.minusSeconds(3), r));
+              refused = true;
+              assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch), what);
+            }
+            case 5 -> { // a duplicate single add
+              if (pick == null) {
+                continue;
+              }
+              refused = true;
+              assertThrows(DuplicateBackupException.class, () -> catalog.add(odd(p, pick, NOW.minusSeconds(3), r)), what);
+            }
+            case 6, 7 -> { // a removal with the right version; or a version conflict
+              if (pick == null) {
+                continue;
+              }
+              Backup b = mine.get(pick);
+              if (op == 7) {
+                refused = true;
+                assertThrows(VersionConflictException.class, () -> catalog.remove(p, pick, b.version() + 1), what);
+              } else {
+                catalog.remove(p, pick, b.version());
+                mine.remove(pick);
+              }
+            }
+            case 8 -> { // a deletion that completes: the backup leaves
+              if (pick == null) {
+                continue;
+              }
+              Backup b = mine.get(pick);
+              if (b.status() == BackupStatus.DELETING) {
+                assertTrue(catalog.apply(p, pick, b.version(), Transition.complete()).isEmpty(), what);
+                mine.remove(pick);
+              } else {
+                Backup d = catalog.apply(p, pick, b.version(), Transition.delete()).orElseThrow();
+                mine.put(pick, d);
+              }
+            }
+            case 9 -> { // a refused transition: restore of a backup being deleted, or progress of an available one
+              if (pick == null) {
+                continue;
+              }
+              Backup b = mine.get(pick);
+              refused = true;
+              assertThrows(IllegalTransitionException.class, () -> catalog.apply(p, pick, b.version(),
+                  b.status() == BackupStatus.DELETING ? Transition.restore() : Transition.reportProgress(40)), what);
+            }
+            case 10 -> { // a quota that refuses the next add, then none
+              catalog.setQuota(p, Quota.of(mine.size(), Quota.UNLIMITED));
+              before.put(p, catalog.stats(p));   // setting a quota is no refusal
+              refused = true;
+              assertThrows(QuotaExceededException.class, () -> catalog.add(odd(p, "id-q", NOW.minusSeconds(9), r)), what);
+              catalog.setQuota(p, Quota.NONE);
+            }
+            default -> { // a tag update, which keeps the count
+              if (pick == null) {
+                continue;
+              }
+              Backup b = mine.get(pick);
+              clock.advance(Duration.ofSeconds(1));
+              Backup t = catalog.updateTags(p, pick, b.version(), TagUpdate.create(Tag.of("z" + r.nextInt(3), "v")));
+              mine.put(pick, t);
+            }
+          }
+        } catch (RuntimeException e) {
+          throw new AssertionError(what + ": " + e, e);
+        }
+        for (String q : projects) {
+          ProjectStats s = catalog.stats(q);
+          checkSnapshot(s, what);
+          checkGrows(before.get(q), s, what);
+          assertEquals(model.get(q).size(), s.backups(), what + ": " + q);
+          assertEquals(model.get(q).size(), catalog.count(q, Predicates.all()), what + ": count of " + q);
+          // (an unknown project that a refused batch named: aRefusedBatchLeavesItsNewProjectsAsTheyWere)
+          if (refused && s.reorganisations() == before.get(q).reorganisations() && !allZero(before.get(q))) {
+            assertEquals(before.get(q).estimatedIndexBytes(), s.estimatedIndexBytes(), what + ": a refusal moved the index bytes of " + q);
+          }
+        }
+      }
+    });
   }
 }
