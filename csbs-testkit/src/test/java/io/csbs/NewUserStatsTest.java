@@ -890,4 +890,189 @@ class NewUserStatsTest {
   static String key(Backup b) {
     return String.format("%020d|%s", b.createdAt().getEpochSecond() + 10_000_000_000L, b.id());
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // batches, subscribers, replicas, several catalogs
+
+  @Test
+  void aBigLateBatchIsSeenByStatsAllOrNothing() throws Exception {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+      List<Backup> first = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        first.add(odd("p", "a-" + i, NOW.minusSeconds(1000 - i), r));
+      }
+      catalog.addAll(first);
+      List<Backup> batch = new ArrayList<>();
+      for (int i = 0; i < 8_000; i++) {   // older than the newest: late, and a second project's beside
+        batch.add(odd(i % 4 == 0 ? "q" : "p", "b-" + i, NOW.minusSeconds(1 + r.nextInt(5_000_000)), r));
+      }
+      AtomicBoolean stop = new AtomicBoolean();
+      Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Thread poller = new Thread(() -> {
+        try {
+          while (!stop.get()) {
+            seen.add(catalog.stats("p").backups());
+          }
+        } catch (Throwable t) {
+          failed.set(t);
+        }
+      });
+      poller.start();
+      Thread.sleep(5);
+      catalog.addAll(batch);
+      seen.add(catalog.stats("p").backups());
+      stop.set(true);
+      poller.join(30_000);
+      if (failed.get() != null) {
+        throw new AssertionError(failed.get());
+      }
+      assertTrue(Set.of(1000L, 7_000L).containsAll(seen), "seed " + seed + ": stats saw part of a batch: " + seen);
+      assertEquals(2000, catalog.stats("q").backups());
+    });
+  }
+
+  @Test
+  void aSubscriberReadsStatsThatIncludeTheChangeItIsGiven() {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    List<String> wrong = new ArrayList<>();
+    catalog.subscribe(change -> {
+      long stats = catalog.stats(change.projectId()).backups();
+      long count = catalog.count(change.projectId(), Predicates.all());
+      if (stats != count) {
+        wrong.add(change.sequence() + ": stats " + stats + ", count " + count);
+      }
+      catalog.stats("elsewhere");   // another project from a delivery: no deadlock, no refusal
+    });
+    Random r = new Random(11);
+    for (int i = 0; i < 300; i++) {
+      catalog.add(odd("p", "x-" + i, NOW.minusSeconds(r.nextInt(1_000_000)), r));
+    }
+    for (int i = 0; i < 300; i += 2) {
+      catalog.remove("p", "x-" + i, 1);
+    }
+    assertEquals(List.of(), wrong);
+    assertEquals(150, catalog.stats("p").backups());
+  }
+
+  @Test
+  void aReplicaLoadedAndReplayedCountsItsOwnBackupsAndARefusedLoadOrReplayChangesNothing() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog primary = Catalogs.indexed(clock);
+    Random r = new Random(5);
+    List<Backup> initial = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      initial.add(odd("p", "i-" + i, NOW.minusSeconds(r.nextInt(1_000_000)), r));
+    }
+    primary.addAll(initial);
+    BackupCatalog replica = Catalogs.indexed(clock);
+    replica.load(new ProjectSnapshot("p", primary.sequence("p"), Quota.NONE, initial));
+    assertEquals(500, replica.stats("p").backups());
+    List<io.csbs.catalog.Change> changes = new ArrayList<>();
+    primary.subscribe(changes::add);
+    for (int i = 0; i < 200; i++) {
+      primary.add(odd("p", "late-" + i, NOW.minusSeconds(r.nextInt(1_000_000)), r));
+    }
+    for (int i = 0; i < 100; i++) {
+      primary.remove("p", "i-" + i, 1);
+    }
+    ProjectStats before = replica.stats("p");
+    assertThrows(IllegalStateException.class, () -> replica.replay(changes.get(5)));   // a change missing
+    assertThrows(IllegalStateException.class, () -> replica.load(new ProjectSnapshot("p", 0, Quota.NONE, List.of())));
+    assertEquals(before.backups(), replica.stats("p").backups());
+    for (io.csbs.catalog.Change c : changes) {
+      assertTrue(replica.replay(c));
+    }
+    assertEquals(600, replica.stats("p").backups());
+    assertEquals(primary.stats("p").backups(), replica.stats("p").backups());
+    assertFalse(replica.replay(changes.get(0)));
+    assertEquals(600, replica.stats("p").backups());
+  }
+
+  @Test
+  void twoCatalogsCountTheirOwnReorganisationsOnOneSharedDaemonThread() throws Exception {
+    BackupCatalog busy = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    BackupCatalog quiet = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    Random r = new Random(9);
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < 4000; i++) {
+      load.add(odd("p", "a-" + i, NOW.minusSeconds(100L * (4000 - i)), r));
+    }
+    busy.addAll(load);
+    quiet.addAll(load);
+    within30s(() -> {
+      int i = 0;
+      while (busy.stats("p").reorganisations() == 0) {   // late adds, then searches, make one due
+        busy.add(odd("p", "late-" + i++, NOW.minusSeconds(1 + r.nextInt(400_000)), r));
+        busy.count("p", Predicates.status(BackupStatus.AVAILABLE));
+        busy.query("p", Query.builder().where(Predicates.serverId(SERVERS[0].id())).limit(20).build());
+        if (i > 20_000) {
+          Thread.sleep(5);
+        }
+      }
+      return null;
+    }, "a reorganisation");
+    ProjectStats s = busy.stats("p");
+    checkSnapshot(s, "busy");
+    assertTrue(s.longestSwap().compareTo(Duration.ZERO) > 0, "a reorganisation ended with a swap of no time: " + s);
+    assertEquals(0, quiet.stats("p").reorganisations(), quiet.stats("p").toString());
+    List<Thread> reorganisers = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("csbs-reorganiser")) {
+        reorganisers.add(t);
+      }
+    }
+    assertEquals(1, reorganisers.size(), "threads named csbs-reorganiser: " + reorganisers);
+    assertTrue(reorganisers.get(0).isDaemon());
+  }
+
+  static void awaitParked(Thread t, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING
+        && t.getState() != Thread.State.BLOCKED && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertTrue(t.isAlive() && t.getState() != Thread.State.RUNNABLE, what + " did not wait: " + t.getState());
+  }
+
+  @Test
+  void aReadBegunWhileAChangeWaitsWaitsTooAndBothAreCounted() throws Exception {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    catalog.add(backup("p", "a", "n", NOW.minusSeconds(100)));
+    ProjectStats before = catalog.stats("p");
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread longRead = new Thread(() -> catalog.read("p", view -> {
+      inside.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    }));
+    longRead.start();
+    assertTrue(inside.await(30, TimeUnit.SECONDS));
+    Thread change = new Thread(() -> catalog.add(backup("p", "b", "n", NOW.minusSeconds(50))));
+    change.start();
+    awaitParked(change, "the add");
+    Thread.sleep(20);   // past the 10 ms after which a read lets the change go first without limit
+    long[] statsSeen = new long[1];
+    Thread laterRead = new Thread(() -> statsSeen[0] = catalog.stats("p").backups());
+    laterRead.start();
+    awaitParked(laterRead, "stats begun while the add waits");
+    Thread.sleep(300);
+    release.countDown();
+    for (Thread t : List.of(longRead, change, laterRead)) {
+      t.join(30_000);
+      assertFalse(t.isAlive(), "hung");
+    }
+    assertEquals(2, statsSeen[0], "the change went first");
+    ProjectStats after = catalog.stats("p");
+    assertTrue(after.lockWaits() >= before.lockWaits() + 2, "the change and the read both waited: " + after);
+    assertTrue(after.lockWaitTime().minus(before.lockWaitTime()).compareTo(Duration.ofMillis(500)) >= 0,
+        "each waited at least 300 ms: " + after);
+  }
 }
