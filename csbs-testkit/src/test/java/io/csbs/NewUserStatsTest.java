@@ -1195,4 +1195,66 @@ class NewUserStatsTest {
     assertTrue(s.estimatedIndexBytes() > 1000, s.toString());
     assertEquals(Quota.NONE, catalog.quotaUsage("never-used").quota());
   }
+
+  @Test
+  void lookAlikeProjectIdsAreCountedApart() {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    List<String> projects = List.of("caf\u00e9", "cafe\u0301", "CAF\u00c9", "caf\u00e9 ", "\u0441af\u00e9");
+    for (int i = 0; i < projects.size(); i++) {
+      for (int k = 0; k <= i; k++) {
+        catalog.add(backup(projects.get(i), "same-id-" + k, "n", NOW.minusSeconds(10 + k)));
+      }
+    }
+    for (int i = 0; i < projects.size(); i++) {
+      assertEquals(i + 1, catalog.stats(projects.get(i)).backups(), SeededRuns.escape(projects.get(i)));
+      assertEquals(projects.get(i), catalog.stats(projects.get(i)).projectId());
+    }
+  }
+
+  @Test
+  void aProjectEmptiedWhileItReorganisesReadsEmptyAndTakesBackupsAgain() throws Exception {
+    seeded(1, seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock);
+      catalog.subscribe(change -> reference.replay(change));
+      List<Backup> all = new ArrayList<>();
+      for (int i = 0; i < 4000; i++) {
+        all.add(odd("p", "a-" + i, NOW.minusSeconds(100L * (4000 - i)), r));
+      }
+      catalog.addAll(all);
+      for (int i = 0; i < 2500; i++) {   // late: a reorganisation becomes due
+        Backup b = odd("p", "late-" + i, NOW.minusSeconds(1 + r.nextInt(400_000)), r);
+        catalog.add(b);
+        all.add(b);
+      }
+      java.util.Collections.shuffle(all, r);
+      ProjectStats last = catalog.stats("p");
+      for (int i = 0; i < all.size(); i++) {
+        catalog.remove("p", all.get(i).id(), 1);
+        if (i % 500 == 0) {
+          String diff = compare(catalog, reference, "p", r);
+          assertEquals(null, diff, "after " + (i + 1) + " removals");
+          ProjectStats s = catalog.stats("p");
+          assertEquals(all.size() - i - 1, s.backups());
+          checkSnapshot(s, "removal " + i);
+          checkGrows(last, s, "removal " + i);
+          last = s;
+        }
+      }
+      ProjectStats empty = catalog.stats("p");
+      assertEquals(0, empty.backups());
+      assertEquals(0.0, empty.indexBytesPerBackup());
+      assertEquals(0, catalog.query("p", Query.all()).total());
+      assertTrue(catalog.query("p", Query.all()).backups().isEmpty());
+      for (int i = 0; i < 300; i++) {
+        catalog.add(odd("p", "a-" + i, NOW.minusSeconds(1 + r.nextInt(400_000)), r));   // the same ids again
+      }
+      assertEquals(null, compare(catalog, reference, "p", r));
+      ProjectStats again = catalog.stats("p");
+      assertEquals(300, again.backups());
+      checkGrows(empty, again, "after emptied");
+    });
+  }
 }
