@@ -1257,4 +1257,45 @@ class NewUserStatsTest {
       checkGrows(empty, again, "after emptied");
     });
   }
+
+  @Test
+  void aRetentionJobMakesAReorganisationDueOnlyPastThreeTimesTheBackupsLeft() throws Exception {
+    // README.md:492: "A retention job that removes the oldest backups makes no reorganisation due until they are three
+    // times the positions past them, or until the names and values no live backup has any more outnumber the live backups"
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    int n = 12_000;
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < n; i++) {   // names, servers and tags repeat: every value stays live to the end
+      load.add(Backup.builder().id("b-" + i).name("autobk_" + (i % 50)).projectId("p")
+          .server(SERVERS[i % SERVERS.length]).status(BackupStatus.AVAILABLE).sizeMb(1)
+          .createdAt(NOW.minusSeconds(n - i)).addTags(Tag.of("env", "v" + (i % 7))).build());
+    }
+    catalog.addAll(load);
+    int removed = 0;
+    while (removed < n * 70 / 100) {   // 2.3 times the rest
+      catalog.remove("p", "b-" + removed, 1);
+      removed++;
+    }
+    for (int k = 0; k < 20; k++) {
+      catalog.count("p", Predicates.status(BackupStatus.AVAILABLE));
+      catalog.query("p", Query.builder().where(Predicates.tag("env", "v3")).limit(20).build());
+      Thread.sleep(10);
+    }
+    assertEquals(0, catalog.stats("p").reorganisations(), catalog.stats("p").toString());
+    while (removed < n * 80 / 100) {   // 4 times the rest
+      catalog.remove("p", "b-" + removed, 1);
+      removed++;
+    }
+    within30s(() -> {
+      while (catalog.stats("p").reorganisations() == 0) {
+        catalog.count("p", Predicates.status(BackupStatus.AVAILABLE));
+        Thread.sleep(10);
+      }
+      return null;
+    }, "the reorganisation a retention job made due");
+    ProjectStats s = catalog.stats("p");
+    checkSnapshot(s, "retention");
+    assertEquals(n - removed, s.backups());
+    assertEquals(n - removed, catalog.count("p", Predicates.all()));
+  }
 }
