@@ -1326,4 +1326,27 @@ class NewUserStatsTest {
     assertEquals(0.0, emptied.indexBytesPerBackup());
     assertTrue(emptied.estimatedIndexBytes() > 4000, emptied.toString());
   }
+
+  @Test
+  void statsOfTheProjectFromInsideItsReadWhileAChangeWaitsDoesNotHang() throws Exception {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+    catalog.add(backup("p", "a", "n", NOW.minusSeconds(100)));
+    Thread[] writer = new Thread[1];
+    long[] seen = within30s(() -> catalog.read("p", view -> {
+      writer[0] = new Thread(() -> catalog.add(backup("p", "b", "n", NOW.minusSeconds(50))));
+      writer[0].start();
+      try {
+        awaitParked(writer[0], "the add");
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return new long[] {catalog.stats("p").backups(), view.count(Predicates.all())};
+    }), "stats inside read while a change waits");
+    writer[0].join(30_000);
+    assertFalse(writer[0].isAlive(), "hung");
+    assertEquals(1, seen[0], "stats inside the read saw the waiting change");
+    assertEquals(1, seen[1]);
+    assertEquals(2, catalog.stats("p").backups());
+  }
 }
