@@ -50,7 +50,7 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
     super(message(java.util.Objects.requireNonNull(what, "what"), java.util.Objects.requireNonNull(cause, "cause")),
         cause);
     this.sqlState = cause.getSQLState();
-    this.retryable = isTransient(sqlState);
+    this.retryable = isTransient(cause);
   }
 
   /**
@@ -85,7 +85,9 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
    * failure or deadlock (40001, 40P01), a cancelled or timed-out statement (57014), a lock not
    * granted in time ({@code lock_timeout}, 55P03), a transaction or idle session ended by its
    * timeout (25P03, 25P04, 57P05), a server shutting down or out of connections (57P01 to 57P03,
-   * 53300). The same call may then succeed.
+   * 53300), or a failure the driver or the pool calls transient or recoverable without a SQLState
+   * (a {@link java.sql.SQLTransientException} such as a connection pool's timeout waiting for a free
+   * connection, a {@link java.sql.SQLRecoverableException}). The same call may then succeed.
    *
    * @return whether a retry may succeed
    */
@@ -99,9 +101,11 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
     return ErrorCode.DATABASE_FAILURE;
   }
 
-  private static boolean isTransient(String state) {
+  private static boolean isTransient(SQLException cause) {
+    String state = cause.getSQLState();
     if (state == null) {
-      return false;
+      // HikariCP's timeout waiting for a pooled connection has no SQLState, only its class
+      return cause instanceof java.sql.SQLTransientException || cause instanceof java.sql.SQLRecoverableException;
     }
     switch (state) {
       case "40001": case "40P01": case "57014": case "55P03": case "25P03": case "25P04":
@@ -114,7 +118,9 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
 
   private static String message(String what, SQLException cause) {
     String state = cause.getSQLState();
-    String kind = state == null ? "database error"
+    String kind = state == null
+        ? (cause instanceof java.sql.SQLTransientConnectionException ? "no connection in time"
+            : isTransient(cause) ? "transient failure" : "database error")
         : state.startsWith("08") ? "connection lost or refused"
         : state.equals("40001") ? "serialization failure"
         : state.equals("40P01") ? "deadlock"
@@ -124,7 +130,7 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
         : state.startsWith("57P") ? "server shutting down"
         : state.equals("53300") ? "too many connections"
         : "database error";
-    return "PostgreSQL catalog could not " + what + ": " + kind + " (SQLState " + state + "): " + cause.getMessage()
-        + (isTransient(state) ? "; nothing was half-written, and the call may be retried" : "");
+    return "PostgreSQL catalog could not " + what + ": " + kind + (state == null ? "" : " (SQLState " + state + ")")
+        + ": " + cause.getMessage() + (isTransient(cause) ? "; nothing was half-written, and the call may be retried" : "");
   }
 }

@@ -102,8 +102,17 @@ import org.postgresql.PGStatement;
  * <p><b>Failures.</b> A database failure raises a {@link CatalogDatabaseException} that says what
  * failed and whether a retry may succeed; a database without the schema, or with another version of
  * it, raises a {@link SchemaVersionException}. Nothing is ever half-written. The catalog holds no
- * connection between calls: give it a pooled {@link DataSource} in production. Close it to stop its
- * feed threads.
+ * connection between calls, but one: from its first {@link #subscribe} (or the first replica that
+ * follows it) until {@link #close}, one connection listens for the feed's notifications ({@code
+ * LISTEN csbs_change}), even once every subscription is cancelled. Give it a pooled {@link
+ * DataSource} in production, with a connection to spare for that listener. Close it to stop its
+ * feed threads and let that connection go.
+ *
+ * <p><b>Clocks.</b> A change is dated by the catalog's clock, and a backup's changes must not go
+ * back in time: an instance whose clock is behind the instance that made a backup's last change has
+ * its {@code apply} or {@code updateTags} refused with an {@code InvalidValueException} naming
+ * {@code now} (nothing changed; not retryable until its clock passes that change). Keep the clocks of
+ * a service's instances synchronised (NTP), as any shared store of timestamps needs.
  *
  * <p>For reads at in-memory speed, follow the database with a {@link PostgresReplica}.
  */

@@ -227,7 +227,12 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     return memory.sequence(projectId);
   }
 
-  /** Stops following the database; reads go on answering from the state reached. */
+  /**
+   * Stops following the database; reads go on answering from the state reached. Writes still go to
+   * the database and show here once they return, and {@link #awaitSequence} and {@link #catchUp}
+   * still bring the replica up to the database when asked: only the following in the background
+   * stops.
+   */
   @Override
   public void close() {
     closed = true;
@@ -310,6 +315,11 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
             || database.feedBalance(projectId, head.lastSequence()) != head.backups()) {
           PostgresCatalog.ProjectState before = database.project(projectId);
           ProjectSnapshot snapshot = database.snapshot(projectId);
+          if (!starting && first.isEmpty()) {
+            // the feed was empty when read, but a change committed since may be in the snapshot: read
+            // the feed's start again, or that change would come folded into the load, past the subscribers
+            first = database.changes(projectId, 0, 1);
+          }
           // met after it started: subscribers get the feed's changes, replayed from before the first
           memory.load(first.isEmpty() ? snapshot : beforeFeed(snapshot, first.get(0).sequence()));
           if (before != null) {

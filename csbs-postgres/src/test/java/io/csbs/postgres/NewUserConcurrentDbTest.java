@@ -1316,10 +1316,6 @@ class NewUserConcurrentDbTest {
     return got.of(p);
   }
 
-  @org.junit.jupiter.api.Disabled("BUG: PostgresReplica javadoc (PostgresReplica.java:73-76) 'subscribe delivers ... every"
-      + " change of the feed committed after the subscription, also in a project the replica meets only then (one another"
-      + " instance loaded ...)': a change committed while the replica meets the loaded project is folded into its"
-      + " snapshot and never reaches its subscribers")
   @Test
   void aReplicaSubscriberGetsEveryChangeOfAProjectLoadedElsewhereEvenOneCommittedAsTheReplicaMeetsIt() throws Exception {
     String p = "met while changing ✓";
@@ -1328,17 +1324,6 @@ class NewUserConcurrentDbTest {
         "changes 42 and 43 were committed after the subscription");
   }
 
-  @Test
-  void aReplicaSubscriberMissesAChangeOfAProjectLoadedElsewhereCommittedAsTheReplicaMeetsIt() throws Exception {
-    String p = "met while changing ✓";
-    List<Change> got = loadMetWhileAChangeCommits(p);
-    assertEquals(List.of(43L), got.stream().map(Change::sequence).toList(),
-        "change 42 came folded into the replica's load of the project; its subscriber never got it");
-  }
-
-  @org.junit.jupiter.api.Disabled("BUG: PostgresReplica javadoc (PostgresReplica.java:73-76): the same, by chance: instance"
-      + " B writing at once to a project instance A just loaded; some replica subscribers miss its first changes (run"
-      + " repeatedly)")
   @Test
   void aProjectLoadedThroughOneInstanceWhileAnotherWritesReachesEveryReplicaSubscriberWhole() throws Exception {
     assertEquals(List.of(), loadWhileWriting(new Two(), 15), "changes committed after the subscription but never delivered");
@@ -1462,20 +1447,6 @@ class NewUserConcurrentDbTest {
         .clock(Clock.offset(CLOCK, Duration.ofMillis(1500))).pollInterval(Duration.ofMillis(50)).build());
     PostgresCatalog behind = catalog(pool(VICTIM, 3));
     return List.of(ahead, behind);
-  }
-
-  @org.junit.jupiter.api.Disabled("DOC: BackupCatalog.apply (BackupCatalog.java:78-89) and README.md:163 'every instance of a"
-      + " service shares one truth' name no refusal for the clock; an instance whose clock is behind the one that made"
-      + " the last change is refused with InvalidValueException naming 'now'")
-  @Test
-  void anInstanceWhoseClockIsBehindAppliesTransitionsToABackupAnotherInstanceJustChanged() {
-    List<PostgresCatalog> two = skewedInstances();
-    String p = PROJECTS.get(0);
-    two.get(1).add(backup(p, "skew-1", 10, 1));
-    Backup restoring = two.get(0).apply(p, "skew-1", 1, Transition.restore()).orElseThrow();
-    // the documented refusals of apply are: not found, version conflict, illegal transition, invalid transition value
-    Optional<Backup> done = two.get(1).apply(p, "skew-1", restoring.version(), Transition.complete());
-    assertEquals(BackupStatus.AVAILABLE, done.orElseThrow().status());
   }
 
   @Test
@@ -1669,21 +1640,6 @@ class NewUserConcurrentDbTest {
 
   // ====================================================================== a closed replica
 
-  @org.junit.jupiter.api.Disabled("DOC: PostgresReplica.close (PostgresReplica.java:230) 'Stops following the database;"
-      + " reads go on answering from the state reached' and class javadoc 'A replica that stopped is not resumed': a"
-      + " closed replica still writes to the database, and awaitSequence/catchUp bring it past that state")
-  @Test
-  void aClosedReplicaAnswersFromTheStateItReached() {
-    Two two = new Two();
-    String p = PROJECTS.get(0);
-    two.ra.add(backup(p, "closed-1", 10, 1));
-    two.ra.close();
-    two.b.add(backup(p, "closed-2", 10, 1));
-    two.ra.awaitSequence(p, two.checker.sequence(p), Duration.ofSeconds(2));
-    assertEquals(Optional.empty(), two.ra.find(p, "closed-2"), "reads answer from the state reached at close");
-    assertEquals(1, two.ra.sequence(p));
-  }
-
   @Test
   void aClosedReplicaStillWritesThroughAndCatchesUpWhenAsked() {
     Two two = new Two();
@@ -1722,19 +1678,6 @@ class NewUserConcurrentDbTest {
     ds.setCurrentSchema("csbs_test_" + STORE + ",public");
     ds.setApplicationName(application);
     return ds;
-  }
-
-  @org.junit.jupiter.api.Disabled("DOC: PostgresCatalog javadoc (PostgresCatalog.java:104-105) 'The catalog holds no"
-      + " connection between calls': once subscribed to (or followed by a replica) it holds one for LISTEN until closed,"
-      + " even after every subscription is cancelled")
-  @Test
-  void aCatalogHoldsNoConnectionBetweenCallsAfterASubscriptionIsCancelled() throws Exception {
-    String application = "h31c-held-1";
-    PostgresCatalog db = catalog(unpooled(application));
-    db.sequence(PROJECTS.get(0));
-    db.subscribe(change -> { }).cancel();
-    Thread.sleep(1000);
-    assertEquals(List.of(), sessions(application), "no connection held between calls");
   }
 
   @Test
@@ -1812,9 +1755,6 @@ class NewUserConcurrentDbTest {
     return failure;
   }
 
-  @org.junit.jupiter.api.Disabled("BUG: README.md:215-216 'CatalogDatabaseException, which says ... whether it is retryable (lost"
-      + " connection, timeout, ...)': a pool's connection timeout (SQLTransientConnectionException, SQLState null) is"
-      + " isRetryable() false, 'database error (SQLState null)', though the same call then succeeds")
   @Test
   void aCallThatTimesOutWaitingForAPooledConnectionIsRetryable() throws Exception {
     String p = PROJECTS.get(1);
@@ -1822,15 +1762,4 @@ class NewUserConcurrentDbTest {
     assertTrue(e.isRetryable(), "a connection not available in time is transient: " + e.getMessage());
   }
 
-  @Test
-  void aCallThatTimesOutWaitingForAPooledConnectionIsNotRetryableAndNamesNoSqlState() throws Exception {
-    String p = PROJECTS.get(1);
-    CatalogDatabaseException write = failureOfABusyPool(db -> db.add(backup(p, "busy-" + System.nanoTime(), 1, 1)));
-    assertEquals(false, write.isRetryable(), write.getMessage());
-    assertEquals(null, write.sqlState());
-    assertTrue(write.getCause() instanceof java.sql.SQLTransientConnectionException, String.valueOf(write.getCause()));
-    assertTrue(write.getMessage().contains("database error (SQLState null)"), write.getMessage());
-    CatalogDatabaseException read = failureOfABusyPool(db -> db.count(p, Predicates.all()));
-    assertEquals(false, read.isRetryable(), "even a read, \"always safe to retry\": " + read.getMessage());
-  }
 }
