@@ -55,7 +55,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -193,9 +192,6 @@ class NewUserStatsTest {
     }
   }
 
-  @Disabled("BUG: BackupCatalog says a refused change leaves the catalog exactly as it was and stats() reads an unknown project as"
-      + " empty (no index bytes); an addAll refused for a duplicate in project-1 leaves the batch's other, new projects holding"
-      + " 8244 index bytes each")
   @Test
   void aRefusedBatchLeavesItsNewProjectsAsTheyWere() {
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
@@ -204,24 +200,6 @@ class NewUserStatsTest {
     assertThrows(DuplicateBackupException.class, () -> catalog.addAll(List.of(
         backup("new-a", "x", "n", NOW.minusSeconds(10)), backup("project-1", "b-1", "n", NOW.minusSeconds(10)))));
     assertEquals(before, catalog.stats("new-a"));
-  }
-
-  @Test
-  void aRefusedBatchLeavesItsNewProjectsHoldingIndexBytesActually() {
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
-    catalog.add(backup("project-1", "b-1", "autobk_1", NOW.minusSeconds(60)));
-    long leaked = 0;
-    for (int i = 0; i < 50; i++) {
-      String p = "new-" + i;
-      assertTrue(allZero(catalog.stats(p)));
-      assertThrows(DuplicateBackupException.class, () -> catalog.addAll(List.of(
-          backup(p, "x", "n", NOW.minusSeconds(10)), backup("project-1", "b-1", "n", NOW.minusSeconds(10)))));
-      ProjectStats s = catalog.stats(p);
-      assertEquals(0, s.backups());
-      assertEquals(0, catalog.sequence(p));
-      leaked += s.estimatedIndexBytes();
-    }
-    assertTrue(leaked > 50 * 1000, "each refused batch left its new project's structures: " + leaked + " bytes");
   }
 
   @Test
@@ -296,8 +274,6 @@ class NewUserStatsTest {
     assertEquals(0.0, new ProjectStats("p", 0, 300, 0, z, z, z, z, 0, z).indexBytesPerBackup());
   }
 
-  @Disabled("BUG: a well-kept value type names what it refuses; ProjectStats' message for a negative is"
-      + " 'project stats must not be negative: p', naming neither the field (lockWaits) nor the value (-5)")
   @Test
   void theConstructorsRefusalNamesTheNegativeField() {
     Duration z = Duration.ZERO;
@@ -306,26 +282,11 @@ class NewUserStatsTest {
   }
 
   @Test
-  void theConstructorsRefusalSaysOnlyTheProjectActually() {
+  void theConstructorRefusesABlankProjectButNotFieldsThatDisagree() {
     Duration z = Duration.ZERO;
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ProjectStats("p", 0, 0, 0, z, z, z, z, -5, z));
-    assertEquals("project stats must not be negative: p", e.getMessage());
-  }
-
-  @Disabled("DOC: ProjectStats' constructor says it 'Checks that nothing is null or negative'; it also takes a blank project id"
-      + " (which the catalog refuses) and a longest reorganisation above the total, or durations with 0 reorganisations: say so or refuse")
-  @Test
-  void theConstructorRefusesStatsThatCannotBeTrue() {
-    Duration z = Duration.ZERO;
-    assertThrows(InvalidValueException.class, () -> new ProjectStats(" ", 0, 0, 0, z, z, z, z, 0, z));
-    assertThrows(IllegalArgumentException.class, () -> new ProjectStats("p", 0, 0, 1, z, Duration.ofSeconds(5), z, z, 0, z));
-    assertThrows(IllegalArgumentException.class, () -> new ProjectStats("p", 0, 0, 0, Duration.ofSeconds(5), z, z, z, 0, z));
-  }
-
-  @Test
-  void theConstructorTakesStatsThatCannotBeTrueActually() {
-    Duration z = Duration.ZERO;
-    assertEquals(" ", new ProjectStats(" ", 0, 0, 0, z, z, z, z, 0, z).projectId());
+    assertEquals("project id", assertThrows(InvalidValueException.class,
+        () -> new ProjectStats(" ", 0, 0, 0, z, z, z, z, 0, z)).field());
+    // documented: a snapshot reads its counts one by one beside the changes, so they are not cross-checked
     assertEquals(1, new ProjectStats("p", 0, 0, 1, z, Duration.ofSeconds(5), z, z, 0, z).reorganisations());
     assertEquals(0, new ProjectStats("p", 0, 0, 0, Duration.ofSeconds(5), z, z, z, 0, z).reorganisations());
   }
@@ -539,19 +500,6 @@ class NewUserStatsTest {
     assertTrue(s.indexBytesPerBackup() <= 64, "seed " + seed + ": " + s);
   }
 
-  @Disabled("DOC: README.md:473 'Index memory: 60 bytes a backup (... 61 with mostly distinct names ...)', BackupCatalog.stats"
-      + " '// about 60', benchmarks README:226 'at most 64 B ... in every layout': true only for short ASCII names; distinct"
-      + " 23-char CJK names take ~1,700 B a backup (estimate and heap), 250-char names ~400 B; the docs never say the figure depends on names")
-  @Test
-  void indexBytesPerBackupStayNearSixtyForAnyNames() throws Exception {
-    for (String shape : List.of("cjk", "long")) {
-      BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
-      catalog.addAll(shaped(shape, 10_000, new Random(7)));
-      ProjectStats s = catalog.stats("p");
-      assertTrue(s.indexBytesPerBackup() <= 64, shape + ": " + s.indexBytesPerBackup());
-    }
-  }
-
   @Test
   void distinctUnicodeOrLongNamesTakeHundredsOfIndexBytesABackupActually() throws Exception {
     long seed = io.csbs.testing.Seeds.pick();
@@ -559,23 +507,6 @@ class NewUserStatsTest {
     assertTrue(cjk[1] > 500 && cjk[0] > 500, "seed " + seed + ": heap " + cjk[0] + ", estimate " + cjk[1]);
     double[] longNames = measured(shaped("long", 3_000, new Random(seed)));
     assertTrue(longNames[1] > 200 && longNames[0] > 200, "seed " + seed + ": heap " + longNames[0] + ", estimate " + longNames[1]);
-  }
-
-  @Disabled("DOC: ProjectStats 'in the spirit of Caffeine's CacheStats ... Counting costs a few nanoseconds a change' and its"
-      + " gauge example suggest a cheap snapshot; stats() walks every postings list under the project's read lock:"
-      + " ~5 ms at 10k and 40-70 ms at 100k-200k backups with distinct servers and tag values, writers waiting meanwhile; the cost is not said")
-  @Test
-  void aStatsSnapshotIsCheapOnAProjectOfManyDistinctValues() {
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
-    catalog.addAll(manyDistinctValues(50_000, new Random(3)));
-    long[] took = new long[21];
-    for (int i = 0; i < took.length; i++) {
-      long t0 = System.nanoTime();
-      catalog.stats("p");
-      took[i] = System.nanoTime() - t0;
-    }
-    java.util.Arrays.sort(took);
-    assertTrue(took[took.length / 2] < 1_000_000, "median stats() " + took[took.length / 2] / 1000 + " us");
   }
 
   static List<Backup> manyDistinctValues(int n, Random r) {
@@ -1175,23 +1106,11 @@ class NewUserStatsTest {
     assertTrue(allZero(two.stats("p")), two.stats("p").toString());
   }
 
-  @Disabled("BUG: BackupCatalog.setQuota 'Quota.NONE removes them' and stats 'a project it does not know reads as empty (no index"
-      + " bytes)'; setQuota(unknown, Quota.NONE), which changes nothing, leaves the project holding 8244 index bytes for good")
   @Test
   void removingTheQuotasOfAProjectThatHasNoneLeavesItUnknown() {
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
     catalog.setQuota("never-used", Quota.NONE);
     assertTrue(allZero(catalog.stats("never-used")), catalog.stats("never-used").toString());
-  }
-
-  @Test
-  void removingTheQuotasOfAProjectThatHasNoneMakesItKnownActually() {
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
-    catalog.setQuota("never-used", Quota.NONE);
-    ProjectStats s = catalog.stats("never-used");
-    assertEquals(0, s.backups());
-    assertTrue(s.estimatedIndexBytes() > 1000, s.toString());
-    assertEquals(Quota.NONE, catalog.quotaUsage("never-used").quota());
   }
 
   @Test
@@ -1295,19 +1214,6 @@ class NewUserStatsTest {
     checkSnapshot(s, "retention");
     assertEquals(n - removed, s.backups());
     assertEquals(n - removed, catalog.count("p", Predicates.all()));
-  }
-
-  @Disabled("DOC: README.md:473 'Index memory: 60 bytes a backup' and ProjectStats.indexBytesPerBackup's '// about 60' say nothing"
-      + " of a fixed cost a project: every project the catalog knows holds about 8 KB of index (9.6 KB with one backup, 8-10 KB"
-      + " after all its backups are removed, for good): a project of 20 backups reads 28.6 KB, ~1,400 B a backup")
-  @Test
-  void smallProjectsTakeAboutSixtyIndexBytesABackupToo() {
-    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
-    Random r = new Random(1);
-    for (int i = 0; i < 20; i++) {
-      catalog.add(odd("small", "b-" + i, NOW.minusSeconds(100 - i), r));
-    }
-    assertTrue(catalog.stats("small").indexBytesPerBackup() <= 128, catalog.stats("small").toString());
   }
 
   @Test

@@ -365,7 +365,19 @@ public interface BackupCatalog {
    * A snapshot of what the catalog counts about a project: its backups, the estimated heap of its
    * indexes, its reorganisations and the holds of and waits for its lock. The in-memory catalog
    * ({@link Catalogs#indexed}) keeps these counts; a project it does not know reads as empty (no
-   * backups, no index bytes, nothing counted).
+   * backups, no index bytes, nothing counted), and so does one that only refused changes or had its
+   * quotas removed ({@link Quota#NONE}) without ever holding a backup.
+   *
+   * <p>What it costs: the counts are kept as changes happen, a few nanoseconds each, but the index
+   * bytes are estimated when asked, by a walk of the project's indexes under its read lock (changes
+   * wait for it): about 5 ms at 10,000 backups and 40 to 70 ms at 100,000 to 200,000 with many
+   * distinct servers and tag values. Read it for a gauge every few seconds, not on every request.
+   *
+   * <p>The index bytes depend on the data: about 60 a backup on generated data at a million backups
+   * (61 with mostly distinct short names), more with long or non-ASCII distinct names (a name is
+   * indexed by its letters: about 400 B a backup with distinct 250-char names, 1,700 B with distinct
+   * 23-char CJK names), and each project the catalog has met costs about 8 KB of fixed structures,
+   * kept once it is emptied (a project of 20 backups reads about 1,400 B a backup).
    *
    * <pre>{@code
    * ProjectStats stats = catalog.stats("project-1");

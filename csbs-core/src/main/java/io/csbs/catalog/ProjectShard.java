@@ -484,6 +484,11 @@ final class ProjectShard {
     this.quota = quota;
   }
 
+  /** Whether no change of this project ever committed, and it has neither backups nor quotas. */
+  boolean neverHeldAnything() {
+    return sequence == 0 && liveCount == 0 && quota.equals(io.csbs.usage.Quota.NONE) && stats.reorganisations() == 0;
+  }
+
   /** The sequence of the project's last committed change: 0 before its first. */
   long sequence() {
     return sequence;

@@ -2,6 +2,7 @@ package io.csbs.catalog;
 
 import static java.util.Objects.requireNonNull;
 
+import io.csbs.backup.InvalidValueException;
 import java.time.Duration;
 
 /**
@@ -10,7 +11,10 @@ import java.time.Duration;
  * reorganisations (how many, how long, and the longest hold of the project's lock for the swap that
  * ends one), the longest hold of that lock by a single change, and the waits for it. Counting costs
  * a few nanoseconds a change, so it is always on; the snapshot depends on no metrics library, and a
- * service hands its numbers to its own (Micrometer gauges, a JMX bean, a log line).
+ * service hands its numbers to its own (Micrometer gauges, a JMX bean, a log line). Taking one
+ * walks the project's indexes for the bytes estimate, under its read lock (milliseconds at tens of
+ * thousands of backups, tens of ms at hundreds of thousands: see {@link BackupCatalog#stats}), so a
+ * service reads it every few seconds, not on every request.
  *
  * <p>A reorganisation lays a project's rows out again in creation order, without the backups that
  * arrived late or the removed ones, beside the readers: it runs on a background thread, and the
@@ -55,7 +59,9 @@ public record ProjectStats(
     long lockWaits,
     Duration lockWaitTime) {
   /**
-   * Checks that nothing is null or negative.
+   * Checks that nothing is null or negative and that the project id is not blank; not that the
+   * fields agree with one another (a catalog's snapshot reads its counts one by one, beside the
+   * changes that raise them).
    *
    * @param projectId the project
    * @param backups how many backups the project has
@@ -68,19 +74,36 @@ public record ProjectStats(
    * @param lockWaits how many times a read or a change waited for the project's lock (a change also
    *     while a reorganisation's last catch-up holds writers off)
    * @param lockWaitTime how long they waited in all
-   * @throws IllegalArgumentException if a count or a duration is negative
+   * @throws InvalidValueException naming {@code project id} if it is blank, or naming the count or
+   *     duration that is negative
    */
   public ProjectStats {
-    requireNonNull(projectId, "projectId");
+    IndexedCatalog.requireProject(projectId);
     requireNonNull(reorganisationTime, "reorganisationTime");
     requireNonNull(longestReorganisation, "longestReorganisation");
     requireNonNull(longestSwap, "longestSwap");
     requireNonNull(longestChangeHold, "longestChangeHold");
     requireNonNull(lockWaitTime, "lockWaitTime");
-    if (backups < 0 || estimatedIndexBytes < 0 || reorganisations < 0 || lockWaits < 0
-        || reorganisationTime.isNegative() || longestReorganisation.isNegative() || longestSwap.isNegative()
-        || longestChangeHold.isNegative() || lockWaitTime.isNegative()) {
-      throw new IllegalArgumentException("project stats must not be negative: " + projectId);
+    requireNotNegative("backups", backups);
+    requireNotNegative("estimatedIndexBytes", estimatedIndexBytes);
+    requireNotNegative("reorganisations", reorganisations);
+    requireNotNegative("reorganisationTime", reorganisationTime);
+    requireNotNegative("longestReorganisation", longestReorganisation);
+    requireNotNegative("longestSwap", longestSwap);
+    requireNotNegative("longestChangeHold", longestChangeHold);
+    requireNotNegative("lockWaits", lockWaits);
+    requireNotNegative("lockWaitTime", lockWaitTime);
+  }
+
+  private static void requireNotNegative(String field, long value) {
+    if (value < 0) {
+      throw new InvalidValueException(field, value, "must not be negative");
+    }
+  }
+
+  private static void requireNotNegative(String field, Duration value) {
+    if (value.isNegative()) {
+      throw new InvalidValueException(field, value, "must not be negative");
     }
   }
 
