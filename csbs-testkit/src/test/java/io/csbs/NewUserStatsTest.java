@@ -397,7 +397,11 @@ class NewUserStatsTest {
               before.put(p, catalog.stats(p));   // setting a quota is no refusal
               refused = true;
               assertThrows(QuotaExceededException.class, () -> catalog.add(odd(p, "id-q", NOW.minusSeconds(9), r)), what);
+              assertEquals(before.get(p).estimatedIndexBytes(), catalog.stats(p).estimatedIndexBytes(),
+                  what + ": a refusal moved the index bytes of " + p);
+              // then a change: an empty project whose quotas are removed again holds no index bytes
               catalog.setQuota(p, Quota.NONE);
+              refused = false;
             }
             default -> { // a tag update, which keeps the count
               if (pick == null) {

@@ -365,8 +365,8 @@ public interface BackupCatalog {
    * A snapshot of what the catalog counts about a project: its backups, the estimated heap of its
    * indexes, its reorganisations and the holds of and waits for its lock. The in-memory catalog
    * ({@link Catalogs#indexed}) keeps these counts; a project it does not know reads as empty (no
-   * backups, no index bytes, nothing counted), and so does one that only refused changes or had its
-   * quotas removed ({@link Quota#NONE}) without ever holding a backup.
+   * backups, no index bytes, nothing counted); one that only refused changes or had its quotas
+   * removed ({@link Quota#NONE}), without ever holding a backup, holds no index bytes either.
    *
    * <p>What it costs: the counts are kept as changes happen, a few nanoseconds each, but the index
    * bytes are estimated when asked, by a walk of the project's indexes under its read lock (changes

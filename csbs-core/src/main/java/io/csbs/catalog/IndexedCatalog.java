@@ -118,14 +118,11 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public ProjectStats stats(String projectId) {
     return readShard(projectId, shard -> {
-      if (shard == noBackups || shard.neverHeldAnything()) {
-        // unknown, or met only by changes that were refused (a batch refused for another project's
-        // duplicate) or by Quota.NONE: as it was before them, nothing
-        return new ProjectStats(projectId, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, 0,
-            Duration.ZERO);
-      }
       ShardStats counts = shard.stats;
-      long indexBytes = shard.estimatedIndexBytes();
+      // unknown, or met only by changes that were refused (a batch refused for another project's
+      // duplicate) or by Quota.NONE: it holds nothing of its own, as before them (its counts, which
+      // only grow, stay as counted: a refused change may have waited for the lock)
+      long indexBytes = shard == noBackups || shard.neverHeldAnything() ? 0 : shard.estimatedIndexBytes();
       return new ProjectStats(projectId, shard.liveCount(), indexBytes, counts.reorganisations(),
           Duration.ofNanos(counts.reorganisationNanos()), Duration.ofNanos(counts.longestReorganisationNanos()),
           Duration.ofNanos(counts.longestSwapNanos()), Duration.ofNanos(counts.longestChangeHoldNanos()),
