@@ -512,7 +512,7 @@ class NewUserServerDeepTest {
     assertError(400, "CSBS.9001", "tag", client.post(path, "{\"tags\": {\"key\": \"b\", \"value\": \"1\"}}"));
     assertError(400, "CSBS.9001", "body", client.post(path, ""));
     assertError(400, "CSBS.9001", "body", client.post(path, "{\"tag\": {\"key\": \"b\", \"value\": \"1\"}} x"));
-    assertError(400, "CSBS.9001", "tag value", client.post(path, "{\"tag\": {\"key\": \"b\", \"value\": \"" + "v".repeat(44) + "\"}}"));
+    assertError(400, "CSBS.9001", "tag.value", client.post(path, "{\"tag\": {\"key\": \"b\", \"value\": \"" + "v".repeat(44) + "\"}}"));
     assertError(400, "CSBS.9001", "tags", client.post(path + "/action", "{\"action\": \"create\", \"tags\": []}"));
     assertError(400, "CSBS.9001", "tags", client.post(path + "/action",
         "{\"action\": \"create\", \"tags\": [{\"key\": \"q\", \"value\": \"1\"}, {\"key\": \"q\", \"value\": \"2\"}]}"));

@@ -169,7 +169,7 @@ class TagEndpointsTest {
     Client.Reply reply = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags",
         "{\"tag\": {\"key\": \"env\", \"value\": \"prod env\"}}");
     assertEquals(400, reply.status());
-    assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"tag value 'prod env' is invalid"), reply.body());
+    assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"tag.value 'prod env' is invalid"), reply.body());
     Client.Reply action = SERVED.client.post("/v1/" + PROJECT + "/csbs_backup/" + backup.id() + "/tags/action",
         "{\"action\": \"replace\", \"tags\": [{\"key\": \"env\", \"value\": \"prod\"}]}");
     assertEquals(400, action.status());
