@@ -944,7 +944,11 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
 
   private Page queryIn(Connection connection, String projectId, Query query, Instant now) throws SQLException {
     if (!SqlSearch.decidedByTotal(query)) {
-      return pageIn(connection, projectId, query, SqlSearch.page(projectId, query, now, stallRule));
+      SqlSupplier<Page> page = () -> pageIn(connection, projectId, query, SqlSearch.page(projectId, query, now, stallRule));
+      // all projects on Citus: the statement's parts run on several workers, and outside a transaction
+      // each part reads at its own moment (a total below the page's backups, beside writers); one
+      // snapshot holds them together. One project is one worker, one statement: consistent as it is.
+      return projectId == null ? inSnapshot(connection, page) : page.get();
     }
     // the total first, then the page with the plan that fits it, from one snapshot
     return inSnapshot(connection, () -> {

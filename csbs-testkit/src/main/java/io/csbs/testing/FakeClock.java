@@ -74,7 +74,7 @@ public final class FakeClock extends Clock {
    */
   public Instant advance(Duration duration) {
     requireNonNull(duration, "duration");
-    return now.updateAndGet(instant -> after(instant, duration));
+    return now.updateAndGet(instant -> after(instant, duration));  // a refusal throws before any update
   }
 
   /** {@code instant} moved forward by {@code duration}, refusing a negative one or one past {@link Instant#MAX}. */
