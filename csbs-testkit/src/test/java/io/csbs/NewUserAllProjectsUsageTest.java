@@ -703,4 +703,74 @@ class NewUserAllProjectsUsageTest {
       }
     }
   }
+
+  @Test
+  void manyProjectsWithLateAddsAndRemovalsPageDeepByOffsetAndMarkerAsAPlainScan() {
+    Seeds.run(Seeds.pick(), seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      Map<String, Backup> model = new HashMap<>();  // project|id -> backup
+      List<Backup> first = new ArrayList<>();
+      String[] names = {"n", "N", "n_", "\u00e9", "\uD835\uDD38", "\uFF21", "z"};
+      for (int i = 0; i < 6000; i++) {
+        String project = "prj-" + r.nextInt(150) + (r.nextInt(4) == 0 ? " " : "");
+        String id = r.nextInt(3) == 0 ? "dup-" + r.nextInt(40) : "u-" + i;
+        String key = project + "|" + id;
+        if (model.containsKey(key)) {
+          continue;
+        }
+        Backup b = backup(project, id, names[r.nextInt(names.length)], SERVERS.get(r.nextInt(SERVERS.size())),
+            NOW.minusSeconds(r.nextInt(500)), r.nextInt(5) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE,
+            r.nextInt(10) == 0 ? Backup.MAX_SIZE_MB : r.nextInt(3000));
+        model.put(key, b);
+        first.add(b);
+      }
+      // a bulk of the newer half, then the older half one by one (late), then removals
+      first.sort(Comparator.comparing(Backup::createdAt).reversed());
+      catalog.addAll(first.subList(0, first.size() / 2));
+      for (Backup b : first.subList(first.size() / 2, first.size())) {
+        catalog.add(b);
+      }
+      List<String> keys = new ArrayList<>(model.keySet());
+      java.util.Collections.sort(keys);
+      for (int i = 0; i < 800; i++) {
+        Backup b = model.remove(keys.get(r.nextInt(keys.size())));
+        if (b != null) {
+          catalog.remove(b.projectId(), b.id(), b.version());
+        }
+      }
+      List<Backup> all = new ArrayList<>(model.values());
+      Map<String, Long> idCount = idProjects(all);
+      assertEquals(all.size(), catalog.countAllProjects(Predicates.all()));
+      for (Sort sort : List.of(Sort.DEFAULT, Sort.parse("created_at:asc"), Sort.parse("name:asc"),
+          Sort.parse("status:desc,name:desc"), Sort.parse("id:asc"))) {
+        List<Backup> expected = new ArrayList<>(all);
+        expected.sort(documentedOrder(sort));
+        for (int probe = 0; probe < 15; probe++) {
+          int offset = r.nextInt(expected.size() + 5);
+          int limit = 1 + r.nextInt(r.nextBoolean() ? 10 : 1000);
+          Page page = catalog.queryAllProjects(Query.builder().sort(sort).limit(limit).offset(offset).build());
+          int from = Math.min(offset, expected.size());
+          assertEquals(keys(expected.subList(from, Math.min(from + limit, expected.size()))), keys(page.backups()),
+              sort + " offset " + offset + " limit " + limit);
+          assertEquals(expected.size(), page.total());
+          Backup m = expected.get(r.nextInt(expected.size()));
+          if (idCount.get(m.id()) == 1) {
+            int at = expected.indexOf(m);
+            Page after = catalog.queryAllProjects(Query.builder().sort(sort).limit(limit).marker(m.id()).build());
+            assertEquals(keys(expected.subList(at + 1, Math.min(at + 1 + limit, expected.size()))), keys(after.backups()),
+                sort + " after " + m.id());
+          }
+        }
+      }
+      // usage of a few projects against the model
+      for (int i = 0; i < 20; i++) {
+        String project = "prj-" + r.nextInt(150);
+        List<Backup> own = all.stream().filter(b -> b.projectId().equals(project)).collect(Collectors.toList());
+        assertEquals(expectedUsage(own, 0, 1000), catalog.usage(project, UsageQuery.firstServers(1000)), project);
+        assertEquals(expectedUsage(own, 2, 3), catalog.usage(project, UsageQuery.of(Predicates.all(), 2, 3)), project);
+      }
+    });
+  }
 }
