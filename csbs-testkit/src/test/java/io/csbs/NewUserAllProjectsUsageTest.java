@@ -773,4 +773,38 @@ class NewUserAllProjectsUsageTest {
       }
     });
   }
+
+  @Test
+  void theBuildersStallRuleAndClockGoverTheAllProjectsViewAndRestrictedUsage() {
+    StallRule tenMinutes = StallRule.ofThreshold(java.time.Duration.ofMinutes(10));
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = k == 0 ? Catalogs.builder().clock(clock).stallRule(tenMinutes).build()
+          : ReferenceCatalog.create(clock, tenMinutes);
+      for (String p : List.of("s1", "S1", "s1 ")) {
+        catalog.add(Backup.builder().id("job").name("n").projectId(p).server(SERVERS.get(0))
+            .status(BackupStatus.CREATING).sizeMb(Backup.MAX_SIZE_MB)
+            .createdAt(NOW.minusSeconds(3600)).progress(io.csbs.backup.Progress.of(10, NOW.minusSeconds(900))).build());
+      }
+      catalog.add(Backup.builder().id("fresh").name("n").projectId("s1").server(SERVERS.get(1))
+          .status(BackupStatus.CREATING).sizeMb(7)
+          .createdAt(NOW.minusSeconds(60)).progress(io.csbs.backup.Progress.of(10, NOW.minusSeconds(60))).build());
+      String who = catalog.getClass().getSimpleName();
+      assertEquals(3, catalog.countAllProjects(Predicates.stalled()), who);   // 15 min > 10 min
+      assertEquals(List.of("S1", "s1", "s1 "), catalog.queryAllProjects(Query.where(Predicates.stalled())).backups()
+          .stream().map(Backup::projectId).collect(Collectors.toList()), who);
+      UsageReport stalled = catalog.usage("s1", UsageQuery.of(Predicates.stalled(), 0, 10));
+      assertEquals(new UsageReport(1, Backup.MAX_SIZE_MB, 1,
+          List.of(new ServerUsage("srv-a", "web", 1, Backup.MAX_SIZE_MB))), stalled, who);
+      clock.advance(java.time.Duration.ofMinutes(9));   // fresh: 10 min without progress, not beyond
+      assertEquals(3, catalog.countAllProjects(Predicates.stalled()), who);
+      clock.advance(java.time.Duration.ofMinutes(2));
+      assertEquals(4, catalog.countAllProjects(Predicates.stalled()), who);
+      assertEquals(2, catalog.usage("s1", UsageQuery.of(Predicates.stalled(), 0, 10)).serverCount(), who);
+    }
+    FakeClock clock = FakeClock.at(NOW);
+    assertThrows(IllegalStateException.class, () -> Catalogs.builder().clock(clock).clock(clock));
+    assertThrows(IllegalStateException.class, () -> Catalogs.builder().stallRule(tenMinutes).stallRule(tenMinutes));
+    assertThrows(NullPointerException.class, () -> Catalogs.builder().clock(null));
+  }
 }
