@@ -807,4 +807,36 @@ class NewUserAllProjectsUsageTest {
     assertThrows(IllegalStateException.class, () -> Catalogs.builder().stallRule(tenMinutes).stallRule(tenMinutes));
     assertThrows(NullPointerException.class, () -> Catalogs.builder().clock(null));
   }
+
+  @Test
+  void aServerNameTieAtOneInstantGoesToTheGreatestIdInCharOrderNotCodePointOrder() {
+    // ServerUsage: among backups created at the same instant, the greatest id "compared char by char
+    // as String.compareTo does": "a\uFF21" > "a\uD835\uDD38" (a code point order would say the reverse)
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+      String who = catalog.getClass().getSimpleName();
+      Instant at = NOW.minusSeconds(5);
+      catalog.add(backup("t", "a\uFF21", "n", Server.of("s", "fullwidth", "eu-de-01"), at, BackupStatus.AVAILABLE, 1));
+      catalog.add(backup("t", "a\uD835\uDD38", "n", Server.of("s", "math", "eu-de-01"), at, BackupStatus.ERROR, 1));
+      catalog.add(backup("t", "a\uE000", "n", Server.of("s", "private", "eu-de-01"), at, BackupStatus.ERROR, 1));
+      assertEquals("fullwidth", catalog.usage("t", UsageQuery.firstServers(1)).servers().get(0).serverName(), who);
+      assertEquals("private", catalog.usage("t", UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 1))
+          .servers().get(0).serverName(), who);
+      catalog.remove("t", "a\uFF21", 1);
+      assertEquals("private", catalog.usage("t", UsageQuery.firstServers(1)).servers().get(0).serverName(), who);
+      catalog.remove("t", "a\uE000", 1);
+      assertEquals("math", catalog.usage("t", UsageQuery.firstServers(1)).servers().get(0).serverName(), who);
+      catalog.add(backup("t", "a\uFF21", "n", Server.of("s", "back", "eu-de-01"), at, BackupStatus.AVAILABLE, 1));
+      assertEquals("back", catalog.usage("t", UsageQuery.firstServers(1)).servers().get(0).serverName(), who);
+      // a deletion in progress still counts, and names the server; once complete it does not
+      catalog.apply("t", "a\uFF21", 1, Transition.delete());
+      assertEquals("back", catalog.usage("t", UsageQuery.firstServers(1)).servers().get(0).serverName(), who);
+      assertEquals(2, catalog.usage("t", UsageQuery.firstServers(1)).backups(), who);
+      catalog.apply("t", "a\uFF21", 2, Transition.complete());
+      UsageReport after = catalog.usage("t", UsageQuery.firstServers(1));
+      assertEquals("math", after.servers().get(0).serverName(), who);
+      assertEquals(1, after.backups(), who);
+    }
+  }
 }
