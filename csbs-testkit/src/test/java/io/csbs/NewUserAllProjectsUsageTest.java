@@ -839,4 +839,45 @@ class NewUserAllProjectsUsageTest {
       assertEquals(1, after.backups(), who);
     }
   }
+
+  @Test
+  void aBatchOverTwoProjectsIsSeenWholeOrNotAtAllByTheAllProjectsView() throws Exception {
+    // BackupCatalog: "a query sees one consistent state, never half of a change"; addAll: "all or none"
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+      int pairs = 1500;
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicReference<String> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread writer = new Thread(() -> {
+        try {
+          for (int i = 0; i < pairs; i++) {
+            catalog.addAll(List.of(
+                backup("pa", "x" + i, "n", SERVERS.get(0), NOW.minusSeconds(i % 50), BackupStatus.AVAILABLE, 1),
+                backup("pb \uD835\uDD38", "x" + i, "n", SERVERS.get(1), NOW.minusSeconds(i % 50), BackupStatus.AVAILABLE, 1)));
+          }
+        } finally {
+          done.set(true);
+        }
+      });
+      Thread reader = new Thread(() -> {
+        while (!done.get() && wrong.get() == null) {
+          long count = catalog.countAllProjects(Predicates.all());
+          Page page = catalog.queryAllProjects(Query.builder().limit(1).build());
+          if (count % 2 != 0) {
+            wrong.set("countAllProjects " + count);
+          } else if (page.total() % 2 != 0) {
+            wrong.set("queryAllProjects total " + page.total());
+          }
+        }
+      });
+      writer.start();
+      reader.start();
+      writer.join(30_000);
+      reader.join(30_000);
+      assertFalse(writer.isAlive() || reader.isAlive(), "hang");
+      assertEquals(null, wrong.get(), catalog.getClass().getSimpleName());
+      assertEquals(2L * pairs, catalog.countAllProjects(Predicates.all()));
+    }
+  }
 }
