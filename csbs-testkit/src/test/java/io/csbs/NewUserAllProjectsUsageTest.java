@@ -141,6 +141,9 @@ class NewUserAllProjectsUsageTest {
     sorts.add(Sort.parse("status:asc,created_at:asc"));
     sorts.add(Sort.parse("name:desc,id:asc"));
     sorts.add(Sort.parse("status:desc,name:asc,created_at:desc"));
+    sorts.add(Sort.parse("id:desc,created_at:asc"));
+    sorts.add(Sort.parse("id:asc,name:desc,status:asc"));
+    sorts.add(Sort.parse("updated_at:desc,id:asc,name:asc"));
     return sorts;
   }
 
