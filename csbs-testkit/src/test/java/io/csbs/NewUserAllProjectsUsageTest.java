@@ -883,4 +883,28 @@ class NewUserAllProjectsUsageTest {
       assertEquals(2L * pairs, catalog.countAllProjects(Predicates.all()));
     }
   }
+
+  @Test
+  void quotaCallsInsideAReadFollowTheReadsRulesAndARefusedSetQuotaChangesNothing() {
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+      String who = catalog.getClass().getSimpleName();
+      catalog.setQuota("q1", Quota.of(5, 5));
+      catalog.add(backup("q1", "a", "n", SERVERS.get(0), NOW, BackupStatus.AVAILABLE, 3));
+      assertThrows(IllegalStateException.class, () -> catalog.read("q1", v -> {
+        catalog.setQuota("q1", Quota.NONE);
+        return null;
+      }), who + " setQuota of the read project");
+      assertThrows(IllegalStateException.class, () -> catalog.read("q1", v -> {
+        catalog.setQuota("q2", Quota.NONE);
+        return null;
+      }), who + " setQuota of another project");
+      assertThrows(IllegalStateException.class, () -> catalog.read("q1", v -> catalog.quotaUsage("q2")),
+          who + " quotaUsage of another project");
+      assertEquals(new QuotaUsage(Quota.of(5, 5), 1, 3), catalog.read("q1", v -> catalog.quotaUsage("q1")), who);
+      assertEquals(new QuotaUsage(Quota.of(5, 5), 1, 3), catalog.quotaUsage("q1"), who);
+      assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("q2"), who);
+    }
+  }
 }
