@@ -907,4 +907,42 @@ class NewUserAllProjectsUsageTest {
       assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("q2"), who);
     }
   }
+
+  @Test
+  void theKeptCurrentUsageFollowsEveryAddRemovalAndCompletedDeletionStepByStep() {
+    Seeds.run(Seeds.pick(), seed -> {
+      Random r = new Random(seed);
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      Map<String, Backup> model = new TreeMap<>();
+      long[] sizes = {0, 1, 1024, Backup.MAX_SIZE_MB};
+      String[] names = {"a", "b", "\uD835\uDD38", "\uFF21"};
+      for (int step = 0; step < 1500; step++) {
+        String id = "k" + r.nextInt(60) + (r.nextBoolean() ? "\uFF21" : "\uD835\uDD38");
+        Backup current = model.get(id);
+        if (current == null) {
+          Server base = SERVERS.get(r.nextInt(4));
+          Backup b = backup("u", id, "n", Server.of(base.id(), names[r.nextInt(names.length)], "eu-de-01"),
+              NOW.minusSeconds(r.nextInt(2)), BackupStatus.AVAILABLE, sizes[r.nextInt(sizes.length)]);
+          catalog.add(b);
+          model.put(id, b);
+        } else if (r.nextBoolean()) {
+          catalog.remove("u", id, current.version());
+          model.remove(id);
+        } else if (current.status() == BackupStatus.AVAILABLE) {
+          model.put(id, catalog.apply("u", id, current.version(), Transition.delete()).orElseThrow());
+        } else {
+          assertTrue(catalog.apply("u", id, current.version(), Transition.complete()).isEmpty());
+          model.remove(id);
+        }
+        List<Backup> all = new ArrayList<>(model.values());
+        int offset = r.nextInt(5);
+        int limit = 1 + r.nextInt(4);
+        assertEquals(expectedUsage(all, offset, limit), catalog.usage("u", UsageQuery.of(Predicates.all(), offset, limit)),
+            "step " + step);
+        assertEquals(new QuotaUsage(Quota.NONE, all.size(), all.stream().mapToLong(Backup::sizeMb).sum()),
+            catalog.quotaUsage("u"), "step " + step);
+      }
+    });
+  }
 }
