@@ -44,7 +44,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -674,22 +673,6 @@ class NewUserAllProjectsUsageTest {
       assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage("never-seen"));
       assertEquals(0, catalog.countAllProjects(Predicates.all()));
       assertEquals(new Page(List.of(), 0, false), catalog.queryAllProjects(Query.all()));
-    }
-  }
-
-  @Test
-  @Disabled("DOC: queryAllProjects says ties go 'by project id (compared as the sort compares ids)', and the default"
-      + " sort compares ids descending; the project tie-break is always ascending, whatever the sort's direction")
-  void allProjectsProjectTieBreakFollowsTheDirectionInWhichTheSortComparesIds() {
-    FakeClock clock = FakeClock.at(NOW);
-    for (BackupCatalog catalog : catalogs(clock)) {
-      for (String p : List.of("p-a", "p-b", "p-c")) {
-        catalog.add(backup(p, "same", "n", SERVERS.get(0), NOW, BackupStatus.AVAILABLE, 1));
-      }
-      // Sort.DEFAULT (created_at:desc) compares ids descending ("the id tie-break runs in the direction
-      // of the first key"): read literally, the projects then come p-c, p-b, p-a
-      assertEquals(List.of("p-c", "p-b", "p-a"), catalog.queryAllProjects(Query.all()).backups().stream()
-          .map(Backup::projectId).collect(Collectors.toList()));
     }
   }
 

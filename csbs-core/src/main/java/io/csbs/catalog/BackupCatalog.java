@@ -205,8 +205,9 @@ public interface BackupCatalog {
 
   /**
    * A page over every project's backups: the explicit all-projects view, for operators only. Backups
-   * that are equal in the sort order (the same id in two projects) are ordered by project id
-   * (compared as the sort compares ids, {@link io.csbs.query.SortField#ID}). Ids are
+   * that are equal in the sort order (the same id in two projects) are ordered by project id,
+   * ascending whatever the sort's direction (compared as the sort compares ids, {@link
+   * io.csbs.query.SortField#ID}: {@code String.compareTo} in memory). Ids are
    * unique only within a project, so a marker whose id exists in several projects is refused: page by
    * offset then.
    *

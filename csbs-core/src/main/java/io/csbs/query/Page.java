@@ -36,7 +36,11 @@ public record Page(List<Backup> backups, long total, boolean hasMore) {
     }
   }
 
-  /** {@return the marker for the next page: the id of this page's last backup, while more matches follow} */
+  /**
+   * {@return the marker for the next page: the id of this page's last backup, while more matches
+   * follow} In the all-projects view an id that several projects hold is refused as a marker
+   * ({@link io.csbs.catalog.BackupCatalog#queryAllProjects}): page by offset there.
+   */
   public Optional<String> nextMarker() {
     return hasMore && !backups.isEmpty() ? Optional.of(backups.get(backups.size() - 1).id()) : Optional.empty();
   }
