@@ -1,0 +1,403 @@
+package io.csbs.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.postgres.PostgresCatalog;
+import io.csbs.postgres.PostgresReplica;
+import io.csbs.postgres.Schema;
+import io.csbs.testing.FakeClock;
+import io.csbs.testing.Seeds;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A new user's review of csbs-server on a database catalog (a {@link PostgresReplica} and a bare
+ * {@link PostgresCatalog} of one fresh database) against csbs-server on the in-memory catalog: the
+ * same backups, the same clock, the same requests, the same answers (README "A reference server" and
+ * "A durable, shared catalog"; the javadoc of {@link CsbsServer}).
+ */
+class NewUserServerOnDatabaseTest {
+  private static final String PROVIDER = CsbsServer.PROVIDER_ID;
+  /** Project ids: unicode and URI-special characters (percent-encoded in paths). */
+  private static final List<String> PROJECTS = List.of("proj-ü字 #?&=+%/x", "Ωmega_proj", "p-\uE000-last");
+  private static final Instant START = Instant.parse("2026-03-04T05:06:07.123456Z");
+
+  private static EmbeddedPostgres postgres;
+  private static PGSimpleDataSource dataSource;
+  private static FakeClock clock;
+  private static BackupCatalog memory;
+  private static PostgresCatalog database;
+  private static PostgresReplica replica;
+  private static CsbsServer memoryServer;
+  private static CsbsServer replicaServer;
+  private static CsbsServer databaseServer;
+  private static Client memoryClient;
+  private static Client replicaClient;
+  private static Client databaseClient;
+  /** Every backup added, by project: ids, names, server ids to draw requests from. */
+  private static final List<List<Backup>> ADDED = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws IOException {
+    postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off")
+        .setServerConfig("synchronous_commit", "off").start();
+    dataSource = new PGSimpleDataSource();
+    dataSource.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    Schema.migrate(dataSource);
+    clock = FakeClock.at(START);
+    memory = Catalogs.indexed(clock);
+    database = PostgresCatalog.create(dataSource, clock);
+    replica = PostgresReplica.start(database);
+    for (int p = 0; p < PROJECTS.size(); p++) {
+      List<Backup> backups = backups(PROJECTS.get(p), p, 45);
+      memory.addAll(backups);
+      replica.addAll(backups);
+      ADDED.add(backups);
+    }
+    memoryServer = CsbsServer.builder(memory).clock(clock).build().start();
+    replicaServer = CsbsServer.builder(replica).clock(clock).build().start();
+    databaseServer = CsbsServer.builder(database).clock(clock).build().start();
+    memoryClient = new Client(memoryServer);
+    replicaClient = new Client(replicaServer);
+    databaseClient = new Client(databaseServer);
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    for (AutoCloseable closeable : new AutoCloseable[] {memoryServer, replicaServer, databaseServer, replica, database}) {
+      try {
+        if (closeable != null) {
+          closeable.close();
+        }
+      } catch (Exception e) {
+        // closing quietly: the test's answer is already known
+      }
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- data
+
+  private static final String[] ID_FORMS = {"b-%d", "é-%d", "id?#&=+ %%/%d", "Ω%d", "\uE000z%d", "Zz%d", "a b%d", "ß%d", "İ%d"};
+  private static final String[] NAME_FORMS = {"autobk_%d", "Ärger-%d", "ärger_%d", "straße_%d", "STRASSE_%d", "ǅ-titlecase-%d",
+      "İstanbul-%d", "ıi-%d", "ÅNGSTRÖM-%d", "\uFF21fullwidth-%d"};
+  private static final String[] SERVER_NAMES = {"ecs-Ärger", "ecs-straße", "ECS-İ", "ecs-_x", "ecs-ǅ"};
+  private static final List<Tag> TAG_POOL = List.of(Tag.of("env", "prod"), Tag.of("env", "dév"), Tag.of("ключ", "значение"),
+      Tag.of("a_b-ü", ""), Tag.of("owner", "Zoë"), Tag.of("Env", "PROD"));
+
+  private static List<Backup> backups(String project, int p, int n) {
+    Random random = new Random(1000 + p);
+    List<Backup> backups = new ArrayList<>();
+    BackupStatus[] states = BackupStatus.values();
+    for (int i = 0; i < n; i++) {
+      Instant created = START.minus(Duration.ofDays(1 + random.nextInt(40))).minus(random.nextInt(1_000_000_000), ChronoUnit.MICROS);
+      if (i % 7 == 3 && i > 0) {
+        created = backups.get(i - 1).createdAt();   // equal times: the id decides
+      }
+      BackupStatus status = states[i % states.length];
+      int server = random.nextInt(SERVER_NAMES.length);
+      Backup.Builder builder = Backup.builder()
+          .id(String.format(ID_FORMS[i % ID_FORMS.length], i))
+          .name(String.format(NAME_FORMS[random.nextInt(NAME_FORMS.length)], i % 9))
+          .projectId(project)
+          .server(Server.of("srv-" + server + "-ü", SERVER_NAMES[server], "az-" + (server % 2)))
+          .status(status)
+          .sizeMb(random.nextInt(3) == 0 ? 0 : random.nextInt(500_000))
+          .createdAt(created);
+      if (status.isIntermediate()) {
+        builder.progress(Progress.of(random.nextInt(100), created.plus(random.nextInt(1_000_000), ChronoUnit.MICROS)));
+      }
+      if (status == BackupStatus.ERROR) {
+        builder.failure(Failure.of(JobType.BACKUP, "disk full: ümlaut", created.plusSeconds(5)));
+        builder.finishedAt(created.plusSeconds(5));
+      }
+      if (status == BackupStatus.AVAILABLE) {
+        builder.finishedAt(created.plus(123_457, ChronoUnit.MICROS));
+      }
+      List<Tag> tags = new ArrayList<>();
+      for (Tag tag : TAG_POOL) {
+        if (random.nextInt(3) == 0 && tags.stream().noneMatch(t -> t.key().equals(tag.key()))) {
+          tags.add(tag);
+        }
+      }
+      builder.tags(tags);
+      if (random.nextBoolean()) {
+        builder.details(BackupDetails.builder().checkpointId("ckpt-" + (i % 4) + "-ü").incremental(random.nextBoolean()).build());
+      }
+      backups.add(builder.build());
+    }
+    return backups;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static String enc(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String v1(String project) {
+    return "/v1/" + enc(project);
+  }
+
+  private static final Pattern RESTORE_ID = Pattern.compile("^\\{\"restore\":\\{\"id\":\"[0-9a-f-]{36}\"");
+
+  /** The body with the server's own address, and a restore's random id, made neutral. */
+  private static String neutral(Client client, CsbsServer server, String body) {
+    String base = server.uri().toString();
+    String out = body.replace(base, "BASE/").replace(base.substring(0, base.length() - 1), "BASE");
+    Matcher m = RESTORE_ID.matcher(out);
+    return m.find() ? m.replaceFirst("{\"restore\":{\"id\":\"RANDOM\"") : out;
+  }
+
+  record Answer(int status, String body) {}
+
+  static Answer ask(Client client, CsbsServer server, String method, String path, String body) {
+    Client.Reply reply = client.send(method, path, body);
+    return new Answer(reply.status(), neutral(client, server, reply.body()));
+  }
+
+  /** A read: the three servers answer alike. */
+  static Answer read(String context, String method, String path, String body) {
+    Answer inMemory = ask(memoryClient, memoryServer, method, path, body);
+    Answer onReplica = ask(replicaClient, replicaServer, method, path, body);
+    Answer onDatabase = ask(databaseClient, databaseServer, method, path, body);
+    assertEquals(inMemory, onReplica, context + ": replica vs memory on " + method + " " + path + " " + body);
+    assertEquals(inMemory, onDatabase, context + ": bare database vs memory on " + method + " " + path + " " + body);
+    return inMemory;
+  }
+
+  static Answer get(String context, String path) {
+    return read(context, "GET", path, null);
+  }
+
+  /** A write: sent to the in-memory and the replica servers (the bare one shares the replica's database). */
+  static Answer write(String context, String method, String path, String body) {
+    Answer inMemory = ask(memoryClient, memoryServer, method, path, body);
+    Answer onReplica = ask(replicaClient, replicaServer, method, path, body);
+    assertEquals(inMemory, onReplica, context + ": replica vs memory on " + method + " " + path + " " + body);
+    return inMemory;
+  }
+
+  static String utc(Instant instant) {
+    return LocalDateTime.ofInstant(instant, ZoneOffset.UTC).toString();
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  void everyReadEndpointAnswersAlikeOnTheDatabaseAndInMemory() {
+    for (int p = 0; p < PROJECTS.size(); p++) {
+      String v1 = v1(PROJECTS.get(p));
+      get("list", v1 + "/checkpoint_items");
+      get("count", v1 + "/checkpoint_items/count");
+      get("tags", v1 + "/csbs_backup/tags");
+      get("quotas", v1 + "/quotas");
+      get("usage", v1 + "/storage_usage");
+      get("usage page", v1 + "/storage_usage?limit=2&offset=1");
+      get("usage beyond", v1 + "/storage_usage?limit=1000&offset=99");
+      for (Backup backup : ADDED.get(p)) {
+        get("details", v1 + "/checkpoint_items/" + enc(backup.id()));
+        get("backup tags", v1 + "/csbs_backup/" + enc(backup.id()) + "/tags");
+      }
+    }
+  }
+
+  @Test
+  void everySortPagedByMarkerAnswersAlike() {
+    String[] sorts = {"", "created_at:desc", "created_at:asc", "name:asc", "name:desc", "id:asc", "id:desc", "status:asc",
+        "status:desc,name:asc", "updated_at:desc,id:asc", "name:asc,created_at:desc"};
+    for (String project : PROJECTS) {
+      for (String sort : sorts) {
+        String path = v1(project) + "/checkpoint_items?limit=7" + (sort.isEmpty() ? "" : "&sort=" + enc(sort));
+        for (int page = 0; page < 20 && path != null; page++) {
+          Answer answer = get("marker paging by " + sort, path);
+          assertEquals(200, answer.status(), answer.body());
+          Matcher next = Pattern.compile("\"href\":\"BASE/?([^\"]*)\",\"rel\":\"next\"").matcher(answer.body());
+          path = next.find() ? "/" + next.group(1) : null;
+        }
+        assertEquals(null, path, "paging by " + sort + " ends");
+      }
+    }
+  }
+
+  @Test
+  void everyListFilterAnswersAlike() {
+    String project = PROJECTS.get(0);
+    String v1 = v1(project);
+    List<String> queries = new ArrayList<>();
+    for (String status : List.of("available", "protecting", "restoring", "deleting", "error", "deleted", "waiting_protect")) {
+      queries.add("status=" + status);
+    }
+    for (String name : List.of("ärger", "ÄRGER", "straße", "STRASSE", "ss", "ǆ", "ǅ", "Ǆ", "i̇", "İ", "ı", "%", "_", "\\",
+        "å", "ångström", "ａ", "\uFF41fullwidth", "autobk", "AUTOBK_1")) {
+      queries.add("name=" + enc(name));
+      queries.add("resource_name=" + enc(name));
+    }
+    Backup any = ADDED.get(0).get(5);
+    queries.add("checkpoint_id=" + enc(any.id()));
+    queries.add("checkpoint_id=" + enc(any.id().toUpperCase()));
+    queries.add("resource_id=" + enc(any.server().id()));
+    queries.add("az=az-1");
+    queries.add("resource_type=" + enc(Server.NOVA_SERVER));
+    queries.add("start_time=" + utc(any.createdAt()));
+    queries.add("end_time=" + utc(any.createdAt()));
+    queries.add("start_time=" + utc(any.createdAt()) + "&end_time=" + utc(any.createdAt()));
+    queries.add("start_time=" + utc(any.createdAt().plusNanos(1)) + "&end_time=" + utc(any.createdAt().plusNanos(999)));
+    queries.add("end_time=" + utc(any.createdAt().minusNanos(1)));
+    queries.add("offset=3&limit=5&sort=name:asc");
+    queries.add("offset=1000&limit=5");
+    queries.add("marker=" + enc(any.id()) + "&limit=4");
+    queries.add("marker=unknown-id&limit=4");
+    queries.add("marker=" + enc(any.id()) + "&offset=1");
+    queries.add("limit=0");
+    queries.add("limit=1001");
+    queries.add("sort=size:asc");
+    queries.add("status=paused");
+    queries.add("name=");
+    for (String query : queries) {
+      get("list " + query, v1 + "/checkpoint_items?" + query);
+      if (!query.contains("marker") && !query.contains("offset") && !query.contains("limit") && !query.contains("sort")) {
+        get("count " + query, v1 + "/checkpoint_items/count?" + query);
+      }
+    }
+    get("count refuses sort", v1 + "/checkpoint_items/count?sort=name:asc");
+    get("count refuses limit", v1 + "/checkpoint_items/count?limit=3");
+  }
+
+  @Test
+  void tagQueriesAnswerAlike() {
+    for (String project : PROJECTS) {
+      String action = v1(project) + "/csbs_backup/resource_instances/action";
+      for (Tag tag : TAG_POOL) {
+        for (String group : List.of("tags", "tags_any", "not_tags", "not_tags_any")) {
+          String pair = "[{\"key\": \"" + tag.key() + "\", \"values\": [\"" + tag.value() + "\"]}]";
+          read("tag filter", "POST", action, "{\"action\": \"filter\", \"" + group + "\": " + pair + ", \"limit\": \"5\", \"offset\": \"1\"}");
+          read("tag count", "POST", action, "{\"action\": \"count\", \"" + group + "\": " + pair + "}");
+        }
+        read("tag filter, any value", "POST", action, "{\"action\": \"filter\", \"tags\": [{\"key\": \"" + tag.key() + "\", \"values\": []}]}");
+      }
+      read("no tags", "POST", action, "{\"action\": \"filter\"}");
+      read("bad", "POST", action, "{\"action\": \"filter\", \"tags\": [{\"key\": \"env\", \"values\": [3]}]}");
+      read("matches", "POST", action, "{\"action\": \"filter\", \"matches\": [{\"key\": \"resource_name\", \"value\": \"ärger\"}]}");
+    }
+  }
+
+  @Test
+  void errorsAnswerAlike() {
+    String v1 = v1(PROJECTS.get(1));
+    get("unknown backup", v1 + "/checkpoint_items/nope");
+    get("another project's backup", v1 + "/checkpoint_items/" + enc(ADDED.get(0).get(0).id()));
+    get("unknown project", "/v1/nobody/checkpoint_items");
+    get("unknown project count", "/v1/nobody/checkpoint_items/count");
+    get("unknown project quotas", "/v1/nobody/quotas");
+    get("unknown project usage", "/v1/nobody/storage_usage");
+    get("unknown project tags", "/v1/nobody/csbs_backup/tags");
+    get("unknown path", v1 + "/nothing");
+    read("method", "PUT", v1 + "/checkpoint_items", "{}");
+    get("usage limit 0", v1 + "/storage_usage?limit=0");
+    get("usage limit 1001", v1 + "/storage_usage?limit=1001");
+    get("usage offset -1", v1 + "/storage_usage?offset=-1");
+    // ids that PostgreSQL cannot hold, given to reads: not found, as any unknown id (README, csbs-postgres)
+    get("NUL id", v1 + "/checkpoint_items/a%00b");
+    get("lone surrogate id", v1 + "/checkpoint_items/a%ED%A0%80b");
+    get("NUL marker", v1 + "/checkpoint_items?marker=a%00b");
+    get("NUL tags", v1 + "/csbs_backup/a%00b/tags");
+    get("NUL project", "/v1/a%00b/checkpoint_items");
+    get("NUL checkpoint id filter", v1 + "/checkpoint_items?checkpoint_id=a%00b");
+    get("NUL name filter", v1 + "/checkpoint_items?name=a%00b");
+    get("NUL resource id", v1 + "/checkpoint_items/count?resource_id=a%00b");
+    read("NUL tag query", "POST", v1 + "/csbs_backup/resource_instances/action",
+        "{\"action\": \"count\", \"tags\": [{\"key\": \"env\", \"values\": [\"a\\u0000b\"]}]}");
+  }
+
+  @Test
+  void randomRequestSequencesWithWritesWalkTheSameStates() {
+    long seed = Seeds.pick();
+    Random random = new Random(seed);
+    String[] statuses = {"available", "protecting", "restoring", "deleting", "error"};
+    String[] sorts = {"created_at:desc", "name:asc", "id:desc", "status:asc,name:desc", "updated_at:asc"};
+    int project = 2;   // this test's own project: the other tests read the others
+    String v1 = v1(PROJECTS.get(project));
+    List<Backup> backups = ADDED.get(project);
+    for (int step = 0; step < 160; step++) {
+      String context = "seed " + seed + " (-Dcsbs.seed=" + seed + "), step " + step;
+      clock.advance(Duration.of(1 + random.nextInt(5_000_000), ChronoUnit.MICROS));
+      Backup backup = backups.get(random.nextInt(backups.size()));
+      String id = enc(backup.id());
+      Tag tag = TAG_POOL.get(random.nextInt(TAG_POOL.size()));
+      switch (random.nextInt(12)) {
+        case 0 -> get(context, v1 + "/checkpoint_items?limit=" + (1 + random.nextInt(20)) + "&sort=" + enc(sorts[random.nextInt(sorts.length)])
+            + (random.nextBoolean() ? "&status=" + statuses[random.nextInt(5)] : "")
+            + (random.nextBoolean() ? "&marker=" + id : ""));
+        case 1 -> get(context, v1 + "/checkpoint_items/count" + (random.nextBoolean() ? "?status=" + statuses[random.nextInt(5)] : ""));
+        case 2 -> get(context, v1 + "/checkpoint_items/" + id);
+        case 3 -> {
+          get(context, v1 + "/csbs_backup/tags");
+          get(context, v1 + "/quotas");
+          get(context, v1 + "/storage_usage?limit=" + (1 + random.nextInt(4)) + "&offset=" + random.nextInt(3));
+        }
+        case 4 -> write(context, "POST", v1 + "/csbs_backup/" + id + "/tags",
+            "{\"tag\": {\"key\": \"" + tag.key() + "\", \"value\": \"" + tag.value() + "\"}}");
+        case 5 -> write(context, "DELETE", v1 + "/csbs_backup/" + id + "/tags/" + enc(tag.key()), null);
+        case 6 -> write(context, "POST", v1 + "/csbs_backup/" + id + "/tags/action",
+            "{\"action\": \"" + (random.nextBoolean() ? "create" : "delete") + "\", \"tags\": [{\"key\": \"" + tag.key()
+                + "\", \"value\": \"" + tag.value() + "\"}]}");
+        case 7 -> write(context, "POST", v1 + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": \""
+            + backup.details().checkpointId().orElse("any") + "\", \"parameters\": {\"checkpoint_item_id\": \"" + backup.id() + "\"}}}");
+        case 8 -> write(context, "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/"
+            + enc(backup.details().checkpointId().orElse("any")) + "?checkpoint_items=" + id, null);
+        case 9 -> read(context, "POST", v1 + "/csbs_backup/resource_instances/action", "{\"action\": \"filter\", \"tags\": [{\"key\": \""
+            + tag.key() + "\", \"values\": [\"" + tag.value() + "\"]}], \"limit\": \"3\"}");
+        case 10 -> get(context, v1 + "/csbs_backup/" + id + "/tags");
+        default -> get(context, v1 + "/checkpoint_items?name=" + enc(backup.name().substring(0, 3))
+            + "&start_time=" + utc(backup.createdAt().minusSeconds(random.nextInt(86_400))));
+      }
+      // after each step the catalogs hold the same backup
+      get(context + " after", v1 + "/checkpoint_items/" + id);
+    }
+    get("end: seed " + seed, v1 + "/checkpoint_items?sort=id:asc");
+    get("end: seed " + seed, v1 + "/quotas");
+    get("end: seed " + seed, v1 + "/storage_usage");
+  }
+
+  @Test
+  void aFinerThanMicrosecondTimeIsRefusedByTheDatabaseNamingTheField() {
+    Backup nanos = Backup.builder().id("nanos-ü").name("n").projectId("nano-proj").server(Server.of("s", "s", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(START.minusSeconds(10).plusNanos(1)).build();
+    InvalidValueException refused = assertThrows(InvalidValueException.class, () -> replica.add(nanos));
+    assertTrue(refused.getMessage().contains("created"), refused.getMessage());
+    get("nothing added", v1("nano-proj") + "/checkpoint_items/count");
+  }
+}
