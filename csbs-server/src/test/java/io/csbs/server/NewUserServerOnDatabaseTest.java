@@ -465,6 +465,34 @@ class NewUserServerOnDatabaseTest {
   }
 
   @Test
+  void boundaryTimesSizesAndTiedServersAnswerAlike() {
+    String project = "bounds-proj";
+    List<Backup> odd = new ArrayList<>();
+    String[] times = {"0999-12-31T23:59:59.999999Z", "-0001-06-01T00:00:00.000001Z", "+10000-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z", "2026-03-04T05:06:06.999999Z"};
+    for (int i = 0; i < times.length; i++) {
+      odd.add(Backup.builder().id("t" + i).name("time_" + i).projectId(project).server(Server.of("srv-" + (i % 2 == 0 ? "Z" : "a"), "s", "az"))
+          .status(BackupStatus.AVAILABLE).sizeMb(i < 2 ? 1_073_741_824L : 7).createdAt(Instant.parse(times[i])).build());
+    }
+    odd.add(Backup.builder().id("x".repeat(64)).name("n".repeat(255)).projectId(project).server(Server.of("srv-b", "s", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(0).createdAt(START.minusSeconds(1)).build());
+    memory.addAll(odd);
+    replica.addAll(odd);
+    String v1 = v1(project);
+    get("list", v1 + "/checkpoint_items?sort=created_at:asc");
+    get("list", v1 + "/checkpoint_items?sort=created_at:desc&limit=2");
+    for (Backup backup : odd) {
+      get("details", v1 + "/checkpoint_items/" + enc(backup.id()));
+    }
+    get("quotas", v1 + "/quotas");
+    get("usage", v1 + "/storage_usage");
+    get("usage page", v1 + "/storage_usage?limit=1&offset=1");
+    get("old start", v1 + "/checkpoint_items?start_time=0999-12-31T23:59:59.999999");
+    get("very old start", v1 + "/checkpoint_items/count?start_time=0001-01-01T00:00:00&end_time=1970-01-01T00:00:00");
+    get("end after 9999", v1 + "/checkpoint_items/count?end_time=9999-12-31T23:59:59.999999999");
+  }
+
+  @Test
   void aFinerThanMicrosecondTimeIsRefusedByTheDatabaseNamingTheField() {
     Backup nanos = Backup.builder().id("nanos-ü").name("n").projectId("nano-proj").server(Server.of("s", "s", "az"))
         .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(START.minusSeconds(10).plusNanos(1)).build();
