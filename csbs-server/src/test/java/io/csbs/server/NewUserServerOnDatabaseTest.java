@@ -492,6 +492,69 @@ class NewUserServerOnDatabaseTest {
     get("end after 9999", v1 + "/checkpoint_items/count?end_time=9999-12-31T23:59:59.999999999");
   }
 
+  /** Writes sent to the in-memory and the bare database servers (the replica follows the database). */
+  static Answer writeBare(String context, String method, String path, String body) {
+    Answer inMemory = ask(memoryClient, memoryServer, method, path, body);
+    Answer onDatabase = ask(databaseClient, databaseServer, method, path, body);
+    assertEquals(inMemory, onDatabase, context + ": bare database vs memory on " + method + " " + path + " " + body);
+    return inMemory;
+  }
+
+  @Test
+  void writesThroughTheBareDatabaseServerAnswerAsInMemory() {
+    String project = "bare-writes";
+    List<Backup> backups = backups(project, 7, 10);
+    memory.addAll(backups);
+    replica.addAll(backups);
+    String v1 = v1(project);
+    for (Backup backup : backups) {
+      String id = enc(backup.id());
+      clock.advance(Duration.of(17, ChronoUnit.MICROS));
+      StringBuilder many = new StringBuilder();
+      for (int i = 0; i < 11; i++) {
+        many.append(i == 0 ? "" : ", ").append("{\"key\": \"k").append(i).append("\", \"value\": \"v\"}");
+      }
+      writeBare("too many tags", "POST", v1 + "/csbs_backup/" + id + "/tags/action", "{\"action\": \"create\", \"tags\": [" + many + "]}");
+      writeBare("one tag", "POST", v1 + "/csbs_backup/" + id + "/tags", "{\"tag\": {\"key\": \"ünï\", \"value\": \"çödé\"}}");
+      writeBare("delete absent tag", "DELETE", v1 + "/csbs_backup/" + id + "/tags/absent", null);
+      writeBare("restore", "POST", v1 + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER + "\", \"checkpoint_id\": \""
+          + backup.details().checkpointId().orElse("any") + "\", \"parameters\": {\"checkpoint_item_id\": \"" + backup.id() + "\", \"power_on\": null}}}");
+      writeBare("delete", "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/"
+          + enc(backup.details().checkpointId().orElse("any")) + "?checkpoint_items=" + id, null);
+      writeBare("delete, wrong checkpoint", "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/other?checkpoint_items=" + id, null);
+      writeBare("details (a read)", "GET", v1 + "/checkpoint_items/" + id, null);
+    }
+    writeBare("quotas (a read)", "GET", v1 + "/quotas", null);
+    writeBare("usage (a read)", "GET", v1 + "/storage_usage", null);
+    writeBare("list (a read)", "GET", v1 + "/checkpoint_items?sort=updated_at:desc", null);
+    // the replica follows the database's feed, within 30 s
+    Answer expected = ask(databaseClient, databaseServer, "GET", v1 + "/checkpoint_items?sort=updated_at:desc", null);
+    Answer onReplica = null;
+    for (long deadline = System.nanoTime() + 30_000_000_000L; !expected.equals(onReplica) && System.nanoTime() < deadline; ) {
+      onReplica = ask(replicaClient, replicaServer, "GET", v1 + "/checkpoint_items?sort=updated_at:desc", null);
+    }
+    assertEquals(expected, onReplica, "the replica has followed");
+  }
+
+  @Test
+  void aChangeDatedBeforeTheBackupsLastChangeAnswersAlike() {
+    String project = "clock-back";
+    List<Backup> backups = backups(project, 8, 3);
+    memory.addAll(backups);
+    replica.addAll(backups);
+    String path = v1(project) + "/csbs_backup/" + enc(backups.get(0).id()) + "/tags";
+    clock.advance(Duration.ofSeconds(1));
+    write("first", "POST", path, "{\"tag\": {\"key\": \"one\", \"value\": \"1\"}}");
+    Instant later = clock.instant();
+    clock.set(later.minusSeconds(3600));
+    try {
+      write("dated before the last change", "POST", path, "{\"tag\": {\"key\": \"two\", \"value\": \"2\"}}");
+    } finally {
+      clock.set(later.plusSeconds(1));
+    }
+    get("after", path);
+  }
+
   @Test
   void aFinerThanMicrosecondTimeIsRefusedByTheDatabaseNamingTheField() {
     Backup nanos = Backup.builder().id("nanos-ü").name("n").projectId("nano-proj").server(Server.of("s", "s", "az"))
