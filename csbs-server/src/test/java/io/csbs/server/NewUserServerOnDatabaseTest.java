@@ -237,7 +237,7 @@ class NewUserServerOnDatabaseTest {
   @Test
   void everySortPagedByMarkerAnswersAlike() {
     String[] sorts = {"", "created_at:desc", "created_at:asc", "name:asc", "name:desc", "id:asc", "id:desc", "status:asc",
-        "status:desc,name:asc", "updated_at:desc,id:asc", "name:asc,created_at:desc"};
+        "status:desc,name:asc", "updated_at:desc,id:asc"};
     for (String project : PROJECTS) {
       for (String sort : sorts) {
         String path = v1(project) + "/checkpoint_items?limit=13" + (sort.isEmpty() ? "" : "&sort=" + enc(sort));
@@ -351,7 +351,7 @@ class NewUserServerOnDatabaseTest {
     int project = 2;   // this test's own project: the other tests read the others
     String v1 = v1(PROJECTS.get(project));
     List<Backup> backups = ADDED.get(project);
-    for (int step = 0; step < 70; step++) {
+    for (int step = 0; step < 50; step++) {
       String context = "seed " + seed + " (-Dcsbs.seed=" + seed + "), step " + step;
       clock.advance(Duration.of(1 + random.nextInt(5_000_000), ChronoUnit.MICROS));
       Backup backup = backups.get(random.nextInt(backups.size()));
@@ -553,6 +553,25 @@ class NewUserServerOnDatabaseTest {
       clock.set(later.plusSeconds(1));
     }
     get("after", path);
+  }
+
+  @Test
+  void writesNamingIdsPostgresCannotHoldAnswerAsUnknownIds() {
+    String v1 = v1(PROJECTS.get(1));
+    for (String id : List.of("a%00b", "a%ED%A0%80b")) {
+      write("tag " + id, "POST", v1 + "/csbs_backup/" + id + "/tags", "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}");
+      write("tags action " + id, "POST", v1 + "/csbs_backup/" + id + "/tags/action", "{\"action\": \"delete\", \"tags\": [{\"key\": \"k\"}]}");
+      write("tag delete " + id, "DELETE", v1 + "/csbs_backup/" + id + "/tags/k", null);
+      write("deletion " + id, "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/c?checkpoint_items=" + id, null);
+      write("tag delete key " + id, "DELETE", v1 + "/csbs_backup/" + enc(ADDED.get(1).get(0).id()) + "/tags/" + id, null);
+      write("project " + id, "POST", "/v1/" + id + "/csbs_backup/x/tags", "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}");
+    }
+    write("restore NUL", "POST", v1 + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"a\\u0000b\"}}}");
+    write("restore surrogate", "POST", v1 + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"a\\ud800b\"}}}");
+    write("tag value NUL", "POST", v1 + "/csbs_backup/" + enc(ADDED.get(1).get(1).id()) + "/tags",
+        "{\"tag\": {\"key\": \"k\", \"value\": \"a\\u0000b\"}}");
   }
 
   @Test
