@@ -575,6 +575,23 @@ class NewUserServerOnDatabaseTest {
   }
 
   @Test
+  void tagQueryValuesWithWildcardsAndSqlPatternCharsAnswerAlike() {
+    String action = v1(PROJECTS.get(0)) + "/csbs_backup/resource_instances/action";
+    for (String value : List.of("pr_d", "%", "_", "pro%", "*", "*_", "*od", "*ÉV", "*év", "d*", "*зна*", "\\\\", "*\\\\*", "*😀",
+        "PROD", "*ROD")) {
+      for (String key : List.of("env", "Env", "ключ")) {
+        String pair = "[{\"key\": \"" + key + "\", \"values\": [\"" + value + "\"]}]";
+        read("tag count " + value, "POST", action, "{\"action\": \"count\", \"tags\": " + pair + "}");
+        read("not tag count " + value, "POST", action, "{\"action\": \"count\", \"not_tags_any\": " + pair + "}");
+      }
+    }
+    for (String keyword : List.of("_", "%", "ärger", "STRASSE", "😀", "*")) {
+      read("matches " + keyword, "POST", action,
+          "{\"action\": \"count\", \"matches\": [{\"key\": \"resource_name\", \"value\": \"" + keyword + "\"}]}");
+    }
+  }
+
+  @Test
   void aFinerThanMicrosecondTimeIsRefusedByTheDatabaseNamingTheField() {
     Backup nanos = Backup.builder().id("nanos-ü").name("n").projectId("nano-proj").server(Server.of("s", "s", "az"))
         .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(START.minusSeconds(10).plusNanos(1)).build();
