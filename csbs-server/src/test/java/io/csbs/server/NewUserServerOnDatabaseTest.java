@@ -238,7 +238,7 @@ class NewUserServerOnDatabaseTest {
   void everySortPagedByMarkerAnswersAlike() {
     String[] sorts = {"", "created_at:desc", "created_at:asc", "name:asc", "name:desc", "id:asc", "id:desc", "status:asc",
         "status:desc,name:asc", "updated_at:desc,id:asc"};
-    for (String project : PROJECTS) {
+    for (String project : PROJECTS.subList(0, 2)) {
       for (String sort : sorts) {
         String path = v1(project) + "/checkpoint_items?limit=13" + (sort.isEmpty() ? "" : "&sort=" + enc(sort));
         for (int page = 0; page < 20 && path != null; page++) {
@@ -589,6 +589,29 @@ class NewUserServerOnDatabaseTest {
       read("matches " + keyword, "POST", action,
           "{\"action\": \"count\", \"matches\": [{\"key\": \"resource_name\", \"value\": \"" + keyword + "\"}]}");
     }
+  }
+
+  @Test
+  void anotherProjectsBackupAndABackupNamedCountAnswerAlike() {
+    String project = "count-proj";
+    Backup count = Backup.builder().id("count").name("count").projectId(project).server(Server.of("s", "s", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(3).createdAt(START.minusSeconds(50)).build();
+    memory.add(count);
+    replica.add(count);
+    String v1 = v1(project);
+    assertEquals(new Answer(200, "{\"count\":1}"), get("count", v1 + "/checkpoint_items/count"));
+    get("tags of count", v1 + "/csbs_backup/count/tags");
+    Backup other = ADDED.get(1).get(0);
+    String otherId = enc(other.id());
+    write("another project's restore", "POST", v1 + "/restores", "{\"restore\": {\"provider_id\": \"" + PROVIDER
+        + "\", \"checkpoint_id\": \"c\", \"parameters\": {\"checkpoint_item_id\": \"" + other.id() + "\"}}}");
+    write("another project's deletion", "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/c?checkpoint_items=" + otherId, null);
+    write("another project's tag", "POST", v1 + "/csbs_backup/" + otherId + "/tags", "{\"tag\": {\"key\": \"k\", \"value\": \"v\"}}");
+    write("another project's tag delete", "DELETE", v1 + "/csbs_backup/" + otherId + "/tags/env", null);
+    get("unchanged", v1(PROJECTS.get(1)) + "/checkpoint_items/" + otherId);
+    write("delete count", "DELETE", v1 + "/providers/" + PROVIDER + "/checkpoints/c?checkpoint_items=count", null);
+    get("count after", v1 + "/checkpoint_items?limit=5");
+    read("head", "HEAD", v1 + "/checkpoint_items", null);
   }
 
   @Test
