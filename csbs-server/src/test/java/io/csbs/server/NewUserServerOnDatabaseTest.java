@@ -614,6 +614,65 @@ class NewUserServerOnDatabaseTest {
     read("head", "HEAD", v1 + "/checkpoint_items", null);
   }
 
+  /** Six concurrent tag adds on one fresh backup, through {@code client}: the statuses answered. */
+  private static List<String> sixConcurrentTagAdds(Client client, String project, String id) throws Exception {
+    Backup backup = Backup.builder().id(id).name("shared").projectId(project).server(Server.of("s", "s", "az"))
+        .status(BackupStatus.AVAILABLE).sizeMb(3).createdAt(START.minusSeconds(50)).build();
+    memory.add(backup);
+    replica.add(backup);
+    String path = v1(project) + "/csbs_backup/" + enc(id) + "/tags";
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<Client.Reply>> replies = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String body = "{\"tag\": {\"key\": \"k" + i + "\", \"value\": \"v" + i + "\"}}";
+        replies.add(pool.submit(() -> client.post(path, body)));
+      }
+      List<String> answers = new ArrayList<>();
+      for (java.util.concurrent.Future<Client.Reply> reply : replies) {
+        Client.Reply answer = reply.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        answers.add(answer.status() == 204 ? "204" : answer.status() + " " + answer.body());
+      }
+      return answers;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void concurrentTagWritesOnTheReplicaServerAnswer204Or409AndNothingHalfDone() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      String id = "shared-actual-" + round;
+      List<String> answers = sixConcurrentTagAdds(replicaClient, "concurrent-actual", id);
+      Backup stored = database.get("concurrent-actual", id);
+      for (int i = 0; i < 6; i++) {
+        String answer = answers.get(i);
+        assertTrue(answer.equals("204") || answer.startsWith("409 {\"error_code\":\"CSBS.LIB.VERSION_CONFLICT\""), answer);
+        assertEquals(answer.equals("204"), stored.tagValue("k" + i).isPresent(), "round " + round + ": " + answers + " vs " + stored.tags());
+      }
+    }
+  }
+
+  // CsbsServer javadoc: "when another writer changes the backup in between, the call reads it again and tries
+  // again: up to 10 tries in all": six concurrent writers, each losing at most five races, all succeed
+  @Test
+  void concurrentTagWritesOnTheInMemoryServerAllSucceed() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      List<String> answers = sixConcurrentTagAdds(memoryClient, "concurrent-mem", "shared-" + round);
+      assertEquals(List.of("204", "204", "204", "204", "204", "204"), answers, "memory, round " + round);
+    }
+  }
+
+  @Disabled("BUG: CsbsServer javadoc: a call whose backup another writer changed reads it again, up to 10 tries; on a"
+      + " PostgresReplica six concurrent tag adds on one backup get 409 CSBS.LIB.VERSION_CONFLICT (in memory all 204)")
+  @Test
+  void concurrentTagWritesOnTheReplicaServerAllSucceed() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      List<String> answers = sixConcurrentTagAdds(replicaClient, "concurrent-rep", "shared-" + round);
+      assertEquals(List.of("204", "204", "204", "204", "204", "204"), answers, "replica, round " + round);
+    }
+  }
+
   @Test
   void aFinerThanMicrosecondTimeIsRefusedByTheDatabaseNamingTheField() {
     Backup nanos = Backup.builder().id("nanos-ü").name("n").projectId("nano-proj").server(Server.of("s", "s", "az"))
