@@ -653,6 +653,14 @@ class NewUserServerOnDatabaseTest {
     }
   }
 
+  @Test
+  void concurrentTagWritesOnTheBareDatabaseServerAllSucceed() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      List<String> answers = sixConcurrentTagAdds(databaseClient, "concurrent-db", "shared-" + round);
+      assertEquals(List.of("204", "204", "204", "204", "204", "204"), answers, "bare database, round " + round);
+    }
+  }
+
   // CsbsServer javadoc: "when another writer changes the backup in between, the call reads it again and tries
   // again: up to 10 tries in all": six concurrent writers, each losing at most five races, all succeed
   @Test
