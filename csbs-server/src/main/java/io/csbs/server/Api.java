@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -46,6 +47,8 @@ final class Api implements HttpHandler {
   static final int MAX_BODY = 1 << 20;
   /** How many times a change is tried on the backup's current version while other writers change it. */
   static final int ATTEMPTS = 10;
+  /** How long a retry after a version conflict waits for the catalog to show the newer version. */
+  static final long CATCH_UP_MILLIS = 2_000;
 
   /** The list's filters, which the count takes; the rest of the list's parameters page and sort. */
   private static final List<String> FILTERS = ListQueryString.PARAMETERS.stream()
@@ -376,6 +379,29 @@ final class Api implements HttpHandler {
         if (attempt == ATTEMPTS) {
           throw e;
         }
+        awaitVersion(projectId, backupId, e.currentVersion());
+      }
+    }
+  }
+
+  /**
+   * Waits, up to {@value #CATCH_UP_MILLIS} ms, until the catalog reads the backup at {@code version}
+   * or later (or no longer has it): a replica ({@code PostgresReplica}) shows another instance's
+   * change only once it has followed the database's feed, and retrying on its older copy at once
+   * spent every attempt on the same stale version. An in-memory catalog reads it at once.
+   */
+  private void awaitVersion(String projectId, String backupId, long version) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MILLIS);
+    for (long pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      Optional<Backup> now = catalog.find(projectId, backupId);
+      if (now.isEmpty() || now.get().version() >= version || System.nanoTime() > deadline) {
+        return;
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
