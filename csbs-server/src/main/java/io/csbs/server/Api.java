@@ -47,8 +47,8 @@ final class Api implements HttpHandler {
   static final int MAX_BODY = 1 << 20;
   /** How many times a change is tried on the backup's current version while other writers change it. */
   static final int ATTEMPTS = 10;
-  /** How long a retry after a version conflict waits for the catalog to show the newer version. */
-  static final long CATCH_UP_MILLIS = 2_000;
+  /** How long, in all, one call's retries after version conflicts wait for the catalog to show the newer version. */
+  static final long CATCH_UP_MILLIS = 1_000;
 
   /** The list's filters, which the count takes; the rest of the list's parameters page and sort. */
   private static final List<String> FILTERS = ListQueryString.PARAMETERS.stream()
@@ -371,6 +371,7 @@ final class Api implements HttpHandler {
    * changed it in between), up to {@value #ATTEMPTS} times.
    */
   private <T> T changeCurrent(String projectId, String backupId, Function<Backup, T> change) {
+    long waitUntil = 0;  // set at the first conflict: the waits of one call share one budget
     for (int attempt = 1; ; attempt++) {
       Backup current = catalog.get(projectId, backupId);
       try {
@@ -379,19 +380,22 @@ final class Api implements HttpHandler {
         if (attempt == ATTEMPTS) {
           throw e;
         }
-        awaitVersion(projectId, backupId, e.currentVersion());
+        if (waitUntil == 0) {
+          waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MILLIS);
+        }
+        awaitVersion(projectId, backupId, e.currentVersion(), waitUntil);
       }
     }
   }
 
   /**
-   * Waits, up to {@value #CATCH_UP_MILLIS} ms, until the catalog reads the backup at {@code version}
-   * or later (or no longer has it): a replica ({@code PostgresReplica}) shows another instance's
-   * change only once it has followed the database's feed, and retrying on its older copy at once
-   * spent every attempt on the same stale version. An in-memory catalog reads it at once.
+   * Waits, until {@code deadline} ({@link System#nanoTime}) at most, until the catalog reads the
+   * backup at {@code version} or later (or no longer has it): a replica ({@code PostgresReplica})
+   * shows another instance's change only once it has followed the database's feed, and retrying on
+   * its older copy at once spent every attempt on the same stale version. An in-memory catalog reads
+   * it at once.
    */
-  private void awaitVersion(String projectId, String backupId, long version) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MILLIS);
+  private void awaitVersion(String projectId, String backupId, long version, long deadline) {
     for (long pause = 1; ; pause = Math.min(pause * 2, 50)) {
       Optional<Backup> now = catalog.find(projectId, backupId);
       if (now.isEmpty() || now.get().version() >= version || System.nanoTime() > deadline) {

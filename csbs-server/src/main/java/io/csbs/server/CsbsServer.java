@@ -69,8 +69,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Tag changes and lifecycle operations apply to the backup's current version, read just before;
  * the HTTP API has no version, so when another writer changes the backup in between, the call reads
  * it again and tries again: up to 10 tries in all, the first included (then 409, {@code
- * CSBS.LIB.VERSION_CONFLICT}). Before each retry it waits, up to 2 s, for the catalog to show the
- * other writer's version: a {@code PostgresReplica} shows another instance's change once it has
+ * CSBS.LIB.VERSION_CONFLICT}). Before a retry it waits (1 s at most in all) for the catalog to show
+ * the other writer's version: a {@code PostgresReplica} shows another instance's change once it has
  * followed the database's feed.
  *
  * <h2>Restore and delete</h2>
