@@ -13,6 +13,7 @@ import io.csbs.catalog.VersionConflictException;
 import io.csbs.json.CsbsJson;
 import io.csbs.json.RestoreRequest;
 import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Lifecycle;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.ListQueryString;
 import io.csbs.query.Predicates;
@@ -323,6 +324,9 @@ final class Api implements HttpHandler {
     changeCurrent(projectId, backupId, backup -> {
       checkCheckpoint(backup, restore.checkpointId());
       try {
+        // judged on the state read first: a refusal of that state is the answer, not a version
+        // conflict with a writer that keeps changing the busy backup (ten of them were a 409)
+        Lifecycle.restore(backup, backup.updatedAt());
         return catalog.apply(projectId, backupId, backup.version(), Transition.restore());
       } catch (IllegalTransitionException e) {
         throw ApiError.ofRestore(e);
@@ -346,6 +350,7 @@ final class Api implements HttpHandler {
     String projectId = call.projectId();
     changeCurrent(projectId, backupId, backup -> {
       checkCheckpoint(backup, call.value(1));
+      Lifecycle.delete(backup, backup.updatedAt());  // judged on the state read first, as a restore
       return catalog.apply(projectId, backupId, backup.version(), Transition.delete());
     });
     return Response.ok("{}");
