@@ -232,8 +232,7 @@ final class CheckpointItems {
       try {
         backup.addTags(Tag.of(tag.text("key"), tag.text("value", "")));
       } catch (InvalidValueException e) {
-        String key = e.field().equals("tag key") ? ".key" : e.field().equals("tag value") ? ".value" : null;
-        throw key == null ? e : e.renamed(tag.path() + key);
+        throw renamedToItsKey(e, tag, "value");
       }
     }
     return backup.build();
@@ -244,6 +243,16 @@ final class CheckpointItems {
       throw new InvalidValueException(extend.pathOf(key), Times.format(time.get()),
           "must not be before created_at " + Times.format(createdAt));
     }
+  }
+
+  /**
+   * A tag's refusal, which names {@code tag key} or {@code tag value}, naming the key of {@code tag}
+   * that held it instead: {@code key}, or {@code valueKey} ({@code value}; a filter's {@code values});
+   * any other refusal as it is.
+   */
+  static InvalidValueException renamedToItsKey(InvalidValueException e, Node tag, String valueKey) {
+    return e.field().equals("tag key") ? e.renamed(tag.pathOf("key"))
+        : e.field().equals("tag value") ? e.renamed(tag.pathOf(valueKey)) : e;
   }
 
   private static JobType job(Node extend) {

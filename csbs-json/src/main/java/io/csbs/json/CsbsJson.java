@@ -325,9 +325,8 @@ public final class CsbsJson {
       }
       try {
         add.accept(entry.text("key"), values);
-      } catch (InvalidValueException e) {  // the filter's rules name "tag key" and "tag value": name the entry's key
-        throw e.field().equals("tag key") ? e.renamed(entry.pathOf("key"))
-            : e.field().equals("tag value") ? e.renamed(entry.pathOf("values")) : e;
+      } catch (InvalidValueException e) {
+        throw CheckpointItems.renamedToItsKey(e, entry, "values");
       }
     }
   }
@@ -397,7 +396,7 @@ public final class CsbsJson {
         matches.add(tag.has("value") ? TagUpdate.Match.of(tag.text("key"), tag.text("value"))
             : TagUpdate.Match.key(tag.text("key")));
       } catch (InvalidValueException e) {
-        throw renamedToItsKey(e, tag);
+        throw CheckpointItems.renamedToItsKey(e, tag, "value");
       }
     }
     return TagUpdate.delete(matches);
@@ -422,14 +421,8 @@ public final class CsbsJson {
     try {
       return Tag.of(tag.text("key"), tag.text("value"));
     } catch (InvalidValueException e) {
-      throw renamedToItsKey(e, tag);
+      throw CheckpointItems.renamedToItsKey(e, tag, "value");
     }
-  }
-
-  /** A tag's refusal, which names {@code tag key} or {@code tag value}, naming the key of {@code tag} instead. */
-  private static InvalidValueException renamedToItsKey(InvalidValueException e, Node tag) {
-    return e.field().equals("tag key") ? e.renamed(tag.pathOf("key"))
-        : e.field().equals("tag value") ? e.renamed(tag.pathOf("value")) : e;
   }
 
   private static void requireNotNegative(String parameter, long count) {

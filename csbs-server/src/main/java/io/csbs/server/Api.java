@@ -376,7 +376,7 @@ final class Api implements HttpHandler {
    * changed it in between), up to {@value #ATTEMPTS} times.
    */
   private <T> T changeCurrent(String projectId, String backupId, Function<Backup, T> change) {
-    long waitUntil = 0;  // set at the first conflict: the waits of one call share one budget
+    long waitUntil = 0;  // the waits of one call share one budget, from its first conflict
     for (int attempt = 1; ; attempt++) {
       Backup current = catalog.get(projectId, backupId);
       try {
@@ -385,7 +385,7 @@ final class Api implements HttpHandler {
         if (attempt == ATTEMPTS) {
           throw e;
         }
-        if (waitUntil == 0) {
+        if (attempt == 1) {
           waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MILLIS);
         }
         awaitVersion(projectId, backupId, e.currentVersion(), waitUntil);
