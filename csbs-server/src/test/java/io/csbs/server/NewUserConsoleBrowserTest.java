@@ -315,7 +315,7 @@ class NewUserConsoleBrowserTest {
     KeywordField[] fields = {KeywordField.BACKUP_NAME, KeywordField.BACKUP_ID, KeywordField.SERVER_NAME, KeywordField.SERVER_ID};
     String[] fieldValues = {"name", "checkpoint_id", "resource_name", "resource_id"};
     List<Backup> all = CATALOG.query(MAIN, Query.builder().limit(1000).build()).backups();
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 3; round++) {  // three rounds: each costs the CI run 1.3 s of browser
       String context = "seed " + seed + ", round " + round;
       int pageSize = new int[] {10, 20, 50, 100}[random.nextInt(4)];
       if (!String.valueOf(pageSize).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
@@ -363,8 +363,10 @@ class NewUserConsoleBrowserTest {
   @Test
   void typedKeywordsAreSentEncodedAndShownAsText() {
     recordFetches();
-    String[] typed = {"a  b", "数据库 主", "50% &", "\"quotes\" 'single'", "<script>", "api+gateway",
-        "😀", "srv #2", "srv&3=x", "b3%41", "b1 #x", "𝔘nicode_4"};
+    // one text a hazard of the query string or the page (two spaces, quotes, markup, '+', emoji, '&' and
+    // '=', '%', '#', a char above U+FFFF)
+    String[] typed = {"a  b", "\"quotes\" 'single'", "<script>", "api+gateway",
+        "😀", "srv&3=x", "b3%41", "b1 #x", "𝔘nicode_4"};
     String[] fieldOrder = {"resource_name", "resource_id", "name", "checkpoint_id"};
     int index = 0;
     Map<String, String> fields = Map.of("resource_name", "server name", "resource_id", "server id",
@@ -488,11 +490,11 @@ class NewUserConsoleBrowserTest {
 
   // ---------------------------------------------------------------- pages
 
-  /** Every page size, to the last page and back, equal to the catalog's pages; ids with URI-special chars. */
+  /** Two page sizes, to the last page and back, equal to the catalog's pages; ids with URI-special chars. */
   @Test
   void pagingToTheLastPageAndBackShowsTheCatalogsPages() {
     long total = CATALOG.count(MAIN, Predicates.all());
-    for (int size : new int[] {20, 100}) {
+    for (int size : new int[] {50, 100}) {
       selectPageSize(size);
       int pages = (int) ((total + size - 1) / size);
       for (int page = 0; page < pages; page++) {
@@ -827,8 +829,8 @@ class NewUserConsoleBrowserTest {
       WebElement details = expand(SLASHED, CATALOG.get(SLASHED, id));
       assertEquals(id, detail(details, "Backup ID"));
     }
+    open(MAIN);
     for (String id : List.of("b6/s", "b7?q", "b3%41")) {
-      open(MAIN);
       WebElement details = expand(MAIN, CATALOG.get(MAIN, id));
       assertEquals(id, detail(details, "Backup ID"));
     }
