@@ -269,9 +269,15 @@ public final class CsbsJson {
    *
    * @param tags the backup's tags
    * @return the JSON
+   * @throws NullPointerException naming the index ({@code tags[2]}) if the list holds a null
    */
   public String tags(List<Tag> tags) {
     requireNonNull(tags, "tags");
+    for (int i = 0; i < tags.size(); i++) {
+      if (tags.get(i) == null) {
+        throw new NullPointerException("tags[" + i + "]");
+      }
+    }
     return write(json -> CheckpointItems.writeTags(json, "tags", tags));
   }
 

@@ -1,11 +1,15 @@
 package io.csbs.json;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.google.common.testing.NullPointerTester;
 import io.csbs.CsbsError;
 import io.csbs.backup.Backup;
 import io.csbs.backup.BackupStatus;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
 import io.csbs.query.Page;
 import io.csbs.query.TagCatalogue;
 import io.csbs.usage.Quota;
@@ -36,5 +40,12 @@ class NullsTest {
     tester.testAllPublicStaticMethods(CsbsJson.class);
     tester.testAllPublicInstanceMethods(CsbsJson.create());
     tester.testAllPublicConstructors(RestoreRequest.class);
+  }
+
+  @Test
+  void aNullTagInTheListIsNamedByItsIndex() {
+    List<Tag> tags = java.util.Arrays.asList(Tag.of("env", "prod"), Tag.of("team", ""), null);
+    NullPointerException e = assertThrows(NullPointerException.class, () -> CsbsJson.create().tags(tags));
+    assertEquals("tags[2]", e.getMessage());
   }
 }

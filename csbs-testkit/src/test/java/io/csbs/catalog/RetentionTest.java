@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class RetentionTest {
   private static final String PROJECT = BackupGenerator.projectId(0);
 
-  @RepeatedTest(3)
+  @RepeatedTest(2)
   void retentionOfTheOldestAnswersLikeAScanAndReorganisesOnceDue() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
@@ -117,7 +117,7 @@ class RetentionTest {
    * stay the plain scan's, and no reorganisation fails (a failed one leaves the old state, whose
    * answers would still be right, so the failures are collected from the reorganiser's thread).
    */
-  @RepeatedTest(2)
+  @Test  // one seed a run (each run draws its own; -Dcsbs.seed replays one): several cost CI seconds
   void retentionBesideReorganisationsOnAThreadOfTheirOwn() throws InterruptedException {
     java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
     List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -174,7 +174,7 @@ class RetentionTest {
    * until it is {@link ProjectShard#DEAD_PREFIX_RATIO} times the positions past it; then one, which
    * lays the live rows out from position 0.
    */
-  @RepeatedTest(2)
+  @Test  // one seed a run, as above
   void aSlidingWindowKeepsItsDeadPrefixForFreeUntilItsRatio() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
@@ -212,7 +212,7 @@ class RetentionTest {
    * without rows, which costs about what a live one does, so a reorganisation is due once they
    * outnumber the live backups, well before the prefix's ratio; it lets go of them.
    */
-  @RepeatedTest(2)
+  @Test  // one seed a run, as above
   void aSlidingWindowOfDistinctNamesReorganisesOnceTheirDeadEntriesOutnumberTheLive() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
