@@ -616,14 +616,14 @@ class NewUserPredicateVisitorTest {
 
   @Test
   void anEvaluatorWrittenFromTheVisitorsJavadocAgreesWithTestOnGeneratedBackups() {
-    for (long seed : new long[] {11, 2026, -7}) {
+    for (long seed : new long[] {11, -7}) {
       Random random = new Random(seed);
       List<Backup> backups = generated(seed, 250);
       Trees trees = new Trees(random, backups);
       StallRule[] rules = {StallRule.DEFAULT, StallRule.ofThreshold(Duration.ofMinutes(1)),
           StallRule.ofThreshold(Duration.ofDays(3))};
       int matched = 0;
-      for (int round = 0; round < 120; round++) {
+      for (int round = 0; round < 80; round++) {
         BackupPredicate p = trees.tree(3);
         Instant now = round % 5 == 0 ? NOW.plus(Duration.ofHours(random.nextInt(48))) : NOW;
         StallRule rule = rules[round % rules.length];
@@ -690,9 +690,9 @@ class NewUserPredicateVisitorTest {
   void composingKeepsTheMeaningOfTheOperandsAndTheVisitorIsHandedOnlyWhatItsJavadocPromises() {
     for (long seed : new long[] {3, 99}) {
       Random random = new Random(seed);
-      List<Backup> backups = generated(seed, 150);
+      List<Backup> backups = generated(seed, 120);
       Trees trees = new Trees(random, backups);
-      for (int round = 0; round < 120; round++) {
+      for (int round = 0; round < 80; round++) {
         List<BackupPredicate> ops = trees.operands(3);
         BackupPredicate and = Predicates.and(ops);
         BackupPredicate or = Predicates.or(ops);
@@ -739,6 +739,41 @@ class NewUserPredicateVisitorTest {
           assertEquals(a, Predicates.and(a, a), at);
           assertEquals(a, Predicates.or(a, a), at);
           assertEquals(a, Predicates.not(Predicates.not(a)), at);
+        }
+      }
+    }
+  }
+
+  @Test
+  void treesBuiltTheSameWayAreEqualAndEqualTreesHaveEqualHashCodesAndTexts() {
+    for (long seed : new long[] {4, 65}) {
+      List<Backup> backups = generated(seed, 80);
+      Trees one = new Trees(new Random(seed), backups);
+      Trees two = new Trees(new Random(seed), backups);
+      List<BackupPredicate> built = new ArrayList<>();
+      for (int round = 0; round < 100; round++) {
+        BackupPredicate a = one.tree(3);
+        BackupPredicate b = two.tree(3);
+        String at = "seed " + seed + " round " + round + ": " + a;
+        assertEquals(a, b, at);
+        assertEquals(b, a, at);
+        assertEquals(a.hashCode(), b.hashCode(), at);
+        assertEquals(a.toString(), b.toString(), at);
+        assertEquals(kind(a), kind(b), at);
+        assertNotEquals(null, a);
+        assertNotEquals(a, a.toString());
+        built.add(a);
+      }
+      // among the trees of a run, equal ones print alike, and (values without quotes) alike ones are equal
+      List<String> texts = built.stream().map(Object::toString).collect(Collectors.toList());
+      for (int i = 0; i < built.size(); i++) {
+        for (int j = 0; j < built.size(); j++) {
+          BackupPredicate a = built.get(i);
+          BackupPredicate b = built.get(j);
+          assertEquals(a.equals(b), texts.get(i).equals(texts.get(j)), "seed " + seed + ": " + a + " / " + b);
+          if (a.equals(b)) {
+            assertEquals(a.hashCode(), b.hashCode(), "seed " + seed + ": " + a);
+          }
         }
       }
     }
@@ -872,6 +907,31 @@ class NewUserPredicateVisitorTest {
     assertNotEquals(X.toString(), Y.toString());
     assertNotEquals(Predicates.nameContains("a\" AND name contains \"b").toString(),
         Predicates.and(Predicates.nameContains("a"), Predicates.nameContains("b")).toString().replaceAll("^\\(|\\)$", ""));
+  }
+
+  @Disabled("DOC: Predicates.nameContains/KeywordField/PredicateVisitor.nameContains 'whose name contains text, ignoring case' "
+      + "(example: 'Σ finds σ but not a final ς'); a keyword ending in Σ after a letter is lowered to a final ς, so 'ΟΔΟΣ' does "
+      + "not find the name 'ΟΔΟΣΤΡΩΜΑ' that holds it verbatim; the docs never say a verbatim match can be missed")
+  @Test
+  void aNameHoldingTheKeywordVerbatimIsFound() {
+    Backup road = inState("r", "ΟΔΟΣΤΡΩΜΑ_01", VOL, NOW, BackupStatus.AVAILABLE, null);
+    assertTrue(Predicates.nameContains("ΟΔΟΣ").test(road, NOW, StallRule.DEFAULT));
+    assertTrue(Predicates.keyword(KeywordField.BACKUP_NAME, "ΑΣ").test(
+        inState("s", "ΑΣΑ", VOL, NOW, BackupStatus.AVAILABLE, null), NOW, StallRule.DEFAULT));
+  }
+
+  @Test
+  void todayAKeywordEndingInCapitalSigmaMissesANameThatHoldsItVerbatim() {
+    Backup road = inState("r", "ΟΔΟΣΤΡΩΜΑ_01", VOL, NOW, BackupStatus.AVAILABLE, null);
+    assertTrue(road.name().contains("ΟΔΟΣ"));
+    assertFalse(Predicates.nameContains("ΟΔΟΣ").test(road, NOW, StallRule.DEFAULT));
+    assertTrue(Predicates.nameContains("ΟΔΟΣΤ").test(road, NOW, StallRule.DEFAULT));
+    assertTrue(Predicates.nameContains("οδοσ").test(road, NOW, StallRule.DEFAULT));
+    // the indexed catalog answers the same (the plain evaluation is the reference)
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(NOW));
+    catalog.add(road);
+    assertEquals(0, catalog.count("p-1", Predicates.nameContains("ΟΔΟΣ")));
+    assertEquals(1, catalog.count("p-1", Predicates.nameContains("ΟΔΟΣΤ")));
   }
 
   @Test
