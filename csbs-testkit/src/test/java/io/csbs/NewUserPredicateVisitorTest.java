@@ -1081,11 +1081,13 @@ class NewUserPredicateVisitorTest {
 
   @Disabled("BUG: CHANGELOG 0.1 'Null is refused with a NullPointerException naming the parameter by every public method' "
       + "(Predicates.status names 'more'); ConsoleSearch.withStatus(s, (BackupStatus[]) null) and Sort.by(k, (SortKey[]) null) "
-      + "throw an NPE naming no parameter ('<local4>' or no message)")
+      + "throw an NPE naming no parameter ('<local4>' or no message); a null element of more/statuses is named 'status'")
   @Test
   void aNullArrayOfMoreIsRefusedNamingItsParameter() {
     npeNaming("more", () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR, (BackupStatus[]) null));
     npeNaming("more", () -> Sort.by(SortKey.asc(SortField.NAME), (SortKey[]) null));
+    npeNaming("more[0]", () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR, (BackupStatus) null));
+    npeNaming("statuses[1]", () -> ConsoleSearch.empty().withStatuses(Arrays.asList(BackupStatus.ERROR, null)));
   }
 
   @Test
@@ -1096,6 +1098,8 @@ class NewUserPredicateVisitorTest {
     NullPointerException f = assertThrows(NullPointerException.class,
         () -> Sort.by(SortKey.asc(SortField.NAME), (SortKey[]) null));
     assertFalse(String.valueOf(f.getMessage()).contains("more"), f.getMessage());
+    npeNaming("status", () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR, (BackupStatus) null));
+    npeNaming("status", () -> ConsoleSearch.empty().withStatuses(Arrays.asList(BackupStatus.ERROR, null)));
   }
 
   @Test
@@ -1206,6 +1210,41 @@ class NewUserPredicateVisitorTest {
     assertEquals("created within last 1 day", Predicates.createdWithinLast(Duration.ofHours(24)).toString());
     assertEquals("created within last 36 hours", Predicates.createdWithinLast(Duration.ofHours(36)).toString());
     assertEquals(Predicates.createdWithinLast(Duration.ofDays(1)), Predicates.createdWithinLast(Duration.ofMinutes(1440)));
+  }
+
+  @Test
+  void backupsAtTheFirstAndLastInstantsUnderEveryTimeCriterion() {
+    StallRule r = StallRule.DEFAULT;
+    Backup first = inState("min", "n", WEB, Instant.MIN, BackupStatus.CREATING, Instant.MIN);
+    Backup last = base("max", "n", WEB, Instant.MAX).status(BackupStatus.AVAILABLE).build();
+    Instant early = Instant.MIN.plusSeconds(10);
+    assertTrue(Predicates.createdWithinLast(Predicates.MAX_WINDOW).test(first, early, r), "a window reaching before MIN");
+    assertTrue(Predicates.createdWithinLast(Duration.ofNanos(1)).test(first, Instant.MIN, r));
+    assertFalse(Predicates.createdWithinLast(Duration.ofSeconds(9)).test(first, early, r));
+    assertTrue(Predicates.createdWithinLast(Duration.ofSeconds(10)).test(first, early, r));
+    assertTrue(Predicates.createdWithinLast(Duration.ofNanos(1)).test(last, Instant.MAX, r));
+    assertFalse(Predicates.createdWithinLast(Predicates.MAX_WINDOW).test(last, Instant.MAX.minusNanos(1), r));
+    assertTrue(Predicates.createdIn(TimeRange.until(Instant.MIN)).test(first, early, r));
+    assertFalse(Predicates.createdIn(TimeRange.before(Instant.MIN)).test(first, early, r));
+    assertFalse(Predicates.createdIn(TimeRange.of(Instant.MIN, false, null, true)).test(first, early, r));
+    assertTrue(Predicates.createdIn(TimeRange.from(Instant.MAX)).test(last, early, r));
+    assertFalse(Predicates.createdIn(TimeRange.before(Instant.MAX)).test(last, early, r));
+    assertTrue(Predicates.createdBetween(Instant.MIN, Instant.MAX).test(first, early, r));
+    assertTrue(Predicates.createdBetween(Instant.MIN, Instant.MAX).test(last, early, r));
+    // stalled: a progress at MIN is stalled once more than the threshold has passed, not at it
+    assertFalse(Predicates.stalled().test(first, Instant.MIN.plus(StallRule.DEFAULT_THRESHOLD), r));
+    assertTrue(Predicates.stalled().test(first, Instant.MIN.plus(StallRule.DEFAULT_THRESHOLD).plusNanos(1), r));
+    assertTrue(Predicates.stalled().test(first, Instant.MAX, r));
+    assertFalse(Predicates.stalled().test(first, Instant.MAX, StallRule.ofThreshold(Duration.ofSeconds(Long.MAX_VALUE))));
+    // the evaluator written from the docs agrees at the ends of time
+    for (Instant now : List.of(Instant.MIN, early, NOW, Instant.MAX)) {
+      for (BackupPredicate p : List.of(Predicates.stalled(), Predicates.createdWithinLast(Predicates.MAX_WINDOW),
+          Predicates.createdWithinLast(Duration.ofNanos(1)), Predicates.not(Predicates.createdWithinLast(Duration.ofDays(1))))) {
+        for (Backup b : List.of(first, last)) {
+          assertEquals(p.accept(new Evaluator(now, r)).test(b), p.test(b, now, r), p + " on " + b.id() + " at " + now);
+        }
+      }
+    }
   }
 
   @Test
