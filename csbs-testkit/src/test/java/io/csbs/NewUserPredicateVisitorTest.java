@@ -618,12 +618,12 @@ class NewUserPredicateVisitorTest {
   void anEvaluatorWrittenFromTheVisitorsJavadocAgreesWithTestOnGeneratedBackups() {
     for (long seed : new long[] {11, -7}) {
       Random random = new Random(seed);
-      List<Backup> backups = generated(seed, 250);
+      List<Backup> backups = generated(seed, 200);
       Trees trees = new Trees(random, backups);
       StallRule[] rules = {StallRule.DEFAULT, StallRule.ofThreshold(Duration.ofMinutes(1)),
           StallRule.ofThreshold(Duration.ofDays(3))};
       int matched = 0;
-      for (int round = 0; round < 80; round++) {
+      for (int round = 0; round < 70; round++) {
         BackupPredicate p = trees.tree(3);
         Instant now = round % 5 == 0 ? NOW.plus(Duration.ofHours(random.nextInt(48))) : NOW;
         StallRule rule = rules[round % rules.length];
@@ -648,7 +648,7 @@ class NewUserPredicateVisitorTest {
     for (long seed : new long[] {8, 31}) {
       Random random = new Random(seed);
       List<Backup> backups = new ArrayList<>(BackupGenerator.builder().seed(seed).projects(3).servers(30)
-          .window(NOW, Duration.ofDays(60)).build().backups(300));
+          .window(NOW, Duration.ofDays(60)).build().backups(240));
       backups.addAll(generated(seed, 0));
       FakeClock clock = FakeClock.at(NOW);
       StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(20));
@@ -656,7 +656,7 @@ class NewUserPredicateVisitorTest {
       catalog.addAll(backups);
       Set<String> projects = backups.stream().map(Backup::projectId).collect(Collectors.toCollection(TreeSet::new));
       Trees trees = new Trees(random, backups);
-      for (int round = 0; round < 60; round++) {
+      for (int round = 0; round < 40; round++) {
         BackupPredicate p = trees.tree(3);
         Predicate<Backup> mine = p.accept(new Evaluator(NOW, rule));
         for (String project : projects) {
@@ -751,7 +751,7 @@ class NewUserPredicateVisitorTest {
       Trees one = new Trees(new Random(seed), backups);
       Trees two = new Trees(new Random(seed), backups);
       List<BackupPredicate> built = new ArrayList<>();
-      for (int round = 0; round < 100; round++) {
+      for (int round = 0; round < 80; round++) {
         BackupPredicate a = one.tree(3);
         BackupPredicate b = two.tree(3);
         String at = "seed " + seed + " round " + round + ": " + a;
