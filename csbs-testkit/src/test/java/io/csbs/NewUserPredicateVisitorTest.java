@@ -1061,7 +1061,7 @@ class NewUserPredicateVisitorTest {
     npeNaming("sort", () -> Sort.parse(null));
   }
 
-  @Disabled("BUG: CHANGELOG 0.1 'Null is refused with a NullPointerException naming the parameter by every public method'; "
+  @Disabled("BUG: CHANGELOG 0.2.0 'Null is refused with a NullPointerException naming the parameter by every public method'; "
       + "serverId/availabilityZone/resourceType/policyId(null) name 'value', not their parameter")
   @Test
   void theAttributeShortcutsNameTheirOwnParameterWhenNull() {
@@ -1079,7 +1079,7 @@ class NewUserPredicateVisitorTest {
     npeNaming("value", () -> Predicates.policyId(null));
   }
 
-  @Disabled("BUG: CHANGELOG 0.1 'Null is refused with a NullPointerException naming the parameter by every public method' "
+  @Disabled("BUG: CHANGELOG 0.2.0 'Null is refused with a NullPointerException naming the parameter by every public method' "
       + "(Predicates.status names 'more'); ConsoleSearch.withStatus(s, (BackupStatus[]) null) and Sort.by(k, (SortKey[]) null) "
       + "throw an NPE naming no parameter ('<local4>' or no message); a null element of more/statuses is named 'status'")
   @Test
