@@ -14,7 +14,9 @@ import java.util.stream.Collectors;
 /**
  * A search criterion over backups, or a tree of them combined with and, or and not. Built with
  * {@link Predicates}; a tree is a value with equals, hashCode and a readable toString, normalized
- * when built (nested ands flattened, {@code not(not(p))} is {@code p}, and so on).
+ * when built (nested ands flattened, {@code not(not(p))} is {@code p}, and so on). The text names
+ * one criterion only: texts and ids are printed between double quotes, a {@code "} or {@code \} in
+ * them escaped with a backslash ({@code id = "a\"b"}).
  *
  * <p>{@link #test(Backup, Instant, StallRule)} evaluates it on one backup: the plain reference that
  * every indexed answer equals. Criteria relative to the present (the last 7 days, stalled) read
@@ -180,7 +182,7 @@ record NameContains(String text) implements BackupPredicate {
 
   @Override
   public String toString() {
-    return "name contains \"" + text + "\"";
+    return "name contains " + Predicates.quoted(text);
   }
 }
 
@@ -202,7 +204,7 @@ record ServerNameContains(String text) implements BackupPredicate {
 
   @Override
   public String toString() {
-    return "server name contains \"" + text + "\"";
+    return "server name contains " + Predicates.quoted(text);
   }
 }
 
@@ -220,7 +222,7 @@ record BackupIdIs(String id) implements BackupPredicate {
 
   @Override
   public String toString() {
-    return "id = \"" + id + "\"";
+    return "id = " + Predicates.quoted(id);
   }
 }
 
@@ -238,7 +240,7 @@ record AttributeIs(Attribute attribute, String value) implements BackupPredicate
 
   @Override
   public String toString() {
-    return attribute + " = \"" + value + "\"";
+    return attribute + " = " + Predicates.quoted(value);
   }
 }
 

@@ -47,7 +47,8 @@ import java.util.StringJoiner;
  *       replaces the other.
  *   <li>Keyword: a text searched in one {@link KeywordField}; names match anywhere, ignoring case as
  *       {@code toLowerCase(Locale.ROOT)} compares them ({@code SS} does not find {@code straße}),
- *       ids exactly. Surrounding spaces of the text are removed.
+ *       ids exactly. Surrounding white space of the text is removed as {@link String#strip()}
+ *       removes it (a no-break space, U+00A0, is not white space there and is kept).
  *   <li>Tags: 1 to {@value #MAX_TAGS} {@code key=value} pairs (trimmed, in the order added); every pair
  *       must hold, so two pairs with the same key and different values match no backup. Adding a pair
  *       that the search holds already changes nothing (it does not count twice towards the limit).
@@ -108,9 +109,7 @@ public final class ConsoleSearch {
    */
   public ConsoleSearch withStatus(BackupStatus status, BackupStatus... more) {
     EnumSet<BackupStatus> chosen = EnumSet.of(requireNonNull(status, "status"));
-    for (BackupStatus other : more) {
-      chosen.add(requireNonNull(other, "status"));
-    }
+    chosen.addAll(Predicates.requireElements(more, "more"));
     return withStatuses(chosen);
   }
 
@@ -122,14 +121,11 @@ public final class ConsoleSearch {
    * @throws InvalidValueException naming {@code status} if {@code statuses} is empty
    */
   public ConsoleSearch withStatuses(Collection<BackupStatus> statuses) {
-    requireNonNull(statuses, "statuses");
+    Predicates.requireElements(statuses, "statuses");
     if (statuses.isEmpty()) {
       throw new InvalidValueException("status", statuses, "must name at least one state, or use all statuses");
     }
-    EnumSet<BackupStatus> chosen = EnumSet.noneOf(BackupStatus.class);
-    for (BackupStatus status : statuses) {
-      chosen.add(requireNonNull(status, "status"));
-    }
+    EnumSet<BackupStatus> chosen = EnumSet.copyOf(statuses);
     Set<BackupStatus> value = chosen.size() == BackupStatus.values().length
         ? ALL_STATUSES
         : Collections.unmodifiableSet(chosen);
@@ -191,8 +187,8 @@ public final class ConsoleSearch {
   // ---- keyword
 
   /**
-   * This search, limited to backups whose {@code field} matches {@code text} (surrounding spaces
-   * removed): names contain it ignoring case, ids equal it. It replaces any keyword.
+   * This search, limited to backups whose {@code field} matches {@code text} (surrounding white
+   * space removed, as {@link String#strip()} does: a no-break space is kept): names contain it ignoring case, ids equal it. It replaces any keyword.
    *
    * @param field the field searched
    * @param text the keyword

@@ -65,7 +65,8 @@ public interface PredicateVisitor<R> {
   R createdWithinLast(Duration window);
 
   /**
-   * Backups whose name contains {@code text}, ignoring case.
+   * Backups whose name contains {@code text}, ignoring case as {@link Predicates#nameContains} says
+   * (the text given here is already lowered with {@code toLowerCase(Locale.ROOT)}).
    *
    * @param text the part of the name looked for
    * @return the result for this node
@@ -73,7 +74,8 @@ public interface PredicateVisitor<R> {
   R nameContains(String text);
 
   /**
-   * Backups whose server's name contains {@code text}, ignoring case.
+   * Backups whose server's name contains {@code text}, ignoring case as {@link
+   * Predicates#nameContains} says (the text given here is already lowered).
    *
    * @param text the part of the server's name looked for
    * @return the result for this node

@@ -162,7 +162,10 @@ public final class Predicates {
   /**
    * {@return a predicate of the backups whose name contains {@code text}, ignoring case: both
    * lowered with {@code toLowerCase(Locale.ROOT)}, so {@code "Σ"} finds {@code "σ"} but not a final
-   * {@code "ς"}, and {@code "SS"} does not find {@code "ß"}}
+   * {@code "ς"}, and {@code "SS"} does not find {@code "ß"}. That lowering is by context: a capital
+   * sigma ending a word lowers to a final {@code "ς"}, so {@code "ΟΔΟΣ"} (lowered {@code "οδος"})
+   * misses the name {@code "ΟΔΟΣΤΡΩΜΑ"} (lowered {@code "οδοστρωμα"}) that holds it letter for
+   * letter; {@code "οδοσ"} finds it}
    *
    * @param text the part of the name looked for
    * @throws InvalidValueException naming {@code keyword} if {@code text} is blank, longer than 255
@@ -200,7 +203,7 @@ public final class Predicates {
    * @param serverId the server id, compared exactly
    */
   public static BackupPredicate serverId(String serverId) {
-    return attribute(Attribute.SERVER_ID, serverId);
+    return attribute(Attribute.SERVER_ID, requireNonNull(serverId, "serverId"));
   }
 
   /**
@@ -209,7 +212,7 @@ public final class Predicates {
    * @param zone the availability zone, for example {@code eu-de-02}
    */
   public static BackupPredicate availabilityZone(String zone) {
-    return attribute(Attribute.AVAILABILITY_ZONE, zone);
+    return attribute(Attribute.AVAILABILITY_ZONE, requireNonNull(zone, "zone"));
   }
 
   /**
@@ -219,7 +222,7 @@ public final class Predicates {
    * @param resourceType the resource type, compared exactly
    */
   public static BackupPredicate resourceType(String resourceType) {
-    return attribute(Attribute.RESOURCE_TYPE, resourceType);
+    return attribute(Attribute.RESOURCE_TYPE, requireNonNull(resourceType, "resourceType"));
   }
 
   /**
@@ -228,7 +231,7 @@ public final class Predicates {
    * @param policyId the policy id, compared exactly
    */
   public static BackupPredicate policyId(String policyId) {
-    return attribute(Attribute.POLICY_ID, policyId);
+    return attribute(Attribute.POLICY_ID, requireNonNull(policyId, "policyId"));
   }
 
   /**
@@ -426,6 +429,15 @@ public final class Predicates {
     List<BackupPredicate> sorted = new ArrayList<>(operands);
     sorted.sort(Comparator.comparing(BackupPredicate::toString));
     return List.copyOf(sorted);
+  }
+
+  /**
+   * {@code text} between double quotes, its quotes and backslashes escaped with a backslash: a
+   * criterion's text then names one criterion only (an id holding {@code " OR server id = "} printed
+   * bare made two different ors print alike, and the canonical order sorts by the text).
+   */
+  static String quoted(String text) {
+    return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   static String describe(Duration window) {

@@ -61,7 +61,7 @@ public final class Sort {
   public static Sort by(SortKey first, SortKey... more) {
     List<SortKey> keys = new ArrayList<>();
     keys.add(requireNonNull(first, "first"));
-    keys.addAll(Arrays.asList(more));
+    keys.addAll(Predicates.requireElements(more, "more"));
     return by(keys);
   }
 
@@ -73,6 +73,7 @@ public final class Sort {
    * @throws InvalidValueException naming {@code sort} if it is empty or a field appears twice
    */
   public static Sort by(List<SortKey> keys) {
+    Predicates.requireElements(keys, "keys");
     if (keys.isEmpty()) {
       throw new InvalidValueException("sort", keys, "must have at least one key");
     }
