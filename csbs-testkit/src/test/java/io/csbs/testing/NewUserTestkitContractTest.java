@@ -762,6 +762,63 @@ class NewUserTestkitContractTest {
         "tagUpdatesBeforeTheLastChangeAreRefused", (ContractTest) BackupCatalogContract::tagUpdatesBeforeTheLastChangeAreRefused)));
   }
 
+  /** A catalog that lets a backup of 0 MB past every quota ("it takes no space"). */
+  static final class ZeroMbSkipsQuotas extends Forwarding {
+    ZeroMbSkipsQuotas(BackupCatalog inner) {
+      super(inner);
+    }
+
+    @Override
+    public void add(Backup backup) {
+      if (backup.sizeMb() != 0) {
+        inner.add(backup);
+        return;
+      }
+      Quota quota = inner.quotaUsage(backup.projectId()).quota();
+      inner.setQuota(backup.projectId(), Quota.NONE);
+      try {
+        inner.add(backup);
+      } finally {
+        inner.setQuota(backup.projectId(), quota);
+      }
+    }
+  }
+
+  @Test
+  @Disabled("BUG: BackupCatalog.add: QuotaExceededException \"if with the backup the project would be beyond one of its quotas (even a backup of 0 MB, when a lowered quota left the project beyond it)\"; the contract never adds a 0 MB backup against a quota and passes a catalog that lets 0 MB backups past every quota, the backups count included")
+  void theContractFailsACatalogThatLetsZeroMbBackupsPastTheQuotas() {
+    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new ZeroMbSkipsQuotas(Catalogs.indexed(clock)));
+    assertTrue(failure.isPresent(), "the contract passed a catalog that lets 0 MB backups past the quotas");
+  }
+
+  @Test
+  void aCatalogThatLetsZeroMbBackupsPastTheQuotasPassesTheContractsQuotaTests() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog indexed = Catalogs.indexed(clock);
+    BackupCatalog broken = new ZeroMbSkipsQuotas(Catalogs.indexed(clock));
+    for (BackupCatalog catalog : List.of(indexed, broken)) {
+      catalog.setQuota(P, Quota.of(1, 1));
+      catalog.add(backup(P, "b-1", "srv-a", 1024));   // exactly at both quotas
+    }
+    // the indexed catalog as QuotaExceededException's javadoc says: the backups quota refuses even 0 MB
+    assertEquals(P, assertThrows(io.csbs.usage.QuotaExceededException.class,
+        () -> indexed.add(backup(P, "b-0", "srv-a", 0))).projectId());
+    broken.add(backup(P, "b-0", "srv-a", 0));
+    assertEquals(2, broken.count(P, Predicates.all()), "the broken catalog holds two backups under a quota of one");
+    // at exactly its capacity a project still takes 0 MB (backups quota lifted); beyond a lowered one it does not
+    indexed.setQuota(P, Quota.of(Quota.UNLIMITED, 1));
+    indexed.add(backup(P, "b-zero", "srv-a", 0));
+    indexed.setQuota(P, Quota.of(Quota.UNLIMITED, 0));
+    assertThrows(io.csbs.usage.QuotaExceededException.class, () -> indexed.add(backup(P, "b-zero-2", "srv-a", 0)));
+
+    assertEquals(List.of(), failing(clock2 -> new ZeroMbSkipsQuotas(Catalogs.indexed(clock2)), tests(
+        "refusesABackupBeyondAQuotaAndKeepsTheCatalog", (ContractTest) BackupCatalogContract::refusesABackupBeyondAQuotaAndKeepsTheCatalog,
+        "refusalsLeaveQuotasUsageAndSequencesAsTheyWere", (ContractTest) BackupCatalogContract::refusalsLeaveQuotasUsageAndSequencesAsTheyWere,
+        "aRefusedBatchNamesTheProjectAndDuplicatesComeBeforeQuotas",
+        (ContractTest) BackupCatalogContract::aRefusedBatchNamesTheProjectAndDuplicatesComeBeforeQuotas,
+        "anotherProjectsBackupsNeverCountInUsageOrQuota", (ContractTest) BackupCatalogContract::anotherProjectsBackupsNeverCountInUsageOrQuota)));
+  }
+
   // ================================================================ InvalidInputs
 
   /** The class example's first loop, for many seeds, with the promises of Case checked here too. */
