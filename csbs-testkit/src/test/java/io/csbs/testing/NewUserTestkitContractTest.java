@@ -1245,9 +1245,9 @@ class NewUserTestkitContractTest {
     int n = backups.size();
     int available = statuses.getOrDefault(BackupStatus.AVAILABLE, 0);
     int error = statuses.getOrDefault(BackupStatus.ERROR, 0);
-    assertTrue(available > n * 0.87 && available < n * 0.93, where + ": " + statuses);
-    assertTrue(error > n * 0.015 && error < n * 0.045, where + ": " + statuses);
-    assertTrue(automatic > n * 0.71 && automatic < n * 0.79, where + ": " + automatic + " automatic of " + n);
+    assertTrue(available > n * 0.86 && available < n * 0.94, where + ": " + statuses);
+    assertTrue(error > n * 0.01 && error < n * 0.05, where + ": " + statuses);
+    assertTrue(automatic > n * 0.70 && automatic < n * 0.80, where + ": " + automatic + " automatic of " + n);
     sizes.sort(null);
     long median = sizes.get(n / 2);
     assertTrue(median > 30 * 1024 && median < 55 * 1024, where + ": median " + median + " MB");
