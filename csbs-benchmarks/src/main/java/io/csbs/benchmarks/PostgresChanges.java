@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import javax.sql.DataSource;
 
 /**
@@ -94,7 +95,7 @@ final class PostgresChanges {
     for (double p : List.of(0.5, 0.9, 0.99, 1.0)) {
       int index = (int) Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
       out.append(out.length() == 0 ? "" : ", ").append(p == 1.0 ? "max" : "p" + Math.round(p * 100)).append(' ')
-          .append(String.format("%,.0f", sorted[index] / 1e3));
+          .append(String.format(Locale.ROOT, "%,.0f", sorted[index] / 1e3));
     }
     return out.append(" µs (").append(n).append(" changes)").toString();
   }

@@ -170,7 +170,7 @@ final class Workload {
         List<Backup> renamed = new ArrayList<>(generated.size());
         for (Backup backup : generated) {
           renamed.add(random.nextInt(10) == 0 ? backup
-              : backup.toBuilder().name(backup.name() + "-" + String.format("%08x", random.nextInt())).build());
+              : backup.toBuilder().name(backup.name() + "-" + String.format(Locale.ROOT, "%08x", random.nextInt())).build());
         }
         return renamed;
       }

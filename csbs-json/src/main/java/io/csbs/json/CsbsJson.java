@@ -27,6 +27,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
@@ -645,7 +646,7 @@ public final class CsbsJson {
     }
     StringBuilder escaped = new StringBuilder(json.length() + 16).append(json, 0, first);
     for (int at = first; at >= 0; ) {
-      escaped.append(String.format("\\u%04X", (int) json.charAt(at)));
+      escaped.append(String.format(Locale.ROOT, "\\u%04X", (int) json.charAt(at)));
       int next = firstHalfPair(json, at + 1);
       escaped.append(json, at + 1, next < 0 ? json.length() : next);
       at = next;

@@ -49,6 +49,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -84,13 +85,16 @@ import org.junit.jupiter.api.Test;
  * all-or-nothing; transitions that bump the version, and refusals (a stale version, an illegal or
  * invalid transition, an unknown backup) that leave the catalog exactly as it was; a completed
  * deletion and an outright removal; tenancy (another project's backup is "not found" and never
- * listed, counted or catalogued); paging by offset and by marker through every match exactly once in
+ * listed, counted or catalogued) and a blank project id refused by every method that names one;
+ * usage (servers largest first, ties to more backups then the server id) and quotas (a backup refused
+ * beyond one, even of 0 MB under a lowered quota); paging by offset and by marker through every match exactly once in
  * the sort order, also while backups come and go between pages; unknown markers refused; counts equal
  * totals; the tag catalogue; stalled jobs and relative windows following the clock; concurrent
  * writers that lose no update and readers that never see half of a change; change sequences counted
  * per project, {@code replay} of every change into another catalog giving equal answers (and its
  * refusals), {@code load} of a project's snapshot. Subscribers may be called asynchronously (as by a
- * poller of a change table): the tests wait up to 10 seconds for deliveries, and check the order of
+ * poller of a change table): the tests wait up to {@link #deliveryDeadline()} (10 seconds) for
+ * deliveries, and check the order of
  * each project's changes, not how projects interleave. Last, the differential
  * property: on random catalogs (from {@link BackupGenerator}), random changes and random queries
  * (from {@link QueryGenerator}), every page, total, count and tag catalogue equals the answer of the
@@ -152,6 +156,17 @@ public abstract class BackupCatalogContract {
    */
   protected StallRule stallRule() {
     return StallRule.DEFAULT;
+  }
+
+  /**
+   * How long a test waits for a change to reach a subscriber before it fails: 10 seconds unless
+   * overridden. Subscribers may be called asynchronously (as by a poller of a change table); a catalog
+   * that calls them on the writer's thread may shorten it, so that a subscriber never called fails fast.
+   *
+   * @return the longest wait for a delivery
+   */
+  protected Duration deliveryDeadline() {
+    return Duration.ofSeconds(10);
   }
 
   @BeforeEach
@@ -236,6 +251,8 @@ public abstract class BackupCatalogContract {
     assertEquals(2, awaitSize(seen, 2).size());
     assertEquals(BackupStatus.RESTORING, catalog.get(PROJECT, "b-1").status());
     assertEquals(2, catalog.get(PROJECT, "b-1").version());
+    // the failing subscriber keeps its subscription: it was called for both changes
+    await(() -> "the failing subscriber called for each change; calls " + calls.get(), () -> calls.get() == 2);
   }
 
   /** Checks that a cancelled subscription receives nothing more. */
@@ -605,6 +622,36 @@ public abstract class BackupCatalogContract {
     assertEquals(List.of(new ServerUsage("server-small", "ecs-small", 1, 100)), rest.servers());
   }
 
+  /**
+   * Checks that servers of equal size are ordered by their backups, more first, then by server id
+   * ascending, on every page.
+   */
+  @Test
+  public void usageTiesGoToMoreBackupsThenToTheServerId() {
+    catalog.add(onServer(sized(PROJECT, "b-1", 100), "srv-b"));
+    catalog.add(onServer(sized(PROJECT, "b-2", 100), "srv-a"));
+    catalog.add(onServer(sized(PROJECT, "b-3", 60), "srv-c"));
+    catalog.add(onServer(sized(PROJECT, "b-4", 40), "srv-c"));
+    catalog.add(onServer(sized(PROJECT, "b-5", 100), "srv-0"));
+    catalog.add(onServer(sized(PROJECT, "b-6", 500), "srv-z"));
+
+    List<String> expected = List.of("srv-z", "srv-c", "srv-0", "srv-a", "srv-b");
+    assertEquals(expected, serverIds(catalog.usage(PROJECT, UsageQuery.firstServers(10))));
+    List<String> paged = new ArrayList<>();
+    for (int offset = 0; offset < expected.size(); offset += 2) {
+      paged.addAll(serverIds(catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), offset, 2))));
+    }
+    assertEquals(expected, paged, "pages of two");
+  }
+
+  private static Backup onServer(Backup backup, String serverId) {
+    return backup.toBuilder().server(Server.of(serverId, "ecs-" + serverId, "eu-de-01")).build();
+  }
+
+  private static List<String> serverIds(UsageReport report) {
+    return report.servers().stream().map(ServerUsage::serverId).collect(Collectors.toList());
+  }
+
   /** Each change, made inside a read of {@link #PROJECT}, is refused saying so. */
   private void assertRefusedInsideARead(List<Runnable> changes) {
     for (Runnable change : changes) {
@@ -781,6 +828,30 @@ public abstract class BackupCatalogContract {
     assertEquals(before, state(), "a refused add must leave the catalog as it was");
     assertEquals(usageBefore, catalog.usage(PROJECT, UsageQuery.firstServers(10)));
     assertEquals(new QuotaUsage(Quota.of(Quota.UNLIMITED, 1), 1, 1024), catalog.quotaUsage(PROJECT));
+  }
+
+  /**
+   * Checks that even a backup of 0 MB is refused while a lowered quota leaves the project beyond it
+   * (its backups or its capacity), and leaves the catalog as it was.
+   */
+  @Test
+  public void aBackupOfZeroMbIsRefusedBeyondALoweredQuota() {
+    catalog.add(sized(PROJECT, "b-1", 2048));
+    catalog.add(sized(PROJECT, "b-2", 10));
+    catalog.setQuota(PROJECT, Quota.of(1, Quota.UNLIMITED));   // two backups, one allowed
+    State before = state();
+    QuotaExceededException count = assertThrows(QuotaExceededException.class, () -> catalog.add(sized(PROJECT, "b-0", 0)));
+    assertEquals("backups", count.quota());
+    assertThrows(QuotaExceededException.class, () -> catalog.addAll(List.of(sized(PROJECT, "b-0", 0))));
+    catalog.setQuota(PROJECT, Quota.of(Quota.UNLIMITED, 1));   // 2058 MB held, 1 GB allowed
+    before = state();
+    QuotaExceededException capacity = assertThrows(QuotaExceededException.class,
+        () -> catalog.add(sized(PROJECT, "b-0", 0)));
+    assertEquals("backup_capacity", capacity.quota());
+    assertEquals(before, state(), "a refused add must leave the catalog as it was");
+    catalog.setQuota(PROJECT, Quota.NONE);
+    catalog.add(sized(PROJECT, "b-0", 0));
+    assertEquals(3, catalog.count(PROJECT, Predicates.all()));
   }
 
   // ---------------------------------------------------------------- adding, finding, details
@@ -1032,6 +1103,9 @@ public abstract class BackupCatalogContract {
     assertEquals("tags", tooMany.field());
     assertThrows(VersionConflictException.class,
         () -> catalog.updateTags(PROJECT, "b-1", 2, TagUpdate.create(Tag.of("a", "1"))));
+    // the version is checked before the update: one too many tags on a stale version is a conflict
+    assertThrows(VersionConflictException.class,
+        () -> catalog.updateTags(PROJECT, "b-1", 2, TagUpdate.create(Tag.of("a", "1"), Tag.of("b", "2"))));
     assertThrows(BackupNotFoundException.class,
         () -> catalog.updateTags(PROJECT, "nope", 1, TagUpdate.create(Tag.of("a", "1"))));
     assertThrows(BackupNotFoundException.class,
@@ -1350,9 +1424,13 @@ public abstract class BackupCatalogContract {
     catalog.remove(PROJECT, "b-2", 1);
 
     for (String marker : List.of("no-such-backup", "theirs", "b-2")) {
+      Query query = Query.builder().limit(10).marker(marker).build();
       InvalidValueException e = assertThrows(InvalidValueException.class,
-          () -> catalog.query(PROJECT, Query.builder().limit(10).marker(marker).build()), "marker " + marker);
+          () -> catalog.query(PROJECT, query), "marker " + marker);
       assertEquals("marker", e.field(), e.getMessage());
+      InvalidValueException inRead = assertThrows(InvalidValueException.class,
+          () -> catalog.read(PROJECT, view -> view.query(query)), "marker " + marker + " in a read");
+      assertEquals("marker", inRead.field(), inRead.getMessage());
     }
   }
 
@@ -1611,7 +1689,7 @@ public abstract class BackupCatalogContract {
   public void queriesNeverSeeHalfOfAChange() throws Exception {
     int size = 100;
     for (int i = 0; i < size; i++) {
-      catalog.add(available(PROJECT, String.format("b-%03d", i), Duration.ofHours(i + 1), Tag.of("env", "prod")));
+      catalog.add(available(PROJECT, String.format(Locale.ROOT, "b-%03d", i), Duration.ofHours(i + 1), Tag.of("env", "prod")));
     }
     int writers = 2;
     AtomicInteger writing = new AtomicInteger(writers);
@@ -1626,7 +1704,7 @@ public abstract class BackupCatalogContract {
         try {
           SplittableRandom random = new SplittableRandom(writer);
           for (int i = 0; i < 300; i++) {
-            String id = String.format("b-%03d", random.nextInt(size));
+            String id = String.format(Locale.ROOT, "b-%03d", random.nextInt(size));
             Backup current = catalog.get(PROJECT, id);
             Transition next = current.status() == BackupStatus.AVAILABLE ? Transition.restore() : Transition.complete();
             try {
@@ -1786,6 +1864,37 @@ public abstract class BackupCatalogContract {
     assertEquals(2, catalog.get(PROJECT, "job").version());
   }
 
+  /**
+   * Checks that every method naming a project refuses a blank one (empty, spaces, a tab) naming
+   * {@code project id}, and leaves the catalog as it was.
+   */
+  @Test
+  public void everyMethodNamingAProjectRefusesABlankOne() {
+    catalog.add(available(PROJECT, "b-1", Duration.ofDays(1)));
+    State before = state();
+    for (String blank : List.of("", " ", "\t")) {
+      Map<String, org.junit.jupiter.api.function.Executable> calls = new LinkedHashMap<>();
+      calls.put("find", () -> catalog.find(blank, "b-1"));
+      calls.put("get", () -> catalog.get(blank, "b-1"));
+      calls.put("query", () -> catalog.query(blank, Query.all()));
+      calls.put("count", () -> catalog.count(blank, Predicates.all()));
+      calls.put("tagCatalogue", () -> catalog.tagCatalogue(blank));
+      calls.put("usage", () -> catalog.usage(blank, UsageQuery.firstServers(10)));
+      calls.put("quotaUsage", () -> catalog.quotaUsage(blank));
+      calls.put("setQuota", () -> catalog.setQuota(blank, Quota.of(1, 1)));
+      calls.put("apply", () -> catalog.apply(blank, "b-1", 1, Transition.restore()));
+      calls.put("remove", () -> catalog.remove(blank, "b-1", 1));
+      calls.put("updateTags", () -> catalog.updateTags(blank, "b-1", 1, TagUpdate.create(Tag.of("env", "prod"))));
+      calls.put("sequence", () -> catalog.sequence(blank));
+      calls.put("read", () -> catalog.read(blank, view -> view.query(Query.all())));
+      calls.forEach((method, call) -> {
+        InvalidValueException e = assertThrows(InvalidValueException.class, call, method + "(\"" + blank + "\")");
+        assertEquals("project id", e.field(), method + "(\"" + blank + "\"): " + e.getMessage());
+      });
+    }
+    assertEquals(before, state(), "a refused call must leave the catalog as it was");
+  }
+
   /** Checks that a read refuses a blank project. */
   @Test
   public void aReadRefusesABlankProject() {
@@ -1838,7 +1947,7 @@ public abstract class BackupCatalogContract {
   public void readsAgreeWithThemselvesWhileWritersChangeStates() throws Exception {
     int size = 60;
     for (int i = 0; i < size; i++) {
-      catalog.add(Backup.builder().id(String.format("b-%03d", i)).name("bk").projectId(PROJECT)
+      catalog.add(Backup.builder().id(String.format(Locale.ROOT, "b-%03d", i)).name("bk").projectId(PROJECT)
           .server(Server.of("server-" + (i % 4), "ecs-" + (i % 4), "eu-de-01"))
           .status(BackupStatus.AVAILABLE).sizeMb(100 + i).createdAt(NOW.minus(Duration.ofHours(i + 1))).build());
     }
@@ -1852,7 +1961,7 @@ public abstract class BackupCatalogContract {
       try {
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < 600; i++) {
-          String id = String.format("b-%03d", random.nextInt(size));
+          String id = String.format(Locale.ROOT, "b-%03d", random.nextInt(size));
           Backup current = catalog.get(PROJECT, id);
           Transition next = current.status() != BackupStatus.AVAILABLE ? Transition.fail("stopped")
               : random.nextBoolean() ? Transition.restore() : Transition.delete();
@@ -2375,15 +2484,13 @@ public abstract class BackupCatalogContract {
     }
   }
 
-  /** How long the contract waits for a delivery: subscribers may be called asynchronously. */
-  private static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(10);
-
-  /** Polls until {@code condition} holds; fails saying {@code what} after {@link #DELIVERY_DEADLINE}. */
-  private static void await(Supplier<String> what, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + DELIVERY_DEADLINE.toNanos();
+  /** Polls until {@code condition} holds; fails saying {@code what} after {@link #deliveryDeadline()}. */
+  private void await(Supplier<String> what, java.util.function.BooleanSupplier condition) {
+    Duration wait = deliveryDeadline();
+    long deadline = System.nanoTime() + wait.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        fail("waited " + DELIVERY_DEADLINE.toSeconds() + " s for " + what.get());
+        fail("waited " + wait.toMillis() + " ms for " + what.get());
       }
       try {
         Thread.sleep(2);
@@ -2398,7 +2505,7 @@ public abstract class BackupCatalogContract {
    * Waits until a subscriber has added at least {@code n} changes to {@code changes} (a synchronized
    * list) and returns a copy of them.
    */
-  private static List<Change> awaitSize(List<Change> changes, int n) {
+  private List<Change> awaitSize(List<Change> changes, int n) {
     await(() -> n + " changes delivered; got " + copy(changes), () -> changes.size() >= n);
     return copy(changes);
   }
@@ -2466,7 +2573,7 @@ public abstract class BackupCatalogContract {
     List<Backup> backups = new ArrayList<>();
     BackupStatus[] states = BackupStatus.values();
     for (int i = 0; i < PAGING_FIXTURE_SIZE; i++) {
-      String id = String.format("p-%02d", (i * 17) % PAGING_FIXTURE_SIZE);
+      String id = String.format(Locale.ROOT, "p-%02d", (i * 17) % PAGING_FIXTURE_SIZE);
       Instant created = NOW.minus(Duration.ofHours(1 + i % 13));
       Instant updated = created.plusSeconds(60L * (i % 5));
       BackupStatus status = i % 3 == 0 ? states[i % states.length] : BackupStatus.AVAILABLE;

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
@@ -114,7 +115,7 @@ public final class BackupGenerator {
       serverProjects[s] = projectId(s < projects ? s : drawn);
       servers[s] = Server.of(
           uuid(),
-          "ecs-" + NAME_WORDS[random.nextInt(NAME_WORDS.length)] + "-" + String.format("%04d", s),
+          "ecs-" + NAME_WORDS[random.nextInt(NAME_WORDS.length)] + "-" + String.format(Locale.ROOT, "%04d", s),
           "eu-de-0" + (1 + random.nextInt(3)));
       serverTags[s] = serverTagSet(tags);
       total += 1.0 / (s + 1); // Zipf, exponent 1: server s gets a share proportional to 1/(s+1)
@@ -385,7 +386,7 @@ public final class BackupGenerator {
   }
 
   private String hex4() {
-    return String.format("%04x", random.nextInt(0x10000));
+    return String.format(Locale.ROOT, "%04x", random.nextInt(0x10000));
   }
 
   /** Options of a {@link BackupGenerator}. */

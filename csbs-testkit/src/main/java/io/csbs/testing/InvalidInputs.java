@@ -225,7 +225,7 @@ public final class InvalidInputs {
   private String apiTime(Instant instant) {
     String seconds = API_SECONDS.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
     int digits = random.nextInt(0, 7);
-    return digits == 0 ? seconds : seconds + "." + String.format("%06d", random.nextInt(1_000_000)).substring(0, digits);
+    return digits == 0 ? seconds : seconds + "." + String.format(Locale.ROOT, "%06d", random.nextInt(1_000_000)).substring(0, digits);
   }
 
   // ---------------------------------------------------------------- predicates
@@ -480,7 +480,8 @@ public final class InvalidInputs {
 
   /**
    * Bad sorts: texts {@link Sort#parse} refuses (an unknown field, a bad direction, too many colons, a
-   * field twice, an empty key), and {@link Sort#by(List)} of no keys.
+   * field twice, an empty key, an empty or blank text), and {@link Sort#by(List)} of no keys: seven
+   * cases, each naming {@code sort}.
    *
    * @return the cases
    */

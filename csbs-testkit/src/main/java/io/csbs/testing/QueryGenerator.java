@@ -256,16 +256,23 @@ public final class QueryGenerator {
       Instant exact = pick(createdTimes);
       switch (random.nextInt(6)) {
         case 0:
-          return exact.minusNanos(1);
+          return exact.equals(Instant.MIN) ? exact : exact.minusNanos(1);
         case 1:
-          return exact.plusNanos(1);
+          return exact.equals(Instant.MAX) ? exact : exact.plusNanos(1);
         default:
           return exact;
       }
     }
     long span = Math.max(1, Duration.between(earliest, latest).getSeconds());
     long margin = span / 10 + 1;
-    return earliest.minusSeconds(margin).plusSeconds(random.nextLong(span + 2 * margin)).plusNanos(random.nextInt(1_000_000_000));
+    // in epoch seconds, kept within the instants there are: backups may be created at Instant.MIN or
+    // near Instant.MAX, where a margin around them reached past the ends (a DateTimeException)
+    long second = Math.max(Instant.MIN.getEpochSecond(), earliest.getEpochSecond() - margin)
+        + random.nextLong(span + 2 * margin);
+    Instant drawn = Instant.ofEpochSecond(Math.min(second, Instant.MAX.getEpochSecond()), earliest.getNano());
+    int nanos = random.nextInt(1_000_000_000);
+    boolean fits = drawn.getEpochSecond() < Instant.MAX.getEpochSecond() || drawn.getNano() + nanos <= Instant.MAX.getNano();
+    return fits ? drawn.plusNanos(nanos) : Instant.MAX;
   }
 
   private Duration window() {
@@ -288,6 +295,8 @@ public final class QueryGenerator {
       int end = start + 1 + random.nextInt(Math.min(8, text.length() - start));
       part = wholeLetters(text, start, end);
     }
+    // a server's name may hold half of a surrogate pair alone, which no keyword may: left out
+    part = withoutLoneSurrogates(part);
     if (part.isBlank()) {
       return randomWord(3);
     }
@@ -373,6 +382,14 @@ public final class QueryGenerator {
       end++;
     }
     return text.substring(start, end);
+  }
+
+  private static String withoutLoneSurrogates(String text) {
+    StringBuilder kept = new StringBuilder(text.length());
+    text.codePoints()
+        .filter(cp -> cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE)
+        .forEach(kept::appendCodePoint);
+    return kept.toString();
   }
 
   private String madeUpId() {

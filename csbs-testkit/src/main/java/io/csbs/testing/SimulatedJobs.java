@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -144,7 +145,7 @@ public final class SimulatedJobs {
         .progress(Progress.of(0, now)).type(BackupType.COMMON).trigger(BackupTrigger.MANUAL).sizeMb(1024).createdAt(now).build();
     Backup backup = Backup.builder()
         .id(uuid())
-        .name("manualbk_" + String.format("%04x", random.nextInt(0x10000)))
+        .name("manualbk_" + String.format(Locale.ROOT, "%04x", random.nextInt(0x10000)))
         .projectId(projectId)
         .server(server)
         .status(BackupStatus.CREATING)

@@ -65,7 +65,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -227,6 +226,11 @@ class NewUserTestkitContractTest {
       protected BackupCatalog newCatalog(FakeClock clock) {
         return catalogs.apply(clock);
       }
+
+      @Override
+      protected Duration deliveryDeadline() {
+        return Duration.ofMillis(500);   // the decorated catalogs deliver on the writer's thread
+      }
     };
     contract.newCatalogOnAFakeClock();
     return contract;
@@ -264,52 +268,6 @@ class NewUserTestkitContractTest {
       }
     }
     return false;
-  }
-
-  private static final ExecutorService RUNNER = Executors.newCachedThreadPool(task -> {
-    Thread thread = new Thread(task, "contract-runner");
-    thread.setDaemon(true);
-    return thread;
-  });
-
-  /**
-   * Runs the whole contract (every {@code @Test} by reflection, then a few differential seeds) on
-   * the catalogs, stopping at the first failure; returns it, or empty if the contract passed.
-   */
-  private static Optional<String> firstFailureOfTheWholeContract(Function<FakeClock, BackupCatalog> catalogs) {
-    List<Method> methods = new ArrayList<>();
-    for (Method method : BackupCatalogContract.class.getDeclaredMethods()) {
-      if (method.isAnnotationPresent(Test.class)) {
-        methods.add(method);
-      }
-    }
-    methods.sort(Comparator.comparing(Method::getName));
-    for (Method method : methods) {
-      BackupCatalogContract contract = new BackupCatalogContract() {
-        @Override
-        protected BackupCatalog newCatalog(FakeClock clock) {
-          return catalogs.apply(clock);
-        }
-      };
-      Future<?> run = RUNNER.submit(() -> {
-        contract.newCatalogOnAFakeClock();
-        method.invoke(contract);
-        return null;
-      });
-      try {
-        run.get(60, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        run.cancel(true);
-        return Optional.of(method.getName() + " hung");
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause() instanceof InvocationTargetException ? e.getCause().getCause() : e.getCause();
-        return Optional.of(method.getName() + ": " + cause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    return differentialFails(catalogs, 10) ? Optional.of("answersEqualThePlainScanOnRandomCatalogs") : Optional.empty();
   }
 
   private static Page dropLast(Page page) {
@@ -542,30 +500,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: BackupCatalog says every method naming a project refuses a blank project id (InvalidValueException naming project id); the contract checks only sequence and read, and passes a catalog whose query, count, find, tagCatalogue, usage, quotaUsage, setQuota, apply, remove and updateTags take \" \" as an empty project")
   void theContractFailsACatalogThatAnswersABlankProjectId() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new AnswersBlankProjects(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a catalog that answers a blank project id");
-  }
-
-  @Test
-  void aCatalogThatAnswersABlankProjectIdPassesTheContractsTestsOfBlankIdsAndTenancy() {
-    BackupCatalog broken = new AnswersBlankProjects(Catalogs.indexed(FakeClock.create()));
-    assertEquals(0, broken.query(" ", Query.all()).total(), "the broken catalog answers");
-    assertEquals(Optional.empty(), broken.find("\t", "b-1"));
-    BackupCatalog indexed = Catalogs.indexed(FakeClock.create());
-    assertEquals("project id", assertThrows(InvalidValueException.class, () -> indexed.query(" ", Query.all())).field());
-    assertEquals("project id", assertThrows(InvalidValueException.class, () -> indexed.count("", Predicates.all())).field());
-    assertEquals("project id", assertThrows(InvalidValueException.class, () -> indexed.find("\t", "b-1")).field());
-    assertEquals("project id", assertThrows(InvalidValueException.class, () -> indexed.setQuota(" ", Quota.NONE)).field());
-
-    assertEquals(List.of(), failing(clock -> new AnswersBlankProjects(Catalogs.indexed(clock)), tests(
-        "sequenceCountsTheCommittedChangesOfEachProject", (ContractTest) BackupCatalogContract::sequenceCountsTheCommittedChangesOfEachProject,
-        "aReadRefusesABlankProject", (ContractTest) BackupCatalogContract::aReadRefusesABlankProject,
-        "findsNothingForAnUnknownIdAndGetSaysNotFound", (ContractTest) BackupCatalogContract::findsNothingForAnUnknownIdAndGetSaysNotFound,
-        "anotherProjectsBackupIsNotFound", (ContractTest) BackupCatalogContract::anotherProjectsBackupIsNotFound,
-        "anotherProjectsBackupsAreNeverListedCountedOrCatalogued",
-        (ContractTest) BackupCatalogContract::anotherProjectsBackupsAreNeverListedCountedOrCatalogued)));
+    assertEquals(List.of("everyMethodNamingAProjectRefusesABlankOne"), failing(clock -> new AnswersBlankProjects(Catalogs.indexed(clock)),
+        tests("everyMethodNamingAProjectRefusesABlankOne", (ContractTest) BackupCatalogContract::everyMethodNamingAProjectRefusesABlankOne)), "the contract passed a catalog that answers a blank project id");
   }
 
   /** Usage lines ordered by capacity, then by server id descending: ignores "more backups first" and reverses the id tie-break. */
@@ -587,34 +524,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: UsageReport says servers are largest first, \"ties: more backups first, then by server id\"; the contract (no usage in the differential property) passes a catalog that breaks ties by server id descending and ignores the backup count")
   void theContractFailsACatalogThatBreaksUsageTiesTheWrongWay() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new WrongUsageTies(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a catalog whose usage ties are in the wrong order");
-  }
-
-  @Test
-  void aCatalogWithWrongUsageTiesPassesTheContractsUsageTests() {
-    FakeClock clock = FakeClock.create();
-    BackupCatalog indexed = Catalogs.indexed(clock);
-    BackupCatalog broken = new WrongUsageTies(Catalogs.indexed(clock));
-    for (BackupCatalog catalog : List.of(indexed, broken)) {
-      catalog.add(backup(P, "b-1", "srv-a", 100));
-      catalog.add(backup(P, "b-2", "srv-b", 100));
-      catalog.add(backup(P, "b-3", "srv-c", 60));
-      catalog.add(backup(P, "b-4", "srv-c", 40));
-    }
-    // 100 MB each; srv-c has two backups, then srv-a before srv-b by id
-    assertEquals(List.of("srv-c", "srv-a", "srv-b"), serverIds(indexed.usage(P, UsageQuery.firstServers(10))));
-    assertEquals(List.of("srv-c", "srv-b", "srv-a"), serverIds(broken.usage(P, UsageQuery.firstServers(10))));
-
-    assertEquals(List.of(), failing(clock2 -> new WrongUsageTies(Catalogs.indexed(clock2)), tests(
-        "usageListsServersLargestFirstAndPages", (ContractTest) BackupCatalogContract::usageListsServersLargestFirstAndPages,
-        "usageCountsEveryStateUntilADeletionCompletes", (ContractTest) BackupCatalogContract::usageCountsEveryStateUntilADeletionCompletes,
-        "aUsageLineNamesItsServerAsTheNewestCountedBackupDoes",
-        (ContractTest) BackupCatalogContract::aUsageLineNamesItsServerAsTheNewestCountedBackupDoes,
-        "usageRestrictedByAPredicateCountsOnlyItsMatches", (ContractTest) BackupCatalogContract::usageRestrictedByAPredicateCountsOnlyItsMatches,
-        "aReadAnswersLikeTheCatalog", (ContractTest) BackupCatalogContract::aReadAnswersLikeTheCatalog)));
+    assertEquals(List.of("usageTiesGoToMoreBackupsThenToTheServerId"), failing(clock -> new WrongUsageTies(Catalogs.indexed(clock)),
+        tests("usageTiesGoToMoreBackupsThenToTheServerId", (ContractTest) BackupCatalogContract::usageTiesGoToMoreBackupsThenToTheServerId)), "the contract passed a catalog whose usage ties are in the wrong order");
   }
 
   private static List<String> serverIds(UsageReport report) {
@@ -645,31 +557,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: BackupCatalog.subscribe says a subscriber that throws \"is logged and keeps its subscription\"; the contract (aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers counts its calls but never checks them) passes a catalog that drops a subscriber after its first exception")
   void theContractFailsACatalogThatDropsASubscriberThatThrew() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new DropsFailingSubscribers(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a catalog that drops a failing subscriber");
-  }
-
-  @Test
-  void aCatalogThatDropsAFailingSubscriberPassesTheContractsSubscriberTests() {
-    for (boolean broken : new boolean[] {false, true}) {
-      FakeClock clock = FakeClock.create();
-      BackupCatalog catalog = broken ? new DropsFailingSubscribers(Catalogs.indexed(clock)) : Catalogs.indexed(clock);
-      AtomicInteger calls = new AtomicInteger();
-      catalog.subscribe(change -> {
-        calls.incrementAndGet();
-        throw new IllegalStateException("the subscriber's bug");
-      });
-      catalog.add(backup(P, "b-1", "srv-a", 1));
-      catalog.add(backup(P, "b-2", "srv-a", 1));
-      assertEquals(broken ? 1 : 2, calls.get(), broken ? "the broken catalog" : "the indexed catalog keeps the subscription");
-    }
-    assertEquals(List.of(), failing(clock -> new DropsFailingSubscribers(Catalogs.indexed(clock)), tests(
-        "aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers",
-        (ContractTest) BackupCatalogContract::aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers,
-        "subscribersSeeEveryCommittedChangeOnceInCommitOrder",
-        (ContractTest) BackupCatalogContract::subscribersSeeEveryCommittedChangeOnceInCommitOrder)));
+    assertEquals(List.of("aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers"), failing(clock -> new DropsFailingSubscribers(Catalogs.indexed(clock)),
+        tests("aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers", (ContractTest) BackupCatalogContract::aFailingSubscriberDoesNotCorruptTheCatalogNorStopOthers)), "the contract passed a catalog that drops a failing subscriber");
   }
 
   /** A catalog whose view takes an unknown marker as the start of the list. */
@@ -694,28 +584,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: ProjectView.query answers \"like the catalog's methods\" (see BackupCatalog#query: an unknown marker is refused naming marker); the contract checks that refusal only on the catalog, and passes a catalog whose view takes an unknown marker as the start")
   void theContractFailsACatalogWhoseViewTakesAnUnknownMarker() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new ViewTakesUnknownMarkers(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a view that takes an unknown marker");
-  }
-
-  @Test
-  void aViewThatTakesAnUnknownMarkerPassesTheContractsReadTests() {
-    FakeClock clock = FakeClock.create();
-    BackupCatalog indexed = Catalogs.indexed(clock);
-    BackupCatalog broken = new ViewTakesUnknownMarkers(Catalogs.indexed(clock));
-    Query unknownMarker = Query.builder().marker("no-such-backup").build();
-    for (BackupCatalog catalog : List.of(indexed, broken)) {
-      catalog.add(backup(P, "b-1", "srv-a", 1));
-    }
-    InvalidValueException refused = assertThrows(InvalidValueException.class, () -> indexed.read(P, view -> view.query(unknownMarker)));
-    assertEquals("marker", refused.field());
-    assertEquals(1, broken.read(P, view -> view.query(unknownMarker)).total());
-    assertEquals(List.of(), failing(clock2 -> new ViewTakesUnknownMarkers(Catalogs.indexed(clock2)), tests(
-        "aReadAnswersLikeTheCatalog", (ContractTest) BackupCatalogContract::aReadAnswersLikeTheCatalog,
-        "refusesAMarkerThatIsNotABackupOfTheProject", (ContractTest) BackupCatalogContract::refusesAMarkerThatIsNotABackupOfTheProject,
-        "aReadOfAProjectWithoutBackupsSeesNothing", (ContractTest) BackupCatalogContract::aReadOfAProjectWithoutBackupsSeesNothing)));
+    assertEquals(List.of("refusesAMarkerThatIsNotABackupOfTheProject"), failing(clock -> new ViewTakesUnknownMarkers(Catalogs.indexed(clock)),
+        tests("refusesAMarkerThatIsNotABackupOfTheProject", (ContractTest) BackupCatalogContract::refusesAMarkerThatIsNotABackupOfTheProject)), "the contract passed a view that takes an unknown marker");
   }
 
   /** A catalog that judges a tag update's tags before its version. */
@@ -735,31 +606,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: BackupCatalog: a change is checked \"the backup exists in the project, its version is the expected one (a VersionConflictException comes before any lifecycle refusal), then the transition\"; the contract passes a catalog whose updateTags refuses too many tags (InvalidValueException) before a stale version")
   void theContractFailsACatalogThatJudgesTagsBeforeTheVersion() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new TagsBeforeVersion(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a catalog that judges tags before the version");
-  }
-
-  @Test
-  void aCatalogThatJudgesTagsBeforeTheVersionPassesTheContractsTagTests() {
-    FakeClock clock = FakeClock.create();
-    BackupCatalog indexed = Catalogs.indexed(clock);
-    BackupCatalog broken = new TagsBeforeVersion(Catalogs.indexed(clock));
-    List<Tag> ten = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      ten.add(Tag.of("ключ-" + i, "v" + i));
-    }
-    TagUpdate eleventh = TagUpdate.create(Tag.of("one-more", "x"));
-    for (BackupCatalog catalog : List.of(indexed, broken)) {
-      catalog.add(backup(P, "b-1", "srv-a", 1).toBuilder().tags(ten).build());
-    }
-    assertThrows(VersionConflictException.class, () -> indexed.updateTags(P, "b-1", 7, eleventh));
-    assertEquals("tags", assertThrows(InvalidValueException.class, () -> broken.updateTags(P, "b-1", 7, eleventh)).field());
-    assertEquals(List.of(), failing(clock2 -> new TagsBeforeVersion(Catalogs.indexed(clock2)), tests(
-        "refusedTagUpdatesLeaveTheCatalogAsItWas", (ContractTest) BackupCatalogContract::refusedTagUpdatesLeaveTheCatalogAsItWas,
-        "updateTagsChangesTheBackupInPlaceAsOneVersion", (ContractTest) BackupCatalogContract::updateTagsChangesTheBackupInPlaceAsOneVersion,
-        "tagUpdatesBeforeTheLastChangeAreRefused", (ContractTest) BackupCatalogContract::tagUpdatesBeforeTheLastChangeAreRefused)));
+    assertEquals(List.of("refusedTagUpdatesLeaveTheCatalogAsItWas"), failing(clock -> new TagsBeforeVersion(Catalogs.indexed(clock)),
+        tests("refusedTagUpdatesLeaveTheCatalogAsItWas", (ContractTest) BackupCatalogContract::refusedTagUpdatesLeaveTheCatalogAsItWas)), "the contract passed a catalog that judges tags before the version");
   }
 
   /** A catalog that lets a backup of 0 MB past every quota ("it takes no space"). */
@@ -785,38 +634,9 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: BackupCatalog.add: QuotaExceededException \"if with the backup the project would be beyond one of its quotas (even a backup of 0 MB, when a lowered quota left the project beyond it)\"; the contract never adds a 0 MB backup against a quota and passes a catalog that lets 0 MB backups past every quota, the backups count included")
   void theContractFailsACatalogThatLetsZeroMbBackupsPastTheQuotas() {
-    Optional<String> failure = firstFailureOfTheWholeContract(clock -> new ZeroMbSkipsQuotas(Catalogs.indexed(clock)));
-    assertTrue(failure.isPresent(), "the contract passed a catalog that lets 0 MB backups past the quotas");
-  }
-
-  @Test
-  void aCatalogThatLetsZeroMbBackupsPastTheQuotasPassesTheContractsQuotaTests() {
-    FakeClock clock = FakeClock.create();
-    BackupCatalog indexed = Catalogs.indexed(clock);
-    BackupCatalog broken = new ZeroMbSkipsQuotas(Catalogs.indexed(clock));
-    for (BackupCatalog catalog : List.of(indexed, broken)) {
-      catalog.setQuota(P, Quota.of(1, 1));
-      catalog.add(backup(P, "b-1", "srv-a", 1024));   // exactly at both quotas
-    }
-    // the indexed catalog as QuotaExceededException's javadoc says: the backups quota refuses even 0 MB
-    assertEquals(P, assertThrows(io.csbs.usage.QuotaExceededException.class,
-        () -> indexed.add(backup(P, "b-0", "srv-a", 0))).projectId());
-    broken.add(backup(P, "b-0", "srv-a", 0));
-    assertEquals(2, broken.count(P, Predicates.all()), "the broken catalog holds two backups under a quota of one");
-    // at exactly its capacity a project still takes 0 MB (backups quota lifted); beyond a lowered one it does not
-    indexed.setQuota(P, Quota.of(Quota.UNLIMITED, 1));
-    indexed.add(backup(P, "b-zero", "srv-a", 0));
-    indexed.setQuota(P, Quota.of(Quota.UNLIMITED, 0));
-    assertThrows(io.csbs.usage.QuotaExceededException.class, () -> indexed.add(backup(P, "b-zero-2", "srv-a", 0)));
-
-    assertEquals(List.of(), failing(clock2 -> new ZeroMbSkipsQuotas(Catalogs.indexed(clock2)), tests(
-        "refusesABackupBeyondAQuotaAndKeepsTheCatalog", (ContractTest) BackupCatalogContract::refusesABackupBeyondAQuotaAndKeepsTheCatalog,
-        "refusalsLeaveQuotasUsageAndSequencesAsTheyWere", (ContractTest) BackupCatalogContract::refusalsLeaveQuotasUsageAndSequencesAsTheyWere,
-        "aRefusedBatchNamesTheProjectAndDuplicatesComeBeforeQuotas",
-        (ContractTest) BackupCatalogContract::aRefusedBatchNamesTheProjectAndDuplicatesComeBeforeQuotas,
-        "anotherProjectsBackupsNeverCountInUsageOrQuota", (ContractTest) BackupCatalogContract::anotherProjectsBackupsNeverCountInUsageOrQuota)));
+    assertEquals(List.of("aBackupOfZeroMbIsRefusedBeyondALoweredQuota"), failing(clock -> new ZeroMbSkipsQuotas(Catalogs.indexed(clock)),
+        tests("aBackupOfZeroMbIsRefusedBeyondALoweredQuota", (ContractTest) BackupCatalogContract::aBackupOfZeroMbIsRefusedBeyondALoweredQuota)), "the contract passed a catalog that lets 0 MB backups past the quotas");
   }
 
   // ================================================================ InvalidInputs
@@ -889,12 +709,6 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("DOC: InvalidInputs.sorts() javadoc lists six kinds (\"an unknown field, a bad direction, too many colons, a field twice, an empty key), and Sort#by(List) of no keys\"); it returns seven: also Sort.parse of an empty or blank text")
-  void sortsReturnsTheSixDocumentedKinds() {
-    assertEquals(6, InvalidInputs.withSeed(3).sorts().size());
-  }
-
-  @Test
   void sortsAlsoReturnsAnEmptySortText() {
     for (long seed = 0; seed < 20; seed++) {
       List<InvalidInputs.Case> sorts = InvalidInputs.withSeed(seed).sorts();
@@ -950,42 +764,16 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: InvalidInputs pairs each input with \"what the library must say about it\" and the class example calls bad.assertRefused(); under a default locale with other digits (ar-EG, fa-IR, hi-IN-u-nu-deva, th-TH-u-nu-thai) the valid start_time/end_time added to a query string get a fraction in those digits (String.format(\"%06d\")), so the case is refused naming start_time, not its field")
   void invalidInputsAreRefusedAsDeclaredWhateverTheDefaultLocale() {
     assertEquals(List.of(), casesNotRefusedAsDeclared("ar-EG"));
     assertEquals(List.of(), casesNotRefusedAsDeclared("th-TH-u-nu-thai"));
   }
 
   @Test
-  void underAnArabicDefaultLocaleSomeQueryStringsAreRefusedNamingStartTime() {
-    assertEquals(List.of(), casesNotRefusedAsDeclared("en-US"));
-    List<String> wrong = casesNotRefusedAsDeclared("ar-EG");
-    assertFalse(wrong.isEmpty());
-    assertTrue(wrong.stream().allMatch(e -> e.contains("named field 'start_time'") || e.contains("named field 'end_time'")), wrong.get(0));
-    assertTrue(wrong.stream().anyMatch(e -> e.chars().anyMatch(c -> c >= '\u0660' && c <= '\u0669')), "Arabic-Indic digits: " + wrong.get(0));
-  }
-
-  @Test
-  @Disabled("BUG: BackupGenerator: \"the same seed and options always give the same backups\"; its server names are made with String.format(\"%04d\") in the default locale: under ar-EG the same seed names a server ecs-<word>-\u0660\u0660\u0660\u0662, not ecs-<word>-0002 (another JVM, other backups)")
   void theSameSeedGivesTheSameBackupsWhateverTheDefaultLocale() {
     List<Backup> english = inLocale("en-US", () -> BackupGenerator.builder().seed(42).servers(30).build().backups(50));
     assertEquals(english, inLocale("ar-EG", () -> BackupGenerator.builder().seed(42).servers(30).build().backups(50)));
     assertEquals(english, inLocale("hi-IN-u-nu-deva", () -> BackupGenerator.builder().seed(42).servers(30).build().backups(50)));
-  }
-
-  @Test
-  void underAnArabicDefaultLocaleServerNamesHaveArabicIndicDigits() {
-    List<Backup> english = inLocale("en-US", () -> BackupGenerator.builder().seed(42).servers(30).build().backups(50));
-    List<Backup> arabic = inLocale("ar-EG", () -> BackupGenerator.builder().seed(42).servers(30).build().backups(50));
-    assertNotEquals(english, arabic);
-    for (int i = 0; i < english.size(); i++) {
-      Backup en = english.get(i);
-      Backup ar = arabic.get(i);
-      assertEquals(en.id(), ar.id(), "everything but the server name is the same");
-      assertEquals(en.createdAt(), ar.createdAt());
-      assertTrue(en.server().name().matches("ecs-[a-z]+-[0-9]{4}"), en.server().name());
-      assertTrue(ar.server().name().matches("ecs-[a-z]+-[\u0660-\u0669]{4}"), ar.server().name());
-    }
   }
 
   // ================================================================ QueryGenerator
@@ -1114,22 +902,11 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: QueryGenerator makes \"random, valid search criteria and queries, drawn from a given list of backups\"; over BackupGenerator's backups of window(Instant.MAX, 30 days) (a documented window) nextQuery throws DateTimeException: a time bound drawn past Instant.MAX")
   void queriesOverBackupsOfAWindowEndingAtTheLatestInstantAreValid() {
     QueryGenerator queries = QueryGenerator.create(5, backupsEndingAtTheLatestInstant());
     for (int i = 0; i < 500; i++) {
       queries.nextQuery();
     }
-  }
-
-  @Test
-  void queriesOverBackupsOfAWindowEndingAtTheLatestInstantThrowADateTimeException() {
-    QueryGenerator queries = QueryGenerator.create(5, backupsEndingAtTheLatestInstant());
-    assertThrows(DateTimeException.class, () -> {
-      for (int i = 0; i < 500; i++) {
-        queries.nextQuery();
-      }
-    });
   }
 
   /** A valid backup created at the earliest instant. */
@@ -1138,22 +915,11 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: QueryGenerator.create takes any list of backups and makes valid criteria from them; over a valid backup created at Instant.MIN, nextPredicate throws DateTimeException (a time bound of the creation time minus 1 ns, or a margin before it)")
   void queriesOverABackupCreatedAtTheEarliestInstantAreValid() {
     QueryGenerator queries = QueryGenerator.create(5, List.of(createdAtTheEarliestInstant()));
     for (int i = 0; i < 500; i++) {
       queries.nextPredicate();
     }
-  }
-
-  @Test
-  void queriesOverABackupCreatedAtTheEarliestInstantThrowADateTimeException() {
-    QueryGenerator queries = QueryGenerator.create(5, List.of(createdAtTheEarliestInstant()));
-    assertThrows(DateTimeException.class, () -> {
-      for (int i = 0; i < 500; i++) {
-        queries.nextPredicate();
-      }
-    });
   }
 
   /** A backup whose server name holds a lone surrogate: Server takes any non-blank name of at most 255 chars. */
@@ -1162,23 +928,11 @@ class NewUserTestkitContractTest {
   }
 
   @Test
-  @Disabled("BUG: QueryGenerator makes valid criteria from any backups; Server accepts a name holding a lone surrogate (\"non-blank, at most 255 chars\"), and a server-name keyword cut from it is refused (InvalidValueException naming keyword: half of a surrogate pair)")
   void queriesOverAServerNameWithALoneSurrogateAreValid() {
     QueryGenerator queries = QueryGenerator.create(3, List.of(onAServerWithALoneSurrogate()));
     for (int i = 0; i < 500; i++) {
       queries.nextPredicate();
     }
-  }
-
-  @Test
-  void queriesOverAServerNameWithALoneSurrogateAreRefusedNamingKeyword() {
-    QueryGenerator queries = QueryGenerator.create(3, List.of(onAServerWithALoneSurrogate()));
-    InvalidValueException e = assertThrows(InvalidValueException.class, () -> {
-      for (int i = 0; i < 500; i++) {
-        queries.nextPredicate();
-      }
-    });
-    assertEquals("keyword", e.field());
   }
 
   // ================================================================ BackupGenerator
