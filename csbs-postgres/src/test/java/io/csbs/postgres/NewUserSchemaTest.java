@@ -1124,6 +1124,130 @@ class NewUserSchemaTest {
     assertFalse(e.isRetryable());
   }
 
+  // Schema: "migrate needs the right to create tables and, once, the pg_trgm extension". Once the
+  // DBA has created the extension, a user who may create tables in the schema (but not extensions in
+  // the database) migrates.
+  @Test
+  void aUserWhoMayCreateTablesMigratesOnceTheExtensionIsThere() {
+    PGSimpleDataSource db = freshDatabase();
+    String role = newRole();
+    sql(db, "REVOKE CREATE ON SCHEMA public FROM PUBLIC", "GRANT CREATE, USAGE ON SCHEMA public TO " + role);
+    PGSimpleDataSource owner = as(db, role);
+    CatalogDatabaseException e = thrown(CatalogDatabaseException.class, () -> Schema.migrate(owner));
+    assertEquals("42501", e.sqlState(), e.getMessage());
+    assertTrue(e.getMessage().contains("pg_trgm"), "the message names the extension: " + e.getMessage());
+    assertEquals(0, Schema.version(owner));
+    sql(db, "CREATE EXTENSION pg_trgm");
+    assertEquals(0, Schema.migrate(owner));
+    try (PostgresCatalog catalog = catalog(owner)) {
+      catalog.add(backup("p", "a", NOW.minusSeconds(1)));
+      assertEquals(1, catalog.count("p", Predicates.nameContains("autobk_A")));
+    }
+  }
+
+  // Schema.version: "@throws CatalogDatabaseException if the database cannot be read"; a user that may
+  // not read the version table: the message names what was done; the catalog's first use says the same
+  // kind of failure (not a SchemaVersionException: the version is not known).
+  @Test
+  void aUserThatMayNotReadTheVersionTableGetsACatalogDatabaseException() {
+    PGSimpleDataSource db = migratedDatabase();
+    String role = newRole();
+    sql(db, "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+    PGSimpleDataSource stranger = as(db, role);
+    CatalogDatabaseException e = thrown(CatalogDatabaseException.class, () -> Schema.version(stranger));
+    assertFalse(e instanceof SchemaVersionException);
+    assertEquals("42501", e.sqlState());
+    assertTrue(e.getMessage().contains("read the csbs schema version"), e.getMessage());
+    assertTrue(e.getMessage().contains("csbs_schema_version"), e.getMessage());
+    try (PostgresCatalog catalog = catalog(stranger)) {
+      CatalogDatabaseException first = thrown(CatalogDatabaseException.class, () -> catalog.count("p", Predicates.all()));
+      assertFalse(first instanceof SchemaVersionException, first.toString());
+      assertEquals("42501", first.sqlState());
+    }
+  }
+
+  // Schema.migrate: "@throws SchemaVersionException if the database is at a newer version ... @throws
+  // CatalogDatabaseException if a statement fails". A version table holding a version below 1 (written
+  // by hand or another tool) is an odd database; migrate should say so with one of its documented
+  // exceptions, or upgrade it.
+  @Test
+  @Disabled("BUG: Schema.migrate documents SchemaVersionException and CatalogDatabaseException; on a version table holding -1 it throws IllegalArgumentException 'schema version 0 is unknown: must be 1 to 2' (from script(0))")
+  void aVersionTableBelowOneGetsADocumentedAnswer() {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+        "INSERT INTO csbs_schema_version (version) VALUES (-1)");
+    try {
+      Schema.migrate(db);
+    } catch (CatalogDatabaseException documented) {
+      return;
+    }
+  }
+
+  @Test
+  void aVersionTableBelowOneMakesMigrateThrowIllegalArgumentAndChangesNothing() {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE TABLE csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+        "INSERT INTO csbs_schema_version (version) VALUES (-1)");
+    String before = listing(db);
+    assertEquals(-1, Schema.version(db));
+    IllegalArgumentException e = thrown(IllegalArgumentException.class, () -> Schema.migrate(db));
+    assertTrue(e.getMessage().contains("schema version 0 is unknown"), e.getMessage());
+    assertEquals(before, listing(db));
+    try (PostgresCatalog catalog = catalog(db)) {
+      assertEquals(-1, thrown(SchemaVersionException.class, () -> catalog.count("p", Predicates.all())).databaseVersion());
+    }
+  }
+
+  // Schema: "Several instances may call it at once". Two services, each with its tenant schema first
+  // on the search path and public after it (where pg_trgm goes), start together on a new database:
+  // both create pg_trgm "once". Made deterministic: the other instance's CREATE EXTENSION is held
+  // uncommitted while migrate runs into it, then committed.
+  @Test
+  @Disabled("DOC: Schema says 'Several instances may call it at once'; two instances migrating two schemas of one new database race on CREATE EXTENSION IF NOT EXISTS pg_trgm: the one that waited fails (23505 duplicate key, not retryable)")
+  void twoSchemasOfOneNewDatabaseMigratedAtOnceBothSucceed() throws Exception {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE SCHEMA tenant_x");
+    assertEquals(0, migrateIntoAnExtensionBeingCreated(db, withSchema(db, "tenant_x,public")).get(30, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void twoSchemasOfOneNewDatabaseMigratedAtOnceOneFailsOnTheExtension() throws Exception {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE SCHEMA tenant_x");
+    PGSimpleDataSource tenant = withSchema(db, "tenant_x,public");
+    java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> migrateIntoAnExtensionBeingCreated(db, tenant).get(30, TimeUnit.SECONDS));
+    CatalogDatabaseException e = (CatalogDatabaseException) failed.getCause();
+    assertEquals("23505", e.sqlState(), e.getMessage());
+    assertFalse(e.isRetryable());
+    assertEquals(0, Schema.version(tenant));
+    assertEquals(0, Schema.migrate(tenant), "a second try works");
+  }
+
+  /** Runs migrate on {@code tenant} while another transaction has created pg_trgm and not committed; commits it once migrate waits. */
+  private static Future<Integer> migrateIntoAnExtensionBeingCreated(PGSimpleDataSource db, PGSimpleDataSource tenant)
+      throws Exception {
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try (Connection other = db.getConnection(); Statement st = other.createStatement()) {
+      other.setAutoCommit(false);
+      st.execute("CREATE EXTENSION pg_trgm SCHEMA public");
+      Future<Integer> migrating = thread.submit(() -> Schema.migrate(tenant));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (longOf(admin, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = '"
+          + db.getDatabaseName() + "'") == 0
+          && !migrating.isDone()) {
+        if (System.nanoTime() > deadline) {
+          fail("migrate neither waited nor ended");
+        }
+        Thread.sleep(10);
+      }
+      other.commit();
+      return migrating;
+    } finally {
+      thread.shutdown();
+    }
+  }
+
   // ====================================================================== odd databases
 
   // CatalogDatabaseException: "The message says what the catalog was doing, and the cause is the
