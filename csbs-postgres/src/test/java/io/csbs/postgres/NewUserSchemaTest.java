@@ -694,6 +694,19 @@ class NewUserSchemaTest {
         "version 1's CREATE EXTENSION rolled back with it");
   }
 
+  // The same database, checked the way a DBA checks "a failure leaves the database at the previous
+  // version" (and CatalogDatabaseException's "Nothing is ever half-written"): a listing of the
+  // database before and after the failed migrate.
+  @Test
+  @Disabled("DOC: Schema.migrate says 'a failure leaves the database at the previous version'; a failed first migrate (version 1 refused) leaves a new, empty csbs_schema_version table behind")
+  void aFailedFirstMigrateLeavesTheDatabaseAsItWas() {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE TABLE csbs_change (x int)");
+    String before = listing(db);
+    assertThrows(CatalogDatabaseException.class, () -> Schema.migrate(db));
+    assertEquals(before, listing(db));
+  }
+
   // ====================================================================== a newer database
 
   // Schema.migrate: "@throws SchemaVersionException if the database is at a newer version than this
@@ -886,36 +899,54 @@ class NewUserSchemaTest {
   // database and on one at version 1: all return, none fails, each version has one row.
   @Test
   void severalInstancesMigratingAtOnceAllReturnAndEachVersionIsAppliedOnce() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(6);
+    migrateAtOnce(freshDatabase(), 0, null);
+    PGSimpleDataSource v1 = freshDatabase();
+    makeVersionOne(v1);
+    migrateAtOnce(v1, 1, null);
+  }
+
+  // The same where the database's transactions default to SERIALIZABLE (as some services configure
+  // their pools): nothing in the docs says migrate needs READ COMMITTED.
+  @Test
+  void severalInstancesMigratingAtOnceUnderSerializableAllReturn() throws Exception {
+    migrateAtOnce(freshDatabase(), 0, "-c default_transaction_isolation=serializable");
+  }
+
+  private static void migrateAtOnce(PGSimpleDataSource db, int start, String options) throws Exception {
+    int instances = 5;
+    ExecutorService pool = Executors.newFixedThreadPool(instances);
     try {
-      for (int round = 0; round < 3; round++) {
-        PGSimpleDataSource db = freshDatabase();
-        int start = round == 2 ? 1 : 0;
-        if (start == 1) {
-          makeVersionOne(db);
-        }
-        CyclicBarrier together = new CyclicBarrier(6);
-        List<Future<Integer>> calls = new ArrayList<>();
-        for (int t = 0; t < 6; t++) {
-          calls.add(pool.submit((Callable<Integer>) () -> {
-            together.await(30, TimeUnit.SECONDS);
-            return Schema.migrate(on(db.getDatabaseName(), null, null));
-          }));
-        }
-        List<Integer> returned = new ArrayList<>();
-        for (Future<Integer> call : calls) {
+      CyclicBarrier together = new CyclicBarrier(instances);
+      List<Future<Integer>> calls = new ArrayList<>();
+      for (int t = 0; t < instances; t++) {
+        calls.add(pool.submit((Callable<Integer>) () -> {
+          PGSimpleDataSource own = on(db.getDatabaseName(), null, null);
+          if (options != null) {
+            own.setOptions(options);
+          }
+          together.await(30, TimeUnit.SECONDS);
+          return Schema.migrate(own);
+        }));
+      }
+      List<Integer> returned = new ArrayList<>();
+      List<Throwable> failed = new ArrayList<>();
+      for (Future<Integer> call : calls) {
+        try {
           returned.add(call.get(60, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException e) {
+          failed.add(e.getCause());
         }
-        for (int r : returned) {
-          assertTrue(r >= start && r <= Schema.CURRENT_VERSION, "round " + round + ": " + returned);
-        }
-        assertTrue(returned.contains(start), "one of them saw the database as it was: " + returned);
-        assertEquals(Schema.CURRENT_VERSION, Schema.version(db));
-        assertEquals(List.of("1", "2"), rows(db, "SELECT version FROM csbs_schema_version ORDER BY 1"));
-        try (PostgresCatalog catalog = catalog(db)) {
-          catalog.add(backup("p", "a", NOW.minusSeconds(1)));
-          assertEquals(1, catalog.count("p", Predicates.all()));
-        }
+      }
+      assertEquals(List.of(), failed, "every instance returns");
+      for (int r : returned) {
+        assertTrue(r >= start && r <= Schema.CURRENT_VERSION, "returned " + returned);
+      }
+      assertTrue(returned.contains(start), "one of them saw the database as it was: " + returned);
+      assertEquals(Schema.CURRENT_VERSION, Schema.version(db));
+      assertEquals(List.of("1", "2"), rows(db, "SELECT version FROM csbs_schema_version ORDER BY 1"));
+      try (PostgresCatalog catalog = catalog(db)) {
+        catalog.add(backup("p", "a", NOW.minusSeconds(1)));
+        assertEquals(1, catalog.count("p", Predicates.all()));
       }
     } finally {
       pool.shutdownNow();
@@ -970,6 +1001,14 @@ class NewUserSchemaTest {
     try (PostgresCatalog onPublic = catalog(db)) {
       assertEquals(0, thrown(SchemaVersionException.class, () -> onPublic.count("p", Predicates.all())).databaseVersion());
     }
+    // a schema name misspelt in the URL: no schema at all on the search path
+    PGSimpleDataSource typo = withSchema(db, "tenant_a");
+    String before = listing(db);
+    assertEquals(0, Schema.version(typo));
+    CatalogDatabaseException e = thrown(CatalogDatabaseException.class, () -> Schema.migrate(typo));
+    assertEquals("3F000", e.sqlState(), e.getMessage());
+    assertTrue(e.getMessage().contains("no schema has been selected"), e.getMessage());
+    assertEquals(before, listing(db));
   }
 
   // Schema: "migrate needs the right to create tables and, once, the pg_trgm extension" and "Creates
