@@ -594,6 +594,12 @@ class NewUserSchemaTest {
         assertEquals((long) sequences.get(p), catalog.sequence(p), why + " " + p);
       }
       assertEquals(Quota.of(3, 4), catalog.quotaUsage("quota-only").quota(), why);
+      // a replica loads the upgraded rows as the catalog reads them
+      try (PostgresReplica replica = PostgresReplica.start(catalog)) {
+        for (Map.Entry<String, List<Backup>> e : byProject.entrySet()) {
+          assertEquals(catalog.query(e.getKey(), Query.all()), replica.query(e.getKey(), Query.all()), why + " " + e.getKey());
+        }
+      }
 
       // an old row changes as any: the next version, the feed numbered after the project's last change
       Backup old = byProject.get("project-1").stream().filter(b -> b.status() == BackupStatus.AVAILABLE).findFirst()
@@ -752,6 +758,34 @@ class NewUserSchemaTest {
     }
     assertThrows(SchemaVersionException.class, () -> PostgresReplica.start(catalog(db)).close());
     assertEquals(before, listing(db), "nothing read or written");
+  }
+
+  // SchemaVersionException(databaseVersion, libraryVersion): "An exception for a database at
+  // databaseVersion where the library needs libraryVersion"; the class: "Thrown when the database's
+  // csbs schema is not the version this library reads and writes". Equal versions are no mismatch.
+  @Test
+  @Disabled("BUG: SchemaVersionException is 'thrown when the database's csbs schema is not the version this library reads'; new SchemaVersionException(2, 2) is accepted and its message says 'version 2, newer than version 2 of this library: upgrade the library'")
+  void aSchemaVersionExceptionOfEqualVersionsIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SchemaVersionException(2, 2));
+    assertTrue(e.getMessage().contains("databaseVersion"), e.getMessage());
+  }
+
+  @Test
+  void aSchemaVersionExceptionOfEqualVersionsSaysNewer() {
+    SchemaVersionException e = new SchemaVersionException(2, 2);
+    assertTrue(e.getMessage().contains("newer than version 2"), e.getMessage());
+    for (int[] versions : new int[][] {{0, 2}, {1, 2}, {3, 2}, {Integer.MAX_VALUE, 2}}) {
+      SchemaVersionException m = new SchemaVersionException(versions[0], versions[1]);
+      assertEquals(versions[0], m.databaseVersion());
+      assertEquals(versions[1], m.libraryVersion());
+      assertNull(m.sqlState());
+      assertNull(m.getCause());
+      assertFalse(m.isRetryable());
+      assertEquals(ErrorCode.SCHEMA_VERSION_MISMATCH, m.code());
+      assertTrue(m.getMessage().contains(versions[0] == 0 ? "no csbs schema" : "version " + versions[0]), m.getMessage());
+      assertTrue(m.getMessage().contains(versions[0] > versions[1] ? "upgrade the library" : "Schema.migrate(dataSource)"),
+          m.getMessage());
+    }
   }
 
   // ====================================================================== a database not migrated
@@ -961,7 +995,7 @@ class NewUserSchemaTest {
     PGSimpleDataSource db = freshDatabase();
     makeVersionOne(db);
     PGSimpleDataSource impatient = on(db.getDatabaseName(), null, null);
-    impatient.setOptions("-c lock_timeout=300");
+    impatient.setOptions("-c lock_timeout=100");
     String before;
     try (Connection other = db.getConnection(); Statement st = other.createStatement()) {
       before = listing(db);
@@ -1038,6 +1072,34 @@ class NewUserSchemaTest {
     assertEquals(0, Schema.version(second));
     // with the first tenant's schema on its path, it works
     assertEquals(0, Schema.migrate(withSchema(db, "tenant_b,tenant_a")));
+  }
+
+  // The same words, and a DBA who created pg_trgm beforehand "once", in a schema of its own for
+  // extensions (a common practice), not on the application's search path.
+  @Test
+  @Disabled("DOC: Schema says migrate needs 'once, the pg_trgm extension'; with pg_trgm created by the DBA in a schema of its own (extensions), migrate fails (42704 operator class gin_trgm_ops does not exist) unless that schema is on the search path; the docs do not say so")
+  void aDatabaseWhosePgTrgmLivesInItsOwnSchemaIsMigrated() {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE SCHEMA extensions", "CREATE EXTENSION pg_trgm SCHEMA extensions");
+    assertEquals(0, Schema.migrate(db));
+  }
+
+  @Test
+  void aDatabaseWhosePgTrgmLivesInItsOwnSchemaNeedsThatSchemaOnThePath() {
+    PGSimpleDataSource db = freshDatabase();
+    sql(db, "CREATE SCHEMA extensions", "CREATE EXTENSION pg_trgm SCHEMA extensions");
+    CatalogDatabaseException e = thrown(CatalogDatabaseException.class, () -> Schema.migrate(db));
+    assertEquals("42704", e.sqlState(), e.getMessage());
+    assertTrue(e.getMessage().contains("gin_trgm_ops"), e.getMessage());
+    assertEquals(0, Schema.version(db));
+    assertEquals(List.of("public.csbs_schema_version"), csbsTables(db), "nothing but the empty version table");
+    assertEquals(List.of(), rows(db, "SELECT * FROM csbs_schema_version"));
+    PGSimpleDataSource withExtensions = withSchema(db, "public,extensions");
+    assertEquals(0, Schema.migrate(withExtensions));
+    try (PostgresCatalog catalog = catalog(withExtensions)) {
+      catalog.add(backup("p", "a", NOW.minusSeconds(1)));
+      assertEquals(1, catalog.count("p", Predicates.nameContains("TOBK_")));
+    }
   }
 
   // Schema.version: "The schema version of the database"; migrate: "@return the version the database
