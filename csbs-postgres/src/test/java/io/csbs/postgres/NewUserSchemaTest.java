@@ -81,19 +81,69 @@ class NewUserSchemaTest {
   private static final String RUN = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
   private static PGSimpleDataSource admin;
   private static String migratedTemplate;
-  private static final List<HikariDataSource> POOLS = new ArrayList<>();
 
   @BeforeAll
   static void start() {
-    admin = TestDatabase.plain();
+    PGSimpleDataSource plain = TestDatabase.plain();
+    admin = new Db();
+    admin.setURL(plain.getURL());
+    admin.setUser(plain.getUser());
+    admin.setPassword(plain.getPassword());
   }
 
   @AfterEach
   void closePools() {
-    for (HikariDataSource pool : POOLS) {
-      pool.close();
+    List<Db> open;
+    synchronized (OPEN) {
+      open = new ArrayList<>(OPEN);
+      OPEN.clear();
     }
-    POOLS.clear();
+    for (Db db : open) {
+      db.closePool();
+    }
+  }
+
+  private static final List<Db> OPEN = new ArrayList<>();
+
+  /**
+   * A data source on one database as one user (what a service configures), whose connections come
+   * from a small pool of its own: a new server process costs more than the statements of a test.
+   * Each data source made by {@link #on} has its own connections; all are closed after each test.
+   */
+  private static final class Db extends PGSimpleDataSource {
+    private static final long serialVersionUID = 1L;
+    private transient HikariDataSource pool;
+
+    @Override
+    public synchronized Connection getConnection() throws SQLException {
+      if (pool == null) {
+        PGSimpleDataSource physical = new PGSimpleDataSource();
+        physical.setURL(getURL());
+        physical.setUser(getUser());
+        physical.setPassword(getPassword());
+        physical.setDatabaseName(getDatabaseName());
+        physical.setCurrentSchema(getCurrentSchema());
+        physical.setOptions(getOptions());
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(physical);
+        config.setMaximumPoolSize(3);
+        config.setMinimumIdle(0);
+        config.setInitializationFailTimeout(-1);
+        config.setConnectionTimeout(30_000);
+        pool = new HikariDataSource(config);
+        synchronized (OPEN) {
+          OPEN.add(this);
+        }
+      }
+      return pool.getConnection();
+    }
+
+    synchronized void closePool() {
+      if (pool != null) {
+        pool.close();
+        pool = null;
+      }
+    }
   }
 
   @AfterAll
@@ -132,6 +182,7 @@ class NewUserSchemaTest {
     if (migratedTemplate == null) {
       PGSimpleDataSource template = freshDatabase();
       assertEquals(0, Schema.migrate(template));
+      ((Db) template).closePool();   // a template has no session
       migratedTemplate = template.getDatabaseName();
     }
     return newDatabase(migratedTemplate);
@@ -147,20 +198,10 @@ class NewUserSchemaTest {
     return on(name, null, null);
   }
 
-  /** A small pool on {@code ds}, closed after the test: a catalog opens a connection a call. */
-  private static DataSource pooled(PGSimpleDataSource ds) {
-    HikariConfig config = new HikariConfig();
-    config.setDataSource(ds);
-    config.setMaximumPoolSize(2);
-    config.setMinimumIdle(0);
-    HikariDataSource pool = new HikariDataSource(config);
-    POOLS.add(pool);
-    return pool;
-  }
 
   /** A data source on database {@code name}, as {@code user} (null: the admin), with {@code currentSchema}. */
   private static PGSimpleDataSource on(String name, String user, String currentSchema) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
+    PGSimpleDataSource ds = new Db();
     ds.setURL(admin.getURL());
     ds.setUser(admin.getUser());
     ds.setPassword(admin.getPassword());
@@ -172,6 +213,15 @@ class NewUserSchemaTest {
     if (currentSchema != null) {
       ds.setCurrentSchema(currentSchema);
     }
+    return ds;
+  }
+
+  /** A data source of the driver alone, without a pool: a connection a call. */
+  private static PGSimpleDataSource raw(String name) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(admin.getURL());
+    ds.setUser(admin.getUser());
+    ds.setDatabaseName(name);
     return ds;
   }
 
@@ -281,7 +331,7 @@ class NewUserSchemaTest {
   }
 
   private static PostgresCatalog catalog(PGSimpleDataSource ds) {
-    return PostgresCatalog.create(pooled(ds), CLOCK);
+    return PostgresCatalog.create(ds, CLOCK);
   }
 
   private static Backup backup(String project, String id, Instant created) {
@@ -1356,7 +1406,7 @@ class NewUserSchemaTest {
   // A database that does not exist (not retryable) and a server that refuses connections (retryable).
   @Test
   void aMissingDatabaseAndARefusedConnectionSayWhatWasBeingDone() throws Exception {
-    PGSimpleDataSource missing = on("h32b_" + RUN + "_never_created", null, null);
+    PGSimpleDataSource missing = raw("h32b_" + RUN + "_never_created");
     CatalogDatabaseException noDb = thrown(CatalogDatabaseException.class, () -> Schema.version(missing));
     assertEquals("3D000", noDb.sqlState());
     assertFalse(noDb.isRetryable());
@@ -1368,7 +1418,7 @@ class NewUserSchemaTest {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    PGSimpleDataSource refused = on("postgres", null, null);
+    PGSimpleDataSource refused = raw("postgres");
     refused.setServerNames(new String[] {"127.0.0.1"});
     refused.setPortNumbers(new int[] {closedPort});
     refused.setConnectTimeout(5);
