@@ -559,6 +559,18 @@ class NewUserSchemaTest {
     }
   }
 
+  /** Every row of the tables of version 1, in version 1's columns. */
+  private static String versionOneRows(DataSource db) {
+    StringBuilder out = new StringBuilder();
+    for (String table : List.of("csbs_project", "csbs_backup", "csbs_change", "csbs_tag", "csbs_server_usage")) {
+      List<String> columns = rows(db, "SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass "
+          + "AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('api_status', 'details') ORDER BY attnum");
+      out.append(table).append(rows(db, "SELECT row(" + String.join(", ", columns) + ")::text FROM " + table + " ORDER BY 1"))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
   /** Backups of every state and option, with odd (but valid) texts, on {@code projects} projects. */
   private static List<Backup> versionOneBackups(Random random, int projects) {
     List<Backup> out = new ArrayList<>();
@@ -626,8 +638,12 @@ class NewUserSchemaTest {
       insertVersionOneCounters(c, backups, quotas, sequences);
     }
     assertEquals(1, Schema.version(db), why);
+    String v1Rows = versionOneRows(db);
     assertEquals(1, Schema.migrate(db), why);
     assertEquals(Schema.CURRENT_VERSION, Schema.version(db), why);
+    assertEquals(v1Rows, versionOneRows(db), why + ": the upgrade rewrites no row");
+    assertEquals(List.of(), rows(db, "SELECT id FROM csbs_backup WHERE api_status IS NOT NULL OR details IS NOT NULL"),
+        why + ": version 2's columns are NULL on old rows");
 
     try (PostgresCatalog catalog = catalog(db)) {
       Map<String, List<Backup>> byProject = new TreeMap<>();
