@@ -1521,31 +1521,6 @@ class NewUserSchemaTest {
     }
   }
 
-  // README: "Times are kept to the microsecond, from 1 January 4713 BC"; nothing says the database's
-  // TimeZone must be UTC. Databases whose sessions run in zones with odd offsets (+12:45, a historical
-  // offset in seconds): times read back equal, on the driver's first reads and later ones.
-  @Test
-  void timesReadBackEqualWhateverTheDatabasesTimeZone() {
-    List<Instant> times = List.of(Instant.parse("1900-06-01T00:00:00.000001Z"), Instant.parse("1937-06-30T23:59:59.999999Z"),
-        Instant.parse("-4712-01-01T00:00:00Z"), Instant.parse("2026-03-29T01:30:00.5Z"), NOW.minusSeconds(1));
-    for (String zone : List.of("Europe/Amsterdam")) {   // +00:19:32 until 1937
-      PGSimpleDataSource db = migratedDatabaseWith("timezone = '" + zone + "'");
-      try (PostgresCatalog catalog = catalog(db)) {
-        List<Backup> added = new ArrayList<>();
-        for (int i = 0; i < times.size(); i++) {
-          Backup b = backup("p", "t" + i, times.get(i));
-          catalog.add(b);
-          added.add(b);
-        }
-        for (int round = 0; round < 6; round++) {   // the driver's text form first, then its binary form
-          for (Backup b : added) {
-            assertEquals(b, catalog.get("p", b.id()), zone + " round " + round);
-          }
-        }
-      }
-    }
-  }
-
   // README: "a backup ... with text PostgreSQL cannot hold (a NUL char, half a surrogate pair) in any
   // text but those of details(), is refused with an InvalidValueException naming the field ... an id
   // or marker of that kind given to a read finds nothing, as any unknown id". A database created with
