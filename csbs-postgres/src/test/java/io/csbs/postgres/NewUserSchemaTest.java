@@ -180,6 +180,7 @@ class NewUserSchemaTest {
         // still owns something in a database not dropped
       }
     }
+    ((Db) admin).closePool();
   }
 
   // ====================================================================== helpers
