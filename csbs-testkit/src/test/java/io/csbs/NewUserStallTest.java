@@ -1,0 +1,847 @@
+package io.csbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.ProjectStats;
+import io.csbs.lifecycle.Lifecycle;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import io.csbs.testing.FakeClock;
+import io.csbs.usage.UsageQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's review of catalog construction ({@code Catalogs}, its builder's clock and stall
+ * rule), {@code StallRule} and the stalled search over a moving clock, from the README and javadoc
+ * only.
+ */
+class NewUserStallTest {
+  private static final Instant T0 = Instant.parse("2026-05-01T08:00:00Z");
+  private static final String P = "projekt-ü-1";
+  private static final Server WEB = Server.of("srv-web", "ecs-wéb", "eu-de-01");
+  private static final Server DB = Server.of("srv-db", "ecs-db-数据", "eu-de-02");
+
+  // ------------------------------------------------------------------ helpers
+
+  /** A backup in {@code status}; a running job's progress changed at {@code progressAt}. */
+  private static Backup job(String project, String id, BackupStatus status, Instant createdAt, Instant progressAt,
+      int percent) {
+    Backup.Builder b = Backup.builder().id(id).name("nm-" + id).projectId(project)
+        .server(id.hashCode() % 2 == 0 ? WEB : DB).status(status).type(BackupType.ENHANCED)
+        .sizeMb(Math.floorMod(id.hashCode(), 1000)).createdAt(createdAt);
+    if (status.isIntermediate()) {
+      b.progress(Progress.of(percent, progressAt)).updatedAt(progressAt);
+    } else if (status == BackupStatus.ERROR) {
+      b.failure(Failure.of(JobType.BACKUP, "disk full", progressAt)).updatedAt(progressAt);
+    } else {
+      b.updatedAt(progressAt);
+    }
+    return b.build();
+  }
+
+  private static Backup running(String id, BackupStatus status, Instant createdAt, Instant progressAt) {
+    return job(P, id, status, createdAt, progressAt, 10);
+  }
+
+  private static Backup available(String id, Instant createdAt) {
+    return job(P, id, BackupStatus.AVAILABLE, createdAt, createdAt, 0);
+  }
+
+  /** The doc's definition, written plainly: intermediate, progress unchanged for longer than the threshold. */
+  private static boolean stalledByDoc(Backup b, Instant now, Duration threshold) {
+    if (!b.status().isIntermediate() || b.progress().isEmpty()) {
+      return false;
+    }
+    Instant changed = b.progress().get().changedAt();
+    if (!changed.isBefore(now)) {
+      return false;
+    }
+    return Duration.between(changed, now).compareTo(threshold) > 0;
+  }
+
+  /** The doc's order: the sort's keys, then the id in the direction of the first key. */
+  private static Comparator<Backup> order(List<SortKey> keys) {
+    Comparator<Backup> c = null;
+    boolean hasId = false;
+    for (SortKey k : keys) {
+      Comparator<Backup> one = fieldOrder(k.field());
+      if (!k.ascending()) {
+        one = one.reversed();
+      }
+      c = c == null ? one : c.thenComparing(one);
+      hasId |= k.field() == SortField.ID;
+    }
+    if (!hasId) {
+      Comparator<Backup> id = Comparator.comparing(Backup::id);
+      c = c.thenComparing(keys.get(0).ascending() ? id : id.reversed());
+    }
+    return c;
+  }
+
+  private static Comparator<Backup> fieldOrder(SortField f) {
+    switch (f) {
+      case CREATED_AT: return Comparator.comparing(Backup::createdAt);
+      case UPDATED_AT: return Comparator.comparing(Backup::updatedAt);
+      case NAME: return Comparator.comparing(Backup::name);
+      case STATUS: return Comparator.comparing(Backup::status);
+      default: return Comparator.comparing(Backup::id);
+    }
+  }
+
+  private static List<String> scan(List<Backup> all, Instant now, Duration threshold, List<SortKey> keys) {
+    return all.stream().filter(b -> stalledByDoc(b, now, threshold)).sorted(order(keys)).map(Backup::id)
+        .collect(Collectors.toList());
+  }
+
+  private static List<Backup> everything(BackupCatalog catalog, String project) {
+    List<Backup> out = new ArrayList<>();
+    Query q = Query.builder().limit(1000).build();
+    Page page = catalog.query(project, q);
+    out.addAll(page.backups());
+    while (page.nextMarker().isPresent()) {
+      page = catalog.query(project, q.after(page.nextMarker().get()));
+      out.addAll(page.backups());
+    }
+    return out;
+  }
+
+  private static List<String> stalledIds(BackupCatalog catalog, String project) {
+    return catalog.query(project, Query.builder().where(Predicates.stalled()).limit(1000).build()).ids();
+  }
+
+  private static final List<SortKey> NEWEST = List.of(SortKey.desc(SortField.CREATED_AT));
+
+  /** A clock that moves forward by {@code step} each time it is read. */
+  static final class TickingClock extends Clock {
+    final AtomicLong reads = new AtomicLong();
+    final Instant start;
+    final Duration step;
+
+    TickingClock(Instant start, Duration step) {
+      this.start = start;
+      this.step = step;
+    }
+
+    @Override
+    public Instant instant() {
+      return start.plus(step.multipliedBy(reads.getAndIncrement()));
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  // ------------------------------------------------------------------ Catalogs and its builder
+
+  @Test
+  void theJavadocExampleBuildsAStrictCatalogThatJudgesWithTenMinutes() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog strict = Catalogs.builder()
+        .clock(clock)
+        .stallRule(StallRule.ofThreshold(Duration.ofMinutes(10)))
+        .build();
+    strict.add(running("b-1", BackupStatus.CREATING, T0, T0));
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(List.of(), stalledIds(strict, P), "exactly 10 minutes: not yet");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(List.of("b-1"), stalledIds(strict, P));
+    assertEquals(1, strict.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void theDefaultStallRuleOfIndexedAndOfAnEmptyBuilderIsThirtyMinutesNotIncluded() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog indexed = Catalogs.indexed(clock);
+    BackupCatalog built = Catalogs.builder().clock(clock).build();
+    for (BackupCatalog c : List.of(indexed, built)) {
+      c.add(running("b-r", BackupStatus.RESTORING, T0.minusSeconds(5), T0));
+      c.add(running("b-d", BackupStatus.DELETING, T0.minusSeconds(5), T0.plusNanos(1)));
+    }
+    clock.set(T0.plus(StallRule.DEFAULT_THRESHOLD));
+    for (BackupCatalog c : List.of(indexed, built)) {
+      assertEquals(List.of(), stalledIds(c, P));
+    }
+    clock.set(T0.plus(StallRule.DEFAULT_THRESHOLD).plusNanos(1));
+    for (BackupCatalog c : List.of(indexed, built)) {
+      assertEquals(List.of("b-r"), stalledIds(c, P));
+    }
+    clock.set(T0.plus(StallRule.DEFAULT_THRESHOLD).plusNanos(2));
+    for (BackupCatalog c : List.of(indexed, built)) {
+      assertEquals(List.of("b-r", "b-d"), stalledIds(c, P), "equal creation times: the id breaks the tie, descending");
+    }
+    assertEquals(Duration.ofMinutes(30), StallRule.DEFAULT.threshold());
+    assertSame(StallRule.DEFAULT_THRESHOLD, StallRule.DEFAULT.threshold());
+  }
+
+  @Test
+  void anEmptyBuildersCatalogDatesChangesByTheSystemClockInUtc() {
+    BackupCatalog catalog = Catalogs.builder().build();
+    Instant before = Instant.now();
+    // a job started 31 minutes ago by the system clock is stalled under the default rule; one 29 not
+    catalog.add(running("old", BackupStatus.CREATING, before.minus(Duration.ofHours(2)),
+        before.minus(Duration.ofMinutes(31))));
+    catalog.add(running("young", BackupStatus.CREATING, before.minus(Duration.ofHours(2)),
+        before.minus(Duration.ofMinutes(29))));
+    assertEquals(List.of("old"), stalledIds(catalog, P));
+    catalog.add(available("av", before.minus(Duration.ofHours(1))));
+    Backup restoring = catalog.apply(P, "av", 1, Transition.restore()).orElseThrow();
+    Instant after = Instant.now();
+    Instant changed = restoring.updatedAt();
+    assertFalse(changed.isBefore(before.minusSeconds(1)), changed + " vs " + before);
+    assertFalse(changed.isAfter(after.plusSeconds(1)), changed + " vs " + after);
+    assertEquals(changed, restoring.progress().orElseThrow().changedAt());
+  }
+
+  @Test
+  void aNullStallRuleIsRefusedNamingTheParameterAndLeavesTheBuilderUsable() {
+    Catalogs.Builder builder = Catalogs.builder();
+    NullPointerException e = assertThrows(NullPointerException.class, () -> builder.stallRule(null));
+    assertEquals("stallRule", e.getMessage());
+    NullPointerException c = assertThrows(NullPointerException.class, () -> builder.clock(null));
+    assertEquals("clock", c.getMessage());
+    NullPointerException i = assertThrows(NullPointerException.class, () -> Catalogs.indexed(null));
+    assertNotNull(i.getMessage());
+    assertTrue(i.getMessage().contains("clock"), i.getMessage());
+    // the refusals set nothing: each option can still be set once
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = builder.stallRule(StallRule.ofThreshold(Duration.ofSeconds(1))).clock(clock).build();
+    catalog.add(running("b-1", BackupStatus.CREATING, T0, T0));
+    clock.advance(Duration.ofMillis(1001));
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void aSecondSettingIsRefusedNamingTheFirstValueWhichStays() {
+    FakeClock first = FakeClock.at(T0);
+    StallRule oneMinute = StallRule.ofThreshold(Duration.ofMinutes(1));
+    Catalogs.Builder builder = Catalogs.builder().clock(first).stallRule(oneMinute);
+    IllegalStateException again = assertThrows(IllegalStateException.class, () -> builder.stallRule(oneMinute));
+    assertTrue(again.getMessage().contains("stall rule") && again.getMessage().contains(oneMinute.toString()),
+        again.getMessage());
+    IllegalStateException clockAgain = assertThrows(IllegalStateException.class,
+        () -> builder.clock(FakeClock.at(T0.plusSeconds(3600))));
+    assertTrue(clockAgain.getMessage().contains("clock") && clockAgain.getMessage().contains(first.toString()),
+        clockAgain.getMessage());
+    // even null a second time: refused (either way), and the first value stays
+    assertThrows(RuntimeException.class, () -> builder.stallRule(null));
+    BackupCatalog catalog = builder.build();
+    catalog.add(running("b-1", BackupStatus.CREATING, T0, T0));
+    first.advance(Duration.ofSeconds(61));
+    assertEquals(1, catalog.count(P, Predicates.stalled()), "the first rule (1 minute) judges");
+  }
+
+  @Test
+  void twoBuildsOfOneBuilderAreIndependentCatalogsWithTheSameClockAndRule() {
+    FakeClock clock = FakeClock.at(T0);
+    Catalogs.Builder builder = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(5)));
+    BackupCatalog one = builder.build();
+    BackupCatalog two = builder.build();
+    one.add(running("b-1", BackupStatus.CREATING, T0, T0));
+    two.add(running("b-2", BackupStatus.RESTORING, T0, T0.plusSeconds(60)));
+    clock.advance(Duration.ofMinutes(6).plusNanos(1));
+    assertEquals(List.of("b-1"), stalledIds(one, P));
+    assertEquals(List.of("b-2"), stalledIds(two, P));
+    assertEquals(Optional.empty(), one.find(P, "b-2"));
+    assertEquals(1, one.sequence(P));
+    assertEquals(1, two.sequence(P));
+    // a change of one is dated by the shared clock and seen by that one only
+    Backup progressed = one.apply(P, "b-1", 1, Transition.reportProgress(50)).orElseThrow();
+    assertEquals(clock.instant(), progressed.updatedAt());
+    assertEquals(List.of(), stalledIds(one, P));
+    assertEquals(List.of("b-2"), stalledIds(two, P));
+  }
+
+  @Test
+  void anOptionLeftUnsetBeforeABuildCanBeSetAfterItForTheNextBuildOnly() {
+    FakeClock clock = FakeClock.at(T0);
+    Catalogs.Builder builder = Catalogs.builder().clock(clock);
+    BackupCatalog byDefault = builder.build();
+    BackupCatalog strict = builder.stallRule(StallRule.ofThreshold(Duration.ofMinutes(1))).build();
+    for (BackupCatalog c : List.of(byDefault, strict)) {
+      c.add(running("b-1", BackupStatus.DELETING, T0, T0));
+    }
+    clock.advance(Duration.ofMinutes(2));
+    assertEquals(0, byDefault.count(P, Predicates.stalled()), "the first catalog keeps the default 30 minutes");
+    assertEquals(1, strict.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void aClockWithAnotherZoneJudgesByTheInstantOnly() {
+    FakeClock utc = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(utc.withZone(ZoneId.of("Pacific/Kiritimati")));
+    catalog.add(running("b-1", BackupStatus.CREATING, T0, T0));
+    utc.advance(Duration.ofMinutes(31));
+    assertEquals(List.of("b-1"), stalledIds(catalog, P));
+    assertTrue(StallRule.DEFAULT.isStalled(catalog.get(P, "b-1"), utc.withZone(ZoneId.of("America/Adak"))));
+  }
+
+  // ------------------------------------------------------------------ StallRule
+
+  @Test
+  void stallRuleRefusesNullAndNonPositiveThresholdsNamingThem() {
+    NullPointerException n = assertThrows(NullPointerException.class, () -> new StallRule(null));
+    assertEquals("threshold", n.getMessage());
+    NullPointerException f = assertThrows(NullPointerException.class, () -> StallRule.ofThreshold(null));
+    assertEquals("threshold", f.getMessage());
+    for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofDays(-1),
+        Duration.ofSeconds(Long.MIN_VALUE), Duration.ofMinutes(-30))) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> StallRule.ofThreshold(bad));
+      assertEquals("stall threshold", e.field(), bad.toString());
+      assertTrue(e.getMessage().contains("stall threshold") && e.getMessage().contains(bad.toString())
+          && e.getMessage().contains("positive"), e.getMessage());
+      assertThrows(InvalidValueException.class, () -> new StallRule(bad));
+    }
+  }
+
+  @Test
+  void stallRuleAcceptsTheSmallestAndTheLargestThresholds() {
+    StallRule largest = StallRule.ofThreshold(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999));
+    StallRule oneNano = StallRule.ofThreshold(Duration.ofNanos(1));
+    Backup ancient = job(P, "b-1", BackupStatus.CREATING, Instant.MIN, Instant.MIN, 0);
+    assertFalse(largest.isStalled(ancient, Instant.MAX), "nothing is ever stalled for longer than the whole timeline");
+    assertTrue(oneNano.isStalled(ancient, Instant.MIN.plusNanos(2)));
+    assertFalse(oneNano.isStalled(ancient, Instant.MIN.plusNanos(1)));
+    // the whole timeline minus one nanosecond: the job at Instant.MIN is stalled at Instant.MAX
+    Duration whole = Duration.between(Instant.MIN, Instant.MAX);
+    assertTrue(StallRule.ofThreshold(whole.minusNanos(1)).isStalled(ancient, Instant.MAX));
+    assertFalse(StallRule.ofThreshold(whole).isStalled(ancient, Instant.MAX));
+    assertEquals(Instant.MIN, largest.stalledIfChangedBefore(Instant.MAX));
+    assertEquals(Instant.MIN.plusNanos(1), StallRule.ofThreshold(whole.minusNanos(1)).stalledIfChangedBefore(Instant.MAX));
+  }
+
+  @Test
+  void aCatalogWithAHugeThresholdFindsNothingAtAnyInstant() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock)
+        .stallRule(StallRule.ofThreshold(Duration.ofSeconds(Long.MAX_VALUE))).build();
+    catalog.add(job(P, "b-1", BackupStatus.CREATING, Instant.MIN, Instant.MIN, 0));
+    catalog.add(running("b-2", BackupStatus.RESTORING, T0, T0));
+    for (Instant at : List.of(T0, Instant.MAX, Instant.MIN, Instant.MIN.plusSeconds(1))) {
+      clock.set(at);
+      assertEquals(0, catalog.count(P, Predicates.stalled()), at.toString());
+      assertEquals(List.of(), stalledIds(catalog, P), at.toString());
+      assertEquals(2, catalog.count(P, Predicates.not(Predicates.stalled())), at.toString());
+      assertEquals(0, catalog.usage(P, UsageQuery.of(Predicates.stalled(), 0, 10)).backups(), at.toString());
+    }
+  }
+
+  @Test
+  void stallRuleIsAValueWhoseAccessorsAndExamplesWork() {
+    StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(10));
+    assertEquals(new StallRule(Duration.ofSeconds(600)), rule);
+    assertEquals(Duration.ofMinutes(10), rule.threshold());
+    assertEquals("PT30M", StallRule.DEFAULT.threshold().toString());
+    Backup b = running("b-1", BackupStatus.CREATING, T0, T0);
+    FakeClock clock = FakeClock.at(T0);
+    clock.advance(Duration.ofMinutes(10));
+    assertFalse(rule.isStalled(b, clock));
+    clock.advance(Duration.ofNanos(1));
+    assertTrue(rule.isStalled(b, clock));
+    // the FakeClock example: 31 minutes after the start the default rule says stalled
+    FakeClock example = FakeClock.at(Instant.parse("2026-11-24T10:00:00Z"));
+    Backup started = running("b-2", BackupStatus.RESTORING, example.instant(), example.instant());
+    example.advance(Duration.ofMinutes(31));
+    assertTrue(StallRule.DEFAULT.isStalled(started, example));
+    assertEquals(rule.isStalled(b, clock.instant()), rule.isStalled(T0, clock.instant()));
+  }
+
+  @Test
+  void stallRuleRefusesNullArgumentsNamingThem() {
+    Backup b = running("b-1", BackupStatus.CREATING, T0, T0);
+    StallRule rule = StallRule.DEFAULT;
+    assertMessageNames("backup", assertThrows(NullPointerException.class, () -> rule.isStalled((Backup) null, T0)));
+    assertMessageNames("now", assertThrows(NullPointerException.class, () -> rule.isStalled(b, (Instant) null)));
+    assertMessageNames("backup", assertThrows(NullPointerException.class, () -> rule.isStalled(null, Clock.systemUTC())));
+    assertMessageNames("clock", assertThrows(NullPointerException.class, () -> rule.isStalled(b, (Clock) null)));
+    assertMessageNames("changedAt", assertThrows(NullPointerException.class, () -> rule.isStalled((Instant) null, T0)));
+    assertMessageNames("now", assertThrows(NullPointerException.class, () -> rule.isStalled(T0, (Instant) null)));
+    assertMessageNames("now", assertThrows(NullPointerException.class, () -> rule.stalledIfChangedBefore(null)));
+  }
+
+  private static void assertMessageNames(String parameter, NullPointerException e) {
+    assertNotNull(e.getMessage(), "no message, expected one naming " + parameter);
+    assertTrue(e.getMessage().contains(parameter), e.getMessage());
+  }
+
+  @Test
+  void stableBackupsAreNeverStalledWhateverTheirTimes() {
+    StallRule oneNano = StallRule.ofThreshold(Duration.ofNanos(1));
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(oneNano).build();
+    Backup av = available("av", T0.minus(Duration.ofDays(400)));
+    Backup err = job(P, "err", BackupStatus.ERROR, T0.minus(Duration.ofDays(400)), T0.minus(Duration.ofDays(399)), 0);
+    catalog.addAll(List.of(av, err));
+    clock.set(Instant.MAX);
+    assertFalse(oneNano.isStalled(av, Instant.MAX));
+    assertFalse(oneNano.isStalled(err, Instant.MAX));
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+  }
+
+  // ------------------------------------------------------------------ the stalled search over time
+
+  @Test
+  void everyIntermediateStateIsJudgedAtTheBoundaryInEveryFormOfTheSearch() {
+    Duration threshold = Duration.ofMinutes(7).plusNanos(3);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    List<Backup> all = new ArrayList<>();
+    int i = 0;
+    for (BackupStatus s : List.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING)) {
+      all.add(running("run-" + s + "-" + (i++), s, T0.minusSeconds(100 + i), T0.minusNanos(i)));
+    }
+    all.add(available("avail", T0.minusSeconds(50)));
+    all.add(job(P, "err", BackupStatus.ERROR, T0.minusSeconds(60), T0.minusSeconds(60), 0));
+    catalog.addAll(all);
+    for (long offsetNs = -4; offsetNs <= 4; offsetNs++) {
+      Instant now = T0.plus(threshold).plusNanos(offsetNs);
+      clock.set(now);
+      List<String> expected = scan(all, now, threshold, NEWEST);
+      assertEquals(expected, stalledIds(catalog, P), "at threshold " + offsetNs + " ns");
+      assertEquals(expected.size(), catalog.count(P, Predicates.stalled()), "count at " + offsetNs);
+      assertEquals(all.size() - expected.size(), catalog.count(P, Predicates.not(Predicates.stalled())));
+      assertEquals(expected.size(), catalog.usage(P, UsageQuery.of(Predicates.stalled(), 0, 10)).backups());
+      for (BackupStatus s : List.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING)) {
+        long inState = all.stream().filter(b -> b.status() == s && stalledByDoc(b, now, threshold)).count();
+        assertEquals(inState, catalog.count(P, Predicates.and(Predicates.stalled(), Predicates.status(s))), s + " " + offsetNs);
+      }
+      List<SortKey> byName = List.of(SortKey.asc(SortField.NAME));
+      assertEquals(scan(all, now, threshold, byName), catalog.query(P,
+          Query.builder().where(Predicates.stalled()).sort(Sort.by(byName)).limit(1000).build()).ids());
+    }
+  }
+
+  @Test
+  void aClockSetBackUnstallsAndMovingItForwardAgainStallsOnceMore() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(running("b-1", BackupStatus.RESTORING, T0.minus(Duration.ofHours(1)), T0));
+    catalog.add(running("b-2", BackupStatus.CREATING, T0.minus(Duration.ofHours(1)), T0.plus(Duration.ofHours(1))));
+    clock.set(T0.plus(Duration.ofMinutes(45)));
+    assertEquals(List.of("b-1"), stalledIds(catalog, P));
+    clock.set(T0.minus(Duration.ofDays(1)));   // back, before every progress: nothing is stalled
+    assertEquals(List.of(), stalledIds(catalog, P));
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+    clock.set(T0.plus(Duration.ofHours(2)));   // forward past both
+    assertEquals(List.of("b-2", "b-1"), stalledIds(catalog, P));
+    clock.set(T0.plus(Duration.ofMinutes(30)));
+    assertEquals(List.of(), stalledIds(catalog, P));
+  }
+
+  @Test
+  void progressResetsTheStallAndTheSamePercentDoesNotAndTheEndOfAJobRemovesIt() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(10))).build();
+    catalog.add(available("r", T0.minus(Duration.ofDays(1))));
+    catalog.add(available("d", T0.minus(Duration.ofDays(2))));
+    catalog.add(job(P, "e", BackupStatus.ERROR, T0.minus(Duration.ofDays(3)), T0.minus(Duration.ofDays(3)), 0));
+    catalog.add(running("c", BackupStatus.CREATING, T0, T0));
+    catalog.apply(P, "r", 1, Transition.restore());
+    catalog.apply(P, "d", 1, Transition.delete());
+    catalog.apply(P, "e", 1, Transition.delete());           // an Error backup being deleted keeps its failure
+    clock.advance(Duration.ofMinutes(11));
+    assertEquals(List.of("c", "r", "d", "e"), stalledIds(catalog, P));
+    catalog.apply(P, "r", 2, Transition.reportProgress(40));
+    assertEquals(List.of("c", "d", "e"), stalledIds(catalog, P));
+    assertEquals(Optional.of(catalog.get(P, "d")), catalog.apply(P, "d", 2, Transition.reportProgress(0)));
+    assertEquals(List.of("c", "d", "e"), stalledIds(catalog, P), "the same percentage keeps the stall");
+    assertEquals(Optional.empty(), catalog.apply(P, "d", 2, Transition.complete()));
+    catalog.apply(P, "e", 2, Transition.fail("again"));
+    catalog.apply(P, "c", 1, Transition.reportProgress(100));
+    assertEquals(List.of(), stalledIds(catalog, P));
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(List.of(), stalledIds(catalog, P), "exactly 10 minutes after the last reports");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(List.of("c", "r"), stalledIds(catalog, P), "even at 100% a job that does not complete stalls");
+    catalog.apply(P, "c", 2, Transition.complete());
+    assertEquals(List.of("r"), stalledIds(catalog, P));
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "c").status());
+  }
+
+  @Test
+  void aSecondCatalogWithAnotherRuleOverTheSameBackupsJudgesByItsOwn() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog tight = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(5))).build();
+    BackupCatalog loose = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofHours(1))).build();
+    tight.subscribe(loose::replay);   // the loose one follows the tight one
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      BackupStatus s = List.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING).get(i % 3);
+      all.add(running("j" + i, s, T0.minus(Duration.ofHours(3)).plusSeconds(i), T0.minus(Duration.ofMinutes(2 * i))));
+    }
+    tight.addAll(all);
+    for (Duration d : List.of(Duration.ZERO, Duration.ofMinutes(3), Duration.ofMinutes(40), Duration.ofMinutes(1))) {
+      clock.advance(d);
+      Instant now = clock.instant();
+      assertEquals(scan(all, now, Duration.ofMinutes(5), NEWEST), stalledIds(tight, P), "tight at " + now);
+      assertEquals(scan(all, now, Duration.ofHours(1), NEWEST), stalledIds(loose, P), "loose at " + now);
+    }
+    // progress through the tight one reaches the loose one with the tight one's times
+    Backup j3 = tight.apply(P, "j3", 1, Transition.reportProgress(77)).orElseThrow();
+    assertEquals(j3, loose.get(P, "j3"));
+    all.set(3, j3);
+    Instant now = clock.instant();
+    assertEquals(scan(all, now, Duration.ofHours(1), NEWEST), stalledIds(loose, P));
+    assertEquals(scan(all, now, Duration.ofMinutes(5), NEWEST), stalledIds(tight, P));
+  }
+
+  @Test
+  void oneQueryReadsTheClockOnceSoItsPageTotalAndOperandsAgree() {
+    // a clock that moves a minute each time it is read: a query that read it twice would disagree with itself
+    TickingClock clock = new TickingClock(T0, Duration.ofMinutes(1));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(30))).build();
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      all.add(running("t" + i, BackupStatus.CREATING, T0.minus(Duration.ofHours(5)), T0.minus(Duration.ofMinutes(i))));
+    }
+    catalog.addAll(all);
+    BackupPredicate either = Predicates.or(Predicates.stalled(), Predicates.not(Predicates.stalled()));
+    BackupPredicate both = Predicates.and(Predicates.stalled(), Predicates.not(Predicates.stalled()));
+    for (int round = 0; round < 5; round++) {
+      assertEquals(all.size(), catalog.count(P, either));
+      assertEquals(0, catalog.count(P, both));
+      assertEquals(all.size(), catalog.query(P, Query.builder().where(either).limit(1000).build()).total());
+      Page page = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(7).build());
+      Page whole = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(1000).build());
+      assertTrue(whole.total() >= page.total(), "the clock only moves forward: " + whole.total() + " " + page.total());
+      assertEquals(whole.total(), whole.backups().size());
+      assertEquals(all.size(), catalog.usage(P, UsageQuery.of(either, 0, 10)).backups());
+    }
+  }
+
+  @Test
+  void oneReadAnswersEveryCallAtTheSameInstantWhileTheClockMoves() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      all.add(running("v" + i, BackupStatus.DELETING, T0.minus(Duration.ofHours(2)), T0.minus(Duration.ofMinutes(i))));
+    }
+    catalog.addAll(all);
+    List<Long> counts = catalog.read(P, view -> {
+      List<Long> out = new ArrayList<>();
+      out.add(view.count(Predicates.stalled()));
+      clock.advance(Duration.ofMinutes(20));
+      out.add(view.count(Predicates.stalled()));
+      out.add(view.query(Query.builder().where(Predicates.stalled()).limit(1000).build()).total());
+      out.add(view.usage(UsageQuery.of(Predicates.stalled(), 0, 5)).backups());
+      return out;
+    });
+    long atStart = scan(all, T0, Duration.ofMinutes(30), NEWEST).size();
+    assertEquals(List.of(atStart, atStart, atStart, atStart), counts);
+    assertEquals(scan(all, clock.instant(), Duration.ofMinutes(30), NEWEST).size(), catalog.count(P, Predicates.stalled()));
+  }
+
+  // ------------------------------------------------------------------ paging while the clock moves
+
+  @Test
+  void aMarkerPageFollowsTheMarkersPlaceAndTheNewClocksMatchesAndTotal() {
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      // created one minute apart, progress one minute apart in the other direction
+      all.add(running(String.format("m%02d", i), BackupStatus.RESTORING, T0.minus(Duration.ofHours(3)).plusSeconds(60L * i),
+          T0.minus(Duration.ofMinutes(i))));
+    }
+    catalog.addAll(all);
+    clock.set(T0.plus(Duration.ofMinutes(5)));       // m26 .. m49 stalled
+    Query first = Query.builder().where(Predicates.stalled()).limit(10).build();
+    Page p1 = catalog.query(P, first);
+    List<String> expected1 = scan(all, clock.instant(), threshold, NEWEST);
+    assertEquals(expected1.subList(0, 10), p1.ids());
+    assertEquals(expected1.size(), p1.total());
+    String marker = p1.nextMarker().orElseThrow();
+    clock.advance(Duration.ofMinutes(10));          // more are stalled now
+    Page p2 = catalog.query(P, first.after(marker));
+    List<String> expected2 = scan(all, clock.instant(), threshold, NEWEST);
+    List<String> after = expected2.subList(expected2.indexOf(marker) + 1, expected2.size());
+    assertEquals(after.subList(0, 10), p2.ids());
+    assertEquals(expected2.size(), p2.total(), "the total is the new clock's");
+    // the clock set back so far that the marker is no longer stalled: the page still follows its place
+    clock.set(T0.plus(Duration.ofMinutes(-14)));    // stalled: m45 .. m49 (changed before T0-44m)
+    Page p3 = catalog.query(P, first.after(marker));
+    List<Backup> expected3 = all.stream().filter(b -> stalledByDoc(b, clock.instant(), threshold))
+        .sorted(order(NEWEST)).collect(Collectors.toList());
+    Backup markerBackup = catalog.get(P, marker);
+    List<String> expectedAfter = expected3.stream().filter(b -> order(NEWEST).compare(b, markerBackup) > 0)
+        .map(Backup::id).collect(Collectors.toList());
+    assertEquals(expectedAfter, p3.ids());
+    assertEquals(expected3.size(), p3.total());
+    assertFalse(p3.hasMore());
+  }
+
+  @Test
+  void aMarkerWhoseJobEndedOrProgressedBetweenPagesStillPlacesThePage() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      all.add(running("k" + (char) ('a' + i), BackupStatus.CREATING, T0.minus(Duration.ofHours(2)).plusSeconds(i),
+          T0.minus(Duration.ofHours(1))));
+    }
+    catalog.addAll(all);
+    Query q = Query.builder().where(Predicates.stalled()).sort(Sort.by(SortKey.asc(SortField.NAME))).limit(4).build();
+    Page p1 = catalog.query(P, q);
+    assertEquals(List.of("ka", "kb", "kc", "kd"), p1.ids());
+    assertEquals(12, p1.total());
+    clock.advance(Duration.ofSeconds(1));
+    catalog.apply(P, "kd", 1, Transition.reportProgress(90));   // the marker is no longer stalled
+    catalog.apply(P, "ke", 1, Transition.complete());           // the next one is Available now
+    Page p2 = catalog.query(P, q.after("kd"));
+    assertEquals(List.of("kf", "kg", "kh", "ki"), p2.ids());
+    assertEquals(10, p2.total());
+    clock.advance(Duration.ofSeconds(1));
+    catalog.remove(P, "ki", 1);
+    InvalidValueException gone = assertThrows(InvalidValueException.class, () -> catalog.query(P, q.after("ki")));
+    assertEquals("marker", gone.field());
+  }
+
+  // ------------------------------------------------------------------ random differential
+
+  @Test
+  void theStalledSearchEqualsAPlainScanOnRandomJobsAsTheClockMovesBothWays() {
+    long seed = new Random().nextLong();
+    try {
+      randomRun(seed);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static final List<BackupStatus> STATES = List.of(BackupStatus.values());
+
+  private static void randomRun(long seed) {
+    Random r = new Random(seed);
+    Duration threshold = Duration.ofSeconds(1 + r.nextInt(3600)).plusNanos(r.nextInt(3));
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    String other = "projekt-ü-2";
+    List<Backup> mine = new ArrayList<>();
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Instant created = T0.minus(Duration.ofMinutes(r.nextInt(600))).minusNanos(r.nextInt(2) == 0 ? 0 : r.nextInt(1000));
+      BackupStatus s = STATES.get(r.nextInt(STATES.size()));
+      Instant progress = created.plus(Duration.ofSeconds(r.nextInt(3 * 3600)));
+      String id = "r-" + Integer.toString(i, 36) + (r.nextInt(5) == 0 ? "-é" : "");
+      Backup b = job(P, id, s, created, progress, r.nextInt(101));
+      (r.nextInt(4) == 0 ? batch : mine).add(b);
+    }
+    // most one by one in random order (late ones among them), a quarter in one batch
+    List<Backup> shuffled = new ArrayList<>(mine);
+    java.util.Collections.shuffle(shuffled, r);
+    for (Backup b : shuffled) {
+      catalog.add(b);
+    }
+    catalog.addAll(batch);
+    catalog.add(job(other, "r-0", BackupStatus.CREATING, T0.minus(Duration.ofDays(1)), T0.minus(Duration.ofDays(1)), 0));
+    List<Backup> all = new ArrayList<>(shuffled);
+    all.addAll(batch);
+    Instant latestChange = all.stream().map(Backup::updatedAt).max(Comparator.naturalOrder()).orElseThrow();
+    List<List<SortKey>> sorts = List.of(NEWEST, List.of(SortKey.asc(SortField.CREATED_AT)),
+        List.of(SortKey.asc(SortField.NAME)), List.of(SortKey.desc(SortField.UPDATED_AT)),
+        List.of(SortKey.asc(SortField.STATUS), SortKey.desc(SortField.CREATED_AT)), List.of(SortKey.desc(SortField.ID)));
+    for (int round = 0; round < 60; round++) {
+      // move the clock: forward, back, or exactly to a job's boundary
+      int how = r.nextInt(4);
+      if (how == 0) {
+        clock.set(latestChange.minus(Duration.ofSeconds(r.nextInt(5 * 3600))));
+      } else if (how == 1) {
+        Backup pick = all.get(r.nextInt(all.size()));
+        Instant base = pick.progress().map(Progress::changedAt).orElse(pick.updatedAt());
+        clock.set(base.plus(threshold).plusNanos(r.nextInt(3) - 1));
+      } else {
+        clock.set(latestChange.plus(Duration.ofSeconds(r.nextInt(2 * 3600))));
+      }
+      // sometimes change a job through the catalog (only when the clock is after its last change)
+      for (int k = 0; k < 3; k++) {
+        int idx = r.nextInt(all.size());
+        Backup b = all.get(idx);
+        if (clock.instant().isBefore(b.updatedAt()) || b.projectId().equals(other)) {
+          continue;
+        }
+        Transition t;
+        if (b.status().isIntermediate()) {
+          int pick = r.nextInt(4);
+          t = pick == 0 ? Transition.complete() : pick == 1 ? Transition.fail("boom")
+              : Transition.reportProgress(Math.min(100, b.progress().get().percent() + r.nextInt(3)));
+        } else {
+          t = r.nextBoolean() ? Transition.delete() : Transition.restore();
+          if (b.status() == BackupStatus.ERROR && t != Transition.delete()) {
+            continue;
+          }
+        }
+        Optional<Backup> next = catalog.apply(P, b.id(), b.version(), t);
+        if (next.isPresent()) {
+          all.set(idx, next.get());
+          if (next.get().updatedAt().isAfter(latestChange)) {
+            latestChange = next.get().updatedAt();
+          }
+        } else {
+          all.remove(idx);
+        }
+      }
+      Instant now = clock.instant();
+      List<SortKey> keys = sorts.get(r.nextInt(sorts.size()));
+      List<String> expected = scan(all, now, threshold, keys);
+      String what = "round " + round + " at " + now + " threshold " + threshold + " sort " + keys;
+      assertEquals(expected.size(), catalog.count(P, Predicates.stalled()), what);
+      int limit = 1 + r.nextInt(40);
+      Query q = Query.builder().where(Predicates.stalled()).sort(Sort.by(keys)).limit(limit).build();
+      Page page = catalog.query(P, q);
+      List<String> got = new ArrayList<>(page.ids());
+      assertEquals(expected.size(), page.total(), what);
+      int pages = 1;
+      while (page.nextMarker().isPresent() && pages < 400) {
+        page = catalog.query(P, q.after(page.nextMarker().get()));
+        assertEquals(expected.size(), page.total(), what);
+        got.addAll(page.ids());
+        pages++;
+      }
+      assertEquals(expected, got, what);
+      if (r.nextInt(4) == 0) {
+        int offset = r.nextInt(expected.size() + 2);
+        Page byOffset = catalog.query(P, Query.builder().where(Predicates.stalled()).sort(Sort.by(keys))
+            .limit(limit).offset(offset).build());
+        assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(offset + limit, expected.size())),
+            byOffset.ids(), what + " offset " + offset);
+      }
+      assertEquals(all.size() - expected.size(), catalog.count(P, Predicates.not(Predicates.stalled())), what);
+      long stalledRestoring = all.stream()
+          .filter(b -> b.status() == BackupStatus.RESTORING && stalledByDoc(b, now, threshold)).count();
+      assertEquals(stalledRestoring, catalog.count(P,
+          Predicates.and(Predicates.stalled(), Predicates.status(BackupStatus.RESTORING))), what);
+      long stalledOrError = all.stream()
+          .filter(b -> b.status() == BackupStatus.ERROR || stalledByDoc(b, now, threshold)).count();
+      assertEquals(stalledOrError, catalog.count(P,
+          Predicates.or(Predicates.stalled(), Predicates.status(BackupStatus.ERROR))), what);
+      assertEquals(expected.size(), catalog.usage(P, UsageQuery.of(Predicates.stalled(), 0, 10)).backups(), what);
+      assertEquals(all.size(), catalog.stats(P).backups(), what);
+    }
+  }
+
+  // ------------------------------------------------------------------ stats while the clock moves
+
+  @Test
+  void lateJobsAndRemovalsReorganiseTheProjectAndTheStalledSearchStaysExact() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    List<Backup> inOrder = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      BackupStatus s = i % 4 == 0 ? BackupStatus.CREATING : BackupStatus.AVAILABLE;
+      inOrder.add(job(P, "o" + i, s, T0.minus(Duration.ofDays(30)).plusSeconds(60L * i),
+          T0.minus(Duration.ofDays(30)).plusSeconds(60L * i + 5), 3));
+    }
+    catalog.addAll(inOrder);
+    all.addAll(inOrder);
+    ProjectStats before = catalog.stats(P);
+    assertEquals(2000, before.backups());
+    // late jobs: older than every backup there, added one by one
+    for (int i = 0; i < 1500; i++) {
+      Backup late = job(P, "late" + i, i % 2 == 0 ? BackupStatus.RESTORING : BackupStatus.AVAILABLE,
+          T0.minus(Duration.ofDays(60)).plusSeconds(i), T0.minus(Duration.ofMinutes(i % 90)), 1);
+      catalog.add(late);
+      all.add(late);
+    }
+    for (int i = 0; i < 800; i += 2) {
+      Backup b = catalog.get(P, "o" + i);
+      catalog.remove(P, b.id(), b.version());
+      all.removeIf(x -> x.id().equals(b.id()));
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    int checks = 0;
+    do {
+      clock.advance(Duration.ofMinutes(1));
+      Instant now = clock.instant();
+      List<String> expected = scan(all, now, threshold, NEWEST);
+      Page page = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(50).build());
+      assertEquals(expected.size(), page.total(), "at " + now);
+      assertEquals(expected.subList(0, Math.min(50, expected.size())), page.ids(), "at " + now);
+      checks++;
+      if (catalog.stats(P).reorganisations() > before.reorganisations() && checks > 3) {
+        break;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    ProjectStats after = catalog.stats(P);
+    assertEquals(all.size(), after.backups());
+    assertTrue(after.reorganisations() >= 1, "late or removed backups beyond a fraction make one due: " + after);
+    assertTrue(after.longestReorganisation().compareTo(after.reorganisationTime()) <= 0, after.toString());
+    assertTrue(after.longestSwap().compareTo(after.longestReorganisation()) <= 0, after.toString());
+    // after the reorganisation: the same answers on every page
+    clock.advance(Duration.ofMinutes(7));
+    Instant now = clock.instant();
+    List<String> expected = scan(all, now, threshold, NEWEST);
+    assertEquals(expected, allPages(catalog, Query.builder().where(Predicates.stalled()).limit(333).build()));
+  }
+
+  private static List<String> allPages(BackupCatalog catalog, Query q) {
+    Page page = catalog.query(P, q);
+    List<String> got = new ArrayList<>(page.ids());
+    while (page.nextMarker().isPresent()) {
+      page = catalog.query(P, q.after(page.nextMarker().get()));
+      got.addAll(page.ids());
+    }
+    return got;
+  }
+
+  @Test
+  void statsAreTheSameWhereverTheClockStandsAndCountTheStalledJobsAsBackups() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(running("s1", BackupStatus.CREATING, T0, T0));
+    ProjectStats now = catalog.stats(P);
+    clock.set(Instant.MAX);
+    ProjectStats far = catalog.stats(P);
+    clock.set(Instant.MIN);
+    ProjectStats back = catalog.stats(P);
+    assertEquals(1, now.backups());
+    assertEquals(1, far.backups());
+    assertEquals(1, back.backups());
+    assertEquals(0, far.reorganisations());
+  }
+}
