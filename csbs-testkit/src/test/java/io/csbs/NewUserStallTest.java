@@ -844,4 +844,178 @@ class NewUserStallTest {
     assertEquals(1, back.backups());
     assertEquals(0, far.reorganisations());
   }
+
+  // ------------------------------------------------------------------ more paths to the stalled search
+
+  @Test
+  void aTagChangeOfARunningJobIsNotProgressAndKeepsItsStall() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(running("b-1", BackupStatus.RESTORING, T0.minusSeconds(10), T0));
+    catalog.add(running("b-2", BackupStatus.CREATING, T0.minusSeconds(20), T0));
+    clock.advance(Duration.ofMinutes(20));
+    Backup tagged = catalog.updateTags(P, "b-1", 1, io.csbs.backup.TagUpdate.create(io.csbs.backup.Tag.of("env", "prod")));
+    assertEquals(2, tagged.version());
+    assertEquals(T0, tagged.progress().orElseThrow().changedAt(), "the progress time stays");
+    clock.advance(Duration.ofMinutes(10).plusNanos(1));
+    assertEquals(List.of("b-1", "b-2"), stalledIds(catalog, P), "30 minutes since the progress, 10 since the tags");
+    assertEquals(2, catalog.count(P, Predicates.stalled()));
+    assertEquals(1, catalog.count(P, Predicates.and(Predicates.stalled(), Predicates.tag("env", "prod"))));
+  }
+
+  @Test
+  void aLoadedSnapshotsRunningJobsAreJudgedAndAReplayedProgressResetsThem() {
+    FakeClock clock = FakeClock.at(T0.plus(Duration.ofHours(1)));
+    BackupCatalog replica = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(15))).build();
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      BackupStatus s = List.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING,
+          BackupStatus.AVAILABLE).get(i % 4);
+      backups.add(running("s" + i, s, T0.minusSeconds(i), T0.plus(Duration.ofMinutes(i * 2))));
+    }
+    replica.load(new io.csbs.catalog.ProjectSnapshot(P, 7, io.csbs.usage.Quota.NONE, backups));
+    Instant now = clock.instant();
+    assertEquals(scan(backups, now, Duration.ofMinutes(15), NEWEST), stalledIds(replica, P));
+    // a progress decided elsewhere
+    FakeClock elsewhere = FakeClock.at(now);
+    Backup before = backups.get(0);
+    Backup after = Lifecycle.reportProgress(before, 55, elsewhere.instant());
+    assertTrue(replica.replay(new io.csbs.catalog.Change(8, P, before.id(), Optional.of(before), Optional.of(after),
+        Optional.of(Transition.reportProgress(55)))));
+    backups.set(0, after);
+    assertEquals(scan(backups, now, Duration.ofMinutes(15), NEWEST), stalledIds(replica, P));
+    clock.set(now.plus(Duration.ofMinutes(16)));
+    assertEquals(scan(backups, clock.instant(), Duration.ofMinutes(15), NEWEST), stalledIds(replica, P));
+  }
+
+  @Test
+  void theAllProjectsViewJudgesStalledJobsOfEveryProjectAtOneInstant() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(3))).build();
+    List<Backup> all = new ArrayList<>();
+    String[] projects = {"a", "ä", "Z-9", "p" + "x".repeat(60), "日本"};
+    for (int i = 0; i < 50; i++) {
+      String project = projects[i % projects.length];
+      Backup b = job(project, "id-" + (i % 10) + "-" + i, i % 7 == 0 ? BackupStatus.AVAILABLE : BackupStatus.CREATING,
+          T0.minusSeconds(1000 + i), T0.minusSeconds(i * 10L), 5);
+      all.add(b);
+      catalog.add(b);
+    }
+    for (Duration d : List.of(Duration.ZERO, Duration.ofMinutes(2), Duration.ofSeconds(50), Duration.ofMinutes(5))) {
+      clock.advance(d);
+      Instant now = clock.instant();
+      long expected = all.stream().filter(b -> stalledByDoc(b, now, Duration.ofMinutes(3))).count();
+      assertEquals(expected, catalog.countAllProjects(Predicates.stalled()), "at " + now);
+      Page page = catalog.queryAllProjects(Query.builder().where(Predicates.stalled()).limit(1000).build());
+      assertEquals(expected, page.total(), "at " + now);
+      assertEquals(expected, page.backups().size());
+      for (Backup b : page.backups()) {
+        assertTrue(stalledByDoc(b, now, Duration.ofMinutes(3)), b.toString());
+      }
+      long inOne = all.stream().filter(b -> b.projectId().equals("ä") && stalledByDoc(b, now, Duration.ofMinutes(3))).count();
+      assertEquals(inOne, catalog.count("ä", Predicates.stalled()));
+    }
+  }
+
+  @Test
+  void theStalledCriterionOnOneBackupIsTheDocsDefinition() {
+    Duration threshold = Duration.ofSeconds(90);
+    StallRule rule = StallRule.ofThreshold(threshold);
+    Backup b = running("b-1", BackupStatus.DELETING, T0, T0.plusSeconds(5));
+    for (long ns : new long[] {-1, 0, 1, 2}) {
+      Instant now = T0.plusSeconds(5).plus(threshold).plusNanos(ns);
+      assertEquals(stalledByDoc(b, now, threshold), Predicates.stalled().test(b, now, rule), "ns " + ns);
+      assertEquals(stalledByDoc(b, now, threshold), rule.isStalled(b, now), "ns " + ns);
+    }
+    // with a clock, the default rule
+    FakeClock clock = FakeClock.at(T0.plusSeconds(5).plus(Duration.ofMinutes(30)));
+    assertFalse(Predicates.stalled().test(b, clock));
+    clock.advance(Duration.ofNanos(1));
+    assertTrue(Predicates.stalled().test(b, clock));
+  }
+
+  @Test
+  void randomTreesWithStalledAnswerAsTheirOwnTestAtOneInstant() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Duration threshold = Duration.ofMinutes(1 + r.nextInt(60));
+    StallRule rule = StallRule.ofThreshold(threshold);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Instant created = T0.minus(Duration.ofMinutes(r.nextInt(3 * 24 * 60)));
+      Backup b = job(P, "t" + i, STATES.get(r.nextInt(STATES.size())), created,
+          created.plus(Duration.ofMinutes(r.nextInt(24 * 60))), r.nextInt(101));
+      all.add(b);
+    }
+    java.util.Collections.shuffle(all, r);
+    for (Backup b : all) {
+      catalog.add(b);
+    }
+    for (int round = 0; round < 80; round++) {
+      clock.set(T0.plus(Duration.ofMinutes(r.nextInt(2 * 24 * 60) - 24 * 60)));
+      BackupPredicate p = randomTree(r, 3);
+      Instant now = clock.instant();
+      List<String> expected = all.stream().filter(b -> p.test(b, now, rule)).sorted(order(NEWEST)).map(Backup::id)
+          .collect(Collectors.toList());
+      String what = "seed " + seed + " round " + round + " " + p + " at " + now;
+      assertEquals(expected.size(), catalog.count(P, p), what);
+      assertEquals(expected, catalog.query(P, Query.builder().where(p).limit(1000).build()).ids(), what);
+    }
+  }
+
+  private static BackupPredicate randomTree(Random r, int depth) {
+    int k = depth == 0 ? r.nextInt(4) : r.nextInt(7);
+    switch (k) {
+      case 0: return Predicates.stalled();
+      case 1: return Predicates.status(STATES.get(r.nextInt(STATES.size())));
+      case 2: return Predicates.createdWithinLast(Duration.ofMinutes(1 + r.nextInt(3 * 24 * 60)));
+      case 3: return Predicates.stalled();
+      case 4: return Predicates.not(randomTree(r, depth - 1));
+      case 5: return Predicates.and(randomTree(r, depth - 1), randomTree(r, depth - 1));
+      default: return Predicates.or(randomTree(r, depth - 1), randomTree(r, depth - 1));
+    }
+  }
+
+  @Test
+  void aBigBatchInCreationOrderWithThousandsOfRunningJobsAnswersAsAScan() {
+    Random r = new Random(42);
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>(20_000);
+    for (int i = 0; i < 20_000; i++) {
+      Instant created = T0.minus(Duration.ofDays(10)).plusSeconds(40L * i);
+      BackupStatus s = i % 5 < 3 ? BackupStatus.CREATING : i % 5 == 3 ? BackupStatus.DELETING : BackupStatus.AVAILABLE;
+      // progress times not clustered with creation: anywhere in the last 3 hours, or just after creation
+      Instant progress = r.nextBoolean() ? T0.minusSeconds(r.nextInt(3 * 3600)) : created;
+      if (progress.isBefore(created)) {
+        progress = created;
+      }
+      all.add(job(P, "big" + i, s, created, progress, r.nextInt(100)));
+    }
+    catalog.addAll(all);
+    for (Duration d : List.of(Duration.ZERO, Duration.ofMinutes(17), Duration.ofMinutes(-40), Duration.ofHours(3))) {
+      clock.set(clock.instant().plus(d));
+      Instant now = clock.instant();
+      List<String> expected = scan(all, now, threshold, NEWEST);
+      Page first = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(20).build());
+      assertEquals(expected.size(), first.total(), "at " + now);
+      assertEquals(expected.subList(0, Math.min(20, expected.size())), first.ids(), "at " + now);
+      Page oldest = catalog.query(P, Query.builder().where(Predicates.stalled())
+          .sort(Sort.by(SortKey.asc(SortField.CREATED_AT))).limit(20).build());
+      List<String> ascending = scan(all, now, threshold, List.of(SortKey.asc(SortField.CREATED_AT)));
+      assertEquals(ascending.subList(0, Math.min(20, ascending.size())), oldest.ids(), "at " + now);
+      int offset = expected.size() / 2;
+      Page middle = catalog.query(P, Query.builder().where(Predicates.stalled()).offset(offset).limit(50).build());
+      assertEquals(expected.subList(offset, Math.min(offset + 50, expected.size())), middle.ids(), "at " + now);
+      if (!expected.isEmpty()) {
+        String marker = expected.get(expected.size() / 3);
+        Page after = catalog.query(P, Query.builder().where(Predicates.stalled()).marker(marker).limit(30).build());
+        int at = expected.indexOf(marker) + 1;
+        assertEquals(expected.subList(at, Math.min(at + 30, expected.size())), after.ids(), "at " + now);
+      }
+    }
+  }
 }
