@@ -1018,4 +1018,141 @@ class NewUserStallTest {
       }
     }
   }
+
+  @Test
+  void pagingTheStalledSearchWhileTheClockAndTheJobsMoveBetweenPagesFollowsTheMarkersPlace() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Duration threshold = Duration.ofMinutes(20);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    java.util.Map<String, Backup> current = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 160; i++) {
+      Instant created = T0.minus(Duration.ofMinutes(300 + r.nextInt(600)));
+      BackupStatus s = STATES.get(r.nextInt(STATES.size()));
+      Backup b = job(P, "pg" + i, s, created, T0.minus(Duration.ofMinutes(r.nextInt(120))), r.nextInt(90));
+      catalog.add(b);
+      current.put(b.id(), b);
+    }
+    List<List<SortKey>> sorts = List.of(NEWEST, List.of(SortKey.desc(SortField.UPDATED_AT)),
+        List.of(SortKey.asc(SortField.NAME)), List.of(SortKey.asc(SortField.STATUS), SortKey.asc(SortField.UPDATED_AT)));
+    for (int session = 0; session < 25; session++) {
+      List<SortKey> keys = sorts.get(r.nextInt(sorts.size()));
+      Query q = Query.builder().where(Predicates.stalled()).sort(Sort.by(keys)).limit(1 + r.nextInt(12)).build();
+      String marker = null;
+      for (int pageNo = 0; pageNo < 40; pageNo++) {
+        String what = "seed " + seed + " session " + session + " page " + pageNo + " sort " + keys + " marker " + marker;
+        Instant now = clock.instant();
+        List<Backup> stalled = current.values().stream().filter(b -> stalledByDoc(b, now, threshold))
+            .sorted(order(keys)).collect(Collectors.toList());
+        List<String> expected;
+        if (marker == null) {
+          expected = stalled.stream().map(Backup::id).collect(Collectors.toList());
+        } else {
+          Backup at = current.get(marker);
+          if (at == null) {
+            String gone = marker;
+            InvalidValueException e = assertThrows(InvalidValueException.class, () -> catalog.query(P, q.after(gone)), what);
+            assertEquals("marker", e.field(), what);
+            break;
+          }
+          expected = stalled.stream().filter(b -> order(keys).compare(b, at) > 0).map(Backup::id)
+              .collect(Collectors.toList());
+        }
+        Page page = catalog.query(P, marker == null ? q : q.after(marker));
+        assertEquals(expected.subList(0, Math.min(q.limit(), expected.size())), page.ids(), what);
+        assertEquals(stalled.size(), page.total(), what + ": the total is of the page's instant");
+        assertEquals(expected.size() > q.limit(), page.hasMore(), what);
+        if (page.nextMarker().isEmpty()) {
+          break;
+        }
+        marker = page.nextMarker().get();
+        // between pages: the clock moves (mostly forward, sometimes back) and jobs change
+        int move = r.nextInt(6);
+        if (move == 0) {
+          clock.set(clock.instant().minus(Duration.ofMinutes(r.nextInt(10))));
+        } else if (move < 4) {
+          clock.advance(Duration.ofSeconds(r.nextInt(900)));
+        }
+        for (int k = r.nextInt(3); k > 0; k--) {
+          List<Backup> candidates = new ArrayList<>(current.values());
+          Backup b = r.nextInt(3) == 0 && current.containsKey(marker) ? current.get(marker)
+              : candidates.get(r.nextInt(candidates.size()));
+          if (clock.instant().isBefore(b.updatedAt())) {
+            continue;
+          }
+          Transition t;
+          if (b.status().isIntermediate()) {
+            int pick = r.nextInt(5);
+            t = pick == 0 ? Transition.complete() : pick == 1 ? Transition.fail("x")
+                : Transition.reportProgress(b.progress().get().percent() + 1 + r.nextInt(5));
+          } else if (b.status() == BackupStatus.ERROR) {
+            t = Transition.delete();
+          } else {
+            t = r.nextBoolean() ? Transition.restore() : Transition.delete();
+          }
+          Optional<Backup> next = catalog.apply(P, b.id(), b.version(), t);
+          if (next.isPresent()) {
+            current.put(b.id(), next.get());
+          } else {
+            current.remove(b.id());
+          }
+        }
+      }
+      // keep the jobs running: every so often start new jobs on Available backups
+      clock.advance(Duration.ofMinutes(r.nextInt(30)));
+    }
+  }
+
+  @Test
+  void aBulkLoadAndAFirstSortByNameFinishWhileEveryCommonPoolThreadIsBusy() throws Exception {
+    int parallelism = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(parallelism);
+    List<java.util.concurrent.Future<?>> blockers = new ArrayList<>();
+    for (int i = 0; i < parallelism; i++) {
+      blockers.add(java.util.concurrent.ForkJoinPool.commonPool().submit(() -> {
+        started.countDown();
+        try {
+          release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
+    }
+    try {
+      assertTrue(started.await(30, java.util.concurrent.TimeUnit.SECONDS), "the pool's threads took our tasks");
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      List<Backup> all = new ArrayList<>();
+      for (int i = 0; i < ProjectShardSizes.BATCH; i++) {
+        BackupStatus s = i % 3 == 0 ? BackupStatus.RESTORING : BackupStatus.AVAILABLE;
+        all.add(job(P, "fj" + i, s, T0.minus(Duration.ofDays(20)).plusSeconds(30L * i),
+            T0.minusSeconds(i % 4000), 1));
+      }
+      java.util.concurrent.ExecutorService own = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        java.util.concurrent.Future<List<String>> work = own.submit(() -> {
+          catalog.addAll(all);
+          return catalog.query(P, Query.builder().where(Predicates.stalled())
+              .sort(Sort.by(SortKey.asc(SortField.NAME))).limit(5).build()).ids();
+        });
+        List<String> firstByName = work.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(scan(all, T0, Duration.ofMinutes(30), List.of(SortKey.asc(SortField.NAME))).subList(0, 5),
+            firstByName);
+      } finally {
+        own.shutdownNow();
+      }
+    } finally {
+      release.countDown();
+      for (java.util.concurrent.Future<?> f : blockers) {
+        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A batch larger than the size at which the docs say a bulk load shares its work with the pool. */
+  private static final class ProjectShardSizes {
+    static final int BATCH = 17_000;
+  }
 }
