@@ -1155,4 +1155,118 @@ class NewUserStallTest {
   private static final class ProjectShardSizes {
     static final int BATCH = 17_000;
   }
+
+  @Test
+  void jobsStartingAndEndingOneByOneKeepTheStalledCountExactAtEveryStep() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Duration threshold = Duration.ofMinutes(10);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    java.util.Map<String, Backup> current = new java.util.HashMap<>();
+    List<String> ids = new ArrayList<>();
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      Backup b = available("one" + i, T0.minus(Duration.ofDays(5)).plusSeconds(60L * i));
+      load.add(b);
+      current.put(b.id(), b);
+      ids.add(b.id());
+    }
+    catalog.addAll(load);
+    int late = 0;
+    for (int step = 0; step < 2500; step++) {
+      clock.advance(Duration.ofSeconds(r.nextInt(60)));
+      if (r.nextInt(40) == 0) {   // a late backup, already running, now and then
+        Backup b = job(P, "late" + late++, r.nextBoolean() ? BackupStatus.CREATING : BackupStatus.DELETING,
+            T0.minus(Duration.ofDays(9)).plusSeconds(r.nextInt(86_400)), clock.instant().minusSeconds(r.nextInt(1200)), 3);
+        catalog.add(b);
+        current.put(b.id(), b);
+        ids.add(b.id());
+      }
+      String id = ids.get(r.nextInt(ids.size()));
+      Backup b = current.get(id);
+      if (b != null) {
+        Transition t;
+        switch (b.status()) {
+          case AVAILABLE: t = Transition.restore(); break;
+          case ERROR: t = Transition.delete(); break;
+          default:
+            int pick = r.nextInt(6);
+            t = pick == 0 ? Transition.complete() : pick == 1 ? Transition.fail("f")
+                : Transition.reportProgress(Math.min(100, b.progress().get().percent() + r.nextInt(4)));
+        }
+        Optional<Backup> next = catalog.apply(P, id, b.version(), t);
+        if (next.isPresent()) {
+          current.put(id, next.get());
+        } else {
+          current.remove(id);
+        }
+      }
+      Instant now = clock.instant();
+      long expected = current.values().stream().filter(x -> stalledByDoc(x, now, threshold)).count();
+      String what = "seed " + seed + " step " + step + " at " + now;
+      assertEquals(expected, catalog.count(P, Predicates.stalled()), what);
+      if (step % 25 == 0) {
+        List<String> first = scan(new ArrayList<>(current.values()), now, threshold, NEWEST);
+        assertEquals(first.subList(0, Math.min(10, first.size())),
+            catalog.query(P, Query.builder().where(Predicates.stalled()).limit(10).build()).ids(), what);
+      }
+    }
+  }
+
+  @Test
+  void aQueryACountAndAUsageReadTheClockOnceEach() {
+    TickingClock clock = new TickingClock(T0, Duration.ofSeconds(1));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).build();
+    catalog.add(running("c-1", BackupStatus.CREATING, T0.minus(Duration.ofHours(1)), T0.minus(Duration.ofHours(1))));
+    catalog.add(available("c-2", T0.minus(Duration.ofHours(2))));
+    List<String> reads = new ArrayList<>();
+    for (BackupPredicate p : List.of(Predicates.stalled(), Predicates.all(), Predicates.status(BackupStatus.CREATING),
+        Predicates.and(Predicates.stalled(), Predicates.createdWithinLast(Duration.ofDays(1))))) {
+      long before = clock.reads.get();
+      catalog.query(P, Query.where(p));
+      long afterQuery = clock.reads.get();
+      catalog.count(P, p);
+      long afterCount = clock.reads.get();
+      catalog.usage(P, UsageQuery.of(p, 0, 5));
+      long afterUsage = clock.reads.get();
+      catalog.read(P, view -> view.count(p) + view.query(Query.where(p)).total());
+      long afterRead = clock.reads.get();
+      reads.add(p + ": " + (afterQuery - before) + "," + (afterCount - afterQuery) + "," + (afterUsage - afterCount)
+          + "," + (afterRead - afterUsage));
+    }
+    for (String line : reads) {
+      assertTrue(line.endsWith(": 1,1,1,1"), "each call reads the clock once: " + reads);
+    }
+  }
+
+  @Test
+  void jobsAtTheEdgesOfTimeAreJudgedLikeAnyOther() {
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = List.of(
+        job(P, "min", BackupStatus.CREATING, Instant.MIN, Instant.MIN, 1),
+        job(P, "y1", BackupStatus.RESTORING, Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("0001-01-01T00:00:00Z"), 1),
+        job(P, "y1500", BackupStatus.DELETING, Instant.parse("1500-06-01T00:00:00Z"), Instant.parse("1500-06-01T00:00:00.5Z"), 1),
+        job(P, "y3000", BackupStatus.CREATING, Instant.parse("3000-01-01T00:00:00Z"), Instant.parse("3000-01-01T00:00:00Z"), 1),
+        job(P, "max", BackupStatus.RESTORING, Instant.MAX.minusSeconds(1), Instant.MAX, 1),
+        job(P, "now", BackupStatus.CREATING, T0, T0, 1));
+    for (Backup b : all) {
+      catalog.add(b);
+    }
+    for (Instant at : List.of(Instant.MIN, Instant.MIN.plus(threshold), Instant.MIN.plus(threshold).plusNanos(1),
+        Instant.parse("0001-01-01T00:30:00Z"), Instant.parse("0001-01-01T00:30:00.000000001Z"),
+        Instant.parse("1500-06-01T00:30:00.5Z"), Instant.parse("1500-06-01T00:30:00.500000001Z"), T0,
+        T0.plus(threshold).plusNanos(1), Instant.parse("3000-01-01T00:30:00.000000001Z"), Instant.MAX.minus(threshold),
+        Instant.MAX)) {
+      clock.set(at);
+      List<String> expected = scan(all, at, threshold, NEWEST);
+      assertEquals(expected, stalledIds(catalog, P), "at " + at);
+      assertEquals(expected.size(), catalog.count(P, Predicates.stalled()), "at " + at);
+      assertEquals(scan(all, at, threshold, List.of(SortKey.asc(SortField.NAME))),
+          catalog.query(P, Query.builder().where(Predicates.stalled()).sort(Sort.by(SortKey.asc(SortField.NAME))).build()).ids(),
+          "at " + at);
+    }
+  }
 }
