@@ -1269,4 +1269,73 @@ class NewUserStallTest {
           "at " + at);
     }
   }
+
+  @Test
+  void concurrentProgressAndAMovingClockNeverGiveAPageThatDisagreesWithItself() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofSeconds(30);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    int n = 300;
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      load.add(running("cc" + i, i % 2 == 0 ? BackupStatus.RESTORING : BackupStatus.CREATING,
+          T0.minus(Duration.ofDays(1)).plusSeconds(i), T0.minusSeconds(i % 60)));
+    }
+    catalog.addAll(load);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < 2; w++) {
+      int first = w;
+      threads.add(new Thread(() -> {
+        Random r = new Random(first);
+        try {
+          while (!stop.get()) {
+            String id = "cc" + (first + 2 * r.nextInt(n / 2));
+            Backup b = catalog.get(P, id);
+            if (b.status().isIntermediate()) {
+              int pct = b.progress().get().percent();
+              catalog.apply(P, id, b.version(), pct >= 95 ? Transition.complete() : Transition.reportProgress(pct + 1));
+            } else {
+              catalog.apply(P, id, b.version(), Transition.restore());
+            }
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        }
+      }));
+    }
+    threads.add(new Thread(() -> {
+      while (!stop.get()) {
+        clock.advance(Duration.ofMillis(700));
+        Thread.onSpinWait();
+      }
+    }));
+    threads.forEach(Thread::start);
+    try {
+      for (int q = 0; q < 300; q++) {
+        Page page = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(1000).build());
+        Instant after = clock.instant();
+        assertEquals(page.total(), page.backups().size(), "one state: the page holds every match");
+        for (Backup b : page.backups()) {
+          assertTrue(b.status().isIntermediate(), b.toString());
+          assertTrue(Duration.between(b.progress().get().changedAt(), after).compareTo(threshold) > 0,
+              b + " is not stalled even at " + after);
+        }
+        long either = catalog.count(P, Predicates.or(Predicates.stalled(),
+            Predicates.and(Predicates.not(Predicates.stalled()), Predicates.status(BackupStatus.AVAILABLE,
+                BackupStatus.CREATING, BackupStatus.RESTORING))));
+        assertEquals(n, either, "every backup is stalled, or not stalled and in one of its states");
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join(30_000);
+        assertFalse(t.isAlive(), "a thread did not stop");
+      }
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
 }
