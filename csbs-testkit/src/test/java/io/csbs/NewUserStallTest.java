@@ -1338,4 +1338,136 @@ class NewUserStallTest {
       throw new AssertionError(failure.get());
     }
   }
+
+  /** Runs counts of a window relative to the present beside a writer; returns the most clock reads one count made. */
+  private static long mostClockReadsOfOneCountBesideAWriter(int counts) throws Exception {
+    TickingClock clock = new TickingClock(T0, Duration.ofNanos(1));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).build();
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      load.add(available("w" + i, T0.minus(Duration.ofDays(30)).plusSeconds(600L * i)));
+    }
+    catalog.addAll(load);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    // adds and removals read no clock: every read of it is the counts'
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; !stop.get(); i++) {
+          Backup b = available("x" + i, T0.minus(Duration.ofDays(2)).plusSeconds(i % 1000));
+          catalog.add(b);
+          catalog.remove(P, b.id(), b.version());
+        }
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    writer.start();
+    long most = 0;
+    try {
+      BackupPredicate lastWeek = Predicates.createdWithinLast(Duration.ofDays(7));
+      for (int i = 0; i < counts; i++) {
+        long before = clock.reads.get();
+        catalog.count(P, lastWeek);
+        most = Math.max(most, clock.reads.get() - before);
+      }
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+    assertFalse(writer.isAlive());
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    return most;
+  }
+
+  @Test
+  @Disabled("BUG: Catalogs' javadoc says the clock gives the now of every query, read once per query; a count of a "
+      + "relative window that meets a writer reads it twice (the try without the lock, then again under the lock)")
+  void aCountBesideAWriterReadsTheClockOnceAsDocumented() throws Exception {
+    assertEquals(1, mostClockReadsOfOneCountBesideAWriter(20_000));
+  }
+
+  @Test
+  void aCountBesideAWriterReadsTheClockOnceOrTwice() throws Exception {
+    long most = mostClockReadsOfOneCountBesideAWriter(3_000);
+    assertTrue(most >= 1 && most <= 2, "reads of the clock by one count: " + most);
+  }
+
+  @Test
+  void aSubscriberSeesTheStalledSearchWithTheChangeItIsGiven() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    int n = 40;
+    for (int i = 0; i < n; i++) {
+      catalog.add(running("sub" + i, BackupStatus.CREATING, T0.minusSeconds(3600 + i), T0.minusSeconds(3600)));
+    }
+    List<String> seen = new ArrayList<>();
+    catalog.subscribe(change -> {
+      long count = catalog.count(P, Predicates.stalled());
+      boolean listed = stalledIds(catalog, P).contains(change.backupId());
+      seen.add(change.backupId() + ":" + count + ":" + listed);
+    });
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = "sub" + i;
+      if (i % 2 == 0) {
+        catalog.apply(P, id, 1, Transition.reportProgress(50));
+      } else {
+        catalog.apply(P, id, 1, i % 4 == 1 ? Transition.complete() : Transition.fail("no space"));
+      }
+      expected.add(id + ":" + (n - i - 1) + ":false");
+    }
+    assertEquals(expected, seen, "committed and visible to queries when delivered");
+  }
+
+  @Test
+  void aProgressVisibleToOneThreadIsSeenByTheStalledSearchOfAnother() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    int n = 3000;
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      load.add(running("x" + i, BackupStatus.RESTORING, T0.minusSeconds(7200).plusSeconds(i), T0.minusSeconds(3600)));
+    }
+    catalog.addAll(load);
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < n; i++) {
+          catalog.apply(P, "x" + i, 1, i % 3 == 0 ? Transition.complete() : Transition.reportProgress(11));
+          done.set(i + 1);
+        }
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    writer.start();
+    List<String> wrong = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (writer.isAlive() && System.nanoTime() < deadline) {
+      int returned = done.get();
+      long stalled = catalog.count(P, Predicates.stalled());
+      if (stalled > n - returned && wrong.size() < 5) {
+        wrong.add(returned + " changes returned, still " + stalled + " stalled");
+      }
+      // a change another thread can already find is counted too
+      int next = Math.min(returned, n - 1);
+      if (catalog.get(P, "x" + next).version() > 1 || catalog.find(P, "x" + next).isEmpty()) {
+        long after = catalog.count(P, Predicates.stalled());
+        if (after > n - next - 1 && wrong.size() < 5) {
+          wrong.add("x" + next + " found changed, still " + after + " stalled");
+        }
+      }
+    }
+    writer.join(30_000);
+    assertFalse(writer.isAlive());
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    assertEquals(List.of(), wrong);
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+  }
 }
