@@ -1588,4 +1588,91 @@ class NewUserStallTest {
       }
     }
   }
+
+  @Test
+  void aRemovedStalledJobAddedAgainUnderTheSameIdIsJudgedByItsNewSelf() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    for (int i = 0; i < 30; i++) {
+      catalog.add(running("re" + i, BackupStatus.CREATING, T0.minus(Duration.ofHours(3)).plusSeconds(i), T0.minus(Duration.ofHours(2))));
+    }
+    assertEquals(30, catalog.count(P, Predicates.stalled()));
+    for (int i = 0; i < 30; i += 3) {
+      catalog.remove(P, "re" + i, 1);
+    }
+    assertEquals(20, catalog.count(P, Predicates.stalled()));
+    // the same ids again: some Available, some running with a fresh progress, some late and stalled
+    for (int i = 0; i < 30; i += 3) {
+      Backup again = i % 2 == 0 ? available("re" + i, T0.minus(Duration.ofHours(1)))
+          : running("re" + i, BackupStatus.DELETING, T0.minus(Duration.ofDays(3)), i % 9 == 3 ? T0 : T0.minus(Duration.ofHours(1)));
+      catalog.add(again);
+    }
+    List<Backup> now = everything(catalog, P);
+    assertEquals(30, now.size());
+    assertEquals(scan(now, T0, Duration.ofMinutes(30), NEWEST), stalledIds(catalog, P));
+    clock.advance(Duration.ofMinutes(31));
+    assertEquals(scan(now, clock.instant(), Duration.ofMinutes(30), NEWEST), stalledIds(catalog, P));
+  }
+
+  @Test
+  void fakeClockStandsStillMovesOnlyForwardByAdvanceAndIsSharedSafely() throws Exception {
+    FakeClock clock = FakeClock.create();
+    assertEquals(FakeClock.DEFAULT_START, clock.instant());
+    assertEquals(Instant.parse("2026-01-01T00:00:00Z"), clock.instant());
+    assertEquals(ZoneOffset.UTC, clock.getZone());
+    assertEquals(clock.instant(), clock.instant(), "stands still");
+    IllegalArgumentException back = assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofNanos(-1)));
+    assertTrue(back.getMessage().contains("duration"), back.getMessage());
+    assertEquals(FakeClock.DEFAULT_START, clock.instant(), "a refused advance moves nothing");
+    assertEquals(FakeClock.DEFAULT_START, clock.advance(Duration.ZERO));
+    FakeClock end = FakeClock.at(Instant.MAX.minusNanos(1));
+    assertEquals(Instant.MAX, end.advance(Duration.ofNanos(1)));
+    assertThrows(IllegalArgumentException.class, () -> end.advance(Duration.ofNanos(1)));
+    assertThrows(IllegalArgumentException.class, () -> end.advance(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertEquals(Instant.MAX, end.instant());
+    assertMessageNames("start", assertThrows(NullPointerException.class, () -> FakeClock.at(null)));
+    assertMessageNames("duration", assertThrows(NullPointerException.class, () -> clock.advance(null)));
+    assertMessageNames("instant", assertThrows(NullPointerException.class, () -> clock.set(null)));
+    assertMessageNames("zone", assertThrows(NullPointerException.class, () -> clock.withZone(null)));
+    FakeClock tokyo = clock.withZone(ZoneId.of("Asia/Tokyo"));
+    clock.set(Instant.MIN);
+    assertEquals(Instant.MIN, tokyo.instant());
+    tokyo.set(T0);
+    assertEquals(T0, clock.instant());
+    assertEquals(ZoneId.of("Asia/Tokyo"), tokyo.getZone());
+    // safe to share: advances from several threads all count
+    FakeClock shared = FakeClock.at(T0);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 5000; i++) {
+          shared.advance(Duration.ofNanos(1));
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+    assertEquals(T0.plusNanos(20_000), shared.instant());
+  }
+
+  @Test
+  void twoBuildsOfOneBuilderDeliverTheirOwnChangesOnly() {
+    FakeClock clock = FakeClock.at(T0);
+    Catalogs.Builder builder = Catalogs.builder().clock(clock);
+    BackupCatalog one = builder.build();
+    BackupCatalog two = builder.build();
+    List<String> toOne = new ArrayList<>();
+    List<String> toTwo = new ArrayList<>();
+    one.subscribe(c -> toOne.add(c.backupId()));
+    two.subscribe(c -> toTwo.add(c.backupId()));
+    one.add(available("a", T0.minusSeconds(1)));
+    two.add(available("b", T0.minusSeconds(1)));
+    one.apply(P, "a", 1, Transition.delete());
+    assertEquals(List.of("a", "a"), toOne);
+    assertEquals(List.of("b"), toTwo);
+    assertEquals(2, one.sequence(P));
+    assertEquals(1, two.sequence(P));
+  }
 }
