@@ -1675,4 +1675,26 @@ class NewUserStallTest {
     assertEquals(2, one.sequence(P));
     assertEquals(1, two.sequence(P));
   }
+
+  @Test
+  @Disabled("DOC: StallRule.stalledIfChangedBefore says 'The latest progress time that is stalled at now'; a progress "
+      + "changed at exactly that instant is not stalled (it is the earliest that is not: stalled means strictly before it)")
+  void theInstantStalledIfChangedBeforeReturnsIsTheLatestStalledProgressTimeAsDocumented() {
+    StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(10));
+    Instant latestStalled = rule.stalledIfChangedBefore(T0);
+    assertTrue(rule.isStalled(latestStalled, T0), "the doc: the latest progress time that is stalled at now");
+  }
+
+  @Test
+  void theInstantStalledIfChangedBeforeReturnsIsTheEarliestProgressTimeThatIsNotStalled() {
+    for (Duration threshold : List.of(Duration.ofNanos(1), Duration.ofMinutes(10), StallRule.DEFAULT_THRESHOLD)) {
+      StallRule rule = StallRule.ofThreshold(threshold);
+      Instant cutoff = rule.stalledIfChangedBefore(T0);
+      assertEquals(T0.minus(threshold), cutoff);
+      assertFalse(rule.isStalled(cutoff, T0));
+      assertTrue(rule.isStalled(cutoff.minusNanos(1), T0));
+      Backup atCutoff = running("b", BackupStatus.CREATING, cutoff.minusSeconds(1), cutoff);
+      assertFalse(rule.isStalled(atCutoff, T0));
+    }
+  }
 }
