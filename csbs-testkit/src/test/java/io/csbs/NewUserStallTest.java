@@ -1735,4 +1735,41 @@ class NewUserStallTest {
     assertEquals(1, catalog.count(P, Predicates.stalled()));
     assertEquals(1, catalog.countAllProjects(Predicates.stalled()));
   }
+
+  @Test
+  void insideAReadTheStalledSearchIgnoresAChangeThatWaitsAndDoesNotHang() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    for (int i = 0; i < 20; i++) {
+      catalog.add(running("in" + i, BackupStatus.RESTORING, T0.minusSeconds(7200 + i), T0.minusSeconds(3600)));
+    }
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<List<Object>> reading = threads.submit(() -> catalog.read(P, view -> {
+        List<Object> answers = new ArrayList<>();
+        answers.add(view.count(Predicates.stalled()));
+        java.util.concurrent.Future<?> change = threads.submit(
+            () -> catalog.apply(P, "in3", 1, Transition.reportProgress(60)));
+        // give the change time to reach the lock and wait there (or to fail)
+        long until = System.nanoTime() + Duration.ofMillis(200).toNanos();
+        while (!change.isDone() && System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+        answers.add(view.count(Predicates.stalled()));
+        answers.add(view.query(Query.builder().where(Predicates.stalled()).limit(100).build()).ids().contains("in3"));
+        answers.add(catalog.count(P, Predicates.stalled()));
+        answers.add(change.isDone());
+        return answers;
+      }));
+      List<Object> answers = reading.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(List.of(20L, 20L, true, 20L, false), answers, "the change waits until the read returns");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (catalog.get(P, "in3").version() == 1 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertEquals(19, catalog.count(P, Predicates.stalled()));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
 }
