@@ -1772,4 +1772,33 @@ class NewUserStallTest {
       threads.shutdownNow();
     }
   }
+
+  @Test
+  void aLargeSnapshotLoadedOutOfOrderAnswersTheStalledSearchAsAScan() {
+    Random r = new Random(7);
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(45);
+    BackupCatalog replica = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(threshold)).build();
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 6000; i++) {
+      Instant created = T0.minus(Duration.ofDays(30)).plusSeconds(r.nextInt(30 * 86_400));
+      BackupStatus s = STATES.get(r.nextInt(STATES.size()));
+      Instant progress = T0.minusSeconds(r.nextInt(4 * 3600));
+      backups.add(job(P, "ld" + i, s, created, progress.isBefore(created) ? created : progress, 2));
+    }
+    replica.load(new io.csbs.catalog.ProjectSnapshot(P, 99, io.csbs.usage.Quota.NONE, backups));
+    for (Duration d : List.of(Duration.ZERO, Duration.ofMinutes(50), Duration.ofMinutes(-120))) {
+      clock.set(clock.instant().plus(d));
+      Instant now = clock.instant();
+      List<String> expected = scan(backups, now, threshold, NEWEST);
+      Page page = replica.query(P, Query.builder().where(Predicates.stalled()).limit(30).build());
+      assertEquals(expected.size(), page.total(), "at " + now);
+      assertEquals(expected.subList(0, Math.min(30, expected.size())), page.ids(), "at " + now);
+      List<SortKey> byName = List.of(SortKey.desc(SortField.NAME));
+      List<String> named = scan(backups, now, threshold, byName);
+      assertEquals(named.subList(0, Math.min(30, named.size())), replica.query(P, Query.builder()
+          .where(Predicates.stalled()).sort(Sort.by(byName)).limit(30).build()).ids(), "at " + now);
+    }
+    assertEquals(6000, replica.stats(P).backups());
+  }
 }
