@@ -1801,4 +1801,35 @@ class NewUserStallTest {
     }
     assertEquals(6000, replica.stats(P).backups());
   }
+
+  @Test
+  void jobsCreatedAtOneInstantAndAddedInAnyOrderPageByTheirIds() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    Instant[] instants = {T0.minus(Duration.ofHours(2)), T0.minus(Duration.ofHours(2)).plusNanos(1), T0.minus(Duration.ofHours(3))};
+    for (int i = 0; i < 400; i++) {
+      String id = Integer.toString(r.nextInt(1_000_000), 36) + "-" + i + (i % 5 == 0 ? "Ω" : "");
+      BackupStatus s = i % 4 == 0 ? BackupStatus.AVAILABLE : i % 4 == 1 ? BackupStatus.CREATING
+          : i % 4 == 2 ? BackupStatus.RESTORING : BackupStatus.DELETING;
+      Instant created = instants[r.nextInt(instants.length)];
+      all.add(job(P, id, s, created, T0.minus(Duration.ofMinutes(r.nextInt(60))), 9));
+    }
+    for (Backup b : all) {
+      catalog.add(b);
+    }
+    for (int round = 0; round < 4; round++) {
+      clock.advance(Duration.ofMinutes(r.nextInt(10)));
+      Instant now = clock.instant();
+      for (List<SortKey> keys : List.of(NEWEST, List.of(SortKey.asc(SortField.CREATED_AT)))) {
+        List<String> expected = scan(all, now, threshold, keys);
+        List<String> got = allPages(catalog, Query.builder().where(Predicates.stalled()).sort(Sort.by(keys))
+            .limit(1 + r.nextInt(30)).build());
+        assertEquals(expected, got, "seed " + seed + " at " + now + " " + keys);
+      }
+    }
+  }
 }
