@@ -1832,4 +1832,44 @@ class NewUserStallTest {
       }
     }
   }
+
+  /** A catalog whose clock was set back before a stalled job's last change, and that job. */
+  private static BackupCatalog clockSetBackBeforeAStalledJob(FakeClock clock) {
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(running("back", BackupStatus.RESTORING, T0.minus(Duration.ofHours(2)), T0));
+    clock.set(T0.plus(Duration.ofHours(1)));
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+    clock.set(T0.minusSeconds(1));
+    return catalog;
+  }
+
+  @Test
+  @Disabled("DOC: BackupCatalog.apply (BackupCatalog.java:78-88) and Transition.applyTo list InvalidValueException only "
+      + "'if a value of the transition is invalid'; a valid transition with the catalog's clock set back before the "
+      + "backup's last change is refused naming 'now' (only Lifecycle's javadoc and the csbs-postgres README say so)")
+  void aValidTransitionIsAppliedWhateverTheClockAsApplysJavadocLists() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = clockSetBackBeforeAStalledJob(clock);
+    Optional<Backup> done = catalog.apply(P, "back", 1, Transition.complete());
+    assertEquals(BackupStatus.AVAILABLE, done.orElseThrow().status());
+  }
+
+  @Test
+  void aTransitionWithTheClockSetBackBeforeTheLastChangeIsRefusedNamingNowAndTheStallStays() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = clockSetBackBeforeAStalledJob(clock);
+    Backup before = catalog.get(P, "back");
+    for (Transition t : List.of(Transition.complete(), Transition.reportProgress(99), Transition.fail("late"),
+        Transition.reportProgress(10))) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> catalog.apply(P, "back", 1, t), t.toString());
+      assertEquals("now", e.field(), t.toString());
+    }
+    assertEquals(before, catalog.get(P, "back"));
+    // the version is checked before the transition, its time included
+    assertThrows(io.csbs.catalog.VersionConflictException.class, () -> catalog.apply(P, "back", 7, Transition.complete()));
+    assertThrows(io.csbs.catalog.BackupNotFoundException.class, () -> catalog.apply(P, "nope", 1, Transition.complete()));
+    assertEquals(1, catalog.sequence(P));
+    clock.set(T0.plus(Duration.ofHours(1)));
+    assertEquals(List.of("back"), stalledIds(catalog, P), "nothing changed: still stalled once the clock is back");
+  }
 }
