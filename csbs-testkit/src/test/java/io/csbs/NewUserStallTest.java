@@ -1872,4 +1872,75 @@ class NewUserStallTest {
     clock.set(T0.plus(Duration.ofHours(1)));
     assertEquals(List.of("back"), stalledIds(catalog, P), "nothing changed: still stalled once the clock is back");
   }
+
+  @Test
+  void jobsChangingWhileTheProjectReorganisesKeepTheStalledSearchExact() throws Exception {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T0);
+    Duration threshold = Duration.ofMinutes(30);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    java.util.Map<String, Backup> current = new java.util.HashMap<>();
+    List<String> running = new ArrayList<>();
+    List<Backup> load = new ArrayList<>();
+    for (int i = 0; i < 8000; i++) {
+      BackupStatus s = i % 4 == 0 ? BackupStatus.CREATING : BackupStatus.AVAILABLE;
+      Backup b = job(P, "ro" + i, s, T0.minus(Duration.ofDays(20)).plusSeconds(60L * i), T0.minusSeconds(r.nextInt(5400)), 5);
+      load.add(b);
+    }
+    catalog.addAll(load);
+    for (Backup b : load) {
+      current.put(b.id(), b);
+    }
+    for (int i = 0; i < 3000; i++) {
+      Backup b = job(P, "rl" + i, i % 2 == 0 ? BackupStatus.DELETING : BackupStatus.AVAILABLE,
+          T0.minus(Duration.ofDays(40)).plusSeconds(r.nextInt(86_400 * 10)), T0.minusSeconds(r.nextInt(5400)), 5);
+      catalog.add(b);
+      current.put(b.id(), b);
+    }
+    for (Backup b : current.values()) {
+      if (b.status().isIntermediate()) {
+        running.add(b.id());
+      }
+    }
+    java.util.Collections.sort(running);
+    long before = catalog.stats(P).reorganisations();
+    long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+    int afterReorganised = 0;
+    for (int step = 0; System.nanoTime() < deadline && afterReorganised < 20; step++) {
+      clock.advance(Duration.ofSeconds(r.nextInt(40)));
+      for (int k = 0; k < 5; k++) {
+        String id = running.get(r.nextInt(running.size()));
+        Backup b = current.get(id);
+        if (b == null || !b.status().isIntermediate()) {
+          continue;
+        }
+        Transition t = r.nextInt(8) == 0 ? Transition.complete()
+            : Transition.reportProgress(Math.min(100, b.progress().get().percent() + 1));
+        Optional<Backup> next = catalog.apply(P, id, b.version(), t);
+        if (next.isPresent()) {
+          current.put(id, next.get());
+        } else {
+          current.remove(id);
+        }
+      }
+      Instant now = clock.instant();
+      List<Backup> jobs = new ArrayList<>();
+      for (String id : running) {   // only these ever run: a scan of them is a scan of every backup's stall
+        Backup b = current.get(id);
+        if (b != null) {
+          jobs.add(b);
+        }
+      }
+      List<String> expected = scan(jobs, now, threshold, NEWEST);
+      Page page = catalog.query(P, Query.builder().where(Predicates.stalled()).limit(15).build());
+      String what = "seed " + seed + " step " + step + " at " + now;
+      assertEquals(expected.size(), page.total(), what);
+      assertEquals(expected.subList(0, Math.min(15, expected.size())), page.ids(), what);
+      if (catalog.stats(P).reorganisations() > before) {
+        afterReorganised++;
+      }
+    }
+    assertTrue(catalog.stats(P).reorganisations() > before, "late backups beyond the slack make one due");
+  }
 }
