@@ -1958,4 +1958,18 @@ class NewUserStallTest {
       assertTrue(catalog.stats(P).reorganisations() > before, "late backups beyond the slack make one due");
     });
   }
+
+  @Test
+  void theStalledCriterionIsAValueNormalizedLikeAnyOther() {
+    BackupPredicate stalled = Predicates.stalled();
+    assertEquals(stalled, Predicates.stalled());
+    assertEquals(stalled.hashCode(), Predicates.stalled().hashCode());
+    assertEquals(stalled, Predicates.not(Predicates.not(stalled)));
+    assertEquals(Predicates.and(stalled, Predicates.status(BackupStatus.CREATING)),
+        Predicates.and(Predicates.status(BackupStatus.CREATING), stalled));
+    assertEquals(Predicates.and(stalled, Predicates.status(BackupStatus.CREATING)),
+        Predicates.and(Predicates.and(stalled, stalled), Predicates.status(BackupStatus.CREATING), Predicates.all()));
+    assertFalse(stalled.toString().isBlank());
+    assertTrue(stalled.toString().toLowerCase(java.util.Locale.ROOT).contains("stalled"), stalled.toString());
+  }
 }
