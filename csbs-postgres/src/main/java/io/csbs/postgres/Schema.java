@@ -27,9 +27,21 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p>{@code migrate} needs the right to create tables and, once, the {@code pg_trgm} extension
- * (shipped with PostgreSQL's contrib modules), whose trigram indexes answer name substrings. Several
- * instances may call it at once: they serialize on the version table, and each version is applied
- * once.
+ * (shipped with PostgreSQL's contrib modules), whose trigram indexes answer name substrings: version
+ * 1 runs {@code CREATE EXTENSION IF NOT EXISTS pg_trgm}, which puts it in the first schema of the
+ * search path when the database lacks it. Its operator classes are then looked up along the search
+ * path, so the search path of every schema csbs lives in must hold the schema of {@code pg_trgm}
+ * (with {@code currentSchema=tenant_a,public}, {@code public}): for several schemas of one
+ * database, create it first in a schema they share ({@code CREATE EXTENSION pg_trgm SCHEMA public}).
+ * Several instances may call it at
+ * once, on one schema or several of one database: they take turns on a database-wide advisory lock,
+ * and each version is applied once.
+ *
+ * <p>The scripts are the tables, indexes and types; {@code migrate} also keeps the version table
+ * {@code csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT
+ * now())} with a row a version applied. A DBA who runs the scripts by hand instead creates that table
+ * and inserts those rows ({@code INSERT INTO csbs_schema_version (version) VALUES (1), (2)}) in the
+ * same transactions, or the catalog refuses the database as version 0.
  */
 public final class Schema {
   /** The schema version this library reads and writes. */
@@ -46,51 +58,90 @@ public final class Schema {
 
   /**
    * Creates the schema in an empty database, or upgrades it to {@link #CURRENT_VERSION}; does
-   * nothing on a database already there. Each version is applied in one transaction: a failure
-   * leaves the database at the previous version.
+   * nothing on a database already there (and then needs no right beyond reading the version table,
+   * so a service whose user may only read and write rows may call it on every start). Each version
+   * is applied in one transaction, the first one with the version table: a failure leaves the
+   * database at the previous version, and a failed first migrate leaves nothing behind.
+   *
+   * <p>The tables are made in the current schema, the first schema of the connection's search path
+   * that exists ({@code currentSchema=tenant_a,public} in the JDBC URL makes {@code tenant_a}'s),
+   * which is where {@link #version} and the catalog look for them. The database must be encoded in
+   * UTF8, which holds every letter a backup's texts may hold.
    *
    * @param dataSource the database
    * @return the version the database was at before (0 for none)
-   * @throws SchemaVersionException if the database is at a newer version than this library knows
-   * @throws CatalogDatabaseException if a statement fails
+   * @throws SchemaVersionException if the database is at a newer version than this library knows, or
+   *     its version table holds a version no release writes (below 0)
+   * @throws CatalogDatabaseException if a statement fails, or the database is not encoded in UTF8
    */
   public static int migrate(DataSource dataSource) {
     requireNonNull(dataSource, "dataSource");
     try (Connection connection = dataSource.getConnection()) {
-      boolean autoCommit = connection.getAutoCommit();
-      connection.setAutoCommit(false);
       try (Statement statement = connection.createStatement()) {
-        // the first instances to create the version table take turns too: CREATE TABLE IF NOT EXISTS
-        // run at once by several failed in all but one (the type of the table's rows made twice)
-        statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
-        statement.execute("CREATE TABLE IF NOT EXISTS csbs_schema_version ("
-            + "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-        // migrations of several instances take turns here; only this table is ever locked so
-        statement.execute("LOCK TABLE csbs_schema_version IN EXCLUSIVE MODE");
-        int before = currentVersion(statement);
-        if (before > CURRENT_VERSION) {
-          throw new SchemaVersionException(before, CURRENT_VERSION);
+        int found = versionOf(statement);
+        if (found == CURRENT_VERSION) {
+          return found;   // nothing to do: no lock taken, nothing created, no right needed
         }
-        connection.commit();
-        for (int version = before + 1; version <= CURRENT_VERSION; version++) {
-          statement.execute("LOCK TABLE csbs_schema_version IN EXCLUSIVE MODE");
-          if (currentVersion(statement) >= version) {
-            connection.commit();   // another instance was first
-            continue;
+        refuseUnknown(found);
+        requireUtf8(statement);
+      }
+      boolean autoCommit = connection.getAutoCommit();
+      int isolation = connection.getTransactionIsolation();
+      connection.setAutoCommit(false);
+      // each transaction reads the version after it got the lock, so it must see what committed before
+      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      try (Statement statement = connection.createStatement()) {
+        int before = -1;
+        while (true) {
+          // migrations of one database take turns, whatever their schema: two schemas migrated at
+          // once raced on CREATE EXTENSION pg_trgm, and two instances on the version table's type
+          statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+          statement.execute("CREATE TABLE IF NOT EXISTS csbs_schema_version ("
+              + "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+          int now = currentVersion(statement);
+          if (before < 0) {
+            before = now;
           }
+          refuseUnknown(now);
+          if (now >= CURRENT_VERSION) {
+            connection.commit();   // another instance was first
+            return before;
+          }
+          int version = now + 1;
           statement.execute(script(version));
           statement.execute("INSERT INTO csbs_schema_version (version) VALUES (" + version + ")");
           connection.commit();
         }
-        return before;
       } catch (SQLException | RuntimeException e) {
         connection.rollback();
         throw e;
       } finally {
+        connection.setTransactionIsolation(isolation);
         connection.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
       throw CatalogDatabaseException.of("create or upgrade the csbs schema", e);
+    }
+  }
+
+  /** Refuses a version newer than this library's, or one below 0 that no release writes. */
+  private static void refuseUnknown(int version) {
+    if (version > CURRENT_VERSION || version < 0) {
+      throw new SchemaVersionException(version, CURRENT_VERSION);
+    }
+  }
+
+  /** Refuses a database whose encoding cannot hold every letter (LATIN1 failed on the first CJK name). */
+  private static void requireUtf8(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("SELECT pg_encoding_to_char(encoding) FROM pg_database "
+        + "WHERE datname = current_database()")) {
+      rows.next();
+      String encoding = rows.getString(1);
+      if (!"UTF8".equals(encoding)) {
+        throw new SQLException("the database is encoded in " + encoding + ", which cannot hold every letter of "
+            + "a backup's texts: csbs needs a database encoded in UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
+            "22021");
+      }
     }
   }
 
@@ -177,8 +228,12 @@ public final class Schema {
     return names;
   }
 
+  /** The version in the current schema's version table (0 without one): where migrate makes it. */
   private static int versionOf(Statement statement) throws SQLException {
-    try (ResultSet rows = statement.executeQuery("SELECT to_regclass('csbs_schema_version') IS NOT NULL")) {
+    // not to_regclass('csbs_schema_version') alone, which looks along the whole search path: over a
+    // csbs schema in public, currentSchema=tenant,public read public's version while migrate made tenant's
+    try (ResultSet rows = statement.executeQuery("SELECT current_schema() IS NOT NULL AND "
+        + "to_regclass(quote_ident(current_schema()) || '.csbs_schema_version') IS NOT NULL")) {
       rows.next();
       if (!rows.getBoolean(1)) {
         return 0;

@@ -30,11 +30,14 @@ public final class SchemaVersionException extends CatalogDatabaseException {
    * An exception for a database at {@code databaseVersion} where the library needs {@code
    * libraryVersion}.
    *
-   * @param databaseVersion the schema version of the database; 0 when it has none
-   * @param libraryVersion the schema version this library needs
+   * @param databaseVersion the schema version of the database; 0 when it has none (below 0 when
+   *     its version table was written by something else)
+   * @param libraryVersion the schema version this library needs, at least 1
+   * @throws IllegalArgumentException if the versions are equal (no mismatch) or {@code
+   *     libraryVersion} is below 1
    */
   public SchemaVersionException(int databaseVersion, int libraryVersion) {
-    super(message(databaseVersion, libraryVersion), null, false);
+    super(message(checked(databaseVersion, libraryVersion), libraryVersion), null, false);
     this.databaseVersion = databaseVersion;
     this.libraryVersion = libraryVersion;
   }
@@ -55,7 +58,22 @@ public final class SchemaVersionException extends CatalogDatabaseException {
     return ErrorCode.SCHEMA_VERSION_MISMATCH;
   }
 
+  private static int checked(int database, int library) {
+    if (library < 1) {
+      throw new IllegalArgumentException("libraryVersion " + library + " is invalid: must be at least 1");
+    }
+    if (database == library) {
+      throw new IllegalArgumentException(
+          "databaseVersion " + database + " is invalid: must differ from libraryVersion " + library + " (no mismatch)");
+    }
+    return database;
+  }
+
   private static String message(int database, int library) {
+    if (database < 0) {
+      return "the database's csbs_schema_version holds version " + database + ", which no csbs release writes "
+          + "(this library needs version " + library + "): the table was written by something else";
+    }
     if (database == 0) {
       return "the database has no csbs schema (this library needs version " + library
           + "): create it with Schema.migrate(dataSource)";

@@ -187,7 +187,7 @@ final class SqlPredicate implements PredicateVisitor<Sql> {
       return none();
     }
     String escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
-    return new Sql().append(column + " LIKE ").param("%" + escaped + "%").append(" ESCAPE '\\'");
+    return new Sql().append(column + " LIKE ").param("%" + escaped + "%");
   }
 
   /**
