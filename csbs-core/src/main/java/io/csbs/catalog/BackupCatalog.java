@@ -85,7 +85,8 @@ public interface BackupCatalog {
    * @throws BackupNotFoundException if the project has no backup {@code backupId}
    * @throws VersionConflictException if the backup's version is not {@code expectedVersion}
    * @throws IllegalTransitionException if the backup's state does not allow the transition
-   * @throws InvalidValueException if a value of the transition is invalid
+   * @throws InvalidValueException if a value of the transition is invalid, or naming {@code now} if
+   *     the catalog's clock is before the backup's last change ({@code updatedAt}; a clock set back)
    */
   Optional<Backup> apply(String projectId, String backupId, long expectedVersion, Transition transition);
 

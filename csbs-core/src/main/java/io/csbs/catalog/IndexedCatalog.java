@@ -953,29 +953,30 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public Page query(String projectId, Query query) {
     requireNonNull(query, "query");
+    // the clock is read once a query, also when the try without the lock gives way to one under it
+    Instant now = clock.instant();
     if (WithoutLock.suits(query)) {
-      Instant now = clock.instant();
       Page page = readWithoutLock(projectId, shard -> query(shard, projectId, query, now, false),
           query, WithoutLock.readsTheClock(query.predicate()) ? now : null);
       if (page != null) {
         return page;
       }
     }
-    return readShard(projectId, shard -> query(shard, projectId, query, clock.instant(), true));
+    return readShard(projectId, shard -> query(shard, projectId, query, now, true));
   }
 
   @Override
   public long count(String projectId, BackupPredicate predicate) {
     requireNonNull(predicate, "predicate");
+    Instant now = clock.instant();   // once a count, as for a query
     if (WithoutLock.suits(predicate)) {
-      Instant now = clock.instant();
       Long count = readWithoutLock(projectId, shard -> count(shard, predicate, now, false),
           predicate, WithoutLock.readsTheClock(predicate) ? now : null);
       if (count != null) {
         return count;
       }
     }
-    return readShard(projectId, shard -> count(shard, predicate, clock.instant(), true));
+    return readShard(projectId, shard -> count(shard, predicate, now, true));
   }
 
   /**

@@ -89,8 +89,9 @@ public record StallRule(Duration threshold) {
   }
 
   /**
-   * The latest progress time that is stalled at {@code now}: a running backup is stalled exactly when
-   * its progress changed before this instant. Indexes use it to turn the rule into a time range.
+   * The earliest progress time that is not stalled at {@code now}: a running backup is stalled
+   * exactly when its progress changed strictly before this instant (one changed at it is not, yet).
+   * Indexes use it to turn the rule into a time range.
    *
    * @param now the instant of the judgement
    * @return {@code now} minus the threshold; {@link Instant#MIN} when that is before it (a threshold

@@ -28,7 +28,8 @@ public sealed interface Transition
    * @param now the instant of the change; not before the backup's last change
    * @return the next backup, or empty if the backup is gone
    * @throws IllegalTransitionException if the backup's state does not allow this transition
-   * @throws io.csbs.backup.InvalidValueException if a value of the transition is invalid
+   * @throws io.csbs.backup.InvalidValueException if a value of the transition is invalid, or naming
+   *     {@code now} if it is before the backup's last change
    */
   Optional<Backup> applyTo(Backup backup, Instant now);
 
