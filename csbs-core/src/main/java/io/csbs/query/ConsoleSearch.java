@@ -188,7 +188,8 @@ public final class ConsoleSearch {
 
   /**
    * This search, limited to backups whose {@code field} matches {@code text} (surrounding white
-   * space removed, as {@link String#strip()} does: a no-break space is kept): names contain it ignoring case, ids equal it. It replaces any keyword.
+   * space removed, as {@link String#strip()} does: a no-break space is kept): names contain it
+   * ignoring case, ids equal it. It replaces any keyword.
    *
    * @param field the field searched
    * @param text the keyword

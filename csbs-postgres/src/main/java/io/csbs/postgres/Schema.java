@@ -33,9 +33,8 @@ import javax.sql.DataSource;
  * path, so the search path of every schema csbs lives in must hold the schema of {@code pg_trgm}
  * (with {@code currentSchema=tenant_a,public}, {@code public}): for several schemas of one
  * database, create it first in a schema they share ({@code CREATE EXTENSION pg_trgm SCHEMA public}).
- * Several instances may call it at
- * once, on one schema or several of one database: they take turns on a database-wide advisory lock,
- * and each version is applied once.
+ * Several instances may call it at once, on one schema or several of one database: they take turns
+ * on a database-wide advisory lock, and each version is applied once.
  *
  * <p>The scripts are the tables, indexes and types; {@code migrate} also keeps the version table
  * {@code csbs_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT
@@ -91,7 +90,7 @@ public final class Schema {
       // each transaction reads the version after it got the lock, so it must see what committed before
       connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       try (Statement statement = connection.createStatement()) {
-        int before = -1;
+        Integer before = null;   // read in the first transaction, under the lock
         while (true) {
           // migrations of one database take turns, whatever their schema: two schemas migrated at
           // once raced on CREATE EXTENSION pg_trgm, and two instances on the version table's type
@@ -99,7 +98,7 @@ public final class Schema {
           statement.execute("CREATE TABLE IF NOT EXISTS csbs_schema_version ("
               + "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
           int now = currentVersion(statement);
-          if (before < 0) {
+          if (before == null) {
             before = now;
           }
           refuseUnknown(now);
