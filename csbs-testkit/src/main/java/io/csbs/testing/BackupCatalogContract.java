@@ -506,6 +506,13 @@ public abstract class BackupCatalogContract {
     catalog.add(available(OTHER_PROJECT, "theirs", Duration.ofDays(1)));
     List<Change> seen = Collections.synchronizedList(new ArrayList<>());
     catalog.subscribe(seen::add);
+    // the project read before it is loaded: a catalog that keeps answers lets go of them on a load
+    assertEquals(0, catalog.query(PROJECT, Query.all()).total());
+    assertEquals(0, catalog.count(PROJECT, Predicates.all()));
+    assertEquals(Optional.empty(), catalog.find(PROJECT, "s-1"));
+    assertEquals(0, catalog.usage(PROJECT, UsageQuery.firstServers(10)).backups());
+    assertEquals(0, catalog.quotaUsage(PROJECT).backupsUsed());
+    catalog.tagCatalogue(PROJECT);
     catalog.load(snapshot);
 
     assertEquals(at, catalog.sequence(PROJECT));
