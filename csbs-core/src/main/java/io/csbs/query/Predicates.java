@@ -296,8 +296,9 @@ public final class Predicates {
 
   /**
    * The API's tag criterion: backups with a tag {@code key} whose value matches one of {@code values};
-   * a value beginning with {@code *} matches the rest of it anywhere in the tag's value; no values
-   * means any value. Keys and values are trimmed.
+   * a value beginning with {@code *} matches the rest of it anywhere in the tag's value ({@code *}
+   * alone matches any value); no values means any value. Keys and values are trimmed, and so is the
+   * rest of a pattern after its {@code *} ({@code "* prod"} is {@code "*prod"}).
    *
    * @param key the tag key
    * @param values the values, at most 10, any of which may match; empty for any value
