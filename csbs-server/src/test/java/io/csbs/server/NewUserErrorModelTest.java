@@ -443,14 +443,12 @@ class NewUserErrorModelTest {
     assertTrue(restoreError.getMessage().startsWith("backup err is Error: restore is refused"), restoreError.getMessage());
     assertFalse(restoreError.allowed().contains("restore"));
 
-    catalog.add(available("p", "common"));   // COMMON by default?
-    Backup common = catalog.get("p", "common");
-    if (common.type() == BackupType.COMMON) {
-      IllegalTransitionException instant = thrown(IllegalTransitionException.class,
-          () -> catalog.apply("p", "common", 1, Transition.instantRestore()));
-      assertEquals(ErrorCode.TRANSITION_NOT_ALLOWED, instant.code());
-      assertEquals("instant restore", instant.attempted());
-    }
+    catalog.add(available("p", "common").toBuilder().type(BackupType.COMMON).build());
+    IllegalTransitionException instant = thrown(IllegalTransitionException.class,
+        () -> catalog.apply("p", "common", 1, Transition.instantRestore()));
+    assertEquals(ErrorCode.TRANSITION_NOT_ALLOWED, instant.code());
+    assertEquals("instant restore", instant.attempted());
+    assertEquals(BackupStatus.AVAILABLE, instant.status());
     IllegalTransitionException progress = thrown(IllegalTransitionException.class,
         () -> catalog.apply("p", "common", 1, Transition.reportProgress(40)));
     assertEquals(ErrorCode.TRANSITION_NOT_ALLOWED, progress.code());
@@ -1083,6 +1081,55 @@ class NewUserErrorModelTest {
     assertTrue(expected.startsWith("now "), expected);
     assertErrorReply(400, "CSBS.9001", expected, send("POST", "v1/p-clock/restores", restoreBody(id)));
     assertEquals(1, served.get("p-clock", id).version());
+  }
+
+  @Test
+  void anUnexpectedFailureIsLoggedWithItsCause() {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(CsbsServer.class.getName());
+    List<java.util.logging.LogRecord> records = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        records.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try {
+      IllegalStateException cause = new IllegalStateException("secret-logged");
+      INJECT.set(cause);
+      assertErrorReply(500, "CSBS.9999", "request failed: an internal error", send("GET", "v1/p-log/quotas", null));
+      boolean logged = false;
+      synchronized (records) {
+        for (java.util.logging.LogRecord record : records) {
+          logged |= record.getThrown() == cause;
+        }
+      }
+      assertTrue(logged, "the cause is logged: " + records.size() + " records");
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+
+  @Disabled("DOC: InvalidValueException(field, value, rule) '@param field the name of the field or parameter, as a "
+      + "user would write it' states no rule; a blank field or rule is taken, giving a message that names nothing")
+  @Test
+  void blankNamesAreRefusedByTheExceptionsConstructors() {
+    assertThrows(IllegalArgumentException.class, () -> new InvalidValueException(" ", "v", "must be x"));
+    assertThrows(IllegalArgumentException.class, () -> new InvalidValueException("f", "v", ""));
+    assertThrows(IllegalArgumentException.class, () -> new BackupNotFoundException("", ""));
+  }
+
+  @Test
+  void blankNamesActualBehaviour() {
+    assertEquals("  'v' is invalid: must be x", new InvalidValueException(" ", "v", "must be x").getMessage());
+    assertEquals("f 'v' is invalid: ", new InvalidValueException("f", "v", "").getMessage());
+    assertEquals("backup  not found in project ", new BackupNotFoundException("", "").getMessage());
   }
 
   @Test
