@@ -1133,6 +1133,33 @@ class NewUserErrorModelTest {
   }
 
   @Test
+  void aTransitionsValuesAreCheckedWhenAppliedAndChangeNothing() {
+    BackupCatalog catalog = Catalogs.indexed(CLOCK);
+    catalog.add(available("p", "r"));
+    catalog.apply("p", "r", 1, Transition.restore());
+    InvalidValueException progress = thrown(InvalidValueException.class,
+        () -> catalog.apply("p", "r", 2, Transition.reportProgress(150)));
+    assertEquals("progress", progress.field(), progress.getMessage());
+    InvalidValueException reason = thrown(InvalidValueException.class,
+        () -> catalog.apply("p", "r", 2, Transition.fail(" ")));
+    assertEquals("failure reason", reason.field(), reason.getMessage());
+    assertEquals(2, catalog.get("p", "r").version());
+    assertEquals(BackupStatus.RESTORING, catalog.get("p", "r").status());
+  }
+
+  @Test
+  void aBatchOverTheQuotasOfTwoProjectsNamesTheFirstInIdOrder() {
+    BackupCatalog catalog = Catalogs.indexed(CLOCK);
+    catalog.setQuota("zz", Quota.of(0, Quota.UNLIMITED));
+    catalog.setQuota("Ab", Quota.of(Quota.UNLIMITED, 0));
+    QuotaExceededException e = thrown(QuotaExceededException.class,
+        () -> catalog.addAll(List.of(available("zz", "1"), available("Ab", "2"))));
+    assertEquals("Ab", e.projectId(), e.getMessage());   // "Ab" < "zz" as String.compareTo orders them
+    assertEquals("backup_capacity", e.quota());
+    assertEquals(0, catalog.countAllProjects(Predicates.all()));
+  }
+
+  @Test
   void manyProjectsRandomRefusalsAreMappedConsistently() {
     long seed = System.nanoTime();
     java.util.Random random = new java.util.Random(seed);
