@@ -1160,6 +1160,40 @@ class NewUserErrorModelTest {
   }
 
   @Test
+  void concurrentRefusalsEachGetTheirOwnAnswer() throws Exception {
+    long seed = System.nanoTime();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int thread = t;
+        answers.add(pool.submit(() -> {
+          java.util.Random random = new java.util.Random(seed + thread);
+          for (int i = 0; i < 25; i++) {
+            String id = "c-" + thread + "-" + i + "-" + Integer.toHexString(random.nextInt()) + "-ñ";
+            Reply reply = send("GET", "v1/p-conc-" + thread + "/checkpoint_items/" + enc(id), null);
+            String expected = JSON.error("CSBS.3001", "Checkpoint_item (" + id + ") is not found.");
+            if (reply.status() != 404 || !expected.equals(reply.body())) {
+              return "seed " + seed + ": " + id + " got " + reply;
+            }
+            String message = "m-" + thread + "-" + i + "-" + random.nextLong();
+            String body = JSON.error(new InvalidValueException("f" + thread, message, "r"));
+            if (!body.equals(JSON.error("CSBS.9001", "f" + thread + " '" + message + "' is invalid: r"))) {
+              return "seed " + seed + ": " + body;
+            }
+          }
+          return "ok";
+        }));
+      }
+      for (java.util.concurrent.Future<String> answer : answers) {
+        assertEquals("ok", answer.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void manyProjectsRandomRefusalsAreMappedConsistently() {
     long seed = System.nanoTime();
     java.util.Random random = new java.util.Random(seed);
