@@ -1169,7 +1169,7 @@ class NewUserErrorModelTest {
         int thread = t;
         answers.add(pool.submit(() -> {
           java.util.Random random = new java.util.Random(seed + thread);
-          for (int i = 0; i < 25; i++) {
+          for (int i = 0; i < 10; i++) {
             String id = "c-" + thread + "-" + i + "-" + Integer.toHexString(random.nextInt()) + "-ñ";
             Reply reply = send("GET", "v1/p-conc-" + thread + "/checkpoint_items/" + enc(id), null);
             String expected = JSON.error("CSBS.3001", "Checkpoint_item (" + id + ") is not found.");
@@ -1229,7 +1229,7 @@ class NewUserErrorModelTest {
   void manyProjectsRandomRefusalsAreMappedConsistently() {
     long seed = System.nanoTime();
     java.util.Random random = new java.util.Random(seed);
-    for (int round = 0; round < 40; round++) {
+    for (int round = 0; round < 25; round++) {
       String project = "proj-" + random.nextInt(1000);
       String id = "id-" + Integer.toHexString(random.nextInt()) + (random.nextBoolean() ? "-ß" : "");
       int kind = random.nextInt(3);
