@@ -19,6 +19,11 @@ package io.csbs;
  *       {@code RuntimeException}).
  * </ul>
  *
+ * <p>Misuse is not a refusal and stays a plain JDK exception: a null argument ({@code
+ * NullPointerException}), a change made inside a read, and {@code replay} or {@code load} out of
+ * their order (a gap in the sequence, a load into a project that has backups or changes: an {@code
+ * IllegalStateException}, which csbs-server answers as an unexpected failure, 500).
+ *
  * <p>A common abstract exception class would have had to replace those JDK supertypes. An interface
  * cannot be named in a {@code catch} clause, so a service catches {@code RuntimeException} once, at
  * its edge, and asks:

@@ -38,7 +38,8 @@ public class InvalidValueException extends IllegalArgumentException implements C
   /**
    * Creates an exception for {@code field}, whose {@code value} breaks {@code rule}.
    *
-   * @param field the name of the field or parameter, as a user would write it
+   * @param field the name of the field or parameter, as a user would write it; taken as given (a
+   *     document's key may be empty, and a reader names it so)
    * @param value the rejected value; may be {@code null}
    * @param rule what the field accepts, phrased to follow "must" or a similar verb
    */
@@ -95,8 +96,13 @@ public class InvalidValueException extends IllegalArgumentException implements C
       return "null";
     }
     String text = String.valueOf(value);
+    // counted in code points, and never cut inside a surrogate pair: half a letter outside the Basic
+    // Multilingual Plane made the message invalid Unicode
     if (text.length() > MAX_SHOWN_VALUE_LENGTH) {
-      text = text.substring(0, MAX_SHOWN_VALUE_LENGTH) + "...(" + text.length() + " chars)";
+      int letters = text.codePointCount(0, text.length());
+      if (letters > MAX_SHOWN_VALUE_LENGTH) {
+        text = text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN_VALUE_LENGTH)) + "...(" + letters + " chars)";
+      }
     }
     return value instanceof CharSequence ? "'" + text + "'" : text;
   }

@@ -58,7 +58,7 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
                 + backup.projectId());
       }
       if (!ids.add(backup.id())) {
-        throw new DuplicateBackupException(projectId, backup.id());
+        throw new DuplicateBackupException(projectId, backup.id(), true);   // the id repeats in the snapshot
       }
     }
   }

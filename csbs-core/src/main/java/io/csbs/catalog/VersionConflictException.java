@@ -32,13 +32,19 @@ public final class VersionConflictException extends IllegalStateException implem
    * {@code currentVersion}.
    *
    * @param backupId the backup whose change was refused
-   * @param expectedVersion the version the change was based on
-   * @param currentVersion the backup's current version
+   * @param expectedVersion the version the change was based on, as the caller gave it (any number)
+   * @param currentVersion the backup's current version, or -1 when it is not known (a row changed
+   *     outside the library)
+   * @throws IllegalArgumentException if the versions are equal: that is no conflict
    */
   public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
     super("backup " + backupId + " is at version " + currentVersion + ", the change was based on version "
         + expectedVersion + ": read it again and retry");
     this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
+    if (expectedVersion == currentVersion) {
+      throw new IllegalArgumentException("currentVersion " + currentVersion
+          + " is invalid: must differ from expectedVersion (equal versions are no conflict)");
+    }
     this.expectedVersion = expectedVersion;
     this.currentVersion = currentVersion;
   }

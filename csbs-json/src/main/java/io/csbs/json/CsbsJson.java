@@ -33,8 +33,10 @@ import java.util.function.BiConsumer;
 
 /**
  * The JSON of the CSBS v1 API, read and written exactly: backups ({@code checkpoint_item}), list
- * and count responses, the tag catalogue, the tag query and its answer, tag changes, quotas, storage
- * usage and error bodies. Immutable and thread-safe: one instance serves a whole service.
+ * and count responses, the tag catalogue, the tag query and its answer, tag changes, quotas and
+ * storage usage; error bodies ({@code error_code}, {@code error_msg}) are written only, a server's
+ * business (no reader: a client reads their two strings with any JSON reader). Immutable and
+ * thread-safe: one instance serves a whole service.
  *
  * <pre>{@code
  * CsbsJson json = CsbsJson.create();

@@ -127,6 +127,7 @@ public class CatalogDatabaseException extends RuntimeException implements CsbsEr
         : state.equals("57014") ? "statement cancelled or timed out"
         : state.equals("55P03") ? "lock not granted in time"
         : state.equals("25P03") || state.equals("25P04") || state.equals("57P05") ? "transaction or session timed out"
+        : state.equals("57P04") ? "database dropped"
         : state.startsWith("57P") ? "server shutting down"
         : state.equals("53300") ? "too many connections"
         : "database error";

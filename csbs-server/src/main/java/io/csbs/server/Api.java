@@ -91,6 +91,18 @@ final class Api implements HttpHandler {
       response = route(exchange);
     } catch (RuntimeException e) {
       response = refusal(e);
+    } catch (Error e) {
+      // a catalog's failed assertion or a linkage error: answered as any unexpected failure (the JDK's
+      // server closed the connection without an answer, and HTTP clients retried a GET on their own)
+      response = internalError(e);
+      if (e instanceof VirtualMachineError) {
+        try {
+          respond(exchange, response);
+        } finally {
+          exchange.close();
+        }
+        throw e;   // the JVM is in trouble: its handler and the caller decide, not this request
+      }
     }
     try {
       drain(exchange);
@@ -474,7 +486,7 @@ final class Api implements HttpHandler {
       ApiError error = (ApiError) e;
       return new Response(error.status(), json.error(error.code(), error.getMessage()), null);
     }
-    if (e instanceof CsbsError) {
+    if (e instanceof CsbsError && ((CsbsError) e).code() != null) {
       CsbsError error = (CsbsError) e;
       if (error instanceof BackupNotFoundException) {
         // the API's message, naming the id only: whether another project has it is not hinted at
@@ -483,6 +495,10 @@ final class Api implements HttpHandler {
       }
       return new Response(ApiError.status(error), json.error(error), null);
     }
+    return internalError(e);   // a service's CsbsError without a code is unexpected too
+  }
+
+  private Response internalError(Throwable e) {
     LOG.log(System.Logger.Level.WARNING, "csbs-server: a call failed", e);
     return new Response(500, json.error(ApiError.INTERNAL, "request failed: an internal error"), null);
   }
