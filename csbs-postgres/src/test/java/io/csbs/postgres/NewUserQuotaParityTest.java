@@ -85,7 +85,7 @@ class NewUserQuotaParityTest {
   static Backup backup(String project, String id, String serverId, String serverName, long sizeMb, long minutes) {
     return Backup.builder()
         .id(id)
-        .name("bk_" + id)
+        .name("bk_" + Integer.toHexString(id.hashCode()))
         .projectId(project)
         .server(Server.of(serverId, serverName, "eu-de-0" + (Math.abs(serverId.hashCode()) % 3 + 1)))
         .status(BackupStatus.AVAILABLE)
@@ -647,6 +647,39 @@ class NewUserQuotaParityTest {
     });
     assertEquals("QuotaExceeded quota=backups project=" + P + " code=QUOTA_EXCEEDED msg=quota backups of project " + P
         + " (limit 1 backup) is exceeded: used 1 backup, asked 1 more", o);
+  }
+
+  /** Two backups of one server at one instant, ids ordered differently char by char and by code point. */
+  private void addNameTie() {
+    for (BackupCatalog c : all) {
+      c.add(backup(P, "id-\uFB00", "srv-t", "named-by-fb00", 10, 7));          // greatest char by char
+      c.add(backup(P, "id-\uD83D\uDE00", "srv-t", "named-by-astral", 10, 7));  // greatest by code point
+    }
+  }
+
+  @Disabled("BUG: ServerUsage javadoc: the name is the newest backup's, at one instant 'the one with the greatest id, ids compared"
+      + " char by char as String.compareTo does'; PostgresCatalog picks the greatest id by code point (ORDER BY id DESC, COLLATE C)")
+  @Test
+  void aServerNameTieAtOneInstantGoesToTheGreatestIdCharByCharOnEveryCatalog() {
+    addNameTie();
+    for (BackupCatalog c : all) {
+      assertEquals("named-by-fb00", c.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName(), c.toString());
+      assertEquals("named-by-fb00",
+          c.usage(P, UsageQuery.of(Predicates.availabilityZone("eu-de-0" + (Math.abs("srv-t".hashCode()) % 3 + 1)), 0, 5))
+              .servers().get(0).serverName(), c.toString() + " with a predicate");
+    }
+  }
+
+  @Test
+  void aServerNameTieAtOneInstantGoesToTheGreatestIdByCodePointOnPostgres() {
+    addNameTie();
+    assertEquals("named-by-fb00", indexed.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName());
+    assertEquals("named-by-fb00", replica.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName());
+    assertEquals("named-by-astral", postgres.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName());
+    assertEquals("named-by-astral",
+        postgres.usage(P, UsageQuery.of(Predicates.serverId("srv-t"), 0, 5)).servers().get(0).serverName());
+    assertEquals("named-by-fb00",
+        indexed.usage(P, UsageQuery.of(Predicates.serverId("srv-t"), 0, 5)).servers().get(0).serverName());
   }
 
   @Test
