@@ -439,7 +439,7 @@ class NewUserQuotaParityTest {
   @Test
   void usageWithPredicatesAgrees() {
     Random random = new Random(4242);
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 24; i++) {
       String server = "srv-" + random.nextInt(8);
       addEverywhere(backup(P, "p" + i, server, "n" + random.nextInt(3), random.nextInt(3000), i));
     }
@@ -457,14 +457,14 @@ class NewUserQuotaParityTest {
   @Test
   void aProjectWithManyServersAgreesOnEveryPage() {
     List<Backup> batch = new ArrayList<>();
-    for (int i = 0; i < 260; i++) {
-      batch.add(backup(P, "m" + i, "srv-" + (i % 250), "name-" + i, (i * 37) % 7, i));
+    for (int i = 0; i < 220; i++) {
+      batch.add(backup(P, "m" + i, "srv-" + (i % 200), "name-" + i, (i * 37) % 7, i));
     }
     sameVoid(P, c -> c.addAll(batch));
     for (int offset = 0; offset < 300; offset += 83) {
       final int o = offset;
       String s = same(P, c -> c.usage(P, UsageQuery.of(Predicates.all(), o, 60)));
-      assertTrue(s.contains("serverCount=250"), s);
+      assertTrue(s.contains("serverCount=200"), s);
     }
   }
 
@@ -683,13 +683,60 @@ class NewUserQuotaParityTest {
   }
 
   @Test
+  void checkRoomForNamesNegativeAmountsAndFollowsTheZeroMbRules() {
+    Quota q = Quota.of(5, 1);
+    assertEquals("backups", assertThrows(InvalidValueException.class, () -> q.checkRoomFor(P, -1, 0, 0, 0)).field());
+    assertEquals("size mb", assertThrows(InvalidValueException.class, () -> q.checkRoomFor(P, 0, -1, 0, 0)).field());
+    assertEquals("more backups", assertThrows(InvalidValueException.class, () -> q.checkRoomFor(P, 0, 0, -1, 0)).field());
+    assertEquals("more mb", assertThrows(InvalidValueException.class, () -> q.checkRoomFor(P, 0, 0, 0, -1)).field());
+    q.checkRoomFor(P, 4, 1024, 1, 0);                          // exactly at the capacity: 0 MB fits
+    QuotaExceededException beyond = assertThrows(QuotaExceededException.class, () -> q.checkRoomFor(P, 1, 1025, 1, 0));
+    assertEquals("backup_capacity", beyond.quota());
+    assertEquals(P, beyond.projectId());
+    assertEquals("backups", assertThrows(QuotaExceededException.class, () -> q.checkRoomFor(P, 6, 5000, 1, 0)).quota());
+    Quota.NONE.checkRoomFor(P, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB).checkRoomFor(P, Long.MAX_VALUE - 1, 0, 1, Quota.MAX_CAPACITY_GB * 1024);
+  }
+
+  @Test
+  void aProjectIdPostgresCannotHoldIsRefusedBySetQuotaAndFindsNothingInReads() {
+    String nul = "p\u0000x";
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> postgres.setQuota(nul, Quota.of(1, 1))).field());
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> replica.setQuota(nul, Quota.of(1, 1))).field());
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), postgres.quotaUsage(nul));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), postgres.usage(nul, UsageQuery.firstServers(3)));
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), replica.quotaUsage(nul));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), replica.usage(nul, UsageQuery.of(Predicates.nameContains("x"), 0, 3)));
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), postgres.read(nul, view -> view.quotaUsage()));
+  }
+
+  @Disabled("BUG: PostgresCatalog javadoc/README: 'an id, project id or marker of that kind [a NUL char] given to a read ... finds"
+      + " nothing'; usage(project, UsageQuery.of(predicate, ...)) of such a project id throws CatalogDatabaseException (SQLState 22021)")
+  @Test
+  void aRestrictedUsageOfAProjectIdPostgresCannotHoldFindsNothing() {
+    String nul = "p\u0000x";
+    assertEquals(new UsageReport(0, 0, 0, List.of()), postgres.usage(nul, UsageQuery.of(Predicates.nameContains("x"), 0, 3)));
+    assertEquals(new UsageReport(0, 0, 0, List.of()), postgres.usage(nul, UsageQuery.of(Predicates.all(), 0, 3)));
+    assertEquals(new UsageReport(0, 0, 0, List.of()),
+        postgres.read(nul, view -> view.usage(UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 3))));
+  }
+
+  @Test
+  void aRestrictedUsageOfAProjectIdPostgresCannotHoldFailsAsADatabaseError() {
+    String nul = "p\u0000x";
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+        () -> postgres.usage(nul, UsageQuery.of(Predicates.nameContains("x"), 0, 3)));
+    assertTrue(e.getMessage().contains("22021"), e.getMessage());
+  }
+
+  @Test
   void randomSequencesOfQuotaCallsAgreeOnEveryCatalog() {
     long seed = new Random().nextLong();
     Random random = new Random(seed);
     Map<String, Long> versions = new LinkedHashMap<>();
     int next = 0;
     try {
-      for (int round = 0; round < 70; round++) {
+      for (int round = 0; round < 50; round++) {
         int op = random.nextInt(10);
         if (op == 0) {
           long backups = random.nextInt(4) == 0 ? -1 : random.nextInt(12);
