@@ -444,10 +444,12 @@ class NewUserQuotaParityTest {
       addEverywhere(backup(P, "p" + i, server, "n" + random.nextInt(3), random.nextInt(3000), i));
     }
     same(P, c -> c.apply(P, "p3", 1, Transition.delete()).map(Backup::status));
+    addEverywhere(creating(P, "stuck", "srv-1", 50, 30));
+    clock.advance(Duration.ofDays(2));   // the Creating job and the deletion have made no progress for days: stalled
     List<io.csbs.query.BackupPredicate> predicates = List.of(
         Predicates.availabilityZone("eu-de-01"), Predicates.status(BackupStatus.DELETING),
         Predicates.nameContains("p1"), Predicates.none(), Predicates.not(Predicates.serverId("srv-1")),
-        Predicates.serverNameContains("N1"));
+        Predicates.serverNameContains("N1"), Predicates.stalled(), Predicates.not(Predicates.stalled()));
     for (io.csbs.query.BackupPredicate where : predicates) {
       same(P, c -> List.of(c.usage(P, UsageQuery.of(where, 0, 3)), c.usage(P, UsageQuery.of(where, 2, 3)),
           c.usage(P, UsageQuery.of(where, Long.MAX_VALUE, 1000))));
@@ -486,7 +488,11 @@ class NewUserQuotaParityTest {
     for (BackupCatalog c : all) {
       assertEquals("new-name", c.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName(), c.toString());
     }
-    sameVoid(P, c -> c.remove(P, "r2", 1));
+    same(P, c -> c.apply(P, "r2", 1, Transition.delete()).map(Backup::version));
+    for (BackupCatalog c : all) {
+      assertEquals("new-name", c.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName(), "Deleting still counts");
+    }
+    same(P, c -> c.apply(P, "r2", 2, Transition.complete()).isPresent());
     for (BackupCatalog c : all) {
       assertEquals("middle-name", c.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName(), c.toString());
     }
