@@ -775,6 +775,53 @@ class NewUserQuotaParityTest {
   }
 
   @Test
+  void randomBatchesOverSeveralProjectsWithQuotasAgreeOnEveryCatalog() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    List<String> projects = List.of("q-a", "q-B", "q-e\u0301", "q-\u00e9", "q-1");
+    int next = 0;
+    try {
+      for (String project : projects) {
+        long backups = random.nextInt(3) == 0 ? -1 : random.nextInt(6);
+        long gb = random.nextInt(3) == 0 ? -1 : random.nextInt(3);
+        sameVoid(project, c -> c.setQuota(project, Quota.of(backups, gb)));
+      }
+      for (int round = 0; round < 15; round++) {
+        List<Backup> batch = new ArrayList<>();
+        for (int k = 1 + random.nextInt(5); k > 0; k--) {
+          String project = projects.get(random.nextInt(projects.size()));
+          long size = new long[] {0, 1, 300, 1023, 1024, 1025}[random.nextInt(6)];
+          batch.add(backup(project, "b" + next++, "srv-" + random.nextInt(3), "n" + random.nextInt(2), size, next));
+        }
+        same(projects.get(0), c -> {
+          c.addAll(batch);
+          return "done";
+        });
+        for (String project : projects) {
+          state(project);
+        }
+      }
+    } catch (AssertionError e) {
+      throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Test
+  void loadReplacesAQuotaSetBeforeAndIsRefusedOnceTheProjectHasChanges() {
+    sameVoid(P, c -> c.setQuota(P, Quota.of(9, 9)));
+    List<Backup> backups = List.of(backup(P, "s1", "srv", "n", 100, 1));
+    assertEquals("ok done", sameVoid(P, c -> c.load(new ProjectSnapshot(P, 3, Quota.NONE, backups))));
+    assertEquals(new QuotaUsage(Quota.NONE, 1, 100), postgres.quotaUsage(P));
+    sameVoid(P, c -> c.remove(P, "s1", 1));
+    String refused = same(P, c -> {
+      c.load(new ProjectSnapshot(P, 0, Quota.of(1, 1), List.of()));
+      return "done";
+    });
+    assertEquals("IllegalStateException", refused);
+    assertEquals(new QuotaUsage(Quota.NONE, 0, 0), replica.quotaUsage(P));
+  }
+
+  @Test
   void randomSequencesOfQuotaCallsAgreeOnEveryCatalog() {
     long seed = new Random().nextLong();
     Random random = new Random(seed);
