@@ -648,6 +648,19 @@ class NewUserQuotaParityTest {
     for (BackupCatalog c : all) {
       assertEquals(new QuotaUsage(Quota.of(1, 1), 2, 5000), c.quotaUsage(P), c.toString());
     }
+    // replayed deletions and removals free space and rename the server after the newest remaining backup
+    heard.clear();
+    source.add(backup(P, "rp3", "srv", "newest", 10, 3));
+    source.apply(P, "rp3", 1, Transition.delete());
+    source.apply(P, "rp3", 2, Transition.complete());
+    source.remove(P, "rp1", 1);
+    for (io.csbs.catalog.Change change : heard) {
+      assertEquals("ok true", same(P, c -> c.replay(change)));
+    }
+    for (BackupCatalog c : all) {
+      assertEquals(new QuotaUsage(Quota.of(1, 1), 1, 0), c.quotaUsage(P), c.toString());
+      assertEquals(List.of(new ServerUsage("srv", "n", 1, 0)), c.usage(P, UsageQuery.firstServers(3)).servers(), c.toString());
+    }
   }
 
   @Test
