@@ -870,6 +870,23 @@ class NewUserQuotaParityTest {
     state("rw");
   }
 
+  @Disabled("DOC: CHANGELOG.md:39 'QuotaUsage, UsageReport and Quota.checkRoomFor refuse a negative count or size naming it"
+      + " (InvalidValueException, \"must not be negative\"), as ServerUsage did'; ServerUsage throws a plain IllegalArgumentException"
+      + " naming no field ('backups -1 and size 0 must not be negative')")
+  @Test
+  void serverUsageRefusesANegativeCountNamingItAsTheOtherUsageValuesDo() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> new ServerUsage("s", "n", -1, 0));
+    assertEquals("backups", e.field());
+    assertEquals("size mb", assertThrows(InvalidValueException.class, () -> new ServerUsage("s", "n", 0, -1)).field());
+  }
+
+  @Test
+  void serverUsageRefusesANegativeCountWithAPlainIllegalArgumentException() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ServerUsage("s", "n", -1, 0));
+    assertTrue(!(e instanceof InvalidValueException), e.toString());
+    assertEquals("backups -1 and size 0 must not be negative", e.getMessage());
+  }
+
   @Test
   void randomSequencesOfQuotaCallsAgreeOnEveryCatalog() {
     long seed = new Random().nextLong();
