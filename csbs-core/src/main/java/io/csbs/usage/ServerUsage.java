@@ -29,14 +29,14 @@ public record ServerUsage(String serverId, String serverName, long backups, long
    * @param serverName the server's name
    * @param backups how many of its backups count
    * @param sizeMb their total size in MB
-   * @throws IllegalArgumentException if {@code backups} or {@code sizeMb} is negative
+   * @throws io.csbs.backup.InvalidValueException naming {@code backups} or {@code size mb} if it is
+   *     negative (as the other usage values do)
    */
   public ServerUsage {
     requireNonNull(serverId, "serverId");
     requireNonNull(serverName, "serverName");
-    if (backups < 0 || sizeMb < 0) {
-      throw new IllegalArgumentException("backups " + backups + " and size " + sizeMb + " must not be negative");
-    }
+    Capacity.requireNotNegative("backups", backups);
+    Capacity.requireNotNegative("size mb", sizeMb);
   }
 
   /** {@return the total capacity in GB: MB / 1024, rounded half up to two decimals} */

@@ -87,8 +87,10 @@ import org.postgresql.PGStatement;
  * project's counters, the total of one server id from its usage row; other totals are exact
  * counts. Names match ignoring case as {@code
  * toLowerCase(Locale.ROOT)} does. Names and ids sort by code point ({@code COLLATE "C"}), and so do
- * project ids where the all-projects view orders equal backups by them and server ids where
- * {@link #usage} orders servers of equal use: the in-memory catalog's char-by-char order ({@link
+ * project ids where the all-projects view orders equal backups by them, server ids where
+ * {@link #usage} orders servers of equal use, and backup ids where a usage line takes its server's
+ * name from the greatest id among backups created at one instant: the in-memory catalog's
+ * char-by-char order ({@link
  * String#compareTo}) for every text of the Basic Multilingual Plane, but a character above U+FFFF
  * sorts after the chars U+E000 to U+FFFF here, before them in memory.
  *
@@ -1042,7 +1044,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     // a usage restricted by a predicate is summed from the matching rows, one group a server
     Sql sql = new Sql().append("SELECT b.server_id, count(*), sum(b.size_mb), "
         + "(array_agg(b.server_name ORDER BY b.created_at DESC, b.id DESC))[1] FROM csbs_backup b WHERE b.project_id = ")
-        .param(projectId).append(" AND ").append(SqlPredicate.compile(query.where(), now, stallRule))
+        .param(BackupRows.lookupKey(projectId)).append(" AND ").append(SqlPredicate.compile(query.where(), now, stallRule))
         .append(" GROUP BY b.server_id");
     List<ServerUsage> servers = new ArrayList<>();
     long backups = 0;

@@ -35,7 +35,6 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -683,19 +682,6 @@ class NewUserQuotaParityTest {
     }
   }
 
-  @Disabled("BUG: ServerUsage javadoc: the name is the newest backup's, at one instant 'the one with the greatest id, ids compared"
-      + " char by char as String.compareTo does'; PostgresCatalog picks the greatest id by code point (ORDER BY id DESC, COLLATE C)")
-  @Test
-  void aServerNameTieAtOneInstantGoesToTheGreatestIdCharByCharOnEveryCatalog() {
-    addNameTie();
-    for (BackupCatalog c : all) {
-      assertEquals("named-by-fb00", c.usage(P, UsageQuery.firstServers(5)).servers().get(0).serverName(), c.toString());
-      assertEquals("named-by-fb00",
-          c.usage(P, UsageQuery.of(Predicates.availabilityZone("eu-de-0" + (Math.abs("srv-t".hashCode()) % 3 + 1)), 0, 5))
-              .servers().get(0).serverName(), c.toString() + " with a predicate");
-    }
-  }
-
   @Test
   void aServerNameTieAtOneInstantGoesToTheGreatestIdByCodePointOnPostgres() {
     addNameTie();
@@ -736,8 +722,6 @@ class NewUserQuotaParityTest {
     assertEquals(new QuotaUsage(Quota.NONE, 0, 0), postgres.read(nul, view -> view.quotaUsage()));
   }
 
-  @Disabled("BUG: PostgresCatalog javadoc/README: 'an id, project id or marker of that kind [a NUL char] given to a read ... finds"
-      + " nothing'; usage(project, UsageQuery.of(predicate, ...)) of such a project id throws CatalogDatabaseException (SQLState 22021)")
   @Test
   void aRestrictedUsageOfAProjectIdPostgresCannotHoldFindsNothing() {
     String nul = "p\u0000x";
@@ -747,22 +731,12 @@ class NewUserQuotaParityTest {
         postgres.read(nul, view -> view.usage(UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 3))));
   }
 
-  @Test
-  void aRestrictedUsageOfAProjectIdPostgresCannotHoldFailsAsADatabaseError() {
-    String nul = "p\u0000x";
-    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
-        () -> postgres.usage(nul, UsageQuery.of(Predicates.nameContains("x"), 0, 3)));
-    assertTrue(e.getMessage().contains("22021"), e.getMessage());
-  }
-
   /** Project "p?" with a quota and a backup, on every catalog. */
   private void questionMarkProject() {
     sameVoid("p?", c -> c.setQuota("p?", Quota.of(4, 4)));
     addEverywhere(backup("p?", "h1", "srv", "n", 7, 1));
   }
 
-  @Disabled("BUG: PostgresCatalog javadoc/README/CHANGELOG: a project id PostgreSQL cannot hold (half a surrogate pair) 'given to a"
-      + " read finds nothing'; usage(\"p\\uD800\", UsageQuery.of(predicate, ...)) answers project \"p?\"'s usage (1 backup, 7 MB)")
   @Test
   void aRestrictedUsageOfAHalfSurrogateProjectIdFindsNothingRatherThanProjectQuestionMark() {
     questionMarkProject();
@@ -773,25 +747,6 @@ class NewUserQuotaParityTest {
       assertEquals(new UsageReport(0, 0, 0, List.of()),
           c.read(half, v -> v.usage(UsageQuery.of(Predicates.nameContains("bk"), 0, 3))), c.toString());
     }
-  }
-
-  @Test
-  void aRestrictedUsageOfAHalfSurrogateProjectIdOnPostgresReadsProjectQuestionMark() {
-    questionMarkProject();
-    String half = "p\uD800";
-    assertEquals(new UsageReport(1, 7, 1, List.of(new ServerUsage("srv", "n", 1, 7))),
-        postgres.usage(half, UsageQuery.of(Predicates.nameContains("bk"), 0, 3)));
-    // the other reads of it find nothing, as documented; so does every read of the replica and the in-memory catalog
-    for (BackupCatalog c : all) {
-      assertEquals(new QuotaUsage(Quota.NONE, 0, 0), c.quotaUsage(half), c.toString());
-      assertEquals(new UsageReport(0, 0, 0, List.of()), c.usage(half, UsageQuery.firstServers(3)), c.toString());
-      assertEquals(new UsageReport(0, 0, 0, List.of()), c.read(half, v -> v.usage(UsageQuery.firstServers(3))), c.toString());
-    }
-    assertEquals(new UsageReport(0, 0, 0, List.of()), replica.usage(half, UsageQuery.of(Predicates.nameContains("bk"), 0, 3)));
-    assertEquals(new UsageReport(0, 0, 0, List.of()), indexed.usage(half, UsageQuery.of(Predicates.nameContains("bk"), 0, 3)));
-    // inside a read too
-    assertEquals(new UsageReport(1, 7, 1, List.of(new ServerUsage("srv", "n", 1, 7))),
-        postgres.read(half, v -> v.usage(UsageQuery.of(Predicates.nameContains("bk"), 0, 3))));
   }
 
   @Test
@@ -870,21 +825,11 @@ class NewUserQuotaParityTest {
     state("rw");
   }
 
-  @Disabled("DOC: CHANGELOG.md:39 'QuotaUsage, UsageReport and Quota.checkRoomFor refuse a negative count or size naming it"
-      + " (InvalidValueException, \"must not be negative\"), as ServerUsage did'; ServerUsage throws a plain IllegalArgumentException"
-      + " naming no field ('backups -1 and size 0 must not be negative')")
   @Test
   void serverUsageRefusesANegativeCountNamingItAsTheOtherUsageValuesDo() {
     InvalidValueException e = assertThrows(InvalidValueException.class, () -> new ServerUsage("s", "n", -1, 0));
     assertEquals("backups", e.field());
     assertEquals("size mb", assertThrows(InvalidValueException.class, () -> new ServerUsage("s", "n", 0, -1)).field());
-  }
-
-  @Test
-  void serverUsageRefusesANegativeCountWithAPlainIllegalArgumentException() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ServerUsage("s", "n", -1, 0));
-    assertTrue(!(e instanceof InvalidValueException), e.toString());
-    assertEquals("backups -1 and size 0 must not be negative", e.getMessage());
   }
 
   @Test
