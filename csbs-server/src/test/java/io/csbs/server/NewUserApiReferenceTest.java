@@ -730,7 +730,8 @@ class NewUserApiReferenceTest {
       d.addAll(diff(ref, byType.get(t), "$." + t, Set.of(), false));
       assertEquals("whole number", type(byType.get(t).get("quota")), t);
     }
-    assertEquals(List.of(), d);
+    // documented deliberate difference (CsbsJson#quotas): "the capacity used is in GB with two decimals"
+    assertEquals(List.of("$.backup_capacity.used: whole number 0 in the reference, number with a fraction 0.00"), d);
   }
 
   // ---------------------------------------------------------------- restore and delete
@@ -812,24 +813,61 @@ class NewUserApiReferenceTest {
     assertEquals(List.of("s2", "s1", "s3"), ids(list(project, "sort=created_at")));
   }
 
-  @Test
-  void referenceSortKeysAreAccepted() {
+  /** The reference's sort keys (querying_all_backups.rst, sort) the list refuses, with the answer. */
+  static List<String> refusedSortKeys() {
     String project = "p-sort";
+    List<String> refused = new ArrayList<>();
     for (String key : List.of("created_at", "updated_at", "name", "status", "protected_at", "id")) {
-      assertEquals(200, list(project, "sort=" + key + ":asc").status(), key);
+      Client.Reply reply = list(project, "sort=" + key + ":asc");
+      if (reply.status() != 200) {
+        refused.add(key + " " + reply.status() + " " + obj(parse(reply.body())).get("error_code"));
+      }
     }
+    return refused;
   }
 
   @Test
+  @Disabled("DOC: SortField/Sort.parse say 'the API's names' and ListQueryString 'refusing anything the API would not accept';"
+      + " the reference's sort key protected_at (querying_all_backups.rst Table 2) is refused with 400 CSBS.9001, undocumented")
+  void referenceSortKeysAreAccepted() {
+    assertEquals(List.of(), refusedSortKeys());
+  }
+
+  @Test
+  void referenceSortKeyProtectedAtIsRefused() {
+    assertEquals(List.of("protected_at 400 CSBS.9001"), refusedSortKeys());
+  }
+
+  /** The reference's list parameters (querying_all_backups.rst Table 2) the list refuses. */
+  static List<String> refusedListParameters(String path) {
+    List<String> refused = new ArrayList<>();
+    for (String q : List.of("all_tenants=false", "all_tenants=true", "image_type=backup", "ip=192.168.0.1")) {
+      Client.Reply reply = client.get("/v1/p-sort/" + path + "?" + q);
+      if (reply.status() != 200) {
+        refused.add(q + " " + reply.status());
+      }
+    }
+    return refused;
+  }
+
+  @Test
+  @Disabled("DOC: ListQueryString 'Binds the query string of the CSBS list API ... refusing anything the API would not accept';"
+      + " the reference's all_tenants, image_type and ip (list and count) are refused as 'not a parameter of the backup list', undocumented")
   void referenceListParametersAreAccepted() {
-    String project = "p-sort";
-    for (String q : List.of("all_tenants=false", "image_type=backup", "ip=192.168.0.1")) {
-      Client.Reply reply = list(project, q);
-      assertEquals(200, reply.status(), q + ": " + reply.body());
-    }
+    assertEquals(List.of(), refusedListParameters("checkpoint_items"));
+    assertEquals(List.of(), refusedListParameters("checkpoint_items/count"));
   }
 
   @Test
+  void referenceListParametersAllTenantsImageTypeIpAreRefused() {
+    List<String> all = List.of("all_tenants=false 400", "all_tenants=true 400", "image_type=backup 400", "ip=192.168.0.1 400");
+    assertEquals(all, refusedListParameters("checkpoint_items"));
+    assertEquals(all, refusedListParameters("checkpoint_items/count"));
+  }
+
+  @Test
+  @Disabled("DOC: ListQueryString 'checkpoint_id: the backup id equals it'; in the reference checkpoint_id is the item's own"
+      + " 'Backup record ID' field, which csbs writes (f672a1bb...) but ?checkpoint_id=<that> finds nothing")
   void checkpointIdFiltersByTheItemsCheckpointId() {
     String project = "p-cp";
     catalog.add(referenceBackup(project));
@@ -838,8 +876,17 @@ class NewUserApiReferenceTest {
   }
 
   @Test
+  void checkpointIdFiltersByTheBackupId() {
+    String project = "p-cp2";
+    catalog.add(referenceBackup(project));
+    assertEquals(List.of(), ids(list(project, "checkpoint_id=f672a1bb-6912-446a-816c-72792c5263e0")));
+    assertEquals(List.of("90c1d5fa-1b9f-4aeb-b2f4-81c806e98190"),
+        ids(list(project, "checkpoint_id=90c1d5fa-1b9f-4aeb-b2f4-81c806e98190")));
+  }
+
+  @Test
   void referenceTimeFormatIsAcceptedInStartAndEndTime() {
-    String project = "p-list";
+    String project = "p-time";
     catalog.add(referenceBackup(project));
     assertEquals(List.of("90c1d5fa-1b9f-4aeb-b2f4-81c806e98190"),
         ids(list(project, "start_time=2017-04-15T04:20:37.277880&end_time=2017-04-18T01:21:52.701973")));
@@ -856,5 +903,139 @@ class NewUserApiReferenceTest {
     assertEquals(400, list(project, "limit=1001").status());
     assertEquals(400, list(project, "limit=-1").status());
     assertEquals(1, ids(list(project, "limit=1&offset=2")).size());
+  }
+
+  // ---------------------------------------------------------------- the tables' rules on tag bodies
+
+  static String query(String project, String body) {
+    return project + " " + client.post("/v1/" + project + "/csbs_backup/resource_instances/action", body).status();
+  }
+
+  static Client.Reply queryReply(String project, String body) {
+    return client.post("/v1/" + project + "/csbs_backup/resource_instances/action", body);
+  }
+
+  /** querying_backup_resources_by_tag.rst Table 4: a key up to 127 chars, a value up to 255 chars. */
+  static List<String> refusedLongQueryTexts() {
+    String project = "p-long";
+    List<String> refused = new ArrayList<>();
+    String v255 = "v".repeat(255);
+    String k127 = "k".repeat(127);
+    for (String group : List.of("tags", "tags_any", "not_tags", "not_tags_any")) {
+      Client.Reply value = queryReply(project, "{\"action\": \"count\", \"" + group
+          + "\": [{\"key\": \"key1\", \"values\": [\"" + v255 + "\"]}]}");
+      if (value.status() != 200) {
+        refused.add(group + " value of 255: " + value.status());
+      }
+      Client.Reply key = queryReply(project, "{\"action\": \"count\", \"" + group
+          + "\": [{\"key\": \"" + k127 + "\", \"values\": []}]}");
+      if (key.status() != 200) {
+        refused.add(group + " key of 127: " + key.status());
+      }
+    }
+    Client.Reply match = queryReply(project, "{\"action\": \"count\", \"matches\": [{\"key\": \"resource_name\", \"value\": \""
+        + v255 + "\"}]}");
+    if (match.status() != 200) {
+      refused.add("matches value of 255: " + match.status());
+    }
+    return refused;
+  }
+
+  @Test
+  void tagQueryAcceptsTheReferenceLengths() {
+    assertEquals(List.of(), refusedLongQueryTexts());
+  }
+
+  @Test
+  void tagQueryEmptyValuesMeansAnyValueAndLimitRange() {
+    String project = "p-q3";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref.toBuilder().id("a").tags(List.of(Tag.of("key1", "value1"))).build());
+    catalog.add(ref.toBuilder().id("b").tags(List.of(Tag.of("key1", ""))).build());
+    catalog.add(ref.toBuilder().id("c").tags(List.of(Tag.of("key2", "value1"))).build());
+    Client.Reply any = queryReply(project, "{\"action\": \"count\", \"tags\": [{\"key\": \"key1\", \"values\": []}]}");
+    assertApiJson(200, any);
+    assertEquals(2L, obj(parse(any.body())).get("total_count"));
+    for (String limit : List.of("\"0\"", "\"1001\"", "0", "1001", "-1")) {
+      Client.Reply bad = queryReply(project, "{\"action\": \"filter\", \"limit\": " + limit + "}");
+      assertApiJson(400, bad);
+      assertEquals("CSBS.9001", obj(parse(bad.body())).get("error_code"), limit);
+      assertTrue(((String) obj(parse(bad.body())).get("error_msg")).contains("limit"), bad.body());
+    }
+    Client.Reply page = queryReply(project, "{\"action\": \"filter\", \"limit\": \"1\", \"offset\": \"1\"}");
+    assertApiJson(200, page);
+    assertEquals(1, arr(obj(parse(page.body())).get("resources")).size());
+    assertEquals(3L, obj(parse(page.body())).get("total_count"));
+  }
+
+  /** Table 5: "If key is set to resource_name, an empty character string indicates exact matching". */
+  static Client.Reply emptyNameMatch() {
+    String project = "p-q4";
+    catalog.add(referenceBackup(project));
+    return queryReply(project, "{\"action\": \"count\", \"matches\": [{\"key\": \"resource_name\", \"value\": \"\"}]}");
+  }
+
+  @Test
+  void matchesFuzzyOnResourceName() {
+    String project = "p-q5";
+    catalog.add(referenceBackup(project));
+    Client.Reply fuzzy = queryReply(project, "{\"action\": \"count\", \"matches\": [{\"key\": \"resource_name\", \"value\": \"KUP_d3\"}]}");
+    assertApiJson(200, fuzzy);
+    assertEquals(1L, obj(parse(fuzzy.body())).get("total_count"));
+  }
+
+  @Test
+  void matchesEmptyResourceNameIsExact() {
+    Client.Reply reply = emptyNameMatch();
+    assertApiJson(200, reply);
+    assertEquals(0L, obj(parse(reply.body())).get("total_count"), reply.body());
+  }
+
+  /** batch_adding_or_removing_tags: deletion does not check the charset; key up to 127, value up to 255; duplicates allowed. */
+  static List<String> refusedDeletes() {
+    String project = "p-del-tags";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref.toBuilder().tags(List.of(Tag.of("key1", "value1"))).build());
+    String path = "/v1/" + project + "/csbs_backup/" + ref.id() + "/tags/action";
+    List<String> refused = new ArrayList<>();
+    for (String tags : List.of(
+        "{\"key\": \"" + "k".repeat(127) + "\"}",
+        "{\"key\": \"key1\", \"value\": \"" + "v".repeat(255) + "\"}",
+        "{\"key\": \"a*b<c>\"}",
+        "{\"key\": \"key9\"}, {\"key\": \"key9\"}")) {
+      Client.Reply reply = client.post(path, "{\"action\": \"delete\", \"tags\": [" + tags + "]}");
+      if (reply.status() != 204) {
+        refused.add(tags.length() > 40 ? tags.substring(0, 40) + "..." : tags);
+      }
+    }
+    return refused;
+  }
+
+  @Test
+  void batchDeleteDoesNotCheckTheCharsetOrLengths() {
+    assertEquals(List.of(), refusedDeletes());
+  }
+
+  @Test
+  void batchDeleteWithAValueDeletesOnlyThatValue() {
+    String project = "p-del-val";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref.toBuilder().tags(List.of(Tag.of("key2", "value3"), Tag.of("key3", "x"))).build());
+    Client.Reply reply = client.post("/v1/" + project + "/csbs_backup/" + ref.id() + "/tags/action",
+        "{\"action\": \"delete\", \"tags\": [{\"key\": \"key2\", \"value\": \"other\"}, {\"key\": \"key3\"}]}");
+    assertEquals(204, reply.status(), reply.body());
+    assertEquals(List.of(Tag.of("key2", "value3")), catalog.get(project, ref.id()).tags());
+  }
+
+  @Test
+  void batchCreateWithDuplicateKeysIsRefused() {
+    String project = "p-dup";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref);
+    Client.Reply reply = client.post("/v1/" + project + "/csbs_backup/" + ref.id() + "/tags/action",
+        "{\"action\": \"create\", \"tags\": [{\"key\": \"k\", \"value\": \"1\"}, {\"key\": \"k\", \"value\": \"2\"}]}");
+    assertApiJson(400, reply);
+    assertEquals("CSBS.9001", obj(parse(reply.body())).get("error_code"));
+    assertEquals(List.of(), catalog.get(project, ref.id()).tags());
   }
 }
