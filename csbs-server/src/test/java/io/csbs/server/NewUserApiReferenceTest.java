@@ -1062,4 +1062,61 @@ class NewUserApiReferenceTest {
     assertEquals("CSBS.9001", obj(parse(reply.body())).get("error_code"));
     assertEquals(List.of(), catalog.get(project, ref.id()).tags());
   }
+
+  // ---------------------------------------------------------------- other states, by the reference's tables
+
+  /** The reference item in another state: an Error backup with the fail_code of Table 6 (Code Long, Description String). */
+  static final String ERROR_ITEM = REF_DETAILS
+      .replace("\"status\": \"available\",\n    \"backup_data\"", "\"status\": \"error\",\n    \"backup_data\"")
+      .replace("\"fail_code\": {}", "\"fail_code\": {\"Code\": 1703, \"Description\": \"snapshot failed\"}")
+      .replace("\"fail_reason\": \"\"", "\"fail_reason\": \"snapshot failed\"")
+      .replace("\"fail_op\": \"\"", "\"fail_op\": \"backup\"")
+      .replace("\"progress\": 100", "\"progress\": 0");
+
+  static final String CREATING_ITEM = REF_DETAILS
+      .replace("\"status\": \"available\",\n    \"backup_data\"", "\"status\": \"protecting\",\n    \"backup_data\"")
+      .replace("\"finished_at\": \"2017-04-15T04:25:38.675478\",", "")
+      .replace("\"progress\": 100", "\"progress\": 8");
+
+  static List<String> roundTrip(String project, String item) {
+    assertTrue(item.contains("\"Code\"") || item.contains("protecting"), "the replacements applied");
+    catalog.add(JSON.readCheckpointItem(item, project));
+    Client.Reply reply = client.get("/v1/" + project + "/checkpoint_items/90c1d5fa-1b9f-4aeb-b2f4-81c806e98190");
+    assertApiJson(200, reply);
+    return diff(parse(item), parse(reply.body()), "$", IGNORED, true);
+  }
+
+  @Test
+  void errorItemRoundTripsAsTheReference() {
+    assertEquals(List.of(), roundTrip("p-error", ERROR_ITEM));
+  }
+
+  @Test
+  void creatingItemRoundTripsAsTheReference() {
+    assertEquals(List.of(), roundTrip("p-creating", CREATING_ITEM));
+  }
+
+  @Test
+  void runningAndErrorBackupsAreRefusedWithTheReferenceCodes() {
+    String running = "p-creating2";
+    catalog.add(JSON.readCheckpointItem(CREATING_ITEM, running));
+    String body = REF_RESTORE.replace("504b7d59-c361-411f-9ed3-814f35d08e3d", "90c1d5fa-1b9f-4aeb-b2f4-81c806e98190")
+        .replace("a2b9fb53-2770-4fcd-9bad-6cadd56e6c09", "f672a1bb-6912-446a-816c-72792c5263e0");
+    Client.Reply restore = client.post("/v1/" + running + "/restores", body);
+    assertApiJson(400, restore);
+    assertEquals("CSBS.2003", obj(parse(restore.body())).get("error_code"));
+    Client.Reply delete = client.delete("/v1/" + running + "/providers/" + PROVIDER
+        + "/checkpoints/f672a1bb-6912-446a-816c-72792c5263e0?checkpoint_items=90c1d5fa-1b9f-4aeb-b2f4-81c806e98190");
+    assertApiJson(400, delete);
+    assertEquals("CSBS.2003", obj(parse(delete.body())).get("error_code"));
+    String failed = "p-error2";
+    catalog.add(JSON.readCheckpointItem(ERROR_ITEM, failed));
+    Client.Reply restoreError = client.post("/v1/" + failed + "/restores", body);
+    assertApiJson(400, restoreError);
+    assertEquals("CSBS.4000", obj(parse(restoreError.body())).get("error_code"));
+    Client.Reply otherProvider = client.post("/v1/" + failed + "/restores", body.replace(PROVIDER, "d1603440-187d-4516-af25-121250c7cc97"));
+    assertApiJson(400, otherProvider);
+    assertEquals("CSBS.9001", obj(parse(otherProvider.body())).get("error_code"));
+    assertTrue(((String) obj(parse(otherProvider.body())).get("error_msg")).contains("restore.provider_id"), otherProvider.body());
+  }
 }
