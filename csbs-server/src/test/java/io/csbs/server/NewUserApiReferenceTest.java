@@ -1195,4 +1195,40 @@ class NewUserApiReferenceTest {
     assertEquals(java.util.Optional.of("--"), b.description());
     assertEquals(BackupStatus.AVAILABLE, b.status());
   }
+
+  // ---------------------------------------------------------------- tag rules of the batch and add pages
+
+  @Test
+  void tagLimitOverwriteAndMissingKey() {
+    String project = "p-limit-tags";
+    Backup ref = referenceBackup(project);
+    List<Tag> ten = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(Tag.of("k" + i, "v" + i));
+    }
+    catalog.add(ref.toBuilder().tags(ten).build());
+    String base = "/v1/" + project + "/csbs_backup/" + ref.id() + "/tags";
+    Client.Reply eleventh = client.post(base, "{\"tag\": {\"key\": \"k10\", \"value\": \"x\"}}");
+    assertApiJson(400, eleventh);
+    assertEquals("CSBS.7000", obj(parse(eleventh.body())).get("error_code"));
+    Client.Reply overwrite = client.post(base + "/action", "{\"action\": \"create\", \"tags\": [{\"key\": \"k3\", \"value\": \"new\"}]}");
+    assertEquals(204, overwrite.status(), overwrite.body());
+    assertEquals(java.util.Optional.of("new"), catalog.get(project, ref.id()).tagValue("k3"));
+    assertEquals(10, catalog.get(project, ref.id()).tags().size());
+    Client.Reply noKey = client.post(base + "/action", "{\"action\": \"delete\", \"tags\": [{\"value\": \"v1\"}]}");
+    assertApiJson(400, noKey);
+    assertEquals("CSBS.9001", obj(parse(noKey.body())).get("error_code"));
+    assertTrue(((String) obj(parse(noKey.body())).get("error_msg")).contains("tags[0].key"), noKey.body());
+    Client.Reply badAction = client.post(base + "/action", "{\"action\": \"update\", \"tags\": [{\"key\": \"k1\"}]}");
+    assertApiJson(400, badAction);
+    assertTrue(((String) obj(parse(badAction.body())).get("error_msg")).contains("action"), badAction.body());
+    assertEquals(10, catalog.get(project, ref.id()).tags().size());
+  }
+
+  @Test
+  void notFoundMessageNamesTheBackupAsTheReferenceDoes() {
+    Client.Reply reply = client.get("/v1/p-details/checkpoint_items/no-such-ID-42");
+    assertApiJson(404, reply);
+    assertTrue(((String) obj(parse(reply.body())).get("error_msg")).contains("no-such-ID-42"), reply.body());
+  }
 }
