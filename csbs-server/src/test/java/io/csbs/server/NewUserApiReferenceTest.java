@@ -1263,4 +1263,50 @@ class NewUserApiReferenceTest {
   void sortOver255CharactersIsAccepted() {
     assertEquals(List.of("s2", "s1", "s3"), ids(longSort()));   // "Beta" < "alpha": String order
   }
+
+  // ---------------------------------------------------------------- more reference situations
+
+  @Test
+  void timesAlwaysHaveSixDigitsAsTheReference() {
+    String project = "p-times";
+    Backup ref = referenceBackup(project);
+    java.time.Instant whole = java.time.Instant.parse("2017-04-18T01:21:52Z");
+    catalog.add(ref.toBuilder().id("whole").createdAt(whole).updatedAt(whole.plusMillis(5)).finishedAt(whole.plusMillis(5)).build());
+    Map<String, Object> item = obj(obj(parse(client.get("/v1/" + project + "/checkpoint_items/whole").body())).get("checkpoint_item"));
+    assertEquals("2017-04-18T01:21:52.000000", item.get("created_at"));
+    assertEquals("2017-04-18T01:21:52.005000", item.get("updated_at"));
+    assertEquals("2017-04-18T01:21:52.005000", obj(item.get("extend_info")).get("finished_at"));
+  }
+
+  @Test
+  void emptyTagListsAreEmptyArrays() {
+    String project = "p-no-tags";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref);
+    Client.Reply catalogue = client.get("/v1/" + project + "/csbs_backup/tags");
+    assertApiJson(200, catalogue);
+    assertEquals(Map.of("tags", List.of()), parse(catalogue.body()));
+    assertEquals(Map.of("tags", List.of()), parse(tagsOf(project, ref.id()).body()));
+    Client.Reply unknownProject = client.get("/v1/p-never-seen/csbs_backup/tags");
+    assertApiJson(200, unknownProject);
+    assertEquals(Map.of("tags", List.of()), parse(unknownProject.body()));
+  }
+
+  @Test
+  void deletingAWholeCheckpointIsRefusedAsDocumented() {
+    String project = "p-delete-all";
+    Backup ref = referenceBackup(project);
+    catalog.add(ref);
+    // the reference: "Deleting all backups in the specified backup record"; CsbsServer documents the refusal
+    Client.Reply reply = client.delete("/v1/" + project + "/providers/" + PROVIDER + "/checkpoints/f672a1bb-6912-446a-816c-72792c5263e0");
+    assertApiJson(400, reply);
+    assertEquals("CSBS.9001", obj(parse(reply.body())).get("error_code"));
+    assertTrue(((String) obj(parse(reply.body())).get("error_msg")).contains("checkpoint_items"), reply.body());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(project, ref.id()).status());
+    Client.Reply wrongCheckpoint = client.delete("/v1/" + project + "/providers/" + PROVIDER
+        + "/checkpoints/a2b9fb53-2770-4fcd-9bad-6cadd56e6c09?checkpoint_items=" + ref.id());
+    assertApiJson(404, wrongCheckpoint);
+    assertEquals("CSBS.3001", obj(parse(wrongCheckpoint.body())).get("error_code"));
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(project, ref.id()).status());
+  }
 }
