@@ -837,8 +837,8 @@ class NewUserApiReferenceTest {
   }
 
   @Test
-  @Disabled("DOC: SortField/Sort.parse say 'the API's names' and ListQueryString 'refusing anything the API would not accept';"
-      + " the reference's sort key protected_at (querying_all_backups.rst Table 2) is refused with 400 CSBS.9001, undocumented")
+  @Disabled("DOC: SortField 'with the API's names (created_at, updated_at, name, status, id)', ListQueryString 'refusing anything the API"
+      + " would not accept'; the reference's sort key protected_at (querying_all_backups.rst Table 2) is refused 400 CSBS.9001, no doc says so")
   void referenceSortKeysAreAccepted() {
     assertEquals(List.of(), refusedSortKeys());
   }
