@@ -50,14 +50,17 @@ import java.util.function.Consumer;
  *   <tr><td>{@code name}</td><td>the backup name contains it, ignoring case</td></tr>
  *   <tr><td>{@code resource_id}</td><td>the server id equals it</td></tr>
  *   <tr><td>{@code resource_name}</td><td>the server name contains it, ignoring case</td></tr>
- *   <tr><td>{@code checkpoint_id}</td><td>the backup id equals it</td></tr>
+ *   <tr><td>{@code checkpoint_id}</td><td>the backup id (an item's {@code id}) equals it, as the
+ *       console's "backup ID" search means it; not the item's {@code checkpoint_id} field, the
+ *       backup record id</td></tr>
  *   <tr><td>{@code start_time}, {@code end_time}</td><td>created from, up to, both inclusive; UTC
  *       without a zone, {@code 2017-04-18T01:21:52.701973}, the fraction of a second optional (1 to 9
  *       digits); the start must not be after the end</td></tr>
  *   <tr><td>{@code az}</td><td>the server's availability zone equals it</td></tr>
  *   <tr><td>{@code resource_type}</td><td>the resource type equals it, {@code OS::Nova::Server}</td></tr>
  *   <tr><td>{@code policy_id}</td><td>the backup was made by that policy</td></tr>
- *   <tr><td>{@code sort}</td><td>{@link Sort#parse}, {@code created_at:desc} by default</td></tr>
+ *   <tr><td>{@code sort}</td><td>{@link Sort#parse} (at most 255 characters, as the API allows),
+ *       {@code created_at:desc} by default; the API's {@code protected_at} key is not supported</td></tr>
  *   <tr><td>{@code limit}</td><td>1 to 1000, 1000 by default</td></tr>
  *   <tr><td>{@code marker}</td><td>the id of the last backup of the previous page</td></tr>
  *   <tr><td>{@code offset}</td><td>0 or more; not together with {@code marker}</td></tr>
@@ -66,7 +69,9 @@ import java.util.function.Consumer;
  * <p>Strict: an unknown parameter, a parameter given twice, an empty value or a bad value throws an
  * {@link InvalidValueException} whose {@link InvalidValueException#field() field} is the parameter's
  * name (a malformed pair such as {@code =x} names {@code query string}) and whose rule says what the
- * parameter accepts; for an unknown parameter, the names of the parameters above.
+ * parameter accepts; for an unknown parameter, the names of the parameters above. The API's other
+ * list parameters ({@code all_tenants}, {@code image_type}, {@code ip}) are not supported and are
+ * refused as unknown.
  */
 public final class ListQueryString {
   /**

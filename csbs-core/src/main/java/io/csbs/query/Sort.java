@@ -50,6 +50,9 @@ public final class Sort {
     this.comparator = order;
   }
 
+  /** The longest {@code sort} text the API accepts, in characters. */
+  public static final int MAX_TEXT_LENGTH = 255;
+
   /**
    * A sort by {@code first}, then {@code more}.
    *
@@ -90,15 +93,20 @@ public final class Sort {
    * Parses the API's form: comma-separated {@code field[:asc|:desc]}, the direction {@code desc} by
    * default, for example {@code created_at:desc,name:asc}. Spaces around a key, a field or a
    * direction are ignored, and a direction may be in any case ({@code name : ASC}); a field must be
-   * written as the API names it ({@code Name} is refused).
+   * written as the API names it ({@code Name} is refused). The text is at most {@value
+   * #MAX_TEXT_LENGTH} characters, as the API allows.
    *
    * @param text the API's {@code sort} parameter
    * @return the sort
    * @throws InvalidValueException naming {@code sort}: with the fields and directions it accepts if a
-   *     key is malformed or empty, or the field that repeats if one does
+   *     key is malformed or empty, the field that repeats if one does, or the bound if the text is
+   *     longer than {@value #MAX_TEXT_LENGTH} characters
    */
   public static Sort parse(String text) {
     requireNonNull(text, "sort");
+    if (text.length() > MAX_TEXT_LENGTH) {
+      throw new InvalidValueException("sort", text, "must be at most " + MAX_TEXT_LENGTH + " characters");
+    }
     List<SortKey> keys = new ArrayList<>();
     for (String part : text.split(",", -1)) {
       String[] fieldAndDirection = part.strip().split(":", -1);

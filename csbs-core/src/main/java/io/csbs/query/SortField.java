@@ -5,7 +5,8 @@ import java.util.Comparator;
 
 /**
  * What a backup list can be sorted by, with the API's names ({@code created_at}, {@code updated_at},
- * {@code name}, {@code status}, {@code id}).
+ * {@code name}, {@code status}, {@code id}); the API's {@code protected_at} is not among them (a
+ * backup keeps no protection time apart from its creation).
  *
  * <pre>{@code
  * Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.NAME));

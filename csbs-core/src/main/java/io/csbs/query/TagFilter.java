@@ -48,7 +48,8 @@ import java.util.TreeSet;
  * beginning with {@code *} matches the rest of it anywhere in the tag's value; the other values match
  * exactly; any one value is enough. Keys and values are trimmed; a value repeated for one key counts once. Each group holds at
  * most {@value #MAX_KEYS} keys, each key at most {@value #MAX_VALUES} values, and a key appears at
- * most once a group. An unused group is no criterion; the groups and {@code matches} are ANDed.
+ * most once a group. An unused group (absent or empty) is no criterion; the groups and {@code
+ * matches} are ANDed.
  *
  * <p>{@code matches} has the one key {@code resource_name}, which in this API is the backup's name:
  * it matches names containing the value, ignoring case ({@link Predicates#nameContains}).

@@ -65,6 +65,12 @@ import java.util.function.BiConsumer;
  * concurrency). With them, writing a backup and reading it back gives an equal
  * backup. The project is not in the item (the API takes it from the path), so readers name it.
  *
+ * <p>An item must hold {@code id}, {@code name}, {@code status}, {@code created_at}, {@code
+ * resource_id}, and in {@code extend_info} the server's {@code resource_name} and {@code
+ * resource_az}: a backup has a server, so an item without them (as the API's tag query example
+ * shows one) is refused naming the missing key's path ({@code
+ * checkpoint_item.extend_info.resource_name}); every other key is optional.
+ *
  * <p>Reading accepts the API's own bodies: the four keys are optional (the version is then 1, the
  * times of the progress and the failure the update time); numbers may be JSON strings of digits;
  * {@code copy_status}, {@code supported_restore_mode}, {@code finished_at} and {@code fail_reason}
@@ -290,7 +296,12 @@ public final class CsbsJson {
    * "values"}}), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
    * {@code limit} and {@code offset} (numbers or, as the API's examples write them, strings). Only
    * {@code action} is required ({@code filter} or {@code count}, as the API requires it; {@link
-   * TagFilter}'s default applies to filters built in Java); the others are optional.
+   * TagFilter}'s default applies to filters built in Java); the others are optional. Where csbs
+   * differs from the API's reference: a group's empty list ({@code "tags": []}) is no criterion, as
+   * an absent one (the reference forbids it); keys and values follow the rules of stored tags (36
+   * and 43 characters), not the reference's 127 and 255, since a longer one could match no backup;
+   * a {@code matches} value must not be blank (the reference's empty value for an exact match is not
+   * supported).
    *
    * @param json the JSON
    * @return the filter
