@@ -123,8 +123,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.LIB.DATABASE_FAILURE}, and a database at another schema version 503, {@code
  * CSBS.LIB.SCHEMA_VERSION_MISMATCH}; anything unexpected 500, {@code CSBS.9999} (the API's "system
  * internal error"; the cause is logged, not returned), an {@link Error} the catalog throws and a
- * service's {@link io.csbs.CsbsError} without a code included. A body must be UTF-8 (else 400 naming {@code
- * body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
+ * service's {@link io.csbs.CsbsError} without a code included. A body must be UTF-8 (else 400
+ * naming {@code body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
  * runs with a small HTML or plain body: a request line whose target is not a URI (a query with {@code
  * %zz}) 400; a bad {@code Content-Length}, or one beside {@code Transfer-Encoding}, 400; a target that
  * does not start with {@code /} ({@code OPTIONS *}) 404.

@@ -86,19 +86,19 @@ import org.junit.jupiter.api.Test;
  * invalid transition, an unknown backup) that leave the catalog exactly as it was; a completed
  * deletion and an outright removal; tenancy (another project's backup is "not found" and never
  * listed, counted or catalogued) and a blank project id refused by every method that names one;
- * usage (servers largest first, ties to more backups then the server id) and quotas (a backup refused
- * beyond one, even of 0 MB under a lowered quota); paging by offset and by marker through every match exactly once in
- * the sort order, also while backups come and go between pages; unknown markers refused; counts equal
- * totals; the tag catalogue; stalled jobs and relative windows following the clock; concurrent
- * writers that lose no update and readers that never see half of a change; change sequences counted
- * per project, {@code replay} of every change into another catalog giving equal answers (and its
- * refusals), {@code load} of a project's snapshot. Subscribers may be called asynchronously (as by a
- * poller of a change table): the tests wait up to {@link #deliveryDeadline()} (10 seconds) for
- * deliveries, and check the order of
- * each project's changes, not how projects interleave. Last, the differential
- * property: on random catalogs (from {@link BackupGenerator}), random changes and random queries
- * (from {@link QueryGenerator}), every page, total, count and tag catalogue equals the answer of the
- * plain scan {@link ReferenceCatalog}, also when walking every page by marker.
+ * usage (servers largest first, ties to more backups then the server id) and quotas (a backup
+ * refused beyond one, even of 0 MB under a lowered quota); paging by offset and by marker through
+ * every match exactly once in the sort order, also while backups come and go between pages; unknown
+ * markers refused; counts equal totals; the tag catalogue; stalled jobs and relative windows
+ * following the clock; concurrent writers that lose no update and readers that never see half of a
+ * change; change sequences counted per project, {@code replay} of every change into another catalog
+ * giving equal answers (and its refusals), {@code load} of a project's snapshot. Subscribers may be
+ * called asynchronously (as by a poller of a change table): the tests wait up to {@link
+ * #deliveryDeadline()} (10 seconds) for deliveries, and check the order of each project's changes,
+ * not how projects interleave. Last, the differential property: on random catalogs (from {@link
+ * BackupGenerator}), random changes and random queries (from {@link QueryGenerator}), every page,
+ * total, count and tag catalogue equals the answer of the plain scan {@link ReferenceCatalog}, also
+ * when walking every page by marker.
  *
  * <p>Random tests print their seed when they fail; replay one with {@code -Dcsbs.seed=N} (see
  * {@link Seeds}). The whole contract takes a few seconds on the reference implementation.
