@@ -592,14 +592,19 @@ public final class CsbsJson {
 
   /**
    * The API's error body, {@code {"error_code": "CSBS.2003", "error_msg": "..."}}, for a refusal
-   * of the library: its {@link io.csbs.ErrorCode} and its message.
+   * of the library: its {@link io.csbs.ErrorCode} and its message (empty for an exception without
+   * one; for a {@code CsbsError} that is not an exception, its {@code toString()}).
    *
    * @param error the refusal, an exception of the library
    * @return the JSON
+   * @throws NullPointerException naming {@code error.code()} if the error has no code
    */
   public String error(CsbsError error) {
     requireNonNull(error, "error");
-    String message = error instanceof Throwable ? String.valueOf(((Throwable) error).getMessage()) : error.toString();
+    requireNonNull(error.code(), "error.code()");
+    String message = error instanceof Throwable
+        ? java.util.Objects.requireNonNullElse(((Throwable) error).getMessage(), "")
+        : error.toString();
     return error(error.code().code(), message);
   }
 

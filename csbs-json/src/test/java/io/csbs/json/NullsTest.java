@@ -43,6 +43,19 @@ class NullsTest {
   }
 
   @Test
+  void anErrorWithoutAMessageHasAnEmptyOneAndAnErrorWithoutACodeIsNamed() {
+    InvalidValueException noMessage = new InvalidValueException("f", 1, "r") {
+      @Override
+      public String getMessage() {
+        return null;
+      }
+    };
+    assertEquals(CsbsJson.create().error("CSBS.9001", ""), CsbsJson.create().error(noMessage));
+    CsbsError noCode = () -> null;
+    assertEquals("error.code()", assertThrows(NullPointerException.class, () -> CsbsJson.create().error(noCode)).getMessage());
+  }
+
+  @Test
   void aNullTagInTheListIsNamedByItsIndex() {
     List<Tag> tags = java.util.Arrays.asList(Tag.of("env", "prod"), Tag.of("team", ""), null);
     NullPointerException e = assertThrows(NullPointerException.class, () -> CsbsJson.create().tags(tags));
