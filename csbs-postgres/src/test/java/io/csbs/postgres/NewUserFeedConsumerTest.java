@@ -477,4 +477,57 @@ class NewUserFeedConsumerTest {
     other.add(backup(P1));
     assertEquals(3, replica.catchUp(P1));
   }
+
+  @Test
+  void aSubscriptionOfACatalogPollingHourlyIsWokenByAnotherInstancesChange() {
+    PostgresCatalog hourly = PostgresCatalog.builder(store).clock(Clock.fixed(NOW, ZoneOffset.UTC))
+        .pollInterval(Duration.ofHours(1)).build();
+    toClose.add(hourly);
+    write(P2, 2);
+    List<Change> got = new CopyOnWriteArrayList<>();
+    hourly.subscribe(Map.of(P2, 1L), got::add);
+    await("the second change, at once", () -> got.size() == 1);
+    PostgresCatalog elsewhere = open(Clock.fixed(NOW, ZoneOffset.UTC));
+    elsewhere.add(backup(P2));
+    elsewhere.add(backup(P1));
+    await("the changes made elsewhere (woken by a notification, well before an hour)", () -> got.size() == 3);
+    assertEquals(List.of(2L, 3L), seqs(got, P2));
+    assertEquals(List.of(1L), seqs(got, P1));
+  }
+
+  @Test
+  void closeWhileASubscriberIsBusyReturnsAndNoLaterChangeIsDelivered() throws Exception {
+    write(P1, 3);
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> got = new CopyOnWriteArrayList<>();
+    catalog.subscribe(Map.of(), c -> {
+      got.add(c.sequence());
+      inside.countDown();
+      try {
+        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS));
+    Thread closer = new Thread(catalog::close);
+    closer.start();
+    closer.join(30_000);
+    assertTrue(!closer.isAlive(), "close() waited for the busy subscriber");
+    release.countDown();
+    Thread.sleep(150);
+    assertEquals(List.of(1L), got);
+  }
+
+  @Test
+  void aClosedReplicasSubscribersStillHearItsOwnWrites() {
+    PostgresReplica replica = PostgresReplica.start(catalog);
+    replica.close();
+    List<Change> got = new CopyOnWriteArrayList<>();
+    replica.subscribe(got::add);
+    replica.add(backup(P3));
+    await("the write through the closed replica", () -> got.size() == 1);
+    assertEquals(List.of(1L), seqs(got, P3));
+  }
 }
