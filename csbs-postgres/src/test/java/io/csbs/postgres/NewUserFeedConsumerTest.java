@@ -530,4 +530,47 @@ class NewUserFeedConsumerTest {
     await("the write through the closed replica", () -> got.size() == 1);
     assertEquals(List.of(1L), seqs(got, P3));
   }
+
+  // ------------------------------------------------------------------ cancelled subscriptions let go
+
+  /** A subscriber object whose reachability a weak reference shows. */
+  private static final class Counting implements java.util.function.Consumer<Change> {
+    final List<Change> got = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void accept(Change change) {
+      got.add(change);
+    }
+  }
+
+  private java.lang.ref.WeakReference<Counting> subscribeAndCancel() {
+    Counting subscriber = new Counting();
+    Subscription s = catalog.subscribe(subscriber);
+    write(P1, 1);
+    await("the subscriber got its change", () -> subscriber.got.size() == 1);
+    s.cancel();
+    return new java.lang.ref.WeakReference<>(subscriber);
+  }
+
+  private static boolean clearedWithin(java.lang.ref.WeakReference<?> ref, int rounds) throws InterruptedException {
+    for (int i = 0; i < rounds && ref.get() != null; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    return ref.get() == null;
+  }
+
+  @Disabled("BUG: Subscription.cancel() 'Stops the deliveries to this subscriber' but the catalog keeps the cancelled subscriber reachable until close(): the cancel removes a new method reference (reader::wake), never the one added, so every subscribe/cancel leaks its reader and subscriber and every later commit still wakes it")
+  @Test
+  void aCancelledSubscriberIsNoLongerHeldByTheCatalog() throws Exception {
+    java.lang.ref.WeakReference<Counting> ref = subscribeAndCancel();
+    assertTrue(clearedWithin(ref, 50), "the cancelled subscriber is still reachable from the open catalog");
+  }
+
+  /** What happens: a cancelled subscriber stays strongly reachable from the open catalog. */
+  @Test
+  void aCancelledSubscriberStaysReachableWhileTheCatalogIsOpen() throws Exception {
+    java.lang.ref.WeakReference<Counting> ref = subscribeAndCancel();
+    assertTrue(!clearedWithin(ref, 5), "the cancelled subscriber was let go");
+  }
 }
