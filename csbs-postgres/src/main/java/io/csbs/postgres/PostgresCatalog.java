@@ -134,6 +134,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private final Set<Runnable> wakers = new CopyOnWriteArraySet<>();
   private final Set<FeedReader> readers = new CopyOnWriteArraySet<>();
   private final Object listenerLock = new Object();
+  /** Held by close and by a subscribe registering its reader, so that none outlives a close. */
+  private final Object feedLock = new Object();
   private ChangeListener listener;
   private volatile boolean closed;
 
@@ -1203,10 +1205,16 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * Delivers every change committed from now on to {@code subscriber}: at least once, in order
    * within each project, one at a time on a thread of the subscription. See {@link #subscribe(Map,
    * Consumer)} to resume after a crash.
+   *
+   * @throws IllegalStateException if the catalog is closed ({@link #close} stops the feed's threads;
+   *     reads, writes and {@link #changes} still work on a closed catalog)
    */
   @Override
   public Subscription subscribe(Consumer<Change> subscriber) {
     requireNonNull(subscriber, "subscriber");
+    if (closed) {   // before reading every project's head: a closed catalog is refused at once
+      throw new IllegalStateException("the catalog is closed");
+    }
     Map<String, Long> now = new HashMap<>();
     for (ProjectState project : projects()) {
       now.put(project.projectId(), project.lastSequence());
@@ -1221,7 +1229,9 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * change. Delivery is at least once (a change may come again after a failure; ignore a sequence
    * already handled), in order within each project, one change at a time. A subscriber that throws
    * is logged and gets the same change again after a pause that grows to 10 s; other projects go
-   * on meanwhile.
+   * on meanwhile. A position is taken as given, also beyond the project's current sequence: the
+   * changes up to it are then skipped when they are committed, so pass the positions the consumer
+   * recorded with what it wrote, never made-up ones.
    *
    * <pre>{@code
    * Map<String, Long> handled = store.lastSequences();   // persisted with what the consumer wrote
@@ -1231,6 +1241,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * @param after each project with the last sequence the consumer handled
    * @param subscriber the receiver of the changes
    * @return the subscription, to cancel it
+   * @throws IllegalStateException if the catalog is closed
    */
   public Subscription subscribe(Map<String, Long> after, Consumer<Change> subscriber) {
     requireNonNull(after, "after");
@@ -1247,17 +1258,23 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   }
 
   private Subscription startReader(Map<String, Long> positions, Consumer<Change> subscriber) {
-    if (closed) {
-      throw new IllegalStateException("the catalog is closed");
-    }
     FeedReader reader = new FeedReader(this, positions, subscriber);
-    readers.add(reader);
-    addWaker(reader::wake);
-    reader.start();
+    // one instance, so that cancel removes what was added (a second reader::wake never equals the first)
+    Runnable waker = reader::wake;
+    synchronized (feedLock) {
+      // checked and registered under the lock close takes: a subscribe racing close either fails or
+      // is stopped by it, never left running after it
+      if (closed) {
+        throw new IllegalStateException("the catalog is closed");
+      }
+      readers.add(reader);
+      addWaker(waker);
+      reader.start();
+    }
     return () -> {
       reader.cancel();
       readers.remove(reader);
-      wakers.remove((Runnable) reader::wake);
+      wakers.remove(waker);
     };
   }
 
@@ -1421,15 +1438,21 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     }
   }
 
-  /** Stops the feed readers of {@link #subscribe} and the notification listener. */
+  /**
+   * Stops the feed readers of {@link #subscribe} (a subscribe racing it fails or is stopped too) and
+   * the notification listener; a later subscribe is refused. Reads and writes still work: the data
+   * source is the caller's to close. Calling it again does nothing.
+   */
   @Override
   public void close() {
-    closed = true;
-    for (FeedReader reader : readers) {
-      reader.cancel();
+    synchronized (feedLock) {
+      closed = true;
+      for (FeedReader reader : readers) {
+        reader.cancel();
+      }
+      readers.clear();
+      wakers.clear();
     }
-    readers.clear();
-    wakers.clear();
     synchronized (listenerLock) {
       if (listener != null) {
         listener.stop();
