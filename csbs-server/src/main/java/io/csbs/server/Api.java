@@ -87,6 +87,7 @@ final class Api implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     Response response;
+    Error fatal = null;
     try {
       response = route(exchange);
     } catch (RuntimeException e) {
@@ -95,20 +96,16 @@ final class Api implements HttpHandler {
       // a catalog's failed assertion or a linkage error: answered as any unexpected failure (the JDK's
       // server closed the connection without an answer, and HTTP clients retried a GET on their own)
       response = internalError(e);
-      if (e instanceof VirtualMachineError) {
-        try {
-          respond(exchange, response);
-        } finally {
-          exchange.close();
-        }
-        throw e;   // the JVM is in trouble: its handler and the caller decide, not this request
-      }
+      fatal = e instanceof VirtualMachineError ? e : null;
     }
     try {
       drain(exchange);
       respond(exchange, response);
     } finally {
       exchange.close();
+    }
+    if (fatal != null) {
+      throw fatal;   // the JVM is in trouble: its handler and the caller decide, not this request
     }
   }
 

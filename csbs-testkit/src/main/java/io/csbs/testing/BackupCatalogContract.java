@@ -623,8 +623,7 @@ public abstract class BackupCatalogContract {
     UsageReport first = catalog.usage(PROJECT, UsageQuery.firstServers(2));
     assertEquals(3, first.serverCount());
     assertEquals(7100, first.sizeMb());
-    assertEquals(List.of("server-big", "server-middle"),
-        first.servers().stream().map(ServerUsage::serverId).collect(Collectors.toList()));
+    assertEquals(List.of("server-big", "server-middle"), serverIds(first));
     UsageReport rest = catalog.usage(PROJECT, UsageQuery.of(Predicates.all(), 2, 5));
     assertEquals(List.of(new ServerUsage("server-small", "ecs-small", 1, 100)), rest.servers());
   }
