@@ -1241,6 +1241,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * @param after each project with the last sequence the consumer handled
    * @param subscriber the receiver of the changes
    * @return the subscription, to cancel it
+   * @throws InvalidValueException if a project id is blank, or a sequence is null or
+   *     negative; the message names the entry ({@code after[p1]})
    * @throws IllegalStateException if the catalog is closed
    */
   public Subscription subscribe(Map<String, Long> after, Consumer<Change> subscriber) {
@@ -1250,7 +1252,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     after.forEach((project, sequence) -> {
       requireProject(project);
       if (sequence == null || sequence < 0) {
-        throw new InvalidValueException("after", after, "must map project ids to sequences of at least 0");
+        // names the one bad entry: the whole map could hold thousands of projects
+        throw new InvalidValueException("after[" + project + "]", sequence, "must be a sequence of at least 0");
       }
       positions.put(project, sequence);
     });

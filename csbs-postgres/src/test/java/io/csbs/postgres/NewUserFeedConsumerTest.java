@@ -233,8 +233,10 @@ class NewUserFeedConsumerTest {
     Map<String, Long> nullValue = new HashMap<>();
     nullValue.put(P1, null);
     assertNames(assertThrows(InvalidValueException.class, () -> catalog.subscribe(nullValue, c -> { })), "after");
-    assertNames(assertThrows(InvalidValueException.class,
-        () -> catalog.subscribe(Map.of(P1, 0L, P2, Long.MIN_VALUE), c -> { })), "after");
+    InvalidValueException negative = assertThrows(InvalidValueException.class,
+        () -> catalog.subscribe(Map.of(P1, 0L, P2, Long.MIN_VALUE), c -> { }));
+    assertEquals("after[" + P2 + "]", negative.field());   // the bad entry, not the whole map
+    assertNames(negative, String.valueOf(Long.MIN_VALUE));
     assertNames(assertThrows(InvalidValueException.class, () -> catalog.subscribe(Map.of(" ", 0L), c -> { })),
         "project id");
     assertNames(assertThrows(NullPointerException.class, () -> catalog.subscribe((Map<String, Long>) null, c -> { })),
