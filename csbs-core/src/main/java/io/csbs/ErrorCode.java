@@ -1,5 +1,9 @@
 package io.csbs;
 
+import static java.util.Objects.requireNonNull;
+
+import java.util.Optional;
+
 /**
  * The stable codes of the library's errors ({@link CsbsError#code()}).
  *
@@ -20,6 +24,9 @@ package io.csbs;
  *   default -> 400;   // BACKUP_BUSY too: the API answers CSBS.2003 with 400
  * }
  * }</pre>
+ *
+ * <p>A client reading an error body maps its code back with {@link #ofCode(String)}: {@code
+ * ErrorCode.ofCode("CSBS.2003")} is {@code Optional.of(BACKUP_BUSY)}.
  */
 public enum ErrorCode {
   /**
@@ -84,5 +91,24 @@ public enum ErrorCode {
    */
   public String code() {
     return code;
+  }
+
+  /**
+   * The error code whose {@link #code()} is {@code code}, compared exactly (case and all): the way
+   * a client maps the {@code error_code} of an error body back, for example {@code
+   * ErrorCode.ofCode("CSBS.3001")} is {@code Optional.of(BACKUP_NOT_FOUND)}.
+   *
+   * @param code a code as text, such as {@code CSBS.9001} or {@code CSBS.LIB.VERSION_CONFLICT}
+   * @return the error code, or empty if no constant has that code (the API's other codes among them)
+   * @throws NullPointerException if {@code code} is null
+   */
+  public static Optional<ErrorCode> ofCode(String code) {
+    requireNonNull(code, "code");
+    for (ErrorCode candidate : values()) {
+      if (candidate.code.equals(code)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -72,6 +72,20 @@ class ErrorCodeTest {
     }
   }
 
+  @Test
+  void aCodeMapsBackToItsConstantExactly() {
+    for (ErrorCode code : ErrorCode.values()) {
+      assertEquals(java.util.Optional.of(code), ErrorCode.ofCode(code.code()));
+    }
+    assertEquals(java.util.Optional.of(ErrorCode.BACKUP_BUSY), ErrorCode.ofCode("CSBS.2003"));
+    for (String unknown : List.of("", "CSBS.1001", "csbs.2003", " CSBS.2003", "CSBS.LIB.", "BACKUP_BUSY",
+        "CSBS.LIB.backup_busy")) {
+      assertEquals(java.util.Optional.empty(), ErrorCode.ofCode(unknown), unknown);
+    }
+    NullPointerException e = assertThrows(NullPointerException.class, () -> ErrorCode.ofCode(null));
+    assertEquals("code", e.getMessage());
+  }
+
   private static void assertCode(ErrorCode expected, Class<?> jdkType, RuntimeException refusal) {
     assertEquals(expected, ((CsbsError) refusal).code(), refusal.toString());
     assertInstanceOf(jdkType, refusal);

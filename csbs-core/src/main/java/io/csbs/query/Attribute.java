@@ -1,5 +1,7 @@
 package io.csbs.query;
 
+import static java.util.Objects.requireNonNull;
+
 import io.csbs.backup.Backup;
 
 /**
@@ -34,10 +36,15 @@ public enum Attribute {
 
   /**
    * {@return the attribute's value on {@code backup}; {@code null} when it has none (a policy id)}
+   * Not to be mixed up with the enum's static {@code valueOf(String)}, which looks an attribute up by
+   * its constant's name ({@code Attribute.valueOf("SERVER_ID")}; {@link #toString} gives the label
+   * instead, {@code name()} the constant's name).
    *
    * @param backup the backup
+   * @throws NullPointerException if {@code backup} is null
    */
   public String valueOf(Backup backup) {
+    requireNonNull(backup, "backup");
     switch (this) {
       case SERVER_ID:
         return backup.server().id();
