@@ -1,0 +1,660 @@
+package io.csbs.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.Subscription;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.UsageQuery;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's look at {@link PostgresReplica}: its start, its reads right after start and after a
+ * write, the ways to wait for a change made elsewhere ({@code awaitSequence}, {@code catchUp}), the
+ * writes it forwards (and refuses inside a read), its subscribers, its close, and the database
+ * going away under it; written from the README and the javadoc, on data of its own (unicode,
+ * emoji and 64-char project ids, many projects).
+ */
+class NewUserReplicaTest {
+  private static final Instant NOW = Instant.parse("2026-05-17T08:30:00.654321Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final String P1 = "projet-été";
+  private static final String P2 = "проект-2";
+  private static final String P3 = "p-\ud83d\ude80-火箭";   // an emoji above U+FFFF
+  private static final String LONG = "L".repeat(60) + "-ü\u00df9";   // 64 chars, the most an id holds
+
+  private static DataSource store;
+
+  private Switchable source;
+  private PostgresCatalog database;
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private int counter;
+
+  /** A data source that can refuse every connection, or the connections of one thread after some. */
+  static final class Switchable extends DelegatingDataSource {
+    volatile boolean down;
+    volatile Thread thread;
+    final AtomicInteger allowance = new AtomicInteger();
+
+    Switchable(DataSource target) {
+      super(target);
+    }
+
+    /** The current thread's next {@code allowed} connections are handed out, the ones after refused. */
+    void refuseThisThreadAfter(int allowed) {
+      allowance.set(allowed);
+      thread = Thread.currentThread();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      if (down) {
+        throw new SQLException("Connection refused (the test's database is away)", "08001");
+      }
+      if (thread == Thread.currentThread() && allowance.getAndDecrement() <= 0) {
+        throw new SQLException("Connection refused (the test's database is away for this thread)", "08001");
+      }
+      return target.getConnection();
+    }
+  }
+
+  @BeforeAll
+  static void database() {
+    store = TestDatabase.dataSource(0);
+  }
+
+  @BeforeEach
+  void fresh() {
+    TestDatabase.truncate(store);
+    source = new Switchable(store);
+    database = open(Duration.ofMillis(20));
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    source.down = false;
+    source.thread = null;
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+  }
+
+  private PostgresCatalog open(Duration poll) {
+    PostgresCatalog c = PostgresCatalog.builder(source).clock(CLOCK).pollInterval(poll).build();
+    opened.add(c);
+    return c;
+  }
+
+  private PostgresReplica start(PostgresCatalog of) {
+    PostgresReplica r = PostgresReplica.start(of);
+    opened.add(r);
+    return r;
+  }
+
+  private Backup backup(String project) {
+    return backup(project, "bk-ñ-" + (counter + 1));
+  }
+
+  private Backup backup(String project, String name) {
+    counter++;
+    return Backup.builder()
+        .id(String.format("c0ffee00-0000-4000-8000-%012d", counter))
+        .name(name)
+        .projectId(project)
+        .server(Server.of("srv-" + (counter % 4), "сервер-" + (counter % 4), "eu-de-02"))
+        .status(BackupStatus.AVAILABLE)
+        .sizeMb(1000 + counter)
+        .tags(List.of(Tag.of("env", counter % 2 == 0 ? "prod" : "dev")))
+        .createdAt(NOW.minus(Duration.ofMinutes(counter)))
+        .build();
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        fail("waited 30 s for " + what);
+      }
+      try {
+        Thread.sleep(3);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** Every read the replica serves answers as the database does for {@code project}. */
+  private static void assertAgrees(BackupCatalog db, PostgresReplica replica, String project) {
+    String where = project + ": ";
+    assertEquals(db.sequence(project), replica.sequence(project), where + "sequence");
+    assertEquals(db.count(project, Predicates.all()), replica.count(project, Predicates.all()), where + "count");
+    assertEquals(db.query(project, Query.all()), replica.query(project, Query.all()), where + "query");
+    assertEquals(db.tagCatalogue(project), replica.tagCatalogue(project), where + "tag catalogue");
+    assertEquals(db.quotaUsage(project), replica.quotaUsage(project), where + "quota usage");
+    assertEquals(db.usage(project, UsageQuery.firstServers(50)), replica.usage(project, UsageQuery.firstServers(50)),
+        where + "usage");
+    assertEquals(db.count(project, Predicates.all()), replica.stats(project).backups(), where + "stats' backups");
+  }
+
+  // ====================================================================== options and refusals
+
+  @Test
+  void startRefusesNullNamingDatabase() {
+    NullPointerException e = assertThrows(NullPointerException.class, () -> PostgresReplica.start(null));
+    assertTrue(String.valueOf(e.getMessage()).contains("database"), e.getMessage());
+  }
+
+  @Test
+  void pollIntervalBoundsAreOneMillisecondToOneHourNamingPollInterval() {
+    PostgresCatalog.Builder b = PostgresCatalog.builder(source);
+    for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(999_999), Duration.ofMillis(-5),
+        Duration.ofHours(1).plusNanos(1), Duration.ofDays(365), Duration.ofSeconds(Long.MAX_VALUE))) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> b.pollInterval(bad), bad.toString());
+      assertEquals("poll interval", e.field(), e.getMessage());
+    }
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> b.pollInterval(null));
+    assertTrue(String.valueOf(npe.getMessage()).contains("pollInterval"), npe.getMessage());
+    b.pollInterval(Duration.ofMillis(1));
+    b.pollInterval(Duration.ofHours(1));
+    assertNotNull(b.build());
+  }
+
+  @Test
+  void awaitSequenceAndCatchUpRefuseBadArgumentsNamingThem() {
+    PostgresReplica replica = start(database);
+    for (String blank : List.of("", " ", "\t\n")) {
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> replica.awaitSequence(blank, 1, Duration.ofSeconds(1)));
+      assertEquals("project id", e.field());
+      e = assertThrows(InvalidValueException.class, () -> replica.catchUp(blank));
+      assertEquals("project id", e.field());
+    }
+    assertThrows(NullPointerException.class, () -> replica.awaitSequence(null, 1, Duration.ofSeconds(1)));
+    assertThrows(NullPointerException.class, () -> replica.catchUp(null));
+    NullPointerException e = assertThrows(NullPointerException.class, () -> replica.awaitSequence(P1, 1, null));
+    assertTrue(String.valueOf(e.getMessage()).contains("timeout"), e.getMessage());
+  }
+
+  /** The docs are silent on a zero, negative or huge timeout and a sequence at or below 0: what happens. */
+  @Test
+  void awaitSequenceOnEdgesOfItsArguments() {
+    database.add(backup(P1));
+    PostgresReplica replica = start(database);
+    assertTrue(replica.awaitSequence(P1, 1, Duration.ZERO), "reached already, no wait");
+    assertTrue(replica.awaitSequence(P1, 0, Duration.ofMillis(-1)));
+    assertTrue(replica.awaitSequence(P1, -7, Duration.ofSeconds(Long.MAX_VALUE)), "a huge timeout does not overflow");
+    assertTrue(replica.awaitSequence("nobody-" + P2, 0, Duration.ofSeconds(1)), "an unknown project is at 0");
+    long before = System.nanoTime();
+    assertFalse(replica.awaitSequence(P1, 2, Duration.ofMillis(-100)), "a change nobody made, negative timeout");
+    assertFalse(replica.awaitSequence(P1, Long.MAX_VALUE, Duration.ZERO));
+    assertFalse(replica.awaitSequence("nobody-" + P2, 1, Duration.ofMillis(30)));
+    assertTrue(System.nanoTime() - before < Duration.ofSeconds(20).toNanos(), "no long wait");
+  }
+
+  /** "an id, project id or marker of that kind given to a read ... finds nothing, as any id no backup has". */
+  @Test
+  void projectIdsPostgresCannotHoldFindNothingInAwaitAndCatchUp() {
+    database.add(backup(P1));
+    PostgresReplica replica = start(database);
+    for (String odd : List.of("p\u0000x", "p\ud800", P1 + "\u0000")) {
+      assertEquals(0, replica.catchUp(odd), odd);
+      assertFalse(replica.awaitSequence(odd, 1, Duration.ofMillis(20)), odd);
+      assertTrue(replica.find(odd, "x").isEmpty());
+      assertEquals(0, replica.sequence(odd));
+    }
+  }
+
+  // ====================================================================== start
+
+  @Test
+  void startLoadsEveryProjectBeforeReturningAndAnswersAsTheDatabase() {
+    Random random = new Random(33);
+    long seed = random.nextLong();
+    random = new Random(seed);
+    List<String> projects = new ArrayList<>(List.of(P1, P2, P3, LONG, "a b", "x".repeat(64)));
+    for (int i = 0; i < 40; i++) {
+      projects.add("proj-" + i + (i % 3 == 0 ? "-ÿ" : "") + (i % 5 == 0 ? "-\ud83d\udc0d" : ""));
+    }
+    List<Backup> all = new ArrayList<>();
+    for (String p : projects) {
+      int n = random.nextInt(4);
+      for (int i = 0; i < n; i++) {
+        all.add(backup(p, "n" + random.nextInt(1000) + "-é"));
+      }
+    }
+    database.addAll(all);
+    database.setQuota(P1, Quota.of(50, 1000));
+    database.setQuota("proj-7", Quota.of(9, 99));   // a project with a quota alone, maybe no backups
+    Backup b = all.get(0);
+    database.apply(b.projectId(), b.id(), b.version(), Transition.restore());
+    PostgresReplica replica = start(database);
+    projects.add("proj-7");
+    for (String p : projects) {
+      assertAgrees(database, replica, p + " (seed " + seed + ")");
+    }
+    assertEquals(database.queryAllProjects(Query.all()), replica.queryAllProjects(Query.all()), "seed " + seed);
+    assertEquals(database.countAllProjects(Predicates.all()), replica.countAllProjects(Predicates.all()));
+    assertEquals(Quota.of(9, 99), replica.quotaUsage("proj-7").quota());
+  }
+
+  @Test
+  void aReplicaOfAnEmptyDatabaseStartsAndSeesTheFirstChangeMadeElsewhere() {
+    PostgresReplica replica = start(database);
+    assertEquals(0, replica.countAllProjects(Predicates.all()));
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.add(backup(P3));
+    assertTrue(replica.awaitSequence(P3, 1, Duration.ofSeconds(20)));
+    assertAgrees(database, replica, P3);
+  }
+
+  // ====================================================================== writes: read your writes
+
+  @Test
+  void everyWriteThroughTheReplicaIsVisibleInItWhenTheCallReturns() {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    PostgresReplica replica = start(hourly);
+    Backup a = backup(P1);
+    replica.add(a);
+    assertEquals(a, replica.get(P1, a.id()));
+    assertAgrees(database, replica, P1);
+
+    List<Backup> batch = List.of(backup(P2), backup(P3), backup(LONG), backup(P2));
+    replica.addAll(batch);
+    for (Backup x : batch) {
+      assertEquals(x, replica.get(x.projectId(), x.id()), "addAll, " + x.projectId());
+    }
+    assertAgrees(database, replica, P2);
+    assertAgrees(database, replica, LONG);
+
+    Backup restoring = replica.apply(P1, a.id(), a.version(), Transition.restore()).orElseThrow();
+    assertEquals(restoring, replica.get(P1, a.id()));
+    Backup tagged = replica.updateTags(P2, batch.get(0).id(), batch.get(0).version(),
+        TagUpdate.create(Tag.of("team", "réseau"), Tag.of("env", "staging")));
+    assertEquals(tagged, replica.get(P2, tagged.id()));
+    assertAgrees(database, replica, P2);
+    replica.remove(P3, batch.get(1).id(), batch.get(1).version());
+    assertTrue(replica.find(P3, batch.get(1).id()).isEmpty());
+    assertAgrees(database, replica, P3);
+
+    replica.setQuota(LONG, Quota.of(7, 77));
+    assertEquals(Quota.of(7, 77), replica.quotaUsage(LONG).quota(), "setQuota, read back at once");
+    replica.setQuota("quota-only-ß", Quota.of(0, 0));
+    assertEquals(Quota.of(0, 0), replica.quotaUsage("quota-only-ß").quota());
+
+    Backup loaded = backup("loaded-ł");
+    replica.load(new ProjectSnapshot("loaded-ł", 41, Quota.of(3, 30), List.of(loaded)));
+    assertEquals(41, replica.sequence("loaded-ł"));
+    assertEquals(loaded, replica.get("loaded-ł", loaded.id()));
+    assertAgrees(database, replica, "loaded-ł");
+
+    // replay: a change as committed elsewhere, the next of project "replayed"
+    Backup fresh = backup("replayed");
+    Change change = new Change(1, "replayed", fresh.id(), java.util.Optional.empty(), java.util.Optional.of(fresh),
+        java.util.Optional.empty());
+    assertTrue(replica.replay(change));
+    assertEquals(fresh, replica.get("replayed", fresh.id()));
+    assertFalse(replica.replay(change), "already installed");
+    assertAgrees(database, replica, "replayed");
+  }
+
+  @Test
+  void refusedWritesThroughTheReplicaChangeNeitherItNorTheDatabase() {
+    PostgresReplica replica = start(database);
+    Backup a = backup(P1);
+    replica.add(a);
+    replica.setQuota(P1, Quota.of(1, 1000));
+    long seq = database.sequence(P1);
+    assertThrows(DuplicateBackupException.class, () -> replica.add(a));
+    assertThrows(QuotaExceededException.class, () -> replica.add(backup(P1)));
+    assertThrows(VersionConflictException.class, () -> replica.apply(P1, a.id(), a.version() + 1, Transition.delete()));
+    assertThrows(VersionConflictException.class, () -> replica.remove(P1, a.id(), 99));
+    assertThrows(IllegalStateException.class, () -> replica.load(new ProjectSnapshot(P1, 5, Quota.NONE, List.of())));
+    assertEquals(seq, database.sequence(P1));
+    assertAgrees(database, replica, P1);
+  }
+
+  @Test
+  void writesInsideTheReplicasReadAreRefusedAndReachNothing() {
+    PostgresReplica replica = start(database);
+    Backup a = backup(P2);
+    replica.add(a);
+    List<Runnable> writes = List.of(
+        () -> replica.add(backup(P2)),
+        () -> replica.addAll(List.of(backup(P1))),
+        () -> replica.apply(P2, a.id(), a.version(), Transition.delete()),
+        () -> replica.updateTags(P2, a.id(), a.version(), TagUpdate.create(Tag.of("k", "v"))),
+        () -> replica.remove(P2, a.id(), a.version()),
+        () -> replica.setQuota(P2, Quota.of(1, 1)),
+        () -> replica.load(new ProjectSnapshot("other", 0, Quota.NONE, List.of(backup("other")))));
+    for (Runnable write : writes) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> replica.read(P2, view -> {
+            write.run();
+            return null;
+          }));
+      assertTrue(e.getMessage().contains(P2), "the message names the project read: " + e.getMessage());
+    }
+    assertEquals(1, database.sequence(P2));
+    assertEquals(0, database.sequence(P1));
+    assertEquals(0, database.sequence("other"));
+    assertEquals(Quota.NONE, database.quotaUsage(P2).quota());
+    assertAgrees(database, replica, P2);
+    // after the read, writes go through again
+    replica.add(backup(P2));
+    assertEquals(2, replica.sequence(P2));
+  }
+
+  // ====================================================================== changes made elsewhere
+
+  /** "a replica is at most a poll interval behind the database (less when notifications wake it)". */
+  @Test
+  void aChangeMadeByAnotherInstanceArrivesByNotificationDespiteAnHourlyPoll() {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    PostgresReplica replica = start(hourly);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    Backup b = backup(P3);
+    elsewhere.add(b);
+    await("the other instance's add, by notification", () -> replica.find(P3, b.id()).isPresent());
+    elsewhere.apply(P3, b.id(), b.version(), Transition.restore());
+    await("the other instance's restore", () -> replica.sequence(P3) == 2);
+    assertAgrees(elsewhere, replica, P3);
+    elsewhere.setQuota(P3, Quota.of(123, 4567));
+    await("the other instance's quota", () -> replica.quotaUsage(P3).quota().equals(Quota.of(123, 4567)));
+  }
+
+  @Test
+  void awaitSequenceAndCatchUpBringAChangeMadeElsewhereAtOnce() {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    PostgresReplica replica = start(hourly);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    elsewhere.addAll(List.of(backup(LONG), backup(LONG), backup(LONG)));
+    long written = elsewhere.sequence(LONG);
+    assertEquals(3, written);
+    assertTrue(replica.awaitSequence(LONG, written, Duration.ofSeconds(20)));
+    assertTrue(replica.sequence(LONG) >= written);
+    assertAgrees(elsewhere, replica, LONG);
+    elsewhere.setQuota(LONG, Quota.of(2, 2));
+    elsewhere.add(backup(P1));
+    assertEquals(1, replica.catchUp(P1));
+    assertEquals(3, replica.catchUp(LONG), "catchUp returns the sequence reached");
+    assertEquals(Quota.of(2, 2), replica.quotaUsage(LONG).quota(), "catchUp applies the quota");
+    assertAgrees(elsewhere, replica, P1);
+  }
+
+  /** Many projects changed elsewhere, in a seeded random order, all reached. */
+  @Test
+  void manyProjectsChangedElsewhereAreAllFollowed() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    PostgresReplica replica = start(database);
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    List<String> projects = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      projects.add("many-" + i + "-" + (char) ('α' + i));
+    }
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      batch.add(backup(projects.get(random.nextInt(projects.size()))));
+    }
+    elsewhere.addAll(batch);
+    for (int i = 0; i < 20; i++) {
+      Backup b = batch.get(random.nextInt(batch.size()));
+      Backup current = elsewhere.find(b.projectId(), b.id()).orElseThrow();
+      if (current.status() == BackupStatus.AVAILABLE) {
+        elsewhere.apply(b.projectId(), b.id(), current.version(), Transition.delete());
+      }
+    }
+    for (String p : projects) {
+      long head = elsewhere.sequence(p);
+      await(p + " at " + head + " (seed " + seed + ")", () -> replica.sequence(p) >= head);
+      assertAgrees(elsewhere, replica, p + "");
+    }
+    assertEquals(elsewhere.countAllProjects(Predicates.all()), replica.countAllProjects(Predicates.all()), "seed " + seed);
+  }
+
+  // ====================================================================== subscribers
+
+  @Test
+  void subscribersHearChangesMadeElsewhereNumberedAsTheDatabaseNumbersThem() {
+    Backup first = backup(P2);
+    database.add(first);
+    PostgresReplica replica = start(database);
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    AtomicInteger thrown = new AtomicInteger();
+    Subscription s = replica.subscribe(change -> {
+      heard.add(change);
+      if (change.sequence() == 2) {
+        thrown.incrementAndGet();
+        throw new IllegalStateException("a subscriber that throws (test)");
+      }
+    });
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.apply(P2, first.id(), first.version(), Transition.restore());
+    elsewhere.add(backup(P2));
+    elsewhere.add(backup(P1));
+    await("three changes", () -> heard.size() >= 3);
+    List<Change> p2 = heard.stream().filter(c -> c.projectId().equals(P2)).toList();
+    assertEquals(database.changes(P2, 1, 10), p2, "from the subscription on, in order, once; a throw gets the next");
+    assertEquals(1, thrown.get());
+    assertEquals(database.changes(P1, 0, 10), heard.stream().filter(c -> c.projectId().equals(P1)).toList());
+    s.cancel();
+    elsewhere.add(backup(P2));
+    assertTrue(replica.awaitSequence(P2, 4, Duration.ofSeconds(20)));
+    assertEquals(3, heard.size(), "a cancelled subscription hears nothing more");
+  }
+
+  /** BackupCatalog.subscribe: "A subscriber may change the catalog; each subscriber still sees each project's changes in sequence order." */
+  @Test
+  void aSubscriberMayWriteThroughTheReplicaToTheSameProject() throws Exception {
+    PostgresReplica replica = start(database);
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    AtomicReference<Throwable> problem = new AtomicReference<>();
+    replica.subscribe(change -> {
+      heard.add(change.sequence());
+      if (change.after().isPresent() && change.after().get().name().equals("ping")) {
+        try {
+          replica.add(backup(P1, "pong"));
+        } catch (RuntimeException | Error e) {
+          problem.set(e);
+        }
+      }
+    });
+    Thread writer = new Thread(() -> replica.add(backup(P1, "ping")));
+    writer.setDaemon(true);
+    writer.start();
+    writer.join(30_000);
+    assertFalse(writer.isAlive(), "the write whose subscriber writes again hung");
+    await("the pong", () -> replica.count(P1, Predicates.all()) == 2);
+    assertEquals(null, problem.get());
+    await("both changes heard", () -> heard.size() == 2);
+    assertEquals(List.of(1L, 2L), heard);
+    assertAgrees(database, replica, P1);
+  }
+
+  /**
+   * BackupCatalog.subscribe: "A subscriber may change the catalog". Two writers through the replica,
+   * each on a project of its own, whose subscriber writes to the other project: each delivery holds
+   * its project while it writes to the other.
+   */
+  @Disabled("BUG: BackupCatalog.subscribe says a subscriber may change the catalog; on a PostgresReplica two deliveries"
+      + " whose subscriber writes to the other's project deadlock (each holds its project's lock while delivering)")
+  @Test
+  void subscribersWritingAcrossProjectsFromTwoWritersDoNotDeadlock() throws Exception {
+    PostgresReplica replica = start(database);
+    CyclicBarrier both = new CyclicBarrier(2);
+    AtomicReference<Throwable> problem = new AtomicReference<>();
+    replica.subscribe(change -> {
+      if (change.after().isEmpty() || !change.after().get().name().startsWith("trigger")) {
+        return;
+      }
+      try {
+        both.await(5, TimeUnit.SECONDS);   // both deliveries under way at once
+      } catch (Exception e) {
+        // one thread delivered both: go on
+      }
+      try {
+        replica.add(backup(change.projectId().equals(P1) ? P2 : P1, "echo"));
+      } catch (RuntimeException | Error e) {
+        problem.set(e);
+      }
+    });
+    Thread one = new Thread(() -> replica.add(backup(P1, "trigger-1")));
+    Thread two = new Thread(() -> replica.add(backup(P2, "trigger-2")));
+    for (Thread t : List.of(one, two)) {
+      t.setDaemon(true);
+      t.start();
+    }
+    one.join(30_000);
+    two.join(30_000);
+    assertFalse(one.isAlive() || two.isAlive(), "the two writers are deadlocked");
+    await("both echoes", () -> replica.count(P1, Predicates.all()) == 2 && replica.count(P2, Predicates.all()) == 2);
+    assertEquals(null, problem.get());
+  }
+
+  // ====================================================================== close
+
+  private static Set<Thread> followers() {
+    Set<Thread> found = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("csbs-replica-") && !t.getName().startsWith("csbs-replica-catch-up-") && t.isAlive()) {
+        found.add(t);
+      }
+    }
+    return found;
+  }
+
+  @Test
+  void closeIsIdempotentStopsTheFollowingThreadAndKeepsAnswering() throws Exception {
+    Set<Thread> before = followers();
+    Backup b = backup(P1);
+    database.add(b);
+    PostgresReplica replica = start(database);
+    Set<Thread> mine = followers();
+    mine.removeAll(before);
+    assertEquals(1, mine.size(), "one following thread: " + mine);
+    Thread follower = mine.iterator().next();
+    replica.close();
+    replica.close();
+    follower.join(30_000);
+    assertFalse(follower.isAlive(), "close stops the following thread");
+    assertTrue(replica.toString().contains("closed"), replica.toString());
+    assertEquals(b, replica.get(P1, b.id()), "reads go on answering");
+    assertAgrees(database, replica, P1);
+
+    // only the following in the background stops: a change elsewhere waits for catchUp / awaitSequence
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    Backup other = backup(P1);
+    elsewhere.add(other);
+    Thread.sleep(200);   // ten poll intervals of its catalog
+    assertEquals(1, replica.sequence(P1), "a closed replica does not follow by itself");
+    assertTrue(replica.awaitSequence(P1, 2, Duration.ofSeconds(20)));
+    assertEquals(other, replica.get(P1, other.id()));
+    elsewhere.add(backup(P1));
+    assertEquals(3, replica.catchUp(P1));
+    // writes still go to the database and show here once they return
+    Backup mineToo = backup(P2);
+    replica.add(mineToo);
+    assertEquals(mineToo, replica.get(P2, mineToo.id()));
+    assertEquals(mineToo, database.get(P2, mineToo.id()));
+  }
+
+  // ====================================================================== the database away
+
+  @Test
+  void whileTheDatabaseIsAwayReadsAnswerFromMemoryAndAwaitAndCatchUpThrow() {
+    Backup b = backup(P3);
+    database.add(b);
+    PostgresReplica replica = start(database);
+    source.down = true;
+    try {
+      assertEquals(b, replica.get(P3, b.id()), "reads answer from memory");
+      assertEquals(1, replica.count(P3, Predicates.all()));
+      assertTrue(replica.awaitSequence(P3, 1, Duration.ofSeconds(1)), "reached already: no database needed");
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+          () -> replica.awaitSequence(P3, 2, Duration.ofSeconds(20)));
+      assertTrue(e.isRetryable(), "a refused connection is retryable: " + e.getMessage());
+      assertThrows(CatalogDatabaseException.class, () -> replica.catchUp(P3));
+      assertThrows(CatalogDatabaseException.class, () -> replica.add(backup(P3)));
+      assertEquals(1, replica.sequence(P3), "a failed write shows nothing");
+    } finally {
+      source.down = false;
+    }
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.add(backup(P3));
+    await("the replica follows again once the database is back", () -> replica.sequence(P3) == 2);
+    assertAgrees(database, replica, P3);
+  }
+
+  /** "A write that committed returns, even if the database fails while the replica reads it back". */
+  @Test
+  void aWriteThatCommittedReturnsThoughItsReadBackFailsAndShowsLater() {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    PostgresReplica replica = start(hourly);
+    replica.add(backup(P2));   // the catalog's schema check and first write behind it
+    Backup b = backup(P2);
+    source.refuseThisThreadAfter(1);   // the write's own connection, then none for this thread
+    try {
+      replica.add(b);
+    } finally {
+      source.thread = null;
+    }
+    assertEquals(b, database.get(P2, b.id()), "committed");
+    assertTrue(replica.awaitSequence(P2, 2, Duration.ofSeconds(20)));
+    assertEquals(b, replica.get(P2, b.id()));
+  }
+
+  /** Docs are silent on a replica started over a closed catalog: it starts, loaded, and follows. */
+  @Test
+  void aReplicaStartedOverAClosedCatalogLoadsAndFollowsByPolling() {
+    database.add(backup(P1));
+    database.close();
+    PostgresReplica replica = start(database);
+    assertEquals(1, replica.sequence(P1));
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.add(backup(P1));
+    await("the change elsewhere, by polling", () -> replica.sequence(P1) == 2);
+    replica.add(backup(P1));
+    assertEquals(3, replica.sequence(P1), "writes through a closed catalog's replica");
+  }
+}
