@@ -711,14 +711,56 @@ class NewUserReplicaTest {
 
   /**
    * BackupCatalog.read: "Inside reads the calling thread may read the same project ... but not change
-   * any project, nor read another project: ... the catalog refuses both with an IllegalStateException."
-   * A catchUp inside the replica's read changes the project (it applies the changes committed
-   * elsewhere): refused, or at least not a hang.
+   * any project, nor read another project: either could deadlock against other threads, so the
+   * catalog refuses both with an IllegalStateException." A catchUp inside the replica's read applies
+   * changes: refused. Here the replica follows the database, and its following thread is applying
+   * a change of the project (waiting for the read to end) when the read calls catchUp.
    */
-  @Disabled("BUG: BackupCatalog.read says changes inside reads are refused with IllegalStateException; PostgresReplica.catchUp"
-      + " inside replica.read of the same project, with a change to apply, hangs for ever (and holds the project's read lock)")
+  @Disabled("BUG: BackupCatalog.read: changes inside reads are refused with IllegalStateException, not to deadlock; catchUp"
+      + " inside replica.read(p) while the replica's follower applies a change of p deadlocks both threads for ever")
   @Test
-  void catchUpInsideTheReplicasReadIsRefusedNotAHang() throws Exception {
+  void catchUpInsideTheReplicasReadWhileItFollowsAChangeIsRefusedNotADeadlock() throws Exception {
+    Set<Thread> before = followers();
+    PostgresReplica replica = start(database);
+    Set<Thread> mine = followers();
+    mine.removeAll(before);
+    Thread follower = mine.iterator().next();
+    replica.add(backup(P1));
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch added = new java.util.concurrent.CountDownLatch(1);
+    AtomicReference<Object> outcome = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try {
+        outcome.set(replica.read(P1, view -> {
+          inside.countDown();
+          try {
+            added.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+          return replica.catchUp(P1);
+        }));
+      } catch (RuntimeException | Error e) {
+        outcome.set(e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    assertTrue(inside.await(20, TimeUnit.SECONDS));
+    elsewhere.add(backup(P1));
+    // the follower applies it: it waits for the read to end, inside its catch-up of P1
+    await("the follower waiting to apply the change", () -> follower.getState() != Thread.State.RUNNABLE
+        && java.util.Arrays.stream(follower.getStackTrace()).anyMatch(f -> f.getMethodName().equals("replay")));
+    added.countDown();
+    reader.join(30_000);
+    assertFalse(reader.isAlive(), "catchUp inside the replica's read deadlocks with the replica's follower");
+    assertTrue(outcome.get() instanceof IllegalStateException, "refused as a change inside a read: " + outcome.get());
+  }
+
+  /** The sibling: a closed replica (no follower) refuses a catchUp inside its read that has a change to apply. */
+  @Test
+  void catchUpInsideTheReadOfAClosedReplicaIsRefused() throws Exception {
     PostgresReplica replica = start(database);
     replica.add(backup(P1));
     replica.close();   // no following in the background: the change below waits for catchUp
@@ -737,6 +779,7 @@ class NewUserReplicaTest {
     reader.join(30_000);
     assertFalse(reader.isAlive(), "catchUp inside the replica's read of the same project hangs");
     assertTrue(outcome.get() instanceof IllegalStateException, "refused as a change inside a read: " + outcome.get());
+    assertEquals(2, replica.catchUp(P1), "after the read, catchUp applies it");
   }
 
   /** The actual behaviour beside it: inside a read, awaitSequence times out; catchUp with nothing to apply returns. */
