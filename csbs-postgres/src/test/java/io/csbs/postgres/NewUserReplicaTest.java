@@ -817,4 +817,83 @@ class NewUserReplicaTest {
     assertThrows(IllegalStateException.class, () -> replica.read(P1, view -> replica.catchUp(P2)));
     assertEquals(1L, (long) replica.read(P1, view -> replica.count(P1, Predicates.all())), "the same project: allowed");
   }
+
+  // ====================================================================== the catalog's options, batches, quotas
+
+  /** The replica is "a csbs catalog that follows" the database: relative searches use the catalog's clock and stall rule. */
+  @Test
+  void stalledAndRelativeSearchesUseTheCatalogsClockAndStallRule() {
+    PostgresCatalog twoHours = PostgresCatalog.builder(source).clock(CLOCK)
+        .stallRule(io.csbs.lifecycle.StallRule.ofThreshold(Duration.ofHours(2))).pollInterval(Duration.ofMillis(20)).build();
+    opened.add(twoHours);
+    for (int hours : new int[] {1, 3}) {
+      counter++;
+      twoHours.add(Backup.builder()
+          .id(String.format("5ta11ed0-0000-4000-8000-%012d", counter))
+          .name("job-" + hours + "h")
+          .projectId(P3)
+          .server(Server.of("srv-j", "сервер-j", "eu-de-02"))
+          .status(BackupStatus.CREATING)
+          .progress(io.csbs.backup.Progress.of(40, NOW.minus(Duration.ofHours(hours))))
+          .sizeMb(0)
+          .createdAt(NOW.minus(Duration.ofHours(hours)).minusSeconds(5))
+          .build());
+    }
+    PostgresReplica replica = start(twoHours);
+    assertEquals(1, twoHours.count(P3, Predicates.stalled()), "the database: only the 3 h old progress is stalled");
+    assertEquals(twoHours.count(P3, Predicates.stalled()), replica.count(P3, Predicates.stalled()), "the replica's stall rule");
+    assertEquals(twoHours.query(P3, Query.where(Predicates.stalled())), replica.query(P3, Query.where(Predicates.stalled())));
+    assertEquals(twoHours.count(P3, Predicates.createdWithinLast(Duration.ofMinutes(90))),
+        replica.count(P3, Predicates.createdWithinLast(Duration.ofMinutes(90))), "the replica's clock");
+    assertEquals(1, replica.count(P3, Predicates.createdWithinLast(Duration.ofMinutes(90))));
+  }
+
+  /** More changes than one read of the feed, made elsewhere in one batch: all applied, each heard once. */
+  @Test
+  void aBigBatchMadeElsewhereIsAppliedWholeAndEachChangeHeardOnce() {
+    PostgresReplica replica = start(database);
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    replica.subscribe(change -> heard.add(change.sequence()));
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 1300; i++) {
+      batch.add(backup(LONG, "batch-" + i));
+    }
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.addAll(batch);
+    assertTrue(replica.awaitSequence(LONG, 1300, Duration.ofSeconds(20)));
+    assertAgrees(elsewhere, replica, LONG);
+    await("1300 changes heard", () -> heard.size() >= 1300);
+    List<Long> expected = new ArrayList<>();
+    for (long i = 1; i <= 1300; i++) {
+      expected.add(i);
+    }
+    assertEquals(expected, heard);
+  }
+
+  @Test
+  void aRefusedBatchThroughTheReplicaChangesNoProject() {
+    PostgresReplica replica = start(database);
+    Backup there = backup(P2);
+    replica.add(there);
+    List<Backup> batch = List.of(backup(P1), backup(P3), there);   // the last one is a duplicate
+    assertThrows(DuplicateBackupException.class, () -> replica.addAll(batch));
+    for (String p : List.of(P1, P2, P3)) {
+      assertAgrees(database, replica, p);
+    }
+    assertEquals(0, replica.sequence(P1));
+    assertEquals(0, replica.sequence(P3));
+  }
+
+  @Test
+  void catchUpOfAProjectWithAQuotaAloneAppliesTheQuota() {
+    PostgresReplica replica = start(database);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    elsewhere.setQuota("quota-ü", Quota.of(11, 22));
+    assertEquals(0, replica.catchUp("quota-ü"));
+    assertEquals(Quota.of(11, 22), replica.quotaUsage("quota-ü").quota());
+    assertEquals(elsewhere.quotaUsage("quota-ü"), replica.quotaUsage("quota-ü"));
+    replica.setQuota("quota-ü", Quota.NONE);
+    assertEquals(Quota.NONE, replica.quotaUsage("quota-ü").quota(), "a quota lifted through the replica");
+    assertEquals(Quota.NONE, elsewhere.quotaUsage("quota-ü").quota());
+  }
 }
