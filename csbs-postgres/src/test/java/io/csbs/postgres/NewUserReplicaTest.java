@@ -252,7 +252,8 @@ class NewUserReplicaTest {
     Random random = new Random(33);
     long seed = random.nextLong();
     random = new Random(seed);
-    List<String> projects = new ArrayList<>(List.of(P1, P2, P3, LONG, "a b", "x".repeat(64)));
+    List<String> projects = new ArrayList<>(List.of(P1, P2, P3, LONG, "a b", "x".repeat(64),
+        "case-A", "case-a", "trail ", "trail", " lead", "pct_%", "quote'\"", "back\\slash"));
     for (int i = 0; i < 24; i++) {
       projects.add("proj-" + i + (i % 3 == 0 ? "-ÿ" : "") + (i % 5 == 0 ? "-\ud83d\udc0d" : ""));
     }
@@ -584,7 +585,7 @@ class NewUserReplicaTest {
     PostgresCatalog elsewhere = open(Duration.ofMillis(20));
     Backup other = backup(P1);
     elsewhere.add(other);
-    Thread.sleep(200);   // ten poll intervals of its catalog
+    Thread.sleep(100);   // five poll intervals of its catalog
     assertEquals(1, replica.sequence(P1), "a closed replica does not follow by itself");
     assertTrue(replica.awaitSequence(P1, 2, Duration.ofSeconds(20)));
     assertEquals(other, replica.get(P1, other.id()));
@@ -855,16 +856,16 @@ class NewUserReplicaTest {
     List<Long> heard = new CopyOnWriteArrayList<>();
     replica.subscribe(change -> heard.add(change.sequence()));
     List<Backup> batch = new ArrayList<>();
-    for (int i = 0; i < 1300; i++) {
+    for (int i = 0; i < 1050; i++) {
       batch.add(backup(LONG, "batch-" + i));
     }
     PostgresCatalog elsewhere = open(Duration.ofMillis(20));
     elsewhere.addAll(batch);
-    assertTrue(replica.awaitSequence(LONG, 1300, Duration.ofSeconds(20)));
+    assertTrue(replica.awaitSequence(LONG, 1050, Duration.ofSeconds(20)));
     assertAgrees(elsewhere, replica, LONG);
-    await("1300 changes heard", () -> heard.size() >= 1300);
+    await("1050 changes heard", () -> heard.size() >= 1050);
     List<Long> expected = new ArrayList<>();
-    for (long i = 1; i <= 1300; i++) {
+    for (long i = 1; i <= 1050; i++) {
       expected.add(i);
     }
     assertEquals(expected, heard);
@@ -976,7 +977,7 @@ class NewUserReplicaTest {
     Thread reader;
     try {
       reader = followerBlockedOnP1(replica, follower, elsewhere, release);
-      Thread.sleep(200);   // ten poll intervals
+      Thread.sleep(100);   // five poll intervals
       assertEquals(1, replica.sequence(P2), "the follower is held up at P1");
       assertTrue(replica.awaitSequence(P2, 2, Duration.ofSeconds(20)), "awaitSequence brings P2's change meanwhile");
     } finally {
@@ -997,5 +998,60 @@ class NewUserReplicaTest {
     } finally {
       Thread.interrupted();
     }
+  }
+
+  /**
+   * PostgresReplica.close: "Stops following the database; reads go on answering from the state
+   * reached." Here the follower is applying a change (waiting for a read of its project) when close
+   * is called.
+   */
+  @Disabled("DOC: PostgresReplica.close says it stops following and reads answer from the state reached; a change the"
+      + " follower was applying is still applied after close returned (close does not wait for the following thread)")
+  @Test
+  void afterCloseReturnsTheReplicasStateNoLongerChangesByItself() throws Exception {
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.add(backup(P1));
+    elsewhere.add(backup(P2));
+    Set<Thread> before = followers();
+    PostgresReplica replica = start(database);
+    Thread follower = startedFollower(before);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread reader;
+    try {
+      reader = followerBlockedOnP1(replica, follower, elsewhere, release);
+      replica.close();
+    } finally {
+      release.countDown();
+    }
+    long reached = replica.sequence(P1);
+    reader.join(30_000);
+    follower.join(30_000);
+    assertEquals(reached, replica.sequence(P1), "the state reached when close returned");
+  }
+
+  /** The sibling: close returns at once; the change under way is applied after it, then the follower ends. */
+  @Test
+  void closeDoesNotWaitForTheChangeTheFollowerIsApplying() throws Exception {
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    elsewhere.add(backup(P1));
+    elsewhere.add(backup(P2));
+    Set<Thread> before = followers();
+    PostgresReplica replica = start(database);
+    Thread follower = startedFollower(before);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread reader;
+    try {
+      reader = followerBlockedOnP1(replica, follower, elsewhere, release);
+      replica.close();
+      assertTrue(follower.isAlive(), "close returned with the follower still applying");
+      assertEquals(1, replica.sequence(P1));
+    } finally {
+      release.countDown();
+    }
+    reader.join(30_000);
+    follower.join(30_000);
+    assertFalse(follower.isAlive());
+    assertEquals(2, replica.sequence(P1), "the change under way was applied after close");
+    assertEquals(1, replica.sequence(P2), "nothing more");
   }
 }
