@@ -431,11 +431,11 @@ class NewUserReplicaTest {
     PostgresReplica replica = start(database);
     PostgresCatalog elsewhere = open(Duration.ofMillis(20));
     List<String> projects = new ArrayList<>();
-    for (int i = 0; i < 15; i++) {
+    for (int i = 0; i < 10; i++) {
       projects.add("many-" + i + "-" + (char) ('α' + i));
     }
     List<Backup> batch = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 40; i++) {
       batch.add(backup(projects.get(random.nextInt(projects.size()))));
     }
     elsewhere.addAll(batch);
@@ -856,16 +856,16 @@ class NewUserReplicaTest {
     List<Long> heard = new CopyOnWriteArrayList<>();
     replica.subscribe(change -> heard.add(change.sequence()));
     List<Backup> batch = new ArrayList<>();
-    for (int i = 0; i < 1050; i++) {
+    for (int i = 0; i < 1010; i++) {
       batch.add(backup(LONG, "batch-" + i));
     }
     PostgresCatalog elsewhere = open(Duration.ofMillis(20));
     elsewhere.addAll(batch);
-    assertTrue(replica.awaitSequence(LONG, 1050, Duration.ofSeconds(20)));
+    assertTrue(replica.awaitSequence(LONG, 1010, Duration.ofSeconds(20)));
     assertAgrees(elsewhere, replica, LONG);
-    await("1050 changes heard", () -> heard.size() >= 1050);
+    await("1010 changes heard", () -> heard.size() >= 1010);
     List<Long> expected = new ArrayList<>();
-    for (long i = 1; i <= 1050; i++) {
+    for (long i = 1; i <= 1010; i++) {
       expected.add(i);
     }
     assertEquals(expected, heard);
@@ -1053,5 +1053,69 @@ class NewUserReplicaTest {
     assertFalse(follower.isAlive());
     assertEquals(2, replica.sequence(P1), "the change under way was applied after close");
     assertEquals(1, replica.sequence(P2), "nothing more");
+  }
+
+  // ====================================================================== the catalog closed, connections killed
+
+  /**
+   * Neither PostgresReplica nor PostgresCatalog.close says what closing the catalog does to a
+   * replica following it. A user reads "a replica is at most a poll interval behind the database
+   * (less when notifications wake it)" and expects the replica to go on as before.
+   */
+  @Disabled("DOC: PostgresCatalog.close / PostgresReplica say nothing of a replica whose catalog is closed; it goes on"
+      + " following by polling alone (no wake-ups): with an hourly poll a change made elsewhere arrives up to an hour later")
+  @Test
+  void aReplicaWhoseCatalogIsClosedIsStillWokenByChangesMadeElsewhere() throws Exception {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    PostgresReplica replica = start(hourly);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    elsewhere.add(backup(P2));
+    await("woken before the close", () -> replica.sequence(P2) == 1);
+    hourly.close();
+    elsewhere.add(backup(P2));
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (replica.sequence(P2) < 2 && System.nanoTime() < end) {
+      Thread.sleep(5);
+    }
+    assertEquals(2, replica.sequence(P2), "the change made elsewhere, well before an hour");
+  }
+
+  /** The sibling: once its catalog is closed the replica is not woken; awaitSequence and catchUp still bring changes. */
+  @Test
+  void aReplicaWhoseCatalogIsClosedFollowsByPollingOnlyAndStillCatchesUpWhenAsked() throws Exception {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    Set<Thread> before = followers();
+    PostgresReplica replica = start(hourly);
+    Thread follower = startedFollower(before);
+    await("the follower waiting for its next poll", () -> follower.getState() == Thread.State.TIMED_WAITING);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    hourly.close();
+    elsewhere.add(backup(P2));
+    Thread.sleep(150);
+    assertEquals(0, replica.sequence(P2), "no wake-up: the next look is a poll interval (an hour) away");
+    assertTrue(replica.awaitSequence(P2, 1, Duration.ofSeconds(20)));
+    replica.add(backup(P2));
+    assertEquals(2, replica.sequence(P2), "writes still go through and show at once");
+    assertAgrees(elsewhere, replica, P2);
+  }
+
+  /** "a database connection lost and back": a follower's connection killed; it follows again, equal to the database. */
+  @Test
+  void aFollowersConnectionKilledMidwayFollowsAgain() {
+    FailingDataSource failing = new FailingDataSource(store);
+    PostgresCatalog killed = PostgresCatalog.builder(failing).clock(CLOCK).pollInterval(Duration.ofMillis(10)).build();
+    opened.add(killed);
+    killed.add(backup(P3));
+    PostgresReplica replica = start(killed);
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    for (int step = 1; step <= 3; step++) {
+      failing.failAt(step);
+      await("the armed failure at step " + step, failing::fired);
+      elsewhere.add(backup(P3));
+      long head = elsewhere.sequence(P3);
+      await("the replica at " + head + " after a connection killed at step " + step, () -> replica.sequence(P3) == head);
+    }
+    failing.failAt(0);
+    assertAgrees(elsewhere, replica, P3);
   }
 }
