@@ -1197,4 +1197,66 @@ class NewUserReplicaTest {
     assertEquals(mine, replica.get(P1, mine.id()));
     assertAgrees(database, replica, P1);
   }
+
+  // ====================================================================== concurrent writers, a database without the schema
+
+  /** "then the replica catches up with the project before returning, so that the writer reads its own write": from several threads. */
+  @Test
+  void concurrentWritersThroughTheReplicaEachReadTheirOwnWrites() throws Exception {
+    long seed = new Random().nextLong();
+    PostgresReplica replica = start(database);
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    List<String> projects = List.of(P1, P2, LONG);
+    List<String> problems = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      int writer = t;
+      Random random = new Random(seed + t);
+      List<Backup> mine = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        synchronized (this) {
+          mine.add(backup(projects.get(random.nextInt(projects.size())), "w" + writer + "-" + i));
+        }
+      }
+      Thread thread = new Thread(() -> {
+        try {
+          for (Backup b : mine) {
+            BackupCatalog through = random.nextInt(4) == 0 ? elsewhere : replica;   // some changes made elsewhere
+            through.add(b);
+            if (through == replica && !replica.find(b.projectId(), b.id()).equals(java.util.Optional.of(b))) {
+              problems.add("add of " + b.id() + " not read back");
+            }
+            Backup next = replica.apply(b.projectId(), b.id(), b.version(), Transition.restore()).orElseThrow();
+            if (!replica.find(b.projectId(), b.id()).equals(java.util.Optional.of(next))) {
+              problems.add("restore of " + b.id() + " not read back: " + replica.find(b.projectId(), b.id()));
+            }
+          }
+        } catch (RuntimeException | Error e) {
+          problems.add(e.toString());
+        }
+      });
+      thread.setDaemon(true);
+      threads.add(thread);
+    }
+    threads.forEach(Thread::start);
+    for (Thread thread : threads) {
+      thread.join(30_000);
+      assertFalse(thread.isAlive(), "a writer hangs (seed " + seed + ")");
+    }
+    assertEquals(List.of(), problems, "seed " + seed);
+    for (String p : projects) {
+      assertTrue(replica.awaitSequence(p, database.sequence(p), Duration.ofSeconds(20)));
+      assertAgrees(database, replica, p);
+    }
+  }
+
+  @Test
+  void startOnADatabaseWithoutTheSchemaIsRefusedWithSchemaVersionException() {
+    TestDatabase.execute(store, "CREATE SCHEMA IF NOT EXISTS csbs_nothing_33");
+    org.postgresql.ds.PGSimpleDataSource empty = TestDatabase.plain();
+    empty.setCurrentSchema("csbs_nothing_33");
+    PostgresCatalog bare = PostgresCatalog.create(empty, CLOCK);
+    opened.add(bare);
+    assertThrows(SchemaVersionException.class, () -> PostgresReplica.start(bare));
+  }
 }
