@@ -893,6 +893,11 @@ class NewUserReplicaTest {
     assertEquals(0, replica.catchUp("quota-ü"));
     assertEquals(Quota.of(11, 22), replica.quotaUsage("quota-ü").quota());
     assertEquals(elsewhere.quotaUsage("quota-ü"), replica.quotaUsage("quota-ü"));
+    elsewhere.addAll(List.of(backup(P1), backup(P1), backup(P1)));
+    elsewhere.setQuota(P1, Quota.of(1, 1));   // below the usage: "Backups already there stay"
+    assertEquals(3, replica.catchUp(P1));
+    assertEquals(elsewhere.quotaUsage(P1), replica.quotaUsage(P1));
+    assertEquals(3, replica.count(P1, Predicates.all()));
     replica.setQuota("quota-ü", Quota.NONE);
     assertEquals(Quota.NONE, replica.quotaUsage("quota-ü").quota(), "a quota lifted through the replica");
     assertEquals(Quota.NONE, elsewhere.quotaUsage("quota-ü").quota());
@@ -1258,5 +1263,38 @@ class NewUserReplicaTest {
     PostgresCatalog bare = PostgresCatalog.create(empty, CLOCK);
     opened.add(bare);
     assertThrows(SchemaVersionException.class, () -> PostgresReplica.start(bare));
+  }
+
+  // ====================================================================== a project met late, with a long feed
+
+  /**
+   * PostgresReplica.subscribe: "every change of the feed committed after the subscription, also in a
+   * project the replica meets only then (one another instance loaded: the replica loads it as it was
+   * before the feed's first change, then replays the feed)". Here the project, loaded elsewhere, has
+   * 10,001 changes when the replica meets it. (No enabled sibling: 10,001 changes are too slow for
+   * this class's time budget; the subscriber hears none of them.)
+   */
+  @Disabled("DOC: PostgresReplica.subscribe promises every change committed after the subscription, also of a project met"
+      + " later that another instance loaded; past 10,000 changes they are folded into the load, unheard (limit undocumented)")
+  @Test
+  void aSubscriberHearsEveryChangeOfALoadedProjectMetAfterManyChanges() {
+    PostgresCatalog hourly = open(Duration.ofHours(1));
+    Set<Thread> before = followers();
+    PostgresReplica replica = start(hourly);
+    Thread follower = startedFollower(before);
+    await("the follower waiting for its next poll", () -> follower.getState() == Thread.State.TIMED_WAITING);
+    hourly.close();   // no wake-ups: the replica meets the project when asked
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    replica.subscribe(heard::add);
+    PostgresCatalog elsewhere = open(Duration.ofHours(1));
+    elsewhere.load(new ProjectSnapshot("loaded-long", 0, Quota.NONE, List.of(backup("loaded-long"))));
+    List<Backup> many = new ArrayList<>();
+    for (int i = 0; i < 10_001; i++) {
+      many.add(backup("loaded-long", "m" + i));
+    }
+    elsewhere.addAll(many);
+    assertEquals(10_001, replica.catchUp("loaded-long"));
+    assertEquals(10_002, replica.count("loaded-long", Predicates.all()));
+    assertEquals(10_001, heard.size(), "every change committed after the subscription");
   }
 }
