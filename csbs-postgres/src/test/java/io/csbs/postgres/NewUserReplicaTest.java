@@ -1297,4 +1297,42 @@ class NewUserReplicaTest {
     assertEquals(10_002, replica.count("loaded-long", Predicates.all()));
     assertEquals(10_001, heard.size(), "every change committed after the subscription");
   }
+
+  /** start: "loaded before this returns (each project from one snapshot)", while another instance writes. */
+  @Test
+  void aReplicaStartedWhileAnotherInstanceWritesIsLoadedFromOneSnapshotAndHasEverythingCommittedBefore() throws Exception {
+    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
+    List<Backup> adds = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      adds.add(backup(P3, "during-" + i));
+    }
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    AtomicReference<Throwable> problem = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < adds.size(); i++) {
+          elsewhere.add(adds.get(i));
+          if (i == 5) {
+            started.countDown();
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        problem.set(e);
+        started.countDown();
+      }
+    });
+    writer.setDaemon(true);
+    writer.start();
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    long committedBefore = database.sequence(P3);
+    PostgresReplica replica = start(database);
+    long reached = replica.sequence(P3);
+    long count = replica.count(P3, Predicates.all());
+    assertTrue(reached >= committedBefore, "everything committed before start: " + reached + " < " + committedBefore);
+    assertEquals(reached, count, "one snapshot: as many backups as adds up to its sequence");
+    writer.join(30_000);
+    assertEquals(null, problem.get());
+    assertTrue(replica.awaitSequence(P3, 60, Duration.ofSeconds(20)));
+    assertAgrees(database, replica, P3);
+  }
 }
