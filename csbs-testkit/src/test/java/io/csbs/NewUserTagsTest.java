@@ -19,6 +19,7 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.BackupNotFoundException;
 import io.csbs.catalog.Catalogs;
 import io.csbs.catalog.Change;
+import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.BackupPredicate;
@@ -775,6 +776,71 @@ class NewUserTagsTest {
     assertThrows(UnsupportedOperationException.class, () -> one.tags().get("b").add("w"));
   }
 
+  /** TagFilter.toString's javadoc: {@code app=[]} is a key with any value; a key whose only value is empty must print otherwise. */
+  @Disabled("BUG: TagFilter.toString's javadoc shows a key with any value as app=[]; tags(\"env\", \"\") (the empty value only) prints env=[] too, the same text as the unequal tags(\"env\")")
+  @Test
+  void tagFilterToStringTellsTheEmptyValueFromAnyValue() {
+    TagFilter emptyValue = TagFilter.builder().tags("env", "").build();
+    TagFilter anyValue = TagFilter.builder().tags("env").build();
+    assertNotEquals(emptyValue, anyValue);
+    assertNotEquals(emptyValue.toPredicate(), anyValue.toPredicate());
+    assertNotEquals(anyValue.toString(), emptyValue.toString());
+  }
+
+  /** What TagFilter.toString does with the empty value: the same text as any value (the predicates differ). */
+  @Test
+  void tagFilterToStringOfTheEmptyValue() {
+    TagFilter emptyValue = TagFilter.builder().tags("env", "").build();
+    TagFilter anyValue = TagFilter.builder().tags("env").build();
+    assertEquals("TagFilter{tags {env=[]}, action filter, limit 1000, offset 0}", emptyValue.toString());
+    assertEquals(anyValue.toString(), emptyValue.toString());
+    assertEquals(List.of(""), emptyValue.tags().get("env"));
+    assertEquals(List.of(), anyValue.tags().get("env"));
+    assertEquals("tag env=", emptyValue.toPredicate().toString());
+    assertEquals("tag env", anyValue.toPredicate().toString());
+    assertEquals("TagFilter{tags {env=[, a]}, action filter, limit 1000, offset 0}",
+        TagFilter.builder().tags("env", "", "a").build().toString());
+  }
+
+  /** TagFilter.Builder: every null is named (key, value, the collection's "values"); the varargs array too. */
+  @Disabled("BUG: TagFilter.Builder names a null key (\"key\"), value (\"value\") and values collection (\"values\"), but tags(key, (String[]) null) throws a NullPointerException naming nothing (Arrays.asList)")
+  @Test
+  void tagFilterNamesANullValuesArray() {
+    for (Executable call : List.<Executable>of(
+        () -> TagFilter.builder().tags("k", (String[]) null),
+        () -> TagFilter.builder().tagsAny("k", (String[]) null),
+        () -> TagFilter.builder().notTags("k", (String[]) null),
+        () -> TagFilter.builder().notTagsAny("k", (String[]) null))) {
+      assertEquals("values", assertThrows(NullPointerException.class, call).getMessage());
+    }
+  }
+
+  /** What a null varargs array does: a NullPointerException without a message; the collection form names "values". */
+  @Test
+  void tagFilterNullValuesArrayAsItIs() {
+    assertEquals(null, assertThrows(NullPointerException.class, () -> TagFilter.builder().tags("k", (String[]) null)).getMessage());
+    assertEquals("values", assertThrows(NullPointerException.class,
+        () -> TagFilter.builder().tags("k", (java.util.Collection<String>) null)).getMessage());
+  }
+
+  /** TagFilter.Builder: a refused argument changes nothing; the builder goes on, and earlier filters stay as built. */
+  @Test
+  void tagFilterBuilderAfterARefusal() {
+    TagFilter.Builder builder = TagFilter.builder().tags("a", "1");
+    TagFilter first = builder.build();
+    field("tags", () -> builder.tags("k", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"));
+    field("tag value", () -> builder.tags("k", "ok", "not ok"));
+    field("matches", () -> builder.matches("resource_name", " "));
+    field("limit", () -> builder.limit(0));
+    builder.tags("k", "x").matches("resource_name", "n").limit(3);
+    TagFilter second = builder.build();
+    assertEquals(Map.of("a", List.of("1"), "k", List.of("x")), second.tags());
+    assertEquals(3, second.limit());
+    assertEquals(Map.of("a", List.of("1")), first.tags());
+    assertEquals(Map.of(), first.matches());
+    assertEquals(1000, first.limit());
+  }
+
   // ---------------------------------------------------------------------------- Predicates, console
 
   /** Predicates.tag: trimmed, "* prod" is "*prod", "*" alone any value, at most 10 values naming "tag values". */
@@ -853,6 +919,159 @@ class NewUserTagsTest {
     many.put("env", values);
     InvalidValueException listed = field("tag value", () -> one.toPredicate(TagCatalogue.of(many)));
     assertTrue(listed.getMessage().endsWith("[va, vb, vc, vd, ve, vf, vg, vh, vi, vj, ... (12 in all)]"), listed.getMessage());
+  }
+
+  /**
+   * README.md (the console page): "Search by Tag (up to 10 key and value pairs among the project's tags;
+   * pairs of one key match either value; Reset)". ConsoleSearch is "the search form above the console's
+   * backup list", with tag pairs: two pairs of one key should then match either value.
+   */
+  @Disabled("DOC: README.md says the console's Search by Tag matches either value for pairs of one key; ConsoleSearch (\"the search form above the console's backup list\") ANDs them and matches no backup; the two descriptions of the console's form disagree")
+  @Test
+  void consoleSearchPairsOfOneKeyMatchEitherValue() {
+    BackupCatalog catalog = catalogAt(T0);
+    catalog.add(backup("p", "a", T0.minusSeconds(3), Tag.of("env", "prod")));
+    catalog.add(backup("p", "b", T0.minusSeconds(2), Tag.of("env", "test")));
+    ConsoleSearch search = ConsoleSearch.empty().withTag("env", "prod").withTag("env", "test");
+    assertEquals(List.of("b", "a"), catalog.query("p", search.toQuery(catalog.tagCatalogue("p"), 20)).ids());
+  }
+
+  /** What ConsoleSearch does with two pairs of one key, as its own javadoc says: no backup. */
+  @Test
+  void consoleSearchPairsOfOneKeyMatchNothing() {
+    BackupCatalog catalog = catalogAt(T0);
+    catalog.add(backup("p", "a", T0.minusSeconds(3), Tag.of("env", "prod")));
+    catalog.add(backup("p", "b", T0.minusSeconds(2), Tag.of("env", "test")));
+    ConsoleSearch search = ConsoleSearch.empty().withTag("env", "prod").withTag("env", "test");
+    Page page = catalog.query("p", search.toQuery(catalog.tagCatalogue("p"), 20));
+    assertEquals(List.of(), page.ids());
+    assertEquals(0, page.total());
+    // the console page's either-value search, in Java: a TagFilter with both values of the key
+    assertEquals(List.of("b", "a"), catalog.query("p", TagFilter.builder().tags("env", "prod", "test").build().toQuery()).ids());
+  }
+
+  /** ConsoleSearch.toPredicate: "naming tag key or tag value for the first pair whose key, or whose value for its key, is not in existing". */
+  @Test
+  void consoleSearchNamesTheFirstMissingPair() {
+    TagCatalogue existing = TagCatalogue.of(Map.of("a", List.of("1"), "b", List.of("2")));
+    InvalidValueException value = field("tag value", () -> ConsoleSearch.empty().withTag("a", "9").withTag("zz", "1").toPredicate(existing));
+    assertTrue(value.getMessage().contains("'9'"), value.getMessage());
+    InvalidValueException key = field("tag key", () -> ConsoleSearch.empty().withTag("b", "2").withTag("zz", "1").withTag("a", "9").toPredicate(existing));
+    assertTrue(key.getMessage().contains("'zz'"), key.getMessage());
+    assertEquals(Predicates.and(Predicates.tag("a", "1"), Predicates.tag("b", "2")),
+        ConsoleSearch.empty().withTag("b", "2").withTag("a", "1").toPredicate(existing));
+  }
+
+  /**
+   * Change's javadoc: "One committed change of a catalog ...: a backup added, changed by a lifecycle
+   * transition, or removed"; so a change that keeps its backup comes with the transition that made it.
+   * (BackupCatalog.sequence's list of what raises the sequence names no tag update either.)
+   */
+  @Disabled("DOC: Change says a change is 'a backup added, changed by a lifecycle transition, or removed' (and sequence() lists add, addAll, apply, remove, replay); updateTags makes a change too, with a before, an after and no transition")
+  @Test
+  void aTagUpdatesChangeIsOneOfTheDocumentedKinds() {
+    BackupCatalog catalog = catalogAt(T0);
+    List<Change> changes = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(changes::add);
+    catalog.add(backup("p", "b", T0.minusSeconds(3)));
+    catalog.updateTags("p", "b", 1, TagUpdate.create(Tag.of("env", "prod")));
+    Change change = changes.get(1);
+    assertTrue(change.isAdded() || change.isRemoved() || change.transition().isPresent(), change.toString());
+  }
+
+  /** What a tag update's change is: a change of the backup, with its before and after, no transition, sequence + 1. */
+  @Test
+  void aTagUpdatesChangeAsItIs() {
+    BackupCatalog catalog = catalogAt(T0);
+    List<Change> changes = Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(changes::add);
+    catalog.add(backup("p", "b", T0.minusSeconds(3)));
+    Backup after = catalog.updateTags("p", "b", 1, TagUpdate.create(Tag.of("env", "prod")));
+    assertEquals(2, changes.size());
+    Change change = changes.get(1);
+    assertFalse(change.isAdded());
+    assertFalse(change.isRemoved());
+    assertTrue(change.transition().isEmpty());
+    assertEquals(after, change.after().orElseThrow());
+    assertEquals(List.of(), change.before().orElseThrow().tags());
+    assertEquals(2, change.sequence());
+    assertEquals(2, catalog.sequence("p"));
+  }
+
+  /** A replica that replays a primary's changes has the same tags, tag catalogue and tag searches; a snapshot too. */
+  @Test
+  void replicasFollowTagUpdates() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog primary = Catalogs.indexed(clock);
+    BackupCatalog replica = Catalogs.indexed(FakeClock.at(T0.minusSeconds(3600)));  // replay reads no clock
+    primary.subscribe(replica::replay);
+    primary.add(backup("p", "a", T0.minusSeconds(3), Tag.of("env", "prod"), Tag.of("app", "x")));
+    primary.add(backup("p", "b", T0.minusSeconds(2), Tag.of("env", "dev")));
+    primary.updateTags("p", "a", 1, TagUpdate.create(Tag.of("env", "test")));
+    primary.updateTags("p", "b", 1, TagUpdate.delete(Match.key("env")));
+    primary.updateTags("p", "b", 2, TagUpdate.create(Tag.of("app", "x")));
+    TagFilter filter = TagFilter.builder().tags("app", "x").notTags("env", "*es").build();
+    assertEquals(primary.tagCatalogue("p"), replica.tagCatalogue("p"));
+    assertEquals(Map.of("app", Set("x"), "env", Set("test")), replica.tagCatalogue("p").asMap());
+    assertEquals(List.of("b"), primary.query("p", filter.toQuery()).ids());
+    assertEquals(primary.query("p", filter.toQuery()), replica.query("p", filter.toQuery()));
+    assertEquals(primary.get("p", "a"), replica.get("p", "a"));
+    BackupCatalog loaded = Catalogs.indexed(clock);
+    loaded.load(new ProjectSnapshot("p", primary.sequence("p"), io.csbs.usage.Quota.NONE,
+        List.of(primary.get("p", "a"), primary.get("p", "b"))));
+    assertEquals(primary.tagCatalogue("p"), loaded.tagCatalogue("p"));
+    assertEquals(primary.query("p", filter.toQuery()), loaded.query("p", filter.toQuery()));
+  }
+
+  /** Tag reads and writes name their project; all-projects searches by tag; no change inside a read. */
+  @Test
+  void tagReadsAcrossProjectsAndInsideReads() {
+    BackupCatalog catalog = catalogAt(T0);
+    catalog.add(backup("p", "x", T0.minusSeconds(3), Tag.of("a", "1")));
+    catalog.add(backup("q", "y", T0.minusSeconds(2), Tag.of("a", "2")));
+    field("project id", () -> catalog.tagCatalogue(" "));
+    assertEquals("projectId", assertThrows(NullPointerException.class, () -> catalog.tagCatalogue(null)).getMessage());
+    assertEquals(List.of("y", "x"), catalog.queryAllProjects(TagFilter.builder().tags("a").build().toQuery()).ids());
+    assertEquals(1, catalog.countAllProjects(Predicates.tag("a", "2")));
+    assertEquals(List.of("x"), catalog.query("p", TagFilter.builder().tags("a").build().toQuery()).ids());
+    assertThrows(IllegalStateException.class,
+        () -> catalog.read("p", view -> catalog.updateTags("p", "x", 1, TagUpdate.create(Tag.of("a", "3")))));
+    assertEquals(List.of(Tag.of("a", "1")), catalog.get("p", "x").tags());
+    // a stale version is a conflict before the tags are judged
+    List<Tag> ten = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(Tag.of("m" + i, ""));
+    }
+    assertThrows(VersionConflictException.class, () -> catalog.updateTags("p", "x", 7, TagUpdate.create(ten)));
+  }
+
+  /** "each call sees one state": while a writer moves a backup's only tag from value to value, a reader sees one value. */
+  @Test
+  void tagReadsSeeOneStateDuringUpdates() throws Exception {
+    BackupCatalog catalog = catalogAt(T0);
+    catalog.add(backup("p", "moving", T0.minusSeconds(10), Tag.of("k", "v0")));
+    catalog.add(backup("p", "still", T0.minusSeconds(9), Tag.of("other", "x")));
+    ExecutorService pool = Executors.newFixedThreadPool(1);
+    try {
+      Future<?> writer = pool.submit(() -> {
+        for (int i = 1; i <= 300; i++) {
+          catalog.updateTags("p", "moving", i, TagUpdate.create(Tag.of("k", "v" + i)));
+        }
+        return null;
+      });
+      while (!writer.isDone()) {
+        TagCatalogue tags = catalog.tagCatalogue("p");
+        assertEquals(1, tags.values("k").size(), tags.toString());
+        assertEquals(List.of("moving"), catalog.query("p", Query.where(Predicates.tagKey("k"))).ids());
+        // one read: the catalogue's value is the one the backup has
+        long matches = catalog.read("p", view -> view.count(Predicates.tag("k", view.tagCatalogue().values("k").first())));
+        assertEquals(1, matches);
+      }
+      writer.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(Map.of("k", Set("v300"), "other", Set("x")), catalog.tagCatalogue("p").asMap());
   }
 
   // ----------------------------------------------------------------------- indexed versus a scan
