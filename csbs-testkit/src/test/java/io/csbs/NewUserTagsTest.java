@@ -575,17 +575,27 @@ class NewUserTagsTest {
     assertEquals("{}", TagCatalogue.empty().toString());
   }
 
-  /** What TagCatalogue.empty() does: a put on its map shows in every later TagCatalogue.empty() (undone here). */
+  /**
+   * What TagCatalogue.empty() does: a put on its map shows in every later TagCatalogue.empty(), and so in
+   * the answers of a catalog that returns it for a project without tags (the testkit's ReferenceCatalog,
+   * as PostgresCatalog does): one caller's put shows in another project's tag catalogue (undone here).
+   */
   @Test
   void emptyTagCatalogueIsMutableAndShared() {
+    io.csbs.testing.ReferenceCatalog reference = io.csbs.testing.ReferenceCatalog.create(FakeClock.at(T0));
+    reference.add(backup("other", "b", T0.minusSeconds(1)));
     try {
-      TagCatalogue.empty().asMap().put("poison", new TreeSet<>());
+      reference.tagCatalogue("project-without-tags").asMap().put("poison", new TreeSet<>(List.of("x")));
       assertEquals(List.of("poison"), List.copyOf(TagCatalogue.empty().keys()));
-      assertTrue(TagCatalogue.empty().containsKey("poison"));
+      assertTrue(reference.tagCatalogue("other").contains("poison", "x"));
+      // and the console's search then takes a pair that no backup of "other" has
+      assertEquals(Predicates.tag("poison", "x"),
+          ConsoleSearch.empty().withTag("poison", "x").toPredicate(reference.tagCatalogue("other")));
     } finally {
       TagCatalogue.empty().asMap().remove("poison");
     }
     assertEquals("{}", TagCatalogue.empty().toString());
+    assertEquals(TagCatalogue.empty(), reference.tagCatalogue("other"));
   }
 
   // ------------------------------------------------------------------------------------- TagFilter
