@@ -724,6 +724,10 @@ class NewUserTagsTest {
     field("matches", () -> TagFilter.builder().matches("resource_name", " "));
     field("matches", () -> TagFilter.builder().matches("resource_name", "x".repeat(256)));
     field("matches", () -> TagFilter.builder().matches("resource_name", "a").matches("resource_name", "b"));
+    field("matches", () -> TagFilter.builder().matches("resource_name", "a\uD835"));
+    field("matches", () -> TagFilter.builder().matches("Resource_Name", "a"));
+    // keys differing in case are different keys of a group
+    assertEquals(List.of("Env", "env"), List.copyOf(TagFilter.builder().tags("Env").tags("env").build().tags().keySet()));
     assertEquals(Map.of("resource_name", A1D400.repeat(255)),
         TagFilter.builder().matches("resource_name", A1D400.repeat(255)).build().matches());
     // page
@@ -906,6 +910,11 @@ class NewUserTagsTest {
     assertEquals(ConsoleSearch.empty(), one.withoutTag(" env ", " prod"));
     assertEquals(ConsoleSearch.empty(), two.withoutTags());
     assertEquals("ConsoleSearch{tags [env=prod, env=test]}", two.toString());
+    // tags in another order: an unequal search with an equal predicate
+    ConsoleSearch swapped = ConsoleSearch.empty().withTag("env", "test").withTag("env", "prod");
+    TagCatalogue both = TagCatalogue.of(Map.of("env", List.of("prod", "test")));
+    assertNotEquals(two, swapped);
+    assertEquals(two.toPredicate(both), swapped.toPredicate(both));
 
     BackupCatalog catalog = catalogAt(T0);
     catalog.add(backup("p", "a", T0.minusSeconds(3), Tag.of("env", "prod")));
@@ -1088,6 +1097,7 @@ class NewUserTagsTest {
 
   static final String[] KEYS = {"env", "Env", "app", "k_1", "\u00e9", "t" + A1D400};
   static final String[] VALUES = {"", "prod", "pro", "Prod", "dev", "x-1", A1D400 + "b", "a"};
+  static final String[] NAME_PARTS = {"B1", "k_b2", "_B", "BK_B3", "K", "ULK-1", "late-1"};
   static final String[] PATTERNS = {"*", "*ro", "*r", "*" + A1D400, "*1", "*P", "*d", "*b", " * o ", "*x-1"};
 
   /** My own reading of a group's key: the backup has the key, with a value one of the values matches. */
@@ -1114,8 +1124,11 @@ class NewUserTagsTest {
   }
 
   /** A filter drawn at random, with the groups as I gave them (raw texts), to be judged by my scan. */
-  record Drawn(TagFilter filter, List<Map<String, List<String>>> groups) {
-    boolean matches(List<Tag> tags) {
+  record Drawn(TagFilter filter, List<Map<String, List<String>>> groups, String name) {
+    boolean matches(String id, List<Tag> tags) {
+      if (name != null && !("bk_" + id).toLowerCase(java.util.Locale.ROOT).contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        return false;
+      }
       for (int g = 0; g < 4; g++) {
         Map<String, List<String>> group = groups.get(g);
         if (group.isEmpty()) {
@@ -1168,7 +1181,12 @@ class NewUserTagsTest {
       }
       groups.add(group);
     }
-    return new Drawn(builder.build(), groups);
+    String name = null;
+    if (random.nextInt(5) == 0) {
+      name = NAME_PARTS[random.nextInt(NAME_PARTS.length)];
+      builder.matches("resource_name", name);
+    }
+    return new Drawn(builder.build(), groups, name);
   }
 
   static List<Tag> drawTags(Random random, int most) {
@@ -1284,7 +1302,7 @@ class NewUserTagsTest {
       Drawn drawn = drawFilter(random);
       List<String> expected = new ArrayList<>();
       for (String id : sortedIds) {
-        if (drawn.matches(backups.get(id))) {
+        if (drawn.matches(id, backups.get(id))) {
           expected.add(id);
         }
       }
