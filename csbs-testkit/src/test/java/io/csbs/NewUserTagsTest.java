@@ -1218,7 +1218,7 @@ class NewUserTagsTest {
     Map<String, Map<String, Instant>> created = new TreeMap<>();
     List<String> projects = List.of("p-1", "p-2");
     int nextId = 0;
-    for (int round = 0; round < 400; round++) {
+    for (int round = 0; round < 300; round++) {
       String project = projects.get(random.nextInt(projects.size()));
       Map<String, List<Tag>> backups = model.computeIfAbsent(project, p -> new TreeMap<>());
       Map<String, Instant> times = created.computeIfAbsent(project, p -> new TreeMap<>());
