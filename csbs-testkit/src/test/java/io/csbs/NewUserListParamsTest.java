@@ -1,0 +1,591 @@
+package io.csbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.KeywordField;
+import io.csbs.query.ListQueryString;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TimeRange;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * A new user's review of the list parameters ({@link ListQueryString}, {@link Sort}, {@link SortKey},
+ * {@link SortField}, {@link TimeRange}, {@link ConsoleSearch}, {@link Page}), written from the README
+ * and the javadoc only, on data of its own: every answer of the catalog is compared with a plain
+ * sort and filter written here from the docs' words.
+ */
+class NewUserListParamsTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
+  private static final String P = "pröject-α";
+  private static final String OTHER = "project-other";
+  private static final Server WEB = Server.of("srv-web", "ECS-Web-01", "eu-de-02");
+  private static final Server DB = Server.of("srv-db", "ecs-db-01", "eu-de-01");
+  private static final Server KV = Server.of("srv-kv&=+", "Ünïcode-kv", "eu-de-03");
+
+  // ------------------------------------------------------------------ helpers
+
+  private static InvalidValueException refused(String field, Executable call) {
+    InvalidValueException e = assertThrows(InvalidValueException.class, call);
+    assertEquals(field, e.field(), "field of: " + e.getMessage());
+    return e;
+  }
+
+  private static BackupCatalog catalog() {
+    return Catalogs.indexed(Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  private static Backup.Builder base(String project, String id, String name, Server server, Instant created) {
+    return Backup.builder()
+        .id(id)
+        .name(name)
+        .projectId(project)
+        .server(server)
+        .sizeMb(10)
+        .createdAt(created);
+  }
+
+  private static Backup available(String project, String id, String name, Server server, Instant created) {
+    return base(project, id, name, server, created).status(BackupStatus.AVAILABLE).build();
+  }
+
+  private static Backup inState(String project, String id, String name, Server server, Instant created,
+      BackupStatus status) {
+    Backup.Builder b = base(project, id, name, server, created).status(status);
+    if (status.isIntermediate()) {
+      b.progress(Progress.of(10, created));
+    }
+    if (status == BackupStatus.ERROR) {
+      b.failure(Failure.of(JobType.BACKUP, "disk full", created));
+    }
+    return b.build();
+  }
+
+  /** The doc's order: the keys in order, then the id in the first key's direction (if no id key). */
+  private static Comparator<Backup> documentedOrder(List<SortKey> keys) {
+    Comparator<Backup> order = null;
+    boolean hasId = false;
+    for (SortKey key : keys) {
+      Comparator<Backup> one;
+      switch (key.field()) {
+        case CREATED_AT:
+          one = Comparator.comparing(Backup::createdAt);
+          break;
+        case UPDATED_AT:
+          one = Comparator.comparing(Backup::updatedAt);
+          break;
+        case NAME:
+          one = Comparator.comparing(Backup::name);
+          break;
+        case STATUS:
+          // Available, Creating, Restoring, Deleting, Error
+          List<BackupStatus> states = List.of(BackupStatus.AVAILABLE, BackupStatus.CREATING,
+              BackupStatus.RESTORING, BackupStatus.DELETING, BackupStatus.ERROR);
+          one = Comparator.comparing(b -> states.indexOf(b.status()));
+          break;
+        default:
+          one = Comparator.comparing(Backup::id);
+          hasId = true;
+      }
+      if (!key.ascending()) {
+        one = one.reversed();
+      }
+      order = order == null ? one : order.thenComparing(one);
+    }
+    if (!hasId) {
+      Comparator<Backup> byId = Comparator.comparing(Backup::id);
+      order = order.thenComparing(keys.get(0).ascending() ? byId : byId.reversed());
+    }
+    return order;
+  }
+
+  private static List<String> ids(List<Backup> backups) {
+    return backups.stream().map(Backup::id).collect(Collectors.toList());
+  }
+
+  private static List<Backup> all(BackupCatalog catalog, String project) {
+    List<Backup> out = new ArrayList<>();
+    Query q = Query.builder().limit(1000).build();
+    while (true) {
+      Page page = catalog.query(project, q);
+      out.addAll(page.backups());
+      if (page.nextMarker().isEmpty()) {
+        return out;
+      }
+      q = q.after(page.nextMarker().get());
+    }
+  }
+
+  private static String enc(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: the doc's example
+
+  @Test
+  void listQueryStringClassExampleToString() {
+    Query query = ListQueryString.parse("status=available&name=auto&sort=created_at:desc&limit=20");
+    assertEquals("Query{where (name contains \"auto\" AND status = Available), sort created_at:desc, limit 20}",
+        query.toString());
+    InvalidValueException e = refused("status", () -> ListQueryString.parse("status=paused"));
+    assertTrue(e.getMessage().startsWith("status 'paused' is invalid: must be one of waiting_protect, protecting, "),
+        e.getMessage());
+  }
+
+  @Test
+  void emptyQueryStringIsAllAndDefaultsAreTheDocumentedOnes() {
+    assertEquals(Query.all(), ListQueryString.parse(""));
+    assertEquals(Query.all(), ListQueryString.parse("?"));
+    assertEquals(Query.all(), ListQueryString.parse("&&&"));
+    assertEquals(Query.all(), ListQueryString.parse(Map.of()));
+    Query q = ListQueryString.parse("name=x");
+    assertEquals(1000, q.limit());
+    assertEquals(Query.DEFAULT_LIMIT, q.limit());
+    assertEquals(Sort.DEFAULT, q.sort());
+    assertTrue(q.sort().isDefault());
+    assertEquals("created_at:desc", q.sort().toString());
+    assertEquals(0, q.offset());
+    assertEquals(Optional.empty(), q.marker());
+  }
+
+  @Test
+  void leadingQuestionMarkAndEmptyPairsAreSkipped() {
+    Query plain = ListQueryString.parse("status=available&limit=50");
+    assertEquals(plain, ListQueryString.parse("?status=available&limit=50"));
+    assertEquals(plain, ListQueryString.parse("status=available&&limit=50&"));
+    assertEquals(plain, ListQueryString.parse("&status=available&limit=50&&"));
+    assertEquals(plain, ListQueryString.parse("limit=50&status=available"));
+  }
+
+  @Test
+  void everyFilterParameterBindsTheDocumentedPredicate() {
+    Query q = ListQueryString.parse("status=protecting&name=Auto&resource_id=srv-1&resource_name=Web"
+        + "&checkpoint_id=b-1&az=eu-de-02&resource_type=OS::Nova::Server&policy_id=pol-1");
+    BackupPredicate expected = Predicates.and(
+        Predicates.status(BackupStatus.CREATING),
+        Predicates.nameContains("Auto"),
+        Predicates.serverId("srv-1"),
+        Predicates.serverNameContains("Web"),
+        Predicates.backupId("b-1"),
+        Predicates.availabilityZone("eu-de-02"),
+        Predicates.resourceType("OS::Nova::Server"),
+        Predicates.policyId("pol-1"));
+    assertEquals(expected, q.predicate());
+  }
+
+  @Test
+  void eachOfTheNineRawStatusesSelectsItsState() {
+    Map<String, BackupStatus> mapping = new LinkedHashMap<>();
+    mapping.put("waiting_protect", BackupStatus.CREATING);
+    mapping.put("protecting", BackupStatus.CREATING);
+    mapping.put("available", BackupStatus.AVAILABLE);
+    mapping.put("waiting_restore", BackupStatus.RESTORING);
+    mapping.put("restoring", BackupStatus.RESTORING);
+    mapping.put("error", BackupStatus.ERROR);
+    mapping.put("waiting_delete", BackupStatus.DELETING);
+    mapping.put("deleting", BackupStatus.DELETING);
+    for (Map.Entry<String, BackupStatus> e : mapping.entrySet()) {
+      assertEquals(Predicates.status(e.getValue()), ListQueryString.parse("status=" + e.getKey()).predicate(),
+          e.getKey());
+    }
+    // upper case is not how the API writes it
+    refused("status", () -> ListQueryString.parse("status=AVAILABLE"));
+    refused("status", () -> ListQueryString.parse("status=Available"));
+    refused("status", () -> ListQueryString.parse("status=+available"));
+  }
+
+  @Test
+  void statusDeletedMatchesNothingOnACatalog() {
+    BackupCatalog catalog = catalog();
+    for (BackupStatus s : BackupStatus.values()) {
+      catalog.add(inState(P, "b-" + s, "n" + s.ordinal(), WEB, NOW.minusSeconds(100 + s.ordinal()), s));
+    }
+    Page page = catalog.query(P, ListQueryString.parse("status=deleted"));
+    assertEquals(List.of(), page.ids());
+    assertEquals(0, page.total());
+    assertFalse(page.hasMore());
+    assertEquals(List.of("b-CREATING"), catalog.query(P, ListQueryString.parse("status=waiting_protect")).ids());
+    assertEquals(List.of("b-DELETING"), catalog.query(P, ListQueryString.parse("status=waiting_delete")).ids());
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: limit and offset
+
+  @Test
+  void limitAtItsEdges() {
+    assertEquals(1, ListQueryString.parse("limit=1").limit());
+    assertEquals(1000, ListQueryString.parse("limit=1000").limit());
+    assertEquals(20, ListQueryString.parse("limit=0020").limit());
+    for (String bad : List.of("0", "1001", "-1", "+5", "5.0", "1e3", "%205", "5%20", "0x10", "abc",
+        "\u0661\u0660", "\uff15", "99999999999999999999999999", "9223372036854775808", "00000")) {
+      InvalidValueException e = refused("limit", () -> ListQueryString.parse("limit=" + bad));
+      assertTrue(e.rule().contains("1") && e.rule().contains("1000"), e.getMessage());
+    }
+  }
+
+  @Test
+  void offsetAtItsEdges() {
+    assertEquals(0, ListQueryString.parse("offset=0").offset());
+    assertEquals(Long.MAX_VALUE, ListQueryString.parse("offset=9223372036854775807").offset());
+    assertEquals(7, ListQueryString.parse("offset=0000000000000000000000007").offset());
+    for (String bad : List.of("-1", "9223372036854775808", "1.5", "+1", "x", "%2D1")) {
+      refused("offset", () -> ListQueryString.parse("offset=" + bad));
+    }
+  }
+
+  @Test
+  void markerAndOffsetTogetherAreRefusedNamingMarker() {
+    refused("marker", () -> ListQueryString.parse("marker=b-1&offset=3"));
+    refused("marker", () -> ListQueryString.parse("offset=3&marker=b-1"));
+    // "not together with marker": an offset of 0 is an offset given
+    refused("marker", () -> ListQueryString.parse("marker=b-1&offset=0"));
+    assertEquals(Optional.of("b-1"), ListQueryString.parse("marker=b-1").marker());
+    refused("marker", () -> ListQueryString.parse("marker=%20%20"));
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: strictness
+
+  @Test
+  void unknownParametersAreRefusedNamingThemAndListingTheAccepted() {
+    for (String name : List.of("all_tenants", "image_type", "ip", "Status", "LIMIT", "protected_at", "foo",
+        "name ", "st%C3%A4tus")) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> ListQueryString.parse(name + "=1"));
+      for (String accepted : ListQueryString.PARAMETERS) {
+        assertTrue(e.rule().contains(accepted), e.getMessage());
+      }
+      assertNotEquals("query string", e.field(), e.getMessage());
+    }
+    refused("all_tenants", () -> ListQueryString.parse("all_tenants=1"));
+    refused("foo", () -> ListQueryString.parse("foo=%ZZ"));
+    refused("foo", () -> ListQueryString.parse("limit=20&foo"));
+    assertEquals(List.of("status", "name", "resource_id", "resource_name", "checkpoint_id", "start_time",
+        "end_time", "az", "resource_type", "policy_id", "sort", "limit", "marker", "offset"),
+        ListQueryString.PARAMETERS);
+  }
+
+  @Test
+  void aRepeatedParameterIsRefusedNamingIt() {
+    refused("name", () -> ListQueryString.parse("name=a&name=b"));
+    refused("limit", () -> ListQueryString.parse("limit=5&limit=5"));
+    refused("name", () -> ListQueryString.parse("name=a&na%6De=b"));
+    refused("status", () -> ListQueryString.parse("status=available&status=error"));
+    refused("sort", () -> ListQueryString.parse("sort=name&sort=id"));
+  }
+
+  @Test
+  void anEmptyValueIsRefusedNamingTheParameter() {
+    for (String name : ListQueryString.PARAMETERS) {
+      refused(name, () -> ListQueryString.parse(name + "="));
+      refused(name, () -> ListQueryString.parse(name));
+      refused(name, () -> ListQueryString.parse("az=x&" + name + "=&"));
+    }
+  }
+
+  @Test
+  void aPairWithoutANameNamesQueryString() {
+    refused("query string", () -> ListQueryString.parse("=x"));
+    refused("query string", () -> ListQueryString.parse("="));
+    refused("query string", () -> ListQueryString.parse("limit=5&=5"));
+    Map<String, List<String>> map = new HashMap<>();
+    map.put("", List.of("x"));
+    refused("query string", () -> ListQueryString.parse(map));
+  }
+
+  @Test
+  void mapFormRefusesSeveralNoneAndEmptyValues() {
+    refused("name", () -> ListQueryString.parse(Map.of("name", List.of("a", "b"))));
+    refused("name", () -> ListQueryString.parse(Map.of("name", List.of())));
+    refused("name", () -> ListQueryString.parse(Map.of("name", List.of(""))));
+    refused("bogus", () -> ListQueryString.parse(Map.of("bogus", List.of("1"))));
+    // the map's values are decoded already: a % is a %
+    assertEquals(Predicates.nameContains("a%41"), ListQueryString.parse(Map.of("name", List.of("a%41"))).predicate());
+    assertEquals(ListQueryString.parse("status=available&limit=7&sort=name:asc"),
+        ListQueryString.parse(Map.of("status", List.of("available"), "limit", List.of("7"),
+            "sort", List.of("name:asc"))));
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: percent-encoding
+
+  @Test
+  void percentEncodingIsDecodedAsUtf8() {
+    assertEquals(Predicates.nameContains("café"), ListQueryString.parse("name=caf%C3%A9").predicate());
+    assertEquals(Predicates.nameContains("café"), ListQueryString.parse("name=caf%c3%a9").predicate());
+    assertEquals(Predicates.serverNameContains("ecs web"), ListQueryString.parse("resource_name=ecs+web").predicate());
+    assertEquals(Predicates.serverId("a&b=c+d"), ListQueryString.parse("resource_id=a%26b%3Dc%2Bd").predicate());
+    assertEquals(Predicates.nameContains("日本"), ListQueryString.parse("name=" + enc("日本")).predicate());
+    assertEquals(Predicates.nameContains("𝒜x"), ListQueryString.parse("name=" + enc("𝒜x")).predicate());
+    assertEquals(Predicates.status(BackupStatus.AVAILABLE), ListQueryString.parse("st%61tus=av%61ilable").predicate());
+    assertEquals(20, ListQueryString.parse("limit=%32%30").limit());
+    // the raw unicode itself (a client that did not encode) is taken as it is
+    assertEquals(Predicates.nameContains("日本"), ListQueryString.parse("name=日本").predicate());
+  }
+
+  @Test
+  void badPercentEncodingIsRefusedNamingTheParameter() {
+    for (String bad : List.of("%", "%4", "a%G1", "%%", "%ZZ", "%FF", "caf%C3", "%C3%28", "%ED%A0%80",
+        "%F0%9D%92", "%\u0661\u0661")) {
+      InvalidValueException e = refused("name", () -> ListQueryString.parse("name=" + bad));
+      assertTrue(e.rule().contains("percent-encoded"), e.getMessage());
+    }
+    refused("query string", () -> ListQueryString.parse("na%6=x"));
+  }
+
+  @Test
+  void decodeParameterExamples() {
+    assertEquals("20", ListQueryString.decodeParameter("offset", "20"));
+    assertEquals("café db", ListQueryString.decodeParameter("name", "caf%C3%A9+db"));
+    refused("name", () -> ListQueryString.decodeParameter("name", "%FF"));
+    refused("weird param", () -> ListQueryString.decodeParameter("weird param", "%2"));
+    assertEquals("", ListQueryString.decodeParameter("x", ""));
+    assertEquals("+", ListQueryString.decodeParameter("x", "%2B"));
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: texts
+
+  @Test
+  void keywordParametersFollowTheKeywordRules() {
+    refused("name", () -> ListQueryString.parse("name=+++"));
+    refused("resource_name", () -> ListQueryString.parse("resource_name=%20"));
+    refused("checkpoint_id", () -> ListQueryString.parse("checkpoint_id=%09"));
+    String longest = "ab".repeat(127) + "c";
+    assertEquals(Predicates.nameContains(longest), ListQueryString.parse("name=" + longest).predicate());
+    refused("name", () -> ListQueryString.parse("name=" + longest + "d"));
+    // 255 letters outside the Basic Multilingual Plane are 255 characters (code points)
+    String astral = "𝒜".repeat(255);
+    assertEquals(Predicates.nameContains(astral), ListQueryString.parse("name=" + enc(astral)).predicate());
+    refused("name", () -> ListQueryString.parse("name=" + enc(astral + "𝒜")));
+    refused("name", () -> ListQueryString.parse("name=%ED%B0%80"));
+  }
+
+  @Test
+  void namesMatchIgnoringCaseAndUnicodeOnACatalog() {
+    BackupCatalog catalog = catalog();
+    catalog.add(available(P, "u1", "Ärger_Backup", WEB, NOW.minusSeconds(10)));
+    catalog.add(available(P, "u2", "ärger-daily", DB, NOW.minusSeconds(20)));
+    catalog.add(available(P, "u3", "straße", KV, NOW.minusSeconds(30)));
+    catalog.add(available(P, "u4", "日本語バックアップ", KV, NOW.minusSeconds(40)));
+    catalog.add(available(OTHER, "u1", "Ärger_other", WEB, NOW.minusSeconds(10)));
+    assertEquals(List.of("u1", "u2"), catalog.query(P, ListQueryString.parse("name=" + enc("ÄRGER"))).ids());
+    assertEquals(List.of("u3"), catalog.query(P, ListQueryString.parse("name=" + enc("STRASSE").replace("SS", "ß"))).ids());
+    assertEquals(List.of(), catalog.query(P, ListQueryString.parse("name=SS")).ids());
+    assertEquals(List.of("u4"), catalog.query(P, ListQueryString.parse("name=" + enc("バック"))).ids());
+    assertEquals(List.of("u1"), catalog.query(P, ListQueryString.parse("resource_name=web")).ids());
+    assertEquals(List.of("u3", "u4"), catalog.query(P, ListQueryString.parse("resource_id=" + enc("srv-kv&=+"))).ids());
+    assertEquals(List.of(), catalog.query(P, ListQueryString.parse("resource_id=SRV-WEB")).ids());
+    assertEquals(List.of("u2"), catalog.query(P, ListQueryString.parse("az=eu-de-01")).ids());
+    assertEquals(List.of("u3"), catalog.query(P, ListQueryString.parse("checkpoint_id=u3")).ids());
+    assertEquals(List.of(), catalog.query(P, ListQueryString.parse("checkpoint_id=U3")).ids());
+    assertEquals(4, catalog.query(P, ListQueryString.parse("resource_type=" + enc(Server.NOVA_SERVER))).total());
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: times
+
+  @Test
+  void timeFormatsAccepted() {
+    Instant t = Instant.parse("2017-04-18T01:21:52.701973Z");
+    assertEquals(Predicates.createdIn(TimeRange.from(t)),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52.701973").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.until(t)),
+        ListQueryString.parse("end_time=2017-04-18T01:21:52.701973").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.between(t, t)),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52.701973&end_time=2017-04-18T01:21:52.701973").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2017-04-18T01:21:52Z"))),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2017-04-18T01:21:52.5Z"))),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52.5").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2017-04-18T01:21:52.123456789Z"))),
+        ListQueryString.parse("start_time=2017-04-18T01:21:52.123456789").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2024-02-29T00:00:00Z"))),
+        ListQueryString.parse("start_time=2024-02-29T00:00:00").predicate());
+    assertEquals(Predicates.createdIn(TimeRange.from(Instant.parse("2017-04-18T01:21:52Z"))),
+        ListQueryString.parse("start_time=2017-04-18T01%3A21%3A52").predicate());
+  }
+
+  @Test
+  void timeFormatsRefusedNamingTheParameter() {
+    for (String bad : List.of("2017-04-18T01:21:52Z", "2017-04-18T01:21:52%2B01:00", "2017-04-18T01:21:52.1234567890",
+        "2017-04-18+01:21:52", "2017-04-18T01:21", "2017-04-18", "2017-04-18t01:21:52", "2017-04-18T01:21:52.",
+        "2026-02-29T00:00:00", "2017-04-18T24:00:00", "2017-04-18T23:59:60", "2017-4-18T01:21:52",
+        "17-04-18T01:21:52", "2017-04-18T01:21:52,5", "1492583312", "now", "2017-04-18T01:21:52 ",
+        "%202017-04-18T01:21:52")) {
+      for (String parameter : List.of("start_time", "end_time")) {
+        InvalidValueException e = refused(parameter, () -> ListQueryString.parse(parameter + "=" + bad));
+        assertTrue(e.rule().contains("2017-04-18T01:21:52.701973"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void startAfterEndIsRefusedNamingStartTime() {
+    refused("start_time", () -> ListQueryString.parse("start_time=2026-01-01T00:00:00.000000001&end_time=2026-01-01T00:00:00"));
+    refused("start_time", () -> ListQueryString.parse("end_time=2025-01-01T00:00:00&start_time=2026-01-01T00:00:00"));
+  }
+
+  @Test
+  void timesAreInclusiveAtBothEndsOnACatalog() {
+    BackupCatalog catalog = catalog();
+    Instant t = Instant.parse("2026-11-20T08:00:00.123456Z");
+    catalog.add(available(P, "before", "n1", WEB, t.minusNanos(1000)));
+    catalog.add(available(P, "at", "n2", WEB, t));
+    catalog.add(available(P, "after", "n3", WEB, t.plusNanos(1000)));
+    catalog.add(available(P, "at2", "n4", WEB, t));
+    String ts = "2026-11-20T08:00:00.123456";
+    assertEquals(List.of("at2", "at"), catalog.query(P, ListQueryString.parse("start_time=" + ts + "&end_time=" + ts)).ids());
+    assertEquals(List.of("after", "at2", "at"), catalog.query(P, ListQueryString.parse("start_time=" + ts)).ids());
+    assertEquals(List.of("at2", "at", "before"), catalog.query(P, ListQueryString.parse("end_time=" + ts)).ids());
+    assertEquals(List.of("after"), catalog.query(P, ListQueryString.parse("start_time=2026-11-20T08:00:00.123457")).ids());
+    assertEquals(List.of("before"), catalog.query(P, ListQueryString.parse("end_time=2026-11-20T08:00:00.123455")).ids());
+  }
+
+  // ------------------------------------------------------------------ ListQueryString: sort
+
+  @Test
+  void sortParameterAndItsBound() {
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME), SortKey.desc(SortField.CREATED_AT)),
+        ListQueryString.parse("sort=name:asc,created_at:desc").sort());
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), ListQueryString.parse("sort=name%20:%20ASC").sort());
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), ListQueryString.parse("sort=+name+:+asc+").sort());
+    refused("sort", () -> ListQueryString.parse("sort=protected_at"));
+    refused("sort", () -> ListQueryString.parse("sort=protected_at:desc"));
+    refused("sort", () -> ListQueryString.parse("sort=Name"));
+    String at255 = "name:asc" + " ".repeat(255 - 8);
+    assertEquals(255, at255.length());
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), ListQueryString.parse("sort=" + enc(at255)).sort());
+    InvalidValueException e = refused("sort", () -> ListQueryString.parse("sort=" + enc(at255 + " ")));
+    assertTrue(e.rule().contains("255"), e.getMessage());
+  }
+
+  // ------------------------------------------------------------------ Sort, SortKey, SortField
+
+  @Test
+  void sortDocExamples() {
+    assertEquals("created_at:desc", Sort.DEFAULT.toString());
+    assertEquals(List.of(SortKey.desc(SortField.CREATED_AT)), Sort.DEFAULT.keys());
+    Sort api = Sort.parse("created_at:desc,name:asc");
+    assertEquals(List.of(SortKey.desc(SortField.CREATED_AT), SortKey.asc(SortField.NAME)), api.keys());
+    assertEquals("created_at:desc,name:asc", api.toString());
+    assertEquals("created_at:desc", SortKey.desc(SortField.CREATED_AT).toString());
+    assertEquals("name:asc", SortKey.asc(SortField.NAME).toString());
+    Sort byUpdated = Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.NAME));
+    assertEquals("updated_at:desc,name:asc", byUpdated.toString());
+    assertEquals(List.of("created_at", "updated_at", "name", "status", "id"),
+        java.util.Arrays.stream(SortField.values()).map(SortField::apiName).collect(Collectors.toList()));
+    Comparator<Backup> c = Sort.by(SortKey.asc(SortField.NAME)).comparator();
+    Backup a = available(P, "x", "a", WEB, NOW);
+    Backup b = available(P, "y", "b", WEB, NOW);
+    assertTrue(c.compare(a, b) < 0);
+  }
+
+  @Test
+  void sortParseDefaultsAndRoundTrips() {
+    assertEquals(Sort.DEFAULT, Sort.parse("created_at"));
+    assertTrue(Sort.parse("created_at").isDefault());
+    assertTrue(Sort.parse(" created_at : DESC ").isDefault());
+    assertFalse(Sort.parse("created_at:asc").isDefault());
+    assertEquals(Sort.by(SortKey.desc(SortField.NAME)), Sort.parse("name"));
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), Sort.parse("name : ASC"));
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), Sort.parse("name:aSc"));
+    assertEquals(Sort.by(SortKey.asc(SortField.STATUS), SortKey.desc(SortField.ID)),
+        Sort.parse("\tstatus:asc ,\n id"));
+    for (String text : List.of("id:asc", "status:desc,name:asc,created_at:asc,updated_at:desc,id:desc",
+        "updated_at:asc", "name:desc,id:asc")) {
+      Sort sort = Sort.parse(text);
+      assertEquals(text, sort.toString());
+      assertEquals(sort, Sort.parse(sort.toString()));
+      assertEquals(sort.hashCode(), Sort.parse(text).hashCode());
+      assertEquals(sort, Sort.by(sort.keys()));
+    }
+  }
+
+  @Test
+  void sortParseRefusals() {
+    for (String bad : List.of("", " ", ",", "name,", ",name", "name,,id", "Name", "NAME", "nam", "protected_at",
+        "name:", "name:up", "name:asc:desc", "name asc", "name:ascending", "created-at", "name;asc")) {
+      InvalidValueException e = refused("sort", () -> Sort.parse(bad));
+      if (!bad.isBlank()) {
+        for (SortField f : SortField.values()) {
+          assertTrue(e.rule().contains(f.apiName()), e.getMessage());
+        }
+      }
+    }
+    InvalidValueException repeat = refused("sort", () -> Sort.parse("name:asc,id,name:desc"));
+    assertTrue(repeat.rule().contains("name"), repeat.getMessage());
+    refused("sort", () -> Sort.parse("created_at,created_at"));
+    refused("sort", () -> Sort.by(List.of()));
+    refused("sort", () -> Sort.by(SortKey.asc(SortField.ID), SortKey.desc(SortField.ID)));
+    assertThrows(NullPointerException.class, () -> new SortKey(null, true));
+    assertThrows(NullPointerException.class, () -> Sort.parse(null));
+  }
+
+  @Test
+  void sortLengthBound() {
+    assertEquals(255, Sort.MAX_TEXT_LENGTH);
+    String at255 = " ".repeat(247) + "name:asc";
+    assertEquals(Sort.by(SortKey.asc(SortField.NAME)), Sort.parse(at255));
+    InvalidValueException e = refused("sort", () -> Sort.parse(" " + at255));
+    assertTrue(e.rule().contains("255"), e.getMessage());
+  }
+
+  @Test
+  void sortTieBreakByIdInTheFirstKeysDirection() {
+    Backup b1 = available(P, "b1", "same", WEB, NOW);
+    Backup b2 = available(P, "b2", "same", WEB, NOW);
+    Backup b3 = available(P, "B3", "same", WEB, NOW);
+    List<Backup> list = new ArrayList<>(List.of(b2, b1, b3));
+    list.sort(Sort.parse("name:asc").comparator());
+    assertEquals(List.of("B3", "b1", "b2"), ids(list));
+    list.sort(Sort.parse("name:desc").comparator());
+    assertEquals(List.of("b2", "b1", "B3"), ids(list));
+    list.sort(Sort.parse("status:asc,name:desc").comparator());
+    assertEquals(List.of("B3", "b1", "b2"), ids(list));
+    list.sort(Sort.parse("name:asc,id:desc").comparator());
+    assertEquals(List.of("b2", "b1", "B3"), ids(list));
+    list.sort(Sort.DEFAULT.comparator());
+    assertEquals(List.of("b2", "b1", "B3"), ids(list));
+  }
+}
