@@ -244,7 +244,7 @@ class NewUserListParamsTest {
   void statusDeletedMatchesNothingOnACatalog() {
     BackupCatalog catalog = catalog();
     for (BackupStatus s : BackupStatus.values()) {
-      catalog.add(inState(P, "b-" + s, "n" + s.ordinal(), WEB, NOW.minusSeconds(100 + s.ordinal()), s));
+      catalog.add(inState(P, "b-" + s.name(), "n" + s.ordinal(), WEB, NOW.minusSeconds(100 + s.ordinal()), s));
     }
     Page page = catalog.query(P, ListQueryString.parse("status=deleted"));
     assertEquals(List.of(), page.ids());
@@ -587,5 +587,201 @@ class NewUserListParamsTest {
     assertEquals(List.of("b2", "b1", "B3"), ids(list));
     list.sort(Sort.DEFAULT.comparator());
     assertEquals(List.of("b2", "b1", "B3"), ids(list));
+  }
+
+  // ------------------------------------------------------------------ paging on Catalogs.indexed
+
+  private static final String[] NAMES = {"alpha", "Alpha", "ALPHA", "beta", "ärger", "Ärger", "日本", "𝒜bc",
+      "\uffefz", "zz_top", "z-9", "a", "b"};
+
+  /** A project of backups of my own: ties on every field but the id, added out of creation order. */
+  private static List<Backup> fill(BackupCatalog catalog, String project, int n, Random random) {
+    List<Backup> added = new ArrayList<>();
+    List<Server> servers = List.of(WEB, DB, KV);
+    for (int i = 0; i < n; i++) {
+      String id = random.nextInt(4) == 0 ? "Ïd-" + i + "&x=" : (random.nextBoolean() ? "id-" : "ID-") + i;
+      Instant created = NOW.minusSeconds(60L * random.nextInt(12)).minusNanos(random.nextInt(3));
+      BackupStatus status = BackupStatus.values()[random.nextInt(BackupStatus.values().length)];
+      Backup b = inState(project, id, NAMES[random.nextInt(NAMES.length)], servers.get(random.nextInt(3)),
+          created, status);
+      if (random.nextInt(3) == 0) {
+        b = b.toBuilder().updatedAt(created.plusSeconds(random.nextInt(3) * 100L)).build();
+      }
+      catalog.add(b);
+      added.add(b);
+    }
+    return added;
+  }
+
+  private static final List<String> SORTS = List.of("created_at:desc", "created_at:asc", "name:asc", "name:desc",
+      "status:asc", "status:desc,name:asc", "updated_at:asc", "updated_at:desc,created_at:asc", "id:asc", "id:desc",
+      "name:asc,id:desc", "status:asc,updated_at:desc,name:desc", "created_at:asc,id:desc");
+
+  /** Pages through {@code query} by marker, checking each page's documented fields; returns every id. */
+  private static List<String> pageByMarker(BackupCatalog catalog, String project, Query first, List<Backup> expected,
+      String what) {
+    List<String> out = new ArrayList<>();
+    Query q = first;
+    for (int pages = 0; pages < 10_000; pages++) {
+      Page page = catalog.query(project, q);
+      assertEquals(expected.size(), page.total(), what + " total at " + out.size());
+      assertTrue(page.backups().size() <= q.limit(), what);
+      out.addAll(page.ids());
+      boolean more = out.size() < expected.size();
+      assertEquals(more, page.hasMore(), what + " hasMore at " + out.size());
+      if (!more) {
+        assertEquals(Optional.empty(), page.nextMarker(), what);
+        return out;
+      }
+      assertEquals(q.limit(), page.backups().size(), what + " a page before the last is full");
+      assertEquals(Optional.of(out.get(out.size() - 1)), page.nextMarker(), what);
+      q = q.after(page.nextMarker().get());
+    }
+    throw new AssertionError("no end: " + what);
+  }
+
+  @Test
+  void everySortPagedByMarkerAndByOffsetIsTheSliceOfAPlainSort() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    BackupCatalog catalog = catalog();
+    List<Backup> mine = fill(catalog, P, 70, random);
+    fill(catalog, OTHER, 30, random);
+    for (String sortText : SORTS) {
+      for (String filter : List.of("", "&status=available", "&name=alpha", "&start_time=2026-11-24T09:55:00&end_time=2026-11-24T09:58:00")) {
+        Sort sort = Sort.parse(sortText);
+        Predicate<Backup> matches = b -> filter.isEmpty()
+            || (filter.contains("status") ? b.status() == BackupStatus.AVAILABLE
+            : filter.contains("name") ? b.name().toLowerCase(Locale.ROOT).contains("alpha")
+            : !b.createdAt().isBefore(Instant.parse("2026-11-24T09:55:00Z"))
+                && !b.createdAt().isAfter(Instant.parse("2026-11-24T09:58:00Z")));
+        List<Backup> expected = mine.stream().filter(matches).sorted(documentedOrder(sort.keys()))
+            .collect(Collectors.toList());
+        for (int limit : new int[] {1, 3, 7, 1000}) {
+          String qs = "sort=" + enc(sortText) + "&limit=" + limit + filter;
+          String what = "seed " + seed + ": " + qs;
+          assertEquals(ids(expected), pageByMarker(catalog, P, ListQueryString.parse(qs), expected, what), what);
+          for (int offset = 0; offset <= expected.size() + 1; offset += Math.max(1, limit)) {
+            Page page = catalog.query(P, ListQueryString.parse(qs + "&offset=" + offset));
+            List<Backup> slice = expected.subList(Math.min(offset, expected.size()),
+                Math.min(offset + limit, expected.size()));
+            assertEquals(ids(slice), page.ids(), what + " offset " + offset);
+            assertEquals(expected.size(), page.total(), what + " offset " + offset);
+            assertEquals(offset + limit < expected.size(), page.hasMore(), what + " offset " + offset);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void pageFieldsAtTheExactEnd() {
+    BackupCatalog catalog = catalog();
+    for (int i = 0; i < 6; i++) {
+      catalog.add(available(P, "e" + i, "n" + i, WEB, NOW.minusSeconds(i)));
+    }
+    Page first = catalog.query(P, ListQueryString.parse("limit=3"));
+    assertEquals(List.of("e0", "e1", "e2"), first.ids());
+    assertTrue(first.hasMore());
+    assertEquals(Optional.of("e2"), first.nextMarker());
+    Page second = catalog.query(P, ListQueryString.parse("limit=3&marker=e2"));
+    assertEquals(List.of("e3", "e4", "e5"), second.ids());
+    assertFalse(second.hasMore());
+    assertEquals(Optional.empty(), second.nextMarker());
+    assertEquals(6, second.total());
+    Page afterLast = catalog.query(P, ListQueryString.parse("limit=3&marker=e5"));
+    assertEquals(List.of(), afterLast.ids());
+    assertEquals(6, afterLast.total());
+    assertFalse(afterLast.hasMore());
+    assertEquals(Optional.empty(), afterLast.nextMarker());
+    Page byOffset = catalog.query(P, ListQueryString.parse("limit=3&offset=3"));
+    assertEquals(List.of("e3", "e4", "e5"), byOffset.ids());
+    assertFalse(byOffset.hasMore());
+    for (String offset : List.of("6", "7", "1000000", "9223372036854775807")) {
+      Page past = catalog.query(P, ListQueryString.parse("limit=1000&offset=" + offset));
+      assertEquals(List.of(), past.ids(), offset);
+      assertEquals(6, past.total(), offset);
+      assertFalse(past.hasMore(), offset);
+      assertEquals(Optional.empty(), past.nextMarker(), offset);
+      Page pastByName = catalog.query(P, ListQueryString.parse("sort=name:asc&limit=1000&offset=" + offset));
+      assertEquals(List.of(), pastByName.ids(), offset);
+      assertEquals(6, pastByName.total(), offset);
+    }
+    Page empty = catalog.query("project-nobody", ListQueryString.parse("limit=1"));
+    assertEquals(0, empty.total());
+    assertFalse(empty.hasMore());
+  }
+
+  @Test
+  void markerFollowingTheQueryStringRoundTripWithOddIds() {
+    BackupCatalog catalog = catalog();
+    List<String> ids = List.of("a&b=c", "plus+sign", "per%25cent", "späce id", "日本-1", "𝒜-astral", "?q", "#frag",
+        "semi;colon", "x");
+    for (int i = 0; i < ids.size(); i++) {
+      catalog.add(available(P, ids.get(i), "n", WEB, NOW.minusSeconds(i)));
+    }
+    List<String> seen = new ArrayList<>();
+    String qs = "limit=2&sort=name:asc";
+    while (true) {
+      Page page = catalog.query(P, ListQueryString.parse(qs));
+      seen.addAll(page.ids());
+      if (page.nextMarker().isEmpty()) {
+        break;
+      }
+      qs = "limit=2&sort=name:asc&marker=" + enc(page.nextMarker().get());
+    }
+    List<String> expected = new ArrayList<>(ids);
+    expected.sort(Comparator.naturalOrder());
+    assertEquals(expected, seen);
+  }
+
+  @Test
+  void unknownMarkerAndAnotherProjectsMarkerAreRefusedNamingMarker() {
+    BackupCatalog catalog = catalog();
+    catalog.add(available(P, "m1", "n", WEB, NOW.minusSeconds(1)));
+    catalog.add(available(P, "m2", "n", WEB, NOW.minusSeconds(2)));
+    catalog.add(available(OTHER, "theirs", "n", WEB, NOW.minusSeconds(3)));
+    for (String sort : List.of("", "&sort=name:asc", "&sort=id:desc")) {
+      refused("marker", () -> catalog.query(P, ListQueryString.parse("marker=nope" + sort)));
+      refused("marker", () -> catalog.query(P, ListQueryString.parse("marker=theirs" + sort)));
+      refused("marker", () -> catalog.query(P, ListQueryString.parse("marker=M1" + sort)));
+      refused("marker", () -> catalog.query(P, ListQueryString.parse("marker=" + "m".repeat(65) + sort)));
+    }
+  }
+
+  @Test
+  void aMarkerDeletedMeanwhileIsRefusedNamingMarker() {
+    BackupCatalog catalog = catalog();
+    for (int i = 0; i < 5; i++) {
+      catalog.add(available(P, "d" + i, "n" + i, WEB, NOW.minusSeconds(i)));
+    }
+    Page first = catalog.query(P, ListQueryString.parse("limit=2"));
+    String marker = first.nextMarker().orElseThrow();
+    assertEquals("d1", marker);
+    catalog.remove(P, marker, 1);
+    refused("marker", () -> catalog.query(P, ListQueryString.parse("limit=2&marker=" + marker)));
+    refused("marker", () -> catalog.query(P, ListQueryString.parse("limit=2&sort=name:asc&marker=" + marker)));
+  }
+
+  @Test
+  void aMarkerThatNoLongerMatchesOrMovedContinuesAfterItsCurrentPlace() {
+    BackupCatalog catalog = catalog();
+    for (int i = 0; i < 6; i++) {
+      catalog.add(available(P, "k" + i, "name" + i, WEB, NOW.minusSeconds(10 - i)));
+    }
+    // newest first: k5 k4 k3 k2 k1 k0
+    Page first = catalog.query(P, ListQueryString.parse("status=available&limit=2"));
+    assertEquals(List.of("k5", "k4"), first.ids());
+    catalog.apply(P, "k4", 1, Transition.delete());   // Deleting: no longer available
+    Page next = catalog.query(P, ListQueryString.parse("status=available&limit=2&marker=k4"));
+    assertEquals(List.of("k3", "k2"), next.ids());
+    assertEquals(4, next.total());
+    assertTrue(next.hasMore());
+    // by update time: the marker's place follows its new value
+    Page byUpdate = catalog.query(P, ListQueryString.parse("sort=updated_at:asc&limit=2"));
+    assertEquals(List.of("k0", "k1"), byUpdate.ids());
+    catalog.apply(P, "k1", 1, Transition.delete());   // updated now: last in this order
+    Page afterMoved = catalog.query(P, ListQueryString.parse("sort=updated_at:asc&limit=10&marker=k1"));
+    assertEquals(List.of("k4"), afterMoved.ids());  // k4 was updated at the same instant, its id after k1's
   }
 }
