@@ -592,7 +592,7 @@ class NewUserListParamsTest {
   // ------------------------------------------------------------------ paging on Catalogs.indexed
 
   private static final String[] NAMES = {"alpha", "Alpha", "ALPHA", "beta", "ärger", "Ärger", "日本", "𝒜bc",
-      "\uffefz", "zz_top", "z-9", "a", "b"};
+      "\uffdaz", "zz_top", "z-9", "a", "b"};
 
   /** A project of backups of my own: ties on every field but the id, added out of creation order. */
   private static List<Backup> fill(BackupCatalog catalog, String project, int n, Random random) {
@@ -775,7 +775,7 @@ class NewUserListParamsTest {
     catalog.apply(P, "k4", 1, Transition.delete());   // Deleting: no longer available
     Page next = catalog.query(P, ListQueryString.parse("status=available&limit=2&marker=k4"));
     assertEquals(List.of("k3", "k2"), next.ids());
-    assertEquals(4, next.total());
+    assertEquals(5, next.total());
     assertTrue(next.hasMore());
     // by update time: the marker's place follows its new value
     Page byUpdate = catalog.query(P, ListQueryString.parse("sort=updated_at:asc&limit=2"));
