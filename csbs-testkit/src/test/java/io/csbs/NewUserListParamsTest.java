@@ -784,4 +784,394 @@ class NewUserListParamsTest {
     Page afterMoved = catalog.query(P, ListQueryString.parse("sort=updated_at:asc&limit=10&marker=k1"));
     assertEquals(List.of("k4"), afterMoved.ids());  // k4 was updated at the same instant, its id after k1's
   }
+
+  // ------------------------------------------------------------------ Page
+
+  @Test
+  void pageRecordDocumentedFields() {
+    Backup a = available(P, "pa", "n", WEB, NOW);
+    Backup b = available(P, "pb", "n", WEB, NOW);
+    Page page = new Page(List.of(a, b), 5, true);
+    assertEquals(List.of("pa", "pb"), page.ids());
+    assertEquals(Optional.of("pb"), page.nextMarker());
+    assertEquals("Page{2 of 5, more: [pa, pb]}", page.toString());
+    Page last = new Page(List.of(a, b), 2, false);
+    assertEquals(Optional.empty(), last.nextMarker());
+    assertEquals("Page{2 of 2: [pa, pb]}", last.toString());
+    assertEquals(Optional.empty(), new Page(List.of(), 3, true).nextMarker());
+    assertThrows(IllegalArgumentException.class, () -> new Page(List.of(a, b), 1, false));
+    List<Backup> mutable = new ArrayList<>(List.of(a));
+    Page copied = new Page(mutable, 1, false);
+    mutable.add(b);
+    assertEquals(List.of("pa"), copied.ids());
+    assertThrows(UnsupportedOperationException.class, () -> copied.backups().add(b));
+  }
+
+  // ------------------------------------------------------------------ Query
+
+  @Test
+  void queryDocumentedDefaultsAndBounds() {
+    Query q = Query.builder().build();
+    assertEquals(Query.all(), q);
+    assertEquals(Predicates.all(), q.predicate());
+    assertEquals(1000, Query.MAX_LIMIT);
+    refused("limit", () -> Query.builder().limit(0));
+    refused("limit", () -> Query.builder().limit(1001));
+    refused("offset", () -> Query.builder().offset(-1));
+    refused("marker", () -> Query.builder().marker(" "));
+    refused("marker", () -> Query.builder().marker("m").offset(2).build());
+    Query withMarker = Query.builder().limit(20).offset(5).build().after("m-1");
+    assertEquals(0, withMarker.offset());
+    assertEquals(Optional.of("m-1"), withMarker.marker());
+    assertEquals("Query{where all, sort created_at:desc, limit 20, after m-1}", withMarker.toString());
+    assertEquals("Query{where all, sort name:asc, limit 3, offset 9}",
+        ListQueryString.parse("sort=name:asc&limit=3&offset=9").toString());
+    assertEquals(ListQueryString.parse("limit=20&marker=m-1"), withMarker);
+  }
+
+  // ------------------------------------------------------------------ TimeRange
+
+  @Test
+  void timeRangeDocExamplesAndContains() {
+    Instant start = Instant.parse("2026-01-01T00:00:00Z");
+    Instant end = Instant.parse("2026-02-01T00:00:00Z");
+    TimeRange between = TimeRange.between(start, end);
+    assertTrue(between.contains(start) && between.contains(end));
+    assertFalse(between.contains(start.minusNanos(1)) || between.contains(end.plusNanos(1)));
+    TimeRange from = TimeRange.from(start);
+    assertTrue(from.contains(start) && from.contains(Instant.MAX));
+    assertFalse(from.contains(start.minusNanos(1)));
+    TimeRange before = TimeRange.before(end);
+    assertFalse(before.contains(end));
+    assertTrue(before.contains(end.minusNanos(1)) && before.contains(Instant.MIN));
+    TimeRange half = TimeRange.of(start, true, end, false);
+    assertTrue(half.contains(start));
+    assertFalse(half.contains(end));
+    TimeRange open = TimeRange.of(start, false, end, true);
+    assertFalse(open.contains(start));
+    assertTrue(open.contains(end));
+    assertTrue(TimeRange.until(end).contains(end));
+    assertTrue(TimeRange.all().contains(Instant.MIN) && TimeRange.all().contains(Instant.MAX));
+    assertEquals("[2026-01-01T00:00:00Z, 2026-02-01T00:00:00Z)", half.toString());
+    assertEquals("(-inf, 2026-02-01T00:00:00Z]", TimeRange.until(end).toString());
+    assertEquals("(-inf, 2026-02-01T00:00:00Z)", before.toString());
+    assertEquals("[2026-01-01T00:00:00Z, +inf)", from.toString());
+    assertEquals("(2026-01-01T00:00:00Z, 2026-02-01T00:00:00Z]", open.toString());
+    assertEquals("(-inf, +inf)", TimeRange.all().toString());
+    assertThrows(NullPointerException.class, () -> between.contains(null));
+  }
+
+  @Test
+  void timeRangeRefusalsAndEmptyRanges() {
+    Instant t = Instant.parse("2026-03-01T12:00:00Z");
+    assertTrue(TimeRange.between(t, t).contains(t));
+    assertTrue(TimeRange.of(t, true, t, true).contains(t));
+    refused("time range", () -> TimeRange.of(t, false, t, true));
+    refused("time range", () -> TimeRange.of(t, true, t, false));
+    refused("time range", () -> TimeRange.of(t, false, t, false));
+    refused("time range", () -> TimeRange.between(t.plusNanos(1), t));
+    refused("time range", () -> TimeRange.of(t.plusNanos(1), true, t, true));
+    // allowed, but empty: two instants a nanosecond apart, both exclusive; before(Instant.MIN)
+    TimeRange nothing = TimeRange.of(t, false, t.plusNanos(1), false);
+    assertFalse(nothing.contains(t) || nothing.contains(t.plusNanos(1)));
+    assertFalse(TimeRange.before(Instant.MIN).contains(Instant.MIN));
+    assertThrows(NullPointerException.class, () -> TimeRange.between(null, t));
+    assertThrows(NullPointerException.class, () -> TimeRange.from(null));
+    assertThrows(NullPointerException.class, () -> TimeRange.before(null));
+    assertThrows(NullPointerException.class, () -> TimeRange.until(null));
+  }
+
+  @Test
+  void timeRangeValueSemantics() {
+    Instant t = Instant.parse("2026-03-01T12:00:00Z");
+    assertEquals(TimeRange.all(), TimeRange.of(null, false, null, false));
+    assertEquals(TimeRange.all().hashCode(), TimeRange.of(null, false, null, false).hashCode());
+    TimeRange noStart = TimeRange.of(null, false, t, true);
+    assertTrue(noStart.startInclusive());
+    assertEquals(Optional.empty(), noStart.start());
+    assertEquals(TimeRange.until(t), noStart);
+    assertEquals(TimeRange.until(t).hashCode(), noStart.hashCode());
+    TimeRange noEnd = TimeRange.of(t, true, null, false);
+    assertTrue(noEnd.endInclusive());
+    assertEquals(TimeRange.from(t), noEnd);
+    assertNotEquals(TimeRange.before(t), TimeRange.until(t));
+    assertEquals(Optional.of(t), TimeRange.before(t).end());
+    assertFalse(TimeRange.before(t).endInclusive());
+    assertEquals(Predicates.all(), Predicates.createdIn(TimeRange.of(null, false, null, false)));
+  }
+
+  @Test
+  void timeRangeLast() {
+    Instant now = Instant.parse("2026-11-24T10:00:00Z");
+    TimeRange week = TimeRange.last(Duration.ofDays(7), now);
+    assertEquals("[2026-11-17T10:00:00Z, 2026-11-24T10:00:00Z]", week.toString());
+    assertEquals(TimeRange.between(Instant.parse("2026-11-17T10:00:00Z"), now), week);
+    assertEquals(TimeRange.between(now, now), TimeRange.last(Duration.ZERO, now));
+    TimeRange forever = TimeRange.last(Duration.ofSeconds(Long.MAX_VALUE), now);
+    assertEquals(Optional.of(Instant.MIN), forever.start());
+    assertTrue(forever.contains(Instant.MIN));
+    assertEquals(Optional.of(Instant.MIN), TimeRange.last(Duration.ofDays(1), Instant.MIN).start());
+    assertEquals(Optional.of(Instant.MIN), TimeRange.last(Duration.ofNanos(1), Instant.MIN).start());
+    refused("time window", () -> TimeRange.last(Duration.ofNanos(-1), now));
+  }
+
+  @Test
+  void exclusiveAndInclusiveEndsExactlyAtABackupsTimeOnACatalog() {
+    BackupCatalog catalog = catalog();
+    Instant t = Instant.parse("2026-11-20T00:00:00Z");
+    List<Backup> mine = new ArrayList<>();
+    int i = 0;
+    for (long nanos : new long[] {-2, -1, -1, 0, 0, 0, 1, 1, 2, 1_000_000_000L}) {
+      Backup b = available(P, "t" + (i++), "n", WEB, t.plusNanos(nanos));
+      mine.add(b);
+      catalog.add(b);
+    }
+    catalog.add(available(OTHER, "t0", "n", WEB, t));
+    List<TimeRange> ranges = new ArrayList<>();
+    for (long a = -2; a <= 2; a++) {
+      for (long b = a; b <= 2; b++) {
+        for (boolean ai : new boolean[] {true, false}) {
+          for (boolean bi : new boolean[] {true, false}) {
+            if (a == b && !(ai && bi)) {
+              continue;
+            }
+            ranges.add(TimeRange.of(t.plusNanos(a), ai, t.plusNanos(b), bi));
+          }
+        }
+      }
+      ranges.add(TimeRange.from(t.plusNanos(a)));
+      ranges.add(TimeRange.before(t.plusNanos(a)));
+      ranges.add(TimeRange.until(t.plusNanos(a)));
+      ranges.add(TimeRange.of(t.plusNanos(a), false, null, true));
+    }
+    for (TimeRange range : ranges) {
+      for (String sortText : List.of("created_at:desc", "created_at:asc", "name:asc", "id:desc")) {
+        Sort sort = Sort.parse(sortText);
+        List<String> expected = mine.stream().filter(b -> range.contains(b.createdAt()))
+            .sorted(documentedOrder(sort.keys())).map(Backup::id).collect(Collectors.toList());
+        Query q = Query.builder().where(Predicates.createdIn(range)).sort(sort).limit(1000).build();
+        assertEquals(expected, catalog.query(P, q).ids(), range + " " + sortText);
+        assertEquals(expected.size(), catalog.count(P, Predicates.createdIn(range)), range.toString());
+        assertEquals(mine.size() - expected.size(), catalog.count(P, Predicates.not(Predicates.createdIn(range))),
+            "not " + range);
+        if (expected.size() > 1) {
+          Page second = catalog.query(P, Query.builder().where(Predicates.createdIn(range)).sort(sort).limit(1)
+              .build().after(expected.get(0)));
+          assertEquals(expected.subList(1, 2), second.ids(), range + " after " + expected.get(0));
+          Page byOffset = catalog.query(P, Query.builder().where(Predicates.createdIn(range)).sort(sort).limit(1)
+              .offset(expected.size() - 1).build());
+          assertEquals(expected.subList(expected.size() - 1, expected.size()), byOffset.ids(), range + " last");
+          assertFalse(byOffset.hasMore());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ ConsoleSearch
+
+  @Test
+  void consoleSearchDocExampleAndToString() {
+    ConsoleSearch search = ConsoleSearch.empty()
+        .withStatus(BackupStatus.AVAILABLE, BackupStatus.ERROR)
+        .withLastDays(7)
+        .withKeyword(KeywordField.SERVER_NAME, "web")
+        .withTag("env", "prod");
+    assertEquals("ConsoleSearch{status in [Available, Error], created within last 7 days, server name \"web\", "
+        + "tags [env=prod]}", search.toString());
+    assertEquals(ConsoleSearch.empty(), search.reset());
+    assertEquals("ConsoleSearch{all}", ConsoleSearch.empty().toString());
+    assertEquals("ConsoleSearch{all}", search.reset().toString());
+    assertEquals(Set.of(BackupStatus.AVAILABLE, BackupStatus.ERROR), search.statuses());
+    assertEquals(Optional.of(Duration.ofDays(7)), search.createdWithinLast());
+    assertEquals(Optional.empty(), search.timeRange());
+    assertEquals(Optional.of(KeywordField.SERVER_NAME), search.keywordField());
+    assertEquals(Optional.of("web"), search.keyword());
+    assertEquals(List.of(Tag.of("env", "prod")), search.tags());
+    Query q = search.toQuery(TagCatalogue.of(Map.of("env", List.of("prod", "test"))), 20);
+    assertEquals(20, q.limit());
+    assertEquals(Sort.DEFAULT, q.sort());
+    assertEquals(0, q.offset());
+  }
+
+  @Test
+  void consoleSearchDefaultsAndAllStatuses() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    assertTrue(empty.allStatuses());
+    assertEquals(EnumSet.allOf(BackupStatus.class), empty.statuses());
+    assertEquals(Predicates.all(), empty.toPredicate(TagCatalogue.empty()));
+    ConsoleSearch five = empty.withStatus(BackupStatus.AVAILABLE, BackupStatus.CREATING, BackupStatus.RESTORING,
+        BackupStatus.DELETING, BackupStatus.ERROR);
+    assertEquals(empty, five);
+    assertTrue(five.allStatuses());
+    assertEquals(empty.hashCode(), five.hashCode());
+    assertEquals("ConsoleSearch{all}", five.toString());
+    assertEquals(empty, empty.withStatuses(EnumSet.allOf(BackupStatus.class)));
+    assertEquals(empty.withStatus(BackupStatus.ERROR, BackupStatus.AVAILABLE),
+        empty.withStatuses(List.of(BackupStatus.AVAILABLE, BackupStatus.ERROR, BackupStatus.AVAILABLE)));
+    refused("status", () -> empty.withStatuses(List.of()));
+    assertEquals(empty, empty.withStatus(BackupStatus.ERROR).withAllStatuses());
+    assertEquals("ConsoleSearch{status = Error}", empty.withStatus(BackupStatus.ERROR).toString());
+    assertEquals(empty, empty.withTimeRange(TimeRange.all()));
+    assertEquals(empty, empty.withLastDays(3).withoutTimeSegment());
+    assertEquals(empty, empty.withKeyword(KeywordField.BACKUP_ID, "x").withoutKeyword());
+    assertEquals(empty, empty.withTag("a", "b").withoutTags());
+    assertEquals(empty, empty.withTag("a", "b").withoutTag(" a ", " b "));
+  }
+
+  @Test
+  void consoleSearchTimeSegmentReplacesTheOther() {
+    Instant t = Instant.parse("2026-11-01T00:00:00Z");
+    ConsoleSearch range = ConsoleSearch.empty().withLastDays(7).withTimeRange(TimeRange.from(t));
+    assertEquals(Optional.empty(), range.createdWithinLast());
+    assertEquals(Optional.of(TimeRange.from(t)), range.timeRange());
+    assertEquals("ConsoleSearch{created in [2026-11-01T00:00:00Z, +inf)}", range.toString());
+    ConsoleSearch window = range.withCreatedWithinLast(Duration.ofHours(5));
+    assertEquals(Optional.empty(), window.timeRange());
+    assertEquals(Optional.of(Duration.ofHours(5)), window.createdWithinLast());
+    assertEquals("ConsoleSearch{created within last 5 hours}", window.toString());
+    assertEquals("ConsoleSearch{created within last 1 day}", window.withLastDays(1).toString());
+    assertEquals(ConsoleSearch.empty().withLastDays(2), ConsoleSearch.empty().withCreatedWithinLast(Duration.ofHours(48)));
+  }
+
+  @Test
+  void consoleSearchWindowBounds() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    assertEquals(Optional.of(Duration.ofDays(36_500)), empty.withLastDays(36_500).createdWithinLast());
+    for (int bad : new int[] {0, -1, 36_501, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+      refused("time window", () -> empty.withLastDays(bad));
+    }
+    assertEquals(Optional.of(Duration.ofNanos(1)), empty.withCreatedWithinLast(Duration.ofNanos(1)).createdWithinLast());
+    assertEquals(Predicates.MAX_WINDOW, empty.withCreatedWithinLast(Predicates.MAX_WINDOW).createdWithinLast().get());
+    refused("time window", () -> empty.withCreatedWithinLast(Predicates.MAX_WINDOW.plusNanos(1)));
+    refused("time window", () -> empty.withCreatedWithinLast(Duration.ZERO));
+    refused("time window", () -> empty.withCreatedWithinLast(Duration.ofNanos(-1)));
+  }
+
+  @Test
+  void consoleSearchLastDaysOnACatalogIsInclusiveAtBothEnds() {
+    BackupCatalog catalog = catalog();
+    Instant weekAgo = NOW.minus(Duration.ofDays(7));
+    catalog.add(available(P, "edge-old", "n", WEB, weekAgo));
+    catalog.add(available(P, "too-old", "n", WEB, weekAgo.minusNanos(1)));
+    catalog.add(available(P, "now", "n", WEB, NOW));
+    catalog.add(available(P, "future", "n", WEB, NOW.plusNanos(1)));
+    catalog.add(available(P, "mid", "n", WEB, NOW.minus(Duration.ofDays(3))));
+    Query q = ConsoleSearch.empty().withLastDays(7).toQuery(catalog.tagCatalogue(P), 10);
+    assertEquals(List.of("now", "mid", "edge-old"), catalog.query(P, q).ids());
+    assertEquals(3, catalog.query(P, q).total());
+    assertEquals(3, catalog.count(P, q.predicate()));
+    Query byName = Query.builder().where(q.predicate()).sort(Sort.parse("name:asc")).build();
+    assertEquals(List.of("now", "mid", "edge-old"), catalog.query(P, byName).ids());
+    Query q2 = Query.builder().where(q.predicate()).limit(1).build().after("now");
+    assertEquals(List.of("mid"), catalog.query(P, q2).ids());
+  }
+
+  @Test
+  void consoleSearchKeywordRules() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    ConsoleSearch k = empty.withKeyword(KeywordField.BACKUP_NAME, " \t Auto\u3000");
+    assertEquals(Optional.of("Auto"), k.keyword());
+    ConsoleSearch nbsp = empty.withKeyword(KeywordField.BACKUP_NAME, "\u00a0auto");
+    assertEquals(Optional.of("\u00a0auto"), nbsp.keyword());
+    refused("keyword", () -> empty.withKeyword(KeywordField.BACKUP_NAME, "   "));
+    refused("keyword", () -> empty.withKeyword(KeywordField.SERVER_ID, ""));
+    refused("keyword", () -> empty.withKeyword(KeywordField.BACKUP_ID, "x".repeat(256)));
+    assertEquals(Optional.of("x".repeat(255)), empty.withKeyword(KeywordField.BACKUP_ID, " " + "x".repeat(255) + " ").keyword());
+    assertEquals(Optional.of("𝒜".repeat(255)), empty.withKeyword(KeywordField.SERVER_NAME, "𝒜".repeat(255)).keyword());
+    refused("keyword", () -> empty.withKeyword(KeywordField.SERVER_NAME, "𝒜".repeat(256)));
+    ConsoleSearch upper = empty.withKeyword(KeywordField.SERVER_NAME, "WEB");
+    ConsoleSearch lower = empty.withKeyword(KeywordField.SERVER_NAME, "web");
+    assertNotEquals(upper, lower);
+    assertEquals(upper.toPredicate(TagCatalogue.empty()), lower.toPredicate(TagCatalogue.empty()));
+    assertEquals(Optional.of(KeywordField.SERVER_ID),
+        upper.withKeyword(KeywordField.SERVER_ID, "srv").keywordField());
+    assertEquals("ConsoleSearch{backup id \"b-1\"}", empty.withKeyword(KeywordField.BACKUP_ID, "b-1").toString());
+  }
+
+  @Test
+  void consoleSearchKeywordsOnACatalog() {
+    BackupCatalog catalog = catalog();
+    catalog.add(available(P, "k1", "Ärger_Backup", WEB, NOW.minusSeconds(1)));
+    catalog.add(available(P, "k2", "daily", KV, NOW.minusSeconds(2)));
+    catalog.add(available(P, "K1", "other", DB, NOW.minusSeconds(3)));
+    TagCatalogue none = catalog.tagCatalogue(P);
+    assertEquals(List.of("k1"), catalog.query(P, ConsoleSearch.empty()
+        .withKeyword(KeywordField.BACKUP_NAME, " ärger ").toQuery(none, 10)).ids());
+    assertEquals(List.of("k2"), catalog.query(P, ConsoleSearch.empty()
+        .withKeyword(KeywordField.SERVER_NAME, "ÜNÏ").toQuery(none, 10)).ids());
+    assertEquals(List.of("k2"), catalog.query(P, ConsoleSearch.empty()
+        .withKeyword(KeywordField.SERVER_ID, "srv-kv&=+").toQuery(none, 10)).ids());
+    assertEquals(List.of(), catalog.query(P, ConsoleSearch.empty()
+        .withKeyword(KeywordField.SERVER_ID, "srv-kv").toQuery(none, 10)).ids());
+    assertEquals(List.of("K1"), catalog.query(P, ConsoleSearch.empty()
+        .withKeyword(KeywordField.BACKUP_ID, "K1").toQuery(none, 10)).ids());
+  }
+
+  @Test
+  void consoleSearchTags() {
+    ConsoleSearch empty = ConsoleSearch.empty();
+    ConsoleSearch one = empty.withTag(" env ", " prod ");
+    assertEquals(List.of(Tag.of("env", "prod")), one.tags());
+    assertSame(one, one.withTag("env", "prod"));
+    assertSame(one, one.withoutTag("env", "test"));
+    refused("tag key", () -> empty.withTag("bad key", "x"));
+    refused("tag value", () -> empty.withTag("k", "bad value"));
+    refused("tag key", () -> empty.withoutTag("", "x"));
+    ConsoleSearch ten = empty;
+    for (int i = 0; i < ConsoleSearch.MAX_TAGS; i++) {
+      ten = ten.withTag("k" + i, "v" + i);
+    }
+    assertEquals(10, ten.tags().size());
+    ConsoleSearch full = ten;
+    refused("tags", () -> full.withTag("k99", "v"));
+    assertSame(full, full.withTag("k3", "v3"));
+    assertEquals(9, full.withoutTag("k0", "v0").tags().size());
+    assertEquals("k1", full.withoutTag("k0", "v0").tags().get(0).key());
+    // order added
+    assertEquals(List.of(Tag.of("b", "1"), Tag.of("a", "2")), empty.withTag("b", "1").withTag("a", "2").tags());
+    assertNotEquals(empty.withTag("b", "1").withTag("a", "2"), empty.withTag("a", "2").withTag("b", "1"));
+    // an empty value is a tag value
+    assertEquals(List.of(Tag.of("env", "")), empty.withTag("env", "").tags());
+  }
+
+  @Test
+  void consoleSearchTagsCheckedAgainstTheCatalogue() {
+    ConsoleSearch search = ConsoleSearch.empty().withTag("env", "prod");
+    InvalidValueException noTags = refused("tag key", () -> search.toPredicate(TagCatalogue.empty()));
+    assertTrue(noTags.getMessage().contains("no tags"), noTags.getMessage());
+    InvalidValueException key = refused("tag key", () -> search.toPredicate(TagCatalogue.of(Map.of("tier", List.of("a")))));
+    assertTrue(key.getMessage().contains("tier"), key.getMessage());
+    Map<String, List<String>> many = new HashMap<>();
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      values.add("v" + (char) ('a' + i));
+    }
+    many.put("env", values);
+    InvalidValueException value = refused("tag value", () -> search.toPredicate(TagCatalogue.of(many)));
+    assertTrue(value.getMessage().contains("(25 in all)"), value.getMessage());
+    assertTrue(value.getMessage().contains("va, vb"), value.getMessage());
+    assertFalse(value.getMessage().contains("vk"), value.getMessage());
+    refused("tag value", () -> search.toQuery(TagCatalogue.of(many), 20));
+    refused("limit", () -> ConsoleSearch.empty().toQuery(TagCatalogue.empty(), 0));
+    refused("limit", () -> ConsoleSearch.empty().toQuery(TagCatalogue.empty(), 1001));
+    assertEquals(1000, ConsoleSearch.empty().toQuery(TagCatalogue.empty(), 1000).limit());
+  }
+
+  @Test
+  void consoleSearchTagsOnACatalog() {
+    BackupCatalog catalog = catalog();
+    catalog.add(base(P, "t1", "n", WEB, NOW.minusSeconds(1)).status(BackupStatus.AVAILABLE)
+        .addTags(Tag.of("env", "prod"), Tag.of("tier", "Ä")).build());
+    catalog.add(base(P, "t2", "n", WEB, NOW.minusSeconds(2)).status(BackupStatus.AVAILABLE)
+        .addTags(Tag.of("env", "test")).build());
+    catalog.add(base(P, "t3", "n", WEB, NOW.minusSeconds(3)).status(BackupStatus.AVAILABLE)
+        .addTags(Tag.of("env", "")).build());
+    TagCatalogue tags = catalog.tagCatalogue(P);
+    ConsoleSearch prod = ConsoleSearch.empty().withTag("env", "prod");
+    assertEquals(List.of("t1"), catalog.query(P, prod.toQuery(tags, 10)).ids());
+    assertEquals(List.of(), catalog.query(P, prod.withTag("env", "test").toQuery(tags, 10)).ids());
+    assertEquals(List.of("t1"), catalog.query(P, prod.withTag("tier", "Ä").toQuery(tags, 10)).ids());
+    assertEquals(List.of("t3"), catalog.query(P, ConsoleSearch.empty().withTag("env", "").toQuery(tags, 10)).ids());
+    refused("tag value", () -> ConsoleSearch.empty().withTag("tier", "ä").toQuery(tags, 10));
+  }
 }
