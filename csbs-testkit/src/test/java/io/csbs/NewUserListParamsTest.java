@@ -31,6 +31,7 @@ import io.csbs.query.SortField;
 import io.csbs.query.SortKey;
 import io.csbs.query.TagCatalogue;
 import io.csbs.query.TimeRange;
+import io.csbs.testing.FakeClock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -1061,7 +1062,7 @@ class NewUserListParamsTest {
     assertEquals(3, catalog.query(P, q).total());
     assertEquals(3, catalog.count(P, q.predicate()));
     Query byName = Query.builder().where(q.predicate()).sort(Sort.parse("name:asc")).build();
-    assertEquals(List.of("now", "mid", "edge-old"), catalog.query(P, byName).ids());
+    assertEquals(List.of("edge-old", "mid", "now"), catalog.query(P, byName).ids());
     Query q2 = Query.builder().where(q.predicate()).limit(1).build().after("now");
     assertEquals(List.of("mid"), catalog.query(P, q2).ids());
   }
@@ -1173,5 +1174,179 @@ class NewUserListParamsTest {
     assertEquals(List.of("t1"), catalog.query(P, prod.withTag("tier", "Ä").toQuery(tags, 10)).ids());
     assertEquals(List.of("t3"), catalog.query(P, ConsoleSearch.empty().withTag("env", "").toQuery(tags, 10)).ids());
     refused("tag value", () -> ConsoleSearch.empty().withTag("tier", "ä").toQuery(tags, 10));
+  }
+
+  // ------------------------------------------------------------------ random: query strings on a changing catalog
+
+  private static final String[] RAW = {"waiting_protect", "protecting", "available", "waiting_restore", "restoring",
+      "error", "waiting_delete", "deleting", "deleted"};
+
+  private static Optional<BackupStatus> stateOf(String raw) {
+    switch (raw) {
+      case "waiting_protect":
+      case "protecting":
+        return Optional.of(BackupStatus.CREATING);
+      case "available":
+        return Optional.of(BackupStatus.AVAILABLE);
+      case "waiting_restore":
+      case "restoring":
+        return Optional.of(BackupStatus.RESTORING);
+      case "error":
+        return Optional.of(BackupStatus.ERROR);
+      case "waiting_delete":
+      case "deleting":
+        return Optional.of(BackupStatus.DELETING);
+      default:
+        return Optional.empty();
+    }
+  }
+
+  private static String timeText(Instant t) {
+    String text = t.toString();
+    return text.substring(0, text.length() - 1);  // no zone
+  }
+
+  @Test
+  void randomQueryStringsOnAChangingCatalogAgreeWithAPlainScan() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    Instant start = Instant.parse("2026-06-01T00:00:00Z");
+    FakeClock clock = FakeClock.at(start);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Map<String, Backup> mine = new LinkedHashMap<>();
+    List<Server> servers = List.of(WEB, DB, KV);
+    int[] next = {0};
+    java.util.function.Consumer<Instant> addAt = created -> {
+      int i = next[0]++;
+      String id = (i % 5 == 0 ? "Ïd-" : i % 3 == 0 ? "ID-" : "id-") + Integer.toString(i, 36);
+      Backup b = available(P, id, NAMES[random.nextInt(NAMES.length)] + (random.nextInt(4) == 0 ? "_" + i % 7 : ""),
+          servers.get(random.nextInt(3)), created);
+      catalog.add(b);
+      mine.put(id, b);
+    };
+    for (int i = 0; i < 1500; i++) {
+      addAt.accept(start.minusSeconds(1500 - i).minusNanos(random.nextInt(2) * 500));
+    }
+    fill(catalog, OTHER, 50, random);
+    for (int round = 0; round < 250; round++) {
+      String what = "seed " + seed + " round " + round;
+      // a change or two
+      for (int c = random.nextInt(3); c > 0; c--) {
+        clock.advance(Duration.ofMillis(1 + random.nextInt(1000)));
+        List<String> ids = new ArrayList<>(mine.keySet());
+        String id = ids.get(random.nextInt(ids.size()));
+        Backup b = mine.get(id);
+        int kind = random.nextInt(5);
+        if (kind == 0) {
+          catalog.remove(P, id, b.version());
+          mine.remove(id);
+        } else if (kind == 1) {
+          addAt.accept(start.minusSeconds(random.nextInt(3000)));   // late
+        } else if (kind == 2) {
+          addAt.accept(clock.instant());
+        } else if (b.status() == BackupStatus.AVAILABLE) {
+          Backup after = catalog.apply(P, id, b.version(), kind == 3 ? Transition.restore() : Transition.delete())
+              .orElseThrow();
+          mine.put(id, after);
+        } else if (b.status() == BackupStatus.RESTORING || b.status() == BackupStatus.DELETING) {
+          Optional<Backup> after = catalog.apply(P, id, b.version(), Transition.complete());
+          if (after.isPresent()) {
+            mine.put(id, after.get());
+          } else {
+            mine.remove(id);
+          }
+        }
+      }
+      // a query string
+      List<Backup> live = new ArrayList<>(mine.values());
+      Backup sample = live.get(random.nextInt(live.size()));
+      StringBuilder qs = new StringBuilder();
+      List<Predicate<Backup>> criteria = new ArrayList<>();
+      if (random.nextInt(3) == 0) {
+        String raw = RAW[random.nextInt(RAW.length)];
+        qs.append("&status=").append(raw);
+        Optional<BackupStatus> state = stateOf(raw);
+        criteria.add(b -> state.isPresent() && b.status() == state.get());
+      }
+      if (random.nextInt(3) == 0) {
+        String name = sample.name();
+        int from = random.nextInt(name.length());
+        String part = name.substring(from, Math.min(name.length(), from + 1 + random.nextInt(3)));
+        if (Character.isLowSurrogate(part.charAt(0)) || Character.isHighSurrogate(part.charAt(part.length() - 1))) {
+          part = name;
+        }
+        part = random.nextBoolean() ? part.toUpperCase(Locale.ROOT) : part;
+        qs.append("&name=").append(enc(part));
+        String lowered = part.toLowerCase(Locale.ROOT);
+        criteria.add(b -> b.name().toLowerCase(Locale.ROOT).contains(lowered));
+      }
+      if (random.nextInt(4) == 0) {
+        Server server = servers.get(random.nextInt(3));
+        if (random.nextBoolean()) {
+          qs.append("&resource_id=").append(enc(server.id()));
+          criteria.add(b -> b.server().id().equals(server.id()));
+        } else {
+          qs.append("&az=").append(server.availabilityZone());
+          criteria.add(b -> b.server().availabilityZone().equals(server.availabilityZone()));
+        }
+      }
+      if (random.nextInt(3) == 0) {
+        Instant a = live.get(random.nextInt(live.size())).createdAt().plusNanos(random.nextInt(3) - 1);
+        Instant z = random.nextBoolean() ? a : live.get(random.nextInt(live.size())).createdAt();
+        if (a.isAfter(z)) {
+          Instant t = a;
+          a = z;
+          z = t;
+        }
+        Instant lo = a;
+        Instant hi = z;
+        int form = random.nextInt(3);
+        if (form != 2) {
+          qs.append("&start_time=").append(timeText(lo));
+          criteria.add(b -> !b.createdAt().isBefore(lo));
+        }
+        if (form != 1) {
+          qs.append("&end_time=").append(timeText(hi));
+          criteria.add(b -> !b.createdAt().isAfter(hi));
+        }
+      }
+      List<SortField> fields = new ArrayList<>(List.of(SortField.values()));
+      java.util.Collections.shuffle(fields, random);
+      List<SortKey> keys = new ArrayList<>();
+      for (int k = 1 + random.nextInt(3); k > 0; k--) {
+        keys.add(new SortKey(fields.remove(0), random.nextBoolean()));
+      }
+      Sort sort = Sort.by(keys);
+      if (random.nextInt(4) != 0) {
+        qs.append("&sort=").append(enc(sort.toString()));
+      } else {
+        sort = Sort.DEFAULT;
+      }
+      int limit = new int[] {1, 2, 5, 20, 1000}[random.nextInt(5)];
+      qs.append("&limit=").append(limit);
+      Predicate<Backup> all = b -> criteria.stream().allMatch(c -> c.test(b));
+      Comparator<Backup> order = documentedOrder(sort.keys());
+      List<Backup> expected = live.stream().filter(all).sorted(order).collect(Collectors.toList());
+      List<Backup> rest = expected;
+      int paging = random.nextInt(3);
+      if (paging == 1) {
+        long offset = random.nextInt(expected.size() + 3);
+        qs.append("&offset=").append(offset);
+        rest = expected.subList((int) Math.min(offset, expected.size()), expected.size());
+      } else if (paging == 2) {
+        Backup marker = random.nextBoolean() && !expected.isEmpty() ? expected.get(random.nextInt(expected.size()))
+            : live.get(random.nextInt(live.size()));
+        qs.append("&marker=").append(enc(marker.id()));
+        rest = expected.stream().filter(b -> order.compare(b, marker) > 0).collect(Collectors.toList());
+      }
+      String text = qs.substring(1);
+      Page page = catalog.query(P, ListQueryString.parse(text));
+      List<Backup> want = rest.subList(0, Math.min(limit, rest.size()));
+      assertEquals(ids(want), page.ids(), what + ": " + text);
+      assertEquals(expected.size(), page.total(), what + " total: " + text);
+      assertEquals(rest.size() > limit, page.hasMore(), what + " hasMore: " + text);
+      assertEquals(want, page.backups(), what + " backups: " + text);
+      assertEquals(expected.size(), catalog.count(P, ListQueryString.parse(text).predicate()), what + " count: " + text);
+    }
   }
 }
