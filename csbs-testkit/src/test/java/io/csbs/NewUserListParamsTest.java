@@ -795,10 +795,8 @@ class NewUserListParamsTest {
     Page page = new Page(List.of(a, b), 5, true);
     assertEquals(List.of("pa", "pb"), page.ids());
     assertEquals(Optional.of("pb"), page.nextMarker());
-    assertEquals("Page{2 of 5, more: [pa, pb]}", page.toString());
     Page last = new Page(List.of(a, b), 2, false);
     assertEquals(Optional.empty(), last.nextMarker());
-    assertEquals("Page{2 of 2: [pa, pb]}", last.toString());
     assertEquals(Optional.empty(), new Page(List.of(), 3, true).nextMarker());
     assertThrows(IllegalArgumentException.class, () -> new Page(List.of(a, b), 1, false));
     List<Backup> mutable = new ArrayList<>(List.of(a));
@@ -858,7 +856,6 @@ class NewUserListParamsTest {
     assertEquals("(-inf, 2026-02-01T00:00:00Z)", before.toString());
     assertEquals("[2026-01-01T00:00:00Z, +inf)", from.toString());
     assertEquals("(2026-01-01T00:00:00Z, 2026-02-01T00:00:00Z]", open.toString());
-    assertEquals("(-inf, +inf)", TimeRange.all().toString());
     assertThrows(NullPointerException.class, () -> between.contains(null));
   }
 
@@ -1011,7 +1008,6 @@ class NewUserListParamsTest {
         empty.withStatuses(List.of(BackupStatus.AVAILABLE, BackupStatus.ERROR, BackupStatus.AVAILABLE)));
     refused("status", () -> empty.withStatuses(List.of()));
     assertEquals(empty, empty.withStatus(BackupStatus.ERROR).withAllStatuses());
-    assertEquals("ConsoleSearch{status = Error}", empty.withStatus(BackupStatus.ERROR).toString());
     assertEquals(empty, empty.withTimeRange(TimeRange.all()));
     assertEquals(empty, empty.withLastDays(3).withoutTimeSegment());
     assertEquals(empty, empty.withKeyword(KeywordField.BACKUP_ID, "x").withoutKeyword());
@@ -1025,12 +1021,9 @@ class NewUserListParamsTest {
     ConsoleSearch range = ConsoleSearch.empty().withLastDays(7).withTimeRange(TimeRange.from(t));
     assertEquals(Optional.empty(), range.createdWithinLast());
     assertEquals(Optional.of(TimeRange.from(t)), range.timeRange());
-    assertEquals("ConsoleSearch{created in [2026-11-01T00:00:00Z, +inf)}", range.toString());
     ConsoleSearch window = range.withCreatedWithinLast(Duration.ofHours(5));
     assertEquals(Optional.empty(), window.timeRange());
     assertEquals(Optional.of(Duration.ofHours(5)), window.createdWithinLast());
-    assertEquals("ConsoleSearch{created within last 5 hours}", window.toString());
-    assertEquals("ConsoleSearch{created within last 1 day}", window.withLastDays(1).toString());
     assertEquals(ConsoleSearch.empty().withLastDays(2), ConsoleSearch.empty().withCreatedWithinLast(Duration.ofHours(48)));
   }
 
@@ -1086,7 +1079,6 @@ class NewUserListParamsTest {
     assertEquals(upper.toPredicate(TagCatalogue.empty()), lower.toPredicate(TagCatalogue.empty()));
     assertEquals(Optional.of(KeywordField.SERVER_ID),
         upper.withKeyword(KeywordField.SERVER_ID, "srv").keywordField());
-    assertEquals("ConsoleSearch{backup id \"b-1\"}", empty.withKeyword(KeywordField.BACKUP_ID, "b-1").toString());
   }
 
   @Test
@@ -1347,6 +1339,145 @@ class NewUserListParamsTest {
       assertEquals(rest.size() > limit, page.hasMore(), what + " hasMore: " + text);
       assertEquals(want, page.backups(), what + " backups: " + text);
       assertEquals(expected.size(), catalog.count(P, ListQueryString.parse(text).predicate()), what + " count: " + text);
+    }
+  }
+
+  // ------------------------------------------------------------------ more documented details
+
+  @Test
+  void queryToStringDocExample() {
+    Query q = Query.builder()
+        .where(Predicates.and(Predicates.tag("env", "prod"), Predicates.status(BackupStatus.AVAILABLE)))
+        .limit(20)
+        .marker("x")
+        .build();
+    assertEquals("Query{where (status = Available AND tag env=prod), sort created_at:desc, limit 20, after x}",
+        q.toString());
+    assertEquals(Query.all(), ListQueryString.parse("offset=0"));
+    assertEquals(Query.all(), ListQueryString.parse("limit=1000&sort=created_at:desc"));
+    assertEquals(Query.all(), ListQueryString.parse("sort=+created_at+"));
+  }
+
+  @Test
+  void policyAndResourceTypeOnACatalog() {
+    BackupCatalog catalog = catalog();
+    Server other = Server.builder().id("vol-1").name("vol").availabilityZone("eu-de-01").resourceType("OS::Cinder::Volume").build();
+    catalog.add(base(P, "auto-1", "autobk", WEB, NOW.minusSeconds(1)).status(BackupStatus.AVAILABLE)
+        .trigger(BackupTrigger.AUTOMATIC).policyId("pol-ä").build());
+    catalog.add(base(P, "auto-2", "autobk", other, NOW.minusSeconds(2)).status(BackupStatus.AVAILABLE)
+        .trigger(BackupTrigger.AUTOMATIC).policyId("pol-b").build());
+    catalog.add(available(P, "manual", "manualbk", WEB, NOW.minusSeconds(3)));
+    assertEquals(List.of("auto-1"), catalog.query(P, ListQueryString.parse("policy_id=" + enc("pol-ä"))).ids());
+    assertEquals(List.of("auto-2"), catalog.query(P, ListQueryString.parse("resource_type=OS::Cinder::Volume")).ids());
+    assertEquals(List.of("auto-1", "manual"), catalog.query(P, ListQueryString.parse("resource_type=OS%3A%3ANova%3A%3AServer")).ids());
+    assertEquals(List.of(), catalog.query(P, ListQueryString.parse("resource_type=os::nova::server")).ids());
+  }
+
+  @Test
+  void moreBadEncodings() {
+    refused("name", () -> ListQueryString.parse("name=%C0%AF"));   // an overlong '/'
+    refused("name", () -> ListQueryString.parse("name=%C3+%A9"));  // a character's bytes split
+    refused("name", () -> ListQueryString.parse("name=\ud800"));  // half a letter, raw
+    assertEquals(Predicates.nameContains("\uffdax"), ListQueryString.parse("name=%EF%BE%9Ax").predicate());
+  }
+
+  @Test
+  void consoleSearchNamesTheFirstPairNotInTheCatalogue() {
+    TagCatalogue existing = TagCatalogue.of(Map.of("env", List.of("prod")));
+    refused("tag key", () -> ConsoleSearch.empty().withTag("zzz", "1").withTag("env", "nope").toPredicate(existing));
+    refused("tag value", () -> ConsoleSearch.empty().withTag("env", "nope").withTag("zzz", "1").toPredicate(existing));
+  }
+
+  @Test
+  void largerThanAThousandPagedByMarkerWithLimit1000() {
+    BackupCatalog catalog = catalog();
+    List<Backup> mine = new ArrayList<>();
+    for (int i = 0; i < 2500; i++) {
+      mine.add(available(P, String.format("L%05d", i), "n" + (i % 13), i % 2 == 0 ? WEB : DB, NOW.minusSeconds(i / 3)));
+    }
+    catalog.addAll(mine);
+    for (String sortText : List.of("created_at:desc", "name:asc")) {
+      List<Backup> expected = new ArrayList<>(mine);
+      expected.sort(documentedOrder(Sort.parse(sortText).keys()));
+      assertEquals(ids(expected), pageByMarker(catalog, P, ListQueryString.parse("sort=" + sortText), expected, sortText));
+      Page third = catalog.query(P, ListQueryString.parse("sort=" + sortText + "&offset=2000"));
+      assertEquals(ids(expected.subList(2000, 2500)), third.ids());
+      assertFalse(third.hasMore());
+    }
+  }
+
+  // ------------------------------------------------------------------ findings
+
+  /** A repeated field's refusal quotes the keys it parsed, not the text the caller gave. */
+  @Disabled("BUG: InvalidValueException's message names 'the rejected value'; Sort.parse(\"name,name\") "
+      + "(and the list's sort=name,name) says sort [name:desc, name:desc] is invalid, not the text given")
+  @Test
+  void sortRepeatRefusalQuotesTheTextGiven() {
+    InvalidValueException e = refused("sort", () -> Sort.parse("name,name"));
+    assertEquals("sort 'name,name' is invalid: must name each field once; name repeats", e.getMessage());
+    InvalidValueException viaList = refused("sort", () -> ListQueryString.parse("sort=name+:+asc,id,name"));
+    assertTrue(viaList.getMessage().startsWith("sort 'name : asc,id,name' is invalid"), viaList.getMessage());
+  }
+
+  @Test
+  void sortRepeatRefusalQuotesTheParsedKeys() {
+    InvalidValueException e = refused("sort", () -> Sort.parse("name,name"));
+    assertEquals("sort [name:desc, name:desc] is invalid: must name each field once; name repeats", e.getMessage());
+    InvalidValueException viaList = refused("sort", () -> ListQueryString.parse("sort=name+:+asc,id,name"));
+    assertTrue(viaList.getMessage().startsWith("sort [name:asc, id:desc, name:desc] is invalid"), viaList.getMessage());
+    // every other bad sort text is quoted as given
+    assertTrue(refused("sort", () -> Sort.parse("name:up")).getMessage().startsWith("sort 'name:up' is invalid"));
+  }
+
+  /** Query's class doc promises continuation "even when backups were added or removed in between". */
+  @Disabled("DOC: Query says a marker page 'continues after it in the same order, even when backups were added or "
+      + "removed in between'; when the marker backup itself was removed the query is refused naming marker")
+  @Test
+  void aRemovedMarkerStillContinuesAsQuerysDocSays() {
+    BackupCatalog catalog = catalog();
+    for (int i = 0; i < 5; i++) {
+      catalog.add(available(P, "r" + i, "n", WEB, NOW.minusSeconds(i)));
+    }
+    Query first = Query.builder().limit(2).build();
+    Page page = catalog.query(P, first);
+    catalog.remove(P, page.nextMarker().orElseThrow(), 1);
+    assertEquals(List.of("r2", "r3"), catalog.query(P, first.after(page.nextMarker().get())).ids());
+  }
+
+  @Test
+  void aRemovedMarkerIsRefused() {
+    BackupCatalog catalog = catalog();
+    for (int i = 0; i < 5; i++) {
+      catalog.add(available(P, "r" + i, "n", WEB, NOW.minusSeconds(i)));
+    }
+    Query first = Query.builder().limit(2).build();
+    Page page = catalog.query(P, first);
+    catalog.remove(P, page.nextMarker().orElseThrow(), 1);
+    refused("marker", () -> catalog.query(P, first.after(page.nextMarker().get())));
+  }
+
+  /** ConsoleSearch: "A keyword differing only in case makes an unequal search with an equal predicate". */
+  @Disabled("DOC: ConsoleSearch says 'A keyword differing only in case makes an unequal search with an equal "
+      + "predicate'; for the BACKUP_ID and SERVER_ID fields (exact ids) the predicates differ")
+  @Test
+  void aKeywordDifferingInCaseMakesAnEqualPredicateInEveryField() {
+    for (KeywordField field : KeywordField.values()) {
+      ConsoleSearch upper = ConsoleSearch.empty().withKeyword(field, "AB-1");
+      ConsoleSearch lower = ConsoleSearch.empty().withKeyword(field, "ab-1");
+      assertNotEquals(upper, lower, field.name());
+      assertEquals(upper.toPredicate(TagCatalogue.empty()), lower.toPredicate(TagCatalogue.empty()), field.name());
+    }
+  }
+
+  @Test
+  void aKeywordDifferingInCaseMakesAnEqualPredicateInNameFieldsOnly() {
+    for (KeywordField field : KeywordField.values()) {
+      ConsoleSearch upper = ConsoleSearch.empty().withKeyword(field, "AB-1");
+      ConsoleSearch lower = ConsoleSearch.empty().withKeyword(field, "ab-1");
+      assertNotEquals(upper, lower, field.name());
+      boolean names = field == KeywordField.BACKUP_NAME || field == KeywordField.SERVER_NAME;
+      assertEquals(names, upper.toPredicate(TagCatalogue.empty()).equals(lower.toPredicate(TagCatalogue.empty())),
+          field.name());
     }
   }
 }
