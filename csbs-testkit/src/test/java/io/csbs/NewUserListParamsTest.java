@@ -646,7 +646,7 @@ class NewUserListParamsTest {
     long seed = new Random().nextLong();
     Random random = new Random(seed);
     BackupCatalog catalog = catalog();
-    List<Backup> mine = fill(catalog, P, 70, random);
+    List<Backup> mine = fill(catalog, P, 45, random);
     fill(catalog, OTHER, 30, random);
     for (String sortText : SORTS) {
       for (String filter : List.of("", "&status=available", "&name=alpha", "&start_time=2026-11-24T09:55:00&end_time=2026-11-24T09:58:00")) {
@@ -662,7 +662,7 @@ class NewUserListParamsTest {
           String qs = "sort=" + enc(sortText) + "&limit=" + limit + filter;
           String what = "seed " + seed + ": " + qs;
           assertEquals(ids(expected), pageByMarker(catalog, P, ListQueryString.parse(qs), expected, what), what);
-          for (int offset = 0; offset <= expected.size() + 1; offset += Math.max(1, limit)) {
+          for (int offset = 0; offset <= expected.size() + 1; offset += Math.max(2, limit)) {
             Page page = catalog.query(P, ListQueryString.parse(qs + "&offset=" + offset));
             List<Backup> slice = expected.subList(Math.min(offset, expected.size()),
                 Math.min(offset + limit, expected.size()));
@@ -1216,11 +1216,11 @@ class NewUserListParamsTest {
       catalog.add(b);
       mine.put(id, b);
     };
-    for (int i = 0; i < 1500; i++) {
-      addAt.accept(start.minusSeconds(1500 - i).minusNanos(random.nextInt(2) * 500));
+    for (int i = 0; i < 800; i++) {
+      addAt.accept(start.minusSeconds(800 - i).minusNanos(random.nextInt(2) * 500));
     }
     fill(catalog, OTHER, 50, random);
-    for (int round = 0; round < 250; round++) {
+    for (int round = 0; round < 150; round++) {
       String what = "seed " + seed + " round " + round;
       // a change or two
       for (int c = random.nextInt(3); c > 0; c--) {
@@ -1378,7 +1378,7 @@ class NewUserListParamsTest {
     refused("name", () -> ListQueryString.parse("name=%C0%AF"));   // an overlong '/'
     refused("name", () -> ListQueryString.parse("name=%C3+%A9"));  // a character's bytes split
     refused("name", () -> ListQueryString.parse("name=\ud800"));  // half a letter, raw
-    assertEquals(Predicates.nameContains("\uffdax"), ListQueryString.parse("name=%EF%BE%9Ax").predicate());
+    assertEquals(Predicates.nameContains("\uffdax"), ListQueryString.parse("name=" + enc("\uffdax")).predicate());
   }
 
   @Test
@@ -1479,5 +1479,16 @@ class NewUserListParamsTest {
       assertEquals(names, upper.toPredicate(TagCatalogue.empty()).equals(lower.toPredicate(TagCatalogue.empty())),
           field.name());
     }
+  }
+
+  /** Not a finding (the table's words hold literally), but unlike ConsoleSearch the list keeps spaces. */
+  @Test
+  void listNameKeepsSurroundingSpacesWhereTheConsoleStripsThem() {
+    BackupCatalog catalog = catalog();
+    catalog.add(available(P, "s1", "autobk_1", WEB, NOW.minusSeconds(1)));
+    assertEquals(Predicates.nameContains("auto "), ListQueryString.parse("name=auto+").predicate());
+    assertEquals(List.of(), catalog.query(P, ListQueryString.parse("name=auto+")).ids());
+    assertEquals(List.of("s1"), catalog.query(P, ConsoleSearch.empty().withKeyword(KeywordField.BACKUP_NAME, "auto ")
+        .toQuery(catalog.tagCatalogue(P), 10)).ids());
   }
 }
