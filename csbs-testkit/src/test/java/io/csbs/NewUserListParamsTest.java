@@ -1491,4 +1491,65 @@ class NewUserListParamsTest {
     assertEquals(List.of("s1"), catalog.query(P, ConsoleSearch.empty().withKeyword(KeywordField.BACKUP_NAME, "auto ")
         .toQuery(catalog.tagCatalogue(P), 10)).ids());
   }
+
+  // ------------------------------------------------------------------ one state per call, beside a writer
+
+  @Test
+  void pagesBesideAWriterAreEachOneState() throws Exception {
+    BackupCatalog catalog = catalog();
+    List<Backup> old = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      old.add(available(P, String.format("o%04d", i), "n" + (i % 17), i % 2 == 0 ? WEB : DB,
+          NOW.minus(Duration.ofHours(1)).minusSeconds(i)));
+    }
+    catalog.addAll(old);
+    // newest first: o0000 ... o1199; a newest and an oldest backup come and go
+    Backup newest = available(P, "new", "n", WEB, NOW.minusSeconds(1));
+    Backup oldest = available(P, "late", "n", WEB, NOW.minus(Duration.ofDays(30)));
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          catalog.add(newest);
+          catalog.add(oldest);
+          catalog.remove(P, "new", 1);
+          catalog.remove(P, "late", 1);
+        }
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    }, "list-params-writer");
+    writer.setDaemon(true);
+    writer.start();
+    List<String> oldIds = ids(old);
+    try {
+      for (int i = 0; i < 1500 && failure.get() == null; i++) {
+        Page first = catalog.query(P, ListQueryString.parse("limit=3"));
+        boolean hasNew = first.ids().get(0).equals("new");
+        List<String> expectFirst = hasNew ? List.of("new", "o0000", "o0001") : oldIds.subList(0, 3);
+        assertEquals(expectFirst, first.ids(), "round " + i);
+        assertTrue(first.total() >= 1200 && first.total() <= 1202, "total " + first.total());
+        assertTrue(!hasNew || first.total() >= 1201, "a page with 'new' counts it: " + first.total());
+        Page middle = catalog.query(P, ListQueryString.parse("limit=4&marker=o0500"));
+        assertEquals(oldIds.subList(501, 505), middle.ids(), "round " + i);
+        Page end = catalog.query(P, ListQueryString.parse("limit=5&marker=o1197"));
+        boolean hasLate = end.ids().size() == 3;
+        assertEquals(hasLate ? List.of("o1198", "o1199", "late") : List.of("o1198", "o1199"), end.ids(), "round " + i);
+        assertFalse(end.hasMore());
+        assertTrue(!hasLate || end.total() >= 1201, "a page with 'late' counts it: " + end.total());
+        Page byOffset = catalog.query(P, ListQueryString.parse("limit=2&offset=1200"));
+        assertTrue(byOffset.ids().size() <= 2);
+        long count = catalog.count(P, Predicates.all());
+        assertTrue(count >= 1200 && count <= 1202, "count " + count);
+      }
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+    assertFalse(writer.isAlive(), "the writer hangs");
+    if (failure.get() != null) {
+      throw new AssertionError("writer failed", failure.get());
+    }
+  }
 }
