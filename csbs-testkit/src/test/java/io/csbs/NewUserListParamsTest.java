@@ -1552,4 +1552,56 @@ class NewUserListParamsTest {
       throw new AssertionError("writer failed", failure.get());
     }
   }
+
+  @Test
+  void valuesAreImmutableAndRefusalsCarryTheApiCode() {
+    Set<BackupStatus> chosen = EnumSet.of(BackupStatus.ERROR);
+    ConsoleSearch search = ConsoleSearch.empty().withStatuses(chosen).withTag("env", "prod");
+    chosen.add(BackupStatus.AVAILABLE);
+    assertEquals(Set.of(BackupStatus.ERROR), search.statuses());
+    assertThrows(UnsupportedOperationException.class, () -> search.statuses().add(BackupStatus.AVAILABLE));
+    assertThrows(UnsupportedOperationException.class, () -> search.tags().clear());
+    assertThrows(UnsupportedOperationException.class, () -> ConsoleSearch.empty().statuses().clear());
+    List<SortKey> keys = new ArrayList<>(List.of(SortKey.asc(SortField.NAME)));
+    Sort sort = Sort.by(keys);
+    keys.add(SortKey.asc(SortField.ID));
+    assertEquals(List.of(SortKey.asc(SortField.NAME)), sort.keys());
+    assertThrows(UnsupportedOperationException.class, () -> sort.keys().clear());
+    for (String bad : List.of("limit=0", "foo=1", "name=%FF", "sort=name,name", "start_time=x", "marker=a&offset=1")) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> ListQueryString.parse(bad));
+      assertEquals("CSBS.9001", e.code().code(), bad);
+    }
+  }
+
+  @Test
+  void manyProjectsWithTheSameIdsPageOnlyTheirOwn() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    BackupCatalog catalog = catalog();
+    Map<String, List<Backup>> byProject = new LinkedHashMap<>();
+    for (int p = 0; p < 30; p++) {
+      String project = p % 3 == 0 ? "projet-é" + p : "project-" + p;
+      List<Backup> list = new ArrayList<>();
+      for (int i = 0, n = p == 0 ? 25 : 1 + random.nextInt(24); i < n; i++) {
+        list.add(inState(project, "shared-" + i, NAMES[random.nextInt(NAMES.length)], WEB,
+            NOW.minusSeconds(random.nextInt(50)), BackupStatus.values()[random.nextInt(5)]));
+      }
+      catalog.addAll(list);
+      byProject.put(project, list);
+    }
+    for (Map.Entry<String, List<Backup>> e : byProject.entrySet()) {
+      for (String sortText : List.of("created_at:desc", "name:asc", "status:desc,id:asc")) {
+        List<Backup> expected = new ArrayList<>(e.getValue());
+        expected.sort(documentedOrder(Sort.parse(sortText).keys()));
+        String what = "seed " + seed + " " + e.getKey() + " " + sortText;
+        assertEquals(ids(expected), pageByMarker(catalog, e.getKey(),
+            ListQueryString.parse("limit=4&sort=" + enc(sortText)), expected, what), what);
+        assertEquals(expected, catalog.query(e.getKey(), ListQueryString.parse("sort=" + enc(sortText))).backups(), what);
+      }
+      // a marker only the first project holds
+      if (e.getValue().size() < 25) {
+        refused("marker", () -> catalog.query(e.getKey(), ListQueryString.parse("marker=shared-24")));
+      }
+    }
+  }
 }
