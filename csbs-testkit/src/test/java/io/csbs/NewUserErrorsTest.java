@@ -27,9 +27,15 @@ import io.csbs.catalog.VersionConflictException;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.lifecycle.Lifecycle;
 import io.csbs.lifecycle.Transition;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.ListQueryString;
 import io.csbs.query.Page;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TagFilter;
+import io.csbs.query.TimeRange;
 import io.csbs.testing.FakeClock;
 import io.csbs.usage.Quota;
 import io.csbs.usage.QuotaExceededException;
@@ -870,6 +876,245 @@ class NewUserErrorsTest {
     }
     assertEquals(sequence, f.catalog.sequence(p), "seed " + seed);
     assertEquals(List.of(), f.changes, "seed " + seed);
+  }
+
+
+  // ------------------------------------------------------------------ fuzz: every refusal is a CsbsError
+
+  private static final String[] PIECES = {"status", "name", "resource_id", "resource_name", "checkpoint_id",
+      "start_time", "end_time", "az", "resource_type", "policy_id", "sort", "limit", "marker", "offset", "=", "&",
+      "%", "%2", "%zz", "%e9", "%C3%A9", "%F0%9F%98%80", "%ED%A0%80", "%00", "+", "?", "available", "AVAILABLE",
+      "deleting", "2017-04-18T01:21:52.701973", "2017-02-29T00:00:00", "+10000-01-01T00:00:00", "-0001-01-01T00:00:00",
+      "99999999999999999999", "-1", "0", "1000", "1001", "1e3", "created_at:desc", "name:asc", "name:ASC,name:desc",
+      "size:asc", " ", "\u00e9", "\uD83D\uDE00", "\uD800", "\u0000", "x".repeat(300), ",", ":"};
+
+  private static String randomText(Random random, int pieces) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < pieces; i++) {
+      text.append(PIECES[random.nextInt(PIECES.length)]);
+    }
+    return text.toString();
+  }
+
+  /** Runs {@code call}; a refusal must be an InvalidValueException whose message starts with its field. */
+  private static void refusedAsInvalidValue(long seed, String input, Runnable call) {
+    try {
+      call.run();
+    } catch (InvalidValueException e) {
+      assertFalse(e.field() == null, "seed " + seed + " " + input);
+      assertTrue(e.getMessage().startsWith(e.field() + " "), "seed " + seed + " " + input + ": " + e.getMessage());
+      assertEquals(ErrorCode.INVALID_VALUE, e.code());
+    } catch (RuntimeException e) {
+      throw new AssertionError("seed " + seed + ": input '" + escape(input) + "' was refused with a "
+          + e.getClass().getName() + ", not a CsbsError: " + e.getMessage(), e);
+    }
+  }
+
+  private static String escape(String text) {
+    StringBuilder out = new StringBuilder();
+    text.codePoints().limit(200).forEach(c -> out.append(c >= 0x20 && c < 0x7f ? Character.toString(c)
+        : String.format(java.util.Locale.ROOT, "\\u%04x", c)));
+    return out.toString();
+  }
+
+  @Test
+  void everyRefusedQueryStringSortAndParameterIsAnInvalidValueNamingItsField() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    for (int round = 0; round < 300; round++) {
+      String raw = randomText(random, 1 + random.nextInt(8));
+      refusedAsInvalidValue(seed, raw, () -> ListQueryString.parse(raw));
+      refusedAsInvalidValue(seed, raw, () -> Sort.parse(raw));
+      refusedAsInvalidValue(seed, raw, () -> ListQueryString.decodeParameter("name", raw));
+      String parameter = ListQueryString.PARAMETERS.get(random.nextInt(ListQueryString.PARAMETERS.size()));
+      String value = randomText(random, 1 + random.nextInt(3));
+      refusedAsInvalidValue(seed, parameter + "=" + value, () -> ListQueryString.parse(
+          java.util.Map.of(parameter, List.of(value))));
+      refusedAsInvalidValue(seed, value, () -> Tag.of(value, value));
+      refusedAsInvalidValue(seed, value, () -> Server.of(value, value, value));
+      refusedAsInvalidValue(seed, value, () -> Predicates.nameContains(value));
+      refusedAsInvalidValue(seed, value, () -> Predicates.backupId(value));
+      refusedAsInvalidValue(seed, value, () -> TagUpdate.Match.of(value, value));
+      refusedAsInvalidValue(seed, value, () -> Backup.builder().id(value).name(value).projectId(value)
+          .server(WEB).status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0).description(value).policyId(value)
+          .build());
+    }
+  }
+
+  @Test
+  void everyRefusedNumberOrTimeIsAnInvalidValueNamingItsField() {
+    long[] longs = {Long.MIN_VALUE, Integer.MIN_VALUE, -2, -1, 0, 1, 1000, 1001, 36_500, 36_501, Integer.MAX_VALUE,
+        Long.MAX_VALUE, Backup.MAX_SIZE_MB, Backup.MAX_SIZE_MB + 1, Quota.MAX_CAPACITY_GB, Quota.MAX_CAPACITY_GB + 1};
+    Instant[] instants = {Instant.MIN, Instant.MIN.plusNanos(1), Instant.EPOCH, T0, Instant.MAX.minusNanos(1), Instant.MAX};
+    for (long n : longs) {
+      String in = Long.toString(n);
+      refusedAsInvalidValue(0, in, () -> Quota.of(n, n));
+      refusedAsInvalidValue(0, in, () -> Query.builder().limit((int) n).build());
+      refusedAsInvalidValue(0, in, () -> Query.builder().offset(n).build());
+      refusedAsInvalidValue(0, in, () -> UsageQuery.of(Predicates.all(), n, (int) n));
+      refusedAsInvalidValue(0, in, () -> UsageQuery.firstServers((int) n));
+      refusedAsInvalidValue(0, in, () -> ConsoleSearch.empty().withLastDays((int) n));
+      refusedAsInvalidValue(0, in, () -> Predicates.createdWithinLast(Duration.ofSeconds(n)));
+      refusedAsInvalidValue(0, in, () -> ConsoleSearch.empty().withLastDays((int) n).toQuery(
+          TagCatalogue.empty(), (int) n));
+      refusedAsInvalidValue(0, in, () -> base("p", "b", WEB, n).status(BackupStatus.AVAILABLE).build());
+      refusedAsInvalidValue(0, in, () -> base("p", "b", WEB, 1).status(BackupStatus.AVAILABLE).version(n).build());
+      refusedAsInvalidValue(0, in, () -> Progress.of((int) n, T0));
+      refusedAsInvalidValue(0, in, () -> TagFilter.builder().limit((int) n).offset(n).build());
+      for (Instant a : instants) {
+        refusedAsInvalidValue(0, in + " " + a, () -> TimeRange.last(Duration.ofSeconds(n), a));
+        refusedAsInvalidValue(0, in + " " + a, () -> ConsoleSearch.empty().withLastDays((int) Math.max(1, Math.min(n, 36_500)))
+            .toQuery(TagCatalogue.empty(), 20));
+        for (Instant b : instants) {
+          refusedAsInvalidValue(0, a + " " + b, () -> TimeRange.between(a, b));
+          refusedAsInvalidValue(0, a + " " + b, () -> TimeRange.of(a, false, b, false));
+          refusedAsInvalidValue(0, a + " " + b, () -> Backup.builder().id("b").name("n").projectId("p").server(WEB)
+              .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(a).updatedAt(b).build());
+        }
+      }
+    }
+  }
+
+
+  // ------------------------------------------------------------------ concurrent refusals
+
+  /** Runs {@code tasks} at once on their own threads; each returns its refusal or null. */
+  private static List<RuntimeException> race(List<Runnable> tasks) throws InterruptedException {
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    RuntimeException[] outcomes = new RuntimeException[tasks.size()];
+    Throwable[] unexpected = new Throwable[1];
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      int index = i;
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          tasks.get(index).run();
+        } catch (RuntimeException e) {
+          outcomes[index] = e;
+        } catch (Throwable t) {
+          unexpected[0] = t;
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    start.countDown();
+    for (Thread thread : threads) {
+      thread.join(30_000);
+      assertFalse(thread.isAlive(), "a racing call hung for 30 s");
+    }
+    assertEquals(null, unexpected[0]);
+    return Arrays.asList(outcomes);
+  }
+
+  @Test
+  void racingChangesOfOneVersionLetExactlyOneThroughAndTellTheOthersTheWinnersVersion() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      Fixture f = new Fixture();
+      String p = "p-\u00fcml\u00e4ut";
+      long version = f.catalog.get(p, "restoring").version();
+      List<Runnable> tasks = new ArrayList<>();
+      for (int i = 1; i <= 8; i++) {
+        int percent = i * 10;
+        tasks.add(() -> f.catalog.apply(p, "restoring", version, Transition.reportProgress(percent)));
+      }
+      List<RuntimeException> outcomes = race(tasks);
+      long passed = outcomes.stream().filter(o -> o == null).count();
+      assertEquals(1, passed, "round " + round + ": " + outcomes);
+      for (RuntimeException o : outcomes) {
+        if (o != null) {
+          VersionConflictException e = assertInstanceOf(VersionConflictException.class, o);
+          assertEquals(version, e.expectedVersion());
+          assertEquals(version + 1, e.currentVersion());
+        }
+      }
+      assertEquals(version + 1, f.catalog.get(p, "restoring").version());
+      assertEquals(1, f.changes.size());
+    }
+  }
+
+  @Test
+  void racingAddsAreRefusedAsDuplicatesOrOverQuotaWithNothingHalfDone() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      Fixture f = new Fixture();
+      f.catalog.setQuota("race", Quota.of(3, -1));
+      List<Runnable> tasks = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String id = "b" + (i % 4);   // each id twice
+        tasks.add(() -> f.catalog.add(available("race", id, 1)));
+      }
+      List<RuntimeException> outcomes = race(tasks);
+      assertEquals(3, outcomes.stream().filter(o -> o == null).count(), "round " + round + ": " + outcomes);
+      for (RuntimeException o : outcomes) {
+        if (o != null) {
+          assertTrue(o instanceof DuplicateBackupException || o instanceof QuotaExceededException, o.toString());
+          assertEquals("race", ((o instanceof DuplicateBackupException d) ? d.projectId()
+              : ((QuotaExceededException) o).projectId()));
+        }
+      }
+      assertEquals(3, f.catalog.count("race", Predicates.all()));
+      assertEquals(3, f.catalog.sequence("race"));
+      assertEquals(3, f.catalog.quotaUsage("race").backupsUsed());
+    }
+  }
+
+  // ------------------------------------------------------------------ more documented refusals
+
+  @Test
+  void aRemovedOrDeletedBackupIsNotFoundForEveryLaterChangeWhateverTheVersion() {
+    Fixture f = new Fixture();
+    String p = "p-\u00fcml\u00e4ut";
+    f.catalog.apply(p, "deleting", 2, Transition.complete());
+    f.catalog.remove(p, "creating", 1);
+    for (String id : List.of("deleting", "creating")) {
+      for (long v : new long[] {1, 2, 3}) {
+        BackupNotFoundException e = f.refusedUnchanged(BackupNotFoundException.class,
+            () -> f.catalog.apply(p, id, v, Transition.complete()));
+        assertEquals(id, e.backupId());
+        f.refusedUnchanged(BackupNotFoundException.class, () -> f.catalog.remove(p, id, v));
+      }
+    }
+  }
+
+  @Test
+  void aReadViewRefusesAnUnknownMarkerNamingMarker() {
+    Fixture f = new Fixture();
+    String p = "p-\u00fcml\u00e4ut";
+    InvalidValueException e = f.refusedUnchanged(InvalidValueException.class,
+        () -> f.catalog.read(p, view -> view.query(Query.all().after("only-there"))));
+    assertEquals("marker", e.field());
+  }
+
+  @Test
+  void aSnapshotRepeatingAnIdOrHoldingAnotherProjectsBackupIsRefusedAsDocumented() {
+    Backup b = available("snap", "b", 1);
+    DuplicateBackupException dup = assertThrows(DuplicateBackupException.class,
+        () -> new ProjectSnapshot("snap", 3, Quota.NONE, List.of(b, available("snap", "c", 1), b)));
+    assertTrue(dup.inBatch());
+    assertEquals("snap", dup.projectId());
+    assertEquals("b", dup.backupId());
+    InvalidValueException other = assertThrows(InvalidValueException.class,
+        () -> new ProjectSnapshot("snap", 3, Quota.NONE, List.of(available("other", "b", 1))));
+    assertEquals("backups", other.field());
+    assertEquals("project id", assertThrows(InvalidValueException.class,
+        () -> new ProjectSnapshot(" ", 3, Quota.NONE, List.of())).field());
+    assertEquals("sequence", assertThrows(InvalidValueException.class,
+        () -> new ProjectSnapshot("snap", -1, Quota.NONE, List.of())).field());
+  }
+
+  @Test
+  void addAllNamesTheBackupsQuotaWhenBothWouldBeExceeded() {
+    Fixture f = new Fixture();
+    f.catalog.setQuota("both", Quota.of(1, 1));
+    QuotaExceededException e = f.refusedUnchanged(QuotaExceededException.class,
+        () -> f.catalog.addAll(List.of(available("both", "a", 2000), available("both", "b", 2000))));
+    assertEquals("backups", e.quota());
+    assertTrue(e.getMessage().startsWith("quota backups of project both (limit 1 backup) is exceeded: used 0 backups"),
+        e.getMessage());
+    QuotaExceededException one = f.refusedUnchanged(QuotaExceededException.class,
+        () -> f.catalog.add(available("both", "a", 2000)));
+    assertEquals("backup_capacity", one.quota());
   }
 
   // ------------------------------------------------------------------ serialisation
