@@ -1060,6 +1060,75 @@ class NewUserErrorsTest {
     }
   }
 
+  @Test
+  void racingBatchesOverSeveralProjectsAreAllOrNothingUnderQuotasAndDuplicates() throws Exception {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    for (int round = 0; round < 4; round++) {
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog c = Catalogs.indexed(clock);
+      List<String> projects = List.of("\u00e9-one", "two", "\uD83D\uDE00");
+      for (String project : projects) {
+        c.setQuota(project, Quota.of(5, 1));   // 5 backups, 1024 MB
+      }
+      List<List<Backup>> batches = new ArrayList<>();
+      List<Runnable> tasks = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        List<Backup> batch = new ArrayList<>();
+        int size = 1 + random.nextInt(4);
+        for (int k = 0; k < size; k++) {
+          String project = projects.get(random.nextInt(projects.size()));
+          batch.add(available(project, "b" + random.nextInt(10), 1 + random.nextInt(400)));
+        }
+        batches.add(batch);
+        tasks.add(() -> c.addAll(batch));
+      }
+      List<RuntimeException> outcomes = race(tasks);
+      long stored = 0;
+      for (int t = 0; t < batches.size(); t++) {
+        RuntimeException o = outcomes.get(t);
+        String where = "seed " + seed + " round " + round + " batch " + batches.get(t) + ": " + o;
+        if (o != null) {
+          assertTrue(o instanceof DuplicateBackupException || o instanceof QuotaExceededException, where);
+        }
+        for (Backup b : batches.get(t)) {
+          Optional<Backup> found = c.find(b.projectId(), b.id());
+          if (o == null) {
+            assertEquals(Optional.of(b), found, where);
+          }
+        }
+        if (o == null) {
+          stored += batches.get(t).size();
+        }
+      }
+      long total = 0;
+      for (String project : projects) {
+        long count = c.count(project, Predicates.all());
+        total += count;
+        assertTrue(count <= 5, "seed " + seed + ": over the backups quota in " + project);
+        assertTrue(c.quotaUsage(project).sizeMbUsed() <= 1024, "seed " + seed + ": over capacity in " + project);
+        assertEquals(count, c.sequence(project), "seed " + seed);
+      }
+      assertEquals(stored, total, "seed " + seed + ": a refused batch left backups behind");
+    }
+  }
+
+  @Test
+  void quotaFiguresSwitchToGbAt1024MbAndKeepWholeGbLimits() {
+    Quota q = Quota.of(-1, 1);
+    assertEquals("quota backup_capacity of project p (limit 1 GB) is exceeded: used 1023 MB, asked 2 MB more",
+        assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 1, 1023, 1, 2)).getMessage());
+    assertEquals("quota backup_capacity of project p (limit 1 GB) is exceeded: used 1.00 GB (1024 MB), asked 1.00 GB"
+        + " (1024 MB) more", assertThrows(QuotaExceededException.class, () -> q.checkRoomFor("p", 1, 1024, 1, 1024))
+            .getMessage());
+    Quota max = Quota.of(-1, Quota.MAX_CAPACITY_GB);
+    QuotaExceededException e = assertThrows(QuotaExceededException.class,
+        () -> max.checkRoomFor("p", 1, Quota.MAX_CAPACITY_GB * 1024, 1, 1));
+    assertTrue(e.getMessage().contains("(limit " + Quota.MAX_CAPACITY_GB + " GB)"), e.getMessage());
+    assertTrue(e.getMessage().contains("(" + Quota.MAX_CAPACITY_GB * 1024 + " MB)"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("asked 1 MB more"), e.getMessage());
+  }
+
   // ------------------------------------------------------------------ more documented refusals
 
   @Test
