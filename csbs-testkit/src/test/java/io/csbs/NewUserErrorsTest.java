@@ -1129,6 +1129,108 @@ class NewUserErrorsTest {
     assertTrue(e.getMessage().endsWith("asked 1 MB more"), e.getMessage());
   }
 
+  // ------------------------------------------------------------------ the testkit's fake refuses alike
+
+  private static void fill(BackupCatalog catalog) {
+    String p = "p-\u00fcml\u00e4ut";
+    catalog.add(available(p, "avail", 100));
+    catalog.add(enhanced(p, "enh"));
+    catalog.add(base(p, "err", WEB, 5).status(BackupStatus.AVAILABLE).build());
+    catalog.apply(p, "err", 1, Transition.restore());
+    catalog.apply(p, "err", 2, Transition.fail("disk gone"));
+    catalog.add(base(p, "creating", DB, 7).status(BackupStatus.CREATING)
+        .progress(Progress.of(0, T0.minus(Duration.ofDays(2)))).build());
+    catalog.add(available("other", "only-there", 1));
+    catalog.add(available("third", "avail", 1));
+    catalog.setQuota("q", Quota.of(2, 1));
+    catalog.add(available("q", "q1", 1000));
+  }
+
+  /** What a service's edge sees of a call: the answer, or the refusal with everything it tells. */
+  private static String outcome(java.util.function.Function<BackupCatalog, Object> call, BackupCatalog catalog) {
+    try {
+      return "answer " + call.apply(catalog);
+    } catch (RuntimeException e) {
+      StringBuilder text = new StringBuilder(e.getClass().getSimpleName()).append(": ").append(e.getMessage());
+      if (e instanceof CsbsError error) {
+        text.append(" code=").append(error.code());
+      }
+      if (e instanceof InvalidValueException i) {
+        text.append(" field=").append(i.field()).append(" rule=").append(i.rule());
+      } else if (e instanceof BackupNotFoundException n) {
+        text.append(" ids=").append(n.projectId()).append('/').append(n.backupId());
+      } else if (e instanceof DuplicateBackupException d) {
+        text.append(" ids=").append(d.projectId()).append('/').append(d.backupId()).append(" batch=").append(d.inBatch());
+      } else if (e instanceof VersionConflictException v) {
+        text.append(" id=").append(v.backupId()).append(" v=").append(v.expectedVersion()).append('/')
+            .append(v.currentVersion());
+      } else if (e instanceof QuotaExceededException q) {
+        text.append(" project=").append(q.projectId()).append(" quota=").append(q.quota());
+      } else if (e instanceof IllegalTransitionException t) {
+        text.append(" id=").append(t.backupId()).append(" status=").append(t.status()).append(" attempted=")
+            .append(t.attempted()).append(" allowed=").append(t.allowed());
+      }
+      return text.toString();
+    }
+  }
+
+  @Test
+  void theTestkitsReferenceCatalogRefusesEveryChangeAsTheIndexedCatalogDoes() {
+    String p = "p-\u00fcml\u00e4ut";
+    List<java.util.function.Function<BackupCatalog, Object>> calls = List.of(
+        c -> c.get(p, "only-there"),
+        c -> c.get(" ", "x"),
+        c -> c.apply(p, "nope", 1, Transition.delete()),
+        c -> c.apply(p, "avail", 7, Transition.delete()),
+        c -> c.apply(p, "err", 1, Transition.restore()),
+        c -> c.apply(p, "err", 3, Transition.restore()),
+        c -> c.apply(p, "avail", 1, Transition.instantRestore()),
+        c -> c.apply(p, "creating", 1, Transition.delete()),
+        c -> c.apply(p, "creating", 1, Transition.reportProgress(101)),
+        c -> c.apply(p, "creating", 1, Transition.fail(" ")),
+        c -> c.apply(p, "avail", 1, Transition.complete()),
+        c -> {
+          c.remove(p, "avail", 0);
+          return null;
+        },
+        c -> c.updateTags(p, "avail", 2, TagUpdate.create(Tag.of("k", "v"))),
+        c -> c.updateTags(p, "nope", 2, TagUpdate.create(Tag.of("k", "v"))),
+        c -> {
+          c.add(available(p, "avail", 1));
+          return null;
+        },
+        c -> {
+          c.addAll(List.of(available(p, "n", 1), available("other", "n", 1), available("other", "n", 1)));
+          return null;
+        },
+        c -> {
+          c.add(available("q", "q2", 100));
+          return null;
+        },
+        c -> {
+          c.addAll(List.of(available("q", "q2", 1), available("q", "q3", 1)));
+          return null;
+        },
+        c -> {
+          c.add(available("q", "q1", 100));
+          return null;
+        },
+        c -> c.query(p, Query.all().after("only-there")),
+        c -> c.queryAllProjects(Query.all().after("avail")),
+        c -> c.read(p, v -> v.query(Query.all().after("zz"))),
+        c -> c.sequence("\u2003"),
+        c -> c.read(p, v -> c.count("other", Predicates.all())));
+    for (int i = 0; i < calls.size(); i++) {
+      BackupCatalog indexed = Catalogs.indexed(FakeClock.at(T0));
+      BackupCatalog reference = io.csbs.testing.ReferenceCatalog.create(FakeClock.at(T0));
+      fill(indexed);
+      fill(reference);
+      String expected = outcome(calls.get(i), indexed);
+      assertFalse(expected.startsWith("answer"), "call " + i + " was not refused: " + expected);
+      assertEquals(expected, outcome(calls.get(i), reference), "call " + i);
+    }
+  }
+
   // ------------------------------------------------------------------ more documented refusals
 
   @Test
