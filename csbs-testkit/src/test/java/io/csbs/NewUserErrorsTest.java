@@ -936,6 +936,22 @@ class NewUserErrorsTest {
       refusedAsInvalidValue(seed, value, () -> Predicates.nameContains(value));
       refusedAsInvalidValue(seed, value, () -> Predicates.backupId(value));
       refusedAsInvalidValue(seed, value, () -> TagUpdate.Match.of(value, value));
+      refusedAsInvalidValue(seed, value, () -> io.csbs.backup.ApiStatus.parse(value));
+      refusedAsInvalidValue(seed, value, () -> io.csbs.backup.CopyStatus.parse(value));
+      refusedAsInvalidValue(seed, value, () -> io.csbs.backup.RestoreMode.parse(value));
+      refusedAsInvalidValue(seed, value, () -> TagUpdate.Action.parse(value));
+      refusedAsInvalidValue(seed, value, () -> TagFilter.Action.parse(value));
+      refusedAsInvalidValue(seed, value, () -> Tag.checkKey(value));
+      refusedAsInvalidValue(seed, value, () -> Tag.checkValue(value));
+      refusedAsInvalidValue(seed, value, () -> TagUpdate.Match.key(value));
+      refusedAsInvalidValue(seed, value, () -> io.csbs.backup.Failure.of(io.csbs.backup.JobType.RESTORE, value, T0));
+      refusedAsInvalidValue(seed, value, () -> new io.csbs.usage.ServerUsage(value, value, value.length() - 3,
+          value.length() - 5));
+      refusedAsInvalidValue(seed, value, () -> TagFilter.builder().tags(value, value).tagsAny(value, value)
+          .notTags(value, value).build());
+      refusedAsInvalidValue(seed, value, () -> ConsoleSearch.empty().withKeyword(
+          io.csbs.query.KeywordField.values()[Math.floorMod(value.hashCode(), io.csbs.query.KeywordField.values().length)],
+          value).withTag(value, value).toQuery(TagCatalogue.of(java.util.Map.of(value, List.of(value))), 20));
       refusedAsInvalidValue(seed, value, () -> Backup.builder().id(value).name(value).projectId(value)
           .server(WEB).status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0).description(value).policyId(value)
           .build());
@@ -961,6 +977,14 @@ class NewUserErrorsTest {
       refusedAsInvalidValue(0, in, () -> base("p", "b", WEB, n).status(BackupStatus.AVAILABLE).build());
       refusedAsInvalidValue(0, in, () -> base("p", "b", WEB, 1).status(BackupStatus.AVAILABLE).version(n).build());
       refusedAsInvalidValue(0, in, () -> Progress.of((int) n, T0));
+      refusedAsInvalidValue(0, in, () -> io.csbs.lifecycle.StallRule.ofThreshold(Duration.ofSeconds(n)));
+      refusedAsInvalidValue(0, in, () -> io.csbs.lifecycle.StallRule.ofThreshold(Duration.ofNanos(n)));
+      refusedAsInvalidValue(0, in, () -> new io.csbs.usage.UsageReport(n, n, n, List.of()));
+      refusedAsInvalidValue(0, in, () -> new QuotaUsage(Quota.of(-1, -1), n, n));
+      refusedAsInvalidValue(0, in, () -> ListQueryString.parse("limit=" + n + "&offset=" + n));
+      refusedAsInvalidValue(0, in, () -> ListQueryString.parse("start_time=2017-04-18T01:21:52&end_time="
+          + Instant.ofEpochSecond(Math.max(-31557014167219200L, Math.min(31556889864403199L, n)))
+              .toString().replace("Z", "")));
       refusedAsInvalidValue(0, in, () -> TagFilter.builder().limit((int) n).offset(n).build());
       for (Instant a : instants) {
         refusedAsInvalidValue(0, in + " " + a, () -> TimeRange.last(Duration.ofSeconds(n), a));
