@@ -1255,6 +1255,65 @@ class NewUserErrorsTest {
     }
   }
 
+  @Test
+  void aBackupCountsTowardsItsQuotaInEveryStateUntilItsDeletionCompletes() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog c = Catalogs.indexed(clock);
+    String p = "\u00e9tat";
+    c.setQuota(p, Quota.of(3, 1));
+    c.add(available(p, "a", 300));
+    c.add(available(p, "e", 300));
+    c.apply(p, "e", 1, Transition.restore());
+    c.apply(p, "e", 2, Transition.fail("lost"));
+    c.add(available(p, "d", 300));
+    c.apply(p, "d", 1, Transition.delete());
+    QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> c.add(available(p, "x", 1)));
+    assertEquals("backups", e.quota());
+    assertTrue(e.getMessage().contains("used 3 backups"), e.getMessage());
+    c.setQuota(p, Quota.of(10, 1));
+    QuotaExceededException cap = assertThrows(QuotaExceededException.class, () -> c.add(available(p, "x", 200)));
+    assertTrue(cap.getMessage().contains("used 900 MB, asked 200 MB more"), cap.getMessage());
+    c.apply(p, "d", 2, Transition.complete());   // gone: no longer counts
+    c.add(available(p, "x", 200));
+    c.remove(p, "e", 3);
+    c.add(available(p, "y", 300));
+    assertEquals(300 + 200 + 300, c.quotaUsage(p).sizeMbUsed());
+    // a load or a replay does not check quotas, so a project can be beyond them: nothing more is taken
+    BackupCatalog replica = Catalogs.indexed(clock);
+    replica.load(new ProjectSnapshot(p, 9, Quota.of(1, 1), List.of(available(p, "a", 300), available(p, "b", 300))));
+    QuotaExceededException beyond = assertThrows(QuotaExceededException.class,
+        () -> replica.add(available(p, "z", 0)));
+    assertEquals("backups", beyond.quota());
+    assertEquals(9, replica.sequence(p));
+  }
+
+  @Test
+  void aSubscriberThatThrowsDoesNotTurnACommittedChangeIntoARefusal() {
+    Fixture f = new Fixture();
+    String p = "p-\u00fcml\u00e4ut";
+    List<Long> seen = new ArrayList<>();
+    f.catalog.subscribe(change -> {
+      seen.add(change.sequence());
+      throw new VersionConflictException(change.backupId(), 1, 2);
+    });
+    f.catalog.subscribe(change -> {
+      throw new AssertionError("a failed assertion in a subscriber");
+    });
+    long sequence = f.catalog.sequence(p);
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.csbs.catalog.ChangeLog");
+    java.util.logging.Level level = log.getLevel();
+    log.setLevel(java.util.logging.Level.OFF);   // the catalog logs the subscribers' failures: expected here
+    try {
+      assertEquals("ok", edge(() -> f.catalog.add(available(p, "sub-1", 1))));
+      assertEquals("ok", edge(() -> f.catalog.apply(p, "sub-1", 1, Transition.delete())));
+    } finally {
+      log.setLevel(level);
+    }
+    assertEquals(List.of(sequence + 1, sequence + 2), seen);
+    assertEquals(sequence + 2, f.catalog.sequence(p));
+    assertEquals(2, f.changes.size());
+  }
+
   // ------------------------------------------------------------------ more documented refusals
 
   @Test
