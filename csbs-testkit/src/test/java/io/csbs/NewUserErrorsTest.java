@@ -1314,6 +1314,41 @@ class NewUserErrorsTest {
     assertEquals(2, f.changes.size());
   }
 
+  @Test
+  void aQueryStringRefusalNamesTheParameterAsDocumented() {
+    String[][] cases = {
+        {"name=%zz", "name"}, {"limit=%", "limit"}, {"marker=%ED%A0%80", "marker"}, {"status=%C3", "status"},
+        {"b%C3%A9gus=1", "b\u00e9gus"}, {"limit=5&limit=6", "limit"}, {"limit=", "limit"}, {"limit", "limit"},
+        {"=5", "query string"}, {"%zz=1", "query string"}, {"sort=bogus", "sort"}, {"offset=-1", "offset"},
+        {"limit=0", "limit"}, {"limit=1001", "limit"}, {"start_time=yesterday", "start_time"},
+        {"marker=a&offset=3", "marker"}};
+    for (String[] c : cases) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> ListQueryString.parse(c[0]), c[0]);
+      assertEquals(c[1], e.field(), c[0] + ": " + e.getMessage());
+      assertTrue(e.getMessage().startsWith(c[1] + " "), e.getMessage());
+    }
+  }
+
+  @Test
+  void aConflictsCurrentVersionIsTheOneToRetryOn() {
+    Fixture f = new Fixture();
+    String p = "p-\u00fcml\u00e4ut";
+    long stale = 1;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        f.catalog.updateTags(p, "avail", stale, TagUpdate.create(Tag.of("retry", "yes")));
+        break;
+      } catch (VersionConflictException e) {
+        assertEquals(stale, e.expectedVersion());
+        stale = e.currentVersion();
+      }
+    }
+    assertEquals(3, f.catalog.get(p, "avail").version());
+    VersionConflictException e = assertThrows(VersionConflictException.class,
+        () -> f.catalog.apply(p, "restoring", 1, Transition.complete()));
+    assertTrue(f.catalog.apply(p, "restoring", e.currentVersion(), Transition.complete()).isPresent());
+  }
+
   // ------------------------------------------------------------------ more documented refusals
 
   @Test
