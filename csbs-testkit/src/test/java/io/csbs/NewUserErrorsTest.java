@@ -846,6 +846,19 @@ class NewUserErrorsTest {
     assertEquals(5, vc.expectedVersion());
     assertEquals(1, vc.currentVersion());
     assertEquals(before, replica.query("r", Query.all()).backups() + "" + replica.sequence("r"));
+    // "Checked in this order: the sequence (already installed, or one missing), then whether the
+    // backup exists (or is new), then its version"
+    Change oldOfC = new Change(1, "r", "c", Optional.of(available("r", "c", 1)), Optional.empty(), Optional.empty());
+    assertFalse(replica.replay(oldOfC));
+    Change gapOfC = new Change(3, "r", "c", Optional.of(available("r", "c", 1)), Optional.empty(), Optional.empty());
+    RuntimeException gap = assertThrows(IllegalStateException.class, () -> replica.replay(gapOfC));
+    assertFalse(gap instanceof CsbsError, gap.toString());
+    Change gapAddB = new Change(3, "r", "b", Optional.empty(), Optional.of(available("r", "b", 1)), Optional.empty());
+    assertFalse(assertThrows(IllegalStateException.class, () -> replica.replay(gapAddB)) instanceof CsbsError);
+    Change staleOfC = new Change(2, "r", "c", Optional.of(v2before.toBuilder().id("c").build()), Optional.empty(),
+        Optional.empty());
+    assertThrows(BackupNotFoundException.class, () -> replica.replay(staleOfC));
+    assertEquals(before, replica.query("r", Query.all()).backups() + "" + replica.sequence("r"));
   }
 
   // ------------------------------------------------------------------ subscribers see no refusal
@@ -1567,6 +1580,37 @@ class NewUserErrorsTest {
     assertThrows(InvalidValueException.class, () -> f.catalog.read(p, v -> v.query(Query.all().after("zz"))));
     f.catalog.add(available(p, "n3", 1));
     assertTrue(f.catalog.find(p, "n3").isPresent());
+  }
+
+  @Test
+  void aViewUsedAfterItsReadOrFromAnotherThreadIsAPlainIllegalStateException() throws Exception {
+    Fixture f = new Fixture();
+    String p = "p-\u00fcml\u00e4ut";
+    io.csbs.catalog.ProjectView[] escaped = new io.csbs.catalog.ProjectView[1];
+    RuntimeException[] fromOther = new RuntimeException[1];
+    f.catalog.read(p, view -> {
+      escaped[0] = view;
+      Thread other = new Thread(() -> {
+        try {
+          view.count(Predicates.all());
+        } catch (RuntimeException e) {
+          fromOther[0] = e;
+        }
+      });
+      other.start();
+      try {
+        other.join(30_000);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      assertFalse(other.isAlive(), "the other thread hung on the view");
+      return null;
+    });
+    assertInstanceOf(IllegalStateException.class, fromOther[0]);
+    assertFalse(fromOther[0] instanceof CsbsError);
+    RuntimeException after = assertThrows(IllegalStateException.class, () -> escaped[0].query(Query.all()));
+    assertFalse(after instanceof CsbsError);
+    assertEquals(p, escaped[0].projectId());
   }
 
   // ------------------------------------------------------------------ doc findings
