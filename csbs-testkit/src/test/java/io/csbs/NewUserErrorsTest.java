@@ -1615,7 +1615,7 @@ class NewUserErrorsTest {
 
   // ------------------------------------------------------------------ doc findings
 
-  @Disabled("DOC: CsbsError.code() 'does not change between releases of the library' (CsbsError.java:136), but"
+  @Disabled("DOC: CsbsError.code() 'does not change between releases of the library' (CsbsError.java:48), but"
       + " CHANGELOG [Unreleased] moved BACKUP_BUSY, BACKUP_NOT_FOUND and QUOTA_EXCEEDED from 0.2.0's CSBS.LIB.* codes"
       + " to CSBS.2003/3001/9006")
   @Test
