@@ -1362,6 +1362,41 @@ class NewUserErrorsTest {
     assertTrue(f.catalog.apply(p, "restoring", e.currentVersion(), Transition.complete()).isPresent());
   }
 
+  @Test
+  void aLargeBatchIsRefusedWholeForARepeatAnExistingIdOrAQuota() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog c = Catalogs.indexed(clock);
+    String p = "bulk-\u00e9";
+    c.add(available(p, "id-07777", 1));
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      batch.add(Backup.builder().id(String.format(java.util.Locale.ROOT, "id-%05d", (i * 7919) % 20_000))
+          .name("bulk_" + i % 97).projectId(p).server(i % 2 == 0 ? WEB : DB).sizeMb(1)
+          .status(BackupStatus.AVAILABLE).createdAt(T0.minusSeconds(i)).build());
+    }
+    // the existing id comes first in the given order
+    DuplicateBackupException exists = assertThrows(DuplicateBackupException.class, () -> c.addAll(batch));
+    assertEquals("id-07777", exists.backupId());
+    assertFalse(exists.inBatch());
+    assertEquals(1, c.count(p, Predicates.all()));
+    c.remove(p, "id-07777", 1);
+    List<Backup> repeated = new ArrayList<>(batch);
+    repeated.add(batch.get(12_345));
+    DuplicateBackupException repeat = assertThrows(DuplicateBackupException.class, () -> c.addAll(repeated));
+    assertEquals(batch.get(12_345).id(), repeat.backupId());
+    assertTrue(repeat.inBatch());
+    assertEquals(0, c.count(p, Predicates.all()));
+    c.setQuota(p, Quota.of(19_999, -1));
+    QuotaExceededException quota = assertThrows(QuotaExceededException.class, () -> c.addAll(batch));
+    assertEquals("quota backups of project " + p + " (limit 19999 backups) is exceeded: used 0 backups, asked 20000 more",
+        quota.getMessage());
+    assertEquals(0, c.count(p, Predicates.all()));
+    assertEquals(1 + 1, c.sequence(p));
+    c.setQuota(p, Quota.NONE);
+    c.addAll(batch);
+    assertEquals(20_000, c.count(p, Predicates.all()));
+  }
+
   // ------------------------------------------------------------------ more documented refusals
 
   @Test
