@@ -20,9 +20,12 @@ package io.csbs;
  * </ul>
  *
  * <p>Misuse is not a refusal and stays a plain JDK exception: a null argument ({@code
- * NullPointerException}), a change made inside a read, and {@code replay} or {@code load} out of
- * their order (a gap in the sequence, a load into a project that has backups or changes: an {@code
- * IllegalStateException}, which csbs-server answers as an unexpected failure, 500).
+ * NullPointerException}), a builder field set twice, a change made inside a read, and {@code replay}
+ * or {@code load} out of their order (a gap in the sequence, a load into a project that has backups
+ * or changes: an {@code IllegalStateException}, which csbs-server answers as an unexpected failure,
+ * 500); so are the checks of the values an implementation of the catalog builds for its callers
+ * ({@code new Page(...)}, {@code new Change(...)}, {@code new VersionConflictException(id, v, v)}:
+ * an {@code IllegalArgumentException}).
  *
  * <p>A common abstract exception class would have had to replace those JDK supertypes. An interface
  * cannot be named in a {@code catch} clause, so a service catches {@code RuntimeException} once, at
@@ -39,14 +42,14 @@ package io.csbs;
  * }
  * }</pre>
  *
- * <p>Programming errors are not {@code CsbsError}s: a null argument ({@code NullPointerException}), a
- * builder field set twice, a change made inside {@code read} ({@code IllegalStateException}). (A
- * subscriber may change the catalog: see {@code BackupCatalog.subscribe}.)
+ * <p>(A subscriber may change the catalog: that is no change inside a read; see {@code
+ * BackupCatalog.subscribe}.)
  */
 public interface CsbsError {
   /**
-   * The stable code of this kind of error; it does not change between releases of the library,
-   * while messages may.
+   * The stable code of this kind of error; from 0.3.0 on it does not change between releases of the
+   * library, while messages may. (0.3.0 gave {@code BACKUP_BUSY}, {@code BACKUP_NOT_FOUND} and
+   * {@code QUOTA_EXCEEDED} the CSBS API's codes; 0.2.0 had {@code CSBS.LIB.} codes for them.)
    *
    * @return the code
    */

@@ -9,9 +9,12 @@ import io.csbs.ErrorCode;
  * Thrown when a value, a parameter or a query breaks one of the library's rules.
  *
  * <p>The message names the field (or parameter), the rejected value and the rule, for example
- * {@code name 'my backup' is invalid: must be 1 to 255 letters, digits, '_' or '-'}. The same facts
- * are available to code through {@link #field()} and {@link #rule()}. Whatever raised it changed
- * nothing: no value was built and no catalog was modified.
+ * {@code name 'my backup' is invalid: must be 1 to 255 letters, digits, '_' or '-'}. The field and
+ * the rule are available to code through {@link #field()} and {@link #rule()}; the value only in the
+ * message (a value over 80 code points is shown cut, with its length: {@code ...(400 chars)} counts
+ * {@code char}s as {@link String#length()} does, followed by the code points where they differ,
+ * {@code ...(400 chars, 200 code points)}, since some rules count one and some the other). Whatever
+ * raised it changed nothing: no value was built and no catalog was modified.
  *
  * <pre>{@code
  * try {
@@ -40,7 +43,8 @@ public class InvalidValueException extends IllegalArgumentException implements C
    *
    * @param field the name of the field or parameter, as a user would write it; taken as given (a
    *     document's key may be empty, and a reader names it so)
-   * @param value the rejected value; may be {@code null}
+   * @param value the rejected value; may be {@code null} (shown {@code null}, as is a value whose
+   *     {@code toString()} is null)
    * @param rule what the field accepts, phrased to follow "must" or a similar verb
    */
   public InvalidValueException(String field, Object value, String rule) {
@@ -95,13 +99,20 @@ public class InvalidValueException extends IllegalArgumentException implements C
     if (value == null) {
       return "null";
     }
-    String text = String.valueOf(value);
-    // counted in code points, and never cut inside a surrogate pair: half a letter outside the Basic
-    // Multilingual Plane made the message invalid Unicode
+    String text = value.toString();
+    if (text == null) {
+      return "null";
+    }
+    // cut after 80 code points, never inside a surrogate pair (half a letter outside the Basic
+    // Multilingual Plane made the message invalid Unicode); the length in both units, since some
+    // rules count chars ("at most 255 chars") and some code points (keywords)
     if (text.length() > MAX_SHOWN_VALUE_LENGTH) {
-      int letters = text.codePointCount(0, text.length());
-      if (letters > MAX_SHOWN_VALUE_LENGTH) {
-        text = text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN_VALUE_LENGTH)) + "...(" + letters + " chars)";
+      int codePoints = text.codePointCount(0, text.length());
+      if (codePoints > MAX_SHOWN_VALUE_LENGTH) {
+        String length = codePoints == text.length()
+            ? text.length() + " chars"
+            : text.length() + " chars, " + codePoints + " code points";
+        text = text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN_VALUE_LENGTH)) + "...(" + length + ")";
       }
     }
     return value instanceof CharSequence ? "'" + text + "'" : text;

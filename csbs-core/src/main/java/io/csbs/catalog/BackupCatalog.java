@@ -293,9 +293,10 @@ public interface BackupCatalog {
 
   /**
    * The sequence of the project's last committed change: 0 before its first. Every committed change
-   * of the project (an {@link #add}, each backup of an {@link #addAll}, an {@link #apply} that changed
-   * something, a {@link #remove}, a {@link #replay}) raises it by exactly one; refusals, {@link
-   * #setQuota}, reads and an {@code apply} that changes nothing (the same progress again) do not.
+   * of the project (an {@link #add}, each backup of an {@link #addAll}, an {@link #apply} or an
+   * {@link #updateTags} that changed something, a {@link #remove}, a {@link #replay}) raises it by
+   * exactly one; refusals, {@link #setQuota}, reads and an {@code apply} or {@code updateTags} that
+   * changes nothing (the same progress again, tags as they are) do not.
    * Each project counts its own changes.
    *
    * <pre>{@code

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * One committed change of a catalog, as its {@linkplain BackupCatalog#subscribe subscribers} see it:
- * a backup added, changed by a lifecycle transition, or removed (a completed deletion, or an
- * administrative removal).
+ * a backup added, changed by a lifecycle transition ({@link #transition} names it), its tags updated
+ * ({@link BackupCatalog#updateTags}: a before and an after, no transition), or removed (a completed
+ * deletion, or an administrative removal).
  *
  * <pre>{@code
  * catalog.subscribe(change -> {

@@ -4,7 +4,7 @@
  * <p>{@link io.csbs.catalog.BackupCatalog} is the interface; {@link io.csbs.catalog.Catalogs} makes
  * the indexed implementation. Every read and write names a project, and nothing of another project
  * is ever returned, counted or hinted at. Changes go through the {@link io.csbs.lifecycle.Lifecycle}
- * and name the version they are based on; a refused change leaves the catalog exactly as it was.
+ * (tag updates through {@link io.csbs.backup.TagUpdate}) and name the version they are based on; a refused change leaves the catalog exactly as it was.
  * Committed changes can be observed in commit order with {@link
  * io.csbs.catalog.BackupCatalog#subscribe}, each numbered within its project; a replica installs
  * them with {@link io.csbs.catalog.BackupCatalog#replay}, starting from a {@link

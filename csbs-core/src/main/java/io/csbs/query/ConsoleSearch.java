@@ -50,7 +50,9 @@ import java.util.StringJoiner;
  *       ids exactly. Surrounding white space of the text is removed as {@link String#strip()}
  *       removes it (a no-break space, U+00A0, is not white space there and is kept).
  *   <li>Tags: 1 to {@value #MAX_TAGS} {@code key=value} pairs (trimmed, in the order added); every pair
- *       must hold, so two pairs with the same key and different values match no backup. Adding a pair
+ *       must hold, so two pairs with the same key and different values match no backup (csbs-server's
+ *       console page sends its pairs as the tag API's query instead, a {@link TagFilter} whose values
+ *       of one key match either). Adding a pair
  *       that the search holds already changes nothing (it does not count twice towards the limit).
  *       Each key and each value must exist among the project's backups: this is checked by {@link
  *       #toPredicate(TagCatalogue)} against the project's {@link TagCatalogue}, since the catalogue
@@ -58,8 +60,10 @@ import java.util.StringJoiner;
  * </ul>
  *
  * <p>Searches are values: equal criteria (tags in the same order, texts as given) make equal searches,
- * with equal predicates. A keyword differing only in case makes an unequal search with an equal
- * predicate (names match ignoring case).
+ * with equal predicates. A name keyword ({@link KeywordField#BACKUP_NAME}, {@link
+ * KeywordField#SERVER_NAME}) differing only in case makes an unequal search with an equal predicate
+ * (names match ignoring case); an id keyword differing in case makes an unequal predicate (ids match
+ * exactly).
  */
 public final class ConsoleSearch {
   /** The most tag pairs a search holds, as the console allows. */

@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * A search of the backup list: a predicate, a sort and a page. The page is a limit (1 to 1000) and
  * either a marker (the id of the last backup of the previous page: the page continues after it in
- * the same order, even when backups were added or removed in between) or an offset.
+ * the same order, even when other backups were added or removed in between, or the marker's own
+ * backup changed; a marker whose backup was removed is refused, naming {@code marker}) or an offset.
  *
  * <pre>{@code
  * Query first = Query.builder()

@@ -128,7 +128,12 @@ public final class Sort {
       }
       keys.add(new SortKey(field, direction.equals("asc")));
     }
-    return by(keys);
+    try {
+      return by(keys);
+    } catch (InvalidValueException repeated) {
+      // quote the text as given, as every other refusal of parse does, not the keys parsed from it
+      throw new InvalidValueException("sort", text, repeated.rule());
+    }
   }
 
   private static InvalidValueException badSort(String text) {

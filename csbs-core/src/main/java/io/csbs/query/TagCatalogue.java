@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -22,7 +23,9 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class TagCatalogue {
-  private static final TagCatalogue EMPTY = new TagCatalogue(new TreeMap<>());
+  // unmodifiable: the one empty catalogue is shared by every caller
+  private static final TagCatalogue EMPTY =
+      new TagCatalogue(Collections.unmodifiableNavigableMap(new TreeMap<>()));
 
   private final NavigableMap<String, NavigableSet<String>> valuesByKey;
 
@@ -36,14 +39,29 @@ public final class TagCatalogue {
   }
 
   /**
-   * {@return a catalogue of the given keys and values; copied}
+   * {@return a catalogue of the given keys and values; copied, unmodifiable} The keys and values are
+   * taken as given (a catalogue lists what backups hold, which {@link io.csbs.backup.Tag} checked).
    *
    * @param valuesByKey each tag key with its values
+   * @throws NullPointerException if the map, a key, a key's values or a value is null
    */
   public static TagCatalogue of(Map<String, ? extends java.util.Collection<String>> valuesByKey) {
+    requireNonNull(valuesByKey, "valuesByKey");
     NavigableMap<String, NavigableSet<String>> copy = new TreeMap<>();
-    valuesByKey.forEach((key, values) ->
-        copy.put(requireNonNull(key, "key"), Collections.unmodifiableNavigableSet(new TreeSet<>(values))));
+    valuesByKey.forEach((key, values) -> {
+      requireNonNull(key, "key");
+      requireNonNull(values, () -> "values of key " + key);
+      NavigableSet<String> sorted;
+      if (values instanceof SortedSet && ((SortedSet<String>) values).comparator() == null) {
+        sorted = new TreeSet<>((SortedSet<String>) values);   // linear, and holds no null already
+      } else {
+        sorted = new TreeSet<>();
+        for (String value : values) {
+          sorted.add(requireNonNull(value, () -> "a value of key " + key));
+        }
+      }
+      copy.put(key, Collections.unmodifiableNavigableSet(sorted));
+    });
     return new TagCatalogue(Collections.unmodifiableNavigableMap(copy));
   }
 
@@ -58,6 +76,7 @@ public final class TagCatalogue {
    * @param key the tag key
    */
   public NavigableSet<String> values(String key) {
+    requireNonNull(key, "key");
     NavigableSet<String> values = valuesByKey.get(key);
     return values == null ? Collections.emptyNavigableSet() : values;
   }
@@ -68,6 +87,7 @@ public final class TagCatalogue {
    * @param key the tag key
    */
   public boolean containsKey(String key) {
+    requireNonNull(key, "key");
     return valuesByKey.containsKey(key);
   }
 
@@ -78,10 +98,11 @@ public final class TagCatalogue {
    * @param value the tag value
    */
   public boolean contains(String key, String value) {
+    requireNonNull(value, "value");
     return values(key).contains(value);
   }
 
-  /** {@return every key with its values} */
+  /** {@return every key with its values; unmodifiable} */
   public NavigableMap<String, NavigableSet<String>> asMap() {
     return valuesByKey;
   }

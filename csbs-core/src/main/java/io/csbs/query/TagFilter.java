@@ -239,7 +239,8 @@ public final class TagFilter {
 
   /**
    * The API's names, groups set only: {@code TagFilter{tags {app=[], env=[prod, staging]}, not_tags_any
-   * {team=[*test]}, matches resource_name=autobk, action filter, limit 100, offset 0}}.
+   * {team=[*test]}, matches resource_name=autobk, action filter, limit 100, offset 0}}. A key with
+   * any value shows {@code []}, the empty value {@code ""} ({@code env=[""]}).
    */
   @Override
   public String toString() {
@@ -256,7 +257,12 @@ public final class TagFilter {
 
   private static void addGroup(StringJoiner text, String name, SortedMap<String, List<String>> group) {
     if (!group.isEmpty()) {
-      text.add(name + " " + group);
+      // the empty value shows as "", so that env=[""] (the empty value) differs from env=[] (any value)
+      text.add(group.entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue().stream()
+              .map(value -> value.isEmpty() ? "\"\"" : value)
+              .collect(java.util.stream.Collectors.joining(", ", "[", "]")))
+          .collect(java.util.stream.Collectors.joining(", ", name + " {", "}")));
     }
   }
 
@@ -289,7 +295,7 @@ public final class TagFilter {
      *     values; naming {@code tag key} or {@code tag value} if one breaks the tag rules
      */
     public Builder tags(String key, String... values) {
-      return add(TAGS, tags, key, Arrays.asList(values));
+      return add(TAGS, tags, key, listOf(values));
     }
 
     /**
@@ -315,7 +321,7 @@ public final class TagFilter {
      * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code tags_any}
      */
     public Builder tagsAny(String key, String... values) {
-      return add(TAGS_ANY, tagsAny, key, Arrays.asList(values));
+      return add(TAGS_ANY, tagsAny, key, listOf(values));
     }
 
     /**
@@ -341,7 +347,7 @@ public final class TagFilter {
      * @throws InvalidValueException as {@link #tags(String, String...)}, naming {@code not_tags}
      */
     public Builder notTags(String key, String... values) {
-      return add(NOT_TAGS, notTags, key, Arrays.asList(values));
+      return add(NOT_TAGS, notTags, key, listOf(values));
     }
 
     /**
@@ -368,7 +374,7 @@ public final class TagFilter {
      *     not_tags_any}
      */
     public Builder notTagsAny(String key, String... values) {
-      return add(NOT_TAGS_ANY, notTagsAny, key, Arrays.asList(values));
+      return add(NOT_TAGS_ANY, notTagsAny, key, listOf(values));
     }
 
     /**
@@ -464,6 +470,11 @@ public final class TagFilter {
     /** {@return the filter} */
     public TagFilter build() {
       return new TagFilter(this);
+    }
+
+    // null stays null, so that add names the key first, then the values, as the collection form does
+    private static List<String> listOf(String[] values) {
+      return values == null ? null : Arrays.asList(values);
     }
 
     private Builder add(String group, TreeMap<String, List<String>> keys, String key, Collection<String> values) {
