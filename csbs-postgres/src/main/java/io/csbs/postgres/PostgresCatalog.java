@@ -1444,7 +1444,9 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   /**
    * Stops the feed readers of {@link #subscribe} (a subscribe racing it fails or is stopped too) and
    * the notification listener; a later subscribe is refused. Reads and writes still work: the data
-   * source is the caller's to close. Calling it again does nothing.
+   * source is the caller's to close. Calling it again does nothing. A {@link PostgresReplica} of a
+   * closed catalog goes on following the database, by polling only (the notifications that woke it
+   * at once stop with the listener): close the replica first.
    */
   @Override
   public void close() {

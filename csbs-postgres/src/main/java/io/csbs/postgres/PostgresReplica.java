@@ -27,6 +27,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
@@ -58,14 +59,18 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> answer from memory, like {@link Catalogs#indexed}: a replica is at most a poll
  * interval behind the database (less when notifications wake it), and never shows half of a change.
+ * One thread follows every project in turn, and a change waits for the reads of its project to end
+ * ({@link #read} included), so a long read of one project holds up the following of the others too;
+ * {@link #awaitSequence} of another project still brings that one up to date meanwhile.
  * Each project's {@link #sequence} says which change it has reached. A batch ({@link #addAll})
  * written elsewhere is one transaction in the database but one change a backup in the feed: a
  * replica may show part of it, a whole change at a time, until it has applied the rest.
  *
  * <p><b>Writes</b> go to the database, with its checks, quotas and refusals; then the replica
  * catches up with the project before returning, so that the writer reads its own write. A write
- * that committed returns, even if the database fails while the
- * replica reads it back (the write then shows here once the replica reaches the database again);
+ * that committed returns, even if the database fails while the replica reads it back, or the
+ * read-back meets an earlier change this replica cannot read (one written by a newer version of the
+ * library, during a rolling upgrade): the write then shows here once the replica can follow again;
  * a write that throws is refused or failed as {@link PostgresCatalog}'s does. A change
  * made elsewhere (another instance, another replica) arrives by the feed; to read it at once, call
  * {@link #awaitSequence} with the sequence of that change, or {@link #catchUp}.
@@ -73,7 +78,8 @@ import java.util.function.Function;
  * <p>{@link #subscribe} delivers the changes as the replica applies them, numbered as the
  * database numbered them: every change of the feed committed after the subscription, also in a
  * project the replica meets only then (one another instance {@linkplain #load loaded}: the replica
- * loads it as it was before the feed's first change, then replays the feed). A replica that stopped ({@link #close}) is not resumed: start a new one,
+ * loads it as it was before the feed's first change, then replays the feed; a project met with more
+ * than 10,000 changes since its load comes loaded as it is, those changes not delivered). A replica that stopped ({@link #close}) is not resumed: start a new one,
  * which loads the database's current state.
  */
 public final class PostgresReplica implements BackupCatalog, AutoCloseable {
@@ -140,12 +146,18 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * replica.awaitSequence("project-1", written, Duration.ofSeconds(1));
    * }</pre>
    *
+   * <p>A subscriber of this replica may call it (it then catches up on the subscriber's thread, again
+   * until the timeout passes). Inside a {@link #read} of the project nothing can be applied until the
+   * read ends: it answers whether the sequence was reached once the timeout passes.
+   *
    * @param projectId the project
    * @param sequence the change the replica must have applied
    * @param timeout how long to wait at most
    * @return whether the replica reached {@code sequence}
    * @throws CatalogDatabaseException if the database cannot be read (refusing connections, for
    *     example) before the timeout passes
+   * @throws IllegalStateException if the feed holds a change of the project this replica cannot read
+   *     or apply (one written by a newer version of the library, during a rolling upgrade)
    */
   public boolean awaitSequence(String projectId, long sequence, Duration timeout) {
     PostgresCatalog.requireProject(projectId);
@@ -155,14 +167,20 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
     Object projectLock = projectLocks.get(projectId);
     if (projectLock != null && Thread.holdsLock(projectLock)) {
       // called back from inside this project's catch-up (by a subscriber): a thread of its own would
-      // wait for this one's lock, so catch up here, as far as the catch-up under way allows
-      return catchUp(projectId) >= sequence;
+      // wait for this one's lock, so catch up here, again until the timeout passes
+      while (catchUpHere(projectId) < sequence) {
+        long left = most - (System.nanoTime() - start);
+        if (left <= 0 || !pause(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)))) {
+          return memory.sequence(projectId) >= sequence;
+        }
+      }
+      return true;
     }
     while (memory.sequence(projectId) < sequence) {
       // the catch-up reads the database, which may block (a lock, a slow network): it runs on a thread
       // of its own, so that this caller waits for it no longer than its timeout
       CompletableFuture<Long> catching = catchUps.computeIfAbsent(projectId,
-          p -> CompletableFuture.supplyAsync(() -> catchUp(p), CATCH_UP_THREADS));
+          p -> CompletableFuture.supplyAsync(() -> catchUpHere(p), CATCH_UP_THREADS));
       catching.whenComplete((reached, failure) -> catchUps.remove(projectId, catching));
       try {
         catching.get(Math.max(0, most - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
@@ -180,16 +198,24 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
       if (System.nanoTime() - start >= most) {
         return false;
       }
-      synchronized (signal) {
-        try {
-          signal.wait(5);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return memory.sequence(projectId) >= sequence;
-        }
+      if (!pause(TimeUnit.MILLISECONDS.toNanos(5))) {
+        return memory.sequence(projectId) >= sequence;
       }
     }
     return true;
+  }
+
+  /** Waits for a notification or {@code nanos}; false if interrupted (the interrupt kept). */
+  private boolean pause(long nanos) {
+    synchronized (signal) {
+      try {
+        TimeUnit.NANOSECONDS.timedWait(signal, nanos);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
   }
 
   private static long saturatedNanos(Duration timeout) {
@@ -217,9 +243,17 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    * @param projectId the project
    * @return the project's sequence the replica reached
    * @throws CatalogDatabaseException if the database cannot be read
+   * @throws IllegalStateException inside {@link #read}, whose project it would change (as a write
+   *     would); or if the feed holds a change of the project this replica cannot read or apply (one
+   *     written by a newer version of the library, during a rolling upgrade)
    */
   public long catchUp(String projectId) {
     PostgresCatalog.requireProject(projectId);
+    refuseInsideRead("catchUp is refused inside read(%s, ...): call it after it returns");
+    return catchUpHere(projectId);
+  }
+
+  private long catchUpHere(String projectId) {
     PostgresCatalog.ProjectState project = database.project(projectId);
     if (project != null) {
       sync(project, false);
@@ -228,7 +262,9 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   }
 
   /**
-   * Stops following the database; reads go on answering from the state reached. Writes still go to
+   * Stops following the database; reads go on answering from the state reached (a change the
+   * following thread was applying as this is called may still land: close does not wait for it, as
+   * that thread may wait for a read of the caller's). Writes still go to
    * the database and show here once they return, and {@link #awaitSequence} and {@link #catchUp}
    * still bring the replica up to the database when asked: only the following in the background
    * stops.
@@ -397,10 +433,12 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
    */
   private void readBack(String projectId) {
     try {
-      catchUp(projectId);
-    } catch (CatalogDatabaseException e) {
+      catchUpHere(projectId);
+    } catch (RuntimeException e) {
+      // the database away, or an earlier change this replica cannot read (a newer library's): the
+      // write committed all the same
       LOG.log(System.Logger.Level.WARNING, "replica: a write to " + projectId + " committed, but reading it back failed;"
-          + " it is applied when the replica next reaches the database", e);
+          + " it is applied when the replica can follow the project again", e);
       wake();
     }
   }
@@ -471,9 +509,14 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
   }
 
   private void refuseChangesInsideRead() {
+    refuseInsideRead("changes are refused inside read(%s, ...): make them after it returns");
+  }
+
+  /** A read holds its project: a change or catch-up inside it would wait for it (or deadlock). */
+  private void refuseInsideRead(String message) {
     String inside = reading.get();
     if (inside != null) {
-      throw new IllegalStateException("changes are refused inside read(" + inside + ", ...): make them after it returns");
+      throw new IllegalStateException(String.format(Locale.ROOT, message, inside));
     }
   }
 

@@ -46,7 +46,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -724,8 +723,6 @@ class NewUserReplicaTest {
    * changes: refused. Here the replica follows the database, and its following thread is applying
    * a change of the project (waiting for the read to end) when the read calls catchUp.
    */
-  @Disabled("BUG: BackupCatalog.read: changes inside reads are refused with IllegalStateException, not to deadlock; catchUp"
-      + " inside replica.read(p) while the replica's follower applies a change of p deadlocks both threads for ever")
   @Test
   void catchUpInsideTheReplicasReadWhileItFollowsAChangeIsRefusedNotADeadlock() throws Exception {
     Set<Thread> before = followers();
@@ -796,7 +793,9 @@ class NewUserReplicaTest {
     PostgresReplica replica = start(database);
     replica.add(backup(P1));
     replica.close();
-    assertEquals(1L, (long) replica.read(P1, view -> replica.catchUp(P1)), "nothing to apply: returns");
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> replica.read(P1, view -> replica.catchUp(P1)),
+        "refused inside a read, even with nothing to apply");
+    assertTrue(refused.getMessage().contains("catchUp") && refused.getMessage().contains(P1), refused.getMessage());
     PostgresCatalog elsewhere = open(Duration.ofMillis(20));
     elsewhere.add(backup(P1));
     AtomicReference<Object> outcome = new AtomicReference<>();
@@ -953,29 +952,6 @@ class NewUserReplicaTest {
    * notifications wake it)"; BackupCatalog.read: "changes to the project wait until reads returns"
    * (that project's). A read of P1 should not hold up the changes of P2.
    */
-  @Disabled("DOC: PostgresReplica says a replica is at most a poll interval behind the database; a read of one project"
-      + " holds up the following of every project (P2's change waits until a read of P1 ends)")
-  @Test
-  void aLongReadOfOneProjectDoesNotHoldUpTheFollowingOfAnother() throws Exception {
-    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
-    elsewhere.add(backup(P1));
-    elsewhere.add(backup(P2));
-    Set<Thread> before = followers();
-    PostgresReplica replica = start(database);
-    Thread follower = startedFollower(before);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    try {
-      followerBlockedOnP1(replica, follower, elsewhere, release);
-      long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();   // 250 poll intervals
-      while (replica.sequence(P2) < 2 && System.nanoTime() < end) {
-        Thread.sleep(5);
-      }
-      assertEquals(2, replica.sequence(P2), "P2's change, while a read of P1 runs");
-    } finally {
-      release.countDown();
-    }
-  }
-
   /** The sibling: P2's change waits for the read of P1 to end (awaitSequence still brings it at once). */
   @Test
   void aReadOfOneProjectHoldsUpTheFollowingOfAnotherUntilItEnds() throws Exception {
@@ -1017,30 +993,6 @@ class NewUserReplicaTest {
    * reached." Here the follower is applying a change (waiting for a read of its project) when close
    * is called.
    */
-  @Disabled("DOC: PostgresReplica.close says it stops following and reads answer from the state reached; a change the"
-      + " follower was applying is still applied after close returned (close does not wait for the following thread)")
-  @Test
-  void afterCloseReturnsTheReplicasStateNoLongerChangesByItself() throws Exception {
-    PostgresCatalog elsewhere = open(Duration.ofMillis(20));
-    elsewhere.add(backup(P1));
-    elsewhere.add(backup(P2));
-    Set<Thread> before = followers();
-    PostgresReplica replica = start(database);
-    Thread follower = startedFollower(before);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    Thread reader;
-    try {
-      reader = followerBlockedOnP1(replica, follower, elsewhere, release);
-      replica.close();
-    } finally {
-      release.countDown();
-    }
-    long reached = replica.sequence(P1);
-    reader.join(30_000);
-    follower.join(30_000);
-    assertEquals(reached, replica.sequence(P1), "the state reached when close returned");
-  }
-
   /** The sibling: close returns at once; the change under way is applied after it, then the follower ends. */
   @Test
   void closeDoesNotWaitForTheChangeTheFollowerIsApplying() throws Exception {
@@ -1074,24 +1026,6 @@ class NewUserReplicaTest {
    * replica following it. A user reads "a replica is at most a poll interval behind the database
    * (less when notifications wake it)" and expects the replica to go on as before.
    */
-  @Disabled("DOC: PostgresCatalog.close / PostgresReplica say nothing of a replica whose catalog is closed; it goes on"
-      + " following by polling alone (no wake-ups): with an hourly poll a change made elsewhere arrives up to an hour later")
-  @Test
-  void aReplicaWhoseCatalogIsClosedIsStillWokenByChangesMadeElsewhere() throws Exception {
-    PostgresCatalog hourly = open(Duration.ofHours(1));
-    PostgresReplica replica = start(hourly);
-    PostgresCatalog elsewhere = open(Duration.ofHours(1));
-    elsewhere.add(backup(P2));
-    await("woken before the close", () -> replica.sequence(P2) == 1);
-    hourly.close();
-    elsewhere.add(backup(P2));
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (replica.sequence(P2) < 2 && System.nanoTime() < end) {
-      Thread.sleep(5);
-    }
-    assertEquals(2, replica.sequence(P2), "the change made elsewhere, well before an hour");
-  }
-
   /** The sibling: once its catalog is closed the replica is not woken; awaitSequence and catchUp still bring changes. */
   @Test
   void aReplicaWhoseCatalogIsClosedFollowsByPollingOnlyAndStillCatchesUpWhenAsked() throws Exception {
@@ -1169,8 +1103,6 @@ class NewUserReplicaTest {
    * reads it back ...; a write that throws is refused or failed as PostgresCatalog's does." Here the
    * read back meets an earlier change it cannot read.
    */
-  @Disabled("BUG: PostgresReplica says a write that committed returns and a write that throws was refused or failed; a write"
-      + " whose read-back meets a change it cannot read (newer form) commits, then throws IllegalStateException (a retry: duplicate)")
   @Test
   void aWriteThatCommittedReturnsThoughItsReadBackMeetsAnUnreadableChange() {
     PostgresReplica[] r = new PostgresReplica[1];
@@ -1180,34 +1112,14 @@ class NewUserReplicaTest {
     try {
       replica.add(mine);   // committed: the javadoc says it returns
       assertEquals(mine, database.get(P1, mine.id()));
+      assertThrows(DuplicateBackupException.class, () -> replica.add(mine), "a retry is refused: it committed");
+      assertThrows(IllegalStateException.class, () -> replica.catchUp(P1), "the change it cannot read, as documented");
+      assertThrows(IllegalStateException.class, () -> replica.awaitSequence(P1, 4, Duration.ofSeconds(20)));
     } finally {
       mend.run();
     }
     assertTrue(replica.awaitSequence(P1, 4, Duration.ofSeconds(20)));
     assertEquals(mine, replica.get(P1, mine.id()));
-  }
-
-  /** The sibling: the write commits and throws IllegalStateException; once mended the replica catches up. */
-  @Test
-  void aWriteWhoseReadBackMeetsAnUnreadableChangeCommitsAndThrows() {
-    PostgresReplica[] r = new PostgresReplica[1];
-    Runnable mend = unreadableChangeOfP1(r);
-    PostgresReplica replica = r[0];
-    Backup mine = backup(P1);
-    try {
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> replica.add(mine));
-      assertTrue(e.getMessage().contains("restore-v9") || String.valueOf(e.getCause()).contains("restore-v9"), e.toString());
-      assertEquals(mine, database.get(P1, mine.id()), "committed all the same");
-      assertThrows(DuplicateBackupException.class, () -> replica.add(mine), "a retry is refused");
-      assertThrows(IllegalStateException.class, () -> replica.catchUp(P1), "catchUp too (its javadoc lists only CatalogDatabaseException)");
-      assertThrows(IllegalStateException.class, () -> replica.awaitSequence(P1, 4, Duration.ofSeconds(20)));
-      assertEquals(1, replica.sequence(P1));
-    } finally {
-      mend.run();
-    }
-    assertEquals(4, replica.catchUp(P1));
-    assertEquals(mine, replica.get(P1, mine.id()));
-    assertAgrees(database, replica, P1);
   }
 
   // ====================================================================== concurrent writers, a database without the schema
@@ -1281,30 +1193,6 @@ class NewUserReplicaTest {
    * 10,001 changes when the replica meets it. (No enabled sibling: 10,001 changes are too slow for
    * this class's time budget; the subscriber hears none of them.)
    */
-  @Disabled("DOC: PostgresReplica.subscribe promises every change committed after the subscription, also of a project met"
-      + " later that another instance loaded; past 10,000 changes they are folded into the load, unheard (limit undocumented)")
-  @Test
-  void aSubscriberHearsEveryChangeOfALoadedProjectMetAfterManyChanges() {
-    PostgresCatalog hourly = open(Duration.ofHours(1));
-    Set<Thread> before = followers();
-    PostgresReplica replica = start(hourly);
-    Thread follower = startedFollower(before);
-    await("the follower waiting for its next poll", () -> follower.getState() == Thread.State.TIMED_WAITING);
-    hourly.close();   // no wake-ups: the replica meets the project when asked
-    List<Change> heard = new CopyOnWriteArrayList<>();
-    replica.subscribe(heard::add);
-    PostgresCatalog elsewhere = open(Duration.ofHours(1));
-    elsewhere.load(new ProjectSnapshot("loaded-long", 0, Quota.NONE, List.of(backup("loaded-long"))));
-    List<Backup> many = new ArrayList<>();
-    for (int i = 0; i < 10_001; i++) {
-      many.add(backup("loaded-long", "m" + i));
-    }
-    elsewhere.addAll(many);
-    assertEquals(10_001, replica.catchUp("loaded-long"));
-    assertEquals(10_002, replica.count("loaded-long", Predicates.all()));
-    assertEquals(10_001, heard.size(), "every change committed after the subscription");
-  }
-
   /** start: "loaded before this returns (each project from one snapshot)", while another instance writes. */
   @Test
   void aReplicaStartedWhileAnotherInstanceWritesIsLoadedFromOneSnapshotAndHasEverythingCommittedBefore() throws Exception {
@@ -1347,26 +1235,6 @@ class NewUserReplicaTest {
    * README: "writes go to the database and are visible to the writer when the call returns". The
    * javadoc qualifies it (a write whose read-back fails returns and shows later); the README does not.
    */
-  @Disabled("DOC: README says a replica's writes are visible to the writer when the call returns; when the database goes"
-      + " away right after the commit the call returns and the write is not visible (only PostgresReplica's javadoc says so)")
-  @Test
-  void aWriteIsVisibleWhenTheCallReturnsEvenIfTheDatabaseGoesAwayAfterItsCommit() {
-    PostgresCatalog hourly = open(Duration.ofHours(1));
-    Set<Thread> before = followers();
-    PostgresReplica replica = start(hourly);
-    Thread follower = startedFollower(before);
-    replica.add(backup(P2));
-    Backup b = backup(P2);
-    await("the follower waiting for its next poll", () -> follower.getState() == Thread.State.TIMED_WAITING);
-    source.everyone.set(1);   // the write's connection, then the database is away
-    try {
-      replica.add(b);
-      assertEquals(java.util.Optional.of(b), replica.find(P2, b.id()), "visible to the writer when the call returns");
-    } finally {
-      source.everyone.set(-1);
-    }
-  }
-
   /** The sibling: the call returns, the write is not visible yet, and shows once the replica reaches the database. */
   @Test
   void aWriteWhoseDatabaseGoesAwayAfterItsCommitReturnsAndShowsLater() {
@@ -1426,20 +1294,10 @@ class NewUserReplicaTest {
    * awaitSequence: "Waits until the replica has applied the project's change sequence ..., or until
    * timeout passes". ReplicaTest shows a subscriber may call it; here the change comes a moment later.
    */
-  @Disabled("BUG: awaitSequence says it waits until the change is applied or the timeout passes; called by a replica's"
-      + " subscriber (inside the project's catch-up) it returns false at once for a change committed a moment later")
   @Test
   void awaitSequenceFromASubscriberWaitsForAChangeCommittedAMomentLater() throws Exception {
     Object[] got = awaitFromASubscriber();
     assertEquals(true, got[0], "change 2, committed well within the 10 s timeout (returned after " + got[1] + " ms)");
   }
 
-  /** The sibling: it returns false without waiting. */
-  @Test
-  void awaitSequenceFromASubscriberReturnsAtOnceWithoutWaiting() throws Exception {
-    Object[] got = awaitFromASubscriber();
-    assertEquals(false, got[0], "returned after " + got[1] + " ms");
-    assertTrue((long) got[1] < 9_000, "it did not wait for its timeout: " + got[1] + " ms");
-    // (change 2 was committed only after it returned, or after 500 ms)
-  }
 }
