@@ -59,7 +59,8 @@ final class Transitions {
       case "complete":
         return Transition.complete();
       default:
-        throw new IllegalStateException("the change feed names an unknown transition '" + name + "'");
+        throw new IllegalStateException("the change feed names an unknown transition '" + name
+            + "', written by a later version of the library: upgrade the library");
     }
   }
 }
