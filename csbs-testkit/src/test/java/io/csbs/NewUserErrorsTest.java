@@ -417,6 +417,8 @@ class NewUserErrorsTest {
     VersionConflictException unknown = new VersionConflictException("b", Long.MIN_VALUE, -1);
     assertEquals(-1, unknown.currentVersion());
     assertEquals(Long.MIN_VALUE, unknown.expectedVersion());
+    assertTrue(unknown.getMessage().startsWith("backup b was changed (its version is not known), the change was based on version "),
+        unknown.getMessage());
     IllegalArgumentException equal = assertThrows(IllegalArgumentException.class,
         () -> new VersionConflictException("b", 4, 4));
     assertFalse(equal instanceof CsbsError);

@@ -38,8 +38,8 @@ public final class VersionConflictException extends IllegalStateException implem
    * @throws IllegalArgumentException if the versions are equal: that is no conflict
    */
   public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
-    super("backup " + backupId + " is at version " + currentVersion + ", the change was based on version "
-        + expectedVersion + ": read it again and retry");
+    super("backup " + backupId + (currentVersion == -1 ? " was changed (its version is not known)" : " is at version "
+        + currentVersion) + ", the change was based on version " + expectedVersion + ": read it again and retry");
     this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
     if (expectedVersion == currentVersion) {
       throw new IllegalArgumentException("currentVersion " + currentVersion
@@ -59,7 +59,7 @@ public final class VersionConflictException extends IllegalStateException implem
     return expectedVersion;
   }
 
-  /** {@return the backup's current version} */
+  /** {@return the backup's current version; -1 when it is not known} */
   public long currentVersion() {
     return currentVersion;
   }

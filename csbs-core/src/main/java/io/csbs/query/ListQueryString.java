@@ -47,9 +47,11 @@ import java.util.function.Consumer;
  *   <tr><td>{@code status}</td><td>one of the nine raw statuses ({@link ApiStatus}), which selects the
  *       state it maps to: {@code protecting} selects Creating; {@code deleted} matches nothing, a
  *       deleted backup being gone</td></tr>
- *   <tr><td>{@code name}</td><td>the backup name contains it, ignoring case</td></tr>
+ *   <tr><td>{@code name}</td><td>the backup name contains it, ignoring case; taken as given,
+ *       surrounding spaces included ({@link ConsoleSearch}'s keyword strips them)</td></tr>
  *   <tr><td>{@code resource_id}</td><td>the server id equals it</td></tr>
- *   <tr><td>{@code resource_name}</td><td>the server name contains it, ignoring case</td></tr>
+ *   <tr><td>{@code resource_name}</td><td>the server name contains it, ignoring case; taken as
+ *       given, as {@code name}</td></tr>
  *   <tr><td>{@code checkpoint_id}</td><td>the backup id (an item's {@code id}) equals it, as the
  *       console's "backup ID" search means it; not the item's {@code checkpoint_id} field, the
  *       backup record id</td></tr>
@@ -107,7 +109,8 @@ public final class ListQueryString {
    *     status=available&limit=50}
    * @return the query
    * @throws InvalidValueException naming the parameter that is unknown, repeated, empty, not
-   *     percent-encoded correctly or bad; or naming {@code query string} for a pair without a name
+   *     percent-encoded correctly or bad; or naming {@code query string} for a pair without a name or
+   *     a name not percent-encoded correctly
    */
   public static Query parse(String rawQueryString) {
     requireNonNull(rawQueryString, "rawQueryString");
@@ -132,8 +135,8 @@ public final class ListQueryString {
   }
 
   /**
-   * The query of parameters already decoded, each name with the values given for it, as a servlet's
-   * {@code getParameterMap()} has them.
+   * The query of parameters already decoded, each name with the values given for it (a servlet's
+   * {@code getParameterMap()} has them as arrays: {@code Arrays.asList} each).
    *
    * @param parameters each parameter name with its values
    * @return the query

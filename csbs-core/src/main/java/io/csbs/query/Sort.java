@@ -91,8 +91,9 @@ public final class Sort {
 
   /**
    * Parses the API's form: comma-separated {@code field[:asc|:desc]}, the direction {@code desc} by
-   * default, for example {@code created_at:desc,name:asc}. Spaces around a key, a field or a
-   * direction are ignored, and a direction may be in any case ({@code name : ASC}); a field must be
+   * default, for example {@code created_at:desc,name:asc}. White space around a key, a field or a
+   * direction is ignored (as {@link String#strip()} removes it; a no-break space is not white space
+   * there), and a direction may be in any case ({@code name : ASC}); a field must be
    * written as the API names it ({@code Name} is refused). The text is at most {@value
    * #MAX_TEXT_LENGTH} characters, as the API allows.
    *

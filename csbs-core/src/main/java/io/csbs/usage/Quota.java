@@ -71,7 +71,7 @@ public record Quota(long maxBackups, long maxCapacityGb) {
    * at most the most backups and at most the capacity. A project already beyond a quota (lowered
    * after its backups came) may take nothing more, not even 0 MB.
    *
-   * @param projectId the project, named by the refusal
+   * @param projectId the project, named by the refusal (taken as given: the catalog checked it)
    * @param backups how many backups the project has
    * @param sizeMb their total size in MB
    * @param moreBackups how many backups are to be added
