@@ -799,7 +799,7 @@ class NewUserPostgresTest {
   void subscribeRefusesBadPositions() {
     PostgresCatalog database = pg();
     Map<String, Long> negative = Map.of("p", -1L);
-    assertEquals("after", assertThrows(InvalidValueException.class, () -> database.subscribe(negative, c -> { })).field());
+    assertEquals("after[p]", assertThrows(InvalidValueException.class, () -> database.subscribe(negative, c -> { })).field());
     Map<String, Long> blank = Map.of(" ", 1L);
     assertEquals("project id", assertThrows(InvalidValueException.class, () -> database.subscribe(blank, c -> { })).field());
   }
