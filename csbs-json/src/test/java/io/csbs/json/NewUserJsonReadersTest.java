@@ -64,9 +64,10 @@ class NewUserJsonReadersTest {
   // ============================================================== helpers
 
   /** A strict plain JSON reader (jackson-core): objects as ordered maps, repeated keys refused, numbers as BigDecimal. */
+  private static final JsonFactory STRICT = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
   static Object parse(String json) {
-    JsonFactory f = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    try (JsonParser p = f.createParser(json)) {
+    try (JsonParser p = STRICT.createParser(json)) {
       Object v = value(p, p.nextToken());
       assertEquals(null, p.nextToken(), "one value: " + json);
       return v;
@@ -255,5 +256,199 @@ class NewUserJsonReadersTest {
     assertEquals(any, JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"key\":\"env\",\"value\":\"prod\"}]}"));
     assertEquals(any, JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"key\":\"env\",\"values\":null}]}"));
     assertEquals(any, JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"key\":\"env\",\"values\":[]}]}"));
+  }
+
+  // ============================================================== random odd backups, round trips
+
+  static final String[] PIECES = {"a", "Z", "9", " ", "\"", "\\", "/", "\n", "\t", "\u0000", "\u001f", "\u007f", "é", "ß", "Ж",
+      "中", "\u2028", "\u2029", "\uFEFF", "\uFFFF", "\uD83D\uDE00", "\uD800", "\uDFFF", "<", "&", "%", "+", "#", "?", "'", "}", "]"};
+  static final String[] WORD = {"a", "Z", "0", "_", "-", "é", "Ж", "中", "\uD835\uDC9C", "٣"};
+
+  static String text(Random r, int min, int max, String[] pieces) {
+    StringBuilder s = new StringBuilder();
+    int target = min + r.nextInt(max - min + 1);
+    while (s.length() < target) {
+      String p = pieces[r.nextInt(pieces.length)];
+      s.append(s.length() + p.length() > max ? "x" : p);
+    }
+    return s.toString();
+  }
+
+  static String nonBlank(Random r, int max) {
+    return "x" + text(r, 0, max - 1, PIECES);
+  }
+
+  static Instant time(Random r) {
+    switch (r.nextInt(5)) {
+      case 0: return Instant.ofEpochSecond(r.nextInt(2_000_000_000), r.nextInt(1_000_000_000));
+      case 1: return Instant.ofEpochSecond(r.nextInt(2_000_000_000), r.nextInt(1_000_000) * 1000L);
+      case 2: return Instant.ofEpochSecond(r.nextInt(2_000_000_000));
+      case 3: return Instant.parse(new String[] {"0999-12-31T23:59:59.999999999Z", "+10000-01-01T00:00:00Z", "-0001-06-30T12:00:00.000001Z",
+          "1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "0000-01-01T00:00:00.1Z"}[r.nextInt(6)]);
+      default: return T0.plusNanos(r.nextInt(1000));
+    }
+  }
+
+  static Instant notBefore(Random r, Instant t) {
+    return r.nextBoolean() ? t : t.plusNanos(1 + (r.nextLong() & 0xFFFF_FFFF_FFFFL));
+  }
+
+  /** A random valid backup of odd values in every field; null when the random choices break a rule (then another is drawn). */
+  static Backup randomBackup(Random r, int n) {
+    try {
+      BackupStatus status = BackupStatus.values()[r.nextInt(BackupStatus.values().length)];
+      Instant created = time(r);
+      Backup.Builder b = Backup.builder()
+          .id(r.nextInt(5) == 0 ? "b-" + n : nonBlank(r, 64) + n)
+          .name(text(r, 1, r.nextInt(10) == 0 ? 255 : 20, WORD))
+          .projectId(r.nextBoolean() ? "p" : nonBlank(r, 64))
+          .server(Server.of(nonBlank(r, 64), nonBlank(r, r.nextInt(10) == 0 ? 255 : 20), nonBlank(r, 64)))
+          .status(status)
+          .type(BackupType.values()[r.nextInt(2)])
+          .sizeMb(new long[] {0, 1, Backup.MAX_SIZE_MB, r.nextInt(1 << 30)}[r.nextInt(4)])
+          .createdAt(created)
+          .updatedAt(notBefore(r, created))
+          .version(new long[] {1, 2, Long.MAX_VALUE, 1 + (r.nextLong() & (Long.MAX_VALUE - 1))}[r.nextInt(4)]);
+      BackupTrigger trigger = BackupTrigger.values()[r.nextInt(BackupTrigger.values().length)];
+      b.trigger(trigger);
+      if (trigger != BackupTrigger.MANUAL && r.nextBoolean()) {
+        b.policyId(nonBlank(r, 64));
+      }
+      List<ApiStatus> raws = new ArrayList<>();
+      for (ApiStatus a : ApiStatus.values()) {
+        if (a.state().equals(Optional.of(status))) {
+          raws.add(a);
+        }
+      }
+      if (!raws.isEmpty() && r.nextBoolean()) {
+        b.apiStatus(raws.get(r.nextInt(raws.size())));
+      }
+      if (r.nextBoolean()) {
+        b.description(r.nextInt(5) == 0 ? "" : text(r, 0, 255, PIECES));
+      }
+      if (r.nextBoolean()) {
+        b.finishedAt(notBefore(r, created));
+      }
+      if (status.isIntermediate()) {
+        b.progress(Progress.of(new int[] {0, 100, r.nextInt(101)}[r.nextInt(3)], notBefore(r, created)));
+      }
+      if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && r.nextBoolean())) {
+        b.failure(Failure.of(JobType.values()[r.nextInt(JobType.values().length)],
+            r.nextInt(8) == 0 ? "y".repeat(Failure.MAX_REASON_LENGTH) : nonBlank(r, 30), notBefore(r, created)));
+      }
+      int tags = new int[] {0, 1, Backup.MAX_TAGS, r.nextInt(Backup.MAX_TAGS + 1)}[r.nextInt(4)];
+      Set<String> keys = new LinkedHashSet<>();
+      while (keys.size() < tags) {
+        String key = "k" + text(r, 0, Tag.MAX_KEY_LENGTH - 1, WORD);
+        if (keys.add(key)) {
+          b.addTags(Tag.of(key, r.nextInt(4) == 0 ? "" : text(r, 1, Tag.MAX_VALUE_LENGTH, WORD)));
+        }
+      }
+      if (r.nextInt(3) > 0) {
+        BackupDetails.Builder d = BackupDetails.builder();
+        if (r.nextBoolean()) {
+          d.checkpointId(nonBlank(r, 64));
+        }
+        if (r.nextBoolean()) {
+          d.vm(new VmMetadata(text(r, 0, 64, PIECES), text(r, 0, 64, PIECES), r.nextBoolean() ? Integer.MAX_VALUE : r.nextInt(10),
+              text(r, 0, 64, PIECES), r.nextInt(Integer.MAX_VALUE), r.nextInt(3), text(r, 0, 64, PIECES), text(r, 0, 64, PIECES)));
+        }
+        if (r.nextBoolean()) {
+          d.incremental(r.nextBoolean());
+        }
+        if (r.nextBoolean()) {
+          d.restoreMode(RestoreMode.values()[r.nextInt(RestoreMode.values().length)]);
+        }
+        if (r.nextBoolean()) {
+          d.copyStatus(CopyStatus.values()[r.nextInt(CopyStatus.values().length)]);
+        }
+        if (r.nextBoolean()) {
+          d.spaceSavingRatio(r.nextInt(101));
+        }
+        if (r.nextBoolean()) {
+          d.averageSpeedKbps(r.nextBoolean() ? Long.MAX_VALUE : r.nextInt(1000));
+        }
+        if (r.nextBoolean()) {
+          d.failCode(new FailCode(new long[] {Long.MIN_VALUE, Long.MAX_VALUE, 0, -1, r.nextLong()}[r.nextInt(5)],
+              text(r, 0, r.nextInt(8) == 0 ? FailCode.MAX_DESCRIPTION_LENGTH : 20, PIECES)));
+        }
+        b.details(d.build());
+      }
+      return b.build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      return null;
+    }
+  }
+
+
+  static String halvesAsQuestionMarks(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        b.append(c).append(s.charAt(++i));
+      } else {
+        b.append(Character.isSurrogate(c) ? '?' : c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** README: "A backup written and read back is equal to the original", through details, bare item, list and tag query answer. */
+  @Test
+  void thousandsOfRandomOddBackupsRoundTripThroughEveryBackupWriter() {
+    long seed = System.nanoTime();
+    Random r = new Random(seed);
+    int written = 0;
+    List<Backup> all = new ArrayList<>();
+    for (int n = 0; written < 1000 && n < 4_000; n++) {
+      Backup b = randomBackup(r, n);
+      if (b == null) {
+        continue;
+      }
+      written++;
+      String details = JSON.checkpointItem(b);
+      String msg = "seed " + seed + ": " + details;
+      Map<String, Object> body = obj(parse(details));
+      assertEquals(List.of("checkpoint_item"), new ArrayList<>(body.keySet()), msg);
+      assertEquals(b, JSON.readCheckpointItem(details, b.projectId()), msg);
+      Map<String, Object> item = obj(body.get("checkpoint_item"));
+      assertEquals(b.id(), item.get("id"), msg);
+      assertEquals(b.name(), item.get("name"), msg);
+      assertEquals(b.apiStatus().apiName(), item.get("status"), msg);
+      assertEquals(BigDecimal.valueOf(b.version()), obj(item.get("extend_info")).get("version"), msg);
+      assertEquals(BigDecimal.valueOf(b.sizeMb()), obj(item.get("extend_info")).get("size"), msg);
+      // the bare item (the value of checkpoint_item) reads the same
+      String bare = details.substring("{\"checkpoint_item\":".length(), details.length() - 1);
+      assertEquals(b, JSON.readCheckpointItem(bare, b.projectId()), msg);
+      if (b.projectId().equals("p") && all.size() < 300) {
+        all.add(b);
+      }
+    }
+    assertTrue(written >= 1000, "seed " + seed + ": only " + written + " valid backups drawn");
+    // lists of them, in pages, with a next link, and the tag query's answer
+    for (int from = 0; from < all.size(); from += 37) {
+      List<Backup> page = all.subList(from, Math.min(all.size(), from + 37));
+      boolean more = from + 37 < all.size();
+      String list = JSON.checkpointItems(new Page(page, all.size(), more), URI.create("/v1/p/checkpoint_items?limit=37&offset=" + from));
+      parse(list);
+      assertEquals(page, JSON.readCheckpointItems(list, "p"), "seed " + seed);
+      // CsbsJson#checkpointItems: a lone half of a surrogate pair is written as %3F (?) in the marker
+      assertEquals(more ? Optional.of(halvesAsQuestionMarks(page.get(page.size() - 1).id())) : Optional.empty(), JSON.readNextMarker(list), "seed " + seed);
+      Map<String, Object> answer = obj(parse(JSON.tagQueryResult(new Page(page, all.size(), more))));
+      assertEquals(List.of("resources", "total_count"), new ArrayList<>(answer.keySet()));
+      assertEquals(BigDecimal.valueOf(all.size()), answer.get("total_count"));
+      List<Object> resources = arr(answer.get("resources"));
+      for (int i = 0; i < page.size(); i++) {
+        Map<String, Object> res = obj(resources.get(i));
+        assertEquals(List.of("resource_id", "resource_name", "resource_detail", "tags"), new ArrayList<>(res.keySet()), "seed " + seed);
+        assertEquals(page.get(i).id(), res.get("resource_id"));
+        assertEquals(page.get(i).name(), res.get("resource_name"));
+        assertEquals(page.get(i).tags().size(), arr(res.get("tags")).size());
+        // the detail is an item the reader reads back
+        String detail = JSON.checkpointItem(page.get(i));
+        assertEquals(obj(parse(detail)).get("checkpoint_item"), res.get("resource_detail"), "seed " + seed);
+      }
+    }
   }
 }
