@@ -451,4 +451,193 @@ class NewUserJsonReadersTest {
       }
     }
   }
+
+  // ============================================================== readers: refusals name the key's path
+
+  /** CsbsJson: "an item must hold id, name, status, created_at, resource_id, and in extend_info resource_name and resource_az". */
+  @Test
+  void eachRequiredKeyOfAnItemMissingOrNullIsRefusedNamingItsPath() {
+    String full = "{\"checkpoint_item\":{\"id\":\"b\",\"name\":\"n\",\"status\":\"available\",\"resource_id\":\"s\",\"created_at\":\"2020-01-01T00:00:00\","
+        + "\"extend_info\":{\"resource_name\":\"r\",\"resource_az\":\"az\"}}}";
+    assertEquals("b", JSON.readCheckpointItem(full, "p").id());
+    for (String key : new String[] {"id", "name", "status", "resource_id", "created_at"}) {
+      String path = "checkpoint_item." + key;
+      String missing = full.replaceFirst("\"" + key + "\":\"[^\"]*\",", "");
+      refused(path, () -> JSON.readCheckpointItem(missing, "p"));
+      String nulled = full.replaceFirst("\"" + key + "\":\"[^\"]*\"", "\"" + key + "\":null");
+      refused(path, () -> JSON.readCheckpointItem(nulled, "p"));
+      for (String wrong : new String[] {"1", "true", "[]", "{}", "[\"x\"]"}) {
+        String typed = full.replaceFirst("\"" + key + "\":\"[^\"]*\"", "\"" + key + "\":" + wrong);
+        refused(path, () -> JSON.readCheckpointItem(typed, "p"));
+      }
+    }
+    for (String key : new String[] {"resource_name", "resource_az"}) {
+      String path = "checkpoint_item.extend_info." + key;
+      refused(path, () -> JSON.readCheckpointItem(full.replaceFirst(",?\"" + key + "\":\"[^\"]*\"", "").replace("{,", "{"), "p"));
+      refused(path, () -> JSON.readCheckpointItem(full.replaceFirst("\"" + key + "\":\"[^\"]*\"", "\"" + key + "\":null"), "p"));
+      refused(path, () -> JSON.readCheckpointItem(full.replaceFirst("\"" + key + "\":\"[^\"]*\"", "\"" + key + "\":7"), "p"));
+    }
+    refused("checkpoint_item.extend_info", () -> JSON.readCheckpointItem(full.replace("\"extend_info\":{", "\"extend_info\":[{").replace("}}}", "}]}}"), "p"));
+    // in a list, the element's index is part of the path
+    String items = "{\"checkpoint_items\":[" + full.substring(19, full.length() - 1) + "," + full.substring(19, full.length() - 1).replace("\"id\":\"b\",", "") + "]}";
+    refused("checkpoint_items[1].id", () -> JSON.readCheckpointItems(items, "p"));
+    refused("checkpoint_items[0]", () -> JSON.readCheckpointItems("{\"checkpoint_items\":[7]}", "p"));
+    refused("checkpoint_items", () -> JSON.readCheckpointItems("{\"error_code\":\"CSBS.9001\",\"error_msg\":\"x\"}", "p"));
+    refused("checkpoint_items", () -> JSON.readCheckpointItems("{\"checkpoint_items\":{}}", "p"));
+    assertEquals(List.of(), JSON.readCheckpointItems("{\"checkpoint_items\":[]}", "p"));
+  }
+
+  /** CsbsJson: every reader refuses a body that is not one JSON object naming body, never another exception. */
+  @Test
+  void badBodiesAreRefusedNamingBodyByEveryReader() {
+    List<java.util.function.Consumer<String>> readers = List.of(
+        b -> JSON.readCheckpointItem(b, "p"), b -> JSON.readCheckpointItems(b, "p"), JSON::readNextMarker, JSON::readCount,
+        JSON::readTagFilter, JSON::readTagUpdate, JSON::readTag, JSON::readRestore);
+    String[] bodies = {"", " ", "\n\t", "null", "[]", "[{}]", "\"x\"", "7", "true", "{", "}", "{\"a\":}", "{\"a\" 1}", "{'a':1}", "{a:1}",
+        "{\"a\":1,}", "{} {}", "{}x", "{}\u0000", "\u0000{}", "\uFEFF{}", "{\"a\":NaN}", "{\"a\":01}", "{\"a\":.5}", "{\"a\":+1}",
+        "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\n\"}", "{\"a\":\"\u0001\"}", "/*c*/{}", "{}//c", "{\"a\":[1,]}", "{\"a\":undefined}",
+        "{\"a\":\"x}", "{\"\uD800\":1", "{\"a\":1}]"};
+    for (int i = 0; i < readers.size(); i++) {
+      for (String body : bodies) {
+        int reader = i;
+        refused("body", () -> readers.get(reader).accept(body));
+      }
+    }
+  }
+
+  /** CsbsJson: "A key that repeats in an object ... is refused ... naming the key's path", in any object, at any depth. */
+  @Test
+  void aRepeatedKeyAnywhereIsRefusedNamingItsPath() {
+    refused("count", () -> JSON.readCount("{\"count\":1,\"count\":1}"));
+    refused("x.a", () -> JSON.readCount("{\"count\":1,\"x\":{\"a\":1,\"a\":1}}"));
+    refused("x[1].b", () -> JSON.readCount("{\"count\":1,\"x\":[{},{\"b\":null,\"b\":null}]}"));
+    String item = item();
+    refused("checkpoint_item.extend_info.size", () -> JSON.readCheckpointItem(item.replace("\"size\":5", "\"size\":5,\"size\":5"), "p"));
+    refused("checkpoint_item.tags", () -> JSON.readCheckpointItem(item.replace("\"tags\":[]", "\"tags\":[],\"tags\":[]"), "p"));
+    refused("checkpoint_item", () -> JSON.readCheckpointItem("{\"checkpoint_item\":{},\"checkpoint_item\":{}}", "p"));
+    refused("restore.parameters.targets.t", () -> JSON.readRestore("{\"restore\":{\"provider_id\":\"a\",\"checkpoint_id\":\"c\","
+        + "\"parameters\":{\"checkpoint_item_id\":\"i\",\"targets\":{\"t\":1,\"t\":2}}}}"));
+    refused("tags[0].key", () -> JSON.readTagUpdate("{\"action\":\"create\",\"tags\":[{\"key\":\"a\",\"key\":\"b\",\"value\":\"v\"}]}"));
+    // keys that differ only by an escape are the same key
+    refused("count", () -> JSON.readCount("{\"count\":1,\"\\u0063ount\":1}"));
+  }
+
+  /** CsbsJson: the numbers of an item: whole numbers, JSON strings of digits allowed, 100.0 and 1e2 are whole. */
+  @Test
+  void numbersOfAnItemAtAndPastTheirBounds() {
+    String item = item();
+    java.util.function.Function<String, Backup> size = n -> JSON.readCheckpointItem(item.replace("\"size\":5", "\"size\":" + n), "p");
+    assertEquals(0, size.apply("0").sizeMb());
+    assertEquals(0, size.apply("-0").sizeMb());
+    assertEquals(Backup.MAX_SIZE_MB, size.apply(String.valueOf(Backup.MAX_SIZE_MB)).sizeMb());
+    assertEquals(Backup.MAX_SIZE_MB, size.apply("\"" + Backup.MAX_SIZE_MB + "\"").sizeMb());
+    assertEquals(1024, size.apply("1.024e3").sizeMb());
+    assertEquals(7, size.apply("\"0007\"").sizeMb());
+    assertEquals(0, size.apply("null").sizeMb());  // an optional key: null is absent
+    for (String bad : new String[] {String.valueOf(Backup.MAX_SIZE_MB + 1), "-1", "\"-1\"", "0.5", "1e-1", "true", "[]", "{}", "\"\"", "\"5 \"",
+        "\"5.0\"", "\"0x10\"", "\"\u0665\"", "1e30", "-1e30"}) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> size.apply(bad), bad);
+      assertEquals("checkpoint_item.extend_info.size", e.field(), bad);
+    }
+    java.util.function.Function<String, Backup> version = n -> JSON.readCheckpointItem(item.replace("\"version\":7", "\"version\":" + n), "p");
+    assertEquals(Long.MAX_VALUE, version.apply(String.valueOf(Long.MAX_VALUE)).version());
+    assertEquals(Long.MAX_VALUE, version.apply("\"" + Long.MAX_VALUE + "\"").version());
+    assertEquals(1, version.apply("1").version());
+    for (String bad : new String[] {"0", "-1", "9223372036854775808", "\"9223372036854775808\"", "9.223372036854775808e18", "1.5"}) {
+      refused("checkpoint_item.extend_info.version", () -> version.apply(bad));
+    }
+    assertEquals(Long.MAX_VALUE, JSON.readCount("{\"count\":9.223372036854775807e18}"));
+    assertEquals(0, JSON.readCount("{\"count\":0e999999}"));
+  }
+
+  /** CsbsJson: escapes of every kind read back; the writer's escapes of NUL, lone halves, line separators read back equal. */
+  @Test
+  void escapedAndOddStringsAreReadAsTheirChars() {
+    String item = item();
+    String[][] cases = {{"\\u0000", "\u0000"}, {"\\uD800", "\uD800"}, {"\\uDFFF", "\uDFFF"}, {"\\uDBFF\\uDFFF", "\uDBFF\uDFFF"}, {"\\/", "/"},
+        {"\\b\\f\\n\\r\\t", "\b\f\n\r\t"}, {"\\\"\\\\", "\"\\"}, {"\\u00e9", "é"}, {"\u2028\u2029", "\u2028\u2029"}, {"\\uFFFF\\uFEFF", "\uFFFF\uFEFF"}};
+    for (String[] c : cases) {
+      Backup b = JSON.readCheckpointItem(item.replace("\"id\":\"b-1\"", "\"id\":\"i" + c[0] + "\",\"description\":\"" + c[0] + "\""), "p");
+      assertEquals("i" + c[1], b.id(), c[0]);
+      assertEquals(Optional.of(c[1]), b.description(), c[0]);
+      assertEquals(b, JSON.readCheckpointItem(JSON.checkpointItem(b), "p"), c[0]);
+    }
+    // a very long value: 255 letters beyond the BMP is 510 chars, a name of 255 characters
+    String long255 = "\uD835\uDC9C".repeat(255);
+    Backup b = JSON.readCheckpointItem(item.replace("\"name\":\"bk\"", "\"name\":\"" + long255 + "\""), "p");
+    assertEquals(long255, b.name());
+    refused("checkpoint_item.name", () -> JSON.readCheckpointItem(item.replace("\"name\":\"bk\"", "\"name\":\"" + "n".repeat(256) + "\""), "p"));
+    refused("checkpoint_item.name", () -> JSON.readCheckpointItem(item.replace("\"name\":\"bk\"", "\"name\":\"" + "n".repeat(1_000_000) + "\""), "p"));
+    refused("checkpoint_item.id", () -> JSON.readCheckpointItem(item.replace("\"id\":\"b-1\"", "\"id\":\"" + "i".repeat(65) + "\""), "p"));
+    refused("checkpoint_item.id", () -> JSON.readCheckpointItem(item.replace("\"id\":\"b-1\"", "\"id\":\" \\t\""), "p"));
+  }
+
+  /** CsbsJson: "Reading accepts the API's own bodies": optional keys, empty strings, strings of digits, no reason. */
+  @Test
+  void theApisOwnItemWithItsDefaults() {
+    String api = "{\"checkpoint_item\":{\"id\":\"b\",\"name\":\"n\",\"status\":\"error\",\"resource_id\":\"s\",\"resource_type\":\"OS::Nova::Server\","
+        + "\"created_at\":\"2020-01-01T00:00:00\",\"updated_at\":\"2020-01-02T00:00:00.5Z\",\"tags\":[],\"volume_backups\":[{\"x\":1}],"
+        + "\"extend_info\":{\"resource_name\":\"r\",\"resource_az\":\"az\",\"size\":\"12\",\"copy_status\":\"\",\"supported_restore_mode\":\"\","
+        + "\"finished_at\":\"\",\"fail_reason\":\"\",\"taskid\":\"t\",\"os_images_data\":[]}}}";
+    Backup b = JSON.readCheckpointItem(api, "project-\u00e9");
+    assertEquals("project-\u00e9", b.projectId());
+    assertEquals(1, b.version());
+    assertEquals(12, b.sizeMb());
+    assertEquals(BackupStatus.ERROR, b.status());
+    assertEquals("no reason reported", b.failure().orElseThrow().reason());
+    assertEquals(Instant.parse("2020-01-02T00:00:00.5Z"), b.failure().orElseThrow().failedAt());
+    assertEquals(Optional.empty(), b.finishedAt());
+    // every raw status reads as its state
+    for (ApiStatus raw : ApiStatus.values()) {
+      if (raw == ApiStatus.DELETED) {
+        refused("checkpoint_item.status", () -> JSON.readCheckpointItem(api.replace("\"status\":\"error\"", "\"status\":\"deleted\""), "p"));
+        continue;
+      }
+      Backup read = JSON.readCheckpointItem(api.replace("\"status\":\"error\"", "\"status\":\"" + raw.apiName() + "\""), "p");
+      assertEquals(raw, read.apiStatus());
+      assertEquals(raw.state().orElseThrow(), read.status());
+    }
+    for (String bad : new String[] {"Available", "AVAILABLE", " available", "creating", "", "unknown"}) {
+      refused("checkpoint_item.status", () -> JSON.readCheckpointItem(api.replace("\"status\":\"error\"", "\"status\":\"" + bad + "\""), "p"));
+    }
+    // a progress of true is refused on an Available backup too
+    String available = api.replace("\"status\":\"error\"", "\"status\":\"available\"");
+    refused("checkpoint_item.extend_info.progress", () -> JSON.readCheckpointItem(available.replace("\"size\":\"12\"", "\"size\":\"12\",\"progress\":true"), "p"));
+    refused("checkpoint_item.extend_info.progress", () -> JSON.readCheckpointItem(available.replace("\"size\":\"12\"", "\"size\":\"12\",\"progress\":101"), "p"));
+    refused("checkpoint_item.extend_info.size", () -> JSON.readCheckpointItem(available.replace("\"size\":\"12\"", "\"size\":\"\""), "p"));
+  }
+
+  /** CsbsJson: the documented time forms, and nothing looser, named by the key's path. */
+  @Test
+  void timesAcceptedAndRefusedAsDocumented() {
+    Map<String, String> accepted = new LinkedHashMap<>();
+    accepted.put("2017-04-18T01:21:52.701973", "2017-04-18T01:21:52.701973Z");
+    accepted.put("2017-04-18T01:21:52.701973Z", "2017-04-18T01:21:52.701973Z");
+    accepted.put("2017-04-18T01:21:52", "2017-04-18T01:21:52Z");
+    accepted.put("2017-04-18T01:21:52.1", "2017-04-18T01:21:52.1Z");
+    accepted.put("2017-04-18T01:21:52.123456789", "2017-04-18T01:21:52.123456789Z");
+    accepted.put("2016-02-29T23:59:59.999999999Z", "2016-02-29T23:59:59.999999999Z");
+    accepted.put("0999-12-31T00:00:00", "0999-12-31T00:00:00Z");
+    accepted.put("0000-01-01T00:00:00", "0000-01-01T00:00:00Z");
+    accepted.put("-0001-01-01T00:00:00", "-0001-01-01T00:00:00Z");
+    accepted.put("+10000-01-01T00:00:00", "+10000-01-01T00:00:00Z");
+    accepted.put("+10000-01-01T00:00:00.000000001Z", "+10000-01-01T00:00:00.000000001Z");
+    accepted.put("-10000-12-31T23:59:59.5", "-10000-12-31T23:59:59.5Z");
+    accepted.put("+1000000000-12-31T23:59:59.999999999", "+1000000000-12-31T23:59:59.999999999Z");
+    accepted.put("-1000000000-01-01T00:00:00", "-1000000000-01-01T00:00:00Z");
+    for (Map.Entry<String, String> e : accepted.entrySet()) {
+      Backup b = JSON.readCheckpointItem(withTimes(e.getKey()), "p");
+      assertEquals(Instant.parse(e.getValue()), b.createdAt(), e.getKey());
+      assertEquals(b, JSON.readCheckpointItem(JSON.checkpointItem(b), "p"), e.getKey());
+    }
+    for (String t : new String[] {"2017-04-18T01:21:52z", "2017-04-18t01:21:52", "2017-04-18 01:21:52", " 2017-04-18T01:21:52", "2017-04-18T01:21:52 ",
+        "2017-04-18T01:21:52+00:00", "2017-04-18T01:21:52.1234567890", "2017-04-18T01:21:52.", "2017-04-18T01:21", "2017-04-18",
+        "2017-4-18T01:21:52", "2017-04-18T1:21:52", "\uff12017-04-18T01:21:52", "2017-04-18T01:21:52ZZ", "2017-02-29T00:00:00",
+        "2017-04-18T24:00:00", "2017-04-18T23:59:60", "2017-04-31T00:00:00", "+2017-04-18T01:21:52", "10000-01-01T00:00:00",
+        "999-01-01T00:00:00", "-0000-01-01T00:00:00", "+10000-01-01T24:00:00", "+10000-01-01T00:00", "+10000-02-30T00:00:00",
+        "+10000-01-01t00:00:00", "+1000000001-01-01T00:00:00", "-1000000001-12-31T23:59:59", "2017-04-18T01:21:52,5", "",
+        "2017-04-18T01:21:52.701973\\u0000", "1492474912"}) {
+      refused("checkpoint_item.created_at", () -> JSON.readCheckpointItem(withTimes(t), "p"));
+    }
+  }
 }
