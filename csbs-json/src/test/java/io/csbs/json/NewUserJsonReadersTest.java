@@ -640,4 +640,199 @@ class NewUserJsonReadersTest {
       refused("checkpoint_item.created_at", () -> JSON.readCheckpointItem(withTimes(t), "p"));
     }
   }
+
+  // ============================================================== the other writers and readers
+
+  /** CsbsJson: the small writers' exact shapes, parsed by a plain JSON reader. */
+  @Test
+  void countsErrorsTagsQuotasAndUsageHaveTheDocumentedKeysInOrder() {
+    assertEquals(Map.of("count", BigDecimal.ZERO), parse(JSON.count(0)));
+    assertEquals(Map.of("count", BigDecimal.valueOf(Long.MAX_VALUE)), parse(JSON.count(Long.MAX_VALUE)));
+    assertEquals(Long.MAX_VALUE, JSON.readCount(JSON.count(Long.MAX_VALUE)));
+    assertEquals(Map.of("total_count", BigDecimal.valueOf(42)), parse(JSON.tagQueryCount(42)));
+    refused("count", () -> JSON.count(Long.MIN_VALUE));
+    refused("count", () -> JSON.tagQueryCount(-1));
+    // error bodies of odd text
+    String odd = "m\u0000\"\\\n\uD800\u2028\uD83D\uDE00";
+    Map<String, Object> err = obj(parse(JSON.error("CSBS.9001", odd)));
+    assertEquals(List.of("error_code", "error_msg"), new ArrayList<>(err.keySet()));
+    assertEquals(odd, err.get("error_msg"));
+    InvalidValueException refusal = assertThrows(InvalidValueException.class, () -> JSON.readCount("{}"));
+    Map<String, Object> fromRefusal = obj(parse(JSON.error(refusal)));
+    assertEquals("CSBS.9001", fromRefusal.get("error_code"));
+    assertEquals(refusal.getMessage(), fromRefusal.get("error_msg"));
+    // a backup's tags, in its order, null elements named
+    List<Tag> tags = List.of(Tag.of("z\u00e9", ""), Tag.of("a", "\uD835\uDC9C"), Tag.of("M_-9", "v"));
+    Map<String, Object> t = obj(parse(JSON.tags(tags)));
+    assertEquals(List.of("tags"), new ArrayList<>(t.keySet()));
+    assertEquals(List.of(Map.of("key", "z\u00e9", "value", ""), Map.of("key", "a", "value", "\uD835\uDC9C"), Map.of("key", "M_-9", "value", "v")), t.get("tags"));
+    assertEquals(Map.of("tags", List.of()), parse(JSON.tags(List.of())));
+    List<Tag> withNull = new ArrayList<>(tags);
+    withNull.add(2, null);
+    assertEquals("tags[2]", assertThrows(NullPointerException.class, () -> JSON.tags(withNull)).getMessage());
+    // the tag catalogue, keys and values sorted
+    Map<String, List<String>> cat = new LinkedHashMap<>();
+    cat.put("zeta", List.of("b", "a", ""));
+    cat.put("Alpha", List.of("x"));
+    cat.put("\u00e9t\u00e9", List.of());
+    Map<String, Object> c = obj(parse(JSON.tagCatalogue(TagCatalogue.of(cat))));
+    assertEquals(List.of(Map.of("key", "Alpha", "values", List.of("x")), Map.of("key", "zeta", "values", List.of("", "a", "b")),
+        Map.of("key", "\u00e9t\u00e9", "values", List.of())), c.get("tags"));
+    assertEquals(Map.of("tags", List.of()), parse(JSON.tagCatalogue(TagCatalogue.empty())));
+    // quotas: -1 no limit, capacity used in GB with two decimals
+    Map<String, Object> q = obj(obj(parse(JSON.quotas(new QuotaUsage(Quota.of(-1, 10), 3, 1536)))).get("quotas"));
+    List<Object> res = arr(q.get("resources"));
+    assertEquals(List.of("type", "quota", "used"), new ArrayList<>(obj(res.get(0)).keySet()));
+    assertEquals(List.of("type", "unit", "quota", "used"), new ArrayList<>(obj(res.get(1)).keySet()));
+    assertEquals("backups", obj(res.get(0)).get("type"));
+    assertEquals(new BigDecimal("-1"), obj(res.get(0)).get("quota"));
+    assertEquals(new BigDecimal("3"), obj(res.get(0)).get("used"));
+    assertEquals("GB", obj(res.get(1)).get("unit"));
+    assertEquals(new BigDecimal("10"), obj(res.get(1)).get("quota"));
+    assertTrue(JSON.quotas(new QuotaUsage(Quota.of(-1, 10), 3, 1536)).contains("\"used\":1.50}"), JSON.quotas(new QuotaUsage(Quota.of(-1, 10), 3, 1536)));
+    assertTrue(JSON.quotas(new QuotaUsage(Quota.of(0, 0), 0, 5)).contains("\"used\":0.00}"));
+    assertTrue(JSON.quotas(new QuotaUsage(Quota.of(0, 0), 0, Long.MAX_VALUE)).contains("\"used\":9007199254740992.00}"));
+    // storage usage: the report's order, MB, resource_count the servers with backups
+    UsageReport report = new UsageReport(9, 300, 7, List.of(new ServerUsage("s-\uD800", "\u4e2d", 5, 200), new ServerUsage("s-2", "n\"2", 4, 100)));
+    Map<String, Object> u = obj(parse(JSON.storageUsage(report)));
+    assertEquals(List.of("storage_usage", "resource_count"), new ArrayList<>(u.keySet()));
+    assertEquals(new BigDecimal("7"), u.get("resource_count"));
+    List<Object> servers = arr(u.get("storage_usage"));
+    assertEquals(2, servers.size());
+    assertEquals(List.of("resource_id", "resource_name", "resource_type", "backup_count", "backup_size"), new ArrayList<>(obj(servers.get(0)).keySet()));
+    assertEquals("s-\uD800", obj(servers.get(0)).get("resource_id"));
+    assertEquals("OS::Nova::Server", obj(servers.get(0)).get("resource_type"));
+    assertEquals(new BigDecimal("200"), obj(servers.get(0)).get("backup_size"));
+    assertEquals("n\"2", obj(servers.get(1)).get("resource_name"));
+    // the writers' text is ASCII-safe for lone halves: no raw surrogate stands alone in it
+    for (String json : List.of(JSON.storageUsage(report), JSON.error("C", odd))) {
+      assertEquals(json, halvesAsQuestionMarks(json), json);
+    }
+  }
+
+  /** CsbsJson#readRestore and restoreAccepted, RestoreRequest's checks. */
+  @Test
+  void restoreBodiesAreReadAndAnsweredAsDocumented() {
+    String body = "{\"restore\":{\"provider_id\":\"prov-\u00e9\",\"checkpoint_id\":\"cp\",\"restore_target\":\"t\",\"extra\":[1],"
+        + "\"parameters\":{\"checkpoint_item_id\":\"b-\\u0001\",\"power_on\":false,\"x\":null,"
+        + "\"targets\":{\"volumes\":[{\"backup_id\":\"v\",\"volume_id\":\"\\uD800\"}],\"n\":1e400,\"m\":-0.0}}}}";
+    RestoreRequest r = JSON.readRestore(body);
+    assertEquals("prov-\u00e9", r.providerId());
+    assertEquals("cp", r.checkpointId());
+    assertEquals("b-\u0001", r.checkpointItemId());
+    assertEquals(Optional.of(false), r.powerOn());
+    assertEquals(Optional.of("t"), r.restoreTarget());
+    Map<String, Object> targets = obj(parse(r.targetsJson().orElseThrow()));
+    assertEquals(List.of("volumes", "n", "m"), new ArrayList<>(targets.keySet()));
+    assertEquals(new BigDecimal("1e400"), targets.get("n"));
+    Map<String, Object> answer = obj(obj(parse(JSON.restoreAccepted(r, "r-1", "p\u00e9"))).get("restore"));
+    assertEquals(List.of("id", "checkpoint_id", "parameters", "project_id", "provider_id", "resources_reason", "resources_status", "restore_target", "status"),
+        new ArrayList<>(answer.keySet()));
+    assertEquals("in_progress", answer.get("status"));
+    assertEquals(Map.of(), answer.get("resources_reason"));
+    Map<String, Object> params = obj(answer.get("parameters"));
+    assertEquals(List.of("checkpoint_item_id", "power_on", "targets"), new ArrayList<>(params.keySet()));
+    assertEquals(targets, params.get("targets"));
+    // the minimal body, and its answer without the optional keys
+    RestoreRequest min = JSON.readRestore("{\"restore\":{\"provider_id\":\"a\",\"checkpoint_id\":\"c\",\"parameters\":{\"checkpoint_item_id\":\"i\",\"power_on\":null}}}");
+    assertEquals(new RestoreRequest("a", "c", "i", Optional.empty(), Optional.empty(), Optional.empty()), min);
+    Map<String, Object> minAnswer = obj(obj(parse(JSON.restoreAccepted(min, "r", "p"))).get("restore"));
+    assertFalse(minAnswer.containsKey("restore_target"));
+    assertEquals(Map.of("checkpoint_item_id", "i"), minAnswer.get("parameters"));
+    // refusals name the key's path
+    String ok = "{\"restore\":{\"provider_id\":\"a\",\"checkpoint_id\":\"c\",\"parameters\":{\"checkpoint_item_id\":\"i\"}}}";
+    refused("restore", () -> JSON.readRestore("{}"));
+    refused("restore", () -> JSON.readRestore("{\"restore\":[]}"));
+    refused("restore.parameters", () -> JSON.readRestore(ok.replace(",\"parameters\":{\"checkpoint_item_id\":\"i\"}", "")));
+    refused("restore.parameters", () -> JSON.readRestore(ok.replace("\"parameters\":{\"checkpoint_item_id\":\"i\"}", "\"parameters\":\"i\"")));
+    for (String bad : new String[] {"null", "\"\"", "\" \\t\\n\"", "\"\\u3000\"", "7", "[\"i\"]", "{}", "true"}) {
+      refused("restore.parameters.checkpoint_item_id", () -> JSON.readRestore(ok.replace("\"checkpoint_item_id\":\"i\"", "\"checkpoint_item_id\":" + bad)));
+      refused("restore.provider_id", () -> JSON.readRestore(ok.replace("\"provider_id\":\"a\"", "\"provider_id\":" + bad)));
+      refused("restore.checkpoint_id", () -> JSON.readRestore(ok.replace("\"checkpoint_id\":\"c\"", "\"checkpoint_id\":" + bad)));
+    }
+    refused("restore.parameters.power_on", () -> JSON.readRestore(ok.replace("\"checkpoint_item_id\":\"i\"", "\"checkpoint_item_id\":\"i\",\"power_on\":\"true\"")));
+    refused("restore.parameters.power_on", () -> JSON.readRestore(ok.replace("\"checkpoint_item_id\":\"i\"", "\"checkpoint_item_id\":\"i\",\"power_on\":1")));
+    refused("restore.parameters.targets", () -> JSON.readRestore(ok.replace("\"checkpoint_item_id\":\"i\"", "\"checkpoint_item_id\":\"i\",\"targets\":[]")));
+    refused("restore.restore_target", () -> JSON.readRestore(ok.replace("\"checkpoint_id\":\"c\"", "\"checkpoint_id\":\"c\",\"restore_target\":5")));
+    // RestoreRequest: targetsJson must be one JSON object
+    for (String t : new String[] {"[]", "1", "{} x", "{\"a\":1,\"a\":2}", "{", "", "{}//"}) {
+      refused("targetsJson", () -> new RestoreRequest("a", "c", "i", Optional.empty(), Optional.of(t), Optional.empty()));
+    }
+    assertThrows(NullPointerException.class, () -> new RestoreRequest("a", "c", null, Optional.empty(), Optional.empty(), Optional.empty()));
+  }
+
+  /** CsbsJson#readTagFilter, readTagUpdate and readTag: the documented keys, strings or numbers, refusals by path. */
+  @Test
+  void tagBodiesAreReadAndRefusedAsDocumented() {
+    TagFilter f = JSON.readTagFilter("{\"action\":\"filter\",\"limit\":\"20\",\"offset\":\"0\",\"tags\":[{\"key\":\"env\",\"values\":[\"prod\",\"*pr\"]}],"
+        + "\"tags_any\":[],\"not_tags\":[{\"key\":\"\u00e9\",\"values\":[\"\"]}],\"not_tags_any\":null,\"matches\":[{\"key\":\"resource_name\",\"value\":\"\u4e2d\"}],\"unknown\":{}}");
+    assertEquals(TagFilter.builder().tags("env", "prod", "*pr").notTags("\u00e9", "").matches("resource_name", "\u4e2d")
+        .action(TagFilter.Action.FILTER).limit(20).offset(0).build(), f);
+    assertEquals(TagFilter.builder().action(TagFilter.Action.COUNT).limit(1000).offset(Long.MAX_VALUE).build(),
+        JSON.readTagFilter("{\"action\":\"count\",\"limit\":1000,\"offset\":" + Long.MAX_VALUE + "}"));
+    refused("action", () -> JSON.readTagFilter("{}"));
+    refused("action", () -> JSON.readTagFilter("{\"action\":null}"));
+    refused("action", () -> JSON.readTagFilter("{\"action\":\"FILTER\"}"));
+    refused("action", () -> JSON.readTagFilter("{\"action\":[\"filter\"]}"));
+    refused("limit", () -> JSON.readTagFilter("{\"action\":\"filter\",\"limit\":0}"));
+    refused("limit", () -> JSON.readTagFilter("{\"action\":\"filter\",\"limit\":1001}"));
+    refused("limit", () -> JSON.readTagFilter("{\"action\":\"filter\",\"limit\":\"2 \"}"));
+    refused("offset", () -> JSON.readTagFilter("{\"action\":\"filter\",\"offset\":-1}"));
+    refused("offset", () -> JSON.readTagFilter("{\"action\":\"filter\",\"offset\":9223372036854775808}"));
+    refused("tags", () -> JSON.readTagFilter("{\"action\":\"filter\",\"tags\":{}}"));
+    refused("tags[0]", () -> JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[\"env\"]}"));
+    refused("tags[0].key", () -> JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"values\":[]}]}"));
+    refused("tags[0].key", () -> JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"key\":\"a b\",\"values\":[]}]}"));
+    refused("not_tags_any[0].values", () -> JSON.readTagFilter("{\"action\":\"filter\",\"not_tags_any\":[{\"key\":\"k\",\"values\":\"v\"}]}"));
+    refused("tags[0].values[1]", () -> JSON.readTagFilter("{\"action\":\"filter\",\"tags\":[{\"key\":\"k\",\"values\":[\"a\",7]}]}"));
+    refused("matches[0].value", () -> JSON.readTagFilter("{\"action\":\"filter\",\"matches\":[{\"key\":\"resource_name\",\"value\":5}]}"));
+    // tag updates
+    assertEquals(io.csbs.backup.TagUpdate.create(List.of(Tag.of("k", ""), Tag.of("\u00e9", "v"))),
+        JSON.readTagUpdate("{\"action\":\"create\",\"tags\":[{\"key\":\"k\",\"value\":\"\"},{\"key\":\"\u00e9\",\"value\":\"v\"}]}"));
+    assertEquals(io.csbs.backup.TagUpdate.create(Tag.of("env", "prod")), JSON.readTag("{\"tag\":{\"key\":\"env\",\"value\":\"prod\"}}"));
+    refused("action", () -> JSON.readTagUpdate("{\"tags\":[]}"));
+    refused("action", () -> JSON.readTagUpdate("{\"action\":\"Create\",\"tags\":[]}"));
+    refused("tags[1].value", () -> JSON.readTagUpdate("{\"action\":\"create\",\"tags\":[{\"key\":\"a\",\"value\":\"\"},{\"key\":\"b\"}]}"));
+    refused("tags[0].value", () -> JSON.readTagUpdate("{\"action\":\"create\",\"tags\":[{\"key\":\"a\",\"value\":\"" + "v".repeat(44) + "\"}]}"));
+    refused("tags[0].key", () -> JSON.readTagUpdate("{\"action\":\"delete\",\"tags\":[{\"key\":7}]}"));
+    refused("tags[0].value", () -> JSON.readTagUpdate("{\"action\":\"delete\",\"tags\":[{\"key\":\"a\",\"value\":7}]}"));
+    refused("tag", () -> JSON.readTag("{\"tags\":{\"key\":\"env\",\"value\":\"prod\"}}"));
+    refused("tag.value", () -> JSON.readTag("{\"tag\":{\"key\":\"env\"}}"));
+    refused("tag.key", () -> JSON.readTag("{\"tag\":{\"key\":\"e\\u0000\",\"value\":\"\"}}"));
+    refused("tag.key", () -> JSON.readTag("{\"tag\":{\"key\":\"e\\uD800\",\"value\":\"\"}}"));
+  }
+
+  /** CsbsJson#checkpointItems: href is the request with marker set (offset and fragment removed); readNextMarker reads it back. */
+  @Test
+  void nextLinksOfOddRequestsAndMarkers() {
+    String[] ids = {"a b+c&d=\u00e9/?#%", "\u4e2d\uD83D\uDE00", "x;y,z:@$!'()*~", "%6Darker=q"};
+    for (String id : ids) {
+      Page page = new Page(List.of(base(id).sizeMb(0).build()), 2, true);
+      for (String request : new String[] {"/v1/p/checkpoint_items", "/v1/p/checkpoint_items?status=available&limit=1&offset=5",
+          "/v1/p/checkpoint_items?marker=old&limit=1#frag?x", "http://h:8080/v1/p/checkpoint_items?limit=1&name=%E4%B8%AD"}) {
+        String list = JSON.checkpointItems(page, URI.create(request));
+        Map<String, Object> body = obj(parse(list));
+        assertEquals(List.of("checkpoint_items", "checkpoint_items_links"), new ArrayList<>(body.keySet()), list);
+        Map<String, Object> link = obj(arr(body.get("checkpoint_items_links")).get(0));
+        assertEquals(List.of("href", "rel"), new ArrayList<>(link.keySet()));
+        assertEquals("next", link.get("rel"));
+        String href = (String) link.get("href");
+        assertFalse(href.contains("offset=") || href.contains("#") || href.contains("old"), href);
+        assertTrue(href.startsWith(request.replaceAll("\\?.*", "") + "?"), href);
+        assertEquals(Optional.of(id), JSON.readNextMarker(list), href);
+        assertEquals(Optional.of(id), ListQueryString.parse(URI.create(href).getRawQuery()).marker(), href);
+      }
+      // no link on the last page, nor on an empty page
+      assertEquals(List.of("checkpoint_items"), new ArrayList<>(obj(parse(JSON.checkpointItems(new Page(List.of(base(id).sizeMb(0).build()), 1, false),
+          URI.create("/x")))).keySet()));
+    }
+    assertEquals("{\"checkpoint_items\":[]}", JSON.checkpointItems(new Page(List.of(), 0, false), URI.create("/v1/p/checkpoint_items")));
+    assertEquals(Optional.empty(), JSON.readNextMarker("{\"checkpoint_items\":[]}"));
+    assertEquals(Optional.empty(), JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x?marker=a\",\"rel\":\"prev\"}]}"));
+    refused("checkpoint_items_links", () -> JSON.readNextMarker("{\"checkpoint_items_links\":{}}"));
+    refused("checkpoint_items_links[0].href", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"rel\":\"next\"}]}"));
+    refused("checkpoint_items_links[0].href", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x?marker=%ZZ\",\"rel\":\"next\"}]}"));
+    refused("checkpoint_items_links[0].href", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x y?marker=a\",\"rel\":\"next\"}]}"));
+    refused("checkpoint_items_links[1].rel", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x\",\"rel\":\"self\"},{\"href\":\"/x\",\"rel\":5}]}"));
+  }
 }
