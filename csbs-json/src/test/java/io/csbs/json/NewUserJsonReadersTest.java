@@ -835,4 +835,99 @@ class NewUserJsonReadersTest {
     refused("checkpoint_items_links[0].href", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x y?marker=a\",\"rel\":\"next\"}]}"));
     refused("checkpoint_items_links[1].rel", () -> JSON.readNextMarker("{\"checkpoint_items_links\":[{\"href\":\"/x\",\"rel\":\"self\"},{\"href\":\"/x\",\"rel\":5}]}"));
   }
+
+  /** A backup with every optional field, in a state (Deleting an Error backup) that keeps both a progress and a failure. */
+  static Backup full() {
+    return Backup.builder().id("b-1").name("bk").projectId("p").server(Server.of("s-1", "ecs", "az-1")).createdAt(T0).sizeMb(3)
+        .status(BackupStatus.DELETING).progress(Progress.of(50, T0)).trigger(BackupTrigger.AUTOMATIC).policyId("pol")
+        .failure(Failure.of(JobType.BACKUP, "why", T0)).updatedAt(T0.plusSeconds(5)).finishedAt(T0.plusSeconds(3)).addTags(Tag.of("k", "v"))
+        .details(BackupDetails.builder().checkpointId("cp").vm(new VmMetadata("r", "c", 1, "i", 2, 3, "e", "p")).incremental(true)
+            .restoreMode(RestoreMode.values()[0]).copyStatus(CopyStatus.values()[0]).spaceSavingRatio(5).averageSpeedKbps(9)
+            .failCode(new FailCode(4, "d")).build()).build();
+  }
+
+  /** CsbsJson: "a value of the wrong type, or a value that breaks a rule of the backup is refused ... naming the key's path". */
+  @Test
+  void everyRuleBreakingValueOfAFullItemNamesItsOwnPath() {
+    Backup full = full();
+    String it = JSON.checkpointItem(full);
+    assertEquals(full, JSON.readCheckpointItem(it, "p"));
+    String[][] cases = {
+        {"\"updated_at\":\"2021-03-04T05:06:12.123456\"", "\"updated_at\":\"2021-03-04T05:06:06\"", "checkpoint_item.updated_at"},
+        {"\"finished_at\":\"2021-03-04T05:06:10.123456\"", "\"finished_at\":\"2021-03-04T05:06:06\"", "checkpoint_item.extend_info.finished_at"},
+        {"\"progress_updated_at\":\"2021-03-04T05:06:07.123456\"", "\"progress_updated_at\":\"2021-03-04T05:06:06\"", "checkpoint_item.extend_info.progress_updated_at"},
+        {"\"failed_at\":\"2021-03-04T05:06:07.123456\"", "\"failed_at\":\"2021-03-04T05:06:06\"", "checkpoint_item.extend_info.failed_at"},
+        {"\"auto_trigger\":true", "\"auto_trigger\":false", "checkpoint_item.extend_info.policy_id"},
+        {"\"auto_trigger\":true", "\"auto_trigger\":\"true\"", "checkpoint_item.extend_info.auto_trigger"},
+        {"\"disk\":1", "\"disk\":-1", "checkpoint_item.backup_data.disk"},
+        {"\"ram\":2", "\"ram\":2147483648", "checkpoint_item.backup_data.ram"},
+        {"\"vcpus\":3", "\"vcpus\":\"x\"", "checkpoint_item.backup_data.vcpus"},
+        {"\"eip\":\"e\"", "\"eip\":\"" + "e".repeat(65) + "\"", "checkpoint_item.backup_data.eip"},
+        {"\"space_saving_ratio\":5", "\"space_saving_ratio\":101", "checkpoint_item.extend_info.space_saving_ratio"},
+        {"\"average_speed\":9", "\"average_speed\":-1", "checkpoint_item.extend_info.average_speed"},
+        {"\"progress\":50", "\"progress\":101", "checkpoint_item.extend_info.progress"},
+        {"\"progress\":50", "\"progress\":-1", "checkpoint_item.extend_info.progress"},
+        {"\"fail_op\":\"backup\"", "\"fail_op\":\"nope\"", "checkpoint_item.extend_info.fail_op"},
+        {"\"fail_reason\":\"why\"", "\"fail_reason\":\" \"", "checkpoint_item.extend_info.fail_reason"},
+        {"\"fail_reason\":\"why\"", "\"fail_reason\":\"" + "w".repeat(1025) + "\"", "checkpoint_item.extend_info.fail_reason"},
+        {"\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]", "\"tags\":[{\"key\":\"k\",\"value\":\"v\"},{\"key\":\"k\",\"value\":\"w\"}]", "checkpoint_item.tags"},
+        {"\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]", "\"tags\":[{\"key\":\"k\",\"value\":\"v\"},{\"key\":\"k k\",\"value\":\"v\"}]", "checkpoint_item.tags[1].key"},
+        {"\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]", "\"tags\":[{\"key\":\"k\",\"value\":\"v v\"}]", "checkpoint_item.tags[0].value"},
+        {"\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]", "\"tags\":{}", "checkpoint_item.tags"},
+        {"\"support_lld\":false", "\"support_lld\":\"false\"", "checkpoint_item.extend_info.support_lld"},
+        {"\"copy_status\":\"na\"", "\"copy_status\":\"NA\"", "checkpoint_item.extend_info.copy_status"},
+        {"\"policy_id\":\"pol\"", "\"policy_id\":\" \"", "checkpoint_item.extend_info.policy_id"},
+        {"\"checkpoint_id\":\"cp\"", "\"checkpoint_id\":\" \"", "checkpoint_item.checkpoint_id"},
+        {"\"checkpoint_id\":\"cp\"", "\"checkpoint_id\":7", "checkpoint_item.checkpoint_id"},
+        {"\"backup_data\":{", "\"backup_data\":[],\"x\":{", "checkpoint_item.backup_data"},
+        {"\"fail_code\":{\"Code\":4,", "\"fail_code\":{\"Code\":\"x\",", "checkpoint_item.extend_info.fail_code.Code"},
+    };
+    for (String[] c : cases) {
+      assertTrue(it.contains(c[0]), c[0] + " in " + it);
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> JSON.readCheckpointItem(it.replace(c[0], c[1]), "p"), c[1]);
+      assertEquals(c[2], e.field(), c[1] + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * DOC. CsbsJson:69-70 "copy_status, supported_restore_mode, finished_at and fail_reason may be empty"
+   * (and readTag refuses a tag without "value" naming tag.value): an empty policy_id and checkpoint_id
+   * are read as absent too (a blank one is refused), and a tag of an item without "value" is read as the
+   * empty value; the list of keys that may be empty (or absent) is incomplete.
+   */
+  @Disabled("DOC: CsbsJson:69-70 lists four keys that 'may be empty'; an empty policy_id/checkpoint_id and a tag without value are read too")
+  @Test
+  void onlyTheFourListedKeysMayBeEmpty() {
+    String it = JSON.checkpointItem(full());
+    refused("checkpoint_item.extend_info.policy_id", () -> JSON.readCheckpointItem(it.replace("\"policy_id\":\"pol\"", "\"policy_id\":\"\""), "p"));
+    refused("checkpoint_item.checkpoint_id", () -> JSON.readCheckpointItem(it.replace("\"checkpoint_id\":\"cp\"", "\"checkpoint_id\":\"\""), "p"));
+    refused("checkpoint_item.tags[0].value", () -> JSON.readCheckpointItem(it.replace("{\"key\":\"k\",\"value\":\"v\"}", "{\"key\":\"k\"}"), "p"));
+  }
+
+  @Test
+  void actuallyAnEmptyPolicyIdOrCheckpointIdAndAValuelessTagAreRead() {
+    String it = JSON.checkpointItem(full());
+    assertEquals(Optional.empty(), JSON.readCheckpointItem(it.replace("\"policy_id\":\"pol\"", "\"policy_id\":\"\""), "p").policyId());
+    assertEquals(Optional.empty(), JSON.readCheckpointItem(it.replace("\"checkpoint_id\":\"cp\"", "\"checkpoint_id\":\"\""), "p").details().checkpointId());
+    assertEquals(List.of(Tag.of("k", "")), JSON.readCheckpointItem(it.replace("{\"key\":\"k\",\"value\":\"v\"}", "{\"key\":\"k\"}"), "p").tags());
+  }
+
+  /** CsbsJson: times written with microseconds, finer digits only when needed, years outside 1000-9999 as java.time writes them. */
+  @Test
+  void timesAreWrittenInTheDocumentedForm() {
+    String[][] cases = {{"2017-04-18T01:21:52.701973Z", "2017-04-18T01:21:52.701973"}, {"2017-04-18T01:21:52Z", "2017-04-18T01:21:52.000000"},
+        {"2017-04-18T01:21:52.0000015Z", "2017-04-18T01:21:52.0000015"}, {"2017-04-18T01:21:52.000000001Z", "2017-04-18T01:21:52.000000001"},
+        {"0999-12-31T23:59:59.1Z", "0999-12-31T23:59:59.100000"}, {"+10000-01-01T00:00:00Z", "+10000-01-01T00:00:00.000000"},
+        {"-0001-01-01T00:00:00.12345678Z", "-0001-01-01T00:00:00.12345678"}, {"1000-01-01T00:00:00Z", "1000-01-01T00:00:00.000000"},
+        {"9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999"}};
+    for (String[] c : cases) {
+      Instant t = Instant.parse(c[0]);
+      Backup b = Backup.builder().id("b").name("n").projectId("p").server(Server.of("s", "n", "az")).status(BackupStatus.AVAILABLE).sizeMb(0)
+          .createdAt(t).build();
+      Map<String, Object> item = obj(obj(parse(JSON.checkpointItem(b))).get("checkpoint_item"));
+      assertEquals(c[1], item.get("created_at"), c[0]);
+      assertEquals(c[1], item.get("updated_at"), c[0]);
+      assertEquals(b, JSON.readCheckpointItem(JSON.checkpointItem(b), "p"), c[0]);
+    }
+  }
 }
