@@ -393,12 +393,12 @@ class NewUserJsonReadersTest {
 
   /** README: "A backup written and read back is equal to the original", through details, bare item, list and tag query answer. */
   @Test
-  void thousandsOfRandomOddBackupsRoundTripThroughEveryBackupWriter() {
+  void sevenHundredRandomOddBackupsRoundTripThroughEveryBackupWriter() {
     long seed = System.nanoTime();
     Random r = new Random(seed);
     int written = 0;
     List<Backup> all = new ArrayList<>();
-    for (int n = 0; written < 1000 && n < 4_000; n++) {
+    for (int n = 0; written < 700 && n < 3_000; n++) {
       Backup b = randomBackup(r, n);
       if (b == null) {
         continue;
@@ -418,11 +418,11 @@ class NewUserJsonReadersTest {
       // the bare item (the value of checkpoint_item) reads the same
       String bare = details.substring("{\"checkpoint_item\":".length(), details.length() - 1);
       assertEquals(b, JSON.readCheckpointItem(bare, b.projectId()), msg);
-      if (b.projectId().equals("p") && all.size() < 300) {
+      if (b.projectId().equals("p") && all.size() < 200) {
         all.add(b);
       }
     }
-    assertTrue(written >= 1000, "seed " + seed + ": only " + written + " valid backups drawn");
+    assertTrue(written >= 700, "seed " + seed + ": only " + written + " valid backups drawn");
     // lists of them, in pages, with a next link, and the tag query's answer
     for (int from = 0; from < all.size(); from += 37) {
       List<Backup> page = all.subList(from, Math.min(all.size(), from + 37));
