@@ -648,6 +648,17 @@ class NewUserLifecycleTableTest {
     assertEquals(2, catalog.sequence(PROJECT));
     assertEquals(2, changes.size());
 
+    iv = assertThrows(InvalidValueException.class, () -> catalog.apply(PROJECT, b.id(), 2, Transition.fail(" \t")));
+    assertEquals("failure reason", iv.field());
+    iv = assertThrows(InvalidValueException.class,
+        () -> catalog.apply(PROJECT, b.id(), 2, Transition.fail("x".repeat(Failure.MAX_REASON_LENGTH + 1))));
+    assertEquals("failure reason", iv.field());
+    assertEquals(restoring, catalog.get(PROJECT, b.id()));
+    assertEquals(2, catalog.sequence(PROJECT));
+    // a wrong version is refused before the transition is judged
+    assertThrows(VersionConflictException.class, () -> catalog.apply(PROJECT, b.id(), 1, Transition.restore()));
+    assertThrows(VersionConflictException.class, () -> catalog.apply(PROJECT, b.id(), 3, Transition.reportProgress(0)));
+    assertEquals("#2 " + PROJECT + "/" + b.id() + ": instant restore, v1 -> v2", c.toString());
     Backup failed = catalog.apply(PROJECT, b.id(), 2, Transition.fail("réseau ⚡")).orElseThrow();
     assertEquals(BackupStatus.ERROR, failed.status());
     assertEquals(T0.plusSeconds(20), failed.failure().orElseThrow().failedAt());
@@ -661,6 +672,8 @@ class NewUserLifecycleTableTest {
     assertTrue(removal.isRemoved());
     assertEquals(Optional.of(Transition.complete()), removal.transition());
     assertEquals(5, removal.sequence());
+    assertEquals("#5 " + PROJECT + "/" + b.id() + ": complete, v4 -> gone", removal.toString());
+    assertEquals(Optional.of(4L), removal.before().map(Backup::version));
     assertTrue(catalog.find(PROJECT, b.id()).isEmpty());
     assertThrows(BackupNotFoundException.class, () -> catalog.apply(PROJECT, b.id(), 5, Transition.complete()));
     assertEquals(5, catalog.sequence(PROJECT));
@@ -682,7 +695,8 @@ class NewUserLifecycleTableTest {
     long seed = new Random().nextLong();
     Random random = new Random(seed);
     HandClock clock = new HandClock(T0);
-    BackupCatalog catalog = Catalogs.indexed(clock);
+    StallRule rule = StallRule.ofThreshold(Duration.ofMillis(2));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
     int n = 6;
     Model[] models = new Model[n];
     BackupType[] types = new BackupType[n];
@@ -772,6 +786,16 @@ class NewUserLifecycleTableTest {
         }
       }
       assertEquals(sequence, catalog.sequence(PROJECT), where);
+      // the stalled criterion agrees with the rule, at the boundary too (the clock moves by 0 to 2 ms)
+      java.util.Set<String> expected = new java.util.TreeSet<>();
+      for (int k = 0; k < n; k++) {
+        Optional<Backup> kb = catalog.find(PROJECT, "walk-" + k + "-名");
+        if (kb.isPresent() && rule.isStalled(kb.get(), clock.now)) {
+          expected.add(kb.get().id());
+        }
+      }
+      assertEquals(expected, new java.util.TreeSet<>(catalog.query(PROJECT,
+          io.csbs.query.Query.where(io.csbs.query.Predicates.stalled())).ids()), where);
     }
     assertNotNull(catalog);
   }
