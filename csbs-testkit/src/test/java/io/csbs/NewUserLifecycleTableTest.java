@@ -909,4 +909,78 @@ class NewUserLifecycleTableTest {
     assertEquals("backup", assertThrows(NullPointerException.class,
         () -> Lifecycle.allowedTransitions(null)).getMessage());
   }
+
+  @Test
+  void concurrentProgressReportsLoseNoUpdate() throws Exception {
+    BackupCatalog catalog = Catalogs.indexed(Clock.fixed(T0, ZoneOffset.UTC));
+    Backup b = available("conc-ß", BackupType.COMMON);
+    catalog.add(b);
+    catalog.apply(PROJECT, b.id(), 1, Transition.restore());
+    List<Change> changes = java.util.Collections.synchronizedList(new ArrayList<>());
+    catalog.subscribe(changes::add);
+    java.util.concurrent.atomic.AtomicInteger wins = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        futures.add(pool.submit(() -> {
+          while (true) {
+            Backup now = catalog.get(PROJECT, b.id());
+            int p = now.progress().orElseThrow().percent();
+            if (p >= 100) {
+              return null;
+            }
+            try {
+              catalog.apply(PROJECT, b.id(), now.version(), Transition.reportProgress(p + 1));
+              wins.incrementAndGet();
+            } catch (VersionConflictException e) {
+              conflicts.incrementAndGet();
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Backup end = catalog.get(PROJECT, b.id());
+    assertEquals(100, end.progress().orElseThrow().percent());
+    assertEquals(100, wins.get(), "conflicts " + conflicts.get());
+    assertEquals(2 + 100, end.version());
+    assertEquals(2 + 100, catalog.sequence(PROJECT));
+    assertEquals(100, changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      Change c = changes.get(i);
+      assertEquals(3 + i, c.sequence());
+      assertEquals(Optional.of(Transition.reportProgress(i + 1)), c.transition());
+    }
+  }
+
+  @Test
+  void aQueuedJobThroughTheCatalog() {
+    HandClock clock = new HandClock(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Backup queued = base("queued-✓", BackupType.COMMON).status(BackupStatus.DELETING).apiStatus(ApiStatus.WAITING_DELETE)
+        .progress(Progress.of(0, T0)).updatedAt(T0).build();
+    catalog.add(queued);
+    List<Change> changes = new ArrayList<>();
+    catalog.subscribe(changes::add);
+    assertEquals(List.of(queued.id()), catalog.query(PROJECT,
+        io.csbs.query.Query.where(io.csbs.query.Predicates.status(BackupStatus.DELETING))).ids());
+    clock.now = T0.plusSeconds(1);
+    assertEquals(ApiStatus.WAITING_DELETE, catalog.apply(PROJECT, queued.id(), 1, Transition.reportProgress(0))
+        .orElseThrow().apiStatus());
+    assertTrue(changes.isEmpty());
+    Backup running = catalog.apply(PROJECT, queued.id(), 1, Transition.reportProgress(1)).orElseThrow();
+    assertEquals(ApiStatus.DELETING, running.apiStatus());
+    assertEquals(ApiStatus.WAITING_DELETE, changes.get(0).before().orElseThrow().apiStatus());
+    assertEquals(ApiStatus.DELETING, changes.get(0).after().orElseThrow().apiStatus());
+    IllegalTransitionException e = assertThrows(IllegalTransitionException.class,
+        () -> catalog.apply(PROJECT, queued.id(), 2, Transition.delete()));
+    assertEquals(ErrorCode.BACKUP_BUSY, e.code());
+    assertTrue(e.getMessage().contains("(the backup is busy until its delete job ends)"), e.getMessage());
+  }
 }
