@@ -303,8 +303,8 @@ class NewUserLifecycleTableTest {
     assertEquals("operation", e.getMessage());
   }
 
-  @Disabled("DOC: Transition.start(operation) says nothing of null; it throws an NPE without a name "
-      + "(a switch on null), where Lifecycle.start names 'operation'")
+  @Disabled("BUG: CHANGELOG.md:232 'Null is refused with a NullPointerException naming the parameter by every public"
+      + " method'; Transition.start(null) throws a helpful-NPE text about ordinal() (a switch on null)")
   @Test
   void transitionStartOfNullNamesTheOperation() {
     NullPointerException e = assertThrows(NullPointerException.class, () -> Transition.start(null));
@@ -437,7 +437,7 @@ class NewUserLifecycleTableTest {
     assertEquals("\u00a0", Lifecycle.fail(restoring, "\u00a0", T0).failure().orElseThrow().reason());
   }
 
-  @Disabled("DOC: Failure.reason 'non-blank' (Failure.java), yet a reason of only no-break spaces (U+00A0) or "
+  @Disabled("DOC: Failure.reason 'non-blank' (Failure.java:24), yet a reason of only no-break spaces (U+00A0) or "
       + "U+2007/U+202F is accepted: the rule is String.isBlank's, which the docs should say")
   @Test
   void aReasonOfOnlyNoBreakSpacesIsBlank() {
@@ -869,7 +869,7 @@ class NewUserLifecycleTableTest {
         () -> Lifecycle.allowedTransitions(inState(BackupStatus.CREATING, BackupType.COMMON)).add("x"));
   }
 
-  @Disabled("DOC: Lifecycle.allowedTransitions 'the names, in a fixed order' (Lifecycle.java:197): unmodifiable"
+  @Disabled("DOC: Lifecycle.allowedTransitions 'the names, in a fixed order' (Lifecycle.java:198): unmodifiable"
       + " for an intermediate backup, a modifiable ArrayList for Available/Error; the docs say neither")
   @Test
   void allowedTransitionsIsUnmodifiableInEveryState() {
@@ -890,8 +890,8 @@ class NewUserLifecycleTableTest {
         () -> StallRule.DEFAULT.isStalled((Backup) null, Clock.systemUTC())).getMessage());
   }
 
-  @Disabled("BUG: StallRule.isStalled(Backup, Instant) and isStalled(Instant, Instant) throw an unnamed NPE"
-      + " (\"Cannot invoke ... because backup/changedAt is null\"), where isStalled(Backup, Clock) names 'backup'")
+  @Disabled("BUG: CHANGELOG.md:232 'NullPointerException naming the parameter by every public method'; StallRule"
+      + ".isStalled(Backup, Instant) and isStalled(Instant, Instant) give a helpful-NPE text (isStalled(Backup, Clock) names 'backup')")
   @Test
   void stallRuleNamesANullBackupOrProgressTime() {
     assertEquals("backup", assertThrows(NullPointerException.class,
@@ -900,8 +900,8 @@ class NewUserLifecycleTableTest {
         () -> StallRule.DEFAULT.isStalled((Instant) null, T0)).getMessage());
   }
 
-  @Disabled("BUG: ApiStatus.of(null), BackupStatus.of(null), Lifecycle.allowedTransitions(null) throw an unnamed"
-      + " NPE (a helpful-NPE text about ordinal()/status()), where the rest of the lifecycle names the parameter")
+  @Disabled("BUG: CHANGELOG.md:232 'NullPointerException naming the parameter by every public method'; ApiStatus.of(null),"
+      + " BackupStatus.of(null), Lifecycle.allowedTransitions(null) give a helpful-NPE text about ordinal()/status()")
   @Test
   void lookupsNameANullArgument() {
     assertEquals("state", assertThrows(NullPointerException.class, () -> ApiStatus.of(null)).getMessage());
@@ -982,5 +982,45 @@ class NewUserLifecycleTableTest {
         () -> catalog.apply(PROJECT, queued.id(), 2, Transition.delete()));
     assertEquals(ErrorCode.BACKUP_BUSY, e.code());
     assertTrue(e.getMessage().contains("(the backup is busy until its delete job ends)"), e.getMessage());
+  }
+
+  @Test
+  void theApiStatusJavadocExamples() {
+    assertEquals("Optional[Creating]", ApiStatus.parse("waiting_protect").state().toString());
+    assertEquals(Optional.empty(), ApiStatus.parse("deleted").state());
+    assertEquals("status", assertThrows(InvalidValueException.class, () -> ApiStatus.parse("paused")).field());
+  }
+
+  @Test
+  void sameBackupIdInManyProjectsChangesOnlyItsOwn() {
+    HandClock clock = new HandClock(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> projects = List.of("p-1", "p-Ω", "p-中文", "p-" + "z".repeat(60), "p_ünï");
+    for (String p : projects) {
+      catalog.add(Backup.builder().id("shared-id").name("partagée").projectId(p).server(SERVER)
+          .type(BackupType.ENHANCED).sizeMb(1).createdAt(T0).status(BackupStatus.AVAILABLE).build());
+    }
+    clock.now = T0.plusSeconds(1);
+    catalog.apply("p-中文", "shared-id", 1, Transition.instantRestore());
+    catalog.apply("p-中文", "shared-id", 2, Transition.reportProgress(77));
+    catalog.apply("p-Ω", "shared-id", 1, Transition.delete());
+    catalog.apply("p-Ω", "shared-id", 2, Transition.complete());
+    for (String p : projects) {
+      switch (p) {
+        case "p-中文":
+          assertEquals(3, catalog.sequence(p));
+          assertEquals(77, catalog.get(p, "shared-id").progress().orElseThrow().percent());
+          break;
+        case "p-Ω":
+          assertEquals(3, catalog.sequence(p));
+          assertTrue(catalog.find(p, "shared-id").isEmpty());
+          break;
+        default:
+          assertEquals(1, catalog.sequence(p), p);
+          assertEquals(BackupStatus.AVAILABLE, catalog.get(p, "shared-id").status(), p);
+          assertEquals(1, catalog.get(p, "shared-id").version(), p);
+      }
+    }
+    assertThrows(BackupNotFoundException.class, () -> catalog.apply("p-nobody", "shared-id", 1, Transition.restore()));
   }
 }
