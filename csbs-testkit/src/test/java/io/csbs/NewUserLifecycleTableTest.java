@@ -1023,4 +1023,29 @@ class NewUserLifecycleTableTest {
     }
     assertThrows(BackupNotFoundException.class, () -> catalog.apply("p-nobody", "shared-id", 1, Transition.restore()));
   }
+
+  @Test
+  void theLifecycleTransitionAndStallRuleJavadocExamples() {
+    Backup available = available("doc-ex", BackupType.COMMON);
+    Instant now = T0;
+    Backup restoring = Lifecycle.restore(available, now);
+    Backup halfway = Lifecycle.reportProgress(restoring, 50, now.plusSeconds(30));
+    Backup done = Lifecycle.complete(halfway, now.plusSeconds(60)).orElseThrow();
+    assertEquals(BackupStatus.AVAILABLE, done.status());
+    assertEquals(List.of(1L, 2L, 3L, 4L), List.of(available.version(), restoring.version(), halfway.version(),
+        done.version()));
+    assertEquals(List.of(T0.minusSeconds(3600), now, now.plusSeconds(30), now.plusSeconds(60)),
+        List.of(available.updatedAt(), restoring.updatedAt(), halfway.updatedAt(), done.updatedAt()));
+
+    Transition t = Transition.reportProgress(40);
+    Optional<Backup> next = t.applyTo(restoring, now);
+    assertEquals(40, next.orElseThrow().progress().orElseThrow().percent());
+    assertEquals("progress 40%", t.toString());
+    assertEquals(BackupStatus.RESTORING, restoring.status());   // never changed
+
+    StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(10));
+    assertFalse(rule.isStalled(halfway, Clock.fixed(now.plusSeconds(30 + 600), ZoneOffset.UTC)));
+    assertTrue(rule.isStalled(halfway, Clock.fixed(now.plusSeconds(30 + 601), ZoneOffset.UTC)));
+    assertEquals("PT30M", StallRule.DEFAULT.threshold().toString());
+  }
 }
