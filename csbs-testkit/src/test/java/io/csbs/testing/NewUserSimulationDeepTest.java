@@ -1,0 +1,892 @@
+package io.csbs.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.Subscription;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.UsageQuery;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * A new user's deep look at the testkit's simulation (SimulatedJobs, SimulatedJob, JobPlan,
+ * FakeClock, Seeds, ReferenceCatalog), written from the README and the javadoc only.
+ */
+class NewUserSimulationDeepTest {
+  private static final String P = "projekt-Ωmega_01";
+  private static final Server SERVER =
+      Server.of("0b6a8e1c-2f3d-4e5f-8a9b-0c1d2e3f4a5b", "srv-äöü-Ж", "eu-de-01");
+
+  private static Instant t0() {
+    return FakeClock.DEFAULT_START;
+  }
+
+  private static Backup available(String id, String projectId, BackupType type, Instant at) {
+    return Backup.builder().id(id).name("bk-" + id).projectId(projectId).server(SERVER)
+        .status(BackupStatus.AVAILABLE).type(type).trigger(BackupTrigger.MANUAL).sizeMb(2048)
+        .createdAt(at).build();
+  }
+
+  private static Backup creating(String id, String projectId, int percent, Instant at) {
+    return Backup.builder().id(id).name("bk-" + id).projectId(projectId).server(SERVER)
+        .status(BackupStatus.CREATING).progress(Progress.of(percent, at)).type(BackupType.COMMON)
+        .trigger(BackupTrigger.MANUAL).sizeMb(4096).createdAt(at).build();
+  }
+
+  private static int progressOf(BackupCatalog catalog, String projectId, String id) {
+    return catalog.get(projectId, id).progress().orElseThrow().percent();
+  }
+
+  // ---------------------------------------------------------------- FakeClock
+
+  @Test
+  void fakeClockJavadocExampleAndDefaults() {
+    FakeClock clock = FakeClock.at(Instant.parse("2026-11-24T10:00:00Z"));
+    assertEquals(ZoneOffset.UTC, clock.getZone());
+    assertEquals(Instant.parse("2026-11-24T10:31:00Z"), clock.advance(Duration.ofMinutes(31)));
+    assertEquals(Instant.parse("2026-11-24T10:31:00Z"), clock.instant());
+    assertEquals(Instant.parse("2026-01-01T00:00:00Z"), FakeClock.create().instant());
+    assertEquals(FakeClock.DEFAULT_START, FakeClock.create().instant());
+    // stands still
+    assertEquals(clock.instant(), clock.instant());
+  }
+
+  @Test
+  void fakeClockRefusesNegativeAndOverflowNamingDurationAndChangesNothing() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minusSeconds(1));
+    IllegalArgumentException negative =
+        assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofNanos(-1)));
+    assertTrue(negative.getMessage().contains("duration"), negative.getMessage());
+    assertEquals(Instant.MAX.minusSeconds(1), clock.instant());
+    IllegalArgumentException past =
+        assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofSeconds(2)));
+    assertTrue(past.getMessage().contains("duration"), past.getMessage());
+    assertEquals(Instant.MAX.minusSeconds(1), clock.instant());
+    IllegalArgumentException huge =
+        assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertTrue(huge.getMessage().contains("duration"), huge.getMessage());
+    // exactly to MAX is allowed
+    assertEquals(Instant.MAX, clock.advance(Duration.ofSeconds(1)));
+    assertEquals(Instant.MAX, clock.advance(Duration.ZERO));
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> clock.advance(null));
+    assertTrue(String.valueOf(npe.getMessage()).contains("duration"));
+  }
+
+  @Test
+  void fakeClockSetGoesBackAndForwardAndToTheExtremes() {
+    FakeClock clock = FakeClock.create();
+    clock.set(Instant.MIN);
+    assertEquals(Instant.MIN, clock.instant());
+    clock.set(Instant.EPOCH);
+    assertEquals(Instant.EPOCH, clock.instant());
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(Instant.EPOCH.plusNanos(1), clock.instant());
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> clock.set(null));
+    assertTrue(String.valueOf(npe.getMessage()).contains("instant"));
+    NullPointerException start = assertThrows(NullPointerException.class, () -> FakeClock.at(null));
+    assertTrue(String.valueOf(start.getMessage()).contains("start"));
+  }
+
+  @Test
+  void aZonedClockSharesTheInstantBothWays() {
+    FakeClock utc = FakeClock.create();
+    FakeClock tokyo = utc.withZone(ZoneId.of("Asia/Tokyo"));
+    assertEquals(ZoneId.of("Asia/Tokyo"), tokyo.getZone());
+    assertEquals(ZoneOffset.UTC, utc.getZone());
+    tokyo.advance(Duration.ofHours(5));
+    assertEquals(t0().plusSeconds(5 * 3600), utc.instant());
+    utc.set(Instant.EPOCH);
+    assertEquals(Instant.EPOCH, tokyo.instant());
+    assertEquals(Instant.EPOCH.toEpochMilli(), tokyo.millis());
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> utc.withZone(null));
+    assertTrue(String.valueOf(npe.getMessage()).contains("zone"));
+  }
+
+  @Test
+  void fakeClockIsSafeToShareBetweenThreads() throws Exception {
+    FakeClock clock = FakeClock.create();
+    FakeClock other = clock.withZone(ZoneId.of("Europe/Berlin"));
+    int threads = 4;
+    int perThread = 5_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        FakeClock mine = t % 2 == 0 ? clock : other;
+        done.add(pool.submit(() -> {
+          go.await();
+          Instant last = Instant.MIN;
+          for (int i = 0; i < perThread; i++) {
+            Instant now = mine.advance(Duration.ofNanos(1));
+            if (!now.isAfter(last)) {
+              throw new AssertionError("advance went back: " + now + " after " + last);
+            }
+            last = now;
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(t0().plusNanos((long) threads * perThread), clock.instant());
+  }
+
+  // ---------------------------------------------------------------- Seeds
+
+  @Test
+  void seedsPickReadsThePropertyStrippedAndRefusesGarbageNamingIt() {
+    String old = System.getProperty(Seeds.PROPERTY);
+    try {
+      assertEquals("csbs.seed", Seeds.PROPERTY);
+      System.setProperty(Seeds.PROPERTY, "-4242");
+      assertEquals(-4242L, Seeds.pick());
+      assertEquals(-4242L, Seeds.pick());
+      System.setProperty(Seeds.PROPERTY, " " + Long.MIN_VALUE + "\t");
+      assertEquals(Long.MIN_VALUE, Seeds.pick());
+      System.setProperty(Seeds.PROPERTY, "12x");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Seeds::pick);
+      assertTrue(e.getMessage().contains("csbs.seed") && e.getMessage().contains("12x"), e.getMessage());
+      System.setProperty(Seeds.PROPERTY, "  ");
+      Seeds.pick(); // blank: random
+    } finally {
+      if (old == null) {
+        System.clearProperty(Seeds.PROPERTY);
+      } else {
+        System.setProperty(Seeds.PROPERTY, old);
+      }
+    }
+  }
+
+  @Test
+  void seedsRunWrapsEveryFailureWithTheSeedFirstAndLetsAbortsThrough() {
+    long seed = -9_007_199_254_740_993L;
+    AssertionError wrapped = assertThrows(AssertionError.class,
+        () -> Seeds.run(seed, s -> assertEquals(1, 2, "mine")));
+    assertTrue(wrapped.getMessage().startsWith("failed with seed " + seed), wrapped.getMessage());
+    assertTrue(wrapped.getMessage().contains("-Dcsbs.seed=" + seed), wrapped.getMessage());
+    assertTrue(wrapped.getCause() instanceof AssertionError);
+    // a checked exception thrown sneakily
+    AssertionError checked = assertThrows(AssertionError.class, () -> Seeds.run(7, s -> sneaky(new IOException("disk"))));
+    assertTrue(checked.getCause() instanceof IOException);
+    assertTrue(checked.getMessage().startsWith("failed with seed 7"));
+    // an error, too
+    AssertionError oom = assertThrows(AssertionError.class, () -> Seeds.run(8, s -> {
+      throw new StackOverflowError();
+    }));
+    assertTrue(oom.getCause() instanceof StackOverflowError);
+    TestAbortedException aborted = new TestAbortedException("skip me");
+    assertEquals(aborted, assertThrows(TestAbortedException.class, () -> Seeds.run(9, s -> {
+      throw aborted;
+    })));
+    long[] seen = new long[1];
+    Seeds.run(Long.MAX_VALUE, s -> seen[0] = s);
+    assertEquals(Long.MAX_VALUE, seen[0]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> void sneaky(Throwable e) throws E {
+    throw (E) e;
+  }
+
+  // ---------------------------------------------------------------- JobPlan
+
+  @Test
+  void jobPlanBoundsAndRefusalsNameTheParameter() {
+    assertEquals(Duration.ofMinutes(10), JobPlan.DEFAULT.duration());
+    assertEquals(Duration.ofMinutes(1), JobPlan.DEFAULT.reportInterval());
+    assertTrue(JobPlan.DEFAULT.failAtPercent().isEmpty());
+    assertTrue(JobPlan.DEFAULT.stallAtPercent().isEmpty());
+    assertTrue(JobPlan.DEFAULT.failureReason().isEmpty());
+    assertEquals(JobPlan.MAX_DURATION, JobPlan.taking(JobPlan.MAX_DURATION).duration());
+    assertEquals(Duration.ofNanos(1), JobPlan.taking(Duration.ofNanos(1)).duration());
+    for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), JobPlan.MAX_DURATION.plusNanos(1),
+        Duration.ofSeconds(Long.MAX_VALUE))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobPlan.taking(bad));
+      assertTrue(e.getMessage().startsWith("duration"), e.getMessage());
+      IllegalArgumentException r = assertThrows(IllegalArgumentException.class,
+          () -> JobPlan.DEFAULT.reportingEvery(bad));
+      assertTrue(r.getMessage().contains("report interval"), r.getMessage());
+    }
+    for (int bad : new int[] {-1, 101, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+      IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> JobPlan.DEFAULT.failingAt(bad, "x"));
+      assertTrue(f.getMessage().contains("percent"), f.getMessage());
+      IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> JobPlan.DEFAULT.stallingAt(bad));
+      assertTrue(s.getMessage().contains("percent"), s.getMessage());
+    }
+    InvalidValueException blank = assertThrows(InvalidValueException.class, () -> JobPlan.DEFAULT.failingAt(50, " \t"));
+    assertTrue(blank.getMessage().contains("failure reason"), blank.getMessage());
+    InvalidValueException empty = assertThrows(InvalidValueException.class, () -> JobPlan.DEFAULT.failingAt(50, ""));
+    assertTrue(empty.getMessage().contains("failure reason"), empty.getMessage());
+    assertThrows(NullPointerException.class, () -> JobPlan.taking(null));
+    assertThrows(NullPointerException.class, () -> JobPlan.DEFAULT.reportingEvery(null));
+    NullPointerException reason = assertThrows(NullPointerException.class, () -> JobPlan.DEFAULT.failingAt(5, null));
+    assertTrue(String.valueOf(reason.getMessage()).contains("reason"));
+  }
+
+  @Test
+  void jobPlanIsAnImmutableValueWithTheDocumentedToString() {
+    JobPlan base = JobPlan.taking(Duration.ofMinutes(20));
+    JobPlan both = base.failingAt(60, "agent not reachable").stallingAt(40);
+    assertEquals("JobPlan{PT20M, report every PT1M, fail at 60%: agent not reachable, stall at 40%}", both.toString());
+    assertEquals("JobPlan{PT20M, report every PT1M}", base.toString());
+    assertTrue(base.failAtPercent().isEmpty());
+    assertEquals(both, JobPlan.taking(Duration.ofMinutes(20)).stallingAt(40).failingAt(60, "agent not reachable"));
+    assertEquals(both.hashCode(),
+        JobPlan.taking(Duration.ofMinutes(20)).stallingAt(40).failingAt(60, "agent not reachable").hashCode());
+    assertNotEquals(both, base);
+    assertEquals(JobPlan.DEFAULT, JobPlan.taking(Duration.ofMinutes(10)).reportingEvery(Duration.ofMinutes(1)));
+    assertEquals(60, both.failAtPercent().getAsInt());
+    assertEquals(Optional.of("agent not reachable"), both.failureReason());
+    // the javadoc examples
+    JobPlan.taking(Duration.ofHours(2)).reportingEvery(Duration.ofMinutes(5));
+    assertEquals(40, JobPlan.taking(Duration.ofMinutes(20)).stallingAt(40).stallAtPercent().getAsInt());
+    // a later failingAt replaces the earlier
+    assertEquals(10, both.failingAt(10, "ünïcödé ✓").failAtPercent().getAsInt());
+  }
+
+  // ---------------------------------------------------------------- SimulatedJobs: javadoc and README
+
+  @Test
+  void simulatedJobsJavadocExampleRunsAsItsCommentsSay() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob backup = jobs.startBackup("project-1", SERVER, JobPlan.taking(Duration.ofMinutes(20)));
+    SimulatedJob stuck = jobs.startBackup("project-1", SERVER, JobPlan.DEFAULT.stallingAt(40));
+    jobs.advance(Duration.ofMinutes(10));
+    assertEquals(50, backup.lastReportedPercent());
+    assertEquals(50, progressOf(catalog, "project-1", backup.backupId()));
+    assertEquals(40, stuck.lastReportedPercent());
+    assertEquals(SimulatedJob.State.STALLED, stuck.state());
+    assertEquals(t0().plus(Duration.ofMinutes(4)),
+        catalog.get("project-1", stuck.backupId()).progress().orElseThrow().changedAt());
+    jobs.advance(Duration.ofMinutes(24)); // minute 34: exactly the threshold
+    assertEquals(0, catalog.count("project-1", Predicates.stalled()));
+    jobs.advance(Duration.ofMinutes(6));
+    assertEquals(BackupStatus.AVAILABLE, catalog.get("project-1", backup.backupId()).status());
+    assertEquals(1, catalog.count("project-1", Predicates.stalled()));
+    jobs.resume(stuck);
+    assertEquals(SimulatedJob.State.RUNNING, stuck.state());
+    jobs.advance(Duration.ofMinutes(6).minusNanos(1));
+    assertEquals(SimulatedJob.State.RUNNING, stuck.state());
+    assertEquals(90, stuck.lastReportedPercent());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, stuck.state());
+    assertEquals(Optional.of(t0().plus(Duration.ofMinutes(46))), stuck.endedAt());
+    assertEquals("SimulatedJobs{2 jobs, 0 running, 0 stalled, at " + t0().plus(Duration.ofMinutes(46)) + "}",
+        jobs.toString());
+  }
+
+  @Test
+  void simulatedJobJavadocExampleDeletes() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("b-1", "project-1", BackupType.COMMON, t0()));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    String backupId = "b-1";
+    SimulatedJob job = jobs.startDelete("project-1", backupId, JobPlan.taking(Duration.ofMinutes(5)));
+    assertEquals(BackupStatus.DELETING, catalog.get("project-1", backupId).status());
+    assertEquals(JobType.DELETE, job.type());
+    jobs.advance(Duration.ofMinutes(5));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertTrue(job.isDone());
+    assertEquals(Optional.empty(), catalog.find("project-1", job.backupId()));
+  }
+
+  @Test
+  void toStringsAreAsDocumented() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("b-1", "project-1", BackupType.COMMON, t0()));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    JobPlan plan = JobPlan.taking(Duration.ofMinutes(10));
+    SimulatedJob restore = jobs.startRestore("project-1", "b-1", plan);
+    jobs.advance(Duration.ofMinutes(4));
+    assertEquals("SimulatedJob{restore of b-1 in project-1, RUNNING at 40%, " + plan + "}", restore.toString());
+    assertEquals("SimulatedJobs{1 jobs, 1 running, 0 stalled, at " + t0().plus(Duration.ofMinutes(4)) + "}",
+        jobs.toString());
+  }
+
+  // ---------------------------------------------------------------- timelines
+
+  @Test
+  void aReportIntervalOfThreeMinutesReportsAtThreeSixNineAndCompletesAtTen() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER,
+        JobPlan.DEFAULT.reportingEvery(Duration.ofMinutes(3)));
+    List<Change> changes = new ArrayList<>();
+    Subscription sub = catalog.subscribe(changes::add);
+    jobs.advance(Duration.ofMinutes(20));
+    sub.cancel();
+    List<String> seen = new ArrayList<>();
+    for (Change c : changes) {
+      Backup after = c.after().orElseThrow();
+      seen.add(after.status().name() + "@" + Duration.between(t0(), after.updatedAt()).toMinutes() + ":"
+          + after.progress().map(Progress::percent).orElse(-1));
+    }
+    assertEquals(List.of("CREATING@3:30", "CREATING@6:60", "CREATING@9:90", "AVAILABLE@10:-1"), seen);
+    assertEquals(90, job.lastReportedPercent());
+    assertEquals(Optional.of(t0().plus(Duration.ofMinutes(10))), job.endedAt());
+  }
+
+  @Test
+  void aReportIntervalLongerThanTheJobReportsNothingAndStillCompletesOnTime() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.taking(Duration.ofMinutes(5)).reportingEvery(Duration.ofHours(1)));
+    jobs.advance(Duration.ofMinutes(5).minusNanos(1));
+    assertEquals(0, progressOf(catalog, P, job.backupId()));
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(0, job.lastReportedPercent());
+  }
+
+  @Test
+  void aFailureNeverReportsItsPercentAndLeavesTheReasonOnTheBackup() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    String reason = "agent 不可达 — timeout";
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.failingAt(50, reason));
+    jobs.advance(Duration.ofMinutes(5).minusNanos(1));
+    assertEquals(40, job.lastReportedPercent());
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.FAILED, job.state());
+    assertEquals(40, job.lastReportedPercent());
+    Backup b = catalog.get(P, job.backupId());
+    assertEquals(BackupStatus.ERROR, b.status());
+    assertEquals(reason, b.failure().orElseThrow().reason());
+    assertEquals(Optional.of(t0().plus(Duration.ofMinutes(5))), job.endedAt());
+    jobs.advance(Duration.ofHours(1));
+    assertEquals(BackupStatus.ERROR, catalog.get(P, job.backupId()).status());
+  }
+
+  @Test
+  void failAtZeroFailsAtTheFirstAdvanceEvenOfZeroAndFailAtHundredInsteadOfCompleting() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob zero = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.failingAt(0, "no agent"));
+    SimulatedJob hundred = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.failingAt(100, "at the end"));
+    assertEquals(SimulatedJob.State.RUNNING, zero.state());
+    jobs.advance(Duration.ZERO);
+    assertEquals(SimulatedJob.State.FAILED, zero.state());
+    assertEquals(t0(), zero.endedAt().orElseThrow());
+    jobs.advance(Duration.ofMinutes(10));
+    assertEquals(SimulatedJob.State.FAILED, hundred.state());
+    assertEquals(90, hundred.lastReportedPercent());
+    assertEquals(BackupStatus.ERROR, catalog.get(P, hundred.backupId()).status());
+  }
+
+  @Test
+  void failureWinsOverAStallAtTheSamePercent() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(30).failingAt(30, "boom"));
+    jobs.advance(Duration.ofMinutes(4));
+    assertEquals(SimulatedJob.State.FAILED, job.state());
+    assertEquals(20, job.lastReportedPercent());
+    assertEquals(Optional.of(t0().plus(Duration.ofMinutes(3))), job.endedAt());
+  }
+
+  @Test
+  void aStallOffTheReportGridReportsExactlyItsPercentAndResumeFollowsTheDocs() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(45));
+    jobs.advance(Duration.ofHours(3));
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    assertFalse(job.isDone());
+    assertEquals(45, job.lastReportedPercent());
+    Progress p = catalog.get(P, job.backupId()).progress().orElseThrow();
+    assertEquals(45, p.percent());
+    assertEquals(t0().plus(Duration.ofSeconds(270)), p.changedAt());
+    Instant resumedAt = clock.instant();
+    jobs.resume(job);
+    // the next report when its next report interval of work ends (work 5:00, 30 s later), done 5:30 later
+    jobs.advance(Duration.ofSeconds(30));
+    assertEquals(50, job.lastReportedPercent());
+    assertEquals(resumedAt.plusSeconds(30), catalog.get(P, job.backupId()).progress().orElseThrow().changedAt());
+    jobs.advance(Duration.ofMinutes(5).minusNanos(1));
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(resumedAt.plusSeconds(330), job.endedAt().orElseThrow());
+  }
+
+  @Test
+  void stallAtZeroStallsFromTheStartAndResumeRunsTheWholeJob() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(0));
+    jobs.advance(Duration.ZERO);
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    jobs.advance(Duration.ofMinutes(31));
+    assertEquals(0, progressOf(catalog, P, job.backupId()));
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+    jobs.resume(job);
+    jobs.advance(Duration.ofMinutes(10));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    IllegalStateException again = assertThrows(IllegalStateException.class, () -> jobs.resume(job));
+    assertTrue(again.getMessage().contains("SUCCEEDED"), again.getMessage());
+  }
+
+  @Test
+  void aJobStartedFromSixtyPercentEndsTenMinutesAfterItsStartFirstReportingSeventyAtMinuteSeven() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(creating("ß-60", P, 60, t0()), JobPlan.DEFAULT);
+    assertEquals(60, job.lastReportedPercent());
+    jobs.advance(Duration.ofMinutes(7).minusNanos(1));
+    assertEquals(60, progressOf(catalog, P, "ß-60"));
+    assertEquals(catalog.get(P, "ß-60").createdAt(), catalog.get(P, "ß-60").updatedAt());
+    jobs.advance(Duration.ofNanos(1));
+    assertEquals(70, progressOf(catalog, P, "ß-60"));
+    jobs.advance(Duration.ofMinutes(3));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(90, job.lastReportedPercent());
+  }
+
+  @Test
+  void restoreAndInstantRestoreRunAndReturnToAvailable() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("c", P, BackupType.COMMON, t0()));
+    catalog.add(available("e", P, BackupType.ENHANCED, t0()));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob r = jobs.startRestore(P, "c");
+    SimulatedJob ir = jobs.startInstantRestore(P, "e");
+    assertEquals(JobType.RESTORE, r.type());
+    assertEquals(JobType.RESTORE, ir.type());
+    assertEquals(BackupStatus.RESTORING, catalog.get(P, "e").status());
+    assertEquals(0, progressOf(catalog, P, "e"));
+    assertThrows(IllegalTransitionException.class, () -> jobs.startDelete(P, "c"));
+    assertEquals(List.of(r, ir), jobs.jobs());
+    assertThrows(UnsupportedOperationException.class, () -> jobs.jobs().clear());
+    jobs.advance(JobPlan.DEFAULT.duration());
+    assertEquals(SimulatedJob.State.SUCCEEDED, r.state());
+    assertEquals(SimulatedJob.State.SUCCEEDED, ir.state());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "c").status());
+    assertEquals(BackupStatus.AVAILABLE, catalog.get(P, "e").status());
+  }
+
+  @Test
+  void refusedStartsNameWhatIsWrong() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("c", P, BackupType.COMMON, t0()));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    assertThrows(BackupNotFoundException.class, () -> jobs.startRestore(P, "nope"));
+    assertThrows(BackupNotFoundException.class, () -> jobs.startDelete("other-project", "c"));
+    assertThrows(IllegalTransitionException.class, () -> jobs.startInstantRestore(P, "c"));
+    IllegalArgumentException notCreating = assertThrows(IllegalArgumentException.class,
+        () -> jobs.startBackup(available("x", P, BackupType.COMMON, t0()), JobPlan.DEFAULT));
+    assertTrue(notCreating.getMessage().contains("Creating"), notCreating.getMessage());
+    IllegalArgumentException future = assertThrows(IllegalArgumentException.class,
+        () -> jobs.startBackup(creating("f", P, 0, t0().plusNanos(1)), JobPlan.DEFAULT));
+    assertTrue(future.getMessage().contains("after the clock"), future.getMessage());
+    jobs.startBackup(creating("dup", P, 0, t0()), JobPlan.DEFAULT);
+    assertThrows(DuplicateBackupException.class, () -> jobs.startBackup(creating("dup", P, 0, t0()), JobPlan.DEFAULT));
+    assertEquals(1, jobs.jobs().size());
+    NullPointerException np = assertThrows(NullPointerException.class, () -> jobs.startBackup(null, SERVER));
+    assertTrue(String.valueOf(np.getMessage()).contains("projectId"));
+    NullPointerException ns = assertThrows(NullPointerException.class, () -> jobs.startBackup(P, null));
+    assertTrue(String.valueOf(ns.getMessage()).contains("server"));
+    NullPointerException npl = assertThrows(NullPointerException.class, () -> jobs.startBackup(P, SERVER, null));
+    assertTrue(String.valueOf(npl.getMessage()).contains("plan"));
+    assertThrows(NullPointerException.class, () -> jobs.startRestore(P, "c", null));
+    assertThrows(NullPointerException.class, () -> SimulatedJobs.create(null, clock));
+    assertThrows(NullPointerException.class, () -> SimulatedJobs.create(catalog, null));
+    assertThrows(IllegalArgumentException.class, () -> jobs.advance(Duration.ofSeconds(-1)));
+    assertThrows(NullPointerException.class, () -> jobs.advance(null));
+    assertEquals(1, jobs.jobs().size());
+  }
+
+  @Test
+  void startBackupOverAQuotaIsRefusedAndTracksNothing() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.setQuota(P, Quota.of(1, Quota.UNLIMITED));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 3);
+    jobs.startBackup(P, SERVER);
+    assertThrows(QuotaExceededException.class, () -> jobs.startBackup(P, SERVER));
+    assertEquals(1, jobs.jobs().size());
+    assertEquals(1, catalog.count(P, Predicates.all()));
+  }
+
+  @Test
+  void resumeRefusesAForeignJobAndARunningOne() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJobs others = SimulatedJobs.create(catalog, clock, 99);
+    SimulatedJob foreign = others.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(0));
+    others.advance(Duration.ZERO);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> jobs.resume(foreign));
+    assertTrue(e.getMessage().contains("job"), e.getMessage());
+    SimulatedJob running = jobs.startBackup(P, SERVER);
+    IllegalStateException s = assertThrows(IllegalStateException.class, () -> jobs.resume(running));
+    assertTrue(s.getMessage().contains("RUNNING"), s.getMessage());
+    assertThrows(NullPointerException.class, () -> jobs.resume(null));
+  }
+
+  // ---------------------------------------------------------------- determinism
+
+  private static List<String> runScenario(long seed) {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> log = new ArrayList<>();
+    catalog.subscribe(c -> log.add(c.sequence() + " " + c.backupId() + " " + c.after().map(Backup::toString).orElse("-")));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, seed);
+    Random r = new Random(seed);
+    for (int i = 0; i < 30; i++) {
+      JobPlan plan = JobPlan.taking(Duration.ofSeconds(1 + r.nextInt(3600)))
+          .reportingEvery(Duration.ofSeconds(1 + r.nextInt(300)));
+      if (r.nextInt(4) == 0) {
+        plan = plan.failingAt(r.nextInt(101), "r" + i);
+      }
+      if (r.nextInt(4) == 0) {
+        plan = plan.stallingAt(r.nextInt(101));
+      }
+      jobs.startBackup(P, SERVER, plan);
+      jobs.advance(Duration.ofSeconds(r.nextInt(200)));
+    }
+    jobs.advance(Duration.ofHours(2));
+    for (SimulatedJob j : jobs.jobs()) {
+      log.add(j + " " + j.endedAt());
+    }
+    return log;
+  }
+
+  @Test
+  void sameSeedSameRunDifferentSeedDifferentIds() {
+    long seed = new Random().nextLong();
+    assertEquals(runScenario(seed), runScenario(seed), "seed " + seed);
+    assertNotEquals(runScenario(seed).get(0), runScenario(seed + 1).get(0), "seed " + seed);
+    // create(catalog, clock) is seed 0
+    FakeClock c1 = FakeClock.create();
+    FakeClock c2 = FakeClock.create();
+    BackupCatalog k1 = Catalogs.indexed(c1);
+    BackupCatalog k2 = new ReferenceCatalog[] {ReferenceCatalog.create(c2)}[0];
+    SimulatedJob a = SimulatedJobs.create(k1, c1).startBackup(P, SERVER);
+    SimulatedJob b = SimulatedJobs.create(k2, c2, 0).startBackup(P, SERVER);
+    assertEquals(a.backupId(), b.backupId());
+    assertEquals(k1.get(P, a.backupId()), k2.get(P, b.backupId()));
+  }
+
+  // ---------------------------------------------------------------- other writers
+
+  @Test
+  void anotherWriterReportingFurtherIsKeptAndProgressNeverGoesDown() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER);
+    jobs.advance(Duration.ofSeconds(90)); // 10% at minute 1
+    Backup b = catalog.get(P, job.backupId());
+    catalog.apply(P, b.id(), b.version(), Transition.reportProgress(35));
+    jobs.advance(Duration.ofSeconds(30)); // minute 2: 20% would go down
+    assertEquals(35, progressOf(catalog, P, job.backupId()));
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    assertEquals(35, job.lastReportedPercent());
+    jobs.advance(Duration.ofMinutes(1)); // minute 3: 30 < 35, nothing
+    assertEquals(35, progressOf(catalog, P, job.backupId()));
+    jobs.advance(Duration.ofMinutes(1)); // minute 4: 40
+    assertEquals(40, progressOf(catalog, P, job.backupId()));
+    jobs.advance(Duration.ofMinutes(6));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+  }
+
+  @Test
+  void anotherWriterReportingLessIsOverwrittenByTheNextReport() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER);
+    jobs.advance(Duration.ofSeconds(30));
+    Backup b = catalog.get(P, job.backupId());
+    catalog.apply(P, b.id(), b.version(), Transition.reportProgress(5));
+    jobs.advance(Duration.ofSeconds(30));
+    assertEquals(10, progressOf(catalog, P, job.backupId()));
+    assertEquals(10, job.lastReportedPercent());
+  }
+
+  @Test
+  void aWatchdogFailingAStalledJobEndsItInterruptedAndTheBackupStaysAsItLeftIt() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(20));
+    jobs.advance(Duration.ofMinutes(40));
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    Backup b = catalog.get(P, job.backupId());
+    Backup failed = catalog.apply(P, b.id(), b.version(), Transition.fail("watchdog: stalled")).orElseThrow();
+    assertEquals(SimulatedJob.State.STALLED, job.state()); // noticed at the next advance
+    jobs.advance(Duration.ZERO);
+    assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
+    assertTrue(job.isDone());
+    assertEquals(Optional.of(clock.instant()), job.endedAt());
+    assertEquals(failed, catalog.get(P, job.backupId()));
+    assertTrue(job.toString().contains("INTERRUPTED"), job.toString());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> jobs.resume(job));
+    assertTrue(e.getMessage().contains("INTERRUPTED"));
+    jobs.advance(Duration.ofHours(1));
+    assertEquals(failed, catalog.get(P, job.backupId()));
+  }
+
+  @Test
+  void aRunningRestoreWhoseBackupIsCompletedAndDeletedByOthersIsInterruptedAtItsNextChange() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(available("ü", P, BackupType.COMMON, t0()));
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startRestore(P, "ü");
+    jobs.advance(Duration.ofSeconds(150));
+    Backup b = catalog.get(P, "ü");
+    Backup done = catalog.apply(P, "ü", b.version(), Transition.complete()).orElseThrow();
+    catalog.remove(P, "ü", done.version());
+    jobs.advance(Duration.ofSeconds(30)); // minute 3: the report is refused, the backup gone
+    assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
+    assertEquals(Optional.of(t0().plusSeconds(180)), job.endedAt());
+    assertEquals(Optional.empty(), catalog.find(P, "ü"));
+    assertEquals(20, job.lastReportedPercent());
+  }
+
+  /** A catalog that refuses every transition of one backup with a runtime exception of its own. */
+  @Test
+  void aCatalogThatRefusesAJobsChangePropagatesAndTheJobStaysRunning() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER);
+    // another writer starts a restore-like state change that the job's report cannot follow:
+    // the backup becomes Error and then is deleted into Deleting; the job must end interrupted
+    Backup b = catalog.get(P, job.backupId());
+    Backup error = catalog.apply(P, b.id(), b.version(), Transition.fail("other")).orElseThrow();
+    catalog.apply(P, b.id(), error.version(), Transition.start(io.csbs.backup.Operation.DELETE));
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
+    assertEquals(BackupStatus.DELETING, catalog.get(P, job.backupId()).status());
+  }
+
+  // ---------------------------------------------------------------- ReferenceCatalog vs indexed
+
+  private static String outcome(java.util.function.Supplier<Object> call) {
+    try {
+      return "ok " + call.get();
+    } catch (RuntimeException e) {
+      return e.getClass().getName() + ": " + e.getMessage();
+    }
+  }
+
+  @Test
+  void referenceAnswersExactlyAsIndexedOnOddDataForRandomRounds() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> differential(s));
+  }
+
+  private static void differential(long seed) {
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(Instant.parse("2026-06-30T23:59:59.999999999Z"));
+    ReferenceCatalog ref = ReferenceCatalog.create(clock);
+    BackupCatalog idx = Catalogs.indexed(clock);
+    List<String> refChanges = new ArrayList<>();
+    List<String> idxChanges = new ArrayList<>();
+    ref.subscribe(c -> refChanges.add(c.toString()));
+    idx.subscribe(c -> idxChanges.add(c.toString()));
+    List<Backup> backups = new ArrayList<>(BackupGenerator.builder().seed(seed).projects(3)
+        .window(clock.instant(), Duration.ofDays(30)).build().backups(120));
+    String[] odd = {"Ж", "名前", "a b", "ÆØÅ-✓", "x".repeat(60), "back_up", "%_*"};
+    for (int i = 0; i < odd.length; i++) {
+      backups.add(Backup.builder().id("odd-" + odd[i].hashCode()).name(odd[i]).projectId("projekt-ü")
+          .server(Server.of("srv-" + i, odd[(i + 1) % odd.length], "az-" + (i % 2)))
+          .status(i % 2 == 0 ? BackupStatus.AVAILABLE : BackupStatus.ERROR)
+          .failure(i % 2 == 0 ? Optional.empty() : Optional.of(io.csbs.backup.Failure.of(JobType.BACKUP, "why " + odd[i], clock.instant())))
+          .finishedAt(i % 2 == 0 ? Optional.empty() : Optional.of(clock.instant()))
+          .type(i % 3 == 0 ? BackupType.ENHANCED : BackupType.COMMON).trigger(BackupTrigger.MANUAL)
+          .sizeMb(1024L * (i + 1)).createdAt(clock.instant().minusSeconds(i)).build());
+    }
+    assertEquals(outcome(() -> { ref.addAll(backups); return null; }), outcome(() -> { idx.addAll(backups); return null; }));
+    List<String> projects = new ArrayList<>();
+    for (Backup b : backups) {
+      if (!projects.contains(b.projectId())) {
+        projects.add(b.projectId());
+      }
+    }
+    projects.add("empty-project");
+    QueryGenerator queries = QueryGenerator.create(seed, backups);
+    for (int round = 0; round < 300; round++) {
+      String project = projects.get(r.nextInt(projects.size()));
+      String context = "round " + round + " project " + project;
+      switch (r.nextInt(9)) {
+        case 0, 1 -> {
+          Query q = queries.nextQuery();
+          assertEquals(outcome(() -> ref.query(project, q)), outcome(() -> idx.query(project, q)), context + " " + q);
+        }
+        case 2 -> {
+          BackupPredicate p = queries.nextPredicate();
+          assertEquals(outcome(() -> ref.count(project, p)), outcome(() -> idx.count(project, p)), context + " " + p);
+          assertEquals(outcome(() -> ref.countAllProjects(p)), outcome(() -> idx.countAllProjects(p)), context);
+        }
+        case 3 -> {
+          Query q = queries.nextQuery();
+          assertEquals(outcome(() -> ref.queryAllProjects(q)), outcome(() -> idx.queryAllProjects(q)), context + " " + q);
+        }
+        case 4 -> {
+          UsageQuery u = UsageQuery.of(queries.nextPredicate(), r.nextInt(3), 1 + r.nextInt(5));
+          assertEquals(outcome(() -> ref.usage(project, u)), outcome(() -> idx.usage(project, u)), context + " " + u);
+          assertEquals(outcome(() -> ref.quotaUsage(project)), outcome(() -> idx.quotaUsage(project)), context);
+        }
+        case 5 -> {
+          // a random transition on a random backup (maybe with a stale version)
+          List<Backup> all = ref.query(project, Query.all()).backups();
+          if (all.isEmpty()) {
+            break;
+          }
+          Backup b = all.get(r.nextInt(all.size()));
+          long version = b.version() + (r.nextInt(5) == 0 ? 1 : 0);
+          Transition t = switch (r.nextInt(6)) {
+            case 0 -> Transition.restore();
+            case 1 -> Transition.delete();
+            case 2 -> Transition.reportProgress(r.nextInt(101));
+            case 3 -> Transition.complete();
+            case 4 -> Transition.fail("fail ✗ " + round);
+            default -> Transition.instantRestore();
+          };
+          assertEquals(outcome(() -> ref.apply(project, b.id(), version, t)),
+              outcome(() -> idx.apply(project, b.id(), version, t)), context + " " + t);
+        }
+        case 6 -> {
+          Quota q = r.nextBoolean() ? Quota.NONE : Quota.of(r.nextInt(200), Quota.UNLIMITED);
+          ref.setQuota(project, q);
+          idx.setQuota(project, q);
+          assertEquals(outcome(() -> ref.quotaUsage(project)), outcome(() -> idx.quotaUsage(project)), context);
+          Backup nb = creating("new-" + round, project, 0, clock.instant());
+          assertEquals(outcome(() -> { ref.add(nb); return null; }), outcome(() -> { idx.add(nb); return null; }), context);
+        }
+        case 7 -> clock.advance(Duration.ofMinutes(r.nextInt(90)));
+        default -> {
+          assertEquals(ref.sequence(project), idx.sequence(project), context);
+          assertEquals(outcome(() -> ref.find(project, "missing")), outcome(() -> idx.find(project, "missing")), context);
+          assertEquals(outcome(() -> ref.get(project, "missing")), outcome(() -> idx.get(project, "missing")), context);
+          assertEquals(outcome(() -> ref.tagCatalogue(project)), outcome(() -> idx.tagCatalogue(project)), context);
+        }
+      }
+    }
+    assertEquals(refChanges, idxChanges);
+  }
+
+  @Test
+  void referenceAndIndexedRefuseBlankProjectsAndBadArgumentsAlike() {
+    FakeClock clock = FakeClock.create();
+    ReferenceCatalog ref = ReferenceCatalog.create(clock);
+    BackupCatalog idx = Catalogs.indexed(clock);
+    ref.add(available("a", P, BackupType.COMMON, t0()));
+    idx.add(available("a", P, BackupType.COMMON, t0()));
+    for (String project : new String[] {"", " ", "\t\n"}) {
+      assertEquals(outcome(() -> ref.query(project, Query.all())), outcome(() -> idx.query(project, Query.all())));
+      assertEquals(outcome(() -> ref.count(project, Predicates.all())), outcome(() -> idx.count(project, Predicates.all())));
+      assertEquals(outcome(() -> ref.sequence(project)), outcome(() -> idx.sequence(project)));
+      assertEquals(outcome(() -> ref.quotaUsage(project)), outcome(() -> idx.quotaUsage(project)));
+      assertEquals(outcome(() -> ref.find(project, "a")), outcome(() -> idx.find(project, "a")));
+    }
+    assertEquals(outcome(() -> ref.apply(P, "a", 99, Transition.delete())), outcome(() -> idx.apply(P, "a", 99, Transition.delete())));
+    assertEquals(outcome(() -> ref.apply(P, "zz", 0, Transition.delete())), outcome(() -> idx.apply(P, "zz", 0, Transition.delete())));
+    assertEquals(outcome(() -> { ref.add(available("a", P, BackupType.COMMON, t0())); return null; }),
+        outcome(() -> { idx.add(available("a", P, BackupType.COMMON, t0())); return null; }));
+    assertEquals(outcome(() -> ref.query(P, Query.builder().marker("missing").build())),
+        outcome(() -> idx.query(P, Query.builder().marker("missing").build())));
+    assertEquals(ref.sequence(P), idx.sequence(P));
+    assertEquals(1, ref.sequence(P));
+  }
+
+  @Test
+  void simulatedJobsMakeIdenticalChangesOnReferenceAndIndexed() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> {
+      FakeClock c1 = FakeClock.create();
+      FakeClock c2 = FakeClock.create();
+      ReferenceCatalog ref = ReferenceCatalog.create(c1);
+      BackupCatalog idx = Catalogs.indexed(c2);
+      List<String> a = new ArrayList<>();
+      List<String> b = new ArrayList<>();
+      ref.subscribe(c -> a.add(c.toString()));
+      idx.subscribe(c -> b.add(c.toString()));
+      SimulatedJobs j1 = SimulatedJobs.create(ref, c1, s);
+      SimulatedJobs j2 = SimulatedJobs.create(idx, c2, s);
+      Random r = new Random(s);
+      for (int i = 0; i < 40; i++) {
+        JobPlan plan = JobPlan.taking(Duration.ofMinutes(1 + r.nextInt(60)));
+        if (r.nextInt(3) == 0) {
+          plan = plan.stallingAt(r.nextInt(101));
+        }
+        String project = "p-" + r.nextInt(4);
+        j1.startBackup(project, SERVER, plan);
+        j2.startBackup(project, SERVER, plan);
+        Duration d = Duration.ofSeconds(r.nextInt(600));
+        j1.advance(d);
+        j2.advance(d);
+      }
+      j1.advance(Duration.ofHours(2));
+      j2.advance(Duration.ofHours(2));
+      assertEquals(a, b);
+      for (int p = 0; p < 4; p++) {
+        assertEquals(ref.query("p-" + p, Query.where(Predicates.stalled())), idx.query("p-" + p, Query.where(Predicates.stalled())));
+      }
+    });
+  }
+}
