@@ -1097,4 +1097,109 @@ class NewUserSimulationDeepTest {
     assertEquals("java.lang.IllegalStateException: project " + P
         + " is at change 1, so change 3 cannot be replayed: change 2 is missing", both.get(1));
   }
+
+  // ---------------------------------------------------------------- batch 3: subscribers, refusals, threads
+
+  private static java.util.Map<String, List<String>> subscriberScenario(BackupCatalog catalog) {
+    java.util.Map<String, List<String>> seen = new java.util.TreeMap<>();
+    catalog.subscribe(c -> {
+      throw new IllegalStateException("a subscriber that always throws");
+    });
+    catalog.subscribe(c -> {
+      if (c.isAdded() && c.backupId().equals("trigger")) {
+        catalog.add(available("echo", c.projectId(), BackupType.COMMON, t0()));
+        catalog.add(available("echo", "other-Ж", BackupType.COMMON, t0()));
+      }
+    });
+    catalog.subscribe(c -> seen.computeIfAbsent(c.projectId(), k -> new ArrayList<>()).add(c.sequence() + " " + c.backupId()));
+    Subscription late = catalog.subscribe(c -> seen.computeIfAbsent("late", k -> new ArrayList<>()).add(c.backupId()));
+    catalog.add(available("first", P, BackupType.COMMON, t0()));
+    catalog.add(available("trigger", P, BackupType.COMMON, t0()));
+    late.cancel();
+    late.cancel();
+    catalog.add(available("last", P, BackupType.COMMON, t0()));
+    seen.put("count", List.of(String.valueOf(catalog.count(P, Predicates.all())), String.valueOf(catalog.sequence(P))));
+    return seen;
+  }
+
+  @Test
+  void subscribersSeeTheSameOnReferenceAndIndexedEvenWithAThrowerAndANestedChange() {
+    java.util.Map<String, List<String>> ref = subscriberScenario(ReferenceCatalog.create(FakeClock.create()));
+    java.util.Map<String, List<String>> idx = subscriberScenario(Catalogs.indexed(FakeClock.create()));
+    assertEquals(idx, ref);
+    assertEquals(List.of("1 first", "2 trigger", "3 echo", "4 last"), ref.get(P));
+    assertEquals(List.of("first", "trigger", "echo", "echo"), ref.get("late"));
+  }
+
+  private static List<String> refusals(BackupCatalog c) {
+    List<String> out = new ArrayList<>();
+    c.add(available("a", P, BackupType.COMMON, t0()));
+    c.setQuota("q", Quota.of(1, 3));
+    out.add(outcome(() -> { c.add(available("a", P, BackupType.COMMON, t0())); return null; }));
+    out.add(outcome(() -> { c.addAll(List.of(available("x", P, BackupType.COMMON, t0()), available("x", P, BackupType.COMMON, t0()))); return null; }));
+    out.add(outcome(() -> { c.addAll(List.of(available("y", "q", BackupType.COMMON, t0()), available("z", "q", BackupType.COMMON, t0()))); return null; }));
+    out.add(outcome(() -> { c.addAll(List.of(available("y", "q", BackupType.COMMON, t0()), available("a", P, BackupType.COMMON, t0()))); return null; }));
+    out.add(outcome(() -> { c.add(available("big", "q", BackupType.COMMON, t0()).toBuilder().sizeMb(5000).build()); return null; }));
+    out.add(outcome(() -> c.updateTags(P, "a", 5, io.csbs.backup.TagUpdate.create(List.of(io.csbs.backup.Tag.of("k", "v"))))));
+    out.add(outcome(() -> c.updateTags(P, "nope", 1, io.csbs.backup.TagUpdate.create(List.of(io.csbs.backup.Tag.of("k", "v"))))));
+    out.add(outcome(() -> { c.remove(P, "a", 7); return null; }));
+    out.add(outcome(() -> { c.remove("", "a", 1); return null; }));
+    out.add(outcome(() -> c.apply(P, "a", 1, Transition.complete())));
+    out.add(outcome(() -> c.apply(P, "a", 1, Transition.reportProgress(5))));
+    out.add(outcome(() -> c.usage(P, UsageQuery.firstServers(1))));
+    out.add(outcome(() -> c.usage(P, UsageQuery.of(Predicates.none(), 0, 1))));
+    out.add(outcome(() -> c.quotaUsage("q")));
+    out.add(outcome(() -> c.query(P, Query.builder().offset(1).marker("a").build())));
+    out.add(String.valueOf(c.sequence(P)) + " " + c.sequence("q"));
+    return out;
+  }
+
+  @Test
+  void referenceAndIndexedRefuseAlikeWithTheSameMessages() {
+    List<String> ref = refusals(ReferenceCatalog.create(FakeClock.create()));
+    List<String> idx = refusals(Catalogs.indexed(FakeClock.create()));
+    for (int i = 0; i < ref.size(); i++) {
+      assertEquals(idx.get(i), ref.get(i), "call " + i);
+    }
+  }
+
+  @Test
+  void referenceCatalogIsSafeToShareBetweenThreads() throws Exception {
+    FakeClock clock = FakeClock.create();
+    ReferenceCatalog ref = ReferenceCatalog.create(clock);
+    List<Change> changes = java.util.Collections.synchronizedList(new ArrayList<>());
+    ref.subscribe(changes::add);
+    int threads = 4;
+    int each = 150;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < each; i++) {
+            ref.add(available("t" + me + "-" + i, "shared", BackupType.COMMON, t0()));
+            Backup b = ref.get("shared", "t" + me + "-" + i);
+            ref.apply("shared", b.id(), b.version(), Transition.restore());
+            ref.count("shared", Predicates.status(BackupStatus.RESTORING));
+            ref.query("shared", Query.all());
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(threads * each, ref.count("shared", Predicates.status(BackupStatus.RESTORING)));
+    assertEquals(2L * threads * each, ref.sequence("shared"));
+    for (int i = 0; i < changes.size(); i++) {
+      assertEquals(i + 1, changes.get(i).sequence());
+    }
+  }
 }
