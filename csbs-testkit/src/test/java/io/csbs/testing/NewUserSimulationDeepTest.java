@@ -1202,4 +1202,65 @@ class NewUserSimulationDeepTest {
       assertEquals(i + 1, changes.get(i).sequence());
     }
   }
+
+  // ---------------------------------------------------------------- batch 4: more timelines
+
+  @Test
+  void aResumedJobWithACoarseIntervalReportsAtTheEndOfItsNextIntervalOfWork() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.reportingEvery(Duration.ofMinutes(3)).stallingAt(45));
+    jobs.advance(Duration.ofMinutes(4).plusSeconds(29));
+    assertEquals(30, job.lastReportedPercent());
+    jobs.advance(Duration.ofSeconds(1));
+    assertEquals(45, job.lastReportedPercent());
+    assertEquals(SimulatedJob.State.STALLED, job.state());
+    jobs.advance(Duration.ofMinutes(50));
+    Instant resumed = clock.instant();
+    jobs.resume(job);
+    // the next report when the next interval of work ends: work 6:00 (60%), 1:30 after the resume
+    jobs.advance(Duration.ofSeconds(89));
+    assertEquals(45, progressOf(catalog, P, job.backupId()));
+    jobs.advance(Duration.ofSeconds(1));
+    assertEquals(60, progressOf(catalog, P, job.backupId()));
+    assertEquals(resumed.plusSeconds(90), catalog.get(P, job.backupId()).progress().orElseThrow().changedAt());
+    jobs.advance(Duration.ofMinutes(3));
+    assertEquals(90, job.lastReportedPercent());
+    jobs.advance(Duration.ofMinutes(1));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+    assertEquals(resumed.plusSeconds(330), job.endedAt().orElseThrow());
+  }
+
+  @Test
+  void aRunningJobWhoseBackupIsRemovedEndsInterruptedAtTheEndOfTheAdvance() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER);
+    jobs.advance(Duration.ofSeconds(30));
+    Backup b = catalog.get(P, job.backupId());
+    catalog.remove(P, b.id(), b.version());
+    jobs.advance(Duration.ofSeconds(10));
+    assertEquals(SimulatedJob.State.INTERRUPTED, job.state());
+    assertEquals(Optional.of(t0().plusSeconds(40)), job.endedAt());
+    assertTrue(job.toString().contains("removed"), job.toString());
+    jobs.advance(Duration.ofMinutes(20));
+    assertEquals(Optional.empty(), catalog.find(P, job.backupId()));
+    assertEquals(Optional.of(t0().plusSeconds(40)), job.endedAt());
+  }
+
+  @Test
+  void aJobStartedAboveItsStallAndFailurePercentsStallsOrFailsOnItsOwnTimeline() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob stall = jobs.startBackup(creating("st-60", P, 60, t0()), JobPlan.DEFAULT.stallingAt(40));
+    SimulatedJob failing = jobs.startBackup(creating("fa-60", P, 60, t0()), JobPlan.DEFAULT.failingAt(50, "late"));
+    jobs.advance(Duration.ofMinutes(6));
+    assertEquals(SimulatedJob.State.STALLED, stall.state());
+    assertEquals(60, progressOf(catalog, P, "st-60"));
+    assertEquals(SimulatedJob.State.FAILED, failing.state());
+    assertEquals(Optional.of(t0().plus(Duration.ofMinutes(5))), failing.endedAt());
+  }
 }
