@@ -1263,4 +1263,76 @@ class NewUserSimulationDeepTest {
     assertEquals(SimulatedJob.State.FAILED, failing.state());
     assertEquals(Optional.of(t0().plus(Duration.ofMinutes(5))), failing.endedAt());
   }
+
+  // ---------------------------------------------------------------- batch 5: javadoc examples, stall rules
+
+  @Test
+  void fakeClockAndReferenceCatalogJavadocExamplesCompileAndHold() {
+    FakeClock clock = FakeClock.at(Instant.parse("2026-11-24T10:00:00Z"));
+    Backup backup = creating("stall-ex", P, 10, clock.instant());
+    assertFalse(io.csbs.lifecycle.StallRule.DEFAULT.isStalled(backup, clock));
+    clock.advance(Duration.ofMinutes(31));
+    assertTrue(io.csbs.lifecycle.StallRule.DEFAULT.isStalled(backup, clock));
+
+    FakeClock c = FakeClock.create();
+    ReferenceCatalog reference = ReferenceCatalog.create(c);
+    BackupCatalog myCatalog = Catalogs.indexed(c);
+    List<Backup> generated = BackupGenerator.withSeed(42).backups(500);
+    reference.addAll(generated);
+    myCatalog.addAll(generated);
+    QueryGenerator queries = QueryGenerator.create(42, generated);
+    for (int i = 0; i < 50; i++) {
+      Query query = queries.nextQuery();
+      io.csbs.query.Page expected = reference.query("project-0", query);
+      assertEquals(expected, myCatalog.query("project-0", query), "query " + i + ": " + query);
+    }
+  }
+
+  @Test
+  void withAnotherStallRuleReferenceAndIndexedJudgeTheSameSimulatedJobsStalled() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> {
+      FakeClock clock = FakeClock.create();
+      io.csbs.lifecycle.StallRule rule = io.csbs.lifecycle.StallRule.ofThreshold(Duration.ofSeconds(90));
+      ReferenceCatalog ref = ReferenceCatalog.create(clock, rule);
+      BackupCatalog idx = Catalogs.builder().clock(clock).stallRule(rule).build();
+      FakeClock other = FakeClock.create();
+      BackupCatalog idx2 = Catalogs.builder().clock(other).stallRule(rule).build();
+      assertEquals(rule, ref.stallRule());
+      SimulatedJobs jobs = SimulatedJobs.create(ref, clock, s);
+      SimulatedJobs jobs2 = SimulatedJobs.create(idx2, other, s);
+      Random r = new Random(s);
+      List<Change> feed = new ArrayList<>();
+      ref.subscribe(feed::add);
+      for (int i = 0; i < 30; i++) {
+        JobPlan plan = JobPlan.taking(Duration.ofMinutes(1 + r.nextInt(30))).reportingEvery(Duration.ofSeconds(10 + r.nextInt(170)));
+        if (r.nextBoolean()) {
+          plan = plan.stallingAt(r.nextInt(101));
+        }
+        jobs.startBackup(P, SERVER, plan);
+        jobs2.startBackup(P, SERVER, plan);
+        Duration d = Duration.ofSeconds(r.nextInt(120));
+        jobs.advance(d);
+        jobs2.advance(d);
+        for (Change c : feed) {
+          idx.replay(c);
+        }
+        feed.clear();
+        assertEquals(ref.query(P, Query.where(Predicates.stalled())), idx.query(P, Query.where(Predicates.stalled())), "step " + i);
+        assertEquals(ref.query(P, Query.where(Predicates.stalled())), idx2.query(P, Query.where(Predicates.stalled())), "step " + i);
+      }
+    });
+  }
+
+  @Test
+  void twoRunnersOfOneSeedOnOneCatalogMakeDuplicateIdsAsDocumented() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs.create(catalog, clock, 77).startBackup(P, SERVER);
+    SimulatedJobs second = SimulatedJobs.create(catalog, clock, 77);
+    assertThrows(DuplicateBackupException.class, () -> second.startBackup(P, SERVER));
+    assertEquals(List.of(), second.jobs());
+    SimulatedJobs.create(catalog, clock, 78).startBackup(P, SERVER);
+    assertEquals(2, catalog.count(P, Predicates.all()));
+  }
 }
