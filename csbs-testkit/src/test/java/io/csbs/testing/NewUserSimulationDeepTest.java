@@ -1335,4 +1335,87 @@ class NewUserSimulationDeepTest {
     SimulatedJobs.create(catalog, clock, 78).startBackup(P, SERVER);
     assertEquals(2, catalog.count(P, Predicates.all()));
   }
+
+  // ---------------------------------------------------------------- batch 6: hand-made odd data
+
+  private static List<Backup> oddBackups() {
+    List<Backup> out = new ArrayList<>();
+    String[] names = {"Zeta", "alpha", "Ålesund", "ñandú", "名前", "_", "-", "A", "a", "z9"};
+    Server[] servers = {
+        Server.of("srv-1", "web-Ж", "az-1"), Server.of("srv-1", "web-renamed", "az-1"),
+        Server.of("srv-2", "db", "az-2"), Server.of("SRV-1", "web-upper", "az-1")};
+    for (String project : List.of("p-b", "p-a", "p-ü")) {
+      for (int i = 0; i < names.length; i++) {
+        BackupStatus status = i % 3 == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE;
+        out.add(Backup.builder().id(i % 4 == 0 ? "shared-" + i : project + "-" + i).name(names[i]).projectId(project)
+            .server(servers[(i + project.length()) % servers.length]).status(status)
+            .failure(status == BackupStatus.ERROR ? Optional.of(io.csbs.backup.Failure.of(JobType.BACKUP, "x", t0())) : Optional.empty())
+            .finishedAt(status == BackupStatus.ERROR ? Optional.of(t0()) : Optional.empty())
+            .type(i % 2 == 0 ? BackupType.ENHANCED : BackupType.COMMON).trigger(BackupTrigger.MANUAL)
+            .sizeMb(1 + (long) i * 1023 + (i == 9 ? 16L * 1024 * 1024 : 0)).createdAt(t0().minusSeconds(i % 3)).build());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void onHandMadeOddDataReferenceAndIndexedAgreeOnPagesMarkersTiesUsageAndQuotas() {
+    FakeClock clock = FakeClock.create();
+    ReferenceCatalog ref = ReferenceCatalog.create(clock);
+    BackupCatalog idx = Catalogs.indexed(clock);
+    List<Backup> odd = oddBackups();
+    ref.addAll(odd);
+    idx.addAll(odd);
+    List<io.csbs.query.Sort> sorts = List.of(io.csbs.query.Sort.DEFAULT, io.csbs.query.Sort.parse("name:asc"),
+        io.csbs.query.Sort.parse("name:desc"), io.csbs.query.Sort.parse("id:desc"), io.csbs.query.Sort.parse("status:asc,created_at:asc"),
+        io.csbs.query.Sort.parse("created_at:desc,name:asc"));
+    List<BackupPredicate> predicates = List.of(Predicates.all(), Predicates.status(BackupStatus.ERROR),
+        Predicates.type(BackupType.ENHANCED), Predicates.serverId("srv-1"), Predicates.nameContains("a"), Predicates.none());
+    List<String> markers = new ArrayList<>();
+    markers.add(null);
+    for (Backup b : odd) {
+      if (!markers.contains(b.id())) {
+        markers.add(b.id());
+      }
+    }
+    markers.add("missing");
+    int compared = 0;
+    for (io.csbs.query.Sort sort : sorts) {
+      for (BackupPredicate where : predicates) {
+        for (String marker : markers) {
+          for (int limit : new int[] {1, 3, 1000}) {
+            Query q = Query.builder().where(where).sort(sort).limit(limit).marker(marker).build();
+            for (String project : List.of("p-a", "p-ü")) {
+              assertEquals(outcome(() -> idx.query(project, q)), outcome(() -> ref.query(project, q)), project + " " + q);
+            }
+            assertEquals(outcome(() -> idx.queryAllProjects(q)), outcome(() -> ref.queryAllProjects(q)), "all " + q);
+            compared++;
+          }
+        }
+        for (long offset : new long[] {0, 2, 9, 10, 11, 29, 30, 31, Long.MAX_VALUE}) {
+          Query q = Query.builder().where(where).sort(sort).limit(2).offset(offset).build();
+          assertEquals(outcome(() -> idx.query("p-b", q)), outcome(() -> ref.query("p-b", q)), "p-b " + q);
+          assertEquals(outcome(() -> idx.queryAllProjects(q)), outcome(() -> ref.queryAllProjects(q)), "all " + q);
+        }
+        assertEquals(outcome(() -> idx.countAllProjects(where)), outcome(() -> ref.countAllProjects(where)));
+        for (String project : List.of("p-a", "p-b", "p-ü")) {
+          for (int offset = 0; offset < 4; offset++) {
+            int off = offset;
+            UsageQuery u = UsageQuery.of(where, off, 2);
+            assertEquals(outcome(() -> idx.usage(project, u)), outcome(() -> ref.usage(project, u)), project + " " + u);
+          }
+        }
+      }
+    }
+    assertTrue(compared > 1000);
+    for (Quota quota : List.of(Quota.of(30, 16 * 1024 + 50), Quota.of(10, 1), Quota.of(0, 0), Quota.NONE)) {
+      for (String project : List.of("p-a", "p-b", "p-ü")) {
+        ref.setQuota(project, quota);
+        idx.setQuota(project, quota);
+        assertEquals(outcome(() -> idx.quotaUsage(project)), outcome(() -> ref.quotaUsage(project)), project + " " + quota);
+        Backup more = creating(project + "-more", project, 0, t0());
+        assertEquals(outcome(() -> { idx.add(more); return null; }), outcome(() -> { ref.add(more); return null; }), project + " " + quota);
+      }
+    }
+  }
 }
