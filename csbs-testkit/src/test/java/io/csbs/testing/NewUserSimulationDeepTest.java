@@ -1418,4 +1418,59 @@ class NewUserSimulationDeepTest {
       }
     }
   }
+
+  // ---------------------------------------------------------------- batch 7: failure and stall instants, random
+
+  /** The first nanosecond of work at which the progress (share of the duration, rounded down) is at least p. */
+  private static long firstNanoAt(long durationNanos, int p) {
+    java.math.BigInteger need = java.math.BigInteger.valueOf(durationNanos).multiply(java.math.BigInteger.valueOf(p));
+    java.math.BigInteger[] qr = need.divideAndRemainder(java.math.BigInteger.valueOf(100));
+    return qr[0].longValueExact() + (qr[1].signum() > 0 ? 1 : 0);
+  }
+
+  @Test
+  void failuresAndStallsComeAtTheFirstNanosecondTheirPercentIsReachedForRandomPlans() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> {
+      Random r = new Random(s);
+      for (int round = 0; round < 200; round++) {
+        FakeClock clock = FakeClock.create();
+        BackupCatalog catalog = Catalogs.indexed(clock);
+        SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, s);
+        long durationNanos = switch (r.nextInt(3)) {
+          case 0 -> 1 + r.nextInt(1000);
+          case 1 -> 1 + (long) (r.nextDouble() * 3_600_000_000_000L);
+          default -> 1 + (long) (r.nextDouble() * (JobPlan.MAX_DURATION.toNanos() - 1));
+        };
+        Duration duration = Duration.ofNanos(durationNanos);
+        long intervalNanos = 1 + (long) (r.nextDouble() * durationNanos * (r.nextBoolean() ? 0.05 : 1.5));
+        int percent = r.nextInt(101);
+        boolean fails = r.nextBoolean();
+        JobPlan plan = JobPlan.taking(duration).reportingEvery(Duration.ofNanos(Math.min(intervalNanos, JobPlan.MAX_DURATION.toNanos())));
+        plan = fails ? plan.failingAt(percent, "r" + round) : plan.stallingAt(percent);
+        SimulatedJob job = jobs.startBackup(P, SERVER, plan);
+        long at = firstNanoAt(durationNanos, percent);
+        String it = "round " + round + " " + plan + " expected at " + at + " ns";
+        if (at > 0) {
+          jobs.advance(Duration.ofNanos(at - 1));
+          assertEquals(SimulatedJob.State.RUNNING, job.state(), it);
+          assertTrue(job.lastReportedPercent() < percent, it + " reported " + job.lastReportedPercent());
+        }
+        jobs.advance(at == 0 ? Duration.ZERO : Duration.ofNanos(1));
+        if (fails) {
+          assertEquals(SimulatedJob.State.FAILED, job.state(), it);
+          assertEquals(Optional.of(t0().plusNanos(at)), job.endedAt(), it);
+          assertTrue(job.lastReportedPercent() < Math.max(percent, 1), it);
+          assertEquals(BackupStatus.ERROR, catalog.get(P, job.backupId()).status(), it);
+        } else {
+          assertEquals(SimulatedJob.State.STALLED, job.state(), it);
+          assertEquals(percent, job.lastReportedPercent(), it);
+          assertEquals(percent, progressOf(catalog, P, job.backupId()), it);
+          jobs.advance(duration.multipliedBy(2).compareTo(JobPlan.MAX_DURATION) > 0 ? JobPlan.MAX_DURATION : duration.multipliedBy(2));
+          assertEquals(SimulatedJob.State.STALLED, job.state(), it);
+          assertEquals(percent, progressOf(catalog, P, job.backupId()), it);
+        }
+      }
+    });
+  }
 }
