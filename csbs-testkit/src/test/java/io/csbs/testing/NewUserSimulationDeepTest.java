@@ -1473,4 +1473,56 @@ class NewUserSimulationDeepTest {
       }
     });
   }
+
+  // ---------------------------------------------------------------- batch 8: replay and load refusals
+
+  private static List<String> replayRefusals(BackupCatalog c) {
+    List<String> out = new ArrayList<>();
+    Backup a = available("a", P, BackupType.COMMON, t0());
+    Backup b = available("b", P, BackupType.COMMON, t0());
+    c.add(a);
+    c.add(b);
+    Backup a2 = a.toBuilder().version(2).build();
+    Backup a6 = a.toBuilder().version(6).build();
+    Backup gone = available("gone", P, BackupType.COMMON, t0());
+    out.add(outcome(() -> c.replay(new Change(3, P, "a", Optional.of(a6), Optional.of(a6.toBuilder().version(7).build()), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(3, P, "b", Optional.empty(), Optional.of(b), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(3, P, "gone", Optional.of(gone), Optional.empty(), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(2, P, "gone", Optional.of(gone), Optional.empty(), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(9, P, "gone", Optional.of(gone), Optional.empty(), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(3, P, "a", Optional.of(a), Optional.of(a2), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(4, P, "a", Optional.of(a2), Optional.empty(), Optional.empty()))));
+    out.add(outcome(() -> c.replay(new Change(1, "fresh-ß", "n", Optional.empty(),
+        Optional.of(available("n", "fresh-ß", BackupType.COMMON, t0())), Optional.empty()))));
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot(P, 10, Quota.NONE, List.of())); return null; }));
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot("fresh-ß", 10, Quota.NONE, List.of())); return null; }));
+    // a project whose backups are all gone, but whose sequence is above 0
+    c.add(available("z", "emptied", BackupType.COMMON, t0()));
+    c.remove("emptied", "z", 1);
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot("emptied", 5, Quota.NONE, List.of())); return null; }));
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot("new-p", 5, Quota.of(1, Quota.UNLIMITED),
+        List.of(available("d", "new-p", BackupType.COMMON, t0()), available("d", "new-p", BackupType.COMMON, t0())))); return null; }));
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot("new-q", 5, Quota.of(1, Quota.UNLIMITED),
+        List.of(available("d", "new-q", BackupType.COMMON, t0()), available("e", "new-q", BackupType.COMMON, t0())))); return null; }));
+    out.add(outcome(() -> { c.load(new io.csbs.catalog.ProjectSnapshot("new-r", 5, Quota.NONE,
+        List.of(available("d", "other", BackupType.COMMON, t0())))); return null; }));
+    for (String project : List.of(P, "fresh-ß", "emptied", "new-p", "new-q", "new-r")) {
+      out.add(project + " " + c.sequence(project) + " " + c.count(project, Predicates.all()) + " " + c.quotaUsage(project));
+    }
+    return out;
+  }
+
+  @Test
+  void referenceAndIndexedRefuseReplaysAndLoadsAlikeButForTheGapMessage() {
+    List<String> ref = replayRefusals(ReferenceCatalog.create(FakeClock.create()));
+    List<String> idx = replayRefusals(Catalogs.indexed(FakeClock.create()));
+    assertEquals(idx.size(), ref.size());
+    for (int i = 0; i < ref.size(); i++) {
+      if (i == 4) {
+        assertTrue(ref.get(i).startsWith("java.lang.IllegalStateException") && idx.get(i).startsWith("java.lang.IllegalStateException"), ref.get(i) + " / " + idx.get(i));
+        continue;
+      }
+      assertEquals(idx.get(i), ref.get(i), "call " + i);
+    }
+  }
 }
