@@ -1581,4 +1581,43 @@ class NewUserSimulationDeepTest {
       }
     }
   }
+
+  private static List<String> viewMisuse(java.util.function.Function<FakeClock, BackupCatalog> make) throws Exception {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog c = make.apply(clock);
+    c.add(creating("slow", P, 10, t0()));
+    List<String> out = new ArrayList<>();
+    io.csbs.catalog.ProjectView[] escaped = new io.csbs.catalog.ProjectView[1];
+    out.add(outcome(() -> c.read(P, v -> {
+      escaped[0] = v;
+      return c.read(P, inner -> inner.count(Predicates.all()));
+    })));
+    out.add(outcome(() -> escaped[0].count(Predicates.all())));
+    out.add(outcome(() -> c.read(P, v -> {
+      throw new IllegalArgumentException("mine");
+    })));
+    clock.advance(Duration.ofMinutes(31));
+    out.add(outcome(() -> c.count(P, Predicates.stalled())));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      out.add(outcome(() -> c.read(P, v -> {
+        try {
+          return pool.submit(() -> outcome(() -> v.count(Predicates.all()))).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      })));
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
+  @Test
+  void aViewUsedOutsideItsReadAndAReadThatThrowsBehaveAlikeInReferenceAndIndexed() throws Exception {
+    List<String> ref = viewMisuse(ReferenceCatalog::create);
+    List<String> idx = viewMisuse(Catalogs::indexed);
+    assertEquals("ok 1", ref.get(3));
+    assertEquals(idx, ref);
+  }
 }
