@@ -1620,4 +1620,23 @@ class NewUserSimulationDeepTest {
     assertEquals("ok 1", ref.get(3));
     assertEquals(idx, ref);
   }
+
+  @Test
+  void atOneInstantAResumedJobStillGoesInTheOrderTheJobsStarted() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob a = jobs.startBackup(P, SERVER, JobPlan.DEFAULT.stallingAt(0));
+    jobs.advance(Duration.ofSeconds(30));
+    SimulatedJob b = jobs.startBackup(P, SERVER);
+    SimulatedJob c = jobs.startBackup("other", SERVER, JobPlan.DEFAULT.stallingAt(0));
+    jobs.advance(Duration.ZERO);
+    jobs.resume(c);
+    jobs.resume(a);
+    List<String> order = new ArrayList<>();
+    catalog.subscribe(ch -> order.add(Duration.between(t0(), ch.after().orElseThrow().updatedAt()).toSeconds() + " "
+        + (ch.backupId().equals(a.backupId()) ? "a" : ch.backupId().equals(b.backupId()) ? "b" : "c")));
+    jobs.advance(Duration.ofMinutes(2));
+    assertEquals(List.of("90 a", "90 b", "90 c", "150 a", "150 b", "150 c"), order);
+  }
 }
