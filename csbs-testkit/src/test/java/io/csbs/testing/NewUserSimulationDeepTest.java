@@ -1565,7 +1565,7 @@ class NewUserSimulationDeepTest {
     assertEquals(List.of(0L, 2L, 0L, 2L, 1L, 0L), readAtOneInstant(Catalogs::indexed));
   }
 
-  @Disabled("DOC: Seeds.pick javadoc (Seeds.java:33) promises 'the seed named by csbs.seed if it is set' with no @throws;"
+  @Disabled("DOC: Seeds.pick javadoc (Seeds.java:30) promises 'the seed named by csbs.seed if it is set' with no @throws;"
       + " a csbs.seed that is not a long (-Dcsbs.seed=12x) throws IllegalArgumentException from every random test")
   @Test
   void seedsPickDocumentsNoRefusal() {
@@ -1638,5 +1638,57 @@ class NewUserSimulationDeepTest {
         + (ch.backupId().equals(a.backupId()) ? "a" : ch.backupId().equals(b.backupId()) ? "b" : "c")));
     jobs.advance(Duration.ofMinutes(2));
     assertEquals(List.of("90 a", "90 b", "90 c", "150 a", "150 b", "150 c"), order);
+  }
+
+  /** A catalog that refuses every apply while {@code refusing[0]} is set, as a failing store would. */
+  private static BackupCatalog refusingCatalog(BackupCatalog delegate, boolean[] refusing) {
+    return (BackupCatalog) java.lang.reflect.Proxy.newProxyInstance(BackupCatalog.class.getClassLoader(),
+        new Class<?>[] {BackupCatalog.class}, (proxy, method, args) -> {
+          if (method.getName().equals("apply") && refusing[0]) {
+            throw new IllegalStateException("store unavailable");
+          }
+          try {
+            return method.invoke(delegate, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aChangeTheCatalogRefusesPropagatesFromAdvanceAndTheJobCatchesUpLater() {
+    FakeClock clock = FakeClock.create();
+    BackupCatalog real = Catalogs.indexed(clock);
+    boolean[] refusing = {false};
+    BackupCatalog catalog = refusingCatalog(real, refusing);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    SimulatedJob job = jobs.startBackup(P, SERVER);
+    refusing[0] = true;
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> jobs.advance(Duration.ofMinutes(5)));
+    assertEquals("store unavailable", e.getMessage());
+    assertEquals(SimulatedJob.State.RUNNING, job.state());
+    assertEquals(0, job.lastReportedPercent());
+    assertEquals(0, progressOf(real, P, job.backupId()));
+    Instant stoppedAt = clock.instant();
+    assertEquals(t0().plus(Duration.ofMinutes(1)), stoppedAt, "the clock stays at the refused change's instant");
+    refusing[0] = false;
+    jobs.advance(Duration.ofMinutes(4));
+    assertEquals(50, progressOf(real, P, job.backupId()));
+    jobs.advance(Duration.ofMinutes(5));
+    assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
+  }
+
+  @Disabled("DOC: SimulatedJobs.advance javadoc (SimulatedJobs.java:294-303) names only VersionConflictException and not the"
+      + " state after a throw; a change the catalog refuses propagates with the clock left at that change's instant, mid-advance")
+  @Test
+  void anAdvanceThatThrowsLeavesTheClockWhereItWas() {
+    FakeClock clock = FakeClock.create();
+    boolean[] refusing = {false};
+    BackupCatalog catalog = refusingCatalog(Catalogs.indexed(clock), refusing);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
+    jobs.startBackup(P, SERVER);
+    refusing[0] = true;
+    assertThrows(IllegalStateException.class, () -> jobs.advance(Duration.ofMinutes(5)));
+    assertEquals(t0(), clock.instant());
   }
 }
