@@ -1691,4 +1691,32 @@ class NewUserSimulationDeepTest {
     assertThrows(IllegalStateException.class, () -> jobs.advance(Duration.ofMinutes(5)));
     assertEquals(t0(), clock.instant());
   }
+
+  private static List<String> noOps(BackupCatalog c) {
+    List<String> out = new ArrayList<>();
+    List<String> delivered = new ArrayList<>();
+    c.subscribe(ch -> delivered.add(ch.toString()));
+    c.add(creating("cr", P, 10, t0()));
+    c.add(available("av", P, BackupType.COMMON, t0()).toBuilder().addTags(io.csbs.backup.Tag.of("k", "v")).build());
+    out.add(outcome(() -> c.apply(P, "cr", 1, Transition.reportProgress(10))));
+    out.add(outcome(() -> c.apply(P, "cr", 1, Transition.reportProgress(9))));
+    out.add(outcome(() -> c.apply(P, "cr", 1, Transition.reportProgress(101))));
+    out.add(outcome(() -> c.apply(P, "cr", 1, Transition.reportProgress(-1))));
+    out.add(outcome(() -> c.updateTags(P, "av", 1, io.csbs.backup.TagUpdate.create(List.of(io.csbs.backup.Tag.of("k", "v"))))));
+    out.add(outcome(() -> c.apply(P, "av", 1, Transition.reportProgress(50))));
+    out.add(outcome(() -> c.apply(P, "av", 1, Transition.fail("x"))));
+    out.add(outcome(() -> c.apply(P, "av", 1, Transition.complete())));
+    out.add(outcome(() -> c.apply(P, "cr", 1, Transition.restore())));
+    out.add(c.sequence(P) + " " + delivered);
+    return out;
+  }
+
+  @Test
+  void noOpChangesAndRefusedTransitionsAgreeBetweenReferenceAndIndexed() {
+    List<String> ref = noOps(ReferenceCatalog.create(FakeClock.create()));
+    List<String> idx = noOps(Catalogs.indexed(FakeClock.create()));
+    for (int i = 0; i < ref.size(); i++) {
+      assertEquals(idx.get(i), ref.get(i), "call " + i);
+    }
+  }
 }
