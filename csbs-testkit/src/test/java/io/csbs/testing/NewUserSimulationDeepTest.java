@@ -1719,4 +1719,57 @@ class NewUserSimulationDeepTest {
       assertEquals(idx.get(i), ref.get(i), "call " + i);
     }
   }
+
+  @Test
+  void onTwoThousandJobsEveryPlannedFailureAndStallHappensAndNothingElse() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> {
+      Random r = new Random(s);
+      FakeClock clock = FakeClock.create();
+      BackupCatalog catalog = Catalogs.indexed(clock);
+      SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, s);
+      int plannedFailures = 0;
+      int plannedStalls = 0;
+      for (int i = 0; i < 2000; i++) {
+        JobPlan plan = JobPlan.taking(Duration.ofMinutes(1 + r.nextInt(10))).reportingEvery(Duration.ofMinutes(1 + r.nextInt(3)));
+        int kind = r.nextInt(10);
+        if (kind == 0) {
+          plan = plan.failingAt(r.nextInt(101), "injected-" + i);
+          plannedFailures++;
+        } else if (kind == 1) {
+          plan = plan.stallingAt(r.nextInt(101));
+          plannedStalls++;
+        }
+        jobs.startBackup("p-" + (i % 7), SERVER, plan);
+      }
+      jobs.advance(Duration.ofMinutes(11));
+      int failed = 0;
+      int stalled = 0;
+      int succeeded = 0;
+      for (SimulatedJob job : jobs.jobs()) {
+        BackupStatus status = catalog.get(job.projectId(), job.backupId()).status();
+        switch (job.state()) {
+          case FAILED -> {
+            failed++;
+            assertEquals(BackupStatus.ERROR, status, job.toString());
+            assertTrue(job.plan().failAtPercent().isPresent(), job.toString());
+          }
+          case STALLED -> {
+            stalled++;
+            assertEquals(BackupStatus.CREATING, status, job.toString());
+            assertEquals(job.plan().stallAtPercent().getAsInt(), job.lastReportedPercent(), job.toString());
+          }
+          case SUCCEEDED -> {
+            succeeded++;
+            assertEquals(BackupStatus.AVAILABLE, status, job.toString());
+          }
+          default -> fail("unexpected " + job);
+        }
+      }
+      assertEquals(plannedFailures, failed);
+      assertEquals(plannedStalls, stalled);
+      assertEquals(2000 - plannedFailures - plannedStalls, succeeded);
+      assertTrue(failed > 120 && failed < 290, "failed " + failed);
+    });
+  }
 }
