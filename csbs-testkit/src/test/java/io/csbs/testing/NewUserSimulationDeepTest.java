@@ -1772,4 +1772,37 @@ class NewUserSimulationDeepTest {
       assertTrue(failed > 120 && failed < 290, "failed " + failed);
     });
   }
+
+  @Test
+  void theClockReadsEachChangesInstantWhileTheChangeIsMadeAndTheTargetAfterwards() {
+    long seed = Seeds.pick();
+    Seeds.run(seed, s -> {
+      Random r = new Random(s);
+      FakeClock clock = FakeClock.create();
+      BackupCatalog catalog = ReferenceCatalog.create(clock);
+      List<String> mismatches = new ArrayList<>();
+      List<Instant> seen = new ArrayList<>();
+      catalog.subscribe(c -> {
+        Instant changed = c.after().map(Backup::updatedAt).orElse(null);
+        if (changed != null && !changed.equals(clock.instant())) {
+          mismatches.add(c + " dated " + changed + " at " + clock.instant());
+        }
+        seen.add(clock.instant());
+      });
+      SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, s);
+      for (int i = 0; i < 40; i++) {
+        jobs.startBackup(P, SERVER, JobPlan.taking(Duration.ofSeconds(1 + r.nextInt(900)))
+            .reportingEvery(Duration.ofMillis(1 + r.nextInt(100_000))));
+        Instant before = clock.instant();
+        Duration d = Duration.ofMillis(r.nextInt(200_000));
+        jobs.advance(d);
+        assertEquals(before.plus(d), clock.instant());
+      }
+      jobs.advance(Duration.ofHours(1));
+      assertEquals(List.of(), mismatches);
+      for (int i = 1; i < seen.size(); i++) {
+        assertFalse(seen.get(i).isBefore(seen.get(i - 1)), "changes out of time order at " + i);
+      }
+    });
+  }
 }
