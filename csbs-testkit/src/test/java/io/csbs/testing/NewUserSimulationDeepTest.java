@@ -1805,4 +1805,35 @@ class NewUserSimulationDeepTest {
       }
     });
   }
+
+  private static List<String> addAllOrder(BackupCatalog c) {
+    List<String> out = new ArrayList<>();
+    c.add(available("dup", "p-b", BackupType.COMMON, t0()));
+    c.setQuota("p-a", Quota.of(1, Quota.UNLIMITED));
+    c.setQuota("Z-upper", Quota.of(Quota.UNLIMITED, 1));
+    List<Backup> batch = List.of(
+        available("n1", "p-b", BackupType.COMMON, t0()), available("dup", "p-b", BackupType.COMMON, t0()),
+        available("a1", "p-a", BackupType.COMMON, t0()), available("a2", "p-a", BackupType.COMMON, t0()),
+        available("z1", "Z-upper", BackupType.COMMON, t0()), available("ü1", "ü-last", BackupType.COMMON, t0()),
+        available("ü1", "ü-last", BackupType.COMMON, t0()));
+    out.add(outcome(() -> { c.addAll(batch); return null; }));
+    out.add(outcome(() -> { c.addAll(batch.subList(2, 5)); return null; }));
+    out.add(outcome(() -> { c.addAll(batch.subList(4, 5)); return null; }));
+    out.add(outcome(() -> { c.addAll(batch.subList(5, 7)); return null; }));
+    out.add(outcome(() -> { c.addAll(List.of()); return null; }));
+    for (String project : List.of("p-a", "p-b", "Z-upper", "ü-last")) {
+      out.add(project + " " + c.sequence(project) + " " + c.count(project, Predicates.all()));
+    }
+    return out;
+  }
+
+  @Test
+  void addAllNamesTheSameFirstRefusalInReferenceAndIndexed() {
+    List<String> ref = addAllOrder(ReferenceCatalog.create(FakeClock.create()));
+    List<String> idx = addAllOrder(Catalogs.indexed(FakeClock.create()));
+    for (int i = 0; i < ref.size(); i++) {
+      assertEquals(idx.get(i), ref.get(i), "call " + i);
+    }
+    assertTrue(ref.get(0).contains("QuotaExceeded") || ref.get(0).contains("Duplicate"), ref.get(0));
+  }
 }
