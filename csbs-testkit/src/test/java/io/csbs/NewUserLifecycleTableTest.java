@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -303,8 +302,6 @@ class NewUserLifecycleTableTest {
     assertEquals("operation", e.getMessage());
   }
 
-  @Disabled("BUG: CHANGELOG.md:232 'Null is refused with a NullPointerException naming the parameter by every public"
-      + " method'; Transition.start(null) throws a helpful-NPE text about ordinal() (a switch on null)")
   @Test
   void transitionStartOfNullNamesTheOperation() {
     NullPointerException e = assertThrows(NullPointerException.class, () -> Transition.start(null));
@@ -435,14 +432,6 @@ class NewUserLifecycleTableTest {
   void aReasonOfOnlyANoBreakSpaceIsAcceptedAsNonBlank() {
     Backup restoring = Lifecycle.restore(available("nb", BackupType.COMMON), T0);
     assertEquals("\u00a0", Lifecycle.fail(restoring, "\u00a0", T0).failure().orElseThrow().reason());
-  }
-
-  @Disabled("DOC: Failure.reason 'non-blank' (Failure.java:24), yet a reason of only no-break spaces (U+00A0) or "
-      + "U+2007/U+202F is accepted: the rule is String.isBlank's, which the docs should say")
-  @Test
-  void aReasonOfOnlyNoBreakSpacesIsBlank() {
-    Backup restoring = Lifecycle.restore(available("nb2", BackupType.COMMON), T0);
-    assertThrows(InvalidValueException.class, () -> Lifecycle.fail(restoring, "\u00a0\u202f", T0));
   }
 
   @Test
@@ -861,17 +850,6 @@ class NewUserLifecycleTableTest {
   }
 
   @Test
-  void allowedTransitionsOfAStableBackupCanBeModifiedByTheCaller() {
-    List<String> names = Lifecycle.allowedTransitions(available("m1", BackupType.COMMON));
-    names.add("anything");
-    assertEquals(List.of("restore", "delete"), Lifecycle.allowedTransitions(available("m1", BackupType.COMMON)));
-    assertThrows(UnsupportedOperationException.class,
-        () -> Lifecycle.allowedTransitions(inState(BackupStatus.CREATING, BackupType.COMMON)).add("x"));
-  }
-
-  @Disabled("DOC: Lifecycle.allowedTransitions 'the names, in a fixed order' (Lifecycle.java:198): unmodifiable"
-      + " for an intermediate backup, a modifiable ArrayList for Available/Error; the docs say neither")
-  @Test
   void allowedTransitionsIsUnmodifiableInEveryState() {
     for (BackupStatus s : BackupStatus.values()) {
       List<String> names = Lifecycle.allowedTransitions(inState(s, BackupType.ENHANCED));
@@ -880,19 +858,6 @@ class NewUserLifecycleTableTest {
   }
 
   @Test
-  void nullArgumentsWithoutANameToday() {
-    assertThrows(NullPointerException.class, () -> StallRule.DEFAULT.isStalled((Backup) null, T0));
-    assertThrows(NullPointerException.class, () -> StallRule.DEFAULT.isStalled((Instant) null, T0));
-    assertThrows(NullPointerException.class, () -> ApiStatus.of(null));
-    assertThrows(NullPointerException.class, () -> BackupStatus.of(null));
-    assertThrows(NullPointerException.class, () -> Lifecycle.allowedTransitions(null));
-    assertEquals("backup", assertThrows(NullPointerException.class,
-        () -> StallRule.DEFAULT.isStalled((Backup) null, Clock.systemUTC())).getMessage());
-  }
-
-  @Disabled("BUG: CHANGELOG.md:232 'NullPointerException naming the parameter by every public method'; StallRule"
-      + ".isStalled(Backup, Instant) and isStalled(Instant, Instant) give a helpful-NPE text (isStalled(Backup, Clock) names 'backup')")
-  @Test
   void stallRuleNamesANullBackupOrProgressTime() {
     assertEquals("backup", assertThrows(NullPointerException.class,
         () -> StallRule.DEFAULT.isStalled((Backup) null, T0)).getMessage());
@@ -900,8 +865,6 @@ class NewUserLifecycleTableTest {
         () -> StallRule.DEFAULT.isStalled((Instant) null, T0)).getMessage());
   }
 
-  @Disabled("BUG: CHANGELOG.md:232 'NullPointerException naming the parameter by every public method'; ApiStatus.of(null),"
-      + " BackupStatus.of(null), Lifecycle.allowedTransitions(null) give a helpful-NPE text about ordinal()/status()")
   @Test
   void lookupsNameANullArgument() {
     assertEquals("state", assertThrows(NullPointerException.class, () -> ApiStatus.of(null)).getMessage());

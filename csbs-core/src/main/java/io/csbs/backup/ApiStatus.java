@@ -67,6 +67,7 @@ public enum ApiStatus {
    * @param state a state of the library
    */
   public static ApiStatus of(BackupStatus state) {
+    java.util.Objects.requireNonNull(state, "state");
     return RUNNING[state.ordinal()];
   }
 

@@ -87,6 +87,7 @@ public enum BackupStatus {
    * @return the intermediate state in which {@code job} runs
    */
   public static BackupStatus of(JobType job) {
+    java.util.Objects.requireNonNull(job, "job");
     switch (job) {
       case BACKUP:
         return CREATING;

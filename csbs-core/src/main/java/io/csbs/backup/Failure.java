@@ -21,7 +21,7 @@ public abstract class Failure {
   @Value.Parameter
   public abstract JobType job();
 
-  /** {@return the reason, as reported by the job; non-blank, at most 1024 chars} */
+  /** {@return the reason, as reported by the job; at most 1024 chars, and not blank as {@link String#isBlank()} judges it (a no-break space is not white space there)} */
   @Value.Parameter
   public abstract String reason();
 

@@ -195,9 +195,10 @@ public final class Lifecycle {
    * {@code complete}, {@code fail}) when intermediate.
    *
    * @param backup the backup
-   * @return the names, in a fixed order; empty when nothing is allowed
+   * @return the names, in a fixed order, unmodifiable; empty when nothing is allowed
    */
   public static List<String> allowedTransitions(Backup backup) {
+    requireNonNull(backup, "backup");
     if (backup.status().isIntermediate()) {
       return JOB_EVENTS;
     }
@@ -205,7 +206,7 @@ public final class Lifecycle {
     for (Operation operation : backup.allowedOperations()) {
       names.add(operation.toString());
     }
-    return names;
+    return List.copyOf(names);
   }
 
   private static Backup available(Backup backup, Instant now, Optional<Instant> finishedAt) {

@@ -61,6 +61,7 @@ public record StallRule(Duration threshold) {
    * @param now the instant of the judgement
    */
   public boolean isStalled(Backup backup, Instant now) {
+    java.util.Objects.requireNonNull(backup, "backup");
     java.util.Objects.requireNonNull(now, "now");
     Optional<Progress> progress = backup.progress();
     return progress.isPresent() && isStalled(progress.get().changedAt(), now);
@@ -85,6 +86,8 @@ public record StallRule(Duration threshold) {
    * @param now the instant of the judgement
    */
   public boolean isStalled(Instant changedAt, Instant now) {
+    java.util.Objects.requireNonNull(changedAt, "changedAt");
+    java.util.Objects.requireNonNull(now, "now");
     return changedAt.isBefore(stalledIfChangedBefore(now));
   }
 

@@ -67,6 +67,7 @@ public sealed interface Transition
    * @return the transition
    */
   static Transition start(Operation operation) {
+    java.util.Objects.requireNonNull(operation, "operation");
     switch (operation) {
       case RESTORE:
         return Start.RESTORE;

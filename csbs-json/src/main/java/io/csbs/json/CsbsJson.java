@@ -73,15 +73,21 @@ import java.util.function.BiConsumer;
  *
  * <p>Reading accepts the API's own bodies: the four keys are optional (the version is then 1, the
  * times of the progress and the failure the update time); numbers may be JSON strings of digits;
- * {@code copy_status}, {@code supported_restore_mode}, {@code finished_at} and {@code fail_reason}
- * may be empty; unknown keys ({@code volume_backups}, {@code os_images_data}, {@code taskid}, ...)
- * are ignored; an Error backup without a reason gets {@code "no reason reported"}. A key that
+ * {@code copy_status}, {@code supported_restore_mode}, {@code finished_at}, {@code fail_reason},
+ * {@code policy_id} and {@code checkpoint_id} may be empty (absent); a tag of an item without a
+ * {@code value} has the empty value; unknown keys ({@code volume_backups}, {@code os_images_data},
+ * {@code taskid}, ...) are ignored; an Error backup without a reason gets {@code "no reason reported"}. A key that
  * repeats in an object, a value of the wrong type, or a value that breaks a rule of the backup is
  * refused with an {@link InvalidValueException} naming the key's path ({@code
  * checkpoint_item.extend_info.progress}), whatever the state: a {@code progress} of {@code true} is
  * refused on an Available backup too, although only intermediate states keep one. A whole number
  * may also be written with a fraction or an exponent if its value is whole ({@code 100.0}, {@code
  * 1e2}); any other number, however large its exponent, is refused at once.
+ *
+ * <p>Every body, unknown keys included, is parsed within the JSON parser's bounds: at most 1000
+ * nesting levels, numbers of at most 1000 digits, strings of at most 20,000,000 chars and key names
+ * of at most 50,000; a body beyond them is refused naming {@code body} (before any key is read), as
+ * is a body that is not JSON.
  *
  * <p>Times are UTC without a zone, with microseconds: {@code 2017-04-18T01:21:52.701973} (a finer
  * time keeps the digits it needs, up to nine; a year before 1000 or after 9999 is written as
@@ -221,8 +227,10 @@ public final class CsbsJson {
         try {
           String query = Optional.ofNullable(new URI(href).getRawQuery()).orElse("");
           for (String parameter : query.split("&")) {
-            if (parameter.startsWith("marker=")) {
-              return Optional.of(ListQueryString.decodeParameter("marker", parameter.substring("marker=".length())));
+            int equals = parameter.indexOf('=');
+            // the name decoded too, as the list's parser decodes it (%6Darker is marker)
+            if (equals > 0 && ListQueryString.decodeParameter("marker", parameter.substring(0, equals)).equals("marker")) {
+              return Optional.of(ListQueryString.decodeParameter("marker", parameter.substring(equals + 1)));
             }
           }
         } catch (URISyntaxException | InvalidValueException e) {
@@ -293,7 +301,8 @@ public final class CsbsJson {
   /**
    * The body of the tag query, {@code POST /v1/{project_id}/csbs_backup/resource_instances/action}:
    * {@code tags}, {@code tags_any}, {@code not_tags}, {@code not_tags_any} (lists of {@code {"key",
-   * "values"}}), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
+   * "values"}}; an entry whose {@code values} is absent, null or empty matches any value of its key,
+   * so a misspelt {@code "value"} widens the query), {@code matches} ({@code [{"key": "resource_name", "value": ...}]}), {@code action},
    * {@code limit} and {@code offset} (numbers or, as the API's examples write them, strings). Only
    * {@code action} is required ({@code filter} or {@code count}, as the API requires it; {@link
    * TagFilter}'s default applies to filters built in Java); the others are optional. Where csbs

@@ -125,6 +125,9 @@ final class Times {
 
   static Instant parse(String field, String text) {
     String local = text.endsWith("Z") ? text.substring(0, text.length() - 1) : text;
+    if (!yearAsWritten(local)) {
+      throw refused(field, text);
+    }
     try {
       return LocalDateTime.parse(local, READ).toInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
@@ -139,8 +142,32 @@ final class Times {
           // refused below, as any other
         }
       }
-      throw new InvalidValueException(field, text, "must be a UTC time as the API writes it, for example "
-          + "2017-04-18T01:21:52.701973");
+      throw refused(field, text);
     }
+  }
+
+  private static InvalidValueException refused(String field, String text) {
+    return new InvalidValueException(field, text, "must be a UTC time as the API writes it, for example "
+        + "2017-04-18T01:21:52.701973");
+  }
+
+  /**
+   * Whether the year is written as {@code java.time} writes it, nothing looser: 4 digits without a
+   * sign; after {@code +} 5 digits or more, the first not 0; after {@code -} 4 digits or more, padded
+   * with zeros to 4 only ({@code +02017} is refused: the parser's own sign style would read it).
+   */
+  private static boolean yearAsWritten(String local) {
+    boolean signed = !local.isEmpty() && (local.charAt(0) == '+' || local.charAt(0) == '-');
+    int start = signed ? 1 : 0;
+    int end = start;
+    while (end < local.length() && local.charAt(end) >= '0' && local.charAt(end) <= '9') {
+      end++;
+    }
+    int digits = end - start;
+    if (!signed) {
+      return digits == 4;
+    }
+    boolean leadingZero = digits > 0 && local.charAt(start) == '0';
+    return local.charAt(0) == '+' ? digits >= 5 && !leadingZero : digits == 4 || (digits > 4 && !leadingZero);
   }
 }

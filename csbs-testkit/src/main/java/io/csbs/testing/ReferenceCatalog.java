@@ -100,6 +100,8 @@ public final class ReferenceCatalog implements BackupCatalog {
   private String readingProject;
   /** Guarded by {@code this}. The one instant of the running {@link #read}, or null. */
   private Instant readingNow;
+  /** The running read's instant while a call of its view runs; null otherwise. */
+  private Instant viewNow;
 
   private ReferenceCatalog(Clock clock, StallRule stallRule) {
     this.clock = requireNonNull(clock, "clock");
@@ -284,8 +286,12 @@ public final class ReferenceCatalog implements BackupCatalog {
       return false;
     }
     if (change.sequence() > current + 1) {
+      // worded as the indexed catalog words it: the reference answers as the implementations do
       throw new IllegalStateException("project " + projectId + " is at change " + current + ", so change "
-          + change.sequence() + " cannot be replayed: a change before it is missing");
+          + change.sequence() + " cannot be replayed: "
+          + (change.sequence() - 1 > current + 1
+              ? "changes " + (current + 1) + " to " + (change.sequence() - 1) + " are missing"
+              : "change " + (current + 1) + " is missing"));
     }
     Backup stored = backupsOf(projectId).get(change.backupId());
     if (change.before().isEmpty()) {
@@ -400,37 +406,37 @@ public final class ReferenceCatalog implements BackupCatalog {
 
       @Override
       public Optional<Backup> find(String backupId) {
-        return catalog.get().find(projectId, backupId);
+        return atReadInstant(now, () -> catalog.get().find(projectId, backupId));
       }
 
       @Override
       public Page query(Query query) {
-        return catalog.get().query(projectId, query);
+        return atReadInstant(now, () -> catalog.get().query(projectId, query));
       }
 
       @Override
       public long count(BackupPredicate predicate) {
-        return catalog.get().count(projectId, predicate);
+        return atReadInstant(now, () -> catalog.get().count(projectId, predicate));
       }
 
       @Override
       public TagCatalogue tagCatalogue() {
-        return catalog.get().tagCatalogue(projectId);
+        return atReadInstant(now, () -> catalog.get().tagCatalogue(projectId));
       }
 
       @Override
       public UsageReport usage(UsageQuery query) {
-        return catalog.get().usage(projectId, query);
+        return atReadInstant(now, () -> catalog.get().usage(projectId, query));
       }
 
       @Override
       public QuotaUsage quotaUsage() {
-        return catalog.get().quotaUsage(projectId);
+        return atReadInstant(now, () -> catalog.get().quotaUsage(projectId));
       }
 
       @Override
       public long sequence() {
-        return catalog.get().sequence(projectId);
+        return atReadInstant(now, () -> catalog.get().sequence(projectId));
       }
     };
     readingProject = projectId;
@@ -444,9 +450,23 @@ public final class ReferenceCatalog implements BackupCatalog {
     }
   }
 
-  /** The instant a read evaluates relative times at: the running {@link #read}'s, else the clock's. */
+  /**
+   * The instant a call evaluates relative times at: the read's, for a call through its view; else
+   * the clock's, also for a call on the catalog itself inside a read (as the indexed catalog does).
+   */
   private Instant now() {
-    return readingNow != null ? readingNow : clock.instant();
+    return viewNow != null ? viewNow : clock.instant();
+  }
+
+  /** Runs a call of a read's view at the read's one instant. */
+  private <R> R atReadInstant(Instant instant, Supplier<R> call) {
+    Instant outer = viewNow;
+    viewNow = instant;
+    try {
+      return call.get();
+    } finally {
+      viewNow = outer;
+    }
   }
 
   /** BackupCatalog's rule: every method that names a project refuses a blank one first. */

@@ -27,7 +27,12 @@ public final class Seeds {
 
   private Seeds() {}
 
-  /** {@return the seed named by {@value #PROPERTY} if it is set, else a random one} */
+  /**
+   * {@return the seed named by {@value #PROPERTY} if it is set (surrounding white space ignored),
+   * else a random one; a blank value counts as not set}
+   *
+   * @throws IllegalArgumentException naming the property if its value is not a {@code long}
+   */
   public static long pick() {
     String fixed = System.getProperty(PROPERTY);
     if (fixed != null && !fixed.isBlank()) {

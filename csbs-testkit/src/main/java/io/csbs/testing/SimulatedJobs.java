@@ -300,6 +300,9 @@ public final class SimulatedJobs {
    *     {@link Instant#MAX}
    * @throws VersionConflictException if another writer changed a job's backup twice while the
    *     runner retried (see the class documentation)
+   * @throws RuntimeException any other refusal or failure of the catalog's, as thrown: the changes
+   *     before it stay made, the clock stays at the instant of the change that failed, and its job
+   *     keeps running, to make that change at the next {@code advance}
    */
   public void advance(Duration duration) {
     Instant target = FakeClock.after(clock.instant(), duration);

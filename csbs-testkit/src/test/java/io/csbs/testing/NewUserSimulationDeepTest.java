@@ -43,7 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
 
@@ -1081,21 +1080,10 @@ class NewUserSimulationDeepTest {
     return List.of(outcome(() -> ref.replay(feed.get(2))), outcome(() -> idx.replay(feed.get(2))));
   }
 
-  @Disabled("BUG: ReferenceCatalog javadoc (ReferenceCatalog.java:48-50) and README: the oracle an indexed catalog must answer"
-      + " exactly as; a replay with a gap: reference says 'a change before it is missing', indexed 'change 2 is missing'")
   @Test
   void aReplayWithAGapIsRefusedWithTheSameMessageByReferenceAndIndexed() {
     List<String> both = gapRefusals();
     assertEquals(both.get(1), both.get(0));
-  }
-
-  @Test
-  void actualAReplayWithAGapIsRefusedByBothWithDifferentMessages() {
-    List<String> both = gapRefusals();
-    assertEquals("java.lang.IllegalStateException: project " + P
-        + " is at change 1, so change 3 cannot be replayed: a change before it is missing", both.get(0));
-    assertEquals("java.lang.IllegalStateException: project " + P
-        + " is at change 1, so change 3 cannot be replayed: change 2 is missing", both.get(1));
   }
 
   // ---------------------------------------------------------------- batch 3: subscribers, refusals, threads
@@ -1547,39 +1535,12 @@ class NewUserSimulationDeepTest {
     });
   }
 
-  @Disabled("BUG: ReferenceCatalog.java:64 'A query takes the clock's instant once' and README's oracle role: a catalog.count/query"
-      + " called inside read(...) is answered at the read's instant by ReferenceCatalog, at the clock's now by Catalogs.indexed")
   @Test
   void insideReadEveryAnswerUsesTheReadsOneInstantInReferenceAsInIndexed() {
     List<Long> ref = readAtOneInstant(ReferenceCatalog::create);
     List<Long> idx = readAtOneInstant(Catalogs::indexed);
     assertEquals(List.of(0L, 2L, 0L, 2L), ref.subList(0, 4));
     assertEquals(idx, ref);
-  }
-
-  @Test
-  void actualInsideReadACatalogCallIsAnsweredAtTheReadsInstantByReferenceAndAtTheClocksByIndexed() {
-    // the view: both at the read's one instant (29 minutes), though the clock moved to 31 minutes
-    // the catalog itself, called inside: reference still at 29 minutes, indexed at 31
-    assertEquals(List.of(0L, 2L, 0L, 2L, 0L, 2L), readAtOneInstant(ReferenceCatalog::create));
-    assertEquals(List.of(0L, 2L, 0L, 2L, 1L, 0L), readAtOneInstant(Catalogs::indexed));
-  }
-
-  @Disabled("DOC: Seeds.pick javadoc (Seeds.java:30) promises 'the seed named by csbs.seed if it is set' with no @throws;"
-      + " a csbs.seed that is not a long (-Dcsbs.seed=12x) throws IllegalArgumentException from every random test")
-  @Test
-  void seedsPickDocumentsNoRefusal() {
-    String old = System.getProperty(Seeds.PROPERTY);
-    try {
-      System.setProperty(Seeds.PROPERTY, "12x");
-      Seeds.pick(); // the javadoc names no exception
-    } finally {
-      if (old == null) {
-        System.clearProperty(Seeds.PROPERTY);
-      } else {
-        System.setProperty(Seeds.PROPERTY, old);
-      }
-    }
   }
 
   private static List<String> viewMisuse(java.util.function.Function<FakeClock, BackupCatalog> make) throws Exception {
@@ -1676,20 +1637,6 @@ class NewUserSimulationDeepTest {
     assertEquals(50, progressOf(real, P, job.backupId()));
     jobs.advance(Duration.ofMinutes(5));
     assertEquals(SimulatedJob.State.SUCCEEDED, job.state());
-  }
-
-  @Disabled("DOC: SimulatedJobs.advance javadoc (SimulatedJobs.java:294-303) names only VersionConflictException and not the"
-      + " state after a throw; a change the catalog refuses propagates with the clock left at that change's instant, mid-advance")
-  @Test
-  void anAdvanceThatThrowsLeavesTheClockWhereItWas() {
-    FakeClock clock = FakeClock.create();
-    boolean[] refusing = {false};
-    BackupCatalog catalog = refusingCatalog(Catalogs.indexed(clock), refusing);
-    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock);
-    jobs.startBackup(P, SERVER);
-    refusing[0] = true;
-    assertThrows(IllegalStateException.class, () -> jobs.advance(Duration.ofMinutes(5)));
-    assertEquals(t0(), clock.instant());
   }
 
   private static List<String> noOps(BackupCatalog c) {
