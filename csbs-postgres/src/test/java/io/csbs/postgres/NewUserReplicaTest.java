@@ -917,7 +917,7 @@ class NewUserReplicaTest {
     Thread reader = new Thread(() -> replica.read(project, view -> {
       inside.countDown();
       try {
-        return release.await(10, TimeUnit.SECONDS);
+        return release.await(60, TimeUnit.SECONDS);   // released by the test; 10 s ran out once on Citus
       } catch (InterruptedException e) {
         return false;
       }
