@@ -130,8 +130,10 @@ public final class Lifecycle {
     checkTime(backup, now);
     Progress current = runningProgress(backup, "progress");
     if (percent < current.percent() || percent > 100) {
-      throw new InvalidValueException(
-          "progress", percent, "must be " + current.percent() + " to 100: progress never goes down within a phase");
+      // the reason that applies: a percentage above 100, or one below the job's current progress
+      String range = current.percent() == 100 ? "must be 100" : "must be " + current.percent() + " to 100";
+      throw new InvalidValueException("progress", percent, range
+          + (percent > 100 ? ": a percentage" : ": progress never goes down within a phase"));
     }
     if (percent == current.percent()) {
       return backup;

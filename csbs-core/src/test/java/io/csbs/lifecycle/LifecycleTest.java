@@ -236,7 +236,10 @@ class LifecycleTest {
 
   @Test
   void refusesProgressAbove100() {
-    assertInvalid("progress", () -> Lifecycle.reportProgress(creating(20), 101, NOW));
+    var e = assertInvalid("progress", () -> Lifecycle.reportProgress(creating(20), 101, NOW));
+    assertEquals("must be 20 to 100: a percentage", e.rule());   // not "never goes down": it did not
+    var atTheEnd = assertInvalid("progress", () -> Lifecycle.reportProgress(Lifecycle.reportProgress(creating(20), 100, NOW), 99, NOW));
+    assertEquals("must be 100: progress never goes down within a phase", atTheEnd.rule());
   }
 
   @Test
