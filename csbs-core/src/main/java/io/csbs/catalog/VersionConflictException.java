@@ -38,8 +38,8 @@ public final class VersionConflictException extends IllegalStateException implem
    * @throws IllegalArgumentException if the versions are equal: that is no conflict
    */
   public VersionConflictException(String backupId, long expectedVersion, long currentVersion) {
-    super("backup " + backupId + (currentVersion == -1 ? " was changed (its version is not known)" : " is at version "
-        + currentVersion) + ", the change was based on version " + expectedVersion + ": read it again and retry");
+    super("backup " + backupId + current(currentVersion) + ", the change was based on version " + expectedVersion
+        + ": read it again and retry");
     this.backupId = java.util.Objects.requireNonNull(backupId, "backupId");
     if (expectedVersion == currentVersion) {
       throw new IllegalArgumentException("currentVersion " + currentVersion
@@ -47,6 +47,10 @@ public final class VersionConflictException extends IllegalStateException implem
     }
     this.expectedVersion = expectedVersion;
     this.currentVersion = currentVersion;
+  }
+
+  private static String current(long currentVersion) {
+    return currentVersion == -1 ? " was changed (its version is not known)" : " is at version " + currentVersion;
   }
 
   /** {@return the backup whose change was refused} */

@@ -1144,8 +1144,13 @@ class NewUserSimulationDeepTest {
 
   @Test
   void referenceAndIndexedRefuseAlikeWithTheSameMessages() {
-    List<String> ref = refusals(ReferenceCatalog.create(FakeClock.create()));
-    List<String> idx = refusals(Catalogs.indexed(FakeClock.create()));
+    assertReferenceAnswersAsIndexed(NewUserSimulationDeepTest::refusals);
+  }
+
+  /** The same calls on a fresh ReferenceCatalog and a fresh indexed catalog: each answer alike. */
+  private static void assertReferenceAnswersAsIndexed(java.util.function.Function<BackupCatalog, List<String>> calls) {
+    List<String> ref = calls.apply(ReferenceCatalog.create(FakeClock.create()));
+    List<String> idx = calls.apply(Catalogs.indexed(FakeClock.create()));
     for (int i = 0; i < ref.size(); i++) {
       assertEquals(idx.get(i), ref.get(i), "call " + i);
     }
@@ -1660,11 +1665,7 @@ class NewUserSimulationDeepTest {
 
   @Test
   void noOpChangesAndRefusedTransitionsAgreeBetweenReferenceAndIndexed() {
-    List<String> ref = noOps(ReferenceCatalog.create(FakeClock.create()));
-    List<String> idx = noOps(Catalogs.indexed(FakeClock.create()));
-    for (int i = 0; i < ref.size(); i++) {
-      assertEquals(idx.get(i), ref.get(i), "call " + i);
-    }
+    assertReferenceAnswersAsIndexed(NewUserSimulationDeepTest::noOps);
   }
 
   @Test
