@@ -1538,13 +1538,13 @@ class NewUserAdversarialTest {
         }
         return list;
       };
-      List<Backup> first = sharedBackups.apply(10_000);
+      List<Backup> first = sharedBackups.apply(6_000);
       catalog.addAll(first);
       first.forEach(model::put);
       checkConjunctions(catalog, p, model, clock, r, "shared sets");
       // thousands of distinct sets: a unique value each, added one by one, late
       List<String> distinct = new ArrayList<>();
-      for (int i = 0; i < 6000; i++) {
+      for (int i = 0; i < 4000; i++) {
         List<Tag> tags = new ArrayList<>(tagSet(r, 3));
         tags.add(Tag.of("u", "u" + i));
         Backup b = make(p, "D" + i, "d", server, BackupStatus.AVAILABLE, T0.minusSeconds(r.nextInt(50_000)), T0, 1, tags);
@@ -1564,7 +1564,7 @@ class NewUserAdversarialTest {
       }
       checkConjunctions(catalog, p, model, clock, r, "distinct removed");
       for (int round = 0; round < 3; round++) {
-        List<Backup> more = sharedBackups.apply(7_000);
+        List<Backup> more = sharedBackups.apply(4_000);
         if (round == 1) {
           more.forEach(catalog::add);
         } else {

@@ -2156,7 +2156,7 @@ class NewUserContractTest {
       Model model = new Model();
       Server s = Server.of("s", "n", "az");
       List<Backup> load = new ArrayList<>();
-      for (int i = 0; i < 70_000; i++) {
+      for (int i = 0; i < 40_000; i++) {
         load.add(simple("p", "b-" + i, wideName(random), s, NOW.minusSeconds(random.nextInt(1_000_000)), 1));
       }
       catalog.addAll(load);
