@@ -960,14 +960,16 @@ class NewUserBackupRulesTest {
     return s.toString();
   }
 
-  static String idText(Random r) {
+  /** An id-like text; a clean one keeps to the rule (up to exactly 64 chars), another may be blank or past it. */
+  static String idText(Random r, boolean clean) {
     switch (r.nextInt(12)) {
       case 0:
-        return WHITE[r.nextInt(WHITE.length)].repeat(r.nextInt(3));
+        return clean ? WHITE[r.nextInt(WHITE.length)] + "x" : WHITE[r.nextInt(WHITE.length)].repeat(r.nextInt(3));
       case 1:
-        return "i".repeat(64 - r.nextInt(2) * 2) + (r.nextBoolean() ? SUPP : "ab");   // 64 to 66 chars
+        return clean ? "i".repeat(62) + (r.nextBoolean() ? SUPP : "ab")   // 64 chars
+            : "i".repeat(64 - r.nextInt(2) * 2) + (r.nextBoolean() ? SUPP : "ab");   // 64 to 66 chars
       default:
-        return text(r, 64, 0.1);
+        return clean ? text(r, 30, 0.3) : text(r, 64, 0.1);
     }
   }
 
@@ -983,20 +985,21 @@ class NewUserBackupRulesTest {
         && s.codePoints().allMatch(cp -> cp == '_' || cp == '-' || Character.isLetterOrDigit(cp));
   }
 
-  static Instant near(Random r, Instant created) {
+  /** A time near {@code created}: at it, after it, or (unless clean) before it. */
+  static Instant near(Random r, Instant created, boolean clean) {
     if (created.equals(Instant.MAX)) {
-      return r.nextBoolean() ? Instant.MAX : Instant.MAX.minusNanos(1);
+      return r.nextBoolean() || clean ? Instant.MAX : Instant.MAX.minusNanos(1);
     }
     if (created.equals(Instant.MIN)) {
       return r.nextBoolean() ? Instant.MIN : Instant.MIN.plusNanos(r.nextInt(2));
     }
-    switch (r.nextInt(5)) {
+    switch (clean ? 1 + r.nextInt(4) : r.nextInt(5)) {
       case 0:
         return created.minusNanos(1);
       case 1:
         return created;
       case 2:
-        return created.minusSeconds(1 + r.nextInt(1000));
+        return clean ? created.plusNanos(1) : created.minusSeconds(1 + r.nextInt(1000));
       default:
         return created.plusSeconds(r.nextInt(1_000_000)).plusNanos(r.nextInt(1000));
     }
@@ -1019,15 +1022,20 @@ class NewUserBackupRulesTest {
     int valid = 0;
     int invalid = 0;
     for (int round = 0; round < 3000; round++) {
-      String id = idText(r);
-      String name = r.nextInt(10) == 0 ? text(r, 255, 0.02) : text(r, 12, 0.05);
-      String projectId = idText(r);
+      // a clean round keeps every value within its documented rule (at its limits too); the others spoil some
+      boolean clean = r.nextBoolean();
+      String id = idText(r, clean || r.nextInt(3) > 0);
+      String name = clean ? (r.nextInt(10) == 0 ? "n".repeat(250) + SUPP.repeat(r.nextInt(6)) : text(r, 12, 0)) + "n"
+          : r.nextInt(10) == 0 ? text(r, 255, 0.02) : text(r, 12, 0.05);
+      String projectId = idText(r, clean || r.nextInt(3) > 0);
       Optional<String> description = r.nextBoolean() ? Optional.empty()
-          : Optional.of(r.nextInt(4) == 0 ? "d".repeat(254 - r.nextInt(2)) + (r.nextBoolean() ? SUPP : "\n") : text(r, 30, 0.5));
+          : Optional.of(r.nextInt(4) == 0 ? "d".repeat(254 - r.nextInt(2) - (clean ? 1 : 0)) + (r.nextBoolean() ? SUPP : "\n")
+              : text(r, 30, 0.5));
       BackupTrigger trigger = r.nextBoolean() ? BackupTrigger.AUTOMATIC : BackupTrigger.MANUAL;
-      Optional<String> policyId = r.nextInt(3) == 0 ? Optional.empty() : Optional.of(idText(r));
+      Optional<String> policyId = r.nextInt(3) == 0 || (clean && trigger == BackupTrigger.MANUAL) ? Optional.empty()
+          : Optional.of(idText(r, clean || r.nextInt(3) > 0));
       BackupType type = BackupType.values()[r.nextInt(2)];
-      long size = switch (r.nextInt(6)) {
+      long size = switch (clean ? 2 + r.nextInt(4) : r.nextInt(6)) {
         case 0 -> -1;
         case 1 -> Backup.MAX_SIZE_MB + r.nextInt(2);
         case 2 -> 0;
@@ -1039,30 +1047,35 @@ class NewUserBackupRulesTest {
         default -> T0.plusSeconds(r.nextInt(2_000_000) - 1_000_000L);
       };
       BackupStatus status = BackupStatus.values()[r.nextInt(BackupStatus.values().length)];
-      boolean withProgress = r.nextInt(8) == 0 ? !status.isIntermediate() : status.isIntermediate();
-      boolean withFailure = r.nextInt(8) == 0 ? r.nextBoolean()
+      boolean withProgress = !clean && r.nextInt(8) == 0 ? !status.isIntermediate() : status.isIntermediate();
+      boolean withFailure = !clean && r.nextInt(8) == 0 ? r.nextBoolean()
           : status == BackupStatus.ERROR || (status == BackupStatus.DELETING && r.nextBoolean());
       Optional<ApiStatus> raw = Optional.empty();
       if (r.nextInt(3) == 0) {
         raw = Optional.of(ApiStatus.values()[r.nextInt(ApiStatus.values().length)]);
+        if (clean && !raw.get().state().equals(Optional.of(status))) {
+          raw = Optional.of(ApiStatus.of(status));
+        }
       }
       // not generated: a queued raw status above 0% and a Creating backup with a finish time (the findings above)
       int percent = raw.isPresent() && raw.get().isQueued() ? 0 : r.nextInt(101);
-      Optional<Progress> progress = withProgress ? Optional.of(Progress.of(percent, near(r, created))) : Optional.empty();
+      Optional<Progress> progress = withProgress ? Optional.of(Progress.of(percent, near(r, created, clean))) : Optional.empty();
       Optional<Failure> failure = withFailure
-          ? Optional.of(Failure.of(JobType.values()[r.nextInt(3)], "reason " + round, near(r, created))) : Optional.empty();
-      Optional<Instant> finishedAt = status != BackupStatus.CREATING && r.nextBoolean() ? Optional.of(near(r, created)) : Optional.empty();
-      Optional<Instant> updatedAt = r.nextBoolean() ? Optional.of(near(r, created)) : Optional.empty();
-      long version = switch (r.nextInt(8)) {
+          ? Optional.of(Failure.of(JobType.values()[r.nextInt(3)], "reason " + round, near(r, created, clean))) : Optional.empty();
+      Optional<Instant> finishedAt = status != BackupStatus.CREATING && r.nextBoolean()
+          ? Optional.of(near(r, created, clean)) : Optional.empty();
+      Optional<Instant> updatedAt = r.nextBoolean() ? Optional.of(near(r, created, clean)) : Optional.empty();
+      long version = switch (clean ? 1 + r.nextInt(7) : r.nextInt(8)) {
         case 0 -> 0;
         case 1 -> Long.MAX_VALUE;
         case 2 -> -r.nextInt(5);
         default -> 1 + r.nextInt(1000);
       };
       List<Tag> tags = new ArrayList<>();
-      int tagCount = r.nextInt(6) == 0 ? 9 + r.nextInt(3) : r.nextInt(4);
+      int tagCount = r.nextInt(6) == 0 ? 9 + r.nextInt(clean ? 2 : 3) : r.nextInt(4);
       for (int i = 0; i < tagCount; i++) {
-        tags.add(Tag.of(tagKeys[r.nextInt(r.nextInt(4) == 0 ? 5 : tagKeys.length)], r.nextBoolean() ? "" : "v" + i));
+        String key = clean ? tagKeys[i] : tagKeys[r.nextInt(r.nextInt(4) == 0 ? 5 : tagKeys.length)];
+        tags.add(Tag.of(key, r.nextBoolean() ? "" : "v" + i));
       }
 
       Set<String> broken = new LinkedHashSet<>();
@@ -1113,13 +1126,14 @@ class NewUserBackupRulesTest {
           .progress(progress).failure(failure).finishedAt(finishedAt).version(version).tags(tags);
       updatedAt.ifPresent(builder::updatedAt);
       raw.ifPresent(builder::apiStatus);
-      String label = "seed " + seed + " round " + round + ": " + builder;
+      int roundNo = round;
+      java.util.function.Supplier<String> label = () -> "seed " + seed + " round " + roundNo + ": " + builder;
       if (broken.isEmpty()) {
         Backup b;
         try {
           b = builder.build();
         } catch (RuntimeException e) {
-          fail(label + " was refused: " + e);
+          fail(label.get() + " was refused: " + e);
           return;
         }
         valid++;
@@ -1149,20 +1163,22 @@ class NewUserBackupRulesTest {
         InvalidValueException e;
         try {
           builder.build();
-          fail(label + " built although it breaks " + broken);
+          fail(label.get() + " built although it breaks " + broken);
           return;
         } catch (InvalidValueException refused) {
           e = refused;
         } catch (RuntimeException other) {
-          fail(label + " threw " + other + ", not an InvalidValueException naming one of " + broken);
+          fail(label.get() + " threw " + other + ", not an InvalidValueException naming one of " + broken);
           return;
         }
         invalid++;
-        assertTrue(broken.contains(e.field()), label + " breaks " + broken + " but was refused naming: " + e.getMessage());
-        assertTrue(e.getMessage().startsWith(e.field() + " "), label + ": " + e.getMessage());
+        InvalidValueException refusal = e;
+        assertTrue(broken.contains(e.field()), () -> label.get() + " breaks " + broken + " but was refused naming: " + refusal.getMessage());
+        assertTrue(e.getMessage().startsWith(e.field() + " "), () -> label.get() + ": " + refusal.getMessage());
         assertNotNull(builder.toString(), label);
       }
     }
+    System.out.println("NewUserBackupRulesTest random seed " + seed + ": " + valid + " valid, " + invalid + " invalid");
     assertTrue(valid > 300 && invalid > 300, "seed " + seed + ": " + valid + " valid, " + invalid + " invalid");
   }
 }
