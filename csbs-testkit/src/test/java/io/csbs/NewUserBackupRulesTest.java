@@ -945,6 +945,63 @@ class NewUserBackupRulesTest {
     refused("resource type", () -> Server.builder().id("i").name("n").availabilityZone("z").resourceType(" \t").build());
   }
 
+  /**
+   * RestoreMode#NA: "Restoration is not supported" ({@code supported_restore_mode}); Backup#allowedOperations:
+   * "the operations a user may start on this backup now, given its state and type". A backup whose
+   * details say it cannot be restored still allows restore and Instant Restore, and the lifecycle
+   * starts them: the docs do not say that the restore mode is only reported, never consulted.
+   */
+  @Disabled("DOC: RestoreMode.NA 'Restoration is not supported', yet a backup whose details hold it allows restore and instant restore (allowedOperations 'given its state and type' only): the docs should say the mode is informational")
+  @Test
+  void aBackupThatCannotBeRestoredAllowsNoRestore() {
+    Backup b = fresh().status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED)
+        .details(BackupDetails.builder().restoreMode(RestoreMode.NA).build()).build();
+    assertFalse(b.allows(Operation.RESTORE));
+    assertFalse(b.allows(Operation.INSTANT_RESTORE));
+  }
+
+  /** What happens: the restore mode is not consulted; restore and Instant Restore are allowed and started. */
+  @Test
+  void theRestoreModeIsNotConsultedByTheOperations() {
+    Backup b = fresh().status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED)
+        .details(BackupDetails.builder().restoreMode(RestoreMode.NA).build()).build();
+    assertEquals(EnumSet.allOf(Operation.class), b.allowedOperations());
+    assertEquals(BackupStatus.RESTORING, Lifecycle.restore(b, T0).status());
+    assertEquals(BackupStatus.RESTORING, Lifecycle.instantRestore(b, T0).status());
+    assertEquals(RestoreMode.NA, Lifecycle.restore(b, T0).details().restoreMode());
+  }
+
+  /**
+   * BackupDetails#toBuilder: "a builder holding these details, to change some"; the builder's javadoc:
+   * "every field is optional". The check point id and the fail code can be set but never cleared
+   * through it (no {@code Optional} setters, where Backup.Builder has one for each optional field): a
+   * service whose backup job succeeded on retry cannot drop the old fail code with the builder.
+   */
+  @Disabled("DOC: BackupDetails#toBuilder 'to change some' / Builder 'every field is optional': checkpointId and failCode cannot be cleared through the builder (no Optional setters); only the record constructor can")
+  @Test
+  void theDetailsBuilderClearsItsOptionalFields() throws Exception {
+    assertNotNull(BackupDetails.Builder.class.getMethod("failCode", Optional.class));
+    assertNotNull(BackupDetails.Builder.class.getMethod("checkpointId", Optional.class));
+  }
+
+  /** What happens: clearing an optional detail takes the record's constructor; the builder keeps what it copied. */
+  @Test
+  void optionalDetailsAreClearedWithTheConstructor() {
+    BackupDetails failed = BackupDetails.builder().checkpointId("cp-1").failCode(new FailCode(64003, "The disk is detached."))
+        .spaceSavingRatio(12).build();
+    BackupDetails kept = failed.toBuilder().spaceSavingRatio(13).build();
+    assertEquals(failed.failCode(), kept.failCode());
+    BackupDetails cleared = new BackupDetails(Optional.empty(), failed.vm(), failed.incremental(), failed.restoreMode(),
+        failed.copyStatus(), failed.spaceSavingRatio(), failed.averageSpeedKbps(), Optional.empty());
+    assertEquals(Optional.empty(), cleared.failCode());
+    assertEquals(Optional.empty(), cleared.checkpointId());
+    // only a record whose every field is NONE's is NONE itself through the builder; the constructor makes an equal value
+    BackupDetails none = new BackupDetails(Optional.empty(), VmMetadata.NONE, false, RestoreMode.BACKUP, CopyStatus.NA, 0, 0,
+        Optional.empty());
+    assertEquals(BackupDetails.NONE, none);
+    assertEquals(available(), available().toBuilder().details(none).build());
+  }
+
   // =============================================================== seeded random differential
 
   static final String[] GOOD = {"a", "Z", "7", "_", "-", "é", "ß", "中", "Ω", "Ж", "٣", "ｶ", SUPP, "\u00aa"};
