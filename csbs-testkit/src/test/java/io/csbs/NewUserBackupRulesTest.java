@@ -418,6 +418,48 @@ class NewUserBackupRulesTest {
     }
   }
 
+  /**
+   * Backup#name, Tag: "letters and digits as Character#isLetterOrDigit(int) judges them", "_" or "-":
+   * every code point below U+3000 and every 7th one above it in the Basic Multilingual Plane as a tag
+   * value, and every 499th one above it as a name (with a letter after it, so that a lone surrogate is judged alone).
+   */
+  @Test
+  void everyCodePointIsJudgedAsIsLetterOrDigitSays() {
+    int wrong = 0;
+    StringBuilder firstWrong = new StringBuilder();
+    for (int cp = 0; cp <= 0xFFFF; cp += cp < 0x3000 ? 1 : 7) {   // all of the first scripts, then every 7th
+      String one = new String(Character.toChars(cp));
+      // inside a value: white space is refused too (only the ends are trimmed), a lone surrogate is no letter
+      boolean expected = !Character.isWhitespace(cp) && (cp == '_' || cp == '-' || Character.isLetterOrDigit(cp));
+      boolean taken;
+      try {
+        taken = Tag.checkValue("a" + one + "b").equals("a" + one + "b");
+      } catch (InvalidValueException e) {
+        taken = false;
+      }
+      if (taken != expected) {
+        wrong++;
+        if (firstWrong.length() < 200) {
+          firstWrong.append(String.format(" U+%04X", cp));
+        }
+      }
+    }
+    assertEquals(0, wrong, "code points judged otherwise:" + firstWrong);
+    Backup base = available();
+    for (int cp = 0x10000; cp <= Character.MAX_CODE_POINT; cp += 499) {
+      String name = new String(Character.toChars(cp)) + "x";
+      boolean expected = Character.isLetterOrDigit(cp);
+      boolean taken;
+      try {
+        taken = base.toBuilder().name(name).build().name().equals(name);
+      } catch (InvalidValueException e) {
+        assertEquals("name", e.field());
+        taken = false;
+      }
+      assertEquals(expected, taken, String.format("U+%X", cp));
+    }
+  }
+
   /** Tag: "the key is 1 to 36 and the value 0 to 43 letters ... each counts once, one outside the BMP too": mixes at the limit and one past. */
   @Test
   void tagLengthsCountLettersWhereBmpAndSupplementaryMix() {
