@@ -988,6 +988,36 @@ class NewUserBackupRulesTest {
   }
 
   /**
+   * Backup.Builder: "Required: id, name, projectId, server, status, sizeMb and createdAt; and a
+   * progress in an intermediate state, a failure in Error"; build(): "@throws IllegalStateException
+   * naming the required fields that were not set". A progress or a failure left out where it is
+   * required is, by those words, a required field not set; it is refused as an InvalidValueException
+   * instead (which the class doc's "a builder whose values break a rule" also allows): the two
+   * sentences disagree on which exception a caller catches.
+   */
+  @Disabled("DOC: Backup.Builder 'Required: ... a progress in an intermediate state, a failure in Error' + build() 'IllegalStateException naming the required fields that were not set': a missing progress/failure is an InvalidValueException")
+  @Test
+  void aRequiredProgressOrFailureNotSetIsAnIllegalStateException() {
+    IllegalStateException noProgress = assertThrows(IllegalStateException.class,
+        () -> fresh().status(BackupStatus.CREATING).build());
+    assertTrue(noProgress.getMessage().contains("progress"), noProgress.getMessage());
+    IllegalStateException noFailure = assertThrows(IllegalStateException.class, () -> fresh().status(BackupStatus.ERROR).build());
+    assertTrue(noFailure.getMessage().contains("failure"), noFailure.getMessage());
+  }
+
+  /** What happens: an InvalidValueException naming the field and the state (code CSBS.9001, a bad value); the seven plain required fields are checked first, as an IllegalStateException. */
+  @Test
+  void aMissingProgressOrFailureIsAnInvalidValue() {
+    InvalidValueException noProgress = refused("progress", () -> fresh().status(BackupStatus.CREATING).build());
+    assertTrue(noProgress.getMessage().contains("required while Creating"), noProgress.getMessage());
+    InvalidValueException noFailure = refused("failure", () -> fresh().status(BackupStatus.ERROR).build());
+    assertTrue(noFailure.getMessage().contains("required in state Error"), noFailure.getMessage());
+    IllegalStateException first = assertThrows(IllegalStateException.class,
+        () -> Backup.builder().id("b").name("n").projectId("p").server(SRV).status(BackupStatus.CREATING).sizeMb(1).build());
+    assertTrue(first.getMessage().contains("createdAt") && !first.getMessage().contains("progress"), first.getMessage());
+  }
+
+  /**
    * RestoreMode#NA: "Restoration is not supported" ({@code supported_restore_mode}); Backup#allowedOperations:
    * "the operations a user may start on this backup now, given its state and type". A backup whose
    * details say it cannot be restored still allows restore and Instant Restore, and the lifecycle
