@@ -548,6 +548,37 @@ class NewUserBackupRulesTest {
         CopyStatus.NA, -1, 0, Optional.empty()));
   }
 
+  /** InvalidValueException: "The message names the field ..., the rejected value and the rule": each of Backup's rules states its limit, and the value is shown. */
+  @Test
+  void eachBackupRefusalStatesItsLimitAndTheValue() {
+    Backup b = available();
+    String[][] cases = {
+        {"id", "64"}, {"project id", "64"}, {"policy id", "64"}, {"name", "255"}, {"description", "255"},
+        {"size", Long.toString(Backup.MAX_SIZE_MB)}, {"version", "1"}, {"tags", "10"}};
+    List<Executable> actions = List.of(
+        () -> b.toBuilder().id("x".repeat(65)).build(),
+        () -> b.toBuilder().projectId("p".repeat(65)).build(),
+        () -> b.toBuilder().trigger(BackupTrigger.AUTOMATIC).policyId("q".repeat(65)).build(),
+        () -> b.toBuilder().name("n".repeat(256)).build(),
+        () -> b.toBuilder().description("d".repeat(256)).build(),
+        () -> b.toBuilder().sizeMb(Backup.MAX_SIZE_MB + 1).build(),
+        () -> b.toBuilder().version(-7).build(),
+        () -> {
+          List<Tag> eleven = new ArrayList<>();
+          for (int i = 0; i < 11; i++) {
+            eleven.add(Tag.of("t" + i, ""));
+          }
+          b.toBuilder().tags(eleven).build();
+        });
+    for (int i = 0; i < cases.length; i++) {
+      InvalidValueException e = refused(cases[i][0], actions.get(i));
+      assertTrue(e.rule().contains(cases[i][1]), e.getMessage());
+    }
+    assertTrue(refused("version", actions.get(6)).getMessage().contains("-7"));
+    assertTrue(refused("size", actions.get(5)).getMessage().contains(Long.toString(Backup.MAX_SIZE_MB + 1)));
+    assertTrue(refused("id", actions.get(0)).getMessage().contains("'" + "x".repeat(65) + "'"));
+  }
+
   /** Server: id and zone "non-blank, at most 64 chars", name "non-blank, at most 255 chars": chars, at and one past. */
   @Test
   void serverBoundsCountChars() {
