@@ -714,6 +714,51 @@ class NewUserBackupRulesTest {
     assertTrue(Tag.of(SUPP, "x").compareTo(Tag.of("\uff41", "x")) < 0);
   }
 
+  /**
+   * A service keeps backups in hash sets and maps, and shares them between threads: "an immutable,
+   * validated record". Backups built apart from equal fields are one key; each version another; four
+   * threads copying and comparing the same backups agree with the one thread that built them.
+   */
+  @Test
+  void backupsAsKeysAndAcrossThreads() throws Exception {
+    List<Backup> states = everyDocumentedState();
+    Set<Backup> set = new java.util.HashSet<>();
+    for (Backup b : states) {
+      assertTrue(set.add(b), b.toString());
+      assertFalse(set.add(b.toBuilder().build()), b.toString());
+    }
+    java.util.Map<Backup, Integer> versions = new java.util.HashMap<>();
+    Backup b = available();
+    for (int v = 1; v <= 50; v++) {
+      versions.put(b.toBuilder().version(v).build(), v);
+    }
+    assertEquals(50, versions.size());
+    assertEquals(17, versions.get(b.toBuilder().version(17).build()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(pool.submit(() -> {
+          int same = 0;
+          for (int round = 0; round < 50; round++) {
+            for (Backup s : states) {
+              Backup copy = s.toBuilder().build();
+              if (copy.equals(s) && copy.hashCode() == s.hashCode() && set.contains(copy)) {
+                same++;
+              }
+            }
+          }
+          return same;
+        }));
+      }
+      for (java.util.concurrent.Future<Integer> result : results) {
+        assertEquals(50 * states.size(), result.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // =============================================================== builders, immutability, toString
 
   /** Backup is immutable: the caller's lists and the builder's later changes do not reach a built backup; a builder builds equal backups again. */
