@@ -51,7 +51,11 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>Each expectation comes from the javadoc of the type named in the test's comment, or README.md.
  * A {@code @Disabled} test asserts what the docs promise where the library does otherwise; its
- * enabled sibling pins what it does.
+ * enabled sibling pins what it does. Findings: a Creating backup takes a finish time of its running
+ * backup job (BUG); a queued raw status takes a progress above 0% (DOC); Server's resource type has
+ * an unstated rule (DOC); a missing progress or failure, listed as "Required", is not the documented
+ * IllegalStateException (DOC); RestoreMode.NA does not stop a restore (DOC); BackupDetails' builder
+ * cannot clear its optional fields (DOC).
  */
 class NewUserBackupRulesTest {
   static final Instant T0 = Instant.parse("2029-03-31T23:59:59.123456789Z");
@@ -1221,7 +1225,7 @@ class NewUserBackupRulesTest {
    */
   @Test
   void randomBackupsAgainstTheDocumentedRules() {
-    long seed = new Random().nextLong();
+    long seed = Long.getLong("csbs.seed", new Random().nextLong());   // replay with -Dcsbs.seed=N
     Random r = new Random(seed);
     String[] tagKeys = {"env", "Env", "owner", "κλειδί", SUPP, "a-b_c", "x1", "x2", "x3", "x4", "x5", "x6", "x7"};
     int valid = 0;
