@@ -37,7 +37,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -50,12 +49,10 @@ import org.junit.jupiter.api.function.Executable;
  * differential of thousands of backups against this test's own reading of the rules.
  *
  * <p>Each expectation comes from the javadoc of the type named in the test's comment, or README.md.
- * A {@code @Disabled} test asserts what the docs promise where the library does otherwise; its
- * enabled sibling pins what it does. Findings: a Creating backup takes a finish time of its running
- * backup job (BUG); a queued raw status takes a progress above 0% (DOC); Server's resource type has
- * an unstated rule (DOC); a missing progress or failure, listed as "Required", is not the documented
- * IllegalStateException (DOC); RestoreMode.NA does not stop a restore (DOC); BackupDetails' builder
- * cannot clear its optional fields (DOC).
+ * Findings of the review, fixed since: a Creating backup took a finish time of its running backup
+ * job (now refused); BackupDetails' builder could not clear its optional fields (now it can); the
+ * docs now say that a queued raw status may carry a progress above 0%, Server's resource type rule,
+ * which exception a missing progress or failure is, and that RestoreMode.NA does not stop a restore.
  */
 class NewUserBackupRulesTest {
   static final Instant T0 = Instant.parse("2029-03-31T23:59:59.123456789Z");
@@ -993,7 +990,6 @@ class NewUserBackupRulesTest {
    * (its backup job still running) with a finish time of that job is a contradiction that the
    * lifecycle never makes; the builder should refuse it naming {@code finished at}.
    */
-  @Disabled("BUG: Backup#finishedAt 'when the backup job finished, once it has' vs CREATING 'from the start of the backup job to its end': a Creating backup with a finishedAt builds")
   @Test
   void aCreatingBackupHasNoFinishTime() {
     for (ApiStatus raw : List.of(ApiStatus.WAITING_PROTECT, ApiStatus.PROTECTING)) {
@@ -1002,33 +998,6 @@ class NewUserBackupRulesTest {
     }
     Backup creating = fresh().status(BackupStatus.CREATING).progress(Progress.of(10, T0)).build();
     refused("finished at", () -> creating.toBuilder().finishedAt(T0).build());
-  }
-
-  /** What happens: the Creating backup with a finish time builds, and the lifecycle then overwrites the time it held. */
-  @Test
-  void aCreatingBackupWithAFinishTimeBuildsAndTheLifecycleReplacesIt() {
-    Instant claimed = T0.plusSeconds(60);
-    Backup creating = fresh().status(BackupStatus.CREATING).progress(Progress.of(10, T0)).finishedAt(claimed).build();
-    assertEquals(Optional.of(claimed), creating.finishedAt());
-    Backup done = Lifecycle.complete(creating, T0.plusSeconds(600)).orElseThrow();
-    assertEquals(Optional.of(T0.plusSeconds(600)), done.finishedAt());
-    Backup failed = Lifecycle.fail(creating, "agent lost", T0.plusSeconds(30));
-    assertEquals(Optional.of(T0.plusSeconds(30)), failed.finishedAt());
-  }
-
-  /**
-   * Backup#apiStatus: "waiting_protect (queued) ... The lifecycle ... moves a queued status to the
-   * running one with the first progress above 0%"; Builder#apiStatus only says "It must map to the
-   * state". Whether a queued raw status may carry a progress above 0% is not said; the lifecycle never
-   * makes one. A user reading "queued" expects such a backup refused (naming the raw status or the
-   * progress), or the docs to say it is taken.
-   */
-  @Disabled("DOC: Backup#apiStatus 'moves a queued status to the running one with the first progress above 0%' (and Builder#apiStatus 'must map to the state'): a queued waiting_* status with 50% builds, unsaid")
-  @Test
-  void aQueuedRawStatusCarriesNoProgressAboveZero() {
-    InvalidValueException e = assertThrows(InvalidValueException.class, () -> fresh().status(BackupStatus.RESTORING)
-        .progress(Progress.of(50, T0)).apiStatus(ApiStatus.WAITING_RESTORE).build());
-    assertTrue(Set.of("api status", "progress").contains(e.field()), e.getMessage());
   }
 
   /** What happens: the queued backup at 50% builds, and stays queued through a report of the same percentage (the lifecycle's "changes nothing"). */
@@ -1044,20 +1013,6 @@ class NewUserBackupRulesTest {
     }
   }
 
-  /**
-   * Server#resourceType: "the resource type; OS::Nova::Server by default" states no rule, where id,
-   * name and zone each state theirs ("non-blank, at most ... chars"); Server's builder javadoc says
-   * "for a resource type other than the default". A user takes any text; the library refuses a blank
-   * one or one over 255 chars naming {@code resource type}.
-   */
-  @Disabled("DOC: Server#resourceType 'the resource type; OS::Nova::Server by default' states no rule: a blank or 256-char resource type is refused naming 'resource type' (non-blank, at most 255 chars)")
-  @Test
-  void anyResourceTypeIsTaken() {
-    assertEquals("", Server.builder().id("i").name("n").availabilityZone("z").resourceType("").build().resourceType());
-    assertEquals(256, Server.builder().id("i").name("n").availabilityZone("z").resourceType("r".repeat(256)).build()
-        .resourceType().length());
-  }
-
   /** What happens: a resource type is non-blank and at most 255 chars, refused naming {@code resource type}. */
   @Test
   void aResourceTypeIsNonBlankAndAtMost255Chars() {
@@ -1065,24 +1020,6 @@ class NewUserBackupRulesTest {
         .resourceType().length());
     refused("resource type", () -> Server.builder().id("i").name("n").availabilityZone("z").resourceType("r".repeat(254) + SUPP).build());
     refused("resource type", () -> Server.builder().id("i").name("n").availabilityZone("z").resourceType(" \t").build());
-  }
-
-  /**
-   * Backup.Builder: "Required: id, name, projectId, server, status, sizeMb and createdAt; and a
-   * progress in an intermediate state, a failure in Error"; build(): "@throws IllegalStateException
-   * naming the required fields that were not set". A progress or a failure left out where it is
-   * required is, by those words, a required field not set; it is refused as an InvalidValueException
-   * instead (which the class doc's "a builder whose values break a rule" also allows): the two
-   * sentences disagree on which exception a caller catches.
-   */
-  @Disabled("DOC: Backup.Builder 'Required: ... a progress in an intermediate state, a failure in Error' + build() 'IllegalStateException naming the required fields that were not set': a missing progress/failure is an InvalidValueException")
-  @Test
-  void aRequiredProgressOrFailureNotSetIsAnIllegalStateException() {
-    IllegalStateException noProgress = assertThrows(IllegalStateException.class,
-        () -> fresh().status(BackupStatus.CREATING).build());
-    assertTrue(noProgress.getMessage().contains("progress"), noProgress.getMessage());
-    IllegalStateException noFailure = assertThrows(IllegalStateException.class, () -> fresh().status(BackupStatus.ERROR).build());
-    assertTrue(noFailure.getMessage().contains("failure"), noFailure.getMessage());
   }
 
   /** What happens: an InvalidValueException naming the field and the state (code CSBS.9001, a bad value); the seven plain required fields are checked first, as an IllegalStateException. */
@@ -1095,21 +1032,6 @@ class NewUserBackupRulesTest {
     IllegalStateException first = assertThrows(IllegalStateException.class,
         () -> Backup.builder().id("b").name("n").projectId("p").server(SRV).status(BackupStatus.CREATING).sizeMb(1).build());
     assertTrue(first.getMessage().contains("createdAt") && !first.getMessage().contains("progress"), first.getMessage());
-  }
-
-  /**
-   * RestoreMode#NA: "Restoration is not supported" ({@code supported_restore_mode}); Backup#allowedOperations:
-   * "the operations a user may start on this backup now, given its state and type". A backup whose
-   * details say it cannot be restored still allows restore and Instant Restore, and the lifecycle
-   * starts them: the docs do not say that the restore mode is only reported, never consulted.
-   */
-  @Disabled("DOC: RestoreMode.NA 'Restoration is not supported', yet a backup whose details hold it allows restore and instant restore (allowedOperations 'given its state and type' only): the docs should say the mode is informational")
-  @Test
-  void aBackupThatCannotBeRestoredAllowsNoRestore() {
-    Backup b = fresh().status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED)
-        .details(BackupDetails.builder().restoreMode(RestoreMode.NA).build()).build();
-    assertFalse(b.allows(Operation.RESTORE));
-    assertFalse(b.allows(Operation.INSTANT_RESTORE));
   }
 
   /** What happens: the restore mode is not consulted; restore and Instant Restore are allowed and started. */
@@ -1129,11 +1051,16 @@ class NewUserBackupRulesTest {
    * through it (no {@code Optional} setters, where Backup.Builder has one for each optional field): a
    * service whose backup job succeeded on retry cannot drop the old fail code with the builder.
    */
-  @Disabled("DOC: BackupDetails#toBuilder 'to change some' / Builder 'every field is optional': checkpointId and failCode cannot be cleared through the builder (no Optional setters); only the record constructor can")
   @Test
-  void theDetailsBuilderClearsItsOptionalFields() throws Exception {
-    assertNotNull(BackupDetails.Builder.class.getMethod("failCode", Optional.class));
-    assertNotNull(BackupDetails.Builder.class.getMethod("checkpointId", Optional.class));
+  void theDetailsBuilderClearsItsOptionalFields() {
+    BackupDetails failed = BackupDetails.builder().checkpointId("cp-1").failCode(new FailCode(64003, "The disk is detached."))
+        .build();
+    BackupDetails retried = failed.toBuilder().failCode(Optional.empty()).build();
+    assertEquals(Optional.empty(), retried.failCode());
+    assertEquals(Optional.of("cp-1"), retried.checkpointId());
+    assertSame(BackupDetails.NONE, retried.toBuilder().checkpointId(Optional.empty()).build());
+    refused("checkpoint_id", () -> BackupDetails.builder().checkpointId(Optional.of(" ")).build());
+    assertThrows(NullPointerException.class, () -> BackupDetails.builder().failCode((Optional<FailCode>) null));
   }
 
   /** What happens: clearing an optional detail takes the record's constructor; the builder keeps what it copied. */

@@ -113,7 +113,12 @@ public abstract class Backup {
     return createdAt();
   }
 
-  /** {@return when the backup job finished, once it has} */
+  /**
+   * {@return when the backup job finished, once it has} Never present while Creating (the backup
+   * job is still running): the builder refuses it naming {@code finished at}. An Error backup may
+   * lack it (a backup reported failed without a finish time); the lifecycle's {@code fail} sets it
+   * for a failed backup job.
+   */
   public abstract Optional<Instant> finishedAt();
 
   /**
@@ -145,7 +150,9 @@ public abstract class Backup {
    * or {@code protecting} (running) are both Creating. It always maps to {@link #status()}; by
    * default it is the state's running form ({@code protecting}, {@code restoring}, {@code deleting},
    * or {@code available}, {@code error}). The lifecycle sets the running form when the state changes,
-   * and moves a queued status to the running one with the first progress above 0%.
+   * and moves a queued status to the running one with the first progress above 0%. A queued status
+   * built with a progress above 0% (an API that reported one) is taken as given; it moves to the
+   * running one with the first progress reported above the one it holds.
    *
    * @return the raw status; never {@link ApiStatus#DELETED}, which no backup in a list has
    */
@@ -160,7 +167,12 @@ public abstract class Backup {
    */
   public abstract BackupDetails details();
 
-  /** {@return the operations a user may start on this backup now, given its state and type} */
+  /**
+   * {@return the operations a user may start on this backup now, given its state and type} The
+   * details' {@link BackupDetails#restoreMode() restore mode} is reported as the API gave it and not
+   * consulted: a backup whose mode is {@link RestoreMode#NA} still allows a restore here (the
+   * service that starts the job refuses it if its back end cannot).
+   */
   public final Set<Operation> allowedOperations() {
     return status().allowedOperations(type());
   }
@@ -216,7 +228,10 @@ public abstract class Backup {
    * Builds a {@link Backup}. Required: {@link #id id}, {@link #name name}, {@link #projectId
    * projectId}, {@link #server server}, {@link #status status}, {@link #sizeMb sizeMb} and {@link
    * #createdAt createdAt}; and a {@link #progress(Progress) progress} in an intermediate state, a
-   * {@link #failure(Failure) failure} in Error.
+   * {@link #failure(Failure) failure} in Error. The seven fields are checked first, by an {@link
+   * IllegalStateException} naming those not set; a progress or failure missing where the state needs
+   * it is then a rule of the state, refused by an {@link InvalidValueException} naming {@code progress}
+   * or {@code failure}.
    *
    * <p>Each field is set once: setting it again is a mistake and throws an {@link
    * IllegalStateException} naming the field (on a builder from {@link Backup#toBuilder()}, each field
@@ -670,8 +685,10 @@ public abstract class Backup {
      * Builds the backup and checks every rule.
      *
      * @return the backup
-     * @throws InvalidValueException naming the field and the rule it breaks
-     * @throws IllegalStateException naming the required fields that were not set
+     * @throws InvalidValueException naming the field and the rule it breaks (a progress or failure
+     *     the state needs and that was not set included)
+     * @throws IllegalStateException naming the required fields among id, name, projectId, server,
+     *     status, sizeMb and createdAt that were not set
      */
     public Backup build() {
       if ((present & REQUIRED) != REQUIRED) {
@@ -870,6 +887,11 @@ public abstract class Backup {
     checkState();
     if (updatedAt().isBefore(createdAt())) {
       throw new InvalidValueException("updated at", updatedAt(), "must not be before created at " + createdAt());
+    }
+    if (finishedAt().isPresent() && status() == BackupStatus.CREATING) {
+      // the backup job of a Creating backup is still running: a finish time of it contradicts the state
+      throw new InvalidValueException(
+          "finished at", finishedAt().get(), "is only set once the backup job has finished, not while Creating");
     }
     if (finishedAt().isPresent() && finishedAt().get().isBefore(createdAt())) {
       throw new InvalidValueException(

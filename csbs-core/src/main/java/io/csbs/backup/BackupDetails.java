@@ -122,6 +122,21 @@ public record BackupDetails(
     }
 
     /**
+     * Sets or clears the backup record id.
+     *
+     * <pre>{@code
+     * BackupDetails withoutId = details.toBuilder().checkpointId(Optional.empty()).build();
+     * }</pre>
+     *
+     * @param checkpointId the id (non-blank, at most 64 chars), or empty for none known
+     * @return this builder
+     */
+    public Builder checkpointId(Optional<String> checkpointId) {
+      this.checkpointId = requireNonNull(checkpointId, "checkpointId");
+      return this;
+    }
+
+    /**
      * Sets the server's metadata.
      *
      * @param vm the metadata
@@ -195,6 +210,18 @@ public record BackupDetails(
      */
     public Builder failCode(FailCode failCode) {
       this.failCode = Optional.of(requireNonNull(failCode, "failCode"));
+      return this;
+    }
+
+    /**
+     * Sets or clears the error code of the last failed job: a job that succeeded on retry drops the
+     * old code with {@code failCode(Optional.empty())}.
+     *
+     * @param failCode the code, or empty when no job failed
+     * @return this builder
+     */
+    public Builder failCode(Optional<FailCode> failCode) {
+      this.failCode = requireNonNull(failCode, "failCode");
       return this;
     }
 

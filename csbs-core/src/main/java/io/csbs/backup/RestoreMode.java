@@ -3,7 +3,9 @@ package io.csbs.backup;
 import java.util.Locale;
 
 /**
- * How a backup can be restored: the API's {@code extend_info.supported_restore_mode}.
+ * How a backup can be restored: the API's {@code extend_info.supported_restore_mode}. Reported as
+ * the API gave it; the lifecycle does not consult it ({@link Backup#allowedOperations()} depends on
+ * the state and type only).
  *
  * <pre>{@code
  * RestoreMode.parse("backup");   // BACKUP

@@ -23,7 +23,7 @@ public abstract class Server {
   /** {@return the server's name; non-blank, at most 255 chars} */
   public abstract String name();
 
-  /** {@return the resource type; {@value #NOVA_SERVER} by default} */
+  /** {@return the resource type; {@value #NOVA_SERVER} by default; non-blank, at most 255 chars} */
   @Value.Default
   public String resourceType() {
     return NOVA_SERVER;
