@@ -564,6 +564,83 @@ class NewUserTestkitToolkitTest {
     assertNotEquals(shown.get(0), shown.get(1));
   }
 
+  /**
+   * A catalog of registered tenants: a project the service does not know is refused, as an
+   * authorising catalog of a real service refuses it. The contract's javadoc names two projects,
+   * {@code PROJECT} ("the project most tests work in") and {@code OTHER_PROJECT} ("another tenant").
+   */
+  static final class RegisteredTenantsCatalog extends ForwardingCatalog {
+    final Set<String> tenants;
+    final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+    RegisteredTenantsCatalog(BackupCatalog inner, Set<String> tenants) {
+      super(inner);
+      this.tenants = tenants;
+    }
+
+    private void known(String projectId) {
+      if (!projectId.isBlank() && !tenants.contains(projectId)) {
+        refused.add(projectId);
+        throw new SecurityException("project " + projectId + " is no registered tenant");
+      }
+    }
+
+    @Override public void add(Backup backup) { known(backup.projectId()); super.add(backup); }
+    @Override public void addAll(Collection<Backup> backups) { backups.forEach(b -> known(b.projectId())); super.addAll(backups); }
+    @Override public Optional<Backup> find(String projectId, String backupId) { known(projectId); return super.find(projectId, backupId); }
+    @Override public Page query(String projectId, Query query) { known(projectId); return super.query(projectId, query); }
+    @Override public long count(String projectId, BackupPredicate predicate) { known(projectId); return super.count(projectId, predicate); }
+    @Override public long sequence(String projectId) { known(projectId); return super.sequence(projectId); }
+    @Override public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+      known(projectId);
+      return super.read(projectId, reads);
+    }
+    @Override public UsageReport usage(String projectId, UsageQuery query) { known(projectId); return super.usage(projectId, query); }
+    @Override public QuotaUsage quotaUsage(String projectId) { known(projectId); return super.quotaUsage(projectId); }
+    @Override public TagCatalogue tagCatalogue(String projectId) { known(projectId); return super.tagCatalogue(projectId); }
+  }
+
+  static final class RegisteredTenantsContract extends BrokenContract {
+    static final Set<String> REFUSED = ConcurrentHashMap.newKeySet();
+
+    @Override
+    protected BackupCatalog newCatalog(FakeClock clock) {
+      RegisteredTenantsCatalog catalog = new RegisteredTenantsCatalog(Catalogs.indexed(clock), Set.of(PROJECT, OTHER_PROJECT));
+      return new ForwardingCatalog(catalog) {
+        @Override public void add(Backup backup) { try { super.add(backup); } finally { REFUSED.addAll(catalog.refused); } }
+        @Override public void addAll(Collection<Backup> backups) { try { super.addAll(backups); } finally { REFUSED.addAll(catalog.refused); } }
+        @Override public long sequence(String projectId) { try { return super.sequence(projectId); } finally { REFUSED.addAll(catalog.refused); } }
+        @Override public long count(String projectId, BackupPredicate predicate) {
+          try { return super.count(projectId, predicate); } finally { REFUSED.addAll(catalog.refused); }
+        }
+        @Override public <T> T read(String projectId, Function<? super ProjectView, ? extends T> reads) {
+          try { return super.read(projectId, reads); } finally { REFUSED.addAll(catalog.refused); }
+        }
+      };
+    }
+  }
+
+  @Disabled("DOC: BackupCatalogContract documents two projects, PROJECT ('project-a') and OTHER_PROJECT ('project-b'); "
+      + "its tests also use project-c, project-without-changes, project-without-backups, project-empty, project-extra and "
+      + "the generator's project-0.., undocumented, so a catalog of registered tenants cannot pass it")
+  @Test
+  void aCatalogServingTheTwoDocumentedProjectsPassesTheContract() {
+    ContractRun run = runContract(RegisteredTenantsContract.class);
+    assertEquals(Map.of(), run.failures, run.toString());
+  }
+
+  @Test
+  void theContractUsesProjectsItDoesNotDocument() {
+    RegisteredTenantsContract.REFUSED.clear();
+    ContractRun run = runContract(RegisteredTenantsContract.class, "allProjectsViewSpansEveryProject",
+        "sequenceCountsTheCommittedChangesOfEachProject", "aReadOfAProjectWithoutBackupsSeesNothing");
+    assertEquals(Set.of("allProjectsViewSpansEveryProject", "sequenceCountsTheCommittedChangesOfEachProject",
+        "aReadOfAProjectWithoutBackupsSeesNothing"), run.failures.keySet(), run.toString());
+    run.failures.values().forEach(e -> assertTrue(e instanceof SecurityException, run.toString()));
+    assertTrue(RegisteredTenantsContract.REFUSED.containsAll(Set.of("project-c", "project-without-changes")),
+        RegisteredTenantsContract.REFUSED.toString());
+  }
+
   // ================================================================ BackupGenerator: documented statistics
 
   /** A fresh seed each run, printed in every failure message. */
@@ -605,7 +682,7 @@ class NewUserTestkitToolkitTest {
   @Test
   void sizesAreLogNormalAroundFortyGigabytes() {
     long seed = freshSeed();
-    List<Backup> backups = BackupGenerator.withSeed(seed).backups(5000);
+    List<Backup> backups = BackupGenerator.withSeed(seed).backups(3000);
     double sum = 0;
     double squares = 0;
     for (Backup backup : backups) {
