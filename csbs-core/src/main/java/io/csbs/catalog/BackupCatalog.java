@@ -257,11 +257,16 @@ public interface BackupCatalog {
    * two threads at once: to persist the catalog or publish events. Each {@link Change} carries its
    * project's {@linkplain Change#sequence() sequence}, so the changes of one project arrive numbered
    * 1, 2, 3, ... (from where the subscription starts) without gaps; changes of different projects
-   * may interleave in any way.
+   * may interleave in any way. A subscription gets the changes committed after {@code subscribe}
+   * returned (one made inside a delivery too: not the changes committed before it, even those not yet
+   * delivered), until it is {@linkplain Subscription#cancel() cancelled}; the same subscriber
+   * subscribed twice is two subscriptions, each cancelled on its own.
    *
-   * <p>The in-memory catalog ({@link Catalogs#indexed}) delivers synchronously, each change once:
-   * after it is committed (and visible to queries), on the thread of a writer; a slow subscriber slows
-   * that writer, so hand long work to a queue. Implementations backed by a durable feed (a change
+   * <p>The in-memory catalog ({@link Catalogs#indexed}) delivers each change once, after it is
+   * committed (and visible to queries), on the thread of a writer: the writer's own, whose call
+   * returns after the delivery, unless another writer's thread is delivering at that moment, which then
+   * delivers this change too, in order, and the writer's call returns before it is delivered. A slow
+   * subscriber slows the writers, so hand long work to a queue. Implementations backed by a durable feed (a change
    * table a poller reads) deliver asynchronously, in order per project, and <em>at least once</em>:
    * after a failure a change may come again. Make subscribers idempotent, for example by ignoring a
    * sequence of a project they already handled:

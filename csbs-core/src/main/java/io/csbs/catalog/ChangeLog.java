@@ -4,8 +4,8 @@ import io.csbs.backup.Backup;
 import io.csbs.lifecycle.Transition;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -26,21 +26,33 @@ import java.util.function.Consumer;
 final class ChangeLog {
   private static final System.Logger LOG = System.getLogger(ChangeLog.class.getName());
 
-  private final CopyOnWriteArrayList<Consumer<Change>> subscribers = new CopyOnWriteArrayList<>();
   private final Object recording = new Object();
-  private final ArrayDeque<Change> pending = new ArrayDeque<>();
+  /**
+   * The subscriptions a change recorded now goes to; replaced (never changed in place) under {@link
+   * #recording}, so that each recorded change keeps the array of its commit: a subscription gets
+   * exactly the changes recorded after it was made, without a gap, until it is cancelled.
+   */
+  private volatile Receiver[] receivers = new Receiver[0];
+  /** Guarded by {@link #recording}: each recorded change with the subscriptions it goes to. */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final ReentrantLock delivering = new ReentrantLock();
   /** The size of {@link #pending}, readable without the lock: most writes have nothing to deliver. */
   private volatile int pendingCount;
 
   Subscription subscribe(Consumer<Change> subscriber) {
-    subscribers.add(subscriber);
-    return () -> subscribers.remove(subscriber);
+    Receiver receiver = new Receiver(subscriber);
+    synchronized (recording) {
+      Receiver[] now = receivers;
+      Receiver[] more = Arrays.copyOf(now, now.length + 1);
+      more[now.length] = receiver;
+      receivers = more;
+    }
+    return receiver;
   }
 
   /** Whether any subscriber would be handed a change recorded now. */
   boolean listening() {
-    return !subscribers.isEmpty();
+    return receivers.length > 0;
   }
 
   /**
@@ -48,7 +60,7 @@ final class ChangeLog {
    * write lock held.
    */
   void record(long sequence, String projectId, String backupId, Backup before, Backup after, Transition transition) {
-    if (subscribers.isEmpty()) {
+    if (receivers.length == 0) {
       return;
     }
     record(new Change(sequence, projectId, backupId,
@@ -57,12 +69,15 @@ final class ChangeLog {
 
   /** Records a committed change as it is; called with the project's write lock held. */
   void record(Change change) {
-    if (subscribers.isEmpty()) {
+    if (receivers.length == 0) {
       return;
     }
     synchronized (recording) {
-      pending.add(change);
-      pendingCount = pending.size();
+      Receiver[] to = receivers;
+      if (to.length > 0) {
+        pending.add(new Pending(change, to));
+        pendingCount = pending.size();
+      }
     }
   }
 
@@ -73,15 +88,18 @@ final class ChangeLog {
     }
     while (hasPending() && delivering.tryLock()) {
       try {
-        Change change;
-        while ((change = next()) != null) {
-          for (Consumer<Change> subscriber : subscribers) {
+        Pending next;
+        while ((next = next()) != null) {
+          for (Receiver receiver : next.to) {
+            if (receiver.cancelled) {
+              continue;
+            }
             try {
-              subscriber.accept(change);
+              receiver.subscriber.accept(next.change);
             } catch (RuntimeException | Error e) {
               // an Error too (a failed assertion): thrown on, it reached the writer after its change was
               // committed, and the subscribers after this one never got the change
-              LOG.log(Level.WARNING, "subscriber " + subscriber + " failed on change " + change, e);
+              LOG.log(Level.WARNING, "subscriber " + receiver.subscriber + " failed on change " + next.change, e);
             }
           }
         }
@@ -96,11 +114,49 @@ final class ChangeLog {
     return pendingCount > 0;
   }
 
-  private Change next() {
+  private Pending next() {
     synchronized (recording) {
-      Change change = pending.poll();
+      Pending next = pending.poll();
       pendingCount = pending.size();
-      return change;
+      return next;
+    }
+  }
+
+  /** A recorded change and the subscriptions there were when it was recorded. */
+  private record Pending(Change change, Receiver[] to) {}
+
+  /**
+   * One subscription, told apart by identity: the same consumer subscribed twice is two
+   * subscriptions, and cancelling one (once or many times) leaves the other.
+   */
+  private final class Receiver implements Subscription {
+    final Consumer<Change> subscriber;
+    volatile boolean cancelled;
+
+    Receiver(Consumer<Change> subscriber) {
+      this.subscriber = subscriber;
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      synchronized (recording) {
+        Receiver[] now = receivers;
+        for (int i = 0; i < now.length; i++) {
+          if (now[i] == this) {
+            Receiver[] fewer = new Receiver[now.length - 1];
+            System.arraycopy(now, 0, fewer, 0, i);
+            System.arraycopy(now, i + 1, fewer, i, now.length - i - 1);
+            receivers = fewer;
+            return;
+          }
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Subscription{" + subscriber + (cancelled ? ", cancelled}" : "}");
     }
   }
 }

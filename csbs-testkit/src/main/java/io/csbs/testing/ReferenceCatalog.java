@@ -39,7 +39,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -86,14 +85,19 @@ public final class ReferenceCatalog implements BackupCatalog {
   private final StallRule stallRule;
   /** Guarded by {@code this}. Project id to its backups by id; a project without backups has no entry. */
   private final Map<String, LinkedHashMap<String, Backup>> projects = new HashMap<>();
-  /** Subscribers of committed changes, called in commit order with the catalog's lock held. */
-  private final List<Consumer<Change>> subscribers = new CopyOnWriteArrayList<>();
+  /**
+   * The subscriptions a change committed now goes to, called in commit order with the catalog's lock
+   * held; a new array on each subscribe and cancel, so that each change keeps the subscriptions of its
+   * commit: one made later (inside a delivery too) gets only the changes committed after it.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<List<Receiver>> receivers =
+      new java.util.concurrent.atomic.AtomicReference<>(List.of());
   /** Guarded by {@code this}. Project id to the sequence of its last committed change; absent means 0. */
   private final Map<String, Long> sequences = new HashMap<>();
   /** Guarded by {@code this}. Project id to its quota; absent means {@link Quota#NONE}. */
   private final Map<String, Quota> quotas = new HashMap<>();
   /** Guarded by {@code this}. Committed changes not yet delivered to every subscriber, in commit order. */
-  private final java.util.ArrayDeque<Change> undelivered = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<Map.Entry<Change, List<Receiver>>> undelivered = new java.util.ArrayDeque<>();
   /** Guarded by {@code this}. Whether changes are being delivered (further up this thread). */
   private boolean delivering;
   /** Guarded by {@code this}. The project being read by {@link #read}, or null. */
@@ -228,8 +232,29 @@ public final class ReferenceCatalog implements BackupCatalog {
   @Override
   public Subscription subscribe(Consumer<Change> subscriber) {
     requireNonNull(subscriber, "subscriber");
-    subscribers.add(subscriber);
-    return () -> subscribers.remove(subscriber);
+    Receiver receiver = new Receiver(subscriber);
+    receivers.updateAndGet(now -> {
+      List<Receiver> more = new ArrayList<>(now);
+      more.add(receiver);
+      return List.copyOf(more);
+    });
+    return receiver;
+  }
+
+  /** One subscription, by identity: the same consumer subscribed twice is two of them. */
+  private final class Receiver implements Subscription {
+    final Consumer<Change> subscriber;
+    volatile boolean cancelled;
+
+    Receiver(Consumer<Change> subscriber) {
+      this.subscriber = subscriber;
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      receivers.updateAndGet(now -> now.stream().filter(r -> r != this).toList());
+    }
   }
 
   /** Numbers a committed change with its project's next sequence and delivers it. */
@@ -246,20 +271,23 @@ public final class ReferenceCatalog implements BackupCatalog {
    * has reached every subscriber, so that each sees every project's changes in sequence order.
    */
   private void deliver(Change change) {
-    undelivered.add(change);
+    undelivered.add(Map.entry(change, receivers.get()));
     if (delivering) {
       return;  // made by a subscriber: the loop below, further up this thread, delivers it next
     }
     delivering = true;
     try {
-      Change next;
+      Map.Entry<Change, List<Receiver>> next;
       while ((next = undelivered.poll()) != null) {
-        for (Consumer<Change> subscriber : subscribers) {
+        for (Receiver receiver : next.getValue()) {
+          if (receiver.cancelled) {
+            continue;
+          }
           try {
-            subscriber.accept(next);
+            receiver.subscriber.accept(next.getKey());
           } catch (RuntimeException | Error e) {  // an Error too: a failed assertion must not stop the others
             System.getLogger(ReferenceCatalog.class.getName())
-                .log(System.Logger.Level.WARNING, "subscriber failed on change " + next, e);
+                .log(System.Logger.Level.WARNING, "subscriber failed on change " + next.getKey(), e);
           }
         }
       }
