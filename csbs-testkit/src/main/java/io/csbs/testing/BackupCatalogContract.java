@@ -105,6 +105,12 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The catalog judges stalled jobs with {@link #stallRule()}: override it if your catalog does not
  * use {@link StallRule#DEFAULT}.
+ *
+ * <p>The project ids the tests use: {@link #PROJECT} ({@code project-a}) and {@link #OTHER_PROJECT}
+ * ({@code project-b}) mostly; also {@code project-c}, {@code project-empty}, {@code project-extra},
+ * {@code project-without-backups} and {@code project-without-changes}, and {@code project-0} to
+ * {@code project-2} of {@link BackupGenerator} in the differential property. A catalog that serves
+ * only registered tenants registers these in {@link #newCatalog(FakeClock)}.
  */
 public abstract class BackupCatalogContract {
   /** The project most tests work in. */
@@ -542,7 +548,9 @@ public abstract class BackupCatalogContract {
 
     // the replayed change is the first delivered: the load told the subscribers nothing
     List<Change> delivered = awaitSize(seen, 1);
-    assertEquals(List.of(next), delivered, "subscribers got something from the load");
+    assertEquals(List.of(next), delivered, "the first change a subscriber gets is the one replayed after the load, "
+        + "numbered " + (at + 1) + " (the project's sequence after a snapshot at " + at + "): a load delivers nothing "
+        + "and a subscriber gets no change committed before it subscribed");
   }
 
   /**
@@ -571,7 +579,8 @@ public abstract class BackupCatalogContract {
     assertEquals(Quota.of(7, 7), catalog.quotaUsage(OTHER_PROJECT).quota());
     catalog.add(available(PROJECT, "marker", Duration.ofDays(3)));
     assertEquals(List.of("marker"), awaitSize(seen, 1).stream().map(Change::backupId).collect(Collectors.toList()),
-        "a refused load delivered something");
+        "a subscriber gets only the change made after it subscribed: a refused load delivers nothing, and "
+            + "changes committed before subscribe are not delivered to it");
   }
 
   /** Checks that {@code replay} and {@code load} inside a read are refused. */
@@ -1557,9 +1566,11 @@ public abstract class BackupCatalogContract {
 
     assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "a job whose progress just changed is not stalled");
     clock.advance(threshold);
-    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "at exactly the threshold a job is not yet stalled");
+    assertEquals(0, catalog.count(PROJECT, Predicates.stalled()), "at exactly the threshold (" + threshold
+        + ", the contract's stallRule(): override it if the catalog uses another rule) a job is not yet stalled");
     clock.advance(Duration.ofNanos(1));
-    assertEquals(1, catalog.count(PROJECT, Predicates.stalled()));
+    assertEquals(1, catalog.count(PROJECT, Predicates.stalled()), "one nanosecond past the threshold (" + threshold
+        + ", the contract's stallRule()) the job is stalled");
     assertEquals(List.of("job"), catalog.query(PROJECT, stalled).ids());
     assertEquals(List.of("idle"), catalog.query(PROJECT, Query.where(Predicates.not(Predicates.stalled()))).ids());
 
@@ -2360,16 +2371,39 @@ public abstract class BackupCatalogContract {
       fail(context + ": expected " + describe(expected) + " but got " + actual, (Throwable) actual);
     }
     if (!expected.equals(actual)) {
-      fail(context + ":\nexpected " + describe(expected) + "\nbut got  " + describe(actual));
+      fail(context + ":\nexpected " + describe(expected) + "\nbut got  " + describe(actual) + firstDifference(expected, actual));
     }
   }
 
+  /** A page with each backup's project (Backup's text leaves it out; the all-projects view mixes them). */
   private static String describe(Object outcome) {
     if (outcome instanceof Page) {
       Page page = (Page) outcome;
-      return "Page{" + page.backups().size() + " of " + page.total() + (page.hasMore() ? ", more" : "") + ": " + page.backups() + "}";
+      return "Page{" + page.backups().size() + " of " + page.total() + (page.hasMore() ? ", more" : "") + ": "
+          + page.backups().stream().map(b -> b.projectId() + "/" + b).collect(Collectors.joining(", ", "[", "]")) + "}";
     }
     return String.valueOf(outcome);
+  }
+
+  /** Where two pages first differ, so that a long page's difference need not be searched by eye. */
+  private static String firstDifference(Object expected, Object actual) {
+    if (!(expected instanceof Page) || !(actual instanceof Page)) {
+      return "";
+    }
+    List<Backup> want = ((Page) expected).backups();
+    List<Backup> got = ((Page) actual).backups();
+    for (int i = 0; i < Math.min(want.size(), got.size()); i++) {
+      if (!want.get(i).equals(got.get(i))) {
+        Backup w = want.get(i);
+        Backup g = got.get(i);
+        return "\nfirst difference at row " + i + ": expected " + w.projectId() + "/" + w.id() + " version " + w.version()
+            + ", got " + g.projectId() + "/" + g.id() + " version " + g.version()
+            + (w.projectId().equals(g.projectId()) && w.id().equals(g.id()) ? " (the same backup, other fields differ: " + w
+            + " vs " + g + ")" : "");
+      }
+    }
+    return want.size() != got.size() ? "\nthe pages differ in length: " + want.size() + " against " + got.size()
+        : "\nthe rows are equal: the totals or markers differ";
   }
 
   // ---------------------------------------------------------------- helpers

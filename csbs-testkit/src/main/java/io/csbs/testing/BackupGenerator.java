@@ -28,7 +28,8 @@ import java.util.UUID;
 /**
  * Seeded generator of realistic backups: the same seed and options always give the same backups.
  *
- * <p>The shape follows a real backup list: a few projects; servers whose popularity follows a Zipf
+ * <p>The shape follows a real backup list: one project by default, or as many as {@link
+ * Builder#projects(int)} asks; servers whose popularity follows a Zipf
  * law (a few servers have most backups); three automatic backups ({@code autobk_xxxx}, with a policy
  * id) for each manual one ({@code manualbk_xxxx}); about 90% Available, 3% Error, the rest in a
  * running job (Creating backups created in the last six hours, Restoring and Deleting ones of any
@@ -391,6 +392,11 @@ public final class BackupGenerator {
 
   /** Options of a {@link BackupGenerator}. */
   public static final class Builder {
+    /** The most projects a generator makes: each gets its policy ids when the generator is built. */
+    public static final int MAX_PROJECTS = 100_000;
+    /** The most servers a generator makes: each is built, with its tags, when the generator is built. */
+    public static final int MAX_SERVERS = 1_000_000;
+
     private long seed = 0;
     private int projects = 1;
     private int servers = 1000;
@@ -416,12 +422,13 @@ public final class BackupGenerator {
      * drawn at random, so that every project owns backups when there are at least as many servers
      * (and backups enough to reach them: the servers' popularity follows a Zipf law).
      *
-     * @param projects the number of projects, at least 1
+     * @param projects the number of projects, 1 to {@value #MAX_PROJECTS}
      * @return this builder
+     * @throws IllegalArgumentException naming {@code projects} outside those bounds
      */
     public Builder projects(int projects) {
-      if (projects < 1) {
-        throw new IllegalArgumentException("projects " + projects + " is invalid: must be at least 1");
+      if (projects < 1 || projects > MAX_PROJECTS) {
+        throw new IllegalArgumentException("projects " + projects + " is invalid: must be 1 to " + MAX_PROJECTS);
       }
       this.projects = projects;
       return this;
@@ -430,12 +437,13 @@ public final class BackupGenerator {
     /**
      * Sets how many servers are backed up; 1000 by default.
      *
-     * @param servers the number of servers, at least 1
+     * @param servers the number of servers, 1 to {@value #MAX_SERVERS}
      * @return this builder
+     * @throws IllegalArgumentException naming {@code servers} outside those bounds
      */
     public Builder servers(int servers) {
-      if (servers < 1) {
-        throw new IllegalArgumentException("servers " + servers + " is invalid: must be at least 1");
+      if (servers < 1 || servers > MAX_SERVERS) {
+        throw new IllegalArgumentException("servers " + servers + " is invalid: must be 1 to " + MAX_SERVERS);
       }
       this.servers = servers;
       return this;

@@ -52,6 +52,11 @@ import java.util.TreeSet;
  * }
  * }</pre>
  *
+ * <p>The case {@code bad percent-encoding in name} ({@code name=x%zz}, {@code %2} or a lone {@code
+ * %}) is not a valid URI: {@code java.net.URI} and the JDK's {@code HttpClient} refuse it before any
+ * request is sent. Send it with a client that writes the request line as given (a raw socket, or
+ * your framework's test client), or call {@code ListQueryString.parse(bad.input())} for it.
+ *
  * <p>What it covers: the list API's query string ({@link #listQueryStrings()}), the predicate DSL
  * ({@link #predicates()}), the {@link Query} builder ({@link #queries()}), the console's search form
  * ({@link #consoleSearches()}), the tag API's body ({@link #tagFilters()}), time ranges ({@link

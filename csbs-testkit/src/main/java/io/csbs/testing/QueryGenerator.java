@@ -30,7 +30,9 @@ import java.util.TreeSet;
 
 /**
  * Seeded generator of random, valid search criteria and queries, drawn from a given list of backups
- * so that the criteria often hit real values: the same seed and backups always give the same sequence.
+ * so that the criteria often hit real values: the same seed and the same backups, in the same
+ * order, always give the same sequence (the states, names and markers are drawn by position in the
+ * list).
  *
  * <p>Criteria are trees of depth at most 3 of and, or and not over every kind of leaf: one or
  * several states; creation time ranges with inclusive or exclusive bounds, sometimes open on one
