@@ -368,4 +368,315 @@ class NewUserUsageQuotaTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ which backups count
+
+  @Test
+  void everyStateCountsTowardUsageAndQuotaAndAZeroMbCreatingBackupFitsAFullCapacity() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "\u9805\u76ee-1";
+      catalog.setQuota(p, Quota.of(4, 1));   // 4 backups, 1 GB
+      catalog.add(backup(p, "full", "srv-1", "ecs-web", T0.minusSeconds(9), BackupStatus.AVAILABLE, 1024));
+      // exactly at its capacity: a backup job of a size not yet known (0 MB) still starts
+      catalog.add(backup(p, "job", "srv-1", "ecs-web", T0.minusSeconds(8), BackupStatus.CREATING, 0));
+      catalog.add(backup(p, "err", "srv-2", "ecs-db", T0.minusSeconds(7), BackupStatus.ERROR, 0));
+      // but not one MB more
+      QuotaExceededException e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "one", "srv-2", "ecs-db", T0, BackupStatus.ERROR, 1)), who(catalog));
+      assertEquals("backup_capacity", e.quota());
+      assertEquals(p, e.projectId());
+      assertEquals(ErrorCode.QUOTA_EXCEEDED, e.code());
+      assertEquals("CSBS.9006", e.code().code());
+      // Deleting still counts: the fourth backup is the last
+      Backup del = catalog.apply(p, "err", 1, Transition.delete()).orElseThrow();
+      assertEquals(BackupStatus.DELETING, del.status());
+      catalog.add(backup(p, "fourth", "srv-3", "ecs-x", T0, BackupStatus.RESTORING, 0));
+      QuotaUsage q = catalog.quotaUsage(p);
+      assertEquals(new QuotaUsage(Quota.of(4, 1), 4, 1024), q, who(catalog));
+      assertEquals(OptionalLong.of(0), q.backupsRemaining());
+      assertEquals(OptionalLong.of(0), q.capacityRemainingMb());
+      assertEquals(new BigDecimal("1.00"), q.capacityUsedGb());
+      e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "fifth", "srv-3", "ecs-x", T0, BackupStatus.CREATING, 0)), who(catalog));
+      assertEquals("backups", e.quota(), e.getMessage());
+      UsageReport report = catalog.usage(p, UsageQuery.firstServers(10));
+      assertEquals(new UsageReport(4, 1024, 3, List.of(new ServerUsage("srv-1", "ecs-web", 2, 1024),
+          new ServerUsage("srv-2", "ecs-db", 1, 0), new ServerUsage("srv-3", "ecs-x", 1, 0))), report, who(catalog));
+      // the completed deletion frees the slot
+      clock.advance(Duration.ofSeconds(1));
+      assertTrue(catalog.apply(p, "err", del.version(), Transition.complete()).isEmpty());
+      catalog.add(backup(p, "fifth", "srv-3", "ecs-x", T0, BackupStatus.CREATING, 0));
+      assertEquals(4, catalog.quotaUsage(p).backupsUsed());
+      clock.set(T0);
+    }
+  }
+
+  @Test
+  void aProjectBeyondALoweredQuotaKeepsItsBackupsAndTheirWholeLifecycle() {
+    // "Backups already there stay": their restores, progress, failures, tags and deletions go on
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "proj-\u00e9";
+      catalog.add(backup(p, "a", "srv-1", "web", T0.minusSeconds(5), BackupStatus.AVAILABLE, 5000));
+      catalog.add(backup(p, "b", "srv-1", "web", T0.minusSeconds(4), BackupStatus.CREATING, 0));
+      catalog.add(backup(p, "c", "srv-2", "db", T0.minusSeconds(3), BackupStatus.AVAILABLE, 7000));
+      catalog.setQuota(p, Quota.of(0, 0));   // far below the use: accepted
+      assertEquals(new QuotaUsage(Quota.of(0, 0), 3, 12000), catalog.quotaUsage(p), who(catalog));
+      clock.advance(Duration.ofSeconds(1));
+      Backup a = catalog.apply(p, "a", 1, Transition.restore()).orElseThrow();
+      a = catalog.apply(p, "a", a.version(), Transition.reportProgress(50)).orElseThrow();
+      a = catalog.apply(p, "a", a.version(), Transition.complete()).orElseThrow();
+      assertEquals(BackupStatus.AVAILABLE, a.status());
+      Backup b = catalog.apply(p, "b", 1, Transition.fail("agent lost")).orElseThrow();
+      assertEquals(BackupStatus.ERROR, b.status());
+      Backup c = catalog.updateTags(p, "c", 1, TagUpdate.create(Tag.of("env", "prod")));
+      assertEquals(8, catalog.sequence(p), who(catalog));   // 3 adds, then 5 changes
+      assertEquals(new QuotaUsage(Quota.of(0, 0), 3, 12000), catalog.quotaUsage(p), who(catalog));
+      // nothing new, not even 0 MB
+      QuotaExceededException e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "d", "srv-2", "db", T0, BackupStatus.CREATING, 0)));
+      assertEquals("backups", e.quota());
+      // a deletion completes and frees space, still beyond the quota
+      c = catalog.apply(p, "c", c.version(), Transition.delete()).orElseThrow();
+      assertTrue(catalog.apply(p, "c", c.version(), Transition.complete()).isEmpty());
+      assertEquals(new QuotaUsage(Quota.of(0, 0), 2, 5000), catalog.quotaUsage(p), who(catalog));
+      assertEquals(expectedUsage(List.of(a, b), 0, 10), catalog.usage(p, UsageQuery.firstServers(10)));
+      // raised again: room comes back at once
+      catalog.setQuota(p, Quota.of(3, 5));
+      catalog.add(backup(p, "d", "srv-2", "db", T0, BackupStatus.CREATING, 120));
+      assertEquals(new QuotaUsage(Quota.of(3, 5), 3, 5120), catalog.quotaUsage(p), who(catalog));
+      assertEquals(OptionalLong.of(0), catalog.quotaUsage(p).capacityRemainingMb());
+      clock.set(T0);
+    }
+  }
+
+  // ------------------------------------------------------------------ the refusal's words
+
+  @Test
+  void theQuotaRefusalSaysMbBelowOneGbAndGbWithTheExactMbFromOneGbOn() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "\u9805\u76ee-1";
+      catalog.setQuota(p, Quota.of(Quota.UNLIMITED, 1));
+      catalog.add(backup(p, "a", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1023));
+      QuotaExceededException e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "b", "srv-1", "web", T0, BackupStatus.AVAILABLE, 2)));
+      assertEquals("quota backup_capacity of project " + p + " (limit 1 GB) is exceeded: used 1023 MB, asked 2 MB more",
+          e.getMessage(), who(catalog));
+      catalog.add(backup(p, "c", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1));   // exactly 1 GB
+      e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "d", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1024)));
+      assertEquals("quota backup_capacity of project " + p + " (limit 1 GB) is exceeded: used 1.00 GB (1024 MB), "
+          + "asked 1.00 GB (1024 MB) more", e.getMessage(), who(catalog));
+      // lowered below the use: 0 MB asked, 0 GB limit
+      catalog.setQuota(p, Quota.of(Quota.UNLIMITED, 0));
+      e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "d", "srv-1", "web", T0, BackupStatus.CREATING, 0)));
+      assertEquals("quota backup_capacity of project " + p + " (limit 0 GB) is exceeded: used 1.00 GB (1024 MB), "
+          + "asked 0 MB more", e.getMessage(), who(catalog));
+      // a batch: the asked size is the batch's sum
+      catalog.setQuota(p, Quota.of(Quota.UNLIMITED, 2));
+      List<Backup> batch = List.of(backup(p, "e", "srv-1", "web", T0, BackupStatus.AVAILABLE, 600),
+          backup(p, "f", "srv-2", "db", T0, BackupStatus.AVAILABLE, 600));
+      e = assertThrows(QuotaExceededException.class, () -> catalog.addAll(batch));
+      assertEquals("quota backup_capacity of project " + p + " (limit 2 GB) is exceeded: used 1.00 GB (1024 MB), "
+          + "asked 1.17 GB (1200 MB) more", e.getMessage(), who(catalog));
+      assertEquals(2, catalog.quotaUsage(p).backupsUsed());
+    }
+  }
+
+  @Test
+  void theBackupsQuotaRefusalNamesItsLimitUseAndAskAndIsNamedFirstWhenBothAreExceeded() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "Proj";
+      catalog.setQuota(p, Quota.of(2, 0));
+      catalog.add(backup(p, "a", "srv-1", "web", T0, BackupStatus.AVAILABLE, 0));
+      // both quotas would be exceeded by this batch: backups is named
+      List<Backup> batch = List.of(backup(p, "b", "srv-1", "web", T0, BackupStatus.AVAILABLE, 5),
+          backup(p, "c", "srv-1", "web", T0, BackupStatus.AVAILABLE, 5));
+      QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> catalog.addAll(batch));
+      assertEquals("backups", e.quota(), e.getMessage());
+      assertTrue(e.getMessage().startsWith("quota backups of project Proj (limit 2 backups) is exceeded: used 1 backup"),
+          who(catalog) + ": " + e.getMessage());
+      assertTrue(e.getMessage().contains("2 more"), e.getMessage());
+      // one backup of 5 MB: only the capacity is exceeded
+      e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup(p, "b", "srv-1", "web", T0, BackupStatus.AVAILABLE, 5)));
+      assertEquals("backup_capacity", e.quota(), e.getMessage());
+      assertEquals(1, catalog.quotaUsage(p).backupsUsed());
+      assertEquals(1, catalog.sequence(p), who(catalog));
+    }
+  }
+
+  @Test
+  void aBatchIsJudgedDuplicatesOfEveryProjectFirstThenQuotasInProjectIdOrderAndAddsNothing() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      catalog.setQuota("Proj", Quota.of(0, Quota.UNLIMITED));   // "Proj" < "proj" < "proj-\u00e9"
+      catalog.setQuota("proj", Quota.of(Quota.UNLIMITED, 0));
+      catalog.add(backup("proj-\u00e9", "x", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1));
+      List<Backup> batch = new ArrayList<>(List.of(
+          backup("proj-\u00e9", "y", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1),
+          backup("proj", "y", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1),
+          backup("Proj", "y", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1),
+          backup("proj-\u00e9", "x", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1)));
+      DuplicateBackupException d = assertThrows(DuplicateBackupException.class, () -> catalog.addAll(batch));
+      assertEquals("proj-\u00e9", d.projectId(), who(catalog));
+      assertEquals("x", d.backupId());
+      assertFalse(d.inBatch());
+      batch.remove(3);
+      QuotaExceededException e = assertThrows(QuotaExceededException.class, () -> catalog.addAll(batch));
+      assertEquals("Proj", e.projectId(), who(catalog));
+      assertEquals("backups", e.quota());
+      catalog.setQuota("Proj", Quota.NONE);
+      e = assertThrows(QuotaExceededException.class, () -> catalog.addAll(batch));
+      assertEquals("proj", e.projectId(), who(catalog));
+      assertEquals("backup_capacity", e.quota());
+      for (String p : List.of("Proj", "proj")) {
+        assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage(p, UsageQuery.firstServers(5)), who(catalog));
+        assertEquals(0, catalog.sequence(p));
+      }
+      assertEquals(1, catalog.quotaUsage("proj-\u00e9").backupsUsed());
+      catalog.setQuota("proj", Quota.of(Quota.UNLIMITED, 1));
+      catalog.addAll(batch);
+      assertEquals(2, catalog.quotaUsage("proj-\u00e9").backupsUsed());
+      assertEquals(1, catalog.quotaUsage("Proj").backupsUsed());
+      assertEquals(1, catalog.quotaUsage("proj").sizeMbUsed());
+    }
+  }
+
+  // ------------------------------------------------------------------ values at their bounds
+
+  @Test
+  void checkRoomForAtTheBoundsOfALongNeitherOverflowsNorLetsABeyondProjectIn() {
+    // unlimited: anything fits
+    Quota.NONE.checkRoomFor("p", Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    Quota most = Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB);
+    most.checkRoomFor("p", 0, 0, Long.MAX_VALUE, Quota.MAX_CAPACITY_GB * 1024);
+    most.checkRoomFor("p", Long.MAX_VALUE, Quota.MAX_CAPACITY_GB * 1024, 0, 0);   // exactly at both
+    QuotaExceededException e = assertThrows(QuotaExceededException.class,
+        () -> most.checkRoomFor("p", 1, 0, Long.MAX_VALUE, 0));
+    assertEquals("backups", e.quota());
+    e = assertThrows(QuotaExceededException.class,
+        () -> most.checkRoomFor("p", 0, Quota.MAX_CAPACITY_GB * 1024, 0, 1));
+    assertEquals("backup_capacity", e.quota());
+    e = assertThrows(QuotaExceededException.class, () -> most.checkRoomFor("p", 0, 1, 0, Long.MAX_VALUE));
+    assertEquals("backup_capacity", e.quota());
+    // beyond a quota (as a lowered one leaves it): not even nothing more
+    e = assertThrows(QuotaExceededException.class, () -> most.checkRoomFor("p", 0, Long.MAX_VALUE, 0, 0));
+    assertEquals("quota backup_capacity of project p (limit " + Quota.MAX_CAPACITY_GB + " GB) is exceeded: used "
+        + "9007199254740992.00 GB (" + Long.MAX_VALUE + " MB), asked 0 MB more", e.getMessage());
+    // nothing used, nothing asked, limits of 0: fits
+    Quota.of(0, 0).checkRoomFor("\u9805\u76ee", 0, 0, 0, 0);
+    e = assertThrows(QuotaExceededException.class, () -> Quota.of(0, 0).checkRoomFor("\u9805\u76ee", 0, 0, 1, 0));
+    assertEquals("\u9805\u76ee", e.projectId());
+    assertEquals("backups", e.quota());
+  }
+
+  @Test
+  void usageValuesAtTheirBounds() {
+    assertEquals(new BigDecimal("9007199254740992.00"), new UsageReport(1, Long.MAX_VALUE, 1, List.of()).capacityGb());
+    assertEquals(new BigDecimal("1048576.00"), new ServerUsage("s", "n", 1, Backup.MAX_SIZE_MB).capacityGb());
+    QuotaUsage top = new QuotaUsage(Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB), 0, 0);
+    assertEquals(OptionalLong.of(Long.MAX_VALUE), top.backupsRemaining());
+    assertEquals(OptionalLong.of(1L << 61), top.capacityRemainingMb());
+    QuotaUsage beyond = new QuotaUsage(Quota.of(0, 0), Long.MAX_VALUE, Long.MAX_VALUE);
+    assertEquals(OptionalLong.of(0), beyond.backupsRemaining());
+    assertEquals(OptionalLong.of(0), beyond.capacityRemainingMb());
+    QuotaUsage none = new QuotaUsage(Quota.NONE, Long.MAX_VALUE, Long.MAX_VALUE);
+    assertEquals(OptionalLong.empty(), none.backupsRemaining());
+    assertEquals(OptionalLong.empty(), none.capacityRemainingMb());
+    // the list is copied
+    List<ServerUsage> lines = new ArrayList<>(List.of(new ServerUsage("s", "n", 1, 1)));
+    UsageReport report = new UsageReport(1, 1, 1, lines);
+    lines.add(new ServerUsage("t", "n", 1, 1));
+    assertEquals(1, report.servers().size());
+  }
+
+  @Test
+  void theQuotaUsageJavadocExampleOnOurOwnData() {
+    // "q.backupsUsed(); // 120 / q.backupsRemaining(); // OptionalLong[380] / q.capacityUsedGb(); // 2048.00"
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      catalog.setQuota("project-1", Quota.of(500, 10_240));
+      List<Backup> batch = new ArrayList<>();
+      for (int i = 0; i < 120; i++) {
+        // 2048 GB = 2,097,152 MB over 120 backups: 17,476 MB each and 32 MB more on the first
+        batch.add(backup("project-1", "autobk_" + i, SERVER_IDS[i % 5], "ecs-" + (i % 7), T0.minusSeconds(i),
+            BackupStatus.AVAILABLE, 17_476 + (i == 0 ? 32 : 0)));
+      }
+      catalog.addAll(batch);
+      QuotaUsage q = catalog.quotaUsage("project-1");
+      assertEquals(120, q.backupsUsed(), who(catalog));
+      assertEquals(OptionalLong.of(380), q.backupsRemaining());
+      assertEquals(new BigDecimal("2048.00"), q.capacityUsedGb());
+      assertEquals(OptionalLong.of((10_240L - 2048) * 1024), q.capacityRemainingMb());
+      assertEquals(q, catalog.read("project-1", v -> v.quotaUsage()));
+    }
+  }
+
+  // ------------------------------------------------------------------ which name a server has
+
+  @Test
+  void aServerIsNamedByItsLatestCreatedBackupNotTheLastArrivedNorTheLastUpdated() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "proj";
+      catalog.add(backup(p, "m", "srv-1", "newest", T0.minusSeconds(1), BackupStatus.AVAILABLE, 10));
+      catalog.add(backup(p, "k", "srv-1", "old", T0.minusSeconds(30), BackupStatus.AVAILABLE, 10));
+      catalog.add(backup(p, "z", "srv-1", "middle", T0.minusSeconds(10), BackupStatus.AVAILABLE, 10));
+      assertEquals("newest", catalog.usage(p, UsageQuery.firstServers(1)).servers().get(0).serverName(), who(catalog));
+      // the oldest is restored and its tags change (updated now): the name stays the newest created
+      clock.advance(Duration.ofMinutes(1));
+      Backup k = catalog.apply(p, "k", 1, Transition.restore()).orElseThrow();
+      catalog.updateTags(p, "k", k.version(), TagUpdate.create(Tag.of("env", "prod")));
+      assertEquals("newest", catalog.usage(p, UsageQuery.firstServers(1)).servers().get(0).serverName(), who(catalog));
+      // a late backup at the newest's instant: the greater id names the server ("n" > "m")
+      catalog.add(backup(p, "n", "srv-1", "tie-greater", T0.minusSeconds(1), BackupStatus.AVAILABLE, 10));
+      catalog.add(backup(p, "a", "srv-1", "tie-smaller", T0.minusSeconds(1), BackupStatus.AVAILABLE, 10));
+      assertEquals("tie-greater", catalog.usage(p, UsageQuery.firstServers(1)).servers().get(0).serverName());
+      // the newest deleted (completed): the next one names it
+      Backup n = catalog.apply(p, "n", 1, Transition.delete()).orElseThrow();
+      catalog.apply(p, "n", n.version(), Transition.complete());
+      assertEquals("newest", catalog.usage(p, UsageQuery.firstServers(1)).servers().get(0).serverName(), who(catalog));
+      // restricted to Available: the restoring "k" does not count
+      assertEquals(expectedUsage(List.of(catalog.get(p, "m"), catalog.get(p, "z"), catalog.get(p, "a")), 0, 5),
+          catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), 0, 5)), who(catalog));
+      // every backup of the server gone, then one again under another name
+      for (String id : List.of("m", "k", "z", "a")) {
+        catalog.remove(p, id, catalog.get(p, id).version());
+      }
+      assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage(p, UsageQuery.firstServers(1)));
+      catalog.add(backup(p, "q", "srv-1", "reborn", T0.minusSeconds(99), BackupStatus.ERROR, 0));
+      assertEquals(List.of(new ServerUsage("srv-1", "reborn", 1, 0)),
+          catalog.usage(p, UsageQuery.firstServers(1)).servers(), who(catalog));
+      clock.set(T0);
+    }
+  }
+
+  @Test
+  void predicatesThatMatchEveryBackupGiveTheSameReportAsEveryBackup() {
+    FakeClock clock = FakeClock.at(T0);
+    Random r = new Random(5);
+    List<Backup> data = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      data.add(randomBackup(r, "proj", "b" + i, T0.minusSeconds(r.nextInt(20))));
+    }
+    for (BackupCatalog catalog : catalogs(clock)) {
+      catalog.addAll(data);
+      UsageReport all = catalog.usage("proj", UsageQuery.of(Predicates.all(), 1, 3));
+      assertEquals(expectedUsage(data, 1, 3), all, who(catalog));
+      BackupStatus[] statuses = BackupStatus.values();
+      for (BackupPredicate p : List.of(
+          Predicates.or(Predicates.status(BackupStatus.AVAILABLE), Predicates.not(Predicates.status(BackupStatus.AVAILABLE))),
+          Predicates.status(statuses[0], java.util.Arrays.copyOfRange(statuses, 1, statuses.length)),
+          Predicates.not(Predicates.none()),
+          Predicates.createdWithinLast(Duration.ofDays(1)),
+          Predicates.or(Predicates.tagKey("env"), Predicates.not(Predicates.tagKey("env"))))) {
+        assertEquals(all, catalog.usage("proj", UsageQuery.of(p, 1, 3)), who(catalog) + " " + p);
+      }
+    }
+  }
 }
