@@ -679,4 +679,135 @@ class NewUserUsageQuotaTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ paging, many servers
+
+  @Test
+  void thousandsOfServersPageWholeByOffsetTiesByIdAndTheTotalsEqualTheSumOfThePages() {
+    FakeClock clock = FakeClock.at(T0);
+    Random r = new Random(11);
+    List<Backup> data = new ArrayList<>();
+    long[] sizes = {0, 1, 1024, 1024, 5};
+    for (int i = 0; i < 6000; i++) {
+      // 2,600 servers, ids that sort oddly: case, digits, a space, accents
+      int s = r.nextInt(2600);
+      String serverId = (s % 3 == 0 ? "S" : "s") + (s % 7 == 0 ? " " : "") + (s % 11 == 0 ? "\u00e9" : "") + s;
+      data.add(backup("proj", "b" + i, serverId, "n" + r.nextInt(3), T0.minusSeconds(r.nextInt(100)),
+          r.nextInt(4) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE, sizes[r.nextInt(sizes.length)]));
+    }
+    for (BackupCatalog catalog : catalogs(clock)) {
+      catalog.addAll(data);
+      for (BackupPredicate where : List.of(Predicates.all(), Predicates.status(BackupStatus.ERROR))) {
+        List<Backup> counted = matching(data, where, T0);
+        UsageReport whole = expectedUsage(counted, 0, Integer.MAX_VALUE);
+        for (int limit : new int[] {1000, 999, 7}) {
+          List<ServerUsage> pages = new ArrayList<>();
+          long backups = 0;
+          long size = 0;
+          for (long offset = 0; offset < whole.serverCount() + limit; offset += limit) {
+            UsageReport page = catalog.usage("proj", UsageQuery.of(where, offset, limit));
+            assertEquals(whole.backups(), page.backups(), who(catalog) + " " + where);
+            assertEquals(whole.sizeMb(), page.sizeMb());
+            assertEquals(whole.serverCount(), page.serverCount());
+            assertTrue(page.servers().size() <= limit);
+            for (ServerUsage line : page.servers()) {
+              backups += line.backups();
+              size += line.sizeMb();
+            }
+            pages.addAll(page.servers());
+          }
+          assertEquals(whole.servers(), pages, who(catalog) + " " + where + " limit " + limit);
+          assertEquals(whole.backups(), backups);
+          assertEquals(whole.sizeMb(), size);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ replicas and subscribers
+
+  @Test
+  void aReplicaFollowingByReplayReportsTheSameUsageAndALoadedProjectBeyondItsQuotaKeepsIt() {
+    long seed = new Random().nextLong();
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog primary = Catalogs.indexed(clock);
+    BackupCatalog replica = Catalogs.indexed(clock);
+    primary.subscribe(replica::replay);
+    try {
+      serviceDay(primary, clock, seed, 200);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+    }
+    for (String p : PROJECTS) {
+      for (BackupPredicate where : List.of(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE))) {
+        for (int offset = 0; offset < 6; offset++) {
+          assertEquals(primary.usage(p, UsageQuery.of(where, offset, 2)), replica.usage(p, UsageQuery.of(where, offset, 2)),
+              "seed " + seed + " " + p + " " + where + " offset " + offset);
+        }
+      }
+      QuotaUsage a = primary.quotaUsage(p);
+      QuotaUsage b = replica.quotaUsage(p);
+      assertEquals(a.backupsUsed(), b.backupsUsed(), "seed " + seed + " " + p);
+      assertEquals(a.sizeMbUsed(), b.sizeMbUsed(), "seed " + seed + " " + p);
+      assertEquals(Quota.NONE, b.quota(), "setQuota is no change: the replica keeps its own");
+      assertEquals(primary.stats(p).backups(), replica.stats(p).backups());
+    }
+    // a snapshot beyond its quota: loaded as it is
+    for (BackupCatalog catalog : catalogs(clock)) {
+      List<Backup> held = List.of(
+          backup("held", "a", "srv-1", "old-name", T0.minusSeconds(9), BackupStatus.AVAILABLE, 2048),
+          backup("held", "b", "srv-1", "new-name", T0.minusSeconds(1), BackupStatus.DELETING, 1),
+          backup("held", "c", "srv-2", "db", T0.minusSeconds(5), BackupStatus.ERROR, 0));
+      catalog.load(new io.csbs.catalog.ProjectSnapshot("held", 17, Quota.of(1, 1), held));
+      assertEquals(new QuotaUsage(Quota.of(1, 1), 3, 2049), catalog.quotaUsage("held"), who(catalog));
+      assertEquals(expectedUsage(held, 0, 5), catalog.usage("held", UsageQuery.firstServers(5)), who(catalog));
+      QuotaExceededException e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(backup("held", "d", "srv-2", "db", T0, BackupStatus.CREATING, 0)));
+      assertEquals("backups", e.quota());
+      assertEquals(17, catalog.sequence("held"));
+    }
+  }
+
+  @Test
+  void aSubscriberReadsUsageAndQuotaUsageThatIncludeTheChangeItIsGiven() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Object[]> seen = new ArrayList<>();
+    catalog.subscribe(change -> seen.add(new Object[] {change,
+        catalog.usage(change.projectId(), UsageQuery.firstServers(1000)), catalog.quotaUsage(change.projectId())}));
+    Random r = new Random(23);
+    Map<String, Backup> model = new TreeMap<>();
+    for (int step = 0; step < 150; step++) {
+      clock.advance(Duration.ofSeconds(1));
+      int before = seen.size();
+      int op = r.nextInt(4);
+      if (op == 0 || model.isEmpty()) {
+        List<Backup> batch = new ArrayList<>();
+        for (int i = 1 + r.nextInt(3); i > 0; i--) {
+          batch.add(randomBackup(r, "\u9805\u76ee-1", "s" + step + "-" + i, clock.instant()));
+        }
+        catalog.addAll(batch);
+        batch.forEach(b -> model.put(b.id(), b));
+      } else {
+        Backup b = new ArrayList<>(model.values()).get(r.nextInt(model.size()));
+        if (op == 1) {
+          catalog.remove(b.projectId(), b.id(), b.version());
+          model.remove(b.id());
+        } else {
+          Optional<Backup> next = catalog.apply(b.projectId(), b.id(), b.version(), transitionFor(r, b));
+          if (next.isPresent()) {
+            model.put(b.id(), next.get());
+          } else {
+            model.remove(b.id());
+          }
+        }
+      }
+      List<Backup> all = new ArrayList<>(model.values());
+      for (int k = before; k < seen.size(); k++) {
+        assertEquals(expectedUsage(all, 0, 1000), seen.get(k)[1], "step " + step + " " + seen.get(k)[0]);
+        assertEquals(new QuotaUsage(Quota.NONE, all.size(), all.stream().mapToLong(Backup::sizeMb).sum()),
+            seen.get(k)[2], "step " + step);
+      }
+    }
+  }
 }
