@@ -250,6 +250,11 @@ class NewUserUsageQuotaTest {
 
   /** Runs a few hundred random changes of a service on {@code catalog}, comparing after each. */
   private static void serviceDay(BackupCatalog catalog, FakeClock clock, long seed, int steps) {
+    serviceDay(catalog, clock, seed, steps, 1);
+  }
+
+  /** As above, comparing after about one change in {@code reportEvery}: changes pile up between reports. */
+  private static void serviceDay(BackupCatalog catalog, FakeClock clock, long seed, int steps, int reportEvery) {
     Random r = new Random(seed);
     Model model = new Model();
     int nextId = 0;
@@ -351,8 +356,11 @@ class NewUserUsageQuotaTest {
         catalog.setQuota(project, q);
         model.quotas.put(project, q);
       }
-      compare(catalog, model, now, r, where);
+      if (reportEvery == 1 || r.nextInt(reportEvery) == 0) {
+        compare(catalog, model, now, r, where);
+      }
     }
+    compare(catalog, model, clock.instant(), r, "seed " + seed + " at the end");
   }
 
   @Test
@@ -700,7 +708,7 @@ class NewUserUsageQuotaTest {
       for (BackupPredicate where : List.of(Predicates.all(), Predicates.status(BackupStatus.ERROR))) {
         List<Backup> counted = matching(data, where, T0);
         UsageReport whole = expectedUsage(counted, 0, Integer.MAX_VALUE);
-        for (int limit : new int[] {1000, 999, 7}) {
+        for (int limit : new int[] {1000, 999, 131}) {
           List<ServerUsage> pages = new ArrayList<>();
           long backups = 0;
           long size = 0;
@@ -808,6 +816,267 @@ class NewUserUsageQuotaTest {
         assertEquals(new QuotaUsage(Quota.NONE, all.size(), all.stream().mapToLong(Backup::sizeMb).sum()),
             seen.get(k)[2], "step " + step);
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ concurrent writers
+
+  private static void runAll(List<Thread> threads, AtomicReference<Throwable> failure) throws InterruptedException {
+    for (Thread t : threads) {
+      t.setDaemon(true);
+      t.setUncaughtExceptionHandler((th, e) -> failure.compareAndSet(null, e));
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join(60_000);
+      assertFalse(t.isAlive(), "hang: " + t.getName());
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
+
+  /** A report of every server (at most 1000) agrees with itself: totals, count and order. */
+  private static void selfConsistent(UsageReport report, String what) {
+    long backups = 0;
+    long size = 0;
+    for (int i = 0; i < report.servers().size(); i++) {
+      ServerUsage line = report.servers().get(i);
+      backups += line.backups();
+      size += line.sizeMb();
+      assertTrue(line.backups() > 0, what + " a server without counted backups: " + line);
+      if (i > 0) {
+        ServerUsage prev = report.servers().get(i - 1);
+        boolean ordered = prev.sizeMb() > line.sizeMb() || prev.sizeMb() == line.sizeMb()
+            && (prev.backups() > line.backups() || prev.backups() == line.backups()
+            && prev.serverId().compareTo(line.serverId()) < 0);
+        assertTrue(ordered, what + " out of order: " + prev + " then " + line);
+      }
+    }
+    assertEquals(report.serverCount(), report.servers().size(), what + " " + report);
+    assertEquals(report.backups(), backups, what + " " + report);
+    assertEquals(report.sizeMb(), size, what + " " + report);
+  }
+
+  @Test
+  void writersRacingForTheLastRoomOfAQuotaNeverPassItAndEachRefusalWasDeserved() throws Exception {
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+      String p = "proj-\u00e9";
+      catalog.setQuota(p, Quota.of(60, 1));   // 60 backups, 1024 MB
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<List<Backup>> added = new ArrayList<>();
+      List<List<long[]>> refusedCapacity = new ArrayList<>();
+      List<Boolean> refusedBackups = new ArrayList<>(List.of(false, false, false));
+      List<Thread> threads = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        int writer = w;
+        List<Backup> mine = new ArrayList<>();
+        List<long[]> refusals = new ArrayList<>();
+        added.add(mine);
+        refusedCapacity.add(refusals);
+        threads.add(new Thread(() -> {
+          Random r = new Random(writer);
+          for (int i = 0; i < 80; i++) {
+            Backup b = backup(p, "w" + writer + "-" + i, SERVER_IDS[r.nextInt(3)], "n", T0.minusSeconds(r.nextInt(50)),
+                BackupStatus.CREATING, r.nextInt(4) == 0 ? 0 : r.nextInt(40));
+            try {
+              if (r.nextBoolean()) {
+                catalog.add(b);
+              } else {
+                catalog.addAll(List.of(b));
+              }
+              mine.add(b);
+            } catch (QuotaExceededException e) {
+              if (e.quota().equals("backups")) {
+                refusedBackups.set(writer, true);
+              } else {
+                refusals.add(new long[] {b.sizeMb()});
+              }
+            }
+          }
+        }, "writer-" + w));
+      }
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 300; i++) {
+          QuotaUsage q = catalog.quotaUsage(p);
+          assertTrue(q.backupsUsed() <= 60 && q.sizeMbUsed() <= 1024, "passed the quota: " + q);
+          UsageReport u = catalog.usage(p, UsageQuery.firstServers(10));
+          selfConsistent(u, "reader");
+        }
+      }, "reader"));
+      runAll(threads, failure);
+      List<Backup> all = new ArrayList<>();
+      added.forEach(all::addAll);
+      QuotaUsage q = catalog.quotaUsage(p);
+      assertEquals(new QuotaUsage(Quota.of(60, 1), all.size(), all.stream().mapToLong(Backup::sizeMb).sum()), q,
+          who(catalog));
+      assertEquals(expectedUsage(all, 0, 10), catalog.usage(p, UsageQuery.firstServers(10)), who(catalog));
+      if (refusedBackups.contains(true)) {
+        assertEquals(60, q.backupsUsed(), who(catalog) + ": a backups refusal while there was room");
+      }
+      for (List<long[]> refusals : refusedCapacity) {
+        for (long[] size : refusals) {   // the use only grew: the refusal still holds at the end
+          assertTrue(q.sizeMbUsed() + size[0] > 1024, who(catalog) + ": " + size[0] + " MB refused, use " + q);
+        }
+      }
+    }
+  }
+
+  @Test
+  void usageAndServerNamesStayTrueThroughReorganisationsWithWritersAndReadersBeside() throws Exception {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    String p = "\u9805\u76ee-1";
+    List<Backup> bulk = new ArrayList<>();
+    for (int i = 0; i < 4000; i++) {   // in creation order, 40 servers each named "v1"
+      bulk.add(backup(p, String.format("b%05d", i), "srv-" + (i % 40), "v1-" + (i % 40),
+          T0.minusSeconds(10_000 - i), BackupStatus.AVAILABLE, i % 5 == 0 ? 0 : 1 + i % 97));
+    }
+    catalog.addAll(bulk);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Backup> late = new ArrayList<>();
+    List<Backup> removed = new ArrayList<>();
+    List<Backup> fresh = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Thread> threads = new ArrayList<>();
+    threads.add(new Thread(() -> {   // an import of older backups of the same servers, renamed
+      Random r = new Random(1);
+      for (int i = 0; i < 2500; i++) {
+        Backup b = backup(p, "late" + i, "srv-" + r.nextInt(40), "late-" + i, T0.minusSeconds(1 + r.nextInt(10_000)),
+            r.nextBoolean() ? BackupStatus.ERROR : BackupStatus.AVAILABLE, r.nextInt(3000));
+        catalog.add(b);
+        late.add(b);
+      }
+    }, "importer"));
+    threads.add(new Thread(() -> {   // a retention job and new backups, newest names
+      for (int i = 0; i < 2000; i++) {
+        Backup old = bulk.get(i);
+        catalog.remove(p, old.id(), old.version());
+        removed.add(old);
+        if (i % 4 == 0) {
+          Backup b = backup(p, "new" + i, "srv-" + (i % 41), "v2-" + i, T0.plusNanos(i), BackupStatus.CREATING, 0);
+          catalog.add(b);
+          fresh.add(b);
+        }
+      }
+    }, "retention"));
+    threads.add(new Thread(() -> {
+      while (writing.get()) {
+        selfConsistent(catalog.usage(p, UsageQuery.firstServers(100)), "reader");
+        catalog.read(p, v -> {
+          UsageReport u = v.usage(UsageQuery.firstServers(100));
+          assertEquals(u.backups(), v.count(Predicates.all()));
+          assertEquals(u.backups(), v.quotaUsage().backupsUsed());
+          assertEquals(u.sizeMb(), v.quotaUsage().sizeMbUsed());
+          return null;
+        });
+        Thread.onSpinWait();
+      }
+    }, "reader"));
+    for (Thread t : threads) {
+      t.setDaemon(true);
+      t.setUncaughtExceptionHandler((th, e) -> failure.compareAndSet(null, e));
+      t.start();
+    }
+    threads.get(0).join(60_000);
+    threads.get(1).join(60_000);
+    writing.set(false);
+    threads.get(2).join(60_000);
+    for (Thread t : threads) {
+      assertFalse(t.isAlive(), "hang: " + t.getName());
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    Map<String, Backup> model = new LinkedHashMap<>();
+    bulk.forEach(b -> model.put(b.id(), b));
+    removed.forEach(b -> model.remove(b.id()));
+    late.forEach(b -> model.put(b.id(), b));
+    fresh.forEach(b -> model.put(b.id(), b));
+    List<Backup> all = new ArrayList<>(model.values());
+    long reorganisations = catalog.stats(p).reorganisations();
+    for (int round = 0; round < 2; round++) {
+      assertEquals(expectedUsage(all, 0, 1000), catalog.usage(p, UsageQuery.firstServers(1000)),
+          "after " + reorganisations + " reorganisations");
+      assertEquals(expectedUsage(matching(all, Predicates.status(BackupStatus.ERROR), T0), 3, 10),
+          catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.ERROR), 3, 10)));
+      assertEquals(all.size(), catalog.stats(p).backups());
+      if (round == 1) {
+        break;
+      }
+      // wait (bounded) for a reorganisation the changes or the reads make due, then compare again
+      long until = System.nanoTime() + 3_000_000_000L;
+      while (catalog.stats(p).reorganisations() == reorganisations && System.nanoTime() < until) {
+        catalog.query(p, Query.builder().limit(20).build());
+        Thread.sleep(2);
+      }
+      reorganisations = catalog.stats(p).reorganisations();
+    }
+  }
+
+  @Test
+  void changesPilingUpBetweenReportsAreAllInTheNextReport() {
+    long seed = new Random().nextLong();
+    for (int k = 0; k < 2; k++) {
+      FakeClock clock = FakeClock.at(T0);
+      BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+      try {
+        serviceDay(catalog, clock, seed, 400, 40);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError("seed " + seed + " on " + who(catalog) + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Test
+  void thousandsOfServersComingAndGoingBetweenTwoReportsLeaveExactlyTheLiveOnes() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "proj";
+      Map<String, Backup> live = new LinkedHashMap<>();
+      for (int i = 0; i < 50; i++) {   // placed in the order by a first report
+        Backup b = backup(p, "keep" + i, "keep-" + (i % 5), "k", T0.minusSeconds(i), BackupStatus.AVAILABLE, i);
+        catalog.add(b);
+        live.put(b.id(), b);
+      }
+      assertEquals(expectedUsage(new ArrayList<>(live.values()), 0, 10), catalog.usage(p, UsageQuery.firstServers(10)));
+      // 3,000 servers that come and go (retired totals by the thousand), the placed ones change, one
+      // placed server is emptied and comes back under another name, all before the next report
+      for (int i = 0; i < 3000; i++) {
+        Backup b = backup(p, "tmp" + i, "tmp-" + i, "t", T0.minusSeconds(i % 7), BackupStatus.CREATING, i % 3);
+        catalog.add(b);
+        if (i % 500 != 0) {
+          catalog.remove(p, b.id(), 1);
+        } else {
+          live.put(b.id(), b);
+        }
+        if (i % 100 == 0) {
+          Backup more = backup(p, "more" + i, "keep-" + (i % 5), "k2", T0.minusSeconds(i % 7), BackupStatus.ERROR, 7);
+          catalog.add(more);
+          live.put(more.id(), more);
+        }
+      }
+      for (int i = 0; i < 50; i += 5) {   // keep-0 emptied
+        catalog.remove(p, "keep" + i, 1);
+        live.remove("keep" + i);
+      }
+      for (String id : new ArrayList<>(live.keySet())) {
+        if (live.get(id).server().id().equals("keep-0")) {
+          catalog.remove(p, id, 1);
+          live.remove(id);
+        }
+      }
+      Backup back = backup(p, "back", "keep-0", "k-again", T0.minusSeconds(500), BackupStatus.AVAILABLE, 1);
+      catalog.add(back);
+      live.put(back.id(), back);
+      List<Backup> all = new ArrayList<>(live.values());
+      for (int offset = 0; offset < 14; offset += 3) {
+        assertEquals(expectedUsage(all, offset, 3), catalog.usage(p, UsageQuery.of(Predicates.all(), offset, 3)),
+            who(catalog) + " offset " + offset);
+      }
+      assertEquals(all.size(), catalog.quotaUsage(p).backupsUsed());
     }
   }
 }
