@@ -1252,4 +1252,51 @@ class NewUserUsageQuotaTest {
       assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage(LONG_PROJECT, UsageQuery.firstServers(1)));
     }
   }
+
+  // ------------------------------------------------------------------ bulk loads in any order
+
+  @Test
+  void bulkLoadsAndSnapshotsInAnyOrderNameEachServerByItsNewestBackupAmongManyTies() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    List<Backup> data = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      // few instants (ties everywhere), ids whose char order is not their number's ("b9" > "b10")
+      String id = (r.nextBoolean() ? "b" : "B") + i + (r.nextInt(5) == 0 ? "\u00e9" : "");
+      data.add(backup("bulk", id, "srv-" + r.nextInt(30), "name-" + i, T0.minusSeconds(r.nextInt(6)),
+          r.nextInt(5) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE, r.nextInt(3)));
+    }
+    java.util.Collections.shuffle(data, r);
+    List<Backup> older = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {   // a second batch of late, older backups of the same servers
+      older.add(backup("bulk", "late" + i, "srv-" + r.nextInt(35), "older-" + i, T0.minusSeconds(3 + r.nextInt(6)),
+          BackupStatus.AVAILABLE, r.nextInt(3)));
+    }
+    FakeClock clock = FakeClock.at(T0);
+    List<BackupCatalog> all = new ArrayList<>(catalogs(clock));
+    all.add(Catalogs.indexed(clock));   // this one loads a snapshot
+    for (int c = 0; c < all.size(); c++) {
+      BackupCatalog catalog = all.get(c);
+      if (c == 2) {
+        catalog.load(new io.csbs.catalog.ProjectSnapshot("bulk", 3000, Quota.NONE, data));
+      } else {
+        catalog.addAll(data);
+      }
+      List<Backup> expected = new ArrayList<>(data);
+      for (int round = 0; round < 2; round++) {
+        String at = "seed " + seed + " catalog " + c + " " + who(catalog) + " round " + round;
+        for (int offset = 0; offset < 40; offset += 9) {
+          assertEquals(expectedUsage(expected, offset, 9), catalog.usage("bulk", UsageQuery.of(Predicates.all(), offset, 9)),
+              at + " offset " + offset);
+        }
+        assertEquals(expectedUsage(matching(expected, Predicates.status(BackupStatus.AVAILABLE), T0), 0, 40),
+            catalog.usage("bulk", UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), 0, 40)), at);
+        if (round == 1) {
+          break;
+        }
+        catalog.addAll(older);
+        expected.addAll(older);
+      }
+    }
+  }
 }
