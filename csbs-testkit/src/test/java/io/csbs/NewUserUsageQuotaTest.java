@@ -1299,4 +1299,28 @@ class NewUserUsageQuotaTest {
       }
     }
   }
+
+  @Test
+  void aBackupAtTheLastVersionIsCountedUntilItsDeletionCompletesAndARefusedChangeCountsAsBefore() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      Backup last = backup("proj", "last", "srv-1", "web", T0.minusSeconds(5), BackupStatus.DELETING, Backup.MAX_SIZE_MB)
+          .toBuilder().version(Long.MAX_VALUE).build();
+      Backup avail = backup("proj", "avail", "srv-1", "db", T0.minusSeconds(9), BackupStatus.AVAILABLE, 3)
+          .toBuilder().version(Long.MAX_VALUE).build();
+      catalog.addAll(List.of(last, avail));
+      catalog.setQuota("proj", Quota.of(2, 1_048_576));   // exactly full: 2 backups, 2^30 + 3 MB > 1 PB
+      assertEquals(new QuotaUsage(Quota.of(2, 1_048_576), 2, Backup.MAX_SIZE_MB + 3), catalog.quotaUsage("proj"));
+      // a restore of the backup at the last version makes no version: refused, nothing counted anew
+      assertThrows(InvalidValueException.class,
+          () -> catalog.apply("proj", "avail", Long.MAX_VALUE, Transition.restore()), who(catalog));
+      assertEquals(expectedUsage(List.of(last, avail), 0, 5), catalog.usage("proj", UsageQuery.firstServers(5)),
+          who(catalog));
+      // the completed deletion makes no version: accepted, and frees the space
+      assertTrue(catalog.apply("proj", "last", Long.MAX_VALUE, Transition.complete()).isEmpty(), who(catalog));
+      assertEquals(new UsageReport(1, 3, 1, List.of(new ServerUsage("srv-1", "db", 1, 3))),
+          catalog.usage("proj", UsageQuery.firstServers(5)), who(catalog));
+      assertEquals(new QuotaUsage(Quota.of(2, 1_048_576), 1, 3), catalog.quotaUsage("proj"));
+    }
+  }
 }
