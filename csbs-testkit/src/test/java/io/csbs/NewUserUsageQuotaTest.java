@@ -1309,7 +1309,7 @@ class NewUserUsageQuotaTest {
       Backup avail = backup("proj", "avail", "srv-1", "db", T0.minusSeconds(9), BackupStatus.AVAILABLE, 3)
           .toBuilder().version(Long.MAX_VALUE).build();
       catalog.addAll(List.of(last, avail));
-      catalog.setQuota("proj", Quota.of(2, 1_048_576));   // exactly full: 2 backups, 2^30 + 3 MB > 1 PB
+      catalog.setQuota("proj", Quota.of(2, 1_048_576));   // 2 backups: full; 2^30 + 3 MB: beyond 1 PB
       assertEquals(new QuotaUsage(Quota.of(2, 1_048_576), 2, Backup.MAX_SIZE_MB + 3), catalog.quotaUsage("proj"));
       // a restore of the backup at the last version makes no version: refused, nothing counted anew
       assertThrows(InvalidValueException.class,
@@ -1321,6 +1321,32 @@ class NewUserUsageQuotaTest {
       assertEquals(new UsageReport(1, 3, 1, List.of(new ServerUsage("srv-1", "db", 1, 3))),
           catalog.usage("proj", UsageQuery.firstServers(5)), who(catalog));
       assertEquals(new QuotaUsage(Quota.of(2, 1_048_576), 1, 3), catalog.quotaUsage("proj"));
+    }
+  }
+
+  @Test
+  void aJobsBackupKeepsTheSizeItWasAddedWithAndAReplayedCorrectionMovesItsUsage() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "proj";
+      catalog.setQuota(p, Quota.of(Quota.UNLIMITED, 10));
+      Backup job = backup(p, "job", "srv-1", "web", T0, BackupStatus.CREATING, 0);   // size not yet known
+      catalog.add(job);
+      clock.advance(Duration.ofMinutes(3));
+      Backup done = catalog.apply(p, "job", 1, Transition.complete()).orElseThrow();
+      assertEquals(0, done.sizeMb(), "the lifecycle keeps the size");
+      assertEquals(0, catalog.usage(p, UsageQuery.firstServers(1)).sizeMb());
+      // a correction committed elsewhere (a durable catalog's change) is installed as committed,
+      // beyond the quota (replay checks none), and the usage follows it
+      Backup corrected = done.toBuilder().sizeMb(20_480).version(done.version() + 1).updatedAt(clock.instant()).build();
+      assertTrue(catalog.replay(new io.csbs.catalog.Change(catalog.sequence(p) + 1, p, "job", Optional.of(done),
+          Optional.of(corrected), Optional.empty())), who(catalog));
+      assertEquals(List.of(new ServerUsage("srv-1", "web", 1, 20_480)),
+          catalog.usage(p, UsageQuery.firstServers(1)).servers(), who(catalog));
+      assertEquals(new QuotaUsage(Quota.of(Quota.UNLIMITED, 10), 1, 20_480), catalog.quotaUsage(p));
+      assertEquals(OptionalLong.of(0), catalog.quotaUsage(p).capacityRemainingMb());
+      assertEquals(20_480, catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), 0, 1)).sizeMb());
+      clock.set(T0);
     }
   }
 }
