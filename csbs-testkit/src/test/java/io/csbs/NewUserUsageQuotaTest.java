@@ -1429,4 +1429,33 @@ class NewUserUsageQuotaTest {
       assertTrue(other.get() instanceof IllegalStateException, who(catalog) + ": " + other.get());
     }
   }
+
+  @Test
+  void aSubscriberCopyingBackupsIntoAProjectWithAQuotaIsRefusedThereWhileTheWritersChangeStands() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      catalog.setQuota("copies", Quota.of(2, Quota.UNLIMITED));
+      List<String> seenInside = new ArrayList<>();
+      catalog.subscribe(change -> {
+        if (change.projectId().equals("proj") && change.isAdded()) {
+          Backup b = change.after().orElseThrow();
+          Backup copy = backup("copies", b.id(), b.server(), b.createdAt(), b.status(), b.sizeMb());
+          try {
+            catalog.add(copy);
+            // committed when the call returns: the use counts it at once
+            seenInside.add(b.id() + ":" + catalog.quotaUsage("copies").backupsUsed());
+          } catch (QuotaExceededException e) {
+            seenInside.add(b.id() + ":refused " + e.quota() + " " + e.projectId());
+          }
+        }
+      });
+      for (int i = 0; i < 3; i++) {
+        catalog.add(backup("proj", "b" + i, "srv-1", "web", T0, BackupStatus.AVAILABLE, 100));
+      }
+      assertEquals(List.of("b0:1", "b1:2", "b2:refused backups copies"), seenInside, who(catalog));
+      assertEquals(3, catalog.quotaUsage("proj").backupsUsed());
+      assertEquals(new QuotaUsage(Quota.of(2, Quota.UNLIMITED), 2, 200), catalog.quotaUsage("copies"));
+      assertEquals(2, catalog.sequence("copies"));
+    }
+  }
 }
