@@ -1456,4 +1456,55 @@ class NewUserUsageQuotaTest {
       assertEquals(2, catalog.sequence("copies"));
     }
   }
+
+  @Test
+  void serversComingAndGoingWhileAReorganisationRunsAreCountedAndNamedAsOurScanSays() throws Exception {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    String p = "proj";
+    Map<String, Backup> model = new LinkedHashMap<>();
+    List<Backup> bulk = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      bulk.add(backup(p, "b" + i, "srv-" + (i % 25), "first-" + i, T0.minusSeconds(100_000 - i * 10L),
+          BackupStatus.AVAILABLE, i % 50));
+    }
+    catalog.addAll(bulk);
+    bulk.forEach(b -> model.put(b.id(), b));
+    List<String> ids = new ArrayList<>(model.keySet());
+    long until = System.nanoTime() + 3_000_000_000L;
+    int step = 0;
+    for (; step < 6000 && (catalog.stats(p).reorganisations() < 1 || step < 1200) && System.nanoTime() < until; step++) {
+      String at = "seed " + seed + " step " + step;
+      // a late backup, now and then of a server never seen (it comes and goes)
+      String server = r.nextInt(4) == 0 ? "tmp-" + step : "srv-" + r.nextInt(30);
+      Backup late = backup(p, "late" + step, server, "late-" + step, T0.minusSeconds(r.nextInt(100_000)),
+          r.nextInt(3) == 0 ? BackupStatus.ERROR : BackupStatus.AVAILABLE, r.nextInt(100));
+      catalog.add(late);
+      model.put(late.id(), late);
+      ids.add(late.id());
+      // a removal of any backup, or a deletion that completes
+      int k = r.nextInt(ids.size());
+      String id = ids.get(k);
+      ids.set(k, ids.get(ids.size() - 1));
+      ids.remove(ids.size() - 1);
+      Backup gone = model.remove(id);
+      if (gone.status() == BackupStatus.AVAILABLE && r.nextBoolean()) {
+        Backup deleting = catalog.apply(p, id, gone.version(), Transition.delete()).orElseThrow();
+        assertTrue(catalog.apply(p, id, deleting.version(), Transition.complete()).isEmpty(), at);
+      } else {
+        catalog.remove(p, id, gone.version());
+      }
+      if (step % 300 == 0) {
+        assertEquals(expectedUsage(new ArrayList<>(model.values()), 0, 40), catalog.usage(p, UsageQuery.firstServers(40)), at);
+      }
+    }
+    String at = "seed " + seed + " after " + step + " steps, " + catalog.stats(p).reorganisations() + " reorganisations";
+    List<Backup> all = new ArrayList<>(model.values());
+    assertEquals(expectedUsage(all, 0, 1000), catalog.usage(p, UsageQuery.firstServers(1000)), at);
+    assertEquals(expectedUsage(matching(all, Predicates.status(BackupStatus.ERROR), T0), 0, 1000),
+        catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 1000)), at);
+    assertEquals(all.size(), catalog.stats(p).backups(), at);
+  }
 }
