@@ -1507,4 +1507,26 @@ class NewUserUsageQuotaTest {
         catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.ERROR), 0, 1000)), at);
     assertEquals(all.size(), catalog.stats(p).backups(), at);
   }
+
+  @Test
+  void aReplayedChangeThatMovesABackupToAnotherServerMovesItsUsageAndName() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      String p = "proj";
+      Backup a = backup(p, "a", "srv-old", "old-name", T0.minusSeconds(5), BackupStatus.AVAILABLE, 300);
+      Backup b = backup(p, "b", "srv-new", "new-name", T0.minusSeconds(9), BackupStatus.AVAILABLE, 100);
+      catalog.addAll(List.of(a, b));
+      assertEquals(List.of("srv-old", "srv-new"), serverIds(catalog.usage(p, UsageQuery.firstServers(5))));
+      // committed elsewhere: backup a now belongs to srv-new, under a third name
+      Backup moved = a.toBuilder().server(Server.of("srv-new", "renamed", "eu-de-02")).version(2)
+          .updatedAt(T0).build();
+      assertTrue(catalog.replay(new io.csbs.catalog.Change(3, p, "a", Optional.of(a), Optional.of(moved),
+          Optional.empty())), who(catalog));
+      assertEquals(new UsageReport(2, 400, 1, List.of(new ServerUsage("srv-new", "renamed", 2, 400))),
+          catalog.usage(p, UsageQuery.firstServers(5)), who(catalog));
+      assertEquals(expectedUsage(List.of(moved), 0, 5),
+          catalog.usage(p, UsageQuery.of(Predicates.availabilityZone("eu-de-02"), 0, 5)), who(catalog));
+      assertEquals(0, catalog.count(p, Predicates.serverId("srv-old")));
+    }
+  }
 }
