@@ -1529,4 +1529,27 @@ class NewUserUsageQuotaTest {
       assertEquals(0, catalog.count(p, Predicates.serverId("srv-old")));
     }
   }
+
+  @Test
+  void everyUsageValueRefusesItsOutOfRangeNumbersNamingTheFieldAtTheExtremes() {
+    Map<String, org.junit.jupiter.api.function.Executable> refusals = new LinkedHashMap<>();
+    refusals.put("backups", () -> Quota.of(Long.MIN_VALUE, 0));
+    refusals.put("backup_capacity", () -> Quota.of(0, Long.MIN_VALUE));
+    refusals.put("backup_capacity ", () -> Quota.of(Quota.UNLIMITED, Long.MAX_VALUE));
+    refusals.put("offset", () -> UsageQuery.of(Predicates.all(), Long.MIN_VALUE, 1));
+    refusals.put("limit", () -> UsageQuery.of(Predicates.all(), 0, Integer.MIN_VALUE));
+    refusals.put("limit ", () -> UsageQuery.firstServers(Integer.MAX_VALUE));
+    refusals.put("backups used", () -> new QuotaUsage(Quota.NONE, Long.MIN_VALUE, 0));
+    refusals.put("size mb used", () -> new QuotaUsage(Quota.NONE, 0, Long.MIN_VALUE));
+    refusals.put("server count", () -> new UsageReport(0, 0, Long.MIN_VALUE, List.of()));
+    refusals.put("size mb", () -> new ServerUsage("s", "n", 1, Long.MIN_VALUE));
+    refusals.put("more mb", () -> Quota.NONE.checkRoomFor("p", 0, 0, 0, Long.MIN_VALUE));
+    refusals.put("more backups", () -> Quota.of(0, 0).checkRoomFor("p", 0, 0, Long.MIN_VALUE, 0));
+    refusals.forEach((field, call) -> {
+      InvalidValueException e = assertThrows(InvalidValueException.class, call, field);
+      assertEquals(field.strip(), e.field(), e.getMessage());
+      assertTrue(e.getMessage().startsWith(field.strip() + " "), e.getMessage());
+      assertEquals(ErrorCode.INVALID_VALUE, e.code(), e.getMessage());
+    });
+  }
 }
