@@ -371,7 +371,7 @@ class NewUserUsageQuotaTest {
       FakeClock clock = FakeClock.at(T0);
       BackupCatalog catalog = k == 0 ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
       try {
-        serviceDay(catalog, clock, seed, 200);
+        serviceDay(catalog, clock, seed, 150);
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError("seed " + seed + " on " + who(catalog) + ": " + e.getMessage(), e);
       }
@@ -931,7 +931,7 @@ class NewUserUsageQuotaTest {
     BackupCatalog catalog = Catalogs.indexed(clock);
     String p = "\u9805\u76ee-1";
     List<Backup> bulk = new ArrayList<>();
-    for (int i = 0; i < 3000; i++) {   // in creation order, 40 servers each named "v1"
+    for (int i = 0; i < 2500; i++) {   // in creation order, 40 servers each named "v1"
       bulk.add(backup(p, String.format("b%05d", i), "srv-" + (i % 40), "v1-" + (i % 40),
           T0.minusSeconds(10_000 - i), BackupStatus.AVAILABLE, i % 5 == 0 ? 0 : 1 + i % 97));
     }
@@ -944,7 +944,7 @@ class NewUserUsageQuotaTest {
     List<Thread> threads = new ArrayList<>();
     threads.add(new Thread(() -> {   // an import of older backups of the same servers, renamed
       Random r = new Random(1);
-      for (int i = 0; i < 1500; i++) {
+      for (int i = 0; i < 1200; i++) {
         Backup b = backup(p, "late" + i, "srv-" + r.nextInt(40), "late-" + i, T0.minusSeconds(1 + r.nextInt(10_000)),
             r.nextBoolean() ? BackupStatus.ERROR : BackupStatus.AVAILABLE, r.nextInt(3000));
         catalog.add(b);
@@ -952,7 +952,7 @@ class NewUserUsageQuotaTest {
       }
     }, "importer"));
     threads.add(new Thread(() -> {   // a retention job and new backups, newest names
-      for (int i = 0; i < 1200; i++) {
+      for (int i = 0; i < 800; i++) {
         Backup old = bulk.get(i);
         catalog.remove(p, old.id(), old.version());
         removed.add(old);
@@ -1008,7 +1008,7 @@ class NewUserUsageQuotaTest {
         break;
       }
       // none yet: wait (bounded) for one the changes or the reads make due, then compare again
-      long until = System.nanoTime() + 3_000_000_000L;
+      long until = System.nanoTime() + 2_000_000_000L;
       while (catalog.stats(p).reorganisations() == 0 && System.nanoTime() < until) {
         catalog.query(p, Query.builder().limit(20).build());
         Thread.sleep(2);
@@ -1045,7 +1045,7 @@ class NewUserUsageQuotaTest {
       assertEquals(expectedUsage(new ArrayList<>(live.values()), 0, 10), catalog.usage(p, UsageQuery.firstServers(10)));
       // 3,000 servers that come and go (retired totals by the thousand), the placed ones change, one
       // placed server is emptied and comes back under another name, all before the next report
-      for (int i = 0; i < 3000; i++) {
+      for (int i = 0; i < 2000; i++) {
         Backup b = backup(p, "tmp" + i, "tmp-" + i, "t", T0.minusSeconds(i % 7), BackupStatus.CREATING, i % 3);
         catalog.add(b);
         if (i % 500 != 0) {
@@ -1258,7 +1258,7 @@ class NewUserUsageQuotaTest {
     long seed = new Random().nextLong();
     Random r = new Random(seed);
     List<Backup> data = new ArrayList<>();
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 1200; i++) {
       // few instants (ties everywhere), ids whose char order is not their number's ("b9" > "b10")
       String id = (r.nextBoolean() ? "b" : "B") + i + (r.nextInt(5) == 0 ? "\u00e9" : "");
       data.add(backup("bulk", id, "srv-" + r.nextInt(30), "name-" + i, T0.minusSeconds(r.nextInt(6)),
@@ -1266,7 +1266,7 @@ class NewUserUsageQuotaTest {
     }
     java.util.Collections.shuffle(data, r);
     List<Backup> older = new ArrayList<>();
-    for (int i = 0; i < 800; i++) {   // a second batch of late, older backups of the same servers
+    for (int i = 0; i < 500; i++) {   // a second batch of late, older backups of the same servers
       older.add(backup("bulk", "late" + i, "srv-" + r.nextInt(35), "older-" + i, T0.minusSeconds(3 + r.nextInt(6)),
           BackupStatus.AVAILABLE, r.nextInt(3)));
     }
@@ -1276,7 +1276,7 @@ class NewUserUsageQuotaTest {
     for (int c = 0; c < all.size(); c++) {
       BackupCatalog catalog = all.get(c);
       if (c == 2) {
-        catalog.load(new io.csbs.catalog.ProjectSnapshot("bulk", 2000, Quota.NONE, data));
+        catalog.load(new io.csbs.catalog.ProjectSnapshot("bulk", 1200, Quota.NONE, data));
       } else {
         catalog.addAll(data);
       }
@@ -1382,7 +1382,7 @@ class NewUserUsageQuotaTest {
       writer.setDaemon(true);
       writer.setUncaughtExceptionHandler((th, e) -> failure.compareAndSet(null, e));
       writer.start();
-      for (int i = 0; i < 100; i++) {
+      for (int i = 0; i < 60; i++) {
         // the ProjectView javadoc's example, with the usage's other figures beside it
         List<Object> check = catalog.read(p, view -> {
           UsageReport u = view.usage(UsageQuery.firstServers(20));
