@@ -1552,4 +1552,22 @@ class NewUserUsageQuotaTest {
       assertEquals(ErrorCode.INVALID_VALUE, e.code(), e.getMessage());
     });
   }
+
+  @Test
+  void usageAndQuotaReadsOfAnUnknownProjectLeaveItUnknownToStats() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    catalog.add(backup("proj", "a", "srv-1", "web", T0, BackupStatus.AVAILABLE, 1));
+    for (String p : List.of("Proj", "proj ", "\u9805\u76ee-2", "p".repeat(65))) {
+      assertEquals(new UsageReport(0, 0, 0, List.of()), catalog.usage(p, UsageQuery.firstServers(1000)));
+      assertEquals(new UsageReport(0, 0, 0, List.of()),
+          catalog.usage(p, UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), Long.MAX_VALUE, 1)));
+      assertEquals(new QuotaUsage(Quota.NONE, 0, 0), catalog.quotaUsage(p));
+      catalog.read(p, v -> List.of(v.usage(UsageQuery.firstServers(3)), v.quotaUsage()));
+      io.csbs.catalog.ProjectStats stats = catalog.stats(p);
+      assertEquals(p, stats.projectId());
+      assertEquals(0, stats.backups(), stats.toString());
+      assertEquals(0, stats.estimatedIndexBytes(), stats.toString());
+    }
+  }
 }
