@@ -1570,4 +1570,20 @@ class NewUserUsageQuotaTest {
       assertEquals(0, stats.estimatedIndexBytes(), stats.toString());
     }
   }
+
+  @Test
+  void aNanosecondLaterCreationNamesTheServerWhateverTheIds() {
+    FakeClock clock = FakeClock.at(T0);
+    for (BackupCatalog catalog : catalogs(clock)) {
+      // "the latest created": one nanosecond decides before any id does
+      catalog.add(backup("proj", "zzz", "srv-1", "earlier", T0, BackupStatus.AVAILABLE, 1));
+      catalog.add(backup("proj", "aaa", "srv-1", "later", T0.plusNanos(1), BackupStatus.CREATING, 0));
+      catalog.add(backup("proj", "\uFFFF", "srv-1", "earliest", T0.minusNanos(1), BackupStatus.ERROR, 0));
+      assertEquals(List.of(new ServerUsage("srv-1", "later", 3, 1)),
+          catalog.usage("proj", UsageQuery.firstServers(1)).servers(), who(catalog));
+      assertEquals(List.of(new ServerUsage("srv-1", "earlier", 2, 1)),
+          catalog.usage("proj", UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE, BackupStatus.ERROR), 0, 1))
+              .servers(), who(catalog));
+    }
+  }
 }
