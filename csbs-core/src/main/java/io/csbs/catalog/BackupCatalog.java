@@ -240,6 +240,11 @@ public interface BackupCatalog {
   /**
    * Sets the project's quotas; {@link Quota#NONE} removes them. Backups already there stay.
    *
+   * <p>A quota is no {@link Change}: setting it raises no {@linkplain #sequence sequence} and tells
+   * no subscriber. A replica that follows this catalog with {@link #replay} gets the quota of the
+   * {@link ProjectSnapshot} it loaded; set each later quota on the replica too. Any non-blank project
+   * id is taken (one no backup can have, longer than 64 chars, keeps a quota that nothing uses).
+   *
    * @param projectId the project
    * @param quota the new quotas
    */
@@ -332,7 +337,8 @@ public interface BackupCatalog {
    *
    * <pre>{@code
    * BackupCatalog replica = Catalogs.indexed(clock);
-   * primary.subscribe(replica::replay);     // the replica follows the primary, project by project
+   * primary.subscribe(replica::replay);     // the replica follows the primary's changes, project by
+                                            // project (quotas are no changes: set them on both)
    * primary.add(backup);                    // replica.find("project-1", backup.id()) is equal
    * replica.replay(sameChangeAgain);        // false: already installed, nothing happens
    * }</pre>
@@ -355,7 +361,9 @@ public interface BackupCatalog {
    * Loads a project held elsewhere into this catalog, where the project has no backups and sequence
    * 0: its backups as they are (versions kept), its quota, and its change sequence, so that {@link
    * #replay} continues with change {@code snapshot.sequence() + 1}. Subscribers are not told (a
-   * snapshot is where a feed starts). All or nothing.
+   * snapshot is where a feed starts). The quota is not checked: a snapshot beyond its own quota
+   * loads, as a project beyond a lowered quota keeps its backups. All or nothing. A consistent
+   * snapshot of a project of another catalog is {@code source.read(projectId, ProjectView::snapshot)}.
    *
    * <pre>{@code
    * replica.load(new ProjectSnapshot("project-1", 1042, quota, backups));

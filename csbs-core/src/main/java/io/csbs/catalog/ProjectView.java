@@ -8,6 +8,8 @@ import io.csbs.query.TagCatalogue;
 import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import io.csbs.usage.UsageReport;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -78,4 +80,31 @@ public interface ProjectView {
    * @return the sequence of the state the view reads
    */
   long sequence();
+
+  /**
+   * The project as the view reads it, to {@linkplain BackupCatalog#load load} into a replica that
+   * then {@linkplain BackupCatalog#replay replays} the changes after {@link #sequence()}: every
+   * backup (in the default order, newest created first), the quota and the sequence, from the one
+   * state of the view.
+   *
+   * <pre>{@code
+   * ProjectSnapshot snapshot = primary.read("project-1", ProjectView::snapshot);
+   * replica.load(snapshot);
+   * // then replay primary's changes of project-1 numbered above snapshot.sequence()
+   * }</pre>
+   *
+   * @return the snapshot of the project at the view's state
+   */
+  default ProjectSnapshot snapshot() {
+    List<Backup> backups = new ArrayList<>();
+    Query page = Query.builder().limit(Query.MAX_LIMIT).build();
+    while (true) {
+      Page answer = query(page);
+      backups.addAll(answer.backups());
+      if (answer.nextMarker().isEmpty()) {
+        return new ProjectSnapshot(projectId(), sequence(), quotaUsage().quota(), backups);
+      }
+      page = page.after(answer.nextMarker().get());
+    }
+  }
 }

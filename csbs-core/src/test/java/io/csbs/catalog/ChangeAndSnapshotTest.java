@@ -90,4 +90,41 @@ class ChangeAndSnapshotTest {
         "project-a", 1, Quota.NONE, List.of(backup("project-a", "b-1"), backup("project-a", "b-1"))));
     assertEquals("b-1", duplicate.backupId());
   }
+
+  /** ProjectView#snapshot: every backup of a project larger than a page, its quota and sequence, loaded elsewhere alike. */
+  @Test
+  void aViewsSnapshotLoadsIntoAReplicaThatThenFollowsTheFeed() {
+    BackupCatalog primary = Catalogs.indexed(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 2_345; i++) {
+      // ties of creation time across the pages, and another project beside
+      backups.add(backup("project-a", "b-" + i).toBuilder().createdAt(NOW.minusSeconds(3600 + i / 7)).build());
+    }
+    primary.addAll(backups);
+    primary.add(backup("project-b", "other"));
+    primary.setQuota("project-a", Quota.of(5_000, 10_000));
+    primary.remove("project-a", "b-17", 1);
+
+    ProjectSnapshot snapshot = primary.read("project-a", ProjectView::snapshot);
+    assertEquals("project-a", snapshot.projectId());
+    assertEquals(primary.sequence("project-a"), snapshot.sequence());
+    assertEquals(Quota.of(5_000, 10_000), snapshot.quota());
+    assertEquals(2_344, snapshot.backups().size());
+    assertEquals(primary.query("project-a", io.csbs.query.Query.builder().limit(1000).build()).backups(),
+        snapshot.backups().subList(0, 1000));
+
+    BackupCatalog replica = Catalogs.indexed(java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
+    List<Change> fed = new ArrayList<>();
+    primary.subscribe(fed::add);
+    replica.load(snapshot);
+    primary.remove("project-a", "b-18", 1);
+    fed.forEach(replica::replay);
+    assertEquals(primary.sequence("project-a"), replica.sequence("project-a"));
+    assertEquals(primary.quotaUsage("project-a"), replica.quotaUsage("project-a"));
+    assertEquals(primary.count("project-a", io.csbs.query.Predicates.all()), replica.count("project-a", io.csbs.query.Predicates.all()));
+    assertEquals(0, replica.count("project-b", io.csbs.query.Predicates.all()));
+
+    ProjectSnapshot empty = primary.read("project-none", ProjectView::snapshot);
+    assertEquals(new ProjectSnapshot("project-none", 0, Quota.NONE, List.of()), empty);
+  }
 }
