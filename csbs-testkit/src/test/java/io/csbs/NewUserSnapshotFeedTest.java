@@ -2,6 +2,7 @@ package io.csbs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -17,35 +18,57 @@ import io.csbs.catalog.Change;
 import io.csbs.catalog.ProjectSnapshot;
 import io.csbs.catalog.Subscription;
 import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
 import io.csbs.query.Page;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
+import io.csbs.query.Sort;
 import io.csbs.testing.FakeClock;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.QuotaUsage;
 import io.csbs.usage.UsageQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Keeping a second copy of a catalog, as a new user reads the README ("A replica follows another
- * catalog or a database with replay(change), starting from load(ProjectSnapshot)") and the javadoc
- * of {@code BackupCatalog#subscribe}, {@code #sequence}, {@code #replay}, {@code #load}, {@code
+ * catalog or a database with replay(change), starting from load(ProjectSnapshot)"; "The in-memory
+ * catalog delivers each change once, on the writer's thread") and the javadoc of {@code
+ * BackupCatalog#subscribe}, {@code #sequence}, {@code #replay}, {@code #load}, {@code
  * ProjectSnapshot}, {@code Change} and {@code Subscription}: on the indexed catalog and on the
- * testkit's {@code ReferenceCatalog} alike.
+ * testkit's {@code ReferenceCatalog} alike, with data of this test's own (odd project and backup
+ * ids, unicode names and tags, many projects).
  */
 class NewUserSnapshotFeedTest {
   private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
   private static final Server WEB = Server.of("srv-wéb", "ECS-Wëb-01", "eu-de-02");
   private static final Server DB = Server.of("srv-数据库", "ecs-db-01", "eu-de-01");
+  private static final Server THIRD = Server.of(" srv 3 ", "ecs-straße-İ", "eu-de-03");
+  private static final List<Server> SERVERS = List.of(WEB, DB, THIRD);
+
+  /** Project ids a new user might meet: case-distinct, unicode, spaces, the longest allowed, an emoji. */
+  private static final List<String> PROJECTS = List.of(
+      "p", "P", "项目-ü", " spaced project ", "x".repeat(64), "😀-proj", "p-1", "p-10");
 
   /** The two catalogs a user may hold: the library's and the testkit's oracle. */
   private static final List<Function<FakeClock, BackupCatalog>> KINDS =
@@ -56,121 +79,818 @@ class NewUserSnapshotFeedTest {
   }
 
   private static Backup backup(String project, String id, Instant createdAt) {
-    return Backup.builder().id(id).name("bk_" + Math.abs(id.hashCode() % 1000)).projectId(project).server(WEB)
-        .status(BackupStatus.AVAILABLE).sizeMb(1024).createdAt(createdAt).build();
+    return backup(project, id, "bk_" + Math.abs(id.hashCode() % 1000), WEB, 1024, createdAt, List.of());
   }
 
-  // ---------------------------------------------------------------------------------------------
+  private static Backup backup(String project, String id, String name, Server server, long sizeMb, Instant createdAt,
+      List<Tag> tags) {
+    return Backup.builder().id(id).name(name).projectId(project).server(server)
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(createdAt).addAllTags(tags).build();
+  }
+
+  // =============================================================================================
   // Subscription.cancel
 
-  /** Subscription: "Stops the deliveries to this subscriber"; a second cancel is a no-op. */
+  /**
+   * Subscription#cancel: "Stops the deliveries to this subscriber". A subscription made twice with
+   * one consumer delivers each change twice; cancelling the first subscription twice must leave the
+   * second one delivering (a second cancel of a subscription is a no-op in any well-kept library).
+   */
   @Test
-  
-  void cancellingTwiceDoesNotCancelAnotherSubscriptionOfTheSameSubscriber() {
+  @Disabled("BUG: Subscription.cancel 'Stops the deliveries to this subscriber': a second cancel() of one subscription cancels another subscription of the same consumer (both catalogs)")
+  void cancellingASubscriptionTwiceLeavesAnotherSubscriptionOfTheSameConsumer() {
     for (Function<FakeClock, BackupCatalog> k : KINDS) {
       BackupCatalog c = k.apply(FakeClock.at(NOW));
       List<Long> seen = new ArrayList<>();
-      java.util.function.Consumer<Change> subscriber = change -> seen.add(change.sequence());
+      Consumer<Change> subscriber = change -> seen.add(change.sequence());
       Subscription first = c.subscribe(subscriber);
-      Subscription second = c.subscribe(subscriber);
+      c.subscribe(subscriber);
+      c.add(backup("p", "a", NOW));
+      first.cancel();
+      first.cancel();
+      c.add(backup("p", "b", NOW));
+      assertEquals(List.of(1L, 1L, 2L), seen, kind(c) + ": the second subscription still delivers");
+    }
+  }
+
+  /** What happens: the second cancel removes the other subscription. */
+  @Test
+  void actuallyASecondCancelRemovesAnotherSubscriptionOfTheSameConsumer() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Long> seen = new ArrayList<>();
+      Consumer<Change> subscriber = change -> seen.add(change.sequence());
+      Subscription first = c.subscribe(subscriber);
+      c.subscribe(subscriber);
       c.add(backup("p", "a", NOW));
       assertEquals(List.of(1L, 1L), seen, kind(c) + ": two subscriptions, two deliveries");
       first.cancel();
       c.add(backup("p", "b", NOW));
-      assertEquals(List.of(1L, 1L, 2L), seen, kind(c));
-      first.cancel();   // again
+      assertEquals(List.of(1L, 1L, 2L), seen, kind(c) + ": one cancel, one subscription left");
+      first.cancel();
       c.add(backup("p", "c", NOW));
-      assertEquals(List.of(1L, 1L, 2L, 3L), seen, kind(c) + ": the second subscription still delivers");
+      assertEquals(List.of(1L, 1L, 2L), seen, kind(c) + ": the second cancel took the other subscription");
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Sequences at the top of the range
-
+  /**
+   * Distinct subscribers: cancel twice is harmless; a subscriber cancelling itself or a later one
+   * inside a delivery gets nothing after ("changes being delivered may still arrive" covers the
+   * current one only); a subscription made inside a delivery starts delivering.
+   */
   @Test
-  
+  void cancelInsideADeliveryStopsLaterChangesAndIsIdempotentForDistinctSubscribers() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<String> log = new ArrayList<>();
+      Subscription[] later = new Subscription[1];
+      Subscription[] self = new Subscription[1];
+      self[0] = c.subscribe(change -> {
+        log.add("self " + change.sequence());
+        if (change.sequence() == 2) {
+          self[0].cancel();
+          self[0].cancel();
+          later[0].cancel();
+        }
+      });
+      later[0] = c.subscribe(change -> log.add("later " + change.sequence()));
+      Subscription bystander = c.subscribe(change -> log.add("bystander " + change.sequence()));
+      c.add(backup("p", "a", NOW));
+      c.add(backup("p", "b", NOW));
+      c.add(backup("p", "c", NOW));
+      bystander.cancel();
+      bystander.cancel();
+      c.add(backup("p", "d", NOW));
+      List<String> expectedStart = List.of("self 1", "later 1", "bystander 1", "self 2");
+      assertEquals(expectedStart, log.subList(0, 4), kind(c) + " " + log);
+      List<String> rest = new ArrayList<>(log.subList(4, log.size()));
+      rest.remove("later 2");   // "changes being delivered may still arrive"
+      assertEquals(List.of("bystander 2", "bystander 3"), rest, kind(c) + " " + log);
+    }
+  }
+
+  // =============================================================================================
+  // Sequences at the top of their range
+
+  /**
+   * ProjectSnapshot accepts any sequence of at least 0, Long.MAX_VALUE included; #sequence: every
+   * committed change "raises it by exactly one", and a refused change "leaves the catalog exactly as
+   * it was". A project at Long.MAX_VALUE cannot number another change: a well-kept catalog refuses
+   * either the snapshot or the next change, and then stores nothing of it.
+   */
+  @Test
+  @Disabled("BUG: #sequence 'raises it by exactly one' / a refusal 'leaves the catalog exactly as it was': after load at Long.MAX_VALUE an add is stored and the sequence wraps to Long.MIN_VALUE (with a subscriber: IllegalArgumentException from Change after the add was committed, both catalogs)")
   void aProjectLoadedAtTheLargestSequenceRefusesItsNextChangeAndStaysAsItWas() {
     for (Function<FakeClock, BackupCatalog> k : KINDS) {
       for (boolean subscribed : new boolean[] {false, true}) {
         BackupCatalog c = k.apply(FakeClock.at(NOW));
+        String what = kind(c) + (subscribed ? " with a subscriber" : "");
         List<Change> seen = new ArrayList<>();
         if (subscribed) {
           c.subscribe(seen::add);
         }
-        c.load(new ProjectSnapshot("p", Long.MAX_VALUE, Quota.NONE, List.of(backup("p", "a", NOW))));
-        assertEquals(Long.MAX_VALUE, c.sequence("p"));
-        String what = kind(c) + (subscribed ? " with a subscriber" : "");
         try {
-          c.add(backup("p", "b", NOW));
-        } catch (RuntimeException e) {
-          System.out.println(what + ": " + e);
+          c.load(new ProjectSnapshot("p", Long.MAX_VALUE, Quota.NONE, List.of(backup("p", "a", NOW))));
+        } catch (IllegalArgumentException | IllegalStateException refusedAtLoad) {
+          continue;   // refusing such a snapshot is fine too
         }
-        System.out.println(what + ": sequence " + c.sequence("p") + " find b " + c.find("p", "b").isPresent() + " seen " + seen);
+        assertThrows(RuntimeException.class, () -> c.add(backup("p", "b", NOW)), what);
+        assertEquals(Long.MAX_VALUE, c.sequence("p"), what);
+        assertEquals(Optional.empty(), c.find("p", "b"), what + ": nothing of a refused change");
+        assertEquals(List.of(), seen, what);
       }
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Subscribing inside a delivery
-
+  /** What happens: the add is committed and the sequence wraps round (no Change can carry it). */
   @Test
-  
-  void aSubscriberSubscribedInsideADeliveryGetsOnlyChangesCommittedAfter() {
+  void actuallyTheSequenceWrapsRoundPastTheLargestAndTheAddIsStored() {
     for (Function<FakeClock, BackupCatalog> k : KINDS) {
-      BackupCatalog c = k.apply(FakeClock.at(NOW));
-      List<Long> late = new ArrayList<>();
-      boolean[] done = {false};
-      c.subscribe(change -> {
-        if (!done[0]) {
-          done[0] = true;
-          c.add(backup("p", "second", NOW));     // change 2, committed now
-          c.subscribe(ch -> late.add(ch.sequence()));
-        }
-      });
-      c.add(backup("p", "first", NOW));
-      c.add(backup("p", "third", NOW));
-      System.out.println(kind(c) + " late " + late);
+      BackupCatalog quiet = k.apply(FakeClock.at(NOW));
+      quiet.load(new ProjectSnapshot("p", Long.MAX_VALUE, Quota.NONE, List.of(backup("p", "a", NOW))));
+      try {
+        quiet.add(backup("p", "b", NOW));
+      } catch (IllegalArgumentException e) {
+        assertTrue(e.getMessage().contains("sequence"), e.getMessage());   // the reference catalog throws
+      }
+      assertTrue(quiet.find("p", "b").isPresent(), kind(quiet));
+      assertEquals(Long.MIN_VALUE, quiet.sequence("p"), kind(quiet));
+
+      BackupCatalog heard = k.apply(FakeClock.at(NOW));
+      List<Change> seen = new ArrayList<>();
+      heard.subscribe(seen::add);
+      heard.load(new ProjectSnapshot("p", Long.MAX_VALUE, Quota.NONE, List.of(backup("p", "a", NOW))));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> heard.add(backup("p", "b", NOW)), kind(heard));
+      assertTrue(e.getMessage().contains("must be at least 1"), e.getMessage());
+      assertTrue(heard.find("p", "b").isPresent(), kind(heard) + ": stored though the call threw");
+      assertEquals(List.of(), seen, kind(heard));
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // A replica and setQuota
-
+  /** Just below the top the feed still works: a replay of change Long.MAX_VALUE is installed. */
   @Test
-  
-  void aReplicaFollowsTheQuota() {
+  void aReplicaLoadedJustBelowTheLargestSequenceReplaysTheLastChange() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      Backup a = backup("p", "a", NOW);
+      c.load(new ProjectSnapshot("p", Long.MAX_VALUE - 1, Quota.NONE, List.of(a)));
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(seen::add);
+      Change last = new Change(Long.MAX_VALUE, "p", "a", Optional.of(a), Optional.empty(), Optional.empty());
+      assertFalse(c.replay(new Change(Long.MAX_VALUE - 1, "p", "zz", Optional.empty(), Optional.of(backup("p", "zz", NOW)),
+          Optional.empty())), kind(c) + ": the snapshot has it");
+      assertTrue(c.replay(last), kind(c));
+      assertEquals(Long.MAX_VALUE, c.sequence("p"));
+      assertEquals(List.of(last), seen, kind(c) + ": delivered as replayed");
+      assertEquals(Optional.empty(), c.find("p", "a"));
+      assertEquals(Optional.empty(), c.find("p", "zz"), kind(c) + ": an installed sequence changes nothing");
+    }
+  }
+
+  // =============================================================================================
+  // Subscribing inside a delivery
+
+  /**
+   * #subscribe: "Delivers every change committed from now on". A subscriber that, inside its
+   * delivery of change 1, makes change 2 and then subscribes a second subscriber: change 2 was
+   * committed before that subscribe, so the second subscriber's first change is 3.
+   */
+  @Test
+  @Disabled("DOC: #subscribe 'Delivers every change committed from now on': a subscription made inside a delivery also gets a change committed (by that delivery) before it subscribed")
+  void aSubscriptionMadeInsideADeliveryGetsOnlyChangesCommittedAfterIt() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Long> late = subscribeInsideADeliveryAfterAChange(c);
+      assertEquals(List.of(3L), late, kind(c));
+    }
+  }
+
+  /** What happens: the new subscriber gets change 2 as well (then 3), on both catalogs alike. */
+  @Test
+  void actuallyASubscriptionMadeInsideADeliveryGetsTheChangesStillQueued() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Long> late = subscribeInsideADeliveryAfterAChange(c);
+      assertEquals(List.of(2L, 3L), late, kind(c));
+    }
+  }
+
+  private static List<Long> subscribeInsideADeliveryAfterAChange(BackupCatalog c) {
+    List<Long> late = new ArrayList<>();
+    boolean[] done = {false};
+    c.subscribe(change -> {
+      if (!done[0]) {
+        done[0] = true;
+        c.add(backup("p", "second", NOW));     // change 2, committed here
+        assertEquals(2, c.sequence("p"));
+        c.subscribe(ch -> late.add(ch.sequence()));
+      }
+    });
+    c.add(backup("p", "first", NOW));
+    c.add(backup("p", "third", NOW));
+    return late;
+  }
+
+  /** A subscriber that subscribes inside a delivery with nothing queued gets the next changes only. */
+  @Test
+  void aSubscriptionMadeInsideADeliveryWithNothingQueuedStartsAtTheNextChange() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Long> late = new ArrayList<>();
+      Subscription[] outer = new Subscription[1];
+      outer[0] = c.subscribe(change -> {
+        c.subscribe(ch -> late.add(ch.sequence()));
+        outer[0].cancel();
+      });
+      c.add(backup("q", "first", NOW));
+      c.add(backup("q", "second", NOW));
+      assertEquals(List.of(2L), late, kind(c));
+    }
+  }
+
+  // =============================================================================================
+  // The writer's thread (README) with a slow subscriber
+
+  /**
+   * README: "The in-memory catalog delivers each change once, on the writer's thread"; #subscribe:
+   * "delivers synchronously ... a slow subscriber slows that writer". While a slow subscriber holds
+   * writer A's delivery, writer B changes another project: B's change should reach the subscriber on
+   * B's thread before B's call returns.
+   */
+  @Test
+  @Timeout(60)
+  @Disabled("DOC: README 'delivers each change once, on the writer's thread' / javadoc 'delivers synchronously': while another writer's delivery runs, a writer's add returns before its change is delivered, later, on the other writer's thread")
+  void aChangeIsDeliveredOnItsOwnWritersThreadBeforeTheWriteReturns() throws Exception {
+    Map<String, String> deliveredOn = slowSubscriberAndASecondWriter();
+    assertEquals("second-writer", deliveredOn.get("q/b"), deliveredOn.toString());
+  }
+
+  /** What happens: the second writer returns at once; its change is delivered by the first writer. */
+  @Test
+  @Timeout(60)
+  void actuallyAChangeWaitsForTheRunningDeliveryAndGoesOutOnTheOtherWritersThread() throws Exception {
+    Map<String, String> deliveredOn = slowSubscriberAndASecondWriter();
+    assertEquals("first-writer", deliveredOn.get("p/a"), deliveredOn.toString());
+    assertEquals("first-writer", deliveredOn.get("q/b"), deliveredOn.toString());
+    assertEquals("returned before delivery", deliveredOn.get("second returned"), deliveredOn.toString());
+  }
+
+  private static Map<String, String> slowSubscriberAndASecondWriter() throws Exception {
+    BackupCatalog c = Catalogs.indexed(FakeClock.at(NOW));
+    Map<String, String> deliveredOn = Collections.synchronizedMap(new LinkedHashMap<>());
+    CountDownLatch inDelivery = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    c.subscribe(change -> {
+      deliveredOn.put(change.projectId() + "/" + change.backupId(), Thread.currentThread().getName());
+      if (change.backupId().equals("a")) {
+        inDelivery.countDown();
+        try {
+          assertTrue(release.await(30, TimeUnit.SECONDS), "released");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    ExecutorService first = Executors.newSingleThreadExecutor(r -> new Thread(r, "first-writer"));
+    ExecutorService second = Executors.newSingleThreadExecutor(r -> new Thread(r, "second-writer"));
+    try {
+      Future<?> a = first.submit(() -> c.add(backup("p", "a", NOW)));
+      assertTrue(inDelivery.await(30, TimeUnit.SECONDS), "the first delivery began");
+      Future<?> b = second.submit(() -> c.add(backup("q", "b", NOW)));
+      boolean returned;
+      try {
+        b.get(3, TimeUnit.SECONDS);
+        returned = true;
+      } catch (java.util.concurrent.TimeoutException stillWaiting) {
+        returned = false;
+      }
+      if (returned) {
+        deliveredOn.put("second returned", deliveredOn.containsKey("q/b") ? "after delivery" : "returned before delivery");
+      }
+      assertEquals(1, c.sequence("q"), "committed");
+      release.countDown();
+      a.get(30, TimeUnit.SECONDS);
+      b.get(30, TimeUnit.SECONDS);
+      return deliveredOn;
+    } finally {
+      release.countDown();
+      first.shutdownNow();
+      second.shutdownNow();
+    }
+  }
+
+  // =============================================================================================
+  // Quotas of a replica
+
+  /**
+   * README: "A replica follows another catalog or a database with replay(change), starting from
+   * load(ProjectSnapshot)". A user who follows a primary expects its quota answers too; setQuota is
+   * no change (#sequence), so nothing in the feed carries it.
+   */
+  @Test
+  @Disabled("DOC: README 'A replica follows another catalog ... with replay(change)': a quota set on the primary after the snapshot never reaches the replica (setQuota is no Change); the docs do not say a replica's quotas must be set apart")
+  void aReplicaFollowingBySubscriptionAnswersTheQuotaAsThePrimary() {
     for (Function<FakeClock, BackupCatalog> k : KINDS) {
       BackupCatalog primary = k.apply(FakeClock.at(NOW));
       BackupCatalog replica = k.apply(FakeClock.at(NOW));
       primary.subscribe(replica::replay);
       primary.setQuota("p", Quota.of(5, 100));
       primary.add(backup("p", "a", NOW));
-      System.out.println(kind(primary) + " " + primary.quotaUsage("p") + " / " + replica.quotaUsage("p"));
+      assertEquals(primary.quotaUsage("p"), replica.quotaUsage("p"), kind(primary));
     }
   }
 
+  /** What happens: the replica keeps its own quota (none, or the snapshot's), and counts the same use. */
   @Test
-  
-  void loadQuirks() {
+  void actuallyAReplicaKeepsTheSnapshotsQuotaAndCountsTheSameUse() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog primary = k.apply(FakeClock.at(NOW));
+      primary.setQuota("p", Quota.of(5, 100));
+      primary.add(backup("p", "a", NOW));
+      ProjectSnapshot snapshot = snapshotOf(primary, "p");
+      assertEquals(Quota.of(5, 100), snapshot.quota());
+      BackupCatalog replica = k.apply(FakeClock.at(NOW));
+      replica.load(snapshot);
+      primary.subscribe(replica::replay);
+      primary.setQuota("p", Quota.of(2, 100));
+      primary.add(backup("p", "b", NOW));
+      assertEquals(Quota.of(2, 100), primary.quotaUsage("p").quota());
+      assertEquals(Quota.of(5, 100), replica.quotaUsage("p").quota(), kind(primary));
+      assertEquals(primary.quotaUsage("p").backupsUsed(), replica.quotaUsage("p").backupsUsed());
+      assertEquals(primary.quotaUsage("p").sizeMbUsed(), replica.quotaUsage("p").sizeMbUsed());
+      // the primary refuses a third backup; the replica, with the old quota, would take it
+      assertThrows(QuotaExceededException.class, () -> primary.add(backup("p", "c", NOW)));
+      assertEquals(2, replica.sequence("p"));
+    }
+  }
+
+  // =============================================================================================
+  // load
+
+  /**
+   * #load "its backups as they are (versions kept), its quota, and its change sequence"; replay's
+   * "quotas are not checked" says nothing of load: a snapshot beyond its own quota is loaded as it is
+   * (the source decided), and the next add is refused by that quota.
+   */
+  @Test
+  void aSnapshotBeyondItsQuotaIsLoadedAsItIsAndTheNextAddIsRefused() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(seen::add);
+      c.load(new ProjectSnapshot("项目-ü", 3, Quota.of(1, 1),
+          List.of(backup("项目-ü", "ü-1", NOW.minusSeconds(5)), backup("项目-ü", "ü-2", NOW))));
+      assertEquals(new QuotaUsage(Quota.of(1, 1), 2, 2048), c.quotaUsage("项目-ü"), kind(c));
+      assertThrows(QuotaExceededException.class, () -> c.add(backup("项目-ü", "ü-3", NOW)));
+      assertEquals(3, c.sequence("项目-ü"));
+      assertEquals(List.of(), seen, kind(c) + ": a load tells no subscriber; a refusal neither");
+    }
+  }
+
+  /**
+   * #load "where the project has no backups and sequence 0": a project that only had a quota set
+   * takes the snapshot, whose quota replaces it (Quota.NONE included); a snapshot of no backups at 0
+   * leaves the project loadable again; one at a sequence above 0 does not.
+   */
+  @Test
+  void loadReplacesALocalQuotaAndAnEmptySnapshotAtZeroLeavesTheProjectLoadable() {
     for (Function<FakeClock, BackupCatalog> k : KINDS) {
       BackupCatalog c = k.apply(FakeClock.at(NOW));
       c.setQuota("p", Quota.of(1, 1));
       c.load(new ProjectSnapshot("p", 0, Quota.NONE, List.of()));
-      System.out.println(kind(c) + " quota after empty load " + c.quotaUsage("p") + " seq " + c.sequence("p"));
-      c.load(new ProjectSnapshot("p", 0, Quota.of(1, 1), List.of(backup("p", "a", NOW), backup("p", "b", NOW))));
-      System.out.println(kind(c) + " over quota load " + c.quotaUsage("p") + " seq " + c.sequence("p"));
-      try {
-        c.load(new ProjectSnapshot("p", 0, Quota.NONE, List.of()));
-      } catch (RuntimeException e) {
-        System.out.println(kind(c) + " reload: " + e);
+      assertEquals(new QuotaUsage(Quota.NONE, 0, 0), c.quotaUsage("p"), kind(c));
+      assertEquals(0, c.sequence("p"));
+      c.load(new ProjectSnapshot("p", 0, Quota.of(7, 70), List.of()));
+      assertEquals(Quota.of(7, 70), c.quotaUsage("p").quota(), kind(c));
+      c.load(new ProjectSnapshot("p", 5, Quota.of(8, 80), List.of()));
+      assertEquals(5, c.sequence("p"));
+      IllegalStateException again = assertThrows(IllegalStateException.class,
+          () -> c.load(new ProjectSnapshot("p", 5, Quota.NONE, List.of())), kind(c));
+      assertTrue(again.getMessage().contains("p") && again.getMessage().contains("5"), again.getMessage());
+      assertEquals(Quota.of(8, 80), c.quotaUsage("p").quota(), kind(c) + ": a refused load changes nothing");
+      // the next change of the loaded empty project is 6
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(seen::add);
+      c.add(backup("p", "a", NOW));
+      assertEquals(1, seen.size());
+      assertEquals(6, seen.get(0).sequence(), kind(c));
+    }
+  }
+
+  /**
+   * A refused load ("IllegalStateException if the project already has backups or a sequence above 0
+   * here") names the project and leaves it, its quota and every other project as they were.
+   */
+  @Test
+  void aRefusedLoadNamesTheProjectAndLeavesEverythingAsItWas() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog c = k.apply(clock);
+      String p = " spaced project ";
+      c.setQuota(p, Quota.of(10, 10));
+      c.add(backup(p, "a", NOW));
+      c.add(backup("other", "a", NOW));
+      Page before = c.query(p, Query.all());
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(seen::add);
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> c.load(new ProjectSnapshot(p, 0, Quota.NONE, List.of(backup(p, "b", NOW)))), kind(c));
+      assertTrue(e.getMessage().contains(p), e.getMessage());
+      assertEquals(before, c.query(p, Query.all()));
+      assertEquals(Quota.of(10, 10), c.quotaUsage(p).quota());
+      assertEquals(1, c.sequence(p));
+      // removed again: no backups, but at change 2
+      c.remove(p, "a", 1);
+      assertThrows(IllegalStateException.class,
+          () -> c.load(new ProjectSnapshot(p, 0, Quota.NONE, List.of(backup(p, "b", NOW)))), kind(c));
+      assertEquals(Optional.empty(), c.find(p, "b"));
+      assertEquals(2, c.sequence(p));
+      assertEquals(1, seen.size(), kind(c) + ": only the removal was delivered");
+      // another project of the same catalog loads
+      c.load(new ProjectSnapshot(p.strip(), 9, Quota.NONE, List.of(backup(p.strip(), "b", NOW))));
+      assertEquals(9, c.sequence(p.strip()));
+      assertEquals(2, c.sequence(p));
+    }
+  }
+
+  /** A load made by a subscriber inside a delivery is allowed ("A subscriber may change the catalog") and delivers nothing. */
+  @Test
+  void aSubscriberMayLoadAnotherProjectAndNoOneHearsOfIt() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(change -> {
+        seen.add(change);
+        if (change.projectId().equals("p")) {
+          c.load(new ProjectSnapshot("loaded", 40, Quota.NONE, List.of(backup("loaded", "x", NOW))));
+        }
+      });
+      c.add(backup("p", "a", NOW));
+      assertEquals(1, seen.size(), kind(c));
+      assertEquals(40, c.sequence("loaded"));
+      assertTrue(c.find("loaded", "x").isPresent());
+    }
+  }
+
+  /** Versions, states and times of a snapshot are kept; the replay continues on them. */
+  @Test
+  void aLoadedBackupKeepsItsVersionAndStateAndTheFeedContinuesOnIt() {
+    FakeClock clock = FakeClock.at(NOW);
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog primary = k.apply(clock);
+      String p = "😀-proj";
+      primary.add(backup(p, "😀", "名前_1", DB, 4096, NOW.minusSeconds(90), List.of(Tag.of("ключ", "значение"))));
+      primary.apply(p, "😀", 1, Transition.restore());
+      primary.apply(p, "😀", 2, Transition.reportProgress(30));
+      primary.updateTags(p, "😀", 3, TagUpdate.create(Tag.of("env", "prod")));
+      ProjectSnapshot snapshot = snapshotOf(primary, p);
+      assertEquals(4, snapshot.sequence());
+      BackupCatalog replica = k.apply(FakeClock.at(Instant.EPOCH));
+      replica.load(snapshot);
+      assertEquals(primary.get(p, "😀"), replica.get(p, "😀"));
+      assertEquals(4, replica.get(p, "😀").version());
+      List<Change> feed = new ArrayList<>();
+      primary.subscribe(feed::add);
+      primary.apply(p, "😀", 4, Transition.complete());
+      primary.apply(p, "😀", 5, Transition.delete());
+      primary.apply(p, "😀", 6, Transition.complete());
+      assertEquals(Optional.empty(), primary.find(p, "😀"));
+      List<Change> replicaSaw = new ArrayList<>();
+      replica.subscribe(replicaSaw::add);
+      for (Change change : feed) {
+        assertTrue(replica.replay(change), change.toString());
       }
-      BackupCatalog d = k.apply(FakeClock.at(NOW));
-      d.load(new ProjectSnapshot("q", 7, Quota.NONE, List.of()));
-      try {
-        d.load(new ProjectSnapshot("q", 7, Quota.NONE, List.of()));
-      } catch (RuntimeException e) {
-        System.out.println(kind(d) + " reload at 7: " + e);
+      assertEquals(feed, replicaSaw, kind(primary) + ": delivered as replayed, transition included");
+      assertEquals(Optional.of(Transition.complete()), replicaSaw.get(2).transition());
+      assertTrue(replicaSaw.get(2).isRemoved());
+      assertEquals(Optional.empty(), replica.find(p, "😀"));
+      assertEquals(7, replica.sequence(p));
+      assertEquals(primary.usage(p, UsageQuery.firstServers(10)), replica.usage(p, UsageQuery.firstServers(10)));
+      assertEquals(primary.tagCatalogue(p), replica.tagCatalogue(p));
+    }
+  }
+
+  // =============================================================================================
+  // Batches and refused changes in the feed
+
+  /**
+   * #sequence: "each backup of an addAll" raises it by one (the example: addAll(List.of(second,
+   * third)) is changes 2 and 3, in the order given); each project numbers its own; a refused batch
+   * (a repeat in the second project) delivers nothing and raises no sequence anywhere.
+   */
+  @Test
+  void aBatchOverSeveralProjectsIsNumberedPerProjectInTheOrderGiven() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      BackupCatalog c = k.apply(FakeClock.at(NOW));
+      c.add(backup("P", "first", NOW));
+      List<Change> seen = new ArrayList<>();
+      c.subscribe(seen::add);
+      List<Backup> batch = List.of(
+          backup("p", "z-newest", NOW), backup("P", "ü", NOW.minusSeconds(9)), backup("p", "a-oldest", NOW.minusSeconds(99)),
+          backup("P", "b", NOW.plusSeconds(1)), backup("p", "m", NOW.minusSeconds(5)));
+      c.addAll(batch);
+      Map<String, List<String>> perProject = new HashMap<>();
+      Map<String, List<Long>> sequences = new HashMap<>();
+      for (Change change : seen) {
+        perProject.computeIfAbsent(change.projectId(), x -> new ArrayList<>()).add(change.backupId());
+        sequences.computeIfAbsent(change.projectId(), x -> new ArrayList<>()).add(change.sequence());
+        assertTrue(change.isAdded());
+        assertEquals(Optional.empty(), change.transition());
       }
+      assertEquals(List.of("z-newest", "a-oldest", "m"), perProject.get("p"), kind(c));
+      assertEquals(List.of("ü", "b"), perProject.get("P"), kind(c));
+      assertEquals(List.of(1L, 2L, 3L), sequences.get("p"));
+      assertEquals(List.of(2L, 3L), sequences.get("P"));
+      seen.clear();
+      assertThrows(io.csbs.catalog.DuplicateBackupException.class, () -> c.addAll(List.of(
+          backup("p", "new-1", NOW), backup("q", "q-1", NOW), backup("q", "q-1", NOW.minusSeconds(1)))));
+      assertEquals(List.of(), seen, kind(c));
+      assertEquals(3, c.sequence("p"));
+      assertEquals(0, c.sequence("q"));
+      assertEquals(Optional.empty(), c.find("p", "new-1"));
+    }
+  }
+
+  // =============================================================================================
+  // Random workloads: replicas from the start, chained, and from a snapshot taken midway
+
+  /** A snapshot of one project as a user takes it from an in-memory catalog: in one read, paging by marker. */
+  static ProjectSnapshot snapshotOf(BackupCatalog catalog, String project) {
+    return catalog.read(project, view -> {
+      List<Backup> backups = new ArrayList<>();
+      Query query = Query.builder().limit(Query.MAX_LIMIT).build();
+      while (true) {
+        Page page = view.query(query);
+        backups.addAll(page.backups());
+        if (!page.hasMore()) {
+          break;
+        }
+        query = query.after(page.nextMarker().orElseThrow());
+      }
+      return new ProjectSnapshot(project, view.sequence(), view.quotaUsage().quota(), backups);
+    });
+  }
+
+  private static final List<BackupPredicate> PREDICATES = List.of(
+      Predicates.all(),
+      Predicates.status(BackupStatus.AVAILABLE),
+      Predicates.status(BackupStatus.RESTORING, BackupStatus.DELETING),
+      Predicates.status(BackupStatus.ERROR),
+      Predicates.tag("env", "prod"),
+      Predicates.tagKey("ключ"),
+      Predicates.nameContains("ü"),
+      Predicates.nameContains("BK"),
+      Predicates.serverId(DB.id()),
+      Predicates.stalled(),
+      Predicates.createdWithinLast(Duration.ofMinutes(30)),
+      Predicates.not(Predicates.status(BackupStatus.AVAILABLE)));
+
+  private static final List<Sort> SORTS = List.of(
+      Sort.parse("created_at:desc"), Sort.parse("name:asc"), Sort.parse("created_at:asc,name:desc"));
+
+  /** Every answer a user reads of a project: pages, counts, tags, usage, quota use, sequence. */
+  private static List<Object> answers(BackupCatalog c, String project, boolean withQuota) {
+    List<Object> out = new ArrayList<>();
+    out.add(c.sequence(project));
+    for (BackupPredicate predicate : PREDICATES) {
+      out.add(c.count(project, predicate));
+      for (Sort sort : SORTS) {
+        out.add(c.query(project, Query.builder().where(predicate).sort(sort).limit(Query.MAX_LIMIT).build()));
+      }
+      out.add(c.query(project, Query.builder().where(predicate).limit(3).offset(2).build()));
+    }
+    out.add(c.tagCatalogue(project));
+    out.add(c.usage(project, UsageQuery.firstServers(50)));
+    out.add(c.usage(project, UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), 1, 1)));
+    QuotaUsage quota = c.quotaUsage(project);
+    out.add(withQuota ? quota : List.of(quota.backupsUsed(), quota.sizeMbUsed()));
+    return out;
+  }
+
+  private static List<Object> allProjectsAnswers(BackupCatalog c) {
+    return List.of(c.queryAllProjects(Query.builder().limit(Query.MAX_LIMIT).build()),
+        c.queryAllProjects(Query.builder().sort(Sort.parse("name:asc")).limit(Query.MAX_LIMIT).build()),
+        c.countAllProjects(Predicates.status(BackupStatus.AVAILABLE)),
+        c.countAllProjects(Predicates.all()));
+  }
+
+  /** One of the test's backups: odd ids and names, unicode tags, three servers, sizes 0 to 1 TB. */
+  private static Backup randomBackup(Random r, String project, int n, Instant createdAt) {
+    String id = switch (r.nextInt(5)) {
+      case 0 -> "ü-" + n;
+      case 1 -> " " + n + " ";
+      case 2 -> String.format("%064d", n);
+      case 3 -> "😀" + n;
+      default -> "id-" + n;
+    };
+    String name = switch (r.nextInt(4)) {
+      case 0 -> "Ünïcødé_" + n;
+      case 1 -> "名前_" + (n % 7);
+      case 2 -> "bk_" + (n % 3);
+      default -> "autobk-" + n;
+    };
+    List<Tag> tags = new ArrayList<>();
+    if (r.nextBoolean()) {
+      tags.add(Tag.of("env", r.nextBoolean() ? "prod" : "test"));
+    }
+    if (r.nextInt(3) == 0) {
+      tags.add(Tag.of("ключ", r.nextBoolean() ? "значение" : ""));
+    }
+    long size = r.nextInt(10) == 0 ? 0 : r.nextInt(1 << 20);
+    return backup(project, id, name, SERVERS.get(r.nextInt(SERVERS.size())), size, createdAt, tags);
+  }
+
+  /** What one call did: its result, or the class of its refusal. */
+  private static Object outcome(Runnable call) {
+    try {
+      call.run();
+      return "ok";
+    } catch (RuntimeException e) {
+      return e.getClass().getSimpleName();
+    }
+  }
+
+  /**
+   * A few hundred random changes over eight projects of odd ids, made in lockstep on an indexed and
+   * a reference primary: the two agree on every outcome and answer; an indexed replica follows the
+   * indexed primary by subscription, a reference replica follows that replica (a replayed change is
+   * "delivered to this catalog's subscribers with its own sequence"), and two replicas loaded from
+   * snapshots taken midway (in one read, by marker) replay the whole feed, ignoring what they hold.
+   * Every replica answers every query, count, tag catalogue, usage and quota use as the primaries;
+   * each project's deliveries are 1, 2, 3, ... in order, their befores chain, and a refused change
+   * delivers nothing.
+   */
+  @Test
+  void randomWorkloadsReplicasAnswerAsThePrimaries() {
+    long seed = new Random().nextLong();
+    for (int run = 0; run < 3; run++) {
+      long runSeed = seed + run;
+      try {
+        randomWorkload(runSeed, 260);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError("seed " + runSeed + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static List<Change> byProject(List<Change> feed, String project) {
+    return feed.stream().filter(c -> c.projectId().equals(project)).collect(java.util.stream.Collectors.toList());
+  }
+
+  private static void randomWorkload(long seed, int steps) {
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog indexed = Catalogs.indexed(clock);
+    BackupCatalog reference = ReferenceCatalog.create(clock);
+    BackupCatalog followerI = Catalogs.indexed(clock);
+    BackupCatalog chainedR = ReferenceCatalog.create(clock);
+    List<Change> feed = new ArrayList<>();
+    List<Change> referenceFeed = new ArrayList<>();
+    indexed.subscribe(feed::add);
+    reference.subscribe(referenceFeed::add);
+    indexed.subscribe(change -> assertTrue(followerI.replay(change), change.toString()));
+    List<Change> followerFeed = new ArrayList<>();
+    followerI.subscribe(followerFeed::add);
+    followerI.subscribe(change -> assertTrue(chainedR.replay(change), change.toString()));
+    for (int i = 0; i < 3; i++) {
+      String p = PROJECTS.get(r.nextInt(PROJECTS.size()));
+      Quota q = Quota.of(40 + r.nextInt(40), 30_000);
+      indexed.setQuota(p, q);
+      reference.setQuota(p, q);
+    }
+    Map<String, Map<String, Backup>> model = new HashMap<>();
+    PROJECTS.forEach(p -> model.put(p, new LinkedHashMap<>()));
+    int n = 0;
+    Map<String, ProjectSnapshot> snapshots = new HashMap<>();
+    int snapshotAt = steps / 3 + r.nextInt(steps / 3);
+    for (int step = 0; step < steps; step++) {
+      if (step == snapshotAt) {
+        for (String p : PROJECTS) {
+          ProjectSnapshot s = snapshotOf(indexed, p);
+          assertEquals(s, snapshotOf(reference, p), "snapshots of " + p);
+          snapshots.put(p, s);
+        }
+      }
+      clock.advance(Duration.ofSeconds(r.nextInt(120)));
+      String p = PROJECTS.get(r.nextInt(PROJECTS.size()));
+      Map<String, Backup> live = model.get(p);
+      List<String> ids = new ArrayList<>(live.keySet());
+      int feedBefore = feed.size();
+      long seqBefore = indexed.sequence(p);
+      Object oi;
+      Object or;
+      int op = r.nextInt(10);
+      if (op <= 1 || ids.isEmpty()) {
+        Backup b = randomBackup(r, p, n++, clock.instant().minusSeconds(r.nextInt(7200)));
+        if (r.nextInt(8) == 0 && !ids.isEmpty()) {   // a duplicate id
+          b = randomBackup(r, p, n++, clock.instant()).toBuilder().id(ids.get(r.nextInt(ids.size()))).build();
+        }
+        Backup added = b;
+        oi = outcome(() -> indexed.add(added));
+        or = outcome(() -> reference.add(added));
+      } else if (op == 2) {
+        List<Backup> batch = new ArrayList<>();
+        int size = 1 + r.nextInt(6);
+        for (int i = 0; i < size; i++) {
+          String bp = PROJECTS.get(r.nextInt(PROJECTS.size()));
+          batch.add(randomBackup(r, bp, n++, clock.instant().minusSeconds(r.nextInt(100_000))));
+        }
+        if (r.nextInt(6) == 0) {
+          batch.add(batch.get(0));   // a repeat: refused, all or none
+        }
+        oi = outcome(() -> indexed.addAll(batch));
+        or = outcome(() -> reference.addAll(batch));
+      } else {
+        String id = ids.get(r.nextInt(ids.size()));
+        long version = indexed.find(p, id).map(Backup::version).orElse(1L);
+        if (r.nextInt(10) == 0) {
+          version += r.nextBoolean() ? 1 : -1;   // stale or future: a conflict
+        }
+        long v = version;
+        if (op <= 6) {
+          Transition t = switch (r.nextInt(6)) {
+            case 0 -> Transition.restore();
+            case 1 -> Transition.delete();
+            case 2 -> Transition.reportProgress(r.nextInt(101));
+            case 3, 4 -> Transition.complete();
+            default -> Transition.fail("boom ü");
+          };
+          oi = outcome(() -> indexed.apply(p, id, v, t));
+          or = outcome(() -> reference.apply(p, id, v, t));
+        } else if (op <= 8) {
+          TagUpdate u = r.nextBoolean()
+              ? TagUpdate.create(Tag.of("env", r.nextBoolean() ? "prod" : "test"))
+              : TagUpdate.delete(TagUpdate.Match.key(r.nextBoolean() ? "env" : "ключ"));
+          oi = outcome(() -> indexed.updateTags(p, id, v, u));
+          or = outcome(() -> reference.updateTags(p, id, v, u));
+        } else {
+          oi = outcome(() -> indexed.remove(p, id, v));
+          or = outcome(() -> reference.remove(p, id, v));
+        }
+      }
+      assertEquals(oi, or, "step " + step + " outcome on both catalogs");
+      if (!"ok".equals(oi)) {
+        assertEquals(feedBefore, feed.size(), "step " + step + ": a refused change (" + oi + ") delivers nothing");
+        assertEquals(seqBefore, indexed.sequence(p), "step " + step + ": nor raises the sequence");
+      }
+      for (int i = feedBefore; i < feed.size(); i++) {   // keep the model from the feed
+        Change c = feed.get(i);
+        Map<String, Backup> m = model.get(c.projectId());
+        assertEquals(Optional.ofNullable(m.get(c.backupId())), c.before(), "before chains: " + c);
+        if (c.after().isPresent()) {
+          m.put(c.backupId(), c.after().get());
+        } else {
+          m.remove(c.backupId());
+        }
+      }
+    }
+    // "changes of different projects may interleave in any way": compared project by project
+    // (a batch over several projects comes out in the order given on the reference catalog and
+    // project by project on the indexed one)
+    for (String p : PROJECTS) {
+      assertTrue(byProject(feed, p).equals(byProject(referenceFeed, p)), "the same feed of " + p + " from both primaries");
+    }
+    assertTrue(feed.equals(followerFeed), "the follower delivers each change as replayed, in the same order");
+    // per project: 1, 2, 3, ... in delivery order
+    Map<String, Long> last = new HashMap<>();
+    for (Change c : feed) {
+      long expected = last.getOrDefault(c.projectId(), 0L) + 1;
+      assertEquals(expected, c.sequence(), "gap-free per project: " + c);
+      last.put(c.projectId(), c.sequence());
+    }
+    // replicas from the snapshots: replay everything, the held part returns false
+    BackupCatalog loadedI = Catalogs.indexed(clock);
+    BackupCatalog loadedR = ReferenceCatalog.create(clock);
+    for (String p : PROJECTS) {
+      loadedI.load(snapshots.get(p));
+      loadedR.load(snapshots.get(p));
+    }
+    for (Change c : feed) {
+      boolean expected = c.sequence() > snapshots.get(c.projectId()).sequence();
+      assertEquals(expected, loadedI.replay(c), "loaded indexed replays " + c);
+      assertEquals(expected, loadedR.replay(c), "loaded reference replays " + c);
+    }
+    for (Change c : feed) {
+      assertFalse(loadedI.replay(c), "again " + c);
+      assertFalse(chainedR.replay(c), "again " + c);
+    }
+    for (int round = 0; round < 2; round++) {
+      for (String p : PROJECTS) {
+        List<Object> expected = answers(indexed, p, true);
+        assertEquals(new ArrayList<>(model.get(p).keySet()).size(), indexed.count(p, Predicates.all()), p);
+        assertEquals(expected, answers(reference, p, true), "reference primary, project " + p);
+        assertEquals(expected, answers(loadedI, p, true), "indexed replica from a snapshot, project " + p);
+        assertEquals(expected, answers(loadedR, p, true), "reference replica from a snapshot, project " + p);
+        List<Object> withoutQuota = answers(indexed, p, false);
+        assertEquals(withoutQuota, answers(followerI, p, false), "indexed follower, project " + p);
+        assertEquals(withoutQuota, answers(chainedR, p, false), "chained reference follower, project " + p);
+      }
+      List<Object> all = allProjectsAnswers(indexed);
+      for (BackupCatalog c : List.of(reference, followerI, chainedR, loadedI, loadedR)) {
+        assertEquals(all, allProjectsAnswers(c), "all projects on " + kind(c));
+      }
+      clock.advance(Duration.ofMinutes(31));   // relative windows and stalls move for all alike
     }
   }
 }
