@@ -613,6 +613,55 @@ class NewUserSnapshotFeedTest {
   }
 
   // =============================================================================================
+  // Taking a snapshot
+
+  /**
+   * README: "A replica follows another catalog or a database with replay(change), starting from
+   * load(ProjectSnapshot)"; BackupCatalog#replay's example follows an in-memory primary. A new user
+   * looks for the call that gives a project's snapshot of the primary: neither BackupCatalog nor
+   * ProjectView has one, and the docs show a snapshot only "read in one transaction of the database".
+   */
+  @Test
+  @Disabled("DOC: README 'A replica follows another catalog ... starting from load(ProjectSnapshot)': no BackupCatalog/ProjectView call makes a ProjectSnapshot, nor do the docs say how to take one of an in-memory catalog (one read: pages by marker, view.sequence(), view.quotaUsage().quota())")
+  void aCatalogGivesTheSnapshotOfAProjectThatAReplicaLoads() {
+    List<String> makers = new ArrayList<>();
+    for (Class<?> type : List.of(BackupCatalog.class, io.csbs.catalog.ProjectView.class)) {
+      for (java.lang.reflect.Method m : type.getMethods()) {
+        if (m.getReturnType() == ProjectSnapshot.class) {
+          makers.add(type.getSimpleName() + "." + m.getName());
+        }
+      }
+    }
+    assertFalse(makers.isEmpty(), "a public way to take a project's snapshot of a catalog");
+  }
+
+  /** What a user has to write instead ({@link #snapshotOf}), checked on both catalogs: it loads into an equal replica. */
+  @Test
+  void actuallyAUserTakesASnapshotInOneReadPagingByMarker() {
+    for (Function<FakeClock, BackupCatalog> k : KINDS) {
+      FakeClock clock = FakeClock.at(NOW);
+      BackupCatalog primary = k.apply(clock);
+      String p = "P";
+      primary.setQuota(p, Quota.of(3_000, 2_000_000));
+      Random r = new Random(7);
+      List<Backup> many = new ArrayList<>();
+      for (int i = 0; i < 2_001; i++) {   // three pages of at most 1000
+        many.add(randomBackup(r, p, i, NOW.minusSeconds(i % 3)));
+      }
+      primary.addAll(many);
+      ProjectSnapshot snapshot = snapshotOf(primary, p);
+      assertEquals(2_001, snapshot.backups().size(), kind(primary));
+      assertEquals(2_001, snapshot.sequence());
+      assertEquals(Quota.of(3_000, 2_000_000), snapshot.quota());
+      BackupCatalog replica = k.apply(clock);
+      replica.load(snapshot);
+      assertEquals(snapshot, snapshotOf(replica, p), kind(primary));
+      assertEquals(primary.usage(p, UsageQuery.firstServers(10)), replica.usage(p, UsageQuery.firstServers(10)));
+      assertEquals(primary.quotaUsage(p), replica.quotaUsage(p));
+    }
+  }
+
+  // =============================================================================================
   // Snapshots of several pages taken while a writer changes the project
 
   /**
@@ -646,7 +695,7 @@ class NewUserSnapshotFeedTest {
           Random w = new Random(seed + 1);
           int made = 0;
           int next = 10_000;
-          while (!stop.get() && made < 1_500) {
+          while (!stop.get() && made < 800) {
             String id = first.get(w.nextInt(first.size())).id();
             Optional<Backup> now = primary.find(p, id);
             try {
@@ -715,7 +764,7 @@ class NewUserSnapshotFeedTest {
    * no transition is re-derived". A database's feed may carry any after: a backup re-created at
    * another time (older or newer than every other), renamed, moved to another server, resized,
    * retagged, in another state. An indexed and a reference replica, loaded from one snapshot of
-   * 2,000 backups at sequence 500, replay 1,800 such changes (adds out of creation order, removals,
+   * 1,500 backups at sequence 500, replay 1,500 such changes (adds out of creation order, removals,
    * replacements) and answer alike at every checkpoint, through the reorganisations the indexed one
    * may run meanwhile.
    */
@@ -734,7 +783,7 @@ class NewUserSnapshotFeedTest {
     FakeClock clock = FakeClock.at(NOW);
     String p = "x".repeat(64);
     List<Backup> initial = new ArrayList<>();
-    for (int i = 0; i < 2_000; i++) {
+    for (int i = 0; i < 1_500; i++) {
       initial.add(randomBackup(r, p, i, NOW.minusSeconds(86_400 + r.nextInt(86_400))).toBuilder().version(1 + r.nextInt(9)).build());
     }
     ProjectSnapshot snapshot = new ProjectSnapshot(p, 500, Quota.of(5_000, 1_000_000), initial);
@@ -751,7 +800,7 @@ class NewUserSnapshotFeedTest {
     List<String> ids = new ArrayList<>(live.keySet());
     long sequence = 500;
     int n = 10_000;
-    for (int step = 1; step <= 1_800; step++) {
+    for (int step = 1; step <= 1_500; step++) {
       int op = r.nextInt(10);
       Change change;
       if (op < 4 || ids.isEmpty()) {
@@ -786,7 +835,7 @@ class NewUserSnapshotFeedTest {
       }
       assertTrue(indexed.replay(change), "indexed " + change);
       assertTrue(reference.replay(change), "reference " + change);
-      if (step % 900 == 0) {
+      if (step % 750 == 0) {
         assertEquals(answers(reference, p, true), answers(indexed, p, true), "after change " + sequence);
         for (String id : List.of(ids.get(0), ids.get(ids.size() - 1))) {
           assertEquals(Optional.of(live.get(id)), indexed.find(p, id), id);
@@ -794,12 +843,12 @@ class NewUserSnapshotFeedTest {
       }
     }
     assertEquals(heardR, heardI, "both deliver each replayed change as it is");
-    assertEquals(1_800, heardI.size());
+    assertEquals(1_500, heardI.size());
     assertEquals(answers(reference, p, true), answers(indexed, p, true), "at the end");
     assertEquals(allProjectsAnswers(reference), allProjectsAnswers(indexed));
     assertEquals(live.size(), indexed.count(p, Predicates.all()));
     // the indexed replica reorganises the project on its own thread: once it has, it answers alike too
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000);
     while (indexed.stats(p).reorganisations() == 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
