@@ -591,6 +591,44 @@ class NewUserSnapshotFeedTest {
     }
   }
 
+  /**
+   * #load into a project that was only read before (every kind of answer, the sort by name and the
+   * stalled search among them): afterwards it answers from the snapshot, as the reference does, and
+   * the replayed feed continues on it.
+   */
+  @Test
+  void aProjectReadBeforeItIsLoadedAnswersFromTheSnapshotAfter() {
+    FakeClock clock = FakeClock.at(NOW);
+    BackupCatalog indexed = Catalogs.indexed(clock);
+    BackupCatalog reference = ReferenceCatalog.create(clock);
+    String p = "项目-ü";
+    for (BackupCatalog c : List.of(indexed, reference)) {
+      answers(c, p, true);
+      allProjectsAnswers(c);
+      c.read(p, view -> view.query(Query.builder().sort(Sort.parse("name:asc")).build()));
+    }
+    Random r = new Random(11);
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Backup b = randomBackup(r, p, i, NOW.minusSeconds(3_700 + r.nextInt(5_000)));
+      if (i % 5 == 0) {
+        b = io.csbs.lifecycle.Lifecycle.restore(b, NOW.minusSeconds(3_600));   // stalled by now
+      }
+      backups.add(b);
+    }
+    ProjectSnapshot snapshot = new ProjectSnapshot(p, 77, Quota.of(400, 400_000), backups);
+    indexed.load(snapshot);
+    reference.load(snapshot);
+    assertEquals(answers(reference, p, true), answers(indexed, p, true));
+    assertEquals(60, indexed.count(p, Predicates.stalled()));
+    assertEquals(allProjectsAnswers(reference), allProjectsAnswers(indexed));
+    Backup first = backups.get(1);
+    Change next = new Change(78, p, first.id(), Optional.of(first), Optional.empty(), Optional.empty());
+    assertTrue(indexed.replay(next));
+    assertTrue(reference.replay(next));
+    assertEquals(answers(reference, p, true), answers(indexed, p, true));
+  }
+
   /** A load made by a subscriber inside a delivery is allowed ("A subscriber may change the catalog") and delivers nothing. */
   @Test
   void aSubscriberMayLoadAnotherProjectAndNoOneHearsOfIt() {
