@@ -782,7 +782,7 @@ class NewUserSnapshotFeedTest {
   /**
    * README: "When several answers must agree, read them from one state"; ProjectView#sequence: "The
    * sequence of the project's last change committed in the state the view reads". A snapshot taken
-   * in one read, three pages by marker (1,500 backups created within 40 seconds: pages end inside
+   * in one read, three pages by marker (1,100 backups created within 40 seconds: pages end inside
    * ties), while another thread changes the project, is the project at
    * its sequence exactly: the feed up to that sequence folds to its backups, and a replica loaded
    * from it that replays the whole feed ends equal to the primary. Both catalogs.
@@ -799,7 +799,7 @@ class NewUserSnapshotFeedTest {
       primary.subscribe(feed::add);
       Random r = new Random(seed);
       List<Backup> first = new ArrayList<>();
-      for (int i = 0; i < 1_500; i++) {
+      for (int i = 0; i < 1_100; i++) {
         first.add(randomBackup(r, p, i, NOW.minusSeconds(r.nextInt(40))));   // many ties: the marker must break them
       }
       primary.addAll(first);
@@ -810,7 +810,7 @@ class NewUserSnapshotFeedTest {
           Random w = new Random(seed + 1);
           int made = 0;
           int next = 10_000;
-          while (!stop.get() && made < 800) {
+          while (!stop.get() && made < 500) {
             String id = first.get(w.nextInt(first.size())).id();
             Optional<Backup> now = primary.find(p, id);
             try {
@@ -879,7 +879,7 @@ class NewUserSnapshotFeedTest {
    * no transition is re-derived". A database's feed may carry any after: a backup re-created at
    * another time (older or newer than every other), renamed, moved to another server, resized,
    * retagged, in another state. An indexed and a reference replica, loaded from one snapshot of
-   * 1,500 backups at sequence 500, replay 1,500 such changes (adds out of creation order, removals,
+   * 1,200 backups at sequence 500, replay 1,200 such changes (adds out of creation order, removals,
    * replacements) and answer alike at every checkpoint, through the reorganisations the indexed one
    * may run meanwhile.
    */
@@ -898,7 +898,7 @@ class NewUserSnapshotFeedTest {
     FakeClock clock = FakeClock.at(NOW);
     String p = "x".repeat(64);
     List<Backup> initial = new ArrayList<>();
-    for (int i = 0; i < 1_500; i++) {
+    for (int i = 0; i < 1_200; i++) {
       initial.add(randomBackup(r, p, i, NOW.minusSeconds(86_400 + r.nextInt(86_400))).toBuilder().version(1 + r.nextInt(9)).build());
     }
     ProjectSnapshot snapshot = new ProjectSnapshot(p, 500, Quota.of(5_000, 1_000_000), initial);
@@ -915,7 +915,7 @@ class NewUserSnapshotFeedTest {
     List<String> ids = new ArrayList<>(live.keySet());
     long sequence = 500;
     int n = 10_000;
-    for (int step = 1; step <= 1_500; step++) {
+    for (int step = 1; step <= 1_200; step++) {
       int op = r.nextInt(10);
       Change change;
       if (op < 4 || ids.isEmpty()) {
@@ -950,7 +950,7 @@ class NewUserSnapshotFeedTest {
       }
       assertTrue(indexed.replay(change), "indexed " + change);
       assertTrue(reference.replay(change), "reference " + change);
-      if (step % 750 == 0) {
+      if (step % 600 == 0) {
         assertEquals(answers(reference, p, true), answers(indexed, p, true), "after change " + sequence);
         for (String id : List.of(ids.get(0), ids.get(ids.size() - 1))) {
           assertEquals(Optional.of(live.get(id)), indexed.find(p, id), id);
@@ -958,12 +958,12 @@ class NewUserSnapshotFeedTest {
       }
     }
     assertEquals(heardR, heardI, "both deliver each replayed change as it is");
-    assertEquals(1_500, heardI.size());
+    assertEquals(1_200, heardI.size());
     assertEquals(answers(reference, p, true), answers(indexed, p, true), "at the end");
     assertEquals(allProjectsAnswers(reference), allProjectsAnswers(indexed));
     assertEquals(live.size(), indexed.count(p, Predicates.all()));
     // the indexed replica reorganises the project on its own thread: once it has, it answers alike too
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
     while (indexed.stats(p).reorganisations() == 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
@@ -1075,7 +1075,7 @@ class NewUserSnapshotFeedTest {
   }
 
   /**
-   * A few hundred random changes over eight projects of odd ids, made in lockstep on an indexed and
+   * Twice 180 random changes over eight projects of odd ids, made in lockstep on an indexed and
    * a reference primary: the two agree on every outcome and answer; an indexed replica follows the
    * indexed primary by subscription, a reference replica follows that replica (a replayed change is
    * "delivered to this catalog's subscribers with its own sequence"), and two replicas loaded from
@@ -1090,7 +1090,7 @@ class NewUserSnapshotFeedTest {
     for (int run = 0; run < 2; run++) {
       long runSeed = seed + run;
       try {
-        randomWorkload(runSeed, 250);
+        randomWorkload(runSeed, 180);
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError("seed " + runSeed + ": " + e.getMessage(), e);
       }
