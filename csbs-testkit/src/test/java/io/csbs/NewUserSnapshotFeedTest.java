@@ -360,7 +360,7 @@ class NewUserSnapshotFeedTest {
       Future<?> b = second.submit(() -> c.add(backup("q", "b", NOW)));
       boolean returned;
       try {
-        b.get(3, TimeUnit.SECONDS);
+        b.get(20, TimeUnit.SECONDS);
         returned = true;
       } catch (java.util.concurrent.TimeoutException stillWaiting) {
         returned = false;
@@ -953,11 +953,15 @@ class NewUserSnapshotFeedTest {
         });
         List<ProjectSnapshot> snapshots = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
+          // the first as the writer starts, the others once it has changed the project (up to 30 s)
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+          while (i > 0 && primary.sequence(p) < 1_100 + 40L * i && !changes.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+          }
           snapshots.add(snapshotOf(primary, p));
-          Thread.sleep(5);
         }
         stop.set(true);
-        assertTrue(changes.get(30, TimeUnit.SECONDS) > 0);
+        changes.get(30, TimeUnit.SECONDS);
         List<Change> all = new ArrayList<>(feed);
         assertEquals(primary.sequence(p), all.size(), kind(primary));
         List<Object> expected = List.of(snapshotOf(primary, p), primary.usage(p, UsageQuery.firstServers(50)),
