@@ -48,7 +48,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1094,14 +1093,6 @@ class NewUserUsageQuotaTest {
   }
 
   @Test
-  @Disabled("DOC: subscribe delivers 'every change committed ... to persist the catalog' and replay's example 'the replica"
-      + " follows the primary', but setQuota is no change: a replica or persisted copy never gets the quotas, and no doc says so")
-  void aReplicaFollowingThePrimarysChangesHasItsQuotas() {
-    BackupCatalog[] pr = primaryAndReplica(FakeClock.at(T0));
-    assertEquals(pr[0].quotaUsage("proj"), pr[1].quotaUsage("proj"));
-  }
-
-  @Test
   void aReplicaFollowingThePrimarysChangesActuallyKeepsNoQuotaAndTakesWhatThePrimaryRefuses() {
     BackupCatalog[] pr = primaryAndReplica(FakeClock.at(T0));
     List<Object> delivered = new ArrayList<>();
@@ -1225,18 +1216,6 @@ class NewUserUsageQuotaTest {
   // ------------------------------------------------------------------ project ids no backup can have
 
   private static final String LONG_PROJECT = "p".repeat(65);   // Backup.Builder.projectId: "at most 64 chars"
-
-  @Test
-  @Disabled("DOC: Backup.Builder.projectId says a project id is 'non-blank, at most 64 chars' and BackupCatalog refuses"
-      + " only 'a blank project id': setQuota keeps a quota for a 65-char project id no backup can ever have")
-  void setQuotaRefusesAProjectIdNoBackupCanHaveNamingProjectId() {
-    FakeClock clock = FakeClock.at(T0);
-    for (BackupCatalog catalog : catalogs(clock)) {
-      InvalidValueException e = assertThrows(InvalidValueException.class,
-          () -> catalog.setQuota(LONG_PROJECT, Quota.of(1, 1)), who(catalog));
-      assertTrue(e.getMessage().contains("project id"), e.getMessage());
-    }
-  }
 
   @Test
   void setQuotaActuallyKeepsAQuotaForAProjectIdNoBackupCanHave() {

@@ -186,7 +186,10 @@ public interface BackupCatalog {
    * to 20 µs, and without limit once the change has waited 10 ms, but for the pages in creation
    * order and the counts of searches by state and creation time alone (every backup, states, time
    * windows, and the and, or and not of those), which read without the lock and see the state
-   * before the change. So keep {@code reads} short.
+   * before the change. So keep {@code reads} short. A project the in-memory catalog has held no
+   * backup, change or quota of is read as an empty project without holding back writers (the catalog
+   * keeps nothing for a project id that is only read): a change of it committed while {@code reads}
+   * runs is not in the view, though the catalog's own calls inside {@code reads} may show it.
    * Inside {@code reads} the calling thread may read the same project (through the view or the
    * catalog) but not change any project, nor read another project: either could deadlock against
    * other threads, so the catalog refuses both with an {@link IllegalStateException}.
