@@ -720,7 +720,8 @@ public abstract class Backup {
     /** Notes that {@code field} is set, refusing a second time; {@code current} is its value, for the message. */
     private void mark(int field, String name, Object current) {
       if ((set & field) != 0) {
-        throw new IllegalStateException(name + " was already set to " + current
+        // an optional field set to empty holds null here: say "none", not "null"
+        throw new IllegalStateException(name + " was already set to " + (current == null ? "none" : current)
             + ": set each field of a backup builder once");
       }
       set |= field;

@@ -49,8 +49,9 @@ public final class Seeds {
   /**
    * Runs {@code body} with {@code seed}. If it fails (any exception or error it throws, checked
    * ones thrown sneakily included), the failure is rethrown as an {@link AssertionError} whose
-   * message starts with the seed and the command to replay it, with the original failure as its
-   * cause. An aborted assumption (JUnit's {@code Assumptions.assumeTrue}, any {@link
+   * message starts with the seed and the command to replay it, followed by the failure's message
+   * (or, for one without a message, its type: {@code java.lang.NullPointerException}), with the
+   * original failure as its cause. An aborted assumption (JUnit's {@code Assumptions.assumeTrue}, any {@link
    * TestAbortedException}) passes through unchanged, so the test is skipped, not failed.
    *
    * @param seed the seed of this run
@@ -65,7 +66,8 @@ public final class Seeds {
       throw skipped;
     } catch (Throwable e) {
       throw new AssertionError(
-          "failed with seed " + seed + " (replay with -D" + PROPERTY + "=" + seed + "): " + e.getMessage(), e);
+          "failed with seed " + seed + " (replay with -D" + PROPERTY + "=" + seed + "): "
+              + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
   }
 }
