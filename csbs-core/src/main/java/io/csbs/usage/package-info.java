@@ -10,5 +10,10 @@
  * every state counts (Creating, Available, Restoring, Deleting and Error); a backup whose deletion
  * completed is no longer in the catalog and no longer counts. Sizes are summed exactly in MB, as the
  * API reports them; capacities in GB are MB / 1024, rounded half up to two decimals.
+ *
+ * <p>A backup's size is the one it was added with ({@link io.csbs.backup.Backup#sizeMb()}): the
+ * lifecycle's transitions keep it, and the quota is checked against it when the backup is added. So
+ * add a backup job with the size it reserves (for example the server's disks), not 0 for "not known
+ * yet": a job added at 0 MB counts 0 MB until it is removed.
  */
 package io.csbs.usage;
