@@ -1008,7 +1008,8 @@ class NewUserReplicaTest {
       reader = followerBlockedOnP1(replica, follower, elsewhere, release);
       replica.close();
       assertTrue(follower.isAlive(), "close returned with the follower still applying");
-      assertEquals(1, replica.sequence(P1));
+      // no replica.sequence(P1) here: a read of P1 that begins once the change has waited 10 ms waits
+      // behind it (BackupCatalog.read), so behind the held read: on a loaded machine, until its timeout
     } finally {
       release.countDown();
     }
