@@ -114,10 +114,11 @@ public abstract class Backup {
   }
 
   /**
-   * {@return when the backup job finished, once it has} Never present while Creating (the backup
-   * job is still running): the builder refuses it naming {@code finished at}. An Error backup may
-   * lack it (a backup reported failed without a finish time); the lifecycle's {@code fail} sets it
-   * for a failed backup job.
+   * {@return when the backup job finished, once it has} Taken as given in every state: the builder
+   * checks only that it is not before {@link #createdAt()}, so a source that reports a finish time
+   * beside a running job (or none beside a failed one) is kept as it reported. The lifecycle sets it
+   * when a backup job completes or fails ({@code Lifecycle.complete}, {@code fail}), replacing the
+   * time held; a restore or delete keeps it.
    */
   public abstract Optional<Instant> finishedAt();
 
@@ -888,11 +889,6 @@ public abstract class Backup {
     checkState();
     if (updatedAt().isBefore(createdAt())) {
       throw new InvalidValueException("updated at", updatedAt(), "must not be before created at " + createdAt());
-    }
-    if (finishedAt().isPresent() && status() == BackupStatus.CREATING) {
-      // the backup job of a Creating backup is still running: a finish time of it contradicts the state
-      throw new InvalidValueException(
-          "finished at", finishedAt().get(), "is only set once the backup job has finished, not while Creating");
     }
     if (finishedAt().isPresent() && finishedAt().get().isBefore(createdAt())) {
       throw new InvalidValueException(
