@@ -333,7 +333,9 @@ public interface BackupCatalog {
    * change.after()} becomes the stored backup (or the backup is removed when {@code after} is empty),
    * with its version, times and everything; no transition is re-derived and no clock is read; quotas
    * are not checked (the source already decided). Atomic: a refused change leaves the catalog exactly
-   * as it was. The change is delivered to this catalog's subscribers with its own sequence.
+   * as it was. The change is delivered to this catalog's subscribers with its own sequence, and with
+   * the backup this catalog held as its before (a change whose before has the stored version but
+   * other contents is delivered with the stored one).
    *
    * <p>Checked in this order: the sequence (already installed, or one missing), then whether the
    * backup exists (or is new), then its version.
@@ -377,6 +379,8 @@ public interface BackupCatalog {
    *
    * @param snapshot the project: backups, quota and sequence
    * @throws IllegalStateException if the project already has backups or a sequence above 0 here
+   * @throws InvalidValueException naming {@code sequence} if the snapshot's is above {@link
+   *     ProjectSnapshot#MAX_SEQUENCE}
    */
   void load(ProjectSnapshot snapshot);
 

@@ -891,9 +891,15 @@ final class IndexedCatalog implements BackupCatalog {
           throw new BackupNotFoundException(change.projectId(), change.backupId());
         }
         long expected = change.before().get().version();
-        long stored = shard.row(position).version();
-        if (stored != expected) {
-          throw new VersionConflictException(change.backupId(), expected, stored);
+        Backup stored = shard.row(position);
+        if (stored.version() != expected) {
+          throw new VersionConflictException(change.backupId(), expected, stored.version());
+        }
+        if (stored != change.before().get() && !stored.equals(change.before().get())) {
+          // the subscribers are told what this catalog held (as the database's change log tells),
+          // not a before of the same version that differs from it
+          change = new Change(change.sequence(), change.projectId(), change.backupId(), Optional.of(stored),
+              change.after(), change.transition());
         }
         if (change.after().isPresent()) {
           shard.replace(position, change.after().get());
@@ -915,6 +921,9 @@ final class IndexedCatalog implements BackupCatalog {
   @Override
   public void load(ProjectSnapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
+    if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
+    }
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(snapshot.projectId());
     Lock lock = shard.lock.writeLock();

@@ -25,15 +25,17 @@ import java.util.Set;
  *
  * @param projectId the project; non-blank
  * @param sequence the sequence of the project's last change the snapshot includes; 0 before its
- *     first; at most {@link #MAX_SEQUENCE}
+ *     first (a catalog loads one of at most {@link #MAX_SEQUENCE})
  * @param quota the project's quotas ({@link Quota#NONE} for none)
  * @param backups the project's backups, each of the project and with a unique id; copied
  */
 public record ProjectSnapshot(String projectId, long sequence, Quota quota, List<Backup> backups) {
   /**
-   * The greatest sequence a snapshot may have, 2^62: the project's changes are numbered on from it,
-   * and a catalog must be able to number them (2^62 more changes would take a hundred thousand years
-   * at a million a second), never wrapping round to a negative sequence.
+   * The greatest sequence a catalog {@linkplain BackupCatalog#load loads} a snapshot at, 2^62: the
+   * project's changes are numbered on from it, and the catalog must be able to number them (2^62
+   * more changes would take a hundred thousand years at a million a second), never wrapping round to
+   * a negative sequence. A snapshot itself may have any sequence of at least 0 (one taken of a
+   * project loaded at this and changed since).
    */
   public static final long MAX_SEQUENCE = 1L << 62;
 
@@ -42,12 +44,11 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
    *
    * @param projectId the project; non-blank
    * @param sequence the sequence of the project's last change the snapshot includes; 0 before its
-   *     first; at most {@link #MAX_SEQUENCE}
+   *     first
    * @param quota the project's quotas ({@link Quota#NONE} for none)
    * @param backups the project's backups, each of the project and with a unique id
    * @throws InvalidValueException naming {@code project id} if it is blank, {@code sequence} if
-   *     it is negative or above {@link #MAX_SEQUENCE}, or {@code backups} if a backup is of another
-   *     project
+   *     it is negative, or {@code backups} if a backup is of another project
    * @throws DuplicateBackupException if two backups have the same id
    */
   public ProjectSnapshot {
@@ -55,8 +56,8 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
     if (projectId.isBlank()) {
       throw new InvalidValueException("project id", projectId, "must be non-blank");
     }
-    if (sequence < 0 || sequence > MAX_SEQUENCE) {
-      throw new InvalidValueException("sequence", sequence, "must be 0 to " + MAX_SEQUENCE + " (2^62)");
+    if (sequence < 0) {
+      throw new InvalidValueException("sequence", sequence, "must be at least 0");
     }
     requireNonNull(quota, "quota");
     backups = List.copyOf(requireNonNull(backups, "backups"));

@@ -122,6 +122,7 @@ final class FeedReader {
         try {
           subscriber.accept(change);
         } catch (RuntimeException | Error e) {
+          Thread.interrupted();  // see below
           // an Error too (a failed assertion, a stack overflow): it gets the change again, where it
           // ended this thread before, and with it the delivery of every later change
           Duration pause = pauseProject(projectId);
@@ -129,6 +130,9 @@ final class FeedReader {
               + "; it gets it again in " + pause, e);
           return;
         }
+        // a subscriber that caught an InterruptedException and restored the interrupt, as the idiom
+        // goes, must not end this thread: only cancel and close stop it (nothing else interrupts it)
+        Thread.interrupted();
         backoff.remove(projectId);
         retryAfter.remove(projectId);
         position = change.sequence();
@@ -143,8 +147,8 @@ final class FeedReader {
         try {
           signal.wait(Math.max(1, millis));
         } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          cancelled = true;
+          // not a cancellation (cancel sets the flag and wakes the thread): an interrupt left by a
+          // subscriber; the loop goes on unless cancelled
         }
       }
       woken = false;

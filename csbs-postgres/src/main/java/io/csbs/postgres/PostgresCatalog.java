@@ -77,7 +77,10 @@ import org.postgresql.PGStatement;
  * outside the range kept (1 January 4713 BC to PostgreSQL's end), or with text PostgreSQL cannot hold
  * (a NUL char, half a surrogate pair) in any text but those of {@link Backup#details()} is refused
  * with an {@link InvalidValueException} naming the field (the texts of the details are stored
- * encoded, in one binary column, and kept exactly whatever they hold), as is such a project id given to {@link #setQuota}, {@link #load} or {@link #replay}; an id,
+ * encoded, in one binary column, and kept exactly whatever they hold), after the refusals every
+ * catalog makes (a duplicate id, a quota, a replayed change already installed or one missing, a
+ * stale version, a load into a project with backups), as is such a project id given to {@link
+ * #setQuota}, {@link #load} or {@link #replay}; an id,
  * project id or marker of that kind given to a read or a change of a stored backup finds nothing, as
  * any id no backup has.
  *
@@ -251,9 +254,19 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   @Override
   public void add(Backup backup) {
     requireNonNull(backup, "backup");
-    BackupRows.checkStorable(backup);
+    BackupRows.storableText("project id", backup.projectId());
     write("add backup " + backup.id() + " to project " + backup.projectId(), connection -> {
       ProjectRow project = lockProject(connection, backup.projectId(), true);
+      InvalidValueException unstorable = unstorable(backup);
+      if (unstorable != null) {
+        // the catalog's refusals first (a duplicate, a quota), as every catalog makes them; then what
+        // only the database refuses
+        if (select(connection, backup.projectId(), backup.id()) != null) {
+          throw new DuplicateBackupException(backup.projectId(), backup.id());
+        }
+        project.quota.checkRoomFor(backup.projectId(), project.backups, project.sizeMb, 1, backup.sizeMb());
+        throw unstorable;
+      }
       if (!insertIfAbsent(connection, backup)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
@@ -263,13 +276,23 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     });
   }
 
+  /** Why the database cannot store {@code backup} (a time or text it cannot hold), or null if it can. */
+  private static InvalidValueException unstorable(Backup backup) {
+    try {
+      BackupRows.checkStorable(backup);
+      return null;
+    } catch (InvalidValueException e) {
+      return e;
+    }
+  }
+
   @Override
   public void addAll(Collection<Backup> backups) {
     requireNonNull(backups, "backups");
     Map<String, List<Backup>> byProject = new TreeMap<>();
     for (Backup backup : backups) {
       requireNonNull(backup, "backup");
-      BackupRows.checkStorable(backup);
+      BackupRows.storableText("project id", backup.projectId());
       byProject.computeIfAbsent(backup.projectId(), p -> new ArrayList<>()).add(backup);
     }
     if (byProject.isEmpty()) {
@@ -290,6 +313,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
           batchMb += backup.sizeMb();
         }
         project.quota.checkRoomFor(batch.getKey(), project.backups, project.sizeMb, batch.getValue().size(), batchMb);
+      }
+      // what only the database refuses, after the refusals every catalog makes (duplicates, quotas)
+      for (Backup backup : backups) {
+        BackupRows.checkStorable(backup);
       }
       for (Map.Entry<String, List<Backup>> batch : byProject.entrySet()) {
         insertBatch(connection, locked.get(batch.getKey()), batch.getValue(), false);
@@ -360,11 +387,19 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On the database a change whose backup it cannot store (a time finer than a microsecond, a
+   * text it cannot hold: see the class documentation) is refused with an {@link
+   * InvalidValueException} naming the field after the checks above: a change already installed
+   * returns false, a missing one, a duplicate, an unknown backup and a stale version are refused as
+   * on every catalog, whatever the backup holds.
+   */
   @Override
   public boolean replay(Change change) {
     requireNonNull(change, "change");
     BackupRows.storableText("project id", change.projectId());  // a removal's project too: replay makes its row
-    change.after().ifPresent(BackupRows::checkStorable);
     return write("replay change " + change.sequence() + " of project " + change.projectId(), connection -> {
       ProjectRow project = lockProject(connection, change.projectId(), true);
       if (change.sequence() <= project.lastSequence) {
@@ -385,6 +420,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       if (before != null && current.version() != before.version()) {
         throw new VersionConflictException(change.backupId(), before.version(), current.version());
       }
+      // what only the database refuses, after the checks every catalog makes in this order
+      change.after().ifPresent(BackupRows::checkStorable);
       if (current == null) {
         insertIfAbsent(connection, change.after().orElseThrow());
       }
@@ -397,15 +434,18 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   @Override
   public void load(ProjectSnapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
-    BackupRows.storableText("project id", snapshot.projectId());  // an empty snapshot's too: load makes its row
-    for (Backup backup : snapshot.backups()) {
-      BackupRows.checkStorable(backup);
+    if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
     }
+    BackupRows.storableText("project id", snapshot.projectId());  // an empty snapshot's too: load makes its row
     write("load a snapshot of project " + snapshot.projectId(), connection -> {
       ProjectRow project = lockProject(connection, snapshot.projectId(), true);
       if (project.lastSequence > 0 || project.backups > 0) {
         throw new IllegalStateException("project " + snapshot.projectId() + " cannot load a snapshot: it has "
             + project.backups + " backups and is at change " + project.lastSequence + " already");
+      }
+      for (Backup backup : snapshot.backups()) {
+        BackupRows.checkStorable(backup);  // what only the database refuses, after the catalog's refusal
       }
       insertBatch(connection, project, snapshot.backups(), true);
       try (PreparedStatement statement = connection.prepareStatement("UPDATE csbs_project SET last_sequence = ?, "
@@ -1150,7 +1190,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   /**
    * Up to {@code limit} changes of the project after its change {@code afterSequence}, in order:
    * the feed itself, for a consumer that pulls. Changes before a project's loaded snapshot are not
-   * in the feed.
+   * in the feed. Inside {@link #read} of the project it answers from the read's state, as the read's
+   * other calls do: the changes up to {@link ProjectView#sequence()}, none committed since.
    *
    * <pre>{@code
    * long handled = store.lastSequence("project-1");      // kept by the consumer with what it wrote
@@ -1168,6 +1209,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * @throws IllegalStateException if a change in the range was written in a form this version
    *     cannot read (by a later version of the library: upgrade it); subscriptions and replicas then
    *     hold up that project only, and try it again
+   * @throws IllegalStateException inside {@link #read} of another project, as every read of it
    * @throws CatalogDatabaseException if the database fails
    */
   public List<Change> changes(String projectId, long afterSequence, int limit) {
@@ -1178,8 +1220,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     if (limit < 1 || limit > 10_000) {
       throw new InvalidValueException("limit", limit, "must be 1 to 10000");
     }
-    return withConnection("read the changes of project " + projectId,
-        connection -> changesIn(connection, projectId, afterSequence, limit));
+    // inside read(projectId, ...) from the read's own state, as its other calls: the changes up to
+    // the read's sequence, none committed since; another project is refused there
+    return readOne(projectId, "read the changes of project " + projectId,
+        (connection, now) -> changesIn(connection, projectId, afterSequence, limit));
   }
 
   static List<Change> changesIn(Connection connection, String projectId, long afterSequence, int limit)

@@ -289,6 +289,7 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
           }
           try {
             sync(project, false);
+            Thread.interrupted();  // an interrupt a subscriber left: see the wait below
             if (stuck.remove(project.projectId())) {
               LOG.log(System.Logger.Level.INFO, "replica: following project " + project.projectId() + " again");
             }
@@ -316,7 +317,8 @@ public final class PostgresReplica implements BackupCatalog, AutoCloseable {
           try {
             signal.wait(database.pollInterval().toMillis());
           } catch (InterruptedException e) {
-            return;
+            // an interrupt left by a subscriber of the replica (called on this thread) that restored
+            // it, as the idiom goes: only close stops the follower, so it goes on
           }
         }
         woken = false;

@@ -340,7 +340,10 @@ public final class ReferenceCatalog implements BackupCatalog {
       delete(projectId, change.backupId());
     }
     sequences.put(projectId, change.sequence());
-    deliver(change);
+    // subscribers are told the backup this catalog held, not a before of the same version that differs
+    deliver(stored == null || stored.equals(change.before().orElse(null)) ? change
+        : new Change(change.sequence(), projectId, change.backupId(), Optional.of(stored), change.after(),
+            change.transition()));
     return true;
   }
 
@@ -348,6 +351,9 @@ public final class ReferenceCatalog implements BackupCatalog {
   public synchronized void load(ProjectSnapshot snapshot) {
     refuseChangesInsideRead();
     requireNonNull(snapshot, "snapshot");
+    if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
+    }
     String projectId = snapshot.projectId();
     if (!backupsOf(projectId).isEmpty() || sequences.getOrDefault(projectId, 0L) > 0) {
       throw new IllegalStateException("project " + projectId + " has " + backupsOf(projectId).size()
