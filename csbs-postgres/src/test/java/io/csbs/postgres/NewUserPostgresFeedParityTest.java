@@ -1,0 +1,451 @@
+package io.csbs.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.ProjectView;
+import io.csbs.catalog.Subscription;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.usage.Quota;
+import io.csbs.usage.UsageQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's look at {@link PostgresCatalog} as the durable truth that in-memory replicas and
+ * consumers follow: its feed ({@code subscribe}, {@code subscribe(after, ...)}), snapshots taken with
+ * {@code read(p, ProjectView::snapshot)}, {@code load}, {@code replay}, {@code sequence} and {@code
+ * setQuota}, held against what {@code BackupCatalog}, {@code ProjectView}, {@code ProjectSnapshot},
+ * {@code Subscription} and the README promise. Written from the docs only, on data of its own
+ * (unicode and emoji project ids, odd backup ids). One schema for the class: each test uses project
+ * ids of its own.
+ */
+class NewUserPostgresFeedParityTest {
+  private static final Instant NOW = Instant.parse("2026-06-15T08:30:00.654321Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final Server[] SERVERS = {
+      Server.of("srv-α", "ecs-Web-ü", "eu-de-01"), Server.of("srv-β", "ecs-db", "eu-de-02"),
+      Server.of("srv-\uE000", "ecs-中文", "eu-de-03"), Server.of("srv-δ", "ECS-web-2", "eu-de-01")};
+  private static final String[] NAMES = {"naïve_名前", "autobk_a61d", "Ωmega-1", "ÉCLAIR", "éclair", "x"};
+  private static final String[] TAG_KEYS = {"env", "Ключ", "k_1"};
+  private static final String[] TAG_VALUES = {"prod", "тест", "", "v-2"};
+  private static final BackupStatus[] ADDABLE = {BackupStatus.AVAILABLE, BackupStatus.AVAILABLE, BackupStatus.CREATING,
+      BackupStatus.ERROR};
+
+  private static DataSource store;
+  private static final AtomicInteger TEST_NUMBER = new AtomicInteger();
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private PostgresCatalog db;
+  private String prefix;
+  private int counter;
+
+  @BeforeAll
+  static void oneSchema() {
+    store = TestDatabase.dataSource(0);
+    TestDatabase.truncate(store);
+  }
+
+  private void start() {
+    prefix = "fp" + TEST_NUMBER.incrementAndGet() + "-";
+    db = open();
+  }
+
+  private PostgresCatalog open() {
+    PostgresCatalog c = PostgresCatalog.builder(store).clock(CLOCK).pollInterval(Duration.ofMillis(20)).build();
+    toClose.add(c);
+    return c;
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private Subscription keep(Subscription s) {
+    toClose.add(s::cancel);
+    return s;
+  }
+
+  /** The test's own project ids: unicode, an emoji, a space, a private-use char. */
+  private List<String> projects() {
+    return List.of(prefix + "projekt-ä", prefix + "项目", prefix + "p\ud83d\ude00", prefix + "P ü \uE000");
+  }
+
+  private String id(Random random) {
+    counter++;
+    switch (random.nextInt(4)) {
+      case 0:
+        return "bk-é-" + counter;
+      case 1:
+        return "Ω " + counter + " \uE001";
+      case 2:
+        return String.format("7b99acfd-18c3-4f26-9d39-%012d", counter);
+      default:
+        return "ID_" + counter + "_中";
+    }
+  }
+
+  private Backup backup(Random random, String project, String id) {
+    BackupStatus status = ADDABLE[random.nextInt(ADDABLE.length)];
+    Instant created = NOW.minusSeconds(1 + random.nextInt(60 * 86_400)).minusNanos(1000L * random.nextInt(1_000_000));
+    Backup.Builder b = Backup.builder()
+        .id(id)
+        .name(NAMES[random.nextInt(NAMES.length)])
+        .projectId(project)
+        .server(SERVERS[random.nextInt(SERVERS.length)])
+        .status(status)
+        .sizeMb(random.nextInt(5) == 0 ? 0 : random.nextInt(200_000))
+        .createdAt(created);
+    Map<String, Tag> tags = new LinkedHashMap<>();
+    for (int i = random.nextInt(3); i > 0; i--) {
+      Tag t = Tag.of(TAG_KEYS[random.nextInt(TAG_KEYS.length)], TAG_VALUES[random.nextInt(TAG_VALUES.length)]);
+      tags.putIfAbsent(t.key(), t);
+    }
+    b.tags(new ArrayList<>(tags.values()));
+    if (status == BackupStatus.CREATING) {
+      b.progress(Progress.of(random.nextInt(100), created.plusSeconds(random.nextInt(3600))));
+    }
+    if (status == BackupStatus.ERROR) {
+      b.failure(Failure.of(JobType.BACKUP, "disk ü failed", created.plusSeconds(5)));
+    }
+    return b.build();
+  }
+
+  private Backup simple(String project, String id, long sizeMb, Instant created) {
+    return Backup.builder().id(id).name("n_" + Math.abs(id.hashCode())).projectId(project).server(SERVERS[0])
+        .status(BackupStatus.AVAILABLE).sizeMb(sizeMb).createdAt(created).build();
+  }
+
+  private Backup simple(String project, String id) {
+    counter++;
+    return simple(project, id, counter, NOW.minusSeconds(counter));
+  }
+
+  /** One random change of {@code project} on {@code c}; a refusal is fine (the catalog decides). */
+  private void randomChange(Random random, BackupCatalog c, String project) {
+    List<Backup> there = c.query(project, Query.builder().limit(1000).build()).backups();
+    int kind = random.nextInt(10);
+    try {
+      if (kind < 3 || there.isEmpty()) {
+        c.add(backup(random, project, id(random)));
+      } else if (kind == 3) {
+        c.addAll(List.of(backup(random, project, id(random)), backup(random, project, id(random))));
+      } else if (kind < 7) {
+        Backup b = there.get(random.nextInt(there.size()));
+        Transition t = b.status() == BackupStatus.CREATING
+            ? (random.nextBoolean() ? Transition.reportProgress(random.nextInt(101)) : Transition.complete())
+            : b.status() == BackupStatus.RESTORING || b.status() == BackupStatus.DELETING
+                ? (random.nextBoolean() ? Transition.complete() : Transition.fail("ü broke"))
+                : random.nextBoolean() ? Transition.restore() : Transition.delete();
+        c.apply(project, b.id(), b.version(), t);
+      } else if (kind < 9) {
+        Backup b = there.get(random.nextInt(there.size()));
+        c.updateTags(project, b.id(), b.version(), random.nextBoolean()
+            ? TagUpdate.create(Tag.of(TAG_KEYS[random.nextInt(TAG_KEYS.length)], TAG_VALUES[random.nextInt(TAG_VALUES.length)]))
+            : TagUpdate.delete(TagUpdate.Match.key(TAG_KEYS[random.nextInt(TAG_KEYS.length)])));
+      } else {
+        Backup b = there.get(random.nextInt(there.size()));
+        c.remove(project, b.id(), b.version());
+      }
+    } catch (RuntimeException refused) {
+      if (refused instanceof CatalogDatabaseException) {
+        throw refused;
+      }
+      // a lifecycle or quota refusal: the catalog's business
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        fail("waited 30 s for " + what);
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static List<Long> seqs(List<Change> changes, String project) {
+    List<Long> out = new ArrayList<>();
+    for (Change c : changes) {
+      if (c.projectId().equals(project)) {
+        out.add(c.sequence());
+      }
+    }
+    return out;
+  }
+
+  private static List<Long> range(long from, long to) {
+    List<Long> out = new ArrayList<>();
+    for (long i = from; i <= to; i++) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  private static List<Change> feed(PostgresCatalog c, String project) {
+    List<Change> all = new ArrayList<>();
+    long after = 0;
+    while (true) {
+      List<Change> some = c.changes(project, after, 10_000);
+      if (some.isEmpty()) {
+        return all;
+      }
+      all.addAll(some);
+      after = some.get(some.size() - 1).sequence();
+    }
+  }
+
+  /** Every backup of the project, paged by marker in the default order. */
+  private static List<Backup> all(BackupCatalog c, String project) {
+    List<Backup> out = new ArrayList<>();
+    Query q = Query.builder().limit(1000).build();
+    while (true) {
+      Page p = c.query(project, q);
+      out.addAll(p.backups());
+      if (p.nextMarker().isEmpty()) {
+        return out;
+      }
+      q = q.after(p.nextMarker().get());
+    }
+  }
+
+  private static Map<String, Backup> byId(List<Backup> backups) {
+    Map<String, Backup> out = new HashMap<>();
+    for (Backup b : backups) {
+      assertEquals(null, out.put(b.id(), b), "an id twice: " + b.id());
+    }
+    return out;
+  }
+
+  /** Every answer a console asks of a project: equal on both catalogs. */
+  private static void assertSameAnswers(String what, BackupCatalog expected, BackupCatalog actual, String project) {
+    assertEquals(expected.sequence(project), actual.sequence(project), what + ": sequence");
+    assertEquals(all(expected, project), all(actual, project), what + ": every backup in the default order");
+    List<BackupPredicate> predicates = new ArrayList<>(List.of(Predicates.all(), Predicates.stalled(),
+        Predicates.createdWithinLast(Duration.ofDays(7)), Predicates.nameContains("ÉC"),
+        Predicates.serverNameContains("WEB"), Predicates.tag("env", "prod"), Predicates.tagKey("Ключ"),
+        Predicates.not(Predicates.status(BackupStatus.AVAILABLE))));
+    for (BackupStatus s : BackupStatus.values()) {
+      predicates.add(Predicates.status(s));
+    }
+    for (BackupPredicate p : predicates) {
+      assertEquals(expected.count(project, p), actual.count(project, p), what + ": count " + p);
+      Query q = Query.builder().where(p).sort(Sort.parse("name:asc")).limit(7).build();
+      for (int page = 0; page < 40; page++) {
+        Page e = expected.query(project, q);
+        assertEquals(e, actual.query(project, q), what + ": page " + page + " of " + q);
+        if (e.nextMarker().isEmpty()) {
+          break;
+        }
+        q = q.after(e.nextMarker().get());
+      }
+      assertEquals(expected.usage(project, UsageQuery.of(p, 0, 50)), actual.usage(project, UsageQuery.of(p, 0, 50)),
+          what + ": usage " + p);
+    }
+    assertEquals(expected.tagCatalogue(project), actual.tagCatalogue(project), what + ": tag catalogue");
+    assertEquals(expected.quotaUsage(project), actual.quotaUsage(project), what + ": quota usage");
+  }
+
+  // =============================================================================================
+  // Snapshots while a writer writes; a replica loaded from them and the feed after them
+
+  /**
+   * README: "subscribe to the source first and hold its changes, load source.read(project,
+   * ProjectView::snapshot) (one consistent state: backups, quota, sequence), then replay the held
+   * changes and the later ones (those the snapshot has return false). A quota is no change: set later
+   * quotas on the replica too." Done on the database with a writer thread making random changes to
+   * four projects while the snapshots are read; each snapshot must be the project at its sequence
+   * (the feed's changes 1..sequence replayed on an empty catalog), and the replica must then answer as
+   * the database.
+   */
+  @Test
+  void snapshotsReadWhileAWriterWritesAreTheProjectAtTheirSequenceAndAReplicaFromThemAnswersAsTheDatabase()
+      throws Exception {
+    start();
+    long seed = System.nanoTime();
+    String why = "seed " + seed;
+    Random random = new Random(seed);
+    List<String> projects = projects();
+    db.setQuota(projects.get(0), Quota.of(100_000, 1_000_000));   // before everything: in the snapshot
+    for (String p : projects.subList(0, 2)) {
+      db.add(backup(random, p, id(random)));
+    }
+    List<Change> held = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(held::add));
+
+    AtomicInteger written = new AtomicInteger();
+    AtomicReference<Throwable> writerFailed = new AtomicReference<>();
+    long writerSeed = random.nextLong();
+    PostgresCatalog writerCatalog = open();   // another instance of the service
+    Thread writer = new Thread(() -> {
+      Random r = new Random(writerSeed);
+      try {
+        for (int i = 0; i < 240; i++) {
+          randomChange(r, writerCatalog, projects.get(r.nextInt(projects.size())));
+          written.incrementAndGet();
+        }
+      } catch (Throwable t) {
+        writerFailed.set(t);
+      }
+    }, "writer");
+    writer.start();
+
+    Map<String, ProjectSnapshot> first = new LinkedHashMap<>();
+    List<ProjectSnapshot> taken = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      int at = 40 + round * 70;
+      await("the writer's change " + at, () -> written.get() >= at || writerFailed.get() != null || !writer.isAlive());
+      for (String p : projects) {
+        ProjectSnapshot s = db.read(p, ProjectView::snapshot);
+        taken.add(s);
+        first.putIfAbsent(p, s);
+      }
+    }
+    writer.join(30_000);
+    assertFalse(writer.isAlive(), why + ": the writer hangs");
+    if (writerFailed.get() != null) {
+      throw new AssertionError(why + ": the writer failed", writerFailed.get());
+    }
+
+    // each snapshot is the project at its sequence
+    for (ProjectSnapshot s : taken) {
+      BackupCatalog rebuilt = Catalogs.indexed(CLOCK);
+      for (Change c : feed(db, s.projectId())) {
+        if (c.sequence() <= s.sequence()) {
+          assertTrue(rebuilt.replay(c), why);
+        }
+      }
+      assertEquals(s.sequence(), rebuilt.sequence(s.projectId()), why + ": " + s);
+      assertEquals(byId(all(rebuilt, s.projectId())), byId(s.backups()), why + ": " + s + " is the project at its sequence");
+      assertEquals(s.projectId().equals(projects.get(0)) ? Quota.of(100_000, 1_000_000) : Quota.NONE, s.quota(), why);
+      List<Backup> inOrder = new ArrayList<>(s.backups());
+      inOrder.sort(Sort.DEFAULT.comparator());
+      assertEquals(ids(inOrder), ids(s.backups()), why + ": a snapshot's backups are in the default order, newest first");
+    }
+
+    // the replica: load the first snapshots, then replay every held change
+    BackupCatalog replica = Catalogs.indexed(CLOCK);
+    for (ProjectSnapshot s : first.values()) {
+      replica.load(s);
+    }
+    Map<String, Long> heads = new HashMap<>();
+    for (String p : projects) {
+      heads.put(p, db.sequence(p));
+    }
+    await("the feed up to the heads " + heads, () -> {
+      for (String p : projects) {
+        List<Long> got = seqs(held, p);
+        if (heads.get(p) > 0 && (got.isEmpty() || got.get(got.size() - 1) < heads.get(p))) {
+          return false;
+        }
+      }
+      return true;
+    });
+    replayHeld(why, held, first, replica, projects);
+    for (String p : projects) {
+      assertSameAnswers(why + ", " + p, db, replica, p);
+    }
+
+    // quotas are no changes: set them on both, then go on writing
+    held.clear();
+    Map<String, Long> before = new HashMap<>();
+    for (String p : projects) {
+      before.put(p, db.sequence(p));
+      Quota q = Quota.of(db.quotaUsage(p).backupsUsed() + 2, 5_000);
+      db.setQuota(p, q);
+      replica.setQuota(p, q);
+      assertEquals(before.get(p), db.sequence(p), why + ": setQuota raises no sequence");
+    }
+    for (int i = 0; i < 40; i++) {
+      randomChange(random, db, projects.get(random.nextInt(projects.size())));
+    }
+    await("the feed of the second phase", () -> {
+      for (String p : projects) {
+        if (seqs(held, p).size() < db.sequence(p) - before.get(p)) {
+          return false;
+        }
+      }
+      return true;
+    });
+    for (String p : projects) {
+      assertEquals(range(before.get(p) + 1, db.sequence(p)), seqs(held, p), why + ": " + p + " after its quota");
+    }
+    for (Change c : held) {
+      assertTrue(replica.replay(c), why + ": " + c);
+    }
+    for (String p : projects) {
+      assertSameAnswers(why + ", " + p + " with quotas", db, replica, p);
+    }
+  }
+
+  private static List<String> ids(List<Backup> backups) {
+    List<String> out = new ArrayList<>();
+    for (Backup b : backups) {
+      out.add(b.id());
+    }
+    return out;
+  }
+
+  private static void replayHeld(String why, List<Change> held, Map<String, ProjectSnapshot> snapshots,
+      BackupCatalog replica, List<String> projects) {
+    for (String p : projects) {
+      List<Long> got = seqs(held, p);
+      if (!got.isEmpty()) {
+        assertEquals(range(got.get(0), got.get(got.size() - 1)), got, why + ": " + p + " without gaps");
+        assertTrue(got.get(0) <= snapshots.get(p).sequence() + 1, why + ": " + p + " held from before its snapshot");
+      }
+    }
+    for (Change c : held) {
+      boolean expected = c.sequence() > snapshots.get(c.projectId()).sequence();
+      assertEquals(expected, replica.replay(c), why + ": replay " + c + " over " + snapshots.get(c.projectId()));
+    }
+  }
+}
