@@ -309,7 +309,9 @@ class NewUserPostgresFeedParityTest {
   @Test
   void snapshotsReadWhileAWriterWritesAreTheProjectAtTheirSequenceAndAReplicaFromThemAnswersAsTheDatabase()
       throws Exception {
+    long t0 = System.nanoTime();
     start();
+    System.err.println("T start " + (System.nanoTime() - t0) / 1_000_000);
     long seed = System.nanoTime();
     String why = "seed " + seed;
     Random random = new Random(seed);
@@ -355,6 +357,7 @@ class NewUserPostgresFeedParityTest {
       throw new AssertionError(why + ": the writer failed", writerFailed.get());
     }
 
+    System.err.println("T writer " + (System.nanoTime() - t0) / 1_000_000);
     // each snapshot is the project at its sequence
     for (ProjectSnapshot s : taken) {
       BackupCatalog rebuilt = Catalogs.indexed(CLOCK);
@@ -394,6 +397,7 @@ class NewUserPostgresFeedParityTest {
       assertSameAnswers(why + ", " + p, db, replica, p);
     }
 
+    System.err.println("T compared " + (System.nanoTime() - t0) / 1_000_000);
     // quotas are no changes: set them on both, then go on writing
     held.clear();
     Map<String, Long> before = new HashMap<>();
@@ -424,6 +428,7 @@ class NewUserPostgresFeedParityTest {
     for (String p : projects) {
       assertSameAnswers(why + ", " + p + " with quotas", db, replica, p);
     }
+    System.err.println("T end " + (System.nanoTime() - t0) / 1_000_000);
   }
 
   private static List<String> ids(List<Backup> backups) {
@@ -447,5 +452,310 @@ class NewUserPostgresFeedParityTest {
       boolean expected = c.sequence() > snapshots.get(c.projectId()).sequence();
       assertEquals(expected, replica.replay(c), why + ": replay " + c + " over " + snapshots.get(c.projectId()));
     }
+  }
+
+  // =============================================================================================
+  // The other way: an in-memory primary's snapshot loaded into the database, its feed replayed there
+
+  /**
+   * BackupCatalog#load: "A consistent snapshot of a project of another catalog is source.read(projectId,
+   * ProjectView::snapshot)"; #replay installs "exactly as committed ... quotas are not checked". An
+   * in-memory primary with a quota its replayed changes go beyond; the database loads its snapshot
+   * mid-way and replays the held feed: the database then answers as the primary, and its own
+   * subscribers hear the replayed changes with their own sequences.
+   */
+  @Test
+  void anInMemoryPrimarysSnapshotLoadedIntoTheDatabaseAndItsFeedReplayedThereAnswerAlike() {
+    start();
+    long seed = System.nanoTime();
+    String why = "seed " + seed;
+    Random random = new Random(seed);
+    List<String> projects = projects();
+    BackupCatalog primary = Catalogs.indexed(CLOCK);
+    List<Change> held = new ArrayList<>();
+    primary.subscribe(held::add);
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(heard::add));
+    for (int i = 0; i < 60; i++) {
+      randomChange(random, primary, projects.get(random.nextInt(projects.size())));
+    }
+    primary.setQuota(projects.get(1), Quota.of(primary.quotaUsage(projects.get(1)).backupsUsed(), 1));
+    Map<String, ProjectSnapshot> snapshots = new LinkedHashMap<>();
+    for (String p : projects) {
+      ProjectSnapshot s = primary.read(p, ProjectView::snapshot);
+      snapshots.put(p, s);
+      db.load(s);
+      assertEquals(s.sequence(), db.sequence(p), why);
+    }
+    for (int i = 0; i < 60; i++) {
+      String p = projects.get(random.nextInt(projects.size()));
+      if (p.equals(projects.get(1)) && random.nextBoolean()) {
+        // beyond the primary's quota only through replay: the primary refuses, so set it aside
+        primary.setQuota(p, Quota.NONE);
+        primary.add(backup(random, p, id(random)));
+        primary.setQuota(p, Quota.of(primary.quotaUsage(p).backupsUsed() - 1, 1));
+      } else {
+        randomChange(random, primary, p);
+      }
+    }
+    replayHeld(why, held, snapshots, db, projects);
+    db.setQuota(projects.get(1), primary.quotaUsage(projects.get(1)).quota());   // quotas: set on both
+    for (String p : projects) {
+      assertSameAnswers(why + ", " + p, primary, db, p);
+      long from = snapshots.get(p).sequence();
+      long to = primary.sequence(p);
+      await(why + ": the database's subscriber hears " + p + " to " + to,
+          () -> to == from || seqs(heard, p).contains(to));
+      assertEquals(range(from + 1, to), seqs(heard, p), why + ": the database's feed after the loaded snapshot");
+      assertEquals(range(from + 1, to), seqs(feed(db, p), p), why + ": changes() holds no change before the snapshot");
+    }
+  }
+
+  // =============================================================================================
+  // Snapshots of many tied backups: several pages of one read
+
+  /**
+   * ProjectView#snapshot: "every backup (in the default order, newest created first) ... from the
+   * one state of the view". 2,345 backups created at one instant (so the default order is decided by
+   * the ids alone: odd ones, private-use chars, letters above U+FFFF, case pairs) take three pages of
+   * the maximum limit: each is in the snapshot once, in the order the database's own pages give.
+   */
+  @Test
+  void aSnapshotOfThousandsOfBackupsCreatedAtOneInstantHoldsEachOnceInTheDefaultOrder() {
+    start();
+    String p = prefix + "tied-ü";
+    Instant at = NOW.minusSeconds(3600);
+    String[] stems = {"a", "A", "\uE000", "\uFFFF", "\ud83d\ude00", "é", "Z", "-", "中"};
+    List<Backup> batch = new ArrayList<>();
+    for (int i = 0; i < 2345; i++) {
+      batch.add(simple(p, stems[i % stems.length] + (i / stems.length) + stems[(i * 7) % stems.length], 1, at));
+    }
+    db.addAll(batch);
+    db.setQuota(p, Quota.of(3000, 10));
+    ProjectSnapshot s = db.read(p, ProjectView::snapshot);
+    assertEquals(2345, s.sequence());
+    assertEquals(Quota.of(3000, 10), s.quota());
+    assertEquals(2345, byId(s.backups()).size());
+    assertEquals(ids(all(db, p)), ids(s.backups()), "the snapshot's order is the database's default order");
+    List<String> byOffset = new ArrayList<>();
+    for (int offset = 0; offset < 2345; offset += 1000) {
+      byOffset.addAll(ids(db.query(p, Query.builder().limit(1000).offset(offset).build()).backups()));
+    }
+    assertEquals(byOffset, ids(s.backups()));
+    BackupCatalog replica = Catalogs.indexed(CLOCK);
+    replica.load(s);
+    assertEquals(2345, replica.count(p, Predicates.all()));
+    assertEquals(db.quotaUsage(p), replica.quotaUsage(p));
+    assertEquals(db.usage(p, UsageQuery.firstServers(10)), replica.usage(p, UsageQuery.firstServers(10)));
+  }
+
+  // =============================================================================================
+  // Quotas are no changes
+
+  /**
+   * BackupCatalog#setQuota: "A quota is no Change: setting it raises no sequence and tells no
+   * subscriber". On the database: a quota of a project that has nothing else, and quotas of a
+   * project with changes, leave sequence, feed and both kinds of subscription untouched; the snapshot
+   * of a project with a quota alone is at sequence 0 with the quota and no backup, and loads.
+   */
+  @Test
+  void quotasRaiseNoSequenceReachNoSubscriberAndAQuotaOnlyProjectSnapshotsAtZero() {
+    start();
+    String quotaOnly = prefix + "quota-only-ä";
+    String busy = prefix + "busy-\ud83d\ude00";
+    String other = prefix + "other";
+    db.add(simple(busy, "b-1"));
+    List<Change> fromNow = new CopyOnWriteArrayList<>();
+    List<Change> fromPositions = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(fromNow::add));
+    keep(db.subscribe(Map.of(quotaOnly, 0L, busy, 1L, other, 0L), fromPositions::add));
+    db.setQuota(quotaOnly, Quota.of(7, 70));
+    db.setQuota(busy, Quota.of(1, 1));
+    db.setQuota(busy, Quota.NONE);
+    db.setQuota(busy, Quota.of(5, 50));
+    assertEquals(0, db.sequence(quotaOnly));
+    assertEquals(1, db.sequence(busy));
+    assertEquals(List.of(), db.changes(quotaOnly, 0, 10));
+    assertEquals(List.of(1L), seqs(db.changes(busy, 0, 10), busy));
+    db.add(simple(other, "o-1"));   // a change after the quotas: once it is heard, the quotas were not
+    await("the other project's change", () -> seqs(fromNow, other).size() == 1 && seqs(fromPositions, other).size() == 1);
+    for (List<Change> heard : List.of(fromNow, fromPositions)) {
+      assertEquals(List.of(), seqs(heard, quotaOnly));
+      assertEquals(List.of(), seqs(heard, busy));
+    }
+    ProjectSnapshot s = db.read(quotaOnly, ProjectView::snapshot);
+    assertEquals(new ProjectSnapshot(quotaOnly, 0, Quota.of(7, 70), List.of()), s);
+    assertEquals(new ProjectSnapshot(busy, 1, Quota.of(5, 50), List.of(db.get(busy, "b-1"))),
+        db.read(busy, ProjectView::snapshot));
+    BackupCatalog replica = Catalogs.indexed(CLOCK);
+    replica.load(s);
+    assertEquals(db.quotaUsage(quotaOnly), replica.quotaUsage(quotaOnly));
+    db.add(simple(busy, "b-2"));
+    await("busy's change 2", () -> seqs(fromNow, busy).equals(List.of(2L)) && seqs(fromPositions, busy).equals(List.of(2L)));
+  }
+
+  // =============================================================================================
+  // subscribe(after, ...) over many projects, loaded ones among them
+
+  /**
+   * #subscribe(Map, Consumer): "Delivers every change after the given sequences ... a project it
+   * does not name is delivered from its first change ... A position is taken as given, also beyond
+   * the project's current sequence: the changes up to it are then skipped"; #changes: "Changes before
+   * a project's loaded snapshot are not in the feed". Twenty projects with odd ids, random positions
+   * (some past the head, some absent), two loaded at sequence 500.
+   */
+  @Test
+  void positionsOfManyProjectsResumeExactlyAfterThemLoadedProjectsAmongThem() {
+    start();
+    long seed = System.nanoTime();
+    String why = "seed " + seed;
+    Random random = new Random(seed);
+    List<String> projects = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      projects.add(prefix + (i % 2 == 0 ? "ü-" : "\ud83d\ude00 ") + i);
+    }
+    List<Backup> batch = new ArrayList<>();
+    for (String p : projects) {
+      for (int i = random.nextInt(5); i > 0; i--) {
+        batch.add(simple(p, id(random)));
+      }
+    }
+    db.addAll(batch);
+    String loadedLow = prefix + "loaded-low";
+    String loadedHigh = prefix + "loaded-high";
+    db.load(new ProjectSnapshot(loadedLow, 500, Quota.NONE, List.of(simple(loadedLow, "l-1"))));
+    db.load(new ProjectSnapshot(loadedHigh, 500, Quota.NONE, List.of()));
+    Map<String, Long> after = new HashMap<>();
+    Map<String, Long> expectedFrom = new HashMap<>();
+    for (String p : projects) {
+      long head = db.sequence(p);
+      int kind = random.nextInt(4);
+      if (kind == 0) {
+        expectedFrom.put(p, 1L);   // not named: from its first change
+      } else {
+        long position = kind == 1 ? head + 1 + random.nextInt(2) : random.nextInt((int) head + 1);
+        after.put(p, position);
+        expectedFrom.put(p, position + 1);
+      }
+    }
+    after.put(loadedLow, 0L);
+    expectedFrom.put(loadedLow, 501L);
+    after.put(loadedHigh, 503L);
+    expectedFrom.put(loadedHigh, 504L);
+    List<Change> got = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(after, got::add));
+    after.clear();   // the caller's map is not the subscription's
+    batch.clear();
+    for (String p : projects) {
+      for (int i = 1 + random.nextInt(3); i > 0; i--) {
+        batch.add(simple(p, id(random)));
+      }
+    }
+    for (int i = 0; i < 5; i++) {
+      batch.add(simple(loadedLow, "l+" + i));
+      batch.add(simple(loadedHigh, "h+" + i));
+    }
+    db.addAll(batch);
+    List<String> all = new ArrayList<>(projects);
+    all.add(loadedLow);
+    all.add(loadedHigh);
+    for (String p : all) {
+      long head = db.sequence(p);
+      await(why + ": " + p + " to " + head, () -> expectedFrom.get(p) > head || seqs(got, p).contains(head));
+    }
+    for (String p : all) {
+      long head = db.sequence(p);
+      long from = expectedFrom.get(p);
+      assertEquals(range(p.equals(loadedLow) ? 501 : from, head), seqs(got, p), why + ": " + p);
+    }
+  }
+
+  // =============================================================================================
+  // Cancel
+
+  /**
+   * BackupCatalog#subscribe: "the same subscriber subscribed twice is two subscriptions, each
+   * cancelled on its own"; Subscription#cancel: "Stops the deliveries to this subscriber; changes being
+   * delivered may still arrive". On the database: one consumer subscribed twice hears each change
+   * twice; one subscription cancelled twice leaves the other; a subscription cancelled from inside
+   * its own delivery hears nothing after that change.
+   */
+  @Test
+  void theSameConsumerTwiceIsTwoSubscriptionsAndACancelInsideADeliveryStopsItsOwn() {
+    start();
+    String p = prefix + "cancel-ñ";
+    List<Change> got = new CopyOnWriteArrayList<>();
+    Consumer<Change> consumer = got::add;
+    Subscription first = keep(db.subscribe(consumer));
+    Subscription second = keep(db.subscribe(Map.of(p, 0L), consumer));
+    List<Change> self = new CopyOnWriteArrayList<>();
+    AtomicReference<Subscription> selfSubscription = new AtomicReference<>();
+    selfSubscription.set(keep(db.subscribe(change -> {
+      if (change.projectId().equals(p)) {
+        self.add(change);
+        if (change.sequence() == 2) {
+          selfSubscription.get().cancel();
+          selfSubscription.get().cancel();
+        }
+      }
+    })));
+    db.add(simple(p, "c-1"));
+    await("change 1 twice", () -> seqs(got, p).equals(List.of(1L, 1L)));
+    first.cancel();
+    first.cancel();
+    db.add(simple(p, "c-2"));
+    db.add(simple(p, "c-3"));
+    await("changes 2 and 3 once", () -> seqs(got, p).equals(List.of(1L, 1L, 2L, 3L)));
+    second.cancel();
+    db.add(simple(p, "c-4"));
+    List<Change> witness = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(Map.of(p, 3L), witness::add));
+    await("change 4 reaches a new subscription", () -> seqs(witness, p).equals(List.of(4L)));
+    PostgresCatalog other = open();
+    List<Change> otherWitness = new CopyOnWriteArrayList<>();
+    keep(other.subscribe(Map.of(p, 4L), otherWitness::add));
+    db.add(simple(p, "c-5"));
+    await("change 5 reaches another instance's subscription", () -> seqs(otherWitness, p).equals(List.of(5L)));
+    assertEquals(List.of(1L, 1L, 2L, 3L), seqs(got, p), "cancelled twice each: nothing after");
+    assertEquals(List.of(1L, 2L), seqs(self, p), "cancelled inside the delivery of change 2");
+  }
+
+  // =============================================================================================
+  // A subscriber that throws
+
+  /**
+   * PostgresCatalog: "A subscriber that throws gets the same change again later, so nothing committed
+   * is lost". A consumer that fails the first try of every change of one project (an exception, then
+   * an error) gets each again, in order, while another project's changes go on.
+   */
+  @Test
+  void aSubscriberFailingTheFirstTryOfEveryChangeGetsEachAgainInOrder() {
+    start();
+    String p = prefix + "flaky-ß";
+    String q = prefix + "steady";
+    List<String> tries = new CopyOnWriteArrayList<>();
+    List<Change> accepted = new CopyOnWriteArrayList<>();
+    Map<Long, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    keep(db.subscribe(Map.of(), change -> {
+      if (change.projectId().equals(p)) {
+        tries.add("#" + change.sequence());
+        if (seen.merge(change.sequence(), 1, Integer::sum) == 1) {
+          if (change.sequence() % 2 == 0) {
+            throw new AssertionError("first try of " + change.sequence());
+          }
+          throw new IllegalStateException("first try of " + change.sequence());
+        }
+      }
+      if (change.projectId().equals(p) || change.projectId().equals(q)) {
+        accepted.add(change);
+      }
+    }));
+    db.addAll(List.of(simple(p, "f-1"), simple(p, "f-2"), simple(p, "f-3"), simple(q, "s-1")));
+    db.add(simple(q, "s-2"));
+    await("three changes of " + p, () -> seqs(accepted, p).size() == 3);
+    assertEquals(List.of("#1", "#1", "#2", "#2", "#3", "#3"), tries);
+    assertEquals(List.of(1L, 2L, 3L), seqs(accepted, p));
+    await("two changes of " + q, () -> seqs(accepted, q).size() == 2);
+    assertEquals(List.of(1L, 2L), seqs(accepted, q));
   }
 }
