@@ -758,4 +758,215 @@ class NewUserPostgresFeedParityTest {
     await("two changes of " + q, () -> seqs(accepted, q).size() == 2);
     assertEquals(List.of(1L, 2L), seqs(accepted, q));
   }
+
+  // =============================================================================================
+  // load on the database
+
+  /** What a test compares to say "nothing changed" of a project of the database. */
+  private List<Object> state(String project) {
+    return List.of(db.sequence(project), all(db, project), db.tagCatalogue(project),
+        db.usage(project, UsageQuery.firstServers(50)), db.quotaUsage(project), db.count(project, Predicates.all()),
+        feed(db, project));
+  }
+
+  /**
+   * BackupCatalog#load: "Loads a project ... where the project has no backups and sequence 0 ...
+   * All or nothing ... @throws IllegalStateException if the project already has backups or a sequence
+   * above 0 here". On the database: a project with a quota alone loads (and takes the snapshot's
+   * quota); one whose every backup was removed (sequence above 0, no backup) is refused and keeps its
+   * quota, sequence and feed; a snapshot with a backup PostgreSQL cannot hold (a NUL in its name) is
+   * refused naming the field and writes nothing, not even the project; a from-now subscriber hears
+   * no load, and the first change after a load is the snapshot's sequence + 1.
+   */
+  @Test
+  void loadOnTheDatabaseIsAllowedRefusedAndAllOrNothingAsDocumented() {
+    start();
+    String quotaOnly = prefix + "q-only-é";
+    String emptied = prefix + "emptied-\ud83d\ude00";
+    String fresh = prefix + "fresh-中";
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(heard::add));
+    db.setQuota(quotaOnly, Quota.of(1, 1));
+    db.load(new ProjectSnapshot(quotaOnly, 42, Quota.of(9, 90),
+        List.of(simple(quotaOnly, "q-1", 5_000, NOW.minusSeconds(9)), simple(quotaOnly, "q-2", 6_000, NOW.minusSeconds(8)))));
+    assertEquals(42, db.sequence(quotaOnly));
+    assertEquals(Quota.of(9, 90), db.quotaUsage(quotaOnly).quota(), "the snapshot's quota replaces the one set before");
+    assertEquals(2, db.quotaUsage(quotaOnly).backupsUsed());
+    assertEquals(11_000, db.quotaUsage(quotaOnly).sizeMbUsed());
+    assertEquals(List.of(), feed(db, quotaOnly));
+
+    db.add(simple(emptied, "e-1"));
+    db.remove(emptied, "e-1", 1);
+    db.setQuota(emptied, Quota.of(3, 3));
+    List<Object> before = state(emptied);
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> db.load(new ProjectSnapshot(emptied, 0, Quota.NONE, List.of())));
+    assertTrue(refused.getMessage().contains(emptied), refused.getMessage());
+    assertEquals(before, state(emptied), "a refused load changes nothing");
+
+    Backup bad = Backup.builder().id("x-1").name("ok").projectId(fresh).server(SERVERS[1])
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(NOW.minusSeconds(1)).description("nul \u0000 here").build();
+    List<Backup> many = new ArrayList<>();
+    for (int i = 0; i < 700; i++) {
+      many.add(simple(fresh, "f-" + i));
+    }
+    many.add(bad);
+    InvalidValueException notStorable = assertThrows(InvalidValueException.class,
+        () -> db.load(new ProjectSnapshot(fresh, 7, Quota.of(2, 2), many)));
+    assertEquals("description", notStorable.field());
+    assertEquals(0, db.sequence(fresh));
+    assertEquals(Quota.NONE, db.quotaUsage(fresh).quota(), "nothing of the refused snapshot, not even its quota");
+    assertEquals(0, db.count(fresh, Predicates.all()));
+    many.remove(bad);
+    db.load(new ProjectSnapshot(fresh, 7, Quota.of(2, 2), many));   // beyond its quota: loads as documented
+    assertEquals(700, db.count(fresh, Predicates.all()));
+
+    db.add(simple(prefix + "after-loads", "w-1"));   // once heard, any change of the loads would be too
+    db.apply(fresh, "f-3", 1, Transition.delete());  // change 8
+    await("the change after the loads", () -> seqs(heard, prefix + "after-loads").size() == 1 && seqs(heard, fresh).size() == 1);
+    assertEquals(List.of(8L), seqs(heard, fresh), "the load is no change; the next change is its sequence + 1");
+    assertEquals(List.of(), seqs(heard, quotaOnly));
+    assertEquals(List.of(1L, 2L), seqs(heard, emptied), "the refused load is no change either");
+  }
+
+  /**
+   * ProjectSnapshot.MAX_SEQUENCE: "the project's changes are numbered on from it". A project loaded
+   * into the database at 2^62 numbers its next change 2^62 + 1, and an in-memory replica loaded at
+   * 2^62 replays it.
+   */
+  @Test
+  void aProjectLoadedAtTheLargestSequenceNumbersItsNextChangesOnAndAReplicaFollows() {
+    start();
+    String p = prefix + "max-ω";
+    ProjectSnapshot top = new ProjectSnapshot(p, ProjectSnapshot.MAX_SEQUENCE, Quota.NONE, List.of(simple(p, "m-1")));
+    db.load(top);
+    BackupCatalog replica = Catalogs.indexed(CLOCK);
+    replica.load(db.read(p, ProjectView::snapshot));
+    List<Change> heard = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(Map.of(p, ProjectSnapshot.MAX_SEQUENCE), heard::add));
+    db.add(simple(p, "m-2"));
+    db.apply(p, "m-1", 1, Transition.restore());
+    assertEquals(ProjectSnapshot.MAX_SEQUENCE + 2, db.sequence(p));
+    await("two changes past 2^62", () -> seqs(heard, p).size() == 2);
+    assertEquals(List.of(ProjectSnapshot.MAX_SEQUENCE + 1, ProjectSnapshot.MAX_SEQUENCE + 2), seqs(heard, p));
+    for (Change c : heard) {
+      if (c.projectId().equals(p)) {
+        assertTrue(replica.replay(c));
+      }
+    }
+    assertSameAnswers("past 2^62", db, replica, p);
+    assertThrows(InvalidValueException.class,
+        () -> new ProjectSnapshot(p, ProjectSnapshot.MAX_SEQUENCE + 1, Quota.NONE, List.of()));
+  }
+
+  /**
+   * ProjectView#snapshot: "@return the snapshot of the project at the view's state" (no exception
+   * documented). A project loaded at MAX_SEQUENCE goes on past it (see above), and then no snapshot
+   * of it can be taken: ProjectSnapshot refuses a sequence above 2^62, so a replica of it can no
+   * longer be started from the documented read(p, ProjectView::snapshot).
+   */
+  @Disabled("DOC: ProjectView#snapshot promises 'the snapshot of the project at the view's state'; for a project past "
+      + "ProjectSnapshot.MAX_SEQUENCE (loaded at 2^62, then changed) it throws InvalidValueException naming sequence")
+  @Test
+  void aSnapshotOfAProjectPastTheLargestSequenceIsTaken() {
+    start();
+    String p = prefix + "past-max";
+    db.load(new ProjectSnapshot(p, ProjectSnapshot.MAX_SEQUENCE, Quota.NONE, List.of()));
+    db.add(simple(p, "pm-1"));
+    ProjectSnapshot s = db.read(p, ProjectView::snapshot);
+    assertEquals(ProjectSnapshot.MAX_SEQUENCE + 1, s.sequence());
+  }
+
+  @Test
+  void actuallyASnapshotOfAProjectPastTheLargestSequenceIsRefusedNamingSequenceOnEveryCatalog() {
+    start();
+    String p = prefix + "past-max";
+    BackupCatalog memory = Catalogs.indexed(CLOCK);
+    for (BackupCatalog c : List.of(db, memory)) {
+      c.load(new ProjectSnapshot(p, ProjectSnapshot.MAX_SEQUENCE, Quota.NONE, List.of()));
+      c.add(simple(p, "pm-1"));
+      assertEquals(ProjectSnapshot.MAX_SEQUENCE + 1, c.sequence(p));
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> c.read(p, ProjectView::snapshot));
+      assertEquals("sequence", e.field());
+    }
+  }
+
+  // =============================================================================================
+  // Changes the database refuses
+
+  /**
+   * README: "each change is one transaction (..., and a row in the change feed, all or nothing)";
+   * BackupCatalog: "a refused change (any exception) leaves the catalog exactly as it was". Changes
+   * the database itself refuses (a trigger of the test's schema raising on chosen ids): an add, a
+   * batch over two projects, a transition, a removal, a replay and a load of 1,200 backups that fails
+   * on the last chunk each raise CatalogDatabaseException and leave every project's state, feed and
+   * subscribers as they were.
+   */
+  @Test
+  void changesTheDatabaseRefusesLeaveTheDatabaseAndEverySubscriberUntouched() {
+    start();
+    String p = prefix + "refusing-ü";
+    String q = prefix + "other-\ud83d\ude00";
+    String r = prefix + "to-load";
+    db.add(simple(p, "ok-1"));
+    db.add(simple(p, "refuse-later-1"));
+    db.add(simple(q, "ok-q"));
+    db.setQuota(q, Quota.of(10, 10));
+    List<Change> fromNow = new CopyOnWriteArrayList<>();
+    List<Change> fromZero = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(fromNow::add));
+    keep(db.subscribe(Map.of(p, 0L, q, 0L, r, 0L), fromZero::add));
+    await("the existing changes", () -> seqs(fromZero, p).size() == 2 && seqs(fromZero, q).size() == 1);
+    Map<String, List<Object>> before = new HashMap<>();
+    for (String x : List.of(p, q, r)) {
+      before.put(x, state(x));
+    }
+    TestDatabase.execute(store, "CREATE OR REPLACE FUNCTION fp_refuse_backup() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        + "BEGIN IF NEW.id LIKE 'refuse-me%' THEN RAISE EXCEPTION 'the test refuses %', NEW.id; END IF; RETURN NEW; END $$");
+    TestDatabase.execute(store, "CREATE OR REPLACE FUNCTION fp_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        + "BEGIN IF NEW.backup_id LIKE 'refuse-later%' THEN RAISE EXCEPTION 'the test refuses %', NEW.backup_id; END IF; "
+        + "RETURN NEW; END $$");
+    TestDatabase.execute(store, "CREATE TRIGGER fp_refuse_backup BEFORE INSERT OR UPDATE ON csbs_backup "
+        + "FOR EACH ROW EXECUTE FUNCTION fp_refuse_backup()");
+    TestDatabase.execute(store, "CREATE TRIGGER fp_refuse_change BEFORE INSERT ON csbs_change "
+        + "FOR EACH ROW EXECUTE FUNCTION fp_refuse_change()");
+    try {
+      assertThrows(CatalogDatabaseException.class, () -> db.add(simple(p, "refuse-me-1")));
+      assertThrows(CatalogDatabaseException.class,
+          () -> db.addAll(List.of(simple(q, "fine-q"), simple(p, "fine-p"), simple(p, "refuse-me-2"))));
+      assertThrows(CatalogDatabaseException.class, () -> db.apply(p, "refuse-later-1", 1, Transition.restore()));
+      assertThrows(CatalogDatabaseException.class, () -> db.updateTags(p, "refuse-later-1", 1,
+          TagUpdate.create(Tag.of("env", "prod"))));
+      assertThrows(CatalogDatabaseException.class, () -> db.remove(p, "refuse-later-1", 1));
+      Backup replayed = simple(p, "refuse-me-3");
+      assertThrows(CatalogDatabaseException.class,
+          () -> db.replay(new Change(3, p, replayed.id(), Optional.empty(), Optional.of(replayed), Optional.empty())));
+      List<Backup> many = new ArrayList<>();
+      for (int i = 0; i < 1199; i++) {
+        many.add(simple(r, "l-" + i));
+      }
+      many.add(simple(r, "refuse-me-4"));
+      assertThrows(CatalogDatabaseException.class, () -> db.load(new ProjectSnapshot(r, 12, Quota.of(1, 1), many)));
+    } finally {
+      TestDatabase.execute(store, "DROP TRIGGER IF EXISTS fp_refuse_backup ON csbs_backup");
+      TestDatabase.execute(store, "DROP TRIGGER IF EXISTS fp_refuse_change ON csbs_change");
+      TestDatabase.execute(store, "DROP FUNCTION IF EXISTS fp_refuse_backup()");
+      TestDatabase.execute(store, "DROP FUNCTION IF EXISTS fp_refuse_change()");
+    }
+    for (String x : List.of(p, q, r)) {
+      assertEquals(before.get(x), state(x), x + ": as it was");
+    }
+    db.add(simple(p, "ok-2"));
+    db.add(simple(q, "ok-q2"));
+    db.add(simple(r, "ok-r"));
+    await("the changes after the refusals", () -> seqs(fromZero, r).size() == 1 && seqs(fromNow, r).size() == 1
+        && seqs(fromZero, q).size() == 2 && seqs(fromNow, q).size() == 1);
+    await("p's change 3", () -> seqs(fromZero, p).size() == 3 && seqs(fromNow, p).size() == 1);
+    assertEquals(List.of(1L, 2L, 3L), seqs(fromZero, p));
+    assertEquals("ok-2", fromZero.stream().filter(c -> c.projectId().equals(p) && c.sequence() == 3).findFirst()
+        .orElseThrow().backupId());
+    assertEquals(List.of(3L), seqs(fromNow, p));
+    assertEquals(List.of(1L, 2L), seqs(fromZero, q));
+    assertEquals(List.of(1L), seqs(fromZero, r));
+  }
 }
