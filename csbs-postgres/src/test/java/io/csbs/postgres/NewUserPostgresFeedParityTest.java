@@ -969,4 +969,95 @@ class NewUserPostgresFeedParityTest {
     assertEquals(List.of(1L, 2L), seqs(fromZero, q));
     assertEquals(List.of(1L), seqs(fromZero, r));
   }
+
+  // =============================================================================================
+  // Snapshots beside batches and quotas
+
+  /**
+   * README: "load source.read(project, ProjectView::snapshot) (one consistent state: backups, quota,
+   * sequence)". Another instance sets the quota to k backups, then adds backup k, and so on, and adds
+   * batches of 550 (two statements of rows each); every snapshot read meanwhile has as many backups
+   * as its sequence and a quota of those or one more, and never part of a batch.
+   */
+  @Test
+  void snapshotsBesideQuotasAndBatchesOfAnotherInstanceAreEachOneState() throws Exception {
+    start();
+    String single = prefix + "one-by-one-ä";
+    String batches = prefix + "batches-\ud83d\ude00";
+    PostgresCatalog other = open();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    AtomicInteger progress = new AtomicInteger();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int k = 1; k <= 60; k++) {
+          other.setQuota(single, Quota.of(k, 1_000_000));
+          other.add(simple(single, "s-" + k, k, NOW.minusSeconds(k)));
+          progress.incrementAndGet();
+          if (k % 15 == 0) {
+            List<Backup> batch = new ArrayList<>();
+            for (int i = 0; i < 550; i++) {
+              batch.add(simple(batches, "b-" + k + "-" + i, 1, NOW.minusSeconds(i)));
+            }
+            other.addAll(batch);
+          }
+        }
+      } catch (Throwable t) {
+        failed.set(t);
+      }
+    }, "quota-writer");
+    writer.start();
+    int snapshots = 0;
+    while (writer.isAlive() && snapshots < 40) {
+      int seen = progress.get();
+      await("the writer's progress", () -> progress.get() > seen || !writer.isAlive());
+      ProjectSnapshot one = db.read(single, ProjectView::snapshot);
+      assertEquals(one.sequence(), one.backups().size(), one.toString());
+      if (one.sequence() > 0) {
+        long over = one.quota().maxBackups() - one.backups().size();
+        assertTrue(over == 0 || over == 1, "quota " + one.quota() + " beside " + one);
+      }
+      ProjectSnapshot many = db.read(batches, ProjectView::snapshot);
+      assertEquals(0, many.backups().size() % 550, many.toString());
+      assertEquals(many.sequence(), many.backups().size(), many.toString());
+      snapshots++;
+    }
+    writer.join(30_000);
+    assertFalse(writer.isAlive(), "the writer hangs");
+    if (failed.get() != null) {
+      throw new AssertionError("the writer failed", failed.get());
+    }
+    assertEquals(new ProjectSnapshot(single, 60, Quota.of(60, 1_000_000), all(db, single)),
+        db.read(single, ProjectView::snapshot));
+    assertEquals(2200, db.read(batches, ProjectView::snapshot).backups().size());
+  }
+
+  /**
+   * Subscription#cancel: "Stops the deliveries to this subscriber". A subscriber that threw on a
+   * change waits to get it again; cancelled during that wait, it does not get it again.
+   */
+  @Test
+  void aSubscriberCancelledWhileWaitingToGetAChangeAgainDoesNotGetIt() {
+    start();
+    String p = prefix + "cancel-after-throw";
+    List<Change> tries = new CopyOnWriteArrayList<>();
+    Subscription s = keep(db.subscribe(Map.of(p, 0L), change -> {
+      if (change.projectId().equals(p)) {
+        tries.add(change);
+        throw new IllegalStateException("not now");
+      }
+    }));
+    db.add(simple(p, "t-1"));
+    await("the first try", () -> tries.size() == 1);
+    s.cancel();
+    List<Change> witness = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(Map.of(p, 1L), witness::add));
+    long end = System.nanoTime() + Duration.ofMillis(400).toNanos();
+    int n = 1;
+    while (System.nanoTime() < end) {   // more changes, each seen by the witness: the feed is going on
+      db.add(simple(p, "t-" + ++n));
+      long head = n;
+      await("change " + head + " at the witness", () -> seqs(witness, p).contains(head));
+    }
+    assertEquals(List.of(1L), seqs(tries, p), "cancelled: the change it threw on is not delivered again");
+  }
 }
