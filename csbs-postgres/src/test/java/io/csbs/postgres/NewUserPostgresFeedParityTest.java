@@ -1060,4 +1060,146 @@ class NewUserPostgresFeedParityTest {
     }
     assertEquals(List.of(1L), seqs(tries, p), "cancelled: the change it threw on is not delivered again");
   }
+
+  // =============================================================================================
+  // The feed inside a read
+
+  /**
+   * BackupCatalog#read: "Inside reads the calling thread may read the same project (through the view
+   * or the catalog) but not change any project, nor read another project: either could deadlock
+   * against other threads, so the catalog refuses both with an IllegalStateException". On the
+   * database queryAllProjects inside a read is refused so; PostgresCatalog#changes, a read of another
+   * project's feed, is not.
+   */
+  @Disabled("BUG: BackupCatalog#read says a read of another project inside read(...) is refused with "
+      + "IllegalStateException (queryAllProjects is); PostgresCatalog#changes(otherProject, ...) inside it answers")
+  @Test
+  void theFeedOfAnotherProjectInsideAReadIsRefused() {
+    start();
+    String p = prefix + "reading";
+    String q = prefix + "other";
+    db.add(simple(p, "r-1"));
+    db.add(simple(q, "o-1"));
+    assertThrows(IllegalStateException.class, () -> db.read(p, view -> db.queryAllProjects(Query.all())));
+    assertThrows(IllegalStateException.class, () -> db.read(p, view -> db.changes(q, 0, 10)));
+  }
+
+  @Test
+  void actuallyTheFeedOfAnotherProjectInsideAReadAnswers() {
+    start();
+    String p = prefix + "reading";
+    String q = prefix + "other";
+    db.add(simple(p, "r-1"));
+    db.add(simple(q, "o-1"));
+    assertThrows(IllegalStateException.class, () -> db.read(p, view -> db.queryAllProjects(Query.all())));
+    assertThrows(IllegalStateException.class, () -> db.read(p, view -> db.count(q, Predicates.all())));
+    assertEquals(1, db.read(p, view -> db.changes(q, 0, 10)).size());
+  }
+
+  /**
+   * PostgresCatalog#read: "one read-only REPEATABLE READ transaction, so its answers agree although
+   * writers go on"; BackupCatalog#read: inside it the thread "may read the same project (through the
+   * view or the catalog)", and the view "does not see changes committed while reads runs". The
+   * catalog's own sequence and find inside a read answer from the read's state; its changes(...)
+   * does not: a change another thread commits meanwhile is in the feed read inside the read, beyond
+   * the read's sequence. The docs do not say which calls leave the read's state.
+   */
+  @Disabled("DOC: PostgresCatalog#read says its answers agree although writers go on (the catalog's sequence() inside "
+      + "it does); changes(p, ...) inside read(p) reads outside it: a change committed meanwhile is past the read's sequence")
+  @Test
+  void theFeedReadInsideAReadAgreesWithTheReadsSequence() throws Exception {
+    start();
+    String p = prefix + "feed-in-read";
+    db.add(simple(p, "r-1"));
+    long[] seen = db.read(p, view -> {
+      long at = view.sequence();
+      addFromAnotherThread(p, "r-2");
+      return new long[] {at, db.sequence(p), db.changes(p, 0, 10).size()};
+    });
+    assertEquals(1, seen[0]);
+    assertEquals(1, seen[1]);
+    assertEquals(1, seen[2], "the feed inside the read ends at the read's sequence");
+  }
+
+  @Test
+  void actuallyTheFeedReadInsideAReadShowsAChangeCommittedMeanwhile() {
+    start();
+    String p = prefix + "feed-in-read";
+    db.add(simple(p, "r-1"));
+    long[] seen = db.read(p, view -> {
+      long at = view.sequence();
+      addFromAnotherThread(p, "r-2");
+      return new long[] {at, db.sequence(p), db.find(p, "r-2").isPresent() ? 1 : 0, db.changes(p, 0, 10).size()};
+    });
+    assertEquals(1, seen[0]);
+    assertEquals(1, seen[1], "the catalog's sequence inside the read: the read's state");
+    assertEquals(0, seen[2], "the catalog's find inside the read: the read's state");
+    assertEquals(2, seen[3], "changes inside the read: the feed as committed now");
+    assertEquals(2, db.sequence(p));
+  }
+
+  private void addFromAnotherThread(String project, String id) {
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      try {
+        db.add(simple(project, id));
+      } catch (Throwable e) {
+        failed.set(e);
+      }
+    });
+    t.start();
+    try {
+      t.join(30_000);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    assertFalse(t.isAlive(), "a writer beside the read hangs");
+    if (failed.get() != null) {
+      throw new AssertionError("the writer beside the read failed", failed.get());
+    }
+  }
+
+  // =============================================================================================
+  // replay's order of checks on the database
+
+  /**
+   * BackupCatalog#replay: "Checked in this order: the sequence (already installed, or one missing),
+   * then whether the backup exists (or is new), then its version"; "@return ... false if
+   * change.sequence() <= sequence(...): the change is already installed and nothing happens (so an
+   * at-least-once feed can be replayed safely)"; "@throws IllegalStateException if ... a change is
+   * missing". PostgresCatalog refuses a backup with a time finer than a microsecond naming the
+   * field, and does so before it looks at the sequence: a change already installed, or one whose
+   * predecessor is missing, is refused naming {@code created at} instead. (An in-memory primary's
+   * change forwarded to the database, as #replay's javadoc shows, may carry such a time.)
+   */
+  @Disabled("DOC: BackupCatalog#replay checks 'the sequence (already installed, or one missing)' first; PostgresCatalog "
+      + "refuses an unstorable backup (a finer time) naming 'created at' before it, even for an installed or a missing change")
+  @Test
+  void replayOnTheDatabaseChecksTheSequenceFirst() {
+    start();
+    String p = prefix + "replay-order";
+    db.add(simple(p, "a-1"));
+    Backup fine = simple(p, "a-2", 1, NOW.minusNanos(1));
+    assertFalse(db.replay(new Change(1, p, fine.id(), Optional.empty(), Optional.of(fine), Optional.empty())));
+    assertThrows(IllegalStateException.class,
+        () -> db.replay(new Change(5, p, fine.id(), Optional.empty(), Optional.of(fine), Optional.empty())));
+  }
+
+  @Test
+  void actuallyReplayOnTheDatabaseRefusesAFinerTimeBeforeItLooksAtTheSequence() {
+    start();
+    String p = prefix + "replay-order";
+    db.add(simple(p, "a-1"));
+    Backup fine = simple(p, "a-2", 1, NOW.minusNanos(1));
+    for (long seq : new long[] {1, 5}) {
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> db.replay(new Change(seq, p, fine.id(), Optional.empty(), Optional.of(fine), Optional.empty())));
+      assertEquals("created at", e.field());
+    }
+    assertEquals(1, db.sequence(p));
+    BackupCatalog memory = Catalogs.indexed(CLOCK);
+    memory.add(simple(p, "a-1"));
+    assertFalse(memory.replay(new Change(1, p, fine.id(), Optional.empty(), Optional.of(fine), Optional.empty())),
+        "the in-memory catalog: already installed, nothing happens");
+  }
 }
