@@ -530,8 +530,16 @@ class NewUserPostgresFeedParityTest {
     for (int i = 0; i < 2345; i++) {
       batch.add(simple(p, stems[i % stems.length] + (i / stems.length) + stems[(i * 7) % stems.length], 1, at));
     }
+    List<Change> feedFromZero = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(Map.of(p, 0L), c -> {
+      if (c.projectId().equals(p)) {
+        feedFromZero.add(c);
+      }
+    }));
     db.addAll(batch);
     db.setQuota(p, Quota.of(3000, 10));
+    await("2345 changes of one batch", () -> feedFromZero.size() >= 2345);
+    assertEquals(range(1, 2345), seqs(feedFromZero, p), "in order across the feed's reads");
     ProjectSnapshot s = db.read(p, ProjectView::snapshot);
     assertEquals(2345, s.sequence());
     assertEquals(Quota.of(3000, 10), s.quota());
@@ -1201,5 +1209,101 @@ class NewUserPostgresFeedParityTest {
     memory.add(simple(p, "a-1"));
     assertFalse(memory.replay(new Change(1, p, fine.id(), Optional.empty(), Optional.of(fine), Optional.empty())),
         "the in-memory catalog: already installed, nothing happens");
+  }
+
+  // =============================================================================================
+  // Subscribing while another instance writes
+
+  /**
+   * BackupCatalog#subscribe: "A subscription gets the changes committed after subscribe returned
+   * (...: not the changes committed before it, even those not yet delivered)", each project's "1, 2,
+   * 3, ... (from where the subscription starts) without gaps". Subscriptions made at moments while
+   * another instance writes: each starts after the sequence read before subscribe and at most one
+   * past the sequence read after it, and has no gap.
+   */
+  @Test
+  void subscriptionsMadeWhileAnotherInstanceWritesStartBetweenTheSequencesAroundThemWithoutGaps() throws Exception {
+    start();
+    String p = prefix + "moving-ü";
+    PostgresCatalog other = open();
+    AtomicInteger written = new AtomicInteger();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < 90; i++) {
+          other.add(simple(p, "m-" + i));
+          written.incrementAndGet();
+        }
+      } catch (Throwable t) {
+        failed.set(t);
+      }
+    }, "moving-writer");
+    writer.start();
+    List<long[]> bounds = new ArrayList<>();
+    List<List<Change>> lists = new ArrayList<>();
+    for (int k = 0; k < 5; k++) {
+      int at = 10 + 15 * k;
+      await("the writer's change " + at, () -> written.get() >= at || !writer.isAlive());
+      List<Change> got = new CopyOnWriteArrayList<>();
+      long before = db.sequence(p);
+      keep(db.subscribe(c -> {
+        if (c.projectId().equals(p)) {
+          got.add(c);
+        }
+      }));
+      long after = db.sequence(p);
+      bounds.add(new long[] {before, after});
+      lists.add(got);
+    }
+    writer.join(30_000);
+    assertFalse(writer.isAlive(), "the writer hangs");
+    if (failed.get() != null) {
+      throw new AssertionError("the writer failed", failed.get());
+    }
+    for (int k = 0; k < lists.size(); k++) {
+      List<Change> got = lists.get(k);
+      await("subscription " + k + " to change 90", () -> seqs(got, p).contains(90L));
+      List<Long> seqs = seqs(got, p);
+      long first = seqs.get(0);
+      String what = "subscription " + k + " made between sequences " + bounds.get(k)[0] + " and " + bounds.get(k)[1];
+      assertTrue(first > bounds.get(k)[0] && first <= bounds.get(k)[1] + 1, what + " starts at " + first);
+      assertEquals(range(first, 90), seqs, what);
+    }
+  }
+
+  /**
+   * Subscription#cancel: "Stops the deliveries to this subscriber; changes being delivered may still
+   * arrive". A subscriber that cancels itself in its first delivery, of a batch over three projects,
+   * gets nothing more: not the batch's other changes, not the other projects'.
+   */
+  @Test
+  void aCancelInTheFirstDeliveryOfABatchOverThreeProjectsStopsEverythingAfterIt() {
+    start();
+    List<String> ps = List.of(prefix + "a-é", prefix + "b-\ud83d\ude00", prefix + "c-中");
+    List<Change> got = new CopyOnWriteArrayList<>();
+    AtomicReference<Subscription> own = new AtomicReference<>();
+    own.set(keep(db.subscribe(c -> {
+      if (ps.contains(c.projectId())) {
+        got.add(c);
+        own.get().cancel();
+      }
+    })));
+    List<Backup> batch = new ArrayList<>();
+    for (String p : ps) {
+      for (int i = 0; i < 3; i++) {
+        batch.add(simple(p, "x-" + i));
+      }
+    }
+    db.addAll(batch);
+    List<Change> witness = new CopyOnWriteArrayList<>();
+    keep(db.subscribe(Map.of(ps.get(0), 0L, ps.get(1), 0L, ps.get(2), 0L), c -> {
+      if (ps.contains(c.projectId())) {
+        witness.add(c);
+      }
+    }));
+    await("the batch at a witness", () -> witness.size() == 9);
+    db.add(simple(ps.get(2), "later"));
+    await("a later change at the witness", () -> witness.size() == 10);
+    assertEquals(1, got.size(), "cancelled in its first delivery: " + got);
   }
 }
