@@ -591,6 +591,11 @@ class NewUserPostgresFeedParityTest {
     }
     ProjectSnapshot s = db.read(quotaOnly, ProjectView::snapshot);
     assertEquals(new ProjectSnapshot(quotaOnly, 0, Quota.of(7, 70), List.of()), s);
+    String unknown = prefix + "never-written-ß";
+    assertEquals(new ProjectSnapshot(unknown, 0, Quota.NONE, List.of()), db.read(unknown, ProjectView::snapshot));
+    String longId = prefix + "x".repeat(80);   // any non-blank id takes a quota (setQuota's javadoc)
+    db.setQuota(longId, Quota.of(1, 2));
+    assertEquals(new ProjectSnapshot(longId, 0, Quota.of(1, 2), List.of()), db.read(longId, ProjectView::snapshot));
     assertEquals(new ProjectSnapshot(busy, 1, Quota.of(5, 50), List.of(db.get(busy, "b-1"))),
         db.read(busy, ProjectView::snapshot));
     BackupCatalog replica = Catalogs.indexed(CLOCK);
@@ -648,6 +653,11 @@ class NewUserPostgresFeedParityTest {
     expectedFrom.put(loadedLow, 501L);
     after.put(loadedHigh, 503L);
     expectedFrom.put(loadedHigh, 504L);
+    List<Change> refusedConsumer = new CopyOnWriteArrayList<>();
+    Map<String, Long> bad = new HashMap<>(after);
+    bad.put(prefix + "bad", -1L);
+    InvalidValueException refused = assertThrows(InvalidValueException.class, () -> db.subscribe(bad, refusedConsumer::add));
+    assertEquals("after[" + prefix + "bad]", refused.field());
     List<Change> got = new CopyOnWriteArrayList<>();
     keep(db.subscribe(after, got::add));
     after.clear();   // the caller's map is not the subscription's
@@ -674,6 +684,7 @@ class NewUserPostgresFeedParityTest {
       long from = expectedFrom.get(p);
       assertEquals(range(p.equals(loadedLow) ? 501 : from, head), seqs(got, p), why + ": " + p);
     }
+    assertEquals(List.of(), refusedConsumer, "a refused subscribe delivers nothing");
   }
 
   // =============================================================================================
