@@ -57,8 +57,14 @@ import org.junit.jupiter.api.Test;
  * {@code read(p, ProjectView::snapshot)}, {@code load}, {@code replay}, {@code sequence} and {@code
  * setQuota}, held against what {@code BackupCatalog}, {@code ProjectView}, {@code ProjectSnapshot},
  * {@code Subscription} and the README promise. Written from the docs only, on data of its own
- * (unicode and emoji project ids, odd backup ids). One schema for the class: each test uses project
- * ids of its own.
+ * (unicode and emoji project ids, odd backup ids). One schema for the class, emptied by each test.
+ *
+ * <p>Findings, each a disabled test beside an enabled one showing what happens: a subscriber that
+ * restores an interrupt silently loses its subscription (BUG); {@code changes} of another project
+ * inside a read is not refused as the other reads are (BUG); {@code changes} inside a read reads
+ * outside its state (DOC); {@code replay} on the database refuses an unstorable backup before it
+ * looks at the sequence (DOC); no snapshot of a project past {@code ProjectSnapshot.MAX_SEQUENCE}
+ * can be taken (DOC).
  */
 class NewUserPostgresFeedParityTest {
   private static final Instant NOW = Instant.parse("2026-06-15T08:30:00.654321Z");
