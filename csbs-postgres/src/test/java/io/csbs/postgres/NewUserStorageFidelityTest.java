@@ -1,0 +1,417 @@
+package io.csbs.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.csbs.CsbsError;
+import io.csbs.backup.ApiStatus;
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupTrigger;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.CopyStatus;
+import io.csbs.backup.FailCode;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.RestoreMode;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.backup.VmMetadata;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.testing.ReferenceCatalog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's review of storage fidelity: what a service stores is what it gets back, on every
+ * catalog ({@code Catalogs.indexed}, the testkit's {@link ReferenceCatalog}, {@link PostgresCatalog}
+ * and {@link PostgresReplica}), and the parity of refusals among them. The promises checked: README
+ * "A durable, shared catalog: csbs-postgres" ("PostgresCatalog implements BackupCatalog, so
+ * everything above works on it"; "Times are kept to the microsecond, from 1 January 4713 BC: a backup
+ * with a finer or an earlier time, or with text PostgreSQL cannot hold (a NUL char, half a surrogate
+ * pair) in any text but those of details(), is refused with an InvalidValueException naming the
+ * field (the texts of details() are stored encoded ... and kept exactly whatever they hold)"), the
+ * javadoc of {@link PostgresCatalog} ("a time outside the range kept (1 January 4713 BC to
+ * PostgreSQL's end)", "A refused change rolls back whole") and of {@link Backup} and its values.
+ *
+ * <p>Random backups come from a seeded {@link Random}; the seed is in every failure message (replay
+ * with {@code -Dcsbs.fidelity.seed=<seed>}).
+ */
+class NewUserStorageFidelityTest {
+  private static final int STORE = 34;
+  private static final long SEED = Long.getLong("csbs.fidelity.seed", System.nanoTime());
+  private static final Instant NOW = Instant.parse("2026-11-24T10:00:00.123456Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  /** The first instant PostgreSQL keeps (README: from 1 January 4713 BC, ISO year -4712). */
+  private static final Instant PG_MIN = Instant.parse("-4712-01-01T00:00:00Z");
+  /** The last microsecond PostgreSQL's timestamptz keeps ("PostgreSQL's end"). */
+  private static final Instant PG_MAX = Instant.parse("+294276-12-31T23:59:59.999999Z");
+
+  private DataSource ds;
+  /** A second database, under the replica: each catalog of the four writes to a store of its own. */
+  private DataSource replicaDs;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Random random = new Random(SEED);
+
+  @BeforeEach
+  void emptyStore() {
+    ds = TestDatabase.dataSource(STORE);
+    TestDatabase.truncate(ds);
+    replicaDs = TestDatabase.dataSource(STORE + 1);
+    TestDatabase.truncate(replicaDs);
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+    toClose.clear();
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  private PostgresCatalog database() {
+    return database(ds);
+  }
+
+  private PostgresCatalog database(DataSource store) {
+    return closing(PostgresCatalog.builder(store).clock(CLOCK).pollInterval(Duration.ofMillis(20)).build());
+  }
+
+  /**
+   * The four catalogs, the in-memory one first; the replica on a database of its own (its writes go
+   * to that database, so that the four start equal and change alike).
+   */
+  private Map<String, BackupCatalog> four() {
+    Map<String, BackupCatalog> all = new LinkedHashMap<>();
+    all.put("memory", Catalogs.indexed(CLOCK));
+    all.put("reference", ReferenceCatalog.create(CLOCK));
+    all.put("postgres", database());
+    all.put("replica", closing(PostgresReplica.start(database(replicaDs))));
+    return all;
+  }
+
+  /** A restart of both databases: a new catalog on each, and a replica started on each. */
+  private Map<String, BackupCatalog> restarted() {
+    Map<String, BackupCatalog> all = new LinkedHashMap<>();
+    PostgresCatalog first = database();
+    PostgresCatalog second = database(replicaDs);
+    all.put("restarted postgres", first);
+    all.put("replica of the restarted postgres", closing(PostgresReplica.start(first)));
+    all.put("restarted replica's database", second);
+    all.put("new replica on the replica's database", closing(PostgresReplica.start(second)));
+    return all;
+  }
+
+  private String seed() {
+    return " (seed " + SEED + ", replay with -Dcsbs.fidelity.seed=" + SEED + ")";
+  }
+
+  // --- values --------------------------------------------------------------------------------------
+
+  private static final Server WEB = Server.of("srv-web", "ecs-web", "eu-de-01");
+
+  private static Backup.Builder base(String project, String id, Instant created) {
+    return Backup.builder().id(id).name("n").projectId(project).server(WEB).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(created);
+  }
+
+  /** Text of exactly {@code length} chars from pieces, some outside the BMP (two chars each). */
+  private String text(int length, boolean oddChars) {
+    String[] pieces = oddChars
+        ? new String[] {"a", "Z", " ", "é", "😀", "𐐀", "\u0000", "\uD800", "\uDFFF", "%", "'", "\\", "\n", "\uFFFF"}
+        : new String[] {"a", "Z", " ", "é", "😀", "𐐀", "%", "'", "\\", "\n", "\uFFFF", "ß", "ǅ"};
+    StringBuilder out = new StringBuilder();
+    while (out.length() < length) {
+      String piece = pieces[random.nextInt(pieces.length)];
+      if (out.length() + piece.length() > length) {
+        piece = "x";
+      }
+      out.append(piece);
+    }
+    String s = out.toString();
+    return s.isBlank() && length > 0 ? "y" + s.substring(1) : s;
+  }
+
+  /** A non-blank text of 1 to {@code max} chars, often at the limit, holding only what PostgreSQL can. */
+  private String limited(int max) {
+    int length = random.nextInt(3) == 0 ? max : 1 + random.nextInt(max);
+    return text(length, false);
+  }
+
+  /** Text of a details field: 0 to {@code max} chars, anything at all (NUL, halves of pairs). */
+  private String detailText(int max) {
+    int r = random.nextInt(4);
+    int length = r == 0 ? 0 : r == 1 ? max : random.nextInt(max + 1);
+    return text(length, true);
+  }
+
+  private static final String[] WORDS = {"a", "Ab", "ä", "𝒜", "𐐨", "٣", "_", "-", "ǅ", "Ω", "ß", "9", "\uFFDA"};
+
+  private String word(int max) {
+    int target = random.nextInt(4) == 0 ? max : 1 + random.nextInt(max);
+    StringBuilder out = new StringBuilder();
+    int letters = 0;
+    while (letters < target) {
+      String w = WORDS[random.nextInt(WORDS.length)];
+      out.append(w);
+      letters += w.codePointCount(0, w.length());
+    }
+    // each letter counted once: cut to exactly target code points
+    return out.substring(0, out.offsetByCodePoints(0, target));
+  }
+
+  /** A microsecond instant between PostgreSQL's first instant and {@code latest}, often at an edge. */
+  private Instant micros(Instant earliest, Instant latest) {
+    int r = random.nextInt(6);
+    if (r == 0) {
+      return earliest;
+    }
+    if (r == 1) {
+      return latest;
+    }
+    Duration between = Duration.between(earliest, latest);
+    long span = between.getSeconds() * 1_000_000 + between.getNano() / 1000;   // microseconds: fits for 290,000 years
+    long at = (long) (random.nextDouble() * span);
+    return earliest.plusSeconds(at / 1_000_000).plusNanos(1000 * (at % 1_000_000));
+  }
+
+  private Instant createdAt() {
+    int r = random.nextInt(5);
+    if (r == 0) {
+      return PG_MIN.plusNanos(1000L * random.nextInt(1000));
+    }
+    return NOW.minusSeconds(random.nextInt(1_000_000)).minusNanos(1000L * random.nextInt(1_000_000));
+  }
+
+  private BackupDetails details() {
+    if (random.nextInt(5) == 0) {
+      return BackupDetails.NONE;
+    }
+    BackupDetails.Builder d = BackupDetails.builder();
+    if (random.nextBoolean()) {
+      d.checkpointId(random.nextBoolean() ? text(64, true) : limited(64));
+    }
+    if (random.nextBoolean()) {
+      d.vm(new VmMetadata(detailText(64), detailText(64), random.nextBoolean() ? Integer.MAX_VALUE : random.nextInt(500),
+          detailText(64), random.nextBoolean() ? Integer.MAX_VALUE : 0, random.nextInt(3) == 0 ? Integer.MAX_VALUE : 4,
+          detailText(64), detailText(64)));
+    }
+    d.incremental(random.nextBoolean());
+    d.restoreMode(RestoreMode.values()[random.nextInt(RestoreMode.values().length)]);
+    d.copyStatus(CopyStatus.values()[random.nextInt(CopyStatus.values().length)]);
+    d.spaceSavingRatio(random.nextBoolean() ? 100 : random.nextInt(101));
+    d.averageSpeedKbps(random.nextBoolean() ? Long.MAX_VALUE : random.nextInt(100_000));
+    if (random.nextBoolean()) {
+      d.failCode(new FailCode(random.nextBoolean() ? Long.MIN_VALUE : random.nextLong(),
+          random.nextBoolean() ? detailText(FailCode.MAX_DESCRIPTION_LENGTH) : ""));
+    }
+    return d.build();
+  }
+
+  /** A backup using every documented field, within what every catalog stores. */
+  private Backup randomBackup(String project, String id) {
+    Instant created = createdAt();
+    BackupStatus status = BackupStatus.values()[random.nextInt(BackupStatus.values().length)];
+    Backup.Builder b = Backup.builder().id(id).name(word(random.nextInt(4) == 0 ? 255 : 20)).projectId(project)
+        .server(Server.builder().id(limited(64)).name(limited(255)).resourceType(random.nextBoolean() ? Server.NOVA_SERVER : limited(255))
+            .availabilityZone(limited(64)).build())
+        .status(status)
+        .type(random.nextBoolean() ? BackupType.ENHANCED : BackupType.COMMON)
+        .sizeMb(random.nextInt(3) == 0 ? 0 : random.nextInt(3) == 0 ? Backup.MAX_SIZE_MB : random.nextInt(1_000_000))
+        .createdAt(created)
+        .version(random.nextInt(4) == 0 ? Long.MAX_VALUE - 1 : 1 + random.nextInt(1000));
+    if (random.nextBoolean()) {
+      b.description(random.nextBoolean() ? limited(255) : "");
+    }
+    if (random.nextBoolean()) {
+      b.trigger(BackupTrigger.AUTOMATIC);
+      if (random.nextBoolean()) {
+        b.policyId(limited(64));
+      }
+    }
+    Instant updated = micros(created, NOW);
+    b.updatedAt(updated);
+    boolean intermediate = status == BackupStatus.CREATING || status == BackupStatus.RESTORING || status == BackupStatus.DELETING;
+    if (intermediate) {
+      int percent = random.nextInt(3) == 0 ? 0 : random.nextInt(3) == 0 ? 100 : random.nextInt(101);
+      b.progress(Progress.of(percent, micros(created, updated)));
+      if (random.nextBoolean()) {
+        ApiStatus queued = status == BackupStatus.CREATING ? ApiStatus.WAITING_PROTECT
+            : status == BackupStatus.RESTORING ? ApiStatus.WAITING_RESTORE : ApiStatus.WAITING_DELETE;
+        b.apiStatus(queued);
+      }
+    }
+    if (status == BackupStatus.ERROR || (status == BackupStatus.DELETING && random.nextBoolean())) {
+      b.failure(Failure.of(JobType.values()[random.nextInt(JobType.values().length)],
+          random.nextBoolean() ? text(Failure.MAX_REASON_LENGTH, false) : limited(30), micros(created, updated)));
+    }
+    if (status != BackupStatus.CREATING && random.nextBoolean()) {
+      b.finishedAt(micros(created, updated));
+    }
+    int tags = random.nextInt(3) == 0 ? Backup.MAX_TAGS : random.nextInt(Backup.MAX_TAGS + 1);
+    for (int i = 0; i < tags; i++) {
+      String key = i + word(random.nextBoolean() ? 35 : 5);
+      String value = random.nextInt(4) == 0 ? "" : word(random.nextBoolean() ? 43 : 5);
+      b.addTags(Tag.of(key.substring(0, key.offsetByCodePoints(0, Math.min(36, key.codePointCount(0, key.length())))), value));
+    }
+    b.details(details());
+    return b.build();
+  }
+
+  // --- storage fidelity --------------------------------------------------------------------------
+
+  /** Fails naming every backup that some catalog does not give back equal to what was stored. */
+  private void assertAllHold(Map<String, BackupCatalog> catalogs, List<Backup> expected, String when) {
+    List<String> wrong = new ArrayList<>();
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      for (Backup b : expected) {
+        Optional<Backup> found = c.getValue().find(b.projectId(), b.id());
+        if (!found.equals(Optional.of(b))) {
+          wrong.add(c.getKey() + " " + b.projectId() + "/" + b.id() + ": stored " + b + "\n   got " + found);
+        }
+      }
+    }
+    if (!wrong.isEmpty()) {
+      fail(wrong.size() + " backup(s) not given back " + when + seed() + ":\n" + String.join("\n", wrong.subList(0, Math.min(5, wrong.size()))));
+    }
+  }
+
+  @Test
+  void randomBackupsComeBackEqualEverywhereAfterAddQueryRestartTransitionAndTagUpdate() {
+    List<Backup> backups = new ArrayList<>();
+    String[] projects = {"p-1", "𐐀-project", "p ' %", "x".repeat(64)};
+    for (int i = 0; i < 48; i++) {
+      String project = projects[i % projects.length];
+      backups.add(randomBackup(project, i % 7 == 0 ? "b-" + i + "😀".repeat(29) : "b-" + i));
+    }
+    Map<String, BackupCatalog> catalogs = four();
+    for (BackupCatalog c : catalogs.values()) {
+      c.addAll(backups.subList(0, 30));
+      for (Backup b : backups.subList(30, backups.size())) {
+        c.add(b);
+      }
+    }
+    assertAllHold(catalogs, backups, "after add");
+
+    // query: every backup of each project, on a page
+    for (String project : projects) {
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        List<String> ids = c.getValue().query(project, Query.builder().limit(1000).build()).ids();
+        long expected = backups.stream().filter(b -> b.projectId().equals(project)).count();
+        assertEquals(expected, ids.size(), c.getKey() + " " + project + seed());
+        for (String id : ids) {
+          Backup stored = backups.stream().filter(b -> b.projectId().equals(project) && b.id().equals(id)).findFirst().orElseThrow();
+          assertEquals(stored, c.getValue().get(project, id), c.getKey() + seed());
+        }
+      }
+    }
+
+    // restart: a new catalog on the same database, and a replica started on it
+    assertAllHold(restarted(), backups, "after a restart");
+
+    // a transition each catalog accepts, or the same refusal on each; then a tag update
+    List<Backup> changed = new ArrayList<>();
+    List<String> disagreements = new ArrayList<>();
+    for (Backup b : backups) {
+      Transition t = transitionFor(b);
+      Map<String, String> answers = new LinkedHashMap<>();
+      Backup after = null;
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        try {
+          Optional<Backup> result = c.getValue().apply(b.projectId(), b.id(), b.version(), t);
+          answers.put(c.getKey(), String.valueOf(result));
+          after = result.orElse(null);
+        } catch (RuntimeException e) {
+          answers.put(c.getKey(), describe(e));
+        }
+      }
+      if (answers.values().stream().distinct().count() != 1) {
+        disagreements.add(b.id() + " " + t + ": " + answers);
+      }
+      Backup current = after != null ? after : catalogs.get("memory").find(b.projectId(), b.id()).orElse(null);
+      if (current == null) {
+        continue;
+      }
+      TagUpdate update = random.nextBoolean() || current.tags().isEmpty()
+          ? TagUpdate.create(Tag.of("z" + word(30), word(43)))
+          : TagUpdate.delete(TagUpdate.Match.key(current.tags().get(0).key()));
+      Map<String, String> tagAnswers = new LinkedHashMap<>();
+      Backup tagged = null;
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        try {
+          tagged = c.getValue().updateTags(current.projectId(), current.id(), current.version(), update);
+          tagAnswers.put(c.getKey(), String.valueOf(tagged));
+        } catch (RuntimeException e) {
+          tagAnswers.put(c.getKey(), describe(e));
+        }
+      }
+      if (tagAnswers.values().stream().distinct().count() != 1) {
+        disagreements.add(b.id() + " " + update + ": " + tagAnswers);
+      }
+      changed.add(tagged != null ? tagged : current);
+    }
+    assertTrue(disagreements.isEmpty(), disagreements.size() + " disagreement(s)" + seed() + ":\n"
+        + String.join("\n", disagreements.subList(0, Math.min(5, disagreements.size()))));
+    assertAllHold(catalogs, changed, "after a transition and a tag update");
+    Map<String, BackupCatalog> again = restarted();
+    assertAllHold(again, changed, "after changes and a restart");
+    for (String project : projects) {
+      for (Map.Entry<String, BackupCatalog> c : again.entrySet()) {
+        assertEquals(catalogs.get("memory").sequence(project), c.getValue().sequence(project), c.getKey() + " " + project + seed());
+      }
+    }
+  }
+
+  private Transition transitionFor(Backup b) {
+    switch (b.status()) {
+      case AVAILABLE:
+        return random.nextBoolean() ? Transition.restore() : Transition.delete();
+      case ERROR:
+        return Transition.delete();
+      case CREATING:
+        return random.nextBoolean() ? Transition.reportProgress(random.nextInt(101))
+            : random.nextBoolean() ? Transition.complete() : Transition.fail("failed 😀 " + random.nextInt(9));
+      default:
+        return random.nextBoolean() ? Transition.reportProgress(random.nextInt(101)) : Transition.complete();
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    String field = e instanceof InvalidValueException ? " field=" + ((InvalidValueException) e).field() : "";
+    String code = e instanceof CsbsError ? " code=" + ((CsbsError) e).code() : "";
+    return "threw " + e.getClass().getSimpleName() + field + code;
+  }
+}
