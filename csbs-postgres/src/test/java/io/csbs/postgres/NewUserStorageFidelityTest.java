@@ -414,4 +414,250 @@ class NewUserStorageFidelityTest {
     String code = e instanceof CsbsError ? " code=" + ((CsbsError) e).code() : "";
     return "threw " + e.getClass().getSimpleName() + field + code;
   }
+
+  // --- what PostgreSQL cannot hold: refused before anything is written -------------------------------
+
+  /** One backup PostgreSQL cannot hold, the field the docs say its refusal names, and why. */
+  private record Bad(String what, String field, Supplier<Backup> backup) {}
+
+  private static final Instant T = Instant.parse("2026-11-20T08:00:00.000001Z");
+  private static final Instant FINE = T.plusNanos(1);              // below the microsecond
+  private static final Instant AFTER_END = PG_MAX.plusNanos(1000);  // a microsecond after PostgreSQL's end
+  private static final Instant FAR = Instant.MAX.minusNanos(999);   // Instant.MAX cut to the microsecond
+
+  private static Backup.Builder good(String id) {
+    return base("p", id, T);
+  }
+
+  private static Backup.Builder unstated(String id) {
+    return Backup.builder().id(id).name("n").projectId("p").server(WEB).sizeMb(1).createdAt(T);
+  }
+
+  /** Progress and failure times are not compared with the update time (Backup.updatedAt's javadoc). */
+  private static Backup.Builder running(String id, Instant progressAt) {
+    return unstated(id).status(BackupStatus.CREATING).progress(Progress.of(40, progressAt));
+  }
+
+  private static Backup.Builder failed(String id, String reason, Instant failedAt) {
+    return unstated(id).status(BackupStatus.ERROR).failure(Failure.of(JobType.RESTORE, reason, failedAt));
+  }
+
+  private static Backup.Builder onServer(String id, Server server) {
+    return Backup.builder().id(id).name("n").projectId("p").server(server).status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T);
+  }
+
+  private static List<Bad> bads() {
+    List<Bad> bads = new ArrayList<>();
+    for (Object[] time : new Object[][] {{"a nanosecond", FINE}, {"after PostgreSQL's end", AFTER_END}, {"near Instant.MAX", FAR}}) {
+      String w = (String) time[0];
+      Instant t = (Instant) time[1];
+      bads.add(new Bad("created at " + w, "created at", () -> base("p", "x", t).build()));
+      bads.add(new Bad("updated at " + w, "updated at", () -> good("x").updatedAt(t).build()));
+      bads.add(new Bad("finished at " + w, "finished at", () -> good("x").finishedAt(t).build()));
+      bads.add(new Bad("progress changed at " + w, "progress changed at", () -> running("x", t).build()));
+      bads.add(new Bad("failed at " + w, "failed at", () -> failed("x", "disk gone", t).build()));
+    }
+    bads.add(new Bad("created at before 4713 BC", "created at", () -> base("p", "x", PG_MIN.minusNanos(1000)).build()));
+    for (Object[] odd : new Object[][] {{"a NUL", "a\u0000b"}, {"a high surrogate alone", "a\uD83D"}, {"a low surrogate alone", "\uDE00b"},
+        {"a reversed pair", "\uDE00\uD83D"}}) {
+      String w = (String) odd[0];
+      String v = (String) odd[1];
+      bads.add(new Bad("id with " + w, "id", () -> good(v).build()));
+      bads.add(new Bad("project id with " + w, "project id", () -> base(v, "x", T).build()));
+      bads.add(new Bad("description with " + w, "description", () -> good("x").description(v).build()));
+      bads.add(new Bad("policy id with " + w, "policy id", () -> good("x").trigger(BackupTrigger.AUTOMATIC).policyId(v).build()));
+      bads.add(new Bad("server id with " + w, "server id", () -> onServer("x", Server.of(v, "s", "az")).build()));
+      bads.add(new Bad("server name with " + w, "server name", () -> onServer("x", Server.of("s", v, "az")).build()));
+      bads.add(new Bad("resource type with " + w, "resource type",
+          () -> onServer("x", Server.builder().id("s").name("s").availabilityZone("az").resourceType(v).build()).build()));
+      bads.add(new Bad("availability zone with " + w, "availability zone", () -> onServer("x", Server.of("s", "s", v)).build()));
+      bads.add(new Bad("failure reason with " + w, "failure reason", () -> failed("x", v, T).build()));
+    }
+    return bads;
+  }
+
+  // README: "a backup with a finer or an earlier time, or with text PostgreSQL cannot hold (a NUL
+  // char, half a surrogate pair) in any text but those of details(), is refused with an
+  // InvalidValueException naming the field"; PostgresCatalog: "with a time outside the range kept (1
+  // January 4713 BC to PostgreSQL's end)"; PostgresReplica: "a write that throws is refused ... as
+  // PostgresCatalog's does". The in-memory catalogs take each of them (the difference the docs
+  // document). The field named: the builder's name of the field ("created at", "server name", ...); the
+  // times of the progress and the failure as "progress changed at" and "failed at" (the builder names
+  // "progress" and "failure" for their own rules on those times; the docs list no names).
+  @Test
+  void everyBackupPostgresCannotHoldIsRefusedNamingItsFieldByTheDatabaseAndTheReplicaAlikeAndKeptInMemory() {
+    Map<String, BackupCatalog> catalogs = four();
+    List<String> wrong = new ArrayList<>();
+    for (Bad bad : bads()) {
+      Backup backup = bad.backup().get();
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        BackupCatalog catalog = c.getValue();
+        boolean memory = c.getKey().equals("memory") || c.getKey().equals("reference");
+        try {
+          catalog.add(backup);
+          if (!memory) {
+            wrong.add(c.getKey() + " took " + bad.what());
+          } else if (!catalog.find(backup.projectId(), backup.id()).equals(Optional.of(backup))) {
+            wrong.add(c.getKey() + " changed " + bad.what());
+          } else {
+            catalog.remove(backup.projectId(), backup.id(), backup.version());
+          }
+        } catch (InvalidValueException e) {
+          if (memory) {
+            wrong.add(c.getKey() + " refused " + bad.what() + ": " + e.getMessage());
+          } else if (!bad.field().equals(e.field()) || e.code() != io.csbs.ErrorCode.INVALID_VALUE
+              || !e.getMessage().contains(bad.field())) {
+            wrong.add(c.getKey() + " refused " + bad.what() + " naming '" + e.field() + "' (expected '" + bad.field() + "'), code "
+                + e.code() + ": " + e.getMessage());
+          }
+        } catch (RuntimeException e) {
+          wrong.add(c.getKey() + " threw " + e + " for " + bad.what());
+        }
+      }
+    }
+    assertTrue(wrong.isEmpty(), wrong.size() + " wrong answer(s):\n" + String.join("\n", wrong));
+  }
+
+  // The same, checked for "before anything is written": no row, no change in the feed, no sequence,
+  // nothing in the all-projects view; and in a batch after good backups ("Adds backups, all or none"),
+  // the good ones are not added either, on the database and the replica.
+  @Test
+  void aBatchHoldingOneBackupPostgresCannotHoldLeavesTheDatabaseAndTheReplicaAsTheyWere() {
+    PostgresCatalog database = database();
+    PostgresReplica replica = closing(PostgresReplica.start(database(replicaDs)));
+    Backup kept = base("p", "kept", T.minusSeconds(60)).build();
+    database.add(kept);
+    replica.add(kept);
+    for (Bad bad : bads()) {
+      Backup backup = bad.backup().get();
+      List<Backup> batch = List.of(base("p", "good-1", T).build(), base("q", "good-2", T).build(), backup,
+          base("r", "good-3", T).build());
+      for (BackupCatalog c : List.of(database, replica)) {
+        String who = (c == database ? "postgres" : "replica") + ", " + bad.what();
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> c.addAll(batch), who);
+        assertEquals(bad.field(), e.field(), who);
+        assertEquals(1, c.sequence("p"), who);
+        assertEquals(0, c.sequence("q"), who);
+        assertEquals(0, c.sequence("r"), who);
+        assertEquals(1, c.countAllProjects(Predicates.all()), who);
+        assertEquals(Optional.empty(), c.find("p", "good-1"), who);
+        assertEquals(kept, c.get("p", "kept"), who);
+      }
+    }
+    assertEquals(1, database.changes("p", 0, 100).size());
+    assertEquals(List.of(kept), restartedBackups("p"));
+  }
+
+  /** The project's backups as a new catalog on the first database reads them. */
+  private List<Backup> restartedBackups(String project) {
+    PostgresCatalog again = database();
+    List<Backup> out = new ArrayList<>();
+    for (String id : again.query(project, Query.builder().limit(1000).build()).ids()) {
+      out.add(again.get(project, id));
+    }
+    return out;
+  }
+
+  // --- the change feed and snapshots carry backups exactly ----------------------------------------------
+
+  /** Random backups added to {@code source}, then changed: a transition, a tag update, some removed. */
+  private List<Backup> randomHistory(BackupCatalog source, String[] projects, int count) {
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      backups.add(randomBackup(projects[i % projects.length], "h-" + i));
+    }
+    source.addAll(backups.subList(0, count / 2));
+    backups.subList(count / 2, count).forEach(source::add);
+    for (Backup b : backups) {
+      try {
+        source.apply(b.projectId(), b.id(), b.version(), transitionFor(b));
+      } catch (RuntimeException refused) {
+        // a refusal (a busy backup, a version at its greatest) changes nothing
+      }
+      Optional<Backup> now = source.find(b.projectId(), b.id());
+      if (now.isPresent() && random.nextBoolean()) {
+        try {
+          source.updateTags(b.projectId(), b.id(), now.get().version(), TagUpdate.create(Tag.of("feed", word(43))));
+        } catch (RuntimeException refused) {
+          // ditto
+        }
+      }
+      now = source.find(b.projectId(), b.id());
+      if (now.isPresent() && random.nextInt(5) == 0) {
+        source.remove(b.projectId(), b.id(), now.get().version());
+      }
+    }
+    return backups;
+  }
+
+  private static List<Backup> all(BackupCatalog catalog, String project) {
+    List<Backup> out = new ArrayList<>();
+    for (String id : catalog.query(project, Query.builder().limit(1000).build()).ids()) {
+      out.add(catalog.get(project, id));
+    }
+    return out;
+  }
+
+  // BackupCatalog.replay: "change.after() becomes the stored backup ... with its version, times and
+  // everything"; PostgresCatalog: "changes reads the feed directly"; README: the texts of details()
+  // "kept exactly whatever they hold". The in-memory catalog's changes, replayed into PostgreSQL, read
+  // back from its feed equal (before and after, details and all), and its backups equal the source's,
+  // also on a replica and after a restart.
+  @Test
+  void changesReplayedIntoPostgresAreStoredAndReadBackFromItsFeedExactly() {
+    BackupCatalog memory = Catalogs.indexed(CLOCK);
+    List<io.csbs.catalog.Change> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    memory.subscribe(changes::add);
+    String[] projects = {"feed-1", "feed-😀"};
+    randomHistory(memory, projects, 24);
+    PostgresCatalog database = database();
+    for (io.csbs.catalog.Change change : changes) {
+      assertTrue(database.replay(change), change + seed());
+    }
+    PostgresReplica replica = closing(PostgresReplica.start(database));
+    for (String project : projects) {
+      List<io.csbs.catalog.Change> expected = changes.stream().filter(c -> c.projectId().equals(project)).toList();
+      List<io.csbs.catalog.Change> stored = database.changes(project, 0, 10_000);
+      assertEquals(expected.size(), stored.size(), project + seed());
+      for (int i = 0; i < expected.size(); i++) {
+        assertEquals(expected.get(i), stored.get(i), project + " change " + (i + 1) + seed());
+      }
+      List<Backup> source = all(memory, project);
+      assertEquals(source, all(database, project), project + seed());
+      assertEquals(source, all(replica, project), project + seed());
+      assertEquals(source, all(database(), project), "after a restart, " + project + seed());
+      assertEquals(memory.sequence(project), database.sequence(project), project + seed());
+    }
+  }
+
+  // BackupCatalog.load: "its backups as they are (versions kept), its quota, and its change sequence";
+  // ProjectView.snapshot: "every backup, quota, sequence, from one state". A snapshot of random
+  // backups loaded into PostgreSQL and into a replica's database comes back equal, also after a
+  // restart; the next change replays on each.
+  @Test
+  void aSnapshotOfRandomBackupsLoadsIntoPostgresAndAReplicaExactly() {
+    BackupCatalog memory = Catalogs.indexed(CLOCK);
+    String project = "snap-𐐀 %";
+    randomHistory(memory, new String[] {project}, 20);
+    io.csbs.catalog.ProjectSnapshot snapshot = memory.read(project, io.csbs.catalog.ProjectView::snapshot);
+    PostgresCatalog database = database();
+    PostgresReplica replica = closing(PostgresReplica.start(database(replicaDs)));
+    database.load(snapshot);
+    replica.load(snapshot);
+    List<Backup> expected = all(memory, project);
+    assertEquals(expected, all(database, project), seed());
+    assertEquals(expected, all(replica, project), seed());
+    assertEquals(expected, all(database(), project), "after a restart" + seed());
+    assertEquals(snapshot.sequence(), database.sequence(project), seed());
+    assertEquals(snapshot.sequence(), replica.sequence(project), seed());
+    // one more change of the source replays on both
+    List<io.csbs.catalog.Change> next = new ArrayList<>();
+    memory.subscribe(next::add);
+    Backup added = randomBackup(project, "after-snapshot");
+    memory.add(added);
+    assertTrue(database.replay(next.get(0)), seed());
+    assertTrue(replica.replay(next.get(0)), seed());
+    assertEquals(added, database.get(project, added.id()), seed());
+    assertEquals(added, replica.get(project, added.id()), seed());
+  }
 }
