@@ -660,4 +660,182 @@ class NewUserStorageFidelityTest {
     assertEquals(added, database.get(project, added.id()), seed());
     assertEquals(added, replica.get(project, added.id()), seed());
   }
+
+  // --- parity of what the four keep apart and refuse ----------------------------------------------------
+
+  // "Every read and write names a project; nothing of another project is ever returned": ids and
+  // project ids that differ only by a trailing or leading space, case, composition, a noncharacter,
+  // a byte-order mark, a line break or a letter outside the BMP are different backups and projects on
+  // every catalog, each kept exactly (also in the server's texts and the description).
+  @Test
+  void idsDifferingOnlyInInvisibleWaysAreKeptApartAndExactOnEveryCatalog() {
+    List<String> ids = List.of("a", "A", "a ", " a", "é", "e\u0301", "\uFFFE", "\uFFFF", "\uDBFF\uDFFF", "\uFEFF", "a\r\nb",
+        "x\u2028", "ǅ", "Ǆ", "ss", "ß", "\u00A0", "😀".repeat(32));
+    Map<String, BackupCatalog> catalogs = four();
+    List<Backup> backups = new ArrayList<>();
+    for (String id : ids) {
+      backups.add(Backup.builder().id(id).name("n").projectId(id).server(Server.of(id, id, id)).description(id)
+          .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T).addTags(Tag.of("k", "v")).build());
+    }
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      for (Backup b : backups) {
+        c.getValue().add(b);
+      }
+      for (Backup b : backups) {
+        assertEquals(List.of(b.id()), c.getValue().query(b.projectId(), Query.all()).ids(), c.getKey());
+      }
+      assertEquals(ids.size(), c.getValue().countAllProjects(Predicates.all()), c.getKey());
+    }
+    assertAllHold(catalogs, backups, "with ids differing in invisible ways");
+    assertAllHold(restarted(), backups, "after a restart, with ids differing in invisible ways");
+  }
+
+  // BackupCatalog's refusals of changes, the same on every catalog (type and code): an unknown id (also
+  // one PostgreSQL cannot hold: "an id or marker of that kind given to ... a change of a stored backup
+  // finds nothing, as any id no backup has"), a stale version, a clock behind the backup's last change
+  // ("naming now") or before its creation ("updated at", updateTags' javadoc).
+  @Test
+  void refusedChangesAreRefusedAlikeOnEveryCatalog() {
+    Map<String, BackupCatalog> catalogs = four();
+    Instant now = NOW;
+    Backup later = base("f", "later", T).updatedAt(now.plusNanos(1000)).build();
+    Backup young = base("f", "young", now.plusNanos(1000)).build();
+    Backup plain = base("f", "plain", T).build();
+    for (BackupCatalog c : catalogs.values()) {
+      c.addAll(List.of(later, young, plain));
+    }
+    Map<String, Function<BackupCatalog, Object>> calls = new LinkedHashMap<>();
+    for (String odd : List.of("a\u0000", "\uD800", "\uDC00x", "zz", "PLAIN", "plain ")) {
+      calls.put("apply " + odd, c -> c.apply("f", odd, 1, Transition.restore()));
+      calls.put("tags " + odd, c -> c.updateTags("f", odd, 1, TagUpdate.create(Tag.of("k", "v"))));
+      calls.put("remove " + odd, c -> {
+        c.remove("f", odd, 1);
+        return "removed";
+      });
+      calls.put("apply in project " + odd, c -> c.apply(odd, "plain", 1, Transition.restore()));
+      calls.put("find " + odd, c -> c.find("f", odd));
+    }
+    calls.put("stale apply", c -> c.apply("f", "plain", 2, Transition.restore()));
+    calls.put("stale tags", c -> c.updateTags("f", "plain", 0, TagUpdate.create(Tag.of("k", "v"))));
+    calls.put("stale remove", c -> {
+      c.remove("f", "plain", Long.MAX_VALUE);
+      return "removed";
+    });
+    calls.put("apply behind the last change", c -> c.apply("f", "later", 1, Transition.restore()));
+    calls.put("tags behind the last change", c -> c.updateTags("f", "later", 1, TagUpdate.create(Tag.of("k", "v"))));
+    calls.put("apply before the creation", c -> c.apply("f", "young", 1, Transition.delete()));
+    calls.put("tags before the creation", c -> c.updateTags("f", "young", 1, TagUpdate.create(Tag.of("k", "v"))));
+    calls.put("illegal transition", c -> c.apply("f", "plain", 1, Transition.complete()));
+    List<String> wrong = new ArrayList<>();
+    for (Map.Entry<String, Function<BackupCatalog, Object>> call : calls.entrySet()) {
+      Map<String, String> answers = new LinkedHashMap<>();
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        try {
+          answers.put(c.getKey(), String.valueOf(call.getValue().apply(c.getValue())));
+        } catch (RuntimeException e) {
+          answers.put(c.getKey(), describe(e));
+        }
+      }
+      if (answers.values().stream().distinct().count() != 1 || !answers.get("memory").startsWith(call.getKey().startsWith("find") ? "Optional" : "threw")) {
+        wrong.add(call.getKey() + ": " + answers);
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      assertEquals(3, c.getValue().sequence("f"), c.getKey() + ": a refused change changes nothing");
+      assertEquals(plain, c.getValue().get("f", "plain"), c.getKey());
+    }
+  }
+
+  // A transition whose result PostgreSQL cannot hold: Transition.fail(reason) with a NUL or half a
+  // surrogate pair in the reason. The in-memory catalogs take it; PostgreSQL and the replica refuse it
+  // naming "failure reason" (the text of Failure.reason) and change nothing; a reason it can hold is
+  // then taken alike.
+  @Test
+  void aFailureReasonPostgresCannotHoldIsRefusedOnTheDatabaseAndTheReplicaAndChangesNothing() {
+    Map<String, BackupCatalog> catalogs = four();
+    Backup creating = unstated("c").status(BackupStatus.CREATING).progress(Progress.of(5, T)).build();
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      c.getValue().add(creating);
+      boolean memory = c.getKey().equals("memory") || c.getKey().equals("reference");
+      for (String reason : List.of("bad\u0000", "half \uD800", "\uDC00")) {
+        if (memory) {
+          break;
+        }
+        InvalidValueException e = assertThrows(InvalidValueException.class,
+            () -> c.getValue().apply("p", "c", 1, Transition.fail(reason)), c.getKey());
+        assertEquals("failure reason", e.field(), c.getKey());
+        assertEquals(1, c.getValue().sequence("p"), c.getKey());
+        assertEquals(creating, c.getValue().get("p", "c"), c.getKey());
+      }
+      String reason = memory ? "bad\u0000" : "disk 😀 gone";
+      Backup failed = c.getValue().apply("p", "c", 1, Transition.fail(reason)).orElseThrow();
+      assertEquals(reason, failed.failure().orElseThrow().reason(), c.getKey());
+      assertEquals(failed, c.getValue().get("p", "c"), c.getKey());
+    }
+  }
+
+  // A catalog's clock beyond PostgreSQL's end: a change would date the backup at a time PostgreSQL
+  // cannot hold. The docs say nothing of it; PostgreSQL and the replica refuse the change naming
+  // "updated at" and change nothing, the in-memory catalogs take it.
+  @Test
+  void aClockBeyondPostgresEndRefusesChangesNamingUpdatedAtAndChangesNothing() {
+    Clock far = Clock.fixed(AFTER_END, ZoneOffset.UTC);
+    PostgresCatalog database = closing(PostgresCatalog.builder(ds).clock(far).build());
+    PostgresReplica replica = closing(PostgresReplica.start(closing(PostgresCatalog.builder(replicaDs).clock(far).build())));
+    BackupCatalog memory = Catalogs.indexed(far);
+    Backup plain = good("b").build();
+    for (BackupCatalog c : List.of(database, replica)) {
+      c.add(plain);
+      assertEquals("updated at", assertThrows(InvalidValueException.class, () -> c.apply("p", "b", 1, Transition.restore())).field());
+      assertEquals("updated at", assertThrows(InvalidValueException.class,
+          () -> c.updateTags("p", "b", 1, TagUpdate.create(Tag.of("k", "v")))).field());
+      assertEquals(plain, c.get("p", "b"));
+      assertEquals(1, c.sequence("p"));
+    }
+    memory.add(plain);
+    assertEquals(AFTER_END, memory.apply("p", "b", 1, Transition.restore()).orElseThrow().updatedAt());
+  }
+
+  // PostgresCatalog: "as is such a project id given to ... load or replay"; README: a backup with a
+  // finer time or text PostgreSQL cannot hold "is refused"; BackupCatalog.load "All or nothing",
+  // replay "Atomic: a refused change leaves the catalog exactly as it was". Alike on the database and
+  // the replica; the in-memory catalogs take them.
+  @Test
+  void loadAndReplayOfBackupsPostgresCannotHoldAreRefusedWholeOnTheDatabaseAndTheReplica() {
+    PostgresCatalog database = database();
+    PostgresReplica replica = closing(PostgresReplica.start(database(replicaDs)));
+    Backup good = base("L", "g", T).build();
+    List<Bad> bads = bads();
+    for (BackupCatalog c : List.of(database, replica)) {
+      for (Bad bad : bads) {
+        Backup b = bad.backup().get();
+        if (!b.projectId().equals("p")) {
+          continue;   // project ids: below
+        }
+        Backup inL = b.toBuilder().projectId("L").build();
+        String who = c.getClass().getSimpleName() + ", " + bad.what();
+        InvalidValueException loadRefusal = assertThrows(InvalidValueException.class,
+            () -> c.load(new io.csbs.catalog.ProjectSnapshot("L", 5, io.csbs.usage.Quota.NONE, List.of(good, inL))), who);
+        assertEquals(bad.field(), loadRefusal.field(), who);
+        assertEquals(0, c.sequence("L"), who);
+        assertEquals(Optional.empty(), c.find("L", "g"), who);
+        InvalidValueException replayRefusal = assertThrows(InvalidValueException.class,
+            () -> c.replay(new io.csbs.catalog.Change(1, "L", inL.id(), Optional.empty(), Optional.of(inL), Optional.empty())), who);
+        assertEquals(bad.field(), replayRefusal.field(), who);
+        assertEquals(0, c.sequence("L"), who);
+      }
+      String nul = "L\u0000";
+      Backup inNul = base(nul, "w", T).build();
+      assertEquals("project id", assertThrows(InvalidValueException.class,
+          () -> c.load(new io.csbs.catalog.ProjectSnapshot(nul, 5, io.csbs.usage.Quota.NONE, List.of(inNul)))).field());
+      assertEquals("project id", assertThrows(InvalidValueException.class,
+          () -> c.replay(new io.csbs.catalog.Change(1, nul, "w", Optional.empty(), Optional.of(inNul), Optional.empty()))).field());
+      assertEquals(0, c.countAllProjects(Predicates.all()));
+    }
+    BackupCatalog memory = Catalogs.indexed(CLOCK);
+    Backup fine = base("L", "z", T.minusNanos(1)).build();
+    memory.load(new io.csbs.catalog.ProjectSnapshot("L", 5, io.csbs.usage.Quota.NONE, List.of(good, fine)));
+    assertEquals(fine, memory.get("L", "z"));
+  }
 }
