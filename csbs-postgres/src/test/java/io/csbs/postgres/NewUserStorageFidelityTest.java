@@ -838,4 +838,70 @@ class NewUserStorageFidelityTest {
     memory.load(new io.csbs.catalog.ProjectSnapshot("L", 5, io.csbs.usage.Quota.NONE, List.of(good, fine)));
     assertEquals(fine, memory.get("L", "z"));
   }
+
+  // --- what a replayed change's subscribers see --------------------------------------------------------
+
+  /**
+   * Replays change 1 (adds {@code stored}) and change 2 (its before of {@code stored}'s version but
+   * other contents) on each catalog; the before each one's feed then holds for change 2 (memory and
+   * reference: their subscribers; postgres: its feed; replica: its subscribers, waited for 10 s).
+   */
+  private Map<String, Optional<Backup>> deliveredBefores(Backup stored, Backup otherBefore, Backup after) {
+    Map<String, BackupCatalog> catalogs = four();
+    Map<String, Optional<Backup>> befores = new LinkedHashMap<>();
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      List<io.csbs.catalog.Change> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+      if (!c.getKey().equals("postgres")) {
+        c.getValue().subscribe(got::add);
+      }
+      assertTrue(c.getValue().replay(new io.csbs.catalog.Change(1, "M", stored.id(), Optional.empty(), Optional.of(stored), Optional.empty())));
+      assertTrue(c.getValue().replay(new io.csbs.catalog.Change(2, "M", stored.id(), Optional.of(otherBefore), Optional.of(after),
+          Optional.of(Transition.restore()))));
+      if (c.getKey().equals("postgres")) {
+        got.addAll(((PostgresCatalog) c.getValue()).changes("M", 0, 10));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (got.size() < 2 && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      assertEquals(2, got.size(), c.getKey() + ": both changes delivered");
+      assertEquals(Optional.of(after), got.get(1).after(), c.getKey());
+      assertEquals(after, c.getValue().get("M", stored.id()), c.getKey());
+      befores.put(c.getKey(), got.get(1).before());
+    }
+    return befores;
+  }
+
+  private static final Backup STORED = Backup.builder().id("g").name("n").projectId("M").server(Server.of("s1", "one", "az"))
+      .status(BackupStatus.AVAILABLE).sizeMb(10).createdAt(T).addTags(Tag.of("a", "1")).build();
+  private static final Backup OTHER_BEFORE = STORED.toBuilder().name("other").server(Server.of("s2", "two", "az")).sizeMb(99)
+      .tags(List.of(Tag.of("b", "2"))).build();
+  private static final Backup REPLAYED_AFTER = STORED.toBuilder().version(2).updatedAt(T.plusSeconds(1))
+      .status(BackupStatus.RESTORING).progress(Progress.of(0, T.plusSeconds(1))).build();
+
+  // BackupCatalog.replay: "Checked in this order: the sequence ..., then whether the backup exists (or
+  // is new), then its version"; "The change is delivered to this catalog's subscribers with its own
+  // sequence"; Change.before: "the backup before the change". A replayed change whose before has the
+  // stored version but other contents is installed by every catalog; what its subscribers then see as
+  // the before is not documented, and the catalogs differ (see the sibling test).
+  @Disabled("DOC: BackupCatalog.replay says only 'The change is delivered to this catalog's subscribers'; for a before of the stored version but other contents, memory and reference deliver that before, PostgresCatalog's feed and the replica the backup it stored")
+  @Test
+  void aReplayedChangeIsDeliveredWithTheSameBeforeByEveryCatalog() {
+    Map<String, Optional<Backup>> befores = deliveredBefores(STORED, OTHER_BEFORE, REPLAYED_AFTER);
+    assertEquals(1, befores.values().stream().distinct().count(), befores.toString());
+  }
+
+  @Test
+  void aReplayedChangesBeforeIsDeliveredAsGivenInMemoryAndAsStoredByPostgres() {
+    Map<String, Optional<Backup>> befores = deliveredBefores(STORED, OTHER_BEFORE, REPLAYED_AFTER);
+    assertEquals(Optional.of(OTHER_BEFORE), befores.get("memory"));
+    assertEquals(Optional.of(OTHER_BEFORE), befores.get("reference"));
+    assertEquals(Optional.of(STORED), befores.get("postgres"));
+    assertEquals(Optional.of(STORED), befores.get("replica"));
+  }
 }
