@@ -909,4 +909,55 @@ class NewUserStorageFidelityTest {
     assertEquals(Optional.of(STORED), befores.get("postgres"));
     assertEquals(Optional.of(STORED), befores.get("replica"));
   }
+
+  // --- every text at its limit, outside the BMP ---------------------------------------------------------
+
+  // Backup: a name of "1 to 255 letters (of any script, each counted once, one outside the Basic
+  // Multilingual Plane too)"; Tag: keys of 1 to 36 and values of 0 to 43 letters; ids "at most 64
+  // chars"; description "at most 255 chars"; Server texts 64 and 255 chars; a failure reason of 1024.
+  // Every one at its limit, in letters of two chars each, on every catalog: added, tags updated to ten
+  // at their limits, the tag catalogue, a restart.
+  @Test
+  void everyTextAtItsLimitInLettersOutsideTheBmpIsKeptOnEveryCatalog() {
+    String name = "𐐀".repeat(255);
+    String id = "😀".repeat(32);
+    String project = "𝒜".repeat(32);
+    Backup backup = Backup.builder().id(id).name(name).projectId(project)
+        .server(Server.builder().id("😀".repeat(32)).name("😀".repeat(127) + "a").resourceType("𐐨".repeat(127) + "b")
+            .availabilityZone("😀".repeat(32)).build())
+        .description("😀".repeat(127) + "c").status(BackupStatus.ERROR)
+        .failure(Failure.of(JobType.BACKUP, "😀".repeat(512), T)).finishedAt(T)
+        .trigger(BackupTrigger.AUTOMATIC).policyId("𐐀".repeat(32)).sizeMb(Backup.MAX_SIZE_MB).createdAt(T)
+        .addAllTags(tenTags("𝒜", "𐐨", 0))
+        .build();
+    Map<String, BackupCatalog> catalogs = four();
+    for (BackupCatalog c : catalogs.values()) {
+      c.add(backup);
+    }
+    assertAllHold(catalogs, List.of(backup), "with every text at its limit");
+    List<Tag> others = tenTags("𐐨", "𝒜", 1);
+    List<Backup> updated = new ArrayList<>();
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      Backup deleted = c.getValue().updateTags(project, id, 1, TagUpdate.delete(backup.tags().stream()
+          .map(t -> TagUpdate.Match.of(t.key(), t.value())).toList()));
+      assertEquals(List.of(), deleted.tags(), c.getKey());
+      Backup tagged = c.getValue().updateTags(project, id, 2, TagUpdate.create(others));
+      assertEquals(others, tagged.tags(), c.getKey());
+      updated.add(tagged);
+      assertEquals(updated.get(0), tagged, c.getKey());
+      assertEquals(catalogs.get("memory").tagCatalogue(project), c.getValue().tagCatalogue(project), c.getKey());
+      assertEquals(1, c.getValue().count(project, Predicates.tag(others.get(9).key(), others.get(9).value())), c.getKey());
+    }
+    assertAllHold(catalogs, List.of(updated.get(0)), "after the tag updates");
+    assertAllHold(restarted(), List.of(updated.get(0)), "after a restart");
+  }
+
+  /** Ten tags: keys of 36 letters (the last one differing), values of 43. */
+  private static List<Tag> tenTags(String keyLetter, String valueLetter, int shift) {
+    List<Tag> tags = new ArrayList<>();
+    for (int i = 0; i < Backup.MAX_TAGS; i++) {
+      tags.add(Tag.of(keyLetter.repeat(35) + (char) ('a' + i + shift), valueLetter.repeat(42) + (char) ('A' + i)));
+    }
+    return tags;
+  }
 }
