@@ -655,6 +655,15 @@ class NewUserStorageFidelityTest {
     assertEquals(expected, all(database(), project), "after a restart" + seed());
     assertEquals(snapshot.sequence(), database.sequence(project), seed());
     assertEquals(snapshot.sequence(), replica.sequence(project), seed());
+    // and a snapshot read back from each is the one loaded (backups in any order)
+    for (BackupCatalog c : List.of(database, replica, database())) {
+      io.csbs.catalog.ProjectSnapshot back = c.read(project, io.csbs.catalog.ProjectView::snapshot);
+      assertEquals(snapshot.projectId(), back.projectId(), seed());
+      assertEquals(snapshot.sequence(), back.sequence(), seed());
+      assertEquals(snapshot.quota(), back.quota(), seed());
+      assertEquals(new java.util.HashSet<>(snapshot.backups()), new java.util.HashSet<>(back.backups()), seed());
+      assertEquals(snapshot.backups().size(), back.backups().size(), seed());
+    }
     // one more change of the source replays on both
     List<io.csbs.catalog.Change> next = new ArrayList<>();
     memory.subscribe(next::add);
