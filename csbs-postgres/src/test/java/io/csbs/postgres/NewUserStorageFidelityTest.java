@@ -1141,4 +1141,92 @@ class NewUserStorageFidelityTest {
       assertEquals(1, catalog.sequence("p"), c.getKey());
     }
   }
+
+  // --- queued raw statuses and cleared details -------------------------------------------------------
+
+  // Backup.apiStatus: "A queued status built with a progress above 0% (an API that reported one) is
+  // taken as given; it moves to the running one with the first progress reported above the one it
+  // holds"; BackupCatalog.sequence: "an apply ... that changes nothing (the same progress again) does
+  // not" raise the sequence. Each queued status, stored and read back after a restart, then moved
+  // alike on every catalog.
+  @Test
+  void queuedStatusesWithAProgressAreKeptAndMovedAlikeOnEveryCatalog() {
+    Map<String, BackupCatalog> catalogs = four();
+    List<Backup> queued = new ArrayList<>();
+    Object[][] cases = {{BackupStatus.CREATING, ApiStatus.WAITING_PROTECT, ApiStatus.PROTECTING},
+        {BackupStatus.RESTORING, ApiStatus.WAITING_RESTORE, ApiStatus.RESTORING},
+        {BackupStatus.DELETING, ApiStatus.WAITING_DELETE, ApiStatus.DELETING}};
+    for (Object[] k : cases) {
+      for (int percent : new int[] {0, 30, 100}) {
+        queued.add(unstated(((ApiStatus) k[1]).apiName() + "-" + percent).status((BackupStatus) k[0])
+            .apiStatus((ApiStatus) k[1]).progress(Progress.of(percent, T.plusNanos(1000))).updatedAt(T.plusSeconds(1)).build());
+      }
+    }
+    for (BackupCatalog c : catalogs.values()) {
+      c.addAll(queued);
+    }
+    assertAllHold(catalogs, queued, "queued");
+    assertAllHold(restarted(), queued, "queued, after a restart");
+    List<String> wrong = new ArrayList<>();
+    for (Backup b : queued) {
+      int held = b.progress().orElseThrow().percent();
+      ApiStatus running = (ApiStatus) java.util.Arrays.stream(cases).filter(k -> k[0] == b.status()).findFirst().orElseThrow()[2];
+      Map<String, Backup> same = new LinkedHashMap<>();
+      Map<String, Backup> moved = new LinkedHashMap<>();
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        same.put(c.getKey(), c.getValue().apply("p", b.id(), b.version(), Transition.reportProgress(held)).orElseThrow());
+        if (held < 100) {
+          moved.put(c.getKey(), c.getValue().apply("p", b.id(), b.version(), Transition.reportProgress(held + 1)).orElseThrow());
+        }
+      }
+      if (!same.values().stream().allMatch(b::equals)) {
+        wrong.add(b.id() + " the same progress again: " + same);
+      }
+      if (held < 100 && (moved.values().stream().distinct().count() != 1 || moved.get("memory").apiStatus() != running)) {
+        wrong.add(b.id() + " a higher progress: " + moved.values().stream().map(x -> x.apiStatus() + " " + x.progress()).toList());
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      assertEquals(queued.size() + 6, c.getValue().sequence("p"), c.getKey() + ": only the six moves are changes");
+    }
+  }
+
+  // BackupDetails.Builder: checkpointId(Optional.empty()) and failCode(Optional.empty()) clear them, "a
+  // job that succeeded on retry drops the old code"; BackupCatalog.replay: "change.after() becomes the
+  // stored backup ... with ... everything". Details set in full, then cleared field by field, then
+  // NONE, come back as replayed on every catalog and after a restart.
+  @Test
+  void detailsClearedFieldByFieldByReplayedChangesAreStoredClearedOnEveryCatalog() {
+    BackupDetails full = BackupDetails.builder().checkpointId("ck-😀").incremental(true).restoreMode(RestoreMode.SNAPSHOT)
+        .copyStatus(CopyStatus.FAIL).spaceSavingRatio(100).averageSpeedKbps(Long.MAX_VALUE)
+        .vm(VmMetadata.builder().regionName("r\u0000").eip("\uD800").privateIp("10.0.0.1").diskGb(Integer.MAX_VALUE).build())
+        .failCode(new FailCode(64003, "The disk is detached.\u0000")).build();
+    List<BackupDetails> steps = List.of(full,
+        full.toBuilder().failCode(Optional.empty()).build(),
+        full.toBuilder().failCode(Optional.empty()).checkpointId(Optional.empty()).build(),
+        full.toBuilder().failCode(Optional.empty()).checkpointId(Optional.empty()).vm(VmMetadata.NONE).build(),
+        BackupDetails.builder().incremental(false).build(),
+        new BackupDetails(Optional.empty(), VmMetadata.NONE, false, RestoreMode.BACKUP, CopyStatus.NA, 0, 0, Optional.empty()),
+        BackupDetails.builder().failCode(new FailCode(0, "")).build());
+    Map<String, BackupCatalog> catalogs = four();
+    Backup previous = null;
+    List<io.csbs.catalog.Change> changes = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      Backup next = good("d").details(steps.get(i)).version(i + 1).updatedAt(T.plusSeconds(i)).build();
+      changes.add(new io.csbs.catalog.Change(i + 1, "p", "d", Optional.ofNullable(previous), Optional.of(next), Optional.empty()));
+      previous = next;
+    }
+    for (int i = 0; i < changes.size(); i++) {
+      Backup expected = changes.get(i).after().orElseThrow();
+      for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+        assertTrue(c.getValue().replay(changes.get(i)), c.getKey());
+        assertEquals(expected, c.getValue().get("p", "d"), c.getKey() + " step " + i);
+        assertEquals(steps.get(i), c.getValue().get("p", "d").details(), c.getKey() + " step " + i);
+      }
+      Map<String, BackupCatalog> again = new LinkedHashMap<>();
+      again.put("restarted postgres", database());
+      assertAllHold(again, List.of(expected), "step " + i + " after a restart");
+    }
+  }
 }
