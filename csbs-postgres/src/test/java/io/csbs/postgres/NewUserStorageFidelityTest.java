@@ -1229,4 +1229,38 @@ class NewUserStorageFidelityTest {
       assertAllHold(again, List.of(expected), "step " + i + " after a restart");
     }
   }
+
+  // Backup: "an optional description of at most 255 chars" (empty text is a description, absence none),
+  // a policy id only if given, a finish time only if given, a failure "kept while an Error backup is
+  // deleted", type and trigger defaults, a raw status defaulting to the running form: each present,
+  // empty and absent form stays what it was on every catalog and after a restart.
+  @Test
+  void optionalFieldsPresentEmptyAndAbsentStayApartOnEveryCatalog() {
+    List<Backup> backups = List.of(
+        good("none").build(),
+        good("empty").description("").build(),
+        good("space").description(" ").build(),
+        good("tab").description("\t\n").build(),
+        good("nbsp").description("\u00A0").build(),
+        good("auto").trigger(BackupTrigger.AUTOMATIC).build(),
+        good("auto-policy").trigger(BackupTrigger.AUTOMATIC).policyId("daily").build(),
+        good("finished-at-creation").finishedAt(T).build(),
+        good("enhanced").type(BackupType.ENHANCED).build(),
+        unstated("deleting-failed").status(BackupStatus.DELETING).progress(Progress.of(0, T))
+            .failure(Failure.of(JobType.BACKUP, "\u00A0", T)).finishedAt(T).build(),
+        unstated("error-unfinished").status(BackupStatus.ERROR).failure(Failure.of(JobType.DELETE, "x", T)).build(),
+        good("zero").build().toBuilder().sizeMb(0).build(),
+        good("max").build().toBuilder().sizeMb(Backup.MAX_SIZE_MB).version(Long.MAX_VALUE).build());
+    Map<String, BackupCatalog> catalogs = four();
+    for (BackupCatalog c : catalogs.values()) {
+      c.addAll(backups);
+    }
+    assertAllHold(catalogs, backups, "with optional fields present, empty and absent");
+    assertAllHold(restarted(), backups, "after a restart");
+    for (Map.Entry<String, BackupCatalog> c : catalogs.entrySet()) {
+      assertEquals(Optional.empty(), c.getValue().get("p", "none").description(), c.getKey());
+      assertEquals(Optional.of(""), c.getValue().get("p", "empty").description(), c.getKey());
+      assertEquals(ApiStatus.DELETING, c.getValue().get("p", "deleting-failed").apiStatus(), c.getKey());
+    }
+  }
 }
