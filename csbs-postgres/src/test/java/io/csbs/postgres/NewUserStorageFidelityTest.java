@@ -1263,4 +1263,30 @@ class NewUserStorageFidelityTest {
       assertEquals(ApiStatus.DELETING, c.getValue().get("p", "deleting-failed").apiStatus(), c.getKey());
     }
   }
+
+  // The in-memory catalogs keep any Instant (no range is documented for them); PostgreSQL documents
+  // its range. Instant.MIN and Instant.MAX: kept exactly and answered alike by memory and reference,
+  // refused naming the field by the database and the replica, which then hold nothing.
+  @Test
+  void theExtremeInstantsAreKeptAlikeInMemoryAndRefusedNamingTheFieldByPostgres() {
+    Backup min = base("p", "min", Instant.MIN).build();
+    Backup max = Backup.builder().id("max").name("n").projectId("p").server(WEB).sizeMb(1).createdAt(Instant.MAX)
+        .status(BackupStatus.CREATING).progress(Progress.of(1, Instant.MAX)).build();
+    for (Map.Entry<String, BackupCatalog> c : four().entrySet()) {
+      BackupCatalog catalog = c.getValue();
+      if (c.getKey().equals("memory") || c.getKey().equals("reference")) {
+        catalog.addAll(List.of(min, max));
+        assertEquals(min, catalog.get("p", "min"), c.getKey());
+        assertEquals(max, catalog.get("p", "max"), c.getKey());
+        assertEquals(List.of("max", "min"), catalog.query("p", Query.where(Predicates.createdBetween(Instant.MIN, Instant.MAX))).ids(), c.getKey());
+        assertEquals(NOW, catalog.apply("p", "min", 1, Transition.restore()).orElseThrow().updatedAt(), c.getKey());
+        assertEquals("now", assertThrows(InvalidValueException.class,
+            () -> catalog.apply("p", "max", 1, Transition.reportProgress(50)), c.getKey()).field());
+      } else {
+        assertEquals("created at", assertThrows(InvalidValueException.class, () -> catalog.add(min), c.getKey()).field());
+        assertEquals("created at", assertThrows(InvalidValueException.class, () -> catalog.addAll(List.of(max)), c.getKey()).field());
+        assertEquals(0, catalog.sequence("p"), c.getKey());
+      }
+    }
+  }
 }
