@@ -621,7 +621,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     try (PreparedStatement statement = connection.prepareStatement(
         "SELECT id FROM csbs_backup WHERE project_id = ? AND id = ANY(?)")) {
       statement.setString(1, projectId);
-      statement.setArray(2, connection.createArrayOf("text", ids.toArray(new String[0])));
+      // an id the database cannot hold (a NUL) is no stored id: looked up as one that finds nothing,
+      // so that the batch's storability is judged after its duplicates, as documented
+      statement.setArray(2, connection.createArrayOf("text", ids.stream().map(BackupRows::lookupKey).distinct()
+          .toArray(String[]::new)));
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           existing.add(rows.getString(1));
