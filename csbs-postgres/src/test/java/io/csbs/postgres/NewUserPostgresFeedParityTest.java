@@ -58,12 +58,11 @@ import org.junit.jupiter.api.Test;
  * {@code Subscription} and the README promise. Written from the docs only, on data of its own
  * (unicode and emoji project ids, odd backup ids). One schema for the class, emptied by each test.
  *
- * <p>Findings, each a disabled test beside an enabled one showing what happens: a subscriber that
- * restores an interrupt silently loses its subscription (BUG); {@code changes} of another project
- * inside a read is not refused as the other reads are (BUG); {@code changes} inside a read reads
- * outside its state (DOC); {@code replay} on the database refuses an unstorable backup before it
- * looks at the sequence (DOC); no snapshot of a project past {@code ProjectSnapshot.MAX_SEQUENCE}
- * can be taken (DOC).
+ * <p>Findings of the review, fixed since (their tests now assert the fix): a subscriber that
+ * restored an interrupt silently lost its subscription; {@code changes} of another project inside
+ * a read was not refused as the other reads are; {@code changes} inside a read read outside its
+ * state; {@code replay} on the database refused an unstorable backup before it looked at the
+ * sequence; no snapshot of a project past {@code ProjectSnapshot.MAX_SEQUENCE} could be taken.
  */
 class NewUserPostgresFeedParityTest {
   private static final Instant NOW = Instant.parse("2026-06-15T08:30:00.654321Z");
