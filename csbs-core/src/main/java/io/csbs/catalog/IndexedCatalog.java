@@ -931,7 +931,7 @@ final class IndexedCatalog implements BackupCatalog {
     try {
       if (shard.liveCount() > 0 || shard.sequence() > 0) {
         throw new IllegalStateException("project " + snapshot.projectId() + " has " + shard.liveCount()
-            + " backups and is at change " + shard.sequence()
+            + (shard.liveCount() == 1 ? " backup" : " backups") + " and is at change " + shard.sequence()
             + " here: a snapshot loads only into a project without backups at change 0");
       }
       shard.addBatch(snapshot.backups());

@@ -442,7 +442,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
       ProjectRow project = lockProject(connection, snapshot.projectId(), true);
       if (project.lastSequence > 0 || project.backups > 0) {
         throw new IllegalStateException("project " + snapshot.projectId() + " cannot load a snapshot: it has "
-            + project.backups + " backups and is at change " + project.lastSequence + " already");
+            + project.backups + (project.backups == 1 ? " backup" : " backups") + " and is at change "
+            + project.lastSequence + " already");
       }
       for (Backup backup : snapshot.backups()) {
         BackupRows.checkStorable(backup);  // what only the database refuses, after the catalog's refusal
