@@ -928,6 +928,8 @@ class NewUserPostgresFeedParityTest {
    */
   @Test
   void changesTheDatabaseRefusesLeaveTheDatabaseAndEverySubscriberUntouched() {
+    // the refusal is a test trigger, and Citus refuses triggers on distributed tables
+    org.junit.jupiter.api.Assumptions.assumeFalse(TestDatabase.citus(), "plain PostgreSQL only: a test trigger");
     start();
     String p = prefix + "refusing-ü";
     String q = prefix + "other-\ud83d\ude00";
