@@ -922,7 +922,9 @@ final class IndexedCatalog implements BackupCatalog {
   public void load(ProjectSnapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
     if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
-      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most "
+          + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are "
+          + "numbered on from it");
     }
     refuseChangesInsideRead();
     ProjectShard shard = shardFor(snapshot.projectId());

@@ -435,7 +435,9 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   public void load(ProjectSnapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
     if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
-      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most "
+          + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are "
+          + "numbered on from it");
     }
     BackupRows.storableText("project id", snapshot.projectId());  // an empty snapshot's too: load makes its row
     write("load a snapshot of project " + snapshot.projectId(), connection -> {

@@ -352,7 +352,9 @@ public final class ReferenceCatalog implements BackupCatalog {
     refuseChangesInsideRead();
     requireNonNull(snapshot, "snapshot");
     if (snapshot.sequence() > ProjectSnapshot.MAX_SEQUENCE) {
-      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most " + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are numbered on from it");
+      throw new InvalidValueException("sequence", snapshot.sequence(), "must be at most "
+          + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are "
+          + "numbered on from it");
     }
     String projectId = snapshot.projectId();
     if (!backupsOf(projectId).isEmpty() || sequences.getOrDefault(projectId, 0L) > 0) {
