@@ -359,7 +359,8 @@ public final class ReferenceCatalog implements BackupCatalog {
     String projectId = snapshot.projectId();
     if (!backupsOf(projectId).isEmpty() || sequences.getOrDefault(projectId, 0L) > 0) {
       throw new IllegalStateException("project " + projectId + " has " + backupsOf(projectId).size()
-          + (backupsOf(projectId).size() == 1 ? " backup" : " backups") + " and is at change " + sequences.getOrDefault(projectId, 0L)
+          + (backupsOf(projectId).size() == 1 ? " backup" : " backups") + " and is at change "
+          + sequences.getOrDefault(projectId, 0L)
           + " here: a snapshot loads only into a project without backups at change 0");
     }
     for (Backup backup : snapshot.backups()) {
