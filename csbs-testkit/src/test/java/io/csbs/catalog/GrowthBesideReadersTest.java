@@ -77,6 +77,9 @@ class GrowthBesideReadersTest {
             return null;
           });
           statesChecked.incrementAndGet();
+          // a pause between reads: still thousands of states read beside the growth, but the reader
+          // no longer takes a whole core from the writer and the other tests of the build
+          java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
       } catch (Throwable e) {
         failures.add(e);
@@ -130,6 +133,7 @@ class GrowthBesideReadersTest {
     compare(reference, indexed, project, queries, random, "at the end");
     assertTrue(indexed.reorganisations(project) > 0, "no reorganisation ran");
     assertTrue(statesChecked.get() > 0, "the reader checked no state");
+    System.out.println("GrowthBesideReadersTest: " + statesChecked.get() + " states read beside " + changes + " changes");
   }
 
   private static void compare(ReferenceCatalog reference, IndexedCatalog indexed, String project,
