@@ -1532,6 +1532,8 @@ class NewUserConcurrentDbTest {
     assertTrue(o.get(0).ok() && o.get(1).ok(), o.toString());
     await("every restore completed by a replica's subscriber",
         () -> two.checker.count(p, Predicates.status(BackupStatus.AVAILABLE)) == n);
+    // the last completion is committed (and seen above) before its apply returns and is counted
+    await("every completing subscriber's apply returned (" + n + " completions)", () -> completions.get() >= n);
     assertEquals(List.of(), problems);
     assertEquals(n, completions.get(), "each restore completed once (" + conflicts + " conflicts)");
     assertEquals(3L * n, two.checker.sequence(p), "an add, a restore and one completion a backup");
