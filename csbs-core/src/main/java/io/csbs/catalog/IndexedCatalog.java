@@ -895,9 +895,10 @@ final class IndexedCatalog implements BackupCatalog {
         if (stored.version() != expected) {
           throw new VersionConflictException(change.backupId(), expected, stored.version());
         }
-        if (stored != change.before().get() && !stored.equals(change.before().get())) {
+        if (changes.listening() && stored != change.before().get() && !stored.equals(change.before().get())) {
           // the subscribers are told what this catalog held (as the database's change log tells),
-          // not a before of the same version that differs from it
+          // not a before of the same version that differs from it; without subscribers (a replica
+          // following a feed, the usual case) no backup is compared
           change = new Change(change.sequence(), change.projectId(), change.backupId(), Optional.of(stored),
               change.after(), change.transition());
         }

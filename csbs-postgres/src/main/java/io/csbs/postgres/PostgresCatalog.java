@@ -257,20 +257,18 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     BackupRows.storableText("project id", backup.projectId());
     write("add backup " + backup.id() + " to project " + backup.projectId(), connection -> {
       ProjectRow project = lockProject(connection, backup.projectId(), true);
+      // the catalog's refusals first (a duplicate, a quota), as every catalog makes them; then what
+      // only the database refuses: a backup it cannot store is looked up, not inserted
       InvalidValueException unstorable = unstorable(backup);
-      if (unstorable != null) {
-        // the catalog's refusals first (a duplicate, a quota), as every catalog makes them; then what
-        // only the database refuses
-        if (select(connection, backup.projectId(), backup.id()) != null) {
-          throw new DuplicateBackupException(backup.projectId(), backup.id());
-        }
-        project.quota.checkRoomFor(backup.projectId(), project.backups, project.sizeMb, 1, backup.sizeMb());
-        throw unstorable;
-      }
-      if (!insertIfAbsent(connection, backup)) {
+      boolean duplicate = unstorable == null ? !insertIfAbsent(connection, backup)
+          : select(connection, backup.projectId(), backup.id()) != null;
+      if (duplicate) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
       project.quota.checkRoomFor(backup.projectId(), project.backups, project.sizeMb, 1, backup.sizeMb());
+      if (unstorable != null) {
+        throw unstorable;
+      }
       install(connection, project, null, backup, null, project.lastSequence + 1, false);
       return null;
     });
