@@ -64,6 +64,7 @@ class ConsolePageTest {
   private static final String CHANGED = BackupGenerator.projectId(1);
   private static final int PAGE = 10;
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration POLL = Duration.ofMillis(20);
 
   private static final FakeClock CLOCK = FakeClock.create();
   private static final BackupCatalog CATALOG = Catalogs.indexed(CLOCK);
@@ -97,6 +98,7 @@ class ConsolePageTest {
     // the machine's chromedriver, named: Selenium Manager, which would download one, is never asked
     service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
+    ConsoleBrowser.limit(driver, WAIT);
   }
 
   @AfterAll
@@ -146,6 +148,7 @@ class ConsolePageTest {
     int stalled = 0;
     int running = 0;
     for (Map.Entry<String, BackupStatus> state : states.entrySet()) {
+      // a real click on the option here; elsewhere chosen by script, one round trip
       loaded(() -> new Select(element("status-filter")).selectByValue(state.getKey()));
       assertShows(Predicates.status(state.getValue()), 100);
       // each row's id, state, progress bars, first bar's value and stalled mark, read in one round trip
@@ -179,10 +182,10 @@ class ConsolePageTest {
   void aTimeSegmentShowsTheBackupsCreatedInIt() {
     Instant now = CLOCK.instant();
     for (int days : new int[] {1, 7, 30}) {
-      loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
+      loaded(() -> choose("time-filter", String.valueOf(days)));
       assertShows(Predicates.createdBetween(now.minus(Duration.ofDays(days)), now));
     }
-    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
+    loaded(() -> choose("time-filter", "custom"));
     assertTrue(element("time-from").isDisplayed());
     assertShows(Predicates.all());
     loaded(() -> setValue("time-from", "2025-10-01T00:00:00"));
@@ -193,7 +196,7 @@ class ConsolePageTest {
 
   @Test
   void aRefusedSearchShowsTheApisMessage() {
-    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
+    loaded(() -> choose("time-filter", "custom"));
     loaded(() -> setValue("time-from", "2025-12-01T00:00:00"));
     loaded(() -> setValue("time-to", "2025-11-01T00:00:00"));
     assertTrue(rows().isEmpty());
@@ -215,7 +218,7 @@ class ConsolePageTest {
     searches.put("resource_id=" + sample.server().id(), Predicates.serverId(sample.server().id()));
     for (Map.Entry<String, BackupPredicate> search : searches.entrySet()) {
       String[] fieldAndText = search.getKey().split("=", 2);
-      new Select(element("keyword-field")).selectByValue(fieldAndText[0]);
+      choose("keyword-field", fieldAndText[0]);
       element("keyword").clear();
       element("keyword").sendKeys(fieldAndText[1]);
       loaded(() -> element("keyword-search").click());
@@ -226,18 +229,18 @@ class ConsolePageTest {
 
   @Test
   void filtersCombineAndResetClearsThem() {
-    new Select(element("keyword-field")).selectByValue("resource_name");
+    choose("keyword-field", "resource_name");
     element("keyword").sendKeys("api");
     loaded(() -> element("keyword-search").click());
-    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
-    loaded(() -> new Select(element("time-filter")).selectByValue("30"));
+    loaded(() -> choose("status-filter", "available"));
+    loaded(() -> choose("time-filter", "30"));
     Instant now = CLOCK.instant();
     assertShows(Predicates.and(Predicates.serverNameContains("api"), Predicates.status(BackupStatus.AVAILABLE),
         Predicates.createdBetween(now.minus(Duration.ofDays(30)), now)));
     loaded(() -> element("reset").click());
     assertShows(Predicates.all());
     assertEquals("", element("keyword").getDomProperty("value"));
-    assertEquals("", new Select(element("status-filter")).getFirstSelectedOption().getDomAttribute("value"));
+    assertEquals("", chosen("status-filter"));
   }
 
   // ---------------------------------------------------------------- search by tag
@@ -337,7 +340,7 @@ class ConsolePageTest {
     BackupPredicate server = Predicates.serverId(smallest.serverId());
     long total = CATALOG.count(PROJECT, server);
     assertTrue(total <= 10 * PAGE, "one server's backups take 2 to 10 pages: " + total);
-    new Select(element("keyword-field")).selectByValue("resource_id");
+    choose("keyword-field", "resource_id");
     element("keyword").sendKeys(smallest.serverId());
     loaded(() -> element("keyword-search").click());
     List<String> seen = new ArrayList<>(ids());
@@ -355,7 +358,7 @@ class ConsolePageTest {
     WebElement row = rows().get(3);
     Backup backup = CATALOG.get(PROJECT, row.getDomAttribute("data-id"));
     row.findElement(By.className("expander")).click();
-    WebElement details = new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOfElementLocated(
+    WebElement details = new WebDriverWait(driver, WAIT, POLL).until(ExpectedConditions.visibilityOfElementLocated(
         By.cssSelector("#backup-rows tr.details dl")));
     assertEquals(backup.id(), detail(details, "Backup ID"));
     assertEquals(backup.server().name(), detail(details, "Server name"));
@@ -383,7 +386,7 @@ class ConsolePageTest {
     assertEquals(String.valueOf(quota.backupsUsed()), text("overview-backups"));
     assertEquals(quota.capacityUsedGb().toPlainString(), text("overview-capacity"));
     element("usage-open").click();
-    WebElement dialog = new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOf(element("usage-dialog")));
+    WebElement dialog = new WebDriverWait(driver, WAIT, POLL).until(ExpectedConditions.visibilityOf(element("usage-dialog")));
     waitIdle();
     assertEquals(usageRows(firstTen.servers()), usageRows());
     assertEquals(String.valueOf(firstTen.serverCount()), text("usage-servers"));
@@ -401,7 +404,7 @@ class ConsolePageTest {
   @Test
   void restoreAndDeleteStartTheirJobsAfterConfirming() {
     open(CHANGED);
-    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    loaded(() -> choose("status-filter", "available"));
     WebElement row = rows().get(0);
     String restored = row.getDomAttribute("data-id");
     assertFalse(row.findElement(By.className("delete")).getDomProperty("disabled").equals("true"));
@@ -416,7 +419,7 @@ class ConsolePageTest {
     assertFalse(ids().contains(restored), "the list shows the Available backups again");
     assertTrue(text("message").startsWith("Restoring "), text("message"));
 
-    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    loaded(() -> choose("status-filter", "error"));
     String deleted = rows().get(0).getDomAttribute("data-id");
     loaded(() -> {
       rows().get(0).findElement(By.className("delete")).click();
@@ -428,7 +431,7 @@ class ConsolePageTest {
 
   @Test
   void aRunningBackupOffersNeitherRestoreNorDelete() {
-    loaded(() -> new Select(element("status-filter")).selectByValue("protecting"));
+    loaded(() -> choose("status-filter", "protecting"));
     for (WebElement row : rows()) {
       assertFalse(row.findElement(By.className("restore")).isEnabled());
       assertFalse(row.findElement(By.className("delete")).isEnabled());
@@ -439,7 +442,7 @@ class ConsolePageTest {
 
   private static void open(String project) {
     driver.get(server.uri() + "console/?project=" + project);
-    new WebDriverWait(driver, WAIT).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     // the overview and the tag catalogue load beside the first page
     waitIdle();
   }
@@ -448,20 +451,23 @@ class ConsolePageTest {
   private static void loaded(Runnable action) {
     int before = loads();
     action.run();
-    new WebDriverWait(driver, WAIT).until(d -> loads() > before && !busy());
+    ConsoleBrowser.loadsAbove(driver, before);
   }
 
   private static void waitIdle() {
-    new WebDriverWait(driver, WAIT).until(d -> !busy());
+    ConsoleBrowser.idle(driver);
   }
 
   private static int loads() {
-    String loads = driver.findElement(By.tagName("body")).getDomAttribute("data-loads");
-    return loads == null ? 0 : Integer.parseInt(loads);
+    return ConsoleBrowser.loads(driver);
   }
 
-  private static boolean busy() {
-    return "true".equals(driver.findElement(By.tagName("body")).getDomAttribute("data-busy"));
+  private static void choose(String select, String value) {
+    ConsoleBrowser.choose(driver, select, value);
+  }
+
+  private static String chosen(String select) {
+    return ConsoleBrowser.chosen(driver, select);
   }
 
   private static WebElement element(String id) {
@@ -478,7 +484,7 @@ class ConsolePageTest {
   }
 
   private static void selectPageSize(int size) {
-    loaded(() -> new Select(element("page-size")).selectByValue(String.valueOf(size)));
+    loaded(() -> choose("page-size", String.valueOf(size)));
   }
 
   private static List<WebElement> rows() {

@@ -69,7 +69,6 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -149,6 +148,7 @@ class NewUserConsoleBrowserTest {
     options.setCapability("goog:loggingPrefs", logs);
     service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
+    ConsoleBrowser.limit(driver, WAIT);
   }
 
   @AfterAll
@@ -318,8 +318,8 @@ class NewUserConsoleBrowserTest {
     for (int round = 0; round < 3; round++) {  // three rounds: each costs the CI run 1.3 s of browser
       String context = "seed " + seed + ", round " + round;
       int pageSize = new int[] {10, 20, 50, 100}[random.nextInt(4)];
-      if (!String.valueOf(pageSize).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
-        loaded(() -> new Select(element("page-size")).selectByValue(String.valueOf(pageSize)));
+      if (!String.valueOf(pageSize).equals(chosen("page-size"))) {
+        loaded(() -> choose("page-size", String.valueOf(pageSize)));
       }
       String status = statuses[random.nextInt(statuses.length)];
       loadedIfChanged("status-filter", status);
@@ -349,7 +349,7 @@ class NewUserConsoleBrowserTest {
           default -> sample.server().id();
         };
         where.add(Predicates.keyword(fields[field], keyword.strip()));
-        new Select(element("keyword-field")).selectByValue(fieldValues[field]);
+        choose("keyword-field", fieldValues[field]);
       }
       element("keyword").clear();
       element("keyword").sendKeys(keyword);
@@ -373,7 +373,7 @@ class NewUserConsoleBrowserTest {
         "name", "name", "checkpoint_id", "backup id");
     for (String text : typed) {
       for (String field : List.of(fieldOrder[index++ % 4])) {  // each text in one field, the fields in turn
-        new Select(element("keyword-field")).selectByValue(field);
+        choose("keyword-field", field);
         type("keyword", text);
         loaded(() -> element("keyword-search").click());
         String context = fields.get(field) + " typed [" + text + "]";
@@ -389,7 +389,7 @@ class NewUserConsoleBrowserTest {
     }
     // the server names with markup are shown as their text
     loaded(() -> element("reset").click());
-    loaded(() -> new Select(element("page-size")).selectByValue("100"));
+    loaded(() -> choose("page-size", "100"));
     String page = element("backup-rows").getText();
     assertTrue(page.contains("<script>window.injected=1</script>") || !ids().contains("b1 #x"), "markup shown as text");
   }
@@ -418,7 +418,7 @@ class NewUserConsoleBrowserTest {
     open(EDGE);
     selectPageSize(100);
     for (int days : new int[] {1, 7, 30}) {
-      loaded(() -> new Select(element("time-filter")).selectByValue(String.valueOf(days)));
+      loaded(() -> choose("time-filter", String.valueOf(days)));
       assertShows(EDGE, Predicates.createdBetween(NOW.minus(Duration.ofDays(days)), NOW), 100, days + " days");
       assertTrue(allIds().contains("just-now"), days + " days: " + allIds());
       assertFalse(allIds().contains("out-" + days), days + " days: " + allIds());
@@ -429,11 +429,11 @@ class NewUserConsoleBrowserTest {
   @Test
   void aCustomRangeWithOneEndIsOpenOnTheOther() {
     selectPageSize(50);
-    loaded(() -> new Select(element("time-filter")).selectByValue("custom"));
+    loaded(() -> choose("time-filter", "custom"));
     Instant to = NOW.minus(Duration.ofDays(10)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     loaded(() -> setValue("time-to", to.toString().substring(0, 19)));
     assertShows(MAIN, Predicates.createdIn(TimeRange.until(to)), 50, "to only");
-    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    loaded(() -> choose("status-filter", "error"));
     assertShows(MAIN, Predicates.and(Predicates.createdIn(TimeRange.until(to)), Predicates.status(BackupStatus.ERROR)), 50,
         "to only, Error");
     // a value without seconds, as a datetime-local may give it
@@ -448,7 +448,7 @@ class NewUserConsoleBrowserTest {
   @Test
   void theStalledMarkFollowsTheStallRuleAtItsThreshold() {
     open(EDGE);
-    loaded(() -> new Select(element("status-filter")).selectByValue("protecting"));
+    loaded(() -> choose("status-filter", "protecting"));
     Map<String, Boolean> expected = new LinkedHashMap<>();
     for (WebElement row : rows()) {
       String id = row.getDomAttribute("data-id");
@@ -474,13 +474,13 @@ class NewUserConsoleBrowserTest {
       CsbsServer second = CsbsServer.builder(CATALOG).clock(clock).stallRule(rule).build().start();
       try {
         driver.get(second.uri() + "console/?project=" + EDGE);
-        new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+        ConsoleBrowser.loadsAbove(driver, 0);
         waitIdle();
-        loaded(() -> new Select(element("status-filter")).selectByValue("protecting"));
+        loaded(() -> choose("status-filter", "protecting"));
         assertEquals(4, rows().size());
         assertTrue(driver.findElements(By.className("stalled")).isEmpty(), "45 minutes: none stalled, clock " + now);
-        loaded(() -> new Select(element("status-filter")).selectByValue(""));
-        loaded(() -> new Select(element("time-filter")).selectByValue("7"));
+        loaded(() -> choose("status-filter", ""));
+        loaded(() -> choose("time-filter", "7"));
         assertShows(EDGE, Predicates.createdBetween(now.minus(Duration.ofDays(7)), now), 10, "clock " + now);
       } finally {
         second.close();
@@ -521,11 +521,11 @@ class NewUserConsoleBrowserTest {
     loaded(() -> element("next").click());
     loaded(() -> element("next").click());
     assertEquals("3", text("page-number"));
-    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    loaded(() -> choose("status-filter", "available"));
     assertEquals("1", text("page-number"));
     assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 10, "status after page 3");
     loaded(() -> element("next").click());
-    loaded(() -> new Select(element("page-size")).selectByValue("20"));
+    loaded(() -> choose("page-size", "20"));
     assertEquals("1", text("page-number"));
     assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 20, "page size after page 2");
   }
@@ -534,7 +534,7 @@ class NewUserConsoleBrowserTest {
   void aDoubleClickOnNextShowsTheThirdPage() {
     int before = loads();
     js("const next = document.getElementById('next'); next.click(); next.click();");
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > before && !busy());
+    ConsoleBrowser.loadsAbove(driver, before);
     // Next waits for the page it asked for (it has no marker for the one after): the second click is dropped
     assertEquals("2", text("page-number"));
     assertEquals(page(MAIN, Predicates.all(), 10, 10), ids(), "page 1 is " + page(MAIN, Predicates.all(), 0, 10));
@@ -605,7 +605,7 @@ class NewUserConsoleBrowserTest {
       }
     }
     loaded(() -> element("previous").click());
-    loaded(() -> new Select(element("page-size")).selectByValue("50"));
+    loaded(() -> choose("page-size", "50"));
     assertShowsTagSearch(one, 50, "page size 50");
   }
 
@@ -613,7 +613,7 @@ class NewUserConsoleBrowserTest {
   @Test
   void aTagSearchRowReadsAsTheListsRow() {
     Backup sample = CATALOG.query(MAIN, Query.builder().where(Predicates.tagKey("env")).limit(1).build()).backups().get(0);
-    new Select(element("keyword-field")).selectByValue("checkpoint_id");
+    choose("keyword-field", "checkpoint_id");
     element("keyword").sendKeys(sample.id());
     loaded(() -> element("keyword-search").click());
     String listRow = rows().get(0).getText();
@@ -749,7 +749,7 @@ class NewUserConsoleBrowserTest {
   @Test
   void aRestoreRefusedByTheApiShowsItsMessage() {
     open(CHANGED);
-    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    loaded(() -> choose("status-filter", "available"));
     String id = rows().get(0).getDomAttribute("data-id");
     Backup backup = CATALOG.get(CHANGED, id);
     CATALOG.apply(CHANGED, id, backup.version(), Transition.start(Operation.RESTORE));   // someone else restores it
@@ -765,7 +765,7 @@ class NewUserConsoleBrowserTest {
   @Test
   void deletingABackupWithOddIdsStartsItsJob() {
     open(CHANGED);
-    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
+    loaded(() -> choose("status-filter", "error"));
     String id = rows().get(0).getDomAttribute("data-id");
     loaded(() -> {
       rows().get(0).findElement(By.className("delete")).click();
@@ -784,7 +784,7 @@ class NewUserConsoleBrowserTest {
     CsbsServer second = CsbsServer.builder(CATALOG).clock(CLOCK).build().start();
     try {
       driver.get(second.uri() + "console/?project=" + URLEncoder.encode(MAIN, StandardCharsets.UTF_8));
-      new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+      ConsoleBrowser.loadsAbove(driver, 0);
       waitIdle();
       assertShows(MAIN, Predicates.all(), 10, "before the stop");
     } finally {
@@ -876,7 +876,7 @@ class NewUserConsoleBrowserTest {
     assertShows(MAIN, Predicates.all(), 10, "typed project");
     assertEquals(String.valueOf(CATALOG.quotaUsage(MAIN).backupsUsed()), text("overview-backups"));
     driver.navigate().refresh();
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     waitIdle();
     assertEquals(MAIN, element("project").getDomProperty("value"));
     assertShows(MAIN, Predicates.all(), 10, "after reload");
@@ -885,28 +885,28 @@ class NewUserConsoleBrowserTest {
   /** The page names no URL parameter but project: after a reload the filters shown are the ones applied. */
   @Test
   void aReloadShowsFiltersThatMatchTheListShown() {
-    loaded(() -> new Select(element("status-filter")).selectByValue("error"));
-    loaded(() -> new Select(element("page-size")).selectByValue("20"));
+    loaded(() -> choose("status-filter", "error"));
+    loaded(() -> choose("page-size", "20"));
     driver.navigate().refresh();
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     waitIdle();
-    String status = new Select(element("status-filter")).getFirstSelectedOption().getDomAttribute("value");
-    String size = new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value");
+    String status = chosen("status-filter");
+    String size = chosen("page-size");
     BackupPredicate where = status.isEmpty() ? Predicates.all() : Predicates.status(statusOf(status));
     assertShows(MAIN, where, Integer.parseInt(size), "after a reload, filters shown " + status + "/" + size);
   }
 
   @Test
   void backAndForwardShowFiltersThatMatchTheListShown() {
-    loaded(() -> new Select(element("status-filter")).selectByValue("available"));
+    loaded(() -> choose("status-filter", "available"));
     driver.get(server.uri() + "console/?project=" + URLEncoder.encode(EDGE, StandardCharsets.UTF_8));
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     driver.navigate().back();
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     waitIdle();
     assertEquals(MAIN, element("project").getDomProperty("value"));
-    String status = new Select(element("status-filter")).getFirstSelectedOption().getDomAttribute("value");
-    String size = new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value");
+    String status = chosen("status-filter");
+    String size = chosen("page-size");
     BackupPredicate where = status.isEmpty() ? Predicates.all() : Predicates.status(statusOf(status));
     assertShows(MAIN, where, Integer.parseInt(size), "after back, filters shown " + status + "/" + size);
   }
@@ -956,15 +956,15 @@ class NewUserConsoleBrowserTest {
   }
 
   private static void loadedIfChanged(String select, String value) {
-    if (!value.equals(new Select(element(select)).getFirstSelectedOption().getDomAttribute("value"))) {
-      loaded(() -> new Select(element(select)).selectByValue(value));
+    if (!value.equals(chosen(select))) {
+      loaded(() -> choose(select, value));
     }
   }
 
   private static WebElement expand(String project, Backup backup) {
-    new Select(element("keyword-field")).selectByValue("checkpoint_id");
-    element("keyword").clear();
-    element("keyword").sendKeys(backup.id());
+    choose("keyword-field", "checkpoint_id");
+    // set as typing sets it, in one round trip (typedKeywordsAreSentEncodedAndShownAsText types for real)
+    js("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", element("keyword"), backup.id());
     loaded(() -> element("keyword-search").click());
     assertEquals(List.of(backup.id()), ids());
     rows().get(0).findElement(By.className("expander")).click();
@@ -982,23 +982,22 @@ class NewUserConsoleBrowserTest {
 
   private static void open(String project) {
     driver.get(server.uri() + "console/?project=" + URLEncoder.encode(project, StandardCharsets.UTF_8));
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > 0 && !busy());
+    ConsoleBrowser.loadsAbove(driver, 0);
     waitIdle();
   }
 
   private static void loaded(Runnable action) {
     int before = loads();
     action.run();
-    new WebDriverWait(driver, WAIT, POLL).until(d -> loads() > before && !busy());
+    ConsoleBrowser.loadsAbove(driver, before);
   }
 
   private static void waitIdle() {
-    new WebDriverWait(driver, WAIT, POLL).until(d -> !busy());
+    ConsoleBrowser.idle(driver);
   }
 
   private static int loads() {
-    String loads = driver.findElement(By.tagName("body")).getDomAttribute("data-loads");
-    return loads == null ? 0 : Integer.parseInt(loads);
+    return ConsoleBrowser.loads(driver);
   }
 
   private static boolean busy() {
@@ -1036,6 +1035,14 @@ class NewUserConsoleBrowserTest {
     }
   }
 
+  private static void choose(String select, String value) {
+    ConsoleBrowser.choose(driver, select, value);
+  }
+
+  private static String chosen(String select) {
+    return ConsoleBrowser.chosen(driver, select);
+  }
+
   private static WebElement element(String id) {
     return driver.findElement(By.id(id));
   }
@@ -1049,8 +1056,8 @@ class NewUserConsoleBrowserTest {
   }
 
   private static void selectPageSize(int size) {
-    if (!String.valueOf(size).equals(new Select(element("page-size")).getFirstSelectedOption().getDomAttribute("value"))) {
-      loaded(() -> new Select(element("page-size")).selectByValue(String.valueOf(size)));
+    if (!String.valueOf(size).equals(chosen("page-size"))) {
+      loaded(() -> choose("page-size", String.valueOf(size)));
     }
   }
 
