@@ -643,7 +643,7 @@ class NewUserAdversarialTest {
       String[] names = {"same", "same", "same", "Same", "SAME", "sam\u00E9"};
       List<String> removed = new ArrayList<>();
       int checks = 0;
-      while (model.size() < 20_000) {
+      while (model.size() < 12_000) {
         // a burst of adds: the old ties (late) or the clock's instant (in order), all or one by one
         List<Backup> burst = new ArrayList<>();
         int n = 1 + r.nextInt(r.nextInt(4) == 0 ? 3000 : 300);

@@ -178,7 +178,7 @@ class RetentionTest {
   void aSlidingWindowKeepsItsDeadPrefixForFreeUntilItsRatio() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
-      int window = 8192 + random.nextInt(4096);
+      int window = 4096 + random.nextInt(2048);
       Slide slide = new Slide(seed, window, (ProjectShard.DEAD_PREFIX_RATIO + 1) * window + 2048,
           (backup, i) -> backup.toBuilder().name("autobk_" + (i % 256)).build());
       IndexedCatalog indexed = slide.indexed;
