@@ -35,6 +35,8 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -699,6 +701,27 @@ class NewUserModulesTest {
     // the command of Main's javadoc, with --help: it prints the usage and ends with 0 (CHANGELOG)
     String output = java("-p", modulePath, "--add-modules", "csbs.testkit", "-m", "csbs.server/io.csbs.server.Main", "--help");
     assertTrue(output.startsWith("0\n") && output.contains("usage: java -jar csbs-server.jar"), output);
+    // and on the class path ("they work as before"), csbs-server with its compile dependencies and the testkit
+    output = java("-cp", modulePath, "io.csbs.server.Main", "--help");
+    assertTrue(output.startsWith("0\n") && output.contains("usage: java -jar csbs-server.jar"), output);
+  }
+
+  @Test
+  void theServersMainFailsOnTheClassPathTooWithoutCsbsPostgres() throws Exception {
+    List<String> prefixes = new ArrayList<>(RESOLVED_FOR.get("csbs.server"));
+    prefixes.addAll(RESOLVED_FOR.get("csbs.testkit"));
+    List<Path> path = jars(prefixes.stream().distinct().collect(Collectors.toList()));
+    URL[] urls = new URL[path.size()];
+    for (int i = 0; i < urls.length; i++) {
+      urls[i] = path.get(i).toUri().toURL();
+    }
+    try (URLClassLoader classPath = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
+      NoClassDefFoundError error = assertThrows(NoClassDefFoundError.class,
+          () -> Class.forName("io.csbs.server.Main", true, classPath));
+      assertTrue(String.valueOf(error.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), error.toString());
+      // CsbsServer itself, what a service embeds, needs neither
+      assertEquals("io.csbs.server.CsbsServer", Class.forName("io.csbs.server.CsbsServer", true, classPath).getName());
+    }
   }
 
   @Test
@@ -715,6 +738,32 @@ class NewUserModulesTest {
     ModuleLayer withAll = layer(jars(prefixes.stream().distinct().collect(Collectors.toList())),
         Set.of("csbs.server", "csbs.testkit", "csbs.postgres", "org.postgresql.jdbc"));
     assertEquals("io.csbs.server.Main", Class.forName("io.csbs.server.Main", true, withAll.findLoader("csbs.server")).getName());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // "Java 17 or later (bytecode level 17)" (README.md:564), module descriptors included
+
+  @Test
+  void everyClassOfEveryCsbsJarIsBytecodeLevel17() throws IOException {
+    for (String prefix : new TreeSet<>(ARTIFACTS.values())) {
+      Path jar = jars(List.of(prefix)).get(0);
+      int classes = 0;
+      try (JarFile file = new JarFile(jar.toFile())) {
+        for (var entry : java.util.Collections.list(file.entries())) {
+          assertFalse(entry.getName().startsWith("META-INF/versions/"), jar + ": a multi-release entry " + entry.getName());
+          if (!entry.getName().endsWith(".class")) {
+            continue;
+          }
+          try (InputStream in = file.getInputStream(entry)) {
+            byte[] head = in.readNBytes(8);
+            int major = ((head[6] & 0xff) << 8) | (head[7] & 0xff);
+            assertEquals(61, major, jar.getFileName() + "!" + entry.getName());
+            classes++;
+          }
+        }
+      }
+      assertTrue(classes > 1, jar.toString());
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
