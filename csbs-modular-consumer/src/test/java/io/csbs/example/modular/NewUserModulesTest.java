@@ -741,6 +741,70 @@ class NewUserModulesTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Schema's scripts: "versioned SQL scripts shipped in this jar (io/csbs/postgres/V1__catalog.sql, ...),
+  // which a DBA can read before anything runs"; "A DBA who runs the scripts by hand" (Schema.java:18-43)
+
+  @Disabled("DOC: Schema's javadoc names the scripts as resources of the jar (io/csbs/postgres/V1__catalog.sql) for a DBA "
+      + "or a tool to run by hand; on the module path they are encapsulated (csbs.postgres does not open io.csbs.postgres): "
+      + "another module's getResourceAsStream gets null; only Schema.script gives them, which neither doc says")
+  @Test
+  void theSchemaScriptsTheJavadocNamesAreReadableAsResourcesOnTheModulePath() throws Exception {
+    ModuleLayer layer = layer(jars(RESOLVED_FOR.get("csbs.postgres")), Set.of("csbs.postgres"));
+    Module postgres = layer.findModule("csbs.postgres").orElseThrow();
+    for (int version = 1; version <= 2; version++) {
+      String name = version == 1 ? "io/csbs/postgres/V1__catalog.sql" : "io/csbs/postgres/V2__api_details.sql";
+      try (InputStream in = postgres.getResourceAsStream(name)) {
+        assertNotNull(in, name + " from another module (as a migration tool reads it)");
+      }
+      assertNotNull(postgres.getClassLoader().getResource(name), name + " through the class loader");
+    }
+  }
+
+  @Test
+  void onTheModulePathTheSchemaScriptsAreReadOnlyThroughSchemaScript() throws Exception {
+    ModuleLayer layer = layer(jars(RESOLVED_FOR.get("csbs.postgres")), Set.of("csbs.postgres"));
+    Module postgres = layer.findModule("csbs.postgres").orElseThrow();
+    assertFalse(postgres.isOpen("io.csbs.postgres"));
+    try (InputStream in = postgres.getResourceAsStream("io/csbs/postgres/V1__catalog.sql")) {
+      assertEquals(null, in, "encapsulated: the package is not open to this test's (unnamed) module");
+    }
+    assertEquals(null, postgres.getClassLoader().getResource("io/csbs/postgres/V1__catalog.sql"));
+    Class<?> schema = Class.forName(postgres, "io.csbs.postgres.Schema");
+    String script = (String) schema.getMethod("script", int.class).invoke(null, 1);
+    assertEquals(Schema.script(1), script, "the same script as on the class path");
+    assertTrue(script.contains("csbs_backup"), script.substring(0, Math.min(200, script.length())));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // "The class files of csbs.core keep Immutables' annotations (class retention, read by tools, never
+  // at run time)" (README.md:585-587)
+
+  @Test
+  void noImmutablesAnnotationIsVisibleAtRunTimeEvenWithTheAnnotationsOnTheModulePath() throws Exception {
+    String annotations = System.getProperty("consumer.annotations.path");
+    assertNotNull(annotations, "consumer.annotations.path (set by the module's pom)");
+    List<Path> path = new ArrayList<>(jars(RESOLVED_FOR.get("csbs.core")));
+    path.add(Path.of(annotations.split(File.pathSeparator)[0]));
+    ModuleLayer layer = layer(path, Set.of("csbs.core", "org.immutables.value.annotations"));
+    List<String> visible = new ArrayList<>();
+    int checked = 0;
+    for (Class<?> type : apiClasses(layer, "csbs.core")) {
+      List<java.lang.reflect.AnnotatedElement> elements = new ArrayList<>(List.of(type));
+      elements.addAll(Arrays.asList(type.getDeclaredMethods()));
+      for (java.lang.reflect.AnnotatedElement element : elements) {
+        checked++;
+        for (java.lang.annotation.Annotation a : element.getDeclaredAnnotations()) {
+          if (a.annotationType().getName().startsWith("org.immutables")) {
+            visible.add(element + ": " + a);
+          }
+        }
+      }
+    }
+    assertTrue(checked > 300, "checked " + checked);
+    assertTrue(visible.isEmpty(), String.join("\n", visible));
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // "Java 17 or later (bytecode level 17)" (README.md:564), module descriptors included
 
   @Test
