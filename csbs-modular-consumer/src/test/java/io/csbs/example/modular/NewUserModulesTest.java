@@ -596,6 +596,52 @@ class NewUserModulesTest {
         "}"));
   }
 
+  /**
+   * csbs.testkit's module-info javadoc: {@code open module com.example.backups.test { requires csbs.testkit; }}, and
+   * BackupCatalogContract's: "extend it and make your implementation, and every test runs against it". Run by the
+   * JUnit Platform launcher from the same layer (the one module this user needs beyond csbs.testkit).
+   */
+  private static final String CONTRACT_TEST = String.join("\n",
+      "package user.contract;",
+      "import io.csbs.catalog.*;",
+      "import io.csbs.testing.*;",
+      "public class IndexedContractTest extends BackupCatalogContract {",
+      "  @Override",
+      "  protected BackupCatalog newCatalog(FakeClock clock) {",
+      "    return Catalogs.indexed(clock);",
+      "  }",
+      "}");
+
+  private static final String CONTRACT_RUNNER = String.join("\n",
+      "package user.contract;",
+      "import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;",
+      "import org.junit.platform.launcher.core.*;",
+      "import org.junit.platform.launcher.listeners.*;",
+      "public final class App {",
+      "  public static String run() {",
+      "    SummaryGeneratingListener listener = new SummaryGeneratingListener();",
+      "    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(",
+      "        selectMethod(IndexedContractTest.class, \"aCompletedDeletionIsDeliveredAsARemoval\"),",
+      "        selectMethod(IndexedContractTest.class, \"anotherProjectsBackupIsNotFound\")).build(), listener);",
+      "    TestExecutionSummary summary = listener.getSummary();",
+      "    StringBuilder out = new StringBuilder(\"found \" + summary.getTestsFoundCount() + \", succeeded \"",
+      "        + summary.getTestsSucceededCount() + \", failed \" + summary.getTestsFailedCount());",
+      "    summary.getFailures().forEach(f -> out.append(\"; \").append(f.getTestIdentifier().getDisplayName())",
+      "        .append(\": \").append(f.getException()));",
+      "    return out.toString();",
+      "  }",
+      "}");
+
+  /** The JUnit Platform's launcher and the Jupiter engine, from this test's own class path (surefire's). */
+  private static List<Path> junitRunnerJars() throws Exception {
+    List<Path> jars = new ArrayList<>();
+    for (String type : List.of("org.junit.platform.launcher.core.LauncherFactory", "org.junit.platform.engine.TestEngine",
+        "org.junit.jupiter.engine.JupiterTestEngine")) {
+      jars.add(Path.of(Class.forName(type).getProtectionDomain().getCodeSource().getLocation().toURI()));
+    }
+    return jars;
+  }
+
   private static final Map<String, String> USER_REQUIRES = Map.of(
       "user.core", "csbs.core",
       "user.postgres", "csbs.postgres",
@@ -622,9 +668,25 @@ class NewUserModulesTest {
       files.add(dir.resolve("module-info.java").toString());
       files.add(app.toString());
     }
+    Path contract = sources.resolve("user.contract");
+    Files.createDirectories(contract.resolve("user/contract"));
+    Files.writeString(contract.resolve("module-info.java"),
+        "open module user.contract {\n  requires csbs.testkit;\n  requires org.junit.platform.launcher;\n  exports user.contract;\n}\n");
+    Files.writeString(contract.resolve("user/contract/IndexedContractTest.java"), CONTRACT_TEST + "\n");
+    Files.writeString(contract.resolve("user/contract/App.java"), CONTRACT_RUNNER + "\n");
+    files.add(contract.resolve("module-info.java").toString());
+    files.add(contract.resolve("user/contract/IndexedContractTest.java").toString());
+    files.add(contract.resolve("user/contract/App.java").toString());
+    String modulePath;
+    try {
+      modulePath = RUNTIME_PATH + File.pathSeparator + junitRunnerJars().stream().map(Path::toString)
+          .collect(Collectors.joining(File.pathSeparator));
+    } catch (Exception e) {
+      throw new AssertionError("the JUnit launcher's jars", e);
+    }
     ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow();
     List<String> args = new ArrayList<>(List.of("-proc:none", "-encoding", "UTF-8",
-        "-Xlint:-options", "-implicit:none", "--module-path", RUNTIME_PATH,
+        "-Xlint:-options", "-implicit:none", "--module-path", modulePath,
         "--module-source-path", sources.toString(), "-d", classes.toString()));
     args.addAll(files);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -635,6 +697,7 @@ class NewUserModulesTest {
     for (String user : USER_SOURCES.keySet()) {
       compiled.put(user, classes.resolve(user));
     }
+    compiled.put("user.contract", classes.resolve("user.contract"));
     compiledUsers = compiled;
     return compiled;
   }
@@ -684,6 +747,25 @@ class NewUserModulesTest {
   @Test
   void requiresCsbsTestkitAloneGivesTheJunitApiAndCsbsCore() throws Exception {
     assertTrue(runUser("user.testkit").startsWith("equal pages of "), runUser("user.testkit"));
+  }
+
+  @Test
+  void aUsersOpenTestModuleRunsTheInheritedContractTestsOnTheModulePath() throws Exception {
+    List<Path> path = new ArrayList<>(jars(RESOLVED_FOR.get("csbs.testkit")));
+    path.add(0, compiledUsers().get("user.contract"));
+    path.addAll(junitRunnerJars());
+    ModuleLayer layer = layer(path, Set.of("user.contract", "org.junit.jupiter.engine"));
+    Module module = layer.findModule("user.contract").orElseThrow();
+    Thread thread = Thread.currentThread();
+    ClassLoader before = thread.getContextClassLoader();
+    thread.setContextClassLoader(module.getClassLoader());   // where the launcher looks for engines
+    try {
+      String summary = (String) Class.forName(module, "user.contract.App").getMethod("run").invoke(null);
+      // the contract's @BeforeEach is package-private in io.csbs.testing: JUnit reaches it through the opens
+      assertEquals("found 2, succeeded 2, failed 0", summary);
+    } finally {
+      thread.setContextClassLoader(before);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
