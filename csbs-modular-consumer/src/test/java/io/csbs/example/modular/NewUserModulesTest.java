@@ -357,6 +357,22 @@ class NewUserModulesTest {
   }
 
   @Test
+  void theRuntimePathOfAUserOfEveryModuleHoldsTheReadmesDependenciesAndNothingElse() {
+    // "Dependencies: none (core); JUnit 5 API (testkit); the PostgreSQL JDBC driver (csbs-postgres); Jackson's
+    // jackson-core (csbs-json); csbs-json and the JDK's jdk.httpserver (csbs-server ...)" (README.md:564-567),
+    // with what those bring themselves (the JUnit API's opentest4j, commons and apiguardian; the driver's checker-qual)
+    Set<String> expected = RESOLVED_FOR.values().stream().flatMap(List::stream).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> actual = new TreeSet<>();
+    for (Path jar : runtimeJars()) {
+      String name = jar.getFileName().toString();
+      String prefix = expected.stream().filter(p -> name.startsWith(p) && Character.isDigit(name.charAt(p.length())))
+          .findFirst().orElse(name);
+      actual.add(prefix);
+    }
+    assertEquals(expected, actual, RUNTIME_PATH);
+  }
+
+  @Test
   void theModulesMavenResolvesForEachArtifactAreEnoughToResolveIt() {
     // e.g. csbs-server's optional csbs-testkit and csbs-postgres are not needed to resolve csbs.server
     for (String module : new TreeSet<>(ARTIFACTS.keySet())) {
