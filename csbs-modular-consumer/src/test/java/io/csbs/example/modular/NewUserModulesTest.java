@@ -24,7 +24,6 @@ import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReader;
 import java.lang.module.ModuleReference;
 import java.lang.module.ResolvedModule;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
@@ -802,6 +801,9 @@ class NewUserModulesTest {
     // and on the class path ("they work as before"), csbs-server with its compile dependencies and the testkit
     output = java("-cp", modulePath, "io.csbs.server.Main", "--help");
     assertTrue(output.startsWith("0\n") && output.contains("usage: java -jar csbs-server.jar"), output);
+    // Main's javadoc's command with every jar of the runnable jar's lib/ (csbs-postgres included) on the module path
+    output = java("-p", RUNTIME_PATH, "--add-modules", "csbs.testkit", "-m", "csbs.server/io.csbs.server.Main", "--help");
+    assertTrue(output.startsWith("0\n") && output.contains("usage: java -jar csbs-server.jar"), output);
   }
 
   @Test
@@ -831,6 +833,13 @@ class NewUserModulesTest {
     ClassLoader loader = withTestkit.findLoader("csbs.server");
     NoClassDefFoundError error = assertThrows(NoClassDefFoundError.class, () -> Class.forName("io.csbs.server.Main", true, loader));
     assertTrue(String.valueOf(error.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), error.toString());
+    // Main's javadoc: "on the module path, java -p csbs-server.jar:lib --add-modules csbs.testkit -m csbs.server/...":
+    // with every jar of lib/ on the module path (csbs-postgres and the driver included) but only csbs.testkit added
+    ModuleLayer asDocumented = layer(runtimeJars(), Set.of("csbs.server", "csbs.testkit"));
+    assertFalse(asDocumented.findModule("csbs.postgres").isPresent(), "a static requires is not resolved unless added");
+    NoClassDefFoundError documented = assertThrows(NoClassDefFoundError.class,
+        () -> Class.forName("io.csbs.server.Main", true, asDocumented.findLoader("csbs.server")));
+    assertTrue(String.valueOf(documented.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), documented.toString());
     // with csbs.postgres and the driver added, it initializes
     prefixes.addAll(RESOLVED_FOR.get("csbs.postgres"));
     ModuleLayer withAll = layer(jars(prefixes.stream().distinct().collect(Collectors.toList())),
@@ -1076,12 +1085,12 @@ class NewUserModulesTest {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] output = process.getInputStream().readAllBytes();
+    Path log = Files.createTempFile(temp, "java", ".log");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      fail("java " + command + " did not end within 60 s");
+      fail("java " + command + " did not end within 60 s: " + Files.readString(log));
     }
-    return process.exitValue() + "\n" + new String(output, StandardCharsets.UTF_8);
+    return process.exitValue() + "\n" + Files.readString(log, StandardCharsets.UTF_8);
   }
 }
