@@ -53,14 +53,21 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.spi.ToolProvider;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -77,7 +84,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ModuleLayer} built of exactly the jars a Maven user of that one module gets (the platform
  * class loader as parent, so that nothing comes from this test's class path).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NewUserModulesTest {
+  /** The tests that run the compiled user modules run last, while javac works beside the others. */
+  private static final int AFTER_JAVAC = Integer.MAX_VALUE;
+
   private static final String RUNTIME_PATH = System.getProperty("consumer.runtime.path");
 
   /** README.md:569-575: the package each module exports. */
@@ -132,7 +143,22 @@ class NewUserModulesTest {
   @TempDir
   static Path temp;
 
-  private static Map<String, Path> compiledUsers;
+  private static CompletableFuture<Map<String, Path>> compiling;
+
+  @BeforeAll
+  static void startCompilingTheUserModules() {
+    CompletableFuture<Map<String, Path>> future = new CompletableFuture<>();
+    Thread javac = new Thread(() -> {
+      try {
+        future.complete(compile());
+      } catch (Throwable e) {
+        future.completeExceptionally(e);
+      }
+    }, "javac of the user modules");
+    javac.setDaemon(true);
+    javac.start();
+    compiling = future;
+  }
 
   // ---------------------------------------------------------------------------------------------
   // The resolved jars and their descriptors
@@ -664,11 +690,17 @@ class NewUserModulesTest {
       "user.server", "csbs.server",
       "user.testkit", "csbs.testkit");
 
-  /** Compiles the five user modules once (one javac run), each {@code requires} one csbs module only. */
-  private static synchronized Map<String, Path> compiledUsers() throws IOException {
-    if (compiledUsers != null) {
-      return compiledUsers;
+  /** The compiled user modules, by name (waits for javac, 2 minutes at most). */
+  private static Map<String, Path> compiledUsers() throws InterruptedException, TimeoutException {
+    try {
+      return compiling.get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("compiling the user modules failed: " + e.getCause(), e.getCause());
     }
+  }
+
+  /** Compiles the user modules (one javac run), each {@code requires} one csbs module only (the contract's also the launcher). */
+  private static Map<String, Path> compile() throws IOException {
     Path sources = temp.resolve("src");
     Path classes = temp.resolve("classes");
     List<String> files = new ArrayList<>();
@@ -713,7 +745,6 @@ class NewUserModulesTest {
       compiled.put(user, classes.resolve(user));
     }
     compiled.put("user.contract", classes.resolve("user.contract"));
-    compiledUsers = compiled;
     return compiled;
   }
 
@@ -736,11 +767,13 @@ class NewUserModulesTest {
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void csbsCoreAloneRunsAUsersModuleOnTheModulePath() throws Exception {
     assertEquals("[b-0, b-1] of 4; usage 15 MB; module csbs.core", runUser("user.core"));
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void requiresCsbsPostgresGivesTheUserJavaSqlAndCsbsCoreAndARefusalNamingTheDatabase() throws Exception {
     // the script stays encapsulated in csbs.postgres (Schema.script is the way to read it)
     assertEquals("schema v2 true; refused CSBS.LIB.DATABASE_FAILURE csbs.postgres; script as a resource false",
@@ -748,11 +781,13 @@ class NewUserModulesTest {
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void requiresCsbsJsonAloneWritesAndReadsBackupsOnTheModulePath() throws Exception {
     assertEquals("same true; list true; count 42", runUser("user.json"));
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void requiresCsbsServerAloneServesTheApiAndTheConsolePageFromTheResolvedJarsOnly() throws Exception {
     // GET / leads to the console project's page (CsbsServer's javadoc, "The console page")
     assertEquals("root 302 /console/?project=projekt-%C3%BC; page true; js true; css true; details true; count 1",
@@ -760,11 +795,13 @@ class NewUserModulesTest {
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void requiresCsbsTestkitAloneGivesTheJunitApiAndCsbsCore() throws Exception {
     assertTrue(runUser("user.testkit").startsWith("equal pages of "), runUser("user.testkit"));
   }
 
   @Test
+  @Order(AFTER_JAVAC)
   void aUsersOpenTestModuleRunsTheInheritedContractTestsOnTheModulePath() throws Exception {
     List<Path> path = new ArrayList<>(jars(RESOLVED_FOR.get("csbs.testkit")));
     path.add(0, compiledUsers().get("user.contract"));
