@@ -82,7 +82,10 @@ import org.junit.jupiter.api.io.TempDir;
  * consumer.runtime.path}) with {@link ModuleFinder}, compiles five small user modules, each of which
  * requires ONE csbs module and uses the types it should read through it, and runs each of them in a
  * {@link ModuleLayer} built of exactly the jars a Maven user of that one module gets (the platform
- * class loader as parent, so that nothing comes from this test's class path).
+ * class loader as parent, so that nothing comes from this test's class path); a sixth, an open test
+ * module, runs the testkit's contract through the JUnit launcher. It also scans every public signature
+ * of the exported packages, and starts csbs-server's runnable main class as the README and its javadoc
+ * say it can be started.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NewUserModulesTest {
@@ -395,6 +398,47 @@ class NewUserModulesTest {
       actual.add(prefix);
     }
     assertEquals(expected, actual, RUNTIME_PATH);
+  }
+
+  @Test
+  void eachPublishedPomDependsOnWhatTheReadmeSaysAndTheServersTestkitAndPostgresAreOptional() throws Exception {
+    // the pom inside each jar (META-INF/maven/...), its compile and runtime dependencies that are not optional
+    Map<String, Set<String>> expected = Map.of(
+        "csbs-core", Set.of(),
+        "csbs-testkit", Set.of("csbs-core", "junit-jupiter-api"),
+        "csbs-postgres", Set.of("csbs-core", "postgresql"),
+        "csbs-json", Set.of("csbs-core", "jackson-core"),
+        "csbs-server", Set.of("csbs-core", "csbs-json"));
+    for (Map.Entry<String, Set<String>> artifact : new TreeMap<>(expected).entrySet()) {
+      Path jar = jars(List.of(artifact.getKey() + "-")).get(0);
+      Set<String> direct = new TreeSet<>();
+      try (JarFile file = new JarFile(jar.toFile())) {
+        var entry = file.getEntry("META-INF/maven/io.csbs/" + artifact.getKey() + "/pom.xml");
+        assertNotNull(entry, jar + " has its pom");
+        org.w3c.dom.Document pom;
+        try (InputStream in = file.getInputStream(entry)) {
+          pom = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in);
+        }
+        org.w3c.dom.NodeList dependencies = pom.getDocumentElement().getElementsByTagName("dependency");
+        for (int i = 0; i < dependencies.getLength(); i++) {
+          org.w3c.dom.Element d = (org.w3c.dom.Element) dependencies.item(i);
+          if (!d.getParentNode().getParentNode().isSameNode(pom.getDocumentElement())) {
+            continue; // dependencyManagement's, or a plugin's
+          }
+          String scope = text(d, "scope");
+          if (scope != null && Set.of("test", "provided", "system").contains(scope) || "true".equals(text(d, "optional"))) {
+            continue;
+          }
+          direct.add(text(d, "artifactId"));
+        }
+      }
+      assertEquals(artifact.getValue(), direct, artifact.getKey());
+    }
+  }
+
+  private static String text(org.w3c.dom.Element element, String child) {
+    org.w3c.dom.NodeList nodes = element.getElementsByTagName(child);
+    return nodes.getLength() == 0 ? null : nodes.item(0).getTextContent().trim();
   }
 
   @Test
