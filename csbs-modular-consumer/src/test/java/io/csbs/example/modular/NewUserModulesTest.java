@@ -79,11 +79,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Unlike {@link ModuleDescriptorsTest} (one descriptor at a time) and {@link ModularConsumerTest}
  * (one application requiring every module), this class resolves the jars the build resolves ({@code
- * consumer.runtime.path}) with {@link ModuleFinder}, compiles five small user modules, each of which
+ * consumer.runtime.path}) with {@link ModuleFinder}, compiles four small user modules, each of which
  * requires ONE csbs module and uses the types it should read through it, and runs each of them in a
  * {@link ModuleLayer} built of exactly the jars a Maven user of that one module gets (the platform
- * class loader as parent, so that nothing comes from this test's class path); a sixth, an open test
- * module, runs the testkit's contract through the JUnit launcher. It also scans every public signature
+ * class loader as parent, so that nothing comes from this test's class path); a fifth, an open test
+ * module that requires csbs.testkit, runs the testkit's contract and a test of its own through the
+ * JUnit launcher. It also scans every public signature
  * of the exported packages, and starts csbs-server's runnable main class as the README and its javadoc
  * say it can be started.
  */
@@ -659,26 +660,6 @@ class NewUserModulesTest {
         "    try (InputStream in = c.getInputStream()) { return new String(in.readAllBytes(), StandardCharsets.UTF_8); }",
         "  }",
         "}"));
-    USER_SOURCES.put("user.testkit", String.join("\n",
-        "package user.testkit;",
-        "import static org.junit.jupiter.api.Assertions.assertEquals;",  // the JUnit API, through csbs.testkit
-        "import io.csbs.catalog.*;",                                     // csbs.core, through csbs.testkit
-        "import io.csbs.query.*;",
-        "import io.csbs.testing.*;",
-        "public final class App {",
-        "  public static String run() {",
-        "    FakeClock clock = FakeClock.create();",
-        "    ReferenceCatalog reference = ReferenceCatalog.create(clock);",
-        "    BackupCatalog indexed = Catalogs.indexed(clock);",
-        "    var backups = BackupGenerator.withSeed(4711).backups(60);",
-        "    reference.addAll(backups);",
-        "    indexed.addAll(backups);",
-        "    String project = backups.get(0).projectId();",
-        "    Query query = ListQueryString.parse(\"sort=name:asc&limit=7\");",
-        "    assertEquals(reference.query(project, query), indexed.query(project, query));",
-        "    return \"equal pages of \" + reference.query(project, query).total();",
-        "  }",
-        "}"));
   }
 
   /**
@@ -688,12 +669,26 @@ class NewUserModulesTest {
    */
   private static final String CONTRACT_TEST = String.join("\n",
       "package user.contract;",
-      "import io.csbs.catalog.*;",
+      "import static org.junit.jupiter.api.Assertions.assertEquals;",   // the JUnit API, through csbs.testkit
+      "import io.csbs.catalog.*;",                                      // csbs.core, through csbs.testkit
+      "import io.csbs.query.*;",
       "import io.csbs.testing.*;",
+      "import org.junit.jupiter.api.Test;",
       "public class IndexedContractTest extends BackupCatalogContract {",
       "  @Override",
       "  protected BackupCatalog newCatalog(FakeClock clock) {",
       "    return Catalogs.indexed(clock);",
+      "  }",
+      "  @Test",
+      "  void theUsersOwnTestAgainstTheReference() {",
+      "    FakeClock clock = FakeClock.create();",
+      "    ReferenceCatalog reference = ReferenceCatalog.create(clock);",
+      "    BackupCatalog indexed = newCatalog(clock);",
+      "    var backups = BackupGenerator.withSeed(4711).backups(60);",
+      "    reference.addAll(backups);",
+      "    indexed.addAll(backups);",
+      "    Query query = ListQueryString.parse(\"sort=name:asc&limit=7\");",
+      "    assertEquals(reference.query(backups.get(0).projectId(), query), indexed.query(backups.get(0).projectId(), query));",
       "  }",
       "}");
 
@@ -707,7 +702,8 @@ class NewUserModulesTest {
       "    SummaryGeneratingListener listener = new SummaryGeneratingListener();",
       "    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(",
       "        selectMethod(IndexedContractTest.class, \"aCompletedDeletionIsDeliveredAsARemoval\"),",
-      "        selectMethod(IndexedContractTest.class, \"anotherProjectsBackupIsNotFound\")).build(), listener);",
+      "        selectMethod(IndexedContractTest.class, \"anotherProjectsBackupIsNotFound\"),",
+      "        selectMethod(IndexedContractTest.class, \"theUsersOwnTestAgainstTheReference\")).build(), listener);",
       "    TestExecutionSummary summary = listener.getSummary();",
       "    StringBuilder out = new StringBuilder(\"found \" + summary.getTestsFoundCount() + \", succeeded \"",
       "        + summary.getTestsSucceededCount() + \", failed \" + summary.getTestsFailedCount());",
@@ -731,8 +727,7 @@ class NewUserModulesTest {
       "user.core", "csbs.core",
       "user.postgres", "csbs.postgres",
       "user.json", "csbs.json",
-      "user.server", "csbs.server",
-      "user.testkit", "csbs.testkit");
+      "user.server", "csbs.server");
 
   /** The compiled user modules, by name (waits for javac, 2 minutes at most). */
   private static Map<String, Path> compiledUsers() throws InterruptedException, TimeoutException {
@@ -840,12 +835,6 @@ class NewUserModulesTest {
 
   @Test
   @Order(AFTER_JAVAC)
-  void requiresCsbsTestkitAloneGivesTheJunitApiAndCsbsCore() throws Exception {
-    assertTrue(runUser("user.testkit").startsWith("equal pages of "), runUser("user.testkit"));
-  }
-
-  @Test
-  @Order(AFTER_JAVAC)
   void aUsersOpenTestModuleRunsTheInheritedContractTestsOnTheModulePath() throws Exception {
     List<Path> path = new ArrayList<>(jars(RESOLVED_FOR.get("csbs.testkit")));
     path.add(0, compiledUsers().get("user.contract"));
@@ -858,7 +847,8 @@ class NewUserModulesTest {
     try {
       String summary = (String) Class.forName(module, "user.contract.App").getMethod("run").invoke(null);
       // the contract's @BeforeEach is package-private in io.csbs.testing: JUnit reaches it through the opens
-      assertEquals("found 2, succeeded 2, failed 0", summary);
+      // and the user's own package-private test, in the open module, beside them
+      assertEquals("found 3, succeeded 3, failed 0", summary);
     } finally {
       thread.setContextClassLoader(before);
     }
