@@ -2,12 +2,6 @@ package io.csbs.server;
 
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
-import io.csbs.postgres.CatalogDatabaseException;
-import io.csbs.postgres.PostgresCatalog;
-import io.csbs.postgres.PostgresReplica;
-import io.csbs.postgres.Schema;
-import io.csbs.postgres.SchemaVersionException;
-import io.csbs.query.Predicates;
 import io.csbs.testing.BackupGenerator;
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -21,20 +15,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * {@code java -jar csbs-server-<version>.jar [--backups N] [--projects K] [--port P] [--seed S]}: serves
  * a generated catalog ({@link BackupGenerator}; 1,000,000 backups in 3 projects by default, created in
- * the year before now) on 127.0.0.1 and prints its URL; Ctrl-C stops it. Needs csbs-testkit, which
- * the runnable jar's {@code lib/} has; on the module path, {@code java -p csbs-server.jar:lib
- * --add-modules csbs.testkit -m csbs.server/io.csbs.server.Main}.
+ * the year before now) on 127.0.0.1 and prints its URL; Ctrl-C stops it. Needs csbs-testkit (not
+ * csbs-postgres), which the runnable jar's {@code lib/} has; on the module path, {@code java -p
+ * csbs-server.jar:lib --add-modules csbs.testkit -m csbs.server/io.csbs.server.Main}.
  *
  * <p>{@code --jdbc-url URL [--migrate]} serves a PostgreSQL (or Citus) catalog instead, through a
- * {@link PostgresReplica} that loads it and follows its change feed: reads from memory, writes to
- * the database. {@code --migrate} first creates or upgrades the schema ({@link Schema#migrate});
- * without it, a database at another schema version is refused. Needs csbs-postgres, which {@code lib/}
- * has too.
+ * {@link io.csbs.postgres.PostgresReplica} that loads it and follows its change feed: reads from
+ * memory, writes to the database. {@code --migrate} first creates or upgrades the schema
+ * ({@link io.csbs.postgres.Schema#migrate}); without it, a database at another schema version is
+ * refused. Needs csbs-postgres and the PostgreSQL driver (not csbs-testkit), which {@code lib/} has
+ * too; on the module path, {@code java -p csbs-server.jar:lib --add-modules csbs.postgres,java.naming
+ * -m csbs.server/io.csbs.server.Main --jdbc-url URL} (the driver's data source needs
+ * {@code java.naming}).
  */
 final class Main {
   static final String USAGE = "usage: java -jar csbs-server.jar [--backups N] [--projects K] [--port P] [--seed S]\n"
@@ -75,7 +71,7 @@ final class Main {
       System.err.println("csbs-server: " + e.getMessage() + " (another port: --port P, or --port 0 for any free one)");
       System.exit(1);
       return;
-    } catch (CatalogDatabaseException | StartFailure e) {
+    } catch (StartFailure e) {
       System.err.println("csbs-server: " + e.getMessage());
       System.exit(1);
       return;
@@ -196,7 +192,8 @@ final class Main {
       if (!generatorOptions.isEmpty()) {
         throw new IllegalArgumentException(generatorOptions.get(0) + " is for the generated catalog: not with --jdbc-url");
       }
-      return serveDatabase(jdbcUrl, migrate, (int) port, out);
+      // in a class of its own: Main runs without csbs-postgres, which only this class needs
+      return ServedDatabase.serve(jdbcUrl, migrate, (int) port, out);
     }
     if (migrate) {
       throw new IllegalArgumentException("--migrate needs --jdbc-url");
@@ -230,49 +227,7 @@ final class Main {
     return new Running(server, List.of());
   }
 
-  /** A replica of the database's catalog, served; the database and the replica close with the server. */
-  private static Running serveDatabase(String jdbcUrl, boolean migrate, int port, PrintStream out) {
-    long started = System.nanoTime();
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
-    try {
-      dataSource.setURL(jdbcUrl);
-    } catch (IllegalArgumentException e) {
-      // the driver's message quotes the url, whose query may hold a password
-      throw new IllegalArgumentException("--jdbc-url " + withoutQuery(jdbcUrl) + " is invalid: "
-          + String.valueOf(e.getMessage()).replace(jdbcUrl, withoutQuery(jdbcUrl)));
-    }
-    if (migrate) {
-      Schema.migrate(dataSource);
-    }
-    PostgresCatalog database = PostgresCatalog.create(dataSource, Clock.systemUTC());
-    PostgresReplica replica;
-    try {
-      replica = PostgresReplica.start(database);
-    } catch (SchemaVersionException e) {
-      database.close();
-      // the library's advice names its Java call; the program's user has an option for it
-      String message = e.getMessage();
-      throw new StartFailure(message.contains("Schema.migrate(dataSource)")
-          ? message.replace("Schema.migrate(dataSource)", "--migrate") : message + " (--migrate does it)", e);
-    } catch (RuntimeException e) {
-      database.close();
-      throw e;
-    }
-    CsbsServer server;
-    try {
-      server = CsbsServer.builder(replica).port(port).build().start();
-    } catch (RuntimeException e) {
-      replica.close();
-      database.close();
-      throw e;
-    }
-    out.printf(Locale.ROOT, "csbs-server: the csbs catalog of %s, %,d backups loaded into a replica, ready in %.1f s%n",
-        withoutQuery(jdbcUrl), replica.countAllProjects(Predicates.all()), (System.nanoTime() - started) / 1e9);
-    printExamples(server, "{project_id}", out);
-    return new Running(server, List.of(database, replica));
-  }
-
-  private static void printExamples(CsbsServer server, String project, PrintStream out) {
+  static void printExamples(CsbsServer server, String project, PrintStream out) {
     out.println("console: " + server.uri() + "console/"
         + (project.startsWith("{") ? " (enter a project id)" : "?project=" + project));
     out.println("serving " + server.uri() + "v1/{project_id}/... ; for example");
@@ -282,7 +237,7 @@ final class Main {
   }
 
   /** The URL without its query, which may hold a password. */
-  private static String withoutQuery(String url) {
+  static String withoutQuery(String url) {
     int query = url.indexOf('?');
     return query < 0 ? url : url.substring(0, query);
   }

@@ -63,7 +63,6 @@ import java.util.spi.ToolProvider;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -857,9 +856,6 @@ class NewUserModulesTest {
   // ---------------------------------------------------------------------------------------------
   // csbs-server's runnable jar: "the testkit only for its java -jar demo"
 
-  @Disabled("BUG: README.md:566 'csbs-server; the testkit only for its java -jar demo' (Main's javadoc: on the module path "
-      + "'--add-modules csbs.testkit -m csbs.server/io.csbs.server.Main'); without csbs-postgres Main cannot even initialize: "
-      + "NoClassDefFoundError io/csbs/postgres/CatalogDatabaseException (also for --help), on the class and the module path")
   @Test
   void theServersMainNeedsTheTestkitButNotCsbsPostgresForItsGeneratedCatalog() throws Exception {
     List<String> prefixes = new ArrayList<>(RESOLVED_FOR.get("csbs.server"));
@@ -877,66 +873,9 @@ class NewUserModulesTest {
     assertTrue(output.startsWith("0\n") && output.contains("usage: java -jar csbs-server.jar"), output);
   }
 
-  @Test
-  void theServersMainFailsOnTheClassPathTooWithoutCsbsPostgres() throws Exception {
-    List<String> prefixes = new ArrayList<>(RESOLVED_FOR.get("csbs.server"));
-    prefixes.addAll(RESOLVED_FOR.get("csbs.testkit"));
-    List<Path> path = jars(prefixes.stream().distinct().collect(Collectors.toList()));
-    URL[] urls = new URL[path.size()];
-    for (int i = 0; i < urls.length; i++) {
-      urls[i] = path.get(i).toUri().toURL();
-    }
-    try (URLClassLoader classPath = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
-      NoClassDefFoundError error = assertThrows(NoClassDefFoundError.class,
-          () -> Class.forName("io.csbs.server.Main", true, classPath));
-      assertTrue(String.valueOf(error.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), error.toString());
-      // CsbsServer itself, what a service embeds, needs neither
-      assertEquals("io.csbs.server.CsbsServer", Class.forName("io.csbs.server.CsbsServer", true, classPath).getName());
-    }
-  }
-
-  @Test
-  void theServersMainFailsToInitializeWithoutCsbsPostgresEvenWithTheTestkit() throws Exception {
-    List<String> prefixes = new ArrayList<>(RESOLVED_FOR.get("csbs.server"));
-    prefixes.addAll(RESOLVED_FOR.get("csbs.testkit"));
-    ModuleLayer withTestkit = layer(jars(prefixes.stream().distinct().collect(Collectors.toList())),
-        Set.of("csbs.server", "csbs.testkit"));
-    ClassLoader loader = withTestkit.findLoader("csbs.server");
-    NoClassDefFoundError error = assertThrows(NoClassDefFoundError.class, () -> Class.forName("io.csbs.server.Main", true, loader));
-    assertTrue(String.valueOf(error.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), error.toString());
-    // Main's javadoc: "on the module path, java -p csbs-server.jar:lib --add-modules csbs.testkit -m csbs.server/...":
-    // with every jar of lib/ on the module path (csbs-postgres and the driver included) but only csbs.testkit added
-    ModuleLayer asDocumented = layer(runtimeJars(), Set.of("csbs.server", "csbs.testkit"));
-    assertFalse(asDocumented.findModule("csbs.postgres").isPresent(), "a static requires is not resolved unless added");
-    NoClassDefFoundError documented = assertThrows(NoClassDefFoundError.class,
-        () -> Class.forName("io.csbs.server.Main", true, asDocumented.findLoader("csbs.server")));
-    assertTrue(String.valueOf(documented.getMessage()).contains("io/csbs/postgres/CatalogDatabaseException"), documented.toString());
-    // with csbs.postgres and the driver added, it initializes
-    prefixes.addAll(RESOLVED_FOR.get("csbs.postgres"));
-    ModuleLayer withAll = layer(jars(prefixes.stream().distinct().collect(Collectors.toList())),
-        Set.of("csbs.server", "csbs.testkit", "csbs.postgres", "org.postgresql.jdbc"));
-    assertEquals("io.csbs.server.Main", Class.forName("io.csbs.server.Main", true, withAll.findLoader("csbs.server")).getName());
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Schema's scripts: "versioned SQL scripts shipped in this jar (io/csbs/postgres/V1__catalog.sql, ...),
   // which a DBA can read before anything runs"; "A DBA who runs the scripts by hand" (Schema.java:18-43)
-
-  @Disabled("DOC: Schema's javadoc names the scripts as resources of the jar (io/csbs/postgres/V1__catalog.sql) for a DBA "
-      + "or a tool to run by hand; on the module path they are encapsulated (csbs.postgres does not open io.csbs.postgres): "
-      + "another module's getResourceAsStream gets null; only Schema.script gives them, which neither doc says")
-  @Test
-  void theSchemaScriptsTheJavadocNamesAreReadableAsResourcesOnTheModulePath() throws Exception {
-    ModuleLayer layer = layer(jars(RESOLVED_FOR.get("csbs.postgres")), Set.of("csbs.postgres"));
-    Module postgres = layer.findModule("csbs.postgres").orElseThrow();
-    for (int version = 1; version <= 2; version++) {
-      String name = version == 1 ? "io/csbs/postgres/V1__catalog.sql" : "io/csbs/postgres/V2__api_details.sql";
-      try (InputStream in = postgres.getResourceAsStream(name)) {
-        assertNotNull(in, name + " from another module (as a migration tool reads it)");
-      }
-      assertNotNull(postgres.getClassLoader().getResource(name), name + " through the class loader");
-    }
-  }
 
   @Test
   void onTheModulePathTheSchemaScriptsAreReadOnlyThroughSchemaScript() throws Exception {
