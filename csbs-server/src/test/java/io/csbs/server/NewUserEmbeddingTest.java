@@ -1,0 +1,312 @@
+package io.csbs.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.json.CsbsJson;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.postgres.PostgresCatalog;
+import io.csbs.postgres.PostgresReplica;
+import io.csbs.postgres.Schema;
+import io.csbs.testing.FakeClock;
+import io.csbs.usage.Quota;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A new user's review of csbs-server's embedding API ({@link CsbsServer}, {@link CsbsServer.Builder})
+ * as a service serving its own catalog would use it: in memory, on a {@link PostgresCatalog}, or on a
+ * {@link PostgresReplica} (README "A reference server: csbs-server" and "A durable, shared catalog";
+ * the javadoc of {@link CsbsServer} and {@link PostgresReplica}). One PostgreSQL for the class.
+ */
+class NewUserEmbeddingTest {
+  private static final CsbsJson JSON = CsbsJson.create();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final Instant T0 = Instant.parse("2026-06-15T08:30:00.123456Z");
+
+  private static EmbeddedPostgres postgres;
+  private static PGSimpleDataSource dataSource;
+  /** The replica's own catalog, which it follows and writes through. */
+  private static PostgresCatalog database;
+  private static PostgresReplica replica;
+  /** Another instance of the service: writes straight to the database, and reads it back. */
+  private static PostgresCatalog elsewhere;
+  private static CsbsServer replicaServer;
+
+  @BeforeAll
+  static void startDatabase() {
+    try {
+      postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off")
+          .setServerConfig("synchronous_commit", "off").start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    dataSource = new PGSimpleDataSource();
+    dataSource.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    Schema.migrate(dataSource);
+    database = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
+    elsewhere = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
+    replica = PostgresReplica.start(database);
+    replicaServer = CsbsServer.builder(replica).build().start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws IOException {
+    for (AutoCloseable closeable : new AutoCloseable[] {replicaServer, replica, database, elsewhere}) {
+      try {
+        if (closeable != null) {
+          closeable.close();
+        }
+      } catch (Exception e) {
+        // quietly: the tests' answers are known
+      }
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  record Reply(int status, String body, HttpResponse<String> response) {
+    String header(String name) {
+      return response.headers().firstValue(name).orElse(null);
+    }
+  }
+
+  static Reply send(CsbsServer server, String method, String path, String body) {
+    HttpRequest request = HttpRequest.newBuilder(server.uri().resolve(path.startsWith("/") ? path.substring(1) : path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .timeout(Duration.ofSeconds(20))
+        .build();
+    try {
+      HttpResponse<String> response = HTTP.send(request, BodyHandlers.ofString());
+      return new Reply(response.statusCode(), response.body(), response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Reply get(CsbsServer server, String path) {
+    return send(server, "GET", path, null);
+  }
+
+  static String enc(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String v1(String project) {
+    return "/v1/" + enc(project);
+  }
+
+  static Backup.Builder backup(String project, String id, Instant created) {
+    return Backup.builder().id(id).name("bk_" + Math.abs(id.hashCode() % 1000)).projectId(project)
+        .server(Server.of("srv-ü-1", "ecs-Ärger", "eu-de-01")).status(BackupStatus.AVAILABLE)
+        .sizeMb(1024).createdAt(created);
+  }
+
+  /** Polls {@code condition} every 10 ms for up to 15 s; true once it holds. */
+  static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+    for (long deadline = System.nanoTime() + 15_000_000_000L; System.nanoTime() < deadline; ) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(10);
+    }
+    return condition.getAsBoolean();
+  }
+
+  static String tagBody(String key, String value) {
+    return "{\"tag\": {\"key\": \"" + key + "\", \"value\": \"" + value + "\"}}";
+  }
+
+  static String restoreBody(String backupId) {
+    return "{\"restore\": {\"provider_id\": \"" + CsbsServer.PROVIDER_ID + "\", \"checkpoint_id\": \"any\","
+        + " \"parameters\": {\"checkpoint_item_id\": \"" + backupId.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}}";
+  }
+
+  static String deletePath(String project, String backupId) {
+    return v1(project) + "/providers/" + CsbsServer.PROVIDER_ID + "/checkpoints/any?checkpoint_items=" + enc(backupId);
+  }
+
+  /** The backup as the API's details answer it. */
+  static Backup details(CsbsServer server, String project, String id) {
+    Reply reply = get(server, v1(project) + "/checkpoint_items/" + enc(id));
+    assertEquals(200, reply.status(), reply.body());
+    return JSON.readCheckpointItem(reply.body(), project);
+  }
+
+  /** A catalog whose every call runs {@code before} first, then the real one. */
+  static BackupCatalog around(BackupCatalog real, Runnable before) {
+    return (BackupCatalog) Proxy.newProxyInstance(BackupCatalog.class.getClassLoader(), new Class<?>[] {BackupCatalog.class},
+        (proxy, method, args) -> {
+          if (method.getDeclaringClass() != Object.class) {
+            before.run();
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  // ================================================================ the builder and the lifecycle
+
+  @Test
+  void portAndUriAreTheBoundOnesBeforeStartAfterStartAndAfterClose() {
+    BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
+    CsbsServer server = CsbsServer.builder(catalog).build();
+    int port = server.port();
+    URI uri = server.uri();
+    assertTrue(port > 0, "port 0 takes a free port, which port() says already: " + port);
+    assertEquals(URI.create("http://127.0.0.1:" + port + "/"), uri);
+    server.start();
+    assertEquals(port, server.port());
+    assertEquals(uri, server.uri());
+    server.close();
+    assertEquals(uri, server.uri(), "uri() after close");
+    assertEquals(port, server.port(), "port() after close: the port it listened on");
+  }
+
+  @Test
+  void toStringNamesTheServersUriInEveryState() {
+    CsbsServer server = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).build();
+    String built = server.toString();
+    assertTrue(built.contains(server.uri().toString()), built);
+    server.start();
+    assertEquals(built, server.toString());
+    server.close();
+    assertEquals(built, server.toString());
+  }
+
+  @Test
+  void builderRefusalsNameTheParameterAndTheRuleAndLeaveTheBuilderUsable() {
+    BackupCatalog catalog = Catalogs.indexed(Clock.systemUTC());
+    CsbsServer.Builder builder = CsbsServer.builder(catalog);
+    for (int bad : new int[] {-1, 65_536, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder.port(bad));
+      assertEquals("port " + bad + " is invalid: must be 0 to 65535", e.getMessage());
+    }
+    assertEquals("address", assertThrows(NullPointerException.class, () -> builder.address(null)).getMessage());
+    assertEquals("executor", assertThrows(NullPointerException.class, () -> builder.executor(null)).getMessage());
+    assertEquals("clock", assertThrows(NullPointerException.class, () -> builder.clock(null)).getMessage());
+    assertEquals("stallRule", assertThrows(NullPointerException.class, () -> builder.stallRule(null)).getMessage());
+    assertEquals("catalog", assertThrows(NullPointerException.class, () -> CsbsServer.builder(null)).getMessage());
+    for (String blank : new String[] {"", " ", "\t\n", "\u2003"}) {
+      InvalidValueException e = assertThrows(InvalidValueException.class, () -> builder.consoleProject(blank),
+          "blank console project '" + blank + "'");
+      assertEquals("project id", e.field());
+    }
+    // nothing refused was kept: each option can still be set, once
+    int port = freePort();
+    builder.port(port).address(InetAddress.getLoopbackAddress()).clock(Clock.systemUTC()).stallRule(StallRule.DEFAULT)
+        .consoleProject("ünï proj");
+    IllegalStateException twice = assertThrows(IllegalStateException.class, () -> builder.port(port));
+    assertEquals("port was already set to " + port + ": set it once", twice.getMessage());
+    IllegalStateException project = assertThrows(IllegalStateException.class, () -> builder.consoleProject("other"));
+    assertTrue(project.getMessage().contains("ünï proj"), project.getMessage());
+    try (CsbsServer server = builder.build().start()) {
+      assertEquals(port, server.port());
+      Reply root = get(server, "/");
+      assertEquals(302, root.status());
+      assertEquals("/console/?project=%C3%BCn%C3%AF%20proj", root.header("Location"));
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // Builder: "Options of a CsbsServer; each set at most once"; port: "@throws IllegalStateException if
+  // the port was set already". After build() the builder says the user set options the user never set.
+  @Test
+  @Disabled("BUG: Builder.port/clock javadoc: ISE 'if the port was set already'; after build() an option never set is refused: 'port was already set to 0: set it once'")
+  void aBuilderUsedForOneServerStillTakesTheOptionsNotSet() {
+    CsbsServer.Builder builder = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC()));
+    try (CsbsServer first = builder.build()) {
+      assertNotNull(first);
+      int port = freePort();
+      builder.port(port);   // never set before
+      builder.clock(Clock.fixed(T0, ZoneOffset.UTC));
+      try (CsbsServer second = builder.build()) {
+        assertEquals(port, second.port());
+      }
+    }
+  }
+
+  @Test
+  void aBuilderUsedForOneServerActualBehaviour() {
+    CsbsServer.Builder builder = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC()));
+    try (CsbsServer first = builder.build(); CsbsServer second = builder.build()) {
+      assertNotEquals(first.port(), second.port(), "two builds: two servers, each on a free port");
+      IllegalStateException port = assertThrows(IllegalStateException.class, () -> builder.port(freePort()));
+      assertEquals("port was already set to 0: set it once", port.getMessage());
+      IllegalStateException address = assertThrows(IllegalStateException.class, () -> builder.address(InetAddress.getLoopbackAddress()));
+      assertTrue(address.getMessage().startsWith("address was already set to "), address.getMessage());
+      assertThrows(IllegalStateException.class, () -> builder.clock(Clock.systemUTC()));
+      assertThrows(IllegalStateException.class, () -> builder.stallRule(StallRule.DEFAULT));
+      builder.consoleProject("not set by build");   // no default: still free
+    }
+  }
+}
