@@ -78,7 +78,7 @@ class NewUserEmbeddingTest {
   private static final Instant T0 = Instant.parse("2026-06-15T08:30:00.123456Z");
 
   private static EmbeddedPostgres postgres;
-  private static PGSimpleDataSource dataSource;
+  private static Pool dataSource;
   /** The replica's own catalog, which it follows and writes through. */
   private static PostgresCatalog database;
   private static PostgresReplica replica;
@@ -94,8 +94,10 @@ class NewUserEmbeddingTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    dataSource = new PGSimpleDataSource();
-    dataSource.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    PGSimpleDataSource physical = new PGSimpleDataSource();
+    physical.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    physical.setSslMode("disable");
+    dataSource = new Pool(physical);
     Schema.migrate(dataSource);
     database = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
     elsewhere = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
@@ -114,12 +116,135 @@ class NewUserEmbeddingTest {
         // quietly: the tests' answers are known
       }
     }
+    if (dataSource != null) {
+      dataSource.closeAll();
+    }
     if (postgres != null) {
       postgres.close();
     }
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * A small connection pool ("bring your own connection pool", README): a new PostgreSQL connection
+   * costs a process, which on a busy 2-core machine made each call of the catalog slow. A connection
+   * given back is rolled back and reset ({@code DISCARD ALL}: no LISTEN, no settings left) before reuse.
+   */
+  static final class Pool implements javax.sql.DataSource {
+    private final javax.sql.DataSource physical;
+    private final java.util.concurrent.ConcurrentLinkedDeque<java.sql.Connection> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    Pool(javax.sql.DataSource physical) {
+      this.physical = physical;
+    }
+
+    @Override
+    public java.sql.Connection getConnection() throws java.sql.SQLException {
+      java.sql.Connection real = idle.pollFirst();
+      if (real == null || real.isClosed()) {
+        real = physical.getConnection();
+      }
+      java.sql.Connection connection = real;
+      java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+      return (java.sql.Connection) Proxy.newProxyInstance(Pool.class.getClassLoader(), new Class<?>[] {java.sql.Connection.class},
+          (proxy, method, args) -> {
+            if (method.getName().equals("close")) {
+              if (closed.compareAndSet(false, true)) {
+                giveBack(connection);
+              }
+              return null;
+            }
+            if (method.getName().equals("isClosed")) {
+              return closed.get() || connection.isClosed();
+            }
+            if (method.getName().equals("unwrap") || method.getName().equals("isWrapperFor")) {
+              return method.invoke(connection, args);
+            }
+            if (closed.get()) {
+              throw new java.sql.SQLException("connection closed");
+            }
+            try {
+              return method.invoke(connection, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+
+    private void giveBack(java.sql.Connection connection) {
+      try {
+        if (connection.isClosed()) {
+          return;
+        }
+        if (!connection.getAutoCommit()) {
+          connection.rollback();
+          connection.setAutoCommit(true);
+        }
+        connection.setReadOnly(false);
+        connection.setTransactionIsolation(java.sql.Connection.TRANSACTION_READ_COMMITTED);
+        try (java.sql.Statement statement = connection.createStatement()) {
+          statement.execute("DISCARD ALL");
+        }
+        connection.clearWarnings();
+        idle.addFirst(connection);
+      } catch (java.sql.SQLException e) {
+        try {
+          connection.close();
+        } catch (java.sql.SQLException ignored) {
+          // dropped
+        }
+      }
+    }
+
+    void closeAll() {
+      for (java.sql.Connection connection; (connection = idle.pollFirst()) != null; ) {
+        try {
+          connection.close();
+        } catch (java.sql.SQLException ignored) {
+          // the database goes away next
+        }
+      }
+    }
+
+    @Override
+    public java.sql.Connection getConnection(String user, String password) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.io.PrintWriter getLogWriter() {
+      return null;
+    }
+
+    @Override
+    public void setLogWriter(java.io.PrintWriter out) {
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+    }
+
+    @Override
+    public int getLoginTimeout() {
+      return 0;
+    }
+
+    @Override
+    public java.util.logging.Logger getParentLogger() {
+      return java.util.logging.Logger.getGlobal();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws java.sql.SQLException {
+      throw new java.sql.SQLException("not a wrapper");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) {
+      return false;
+    }
+  }
 
   record Reply(int status, String body, HttpResponse<String> response) {
     String header(String name) {
@@ -552,6 +677,225 @@ class NewUserEmbeddingTest {
         .clock(Clock.fixed(T0, ZoneOffset.UTC)).stallRule(StallRule.ofThreshold(Duration.ofMillis(Long.MAX_VALUE))).build().start()) {
       assertEquals("{\"now\":\"2026-06-15T08:30:00.123456Z\",\"stall_threshold_ms\":" + Long.MAX_VALUE + "}",
           get(server, "/console/settings.json").body());
+    }
+  }
+
+  // ================================================================ a server on a PostgresReplica
+
+  // README: a replica's "writes go to the database and are visible to the writer when the call returns";
+  // PostgresReplica: "the replica catches up with the project before returning, so that the writer reads its
+  // own write". Through the server: each API write is read back at once through the API, and another
+  // instance (a separate PostgresCatalog) reads the same backup from the database.
+  @Test
+  void writesThroughTheReplicasServerAreReadAtOnceAndAreTheDatabasesTruth() {
+    String project = "rép/1 ü#?";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    List<String> ids = List.of("w-0 é", "w-1+", "w-2%", "w-3/x", "w-4Ω", "w-5");
+    for (String id : ids) {
+      replica.add(backup(project, id, now.minus(Duration.ofHours(1 + id.length())))
+          .addTags(Tag.of("env", "prod")).build());
+    }
+    String v1 = v1(project);
+    List<String[]> writes = List.of(
+        new String[] {"POST", v1 + "/csbs_backup/" + enc(ids.get(0)) + "/tags", tagBody("ключ", "значение")},
+        new String[] {"POST", v1 + "/csbs_backup/" + enc(ids.get(1)) + "/tags/action",
+            "{\"action\": \"create\", \"tags\": [{\"key\": \"a\", \"value\": \"1\"}, {\"key\": \"env\", \"value\": \"test\"}]}"},
+        new String[] {"DELETE", v1 + "/csbs_backup/" + enc(ids.get(2)) + "/tags/env", null},
+        new String[] {"POST", v1 + "/restores", restoreBody(ids.get(3))},
+        new String[] {"DELETE", deletePath(project, ids.get(4)), null},
+        new String[] {"POST", v1 + "/csbs_backup/" + enc(ids.get(5)) + "/tags/action",
+            "{\"action\": \"delete\", \"tags\": [{\"key\": \"env\", \"value\": \"prod\"}]}"});
+    for (int i = 0; i < writes.size(); i++) {
+      String[] w = writes.get(i);
+      Backup before = elsewhere.get(project, ids.get(i));
+      Reply reply = send(replicaServer, w[0], w[1], w[2]);
+      assertTrue(reply.status() == 200 || reply.status() == 204, w[0] + " " + w[1] + ": " + reply.status() + " " + reply.body());
+      Backup inDatabase = elsewhere.get(project, ids.get(i));
+      assertEquals(before.version() + 1, inDatabase.version(), "one change in the database: " + w[1]);
+      assertEquals(inDatabase, details(replicaServer, project, ids.get(i)), "read back at once through the API: " + w[1]);
+      assertEquals(inDatabase, replica.get(project, ids.get(i)));
+    }
+    assertEquals(List.of(Tag.of("env", "prod"), Tag.of("ключ", "значение")), elsewhere.get(project, ids.get(0)).tags());
+    assertEquals(List.of(Tag.of("env", "test"), Tag.of("a", "1")), elsewhere.get(project, ids.get(1)).tags());
+    assertEquals(List.of(), elsewhere.get(project, ids.get(2)).tags());
+    assertEquals(BackupStatus.RESTORING, elsewhere.get(project, ids.get(3)).status());
+    assertEquals(BackupStatus.DELETING, elsewhere.get(project, ids.get(4)).status());
+    assertEquals(List.of(), elsewhere.get(project, ids.get(5)).tags());
+    assertEquals(JSON.count(elsewhere.count(project, io.csbs.query.Predicates.status(BackupStatus.AVAILABLE))),
+        get(replicaServer, v1 + "/checkpoint_items/count?status=available").body());
+    assertEquals(JSON.quotas(elsewhere.quotaUsage(project)), get(replicaServer, v1 + "/quotas").body());
+  }
+
+  // README: the replica "loads the database and follows its change feed"; PostgresReplica: "A change made
+  // elsewhere (another instance, another replica) arrives by the feed". Changes another instance writes
+  // straight to the database reach the API's answers (a bounded poll).
+  @Test
+  void changesWrittenStraightToTheDatabaseReachTheApiOnceTheReplicaFollows() throws InterruptedException {
+    String project = "straight-ß";
+    String v1 = v1(project);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    List<Backup> added = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      added.add(backup(project, "s-" + i, now.minus(Duration.ofMinutes(10 + i))).build());
+    }
+    elsewhere.addAll(added);
+    assertTrue(eventually(() -> get(replicaServer, v1 + "/checkpoint_items/count").body().equals("{\"count\":5}")),
+        "the added backups reach the list");
+    Backup tagged = elsewhere.updateTags(project, "s-0", 1, TagUpdate.create(List.of(Tag.of("from", "elsewhere"))));
+    Backup restoring = elsewhere.apply(project, "s-1", 1, Transition.restore()).orElseThrow();
+    elsewhere.remove(project, "s-2", 1);
+    elsewhere.setQuota(project, Quota.of(40, 9_000));
+    assertTrue(eventually(() -> {
+      Reply r = get(replicaServer, v1 + "/checkpoint_items/s-0");
+      return r.status() == 200 && JSON.readCheckpointItem(r.body(), project).equals(tagged);
+    }), "the tag change reaches the details");
+    assertTrue(eventually(() -> get(replicaServer, v1 + "/checkpoint_items/s-2").status() == 404), "the removal reaches the API");
+    assertEquals(restoring, details(replicaServer, project, "s-1"), "an earlier change of the feed is there too");
+    assertEquals("{\"count\":1}", get(replicaServer, v1 + "/checkpoint_items/count?status=restoring").body());
+    assertTrue(eventually(() -> get(replicaServer, v1 + "/quotas").body().equals(JSON.quotas(elsewhere.quotaUsage(project)))),
+        "the quota set elsewhere reaches the quotas: " + get(replicaServer, v1 + "/quotas").body());
+    assertTrue(get(replicaServer, v1 + "/csbs_backup/tags").body().contains("elsewhere"));
+  }
+
+  // CsbsServer: "when another writer changes the backup in between, the call reads it again and tries again
+  // ... it waits (1 s at most in all) for the catalog to show the other writer's version: a PostgresReplica
+  // shows another instance's change once it has followed the database's feed". Another instance changes the
+  // backup just before each API write: both changes are kept.
+  @Test
+  void anApiWriteRightAfterAnotherInstancesChangeKeepsBoth() {
+    String project = "race-ü";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    replica.add(backup(project, "r-1", now.minusSeconds(300)).build());
+    String path = v1(project) + "/csbs_backup/r-1/tags";
+    for (int round = 0; round < 4; round++) {
+      Backup current = elsewhere.get(project, "r-1");
+      elsewhere.updateTags(project, "r-1", current.version(), TagUpdate.create(List.of(Tag.of("db-" + round, "x"))));
+      Reply reply = send(replicaServer, "POST", path, tagBody("api-" + round, "y"));
+      assertEquals(204, reply.status(), "round " + round + ": " + reply.body());
+      Backup after = elsewhere.get(project, "r-1");
+      assertTrue(after.tagValue("db-" + round).isPresent() && after.tagValue("api-" + round).isPresent(), after.tags().toString());
+      assertEquals(after, details(replicaServer, project, "r-1"), "round " + round);
+    }
+    assertEquals(1 + 8, elsewhere.get(project, "r-1").version());
+  }
+
+  // README "every call is scoped to that project": one id in many projects; a write through one project's
+  // path changes that project's backup only, in the database too
+  @Test
+  void oneIdInManyProjectsIsEachProjectsOwnThroughTheReplica() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    List<String> projects = List.of("m-0", "m-1 é", "M-0", "m-\uE000", "m.0", "m%0");
+    List<Backup> backups = new ArrayList<>();
+    for (String project : projects) {
+      backups.add(backup(project, "same id", now.minusSeconds(100)).addTags(Tag.of("p", "v")).build());
+    }
+    replica.addAll(backups);
+    assertEquals(204, send(replicaServer, "POST", v1("m-1 é") + "/csbs_backup/same%20id/tags", tagBody("only", "here")).status());
+    assertEquals(200, send(replicaServer, "POST", v1("M-0") + "/restores", restoreBody("same id")).status());
+    assertEquals(204, send(replicaServer, "DELETE", v1("m%0") + "/csbs_backup/same%20id/tags/p", null).status());
+    for (String project : projects) {
+      Backup inDatabase = elsewhere.get(project, "same id");
+      assertEquals(inDatabase, details(replicaServer, project, "same id"), project);
+      assertEquals(project.equals("m-1 é"), inDatabase.tagValue("only").isPresent(), project);
+      assertEquals(project.equals("M-0") ? BackupStatus.RESTORING : BackupStatus.AVAILABLE, inDatabase.status(), project);
+      assertEquals(!project.equals("m%0"), inDatabase.tagValue("p").isPresent(), project);
+      assertEquals("{\"count\":1}", get(replicaServer, v1(project) + "/checkpoint_items/count").body(), project);
+    }
+  }
+
+  // Two instances of a service, each a replica of one database behind its own server: a write through
+  // either server is read at once through it and, once the other replica follows, through the other;
+  // writers on both servers at once lose nothing (each call retries on the backup's current version)
+  @Test
+  void twoServersOnTwoReplicasOfOneDatabase() throws Exception {
+    String project = "two-replicas";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    try (PostgresCatalog secondDatabase = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
+         PostgresReplica second = PostgresReplica.start(secondDatabase);
+         CsbsServer secondServer = CsbsServer.builder(second).build().start()) {
+      replica.add(backup(project, "t-1", now.minusSeconds(60)).build());
+      assertTrue(eventually(() -> get(secondServer, v1(project) + "/checkpoint_items/t-1").status() == 200), "the other replica follows");
+      assertEquals(204, send(secondServer, "POST", v1(project) + "/csbs_backup/t-1/tags", tagBody("via", "second")).status());
+      assertEquals("second", details(secondServer, project, "t-1").tagValue("via").orElseThrow(), "read at once by its writer");
+      assertTrue(eventually(() -> details(replicaServer, project, "t-1").tagValue("via").isPresent()), "and by the other, once it follows");
+
+      // three writers on each server, adding one tag each to one backup, at once
+      ExecutorService clients = Executors.newFixedThreadPool(6);
+      try {
+        List<Future<Reply>> replies = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          CsbsServer target = i % 2 == 0 ? replicaServer : secondServer;
+          String body = tagBody("k" + i, "v" + i);
+          replies.add(clients.submit(() -> send(target, "POST", v1(project) + "/csbs_backup/t-1/tags", body)));
+        }
+        List<String> answers = new ArrayList<>();
+        for (Future<Reply> reply : replies) {
+          Reply r = reply.get(30, TimeUnit.SECONDS);
+          answers.add(r.status() == 204 ? "204" : r.status() + " " + r.body());
+        }
+        assertEquals(Collections.nCopies(6, "204"), answers);
+      } finally {
+        clients.shutdownNow();
+      }
+      Backup inDatabase = elsewhere.get(project, "t-1");
+      assertEquals(7, inDatabase.tags().size(), inDatabase.tags().toString());
+      assertEquals(3 + 6 - 1, inDatabase.version());
+      assertTrue(eventually(() -> details(replicaServer, project, "t-1").equals(inDatabase)
+          && details(secondServer, project, "t-1").equals(inDatabase)), "both replicas reach the database's state");
+    }
+  }
+
+  // ================================================================ two servers, and a catalog written directly
+
+  @Test
+  void twoServersOnOneCatalogAndDirectWritesAreSeenAtOnce() {
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    try (CsbsServer a = CsbsServer.builder(catalog).clock(clock).build().start();
+         CsbsServer b = CsbsServer.builder(catalog).consoleProject("p").build().start()) {
+      assertNotEquals(a.port(), b.port());
+      for (int i = 0; i < 30; i++) {
+        String context = "seed " + seed + ", step " + i;
+        clock.advance(Duration.ofSeconds(1 + random.nextInt(100)));
+        String id = "d-" + random.nextInt(6);
+        CsbsServer writer = random.nextBoolean() ? a : b;
+        CsbsServer reader = writer == a ? b : a;
+        java.util.Optional<Backup> current = catalog.find("p", id);
+        switch (random.nextInt(4)) {
+          case 0 -> {
+            if (current.isEmpty()) {
+              catalog.add(backup("p", id, clock.instant().minusSeconds(1)).build());   // straight into the catalog
+            }
+          }
+          case 1 -> {
+            Reply r = send(writer, "POST", v1("p") + "/csbs_backup/" + id + "/tags", tagBody("k" + random.nextInt(3), "v" + i));
+            assertEquals(current.isPresent() ? 204 : 404, r.status(), context + ": " + r.body());
+          }
+          case 2 -> {
+            if (current.isPresent()) {
+              catalog.updateTags("p", id, current.get().version(), TagUpdate.create(List.of(Tag.of("direct", "s" + i))));
+            }
+          }
+          default -> {
+            Reply r = send(writer, "POST", v1("p") + "/restores", restoreBody(id));
+            int expected = current.isEmpty() ? 404 : current.get().status() == BackupStatus.AVAILABLE ? 200 : 400;
+            assertEquals(expected, r.status(), context + ": " + r.body());
+          }
+        }
+        java.util.Optional<Backup> now = catalog.find("p", id);
+        Reply read = get(reader, v1("p") + "/checkpoint_items/" + id);
+        if (now.isEmpty()) {
+          assertEquals(404, read.status(), context);
+        } else {
+          assertEquals(now.get(), JSON.readCheckpointItem(read.body(), "p"), context + ": the other server reads it at once");
+        }
+      }
+      assertEquals(get(a, v1("p") + "/checkpoint_items?sort=id:asc").body().replace(a.uri().toString(), "/"),
+          get(b, v1("p") + "/checkpoint_items?sort=id:asc").body().replace(b.uri().toString(), "/"));
+      a.close();
+      assertEquals(200, get(b, v1("p") + "/quotas").status(), "closing one server leaves the other serving the catalog");
     }
   }
 }
