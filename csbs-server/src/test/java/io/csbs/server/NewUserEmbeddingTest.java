@@ -399,6 +399,53 @@ class NewUserEmbeddingTest {
     }
   }
 
+  // CsbsServer: "Thread-safe"; start: "@throws IllegalStateException if it was started or closed already"
+  @Test
+  void startCalledFromManyThreadsAtOnceStartsTheServerOnce() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      CsbsServer server = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).build();
+      ExecutorService threads = Executors.newFixedThreadPool(6);
+      try {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<String>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          outcomes.add(threads.submit(() -> {
+            go.await();
+            try {
+              return server.start() == server ? "started" : "another";
+            } catch (IllegalStateException e) {
+              return e.getMessage();
+            }
+          }));
+        }
+        go.countDown();
+        List<String> answers = new ArrayList<>();
+        for (Future<String> outcome : outcomes) {
+          answers.add(outcome.get(20, TimeUnit.SECONDS));
+        }
+        assertEquals(1, answers.stream().filter("started"::equals).count(), answers.toString());
+        for (String answer : answers) {
+          assertTrue(answer.equals("started")
+              || answer.equals("server at " + server.uri() + " was started or closed already: start it once"), answer);
+        }
+        assertEquals(200, get(server, "v1/p/quotas").status());
+      } finally {
+        threads.shutdownNow();
+        server.close();
+      }
+    }
+  }
+
+  // Builder.build: "@throws UncheckedIOException if the address and port cannot be bound"; an address
+  // this machine does not have cannot be bound either: the message names it
+  @Test
+  void anAddressThisMachineLacksIsRefusedNamingIt() throws Exception {
+    InetAddress foreign = InetAddress.getByName("192.0.2.33");   // TEST-NET-1, never a local address
+    UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        () -> CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).address(foreign).build());
+    assertTrue(e.getMessage().contains("192.0.2.33"), e.getMessage());
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
