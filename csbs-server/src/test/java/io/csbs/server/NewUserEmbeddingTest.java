@@ -100,7 +100,7 @@ class NewUserEmbeddingTest {
     dataSource = new Pool(physical);
     Schema.migrate(dataSource);
     database = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
-    elsewhere = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
+    elsewhere = PostgresCatalog.builder(new Pool(physical)).pollInterval(Duration.ofMillis(20)).build();
     replica = PostgresReplica.start(database);
     replicaServer = CsbsServer.builder(replica).build().start();
   }
@@ -134,6 +134,10 @@ class NewUserEmbeddingTest {
   static final class Pool implements javax.sql.DataSource {
     private final javax.sql.DataSource physical;
     private final java.util.concurrent.ConcurrentLinkedDeque<java.sql.Connection> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /** While set, no connection is handed out: the database is away (SQLState 08001). */
+    volatile boolean down;
+    /** When set, a commit on a thread whose name starts with it takes the database away right after. */
+    volatile String downAfterCommitOn;
 
     Pool(javax.sql.DataSource physical) {
       this.physical = physical;
@@ -141,6 +145,9 @@ class NewUserEmbeddingTest {
 
     @Override
     public java.sql.Connection getConnection() throws java.sql.SQLException {
+      if (down) {
+        throw new java.sql.SQLException("the test took the database away", "08001");
+      }
       java.sql.Connection real = idle.pollFirst();
       if (real == null || real.isClosed()) {
         real = physical.getConnection();
@@ -165,7 +172,13 @@ class NewUserEmbeddingTest {
               throw new java.sql.SQLException("connection closed");
             }
             try {
-              return method.invoke(connection, args);
+              Object result = method.invoke(connection, args);
+              String armed = downAfterCommitOn;
+              if (method.getName().equals("commit") && armed != null && Thread.currentThread().getName().startsWith(armed)) {
+                downAfterCommitOn = null;
+                down = true;
+              }
+              return result;
             } catch (InvocationTargetException e) {
               throw e.getCause();
             }
@@ -943,6 +956,77 @@ class NewUserEmbeddingTest {
           get(b, v1("p") + "/checkpoint_items?sort=id:asc").body().replace(b.uri().toString(), "/"));
       a.close();
       assertEquals(200, get(b, v1("p") + "/quotas").status(), "closing one server leaves the other serving the catalog");
+    }
+  }
+
+  // ================================================================ a server on a replica while the database is away
+
+  // README: a replica's "reads answer at in-memory speed, writes go to the database"; CsbsServer: "a failing
+  // database 503, CSBS.LIB.DATABASE_FAILURE"; README: "nothing is ever half-written"
+  @Test
+  void whileTheDatabaseIsAwayTheReplicasServerAnswersReadsAndRefusesWritesWith503() throws InterruptedException {
+    String project = "away-ü";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    replica.add(backup(project, "a-1", now.minusSeconds(30)).addTags(Tag.of("env", "prod")).build());
+    String v1 = v1(project);
+    List<String> reads = List.of(v1 + "/checkpoint_items", v1 + "/checkpoint_items/a-1", v1 + "/checkpoint_items/count",
+        v1 + "/quotas", v1 + "/storage_usage", v1 + "/csbs_backup/tags", v1 + "/csbs_backup/a-1/tags");
+    List<String> before = new ArrayList<>();
+    for (String path : reads) {
+      before.add(get(replicaServer, path).body());
+    }
+    Backup stored = elsewhere.get(project, "a-1");
+    dataSource.down = true;
+    try {
+      for (int i = 0; i < reads.size(); i++) {
+        Reply reply = get(replicaServer, reads.get(i));
+        assertEquals(200, reply.status(), reads.get(i) + " is read from memory: " + reply.body());
+        assertEquals(before.get(i), reply.body(), reads.get(i));
+      }
+      for (String[] write : new String[][] {{"POST", v1 + "/csbs_backup/a-1/tags", tagBody("k", "v")},
+          {"DELETE", v1 + "/csbs_backup/a-1/tags/env", null}, {"POST", v1 + "/restores", restoreBody("a-1")},
+          {"DELETE", deletePath(project, "a-1"), null}}) {
+        Reply reply = send(replicaServer, write[0], write[1], write[2]);
+        assertEquals(503, reply.status(), write[1] + ": " + reply.body());
+        assertTrue(reply.body().startsWith("{\"error_code\":\"CSBS.LIB.DATABASE_FAILURE\",\"error_msg\":"), reply.body());
+      }
+    } finally {
+      dataSource.down = false;
+    }
+    assertEquals(stored, elsewhere.get(project, "a-1"), "nothing was written");
+    assertEquals(stored, details(replicaServer, project, "a-1"));
+    assertEquals(204, send(replicaServer, "POST", v1 + "/csbs_backup/a-1/tags", tagBody("k", "v")).status(), "the database is back");
+    assertEquals(elsewhere.get(project, "a-1"), details(replicaServer, project, "a-1"));
+  }
+
+  // README: "writes go to the database and are visible to the writer when the call returns (if the database
+  // fails between the commit and the replica's read-back, the call still returns and the write shows once the
+  // replica reaches the database again)"
+  @Test
+  void anApiWriteWhoseReadBackFailsIsAnsweredAndShowsOnceTheDatabaseIsBack() throws InterruptedException {
+    String project = "read-back-fails";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    PostgresReplica own = PostgresReplica.start(database);
+    ExecutorService api = Executors.newFixedThreadPool(2, task -> new Thread(task, "api-call"));
+    try (CsbsServer server = CsbsServer.builder(own).executor(api).build().start()) {
+      own.add(backup(project, "rb-1", now.minusSeconds(30)).build());
+      dataSource.downAfterCommitOn = "api-call";
+      Reply reply;
+      try {
+        reply = send(server, "POST", v1(project) + "/csbs_backup/rb-1/tags", tagBody("after", "commit"));
+      } finally {
+        dataSource.downAfterCommitOn = null;
+        dataSource.down = false;
+      }
+      assertEquals(204, reply.status(), "the write committed: the call returns as done: " + reply.body());
+      Backup inDatabase = elsewhere.get(project, "rb-1");
+      assertEquals("commit", inDatabase.tagValue("after").orElseThrow(), "in the database");
+      assertTrue(eventually(() -> details(server, project, "rb-1").equals(inDatabase)), "shows once the replica reaches the database");
+    } finally {
+      dataSource.downAfterCommitOn = null;
+      dataSource.down = false;
+      own.close();
+      api.shutdownNow();
     }
   }
 }
