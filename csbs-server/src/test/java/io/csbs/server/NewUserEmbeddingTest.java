@@ -459,6 +459,45 @@ class NewUserEmbeddingTest {
     assertTrue(e.getMessage().contains("192.0.2.33"), e.getMessage());
   }
 
+  /** The live threads this JVM has that {@code before} did not. */
+  private static List<Thread> newThreads(Set<Thread> before) {
+    List<Thread> added = new ArrayList<>();
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (!before.contains(thread) && thread.isAlive()) {
+        added.add(thread);
+      }
+    }
+    return added;
+  }
+
+  // Builder.executor: "by default a pool of daemon threads ... which CsbsServer#close() shuts down": a
+  // service that relies on it (no close on its way out) expects the server's threads not to keep its JVM alive
+  @Test
+  @Disabled("DOC: Builder.executor: 'by default a pool of daemon threads'; a started server also runs the JDK's non-daemon HTTP-Dispatcher thread, which keeps the JVM alive until close(): the javadoc should say")
+  void aStartedServerRunsDaemonThreadsOnly() throws Exception {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    try (CsbsServer server = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).build().start()) {
+      assertEquals(200, get(server, "v1/p/quotas").status());
+      for (Thread thread : newThreads(before)) {
+        assertTrue(thread.isDaemon() || !thread.getName().startsWith("HTTP-Dispatcher"), thread.getName() + " is no daemon thread");
+      }
+    }
+  }
+
+  @Test
+  void aStartedServerKeepsANonDaemonDispatcherThreadUntilClose() throws Exception {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    CsbsServer server = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).build();
+    assertTrue(newThreads(before).stream().noneMatch(t -> t.getName().startsWith("HTTP-Dispatcher")), "built: no dispatcher yet");
+    server.start();
+    List<Thread> dispatchers = newThreads(before).stream().filter(t -> t.getName().startsWith("HTTP-Dispatcher")).toList();
+    assertEquals(1, dispatchers.size(), newThreads(before).toString());
+    assertFalse(dispatchers.get(0).isDaemon(), "the JDK's dispatcher holds the JVM while the server runs");
+    server.close();
+    dispatchers.get(0).join(20_000);
+    assertFalse(dispatchers.get(0).isAlive(), "close ends it");
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
