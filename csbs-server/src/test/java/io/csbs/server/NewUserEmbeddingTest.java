@@ -63,7 +63,10 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -72,7 +75,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@link PostgresReplica} (README "A reference server: csbs-server" and "A durable, shared catalog";
  * the javadoc of {@link CsbsServer} and {@link PostgresReplica}). One PostgreSQL for the class.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NewUserEmbeddingTest {
+  /** The tests on the database run last, once it has started in the background. */
+  private static final int DATABASE_TESTS = Integer.MAX_VALUE;
   private static final CsbsJson JSON = CsbsJson.create();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final Instant T0 = Instant.parse("2026-06-15T08:30:00.123456Z");
@@ -86,7 +92,36 @@ class NewUserEmbeddingTest {
   private static PostgresCatalog elsewhere;
   private static CsbsServer replicaServer;
 
+  /** The database, started in the background while the tests that need none run (they run first). */
+  private static CompletableFuture<Void> started;
+
   @BeforeAll
+  static void startDatabaseInTheBackground() {
+    started = new CompletableFuture<>();
+    Thread starter = new Thread(() -> {
+      try {
+        startDatabase();
+        started.complete(null);
+      } catch (Throwable e) {
+        started.completeExceptionally(e);
+      }
+    }, "embedding-test-database");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  /** Waits for the database the test needs (60 s at most). */
+  static void awaitDatabase() {
+    try {
+      started.get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the test database did not start", e);
+    }
+  }
+
   static void startDatabase() {
     try {
       postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off")
@@ -107,6 +142,11 @@ class NewUserEmbeddingTest {
 
   @AfterAll
   static void stopDatabase() throws IOException {
+    try {
+      started.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closed below as far as it got
+    }
     for (AutoCloseable closeable : new AutoCloseable[] {replicaServer, replica, database, elsewhere}) {
       try {
         if (closeable != null) {
@@ -498,6 +538,26 @@ class NewUserEmbeddingTest {
     assertFalse(dispatchers.get(0).isAlive(), "close ends it");
   }
 
+  // CsbsServer#uri: "For a server listening on a wildcard address (0.0.0.0, ::) the URI names the loopback
+  // address, which a client on this machine can use"
+  @Test
+  void theIpv6WildcardAddressGivesAUriAClientHereCanUse() throws Exception {
+    CsbsServer server;
+    try {
+      server = CsbsServer.builder(Catalogs.indexed(Clock.systemUTC())).address(InetAddress.getByName("::")).build().start();
+    } catch (UncheckedIOException e) {
+      org.junit.jupiter.api.Assumptions.abort(":: cannot be bound here: " + e.getMessage());
+      return;
+    }
+    try {
+      assertTrue(InetAddress.getByName(server.uri().getHost().replace("[", "").replace("]", "")).isLoopbackAddress(), server.uri().toString());
+      assertEquals(server.port(), server.uri().getPort());
+      assertEquals(200, get(server, "v1/p/quotas").status());
+    } finally {
+      server.close();
+    }
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
@@ -786,7 +846,9 @@ class NewUserEmbeddingTest {
   // own write". Through the server: each API write is read back at once through the API, and another
   // instance (a separate PostgresCatalog) reads the same backup from the database.
   @Test
+  @Order(DATABASE_TESTS)
   void writesThroughTheReplicasServerAreReadAtOnceAndAreTheDatabasesTruth() {
+    awaitDatabase();
     String project = "rép/1 ü#?";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     List<String> ids = List.of("w-0 é", "w-1+", "w-2%", "w-3/x", "w-4Ω", "w-5");
@@ -829,7 +891,9 @@ class NewUserEmbeddingTest {
   // elsewhere (another instance, another replica) arrives by the feed". Changes another instance writes
   // straight to the database reach the API's answers (a bounded poll).
   @Test
+  @Order(DATABASE_TESTS)
   void changesWrittenStraightToTheDatabaseReachTheApiOnceTheReplicaFollows() throws InterruptedException {
+    awaitDatabase();
     String project = "straight-ß";
     String v1 = v1(project);
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -861,7 +925,9 @@ class NewUserEmbeddingTest {
   // shows another instance's change once it has followed the database's feed". Another instance changes the
   // backup just before each API write: both changes are kept.
   @Test
+  @Order(DATABASE_TESTS)
   void anApiWriteRightAfterAnotherInstancesChangeKeepsBoth() {
+    awaitDatabase();
     String project = "race-ü";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     replica.add(backup(project, "r-1", now.minusSeconds(300)).build());
@@ -881,7 +947,9 @@ class NewUserEmbeddingTest {
   // README "every call is scoped to that project": one id in many projects; a write through one project's
   // path changes that project's backup only, in the database too
   @Test
+  @Order(DATABASE_TESTS)
   void oneIdInManyProjectsIsEachProjectsOwnThroughTheReplica() {
+    awaitDatabase();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     List<String> projects = List.of("m-0", "m-1 é", "M-0", "m-\uE000", "m.0", "m%0");
     List<Backup> backups = new ArrayList<>();
@@ -906,7 +974,9 @@ class NewUserEmbeddingTest {
   // either server is read at once through it and, once the other replica follows, through the other;
   // writers on both servers at once lose nothing (each call retries on the backup's current version)
   @Test
+  @Order(DATABASE_TESTS)
   void twoServersOnTwoReplicasOfOneDatabase() throws Exception {
+    awaitDatabase();
     String project = "two-replicas";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     try (PostgresCatalog secondDatabase = PostgresCatalog.builder(dataSource).pollInterval(Duration.ofMillis(20)).build();
@@ -998,12 +1068,37 @@ class NewUserEmbeddingTest {
     }
   }
 
+  // README "A reference server": the embedding example, on a PostgresReplica as the catalog ("To serve your
+  // own catalog"): 20 backups and the next link with the 20th as its marker
+  @Test
+  @Order(DATABASE_TESTS)
+  void theReadmeEmbeddingExampleOnAReplica() throws Exception {
+    awaitDatabase();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 1; i <= 25; i++) {
+      backups.add(backup("project-1", "b-" + i, now.minus(Duration.ofMinutes(i))).build());
+    }
+    replica.addAll(backups);
+    BackupCatalog catalog = replica;
+    String page;
+    try (CsbsServer server = CsbsServer.builder(catalog).build().start()) {   // 127.0.0.1, any free port
+      URI list = server.uri().resolve("v1/project-1/checkpoint_items?status=available&limit=20");
+      page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(list).build(), BodyHandlers.ofString()).body();
+      assertEquals(20, JSON.readCheckpointItems(page, "project-1").size());
+      assertEquals(java.util.Optional.of("b-20"), JSON.readNextMarker(page));
+      assertTrue(page.contains("\"href\":\"" + server.uri() + "v1/project-1/checkpoint_items?status=available&limit=20&marker=b-20\""), page);
+    }
+  }
+
   // ================================================================ a server on a replica while the database is away
 
   // README: a replica's "reads answer at in-memory speed, writes go to the database"; CsbsServer: "a failing
   // database 503, CSBS.LIB.DATABASE_FAILURE"; README: "nothing is ever half-written"
   @Test
+  @Order(DATABASE_TESTS)
   void whileTheDatabaseIsAwayTheReplicasServerAnswersReadsAndRefusesWritesWith503() throws InterruptedException {
+    awaitDatabase();
     String project = "away-ü";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     replica.add(backup(project, "a-1", now.minusSeconds(30)).addTags(Tag.of("env", "prod")).build());
@@ -1042,7 +1137,9 @@ class NewUserEmbeddingTest {
   // fails between the commit and the replica's read-back, the call still returns and the write shows once the
   // replica reaches the database again)"
   @Test
+  @Order(DATABASE_TESTS)
   void anApiWriteWhoseReadBackFailsIsAnsweredAndShowsOnceTheDatabaseIsBack() throws InterruptedException {
+    awaitDatabase();
     String project = "read-back-fails";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     PostgresReplica own = PostgresReplica.start(database);
