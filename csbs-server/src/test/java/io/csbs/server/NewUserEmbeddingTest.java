@@ -761,6 +761,26 @@ class NewUserEmbeddingTest {
     }
   }
 
+  // Builder.executor: "An executor given here belongs to the caller, who shuts it down": one executor for two
+  // servers of one catalog; closing one leaves the executor, and the other server, serving
+  @Test
+  void oneExecutorForTwoServersOutlivesTheOneClosed() throws Exception {
+    NamedExecutor shared = new NamedExecutor("shared");
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(T0));
+    catalog.add(backup("p", "x", T0.minusSeconds(5)).build());
+    CsbsServer first = CsbsServer.builder(catalog).executor(shared).build().start();
+    try (CsbsServer second = CsbsServer.builder(catalog).executor(shared).build().start()) {
+      assertEquals(204, send(first, "POST", "v1/p/csbs_backup/x/tags", tagBody("via", "first")).status());
+      first.close();
+      assertEquals("first", details(second, "p", "x").tagValue("via").orElseThrow());
+      int before = shared.tasks.get();
+      assertEquals(204, send(second, "POST", "v1/p/csbs_backup/x/tags", tagBody("via", "second")).status());
+      assertTrue(shared.tasks.get() > before, "the second server's calls still run on the shared executor");
+    } finally {
+      first.close();
+    }
+  }
+
   /** A catalog whose every call waits for {@code release} (20 s at most), after counting down {@code entered}. */
   static BackupCatalog blocking(CountDownLatch entered, CountDownLatch release) {
     return around(Catalogs.indexed(FakeClock.at(T0)), () -> {
