@@ -89,6 +89,11 @@ final class Api implements HttpHandler {
     Response response;
     Error fatal = null;
     try {
+      if (CallExecutor.refused()) {
+        // on the dispatcher thread, which every other client waits for: answered without work
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        throw new ApiError(503, "CSBS.LIB.SERVER_BUSY", "the server is busy: its executor refused the call; try again");
+      }
       response = route(exchange);
     } catch (RuntimeException e) {
       response = refusal(e);

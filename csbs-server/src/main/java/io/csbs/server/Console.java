@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -96,10 +97,16 @@ final class Console implements HttpHandler {
     }
   }
 
+  /** The longest stall threshold the page is told: JavaScript's largest exact whole number, in ms. */
+  private static final Duration LONGEST_THRESHOLD = Duration.ofMillis((1L << 53) - 1);
+
   /** {@code {"now": "2026-11-30T17:02:11.500Z", "stall_threshold_ms": 1800000}}: no user text in it. */
   private Asset settings() {
-    String body = "{\"now\":\"" + clock.instant() + "\",\"stall_threshold_ms\":"
-        + stallRule.threshold().toMillis() + "}";
+    // a threshold past what a JavaScript number holds exactly (about 285,000 years: no job stalls on
+    // the page) is served as that, not overflowed (toMillis throws past 292 million years)
+    Duration threshold = stallRule.threshold();
+    long millis = threshold.compareTo(LONGEST_THRESHOLD) > 0 ? LONGEST_THRESHOLD.toMillis() : threshold.toMillis();
+    String body = "{\"now\":\"" + clock.instant() + "\",\"stall_threshold_ms\":" + millis + "}";
     return new Asset(body.getBytes(StandardCharsets.UTF_8), "application/json; charset=utf-8");
   }
 

@@ -121,7 +121,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that ten tries did not get past, or a backup id that exists already, 409, {@code
  * CSBS.LIB.VERSION_CONFLICT} or {@code CSBS.LIB.DUPLICATE_BACKUP}; a failing database 503, {@code
  * CSBS.LIB.DATABASE_FAILURE}, and a database at another schema version 503, {@code
- * CSBS.LIB.SCHEMA_VERSION_MISMATCH}; anything unexpected 500, {@code CSBS.9999} (the API's "system
+ * CSBS.LIB.SCHEMA_VERSION_MISMATCH}; a call the builder's executor refuses 503, {@code
+ * CSBS.LIB.SERVER_BUSY}, with {@code Retry-After: 1}; anything unexpected 500, {@code CSBS.9999} (the API's "system
  * internal error"; the cause is logged, not returned), an {@link Error} the catalog throws and a
  * service's {@link io.csbs.CsbsError} without a code included. A body must be UTF-8 (else 400
  * naming {@code body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
@@ -154,32 +155,28 @@ public final class CsbsServer implements AutoCloseable {
   private final URI uri;
   private final AtomicInteger state = new AtomicInteger(); // 0 built, 1 started, 2 closed
 
-  private CsbsServer(Builder options) {
+  private CsbsServer(BackupCatalog catalog, InetSocketAddress address, Executor executor, Clock clock,
+      StallRule stallRule, String consoleProject) {
     if (System.getProperty(NODELAY) == null) {
       System.setProperty(NODELAY, "true");
     }
-    InetSocketAddress address = new InetSocketAddress(options.address, options.port);
     try {
       this.server = HttpServer.create(address, 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind " + address + ": " + e.getMessage(), e);
     }
-    if (options.executor == null) {
-      this.ownExecutor = Executors.newFixedThreadPool(
-          Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemonThreads());
-      this.server.setExecutor(ownExecutor);
-    } else {
-      this.ownExecutor = null;
-      this.server.setExecutor(options.executor);
-    }
+    this.ownExecutor = executor == null
+        ? Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemonThreads())
+        : null;
+    this.server.setExecutor(new CallExecutor(executor == null ? ownExecutor : executor));
     InetSocketAddress bound = server.getAddress();
     // a wildcard address (0.0.0.0, ::) is no address to send a request to: this machine's clients use loopback
     String host = (bound.getAddress().isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound.getAddress())
         .getHostAddress();
     this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/");
-    Api api = new Api(options.catalog, uri);
+    Api api = new Api(catalog, uri);
     // one context: the page's paths (/, /console, /console/...) are the console's, the others the API's
-    this.server.createContext("/", new Console(options.clock, options.stallRule, options.consoleProject, api));
+    this.server.createContext("/", new Console(clock, stallRule, consoleProject, api));
   }
 
   /**
@@ -224,7 +221,10 @@ public final class CsbsServer implements AutoCloseable {
   /**
    * Stops the server at once: the port is released, calls in progress are cut off, and the executor
    * the server made is shut down (an executor given to the builder is not). Closing again does
-   * nothing.
+   * nothing. A started server runs the JDK server's dispatcher thread, which is not a daemon thread:
+   * it keeps the JVM running until the server is closed. (With an executor that runs calls on the
+   * calling thread, the dispatcher's, close waits for the call in progress: see {@link
+   * Builder#executor}.)
    */
   @Override
   public void close() {
@@ -322,7 +322,12 @@ public final class CsbsServer implements AutoCloseable {
     /**
      * Sets the executor that runs the calls; by default a pool of daemon threads, twice the number of
      * processors and at least 4, which {@link CsbsServer#close()} shuts down. An executor given here
-     * belongs to the caller, who shuts it down.
+     * belongs to the caller, who shuts it down. A call it refuses (a {@link
+     * java.util.concurrent.RejectedExecutionException}: a bounded queue full, a pool shut down) is
+     * answered at once with 503 and the code {@code CSBS.LIB.SERVER_BUSY}, and a {@code Retry-After}
+     * header. An executor that runs a call on the calling thread ({@code Runnable::run}, or a pool's
+     * caller-runs policy) runs it on the JDK server's single dispatcher thread: the server then serves
+     * one call at a time, and {@link CsbsServer#close()} waits for the call in progress.
      *
      * @param executor the executor of the calls
      * @return this builder
@@ -401,19 +406,11 @@ public final class CsbsServer implements AutoCloseable {
      * @throws UncheckedIOException if the address and port cannot be bound (a port in use)
      */
     public CsbsServer build() {
-      if (address == null) {
-        address = InetAddress.getLoopbackAddress();
-      }
-      if (port == -1) {
-        port = 0;
-      }
-      if (clock == null) {
-        clock = Clock.systemUTC();
-      }
-      if (stallRule == null) {
-        stallRule = StallRule.DEFAULT;
-      }
-      return new CsbsServer(this);
+      // the defaults go to the server, not into this builder: an option not set stays settable
+      InetSocketAddress socket = new InetSocketAddress(address == null ? InetAddress.getLoopbackAddress() : address,
+          port == -1 ? 0 : port);
+      return new CsbsServer(catalog, socket, executor, clock == null ? Clock.systemUTC() : clock,
+          stallRule == null ? StallRule.DEFAULT : stallRule, consoleProject);
     }
   }
 }
