@@ -353,7 +353,7 @@ class NewUserConsoleBrowserTest {
       }
       element("keyword").clear();
       element("keyword").sendKeys(keyword);
-      loaded(() -> element("keyword-search").click());
+      loaded(() -> press(element("keyword-search")));
       assertShows(MAIN, Predicates.and(where.isEmpty() ? List.of(Predicates.all()) : where), pageSize,
           context + " " + status + "/" + segment + "/" + keyword);
     }
@@ -375,7 +375,7 @@ class NewUserConsoleBrowserTest {
       for (String field : List.of(fieldOrder[index++ % 4])) {  // each text in one field, the fields in turn
         choose("keyword-field", field);
         type("keyword", text);
-        loaded(() -> element("keyword-search").click());
+        loaded(() -> press(element("keyword-search")));
         String context = fields.get(field) + " typed [" + text + "]";
         BackupPredicate where = Predicates.keyword(keywordField(field), text);
         assertShows(MAIN, where, 10, context);
@@ -388,7 +388,7 @@ class NewUserConsoleBrowserTest {
       }
     }
     // the server names with markup are shown as their text
-    loaded(() -> element("reset").click());
+    loaded(() -> press(element("reset")));
     loaded(() -> choose("page-size", "100"));
     String page = element("backup-rows").getText();
     assertTrue(page.contains("<script>window.injected=1</script>") || !ids().contains("b1 #x"), "markup shown as text");
@@ -399,14 +399,14 @@ class NewUserConsoleBrowserTest {
   void aRefusedKeywordShowsTheApisMessage() {
     String tooLong = "x".repeat(Predicates.MAX_KEYWORD_LENGTH + 1);
     element("keyword").sendKeys(tooLong);
-    loaded(() -> element("keyword-search").click());
+    loaded(() -> press(element("keyword-search")));
     assertTrue(rows().isEmpty());
     assertTrue(text("message").contains("name"), text("message"));
     assertEquals("0", text("total"));
     // correcting it shows the list again and clears the message
     element("keyword").clear();
     element("keyword").sendKeys("autobk");
-    loaded(() -> element("keyword-search").click());
+    loaded(() -> press(element("keyword-search")));
     assertEquals("", text("message"));
     assertShows(MAIN, Predicates.nameContains("autobk"), 10, "after the refusal");
   }
@@ -504,11 +504,11 @@ class NewUserConsoleBrowserTest {
         assertEquals(String.valueOf(total), text("total"), context);
         assertEquals(page < pages - 1, element("next").isEnabled(), context);
         if (page < pages - 1) {
-          loaded(() -> element("next").click());
+          loaded(() -> press(element("next")));
         }
       }
       for (int page = pages - 1; page > 0; page--) {
-        loaded(() -> element("previous").click());
+        loaded(() -> press(element("previous")));
         assertEquals(page(MAIN, Predicates.all(), (long) (page - 1) * size, size), ids(), "back, size " + size);
       }
       assertFalse(element("previous").isEnabled());
@@ -518,13 +518,13 @@ class NewUserConsoleBrowserTest {
   /** A filter changed on page 3 starts again at page 1 of the new search. */
   @Test
   void aFilterChangedOnALaterPageStartsAtItsFirstPage() {
-    loaded(() -> element("next").click());
-    loaded(() -> element("next").click());
+    loaded(() -> press(element("next")));
+    loaded(() -> press(element("next")));
     assertEquals("3", text("page-number"));
     loaded(() -> choose("status-filter", "available"));
     assertEquals("1", text("page-number"));
     assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 10, "status after page 3");
-    loaded(() -> element("next").click());
+    loaded(() -> press(element("next")));
     loaded(() -> choose("page-size", "20"));
     assertEquals("1", text("page-number"));
     assertShows(MAIN, Predicates.status(BackupStatus.AVAILABLE), 20, "page size after page 2");
@@ -544,23 +544,23 @@ class NewUserConsoleBrowserTest {
   void nextShowsThePageOfTheSearchShownNotOfAKeywordOnlyTyped() {
     long total = CATALOG.count(MAIN, Predicates.all());
     element("keyword").sendKeys("autobk");   // typed, not searched
-    loaded(() -> element("next").click());
+    loaded(() -> press(element("next")));
     assertEquals(page(MAIN, Predicates.all(), 10, 10), ids());
     assertEquals(String.valueOf(total), text("total"));
   }
 
   @Test
   void nextAfterRemovingATagPairShowsThePageOfTheSearchShown() {
-    element("tag-toggle").click();
+    press(element("tag-toggle"));
     addTag("env", "prod");
     addTag("env", "dev");
     addTag("env", "測試");
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     TagFilter.Builder shown = TagFilter.builder().tags("env", "prod", "dev", "測試");
     long total = CATALOG.query(MAIN, shown.limit(10).build().toQuery()).total();
     Assumptions.assumeTrue(total > 10, "the search has two pages: " + total);
     driver.findElements(By.cssSelector("#tag-criteria .remove")).get(2).click();
-    loaded(() -> element("next").click());
+    loaded(() -> press(element("next")));
     assertEquals(String.valueOf(total), text("total"));
   }
 
@@ -570,27 +570,27 @@ class NewUserConsoleBrowserTest {
   @Test
   void aTagSearchWithUnicodePairsPagesThroughTheCatalogsAnswer() {
     TagCatalogue catalogue = CATALOG.tagCatalogue(MAIN);
-    element("tag-toggle").click();
+    press(element("tag-toggle"));
     addTag("環境", "測試");
     addTag("環境", "значение");
     addTag("Ключ", "ß");
     assertEquals(List.of("環境=測試", "環境=значение", "Ключ=ß"), criteria(), text("message"));
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     TagFilter.Builder filter = TagFilter.builder().tags("環境", "測試", "значение").tags("Ключ", "ß");
     assertShowsTagSearch(filter, 10, "three pairs");
 
     // one pair, many matches: every page, then back
-    loaded(() -> element("reset").click());
+    loaded(() -> press(element("reset")));
     String key = catalogue.keys().stream().max(Comparator.comparingLong(k -> CATALOG.count(MAIN, Predicates.tagKey(k))))
         .orElseThrow();
     String value = catalogue.values(key).stream()
         .max(Comparator.comparingLong(v -> CATALOG.count(MAIN, Predicates.tag(key, v)))).orElseThrow();
-    element("tag-toggle").click();
+    press(element("tag-toggle"));
     if (!element("tag-panel").isDisplayed()) {
-      element("tag-toggle").click();
+      press(element("tag-toggle"));
     }
     addTag(key, value);
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     TagFilter.Builder one = TagFilter.builder().tags(key, value);
     long total = CATALOG.count(MAIN, Predicates.tag(key, value));
     assertTrue(total > 10, key + "=" + value + ": " + total);
@@ -601,10 +601,10 @@ class NewUserConsoleBrowserTest {
       assertEquals(String.valueOf(total), text("total"));
       assertEquals(page < pages - 1, element("next").isEnabled(), "tag page " + (page + 1));
       if (page < pages - 1) {
-        loaded(() -> element("next").click());
+        loaded(() -> press(element("next")));
       }
     }
-    loaded(() -> element("previous").click());
+    loaded(() -> press(element("previous")));
     loaded(() -> choose("page-size", "50"));
     assertShowsTagSearch(one, 50, "page size 50");
   }
@@ -615,14 +615,14 @@ class NewUserConsoleBrowserTest {
     Backup sample = CATALOG.query(MAIN, Query.builder().where(Predicates.tagKey("env")).limit(1).build()).backups().get(0);
     choose("keyword-field", "checkpoint_id");
     element("keyword").sendKeys(sample.id());
-    loaded(() -> element("keyword-search").click());
+    loaded(() -> press(element("keyword-search")));
     String listRow = rows().get(0).getText();
-    loaded(() -> element("reset").click());
-    element("tag-toggle").click();
+    loaded(() -> press(element("reset")));
+    press(element("tag-toggle"));
     addTag("env", sample.tagValue("env").orElseThrow());
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     while (!ids().contains(sample.id()) && element("next").isEnabled()) {
-      loaded(() -> element("next").click());
+      loaded(() -> press(element("next")));
     }
     WebElement row = rows().stream().filter(r -> sample.id().equals(r.getDomAttribute("data-id"))).findFirst().orElseThrow();
     assertEquals(listRow, row.getText());
@@ -631,10 +631,10 @@ class NewUserConsoleBrowserTest {
   @Test
   void aTagWithAnEmptyValueCanBeSearched() {
     open(EDGE);
-    element("tag-toggle").click();
+    press(element("tag-toggle"));
     addTag("flag", "");
     assertEquals(List.of("flag="), criteria(), text("message"));
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     assertEquals(List.of("empty-value"), ids());
   }
 
@@ -642,7 +642,7 @@ class NewUserConsoleBrowserTest {
   @Test
   void tenPairsOverSeveralKeysAreTheCatalogsAnswer() {
     TagCatalogue catalogue = CATALOG.tagCatalogue(MAIN);
-    element("tag-toggle").click();
+    press(element("tag-toggle"));
     TagFilter.Builder filter = TagFilter.builder();
     int added = 0;
     for (String key : List.of("env", "team")) {
@@ -654,7 +654,7 @@ class NewUserConsoleBrowserTest {
       filter.tags(key, values);
     }
     assertEquals(added, criteria().size(), text("message"));
-    loaded(() -> element("tag-search").click());
+    loaded(() -> press(element("tag-search")));
     assertShowsTagSearch(filter, 10, added + " pairs");
     assertFalse(element("keyword").isEnabled(), "a tag search takes no keyword");
     assertFalse(element("time-filter").isEnabled(), "a tag search takes no time");
@@ -737,7 +737,7 @@ class NewUserConsoleBrowserTest {
         checked++;
       }
       if (element("next").isEnabled()) {
-        loaded(() -> element("next").click());
+        loaded(() -> press(element("next")));
       } else {
         break;
       }
@@ -790,16 +790,16 @@ class NewUserConsoleBrowserTest {
     } finally {
       second.close();
     }
-    loaded(() -> element("next").click());
+    loaded(() -> press(element("next")));
     System.err.println("stopped server: message [" + text("message") + "]");
     assertFalse(text("message").isBlank(), "a message says the list could not load");
     assertEquals("0", text("total"));
     WebElement row = driver.findElement(By.cssSelector("#backup-rows tr"));
     assertNotNull(row);
-    element("usage-open").click();
+    press(element("usage-open"));
     waitIdle();
     new WebDriverWait(driver, WAIT, POLL).until(d -> !text("usage-message").isBlank());
-    element("usage-close").click();
+    press(element("usage-close"));
   }
 
   /** A backup removed by another writer after the list showed it: its details say so (the API's 404 message). */
@@ -846,18 +846,18 @@ class NewUserConsoleBrowserTest {
     assertFalse(element("previous").isEnabled());
     assertEquals("No backups found.", driver.findElement(By.cssSelector("#backup-rows tr.empty")).getText());
     assertEquals("0", text("overview-backups"));
-    element("usage-open").click();
+    press(element("usage-open"));
     waitIdle();
     assertEquals("0", text("usage-servers"));
     assertFalse(element("usage-next").isEnabled());
-    element("usage-close").click();
+    press(element("usage-close"));
   }
 
   @Test
   void aBlankProjectClearsTheList() {
     element("project").clear();
     element("project").sendKeys("   ");
-    element("project-open").click();
+    press(element("project-open"));
     waitIdle();
     assertEquals("Enter a project id to see its backups.", text("message"));
     assertEquals(List.of(), ids());
@@ -871,7 +871,7 @@ class NewUserConsoleBrowserTest {
     open(EDGE);
     element("project").clear();
     element("project").sendKeys("  " + MAIN + "  ");
-    loaded(() -> element("project-open").click());
+    loaded(() -> press(element("project-open")));
     waitIdle();
     assertShows(MAIN, Predicates.all(), 10, "typed project");
     assertEquals(String.valueOf(CATALOG.quotaUsage(MAIN).backupsUsed()), text("overview-backups"));
@@ -917,21 +917,21 @@ class NewUserConsoleBrowserTest {
   void theUsageDialogPagesToTheLastServerWithOddNamesAsText() {
     UsageReport all = CATALOG.usage(MAIN, UsageQuery.firstServers(UsageQuery.MAX_LIMIT));
     assertEquals(SERVERS.size(), all.serverCount());
-    element("usage-open").click();
+    press(element("usage-open"));
     new WebDriverWait(driver, WAIT, POLL).until(ExpectedConditions.visibilityOf(element("usage-dialog")));
     waitIdle();
     List<String> seen = new ArrayList<>(usageRows());
     assertTrue(element("usage-next").isEnabled());
-    element("usage-next").click();
+    press(element("usage-next"));
     waitIdle();
     seen.addAll(usageRows());
     assertFalse(element("usage-next").isEnabled(), "12 servers: 2 pages");
     assertEquals(all.servers().stream().map(s -> s.serverId() + "|" + s.serverName() + "|" + s.backups() + "|"
         + s.capacityGb().toPlainString()).toList(), seen);
-    element("usage-previous").click();
+    press(element("usage-previous"));
     waitIdle();
     assertFalse(element("usage-previous").isEnabled());
-    element("usage-close").click();
+    press(element("usage-close"));
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -965,9 +965,9 @@ class NewUserConsoleBrowserTest {
     choose("keyword-field", "checkpoint_id");
     // set as typing sets it, in one round trip (typedKeywordsAreSentEncodedAndShownAsText types for real)
     js("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", element("keyword"), backup.id());
-    loaded(() -> element("keyword-search").click());
+    loaded(() -> press(element("keyword-search")));
     assertEquals(List.of(backup.id()), ids());
-    rows().get(0).findElement(By.className("expander")).click();
+    press(rows().get(0).findElement(By.className("expander")));
     return new WebDriverWait(driver, WAIT, POLL).until(ExpectedConditions.visibilityOfElementLocated(
         By.cssSelector("#backup-rows tr.details dl")));
   }
@@ -1035,6 +1035,11 @@ class NewUserConsoleBrowserTest {
     }
   }
 
+  /** Clicks by script, one round trip (WebDriver's click takes 130-200 ms); some tests click for real. */
+  private static void press(WebElement element) {
+    ConsoleBrowser.press(driver, element);
+  }
+
   private static void choose(String select, String value) {
     ConsoleBrowser.choose(driver, select, value);
   }
@@ -1074,7 +1079,7 @@ class NewUserConsoleBrowserTest {
   private static List<String> allIds() {
     List<String> seen = new ArrayList<>(ids());
     while (element("next").isEnabled()) {
-      loaded(() -> element("next").click());
+      loaded(() -> press(element("next")));
       seen.addAll(ids());
     }
     return seen;
@@ -1103,7 +1108,7 @@ class NewUserConsoleBrowserTest {
     js("const k = document.getElementById('tag-key'), v = document.getElementById('tag-value');"
         + " k.value = arguments[0]; k.dispatchEvent(new Event('input'));"
         + " v.value = arguments[1]; v.dispatchEvent(new Event('input'));", key, value);
-    element("tag-add").click();
+    press(element("tag-add"));
   }
 
   private static List<String> criteria() {
