@@ -52,7 +52,7 @@ class NewUserServerOnDatabaseTest {
   private static final Instant START = Instant.parse("2026-03-04T05:06:07.123456Z");
 
   private static EmbeddedPostgres postgres;
-  private static PGSimpleDataSource dataSource;
+  private static com.zaxxer.hikari.HikariDataSource dataSource;
   private static FakeClock clock;
   private static BackupCatalog memory;
   private static PostgresCatalog database;
@@ -70,8 +70,13 @@ class NewUserServerOnDatabaseTest {
   static void start() throws IOException {
     postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off")
         .setServerConfig("synchronous_commit", "off").start();
-    dataSource = new PGSimpleDataSource();
-    dataSource.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    PGSimpleDataSource physical = new PGSimpleDataSource();
+    physical.setURL(postgres.getJdbcUrl("postgres", "postgres"));
+    // pooled, as a service's: a connection a call opened cost more than the call
+    com.zaxxer.hikari.HikariConfig pool = new com.zaxxer.hikari.HikariConfig();
+    pool.setDataSource(physical);
+    pool.setMaximumPoolSize(16);
+    dataSource = new com.zaxxer.hikari.HikariDataSource(pool);
     Schema.migrate(dataSource);
     clock = FakeClock.at(START);
     memory = Catalogs.indexed(clock);
@@ -101,6 +106,9 @@ class NewUserServerOnDatabaseTest {
       } catch (Exception e) {
         // closing quietly: the test's answer is already known
       }
+    }
+    if (dataSource != null) {
+      dataSource.close();
     }
     if (postgres != null) {
       postgres.close();
