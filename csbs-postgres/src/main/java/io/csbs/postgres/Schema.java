@@ -19,8 +19,9 @@ import javax.sql.DataSource;
  * ({@code io/csbs/postgres/V1__catalog.sql}, ...), which a DBA can read before anything runs, and
  * the explicit calls that apply them. Read a script with {@link #script(int)} (or from the jar, {@code
  * unzip -p csbs-postgres.jar io/csbs/postgres/V1__catalog.sql}): on the module path the package is
- * encapsulated, so another module's {@code getResourceAsStream} of that name finds nothing. The catalog never changes the schema by itself: it checks the
- * version on first use and refuses a database that is not at {@link #CURRENT_VERSION}.
+ * encapsulated, so another module's {@code getResourceAsStream} of that name finds nothing. The
+ * catalog never changes the schema by itself: it checks the version on first use and refuses a
+ * database that is not at {@link #CURRENT_VERSION}.
  *
  * <pre>{@code
  * Schema.migrate(dataSource);      // creates the tables, or upgrades them, in one transaction a version

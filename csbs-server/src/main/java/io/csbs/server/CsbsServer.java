@@ -122,8 +122,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.LIB.VERSION_CONFLICT} or {@code CSBS.LIB.DUPLICATE_BACKUP}; a failing database 503, {@code
  * CSBS.LIB.DATABASE_FAILURE}, and a database at another schema version 503, {@code
  * CSBS.LIB.SCHEMA_VERSION_MISMATCH}; a call the builder's executor refuses 503, {@code
- * CSBS.LIB.SERVER_BUSY}, with {@code Retry-After: 1}; anything unexpected 500, {@code CSBS.9999} (the API's "system
- * internal error"; the cause is logged, not returned), an {@link Error} the catalog throws and a
+ * CSBS.LIB.SERVER_BUSY}, with {@code Retry-After: 1}; anything unexpected 500, {@code CSBS.9999}
+ * (the API's "system internal error"; the cause is logged, not returned), an {@link Error} the catalog throws and a
  * service's {@link io.csbs.CsbsError} without a code included. A body must be UTF-8 (else 400
  * naming {@code body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
  * runs with a small HTML or plain body: a request line whose target is not a URI (a query with {@code
