@@ -523,6 +523,7 @@ class NewUserShapesParityTest {
   private void compareQueries(String project, Queries queries, int rounds) {
     Random random = queries.random;
     same("tag catalogue", c -> c.tagCatalogue(project));
+    same("sequence", c -> c.sequence(project));
     same("quota usage", c -> c.quotaUsage(project));
     same("usage of every backup", c -> c.usage(project, UsageQuery.firstServers(1000)));
     for (int round = 0; round < rounds; round++) {
@@ -1035,5 +1036,90 @@ class NewUserShapesParityTest {
       same("marker held by many projects", c -> c.queryAllProjects(q.after(firstPage.nextMarker().orElseThrow())));
     }
     compareAllProjects(queries, 8);
+  }
+
+  @Test
+  void pagesByMarkerWithChangesBetweenThemContinueAlikeEvenWhenTheMarkerLeavesTheSearch() {
+    Gen gen = new Gen(new Random(seed + 7));
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      all.add(gen.backup("between", ID_SHAPES.get(i % ID_SHAPES.size()) + "/" + i, gen.pick(NAME_SHAPES)));
+    }
+    addToBoth(all);
+    Queries queries = new Queries(gen);
+    Random random = gen.random;
+    for (int round = 0; round < 12; round++) {
+      ctx = "between round " + round;
+      BackupPredicate p = queries.predicate(1);
+      Query q = Query.builder().where(p).sort(queries.sort()).limit(1 + random.nextInt(9)).build();
+      Query current = q;
+      for (int pages = 0; pages < 8; pages++) {
+        Query asked = current;
+        Page page = same("page " + pages + " of " + asked, c -> c.query("between", asked));
+        if (page == null || !page.hasMore()) {
+          break;
+        }
+        String marker = page.nextMarker().orElseThrow();
+        // the marker's own backup changes (state, tags or time), or another one is removed
+        Backup b = mem.get("between", marker);
+        clock.advance(Duration.ofNanos(1_000L * random.nextInt(2)));
+        switch (random.nextInt(4)) {
+          case 0: same("restore the marker", c -> c.apply("between", marker, b.version(), Transition.restore())); break;
+          case 1: same("delete the marker", c -> c.apply("between", marker, b.version(), Transition.delete())); break;
+          case 2: {
+            TagUpdate u = TagUpdate.create(Tag.of("env", "prod" + pages));
+            same("tag the marker", c -> c.updateTags("between", marker, b.version(), u));
+            break;
+          }
+          default: {
+            Backup other = page.backups().get(0);
+            if (!other.id().equals(marker)) {
+              same("remove another", c -> {
+                c.remove("between", other.id(), other.version());
+                return "removed";
+              });
+            }
+          }
+        }
+        current = q.after(marker);
+      }
+    }
+  }
+
+  @Test
+  void aBackupUpdatedAfterTheClocksNowIsRefusedNamingNowAlikeAndChangesNothing() {
+    Backup late = Backup.builder().id("late ").name("bk").projectId("late").server(SERVERS.get(0))
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T2).updatedAt(NOW.plusNanos(1_000)).build();
+    addToBoth(List.of(late));
+    ctx = "late";
+    same("restore", c -> c.apply("late", "late ", 1, Transition.restore()));
+    same("tags", c -> c.updateTags("late", "late ", 1, TagUpdate.create(Tag.of("a", "b"))));
+    same("sequence", c -> c.sequence("late"));
+    same("find", c -> c.find("late", "late "));
+    clock.advance(Duration.ofNanos(1_000));
+    same("restore at the same microsecond", c -> c.apply("late", "late ", 1, Transition.restore()));
+    same("sorted by update", c -> c.query("late", Query.builder().sort(Sort.by(SortKey.asc(SortField.UPDATED_AT))).build()));
+  }
+
+  @Test
+  void aClockWithNanosecondsJudgesWindowsAndStallsAsTheInMemoryCatalogDoes() {
+    // the README: "the catalog's clock is read to the microsecond"; the catalogs must still agree
+    List<Backup> all = new ArrayList<>();
+    Instant progress = NOW.minus(THRESHOLD);
+    all.add(Backup.builder().id("job").name("bk").projectId("nanos").server(SERVERS.get(0))
+        .status(BackupStatus.CREATING).progress(Progress.of(10, progress)).sizeMb(1).createdAt(T2)
+        .updatedAt(progress).build());
+    all.add(Backup.builder().id("old").name("bk").projectId("nanos").server(SERVERS.get(0))
+        .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T0).build());
+    addToBoth(all);
+    clock.set(NOW.plusNanos(500));
+    ctx = "nanosecond clock";
+    Duration window = Duration.between(T0, NOW);
+    long memStalled = mem.count("nanos", Predicates.stalled());
+    long pgStalled = pg.count("nanos", Predicates.stalled());
+    long memWindow = mem.count("nanos", Predicates.createdWithinLast(window));
+    long pgWindow = pg.count("nanos", Predicates.createdWithinLast(window));
+    assertEquals(memStalled + " stalled, " + memWindow + " in the window",
+        pgStalled + " stalled, " + pgWindow + " in the window", where("in memory, then PostgreSQL"));
   }
 }
