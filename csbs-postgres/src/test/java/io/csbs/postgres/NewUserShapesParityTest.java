@@ -18,6 +18,7 @@ import io.csbs.backup.Tag;
 import io.csbs.backup.TagUpdate;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.lifecycle.Transition;
 import io.csbs.query.Attribute;
@@ -1121,5 +1122,55 @@ class NewUserShapesParityTest {
     long pgWindow = pg.count("nanos", Predicates.createdWithinLast(window));
     assertEquals(memStalled + " stalled, " + memWindow + " in the window",
         pgStalled + " stalled, " + pgWindow + " in the window", where("in memory, then PostgreSQL"));
+  }
+
+  @Test
+  void replayedChangesThatMoveABackupBetweenServersStatesSizesAndTimesKeepEveryCountAlike() {
+    Gen gen = new Gen(new Random(seed + 8));
+    Random random = gen.random;
+    String project = "moves";
+    List<String> ids = List.of("m", "M", "m ", "m-\u00e9", "m-e\u0301", "m%", "m_");
+    List<Backup> first = new ArrayList<>();
+    for (String id : ids) {
+      first.add(gen.backup(project, id, gen.pick(NAME_SHAPES)));
+    }
+    addToBoth(first);
+    Queries queries = new Queries(gen);
+    long sequence = ids.size();
+    for (int i = 0; i < 60; i++) {
+      String id = gen.pick(ids);
+      Optional<Backup> before = mem.find(project, id);
+      Optional<Backup> after;
+      if (before.isPresent() && random.nextInt(6) == 0) {
+        after = Optional.empty();
+      } else {
+        // the same id, as committed elsewhere: another server, state, size, name, creation time, tags
+        Backup fresh = gen.backup(project, id, gen.pick(NAME_SHAPES));
+        long version = before.map(b -> b.version() + 1).orElse(1L);
+        Instant updated = before.map(b -> b.updatedAt().isAfter(fresh.updatedAt()) ? b.updatedAt() : fresh.updatedAt())
+            .orElse(fresh.updatedAt());
+        after = Optional.of(fresh.toBuilder().version(version).updatedAt(updated).build());
+      }
+      Change change = new Change(++sequence, project, id, before, after, Optional.empty());
+      ctx = "replay " + i + " " + change;
+      same("replay", c -> c.replay(change));
+      for (String server : List.of("srv-1", "SRV-1", "srv-2", "srv-8 ")) {
+        same("count of server " + server, c -> c.count(project, Predicates.serverId(server)));
+        same("page of server " + server, c -> c.query(project, Query.builder().where(Predicates.serverId(server)).limit(2).build()));
+      }
+      same("count by state", c -> {
+        List<Long> counts = new ArrayList<>();
+        for (BackupStatus st : BackupStatus.values()) {
+          counts.add(c.count(project, Predicates.status(st)));
+        }
+        counts.add(c.count(project, Predicates.all()));
+        counts.add(c.countAllProjects(Predicates.status(BackupStatus.AVAILABLE, BackupStatus.ERROR)));
+        return counts;
+      });
+      same("usage", c -> c.usage(project, UsageQuery.firstServers(1000)));
+      same("quota usage", c -> c.quotaUsage(project));
+      same("tag catalogue", c -> c.tagCatalogue(project));
+    }
+    compareQueries(project, queries, 8);
   }
 }
