@@ -318,10 +318,31 @@ class NewUserShapesParityTest {
   }
 
   private void walkByOffset(String project, Query query, long total) {
+    List<Backup> everything = pg.query(project, Query.all()).backups();
     for (long offset = 0; offset <= total; offset += query.limit()) {
       Query q = query.toBuilder().offset(offset).build();
-      same("page by offset of " + q, c -> c.query(project, q));
+      Page page = same("page by offset of " + q, c -> c.query(project, q));
+      if (page != null) {
+        assertEquals(quoted(oracle(everything, q, null)), quoted(page.ids()),
+            where("the documented page (predicate's test, the sort's comparator) of " + q));
+      }
     }
+  }
+
+  /**
+   * The page the docs define: the backups matching the predicate at the clock's instant, in the
+   * sort's total order ({@link Sort#comparator()}), equal ones of several projects by project id.
+   */
+  private List<String> oracle(List<Backup> everything, Query q, Comparator<Backup> byProject) {
+    Comparator<Backup> order = q.sort().comparator();
+    if (byProject != null) {
+      order = order.thenComparing(byProject);
+    }
+    Instant now = clock.instant();
+    List<String> ids = new ArrayList<>();
+    everything.stream().filter(b -> q.predicate().test(b, now, StallRule.DEFAULT)).sorted(order)
+        .skip(q.offset()).limit(q.limit()).forEach(b -> ids.add(b.id()));
+    return ids;
   }
 
   // ------------------------------------------------------------------------------------ random queries
@@ -574,9 +595,27 @@ class NewUserShapesParityTest {
       long total = same("count all projects " + p, c -> c.countAllProjects(p));
       int limit = (int) Math.max(1, Math.min(1000, total / (2 + random.nextInt(3)) + 1));
       Query q = Query.builder().where(p).sort(queries.sort()).limit(limit).build();
+      List<Backup> everything = new ArrayList<>();
+      for (long offset = 0; ; offset += 1000) {
+        Page chunk = pg.queryAllProjects(Query.builder().offset(offset).build());
+        everything.addAll(chunk.backups());
+        if (!chunk.hasMore()) {
+          break;
+        }
+      }
       for (long offset = 0; offset <= total; offset += limit) {
         Query page = q.toBuilder().offset(offset).build();
-        same("all projects " + page, c -> c.queryAllProjects(page));
+        Page got = same("all projects " + page, c -> c.queryAllProjects(page));
+        if (got != null) {
+          List<String> projects = new ArrayList<>();
+          got.backups().forEach(b -> projects.add(b.projectId() + "/" + b.id()));
+          List<String> expected = new ArrayList<>();
+          Comparator<Backup> order = page.sort().comparator().thenComparing(Backup::projectId);
+          Instant now = clock.instant();
+          everything.stream().filter(b -> page.predicate().test(b, now, StallRule.DEFAULT)).sorted(order)
+              .skip(page.offset()).limit(page.limit()).forEach(b -> expected.add(b.projectId() + "/" + b.id()));
+          assertEquals(expected, projects, where("the documented all-projects page of " + page));
+        }
       }
       Page first = same("all projects first page " + q, c -> c.queryAllProjects(q));
       if (first != null && first.hasMore()) {
@@ -676,7 +715,7 @@ class NewUserShapesParityTest {
     mem.setQuota(big, Quota.of(10_000, Quota.MAX_CAPACITY_GB));
 
     Queries queries = new Queries(gen);
-    compareQueries(big, queries, 40);
+    compareQueries(big, queries, 30);
     for (int i = 0; i < 12; i++) {
       compareQueries(i < projectShapes.size() ? projectShapes.get(i) : gen.pick(projects), queries, 2);
     }
@@ -703,7 +742,7 @@ class NewUserShapesParityTest {
     for (SortKey key : List.of(SortKey.asc(SortField.NAME), SortKey.desc(SortField.NAME),
         SortKey.asc(SortField.CREATED_AT), SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.STATUS))) {
       ctx = "same names, sort " + key;
-      for (int limit : new int[] {1, 7, 120}) {
+      for (int limit : key.field() == SortField.NAME ? new int[] {1, 7, 120} : new int[] {7, 120}) {
         Query q = Query.builder().sort(Sort.by(key)).limit(limit).build();
         int pages = walkByMarker("same-names", q);
         assertEquals((120 + limit - 1) / limit, pages, where("pages walked by marker at limit " + limit));
