@@ -544,7 +544,14 @@ class NewUserShapesParityTest {
   /** Every kind of query on {@code project}, {@code rounds} times. */
   private void compareQueries(String project, Queries queries, int rounds) {
     Random random = queries.random;
-    same("tag catalogue", c -> c.tagCatalogue(project));
+    TagCatalogue catalogue = same("tag catalogue", c -> c.tagCatalogue(project));
+    Map<String, Set<String>> tags = new java.util.TreeMap<>();
+    for (Backup b : pg.query(project, Query.all()).backups()) {
+      b.tags().forEach(t -> tags.computeIfAbsent(t.key(), k -> new TreeSet<>()).add(t.value()));
+    }
+    assertEquals(TagCatalogue.of(tags), catalogue, where("the documented tag catalogue: every key with its values"));
+    assertEquals(usageOracle(pg.query(project, Query.all()).backups(), Predicates.all()),
+        mem.usage(project, UsageQuery.firstServers(1000)), where("the documented usage"));
     same("sequence", c -> c.sequence(project));
     same("quota usage", c -> c.quotaUsage(project));
     same("usage of every backup", c -> c.usage(project, UsageQuery.firstServers(1000)));
@@ -576,6 +583,9 @@ class NewUserShapesParityTest {
       if (round % 3 == 2) {
         BackupPredicate u = queries.predicate(1);
         UsageReport all = same("usage of " + u, c -> c.usage(project, UsageQuery.of(u, 0, 1000)));
+        if (all != null) {
+          assertEquals(usageOracle(pg.query(project, Query.all()).backups(), u), all, where("the documented usage of " + u));
+        }
         if (all != null && all.serverCount() > 1) {
           int l = 1 + random.nextInt((int) all.serverCount());
           for (long off = 0; off <= all.serverCount(); off += l) {
@@ -1211,5 +1221,33 @@ class NewUserShapesParityTest {
       same("tag catalogue", c -> c.tagCatalogue(project));
     }
     compareQueries(project, queries, 8);
+  }
+
+  /**
+   * The usage the docs define: per server id, the matching backups' count and size, the name of the
+   * newest (ties: the greatest id); largest size first, then more backups, then server id.
+   */
+  private UsageReport usageOracle(List<Backup> everything, BackupPredicate where) {
+    Instant now = clock.instant();
+    Map<String, List<Backup>> byServer = new java.util.TreeMap<>();
+    long count = 0;
+    long size = 0;
+    for (Backup b : everything) {
+      if (where.test(b, now, StallRule.DEFAULT)) {
+        byServer.computeIfAbsent(b.server().id(), k -> new ArrayList<>()).add(b);
+        count++;
+        size += b.sizeMb();
+      }
+    }
+    List<io.csbs.usage.ServerUsage> lines = new ArrayList<>();
+    byServer.forEach((server, backups) -> {
+      Backup newest = backups.stream().max(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id)).orElseThrow();
+      lines.add(new io.csbs.usage.ServerUsage(server, newest.server().name(), backups.size(),
+          backups.stream().mapToLong(Backup::sizeMb).sum()));
+    });
+    lines.sort(Comparator.comparingLong(io.csbs.usage.ServerUsage::sizeMb).reversed()
+        .thenComparing(Comparator.comparingLong(io.csbs.usage.ServerUsage::backups).reversed())
+        .thenComparing(io.csbs.usage.ServerUsage::serverId));
+    return new UsageReport(count, size, lines.size(), lines);
   }
 }
