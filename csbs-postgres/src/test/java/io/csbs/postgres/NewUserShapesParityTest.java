@@ -318,7 +318,7 @@ class NewUserShapesParityTest {
   }
 
   private void walkByOffset(String project, Query query, long total) {
-    List<Backup> everything = pg.query(project, Query.all()).backups();
+    List<Backup> everything = everything(project);
     for (long offset = 0; offset <= total; offset += query.limit()) {
       Query q = query.toBuilder().offset(offset).build();
       Page page = same("page by offset of " + q, c -> c.query(project, q));
@@ -546,11 +546,11 @@ class NewUserShapesParityTest {
     Random random = queries.random;
     TagCatalogue catalogue = same("tag catalogue", c -> c.tagCatalogue(project));
     Map<String, Set<String>> tags = new java.util.TreeMap<>();
-    for (Backup b : pg.query(project, Query.all()).backups()) {
+    for (Backup b : everything(project)) {
       b.tags().forEach(t -> tags.computeIfAbsent(t.key(), k -> new TreeSet<>()).add(t.value()));
     }
     assertEquals(TagCatalogue.of(tags), catalogue, where("the documented tag catalogue: every key with its values"));
-    assertEquals(usageOracle(pg.query(project, Query.all()).backups(), Predicates.all()),
+    assertEquals(usageOracle(everything(project), Predicates.all()),
         mem.usage(project, UsageQuery.firstServers(1000)), where("the documented usage"));
     same("sequence", c -> c.sequence(project));
     same("quota usage", c -> c.quotaUsage(project));
@@ -584,7 +584,7 @@ class NewUserShapesParityTest {
         BackupPredicate u = queries.predicate(1);
         UsageReport all = same("usage of " + u, c -> c.usage(project, UsageQuery.of(u, 0, 1000)));
         if (all != null) {
-          assertEquals(usageOracle(pg.query(project, Query.all()).backups(), u), all, where("the documented usage of " + u));
+          assertEquals(usageOracle(everything(project), u), all, where("the documented usage of " + u));
         }
         if (all != null && all.serverCount() > 1) {
           int l = 1 + random.nextInt((int) all.serverCount());
@@ -1249,5 +1249,74 @@ class NewUserShapesParityTest {
         .thenComparing(Comparator.comparingLong(io.csbs.usage.ServerUsage::backups).reversed())
         .thenComparing(io.csbs.usage.ServerUsage::serverId));
     return new UsageReport(count, size, lines.size(), lines);
+  }
+
+  @Test
+  void backupsAddedOneByOneOutOfCreationOrderBesideSearchesAgreeAsTheProjectGrows() {
+    Gen gen = new Gen(new Random(seed + 9));
+    Random random = gen.random;
+    String project = "late";
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      Backup b = gen.backup(project, "l" + Integer.toString(i, 36) + (i % 5 == 0 ? "X" : ""), gen.pick(NAME_SHAPES));
+      if (random.nextInt(3) > 0) {
+        // spread over two days, to the microsecond: most are added late, among newer ones
+        Instant at = T0.plusNanos(1_000L * random.nextInt(172_800_000) * 1_000L);
+        b = Backup.builder().id(b.id()).name(b.name()).projectId(project).server(b.server())
+            .status(BackupStatus.AVAILABLE).sizeMb(b.sizeMb()).createdAt(at).tags(b.tags())
+            .type(b.type()).build();
+      }
+      backups.add(b);
+    }
+    Queries queries = new Queries(gen);
+    List<BackupPredicate> watched = List.of(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE),
+        Predicates.status(BackupStatus.CREATING, BackupStatus.ERROR), Predicates.tagKey("env"),
+        Predicates.createdBetween(T0, T1), Predicates.createdWithinLast(Duration.ofDays(3)),
+        Predicates.and(Predicates.tag("env", "prod"), Predicates.status(BackupStatus.AVAILABLE)),
+        Predicates.not(Predicates.createdIn(TimeRange.until(T1))));
+    for (int from = 0; from < backups.size(); from += 150) {
+      List<Backup> chunk = backups.subList(from, Math.min(backups.size(), from + 150));
+      for (Backup b : chunk) {
+        mem.add(b);
+      }
+      pg.addAll(chunk);
+      ctx = "late adds, " + (from + chunk.size()) + " added";
+      for (BackupPredicate p : watched) {
+        same("count " + p, c -> c.count(project, p));
+        Query q = Query.builder().where(p).limit(25).build();
+        same("first page " + p, c -> c.query(project, q));
+      }
+    }
+    walkByOffset(project, Query.builder().limit(400).build(), 1200);
+    for (int i = 0; i < 120; i++) {
+      Backup b = mem.query(project, Query.builder().offset(random.nextInt(1000)).limit(1).build()).backups().get(0);
+      ctx = "late changes " + i + " of " + b.id();
+      if (random.nextBoolean()) {
+        same("remove", c -> {
+          c.remove(project, b.id(), b.version());
+          return "removed";
+        });
+      } else {
+        same("restore", c -> c.apply(project, b.id(), b.version(), Transition.restore()));
+      }
+    }
+    for (BackupPredicate p : watched) {
+      ctx = "after late changes";
+      same("count " + p, c -> c.count(project, p));
+      walkByMarker(project, Query.builder().where(p).limit(300).build());
+    }
+    compareQueries(project, queries, 6);
+  }
+
+  /** Every backup of the project, from PostgreSQL (whose pages the tests compare with memory's). */
+  private List<Backup> everything(String project) {
+    List<Backup> all = new ArrayList<>();
+    for (long offset = 0; ; offset += Query.MAX_LIMIT) {
+      Page chunk = pg.query(project, Query.builder().offset(offset).build());
+      all.addAll(chunk.backups());
+      if (!chunk.hasMore()) {
+        return all;
+      }
+    }
   }
 }
