@@ -264,6 +264,13 @@ class NewUserShapesParityTest {
     return t;
   }
 
+  /** Both catalogs' outcomes, compared; memory's returned as text. */
+  private String sameOutcome(String what, Function<BackupCatalog, ?> call) {
+    String a = String.valueOf(outcome(mem, call));
+    assertEquals(a, String.valueOf(outcome(pg, call)), where(what + " (in memory, then PostgreSQL)"));
+    return a;
+  }
+
   private static Object outcome(BackupCatalog catalog, Function<BackupCatalog, ?> call) {
     try {
       return call.apply(catalog);
@@ -1318,5 +1325,72 @@ class NewUserShapesParityTest {
         return all;
       }
     }
+  }
+
+  /** Two backups of one server created at one instant, ids "k" + U+1F600 and "k" + U+E000. */
+  private void astralUsage() {
+    for (String[] b : new String[][] {{"k\uD83D\uDE00", "name-astral"}, {"k\uE000", "name-private-use"}}) {
+      Backup backup = Backup.builder().id(b[0]).name("bk").projectId("astral-usage")
+          .server(Server.of("srv-a", b[1], "eu-de-01")).status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T2).build();
+      mem.add(backup);
+      pg.add(backup);
+    }
+  }
+
+  @org.junit.jupiter.api.Disabled("DOC: ServerUsage.serverName says among backups created at one instant the greatest id"
+      + " 'compared char by char as String.compareTo does'; PostgresCatalog compares by code point (its own javadoc"
+      + " says so), so a line's name differs from memory's for ids above U+FFFF vs U+E000-U+FFFF")
+  @Test
+  void theServerUsageJavadocsNameRuleHoldsOnPostgres() {
+    astralUsage();
+    ctx = "astral usage";
+    // ServerUsage: "the one with the greatest id, ids compared char by char as String.compareTo does"
+    String greatestByChar = "k\uD83D\uDE00".compareTo("k\uE000") > 0 ? "name-astral" : "name-private-use";
+    assertEquals(greatestByChar, pg.usage("astral-usage", UsageQuery.firstServers(10)).servers().get(0).serverName(),
+        where("ServerUsage's rule on PostgreSQL"));
+  }
+
+  @Test
+  void aUsageLineNamesTheGreatestIdByCodePointOnPostgresAndByCharInMemory() {
+    astralUsage();
+    ctx = "astral usage";
+    assertEquals("name-private-use", mem.usage("astral-usage", UsageQuery.firstServers(10)).servers().get(0).serverName(),
+        where("in memory: U+E000 is the greater char"));
+    assertEquals("name-astral", pg.usage("astral-usage", UsageQuery.firstServers(10)).servers().get(0).serverName(),
+        where("PostgreSQL: U+1F600 is the greater code point"));
+  }
+
+  @Test
+  void markersOfARemovedBackupOfAnotherProjectShapeOrOfManyProjectsAreRefusedNamingMarker() {
+    List<Backup> all = new ArrayList<>();
+    for (String project : List.of("r-a", "R-a", "r-a ")) {
+      for (String id : List.of("x", "X", "x ", "only-" + project)) {
+        all.add(Backup.builder().id(id).name("bk").projectId(project).server(SERVERS.get(0))
+            .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(T1).build());
+      }
+    }
+    addToBoth(all);
+    ctx = "markers";
+    String refused = "refused InvalidValueException field=marker";
+    Query q = Query.builder().limit(1).build();
+    assertEquals(refused, sameOutcome("a marker of another project's shape", k -> k.query("r-a", q.after("only-R-a"))),
+        where("a marker of no backup of the project"));
+    Backup x = mem.get("r-a", "x ");
+    same("remove the marker", c -> {
+      c.remove("r-a", "x ", x.version());
+      return "removed";
+    });
+    assertEquals(refused, sameOutcome("a removed marker", k -> k.query("r-a", q.after("x "))), where("removed"));
+    assertEquals(refused, sameOutcome("all projects, a marker in two projects",
+        k -> k.queryAllProjects(q.after("X"))), where("an id of several projects"));
+    Page unique = same("all projects after a unique id", c -> c.queryAllProjects(
+        Query.builder().sort(Sort.by(SortKey.asc(SortField.ID))).limit(3).build().after("only-R-a")));
+    List<String> expected = new ArrayList<>();
+    all.stream().filter(b -> !(b.projectId().equals("r-a") && b.id().equals("x ")))
+        .sorted(Comparator.comparing(Backup::id).thenComparing(Backup::projectId))
+        .filter(b -> b.id().compareTo("only-R-a") > 0).limit(3).forEach(b -> expected.add(b.projectId() + "/" + b.id()));
+    List<String> got = new ArrayList<>();
+    unique.backups().forEach(b -> got.add(b.projectId() + "/" + b.id()));
+    assertEquals(expected, got, where("after a unique marker, ties by project id"));
   }
 }
