@@ -707,7 +707,7 @@ class NewUserShapesParityTest {
     List<Backup> all = new ArrayList<>();
     // the larger project: mixed names, all id shapes with numbered families
     String big = "proj-big";
-    for (int i = 0; i < 360; i++) {
+    for (int i = 0; i < 260; i++) {
       String id = ID_SHAPES.get(i % ID_SHAPES.size()) + (i < ID_SHAPES.size() ? "" : "#" + (i / ID_SHAPES.size()));
       all.add(gen.backup(big, id, gen.pick(NAME_SHAPES)));
     }
@@ -715,7 +715,7 @@ class NewUserShapesParityTest {
     List<String> projects = new ArrayList<>();
     projects.add(big);
     List<String> projectShapes = List.of("p-a", "P-a", "p-a ", "p-\u00e9", "p-e\u0301", "p-%", "p-_", "p-\\", "p-'");
-    for (int i = 0; i < 220; i++) {
+    for (int i = 0; i < 130; i++) {
       String project = i < projectShapes.size() ? projectShapes.get(i) : "p-" + i;
       projects.add(project);
       int n = 1 + random.nextInt(3);
@@ -733,17 +733,17 @@ class NewUserShapesParityTest {
 
     Queries queries = new Queries(gen);
     compareQueries(big, queries, 20);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 7; i++) {
       compareQueries(i < projectShapes.size() ? projectShapes.get(i) : gen.pick(projects), queries, 2);
     }
-    compareAllProjects(queries, 8);
+    compareAllProjects(queries, 5);
 
-    randomChanges(gen, List.of(big, big, big, "p-a", "P-a", "p-e\u0301", gen.pick(projects)), 150);
+    randomChanges(gen, List.of(big, big, big, "p-a", "P-a", "p-e\u0301", gen.pick(projects)), 80);
     compareQueries(big, queries, 15);
     for (String p : List.of("p-a", "P-a", "p-e\u0301")) {
       compareQueries(p, queries, 2);
     }
-    compareAllProjects(queries, 5);
+    compareAllProjects(queries, 3);
   }
 
   @Test
@@ -811,7 +811,7 @@ class NewUserShapesParityTest {
     for (Sort sort : List.of(Sort.DEFAULT, Sort.by(SortKey.asc(SortField.CREATED_AT)),
         Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.CREATED_AT)),
         Sort.by(SortKey.asc(SortField.UPDATED_AT), SortKey.desc(SortField.NAME)))) {
-      walkByMarker("instants", Query.builder().sort(sort).limit(8).build());
+      walkByMarker("instants", Query.builder().sort(sort).limit(15).build());
     }
     // the expected count from the docs: createdBetween is inclusive at both ends
     long atT0orT1 = all.stream().filter(b -> !b.createdAt().isAfter(T1)).count();
@@ -999,7 +999,7 @@ class NewUserShapesParityTest {
     addToBoth(all);
     // many changes at one instant: updated_at ties everywhere
     Random random = gen.random;
-    for (int i = 0; i < 80; i++) {
+    for (int i = 0; i < 60; i++) {
       Backup b = gen.pick(mem.query("states", Query.all()).backups());
       ctx = "state change " + i + " of " + b.id() + " " + b.status();
       Transition t = gen.pick(List.of(Transition.restore(), Transition.delete(), Transition.reportProgress(random.nextInt(101)),
@@ -1018,7 +1018,7 @@ class NewUserShapesParityTest {
     same("stalled at the threshold after changes", c -> c.query("states", Query.where(Predicates.stalled())));
     clock.advance(Duration.ofNanos(1_000));
     same("stalled a microsecond past", c -> c.query("states", Query.where(Predicates.stalled())));
-    compareQueries("states", queries, 10);
+    compareQueries("states", queries, 5);
   }
 
   @Test
@@ -1062,7 +1062,7 @@ class NewUserShapesParityTest {
     Gen gen = new Gen(new Random(seed + 6));
     List<Backup> all = new ArrayList<>();
     List<String> projects = new ArrayList<>(List.of("q", "Q", "q ", "q-\u00e9", "q-e\u0301", "q%", "q_", "q\\", "q'", "q\""));
-    for (int i = 0; i < 150; i++) {
+    for (int i = 0; i < 90; i++) {
       projects.add("q-" + i);
     }
     for (String project : projects) {
@@ -1092,7 +1092,7 @@ class NewUserShapesParityTest {
       // the marker "dup" is in every project: refused naming marker, alike
       same("marker held by many projects", c -> c.queryAllProjects(q.after(firstPage.nextMarker().orElseThrow())));
     }
-    compareAllProjects(queries, 8);
+    compareAllProjects(queries, 4);
   }
 
   @Test
@@ -1193,7 +1193,7 @@ class NewUserShapesParityTest {
     addToBoth(first);
     Queries queries = new Queries(gen);
     long sequence = ids.size();
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 40; i++) {
       String id = gen.pick(ids);
       Optional<Backup> before = mem.find(project, id);
       Optional<Backup> after;
@@ -1210,7 +1210,7 @@ class NewUserShapesParityTest {
       Change change = new Change(++sequence, project, id, before, after, Optional.empty());
       ctx = "replay " + i + " " + change;
       same("replay", c -> c.replay(change));
-      for (String server : List.of("srv-1", "SRV-1", "srv-2", "srv-8 ")) {
+      for (String server : List.of("srv-1", "srv-8 ")) {
         same("count of server " + server, c -> c.count(project, Predicates.serverId(server)));
         same("page of server " + server, c -> c.query(project, Query.builder().where(Predicates.serverId(server)).limit(2).build()));
       }
