@@ -1427,4 +1427,40 @@ class NewUserShapesParityTest {
     unique.backups().forEach(b -> got.add(b.projectId() + "/" + b.id()));
     assertEquals(expected, got, where("after a unique marker, ties by project id"));
   }
+
+  @Test
+  void stallRulesOfEveryScaleJudgeAlikeOnBothCatalogs() {
+    List<Backup> all = new ArrayList<>();
+    int n = 0;
+    for (long micros : new long[] {0, 1, 2, 3, 1_000_000, 86_400_000_000L}) {
+      Instant at = NOW.minusNanos(micros * 1_000);
+      all.add(Backup.builder().id("j" + (n++)).name("bk").projectId("rules").server(SERVERS.get(0))
+          .status(BackupStatus.RESTORING).progress(Progress.of(5, at)).sizeMb(1).createdAt(T0).updatedAt(at).build());
+    }
+    for (Duration threshold : List.of(Duration.ofNanos(1), Duration.ofNanos(999), Duration.ofNanos(1_500),
+        Duration.ofNanos(2_000), Duration.ofSeconds(1), Duration.ofDays(1), Duration.ofDays(36_500_000L),
+        Duration.ofSeconds(Long.MAX_VALUE))) {
+      TestDatabase.truncate(store);
+      StallRule rule = StallRule.ofThreshold(threshold);
+      BackupCatalog memory = Catalogs.builder().clock(clock).stallRule(rule).build();
+      try (PostgresCatalog database = PostgresCatalog.builder(store).clock(clock).stallRule(rule).build()) {
+        memory.addAll(all);
+        database.addAll(all);
+        for (long later : new long[] {0, 1, 500}) {
+          clock.set(NOW.plusNanos(later * 1_000));
+          Instant now = clock.instant();
+          List<String> expected = new ArrayList<>();
+          all.stream().filter(b -> rule.isStalled(b, now)).forEach(b -> expected.add(b.id()));
+          Collections.sort(expected);
+          Query q = Query.builder().where(Predicates.stalled()).sort(Sort.by(SortKey.asc(SortField.ID))).build();
+          ctx = "stall rule " + threshold + " at " + now;
+          assertEquals(expected, memory.query("rules", q).ids(), where("in memory, as StallRule.isStalled says"));
+          assertEquals(expected, database.query("rules", q).ids(), where("PostgreSQL, as StallRule.isStalled says"));
+          assertEquals(expected.size(), database.count("rules", Predicates.stalled()), where("PostgreSQL's count"));
+          assertEquals(all.size() - expected.size(), database.count("rules", Predicates.not(Predicates.stalled())),
+              where("PostgreSQL's count of the others"));
+        }
+      }
+    }
+  }
 }
