@@ -17,7 +17,8 @@ import java.math.BigDecimal;
  * @param serverId the server's id
  * @param serverName the server's name, as its newest counted backup names it (the latest created;
  *     among backups created at the same instant, the one with the greatest id, ids compared char by
- *     char as {@link String#compareTo} does)
+ *     char as {@link String#compareTo} does; the PostgreSQL catalog compares them by code point,
+ *     which differs only where an id holds a character above U+FFFF)
  * @param backups how many of its backups count
  * @param sizeMb their total size in MB
  */

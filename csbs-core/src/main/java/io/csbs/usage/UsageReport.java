@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * A project's space usage: its total, and a page of its servers, largest capacity first (in MB, not
- * as the rounded GB shown; ties: more backups first, then by server id, compared char by char as {@link String#compareTo} does; the
- * PostgreSQL catalog compares by code point, which differs only for characters above U+FFFF).
+ * as the rounded GB shown; ties: more backups first, then by server id, compared char by char as
+ * {@link String#compareTo} does; the PostgreSQL catalog compares by code point, which differs only for
+ * characters above U+FFFF).
  *
  * <pre>{@code
  * UsageReport report = catalog.usage("project-1", UsageQuery.firstServers(20));

@@ -1370,19 +1370,6 @@ class NewUserShapesParityTest {
     }
   }
 
-  @org.junit.jupiter.api.Disabled("DOC: ServerUsage.serverName says among backups created at one instant the greatest id"
-      + " 'compared char by char as String.compareTo does'; PostgresCatalog compares by code point (its own javadoc"
-      + " says so), so a line's name differs from memory's for ids above U+FFFF vs U+E000-U+FFFF")
-  @Test
-  void theServerUsageJavadocsNameRuleHoldsOnPostgres() {
-    astralUsage();
-    ctx = "astral usage";
-    // ServerUsage: "the one with the greatest id, ids compared char by char as String.compareTo does"
-    String greatestByChar = "k\uD83D\uDE00".compareTo("k\uE000") > 0 ? "name-astral" : "name-private-use";
-    assertEquals(greatestByChar, pg.usage("astral-usage", UsageQuery.firstServers(10)).servers().get(0).serverName(),
-        where("ServerUsage's rule on PostgreSQL"));
-  }
-
   @Test
   void aUsageLineNamesTheGreatestIdByCodePointOnPostgresAndByCharInMemory() {
     astralUsage();
