@@ -1,0 +1,412 @@
+package io.csbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.FailCode;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.BackupNotFoundException;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
+import io.csbs.catalog.DuplicateBackupException;
+import io.csbs.catalog.ProjectSnapshot;
+import io.csbs.catalog.ProjectStats;
+import io.csbs.catalog.VersionConflictException;
+import io.csbs.lifecycle.IllegalTransitionException;
+import io.csbs.lifecycle.Lifecycle;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.Attribute;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.KeywordField;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.TagCatalogue;
+import io.csbs.query.TagFilter;
+import io.csbs.query.TimeRange;
+import io.csbs.testing.FakeClock;
+import io.csbs.testing.ReferenceCatalog;
+import io.csbs.usage.Quota;
+import io.csbs.usage.QuotaExceededException;
+import io.csbs.usage.QuotaUsage;
+import io.csbs.usage.ServerUsage;
+import io.csbs.usage.UsageQuery;
+import io.csbs.usage.UsageReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * A new user's sweep of csbs-core's documented refusals: every {@code @throws} clause (and every "must
+ * be", "at most", "positive" sentence) of the public types, provoked with this class's own data
+ * (unicode project ids, supplementary letters, one past and exactly at each bound); the exception's
+ * exact type, the field it names, and for a catalog method that nothing changed (sequence, count,
+ * page, usage, quota usage, tag catalogue, stats, subscribers). Checked on {@link Catalogs#indexed}
+ * and, where its javadoc promises the same refusals, {@link ReferenceCatalog}.
+ */
+class NewUserRefusalSweepTest {
+  private static final Instant T0 = Instant.parse("2031-02-28T23:59:59.999999999Z");
+  private static final String P = "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8-\u00fc";   // a Japanese/umlaut project id
+  private static final String Q = "q\ud835\udc9c";   // a project id with a supplementary letter
+  private static final Server SRV = Server.of("srv-\u00e5", "vm-\u00e5", "eu-nl-1");
+  private static final Server SRV2 = Server.of("srv-\ud83d\ude00", "vm-\u4e2d", "eu-nl-2");
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Backup.Builder base(String project, String id, Server server, long sizeMb) {
+    return Backup.builder().id(id).name("n_" + id.length() + "_\u00e9t\u00e9").projectId(project).server(server)
+        .sizeMb(sizeMb).createdAt(T0.minus(Duration.ofHours(5)));
+  }
+
+  private static Backup available(String project, String id, long sizeMb) {
+    return base(project, id, SRV, sizeMb).status(BackupStatus.AVAILABLE).build();
+  }
+
+  /** A catalog (indexed or reference) with its clock and a recording subscriber. */
+  private static final class Fix {
+    final FakeClock clock = FakeClock.at(T0);
+    final BackupCatalog catalog;
+    final List<Change> delivered = Collections.synchronizedList(new ArrayList<>());
+
+    Fix(boolean indexed) {
+      catalog = indexed ? Catalogs.indexed(clock) : ReferenceCatalog.create(clock);
+    }
+
+    /** Fills P and Q: an Available tagged backup, an enhanced one, a restoring one at 40%, one in Q. */
+    Fix filled() {
+      catalog.add(base(P, "a-1", SRV, 100).status(BackupStatus.AVAILABLE).addTags(Tag.of("env", "\u00e9t\u00e9")).build());
+      catalog.add(base(P, "enh", SRV2, 7).status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED).build());
+      catalog.add(available(P, "run", 3));
+      clock.advance(Duration.ofSeconds(1));
+      catalog.apply(P, "run", 1, Transition.restore());
+      clock.advance(Duration.ofSeconds(1));
+      catalog.apply(P, "run", 2, Transition.reportProgress(40));
+      catalog.add(available(Q, "a-1", 5));
+      catalog.setQuota(P, Quota.of(10, 1));
+      catalog.subscribe(delivered::add);
+      return this;
+    }
+
+    String stats(String project) {
+      try {
+        ProjectStats s = catalog.stats(project);
+        return s.backups() + "b/" + s.estimatedIndexBytes() + "B";
+      } catch (UnsupportedOperationException e) {
+        return "no stats";
+      }
+    }
+
+    String state(String project) {
+      return catalog.sequence(project) + "|" + catalog.query(project, Query.all()).backups() + "|"
+          + catalog.count(project, Predicates.all()) + "|" + catalog.usage(project, UsageQuery.firstServers(10))
+          + "|" + catalog.quotaUsage(project) + "|" + catalog.tagCatalogue(project) + "|" + stats(project);
+    }
+
+    String all() {
+      return state(P) + "#" + state(Q) + "#" + catalog.countAllProjects(Predicates.all()) + "#" + delivered;
+    }
+
+    /** Runs {@code refused}, expects exactly {@code type}, and checks that nothing changed. */
+    <T extends Throwable> T refused(Class<T> type, Executable call) {
+      String before = all();
+      T e = assertThrows(type, call);
+      assertEquals(type, e.getClass(), "exactly the documented type: " + e);
+      assertEquals(before, all(), "the catalog changed although the change was refused: " + e);
+      return e;
+    }
+
+    InvalidValueException invalid(String field, Executable call) {
+      InvalidValueException e = refused(InvalidValueException.class, call);
+      assertEquals(field, e.field(), e.getMessage());
+      return e;
+    }
+  }
+
+  private static List<Fix> both() {
+    return List.of(new Fix(true).filled(), new Fix(false).filled());
+  }
+
+  private static InvalidValueException invalid(String field, Executable call) {
+    InvalidValueException e = assertThrows(InvalidValueException.class, call);
+    assertEquals(field, e.field(), e.getMessage());
+    return e;
+  }
+
+  private static <T extends Throwable> T exactly(Class<T> type, Executable call) {
+    T e = assertThrows(type, call);
+    assertEquals(type, e.getClass(), "exactly the documented type: " + e);
+    return e;
+  }
+
+  private static String letters(int codePoints, int codePoint) {
+    return new String(Character.toChars(codePoint)).repeat(codePoints);
+  }
+
+  // ------------------------------------------------------------------ BackupCatalog.apply
+
+  @Test
+  void applyRefusalsAreTheDocumentedTypesAndChangeNothingOnBothCatalogs() {
+    for (Fix f : both()) {
+      BackupNotFoundException nf = f.refused(BackupNotFoundException.class,
+          () -> f.catalog.apply(P, "nope-\u00e9", 1, Transition.restore()));
+      assertEquals(P, nf.projectId());
+      assertEquals("nope-\u00e9", nf.backupId());
+      // a backup of another project is not found
+      f.refused(BackupNotFoundException.class, () -> f.catalog.apply(Q, "enh", 1, Transition.restore()));
+      for (long stale : new long[] {0, 2, -1, Long.MAX_VALUE, Long.MIN_VALUE}) {
+        VersionConflictException vc = f.refused(VersionConflictException.class,
+            () -> f.catalog.apply(P, "a-1", stale, Transition.restore()));
+        assertEquals(stale, vc.expectedVersion());
+        assertEquals(1, vc.currentVersion());
+      }
+      f.refused(IllegalTransitionException.class, () -> f.catalog.apply(P, "a-1", 1, Transition.complete()));
+      f.refused(IllegalTransitionException.class, () -> f.catalog.apply(P, "a-1", 1, Transition.reportProgress(50)));
+      f.refused(IllegalTransitionException.class, () -> f.catalog.apply(P, "a-1", 1, Transition.instantRestore()));
+      f.refused(IllegalTransitionException.class, () -> f.catalog.apply(P, "run", 3, Transition.delete()));
+      f.invalid("progress", () -> f.catalog.apply(P, "run", 3, Transition.reportProgress(101)));
+      f.invalid("progress", () -> f.catalog.apply(P, "run", 3, Transition.reportProgress(-1)));
+      f.invalid("progress", () -> f.catalog.apply(P, "run", 3, Transition.reportProgress(39)));
+      f.invalid("progress", () -> f.catalog.apply(P, "run", 3, Transition.reportProgress(Integer.MIN_VALUE)));
+      f.invalid("failure reason", () -> f.catalog.apply(P, "run", 3, Transition.fail(" \t\u2003")));
+      f.invalid("failure reason", () -> f.catalog.apply(P, "run", 3, Transition.fail("x".repeat(Failure.MAX_REASON_LENGTH + 1))));
+      // the clock set back one nanosecond before the last change (the progress report)
+      f.clock.set(T0.plusSeconds(2).minusNanos(1));
+      f.invalid("now", () -> f.catalog.apply(P, "run", 3, Transition.reportProgress(41)));
+      f.invalid("now", () -> f.catalog.apply(P, "run", 3, Transition.complete()));
+      // at the very instant of the last change it is accepted
+      f.clock.set(T0.plusSeconds(2));
+      assertEquals(41, f.catalog.apply(P, "run", 3, Transition.reportProgress(41)).orElseThrow().progress().orElseThrow().percent());
+      assertEquals(6, f.catalog.sequence(P));
+      assertEquals(1, f.delivered.size());
+    }
+  }
+
+  // ------------------------------------------------------------------ updateTags, remove, add, addAll
+
+  @Test
+  void updateTagsRefusalsNameTagsUpdatedAtOrNowAndChangeNothing() {
+    for (Fix f : both()) {
+      f.refused(BackupNotFoundException.class,
+          () -> f.catalog.updateTags(P, "A-1", 1, TagUpdate.create(Tag.of("k", "v"))));   // ids are exact
+      f.refused(BackupNotFoundException.class,
+          () -> f.catalog.updateTags(Q, "enh", 1, TagUpdate.create(Tag.of("k", "v"))));
+      VersionConflictException vc = f.refused(VersionConflictException.class,
+          () -> f.catalog.updateTags(P, "a-1", 2, TagUpdate.create(Tag.of("k", "v"))));
+      assertEquals("a-1", vc.backupId());
+      // a-1 has one tag: ten new keys make eleven
+      List<Tag> ten = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        ten.add(Tag.of("k\u00f8" + i, "v" + i));
+      }
+      f.invalid("tags", () -> f.catalog.updateTags(P, "a-1", 1, TagUpdate.create(ten)));
+      // nine new keys: exactly ten, accepted (on a copy of the fixture so the refusals above stay clean)
+      f.clock.set(T0.minus(Duration.ofHours(5)).minusNanos(1));
+      f.invalid("updated at", () -> f.catalog.updateTags(P, "a-1", 1, TagUpdate.create(Tag.of("k", "v"))));
+      f.clock.set(T0.plusSeconds(2).minusNanos(1));
+      f.invalid("now", () -> f.catalog.updateTags(P, "run", 3, TagUpdate.create(Tag.of("k", "v"))));
+      f.clock.set(T0.plusSeconds(3));
+      Backup tenTags = f.catalog.updateTags(P, "a-1", 1, TagUpdate.create(ten.subList(0, 9)));
+      assertEquals(10, tenTags.tags().size());
+      assertEquals(2, tenTags.version());
+    }
+  }
+
+  @Test
+  void removeRefusalsAndAnAddOverTheQuotaChangeNothing() {
+    for (Fix f : both()) {
+      f.refused(BackupNotFoundException.class, () -> f.catalog.remove(P, "a-1 ", 1));
+      f.refused(BackupNotFoundException.class, () -> f.catalog.remove(Q, "run", 3));
+      f.refused(VersionConflictException.class, () -> f.catalog.remove(P, "run", 2));
+      f.refused(DuplicateBackupException.class, () -> f.catalog.add(available(P, "enh", 1)));
+      // P's quota is 1 GB = 1024 MB; it holds 110 MB: 914 more is exactly at the limit, 915 is beyond
+      QuotaExceededException qe = f.refused(QuotaExceededException.class, () -> f.catalog.add(available(P, "big", 915)));
+      assertEquals(P, qe.projectId());
+      f.refused(QuotaExceededException.class,
+          () -> f.catalog.addAll(List.of(available(Q, "fine", 1), available(P, "b1", 900), available(P, "b2", 15))));
+      DuplicateBackupException dup = f.refused(DuplicateBackupException.class,
+          () -> f.catalog.addAll(List.of(available(Q, "x", 1), available(P, "y", 1), available(Q, "x", 2))));
+      assertEquals(Q, dup.projectId());
+      assertTrue(dup.inBatch());
+      f.catalog.add(available(P, "big", 914));
+      assertEquals(4, f.catalog.count(P, Predicates.all()));
+    }
+  }
+
+  // ------------------------------------------------------------------ replay and load
+
+  private static Change added(long sequence, Backup backup) {
+    return new Change(sequence, backup.projectId(), backup.id(), Optional.empty(), Optional.of(backup), Optional.empty());
+  }
+
+  @Test
+  void replayRefusalsOnAUnicodeProjectAreTheDocumentedTypesAndMessages() {
+    for (Fix f : both()) {
+      IllegalStateException gap = f.refused(IllegalStateException.class, () -> f.catalog.replay(added(7, available(P, "new", 1))));
+      assertTrue(gap.getMessage().contains(P) && gap.getMessage().contains("5") && gap.getMessage().contains("7"), gap.getMessage());
+      f.refused(DuplicateBackupException.class, () -> f.catalog.replay(added(6, available(P, "enh", 1))));
+      Backup ghost = available(P, "ghost", 1);
+      Backup ghost2 = ghost.toBuilder().version(2).build();
+      f.refused(BackupNotFoundException.class, () -> f.catalog.replay(
+          new Change(6, P, "ghost", Optional.of(ghost), Optional.of(ghost2), Optional.empty())));
+      Backup enh = f.catalog.get(P, "enh");
+      Backup enhStale = enh.toBuilder().version(5).build();
+      VersionConflictException vc = f.refused(VersionConflictException.class, () -> f.catalog.replay(
+          new Change(6, P, "enh", Optional.of(enhStale), Optional.empty(), Optional.empty())));
+      assertEquals(5, vc.expectedVersion());
+      assertEquals(1, vc.currentVersion());
+      // an already installed sequence is false and changes nothing, whatever the change holds
+      String before = f.all();
+      assertFalse(f.catalog.replay(added(5, available(P, "enh", 1))));
+      assertFalse(f.catalog.replay(added(1, available(P, "whatever", 1))));
+      assertEquals(before, f.all());
+    }
+  }
+
+  @Test
+  void loadIsAcceptedExactlyAtMaxSequenceAndRefusedOnePastNamingSequence() {
+    for (boolean indexed : new boolean[] {true, false}) {
+      Fix f = new Fix(indexed).filled();
+      String fresh = "fresh-\u00df";
+      List<Backup> backups = List.of(available(fresh, "l-1", 2));
+      String before = f.all() + f.state(fresh);
+      f.invalid("sequence", () -> f.catalog.load(new ProjectSnapshot(fresh, ProjectSnapshot.MAX_SEQUENCE + 1, Quota.NONE, backups)));
+      f.invalid("sequence", () -> f.catalog.load(new ProjectSnapshot(fresh, Long.MAX_VALUE, Quota.of(1, 1), backups)));
+      assertEquals(before, f.all() + f.state(fresh), "indexed=" + indexed);
+      f.catalog.load(new ProjectSnapshot(fresh, ProjectSnapshot.MAX_SEQUENCE, Quota.NONE, backups));
+      assertEquals(ProjectSnapshot.MAX_SEQUENCE, f.catalog.sequence(fresh));
+      assertTrue(f.catalog.replay(new Change(ProjectSnapshot.MAX_SEQUENCE + 1, fresh, "l-2", Optional.empty(),
+          Optional.of(available(fresh, "l-2", 1)), Optional.empty())));
+      // now it has backups and a sequence: a second load is refused, nothing changed
+      String loaded = f.state(fresh);
+      exactly(IllegalStateException.class, () -> f.catalog.load(new ProjectSnapshot(fresh, 0, Quota.NONE, List.of())));
+      assertEquals(loaded, f.state(fresh));
+    }
+  }
+
+  @Test
+  void aProjectWithOnlyAQuotaLoadsButOneEmptiedByRemovalsDoesNot() {
+    for (boolean indexed : new boolean[] {true, false}) {
+      Fix f = new Fix(indexed).filled();
+      f.catalog.setQuota("only-quota", Quota.of(3, 1));
+      f.catalog.load(new ProjectSnapshot("only-quota", 4, Quota.of(9, 9), List.of(available("only-quota", "o", 1))));
+      assertEquals(4, f.catalog.sequence("only-quota"));
+      assertEquals(Quota.of(9, 9), f.catalog.quotaUsage("only-quota").quota());
+      // Q: one backup removed, so no backups but sequence 2
+      f.catalog.remove(Q, "a-1", 1);
+      assertEquals(2, f.catalog.sequence(Q));
+      String before = f.all();
+      exactly(IllegalStateException.class, () -> f.catalog.load(new ProjectSnapshot(Q, 0, Quota.NONE, List.of())));
+      exactly(IllegalStateException.class, () -> f.catalog.load(new ProjectSnapshot(Q, 9, Quota.NONE, List.of(available(Q, "z", 1)))));
+      assertEquals(before, f.all(), "indexed=" + indexed);
+    }
+  }
+
+  @Test
+  void projectSnapshotRefusalsNameTheirFields() {
+    Backup b = available(P, "s", 1);
+    invalid("project id", () -> new ProjectSnapshot("\u2003\t", 0, Quota.NONE, List.of()));
+    invalid("project id", () -> new ProjectSnapshot("", 0, Quota.NONE, List.of()));
+    invalid("sequence", () -> new ProjectSnapshot(P, -1, Quota.NONE, List.of(b)));
+    invalid("sequence", () -> new ProjectSnapshot(P, Long.MIN_VALUE, Quota.NONE, List.of(b)));
+    invalid("backups", () -> new ProjectSnapshot(Q, 0, Quota.NONE, List.of(available(Q, "q", 1), b)));
+    DuplicateBackupException d = exactly(DuplicateBackupException.class,
+        () -> new ProjectSnapshot(P, 0, Quota.NONE, List.of(b, available(P, "t", 1), b)));
+    assertEquals("s", d.backupId());
+    assertEquals(P, d.projectId());
+    // a snapshot itself may have any sequence of at least 0
+    assertEquals(Long.MAX_VALUE, new ProjectSnapshot(P, Long.MAX_VALUE, Quota.NONE, List.of()).sequence());
+  }
+
+  // ------------------------------------------------------------------ blank project ids, markers, stats
+
+  @Test
+  void everyMethodNamingAProjectRefusesABlankIdOnBothCatalogsAndStatsDefaultsToo() {
+    for (Fix f : both()) {
+      for (String blank : new String[] {"", " ", "\t\n", "\u2003", "\u3000"}) {
+        List<Executable> calls = List.of(
+            () -> f.catalog.sequence(blank),
+            () -> f.catalog.read(blank, v -> 1),
+            () -> f.catalog.stats(blank),
+            () -> f.catalog.query(blank, Query.all()),
+            () -> f.catalog.count(blank, Predicates.all()),
+            () -> f.catalog.tagCatalogue(blank),
+            () -> f.catalog.usage(blank, UsageQuery.firstServers(1)),
+            () -> f.catalog.setQuota(blank, Quota.of(1, 1)),
+            () -> f.catalog.quotaUsage(blank),
+            () -> f.catalog.find(blank, "a-1"),
+            () -> f.catalog.get(blank, "a-1"),
+            () -> f.catalog.apply(blank, "a-1", 1, Transition.restore()),
+            () -> f.catalog.updateTags(blank, "a-1", 1, TagUpdate.create(Tag.of("k", "v"))),
+            () -> f.catalog.remove(blank, "a-1", 1));
+        for (Executable call : calls) {
+          f.invalid("project id", call);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theReferenceCatalogKeepsNoStatisticsAsTheDefaultSays() {
+    ReferenceCatalog reference = ReferenceCatalog.create(FakeClock.at(T0));
+    exactly(UnsupportedOperationException.class, () -> reference.stats(P));
+    invalid("project id", () -> reference.stats(" "));
+  }
+
+  @Test
+  void markersThatAreNoBackupOfTheProjectAreRefusedNamingMarkerOnBothCatalogs() {
+    for (Fix f : both()) {
+      // a-1 exists in P and in Q: the all-projects view refuses it; per project it is fine
+      f.invalid("marker", () -> f.catalog.queryAllProjects(Query.builder().marker("a-1").build()));
+      f.invalid("marker", () -> f.catalog.queryAllProjects(Query.builder().marker("none-\ud83d\ude00").build()));
+      f.invalid("marker", () -> f.catalog.query(Q, Query.builder().marker("enh").build()));
+      f.invalid("marker", () -> f.catalog.read(Q, v -> v.query(Query.builder().marker("run").build())));
+      assertEquals(List.of(), f.catalog.query(Q, Query.builder().marker("a-1").build()).backups());
+      assertEquals(1, f.catalog.queryAllProjects(Query.builder().marker("enh").limit(1).build()).backups().size());
+    }
+  }
+
+  @Test
+  void aProjectThatOnlyRefusedChangesOrWasOnlyReadHoldsNoIndexBytes() {
+    Fix f = new Fix(true).filled();
+    String never = "never-\u00e6";
+    f.catalog.setQuota(never, Quota.of(0, 0));
+    assertThrows(QuotaExceededException.class, () -> f.catalog.add(available(never, "n", 0)));
+    f.catalog.setQuota(never, Quota.NONE);
+    f.catalog.query("read-only", Query.all());
+    f.catalog.read("read-only", v -> v.count(Predicates.all()));
+    assertThrows(BackupNotFoundException.class, () -> f.catalog.apply("refused-\u00e6", "x", 1, Transition.restore()));
+    for (String project : List.of(never, "read-only", "refused-\u00e6")) {
+      ProjectStats s = f.catalog.stats(project);
+      assertEquals(0, s.backups(), project);
+      assertEquals(0, s.estimatedIndexBytes(), project + " " + s);
+      assertEquals(0, f.catalog.sequence(project));
+    }
+  }
+}
