@@ -409,4 +409,147 @@ class NewUserRefusalSweepTest {
       assertEquals(0, f.catalog.sequence(project));
     }
   }
+
+  // ------------------------------------------------------------------ Catalogs.Builder, StallRule
+
+  @Test
+  void catalogsBuilderOptionsAreSetOnceAndARefusedSecondSetKeepsTheFirst() {
+    FakeClock first = FakeClock.at(T0);
+    Catalogs.Builder builder = Catalogs.builder().clock(first);
+    exactly(IllegalStateException.class, () -> builder.clock(FakeClock.at(Instant.EPOCH)));
+    builder.stallRule(StallRule.ofThreshold(Duration.ofNanos(1)));
+    exactly(IllegalStateException.class, () -> builder.stallRule(StallRule.DEFAULT));
+    BackupCatalog catalog = builder.build();
+    catalog.add(available(P, "c", 1));
+    catalog.apply(P, "c", 1, Transition.restore());
+    assertEquals(T0, catalog.get(P, "c").updatedAt(), "the first clock dates the change");
+    first.advance(Duration.ofNanos(2));
+    assertEquals(1, catalog.count(P, Predicates.stalled()), "the first rule (1 ns) judges stalled jobs");
+    // a null is no value set: the option may be set afterwards
+    Catalogs.Builder other = Catalogs.builder();
+    assertThrows(NullPointerException.class, () -> other.clock(null));
+    other.clock(first);
+    assertThrows(NullPointerException.class, () -> other.stallRule(null));
+    other.stallRule(StallRule.DEFAULT);
+  }
+
+  @Test
+  void stallRuleThresholdMustBePositive() {
+    for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(Long.MIN_VALUE))) {
+      invalid("stall threshold", () -> new StallRule(bad));
+      invalid("stall threshold", () -> StallRule.ofThreshold(bad));
+    }
+    assertEquals(Duration.ofNanos(1), StallRule.ofThreshold(Duration.ofNanos(1)).threshold());
+    assertEquals(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), new StallRule(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)).threshold());
+  }
+
+  // ------------------------------------------------------------------ usage values
+
+  @Test
+  void usageQueryBoundsAreAcceptedAtTheLimitsAndRefusedOnePast() {
+    invalid("limit", () -> UsageQuery.firstServers(0));
+    invalid("limit", () -> UsageQuery.firstServers(UsageQuery.MAX_LIMIT + 1));
+    invalid("limit", () -> UsageQuery.of(Predicates.all(), 0, Integer.MIN_VALUE));
+    invalid("offset", () -> UsageQuery.of(Predicates.all(), -1, 5));
+    invalid("offset", () -> new UsageQuery(Predicates.all(), Long.MIN_VALUE, 5));
+    assertEquals(1000, UsageQuery.firstServers(1000).limit());
+    assertEquals(1, UsageQuery.firstServers(1).limit());
+    UsageQuery far = UsageQuery.of(Predicates.status(BackupStatus.AVAILABLE), Long.MAX_VALUE, 1000);
+    for (Fix f : both()) {
+      UsageReport report = f.catalog.usage(P, far);
+      assertEquals(List.of(), report.servers());
+      assertEquals(2, report.serverCount());
+      assertEquals(2, report.backups());
+    }
+  }
+
+  @Test
+  void quotaBoundsAreAcceptedAtTheLimitsAndRefusedOnePast() {
+    assertEquals(Quota.MAX_CAPACITY_GB, Quota.of(-1, Quota.MAX_CAPACITY_GB).maxCapacityGb());
+    assertEquals(Long.MAX_VALUE, new Quota(Long.MAX_VALUE, 0).maxBackups());
+    invalid("backup_capacity", () -> Quota.of(-1, Quota.MAX_CAPACITY_GB + 1));
+    invalid("backup_capacity", () -> new Quota(5, -2));
+    invalid("backup_capacity", () -> new Quota(5, Long.MAX_VALUE));
+    invalid("backups", () -> Quota.of(-2, 5));
+    invalid("backups", () -> new Quota(Long.MIN_VALUE, -1));
+    // a project at the largest capacity quota takes the largest backup
+    for (Fix f : both()) {
+      f.catalog.setQuota(Q, Quota.of(-1, Quota.MAX_CAPACITY_GB));
+      f.catalog.add(available(Q, "max", Backup.MAX_SIZE_MB));
+      assertEquals(Backup.MAX_SIZE_MB + 5, f.catalog.quotaUsage(Q).sizeMbUsed());
+    }
+  }
+
+  @Test
+  void checkRoomForNamesEachNegativeArgumentAndTheQuota() {
+    Quota quota = Quota.of(2, 1);
+    invalid("backups", () -> quota.checkRoomFor(P, -1, 0, 0, 0));
+    invalid("size mb", () -> quota.checkRoomFor(P, 0, -1, 0, 0));
+    invalid("more backups", () -> quota.checkRoomFor(P, 0, 0, -1, 0));
+    invalid("more mb", () -> quota.checkRoomFor(P, 0, 0, 0, Long.MIN_VALUE));
+    quota.checkRoomFor(P, 1, 1000, 1, 24);   // exactly 2 backups and 1024 MB
+    QuotaExceededException more = exactly(QuotaExceededException.class, () -> quota.checkRoomFor(P, 1, 1000, 1, 25));
+    assertEquals(P, more.projectId());
+    assertTrue(more.getMessage().contains(P), more.getMessage());
+    QuotaExceededException many = exactly(QuotaExceededException.class, () -> quota.checkRoomFor(Q, 2, 0, 1, 0));
+    assertEquals(Q, many.projectId());
+    // no overflow at the ends of long
+    Quota.NONE.checkRoomFor(P, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    exactly(QuotaExceededException.class,
+        () -> Quota.of(Long.MAX_VALUE, Quota.MAX_CAPACITY_GB).checkRoomFor(P, Long.MAX_VALUE, 0, 1, 0));
+    exactly(QuotaExceededException.class,
+        () -> Quota.of(-1, Quota.MAX_CAPACITY_GB).checkRoomFor(P, 0, Long.MAX_VALUE, 0, Long.MAX_VALUE));
+  }
+
+  @Test
+  void usageRecordsNameTheirNegativeFields() {
+    invalid("backups used", () -> new QuotaUsage(Quota.NONE, -1, 0));
+    invalid("size mb used", () -> new QuotaUsage(Quota.NONE, 0, -1));
+    invalid("backups", () -> new ServerUsage("s", "n", -1, 0));
+    invalid("size mb", () -> new ServerUsage("s", "n", 0, Long.MIN_VALUE));
+    invalid("backups", () -> new UsageReport(-1, 0, 0, List.of()));
+    invalid("size mb", () -> new UsageReport(0, -1, 0, List.of()));
+    invalid("server count", () -> new UsageReport(0, 0, -1, List.of()));
+    assertEquals(0, new UsageReport(0, 0, 0, List.of()).serverCount());
+  }
+
+  // ------------------------------------------------------------------ misc public constructors
+
+  @Test
+  void pageRefusesATotalBelowItsBackupsWithAPlainIllegalArgumentException() {
+    List<Backup> two = List.of(available(P, "p1", 1), available(P, "p2", 1));
+    exactly(IllegalArgumentException.class, () -> new Page(two, 1, false));
+    exactly(IllegalArgumentException.class, () -> new Page(two, -1, true));
+    assertEquals(2, new Page(two, 2, false).total());
+  }
+
+  @Test
+  void changeAndVersionConflictRefusalsArePlainIllegalArgumentExceptions() {
+    Backup b = available(P, "c", 1);
+    exactly(IllegalArgumentException.class, () -> new Change(0, P, "c", Optional.empty(), Optional.of(b), Optional.empty()));
+    exactly(IllegalArgumentException.class, () -> new Change(Long.MIN_VALUE, P, "c", Optional.empty(), Optional.of(b), Optional.empty()));
+    exactly(IllegalArgumentException.class, () -> new Change(1, P, "c", Optional.empty(), Optional.empty(), Optional.empty()));
+    exactly(IllegalArgumentException.class, () -> new Change(1, Q, "c", Optional.of(b), Optional.empty(), Optional.empty()));
+    exactly(IllegalArgumentException.class, () -> new Change(1, P, "C", Optional.empty(), Optional.of(b), Optional.empty()));
+    Backup otherProject = available(Q, "c", 1);
+    exactly(IllegalArgumentException.class, () -> new Change(1, P, "c", Optional.of(b), Optional.of(otherProject), Optional.empty()));
+    exactly(IllegalArgumentException.class, () -> new VersionConflictException("c", 3, 3));
+    exactly(IllegalArgumentException.class, () -> new VersionConflictException("c", Long.MIN_VALUE, Long.MIN_VALUE));
+    assertEquals(Long.MAX_VALUE, new VersionConflictException("c", Long.MAX_VALUE, 1).expectedVersion());
+  }
+
+  @Test
+  void documentedNullPointerExceptions() {
+    exactly(NullPointerException.class, () -> ErrorCode.ofCode(null));
+    for (Attribute attribute : Attribute.values()) {
+      exactly(NullPointerException.class, () -> attribute.valueOf((Backup) null));
+    }
+    Map<String, List<String>> nullValues = new HashMap<>();
+    nullValues.put("k", null);
+    exactly(NullPointerException.class, () -> TagCatalogue.of(nullValues));
+    exactly(NullPointerException.class, () -> TagCatalogue.of(null));
+    exactly(NullPointerException.class, () -> TagCatalogue.of(Collections.singletonMap(null, List.of("v"))));
+    exactly(NullPointerException.class, () -> TagCatalogue.of(Map.of("k", Collections.singletonList(null))));
+    assertEquals(Optional.empty(), ErrorCode.ofCode(""));
+  }
 }
