@@ -13,6 +13,7 @@ import io.csbs.backup.FailCode;
 import io.csbs.backup.Failure;
 import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.JobType;
+import io.csbs.backup.Operation;
 import io.csbs.backup.Progress;
 import io.csbs.backup.Server;
 import io.csbs.backup.Tag;
@@ -769,5 +770,177 @@ class NewUserRefusalSweepTest {
     Query q = Query.builder().marker("\ud83d\ude00").offset(0).build();
     assertEquals(Optional.of("\ud83d\ude00"), q.marker());
     assertEquals(0, q.offset());
+  }
+
+  // ------------------------------------------------------------------ Lifecycle, Transition
+
+  @Test
+  void lifecycleFunctionsRefuseAsDocumentedAndNeverChangeTheirInput() {
+    Instant created = T0.minus(Duration.ofHours(5));
+    Backup common = available(P, "l", 1);
+    Backup enhanced = base(P, "e", SRV2, 1).status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED).build();
+    Backup restoring = Lifecycle.restore(common, T0);
+    Backup deleting = Lifecycle.delete(common, T0);
+    Backup error = Lifecycle.fail(restoring, "d\u00e9j\u00e0 vu", T0.plusSeconds(1));
+    String snapshot = List.of(common, enhanced, restoring, deleting, error).toString();
+    // states that do not allow the step
+    exactly(IllegalTransitionException.class, () -> Lifecycle.instantRestore(common, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.restore(error, T0.plusSeconds(2)));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.restore(restoring, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.instantRestore(restoring, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.delete(deleting, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.reportProgress(common, 10, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.reportProgress(error, 10, T0.plusSeconds(2)));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.complete(enhanced, T0));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.complete(error, T0.plusSeconds(2)));
+    exactly(IllegalTransitionException.class, () -> Lifecycle.fail(common, "why", T0));
+    for (Operation op : Operation.values()) {
+      exactly(IllegalTransitionException.class, () -> Lifecycle.start(restoring, op, T0));
+      exactly(IllegalTransitionException.class, () -> Lifecycle.start(deleting, op, T0));
+      exactly(IllegalTransitionException.class, () -> Transition.start(op).applyTo(restoring, T0));
+    }
+    // values
+    invalid("progress", () -> Lifecycle.reportProgress(restoring, 101, T0));
+    invalid("progress", () -> Lifecycle.reportProgress(restoring, -1, T0));
+    Backup at60 = Lifecycle.reportProgress(restoring, 60, T0);
+    invalid("progress", () -> Lifecycle.reportProgress(at60, 59, T0));
+    invalid("progress", () -> Transition.reportProgress(0).applyTo(at60, T0));
+    assertSame(at60, Lifecycle.reportProgress(at60, 60, T0.plusSeconds(9)));
+    Backup at100 = Lifecycle.reportProgress(at60, 100, T0);
+    invalid("progress", () -> Lifecycle.reportProgress(at100, 101, T0));
+    invalid("failure reason", () -> Lifecycle.fail(restoring, "\u2003\n", T0));
+    invalid("failure reason", () -> Lifecycle.fail(deleting, "r".repeat(Failure.MAX_REASON_LENGTH + 1), T0));
+    assertEquals(Failure.MAX_REASON_LENGTH, Lifecycle.fail(deleting, "r".repeat(Failure.MAX_REASON_LENGTH), T0).failure().orElseThrow().reason().length());
+    invalid("failure reason", () -> Transition.fail("").applyTo(restoring, T0));
+    // a time before the last change, one nanosecond
+    Instant before = T0.minusNanos(1);
+    invalid("now", () -> Lifecycle.reportProgress(restoring, 5, before));
+    invalid("now", () -> Lifecycle.complete(restoring, before));
+    invalid("now", () -> Lifecycle.fail(restoring, "why", before));
+    invalid("now", () -> Lifecycle.delete(error, T0));
+    invalid("now", () -> Lifecycle.restore(available(P, "x", 1), created.minusNanos(1)));
+    invalid("now", () -> Lifecycle.instantRestore(enhanced, created.minusNanos(1)));
+    invalid("now", () -> Transition.complete().applyTo(restoring, before));
+    assertEquals(snapshot, List.of(common, enhanced, restoring, deleting, error).toString(), "inputs never change");
+    // exactly at the last change is fine
+    assertEquals(BackupStatus.DELETING, Lifecycle.delete(error, T0.plusSeconds(1)).status());
+    assertEquals(BackupStatus.RESTORING, Lifecycle.instantRestore(enhanced, created).status());
+  }
+
+  // ------------------------------------------------------------------ Backup.Builder
+
+  @Test
+  void everyBackupBuilderSetterRefusesASecondSetAndKeepsTheFirstValue() {
+    Instant created = T0.minus(Duration.ofDays(1));
+    Backup.Builder b = Backup.builder().id("first").name("first_name").projectId(P).server(SRV)
+        .status(BackupStatus.CREATING).progress(Progress.of(5, created)).type(BackupType.ENHANCED)
+        .trigger(io.csbs.backup.BackupTrigger.AUTOMATIC).policyId("pol").sizeMb(7).createdAt(created)
+        .updatedAt(created.plusSeconds(1)).description("d").version(3).tags(List.of(Tag.of("k", "v")))
+        .apiStatus(io.csbs.backup.ApiStatus.of(BackupStatus.CREATING)).details(io.csbs.backup.BackupDetails.NONE);
+    Map<String, Executable> again = new TreeMap<>();
+    again.put("id", () -> b.id("second"));
+    again.put("name", () -> b.name("second"));
+    again.put("description", () -> b.description("second"));
+    again.put("description optional", () -> b.description(Optional.empty()));
+    again.put("projectId", () -> b.projectId(Q));
+    again.put("server", () -> b.server(SRV2));
+    again.put("status", () -> b.status(BackupStatus.AVAILABLE));
+    again.put("progress", () -> b.progress(Progress.of(9, created)));
+    again.put("progress optional", () -> b.progress(Optional.empty()));
+    again.put("type", () -> b.type(BackupType.values()[0]));
+    again.put("trigger", () -> b.trigger(io.csbs.backup.BackupTrigger.values()[0]));
+    again.put("policyId", () -> b.policyId("p2"));
+    again.put("policyId optional", () -> b.policyId(Optional.empty()));
+    again.put("sizeMb", () -> b.sizeMb(8));
+    again.put("createdAt", () -> b.createdAt(created));
+    again.put("updatedAt", () -> b.updatedAt(created));
+    again.put("finishedAt", () -> b.finishedAt(Optional.empty()));
+    again.put("failure", () -> b.failure(Optional.empty()));
+    again.put("tags", () -> b.tags(List.of()));
+    again.put("version", () -> b.version(4));
+    again.put("apiStatus", () -> b.apiStatus(io.csbs.backup.ApiStatus.of(BackupStatus.CREATING)));
+    again.put("details", () -> b.details(io.csbs.backup.BackupDetails.NONE));
+    b.finishedAt(Optional.empty());
+    b.failure(Optional.empty());
+    for (Map.Entry<String, Executable> e : again.entrySet()) {
+      IllegalStateException ise = assertThrows(IllegalStateException.class, e.getValue(), e.getKey());
+      assertEquals(IllegalStateException.class, ise.getClass(), e.getKey());
+    }
+    Backup built = b.build();
+    assertEquals("first", built.id());
+    assertEquals(P, built.projectId());
+    assertEquals(7, built.sizeMb());
+    assertEquals(3, built.version());
+    assertEquals(Optional.of("d"), built.description());
+    assertEquals(5, built.progress().orElseThrow().percent());
+    assertEquals(List.of(Tag.of("k", "v")), built.tags());
+  }
+
+  @Test
+  void aNullToASetterSetsNothingAndBuildNamesTheMissingRequiredFields() {
+    Backup.Builder b = Backup.builder();
+    assertThrows(NullPointerException.class, () -> b.id(null));
+    assertThrows(NullPointerException.class, () -> b.projectId(null));
+    b.id("after-null").projectId(P).server(SRV);
+    IllegalStateException missing = exactly(IllegalStateException.class, b::build);
+    String m = missing.getMessage();
+    for (String field : List.of("name", "status", "sizeMb", "createdAt")) {
+      assertTrue(m.contains(field), field + " in " + m);
+    }
+    assertFalse(m.contains("projectId") || m.contains("server,") || m.contains(" id"), m);
+    // a state that needs a progress, without one: an invalid value, not a missing field
+    InvalidValueException noProgress = assertThrows(InvalidValueException.class,
+        () -> base(P, "np", SRV, 1).status(BackupStatus.RESTORING).build());
+    assertEquals("progress", noProgress.field(), noProgress.getMessage());
+    InvalidValueException noFailure = assertThrows(InvalidValueException.class,
+        () -> base(P, "nf", SRV, 1).status(BackupStatus.ERROR).build());
+    assertEquals("failure", noFailure.field(), noFailure.getMessage());
+  }
+
+  // ------------------------------------------------------------------ small values
+
+  @Test
+  void smallValueRefusalsNameTheirFieldsAtOnePastEachBound() {
+    invalid("progress", () -> Progress.of(101, T0));
+    invalid("progress", () -> Progress.of(-1, T0));
+    assertEquals(100, Progress.of(100, Instant.MAX).percent());
+    assertEquals(0, Progress.of(0, Instant.MIN).percent());
+    invalid("failure reason", () -> Failure.of(JobType.BACKUP, " ", T0));
+    invalid("failure reason", () -> Failure.of(JobType.DELETE, letters(Failure.MAX_REASON_LENGTH + 1, 'r'), T0));
+    invalid("fail_code description", () -> new FailCode(1, "d".repeat(FailCode.MAX_DESCRIPTION_LENGTH + 1)));
+    assertEquals(FailCode.MAX_DESCRIPTION_LENGTH, new FailCode(-1, "d".repeat(FailCode.MAX_DESCRIPTION_LENGTH)).description().length());
+    invalid("supported_restore_mode", () -> io.csbs.backup.RestoreMode.parse("SNAPSHOT "));
+    invalid("copy_status", () -> io.csbs.backup.CopyStatus.parse(""));
+    invalid("status", () -> io.csbs.backup.ApiStatus.parse("Available"));
+    invalid("action", () -> TagUpdate.Action.parse("update"));
+    invalid("action", () -> TagFilter.Action.parse("FILTER"));
+  }
+
+  @Test
+  void tagUpdateRefusalsAtTheirBounds() {
+    invalid("tag key", () -> TagUpdate.Match.key("  "));
+    invalid("tag key", () -> TagUpdate.Match.key("k".repeat(TagUpdate.MAX_DELETE_KEY_LENGTH + 1)));
+    invalid("tag value", () -> TagUpdate.Match.of("k", "v".repeat(TagUpdate.MAX_DELETE_VALUE_LENGTH + 1)));
+    assertEquals(127, TagUpdate.Match.key(" " + "k".repeat(127) + " ").key().length());
+    assertEquals(255, TagUpdate.Match.of("k", "v".repeat(255) + "\t").value().orElseThrow().length());
+    assertEquals("", TagUpdate.Match.of("k", "   ").value().orElseThrow());
+    invalid("tags", () -> TagUpdate.create(List.of()));
+    invalid("tags", () -> TagUpdate.delete(List.of()));
+    List<Tag> eleven = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      eleven.add(Tag.of("\u00e6" + i, "v"));
+    }
+    invalid("tags", () -> TagUpdate.create(eleven));
+    assertEquals(10, TagUpdate.create(eleven.subList(0, 10)).tags().size());
+    invalid("tags", () -> TagUpdate.create(Tag.of("k", "a"), Tag.of(" k", "b")));
+    // applyTo: eleven tags in all; a time before the creation; a time before the last change
+    Backup nine = base(P, "t", SRV, 1).status(BackupStatus.AVAILABLE).tags(eleven.subList(0, 9)).build();
+    String before = nine.toString();
+    invalid("tags", () -> TagUpdate.create(Tag.of("x", "1"), Tag.of("y", "2")).applyTo(nine, T0));
+    assertEquals(10, TagUpdate.create(Tag.of("x", "1"), Tag.of("\u00e60", "w")).applyTo(nine, T0).tags().size());
+    Backup restoring = Lifecycle.restore(nine, T0);
+    invalid("updated at", () -> TagUpdate.create(Tag.of("x", "1")).applyTo(nine, T0.minus(Duration.ofHours(5)).minusNanos(1)));
+    invalid("now", () -> TagUpdate.create(Tag.of("x", "1")).applyTo(restoring, T0.minusNanos(1)));
+    assertEquals(before, nine.toString());
   }
 }
