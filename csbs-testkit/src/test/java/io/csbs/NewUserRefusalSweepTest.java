@@ -943,4 +943,85 @@ class NewUserRefusalSweepTest {
     invalid("now", () -> TagUpdate.create(Tag.of("x", "1")).applyTo(restoring, T0.minusNanos(1)));
     assertEquals(before, nine.toString());
   }
+
+  // ------------------------------------------------------------------ nulls and blank-first on the catalogs
+
+  @Test
+  void aNullArgumentIsAnNpeAndLeavesBothCatalogsExactlyAsTheyWere() {
+    for (Fix f : both()) {
+      List<Backup> withNull = new ArrayList<>();
+      withNull.add(available(Q, "first-of-batch", 1));
+      withNull.add(null);
+      f.refused(NullPointerException.class, () -> f.catalog.addAll(withNull));
+      f.refused(NullPointerException.class, () -> f.catalog.addAll(null));
+      f.refused(NullPointerException.class, () -> f.catalog.add(null));
+      f.refused(NullPointerException.class, () -> f.catalog.apply(P, "a-1", 1, null));
+      f.refused(NullPointerException.class, () -> f.catalog.apply(P, null, 1, Transition.restore()));
+      f.refused(NullPointerException.class, () -> f.catalog.updateTags(P, "a-1", 1, null));
+      f.refused(NullPointerException.class, () -> f.catalog.remove(P, null, 1));
+      f.refused(NullPointerException.class, () -> f.catalog.setQuota(P, null));
+      f.refused(NullPointerException.class, () -> f.catalog.replay(null));
+      f.refused(NullPointerException.class, () -> f.catalog.load(null));
+      f.refused(NullPointerException.class, () -> f.catalog.query(P, null));
+      f.refused(NullPointerException.class, () -> f.catalog.usage(P, null));
+      f.refused(NullPointerException.class, () -> f.catalog.read(P, null));
+      f.refused(NullPointerException.class, () -> f.catalog.subscribe(null));
+      // an empty batch adds nothing and is no change
+      String before = f.all();
+      f.catalog.addAll(List.of());
+      assertEquals(before, f.all());
+    }
+  }
+
+  @Test
+  void aBlankProjectIdIsNamedBeforeEveryOtherBadArgument() {
+    for (Fix f : both()) {
+      for (String blank : new String[] {" ", "\u2028"}) {
+        f.invalid("project id", () -> f.catalog.apply(blank, "", -7, Transition.reportProgress(500)));
+        f.invalid("project id", () -> f.catalog.updateTags(blank, "nope", Long.MIN_VALUE, TagUpdate.create(Tag.of("k", "v"))));
+        f.invalid("project id", () -> f.catalog.remove(blank, "", 0));
+        f.invalid("project id", () -> f.catalog.query(blank, Query.builder().marker("no-such-marker").build()));
+        f.invalid("project id", () -> f.catalog.get(blank, "nope"));
+        f.invalid("project id", () -> f.catalog.read(blank, v -> {
+          throw new AssertionError("reads must not run for a blank project");
+        }));
+      }
+    }
+  }
+
+  @Test
+  void aQuotaOnAnOverlongProjectIdIsKeptAndReadBack() {
+    String longId = "p" + "\u00e9".repeat(80);
+    for (Fix f : both()) {
+      f.catalog.setQuota(longId, Quota.of(3, 4));
+      assertEquals(Quota.of(3, 4), f.catalog.quotaUsage(longId).quota());
+      assertEquals(0, f.catalog.sequence(longId));
+      assertEquals(0, f.catalog.count(longId, Predicates.all()));
+      f.catalog.setQuota(longId, Quota.NONE);
+      assertEquals(Quota.NONE, f.catalog.quotaUsage(longId).quota());
+    }
+  }
+
+  // ------------------------------------------------------------------ "at most 64 chars" counts chars
+
+  @Test
+  void theSixtyFourCharLimitsCountCharsSoThirtyTwoSupplementaryLettersFitAndThirtyThreeDoNot() {
+    String at = letters(32, 0x1D49C);
+    String past = letters(33, 0x1D49C);
+    assertEquals(64, Server.of(at, "n", "az").id().length());
+    invalid("server id", () -> Server.of(past, "n", "az"));
+    assertEquals(64, Server.of("i", "n", at).availabilityZone().length());
+    invalid("availability zone", () -> Server.of("i", "n", past));
+    invalid("server id", () -> Server.of(" ", "n", "az"));
+    invalid("server name", () -> Server.of("i", "\u3000", "az"));
+    invalid("server name", () -> Server.of("i", "x".repeat(256), "az"));
+    assertEquals(255, Server.of("i", "x".repeat(255), "az").name().length());
+    assertEquals(64, io.csbs.backup.BackupDetails.builder().checkpointId(at).build().checkpointId().orElseThrow().length());
+    invalid("checkpoint_id", () -> io.csbs.backup.BackupDetails.builder().checkpointId(past).build());
+    invalid("checkpoint_id", () -> io.csbs.backup.BackupDetails.builder().checkpointId(" ").build());
+    invalid("space_saving_ratio", () -> io.csbs.backup.BackupDetails.builder().spaceSavingRatio(101).build());
+    invalid("average_speed", () -> io.csbs.backup.BackupDetails.builder().averageSpeedKbps(-1).build());
+    invalid("eip", () -> io.csbs.backup.VmMetadata.builder().eip(past).build());
+    invalid("disk", () -> io.csbs.backup.VmMetadata.builder().diskGb(-1).build());
+  }
 }
