@@ -1024,4 +1024,42 @@ class NewUserRefusalSweepTest {
     invalid("eip", () -> io.csbs.backup.VmMetadata.builder().eip(past).build());
     invalid("disk", () -> io.csbs.backup.VmMetadata.builder().diskGb(-1).build());
   }
+
+  // ------------------------------------------------------------------ inside read: reads of all projects
+
+  private static List<String> notRefusedInsideARead(Fix f) {
+    Map<String, Executable> inside = new TreeMap<>();
+    inside.put("queryAllProjects", () -> f.catalog.queryAllProjects(Query.all()));
+    inside.put("countAllProjects", () -> f.catalog.countAllProjects(Predicates.all()));
+    inside.put("sequence of another", () -> f.catalog.sequence(Q));
+    if (!(f.catalog instanceof ReferenceCatalog)) {   // it keeps no statistics at all
+      inside.put("stats of another", () -> f.catalog.stats(Q));
+    }
+    inside.put("get of another", () -> f.catalog.get(Q, "a-1"));
+    inside.put("setQuota of another", () -> f.catalog.setQuota(Q, Quota.of(1, 1)));
+    List<String> notRefused = new ArrayList<>();
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> f.catalog.read(P, view -> {
+      for (Map.Entry<String, Executable> e : inside.entrySet()) {
+        try {
+          e.getValue().execute();
+          notRefused.add(e.getKey());
+        } catch (IllegalStateException refused) {
+          // as documented
+        } catch (Throwable t) {
+          notRefused.add(e.getKey() + " threw " + t);
+        }
+      }
+      return null;
+    }));
+    return notRefused;
+  }
+
+  @Test
+  void insideAReadBothCatalogsRefuseReadsOfOtherProjectsAndOfAllProjectsAndNothingChanges() {
+    for (Fix f : both()) {
+      String before = f.all();
+      assertEquals(List.of(), notRefusedInsideARead(f), f.catalog.getClass().getSimpleName());
+      assertEquals(before, f.all());
+    }
+  }
 }
