@@ -1062,4 +1062,65 @@ class NewUserRefusalSweepTest {
       assertEquals(before, f.all());
     }
   }
+
+  // ------------------------------------------------------------------ project id order with unicode ids
+
+  /** Project ids whose UTF-16 order and code point order differ (a supplementary letter vs U+FF21). */
+  private static final List<String> TRICKY = List.of("\uff21-full", "\ud835\udc9c-math", "Z", "a", "\u00e9");
+
+  @Test
+  void addAllNamesTheSameFirstProjectOnBothCatalogsWhateverTheIdsScripts() {
+    Random random = new Random(20310228L);
+    for (int round = 0; round < 40; round++) {
+      long seed = random.nextLong();
+      Random r = new Random(seed);
+      List<String> projects = new ArrayList<>(TRICKY);
+      Collections.shuffle(projects, r);
+      List<String> answers = new ArrayList<>();
+      for (boolean indexed : new boolean[] {true, false}) {
+        Fix f = new Fix(indexed);
+        List<Backup> batch = new ArrayList<>();
+        for (String project : projects) {
+          f.catalog.setQuota(project, Quota.of(1, -1));
+          batch.add(available(project, "x", 1));
+          if (r.nextBoolean()) {
+            batch.add(available(project, "y", 1));   // over the quota of one backup
+          }
+        }
+        r = new Random(seed);   // the same batch on the other catalog
+        Collections.shuffle(new ArrayList<>(TRICKY), r);
+        try {
+          f.catalog.addAll(batch);
+          answers.add("added");
+        } catch (QuotaExceededException e) {
+          answers.add("quota of " + e.projectId());
+        }
+        String expectedFirst = projects.stream().filter(p -> batch.stream().filter(b -> b.projectId().equals(p)).count() > 1)
+            .sorted().findFirst().map(p -> "quota of " + p).orElse("added");
+        assertEquals(expectedFirst, answers.get(answers.size() - 1), "indexed=" + indexed + " seed=" + seed);
+      }
+    }
+  }
+
+  @Test
+  void allProjectsTiesAreInStringCompareToOrderOfProjectIdsOnBothCatalogs() {
+    List<String> sorted = new ArrayList<>(TRICKY);
+    Collections.sort(sorted);   // String.compareTo, as the javadoc says
+    for (boolean indexed : new boolean[] {true, false}) {
+      Fix f = new Fix(indexed);
+      List<Backup> batch = new ArrayList<>();
+      for (String project : TRICKY) {
+        batch.add(available(project, "same-id", 1));
+      }
+      f.catalog.addAll(batch);
+      for (Sort sort : List.of(Sort.parse("id:asc"), Sort.parse("id:desc"), Sort.parse("name"), Sort.DEFAULT)) {
+        List<String> order = new ArrayList<>();
+        for (Backup b : f.catalog.queryAllProjects(Query.builder().sort(sort).build()).backups()) {
+          order.add(b.projectId());
+        }
+        assertEquals(sorted, order, "indexed=" + indexed + " " + sort);
+      }
+      f.invalid("marker", () -> f.catalog.queryAllProjects(Query.builder().marker("same-id").build()));
+    }
+  }
 }
