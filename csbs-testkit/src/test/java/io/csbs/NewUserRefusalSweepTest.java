@@ -1123,4 +1123,65 @@ class NewUserRefusalSweepTest {
       f.invalid("marker", () -> f.catalog.queryAllProjects(Query.builder().marker("same-id").build()));
     }
   }
+
+  // ------------------------------------------------------------------ the documented order of checks
+
+  @Test
+  void replayChecksTheSequenceThenTheBackupThenTheVersionOnBothCatalogs() {
+    for (Fix f : both()) {
+      Backup enh = f.catalog.get(P, "enh");
+      Backup stale = enh.toBuilder().version(9).build();
+      Backup ghost = available(P, "ghost", 1);
+      // a gap comes before a duplicate, a missing backup and a stale version
+      exactly(IllegalStateException.class, () -> f.catalog.replay(added(8, available(P, "enh", 1))));
+      exactly(IllegalStateException.class, () -> f.catalog.replay(new Change(8, P, "ghost", Optional.of(ghost), Optional.empty(), Optional.empty())));
+      exactly(IllegalStateException.class, () -> f.catalog.replay(new Change(8, P, "enh", Optional.of(stale), Optional.empty(), Optional.empty())));
+      // installed already: false, before any other check
+      assertFalse(f.catalog.replay(new Change(3, P, "ghost", Optional.of(ghost), Optional.empty(), Optional.empty())));
+      assertFalse(f.catalog.replay(new Change(5, P, "enh", Optional.of(stale), Optional.empty(), Optional.empty())));
+      // the version is checked only once the backup is found
+      f.refused(BackupNotFoundException.class, () -> f.catalog.replay(new Change(6, P, "ghost", Optional.of(ghost.toBuilder().version(7).build()), Optional.empty(), Optional.empty())));
+      f.refused(VersionConflictException.class, () -> f.catalog.replay(new Change(6, P, "enh", Optional.of(stale), Optional.of(stale.toBuilder().version(10).build()), Optional.empty())));
+    }
+  }
+
+  @Test
+  void theVersionIsCheckedBeforeTheTagsAndTheClockOnUpdateTagsAndRemove() {
+    List<Tag> eleven = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      eleven.add(Tag.of("t" + i, "v"));
+    }
+    for (Fix f : both()) {
+      f.refused(VersionConflictException.class, () -> f.catalog.updateTags(P, "a-1", 7, TagUpdate.create(eleven)));
+      f.refused(BackupNotFoundException.class, () -> f.catalog.updateTags(P, "zz", 7, TagUpdate.create(eleven)));
+      f.clock.set(Instant.MIN);
+      f.refused(VersionConflictException.class, () -> f.catalog.updateTags(P, "a-1", 2, TagUpdate.create(Tag.of("k", "v"))));
+      f.refused(VersionConflictException.class, () -> f.catalog.apply(P, "a-1", 2, Transition.restore()));
+      f.refused(BackupNotFoundException.class, () -> f.catalog.remove(P, "zz", 2));
+      // remove reads no clock: a clock set back does not stop it
+      f.catalog.remove(P, "a-1", 1);
+      assertEquals(Optional.empty(), f.catalog.find(P, "a-1"));
+    }
+  }
+
+  // ------------------------------------------------------------------ times at the ends of Instant
+
+  @Test
+  void relativeWindowsAtTheFirstInstantsAreAnsweredNotRefused() {
+    for (boolean indexed : new boolean[] {true, false}) {
+      Fix f = new Fix(indexed);
+      f.clock.set(Instant.MIN.plusSeconds(60));
+      f.catalog.add(Backup.builder().id("old").name("old").projectId(P).server(SRV).sizeMb(1)
+          .status(BackupStatus.AVAILABLE).createdAt(Instant.MIN).build());
+      assertEquals(1, f.catalog.count(P, Predicates.createdWithinLast(Predicates.MAX_WINDOW)), "indexed=" + indexed);
+      assertEquals(1, f.catalog.count(P, Predicates.createdWithinLast(Duration.ofSeconds(60))), "indexed=" + indexed);
+      assertEquals(0, f.catalog.count(P, Predicates.createdWithinLast(Duration.ofSeconds(59))), "indexed=" + indexed);
+      assertEquals(1, f.catalog.query(P, ConsoleSearch.empty().withLastDays(36_500).toQuery(TagCatalogue.empty(), 5)).total());
+      assertEquals(Instant.MIN, TimeRange.last(Duration.ofSeconds(Long.MAX_VALUE), Instant.MIN.plusSeconds(60)).start().orElseThrow());
+      Page far = f.catalog.query(P, Query.builder().offset(Long.MAX_VALUE).build());
+      assertEquals(List.of(), far.backups());
+      assertEquals(1, far.total());
+      assertFalse(far.hasMore());
+    }
+  }
 }
