@@ -1184,4 +1184,101 @@ class NewUserRefusalSweepTest {
       assertFalse(far.hasMore());
     }
   }
+
+  // ------------------------------------------------------------------ random refusals: indexed against reference
+
+  private static String outcome(Fix f, java.util.concurrent.Callable<?> call) {
+    try {
+      Object result = call.call();
+      return "ok " + result;
+    } catch (InvalidValueException e) {
+      return e.getClass().getSimpleName() + " " + e.field();
+    } catch (VersionConflictException e) {
+      return "conflict " + e.backupId() + " " + e.expectedVersion() + " " + e.currentVersion();
+    } catch (BackupNotFoundException e) {
+      return "not found " + e.projectId() + "/" + e.backupId();
+    } catch (DuplicateBackupException e) {
+      return "duplicate " + e.projectId() + "/" + e.backupId() + " " + e.inBatch();
+    } catch (QuotaExceededException e) {
+      return "quota " + e.projectId() + " " + e.quota();
+    } catch (IllegalTransitionException e) {
+      return "transition " + e.backupId() + " " + e.status() + " " + e.attempted();
+    } catch (Exception e) {
+      return e.getClass().getName();
+    }
+  }
+
+  @Test
+  void randomChangesAndRefusalsAnswerAlikeOnTheIndexedAndTheReferenceCatalog() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Fix indexed = new Fix(true);
+    Fix reference = new Fix(false);
+    indexed.catalog.subscribe(indexed.delivered::add);
+    reference.catalog.subscribe(reference.delivered::add);
+    List<String> projects = List.of(P, Q, "\uff21", "z");
+    List<String> ids = List.of("b0", "b1", "b2", "\u00e91", "\ud83d\ude00");
+    List<Transition> transitions = List.of(Transition.restore(), Transition.instantRestore(), Transition.delete(),
+        Transition.complete(), Transition.fail("why"), Transition.fail(" "), Transition.reportProgress(30),
+        Transition.reportProgress(100), Transition.reportProgress(101), Transition.reportProgress(-3));
+    for (int round = 0; round < 300; round++) {
+      int kind = r.nextInt(8);
+      String project = projects.get(r.nextInt(projects.size()));
+      String id = ids.get(r.nextInt(ids.size()));
+      long version = 1 + r.nextInt(4);
+      long size = r.nextInt(3) == 0 ? 700 : r.nextInt(50);
+      BackupType type = r.nextBoolean() ? BackupType.ENHANCED : BackupType.values()[0];
+      Transition transition = transitions.get(r.nextInt(transitions.size()));
+      int tags = r.nextInt(12);
+      Duration step = Duration.ofSeconds(r.nextInt(5) - 1);   // sometimes set back
+      Instant now = indexed.clock.instant().plus(step);
+      List<String> answers = new ArrayList<>();
+      for (Fix f : List.of(indexed, reference)) {
+        f.clock.set(now);
+        java.util.concurrent.Callable<?> call;
+        switch (kind) {
+          case 0 -> call = () -> {
+            f.catalog.add(base(project, id, SRV, size).status(BackupStatus.AVAILABLE).type(type).build());
+            return null;
+          };
+          case 1 -> call = () -> {
+            f.catalog.addAll(List.of(base(project, id, SRV, size).status(BackupStatus.AVAILABLE).build(),
+                base(projects.get((projects.indexOf(project) + 1) % projects.size()), id, SRV2, size).status(BackupStatus.AVAILABLE).build()));
+            return null;
+          };
+          case 2, 3 -> call = () -> f.catalog.apply(project, id, version, transition);
+          case 4 -> call = () -> {
+            List<Tag> list = new ArrayList<>();
+            for (int t = 0; t < Math.max(1, tags); t++) {
+              list.add(Tag.of("k" + t, "v"));
+            }
+            return f.catalog.updateTags(project, id, version, TagUpdate.create(list.subList(0, Math.min(10, list.size()))));
+          };
+          case 5 -> call = () -> {
+            f.catalog.remove(project, id, version);
+            return null;
+          };
+          case 6 -> call = () -> {
+            f.catalog.setQuota(project, Quota.of(tags, 1));
+            return null;
+          };
+          default -> call = () -> f.catalog.query(project, Query.builder().marker(id).limit(2).build()).ids();
+        }
+        String result = outcome(f, call);
+        StringBuilder state = new StringBuilder();
+        for (String each : projects) {
+          state.append(f.state(each)).append('#');
+        }
+        List<String> delivered = new ArrayList<>();
+        for (Change c : f.delivered) {
+          delivered.add(c.projectId() + String.format("%06d", c.sequence()) + c);
+        }
+        Collections.sort(delivered);   // changes of different projects may interleave in any way
+        answers.add(result + " => " + state + f.catalog.countAllProjects(Predicates.all()) + delivered);
+      }
+      assertEquals(answers.get(0).replace("no stats", "").replaceAll("\\|[0-9]+b/[0-9]+B", "|"),
+          answers.get(1).replace("no stats", "").replaceAll("\\|[0-9]+b/[0-9]+B", "|"),
+          "round " + round + " kind " + kind + " seed " + seed);
+    }
+  }
 }
