@@ -1281,4 +1281,42 @@ class NewUserRefusalSweepTest {
           "round " + round + " kind " + kind + " seed " + seed);
     }
   }
+
+  // ------------------------------------------------------------------ addAll: the first such backup
+
+  @Test
+  void addAllRefusesTheFirstBackupThatExistsOrRepeatsInTheOrderGivenOnBothCatalogs() {
+    for (Fix f : both()) {
+      DuplicateBackupException a = f.refused(DuplicateBackupException.class,
+          () -> f.catalog.addAll(List.of(available(P, "enh", 1), available(P, "enh", 2))));
+      assertEquals("enh", a.backupId());
+      assertFalse(a.inBatch(), "the first such backup exists already");
+      DuplicateBackupException b = f.refused(DuplicateBackupException.class,
+          () -> f.catalog.addAll(List.of(available(P, "new", 1), available(P, "new", 2), available(P, "enh", 1))));
+      assertEquals("new", b.backupId());
+      assertTrue(b.inBatch());
+      DuplicateBackupException c = f.refused(DuplicateBackupException.class,
+          () -> f.catalog.addAll(List.of(available(P, "new", 1), available(P, "enh", 1), available(P, "new", 2))));
+      assertEquals("enh", c.backupId());
+      assertFalse(c.inBatch());
+      // project id order first: Q ("q" is U+0071) comes before P (U+30D7)
+      DuplicateBackupException d = f.refused(DuplicateBackupException.class,
+          () -> f.catalog.addAll(List.of(available(P, "enh", 1), available(Q, "a-1", 1))));
+      assertEquals(Q, d.projectId());
+      // the same id in two projects is no repeat
+      f.catalog.addAll(List.of(available(P, "twin", 1), available(Q, "twin", 1)));
+      assertEquals(2, f.catalog.countAllProjects(Predicates.backupId("twin")));
+    }
+  }
+
+  @Test
+  void smallLookupsAndParsersAreExact() {
+    assertEquals(Optional.empty(), ErrorCode.ofCode("csbs.2003"));
+    assertEquals(Optional.empty(), ErrorCode.ofCode(" CSBS.2003"));
+    assertEquals(Optional.of(ErrorCode.BACKUP_BUSY), ErrorCode.ofCode("CSBS.2003"));
+    invalid("sort", () -> Sort.by(io.csbs.query.SortKey.asc(io.csbs.query.SortField.NAME), io.csbs.query.SortKey.desc(io.csbs.query.SortField.NAME)));
+    invalid("sort", () -> Sort.by(List.of(io.csbs.query.SortKey.asc(io.csbs.query.SortField.ID), io.csbs.query.SortKey.asc(io.csbs.query.SortField.ID))));
+    assertThrows(NullPointerException.class, () -> io.csbs.backup.RestoreMode.parse(null));
+    assertThrows(NullPointerException.class, () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR, (BackupStatus) null));
+  }
 }
