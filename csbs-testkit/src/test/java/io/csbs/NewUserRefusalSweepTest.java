@@ -1319,4 +1319,27 @@ class NewUserRefusalSweepTest {
     assertThrows(NullPointerException.class, () -> io.csbs.backup.RestoreMode.parse(null));
     assertThrows(NullPointerException.class, () -> ConsoleSearch.empty().withStatus(BackupStatus.ERROR, (BackupStatus) null));
   }
+
+  @Test
+  void everyKindOfRefusedChangeOnANewProjectLeavesItWithoutIndexBytes() {
+    Fix f = new Fix(true).filled();
+    Map<String, Executable> refusals = new TreeMap<>();
+    refusals.put("n-load", () -> f.catalog.load(new ProjectSnapshot("n-load", ProjectSnapshot.MAX_SEQUENCE + 1, Quota.of(1, 1),
+        List.of(available("n-load", "x", 1)))));
+    refusals.put("n-replay", () -> f.catalog.replay(added(2, available("n-replay", "x", 1))));
+    refusals.put("n-replay-removal", () -> f.catalog.replay(new Change(1, "n-replay-removal", "x",
+        Optional.of(available("n-replay-removal", "x", 1)), Optional.empty(), Optional.empty())));
+    refusals.put("n-batch", () -> f.catalog.addAll(List.of(available("n-batch", "x", 1), available("n-batch", "x", 1))));
+    refusals.put("n-tags", () -> f.catalog.updateTags("n-tags", "x", 1, TagUpdate.create(Tag.of("k", "v"))));
+    refusals.put("n-remove", () -> f.catalog.remove("n-remove", "x", 1));
+    refusals.put("n-marker", () -> f.catalog.query("n-marker", Query.builder().marker("x").build()));
+    for (Map.Entry<String, Executable> e : refusals.entrySet()) {
+      assertThrows(RuntimeException.class, e.getValue(), e.getKey());
+      ProjectStats stats = f.catalog.stats(e.getKey());
+      assertEquals(0, stats.backups(), e.getKey());
+      assertEquals(0, stats.estimatedIndexBytes(), e.getKey() + " " + stats);
+      assertEquals(0, f.catalog.sequence(e.getKey()), e.getKey());
+      assertEquals(Quota.NONE, f.catalog.quotaUsage(e.getKey()).quota(), e.getKey());
+    }
+  }
 }
