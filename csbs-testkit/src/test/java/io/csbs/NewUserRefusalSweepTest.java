@@ -1342,4 +1342,58 @@ class NewUserRefusalSweepTest {
       assertEquals(Quota.NONE, f.catalog.quotaUsage(e.getKey()).quota(), e.getKey());
     }
   }
+
+  // ------------------------------------------------------------------ ProjectView outside its read
+
+  private static Map<String, Executable> viewCalls(io.csbs.catalog.ProjectView view) {
+    Map<String, Executable> calls = new TreeMap<>();
+    calls.put("find", () -> view.find("a-1"));
+    calls.put("query", () -> view.query(Query.all()));
+    calls.put("count", () -> view.count(Predicates.all()));
+    calls.put("tagCatalogue", view::tagCatalogue);
+    calls.put("usage", () -> view.usage(UsageQuery.firstServers(3)));
+    calls.put("quotaUsage", view::quotaUsage);
+    calls.put("sequence", view::sequence);
+    calls.put("snapshot", view::snapshot);
+    return calls;
+  }
+
+  @Test
+  void aViewAfterItsReadOrOnAnotherThreadRefusesEveryCallOnBothCatalogs() throws Exception {
+    for (Fix f : both()) {
+      io.csbs.catalog.ProjectView[] escaped = new io.csbs.catalog.ProjectView[1];
+      List<String> otherThread = Collections.synchronizedList(new ArrayList<>());
+      f.catalog.read(P, view -> {
+        escaped[0] = view;
+        Thread t = new Thread(() -> {
+          for (Map.Entry<String, Executable> e : viewCalls(view).entrySet()) {
+            try {
+              e.getValue().execute();
+              otherThread.add(e.getKey() + " answered");
+            } catch (IllegalStateException refused) {
+              // as documented
+            } catch (Throwable other) {
+              otherThread.add(e.getKey() + " threw " + other);
+            }
+          }
+        });
+        t.start();
+        try {
+          t.join(30_000);
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+        assertFalse(t.isAlive(), "a view call from another thread hung");
+        return null;
+      });
+      assertEquals(List.of(), otherThread, f.catalog.getClass().getSimpleName());
+      String before = f.all();
+      for (Map.Entry<String, Executable> e : viewCalls(escaped[0]).entrySet()) {
+        IllegalStateException ise = assertThrows(IllegalStateException.class, e.getValue(), e.getKey());
+        assertEquals(IllegalStateException.class, ise.getClass(), e.getKey());
+      }
+      assertEquals(P, escaped[0].projectId());
+      assertEquals(before, f.all());
+    }
+  }
 }
