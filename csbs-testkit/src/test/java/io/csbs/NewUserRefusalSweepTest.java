@@ -1396,4 +1396,40 @@ class NewUserRefusalSweepTest {
       assertEquals(before, f.all());
     }
   }
+
+  // ------------------------------------------------------------------ Backup.nextVersion names the field as build() does
+
+  private static String fieldOf(Executable call) {
+    return assertThrows(InvalidValueException.class, call).field();
+  }
+
+  @Test
+  void nextVersionNamesTheSameFieldAsTheBuilderForTheSameBreach() {
+    Instant created = T0.minus(Duration.ofHours(5));
+    Backup b = available(P, "nv", 1);
+    Progress p0 = Progress.of(0, T0);
+    Failure failed = Failure.of(JobType.RESTORE, "r", T0);
+    // a progress in a stable state
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.AVAILABLE).progress(p0).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.AVAILABLE, Optional.of(p0), Optional.empty(), T0, Optional.empty())));
+    // no progress in an intermediate state
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.DELETING).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.DELETING, Optional.empty(), Optional.empty(), T0, Optional.empty())));
+    // no failure in Error
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.ERROR).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.ERROR, Optional.empty(), Optional.empty(), T0, Optional.empty())));
+    // an update before the creation
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.AVAILABLE).updatedAt(created.minusNanos(1)).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), created.minusNanos(1), Optional.empty())));
+    // a finish before the creation
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.AVAILABLE).finishedAt(created.minusNanos(1)).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.AVAILABLE, Optional.empty(), Optional.empty(), T0, Optional.of(created.minusNanos(1)))));
+    // a progress changed before the creation
+    Progress early = Progress.of(0, created.minusNanos(1));
+    assertEquals(fieldOf(() -> base(P, "x", SRV, 1).status(BackupStatus.RESTORING).progress(early).build()),
+        fieldOf(() -> b.nextVersion(BackupStatus.RESTORING, Optional.of(early), Optional.empty(), T0, Optional.empty())));
+    // nothing changed in b, and a whole state is accepted
+    assertEquals(1, b.version());
+    assertEquals(2, b.nextVersion(BackupStatus.ERROR, Optional.empty(), Optional.of(failed), T0, Optional.empty()).version());
+  }
 }
