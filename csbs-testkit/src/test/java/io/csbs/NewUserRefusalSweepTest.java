@@ -1432,4 +1432,42 @@ class NewUserRefusalSweepTest {
     assertEquals(1, b.version());
     assertEquals(2, b.nextVersion(BackupStatus.ERROR, Optional.empty(), Optional.of(failed), T0, Optional.empty()).version());
   }
+
+  // ------------------------------------------------------------------ ProjectStats: which names
+
+  private static List<String> projectStatsFieldsNamed() {
+    Duration z = Duration.ZERO;
+    Duration n = Duration.ofNanos(-1);
+    List<Executable> negatives = List.of(
+        () -> new ProjectStats(P, -1, 0, 0, z, z, z, z, 0, z),
+        () -> new ProjectStats(P, 0, -1, 0, z, z, z, z, 0, z),
+        () -> new ProjectStats(P, 0, 0, -1, z, z, z, z, 0, z),
+        () -> new ProjectStats(P, 0, 0, 0, n, z, z, z, 0, z),
+        () -> new ProjectStats(P, 0, 0, 0, z, n, z, z, 0, z),
+        () -> new ProjectStats(P, 0, 0, 0, z, z, n, z, 0, z),
+        () -> new ProjectStats(P, 0, 0, 0, z, z, z, n, 0, z),
+        () -> new ProjectStats(P, 0, 0, 0, z, z, z, z, -1, z),
+        () -> new ProjectStats(P, 0, 0, 0, z, z, z, z, 0, n));
+    List<String> fields = new ArrayList<>();
+    for (Executable call : negatives) {
+      fields.add(exactly(InvalidValueException.class, call).field());
+    }
+    fields.add(exactly(InvalidValueException.class, () -> new ProjectStats("\u2003", 0, 0, 0, z, z, z, z, 0, z)).field());
+    return fields;
+  }
+
+  @Disabled("DOC: ProjectStats(...) 'naming project id if it is blank, or naming the count or duration that is negative' (ProjectStats.java:77) does not say the names; they are the record components' camelCase names (estimatedIndexBytes, lockWaitTime), unlike every other usage value's spaced names ('size mb', 'backups used', 'server count', 'project id')")
+  @Test
+  void projectStatsNamesItsNegativeFieldsAsTheOtherValuesDo() {
+    assertEquals(List.of("backups", "estimated index bytes", "reorganisations", "reorganisation time",
+        "longest reorganisation", "longest swap", "longest change hold", "lock waits", "lock wait time", "project id"),
+        projectStatsFieldsNamed());
+  }
+
+  @Test
+  void projectStatsNamesItsNegativeFieldsByTheirComponentNames() {
+    assertEquals(List.of("backups", "estimatedIndexBytes", "reorganisations", "reorganisationTime",
+        "longestReorganisation", "longestSwap", "longestChangeHold", "lockWaits", "lockWaitTime", "project id"),
+        projectStatsFieldsNamed());
+  }
 }
