@@ -1470,4 +1470,24 @@ class NewUserRefusalSweepTest {
         "longestReorganisation", "longestSwap", "longestChangeHold", "lockWaits", "lockWaitTime", "project id"),
         projectStatsFieldsNamed());
   }
+
+  // ------------------------------------------------------------------ a clock before the creation
+
+  @Test
+  void aClockBeforeTheCreationNamesNowForTransitionsAndUpdatedAtForTagsOnBothCatalogs() {
+    for (Fix f : both()) {
+      f.clock.set(Instant.MIN);
+      f.invalid("now", () -> f.catalog.apply(P, "a-1", 1, Transition.restore()));
+      f.invalid("now", () -> f.catalog.apply(P, "run", 3, Transition.fail("x")));
+      f.invalid("updated at", () -> f.catalog.updateTags(P, "a-1", 1, TagUpdate.create(Tag.of("new", "v"))));
+      f.invalid("updated at", () -> f.catalog.updateTags(P, "a-1", 1, TagUpdate.delete(TagUpdate.Match.key("env"))));
+      // an update that leaves the tags as they are is no change, whatever the clock
+      String before = f.all();
+      Backup same = f.catalog.updateTags(P, "a-1", 1, TagUpdate.create(Tag.of("env", "\u00e9t\u00e9")));
+      assertEquals(1, same.version());
+      assertEquals(f.catalog.get(P, "a-1"), same);
+      assertEquals(f.catalog.get(P, "run"), f.catalog.updateTags(P, "run", 3, TagUpdate.delete(TagUpdate.Match.key("absent"))));
+      assertEquals(before, f.all());
+    }
+  }
 }
