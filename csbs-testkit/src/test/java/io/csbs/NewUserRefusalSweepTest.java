@@ -1490,4 +1490,97 @@ class NewUserRefusalSweepTest {
       assertEquals(before, f.all());
     }
   }
+
+  // ------------------------------------------------------------------ random replays, good and bad
+
+  @Test
+  void randomReplaysOfAGoodFeedAndOfBadChangesKeepBothReplicasEqualToThePrimary() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T0);
+    BackupCatalog primary = Catalogs.indexed(clock);
+    List<Change> feed = Collections.synchronizedList(new ArrayList<>());
+    primary.subscribe(feed::add);
+    List<BackupCatalog> replicas = List.of(Catalogs.indexed(FakeClock.at(Instant.EPOCH)), ReferenceCatalog.create(FakeClock.at(Instant.EPOCH)));
+    List<String> projects = List.of(P, Q);
+    List<String> ids = List.of("r0", "r1", "\u00e9");
+    List<Transition> transitions = List.of(Transition.restore(), Transition.delete(), Transition.complete(),
+        Transition.reportProgress(50), Transition.fail("f"));
+    int delivered = 0;
+    for (int round = 0; round < 250; round++) {
+      clock.advance(Duration.ofSeconds(1));
+      String project = projects.get(r.nextInt(2));
+      String id = ids.get(r.nextInt(ids.size()));
+      try {
+        switch (r.nextInt(4)) {
+          case 0 -> primary.add(available(project, id, r.nextInt(9)));
+          case 1 -> primary.updateTags(project, id, primary.find(project, id).map(Backup::version).orElse(1L),
+              TagUpdate.create(Tag.of("k" + r.nextInt(3), "v")));
+          case 2 -> primary.remove(project, id, primary.find(project, id).map(Backup::version).orElse(1L));
+          default -> primary.apply(project, id, primary.find(project, id).map(Backup::version).orElse(1L),
+              transitions.get(r.nextInt(transitions.size())));
+        }
+      } catch (RuntimeException refused) {
+        // refusals of the primary are no changes
+      }
+      // deliver the new changes, then throw bad ones at the replicas: each must answer alike and change nothing
+      while (delivered < feed.size()) {
+        Change good = feed.get(delivered++);
+        for (BackupCatalog replica : replicas) {
+          assertTrue(replica.replay(good), "seed " + seed + " " + good);
+        }
+      }
+      if (!feed.isEmpty()) {
+        Change old = feed.get(r.nextInt(feed.size()));
+        List<Change> bad = new ArrayList<>();
+        bad.add(old);   // installed already: false
+        long next = replicas.get(0).sequence(old.projectId()) + 1;
+        bad.add(new Change(next + 1, old.projectId(), old.backupId(), old.before(), old.after(), old.transition()));   // a gap
+        Optional<Backup> stored = replicas.get(0).find(old.projectId(), old.backupId());
+        if (stored.isPresent()) {
+          Backup b = stored.get();
+          Backup stale = b.toBuilder().version(b.version() + 1 + r.nextInt(3)).build();
+          bad.add(new Change(next, old.projectId(), old.backupId(), Optional.empty(), Optional.of(b), Optional.empty()));   // a duplicate
+          bad.add(new Change(next, old.projectId(), old.backupId(), Optional.of(stale), Optional.empty(), Optional.empty()));   // a stale version
+        } else {
+          Backup ghost = old.after().orElseGet(() -> old.before().orElseThrow());
+          bad.add(new Change(next, old.projectId(), old.backupId(), Optional.of(ghost), Optional.empty(), Optional.empty()));   // not found
+        }
+        for (Change change : bad) {
+          List<String> answers = new ArrayList<>();
+          for (BackupCatalog replica : replicas) {
+            String before = replica.sequence(old.projectId()) + " " + replica.query(old.projectId(), Query.all()).backups();
+            String answer;
+            try {
+              answer = "returned " + replica.replay(change);
+            } catch (RuntimeException e) {
+              answer = e.getClass().getSimpleName();
+            }
+            String after = replica.sequence(old.projectId()) + " " + replica.query(old.projectId(), Query.all()).backups();
+            if (answer.startsWith("returned true")) {
+              answers.add(answer);   // a replay that happens to fit: undo nothing, compare below with the other replica
+            } else {
+              assertEquals(before, after, "seed " + seed + " a refused or ignored replay changed the replica: " + change);
+              answers.add(answer);
+            }
+          }
+          assertEquals(answers.get(0), answers.get(1), "seed " + seed + " round " + round + " " + change);
+          if (answers.get(0).startsWith("returned true")) {
+            // the replicas are now ahead of the primary: stop comparing with it, but they agree with each other
+            for (String each : projects) {
+              assertEquals(replicas.get(0).query(each, Query.all()).backups(), replicas.get(1).query(each, Query.all()).backups());
+            }
+            return;
+          }
+        }
+      }
+      for (String each : projects) {
+        Object expected = primary.query(each, Query.all()).backups() + " " + primary.sequence(each) + " " + primary.tagCatalogue(each);
+        for (BackupCatalog replica : replicas) {
+          assertEquals(expected, replica.query(each, Query.all()).backups() + " " + replica.sequence(each) + " " + replica.tagCatalogue(each),
+              "seed " + seed + " round " + round);
+        }
+      }
+    }
+  }
 }
