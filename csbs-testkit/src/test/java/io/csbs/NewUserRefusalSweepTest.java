@@ -1583,4 +1583,27 @@ class NewUserRefusalSweepTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ undocumented refusals of the attribute shortcuts
+
+  @Disabled("DOC: Predicates.serverId/availabilityZone/resourceType/policyId (Predicates.java:200-235) document no @throws, and attribute's 'blank, too long' (Predicates.java:261) gives no bound; they refuse a blank value and one over 255 code points with an InvalidValueException naming the attribute")
+  @Test
+  void theAttributeShortcutsAcceptAnyValueAsTheirJavadocPromisesNoRefusal() {
+    Predicates.serverId(" ");
+    Predicates.availabilityZone("");
+    Predicates.resourceType("x".repeat(256));
+    Predicates.policyId("\u3000");
+  }
+
+  @Test
+  void theAttributeShortcutsRefuseBlankAndOver255CodePointsNamingTheAttribute() {
+    invalid("server id", () -> Predicates.serverId(" "));
+    invalid("availability zone", () -> Predicates.availabilityZone(""));
+    invalid("resource type", () -> Predicates.resourceType("x".repeat(256)));
+    invalid("policy id", () -> Predicates.policyId("\u3000"));
+    invalid("server id", () -> Predicates.serverId(letters(256, 0x1D49C)));
+    // 255 code points are taken, even 510 chars of them, though no server id is longer than 64 chars
+    assertTrue(Predicates.serverId(letters(255, 0x1D49C)).toString().length() > 0);
+    assertTrue(Predicates.availabilityZone("z".repeat(255)).toString().length() > 0);
+  }
 }
