@@ -1586,7 +1586,7 @@ class NewUserRefusalSweepTest {
 
   // ------------------------------------------------------------------ undocumented refusals of the attribute shortcuts
 
-  @Disabled("DOC: Predicates.serverId/availabilityZone/resourceType/policyId (Predicates.java:200-235) document no @throws, and attribute's 'blank, too long' (Predicates.java:261) gives no bound; they refuse a blank value and one over 255 code points with an InvalidValueException naming the attribute")
+  @Disabled("DOC: Predicates.serverId/availabilityZone/resourceType/policyId (Predicates.java:200-233) document no @throws, and attribute's 'blank, too long' (Predicates.java:261) gives no bound; they refuse a blank value and one over 255 code points with an InvalidValueException naming the attribute")
   @Test
   void theAttributeShortcutsAcceptAnyValueAsTheirJavadocPromisesNoRefusal() {
     Predicates.serverId(" ");
@@ -1605,5 +1605,23 @@ class NewUserRefusalSweepTest {
     // 255 code points are taken, even 510 chars of them, though no server id is longer than 64 chars
     assertTrue(Predicates.serverId(letters(255, 0x1D49C)).toString().length() > 0);
     assertTrue(Predicates.availabilityZone("z".repeat(255)).toString().length() > 0);
+  }
+
+  @Disabled("DOC: Predicates.tagKey (Predicates.java:288-293), Predicates.createdBetween (Predicates.java:109-115) and Query.after (Query.java:93-98) document no @throws; they refuse a bad key (tag key), a from after the to (time range) and a blank marker (marker) with InvalidValueExceptions")
+  @Test
+  void shortcutsWithoutThrowsClausesAcceptTheirArguments() {
+    Predicates.tagKey(" ");
+    Predicates.createdBetween(T0, T0.minusNanos(1));
+    Query.all().after(" ");
+  }
+
+  @Test
+  void shortcutsWithoutThrowsClausesRefuseAsTheMethodsTheyCallDo() {
+    invalid("tag key", () -> Predicates.tagKey(" "));
+    invalid("tag key", () -> Predicates.tagKey("k".repeat(Tag.MAX_KEY_LENGTH + 1)));
+    invalid("time range", () -> Predicates.createdBetween(T0, T0.minusNanos(1)));
+    invalid("marker", () -> Query.all().after(" "));
+    assertEquals(Optional.of("m"), Query.builder().offset(7).build().after("m").marker());
+    assertEquals(0, Query.builder().offset(7).build().after("m").offset());
   }
 }
