@@ -1624,4 +1624,22 @@ class NewUserRefusalSweepTest {
     assertEquals(Optional.of("m"), Query.builder().offset(7).build().after("m").marker());
     assertEquals(0, Query.builder().offset(7).build().after("m").offset());
   }
+
+  @Test
+  void toPredicateListsTheFirstTenValuesOfTheKeyThenHowManyAndSaysWhenThereAreNoTags() {
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      values.add(String.format("w%02d", i));
+    }
+    TagCatalogue existing = TagCatalogue.of(Map.of("k\u00e9", values));
+    InvalidValueException value = invalid("tag value", () -> ConsoleSearch.empty().withTag("k\u00e9", "zz").toPredicate(existing));
+    assertTrue(value.getMessage().contains("w09") && !value.getMessage().contains("w10") && value.getMessage().contains("12"),
+        value.getMessage());
+    InvalidValueException none = invalid("tag key", () -> ConsoleSearch.empty().withTag("k", "v").toPredicate(TagCatalogue.empty()));
+    assertTrue(none.getMessage().contains("no tags"), none.getMessage());
+    // exactly ten values are listed whole
+    TagCatalogue ten = TagCatalogue.of(Map.of("k", values.subList(0, 10)));
+    InvalidValueException whole = invalid("tag value", () -> ConsoleSearch.empty().withTag("k", "zz").toPredicate(ten));
+    assertTrue(whole.getMessage().contains("w09") && !whole.getMessage().contains("in all"), whole.getMessage());
+  }
 }
