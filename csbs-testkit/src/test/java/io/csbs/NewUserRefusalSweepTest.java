@@ -759,7 +759,7 @@ class NewUserRefusalSweepTest {
     assertEquals(1000, Query.builder().limit(1000).build().limit());
   }
 
-  @Disabled("DOC: Query.Builder.build() 'naming marker if both a marker and an offset are set' (Query.java:220); an offset set explicitly to 0 with a marker is accepted: only an offset above 0 is refused")
+  @Disabled("DOC: Query.Builder.build() 'naming marker if both a marker and an offset are set' (Query.java:220); an offset set explicitly to 0 with a marker is accepted (only an offset above 0 is refused), while ListQueryString.parse refuses marker=m&offset=0 naming marker")
   @Test
   void aMarkerWithAnExplicitlySetOffsetIsRefusedAsTheBuildJavadocSays() {
     invalid("marker", () -> Query.builder().marker("\ud83d\ude00").offset(0).build());
@@ -770,6 +770,8 @@ class NewUserRefusalSweepTest {
     Query q = Query.builder().marker("\ud83d\ude00").offset(0).build();
     assertEquals(Optional.of("\ud83d\ude00"), q.marker());
     assertEquals(0, q.offset());
+    // the query string binding refuses the same pair
+    invalid("marker", () -> io.csbs.query.ListQueryString.parse("marker=m&offset=0"));
   }
 
   // ------------------------------------------------------------------ Lifecycle, Transition
