@@ -60,7 +60,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -759,12 +758,6 @@ class NewUserRefusalSweepTest {
     assertEquals(1000, Query.builder().limit(1000).build().limit());
   }
 
-  @Disabled("DOC: Query.Builder.build() 'naming marker if both a marker and an offset are set' (Query.java:220); an offset set explicitly to 0 with a marker is accepted (only an offset above 0 is refused), while ListQueryString.parse refuses marker=m&offset=0 naming marker")
-  @Test
-  void aMarkerWithAnExplicitlySetOffsetIsRefusedAsTheBuildJavadocSays() {
-    invalid("marker", () -> Query.builder().marker("\ud83d\ude00").offset(0).build());
-  }
-
   @Test
   void aMarkerWithAnExplicitOffsetOfZeroIsAcceptedAndPagesByTheMarker() {
     Query q = Query.builder().marker("\ud83d\ude00").offset(0).build();
@@ -1458,14 +1451,6 @@ class NewUserRefusalSweepTest {
     return fields;
   }
 
-  @Disabled("DOC: ProjectStats(...) 'naming project id if it is blank, or naming the count or duration that is negative' (ProjectStats.java:77) does not say the names; they are the record components' camelCase names (estimatedIndexBytes, lockWaitTime), unlike every other usage value's spaced names ('size mb', 'backups used', 'server count', 'project id')")
-  @Test
-  void projectStatsNamesItsNegativeFieldsAsTheOtherValuesDo() {
-    assertEquals(List.of("backups", "estimated index bytes", "reorganisations", "reorganisation time",
-        "longest reorganisation", "longest swap", "longest change hold", "lock waits", "lock wait time", "project id"),
-        projectStatsFieldsNamed());
-  }
-
   @Test
   void projectStatsNamesItsNegativeFieldsByTheirComponentNames() {
     assertEquals(List.of("backups", "estimatedIndexBytes", "reorganisations", "reorganisationTime",
@@ -1588,15 +1573,6 @@ class NewUserRefusalSweepTest {
 
   // ------------------------------------------------------------------ undocumented refusals of the attribute shortcuts
 
-  @Disabled("DOC: Predicates.serverId/availabilityZone/resourceType/policyId (Predicates.java:200-233) document no @throws, and attribute's 'blank, too long' (Predicates.java:261) gives no bound; they refuse a blank value and one over 255 code points with an InvalidValueException naming the attribute")
-  @Test
-  void theAttributeShortcutsAcceptAnyValueAsTheirJavadocPromisesNoRefusal() {
-    Predicates.serverId(" ");
-    Predicates.availabilityZone("");
-    Predicates.resourceType("x".repeat(256));
-    Predicates.policyId("\u3000");
-  }
-
   @Test
   void theAttributeShortcutsRefuseBlankAndOver255CodePointsNamingTheAttribute() {
     invalid("server id", () -> Predicates.serverId(" "));
@@ -1607,14 +1583,6 @@ class NewUserRefusalSweepTest {
     // 255 code points are taken, even 510 chars of them, though no server id is longer than 64 chars
     assertTrue(Predicates.serverId(letters(255, 0x1D49C)).toString().length() > 0);
     assertTrue(Predicates.availabilityZone("z".repeat(255)).toString().length() > 0);
-  }
-
-  @Disabled("DOC: Predicates.tagKey (Predicates.java:288-293), Predicates.createdBetween (Predicates.java:109-115) and Query.after (Query.java:93-98) document no @throws; they refuse a bad key (tag key), a from after the to (time range) and a blank marker (marker) with InvalidValueExceptions")
-  @Test
-  void shortcutsWithoutThrowsClausesAcceptTheirArguments() {
-    Predicates.tagKey(" ");
-    Predicates.createdBetween(T0, T0.minusNanos(1));
-    Query.all().after(" ");
   }
 
   @Test

@@ -75,7 +75,7 @@ public record ProjectStats(
    *     while a reorganisation's last catch-up holds writers off)
    * @param lockWaitTime how long they waited in all
    * @throws InvalidValueException naming {@code project id} if it is blank, or naming the count or
-   *     duration that is negative
+   *     duration that is negative by its component's name ({@code backups}, {@code lockWaitTime}, ...)
    */
   public ProjectStats {
     IndexedCatalog.requireProject(projectId);

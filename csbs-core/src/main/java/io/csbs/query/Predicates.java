@@ -111,6 +111,7 @@ public final class Predicates {
    *
    * @param from the earliest creation time
    * @param to the latest creation time
+   * @throws InvalidValueException naming {@code time range} if {@code from} is after {@code to}
    */
   public static BackupPredicate createdBetween(Instant from, Instant to) {
     return createdIn(TimeRange.between(from, to));
@@ -201,6 +202,8 @@ public final class Predicates {
    * {@return a predicate of the backups of the server with id {@code serverId}}
    *
    * @param serverId the server id, compared exactly
+   * @throws InvalidValueException naming {@code server id} if it is blank or longer than 255 characters
+   *     (code points)
    */
   public static BackupPredicate serverId(String serverId) {
     return attribute(Attribute.SERVER_ID, requireNonNull(serverId, "serverId"));
@@ -210,6 +213,8 @@ public final class Predicates {
    * {@return a predicate of the backups whose server is in availability zone {@code zone}}
    *
    * @param zone the availability zone, for example {@code eu-de-02}
+   * @throws InvalidValueException naming {@code availability zone} if it is blank or longer than 255 characters
+   *     (code points)
    */
   public static BackupPredicate availabilityZone(String zone) {
     return attribute(Attribute.AVAILABILITY_ZONE, requireNonNull(zone, "zone"));
@@ -220,6 +225,8 @@ public final class Predicates {
    * {@code OS::Nova::Server}}
    *
    * @param resourceType the resource type, compared exactly
+   * @throws InvalidValueException naming {@code resource type} if it is blank or longer than 255 characters
+   *     (code points)
    */
   public static BackupPredicate resourceType(String resourceType) {
     return attribute(Attribute.RESOURCE_TYPE, requireNonNull(resourceType, "resourceType"));
@@ -229,6 +236,8 @@ public final class Predicates {
    * {@return a predicate of the backups made by the policy {@code policyId}}
    *
    * @param policyId the policy id, compared exactly
+   * @throws InvalidValueException naming {@code policy id} if it is blank or longer than 255 characters
+   *     (code points)
    */
   public static BackupPredicate policyId(String policyId) {
     return attribute(Attribute.POLICY_ID, requireNonNull(policyId, "policyId"));
@@ -258,7 +267,8 @@ public final class Predicates {
    * @param attribute the attribute compared
    * @param value its value, as text
    * @return the predicate
-   * @throws InvalidValueException naming the attribute if {@code value} is blank, too long, or not
+   * @throws InvalidValueException naming the attribute ({@link Attribute#toString()}, for example
+   *     {@code server id}) if {@code value} is blank, longer than 255 characters (code points), or not
    *     a constant of {@link BackupType} or {@link BackupTrigger} for those attributes
    */
   public static BackupPredicate attribute(Attribute attribute, String value) {
@@ -289,6 +299,7 @@ public final class Predicates {
    * {@return a predicate of the backups with a tag {@code key}, whatever its value}
    *
    * @param key the tag key
+   * @throws InvalidValueException naming {@code tag key} if it breaks the tag rules
    */
   public static BackupPredicate tagKey(String key) {
     return tag(key, List.of());

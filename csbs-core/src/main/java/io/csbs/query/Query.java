@@ -94,6 +94,7 @@ public final class Query {
    * {@return the same query, continuing after the backup with id {@code marker} (and no offset)}
    *
    * @param marker the id of the last backup of the previous page
+   * @throws InvalidValueException naming {@code marker} if it is blank
    */
   public Query after(String marker) {
     java.util.Objects.requireNonNull(marker, "marker");
@@ -217,7 +218,9 @@ public final class Query {
      * Builds the query.
      *
      * @return the query
-     * @throws InvalidValueException naming {@code marker} if both a marker and an offset are set
+     * @throws InvalidValueException naming {@code marker} if a marker is set with an offset above 0 (an
+     *     offset of 0, the default, goes with a marker; {@link ListQueryString} refuses both parameters
+     *     given, whatever their values)
      */
     public Query build() {
       if (marker != null && offset > 0) {
