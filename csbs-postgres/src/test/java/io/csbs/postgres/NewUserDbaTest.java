@@ -443,7 +443,16 @@ class NewUserDbaTest {
   }
 
   /** A LATIN1 database whose DBA ran the scripts by hand (migrate would refuse it), as the javadoc tells. */
-  private static PGSimpleDataSource latin1ByHand() {
+  private static PGSimpleDataSource latin1;
+
+  private static synchronized PGSimpleDataSource latin1ByHand() {
+    if (latin1 == null) {
+      latin1 = makeLatin1ByHand();
+    }
+    return latin1;
+  }
+
+  private static PGSimpleDataSource makeLatin1ByHand() {
     String db = database("LATIN1");
     PGSimpleDataSource ds = raw(db, null, null);
     StringBuilder all = new StringBuilder("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE TABLE csbs_schema_version "
@@ -474,15 +483,36 @@ class NewUserDbaTest {
   void aCatalogOnALatin1DatabaseWorksUntilALetterLatin1LacksWhichFailsWithADatabaseException() {
     PGSimpleDataSource ds = latin1ByHand();
     PostgresCatalog catalog = catalog(ds, CLOCK);
-    assertEquals(0, catalog.sequence("p"));
-    catalog.add(backup("p", "l-1", "Größe_café", NOW.minusSeconds(3)));
-    assertEquals(1, catalog.count("p", Predicates.nameContains("GRÖSSE".substring(0, 2))));
+    String p = "latin-" + RUN;
+    assertEquals(0, catalog.sequence(p));
+    catalog.add(backup(p, "l-1", "Größe_café", NOW.minusSeconds(3)));
+    assertEquals(1, catalog.count(p, Predicates.nameContains("GRÖ")));
     CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
-        () -> catalog.add(backup("p", "l-2", "夜の_backup", NOW.minusSeconds(2))));
+        () -> catalog.add(backup(p, "l-2", "夜の_backup", NOW.minusSeconds(2))));
     assertEquals("22P05", e.sqlState(), e.getMessage());
     assertFalse(e.isRetryable());
-    assertEquals(1, catalog.sequence("p"), "nothing half-written");
-    assertEquals(Optional.empty(), catalog.find("p", "l-2"));
+    assertEquals(1, catalog.sequence(p), "nothing half-written");
+    assertEquals(Optional.empty(), catalog.find(p, "l-2"));
+  }
+
+  // Schema.migrate: "@throws CatalogDatabaseException if a statement fails, or the database is not
+  // encoded in UTF8". A LATIN1 database whose schema a DBA made by hand (so it is current): a service
+  // calling migrate at every start should hear that the database is not UTF8.
+  @Disabled("DOC: Schema.java:79 migrate '@throws CatalogDatabaseException if ... the database is not encoded in UTF8', "
+      + "but on a LATIN1 database already at CURRENT_VERSION migrate returns CURRENT_VERSION: the encoding is checked "
+      + "only when there is something to create")
+  @Test
+  void migrateOnACurrentLatin1DatabaseSaysItIsNotUtf8() {
+    PGSimpleDataSource ds = latin1ByHand();
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> Schema.migrate(ds));
+    assertTrue(e.getMessage().contains("LATIN1"), e.getMessage());
+  }
+
+  // The sibling: what happens.
+  @Test
+  void migrateOnACurrentLatin1DatabaseReturnsTheCurrentVersion() {
+    PGSimpleDataSource ds = latin1ByHand();
+    assertEquals(Schema.CURRENT_VERSION, Schema.migrate(ds));
   }
 
   // ====================================================================== tenants in one database
