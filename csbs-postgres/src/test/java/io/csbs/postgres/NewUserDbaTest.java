@@ -805,6 +805,19 @@ class NewUserDbaTest {
       }
       call.getValue().accept(catalog);   // the connection back: the same call succeeds
     }
+    // a replica started while no connection is free: refused as retryable, and started once one is
+    HikariDataSource two = pool(raw(null, null, schema + ",public"), 2, 250);
+    PostgresCatalog forReplica = catalog(two, CLOCK);
+    forReplica.sequence(p);
+    try (Connection held = two.getConnection(); Connection held2 = two.getConnection()) {
+      CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class, () -> closing(PostgresReplica.start(forReplica)));
+      System.out.println("NewUserDbaTest: busy pool, replica start: " + e.getMessage());
+      if (!e.isRetryable()) {
+        problems.add("replica start not retryable: " + e.getMessage());
+      }
+    }
+    PostgresReplica replica = closing(PostgresReplica.start(forReplica));   // the pool's connections back
+    assertEquals(1, replica.count(p, Predicates.all()));
     for (String what : List.of("migrate")) {
       CatalogDatabaseException e;
       try (Connection held = one.getConnection()) {
