@@ -904,6 +904,10 @@ class NewUserDbaTest {
     assertEquals(Quota.of(9, 9), checker.quotaUsage(p).quota());
     assertEquals(5, checker.sequence(p));
     await("the feed through the no-auto-commit pool", () -> got.stream().filter(c -> c.projectId().equals(p)).count() == 5);
+    // and its reads: a read of several answers, a page, a replica's load
+    assertEquals(1L, (long) writer.read(p, view -> view.count(Predicates.all())));
+    assertEquals(1, writer.query(p, Query.where(Predicates.all())).total());
+    assertEquals(b, closing(PostgresReplica.start(writer)).get(p, "na-1"));
   }
 
   /** A pool handing out connections with auto-commit off, its sessions named {@code application}. */
