@@ -58,7 +58,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * first schema of its search path silently uses the next schema's catalog; a subscription polls
  * every project's head in one statement naming none; a LATIN1 database is refused by migrate only
  * when there is something to create, and a catalog on one (schema by hand) fails only at the first
- * letter LATIN1 lacks; a quota of a long project id fails on PostgreSQL.
+ * letter LATIN1 lacks; a quota of a long project id fails on PostgreSQL; migrate through a pool with
+ * auto-commit off fails on the isolation level.
  */
 class NewUserDbaTest {
   private static final String RUN = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
