@@ -246,7 +246,9 @@ public interface BackupCatalog {
    * <p>A quota is no {@link Change}: setting it raises no {@linkplain #sequence sequence} and tells
    * no subscriber. A replica that follows this catalog with {@link #replay} gets the quota of the
    * {@link ProjectSnapshot} it loaded; set each later quota on the replica too. Any non-blank project
-   * id is taken (one no backup can have, longer than 64 chars, keeps a quota that nothing uses).
+   * id is taken (one no backup can have, longer than 64 chars, keeps a quota that nothing uses); the
+   * PostgreSQL catalog refuses one of more than 2,000 bytes of UTF-8, which its index cannot key, with
+   * an {@link io.csbs.backup.InvalidValueException} naming {@code project id}.
    *
    * @param projectId the project
    * @param quota the new quotas

@@ -43,16 +43,24 @@ final class ChangeListener {
     while (!stopped) {
       try (Connection listening = dataSource.getConnection()) {
         PGConnection postgres = listening.unwrap(PGConnection.class);
-        try (Statement statement = listening.createStatement()) {
-          statement.execute("LISTEN " + PostgresCatalog.CHANNEL);
-        }
-        pauseMillis = 100;
-        wake.run();   // changes may have come while nobody listened
-        while (!stopped) {
-          PGNotification[] notifications = postgres.getNotifications(500);
-          if (notifications != null && notifications.length > 0) {
-            wake.run();
+        boolean autoCommit = listening.getAutoCommit();
+        // LISTEN takes effect when its transaction commits: on a pool's connection without
+        // auto-commit it would sit in a transaction never committed, hearing nothing
+        listening.setAutoCommit(true);
+        try {
+          try (Statement statement = listening.createStatement()) {
+            statement.execute("LISTEN " + PostgresCatalog.CHANNEL);
           }
+          pauseMillis = 100;
+          wake.run();   // changes may have come while nobody listened
+          while (!stopped) {
+            PGNotification[] notifications = postgres.getNotifications(500);
+            if (notifications != null && notifications.length > 0) {
+              wake.run();
+            }
+          }
+        } finally {
+          giveBack(listening, autoCommit);
         }
       } catch (SQLException | RuntimeException e) {
         if (stopped) {
@@ -65,6 +73,26 @@ final class ChangeListener {
           return;
         }
         pauseMillis = Math.min(10_000, pauseMillis * 2);
+      }
+    }
+  }
+
+  /**
+   * Leaves the connection as the pool lent it: listening to nothing (else its next borrower would
+   * collect this channel's notifications) and in its auto-commit mode. Quietly: a connection that
+   * broke is the pool's to drop.
+   */
+  private static void giveBack(Connection listening, boolean autoCommit) {
+    boolean interrupted = Thread.interrupted();   // stop() interrupts; the statement must still run
+    try (Statement statement = listening.createStatement()) {
+      statement.execute("UNLISTEN " + PostgresCatalog.CHANNEL);
+      listening.unwrap(PGConnection.class).getNotifications();   // and those received, not read
+      listening.setAutoCommit(autoCommit);
+    } catch (SQLException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "change notifications: could not stop listening; the pool drops the connection", e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -126,6 +126,9 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private static final int INSERT_CHUNK = 500;
   static final String CHANNEL = "csbs_change";
 
+  /** The longest project id, in bytes of UTF-8, that {@link #setQuota} stores: PostgreSQL's B-tree bound, with room. */
+  static final int MAX_QUOTA_PROJECT_ID_BYTES = 2000;
+
   private final DataSource dataSource;
   private final Clock clock;
   private final StallRule stallRule;
@@ -467,6 +470,11 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     requireProject(projectId);
     requireNonNull(quota, "quota");
     BackupRows.storableText("project id", projectId);  // the quota makes the project's row
+    // that row is keyed by the id in a B-tree, whose entries PostgreSQL caps at about 2,700 bytes
+    if (projectId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_QUOTA_PROJECT_ID_BYTES) {
+      throw new InvalidValueException("project id", projectId, "must be at most " + MAX_QUOTA_PROJECT_ID_BYTES
+          + " bytes of UTF-8 for PostgreSQL to key its quota (a backup's project id is at most 64 chars)");
+    }
     write("set the quota of project " + projectId, connection -> {
       try (PreparedStatement statement = connection.prepareStatement(
           "INSERT INTO csbs_project (project_id, max_backups, max_capacity_gb, quota_version) VALUES (?, ?, ?, 1) "

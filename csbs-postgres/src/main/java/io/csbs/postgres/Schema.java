@@ -66,9 +66,11 @@ public final class Schema {
    * database at the previous version, and a failed first migrate leaves nothing behind.
    *
    * <p>The tables are made in the current schema, the first schema of the connection's search path
-   * that exists ({@code currentSchema=tenant_a,public} in the JDBC URL makes {@code tenant_a}'s),
-   * which is where {@link #version} and the catalog look for them. The database must be encoded in
-   * UTF8, which holds every letter a backup's texts may hold.
+   * that exists and on which the role has {@code USAGE} ({@code currentSchema=tenant_a,public} in the
+   * JDBC URL makes {@code tenant_a}'s; without {@code USAGE} on it PostgreSQL passes over it to the
+   * next, which may be another tenant's), which is where {@link #version} and the catalog look for
+   * them. The database must be encoded in UTF8, which holds every letter a backup's texts may hold:
+   * this is checked on every call, the database already current included.
    *
    * @param dataSource the database
    * @return the version the database was at before (0 for none)
@@ -79,15 +81,27 @@ public final class Schema {
   public static int migrate(DataSource dataSource) {
     requireNonNull(dataSource, "dataSource");
     try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
       try (Statement statement = connection.createStatement()) {
         int found = versionOf(statement);
-        if (found == CURRENT_VERSION) {
-          return found;   // nothing to do: no lock taken, nothing created, no right needed
+        if (found != CURRENT_VERSION) {
+          refuseUnknown(found);
         }
-        refuseUnknown(found);
-        requireUtf8(statement);
+        requireUtf8(statement);   // a database made by hand in another encoding too: no right needed
+        if (found == CURRENT_VERSION) {
+          return found;   // nothing to do: no lock taken, nothing created
+        }
+      } finally {
+        if (!autoCommit) {
+          // a pool's connection without auto-commit: the reads began a transaction, in which the
+          // isolation level below cannot be set; ended quietly, so as not to hide a refusal above
+          try {
+            connection.rollback();
+          } catch (SQLException ignored) {
+            // the connection broke: the next statement says so
+          }
+        }
       }
-      boolean autoCommit = connection.getAutoCommit();
       int isolation = connection.getTransactionIsolation();
       connection.setAutoCommit(false);
       // each transaction reads the version after it got the lock, so it must see what committed before
