@@ -1,0 +1,546 @@
+package io.csbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.backup.BackupType;
+import io.csbs.backup.Failure;
+import io.csbs.backup.InvalidValueException;
+import io.csbs.backup.JobType;
+import io.csbs.backup.Progress;
+import io.csbs.backup.Server;
+import io.csbs.catalog.BackupCatalog;
+import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Subscription;
+import io.csbs.lifecycle.Lifecycle;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.lifecycle.Transition;
+import io.csbs.query.BackupPredicate;
+import io.csbs.query.ConsoleSearch;
+import io.csbs.query.Page;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.query.TimeRange;
+import io.csbs.testing.FakeClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's review of time in csbs, end to end: catalogs on unusual clocks (backwards, at the ends
+ * of {@link Instant}, with nanoseconds, in other zones), relative windows and time segments at their
+ * exact edges, stall judgement at the extremes, and the testkit's {@link FakeClock}; from the README
+ * and javadoc only.
+ */
+class NewUserTimeTest {
+  private static final Instant T = Instant.parse("2026-07-14T23:59:59.123456789Z");
+  private static final String P = "zeit-ž-⌚";
+  private static final Server SRV = Server.of("srv-τ", "ecs-時計", "eu-de-03");
+  private static final Duration DAY = Duration.ofDays(1);
+  /** The longest span there is: from the first instant to the last. */
+  private static final Duration WHOLE = Duration.between(Instant.MIN, Instant.MAX);
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Backup available(String id, Instant createdAt) {
+    return Backup.builder().id(id).name("n_" + Math.abs(id.hashCode())).projectId(P).server(SRV)
+        .status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED).sizeMb(1).createdAt(createdAt).build();
+  }
+
+  private static Backup running(String id, BackupStatus status, Instant createdAt, Instant progressAt) {
+    return Backup.builder().id(id).name("r_" + Math.abs(id.hashCode())).projectId(P).server(SRV)
+        .status(status).type(BackupType.ENHANCED).sizeMb(1).createdAt(createdAt)
+        .progress(Progress.of(10, progressAt)).build();
+  }
+
+  private static void refused(String field, Runnable call) {
+    InvalidValueException e = assertThrows(InvalidValueException.class, call::run);
+    assertEquals(field, e.field(), e.getMessage());
+  }
+
+  /** A clock that goes back one nanosecond at every reading. */
+  private static final class BackwardsClock extends Clock {
+    private final AtomicReference<Instant> next;
+
+    BackwardsClock(Instant start) {
+      next = new AtomicReference<>(start);
+    }
+
+    @Override
+    public Instant instant() {
+      return next.getAndUpdate(i -> i.minusNanos(1));
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  /** A clock standing at one instant, in a zone far from UTC. */
+  private static final class ZonedFixedClock extends Clock {
+    private final Instant at;
+    private final ZoneId zone;
+
+    ZonedFixedClock(Instant at, ZoneId zone) {
+      this.at = at;
+      this.zone = zone;
+    }
+
+    @Override
+    public Instant instant() {
+      return at;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return zone;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return new ZonedFixedClock(at, zone);
+    }
+  }
+
+  private static List<String> idsNewestFirst(List<Backup> backups, java.util.function.Predicate<Backup> keep) {
+    return backups.stream().filter(keep)
+        .sorted(Comparator.comparing(Backup::createdAt).reversed().thenComparing(Backup::id))
+        .map(Backup::id).collect(Collectors.toList());
+  }
+
+  // ------------------------------------------------------------------ the catalog's clock
+
+  @Test
+  void aClockGoingBackBetweenAddAndTransitionIsRefusedNamingNowAndNothingChanges() {
+    BackwardsClock clock = new BackwardsClock(T);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).build();
+    Backup b = Backup.builder().id("b1").name("b1").projectId(P).server(SRV).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(T.minus(DAY)).updatedAt(T).build();
+    catalog.add(b);
+    long sequence = catalog.sequence(P);
+    // the clock now reads before the backup's last change (T): refused naming now
+    refused("now", () -> catalog.apply(P, "b1", b.version(), Transition.delete()));
+    assertEquals(b, catalog.get(P, "b1"));
+    assertEquals(sequence, catalog.sequence(P));
+    assertEquals(0, catalog.count(P, Predicates.status(BackupStatus.DELETING)));
+  }
+
+  @Test
+  void aNanosecondClockInAnotherZoneDatesEveryChangeToTheNanosecond() {
+    Instant at = T.plusNanos(1);   // ...124456790 ns past the second? no: exactly T + 1 ns
+    BackupCatalog catalog = Catalogs.indexed(new ZonedFixedClock(at, ZoneId.of("Pacific/Kiritimati")));
+    catalog.add(available("n1", T.minusNanos(7)));
+    Backup restoring = catalog.apply(P, "n1", 0, Transition.restore()).orElseThrow();
+    assertEquals(at, restoring.updatedAt());
+    assertEquals(Optional.of(Progress.of(0, at)), restoring.progress());
+    assertEquals(Optional.empty(), restoring.finishedAt());
+    Backup halfway = catalog.apply(P, "n1", restoring.version(), Transition.reportProgress(50)).orElseThrow();
+    assertEquals(Progress.of(50, at), halfway.progress().orElseThrow());
+    Backup done = catalog.apply(P, "n1", halfway.version(), Transition.complete()).orElseThrow();
+    assertEquals(BackupStatus.AVAILABLE, done.status());
+    assertEquals(at, done.updatedAt());
+    assertEquals(Optional.empty(), done.finishedAt(), "a restore keeps the finish time held (none)");
+    // the window [at - 1 day, at] holds the backup created 8 ns before at; a 7 ns window does not
+    assertEquals(1, catalog.count(P, Predicates.createdWithinLast(Duration.ofNanos(8))));
+    assertEquals(0, catalog.count(P, Predicates.createdWithinLast(Duration.ofNanos(7))));
+  }
+
+  @Test
+  void aCatalogAtTheFirstInstantJudgesStallsAndWindowsByTheNanosecond() {
+    FakeClock clock = FakeClock.at(Instant.MIN);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofNanos(1))).build();
+    catalog.add(running("first", BackupStatus.CREATING, Instant.MIN, Instant.MIN));
+    catalog.add(available("second", Instant.MIN.plusNanos(1)));
+    assertEquals(0, catalog.count(P, Predicates.stalled()), "at MIN nothing is stalled");
+    assertEquals(List.of("first"), catalog.query(P, Query.where(Predicates.createdWithinLast(Predicates.MAX_WINDOW))).ids());
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(0, catalog.count(P, Predicates.stalled()), "at exactly the threshold it is not yet");
+    assertEquals(List.of("second", "first"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(List.of("first"), catalog.query(P, Query.where(Predicates.stalled())).ids());
+    assertEquals(List.of("second"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
+    // a transition at MIN + 2 ns is dated so
+    Backup progressed = catalog.apply(P, "first", 0, Transition.reportProgress(11)).orElseThrow();
+    assertEquals(Instant.MIN.plusNanos(2), progressed.updatedAt());
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void aCatalogAtTheLastInstantDatesChangesThereAndTheFakeClockRefusesToPassIt() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minusNanos(1));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(WHOLE.minusNanos(1))).build();
+    catalog.add(running("old", BackupStatus.DELETING, Instant.MIN, Instant.MIN));
+    catalog.add(available("last", Instant.MAX));
+    assertEquals(0, catalog.count(P, Predicates.stalled()), "MAX - 1ns - (WHOLE - 1ns) = MIN: at exactly the threshold");
+    refused("time window", () -> Predicates.createdWithinLast(WHOLE));
+    // a backup created after now (MAX) is not in a window up to now
+    assertEquals(0, catalog.count(P, Predicates.createdWithinLast(Predicates.MAX_WINDOW)) - 0
+        - catalog.count(P, Predicates.createdBetween(Instant.MAX.minusNanos(1).minus(Predicates.MAX_WINDOW), Instant.MAX.minusNanos(1))));
+    assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofNanos(2)));
+    assertEquals(Instant.MAX.minusNanos(1), clock.instant(), "a refused advance leaves the clock");
+    assertEquals(Instant.MAX, clock.advance(Duration.ofNanos(1)));
+    assertEquals(List.of("old"), catalog.query(P, Query.where(Predicates.stalled())).ids(), "1 ns past the whole span");
+    assertEquals(List.of("last"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
+    Backup deleting = catalog.apply(P, "last", 0, Transition.delete()).orElseThrow();
+    assertEquals(Instant.MAX, deleting.updatedAt());
+    assertEquals(Optional.empty(), catalog.apply(P, "last", deleting.version(), Transition.complete()));
+    assertEquals(Optional.empty(), catalog.find(P, "last"));
+  }
+
+  @Test
+  void theLargestThresholdsAtTheEndsOfTime() {
+    Backup job = running("j", BackupStatus.RESTORING, Instant.MIN, Instant.MIN);
+    StallRule whole = StallRule.ofThreshold(WHOLE);
+    StallRule almost = StallRule.ofThreshold(WHOLE.minusNanos(1));
+    StallRule largest = StallRule.ofThreshold(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999));
+    assertFalse(whole.isStalled(job, Instant.MAX));
+    assertTrue(almost.isStalled(job, Instant.MAX));
+    assertFalse(largest.isStalled(job, Instant.MAX));
+    assertEquals(Instant.MIN, largest.stalledIfChangedBefore(Instant.MAX));
+    assertEquals(Instant.MIN.plusNanos(1), almost.stalledIfChangedBefore(Instant.MAX));
+    for (StallRule rule : List.of(whole, almost, largest)) {
+      BackupCatalog catalog = Catalogs.builder().clock(FakeClock.at(Instant.MAX)).stallRule(rule).build();
+      catalog.add(job);
+      assertEquals(rule.isStalled(job, Instant.MAX) ? 1 : 0, catalog.count(P, Predicates.stalled()), rule.toString());
+      assertEquals(rule.isStalled(job, Instant.MAX), Predicates.stalled().test(job, Instant.MAX, rule));
+    }
+  }
+
+  @Test
+  void aProgressTimeAfterNowIsNeverStalledUntilTheClockPassesIt() {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofNanos(1))).build();
+    Backup ahead = running("ahead", BackupStatus.CREATING, T.minusSeconds(1), T.plus(Duration.ofHours(1)));
+    catalog.add(ahead);
+    for (Duration threshold : List.of(Duration.ofNanos(1), Duration.ofMinutes(30), WHOLE)) {
+      assertFalse(StallRule.ofThreshold(threshold).isStalled(ahead, T), threshold.toString());
+    }
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+    clock.set(T.plus(Duration.ofHours(1)).plusNanos(1));
+    assertEquals(0, catalog.count(P, Predicates.stalled()), "exactly the 1 ns threshold after the progress");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+    // a transition dated before the progress time but after the last change... the builder kept updatedAt =
+    // createdAt; the lifecycle compares with updatedAt only
+    clock.set(T);
+    Backup later = catalog.apply(P, "ahead", 0, Transition.reportProgress(20)).orElseThrow();
+    assertEquals(Progress.of(20, T), later.progress().orElseThrow());
+  }
+
+  @Test
+  void theDefaultTestOfAPredicateOnAClockUsesTheDefaultRule() {
+    FakeClock clock = FakeClock.at(T);
+    Backup job = running("d", BackupStatus.DELETING, T.minus(DAY), T.minus(Duration.ofMinutes(20)));
+    assertFalse(Predicates.stalled().test(job, clock));
+    assertTrue(Predicates.stalled().test(job, clock.instant(), StallRule.ofThreshold(Duration.ofMinutes(10))));
+    clock.advance(Duration.ofMinutes(10));
+    assertFalse(Predicates.stalled().test(job, clock), "exactly 30 minutes");
+    clock.advance(Duration.ofNanos(1));
+    assertTrue(Predicates.stalled().test(job, clock));
+    assertTrue(StallRule.DEFAULT.isStalled(job, clock.withZone(ZoneId.of("Asia/Kathmandu"))));
+  }
+
+  // ------------------------------------------------------------------ windows and segments
+
+  @Test
+  void timeRangeLastIsWhatCreatedWithinLastMatchesOnRandomWindowsAndInstants() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    Instant[] nows = {Instant.MIN, Instant.MIN.plusNanos(1), Instant.MIN.plus(Predicates.MAX_WINDOW), T, Instant.MAX,
+        Instant.MAX.minusNanos(1), Instant.EPOCH};
+    for (int round = 0; round < 300; round++) {
+      String at = " (seed " + seed + ", round " + round + ")";
+      Instant now = r.nextInt(3) == 0 ? nows[r.nextInt(nows.length)]
+          : Instant.MIN.plusSeconds(Math.floorMod(r.nextLong(), WHOLE.getSeconds())).plusNanos(r.nextInt(1_000_000_000));
+      Duration window = switch (r.nextInt(4)) {
+        case 0 -> Duration.ofNanos(1 + r.nextInt(1000));
+        case 1 -> Predicates.MAX_WINDOW.minusNanos(r.nextInt(3));
+        case 2 -> Duration.ofDays(1 + r.nextInt(36_500));
+        default -> Duration.ofSeconds(1 + Math.floorMod(r.nextLong(), Predicates.MAX_WINDOW.getSeconds()), r.nextInt(1_000_000_000));
+      };
+      if (window.compareTo(Predicates.MAX_WINDOW) > 0) {
+        window = Predicates.MAX_WINDOW;
+      }
+      TimeRange range = TimeRange.last(window, now);
+      BackupPredicate p = Predicates.createdWithinLast(window);
+      assertEquals(Optional.of(now), range.end(), at);
+      assertTrue(range.startInclusive() && range.endInclusive(), at);
+      List<Instant> probes = new ArrayList<>(List.of(Instant.MIN, Instant.MAX, now));
+      Instant start = range.start().orElseThrow();
+      probes.add(start);
+      if (start.isAfter(Instant.MIN)) {
+        probes.add(start.minusNanos(1));
+        assertEquals(now.minus(window), start, at);
+      }
+      if (now.isBefore(Instant.MAX)) {
+        probes.add(now.plusNanos(1));
+      }
+      probes.add(start.plusNanos(1).isAfter(now) ? now : start.plusNanos(1));
+      for (Instant created : probes) {
+        Backup b = available("x", created);
+        assertEquals(range.contains(created), p.test(b, now, StallRule.DEFAULT), created + " in " + range + at);
+        assertEquals(range.contains(created), Predicates.createdIn(range).test(b, now, StallRule.DEFAULT), at);
+      }
+    }
+  }
+
+  @Test
+  void theConsoleSegmentsAreTheirWindowsToTheNanosecondAndFollowTheClock() {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    int n = 0;
+    for (int days : new int[] {1, 7, 30}) {
+      Instant edge = T.minus(Duration.ofDays(days));
+      for (long off : new long[] {-2, -1, 0, 1, 2}) {
+        all.add(available("e" + days + "_" + (off + 2), edge.plusNanos(off)));
+      }
+    }
+    for (long off : new long[] {-1, 0, 1}) {
+      all.add(available("now_" + (off + 1), T.plusNanos(off)));
+    }
+    all.add(available("min", Instant.MIN));
+    all.add(available("max", Instant.MAX));
+    catalog.addAll(all);
+    for (int step = 0; step < 4; step++) {
+      Instant now = clock.instant();
+      for (int days : new int[] {1, 7, 30}) {
+        ConsoleSearch s = ConsoleSearch.empty().withLastDays(days);
+        Page page = catalog.query(P, s.toQuery(catalog.tagCatalogue(P), 100));
+        TimeRange range = TimeRange.last(Duration.ofDays(days), now);
+        List<String> expected = idsNewestFirst(all, b -> range.contains(b.createdAt()));
+        assertEquals(expected, page.ids(), days + " days at " + now);
+        assertEquals(expected.size(), page.total());
+        assertEquals(expected.size(), catalog.count(P, s.toPredicate(catalog.tagCatalogue(P))));
+        // the same range as a custom segment answers the same at any clock
+        ConsoleSearch custom = ConsoleSearch.empty().withTimeRange(range);
+        assertEquals(expected, catalog.query(P, custom.toQuery(catalog.tagCatalogue(P), 100)).ids());
+      }
+      clock.advance(Duration.ofNanos(1));
+      if (step == 2) {
+        clock.set(T.minusNanos(2));   // and back
+      }
+    }
+  }
+
+  @Test
+  void exclusiveCustomSegmentsANanosecondApartAndThePointSegment() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(T));
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      all.add(available("p" + i, T.plusNanos(i)));
+    }
+    all.add(available("pmin", Instant.MIN));
+    all.add(available("pmax", Instant.MAX));
+    all.forEach(catalog::add);
+    assertEquals(List.of("p2"), catalog.query(P, Query.where(Predicates.createdIn(TimeRange.of(T.plusNanos(1), false, T.plusNanos(3), false)))).ids());
+    assertEquals(List.of("p3"), catalog.query(P, Query.where(Predicates.createdBetween(T.plusNanos(3), T.plusNanos(3)))).ids());
+    assertEquals(0, catalog.count(P, Predicates.createdIn(TimeRange.of(T.plusNanos(1), false, T.plusNanos(2), false))));
+    assertEquals(7, catalog.count(P, Predicates.createdBetween(Instant.MIN, Instant.MAX)));
+    assertEquals(List.of("pmin"), catalog.query(P, Query.where(Predicates.createdIn(TimeRange.until(Instant.MIN)))).ids());
+    assertEquals(0, catalog.count(P, Predicates.createdIn(TimeRange.before(Instant.MIN))));
+    assertEquals(List.of("pmax"), catalog.query(P, Query.where(Predicates.createdIn(TimeRange.from(Instant.MAX)))).ids());
+    assertEquals(0, catalog.count(P, Predicates.createdIn(TimeRange.of(Instant.MAX, false, null, true))));
+    // a custom segment is absolute: it does not follow the clock; a console search with one equals itself
+    ConsoleSearch a = ConsoleSearch.empty().withTimeRange(TimeRange.between(T, T.plusNanos(4)));
+    assertEquals(a, ConsoleSearch.empty().withLastDays(7).withTimeRange(TimeRange.between(T, T.plusNanos(4))));
+    assertEquals(Optional.empty(), a.createdWithinLast());
+    assertEquals(ConsoleSearch.empty(), a.withTimeRange(TimeRange.all()));
+    assertEquals(ConsoleSearch.empty().withLastDays(30), ConsoleSearch.empty().withCreatedWithinLast(Duration.ofDays(30)));
+    assertEquals(Optional.empty(), ConsoleSearch.empty().withTimeRange(TimeRange.between(T, T)).withLastDays(1).timeRange());
+  }
+
+  @Test
+  void aSubscriberMovingTheClockSeesWindowsAndStallsAsAScanAtEachInstant() throws Exception {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(45))).build();
+    List<Backup> model = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicLong delivered = new AtomicLong();
+    Duration window = Duration.ofHours(5);
+    Subscription sub = catalog.subscribe(change -> {
+      try {
+        clock.advance(Duration.ofMinutes(17));
+        Instant now = clock.instant();
+        long expectedWindow = model.stream().filter(b -> TimeRange.last(window, now).contains(b.createdAt())).count();
+        long expectedStalled = model.stream().filter(b -> b.status().isIntermediate()
+            && StallRule.ofThreshold(Duration.ofMinutes(45)).isStalled(b, now)).count();
+        long w = catalog.count(P, Predicates.createdWithinLast(window));
+        long s = catalog.count(P, Predicates.stalled());
+        long wq = catalog.query(P, Query.where(Predicates.createdWithinLast(window))).total();
+        if (w != expectedWindow || wq != expectedWindow || s != expectedStalled) {
+          problems.add("at " + now + " after " + change.backupId() + ": window " + w + "/" + wq + " expected "
+              + expectedWindow + ", stalled " + s + " expected " + expectedStalled);
+        }
+      } catch (Throwable t) {
+        problems.add(t.toString());
+      } finally {
+        delivered.incrementAndGet();
+      }
+    });
+    try {
+      for (int i = 0; i < 40; i++) {
+        Instant created = T.plus(Duration.ofMinutes(17L * i)).minus(Duration.ofHours(5)).plusNanos(i % 3 - 1);
+        Backup b = i % 4 == 0 ? running("s" + i, BackupStatus.CREATING, created, created)
+            : available("s" + i, created);
+        model.add(b);
+        catalog.add(b);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (delivered.get() < 40 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(40, delivered.get());
+    } finally {
+      sub.cancel();
+    }
+    assertEquals(List.of(), problems);
+  }
+
+  @Test
+  void theSameWindowSearchRepeatedAsTheClockMovesBothWaysWithoutAChange() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      all.add(available("w" + i, T.minus(Duration.ofMinutes(r.nextInt(3 * 24 * 60))).plusNanos(r.nextInt(3))));
+    }
+    catalog.addAll(all);
+    BackupPredicate lastDay = Predicates.createdWithinLast(DAY);
+    for (int round = 0; round < 120; round++) {
+      Instant now = T.minus(Duration.ofMinutes(r.nextInt(3 * 24 * 60))).plusNanos(r.nextInt(3));
+      clock.set(now);
+      TimeRange range = TimeRange.last(DAY, now);
+      List<String> expected = idsNewestFirst(all, b -> range.contains(b.createdAt()));
+      String at = " (seed " + seed + ", round " + round + ", now " + now + ")";
+      assertEquals(expected.size(), catalog.count(P, lastDay), at);
+      Page page = catalog.query(P, Query.builder().where(lastDay).limit(10).build());
+      assertEquals(expected.size(), page.total(), at);
+      assertEquals(expected.subList(0, Math.min(10, expected.size())), page.ids(), at);
+    }
+  }
+
+  // ------------------------------------------------------------------ order and markers at the ends of time
+
+  @Test
+  void pagingByMarkerAcrossTheEndsOfTimeAndNanoseconds() {
+    BackupCatalog catalog = Catalogs.indexed(FakeClock.at(Instant.MAX));
+    List<Backup> all = new ArrayList<>();
+    Instant[] times = {Instant.MIN, Instant.MIN.plusNanos(1), Instant.EPOCH.minusNanos(1), Instant.EPOCH, T,
+        T.plusNanos(1), Instant.MAX.minusNanos(1), Instant.MAX};
+    for (int i = 0; i < times.length; i++) {
+      all.add(available("m" + (times.length - i), times[i]));
+    }
+    for (int i = all.size() - 1; i >= 0; i--) {
+      catalog.add(all.get(i));   // added out of order
+    }
+    List<String> expected = idsNewestFirst(all, b -> true);
+    List<String> walked = new ArrayList<>();
+    Query q = Query.builder().limit(3).build();
+    Page page = catalog.query(P, q);
+    walked.addAll(page.ids());
+    while (page.hasMore()) {
+      page = catalog.query(P, q.after(page.nextMarker().orElseThrow()));
+      walked.addAll(page.ids());
+    }
+    assertEquals(expected, walked);
+    assertEquals(List.of("m8", "m7"),
+        catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1))).after("m1")).ids().isEmpty()
+            ? List.of("m8", "m7") : List.of("?"));
+  }
+
+  // ------------------------------------------------------------------ Lifecycle given now
+
+  @Test
+  void lifecycleFunctionsAtTheEndsOfTimeAndOneNanosecondBack() {
+    Backup b = Backup.builder().id("l").name("l").projectId(P).server(SRV).status(BackupStatus.AVAILABLE)
+        .type(BackupType.ENHANCED).sizeMb(1).createdAt(Instant.MIN).finishedAt(Instant.MIN.plusNanos(5)).build();
+    Backup r = Lifecycle.instantRestore(b, Instant.MIN);
+    assertEquals(Instant.MIN, r.updatedAt());
+    refused("now", () -> Lifecycle.reportProgress(Lifecycle.reportProgress(r, 5, Instant.MAX), 6, Instant.MAX.minusNanos(1)));
+    Backup p = Lifecycle.reportProgress(r, 5, Instant.MAX);
+    assertSame(p, Lifecycle.reportProgress(p, 5, Instant.MAX));
+    refused("now", () -> Lifecycle.reportProgress(p, 5, Instant.MAX.minusNanos(1)));
+    Backup done = Lifecycle.complete(p, Instant.MAX).orElseThrow();
+    assertEquals(Optional.of(Instant.MIN.plusNanos(5)), done.finishedAt());
+    Backup deleting = Lifecycle.delete(done, Instant.MAX);
+    Backup failed = Lifecycle.fail(deleting, "störung ☂", Instant.MAX);
+    assertEquals(Failure.of(JobType.DELETE, "störung ☂", Instant.MAX), failed.failure().orElseThrow());
+    assertEquals(Optional.of(Instant.MIN.plusNanos(5)), failed.finishedAt(), "a failed deletion keeps the finish");
+    Backup creating = Backup.builder().id("c").name("c").projectId(P).server(SRV).status(BackupStatus.CREATING)
+        .sizeMb(1).createdAt(T).progress(Progress.of(0, T)).build();
+    Backup failedJob = Lifecycle.fail(creating, "x", T.plusNanos(1));
+    assertEquals(Optional.of(T.plusNanos(1)), failedJob.finishedAt());
+  }
+
+  // ------------------------------------------------------------------ FakeClock
+
+  @Test
+  void fakeClockAdvancesSharedAcrossZonesAndThreadsExactly() throws Exception {
+    FakeClock clock = FakeClock.at(T);
+    FakeClock tokyo = clock.withZone(ZoneId.of("Asia/Tokyo"));
+    assertEquals(ZoneOffset.UTC, clock.getZone());
+    assertEquals(ZoneId.of("Asia/Tokyo"), tokyo.getZone());
+    assertEquals(T.plusNanos(1), tokyo.advance(Duration.ofNanos(1)));
+    assertEquals(T.plusNanos(1), clock.instant());
+    assertEquals(T.plusNanos(1), clock.advance(Duration.ZERO));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofNanos(-1)));
+    assertTrue(e.getMessage().contains("duration"), e.getMessage());
+    tokyo.set(Instant.MIN);
+    assertEquals(Instant.MIN, clock.instant());
+    clock.set(T);
+    int threads = 4;
+    int each = 2500;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      FakeClock mine = t % 2 == 0 ? clock : tokyo;
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+        } catch (InterruptedException ex) {
+          return;
+        }
+        for (int i = 0; i < each; i++) {
+          mine.advance(Duration.ofNanos(1));
+        }
+      });
+      thread.start();
+      started.add(thread);
+    }
+    start.countDown();
+    for (Thread thread : started) {
+      thread.join(30_000);
+      assertFalse(thread.isAlive());
+    }
+    assertEquals(T.plusNanos((long) threads * each), clock.instant());
+  }
+}
