@@ -130,7 +130,7 @@ class NewUserTimeTest {
 
   private static List<String> idsNewestFirst(List<Backup> backups, java.util.function.Predicate<Backup> keep) {
     return backups.stream().filter(keep)
-        .sorted(Comparator.comparing(Backup::createdAt).reversed().thenComparing(Backup::id))
+        .sorted(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed())
         .map(Backup::id).collect(Collectors.toList());
   }
 
@@ -144,6 +144,7 @@ class NewUserTimeTest {
         .sizeMb(1).createdAt(T.minus(DAY)).updatedAt(T).build();
     catalog.add(b);
     long sequence = catalog.sequence(P);
+    clock.instant();   // read once more: its next reading is at least 1 ns before T
     // the clock now reads before the backup's last change (T): refused naming now
     refused("now", () -> catalog.apply(P, "b1", b.version(), Transition.delete()));
     assertEquals(b, catalog.get(P, "b1"));
@@ -156,7 +157,7 @@ class NewUserTimeTest {
     Instant at = T.plusNanos(1);   // ...124456790 ns past the second? no: exactly T + 1 ns
     BackupCatalog catalog = Catalogs.indexed(new ZonedFixedClock(at, ZoneId.of("Pacific/Kiritimati")));
     catalog.add(available("n1", T.minusNanos(7)));
-    Backup restoring = catalog.apply(P, "n1", 0, Transition.restore()).orElseThrow();
+    Backup restoring = catalog.apply(P, "n1", 1, Transition.restore()).orElseThrow();
     assertEquals(at, restoring.updatedAt());
     assertEquals(Optional.of(Progress.of(0, at)), restoring.progress());
     assertEquals(Optional.empty(), restoring.finishedAt());
@@ -186,7 +187,7 @@ class NewUserTimeTest {
     assertEquals(List.of("first"), catalog.query(P, Query.where(Predicates.stalled())).ids());
     assertEquals(List.of("second"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
     // a transition at MIN + 2 ns is dated so
-    Backup progressed = catalog.apply(P, "first", 0, Transition.reportProgress(11)).orElseThrow();
+    Backup progressed = catalog.apply(P, "first", 1, Transition.reportProgress(11)).orElseThrow();
     assertEquals(Instant.MIN.plusNanos(2), progressed.updatedAt());
     assertEquals(0, catalog.count(P, Predicates.stalled()));
   }
@@ -207,7 +208,7 @@ class NewUserTimeTest {
     assertEquals(Instant.MAX, clock.advance(Duration.ofNanos(1)));
     assertEquals(List.of("old"), catalog.query(P, Query.where(Predicates.stalled())).ids(), "1 ns past the whole span");
     assertEquals(List.of("last"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
-    Backup deleting = catalog.apply(P, "last", 0, Transition.delete()).orElseThrow();
+    Backup deleting = catalog.apply(P, "last", 1, Transition.delete()).orElseThrow();
     assertEquals(Instant.MAX, deleting.updatedAt());
     assertEquals(Optional.empty(), catalog.apply(P, "last", deleting.version(), Transition.complete()));
     assertEquals(Optional.empty(), catalog.find(P, "last"));
@@ -249,7 +250,7 @@ class NewUserTimeTest {
     // a transition dated before the progress time but after the last change... the builder kept updatedAt =
     // createdAt; the lifecycle compares with updatedAt only
     clock.set(T);
-    Backup later = catalog.apply(P, "ahead", 0, Transition.reportProgress(20)).orElseThrow();
+    Backup later = catalog.apply(P, "ahead", 1, Transition.reportProgress(20)).orElseThrow();
     assertEquals(Progress.of(20, T), later.progress().orElseThrow());
   }
 
@@ -472,9 +473,11 @@ class NewUserTimeTest {
       walked.addAll(page.ids());
     }
     assertEquals(expected, walked);
-    assertEquals(List.of("m8", "m7"),
-        catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1))).after("m1")).ids().isEmpty()
-            ? List.of("m8", "m7") : List.of("?"));
+    // the same walk over the last 1 ns at MAX, and over every time before MIN + 1 ns
+    assertEquals(List.of("m1", "m2"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1)))).ids());
+    assertEquals(List.of("m2"), catalog.query(P, Query.where(Predicates.createdWithinLast(Duration.ofNanos(1))).after("m1")).ids());
+    assertEquals(List.of("m7", "m8"), catalog.query(P, Query.builder().where(Predicates.createdIn(TimeRange.until(Instant.MIN.plusNanos(1))))
+        .limit(5).build().after("m6")).ids());
   }
 
   // ------------------------------------------------------------------ Lifecycle given now
