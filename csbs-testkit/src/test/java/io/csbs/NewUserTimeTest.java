@@ -449,6 +449,60 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void windowAndStallAnswersFollowTheClockWhileAWriterChangesOtherBackups() throws Exception {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    StallRule rule = StallRule.ofThreshold(Duration.ofMinutes(90));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
+    List<Backup> fixed = new ArrayList<>();
+    for (int k = 0; k < 60; k++) {
+      Instant created = T.minus(Duration.ofMinutes(37L * k)).plusNanos(k % 3);
+      fixed.add(k % 5 == 0 ? running("f" + k, BackupStatus.RESTORING, created, created) : available("f" + k, created));
+    }
+    catalog.addAll(fixed);
+    Instant old = T.minus(Duration.ofDays(3650));
+    AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; !stop.get(); i++) {
+          catalog.add(available("old" + i, old.plusSeconds(i % 1000)));
+          catalog.remove(P, "old" + i, 1);
+        }
+      } catch (Throwable t) {
+        writerFailure.set(t);
+      }
+    });
+    writer.setDaemon(true);
+    writer.start();
+    List<String> problems = new ArrayList<>();
+    BackupPredicate lastDay = Predicates.createdWithinLast(DAY);
+    ConsoleSearch console = ConsoleSearch.empty().withLastDays(1);
+    try {
+      for (int round = 0; round < 300 && problems.isEmpty(); round++) {
+        Instant now = T.minus(Duration.ofMinutes(37L * r.nextInt(70))).plusNanos(r.nextInt(4) - 1);
+        clock.set(now);
+        TimeRange range = TimeRange.last(DAY, now);
+        long inWindow = fixed.stream().filter(b -> range.contains(b.createdAt())).count();
+        long stalled = fixed.stream().filter(b -> b.status().isIntermediate() && rule.isStalled(b, now)).count();
+        long count = catalog.count(P, lastDay);
+        Page page = catalog.query(P, console.toQuery(catalog.tagCatalogue(P), 10));
+        long stalledCount = catalog.count(P, Predicates.stalled());
+        if (count != inWindow || page.total() != inWindow || stalledCount != stalled) {
+          problems.add("round " + round + " at " + now + ": window count " + count + ", page total " + page.total()
+              + ", expected " + inWindow + "; stalled " + stalledCount + ", expected " + stalled);
+        }
+      }
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+    assertEquals(null, writerFailure.get());
+    assertEquals(List.of(), problems, "seed " + seed);
+  }
+
   // ------------------------------------------------------------------ order and markers at the ends of time
 
   @Test
