@@ -14,6 +14,9 @@ import io.csbs.backup.InvalidValueException;
 import io.csbs.backup.JobType;
 import io.csbs.backup.Progress;
 import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.TagUpdate;
+import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.catalog.Subscription;
@@ -25,6 +28,9 @@ import io.csbs.query.ConsoleSearch;
 import io.csbs.query.Page;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
+import io.csbs.query.Sort;
+import io.csbs.query.SortField;
+import io.csbs.query.SortKey;
 import io.csbs.query.TimeRange;
 import io.csbs.testing.FakeClock;
 import java.time.Clock;
@@ -548,6 +554,117 @@ class NewUserTimeTest {
       return c;
     });
     assertEquals(1, counts.stream().distinct().count(), counts.toString());
+  }
+
+  private static Comparator<Backup> comparator(Sort sort) {
+    Comparator<Backup> c = null;
+    for (SortKey key : sort.keys()) {
+      Comparator<Backup> k = switch (key.field()) {
+        case CREATED_AT -> Comparator.comparing(Backup::createdAt);
+        case UPDATED_AT -> Comparator.comparing(Backup::updatedAt);
+        case NAME -> Comparator.comparing(Backup::name);
+        case STATUS -> Comparator.comparing(Backup::status);
+        case ID -> Comparator.comparing(Backup::id);
+      };
+      k = key.ascending() ? k : k.reversed();
+      c = c == null ? k : c.thenComparing(k);
+    }
+    Comparator<Backup> id = Comparator.comparing(Backup::id);
+    return c.thenComparing(sort.keys().get(0).ascending() ? id : id.reversed());
+  }
+
+  private static List<String> walk(BackupCatalog catalog, Query query) {
+    List<String> ids = new ArrayList<>();
+    Page page = catalog.query(P, query);
+    ids.addAll(page.ids());
+    int guard = 0;
+    while (page.hasMore() && guard++ < 1000) {
+      page = catalog.query(P, query.after(page.nextMarker().orElseThrow()));
+      ids.addAll(page.ids());
+    }
+    return ids;
+  }
+
+  @Test
+  void aRandomLifeOnANanosecondClockDatesEveryChangeAndSortsByTheLastChange() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    StallRule rule = StallRule.ofThreshold(Duration.ofNanos(5));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
+    java.util.Map<String, Backup> model = new java.util.TreeMap<>();
+    Instant[] extremes = {Instant.MIN, Instant.MIN.plusNanos(1), Instant.MAX, Instant.MAX.minusNanos(1)};
+    for (int i = 0; i < 8; i++) {
+      Instant created = i < 4 ? extremes[i] : T.minusNanos(r.nextInt(20));
+      Backup.Builder b = Backup.builder().id("r" + i).name(i % 2 == 0 ? "Ωmega" : "alpha_" + i).projectId(P).server(SRV)
+          .status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED).sizeMb(i).createdAt(created);
+      if (i == 0) {
+        b.updatedAt(T.minusNanos(3));   // an old backup changed recently
+      }
+      Backup built = b.build();
+      model.put(built.id(), built);
+      catalog.add(built);
+    }
+    List<Sort> sorts = List.of(Sort.by(SortKey.desc(SortField.UPDATED_AT)), Sort.by(SortKey.asc(SortField.UPDATED_AT)),
+        Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.asc(SortField.NAME)), Sort.DEFAULT);
+    for (int step = 0; step < 250; step++) {
+      String at = " (seed " + seed + ", step " + step + ", clock " + clock.instant() + ")";
+      if (r.nextInt(10) == 0) {
+        clock.set(clock.instant().minusNanos(1 + r.nextInt(3)));   // set back a little
+      } else {
+        clock.advance(Duration.ofNanos(r.nextInt(4)));
+      }
+      Instant now = clock.instant();
+      List<String> ids = new ArrayList<>(model.keySet());
+      Backup b = model.get(ids.get(r.nextInt(ids.size())));
+      Transition t;
+      if (b.status().isIntermediate()) {
+        int roll = r.nextInt(4);
+        t = roll == 0 ? Transition.complete() : roll == 1 ? Transition.fail("fehler " + step)
+            : Transition.reportProgress(Math.min(100, b.progress().orElseThrow().percent() + r.nextInt(3)));
+      } else {
+        int roll = r.nextInt(3);
+        t = roll == 0 ? Transition.restore() : roll == 1 ? Transition.delete() : null;
+      }
+      try {
+        if (t == null) {
+          Backup tagged = catalog.updateTags(P, b.id(), b.version(), TagUpdate.create(Tag.of("k", "v" + step)));
+          assertEquals(now, tagged.updatedAt(), "tags dated by the clock" + at);
+          model.put(b.id(), tagged);
+        } else {
+          Optional<Backup> after = catalog.apply(P, b.id(), b.version(), t);
+          if (after.isEmpty()) {
+            model.remove(b.id());
+            Backup again = Backup.builder().id(b.id()).name(b.name()).projectId(P).server(SRV)
+                .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(b.createdAt()).build();
+            catalog.add(again);
+            model.put(again.id(), again);
+          } else {
+            Backup next = after.get();
+            if (next.version() != b.version()) {
+              assertEquals(now, next.updatedAt(), t + at);
+              assertFalse(now.isBefore(b.updatedAt()), "a change dated before the last one was taken" + at);
+            }
+            next.progress().ifPresent(p -> assertFalse(p.changedAt().isAfter(now), at));
+            model.put(b.id(), next);
+          }
+        }
+      } catch (InvalidValueException e) {
+        assertTrue(now.isBefore(b.updatedAt()), e.getMessage() + at);
+        assertEquals(b.createdAt().isAfter(now) && t == null ? "updated at" : "now", e.field(), e.getMessage() + at);
+        assertEquals(b, catalog.get(P, b.id()), "nothing changed" + at);
+      } catch (IllegalTransitionException e) {
+        assertEquals(b, catalog.get(P, b.id()), at);
+      }
+      Sort sort = sorts.get(r.nextInt(sorts.size()));
+      List<String> expected = model.values().stream().sorted(comparator(sort)).map(Backup::id).collect(Collectors.toList());
+      assertEquals(expected, walk(catalog, Query.builder().sort(sort).limit(1 + r.nextInt(4)).build()), sort + at);
+      long stalled = model.values().stream().filter(x -> rule.isStalled(x, now)).count();
+      assertEquals(stalled, catalog.count(P, Predicates.stalled()), at);
+      Duration w = Duration.ofNanos(1 + r.nextInt(30));
+      long inWindow = model.values().stream().filter(x -> TimeRange.last(w, now).contains(x.createdAt())).count();
+      assertEquals(inWindow, catalog.count(P, Predicates.createdWithinLast(w)), w + at);
+    }
   }
 
   // ------------------------------------------------------------------ order and markers at the ends of time
