@@ -723,6 +723,95 @@ class NewUserTimeTest {
     assertEquals(Optional.of(T.plusNanos(1)), failedJob.finishedAt());
   }
 
+  /** A clock that must not be read. */
+  private static final class UnreadableClock extends Clock {
+    final AtomicLong reads = new AtomicLong();
+
+    @Override
+    public Instant instant() {
+      reads.incrementAndGet();
+      throw new IllegalStateException("this clock must not be read");
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void aReplayedChangeKeepsItsTimesAndReadsNoClockEvenOneBehindIt() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minusSeconds(10));
+    BackupCatalog primary = Catalogs.indexed(clock);
+    UnreadableClock unreadable = new UnreadableClock();
+    BackupCatalog replica = Catalogs.indexed(unreadable);
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicLong delivered = new AtomicLong();
+    Subscription sub = primary.subscribe(change -> {
+      try {
+        assertTrue(replica.replay(change));
+      } catch (Throwable t) {
+        failures.add(t);
+      } finally {
+        delivered.incrementAndGet();
+      }
+    });
+    try {
+      primary.add(available("rp", Instant.MIN));
+      clock.advance(Duration.ofNanos(1));
+      Backup deleting = primary.apply(P, "rp", 1, Transition.delete()).orElseThrow();
+      clock.advance(Duration.ofSeconds(9).plusNanos(999_999_999));
+      Backup failed = primary.apply(P, "rp", deleting.version(), Transition.fail("⏰")).orElseThrow();
+      Backup tagged = primary.updateTags(P, "rp", failed.version(), TagUpdate.create(Tag.of("zeit", "ende")));
+      assertEquals(Instant.MAX, tagged.updatedAt());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (delivered.get() < 4 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(4, delivered.get());
+    } finally {
+      sub.cancel();
+    }
+    assertEquals(List.of(), failures.stream().map(Throwable::toString).collect(Collectors.toList()));
+    assertEquals(primary.get(P, "rp"), replica.get(P, "rp"));
+    assertEquals(0, unreadable.reads.get(), "replay reads no clock");
+    // a replica whose own clock is far behind the changes it installs still installs them
+    BackupCatalog behind = Catalogs.indexed(FakeClock.at(Instant.MIN));
+    behind.load(primary.read(P, io.csbs.catalog.ProjectView::snapshot));
+    assertEquals(primary.get(P, "rp"), behind.get(P, "rp"));
+    // and its own transitions are then refused naming now
+    long v = behind.get(P, "rp").version();
+    refused("now", () -> behind.apply(P, "rp", v, Transition.delete()));
+  }
+
+  @Test
+  void consoleSegmentsArePredicatesAndDaysAreFixedLengthsWhateverTheZone() {
+    io.csbs.query.TagCatalogue none = io.csbs.query.TagCatalogue.empty();
+    for (int days : new int[] {1, 7, 30}) {
+      assertEquals(Predicates.createdWithinLast(Duration.ofDays(days)), ConsoleSearch.empty().withLastDays(days).toPredicate(none));
+    }
+    TimeRange range = TimeRange.of(T, false, Instant.MAX, true);
+    assertEquals(Predicates.createdIn(range), ConsoleSearch.empty().withTimeRange(range).toPredicate(none));
+    assertEquals(Predicates.all(), ConsoleSearch.empty().withTimeRange(TimeRange.all()).toPredicate(none));
+    // the clock stands in Berlin the day after summer time began: 7 days are still 168 hours
+    Instant now = Instant.parse("2026-03-30T10:00:00Z");   // 12:00 in Berlin
+    FakeClock berlin = FakeClock.at(now).withZone(ZoneId.of("Europe/Berlin"));
+    BackupCatalog catalog = Catalogs.indexed(berlin);
+    catalog.add(available("h168", now.minus(Duration.ofHours(168))));
+    catalog.add(available("h168n", now.minus(Duration.ofHours(168)).minusNanos(1)));
+    catalog.add(available("sameLocalTime", Instant.parse("2026-03-23T11:00:00Z")));   // 12:00 in Berlin, 167 h back
+    catalog.add(available("h169", now.minus(Duration.ofHours(169))));
+    ConsoleSearch week = ConsoleSearch.empty().withLastDays(7);
+    assertEquals(List.of("sameLocalTime", "h168"), catalog.query(P, week.toQuery(catalog.tagCatalogue(P), 10)).ids());
+    assertEquals("ConsoleSearch{created within last 7 days}", week.toString());
+    assertEquals("ConsoleSearch{created within last 1 day}", ConsoleSearch.empty().withLastDays(1).toString());
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
