@@ -812,6 +812,46 @@ class NewUserTimeTest {
     assertEquals("ConsoleSearch{created within last 1 day}", ConsoleSearch.empty().withLastDays(1).toString());
   }
 
+  @Test
+  void manyProjectsAtTheSameInstantsPageTheirWindowsAcrossTheAllProjectsView() {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> projects = List.of("p-α", "P-A", "p-a", "p-\uD83D\uDE00", "p-\uFFFD", "p-0", "p-\u00E9");
+    List<Backup> all = new ArrayList<>();
+    java.util.Map<Backup, String> projectOf = new java.util.IdentityHashMap<>();
+    for (String project : projects) {
+      for (long off : new long[] {-1, 0, 1}) {
+        for (String id : List.of("same", "x" + off)) {
+          Instant created = T.minus(DAY).plusNanos(off);
+          Backup b = Backup.builder().id(id + (off + 1)).name("n").projectId(project).server(SRV)
+              .status(BackupStatus.AVAILABLE).sizeMb(1).createdAt(created).build();
+          catalog.add(b);
+          all.add(b);
+          projectOf.put(b, project);
+        }
+      }
+    }
+    for (int step = 0; step < 3; step++) {
+      Instant now = clock.instant();
+      TimeRange range = TimeRange.last(DAY, now);
+      BackupPredicate w = Predicates.createdWithinLast(DAY);
+      for (Sort sort : List.of(Sort.DEFAULT, Sort.by(SortKey.asc(SortField.CREATED_AT)))) {
+        Comparator<Backup> c = comparator(sort).thenComparing(Backup::projectId);
+        List<String> expected = all.stream().filter(b -> range.contains(b.createdAt())).sorted(c)
+            .map(b -> b.projectId() + "/" + b.id()).collect(Collectors.toList());
+        List<String> walked = new ArrayList<>();
+        for (long offset = 0; offset < expected.size() + 3; offset += 4) {
+          Page page = catalog.queryAllProjects(Query.builder().where(w).sort(sort).limit(4).offset(offset).build());
+          assertEquals(expected.size(), page.total(), sort + " at " + now);
+          page.backups().forEach(b -> walked.add(b.projectId() + "/" + b.id()));
+        }
+        assertEquals(expected, walked, sort + " at " + now);
+        assertEquals(expected.size(), catalog.countAllProjects(w));
+      }
+      clock.advance(Duration.ofNanos(1));
+    }
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
