@@ -852,6 +852,53 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void timeCriteriaCombinedAtTheEndsOfTimeAnswerAsTheirOwnTest() {
+    Instant[] instants = {Instant.MIN, Instant.MIN.plusNanos(1), Instant.MIN.plus(Predicates.MAX_WINDOW),
+        Instant.EPOCH, Instant.MAX.minus(Predicates.MAX_WINDOW), Instant.MAX.minusNanos(1), Instant.MAX};
+    List<Backup> backups = new ArrayList<>();
+    int n = 0;
+    for (Instant created : instants) {
+      for (Instant progress : instants) {
+        if (progress.isBefore(created)) {
+          continue;
+        }
+        BackupStatus status = List.of(BackupStatus.CREATING, BackupStatus.RESTORING, BackupStatus.DELETING).get(n % 3);
+        backups.add(running("j" + n++, status, created, progress));
+      }
+      backups.add(available("a" + n++, created));
+    }
+    List<BackupPredicate> predicates = new ArrayList<>();
+    for (Duration window : List.of(Duration.ofNanos(1), Predicates.MAX_WINDOW, DAY)) {
+      BackupPredicate w = Predicates.createdWithinLast(window);
+      predicates.add(w);
+      predicates.add(Predicates.not(w));
+      predicates.add(Predicates.and(w, Predicates.stalled()));
+      predicates.add(Predicates.or(w, Predicates.stalled()));
+      predicates.add(Predicates.and(Predicates.not(w), Predicates.not(Predicates.stalled())));
+    }
+    predicates.add(Predicates.stalled());
+    predicates.add(Predicates.not(Predicates.stalled()));
+    predicates.add(Predicates.and(Predicates.stalled(), Predicates.createdBetween(Instant.MIN, Instant.MIN.plusNanos(1))));
+    for (Duration threshold : List.of(Duration.ofNanos(1), Duration.ofMinutes(30), Predicates.MAX_WINDOW, WHOLE.minusNanos(1), WHOLE,
+        Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+      StallRule rule = StallRule.ofThreshold(threshold);
+      FakeClock clock = FakeClock.at(Instant.MIN);
+      BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
+      catalog.addAll(backups);
+      for (Instant now : instants) {
+        clock.set(now);
+        for (BackupPredicate p : predicates) {
+          List<String> expected = idsNewestFirst(backups, b -> p.test(b, now, rule));
+          String at = p + " at " + now + " with " + threshold;
+          assertEquals(expected.size(), catalog.count(P, p), at);
+          Page page = catalog.query(P, Query.builder().where(p).limit(1000).build());
+          assertEquals(expected, page.ids(), at);
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
