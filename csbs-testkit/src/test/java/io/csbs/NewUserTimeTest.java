@@ -934,6 +934,73 @@ class NewUserTimeTest {
     assertEquals(r, catalog.get(P, "tg"));
   }
 
+  @Test
+  void aWindowSearchBesideAWaitingChangeAnswersTheStateBeforeItAtTheNewNow() throws Exception {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> before = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      before.add(available("v" + i, T.minus(Duration.ofMinutes(r.nextInt(3 * 24 * 60))).plus(Duration.ofMinutes(r.nextInt(24 * 60)))));
+    }
+    catalog.addAll(before);
+    BackupPredicate lastDay = Predicates.createdWithinLast(DAY);
+    BackupPredicate sixHours = Predicates.and(Predicates.createdWithinLast(Duration.ofHours(6)), Predicates.status(BackupStatus.AVAILABLE));
+    Function<Instant, List<String>> expectedDay = now -> idsNewestFirst(before, b -> TimeRange.last(DAY, now).contains(b.createdAt()));
+    Function<Instant, Long> expectedSix = now -> before.stream()
+        .filter(b -> TimeRange.last(Duration.ofHours(6), now).contains(b.createdAt())).count();
+    String at = " (seed " + seed + ")";
+    // proven once in this state, at T
+    assertEquals(expectedDay.apply(T).size(), catalog.count(P, lastDay), at);
+    assertEquals(expectedSix.apply(T), catalog.count(P, sixHours), at);
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread reader = new Thread(() -> catalog.read(P, view -> {
+      holding.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    }));
+    reader.setDaemon(true);
+    reader.start();
+    assertTrue(holding.await(30, TimeUnit.SECONDS));
+    Backup late = available("late", T.plus(Duration.ofMinutes(90)));
+    Thread writer = new Thread(() -> catalog.add(late));
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (writer.getState() == Thread.State.RUNNABLE && System.nanoTime() < deadline) {
+        Thread.onSpinWait();   // until the writer waits for the project
+      }
+      Thread.sleep(20);        // past the 10 ms after which a waiting change goes first without limit
+      for (int minutes : new int[] {0, 60, 120, 181, 0, 1440, 60}) {
+        Instant now = T.plus(Duration.ofMinutes(minutes));
+        clock.set(now);
+        List<String> expected = expectedDay.apply(now);
+        assertEquals(expected.size(), catalog.count(P, lastDay), "count at " + now + at);
+        Page page = catalog.query(P, Query.builder().where(lastDay).limit(5).build());
+        assertEquals(expected.size(), page.total(), "total at " + now + at);
+        assertEquals(expected.subList(0, Math.min(5, expected.size())), page.ids(), "page at " + now + at);
+        assertEquals(expectedSix.apply(now), catalog.count(P, sixHours), "6 hours at " + now + at);
+      }
+      assertTrue(writer.isAlive(), "the change waits for the read");
+    } finally {
+      release.countDown();
+      writer.join(30_000);
+      reader.join(30_000);
+    }
+    before.add(late);
+    Instant now = clock.instant();
+    assertEquals(expectedDay.apply(now).size(), catalog.count(P, lastDay), at);
+    clock.set(T.plus(Duration.ofMinutes(100)));
+    assertEquals(expectedDay.apply(clock.instant()), catalog.query(P, Query.builder().where(lastDay).limit(1000).build()).ids(), at);
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
