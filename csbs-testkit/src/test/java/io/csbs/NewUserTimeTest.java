@@ -1001,6 +1001,41 @@ class NewUserTimeTest {
     assertEquals(expectedDay.apply(clock.instant()), catalog.query(P, Query.builder().where(lastDay).limit(1000).build()).ids(), at);
   }
 
+  @Test
+  void usageOverTimeCriteriaFollowsTheClockAndTheCatalogsRule() {
+    FakeClock clock = FakeClock.at(T);
+    StallRule rule = StallRule.ofThreshold(Duration.ofSeconds(1));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(rule).build();
+    List<Backup> all = new ArrayList<>();
+    Server[] servers = {SRV, Server.of("srv-β", "ecs-β", "eu-de-01"), Server.of("srv-γ", "ecs-γ", "eu-de-02")};
+    for (int i = 0; i < 30; i++) {
+      Instant created = T.minus(Duration.ofMillis(250L * i)).minusNanos(i % 2);
+      Backup.Builder b = Backup.builder().id("u" + i).name("u" + i).projectId(P).server(servers[i % 3])
+          .sizeMb(1000L * i + 1).createdAt(created);
+      if (i % 4 == 0) {
+        b.status(BackupStatus.CREATING).progress(Progress.of(1, created));
+      } else {
+        b.status(BackupStatus.AVAILABLE);
+      }
+      Backup built = b.build();
+      all.add(built);
+      catalog.add(built);
+    }
+    for (int step = 0; step < 12; step++) {
+      Instant now = clock.instant();
+      for (BackupPredicate p : List.of(Predicates.createdWithinLast(Duration.ofSeconds(2)), Predicates.stalled(),
+          Predicates.or(Predicates.stalled(), Predicates.createdWithinLast(Duration.ofMillis(500))))) {
+        List<Backup> matching = all.stream().filter(b -> p.test(b, now, rule)).collect(Collectors.toList());
+        io.csbs.usage.UsageReport report = catalog.usage(P, io.csbs.usage.UsageQuery.of(p, 0, 10));
+        String at = p + " at " + now;
+        assertEquals(matching.size(), report.backups(), at);
+        assertEquals(matching.stream().mapToLong(Backup::sizeMb).sum(), report.sizeMb(), at);
+        assertEquals(matching.stream().map(b -> b.server().id()).distinct().count(), report.serverCount(), at);
+      }
+      clock.advance(Duration.ofMillis(333).plusNanos(1));
+    }
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
