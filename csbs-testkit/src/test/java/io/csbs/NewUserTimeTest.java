@@ -699,6 +699,42 @@ class NewUserTimeTest {
         .limit(5).build().after("m6")).ids());
   }
 
+  @Test
+  void aWindowPagedByMarkerWhileTheClockMovesPlacesEachPageAfterTheMarker() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      all.add(available("k" + r.nextInt(40) + "_" + i, T.minus(Duration.ofMinutes(r.nextInt(180))).plusNanos(r.nextInt(2))));
+    }
+    catalog.addAll(all);
+    BackupPredicate hour = Predicates.createdWithinLast(Duration.ofHours(1));
+    for (int round = 0; round < 20; round++) {
+      clock.set(T.plus(Duration.ofMinutes(r.nextInt(60))));
+      Sort sort = r.nextBoolean() ? Sort.DEFAULT : Sort.by(SortKey.asc(SortField.CREATED_AT));
+      Comparator<Backup> order = comparator(sort);
+      Query query = Query.builder().where(hour).sort(sort).limit(1 + r.nextInt(8)).build();
+      Page page = catalog.query(P, query);
+      int pages = 0;
+      while (page.hasMore() && pages++ < 100) {
+        Backup marker = catalog.get(P, page.nextMarker().orElseThrow());
+        clock.advance(Duration.ofMinutes(r.nextInt(4)).plusNanos(r.nextInt(2)));
+        Instant now = clock.instant();
+        TimeRange range = TimeRange.last(Duration.ofHours(1), now);
+        List<Backup> matching = all.stream().filter(b -> range.contains(b.createdAt())).sorted(order).collect(Collectors.toList());
+        List<String> after = matching.stream().filter(b -> order.compare(b, marker) > 0).map(Backup::id).collect(Collectors.toList());
+        page = catalog.query(P, query.after(marker.id()));
+        String at = " (seed " + seed + ", round " + round + ", " + sort + ", marker " + marker.id() + " " + marker.createdAt()
+            + ", now " + now + ")";
+        assertEquals(matching.size(), page.total(), at);
+        assertEquals(after.subList(0, Math.min(query.limit(), after.size())), page.ids(), at);
+        assertEquals(after.size() > query.limit(), page.hasMore(), at);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ Lifecycle given now
 
   @Test
