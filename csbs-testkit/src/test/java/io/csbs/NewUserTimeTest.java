@@ -1136,6 +1136,36 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void aFinishTimeHeldBesideARunningJobIsReplacedWhenTheBackupJobEndsAndKeptByOthers() {
+    Backup creating = Backup.builder().id("f").name("f").projectId(P).server(SRV).status(BackupStatus.CREATING)
+        .sizeMb(1).createdAt(T).progress(Progress.of(3, T)).finishedAt(Instant.MAX).build();
+    assertEquals(Optional.of(Instant.MAX), creating.finishedAt(), "taken as given in every state");
+    Backup done = Lifecycle.complete(creating, T.plusNanos(1)).orElseThrow();
+    assertEquals(Optional.of(T.plusNanos(1)), done.finishedAt());
+    assertEquals(Optional.of(T.plusNanos(2)), Lifecycle.fail(creating, "x", T.plusNanos(2)).finishedAt());
+    Backup odd = Backup.builder().id("g").name("g").projectId(P).server(SRV).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(T).finishedAt(Instant.MAX).build();
+    Backup restoring = Lifecycle.restore(odd, T);
+    assertEquals(Optional.of(Instant.MAX), restoring.finishedAt());
+    assertEquals(Optional.of(Instant.MAX), Lifecycle.complete(restoring, T).orElseThrow().finishedAt());
+    assertEquals(Optional.of(Instant.MAX), Lifecycle.fail(restoring, "y", T).finishedAt());
+    assertEquals(Optional.of(Instant.MAX), Lifecycle.fail(Lifecycle.delete(odd, T), "z", T).finishedAt());
+  }
+
+  @Test
+  void addsAndRemovalsAreNotDatedSoAClockBehindRefusesNeither() {
+    FakeClock clock = FakeClock.at(Instant.MIN);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Backup future = Backup.builder().id("fut").name("fut").projectId(P).server(SRV).status(BackupStatus.AVAILABLE)
+        .sizeMb(1).createdAt(T).updatedAt(Instant.MAX).build();
+    catalog.add(future);
+    assertEquals(future, catalog.get(P, "fut"));
+    refused("now", () -> catalog.apply(P, "fut", future.version(), Transition.restore()));
+    catalog.remove(P, "fut", future.version());
+    assertEquals(Optional.empty(), catalog.find(P, "fut"));
+  }
+
   // ------------------------------------------------------------------ FakeClock
 
   @Test
