@@ -735,6 +735,66 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void windowsUnderEverySortAndOffsetOnAProjectFilledOutOfOrderAnswerAsTheScan() {
+    long seed = new Random().nextLong();
+    Random r = new Random(seed);
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Backup> all = new ArrayList<>();
+    BackupStatus[] states = {BackupStatus.AVAILABLE, BackupStatus.AVAILABLE, BackupStatus.ERROR, BackupStatus.CREATING};
+    for (int i = 0; i < 2500; i++) {
+      Instant created = T.minus(Duration.ofSeconds(r.nextInt(4 * 24 * 3600))).plusNanos(r.nextInt(3));
+      BackupStatus status = states[r.nextInt(states.length)];
+      Backup.Builder b = Backup.builder().id(Integer.toString(r.nextInt(1 << 20), 36) + "-" + i)
+          .name(List.of("Ä", "a", "zz", "_x").get(r.nextInt(4)) + r.nextInt(50)).projectId(P).server(SRV).status(status)
+          .sizeMb(i).createdAt(created);
+      if (status == BackupStatus.ERROR) {
+        b.failure(Failure.of(JobType.BACKUP, "e", created));
+      } else if (status == BackupStatus.CREATING) {
+        b.progress(Progress.of(1, created));
+      }
+      all.add(b.build());
+    }
+    // the first half in one load, the rest one by one in random order (late rows)
+    List<Backup> bulk = new ArrayList<>(all.subList(0, 1250));
+    catalog.addAll(bulk);
+    for (Backup b : all.subList(1250, all.size())) {
+      catalog.add(b);
+    }
+    List<Sort> sorts = List.of(Sort.DEFAULT, Sort.by(SortKey.asc(SortField.CREATED_AT)), Sort.by(SortKey.asc(SortField.NAME)),
+        Sort.by(SortKey.desc(SortField.UPDATED_AT), SortKey.desc(SortField.NAME)), Sort.by(SortKey.asc(SortField.STATUS)));
+    for (int round = 0; round < 120; round++) {
+      clock.set(T.minus(Duration.ofSeconds(r.nextInt(2 * 24 * 3600))).plusNanos(r.nextInt(3)));
+      Instant now = clock.instant();
+      Duration window = r.nextBoolean() ? Duration.ofDays(1 + r.nextInt(3)) : Duration.ofSeconds(1 + r.nextInt(100_000), r.nextInt(3));
+      BackupPredicate w = Predicates.createdWithinLast(window);
+      int kind = r.nextInt(4);
+      BackupPredicate p = switch (kind) {
+        case 0 -> w;
+        case 1 -> Predicates.and(w, Predicates.status(BackupStatus.AVAILABLE));
+        case 2 -> Predicates.not(w);
+        default -> Predicates.or(Predicates.and(w, Predicates.status(BackupStatus.ERROR)), Predicates.status(BackupStatus.CREATING));
+      };
+      Sort sort = sorts.get(r.nextInt(sorts.size()));
+      TimeRange range = TimeRange.last(window, now);
+      java.util.function.Predicate<Backup> scan = switch (kind) {
+        case 0 -> b -> range.contains(b.createdAt());
+        case 1 -> b -> range.contains(b.createdAt()) && b.status() == BackupStatus.AVAILABLE;
+        case 2 -> b -> !range.contains(b.createdAt());
+        default -> b -> (range.contains(b.createdAt()) && b.status() == BackupStatus.ERROR) || b.status() == BackupStatus.CREATING;
+      };
+      List<String> expected = all.stream().filter(scan).sorted(comparator(sort)).map(Backup::id).collect(Collectors.toList());
+      int limit = 1 + r.nextInt(30);
+      int offset = expected.isEmpty() ? 0 : r.nextInt(expected.size() + 2);
+      Page page = catalog.query(P, Query.builder().where(p).sort(sort).limit(limit).offset(offset).build());
+      String at = " (seed " + seed + ", round " + round + ", " + p + ", " + sort + ", now " + now + ")";
+      assertEquals(expected.size(), page.total(), at);
+      assertEquals(expected.subList(Math.min(offset, expected.size()), Math.min(offset + limit, expected.size())), page.ids(), at);
+      assertEquals(expected.size(), catalog.count(P, p), at);
+    }
+  }
+
   // ------------------------------------------------------------------ Lifecycle given now
 
   @Test
