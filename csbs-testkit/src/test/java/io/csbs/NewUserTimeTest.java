@@ -1132,6 +1132,57 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void everyTransitionOnAClockOneNanosecondBehindIsRefusedWithoutATraceAndAtTheSameInstantIsTaken() throws Exception {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Subscription sub = catalog.subscribe(change -> seen.add(change.backupId() + "#" + change.sequence()));
+    try {
+      Instant last = T.plusNanos(5);
+      List<Backup> backups = List.of(
+          Backup.builder().id("av").name("av").projectId(P).server(SRV).status(BackupStatus.AVAILABLE).type(BackupType.ENHANCED)
+              .sizeMb(1).createdAt(T).updatedAt(last).build(),
+          Backup.builder().id("er").name("er").projectId(P).server(SRV).status(BackupStatus.ERROR).sizeMb(1).createdAt(T)
+              .updatedAt(last).failure(Failure.of(JobType.BACKUP, "e", T)).build(),
+          Backup.builder().id("cr").name("cr").projectId(P).server(SRV).status(BackupStatus.CREATING).sizeMb(1).createdAt(T)
+              .updatedAt(last).progress(Progress.of(5, T)).build(),
+          Backup.builder().id("de").name("de").projectId(P).server(SRV).status(BackupStatus.DELETING).sizeMb(1).createdAt(T)
+              .updatedAt(last).progress(Progress.of(5, T)).build());
+      backups.forEach(catalog::add);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (seen.size() < 4 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      List<String> before = List.copyOf(seen);
+      long sequence = catalog.sequence(P);
+      clock.set(last.minusNanos(1));
+      java.util.Map<String, List<Transition>> transitions = java.util.Map.of(
+          "av", List.of(Transition.restore(), Transition.instantRestore(), Transition.delete()),
+          "er", List.of(Transition.delete()),
+          "cr", List.of(Transition.reportProgress(5), Transition.reportProgress(6), Transition.complete(), Transition.fail("f")),
+          "de", List.of(Transition.reportProgress(50), Transition.complete(), Transition.fail("f")));
+      for (Backup b : backups) {
+        for (Transition t : transitions.get(b.id())) {
+          refused("now", () -> catalog.apply(P, b.id(), b.version(), t));
+          assertEquals(b, catalog.get(P, b.id()), t.toString());
+        }
+      }
+      assertEquals(sequence, catalog.sequence(P));
+      Thread.sleep(20);
+      assertEquals(before, seen, "no change delivered");
+      clock.set(last);
+      for (Backup b : backups) {
+        Transition t = transitions.get(b.id()).get(transitions.get(b.id()).size() - 1);
+        Optional<Backup> after = catalog.apply(P, b.id(), b.version(), t);
+        after.ifPresent(x -> assertEquals(last, x.updatedAt(), t.toString()));
+      }
+      assertEquals(sequence + 4, catalog.sequence(P));
+    } finally {
+      sub.cancel();
+    }
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
