@@ -1183,6 +1183,26 @@ class NewUserTimeTest {
     }
   }
 
+  @Test
+  void aClockThatFailsFailsTheChangeAndLeavesEverythingAsItWas() {
+    UnreadableClock broken = new UnreadableClock();
+    BackupCatalog catalog = Catalogs.indexed(broken);
+    Backup b = available("bk", T);
+    catalog.add(b);
+    long sequence = catalog.sequence(P);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> catalog.apply(P, "bk", b.version(), Transition.delete()));
+    assertEquals("this clock must not be read", e.getMessage());
+    assertThrows(IllegalStateException.class,
+        () -> catalog.updateTags(P, "bk", b.version(), TagUpdate.create(Tag.of("k", "v"))));
+    assertEquals(b, catalog.get(P, "bk"));
+    assertEquals(sequence, catalog.sequence(P));
+    assertEquals(0, catalog.tagCatalogue(P).keys().size());
+    // the project is still usable: a removal reads no clock
+    catalog.remove(P, "bk", b.version());
+    assertEquals(Optional.empty(), catalog.find(P, "bk"));
+  }
+
   // ------------------------------------------------------------------ BackupGenerator.window
 
   @Test
