@@ -34,6 +34,9 @@ import io.csbs.query.SortKey;
 import io.csbs.query.TimeRange;
 import io.csbs.testing.BackupGenerator;
 import io.csbs.testing.FakeClock;
+import io.csbs.testing.JobPlan;
+import io.csbs.testing.SimulatedJob;
+import io.csbs.testing.SimulatedJobs;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1295,6 +1298,54 @@ class NewUserTimeTest {
     refused("now", () -> catalog.apply(P, "fut", future.version(), Transition.restore()));
     catalog.remove(P, "fut", future.version());
     assertEquals(Optional.empty(), catalog.find(P, "fut"));
+  }
+
+  // ------------------------------------------------------------------ SimulatedJobs and the stall rule
+
+  /** Advances minute by minute and reports whether the job was ever judged stalled 1 ns past a minute. */
+  private static boolean everStalled(Duration duration, Duration interval, Duration limit) {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 11);
+    SimulatedJob job = jobs.startBackup(P, SRV, JobPlan.taking(duration).reportingEvery(interval));
+    boolean stalled = false;
+    for (Duration passed = Duration.ZERO; passed.compareTo(limit) < 0 && !job.isDone(); passed = passed.plusMinutes(1)) {
+      jobs.advance(Duration.ofMinutes(1).minusNanos(1));
+      jobs.advance(Duration.ofNanos(1));
+      clock.set(clock.instant().plusNanos(1));   // 1 ns past the tick; the runner catches up at its next advance
+      stalled |= catalog.count(P, Predicates.stalled()) > 0;
+      clock.set(clock.instant().minusNanos(1));
+    }
+    return stalled;
+  }
+
+  @Test
+  void aJobOfOneHundredThresholdsIsNeverStalledAndALongerOneIs() {
+    assertFalse(everStalled(Duration.ofHours(50), JobPlan.DEFAULT_REPORT_INTERVAL, Duration.ofHours(51)),
+        "50 hours: a change every 30 minutes, never longer");
+    assertTrue(everStalled(Duration.ofHours(50).plusMinutes(100), JobPlan.DEFAULT_REPORT_INTERVAL, Duration.ofHours(3)),
+        "51 h 40 min: 31 minutes between changes");
+    assertTrue(everStalled(Duration.ofHours(2), Duration.ofMinutes(31), Duration.ofHours(1)), "a report interval above the threshold");
+    assertFalse(everStalled(Duration.ofHours(2), Duration.ofMinutes(30), Duration.ofHours(3)), "exactly the threshold");
+  }
+
+  @Test
+  void simulatedJobsAtTheLastInstantNeverPassIt() {
+    FakeClock clock = FakeClock.at(Instant.MAX.minus(Duration.ofMinutes(5)));
+    BackupCatalog catalog = Catalogs.builder().clock(clock).stallRule(StallRule.ofThreshold(Duration.ofMinutes(2))).build();
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 5);
+    SimulatedJob job = jobs.startBackup(P, SRV, JobPlan.taking(Duration.ofMinutes(20)));
+    jobs.advance(Duration.ofMinutes(5));
+    assertEquals(Instant.MAX, clock.instant());
+    assertEquals(25, job.lastReportedPercent());
+    Backup b = catalog.get(P, job.backupId());
+    assertEquals(Progress.of(25, Instant.MAX), b.progress().orElseThrow());
+    assertThrows(IllegalArgumentException.class, () -> jobs.advance(Duration.ofNanos(1)));
+    assertEquals(b, catalog.get(P, job.backupId()));
+    assertEquals(Instant.MAX, clock.instant());
+    jobs.advance(Duration.ZERO);
+    assertFalse(job.isDone());
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
   }
 
   // ------------------------------------------------------------------ FakeClock
