@@ -19,6 +19,7 @@ import io.csbs.backup.TagUpdate;
 import io.csbs.lifecycle.IllegalTransitionException;
 import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
+import io.csbs.catalog.Change;
 import io.csbs.catalog.Subscription;
 import io.csbs.lifecycle.Lifecycle;
 import io.csbs.lifecycle.StallRule;
@@ -1346,6 +1347,39 @@ class NewUserTimeTest {
     jobs.advance(Duration.ZERO);
     assertFalse(job.isDone());
     assertEquals(0, catalog.count(P, Predicates.stalled()));
+  }
+
+  @Test
+  void jobsCatchUpAtTheNextAdvanceWithTheirOverdueChangesDatedThen() {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    List<Change> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    catalog.subscribe(changes::add);
+    SimulatedJobs jobs = SimulatedJobs.create(catalog, clock, 3);
+    SimulatedJob job = jobs.startBackup(P, SRV, JobPlan.DEFAULT);
+    jobs.advance(Duration.ofMinutes(3));
+    assertEquals(30, job.lastReportedPercent());
+    Instant late = T.plus(Duration.ofMinutes(25)).plusNanos(3);
+    clock.set(late);
+    jobs.advance(Duration.ZERO);
+    assertTrue(job.isDone());
+    assertEquals(Optional.of(late), job.endedAt());
+    Backup done = catalog.get(P, job.backupId());
+    assertEquals(BackupStatus.AVAILABLE, done.status());
+    assertEquals(late, done.updatedAt());
+    assertEquals(Optional.of(late), done.finishedAt());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (changes.stream().noneMatch(c -> c.after().map(a -> a.status() == BackupStatus.AVAILABLE).orElse(false))
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    // every change made after the clock was moved is dated then; none before the last one
+    Instant previous = Instant.MIN;
+    for (Change c : changes) {
+      Instant at = c.after().orElseThrow().updatedAt();
+      assertFalse(at.isBefore(previous), changes.toString());
+      previous = at;
+    }
   }
 
   // ------------------------------------------------------------------ FakeClock
