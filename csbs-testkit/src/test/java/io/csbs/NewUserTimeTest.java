@@ -165,7 +165,7 @@ class NewUserTimeTest {
 
   @Test
   void aNanosecondClockInAnotherZoneDatesEveryChangeToTheNanosecond() {
-    Instant at = T.plusNanos(1);   // ...124456790 ns past the second? no: exactly T + 1 ns
+    Instant at = T.plusNanos(1);   // 2026-07-14T23:59:59.123456790Z
     BackupCatalog catalog = Catalogs.indexed(new ZonedFixedClock(at, ZoneId.of("Pacific/Kiritimati")));
     catalog.add(available("n1", T.minusNanos(7)));
     Backup restoring = catalog.apply(P, "n1", 1, Transition.restore()).orElseThrow();
@@ -178,7 +178,7 @@ class NewUserTimeTest {
     assertEquals(BackupStatus.AVAILABLE, done.status());
     assertEquals(at, done.updatedAt());
     assertEquals(Optional.empty(), done.finishedAt(), "a restore keeps the finish time held (none)");
-    // the window [at - 1 day, at] holds the backup created 8 ns before at; a 7 ns window does not
+    // the backup was created 8 ns before the clock's instant: an 8 ns window holds it, a 7 ns one does not
     assertEquals(1, catalog.count(P, Predicates.createdWithinLast(Duration.ofNanos(8))));
     assertEquals(0, catalog.count(P, Predicates.createdWithinLast(Duration.ofNanos(7))));
   }
@@ -212,8 +212,7 @@ class NewUserTimeTest {
     assertEquals(0, catalog.count(P, Predicates.stalled()), "MAX - 1ns - (WHOLE - 1ns) = MIN: at exactly the threshold");
     refused("time window", () -> Predicates.createdWithinLast(WHOLE));
     // a backup created after now (MAX) is not in a window up to now
-    assertEquals(0, catalog.count(P, Predicates.createdWithinLast(Predicates.MAX_WINDOW)) - 0
-        - catalog.count(P, Predicates.createdBetween(Instant.MAX.minusNanos(1).minus(Predicates.MAX_WINDOW), Instant.MAX.minusNanos(1))));
+    assertEquals(0, catalog.count(P, Predicates.createdWithinLast(Predicates.MAX_WINDOW)));
     assertThrows(IllegalArgumentException.class, () -> clock.advance(Duration.ofNanos(2)));
     assertEquals(Instant.MAX.minusNanos(1), clock.instant(), "a refused advance leaves the clock");
     assertEquals(Instant.MAX, clock.advance(Duration.ofNanos(1)));
@@ -327,7 +326,6 @@ class NewUserTimeTest {
     FakeClock clock = FakeClock.at(T);
     BackupCatalog catalog = Catalogs.indexed(clock);
     List<Backup> all = new ArrayList<>();
-    int n = 0;
     for (int days : new int[] {1, 7, 30}) {
       Instant edge = T.minus(Duration.ofDays(days));
       for (long off : new long[] {-2, -1, 0, 1, 2}) {
