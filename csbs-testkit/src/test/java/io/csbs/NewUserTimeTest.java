@@ -1299,6 +1299,27 @@ class NewUserTimeTest {
     assertEquals(Optional.empty(), catalog.find(P, "fut"));
   }
 
+  @Test
+  void aQueuedJobIsJudgedByItsProgressTimeLikeARunningOne() {
+    FakeClock clock = FakeClock.at(T);
+    BackupCatalog catalog = Catalogs.indexed(clock);
+    Instant queuedAt = T.minus(Duration.ofMinutes(30));
+    Backup queued = Backup.builder().id("q").name("q").projectId(P).server(SRV).status(BackupStatus.CREATING)
+        .apiStatus(io.csbs.backup.ApiStatus.WAITING_PROTECT).sizeMb(1).createdAt(queuedAt)
+        .progress(Progress.of(0, queuedAt)).build();
+    catalog.add(queued);
+    assertEquals(0, catalog.count(P, Predicates.stalled()), "exactly 30 minutes");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(List.of("q"), catalog.query(P, Query.where(Predicates.stalled())).ids());
+    Backup same = catalog.apply(P, "q", queued.version(), Transition.reportProgress(0)).orElseThrow();
+    assertEquals(queued, same, "the same percentage changes nothing");
+    assertEquals(1, catalog.count(P, Predicates.stalled()));
+    Backup started = catalog.apply(P, "q", queued.version(), Transition.reportProgress(1)).orElseThrow();
+    assertFalse(started.apiStatus().isQueued());
+    assertEquals(Progress.of(1, clock.instant()), started.progress().orElseThrow());
+    assertEquals(0, catalog.count(P, Predicates.stalled()));
+  }
+
   // ------------------------------------------------------------------ SimulatedJobs and the stall rule
 
   /** Advances minute by minute and reports whether the job was ever judged stalled 1 ns past a minute. */
