@@ -896,6 +896,9 @@ class NewUserTimeTest {
     TimeRange range = TimeRange.of(T, false, Instant.MAX, true);
     assertEquals(Predicates.createdIn(range), ConsoleSearch.empty().withTimeRange(range).toPredicate(none));
     assertEquals(Predicates.all(), ConsoleSearch.empty().withTimeRange(TimeRange.all()).toPredicate(none));
+    assertEquals(ConsoleSearch.empty(), ConsoleSearch.empty().withLastDays(1).withTimeRange(TimeRange.of(null, false, null, false)));
+    ConsoleSearch everything = ConsoleSearch.empty().withTimeRange(TimeRange.between(Instant.MIN, Instant.MAX));
+    assertEquals(Optional.of(TimeRange.between(Instant.MIN, Instant.MAX)), everything.timeRange(), "a bounded range is a segment");
     // the clock stands in Berlin the day after summer time began: 7 days are still 168 hours
     Instant now = Instant.parse("2026-03-30T10:00:00Z");   // 12:00 in Berlin
     FakeClock berlin = FakeClock.at(now).withZone(ZoneId.of("Europe/Berlin"));
@@ -1442,5 +1445,44 @@ class NewUserTimeTest {
       assertFalse(thread.isAlive());
     }
     assertEquals(T.plusNanos((long) threads * each), clock.instant());
+  }
+
+  @Test
+  void threadsRacingToTheLastInstantMoveTheClockThereExactlyOnce() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      FakeClock clock = FakeClock.at(Instant.MAX.minusNanos(3));
+      AtomicLong refused = new AtomicLong();
+      AtomicLong moved = new AtomicLong();
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        FakeClock mine = t % 2 == 0 ? clock : clock.withZone(ZoneId.of("America/St_Johns"));
+        Thread thread = new Thread(() -> {
+          try {
+            start.await();
+            for (int i = 0; i < 3; i++) {
+              try {
+                mine.advance(Duration.ofNanos(1));
+                moved.incrementAndGet();
+              } catch (IllegalArgumentException e) {
+                refused.incrementAndGet();
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        thread.start();
+        threads.add(thread);
+      }
+      start.countDown();
+      for (Thread thread : threads) {
+        thread.join(30_000);
+        assertFalse(thread.isAlive());
+      }
+      assertEquals(Instant.MAX, clock.instant());
+      assertEquals(3, moved.get(), "round " + round);
+      assertEquals(9, refused.get(), "round " + round);
+    }
   }
 }
