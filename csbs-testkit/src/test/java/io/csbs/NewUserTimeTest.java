@@ -54,7 +54,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1005,16 +1004,6 @@ class NewUserTimeTest {
         .createdAt(T).updatedAt(updatedAt).addTags(Tag.of("env", "prod")).build();
   }
 
-  @Disabled("DOC: TagUpdate.applyTo @throws \"now if it comes at or after the creation but before the last change\""
-      + " (\"as for a lifecycle transition\"); an update that changes no tag is returned unchecked at such a now,"
-      + " where Lifecycle.reportProgress of the same percentage is refused")
-  @Test
-  void anUpdateThatChangesNothingIsStillRefusedAtANowBeforeTheLastChange() {
-    Backup b = taggedChangedAt(T.plusSeconds(60));
-    refused("now", () -> TagUpdate.create(Tag.of("env", "prod")).applyTo(b, T.plusSeconds(30)));
-    refused("updated at", () -> TagUpdate.delete(TagUpdate.Match.key("absent")).applyTo(b, T.minusSeconds(1)));
-  }
-
   @Test
   void anUpdateThatChangesNothingIsReturnedAtAnyNowWhereASamePercentageIsRefused() {
     Backup b = taggedChangedAt(T.plusSeconds(60));
@@ -1255,21 +1244,10 @@ class NewUserTimeTest {
     assertThrows(IllegalArgumentException.class, () -> BackupGenerator.builder().window(end, Duration.ofHours(10).plusSeconds(1)));
   }
 
-  @Disabled("BUG: BackupGenerator.Builder.window: span must not reach \"beyond the earliest Instant\"; a span 1 ns too long"
-      + " (10 h + 1 ns before MIN + 10 h) is accepted, only whole seconds are checked")
   @Test
   void aWindowReachingOneNanosecondBeforeTheFirstInstantIsRefused() {
     Instant end = Instant.MIN.plus(Duration.ofHours(10));
     assertThrows(IllegalArgumentException.class, () -> BackupGenerator.builder().window(end, Duration.ofHours(10).plusNanos(1)));
-  }
-
-  @Test
-  void aWindowReachingOneNanosecondBeforeTheFirstInstantIsAcceptedAndStillMakesValidBackups() {
-    Instant end = Instant.MIN.plus(Duration.ofHours(10));
-    BackupGenerator generator = BackupGenerator.builder().seed(3).window(end, Duration.ofHours(10).plusNanos(1)).build();
-    for (Backup b : generator.backups(200)) {
-      assertFalse(b.createdAt().isBefore(Instant.MIN));
-    }
   }
 
   @Test

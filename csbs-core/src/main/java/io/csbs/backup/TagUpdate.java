@@ -257,7 +257,9 @@ public final class TagUpdate {
    * @return the next version; {@code backup} itself if its tags do not change
    * @throws InvalidValueException naming {@code tags} if a creation would leave more than {@value
    *     Backup#MAX_TAGS}; {@code updated at} if {@code now} precedes the creation; {@code now} if it
-   *     comes at or after the creation but before the last change
+   *     comes at or after the creation but before the last change. Only an update that changes the
+   *     tags is checked: one that changes none returns {@code backup} whatever {@code now} (unlike a
+   *     lifecycle transition, which checks {@code now} even when it would change nothing)
    */
   public Backup applyTo(Backup backup, Instant now) {
     requireNonNull(backup, "backup");

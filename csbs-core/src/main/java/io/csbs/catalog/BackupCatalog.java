@@ -111,7 +111,8 @@ public interface BackupCatalog {
    * @throws InvalidValueException naming {@code tags} if the backup would have more than {@value
    *     Backup#MAX_TAGS} tags; naming {@code updated at} if the catalog's clock is before the backup's
    *     creation, or {@code now} if it is before the backup's last change (see {@link
-   *     TagUpdate#applyTo(Backup, java.time.Instant)}); the backup stays as it was
+   *     TagUpdate#applyTo(Backup, java.time.Instant)}: an update that changes no tag is not checked);
+   *     the backup stays as it was
    */
   Backup updateTags(String projectId, String backupId, long expectedVersion, TagUpdate update);
 

@@ -466,7 +466,8 @@ public final class BackupGenerator {
       }
       try {
         // the earliest creation time it may draw (end - span), and a running job's last progress (up to 7 hours back)
-        end.minusSeconds(Math.max(span.getSeconds(), 8 * 3600));
+        Duration eightHours = Duration.ofHours(8);
+        end.minus(span.compareTo(eightHours) > 0 ? span : eightHours);   // to the nanosecond
       } catch (java.time.DateTimeException | ArithmeticException e) {
         throw new IllegalArgumentException("span " + span + " is invalid: must not reach before " + Instant.MIN
             + " from end " + end);
