@@ -79,7 +79,7 @@ class GrowthBesideReadersTest {
           statesChecked.incrementAndGet();
           // a pause between reads: still thousands of states read beside the growth, but the reader
           // no longer takes a whole core from the writer and the other tests of the build
-          java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
       } catch (Throwable e) {
         failures.add(e);
