@@ -202,8 +202,8 @@ public final class Predicates {
    * {@return a predicate of the backups of the server with id {@code serverId}}
    *
    * @param serverId the server id, compared exactly
-   * @throws InvalidValueException naming {@code server id} if it is blank or longer than 255 characters
-   *     (code points)
+   * @throws InvalidValueException naming {@code server id} if it is blank or longer than 255
+   *     characters (code points)
    */
   public static BackupPredicate serverId(String serverId) {
     return attribute(Attribute.SERVER_ID, requireNonNull(serverId, "serverId"));
@@ -213,8 +213,8 @@ public final class Predicates {
    * {@return a predicate of the backups whose server is in availability zone {@code zone}}
    *
    * @param zone the availability zone, for example {@code eu-de-02}
-   * @throws InvalidValueException naming {@code availability zone} if it is blank or longer than 255 characters
-   *     (code points)
+   * @throws InvalidValueException naming {@code availability zone} if it is blank or longer than 255
+   *     characters (code points)
    */
   public static BackupPredicate availabilityZone(String zone) {
     return attribute(Attribute.AVAILABILITY_ZONE, requireNonNull(zone, "zone"));
@@ -225,8 +225,8 @@ public final class Predicates {
    * {@code OS::Nova::Server}}
    *
    * @param resourceType the resource type, compared exactly
-   * @throws InvalidValueException naming {@code resource type} if it is blank or longer than 255 characters
-   *     (code points)
+   * @throws InvalidValueException naming {@code resource type} if it is blank or longer than 255
+   *     characters (code points)
    */
   public static BackupPredicate resourceType(String resourceType) {
     return attribute(Attribute.RESOURCE_TYPE, requireNonNull(resourceType, "resourceType"));
@@ -236,8 +236,8 @@ public final class Predicates {
    * {@return a predicate of the backups made by the policy {@code policyId}}
    *
    * @param policyId the policy id, compared exactly
-   * @throws InvalidValueException naming {@code policy id} if it is blank or longer than 255 characters
-   *     (code points)
+   * @throws InvalidValueException naming {@code policy id} if it is blank or longer than 255
+   *     characters (code points)
    */
   public static BackupPredicate policyId(String policyId) {
     return attribute(Attribute.POLICY_ID, requireNonNull(policyId, "policyId"));

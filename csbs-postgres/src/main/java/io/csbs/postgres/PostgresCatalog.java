@@ -126,7 +126,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   private static final int INSERT_CHUNK = 500;
   static final String CHANNEL = "csbs_change";
 
-  /** The longest project id, in bytes of UTF-8, that {@link #setQuota} stores: PostgreSQL's B-tree bound, with room. */
+  /**
+   * The longest project id, in bytes of UTF-8, that {@link #setQuota} stores: PostgreSQL's B-tree bound
+   * (about 2,700 bytes an entry), with room.
+   */
   static final int MAX_QUOTA_PROJECT_ID_BYTES = 2000;
 
   private final DataSource dataSource;
