@@ -60,7 +60,7 @@ final class ChangeListener {
             }
           }
         } finally {
-          giveBack(listening, autoCommit);
+          giveBack(listening, postgres, autoCommit);
         }
       } catch (SQLException | RuntimeException e) {
         if (stopped) {
@@ -82,11 +82,11 @@ final class ChangeListener {
    * collect this channel's notifications) and in its auto-commit mode. Quietly: a connection that
    * broke is the pool's to drop.
    */
-  private static void giveBack(Connection listening, boolean autoCommit) {
+  private static void giveBack(Connection listening, PGConnection postgres, boolean autoCommit) {
     boolean interrupted = Thread.interrupted();   // stop() interrupts; the statement must still run
     try (Statement statement = listening.createStatement()) {
       statement.execute("UNLISTEN " + PostgresCatalog.CHANNEL);
-      listening.unwrap(PGConnection.class).getNotifications();   // and those received, not read
+      postgres.getNotifications();   // and those received, not read
       listening.setAutoCommit(autoCommit);
     } catch (SQLException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "change notifications: could not stop listening; the pool drops the connection", e);

@@ -84,9 +84,7 @@ public final class Schema {
       boolean autoCommit = connection.getAutoCommit();
       try (Statement statement = connection.createStatement()) {
         int found = versionOf(statement);
-        if (found != CURRENT_VERSION) {
-          refuseUnknown(found);
-        }
+        refuseUnknown(found);
         requireUtf8(statement);   // a database made by hand in another encoding too: no right needed
         if (found == CURRENT_VERSION) {
           return found;   // nothing to do: no lock taken, nothing created
