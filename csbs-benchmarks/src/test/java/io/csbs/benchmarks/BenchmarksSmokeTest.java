@@ -64,7 +64,7 @@ class BenchmarksSmokeTest {
         .forks(0)
         .warmupIterations(0)
         .measurementIterations(1)
-        .measurementTime(TimeValue.milliseconds(20))
+        .measurementTime(TimeValue.milliseconds(2))
         .shouldFailOnError(true);
   }
 

@@ -80,7 +80,7 @@ import org.junit.jupiter.api.Test;
  */
 class NewUserSwapTest {
   private static final long BASE_SEED = Seeds.pick();
-  private static final int WALKS = Integer.getInteger("csbs.walks", 4);
+  private static final int WALKS = Integer.getInteger("csbs.walks", 3);
   private static final int OPS = Integer.getInteger("csbs.ops", 200);
   /** Stores of this test's own (schemas csbs_test_40 and _41), apart from the other tests'. */
   private static final int STORE = 40;

@@ -153,7 +153,7 @@ class IndexedCatalogDifferentialTest {
    * arrival order, with names mostly distinct, some repeated in other cases: then adds of the same
    * names, removals and a rebuild, each answer the plain scan's.
    */
-  @RepeatedTest(3)
+  @RepeatedTest(2)
   void aLargeLoadOfMostlyDistinctNamesAnswersLikeAPlainScan() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);

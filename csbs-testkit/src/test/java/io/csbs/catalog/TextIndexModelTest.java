@@ -31,7 +31,7 @@ class TextIndexModelTest {
     });
   }
 
-  @RepeatedTest(3)
+  @RepeatedTest(2)
   void answersAsAScanAcrossChunksOfEntries() {
     // texts mostly distinct: more entries than a chunk holds
     Seeds.run(Seeds.pick(), seed -> check(new SplittableRandom(seed), 2 * ChunkedArray.CHUNK + 5000, 1 << 20));
