@@ -1262,8 +1262,10 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
 
   /**
    * Delivers every change committed from now on to {@code subscriber}: at least once, in order
-   * within each project, one at a time on a thread of the subscription. See {@link #subscribe(Map,
-   * Consumer)} to resume after a crash.
+   * within each project, one at a time on a thread of the subscription. "From now on": every change
+   * committed after this call returns; one committed by another writer while the call runs (it reads
+   * each project's last sequence first) may or may not be delivered, as with any concurrent commit.
+   * See {@link #subscribe(Map, Consumer)} to resume after a crash.
    *
    * @throws IllegalStateException if the catalog is closed ({@link #close} stops the feed's threads;
    *     reads, writes and {@link #changes} still work on a closed catalog)
