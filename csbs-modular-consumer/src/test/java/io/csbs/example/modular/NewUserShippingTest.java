@@ -136,6 +136,13 @@ class NewUserShippingTest {
     assertTrue(pomVersion.endsWith("-SNAPSHOT"), pomVersion);
     String next = pomVersion.substring(0, pomVersion.length() - "-SNAPSHOT".length());
     assertTrue(compareVersions(next, coordinatesVersion) > 0, next + " after " + coordinatesVersion);
+    // README: "before 1.0 a minor version may change the API": [Unreleased] changes the API, so the next
+    // version is the next minor one, not a patch
+    String unreleased = changelogSection("Unreleased");
+    if (unreleased.contains("\n### Changed\n") || unreleased.contains("\n### Removed\n")) {
+      String[] r = coordinatesVersion.split("\\.");
+      assertEquals(r[0] + "." + (Integer.parseInt(r[1]) + 1) + ".0", next, "the next version after " + coordinatesVersion);
+    }
     for (String module : modules()) {
       Element pom = pom(module);
       assertEquals(pomVersion, text(child(pom, "parent"), "version"), module + "'s parent version");
@@ -287,8 +294,18 @@ class NewUserShippingTest {
     assertNotNull(scm);
     assertTrue(text(scm, "connection").startsWith("scm:git:"), text(scm, "connection"));
     assertTrue(text(scm, "url").startsWith("https://"), text(scm, "url"));
+    assertEquals(null, child(parent, "repositories"), "a release needs no repository beyond Central");
+    assertEquals(null, child(parent, "pluginRepositories"));
+    for (Element property : children(child(parent, "properties"), null)) {
+      assertFalse(property.getTextContent().contains("SNAPSHOT"), property.getTagName() + " " + property.getTextContent());
+    }
     for (String artifact : PUBLISHED.keySet()) {
       Element pom = pom(artifact);
+      assertEquals(null, child(pom, "repositories"), artifact);
+      for (Dep d : dependencies(pom)) {
+        assertTrue(d.version == null || d.version.equals("${project.version}"), artifact + ": " + d + " " + d.version
+            + " (versions come from the parent's dependencyManagement)");
+      }
       assertEquals(artifact, text(pom, "artifactId"));
       assertEquals(artifact, text(pom, "name"), artifact + "'s <name>");
       assertTrue(text(pom, "description") != null && text(pom, "description").length() > 20, artifact + "'s <description>");
@@ -746,6 +763,91 @@ class NewUserShippingTest {
     }
   }
 
+  /**
+   * CHANGELOG 0.1.0: "Maven build: parent pom.xml ..., Java 17, every plugin version pinned and enforced".
+   * Every plugin a pom of the reactor names (its build, its profiles' builds, the parent's
+   * pluginManagement) has a fixed version, in itself or in the parent's pluginManagement (no range, no
+   * SNAPSHOT, no LATEST or RELEASE); the plugins of the default lifecycle a release build runs are pinned
+   * there too; and the enforcer's {@code requirePluginVersions} rule runs.
+   */
+  @Test
+  void everyPluginOfEveryPomHasAFixedVersion() throws Exception {
+    Element parent = pom(null);
+    Map<String, String> managed = new TreeMap<>();
+    for (Element plugin : children(child(child(child(parent, "build"), "pluginManagement"), "plugins"), "plugin")) {
+      managed.put(text(plugin, "artifactId"), text(plugin, "version"));
+    }
+    for (String lifecycle : List.of("maven-clean-plugin", "maven-resources-plugin", "maven-compiler-plugin",
+        "maven-surefire-plugin", "maven-jar-plugin", "maven-source-plugin", "maven-javadoc-plugin",
+        "maven-install-plugin", "maven-deploy-plugin", "maven-site-plugin", "maven-enforcer-plugin")) {
+      assertTrue(managed.containsKey(lifecycle), lifecycle + " in the parent's pluginManagement: " + managed);
+    }
+    List<String> problems = new ArrayList<>();
+    List<String> poms = new ArrayList<>();
+    poms.add(null);
+    poms.addAll(modules());
+    for (String module : poms) {
+      Element pom = pom(module);
+      List<Element> builds = new ArrayList<>();
+      builds.add(child(pom, "build"));
+      for (Element profile : children(child(pom, "profiles"), "profile")) {
+        builds.add(child(profile, "build"));
+      }
+      for (Element build : builds) {
+        List<Element> plugins = new ArrayList<>(children(child(build, "plugins"), "plugin"));
+        plugins.addAll(children(child(child(build, "pluginManagement"), "plugins"), "plugin"));
+        for (Element plugin : plugins) {
+          String id = text(plugin, "artifactId");
+          String version = text(plugin, "version") != null ? text(plugin, "version") : managed.get(id);
+          if (version == null || version.contains("SNAPSHOT") || version.matches(".*[\\[\\](),].*")
+              || version.equals("LATEST") || version.equals("RELEASE")
+              || version.contains("${") && !version.equals("${project.version}")) {
+            problems.add((module == null ? "parent" : module) + ": " + id + " " + version);
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), problems);
+    assertTrue(Files.readString(root().resolve("pom.xml")).contains("<requirePluginVersions>"), "requirePluginVersions");
+  }
+
+  /**
+   * CHANGELOG 0.2.0: "Javadoc is checked by the build: {@code mvn verify} runs javadoc with doclint on
+   * ({@code -Xdoclint:all}) and fails on any warning or error". The parent's javadoc plugin runs its
+   * {@code jar} goal in every module with doclint {@code all}, {@code failOnError} and
+   * {@code failOnWarnings}, and no published module skips javadoc or relaxes those settings.
+   */
+  @Test
+  void theBuildRunsJavadocWithDoclintAllAndFailsOnWarningsInEveryPublishedModule() throws Exception {
+    Element javadoc = null;
+    for (Element plugin : children(child(child(child(pom(null), "build"), "pluginManagement"), "plugins"), "plugin")) {
+      if ("maven-javadoc-plugin".equals(text(plugin, "artifactId"))) {
+        javadoc = plugin;
+      }
+    }
+    assertNotNull(javadoc);
+    Element configuration = child(javadoc, "configuration");
+    assertEquals("all", text(configuration, "doclint"));
+    assertEquals("true", text(configuration, "failOnError"));
+    assertEquals("true", text(configuration, "failOnWarnings"));
+    Element attached = null;
+    for (Element plugin : children(child(child(pom(null), "build"), "plugins"), "plugin")) {
+      if ("maven-javadoc-plugin".equals(text(plugin, "artifactId"))) {
+        attached = plugin;
+      }
+    }
+    assertNotNull(attached, "the javadoc plugin runs in every module's build");
+    assertTrue(children(child(child(child(attached, "executions"),
+        "execution"), "goals"), "goal").stream().anyMatch(g -> g.getTextContent().trim().equals("jar")), "the jar goal");
+    assertEquals("false", text(child(pom(null), "properties"), "maven.javadoc.skip"));
+    for (String artifact : PUBLISHED.keySet()) {
+      String text = Files.readString(root().resolve(artifact).resolve("pom.xml"));
+      for (String relaxed : List.of("maven.javadoc.skip", "<doclint>", "failOnWarnings", "failOnError", "<skip>")) {
+        assertFalse(text.contains(relaxed), artifact + "'s pom sets " + relaxed);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The CHANGELOG
 
@@ -1084,7 +1186,7 @@ class NewUserShippingTest {
       return all;
     }
     for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-      if (n instanceof Element && ((Element) n).getTagName().equals(name)) {
+      if (n instanceof Element && (name == null || ((Element) n).getTagName().equals(name))) {
         all.add((Element) n);
       }
     }
@@ -1103,8 +1205,10 @@ class NewUserShippingTest {
     final String artifactId;
     final String scope;
     final boolean optional;
+    final String version;
 
     Dep(Element d) {
+      version = text(d, "version");
       groupId = text(d, "groupId");
       artifactId = text(d, "artifactId");
       String s = text(d, "scope");
