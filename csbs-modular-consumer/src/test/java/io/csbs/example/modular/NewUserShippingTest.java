@@ -227,6 +227,34 @@ class NewUserShippingTest {
     assertEquals(inLib, new TreeSet<>(classPath), "the manifest's Class-Path and " + lib);
   }
 
+  /**
+   * README: "(This code is {@code csbs-core/src/test/java/io/csbs/QuickStartTest.java}, compiled and run with
+   * the tests.)", the other modules' {@code ReadmeExampleTest.java}, and "how to run each one, and every
+   * result ... are in [csbs-benchmarks/README.md](csbs-benchmarks/README.md)"; CHANGELOG names
+   * {@code csbs-benchmarks/README.md} too. Every file of the repository the README and CHANGELOG name (a
+   * module's path that is not under {@code target/}) exists, and each named example test is a test.
+   */
+  @Test
+  void everyRepositoryFileTheReadmeAndChangelogNameExists() throws Exception {
+    Pattern path = Pattern.compile("(?<![\\w/.-])(csbs-[a-z-]+/(?!target/)[A-Za-z0-9_./-]+\\.(?:java|md|sql|xml))");
+    Set<String> named = new TreeSet<>();
+    for (String document : List.of("README.md", "CHANGELOG.md")) {
+      Matcher m = path.matcher(Files.readString(root().resolve(document)));
+      while (m.find()) {
+        named.add(m.group(1));
+      }
+    }
+    assertTrue(named.contains("csbs-core/src/test/java/io/csbs/QuickStartTest.java"), named.toString());
+    assertTrue(named.size() >= 6, named.toString());
+    for (String file : named) {
+      Path p = root().resolve(file);
+      assertTrue(Files.isRegularFile(p), file + " is named but absent");
+      if (file.endsWith("Test.java")) {
+        assertTrue(Files.readString(p).contains("@Test"), file + " holds a test");
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The licence
 
