@@ -158,8 +158,10 @@ class NewUserConcurrentClientsTest {
       catalog.addAll(all);
     }
 
+    /** The server's URI with {@code pathAndQuery} appended as is ({@code URI.resolve} would normalise it). */
     URI uri(String pathAndQuery) {
-      return server.uri().resolve(pathAndQuery.startsWith("/") ? pathAndQuery.substring(1) : pathAndQuery);
+      String base = server.uri().toString();
+      return URI.create(base.substring(0, base.length() - 1) + (pathAndQuery.startsWith("/") ? "" : "/") + pathAndQuery);
     }
 
     Reply get(String path) {
@@ -218,7 +220,7 @@ class NewUserConcurrentClientsTest {
   /** An answer: status, body and headers. */
   record Reply(int status, String body, HttpResponse<String> response) {
     String header(String name) {
-      return response.headers().firstValue(name).orElse(null);
+      return response == null ? null : response.headers().firstValue(name).orElse(null);
     }
 
     String contentType() {
@@ -1195,5 +1197,409 @@ class NewUserConcurrentClientsTest {
     assertEquals(405, reply.status(), reply.toString());
     assertNotNull(reply.header("Allow"), reply.toString());
     assertTrue(reply.header("Allow").contains("GET"), reply.header("Allow"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // refused bodies and the connections they came on
+
+  /**
+   * "a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE}"; "a method the path does not serve 405";
+   * "unknown paths are 404"; "a body that is not JSON names {@code body}" (CsbsServer, README). Each
+   * of four clients, one connection each (the JDK's client keeps it alive), sends refused calls whose
+   * bodies the server need not read (too large, to a path that takes none, to an unknown path, not
+   * JSON from its first byte) and after each a valid list request: every refusal has its documented
+   * answer and every list request after it its page, so no unread body is taken for the next request.
+   */
+  @Test
+  void aConnectionServesTheNextRequestRightAfterARefusedBody() throws Exception {
+    try (Fixture f = new Fixture(null)) {
+      f.seed(12, 3);
+      String list = v1(PLAIN) + "/checkpoint_items?limit=4";
+      String expected = JSON.checkpointItems(f.catalog.query(PLAIN, ListQueryString.parse("limit=4")), f.uri(list));
+      byte[] big = new byte[2 * 1024 * 1024];
+      Arrays.fill(big, (byte) 'x');
+      byte[] medium = new byte[200 * 1024];
+      Arrays.fill(medium, (byte) 'y');
+      String id = enc(f.seeded.get(PLAIN).get(0).id());
+      List<String> failures = together(4, thread -> () -> {
+        HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        List<String> problems = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+          Object[][] refusals = {
+              {"POST", v1(PLAIN) + "/csbs_backup/" + id + "/tags", big, 413, "CSBS.LIB.BODY_TOO_LARGE"},
+              {"POST", v1(PLAIN) + "/checkpoint_items", medium, 405, "CSBS.LIB.METHOD_NOT_ALLOWED"},
+              {"POST", v1(PLAIN) + "/no/such/path", medium, 404, "CSBS.LIB.UNKNOWN_PATH"},
+              {"POST", v1(PLAIN) + "/csbs_backup/" + id + "/tags", medium, 400, "CSBS.9001"}};
+          for (Object[] refusal : refusals) {
+            Reply refused = sendWith(own, (String) refusal[0], f.uri((String) refusal[1]), (byte[]) refusal[2]);
+            problems.add(check(refused, (Integer) refusal[3], (String) refusal[4], null, refusal[0] + " " + refusal[1]));
+            Reply after = sendWith(own, "GET", f.uri(list), null);
+            if (after.status() != 200 || !after.body().equals(expected)) {
+              problems.add("after " + refusal[0] + " " + refusal[1] + ": " + after);
+            }
+          }
+        }
+        return String.join("\n", problems).strip();
+      });
+      String all = String.join("\n", failures).strip();
+      assertTrue(all.isEmpty(), all);
+    }
+  }
+
+  private static Reply sendWith(HttpClient client, String method, URI uri, byte[] body) {
+    HttpRequest request = HttpRequest.newBuilder(uri)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(20))
+        .build();
+    try {
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Reply(response.statusCode(), response.body(), response);
+    } catch (IOException e) {
+      return new Reply(-1, e.toString(), null);   // a connection the server broke: a failure of the check
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * "the {@code next} link carries the page's last backup as {@code marker} (an absolute URI on the
+   * request's {@code Host})" (CsbsServer): clients asking by {@code localhost} and by {@code
+   * 127.0.0.1} at once each get links on the host they asked.
+   */
+  @Test
+  void nextLinksNameTheHostEachClientAsked() throws Exception {
+    List<String> failures = together(4, i -> () -> {
+      String host = i % 2 == 0 ? "localhost" : "127.0.0.1";
+      URI uri = URI.create("http://" + host + ":" + shared.server.port() + v1(ODD) + "/checkpoint_items?limit=3");
+      Reply reply = send("GET", uri, HttpRequest.BodyPublishers.noBody());
+      String href = nextHref(reply.body());
+      URI link = href == null ? null : URI.create(href);
+      return link != null && (host + ":" + shared.server.port()).equals(link.getRawAuthority())
+          && link.getRawPath().equals(uri.getRawPath()) ? "" : host + ": " + href;
+    });
+    String all = String.join("\n", failures).strip();
+    assertTrue(all.isEmpty(), all);
+  }
+
+  /**
+   * "Every method that names a project refuses a blank project id with an {@link
+   * io.csbs.backup.InvalidValueException} naming {@code project id}" (BackupCatalog) and "A bad
+   * parameter or body is 400 with the API's error body naming it" (README): a path whose project id
+   * is blank (a percent-encoded space) is 400 {@code CSBS.9001} naming {@code project id}, for reads
+   * and writes alike.
+   */
+  @Test
+  void aBlankProjectIdInThePathIs400NamingIt() throws Exception {
+    List<String> paths = List.of("/v1/%20/checkpoint_items", "/v1/%20/checkpoint_items/count", "/v1/%20/quotas",
+        "/v1/%09/csbs_backup/tags", "/v1/%20/checkpoint_items/bk-1");
+    List<String> failures = together(paths.size(), i -> () -> check(shared.get(paths.get(i)), 400, "CSBS.9001",
+        "project id", paths.get(i)));
+    String all = String.join("\n", failures).strip();
+    assertTrue(all.isEmpty(), all);
+  }
+
+  /**
+   * "{@code href} is {@code request} with {@code marker} set to the page's last backup" (CsbsJson),
+   * "every parameter of ListQueryString" (README): a list filtered by a server name holding the URI's
+   * reserved characters ({@code + & = %}, a space, written {@code +} and {@code %20}), walked by its
+   * next links, gives the same backups as the whole list of the reference catalog: the links keep the
+   * filter's meaning.
+   */
+  @Test
+  void nextLinksKeepAFilterHoldingReservedCharacters() {
+    try (Fixture f = new Fixture(null)) {
+      Server odd = Server.of("srv-odd", "web+db & x=1 %41 été", "eu-de-01");
+      Server twin = Server.of("srv-twin", "web db & x=1 A été", "eu-de-01");
+      for (int i = 0; i < 30; i++) {
+        f.catalog.add(backup(PLAIN, "o-" + i, "odd_" + i, i % 2 == 0 ? odd : twin, T0.plusSeconds(i * 60L), List.of()));
+      }
+      for (String filter : List.of("resource_name=" + enc("web+db & x=1 %41"), "resource_name=web%2Bdb+%26+x%3D1+%2541",
+          "resource_name=" + enc("web db & x=1 a"))) {
+        Query parsed = ListQueryString.parse(filter);
+        List<Backup> expected = f.reference.query(PLAIN, parsed).backups();
+        assertFalse(expected.isEmpty(), filter);
+        List<Backup> walked = new ArrayList<>();
+        URI next = f.uri(v1(PLAIN) + "/checkpoint_items?" + filter + "&limit=4");
+        while (next != null) {
+          Reply reply = send("GET", next, HttpRequest.BodyPublishers.noBody());
+          assertEquals(200, reply.status(), next + " " + reply);
+          walked.addAll(JSON.readCheckpointItems(reply.body(), PLAIN));
+          String href = nextHref(reply.body());
+          next = href == null ? null : URI.create(href);
+          assertTrue(walked.size() <= 30, filter + ": walked too far");
+        }
+        assertEquals(expected.stream().map(Backup::id).toList(), walked.stream().map(Backup::id).toList(), filter);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // one state per call while writers change states and tags
+
+  /**
+   * "The catalog is safe for concurrent readers and writers: each call sees one state" (README);
+   * "a query sees one consistent state, never half of a change" (BackupCatalog); "a search that
+   * begins after a change has ended sees it" (CHANGELOG, the in-memory catalog's lock-free reads of
+   * pages in creation order and counts by state). While three API clients restore and delete
+   * Available backups (which only ever leaves fewer Available ones) and add and remove a tag {@code
+   * hot}, each of three reading clients reads in turn the Available count, the Available list and the
+   * tag query of {@code hot}: every listed backup is Available, every tag query's page holds exactly
+   * its {@code total_count} backups, each with the tag, and the counts and list sizes a client reads
+   * one after the other never grow. Seeded.
+   */
+  @Test
+  void eachCallSeesOneStateWhileWritersChangeStatesAndTags() throws Exception {
+    Seeds.run(Seeds.pick(), seed -> {
+      try (Fixture f = new Fixture(null)) {
+        f.seed(90, seed);
+        String project = TWIN;
+        List<Backup> backups = f.seeded.get(project);
+        AtomicInteger writersLeft = new AtomicInteger(3);
+        String hotQuery = "{\"action\": \"filter\", \"tags\": [{\"key\": \"hot\"}]}";
+        List<String> results = together(6, thread -> () -> {
+          SplittableRandom random = new SplittableRandom(seed + thread);
+          List<String> problems = new ArrayList<>();
+          if (thread < 3) {
+            try {
+              for (int i = 0; i < 40; i++) {
+                Backup b = backups.get(random.nextInt(backups.size()));
+                Reply reply = switch (random.nextInt(4)) {
+                  case 0 -> f.post(v1(project) + "/restores", restoreBody(CsbsServer.PROVIDER_ID, b.id()));
+                  case 1 -> f.delete(deletePath(project, b.id()));
+                  case 2 -> f.post(v1(project) + "/csbs_backup/" + enc(b.id()) + "/tags", tagBody("hot", "x" + thread));
+                  default -> f.post(v1(project) + "/csbs_backup/" + enc(b.id()) + "/tags/action",
+                      "{\"action\": \"delete\", \"tags\": [{\"key\": \"hot\"}]}");
+                };
+                if (reply.status() != 200 && reply.status() != 204 && !reply.body().contains("CSBS.2003")) {
+                  problems.add("writer: " + reply);
+                }
+              }
+            } finally {
+              writersLeft.decrementAndGet();
+            }
+          } else {
+            long last = Long.MAX_VALUE;
+            int rounds = 0;
+            while (writersLeft.get() > 0 || rounds < 3) {
+              rounds++;
+              long count = JSON.readCount(f.get(v1(project) + "/checkpoint_items/count?status=available").body());
+              if (count > last) {
+                problems.add("count " + count + " after " + last);
+              }
+              last = count;
+              List<Backup> listed = JSON.readCheckpointItems(
+                  f.get(v1(project) + "/checkpoint_items?status=available&limit=1000").body(), project);
+              if (listed.size() > last) {
+                problems.add("list of " + listed.size() + " after a count of " + last);
+              }
+              last = listed.size();
+              listed.stream().filter(b -> b.status() != BackupStatus.AVAILABLE)
+                  .forEach(b -> problems.add("listed as available: " + b.id() + " " + b.status()));
+              Map<String, Object> answer = tree(f.post(v1(project) + "/csbs_backup/resource_instances/action", hotQuery).body());
+              List<?> resources = (List<?>) answer.get("resources");
+              long total = ((Number) answer.get("total_count")).longValue();
+              if (resources.size() != total) {
+                problems.add("tag query page of " + resources.size() + " with total_count " + total);
+              }
+              for (Object resource : resources) {
+                List<?> tags = (List<?>) ((Map<?, ?>) resource).get("tags");
+                if (tags.stream().noneMatch(t -> "hot".equals(((Map<?, ?>) t).get("key")))) {
+                  problems.add("tag query match without hot: " + ((Map<?, ?>) resource).get("resource_id"));
+                }
+              }
+            }
+          }
+          return String.join("\n", problems).strip();
+        });
+        String all = String.join("\n", results).strip();
+        assertTrue(all.isEmpty(), all);
+        assertEquals(JSON.count(f.reference.count(project, ListQueryString.parse("status=available").predicate())),
+            f.get(v1(project) + "/checkpoint_items/count?status=available").body());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+  }
+
+  /** The JSON text as maps, lists, strings, numbers, booleans and nulls. */
+  @SuppressWarnings("unchecked")
+  static <T> T tree(String json) {
+    try (JsonParser parser = FACTORY.createParser(json)) {
+      parser.nextToken();
+      return (T) value(parser);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+
+  private static Object value(JsonParser parser) throws IOException {
+    switch (parser.currentToken()) {
+      case START_OBJECT -> {
+        Map<String, Object> map = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.currentName();
+          parser.nextToken();
+          map.put(name, value(parser));
+        }
+        return map;
+      }
+      case START_ARRAY -> {
+        List<Object> list = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          list.add(value(parser));
+        }
+        return list;
+      }
+      case VALUE_STRING -> {
+        return parser.getText();
+      }
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+        return parser.getNumberValue();
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return parser.getBooleanValue();
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // next links of requests that spell their parameters oddly; restore and delete details
+
+  /**
+   * "whose {@code href} is {@code request} with {@code marker} set to the page's last backup (and any
+   * {@code offset} and fragment removed)" (CsbsJson#checkpointItems), the parameters' names decoded
+   * "as the list's parser reads it ({@code %6Darker} is {@code marker})". Clients at once ask pages
+   * whose {@code offset} or {@code marker} is spelt percent-encoded ({@code %6Fffset}, {@code
+   * %6Darker}), or with an offset above 0, and walk the next links: each link carries one marker and
+   * no offset, and the walk ends with the same backups as the reference catalog's list from there.
+   */
+  @Test
+  void nextLinksReplaceAnEncodedMarkerAndDropAnEncodedOffset() throws Exception {
+    List<Backup> all = shared.reference.query(ODD, Query.builder().limit(1000).build()).backups();
+    String third = enc(all.get(2).id());
+    List<String> queries = List.of("limit=7&%6Fffset=3", "%6Fffset=3&limit=7", "limit=7&offset=3", "limit=7&%6Darker=" + third,
+        "%6D%61rker=" + third + "&limit=7", "limit=7&marker=" + third, "li%6Dit=7&offset=3&");
+    List<String> failures = together(queries.size(), i -> () -> {
+      String query = queries.get(i);
+      List<String> walked = new ArrayList<>();
+      URI next = shared.uri(v1(ODD) + "/checkpoint_items?" + query);
+      List<String> problems = new ArrayList<>();
+      for (int pages = 0; next != null && pages < 100; pages++) {
+        Reply reply = send("GET", next, HttpRequest.BodyPublishers.noBody());
+        if (reply.status() != 200) {
+          problems.add(query + ": page " + pages + " " + next + " -> " + reply);
+          break;
+        }
+        JSON.readCheckpointItems(reply.body(), ODD).forEach(b -> walked.add(b.id()));
+        String href = nextHref(reply.body());
+        if (href != null) {
+          List<String> names = new ArrayList<>();
+          for (String pair : URI.create(href).getRawQuery().split("&")) {
+            if (!pair.isEmpty()) {
+              names.add(ListQueryString.decodeParameter("name", pair.substring(0, Math.max(0, pair.indexOf('=')))));
+            }
+          }
+          if (names.contains("offset") || names.stream().filter("marker"::equals).count() != 1) {
+            problems.add(query + ": link " + href);
+          }
+        }
+        next = href == null ? null : URI.create(href);
+      }
+      List<String> expected = all.subList(3, all.size()).stream().map(Backup::id).toList();
+      if (problems.isEmpty() && !expected.equals(walked)) {
+        problems.add(query + ": walked " + walked.size() + " backups, expected " + expected.size());
+      }
+      return String.join("\n", problems);
+    });
+    String result = String.join("\n", failures).strip();
+    assertTrue(result.isEmpty(), result);
+  }
+
+  /**
+   * "In both, a backup whose {@code checkpoint_id} is known and is not the one named is not found
+   * (404, {@code CSBS.3001})" (CsbsServer, Restore and delete). Clients at once restore and delete a
+   * backup whose checkpoint is {@code cp-real}, naming other checkpoints (case and accent variants
+   * included): all 404 {@code CSBS.3001}, the backup unchanged; then a restore naming {@code cp-real}
+   * is 200.
+   */
+  @Test
+  void restoresAndDeletesNamingAnotherCheckpointAreNotFound() throws Exception {
+    try (Fixture f = new Fixture(null)) {
+      Backup backup = backup(PLAIN, "bk-cp", "cp_bk", SERVERS.get(0), T0, List.of()).toBuilder()
+          .details(io.csbs.backup.BackupDetails.builder().checkpointId("cp-real").build()).build();
+      f.catalog.add(backup);
+      List<String> others = List.of("CP-REAL", "cp-réal", "cp-real ", "cp-1");
+      List<String> failures = together(others.size() * 2, i -> () -> {
+        String cp = others.get(i / 2);
+        Reply reply = i % 2 == 0
+            ? f.post(v1(PLAIN) + "/restores", restoreBody(CsbsServer.PROVIDER_ID, backup.id()).replace("\"cp-1\"", quote(cp)))
+            : f.delete(v1(PLAIN) + "/providers/" + CsbsServer.PROVIDER_ID + "/checkpoints/" + enc(cp) + "?checkpoint_items=bk-cp");
+        return check(reply, 404, "CSBS.3001", null, (i % 2 == 0 ? "restore " : "delete ") + cp);
+      });
+      String all = String.join("\n", failures).strip();
+      assertTrue(all.isEmpty(), all);
+      assertEquals(backup, f.catalog.get(PLAIN, "bk-cp"));
+      Reply ok = f.post(v1(PLAIN) + "/restores", restoreBody(CsbsServer.PROVIDER_ID, backup.id()).replace("\"cp-1\"", "\"cp-real\""));
+      assertEquals(200, ok.status(), ok.toString());
+      assertEquals(BackupStatus.RESTORING, f.catalog.get(PLAIN, "bk-cp").status());
+    }
+  }
+
+  /**
+   * "The answer is {@code {"restore": {"id", "checkpoint_id", "parameters", "project_id",
+   * "provider_id", "resources_reason", "resources_status", "status": "in_progress"}}}, with a new random
+   * {@code id}"; "{@code power_on} (a boolean) and {@code targets} (an object) are optional here (a JSON
+   * {@code null} is taken as absent) and echoed back unchecked when given" (CsbsServer). Eight
+   * clients restore eight backups at once, some with {@code power_on} and {@code targets}, some with
+   * them null: each answer has the documented keys, its own project, provider and checkpoint, the
+   * parameters given (the nulls absent), status {@code in_progress}, and the eight ids differ.
+   */
+  @Test
+  void concurrentRestoresAnswerTheDocumentedBodiesWithDistinctIds() throws Exception {
+    try (Fixture f = new Fixture(null)) {
+      f.seed(8, 9);
+      List<Backup> backups = f.seeded.get(ODD);
+      List<Map<String, Object>> answers = together(8, i -> () -> {
+        Backup b = backups.get(i);
+        String extra = i % 3 == 0 ? ", \"power_on\": true, \"targets\": {\"server_id\": \"s-é\", \"volumes\": []}"
+            : i % 3 == 1 ? ", \"power_on\": null, \"targets\": null" : "";
+        String body = "{\"restore\": {\"provider_id\": \"" + CsbsServer.PROVIDER_ID + "\", \"checkpoint_id\": \"cp-" + i
+            + "\", \"parameters\": {\"checkpoint_item_id\": " + quote(b.id()) + extra + "}}}";
+        Reply reply = f.post(v1(ODD) + "/restores", body);
+        assertEquals(200, reply.status(), reply.toString());
+        assertEquals(JSON_TYPE, reply.contentType());
+        Map<String, Object> answer = tree(reply.body());
+        answer.put("#", i);
+        return answer;
+      });
+      Set<Object> ids = new HashSet<>();
+      for (Map<String, Object> answer : answers) {
+        int i = (Integer) answer.get("#");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> restore = (Map<String, Object>) answer.get("restore");
+        assertNotNull(restore, answer.toString());
+        assertTrue(restore.keySet().containsAll(Set.of("id", "checkpoint_id", "parameters", "project_id", "provider_id",
+            "resources_reason", "resources_status", "status")), restore.keySet().toString());
+        assertEquals("in_progress", restore.get("status"));
+        assertEquals(ODD, restore.get("project_id"));
+        assertEquals(CsbsServer.PROVIDER_ID, restore.get("provider_id"));
+        assertEquals("cp-" + i, restore.get("checkpoint_id"));
+        Map<?, ?> parameters = (Map<?, ?>) restore.get("parameters");
+        assertEquals(backups.get(i).id(), parameters.get("checkpoint_item_id"));
+        if (i % 3 == 0) {
+          assertEquals(true, parameters.get("power_on"), parameters.toString());
+          assertEquals(Map.of("server_id", "s-é", "volumes", List.of()), parameters.get("targets"));
+        } else {
+          assertFalse(parameters.containsKey("power_on") || parameters.containsKey("targets"), parameters.toString());
+        }
+        assertTrue(ids.add(restore.get("id")), "id repeated: " + restore.get("id"));
+        assertEquals(BackupStatus.RESTORING, f.catalog.get(ODD, backups.get(i).id()).status());
+      }
+    }
   }
 }
