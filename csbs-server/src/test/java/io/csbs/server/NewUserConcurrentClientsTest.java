@@ -1602,4 +1602,105 @@ class NewUserConcurrentClientsTest {
       }
     }
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // the server's threads and its close
+
+  /** A catalog that delegates to {@code delegate} but runs {@code beforeCount} before each count. */
+  static BackupCatalog countHook(BackupCatalog delegate, Runnable beforeCount) {
+    return (BackupCatalog) java.lang.reflect.Proxy.newProxyInstance(BackupCatalog.class.getClassLoader(),
+        new Class<?>[] {BackupCatalog.class}, (proxy, method, args) -> {
+          if (method.getName().equals("count")) {
+            beforeCount.run();
+          }
+          try {
+            return method.invoke(delegate, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /**
+   * "Sets the executor that runs the calls; by default a pool of daemon threads, twice the number of
+   * processors and at least 4" (CsbsServer.Builder#executor). Four clients count at once on a
+   * catalog whose count waits until four counts are in progress (a barrier, 10 s at most): with the
+   * default executor all four run together, and each is answered 200 with the count.
+   */
+  @Test
+  void theDefaultExecutorRunsFourCallsAtOnce() throws Exception {
+    BackupCatalog plain = Catalogs.indexed(FakeClock.at(T0.plus(Duration.ofDays(1))));
+    plain.add(backup(PLAIN, "bk-1", "one", SERVERS.get(0), T0, List.of()));
+    java.util.concurrent.CyclicBarrier four = new java.util.concurrent.CyclicBarrier(4);
+    BackupCatalog gated = countHook(plain, () -> {
+      try {
+        four.await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("fewer than four calls ran at once", e);
+      }
+    });
+    try (CsbsServer server = CsbsServer.builder(gated).build().start()) {
+      URI count = URI.create(server.uri() + "v1/" + PLAIN + "/checkpoint_items/count");
+      List<Reply> replies = together(4, i -> () -> send("GET", count, HttpRequest.BodyPublishers.noBody()));
+      for (Reply reply : replies) {
+        assertEquals(200, reply.status(), reply.toString());
+        assertEquals("{\"count\":1}", reply.body().replace(" ", ""));
+      }
+    }
+  }
+
+  /**
+   * "Stops the server at once: the port is released, calls in progress are cut off, and the
+   * executor the server made is shut down (an executor given to the builder is not). Closing again
+   * does nothing." (CsbsServer#close); "{@link CsbsServer#start()} ... @throws IllegalStateException
+   * if it was started or closed already". A client's call is held in progress (the catalog's count
+   * waits on a latch) while the server is closed: the client's call ends (cut off) without its
+   * answer, the given executor is not shut down, a second close does nothing, start is refused, and
+   * a new server binds the same port at once.
+   */
+  @Test
+  void closeCutsOffACallInProgressAndReleasesThePort() throws Exception {
+    BackupCatalog plain = Catalogs.indexed(FakeClock.at(T0.plus(Duration.ofDays(1))));
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    BackupCatalog held = countHook(plain, () -> {
+      entered.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    ExecutorService executor = Executors.newFixedThreadPool(2);
+    ExecutorService client = Executors.newSingleThreadExecutor();
+    try {
+      CsbsServer server = CsbsServer.builder(held).executor(executor).build().start();
+      int port = server.port();
+      URI count = URI.create(server.uri() + "v1/" + PLAIN + "/checkpoint_items/count");
+      Future<Object> call = client.submit(() -> {
+        try {
+          return send("GET", count, HttpRequest.BodyPublishers.noBody());
+        } catch (UncheckedIOException e) {
+          return e.getCause();
+        }
+      });
+      assertTrue(entered.await(10, TimeUnit.SECONDS), "the call reached the catalog");
+      server.close();
+      Object outcome = call.get(10, TimeUnit.SECONDS);
+      assertTrue(outcome instanceof IOException, "cut off, not answered: " + outcome);
+      assertFalse(executor.isShutdown(), "the given executor belongs to the caller");
+      server.close();
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, server::start);
+      try (CsbsServer again = CsbsServer.builder(plain).port(port).build().start()) {
+        assertEquals(port, again.port());
+        assertEquals(200, send("GET", URI.create(again.uri() + "v1/" + PLAIN + "/quotas"),
+            HttpRequest.BodyPublishers.noBody()).status());
+      }
+    } finally {
+      release.countDown();
+      client.shutdownNow();
+      executor.shutdown();
+      assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
 }
