@@ -1771,6 +1771,53 @@ class NewUserConcurrentClientsTest {
     }
   }
 
+  /**
+   * "Paging: a marker continues strictly after the marker backup's current place in the order (if
+   * its sorted value changed since the previous page, the page follows its new place)"
+   * (BackupCatalog); "the {@code next} link carries the page's last backup as {@code marker}"
+   * (CsbsServer). Lists sorted by a value that changes ({@code updated_at}, {@code status}) are walked
+   * by their next links while, between pages, another client changes the marker's backup (a tag, a
+   * restore, a delete) and a service adds a backup, the clock moving on: each page is exactly what
+   * CsbsJson writes for the reference catalog's answer to the same query and marker at that moment.
+   */
+  @Test
+  void aMarkerWhoseBackupChangedBetweenPagesContinuesFromItsNewPlace() throws Exception {
+    Seeds.run(Seeds.pick(), seed -> {
+      try (Fixture f = new Fixture(null)) {
+        f.seed(40, seed);
+        SplittableRandom random = new SplittableRandom(seed);
+        int added = 0;
+        for (String query : List.of("sort=updated_at:asc&limit=6", "sort=status:asc,name:desc&limit=5",
+            "status=available&sort=updated_at:desc&limit=4")) {
+          URI next = f.uri(v1(ODD) + "/checkpoint_items?" + query);
+          String marker = null;
+          // a marker moved to the top of updated_at:desc starts the walk again: the rule allows that, so stop at 12 pages
+          for (int pages = 0; next != null && pages < 12; pages++) {
+            Reply reply = send("GET", next, HttpRequest.BodyPublishers.noBody());
+            Page expected = f.reference.query(ODD, ListQueryString.parse(query + (marker == null ? "" : "&marker=" + enc(marker))));
+            assertEquals(200, reply.status(), next + " " + reply);
+            assertEquals(JSON.checkpointItems(expected, next), reply.body(), query + " page " + pages + " after " + marker);
+            Optional<String> nextMarker = JSON.readNextMarker(reply.body());
+            if (nextMarker.isEmpty()) {
+              break;
+            }
+            marker = nextMarker.get();
+            f.clock.advance(Duration.ofSeconds(1 + random.nextInt(100)));
+            Reply change = switch (random.nextInt(3)) {
+              case 0 -> f.post(v1(ODD) + "/csbs_backup/" + enc(marker) + "/tags", tagBody("page", "p" + pages));
+              case 1 -> f.post(v1(ODD) + "/restores", restoreBody(CsbsServer.PROVIDER_ID, marker));
+              default -> f.delete(deletePath(ODD, marker));
+            };
+            assertTrue(change.status() == 200 || change.status() == 204 || change.body().contains("CSBS.2003"), change.toString());
+            f.catalog.add(backup(ODD, "added-" + added++, "added_é", SERVERS.get(random.nextInt(SERVERS.size())),
+                T0.plusSeconds(random.nextLong(0, 50 * 3600L)), List.of()));
+            next = URI.create(nextHref(reply.body()));
+          }
+        }
+      }
+    });
+  }
+
   /** The status line and headers of an answer read from a raw socket, up to the empty line. */
   private static byte[] readHead(java.io.InputStream in) throws IOException {
     java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
