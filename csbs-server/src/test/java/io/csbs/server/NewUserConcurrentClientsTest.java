@@ -612,7 +612,7 @@ class NewUserConcurrentClientsTest {
    * must be UTF-8 (else 400 naming {@code body})"; "a key the backup has no tag of: 404, {@code
    * CSBS.7001}"; "The provider must be CSBS's ... (else 400, {@code CSBS.9001}, naming {@code
    * restore.provider_id})"; "deleting a whole checkpoint without it is refused naming {@code
-   * checkpoint_items}" (CsbsServer). Eight clients send such refused writes at once; each gets its
+   * checkpoint_items}" (CsbsServer). Fourteen clients send such refused writes at once; each gets its
    * documented answer and the project reads the same before and after, its sequence unchanged.
    */
   @Test
