@@ -114,6 +114,12 @@ final class Api implements HttpHandler {
     }
   }
 
+  /**
+   * Marks an exchange whose body could not be read (a broken chunk): nothing more is read from it
+   * before the answer, which asks the client to close the connection ({@code Connection: close}).
+   */
+  static final String UNREADABLE = "io.csbs.server.bodyUnreadable";
+
   /** The most of a request body read past what a call needs, so that its answer reaches the client. */
   static final int DRAINED = 64 << 20;
 
@@ -123,6 +129,9 @@ final class Api implements HttpHandler {
    * sending its body (one over the limit, or one a GET carries) then loses the answer too.
    */
   static void drain(HttpExchange exchange) {
+    if (exchange.getAttribute(UNREADABLE) != null) {
+      return;  // reading on would wait for a chunk the client may never send: answer first
+    }
     byte[] sink = new byte[8192];
     try {
       InputStream in = exchange.getRequestBody();
@@ -438,13 +447,18 @@ final class Api implements HttpHandler {
   /**
    * The request body as UTF-8 text, refused above {@value #MAX_BODY} bytes, or naming {@code body}
    * when its bytes are not UTF-8 or cannot be read (a broken chunk). Left open: {@link #drain}
-   * reads the rest.
+   * reads the rest (but not of a body that could not be read).
    */
   private static String body(Call call) {
     byte[] bytes;
     try {
       bytes = call.exchange().getRequestBody().readNBytes(MAX_BODY + 1);
     } catch (IOException e) {
+      // the stream cannot say where the body ends: what follows on the connection is not a request.
+      // The JDK's server reads on after the answer until the client sends more or closes, so the
+      // answer asks the client to close (its thread is free once it does)
+      call.exchange().setAttribute(UNREADABLE, Boolean.TRUE);
+      call.exchange().getResponseHeaders().set("Connection", "close");
       throw new InvalidValueException("body", "(unreadable)", "could not be read: " + e.getMessage());
     }
     if (bytes.length > MAX_BODY) {

@@ -117,7 +117,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * body}); a tag change that would leave more than 10 tags 400, {@code CSBS.7000}; a quota 400, {@code
  * CSBS.9006}. Where the API has no code the server uses its own: an unknown path 404, {@code
  * CSBS.LIB.UNKNOWN_PATH}; a method the path does not serve 405, {@code CSBS.LIB.METHOD_NOT_ALLOWED}, with
- * an {@code Allow} header; a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE}; a version conflict
+ * an {@code Allow} header; a body over 1 MiB 413, {@code CSBS.LIB.BODY_TOO_LARGE} (answered once the
+ * body is read, so that the answer reaches a client still sending it: a body over 64 MiB is read that
+ * far, then the connection is closed, and such a client may get no answer); a version conflict
  * that ten tries did not get past, or a backup id that exists already, 409, {@code
  * CSBS.LIB.VERSION_CONFLICT} or {@code CSBS.LIB.DUPLICATE_BACKUP}; a failing database 503, {@code
  * CSBS.LIB.DATABASE_FAILURE}, and a database at another schema version 503, {@code
@@ -125,7 +127,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CSBS.LIB.SERVER_BUSY}, with {@code Retry-After: 1}; anything unexpected 500, {@code CSBS.9999}
  * (the API's "system internal error"; the cause is logged, not returned), an {@link Error} the catalog throws and a
  * service's {@link io.csbs.CsbsError} without a code included. A body must be UTF-8 (else 400
- * naming {@code body}). Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
+ * naming {@code body}); a body that cannot be read to its end (a chunk size that is not a number) is
+ * 400 naming {@code body} with {@code Connection: close}, and its thread is free once the client
+ * closes the connection. Some refusals are not the server's but the JDK's HTTP server's, answered before any handler
  * runs with a small HTML or plain body: a request line whose target is not a URI (a query with {@code
  * %zz}) 400; a bad {@code Content-Length}, or one beside {@code Transfer-Encoding}, 400; a target that
  * does not start with {@code /} ({@code OPTIONS *}) 404.
