@@ -58,6 +58,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -814,5 +815,243 @@ class NewUserSnapshotLoadTest {
     ProjectSnapshot now = snap(pg, project);
     assertEquals(ProjectSnapshot.MAX_SEQUENCE + 1, now.sequence());
     assertEquals("sequence", assertThrows(InvalidValueException.class, () -> Catalogs.indexed(clock).load(now)).field());
+  }
+
+  /** One random change of the project on {@code catalog}, by a writer that alone changes it. */
+  private static void randomChange(Random random, BackupCatalog catalog, String project, int n) {
+    List<Backup> some = catalog.query(project, Query.builder().offset(random.nextInt(50)).limit(1).build()).backups();
+    int kind = some.isEmpty() ? 0 : random.nextInt(4);
+    if (kind == 0) {
+      catalog.add(plain(project, "new-" + n + (n % 2 == 0 ? "-\u00e9" : "-e\u0301"), NOW.minusSeconds(n)));
+      return;
+    }
+    Backup b = some.get(0);
+    if (kind == 1) {
+      catalog.remove(project, b.id(), b.version());
+    } else if (b.version() == Long.MAX_VALUE) {
+      catalog.remove(project, b.id(), b.version());   // a backup at the largest version changes no more
+    } else if (kind == 2 && b.tags().size() < Backup.MAX_TAGS) {
+      catalog.updateTags(project, b.id(), b.version(), TagUpdate.create(Tag.of("writer", "n" + n)));
+    } else if (b.status() == BackupStatus.AVAILABLE || b.status() == BackupStatus.ERROR) {
+      catalog.apply(project, b.id(), b.version(), Transition.delete());
+    } else if (b.progress().orElseThrow().percent() < 100) {
+      catalog.apply(project, b.id(), b.version(), Transition.reportProgress(b.progress().orElseThrow().percent() + 1));
+    } else {
+      catalog.apply(project, b.id(), b.version(), Transition.complete());
+    }
+  }
+
+  /**
+   * README (catalog section): "A replica follows another catalog or a database with replay(change),
+   * starting from load(ProjectSnapshot): subscribe to the source first and hold its changes, load
+   * source.read(project, ProjectView::snapshot) (one consistent state: backups, quota, sequence),
+   * then replay the held changes and the later ones (those the snapshot has return false)";
+   * PostgresReplica#subscribe: "delivers the changes as the replica applies them ... numbered by the
+   * database". An in-memory primary changed by a writer thread throughout; the database loads its
+   * snapshot and replays the held feed: each replay returns false exactly for the changes the
+   * snapshot has, the database ends equal to the primary, and a replica following the database
+   * hears exactly the changes after the snapshot, in order.
+   */
+  @Test
+  void theReadmeRecipeFollowsAnInMemoryPrimaryIntoPostgresBesideAWriter() {
+    seeded(seed -> {
+      Random random = new Random(seed);
+      String project = "recipe-\u00fc";
+      BackupCatalog primary = Catalogs.indexed(clock);
+      primary.addAll(randomBackups(random, project, 800));
+      BlockingQueue<Change> held = new LinkedBlockingQueue<>();
+      Subscription holding = primary.subscribe(held::add);   // first
+      PostgresReplica replica = replica();
+      List<Change> replicaHeard = new CopyOnWriteArrayList<>();
+      closing.add(0, (AutoCloseable) replica.subscribe(replicaHeard::add)::cancel);
+
+      CountDownLatch writing = new CountDownLatch(1);
+      Semaphore paced = new Semaphore(0);   // after its first 30 changes the writer makes one a replay
+      AtomicReference<Throwable> writerFailed = new AtomicReference<>();
+      int changes = 130;
+      Thread writer = new Thread(() -> {
+        Random r = new Random(seed + 1);
+        try {
+          for (int n = 0; n < changes; n++) {
+            if (n >= 30) {
+              paced.acquire();
+            }
+            randomChange(r, primary, project, n);
+            if (n == 29) {
+              writing.countDown();
+            }
+          }
+        } catch (Throwable t) {
+          writerFailed.set(t);
+          writing.countDown();
+        }
+      });
+      writer.start();
+      assertTrue(writing.await(10, TimeUnit.SECONDS));
+      ProjectSnapshot snapshot = primary.read(project, ProjectView::snapshot);
+      paced.release(5);   // a few more changes may come in as the database loads the snapshot
+      pg.load(snapshot);
+      while (primary.sequence(project) < 800 + changes || !held.isEmpty()) {
+        Change c = held.poll(10, TimeUnit.SECONDS);
+        if (c == null) {
+          throw new AssertionError("the writer stopped at " + primary.sequence(project), writerFailed.get());
+        }
+        assertEquals(c.sequence() > snapshot.sequence(), pg.replay(c), "replay of " + c.sequence() + " after a snapshot at "
+            + snapshot.sequence());
+        paced.release();
+      }
+      writer.join(WAIT.toMillis());
+      assertFalse(writer.isAlive());
+      if (writerFailed.get() != null) {
+        throw new AssertionError("the writer failed", writerFailed.get());
+      }
+      holding.cancel();
+      long last = primary.sequence(project);
+      assertEquals(800 + changes, last);
+      assertTrue(snapshot.sequence() < last - 90, "the writer went on after the snapshot");
+      assertEquals(snap(primary, project), snap(pg, project), "the database follows the primary");
+      assertEquals(primary.tagCatalogue(project), pg.tagCatalogue(project));
+      assertEquals(primary.usage(project, UsageQuery.firstServers(100)), pg.usage(project, UsageQuery.firstServers(100)));
+      assertTrue(replica.awaitSequence(project, last, WAIT));
+      assertEquals(snap(primary, project), snap(replica, project), "the replica follows the database");
+      await("the replica's subscriber hears change " + last,
+          () -> !replicaHeard.isEmpty() && replicaHeard.get(replicaHeard.size() - 1).sequence() == last);
+      List<Long> expected = new ArrayList<>();
+      for (long s = snapshot.sequence() + 1; s <= last; s++) {
+        expected.add(s);
+      }
+      assertEquals(expected, replicaHeard.stream().map(Change::sequence).toList(),
+          "the replica's subscriber hears the changes after the snapshot, once each, in order");
+    });
+  }
+
+  /**
+   * README: the same recipe from a database ("A replica follows another catalog or a database");
+   * PostgresCatalog#subscribe: "at least once, in order within each project"; BackupCatalog#replay:
+   * "false if change.sequence() <= sequence(change.projectId())". An in-memory catalog follows the
+   * database while a writer thread changes it: subscribe, load the database's snapshot taken
+   * mid-way, replay every delivered change; it ends with the database's snapshot.
+   */
+  @Test
+  void theDatabasesSnapshotLoadedIntoMemoryBesideAWriterCatchesUpByItsFeed() {
+    seeded(seed -> {
+      Random random = new Random(seed);
+      String project = "from-db";
+      pg.load(new ProjectSnapshot(project, 500, Quota.of(10_000, Quota.MAX_CAPACITY_GB), randomBackups(random, project, 400)));
+      BlockingQueue<Change> held = new LinkedBlockingQueue<>();
+      closing.add(0, (AutoCloseable) pg.subscribe(held::add)::cancel);
+      CountDownLatch writing = new CountDownLatch(1);
+      AtomicReference<Throwable> writerFailed = new AtomicReference<>();
+      int changes = 60;
+      Thread writer = new Thread(() -> {
+        Random r = new Random(seed + 1);
+        try {
+          for (int n = 0; n < changes; n++) {
+            randomChange(r, pg, project, n);
+            if (n == 10) {
+              writing.countDown();
+            }
+          }
+        } catch (Throwable t) {
+          writerFailed.set(t);
+          writing.countDown();
+        }
+      });
+      writer.start();
+      assertTrue(writing.await(10, TimeUnit.SECONDS));
+      ProjectSnapshot snapshot = pg.read(project, ProjectView::snapshot);
+      BackupCatalog memory = Catalogs.indexed(clock);
+      memory.load(snapshot);
+      writer.join(WAIT.toMillis() * 2);
+      assertFalse(writer.isAlive());
+      if (writerFailed.get() != null) {
+        throw new AssertionError("the writer failed", writerFailed.get());
+      }
+      long last = pg.sequence(project);
+      assertEquals(500 + changes, last);
+      while (memory.sequence(project) < last) {
+        Change c = held.poll(10, TimeUnit.SECONDS);
+        assertTrue(c != null, "the feed delivers up to " + last + "; the replica is at " + memory.sequence(project));
+        assertEquals(c.sequence() > memory.sequence(project), memory.replay(c), "replay of " + c.sequence());
+      }
+      assertEquals(snap(pg, project), snap(memory, project));
+    });
+  }
+
+  /**
+   * BackupCatalog: "Every read and write names a project; nothing of another project is ever
+   * returned or counted, but by the all-projects view"; queryAllProjects: "Backups that are equal in
+   * the sort order (the same id in two projects) are ordered by project id"; PostgresReplica: "loads
+   * a consistent snapshot of every project, then applies the database's change feed". 120 projects
+   * (ids differing by case, accent form and a trailing space; backups sharing ids and creation
+   * instants across projects) loaded into the database from three threads at once, and into memory:
+   * the all-projects pages and counts agree, each project answers alone, and a replica started
+   * before the loads holds every one of them.
+   */
+  @Test
+  void manyProjectsLoadedFromSeveralThreadsAnswerAloneAndInTheAllProjectsViewAlike() {
+    seeded(seed -> {
+      Random random = new Random(seed);
+      PostgresReplica replica = replica();
+      List<ProjectSnapshot> snapshots = new ArrayList<>();
+      String[] stems = {"proj", "Proj", "PROJ", "pr\u00f6j", "pro\u0308j", "proj ", "\uD83D\uDE00"};
+      List<Server> servers = servers(random, 10);
+      Instant[] instants = sharedInstants();
+      for (int i = 0; i < 120; i++) {
+        String project = stems[i % stems.length] + (i / stems.length);
+        List<Backup> backups = new ArrayList<>();
+        int size = random.nextInt(6);
+        for (int j = 0; j < size; j++) {
+          backups.add(randomBackup(random, project, "shared-" + j, servers, instants));
+        }
+        snapshots.add(new ProjectSnapshot(project, random.nextInt(3) * (long) random.nextInt(1000), Quota.NONE, backups));
+      }
+      BackupCatalog memory = Catalogs.indexed(clock);
+      snapshots.forEach(memory::load);
+      List<Thread> loaders = new ArrayList<>();
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      for (int t = 0; t < 3; t++) {
+        int first = t;
+        Thread loader = new Thread(() -> {
+          try {
+            go.await();
+            for (int i = first; i < snapshots.size(); i += 3) {
+              pg.load(snapshots.get(i));
+            }
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        loader.start();
+        loaders.add(loader);
+      }
+      go.countDown();
+      for (Thread loader : loaders) {
+        loader.join(WAIT.toMillis() * 2);
+        assertFalse(loader.isAlive());
+      }
+      assertEquals(List.of(), failures);
+      for (ProjectSnapshot s : snapshots) {
+        replica.catchUp(s.projectId());
+      }
+      List<BackupPredicate> predicates = List.of(Predicates.all(), Predicates.status(BackupStatus.ERROR),
+          Predicates.backupId("shared-0"), Predicates.tag("env", "prod"), Predicates.nameContains("autobk"),
+          Predicates.createdBetween(instants[1], instants[0].plusSeconds(1)));
+      for (BackupCatalog catalog : List.<BackupCatalog>of(pg, replica)) {
+        for (BackupPredicate p : predicates) {
+          assertEquals(memory.countAllProjects(p), catalog.countAllProjects(p), catalog + ": count of " + p);
+          for (Sort sort : List.of(Sort.DEFAULT, Sort.by(SortKey.asc(SortField.ID)), Sort.parse("name:desc"))) {
+            for (long offset : new long[] {0, 37, 150}) {
+              Query q = Query.builder().where(p).sort(sort).offset(offset).limit(40).build();
+              assertEquals(memory.queryAllProjects(q), catalog.queryAllProjects(q), catalog + ": " + q);
+            }
+          }
+        }
+        for (ProjectSnapshot s : snapshots) {
+          assertEquals(snap(memory, s.projectId()), snap(catalog, s.projectId()), catalog + ": " + s.projectId());
+        }
+      }
+    });
   }
 }
