@@ -449,7 +449,7 @@ class NewUserSnapshotLoadTest {
    * BackupCatalog#load: "All or nothing"; "Subscribers are not told (a snapshot is where a feed
    * starts)"; replay "continues with change snapshot.sequence() + 1"; PostgresReplica: "a replica is
    * at most a poll interval behind the database ... and never shows half of a change". A snapshot of
-   * 12,000 backups loaded into the database while readers of the database and of a replica started
+   * 8,000 backups loaded into the database while readers of the database and of a replica started
    * before it count the project: each reader sees 0 or 20,000, never part; the replica (following by
    * subscription) reaches it, its subscriber and the database's hear nothing of the load, and the
    * first change after it is numbered {@code sequence + 1} everywhere.
@@ -459,7 +459,7 @@ class NewUserSnapshotLoadTest {
     seeded(seed -> {
       Random random = new Random(seed);
       String project = "big";
-      int size = 12_000;
+      int size = 8_000;
       long sequence = 123_456;
       List<Backup> backups = randomBackups(random, project, size);
       ProjectSnapshot snapshot = new ProjectSnapshot(project, sequence, Quota.of(size + 1, Quota.MAX_CAPACITY_GB), backups);
@@ -506,9 +506,7 @@ class NewUserSnapshotLoadTest {
         readers.add(reader);
       }
       assertTrue(readersRunning.await(10, TimeUnit.SECONDS));
-      long t0 = System.nanoTime();
       pg.load(snapshot);
-      System.out.println("TIMING load " + (System.nanoTime() - t0) / 1_000_000);
       loaded.set(true);
       assertTrue(replica.awaitSequence(project, sequence, WAIT), "the replica reaches the loaded sequence");
       for (Thread reader : readers) {
@@ -516,11 +514,11 @@ class NewUserSnapshotLoadTest {
         assertFalse(reader.isAlive(), "a reader never saw the whole load");
       }
       assertEquals(List.of(), odd, "readers saw part of the load");
-      System.out.println("TIMING replica " + (System.nanoTime() - t0) / 1_000_000);
 
       BackupCatalog memory = Catalogs.indexed(clock);
       memory.load(snapshot);
-      assertEquals(size, replica.stats(project).backups());
+      assertEquals(size, memory.stats(project).backups(), "the in-memory catalog's statistics count the loaded backups");
+      assertEquals(size, replica.stats(project).backups(), "the replica's statistics count the loaded backups");
       ProjectSnapshot expected = snap(memory, project);
       assertEquals(expected, snap(pg, project), "the database's snapshot after a big load");
       assertEquals(expected, snap(replica, project), "the replica's snapshot after a big load");
@@ -534,7 +532,6 @@ class NewUserSnapshotLoadTest {
       assertEquals(memory.quotaUsage(project), pg.quotaUsage(project));
       assertEquals(memory.quotaUsage(project), replica.quotaUsage(project));
       assertEquals(memory.tagCatalogue(project), pg.tagCatalogue(project));
-      System.out.println("TIMING compared " + (System.nanoTime() - t0) / 1_000_000);
 
       Backup one = backups.stream().filter(b -> b.tags().size() < Backup.MAX_TAGS && b.version() < Long.MAX_VALUE)
           .findFirst().orElseThrow();
@@ -636,7 +633,7 @@ class NewUserSnapshotLoadTest {
    * BackupCatalog#load: "All or nothing"; BackupCatalog: "a refused change (any exception) leaves the
    * catalog exactly as it was"; README csbs-postgres: "a backup with a finer or an earlier time, or
    * with text PostgreSQL cannot hold (a NUL char, half a surrogate pair) in any text but those of
-   * details(), is refused with an InvalidValueException naming the field". A snapshot of 1,500 good
+   * details(), is refused with an InvalidValueException naming the field". A snapshot of 1,000 good
    * backups with one bad backup in the middle is refused naming the field; the database (the project
    * with its quota set before, and the other project), a replica following it and the replica's
    * subscriber are exactly as they were; the same snapshot without the bad backup then loads.
@@ -654,10 +651,10 @@ class NewUserSnapshotLoadTest {
       State pgBefore = state(pg, project);
       State replicaBefore = state(replica, project);
       State otherBefore = state(pg, "other");
-      List<Backup> good = randomBackups(random, project, 1500);
+      List<Backup> good = randomBackups(random, project, 1000);
       for (Bad bad : bads(project)) {
         List<Backup> backups = new ArrayList<>(good);
-        backups.add(750, bad.backup());
+        backups.add(500, bad.backup());
         ProjectSnapshot snapshot = new ProjectSnapshot(project, 42, Quota.NONE, backups);
         InvalidValueException e = assertThrows(InvalidValueException.class, () -> pg.load(snapshot), bad.what());
         assertEquals(bad.field(), e.field(), bad.what() + ": " + e.getMessage());
@@ -671,9 +668,11 @@ class NewUserSnapshotLoadTest {
       }
       ProjectSnapshot snapshot = new ProjectSnapshot(project, 42, Quota.NONE, good);
       replica.load(snapshot);
-      assertEquals(1500, replica.count(project, Predicates.all()), "the good snapshot loads after the refusals");
+      assertEquals(1000, replica.count(project, Predicates.all()), "the good snapshot loads after the refusals");
+      assertEquals(42, replica.sequence(project), "a replica's own load is visible when it returns");
       assertEquals(42, pg.sequence(project));
       assertEquals(Quota.NONE, pg.quotaUsage(project).quota(), "the snapshot's quota replaces the one set before");
+      assertEquals(Quota.NONE, replica.quotaUsage(project).quota(), "on the replica too");
       replica.add(plain(project, "after", NOW));
       assertEquals(List.of(43L), heard.stream().map(Change::sequence).toList(),
           "the replica's subscriber heard neither the refusals nor the load");
@@ -713,6 +712,11 @@ class NewUserSnapshotLoadTest {
         IllegalStateException refused = assertThrows(IllegalStateException.class, () -> catalog.load(snapshot),
             catalog + ": " + project);
         assertTrue(refused.getMessage().contains(project), "names the project: " + refused.getMessage());
+        if (project.equals(withBackup)) {
+          // CHANGELOG: "a refused load says has 1 backup (was 1 backups)"
+          assertTrue(refused.getMessage().contains("has 1 backup") && !refused.getMessage().contains("1 backups"),
+              catalog + ": " + refused.getMessage());
+        }
         assertEquals(before, snap(catalog, project), catalog + ": " + project + " as it was");
       }
       String quotaOnly = "quota-only" + tag;
@@ -858,7 +862,7 @@ class NewUserSnapshotLoadTest {
       Random random = new Random(seed);
       String project = "recipe-\u00fc";
       BackupCatalog primary = Catalogs.indexed(clock);
-      primary.addAll(randomBackups(random, project, 800));
+      primary.addAll(randomBackups(random, project, 400));
       BlockingQueue<Change> held = new LinkedBlockingQueue<>();
       Subscription holding = primary.subscribe(held::add);   // first
       PostgresReplica replica = replica();
@@ -868,7 +872,7 @@ class NewUserSnapshotLoadTest {
       CountDownLatch writing = new CountDownLatch(1);
       Semaphore paced = new Semaphore(0);   // after its first 30 changes the writer makes one a replay
       AtomicReference<Throwable> writerFailed = new AtomicReference<>();
-      int changes = 130;
+      int changes = 90;
       Thread writer = new Thread(() -> {
         Random r = new Random(seed + 1);
         try {
@@ -891,7 +895,7 @@ class NewUserSnapshotLoadTest {
       ProjectSnapshot snapshot = primary.read(project, ProjectView::snapshot);
       paced.release(5);   // a few more changes may come in as the database loads the snapshot
       pg.load(snapshot);
-      while (primary.sequence(project) < 800 + changes || !held.isEmpty()) {
+      while (primary.sequence(project) < 400 + changes || !held.isEmpty()) {
         Change c = held.poll(10, TimeUnit.SECONDS);
         if (c == null) {
           throw new AssertionError("the writer stopped at " + primary.sequence(project), writerFailed.get());
@@ -907,8 +911,8 @@ class NewUserSnapshotLoadTest {
       }
       holding.cancel();
       long last = primary.sequence(project);
-      assertEquals(800 + changes, last);
-      assertTrue(snapshot.sequence() < last - 90, "the writer went on after the snapshot");
+      assertEquals(400 + changes, last);
+      assertTrue(snapshot.sequence() < last - 50, "the writer went on after the snapshot");
       assertEquals(snap(primary, project), snap(pg, project), "the database follows the primary");
       assertEquals(primary.tagCatalogue(project), pg.tagCatalogue(project));
       assertEquals(primary.usage(project, UsageQuery.firstServers(100)), pg.usage(project, UsageQuery.firstServers(100)));
@@ -942,7 +946,7 @@ class NewUserSnapshotLoadTest {
       closing.add(0, (AutoCloseable) pg.subscribe(held::add)::cancel);
       CountDownLatch writing = new CountDownLatch(1);
       AtomicReference<Throwable> writerFailed = new AtomicReference<>();
-      int changes = 60;
+      int changes = 40;
       Thread writer = new Thread(() -> {
         Random r = new Random(seed + 1);
         try {
@@ -982,7 +986,7 @@ class NewUserSnapshotLoadTest {
    * BackupCatalog: "Every read and write names a project; nothing of another project is ever
    * returned or counted, but by the all-projects view"; queryAllProjects: "Backups that are equal in
    * the sort order (the same id in two projects) are ordered by project id"; PostgresReplica: "loads
-   * a consistent snapshot of every project, then applies the database's change feed". 120 projects
+   * a consistent snapshot of every project, then applies the database's change feed". 60 projects
    * (ids differing by case, accent form and a trailing space; backups sharing ids and creation
    * instants across projects) loaded into the database from three threads at once, and into memory:
    * the all-projects pages and counts agree, each project answers alone, and a replica started
@@ -997,7 +1001,7 @@ class NewUserSnapshotLoadTest {
       String[] stems = {"proj", "Proj", "PROJ", "pr\u00f6j", "pro\u0308j", "proj ", "\uD83D\uDE00"};
       List<Server> servers = servers(random, 10);
       Instant[] instants = sharedInstants();
-      for (int i = 0; i < 120; i++) {
+      for (int i = 0; i < 60; i++) {
         String project = stems[i % stems.length] + (i / stems.length);
         List<Backup> backups = new ArrayList<>();
         int size = random.nextInt(6);
@@ -1053,5 +1057,240 @@ class NewUserSnapshotLoadTest {
         }
       }
     });
+  }
+
+  /**
+   * BackupCatalog#load: "its quota"; "The quota is not checked: a snapshot beyond its own quota
+   * loads, as a project beyond a lowered quota keeps its backups"; PostgresReplica#catchUp "Applies
+   * every change the database has committed for the project so far, and its quota"; setQuota: "A
+   * replica that follows this catalog with replay gets the quota of the ProjectSnapshot it loaded".
+   * A project with only a quota, held by two replicas, is loaded through one of them with a snapshot
+   * beyond its own, other quota: both replicas and the database then hold the snapshot's quota and
+   * refuse the next add alike, leaving everything as it was.
+   */
+  @Test
+  void aLoadedSnapshotsQuotaReplacesTheOneEveryReplicaHeldAndRefusesTheNextAddAlike() throws Exception {
+    String project = "quota-\u00e9";
+    pg.setQuota(project, Quota.of(1, 1));
+    PostgresReplica writer = replica();
+    PostgresReplica follower = replica();
+    assertEquals(Quota.of(1, 1), follower.quotaUsage(project).quota());
+    Instant t = NOW.minus(Duration.ofHours(1));
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      backups.add(plain(project, "b" + i, t.plusSeconds(i)).toBuilder().sizeMb(1024).build());
+    }
+    Quota quota = Quota.of(2, 2);   // 3 backups of 1 GB: beyond both limits
+    ProjectSnapshot snapshot = new ProjectSnapshot(project, 12, quota, backups);
+    writer.load(snapshot);
+    assertTrue(follower.awaitSequence(project, 12, WAIT));
+    BackupCatalog memory = Catalogs.indexed(clock);
+    memory.load(snapshot);
+    for (BackupCatalog catalog : List.of(memory, pg, writer, follower)) {
+      assertEquals(memory.quotaUsage(project), catalog.quotaUsage(project), catalog + ": the snapshot's quota and use");
+    }
+    for (BackupCatalog catalog : List.of(memory, pg, writer)) {
+      State before = state(catalog, project);
+      QuotaExceededException e = assertThrows(QuotaExceededException.class,
+          () -> catalog.add(plain(project, "one-more", t).toBuilder().sizeMb(0).build()), catalog.toString());
+      assertEquals(project, e.projectId());
+      assertEquals(before, state(catalog, project), catalog + ": as it was");
+    }
+    follower.catchUp(project);
+    assertEquals(snap(memory, project), snap(follower, project));
+  }
+
+  /**
+   * PostgresCatalog#changes: "Changes before a project's loaded snapshot are not in the feed";
+   * BackupCatalog#replay: "@throws IllegalStateException if change.sequence() > sequence + 1: a change
+   * is missing; the message names the project, its sequence and the change's sequence", "Atomic: a
+   * refused change leaves the catalog exactly as it was"; "false if change.sequence() <= sequence":
+   * "nothing happens". After a load at sequence 1,000 into the database (through a replica), a
+   * replayed change numbered 1,000 or below is ignored, one numbered 1,002 refused naming the
+   * sequences, and one numbered 1,001 installed and delivered with that number by the feed.
+   */
+  @Test
+  void replayAfterALoadContinuesAtItsSequenceAndRefusesAGapLeavingEverythingAsItWas() throws Exception {
+    String project = "replay";
+    PostgresReplica replica = replica();
+    Instant t = NOW.minus(Duration.ofHours(1));
+    Backup b = plain(project, "b", t);
+    replica.load(new ProjectSnapshot(project, 1000, Quota.NONE, List.of(b)));
+    assertEquals(List.of(), pg.changes(project, 0, 100), "no change before the snapshot is in the feed");
+    assertEquals(List.of(), pg.changes(project, 999, 100));
+    Backup restoring = b.toBuilder().status(BackupStatus.RESTORING).progress(Progress.of(0, NOW)).updatedAt(NOW)
+        .version(2).build();
+    State before = state(pg, project);
+    for (long old : new long[] {1, 999, 1000}) {
+      Change stale = new Change(old, project, "b", Optional.of(b), Optional.of(restoring), Optional.of(Transition.restore()));
+      assertFalse(pg.replay(stale), "change " + old);
+      assertFalse(replica.replay(stale), "change " + old + " through the replica");
+    }
+    Change gap = new Change(1002, project, "b", Optional.of(b), Optional.of(restoring), Optional.of(Transition.restore()));
+    for (BackupCatalog catalog : List.<BackupCatalog>of(pg, replica)) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> catalog.replay(gap), catalog.toString());
+      assertTrue(e.getMessage().contains(project) && e.getMessage().contains("1000") && e.getMessage().contains("1002"),
+          e.getMessage());
+      assertEquals(before, state(catalog, project), catalog + ": as it was");
+    }
+    Change next = new Change(1001, project, "b", Optional.of(b), Optional.of(restoring), Optional.of(Transition.restore()));
+    assertTrue(replica.replay(next));
+    assertEquals(Optional.of(restoring), replica.find(project, "b"));
+    assertEquals(Optional.of(restoring), pg.find(project, "b"));
+    List<Change> feed = pg.changes(project, 0, 100);
+    assertEquals(1, feed.size());
+    assertEquals(1001, feed.get(0).sequence());
+    assertEquals(Optional.of(restoring), feed.get(0).after());
+  }
+
+  /**
+   * PostgresReplica#close: "Writes still go to the database and show here once they return, and
+   * awaitSequence and catchUp still bring the replica up to the database when asked"; class: "writes
+   * go to the database ... then the replica catches up with the project before returning, so that the
+   * writer reads its own write". A closed replica's load is in the database and in the replica when
+   * it returns; another replica, still following, reaches it by the feed.
+   */
+  @Test
+  void aClosedReplicasLoadShowsThereWhenItReturnsAndReachesAFollowingReplica() {
+    PostgresReplica closed = replica();
+    PostgresReplica following = replica();
+    closed.close();
+    String project = "after-close";
+    List<Backup> backups = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      backups.add(plain(project, "b-" + i, NOW.minusSeconds(i)));
+    }
+    ProjectSnapshot snapshot = new ProjectSnapshot(project, 77, Quota.of(60, 60), backups);
+    closed.load(snapshot);
+    BackupCatalog memory = Catalogs.indexed(clock);
+    memory.load(snapshot);
+    assertEquals(snap(memory, project), snap(closed, project), "the closed replica reads its own load");
+    assertEquals(snap(memory, project), snap(pg, project));
+    assertTrue(following.awaitSequence(project, 77, WAIT));
+    assertEquals(snap(memory, project), snap(following, project));
+  }
+
+  /**
+   * BackupCatalog#load: "All or nothing"; BackupCatalog: "a query sees one consistent state, never
+   * half of a change"; README: the pages in creation order and the counts of searches by state and
+   * creation time "read without the lock and keep the answer only if no change came in meanwhile"
+   * (a load is no change: it has no sequence of its own). Readers of an in-memory catalog, each call
+   * on its own (the default page's total, a count of every backup, of a state, of a time window),
+   * read a project again and again before and while it is loaded, at sequence 0 and above: each
+   * answer is the empty project's or the whole snapshot's.
+   */
+  @Test
+  void lockFreeReadsOfAnInMemoryCatalogBesideALoadSeeNothingOrEverything() {
+    seeded(seed -> {
+      Random random = new Random(seed);
+      List<Backup> backups = randomBackups(random, "lf", 3000);
+      BackupCatalog reference = Catalogs.indexed(clock);
+      reference.load(new ProjectSnapshot("lf", 0, Quota.NONE, backups));
+      List<BackupPredicate> predicates = List.of(Predicates.all(), Predicates.status(BackupStatus.AVAILABLE),
+          Predicates.status(BackupStatus.CREATING, BackupStatus.ERROR), Predicates.createdWithinLast(Duration.ofDays(7)),
+          Predicates.and(Predicates.status(BackupStatus.AVAILABLE), Predicates.createdWithinLast(Duration.ofDays(30))));
+      Map<BackupPredicate, Long> whole = new LinkedHashMap<>();
+      for (BackupPredicate p : predicates) {
+        whole.put(p, reference.count("lf", p));
+      }
+      List<String> odd = new CopyOnWriteArrayList<>();
+      for (int round = 0; round < 8; round++) {
+        long sequence = round % 2 == 0 ? 0 : 1 + round;
+        BackupCatalog memory = Catalogs.indexed(clock);
+        // the project read (and its answers proven) before it is loaded
+        for (BackupPredicate p : predicates) {
+          assertEquals(0, memory.count("lf", p));
+          assertEquals(0, memory.query("lf", Query.builder().where(p).limit(5).build()).total());
+        }
+        AtomicBoolean loaded = new AtomicBoolean();
+        CountDownLatch reading = new CountDownLatch(1);
+        int r = round;
+        Thread reader = new Thread(() -> {
+          reading.countDown();
+          boolean sawAll = false;
+          while (!sawAll) {
+            boolean after = loaded.get();
+            sawAll = after;
+            for (BackupPredicate p : predicates) {
+              long count = memory.count("lf", p);
+              long total = memory.query("lf", Query.builder().where(p).limit(5).build()).total();
+              for (long seen : new long[] {count, total}) {
+                if (seen != whole.get(p) && (after || seen != 0)) {
+                  odd.add("round " + r + " (sequence " + sequence + "): " + seen + " of " + p + " (0 or "
+                      + whole.get(p) + ")" + (after ? " after the load returned" : ""));
+                }
+              }
+            }
+          }
+        });
+        reader.start();
+        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        memory.load(new ProjectSnapshot("lf", sequence, Quota.NONE, backups));
+        loaded.set(true);
+        reader.join(WAIT.toMillis());
+        assertFalse(reader.isAlive());
+        for (BackupPredicate p : predicates) {
+          assertEquals(whole.get(p), memory.count("lf", p), "round " + round + ": " + p);
+        }
+      }
+      assertEquals(List.of(), odd.subList(0, Math.min(5, odd.size())));
+    });
+  }
+
+  /** {@code length} lower-case letters that do not compress (a fixed stream: the same text each run). */
+  private static String incompressible(int length) {
+    Random random = new Random(20261204);
+    StringBuilder text = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    return text.toString();
+  }
+
+  /**
+   * BackupCatalog#setQuota: "Any non-blank project id is taken (one no backup can have, longer than
+   * 64 chars, keeps a quota that nothing uses); the PostgreSQL catalog refuses one of more than
+   * 2,000 bytes of UTF-8, which its index cannot key, with an InvalidValueException naming project
+   * id"; BackupCatalog#load loads "its quota" (an empty snapshot of such a project is the same
+   * quota); README: "A database failure raises CatalogDatabaseException". A load of an empty snapshot
+   * whose project id is 2,001 or 3,000 bytes must be refused as setQuota refuses it, leaving nothing.
+   */
+  @Test
+  @Disabled("BUG: load of an empty snapshot whose project id is over 2,000 bytes is not refused naming project id as setQuota "
+      + "is: 2,001-2,600 bytes store a quota setQuota refuses, 3,000 fail as a database error (54000, index row size)")
+  void anEmptySnapshotOfAProjectIdTooLongToKeyIsRefusedNamingProjectIdAsSetQuotaRefusesIt() {
+    for (int length : new int[] {2001, 3000}) {
+      String project = incompressible(length);
+      assertEquals("project id", assertThrows(InvalidValueException.class, () -> pg.setQuota(project, Quota.of(3, 3)))
+          .field());
+      InvalidValueException e = assertThrows(InvalidValueException.class,
+          () -> pg.load(new ProjectSnapshot(project, 5, Quota.of(3, 3), List.of())), length + " bytes");
+      assertEquals("project id", e.field());
+      assertEquals(0, pg.sequence(project));
+      assertEquals(Quota.NONE, pg.quotaUsage(project).quota());
+    }
+  }
+
+  /**
+   * What happens now (see the disabled sibling above): an empty snapshot of a 2,100-byte project id
+   * loads, storing the quota and sequence that setQuota refuses for that id; one of 3,000 bytes of
+   * letters that do not compress fails with a CatalogDatabaseException that is not retryable
+   * (SQLState 54000: the project table's B-tree cannot key it), leaving nothing.
+   */
+  @Test
+  void anEmptySnapshotOfAProjectIdTooLongToKeyActuallyLoadsOrFailsAsADatabaseError() {
+    String loads = incompressible(2100);
+    assertEquals("project id", assertThrows(InvalidValueException.class, () -> pg.setQuota(loads, Quota.of(3, 3))).field());
+    pg.load(new ProjectSnapshot(loads, 5, Quota.of(3, 3), List.of()));
+    assertEquals(5, pg.sequence(loads));
+    assertEquals(Quota.of(3, 3), pg.quotaUsage(loads).quota());
+
+    String fails = incompressible(3000);
+    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
+        () -> pg.load(new ProjectSnapshot(fails, 5, Quota.of(3, 3), List.of())));
+    assertFalse(e.isRetryable());
+    assertTrue(e.getMessage().contains("54000"), e.getMessage());
+    assertEquals(0, pg.sequence(fails));
+    assertEquals(Quota.NONE, pg.quotaUsage(fails).quota());
   }
 }
