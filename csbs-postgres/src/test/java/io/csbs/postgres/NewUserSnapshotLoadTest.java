@@ -1434,4 +1434,97 @@ class NewUserSnapshotLoadTest {
       }
     });
   }
+
+  /**
+   * README csbs-postgres: "a change is dated by the instance's clock, and one dated before a
+   * backup's last change (made by an instance whose clock is ahead) is refused with an
+   * InvalidValueException naming now"; BackupCatalog#updateTags: "naming updated at if the catalog's
+   * clock is before the backup's creation, or now if it is before the backup's last change ... the
+   * backup stays as it was"; #apply likewise naming now. A snapshot made on an instance whose clock is
+   * ahead (a backup updated an hour after this clock, one created an hour after it) loads into every
+   * engine; each then refuses the same changes naming the same field, leaving the project as loaded.
+   */
+  @Test
+  void backupsLoadedFromAClockAheadRefuseChangesAlikeOnEveryEngine() {
+    String project = "ahead";
+    Instant later = NOW.plus(Duration.ofHours(1));
+    Backup updatedLater = plain(project, "updated-later", NOW.minus(Duration.ofDays(1))).toBuilder().updatedAt(later)
+        .version(7).build();
+    Backup createdLater = plain(project, "created-later", later).toBuilder().version(3).build();
+    ProjectSnapshot snapshot = new ProjectSnapshot(project, 10, Quota.NONE, List.of(updatedLater, createdLater));
+    BackupCatalog memory = Catalogs.indexed(clock);
+    memory.load(snapshot);
+    pg.load(snapshot);
+    PostgresReplica replica = replica();
+    for (BackupCatalog catalog : List.<BackupCatalog>of(memory, pg, replica)) {
+      ProjectSnapshot before = snap(catalog, project);
+      List<String> fields = new ArrayList<>();
+      fields.add(assertThrows(InvalidValueException.class,
+          () -> catalog.apply(project, "updated-later", 7, Transition.restore()), catalog + ": apply").field());
+      fields.add(assertThrows(InvalidValueException.class, () -> catalog.updateTags(project, "updated-later", 7,
+          TagUpdate.create(Tag.of("env", "prod"))), catalog + ": updateTags").field());
+      fields.add(assertThrows(InvalidValueException.class,
+          () -> catalog.apply(project, "created-later", 3, Transition.delete()), catalog + ": apply").field());
+      fields.add(assertThrows(InvalidValueException.class, () -> catalog.updateTags(project, "created-later", 3,
+          TagUpdate.create(Tag.of("env", "prod"))), catalog + ": updateTags").field());
+      assertEquals(List.of("now", "now", "now", "updated at"), fields, catalog.toString());
+      assertEquals(before, snap(catalog, project), catalog + ": as loaded");
+      assertEquals(snapshot.sequence(), catalog.sequence(project));
+    }
+  }
+
+  /**
+   * BackupCatalog#load: "its backups as they are (versions kept) ... so that replay continues";
+   * README (Benchmarks, "Arrival order"): late backups are answered alike before and after the
+   * reorganisation "which the searches themselves make due". A shuffled snapshot of 2,000 backups
+   * loaded into the in-memory catalog and into the testkit's ReferenceCatalog (a plain scan), then
+   * 160 late backups added one by one (created before most of the loaded ones), removals, tag updates
+   * and transitions, with every search asked again after each round: both answer alike throughout,
+   * and the in-memory catalog's own snapshot loads into the database as it is.
+   */
+  @Test
+  void aLoadedInMemoryProjectAnswersAsAPlainScanThroughLateAddsAndChanges() {
+    seeded(seed -> {
+      Random random = new Random(seed);
+      String project = "late";
+      List<Backup> backups = randomBackups(random, project, 2000);
+      ProjectSnapshot snapshot = new ProjectSnapshot(project, 9, Quota.NONE, backups);
+      BackupCatalog memory = Catalogs.indexed(clock);
+      BackupCatalog scan = io.csbs.testing.ReferenceCatalog.create(clock);
+      memory.load(snapshot);
+      scan.load(snapshot);
+      List<Server> servers = servers(random, 12);
+      Instant[] instants = sharedInstants();
+      for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 40; i++) {
+          Backup late = randomBackup(random, project, "late-" + round + "-" + i, servers, instants);
+          memory.add(late);
+          scan.add(late);
+          Random twin = new Random(seed + round * 100L + i);
+          randomChange(twin, memory, project, 1000 + round * 100 + i);
+          randomChange(new Random(seed + round * 100L + i), scan, project, 1000 + round * 100 + i);
+        }
+        for (int ask = 0; ask < 2; ask++) {   // searches asked again: they make a reorganisation due
+          assertAnswerAlikeInMemory("round " + round, scan, memory, project, backups);
+        }
+      }
+      ProjectSnapshot after = snap(memory, project);
+      assertEquals(snap(scan, project), after);
+      pg.load(after);
+      assertEquals(after, snap(pg, project), "the database loaded from it");
+    });
+  }
+
+  /** {@link #assertAnswerAlike} without the database's cost: pages, counts, tags, usage, sequence. */
+  private static void assertAnswerAlikeInMemory(String why, BackupCatalog expected, BackupCatalog actual, String project,
+      List<Backup> backups) {
+    for (Query q : queries(backups)) {
+      assertEquals(expected.query(project, q), actual.query(project, q), why + ": " + q);
+      assertEquals(expected.count(project, q.predicate()), actual.count(project, q.predicate()), why + ": count of " + q);
+    }
+    assertEquals(expected.tagCatalogue(project), actual.tagCatalogue(project), why + ": tag catalogue");
+    assertEquals(expected.usage(project, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)),
+        actual.usage(project, UsageQuery.firstServers(UsageQuery.MAX_LIMIT)), why + ": usage");
+    assertEquals(expected.sequence(project), actual.sequence(project), why + ": sequence");
+  }
 }
