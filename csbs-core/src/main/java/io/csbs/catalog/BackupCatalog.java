@@ -383,7 +383,8 @@ public interface BackupCatalog {
    * @param snapshot the project: backups, quota and sequence
    * @throws IllegalStateException if the project already has backups or a sequence above 0 here
    * @throws InvalidValueException naming {@code sequence} if the snapshot's is above {@link
-   *     ProjectSnapshot#MAX_SEQUENCE}
+   *     ProjectSnapshot#MAX_SEQUENCE}; naming {@code project id} if the PostgreSQL catalog cannot key
+   *     it (an empty snapshot's id of more than 2,000 bytes of UTF-8, as {@link #setQuota} says)
    */
   void load(ProjectSnapshot snapshot);
 

@@ -50,6 +50,8 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
    * @throws InvalidValueException naming {@code project id} if it is blank, {@code sequence} if
    *     it is negative, or {@code backups} if a backup is of another project
    * @throws DuplicateBackupException if two backups have the same id
+   * @throws NullPointerException if an argument or one of the backups is null, naming it ({@code
+   *     backups[2]})
    */
   public ProjectSnapshot {
     requireNonNull(projectId, "projectId");
@@ -60,7 +62,12 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
       throw new InvalidValueException("sequence", sequence, "must be at least 0");
     }
     requireNonNull(quota, "quota");
-    backups = List.copyOf(requireNonNull(backups, "backups"));
+    requireNonNull(backups, "backups");
+    int at = 0;
+    for (Backup backup : backups) {
+      requireNonNull(backup, "backups[" + at++ + "]");  // List.copyOf would not say which
+    }
+    backups = List.copyOf(backups);
     Set<String> ids = new HashSet<>(backups.size() * 2);
     for (Backup backup : backups) {
       if (!backup.projectId().equals(projectId)) {
@@ -77,7 +84,8 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
   /** {@code ProjectSnapshot{project-1 at change 1042, 3 backups, Quota[maxBackups=500, ...]}}. */
   @Override
   public String toString() {
-    return "ProjectSnapshot{" + projectId + " at change " + sequence + ", " + backups.size() + " backups, " + quota
+    return "ProjectSnapshot{" + projectId + " at change " + sequence + ", " + backups.size()
+        + (backups.size() == 1 ? " backup, " : " backups, ") + quota
         + "}";
   }
 }

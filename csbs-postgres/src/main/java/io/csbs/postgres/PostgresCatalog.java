@@ -127,8 +127,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
   static final String CHANNEL = "csbs_change";
 
   /**
-   * The longest project id, in bytes of UTF-8, that {@link #setQuota} stores: PostgreSQL's B-tree bound
-   * (about 2,700 bytes an entry), with room.
+   * The longest project id, in bytes of UTF-8, that {@link #setQuota} and {@link #load} store:
+   * PostgreSQL's B-tree bound (about 2,700 bytes an entry), with room.
    */
   static final int MAX_QUOTA_PROJECT_ID_BYTES = 2000;
 
@@ -443,7 +443,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
           + ProjectSnapshot.MAX_SEQUENCE + " (2^62, ProjectSnapshot.MAX_SEQUENCE) to load: the project's changes are "
           + "numbered on from it");
     }
-    BackupRows.storableText("project id", snapshot.projectId());  // an empty snapshot's too: load makes its row
+    keyableProjectId(snapshot.projectId());  // an empty snapshot's too: load makes its row
     write("load a snapshot of project " + snapshot.projectId(), connection -> {
       ProjectRow project = lockProject(connection, snapshot.projectId(), true);
       if (project.lastSequence > 0 || project.backups > 0) {
@@ -468,16 +468,25 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
     });
   }
 
+  /**
+   * Refuses a project id the project's row cannot have: one PostgreSQL cannot store, or one longer
+   * than its B-tree keys (entries up to about 2,700 bytes). Only a quota or an empty snapshot can name
+   * such a project: a backup's project id is at most 64 chars.
+   */
+  private static void keyableProjectId(String projectId) {
+    BackupRows.storableText("project id", projectId);
+    if (projectId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_QUOTA_PROJECT_ID_BYTES) {
+      throw new InvalidValueException("project id", projectId, "must be at most " + MAX_QUOTA_PROJECT_ID_BYTES
+          + " bytes of UTF-8 for PostgreSQL to key the project's quota and sequence (a backup's project id is at "
+          + "most 64 chars)");
+    }
+  }
+
   @Override
   public void setQuota(String projectId, Quota quota) {
     requireProject(projectId);
     requireNonNull(quota, "quota");
-    BackupRows.storableText("project id", projectId);  // the quota makes the project's row
-    // that row is keyed by the id in a B-tree, whose entries PostgreSQL caps at about 2,700 bytes
-    if (projectId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_QUOTA_PROJECT_ID_BYTES) {
-      throw new InvalidValueException("project id", projectId, "must be at most " + MAX_QUOTA_PROJECT_ID_BYTES
-          + " bytes of UTF-8 for PostgreSQL to key its quota (a backup's project id is at most 64 chars)");
-    }
+    keyableProjectId(projectId);  // the quota makes the project's row
     write("set the quota of project " + projectId, connection -> {
       try (PreparedStatement statement = connection.prepareStatement(
           "INSERT INTO csbs_project (project_id, max_backups, max_capacity_gb, quota_version) VALUES (?, ?, ?, 1) "

@@ -66,7 +66,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1285,8 +1284,6 @@ class NewUserSnapshotLoadTest {
    * whose project id is 2,001 or 3,000 bytes must be refused as setQuota refuses it, leaving nothing.
    */
   @Test
-  @Disabled("BUG: load of an empty snapshot whose project id is over 2,000 bytes is not refused naming project id as setQuota "
-      + "is: 2,001-2,600 bytes store a quota setQuota refuses, 3,000 fail as a database error (54000, index row size)")
   void anEmptySnapshotOfAProjectIdTooLongToKeyIsRefusedNamingProjectIdAsSetQuotaRefusesIt() {
     for (int length : new int[] {2001, 3000}) {
       String project = incompressible(length);
@@ -1298,29 +1295,6 @@ class NewUserSnapshotLoadTest {
       assertEquals(0, pg.sequence(project));
       assertEquals(Quota.NONE, pg.quotaUsage(project).quota());
     }
-  }
-
-  /**
-   * What happens now (see the disabled sibling above): an empty snapshot of a 2,100-byte project id
-   * loads, storing the quota and sequence that setQuota refuses for that id; one of 3,000 bytes of
-   * letters that do not compress fails with a CatalogDatabaseException that is not retryable
-   * (SQLState 54000: the project table's B-tree cannot key it), leaving nothing.
-   */
-  @Test
-  void anEmptySnapshotOfAProjectIdTooLongToKeyActuallyLoadsOrFailsAsADatabaseError() {
-    String loads = incompressible(2100);
-    assertEquals("project id", assertThrows(InvalidValueException.class, () -> pg.setQuota(loads, Quota.of(3, 3))).field());
-    pg.load(new ProjectSnapshot(loads, 5, Quota.of(3, 3), List.of()));
-    assertEquals(5, pg.sequence(loads));
-    assertEquals(Quota.of(3, 3), pg.quotaUsage(loads).quota());
-
-    String fails = incompressible(3000);
-    CatalogDatabaseException e = assertThrows(CatalogDatabaseException.class,
-        () -> pg.load(new ProjectSnapshot(fails, 5, Quota.of(3, 3), List.of())));
-    assertFalse(e.isRetryable());
-    assertTrue(e.getMessage().contains("54000"), e.getMessage());
-    assertEquals(0, pg.sequence(fails));
-    assertEquals(Quota.NONE, pg.quotaUsage(fails).quota());
   }
 
   /**
@@ -1540,8 +1514,6 @@ class NewUserSnapshotLoadTest {
    * element: {@code backups[1]}.
    */
   @Test
-  @Disabled("BUG: CHANGELOG says every public method names a null parameter (more[0], tags[0]); new ProjectSnapshot(p, s, q, "
-      + "[backup, null]) throws a NullPointerException with no message")
   void aSnapshotWithANullBackupNamesTheElement() {
     List<Backup> backups = new ArrayList<>(List.of(plain("p", "b", NOW)));
     backups.add(null);
@@ -1550,22 +1522,4 @@ class NewUserSnapshotLoadTest {
     assertEquals("backups[1]", e.getMessage());
   }
 
-  /**
-   * What happens now (see the disabled sibling above): the null element is refused with a
-   * NullPointerException without a message, while a null list, project id or quota is named.
-   */
-  @Test
-  void aSnapshotWithANullBackupActuallyThrowsWithoutNamingIt() {
-    List<Backup> backups = new ArrayList<>(List.of(plain("p", "b", NOW)));
-    backups.add(null);
-    NullPointerException e = assertThrows(NullPointerException.class,
-        () -> new ProjectSnapshot("p", 0, Quota.NONE, backups));
-    assertEquals(null, e.getMessage());
-    assertEquals("backups", assertThrows(NullPointerException.class,
-        () -> new ProjectSnapshot("p", 0, Quota.NONE, null)).getMessage());
-    assertEquals("projectId", assertThrows(NullPointerException.class,
-        () -> new ProjectSnapshot(null, 0, Quota.NONE, List.of())).getMessage());
-    assertEquals("quota", assertThrows(NullPointerException.class,
-        () -> new ProjectSnapshot("p", 0, null, List.of())).getMessage());
-  }
 }
