@@ -1449,4 +1449,45 @@ class NewUserShapesParityTest {
       }
     }
   }
+
+  /**
+   * ProjectView#snapshot: "every backup (in the default order, newest created first), the quota and
+   * the sequence, from the one state of the view". More backups than a page holds, at three instants
+   * (ties broken by id, descending), ids of every shape: the snapshot of a read is the project's
+   * default pages walked by marker, on PostgreSQL as in memory, with the quota and the sequence the
+   * view reads.
+   */
+  @Test
+  void aReadsSnapshotListsEveryBackupInTheDefaultOrderOfThePagesTiesIncluded() {
+    Gen gen = new Gen(new Random(seed + 40));
+    List<Backup> all = new ArrayList<>();
+    int n = 2 * Query.MAX_LIMIT + 300;
+    for (int i = 0; i < n; i++) {
+      all.add(gen.backup("snap", ID_SHAPES.get(i % ID_SHAPES.size()) + (i < ID_SHAPES.size() ? "" : "#" + i), "bk"));
+    }
+    addToBoth(all);
+    mem.setQuota("snap", io.csbs.usage.Quota.of(n + 5, 1 << 20));
+    pg.setQuota("snap", io.csbs.usage.Quota.of(n + 5, 1 << 20));
+    ctx = "snapshot of a read";
+    for (BackupCatalog catalog : List.of(mem, pg)) {
+      List<String> walked = new ArrayList<>();
+      Query page = Query.builder().limit(Query.MAX_LIMIT).build();
+      for (Page answer = catalog.query("snap", page); ; answer = catalog.query("snap", page)) {
+        walked.addAll(answer.ids());
+        if (answer.nextMarker().isEmpty()) {
+          break;
+        }
+        page = page.after(answer.nextMarker().get());
+      }
+      io.csbs.catalog.ProjectSnapshot snapshot = catalog.read("snap", io.csbs.catalog.ProjectView::snapshot);
+      String which = catalog == pg ? "PostgreSQL" : "in memory";
+      assertEquals(walked, snapshot.backups().stream().map(Backup::id).collect(java.util.stream.Collectors.toList()),
+          where(which + ": the snapshot's order is the default pages'"));
+      assertEquals(n, snapshot.backups().size(), where(which));
+      assertEquals(catalog.sequence("snap"), snapshot.sequence(), where(which + ": sequence"));
+      assertEquals(io.csbs.usage.Quota.of(n + 5, 1 << 20), snapshot.quota(), where(which + ": quota"));
+    }
+    assertEquals(mem.read("snap", io.csbs.catalog.ProjectView::snapshot), pg.read("snap", io.csbs.catalog.ProjectView::snapshot),
+        where("the same snapshot (every id of the Basic Multilingual Plane)"));
+  }
 }
