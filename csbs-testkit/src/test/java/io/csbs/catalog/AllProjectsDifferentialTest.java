@@ -26,7 +26,7 @@ import org.junit.jupiter.api.RepeatedTest;
  * marker and by offset. Replay with {@code -Dcsbs.seed=N}.
  */
 class AllProjectsDifferentialTest {
-  @RepeatedTest(25)
+  @RepeatedTest(15)
   void theMergedViewEqualsAPlainScan() {
     Seeds.run(Seeds.pick(), this::compare);
   }

@@ -81,7 +81,7 @@ class NameSortTest {
    * backups of new names come and others go (whose names the index lets go of), and every answer
    * equals the scan's. Replay with {@code -Dcsbs.seed=N}.
    */
-  @RepeatedTest(3)
+  @RepeatedTest(2)
   void theFirstSortByNameSortsTheNamesAndTheOrderFollowsTheChanges() {
     Seeds.run(Seeds.pick(), seed -> {
       DistinctNames loaded = DistinctNames.load(seed, 20_000, 20_000, 7);

@@ -238,7 +238,7 @@ class ReorganisationPauseTest {
    * so that reorganisations start at changes, at reads, or not at all for a while: every answer is
    * the plain scan's, and a tail past the slack after the pause never outlives the next change.
    */
-  @RepeatedTest(10)
+  @RepeatedTest(6)
   void randomChangesAndPausesAnswerLikeAScan() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
