@@ -14,10 +14,6 @@ import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -732,11 +728,11 @@ class NewUserShippingTest {
   /**
    * README "The two commands": "{@code mvn -B -q -DskipTests package && java -Xmx3g -cp
    * csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.ConsoleDemo}". The benchmarks' pom names its
-   * shaded jar {@code benchmarks}, and, once packaged, that jar holds {@code ConsoleDemo} with a public
-   * static {@code main(String[])} beside the LICENSE.
+   * shaded jar {@code benchmarks}, and {@code ConsoleDemo} is among its sources (csbs-benchmarks is built
+   * after this module; its own ReadmeCommandsTest runs the command).
    */
   @Test
-  void theConsoleDemoCommandsJarAndMainClassExist() throws Exception {
+  void theConsoleDemoCommandNamesTheBenchmarksJarAndItsClass() throws Exception {
     String twoCommands = section(readme(), "The two commands");
     assertTrue(twoCommands.contains("java -Xmx3g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.ConsoleDemo"),
         twoCommands.substring(0, 300));
@@ -744,13 +740,9 @@ class NewUserShippingTest {
     assertTrue(Files.isRegularFile(root().resolve(".ci/run")), ".ci/run");
     assertTrue(Files.readString(root().resolve(".ci/run")).contains("\nmvn -B verify\n"), ".ci/run runs mvn -B verify");
     assertTrue(Files.readString(root().resolve("csbs-benchmarks/pom.xml")).contains("<finalName>benchmarks</finalName>"));
-    Path jar = root().resolve("csbs-benchmarks/target/benchmarks.jar");
-    Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " is absent: csbs-benchmarks is packaged after this module");
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
-      Class<?> demo = Class.forName("io.csbs.benchmarks.ConsoleDemo", false, loader);
-      Method main = demo.getMethod("main", String[].class);
-      assertTrue(Modifier.isStatic(main.getModifiers()) && Modifier.isPublic(main.getModifiers()), main.toString());
-    }
+    // the jar itself is packaged after this module: csbs-benchmarks' ReadmeCommandsTest runs the command
+    assertTrue(Files.isRegularFile(root().resolve("csbs-benchmarks/src/main/java/io/csbs/benchmarks/ConsoleDemo.java")),
+        "ConsoleDemo's source");
   }
 
   /**
