@@ -95,9 +95,9 @@ import org.junit.jupiter.api.Test;
  * search, 45 projects loaded from three threads; a load of 50,000 backups alone took 6 s on this
  * shared two-core machine (20,000: 1.7 s), beyond the class's time budget.
  *
- * <p>Findings: two BUGs ({@link #anEmptySnapshotOfAProjectIdTooLongToKeyIsRefusedNamingProjectIdAsSetQuotaRefusesIt}:
- * the database's load does not refuse a project id over 2,000 bytes as its setQuota does; {@link
- * #aSnapshotWithANullBackupNamesTheElement}: a null among a snapshot's backups is not named). No
+ * <p>Findings, fixed since: two bugs ({@link #anEmptySnapshotOfAProjectIdTooLongToKeyIsRefusedNamingProjectIdAsSetQuotaRefusesIt}:
+ * the database's load did not refuse a project id over 2,000 bytes as its setQuota does; {@link
+ * #aSnapshotWithANullBackupNamesTheElement}: a null among a snapshot's backups was not named). No
  * other difference was found between the engines, nor in the refusals, sequences and concurrency
  * checked here.
  *
