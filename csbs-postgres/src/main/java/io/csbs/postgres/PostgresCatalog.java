@@ -130,7 +130,7 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    * The longest project id, in bytes of UTF-8, that {@link #setQuota} and {@link #load} store:
    * PostgreSQL's B-tree bound (about 2,700 bytes an entry), with room.
    */
-  static final int MAX_QUOTA_PROJECT_ID_BYTES = 2000;
+  static final int MAX_KEYED_PROJECT_ID_BYTES = 2000;
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -475,8 +475,8 @@ public final class PostgresCatalog implements BackupCatalog, AutoCloseable {
    */
   private static void keyableProjectId(String projectId) {
     BackupRows.storableText("project id", projectId);
-    if (projectId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_QUOTA_PROJECT_ID_BYTES) {
-      throw new InvalidValueException("project id", projectId, "must be at most " + MAX_QUOTA_PROJECT_ID_BYTES
+    if (projectId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_KEYED_PROJECT_ID_BYTES) {
+      throw new InvalidValueException("project id", projectId, "must be at most " + MAX_KEYED_PROJECT_ID_BYTES
           + " bytes of UTF-8 for PostgreSQL to key the project's quota and sequence (a backup's project id is at "
           + "most 64 chars)");
     }

@@ -844,6 +844,51 @@ class NewUserSnapshotLoadTest {
   }
 
   /** One random change of the project on {@code catalog}, by a writer that alone changes it. */
+  /**
+   * A thread making {@code changes} random changes ({@link #randomChange}) to one project: {@link
+   * #awaitChanges} returns once it has made {@code signalAfter} of them (or failed); with {@code
+   * paced}, each change after those waits for a permit.
+   */
+  private static final class RandomWriter {
+    private final CountDownLatch writing = new CountDownLatch(1);
+    final AtomicReference<Throwable> failed = new AtomicReference<>();
+    private final Thread thread;
+
+    RandomWriter(long seed, BackupCatalog target, String project, int changes, int signalAfter, Semaphore paced) {
+      thread = new Thread(() -> {
+        Random r = new Random(seed);
+        try {
+          for (int n = 0; n < changes; n++) {
+            if (paced != null && n >= signalAfter) {
+              paced.acquire();
+            }
+            randomChange(r, target, project, n);
+            if (n == signalAfter - 1) {
+              writing.countDown();
+            }
+          }
+        } catch (Throwable t) {
+          failed.set(t);
+          writing.countDown();
+        }
+      });
+      thread.start();
+    }
+
+    void awaitChanges() throws InterruptedException {
+      assertTrue(writing.await(10, TimeUnit.SECONDS));
+    }
+
+    /** Waits for the writer to end, failing the test if it did not or if it failed. */
+    void finish(Duration wait) throws InterruptedException {
+      thread.join(wait.toMillis());
+      assertFalse(thread.isAlive());
+      if (failed.get() != null) {
+        throw new AssertionError("the writer failed", failed.get());
+      }
+    }
+  }
+
   private static void randomChange(Random random, BackupCatalog catalog, String project, int n) {
     List<Backup> some = catalog.query(project, Query.builder().offset(random.nextInt(50)).limit(1).build()).backups();
     int kind = some.isEmpty() ? 0 : random.nextInt(4);
@@ -891,47 +936,24 @@ class NewUserSnapshotLoadTest {
       List<Change> replicaHeard = new CopyOnWriteArrayList<>();
       closing.add(0, (AutoCloseable) replica.subscribe(replicaHeard::add)::cancel);
 
-      CountDownLatch writing = new CountDownLatch(1);
       Semaphore paced = new Semaphore(0);   // after its first 30 changes the writer makes one a replay
-      AtomicReference<Throwable> writerFailed = new AtomicReference<>();
       int changes = 50;
-      Thread writer = new Thread(() -> {
-        Random r = new Random(seed + 1);
-        try {
-          for (int n = 0; n < changes; n++) {
-            if (n >= 30) {
-              paced.acquire();
-            }
-            randomChange(r, primary, project, n);
-            if (n == 29) {
-              writing.countDown();
-            }
-          }
-        } catch (Throwable t) {
-          writerFailed.set(t);
-          writing.countDown();
-        }
-      });
-      writer.start();
-      assertTrue(writing.await(10, TimeUnit.SECONDS));
+      RandomWriter writer = new RandomWriter(seed + 1, primary, project, changes, 30, paced);
+      writer.awaitChanges();
       ProjectSnapshot snapshot = primary.read(project, ProjectView::snapshot);
       paced.release(5);   // a few more changes may come in as the database loads the snapshot
       replica.load(snapshot);   // through the replica, to the database
       while (primary.sequence(project) < 200 + changes || !held.isEmpty()) {
         Change c = held.poll(10, TimeUnit.SECONDS);
         if (c == null) {
-          throw new AssertionError("the writer stopped at " + primary.sequence(project), writerFailed.get());
+          throw new AssertionError("the writer stopped at " + primary.sequence(project), writer.failed.get());
         }
         BackupCatalog target = c.sequence() % 2 == 0 ? replica : pg;   // through the replica too
         assertEquals(c.sequence() > snapshot.sequence(), target.replay(c), "replay of " + c.sequence() + " after a snapshot at "
             + snapshot.sequence() + " into " + target);
         paced.release();
       }
-      writer.join(WAIT.toMillis());
-      assertFalse(writer.isAlive());
-      if (writerFailed.get() != null) {
-        throw new AssertionError("the writer failed", writerFailed.get());
-      }
+      writer.finish(WAIT);
       holding.cancel();
       long last = primary.sequence(project);
       assertEquals(200 + changes, last);
@@ -967,33 +989,13 @@ class NewUserSnapshotLoadTest {
       pg.load(new ProjectSnapshot(project, 500, Quota.of(10_000, Quota.MAX_CAPACITY_GB), randomBackups(random, project, 200)));
       BlockingQueue<Change> held = new LinkedBlockingQueue<>();
       closing.add(0, (AutoCloseable) pg.subscribe(held::add)::cancel);
-      CountDownLatch writing = new CountDownLatch(1);
-      AtomicReference<Throwable> writerFailed = new AtomicReference<>();
       int changes = 20;
-      Thread writer = new Thread(() -> {
-        Random r = new Random(seed + 1);
-        try {
-          for (int n = 0; n < changes; n++) {
-            randomChange(r, pg, project, n);
-            if (n == 10) {
-              writing.countDown();
-            }
-          }
-        } catch (Throwable t) {
-          writerFailed.set(t);
-          writing.countDown();
-        }
-      });
-      writer.start();
-      assertTrue(writing.await(10, TimeUnit.SECONDS));
+      RandomWriter writer = new RandomWriter(seed + 1, pg, project, changes, 11, null);
+      writer.awaitChanges();
       ProjectSnapshot snapshot = pg.read(project, ProjectView::snapshot);
       BackupCatalog memory = Catalogs.indexed(clock);
       memory.load(snapshot);
-      writer.join(WAIT.toMillis() * 2);
-      assertFalse(writer.isAlive());
-      if (writerFailed.get() != null) {
-        throw new AssertionError("the writer failed", writerFailed.get());
-      }
+      writer.finish(WAIT.multipliedBy(2));
       long last = pg.sequence(project);
       assertEquals(500 + changes, last);
       while (memory.sequence(project) < last) {
