@@ -26,6 +26,14 @@ import java.time.Clock;
  * java.util.concurrent.ForkJoinPool} beside the calling thread, and do it themselves if no pool
  * thread has started it when they are done with theirs: they never wait for the pool, so tasks of
  * the service's own on it may use the catalog.
+ *
+ * <p>Arrival order: a backup older than its project's newest (an import, a record that came in
+ * late) joins a tail that the searches merge into their answers until a reorganisation lays the
+ * project out again in creation order, on the thread above. A batch ({@link BackupCatalog#addAll})
+ * whose backups older than the project's newest are at least half as many as the project's backups
+ * (and at least 1,024) lays the project out again with them at once, as a bulk load does, under
+ * the batch's lock, and leaves no tail; a smaller one adds those backups to the tail one by one, as
+ * single adds do. So an import of old backups is best given as few large batches.
  */
 public final class Catalogs {
   private Catalogs() {}

@@ -142,7 +142,7 @@ class LayoutDifferentialTest {
   }
 
   /** Both calls return equal results, or both throw the same exception type with the same message. */
-  private static <T> void same(java.util.function.Supplier<T> expected, java.util.function.Supplier<T> actual,
+  static <T> void same(java.util.function.Supplier<T> expected, java.util.function.Supplier<T> actual,
       String context) {
     T want;
     try {
