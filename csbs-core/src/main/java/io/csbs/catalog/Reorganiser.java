@@ -13,15 +13,19 @@ import java.util.concurrent.TimeUnit;
  * take its time.
  */
 final class Reorganiser {
-  static final Executor BACKGROUND = newBackground();
+  static final Executor BACKGROUND = newBackground("csbs-reorganiser");
 
   private Reorganiser() {}
 
-  /** A reorganiser like {@link #BACKGROUND}, of its own (tests whose timing another catalog's work would upset). */
-  static Executor newBackground() {
+  /**
+   * A reorganiser like {@link #BACKGROUND}, of its own, whose thread is named {@code threadName}
+   * (tests whose timing another catalog's work would upset: a name of their own, so that the
+   * process's one {@code csbs-reorganiser} thread stays the only one of that name).
+   */
+  static Executor newBackground(String threadName) {
     ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         task -> {
-          Thread thread = new Thread(task, "csbs-reorganiser");
+          Thread thread = new Thread(task, threadName);
           thread.setDaemon(true);
           return thread;
         });

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
 import io.csbs.lifecycle.StallRule;
-import io.csbs.lifecycle.Transition;
 import io.csbs.query.Page;
 import io.csbs.query.Query;
 import io.csbs.query.Sort;
@@ -17,11 +16,9 @@ import io.csbs.testing.FakeClock;
 import io.csbs.testing.QueryGenerator;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.testing.Seeds;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
@@ -154,37 +151,9 @@ class LateBatchTest {
           reference.addAll(batch);
           known.addAll(batch);
           batches++;
-        } else if (action < 7) {
-          Backup late = known.get(random.nextInt(known.size())).toBuilder().id("late-" + step).version(1).build();
-          indexed.add(late);
-          reference.add(late);
-          known.add(late);
-        } else if (action == 7) {
-          Backup gone = known.get(random.nextInt(known.size()));
-          Optional<Backup> current = reference.find(project, gone.id());
-          if (current.isPresent()) {
-            reference.remove(project, gone.id(), current.get().version());
-            indexed.remove(project, gone.id(), current.get().version());
-          }
-        } else if (action == 8) {
-          Backup target = known.get(random.nextInt(known.size()));
-          Optional<Backup> current = reference.find(project, target.id());
-          if (current.isPresent()) {
-            Transition transition = random.nextBoolean() ? Transition.delete() : Transition.complete();
-            Optional<Backup> expected;
-            try {
-              expected = reference.apply(project, target.id(), current.get().version(), transition);
-            } catch (RuntimeException refused) {
-              continue;
-            }
-            assertEquals(expected, indexed.apply(project, target.id(), current.get().version(), transition), at);
-          }
         } else {
-          Backup fresh = generator.next();
-          indexed.add(fresh);
-          reference.add(fresh);
-          known.add(fresh);
-          clock.advance(Duration.ofMinutes(random.nextInt(120)));
+          int kind = action < 7 ? 0 : Math.min(3, action - 6);  // late, removed, transition, new
+          LayoutDifferentialTest.changeBoth(kind, step, random, known, generator, clock, reference, indexed, project, at);
         }
         String countersWrong = indexed.countersAgainstBits(project);
         assertNull(countersWrong, () -> at + ": " + countersWrong);

@@ -99,38 +99,8 @@ class LayoutDifferentialTest {
       } else if (action == 4) {
         BackupPredicate predicate = queries.nextPredicate();
         assertEquals(reference.count(project, predicate), indexed.count(project, predicate), at + " count " + predicate);
-      } else if (action < 7) {
-        // a late backup: the creation time of a stored one, a new id
-        Backup late = known.get(random.nextInt(known.size())).toBuilder().id("late-" + step).version(1).build();
-        indexed.add(late);
-        reference.add(late);
-        known.add(late);
-      } else if (action == 7) {
-        Backup gone = known.get(random.nextInt(known.size()));
-        Optional<Backup> current = reference.find(project, gone.id());
-        if (current.isPresent()) {
-          reference.remove(project, gone.id(), current.get().version());
-          indexed.remove(project, gone.id(), current.get().version());
-        }
-      } else if (action == 8) {
-        Backup target = known.get(random.nextInt(known.size()));
-        Optional<Backup> current = reference.find(project, target.id());
-        if (current.isPresent()) {
-          Transition transition = random.nextBoolean() ? Transition.delete() : Transition.complete();
-          Optional<Backup> expected;
-          try {
-            expected = reference.apply(project, target.id(), current.get().version(), transition);
-          } catch (RuntimeException refused) {
-            continue;
-          }
-          assertEquals(expected, indexed.apply(project, target.id(), current.get().version(), transition), at);
-        }
       } else {
-        Backup fresh = generator.next();
-        indexed.add(fresh);
-        reference.add(fresh);
-        known.add(fresh);
-        clock.advance(Duration.ofMinutes(random.nextInt(120)));
+        changeBoth(action < 7 ? 0 : action - 6, step, random, known, generator, clock, reference, indexed, project, at);
       }
       String countersWrong = indexed.countersAgainstBits(project);
       assertNull(countersWrong, () -> at + ": " + countersWrong);
@@ -138,6 +108,48 @@ class LayoutDifferentialTest {
     walkAllPagesByMarker(reference, indexed, project, queries, context);
     if (expectReorganisations) {
       assertTrue(indexed.reorganisations(project) > 0, context + ": no reorganisation ran");
+    }
+  }
+
+  /**
+   * One change to both catalogs, of the kind {@code 0}: a late backup (the creation time of a known
+   * one, a new id), {@code 1}: the removal of a known backup, {@code 2}: a deletion or completion of
+   * one (none if the scan refuses it), {@code 3}: a new backup, the clock then moved on; both must
+   * answer alike.
+   */
+  static void changeBoth(int kind, int step, SplittableRandom random, List<Backup> known, BackupGenerator generator,
+      FakeClock clock, ReferenceCatalog reference, IndexedCatalog indexed, String project, String at) {
+    if (kind == 0) {
+      Backup late = known.get(random.nextInt(known.size())).toBuilder().id("late-" + step).version(1).build();
+      indexed.add(late);
+      reference.add(late);
+      known.add(late);
+    } else if (kind == 1) {
+      Backup gone = known.get(random.nextInt(known.size()));
+      Optional<Backup> current = reference.find(project, gone.id());
+      if (current.isPresent()) {
+        reference.remove(project, gone.id(), current.get().version());
+        indexed.remove(project, gone.id(), current.get().version());
+      }
+    } else if (kind == 2) {
+      Backup target = known.get(random.nextInt(known.size()));
+      Optional<Backup> current = reference.find(project, target.id());
+      if (current.isPresent()) {
+        Transition transition = random.nextBoolean() ? Transition.delete() : Transition.complete();
+        Optional<Backup> expected;
+        try {
+          expected = reference.apply(project, target.id(), current.get().version(), transition);
+        } catch (RuntimeException refused) {
+          return;
+        }
+        assertEquals(expected, indexed.apply(project, target.id(), current.get().version(), transition), at);
+      }
+    } else {
+      Backup fresh = generator.next();
+      indexed.add(fresh);
+      reference.add(fresh);
+      known.add(fresh);
+      clock.advance(Duration.ofMinutes(random.nextInt(120)));
     }
   }
 

@@ -178,7 +178,7 @@ class ReorganisationPauseTest {
    * test's late adds, meant to come during it, all come before it), the catalog's pause and wake-ups.
    */
   private static IndexedCatalog onRealTime(BackupGenerator generator) {
-    return new IndexedCatalog(FakeClock.at(generator.end()), StallRule.DEFAULT, SLACK, Reorganiser.newBackground(),
+    return new IndexedCatalog(FakeClock.at(generator.end()), StallRule.DEFAULT, SLACK, Reorganiser.newBackground("csbs-reorganiser-of-a-test"),
         ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
   }
 
