@@ -1353,11 +1353,12 @@ final class ProjectShard {
   /**
    * Whether a batch into this shard (which has rows) should lay the shard out again with it rather
    * than add its late backups (those not newer than the newest sorted row) one by one into the tail:
-   * when they are at least half the live rows (and past the slack). One by one, a late backup costs
-   * about five microseconds of cache misses and then its share of the reorganisation its tail makes
-   * due; laid out with the live rows as a bulk load lays them out, a row costs one to two
-   * microseconds on two cores, and the project comes out of the batch without a tail. Not while a
-   * reorganisation records the changes (it would catch the batch up one by one anyway).
+   * when they are at least half the live rows (and past the slack). At that size the two cost about
+   * the same (a late backup of a batch about 3 µs of cache misses, a row laid out again 1 to 2 µs on
+   * two cores: {@code LateBatchBenchmark}), but one by one the project keeps a tail that the searches
+   * read through (17 to 70 µs instead of under 1 at 1M) until a reorganisation lays every row out
+   * again, seconds later, beside them. Not while a reorganisation records the changes (it would
+   * catch the batch up one by one anyway).
    */
   private boolean layingOutAgainPays(Backup[] sorted) {
     if (changedDuringReorganisation != null || sorted.length < Math.max(minRebuildSlack, liveCount / 2)) {
@@ -1391,10 +1392,7 @@ final class ProjectShard {
       }
     }
     System.arraycopy(batch, 0, all, count, batch.length);
-    ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
-    if (!tagSets.enabled() && 2 * tagSets.disabledAtRows() > all.length) {
-      built.tagSets.disable(tagSets.disabledAtRows());  // as a reorganisation does: see reorganise()
-    }
+    ProjectShard built = emptyToBuild(all.length);
     built.addBatch(java.util.Arrays.asList(all));
     if (nameOrderWanted) {
       built.names.buildOrder();
@@ -1404,6 +1402,18 @@ final class ProjectShard {
     reorganisationDue = false;
     pauseAfterLayingOut(began);
     noteIfReorganisationDue();
+  }
+
+  /**
+   * An empty shard of this project to build {@code rows} rows into, this shard's rows laid out again:
+   * without tag sets from the start if this shard's proved mostly distinct on about as many rows.
+   */
+  private ProjectShard emptyToBuild(int rows) {
+    ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
+    if (!tagSets.enabled() && 2 * tagSets.disabledAtRows() > rows) {
+      built.tagSets.disable(tagSets.disabledAtRows());
+    }
+    return built;
   }
 
   /** Remembers a changed id while a reorganisation copies the rows, so that it catches the change up. */
@@ -1639,11 +1649,7 @@ final class ProjectShard {
           hook.accept(from + COPY_SLICE);
         }
       }
-      ProjectShard built = new ProjectShard(projectId, minRebuildSlack);
-      if (!tagSets.enabled() && 2 * tagSets.disabledAtRows() > copy.size()) {
-        // this shard's sets proved mostly distinct, on about as many rows: the new one skips them
-        built.tagSets.disable(tagSets.disabledAtRows());
-      }
+      ProjectShard built = emptyToBuild(copy.size());
       // room for the copy alone: the row array grows a chunk and the id table a slice at a time as
       // rows come, so headroom would only hold memory (a quarter more cost 2.5 bytes a backup)
       built.reserve(copy.size() + 1024);

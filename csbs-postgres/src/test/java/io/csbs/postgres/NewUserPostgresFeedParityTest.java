@@ -1335,6 +1335,9 @@ class NewUserPostgresFeedParityTest {
       }
     }
     db.addAll(batch);
+    // a subscription finds projects made after it when its reader next reads the project list, which
+    // may come after the witness below has read all it asks for: wait for its first delivery
+    await("the first delivery to the subscriber that cancels", () -> !got.isEmpty());
     List<Change> witness = new CopyOnWriteArrayList<>();
     keep(db.subscribe(Map.of(ps.get(0), 0L, ps.get(1), 0L, ps.get(2), 0L), c -> {
       if (ps.contains(c.projectId())) {
