@@ -52,14 +52,26 @@ public class LateBatchBenchmark {
   @Param({"10", "60", "100"})
   int latePercent;
 
-  /** The search {@code searchAfter} times. */
-  @Param({"RARE_STATUS", "DEEP_OFFSET"})
-  String search;
-
   private Workload workload;
   private List<Backup> late;
   private BackupCatalog catalog;
-  private Query query;
+
+  /** The search {@code searchAfter} times (a state of its own: {@code addLateBatch} runs once whatever it is). */
+  @State(Scope.Benchmark)
+  public static class Search {
+    /** {@code RARE_STATUS} or {@code DEEP_OFFSET}. */
+    @Param({"RARE_STATUS", "DEEP_OFFSET"})
+    String search;
+
+    private Query query;
+
+    @Setup(Level.Trial)
+    public void make() {
+      query = search.equals("RARE_STATUS")
+          ? Query.builder().where(Predicates.status(BackupStatus.RESTORING, BackupStatus.ERROR)).limit(Workload.PAGE).build()
+          : Query.builder().offset(4_000).limit(Workload.PAGE).build();
+    }
+  }
 
   @Setup(Level.Trial)
   public void generate() {
@@ -70,9 +82,6 @@ public class LateBatchBenchmark {
       Backup stored = workload.backups.get(random.nextInt(workload.backups.size()));
       late.add(stored.toBuilder().id("import-" + i).build());
     }
-    query = search.equals("RARE_STATUS")
-        ? Query.builder().where(Predicates.status(BackupStatus.RESTORING, BackupStatus.ERROR)).limit(Workload.PAGE).build()
-        : Query.builder().offset(Math.min(4_000, backups / 2)).limit(Workload.PAGE).build();
   }
 
   /** A project of {@link #backups} backups loaded in creation order, the previous one collected. */
@@ -105,7 +114,7 @@ public class LateBatchBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   @Warmup(iterations = 1, time = 1)
   @Measurement(iterations = 3, time = 1)
-  public Page searchAfter() {
-    return catalog.query(workload.projectId, query);
+  public Page searchAfter(Search search) {
+    return catalog.query(workload.projectId, search.query);
   }
 }
