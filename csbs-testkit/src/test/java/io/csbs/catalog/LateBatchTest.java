@@ -175,6 +175,67 @@ class LateBatchTest {
   }
 
   /**
+   * Readers on another thread see the project before a batch or after it, never during its layout:
+   * each read (one view: the total, the Available count, the first page) is one of the states the
+   * batches leave, while large and small late batches go in and reorganisations run on a thread of
+   * their own.
+   */
+  @Test
+  void readersBesideLateBatchesSeeWholeStates() throws Exception {
+    BackupGenerator generator = BackupGenerator.builder().seed(13).projects(1).servers(50).build();
+    FakeClock clock = FakeClock.at(generator.end());
+    java.util.concurrent.ExecutorService reorganiser = java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, 16, reorganiser);
+      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+      String project = BackupGenerator.projectId(0);
+      List<Backup> loaded = generator.backups(3_000);
+      indexed.addAll(loaded);
+      reference.addAll(loaded);
+      Query firstPage = Query.builder().limit(20).build();
+      io.csbs.query.BackupPredicate available = io.csbs.query.Predicates.status(io.csbs.backup.BackupStatus.AVAILABLE);
+      java.util.function.Function<ProjectView, List<Object>> state =
+          view -> List.of(view.count(io.csbs.query.Predicates.all()), view.count(available), view.query(firstPage));
+      // the states, worked out on the plain scan before the batches go in
+      List<List<Backup>> batches = new ArrayList<>();
+      java.util.Set<List<Object>> states = new java.util.HashSet<>();
+      states.add(reference.read(project, state));
+      List<Backup> known = new ArrayList<>(loaded);
+      int[] sizes = {2_000, 300, 4_000, 50, 6_000};
+      for (int b = 0; b < sizes.length; b++) {
+        List<Backup> batch = lateCopies(known, sizes[b], "batch-" + b + "-");
+        batches.add(batch);
+        reference.addAll(batch);
+        known.addAll(batch);
+        states.add(reference.read(project, state));
+      }
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.Future<Integer> reads = readers.submit(() -> {
+        int count = 0;
+        while (!done.get()) {
+          List<Object> seen = indexed.read(project, state);
+          assertTrue(states.contains(seen), () -> "a state no batch leaves: " + seen.subList(0, 2));
+          count++;
+        }
+        return count;
+      });
+      for (List<Backup> batch : batches) {
+        indexed.addAll(batch);
+        Thread.sleep(20);
+      }
+      Thread.sleep(50);
+      done.set(true);
+      assertTrue(reads.get(60, java.util.concurrent.TimeUnit.SECONDS) > 0);
+      assertEquals(reference.read(project, state), indexed.read(project, state));
+    } finally {
+      readers.shutdownNow();
+      reorganiser.shutdown();
+      assertTrue(reorganiser.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  /**
    * {@code count} copies, with new ids, of random backups of {@code from} created before the newest
    * (a copy of the newest may sort after it, by id: not late).
    */
