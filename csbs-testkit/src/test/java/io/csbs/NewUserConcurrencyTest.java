@@ -106,6 +106,14 @@ class NewUserConcurrencyTest {
 
   /** Runs the bodies on their own threads until {@code nanos} pass (or one fails), joins them, rethrows the first failure. */
   static void runThreads(long nanos, Body... bodies) throws Exception {
+    runThreads(nanos, nanos, () -> true, bodies);
+  }
+
+  /**
+   * Runs the bodies on their own threads for {@code nanos}, then on until {@code done} holds, at
+   * most {@code maxNanos} in all (or until one fails), joins them, rethrows the first failure.
+   */
+  static void runThreads(long nanos, long maxNanos, java.util.function.BooleanSupplier done, Body... bodies) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
@@ -123,8 +131,12 @@ class NewUserConcurrencyTest {
       threads.add(t);
     }
     threads.forEach(Thread::start);
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() < end && !stop.get() && threads.stream().anyMatch(Thread::isAlive)) {
+    long start = System.nanoTime();
+    while (!stop.get() && threads.stream().anyMatch(Thread::isAlive)) {
+      long ran = System.nanoTime() - start;
+      if (ran >= maxNanos || (ran >= nanos && done.getAsBoolean())) {
+        break;
+      }
       Thread.sleep(5);
     }
     stop.set(true);
@@ -1132,11 +1144,19 @@ class NewUserConcurrencyTest {
         assertEquals(Math.min(1000, page.total()), page.backups().size());
       }
     };
-    ownWrites(catalog, 3, 60, mover, checker);
+    // on for up to 20 s until a reorganisation has completed beside the writers: how soon one comes
+    // depends on how many changes and reads the machine makes in a second
+    ownWrites(catalog, 3, 60, () -> catalog.stats("p-1").reorganisations() > before, mover, checker);
     assertTrue(catalog.stats("p-1").reorganisations() > before, "a reorganisation ran: " + catalog.stats("p-1"));
   }
 
   static void ownWrites(BackupCatalog catalog, int writers, int each, Body... others) throws Exception {
+    ownWrites(catalog, writers, each, () -> true, others);
+  }
+
+  /** {@link #ownWrites(BackupCatalog, int, int, Body...)}, run on past its second until {@code done} (20 s at most). */
+  static void ownWrites(BackupCatalog catalog, int writers, int each, java.util.function.BooleanSupplier done, Body... others)
+      throws Exception {
     String p = "p-1";
     io.csbs.lifecycle.StallRule rule = io.csbs.lifecycle.StallRule.DEFAULT;
     Body[] all = new Body[writers + others.length];
@@ -1227,7 +1247,7 @@ class NewUserConcurrencyTest {
         }
       }
     });
-    runThreads(RUN_NANOS, all);
+    runThreads(RUN_NANOS, TimeUnit.SECONDS.toNanos(20), done, all);
   }
 
   record TimeRangeOf(Instant from, Instant to) {}
