@@ -1361,7 +1361,8 @@ final class ProjectShard {
    * catch the batch up one by one anyway).
    */
   private boolean layingOutAgainPays(Backup[] sorted) {
-    if (changedDuringReorganisation != null || sorted.length < Math.max(minRebuildSlack, liveCount / 2)) {
+    int enough = Math.max(minRebuildSlack, liveCount / 2);
+    if (changedDuringReorganisation != null || sorted.length < enough) {
       return false;
     }
     int low = 0;  // the batch is in row order: its late backups are a prefix
@@ -1374,7 +1375,7 @@ final class ProjectShard {
         low = middle + 1;
       }
     }
-    return low >= Math.max(minRebuildSlack, liveCount / 2);
+    return low >= enough;
   }
 
   /**
@@ -1393,7 +1394,8 @@ final class ProjectShard {
     }
     System.arraycopy(batch, 0, all, count, batch.length);
     ProjectShard built = emptyToBuild(all.length);
-    built.addBatch(java.util.Arrays.asList(all));
+    RowSort.sort(all, 0, all.length);  // sorted here: addBatch would copy the million rows into an array again
+    built.addSorted(all);
     if (nameOrderWanted) {
       built.names.buildOrder();
     }
