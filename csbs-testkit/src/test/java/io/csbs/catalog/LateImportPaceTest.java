@@ -1,0 +1,201 @@
+package io.csbs.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupStatus;
+import io.csbs.lifecycle.StallRule;
+import io.csbs.query.Predicates;
+import io.csbs.query.Query;
+import io.csbs.testing.BackupGenerator;
+import io.csbs.testing.FakeClock;
+import io.csbs.testing.ReferenceCatalog;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Late adds that come in faster than a reorganisation could lay the rows out make none due on their
+ * own (it would end with a tail as long as the one it removed, and slow them down meanwhile): the
+ * tail grows until they slow down or stop, then the next change, read or wake-up reorganises it.
+ * Reads that have paid for the tail still reorganise it during the import.
+ *
+ * <p>The first tests move time themselves: a ticker that stands still but when the test moves it, or
+ * while a bulk load or a reorganisation runs, when each reading moves it on by a second (so that a
+ * row seems to take a layout {@code 1 s / rows}); reorganisations run inline. The last runs on real
+ * time with the catalog's own wake-ups.
+ */
+class LateImportPaceTest {
+  private static final int SLACK = 64;
+  private static final long SECOND = 1_000_000_000L;
+
+  /** Stands still but when moved, or while busy (a load, a reorganisation): then each reading moves it a second. */
+  private static final class Ticker implements LongSupplier {
+    final AtomicLong now = new AtomicLong();
+    final AtomicBoolean busy = new AtomicBoolean();
+
+    @Override
+    public long getAsLong() {
+      return busy.get() ? now.addAndGet(SECOND) : now.get();
+    }
+
+    Executor inline() {
+      return this::busyDuring;
+    }
+
+    void busyDuring(Runnable task) {
+      busy.set(true);
+      try {
+        task.run();
+      } finally {
+        busy.set(false);
+      }
+    }
+  }
+
+  private final BackupGenerator generator = BackupGenerator.builder().seed(5).projects(1).servers(20).build();
+  private final FakeClock clock = FakeClock.at(generator.end());
+  private final Ticker ticker = new Ticker();
+  private final IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, ticker.inline(),
+      ProjectShard.WRITERS_PAUSE, ticker);
+  private final ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
+  private final String project = BackupGenerator.projectId(0);
+  private List<Backup> older;
+  private int lateAdded;
+
+  /** Loads 2,000 backups, as if in a few seconds (a layout of a millisecond or more a row), and lets the pause pass. */
+  private void loadAndWaitOutThePause() {
+    List<Backup> initial = generator.backups(2000);
+    ticker.busyDuring(() -> indexed.addAll(initial));
+    reference.addAll(initial);
+    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
+    older = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    ticker.now.addAndGet(1000 * SECOND);
+  }
+
+  /** Adds {@code count} late backups, moving time on by {@code apart} nanoseconds before each. */
+  private void addLate(int count, long apart) {
+    for (int i = 0; i < count; i++) {
+      ticker.now.addAndGet(apart);
+      Backup late = older.get(lateAdded * 7 % older.size()).toBuilder().id("late-" + lateAdded++).version(1).build();
+      indexed.add(late);
+      reference.add(late);
+    }
+  }
+
+  @Test
+  void lateAddsFasterThanAReorganisationLeaveTheTailUntilTheySlowDown() {
+    loadAndWaitOutThePause();
+    // a thousand a second, for three seconds: at a millisecond or more a row laid out, a
+    // reorganisation of the 2,000-odd rows would take seconds, and end with thousands caught up
+    int fast = 3000;
+    addLate(fast, SECOND / 1000);
+    assertEquals(0, indexed.stats(project).reorganisations(), "the late adds outran it, yet one was due");
+    assertEquals(fast, indexed.tailRows(project));
+    compare("a tail of " + fast + " during the import");
+
+    // the import stops: once its rate has fallen, the next read reorganises
+    ticker.now.addAndGet(10_000 * SECOND);
+    indexed.count(project, Predicates.all());
+    assertEquals(1, indexed.stats(project).reorganisations(), "no reorganisation once the import stopped");
+    assertEquals(0, indexed.tailRows(project));
+    compare("after the import");
+  }
+
+  @Test
+  void aChangeReorganisesOnceTheLateAddsSlowDown() {
+    loadAndWaitOutThePause();
+    addLate(3000, SECOND / 1000);
+    assertEquals(0, indexed.stats(project).reorganisations());
+    // one late add a minute: the rate of the last windows falls until a change finds the tail due
+    for (int i = 0; i < 100 && indexed.stats(project).reorganisations() == 0; i++) {
+      addLate(1, 60 * SECOND);
+    }
+    assertEquals(1, indexed.stats(project).reorganisations(), "slow late adds left the tail of the fast ones");
+    assertTrue(indexed.tailRows(project) <= SLACK, "tail " + indexed.tailRows(project));
+    compare("after the slow adds");
+  }
+
+  @Test
+  void lateAddsSlowerThanAReorganisationReorganiseAsBefore() {
+    loadAndWaitOutThePause();
+    // one a minute: past the slack (64 of 2,064 rows), the change that finds it reorganises
+    addLate(SLACK + 1, 60 * SECOND);
+    assertEquals(1, indexed.stats(project).reorganisations(), "slow late adds past the slack made none due");
+    assertEquals(0, indexed.tailRows(project));
+    compare("after the slow import");
+  }
+
+  @Test
+  void readsThatPaidForTheTailReorganiseItDuringTheImport() {
+    loadAndWaitOutThePause();
+    addLate(3000, SECOND / 1000);
+    assertEquals(0, indexed.stats(project).reorganisations());
+    // each read pays the tail's length; 64 a live row in all makes one due (ProjectShard.TAIL_READS_PER_ROW)
+    long budget = (long) ProjectShard.TAIL_READS_PER_ROW * indexed.positions(project);
+    long reads = budget / indexed.tailRows(project) + 1;
+    for (long i = 0; i < reads; i++) {
+      indexed.query(project, Query.builder().limit(20).build());
+    }
+    assertEquals(1, indexed.stats(project).reorganisations(), "the reads paid for the tail, yet none was due");
+    compare("after the reads' reorganisation");
+  }
+
+  /**
+   * On real time: an import as fast as one thread goes, past the load's pause, then nothing. Whether
+   * the adds outran a reorganisation depends on the machine; if they did (the tail is past the slack
+   * and none ran), the catalog looks again a window after they stopped, on its own, and reorganises.
+   */
+  @Test
+  void aTailLeftByAFastImportIsReorganisedOnItsOwnOnceItStops() throws InterruptedException {
+    BackupGenerator big = BackupGenerator.builder().seed(9).projects(1).servers(50).build();
+    IndexedCatalog catalog = new IndexedCatalog(FakeClock.at(big.end()), StallRule.DEFAULT, SLACK,
+        Reorganiser.newBackground("csbs-reorganiser-of-a-test"), ProjectShard.WRITERS_PAUSE, System::nanoTime, true);
+    List<Backup> initial = big.backups(50_000);
+    long loading = System.nanoTime();
+    catalog.addAll(initial);
+    long loaded = System.nanoTime() - loading;
+    Instant newest = initial.stream().map(Backup::createdAt).max(Comparator.naturalOrder()).get();
+    List<Backup> old = initial.stream().filter(backup -> backup.createdAt().isBefore(newest)).toList();
+    // past the pause (three times the load) and two seconds more, as fast as it goes
+    long until = System.nanoTime() + (ProjectShard.WRITERS_PAUSE + 1) * loaded + 2 * ProjectShard.LATE_RATE_RECHECK_NANOS;
+    int added = 0;
+    while (System.nanoTime() < until) {
+      for (int i = 0; i < 64; i++, added++) {
+        catalog.add(old.get(added * 7 % old.size()).toBuilder().id("late-" + added).version(1).build());
+      }
+    }
+    Assumptions.assumeTrue(catalog.reorganisations(project) == 0 && !catalog.reorganising(project)
+        && catalog.tailRows(project) > Math.max(SLACK, catalog.positions(project) / 256),
+        () -> "the late adds did not outrun a reorganisation on this machine: " + catalog.reorganisations(project)
+            + " reorganisations, a tail of " + catalog.tailRows(project) + " in " + catalog.positions(project) + " rows");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (catalog.tailRows(project) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, catalog.tailRows(project), "the import's tail outlived it with nothing to reorganise it");
+    assertEquals(1, catalog.reorganisations(project));
+    assertEquals(initial.size() + added, catalog.positions(project));
+  }
+
+  /** Searches of several shapes and counts against the scan. */
+  private void compare(String at) {
+    List<Query> queries = List.of(
+        Query.builder().limit(20).build(),
+        Query.builder().limit(25).offset(1500).build(),
+        Query.builder().where(Predicates.status(BackupStatus.AVAILABLE)).limit(10).offset(30).build(),
+        Query.builder().where(Predicates.createdWithinLast(Duration.ofDays(7))).limit(20).build());
+    for (Query query : queries) {
+      assertEquals(reference.query(project, query), indexed.query(project, query), at + ": " + query);
+    }
+    assertEquals(reference.count(project, Predicates.all()), indexed.count(project, Predicates.all()), at + ": count");
+  }
+}
