@@ -33,7 +33,11 @@ import java.time.Clock;
  * whose backups older than the project's newest are at least half as many as the project's backups
  * (and at least 1,024) lays the project out again with them at once, as a bulk load does, under
  * the batch's lock, and leaves no tail; a smaller one adds those backups to the tail one by one, as
- * single adds do. So an import of old backups is best given as few large batches.
+ * single adds do. So an import of old backups is best given as few large batches. Late backups
+ * that come in faster than a reorganisation could lay the project out (it would end with a tail as
+ * long as the one it removed) make none due on their own while they keep coming: the tail stays
+ * until they slow down or stop, or until the searches have paid for it about what a reorganisation
+ * costs.
  */
 public final class Catalogs {
   private Catalogs() {}

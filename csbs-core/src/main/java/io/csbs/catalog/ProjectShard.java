@@ -1643,7 +1643,9 @@ final class ProjectShard {
    * searches do, and they pay for the tail they pass ({@link #noteTailRead()}), so a searched
    * catalog still reorganises as soon as its searches have paid for it; the pause only stops the
    * changes alone from reorganising more often than their rate and the reorganisation's cost warrant.
-   * Removed rows are not paced: they hold positions.
+   * A pause after a reorganisation does not stop one that a sustained import makes due from
+   * running as long as the import lasts; the late adds' rate does ({@link
+   * #lateAddsOutrunReorganisation}). Removed rows are not paced: they hold positions.
    */
   static final int WRITERS_PAUSE = 3;
 
