@@ -1516,7 +1516,8 @@ final class ProjectShard {
    * row more than laid out), until its next read.
    */
   long arrangeWakeUpAtEndOfPause() {
-    if (reorganisationDue || reorganising.get() || size - sortedCount <= tailSlack() || pauseFactor == 0) {
+    if (reorganisationDue || reorganising.get() || size - sortedCount <= tailSlack() || pauseFactor == 0
+        || wakeUpArranged.get()) {  // one is arranged (while late adds outrun a reorganisation, at every change)
       return -1;
     }
     long now = nanoTime.getAsLong();
@@ -1576,10 +1577,11 @@ final class ProjectShard {
    * slack, the pause after the last reorganisation over, and the late adds not outrunning one.
    */
   private boolean tailDueByChanges(int tailRows) {
-    if (tailRows <= tailSlack() || !tailTriggerOpen()) {
+    if (tailRows <= tailSlack()) {
       return false;
     }
-    return !lateAddsOutrunReorganisation(nanoTime.getAsLong(), tailRows);
+    long now = nanoTime.getAsLong();
+    return tailTriggerOpen(now) && !lateAddsOutrunReorganisation(now, tailRows);
   }
 
   /** How long a wake-up waits to look again while the late adds outrun a reorganisation. */
@@ -1626,8 +1628,8 @@ final class ProjectShard {
   }
 
   /** Whether the pause after the last reorganisation is over (there is none when the factor is 0). */
-  private boolean tailTriggerOpen() {
-    return pauseFactor == 0 || nanoTime.getAsLong() - tailTriggerOpensAt >= 0;
+  private boolean tailTriggerOpen(long now) {
+    return pauseFactor == 0 || now - tailTriggerOpensAt >= 0;
   }
 
   /**

@@ -19,7 +19,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -150,9 +149,11 @@ class LateImportPaceTest {
   }
 
   /**
-   * On real time: an import as fast as one thread goes, past the load's pause, then nothing. Whether
-   * the adds outran a reorganisation depends on the machine; if they did (the tail is past the slack
-   * and none ran), the catalog looks again a window after they stopped, on its own, and reorganises.
+   * On real time: an import as fast as one thread goes, past the load's pause, then nothing: no
+   * change or read is left to look at the tail, yet it is laid out on its own. Whether the adds
+   * outran a reorganisation (none ran, a wake-up a second after they stopped starts one) or not
+   * (one ran beside them and caught up a tail, which its own pause's wake-up lays out) depends on
+   * the machine's speed of adds against layouts; the tail goes either way.
    */
   @Test
   void aTailLeftByAFastImportIsReorganisedOnItsOwnOnceItStops() throws InterruptedException {
@@ -173,16 +174,15 @@ class LateImportPaceTest {
         catalog.add(old.get(added * 7 % old.size()).toBuilder().id("late-" + added).version(1).build());
       }
     }
-    Assumptions.assumeTrue(catalog.reorganisations(project) == 0 && !catalog.reorganising(project)
-        && catalog.tailRows(project) > Math.max(SLACK, catalog.positions(project) / 256),
-        () -> "the late adds did not outrun a reorganisation on this machine: " + catalog.reorganisations(project)
-            + " reorganisations, a tail of " + catalog.tailRows(project) + " in " + catalog.positions(project) + " rows");
+    int tailAtTheEnd = catalog.tailRows(project);
+    long reorganisedDuring = catalog.reorganisations(project) + (catalog.reorganising(project) ? 1 : 0);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (catalog.tailRows(project) > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(0, catalog.tailRows(project), "the import's tail outlived it with nothing to reorganise it");
-    assertEquals(1, catalog.reorganisations(project));
+    assertEquals(0, catalog.tailRows(project), "the import's tail outlived it with nothing to reorganise it: "
+        + tailAtTheEnd + " rows when it stopped, " + reorganisedDuring + " reorganisations begun during it");
+    assertTrue(catalog.reorganisations(project) >= 1);
     assertEquals(initial.size() + added, catalog.positions(project));
   }
 

@@ -199,12 +199,17 @@ class ReorganisationPauseTest {
       Thread.sleep(Duration.ofNanos((ProjectShard.WRITERS_PAUSE + 1) * (System.nanoTime() - loading)).toMillis() + 50);
     }
     List<Backup> older = olderThanNewest(initial);
-    // late adds until one starts a reorganisation; then more while it runs
+    // late adds until one starts a reorganisation; then more while it runs. Past the slack they come
+    // a hundred a second: at full speed they would outrun a reorganisation, which they then make
+    // none due (LateImportPaceTest)
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     int added = 0;
     while (indexed.reorganisations(project) == 0 && !indexed.reorganising(project) && System.nanoTime() < deadline) {
       indexed.add(older.get(added * 7 % older.size()).toBuilder().id("late-" + added).version(1).build());
       added++;
+      if (indexed.tailRows(project) > Math.max(SLACK, indexed.positions(project) / 256)) {
+        Thread.sleep(10);
+      }
     }
     while (indexed.reorganising(project) && !indexed.recordingChanges(project)) {
       Thread.onSpinWait();  // claimed, not begun: adds now would be laid out with the rest
