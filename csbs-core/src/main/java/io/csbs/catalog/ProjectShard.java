@@ -42,7 +42,8 @@ import java.util.function.IntConsumer;
  * names no live backup has any more outnumber the live backups: {@link #deadKeys()}).
  *
  * <p>When the tail or the removed rows grow past a fraction of the rows (the tail only once the
- * {@linkplain #WRITERS_PAUSE pause} after the last reorganisation is over), or the searches have paid
+ * {@linkplain #WRITERS_PAUSE pause} after the last reorganisation is over, and while late backups
+ * do not {@linkplain #lateAddsOutrunReorganisation outrun} one), or the searches have paid
  * for the tail about what a reorganisation costs ({@link #noteTailRead()}), the shard {@linkplain
  * #reorganise() reorganises} the way Lucene merges segments: a new shard is built in order from a
  * copy of the live rows, beside the readers (who keep reading this state) and the writers (whose

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
-import io.csbs.backup.BackupStatus;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.query.Predicates;
 import io.csbs.query.Query;
@@ -14,14 +13,9 @@ import io.csbs.testing.ReferenceCatalog;
 import io.csbs.testing.Seeds;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -40,33 +34,9 @@ class LateImportPaceTest {
   private static final int SLACK = 64;
   private static final long SECOND = 1_000_000_000L;
 
-  /** Stands still but when moved, or while busy (a load, a reorganisation): then each reading moves it a second. */
-  private static final class Ticker implements LongSupplier {
-    final AtomicLong now = new AtomicLong();
-    final AtomicBoolean busy = new AtomicBoolean();
-
-    @Override
-    public long getAsLong() {
-      return busy.get() ? now.addAndGet(SECOND) : now.get();
-    }
-
-    Executor inline() {
-      return this::busyDuring;
-    }
-
-    void busyDuring(Runnable task) {
-      busy.set(true);
-      try {
-        task.run();
-      } finally {
-        busy.set(false);
-      }
-    }
-  }
-
   private final BackupGenerator generator = BackupGenerator.builder().seed(5).projects(1).servers(20).build();
   private final FakeClock clock = FakeClock.at(generator.end());
-  private final Ticker ticker = new Ticker();
+  private final PaceTicker ticker = new PaceTicker(SECOND);
   private final IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, ticker.inline(),
       ProjectShard.WRITERS_PAUSE, ticker);
   private final ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
@@ -164,37 +134,26 @@ class LateImportPaceTest {
       SplittableRandom random = new SplittableRandom(seed);
       BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(10).build();
       FakeClock clock = FakeClock.at(generator.end());
-      Ticker ticker = new Ticker();
+      PaceTicker ticker = new PaceTicker(SECOND);
       IndexedCatalog catalog = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, ticker.inline(),
           ProjectShard.WRITERS_PAUSE, ticker);
-      ReferenceCatalog scan = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-      List<Backup> live = new ArrayList<>(generator.backups(500 + random.nextInt(1500)));
-      ticker.busyDuring(() -> catalog.addAll(live));
-      scan.addAll(live);
+      BesideScan both = new BesideScan(catalog, generator, clock, generator.backups(500 + random.nextInt(1500)));
+      ticker.busyDuring(() -> catalog.addAll(both.live));
       long[] apart = {1_000, SECOND / 1000, SECOND / 10, 60 * SECOND};
       long pace = apart[random.nextInt(apart.length)];
       for (int step = 0; step < 4000; step++) {
         int action = random.nextInt(100);
         if (action < 3) {
           pace = apart[random.nextInt(apart.length)];  // the import speeds up or slows down
-        } else if (action < 63 && !live.isEmpty()) {
+        } else if (action < 63 && !both.live.isEmpty()) {
           ticker.now.addAndGet(pace);
-          Backup late = live.get(random.nextInt(live.size())).toBuilder().id("late-" + step).version(1).build();
-          catalog.add(late);
-          scan.add(late);
-          live.add(late);
+          both.addLate(random, "late-" + step);
         } else if (action < 75) {
-          clock.advance(Duration.ofMinutes(1 + random.nextInt(30)));
-          Backup fresh = generator.next();
-          catalog.add(fresh);
-          scan.add(fresh);
-          live.add(fresh);
-        } else if (action < 85 && !live.isEmpty()) {
-          Backup gone = live.remove(random.nextInt(live.size()));
-          catalog.remove(project, gone.id(), gone.version());
-          scan.remove(project, gone.id(), gone.version());
+          both.addNew(random);
+        } else if (action < 85 && !both.live.isEmpty()) {
+          both.removeAny(random);
         } else {
-          compareWith(scan, catalog, random, "step " + step + ", seed " + seed);
+          both.compare(random, "step " + step + ", seed " + seed);
         }
       }
       ticker.now.addAndGet(10_000 * SECOND);  // the import stopped long ago
@@ -202,7 +161,7 @@ class LateImportPaceTest {
       int tail = catalog.tailRows(project);
       assertTrue(tail <= Math.max(SLACK, catalog.positions(project) / 256),
           "a tail of " + tail + " past the slack long after the last late add, and a read found none due");
-      compareWith(scan, catalog, random, "end, seed " + seed);
+      both.compare(random, "end, seed " + seed);
     });
   }
 
@@ -246,18 +205,6 @@ class LateImportPaceTest {
 
   /** Searches of several shapes and counts against the scan. */
   private void compare(String at) {
-    compareWith(reference, indexed, new SplittableRandom(at.hashCode()), at);
-  }
-
-  private void compareWith(ReferenceCatalog scan, IndexedCatalog catalog, SplittableRandom random, String at) {
-    List<Query> queries = List.of(
-        Query.builder().limit(20).build(),
-        Query.builder().limit(25).offset(random.nextInt(2000)).build(),
-        Query.builder().where(Predicates.status(BackupStatus.AVAILABLE)).limit(10).offset(random.nextInt(60)).build(),
-        Query.builder().where(Predicates.createdWithinLast(Duration.ofDays(1 + random.nextInt(30)))).limit(20).build());
-    for (Query query : queries) {
-      assertEquals(scan.query(project, query), catalog.query(project, query), at + ": " + query);
-    }
-    assertEquals(scan.count(project, Predicates.all()), catalog.count(project, Predicates.all()), at + ": count");
+    BesideScan.compare(reference, indexed, project, new SplittableRandom(at.hashCode()), at);
   }
 }

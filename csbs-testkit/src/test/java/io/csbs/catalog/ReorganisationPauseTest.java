@@ -4,24 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.csbs.backup.Backup;
-import io.csbs.backup.BackupStatus;
 import io.csbs.lifecycle.StallRule;
 import io.csbs.query.Predicates;
-import io.csbs.query.Query;
 import io.csbs.testing.BackupGenerator;
 import io.csbs.testing.FakeClock;
 import io.csbs.testing.ReferenceCatalog;
 import io.csbs.testing.Seeds;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
@@ -39,37 +32,13 @@ class ReorganisationPauseTest {
   /** Far past any pause the test's reorganisations and loads start. */
   private static final long PAST_ANY_PAUSE = 1_000_000 * STEP;
 
-  /** A ticker that stands still but while a reorganisation or a load runs; the executor runs them inline. */
-  private static final class Ticker implements LongSupplier {
-    final AtomicLong now = new AtomicLong();
-    final AtomicBoolean busy = new AtomicBoolean();
-
-    @Override
-    public long getAsLong() {
-      return busy.get() ? now.addAndGet(STEP) : now.get();
-    }
-
-    Executor inline() {
-      return task -> busyDuring(task);
-    }
-
-    void busyDuring(Runnable task) {
-      busy.set(true);
-      try {
-        task.run();
-      } finally {
-        busy.set(false);
-      }
-    }
-  }
-
   @RepeatedTest(5)
   void lateBackupsWaitOutThePauseAndAnswerLikeAScan() {
     Seeds.run(Seeds.pick(), seed -> {
       SplittableRandom random = new SplittableRandom(seed);
       BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(20).build();
       FakeClock clock = FakeClock.at(generator.end());
-      Ticker ticker = new Ticker();
+      PaceTicker ticker = new PaceTicker(STEP);
       IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, SLACK, ticker.inline(),
           ProjectShard.WRITERS_PAUSE, ticker);
       ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
@@ -93,21 +62,21 @@ class ReorganisationPauseTest {
       }
       assertEquals(0, indexed.stats(project).reorganisations(), "the changes reorganised during the load's pause");
       assertEquals(initial.size() + pastSlack, indexed.positions(project), "the late backups are not all in the tail");
-      compare(reference, indexed, project, random, "tail of " + pastSlack + " in the pause");
+      BesideScan.compare(reference, indexed, project, random, "tail of " + pastSlack + " in the pause");
 
       // the pause is over: the next late add reorganises
       ticker.now.addAndGet(PAST_ANY_PAUSE);
       addLate.run();
       assertEquals(1, indexed.stats(project).reorganisations(), "no reorganisation once the load's pause was over");
       assertEquals(initial.size() + lateAdded[0], indexed.positions(project), "the reorganisation left a tail");
-      compare(reference, indexed, project, random, "after the first reorganisation");
+      BesideScan.compare(reference, indexed, project, random, "after the first reorganisation");
 
       // the pause after that reorganisation: the tail grows past the slack again, nothing due
       for (int i = 0; i < pastSlack; i++) {
         addLate.run();
       }
       assertEquals(1, indexed.stats(project).reorganisations(), "the changes reorganised during the pause");
-      compare(reference, indexed, project, random, "tail of " + pastSlack + " in the reorganisation's pause");
+      BesideScan.compare(reference, indexed, project, random, "tail of " + pastSlack + " in the reorganisation's pause");
 
       // the changes stop; once the pause is over, the next read reorganises (one read pays far less
       // than the reads' budget, so it is the pause that ended, not the budget)
@@ -117,7 +86,7 @@ class ReorganisationPauseTest {
       indexed.count(project, Predicates.all());
       assertEquals(2, indexed.stats(project).reorganisations(), "no reorganisation at the read after the pause");
       assertEquals(live, indexed.positions(project), "the reorganisation left a tail");
-      compare(reference, indexed, project, random, "after the read's reorganisation");
+      BesideScan.compare(reference, indexed, project, random, "after the read's reorganisation");
     });
   }
 
@@ -249,73 +218,44 @@ class ReorganisationPauseTest {
       SplittableRandom random = new SplittableRandom(seed);
       BackupGenerator generator = BackupGenerator.builder().seed(seed).projects(1).servers(10).build();
       FakeClock clock = FakeClock.at(generator.end());
-      Ticker ticker = new Ticker();
+      PaceTicker ticker = new PaceTicker(STEP);
       int slack = 8 + random.nextInt(64);
       IndexedCatalog indexed = new IndexedCatalog(clock, StallRule.DEFAULT, slack, ticker.inline(),
           1 + random.nextInt(ProjectShard.WRITERS_PAUSE + 2), ticker);
-      ReferenceCatalog reference = ReferenceCatalog.create(clock, StallRule.DEFAULT);
-      String project = BackupGenerator.projectId(0);
-      List<Backup> live = new ArrayList<>(generator.backups(300 + random.nextInt(700)));
+      BesideScan both = new BesideScan(indexed, generator, clock, generator.backups(300 + random.nextInt(700)));
       if (random.nextBoolean()) {
-        ticker.busyDuring(() -> indexed.addAll(live));
+        ticker.busyDuring(() -> indexed.addAll(both.live));
       } else {
-        live.forEach(indexed::add);
+        both.live.forEach(indexed::add);
       }
-      reference.addAll(live);
       int steps = 3000;
       for (int step = 0; step < steps; step++) {
         int action = random.nextInt(100);
-        if (action < 55 && !live.isEmpty()) {  // late: the creation time of a live backup, a new id
-          Backup late = live.get(random.nextInt(live.size())).toBuilder().id("late-" + step).version(1).build();
-          indexed.add(late);
-          reference.add(late);
-          live.add(late);
+        if (action < 55 && !both.live.isEmpty()) {  // late: the creation time of a live backup, a new id
+          both.addLate(random, "late-" + step);
         } else if (action < 70) {
-          clock.advance(Duration.ofMinutes(1 + random.nextInt(30)));
-          Backup fresh = generator.next();
-          indexed.add(fresh);
-          reference.add(fresh);
-          live.add(fresh);
-        } else if (action < 85 && !live.isEmpty()) {
-          Backup gone = live.remove(random.nextInt(live.size()));
-          indexed.remove(project, gone.id(), gone.version());
-          reference.remove(project, gone.id(), gone.version());
+          both.addNew(random);
+        } else if (action < 85 && !both.live.isEmpty()) {
+          both.removeAny(random);
         } else if (action < 95) {
           // time passes: a little (the pause may still hold) or a lot (it is over)
           ticker.now.addAndGet(random.nextInt(4) == 0 ? PAST_ANY_PAUSE : random.nextInt(5) * STEP);
         } else {
-          compare(reference, indexed, project, random, "step " + step);
+          both.compare(random, "step " + step);
         }
         if (step % 250 == 0) {
-          compare(reference, indexed, project, random, "step " + step);
+          both.compare(random, "step " + step);
         }
       }
       // however long the tail grew in the pauses, once the last is over a change reorganises it
       ticker.now.addAndGet(PAST_ANY_PAUSE);
+      String project = both.project;
       long before = indexed.stats(project).reorganisations();
-      Backup late = live.get(0).toBuilder().id("late-last").version(1).build();
-      indexed.add(late);
-      reference.add(late);
+      both.addLate(random, "late-last");
       int tail = indexed.tailRows(project);
       assertTrue(indexed.stats(project).reorganisations() > before || tail <= Math.max(slack, indexed.positions(project) / 256),
           "a tail of " + tail + " past the slack after the pause, and no reorganisation");
-      compare(reference, indexed, project, random, "end");
+      both.compare(random, "end");
     });
-  }
-
-  /** Searches of several shapes, a usage-free count and a page at a random offset, against the scan. */
-  private static void compare(ReferenceCatalog reference, IndexedCatalog indexed, String project,
-      SplittableRandom random, String at) {
-    List<Query> queries = List.of(
-        Query.builder().limit(20).build(),
-        Query.builder().limit(25).offset(random.nextInt(800)).build(),
-        Query.builder().where(Predicates.status(BackupStatus.AVAILABLE)).limit(10).offset(random.nextInt(60)).build(),
-        Query.builder().where(Predicates.createdWithinLast(Duration.ofDays(1 + random.nextInt(30)))).limit(20).build());
-    for (Query query : queries) {
-      assertEquals(reference.query(project, query), indexed.query(project, query), at + ": " + query);
-    }
-    assertEquals(reference.count(project, Predicates.all()), indexed.count(project, Predicates.all()), at + ": count");
-    assertEquals(reference.count(project, Predicates.status(BackupStatus.ERROR)),
-        indexed.count(project, Predicates.status(BackupStatus.ERROR)), at + ": failed count");
   }
 }
