@@ -22,8 +22,11 @@ import java.util.SplittableRandom;
  * A JMH trial of {@code addLate} lasts about as long as the pause after the bulk load; this shows
  * the reorganisations that come after it. {@code args[2]}, {@code PREFIXED} (the default: {@code
  * import-N}) or {@code UUID}, says what the new ids look like, as {@code CatalogChangeBenchmark}'s
- * {@code importIds} does. The last line gives the adds over the whole run per second of the adding
- * thread's CPU time: the steadiest figure of the report to compare two builds by.
+ * {@code importIds} does. The next line gives the adds over the whole run per second of the adding
+ * thread's CPU time: the steadiest figure of the report to compare two builds by. Then, with no
+ * change and no read, the report waits (a minute at most) for a reorganisation to complete after
+ * the adds stopped, and prints when: late adds that outran a reorganisation leave their tail to one
+ * that starts once they stop.
  *
  * <p>Run: {@code java -Xms8g -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.LateImportReport 1000000 60 UUID}
  */
@@ -69,5 +72,27 @@ public final class LateImportReport {
     ProjectStats stats = catalog.stats(project);
     System.out.printf(Locale.ROOT, "%,d late adds in %d s: %,.0f a second, %,.0f a CPU second of the adder; %s%n",
         allAdds, seconds, (double) allAdds / seconds, allAdds / allCpu, stats);
+    awaitReorganisationAfterTheAdds(catalog, project, stats);
+  }
+
+  /** Waits up to a minute, without changing or reading the project, for a reorganisation to complete. */
+  private static void awaitReorganisationAfterTheAdds(BackupCatalog catalog, String project, ProjectStats before) {
+    long stopped = System.nanoTime();
+    ProjectStats now = before;
+    while (now.reorganisations() == before.reorganisations() && System.nanoTime() - stopped < 60_000_000_000L) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      now = catalog.stats(project);  // stats() reads no backup: it pays nothing towards a reorganisation
+    }
+    if (now.reorganisations() == before.reorganisations()) {
+      System.out.println("no reorganisation completed in the minute after the adds");
+      return;
+    }
+    System.out.printf(Locale.ROOT, "a reorganisation completed %.1f s after the adds stopped; %s%n",
+        (System.nanoTime() - stopped) / 1e9, now);
   }
 }

@@ -1513,8 +1513,9 @@ final class ProjectShard {
    * second when the pause is over but the late adds outrun a reorganisation
    * ({@link #lateAddsOutrunReorganisation}); else -1. A positive answer arranges it: the caller must
    * call {@link #noteEndOfPause()} after that long. Without it a catalog whose changes stop during
-   * the pause (the end of an import) would keep its tail, and the tail's memory (about 17 bytes a
-   * row more than laid out), until its next read.
+   * the pause (the end of an import) would keep its tail, and the tail's memory (about 40 bytes a
+   * row more than laid out by the estimate of the index's bytes, after 1.4M late adds into 1M
+   * backups), until its next read.
    */
   long arrangeWakeUpAtEndOfPause() {
     if (reorganisationDue || reorganising.get() || size - sortedCount <= tailSlack() || pauseFactor == 0
