@@ -88,7 +88,7 @@ class LateImportPaceTest {
     loadAndWaitOutThePause();
     addLate(3000, SECOND / 1000);
     assertEquals(0, indexed.stats(project).reorganisations());
-    // one late add a minute: the rate of the last windows falls until a change finds the tail due
+    // one late add a minute: the rate falls until a change finds the tail due
     for (int i = 0; i < 100 && indexed.stats(project).reorganisations() == 0; i++) {
       addLate(1, 60 * SECOND);
     }
