@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * totals and every field index; {@code addLateAndRemove} does the same with a backup older than the
  * newest (an import, a record that came in late), which joins the rows out of creation order;
  * {@code addLate} only adds such backups, each with a new id, so that the catalog grows by them all
- * through the trial (an import of another system's backups), the tail and the reorganisations it
- * brings included: the catalog is not at {@code backups} but grows from it (at 1M, to 3M or 4M by the
+ * through the trial (an import of another system's backups), the tail included (at full speed the
+ * late adds outrun a reorganisation, which waits until they slow down or stop: the {@code Catalogs}
+ * javadoc, "Arrival order"): the catalog is not at {@code backups} but grows from it (at 1M, to 3M or 4M by the
  * end of a trial); {@code importAndRetire} adds the same late backups and removes one, so that the
  * catalog stays at its size throughout: its score is pairs a second, one add and one removal each
  * (twice as many changes). What it removes is {@link Retirement#retire}: {@code OLDEST}, the backup
