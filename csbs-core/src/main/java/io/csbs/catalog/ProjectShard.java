@@ -1414,10 +1414,20 @@ final class ProjectShard {
     if (nameOrderWanted) {
       built.names.buildOrder();
     }
+    swapIn(built, began);
+  }
+
+  /**
+   * Replaces this shard's rows and indexes with {@code built}'s, laid out from {@code began}, under
+   * the write lock: the reads paid for the old tail, the pause after laying out starts, and whether
+   * another reorganisation is due is decided again on the new state (changes meanwhile may have
+   * found the old state's tail due).
+   */
+  private void swapIn(ProjectShard built, long began) {
     adopt(built);
     tailReadCost.set(0);
-    reorganisationDue = false;
     pauseAfterLayingOut(began);
+    reorganisationDue = false;
     noteIfReorganisationDue();
   }
 
@@ -1755,13 +1765,8 @@ final class ProjectShard {
           if (changedIds.count() <= FINAL_CATCH_UP || round >= MAX_CATCH_UP_ROUNDS) {
             long holding = System.nanoTime();
             catchUp(built, changedIds);
-            adopt(built);
-            tailReadCost.set(0);  // the reads paid for the old tail
             changedDuringReorganisation = null;
-            pauseAfterLayingOut(began);
-            // changes meanwhile may have found the old state's tail due: decide again on the new one
-            reorganisationDue = false;
-            noteIfReorganisationDue();
+            swapIn(built, began);
             swapHold = System.nanoTime() - holding;
             break;
           }
