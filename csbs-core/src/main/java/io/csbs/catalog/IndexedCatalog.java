@@ -490,13 +490,17 @@ final class IndexedCatalog implements BackupCatalog {
     // here: that is all it reads)
     // (the lock taken here rather than through underReadLock: its lambda and a pair for the answer
     // were two allocations an add)
+    // (the backup stored is the one given, or an equal copy sharing its server's parts with the
+    // server's other backups: ServerParts)
     Lock readLock = shard.lock.readLock();
     lockForReading(shard);
     long stampAhead;
     long placeAhead;
+    Backup stored;
     try {
       stampAhead = shard.lock.stamp();
-      placeAhead = shard.readAheadForAdd(backup);
+      stored = shard.share(backup);
+      placeAhead = shard.readAheadForAdd(stored);
     } finally {
       readLock.unlock();
     }
@@ -523,10 +527,10 @@ final class IndexedCatalog implements BackupCatalog {
       long tailPlace = shard.lock.stamp() == stampAhead + 1 ? placeAhead : ProjectShard.NO_PLACE;
       // the duplicate check and the id's insertion are one probe of the id table: nothing changes
       // before a duplicate is refused (an id taken since the read-ahead)
-      if (!shard.addIfAbsent(backup, true, tailPlace)) {
+      if (!shard.addIfAbsent(stored, true, tailPlace)) {
         throw new DuplicateBackupException(backup.projectId(), backup.id());
       }
-      changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, backup, null);
+      changes.record(shard.nextSequence(), backup.projectId(), backup.id(), null, stored, null);
     } finally {
       shard.stats.heldForChange(System.nanoTime() - held);
       lock.unlock();
@@ -626,6 +630,7 @@ final class IndexedCatalog implements BackupCatalog {
      * alone: a large batch checks its ids on a second core while this thread sorts.
      */
     void sortAndCheckIds() {
+      ServerParts.shareAll(backups);
       sorted = backups.toArray(new Backup[0]);
       Runnable sort = () -> RowSort.sort(sorted, 0, sorted.length);
       int[] repeated = new int[1];
@@ -885,7 +890,7 @@ final class IndexedCatalog implements BackupCatalog {
         if (position >= 0) {
           throw new DuplicateBackupException(change.projectId(), change.backupId());
         }
-        shard.add(change.after().orElseThrow());
+        shard.add(shard.share(change.after().orElseThrow()));
       } else {
         if (position < 0) {
           throw new BackupNotFoundException(change.projectId(), change.backupId());
@@ -903,7 +908,7 @@ final class IndexedCatalog implements BackupCatalog {
               change.after(), change.transition());
         }
         if (change.after().isPresent()) {
-          shard.replace(position, change.after().get());
+          shard.replace(position, shard.share(change.after().get()));
         } else {
           shard.remove(position);
         }
@@ -937,7 +942,9 @@ final class IndexedCatalog implements BackupCatalog {
             + (shard.liveCount() == 1 ? " backup" : " backups") + " and is at change " + shard.sequence()
             + " here: a snapshot loads only into a project without backups at change 0");
       }
-      shard.addBatch(snapshot.backups());
+      List<Backup> backups = new ArrayList<>(snapshot.backups());
+      ServerParts.shareAll(backups);
+      shard.addBatch(backups);
       shard.setQuota(snapshot.quota());
       shard.setSequence(snapshot.sequence());
     } finally {

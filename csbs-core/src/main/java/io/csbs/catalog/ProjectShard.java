@@ -284,6 +284,16 @@ final class ProjectShard {
     return live.get(position);
   }
 
+  /**
+   * {@code backup}, or an equal copy holding the parts (server, tags, VM metadata, policy id) the
+   * shard's last backup of its server holds, where {@code backup}'s are equal but other objects
+   * ({@link ServerParts}): what the shard should store. Changes nothing; the caller holds the read or
+   * the write lock.
+   */
+  Backup share(Backup backup) {
+    return usage.share(backup);
+  }
+
   /** {@link #readAheadForAdd}'s answer for a backup whose id is taken. */
   static final long ID_TAKEN = Long.MIN_VALUE;
   /** {@link #readAheadForAdd}'s answer for a backup that will not join the tail; a place not known. */

@@ -33,8 +33,11 @@ final class UsageIndex {
       .thenComparingLong(t -> -t.placedBackups)
       .thenComparing(t -> t.serverId);
 
-  /** One server's running totals. */
-  static class Total {
+  /**
+   * One server's running totals; and, as a {@link ServerParts}, the parts its backups share, which
+   * come and go with the totals.
+   */
+  static class Total extends ServerParts {
     final String serverId;
     long backups;
     long sizeMb;
@@ -58,10 +61,12 @@ final class UsageIndex {
   private int retiredInMoved;
   private long backups;
   private long sizeMb;
+  /** The project's policy ids its backups share ({@link ServerParts}). */
+  private final ServerParts.Policies policies = new ServerParts.Policies();
 
-  /** About the bytes the totals take on the heap: a total, a map node and a tree node a server. */
+  /** About the bytes the totals take on the heap: a total (with its shared parts), a map node and a tree node a server. */
   long estimatedBytes() {
-    return 96 + byServer.estimatedBytes() + byServer.size() * (56L + 40) + 16 + 4L * moved.size();
+    return 96 + 48 + byServer.estimatedBytes() + byServer.size() * (80L + 40) + 16 + 4L * moved.size();
   }
 
   long backups() {
@@ -72,13 +77,23 @@ final class UsageIndex {
     return sizeMb;
   }
 
+  /** Counts {@code backup}, which the shard stores, and holds its parts for the server's next backups. */
   void add(Backup backup) {
-    change(backup.server().id(), 1, backup.sizeMb());
+    change(backup.server().id(), 1, backup.sizeMb()).hold(backup, policies);
   }
 
   /** Whether {@code serverId} has totals (a backup of it is counted); changes nothing. */
   boolean hasTotals(String serverId) {
     return byServer.get(serverId) != null;
+  }
+
+  /**
+   * {@code backup}, or an equal copy holding the parts its server's backups share ({@link
+   * ServerParts#share}); changes nothing.
+   */
+  Backup share(Backup backup) {
+    Total total = byServer.get(backup.server().id());
+    return (total == null ? ServerParts.NONE : total).share(backup, policies);
   }
 
   void remove(Backup backup) {
@@ -108,6 +123,7 @@ final class UsageIndex {
       byServer.put(total.serverId, total);
     }
     // totals change under the ordered set's feet here: placeAll() rebuilds it from scratch
+    total.hold(backup, policies);
     total.backups++;
     total.sizeMb += backup.sizeMb();
     this.backups++;
@@ -129,7 +145,8 @@ final class UsageIndex {
     });
   }
 
-  private void change(String serverId, long backupsDelta, long sizeDelta) {
+  /** Changes {@code serverId}'s totals and the project's by the deltas; returns the server's total. */
+  private Total change(String serverId, long backupsDelta, long sizeDelta) {
     Total total = byServer.get(serverId);
     if (total == null) {
       total = new Total(serverId);
@@ -145,6 +162,7 @@ final class UsageIndex {
       total.moved = true;
       moved.add(total);
     }
+    return total;
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.csbs.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,14 +69,15 @@ class DuplicateAddTest {
         assertEquals(positions, catalog.positions(PROJECT), "positions after a refused add");
         assertEquals(tail, catalog.tailRows(PROJECT), "tail after a refused add");
         assertEquals(sequence, catalog.sequence(PROJECT), "sequence after a refused add");
-        assertSame(stored, catalog.get(PROJECT, id), () -> "the stored " + id);
+        // equal, not the same object: the catalog may store a copy sharing its server's parts
+        assertEquals(stored, catalog.get(PROJECT, id), () -> "the stored " + id);
         if (i % 500 == 0) {
           assertEquals(model.size(), catalog.count(PROJECT, Predicates.all()), "count");
         }
       }
       assertTrue(catalog.tailRows(PROJECT) > 0, "no tail");
       for (Map.Entry<String, Backup> entry : model.entrySet()) {
-        assertSame(entry.getValue(), catalog.get(PROJECT, entry.getKey()), () -> "the stored " + entry.getKey());
+        assertEquals(entry.getValue(), catalog.get(PROJECT, entry.getKey()), () -> "the stored " + entry.getKey());
       }
       assertEquals(model.size(), catalog.count(PROJECT, Predicates.all()), "count");
     });

@@ -1,0 +1,199 @@
+package io.csbs.catalog;
+
+import io.csbs.backup.Backup;
+import io.csbs.backup.BackupDetails;
+import io.csbs.backup.Server;
+import io.csbs.backup.Tag;
+import io.csbs.backup.VmMetadata;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The parts of a backup that the other backups of its server mostly hold equal: the server, the
+ * tags, the VM's metadata and the policy id. A backup decoded from JSON or read from a database row
+ * holds its own copy of each, strings and all: a million such backups took about 1,430 bytes each on
+ * the heap against about 550 once they held one copy of those parts a server ({@code csbs-benchmarks}
+ * README, session 39). A catalog keeps what it is given, so it stores a backup that holds equal but
+ * distinct parts as an equal copy holding the ones its server's earlier backup holds ({@link
+ * #share}): the copy is what searches return, and the backup given, once its caller lets go of it,
+ * dies young; G1's young pauses, which copy every backup that survives, copy the smaller one.
+ *
+ * <p>The tags are shared tag by tag: a backup's builder makes a list of its own whatever it is given,
+ * so a shared copy holds the server's {@link Tag} objects in a list of its own (tens of bytes, not
+ * hundreds). Backups whose parts are the very objects held already (those made with {@code
+ * toBuilder()} from one another, those a transition made) are stored as they are, at the cost of a
+ * few reference comparisons.
+ *
+ * <p>One instance per server lives in the shard's usage totals ({@link UsageIndex}), created and let
+ * go of with them, and records the parts of the last backups of the server the shard stored ({@link
+ * #hold}: the last two distinct tag lists and VM metadata, so that a server whose backups alternate
+ * between two still shares them); the policy ids, which belong to the project, are kept in the
+ * shard's {@link Policies}. A batch shares among its own backups ({@link #shareAll}). An empty VM
+ * metadata is always stored as {@link VmMetadata#NONE}. Not thread-safe: {@link #share}
+ * runs under the shard's read lock or write lock, {@link #hold} under its write lock (or on the
+ * thread building a shard).
+ */
+class ServerParts {
+  /** Parts for a backup of a server the shard has no backup of: only the empty VM metadata is shared. */
+  static final ServerParts NONE = new ServerParts();
+  /** How many distinct policy ids a shard (or a batch) keeps to share: a project has a few policies. */
+  static final int POLICIES = 8;
+
+  private Server server;
+  /** The last tags held, and the ones held before them (a server's backups may alternate between two). */
+  private List<Tag> tags;
+  private List<Tag> earlierTags;
+  /** The last VM metadata held, and the one before (an elastic IP comes and goes). */
+  private VmMetadata vm;
+  private VmMetadata earlierVm;
+
+  /**
+   * {@code backup}, or an equal copy of it that holds the parts held here (and one of {@code
+   * policies}) where {@code backup}'s are equal to them but other objects.
+   */
+  final Backup share(Backup backup, Policies policies) {
+    Server sharedServer = ifEqual(server, backup.server());
+    List<Tag> sharedTags = tagsIfEqual(tags, backup.tags());
+    if (sharedTags == backup.tags()) {
+      sharedTags = tagsIfEqual(earlierTags, backup.tags());
+    }
+    BackupDetails details = backup.details();
+    VmMetadata givenVm = details.vm();
+    VmMetadata sharedVm = givenVm == VmMetadata.NONE ? givenVm
+        : givenVm.equals(VmMetadata.NONE) ? VmMetadata.NONE : ifEqual(vm, givenVm);
+    if (sharedVm == givenVm) {
+      sharedVm = ifEqual(earlierVm, givenVm);
+    }
+    Optional<String> sharedPolicyId = policies.share(backup.policyId());
+    if (sharedServer == backup.server() && sharedTags == backup.tags() && sharedVm == givenVm
+        && sharedPolicyId == backup.policyId()) {
+      return backup;
+    }
+    Backup.Builder copy = backup.toBuilder();
+    if (sharedServer != backup.server()) {
+      copy.server(sharedServer);
+    }
+    if (sharedTags != backup.tags()) {
+      copy.tags(sharedTags);
+    }
+    if (sharedVm != givenVm) {
+      copy.details(details.equals(BackupDetails.NONE) ? BackupDetails.NONE : details.toBuilder().vm(sharedVm).build());
+    }
+    if (sharedPolicyId != backup.policyId()) {
+      copy.policyId(sharedPolicyId);
+    }
+    return copy.build();
+  }
+
+  /**
+   * Holds the parts of {@code stored}, the backup of this server the shard stored last, for the next
+   * {@link #share}; its policy id in {@code policies}.
+   */
+  final void hold(Backup stored, Policies policies) {
+    server = stored.server();
+    if (stored.tags() != tags) {
+      earlierTags = tags;
+      tags = stored.tags();
+    }
+    VmMetadata storedVm = stored.details().vm();
+    if (storedVm != VmMetadata.NONE && storedVm != vm) {
+      earlierVm = vm;
+      vm = storedVm;
+    }
+    policies.hold(stored.policyId());
+  }
+
+  /**
+   * Shares the parts of the backups of {@code batch} among those of the same server, each as {@link
+   * #share} would, in place (a list that can be set): a bulk load's backups before they are sorted
+   * and stored.
+   */
+  static void shareAll(List<Backup> batch) {
+    Map<String, ServerParts> byServer = new HashMap<>();
+    Policies policies = new Policies();
+    String lastId = null;  // a batch mostly holds a server's backups one after the other
+    ServerParts last = null;
+    for (int i = 0; i < batch.size(); i++) {
+      Backup backup = batch.get(i);
+      if (!backup.server().id().equals(lastId)) {
+        lastId = backup.server().id();
+        last = byServer.computeIfAbsent(lastId, id -> new ServerParts());
+      }
+      Backup shared = last.share(backup, policies);
+      last.hold(shared, policies);
+      if (shared != backup) {
+        batch.set(i, shared);
+      }
+    }
+  }
+
+  /**
+   * The last {@value #POLICIES} distinct policy ids held, for a shard or a batch: policies belong to
+   * the project, not to a server, and a project has a few. Shared as {@link ServerParts} are.
+   */
+  static final class Policies {
+    private final Object[] held = new Object[POLICIES];
+    private int next;
+
+    /** {@code given}, or the equal policy id held if it is another object. */
+    @SuppressWarnings("unchecked")
+    Optional<String> share(Optional<String> given) {
+      if (given.isEmpty()) {
+        return given;
+      }
+      for (Object policyId : held) {
+        if (policyId == given) {
+          return given;
+        }
+        if (policyId != null && policyId.equals(given)) {
+          return (Optional<String>) policyId;
+        }
+      }
+      return given;
+    }
+
+    /** Holds {@code stored}'s policy id, in the place of the oldest held, unless it is held already. */
+    void hold(Optional<String> stored) {
+      if (stored.isEmpty()) {
+        return;
+      }
+      for (Object policyId : held) {
+        if (policyId == stored) {
+          return;
+        }
+      }
+      held[next] = stored;
+      next = (next + 1) % held.length;
+    }
+  }
+
+  /** {@code held} if it equals {@code given} and is another object; else {@code given}. */
+  private static <T> T ifEqual(T held, T given) {
+    return held != null && held != given && held.equals(given) ? held : given;
+  }
+
+  /**
+   * {@code held} if it equals {@code given} and a tag of {@code given} is another object than the one
+   * at its place in {@code held}; else {@code given} (also when the two lists differ but every tag is
+   * the held one already: nothing to share).
+   */
+  private static List<Tag> tagsIfEqual(List<Tag> held, List<Tag> given) {
+    if (held == null || held == given || held.size() != given.size()) {
+      return given;
+    }
+    boolean same = true;
+    for (int i = 0; i < held.size(); i++) {
+      Tag heldTag = held.get(i);
+      Tag givenTag = given.get(i);
+      if (heldTag != givenTag) {
+        if (!heldTag.equals(givenTag)) {
+          return given;
+        }
+        same = false;
+      }
+    }
+    return same ? given : held;
+  }
+}
