@@ -23,15 +23,15 @@ import java.util.Optional;
  * <p>The tags are shared tag by tag: a backup's builder makes a list of its own whatever it is given,
  * so a shared copy holds the server's {@link Tag} objects in a list of its own (tens of bytes, not
  * hundreds). Backups whose parts are the very objects held already (those made with {@code
- * toBuilder()} from one another, those a transition made) are stored as they are, at the cost of a
- * few reference comparisons.
+ * toBuilder()} from one another, those a transition made) are stored as they are: a backup that
+ * holds the very server object held for its server is taken as one of those, and its other parts
+ * are not read.
  *
  * <p>One instance per server lives in the shard's usage totals ({@link UsageIndex}), created and let
  * go of with them, and records the parts of the last backups of the server the shard stored ({@link
  * #hold}: the last two distinct tag lists and VM metadata, so that a server whose backups alternate
  * between two still shares them); the policy ids, which belong to the project, are kept in the
- * shard's {@link Policies}. A batch shares among its own backups ({@link #shareAll}). An empty VM
- * metadata is always stored as {@link VmMetadata#NONE}. Not thread-safe: {@link #share}
+ * shard's {@link Policies}. A batch shares among its own backups ({@link #shareAll}). Not thread-safe: {@link #share}
  * runs under the shard's read lock or write lock, {@link #hold} under its write lock (or on the
  * thread building a shard).
  */
@@ -51,24 +51,25 @@ class ServerParts {
 
   /**
    * {@code backup}, or an equal copy of it that holds the parts held here (and one of {@code
-   * policies}) where {@code backup}'s are equal to them but other objects.
+   * policies}) where {@code backup}'s are equal to them but other objects: made when its server,
+   * tags or policy id can be shared, and then holding the shared VM metadata too.
    */
   final Backup share(Backup backup, Policies policies) {
+    if (backup.server() == server) {
+      // it holds the very server object held here: made from a backup stored here (toBuilder(), a
+      // transition), its other parts are taken as shared too, unread (reading its tags was a cache
+      // miss or two and a tenth of a late add's time)
+      return backup;
+    }
     Server sharedServer = ifEqual(server, backup.server());
     List<Tag> sharedTags = tagsIfEqual(tags, backup.tags());
     if (sharedTags == backup.tags()) {
       sharedTags = tagsIfEqual(earlierTags, backup.tags());
     }
-    BackupDetails details = backup.details();
-    VmMetadata givenVm = details.vm();
-    VmMetadata sharedVm = givenVm == VmMetadata.NONE ? givenVm
-        : givenVm.equals(VmMetadata.NONE) ? VmMetadata.NONE : ifEqual(vm, givenVm);
-    if (sharedVm == givenVm) {
-      sharedVm = ifEqual(earlierVm, givenVm);
-    }
     Optional<String> sharedPolicyId = policies.share(backup.policyId());
-    if (sharedServer == backup.server() && sharedTags == backup.tags() && sharedVm == givenVm
-        && sharedPolicyId == backup.policyId()) {
+    if (sharedServer == backup.server() && sharedTags == backup.tags() && sharedPolicyId == backup.policyId()) {
+      // the VM metadata alone makes no copy: about 50 bytes saved for a copy of 0.5 to 1 us (a bulk
+      // load of the generator's backups, whose VM metadata is its own, took twice as long)
       return backup;
     }
     Backup.Builder copy = backup.toBuilder();
@@ -78,11 +79,18 @@ class ServerParts {
     if (sharedTags != backup.tags()) {
       copy.tags(sharedTags);
     }
-    if (sharedVm != givenVm) {
-      copy.details(details.equals(BackupDetails.NONE) ? BackupDetails.NONE : details.toBuilder().vm(sharedVm).build());
-    }
     if (sharedPolicyId != backup.policyId()) {
       copy.policyId(sharedPolicyId);
+    }
+    BackupDetails details = backup.details();
+    VmMetadata givenVm = details.vm();
+    VmMetadata sharedVm = givenVm == VmMetadata.NONE ? givenVm
+        : givenVm.equals(VmMetadata.NONE) ? VmMetadata.NONE : ifEqual(vm, givenVm);
+    if (sharedVm == givenVm) {
+      sharedVm = ifEqual(earlierVm, givenVm);
+    }
+    if (sharedVm != givenVm) {
+      copy.details(details.equals(BackupDetails.NONE) ? BackupDetails.NONE : details.toBuilder().vm(sharedVm).build());
     }
     return copy.build();
   }
@@ -92,13 +100,18 @@ class ServerParts {
    * {@link #share}; its policy id in {@code policies}.
    */
   final void hold(Backup stored, Policies policies) {
-    server = stored.server();
-    if (stored.tags() != tags) {
+    // each field written only when it changes: a write into a total in the old generation is a card
+    // that G1's refinement threads then scan (they took a twelfth of the CPU of late adds that wrote
+    // on every add)
+    if (stored.server() != server) {
+      server = stored.server();
+    }
+    if (!sameTagObjects(stored.tags(), tags)) {
       earlierTags = tags;
       tags = stored.tags();
     }
     VmMetadata storedVm = stored.details().vm();
-    if (storedVm != VmMetadata.NONE && storedVm != vm) {
+    if (storedVm != vm && storedVm != VmMetadata.NONE && !storedVm.equals(VmMetadata.NONE)) {
       earlierVm = vm;
       vm = storedVm;
     }
@@ -108,22 +121,62 @@ class ServerParts {
   /**
    * Shares the parts of the backups of {@code batch} among those of the same server, each as {@link
    * #share} would, in place (a list that can be set): a bulk load's backups before they are sorted
-   * and stored.
+   * and stored. A batch whose first backups share their parts already (made from one another, as
+   * the testkit's generator makes them) is left as it is: a pass over a million backups, a few cache
+   * misses each, added a quarter to a bulk load that had nothing to share.
    */
   static void shareAll(List<Backup> batch) {
+    if (sharingPays(batch)) {
+      share(batch, batch.size());
+    }
+  }
+
+  /**
+   * Whether sharing pays for {@code batch}: in its first {@value #SAMPLE} backups, at least one in
+   * four of those whose server came earlier in them would be copied.
+   */
+  private static boolean sharingPays(List<Backup> batch) {
+    int sample = Math.min(SAMPLE, batch.size());
+    int[] repeatsAndCopies = new int[2];
+    List<Backup> prefix = new java.util.ArrayList<>(batch.subList(0, sample));
+    share(prefix, sample, repeatsAndCopies);
+    return repeatsAndCopies[1] > 0 && repeatsAndCopies[1] * 4 >= repeatsAndCopies[0];
+  }
+
+  /** Backups {@link #shareAll} looks at to decide whether sharing pays. */
+  static final int SAMPLE = 4096;
+
+  private static void share(List<Backup> batch, int count) {
+    share(batch, count, new int[2]);
+  }
+
+  /**
+   * Shares the first {@code count} backups of {@code batch} in place; counts those whose server came
+   * earlier, and those copied, in {@code repeatsAndCopies}.
+   */
+  private static void share(List<Backup> batch, int count, int[] repeatsAndCopies) {
     Map<String, ServerParts> byServer = new HashMap<>();
     Policies policies = new Policies();
     String lastId = null;  // a batch mostly holds a server's backups one after the other
     ServerParts last = null;
-    for (int i = 0; i < batch.size(); i++) {
+    for (int i = 0; i < count; i++) {
       Backup backup = batch.get(i);
       if (!backup.server().id().equals(lastId)) {
         lastId = backup.server().id();
-        last = byServer.computeIfAbsent(lastId, id -> new ServerParts());
+        last = byServer.get(lastId);
+        if (last == null) {
+          last = new ServerParts();
+          byServer.put(lastId, last);
+        } else {
+          repeatsAndCopies[0]++;
+        }
+      } else {
+        repeatsAndCopies[0]++;
       }
       Backup shared = last.share(backup, policies);
       last.hold(shared, policies);
       if (shared != backup) {
+        repeatsAndCopies[1]++;
         batch.set(i, shared);
       }
     }
@@ -137,36 +190,50 @@ class ServerParts {
     private final Object[] held = new Object[POLICIES];
     private int next;
 
-    /** {@code given}, or the equal policy id held if it is another object. */
+    /** {@code given}, or the equal policy id held if its text is another object. */
     @SuppressWarnings("unchecked")
     Optional<String> share(Optional<String> given) {
       if (given.isEmpty()) {
         return given;
       }
-      for (Object policyId : held) {
-        if (policyId == given) {
+      String text = given.get();
+      for (Object held : this.held) {
+        if (held == null) {
           return given;
         }
-        if (policyId != null && policyId.equals(given)) {
-          return (Optional<String>) policyId;
+        String heldText = ((Optional<String>) held).get();
+        if (heldText == text) {
+          return given;  // only the Optional is another object: not worth a copy of the backup
+        }
+        if (heldText.equals(text)) {
+          return (Optional<String>) held;
         }
       }
       return given;
     }
 
-    /** Holds {@code stored}'s policy id, in the place of the oldest held, unless it is held already. */
+    /** Holds {@code stored}'s policy id, in the place of the oldest held, unless its text is held already. */
+    @SuppressWarnings("unchecked")
     void hold(Optional<String> stored) {
       if (stored.isEmpty()) {
         return;
       }
-      for (Object policyId : held) {
-        if (policyId == stored) {
+      for (Object held : this.held) {
+        if (held != null && ((Optional<String>) held).get() == stored.get()) {
           return;
         }
       }
       held[next] = stored;
       next = (next + 1) % held.length;
     }
+  }
+
+  /**
+   * Whether {@code held} holds {@code given}'s tag objects, as far as its first tag shows: a copy that
+   * shared them holds them in a list of its own.
+   */
+  private static boolean sameTagObjects(List<Tag> given, List<Tag> held) {
+    return given == held || held != null && held.size() == given.size() && (given.isEmpty() || given.get(0) == held.get(0));
   }
 
   /** {@code held} if it equals {@code given} and is another object; else {@code given}. */
