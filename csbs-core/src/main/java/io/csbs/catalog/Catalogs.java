@@ -38,6 +38,17 @@ import java.time.Clock;
  * long as the one it removed) make none due on their own while they keep coming: the tail stays
  * until they slow down or stop, or until the searches have paid for it about what a reorganisation
  * costs.
+ *
+ * <p>Backups kept: the catalog returns backups equal to those it was given, not always the same
+ * objects. A backup whose server, tags or policy id equal those of its server's earlier backups (or,
+ * for the policy id, of the project's) but are other objects, as a backup decoded from JSON or read
+ * from a database row holds its own, is stored as an equal copy holding theirs (and their VM
+ * metadata), so that the parts are kept once a server and the backup given, once its caller lets go
+ * of it, is collected young. A million backups decoded from the API's JSON took 1,421 bytes each on
+ * their own and about 570 in such a catalog, index included (1,468 when the catalog kept them as
+ * given). A backup that holds its server's very {@code Server} object (one made with {@code
+ * toBuilder()} from a stored backup, or by a transition) is stored as it is, and so is a batch whose
+ * first 4,096 backups share their parts already.
  */
 public final class Catalogs {
   private Catalogs() {}
