@@ -560,7 +560,8 @@ class ReadmeCommandsTest {
       "ServerLoadReport", List.of("int", "int", "int", "long"),
       "PrepareDatabase", List.of("int..."),
       "ExplainReport", List.of("int", "Scenario..."),
-      "LateImportReport", List.of("int", "int", "UUID|PREFIXED"));
+      "LateImportReport", List.of("int", "int", "UUID|PREFIXED"),
+      "DecodedBackupsReport", List.of("int", "DECODED|GENERATED", "ADD_ALL|ADD"));
 
   static List<String> mainProblems(MainCommand c) throws IOException {
     List<String> problems = new ArrayList<>();
