@@ -5,8 +5,6 @@ import io.csbs.catalog.BackupCatalog;
 import io.csbs.catalog.Catalogs;
 import io.csbs.json.CsbsJson;
 import io.csbs.testing.BackupGenerator;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -19,14 +17,12 @@ import java.util.Locale;
  * VM metadata and policy id, strings and all; or the generator's backups, whose parts the backups
  * of a server share. The backups alone, then a catalog filled from them (by one {@code addAll}, or
  * by {@code add} one by one in the order given) with the list of backups dropped, so that what is
- * left is what the catalog keeps. Approximate: used heap after several {@code System.gc()} calls;
+ * left is what the catalog keeps. Approximate: used heap as {@link MemoryReport} measures it;
  * run it alone.
  *
  * <p>Run: {@code java -Xmx8g -cp csbs-benchmarks/target/benchmarks.jar io.csbs.benchmarks.DecodedBackupsReport 1000000 DECODED ADD}
  */
 public final class DecodedBackupsReport {
-  private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
-
   private DecodedBackupsReport() {}
 
   /**
@@ -46,9 +42,9 @@ public final class DecodedBackupsReport {
     System.out.printf(Locale.ROOT, "Heap per backup, %,d backups of one project, %s %s, max heap %,d MB%n", size,
         System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
     String shape = decoded ? "decoded from JSON" : "generated";
-    long empty = usedAfterGc();
+    long empty = MemoryReport.usedAfterGc();
     BackupCatalog catalog = fill(size, decoded, batch, empty);
-    print(shape + ", a catalog filled by " + (batch ? "addAll" : "add") + ", alone", usedAfterGc() - empty, size);
+    MemoryReport.print(shape + ", a catalog filled by " + (batch ? "addAll" : "add") + ", alone", MemoryReport.usedAfterGc() - empty, size);
     System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its index (stats().estimatedIndexBytes())",
         catalog.stats(PROJECT).estimatedIndexBytes() >> 10, catalog.stats(PROJECT).indexBytesPerBackup());
     if (catalog.count(PROJECT, io.csbs.query.Predicates.all()) != size) {
@@ -61,7 +57,7 @@ public final class DecodedBackupsReport {
   /** A catalog filled with the backups, which it alone holds once this returns. */
   private static BackupCatalog fill(int size, boolean decoded, boolean batch, long empty) {
     List<Backup> backups = backups(size, decoded);
-    print((decoded ? "decoded from JSON" : "generated") + ", the backups alone", usedAfterGc() - empty, size);
+    MemoryReport.print((decoded ? "decoded from JSON" : "generated") + ", the backups alone", MemoryReport.usedAfterGc() - empty, size);
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(java.time.Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     if (batch) {
       catalog.addAll(backups);
@@ -83,16 +79,5 @@ public final class DecodedBackupsReport {
       list.add(json.readCheckpointItem(json.checkpointItem(backup), backup.projectId()));
     }
     return list;
-  }
-
-  private static void print(String what, long bytes, int size) {
-    System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", what, bytes >> 10, bytes / (double) size);
-  }
-
-  private static long usedAfterGc() {
-    for (int i = 0; i < 4; i++) {
-      System.gc();
-    }
-    return MEMORY.getHeapMemoryUsage().getUsed();
   }
 }

@@ -153,7 +153,7 @@ public final class MemoryReport {
     return bytes;
   }
 
-  private static void print(String label, long bytes, int size) {
+  static void print(String label, long bytes, int size) {
     System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", label, bytes >> 10, bytes / (double) size);
   }
 

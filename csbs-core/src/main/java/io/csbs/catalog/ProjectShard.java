@@ -301,8 +301,9 @@ final class ProjectShard {
 
   /**
    * Reads what {@link #addIfAbsent(Backup, boolean, long)} of {@code backup} will read under the
-   * write lock, changing nothing: the id table's slots for its id, its server's usage totals, the
-   * place of a late backup in the tail's order and the words of the free position it would take.
+   * write lock, changing nothing: the id table's slots for its id, the place of a late backup in the
+   * tail's order and the words of the free position it would take (its server's usage totals are
+   * read by {@link #share}, which {@link IndexedCatalog#add} calls just before, under the same lock).
    * Returns {@link #ID_TAKEN} if its id is taken, else the late backup's place in the tail's order
    * (a {@link TailOrder} cursor, {@link TailOrder#END} included) or {@link #NO_PLACE}: the add may
    * take that place if no change came in between. The caller holds the read lock, beside the
@@ -314,7 +315,7 @@ final class ProjectShard {
     if (ids.get(backup.id()) >= 0) {
       return ID_TAKEN;
     }
-    long found = usage.hasTotals(backup.server().id()) ? 1 : 0;
+    long found = 0;
     boolean late = !newerThanSorted(backup);
     long place = late ? tail.readAhead(backup, rowAt) : NO_PLACE;
     int free = late || size > sortedCount ? freeTailStillFree() : -1;  // a new backup then moves a tail row

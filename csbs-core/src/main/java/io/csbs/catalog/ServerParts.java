@@ -187,39 +187,37 @@ class ServerParts {
    * the project, not to a server, and a project has a few. Shared as {@link ServerParts} are.
    */
   static final class Policies {
-    private final Object[] held = new Object[POLICIES];
+    @SuppressWarnings("unchecked")
+    private final Optional<String>[] held = new Optional[POLICIES];
     private int next;
 
     /** {@code given}, or the equal policy id held if its text is another object. */
-    @SuppressWarnings("unchecked")
     Optional<String> share(Optional<String> given) {
       if (given.isEmpty()) {
         return given;
       }
       String text = given.get();
-      for (Object held : this.held) {
+      for (Optional<String> held : this.held) {
         if (held == null) {
           return given;
         }
-        String heldText = ((Optional<String>) held).get();
-        if (heldText == text) {
+        if (held.get() == text) {
           return given;  // only the Optional is another object: not worth a copy of the backup
         }
-        if (heldText.equals(text)) {
-          return (Optional<String>) held;
+        if (held.get().equals(text)) {
+          return held;
         }
       }
       return given;
     }
 
     /** Holds {@code stored}'s policy id, in the place of the oldest held, unless its text is held already. */
-    @SuppressWarnings("unchecked")
     void hold(Optional<String> stored) {
       if (stored.isEmpty()) {
         return;
       }
-      for (Object held : this.held) {
-        if (held != null && ((Optional<String>) held).get() == stored.get()) {
+      for (Optional<String> held : this.held) {
+        if (held != null && held.get() == stored.get()) {
           return;
         }
       }
