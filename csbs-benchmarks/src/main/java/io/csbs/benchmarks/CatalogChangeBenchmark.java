@@ -62,8 +62,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class CatalogChangeBenchmark {
-  /** How many backups the catalog holds. */
-  @Param({"100000", "1000000"})
+  /** How many backups the catalog held when it was loaded ({@link Loaded#backups}). */
   int backups;
 
   private FakeClock clock;
@@ -79,22 +78,54 @@ public class CatalogChangeBenchmark {
   /** The stored backups, oldest created first (the catalog's row order). */
   private Backup[] byCreation;
 
+  /**
+   * The catalog loaded with {@code backups} backups, and those backups: a state of its own, which
+   * the benchmark and the pools of backups ({@link Imports}, {@link Arrivals}) take, so that JMH
+   * makes one a thread. The pools took the benchmark itself, and JMH then made a second instance of
+   * the benchmark for them, which loaded a second catalog of {@code backups} (twice the heap for
+   * {@code addLate}, {@code importAndRetire} and {@code addAndRetireOldest}, and pools made from
+   * that instance's backups: equal to the measured catalog's but other objects, which it stored as
+   * copies sharing its own). {@code Scope.Benchmark}: JMH 1.37 makes a thread-scoped state once for
+   * each state or benchmark that takes it, a benchmark-scoped one once (the benchmarks run one thread).
+   */
+  @State(Scope.Benchmark)
+  public static class Loaded {
+    /** How many backups the catalog holds. */
+    @Param({"100000", "1000000"})
+    int backups;
+
+    FakeClock clock;
+    BackupCatalog catalog;
+    /** The stored backups in the order they were made (random creation times). */
+    Backup[] stored;
+    List<Backup> extra;
+
+    @Setup(Level.Trial)
+    public void load() {
+      BackupGenerator generator = BackupGenerator.builder().seed(42).servers(Math.max(10, backups / 50)).build();
+      List<Backup> list = generator.backups(backups);
+      clock = FakeClock.at(generator.end());
+      catalog = Catalogs.indexed(clock);
+      catalog.addAll(list);
+      stored = list.toArray(new Backup[0]);
+      extra = generator.backups(10_000);
+    }
+  }
+
   @Setup(Level.Trial)
-  public void load() {
-    BackupGenerator generator = BackupGenerator.builder().seed(42).servers(Math.max(10, backups / 50)).build();
-    List<Backup> list = generator.backups(backups);
-    clock = FakeClock.at(generator.end());
-    catalog = Catalogs.indexed(clock);
-    catalog.addAll(list);
-    current = list.toArray(new Backup[0]);
-    extra = generator.backups(10_000);
+  public void load(Loaded loaded) {
+    backups = loaded.backups;
+    clock = loaded.clock;
+    catalog = loaded.catalog;
+    stored = loaded.stored;
+    current = stored.clone();
+    extra = loaded.extra;
     java.util.Random random = new java.util.Random(42);
     late = new Backup[10_000];
     for (int i = 0; i < late.length; i++) {
       // the creation time of a random stored backup, a new id: a backup that arrives late
-      late[i] = list.get(random.nextInt(list.size())).toBuilder().id("late-" + i).build();
+      late[i] = stored[random.nextInt(stored.length)].toBuilder().id("late-" + i).build();
     }
-    stored = list.toArray(new Backup[0]);
     byCreation = stored.clone();
     java.util.Arrays.sort(byCreation, Workload.CREATION_ORDER);
   }
@@ -115,9 +146,9 @@ public class CatalogChangeBenchmark {
 
     /**
      * Lists what may be removed and, for {@code IMPORTS}, imports the first 5%, at the trial's first
-     * call (in its first warmup iteration), on the catalog the benchmark measures: done in a setup of
-     * this state, the imports were lost (the first removal found no {@code early-import-0}), as if
-     * the benchmark's own trial setup, which makes a new catalog, had run after it.
+     * call (in its first warmup iteration), on the catalog the benchmark measures. (Done in a setup of
+     * this state that took the benchmark, the imports went into another catalog: JMH makes a second
+     * instance of a benchmark class that a state's setup takes; see {@link Loaded}.)
      */
     void prepare(CatalogChangeBenchmark benchmark) {
       if (retire.equals("OLDEST")) {
@@ -157,8 +188,8 @@ public class CatalogChangeBenchmark {
     private int taken;
 
     /** Makes the pool of the next iteration; called by the subclass's iteration setup. */
-    void refill(CatalogChangeBenchmark benchmark) {
-      stored = benchmark.stored;
+    void refill(Loaded loaded) {
+      stored = loaded.stored;
       int size = taken == 0 ? FIRST_POOL : taken + taken / 2;
       pool = null;  // the last iteration's rest is garbage before the new pool is made
       pool = new Backup[size];
@@ -196,8 +227,8 @@ public class CatalogChangeBenchmark {
     String importIds;
 
     @Setup(Level.Iteration)
-    public void fill(CatalogChangeBenchmark benchmark) {
-      refill(benchmark);
+    public void fill(Loaded loaded) {
+      refill(loaded);
     }
 
     @Override
@@ -225,11 +256,13 @@ public class CatalogChangeBenchmark {
     private java.time.Instant last;
 
     @Setup(Level.Iteration)
-    public void fill(CatalogChangeBenchmark benchmark) {
+    public void fill(Loaded loaded) {
       if (last == null) {
-        last = benchmark.byCreation[benchmark.byCreation.length - 1].createdAt();
+        for (Backup backup : loaded.stored) {
+          last = last == null || backup.createdAt().isAfter(last) ? backup.createdAt() : last;
+        }
       }
-      refill(benchmark);
+      refill(loaded);
     }
 
     @Override
