@@ -745,7 +745,10 @@ public abstract class Backup {
       requireNonNull(tags, "tags");
       List<Tag> copy = new ArrayList<>();
       for (Tag tag : tags) {
-        copy.add(requireNonNull(tag, "tags[" + copy.size() + "]"));
+        if (tag == null) {  // the message made only when thrown: a string a tag of every backup built cost a tenth of a build
+          throw new NullPointerException("tags[" + copy.size() + "]");
+        }
+        copy.add(tag);
       }
       return copy;
     }

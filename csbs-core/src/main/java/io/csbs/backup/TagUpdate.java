@@ -198,7 +198,10 @@ public final class TagUpdate {
     requireNonNull(list, name);
     List<T> copy = new ArrayList<>(list.size());
     for (T element : list) {
-      copy.add(requireNonNull(element, name + "[" + copy.size() + "]"));
+      if (element == null) {  // the message made only when thrown
+        throw new NullPointerException(name + "[" + copy.size() + "]");
+      }
+      copy.add(element);
     }
     return List.copyOf(copy);
   }

@@ -65,7 +65,10 @@ public record ProjectSnapshot(String projectId, long sequence, Quota quota, List
     requireNonNull(backups, "backups");
     int at = 0;
     for (Backup backup : backups) {
-      requireNonNull(backup, "backups[" + at++ + "]");  // List.copyOf would not say which
+      if (backup == null) {  // List.copyOf would not say which; the message made only when thrown
+        throw new NullPointerException("backups[" + at + "]");
+      }
+      at++;
     }
     backups = List.copyOf(backups);
     Set<String> ids = new HashSet<>(backups.size() * 2);

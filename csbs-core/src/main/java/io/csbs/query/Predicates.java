@@ -515,7 +515,10 @@ public final class Predicates {
     requireNonNull(values, name);
     int i = 0;
     for (T value : values) {
-      requireNonNull(value, name + "[" + i++ + "]");
+      if (value == null) {  // the message made only when thrown
+        throw new NullPointerException(name + "[" + i + "]");
+      }
+      i++;
     }
     return values;
   }
