@@ -98,6 +98,8 @@ public class CatalogChangeBenchmark {
     BackupCatalog catalog;
     /** The stored backups in the order they were made (random creation times). */
     Backup[] stored;
+    /** The stored backups, oldest created first (the catalog's row order). */
+    Backup[] byCreation;
     List<Backup> extra;
 
     @Setup(Level.Trial)
@@ -108,6 +110,8 @@ public class CatalogChangeBenchmark {
       catalog = Catalogs.indexed(clock);
       catalog.addAll(list);
       stored = list.toArray(new Backup[0]);
+      byCreation = stored.clone();
+      java.util.Arrays.sort(byCreation, Workload.CREATION_ORDER);
       extra = generator.backups(10_000);
     }
   }
@@ -126,8 +130,7 @@ public class CatalogChangeBenchmark {
       // the creation time of a random stored backup, a new id: a backup that arrives late
       late[i] = stored[random.nextInt(stored.length)].toBuilder().id("late-" + i).build();
     }
-    byCreation = stored.clone();
-    java.util.Arrays.sort(byCreation, Workload.CREATION_ORDER);
+    byCreation = loaded.byCreation;
   }
 
   /** What {@code importAndRetire} removes, and the backups it may remove in the order they were added. */
@@ -258,9 +261,7 @@ public class CatalogChangeBenchmark {
     @Setup(Level.Iteration)
     public void fill(Loaded loaded) {
       if (last == null) {
-        for (Backup backup : loaded.stored) {
-          last = last == null || backup.createdAt().isAfter(last) ? backup.createdAt() : last;
-        }
+        last = loaded.byCreation[loaded.byCreation.length - 1].createdAt();
       }
       refill(loaded);
     }

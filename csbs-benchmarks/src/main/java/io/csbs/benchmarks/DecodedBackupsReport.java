@@ -43,10 +43,11 @@ public final class DecodedBackupsReport {
         System.getProperty("java.vm.name"), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
     String shape = decoded ? "decoded from JSON" : "generated";
     long empty = MemoryReport.usedAfterGc();
-    BackupCatalog catalog = fill(size, decoded, batch, empty);
+    BackupCatalog catalog = fill(size, decoded, shape, batch, empty);
     MemoryReport.print(shape + ", a catalog filled by " + (batch ? "addAll" : "add") + ", alone", MemoryReport.usedAfterGc() - empty, size);
+    io.csbs.catalog.ProjectStats stats = catalog.stats(PROJECT);
     System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its index (stats().estimatedIndexBytes())",
-        catalog.stats(PROJECT).estimatedIndexBytes() >> 10, catalog.stats(PROJECT).indexBytesPerBackup());
+        stats.estimatedIndexBytes() >> 10, stats.indexBytesPerBackup());
     if (catalog.count(PROJECT, io.csbs.query.Predicates.all()) != size) {
       throw new IllegalStateException("the catalog lost backups");
     }
@@ -55,9 +56,9 @@ public final class DecodedBackupsReport {
   private static final String PROJECT = "project-0";
 
   /** A catalog filled with the backups, which it alone holds once this returns. */
-  private static BackupCatalog fill(int size, boolean decoded, boolean batch, long empty) {
+  private static BackupCatalog fill(int size, boolean decoded, String shape, boolean batch, long empty) {
     List<Backup> backups = backups(size, decoded);
-    MemoryReport.print((decoded ? "decoded from JSON" : "generated") + ", the backups alone", MemoryReport.usedAfterGc() - empty, size);
+    MemoryReport.print(shape + ", the backups alone", MemoryReport.usedAfterGc() - empty, size);
     BackupCatalog catalog = Catalogs.indexed(Clock.fixed(java.time.Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     if (batch) {
       catalog.addAll(backups);

@@ -745,10 +745,7 @@ public abstract class Backup {
       requireNonNull(tags, "tags");
       List<Tag> copy = new ArrayList<>();
       for (Tag tag : tags) {
-        if (tag == null) {  // the message made only when thrown, not a string for every tag of every backup built
-          throw new NullPointerException("tags[" + copy.size() + "]");
-        }
-        copy.add(tag);
+        copy.add(Rules.requireElement(tag, "tags", copy.size()));
       }
       return copy;
     }

@@ -8,6 +8,17 @@ final class Rules {
 
   private Rules() {}
 
+  /**
+   * {@code element}, refused if null naming {@code name[index]}; the message is made only when it
+   * throws (every tag of every backup built passes here).
+   */
+  static <T> T requireElement(T element, String name, int index) {
+    if (element == null) {
+      throw new NullPointerException(name + "[" + index + "]");
+    }
+    return element;
+  }
+
   static String requireId(String field, String value) {
     if (value.isBlank() || value.length() > MAX_ID_LENGTH) {
       throw new InvalidValueException(field, value, "must be non-blank and at most " + MAX_ID_LENGTH + " chars");

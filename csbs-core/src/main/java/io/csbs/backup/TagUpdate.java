@@ -198,10 +198,7 @@ public final class TagUpdate {
     requireNonNull(list, name);
     List<T> copy = new ArrayList<>(list.size());
     for (T element : list) {
-      if (element == null) {  // the message made only when thrown
-        throw new NullPointerException(name + "[" + copy.size() + "]");
-      }
-      copy.add(element);
+      copy.add(Rules.requireElement(element, name, copy.size()));
     }
     return List.copyOf(copy);
   }

@@ -126,58 +126,56 @@ class ServerParts {
    * misses each, added a quarter to a bulk load that had nothing to share.
    */
   static void shareAll(List<Backup> batch) {
-    if (sharingPays(batch)) {
-      share(batch, batch.size());
-    }
-  }
-
-  /**
-   * Whether sharing pays for {@code batch}: in its first {@value #SAMPLE} backups, at least one in
-   * four of those whose server came earlier in them would be copied.
-   */
-  private static boolean sharingPays(List<Backup> batch) {
+    // the sample is shared on a copy of the batch's first backups, so that a batch for which sharing
+    // does not pay is stored as given; when it pays, the sample's copies are kept and the rest of the
+    // batch is shared from where the sample left off
     int sample = Math.min(SAMPLE, batch.size());
-    int[] repeatsAndCopies = new int[2];
     List<Backup> prefix = new java.util.ArrayList<>(batch.subList(0, sample));
-    share(prefix, sample, repeatsAndCopies);
-    return repeatsAndCopies[1] > 0 && repeatsAndCopies[1] * 4 >= repeatsAndCopies[0];
+    BatchSharing sharing = new BatchSharing();
+    sharing.share(prefix, 0, sample);
+    if (sharing.copies > 0 && sharing.copies * 4 >= sharing.repeats) {  // one copy in four repeats, at least
+      for (int i = 0; i < sample; i++) {
+        batch.set(i, prefix.get(i));
+      }
+      sharing.share(batch, sample, batch.size());
+    }
   }
 
   /** Backups {@link #shareAll} looks at to decide whether sharing pays. */
   static final int SAMPLE = 4096;
 
-  private static void share(List<Backup> batch, int count) {
-    share(batch, count, new int[2]);
-  }
+  /** What {@link #shareAll} holds while it goes through a batch: the parts of each server met, the policy ids. */
+  private static final class BatchSharing {
+    private final Map<String, ServerParts> byServer = new HashMap<>();
+    private final Policies policies = new Policies();
+    private String lastId;  // a batch mostly holds a server's backups one after the other
+    private ServerParts last;
+    /** Backups whose server came earlier in the batch, and those of them copied. */
+    private int repeats;
+    private int copies;
 
-  /**
-   * Shares the first {@code count} backups of {@code batch} in place; counts those whose server came
-   * earlier, and those copied, in {@code repeatsAndCopies}.
-   */
-  private static void share(List<Backup> batch, int count, int[] repeatsAndCopies) {
-    Map<String, ServerParts> byServer = new HashMap<>();
-    Policies policies = new Policies();
-    String lastId = null;  // a batch mostly holds a server's backups one after the other
-    ServerParts last = null;
-    for (int i = 0; i < count; i++) {
-      Backup backup = batch.get(i);
-      if (!backup.server().id().equals(lastId)) {
-        lastId = backup.server().id();
-        last = byServer.get(lastId);
-        if (last == null) {
-          last = new ServerParts();
-          byServer.put(lastId, last);
+    /** Shares the backups of {@code batch} from {@code from} to {@code to} in place. */
+    void share(List<Backup> batch, int from, int to) {
+      for (int i = from; i < to; i++) {
+        Backup backup = batch.get(i);
+        if (!backup.server().id().equals(lastId)) {
+          lastId = backup.server().id();
+          last = byServer.get(lastId);
+          if (last == null) {
+            last = new ServerParts();
+            byServer.put(lastId, last);
+          } else {
+            repeats++;
+          }
         } else {
-          repeatsAndCopies[0]++;
+          repeats++;
         }
-      } else {
-        repeatsAndCopies[0]++;
-      }
-      Backup shared = last.share(backup, policies);
-      last.hold(shared, policies);
-      if (shared != backup) {
-        repeatsAndCopies[1]++;
-        batch.set(i, shared);
+        Backup shared = last.share(backup, policies);
+        last.hold(shared, policies);
+        if (shared != backup) {
+          copies++;
+          batch.set(i, shared);
+        }
       }
     }
   }
