@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -105,10 +106,12 @@ class NewUserShippingTest {
   // Versions: README's Coordinates, its Status, CHANGELOG and the poms
 
   /**
-   * README: "Status: 0.2.0, released 2026-11-30"; "Coordinates": {@code <version>0.2.0</version>} for
-   * csbs-core and csbs-testkit; CHANGELOG: "the project follows Semantic Versioning" and its latest
+   * README: "Status: 0.3.0, released 2026-12-05"; "Coordinates": {@code <version>0.3.0</version>} for
+   * csbs-core and csbs-testkit, and "To put a release in your local Maven repository, build its tag: {@code
+   * git checkout v0.3.0 && mvn -B -q -DskipTests install}"; CHANGELOG: "the project follows Semantic Versioning" and its latest
    * release heading. The Coordinates name the latest release of the CHANGELOG, on its date, and the poms
-   * build the SNAPSHOT of a later version (the [Unreleased] section's), the same in every module.
+   * build either that release (the release's own commit, which its tag names) or the SNAPSHOT of a later
+   * version (the [Unreleased] section's), the same in every module.
    */
   @Test
   void theReadmesCoordinatesNameTheChangelogsLatestReleaseAndThePomsBuildALaterSnapshot() throws Exception {
@@ -127,16 +130,23 @@ class NewUserShippingTest {
     assertEquals(releases.get(0)[0], status.group(1), "README's Status names the latest release");
     assertEquals(releases.get(0)[1], status.group(2), "README's Status gives the CHANGELOG's release date");
 
+    assertTrue(section(readme, "Coordinates").contains("`git checkout v" + coordinatesVersion + " && mvn -B -q -DskipTests install`"),
+        "the Coordinates say how to install the release from its tag");
     String pomVersion = projectVersion();
-    assertTrue(pomVersion.endsWith("-SNAPSHOT"), pomVersion);
-    String next = pomVersion.substring(0, pomVersion.length() - "-SNAPSHOT".length());
-    assertTrue(compareVersions(next, coordinatesVersion) > 0, next + " after " + coordinatesVersion);
-    // README: "before 1.0 a minor version may change the API": [Unreleased] changes the API, so the next
-    // version is the next minor one, not a patch
     String unreleased = changelogSection("Unreleased");
-    if (unreleased.contains("\n### Changed\n") || unreleased.contains("\n### Removed\n")) {
-      String[] r = coordinatesVersion.split("\\.");
-      assertEquals(r[0] + "." + (Integer.parseInt(r[1]) + 1) + ".0", next, "the next version after " + coordinatesVersion);
+    if (pomVersion.equals(coordinatesVersion)) {
+      // the release's own commit: nothing is unreleased yet
+      assertFalse(unreleased.contains("\n### "), "a release build with unreleased changes: " + unreleased);
+    } else {
+      assertTrue(pomVersion.endsWith("-SNAPSHOT"), pomVersion);
+      String next = pomVersion.substring(0, pomVersion.length() - "-SNAPSHOT".length());
+      assertTrue(compareVersions(next, coordinatesVersion) > 0, next + " after " + coordinatesVersion);
+      // README: "before 1.0 a minor version may change the API": [Unreleased] changes the API, so the next
+      // version is the next minor one, not a patch
+      if (unreleased.contains("\n### Changed\n") || unreleased.contains("\n### Removed\n")) {
+        String[] r = coordinatesVersion.split("\\.");
+        assertEquals(r[0] + "." + (Integer.parseInt(r[1]) + 1) + ".0", next, "the next version after " + coordinatesVersion);
+      }
     }
     for (String module : modules()) {
       Element pom = pom(module);
@@ -146,31 +156,35 @@ class NewUserShippingTest {
   }
 
   /**
-   * README, "Coordinates" ({@code csbs-core} and {@code csbs-testkit} at 0.2.0), "A durable, shared catalog"
-   * ({@code csbs-postgres} at 0.2.0), "The API's JSON" ({@code csbs-json}: "It is not released yet ... take
-   * every csbs artifact, csbs-core and csbs-testkit included, at 0.3.0-SNAPSHOT") and "A reference server"
-   * ({@code csbs-server}: "unreleased, like csbs-json"): the released modules' snippets name the latest
-   * release, the unreleased ones the poms' SNAPSHOT, and the README says to take every artifact at that
-   * SNAPSHOT with them, since csbs-json's classes call {@code InvalidValueException.renamed}, which the
-   * CHANGELOG's [Unreleased] section adds: csbs-json with the Coordinates' csbs-core cannot run.
+   * README, "Coordinates" ({@code csbs-core} and {@code csbs-testkit}), "A durable, shared catalog"
+   * ({@code csbs-postgres}), "The API's JSON" ({@code csbs-json}) and "A reference server" ({@code
+   * csbs-server}): every module's snippet names the CHANGELOG's latest release, and no section says a
+   * module is unreleased or to take a SNAPSHOT. csbs-json's classes call {@code
+   * InvalidValueException.renamed}, which csbs-core has from the release that added csbs-json on (the
+   * CHANGELOG adds both in one section): at the README's one version, csbs-json runs with the
+   * Coordinates' csbs-core.
    */
   @Test
-  void unreleasedModulesNameTheSnapshotAndSayEveryArtifactMustBeAtIt() throws Exception {
+  void everyModulesSnippetNamesTheLatestReleaseWhichHasWhatCsbsJsonCalls() throws Exception {
     Map<String, String> snippets = dependencySnippets(readme());
-    String json = section(readme(), "The API's JSON: csbs-json");
-    assertTrue(json.contains("take every csbs artifact") && json.contains("at `" + projectVersion() + "`"), json);
-    String server = section(readme(), "A reference server: csbs-server");
-    assertTrue(server.contains("every csbs artifact at `" + projectVersion() + "`"), server);
     String release = changelogReleases().get(0)[0];
     Map<String, String> expected = new LinkedHashMap<>();
-    expected.put("csbs-core", release);
-    expected.put("csbs-testkit", release);
-    expected.put("csbs-postgres", release);
-    expected.put("csbs-json", projectVersion());
-    expected.put("csbs-server", projectVersion());
+    for (String module : List.of("csbs-core", "csbs-testkit", "csbs-postgres", "csbs-json", "csbs-server")) {
+      expected.put(module, release);
+    }
     assertEquals(expected, snippets);
-    String unreleased = changelogSection("Unreleased");
-    assertTrue(unreleased.contains("`InvalidValueException.renamed(field)`"), "[Unreleased] adds renamed");
+    String readme = readme();
+    assertFalse(readme.contains("-SNAPSHOT</version>"), "a snippet names a SNAPSHOT");
+    assertFalse(readme.toLowerCase(Locale.ROOT).contains("unreleased"), "the README calls a module unreleased");
+    String addedJson = null;
+    for (String[] r : changelogReleases()) {
+      String section = changelogSection(r[0]);
+      if (section.contains("New module `csbs-json`")) {
+        addedJson = section;
+      }
+    }
+    assertNotNull(addedJson, "a release adds csbs-json");
+    assertTrue(addedJson.contains("`InvalidValueException.renamed(field)`"), "the release that adds csbs-json adds renamed");
     Set<String> calls = new TreeSet<>();
     try (JarFile jar = new JarFile(mainJar("csbs-json").toFile())) {
       for (JarEntry entry : classEntries(jar)) {
@@ -181,7 +195,7 @@ class NewUserShippingTest {
   }
 
   /**
-   * README, "A reference server": "{@code java -jar csbs-server/target/csbs-server-0.3.0-SNAPSHOT.jar}" and
+   * README, "A reference server": "{@code java -jar csbs-server/target/csbs-server-<version>.jar}" and
    * "The jar finds its dependencies in {@code csbs-server/target/lib}". The command names the jar the poms
    * build, the jar names its main class, and its manifest's class path is what the build copies to lib.
    */
@@ -839,7 +853,8 @@ class NewUserShippingTest {
    * each release {@code ## [x.y.z] - YYYY-MM-DD}, newest first (versions and dates falling); in each, only
    * the six types of change (Added, Changed, Deprecated, Removed, Fixed, Security), each once, in that order
    * (the project's own reading: commit "CHANGELOG: [Unreleased] in Keep a Changelog's order (Added, Changed,
-   * Fixed)"); every change a list item; and a link for every version at the bottom, [Unreleased] comparing
+   * Fixed)"), at least one in a release ([Unreleased] may be empty, as it is just after a release); every
+   * change a list item; and a link for every version at the bottom, [Unreleased] comparing
    * the latest tag with HEAD and each release the one before it.
    */
   @Test
@@ -906,7 +921,7 @@ class NewUserShippingTest {
       if (!ordered.equals(e.getValue()) || new HashSet<>(e.getValue()).size() != e.getValue().size()) {
         problems.add(e.getKey() + "'s sections " + e.getValue());
       }
-      if (e.getValue().isEmpty()) {
+      if (e.getValue().isEmpty() && !e.getKey().equals("Unreleased")) {  // empty just after a release
         problems.add(e.getKey() + " has no section");
       }
     }
