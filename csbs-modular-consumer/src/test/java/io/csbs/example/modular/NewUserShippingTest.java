@@ -107,8 +107,9 @@ class NewUserShippingTest {
 
   /**
    * README: "Status: 0.3.0, released 2026-12-05"; "Coordinates": {@code <version>0.3.0</version>} for
-   * csbs-core and csbs-testkit, and "To put a release in your local Maven repository, build its tag: {@code
-   * git checkout v0.3.0 && mvn -B -q -DskipTests install}"; CHANGELOG: "the project follows Semantic Versioning" and its latest
+   * csbs-core and csbs-testkit, and "To put a release in your local Maven repository, build its tag in a
+   * working tree of its own ...: {@code git worktree add ../csbs-0.3.0 v0.3.0 && cd ../csbs-0.3.0 && mvn -B
+   * -q -DskipTests install}"; CHANGELOG: "the project follows Semantic Versioning" and its latest
    * release heading. The Coordinates name the latest release of the CHANGELOG, on its date, and the poms
    * build either that release (the release's own commit, which its tag names) or the SNAPSHOT of a later
    * version (the [Unreleased] section's), the same in every module.
@@ -130,8 +131,10 @@ class NewUserShippingTest {
     assertEquals(releases.get(0)[0], status.group(1), "README's Status names the latest release");
     assertEquals(releases.get(0)[1], status.group(2), "README's Status gives the CHANGELOG's release date");
 
-    assertTrue(section(readme, "Coordinates").contains("`git checkout v" + coordinatesVersion + " && mvn -B -q -DskipTests install`"),
-        "the Coordinates say how to install the release from its tag");
+    String install = "git worktree add ../csbs-" + coordinatesVersion + " v" + coordinatesVersion + " && cd ../csbs-"
+        + coordinatesVersion + " && mvn -B -q -DskipTests install";
+    assertTrue(section(readme, "Coordinates").replaceAll("\\s+", " ").contains("`" + install + "`"),
+        "the Coordinates say how to install the release from its tag: " + install);
     String pomVersion = projectVersion();
     String unreleased = changelogSection("Unreleased");
     if (pomVersion.equals(coordinatesVersion)) {
