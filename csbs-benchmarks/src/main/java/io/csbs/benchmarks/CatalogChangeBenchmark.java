@@ -81,7 +81,7 @@ public class CatalogChangeBenchmark {
   /**
    * The catalog loaded with {@code backups} backups, and those backups: a state of its own, which
    * the benchmark and the pools of backups ({@link Imports}, {@link Arrivals}) take, so that JMH
-   * makes one a thread. The pools took the benchmark itself, and JMH then made a second instance of
+   * makes one for them all. The pools took the benchmark itself, and JMH then made a second instance of
    * the benchmark for them, which loaded a second catalog of {@code backups} (twice the heap for
    * {@code addLate}, {@code importAndRetire} and {@code addAndRetireOldest}, and pools made from
    * that instance's backups: equal to the measured catalog's but other objects, which it stored as

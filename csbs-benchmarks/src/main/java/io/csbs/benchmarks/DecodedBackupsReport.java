@@ -45,9 +45,7 @@ public final class DecodedBackupsReport {
     long empty = MemoryReport.usedAfterGc();
     BackupCatalog catalog = fill(size, decoded, shape, batch, empty);
     MemoryReport.print(shape + ", a catalog filled by " + (batch ? "addAll" : "add") + ", alone", MemoryReport.usedAfterGc() - empty, size);
-    io.csbs.catalog.ProjectStats stats = catalog.stats(PROJECT);
-    System.out.printf(Locale.ROOT, "%-58s %,10d KB  %7.1f B/backup%n", "  its index (stats().estimatedIndexBytes())",
-        stats.estimatedIndexBytes() >> 10, stats.indexBytesPerBackup());
+    MemoryReport.print("  its index (stats().estimatedIndexBytes())", catalog.stats(PROJECT).estimatedIndexBytes(), size);
     if (catalog.count(PROJECT, io.csbs.query.Predicates.all()) != size) {
       throw new IllegalStateException("the catalog lost backups");
     }
